@@ -1,0 +1,80 @@
+"""Private helpers for instants: awareness checks and integer conversions.
+
+Hot loops work on integers (microseconds or seconds since the Unix epoch),
+never on pendulum objects: creating a pendulum DateTime costs about 10 us.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from clubrules.errors import InvalidIntervalError, NaiveDatetimeError, UnknownTimeZoneError
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ONE_US = timedelta(microseconds=1)
+US_PER_SECOND = 1_000_000
+
+
+def require_aware(value: object, field: str) -> datetime:
+    """Return `value` if it is a timezone-aware datetime, else raise.
+
+    Raises:
+        NaiveDatetimeError: `value` is a datetime without a usable offset.
+        ValidationError: `value` is not a datetime at all (a `date`, say).
+    """
+    if not isinstance(value, datetime):
+        raise NaiveDatetimeError(
+            f"expected a timezone-aware datetime, got {type(value).__name__}",
+            field=field,
+            rule="not_a_datetime",
+        )
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise NaiveDatetimeError(
+            "is a naive datetime; pass a timezone-aware datetime "
+            "(for example datetime(..., tzinfo=ZoneInfo('Asia/Shanghai')))",
+            field=field,
+        )
+    return value
+
+
+def require_order(
+    start: datetime, end: datetime, *, start_field: str, end_field: str, allow_empty: bool = False
+) -> None:
+    """Raise unless `start < end` (or `start <= end` with `allow_empty`)."""
+    if end < start or (end == start and not allow_empty):
+        rule = "end_before_start" if end < start else "empty_interval"
+        raise InvalidIntervalError(
+            f"must be after {start_field} ({start.isoformat()} -> {end.isoformat()})",
+            field=end_field,
+            rule=rule,
+        )
+
+
+def to_epoch_us(value: datetime) -> int:
+    """Microseconds since the Unix epoch of an aware datetime, exactly."""
+    return (value - EPOCH) // ONE_US
+
+
+def from_epoch_us(us: int, tz: tzinfo = UTC) -> datetime:
+    """The aware datetime `us` microseconds after the Unix epoch, shown in `tz`."""
+    return (EPOCH + timedelta(microseconds=us)).astimezone(tz)
+
+
+def zone(name: object, field: str = "zone") -> ZoneInfo:
+    """Return the IANA zone called `name`.
+
+    Raises:
+        UnknownTimeZoneError: `name` is not a known IANA zone.
+    """
+    if not isinstance(name, str) or not name:
+        raise UnknownTimeZoneError("must be a non-empty IANA zone name", field=field)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise UnknownTimeZoneError(f"{name!r} is not a known IANA time zone", field=field) from None
+
+
+def local_date(value: datetime, tz: tzinfo) -> date:
+    """The calendar date of the aware `value` in `tz`."""
+    return value.astimezone(tz).date()

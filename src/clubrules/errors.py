@@ -1,0 +1,477 @@
+"""The error tree of clubrules.
+
+Every error the library raises on purpose derives from `ClubRulesError`,
+so one `except ClubRulesError` catches them all. Errors carry structured
+fields (which field, which rule, which conflicting items) besides their
+message, and a message never contains a sensitive value (health data, allergy
+data, phone numbers, names).
+
+``text
+ClubRulesError
+├── ValidationError (ValueError)          bad input; holds one or more Violations
+│   ├── NaiveDatetimeError                a datetime without a time zone
+│   ├── InvalidIntervalError              end before start, empty interval
+│   ├── UnknownTimeZoneError              not an IANA zone name
+│   ├── InvalidPhoneNumberError           not a valid phone number
+│   └── InvalidMoneyError                 not a finite Decimal amount / currency
+├── NotFoundError (LookupError)           an id that the repository does not hold
+├── ConflictError                         the request clashes with stored state
+│   ├── SlotConflictError                 a booking overlaps other bookings
+│   ├── DuplicateError                    an id or idempotency key already taken
+│   └── StaleVersionError                 optimistic concurrency: appended at an old version
+├── IllegalTransitionError                a state machine refused a move
+├── CalendarError                         the business calendar cannot answer
+│   ├── MissingHolidayDataError           asked about a year without holiday data
+│   └── NoBusinessTimeError               no opening hours within the search horizon
+├── PrivacyError                          field encryption, consent and access control
+│   ├── DecryptionError                   opaque: tampered, wrong key, wrong place
+│   ├── KeyringError                      unknown or retired key, bad key material
+│   └── AccessDeniedError                 role or consent refuses a read
+│       └── ConsentRequiredError          the customer has not consented to the purpose
+└── StorageError                          an adapter could not complete an operation
+    ├── RetryableStorageError             transient: lock timeout, lost connection
+    └── MigrationError                    the schema cannot be migrated
+
+
+UserWarning
+└── ClubRulesWarning
+    └── MissingHolidayDataWarning         a calendar was asked about a year it lacks
+``
+
+Validation errors can report several problems at once: each problem is a
+`Violation` (field, rule, message, items), and
+`ValidationError.violations` holds all of them. Use
+`ViolationCollector` to gather problems and raise them together.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import attrs
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+__all__ = [
+    "AccessDeniedError",
+    "CalendarError",
+    "ClubRulesError",
+    "ClubRulesWarning",
+    "ConflictError",
+    "ConsentRequiredError",
+    "DecryptionError",
+    "DuplicateError",
+    "IllegalTransitionError",
+    "InvalidIntervalError",
+    "InvalidMoneyError",
+    "InvalidPhoneNumberError",
+    "KeyringError",
+    "MigrationError",
+    "MissingHolidayDataError",
+    "MissingHolidayDataWarning",
+    "NaiveDatetimeError",
+    "NoBusinessTimeError",
+    "NotFoundError",
+    "PrivacyError",
+    "RetryableStorageError",
+    "SlotConflictError",
+    "StaleVersionError",
+    "StorageError",
+    "UnknownTimeZoneError",
+    "ValidationError",
+    "Violation",
+    "ViolationCollector",
+]
+
+
+def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
+@attrs.frozen
+class Violation:
+    """One problem found in an input.
+
+    Attributes:
+        field: The dotted path of the offending field, for example
+            `"weekly_hours.mon[1]"` or `"phone"`.
+        rule: A stable, machine-readable code for the rule that failed, for
+            example `"naive_datetime"` or `"end_before_start"`.
+        message: A human-readable explanation. It never contains a sensitive
+            value.
+        items: Identifiers of other items involved, such as conflicting
+            booking ids.
+    """
+
+    field: str
+    rule: str
+    message: str
+    items: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+class ClubRulesError(Exception):
+    """The root of every error that clubrules raises on purpose."""
+
+
+class ClubRulesWarning(UserWarning):
+    """The root of every warning that clubrules issues."""
+
+
+def _rebuild_validation_error(
+    cls: type[ValidationError], violations: tuple[Violation, ...]
+) -> ValidationError:
+    return cls(violations=violations)
+
+
+class ValidationError(ClubRulesError, ValueError):
+    """An input broke one or more rules.
+
+    Raise it with one problem::
+
+        raise ValidationError("must be positive", field="headcount", rule="positive")
+
+    or with several, gathered by a `ViolationCollector`.
+
+    Attributes:
+        violations: Every problem found, in the order found.
+    """
+
+    default_rule: ClassVar[str] = "invalid"
+
+    violations: tuple[Violation, ...]
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        field: str = "",
+        rule: str | None = None,
+        items: Iterable[str] = (),
+        violations: Iterable[Violation] = (),
+    ) -> None:
+        found = list(violations)
+        if message is not None:
+            found.insert(
+                0,
+                Violation(
+                    field=field,
+                    rule=rule or self.default_rule,
+                    message=message,
+                    items=tuple(items),
+                ),
+            )
+        if not found:
+            msg = "ValidationError needs a message or at least one violation"
+            raise TypeError(msg)
+        self.violations = tuple(found)
+        super().__init__(self._render())
+
+    @property
+    def field(self) -> str:
+        """The field of the first violation."""
+        return self.violations[0].field
+
+    @property
+    def rule(self) -> str:
+        """The rule code of the first violation."""
+        return self.violations[0].rule
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Every field that has a violation, in order, without repeats."""
+        return tuple(dict.fromkeys(v.field for v in self.violations))
+
+    def _render(self) -> str:
+        if len(self.violations) == 1:
+            return str(self.violations[0])
+        lines = "; ".join(str(v) for v in self.violations)
+        return f"{len(self.violations)} problems: {lines}"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_validation_error, (type(self), self.violations))
+
+
+class NaiveDatetimeError(ValidationError):
+    """A datetime without a time zone was given where an instant is needed."""
+
+    default_rule = "naive_datetime"
+
+
+class InvalidIntervalError(ValidationError):
+    """An interval ends before it starts, or is empty where that is not allowed."""
+
+    default_rule = "end_before_start"
+
+
+class UnknownTimeZoneError(ValidationError):
+    """A time zone name is not a known IANA zone."""
+
+    default_rule = "unknown_time_zone"
+
+
+class InvalidPhoneNumberError(ValidationError):
+    """A phone number could not be parsed, or is not a valid number."""
+
+    default_rule = "invalid_phone_number"
+
+
+class InvalidMoneyError(ValidationError):
+    """An amount is not a finite Decimal, or its currency is not an ISO 4217 code."""
+
+    default_rule = "invalid_money"
+
+
+class ViolationCollector:
+    """Gathers violations so that all of them can be reported together.
+
+    Example::
+
+        problems = ViolationCollector()
+        if headcount < 1:
+            problems.add("headcount", "positive", "must be at least 1")
+        problems.raise_if_any()
+    """
+
+    def __init__(self) -> None:
+        self._violations: list[Violation] = []
+
+    def add(self, field: str, rule: str, message: str, *, items: Iterable[str] = ()) -> None:
+        """Record one problem."""
+        self._violations.append(Violation(field, rule, message, tuple(items)))
+
+    def extend(self, violations: Iterable[Violation]) -> None:
+        """Record problems found elsewhere, for example by a nested validator."""
+        self._violations.extend(violations)
+
+    def absorb(self, error: ValidationError, *, prefix: str = "") -> None:
+        """Record the violations of a caught error, optionally under a field prefix."""
+        for v in error.violations:
+            field = f"{prefix}.{v.field}" if prefix and v.field else (prefix or v.field)
+            self._violations.append(attrs.evolve(v, field=field))
+
+    @property
+    def violations(self) -> tuple[Violation, ...]:
+        """The problems recorded so far."""
+        return tuple(self._violations)
+
+    def __bool__(self) -> bool:
+        return bool(self._violations)
+
+    def __len__(self) -> int:
+        return len(self._violations)
+
+    def raise_if_any(self, error_type: type[ValidationError] = ValidationError) -> None:
+        """Raise `error_type` holding every recorded problem, if there is any."""
+        if self._violations:
+            raise error_type(violations=self._violations)
+
+
+class NotFoundError(ClubRulesError, LookupError):
+    """A repository or registry does not hold the requested item.
+
+    Attributes:
+        kind: What was looked for, for example `"customer"` or `"resource"`.
+        key: The identifier that was not found.
+    """
+
+    def __init__(self, kind: str, key: str) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"{kind} {key!r} not found")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.kind, self.key))
+
+
+class ConflictError(ClubRulesError):
+    """A request clashes with stored state.
+
+    Attributes:
+        conflicts: The conflicting items, as values of the raising area (for
+            example booking conflicts). Empty when the area has none to give.
+    """
+
+    def __init__(self, message: str, *, conflicts: Sequence[object] = ()) -> None:
+        self.conflicts: tuple[object, ...] = tuple(conflicts)
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_conflict, (type(self), self.args[0], self.conflicts))
+
+
+def _rebuild_conflict(
+    cls: type[ConflictError], message: str, conflicts: tuple[object, ...]
+) -> ConflictError:
+    error = cls.__new__(cls)
+    ConflictError.__init__(error, message, conflicts=conflicts)
+    return error
+
+
+class SlotConflictError(ConflictError):
+    """A booking overlaps other bookings, or would exceed a resource's capacity.
+
+    `conflicts` holds one value per clash, naming the other booking and
+    the resource.
+    """
+
+
+class DuplicateError(ConflictError):
+    """An identifier, or an idempotency key bound to other content, is already taken."""
+
+
+class StaleVersionError(ConflictError):
+    """An append was made at a version that is no longer current.
+
+    Attributes:
+        stream: The identifier of the event stream (a case id, say).
+        expected: The version the writer believed current.
+        actual: The version actually stored.
+    """
+
+    def __init__(self, stream: str, expected: int, actual: int) -> None:
+        self.stream = stream
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"{stream!r} is at version {actual}, not at the expected version {expected}"
+        )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.stream, self.expected, self.actual))
+
+
+class IllegalTransitionError(ClubRulesError):
+    """A state machine refused a move that is not allowed from its current state.
+
+    Attributes:
+        state: The current state.
+        action: The move that was attempted.
+        allowed: The moves that are allowed from `state`, sorted.
+    """
+
+    def __init__(
+        self, state: str, action: str, allowed: Iterable[str], *, reason: str = ""
+    ) -> None:
+        self.state = state
+        self.action = action
+        self.allowed = tuple(sorted(allowed))
+        self.reason = reason
+        allowed_text = ", ".join(self.allowed) if self.allowed else "none"
+        detail = f" ({reason})" if reason else ""
+        super().__init__(f"cannot {action} from state {state!r}{detail}; allowed: {allowed_text}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (
+            _rebuild_transition,
+            (type(self), self.state, self.action, self.allowed, self.reason),
+        )
+
+
+def _rebuild_transition(
+    cls: type[IllegalTransitionError],
+    state: str,
+    action: str,
+    allowed: tuple[str, ...],
+    reason: str,
+) -> IllegalTransitionError:
+    return cls(state, action, allowed, reason=reason)
+
+
+class CalendarError(ClubRulesError):
+    """A business calendar cannot answer the question asked of it."""
+
+
+class MissingHolidayDataError(CalendarError):
+    """A calendar was asked about a year for which it has no holiday data.
+
+    Attributes:
+        year: The year asked about.
+        known_years: The years for which the calendar has holiday data.
+    """
+
+    def __init__(self, year: int, known_years: Iterable[int]) -> None:
+        self.year = year
+        self.known_years = tuple(sorted(known_years))
+        span = f"{self.known_years[0]}-{self.known_years[-1]}" if self.known_years else "no years"
+        super().__init__(f"no holiday data for {year}; the calendar has data for {span}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.year, self.known_years))
+
+
+class MissingHolidayDataWarning(ClubRulesWarning):
+    """A calendar was asked about a year for which it has no holiday data."""
+
+
+class NoBusinessTimeError(CalendarError):
+    """A calendar has no opening hours within the horizon it searched."""
+
+
+class PrivacyError(ClubRulesError):
+    """The root of field-encryption, consent and access-control errors."""
+
+
+class DecryptionError(PrivacyError):
+    """A sealed value could not be opened.
+
+    The message is always the same and gives no detail, on purpose: the value
+    may have been tampered with, moved to another record or field, sealed
+    under an unknown or retired key, truncated, or written by a future format.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("decryption failed")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), ())
+
+
+class KeyringError(PrivacyError):
+    """A key is unknown, retired, malformed, or cannot be loaded."""
+
+
+class AccessDeniedError(PrivacyError):
+    """A read of sensitive data was refused by the role policy or by consent.
+
+    Attributes:
+        actor: Who asked.
+        role: In which role.
+        purpose: For which purpose.
+        reason: A stable code for why it was refused.
+    """
+
+    def __init__(self, actor: str, role: str, purpose: str, reason: str) -> None:
+        self.actor = actor
+        self.role = role
+        self.purpose = purpose
+        self.reason = reason
+        super().__init__(f"{actor!r} acting as {role!r} may not read for {purpose!r}: {reason}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.actor, self.role, self.purpose, self.reason))
+
+
+class ConsentRequiredError(AccessDeniedError):
+    """The customer has not given (or has withdrawn) consent for the purpose."""
+
+
+class StorageError(ClubRulesError):
+    """A storage adapter could not complete an operation."""
+
+
+class RetryableStorageError(StorageError):
+    """A transient storage failure (a lock held elsewhere, a lost connection).
+
+    Nothing was written; the same call may succeed if retried.
+    """
+
+
+class MigrationError(StorageError):
+    """A database schema could not be migrated."""

@@ -1,0 +1,14 @@
+"""Tools for testing code built on clubrules: clocks, strategies and contract suites.
+
+- `ManualClock` is a clock that moves only when told to.
+- `clubrules.testing.strategies` holds hypothesis strategies for the
+  value types (needs the `testing` extra).
+- `clubrules.testing.contracts` holds the contract suites that every
+  repository implementation must pass (needs the `testing` extra).
+"""
+
+from __future__ import annotations
+
+from clubrules.testing._clock import ManualClock
+
+__all__ = ["ManualClock"]

@@ -1,0 +1,67 @@
+"""A controllable clock for tests."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from clubrules._time import require_aware
+from clubrules.errors import ValidationError
+
+__all__ = ["ManualClock"]
+
+
+class ManualClock:
+    """A `clubrules.Clock` that only moves when told to.
+
+    Args:
+        start: The initial instant; must be timezone-aware.
+
+    Example::
+
+        >>> from datetime import datetime, timedelta, UTC
+        >>> clock = ManualClock(datetime(2026, 1, 5, 9, tzinfo=UTC))
+        >>> clock.advance(hours=2).hour
+        11
+    """
+
+    def __init__(self, start: datetime) -> None:
+        self._now = require_aware(start, "start")
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        """Return the current (manual) instant."""
+        with self._lock:
+            return self._now
+
+    def set(self, instant: datetime) -> None:
+        """Jump to `instant`; the clock may move backwards, as a test may need."""
+        checked = require_aware(instant, "instant")
+        with self._lock:
+            self._now = checked
+
+    def advance(
+        self,
+        delta: timedelta | None = None,
+        *,
+        days: float = 0,
+        hours: float = 0,
+        minutes: float = 0,
+        seconds: float = 0,
+    ) -> datetime:
+        """Move forward by `delta` plus the keyword amounts; return the new instant.
+
+        Raises:
+            ValidationError: the total step is negative.
+        """
+        step = (delta or timedelta()) + timedelta(
+            days=days, hours=hours, minutes=minutes, seconds=seconds
+        )
+        if step < timedelta():
+            raise ValidationError("must not be negative", field="delta", rule="non_negative")
+        with self._lock:
+            self._now = self._now + step
+            return self._now
+
+    def __repr__(self) -> str:
+        return f"ManualClock({self._now.astimezone(UTC).isoformat()})"
