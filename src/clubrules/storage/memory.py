@@ -1,0 +1,13 @@
+"""In-memory adapters: the embedded default, and the fake for tests.
+
+Each adapter keeps its data in process memory behind a lock, and gives the
+same guarantees as the database adapters: atomic check-and-write, optimistic
+concurrency and idempotency where its port promises them. The implementations
+live in private modules, one per area; this module is their public home.
+"""
+
+from __future__ import annotations
+
+# One import line per area, kept sorted by module name.
+
+__all__: list[str] = []

@@ -1,0 +1,20 @@
+"""Contract suites for the repository ports: pytest classes to subclass.
+
+An implementation proves itself by subclassing a suite and providing the
+`repository` fixture (a factory that returns a fresh, empty repository):
+
+```python
+class TestMyCustomers(CustomerRepositoryContract):
+    @pytest.fixture
+    def repository(self) -> CustomerRepository:
+        return MyCustomerRepository(...)
+```
+
+Needs the `testing` extra (pytest and hypothesis).
+"""
+
+from __future__ import annotations
+
+# One import line per area, kept sorted by module name.
+
+__all__: list[str] = []
