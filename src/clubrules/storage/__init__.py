@@ -5,3 +5,5 @@
 
 No domain package imports an adapter: entry points wire them in explicitly.
 """
+
+__all__: list[str] = []

@@ -1,0 +1,82 @@
+"""The public surface: `__all__`, docstrings and the reference docs agree.
+
+Every public module (no leading underscore anywhere in its dotted name)
+declares a sorted `__all__`; every name in it exists, has a docstring, and is
+defined in clubrules (not a re-exported third-party name); and every public
+module is rendered by a `::: module` directive on some reference page.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+import clubrules
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+ROOT = Path(__file__).resolve().parents[2]
+# Modules that are entry points or need optional extras at import time.
+NOT_LIBRARY = {"clubrules.__main__"}
+
+
+def _public_modules() -> list[str]:
+    names = ["clubrules"]
+    for info in pkgutil.walk_packages(clubrules.__path__, prefix="clubrules."):
+        if any(part.startswith("_") for part in info.name.split(".")):
+            continue
+        if info.name in NOT_LIBRARY:
+            continue
+        names.append(info.name)
+    return sorted(names)
+
+
+PUBLIC_MODULES = _public_modules()
+
+
+def _import(name: str) -> ModuleType:
+    return importlib.import_module(name)
+
+
+@pytest.mark.parametrize("name", PUBLIC_MODULES)
+def test_module_declares_sorted_all(name: str) -> None:
+    module = _import(name)
+    assert module.__doc__, f"{name} has no module docstring"
+    exported = getattr(module, "__all__", None)
+    assert exported is not None, f"{name} has no __all__"
+    assert list(exported) == sorted(exported), f"{name}.__all__ is not sorted"
+    assert len(set(exported)) == len(exported), f"{name}.__all__ has duplicates"
+
+
+@pytest.mark.parametrize("name", PUBLIC_MODULES)
+def test_exported_names_exist_and_are_documented(name: str) -> None:
+    module = _import(name)
+    for attr in getattr(module, "__all__", []):
+        assert hasattr(module, attr), f"{name}.{attr} is in __all__ but missing"
+        value = getattr(module, attr)
+        if attr == "__version__":
+            continue
+        if inspect.isclass(value) or inspect.isfunction(value):
+            assert inspect.getdoc(value), f"{name}.{attr} has no docstring"
+            origin = getattr(value, "__module__", "") or ""
+            assert origin.startswith("clubrules"), f"{name}.{attr} comes from {origin}"
+
+
+def test_no_private_module_leaks_through_all() -> None:
+    for name in PUBLIC_MODULES:
+        for attr in getattr(_import(name), "__all__", []):
+            assert not attr.startswith("_") or attr == "__version__", f"{name}.{attr}"
+
+
+def test_every_public_module_is_in_the_reference() -> None:
+    text = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "docs").rglob("*.md"))
+    rendered = set(re.findall(r"^:::\s+([\w.]+)", text, re.MULTILINE))
+    missing = [name for name in PUBLIC_MODULES if name not in rendered and name != "clubrules.cli"]
+    assert not missing, f"public modules missing from docs/reference: {missing}"
