@@ -11,6 +11,7 @@ ClubRulesError
 ├── ValidationError (ValueError)          bad input; holds one or more Violations
 │   ├── NaiveDatetimeError                a datetime without a time zone
 │   ├── InvalidIntervalError              end before start, empty interval
+│   ├── InvalidHoursError                 calendar: unreadable or overlapping opening hours
 │   ├── UnknownTimeZoneError              not an IANA zone name
 │   ├── InvalidPhoneNumberError           not a valid phone number
 │   └── InvalidMoneyError                 not a finite Decimal amount / currency
@@ -26,8 +27,9 @@ ClubRulesError
 ├── PrivacyError                          field encryption, consent and access control
 │   ├── DecryptionError                   opaque: tampered, wrong key, wrong place
 │   ├── KeyringError                      unknown or retired key, bad key material
-│   └── AccessDeniedError                 role or consent refuses a read
-│       └── ConsentRequiredError          the customer has not consented to the purpose
+│   ├── AccessDeniedError                 role or consent refuses a read
+│   │   └── ConsentRequiredError          the customer has not consented to the purpose
+│   └── LeakRefusedError (TypeError)      privacy: pickling a Sensitive value, and the like
 └── StorageError                          an adapter could not complete an operation
     ├── RetryableStorageError             transient: lock timeout, lost connection
     └── MigrationError                    the schema cannot be migrated
@@ -35,7 +37,8 @@ ClubRulesError
 
 UserWarning
 └── ClubRulesWarning
-    └── MissingHolidayDataWarning         a calendar was asked about a year it lacks
+    ├── MissingHolidayDataWarning         a calendar was asked about a year it lacks
+    └── KeyUsageWarning                   privacy: a key nears its safe limit of encryptions
 ``
 
 Validation errors can report several problems at once: each problem is a
@@ -63,10 +66,13 @@ __all__ = [
     "DecryptionError",
     "DuplicateError",
     "IllegalTransitionError",
+    "InvalidHoursError",
     "InvalidIntervalError",
     "InvalidMoneyError",
     "InvalidPhoneNumberError",
+    "KeyUsageWarning",
     "KeyringError",
+    "LeakRefusedError",
     "MigrationError",
     "MissingHolidayDataError",
     "MissingHolidayDataWarning",
@@ -414,6 +420,19 @@ class NoBusinessTimeError(CalendarError):
     """A calendar has no opening hours within the horizon it searched."""
 
 
+# --- calendar ----------------------------------------------------------------
+
+
+class InvalidHoursError(ValidationError):
+    """Opening hours that cannot be read (not `"HH:MM-HH:MM"`), or that overlap.
+
+    Overlaps include an overnight range that spills into the next day's first
+    range; the rule is then `overlapping_hours`.
+    """
+
+    default_rule = "invalid_hours"
+
+
 class PrivacyError(ClubRulesError):
     """The root of field-encryption, consent and access-control errors."""
 
@@ -460,6 +479,24 @@ class AccessDeniedError(PrivacyError):
 
 class ConsentRequiredError(AccessDeniedError):
     """The customer has not given (or has withdrawn) consent for the purpose."""
+
+
+# --- privacy -----------------------------------------------------------------
+
+
+class LeakRefusedError(PrivacyError, TypeError):
+    """An operation would expose a sensitive value, such as pickling a `Sensitive`.
+
+    The message names the operation, never the value.
+    """
+
+
+class KeyUsageWarning(ClubRulesWarning):
+    """A key has sealed so many values that its random nonces near their safe limit.
+
+    AES-GCM with random 96-bit nonces is safe for about 2^32 encryptions per
+    key. Rotate the keyring when this warning appears.
+    """
 
 
 class StorageError(ClubRulesError):

@@ -32,7 +32,9 @@ class Story:
 
 def _chapters() -> list[Callable[[Story], None]]:
     # Chapters are imported here so that `clubrules --help` stays fast.
-    return []
+    from clubrules._demo import _customers, _privacy
+
+    return [_customers.run, _privacy.run]
 
 
 def run_demo(out: TextIO | None = None) -> None:

@@ -9,5 +9,20 @@ live in private modules, one per area; this module is their public home.
 from __future__ import annotations
 
 # One import line per area, kept sorted by module name.
+from clubrules.storage._memory_customers import (
+    InMemoryConsumptionRepository,
+    InMemoryCustomerRepository,
+)
+from clubrules.storage._memory_privacy import (
+    InMemoryAccessLog,
+    InMemoryConsentStore,
+    InMemoryDataKeyStore,
+)
 
-__all__: list[str] = []
+__all__: list[str] = [
+    "InMemoryAccessLog",
+    "InMemoryConsentStore",
+    "InMemoryConsumptionRepository",
+    "InMemoryCustomerRepository",
+    "InMemoryDataKeyStore",
+]

@@ -16,5 +16,20 @@ Needs the `testing` extra (pytest and hypothesis).
 from __future__ import annotations
 
 # One import line per area, kept sorted by module name.
+from clubrules.testing.contracts._customers import (
+    ConsumptionRepositoryContract,
+    CustomerRepositoryContract,
+)
+from clubrules.testing.contracts._privacy import (
+    AccessLogContract,
+    ConsentStoreContract,
+    DataKeyStoreContract,
+)
 
-__all__: list[str] = []
+__all__: list[str] = [
+    "AccessLogContract",
+    "ConsentStoreContract",
+    "ConsumptionRepositoryContract",
+    "CustomerRepositoryContract",
+    "DataKeyStoreContract",
+]

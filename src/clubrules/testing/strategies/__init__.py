@@ -6,5 +6,29 @@ Needs the `testing` extra (hypothesis).
 from __future__ import annotations
 
 # One import line per area, kept sorted by module name.
+from clubrules.testing.strategies._core import SAMPLE_ZONES, aware_datetimes, money, time_zones
+from clubrules.testing.strategies._customers import (
+    CN_MOBILE_PREFIXES,
+    cn_mobile_numbers,
+    consumption_records,
+    customers,
+    phone_numbers,
+    phone_texts,
+    sealed_values,
+    service_records,
+)
 
-__all__: list[str] = []
+__all__: list[str] = [
+    "CN_MOBILE_PREFIXES",
+    "SAMPLE_ZONES",
+    "aware_datetimes",
+    "cn_mobile_numbers",
+    "consumption_records",
+    "customers",
+    "money",
+    "phone_numbers",
+    "phone_texts",
+    "sealed_values",
+    "service_records",
+    "time_zones",
+]

@@ -1,0 +1,116 @@
+"""Net spend: purchases minus refunds, floored at zero per customer; redemptions excluded."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from clubrules._time import require_aware, require_order
+from clubrules.customers._model import ConsumptionKind
+from clubrules.errors import InvalidMoneyError
+from clubrules.money import Money
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+
+    from clubrules.customers._model import ConsumptionRecord
+
+__all__ = ["spend_by_customer", "total_spend"]
+
+
+def spend_by_customer(
+    records: Iterable[ConsumptionRecord],
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    currency: str = "CNY",
+) -> dict[str, Money]:
+    """Each customer's net spend over the records dated in `[start, end)`.
+
+    Net spend is the customer's purchases minus their refunds, floored at
+    zero. Redemptions are left out: the money was counted when the package
+    or voucher was bought. A refund counts when it is paid back (its own
+    `at`), so a purchase in one period refunded in the next lowers the next
+    period's spend; the floor keeps such a period from going negative.
+
+    Args:
+        records: Consumption records, of any customers, in any order. Each
+            record should appear once (a repository returns each id once).
+        start: The first instant counted (aware), or None for no lower bound.
+        end: The first instant not counted (aware), or None for no upper bound.
+        currency: The ISO 4217 currency of the result.
+
+    Returns:
+        Net spend by customer id, for every customer with at least one
+        purchase or refund in the window (possibly zero).
+
+    Raises:
+        NaiveDatetimeError: `start` or `end` is naive.
+        InvalidIntervalError: `end` is before `start`.
+        InvalidMoneyError: a counted record is in another currency; the
+            message names the record id.
+    """
+    if start is not None:
+        require_aware(start, "start")
+    if end is not None:
+        require_aware(end, "end")
+    if start is not None and end is not None:
+        require_order(start, end, start_field="start", end_field="end", allow_empty=True)
+    Money.zero(currency)  # validates the currency code
+    net: dict[str, Decimal] = {}
+    for record in records:
+        if record.kind is ConsumptionKind.REDEMPTION:
+            continue
+        if (start is not None and record.at < start) or (end is not None and record.at >= end):
+            continue
+        if record.amount.currency != currency:
+            raise InvalidMoneyError(
+                f"record {record.id!r} is in {record.amount.currency}, not {currency}",
+                field="currency",
+                rule="currency_mismatch",
+                items=[record.id],
+            )
+        sign = 1 if record.kind is ConsumptionKind.PURCHASE else -1
+        net[record.customer_id] = (
+            net.get(record.customer_id, Decimal(0)) + sign * record.amount.amount
+        )
+    return {cid: Money(max(amount, Decimal(0)), currency) for cid, amount in net.items()}
+
+
+def total_spend(
+    records: Iterable[ConsumptionRecord],
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    currency: str = "CNY",
+) -> Money:
+    """The net spend of the records dated in `[start, end)`, summed over customers.
+
+    This is the sum of [spend_by_customer][clubrules.customers.spend_by_customer]:
+    purchases minus refunds, floored at zero for each customer, with
+    redemptions left out. One customer's refunds never lower another's spend.
+
+    Examples:
+        >>> from datetime import UTC, datetime
+        >>> from clubrules import Money
+        >>> from clubrules.customers import ConsumptionRecord
+        >>> at = datetime(2026, 3, 1, 10, tzinfo=UTC)
+        >>> records = [
+        ...     ConsumptionRecord(id="t-1", customer_id="c-1", at=at, service="facial",
+        ...                       amount=Money("300")),
+        ...     ConsumptionRecord(id="t-2", customer_id="c-1", at=at, service="facial",
+        ...                       amount=Money("100"), kind="refund"),
+        ...     ConsumptionRecord(id="t-3", customer_id="c-1", at=at, service="massage",
+        ...                       amount=Money("200"), kind="redemption"),
+        ... ]
+        >>> total_spend(records)
+        Money(amount=Decimal('200'), currency='CNY')
+
+    Raises:
+        NaiveDatetimeError: `start` or `end` is naive.
+        InvalidIntervalError: `end` is before `start`.
+        InvalidMoneyError: a counted record is in another currency.
+    """
+    by_customer = spend_by_customer(records, start=start, end=end, currency=currency)
+    return Money.total(by_customer.values(), currency)

@@ -1,0 +1,240 @@
+"""Consent per customer and purpose, and retention rules that turn it into a deletion schedule."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Final
+
+import attrs
+
+from clubrules._time import require_aware
+from clubrules.errors import ValidationError, ViolationCollector
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = [
+    "SENSITIVE_FIELDS",
+    "ConsentRecord",
+    "DeletionDue",
+    "Purpose",
+    "RetentionRule",
+    "active_consent",
+    "deletion_schedule",
+]
+
+# PIPL Art. 28: health data is sensitive personal information.
+SENSITIVE_FIELDS: Final = frozenset({"health", "allergies"})
+
+
+class Purpose(enum.StrEnum):
+    """Why customer data is processed."""
+
+    SERVICE_DELIVERY = "service_delivery"
+    """Serving the customer: bookings, treatments, aftercare."""
+    MARKETING = "marketing"
+    """Promotions, greetings, offers."""
+    THIRD_PARTY_DISCLOSURE = "third_party_disclosure"
+    """Handing data to someone outside the club (PIPL Art. 23)."""
+
+
+def _frozen_strs(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(values)
+
+
+def _optional_aware(
+    _instance: object, attribute: attrs.Attribute[datetime | None], value: datetime | None
+) -> None:
+    if value is not None:
+        require_aware(value, attribute.name)
+
+
+@attrs.frozen
+class ConsentRecord:
+    """A customer's consent to one purpose, over a scope of fields.
+
+    Sensitive fields (health, allergies) need separate consent (PIPL Art.
+    29): a record whose scope includes one must have `separate=True` and
+    cover sensitive fields only, never bundled with other data. Disclosure to
+    a third party must name the recipient.
+
+    Attributes:
+        id: The record's identifier.
+        customer_id: Whose consent.
+        purpose: For what.
+        scope: The fields covered, for example `{"phone", "name"}` or `{"allergies"}`.
+        given_at: When it was given (aware).
+        separate: Whether it was asked for and given on its own, as sensitive
+            data requires.
+        expires_at: When it lapses by itself, if ever.
+        withdrawn_at: When it was withdrawn, if it was.
+        recipient: The third party, for `THIRD_PARTY_DISCLOSURE`.
+        evidence: Where the proof is kept (a form id, a signed page).
+
+    Raises:
+        ValidationError: every problem at once (`bundled_sensitive_consent`,
+            `missing_recipient`, `empty_scope`, `end_before_start`).
+    """
+
+    id: str
+    customer_id: str
+    purpose: Purpose = attrs.field(converter=Purpose)
+    scope: frozenset[str] = attrs.field(converter=_frozen_strs)
+    given_at: datetime = attrs.field(validator=lambda _i, _a, v: require_aware(v, "given_at"))
+    separate: bool = False
+    expires_at: datetime | None = attrs.field(default=None, validator=_optional_aware)
+    withdrawn_at: datetime | None = attrs.field(default=None, validator=_optional_aware)
+    recipient: str | None = None
+    evidence: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        if not self.id or not self.customer_id:
+            problems.add("id", "non_empty", "id and customer_id must not be empty")
+        if not self.scope:
+            problems.add("scope", "empty_scope", "must name at least one field")
+        sensitive = self.scope & SENSITIVE_FIELDS
+        if sensitive and not self.separate:
+            problems.add(
+                "separate",
+                "bundled_sensitive_consent",
+                f"sensitive fields {sorted(sensitive)} need separate consent (PIPL Art. 29)",
+            )
+        if sensitive and self.scope - SENSITIVE_FIELDS:
+            problems.add(
+                "scope",
+                "bundled_sensitive_consent",
+                "separate consent for sensitive fields must not cover other fields: "
+                f"{sorted(self.scope - SENSITIVE_FIELDS)}",
+            )
+        if self.purpose is Purpose.THIRD_PARTY_DISCLOSURE and not self.recipient:
+            problems.add("recipient", "missing_recipient", "disclosure must name the third party")
+        for name in ("expires_at", "withdrawn_at"):
+            end = getattr(self, name)
+            if end is not None and end < self.given_at:
+                problems.add(name, "end_before_start", "must not be before given_at")
+        problems.raise_if_any()
+
+    def is_active(self, at: datetime) -> bool:
+        """Whether the consent holds at `at` (given, not expired, not withdrawn)."""
+        require_aware(at, "at")
+        end = self.ended_at
+        return self.given_at <= at and (end is None or at < end)
+
+    @property
+    def ended_at(self) -> datetime | None:
+        """When the consent stopped holding: withdrawn or expired, whichever came first."""
+        ends = [t for t in (self.withdrawn_at, self.expires_at) if t is not None]
+        return min(ends) if ends else None
+
+    def withdraw(self, at: datetime) -> ConsentRecord:
+        """The record withdrawn at `at` (an earlier withdrawal is kept)."""
+        require_aware(at, "at")
+        if self.withdrawn_at is not None:
+            return self
+        if at < self.given_at:
+            raise ValidationError(
+                "must not be before given_at", field="at", rule="end_before_start"
+            )
+        return attrs.evolve(self, withdrawn_at=at)
+
+    def covers(self, field: str, purpose: Purpose, at: datetime) -> bool:
+        """Whether this record lets `field` be used for `purpose` at `at`."""
+        return self.purpose is purpose and field in self.scope and self.is_active(at)
+
+
+def active_consent(
+    records: Iterable[ConsentRecord], *, field: str, purpose: Purpose, at: datetime
+) -> ConsentRecord | None:
+    """The first record that lets `field` be used for `purpose` at `at`, or None."""
+    require_aware(at, "at")
+    purpose = Purpose(purpose)
+    for record in records:
+        if record.covers(field, purpose, at):
+            return record
+    return None
+
+
+def _non_negative(_instance: object, attribute: attrs.Attribute[timedelta], v: timedelta) -> None:
+    if v < timedelta(0):
+        raise ValidationError("must not be negative", field=attribute.name, rule="non_negative")
+
+
+@attrs.frozen
+class RetentionRule:
+    """How long a field may be kept for a purpose once that purpose's consent ends.
+
+    Attributes:
+        field: The field, for example `"allergies"`.
+        purpose: The purpose the rule applies to.
+        keep_for: How long after the consent ends (withdrawn or expired) the
+            field must be deleted; zero means at once.
+    """
+
+    field: str
+    purpose: Purpose = attrs.field(converter=Purpose)
+    keep_for: timedelta = attrs.field(validator=_non_negative)
+
+
+@attrs.frozen
+class DeletionDue:
+    """A field of a customer that must be deleted by a deadline.
+
+    Attributes:
+        customer_id: Whose data.
+        field: Which field.
+        due_at: The deadline.
+        reason: Which consents ended, for example `"consent withdrawn: k-2 (service_delivery)"`.
+    """
+
+    customer_id: str
+    field: str
+    due_at: datetime
+    reason: str
+
+
+def deletion_schedule(
+    records: Iterable[ConsentRecord], rules: Iterable[RetentionRule], *, as_of: datetime
+) -> list[DeletionDue]:
+    """Which fields must be deleted, and by when, given the consents as of `as_of`.
+
+    A field is kept while any consent covering it, for a purpose that has a
+    retention rule for it, is active. Once none is, it is due for deletion
+    at the latest end of those consents plus that purpose's `keep_for`. A
+    field with no consent record at all is not scheduled here (it is not
+    held on the strength of consent).
+
+    Returns:
+        The due deletions, sorted by deadline, then customer, then field.
+    """
+    require_aware(as_of, "as_of")
+    rule_map: dict[tuple[str, Purpose], timedelta] = {}
+    for rule in rules:
+        key = (rule.field, rule.purpose)
+        rule_map[key] = min(rule.keep_for, rule_map.get(key, rule.keep_for))
+    fields = {f for f, _ in rule_map}
+    by_place: dict[tuple[str, str], list[ConsentRecord]] = {}
+    for record in records:
+        for field in record.scope & fields:
+            if (field, record.purpose) in rule_map and record.given_at <= as_of:
+                by_place.setdefault((record.customer_id, field), []).append(record)
+    due: list[DeletionDue] = []
+    for (customer_id, field), consents in by_place.items():
+        if any(c.is_active(as_of) for c in consents):
+            continue
+        deadline = None
+        reasons = []
+        for c in consents:
+            end = c.ended_at
+            assert end is not None  # noqa: S101 - not active and given, so ended
+            candidate = end + rule_map[(field, c.purpose)]
+            deadline = candidate if deadline is None else max(deadline, candidate)
+            how = "withdrawn" if c.withdrawn_at is not None and c.withdrawn_at == end else "expired"
+            reasons.append(f"{c.id} ({c.purpose.value}) {how}")
+        assert deadline is not None  # noqa: S101
+        due.append(
+            DeletionDue(customer_id, field, deadline, "consent ended: " + ", ".join(reasons))
+        )
+    due.sort(key=lambda d: (d.due_at, d.customer_id, d.field))
+    return due

@@ -1,0 +1,256 @@
+"""The versioned ciphertext format, the associated data, and the typed plaintext.
+
+Binary form, format version 1 (every integer big-endian):
+
+```text
+offset  size  field
+0       1     format version, 0x01
+1       4     key id, unsigned 32-bit, never 0
+5       12    nonce, random
+17      n     AES-256-GCM ciphertext of the typed plaintext (n = its length)
+17+n    16    AES-GCM tag
+```
+
+The typed plaintext is one tag byte followed by the payload: `t` UTF-8
+text, `b` raw bytes, `l` a JSON array of strings, `j` a JSON object (sorted
+keys, compact separators, UTF-8).
+
+The associated data (never stored; rebuilt from the place on every call):
+
+```text
+0x01 || u32(len(record_type)) || record_type || u32(len(record_id)) || record_id
+     || u32(len(field)) || field
+```
+
+with each string UTF-8 encoded. The text form, for text columns, is `cr:`
+followed by the unpadded base64url encoding of the binary form.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import struct
+from typing import Any, Final
+
+from clubrules.errors import DecryptionError, ValidationError
+
+__all__: list[str] = []
+
+VERSION: Final = 1
+VERSION_BYTE: Final = b"\x01"
+KEY_ID_SIZE: Final = 4
+NONCE_SIZE: Final = 12
+TAG_SIZE: Final = 16
+HEADER_SIZE: Final = 1 + KEY_ID_SIZE
+PREFIX_SIZE: Final = HEADER_SIZE + NONCE_SIZE
+# One tag byte of plaintext at least, so the shortest valid value is 34 bytes.
+MIN_SIZE: Final = PREFIX_SIZE + 1 + TAG_SIZE
+MAX_KEY_ID: Final = 2**32 - 1
+TEXT_PREFIX: Final = "cr:"
+
+TAG_TEXT: Final = 0x74  # "t"
+TAG_BYTES: Final = 0x62  # "b"
+TAG_LIST: Final = 0x6C  # "l"
+TAG_JSON: Final = 0x6A  # "j"
+
+_U32 = struct.Struct(">I")
+_pack_u32 = _U32.pack
+pack_u32 = _pack_u32
+# The 4-byte length prefixes of the usual short identifiers, precomputed.
+LENGTHS: Final = tuple(_pack_u32(n) for n in range(256))
+_HEADER = struct.Struct(">BI")
+
+
+def header(key_id: int) -> bytes:
+    """The 5-byte header (version, key id) of a value sealed under `key_id`."""
+    return _HEADER.pack(VERSION, key_id)
+
+
+def split_header(data: bytes) -> tuple[int, int]:
+    """The (version, key id) of a binary value; raises `DecryptionError` if too short."""
+    if len(data) < MIN_SIZE:
+        raise DecryptionError
+    version, key_id = _HEADER.unpack_from(data)
+    return version, key_id
+
+
+def _lp(text: str) -> bytes:
+    raw = text.encode()
+    return _pack_u32(len(raw)) + raw
+
+
+def check_place(record_type: object, record_id: object, field: object) -> None:
+    """Raise `ValidationError` naming every part of a place that is not a non-empty string."""
+    problems = []
+    for name, value in (("record_type", record_type), ("record_id", record_id), ("field", field)):
+        if type(value) is not str or not value:
+            problems.append(name)
+    if problems:
+        raise ValidationError(
+            f"must be a non-empty string: {', '.join(problems)}",
+            field=problems[0],
+            rule="non_empty_string",
+        )
+
+
+class AadCache:
+    """Builds associated data, caching the constant parts per (record type, field).
+
+    The associated data for a record is `prefix(record_type) + lp(record_id) +
+    suffix(field)`; only the record id part is built per call.
+    """
+
+    __slots__ = ("parts",)
+
+    def __init__(self) -> None:
+        self.parts: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+
+    def miss(self, record_type: str, field: str) -> tuple[bytes, bytes]:
+        """Build (and cache) the constant parts for a record type and field."""
+        check_place(record_type, "x", field)
+        parts = (VERSION_BYTE + _lp(record_type), _lp(field))
+        if len(self.parts) < 4096:
+            self.parts[(record_type, field)] = parts
+        return parts
+
+    def aad(self, record_type: str, record_id: str, field: str) -> bytes:
+        """The associated data of a place; validates the parts on first use."""
+        parts = self.parts.get((record_type, field)) or self.miss(record_type, field)
+        if type(record_id) is not str or not record_id:
+            check_place(record_type, record_id, field)
+        raw = record_id.encode()
+        return parts[0] + _pack_u32(len(raw)) + raw + parts[1]
+
+
+def associated_data(record_type: str, record_id: str, field: str) -> bytes:
+    """The associated data of a place, built from scratch (the slow, obvious form)."""
+    check_place(record_type, record_id, field)
+    return VERSION_BYTE + _lp(record_type) + _lp(record_id) + _lp(field)
+
+
+def encode_value(value: object) -> bytes:
+    """The typed plaintext of a value: a tag byte, then the payload.
+
+    Raises:
+        ValidationError: the value is not text, bytes, a list of strings or a
+            JSON-able dict. The message names the type only, never the value.
+    """
+    if type(value) is str:
+        return b"t" + value.encode()
+    if isinstance(value, bytes | bytearray | memoryview):
+        return b"b" + bytes(value)
+    if isinstance(value, list | tuple):
+        if not all(type(item) is str for item in value):
+            raise ValidationError(
+                "a list value must hold strings only", field="value", rule="unsupported_value"
+            )
+        return b"l" + _json(list(value))
+    if isinstance(value, dict):
+        return b"j" + _json(value)
+    raise ValidationError(
+        f"cannot seal a value of type {type(value).__name__}; "
+        "use str, bytes, a list of str, or a JSON-able dict",
+        field="value",
+        rule="unsupported_value",
+    )
+
+
+def _json_able(value: object, depth: int = 0) -> bool:
+    """Whether `value` survives a JSON round trip unchanged (str keys, no tuples, no NaN)."""
+    if value is None or type(value) in (str, bool, int):
+        return True
+    if type(value) is float:
+        return math.isfinite(value)
+    if depth > 64:
+        return False
+    if type(value) is list:
+        return all(_json_able(v, depth + 1) for v in value)
+    if type(value) is dict:
+        return all(type(k) is str and _json_able(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def _json(value: object) -> bytes:
+    if not _json_able(value if not isinstance(value, tuple) else list(value)):
+        raise ValidationError(
+            "a structured value must be JSON-able (str keys; str, int, finite float, "
+            "bool, None, list or dict values)",
+            field="value",
+            rule="unsupported_value",
+        )
+    try:
+        text = json.dumps(
+            value,
+            ensure_ascii=False,
+            sort_keys=True,
+            separators=(",", ":"),
+            allow_nan=False,
+            default=_refuse,
+        )
+    except (TypeError, ValueError):
+        # The original message may quote the value: drop it, give only its kind.
+        raise ValidationError(
+            "a structured value must be JSON-able (str keys; str, int, finite float, "
+            "bool, None, list or dict values)",
+            field="value",
+            rule="unsupported_value",
+        ) from None
+    return text.encode()
+
+
+def _refuse(value: object) -> object:
+    msg = f"not JSON-able: {type(value).__name__}"
+    raise TypeError(msg)
+
+
+def decode_value(plaintext: bytes) -> Any:  # noqa: ANN401 - any archive type
+    """The value of a typed plaintext; raises `DecryptionError` on an unknown tag."""
+    if not plaintext:
+        raise DecryptionError
+    tag = plaintext[0]
+    if tag == TAG_TEXT:
+        return plaintext[1:].decode()
+    if tag == TAG_BYTES:
+        return plaintext[1:]
+    if tag in (TAG_LIST, TAG_JSON):
+        value = json.loads(plaintext[1:])
+        if (tag == TAG_LIST) is not isinstance(value, list):
+            raise DecryptionError
+        return value
+    raise DecryptionError
+
+
+def to_text(data: bytes) -> str:
+    """The text form of a binary value: `cr:` and unpadded base64url."""
+    return TEXT_PREFIX + base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def from_text(text: str) -> bytes:
+    """The binary form of a text value; raises `DecryptionError` if it is malformed."""
+    if type(text) is not str or not text.startswith(TEXT_PREFIX):
+        raise DecryptionError
+    body = text[len(TEXT_PREFIX) :]
+    if len(body) % 4 == 1 or "=" in body:
+        raise DecryptionError
+    try:
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    except (binascii.Error, ValueError):
+        raise DecryptionError from None
+    # base64 decoding ignores nothing here, but make the form canonical anyway:
+    # exactly one text form per binary value.
+    if to_text(raw) != text:
+        raise DecryptionError
+    return raw
+
+
+def sealed_size(plaintext_size: int) -> int:
+    """The binary size of a value whose typed plaintext has `plaintext_size` bytes."""
+    return PREFIX_SIZE + plaintext_size + TAG_SIZE
+
+
+def text_size(binary_size: int) -> int:
+    """The length of the text form of a binary value of `binary_size` bytes."""
+    return len(TEXT_PREFIX) + math.ceil(binary_size * 4 / 3)

@@ -1,0 +1,131 @@
+"""Leak response: an incident record with the contents PIPL Art. 57 requires, and its notice."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import attrs
+
+from clubrules._time import require_aware
+from clubrules.errors import ValidationError, ViolationCollector
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+
+__all__ = ["LeakIncident", "render_leak_notice"]
+
+
+def _strs(values: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(values, str):
+        return (values,)
+    return tuple(values)
+
+
+@attrs.frozen
+class LeakIncident:
+    """A personal-information leak and the club's response (PIPL Art. 57).
+
+    Art. 57 requires the notice to state the kinds of information affected,
+    the cause and the possible harm, the remedial measures taken, the steps
+    individuals can take to reduce harm, and a contact. All of these must be
+    filled in: every missing one is reported at once.
+
+    Attributes:
+        id: The incident's identifier.
+        detected_at: When the leak was found (aware).
+        data_types: The kinds of information affected, for example `("phone numbers",)`.
+        cause: What happened.
+        possible_harm: What may follow for the people affected.
+        remedies: What the club has done.
+        individual_steps: What the people affected can do.
+        contact: Whom to contact, and how.
+        affected_count: How many people are affected, if known.
+    """
+
+    id: str
+    detected_at: datetime = attrs.field(validator=lambda _i, _a, v: require_aware(v, "detected_at"))
+    data_types: tuple[str, ...] = attrs.field(converter=_strs)
+    cause: str
+    possible_harm: str
+    remedies: tuple[str, ...] = attrs.field(converter=_strs)
+    individual_steps: tuple[str, ...] = attrs.field(converter=_strs)
+    contact: str
+    affected_count: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        for name in ("id", "cause", "possible_harm", "contact"):
+            if not str(getattr(self, name)).strip():
+                problems.add(name, "required", "is required by PIPL Art. 57")
+        for name in ("data_types", "remedies", "individual_steps"):
+            items = getattr(self, name)
+            if not items or not all(str(i).strip() for i in items):
+                problems.add(name, "required", "needs at least one non-empty entry (PIPL Art. 57)")
+        if self.affected_count is not None and self.affected_count < 0:
+            problems.add("affected_count", "non_negative", "must not be negative")
+        problems.raise_if_any()
+
+
+_TEMPLATES = {
+    "zh": {
+        "title": "个人信息泄露事件告知",
+        "detected": "发现时间",
+        "data_types": "涉及的个人信息种类",
+        "cause": "发生原因",
+        "possible_harm": "可能造成的危害",
+        "remedies": "我们已采取的补救措施",
+        "individual_steps": "您可以采取的减轻危害的措施",
+        "contact": "联系方式",
+        "affected": "受影响人数",
+        "sep": "、",
+    },
+    "en": {
+        "title": "Notice of a personal information leak",
+        "detected": "Detected",
+        "data_types": "Information affected",
+        "cause": "Cause",
+        "possible_harm": "Possible harm",
+        "remedies": "Remedies we have taken",
+        "individual_steps": "Steps you can take",
+        "contact": "Contact",
+        "affected": "People affected",
+        "sep": ", ",
+    },
+}
+
+
+def render_leak_notice(incident: LeakIncident, *, language: str = "zh") -> str:
+    """The notice to the people affected (and the regulator), from the incident record.
+
+    Args:
+        incident: The incident.
+        language: `"zh"` (default) or `"en"`.
+
+    Raises:
+        ValidationError: an unknown language.
+    """
+    t = _TEMPLATES.get(language)
+    if t is None:
+        raise ValidationError(
+            f"unknown language {language!r}; use 'zh' or 'en'", field="language", rule="unknown"
+        )
+    colon = "：" if language == "zh" else ": "  # noqa: RUF001 - the Chinese full-width colon
+    lines = [
+        t["title"],
+        "",
+        f"{t['detected']}{colon}{incident.detected_at.isoformat(timespec='minutes')}",
+        f"{t['data_types']}{colon}{t['sep'].join(incident.data_types)}",
+    ]
+    if incident.affected_count is not None:
+        lines.append(f"{t['affected']}{colon}{incident.affected_count}")
+    lines += [
+        f"{t['cause']}{colon}{incident.cause}",
+        f"{t['possible_harm']}{colon}{incident.possible_harm}",
+        f"{t['remedies']}{colon}",
+        *(f"  {i}. {r}" for i, r in enumerate(incident.remedies, 1)),
+        f"{t['individual_steps']}{colon}",
+        *(f"  {i}. {s}" for i, s in enumerate(incident.individual_steps, 1)),
+        f"{t['contact']}{colon}{incident.contact}",
+    ]
+    return "\n".join(lines)

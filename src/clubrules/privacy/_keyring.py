@@ -1,0 +1,425 @@
+"""Keys: key versions, the keyring (primary, decrypt-only, retired) and key providers."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+import itertools
+import json
+import os
+import secrets
+import tempfile
+import threading
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from clubrules.errors import KeyringError, KeyUsageWarning
+from clubrules.privacy._format import MAX_KEY_ID, header
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from clubrules.privacy.ports import KeyProvider
+
+__all__ = [
+    "DEFAULT_USAGE_LIMIT",
+    "DEFAULT_USAGE_WARNING",
+    "EnvKeyProvider",
+    "FileKeyProvider",
+    "KeyStatus",
+    "KeyVersion",
+    "Keyring",
+]
+
+KEY_SIZE: Final = 32
+# NIST SP 800-38D: random 96-bit nonces keep the collision risk below 2^-32
+# for at most 2^32 encryptions under one key.
+DEFAULT_USAGE_LIMIT: Final = 2**32
+DEFAULT_USAGE_WARNING: Final = 2**32 - 2**30
+
+
+class KeyStatus(enum.StrEnum):
+    """What a key version may still do."""
+
+    PRIMARY = "primary"
+    """Seals new values, and opens old ones. Exactly one key is primary."""
+    DECRYPT_ONLY = "decrypt_only"
+    """Opens values sealed under it; seals nothing new."""
+    RETIRED = "retired"
+    """Refused for everything: values still under it no longer open."""
+
+
+def _check_key_id(_instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
+    if type(value) is not int or not 1 <= value <= MAX_KEY_ID:
+        raise KeyringError(f"key id must be an int from 1 to {MAX_KEY_ID}, got {value!r}")
+
+
+def _check_material(_instance: object, _attribute: attrs.Attribute[bytes], value: bytes) -> None:
+    raw: object = value
+    if type(raw) is not bytes or len(raw) != KEY_SIZE:
+        size = len(raw) if isinstance(raw, bytes) else type(raw).__name__
+        raise KeyringError(f"key material must be {KEY_SIZE} bytes, got {size}")
+
+
+def _check_uses(_instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
+    if type(value) is not int or value < 0:
+        raise KeyringError(f"key uses must be a non-negative int, got {value!r}")
+
+
+@attrs.frozen
+class KeyVersion:
+    """One version of a key: its id, its 32 bytes of material and its status.
+
+    The material never appears in `repr`.
+
+    Attributes:
+        key_id: The id written into every value sealed under this key (1 to 2^32 - 1).
+        material: The 32-byte AES-256 key.
+        status: Primary, decrypt-only or retired.
+        uses: How many values this key had sealed when it was loaded; the
+            keyring counts on from here.
+    """
+
+    key_id: int = attrs.field(validator=_check_key_id)
+    material: bytes = attrs.field(repr=False, validator=_check_material)
+    status: KeyStatus = attrs.field(converter=KeyStatus)
+    uses: int = attrs.field(default=0, validator=_check_uses)
+
+    @classmethod
+    def generate(cls, key_id: int, status: KeyStatus = KeyStatus.PRIMARY) -> KeyVersion:
+        """A new key version with fresh random material."""
+        return cls(key_id, secrets.token_bytes(KEY_SIZE), status)
+
+
+class _Slot:
+    """A usable key: its cached cipher, header and usage counter."""
+
+    __slots__ = ("aead", "counter", "header", "key_id", "limit", "threshold", "warn_at", "warned")
+
+    def __init__(self, version: KeyVersion, warn_at: int, limit: int) -> None:
+        self.key_id = version.key_id
+        self.aead = AESGCM(version.material)
+        self.header = header(version.key_id)
+        self.counter = itertools.count(version.uses)
+        self.warn_at = warn_at
+        # `next(counter)` returns the count before this use: compare with warn_at - 1.
+        self.threshold = warn_at - 1
+        self.limit = limit
+        self.warned = False
+
+
+class Keyring:
+    """A set of key versions: one primary, any number of decrypt-only and retired keys.
+
+    The primary seals new values. Decrypt-only keys open the values sealed
+    under them until they are rewrapped. Retired keys are refused. The
+    keyring counts the values each key seals, warns with `KeyUsageWarning`
+    at `warn_at` and refuses to seal at `limit` (2^32 by default, the safe
+    limit for random 96-bit nonces).
+
+    Args:
+        keys: The key versions; exactly one must be primary.
+        warn_at: The usage count at which a key starts to warn.
+        limit: The usage count at which a key refuses to seal.
+
+    Raises:
+        KeyringError: no primary, several primaries, or a repeated key id.
+
+    Examples:
+        >>> ring = Keyring.generate()
+        >>> old = ring.primary_id
+        >>> new = ring.rotate().key_id
+        >>> ring.status(old), ring.status(new)
+        (<KeyStatus.DECRYPT_ONLY: 'decrypt_only'>, <KeyStatus.PRIMARY: 'primary'>)
+    """
+
+    def __init__(
+        self,
+        keys: Iterable[KeyVersion],
+        *,
+        warn_at: int = DEFAULT_USAGE_WARNING,
+        limit: int = DEFAULT_USAGE_LIMIT,
+    ) -> None:
+        if not 0 < warn_at <= limit:
+            raise KeyringError("need 0 < warn_at <= limit")
+        self._warn_at = warn_at
+        self._limit = limit
+        self._lock = threading.Lock()
+        self._versions: dict[int, KeyVersion] = {}
+        for version in keys:
+            if not isinstance(version, KeyVersion):
+                raise KeyringError(f"expected KeyVersion, got {type(version).__name__}")
+            if version.key_id in self._versions:
+                raise KeyringError(f"key id {version.key_id} appears twice")
+            self._versions[version.key_id] = version
+        primaries = [v.key_id for v in self._versions.values() if v.status is KeyStatus.PRIMARY]
+        if len(primaries) != 1:
+            raise KeyringError(f"a keyring needs exactly one primary key, found {len(primaries)}")
+        self._slots: dict[int, _Slot] = {}
+        self._build()
+
+    def _build(self) -> None:
+        slots = {}
+        for key_id, version in self._versions.items():
+            if version.status is KeyStatus.RETIRED:
+                continue
+            slot = self._slots.get(key_id) or _Slot(version, self._warn_at, self._limit)
+            slots[key_id] = slot
+        self._slots = slots
+        # Looked up by the 5 leading bytes of a value: version and key id at once.
+        self._by_header: dict[bytes, AESGCM] = {s.header: s.aead for s in slots.values()}
+        primary = next(v for v in self._versions.values() if v.status is KeyStatus.PRIMARY)
+        self._primary = slots[primary.key_id]
+
+    @classmethod
+    def generate(
+        cls,
+        *,
+        key_id: int = 1,
+        warn_at: int = DEFAULT_USAGE_WARNING,
+        limit: int = DEFAULT_USAGE_LIMIT,
+    ) -> Keyring:
+        """A keyring with one fresh random primary key."""
+        return cls([KeyVersion.generate(key_id)], warn_at=warn_at, limit=limit)
+
+    @classmethod
+    def from_provider(cls, provider: KeyProvider, **options: int) -> Keyring:
+        """The keyring that `provider` holds (options as for the constructor)."""
+        return cls(provider.load_keys(), **options)
+
+    @property
+    def primary_id(self) -> int:
+        """The id of the primary key."""
+        return self._primary.key_id
+
+    def status(self, key_id: int) -> KeyStatus:
+        """The status of a key version.
+
+        Raises:
+            KeyringError: the keyring has no key with this id.
+        """
+        try:
+            return self._versions[key_id].status
+        except KeyError:
+            raise KeyringError(f"unknown key id {key_id}") from None
+
+    def usage(self, key_id: int) -> int:
+        """How many values the key has sealed (loaded uses plus this process's)."""
+        slot = self._slots.get(key_id)
+        if slot is None:
+            return self._versions[key_id].uses if key_id in self._versions else 0
+        # Peek at the counter without consuming a value.
+        return int(repr(slot.counter)[6:-1])
+
+    @property
+    def keys(self) -> tuple[KeyVersion, ...]:
+        """Every key version, with its current usage count, in key id order."""
+        with self._lock:
+            return tuple(
+                attrs.evolve(v, uses=self.usage(v.key_id))
+                for _, v in sorted(self._versions.items())
+            )
+
+    def rotate(self, material: bytes | None = None) -> KeyVersion:
+        """Make a new primary key; the old primary becomes decrypt-only.
+
+        Args:
+            material: The new key's 32 bytes; fresh random bytes by default.
+
+        Returns:
+            The new primary key version.
+        """
+        with self._lock:
+            new_id = max(self._versions) + 1
+            if new_id > MAX_KEY_ID:
+                raise KeyringError("no key ids left")
+            new = (
+                KeyVersion.generate(new_id)
+                if material is None
+                else KeyVersion(new_id, material, KeyStatus.PRIMARY)
+            )
+            old = self._primary.key_id
+            self._versions[old] = attrs.evolve(self._versions[old], status=KeyStatus.DECRYPT_ONLY)
+            self._versions[new_id] = new
+            self._build()
+            return new
+
+    def retire(self, key_id: int) -> None:
+        """Refuse a key from now on: values still sealed under it no longer open.
+
+        Raises:
+            KeyringError: the key is unknown or is the primary.
+        """
+        with self._lock:
+            if self.status(key_id) is KeyStatus.PRIMARY:
+                raise KeyringError(f"key {key_id} is the primary; rotate before retiring it")
+            self._versions[key_id] = attrs.evolve(self._versions[key_id], status=KeyStatus.RETIRED)
+            self._build()
+
+    def save(self, provider: KeyProvider) -> None:
+        """Write every key version, with its usage count, through `provider`."""
+        provider.save_keys(self.keys)
+
+    def _exceeded(self, slot: _Slot, count: int) -> None:
+        """Called when a key's usage (`count`, this use included) reaches `warn_at`."""
+        if count > slot.limit:
+            raise KeyringError(
+                f"key {slot.key_id} has sealed {slot.limit} values, its safe limit; "
+                "rotate the keyring"
+            )
+        if not slot.warned:
+            slot.warned = True
+            warnings.warn(
+                f"key {slot.key_id} has sealed {count} values, near its safe limit of "
+                f"{slot.limit}; rotate the keyring",
+                KeyUsageWarning,
+                stacklevel=4,
+            )
+
+    def __repr__(self) -> str:
+        by_status: dict[KeyStatus, list[int]] = {s: [] for s in KeyStatus}
+        for key_id, version in sorted(self._versions.items()):
+            by_status[version.status].append(key_id)
+        return (
+            f"Keyring(primary={self.primary_id}, "
+            f"decrypt_only={by_status[KeyStatus.DECRYPT_ONLY]}, "
+            f"retired={by_status[KeyStatus.RETIRED]})"
+        )
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _dump_keys(keys: Sequence[KeyVersion]) -> str:
+    return json.dumps(
+        {
+            "format": "clubrules-keyring",
+            "version": 1,
+            "keys": [
+                {
+                    "id": k.key_id,
+                    "status": k.status.value,
+                    "material": _b64(k.material),
+                    "uses": k.uses,
+                }
+                for k in keys
+            ],
+        },
+        indent=2,
+    )
+
+
+def _load_keys(text: str, source: str) -> list[KeyVersion]:
+    try:
+        document: Any = json.loads(text)
+        known = document.get("format") == "clubrules-keyring" and document.get("version") == 1
+    except (ValueError, AttributeError):
+        known = False
+    if not known:
+        raise KeyringError(f"{source} is not a clubrules keyring (format version 1)")
+    try:
+        return [
+            KeyVersion(
+                int(entry["id"]),
+                _unb64(entry["material"]),
+                KeyStatus(entry["status"]),
+                int(entry.get("uses", 0)),
+            )
+            for entry in document["keys"]
+        ]
+    except KeyringError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+        # Do not chain: the original message might quote key material.
+        raise KeyringError(f"{source} holds a malformed keyring") from None
+
+
+class FileKeyProvider:
+    """Keys kept in a local JSON file, readable by its owner only.
+
+    `save_keys` writes a new file next to the old one and renames it into
+    place, so a crash never leaves half a keyring.
+
+    Args:
+        path: The keyring file.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self._path = Path(path)
+
+    def load_keys(self) -> list[KeyVersion]:
+        """Read the key versions from the file."""
+        try:
+            text = self._path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise KeyringError(
+                f"cannot read keyring file {str(self._path)!r}: {error.strerror}"
+            ) from None
+        return _load_keys(text, f"keyring file {str(self._path)!r}")
+
+    def save_keys(self, keys: Sequence[KeyVersion]) -> None:
+        """Replace the file's key versions atomically (mode 0600)."""
+        directory = self._path.parent
+        fd, tmp = tempfile.mkstemp(prefix=".keyring-", dir=directory)
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(_dump_keys(keys))
+                out.flush()
+                os.fsync(out.fileno())
+            Path(tmp).replace(self._path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def __repr__(self) -> str:
+        return f"FileKeyProvider({str(self._path)!r})"
+
+
+class EnvKeyProvider:
+    """Keys read from an environment variable that holds the keyring JSON (read-only).
+
+    The caller names the variable and may pass the environment mapping; the
+    library never looks up a variable by itself.
+
+    Args:
+        variable: The variable's name.
+        environ: The environment; `os.environ` by default.
+    """
+
+    def __init__(self, variable: str, environ: Mapping[str, str] | None = None) -> None:
+        self._variable = variable
+        self._environ = environ
+
+    def load_keys(self) -> list[KeyVersion]:
+        """Read the key versions from the variable."""
+        environ = os.environ if self._environ is None else self._environ
+        text = environ.get(self._variable)
+        if text is None:
+            raise KeyringError(f"environment variable {self._variable!r} is not set")
+        return _load_keys(text, f"environment variable {self._variable!r}")
+
+    def save_keys(self, keys: Sequence[KeyVersion]) -> None:  # noqa: ARG002 - the port's signature
+        """Refuse: an environment variable cannot be written back."""
+        raise KeyringError(
+            f"environment variable {self._variable!r} is read-only; "
+            "store rotated keys with another provider"
+        )
+
+    @staticmethod
+    def render(keys: Sequence[KeyVersion]) -> str:
+        """The value to put into the variable for these key versions."""
+        return _dump_keys(keys)
+
+    def __repr__(self) -> str:
+        return f"EnvKeyProvider({self._variable!r})"

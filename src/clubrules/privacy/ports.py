@@ -1,0 +1,126 @@
+"""The ports of the privacy area: where keys, data keys, consents and access events live.
+
+Each port is a `typing.Protocol`; the in-memory adapters are in
+`clubrules.storage.memory`, and `clubrules.testing.contracts` holds the
+suites that an implementation must pass.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from datetime import datetime
+
+    from clubrules.customers import Sealed
+    from clubrules.privacy._access import AccessEvent
+    from clubrules.privacy._consent import ConsentRecord
+    from clubrules.privacy._keyring import KeyVersion
+
+__all__ = ["AccessLog", "ConsentStore", "DataKeyStore", "KeyProvider"]
+
+
+class KeyProvider(Protocol):
+    """Where a keyring's key versions come from: a file, the environment, a KMS.
+
+    Both methods are required. `save_keys` replaces the whole set atomically:
+    a reader sees the old set or the new one, never a mix. A read-only
+    provider raises `KeyringError` from `save_keys`.
+    """
+
+    def load_keys(self) -> Sequence[KeyVersion]:
+        """Every stored key version. Raises `KeyringError` if they cannot be loaded."""
+        ...
+
+    def save_keys(self, keys: Sequence[KeyVersion]) -> None:
+        """Replace the stored key versions with `keys`, atomically."""
+        ...
+
+
+class DataKeyStore(Protocol):
+    """The customers' wrapped data keys (ciphertext only; never a raw key).
+
+    Every method is required. `add` is an atomic check-and-write; `replace` is
+    an atomic compare-and-swap; `delete` removes the key for good: an adapter
+    must not keep a soft-deleted or versioned copy, or crypto-shredding fails.
+    """
+
+    def get(self, customer_id: str) -> Sealed | None:
+        """The customer's wrapped data key, or None."""
+        ...
+
+    def add(self, customer_id: str, wrapped: Sealed) -> None:
+        """Store a new wrapped key. Raises `DuplicateError` if the customer has one."""
+        ...
+
+    def replace(self, customer_id: str, expected: Sealed, wrapped: Sealed) -> bool:
+        """Swap the stored key for `wrapped` if it still equals `expected`; say whether it did."""
+        ...
+
+    def delete(self, customer_id: str) -> bool:
+        """Destroy the customer's wrapped key; say whether there was one."""
+        ...
+
+    def customer_ids(self) -> Iterator[str]:
+        """Every customer that has a data key, in no particular order."""
+        ...
+
+
+class ConsentStore(Protocol):
+    """Consent records: kept as evidence, never deleted, withdrawn in place.
+
+    Every method is required. `add` is an atomic check-and-write on the
+    record id; `withdraw` is atomic and idempotent (a second withdrawal keeps
+    the first time).
+    """
+
+    def add(self, record: ConsentRecord) -> None:
+        """Store a new record. Raises `DuplicateError` if its id is taken."""
+        ...
+
+    def get(self, consent_id: str) -> ConsentRecord:
+        """The record with this id. Raises `NotFoundError`."""
+        ...
+
+    def withdraw(self, consent_id: str, at: datetime) -> ConsentRecord:
+        """Mark the record withdrawn at `at` and return it. Raises `NotFoundError`."""
+        ...
+
+    def for_customer(self, customer_id: str) -> list[ConsentRecord]:
+        """The customer's records, oldest first (by given time, then id)."""
+        ...
+
+
+class AccessLog(Protocol):
+    """An append-only log of reads of sensitive data, allowed and refused.
+
+    Every method is required. `append` is durable when it returns: the vault
+    hands out no plaintext before the append of its event has returned.
+    Queries return events in the order they were appended.
+    """
+
+    def append(self, event: AccessEvent) -> None:
+        """Record one access event."""
+        ...
+
+    def for_customer(
+        self,
+        customer_id: str,
+        *,
+        field: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[AccessEvent]:
+        """The customer's events, optionally of one field, in `[since, until)`."""
+        ...
+
+    def by_actor(
+        self, actor: str, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[AccessEvent]:
+        """The events of one actor, in `[since, until)`."""
+        ...
+
+    def purge_before(self, cutoff: datetime) -> int:
+        """Delete the events before `cutoff` (past their retention); return how many."""
+        ...

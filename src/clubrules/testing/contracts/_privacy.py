@@ -1,0 +1,178 @@
+"""Contract suites for the privacy ports: the access log, consent store and data-key store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+from clubrules.errors import DuplicateError, NotFoundError
+from clubrules.privacy import AccessEvent, ConsentRecord, FieldCipher, Keyring, Purpose
+
+if TYPE_CHECKING:
+    from clubrules.customers import Sealed
+    from clubrules.privacy.ports import AccessLog, ConsentStore, DataKeyStore
+
+__all__ = ["AccessLogContract", "ConsentStoreContract", "DataKeyStoreContract"]
+
+T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
+
+
+def _event(
+    minutes: int,
+    *,
+    customer_id: str = "c-1",
+    field: str = "allergies",
+    actor: str = "st-7",
+    allowed: bool = True,
+) -> AccessEvent:
+    return AccessEvent(
+        at=T0 + timedelta(minutes=minutes),
+        actor=actor,
+        role="beautician" if allowed else "front_desk",
+        purpose=Purpose.SERVICE_DELIVERY,
+        customer_id=customer_id,
+        field=field,
+        allowed=allowed,
+        reason="allowed" if allowed else "role_policy",
+    )
+
+
+class AccessLogContract:
+    """Every `AccessLog` must pass these tests; provide a `repository` fixture."""
+
+    @pytest.fixture
+    def repository(self) -> AccessLog:
+        """A fresh, empty access log."""
+        raise NotImplementedError
+
+    def test_events_come_back_in_append_order(self, repository: AccessLog) -> None:
+        events = [_event(2), _event(1, allowed=False), _event(3)]
+        for e in events:
+            repository.append(e)
+        assert repository.for_customer("c-1") == events
+
+    def test_refused_reads_are_kept(self, repository: AccessLog) -> None:
+        repository.append(_event(1, allowed=False))
+        [event] = repository.for_customer("c-1")
+        assert not event.allowed
+        assert event.reason == "role_policy"
+
+    def test_filters_by_customer_and_field(self, repository: AccessLog) -> None:
+        repository.append(_event(1))
+        repository.append(_event(2, field="health"))
+        repository.append(_event(3, customer_id="c-2"))
+        assert [e.at for e in repository.for_customer("c-1", field="allergies")] == [
+            T0 + timedelta(minutes=1)
+        ]
+        assert len(repository.for_customer("c-1")) == 2
+        assert repository.for_customer("c-3") == []
+
+    def test_period_is_half_open(self, repository: AccessLog) -> None:
+        for m in (1, 2, 3):
+            repository.append(_event(m))
+        got = repository.for_customer(
+            "c-1", since=T0 + timedelta(minutes=2), until=T0 + timedelta(minutes=3)
+        )
+        assert [e.at for e in got] == [T0 + timedelta(minutes=2)]
+
+    def test_by_actor(self, repository: AccessLog) -> None:
+        repository.append(_event(1, actor="st-7"))
+        repository.append(_event(2, actor="st-8"))
+        repository.append(_event(3, actor="st-7", customer_id="c-2"))
+        assert [e.customer_id for e in repository.by_actor("st-7")] == ["c-1", "c-2"]
+        assert len(repository.by_actor("st-7", since=T0 + timedelta(minutes=2))) == 1
+
+    def test_purge_before_removes_only_older_events(self, repository: AccessLog) -> None:
+        for m in (1, 2, 3):
+            repository.append(_event(m))
+        assert repository.purge_before(T0 + timedelta(minutes=2)) == 1
+        assert [e.at.minute for e in repository.for_customer("c-1")] == [2, 3]
+
+
+def _consent(consent_id: str = "k-1", customer_id: str = "c-1", *, hours: int = 0) -> ConsentRecord:
+    return ConsentRecord(
+        id=consent_id,
+        customer_id=customer_id,
+        purpose=Purpose.SERVICE_DELIVERY,
+        scope={"allergies"},
+        given_at=T0 + timedelta(hours=hours),
+        separate=True,
+    )
+
+
+class ConsentStoreContract:
+    """Every `ConsentStore` must pass these tests; provide a `repository` fixture."""
+
+    @pytest.fixture
+    def repository(self) -> ConsentStore:
+        """A fresh, empty consent store."""
+        raise NotImplementedError
+
+    def test_add_and_get(self, repository: ConsentStore) -> None:
+        record = _consent()
+        repository.add(record)
+        assert repository.get("k-1") == record
+
+    def test_duplicate_id_is_refused(self, repository: ConsentStore) -> None:
+        repository.add(_consent())
+        with pytest.raises(DuplicateError):
+            repository.add(_consent())
+
+    def test_unknown_id_is_not_found(self, repository: ConsentStore) -> None:
+        with pytest.raises(NotFoundError):
+            repository.get("nope")
+        with pytest.raises(NotFoundError):
+            repository.withdraw("nope", T0)
+
+    def test_withdraw_keeps_the_first_time(self, repository: ConsentStore) -> None:
+        repository.add(_consent())
+        first = repository.withdraw("k-1", T0 + timedelta(days=1))
+        second = repository.withdraw("k-1", T0 + timedelta(days=2))
+        assert first.withdrawn_at == second.withdrawn_at == T0 + timedelta(days=1)
+        assert repository.get("k-1").withdrawn_at == T0 + timedelta(days=1)
+
+    def test_for_customer_is_oldest_first(self, repository: ConsentStore) -> None:
+        repository.add(_consent("k-2", hours=5))
+        repository.add(_consent("k-1", hours=1))
+        repository.add(_consent("k-3", "c-2"))
+        assert [r.id for r in repository.for_customer("c-1")] == ["k-1", "k-2"]
+
+
+def _wrapped(n: int) -> Sealed:
+    cipher = FieldCipher(Keyring.generate())
+    return cipher.seal(bytes([n]) * 36, record_type="t", record_id="r", field="f")
+
+
+class DataKeyStoreContract:
+    """Every `DataKeyStore` must pass these tests; provide a `repository` fixture."""
+
+    @pytest.fixture
+    def repository(self) -> DataKeyStore:
+        """A fresh, empty data-key store."""
+        raise NotImplementedError
+
+    def test_add_get_delete(self, repository: DataKeyStore) -> None:
+        key = _wrapped(1)
+        assert repository.get("c-1") is None
+        repository.add("c-1", key)
+        assert repository.get("c-1") == key
+        assert set(repository.customer_ids()) == {"c-1"}
+        assert repository.delete("c-1") is True
+        assert repository.get("c-1") is None
+        assert repository.delete("c-1") is False
+        assert list(repository.customer_ids()) == []
+
+    def test_add_twice_is_refused(self, repository: DataKeyStore) -> None:
+        repository.add("c-1", _wrapped(1))
+        with pytest.raises(DuplicateError):
+            repository.add("c-1", _wrapped(2))
+
+    def test_replace_is_compare_and_swap(self, repository: DataKeyStore) -> None:
+        old, new, other = _wrapped(1), _wrapped(2), _wrapped(3)
+        repository.add("c-1", old)
+        assert repository.replace("c-1", other, new) is False
+        assert repository.get("c-1") == old
+        assert repository.replace("c-1", old, new) is True
+        assert repository.get("c-1") == new
