@@ -52,8 +52,12 @@ def require_order(
 
 
 def to_epoch_us(value: datetime) -> int:
-    """Microseconds since the Unix epoch of an aware datetime, exactly."""
-    return (value - EPOCH) // ONE_US
+    """Microseconds since the Unix epoch of an aware datetime, exactly.
+
+    Subclasses such as pendulum's `DateTime` override subtraction to return
+    their own types; the base-class operator gives a plain `timedelta`.
+    """
+    return datetime.__sub__(value, EPOCH) // ONE_US
 
 
 def from_epoch_us(us: int, tz: tzinfo = UTC) -> datetime:

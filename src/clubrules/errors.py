@@ -6,7 +6,7 @@ fields (which field, which rule, which conflicting items) besides their
 message, and a message never contains a sensitive value (health data, allergy
 data, phone numbers, names).
 
-``text
+```text
 ClubRulesError
 ├── ValidationError (ValueError)          bad input; holds one or more Violations
 │   ├── NaiveDatetimeError                a datetime without a time zone
@@ -39,7 +39,7 @@ UserWarning
 └── ClubRulesWarning
     ├── MissingHolidayDataWarning         a calendar was asked about a year it lacks
     └── KeyUsageWarning                   privacy: a key nears its safe limit of encryptions
-``
+```
 
 Validation errors can report several problems at once: each problem is a
 `Violation` (field, rule, message, items), and

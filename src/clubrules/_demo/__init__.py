@@ -32,9 +32,9 @@ class Story:
 
 def _chapters() -> list[Callable[[Story], None]]:
     # Chapters are imported here so that `clubrules --help` stays fast.
-    from clubrules._demo import _customers, _privacy
+    from clubrules._demo import _calendar, _customers, _privacy  # noqa: PLC0415 - lazy, see above
 
-    return [_customers.run, _privacy.run]
+    return [_customers.run, _calendar.run, _privacy.run]
 
 
 def run_demo(out: TextIO | None = None) -> None:

@@ -1,0 +1,684 @@
+"""`BusinessCalendar`: opening hours in a zone, and business-time arithmetic over them."""
+
+from __future__ import annotations
+
+import warnings
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Final, Literal, get_args
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from clubrules._time import ONE_US, from_epoch_us, require_aware, to_epoch_us, zone
+from clubrules.calendar._hours import (
+    WEEKDAY_NAMES,
+    TimeRange,
+    check_date_key,
+    parse_hours,
+    parse_weekday,
+    spill_overlap,
+)
+from clubrules.calendar._timeline import Snapshot, Timeline
+from clubrules.errors import (
+    CalendarError,
+    InvalidHoursError,
+    InvalidIntervalError,
+    MissingHolidayDataError,
+    MissingHolidayDataWarning,
+    ValidationError,
+    ViolationCollector,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from clubrules.calendar._hours import HoursSpec
+
+__all__ = ["BusinessCalendar", "Interval", "OnMissingHolidayData"]
+
+OnMissingHolidayData = Literal["raise", "warn", "ignore"]
+"""What a calendar does when asked about a year it has no holiday data for."""
+
+_HOURS_RULES: Final = frozenset({"invalid_hours", "overlapping_hours"})
+
+
+def _aware(field: str) -> Callable[[object, attrs.Attribute[datetime], datetime], None]:
+    def check(_instance: object, _attribute: attrs.Attribute[datetime], value: datetime) -> None:
+        require_aware(value, field)
+
+    return check
+
+
+@attrs.frozen
+class Interval:
+    """A half-open span of time `[start, end)` between two aware instants.
+
+    ```python
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+    from clubrules.calendar import Interval
+
+    tz = ZoneInfo("Asia/Shanghai")
+    morning = Interval(datetime(2026, 3, 2, 10, tzinfo=tz), datetime(2026, 3, 2, 14, tzinfo=tz))
+    assert morning.duration == timedelta(hours=4)
+    assert morning.contains(datetime(2026, 3, 2, 10, tzinfo=tz))
+    assert not morning.contains(datetime(2026, 3, 2, 14, tzinfo=tz))  # the end is excluded
+    ```
+
+    Attributes:
+        start: The first instant in the interval.
+        end: The first instant after it; `end >= start`.
+
+    Raises:
+        NaiveDatetimeError: `start` or `end` is naive.
+        InvalidIntervalError: `end` is before `start`.
+    """
+
+    start: datetime = attrs.field(validator=_aware("start"))
+    end: datetime = attrs.field(validator=_aware("end"))
+
+    def __attrs_post_init__(self) -> None:
+        if self.end < self.start:
+            raise InvalidIntervalError(
+                f"must not be before start ({self.start.isoformat()} -> {self.end.isoformat()})",
+                field="end",
+            )
+
+    @property
+    def duration(self) -> timedelta:
+        """The length of the interval."""
+        return self.end - self.start
+
+    def contains(self, at: datetime) -> bool:
+        """Whether the aware instant `at` lies in `[start, end)`."""
+        require_aware(at, "at")
+        return self.start <= at < self.end
+
+    def overlaps(self, other: Interval) -> bool:
+        """Whether the two intervals share any instant (touching ends do not overlap)."""
+        return self.start < other.end and other.start < self.end
+
+
+def _zone_of(value: object) -> ZoneInfo:
+    if isinstance(value, ZoneInfo):
+        return value
+    if isinstance(value, tzinfo):
+        raise ValidationError(
+            "must be an IANA zone name or a zoneinfo.ZoneInfo, not a fixed offset",
+            field="zone",
+            rule="unknown_time_zone",
+        )
+    return zone(value)
+
+
+def _check_delta(value: object, field: str) -> int:
+    if not isinstance(value, timedelta):
+        raise ValidationError(
+            f"must be a datetime.timedelta, got {type(value).__name__}",
+            field=field,
+            rule="not_a_timedelta",
+        )
+    return value // ONE_US
+
+
+def _check_int(value: object, field: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValidationError(
+            f"must be an int, got {type(value).__name__}", field=field, rule="not_an_int"
+        )
+    return value
+
+
+def _starts_after(us: int) -> Callable[[Snapshot], bool]:
+    return lambda s: bool(s.starts) and s.starts[-1] > us
+
+
+def _starts_before_year(year: int) -> Callable[[Snapshot], bool]:
+    return lambda s: s.year_lo < year
+
+
+def _more_days_than(n: int) -> Callable[[Snapshot], bool]:
+    return lambda s: len(s.day_first) > n
+
+
+class BusinessCalendar:
+    """When a club is open, and arithmetic in open time.
+
+    A calendar has an IANA zone, weekly opening hours (several ranges a day,
+    and ranges that run past midnight), holidays, extra working days (China's
+    调休: a weekend day made a working day) and date-specific overrides. For
+    any date, the first of these that names the date decides its hours:
+
+    1. an override;
+    2. an extra working day;
+    3. a holiday (closed all day);
+    4. the weekly hours of its weekday.
+
+    Intervals are half-open. Local wall times that do not exist (the
+    spring-forward gap) mean the instant the gap ends; ambiguous ones (the
+    fall-back repeat) mean their first occurrence.
+
+    Every query works on a precomputed per-year table of open intervals in
+    integer microseconds with running totals, so its cost does not grow with
+    the span it covers: "7 business days" costs the same as "1 business hour".
+
+    ```python
+    from datetime import date, datetime, timedelta
+    from zoneinfo import ZoneInfo
+    from clubrules.calendar import BusinessCalendar
+
+    salon = BusinessCalendar(
+        "Asia/Shanghai",
+        weekly={day: "10:00-14:00, 15:00-22:00" for day in range(7)},
+        holidays={date(2026, 10, 1): "National Day"},
+    )
+    tz = ZoneInfo("Asia/Shanghai")
+    # A complaint at 18:00 the evening before the holiday: 24 business hours later.
+    due = salon.add_business_time(datetime(2026, 9, 30, 18, tzinfo=tz), timedelta(hours=24))
+    assert due == datetime(2026, 10, 3, 20, tzinfo=tz)
+    ```
+
+    Args:
+        zone: An IANA zone name such as `"Asia/Shanghai"`, or a `ZoneInfo`.
+        weekly: Opening hours by weekday: keys `0`-`6` (Monday is `0`) or
+            `"mon"`-`"sun"`; values like `"10:00-14:00, 15:00-22:00"`, a
+            [TimeRange][clubrules.calendar.TimeRange], or a sequence of them.
+            `"18:00-02:00"` runs past midnight. A missing weekday is closed.
+        holidays: Dates closed all day: a mapping from date to name, or an
+            iterable of dates.
+        extra_working_days: Dates open although their weekday or a holiday
+            says closed: a mapping from date to hours, or an iterable of
+            dates, which then open on `workday_hours`.
+        overrides: Hours for particular dates (`""` or `None` closes the
+            date); they win over everything else.
+        workday_hours: The hours of an extra working day given without its
+            own; by default the most common hours of Monday to Friday.
+        holiday_years: The years for which `holidays` and
+            `extra_working_days` are complete. By default, the years they
+            mention. An empty set turns the check off.
+        on_missing_holiday_data: What a query about any other year does:
+            `"raise"` [MissingHolidayDataError][clubrules.errors.MissingHolidayDataError],
+            `"warn"` [MissingHolidayDataWarning][clubrules.errors.MissingHolidayDataWarning]
+            once per year and go on, or `"ignore"`.
+
+    Raises:
+        UnknownTimeZoneError: `zone` is not an IANA zone.
+        InvalidHoursError: hours that cannot be read, or that overlap, including
+            an overnight range that runs into the next day's first range.
+        ValidationError: other bad arguments; every problem is reported at once.
+    """
+
+    __slots__ = (
+        "_extra",
+        "_holiday_years",
+        "_holidays",
+        "_on_missing",
+        "_overrides",
+        "_timeline",
+        "_tz",
+        "_warned",
+        "_weekly",
+    )
+
+    def __init__(
+        self,
+        zone: str | ZoneInfo,
+        weekly: Mapping[int, HoursSpec] | Mapping[str, HoursSpec],
+        *,
+        holidays: Mapping[date, str] | Iterable[date] = (),
+        extra_working_days: Mapping[date, HoursSpec] | Iterable[date] = (),
+        overrides: Mapping[date, HoursSpec] | None = None,
+        workday_hours: HoursSpec = None,
+        holiday_years: Iterable[int] | None = None,
+        on_missing_holiday_data: OnMissingHolidayData = "raise",
+    ) -> None:
+        self._tz = _zone_of(zone)
+        problems = ViolationCollector()
+        self._weekly = self._parse_weekly(weekly, problems)
+        self._holidays = self._parse_holidays(holidays, problems)
+        self._extra = self._parse_extra(extra_working_days, workday_hours, problems)
+        self._overrides: dict[date, tuple[TimeRange, ...]] = {}
+        given: object = overrides
+        if given is not None:
+            if not isinstance(given, Mapping):
+                problems.add("overrides", "not_a_mapping", "must map dates to hours")
+            else:
+                for key, spec in given.items():
+                    day = check_date_key(key, field="overrides", problems=problems)
+                    if day is not None:
+                        self._overrides[day] = parse_hours(
+                            spec, field=f"overrides[{day.isoformat()}]", problems=problems
+                        )
+        if on_missing_holiday_data not in get_args(OnMissingHolidayData):
+            problems.add(
+                "on_missing_holiday_data",
+                "unknown_choice",
+                f"must be one of 'raise', 'warn', 'ignore', got {on_missing_holiday_data!r}",
+            )
+        if holiday_years is None:
+            self._holiday_years = frozenset(d.year for d in (*self._holidays, *self._extra))
+        else:
+            years: list[object] = list(holiday_years)
+            bad = [y for y in years if not isinstance(y, int) or isinstance(y, bool)]
+            if bad:
+                problems.add("holiday_years", "not_an_int", "must be whole years like 2026")
+            self._holiday_years = frozenset(y for y in years if isinstance(y, int) and y not in bad)
+        if problems:
+            rules = {v.rule for v in problems.violations}
+            problems.raise_if_any(InvalidHoursError if rules <= _HOURS_RULES else ValidationError)
+        self._on_missing: OnMissingHolidayData = on_missing_holiday_data
+        self._warned: set[int] = set()
+        self._check_dated_spills()
+        self._timeline = Timeline(self._tz, self._hours_checked)
+
+    # -- construction -------------------------------------------------------
+
+    @staticmethod
+    def _parse_weekly(
+        weekly: object, problems: ViolationCollector
+    ) -> tuple[tuple[TimeRange, ...], ...]:
+        days: list[tuple[TimeRange, ...]] = [() for _ in range(7)]
+        if not isinstance(weekly, Mapping):
+            problems.add("weekly", "not_a_mapping", "must map weekdays to opening hours")
+            return tuple(days)
+        for key, spec in weekly.items():
+            weekday = parse_weekday(key, problems=problems)
+            if weekday is not None:
+                days[weekday] = parse_hours(
+                    spec, field=f"weekly[{WEEKDAY_NAMES[weekday]}]", problems=problems
+                )
+        for weekday in range(7):
+            after = (weekday + 1) % 7
+            if spill_overlap(days[weekday], days[after]):
+                problems.add(
+                    f"weekly[{WEEKDAY_NAMES[weekday]}]",
+                    "overlapping_hours",
+                    f"{days[weekday][-1]} runs past midnight into "
+                    f"{WEEKDAY_NAMES[after]} {days[after][0]}",
+                    items=(str(days[weekday][-1]), str(days[after][0])),
+                )
+        return tuple(days)
+
+    @staticmethod
+    def _parse_holidays(holidays: object, problems: ViolationCollector) -> dict[date, str]:
+        parsed: dict[date, str] = {}
+        if isinstance(holidays, Mapping):
+            for key, name in holidays.items():
+                day = check_date_key(key, field="holidays", problems=problems)
+                if day is not None:
+                    parsed[day] = str(name) if name else "holiday"
+        elif isinstance(holidays, Iterable) and not isinstance(holidays, str | bytes):
+            for key in holidays:
+                day = check_date_key(key, field="holidays", problems=problems)
+                if day is not None:
+                    parsed[day] = "holiday"
+        else:
+            problems.add("holidays", "not_dates", "must be dates, or a mapping from date to name")
+        return parsed
+
+    def _parse_extra(
+        self, extra: object, workday_hours: HoursSpec, problems: ViolationCollector
+    ) -> dict[date, tuple[TimeRange, ...]]:
+        parsed: dict[date, tuple[TimeRange, ...]] = {}
+        default: tuple[TimeRange, ...] | None = None
+        if workday_hours is not None:
+            default = parse_hours(workday_hours, field="workday_hours", problems=problems)
+        else:
+            common = Counter(h for h in self._weekly[:5] if h).most_common(1)
+            default = common[0][0] if common else None
+        if isinstance(extra, Mapping):
+            for key, spec in extra.items():
+                day = check_date_key(key, field="extra_working_days", problems=problems)
+                if day is not None:
+                    parsed[day] = parse_hours(
+                        spec, field=f"extra_working_days[{day.isoformat()}]", problems=problems
+                    )
+        elif isinstance(extra, Iterable) and not isinstance(extra, str | bytes):
+            for key in extra:
+                day = check_date_key(key, field="extra_working_days", problems=problems)
+                if day is None:
+                    continue
+                if not default:
+                    problems.add(
+                        "workday_hours",
+                        "missing_hours",
+                        "extra working days given as plain dates need workday_hours, "
+                        "since Monday to Friday are all closed",
+                    )
+                    break
+                parsed[day] = default
+        else:
+            problems.add(
+                "extra_working_days", "not_dates", "must be dates, or a mapping from date to hours"
+            )
+        return parsed
+
+    def _check_dated_spills(self) -> None:
+        problems = ViolationCollector()
+        for day in sorted({*self._overrides, *self._extra, *self._holidays}):
+            for first in (day - timedelta(days=1), day):
+                second = first + timedelta(days=1)
+                if spill_overlap(self._raw_hours(first), self._raw_hours(second)):
+                    problems.add(
+                        f"hours[{first.isoformat()}]",
+                        "overlapping_hours",
+                        f"the hours of {first.isoformat()} run past midnight into "
+                        f"those of {second.isoformat()}",
+                    )
+        problems.raise_if_any(InvalidHoursError)
+
+    # -- hours of a date ----------------------------------------------------
+
+    def _raw_hours(self, day: date) -> tuple[TimeRange, ...]:
+        hours = self._overrides.get(day)
+        if hours is not None:
+            return hours
+        hours = self._extra.get(day)
+        if hours is not None:
+            return hours
+        if day in self._holidays:
+            return ()
+        return self._weekly[day.weekday()]
+
+    def _check_year(self, year: int) -> None:
+        if not self._holiday_years or year in self._holiday_years:
+            return
+        if self._on_missing == "raise":
+            raise MissingHolidayDataError(year, self._holiday_years)
+        if self._on_missing == "warn" and year not in self._warned:
+            self._warned.add(year)
+            span = f"{min(self._holiday_years)}-{max(self._holiday_years)}"
+            warnings.warn(
+                f"no holiday data for {year} (the calendar has {span}); "
+                "treating it as a year without holidays",
+                MissingHolidayDataWarning,
+                stacklevel=4,
+            )
+
+    def _hours_checked(self, day: date) -> tuple[TimeRange, ...]:
+        self._check_year(day.year)
+        return self._raw_hours(day)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The calendar's IANA zone; every datetime it returns is in this zone."""
+        return self._tz
+
+    @property
+    def holidays(self) -> Mapping[date, str]:
+        """The holidays, by date, with their names (a read-only copy)."""
+        return dict(sorted(self._holidays.items()))
+
+    @property
+    def extra_working_days(self) -> Mapping[date, tuple[TimeRange, ...]]:
+        """The extra working days, by date, with their hours (a read-only copy)."""
+        return dict(sorted(self._extra.items()))
+
+    @property
+    def holiday_years(self) -> frozenset[int]:
+        """The years for which the calendar has complete holiday data."""
+        return self._holiday_years
+
+    def hours_on(self, day: date) -> tuple[TimeRange, ...]:
+        """The local opening hours of `day`, after overrides, extra working days and holidays.
+
+        Raises:
+            MissingHolidayDataError: the calendar lacks holiday data for the year
+                and is configured to raise.
+        """
+        given: object = day
+        if not isinstance(given, date) or isinstance(given, datetime):
+            raise ValidationError(
+                f"must be a datetime.date, got {type(day).__name__}", field="day", rule="not_a_date"
+            )
+        self._check_year(day.year)
+        return self._raw_hours(day)
+
+    def is_business_day(self, day: date) -> bool:
+        """Whether `day` has any opening hours."""
+        return bool(self.hours_on(day))
+
+    # -- integer core ---------------------------------------------------------
+
+    def _snap(self, at_us: int) -> Snapshot:
+        snap = self._timeline.snapshot
+        if snap is not None and snap.lo_safe <= at_us < snap.hi_safe:
+            return snap
+        return self._timeline.covering(at_us)
+
+    def business_us(self, at_us: int) -> int:
+        """The business clock at an instant given in epoch microseconds.
+
+        The business clock counts open microseconds: it stands still while the
+        club is closed. Its zero is arbitrary but fixed for the calendar, so
+        the difference of two readings is the open time between them.
+        """
+        return self._snap(at_us).business_us(at_us)
+
+    def instant_at_business_us(self, reading: int) -> int:
+        """The first instant (epoch microseconds) at which the business clock shows `reading`.
+
+        A reading reached exactly at a closing is answered with the closing
+        instant, not the next opening.
+        """
+        snap = self._timeline.snapshot
+        if snap is None:
+            msg = "the business clock has no readings yet; take one with business_us() first"
+            raise CalendarError(msg)
+
+        def holds(s: Snapshot) -> bool:
+            return bool(s.cum1) and s.cum0[0] < reading <= s.cum1[-1]
+
+        if not holds(snap):
+            if not snap.cum1 or reading > snap.cum1[-1]:
+                snap = self._timeline.extend_forward(
+                    snap, lambda s: bool(s.cum1) and reading <= s.cum1[-1]
+                )
+            if not holds(snap):
+                snap = self._timeline.extend_backward(snap, holds)
+        i = bisect_left(snap.cum1, reading)
+        return snap.starts[i] + reading - snap.cum0[i]
+
+    def _last_instant_at(self, reading: int) -> int:
+        # The last instant showing `reading`: an opening rather than the closing before it.
+        snap = self._timeline.snapshot
+        if snap is None:
+            msg = "the business clock has no readings yet; take one with business_us() first"
+            raise CalendarError(msg)
+
+        def holds(s: Snapshot) -> bool:
+            return bool(s.cum1) and s.cum0[0] <= reading < s.cum1[-1]
+
+        if not holds(snap):
+            if not snap.cum1 or reading >= snap.cum1[-1]:
+                snap = self._timeline.extend_forward(
+                    snap, lambda s: bool(s.cum1) and reading < s.cum1[-1]
+                )
+            if not holds(snap):
+                snap = self._timeline.extend_backward(snap, holds)
+        i = bisect_right(snap.cum0, reading) - 1
+        return snap.starts[i] + reading - snap.cum0[i]
+
+    def _next_opening_us(self, at_us: int) -> int:
+        snap = self._snap(at_us)
+        i = bisect_right(snap.starts, at_us) - 1
+        if i >= 0 and at_us < snap.ends[i]:
+            return at_us
+        if i + 1 >= len(snap.starts):
+            snap = self._timeline.extend_forward(snap, _starts_after(at_us))
+            i = bisect_right(snap.starts, at_us) - 1
+        return snap.starts[i + 1]
+
+    def _next_closing_us(self, at_us: int) -> int:
+        opening = self._next_opening_us(at_us)
+        snap = self._snap(opening)
+        i = bisect_right(snap.starts, opening) - 1
+        end = snap.ends[i]
+        while True:  # ranges that touch (a day's 24:00 and the next day's 00:00) are one opening
+            if i + 1 >= len(snap.starts):
+                snap = self._timeline.extend_forward(snap, _starts_after(end))
+            if snap.starts[i + 1] != end:
+                return end
+            i += 1
+            end = snap.ends[i]
+
+    def open_intervals_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
+        """The open intervals within `[start_us, end_us)`, clipped, as epoch-microsecond pairs.
+
+        Ranges that touch (one day's `24:00` and the next day's `00:00`) come
+        back as one interval.
+        """
+        if end_us <= start_us:
+            return []
+        self._snap(start_us)
+        snap = self._snap(end_us - 1)
+        starts, ends = snap.starts, snap.ends
+        out: list[tuple[int, int]] = []
+        i = bisect_right(ends, start_us)
+        while i < len(starts) and starts[i] < end_us:
+            lo = max(starts[i], start_us)
+            hi = min(ends[i], end_us)
+            if out and out[-1][1] == lo:
+                out[-1] = (out[-1][0], hi)
+            else:
+                out.append((lo, hi))
+            i += 1
+        return out
+
+    def _add_us(self, at_us: int, delta_us: int) -> int:
+        if delta_us == 0:
+            return self._next_opening_us(at_us)
+        reading = self.business_us(at_us) + delta_us
+        if delta_us > 0:
+            return self.instant_at_business_us(reading)
+        return self._last_instant_at(reading)
+
+    def _day_position(self, snap: Snapshot, at_us: int) -> tuple[int, int]:
+        # (business-day index, business offset into that day) of an instant.
+        i = bisect_right(snap.starts, at_us) - 1
+        if i < 0:
+            return 0, 0
+        k = snap.day_of[i]
+        if at_us >= snap.ends[i] and snap.day_last[k] == i:
+            return k + 1, 0  # closed after the day's last range: the next day's opening
+        return k, snap.business_us(at_us) - snap.day_cum0[k]
+
+    def _add_days_us(self, at_us: int, days: int) -> int:
+        snap = self._snap(at_us)
+        while True:
+            k, offset = self._day_position(snap, at_us)
+            target = k + days
+            if target < 0:
+                snap = self._timeline.extend_backward(snap, _starts_before_year(snap.year_lo))
+                continue
+            if target >= len(snap.day_first):
+                snap = self._timeline.extend_forward(snap, _more_days_than(len(snap.day_first)))
+                continue
+            break
+        first = snap.day_first[target]
+        if offset <= 0:
+            return snap.starts[first]
+        reading = snap.day_cum0[target] + min(offset, snap.day_len[target])
+        j = bisect_left(snap.cum1, reading, first, snap.day_last[target] + 1)
+        return snap.starts[j] + reading - snap.cum0[j]
+
+    # -- public datetime API ------------------------------------------------
+
+    def _out(self, us: int) -> datetime:
+        return from_epoch_us(us, self._tz)
+
+    def is_open(self, at: datetime) -> bool:
+        """Whether the club is open at the aware instant `at`."""
+        at_us = to_epoch_us(require_aware(at, "at"))
+        snap = self._snap(at_us)
+        i = bisect_right(snap.starts, at_us) - 1
+        return i >= 0 and at_us < snap.ends[i]
+
+    def open_intervals(self, start: datetime, end: datetime) -> list[Interval]:
+        """The open intervals between two instants, clipped to `[start, end)`.
+
+        Raises:
+            NaiveDatetimeError: `start` or `end` is naive.
+            InvalidIntervalError: `end` is before `start`.
+        """
+        start_us, end_us = self._span(start, end)
+        return [
+            Interval(self._out(lo), self._out(hi))
+            for lo, hi in self.open_intervals_us(start_us, end_us)
+        ]
+
+    def next_opening(self, at: datetime) -> datetime:
+        """`at` itself if the club is open then, else the next instant it opens.
+
+        Raises:
+            NoBusinessTimeError: no opening hours within the search horizon.
+        """
+        return self._out(self._next_opening_us(to_epoch_us(require_aware(at, "at"))))
+
+    def next_closing(self, at: datetime) -> datetime:
+        """The end of the opening that contains `at`, or of the next one if closed.
+
+        Raises:
+            NoBusinessTimeError: no opening hours within the search horizon.
+        """
+        return self._out(self._next_closing_us(to_epoch_us(require_aware(at, "at"))))
+
+    def add_business_time(self, at: datetime, delta: timedelta) -> datetime:
+        """The instant at which `delta` of open time has passed since `at`.
+
+        Closed time does not count: a deadline that would fall in a closed
+        period moves on by the closed time, so "24 business hours" from an
+        evening before a holiday lands after the holiday. A deadline reached
+        exactly at a closing is that closing instant. A zero `delta` gives
+        the next opening; a negative one counts back in open time.
+
+        Raises:
+            NaiveDatetimeError: `at` is naive.
+            NoBusinessTimeError: no opening hours within the search horizon.
+        """
+        at_us = to_epoch_us(require_aware(at, "at"))
+        return self._out(self._add_us(at_us, _check_delta(delta, "delta")))
+
+    def add_business_days(self, at: datetime, days: int) -> datetime:
+        """The same point of the business day, `days` business days later (or earlier).
+
+        A business day is a date with opening hours. The point of the day is
+        the open time already passed that day, so 15:00 on a 10:00-22:00 day
+        plus one business day is 15:00 on the next business day. If the
+        target day is shorter, the result is its closing. An instant after the
+        day's last closing counts as the next business day's opening.
+
+        Raises:
+            NaiveDatetimeError: `at` is naive.
+            ValidationError: `days` is not an int.
+            NoBusinessTimeError: no opening hours within the search horizon.
+        """
+        at_us = to_epoch_us(require_aware(at, "at"))
+        return self._out(self._add_days_us(at_us, _check_int(days, "days")))
+
+    def business_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """The open time in `[start, end)`; negative if `end` is before `start`."""
+        start_us = to_epoch_us(require_aware(start, "start"))
+        end_us = to_epoch_us(require_aware(end, "end"))
+        return timedelta(microseconds=self.business_us(end_us) - self.business_us(start_us))
+
+    def _span(self, start: datetime, end: datetime) -> tuple[int, int]:
+        start_us = to_epoch_us(require_aware(start, "start"))
+        end_us = to_epoch_us(require_aware(end, "end"))
+        if end_us < start_us:
+            raise InvalidIntervalError(
+                f"must not be before start ({start.isoformat()} -> {end.isoformat()})",
+                field="end",
+            )
+        return start_us, end_us
+
+    def __repr__(self) -> str:
+        open_days = ",".join(WEEKDAY_NAMES[d] for d in range(7) if self._weekly[d])
+        return (
+            f"BusinessCalendar({self._tz.key!r}, open {open_days or 'never'}, "
+            f"{len(self._holidays)} holidays, {len(self._extra)} extra working days, "
+            f"{len(self._overrides)} overrides)"
+        )
