@@ -6,6 +6,7 @@ Needs the `testing` extra (hypothesis).
 from __future__ import annotations
 
 # One import line per area, kept sorted by module name.
+from clubrules.testing.strategies._calendar import business_calendars, day_hours, time_ranges
 from clubrules.testing.strategies._core import SAMPLE_ZONES, aware_datetimes, money, time_zones
 from clubrules.testing.strategies._customers import (
     CN_MOBILE_PREFIXES,
@@ -22,13 +23,16 @@ __all__: list[str] = [
     "CN_MOBILE_PREFIXES",
     "SAMPLE_ZONES",
     "aware_datetimes",
+    "business_calendars",
     "cn_mobile_numbers",
     "consumption_records",
     "customers",
+    "day_hours",
     "money",
     "phone_numbers",
     "phone_texts",
     "sealed_values",
     "service_records",
+    "time_ranges",
     "time_zones",
 ]
