@@ -34,14 +34,17 @@ def mask_phone(phone: str | _HasE164) -> str:
     """Mask a phone number for display, keeping the first 3 and last 4 digits.
 
     Takes a parsed phone number (anything with an `e164` attribute) or a
-    string. A `+86` country code is dropped. Numbers shorter than 7 digits
-    keep only their last 2.
+    string. A `+86` country code is dropped. At least four digits are always
+    hidden: shorter numbers show fewer leading digits (none below 9 digits),
+    and numbers shorter than 8 digits keep only their last 2.
 
     Examples:
         >>> mask_phone("13812345678")
         '138****5678'
         >>> mask_phone("+86 138 1234 5678")
         '138****5678'
+        >>> mask_phone("6123 4567")
+        '****4567'
     """
     text = phone if isinstance(phone, str) else phone.e164
     digits = "".join(c for c in text if c.isdigit())
@@ -49,9 +52,10 @@ def mask_phone(phone: str | _HasE164) -> str:
         digits = digits[2:]
     if len(digits) < 3:
         raise ValidationError("is not a phone number", field="phone", rule="invalid_phone_number")
-    if len(digits) < 7:
+    if len(digits) < 8:  # with 4 shown, too few would stay hidden
         return "*" * (len(digits) - 2) + digits[-2:]
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+    shown = max(0, min(3, len(digits) - 8))
+    return digits[:shown] + "*" * (len(digits) - shown - 4) + digits[-4:]
 
 
 def mask_name(name: str) -> str:

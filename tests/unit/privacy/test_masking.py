@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clubrules.errors import ValidationError
 from clubrules.privacy import mask_email, mask_id_number, mask_name, mask_phone
@@ -15,10 +17,20 @@ from clubrules.privacy import mask_email, mask_id_number, mask_name, mask_phone
         ("8613812345678", "138****5678"),
         ("+442079460958", "442*****0958"),
         ("12345", "***45"),
+        ("1234567", "*****67"),
+        ("6123 4567", "****4567"),
+        ("0101234567", "01****4567"),
     ],
 )
 def test_phones(raw: str, masked: str) -> None:
     assert mask_phone(raw) == masked
+
+
+@given(st.text(alphabet="0123456789", min_size=7, max_size=15))
+def test_a_masked_phone_always_hides_at_least_four_digits(digits: str) -> None:
+    masked = mask_phone(digits)
+    assert masked.count("*") >= 4
+    assert masked.endswith(digits[-4:] if len(digits) >= 8 else digits[-2:])
 
 
 def test_a_parsed_phone_is_masked_from_its_e164() -> None:
