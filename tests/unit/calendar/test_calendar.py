@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
 
 from clubrules.calendar import BusinessCalendar, Interval, TimeRange
 from clubrules.errors import (
@@ -21,6 +22,7 @@ from clubrules.errors import (
     UnknownTimeZoneError,
     ValidationError,
 )
+from clubrules.testing.strategies import aware_datetimes, business_calendars, time_ranges
 
 SH = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -277,3 +279,24 @@ def test_repr_and_time_range_text(salon: BusinessCalendar) -> None:
     assert TimeRange.parse("10:00-24:00").end_seconds == 86_400
     text = pickle.dumps(TimeRange.parse("10:00-14:00"))
     assert pickle.loads(text) == TimeRange(time(10), time(14))  # noqa: S301 - our own bytes
+
+
+SPRING_2026 = aware_datetimes(
+    min_value=datetime(2026, 2, 1),  # noqa: DTZ001 - hypothesis bounds are naive
+    max_value=datetime(2026, 5, 1),  # noqa: DTZ001
+)
+
+
+@settings(max_examples=40)
+@given(business_calendars(), SPRING_2026)
+def test_strategies_build_working_calendars(calendar: BusinessCalendar, at: datetime) -> None:
+    # Whatever the hours, the deadline and the elapsed time agree with each other.
+    if calendar.open_intervals(at, at + timedelta(days=14)):
+        due = calendar.add_business_time(at, timedelta(hours=3))
+        assert calendar.business_time_between(at, due) == timedelta(hours=3)
+        assert calendar.next_opening(at) <= due
+
+
+@given(time_ranges())
+def test_time_ranges_round_trip_through_text(hours: TimeRange) -> None:
+    assert TimeRange.parse(str(hours)) == hours
