@@ -14,6 +14,8 @@ ClubRulesError
 │   ├── InvalidHoursError                 calendar: unreadable or overlapping opening hours
 │   ├── UnknownTimeZoneError              not an IANA zone name
 │   ├── InvalidPhoneNumberError           not a valid phone number
+│   ├── InvalidRubricError                staff: weights not summing to 100, bad scales or bands
+│   ├── PeriodNotEndedError               staff: assessing a period that has not ended
 │   └── InvalidMoneyError                 not a finite Decimal amount / currency
 ├── NotFoundError (LookupError)           an id that the repository does not hold
 ├── ConflictError                         the request clashes with stored state
@@ -70,6 +72,7 @@ __all__ = [
     "InvalidIntervalError",
     "InvalidMoneyError",
     "InvalidPhoneNumberError",
+    "InvalidRubricError",
     "KeyUsageWarning",
     "KeyringError",
     "LeakRefusedError",
@@ -79,6 +82,7 @@ __all__ = [
     "NaiveDatetimeError",
     "NoBusinessTimeError",
     "NotFoundError",
+    "PeriodNotEndedError",
     "PrivacyError",
     "RetryableStorageError",
     "SlotConflictError",
@@ -512,3 +516,28 @@ class RetryableStorageError(StorageError):
 
 class MigrationError(StorageError):
     """A database schema could not be migrated."""
+
+
+# --- staff -------------------------------------------------------------------
+
+
+class InvalidRubricError(ValidationError):
+    """staff: an assessment rubric that cannot be used.
+
+    Weights that do not sum to exactly 100 (checked in Decimal), sub-item
+    maxima that do not sum to their criterion's maximum, a KPI scale whose
+    floor is not below its target, bands that leave a gap or overlap.
+    Every problem of one rubric is reported together.
+    """
+
+    default_rule = "invalid_rubric"
+
+
+class PeriodNotEndedError(ValidationError):
+    """staff: an assessment was asked for a period that has not ended yet.
+
+    A score sheet is final only once its period is over, so that its KPIs
+    count every event of the period.
+    """
+
+    default_rule = "period_not_ended"

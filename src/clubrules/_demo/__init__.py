@@ -32,9 +32,14 @@ class Story:
 
 def _chapters() -> list[Callable[[Story], None]]:
     # Chapters are imported here so that `clubrules --help` stays fast.
-    from clubrules._demo import _calendar, _customers, _privacy  # noqa: PLC0415 - lazy, see above
+    from clubrules._demo import (  # noqa: PLC0415 - lazy, see above
+        _calendar,
+        _customers,
+        _privacy,
+        _staff,
+    )
 
-    return [_customers.run, _calendar.run, _privacy.run]
+    return [_customers.run, _calendar.run, _staff.run, _privacy.run]
 
 
 def run_demo(out: TextIO | None = None) -> None:

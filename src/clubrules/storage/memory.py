@@ -18,9 +18,11 @@ from clubrules.storage._memory_privacy import (
     InMemoryConsentStore,
     InMemoryDataKeyStore,
 )
+from clubrules.storage._memory_staff import InMemoryAssessmentRepository
 
 __all__: list[str] = [
     "InMemoryAccessLog",
+    "InMemoryAssessmentRepository",
     "InMemoryConsentStore",
     "InMemoryConsumptionRepository",
     "InMemoryCustomerRepository",

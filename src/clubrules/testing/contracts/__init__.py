@@ -25,9 +25,11 @@ from clubrules.testing.contracts._privacy import (
     ConsentStoreContract,
     DataKeyStoreContract,
 )
+from clubrules.testing.contracts._staff import AssessmentRepositoryContract
 
 __all__: list[str] = [
     "AccessLogContract",
+    "AssessmentRepositoryContract",
     "ConsentStoreContract",
     "ConsumptionRepositoryContract",
     "CustomerRepositoryContract",

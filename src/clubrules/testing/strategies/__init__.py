@@ -18,10 +18,18 @@ from clubrules.testing.strategies._customers import (
     sealed_values,
     service_records,
 )
+from clubrules.testing.strategies._staff import (
+    assessment_inputs,
+    points_up_to,
+    rubrics,
+    staff_kpis,
+    staff_rates,
+)
 
 __all__: list[str] = [
     "CN_MOBILE_PREFIXES",
     "SAMPLE_ZONES",
+    "assessment_inputs",
     "aware_datetimes",
     "business_calendars",
     "cn_mobile_numbers",
@@ -31,8 +39,12 @@ __all__: list[str] = [
     "money",
     "phone_numbers",
     "phone_texts",
+    "points_up_to",
+    "rubrics",
     "sealed_values",
     "service_records",
+    "staff_kpis",
+    "staff_rates",
     "time_ranges",
     "time_zones",
 ]

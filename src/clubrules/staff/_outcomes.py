@@ -1,0 +1,310 @@
+"""Outcomes of a score sheet: rewards, warnings with deadlines, and dismissal reviews due."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import attrs
+
+from clubrules._time import require_aware
+from clubrules.errors import NotFoundError, ValidationError, ViolationCollector
+from clubrules.staff._bands import BandOutcome
+from clubrules.staff._inputs import AssessmentKind
+from clubrules.staff._numbers import check_key
+from clubrules.staff._rubric import MissingCycle, Rubric
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from decimal import Decimal
+
+    from clubrules.staff._scoring import ScoreSheet
+    from clubrules.staff.ports import AssessmentRepository
+
+__all__ = [
+    "DismissalReview",
+    "Outcome",
+    "RewardRecommendation",
+    "WarningRecord",
+    "decide_outcome",
+    "record_assessment",
+]
+
+
+@attrs.frozen(kw_only=True)
+class WarningRecord:
+    """A recorded warning talk after a failing score, with its deadline to improve.
+
+    Attributes:
+        id: The warning's identifier (`"<sheet id>:warning"` when made by
+            [decide_outcome][clubrules.staff.decide_outcome]).
+        staff_id: Who was warned.
+        sheet_id: The failing score sheet that brought it.
+        issued_at: When it was issued (timezone-aware): the sheet's `assessed_at`.
+        improve_by: The deadline to improve (after `issued_at`).
+        total: The failing total.
+        band: The failing band's name.
+
+    Raises:
+        ValidationError: a blank id, a naive instant, or a deadline not
+            after `issued_at`.
+    """
+
+    id: str
+    staff_id: str
+    sheet_id: str
+    issued_at: datetime
+    improve_by: datetime
+    total: Decimal
+    band: str
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        for field in ("id", "staff_id", "sheet_id", "band"):
+            check_key(problems, field, getattr(self, field))
+        problems.raise_if_any()
+        require_aware(self.issued_at, "issued_at")
+        require_aware(self.improve_by, "improve_by")
+        if self.improve_by <= self.issued_at:
+            raise ValidationError(
+                "must be after issued_at", field="improve_by", rule="deadline_not_after_issue"
+            )
+
+
+@attrs.frozen(kw_only=True)
+class RewardRecommendation:
+    """An excellent score: a recommendation to reward (表彰和奖励), for a person to act on.
+
+    Attributes:
+        staff_id: Who is recommended.
+        sheet_id: The score sheet behind it.
+        total: The score.
+        band: The band's name.
+    """
+
+    staff_id: str
+    sheet_id: str
+    total: Decimal
+    band: str
+
+
+@attrs.frozen(kw_only=True)
+class DismissalReview:
+    """A flag that a dismissal review is due, with its evidence. Never a decision.
+
+    Raised by a second consecutive failed cycle. A person reviews the
+    evidence and decides.
+
+    Attributes:
+        staff_id: Who the review is about.
+        earlier: The earlier failing score sheet.
+        later: The later failing score sheet, which made the review due.
+        warning: The warning recorded for `earlier`, or None if none was
+            recorded (a gap in the record the reviewer should see).
+        missing_cycles: Periodic cycles without an assessment between the
+            two sheets (skipped under `MissingCycle.SKIPPED`).
+        deadline_passed: Whether the warning's deadline had passed when
+            `later` was assessed; None without a warning.
+    """
+
+    staff_id: str
+    earlier: ScoreSheet
+    later: ScoreSheet
+    warning: WarningRecord | None
+    missing_cycles: int
+    deadline_passed: bool | None
+
+    def summary(self) -> str:
+        """One line for a manager: who, which two sheets, and the warning."""
+        warning = (
+            f"warning {self.warning.id} (improve by {self.warning.improve_by.date().isoformat()})"
+            if self.warning is not None
+            else "no warning on record"
+        )
+        return (
+            f"dismissal review due for {self.staff_id}: {self.earlier.period.label} "
+            f"{self.earlier.total} and {self.later.period.label} {self.later.total} failed; "
+            f"{warning}"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Outcome:
+    """What one score sheet brings.
+
+    Attributes:
+        sheet: The score sheet.
+        reward: A reward recommendation, for an excellent band.
+        warning: The warning to record, for a failing band.
+        dismissal_review: The review due, for a second consecutive failure.
+        in_chain: Whether the sheet counts in the chain of consecutive
+            failures (periodic sheets always; ad hoc ones if the rubric says so).
+    """
+
+    sheet: ScoreSheet
+    reward: RewardRecommendation | None = None
+    warning: WarningRecord | None = None
+    dismissal_review: DismissalReview | None = None
+    in_chain: bool = True
+
+
+def _chain_key(sheet: ScoreSheet) -> tuple[datetime, datetime, str]:
+    return (sheet.period.end, sheet.period.start, sheet.id)
+
+
+def _in_chain(sheet: ScoreSheet, rubric: Rubric) -> bool:
+    return sheet.kind is AssessmentKind.PERIODIC or rubric.ad_hoc_in_chain
+
+
+def decide_outcome(
+    sheet: ScoreSheet,
+    rubric: Rubric,
+    *,
+    history: Iterable[ScoreSheet] = (),
+    warnings: Iterable[WarningRecord] = (),
+) -> Outcome:
+    """The outcome of `sheet`: a reward, a warning, and whether a dismissal review is due.
+
+    - A band with outcome `REWARD` brings a
+      [RewardRecommendation][clubrules.staff.RewardRecommendation].
+    - A band with outcome `WARNING` (a fail) brings a
+      [WarningRecord][clubrules.staff.WarningRecord] whose deadline is
+      `rubric.improvement_days` after the sheet was assessed.
+    - A failing sheet whose predecessor in the chain also failed brings a
+      [DismissalReview][clubrules.staff.DismissalReview]. The chain holds
+      the staff member's periodic sheets (and ad hoc ones if
+      `rubric.ad_hoc_in_chain`), ordered by the end of their periods; the
+      predecessor is the latest one that ended before `sheet`. Any pass in
+      the chain between two failures ends the chain. Between two periodic
+      sheets, cycles without an assessment follow `rubric.missing_cycle`:
+      skipped, or breaking the chain.
+
+    Args:
+        sheet: The new score sheet.
+        rubric: The rubric it was scored with (same id and version).
+        history: The staff member's earlier score sheets (others' sheets,
+            and `sheet` itself, are ignored).
+        warnings: The warnings recorded so far (for the review's evidence).
+
+    Returns:
+        The [Outcome][clubrules.staff.Outcome].
+
+    Raises:
+        ValidationError: `rubric` is not the rubric the sheet names
+            (rule `rubric_mismatch`).
+    """
+    if (rubric.id, rubric.version) != (sheet.rubric_id, sheet.rubric_version):
+        raise ValidationError(
+            f"the sheet was scored with {sheet.rubric_id} v{sheet.rubric_version}, "
+            f"not {rubric.id} v{rubric.version}",
+            field="rubric",
+            rule="rubric_mismatch",
+        )
+    reward = None
+    warning = None
+    if sheet.outcome is BandOutcome.REWARD:
+        reward = RewardRecommendation(
+            staff_id=sheet.staff_id, sheet_id=sheet.id, total=sheet.total, band=sheet.band
+        )
+    if sheet.outcome is BandOutcome.WARNING:
+        warning = WarningRecord(
+            id=f"{sheet.id}:warning",
+            staff_id=sheet.staff_id,
+            sheet_id=sheet.id,
+            issued_at=sheet.assessed_at,
+            improve_by=sheet.assessed_at + timedelta(days=rubric.improvement_days),
+            total=sheet.total,
+            band=sheet.band,
+        )
+    in_chain = _in_chain(sheet, rubric)
+    review = None
+    if warning is not None and in_chain:
+        review = _review(sheet, rubric, history, warnings)
+    return Outcome(
+        sheet=sheet, reward=reward, warning=warning, dismissal_review=review, in_chain=in_chain
+    )
+
+
+def _review(
+    sheet: ScoreSheet,
+    rubric: Rubric,
+    history: Iterable[ScoreSheet],
+    warnings: Iterable[WarningRecord],
+) -> DismissalReview | None:
+    key = _chain_key(sheet)
+    earlier = [
+        s
+        for s in history
+        if s.staff_id == sheet.staff_id
+        and s.id != sheet.id
+        and _in_chain(s, rubric)
+        and _chain_key(s) < key
+    ]
+    if not earlier:
+        return None  # a first assessment (a new hire) never completes a chain
+    previous = max(earlier, key=_chain_key)
+    if not previous.failed:
+        return None
+    missing = _missing_cycles(previous, sheet)
+    if missing and rubric.missing_cycle is MissingCycle.BREAKS_CHAIN:
+        return None
+    found = [w for w in warnings if w.sheet_id == previous.id]
+    warning = min(found, key=lambda w: (w.issued_at, w.id)) if found else None
+    return DismissalReview(
+        staff_id=sheet.staff_id,
+        earlier=previous,
+        later=sheet,
+        warning=warning,
+        missing_cycles=missing,
+        deadline_passed=None if warning is None else warning.improve_by <= sheet.assessed_at,
+    )
+
+
+def _missing_cycles(earlier: ScoreSheet, later: ScoreSheet) -> int:
+    """Periodic cycles that ended between two neighbours in the chain, none of them assessed.
+
+    A periodic sheet is its cycle; an ad hoc sheet sits inside the cycle it
+    ends in, before that cycle's own periodic sheet. With the earlier sheet
+    the chain predecessor of the later one, every cycle that ended between
+    them lacks a periodic sheet (it would be in the chain, between them).
+    Unknown cycles (an ad hoc period without one) count no missing cycles.
+    """
+    if earlier.period.cycle is None or later.period.cycle is None:
+        return 0
+    first = earlier.period.cycle + (1 if earlier.kind is AssessmentKind.PERIODIC else 0)
+    last = later.period.cycle - 1
+    return max(last - first + 1, 0)
+
+
+def record_assessment(repository: AssessmentRepository, sheet: ScoreSheet) -> Outcome:
+    """Decide the outcome of `sheet` against the stored history, then store the sheet and warning.
+
+    Reads the rubric the sheet names, the staff member's stored sheets and
+    warnings; stores the sheet, then its warning if it failed, so the
+    second failure can always show the first one's warning. Storing a sheet
+    that is already stored as is changes nothing and gives the same outcome.
+
+    The read and the writes are separate repository calls: record one staff
+    member's assessments one at a time (in period order), or a concurrent
+    record of the same person may not see the other's sheet.
+
+    Returns:
+        The [Outcome][clubrules.staff.Outcome].
+
+    Raises:
+        NotFoundError: the repository has no such rubric version.
+        DuplicateError: another sheet has this id, or the staff member
+            already has a periodic sheet for this cycle.
+    """
+    try:
+        rubric = repository.rubric(sheet.rubric_id, sheet.rubric_version)
+    except NotFoundError:
+        raise NotFoundError("rubric", f"{sheet.rubric_id} v{sheet.rubric_version}") from None
+    history = repository.sheets(sheet.staff_id)
+    outcome = decide_outcome(
+        sheet, rubric, history=history, warnings=repository.warnings(sheet.staff_id)
+    )
+    repository.add_sheet(sheet)
+    if outcome.warning is not None:
+        repository.add_warning(outcome.warning)
+    return outcome
