@@ -7,11 +7,12 @@ Exit codes: 0 success, 1 a rule or check failed (conflicts found, say),
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from typing import TYPE_CHECKING
 
 from clubrules._version import __version__
-from clubrules.errors import ClubRulesError
+from clubrules.errors import ClubRulesError, StorageError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -36,7 +37,69 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Run the end-to-end demo: a day at a salon, rule by rule.",
     )
     demo.set_defaults(handler=_run_demo)
+    _add_db_commands(commands)
     return parser
+
+
+def _add_db_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    db = commands.add_parser(
+        "db",
+        help="manage the schema of a SQLite or PostgreSQL database",
+        description="Manage the schema that the SQLite and PostgreSQL adapters use.",
+    )
+    db_commands = db.add_subparsers(dest="db_command", metavar="DB_COMMAND")
+    db.set_defaults(handler=lambda _args: _usage(db))
+    migrate = db_commands.add_parser(
+        "migrate",
+        help="apply the pending schema migrations and report the version",
+        description=(
+            "Apply the pending schema migrations in one transaction and report the schema "
+            "version. Running it again changes nothing. Exit codes: 0 done (or already up "
+            "to date), 1 the database could not be migrated, 2 bad usage."
+        ),
+    )
+    migrate.add_argument(
+        "--url",
+        required=True,
+        help=(
+            "sqlite:///relative/path.db, sqlite:////absolute/path.db or "
+            "postgresql://user@host/dbname (keep passwords in ~/.pgpass or PGPASSWORD)"
+        ),
+    )
+    migrate.add_argument(
+        "--to", type=int, default=None, metavar="VERSION", help="stop at this schema version"
+    )
+    migrate.add_argument("--json", action="store_true", help="print the result as JSON")
+    migrate.set_defaults(handler=_run_db_migrate)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return EXIT_USAGE
+
+
+def _run_db_migrate(args: argparse.Namespace) -> int:
+    from clubrules.storage.migrations import migrate  # noqa: PLC0415 - keeps --help fast
+
+    try:
+        result = migrate(args.url, to=args.to)
+    except StorageError as error:
+        if args.json:
+            print(json.dumps({"error": type(error).__name__, "message": str(error)}))
+        else:
+            print(f"clubrules: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps(result.as_json()))
+    elif result.changed:
+        applied = ", ".join(result.applied)
+        print(
+            f"{result.dialect} schema migrated from version {result.previous_version} "
+            f"to {result.version} (applied {applied})"
+        )
+    else:
+        print(f"{result.dialect} schema already at version {result.version}; nothing to apply")
+    return EXIT_OK
 
 
 def _run_demo(_args: argparse.Namespace) -> int:

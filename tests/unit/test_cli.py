@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from typing import TYPE_CHECKING
 
 import pytest
 
 from clubrules import __version__
-from clubrules.cli import EXIT_OK, EXIT_USAGE, main
+from clubrules.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
+from clubrules.storage.migrations import latest_version
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from clubrules.testing.postgres import PostgresCluster
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -30,7 +38,7 @@ def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
     assert "invalid choice" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", [[], ["demo"]])
+@pytest.mark.parametrize("command", [[], ["demo"], ["db"], ["db", "migrate"]])
 def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main([*command, "--help"])
@@ -54,3 +62,74 @@ def test_python_dash_m_runs_the_cli() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.strip() == f"clubrules {__version__}"
+
+
+def test_db_migrate_reports_the_version_then_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path}/club.db"
+    assert main(["db", "migrate", "--url", url]) == EXIT_OK
+    first = capsys.readouterr().out
+    assert f"from version 0 to {latest_version('sqlite')}" in first
+    assert main(["db", "migrate", "--url", url]) == EXIT_OK
+    assert f"already at version {latest_version('sqlite')}" in capsys.readouterr().out
+
+
+def test_db_migrate_prints_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path}/club.db"
+    assert main(["db", "migrate", "--url", url, "--to", "0", "--json"]) == EXIT_OK
+    assert json.loads(capsys.readouterr().out) == {
+        "dialect": "sqlite",
+        "previous_version": 0,
+        "version": 0,
+        "applied": [],
+    }
+    assert main(["db", "migrate", "--url", url, "--json"]) == EXIT_OK
+    result = json.loads(capsys.readouterr().out)
+    assert result["version"] == latest_version("sqlite")
+    assert len(result["applied"]) == latest_version("sqlite")
+
+
+def test_db_migrate_refuses_an_unknown_url_without_echoing_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["db", "migrate", "--url", "mysql://root:s3cret@db/club"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "sqlite:///" in err
+    assert "s3cret" not in err
+
+
+def test_db_migrate_fails_on_a_newer_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path}/club.db"
+    assert main(["db", "migrate", "--url", url]) == EXIT_OK
+    import sqlite3  # noqa: PLC0415 - only this test pokes at the file
+
+    conn = sqlite3.connect(tmp_path / "club.db")
+    with conn:
+        conn.execute("INSERT INTO clubrules_schema_version VALUES (999, 'future', 'x', 0)")
+    conn.close()
+    capsys.readouterr()
+    assert main(["db", "migrate", "--url", url, "--json"]) == EXIT_FAILED
+    assert json.loads(capsys.readouterr().out)["error"] == "MigrationError"
+
+
+def test_db_without_a_subcommand_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["db"]) == EXIT_USAGE
+    assert "migrate" in capsys.readouterr().out
+
+
+@pytest.mark.postgres
+def test_db_migrate_on_postgres(
+    postgres_cluster: PostgresCluster, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import psycopg  # noqa: PLC0415 - the postgres extra
+
+    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
+        admin.execute("CREATE DATABASE cli_migrate")
+    url = postgres_cluster.url_for("cli_migrate")
+    assert main(["db", "migrate", "--url", url, "--json"]) == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["dialect"] == "postgres"
+    assert main(["db", "migrate", "--url", url]) == EXIT_OK
+    assert "already at version" in capsys.readouterr().out

@@ -1,0 +1,334 @@
+"""The SQLite database behind the SQLite adapters: connections, transactions, typed errors."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import sqlite3
+import threading
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from typing import TYPE_CHECKING, NoReturn
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from clubrules._time import from_epoch_us, require_aware, require_order, to_epoch_us
+from clubrules.customers import PhoneNumber
+from clubrules.errors import (
+    DuplicateError,
+    MigrationError,
+    RetryableStorageError,
+    StorageError,
+    ValidationError,
+)
+from clubrules.storage._migrations import migrate_sqlite_connection, sqlite_schema_version
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from clubrules.storage._migrations import MigrationResult
+
+__all__ = [
+    "SQLiteDatabase",
+    "decode_at",
+    "decode_date",
+    "decode_instant",
+    "decode_phone",
+    "decode_set",
+    "encode_date",
+    "encode_instant",
+    "encode_set",
+    "encode_zone",
+    "in_zone",
+    "window_bounds",
+]
+
+_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
+_CONSTRAINT = 19  # SQLITE_CONSTRAINT
+_UNIQUE_EXTENDED = {1555, 2067}  # SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE
+_MEMORY = ":memory:"
+
+
+def raise_translated(error: sqlite3.Error) -> NoReturn:
+    """Raise the clubrules error that stands for a `sqlite3` error.
+
+    Messages name the SQLite error code, never a value from the row.
+    """
+    code = getattr(error, "sqlite_errorcode", 0)
+    name = getattr(error, "sqlite_errorname", type(error).__name__)
+    if code & 0xFF in _BUSY:
+        raise RetryableStorageError(
+            f"the SQLite database is locked by another connection or process ({name}); "
+            "nothing was written, retry"
+        ) from error
+    if code in _UNIQUE_EXTENDED:
+        raise DuplicateError(f"an identifier is already stored ({name})") from error
+    if "no such table" in str(error):
+        raise MigrationError(
+            "the SQLite database has no clubrules schema yet: run "
+            "SQLiteDatabase.migrate() or `clubrules db migrate --url sqlite:///...`"
+        ) from error
+    # SQLite's own message names tables, columns and rules, never a bound value.
+    raise StorageError(f"SQLite failed ({name}): {error}") from error
+
+
+class SQLiteDatabase:
+    """A SQLite database file used by the SQLite adapters: WAL, pooled connections, typed errors.
+
+    Every adapter in `clubrules.storage.sqlite` takes one of these. Each
+    connection runs in WAL mode (readers never block the writer), with
+    `secure_delete` on (deleted rows, such as a destroyed data key, are
+    overwritten) and `synchronous=FULL` (a committed write survives a power
+    cut). Connections are pooled, so threads can share one `SQLiteDatabase`;
+    another process may open the same file. A write that cannot take the
+    lock within `timeout` raises `RetryableStorageError`.
+
+    `":memory:"` gives a private in-memory database with a single
+    connection, for tests. Create the schema with
+    [migrate][clubrules.storage.sqlite.SQLiteDatabase.migrate] before use,
+    and [close][clubrules.storage.sqlite.SQLiteDatabase.close] the database
+    when done (or use it as a context manager).
+
+    Args:
+        path: The database file (created if missing), or `":memory:"`.
+        timeout: Seconds to wait for a lock held by another connection
+            before giving up with `RetryableStorageError`.
+        max_connections: The most connections open at once (1 for memory).
+
+    Raises:
+        ValidationError: `timeout` or `max_connections` is out of range.
+
+    Examples:
+        >>> with SQLiteDatabase(":memory:") as db:
+        ...     db.migrate().version >= 1
+        True
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        timeout: float = 5.0,
+        max_connections: int = 8,
+    ) -> None:
+        if not timeout >= 0:
+            raise ValidationError("must be 0 or more seconds", field="timeout", rule="range")
+        size: object = max_connections
+        if isinstance(size, bool) or not (isinstance(size, int) and size >= 1):
+            raise ValidationError("must be at least 1", field="max_connections", rule="range")
+        self._path = os.fspath(path)
+        self._memory = self._path == _MEMORY
+        self._timeout = float(timeout)
+        self._max = 1 if self._memory else max_connections
+        self._slots = threading.BoundedSemaphore(self._max)
+        self._lock = threading.Lock()
+        self._idle: list[sqlite3.Connection] = []
+        self._closed = False
+
+    @property
+    def path(self) -> str:
+        """The database file, or `":memory:"`."""
+        return self._path
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self._path, timeout=self._timeout, isolation_level=None, check_same_thread=False
+        )
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA secure_delete = ON")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error:
+            conn.close()
+            raise
+        return conn
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """Borrow a connection in autocommit mode, for one statement or a read.
+
+        `sqlite3` errors raised inside the block become clubrules errors
+        (`RetryableStorageError` for a lock, `DuplicateError` for a taken
+        key, `MigrationError` for a missing schema, else `StorageError`).
+
+        Raises:
+            RetryableStorageError: every connection stayed busy for `timeout`.
+            StorageError: the database is closed.
+        """
+        if not self._slots.acquire(timeout=max(self._timeout, 0.05)):
+            raise RetryableStorageError(f"all {self._max} SQLite connections stayed busy; retry")
+        try:
+            with self._lock:
+                if self._closed:
+                    raise StorageError("the SQLite database is closed")
+                conn = self._idle.pop() if self._idle else None
+            try:
+                if conn is None:
+                    conn = self._open()
+                yield conn
+            except sqlite3.Error as error:
+                raise_translated(error)
+            finally:
+                if conn is not None:
+                    self._give_back(conn)
+        finally:
+            self._slots.release()
+
+    def _give_back(self, conn: sqlite3.Connection) -> None:
+        if conn.in_transaction:  # an interrupted block: never hand out an open transaction
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        with self._lock:
+            if not self._closed:
+                self._idle.append(conn)
+                return
+        conn.close()
+
+    @contextlib.contextmanager
+    def transaction(self, *, immediate: bool = True) -> Iterator[sqlite3.Connection]:
+        """Borrow a connection inside a transaction: committed on success, else rolled back.
+
+        Args:
+            immediate: Take the write lock at the start (`BEGIN IMMEDIATE`),
+                so that a check and the write that depends on it are atomic.
+                False starts a deferred, read-only snapshot.
+        """
+        with self.connection() as conn:
+            conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def migrate(self, *, to: int | None = None) -> MigrationResult:
+        """Bring the schema up to date (see `clubrules.storage.migrations.migrate`)."""
+        with self.connection() as conn:
+            return migrate_sqlite_connection(conn, to=to)
+
+    def schema_version(self) -> int:
+        """The schema version of the database (0 if never migrated)."""
+        with self.connection() as conn:
+            return sqlite_schema_version(conn)
+
+    def close(self) -> None:
+        """Close every idle connection; connections in use close when given back."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+    def __enter__(self) -> SQLiteDatabase:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"SQLiteDatabase({self._path!r}, {state})"
+
+
+def encode_instant(value: datetime) -> int:
+    """An aware datetime as UTC microseconds since the Unix epoch."""
+    return to_epoch_us(value)
+
+
+def decode_instant(value: int | None) -> datetime | None:
+    """Stored UTC microseconds as an aware datetime in UTC (None stays None)."""
+    return None if value is None else from_epoch_us(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _phone(e164: str) -> PhoneNumber:
+    return PhoneNumber(e164)
+
+
+def decode_phone(e164: str | None) -> PhoneNumber | None:
+    """A stored E.164 string as a `PhoneNumber`, validated once per distinct number.
+
+    Parsing a number costs about 20 us; a `PhoneNumber` is immutable, so the
+    values are cached and shared.
+    """
+    return None if e164 is None else _phone(e164)
+
+
+def encode_zone(value: datetime) -> str | None:
+    """The zone an aware datetime was given in: an IANA name, a fixed offset, or None for UTC.
+
+    Stored next to the UTC instant, so that a value comes back in its zone:
+    an ambiguous wall time (the repeated hour of a DST change) then still
+    compares equal to what was stored, which it would not as a UTC datetime.
+    """
+    tz = value.tzinfo
+    if isinstance(tz, ZoneInfo) and tz.key:
+        return tz.key
+    if isinstance(tz, timezone) and tz is not UTC:
+        offset = tz.utcoffset(None)
+        sign = "-" if offset < timedelta(0) else "+"
+        seconds = int(abs(offset).total_seconds())
+        text = f"{sign}{seconds // 3600:02d}:{seconds // 60 % 60:02d}"
+        return text if seconds % 60 == 0 else f"{text}:{seconds % 60:02d}"
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _zone(text: str) -> tzinfo:
+    if text[:1] in {"+", "-"}:
+        parts = [int(p) for p in text[1:].split(":")]
+        offset = timedelta(
+            hours=parts[0], minutes=parts[1], seconds=parts[2] if len(parts) > 2 else 0
+        )
+        return timezone(-offset if text[0] == "-" else offset)
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        # A zone this machine's tz database lacks: the instant is still exact, in UTC.
+        return UTC
+
+
+def in_zone(value: datetime, zone: str | None) -> datetime:
+    """An aware datetime shown in the stored zone (UTC when None)."""
+    return value.astimezone(UTC if zone is None else _zone(zone))
+
+
+def decode_at(us: int, zone: str | None) -> datetime:
+    """Stored UTC microseconds and zone as an aware datetime in that zone."""
+    instant = from_epoch_us(us)
+    return instant if zone is None else instant.astimezone(_zone(zone))
+
+
+def encode_set(values: Iterable[str]) -> str:
+    """A set of strings as a sorted JSON array."""
+    return json.dumps(sorted(values), ensure_ascii=False)
+
+
+def decode_set(text: str) -> frozenset[str]:
+    """A stored JSON array as a frozenset."""
+    return frozenset(json.loads(text))
+
+
+def encode_date(value: date | None) -> str | None:
+    """A date as ISO text."""
+    return None if value is None else value.isoformat()
+
+
+def decode_date(text: str | None) -> date | None:
+    """Stored ISO text as a date."""
+    return None if text is None else date.fromisoformat(text)
+
+
+def window_bounds(
+    start: datetime | None, end: datetime | None, *, names: tuple[str, str] = ("start", "end")
+) -> None:
+    """Check a half-open window: aware bounds, `start <= end` when both are given."""
+    if start is not None:
+        require_aware(start, names[0])
+    if end is not None:
+        require_aware(end, names[1])
+    if start is not None and end is not None:
+        require_order(start, end, start_field=names[0], end_field=names[1], allow_empty=True)

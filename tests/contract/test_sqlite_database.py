@@ -1,0 +1,265 @@
+"""What the SQLite adapters promise beyond the contract: storage format, locks, typed errors."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from clubrules.customers import ConsumptionRecord, Customer, Sealed
+from clubrules.errors import MigrationError, RetryableStorageError, StorageError, ValidationError
+from clubrules.money import Money
+from clubrules.privacy import ConsentRecord, Purpose
+from clubrules.storage.sqlite import (
+    SQLiteConsentStore,
+    SQLiteConsumptionRepository,
+    SQLiteCustomerRepository,
+    SQLiteDatabase,
+    SQLiteDataKeyStore,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+T0 = datetime(2026, 3, 1, 18, 30, 0, 123456, tzinfo=ZoneInfo("Asia/Shanghai"))
+SECRET = b"\x01not-really-ciphertext-but-opaque\xff"
+
+# A second process takes the write lock and holds it until told to stop.
+LOCKER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+sys.stdin.readline()
+conn.execute("ROLLBACK")
+conn.close()
+"""
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[SQLiteDatabase]:
+    with SQLiteDatabase(tmp_path / "club.db", timeout=0.2) as db:
+        db.migrate()
+        yield db
+
+
+def _raw(db: SQLiteDatabase, sql: str) -> list[tuple[object, ...]]:
+    with db.connection() as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_instants_are_utc_microseconds_and_money_exact_text(database: SQLiteDatabase) -> None:
+    SQLiteConsumptionRepository(database).add(
+        ConsumptionRecord(
+            id="t-1",
+            customer_id="c-1",
+            at=T0,
+            service="facial",
+            amount=Money("88.50", "HKD"),
+        )
+    )
+    [(at_us, kind, zone, amount, currency)] = _raw(
+        database, "SELECT at_us, typeof(at_us), at_tz, amount, currency FROM consumption_records"
+    )
+    assert kind == "integer"
+    assert at_us == int(T0.timestamp()) * 1_000_000 + 123456
+    assert zone == "Asia/Shanghai"
+    assert (amount, currency) == ("88.50", "HKD")
+    stored = SQLiteConsumptionRepository(database).get("t-1")
+    assert stored.at == T0
+    assert stored.at.tzinfo is T0.tzinfo
+
+
+@pytest.mark.parametrize(
+    "registered_at",
+    [
+        # The repeated hour of a DST change: only equal to itself in its own zone.
+        datetime(2000, 10, 29, 2, 30, tzinfo=ZoneInfo("Europe/Berlin")),
+        datetime(2000, 10, 29, 2, 30, fold=1, tzinfo=ZoneInfo("Europe/Berlin")),
+        datetime(2026, 3, 1, 9, tzinfo=timezone(timedelta(hours=5, minutes=45))),
+        datetime(2026, 3, 1, 9, tzinfo=timezone(-timedelta(hours=3, seconds=30))),
+        datetime(2026, 3, 1, 9, tzinfo=UTC),
+    ],
+)
+def test_instants_come_back_in_their_zone(
+    database: SQLiteDatabase, registered_at: datetime
+) -> None:
+    customers = SQLiteCustomerRepository(database)
+    customers.add(Customer(id="c-1", name="Li", registered_at=registered_at))
+    stored = customers.get("c-1").registered_at
+    assert stored == registered_at
+    assert stored.utcoffset() == registered_at.utcoffset()
+
+
+def test_sealed_fields_are_stored_only_as_ciphertext(database: SQLiteDatabase) -> None:
+    customer = Customer(id="c-1", name="王芳", registered_at=T0, health=Sealed(SECRET))
+    SQLiteCustomerRepository(database).add(customer)
+    [(health, kind)] = _raw(database, "SELECT health, typeof(health) FROM customers")
+    assert (health, kind) == (SECRET, "blob")
+    with database.connection() as conn, pytest.raises(sqlite3.IntegrityError):
+        # Text (plaintext) in a sealed column is refused by the schema itself.
+        conn.execute("UPDATE customers SET allergies = 'penicillin'")
+
+
+def test_a_schema_violation_is_a_storage_error_without_values(database: SQLiteDatabase) -> None:
+    SQLiteCustomerRepository(database).add(Customer(id="c-1", name="Li", registered_at=T0))
+    with pytest.raises(StorageError) as caught, database.connection() as conn:
+        conn.execute("UPDATE customers SET health = 'penicillin allergy'")
+    assert "penicillin" not in str(caught.value)
+
+
+def test_connections_use_wal_and_secure_delete(database: SQLiteDatabase) -> None:
+    assert _raw(database, "PRAGMA journal_mode") == [("wal",)]
+    assert _raw(database, "PRAGMA secure_delete") == [(1,)]
+
+
+def test_a_file_locked_by_another_process_is_a_retryable_error(
+    database: SQLiteDatabase, tmp_path: Path
+) -> None:
+    customers = SQLiteCustomerRepository(database)
+    locker = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", LOCKER, str(tmp_path / "club.db")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert locker.stdout is not None
+        assert locker.stdout.readline().strip() == "locked"
+        customer = Customer(id="c-1", name="Li", registered_at=T0)
+        with pytest.raises(RetryableStorageError):
+            customers.add(customer)
+        assert isinstance(RetryableStorageError("x"), StorageError)
+    finally:
+        locker.communicate("go\n", timeout=10)
+    # Nothing was written, and the retry succeeds once the lock is gone.
+    assert list(customers.customers()) == []
+    customers.add(customer)
+    assert customers.get("c-1") == customer
+
+
+ADDER = """
+import sys
+from datetime import UTC, datetime
+from clubrules.customers import Customer
+from clubrules.errors import DuplicateError
+from clubrules.storage.sqlite import SQLiteCustomerRepository, SQLiteDatabase
+with SQLiteDatabase(sys.argv[1], timeout=30) as db:
+    customers = SQLiteCustomerRepository(db)
+    sys.stdin.readline()
+    try:
+        customers.add(Customer(id="c-1", name=sys.argv[2], registered_at=datetime.now(UTC)))
+    except DuplicateError:
+        print("duplicate")
+    else:
+        print("added")
+"""
+
+
+def test_processes_racing_to_add_one_customer_exactly_one_wins(
+    database: SQLiteDatabase, tmp_path: Path
+) -> None:
+    racers = [
+        subprocess.Popen(  # noqa: S603 - our own interpreter and script
+            [sys.executable, "-c", ADDER, str(tmp_path / "club.db"), f"racer-{i}"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(4)
+    ]
+    for racer in racers:
+        assert racer.stdin is not None
+        racer.stdin.write("go\n")
+        racer.stdin.flush()
+    outcomes = sorted(racer.communicate(timeout=60)[0].strip() for racer in racers)
+    assert outcomes == ["added", "duplicate", "duplicate", "duplicate"]
+    winner = SQLiteCustomerRepository(database).get("c-1")
+    assert winner.name.startswith("racer-")
+
+
+def test_concurrent_withdrawals_keep_the_first_time(database: SQLiteDatabase) -> None:
+    consents = SQLiteConsentStore(database)
+    consents.add(
+        ConsentRecord(
+            id="k-1",
+            customer_id="c-1",
+            purpose=Purpose.SERVICE_DELIVERY,
+            scope={"allergies"},
+            given_at=T0,
+            separate=True,
+        )
+    )
+    results: list[ConsentRecord] = []
+    barrier = threading.Barrier(8)
+
+    def withdraw(i: int) -> None:
+        barrier.wait()
+        results.append(consents.withdraw("k-1", T0 + timedelta(hours=i + 1)))
+
+    threads = [threading.Thread(target=withdraw, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stored = consents.get("k-1").withdrawn_at
+    assert stored is not None
+    assert {r.withdrawn_at for r in results} == {stored}
+
+
+def test_an_unmigrated_database_says_to_migrate(tmp_path: Path) -> None:
+    with SQLiteDatabase(tmp_path / "empty.db") as db:
+        with pytest.raises(MigrationError, match="migrate"):
+            SQLiteCustomerRepository(db).get("c-1")
+        assert db.schema_version() == 0
+
+
+def test_a_closed_database_refuses_work(tmp_path: Path) -> None:
+    db = SQLiteDatabase(tmp_path / "club.db")
+    db.migrate()
+    db.close()
+    with pytest.raises(StorageError, match="closed"):
+        SQLiteCustomerRepository(db).get("c-1")
+    assert "closed" in repr(db)
+
+
+def test_an_in_memory_database_is_shared_by_threads() -> None:
+    with SQLiteDatabase(":memory:") as db:
+        db.migrate()
+        keys = SQLiteDataKeyStore(db)
+        threads = [
+            threading.Thread(target=keys.add, args=(f"c-{i}", Sealed(SECRET))) for i in range(8)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(keys.customer_ids()) == sorted(f"c-{i}" for i in range(8))
+
+
+def test_a_destroyed_data_key_leaves_no_copy_in_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "keys.db"
+    with SQLiteDatabase(path) as db:
+        db.migrate()
+        keys = SQLiteDataKeyStore(db)
+        keys.add("c-1", Sealed(SECRET))
+        assert keys.delete("c-1")
+    data = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("keys.db"))
+    assert SECRET not in data
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [({"timeout": -1}, "timeout"), ({"max_connections": 0}, "max_connections")],
+)
+def test_bad_options_are_refused(tmp_path: Path, options: dict[str, float], field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        SQLiteDatabase(tmp_path / "x.db", **options)  # type: ignore[arg-type]
+    assert caught.value.field == field
