@@ -34,12 +34,21 @@ def _chapters() -> list[Callable[[Story], None]]:
     # Chapters are imported here so that `clubrules --help` stays fast.
     from clubrules._demo import (  # noqa: PLC0415 - lazy, see above
         _calendar,
+        _care,
         _customers,
         _privacy,
         _staff,
+        _tiering,
     )
 
-    return [_customers.run, _calendar.run, _staff.run, _privacy.run]
+    return [
+        _customers.run,
+        _calendar.run,
+        _tiering.run,
+        _care.run,
+        _staff.run,
+        _privacy.run,
+    ]
 
 
 def run_demo(out: TextIO | None = None) -> None:

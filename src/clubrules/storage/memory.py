@@ -8,6 +8,11 @@ live in private modules, one per area; this module is their public home.
 
 from __future__ import annotations
 
+from clubrules.storage._memory_care import (
+    InMemoryCareTaskRepository,
+    InMemorySurveyResponseRepository,
+)
+
 # One import line per area, kept sorted by module name.
 from clubrules.storage._memory_customers import (
     InMemoryConsumptionRepository,
@@ -19,12 +24,16 @@ from clubrules.storage._memory_privacy import (
     InMemoryDataKeyStore,
 )
 from clubrules.storage._memory_staff import InMemoryAssessmentRepository
+from clubrules.storage._memory_tiering import InMemoryActivityRepository
 
 __all__: list[str] = [
     "InMemoryAccessLog",
+    "InMemoryActivityRepository",
     "InMemoryAssessmentRepository",
+    "InMemoryCareTaskRepository",
     "InMemoryConsentStore",
     "InMemoryConsumptionRepository",
     "InMemoryCustomerRepository",
     "InMemoryDataKeyStore",
+    "InMemorySurveyResponseRepository",
 ]

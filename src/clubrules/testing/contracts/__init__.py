@@ -15,6 +15,11 @@ Needs the `testing` extra (pytest and hypothesis).
 
 from __future__ import annotations
 
+from clubrules.testing.contracts._care import (
+    CareTaskRepositoryContract,
+    SurveyResponseRepositoryContract,
+)
+
 # One import line per area, kept sorted by module name.
 from clubrules.testing.contracts._customers import (
     ConsumptionRepositoryContract,
@@ -26,12 +31,16 @@ from clubrules.testing.contracts._privacy import (
     DataKeyStoreContract,
 )
 from clubrules.testing.contracts._staff import AssessmentRepositoryContract
+from clubrules.testing.contracts._tiering import ActivityRepositoryContract
 
 __all__: list[str] = [
     "AccessLogContract",
+    "ActivityRepositoryContract",
     "AssessmentRepositoryContract",
+    "CareTaskRepositoryContract",
     "ConsentStoreContract",
     "ConsumptionRepositoryContract",
     "CustomerRepositoryContract",
     "DataKeyStoreContract",
+    "SurveyResponseRepositoryContract",
 ]

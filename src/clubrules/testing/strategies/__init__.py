@@ -25,10 +25,12 @@ from clubrules.testing.strategies._staff import (
     staff_kpis,
     staff_rates,
 )
+from clubrules.testing.strategies._tiering import activity_summaries, tier_programs
 
 __all__: list[str] = [
     "CN_MOBILE_PREFIXES",
     "SAMPLE_ZONES",
+    "activity_summaries",
     "assessment_inputs",
     "aware_datetimes",
     "business_calendars",
@@ -45,6 +47,7 @@ __all__: list[str] = [
     "service_records",
     "staff_kpis",
     "staff_rates",
+    "tier_programs",
     "time_ranges",
     "time_zones",
 ]

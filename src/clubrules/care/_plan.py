@@ -1,0 +1,478 @@
+"""The care calendar: greetings, return visits and surveys due over a horizon."""
+
+from __future__ import annotations
+
+import calendar as _cal
+import enum
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+import attrs
+
+from clubrules._time import require_aware
+from clubrules.customers._checks import check_instant, check_text, raise_collected
+from clubrules.errors import ValidationError, ViolationCollector
+from clubrules.tiering._checks import check_count, check_name
+
+if TYPE_CHECKING:
+    from collections.abc import Container, Iterable, Mapping, Sequence
+    from zoneinfo import ZoneInfo
+
+    from clubrules.care._churn import ChurnWarning
+
+__all__ = [
+    "DEFAULT_FESTIVALS",
+    "BusinessDays",
+    "CareKind",
+    "CareTask",
+    "LeapDayPolicy",
+    "ReturnVisitRule",
+    "ServiceEvent",
+    "SurveySchedule",
+    "assign_tasks",
+    "follow_up_tasks",
+    "greeting_holidays",
+    "plan_care",
+]
+
+_SEARCH_DAYS = 14
+
+
+class BusinessDays(Protocol):
+    """What the care calendar needs of a [BusinessCalendar][clubrules.calendar.BusinessCalendar]."""
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The club's zone."""
+        ...
+
+    def is_business_day(self, day: date) -> bool:
+        """Whether the club opens on `day`."""
+        ...
+
+    def next_opening(self, at: datetime) -> datetime:
+        """The first open instant at or after `at`."""
+        ...
+
+
+class ServiceEvent(Protocol):
+    """Anything a return visit can follow: a `ServiceRecord` or a `ConsumptionRecord`."""
+
+    @property
+    def customer_id(self) -> str:
+        """The customer's id."""
+        ...
+
+    @property
+    def at(self) -> datetime:
+        """When the service was given or bought (aware)."""
+        ...
+
+    @property
+    def service(self) -> str:
+        """The service or product name."""
+        ...
+
+
+class CareKind(enum.Enum):
+    """What a care task is for."""
+
+    BIRTHDAY = "birthday"
+    HOLIDAY = "holiday"
+    RETURN_VISIT = "return_visit"
+    SURVEY = "survey"
+    CHURN_FOLLOW_UP = "churn_follow_up"
+
+
+class LeapDayPolicy(enum.Enum):
+    """When a 29 February birthday is greeted in a year without 29 February."""
+
+    FEB_28 = "feb_28"
+    """On 28 February: still in the birthday month (the default)."""
+    MAR_1 = "mar_1"
+    """On 1 March: the day after 28 February, as some legal systems count."""
+
+
+@attrs.frozen(kw_only=True)
+class CareTask:
+    """One thing for staff to do for a customer, due on a business day.
+
+    A task is identified by `key`: one per customer, kind and due date.
+
+    Attributes:
+        customer_id: The customer's id.
+        kind: What the task is for.
+        due: The local business day it is due.
+        at: The instant it becomes due: the club's opening that day (aware).
+        rule: What produced it: `"birthday"`, a holiday's name, a return-visit
+            rule's service, a survey id or a churn rule's name.
+        note: Words for the staff member.
+        assignee: The staff member it is assigned to, if any.
+    """
+
+    customer_id: str
+    kind: CareKind
+    due: date
+    at: datetime
+    rule: str
+    note: str = ""
+    assignee: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        check_text(problems, "customer_id", self.customer_id, sensitive=False)
+        kind: object = self.kind
+        if not isinstance(kind, CareKind):
+            problems.add("kind", "unknown_choice", "must be a CareKind")
+        due: object = self.due
+        if not isinstance(due, date) or isinstance(due, datetime):
+            problems.add("due", "not_a_date", "must be a date")
+        check_instant(problems, "at", self.at)
+        check_text(problems, "rule", self.rule, sensitive=False)
+        if self.assignee is not None:
+            check_text(problems, "assignee", self.assignee, sensitive=False)
+        raise_collected(problems)
+
+    @property
+    def key(self) -> tuple[str, str, date]:
+        """`(customer_id, kind, due)`: at most one task per key."""
+        return (self.customer_id, self.kind.value, self.due)
+
+
+@attrs.frozen
+class ReturnVisitRule:
+    """Follow up a service `after_days` later: 3 days after a facial, say.
+
+    Attributes:
+        service: The service (or product) name, as in the records.
+        after_days: Days after the service that the return visit is due.
+        note: What to ask, for the staff member.
+    """
+
+    service: str
+    after_days: int
+    note: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        check_name(problems, "service", self.service)
+        check_count(problems, "after_days", self.after_days, minimum=1)
+        raise_collected(problems)
+
+
+@attrs.frozen
+class SurveySchedule:
+    """Satisfaction surveys on fixed days of the year: quarterly by default.
+
+    Attributes:
+        survey_id: The questionnaire's id.
+        months: The months a survey goes out (1 April, 1 July, ...).
+        day: The day of the month (clamped to the month's end).
+    """
+
+    survey_id: str
+    months: tuple[int, ...] = (1, 4, 7, 10)
+    day: int = 1
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        check_name(problems, "survey_id", self.survey_id)
+        months: tuple[object, ...] = self.months
+        day: object = self.day
+        if not months or any(not isinstance(m, int) or not 1 <= m <= 12 for m in months):
+            problems.add("months", "range", "must be months 1 to 12")
+        if not isinstance(day, int) or not 1 <= day <= 31:
+            problems.add("day", "range", "must be a day of month 1 to 31")
+        raise_collected(problems)
+
+    def dates(self, first: date, last: date) -> list[date]:
+        """The survey dates from `first` to `last`, inclusive."""
+        out = []
+        for year in range(first.year, last.year + 1):
+            for month in sorted(set(self.months)):
+                day = date(year, month, min(self.day, _cal.monthrange(year, month)[1]))
+                if first <= day <= last:
+                    out.append(day)
+        return out
+
+
+class _Scheduler:
+    """Moves occasion dates onto business days, once per date (cached)."""
+
+    def __init__(self, calendar: BusinessDays, as_of: datetime, horizon_end: date) -> None:
+        self.calendar = calendar
+        self.zone = calendar.zone
+        self.as_of = as_of
+        self.today = as_of.astimezone(self.zone).date()
+        self.horizon_end = horizon_end
+        self._cache: dict[tuple[date, bool], tuple[date, datetime] | None] = {}
+
+    def _open_on(self, day: date) -> datetime | None:
+        if not self.calendar.is_business_day(day):
+            return None
+        start = datetime.combine(day, time(0), tzinfo=self.zone)
+        at = self.calendar.next_opening(max(start, self.as_of))
+        return at if at.astimezone(self.zone).date() == day else None
+
+    def place(self, occasion: date, *, early: bool) -> tuple[date, datetime] | None:
+        """The business day and opening for an occasion, or None beyond the horizon.
+
+        Greetings (`early`) move back to the last business day before a
+        closed occasion, never before today; other tasks move forward.
+        """
+        key = (occasion, early)
+        if key in self._cache:
+            return self._cache[key]
+        found: tuple[date, datetime] | None = None
+        if early:
+            day = occasion
+            while day >= self.today and (occasion - day).days <= _SEARCH_DAYS:
+                at = self._open_on(day)
+                if at is not None:
+                    found = (day, at)
+                    break
+                day -= timedelta(days=1)
+        if found is None:
+            day = max(occasion, self.today)
+            for _ in range(_SEARCH_DAYS + 1):
+                if day >= self.horizon_end:
+                    break
+                at = self._open_on(day)
+                if at is not None:
+                    found = (day, at)
+                    break
+                day += timedelta(days=1)
+        self._cache[key] = found
+        return found
+
+
+def _birthday_keys(
+    first: date, last: date, policy: LeapDayPolicy
+) -> dict[tuple[int, int], list[date]]:
+    keys: dict[tuple[int, int], list[date]] = {}
+    day = first
+    while day <= last:
+        keys.setdefault((day.month, day.day), []).append(day)
+        if not _cal.isleap(day.year) and (
+            (policy is LeapDayPolicy.FEB_28 and (day.month, day.day) == (2, 28))
+            or (policy is LeapDayPolicy.MAR_1 and (day.month, day.day) == (3, 1))
+        ):
+            keys.setdefault((2, 29), []).append(day)
+        day += timedelta(days=1)
+    return keys
+
+
+def plan_care(
+    *,
+    as_of: datetime,
+    horizon_days: int,
+    calendar: BusinessDays,
+    birthdays: Mapping[str, date] | None = None,
+    holidays: Mapping[date, str] | None = None,
+    greet: Iterable[str] = (),
+    visits: Iterable[ServiceEvent] = (),
+    return_rules: Sequence[ReturnVisitRule] = (),
+    surveys: SurveySchedule | None = None,
+    survey_customers: Iterable[str] = (),
+    leap_day: LeapDayPolicy = LeapDayPolicy.FEB_28,
+    issued: Container[tuple[str, str, date]] = (),
+) -> list[CareTask]:
+    """The care tasks due from `as_of` over the next `horizon_days` local days.
+
+    Occasions fall on local dates in the calendar's zone. Greetings due on a
+    closed day move back to the last business day before it (a greeting
+    should not be late), never before today; return visits and surveys move
+    forward to the next business day. Each task is due at the opening of its
+    day (or at `as_of`, today). Tasks are unique per (customer, kind, due
+    date): the first wins, and keys in `issued` are skipped.
+
+    Args:
+        as_of: When the plan is made (aware).
+        horizon_days: How many local days, from today, to plan.
+        calendar: The club's business calendar.
+        birthdays: Each customer's date of birth, by id (from `Customer.birthday`).
+        holidays: Greeting holidays by date, such as
+            [greeting_holidays][clubrules.care.greeting_holidays] returns;
+            the integrator's own list works as well.
+        greet: The customers who get holiday greetings.
+        visits: Service or consumption records (anything with
+            `customer_id`, `at` and `service`) that may need a return visit.
+        return_rules: The return-visit rule of each service.
+        surveys: The satisfaction survey schedule, if any.
+        survey_customers: The customers who get a survey.
+        leap_day: When a 29 February birthday is greeted in other years.
+        issued: Keys of tasks already issued (from the care task store).
+
+    Returns:
+        The tasks, ordered by due date, kind, then customer id.
+
+    Raises:
+        NaiveDatetimeError: `as_of` is naive.
+        ValidationError: `horizon_days` is not a positive int, or two return
+            rules name one service.
+    """
+    require_aware(as_of, "as_of")
+    problems = ViolationCollector()
+    check_count(problems, "horizon_days", horizon_days, minimum=1)
+    services = [r.service for r in return_rules]
+    if len(set(services)) != len(services):
+        problems.add("return_rules", "duplicate_name", "one rule per service")
+    raise_collected(problems)
+    zone = calendar.zone
+    today = as_of.astimezone(zone).date()
+    end = today + timedelta(days=horizon_days)
+    last = end - timedelta(days=1)
+    sched = _Scheduler(calendar, as_of, end)
+    tasks: dict[tuple[str, str, date], CareTask] = {}
+
+    def add(cid: str, kind: CareKind, occasion: date, rule: str, note: str, *, early: bool) -> None:
+        placed = sched.place(occasion, early=early)
+        if placed is None:
+            return
+        due, at = placed
+        key = (cid, kind.value, due)
+        if key in tasks or key in issued:
+            return
+        tasks[key] = CareTask(customer_id=cid, kind=kind, due=due, at=at, rule=rule, note=note)
+
+    if birthdays:
+        keys = _birthday_keys(today, last, leap_day)
+        for cid, born in birthdays.items():
+            for occasion in keys.get((born.month, born.day), ()):
+                add(cid, CareKind.BIRTHDAY, occasion, "birthday", "birthday greeting", early=True)
+    if holidays:
+        greeted = list(greet)
+        for occasion, name in sorted(holidays.items()):
+            if today <= occasion <= last:
+                for cid in greeted:
+                    add(cid, CareKind.HOLIDAY, occasion, name, f"{name} greeting", early=True)
+    rules = {r.service: r for r in return_rules}
+    if rules:
+        for record in visits:
+            rule = rules.get(record.service)
+            if rule is None:
+                continue
+            occasion = record.at.astimezone(zone).date() + timedelta(days=rule.after_days)
+            if today <= occasion <= last:
+                note = rule.note or f"return visit {rule.after_days} days after {rule.service}"
+                cid = record.customer_id
+                add(cid, CareKind.RETURN_VISIT, occasion, rule.service, note, early=False)
+    if surveys is not None:
+        chosen = list(survey_customers)
+        for occasion in surveys.dates(today, last):
+            for cid in chosen:
+                add(
+                    cid,
+                    CareKind.SURVEY,
+                    occasion,
+                    surveys.survey_id,
+                    "satisfaction survey",
+                    early=False,
+                )
+    order = {k: i for i, k in enumerate(CareKind)}
+    return sorted(tasks.values(), key=lambda t: (t.due, order[t.kind], t.customer_id))
+
+
+def follow_up_tasks(warnings: Iterable[ChurnWarning], *, calendar: BusinessDays) -> list[CareTask]:
+    """Care tasks for churn warnings: due at the next opening after each warning.
+
+    The task's `rule` is the warning's rule, so that the care task store
+    can tell when each rule last warned each customer (the cooldown).
+    """
+    out = []
+    for w in warnings:
+        at = calendar.next_opening(w.at)
+        out.append(
+            CareTask(
+                customer_id=w.customer_id,
+                kind=CareKind.CHURN_FOLLOW_UP,
+                due=at.astimezone(calendar.zone).date(),
+                at=at,
+                rule=w.rule,
+                note=f"{w.action.value} ({w.severity.value}): {w.message}",
+            )
+        )
+    return out
+
+
+def assign_tasks(
+    tasks: Iterable[CareTask],
+    *,
+    owners: Mapping[str, str] | None = None,
+    staff: Sequence[str] = (),
+) -> list[CareTask]:
+    """Assign tasks to staff: the customer's own staff member, else the least loaded.
+
+    Args:
+        tasks: The tasks to assign (already assigned ones are kept as they are).
+        owners: Each customer's own beautician or trainer, by customer id.
+        staff: The pool for everyone else, balanced by the number of tasks
+            (ties go to the earlier name in `staff`).
+
+    Returns:
+        The tasks, in the same order, with `assignee` set where possible.
+
+    Raises:
+        ValidationError: `staff` lists a name twice.
+    """
+    if len(set(staff)) != len(staff):
+        raise ValidationError("lists a name twice", field="staff", rule="duplicate_name")
+    own = owners or {}
+    load = dict.fromkeys(staff, 0)
+    out = []
+    for task in tasks:
+        if task.assignee is not None:
+            out.append(task)
+            continue
+        who = own.get(task.customer_id)
+        if who is None and load:
+            who = min(load, key=lambda name: load[name])
+        if who is not None and who in load:
+            load[who] += 1
+        out.append(task if who is None else attrs.evolve(task, assignee=who))
+    return out
+
+
+DEFAULT_FESTIVALS = ("New Year's Day", "Spring Festival", "Mid-Autumn Festival", "National Day")
+
+
+def greeting_holidays(
+    years: Iterable[int],
+    *,
+    country: str = "CN",
+    festivals: Sequence[str] = DEFAULT_FESTIVALS,
+    language: str | None = None,
+) -> dict[date, str]:
+    """Greeting days from the `holidays` package: the first day of each festival.
+
+    Needs the `holidays` extra. A festival matches a holiday whose English
+    name contains it ("Spring Festival" matches "Chinese New Year (Spring
+    Festival)"); multi-day holidays give their first day only, and days off
+    moved by 调休 never match.
+
+    Args:
+        years: The years wanted.
+        country: The ISO country code.
+        festivals: English name fragments, in the order wanted.
+        language: The language of the returned names (such as `"zh_CN"`), or
+            the package's default.
+
+    Returns:
+        The greeting name of each first day, by date.
+
+    Raises:
+        ModuleNotFoundError: the `holidays` extra is not installed.
+    """
+    import holidays as _holidays  # noqa: PLC0415 - an optional extra
+
+    wanted = list(years)
+    english = _holidays.country_holidays(country, years=wanted, language="en_US")
+    local = _holidays.country_holidays(country, years=wanted, language=language)
+    out: dict[date, str] = {}
+    for festival in festivals:
+        seen: set[int] = set()
+        for day, name in sorted(english.items()):
+            if festival in name and "observed" not in name and day.year not in seen:
+                seen.add(day.year)
+                out[day] = str(local.get(day, name))
+    return dict(sorted(out.items()))

@@ -1,0 +1,339 @@
+"""Satisfaction surveys: weighted dimensions, CSAT and NPS, aggregated for assessment."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import TYPE_CHECKING
+
+import attrs
+
+from clubrules.customers._checks import check_instant, check_text, raise_collected
+from clubrules.errors import ValidationError, ViolationCollector
+from clubrules.tiering._checks import check_name, check_number
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from datetime import datetime, tzinfo
+
+__all__ = [
+    "GROUPINGS",
+    "Question",
+    "Questionnaire",
+    "SurveyResponse",
+    "SurveyStats",
+    "aggregate_surveys",
+]
+
+GROUPINGS = ("period", "staff", "dimension")
+"""The keys `aggregate_surveys` can group by, in key order."""
+
+_CENT = Decimal("0.01")
+
+
+@attrs.frozen
+class Question:
+    """One rated question.
+
+    Attributes:
+        id: The question's id within its questionnaire.
+        dimension: What it rates, such as `"service"`, `"product"`, `"environment"`.
+        scale: The top of the rating scale (1 to `scale`; 5 by default).
+    """
+
+    id: str
+    dimension: str
+    scale: int = 5
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        check_name(problems, "id", self.id)
+        check_name(problems, "dimension", self.dimension)
+        scale: object = self.scale
+        if not isinstance(scale, int) or not 2 <= scale <= 10:
+            problems.add("scale", "range", "must be an int from 2 to 10")
+        raise_collected(problems)
+
+
+def _questions(questions: Iterable[Question]) -> tuple[Question, ...]:
+    return tuple(questions)
+
+
+def _weights(value: object) -> object:
+    if isinstance(value, dict):
+        return tuple(sorted((k, Decimal(v) if isinstance(v, str) else v) for k, v in value.items()))
+    return value
+
+
+@attrs.frozen
+class Questionnaire:
+    """A satisfaction questionnaire: rated questions in weighted dimensions, and NPS.
+
+    Attributes:
+        id: The questionnaire's id.
+        questions: The rated questions.
+        weights: The weight of each dimension (a mapping or pairs); every
+            question's dimension needs one.
+        asks_nps: Whether it asks "how likely are you to recommend us" (0-10).
+
+    Raises:
+        ValidationError: no questions, repeated question ids, a dimension
+            without a weight, or a weight that is negative, float or all zero.
+
+    Examples:
+        >>> q = Questionnaire("q-2026", [Question("q1", "service"), Question("q2", "product"),
+        ...                    Question("q3", "environment")],
+        ...                   weights={"service": 5, "product": 3, "environment": 2})
+        >>> q.dimensions
+        ('environment', 'product', 'service')
+    """
+
+    id: str
+    questions: tuple[Question, ...] = attrs.field(converter=_questions)
+    weights: tuple[tuple[str, int | Decimal], ...] = attrs.field(converter=_weights)
+    asks_nps: bool = True
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        check_name(problems, "id", self.id)
+        if not self.questions:
+            problems.add("questions", "empty", "needs at least one question")
+        ids = [q.id for q in self.questions]
+        if len(set(ids)) != len(ids):
+            problems.add("questions", "duplicate_name", "question ids must be unique")
+        weights = dict(self.weights)
+        for name, weight in self.weights:
+            check_number(problems, f"weights[{name}]", weight)
+        missing = sorted({q.dimension for q in self.questions} - set(weights))
+        if missing:
+            problems.add("weights", "missing_weight", f"no weight for {missing}")
+        if not problems and not any(w > 0 for w in weights.values()):
+            problems.add("weights", "all_zero", "at least one weight must be positive")
+        raise_collected(problems)
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        """The dimensions rated, sorted."""
+        return tuple(sorted({q.dimension for q in self.questions}))
+
+    def question(self, question_id: str) -> Question:
+        """The question with this id.
+
+        Raises:
+            ValidationError: no such question.
+        """
+        for q in self.questions:
+            if q.id == question_id:
+                return q
+        raise ValidationError(
+            f"{question_id!r} is not a question of {self.id!r}", field="answers", rule="unknown"
+        )
+
+    def check(self, response: SurveyResponse) -> None:
+        """Check that a response answers this questionnaire within its scales.
+
+        Raises:
+            ValidationError: another questionnaire, an unknown question, a
+                rating outside the scale, or an NPS score it does not ask.
+        """
+        problems = ViolationCollector()
+        if response.questionnaire_id != self.id:
+            problems.add("questionnaire_id", "mismatch", "answers another questionnaire")
+        by_id = {q.id: q for q in self.questions}
+        for qid, rating in response.answers:
+            question = by_id.get(qid)
+            if question is None:
+                problems.add(f"answers[{qid}]", "unknown", "is not a question here")
+            elif not 1 <= rating <= question.scale:
+                problems.add(f"answers[{qid}]", "range", f"must be 1 to {question.scale}")
+        if response.nps is not None and not self.asks_nps:
+            problems.add("nps", "not_asked", "this questionnaire does not ask NPS")
+        problems.raise_if_any()
+
+
+def _answers(value: object) -> object:
+    if isinstance(value, dict):
+        return tuple(sorted(value.items()))
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class SurveyResponse:
+    """One customer's answers to a questionnaire.
+
+    Attributes:
+        id: The integrator's id; a repository stores each id once.
+        questionnaire_id: The questionnaire answered.
+        customer_id: Who answered.
+        at: When (aware).
+        answers: Ratings by question id (a mapping or pairs), each at least 1.
+        nps: The 0-10 recommendation score, if asked and answered.
+        staff_id: The staff member the response rates, if any.
+    """
+
+    id: str
+    questionnaire_id: str
+    customer_id: str
+    at: datetime
+    answers: tuple[tuple[str, int], ...] = attrs.field(converter=_answers)
+    nps: int | None = None
+    staff_id: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        for field in ("id", "questionnaire_id", "customer_id"):
+            check_text(problems, field, getattr(self, field), sensitive=False)
+        check_instant(problems, "at", self.at)
+        answers: object = self.answers
+        if not isinstance(answers, tuple):
+            problems.add("answers", "not_a_mapping", "must map question ids to ratings")
+        else:
+            for qid, given in self.answers:
+                rating: object = given
+                if isinstance(rating, bool) or not isinstance(rating, int) or rating < 1:
+                    problems.add(f"answers[{qid}]", "not_a_rating", "must be an int of at least 1")
+        nps: object = self.nps
+        if nps is not None and (
+            isinstance(nps, bool) or not isinstance(nps, int) or not 0 <= nps <= 10
+        ):
+            problems.add("nps", "range", "must be an int from 0 to 10")
+        if self.staff_id is not None:
+            check_text(problems, "staff_id", self.staff_id, sensitive=False)
+        raise_collected(problems)
+
+
+@attrs.frozen(kw_only=True)
+class SurveyStats:
+    """Aggregated survey results for one group.
+
+    Attributes:
+        key: The group's key, by the requested groupings (such as
+            `("2026-Q1", "st-7")`).
+        responses: How many responses.
+        csat: The share of ratings in the top two boxes (4 or 5 of 5), as a
+            percentage with two places; None without ratings.
+        score: The weighted score, 0 to 100: each dimension's mean rating
+            scaled to 0-100, weighted by the questionnaire's weights (one
+            dimension only when grouped by dimension); None without ratings.
+        dimension_means: The mean rating of each dimension (two places).
+        nps: Promoters (9-10) minus detractors (0-6), as a percentage of
+            NPS answers; None without any.
+    """
+
+    key: tuple[str, ...]
+    responses: int
+    csat: Decimal | None
+    score: Decimal | None
+    dimension_means: tuple[tuple[str, Decimal], ...]
+    nps: Decimal | None
+
+
+def _quarter(at: datetime, zone: tzinfo) -> str:
+    local = at.astimezone(zone)
+    return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
+
+
+def _pct(part: int, whole: int) -> Decimal:
+    return (Decimal(100 * part) / Decimal(whole)).quantize(_CENT, rounding=ROUND_HALF_EVEN)
+
+
+def aggregate_surveys(
+    questionnaire: Questionnaire,
+    responses: Iterable[SurveyResponse],
+    *,
+    zone: tzinfo,
+    by: Sequence[str] = ("period",),
+) -> dict[tuple[str, ...], SurveyStats]:
+    """Aggregate responses per quarter, per staff member and/or per dimension.
+
+    Args:
+        questionnaire: The questionnaire answered; every response is checked against it.
+        responses: The responses.
+        zone: The club's zone: periods are local calendar quarters (`"2026-Q1"`).
+        by: Groupings, a subset of `("period", "staff", "dimension")`, in that
+            order in the key; a response without staff is grouped under `"-"`.
+
+    Returns:
+        Stats by key, sorted by key.
+
+    Raises:
+        ValidationError: an unknown grouping, or a response that does not fit
+            the questionnaire.
+
+    Examples:
+        >>> from datetime import UTC, datetime
+        >>> q = Questionnaire("q", [Question("s", "service")], weights={"service": 1})
+        >>> r = SurveyResponse(id="r1", questionnaire_id="q", customer_id="c-1",
+        ...                    at=datetime(2026, 2, 1, tzinfo=UTC), answers={"s": 4}, nps=10)
+        >>> stats = aggregate_surveys(q, [r], zone=UTC)[("2026-Q1",)]
+        >>> stats.csat, stats.score, stats.nps
+        (Decimal('100.00'), Decimal('75.00'), Decimal('100.00'))
+    """
+    unknown = [g for g in by if g not in GROUPINGS]
+    if unknown or len(set(by)) != len(by):
+        raise ValidationError(
+            f"groupings must be distinct names from {GROUPINGS}", field="by", rule="unknown"
+        )
+    order = [g for g in GROUPINGS if g in by]
+    weights = dict(questionnaire.weights)
+    scale = {q.id: q for q in questionnaire.questions}
+    # Per group: ratings per dimension as (sum of (rating-1), sum of (scale-1), count, top2).
+    groups: dict[tuple[str, ...], dict[str, list[int]]] = {}
+    seen: dict[tuple[str, ...], set[str]] = {}
+    nps: dict[tuple[str, ...], list[int]] = {}
+    for response in responses:
+        questionnaire.check(response)
+        base = {"period": _quarter(response.at, zone), "staff": response.staff_id or "-"}
+        dims = {scale[qid].dimension for qid, _ in response.answers}
+        keys: list[tuple[tuple[str, ...], str | None]] = (
+            [(tuple(base.get(g, d) for g in order), d) for d in sorted(dims)]
+            if "dimension" in order
+            else [(tuple(base[g] for g in order), None)]
+        )
+        for key, only in keys:
+            seen.setdefault(key, set()).add(response.id)
+            bucket = groups.setdefault(key, {})
+            for qid, rating in response.answers:
+                question = scale[qid]
+                if only is not None and question.dimension != only:
+                    continue
+                acc = bucket.setdefault(question.dimension, [0, 0, 0, 0, 0])
+                acc[0] += rating - 1
+                acc[1] += question.scale - 1
+                acc[2] += 1
+                acc[3] += rating >= question.scale - 1
+                acc[4] += rating
+            if response.nps is not None:
+                nps.setdefault(key, []).append(response.nps)
+    out: dict[tuple[str, ...], SurveyStats] = {}
+    for key in sorted(seen):
+        bucket = groups.get(key, {})
+        count = sum(a[2] for a in bucket.values())
+        top = sum(a[3] for a in bucket.values())
+        weighted = Decimal(0)
+        total_weight = Decimal(0)
+        for dim, acc in bucket.items():
+            if acc[1]:
+                w = Decimal(weights[dim])
+                weighted += w * Decimal(acc[0]) / Decimal(acc[1])
+                total_weight += w
+        score = (
+            (Decimal(100) * weighted / total_weight).quantize(_CENT, rounding=ROUND_HALF_EVEN)
+            if total_weight
+            else None
+        )
+        means = tuple(
+            (dim, (Decimal(acc[4]) / Decimal(acc[2])).quantize(_CENT, rounding=ROUND_HALF_EVEN))
+            for dim, acc in sorted(bucket.items())
+        )
+        scores = nps.get(key, [])
+        promoters = sum(s >= 9 for s in scores)
+        detractors = sum(s <= 6 for s in scores)
+        out[key] = SurveyStats(
+            key=key,
+            responses=len(seen[key]),
+            csat=_pct(top, count) if count else None,
+            score=score,
+            dimension_means=means,
+            nps=_pct(promoters - detractors, len(scores)) if scores else None,
+        )
+    return out

@@ -1,0 +1,289 @@
+"""Contract suites for the care ports: `CareTaskRepository`, `SurveyResponseRepository`."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+
+from clubrules.care import CareKind, CareTask, SurveyResponse
+from clubrules.errors import DuplicateError, NaiveDatetimeError, NotFoundError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from clubrules.care.ports import CareTaskRepository, SurveyResponseRepository
+
+__all__ = ["CareTaskRepositoryContract", "SurveyResponseRepositoryContract"]
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+D0 = date(2026, 3, 2)
+_THREADS = 8
+_serial = itertools.count()
+
+
+def _task(
+    customer_id: str = "c-1",
+    kind: CareKind = CareKind.BIRTHDAY,
+    *,
+    day: int = 0,
+    rule: str = "birthday",
+    note: str = "",
+    assignee: str | None = None,
+) -> CareTask:
+    due = D0 + timedelta(days=day)
+    return CareTask(
+        customer_id=customer_id,
+        kind=kind,
+        due=due,
+        at=datetime(due.year, due.month, due.day, 10, tzinfo=SHANGHAI),
+        rule=rule,
+        note=note,
+        assignee=assignee,
+    )
+
+
+def _race(count: int, work: Callable[[int], object]) -> list[object]:
+    barrier = threading.Barrier(count)
+    results: list[object] = [None] * count
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = work(i)
+        except Exception as error:  # noqa: BLE001 - the contract counts every outcome
+            results[i] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+class CareTaskRepositoryContract:
+    """Every `CareTaskRepository` must pass these tests; provide a `repository` fixture."""
+
+    @pytest.fixture
+    def repository(self) -> CareTaskRepository:
+        """A fresh, empty care task repository."""
+        raise NotImplementedError
+
+    def test_a_task_comes_back_equal(self, repository: CareTaskRepository) -> None:
+        task = _task(note="生日快乐", assignee="st-7")
+        assert repository.add(task) is True
+        [stored] = repository.tasks(start=D0, end=D0 + timedelta(days=1))
+        assert stored == task
+        assert stored.at.utcoffset() is not None
+
+    def test_one_task_per_customer_kind_and_date(self, repository: CareTaskRepository) -> None:
+        assert repository.add(_task(note="first")) is True
+        assert repository.add(_task(note="second")) is False
+        assert repository.add(_task(kind=CareKind.HOLIDAY, rule="春节")) is True
+        assert repository.add(_task(day=1)) is True
+        assert repository.add(_task("c-2")) is True
+        got = repository.tasks(start=D0, end=D0 + timedelta(days=7))
+        assert len(got) == 4
+        assert next(t for t in got if t.kind is CareKind.BIRTHDAY and t.due == D0).note == "first"
+
+    def test_tasks_are_ordered_and_windowed(self, repository: CareTaskRepository) -> None:
+        for task in (
+            _task("c-2", day=1),
+            _task("c-1", CareKind.SURVEY, day=1, rule="q"),
+            _task("c-3"),
+            _task("c-1", day=5),
+        ):
+            repository.add(task)
+        got = repository.tasks(start=D0, end=D0 + timedelta(days=5))
+        assert [(t.customer_id, t.due - D0) for t in got] == [
+            ("c-3", timedelta(0)),
+            ("c-2", timedelta(days=1)),
+            ("c-1", timedelta(days=1)),
+        ]
+        assert got[1].kind is CareKind.BIRTHDAY  # "birthday" sorts before "survey"
+
+    def test_tasks_filter_by_assignee(self, repository: CareTaskRepository) -> None:
+        repository.add(_task("c-1", assignee="st-1"))
+        repository.add(_task("c-2", assignee="st-2"))
+        repository.add(_task("c-3"))
+        got = repository.tasks(start=D0, end=D0 + timedelta(days=1), assignee="st-2")
+        assert [t.customer_id for t in got] == ["c-2"]
+
+    def test_last_issued_is_per_customer_and_rule(self, repository: CareTaskRepository) -> None:
+        drop = CareKind.CHURN_FOLLOW_UP
+        repository.add(_task("c-1", drop, day=0, rule="activity-drop"))
+        repository.add(_task("c-1", drop, day=9, rule="activity-drop"))
+        repository.add(_task("c-2", drop, day=3, rule="single-visit"))
+        got = repository.last_issued("activity-drop")
+        assert got == {"c-1": _task(day=9).at}
+        assert repository.last_issued("nothing") == {}
+
+    def test_concurrent_adds_of_one_key_store_one(self, repository: CareTaskRepository) -> None:
+        results = _race(_THREADS, lambda i: repository.add(_task(note=f"n{i}")))
+        assert sorted(results, key=repr) == [False] * (_THREADS - 1) + [True], results
+        assert len(repository.tasks(start=D0, end=D0 + timedelta(days=1))) == 1
+
+    def test_random_operations_agree_with_a_dict(self, repository: CareTaskRepository) -> None:
+        run_state_machine_as_test(
+            lambda: _TaskMachine(repository),  # type: ignore[arg-type]
+            settings=settings(
+                max_examples=20,
+                stateful_step_count=15,
+                suppress_health_check=[HealthCheck.function_scoped_fixture],
+            ),
+        )
+
+
+class _TaskMachine(RuleBasedStateMachine):
+    def __init__(self, repository: CareTaskRepository) -> None:
+        super().__init__()
+        self.repository = repository
+        self.prefix = f"m{next(_serial)}-"
+        self.model: dict[tuple[str, str, date], CareTask] = {}
+
+    @rule(
+        customer=st.integers(0, 2),
+        kind=st.sampled_from(CareKind),
+        day=st.integers(0, 4),
+        note=st.sampled_from(["a", "b"]),
+    )
+    def add(self, customer: int, kind: CareKind, day: int, note: str) -> None:
+        task = _task(f"{self.prefix}c{customer}", kind, day=day, rule="r", note=note)
+        expected = task.key not in self.model
+        assert self.repository.add(task) is expected
+        self.model.setdefault(task.key, task)
+
+    @invariant()
+    def listing_agrees(self) -> None:
+        got = [
+            t
+            for t in self.repository.tasks(start=D0, end=D0 + timedelta(days=5))
+            if t.customer_id.startswith(self.prefix)
+        ]
+        expected = sorted(self.model.values(), key=lambda t: (t.due, t.kind.value, t.customer_id))
+        assert got == expected
+        last = {
+            c: a for c, a in self.repository.last_issued("r").items() if c.startswith(self.prefix)
+        }
+        model_last: dict[str, datetime] = {}
+        for t in self.model.values():
+            model_last[t.customer_id] = max(t.at, model_last.get(t.customer_id, t.at))
+        assert last == model_last
+
+
+T0 = datetime(2026, 3, 1, 10, tzinfo=UTC)
+
+
+def _response(
+    response_id: str = "r-1",
+    *,
+    questionnaire_id: str = "q-2026",
+    minutes: int = 0,
+    service: int = 5,
+    nps: int | None = 9,
+) -> SurveyResponse:
+    return SurveyResponse(
+        id=response_id,
+        questionnaire_id=questionnaire_id,
+        customer_id="c-1",
+        at=T0 + timedelta(minutes=minutes),
+        answers={"service": service, "environment": 4},
+        nps=nps,
+        staff_id="st-7",
+    )
+
+
+class SurveyResponseRepositoryContract:
+    """Every `SurveyResponseRepository` must pass these tests; provide a `repository` fixture."""
+
+    @pytest.fixture
+    def repository(self) -> SurveyResponseRepository:
+        """A fresh, empty survey response repository."""
+        raise NotImplementedError
+
+    def test_a_response_comes_back_equal(self, repository: SurveyResponseRepository) -> None:
+        response = attrs.evolve(_response(), at=datetime(2026, 3, 1, 18, tzinfo=SHANGHAI))
+        assert repository.add(response) is True
+        stored = repository.get("r-1")
+        assert stored == response
+        assert dict(stored.answers) == {"service": 5, "environment": 4}
+
+    def test_adds_are_idempotent_and_ids_unique(self, repository: SurveyResponseRepository) -> None:
+        assert repository.add(_response()) is True
+        assert repository.add(_response()) is False
+        with pytest.raises(DuplicateError):
+            repository.add(_response(service=1))
+        assert repository.get("r-1") == _response()
+
+    def test_get_of_a_missing_id_raises(self, repository: SurveyResponseRepository) -> None:
+        with pytest.raises(NotFoundError):
+            repository.get("r-404")
+
+    def test_responses_window_and_filter(self, repository: SurveyResponseRepository) -> None:
+        repository.add(_response("r-3", minutes=10))
+        repository.add(_response("r-2", minutes=0))
+        repository.add(_response("r-1", minutes=10, questionnaire_id="other"))
+        assert [r.id for r in repository.responses()] == ["r-2", "r-1", "r-3"]
+        assert [r.id for r in repository.responses(questionnaire_id="q-2026")] == ["r-2", "r-3"]
+        got = repository.responses(start=T0, end=T0 + timedelta(minutes=10))
+        assert [r.id for r in got] == ["r-2"]
+        naive = datetime(2026, 3, 1)  # noqa: DTZ001 - the point of the test
+        with pytest.raises(NaiveDatetimeError):
+            repository.responses(start=naive)
+
+    def test_random_operations_agree_with_a_dict(
+        self, repository: SurveyResponseRepository
+    ) -> None:
+        run_state_machine_as_test(
+            lambda: _SurveyMachine(repository),  # type: ignore[arg-type]
+            settings=settings(
+                max_examples=20,
+                stateful_step_count=15,
+                suppress_health_check=[HealthCheck.function_scoped_fixture],
+            ),
+        )
+
+
+class _SurveyMachine(RuleBasedStateMachine):
+    def __init__(self, repository: SurveyResponseRepository) -> None:
+        super().__init__()
+        self.repository = repository
+        self.prefix = f"m{next(_serial)}-"
+        self.model: dict[str, SurveyResponse] = {}
+
+    @rule(n=st.integers(0, 4), minutes=st.integers(0, 20), service=st.integers(1, 5))
+    def add(self, n: int, minutes: int, service: int) -> None:
+        response = _response(
+            f"{self.prefix}r{n}",
+            questionnaire_id=f"{self.prefix}q",
+            minutes=minutes,
+            service=service,
+        )
+        stored = self.model.get(response.id)
+        if stored is None:
+            assert self.repository.add(response) is True
+            self.model[response.id] = response
+        elif stored == response:
+            assert self.repository.add(response) is False
+        else:
+            with pytest.raises(DuplicateError):
+                self.repository.add(response)
+
+    @rule(lo=st.integers(0, 20), span=st.integers(0, 20))
+    def window(self, lo: int, span: int) -> None:
+        start = T0 + timedelta(minutes=lo)
+        end = start + timedelta(minutes=span)
+        got = self.repository.responses(questionnaire_id=f"{self.prefix}q", start=start, end=end)
+        expected = sorted(
+            (r for r in self.model.values() if start <= r.at < end), key=lambda r: (r.at, r.id)
+        )
+        assert got == expected

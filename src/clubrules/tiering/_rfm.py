@@ -1,0 +1,459 @@
+"""RFM: quantile or fixed-threshold scores, and named segments in priority order."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from decimal import Decimal
+from functools import partial
+from typing import TYPE_CHECKING, TypeVar
+
+import attrs
+
+from clubrules._time import require_aware, to_epoch_us
+from clubrules.customers._checks import raise_collected
+from clubrules.errors import ValidationError, ViolationCollector
+from clubrules.tiering._activity import US_PER_DAY
+from clubrules.tiering._checks import check_name, check_number
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+    from datetime import datetime
+
+    from clubrules.tiering._activity import ActivitySummary
+
+__all__ = [
+    "DEFAULT_SEGMENTS",
+    "RfmScore",
+    "RfmThresholds",
+    "Segment",
+    "SegmentScheme",
+    "quantile_scores",
+    "rfm_scores",
+]
+
+T = TypeVar("T", int, Decimal)
+
+
+def _check_bins(bins: object) -> int:
+    if isinstance(bins, bool) or not isinstance(bins, int) or not 2 <= bins <= 100:
+        raise ValidationError("must be an int from 2 to 100", field="bins", rule="bins_range")
+    return bins
+
+
+def quantile_scores(
+    values: Sequence[T], bins: int = 5, *, higher_is_better: bool = True
+) -> list[int]:
+    """Quantile scores `1..bins` of `values`, every bin filled when there are enough values.
+
+    Values are ranked from the smallest up, ties broken by position in
+    `values` (the first comes first), so that equal values can land in two
+    bins and every bin gets customers; rank `r` of `n` then goes to bin
+    `max(1, ceil(bins * (r - 1) / (n - 1)))`. This is exactly what pandas'
+    `pd.qcut(s.rank(method="first"), bins, labels=...)` computes, in exact
+    integer arithmetic. With `higher_is_better=False` (recency in days) the
+    scores are reversed: the smallest value scores `bins`.
+
+    Runs in one sort (or one count, when few values are distinct) and a
+    pass of C-level lookups: a hot loop on plain ints, without per-customer
+    objects.
+
+    Args:
+        values: Ints or Decimals (never floats), in a stable order (say by
+            customer id), since the order breaks ties.
+        bins: How many bins (5 for quintiles).
+        higher_is_better: Whether a larger value earns a higher score.
+
+    Returns:
+        One score per value, in the order of `values`.
+
+    Raises:
+        ValidationError: `bins` is not an int from 2 to 100.
+
+    Examples:
+        >>> quantile_scores([0, 0, 0, 0, 0])
+        [1, 2, 3, 4, 5]
+        >>> quantile_scores([30, 2, 7, 400, 90], higher_is_better=False)
+        [3, 5, 4, 1, 2]
+    """
+    _check_bins(bins)
+    n = len(values)
+    if n == 0:
+        return []
+    if n == 1:
+        return [bins if not higher_is_better else 1]
+    span = n - 1
+
+    def score(rank: int) -> int:
+        # ceil(bins * (rank - 1) / span), at least 1
+        return max(1, -((-bins * (rank - 1)) // span))
+
+    # Judge how many distinct values there are from a sample (a full set costs a pass).
+    sample = values[:: max(1, n // 4096)]
+    if len(set(sample)) * 4 < len(sample):
+        out = _by_counts(values, score)
+    else:
+        out = _by_sort(values, score, bins)
+    if not higher_is_better:
+        top = bins + 1
+        out = [top - s for s in out]
+    return out
+
+
+def _by_counts(values: Sequence[T], score: Callable[[int], int]) -> list[int]:
+    """Few distinct values: one score per value, ranks only for values that straddle a bin edge."""
+    counts = Counter(values)
+    const: dict[T, int] = {}
+    straddle: dict[T, int] = {}
+    below = 0
+    for value in sorted(counts):
+        count = counts[value]
+        low, high = score(below + 1), score(below + count)
+        if low == high:
+            const[value] = low
+        else:
+            straddle[value] = below
+        below += count
+    out: list[int] = list(map(const.get, values))  # type: ignore[arg-type]
+    if straddle:
+        for i, value in enumerate(values):
+            if value in straddle:
+                rank = straddle[value] + 1
+                straddle[value] = rank
+                out[i] = score(rank)
+    return out
+
+
+def _by_sort(values: Sequence[T], score: Callable[[int], int], bins: int) -> list[int]:
+    """Many distinct values: find the values at the bin edges, then one bisect per value.
+
+    A value strictly between the edge values of bins k-1 and k has every one of
+    its ranks inside bin k; only values equal to an edge value need their ranks.
+    """
+    ordered = sorted(values)
+    span = len(values) - 1
+    edges: list[T] = [ordered[(k * span) // bins] for k in range(1, bins)]
+    # bisect_right over [min] + edges is 1 + (edges below v) for v not an edge value.
+    out = list(map(partial(bisect_right, [ordered[0], *edges]), values))
+    below = {edge: bisect_left(ordered, edge) for edge in edges}
+    for i, value in enumerate(values):
+        if value in below:
+            rank = below[value] + 1
+            below[value] = rank
+            out[i] = score(rank)
+    return out
+
+
+def _check_cuts(problems: ViolationCollector, field: str, cuts: object, bins: int) -> None:
+    if not isinstance(cuts, tuple) or len(cuts) != bins - 1:
+        problems.add(field, "cut_count", f"needs exactly {bins - 1} cut points for {bins} bins")
+        return
+    for i, cut in enumerate(cuts):
+        check_number(problems, f"{field}[{i}]", cut)
+    if problems:
+        return
+    for i in range(1, len(cuts)):
+        if cuts[i] <= cuts[i - 1]:
+            problems.add(
+                f"{field}[{i}]",
+                "unordered_thresholds",
+                f"cut points must increase strictly ({cuts[i - 1]} then {cuts[i]})",
+            )
+
+
+def _tuple(value: object) -> object:
+    if isinstance(value, list):
+        return tuple(Decimal(v) if isinstance(v, str) else v for v in value)
+    if isinstance(value, tuple):
+        return tuple(Decimal(v) if isinstance(v, str) else v for v in value)
+    return value
+
+
+@attrs.frozen
+class RfmThresholds:
+    """Fixed RFM cut points, as an alternative to quantiles.
+
+    Each measure has `bins - 1` strictly increasing cut points; the bins are
+    half-open. Frequency and monetary score `1 + (number of cuts <= value)`;
+    recency, in days since the last visit, scores `bins - (number of cuts <=
+    days)`, so fewer days score higher, and a customer who never visited
+    scores 1.
+
+    Attributes:
+        recency_days: Cut points in whole days, such as `(7, 30, 90, 180)`.
+        frequency: Cut points in visits.
+        monetary: Cut points in net spend (the amount).
+        bins: The number of bins.
+
+    Raises:
+        ValidationError: a wrong number of cut points, cut points not
+            strictly increasing, negative or float cut points.
+
+    Examples:
+        >>> t = RfmThresholds(recency_days=(7, 30, 90, 180), frequency=(2, 4, 8, 12),
+        ...                   monetary=(500, 1000, 3000, 8000))
+        >>> t.scores(recency_days=10, frequency=12, monetary=Decimal("999.99"))
+        (4, 5, 2)
+    """
+
+    recency_days: tuple[int, ...] = attrs.field(converter=_tuple)
+    frequency: tuple[int, ...] = attrs.field(converter=_tuple)
+    monetary: tuple[int | Decimal, ...] = attrs.field(converter=_tuple)
+    bins: int = 5
+
+    def __attrs_post_init__(self) -> None:
+        bins = _check_bins(self.bins)
+        problems = ViolationCollector()
+        _check_cuts(problems, "recency_days", self.recency_days, bins)
+        _check_cuts(problems, "frequency", self.frequency, bins)
+        _check_cuts(problems, "monetary", self.monetary, bins)
+        raise_collected(problems)
+
+    def scores(
+        self, *, recency_days: int | None, frequency: int, monetary: int | Decimal
+    ) -> tuple[int, int, int]:
+        """The `(r, f, m)` scores of one customer."""
+        r = 1 if recency_days is None else self.bins - bisect_right(self.recency_days, recency_days)
+        f = 1 + bisect_right(self.frequency, frequency)
+        m = 1 + bisect_right(self.monetary, monetary)
+        return r, f, m
+
+
+@attrs.frozen
+class RfmScore:
+    """One customer's RFM measures and scores.
+
+    Attributes:
+        customer_id: The customer's id.
+        recency_days: Whole days from the last visit to `as_of`, or None if
+            the customer never visited.
+        frequency: Visits in the summary's window.
+        monetary: Net spend in the summary's window (the amount).
+        r: The recency score, 1 (long ago) to `bins` (recent).
+        f: The frequency score.
+        m: The monetary score.
+        segment: The named segment, when a scheme was given.
+    """
+
+    customer_id: str
+    recency_days: int | None
+    frequency: int
+    monetary: Decimal
+    r: int
+    f: int
+    m: int
+    segment: str | None = None
+
+    @property
+    def code(self) -> str:
+        """The scores as a code such as `"545"` (single-digit bins)."""
+        return f"{self.r}{self.f}{self.m}"
+
+
+def _check_range(
+    problems: ViolationCollector, field: str, value: object, bins: int
+) -> tuple[int, int] | None:
+    if (
+        not isinstance(value, tuple)
+        or len(value) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
+        problems.add(field, "not_a_range", "must be a (low, high) pair of ints")
+        return None
+    low, high = value
+    if not 1 <= low <= high <= bins:
+        problems.add(field, "out_of_range", f"({low}, {high}) is not within 1..{bins}, low first")
+        return None
+    return low, high
+
+
+@attrs.frozen
+class Segment:
+    """A named RFM segment: every score within its inclusive ranges.
+
+    Attributes:
+        name: The segment's name, such as `"Champions"`.
+        r: The `(low, high)` range of recency scores, inclusive.
+        f: The range of frequency scores.
+        m: The range of monetary scores.
+    """
+
+    name: str
+    r: tuple[int, int] = (1, 5)
+    f: tuple[int, int] = (1, 5)
+    m: tuple[int, int] = (1, 5)
+
+    def matches(self, r: int, f: int, m: int) -> bool:
+        """Whether the scores fall in every range."""
+        return (
+            self.r[0] <= r <= self.r[1]
+            and self.f[0] <= f <= self.f[1]
+            and self.m[0] <= m <= self.m[1]
+        )
+
+
+DEFAULT_SEGMENTS: tuple[Segment, ...] = (
+    Segment("Champions", r=(4, 5), f=(4, 5), m=(4, 5)),
+    Segment("Can't Lose Them", r=(1, 2), f=(5, 5), m=(4, 5)),
+    Segment("Loyal", r=(3, 5), f=(4, 5)),
+    Segment("At Risk", r=(1, 2), f=(3, 5)),
+    Segment("New Customers", r=(5, 5), f=(1, 1)),
+    Segment("Potential Loyalists", r=(4, 5), f=(2, 3)),
+    Segment("Promising", r=(4, 4), f=(1, 1)),
+    Segment("Need Attention", r=(3, 3), f=(3, 3)),
+    Segment("About to Sleep", r=(3, 3), f=(1, 2)),
+    Segment("Hibernating", r=(1, 2), f=(1, 2)),
+)
+"""The default segments for quintiles, in priority order (the first match wins)."""
+
+
+def _segments(segments: Iterable[Segment]) -> tuple[Segment, ...]:
+    return tuple(segments)
+
+
+@attrs.frozen
+class SegmentScheme:
+    """Named segments in an explicit priority order, with a catch-all.
+
+    A customer belongs to the first segment, in order, whose ranges hold its
+    scores; one that no segment holds falls in `catch_all`, so nobody falls
+    through. Lookups use a precomputed table of every `(r, f, m)`.
+
+    Attributes:
+        segments: The segments, highest priority first.
+        catch_all: The name for scores no segment holds.
+        bins: The number of score bins (5 for quintiles).
+
+    Raises:
+        ValidationError: a range outside `1..bins`, a repeated name, or a
+            catch-all that repeats a segment's name.
+
+    Examples:
+        >>> scheme = SegmentScheme()
+        >>> scheme.name_of(5, 5, 5), scheme.name_of(1, 5, 5), scheme.name_of(1, 1, 1)
+        ('Champions', "Can't Lose Them", 'Hibernating')
+    """
+
+    segments: tuple[Segment, ...] = attrs.field(default=DEFAULT_SEGMENTS, converter=_segments)
+    catch_all: str = "Others"
+    bins: int = 5
+    _table: tuple[str, ...] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        bins = _check_bins(self.bins)
+        problems = ViolationCollector()
+        check_name(problems, "catch_all", self.catch_all)
+        names: set[str] = {self.catch_all}
+        for i, segment in enumerate(self.segments):
+            check_name(problems, f"segments[{i}].name", segment.name)
+            for axis in ("r", "f", "m"):
+                _check_range(problems, f"segments[{i}].{axis}", getattr(segment, axis), bins)
+            if segment.name in names:
+                problems.add(
+                    f"segments[{i}].name", "duplicate_name", f"{segment.name!r} is used twice"
+                )
+            names.add(segment.name)
+        raise_collected(problems)
+        table = []
+        for r in range(1, bins + 1):
+            for f in range(1, bins + 1):
+                for m in range(1, bins + 1):
+                    hit = next((s.name for s in self.segments if s.matches(r, f, m)), None)
+                    table.append(self.catch_all if hit is None else hit)
+        object.__setattr__(self, "_table", tuple(table))
+
+    def name_of(self, r: int, f: int, m: int) -> str:
+        """The segment of one `(r, f, m)`."""
+        b = self.bins
+        if not (1 <= r <= b and 1 <= f <= b and 1 <= m <= b):
+            raise ValidationError(f"scores must be within 1..{b}", field="scores", rule="range")
+        return self._table[((r - 1) * b + (f - 1)) * b + (m - 1)]
+
+    def assign_many(self, r: Sequence[int], f: Sequence[int], m: Sequence[int]) -> list[str]:
+        """The segment of every `(r[i], f[i], m[i])`: the fast path for whole customer bases."""
+        b = self.bins
+        table = self._table
+        offset = -(b * b + b + 1)
+        bb = b * b
+        return [table[ri * bb + fi * b + mi + offset] for ri, fi, mi in zip(r, f, m, strict=True)]
+
+    def coverage(self) -> dict[str, int]:
+        """How many of the `bins**3` score codes each segment (and the catch-all) holds."""
+        counts = dict.fromkeys([*(s.name for s in self.segments), self.catch_all], 0)
+        for name in self._table:
+            counts[name] += 1
+        return counts
+
+
+def rfm_scores(
+    summaries: Sequence[ActivitySummary],
+    *,
+    as_of: datetime,
+    thresholds: RfmThresholds | None = None,
+    segments: SegmentScheme | None = None,
+    bins: int = 5,
+) -> list[RfmScore]:
+    """RFM scores of every summary, by quantiles or by fixed thresholds.
+
+    Recency is whole days from the last visit to the explicit `as_of`;
+    frequency is visits and monetary net spend in each summary's window.
+    With quantiles, ties are broken by the order of `summaries` (pass them
+    in customer-id order for reproducible scores); a customer who never
+    visited has the worst recency.
+
+    Args:
+        summaries: One summary per customer.
+        as_of: The instant recency is measured from (aware).
+        thresholds: Fixed cut points; quantiles when None.
+        segments: A segment scheme to name each customer's segment.
+        bins: The number of quantile bins (ignored with `thresholds`).
+
+    Returns:
+        One `RfmScore` per summary, in the same order.
+
+    Raises:
+        NaiveDatetimeError: `as_of` is naive.
+        ValidationError: a last visit is after `as_of`, or `bins` is out of range.
+    """
+    require_aware(as_of, "as_of")
+    now = to_epoch_us(as_of)
+    recency: list[int | None] = []
+    for s in summaries:
+        if s.last_visit is None:
+            recency.append(None)
+            continue
+        elapsed = now - to_epoch_us(s.last_visit)
+        if elapsed < 0:
+            raise ValidationError(
+                "is before a customer's last visit",
+                field="as_of",
+                rule="before_last_visit",
+                items=[s.customer_id],
+            )
+        recency.append(elapsed // US_PER_DAY)
+    frequency = [s.visits for s in summaries]
+    monetary = [s.spend.amount for s in summaries]
+    if thresholds is not None:
+        triples = [
+            thresholds.scores(recency_days=d, frequency=fr, monetary=mo)
+            for d, fr, mo in zip(recency, frequency, monetary, strict=True)
+        ]
+        rs = [t[0] for t in triples]
+        fs = [t[1] for t in triples]
+        ms = [t[2] for t in triples]
+    else:
+        never = max((d for d in recency if d is not None), default=0) + 1
+        rs = quantile_scores(
+            [never if d is None else d for d in recency], bins, higher_is_better=False
+        )
+        fs = quantile_scores(frequency, bins)
+        ms = quantile_scores(monetary, bins)
+    names: list[str | None] = (
+        [None] * len(rs) if segments is None else list(segments.assign_many(rs, fs, ms))
+    )
+    return [
+        RfmScore(s.customer_id, d, fr, mo, r, f, m, name)
+        for s, d, fr, mo, r, f, m, name in zip(
+            summaries, recency, frequency, monetary, rs, fs, ms, names, strict=True
+        )
+    ]

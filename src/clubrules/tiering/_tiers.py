@@ -1,0 +1,572 @@
+"""Tier programs: half-open thresholds, upgrade at once, downgrade only at a review."""
+
+from __future__ import annotations
+
+import calendar as _cal
+import enum
+from bisect import bisect_right
+from datetime import date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import attrs
+
+from clubrules._time import require_aware
+from clubrules._time import zone as _zone
+from clubrules.customers._checks import check_instant, check_text, raise_collected
+from clubrules.errors import NotFoundError, ValidationError, ViolationCollector
+from clubrules.tiering._checks import check_count, check_number, to_decimal_or_int
+from clubrules.tiering._classify import check_thresholds
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from clubrules.tiering._activity import ActivitySummary
+
+__all__ = [
+    "QualificationWindow",
+    "ReviewSchedule",
+    "Tier",
+    "TierBatch",
+    "TierChange",
+    "TierDecision",
+    "TierMetric",
+    "TierProgram",
+    "TierReason",
+    "TierStatus",
+]
+
+Number = int | Decimal
+
+
+class TierMetric(enum.Enum):
+    """What a tier program measures: net spend, visits, or points the integrator keeps."""
+
+    SPEND = "spend"
+    VISITS = "visits"
+    POINTS = "points"
+
+
+class TierChange(enum.Enum):
+    """The direction of a tier decision."""
+
+    UPGRADE = "upgrade"
+    KEEP = "keep"
+    DOWNGRADE = "downgrade"
+
+
+class TierReason(enum.Enum):
+    """Why a tier decision came out as it did (a stable code; the decision has a message too)."""
+
+    QUALIFIED = "qualified"
+    """The value reached a higher tier's qualify threshold: upgraded at once."""
+    NO_REVIEW_DUE = "no_review_due"
+    """No review is due, so the tier is kept whatever the value (no downgrade between reviews)."""
+    RETAINED = "retained"
+    """At a review, the value met the current tier's retain threshold."""
+    DOWNGRADED = "downgraded"
+    """At a review, the value was below the retain threshold: dropped to the tier it retains."""
+    ONE_STEP_CAP = "one_step_cap"
+    """At a review, the drop was limited to one tier."""
+    MANUAL_FLOOR = "manual_floor"
+    """A manually granted tier held the customer up."""
+
+
+def _to_zone(value: object) -> tzinfo:
+    if isinstance(value, str):
+        return _zone(value)
+    return value  # type: ignore[return-value]  # checked below
+
+
+def _add_months(day: date, months: int, anchor_day: int) -> date:
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(anchor_day, _cal.monthrange(year, month)[1]))
+
+
+@attrs.frozen
+class ReviewSchedule:
+    """Review dates: `anchor` and every `every_months` months before and after it.
+
+    A day of month beyond a short month's end falls on its last day.
+
+    Attributes:
+        anchor: One review date.
+        every_months: Months between reviews (12 for yearly, 3 for quarterly).
+
+    Examples:
+        >>> s = ReviewSchedule(anchor=date(2026, 1, 1), every_months=3)
+        >>> s.latest_on_or_before(date(2026, 5, 20)), s.next_after(date(2026, 5, 20))
+        (datetime.date(2026, 4, 1), datetime.date(2026, 7, 1))
+    """
+
+    anchor: date
+    every_months: int = 12
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        anchor: object = self.anchor
+        if not isinstance(anchor, date) or isinstance(anchor, datetime):
+            problems.add("anchor", "not_a_date", "must be a date")
+        check_count(problems, "every_months", self.every_months, minimum=1)
+        raise_collected(problems)
+
+    def latest_on_or_before(self, day: date) -> date:
+        """The last review date on or before `day`."""
+        months = (day.year - self.anchor.year) * 12 + (day.month - self.anchor.month)
+        k = months // self.every_months
+        while True:
+            review = _add_months(self.anchor, k * self.every_months, self.anchor.day)
+            if review <= day:
+                return review
+            k -= 1
+
+    def next_after(self, day: date) -> date:
+        """The first review date after `day`."""
+        latest = self.latest_on_or_before(day)
+        months = (latest.year - self.anchor.year) * 12 + (latest.month - self.anchor.month)
+        return _add_months(self.anchor, months + self.every_months, self.anchor.day)
+
+
+@attrs.frozen
+class QualificationWindow:
+    """Over which activity a tier is earned: a trailing window, or a fixed period.
+
+    Give exactly one of `trailing_days` or `fixed_months`. A fixed period
+    is a block of `fixed_months` months starting on 1 January (12 is the
+    calendar year, 3 the quarter); qualification counts activity from the
+    start of the current block up to `as_of`.
+
+    Attributes:
+        trailing_days: The trailing window's length in days.
+        fixed_months: The fixed period's length in months (dividing 12).
+
+    Examples:
+        >>> from datetime import UTC
+        >>> w = QualificationWindow(fixed_months=12)
+        >>> w.window(datetime(2026, 5, 20, 9, tzinfo=UTC), UTC)[0]
+        datetime.datetime(2026, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)
+    """
+
+    trailing_days: int | None = None
+    fixed_months: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        if (self.trailing_days is None) == (self.fixed_months is None):
+            problems.add(
+                "trailing_days", "one_of", "give exactly one of trailing_days, fixed_months"
+            )
+        if self.trailing_days is not None:
+            check_count(problems, "trailing_days", self.trailing_days, minimum=1)
+        if self.fixed_months is not None:
+            check_count(problems, "fixed_months", self.fixed_months, minimum=1)
+            if not problems and 12 % self.fixed_months:
+                problems.add("fixed_months", "divides_year", "must divide 12 (1, 2, 3, 4, 6, 12)")
+        raise_collected(problems)
+
+    def window(self, as_of: datetime, zone: tzinfo) -> tuple[datetime, datetime]:
+        """The `[start, end)` window that counts for qualification at `as_of` (aware)."""
+        require_aware(as_of, "as_of")
+        if self.fixed_months is None:
+            return as_of - timedelta(days=self.trailing_days or 0), as_of
+        local = as_of.astimezone(zone).date()
+        month = (local.month - 1) // self.fixed_months * self.fixed_months + 1
+        start = datetime.combine(date(local.year, month, 1), time(0), tzinfo=zone)
+        return start, as_of
+
+
+def _benefits(benefits: Iterable[str]) -> tuple[str, ...]:
+    return tuple(benefits)
+
+
+@attrs.frozen
+class Tier:
+    """One tier of a program.
+
+    A tier is reached at `qualify` (half-open: `[qualify, next tier's
+    qualify)`), and kept at a review with at least `retain`, which is lower
+    than `qualify` so that a customer near the boundary does not flap.
+
+    Attributes:
+        name: The tier's name, such as `"gold"`.
+        qualify: The value that reaches the tier (an int or Decimal).
+        retain: The value that keeps the tier at a review; defaults to `qualify`.
+        benefits: What the tier gives, for display (differentiated service).
+    """
+
+    name: str
+    qualify: Number = attrs.field(converter=to_decimal_or_int)
+    retain: Number | None = attrs.field(default=None, converter=to_decimal_or_int)
+    benefits: tuple[str, ...] = attrs.field(default=(), converter=_benefits)
+
+    @property
+    def keep_at(self) -> Number:
+        """The retain threshold (the qualify threshold when no retain is set)."""
+        return self.qualify if self.retain is None else self.retain
+
+
+@attrs.frozen(kw_only=True)
+class TierStatus:
+    """A customer's standing in a tier program, the input and output of a decision.
+
+    Attributes:
+        customer_id: The customer's id.
+        tier: The current tier's name.
+        since: When the current tier began (aware).
+        last_review: The last review date applied to this customer, if any.
+        manual_floor: A manually granted tier: the customer never drops below it.
+    """
+
+    customer_id: str
+    tier: str
+    since: datetime
+    last_review: date | None = None
+    manual_floor: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        check_text(problems, "customer_id", self.customer_id, sensitive=False)
+        check_text(problems, "tier", self.tier, sensitive=False)
+        check_instant(problems, "since", self.since)
+        raise_collected(problems)
+
+
+@attrs.frozen(kw_only=True)
+class TierDecision:
+    """The outcome of one tier decision, with its reason and what the customer needs.
+
+    Attributes:
+        customer_id: The customer's id.
+        previous: The tier before the decision.
+        tier: The tier after the decision.
+        change: UPGRADE, KEEP or DOWNGRADE.
+        reason: The stable reason code.
+        message: The reason in words.
+        value: The measured value used.
+        review: The review date applied, or None if no review was due.
+        next_review: The next review date.
+        to_keep: How much more the customer needs by `next_review` to keep
+            `tier` (0 when already enough).
+        next_tier: The tier above `tier`, or None at the top.
+        to_reach_next: How much more reaches `next_tier` (None at the top).
+        status: The customer's new status, to store.
+    """
+
+    customer_id: str
+    previous: str
+    tier: str
+    change: TierChange
+    reason: TierReason
+    message: str
+    value: Number
+    review: date | None
+    next_review: date
+    to_keep: Number
+    next_tier: str | None
+    to_reach_next: Number | None
+    status: TierStatus
+
+
+@attrs.frozen
+class TierBatch:
+    """Tier decisions for a whole customer base, as columns (the fast path).
+
+    Attributes:
+        program: The program decided.
+        tiers: The new tier index of each customer (0 is the lowest).
+        reasons: The reason code of each decision.
+    """
+
+    program: TierProgram
+    tiers: list[int]
+    reasons: list[TierReason]
+
+    def names(self) -> list[str]:
+        """The new tier name of each customer."""
+        names = [t.name for t in self.program.tiers]
+        return [names[i] for i in self.tiers]
+
+
+def _tiers(value: object) -> tuple[Tier, ...]:
+    if isinstance(value, str | bytes):
+        return value  # type: ignore[return-value]
+    return tuple(t if isinstance(t, Tier) else Tier(*t) for t in value)  # type: ignore[attr-defined]
+
+
+@attrs.frozen(kw_only=True)
+class TierProgram:
+    """An ordered tier program with upgrade-now, downgrade-at-review rules.
+
+    Rules, in order:
+
+    1. A value at or above a higher tier's `qualify` upgrades at once (to
+       the highest such tier).
+    2. Otherwise, between reviews the tier is kept: no downgrade.
+    3. At a review, the customer keeps the highest tier, up to the current
+       one, whose `retain` the value meets; with `one_step_down` the drop
+       is at most one tier per review.
+    4. A manual floor is never undercut.
+
+    Attributes:
+        tiers: Tiers from the lowest up, or `(name, qualify, retain)` tuples.
+            The lowest starts at 0.
+        metric: What is measured.
+        window: Over which activity the value is measured.
+        reviews: When downgrades are considered.
+        zone: The club's zone (IANA name or tzinfo): review dates are local.
+        one_step_down: Drop at most one tier per review.
+
+    Raises:
+        ValidationError: no tiers; a lowest tier that does not start at 0
+            (`lowest_not_zero`); qualify thresholds equal (`overlapping_thresholds`)
+            or out of order (`unordered_thresholds`); a retain above its
+            qualify (`retain_above_qualify`); retain thresholds that decrease
+            up the tiers (`unordered_retain`); a float; a repeated name.
+
+    Examples:
+        >>> from datetime import UTC
+        >>> program = TierProgram(
+        ...     tiers=[("member", 0), ("silver", 1000, 800), ("gold", 5000, 4000)],
+        ...     metric=TierMetric.SPEND, window=QualificationWindow(trailing_days=365),
+        ...     reviews=ReviewSchedule(anchor=date(2026, 1, 1), every_months=12), zone=UTC,
+        ... )
+        >>> status = TierStatus(customer_id="c-1", tier="member",
+        ...                     since=datetime(2025, 1, 1, tzinfo=UTC))
+        >>> d = program.decide(status, 1200, as_of=datetime(2026, 3, 1, tzinfo=UTC))
+        >>> d.tier, d.reason.value, d.next_tier, d.to_reach_next
+        ('silver', 'qualified', 'gold', 3800)
+    """
+
+    tiers: tuple[Tier, ...] = attrs.field(converter=_tiers)
+    metric: TierMetric
+    window: QualificationWindow
+    reviews: ReviewSchedule
+    zone: tzinfo = attrs.field(converter=_to_zone)
+    one_step_down: bool = False
+    _qualify: tuple[Number, ...] = attrs.field(init=False, repr=False, eq=False)
+    _retain: tuple[Number, ...] = attrs.field(init=False, repr=False, eq=False)
+    _index: dict[str, int] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        zone: object = self.zone
+        metric: object = self.metric
+        if not isinstance(zone, tzinfo):
+            problems.add("zone", "not_a_zone", "must be an IANA zone name or a tzinfo")
+        if not isinstance(metric, TierMetric):
+            problems.add("metric", "unknown_choice", "must be a TierMetric")
+        names = [t.name for t in self.tiers]
+        qualify = [t.qualify for t in self.tiers]
+        check_thresholds(problems, "tiers", names, qualify)
+        for i, tier in enumerate(self.tiers):
+            if tier.retain is not None:
+                check_number(problems, f"tiers[{i}].retain", tier.retain)
+        if not problems:
+            retain = [t.keep_at for t in self.tiers]
+            if retain[0] != 0:
+                problems.add("tiers[0].retain", "lowest_not_zero", "the lowest tier retains at 0")
+            for i, tier in enumerate(self.tiers):
+                if retain[i] > tier.qualify:
+                    problems.add(
+                        f"tiers[{i}].retain",
+                        "retain_above_qualify",
+                        f"{tier.name!r} retains at {retain[i]}, above its qualify {tier.qualify}",
+                    )
+                if i and retain[i] < retain[i - 1]:
+                    problems.add(
+                        f"tiers[{i}].retain",
+                        "unordered_retain",
+                        f"{tier.name!r} retains below the tier under it",
+                    )
+        raise_collected(problems)
+
+        def fast(values: Sequence[Number]) -> tuple[Number, ...]:
+            # Integral thresholds compare as ints: the same answers, faster loops.
+            return tuple(int(v) if v == int(v) else v for v in values)
+
+        object.__setattr__(self, "_qualify", fast(qualify))
+        object.__setattr__(self, "_retain", fast([t.keep_at for t in self.tiers]))
+        object.__setattr__(self, "_index", {n: i for i, n in enumerate(names)})
+
+    def index(self, name: str) -> int:
+        """The position of the tier called `name` (0 is the lowest).
+
+        Raises:
+            NotFoundError: the program has no such tier.
+        """
+        try:
+            return self._index[name]
+        except KeyError:
+            raise NotFoundError("tier", name) from None
+
+    def tier_of(self, value: Number) -> Tier:
+        """The tier whose half-open qualify range holds `value`."""
+        return self.tiers[max(bisect_right(self._qualify, value) - 1, 0)]
+
+    def value_of(self, summary: ActivitySummary) -> Number:
+        """The measured value of a summary: its net spend or its visits.
+
+        Raises:
+            ValidationError: the program measures points, which summaries do not hold.
+        """
+        if self.metric is TierMetric.SPEND:
+            return summary.spend.amount
+        if self.metric is TierMetric.VISITS:
+            return summary.visits
+        raise ValidationError(
+            "points are kept by the integrator: pass the value to decide()",
+            field="metric",
+            rule="points_not_in_summary",
+        )
+
+    def _step(
+        self, current: int, value: Number, floor: int, review: bool
+    ) -> tuple[int, TierReason]:
+        qualified = bisect_right(self._qualify, value) - 1
+        if qualified > current:
+            return max(qualified, floor), TierReason.QUALIFIED
+        if not review:
+            if floor > current:
+                return floor, TierReason.MANUAL_FLOOR
+            return current, TierReason.NO_REVIEW_DUE
+        kept = min(current, bisect_right(self._retain, value) - 1)
+        reason = TierReason.RETAINED if kept == current else TierReason.DOWNGRADED
+        if self.one_step_down and kept < current - 1:
+            kept, reason = current - 1, TierReason.ONE_STEP_CAP
+        if floor > kept:
+            kept, reason = floor, TierReason.MANUAL_FLOOR
+        return kept, reason
+
+    def _due_review(self, status: TierStatus, today: date) -> date | None:
+        review = self.reviews.latest_on_or_before(today)
+        since = status.since.astimezone(self.zone).date()
+        if review <= since:
+            return None
+        if status.last_review is not None and review <= status.last_review:
+            return None
+        return review
+
+    def decide(self, status: TierStatus, value: Number, *, as_of: datetime) -> TierDecision:
+        """Decide a customer's tier from its status and the measured value, at `as_of`.
+
+        A review is due when a review date has passed since the customer
+        entered its tier and since its last applied review; it is applied
+        once (deciding twice on a review day is safe).
+
+        Args:
+            status: The customer's current status.
+            value: The measured value over `window.window(as_of, zone)`.
+            as_of: When the decision is made (aware).
+
+        Raises:
+            NaiveDatetimeError: `as_of` is naive.
+            NotFoundError: the status names a tier the program lacks.
+            ValidationError: `value` is negative or a float.
+        """
+        require_aware(as_of, "as_of")
+        problems = ViolationCollector()
+        check_number(problems, "value", value)
+        problems.raise_if_any()
+        current = self.index(status.tier)
+        floor = -1 if status.manual_floor is None else self.index(status.manual_floor)
+        today = as_of.astimezone(self.zone).date()
+        review = self._due_review(status, today)
+        new, reason = self._step(current, value, floor, review is not None)
+        tier = self.tiers[new]
+        change = (
+            TierChange.UPGRADE
+            if new > current
+            else TierChange.DOWNGRADE
+            if new < current
+            else TierChange.KEEP
+        )
+        above = self.tiers[new + 1] if new + 1 < len(self.tiers) else None
+        to_keep = max(tier.keep_at - value, 0)
+        to_reach = None if above is None else max(above.qualify - value, 0)
+        new_status = TierStatus(
+            customer_id=status.customer_id,
+            tier=tier.name,
+            since=status.since if new == current else as_of,
+            last_review=review if review is not None else status.last_review,
+            manual_floor=status.manual_floor,
+        )
+        return TierDecision(
+            customer_id=status.customer_id,
+            previous=status.tier,
+            tier=tier.name,
+            change=change,
+            reason=reason,
+            message=self._message(reason, status.tier, tier, value),
+            value=value,
+            review=review,
+            next_review=self.reviews.next_after(today),
+            to_keep=to_keep,
+            next_tier=None if above is None else above.name,
+            to_reach_next=to_reach,
+            status=new_status,
+        )
+
+    def _message(self, reason: TierReason, previous: str, tier: Tier, value: Number) -> str:
+        metric = self.metric.value
+        if reason is TierReason.QUALIFIED:
+            return f"{metric} {value} reached {tier.name!r} (qualify at {tier.qualify})"
+        if reason is TierReason.NO_REVIEW_DUE:
+            return f"no review due: {previous!r} is kept until the next review"
+        if reason is TierReason.RETAINED:
+            return f"{metric} {value} meets {tier.name!r}'s retain threshold {tier.keep_at}"
+        if reason is TierReason.DOWNGRADED:
+            return f"{metric} {value} is below {previous!r}'s retain threshold: now {tier.name!r}"
+        if reason is TierReason.ONE_STEP_CAP:
+            return f"{metric} {value} is below retain; dropped one tier only, to {tier.name!r}"
+        return f"manual tier {tier.name!r} is a floor"
+
+    def decide_many(
+        self,
+        current: Sequence[int],
+        values: Sequence[Number],
+        *,
+        review: bool,
+        floors: Sequence[int] | None = None,
+    ) -> TierBatch:
+        """Decide a whole customer base at once: the fast path, on tier indexes.
+
+        The same rules as [decide][clubrules.tiering.TierProgram.decide], with
+        the review given explicitly (a batch runs either on a review date or
+        not).
+
+        Args:
+            current: Each customer's current tier index.
+            values: Each customer's measured value.
+            review: Whether this run is a review (downgrades considered).
+            floors: Each customer's manual floor index, or -1 for none.
+
+        Returns:
+            The new tier indexes and reason codes, in input order.
+        """
+        qualify = self._qualify
+        top = len(qualify)
+        if any(c < 0 or c >= top for c in current):
+            raise ValidationError(
+                f"tier indexes must be within 0..{top - 1}", field="current", rule="range"
+            )
+        if floors is None and not review:
+            tiers: list[int] = []
+            reasons: list[TierReason] = []
+            up, stay = TierReason.QUALIFIED, TierReason.NO_REVIEW_DUE
+            add_tier, add_reason = tiers.append, reasons.append
+            for c, v in zip(current, values, strict=True):
+                q = bisect_right(qualify, v) - 1
+                if q > c:
+                    add_tier(q)
+                    add_reason(up)
+                else:
+                    add_tier(c)
+                    add_reason(stay)
+            return TierBatch(self, tiers, reasons)
+        if floors is None:
+            floors = [-1] * len(current)
+        step = self._step
+        pairs = [step(c, v, f, review) for c, v, f in zip(current, values, floors, strict=True)]
+        return TierBatch(self, [p[0] for p in pairs], [p[1] for p in pairs])

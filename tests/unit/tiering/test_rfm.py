@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clubrules.errors import NaiveDatetimeError, ValidationError
+from clubrules.money import Money
+from clubrules.tiering import (
+    ActivitySummary,
+    RfmThresholds,
+    Segment,
+    SegmentScheme,
+    quantile_scores,
+    rfm_scores,
+)
+
+AS_OF = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def oracle(values: list[int], bins: int = 5, *, higher_is_better: bool = True) -> list[int]:
+    """Sort by (value, position), then find each rank's bin from exact fractional edges."""
+    n = len(values)
+    order = sorted(range(n), key=lambda i: (values[i], i))
+    rank = [0] * n
+    for r, i in enumerate(order, start=1):
+        rank[i] = r
+    edges = [1 + Fraction(k * (n - 1), bins) for k in range(bins + 1)]
+    out = []
+    for i in range(n):
+        score = next(k for k in range(1, bins + 1) if rank[i] <= edges[k])
+        out.append(score if higher_is_better else bins + 1 - score)
+    return out
+
+
+@given(
+    st.lists(st.integers(0, 20), min_size=2, max_size=200),
+    st.sampled_from([2, 3, 4, 5, 10]),
+    st.booleans(),
+)
+def test_quantile_scores_agree_with_a_sorted_rank_oracle(
+    values: list[int], bins: int, higher: bool
+) -> None:
+    assert quantile_scores(values, bins, higher_is_better=higher) == oracle(
+        values, bins, higher_is_better=higher
+    )
+
+
+@given(
+    st.lists(st.integers(0, 10**6), min_size=2, max_size=200)
+    | st.lists(st.integers(0, 40), min_size=2, max_size=400),
+    st.sampled_from([3, 5, 7]),
+)
+def test_both_paths_agree_with_the_oracle(values: list[int], bins: int) -> None:
+    # Many distinct values take the sorting path; few take the counting path.
+    assert quantile_scores(values, bins) == oracle(values, bins)
+    decimals = [Decimal(v) / 100 for v in values]
+    assert quantile_scores(decimals, bins) == oracle(values, bins)
+
+
+@given(st.lists(st.integers(0, 3), min_size=5, max_size=300))
+def test_every_bin_is_filled_even_with_heavy_ties(values: list[int]) -> None:
+    scores = quantile_scores(values)
+    assert set(scores) == {1, 2, 3, 4, 5}
+    sizes = [scores.count(k) for k in range(1, 6)]
+    assert max(sizes) - min(sizes) <= math.ceil(len(values) / 5)
+
+
+@given(st.lists(st.integers(0, 1000), min_size=2, max_size=100))
+def test_scores_never_decrease_as_values_grow(values: list[int]) -> None:
+    scores = quantile_scores(values)
+    pairs = sorted(zip(values, scores, strict=True))
+    assert all(a[1] <= b[1] for a, b in itertools.pairwise(pairs))
+
+
+def test_decimal_values_and_small_inputs() -> None:
+    assert quantile_scores([]) == []
+    assert quantile_scores([Decimal("3.5")]) == [1]
+    assert quantile_scores([Decimal("3.5")], higher_is_better=False) == [5]
+    assert quantile_scores([Decimal("0.01"), Decimal("0.02")]) == [1, 5]
+    with pytest.raises(ValidationError):
+        quantile_scores([1, 2, 3], bins=1)
+
+
+def test_identical_to_the_pandas_recipe() -> None:
+    pd = pytest.importorskip("pandas")
+    rng = random.Random(7)
+    for n in (6, 11, 101, 999, 1000, 1001):
+        values = [rng.randint(0, 30) for _ in range(n)]
+        ranks = pd.Series(values).rank(method="first")
+        f = pd.qcut(ranks, 5, labels=[1, 2, 3, 4, 5]).astype(int).tolist()
+        r = pd.qcut(ranks, 5, labels=[5, 4, 3, 2, 1]).astype(int).tolist()
+        assert quantile_scores(values) == f
+        assert quantile_scores(values, higher_is_better=False) == r
+
+
+def summary(cid: str, visits: int, spend: str, days_ago: int | None) -> ActivitySummary:
+    last = None if days_ago is None else AS_OF - timedelta(days=days_ago, hours=1)
+    return ActivitySummary(
+        customer_id=cid,
+        start=AS_OF - timedelta(days=365),
+        end=AS_OF if last is None else max(AS_OF, last + timedelta(seconds=1)),
+        visits=visits,
+        spend=Money(spend),
+        first_visit=last,
+        last_visit=last,
+    )
+
+
+def test_rfm_scores_measure_recency_from_an_explicit_as_of() -> None:
+    summaries = [
+        summary("c-1", 20, "9000", 2),
+        summary("c-2", 1, "100", 300),
+        summary("c-3", 8, "3000", 30),
+        summary("c-4", 4, "800", 90),
+        summary("c-5", 0, "0", None),
+    ]
+    got = rfm_scores(summaries, as_of=AS_OF, segments=SegmentScheme())
+    assert [g.code for g in got] == ["555", "222", "444", "333", "111"]
+    assert got[0].recency_days == 2
+    assert got[0].segment == "Champions"
+    assert got[4].recency_days is None
+    with pytest.raises(NaiveDatetimeError):
+        rfm_scores(summaries, as_of=datetime(2026, 6, 1))  # noqa: DTZ001
+    with pytest.raises(ValidationError, match="last visit"):
+        rfm_scores(summaries, as_of=AS_OF - timedelta(days=3))
+
+
+def test_fixed_thresholds_are_half_open() -> None:
+    t = RfmThresholds(
+        recency_days=(7, 30, 90, 180), frequency=(2, 4, 8, 12), monetary=("500", 1000, 3000, 8000)
+    )
+    assert t.scores(recency_days=6, frequency=1, monetary=499) == (5, 1, 1)
+    assert t.scores(recency_days=7, frequency=2, monetary=500) == (4, 2, 2)
+    assert t.scores(recency_days=180, frequency=12, monetary=8000) == (1, 5, 5)
+    assert t.scores(recency_days=None, frequency=0, monetary=0) == (1, 1, 1)
+    got = rfm_scores([summary("c-1", 3, "1000", 10)], as_of=AS_OF, thresholds=t)
+    assert got[0].code == "423"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "rule"),
+    [
+        ({"recency_days": (7, 30, 90)}, "cut_count"),
+        ({"frequency": (2, 4, 4, 12)}, "unordered_thresholds"),
+        ({"monetary": (500.0, 1000, 3000, 8000)}, "not_exact"),
+    ],
+)
+def test_bad_thresholds_get_typed_errors(kwargs: dict[str, object], rule: str) -> None:
+    base: dict[str, object] = {
+        "recency_days": (7, 30, 90, 180),
+        "frequency": (2, 4, 8, 12),
+        "monetary": (500, 1000, 3000, 8000),
+    }
+    with pytest.raises(ValidationError) as caught:
+        RfmThresholds(**{**base, **kwargs})  # type: ignore[arg-type]
+    assert rule in {v.rule for v in caught.value.violations}
+
+
+def test_segments_follow_priority_and_the_catch_all_takes_the_rest() -> None:
+    scheme = SegmentScheme(
+        [Segment("Big", m=(5, 5)), Segment("Recent", r=(5, 5))], catch_all="Everyone else"
+    )
+    assert scheme.name_of(5, 1, 5) == "Big"  # both match: the first listed wins
+    assert scheme.name_of(5, 1, 1) == "Recent"
+    assert scheme.name_of(1, 1, 1) == "Everyone else"
+    assert sum(scheme.coverage().values()) == 125
+    assert scheme.assign_many([5, 5, 1], [1, 1, 1], [5, 1, 1]) == ["Big", "Recent", "Everyone else"]
+
+
+def test_the_default_segments_cover_every_code() -> None:
+    coverage = SegmentScheme().coverage()
+    assert coverage["Others"] == 0
+    assert all(count > 0 for name, count in coverage.items() if name != "Others")
+
+
+def test_bad_segments_get_typed_errors() -> None:
+    with pytest.raises(ValidationError):
+        SegmentScheme([Segment("X", r=(0, 5))])
+    with pytest.raises(ValidationError):
+        SegmentScheme([Segment("X", r=(4, 2))])
+    with pytest.raises(ValidationError):
+        SegmentScheme([Segment("Others")])
+    with pytest.raises(ValidationError):
+        SegmentScheme().name_of(6, 1, 1)
+
+
+@given(st.integers(1, 5), st.integers(1, 5), st.integers(1, 5))
+def test_segment_table_agrees_with_a_first_match_scan(r: int, f: int, m: int) -> None:
+    scheme = SegmentScheme()
+    expected = next((s.name for s in scheme.segments if s.matches(r, f, m)), scheme.catch_all)
+    assert scheme.name_of(r, f, m) == expected == scheme.assign_many([r], [f], [m])[0]
