@@ -38,6 +38,22 @@ def require_aware(value: object, field: str) -> datetime:
     return value
 
 
+def canonical_instant(value: object, field: str) -> datetime:
+    """`value` as a plain aware datetime whose wall time really exists in its zone.
+
+    A wall time in a spring-forward gap (02:30 on a night the clocks jump
+    from 02:00 to 03:00), which `given + timedelta(days=365)` can produce,
+    becomes the same instant written as it exists (03:30). Python compares
+    datetimes that share a tzinfo by their wall fields, so without this a
+    value would not equal itself read back from a database.
+
+    Raises:
+        NaiveDatetimeError: `value` is naive or not a datetime.
+    """
+    aware = require_aware(value, field)
+    return from_epoch_us(to_epoch_us(aware), aware.tzinfo or UTC)
+
+
 def require_order(
     start: datetime, end: datetime, *, start_field: str, end_field: str, allow_empty: bool = False
 ) -> None:

@@ -9,12 +9,15 @@ from __future__ import annotations
 import itertools
 import sqlite3
 import threading
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
 
+from clubrules.customers import Customer
 from clubrules.errors import MigrationError, ValidationError
+from clubrules.staff import seed_rubric
 from clubrules.storage import _migrations
 from clubrules.storage.migrations import (
     DIALECTS,
@@ -25,8 +28,16 @@ from clubrules.storage.migrations import (
     migrate,
     schema_version,
 )
-from clubrules.storage.postgres import PostgresDatabase
-from clubrules.storage.sqlite import SQLiteDatabase
+from clubrules.storage.postgres import (
+    PostgresAssessmentRepository,
+    PostgresCustomerRepository,
+    PostgresDatabase,
+)
+from clubrules.storage.sqlite import (
+    SQLiteAssessmentRepository,
+    SQLiteCustomerRepository,
+    SQLiteDatabase,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -330,3 +341,35 @@ def test_a_failing_postgres_migration_applies_nothing(
     with pytest.raises(MigrationError):
         db.migrate()
     assert db.schema_version() == 0
+
+
+# --- 0001 -> 0002: the staff tables arrive next to data already stored ------------------
+
+
+def _stored_customer() -> Customer:
+    return Customer(id="c-1", name="王芳", registered_at=datetime(2026, 3, 1, 10, tzinfo=UTC))
+
+
+def test_sqlite_upgrade_to_staff_keeps_the_data(tmp_path: Path) -> None:
+    with SQLiteDatabase(tmp_path / "club.db") as db:
+        db.migrate(to=1)
+        SQLiteCustomerRepository(db).add(_stored_customer())
+        assert db.migrate(to=2).applied == ("0002_staff",)
+        assert SQLiteCustomerRepository(db).get("c-1") == _stored_customer()
+        assessments = SQLiteAssessmentRepository(db)
+        assert assessments.add_rubric(seed_rubric()) is True
+        assert assessments.rubric("customer-service") == seed_rubric()
+
+
+@pytest.mark.postgres
+def test_postgres_upgrade_to_staff_keeps_the_data(
+    fresh_pg: Callable[[], PostgresDatabase],
+) -> None:
+    db = fresh_pg()
+    db.migrate(to=1)
+    PostgresCustomerRepository(db).add(_stored_customer())
+    assert db.migrate(to=2).applied == ("0002_staff",)
+    assert PostgresCustomerRepository(db).get("c-1") == _stored_customer()
+    assessments = PostgresAssessmentRepository(db)
+    assert assessments.add_rubric(seed_rubric()) is True
+    assert assessments.rubric("customer-service") == seed_rubric()

@@ -1,8 +1,8 @@
 """Memory, SQLite and PostgreSQL adapters driven side by side agree at every step.
 
 A hypothesis `RuleBasedStateMachine` applies the same random operations to
-the three customer repositories (and the consumption repositories and the
-consent stores) and
+the three customer repositories (and the consumption repositories, the
+consent stores and the assessment repositories) and
 asserts that each call has the same outcome everywhere: the same value, or
 the same error type.
 """
@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import attrs
 import psycopg
@@ -24,18 +26,32 @@ from clubrules.customers import ConsumptionKind, ConsumptionRecord, Customer, pa
 from clubrules.errors import ClubRulesError
 from clubrules.money import Money
 from clubrules.privacy import ConsentRecord, Purpose
+from clubrules.staff import (
+    AssessmentInputs,
+    AssessmentKind,
+    AssessmentPeriod,
+    Kpi,
+    ManualScore,
+    ScoreSheet,
+    WarningRecord,
+    assess,
+    seed_rubric,
+)
 from clubrules.storage.memory import (
+    InMemoryAssessmentRepository,
     InMemoryConsentStore,
     InMemoryConsumptionRepository,
     InMemoryCustomerRepository,
 )
 from clubrules.storage.postgres import (
+    PostgresAssessmentRepository,
     PostgresConsentStore,
     PostgresConsumptionRepository,
     PostgresCustomerRepository,
     PostgresDatabase,
 )
 from clubrules.storage.sqlite import (
+    SQLiteAssessmentRepository,
     SQLiteConsentStore,
     SQLiteConsumptionRepository,
     SQLiteCustomerRepository,
@@ -255,6 +271,125 @@ class ConsentAgreement(RuleBasedStateMachine):
         self.sides.sqlite.close()
 
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+_MANUAL = (
+    "responsibility",
+    "teamwork",
+    "service_knowledge",
+    "answer_accuracy",
+    "booking_handling",
+    "complaint_handling",
+)
+
+
+@functools.cache
+def _sheet(n: int, staff: str, month: int, points: str, ad_hoc: bool) -> ScoreSheet:
+    if ad_hoc:
+        start = datetime(2026, month, 10, tzinfo=SHANGHAI)
+        period = AssessmentPeriod.ad_hoc(start, start + timedelta(days=5), label="spot check")
+    else:
+        period = AssessmentPeriod.monthly(2026, month)
+    inputs = AssessmentInputs(
+        manual={key: ManualScore(points=Decimal(points), by="sup-1") for key in _MANUAL},
+        kpis={
+            "satisfaction_rate": Kpi(40, 45),
+            "booking_success_rate": Kpi(47, 50),
+            "complaint_timeliness_rate": Kpi.no_events(),
+        },
+        evaluations=(5, 4),
+    )
+    return assess(
+        seed_rubric(),
+        inputs,
+        sheet_id=f"a-{n}",
+        staff_id=staff,
+        period=period,
+        as_of=period.end + timedelta(hours=1),
+        kind=AssessmentKind.AD_HOC if ad_hoc else AssessmentKind.PERIODIC,
+    )
+
+
+class AssessmentAgreement(RuleBasedStateMachine):
+    def __init__(self, pg: PostgresDatabase) -> None:
+        super().__init__()
+        self.sides = _Sides(pg)
+        with pg.connection() as conn:
+            conn.execute(
+                "TRUNCATE clubrules.staff_rubrics, clubrules.staff_sheets,"
+                " clubrules.staff_sheet_criteria, clubrules.staff_sheet_lines,"
+                " clubrules.staff_warnings"
+            )
+        self.repos = {
+            "memory": InMemoryAssessmentRepository(),
+            "sqlite": SQLiteAssessmentRepository(self.sides.sqlite),
+            "postgres": PostgresAssessmentRepository(pg),
+        }
+
+    def _all(self, method: str, *args: Any, **kwargs: Any) -> tuple[str, Any]:
+        return self.sides.agree(
+            {
+                name: functools.partial(getattr(repo, method), *args, **kwargs)
+                for name, repo in self.repos.items()
+            }
+        )
+
+    @rule(version=st.integers(1, 3), days=st.sampled_from([14, 30]))
+    def add_rubric(self, version: int, days: int) -> None:
+        self._all("add_rubric", attrs.evolve(seed_rubric(version=version), improvement_days=days))
+
+    @rule(version=st.none() | st.integers(1, 3))
+    def rubric(self, version: int | None) -> None:
+        self._all("rubric", "customer-service", version)
+
+    @rule(
+        n=st.integers(0, 5),
+        staff=st.sampled_from(["s-1", "s-2"]),
+        month=st.integers(1, 4),
+        points=st.sampled_from(["3", "8.50"]),
+        ad_hoc=st.booleans(),
+    )
+    def add_sheet(self, n: int, staff: str, month: int, points: str, ad_hoc: bool) -> None:
+        self._all("add_sheet", _sheet(n, staff, month, points, ad_hoc))
+
+    @rule(
+        staff=st.none() | st.sampled_from(["s-1", "s-2"]),
+        start=st.none() | st.integers(1, 5),
+        span=st.none() | st.integers(0, 3),
+    )
+    def window(self, staff: str | None, start: int | None, span: int | None) -> None:
+        lo = None if start is None else datetime(2026, start, 1, tzinfo=SHANGHAI)
+        hi = None if lo is None or span is None else lo + timedelta(days=31 * span)
+        self._all("sheets", staff, start=lo, end=None if hi is None else hi.astimezone(UTC))
+
+    @rule(
+        n=st.integers(0, 3),
+        staff=st.sampled_from(["s-1", "s-2"]),
+        day=st.integers(1, 3),
+        total=st.sampled_from(["55.50", "55.5", "40.00"]),
+    )
+    def add_warning(self, n: int, staff: str, day: int, total: str) -> None:
+        issued = datetime(2026, 4, day, 9, tzinfo=SHANGHAI)
+        warning = WarningRecord(
+            id=f"w-{n}",
+            staff_id=staff,
+            sheet_id="a-1",
+            issued_at=issued,
+            improve_by=issued + timedelta(days=30),
+            total=Decimal(total),
+            band="fail",
+        )
+        self._all("add_warning", warning)
+
+    @invariant()
+    def listings_agree(self) -> None:
+        self._all("sheets")
+        self._all("warnings")
+        self._all("warnings", "s-1")
+
+    def teardown(self) -> None:
+        self.sides.sqlite.close()
+
+
 def test_customer_repositories_agree(pg: PostgresDatabase) -> None:
     run_state_machine_as_test(
         # Any factory works; the stub only names the class form.
@@ -273,5 +408,12 @@ def test_consumption_repositories_agree(pg: PostgresDatabase) -> None:
 def test_consent_stores_agree(pg: PostgresDatabase) -> None:
     run_state_machine_as_test(
         lambda: ConsentAgreement(pg),  # type: ignore[arg-type]
+        settings=SETTINGS,
+    )
+
+
+def test_assessment_repositories_agree(pg: PostgresDatabase) -> None:
+    run_state_machine_as_test(
+        lambda: AssessmentAgreement(pg),  # type: ignore[arg-type]
         settings=SETTINGS,
     )

@@ -33,6 +33,7 @@ class Story:
 def _chapters() -> list[Callable[[Story], None]]:
     # Chapters are imported here so that `clubrules --help` stays fast.
     from clubrules._demo import (  # noqa: PLC0415 - lazy, see above
+        _booking,
         _calendar,
         _care,
         _customers,
@@ -44,6 +45,7 @@ def _chapters() -> list[Callable[[Story], None]]:
     return [
         _customers.run,
         _calendar.run,
+        _booking.run,
         _tiering.run,
         _care.run,
         _staff.run,

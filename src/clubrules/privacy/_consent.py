@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from clubrules._time import require_aware
+from clubrules._time import canonical_instant, require_aware
 from clubrules.errors import ValidationError, ViolationCollector
 
 if TYPE_CHECKING:
@@ -43,11 +43,16 @@ def _frozen_strs(values: Iterable[str]) -> frozenset[str]:
     return frozenset(values)
 
 
-def _optional_aware(
-    _instance: object, attribute: attrs.Attribute[datetime | None], value: datetime | None
-) -> None:
-    if value is not None:
-        require_aware(value, attribute.name)
+def _given_at(value: object) -> datetime:
+    return canonical_instant(value, "given_at")
+
+
+def _expires_at(value: object) -> datetime | None:
+    return None if value is None else canonical_instant(value, "expires_at")
+
+
+def _withdrawn_at(value: object) -> datetime | None:
+    return None if value is None else canonical_instant(value, "withdrawn_at")
 
 
 @attrs.frozen
@@ -81,10 +86,10 @@ class ConsentRecord:
     customer_id: str
     purpose: Purpose = attrs.field(converter=Purpose)
     scope: frozenset[str] = attrs.field(converter=_frozen_strs)
-    given_at: datetime = attrs.field(validator=lambda _i, _a, v: require_aware(v, "given_at"))
+    given_at: datetime = attrs.field(converter=_given_at)
     separate: bool = False
-    expires_at: datetime | None = attrs.field(default=None, validator=_optional_aware)
-    withdrawn_at: datetime | None = attrs.field(default=None, validator=_optional_aware)
+    expires_at: datetime | None = attrs.field(default=None, converter=_expires_at)
+    withdrawn_at: datetime | None = attrs.field(default=None, converter=_withdrawn_at)
     recipient: str | None = None
     evidence: str = ""
 

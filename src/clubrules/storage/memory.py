@@ -8,6 +8,7 @@ live in private modules, one per area; this module is their public home.
 
 from __future__ import annotations
 
+from clubrules.storage._memory_booking import InMemoryBookingRepository
 from clubrules.storage._memory_care import (
     InMemoryCareTaskRepository,
     InMemorySurveyResponseRepository,
@@ -30,6 +31,7 @@ __all__: list[str] = [
     "InMemoryAccessLog",
     "InMemoryActivityRepository",
     "InMemoryAssessmentRepository",
+    "InMemoryBookingRepository",
     "InMemoryCareTaskRepository",
     "InMemoryConsentStore",
     "InMemoryConsumptionRepository",

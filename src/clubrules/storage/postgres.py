@@ -33,9 +33,11 @@ from clubrules.storage._postgres_privacy import (
     PostgresConsentStore,
     PostgresDataKeyStore,
 )
+from clubrules.storage._postgres_staff import PostgresAssessmentRepository
 
 __all__ = [
     "PostgresAccessLog",
+    "PostgresAssessmentRepository",
     "PostgresConsentStore",
     "PostgresConsumptionRepository",
     "PostgresCustomerRepository",

@@ -33,9 +33,11 @@ from clubrules.storage._sqlite_privacy import (
     SQLiteConsentStore,
     SQLiteDataKeyStore,
 )
+from clubrules.storage._sqlite_staff import SQLiteAssessmentRepository
 
 __all__ = [
     "SQLiteAccessLog",
+    "SQLiteAssessmentRepository",
     "SQLiteConsentStore",
     "SQLiteConsumptionRepository",
     "SQLiteCustomerRepository",

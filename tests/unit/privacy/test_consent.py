@@ -180,3 +180,22 @@ def test_schedule_matches_a_day_by_day_oracle(records: list[ConsentRecord], day:
         (d.customer_id, d.field): d.due_at for d in deletion_schedule(records, RULES, as_of=as_of)
     }
     assert got == expected
+
+
+def test_a_consent_expiring_in_a_dst_gap_equals_itself_read_back() -> None:
+    from zoneinfo import ZoneInfo  # noqa: PLC0415 - only this test
+
+    new_york = ZoneInfo("America/New_York")
+    given = datetime(2025, 3, 9, 2, 30, tzinfo=new_york) - timedelta(days=365)
+    # A year later at the same wall time falls in the spring-forward gap.
+    record = ConsentRecord(
+        id="k-1",
+        customer_id="c-1",
+        purpose=Purpose.MARKETING,
+        scope={"phone"},
+        given_at=given,
+        expires_at=given + timedelta(days=365),
+    )
+    assert record.expires_at == datetime(2025, 3, 9, 3, 30, tzinfo=new_york)
+    stored_and_read = datetime.fromtimestamp(record.expires_at.timestamp(), new_york)
+    assert stored_and_read == record.expires_at

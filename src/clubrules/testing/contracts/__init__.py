@@ -15,6 +15,7 @@ Needs the `testing` extra (pytest and hypothesis).
 
 from __future__ import annotations
 
+from clubrules.testing.contracts._booking import BookingRepositoryContract
 from clubrules.testing.contracts._care import (
     CareTaskRepositoryContract,
     SurveyResponseRepositoryContract,
@@ -37,6 +38,7 @@ __all__: list[str] = [
     "AccessLogContract",
     "ActivityRepositoryContract",
     "AssessmentRepositoryContract",
+    "BookingRepositoryContract",
     "CareTaskRepositoryContract",
     "ConsentStoreContract",
     "ConsumptionRepositoryContract",

@@ -5,6 +5,8 @@ Needs the `testing` extra (hypothesis).
 
 from __future__ import annotations
 
+from clubrules.testing.strategies._booking import DST_DAYS, booking_lists, bookings
+
 # One import line per area, kept sorted by module name.
 from clubrules.testing.strategies._calendar import business_calendars, day_hours, time_ranges
 from clubrules.testing.strategies._core import SAMPLE_ZONES, aware_datetimes, money, time_zones
@@ -29,10 +31,13 @@ from clubrules.testing.strategies._tiering import activity_summaries, tier_progr
 
 __all__: list[str] = [
     "CN_MOBILE_PREFIXES",
+    "DST_DAYS",
     "SAMPLE_ZONES",
     "activity_summaries",
     "assessment_inputs",
     "aware_datetimes",
+    "booking_lists",
+    "bookings",
     "business_calendars",
     "cn_mobile_numbers",
     "consumption_records",

@@ -1,0 +1,807 @@
+"""Checking a booking request: every reason it fails, or the resources it gets."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+import attrs
+
+from clubrules._time import from_epoch_us, require_aware, to_epoch_us
+from clubrules.booking._model import (
+    Booking,
+    BookingPolicy,
+    BookingStatus,
+    Occupancy,
+    Pool,
+    Resource,
+    ResourceKind,
+    Service,
+    _check_count,
+    _check_id,
+    _raise,
+    us,
+)
+from clubrules.booking._model import (
+    _from_us as _utc,
+)
+from clubrules.errors import SlotConflictError, ValidationError, ViolationCollector
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from clubrules.booking._alternatives import Slot
+    from clubrules.booking._schedule import Schedule
+    from clubrules.booking._series import Recurrence, SeriesCheck
+
+__all__ = [
+    "BookingRequest",
+    "BookingRules",
+    "CheckResult",
+    "OpeningHours",
+    "Reason",
+    "ReasonCode",
+]
+
+
+class OpeningHours(Protocol):
+    """What the checks need of a calendar: a `BusinessCalendar` fits.
+
+    The club's opening hours and each staff member's shifts are both given
+    as a [BusinessCalendar][clubrules.calendar.BusinessCalendar], expanded
+    per date in its IANA zone.
+    """
+
+    def open_intervals_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
+        """The open intervals within `[start_us, end_us)`, in epoch microseconds."""
+        ...
+
+
+class ReasonCode(enum.Enum):
+    """Why a request fails."""
+
+    CONFLICT = "conflict"
+    """A resource is busy with another booking (named in the reason)."""
+    OVER_CAPACITY = "over_capacity"
+    """The units in use would exceed a resource's capacity (peak and when in the reason)."""
+    CLOSED = "closed"
+    """The customer's time is not within the club's opening hours."""
+    OFF_SHIFT = "off_shift"
+    """A staff member is not on shift for their whole busy time (buffers included)."""
+    SHORT_NOTICE = "short_notice"
+    """Too late to book: the start is sooner than the minimum notice allows."""
+    TOO_FAR_AHEAD = "too_far_ahead"
+    """The start is beyond the booking horizon."""
+    NO_FREE_MEMBER = "no_free_member"
+    """Every member of a pool is already taken by another role of the same request."""
+
+
+@attrs.frozen(kw_only=True)
+class Reason:
+    """One reason a request fails.
+
+    Attributes:
+        code: A [ReasonCode][clubrules.booking.ReasonCode].
+        message: A sentence for the desk; never holds customer data.
+        role: The service role concerned, if any.
+        resource: The resource concerned, if any.
+        booking: The conflicting booking's id, for a conflict.
+        bookings: The bookings present at the peak, for capacity.
+        start: The start of the window concerned (UTC), if any.
+        end: The end of the window concerned (UTC, exclusive), if any.
+        peak: The peak units in use (the request's included), for capacity.
+        capacity: The resource's capacity, for capacity.
+    """
+
+    code: ReasonCode
+    message: str
+    role: str | None = None
+    resource: str | None = None
+    booking: str | None = None
+    bookings: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+    peak: int | None = None
+    capacity: int | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _to_pins(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    items = value.items() if hasattr(value, "items") else value
+    return tuple(sorted(items))
+
+
+@attrs.frozen(kw_only=True)
+class BookingRequest:
+    """What the customer asks for: a service, a start and a headcount.
+
+    Attributes:
+        service: The service id.
+        start: The start of the customer's time (aware).
+        headcount: How many people (at least 1).
+        customer_id: Who asks, if known.
+        resources: Chosen resources by role, such as `{"beautician": "li"}`;
+            roles not named are filled from their pool.
+
+    Raises:
+        ValidationError: a naive start (`NaiveDatetimeError`), a headcount
+            below 1, or a blank service id.
+    """
+
+    service: str
+    start: datetime
+    headcount: int = 1
+    customer_id: str | None = None
+    resources: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_to_pins)
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        _check_id(problems, "service", self.service)
+        try:
+            require_aware(self.start, "start")
+        except ValidationError as error:
+            problems.absorb(error)
+        _check_count(problems, "headcount", self.headcount, 1)
+        _raise(problems)
+
+    @property
+    def pinned(self) -> dict[str, str]:
+        """The chosen resources, by role."""
+        return dict(self.resources)
+
+
+@attrs.frozen(kw_only=True)
+class CheckResult:
+    """The outcome of checking a request.
+
+    Attributes:
+        request: The request checked.
+        start: The start of the customer's time.
+        end: The end of the customer's time.
+        reasons: Every reason the request fails; empty when it passes.
+        assignment: The resource chosen for each role, as `(role, resource)`
+            pairs (complete only when the request passes).
+        occupancy: What the booking would occupy, buffers included.
+    """
+
+    request: BookingRequest
+    start: datetime
+    end: datetime
+    reasons: tuple[Reason, ...]
+    assignment: tuple[tuple[str, str], ...]
+    occupancy: tuple[Occupancy, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether the request can be booked."""
+        return not self.reasons
+
+    def __bool__(self) -> bool:
+        return not self.reasons
+
+    @property
+    def codes(self) -> tuple[ReasonCode, ...]:
+        """The distinct reason codes, in order of first appearance."""
+        return tuple(dict.fromkeys(r.code for r in self.reasons))
+
+    @property
+    def resources(self) -> dict[str, str]:
+        """The resource chosen for each role."""
+        return dict(self.assignment)
+
+
+@attrs.frozen
+class _Candidate:
+    resource: str
+    capacity: int
+    offsets: tuple[tuple[int, int], ...]
+    shift: OpeningHours | None
+
+
+@attrs.frozen
+class _Role:
+    role: str
+    per_person: bool
+    candidates: tuple[_Candidate, ...]
+    by_id: Mapping[str, _Candidate]
+
+
+@attrs.frozen
+class _Plan:
+    service: Service
+    duration_us: int
+    roles: tuple[_Role, ...]
+
+
+class BookingRules:
+    """The club's booking rules: its resources, pools, services, hours, shifts and policy.
+
+    The rules are pure: every check takes the existing bookings (a
+    [Schedule][clubrules.booking.Schedule]) and an explicit `now`.
+
+    Args:
+        resources: Every bookable resource.
+        services: Every service item.
+        pools: Pools of interchangeable resources.
+        calendar: The club's opening hours, a `BusinessCalendar`; None
+            means always open.
+        shifts: Each staff member's working hours, a `BusinessCalendar` per
+            resource id; a staff member without one works whenever the
+            club is open.
+        policy: Notice, horizon, holds, late cancellation and no-shows.
+
+    Attributes:
+        resources: The resources, by id.
+        pools: The pools, by id.
+        services: The services, by id.
+        shifts: The staff shifts, by resource id.
+        calendar: The club's opening hours, or None.
+        policy: The booking policy.
+
+    Raises:
+        ValidationError: duplicate ids, a pool or requirement naming an
+            unknown resource (rule `unknown_resource`), shifts for an unknown
+            resource. Every problem is reported at once.
+    """
+
+    def __init__(
+        self,
+        *,
+        resources: Iterable[Resource],
+        services: Iterable[Service],
+        pools: Iterable[Pool] = (),
+        calendar: OpeningHours | None = None,
+        shifts: Mapping[str, OpeningHours] | None = None,
+        policy: BookingPolicy | None = None,
+    ) -> None:
+        problems = ViolationCollector()
+        self.resources: dict[str, Resource] = {}
+        for r in resources:
+            if r.id in self.resources:
+                problems.add("resources", "duplicate_id", f"resource {r.id!r} is listed twice")
+            self.resources[r.id] = r
+        self.pools: dict[str, Pool] = {}
+        for p in pools:
+            if p.id in self.pools or p.id in self.resources:
+                problems.add("pools", "duplicate_id", f"pool {p.id!r} reuses an id")
+            self.pools[p.id] = p
+            for member in p.members:
+                if member not in self.resources:
+                    problems.add(
+                        f"pools.{p.id}", "unknown_resource", f"member {member!r} is not a resource"
+                    )
+        self.services: dict[str, Service] = {}
+        for s in services:
+            if s.id in self.services:
+                problems.add("services", "duplicate_id", f"service {s.id!r} is listed twice")
+            self.services[s.id] = s
+            for req in s.requirements:
+                if req.resource is not None and req.resource not in self.resources:
+                    problems.add(
+                        f"services.{s.id}.{req.role}",
+                        "unknown_resource",
+                        f"{req.resource!r} is not a resource",
+                    )
+                if req.pool is not None and req.pool not in self.pools:
+                    problems.add(
+                        f"services.{s.id}.{req.role}", "unknown_pool", f"{req.pool!r} is not a pool"
+                    )
+        self.shifts: dict[str, OpeningHours] = dict(shifts or {})
+        for rid in self.shifts:
+            if rid not in self.resources:
+                problems.add("shifts", "unknown_resource", f"{rid!r} is not a resource")
+        problems.raise_if_any()
+        self.calendar = calendar
+        self.policy = policy if policy is not None else BookingPolicy()
+        self._notice_us = us(self.policy.min_notice)
+        self._horizon_us = None if self.policy.horizon is None else us(self.policy.horizon)
+        self._plans = {s.id: self._plan(s) for s in self.services.values()}
+
+    def _plan(self, service: Service) -> _Plan:
+        offsets = {
+            flag: service.busy_offsets(held_during_processing=flag) for flag in (True, False)
+        }
+        roles = []
+        for req in service.requirements:
+            if req.resource is not None:
+                ids: tuple[str, ...] = (req.resource,)
+            else:
+                ids = self.pools[str(req.pool)].select(self.resources.values())
+            cands = []
+            for rid in ids:
+                res = self.resources[rid]
+                held = req.during_processing
+                if held is None:
+                    held = res.kind is not ResourceKind.STAFF
+                cands.append(_Candidate(rid, res.capacity, offsets[held], self.shifts.get(rid)))
+            roles.append(
+                _Role(req.role, req.per_person, tuple(cands), {c.resource: c for c in cands})
+            )
+        return _Plan(service, us(service.duration), tuple(roles))
+
+    def __repr__(self) -> str:
+        return (
+            f"BookingRules({len(self.resources)} resources, {len(self.pools)} pools, "
+            f"{len(self.services)} services)"
+        )
+
+    # --- validation of a request against the catalog ----------------------
+
+    def _validate(self, request: BookingRequest) -> _Plan:
+        problems = ViolationCollector()
+        plan = self._plans.get(request.service)
+        if plan is None:
+            problems.add("service", "unknown_service", f"{request.service!r} is not a service")
+            raise ValidationError(violations=problems.violations)
+        if request.headcount > plan.service.max_headcount:
+            problems.add(
+                "headcount",
+                "above_max_headcount",
+                f"{request.headcount} is more than {plan.service.id!r} takes "
+                f"({plan.service.max_headcount})",
+            )
+        roles = {r.role: r for r in plan.roles}
+        for role_name, rid in request.resources:
+            role = roles.get(role_name)
+            if role is None:
+                problems.add(
+                    "resources", "unknown_role", f"{plan.service.id!r} has no role {role_name!r}"
+                )
+            elif rid not in self.resources:
+                problems.add(
+                    f"resources.{role_name}", "unknown_resource", f"{rid!r} is not a resource"
+                )
+            elif rid not in role.by_id:
+                problems.add(
+                    f"resources.{role_name}", "not_in_pool", f"{rid!r} cannot fill {role_name!r}"
+                )
+        for role in plan.roles:
+            if not role.per_person:
+                continue
+            pin = request.pinned.get(role.role)
+            caps = [c.capacity for c in role.candidates if pin is None or c.resource == pin]
+            if caps and request.headcount > max(caps):
+                problems.add(
+                    "headcount",
+                    "above_capacity",
+                    f"{request.headcount} people do not fit {role.role!r} "
+                    f"(capacity at most {max(caps)})",
+                )
+        problems.raise_if_any()
+        return plan
+
+    # --- the core ------------------------------------------------------------
+
+    def _evaluate(
+        self,
+        plan: _Plan,
+        start_us: int,
+        headcount: int,
+        pins: Mapping[str, str],
+        schedules: Sequence[Schedule],
+        *,
+        now_us: int,
+        exclude: str | None,
+        full: bool,
+    ) -> tuple[list[Reason], list[tuple[str, str]], list[Occupancy]]:
+        reasons: list[Reason] = []
+        end_us = start_us + plan.duration_us
+        if start_us < now_us + self._notice_us:
+            if not full:
+                return _FAIL_MARK, [], []
+            reasons.append(
+                Reason(
+                    code=ReasonCode.SHORT_NOTICE,
+                    message=(
+                        f"starts sooner than the minimum notice ({self.policy.min_notice}) allows"
+                    ),
+                    start=_utc(now_us + self._notice_us),
+                )
+            )
+        if self._horizon_us is not None and start_us > now_us + self._horizon_us:
+            if not full:
+                return _FAIL_MARK, [], []
+            reasons.append(
+                Reason(
+                    code=ReasonCode.TOO_FAR_AHEAD,
+                    message=f"starts beyond the booking horizon ({self.policy.horizon})",
+                    end=_utc(now_us + self._horizon_us),
+                )
+            )
+        if self.calendar is not None:
+            gap = _first_gap(self.calendar, start_us, end_us)
+            if gap is not None:
+                if not full:
+                    return _FAIL_MARK, [], []
+                reasons.append(
+                    Reason(
+                        code=ReasonCode.CLOSED,
+                        message="the club is closed for part of the customer's time",
+                        start=_utc(gap[0]),
+                        end=_utc(gap[1]),
+                    )
+                )
+        taken: set[str] = set()
+        assignment: list[tuple[str, str]] = []
+        occupancy: list[Occupancy] = []
+        for role in plan.roles:
+            units = headcount if role.per_person else 1
+            pin = pins.get(role.role)
+            cands = role.candidates if pin is None else (role.by_id[pin],)
+            role_reasons: list[Reason] = []
+            chosen: _Candidate | None = None
+            for cand in cands:
+                if cand.resource in taken or units > cand.capacity:
+                    continue
+                found = self._resource_reasons(
+                    role.role,
+                    cand,
+                    start_us,
+                    units,
+                    schedules,
+                    now_us=now_us,
+                    exclude=exclude,
+                    full=full,
+                )
+                if not found:
+                    chosen = cand
+                    break
+                if full:
+                    role_reasons.extend(found)
+            if chosen is None:
+                if not full:
+                    return _FAIL_MARK, [], []
+                if not role_reasons:
+                    role_reasons.append(
+                        Reason(
+                            code=ReasonCode.NO_FREE_MEMBER,
+                            message=f"no resource is left to fill {role.role!r}",
+                            role=role.role,
+                        )
+                    )
+                reasons.extend(role_reasons)
+                continue
+            taken.add(chosen.resource)
+            assignment.append((role.role, chosen.resource))
+            for lo, hi in chosen.offsets:
+                occupancy.append(
+                    Occupancy(
+                        chosen.resource,
+                        start_us + lo,
+                        start_us + hi,
+                        units,
+                        chosen.capacity,
+                        role.role,
+                    )
+                )
+        return reasons, assignment, occupancy
+
+    def _resource_reasons(
+        self,
+        role: str,
+        cand: _Candidate,
+        start_us: int,
+        units: int,
+        schedules: Sequence[Schedule],
+        *,
+        now_us: int,
+        exclude: str | None,
+        full: bool,
+    ) -> list[Reason]:
+        out: list[Reason] = []
+        rid = cand.resource
+        for lo, hi in cand.offsets:
+            s, e = start_us + lo, start_us + hi
+            if cand.shift is not None:
+                gap = _first_gap(cand.shift, s, e)
+                if gap is not None:
+                    if not full:
+                        return _FAIL_MARK
+                    out.append(
+                        Reason(
+                            code=ReasonCode.OFF_SHIFT,
+                            message=f"{rid} is off shift for part of the time",
+                            role=role,
+                            resource=rid,
+                            start=_utc(gap[0]),
+                            end=_utc(gap[1]),
+                        )
+                    )
+            if cand.capacity == 1:
+                if not full:
+                    for schedule in schedules:
+                        if not schedule.is_free(rid, s, e, now_us, exclude):
+                            return _FAIL_MARK
+                    continue
+                for schedule in schedules:
+                    for bs, be, _units, bid in reversed(
+                        schedule.overlapping(rid, s, e, now_us, exclude)
+                    ):
+                        out.append(
+                            Reason(
+                                code=ReasonCode.CONFLICT,
+                                message=f"{rid} is busy with booking {bid}",
+                                role=role,
+                                resource=rid,
+                                booking=bid,
+                                start=_utc(max(bs, s)),
+                                end=_utc(min(be, e)),
+                            )
+                        )
+                continue
+            entries: list[tuple[int, int, int, str]] = []
+            for schedule in schedules:
+                entries.extend(schedule.overlapping(rid, s, e, now_us, exclude))
+            if sum(x[2] for x in entries) + units <= cand.capacity:
+                continue
+            peak, at, until, present = _peak(entries, s, e)
+            if peak + units > cand.capacity:
+                if not full:
+                    return _FAIL_MARK
+                out.append(
+                    Reason(
+                        code=ReasonCode.OVER_CAPACITY,
+                        message=(
+                            f"{rid} would hold {peak + units} at its peak "
+                            f"(capacity {cand.capacity})"
+                        ),
+                        role=role,
+                        resource=rid,
+                        start=_utc(at),
+                        end=_utc(until),
+                        peak=peak + units,
+                        capacity=cand.capacity,
+                        bookings=tuple(sorted(present)),
+                    )
+                )
+        return out
+
+    # --- public checks --------------------------------------------------------
+
+    def check(
+        self,
+        request: BookingRequest,
+        schedule: Schedule,
+        *,
+        now: datetime,
+        exclude: str | None = None,
+    ) -> CheckResult:
+        """Check a request against the existing bookings, hours, shifts and policy.
+
+        Every reason the request fails is returned, not only the first. A
+        multi-resource request is all or nothing; a role filled from a pool
+        takes the first free member (in the pool's order), and if none is
+        free the reasons of every member are returned.
+
+        Args:
+            request: What the customer asks for.
+            schedule: The existing bookings.
+            now: The current instant (for notice, horizon and hold expiry).
+            exclude: A booking id to ignore (the booking being moved).
+
+        Returns:
+            A [CheckResult][clubrules.booking.CheckResult]; `ok` when it passes.
+
+        Raises:
+            ValidationError: an unknown service, role or resource, a
+                headcount above the service's maximum or above capacity.
+            NaiveDatetimeError: a naive `now`.
+        """
+        return self._check(request, (schedule,), now, exclude)
+
+    def _check(
+        self,
+        request: BookingRequest,
+        schedules: Sequence[Schedule],
+        now: datetime,
+        exclude: str | None,
+    ) -> CheckResult:
+        plan = self._validate(request)
+        now_us = to_epoch_us(require_aware(now, "now"))
+        start_us = to_epoch_us(request.start)
+        reasons, assignment, occupancy = self._evaluate(
+            plan,
+            start_us,
+            request.headcount,
+            request.pinned,
+            schedules,
+            now_us=now_us,
+            exclude=exclude,
+            full=True,
+        )
+        return CheckResult(
+            request=request,
+            start=request.start,
+            end=from_epoch_us(start_us + plan.duration_us, request.start.tzinfo or UTC),
+            reasons=tuple(reasons),
+            assignment=tuple(assignment),
+            occupancy=tuple(occupancy),
+        )
+
+    def book(
+        self,
+        result: CheckResult,
+        *,
+        booking_id: str,
+        now: datetime,
+        status: BookingStatus = BookingStatus.CONFIRMED,
+        confirmation_code: str | None = None,
+        idempotency_key: str | None = None,
+        taken_by: str | None = None,
+        expires_at: datetime | None = None,
+    ) -> Booking:
+        """The booking for a passing check, as held, pending or confirmed.
+
+        A held booking expires `policy.hold_for` after `now` unless
+        `expires_at` is given. Write it with a `BookingRepository`, which
+        checks the slot again atomically.
+
+        Raises:
+            SlotConflictError: the check found conflicts or capacity
+                problems (`conflicts` holds the reasons).
+            ValidationError: the check failed for other reasons (hours,
+                shifts, notice, horizon); one violation per reason.
+        """
+        require_aware(now, "now")
+        if not result.ok:
+            slot = [
+                r
+                for r in result.reasons
+                if r.code
+                in {ReasonCode.CONFLICT, ReasonCode.OVER_CAPACITY, ReasonCode.NO_FREE_MEMBER}
+            ]
+            if slot:
+                raise SlotConflictError(
+                    f"the slot is taken ({len(slot)} conflicts)", conflicts=tuple(slot)
+                )
+            problems = ViolationCollector()
+            for r in result.reasons:
+                problems.add("start", r.code.value, r.message)
+            problems.raise_if_any()
+        if status is BookingStatus.HELD and expires_at is None:
+            expires_at = now.astimezone(UTC) + self.policy.hold_for
+        return Booking(
+            id=booking_id,
+            service=result.request.service,
+            start=result.start,
+            end=result.end,
+            occupancy=result.occupancy,
+            status=status,
+            headcount=result.request.headcount,
+            customer_id=result.request.customer_id,
+            expires_at=expires_at,
+            confirmation_code=confirmation_code,
+            idempotency_key=idempotency_key,
+            taken_by=taken_by,
+            created_at=now,
+        )
+
+    def reschedule(
+        self,
+        booking: Booking,
+        start: datetime,
+        schedule: Schedule,
+        *,
+        now: datetime,
+        keep_resources: bool = False,
+    ) -> Booking:
+        """The booking moved to `start`, checked first against everything else.
+
+        The booking itself is ignored in `schedule`. Its reminder, computed
+        from the booking, moves with it.
+
+        Args:
+            booking: The booking to move.
+            start: The new start of the customer's time.
+            schedule: The existing bookings.
+            now: The current instant.
+            keep_resources: Insist on the resources it has now.
+
+        Raises:
+            SlotConflictError: the new time conflicts (the reasons in `conflicts`).
+            ValidationError: the new time fails for other reasons.
+            IllegalTransitionError: the booking can no longer move.
+        """
+        pins = {o.role: o.resource for o in booking.occupancy if o.role} if keep_resources else {}
+        request = BookingRequest(
+            service=booking.service,
+            start=start,
+            headcount=booking.headcount,
+            customer_id=booking.customer_id,
+            resources=pins,
+        )
+        result = self.check(request, schedule, now=now, exclude=booking.id)
+        if not result.ok:
+            self.book(result, booking_id=booking.id, now=now)  # raises the typed error
+        return booking.reschedule(result.start, result.end, result.occupancy, now=now)
+
+    def alternatives(
+        self,
+        request: BookingRequest,
+        schedule: Schedule,
+        *,
+        now: datetime,
+        limit: int = 3,
+        window: timedelta = timedelta(days=1),
+        step: timedelta = timedelta(minutes=15),
+    ) -> list[Slot]:
+        """The nearest free slots before and after the requested start.
+
+        See [find_alternatives][clubrules.booking.find_alternatives].
+        """
+        from clubrules.booking._alternatives import find_alternatives  # noqa: PLC0415 - cycle
+
+        return find_alternatives(
+            self, request, schedule, now=now, limit=limit, window=window, step=step
+        )
+
+    def check_series(
+        self, request: BookingRequest, recurrence: Recurrence, schedule: Schedule, *, now: datetime
+    ) -> SeriesCheck:
+        """Check every occurrence of a recurring series.
+
+        See [check_series][clubrules.booking.check_series].
+        """
+        from clubrules.booking._series import check_series  # noqa: PLC0415 - cycle
+
+        return check_series(self, request, recurrence, schedule, now=now)
+
+
+_FAIL_MARK: list[Reason] = [
+    Reason(code=ReasonCode.CONFLICT, message="does not fit")
+]  # the fast path's marker: never shown to callers
+
+
+def _first_gap(hours: OpeningHours, start_us: int, end_us: int) -> tuple[int, int] | None:
+    """The first part of `[start_us, end_us)` outside `hours`, or None if fully open."""
+    at = start_us
+    for lo, hi in hours.open_intervals_us(start_us, end_us):
+        if lo > at:
+            return (at, lo)
+        at = max(at, hi)
+    if at < end_us:
+        return (at, end_us)
+    return None
+
+
+def _peak(
+    entries: list[tuple[int, int, int, str]], start_us: int, end_us: int
+) -> tuple[int, int, int, set[str]]:
+    """The peak units of `entries` within `[start_us, end_us)`.
+
+    Returns:
+        `(peak, from, until, bookings)`: the first stretch over which the
+        load stays at its peak, and every booking present during it.
+    """
+    events: list[tuple[int, int, str]] = []
+    for s, e, u, bid in entries:
+        events.append((max(s, start_us), u, bid))
+        events.append((min(e, end_us), -u, bid))
+    # At one instant, ends (negative) sort before starts: intervals are half-open.
+    events.sort()
+    load = peak = 0
+    at, until = start_us, end_us
+    present: dict[str, int] = {}
+    best: set[str] = set()
+    in_peak = False
+    i, n = 0, len(events)
+    while i < n:
+        t = events[i][0]
+        while i < n and events[i][0] == t:
+            _, delta, bid = events[i]
+            load += delta
+            present[bid] = present.get(bid, 0) + (1 if delta > 0 else -1)
+            if not present[bid]:
+                del present[bid]
+            i += 1
+        if load > peak:
+            peak, at, until, in_peak = load, t, end_us, True
+            best = set(present)
+        elif in_peak and load < peak:
+            until, in_peak = t, False
+        elif in_peak:
+            best.update(present)
+    return peak, at, until, best

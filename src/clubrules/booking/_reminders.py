@@ -1,0 +1,111 @@
+"""Reminders: X hours before, computed in UTC, kept out of quiet hours."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+import attrs
+
+from clubrules._time import require_aware
+from clubrules.booking._model import Booking, BookingStatus, _check_delta, _raise
+from clubrules.errors import ViolationCollector
+
+__all__ = ["ReminderPolicy", "reminder_time"]
+
+_REMINDED = frozenset({BookingStatus.PENDING, BookingStatus.CONFIRMED})
+# A reminder moved back goes out in the last minute before quiet hours begin.
+_LAST_MINUTE = timedelta(minutes=1)
+
+
+@attrs.frozen(kw_only=True)
+class ReminderPolicy:
+    """When to remind a customer: `before` the start, but never in quiet hours.
+
+    Quiet hours are local times in `zone`, `[quiet_start, quiet_end)`, and
+    may cross midnight (21:00-09:00, the default). Equal start and end mean
+    no quiet hours. A reminder that falls in quiet hours moves to the end of
+    the quiet period if that is still at least `min_lead` before the start,
+    else back to the last minute before the quiet period begins.
+
+    Attributes:
+        zone: The club's zone, for quiet hours.
+        before: How long before the start (the seed's "X hours").
+        quiet_start: When quiet hours begin (local).
+        quiet_end: When quiet hours end (local).
+        min_lead: The least time a deferred reminder must leave before the start.
+
+    Raises:
+        ValidationError: a negative or non-timedelta duration.
+    """
+
+    zone: tzinfo
+    before: timedelta = timedelta(hours=24)
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(9, 0)
+    min_lead: timedelta = timedelta(hours=1)
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        _check_delta(problems, "before", self.before)
+        _check_delta(problems, "min_lead", self.min_lead)
+        zone: object = self.zone
+        if not isinstance(zone, tzinfo):
+            problems.add(
+                "zone", "not_a_zone", "must be a tzinfo, such as ZoneInfo('Asia/Shanghai')"
+            )
+        _raise(problems)
+
+    def _at(self, day: date, clock: time) -> datetime:
+        # Through UTC, so that a local time in a DST gap moves forward by the gap.
+        return datetime.combine(day, clock, tzinfo=self.zone).astimezone(UTC)
+
+    def quiet_period(self, at: datetime) -> tuple[datetime, datetime] | None:
+        """The quiet period `[start, end)` containing `at` (UTC), or None if `at` is not quiet."""
+        qs, qe = self.quiet_start, self.quiet_end
+        if qs == qe:
+            return None
+        local = require_aware(at, "at").astimezone(self.zone)
+        tod, day = local.time().replace(tzinfo=None), local.date()
+        one = timedelta(days=1)
+        if qs < qe:
+            if qs <= tod < qe:
+                return self._at(day, qs), self._at(day, qe)
+            return None
+        if tod >= qs:
+            return self._at(day, qs), self._at(day + one, qe)
+        if tod < qe:
+            return self._at(day - one, qs), self._at(day, qe)
+        return None
+
+
+def reminder_time(
+    booking: Booking, policy: ReminderPolicy, *, now: datetime | None = None
+) -> datetime | None:
+    """When to remind the customer of `booking`, in UTC; None if no reminder is due.
+
+    Derived from the booking each time, so it moves when the booking is
+    rescheduled and is gone (None) once the booking is cancelled, expired,
+    held only, or finished.
+
+    Args:
+        booking: The booking.
+        policy: The reminder policy.
+        now: If given, a reminder time before `now` gives None (too late).
+
+    Returns:
+        The reminder instant in UTC, or None.
+
+    Raises:
+        NaiveDatetimeError: a naive `now`.
+    """
+    if booking.status not in _REMINDED:
+        return None
+    start = booking.start.astimezone(UTC)  # arithmetic in UTC: elapsed time, not wall time
+    at = start - policy.before
+    quiet = policy.quiet_period(at)
+    if quiet is not None:
+        begin, end = quiet
+        at = end if end <= start - policy.min_lead else begin - _LAST_MINUTE
+    if now is not None and at < require_aware(now, "now"):
+        return None
+    return at

@@ -1,0 +1,177 @@
+"""The busy times of every resource, indexed by start for checks in microseconds."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from typing import TYPE_CHECKING
+
+from clubrules.booking._model import _FAR, Booking
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+__all__ = ["Schedule"]
+
+
+class _Lane:
+    """One resource's busy times, sorted by start, in parallel lists."""
+
+    __slots__ = ("ends", "expires", "ids", "maxlen", "starts", "units")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.units: list[int] = []
+        self.expires: list[int] = []
+        self.ids: list[str] = []
+        self.maxlen = 0
+
+    def insert(self, start: int, end: int, units: int, expires: int, booking_id: str) -> None:
+        i = bisect_left(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
+        self.units.insert(i, units)
+        self.expires.insert(i, expires)
+        self.ids.insert(i, booking_id)
+        self.maxlen = max(self.maxlen, end - start)
+
+    def remove(self, start: int, booking_id: str) -> None:
+        i = bisect_left(self.starts, start)
+        while self.ids[i] != booking_id:
+            i += 1
+        for column in (self.starts, self.ends, self.units, self.expires, self.ids):
+            del column[i]
+
+
+class Schedule:
+    """An index of the bookings that block their slots, per resource, for fast checks.
+
+    Build one from the bookings in a window (from a repository, say), then
+    check requests against it with
+    [BookingRules.check][clubrules.booking.BookingRules.check]. Only
+    bookings whose status blocks are indexed; a hold's expiry is judged at
+    each check's `now`. A lookup costs O(log n) plus the entries that can
+    overlap: it bisects the starts and walks back no further than the
+    longest busy time on that resource.
+
+    A schedule is a plain in-memory index, not thread-safe and not storage:
+    the atomic, concurrent-safe write is the job of a
+    [BookingRepository][clubrules.booking.ports.BookingRepository].
+
+    Examples:
+        >>> schedule = Schedule()
+        >>> len(schedule)
+        0
+    """
+
+    def __init__(self, bookings: Iterable[Booking] = ()) -> None:
+        self._lanes: dict[str, _Lane] = {}
+        self._bookings: dict[str, Booking] = {}
+        rows: dict[str, list[tuple[int, int, int, int, str]]] = {}
+        for booking in bookings:
+            if not self._keep(booking):
+                continue
+            self._bookings[booking.id] = booking
+            expires = booking._expires_us  # noqa: SLF001 - the package's own index
+            for occ in booking.occupancy:
+                rows.setdefault(occ.resource, []).append(
+                    (occ.start_us, occ.end_us, occ.units, expires, booking.id)
+                )
+        for resource, lane_rows in rows.items():
+            lane_rows.sort()
+            lane = self._lanes[resource] = _Lane()
+            lane.starts = [r[0] for r in lane_rows]
+            lane.ends = [r[1] for r in lane_rows]
+            lane.units = [r[2] for r in lane_rows]
+            lane.expires = [r[3] for r in lane_rows]
+            lane.ids = [r[4] for r in lane_rows]
+            lane.maxlen = max(r[1] - r[0] for r in lane_rows)
+
+    def _keep(self, booking: Booking) -> bool:
+        if booking.id in self._bookings:
+            msg = f"booking {booking.id!r} is already in the schedule"
+            raise ValueError(msg)
+        return booking._expires_us > -_FAR  # noqa: SLF001 - the package's own index
+
+    def add(self, booking: Booking) -> None:
+        """Index a booking (ignored if its status does not block).
+
+        Raises:
+            ValueError: a booking with this id is already indexed.
+        """
+        if not self._keep(booking):
+            return
+        self._bookings[booking.id] = booking
+        expires = booking._expires_us  # noqa: SLF001 - the package's own index
+        for occ in booking.occupancy:
+            lane = self._lanes.get(occ.resource)
+            if lane is None:
+                lane = self._lanes[occ.resource] = _Lane()
+            lane.insert(occ.start_us, occ.end_us, occ.units, expires, booking.id)
+
+    def discard(self, booking_id: str) -> Booking | None:
+        """Remove a booking from the index; the removed booking, or None if absent."""
+        booking = self._bookings.pop(booking_id, None)
+        if booking is not None:
+            for occ in booking.occupancy:
+                self._lanes[occ.resource].remove(occ.start_us, booking_id)
+        return booking
+
+    def replace(self, booking: Booking) -> None:
+        """Index `booking` in place of the indexed booking with its id, if any."""
+        self.discard(booking.id)
+        self.add(booking)
+
+    def get(self, booking_id: str) -> Booking | None:
+        """The indexed booking with this id, or None."""
+        return self._bookings.get(booking_id)
+
+    def __contains__(self, booking_id: object) -> bool:
+        return booking_id in self._bookings
+
+    def __len__(self) -> int:
+        return len(self._bookings)
+
+    def __iter__(self) -> Iterator[Booking]:
+        return iter(list(self._bookings.values()))
+
+    def __repr__(self) -> str:
+        return f"Schedule({len(self._bookings)} bookings on {len(self._lanes)} resources)"
+
+    def overlapping(
+        self, resource: str, start_us: int, end_us: int, now_us: int, exclude: str | None = None
+    ) -> list[tuple[int, int, int, str]]:
+        """The busy times on `resource` that overlap `[start_us, end_us)` and block at `now_us`.
+
+        Returns:
+            `(start_us, end_us, units, booking_id)` tuples, latest start first.
+        """
+        lane = self._lanes.get(resource)
+        if lane is None:
+            return []
+        starts, ends = lane.starts, lane.ends
+        j = bisect_left(starts, end_us) - 1
+        # Only an entry starting after start_us - maxlen can reach start_us.
+        floor = start_us - lane.maxlen
+        out: list[tuple[int, int, int, str]] = []
+        while j >= 0 and starts[j] > floor:
+            if ends[j] > start_us and lane.expires[j] > now_us and lane.ids[j] != exclude:
+                out.append((starts[j], ends[j], lane.units[j], lane.ids[j]))
+            j -= 1
+        return out
+
+    def is_free(
+        self, resource: str, start_us: int, end_us: int, now_us: int, exclude: str | None = None
+    ) -> bool:
+        """Whether nothing blocking at `now_us` overlaps `[start_us, end_us)` on `resource`."""
+        lane = self._lanes.get(resource)
+        if lane is None:
+            return True
+        starts, ends, expires, ids = lane.starts, lane.ends, lane.expires, lane.ids
+        j = bisect_left(starts, end_us) - 1
+        floor = start_us - lane.maxlen
+        while j >= 0 and starts[j] > floor:
+            if ends[j] > start_us and expires[j] > now_us and ids[j] != exclude:
+                return False
+            j -= 1
+        return True

@@ -1,0 +1,151 @@
+"""Recurring series: every occurrence checked, and the conflicting ones named."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
+
+import attrs
+
+from clubrules._time import require_aware
+from clubrules.booking._model import Booking, _check_count, _raise
+from clubrules.booking._schedule import Schedule
+from clubrules.errors import ViolationCollector
+
+if TYPE_CHECKING:
+    from clubrules.booking._check import BookingRequest, BookingRules, CheckResult
+
+__all__ = ["Frequency", "Recurrence", "SeriesCheck", "check_series"]
+
+
+class Frequency(enum.Enum):
+    """How often a series repeats, in the club's local time."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+@attrs.frozen(kw_only=True)
+class Recurrence:
+    """A repeat rule: every `interval` days or weeks, `count` times, at the same local time.
+
+    Occurrences keep the local wall-clock time across DST changes (a 10:00
+    class stays at 10:00). A local time that does not exist on a
+    spring-forward day moves forward by the gap, as wall clocks do.
+
+    Attributes:
+        frequency: A [Frequency][clubrules.booking.Frequency].
+        count: How many occurrences, the first included (1 to 520).
+        interval: Every how many days or weeks.
+        zone: The zone whose local time is kept; None uses the club
+            calendar's zone in [check_series][clubrules.booking.check_series]
+            (else the first start's zone).
+
+    Raises:
+        ValidationError: a count or interval out of range.
+    """
+
+    frequency: Frequency = Frequency.WEEKLY
+    count: int = 4
+    interval: int = 1
+    zone: tzinfo | None = None
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        frequency: object = self.frequency
+        count: object = self.count
+        if not isinstance(frequency, Frequency):
+            problems.add("frequency", "unknown_choice", "must be a Frequency")
+        _check_count(problems, "count", count, 1)
+        if isinstance(count, int) and count > 520:
+            problems.add("count", "too_large", "must be at most 520")
+        _check_count(problems, "interval", self.interval, 1)
+        _raise(problems)
+
+    def starts(self, first: datetime) -> list[datetime]:
+        """The starts of every occurrence, as aware datetimes in the zone.
+
+        Raises:
+            NaiveDatetimeError: `first` is naive.
+        """
+        require_aware(first, "start")
+        zone = self.zone or first.tzinfo or UTC
+        local = first.astimezone(zone).replace(tzinfo=None)
+        days = self.interval * (7 if self.frequency is Frequency.WEEKLY else 1)
+        out = []
+        for i in range(self.count):
+            wall = (local + timedelta(days=i * days)).replace(tzinfo=zone)
+            # Round-trip through UTC: a wall time in a DST gap moves forward by the gap.
+            out.append(wall.astimezone(UTC).astimezone(zone))
+        return out
+
+
+@attrs.frozen
+class SeriesCheck:
+    """The outcome of checking a recurring series, occurrence by occurrence.
+
+    Attributes:
+        results: One [CheckResult][clubrules.booking.CheckResult] per
+            occurrence, in order.
+    """
+
+    results: tuple[CheckResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether every occurrence passes."""
+        return all(r.ok for r in self.results)
+
+    @property
+    def failing(self) -> tuple[int, ...]:
+        """The indexes (from 0) of the occurrences that fail."""
+        return tuple(i for i, r in enumerate(self.results) if not r.ok)
+
+    @property
+    def passing(self) -> tuple[int, ...]:
+        """The indexes (from 0) of the occurrences that pass."""
+        return tuple(i for i, r in enumerate(self.results) if r.ok)
+
+
+def check_series(
+    rules: BookingRules,
+    request: BookingRequest,
+    recurrence: Recurrence,
+    schedule: Schedule,
+    *,
+    now: datetime,
+) -> SeriesCheck:
+    """Check every occurrence of a series and report which ones fail, and why.
+
+    Every occurrence is checked in full, not only the first few, against
+    the existing bookings and against the series' own earlier occurrences
+    that passed (a daily series of long sessions can clash with itself).
+    Occurrences keep their local time in the recurrence's zone, or else in
+    the club calendar's zone.
+
+    Raises:
+        ValidationError: as [BookingRules.check][clubrules.booking.BookingRules.check].
+    """
+    require_aware(now, "now")
+    club_zone = getattr(rules.calendar, "zone", None)
+    if recurrence.zone is None and isinstance(club_zone, tzinfo):
+        recurrence = attrs.evolve(recurrence, zone=club_zone)
+    own = Schedule()
+    results = []
+    for i, start in enumerate(recurrence.starts(request.start)):
+        occurrence = attrs.evolve(request, start=start)
+        result = rules._check(occurrence, (schedule, own), now, None)  # noqa: SLF001
+        if result.ok:
+            own.add(
+                Booking(
+                    id=f"series-occurrence-{i}",
+                    service=request.service,
+                    start=result.start,
+                    end=result.end,
+                    occupancy=result.occupancy,
+                    headcount=request.headcount,
+                )
+            )
+        results.append(result)
+    return SeriesCheck(tuple(results))

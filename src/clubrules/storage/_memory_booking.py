@@ -1,0 +1,159 @@
+"""In-memory adapter of the booking port: an atomic check-and-write behind one lock."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from clubrules._time import from_epoch_us, require_aware, to_epoch_us
+from clubrules.booking import Booking, BookingStatus, Conflict, OverCapacity, Schedule
+from clubrules.booking._check import _peak
+from clubrules.errors import DuplicateError, NotFoundError, SlotConflictError, StaleVersionError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+__all__ = ["InMemoryBookingRepository"]
+
+_RELEASES_KEY = frozenset({BookingStatus.CANCELLED, BookingStatus.EXPIRED})
+
+
+class InMemoryBookingRepository:
+    """Bookings in a dict, indexed by a `Schedule`; check and write under one lock.
+
+    It gives the guarantees of `BookingRepository`: no double booking under
+    concurrent writers, idempotency keys, and versioned saves.
+    """
+
+    def __init__(self) -> None:
+        self._bookings: dict[str, Booking] = {}
+        self._index = Schedule()
+        self._keys: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def _clashes(self, booking: Booking, now_us: int) -> list[Conflict | OverCapacity]:
+        out: list[Conflict | OverCapacity] = []
+        for occ in booking.occupancy:
+            s, e = occ.start_us, occ.end_us
+            entries = self._index.overlapping(occ.resource, s, e, now_us, booking.id)
+            if not entries:
+                continue
+            if occ.capacity == 1:
+                for bs, be, _u, bid in reversed(entries):
+                    out.append(
+                        Conflict(
+                            occ.resource,
+                            bid,
+                            booking.id,
+                            from_epoch_us(max(bs, s)),
+                            from_epoch_us(min(be, e)),
+                        )
+                    )
+                continue
+            if sum(x[2] for x in entries) + occ.units <= occ.capacity:
+                continue
+            peak, at, until, present = _peak(entries, s, e)
+            if peak + occ.units > occ.capacity:
+                out.append(
+                    OverCapacity(
+                        occ.resource,
+                        from_epoch_us(at),
+                        from_epoch_us(until),
+                        peak + occ.units,
+                        from_epoch_us(at),
+                        occ.capacity,
+                        tuple(sorted({*present, booking.id})),
+                    )
+                )
+        return out
+
+    def _check_slot(self, booking: Booking, now_us: int) -> None:
+        if booking.blocking_until_us <= now_us:
+            return
+        clashes = self._clashes(booking, now_us)
+        if clashes:
+            raise SlotConflictError(
+                f"booking {booking.id!r} clashes with {len(clashes)} stored booking(s)",
+                conflicts=clashes,
+            )
+
+    def add(self, booking: Booking, *, now: datetime) -> Booking:
+        """Store `booking` if its slot is free; the stored booking (the original on a retry)."""
+        now_us = to_epoch_us(require_aware(now, "now"))
+        with self._lock:
+            key = booking.idempotency_key
+            if key is not None and key in self._keys:
+                stored = self._bookings[self._keys[key]]
+                if stored.blocking_until_us > now_us:
+                    if stored.same_request(booking):
+                        return stored
+                    raise DuplicateError(
+                        f"idempotency key is bound to booking {stored.id!r}, a different request"
+                    )
+                del self._keys[key]
+            if booking.id in self._bookings:
+                raise DuplicateError(f"booking {booking.id!r} already exists")
+            self._check_slot(booking, now_us)
+            self._bookings[booking.id] = booking
+            self._index.add(booking)
+            if key is not None and booking.status not in _RELEASES_KEY:
+                self._keys[key] = booking.id
+            return booking
+
+    def get(self, booking_id: str) -> Booking:
+        """The booking with this id; `NotFoundError` if there is none."""
+        with self._lock:
+            try:
+                return self._bookings[booking_id]
+            except KeyError:
+                raise NotFoundError("booking", booking_id) from None
+
+    def save(self, booking: Booking, *, now: datetime) -> None:
+        """Replace the stored booking with its next version, re-checking the slot."""
+        now_us = to_epoch_us(require_aware(now, "now"))
+        with self._lock:
+            stored = self._bookings.get(booking.id)
+            if stored is None:
+                raise NotFoundError("booking", booking.id)
+            if booking.version != stored.version + 1:
+                raise StaleVersionError(booking.id, booking.version - 1, stored.version)
+            self._check_slot(booking, now_us)
+            self._bookings[booking.id] = booking
+            self._index.replace(booking)
+            if (
+                stored.idempotency_key is not None
+                and self._keys.get(stored.idempotency_key) == booking.id
+            ):
+                del self._keys[stored.idempotency_key]
+            if booking.idempotency_key is not None and booking.status not in _RELEASES_KEY:
+                self._keys[booking.idempotency_key] = booking.id
+
+    def find(
+        self,
+        *,
+        resource: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[Booking]:
+        """Bookings occupying any resource (or `resource`) within `[start, end)`, by start, id."""
+        lo = None if start is None else to_epoch_us(require_aware(start, "start"))
+        hi = None if end is None else to_epoch_us(require_aware(end, "end"))
+        with self._lock:
+            chosen = [
+                b
+                for b in self._bookings.values()
+                if any(
+                    (resource is None or o.resource == resource)
+                    and (hi is None or o.start_us < hi)
+                    and (lo is None or o.end_us > lo)
+                    for o in b.occupancy
+                )
+            ]
+        chosen.sort(key=lambda b: (b.start, b.id))
+        return chosen
+
+    def __len__(self) -> int:
+        return len(self._bookings)
+
+    def __repr__(self) -> str:
+        return f"InMemoryBookingRepository({len(self._bookings)} bookings)"
