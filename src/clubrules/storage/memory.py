@@ -8,13 +8,13 @@ live in private modules, one per area; this module is their public home.
 
 from __future__ import annotations
 
+# One import line per area, kept sorted by module name.
 from clubrules.storage._memory_booking import InMemoryBookingRepository
 from clubrules.storage._memory_care import (
     InMemoryCareTaskRepository,
     InMemorySurveyResponseRepository,
 )
-
-# One import line per area, kept sorted by module name.
+from clubrules.storage._memory_complaints import InMemoryComplaintRepository
 from clubrules.storage._memory_customers import (
     InMemoryConsumptionRepository,
     InMemoryCustomerRepository,
@@ -33,6 +33,7 @@ __all__: list[str] = [
     "InMemoryAssessmentRepository",
     "InMemoryBookingRepository",
     "InMemoryCareTaskRepository",
+    "InMemoryComplaintRepository",
     "InMemoryConsentStore",
     "InMemoryConsumptionRepository",
     "InMemoryCustomerRepository",

@@ -15,13 +15,13 @@ Needs the `testing` extra (pytest and hypothesis).
 
 from __future__ import annotations
 
+# One import line per area, kept sorted by module name.
 from clubrules.testing.contracts._booking import BookingRepositoryContract
 from clubrules.testing.contracts._care import (
     CareTaskRepositoryContract,
     SurveyResponseRepositoryContract,
 )
-
-# One import line per area, kept sorted by module name.
+from clubrules.testing.contracts._complaints import ComplaintRepositoryContract
 from clubrules.testing.contracts._customers import (
     ConsumptionRepositoryContract,
     CustomerRepositoryContract,
@@ -40,6 +40,7 @@ __all__: list[str] = [
     "AssessmentRepositoryContract",
     "BookingRepositoryContract",
     "CareTaskRepositoryContract",
+    "ComplaintRepositoryContract",
     "ConsentStoreContract",
     "ConsumptionRepositoryContract",
     "CustomerRepositoryContract",

@@ -5,10 +5,10 @@ Needs the `testing` extra (hypothesis).
 
 from __future__ import annotations
 
-from clubrules.testing.strategies._booking import DST_DAYS, booking_lists, bookings
-
 # One import line per area, kept sorted by module name.
+from clubrules.testing.strategies._booking import DST_DAYS, booking_lists, bookings
 from clubrules.testing.strategies._calendar import business_calendars, day_hours, time_ranges
+from clubrules.testing.strategies._complaints import complaint_facts, sla_policies, sla_targets
 from clubrules.testing.strategies._core import SAMPLE_ZONES, aware_datetimes, money, time_zones
 from clubrules.testing.strategies._customers import (
     CN_MOBILE_PREFIXES,
@@ -40,6 +40,7 @@ __all__: list[str] = [
     "bookings",
     "business_calendars",
     "cn_mobile_numbers",
+    "complaint_facts",
     "consumption_records",
     "customers",
     "day_hours",
@@ -50,6 +51,8 @@ __all__: list[str] = [
     "rubrics",
     "sealed_values",
     "service_records",
+    "sla_policies",
+    "sla_targets",
     "staff_kpis",
     "staff_rates",
     "tier_programs",

@@ -1,0 +1,750 @@
+"""The case: an event-sourced lifecycle state machine with its SLA target runs.
+
+A `Case` is the fold of its event log under the policy version recorded at
+registration. It is a frozen value: `apply` returns a new case. The fold
+validates each event (order, allowed move, guards) and keeps, for every SLA
+target run, the integer instants the SLA check needs, so that checking 100,000
+open cases is integer arithmetic.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
+
+import attrs
+
+from clubrules._time import from_epoch_us, require_aware, to_epoch_us
+from clubrules.complaints._events import (
+    Assigned,
+    AwaitingCustomer,
+    CaseEvent,
+    ClosedUnresolved,
+    CustomerContacted,
+    CustomerReplied,
+    FollowedUp,
+    FollowUpScheduled,
+    InvestigationStarted,
+    Merged,
+    ProposalDeclined,
+    Registered,
+    Reopened,
+    ReportedToManagement,
+    ResolutionProposed,
+    Resolved,
+    Withdrawn,
+)
+from clubrules.complaints._model import CaseKind, CaseState, Severity, TargetKind, TimeBasis
+from clubrules.complaints._sla import final_status
+from clubrules.errors import IllegalTransitionError, ValidationError, ViolationCollector
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from clubrules.calendar import BusinessCalendar
+    from clubrules.complaints._policy import PolicyBook, SlaPolicy, SlaTarget
+
+__all__ = ["TRANSITIONS", "Case", "TargetRun", "allowed_actions", "apply", "register", "replay"]
+
+S = CaseState
+_OPEN_UNRESOLVED = (S.ACKNOWLEDGED, S.INVESTIGATING, S.AWAITING_CUSTOMER, S.RESOLUTION_PROPOSED)
+_WORKING = (S.REGISTERED, *_OPEN_UNRESOLVED)
+_OPEN = (*_WORKING, S.RESOLVED, S.FOLLOW_UP_PENDING)
+_CLOSED = (S.CLOSED_SATISFIED, S.CLOSED_UNRESOLVED)
+
+
+def _table() -> dict[CaseState, frozenset[str]]:
+    moves: dict[str, tuple[CaseState, ...]] = {
+        "contact_customer": _OPEN,
+        "customer_replied": _OPEN,
+        "start_investigation": (S.REGISTERED, S.ACKNOWLEDGED),
+        "await_customer": (S.REGISTERED, S.ACKNOWLEDGED, S.INVESTIGATING),
+        "propose_resolution": (S.ACKNOWLEDGED, S.INVESTIGATING),
+        "decline_proposal": (S.RESOLUTION_PROPOSED,),
+        "resolve": (S.ACKNOWLEDGED, S.INVESTIGATING, S.RESOLUTION_PROPOSED),
+        "schedule_follow_up": (S.RESOLVED,),
+        "follow_up": (S.RESOLVED, S.FOLLOW_UP_PENDING),
+        "reopen": _CLOSED,
+        "close_unresolved": _OPEN,
+        "withdraw": _WORKING,
+        "merge": _WORKING,
+        "assign": _OPEN,
+        "report_to_management": (*_OPEN, *_CLOSED),
+    }
+    table: dict[CaseState, set[str]] = {state: set() for state in CaseState}
+    for action, states in moves.items():
+        for state in states:
+            table[state].add(action)
+    return {state: frozenset(actions) for state, actions in table.items()}
+
+
+TRANSITIONS: dict[CaseState, frozenset[str]] = _table()
+"""The actions (event `action` names) allowed in each state.
+
+```text
+registered ──contact_customer──▶ acknowledged ──start_investigation──▶ investigating
+    │  └─start_investigation─────────────────────────────────────────▶ investigating
+    └─await_customer──▶ awaiting_customer ──customer_replied──▶ investigating
+acknowledged / investigating ──await_customer──▶ awaiting_customer
+acknowledged / investigating ──propose_resolution──▶ resolution_proposed
+resolution_proposed ──decline_proposal──▶ investigating
+acknowledged / investigating / resolution_proposed ──resolve──▶ resolved
+resolved ──schedule_follow_up──▶ follow_up_pending
+resolved / follow_up_pending ──follow_up(satisfied)──▶ closed_satisfied
+resolved / follow_up_pending ──follow_up(unsatisfied, in window)──▶ investigating
+resolved / follow_up_pending ──follow_up(unsatisfied, too late)──▶ closed_unresolved
+closed_satisfied / closed_unresolved ──reopen (in window)──▶ investigating
+any open state ──close_unresolved──▶ closed_unresolved
+registered … resolution_proposed ──withdraw / merge──▶ withdrawn / merged
+```
+`contact_customer`, `customer_replied`, `assign` and `report_to_management`
+keep the state (except as drawn above). Withdrawn and merged are terminal.
+"""
+
+
+def allowed_actions(state: CaseState) -> frozenset[str]:
+    """The actions allowed in `state` (see `TRANSITIONS`)."""
+    return TRANSITIONS[state]
+
+
+_CONTACTS = (CustomerContacted, AwaitingCustomer, ResolutionProposed, Resolved, FollowedUp)
+
+
+class _Clock:
+    """The counting clock of one target: business microseconds, or plain ones.
+
+    A business clock remembers its last reading (one tuple, replaced whole,
+    so concurrent readers never see a torn pair): a fold reads it at the same
+    instant for every run it pauses, resumes or starts.
+    """
+
+    __slots__ = ("_business", "_memo", "at", "calendar", "key", "read")
+
+    read: Callable[[int], int]
+    at: Callable[[int], int]
+
+    def __init__(self, calendar: BusinessCalendar | None, basis: TimeBasis) -> None:
+        self.calendar = calendar
+        self._memo = (-1, 0)
+        if basis is TimeBasis.BUSINESS and calendar is not None:
+            self._business = calendar.business_us
+            self.read = self._read_business
+            self.at = calendar.instant_at_business_us
+            # Runs on one calendar share one reading of "now" per evaluation.
+            self.key = id(calendar)
+        else:
+            self.read = _same
+            self.at = _same
+            self.key = 0
+
+    def _read_business(self, at_us: int) -> int:
+        memo = self._memo
+        if memo[0] == at_us:
+            return memo[1]
+        reading = self._business(at_us)
+        self._memo = (at_us, reading)
+        return reading
+
+    def last_at_or_below(self, reading: int) -> int:
+        """The last instant at which the clock reads at most `reading`.
+
+        On a business clock that is the next opening when `reading` is
+        reached exactly at a closing: time does not run while closed.
+        """
+        return self.at(reading + 1) - 1
+
+
+_ONE_US = timedelta(microseconds=1)
+
+
+def _same(value: int) -> int:
+    return value
+
+
+@attrs.define(slots=True)
+class TargetRun:
+    """One run of one SLA target inside a case (private bookkeeping, read-only in use).
+
+    All instants are epoch microseconds; `*_c` values are readings of the
+    target's counting clock (business microseconds, or plain ones).
+
+    Attributes:
+        kind: The target kind.
+        cycle: 0 for the first handling, n for the n-th reopen.
+        seq: The index of this run among the case's runs of `kind`.
+        target: The policy target.
+        basis: The counting basis (a promised reply counts calendar time).
+        budget: The allowed time in clock microseconds.
+        start_us: When the run started.
+        start_c: The clock at the start.
+        paused_c: Clock time spent in closed pauses.
+        paused_us: Wall time spent in closed pauses.
+        pause_start_us: The start of the open pause, or None.
+        end_us: When the run ended (achieved or stopped), or None.
+        achieved: Whether it ended by being met.
+        pausable: Whether it stops while the case awaits the customer.
+    """
+
+    kind: TargetKind
+    cycle: int
+    seq: int
+    target: SlaTarget
+    basis: TimeBasis
+    budget: int
+    start_us: int
+    start_c: int
+    clock: _Clock
+    paused_c: int = 0
+    paused_us: int = 0
+    pauses: list[tuple[int, int]] = attrs.field(factory=list)
+    pause_start_us: int | None = None
+    pause_start_c: int = 0
+    end_us: int | None = None
+    achieved: bool = False
+    pausable: bool = False
+    # Fixed instants, computed when the run is settled (ended or not paused).
+    due_us: int = 0
+    warn_us: int = 0
+    escalate_us: int | None = None
+    counted_end: int = 0
+    # The status of an ended run never changes; `sla_status` caches it here.
+    final: object = None
+
+    def pause(self, at_us: int) -> None:
+        if self.pause_start_us is None and self.end_us is None:
+            self.pause_start_us = at_us
+            self.pause_start_c = self.clock.read(at_us)
+
+    def resume(self, at_us: int) -> None:
+        if self.pause_start_us is not None:
+            end_c = self.clock.read(at_us)
+            self.pauses.append((self.pause_start_c, end_c))
+            self.paused_c += end_c - self.pause_start_c
+            self.paused_us += at_us - self.pause_start_us
+            self.pause_start_us = None
+
+    def end(self, at_us: int, *, achieved: bool) -> None:
+        if self.end_us is None:
+            self.resume(at_us)
+            self.end_us = at_us
+            self.achieved = achieved
+
+    def _reading_at(self, counted: int, *, before_pause: bool) -> int:
+        """The clock reading at which the counted time reaches `counted`, pauses skipped.
+
+        With `before_pause`, a reading equal to a pause's start is taken
+        before the pause (the first instant it is reached); otherwise after
+        it (the last instant the counted time still equals `counted`).
+        """
+        reading = self.start_c + counted
+        for start_c, end_c in self.pauses:
+            if reading < start_c or (before_pause and reading == start_c):
+                break
+            reading += end_c - start_c
+        return reading
+
+    def settle(self) -> None:
+        """Compute the due, warning and escalation instants from the pauses so far."""
+        clock = self.clock
+        budget = self.budget
+        self.due_us = clock.last_at_or_below(self._reading_at(budget, before_pause=False))
+        if self.end_us is not None:
+            # An ended run alerts no more: only its due time and counted time matter.
+            self.counted_end = clock.read(self.end_us) - self.start_c - self.paused_c
+            return
+        warn = math.ceil(self.target.warn_at * budget)
+        self.warn_us = _in_hours(
+            self, clock.last_at_or_below(self._reading_at(warn, before_pause=True))
+        )
+        escalation = self.target.escalation
+        if escalation is None:
+            self.escalate_us = None
+        else:
+            # The first instant at which the counted time exceeds the threshold.
+            threshold = math.floor(escalation.at * budget)
+            reading = self._reading_at(threshold, before_pause=False)
+            self.escalate_us = _in_hours(self, clock.last_at_or_below(reading) + 1)
+
+    @property
+    def running(self) -> bool:
+        return self.end_us is None
+
+
+def _in_hours(run: TargetRun, at_us: int) -> int:
+    """Move an alert instant of a calendar-time target into its calendar's opening hours."""
+    calendar = run.target.calendar
+    if calendar is None or run.basis is TimeBasis.BUSINESS:
+        return at_us  # business clocks only cross thresholds while open
+    at = from_epoch_us(at_us, calendar.zone)
+    return to_epoch_us(calendar.next_opening(at))
+
+
+@attrs.frozen(repr=False, eq=False)
+class Case:
+    """A complaint, safety incident or promised reply: the fold of its event log.
+
+    Build one with `register` (a new case) or `replay` (a stored log), and
+    move it with `apply`, which returns a new case. Two cases are equal when
+    they have the same policy and the same events.
+
+    Attributes:
+        policy: The policy version recorded at registration.
+        events: The append-only log, registration first.
+        id: The case id.
+        kind: The `CaseKind`.
+        state: The current `CaseState`.
+        version: The number of events (the optimistic-concurrency version).
+        registered_at: When it was registered.
+        customer_id: Who complained.
+        channel: Where it came in.
+        category: Its analysis category.
+        severity: Its severity.
+        assignee: Its current owner, or None.
+        cycle: 0, or how many times it has been reopened.
+        resolved_at: When it was last resolved, or None.
+        closed_at: When it was last closed, withdrawn or merged, or None.
+        awaiting: The intervals spent awaiting the customer, as (start, end)
+            epoch microseconds (end None while still awaiting).
+        runs: The SLA target runs (see `Case.sla` for their status).
+    """
+
+    policy: SlaPolicy
+    events: tuple[CaseEvent, ...]
+    id: str = attrs.field(init=False)
+    kind: CaseKind = attrs.field(init=False)
+    state: CaseState = attrs.field(init=False)
+    version: int = attrs.field(init=False)
+    registered_at: datetime = attrs.field(init=False)
+    customer_id: str = attrs.field(init=False)
+    channel: str = attrs.field(init=False)
+    category: str = attrs.field(init=False)
+    severity: Severity = attrs.field(init=False)
+    assignee: str | None = attrs.field(init=False)
+    cycle: int = attrs.field(init=False)
+    resolved_at: datetime | None = attrs.field(init=False)
+    closed_at: datetime | None = attrs.field(init=False)
+    awaiting: tuple[tuple[int, int | None], ...] = attrs.field(init=False)
+    runs: tuple[TargetRun, ...] = attrs.field(init=False)
+    last_us: int = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        fold = _Fold(self.policy)
+        for event in self.events:
+            fold.step(event)
+        fold.finish()
+        setter = object.__setattr__
+        first = fold.registration
+        assert first is not None  # noqa: S101 - step() refuses a log without one
+        setter(self, "id", first.case_id)
+        setter(self, "kind", first.kind)
+        setter(self, "state", fold.state)
+        setter(self, "version", len(self.events))
+        setter(self, "registered_at", first.at)
+        setter(self, "customer_id", first.customer_id)
+        setter(self, "channel", first.channel)
+        setter(self, "category", first.category or "general")
+        setter(self, "severity", first.severity)
+        setter(self, "assignee", fold.assignee)
+        setter(self, "cycle", fold.cycle)
+        setter(self, "resolved_at", fold.resolved_at)
+        setter(self, "closed_at", fold.closed_at)
+        setter(self, "awaiting", tuple(fold.awaiting))
+        setter(self, "runs", tuple(fold.runs))
+        setter(self, "last_us", fold.last_us)
+        for run in fold.runs:
+            if run.end_us is not None and run.final is None:
+                final_status(self, run)
+
+    @property
+    def zone(self) -> tzinfo:
+        """The time zone in which the case was registered (used to show instants)."""
+        zone = self.registered_at.tzinfo
+        assert zone is not None  # noqa: S101 - registration instants are aware
+        return zone
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        """The actions allowed now."""
+        return TRANSITIONS[self.state]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Case):
+            return NotImplemented
+        return self.policy == other.policy and self.events == other.events
+
+    def __hash__(self) -> int:
+        return hash((self.policy.id, self.policy.version, self.events))
+
+    def __repr__(self) -> str:
+        return (
+            f"Case(id={self.id!r}, kind={self.kind.value}, state={self.state.value}, "
+            f"version={self.version})"
+        )
+
+
+class _Fold:
+    """The mutable state of one fold; `Case` freezes its result."""
+
+    def __init__(self, policy: SlaPolicy) -> None:
+        self.policy = policy
+        self.registration: Registered | None = None
+        self.state = S.REGISTERED
+        self.last_us = 0
+        self.last_at: datetime | None = None
+        self.assignee: str | None = None
+        self.cycle = 0
+        self.resolved_at: datetime | None = None
+        self.resolved_us = 0
+        self.closed_at: datetime | None = None
+        self.closed_us = 0
+        self.awaiting: list[tuple[int, int | None]] = []
+        self.runs: list[TargetRun] = []
+        self.seqs: dict[TargetKind, int] = {}
+        # Per target: the target, its counting clock (shared by its runs), pausable.
+        clocks: dict[tuple[TimeBasis, int], _Clock] = {}
+        self.plan: dict[TargetKind, tuple[SlaTarget, _Clock, bool]] = {}
+        for t in policy.targets:
+            clock = clocks.get((t.basis, id(t.calendar)))
+            if clock is None:
+                clock = clocks[t.basis, id(t.calendar)] = _Clock(t.calendar, t.basis)
+            self.plan[t.kind] = (t, clock, t.pauses_for_customer)
+        # Remedy, compensation and apology proposed in the current cycle.
+        self.offered_remedy = False
+        self.offered_apology = False
+
+    # -- helpers ---------------------------------------------------------------
+
+    def _start(self, kind: TargetKind, at_us: int, *, budget_us: int | None = None) -> None:
+        planned = self.plan.get(kind)
+        if planned is None:
+            return
+        target, clock, pausable = planned
+        basis = target.basis
+        if budget_us is None:
+            budget_us = target.within // _ONE_US
+        else:
+            basis = TimeBasis.CALENDAR  # a promised time is an instant on the wall clock
+            clock = _Clock(target.calendar, basis)
+        seq = self.seqs.get(kind, 0)
+        self.seqs[kind] = seq + 1
+        run = TargetRun(
+            kind=kind,
+            cycle=self.cycle,
+            seq=seq,
+            target=target,
+            basis=basis,
+            budget=budget_us,
+            start_us=at_us,
+            start_c=clock.read(at_us),
+            clock=clock,
+            pausable=pausable,
+        )
+        if self.state is S.AWAITING_CUSTOMER and run.pausable:
+            run.pause(at_us)
+        self.runs.append(run)
+
+    def _running(self, kind: TargetKind) -> list[TargetRun]:
+        return [r for r in self.runs if r.kind is kind and r.end_us is None]
+
+    def _achieve(self, kind: TargetKind, at_us: int) -> None:
+        for run in self._running(kind):
+            run.end(at_us, achieved=True)
+
+    def _stop_all(self, at_us: int) -> None:
+        for run in self.runs:
+            run.end(at_us, achieved=False)
+
+    def _refuse(self, action: str, reason: str = "") -> IllegalTransitionError:
+        return IllegalTransitionError(
+            self.state.value, action, TRANSITIONS[self.state], reason=reason
+        )
+
+    # -- the fold ----------------------------------------------------------------
+
+    def step(self, event: CaseEvent) -> None:
+        if self.registration is None:
+            self._register(event)
+            return
+        action = getattr(event, "action", None)
+        if not isinstance(action, str) or isinstance(event, Registered):
+            if isinstance(event, Registered):
+                raise self._refuse("register", "the case is already registered")
+            raise ValidationError(
+                f"{type(event).__name__} is not a case event", field="event", rule="not_an_event"
+            )
+        at = require_aware(event.at, "at")
+        at_us = to_epoch_us(at)
+        if at_us < self.last_us:
+            registered = self.registration.at
+            rule, what = (
+                ("before_registration", "the registration")
+                if at < registered
+                else ("out_of_order", "the previous event")
+            )
+            raise ValidationError(
+                f"{action} at {at.isoformat()} is earlier than {what} "
+                f"({(registered if at < registered else self.last_at or registered).isoformat()})",
+                field="at",
+                rule=rule,
+            )
+        if action not in TRANSITIONS[self.state]:
+            raise self._refuse(action)
+        previous = self.state
+        self._transition(event, at, at_us)
+        if previous is S.AWAITING_CUSTOMER and self.state is not S.AWAITING_CUSTOMER:
+            start, _ = self.awaiting[-1]
+            self.awaiting[-1] = (start, at_us)
+            for run in self.runs:
+                run.resume(at_us)
+        if self.state is S.AWAITING_CUSTOMER and previous is not S.AWAITING_CUSTOMER:
+            self.awaiting.append((at_us, None))
+            for run in self.runs:
+                if run.pausable:
+                    run.pause(at_us)
+        self.last_us = at_us
+        self.last_at = at
+
+    def _register(self, event: CaseEvent) -> None:
+        if not isinstance(event, Registered):
+            raise IllegalTransitionError(
+                "unregistered",
+                getattr(event, "action", type(event).__name__),
+                ("register",),
+                reason="a case log starts with its registration",
+            )
+        policy = self.policy
+        problems = ViolationCollector()
+        if (event.policy_id, event.policy_version) != (policy.id, policy.version):
+            problems.add(
+                "policy_version",
+                "policy_mismatch",
+                f"the case was registered under {event.policy_id!r} version "
+                f"{event.policy_version}, not {policy.id!r} version {policy.version}",
+            )
+        if event.kind is not policy.kind:
+            problems.add(
+                "kind",
+                "policy_kind",
+                f"a {policy.kind.value} policy cannot run a {event.kind.value}",
+            )
+        problems.raise_if_any()
+        self.registration = event
+        self.assignee = event.assignee
+        at_us = to_epoch_us(event.at)
+        self.last_us = at_us
+        self.last_at = event.at
+        self._start(TargetKind.MANAGEMENT_REPORT, at_us)
+        if event.reply_by is not None:
+            budget = to_epoch_us(event.reply_by) - at_us
+            self._start(TargetKind.FIRST_RESPONSE, at_us, budget_us=budget)
+        else:
+            self._start(TargetKind.FIRST_RESPONSE, at_us)
+        self._start(TargetKind.RESOLUTION, at_us)
+
+    def _transition(self, event: CaseEvent, at: datetime, at_us: int) -> None:
+        if isinstance(event, _CONTACTS):
+            self._achieve(TargetKind.FIRST_RESPONSE, at_us)
+            self._achieve(TargetKind.PROGRESS_UPDATE, at_us)
+        if isinstance(event, CustomerContacted):
+            if self.state is S.REGISTERED:
+                self.state = S.ACKNOWLEDGED
+        elif isinstance(event, CustomerReplied):
+            if self.state is S.AWAITING_CUSTOMER:
+                self.state = S.INVESTIGATING
+        elif isinstance(event, InvestigationStarted):
+            self.state = S.INVESTIGATING
+        elif isinstance(event, AwaitingCustomer):
+            self.state = S.AWAITING_CUSTOMER
+        elif isinstance(event, ResolutionProposed):
+            self.offered_remedy = bool(event.remedy) or event.compensation is not None
+            self.offered_apology = event.apology
+            self.state = S.RESOLUTION_PROPOSED
+        elif isinstance(event, ProposalDeclined):
+            self.offered_remedy = self.offered_apology = False
+            self.state = S.INVESTIGATING
+        elif isinstance(event, Resolved):
+            self._check_remedy(event)
+            self._achieve(TargetKind.RESOLUTION, at_us)
+            for run in self._running(TargetKind.PROGRESS_UPDATE):
+                run.end(at_us, achieved=False)
+            self.state = S.RESOLVED
+            self.resolved_at, self.resolved_us = at, at_us
+            self._start(TargetKind.FOLLOW_UP, at_us)
+        elif isinstance(event, FollowUpScheduled):
+            self.state = S.FOLLOW_UP_PENDING
+        elif isinstance(event, FollowedUp):
+            self._achieve(TargetKind.FOLLOW_UP, at_us)
+            if event.satisfied:
+                self._close(S.CLOSED_SATISFIED, at, at_us)
+            elif at_us - self.resolved_us <= self._window_us():
+                self._reopen(at_us)
+            else:
+                self._close(S.CLOSED_UNRESOLVED, at, at_us)
+        elif isinstance(event, Reopened):
+            if at_us - self.closed_us > self._window_us():
+                raise IllegalTransitionError(
+                    self.state.value,
+                    "reopen",
+                    TRANSITIONS[self.state] - {"reopen"},
+                    reason=f"the reopen window of {self.policy.reopen_window} after closing "
+                    "has passed",
+                )
+            self._reopen(at_us)
+        elif isinstance(event, ClosedUnresolved):
+            self._close(S.CLOSED_UNRESOLVED, at, at_us)
+        elif isinstance(event, Withdrawn):
+            self._close(S.WITHDRAWN, at, at_us)
+        elif isinstance(event, Merged):
+            assert self.registration is not None  # noqa: S101 - registered above
+            if event.into == self.registration.case_id:
+                raise ValidationError(
+                    "a case cannot be merged into itself", field="into", rule="self_merge"
+                )
+            self._close(S.MERGED, at, at_us)
+        elif isinstance(event, Assigned):
+            self.assignee = event.to
+        elif isinstance(event, ReportedToManagement):
+            self._achieve(TargetKind.MANAGEMENT_REPORT, at_us)
+        if (
+            isinstance(event, _CONTACTS)
+            and self.state in _OPEN_UNRESOLVED
+            and not self._running(TargetKind.PROGRESS_UPDATE)
+        ):
+            self._start(TargetKind.PROGRESS_UPDATE, at_us)
+
+    def _window_us(self) -> int:
+        return self.policy.reopen_window // timedelta(microseconds=1)
+
+    def _check_remedy(self, event: Resolved) -> None:
+        if not event.substantiated:
+            return
+        problems = ViolationCollector()
+        remedy = bool(event.remedy) or event.compensation is not None or self.offered_remedy
+        if not remedy:
+            problems.add(
+                "remedy",
+                "remedy_required",
+                "a substantiated complaint is resolved only with a recorded remedy or compensation",
+            )
+        if not (event.apology or self.offered_apology):
+            problems.add(
+                "apology", "apology_required", "a substantiated complaint needs an apology"
+            )
+        problems.raise_if_any()
+
+    def _close(self, state: CaseState, at: datetime, at_us: int) -> None:
+        self._stop_all(at_us)
+        self.state = state
+        self.closed_at, self.closed_us = at, at_us
+
+    def _reopen(self, at_us: int) -> None:
+        self._stop_all(at_us)
+        self.cycle += 1
+        self.state = S.INVESTIGATING
+        self.offered_remedy = self.offered_apology = False
+        self._start(TargetKind.RESOLUTION, at_us)
+        self._start(TargetKind.PROGRESS_UPDATE, at_us)
+
+    def finish(self) -> None:
+        if self.registration is None:
+            raise ValidationError(
+                "a case needs at least its registration event", field="events", rule="empty"
+            )
+        for run in self.runs:
+            run.settle()
+
+
+def register(
+    book: PolicyBook,
+    *,
+    case_id: str,
+    at: datetime,
+    kind: CaseKind,
+    channel: str,
+    customer_id: str,
+    contact: str,
+    content: str,
+    severity: Severity = Severity.NORMAL,
+    category: str = "general",
+    by: str = "front-desk",
+    assignee: str | None = None,
+    reply_by: datetime | None = None,
+) -> Case:
+    """Register a new case under the newest policy the book selects for its kind and severity.
+
+    Args:
+        book: The club's policies and accepted channels.
+        case_id: The new case's id.
+        at: When the complaint came in (aware).
+        kind: Complaint, safety incident or promised reply.
+        channel: Where it came in; checked against the book's channels.
+        customer_id: Who complained.
+        contact: How to reach them (kept out of `repr` and errors).
+        content: What they said (kept out of `repr` and errors).
+        severity: Selects the policy together with `kind`.
+        category: A label for analysis.
+        by: Who registered it.
+        assignee: Who owns it, if known.
+        reply_by: For a promised reply, the promised time.
+
+    Returns:
+        The registered case (version 1).
+
+    Raises:
+        ValidationError: a required field is missing or blank, `at` is
+            naive, the channel is unknown to a restricting book; all
+            problems together.
+        NotFoundError: the book has no policy for this kind and severity.
+    """
+    book.check_channel(channel)
+    policy = book.select(kind, severity)
+    event = Registered(
+        case_id=case_id,
+        at=at,
+        kind=kind,
+        channel=channel,
+        customer_id=customer_id,
+        contact=contact,
+        content=content,
+        policy_id=policy.id,
+        policy_version=policy.version,
+        severity=severity,
+        category=category,
+        by=by,
+        assignee=assignee,
+        reply_by=reply_by,
+    )
+    return Case(policy, (event,))
+
+
+def apply(case: Case, event: CaseEvent) -> Case:
+    """The case after `event`: a new `Case`; `case` is unchanged.
+
+    Raises:
+        IllegalTransitionError: the event's action is not allowed in the
+            case's state (the error lists the allowed ones), or a guard
+            refuses it (a reopen after the window).
+        ValidationError: the event is dated before the registration
+            (`before_registration`) or before the previous event
+            (`out_of_order`), or a substantiated complaint is resolved
+            without a remedy or compensation (`remedy_required`) or without
+            an apology (`apology_required`).
+    """
+    return Case(case.policy, (*case.events, event))
+
+
+def replay(events: Iterable[CaseEvent], book: PolicyBook) -> Case:
+    """Rebuild a case from its stored log, under the policy version it was registered with.
+
+    Raises:
+        NotFoundError: the book lacks the recorded policy version.
+        ValidationError, IllegalTransitionError: the log is not a valid history.
+    """
+    log = tuple(events)
+    first = log[0] if log else None
+    if not isinstance(first, Registered):
+        raise ValidationError(
+            "a case log starts with its Registered event", field="events", rule="no_registration"
+        )
+    return Case(book.get(first.policy_id, first.policy_version), log)

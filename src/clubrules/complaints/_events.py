@@ -1,0 +1,538 @@
+"""The events of a case's append-only log: one frozen value per thing that happened.
+
+Every event has `at`, the aware instant it happened. Each channel produces
+the same events: a call, a WeChat message and a note typed into the website
+form are all a `CustomerContacted` (or `CustomerReplied`) with a different
+`channel`, so none is missed by an SLA target.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, TypeAlias
+
+import attrs
+
+from clubrules._time import require_aware
+from clubrules.complaints._model import MANAGEMENT, CaseKind, Severity, check_channel
+from clubrules.errors import NaiveDatetimeError, ValidationError, ViolationCollector
+from clubrules.money import Money
+
+__all__ = [
+    "Assigned",
+    "AwaitingCustomer",
+    "CaseEvent",
+    "ClosedUnresolved",
+    "CustomerContacted",
+    "CustomerReplied",
+    "FollowUpScheduled",
+    "FollowedUp",
+    "InvestigationStarted",
+    "Merged",
+    "ProposalDeclined",
+    "Registered",
+    "Reopened",
+    "ReportedToManagement",
+    "ResolutionProposed",
+    "Resolved",
+    "Withdrawn",
+]
+
+# Field checks, by name. Fields not named here are checked by their class.
+_TEXT = frozenset({"by", "case_id", "customer_id", "policy_id", "to", "into"})
+_SENSITIVE_TEXT = frozenset({"contact", "content"})
+_OPTIONAL_TEXT = frozenset({"note", "question", "reason", "remedy", "category", "assignee"})
+_INSTANTS = frozenset({"at", "reply_by", "planned_for"})
+_BOOLS = frozenset({"apology", "substantiated", "satisfied"})
+_TEXT_MAX = 4000
+
+
+def _check_fields(event: attrs.AttrsInstance) -> None:
+    problems = ViolationCollector()
+    for field in attrs.fields(type(event)):
+        name = field.name
+        value = getattr(event, name)
+        if name in _INSTANTS:
+            if value is None and name != "at":
+                continue
+            try:
+                require_aware(value, name)
+            except ValidationError as error:
+                problems.absorb(error)
+        elif name in _TEXT or name in _SENSITIVE_TEXT:
+            if not isinstance(value, str) or not value.strip():
+                problems.add(name, "required", "is required (a non-blank string)")
+            elif len(value) > _TEXT_MAX:
+                problems.add(name, "too_long", f"must be at most {_TEXT_MAX} characters")
+        elif name in _OPTIONAL_TEXT:
+            if value is not None and (not isinstance(value, str) or len(value) > _TEXT_MAX):
+                problems.add(name, "not_text", f"must be a string of at most {_TEXT_MAX} chars")
+        elif name in _BOOLS:
+            if not isinstance(value, bool):
+                problems.add(name, "not_a_bool", "must be True or False")
+        elif name == "channel":
+            try:
+                check_channel(value)
+            except ValidationError as error:
+                problems.absorb(error)
+        elif name == "compensation" and value is not None and not isinstance(value, Money):
+            problems.add(name, "not_money", "must be Money or None")
+    _raise(problems)
+
+
+def _raise(problems: ViolationCollector) -> None:
+    if not problems:
+        return
+    rules = {v.rule for v in problems.violations}
+    if rules <= {"naive_datetime", "not_a_datetime"}:
+        problems.raise_if_any(NaiveDatetimeError)
+    problems.raise_if_any()
+
+
+@attrs.frozen(kw_only=True)
+class Registered:
+    """A case was registered: always the first event of a log.
+
+    The club documents require the time, the customer, the contact and the
+    content. `contact` and `content` may hold personal data and are never
+    shown in `repr` or error messages.
+
+    Attributes:
+        case_id: The integrator's identifier of the case.
+        at: When the case was registered; every SLA target starts here.
+        kind: The `CaseKind`.
+        channel: Where it came in (`"phone"`, `"wechat"`, ...).
+        customer_id: Who complained.
+        contact: How to reach them (a phone number, a WeChat id).
+        content: What they said.
+        policy_id: The id of the SLA policy the case runs under.
+        policy_version: Its version; the case keeps it for life.
+        severity: The `Severity` that selected the policy.
+        category: A label for analysis, such as `"service"` or `"hygiene"`.
+        by: The staff member who registered it.
+        assignee: The staff member who owns it, if already known.
+        reply_by: For a promised reply: the promised time, which becomes the
+            first-response deadline (counted in calendar time).
+    """
+
+    action: ClassVar[str] = "register"
+
+    case_id: str
+    at: datetime
+    kind: CaseKind
+    channel: str
+    customer_id: str
+    contact: str = attrs.field(repr=False)
+    content: str = attrs.field(repr=False)
+    policy_id: str
+    policy_version: int
+    severity: Severity = Severity.NORMAL
+    category: str = "general"
+    by: str = "front-desk"
+    assignee: str | None = None
+    reply_by: datetime | None = None
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        try:
+            _check_fields(self)
+        except ValidationError as error:
+            problems.extend(error.violations)
+        kind: object = self.kind
+        severity: object = self.severity
+        if not isinstance(kind, CaseKind):
+            problems.add("kind", "unknown_choice", "must be a CaseKind")
+        if not isinstance(severity, Severity):
+            problems.add("severity", "unknown_choice", "must be a Severity")
+        version: object = self.policy_version
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            problems.add("policy_version", "not_positive", "must be an integer >= 1")
+        at: object = self.at
+        if (
+            isinstance(self.reply_by, datetime)
+            and isinstance(at, datetime)
+            and self.reply_by.utcoffset() is not None
+            and at.utcoffset() is not None
+            and self.reply_by <= at
+        ):
+            problems.add("reply_by", "not_after_registration", "must be after `at`")
+        _raise(problems)
+
+
+@attrs.frozen(kw_only=True)
+class CustomerContacted:
+    """Staff reached the customer through any channel (a reply, a progress update).
+
+    The first contact acknowledges a registered case and meets the first
+    response target; each later one meets the running progress-update target.
+
+    Attributes:
+        at: When.
+        by: The staff member.
+        channel: Through which channel.
+        note: What was said (optional).
+    """
+
+    action: ClassVar[str] = "contact_customer"
+
+    at: datetime
+    by: str
+    channel: str
+    note: str = attrs.field(default="", repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        _check_fields(self)
+
+
+@attrs.frozen(kw_only=True)
+class CustomerReplied:
+    """The customer wrote or called back, through any channel.
+
+    It ends a wait for the customer (the case goes back to investigating).
+
+    Attributes:
+        at: When.
+        channel: Through which channel.
+        note: What they said (optional).
+    """
+
+    action: ClassVar[str] = "customer_replied"
+
+    at: datetime
+    channel: str
+    note: str = attrs.field(default="", repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        _check_fields(self)
+
+
+@attrs.frozen(kw_only=True)
+class InvestigationStarted:
+    """Staff started looking into the case.
+
+    Attributes:
+        at: When.
+        by: The staff member.
+    """
+
+    action: ClassVar[str] = "start_investigation"
+
+    at: datetime
+    by: str
+
+    def __attrs_post_init__(self) -> None:
+        _check_fields(self)
+
+
+@attrs.frozen(kw_only=True)
+class AwaitingCustomer:
+    """Staff asked the customer something and now waits: pausable targets stop.
+
+    Asking is itself a contact with the customer.
+
+    Attributes:
+        at: When.
+        by: The staff member.
+        channel: Through which channel the question went.
+        question: What was asked (optional).
+    """
+
+    action: ClassVar[str] = "await_customer"
+
+    at: datetime
+    by: str
+    channel: str
+    question: str = attrs.field(default="", repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        _check_fields(self)
+
+
+@attrs.frozen(kw_only=True)
+class ResolutionProposed:
+    """Staff proposed a resolution to the customer (a contact).
+
+    A remedy, compensation and apology proposed here count for the guard on
+    resolving a substantiated complaint, if the customer accepts.
+
+    Attributes:
+        at: When.
+        by: The staff member.
+        channel: Through which channel.
+        remedy: The proposed remedy, if any.
+        compensation: The proposed compensation, if any.
+        apology: Whether an apology was made.
+    """
+
+    action: ClassVar[str] = "propose_resolution"
+
+    at: datetime
+    by: str
+    channel: str
+    remedy: str | None = None
+    compensation: Money | None = None
+    apology: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        _check_fields(self)
+
+
+@attrs.frozen(kw_only=True)
+class ProposalDeclined:
+    """The customer declined the proposed resolution; the case goes back to investigating.
+
+    Attributes:
+        at: When.
+        channel: Through which channel the customer answered.
+        note: Why (optional).
+    """
+
+    action: ClassVar[str] = "decline_proposal"
+
+    at: datetime
+    channel: str
+    note: str = attrs.field(default="", repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        _check_fields(self)
+
+
+@attrs.frozen(kw_only=True)
+class Resolved:
+    """The case was resolved and the customer told (a contact).
+
+    A substantiated complaint (投诉属实) may only be resolved with a remedy or
+    compensation and an apology, given here or in the accepted proposal.
+
+    Attributes:
+        at: When.
+        by: The staff member.
+        channel: Through which channel the customer was told.
+        substantiated: Whether the complaint was found to be justified.
+        remedy: The remedy given, if any.
+        compensation: The compensation given, if any.
+        apology: Whether an apology was made.
+    """
+
+    action: ClassVar[str] = "resolve"
+
+    at: datetime
+    by: str
+    channel: str
+    substantiated: bool = False
+    remedy: str | None = None
+    compensation: Money | None = None
+    apology: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        _check_fields(self)
+
+
+@attrs.frozen(kw_only=True)
+class FollowUpScheduled:
+    """A follow-up visit was planned after resolution.
+
+    Attributes:
+        at: When it was planned.
+        by: The staff member.
+        planned_for: When the visit is planned.
+    """
+
+    action: ClassVar[str] = "schedule_follow_up"
+
+    at: datetime
+    by: str
+    planned_for: datetime
+
+    def __attrs_post_init__(self) -> None:
+        _check_fields(self)
+
+
+@attrs.frozen(kw_only=True)
+class FollowedUp:
+    """The follow-up visit after resolution (回访) took place (a contact).
+
+    A satisfied customer closes the case. An unsatisfied one reopens it when
+    the visit falls within the policy's reopen window after resolution;
+    later than that, the case closes unresolved.
+
+    Attributes:
+        at: When.
+        by: The staff member.
+        channel: Through which channel.
+        satisfied: Whether the customer is satisfied.
+        note: What they said (optional).
+    """
+
+    action: ClassVar[str] = "follow_up"
+
+    at: datetime
+    by: str
+    channel: str
+    satisfied: bool
+    note: str = attrs.field(default="", repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        _check_fields(self)
+
+
+@attrs.frozen(kw_only=True)
+class Reopened:
+    """A closed case was reopened, within the policy's reopen window after closing.
+
+    Attributes:
+        at: When.
+        by: The staff member.
+        reason: Why (optional).
+    """
+
+    action: ClassVar[str] = "reopen"
+
+    at: datetime
+    by: str
+    reason: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        _check_fields(self)
+
+
+@attrs.frozen(kw_only=True)
+class ClosedUnresolved:
+    """The case was closed without the customer being satisfied.
+
+    Attributes:
+        at: When.
+        by: The staff member (usually a manager).
+        reason: Why (optional).
+    """
+
+    action: ClassVar[str] = "close_unresolved"
+
+    at: datetime
+    by: str
+    reason: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        _check_fields(self)
+
+
+@attrs.frozen(kw_only=True)
+class Withdrawn:
+    """The customer withdrew the complaint before it was resolved.
+
+    Attributes:
+        at: When.
+        by: The staff member who recorded it.
+        reason: Why (optional).
+    """
+
+    action: ClassVar[str] = "withdraw"
+
+    at: datetime
+    by: str
+    reason: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        _check_fields(self)
+
+
+@attrs.frozen(kw_only=True)
+class Merged:
+    """The case was merged into another case about the same matter.
+
+    Attributes:
+        at: When.
+        by: The staff member.
+        into: The id of the case it was merged into.
+    """
+
+    action: ClassVar[str] = "merge"
+
+    at: datetime
+    by: str
+    into: str
+
+    def __attrs_post_init__(self) -> None:
+        _check_fields(self)
+
+
+@attrs.frozen(kw_only=True)
+class Assigned:
+    """The case was given to a staff member (whose figures it then counts in).
+
+    Attributes:
+        at: When.
+        by: Who assigned it.
+        to: The new owner.
+    """
+
+    action: ClassVar[str] = "assign"
+
+    at: datetime
+    by: str
+    to: str
+
+    def __attrs_post_init__(self) -> None:
+        _check_fields(self)
+
+
+@attrs.frozen(kw_only=True)
+class ReportedToManagement:
+    """The case was reported to management (required at once for a safety incident).
+
+    Attributes:
+        at: When.
+        by: Who reported it.
+        to: To whom (`MANAGEMENT` by default).
+        note: What was reported (optional).
+    """
+
+    action: ClassVar[str] = "report_to_management"
+
+    at: datetime
+    by: str
+    to: str = MANAGEMENT
+    note: str = attrs.field(default="", repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        _check_fields(self)
+
+
+CaseEvent: TypeAlias = (
+    Registered
+    | CustomerContacted
+    | CustomerReplied
+    | InvestigationStarted
+    | AwaitingCustomer
+    | ResolutionProposed
+    | ProposalDeclined
+    | Resolved
+    | FollowUpScheduled
+    | FollowedUp
+    | Reopened
+    | ClosedUnresolved
+    | Withdrawn
+    | Merged
+    | Assigned
+    | ReportedToManagement
+)
+"""Any event of a case log."""
+
+EVENT_TYPES: tuple[type[CaseEvent], ...] = (
+    Registered,
+    CustomerContacted,
+    CustomerReplied,
+    InvestigationStarted,
+    AwaitingCustomer,
+    ResolutionProposed,
+    ProposalDeclined,
+    Resolved,
+    FollowUpScheduled,
+    FollowedUp,
+    Reopened,
+    ClosedUnresolved,
+    Withdrawn,
+    Merged,
+    Assigned,
+    ReportedToManagement,
+)

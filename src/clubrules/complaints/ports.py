@@ -1,0 +1,96 @@
+"""The storage port of the complaints area: cases as append-only event logs.
+
+Implement `ComplaintRepository` over your own storage and prove it with
+`clubrules.testing.contracts.ComplaintRepositoryContract`. The in-memory
+adapter `clubrules.storage.memory.InMemoryComplaintRepository` is the
+reference. `load_case` and `save_case` connect the port to `Case` values.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from clubrules.complaints._case import replay
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from clubrules.complaints._case import Case
+    from clubrules.complaints._events import CaseEvent
+    from clubrules.complaints._policy import PolicyBook
+
+__all__ = ["ComplaintRepository", "load_case", "save_case"]
+
+
+class ComplaintRepository(Protocol):
+    """Case event logs, one stream per case id, with optimistic concurrency.
+
+    All four methods are required. A stream's version is the number of
+    events it holds (0 for a case never stored). `append` is atomic: it
+    checks the expected version and writes every given event, or writes
+    nothing. Two writers that both read version n and append: exactly one
+    succeeds, the other gets `StaleVersionError` and must reload, re-apply
+    its change to the new case and try again. Events are stored as given and
+    come back equal; a repository never rewrites or deletes them (the lifecycle
+    rules are checked by `apply` before an append, not by storage).
+    """
+
+    def append(self, case_id: str, expected_version: int, events: Sequence[CaseEvent]) -> int:
+        """Append `events` to the stream of `case_id` if it is at `expected_version`.
+
+        Args:
+            case_id: The case's stream.
+            expected_version: The version the writer read (0 for a new case).
+            events: The new events, at least one. A new stream's first event
+                is the case's `Registered` with this `case_id`.
+
+        Returns:
+            The new version.
+
+        Raises:
+            StaleVersionError: the stream is not at `expected_version`
+                (nothing is written).
+            ValidationError: no events, or a new stream that does not start
+                with this case's registration (rule `no_registration`).
+        """
+        ...
+
+    def events(self, case_id: str, *, after: int = 0) -> list[CaseEvent]:
+        """The events of the stream after the first `after`, in order.
+
+        Raises:
+            NotFoundError: no case with this id is stored.
+        """
+        ...
+
+    def version(self, case_id: str) -> int:
+        """The stream's version: its number of events, 0 for an unknown case."""
+        ...
+
+    def case_ids(self) -> list[str]:
+        """Every stored case id, sorted."""
+        ...
+
+
+def load_case(repository: ComplaintRepository, case_id: str, book: PolicyBook) -> Case:
+    """Read a case's log and replay it under the policy version it was registered with.
+
+    Raises:
+        NotFoundError: no such case, or the book lacks its policy version.
+    """
+    return replay(repository.events(case_id), book)
+
+
+def save_case(repository: ComplaintRepository, case: Case, *, expected_version: int) -> int:
+    """Append the events of `case` after `expected_version` (the version it was loaded at).
+
+    Returns:
+        The new version (equal to `case.version` on success).
+
+    Raises:
+        StaleVersionError: someone else appended since the case was loaded.
+    """
+    new = case.events[expected_version:]
+    if not new:
+        return expected_version
+    return repository.append(case.id, expected_version, new)
