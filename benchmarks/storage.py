@@ -332,12 +332,418 @@ def _postgres_rows(n: int, url: str) -> list[Row]:
     return rows
 
 
+# --- bookings ---------------------------------------------------------------------------
+
+# One racing worker process (library or plain SQL): builds its bookings, waits
+# for the start line on stdin, tries every slot once, prints a JSON report.
+_RACE_WORKER = """
+import json, sys, time
+from datetime import UTC, datetime, timedelta
+kind, url, worker, slots = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+t0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
+order = [(i * 7 + worker * 13) % slots for i in range(slots)]
+def span(k):
+    start = t0 + timedelta(hours=k // 8)
+    return start, start + timedelta(minutes=50)
+won = conflicts = 0
+other = []
+if kind == "library":
+    from clubrules.booking import Booking, Occupancy
+    from clubrules.errors import SlotConflictError
+    from clubrules.storage.postgres import PostgresBookingRepository, PostgresDatabase
+    db = PostgresDatabase(url)
+    repo = PostgresBookingRepository(db)
+    todo = []
+    for k in order:
+        s, e = span(k)
+        occ = [Occupancy.between(f"room-{k % 8}", s, e + timedelta(minutes=10))]
+        todo.append(Booking(id=f"w{worker}-s{k}", service="facial", start=s, end=e,
+                            occupancy=occ, customer_id="c-1"))
+    now = t0 - timedelta(days=1)
+    sys.stdin.readline()
+    began = time.monotonic()
+    for b in todo:
+        try:
+            repo.add(b, now=now)
+            won += 1
+        except SlotConflictError as error:
+            conflicts += 1 if error.conflicts else 10**6
+        except Exception as error:
+            other.append(type(error).__name__)
+    ended = time.monotonic()
+    db.close()
+else:
+    import psycopg
+    conn = psycopg.connect(url, autocommit=True)
+    sys.stdin.readline()
+    began = time.monotonic()
+    for k in order:
+        s, e = span(k)
+        bid, room = f"p{worker}-s{k}", f"room-{k % 8}"
+        try:
+            with conn.transaction():
+                conn.execute(
+                    "INSERT INTO clubrules.booking_resources (resource) VALUES (%s)"
+                    " ON CONFLICT DO NOTHING",
+                    (room,),
+                )
+                conn.execute(
+                    "SELECT resource FROM clubrules.booking_resources WHERE resource = %s"
+                    " FOR UPDATE",
+                    (room,),
+                )
+                conn.execute(
+                    "INSERT INTO clubrules.bookings (id, service, start_at, end_at, status,"
+                    " headcount, customer_id, late_cancel, version, blocking_until_us)"
+                    " VALUES (%s, 'facial', %s, %s, 'confirmed', 1, 'c-1', false, 1, %s)",
+                    (bid, s, e, 1 << 62),
+                )
+                conn.execute(
+                    "INSERT INTO clubrules.booking_occupancy (booking_id, position, resource,"
+                    " during, units, capacity, role, blocking_until_us, active)"
+                    " VALUES (%s, 0, %s, tstzrange(%s, %s, '[)'), 1, 1, '', %s, true)",
+                    (bid, room, s, e + timedelta(minutes=10), 1 << 62),
+                )
+            won += 1
+        except psycopg.errors.ExclusionViolation:
+            conflicts += 1
+        except Exception as error:
+            other.append(type(error).__name__)
+    ended = time.monotonic()
+    conn.close()
+print(json.dumps({"won": won, "conflicts": conflicts, "other": other,
+                  "began": began, "ended": ended}))
+"""
+
+
+def _race(kind: str, url: str, workers: int, slots: int) -> tuple[float, str]:
+    """Race `workers` processes for `slots` slots; the wall time and the tallies."""
+    import json  # noqa: PLC0415 - only this case needs it
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    procs = [
+        subprocess.Popen(  # noqa: S603 - our own interpreter and script
+            [sys.executable, "-c", _RACE_WORKER, kind, url, str(w), str(slots)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(workers)
+    ]
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    reports = [json.loads(p.communicate(timeout=1800)[0]) for p in procs]
+    won = sum(r["won"] for r in reports)
+    conflicts = sum(r["conflicts"] for r in reports)
+    failed = sum(len(r["other"]) for r in reports)
+    wall = max(r["ended"] for r in reports) - min(r["began"] for r in reports)
+    tally = f"{workers * slots:,} attempts, {won:,} won, {conflicts:,} conflicts, {failed} other"
+    return wall, tally
+
+
+def _booking_race_row(url: str, quick: bool) -> Row:
+    import psycopg  # noqa: PLC0415 - the postgres extra
+
+    from clubrules.booking import find_conflicts  # noqa: PLC0415
+    from clubrules.storage.postgres import (  # noqa: PLC0415 - the postgres extra
+        PostgresBookingRepository,
+        PostgresDatabase,
+    )
+
+    workers, slots = 16, 200 if quick else 2_000
+    walls: dict[str, float] = {}
+    tallies: dict[str, str] = {}
+    doubles = 0
+    for kind in ("library", "plain"):
+        name = f"bench_race_{kind}_{next(_serial)}"
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f"CREATE DATABASE {name}")
+        db_url = url.replace("/postgres?", f"/{name}?")
+        with PostgresDatabase(db_url) as db:
+            db.migrate()
+            walls[kind], tallies[kind] = _race(kind, db_url, workers, slots)
+            if kind == "library":
+                stored = PostgresBookingRepository(db).find()
+                doubles = len(find_conflicts(stored)) + abs(len(stored) - slots)
+    attempts = workers * slots
+    note = (
+        f"{tallies['library']}, double bookings {doubles}; "
+        f"{attempts / walls['library']:,.0f} attempts/s vs plain {attempts / walls['plain']:,.0f}"
+    )
+    return Row(
+        SUITE,
+        f"postgres: {workers} processes race for {slots:,} slots",
+        attempts,
+        walls["library"],
+        "plain psycopg, same race",
+        walls["plain"],
+        note,
+    )
+
+
+def _thread_race(attempt: Callable[[int, int], bool], workers: int, slots: int) -> float:
+    """`workers` threads, released together, each try every slot; the wall time."""
+    import threading  # noqa: PLC0415 - only this case needs it
+    import time  # noqa: PLC0415
+
+    barrier = threading.Barrier(workers + 1)
+    won = [0] * workers
+
+    def run(w: int) -> None:
+        barrier.wait()
+        for i in range(slots):
+            won[w] += attempt(w, (i * 7 + w * 13) % slots)
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in range(workers)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    began = time.perf_counter()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - began
+    assert sum(won) == slots, (sum(won), slots)  # every slot won exactly once
+    return wall
+
+
+def _thread_race_rows(quick: bool, directory: Path) -> list[Row]:
+    """16 threads race for contended slots: SQLite against plain sqlite3, and in memory."""
+    from clubrules.booking import Booking, Occupancy, find_conflicts  # noqa: PLC0415
+    from clubrules.errors import SlotConflictError  # noqa: PLC0415
+    from clubrules.storage.memory import InMemoryBookingRepository  # noqa: PLC0415
+    from clubrules.storage.sqlite import SQLiteBookingRepository  # noqa: PLC0415
+
+    workers, slots = 16, 200 if quick else 2_000
+    now = T0 - timedelta(days=1)
+
+    def span(k: int) -> tuple[datetime, datetime]:
+        start = T0 + timedelta(hours=k // 8)
+        return start, start + timedelta(minutes=50)
+
+    def booking(w: int, k: int) -> Booking:
+        s, e = span(k)
+        occ = [Occupancy.between(f"room-{k % 8}", s, e + timedelta(minutes=10))]
+        return Booking(
+            id=f"w{w}-s{k}", service="facial", start=s, end=e, occupancy=occ, customer_id="c-1"
+        )
+
+    todo = {(w, k): booking(w, k) for w in range(workers) for k in range(slots)}
+
+    def library(repo: SQLiteBookingRepository | InMemoryBookingRepository) -> float:
+        def attempt(w: int, k: int) -> bool:
+            try:
+                repo.add(todo[w, k], now=now)
+            except SlotConflictError:
+                return False
+            return True
+
+        wall = _thread_race(attempt, workers, slots)
+        assert not find_conflicts(repo.find())
+        return wall
+
+    db = SQLiteDatabase(directory / "race-lib.db", max_connections=workers)
+    db.migrate()
+    lib = library(SQLiteBookingRepository(db))
+    db.close()
+    plain_db = SQLiteDatabase(directory / "race-plain.db", max_connections=workers)
+    plain_db.migrate()
+
+    def plain_attempt(w: int, k: int) -> bool:
+        b = todo[w, k]
+        o = b.occupancy[0]
+        with plain_db.transaction() as conn:
+            clash = conn.execute(
+                "SELECT 1 FROM booking_occupancy WHERE resource = ? AND start_us < ?"
+                " AND end_us > ? AND blocking_until_us > ?",
+                (o.resource, o.end_us, o.start_us, 0),
+            ).fetchone()
+            if clash is not None:
+                return False
+            conn.execute(
+                "INSERT INTO bookings (id, service, start_us, end_us, status, headcount,"
+                " customer_id, late_cancel, version, blocking_until_us)"
+                " VALUES (?, 'facial', ?, ?, 'confirmed', 1, 'c-1', 0, 1, ?)",
+                (b.id, o.start_us, o.end_us, 1 << 62),
+            )
+            conn.execute(
+                "INSERT INTO booking_occupancy (booking_id, position, resource, start_us,"
+                " end_us, units, capacity, role, blocking_until_us)"
+                " VALUES (?, 0, ?, ?, ?, 1, 1, '', ?)",
+                (b.id, o.resource, o.start_us, o.end_us, 1 << 62),
+            )
+        return True
+
+    plain = _thread_race(plain_attempt, workers, slots)
+    plain_db.close()
+    memory = library(InMemoryBookingRepository())
+    attempts = workers * slots
+    tally = f"{attempts:,} attempts, {slots:,} won, {attempts - slots:,} conflicts"
+    return [
+        Row(
+            SUITE,
+            f"sqlite: {workers} threads race for {slots:,} slots",
+            attempts,
+            lib,
+            "plain sqlite3, same race",
+            plain,
+            f"{tally}; {attempts / lib:,.0f} attempts/s vs plain {attempts / plain:,.0f}",
+        ),
+        Row(
+            SUITE,
+            f"memory: {workers} threads race for {slots:,} slots",
+            attempts,
+            memory,
+            "SQLite adapter, same race",
+            lib,
+            f"{tally}; {attempts / memory:,.0f} attempts/s",
+        ),
+    ]
+
+
+def _booking_rows(n: int, url: str | None, directory: Path) -> list[Row]:
+    """Uncontended reservations (SQLite, PostgreSQL) against the same SQL sent by hand."""
+    from clubrules.booking import Booking, Occupancy  # noqa: PLC0415
+    from clubrules.storage.sqlite import SQLiteBookingRepository  # noqa: PLC0415
+
+    now = T0 - timedelta(days=1)
+
+    def bookings() -> list[Booking]:
+        out = []
+        for i in range(n):
+            start = T0 + timedelta(hours=next(_serial))
+            end = start + timedelta(minutes=50)
+            out.append(
+                Booking(
+                    id=f"b-{next(_serial):08d}",
+                    service="facial",
+                    start=start,
+                    end=end,
+                    occupancy=[Occupancy.between(f"room-{i % 8}", start, end)],
+                    customer_id="c-1",
+                )
+            )
+        return out
+
+    rows: list[Row] = []
+    db = SQLiteDatabase(directory / "booking-lib.db")
+    db.migrate()
+    plain_db = SQLiteDatabase(directory / "booking-plain.db")
+    plain_db.migrate()
+    repo = SQLiteBookingRepository(db)
+    lib_batch = _batches(bookings)
+    plain_batch = _batches(bookings)
+
+    def lib_add() -> None:
+        for b in lib_batch():
+            repo.add(b, now=now)
+
+    with plain_db.connection() as plain:
+
+        def plain_add() -> None:
+            for b in plain_batch():
+                o = b.occupancy[0]
+                plain.execute("BEGIN IMMEDIATE")
+                clash = plain.execute(
+                    "SELECT 1 FROM booking_occupancy WHERE resource = ? AND start_us < ?"
+                    " AND end_us > ? AND blocking_until_us > ?",
+                    (o.resource, o.end_us, o.start_us, 0),
+                ).fetchone()
+                if clash is None:
+                    plain.execute(
+                        "INSERT INTO bookings (id, service, start_us, end_us, status, headcount,"
+                        " customer_id, late_cancel, version, blocking_until_us)"
+                        " VALUES (?, 'facial', ?, ?, 'confirmed', 1, 'c-1', 0, 1, ?)",
+                        (b.id, o.start_us, o.end_us, 1 << 62),
+                    )
+                    plain.execute(
+                        "INSERT INTO booking_occupancy (booking_id, position, resource, start_us,"
+                        " end_us, units, capacity, role, blocking_until_us)"
+                        " VALUES (?, 0, ?, ?, ?, 1, 1, '', ?)",
+                        (b.id, o.resource, o.start_us, o.end_us, 1 << 62),
+                    )
+                plain.execute("COMMIT")
+
+        rows.append(
+            _row(
+                "sqlite: book a free slot",
+                n,
+                best_of(lib_add),
+                "plain sqlite3",
+                best_of(plain_add),
+            )
+        )
+    db.close()
+    plain_db.close()
+    if url is None:
+        return rows
+
+    import psycopg  # noqa: PLC0415 - the postgres extra
+
+    from clubrules.storage.postgres import (  # noqa: PLC0415 - the postgres extra
+        PostgresBookingRepository,
+        PostgresDatabase,
+    )
+
+    pg = PostgresDatabase(url)
+    pg.migrate()
+    pg_repo = PostgresBookingRepository(pg)
+    lib_batch = _batches(bookings)
+    plain_batch = _batches(bookings)
+
+    def pg_lib_add() -> None:
+        for b in lib_batch():
+            pg_repo.add(b, now=now)
+
+    with psycopg.connect(url, autocommit=True) as conn:
+
+        def pg_plain_add() -> None:
+            for b in plain_batch():
+                o = b.occupancy[0]
+                with conn.transaction():
+                    conn.execute(
+                        "SELECT resource FROM clubrules.booking_resources WHERE resource = %s"
+                        " FOR UPDATE",
+                        (o.resource,),
+                    )
+                    conn.execute(
+                        "INSERT INTO clubrules.bookings (id, service, start_at, end_at, status,"
+                        " headcount, customer_id, late_cancel, version, blocking_until_us)"
+                        " VALUES (%s, 'facial', %s, %s, 'confirmed', 1, 'c-1', false, 1, %s)",
+                        (b.id, b.start, b.end, 1 << 62),
+                    )
+                    conn.execute(
+                        "INSERT INTO clubrules.booking_occupancy (booking_id, position,"
+                        " resource, during, units, capacity, role, blocking_until_us, active)"
+                        " VALUES (%s, 0, %s, tstzrange(%s, %s, '[)'), 1, 1, '', %s, true)",
+                        (b.id, o.resource, b.start, b.end, 1 << 62),
+                    )
+
+        rows.append(
+            _row(
+                "postgres: book a free slot",
+                n,
+                best_of(pg_lib_add),
+                "plain psycopg",
+                best_of(pg_plain_add),
+            )
+        )
+    pg.close()
+    return rows
+
+
 def run(quick: bool) -> list[Row]:
     """Time the SQLite (and, with the server binaries, PostgreSQL) adapters against plain SQL."""
     n = 200 if quick else 2_000
     with tempfile.TemporaryDirectory(prefix="clubrules-bench-") as directory:
         rows = _sqlite_rows(n, Path(directory))
-    with _cluster_url() as url:
-        if url is not None:
-            rows += _postgres_rows(n, url)
+        with _cluster_url() as url:
+            if url is not None:
+                rows += _postgres_rows(n, url)
+            rows += _booking_rows(n, url, Path(directory))
+            rows += _thread_race_rows(quick, Path(directory))
+            if url is not None:
+                rows.append(_booking_race_row(url, quick))
     return rows

@@ -85,10 +85,17 @@ def test_landing_page_search_and_language_switch(site_url: str) -> None:
             # Search finds the business calendar.
             search = page.locator("input.md-search__input")
             search.click()
-            search.fill("business calendar")
+            # The browser builds the search index in a worker first; a query
+            # typed before it is ready is not run, so wait for it.
+            page.wait_for_function(
+                "() => { const m = document.querySelector('.md-search-result__meta');"
+                " return m && m.textContent && !/initializ/i.test(m.textContent); }",
+                timeout=90_000,
+            )
+            # Real key presses: the theme listens for keyboard input.
+            search.press_sequentially("business calendar", delay=20)
             results = page.locator(".md-search-result__item")
-            # The browser builds the search index first; allow for a slow machine.
-            results.first.wait_for(timeout=90_000)
+            results.first.wait_for(state="attached", timeout=30_000)
             assert results.count() > 0
             assert "calendar" in page.locator(".md-search-result").inner_text().lower()
             page.keyboard.press("Escape")

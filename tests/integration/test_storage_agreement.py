@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
+from clubrules.care import CareKind, CareTask, SurveyResponse
 from clubrules.customers import ConsumptionKind, ConsumptionRecord, Customer, parse_phone
 from clubrules.errors import ClubRulesError
 from clubrules.money import Money
@@ -38,24 +39,33 @@ from clubrules.staff import (
     seed_rubric,
 )
 from clubrules.storage.memory import (
+    InMemoryActivityRepository,
     InMemoryAssessmentRepository,
+    InMemoryCareTaskRepository,
     InMemoryConsentStore,
     InMemoryConsumptionRepository,
     InMemoryCustomerRepository,
+    InMemorySurveyResponseRepository,
 )
 from clubrules.storage.postgres import (
+    PostgresActivityRepository,
     PostgresAssessmentRepository,
+    PostgresCareTaskRepository,
     PostgresConsentStore,
     PostgresConsumptionRepository,
     PostgresCustomerRepository,
     PostgresDatabase,
+    PostgresSurveyResponseRepository,
 )
 from clubrules.storage.sqlite import (
+    SQLiteActivityRepository,
     SQLiteAssessmentRepository,
+    SQLiteCareTaskRepository,
     SQLiteConsentStore,
     SQLiteConsumptionRepository,
     SQLiteCustomerRepository,
     SQLiteDatabase,
+    SQLiteSurveyResponseRepository,
 )
 from clubrules.testing.strategies import aware_datetimes, customers
 
@@ -415,5 +425,195 @@ def test_consent_stores_agree(pg: PostgresDatabase) -> None:
 def test_assessment_repositories_agree(pg: PostgresDatabase) -> None:
     run_state_machine_as_test(
         lambda: AssessmentAgreement(pg),  # type: ignore[arg-type]
+        settings=SETTINGS,
+    )
+
+
+# --- tiering and care ---------------------------------------------------------------
+D0 = T0.date()
+
+
+class ActivityAgreement(RuleBasedStateMachine):
+    """The same ledger in three stores: summaries computed in Python, or by SQL aggregates."""
+
+    def __init__(self, pg: PostgresDatabase) -> None:
+        super().__init__()
+        self.sides = _Sides(pg)
+        memory = InMemoryConsumptionRepository()
+        self.ledgers: dict[str, Any] = {
+            "memory": memory,
+            "sqlite": SQLiteConsumptionRepository(self.sides.sqlite),
+            "postgres": PostgresConsumptionRepository(pg),
+        }
+        self.repos: dict[str, Any] = {
+            "memory": InMemoryActivityRepository(zone=SHANGHAI, consumption=memory),
+            "sqlite": SQLiteActivityRepository(self.sides.sqlite, zone=SHANGHAI),
+            "postgres": PostgresActivityRepository(pg, zone=SHANGHAI),
+        }
+
+    @rule(
+        n=st.integers(0, 6),
+        customer=st.sampled_from(["c-1", "c-2", "C-1"]),
+        hours=st.integers(0, 24 * 6),
+        amount=st.sampled_from(["0", "10.00", "288.50", "1E+2"]),
+        kind=st.sampled_from(ConsumptionKind),
+    )
+    def add(self, n: int, customer: str, hours: int, amount: str, kind: ConsumptionKind) -> None:
+        record = ConsumptionRecord(
+            id=f"t-{n}",
+            customer_id=customer,
+            at=(T0 + timedelta(hours=hours)).astimezone(SHANGHAI),
+            service="facial",
+            amount=Money(amount),
+            kind=kind,
+        )
+        self.sides.agree(
+            {name: functools.partial(ledger.add, record) for name, ledger in self.ledgers.items()}
+        )
+
+    @rule(lo=st.integers(-1, 6), span=st.integers(-1, 6), customer=st.sampled_from(["c-1", "x"]))
+    def query(self, lo: int, span: int, customer: str) -> None:
+        start = T0 + timedelta(days=lo)
+        end = start + timedelta(days=span)
+        self.sides.agree(
+            {
+                name: functools.partial(repo.summaries, start=start, end=end)
+                for name, repo in self.repos.items()
+            }
+        )
+        self.sides.agree(
+            {
+                name: functools.partial(repo.summary, customer, start=start, end=end)
+                for name, repo in self.repos.items()
+            }
+        )
+
+    def teardown(self) -> None:
+        self.sides.sqlite.close()
+
+
+class CareAgreement(RuleBasedStateMachine):
+    """Care tasks and survey responses in the three stores."""
+
+    def __init__(self, pg: PostgresDatabase) -> None:
+        super().__init__()
+        self.sides = _Sides(pg)
+        with pg.connection() as conn:
+            conn.execute("TRUNCATE clubrules.care_tasks, clubrules.survey_responses")
+        self.tasks = {
+            "memory": InMemoryCareTaskRepository(),
+            "sqlite": SQLiteCareTaskRepository(self.sides.sqlite),
+            "postgres": PostgresCareTaskRepository(pg),
+        }
+        self.surveys = {
+            "memory": InMemorySurveyResponseRepository(),
+            "sqlite": SQLiteSurveyResponseRepository(self.sides.sqlite),
+            "postgres": PostgresSurveyResponseRepository(pg),
+        }
+
+    def _all(self, repos: dict[str, Any], method: str, *args: Any, **kwargs: Any) -> None:
+        self.sides.agree(
+            {
+                name: functools.partial(getattr(repo, method), *args, **kwargs)
+                for name, repo in repos.items()
+            }
+        )
+
+    @rule(
+        customer=st.sampled_from(["c-1", "c-2", "C-1"]),
+        kind=st.sampled_from(CareKind),
+        day=st.integers(0, 3),
+        hour=st.integers(8, 20),
+        source=st.sampled_from(["birthday", "activity-drop"]),
+        note=st.sampled_from(["", "生日快乐"]),
+        assignee=st.none() | st.sampled_from(["st-1", "st-2"]),
+    )
+    def add_task(
+        self,
+        *,
+        customer: str,
+        kind: CareKind,
+        day: int,
+        hour: int,
+        source: str,
+        note: str,
+        assignee: str | None,
+    ) -> None:
+        due = D0 + timedelta(days=day)
+        task = CareTask(
+            customer_id=customer,
+            kind=kind,
+            due=due,
+            at=datetime(due.year, due.month, due.day, hour, tzinfo=SHANGHAI),
+            rule=source,
+            note=note,
+            assignee=assignee,
+        )
+        self._all(self.tasks, "add", task)
+
+    @rule(
+        lo=st.integers(-1, 4),
+        span=st.integers(-1, 4),
+        assignee=st.none() | st.sampled_from(["st-1", "st-2"]),
+    )
+    def list_tasks(self, lo: int, span: int, assignee: str | None) -> None:
+        start = D0 + timedelta(days=lo)
+        self._all(
+            self.tasks, "tasks", start=start, end=start + timedelta(days=span), assignee=assignee
+        )
+
+    @rule(
+        n=st.integers(0, 3),
+        questionnaire=st.sampled_from(["q-1", "q-2"]),
+        minutes=st.integers(0, 20),
+        service=st.integers(1, 5),
+        nps=st.none() | st.integers(0, 10),
+    )
+    def add_response(
+        self, n: int, questionnaire: str, minutes: int, service: int, nps: int | None
+    ) -> None:
+        response = SurveyResponse(
+            id=f"r-{n}",
+            questionnaire_id=questionnaire,
+            customer_id="c-1",
+            at=(T0 + timedelta(minutes=minutes)).astimezone(SHANGHAI),
+            answers={"service": service, "environment": 4},
+            nps=nps,
+            staff_id="st-7",
+        )
+        self._all(self.surveys, "add", response)
+
+    @rule(n=st.integers(0, 3))
+    def get_response(self, n: int) -> None:
+        self._all(self.surveys, "get", f"r-{n}")
+
+    @rule(
+        questionnaire=st.none() | st.sampled_from(["q-1", "q-2"]),
+        lo=st.none() | st.integers(0, 20),
+        span=st.none() | st.integers(-1, 20),
+    )
+    def list_responses(self, questionnaire: str | None, lo: int | None, span: int | None) -> None:
+        start = None if lo is None else T0 + timedelta(minutes=lo)
+        end = None if start is None or span is None else start + timedelta(minutes=span)
+        self._all(self.surveys, "responses", questionnaire_id=questionnaire, start=start, end=end)
+
+    @invariant()
+    def cooldowns_agree(self) -> None:
+        self._all(self.tasks, "last_issued", "activity-drop")
+
+    def teardown(self) -> None:
+        self.sides.sqlite.close()
+
+
+def test_activity_repositories_agree(pg: PostgresDatabase) -> None:
+    run_state_machine_as_test(
+        lambda: ActivityAgreement(pg),  # type: ignore[arg-type]
+        settings=SETTINGS,
+    )
+
+
+def test_care_repositories_agree(pg: PostgresDatabase) -> None:
+    run_state_machine_as_test(
+        lambda: CareAgreement(pg),  # type: ignore[arg-type]
         settings=SETTINGS,
     )

@@ -23,6 +23,11 @@ a serialization failure, deadlock, lock timeout or lost connection a
 
 from __future__ import annotations
 
+from clubrules.storage._postgres_booking import PostgresBookingRepository
+from clubrules.storage._postgres_care import (
+    PostgresCareTaskRepository,
+    PostgresSurveyResponseRepository,
+)
 from clubrules.storage._postgres_customers import (
     PostgresConsumptionRepository,
     PostgresCustomerRepository,
@@ -34,13 +39,18 @@ from clubrules.storage._postgres_privacy import (
     PostgresDataKeyStore,
 )
 from clubrules.storage._postgres_staff import PostgresAssessmentRepository
+from clubrules.storage._postgres_tiering import PostgresActivityRepository
 
 __all__ = [
     "PostgresAccessLog",
+    "PostgresActivityRepository",
     "PostgresAssessmentRepository",
+    "PostgresBookingRepository",
+    "PostgresCareTaskRepository",
     "PostgresConsentStore",
     "PostgresConsumptionRepository",
     "PostgresCustomerRepository",
     "PostgresDataKeyStore",
     "PostgresDatabase",
+    "PostgresSurveyResponseRepository",
 ]

@@ -23,6 +23,11 @@ held elsewhere is a `RetryableStorageError`, a taken id a `DuplicateError`.
 
 from __future__ import annotations
 
+from clubrules.storage._sqlite_booking import SQLiteBookingRepository
+from clubrules.storage._sqlite_care import (
+    SQLiteCareTaskRepository,
+    SQLiteSurveyResponseRepository,
+)
 from clubrules.storage._sqlite_customers import (
     SQLiteConsumptionRepository,
     SQLiteCustomerRepository,
@@ -34,13 +39,18 @@ from clubrules.storage._sqlite_privacy import (
     SQLiteDataKeyStore,
 )
 from clubrules.storage._sqlite_staff import SQLiteAssessmentRepository
+from clubrules.storage._sqlite_tiering import SQLiteActivityRepository
 
 __all__ = [
     "SQLiteAccessLog",
+    "SQLiteActivityRepository",
     "SQLiteAssessmentRepository",
+    "SQLiteBookingRepository",
+    "SQLiteCareTaskRepository",
     "SQLiteConsentStore",
     "SQLiteConsumptionRepository",
     "SQLiteCustomerRepository",
     "SQLiteDataKeyStore",
     "SQLiteDatabase",
+    "SQLiteSurveyResponseRepository",
 ]
