@@ -11,6 +11,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from clubrules._cli_keys import add_keys_commands
 from clubrules._version import __version__
 from clubrules.errors import ClubRulesError, StorageError
 
@@ -38,6 +39,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(handler=_run_demo)
     _add_db_commands(commands)
+    add_keys_commands(commands, _usage)
     return parser
 
 

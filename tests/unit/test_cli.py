@@ -38,7 +38,19 @@ def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
     assert "invalid choice" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", [[], ["demo"], ["db"], ["db", "migrate"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["demo"],
+        ["db"],
+        ["db", "migrate"],
+        ["keys"],
+        ["keys", "new"],
+        ["keys", "rotate"],
+        ["keys", "rewrap"],
+    ],
+)
 def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main([*command, "--help"])

@@ -1,0 +1,222 @@
+"""`clubrules keys`: create a keyring file, rotate its primary key, rewrap sealed values.
+
+Key material never reaches standard output, and neither does plaintext: the
+rewrap command reads sealed values and writes sealed values.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    import argparse
+
+__all__ = ["add_keys_commands"]
+
+_OK, _FAILED, _USAGE = 0, 1, 2
+_PLACE = ("record_type", "record_id", "field")
+
+
+def add_keys_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    usage: object,
+) -> None:
+    """Register `keys new`, `keys rotate` and `keys rewrap` under `commands`."""
+    keys = commands.add_parser(
+        "keys",
+        help="create, rotate and rewrap field-encryption keys",
+        description=(
+            "Manage a local keyring file (readable by its owner only) for the privacy "
+            "module's field encryption. Exit codes: 0 done, 1 a value could not be "
+            "rewrapped, 2 bad usage or a bad file."
+        ),
+    )
+    keys.set_defaults(handler=lambda _args: usage(keys))  # type: ignore[operator]
+    sub = keys.add_subparsers(dest="keys_command", metavar="KEYS_COMMAND")
+
+    new = sub.add_parser(
+        "new",
+        help="create a keyring file with a fresh primary key",
+        description="Create a keyring file with one fresh primary key. Refuses to overwrite.",
+    )
+    new.add_argument("--file", required=True, type=Path, help="the keyring file to create")
+    new.add_argument("--json", action="store_true", help="print the result as JSON")
+    new.set_defaults(handler=_run_new)
+
+    rotate = sub.add_parser(
+        "rotate",
+        help="make a new primary key; older keys become decrypt-only",
+        description=(
+            "Add a new primary key to the keyring. New values are sealed under it; older "
+            "keys still open what they sealed until you rewrap and retire them."
+        ),
+    )
+    rotate.add_argument("--file", required=True, type=Path, help="the keyring file")
+    rotate.add_argument("--json", action="store_true", help="print the result as JSON")
+    rotate.set_defaults(handler=_run_rotate)
+
+    rewrap = sub.add_parser(
+        "rewrap",
+        help="re-encrypt sealed values under the primary key",
+        description=(
+            "Read JSON Lines of {record_type, record_id, field, sealed} (sealed in its "
+            "text form, 'cr:...'), re-encrypt each value under the keyring's primary key "
+            "without exposing it, and write the same lines with the new values. The "
+            "output file is written only if every line succeeds."
+        ),
+    )
+    rewrap.add_argument("--file", required=True, type=Path, help="the keyring file")
+    rewrap.add_argument("--input", required=True, type=Path, help="JSON Lines to read")
+    rewrap.add_argument("--output", required=True, type=Path, help="JSON Lines to write")
+    rewrap.add_argument(
+        "--progress",
+        action="store_true",
+        help="draw a progress bar on standard error (the default when it is a terminal)",
+    )
+    rewrap.add_argument("--json", action="store_true", help="print the summary as JSON")
+    rewrap.set_defaults(handler=_run_rewrap)
+
+
+def _report(args: argparse.Namespace, text: str, data: dict[str, object]) -> None:
+    print(json.dumps(data) if args.json else text)
+
+
+def _fail(args: argparse.Namespace, code: int, message: str) -> int:
+    if args.json:
+        print(json.dumps({"error": message}))
+    else:
+        print(f"clubrules: error: {message}", file=sys.stderr)
+    return code
+
+
+def _run_new(args: argparse.Namespace) -> int:
+    from clubrules.privacy import FileKeyProvider, Keyring  # noqa: PLC0415 - keeps --help fast
+
+    path: Path = args.file
+    if path.exists():
+        return _fail(args, _USAGE, f"{path} already exists; use 'keys rotate' to add a key")
+    ring = Keyring.generate()
+    ring.save(FileKeyProvider(path))
+    _report(
+        args,
+        f"created keyring {path} with primary key {ring.primary_id}",
+        {"file": str(path), "primary_key_id": ring.primary_id},
+    )
+    return _OK
+
+
+def _run_rotate(args: argparse.Namespace) -> int:
+    from clubrules.privacy import FileKeyProvider, Keyring  # noqa: PLC0415 - keeps --help fast
+
+    path: Path = args.file
+    if not path.exists():
+        return _fail(args, _USAGE, f"{path} does not exist; create it with 'keys new'")
+    provider = FileKeyProvider(path)
+    ring = Keyring.from_provider(provider)
+    old = ring.primary_id
+    new = ring.rotate()
+    ring.save(provider)
+    _report(
+        args,
+        f"rotated {path}: key {new.key_id} is primary; key {old} now only decrypts",
+        {"file": str(path), "primary_key_id": new.key_id, "previous_key_id": old},
+    )
+    return _OK
+
+
+class _Progress:
+    """A one-line progress bar on a text stream, redrawn at most once per percent."""
+
+    def __init__(self, total: int, out: TextIO, *, enabled: bool) -> None:
+        self._total = max(total, 1)
+        self._out = out
+        self._enabled = enabled
+        self._shown = -1
+
+    def update(self, done: int) -> None:
+        if not self._enabled:
+            return
+        percent = done * 100 // self._total
+        if percent == self._shown:
+            return
+        self._shown = percent
+        filled = percent * 30 // 100
+        bar = "#" * filled + "." * (30 - filled)
+        self._out.write(f"\rrewrap [{bar}] {percent:3d}% ({done}/{self._total})")
+        self._out.flush()
+
+    def close(self) -> None:
+        if self._enabled:
+            self._out.write("\n")
+            self._out.flush()
+
+
+def _run_rewrap(args: argparse.Namespace) -> int:
+    from clubrules.errors import DecryptionError  # noqa: PLC0415 - keeps --help fast
+    from clubrules.privacy import (  # noqa: PLC0415
+        FieldCipher,
+        FileKeyProvider,
+        Keyring,
+        sealed_from_text,
+        sealed_to_text,
+    )
+
+    for path in (args.file, args.input):
+        if not path.exists():
+            return _fail(args, _USAGE, f"{path} does not exist")
+    cipher = FieldCipher(Keyring.from_provider(FileKeyProvider(args.file)))
+    lines = args.input.read_text(encoding="utf-8").splitlines()
+    progress = _Progress(len(lines), sys.stderr, enabled=args.progress or sys.stderr.isatty())
+    out: list[str] = []
+    changed = 0
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            place = {key: row[key] for key in _PLACE}
+            sealed = sealed_from_text(row["sealed"])
+        except (ValueError, KeyError, TypeError, DecryptionError):
+            progress.close()
+            return _fail(
+                args,
+                _USAGE,
+                f"{args.input}:{number}: expected a JSON object with "
+                "record_type, record_id, field and sealed ('cr:...')",
+            )
+        try:
+            if cipher.needs_rewrap(sealed):
+                sealed = cipher.rewrap(sealed, **place)
+                changed += 1
+        except DecryptionError:
+            progress.close()
+            return _fail(
+                args, _FAILED, f"{args.input}:{number}: the value does not open; nothing written"
+            )
+        out.append(json.dumps({**row, "sealed": sealed_to_text(sealed)}, ensure_ascii=False))
+        progress.update(number)
+    progress.close()
+    _write_atomically(args.output, "".join(f"{text}\n" for text in out))
+    _report(
+        args,
+        f"rewrapped {changed} of {len(out)} values to key {cipher.keyring.primary_id}; "
+        f"wrote {args.output}",
+        {"values": len(out), "rewrapped": changed, "primary_key_id": cipher.keyring.primary_id},
+    )
+    return _OK
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.resolve().parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
