@@ -17,11 +17,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmarks._harness import Row, best_of
+from clubrules._time import to_epoch_us
+from clubrules.complaints import Assigned, CaseKind, Registered
 from clubrules.customers import ConsumptionRecord, Customer, Sealed, parse_phone
 from clubrules.money import Money
 from clubrules.privacy import AccessEvent, Purpose
+from clubrules.storage._sqlite_complaints import encode_event
 from clubrules.storage.sqlite import (
     SQLiteAccessLog,
+    SQLiteComplaintRepository,
     SQLiteConsumptionRepository,
     SQLiteCustomerRepository,
     SQLiteDatabase,
@@ -30,6 +34,8 @@ from clubrules.testing.postgres import PostgresUnavailableError, throwaway_clust
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+
+    from clubrules.complaints import CaseEvent
 
 SUITE = "storage"
 T0 = datetime(2026, 3, 1, 10, tzinfo=UTC)
@@ -734,6 +740,145 @@ def _booking_rows(n: int, url: str | None, directory: Path) -> list[Row]:
     return rows
 
 
+# --- complaints -------------------------------------------------------------------------
+
+
+def _complaint_logs(n: int) -> Callable[[], tuple[str, list[CaseEvent]]]:
+    """Fresh case logs: a registration and `n - 1` assignments, appended one at a time."""
+
+    def make() -> tuple[str, list[CaseEvent]]:
+        case_id = f"k-{next(_serial):08d}"
+        registered = Registered(
+            case_id=case_id,
+            at=T0,
+            kind=CaseKind.COMPLAINT,
+            channel="wechat",
+            customer_id="c-1",
+            contact="wx-id",
+            content="the towel was not clean",
+            policy_id="complaint-default",
+            policy_version=1,
+        )
+        log: list[CaseEvent] = [registered]
+        log += [Assigned(at=T0 + timedelta(minutes=i), by="lead", to="s-1") for i in range(1, n)]
+        return case_id, log
+
+    batches = iter([make() for _ in range(6)])
+    return lambda: next(batches)
+
+
+def _complaint_rows(n: int, url: str | None, directory: Path) -> list[Row]:
+    """Appending complaint events one at a time (version check and insert per append)."""
+    logs = _complaint_logs(n)
+    db = SQLiteDatabase(directory / "complaints.db")
+    db.migrate()
+    repo = SQLiteComplaintRepository(db)
+
+    def lib_append() -> None:
+        case_id, log = logs()
+        for version, event in enumerate(log):
+            repo.append(case_id, version, [event])
+
+    def plain_rows() -> tuple[str, list[tuple[Any, ...]]]:
+        case_id, log = logs()
+        return case_id, [
+            (case_id, v, type(e).__name__, to_epoch_us(e.at), None, encode_event(e))
+            for v, e in enumerate(log, start=1)
+        ]
+
+    with db.connection() as plain:
+
+        def plain_append() -> None:
+            case_id, rows = plain_rows()
+            for row in rows:
+                plain.execute("BEGIN IMMEDIATE")
+                (actual,) = plain.execute(
+                    "SELECT COALESCE(MAX(version), 0) FROM complaint_events WHERE case_id = ?",
+                    (case_id,),
+                ).fetchone()
+                if actual != row[1] - 1:
+                    plain.execute("ROLLBACK")
+                    raise RuntimeError("stale")
+                if actual == 0:
+                    plain.execute(
+                        "INSERT INTO complaint_cases VALUES (?, 'complaint', 'c-1', ?, NULL)",
+                        (case_id, row[3]),
+                    )
+                plain.execute("INSERT INTO complaint_events VALUES (?, ?, ?, ?, ?, ?)", row)
+                plain.execute("COMMIT")
+
+        out = [
+            _row(
+                "sqlite: append a complaint event",
+                n,
+                best_of(lib_append),
+                "plain sqlite3",
+                best_of(plain_append),
+            )
+        ]
+    db.close()
+    if url is None:
+        return out
+
+    import psycopg  # noqa: PLC0415 - the postgres extra
+
+    from clubrules.storage.postgres import (  # noqa: PLC0415 - the postgres extra
+        PostgresComplaintRepository,
+        PostgresDatabase,
+    )
+
+    pg = PostgresDatabase(url)
+    pg.migrate()
+    pg_repo = PostgresComplaintRepository(pg)
+    logs = _complaint_logs(n)
+
+    def pg_lib_append() -> None:
+        case_id, log = logs()
+        for version, event in enumerate(log):
+            pg_repo.append(case_id, version, [event])
+
+    with psycopg.connect(url, autocommit=True) as conn:
+
+        def pg_plain_append() -> None:
+            case_id, log = logs()
+            rows = [
+                (case_id, v, type(e).__name__, e.at, None, encode_event(e))
+                for v, e in enumerate(log, start=1)
+            ]
+            for row in rows:
+                with conn.transaction():
+                    (actual,) = conn.execute(
+                        "SELECT COALESCE(MAX(version), 0) FROM clubrules.complaint_events"
+                        " WHERE case_id = %s",
+                        (case_id,),
+                    ).fetchone() or (0,)
+                    if actual != row[1] - 1:
+                        raise RuntimeError("stale")
+                    if actual == 0:
+                        conn.execute(
+                            "INSERT INTO clubrules.complaint_cases"
+                            " VALUES (%s, 'complaint', 'c-1', %s, NULL)",
+                            (case_id, row[3]),
+                        )
+                    conn.execute(
+                        "INSERT INTO clubrules.complaint_events"
+                        " VALUES (%s, %s, %s, %s, %s, %s::jsonb)",
+                        row,
+                    )
+
+        out.append(
+            _row(
+                "postgres: append a complaint event",
+                n,
+                best_of(pg_lib_append),
+                "plain psycopg",
+                best_of(pg_plain_append),
+            )
+        )
+    pg.close()
+    return out
+
+
 def run(quick: bool) -> list[Row]:
     """Time the SQLite (and, with the server binaries, PostgreSQL) adapters against plain SQL."""
     n = 200 if quick else 2_000
@@ -744,6 +889,7 @@ def run(quick: bool) -> list[Row]:
                 rows += _postgres_rows(n, url)
             rows += _booking_rows(n, url, Path(directory))
             rows += _thread_race_rows(quick, Path(directory))
+            rows += _complaint_rows(n, url, Path(directory))
             if url is not None:
                 rows.append(_booking_race_row(url, quick))
     return rows

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
+from clubrules.booking import BookingStatus
 from clubrules.care import CareKind, CareTask, SurveyResponse
 from clubrules.customers import ConsumptionKind, ConsumptionRecord, Customer, parse_phone
 from clubrules.errors import ClubRulesError
@@ -41,6 +42,7 @@ from clubrules.staff import (
 from clubrules.storage.memory import (
     InMemoryActivityRepository,
     InMemoryAssessmentRepository,
+    InMemoryBookingRepository,
     InMemoryCareTaskRepository,
     InMemoryConsentStore,
     InMemoryConsumptionRepository,
@@ -50,6 +52,7 @@ from clubrules.storage.memory import (
 from clubrules.storage.postgres import (
     PostgresActivityRepository,
     PostgresAssessmentRepository,
+    PostgresBookingRepository,
     PostgresCareTaskRepository,
     PostgresConsentStore,
     PostgresConsumptionRepository,
@@ -60,6 +63,7 @@ from clubrules.storage.postgres import (
 from clubrules.storage.sqlite import (
     SQLiteActivityRepository,
     SQLiteAssessmentRepository,
+    SQLiteBookingRepository,
     SQLiteCareTaskRepository,
     SQLiteConsentStore,
     SQLiteConsumptionRepository,
@@ -67,6 +71,7 @@ from clubrules.storage.sqlite import (
     SQLiteDatabase,
     SQLiteSurveyResponseRepository,
 )
+from clubrules.testing.contracts import _booking as booking_contract
 from clubrules.testing.strategies import aware_datetimes, customers
 
 if TYPE_CHECKING:
@@ -615,5 +620,96 @@ def test_activity_repositories_agree(pg: PostgresDatabase) -> None:
 def test_care_repositories_agree(pg: PostgresDatabase) -> None:
     run_state_machine_as_test(
         lambda: CareAgreement(pg),  # type: ignore[arg-type]
+        settings=SETTINGS,
+    )
+
+
+# --- booking ------------------------------------------------------------------------
+
+
+class BookingAgreement(RuleBasedStateMachine):
+    """Random adds (some clashing, some retried, some held and lapsed) and lookups."""
+
+    def __init__(self, pg: PostgresDatabase) -> None:
+        super().__init__()
+        self.sides = _Sides(pg)
+        with pg.connection() as conn:
+            conn.execute(
+                "TRUNCATE clubrules.bookings, clubrules.booking_occupancy,"
+                " clubrules.booking_resources"
+            )
+        self.repos = {
+            "memory": InMemoryBookingRepository(),
+            "sqlite": SQLiteBookingRepository(self.sides.sqlite),
+            "postgres": PostgresBookingRepository(pg),
+        }
+
+    def _all(self, method: str, *args: Any, **kwargs: Any) -> tuple[str, Any]:
+        return self.sides.agree(
+            {
+                name: functools.partial(getattr(repo, method), *args, **kwargs)
+                for name, repo in self.repos.items()
+            }
+        )
+
+    @rule(
+        n=st.integers(0, 6),
+        start=st.integers(0, 8).map(lambda q: q * 15),
+        length=st.sampled_from([15, 30, 60]),
+        room=st.sampled_from(["room-1", "room-2"]),
+        held=st.booleans(),
+        key=st.none() | st.sampled_from(["k-1", "k-2"]),
+        now=st.sampled_from([-180, -30]),
+    )
+    def add(
+        self,
+        *,
+        n: int,
+        start: int,
+        length: int,
+        room: str,
+        held: bool,
+        key: str | None,
+        now: int,
+    ) -> None:
+        # room-1 seats one customer at a time; room-2 (a group room) two.
+        booking = booking_contract._booking(
+            f"b-{n}",
+            start,
+            start + length,
+            resource=room,
+            capacity=1 if room == "room-1" else 2,
+            status=BookingStatus.HELD if held else BookingStatus.CONFIRMED,
+            expires=-60 if held else None,
+            key=key,
+        )
+        # A hold made at -180 lapses at -60, so a later add at -30 may take its slot.
+        self._all("add", booking, now=booking_contract.T0 + timedelta(minutes=now))
+
+    @rule(n=st.integers(0, 6))
+    def get(self, n: int) -> None:
+        self._all("get", f"b-{n}")
+
+    @rule(
+        room=st.none() | st.sampled_from(["room-1", "room-2"]),
+        lo=st.none() | st.integers(0, 8).map(lambda q: q * 15),
+        span=st.integers(0, 120),
+    )
+    def find(self, room: str | None, lo: int | None, span: int) -> None:
+        start = None if lo is None else booking_contract.T0 + timedelta(minutes=lo)
+        end = None if start is None else start + timedelta(minutes=span)
+        self._all("find", resource=room, start=start, end=end)
+
+    @invariant()
+    def listings_agree(self) -> None:
+        self._all("find")
+
+    def teardown(self) -> None:
+        self.sides.sqlite.close()
+
+
+def test_booking_repositories_agree(pg: PostgresDatabase) -> None:
+    run_state_machine_as_test(
+        lambda: BookingAgreement(pg),  # type: ignore[arg-type]
         settings=SETTINGS,
     )

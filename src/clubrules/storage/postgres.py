@@ -28,6 +28,7 @@ from clubrules.storage._postgres_care import (
     PostgresCareTaskRepository,
     PostgresSurveyResponseRepository,
 )
+from clubrules.storage._postgres_complaints import PostgresComplaintRepository
 from clubrules.storage._postgres_customers import (
     PostgresConsumptionRepository,
     PostgresCustomerRepository,
@@ -47,6 +48,7 @@ __all__ = [
     "PostgresAssessmentRepository",
     "PostgresBookingRepository",
     "PostgresCareTaskRepository",
+    "PostgresComplaintRepository",
     "PostgresConsentStore",
     "PostgresConsumptionRepository",
     "PostgresCustomerRepository",

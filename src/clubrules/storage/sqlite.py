@@ -28,6 +28,7 @@ from clubrules.storage._sqlite_care import (
     SQLiteCareTaskRepository,
     SQLiteSurveyResponseRepository,
 )
+from clubrules.storage._sqlite_complaints import SQLiteComplaintRepository
 from clubrules.storage._sqlite_customers import (
     SQLiteConsumptionRepository,
     SQLiteCustomerRepository,
@@ -47,6 +48,7 @@ __all__ = [
     "SQLiteAssessmentRepository",
     "SQLiteBookingRepository",
     "SQLiteCareTaskRepository",
+    "SQLiteComplaintRepository",
     "SQLiteConsentStore",
     "SQLiteConsumptionRepository",
     "SQLiteCustomerRepository",

@@ -64,7 +64,14 @@ def cn_mobile_numbers() -> st.SearchStrategy[str]:
     numbers = st.builds(
         lambda prefix, rest: prefix + rest, st.sampled_from(CN_MOBILE_PREFIXES), digits
     )
-    return numbers.filter(lambda n: phonenumbers.is_valid_number(phonenumbers.parse(n, "CN")))
+    return numbers.filter(_valid_in_cn)
+
+
+def _valid_in_cn(number: str) -> bool:
+    try:
+        return bool(phonenumbers.is_valid_number(phonenumbers.parse(number, "CN")))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 def phone_texts(number: str) -> st.SearchStrategy[str]:

@@ -1,0 +1,125 @@
+"""PostgreSQL adapter of the complaints port: optimistic appends guarded by a primary key."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clubrules.errors import DuplicateError, NotFoundError, StaleVersionError, ValidationError
+from clubrules.storage._sqlite_complaints import check_new_stream, decode_event, encode_event
+from clubrules.storage._sqlite_db import encode_zone
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from clubrules.complaints import CaseEvent
+    from clubrules.storage._postgres_db import PostgresDatabase
+
+__all__ = ["PostgresComplaintRepository"]
+
+_VERSION_SQL = "SELECT COALESCE(MAX(version), 0) FROM clubrules.complaint_events WHERE case_id = %s"
+
+_INSERT_SQL = (
+    "INSERT INTO clubrules.complaint_events (case_id, version, type, at, at_tz, document)"
+    " VALUES (%s, %s, %s, %s, %s, %s::jsonb)"
+)
+
+
+class PostgresComplaintRepository:
+    """Case event logs in PostgreSQL.
+
+    Implements [ComplaintRepository][clubrules.complaints.ports.ComplaintRepository].
+
+    One row per case in `clubrules.complaint_cases`, one per event in the
+    append-only `clubrules.complaint_events`, keyed by `(case_id, version)`.
+    An append reads the version and inserts the events at the versions after
+    it, in one transaction and without locks: when two writers race at the
+    same version, the primary key makes the second insert fail (after the
+    first commits), and that unique violation becomes a `StaleVersionError`,
+    exactly as a failed version check. Events are `jsonb` documents.
+
+    Args:
+        database: The migrated database to use.
+    """
+
+    def __init__(self, database: PostgresDatabase) -> None:
+        self._db = database
+
+    def append(self, case_id: str, expected_version: int, events: Sequence[CaseEvent]) -> int:
+        """Append `events` if the stream is at `expected_version`; the new version.
+
+        Raises:
+            StaleVersionError: the stream is not at `expected_version` (nothing is written).
+            ValidationError: no events, or a new stream that does not start
+                with this case's registration.
+            RetryableStorageError: the connection was lost (nothing was written).
+        """
+        new = list(events)
+        if not new:
+            raise ValidationError("must hold at least one event", field="events", rule="empty")
+        rows = [
+            (
+                case_id,
+                expected_version + i,
+                type(event).__name__,
+                event.at,
+                encode_zone(event.at),
+                encode_event(event),
+            )
+            for i, event in enumerate(new, start=1)
+        ]
+        try:
+            with self._db.transaction() as conn:
+                row = conn.execute(_VERSION_SQL, (case_id,)).fetchone()
+                actual = int(row[0]) if row else 0
+                if actual != expected_version:
+                    raise StaleVersionError(case_id, expected_version, actual)
+                if actual == 0:
+                    first = check_new_stream(case_id, new)
+                    conn.execute(
+                        "INSERT INTO clubrules.complaint_cases (id, kind, customer_id,"
+                        " registered_at, registered_tz) VALUES (%s, %s, %s, %s, %s)",
+                        (
+                            case_id,
+                            first.kind.value,
+                            first.customer_id,
+                            first.at,
+                            encode_zone(first.at),
+                        ),
+                    )
+                if len(rows) == 1:  # the common case: one round trip, no cursor
+                    conn.execute(_INSERT_SQL, rows[0])
+                else:
+                    with conn.cursor() as cur:
+                        cur.executemany(_INSERT_SQL, rows)
+        except DuplicateError as error:  # a (case_id, version) or case id taken meanwhile
+            raise StaleVersionError(case_id, expected_version, self.version(case_id)) from error
+        return expected_version + len(new)
+
+    def events(self, case_id: str, *, after: int = 0) -> list[CaseEvent]:
+        """The stream's events after the first `after`; `NotFoundError` if unknown."""
+        with self._db.connection() as conn:
+            rows = conn.execute(
+                "SELECT e.type, e.document FROM clubrules.complaint_cases AS c"
+                " LEFT JOIN clubrules.complaint_events AS e"
+                " ON e.case_id = c.id AND e.version > %s"
+                " WHERE c.id = %s ORDER BY e.version",
+                (max(after, 0), case_id),
+            ).fetchall()
+        if not rows:
+            raise NotFoundError("case", case_id)
+        return [decode_event(type_name, document) for type_name, document in rows if type_name]
+
+    def version(self, case_id: str) -> int:
+        """The number of events stored for the case (0 if unknown)."""
+        with self._db.connection() as conn:
+            row = conn.execute(_VERSION_SQL, (case_id,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def case_ids(self) -> list[str]:
+        """Every stored case id, sorted."""
+        with self._db.connection() as conn:
+            rows = conn.execute("SELECT id FROM clubrules.complaint_cases").fetchall()
+        return sorted(row[0] for row in rows)
+
+    def __repr__(self) -> str:
+        return "PostgresComplaintRepository()"

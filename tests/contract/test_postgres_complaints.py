@@ -1,0 +1,107 @@
+"""The PostgreSQL complaints adapter passes the complaints contract suite."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import psycopg
+import pytest
+
+from clubrules.complaints import Assigned, CaseKind, Registered
+from clubrules.errors import StaleVersionError
+from clubrules.storage._sqlite_complaints import encode_event
+from clubrules.storage.postgres import PostgresComplaintRepository, PostgresDatabase
+from clubrules.testing.contracts import ComplaintRepositoryContract
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from clubrules.complaints import CaseEvent
+    from clubrules.testing.postgres import PostgresCluster
+
+pytestmark = pytest.mark.postgres
+_names = itertools.count()
+T0 = datetime(2026, 3, 2, 2, tzinfo=UTC)
+
+
+def _registered() -> list[CaseEvent]:
+    return [
+        Registered(
+            case_id="k-1",
+            at=T0,
+            kind=CaseKind.COMPLAINT,
+            channel="phone",
+            customer_id="c-1",
+            contact="x",
+            content="y",
+            policy_id="complaint-default",
+            policy_version=1,
+        )
+    ]
+
+
+@pytest.fixture(scope="class")
+def urls(postgres_cluster: PostgresCluster) -> dict[str, str]:
+    """The URL of a fresh database for each test class."""
+    name = f"contract_complaints_{next(_names)}"
+    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return {"url": postgres_cluster.url_for(name)}
+
+
+@pytest.fixture(scope="class")
+def database(urls: dict[str, str]) -> Iterator[PostgresDatabase]:
+    """The fresh database, migrated and pooled so that races reach the server."""
+    with PostgresDatabase(urls["url"], pool_size=8) as db:
+        db.migrate()
+        yield db
+
+
+@pytest.fixture
+def empty(database: PostgresDatabase) -> PostgresDatabase:
+    with database.connection() as conn:
+        conn.execute("TRUNCATE clubrules.complaint_events, clubrules.complaint_cases")
+    return database
+
+
+class TestPostgresComplaints(ComplaintRepositoryContract):
+    @pytest.fixture
+    def repository(self, empty: PostgresDatabase) -> PostgresComplaintRepository:
+        return PostgresComplaintRepository(empty)
+
+
+class TestPostgresComplaintPrimaryKey:
+    def test_a_racing_append_that_passed_the_check_fails_on_the_key(
+        self, empty: PostgresDatabase, urls: dict[str, str]
+    ) -> None:
+        """The version read said 1, but another writer's event 2 commits first: stale, 1 vs 2."""
+        repo = PostgresComplaintRepository(empty)
+        repo.append("k-1", 0, _registered())
+        other = Assigned(at=T0 + timedelta(minutes=1), by="lead", to="s-2")
+        outcome: list[object] = []
+        with psycopg.connect(urls["url"]) as rival:  # holds its uncommitted event 2
+            rival.execute(
+                "INSERT INTO clubrules.complaint_events VALUES"
+                " ('k-1', 2, 'Assigned', %s, NULL, %s::jsonb)",
+                (other.at, encode_event(other)),
+            )
+
+            def append() -> None:
+                try:
+                    outcome.append(repo.append("k-1", 1, [other]))
+                except StaleVersionError as error:
+                    outcome.append(error)
+
+            writer = threading.Thread(target=append)
+            writer.start()
+            writer.join(timeout=0.5)
+            assert writer.is_alive()  # waiting on the rival's key
+            rival.commit()
+            writer.join()
+        (error,) = outcome
+        assert isinstance(error, StaleVersionError)
+        assert (error.stream, error.expected, error.actual) == ("k-1", 1, 2)
+        assert repo.events("k-1")[1:] == [other]
