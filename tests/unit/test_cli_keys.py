@@ -114,3 +114,14 @@ def test_rewrap_writes_nothing_when_a_value_does_not_open(
     assert main([*args, "--output", str(target)]) == EXIT_USAGE
     assert "in.jsonl:1: expected a JSON object" in capsys.readouterr().err
     assert not target.exists()
+
+
+def test_a_wrong_key_file_is_a_clear_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for text in ('{"not": "a keyring"}', "garbage"):
+        keyring = tmp_path / "keys.json"
+        keyring.write_text(text)
+        assert main(["keys", "rotate", "--file", str(keyring)]) == EXIT_USAGE
+        assert "is not a clubrules keyring" in capsys.readouterr().err
+        assert keyring.read_text() == text  # left as it was
