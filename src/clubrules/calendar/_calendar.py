@@ -12,7 +12,14 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from clubrules._time import ONE_US, from_epoch_us, require_aware, to_epoch_us, zone
+from clubrules._time import (
+    ONE_US,
+    from_epoch_us,
+    require_aware,
+    require_order,
+    to_epoch_us,
+    zone,
+)
 from clubrules.calendar._hours import (
     WEEKDAY_NAMES,
     TimeRange,
@@ -81,11 +88,7 @@ class Interval:
     end: datetime = attrs.field(validator=_aware("end"))
 
     def __attrs_post_init__(self) -> None:
-        if self.end < self.start:
-            raise InvalidIntervalError(
-                f"must not be before start ({self.start.isoformat()} -> {self.end.isoformat()})",
-                field="end",
-            )
+        require_order(self.start, self.end, start_field="start", end_field="end", allow_empty=True)
 
     @property
     def duration(self) -> timedelta:
@@ -669,6 +672,8 @@ class BusinessCalendar:
         start_us = to_epoch_us(require_aware(start, "start"))
         end_us = to_epoch_us(require_aware(end, "end"))
         if end_us < start_us:
+            # Compared as instants: wall times sharing a zone compare by their
+            # fields, which is wrong across a fall-back hour.
             raise InvalidIntervalError(
                 f"must not be before start ({start.isoformat()} -> {end.isoformat()})",
                 field="end",

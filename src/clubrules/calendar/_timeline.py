@@ -78,8 +78,6 @@ class Snapshot:
     """
 
     __slots__ = (
-        "b_hi",
-        "b_lo",
         "cum0",
         "cum1",
         "day_cum0",
@@ -148,8 +146,6 @@ class Snapshot:
         self.day_len = [
             self.cum1[j] - self.cum0[i] for i, j in zip(day_first, day_last, strict=True)
         ]
-        self.b_lo = self.business_us(self.lo_safe)
-        self.b_hi = self.business_us(self.hi_safe)
 
     def business_us(self, at: int) -> int:
         """The business clock at `at`; exact when `lo_safe <= at < hi_safe`."""
