@@ -35,7 +35,16 @@ def _build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo",
         help="run the end-to-end demo story",
-        description="Run the end-to-end demo: a day at a salon, rule by rule.",
+        description=(
+            "Run the end-to-end demo: a spring at a salon, rule by rule, stored in a "
+            "SQLite file (a temporary one unless --database is given)."
+        ),
+    )
+    demo.add_argument(
+        "--database",
+        metavar="PATH",
+        default=None,
+        help="keep the demo's SQLite database at PATH (a new file)",
     )
     demo.set_defaults(handler=_run_demo)
     _add_db_commands(commands)
@@ -104,10 +113,10 @@ def _run_db_migrate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _run_demo(_args: argparse.Namespace) -> int:
+def _run_demo(args: argparse.Namespace) -> int:
     from clubrules._demo import run_demo  # noqa: PLC0415 - keeps --help fast
 
-    run_demo()
+    run_demo(database=args.database)
     return EXIT_OK
 
 

@@ -1,12 +1,13 @@
-"""Demo chapter: a booking, a clashing request refused with its reasons, and alternatives."""
+"""Demo chapter: a day of bookings, a refused request with alternatives, and March's rate."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
+from clubrules._demo._salon import DESK, at, hm
 from clubrules.booking import (
+    Booking,
     BookingPolicy,
     BookingRequest,
     BookingRules,
@@ -20,34 +21,34 @@ from clubrules.booking import (
     Service,
     new_confirmation_code,
     reminder_time,
+    success_rate,
 )
-from clubrules.calendar import BusinessCalendar
 from clubrules.errors import SlotConflictError
-from clubrules.storage.memory import InMemoryBookingRepository
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from clubrules._demo import Story
+    from clubrules._demo._salon import Salon
 
-__all__ = ["run"]
+__all__ = ["rules_for", "run"]
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def _hm(value: datetime | None) -> str:
-    return "?" if value is None else value.astimezone(SHANGHAI).strftime("%H:%M")
+POLICY = BookingPolicy(min_notice=timedelta(hours=2))
 
 
-def run(story: Story) -> None:
-    """Book a colour treatment, refuse a clashing request with every reason, offer alternatives."""
-    story.chapter("Booking: check the request, and on a conflict offer other times")
-    rules = BookingRules(
+def rules_for(salon: Salon) -> BookingRules:
+    """The salon's staff, rooms and services, on its calendar."""
+    return BookingRules(
         resources=[
-            Resource(id="li", skills={"colour", "facial"}),
-            Resource(id="wang", skills={"facial"}),
+            Resource(id="st-li", skills={"colour", "facial"}),
+            Resource(id="st-wang", skills={"facial"}),
             Resource(id="room-1", kind=ResourceKind.ROOM),
             Resource(id="room-2", kind=ResourceKind.ROOM),
         ],
-        pools=[Pool(id="rooms", kind=ResourceKind.ROOM)],
+        pools=[
+            Pool(id="rooms", kind=ResourceKind.ROOM),
+            Pool(id="beauticians", members=("st-wang", "st-li")),
+        ],
         services=[
             Service(
                 id="colour",
@@ -57,54 +58,163 @@ def run(story: Story) -> None:
                     Segment(timedelta(minutes=20)),
                 ],
                 requirements=[
-                    Requirement(role="stylist", resource="li"),
+                    Requirement(role="stylist", resource="st-li"),
                     Requirement(role="room", pool="rooms"),
                 ],
                 buffer_after=timedelta(minutes=10),
-            )
+            ),
+            Service(
+                id="facial",
+                segments=[Segment(timedelta(minutes=60))],
+                requirements=[
+                    Requirement(role="beautician", pool="beauticians"),
+                    Requirement(role="room", pool="rooms"),
+                ],
+                buffer_after=timedelta(minutes=15),
+            ),
         ],
-        calendar=BusinessCalendar("Asia/Shanghai", weekly=dict.fromkeys(range(7), "10:00-21:00")),
-        policy=BookingPolicy(min_notice=timedelta(hours=2)),
+        calendar=salon.calendar,
+        policy=POLICY,
     )
-    repository = InMemoryBookingRepository()
-    now = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
 
-    first = BookingRequest(service="colour", start=datetime(2026, 3, 2, 14, 0, tzinfo=SHANGHAI))
-    result = rules.check(first, Schedule(repository.find()), now=now)
+
+def _book(
+    salon: Salon, rules: BookingRules, request: BookingRequest, booking_id: str, now: datetime
+) -> Booking:
+    result = rules.check(request, Schedule(salon.bookings.find()), now=now)
     booking = rules.book(
-        result, booking_id="bk-1", now=now, confirmation_code=new_confirmation_code()
+        result,
+        booking_id=booking_id,
+        now=now,
+        taken_by=DESK,
+        confirmation_code=new_confirmation_code(),
     )
-    repository.add(booking, now=now)
+    return salon.bookings.add(booking, now=now)
+
+
+def _serve(salon: Salon, booking: Booking) -> Booking:
+    arrived = booking.check_in(now=booking.start)
+    salon.bookings.save(arrived, now=booking.start)
+    done = arrived.complete(now=booking.end)
+    salon.bookings.save(done, now=booking.end)
+    return done
+
+
+def _the_day(story: Story, salon: Salon, rules: BookingRules) -> None:
+    sunday = at(3, 1, 18)
+    facial = _book(
+        salon,
+        rules,
+        BookingRequest(service="facial", start=at(3, 2, 10, 30), customer_id="c-001"),
+        "bk-0301-1",
+        sunday,
+    )
     story.line(
-        f"Booked a colour with Li at 14:00 in {result.resources['room']}; "
-        f"confirmation code has {len(booking.confirmation_code or '')} characters "
-        "(random, with a check character)."
+        f"Sunday evening (the make-up working day), {DESK} booked c-001's facial for Monday "
+        f"10:30 with {facial.occupancy[0].resource}."
     )
-    reminder = reminder_time(booking, ReminderPolicy(zone=SHANGHAI, before=timedelta(hours=3)))
-    story.line(f"Reminder 3 hours before, outside quiet hours: {_hm(reminder)}")
+    now = at(3, 2, 9)
+    colour = _book(
+        salon,
+        rules,
+        BookingRequest(service="colour", start=at(3, 2, 14), customer_id="c-003"),
+        "bk-0302-1",
+        now,
+    )
+    rooms = sorted({o.resource for o in colour.occupancy if o.resource.startswith("room")})
+    story.line(
+        f"Monday 09:00: a colour with Li at 14:00 in {rooms[0]}; the confirmation code has "
+        f"{len(colour.confirmation_code or '')} characters (random, with a check character)."
+    )
+    reminder = reminder_time(
+        colour, ReminderPolicy(zone=salon.calendar.zone, before=timedelta(hours=3))
+    )
+    story.line(f"Reminder 3 hours before, outside quiet hours: {hm(reminder)}")
 
     clash = BookingRequest(
-        service="colour",
-        start=datetime(2026, 3, 2, 15, 0, tzinfo=SHANGHAI),
-        resources={"room": "room-1"},
+        service="colour", start=at(3, 2, 15), resources={"room": "room-1"}, customer_id="c-006"
     )
-    late = datetime(2026, 3, 2, 13, 30, tzinfo=SHANGHAI)
-    refused = rules.check(clash, Schedule(repository.find()), now=late)
+    late = at(3, 2, 13, 30)
+    schedule = Schedule(salon.bookings.find(start=at(3, 2, 0), end=at(3, 3, 0)))
+    refused = rules.check(clash, schedule, now=late)
     story.line("Another colour with Li at 15:00 in room-1, asked at 13:30: refused, because")
     for reason in refused.reasons:
-        window = f" ({_hm(reason.start)}-{_hm(reason.end)})" if reason.end else ""
+        window = f" ({hm(reason.start)}-{hm(reason.end)})" if reason.end else ""
         story.line(f"  - {reason.code.value}: {reason.message}{window}")
-    slots = rules.alternatives(clash, Schedule(repository.find()), now=late, limit=3)
     story.line("Offered instead:")
-    for slot in slots:
+    for slot in rules.alternatives(clash, schedule, now=late, limit=3):
         kept = "same room" if slot.same_resources else f"in {slot.resources['room']}"
-        story.line(f"  - {_hm(slot.start)}-{_hm(slot.end)} with Li, {kept}")
+        story.line(f"  - {hm(slot.start)}-{hm(slot.end)} with Li, {kept}")
 
-    twin = rules.book(result, booking_id="bk-2", now=now)
+    result = rules.check(
+        BookingRequest(service="colour", start=at(3, 2, 14), customer_id="c-010"),
+        Schedule([]),
+        now=now,
+    )
+    twin = rules.book(result, booking_id="bk-0302-2", now=now, taken_by="cs-02")
     try:
-        repository.add(twin, now=now)
+        salon.bookings.add(twin, now=now)
     except SlotConflictError as error:
         story.line(
-            f"A second desk racing for the 14:00 slot is stopped by storage: "
-            f"{len(error.conflicts)} clash(es), nothing double-booked."
+            "A second desk, working from a stale screen, tries Li at 14:00 too: SQLite "
+            f"refuses it ({len(error.conflicts)} clash(es)); nothing is double-booked."
         )
+    _serve(salon, facial)
+    _serve(salon, colour)
+
+
+def _the_month(story: Story, salon: Salon, rules: BookingRules) -> None:
+    served = no_shows = late_cancels = timely_cancels = 0
+    day, n = date(2026, 3, 3), 0
+    while day < date(2026, 3, 31):
+        start = at(3, day.day, 10 + n % 3 * 3)
+        if not salon.calendar.is_open(start):
+            day += timedelta(days=1)
+            continue
+        n += 1
+        request = BookingRequest(service="facial", start=start, customer_id=f"c-{2 + n % 11:03d}")
+        booking = _book(salon, rules, request, f"bk-03{day.day:02d}-{n}", start - timedelta(days=3))
+        if n % 9 == 0:
+            salon.bookings.save(
+                booking.mark_no_show(now=start + timedelta(minutes=20), policy=POLICY), now=start
+            )
+            no_shows += 1
+        elif n % 11 == 0:
+            salon.bookings.save(
+                booking.cancel(now=start - timedelta(hours=3), policy=POLICY), now=start
+            )
+            late_cancels += 1
+        elif n % 7 == 0:
+            salon.bookings.save(
+                booking.cancel(now=start - timedelta(days=2), policy=POLICY), now=start
+            )
+            timely_cancels += 1
+        else:
+            _serve(salon, booking)
+            served += 1
+        day += timedelta(days=1)
+    story.line(
+        f"The rest of March at the desk: {n} facials booked by {DESK}; {served} served, "
+        f"{no_shows} no-shows, {late_cancels} late and {timely_cancels} timely cancellations."
+    )
+    march = salon.bookings.find(start=at(3, 1, 0), end=at(4, 1, 0))
+    rate = success_rate(
+        march,
+        start=at(3, 1, 0),
+        end=at(4, 1, 0),
+        taken_by=DESK,
+        exclude_timely_cancellations=True,
+    )
+    shown = "none settled" if rate.rate is None else f"{rate.rate:.2%}"
+    story.line(
+        f"Read back from SQLite: {DESK}'s booking success rate for March is "
+        f"{rate.completed}/{rate.settled} = {shown} (timely cancellations left out)."
+    )
+
+
+def run(story: Story, salon: Salon) -> None:
+    """Book, refuse a clash with every reason, offer alternatives, then rate the month."""
+    story.chapter("Booking: check the request, and on a conflict offer other times")
+    rules = rules_for(salon)
+    _the_day(story, salon, rules)
+    _the_month(story, salon, rules)

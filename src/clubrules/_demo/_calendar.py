@@ -1,38 +1,33 @@
-"""Demo chapter: a complaint's 24-business-hour deadline across the National Day holiday."""
+"""Demo chapter: the salon's hours, the Spring Festival closure and a 调休 Sunday."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
-from clubrules.calendar import BusinessCalendar
+from clubrules._demo._salon import MAKE_UP_DAY, SPRING_FESTIVAL, at, show
 
 if TYPE_CHECKING:
     from clubrules._demo import Story
+    from clubrules._demo._salon import Salon
 
 __all__ = ["run"]
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-
-def run(story: Story) -> None:
-    """Compute a reply deadline in business hours across a holiday and a worked Saturday."""
-    story.chapter("Calendar: a deadline in business hours, across a holiday")
-    salon = BusinessCalendar(
-        "Asia/Shanghai",
-        weekly=dict.fromkeys(range(5), "10:00-14:00, 15:00-22:00"),
-        holidays=dict.fromkeys((date(2026, 10, d) for d in range(1, 8)), "National Day"),
-        extra_working_days=[date(2026, 10, 10)],
-    )
-    registered = datetime(2026, 9, 30, 20, tzinfo=SHANGHAI)
-    due = salon.add_business_time(registered, timedelta(hours=24))
-    story.line("Open Mon-Fri 10:00-14:00 and 15:00-22:00.")
-    story.line("Closed 1-7 October for National Day; Saturday 10 October is worked (调休).")
-    story.line(f"A complaint registered {registered:%a %d %b %H:%M} must be answered")
-    story.line("within 24 business hours.")
-    story.line(f"Deadline: {due:%a %d %b %H:%M} ({(due - registered).days} calendar days later).")
+def run(story: Story, salon: Salon) -> None:
+    """Compute a reply deadline in business hours across the festival closure."""
+    story.chapter("Calendar: a deadline in business hours, across the Spring Festival")
+    first, last = min(SPRING_FESTIVAL), max(SPRING_FESTIVAL)
+    story.line("Open Monday to Saturday, 10:00-21:00.")
     story.line(
-        "Open time between them: "
-        f"{salon.business_time_between(registered, due) / timedelta(hours=1):.0f} hours."
+        f"Closed {first:%d %b} to {last:%d %b} for the Spring Festival; "
+        f"Sunday {MAKE_UP_DAY:%d %b} is worked to make up for it (调休)."
     )
+    registered = at(2, 12, 20)
+    due = salon.calendar.add_business_time(registered, timedelta(hours=24))
+    story.line(f"A complaint that comes in on {show(registered)} must be answered")
+    story.line("within 24 business hours (the club documents say 24 hours; the salon")
+    story.line("counts them while it is open).")
+    story.line(f"Deadline: {show(due)}, {(due - registered).days} calendar days later.")
+    hours = salon.calendar.business_time_between(registered, due) / timedelta(hours=1)
+    story.line(f"Open time between them: {hours:.0f} hours.")

@@ -1,11 +1,12 @@
-"""Demo chapter: register a customer from a messy phone number, and count net spend."""
+"""Demo chapter: the salon's customers, their phone numbers, and a winter of purchases."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import random
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
+from clubrules._demo._salon import SHANGHAI, at
 from clubrules.customers import (
     ConsumptionKind,
     ConsumptionRecord,
@@ -15,22 +16,72 @@ from clubrules.customers import (
     total_spend,
 )
 from clubrules.money import Money
-from clubrules.storage.memory import InMemoryConsumptionRepository, InMemoryCustomerRepository
 
 if TYPE_CHECKING:
     from clubrules._demo import Story
+    from clubrules._demo._salon import Salon
 
-__all__ = ["run"]
+__all__ = ["REGULARS", "run"]
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+# (id, name, birthday, visits a month, usual service, price)
+REGULARS = (
+    ("c-002", "李娜", date(1990, 4, 5), 2, "haircut", "168.00"),
+    ("c-003", "张敏", date(1985, 11, 20), 1, "colour", "680.00"),
+    ("c-004", "刘洋", date(1993, 7, 9), 3, "massage 60 min", "298.00"),
+    ("c-005", "陈静", date(1988, 4, 6), 4, "hydrating facial", "388.00"),
+    ("c-006", "杨丽", date(1979, 1, 30), 1, "haircut", "168.00"),
+    ("c-007", "赵雪", date(1995, 9, 14), 2, "massage 60 min", "298.00"),
+    ("c-008", "黄婷", date(1991, 12, 1), 1, "hydrating facial", "388.00"),
+    ("c-009", "周倩", date(1983, 4, 2), 4, "colour", "680.00"),
+    ("c-010", "吴燕", date(1998, 6, 25), 1, "haircut", "168.00"),
+    ("c-011", "徐慧", date(1987, 3, 17), 2, "massage 60 min", "298.00"),
+    ("c-012", "孙悦", date(1994, 10, 8), 1, "colour", "680.00"),
+)
+# 陈静 (c-005) came weekly all winter, and only once in March: the churn scan
+# in the care chapter should notice.
+FADING = "c-005"
 
 
-def run(story: Story) -> None:
-    """Register a customer, record two purchases and a refund, and print net spend."""
+def _winter(salon: Salon) -> int:
+    """Store five months of purchases by the regulars; the number of records stored."""
+    rng = random.Random(2026)  # noqa: S311 - a repeatable story, not a secret
+    stored = 0
+    for index, (customer_id, _name, _birthday, per_month, service, price) in enumerate(REGULARS):
+        day = date(2025, 11, 1)
+        while day < date(2026, 4, 1):
+            open_day = salon.calendar.is_open(at(day.month, day.day, 15).replace(year=day.year))
+            if customer_id == FADING:
+                # Every Saturday all winter; in March, once.
+                visit = day.weekday() == 5 if day < date(2026, 3, 1) else day == date(2026, 3, 21)
+            else:
+                visit = rng.random() < per_month / 26
+            if open_day and visit:
+                stored += salon.ledger.add(
+                    ConsumptionRecord(
+                        id=f"t-{customer_id}-{day:%m%d}",
+                        customer_id=customer_id,
+                        at=at(day.month, day.day, 11 + index % 9).replace(year=day.year),
+                        service=service,
+                        amount=Money(price),
+                    )
+                )
+            day += timedelta(days=1)
+    # 周倩 bought a year's colour-and-care package in January.
+    stored += salon.ledger.add(
+        ConsumptionRecord(
+            id="t-c-009-package",
+            customer_id="c-009",
+            at=at(1, 10, 16),
+            service="annual colour-and-care package",
+            amount=Money("12800.00"),
+        )
+    )
+    return stored
+
+
+def run(story: Story, salon: Salon) -> None:
+    """Register customers from messy phone numbers, record purchases, and count net spend."""
     story.chapter("Customers: one phone number, parsed once")
-    customers = InMemoryCustomerRepository()
-    ledger = InMemoryConsumptionRepository()
-
     typed = "0086 (138)-0013 8000"
     phone = parse_phone(typed)
     story.line(
@@ -38,45 +89,64 @@ def run(story: Story) -> None:
         f"it is stored in E.164 ({len(phone.e164)} characters, region {phone.region})."
     )
     story.line(f"Shown on screen and in logs only masked: {phone.masked}")
-    customer = Customer(
-        id="c-001",
-        name="王芳",
-        phone=phone,
-        gender=Gender.FEMALE,
-        registered_at=datetime(2026, 3, 1, 10, 0, tzinfo=SHANGHAI),
-        tags=frozenset({"prefers-mornings"}),
+    salon.customers.add(
+        Customer(
+            id="c-001",
+            name="王芳",
+            phone=phone,
+            gender=Gender.FEMALE,
+            birthday=date(1992, 4, 4),
+            registered_at=at(1, 6, 10),
+            tags=frozenset({"prefers-mornings"}),
+        )
     )
-    customers.add(customer)
-    [found] = customers.find_by_phone(parse_phone("+86 138 0013 8000"))
+    for index, (customer_id, name, birthday, *_rest) in enumerate(REGULARS):
+        salon.customers.add(
+            Customer(
+                id=customer_id,
+                name=name,
+                phone=parse_phone(f"139 1000 {index:04d}"),
+                gender=Gender.FEMALE,
+                birthday=birthday,
+                registered_at=at(1, 2, 10).replace(year=2025),
+            )
+        )
+    [found] = salon.customers.find_by_phone(parse_phone("+86 138 0013 8000"))
     story.line(f"Looked up by a differently written number: {found!r}")
 
+    stored = _winter(salon)
+    story.line(
+        f"{len(REGULARS)} regulars came over the winter: {stored} purchases stored, "
+        "money as exact decimals."
+    )
     records = [
         ConsumptionRecord(
             id="t-1",
             customer_id="c-001",
-            at=datetime(2026, 3, 1, 10, 30, tzinfo=SHANGHAI),
+            at=at(3, 2, 10, 30),
             service="hydrating facial",
             amount=Money("388.00"),
         ),
         ConsumptionRecord(
             id="t-2",
             customer_id="c-001",
-            at=datetime(2026, 3, 8, 15, 0, tzinfo=SHANGHAI),
+            at=at(3, 7, 15),
             service="10-session massage package",
             amount=Money("2800.00"),
         ),
         ConsumptionRecord(
             id="t-3",
             customer_id="c-001",
-            at=datetime(2026, 3, 9, 11, 0, tzinfo=SHANGHAI),
+            at=at(3, 9, 11),
             service="hydrating facial",
             amount=Money("388.00"),
             kind=ConsumptionKind.REFUND,
             refund_of="t-1",
         ),
     ]
+    story.line(f"Customer c-001's March ({SHANGHAI.key} time):")
     for record in records:
-        ledger.add(record)
-        story.line(f"{record.kind.value:>8}: {record.service}, {record.amount}")
-    spend = total_spend(ledger.records("c-001"))
+        salon.ledger.add(record)
+        story.line(f"  {record.kind.value:>8}: {record.service}, {record.amount}")
+    spend = total_spend(salon.ledger.records("c-001"))
     story.line(f"Net spend: {spend} (purchases minus refunds; redemptions never count)")

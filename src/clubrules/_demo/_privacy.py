@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
+import attrs
+
+from clubrules._demo._salon import SHANGHAI, at
 from clubrules.errors import AccessDeniedError
 from clubrules.privacy import (
     ConsentRecord,
@@ -16,53 +17,58 @@ from clubrules.privacy import (
     RolePolicy,
     access_report,
     mask_name,
-    mask_phone,
     sealed_key_id,
 )
-from clubrules.storage.memory import InMemoryAccessLog, InMemoryConsentStore, InMemoryDataKeyStore
 from clubrules.testing import ManualClock
 
 if TYPE_CHECKING:
     from clubrules._demo import Story
+    from clubrules._demo._salon import Salon
 
 __all__ = ["run"]
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-
-def run(story: Story) -> None:
-    """Tell the privacy chapter."""
+def run(story: Story, salon: Salon) -> None:
+    """Seal c-001's allergies into her record, refuse one read, allow and log another."""
     story.chapter("Privacy: sealed allergies, a refused read, an audited read")
-    clock = ManualClock(datetime(2026, 3, 8, 10, 0, tzinfo=SHANGHAI))
-    consents = InMemoryConsentStore()
-    log = InMemoryAccessLog()
+    clock = ManualClock(at(3, 2, 9, 50))
     vault = PrivacyVault(
-        keys=CustomerKeys(Keyring.generate(), InMemoryDataKeyStore()),
+        keys=CustomerKeys(Keyring.generate(), salon.data_keys),
         policy=RolePolicy.salon_default(),
-        consents=consents,
-        log=log,
+        consents=salon.consents,
+        log=salon.access_log,
         clock=clock,
     )
-    name, phone = "王芳", "13812345678"
-    consents.add(
+    customer = salon.customers.get("c-001")
+    salon.consents.add(
         ConsentRecord(
             id="consent-17",
             customer_id="c-001",
             purpose=Purpose.SERVICE_DELIVERY,
             scope={"allergies"},
-            given_at=clock.now() - timedelta(days=30),
+            given_at=at(1, 6, 10),
             separate=True,
             evidence="signed form F-17",
         )
     )
+    phone = customer.phone.masked if customer.phone is not None else "-"
     story.line(
-        f"Customer {mask_name(name)} ({mask_phone(phone)}) gave separate consent "
+        f"Customer {mask_name(customer.name)} ({phone}) gave separate consent in January "
         "to use her allergies for service delivery."
     )
-    sealed = vault.seal("c-001", "allergies", ["penicillin", "pollen"])
+    allergies = ["penicillin", "pollen"]
+    sealed = vault.seal("c-001", "allergies", allergies)
+    salon.customers.update(attrs.evolve(customer, allergies=sealed))
+    with salon.db.connection() as conn:
+        (stored,) = conn.execute("SELECT allergies FROM customers WHERE id = 'c-001'").fetchone()
+    plain = any(word.encode() in bytes(stored) for word in allergies)
     story.line(
-        f"Her allergy record is stored sealed: {sealed!r}, "
-        f"AES-256-GCM under her own data key {sealed_key_id(sealed):#010x}."
+        f"Her allergy record is sealed into her customer row: {sealed!r}, AES-256-GCM under "
+        f"her own data key {sealed_key_id(sealed):#010x}."
+    )
+    story.line(
+        f"The SQLite column holds {len(bytes(stored))} bytes of ciphertext; "
+        f"plaintext found in it: {'yes' if plain else 'no'}."
     )
     clock.advance(minutes=5)
     try:
@@ -70,29 +76,28 @@ def run(story: Story) -> None:
             sealed,
             customer_id="c-001",
             field="allergies",
-            actor="fd-02",
+            actor="cs-02",
             role="front_desk",
             purpose=Purpose.SERVICE_DELIVERY,
         )
     except AccessDeniedError as refused:
-        story.line(f"Front desk fd-02 asks to read them: refused ({refused.reason}).")
+        story.line(f"Front desk cs-02 asks to read them: refused ({refused.reason}).")
     clock.advance(minutes=10)
-    allergies = vault.open(
-        sealed,
+    opened = vault.open(
+        salon.customers.get("c-001").allergies or sealed,
         customer_id="c-001",
         field="allergies",
-        actor="st-07",
+        actor="st-wang",
         role="beautician",
         purpose=Purpose.SERVICE_DELIVERY,
     )
-    count = len(allergies.reveal())
     story.line(
-        f"Beautician st-07 reads them to prepare a facial: {count} allergies, "
-        f"shown in logs as {allergies!r}."
+        f"Beautician st-wang reads them before the 10:30 facial: {len(opened.reveal())} "
+        f"allergies, shown in logs as {opened!r}."
     )
-    report = access_report(log, "c-001", field="allergies")
-    story.line("The access log answers who read her allergies, when and why:")
+    report = access_report(salon.access_log, "c-001", field="allergies")
+    story.line("The access log in SQLite answers who read her allergies, when and why:")
     for event in report.events:
-        at = event.at.astimezone(SHANGHAI).strftime("%H:%M")
+        when = event.at.astimezone(SHANGHAI).strftime("%H:%M")
         outcome = "read" if event.allowed else f"refused ({event.reason})"
-        story.line(f"  {at}  {event.actor} ({event.role}) for {event.purpose.value}: {outcome}")
+        story.line(f"  {when}  {event.actor} ({event.role}) for {event.purpose.value}: {outcome}")

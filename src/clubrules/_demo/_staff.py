@@ -1,10 +1,19 @@
-"""Demo chapter: a month's score sheet, then a warning, then a dismissal review to decide."""
+"""Demo chapter: the desk clerk's March score sheet, and two failed months in a row.
+
+The March KPIs come from the bookings and complaints the earlier chapters stored.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from clubrules._demo._complaints import policy_book
+from clubrules._demo._salon import DESK, SHANGHAI, at
+from clubrules._demo._tiering import MONTH_END
+from clubrules.booking import success_rate
+from clubrules.complaints import analyse, case_facts
+from clubrules.complaints.ports import load_case
 from clubrules.staff import (
     BOOKING_SUCCESS_RATE,
     COMPLAINT_TIMELINESS_RATE,
@@ -18,10 +27,10 @@ from clubrules.staff import (
     record_assessment,
     seed_rubric,
 )
-from clubrules.storage.memory import InMemoryAssessmentRepository
 
 if TYPE_CHECKING:
     from clubrules._demo import Story
+    from clubrules._demo._salon import Salon
 
 __all__ = ["run"]
 
@@ -35,63 +44,99 @@ _MANUAL = (
 )
 
 
-def _month(
+def _sheet(
     month: int,
     manual: str,
-    *,
-    booked: tuple[int, int],
-    on_time: tuple[int, int],
-    satisfied: tuple[int, int],
+    kpis: dict[str, Kpi],
     stars: tuple[int, ...],
 ) -> ScoreSheet:
     period = AssessmentPeriod.monthly(2026, month, "Asia/Shanghai")
     inputs = AssessmentInputs(
         manual={key: ManualScore(points=Decimal(manual), by="sup-zhao") for key in _MANUAL},
-        kpis={
-            # The booking chapter's success rate: completed / settled bookings she took.
-            BOOKING_SUCCESS_RATE: Kpi(*booked),
-            # The complaints chapter's timeliness: cases she closed within their SLA.
-            COMPLAINT_TIMELINESS_RATE: Kpi(*on_time),
-            # Return-visit surveys: satisfied answers / answers.
-            SATISFACTION_RATE: Kpi(*satisfied),
-        },
+        kpis=kpis,
         evaluations=stars,
     )
     return assess(
         seed_rubric(),
         inputs,
-        sheet_id=f"cs-07-2026-{month:02d}",
-        staff_id="cs-07",
+        sheet_id=f"{DESK}-2026-{month:02d}",
+        staff_id=DESK,
         period=period,
         as_of=period.end.replace(hour=10),
     )
 
 
-def run(story: Story) -> None:
-    """Score one staff member's month line by line, then two failed months in a row."""
-    story.chapter("Staff: a score sheet out of 100, and what two failures bring")
-    repository = InMemoryAssessmentRepository()
-    repository.add_rubric(seed_rubric())
-    story.line("The seed rubric: work attitude 30, business capability 40, work performance 30.")
+def _march_kpis(story: Story, salon: Salon) -> dict[str, Kpi]:
+    start, end = at(3, 1, 0), at(4, 1, 0)
+    rate = success_rate(
+        salon.bookings.find(start=start, end=end),
+        start=start,
+        end=end,
+        taken_by=DESK,
+        exclude_timely_cancellations=True,
+    )
+    book = policy_book(salon)
+    cases = [load_case(salon.complaints, case_id, book) for case_id in salon.complaints.case_ids()]
+    analysis = analyse(
+        [case_facts(case, MONTH_END) for case in cases], start=start, end=end, zone=SHANGHAI
+    )
+    mine = analysis.by_staff[DESK]
+    story.line(
+        f"From SQLite: {rate.completed} of {rate.settled} settled bookings she took were served;"
+    )
+    story.line(
+        f"of the SLA targets of her {len(cases)} complaints that ended in March, {mine.achieved} "
+        f"were met and {mine.breached} breached."
+    )
+    return {
+        BOOKING_SUCCESS_RATE: Kpi(rate.completed, rate.settled),
+        COMPLAINT_TIMELINESS_RATE: Kpi(mine.achieved, mine.achieved + mine.breached),
+        # Return-visit survey answers: satisfied / all (kept by the care team).
+        SATISFACTION_RATE: Kpi(18, 20),
+    }
 
-    march = _month(3, "8", booked=(47, 50), on_time=(0, 0), satisfied=(18, 20), stars=(5, 4, 5))
+
+def run(story: Story, salon: Salon) -> None:
+    """Score the desk clerk's March line by line, then two failed months in a row."""
+    story.chapter("Staff: a score sheet out of 100, and what two failures bring")
+    salon.assessments.add_rubric(seed_rubric())
+    story.line("The seed rubric: work attitude 30, business capability 40, work performance 30.")
+    march = _sheet(3, "8", _march_kpis(story, salon), stars=(5, 4, 5))
     for text in march.explain().splitlines():
         story.line(text)
-    outcome = record_assessment(repository, march)
+    outcome = record_assessment(salon.assessments, march)
     excellent = seed_rubric().bands["excellent"].lower
     reward = "a reward is recommended" if outcome.reward else f"excellent starts at {excellent}"
     story.line(f"March: {march.total} -> {march.band}; {reward}.")
 
-    april = _month(4, "5", booked=(30, 45), on_time=(2, 4), satisfied=(9, 15), stars=(3, 2))
-    outcome = record_assessment(repository, april)
+    story.line("Suppose April and May go badly (figures given, not computed):")
+    april = _sheet(
+        4,
+        "5",
+        {
+            BOOKING_SUCCESS_RATE: Kpi(30, 45),
+            COMPLAINT_TIMELINESS_RATE: Kpi(2, 4),
+            SATISFACTION_RATE: Kpi(9, 15),
+        },
+        stars=(3, 2),
+    )
+    outcome = record_assessment(salon.assessments, april)
     if outcome.warning is not None:
         deadline = outcome.warning.improve_by.date().isoformat()
         story.line(
             f"April: {april.total} -> {april.band}. Warning talk recorded; improve by {deadline}."
         )
-
-    may = _month(5, "5", booked=(33, 48), on_time=(3, 5), satisfied=(10, 16), stars=(3,))
-    outcome = record_assessment(repository, may)
+    may = _sheet(
+        5,
+        "5",
+        {
+            BOOKING_SUCCESS_RATE: Kpi(33, 48),
+            COMPLAINT_TIMELINESS_RATE: Kpi(3, 5),
+            SATISFACTION_RATE: Kpi(10, 16),
+        },
+        stars=(3,),
+    )
+    outcome = record_assessment(salon.assessments, may)
     story.line(f"May: {may.total} -> {may.band}, the second failed cycle in a row.")
     review = outcome.dismissal_review
     if review is not None:

@@ -1,91 +1,76 @@
-"""Demo chapter: a member's spend crosses a threshold and is upgraded at once."""
+"""Demo chapter: the month-end run: RFM segments and tier decisions from SQLite."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
-from clubrules.customers import ConsumptionKind, ConsumptionRecord
-from clubrules.money import Money
-from clubrules.storage.memory import InMemoryActivityRepository
+from clubrules._demo._salon import SHANGHAI, at
 from clubrules.tiering import (
     QualificationWindow,
     ReviewSchedule,
+    SegmentScheme,
     Tier,
+    TierChange,
     TierMetric,
     TierProgram,
     TierStatus,
+    rfm_scores,
 )
 
 if TYPE_CHECKING:
     from clubrules._demo import Story
+    from clubrules._demo._salon import Salon
 
-__all__ = ["run"]
+__all__ = ["MONTH_END", "run"]
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+# The run happens on the morning of 1 April, before opening: March is complete.
+MONTH_END = at(4, 1, 8)
+PROGRAM = TierProgram(
+    tiers=[Tier("member", 0), Tier("silver", 3000, 2400), Tier("gold", 10000, 8000)],
+    metric=TierMetric.SPEND,
+    window=QualificationWindow(trailing_days=365),
+    reviews=ReviewSchedule(anchor=date(2026, 1, 1), every_months=3),
+    zone=SHANGHAI,
+)
+# Last quarter's tiers, as the salon's system holds them.
+PREVIOUS = {"c-006": "silver", "c-009": "silver"}
 
 
-def run(story: Story) -> None:
-    """Tier a member by trailing spend: upgrade now, and what keeps the tier at review."""
-    story.chapter("Tiering: upgrade at once, downgrade only at a review")
-    program = TierProgram(
-        tiers=[
-            Tier("member", 0),
-            Tier("silver", 3000, 2400),
-            Tier("gold", 10000, 8000),
-        ],
-        metric=TierMetric.SPEND,
-        window=QualificationWindow(trailing_days=365),
-        reviews=ReviewSchedule(anchor=date(2026, 1, 1), every_months=3),
-        zone=SHANGHAI,
-    )
-    for tier in program.tiers:
+def run(story: Story, salon: Salon) -> None:
+    """Segment every customer by RFM and decide tiers at the 1 April review."""
+    story.chapter("Tiering: the month-end run, RFM segments and tier decisions")
+    for tier in PROGRAM.tiers:
         story.line(f"{tier.name:>7}: reached at {tier.qualify}, kept at review with {tier.keep_at}")
-    activity = InMemoryActivityRepository(zone=SHANGHAI)
-    start = datetime(2026, 3, 2, 18, tzinfo=SHANGHAI)
-    for week in range(6):
-        activity.add(
-            ConsumptionRecord(
-                id=f"t-{week}",
-                customer_id="m-042",
-                at=start + timedelta(weeks=week),
-                service="personal training x4",
-                amount=Money("600.00"),
-            )
+    start, end = PROGRAM.window.window(MONTH_END, SHANGHAI)
+    summaries = sorted(salon.activity.summaries(start=start, end=end), key=lambda s: s.customer_id)
+    story.line(
+        f"{len(summaries)} customers summarised by one SQL aggregate over the last 365 days "
+        "(refunds subtracted)."
+    )
+    scores = {
+        s.customer_id: s for s in rfm_scores(summaries, as_of=MONTH_END, segments=SegmentScheme())
+    }
+    story.line("customer  visits   net spend  RFM  segment              tier")
+    changes = 0
+    for summary in summaries:
+        score = scores[summary.customer_id]
+        status = TierStatus(
+            customer_id=summary.customer_id,
+            tier=PREVIOUS.get(summary.customer_id, "member"),
+            since=at(1, 2, 10).replace(year=2025),
+            last_review=date(2026, 1, 1),
         )
-    activity.add(
-        ConsumptionRecord(
-            id="t-r",
-            customer_id="m-042",
-            at=start + timedelta(weeks=5, days=1),
-            service="personal training x4",
-            amount=Money("600.00"),
-            kind=ConsumptionKind.REFUND,
+        decision = PROGRAM.decide(status, PROGRAM.value_of(summary), as_of=MONTH_END)
+        moved = (
+            ""
+            if decision.change is TierChange.KEEP
+            else f" <- {decision.previous} ({decision.reason.value})"
         )
-    )
-    as_of = datetime(2026, 4, 20, 9, tzinfo=SHANGHAI)
-    window_start, window_end = program.window.window(as_of, SHANGHAI)
-    summary = activity.summary("m-042", start=window_start, end=window_end)
-    story.line(
-        f"Member m-042: {summary.visits} visits, net spend {summary.spend} over the last year "
-        "(the refund is subtracted)"
-    )
-    status = TierStatus(
-        customer_id="m-042",
-        tier="member",
-        since=datetime(2025, 11, 1, tzinfo=SHANGHAI),
-        last_review=date(2026, 4, 1),
-    )
-    decision = program.decide(status, program.value_of(summary), as_of=as_of)
-    story.line(f"Decision: {decision.previous} -> {decision.tier} ({decision.reason.value})")
-    story.line(f"Why: {decision.message}")
-    story.line(
-        f"To keep {decision.tier} at the {decision.next_review} review: "
-        f"{decision.to_keep} more; to reach {decision.next_tier}: {decision.to_reach_next} more"
-    )
-    dip = program.decide(decision.status, 2000, as_of=as_of + timedelta(days=30))
-    story.line(
-        f"A month later spend dips to 2000: still {dip.tier} ({dip.reason.value}), "
-        "no flapping between reviews"
-    )
+        changes += decision.change is not TierChange.KEEP
+        story.line(
+            f"{summary.customer_id:<9} {summary.visits:>6} {summary.spend.amount:>11}  "
+            f"{score.code}  {score.segment or '-':<20} {decision.tier}{moved}"
+        )
+    story.line(f"{changes} tier changes at the {date(2026, 4, 1)} review; upgrades also happen")
+    story.line("at once between reviews, downgrades only at a review.")
