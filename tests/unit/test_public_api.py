@@ -80,3 +80,32 @@ def test_every_public_module_is_in_the_reference() -> None:
     rendered = set(re.findall(r"^:::\s+([\w.]+)", text, re.MULTILINE))
     missing = [name for name in PUBLIC_MODULES if name not in rendered and name != "clubrules.cli"]
     assert not missing, f"public modules missing from docs/reference: {missing}"
+
+
+def test_mypy_sees_every_exported_name(tmp_path: Path) -> None:
+    """A strict type check of `from module import name` for every name in every `__all__`.
+
+    mypy's view of a module's public surface is its `__all__`; a name that is
+    listed but not defined, or whose import is hidden behind a runtime-only
+    path, fails here even when `hasattr` succeeds.
+    """
+    from mypy import api  # noqa: PLC0415 - only this test needs mypy
+
+    lines = []
+    for index, name in enumerate(PUBLIC_MODULES):
+        exported = [attr for attr in getattr(_import(name), "__all__", []) if attr != "__version__"]
+        # Aliased, since several packages export the same short name (Segment, Band).
+        lines.extend(f"from {name} import {attr} as m{index}_{attr}" for attr in exported)
+    probe = tmp_path / "probe_public_api.py"
+    probe.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    stdout, stderr, status = api.run(
+        [
+            "--strict",
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "--cache-dir",
+            str(ROOT / ".mypy_cache"),
+            str(probe),
+        ]
+    )
+    assert status == 0, stdout + stderr
