@@ -1,17 +1,31 @@
-"""Every Python code block in the docs and the README runs, in page order.
+"""Every Python code block and shell session in the docs and the README runs, in page order.
 
-Blocks on one page share a namespace, so a page can build on its earlier
-blocks, as a reader would. A block whose info string is ``python`` (or
-``py``) runs; ``pycon`` blocks are checked as doctests.
+Blocks on one page share a namespace and a working directory, so a page can
+build on its earlier blocks, as a reader would. A block whose info string is
+``python`` (or ``py``) runs; ``pycon`` blocks are checked as doctests.
+
+A ``console`` block is a shell session: each ``$ command`` line runs in bash
+(with the installed ``clubrules`` on the PATH), and the lines up to the next
+``$`` are its expected output, standard error included, compared as doctest
+output (``...`` matches anything). ``$DATABASE_URL`` names a fresh
+PostgreSQL database on the test cluster. ``text`` blocks are not run.
 """
 
 from __future__ import annotations
 
 import doctest
+import itertools
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from clubrules.testing.postgres import PostgresCluster
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [*sorted((ROOT / "docs").rglob("*.md")), ROOT / "README.md"]
@@ -33,18 +47,64 @@ def _blocks(page: Path) -> list[tuple[str, str, int]]:
     return found
 
 
-PAGES_WITH_CODE = [
-    p for p in PAGES if any(lang in {"python", "py", "pycon"} for lang, _, _ in _blocks(p))
-]
+RUNNABLE = {"python", "py", "pycon", "console"}
+PAGES_WITH_CODE = [p for p in PAGES if any(lang in RUNNABLE for lang, _, _ in _blocks(p))]
+_DATABASES = itertools.count(1)
+
+
+def _fresh_database(cluster: PostgresCluster) -> str:
+    import psycopg  # noqa: PLC0415 - only pages with PostgreSQL sessions need it
+
+    name = f"docs_{os.getpid()}_{next(_DATABASES)}"
+    with psycopg.connect(cluster.url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return cluster.url_for(name)
+
+
+def _sessions(body: str) -> list[tuple[str, str]]:
+    """`(command, expected output)` for each `$ ` line of a console block."""
+    sessions: list[tuple[str, list[str]]] = []
+    for line in body.splitlines():
+        if line.startswith("$ "):
+            sessions.append((line[2:], []))
+        else:
+            assert sessions, f"output before the first command: {line!r}"
+            sessions[-1][1].append(line)
+    return [(command, "".join(f"{line}\n" for line in out)) for command, out in sessions]
+
+
+def _run_console(body: str, where: str, env: dict[str, str]) -> None:
+    checker = doctest.OutputChecker()
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    for command, expected in _sessions(body):
+        result = subprocess.run(  # noqa: S603 - the docs' own commands are the point
+            ["bash", "-c", f"{command} 2>&1"],  # noqa: S607 - bash from the PATH
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+            timeout=300,
+        )
+        assert checker.check_output(expected, result.stdout, flags), (
+            f"{where}: $ {command}\nexpected:\n{expected}got:\n{result.stdout}"
+        )
 
 
 @pytest.mark.parametrize("page", PAGES_WITH_CODE, ids=lambda p: str(p.relative_to(ROOT)))
-def test_code_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_code_blocks_run(
+    page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, object] = {"__name__": "__docs__"}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     for lang, body, line_no in _blocks(page):
         where = f"{page.relative_to(ROOT)}:{line_no}"
-        if lang in {"python", "py"}:
+        if lang == "console":
+            if "$DATABASE_URL" in body and "DATABASE_URL" not in env:
+                env["DATABASE_URL"] = _fresh_database(request.getfixturevalue("postgres_cluster"))
+            _run_console(body, where, env)
+        elif lang in {"python", "py"}:
             code = compile(body, where, "exec")
             exec(code, namespace)  # noqa: S102 - running the docs' own examples is the point
         elif lang == "pycon":
