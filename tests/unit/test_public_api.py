@@ -91,7 +91,7 @@ def test_mypy_sees_every_exported_name(tmp_path: Path) -> None:
     """
     from mypy import api  # noqa: PLC0415 - only this test needs mypy
 
-    lines = []
+    lines: list[str] = []
     for index, name in enumerate(PUBLIC_MODULES):
         exported = [attr for attr in getattr(_import(name), "__all__", []) if attr != "__version__"]
         # Aliased, since several packages export the same short name (Segment, Band).
