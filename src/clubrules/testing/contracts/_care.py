@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import threading
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -16,10 +15,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from clubrules.care import CareKind, CareTask, SurveyResponse
 from clubrules.errors import DuplicateError, NaiveDatetimeError, NotFoundError
+from clubrules.testing.contracts._race import race
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from clubrules.care.ports import CareTaskRepository, SurveyResponseRepository
 
 __all__ = ["CareTaskRepositoryContract", "SurveyResponseRepositoryContract"]
@@ -49,25 +47,6 @@ def _task(
         note=note,
         assignee=assignee,
     )
-
-
-def _race(count: int, work: Callable[[int], object]) -> list[object]:
-    barrier = threading.Barrier(count)
-    results: list[object] = [None] * count
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as error:  # noqa: BLE001 - the contract counts every outcome
-            results[i] = error
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 class CareTaskRepositoryContract:
@@ -128,7 +107,7 @@ class CareTaskRepositoryContract:
         assert repository.last_issued("nothing") == {}
 
     def test_concurrent_adds_of_one_key_store_one(self, repository: CareTaskRepository) -> None:
-        results = _race(_THREADS, lambda i: repository.add(_task(note=f"n{i}")))
+        results = race(_THREADS, lambda i: repository.add(_task(note=f"n{i}")))
         assert sorted(results, key=repr) == [False] * (_THREADS - 1) + [True], results
         assert len(repository.tasks(start=D0, end=D0 + timedelta(days=1))) == 1
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import threading
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -27,10 +26,9 @@ from clubrules.complaints import (
 from clubrules.complaints.ports import load_case, save_case
 from clubrules.errors import NotFoundError, StaleVersionError, ValidationError
 from clubrules.money import Money
+from clubrules.testing.contracts._race import race
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from clubrules.complaints import Case, CaseEvent
     from clubrules.complaints.ports import ComplaintRepository
 
@@ -59,26 +57,6 @@ def _new_case(case_id: str = "k-1", *, minutes: int = 0) -> Case:
 
 def _contact(minutes: int, by: str = "s-1") -> CustomerContacted:
     return CustomerContacted(at=T0 + timedelta(minutes=minutes), by=by, channel="phone")
-
-
-def _race(count: int, work: Callable[[int], object]) -> list[object]:
-    """Run `work(i)` in `count` threads released together; results or raised errors."""
-    barrier = threading.Barrier(count)
-    results: list[object] = [None] * count
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as error:  # noqa: BLE001 - the contract counts every outcome
-            results[i] = error
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 class ComplaintRepositoryContract:
@@ -183,7 +161,7 @@ class ComplaintRepositoryContract:
         self, repository: ComplaintRepository
     ) -> None:
         repository.append("k-1", 0, _new_case().events)
-        outcomes = _race(_THREADS, lambda i: repository.append("k-1", 1, [_contact(i + 1)]))
+        outcomes = race(_THREADS, lambda i: repository.append("k-1", 1, [_contact(i + 1)]))
         wins = [o for o in outcomes if o == 2]
         assert len(wins) == 1
         assert all(isinstance(o, StaleVersionError) for o in outcomes if o != 2)
@@ -192,7 +170,7 @@ class ComplaintRepositoryContract:
     def test_concurrent_registrations_of_one_id_exactly_one_wins(
         self, repository: ComplaintRepository
     ) -> None:
-        outcomes = _race(
+        outcomes = race(
             _THREADS, lambda i: repository.append("k-9", 0, _new_case("k-9", minutes=i).events)
         )
         assert sum(1 for o in outcomes if o == 1) == 1

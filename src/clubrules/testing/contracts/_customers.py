@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import threading
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -25,11 +24,10 @@ from clubrules.customers import (
 )
 from clubrules.errors import DuplicateError, NaiveDatetimeError, NotFoundError
 from clubrules.money import Money
+from clubrules.testing.contracts._race import race
 from clubrules.testing.strategies._customers import customers
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from clubrules.customers.ports import ConsumptionRepository, CustomerRepository
 
 __all__ = ["ConsumptionRepositoryContract", "CustomerRepositoryContract"]
@@ -58,26 +56,6 @@ def _customer(customer_id: str = "c-001", **changes: object) -> Customer:
     }
     fields.update(changes)
     return Customer(**fields)  # type: ignore[arg-type]
-
-
-def _race(count: int, work: Callable[[int], object]) -> list[object]:
-    """Run `work(i)` in `count` threads released together; results or raised errors."""
-    barrier = threading.Barrier(count)
-    results: list[object] = [None] * count
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as error:  # noqa: BLE001 - the contract counts every outcome
-            results[i] = error
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 class CustomerRepositoryContract:
@@ -182,14 +160,14 @@ class CustomerRepositoryContract:
         self, repository: CustomerRepository
     ) -> None:
         candidates = [_customer(occupation=f"job-{i}") for i in range(_THREADS)]
-        results = _race(_THREADS, lambda i: repository.add(candidates[i]))
+        results = race(_THREADS, lambda i: repository.add(candidates[i]))
         winners = [i for i, r in enumerate(results) if r is None]
         assert len(winners) == 1, results
         assert all(isinstance(r, DuplicateError) for r in results if r is not None), results
         assert repository.get("c-001") == candidates[winners[0]]
 
     def test_concurrent_adds_of_distinct_ids_all_land(self, repository: CustomerRepository) -> None:
-        results = _race(_THREADS, lambda i: repository.add(_customer(f"c-{i}")))
+        results = race(_THREADS, lambda i: repository.add(_customer(f"c-{i}")))
         assert results == [None] * _THREADS
         assert len(list(repository.customers())) == _THREADS
 
@@ -487,7 +465,7 @@ class ConsumptionRepositoryContract:
     def test_concurrent_adds_of_one_record_store_it_once(
         self, repository: ConsumptionRepository
     ) -> None:
-        results = _race(_THREADS, lambda _i: repository.add(_record()))
+        results = race(_THREADS, lambda _i: repository.add(_record()))
         assert sorted(results, key=repr) == [False] * (_THREADS - 1) + [True], results
         assert repository.records("c-1") == [_record()]
 
@@ -495,7 +473,7 @@ class ConsumptionRepositoryContract:
         self, repository: ConsumptionRepository
     ) -> None:
         candidates = [_record(amount=f"{i + 1}.00") for i in range(_THREADS)]
-        results = _race(_THREADS, lambda i: repository.add(candidates[i]))
+        results = race(_THREADS, lambda i: repository.add(candidates[i]))
         winners = [i for i, r in enumerate(results) if r is True]
         assert len(winners) == 1, results
         assert all(isinstance(r, DuplicateError) for r in results if r is not True), results

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -30,11 +29,10 @@ from clubrules.staff import (
     assess,
     seed_rubric,
 )
+from clubrules.testing.contracts._race import race
 from clubrules.testing.strategies._staff import assessment_inputs, rubrics
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from clubrules.staff.ports import AssessmentRepository
 
 __all__ = ["AssessmentRepositoryContract"]
@@ -100,25 +98,6 @@ def _warning(warning_id: str = "w-1", *, staff_id: str = "s-1", day: int = 2) ->
         total=Decimal("55.50"),
         band="fail",
     )
-
-
-def _race(count: int, work: Callable[[int], object]) -> list[object]:
-    barrier = threading.Barrier(count)
-    results: list[object] = [None] * count
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as error:  # noqa: BLE001 - the contract counts every outcome
-            results[i] = error
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 class AssessmentRepositoryContract:
@@ -264,7 +243,7 @@ class AssessmentRepositoryContract:
         self, repository: AssessmentRepository
     ) -> None:
         candidates = [_sheet(f"a-{i}", points=str(i + 1)) for i in range(_THREADS)]
-        results = _race(_THREADS, lambda i: repository.add_sheet(candidates[i]))
+        results = race(_THREADS, lambda i: repository.add_sheet(candidates[i]))
         winners = [i for i, r in enumerate(results) if r is True]
         assert len(winners) == 1, results
         assert all(isinstance(r, DuplicateError) for r in results if r is not True), results
@@ -273,7 +252,7 @@ class AssessmentRepositoryContract:
     def test_concurrent_adds_of_one_warning_store_it_once(
         self, repository: AssessmentRepository
     ) -> None:
-        results = _race(_THREADS, lambda _i: repository.add_warning(_warning()))
+        results = race(_THREADS, lambda _i: repository.add_warning(_warning()))
         assert sorted(results, key=repr) == [False] * (_THREADS - 1) + [True], results
         assert repository.warnings() == [_warning()]
 
