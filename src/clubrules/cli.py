@@ -1,16 +1,20 @@
 """The `clubrules` command-line interface.
 
 Exit codes: 0 success, 1 a rule or check failed (conflicts found, say),
-2 bad usage or bad input (a missing file, a malformed row).
+2 bad usage or bad input (a missing file, a malformed row), 141 the output
+pipe was closed early (as for a process stopped by SIGPIPE).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import TYPE_CHECKING
 
+from clubrules._cli_bookings import add_bookings_commands
+from clubrules._cli_customers import add_customers_commands
 from clubrules._cli_keys import add_keys_commands
 from clubrules._version import __version__
 from clubrules.errors import ClubRulesError, StorageError
@@ -23,6 +27,7 @@ __all__ = ["main"]
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -49,6 +54,8 @@ def _build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_run_demo)
     _add_db_commands(commands)
     add_keys_commands(commands, _usage)
+    add_bookings_commands(commands, _usage)
+    add_customers_commands(commands, _usage)
     return parser
 
 
@@ -130,7 +137,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         result: int = handler(args)
+        sys.stdout.flush()
     except ClubRulesError as error:
         print(f"clubrules: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (`clubrules demo | head`): stop quietly, as
+        # Unix tools killed by SIGPIPE do, and keep Python's exit-time flush
+        # from failing on the closed pipe.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     return result

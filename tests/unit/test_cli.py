@@ -145,3 +145,20 @@ def test_db_migrate_on_postgres(
     assert json.loads(capsys.readouterr().out)["dialect"] == "postgres"
     assert main(["db", "migrate", "--url", url]) == EXIT_OK
     assert "already at version" in capsys.readouterr().out
+
+
+def test_a_closed_output_pipe_ends_quietly() -> None:
+    with subprocess.Popen(
+        [sys.executable, "-m", "clubrules", "demo"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as reader:
+        assert reader.stdout is not None
+        assert reader.stderr is not None
+        first = reader.stdout.readline()
+        reader.stdout.close()  # like `| head -1`
+        err = reader.stderr.read().decode()
+        assert reader.wait(timeout=60) == 141
+    assert first.startswith(b"  clubrules demo")
+    assert "Traceback" not in err
+    assert "BrokenPipeError" not in err
