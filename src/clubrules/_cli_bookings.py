@@ -1,34 +1,40 @@
 """`clubrules bookings check FILE`: read a CSV or JSON export of bookings and report conflicts.
 
-Also holds the input helpers that `clubrules customers tier` shares: streaming
-CSV rows with their line numbers, a JSON array reader that knows each item's
-line, strict header checks, a progress bar, and time parsing. Errors name the
-line and the column, never a cell's value: an export may hold phone numbers.
+Errors name the line and the column, never a cell's value: an export may
+hold phone numbers (see `clubrules._cli_io`).
 """
 
 from __future__ import annotations
 
-import csv
 import json
-import re
-import sys
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
-from clubrules.errors import ClubRulesError, ValidationError
+from clubrules._cli_io import (
+    InputError,
+    Progress,
+    csv_rows,
+    fail,
+    input_format,
+    json_rows,
+    open_check,
+    parse_time,
+    resolve_zone,
+    whole,
+    write,
+)
+from clubrules.errors import ValidationError
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable
 
     from clubrules.booking import Booking, BookingStatus, ConflictReport, Occupancy
 
 __all__ = ["add_bookings_commands"]
 
 _OK, _FAILED, _USAGE = 0, 1, 2
-LONG_RUN_BYTES = 1 << 20
-"""Files at least this large draw a progress bar when standard error is a terminal."""
 
 REQUIRED = ("id", "resource", "start", "end")
 OPTIONAL = (
@@ -40,357 +46,6 @@ OPTIONAL = (
     "buffer_before",
     "buffer_after",
 )
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_ .-]{0,39}")
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
-_WHOLE = re.compile(r"[0-9]{1,9}")
-
-
-# --- shared input helpers ---------------------------------------------------
-
-
-class InputError(ClubRulesError):
-    """A problem with an input file, placed by line and column, without the cell's value."""
-
-    def __init__(
-        self, message: str, *, line: int | None = None, column: str | None = None, word: str = ""
-    ) -> None:
-        self.message = message
-        self.line = line
-        self.column = column
-        self.word = word or "column"
-        super().__init__(self.render())
-
-    def render(self) -> str:
-        """The message with its place: `line 7, column 'start': ...`."""
-        where = []
-        if self.line is not None:
-            where.append(f"line {self.line}")
-        if self.column is not None:
-            where.append(f"{self.word} {self.column!r}")
-        return f"{', '.join(where)}: {self.message}" if where else self.message
-
-
-def fail(args: argparse.Namespace, code: int, message: str, **extra: object) -> int:
-    """Report an error (JSON on standard output with `--json`) and return `code`."""
-    if getattr(args, "json", False):
-        write(json.dumps({"error": message, **extra}, ensure_ascii=False))
-    else:
-        sys.stderr.write(f"clubrules: error: {message}\n")
-    return code
-
-
-def write(text: str) -> None:
-    """Write one line to standard output."""
-    sys.stdout.write(f"{text}\n")
-
-
-class Progress:
-    """A one-line progress bar on a text stream, redrawn at most once per percent."""
-
-    def __init__(self, label: str, total: int, out: TextIO, *, enabled: bool) -> None:
-        self._label = label
-        self._total = max(total, 1)
-        self._out = out
-        self._enabled = enabled
-        self._shown = -1
-        self._unit = "lines"
-        self.rows = 0
-
-    @classmethod
-    def for_file(cls, label: str, path: Path, *, forced: bool) -> Progress:
-        """A bar for reading `path`: drawn when forced, or for a large file on a terminal."""
-        try:
-            size = path.stat().st_size
-        except OSError:
-            size = 0
-        enabled = forced or (size >= LONG_RUN_BYTES and sys.stderr.isatty())
-        return cls(label, size, sys.stderr, enabled=enabled)
-
-    def resize(self, total: int, unit: str) -> None:
-        """Measure progress against a new total (characters of decoded text, say)."""
-        self._total = max(total, 1)
-        self._unit = unit
-
-    def update(self, done: int, *, step: int = 1) -> None:
-        """Count `step` more lines (or objects), `done` of the total (bytes, characters) read."""
-        self.rows += step
-        if not self._enabled:
-            return
-        percent = min(done * 100 // self._total, 100)
-        if percent == self._shown:
-            return
-        self._shown = percent
-        filled = percent * 30 // 100
-        bar = "#" * filled + "." * (30 - filled)
-        self._out.write(f"\r{self._label} [{bar}] {percent:3d}% ({self.rows} {self._unit})")
-        self._out.flush()
-
-    def close(self) -> None:
-        """End the bar's line."""
-        if self._enabled and self._shown >= 0:
-            self._out.write("\n")
-            self._out.flush()
-            self._shown = -1
-
-
-def _shown_name(name: str, position: int) -> str:
-    # A header cell is printed only if it looks like a column name: a file
-    # without its header line would otherwise echo its first row (a phone, say).
-    return repr(name) if _NAME.fullmatch(name) else f"number {position}"
-
-
-def check_columns(
-    names: Sequence[str],
-    required: Sequence[str],
-    optional: Sequence[str],
-    *,
-    line: int,
-    word: str = "column",
-) -> None:
-    """Refuse unnamed, repeated, unknown or missing columns (or JSON keys)."""
-    known = (*required, *optional)
-    expected = f"expected {', '.join(required)}; optionally {', '.join(optional)}"
-    seen: set[str] = set()
-    for position, name in enumerate(names, start=1):
-        if not name:
-            raise InputError(f"{word} number {position} has no name", line=line)
-        if name in seen:
-            raise InputError(f"{word} {_shown_name(name, position)} appears twice", line=line)
-        seen.add(name)
-        if name not in known:
-            hint = "" if _NAME.fullmatch(name) else " (is the header line missing?)"
-            raise InputError(
-                f"unknown {word} {_shown_name(name, position)}{hint}; {expected}", line=line
-            )
-    for name in required:
-        if name not in seen:
-            raise InputError(f"missing required {word} {name!r}; {expected}", line=line)
-
-
-def _lines(path: Path, progress: Progress) -> Iterator[str]:
-    with path.open("rb") as handle:
-        done = 0
-        for number, raw in enumerate(handle, start=1):
-            done += len(raw)
-            try:
-                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError:
-                raise InputError("is not UTF-8 text", line=number) from None
-            progress.update(done)
-            yield text
-
-
-def csv_rows(
-    path: Path, progress: Progress, required: Sequence[str], optional: Sequence[str]
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """Stream `(line, {column: stripped cell})` from a CSV file with a header line.
-
-    Raises:
-        InputError: the file is empty, a header problem, a row with the
-            wrong number of cells, or text that is not UTF-8 CSV.
-        OSError: the file cannot be read.
-    """
-    reader = csv.reader(_lines(path, progress), strict=True)
-    header: list[str] | None = None
-    while True:
-        before = reader.line_num
-        try:
-            row = next(reader)
-        except StopIteration:
-            if header is None:
-                raise InputError(
-                    f"is empty; expected a header line such as {','.join(required)}"
-                ) from None
-            return
-        except csv.Error as error:
-            raise InputError(f"is not valid CSV ({error})", line=reader.line_num) from None
-        if not any(cell.strip() for cell in row):
-            continue
-        line = before + 1
-        if header is None:
-            header = [cell.strip().lower() for cell in row]
-            check_columns(header, required, optional, line=line)
-            continue
-        if len(row) != len(header):
-            raise InputError(f"has {len(row)} cells; the header has {len(header)}", line=line)
-        yield line, dict(zip(header, (cell.strip() for cell in row), strict=True))
-
-
-def _skip(text: str, pos: int) -> int:
-    match = _WHITESPACE.match(text, pos)
-    return pos if match is None else match.end()
-
-
-def json_rows(
-    path: Path, progress: Progress, required: Sequence[str], optional: Sequence[str]
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """Stream `(line, {key: value as text})` from a JSON array of objects.
-
-    Each object is decoded on its own, so that errors name the line where
-    it starts. Strings are stripped; whole numbers become their digits; null
-    is an empty cell.
-
-    Raises:
-        InputError: the file is empty, not a JSON array of objects, or an
-            object has unknown or missing keys or a value of the wrong type.
-        OSError: the file cannot be read.
-    """
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InputError("is not UTF-8 text", line=data.count(b"\n", 0, error.start) + 1) from None
-    progress.resize(len(text), "objects")
-    decoder = json.JSONDecoder()
-    pos = _skip(text, 0)
-    if pos == len(text):
-        raise InputError("is empty; expected a JSON array of objects")
-    line, counted = 1, 0
-
-    def line_at(at: int) -> int:
-        nonlocal line, counted
-        line += text.count("\n", counted, at)
-        counted = at
-        return line
-
-    if text[pos] != "[":
-        raise InputError("expected a JSON array of objects", line=line_at(pos))
-    pos = _skip(text, pos + 1)
-    if text.startswith("]", pos):
-        pos += 1
-    else:
-        while True:
-            start = line_at(pos)
-            try:
-                item, pos = decoder.raw_decode(text, pos)
-            except json.JSONDecodeError as error:
-                raise InputError(f"is not valid JSON ({error.msg})", line=error.lineno) from None
-            yield start, _json_cells(item, start, required, optional)
-            progress.update(pos)
-            pos = _skip(text, pos)
-            if text.startswith(",", pos):
-                pos = _skip(text, pos + 1)
-                continue
-            if text.startswith("]", pos):
-                pos += 1
-                break
-            raise InputError("expected ',' or ']' after an object", line=line_at(pos))
-    progress.update(pos, step=0)
-    progress.close()
-    if _skip(text, pos) != len(text):
-        raise InputError("has text after the array", line=line_at(_skip(text, pos)))
-
-
-def _json_cells(
-    item: object, line: int, required: Sequence[str], optional: Sequence[str]
-) -> dict[str, str]:
-    if not isinstance(item, dict):
-        raise InputError("expected a JSON object", line=line)
-    check_columns(list(item), required, optional, line=line, word="key")
-    cells: dict[str, str] = {}
-    for key, value in item.items():
-        if value is None:
-            cells[key] = ""
-        elif isinstance(value, str):
-            cells[key] = value.strip()
-        elif isinstance(value, int) and not isinstance(value, bool):
-            cells[key] = str(value)
-        else:
-            raise InputError(
-                "expected a string or a whole number", line=line, column=key, word="key"
-            )
-    return cells
-
-
-def parse_time(
-    text: str,
-    *,
-    line: int | None,
-    column: str | None,
-    zone: tzinfo | None,
-    word: str = "column",
-) -> datetime:
-    """An ISO 8601 time with an offset, or a naive one read in `zone`.
-
-    Raises:
-        InputError: not an ISO 8601 time, or naive without a zone.
-    """
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(
-            "not an ISO 8601 time (such as 2026-03-14T10:00+08:00)",
-            line=line,
-            column=column,
-            word=word,
-        ) from None
-    if value.tzinfo is None or value.utcoffset() is None:
-        if zone is None:
-            raise InputError(
-                "has no UTC offset; add one (+08:00) or pass --tz",
-                line=line,
-                column=column,
-                word=word,
-            )
-        value = value.replace(tzinfo=zone)
-    return value
-
-
-def whole(
-    text: str, *, line: int, column: str, minimum: int, default: int, word: str = "column"
-) -> int:
-    """A whole number of at least `minimum` (`default` for an empty cell).
-
-    Raises:
-        InputError: not a whole number, or below `minimum`.
-    """
-    if not text:
-        return default
-    if not _WHOLE.fullmatch(text) or int(text) < minimum:
-        raise InputError(
-            f"not a whole number of at least {minimum}", line=line, column=column, word=word
-        )
-    return int(text)
-
-
-def resolve_zone(name: str | None) -> tzinfo | None:
-    """The IANA zone called `name`, or None.
-
-    Raises:
-        UnknownTimeZoneError: not a known zone.
-    """
-    if name is None:
-        return None
-    from clubrules._time import zone  # noqa: PLC0415 - keeps --help fast
-
-    return zone(name, "--tz")
-
-
-def input_format(args: argparse.Namespace, path: Path) -> str:
-    """`csv` or `json`: from `--format`, else from the file's extension.
-
-    Raises:
-        InputError: neither tells.
-    """
-    chosen: str | None = args.format
-    if chosen:
-        return chosen
-    suffix = path.suffix.lower()
-    if suffix in {".csv", ".json"}:
-        return suffix[1:]
-    raise InputError("cannot tell the format from the extension; pass --format csv or json")
-
-
-def open_check(path: Path) -> str | None:
-    """Why `path` cannot be read as an input file, or None if it can."""
-    if not path.exists():
-        return f"{path} does not exist"
-    if path.is_dir():
-        return f"{path} is a directory, not a file"
-    return None
-
-
-# --- bookings check -----------------------------------------------------------
 
 
 def add_bookings_commands(

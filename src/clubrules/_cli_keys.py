@@ -11,7 +11,9 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
+
+from clubrules._cli_io import Progress
 
 if TYPE_CHECKING:
     import argparse
@@ -129,33 +131,6 @@ def _run_rotate(args: argparse.Namespace) -> int:
     return _OK
 
 
-class _Progress:
-    """A one-line progress bar on a text stream, redrawn at most once per percent."""
-
-    def __init__(self, total: int, out: TextIO, *, enabled: bool) -> None:
-        self._total = max(total, 1)
-        self._out = out
-        self._enabled = enabled
-        self._shown = -1
-
-    def update(self, done: int) -> None:
-        if not self._enabled:
-            return
-        percent = done * 100 // self._total
-        if percent == self._shown:
-            return
-        self._shown = percent
-        filled = percent * 30 // 100
-        bar = "#" * filled + "." * (30 - filled)
-        self._out.write(f"\rrewrap [{bar}] {percent:3d}% ({done}/{self._total})")
-        self._out.flush()
-
-    def close(self) -> None:
-        if self._enabled:
-            self._out.write("\n")
-            self._out.flush()
-
-
 def _run_rewrap(args: argparse.Namespace) -> int:
     from clubrules.errors import DecryptionError  # noqa: PLC0415 - keeps --help fast
     from clubrules.privacy import (  # noqa: PLC0415
@@ -171,7 +146,10 @@ def _run_rewrap(args: argparse.Namespace) -> int:
             return _fail(args, _USAGE, f"{path} does not exist")
     cipher = FieldCipher(Keyring.from_provider(FileKeyProvider(args.file)))
     lines = args.input.read_text(encoding="utf-8").splitlines()
-    progress = _Progress(len(lines), sys.stderr, enabled=args.progress or sys.stderr.isatty())
+    progress = Progress(
+        "rewrap", len(lines), sys.stderr, enabled=args.progress or sys.stderr.isatty()
+    )
+    progress.resize(len(lines), "lines")
     out: list[str] = []
     changed = 0
     for number, line in enumerate(lines, start=1):
