@@ -178,7 +178,10 @@ class ChurnRule:
 
     def action_for(self, severity: Severity) -> CareAction:
         """The care action suggested for `severity`."""
-        return dict(self.actions)[severity]
+        for known, action in self.actions:
+            if known is severity:
+                return action
+        raise KeyError(severity)
 
     def windows(self, as_of: datetime) -> tuple[datetime, datetime, datetime]:
         """`(baseline_start, recent_start, as_of)`: baseline `[b, r)`, recent `[r, as_of)`."""
@@ -376,6 +379,8 @@ def scan_churn_columns(
     bd, rd = rule.baseline_days, rule.recent_days
     minimum = rule.min_baseline_visits
     out: list[ChurnWarning] = []
+    # Visit counts are small integers: many rows share a (baseline, recent) pair.
+    drops: dict[tuple[int, int], Decimal] = {}
     for i in range(n):
         bv = baseline_visits[i]
         if bv < minimum:
@@ -393,7 +398,9 @@ def scan_churn_columns(
         cid = customer_ids[i]
         if warned and not _cooled(warned, cid, now_us, cooldown_us):
             continue
-        visit_drop = _drop(bv, bd, rv, rd)
+        visit_drop = drops.get((bv, rv))
+        if visit_drop is None:
+            visit_drop = drops[bv, rv] = _drop(bv, bd, rv, rd)
         spend_drop = _drop(b_spend[i], bd, r_spend[i], rd) if use_spend and b_spend[i] > 0 else None
         out.append(
             _warning(
