@@ -367,7 +367,7 @@ if kind == "library":
                             occupancy=occ, customer_id="c-1"))
     now = t0 - timedelta(days=1)
     sys.stdin.readline()
-    began = time.monotonic()
+    began, cpu = time.monotonic(), time.process_time()
     for b in todo:
         try:
             repo.add(b, now=now)
@@ -376,13 +376,13 @@ if kind == "library":
             conflicts += 1 if error.conflicts else 10**6
         except Exception as error:
             other.append(type(error).__name__)
-    ended = time.monotonic()
+    ended, cpu = time.monotonic(), time.process_time() - cpu
     db.close()
 else:
     import psycopg
     conn = psycopg.connect(url, autocommit=True)
     sys.stdin.readline()
-    began = time.monotonic()
+    began, cpu = time.monotonic(), time.process_time()
     for k in order:
         s, e = span(k)
         bid, room = f"p{worker}-s{k}", f"room-{k % 8}"
@@ -415,10 +415,10 @@ else:
             conflicts += 1
         except Exception as error:
             other.append(type(error).__name__)
-    ended = time.monotonic()
+    ended, cpu = time.monotonic(), time.process_time() - cpu
     conn.close()
 print(json.dumps({"won": won, "conflicts": conflicts, "other": other,
-                  "began": began, "ended": ended}))
+                  "began": began, "ended": ended, "cpu": cpu}))
 """
 
 
@@ -446,7 +446,12 @@ def _race(kind: str, url: str, workers: int, slots: int) -> tuple[float, str]:
     conflicts = sum(r["conflicts"] for r in reports)
     failed = sum(len(r["other"]) for r in reports)
     wall = max(r["ended"] for r in reports) - min(r["began"] for r in reports)
-    tally = f"{workers * slots:,} attempts, {won:,} won, {conflicts:,} conflicts, {failed} other"
+    # The workers' own CPU time per attempt: the client's share, whatever the load.
+    cpu_us = sum(r["cpu"] for r in reports) / (workers * slots) * 1e6
+    tally = (
+        f"{workers * slots:,} attempts, {won:,} won, {conflicts:,} conflicts, {failed} other, "
+        f"client CPU {cpu_us:.0f} us/attempt"
+    )
     return wall, tally
 
 
@@ -475,8 +480,9 @@ def _booking_race_row(url: str, quick: bool) -> Row:
                 stored = PostgresBookingRepository(db).find()
                 doubles = len(find_conflicts(stored)) + abs(len(stored) - slots)
     attempts = workers * slots
+    plain_cpu = tallies["plain"].rsplit("client CPU ", 1)[1]
     note = (
-        f"{tallies['library']}, double bookings {doubles}; "
+        f"{tallies['library']} (plain {plain_cpu}), double bookings {doubles}; "
         f"{attempts / walls['library']:,.0f} attempts/s vs plain {attempts / walls['plain']:,.0f}"
     )
     return Row(
@@ -740,6 +746,197 @@ def _booking_rows(n: int, url: str | None, directory: Path) -> list[Row]:
     return rows
 
 
+# --- availability ------------------------------------------------------------------------
+
+_DAY_ROOMS = 10
+_DAY_BOOKINGS = 200  # a busy day: 10 rooms and 10 beauticians, 20 half-hour slots each
+
+
+def _day_bookings(days: int) -> list[Any]:
+    """`days` full days: every booking takes a room (with a clean-up buffer) and a beautician."""
+    from clubrules.booking import Booking, Occupancy  # noqa: PLC0415
+
+    out = []
+    for d in range(days):
+        for k in range(_DAY_BOOKINGS):
+            slot, room = divmod(k, _DAY_ROOMS)
+            start = T0 + timedelta(days=d, minutes=30 * slot)
+            end = start + timedelta(minutes=25)
+            staff = f"staff-{(room + slot) % _DAY_ROOMS}"
+            out.append(
+                Booking(
+                    id=f"d{d:03d}-{k:03d}",
+                    service="facial",
+                    start=start,
+                    end=end,
+                    occupancy=[
+                        Occupancy.between(f"room-{room}", start, end + timedelta(minutes=5)),
+                        Occupancy.between(staff, start, end, role="beautician"),
+                    ],
+                    customer_id=f"c-{k}",
+                    confirmation_code="7K3MQ9TZ",
+                    created_at=T0 - timedelta(days=1),
+                )
+            )
+    return out
+
+
+def _busy_by_resource(
+    occupancy: list[tuple[Any, ...]],
+) -> dict[str, list[tuple[int, int, int, str]]]:
+    """What an availability search needs: each resource's busy times, by start."""
+    busy: dict[str, list[tuple[int, int, int, str]]] = {}
+    for booking_id, resource, start_us, end_us, units in occupancy:
+        busy.setdefault(resource, []).append((start_us, end_us, units, booking_id))
+    for lane in busy.values():
+        lane.sort()
+    return busy
+
+
+def _plain_day(rows: list[tuple[Any, ...]], now_us: int) -> None:
+    """Plain SQL's bookings (a tuple each) and busy times by resource, from joined rows."""
+    bookings: dict[str, tuple[Any, ...]] = {}
+    occupancy: list[tuple[Any, ...]] = []
+    for r in rows:
+        bookings.setdefault(r[0], r[:-4])
+        if r[18] > now_us:  # blocking_until_us
+            occupancy.append((r[0], *r[-4:]))
+    assert len(bookings) == _DAY_BOOKINGS
+    _busy_by_resource(occupancy)
+
+
+def _availability_rows(quick: bool, url: str | None, directory: Path) -> list[Row]:
+    """The day's bookings and busy times, ready for an availability search.
+
+    The library: `find(start=, end=)` for the day, then a `Schedule` of the
+    result (the index that `BookingRules.check` and `alternatives` search).
+    Plain SQL, the same data: one query joining the day's booking rows to
+    their busy times, as tuples, grouped by booking and by resource. Plain
+    SQL, busy times only: the one query a hand-written availability screen
+    would send, which reads no booking.
+    """
+    from clubrules.booking import Schedule  # noqa: PLC0415
+    from clubrules.storage.sqlite import SQLiteBookingRepository  # noqa: PLC0415
+
+    days, queries = (7, 10) if quick else (30, 50)
+    bookings = _day_bookings(days)
+    now = T0 - timedelta(days=1)
+    day = [(T0 + timedelta(days=d), T0 + timedelta(days=d + 1)) for d in range(queries)]
+    day = [day[i % days] for i in range(queries)]
+    rows: list[Row] = []
+    label = f"availability for a day ({_DAY_BOOKINGS} bookings on {2 * _DAY_ROOMS} resources)"
+
+    db = SQLiteDatabase(directory / "availability.db")
+    db.migrate()
+    repo = SQLiteBookingRepository(db)
+    for b in bookings:
+        repo.add(b, now=now)
+
+    def lib_day() -> None:
+        for start, end in day:
+            Schedule(repo.find(start=start, end=end))
+
+    with db.connection() as plain:
+
+        def plain_day() -> None:
+            for start, end in day:
+                rows = plain.execute(
+                    "SELECT b.*, o.resource, o.start_us, o.end_us, o.units"
+                    " FROM bookings AS b JOIN booking_occupancy AS o ON o.booking_id = b.id"
+                    " WHERE b.id IN (SELECT booking_id FROM booking_occupancy"
+                    " WHERE start_us < ? AND end_us > ?) ORDER BY b.start_us, b.id, o.position",
+                    (to_epoch_us(end), to_epoch_us(start)),
+                ).fetchall()
+                _plain_day(rows, to_epoch_us(now))
+
+        def plain_busy() -> None:
+            for start, end in day:
+                occupancy = plain.execute(
+                    "SELECT booking_id, resource, start_us, end_us, units FROM booking_occupancy"
+                    " WHERE start_us < ? AND end_us > ? AND blocking_until_us > ?",
+                    (to_epoch_us(end), to_epoch_us(start), to_epoch_us(now)),
+                ).fetchall()
+                _busy_by_resource(occupancy)
+
+        lib = best_of(lib_day)
+        rows.append(_row(f"sqlite: {label}", queries, lib, "plain sqlite3", best_of(plain_day)))
+        rows.append(
+            _row(
+                "sqlite: availability for a day, busy times only",
+                queries,
+                lib,
+                "plain sqlite3, one query",
+                best_of(plain_busy),
+            )
+        )
+    db.close()
+    if url is None:
+        return rows
+
+    import psycopg  # noqa: PLC0415 - the postgres extra
+
+    from clubrules.storage.postgres import (  # noqa: PLC0415 - the postgres extra
+        PostgresBookingRepository,
+        PostgresDatabase,
+    )
+
+    name = f"bench_day_{next(_serial)}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    db_url = url.replace("/postgres?", f"/{name}?")
+    pg = PostgresDatabase(db_url)
+    pg.migrate()
+    pg_repo = PostgresBookingRepository(pg)
+    for b in bookings:
+        pg_repo.add(b, now=now)
+    with pg.connection() as conn:
+        conn.execute("ANALYZE")
+
+    def pg_lib_day() -> None:
+        for start, end in day:
+            Schedule(pg_repo.find(start=start, end=end))
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+
+        def pg_plain_day() -> None:
+            for start, end in day:
+                rows = conn.execute(
+                    "SELECT b.*, o.resource, lower(o.during), upper(o.during), o.units"
+                    " FROM clubrules.bookings AS b JOIN clubrules.booking_occupancy AS o"
+                    " ON o.booking_id = b.id WHERE b.id IN (SELECT booking_id"
+                    " FROM clubrules.booking_occupancy WHERE during && tstzrange(%s, %s, '[)'))"
+                    " ORDER BY b.start_at, b.id, o.position",
+                    (start, end),
+                ).fetchall()
+                _plain_day(rows, to_epoch_us(now))
+
+        def pg_plain_busy() -> None:
+            for start, end in day:
+                occupancy = conn.execute(
+                    "SELECT booking_id, resource, lower(during), upper(during), units"
+                    " FROM clubrules.booking_occupancy WHERE during && tstzrange(%s, %s, '[)')"
+                    " AND blocking_until_us > %s",
+                    (start, end, to_epoch_us(now)),
+                ).fetchall()
+                _busy_by_resource(occupancy)
+
+        lib = best_of(pg_lib_day)
+        rows.append(
+            _row(f"postgres: {label}", queries, lib, "plain psycopg", best_of(pg_plain_day))
+        )
+        rows.append(
+            _row(
+                "postgres: availability for a day, busy times only",
+                queries,
+                lib,
+                "plain psycopg, one query",
+                best_of(pg_plain_busy),
+            )
+        )
+    pg.close()
+    return rows
+
+
 # --- complaints -------------------------------------------------------------------------
 
 
@@ -888,6 +1085,7 @@ def run(quick: bool) -> list[Row]:
             if url is not None:
                 rows += _postgres_rows(n, url)
             rows += _booking_rows(n, url, Path(directory))
+            rows += _availability_rows(quick, url, Path(directory))
             rows += _thread_race_rows(quick, Path(directory))
             rows += _complaint_rows(n, url, Path(directory))
             if url is not None:

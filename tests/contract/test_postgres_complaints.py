@@ -7,11 +7,12 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+import attrs
 import psycopg
 import pytest
 
 from clubrules.complaints import Assigned, CaseKind, Registered
-from clubrules.errors import StaleVersionError
+from clubrules.errors import StaleVersionError, ValidationError
 from clubrules.storage._sqlite_complaints import encode_event
 from clubrules.storage.postgres import PostgresComplaintRepository, PostgresDatabase
 from clubrules.testing.contracts import ComplaintRepositoryContract
@@ -105,3 +106,27 @@ class TestPostgresComplaintPrimaryKey:
         assert isinstance(error, StaleVersionError)
         assert (error.stream, error.expected, error.actual) == ("k-1", 1, 2)
         assert repo.events("k-1")[1:] == [other]
+
+
+class TestPostgresComplaintText:
+    @pytest.mark.parametrize(
+        ("text", "rule"), [("138\x00 0013 8000", "nul_character"), ("138\ud800", "lone_surrogate")]
+    )
+    @pytest.mark.parametrize("field", ["contact", "content"])
+    def test_text_postgres_cannot_hold_is_a_typed_error_naming_the_field(
+        self, empty: PostgresDatabase, field: str, text: str, rule: str
+    ) -> None:
+        repo = PostgresComplaintRepository(empty)
+        [base] = _registered()
+        assert isinstance(base, Registered)
+        event = (
+            attrs.evolve(base, contact=text)
+            if field == "contact"
+            else attrs.evolve(base, content=text)
+        )
+        with pytest.raises(ValidationError) as caught:
+            repo.append("k-1", 0, [event])
+        assert (caught.value.field, caught.value.rule) == (f"events[0].{field}", rule)
+        assert "138" not in str(caught.value)
+        assert repo.version("k-1") == 0
+        assert repo.case_ids() == []

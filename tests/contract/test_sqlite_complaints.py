@@ -21,6 +21,7 @@ from clubrules.complaints import (
     Resolved,
     Severity,
 )
+from clubrules.errors import StaleVersionError, ValidationError
 from clubrules.money import Money
 from clubrules.storage._sqlite_complaints import decode_event, encode_event
 from clubrules.storage.sqlite import SQLiteComplaintRepository, SQLiteDatabase
@@ -133,3 +134,50 @@ def test_the_event_codec_round_trips(event: CaseEvent) -> None:
     back = decode_event(type(event).__name__, encode_event(event))
     assert back == event
     assert back.at.utcoffset() == event.at.utcoffset()
+
+
+def _registration(*, contact: str = "+8613800138000", content: str = "towel") -> Registered:
+    return Registered(
+        case_id="k-1",
+        at=datetime(2026, 3, 2, 2, tzinfo=UTC),
+        kind=CaseKind.COMPLAINT,
+        channel="phone",
+        customer_id="c-1",
+        contact=contact,
+        content=content,
+        policy_id="complaint-default",
+        policy_version=1,
+    )
+
+
+@pytest.mark.parametrize("field", ["contact", "content"])
+def test_a_lone_surrogate_is_a_typed_error_naming_the_field(
+    database: SQLiteDatabase, field: str
+) -> None:
+    repo = SQLiteComplaintRepository(database)
+    bad_text = "138\ud800 0013 8000"
+    with pytest.raises(ValidationError) as caught:
+        repo.append("k-1", 0, [_registration(**{field: bad_text})])
+    assert (caught.value.field, caught.value.rule) == (f"events[0].{field}", "lone_surrogate")
+    assert "138" not in str(caught.value)
+    assert repo.version("k-1") == 0
+    assert repo.case_ids() == []
+
+
+def test_nul_characters_in_event_text_round_trip(database: SQLiteDatabase) -> None:
+    # SQLite stores a NUL in JSON text as \u0000; only PostgreSQL refuses it.
+    repo = SQLiteComplaintRepository(database)
+    event = _registration(content="a\x00b")
+    repo.append("k-1", 0, [event])
+    assert repo.events("k-1") == [event]
+
+
+def test_contact_and_content_never_show_in_repr_or_errors(database: SQLiteDatabase) -> None:
+    repo = SQLiteComplaintRepository(database)
+    event = _registration()
+    repo.append("k-1", 0, [event])
+    with pytest.raises(StaleVersionError) as caught:
+        repo.append("k-1", 0, [event])
+    shown = " ".join([repr(event), str(event), repr(repo.events("k-1")), str(caught.value)])
+    assert "13800138000" not in shown
+    assert "towel" not in shown

@@ -400,6 +400,24 @@ class Occupancy:
         _raise(problems)
 
     @classmethod
+    def _trusted(  # noqa: PLR0917 - one per field, positional as a stored row is
+        cls, resource: str, start_us: int, end_us: int, units: int, capacity: int, role: str
+    ) -> Occupancy:
+        """An occupancy read back from a row that clubrules wrote: no validation (private).
+
+        For the storage adapters only, as `Booking._trusted`.
+        """
+        self = object.__new__(cls)
+        put = object.__setattr__
+        put(self, "resource", resource)
+        put(self, "start_us", start_us)
+        put(self, "end_us", end_us)
+        put(self, "units", units)
+        put(self, "capacity", capacity)
+        put(self, "role", role)
+        return self
+
+    @classmethod
     def between(
         cls,
         resource: str,
@@ -614,6 +632,10 @@ class Booking:
         if self.created_at is not None:
             _check_aware(problems, "created_at", self.created_at)
         _raise(problems)
+        self._derive()
+
+    def _derive(self) -> None:
+        """Fill in the derived fields (after validation, or for a trusted stored row)."""
         expires = _FAR
         if self.status in _EXPIRING and self.expires_at is not None:
             expires = to_epoch_us(self.expires_at)
@@ -627,6 +649,52 @@ class Booking:
             if expires > -_FAR
         )
         object.__setattr__(self, "_rows", rows)
+
+    @classmethod
+    def _trusted(  # noqa: PLR0917 - one per field, positional as a stored row is
+        cls,
+        id: str,  # noqa: A002 - the field's name
+        service: str,
+        start: datetime,
+        end: datetime,
+        occupancy: tuple[Occupancy, ...],
+        status: BookingStatus,
+        headcount: int,
+        customer_id: str | None,
+        expires_at: datetime | None,
+        late_cancel: bool,
+        confirmation_code: str | None,
+        idempotency_key: str | None,
+        taken_by: str | None,
+        created_at: datetime | None,
+        version: int,
+    ) -> Booking:
+        """A booking read back from a row that clubrules wrote: no validation (private).
+
+        For the storage adapters only. The row was validated as a `Booking`
+        on its way in, and the schema's checks keep it so; re-running the
+        validators on every read would cost more than the read itself.
+        Anything an integrator passes in goes through the constructor.
+        """
+        self = object.__new__(cls)
+        put = object.__setattr__
+        put(self, "id", id)
+        put(self, "service", service)
+        put(self, "start", start)
+        put(self, "end", end)
+        put(self, "occupancy", occupancy)
+        put(self, "status", status)
+        put(self, "headcount", headcount)
+        put(self, "customer_id", customer_id)
+        put(self, "expires_at", expires_at)
+        put(self, "late_cancel", late_cancel)
+        put(self, "confirmation_code", confirmation_code)
+        put(self, "idempotency_key", idempotency_key)
+        put(self, "taken_by", taken_by)
+        put(self, "created_at", created_at)
+        put(self, "version", version)
+        self._derive()
+        return self
 
     @property
     def resources(self) -> tuple[str, ...]:

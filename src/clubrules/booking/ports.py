@@ -40,6 +40,14 @@ class BookingRepository(Protocol):
     stored booking and writes nothing if it asks for the same thing (same
     service, times, headcount and customer), and raises `DuplicateError`
     otherwise. A key is released when its booking is cancelled or expires.
+    If several stored bookings with the key block at `now`, the first by
+    start, then id, is the one that holds it.
+
+    **Holds are judged at each call's `now`.** Whether a held or pending
+    booking still blocks its slot and binds its key depends on the call's
+    `now` alone, never on what earlier calls saw: a call whose `now` is
+    earlier (a clock that stepped back, or an app server whose clock lags
+    another's) finds a hold blocking that a later call found lapsed.
 
     **Versions.** `save` replaces a stored booking only with the next
     version (`stored.version + 1`), so two clerks cannot overwrite each

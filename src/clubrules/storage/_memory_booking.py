@@ -6,7 +6,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from clubrules._time import from_epoch_us, require_aware, to_epoch_us
-from clubrules.booking import Booking, BookingStatus, Conflict, OverCapacity, Schedule
+from clubrules.booking import Booking, Conflict, OverCapacity, Schedule
 from clubrules.booking._check import _peak
 from clubrules.errors import DuplicateError, NotFoundError, SlotConflictError, StaleVersionError
 
@@ -15,21 +15,45 @@ if TYPE_CHECKING:
 
 __all__ = ["InMemoryBookingRepository"]
 
-_RELEASES_KEY = frozenset({BookingStatus.CANCELLED, BookingStatus.EXPIRED})
-
 
 class InMemoryBookingRepository:
     """Bookings in a dict, indexed by a `Schedule`; check and write under one lock.
 
     It gives the guarantees of `BookingRepository`: no double booking under
-    concurrent writers, idempotency keys, and versioned saves.
+    concurrent writers, idempotency keys, and versioned saves. Whether a hold
+    still blocks, and so still binds its idempotency key, is judged by each
+    call's `now` alone, as the SQL adapters judge it: a call never changes
+    what a later call with an earlier `now` finds.
     """
 
     def __init__(self) -> None:
         self._bookings: dict[str, Booking] = {}
         self._index = Schedule()
-        self._keys: dict[str, str] = {}
+        # The stored bookings carrying each key that may block: which of them
+        # holds the key is decided at each call's `now`.
+        self._keys: dict[str, set[str]] = {}
         self._lock = threading.Lock()
+
+    def _holder(self, key: str, now_us: int) -> Booking | None:
+        """The booking holding `key` at `now`: the first blocking one, by start then id."""
+        holders = [
+            b
+            for b in (self._bookings[i] for i in self._keys.get(key, ()))
+            if b.blocking_until_us > now_us
+        ]
+        return min(holders, key=lambda b: (b.start, b.id), default=None)
+
+    def _index_key(self, booking: Booking) -> None:
+        # A cancelled, expired or no-show booking never blocks, so never holds its key.
+        if booking.idempotency_key is not None and booking.blocks_at():
+            self._keys.setdefault(booking.idempotency_key, set()).add(booking.id)
+
+    def _unindex_key(self, booking: Booking) -> None:
+        key = booking.idempotency_key
+        if key is not None and key in self._keys:
+            self._keys[key].discard(booking.id)
+            if not self._keys[key]:
+                del self._keys[key]
 
     def _clashes(self, booking: Booking, now_us: int) -> list[Conflict | OverCapacity]:
         out: list[Conflict | OverCapacity] = []
@@ -82,22 +106,19 @@ class InMemoryBookingRepository:
         now_us = to_epoch_us(require_aware(now, "now"))
         with self._lock:
             key = booking.idempotency_key
-            if key is not None and key in self._keys:
-                stored = self._bookings[self._keys[key]]
-                if stored.blocking_until_us > now_us:
-                    if stored.same_request(booking):
-                        return stored
-                    raise DuplicateError(
-                        f"idempotency key is bound to booking {stored.id!r}, a different request"
-                    )
-                del self._keys[key]
+            stored = None if key is None else self._holder(key, now_us)
+            if stored is not None:
+                if stored.same_request(booking):
+                    return stored
+                raise DuplicateError(
+                    f"idempotency key is bound to booking {stored.id!r}, a different request"
+                )
             if booking.id in self._bookings:
                 raise DuplicateError(f"booking {booking.id!r} already exists")
             self._check_slot(booking, now_us)
             self._bookings[booking.id] = booking
             self._index.add(booking)
-            if key is not None and booking.status not in _RELEASES_KEY:
-                self._keys[key] = booking.id
+            self._index_key(booking)
             return booking
 
     def get(self, booking_id: str) -> Booking:
@@ -120,13 +141,8 @@ class InMemoryBookingRepository:
             self._check_slot(booking, now_us)
             self._bookings[booking.id] = booking
             self._index.replace(booking)
-            if (
-                stored.idempotency_key is not None
-                and self._keys.get(stored.idempotency_key) == booking.id
-            ):
-                del self._keys[stored.idempotency_key]
-            if booking.idempotency_key is not None and booking.status not in _RELEASES_KEY:
-                self._keys[booking.idempotency_key] = booking.id
+            self._unindex_key(stored)
+            self._index_key(booking)
 
     def find(
         self,

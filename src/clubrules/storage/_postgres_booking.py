@@ -56,6 +56,42 @@ _INSERT_OCCUPANCY = (
     " capacity, role, blocking_until_us, active)"
     " VALUES (%s, %s, %s, tstzrange(%s, %s, '[)'), %s, %s, %s, %s, %s)"
 )
+# The plain path's one statement per busy time: what is in the way at `now`
+# (blocking rows, and active rows of holds lapsed since), and the insert
+# when nothing is. A row switched off when its hold lapsed at a later `now`
+# blocks again at an earlier one, which the exclusion constraint alone (on
+# active rows) would miss. The clashes come back in the same round trip.
+_CHECK_AND_INSERT_OCCUPANCY = (
+    "WITH clash AS (SELECT lower(during) AS s, upper(during) AS e, units, booking_id,"
+    " blocking_until_us > %(now)s AS blocks FROM clubrules.booking_occupancy"
+    " WHERE resource = %(resource)s AND during && tstzrange(%(start)s, %(end)s, '[)')"
+    " AND booking_id <> %(id)s AND (blocking_until_us > %(now)s OR active)),"
+    " ins AS (INSERT INTO clubrules.booking_occupancy (booking_id, position, resource,"
+    " during, units, capacity, role, blocking_until_us, active)"
+    " SELECT %(id)s, %(position)s, %(resource)s, tstzrange(%(start)s, %(end)s, '[)'),"
+    " %(units)s, %(capacity)s, %(role)s, %(until)s, %(active)s"
+    " WHERE NOT EXISTS (SELECT 1 FROM clash))"
+    " SELECT s, e, units, booking_id, blocks FROM clash"
+)
+# An add's first statement on the plain path: the booking's row (a taken id
+# fails the statement: DuplicateError, before any slot is judged), then its
+# first busy time checked and inserted as above. One round trip under the
+# resources' lock instead of two.
+_ADD_AND_CHECK = (
+    f"WITH booking AS (INSERT INTO clubrules.bookings ({_COLUMNS}) VALUES ("  # noqa: S608
+    + ", ".join(f"%(b{i})s" for i in range(len(_COLUMNS.split(","))))
+    + ") RETURNING id),"
+    " clash AS (SELECT lower(during) AS s, upper(during) AS e, units, booking_id,"
+    " blocking_until_us > %(now)s AS blocks FROM clubrules.booking_occupancy"
+    " WHERE resource = %(resource)s AND during && tstzrange(%(start)s, %(end)s, '[)')"
+    " AND booking_id <> %(id)s AND (blocking_until_us > %(now)s OR active)),"
+    " ins AS (INSERT INTO clubrules.booking_occupancy (booking_id, position, resource,"
+    " during, units, capacity, role, blocking_until_us, active)"
+    " SELECT booking.id, %(position)s, %(resource)s, tstzrange(%(start)s, %(end)s, '[)'),"
+    " %(units)s, %(capacity)s, %(role)s, %(until)s, %(active)s"
+    " FROM booking WHERE NOT EXISTS (SELECT 1 FROM clash))"
+    " SELECT s, e, units, booking_id, blocks FROM clash"
+)
 # The advisory-lock class of idempotency keys ("cb"), so that retries queue.
 _KEY_LOCK_CLASS = 0x6362
 # A writer refused by the constraint checks again; a ceaseless stream of
@@ -111,46 +147,96 @@ def _occupancy_rows(booking: Booking, now_us: int) -> list[tuple[Any, ...]]:
     return rows
 
 
-def _booking(row: Sequence[Any], occupancy: list[Occupancy]) -> Booking:
-    return Booking(
-        id=row[0],
-        service=row[1],
-        start=in_zone(row[2], row[3]),
-        end=in_zone(row[4], row[5]),
-        occupancy=occupancy,
-        status=BookingStatus(row[6]),
-        headcount=row[7],
-        customer_id=row[8],
-        expires_at=None if row[9] is None else in_zone(row[9], row[10]),
-        late_cancel=row[11],
-        confirmation_code=row[12],
-        idempotency_key=row[13],
-        taken_by=row[14],
-        created_at=None if row[15] is None else in_zone(row[15], row[16]),
-        version=row[17],
+_STATUS = {s.value: s for s in BookingStatus}
+
+
+def _booking(row: Sequence[Any], occupancy: tuple[Occupancy, ...]) -> Booking:
+    # Rows that clubrules wrote, validated on the way in and kept so by the
+    # schema's checks: read back without running the validators again.
+    return Booking._trusted(  # noqa: SLF001 - the booking package's storage entry
+        row[0],
+        row[1],
+        in_zone(row[2], row[3]),
+        in_zone(row[4], row[5]),
+        occupancy,
+        _STATUS[row[6]],
+        row[7],
+        row[8],
+        None if row[9] is None else in_zone(row[9], row[10]),
+        row[11],
+        row[12],
+        row[13],
+        row[14],
+        None if row[15] is None else in_zone(row[15], row[16]),
+        row[17],
     )
 
 
+_READ = (
+    "SELECT "  # noqa: S608 - constants
+    + ", ".join(f"b.{c.strip()}" for c in _COLUMNS.split(","))
+    + ", o.resource, lower(o.during), upper(o.during), o.units, o.capacity, o.role"
+    " FROM clubrules.bookings AS b JOIN clubrules.booking_occupancy AS o ON o.booking_id = b.id"
+)
+
+
 def _read(conn: psycopg.Connection[Any], where: str, params: Sequence[object]) -> list[Booking]:
-    """The bookings selected by `where` (on table `b`), with their occupancy, by start then id."""
-    rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM clubrules.bookings AS b{where}"  # noqa: S608 - constants
-        " ORDER BY start_at, id",
-        params,
-    ).fetchall()
-    if not rows:
-        return []
-    occupancy: dict[str, list[Occupancy]] = {}
-    for r in conn.execute(
-        "SELECT booking_id, resource, lower(during), upper(during), units, capacity, role"
-        " FROM clubrules.booking_occupancy WHERE booking_id = ANY(%s)"
-        " ORDER BY booking_id, position",
-        ([row[0] for row in rows],),
-    ):
-        occupancy.setdefault(r[0], []).append(
-            Occupancy(r[1], to_epoch_us(r[2]), to_epoch_us(r[3]), r[4], r[5], r[6])
+    """The bookings selected by `where` (on table `b`), with their occupancy, by start then id.
+
+    One statement, so one snapshot and one round trip: a row per busy time,
+    grouped back into bookings.
+    """
+    out: list[Booking] = []
+    trusted = Occupancy._trusted  # noqa: SLF001 - rows clubrules wrote, as in _booking
+    head: Sequence[Any] | None = None
+    occupancy: list[Occupancy] = []
+    for r in conn.execute(f"{_READ}{where} ORDER BY b.start_at, b.id, o.position", params):
+        if head is None or r[0] != head[0]:
+            if head is not None:
+                out.append(_booking(head, tuple(occupancy)))
+            head, occupancy = r, []
+        occupancy.append(
+            trusted(r[19], to_epoch_us(r[20]), to_epoch_us(r[21]), r[22], r[23], r[24])
         )
-    return [_booking(row, occupancy.get(row[0], [])) for row in rows]
+    if head is not None:
+        out.append(_booking(head, tuple(occupancy)))
+    return out
+
+
+class _Plan:
+    """A write's statement parameters, built before it takes any lock.
+
+    Python work done while the resources' rows are locked makes every
+    racing writer wait longer, so it is all done up front.
+    """
+
+    __slots__ = ("booking_row", "checked", "first_with_booking", "rows")
+
+    def __init__(self, booking: Booking, now_us: int) -> None:
+        self.booking_row = _row(booking)
+        self.rows = _occupancy_rows(booking, now_us)
+        # The plain path's parameters, for a booking that blocks at `now`.
+        self.checked: list[dict[str, Any]] = []
+        self.first_with_booking: dict[str, Any] = {}
+        if booking.blocking_until_us > now_us:
+            keys = ("id", "position", "resource", "start", "end", "units", "capacity", "role")
+            self.checked = [
+                {
+                    **dict(zip(keys, row[:8], strict=True)),
+                    "until": row[8],
+                    "active": row[9],
+                    "now": now_us,
+                }
+                for row in self.rows
+            ]
+            self.first_with_booking = {
+                **self.checked[0],
+                **{f"b{i}": value for i, value in enumerate(self.booking_row)},
+            }
+
+
+class _Lapsed(Exception):  # noqa: N818 - a signal inside the adapter, never raised out of it
+    """Only rows of holds lapsed at `now` were in the way: take the careful path."""
 
 
 def _refused_by_constraint(error: SlotConflictError) -> bool:
@@ -172,13 +258,14 @@ class PostgresBookingRepository:
     - Resources of capacity 1: each busy time (buffers included) is a
       `tstzrange` row, and the exclusion constraint `EXCLUDE USING gist
       (resource WITH =, during WITH &&) WHERE (active AND capacity = 1)`
-      refuses a second active row overlapping it, whoever writes it. The
-      booking is written as is and the constraint judges it; when it
-      refuses, the adapter reads the bookings in the way (the winner has
-      committed by then) and raises `SlotConflictError` with the same
-      `Conflict` values as the in-memory adapter. Rows of holds that have
-      lapsed at `now` are switched off when found in the way, and the
-      write goes through.
+      refuses a second active row overlapping it, whoever writes it. Each
+      busy time is checked and inserted in one statement that returns what
+      is in the way, so a refused writer gets `SlotConflictError` with the
+      same `Conflict` values as the in-memory adapter without another round
+      trip. Rows of holds that have lapsed at `now` are switched off when
+      found in the way, and the write goes through; a write whose `now` is
+      earlier (a clock that went back) still finds them, since a hold's
+      lapse is judged by each call's `now`.
     - Resources of capacity above 1: the writer locks the resource's row in
       `clubrules.booking_resources` (`SELECT ... FOR UPDATE`), then checks
       the peak headcount, so that two writers cannot both take the last
@@ -270,17 +357,48 @@ class PostgresBookingRepository:
         booking: Booking,
         now_us: int,
         careful: bool,
+        plan: _Plan,
+        *,
+        add: bool = False,
     ) -> None:
         """Check the slot and write the occupancy rows (under the resources' lock).
 
-        Plain (capacity 1 only): the rows are written as they are, and the
-        exclusion constraint judges them, as hand-written SQL would.
-        Careful: the full check first (capacity, lapsed holds), then the rows.
+        Plain (capacity 1 only): one statement per busy time looks for what
+        is in the way and inserts the row when nothing is, so that a refused
+        writer learns the clashes in the round trip that refused it; the
+        exclusion constraint still judges every insert. With `add`, the
+        first of those statements also inserts the booking's row. Careful:
+        the full check first (capacity, lapsed holds switched off), then the
+        rows.
+
+        Raises:
+            SlotConflictError: the slot is taken at `now`.
+            DuplicateError: `add`, and the booking's id is taken.
+            _Lapsed: only rows of holds lapsed at `now` are in the way.
         """
-        if careful:
-            self._check(conn, booking, now_us)
-        for row in _occupancy_rows(booking, now_us):
-            conn.execute(_INSERT_OCCUPANCY, row)
+        if careful or not plan.checked:
+            if add:
+                conn.execute(_INSERT_BOOKING, plan.booking_row)  # a taken id: DuplicateError
+            if careful:
+                self._check(conn, booking, now_us)
+            for row in plan.rows:
+                conn.execute(_INSERT_OCCUPANCY, row)
+            return
+        found: dict[Occupancy, list[Entry]] = {}
+        lapsed = False
+        for n, checked in enumerate(plan.checked):
+            statement, params = _CHECK_AND_INSERT_OCCUPANCY, checked
+            if add and n == 0:
+                statement, params = _ADD_AND_CHECK, plan.first_with_booking
+            in_the_way = conn.execute(statement, params).fetchall()
+            found[booking.occupancy[plan.rows[n][1]]] = [
+                (to_epoch_us(s), to_epoch_us(e), u, bid) for s, e, u, bid, b in in_the_way if b
+            ]
+            lapsed = lapsed or any(not r[4] for r in in_the_way)
+        if any(found.values()):
+            raise slot_conflict(booking, clashes(booking, found.__getitem__))
+        if lapsed:
+            raise _Lapsed
 
     def _holder(
         self, conn: psycopg.Connection[Any], booking: Booking, now_us: int
@@ -291,7 +409,7 @@ class PostgresBookingRepository:
             return None
         conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_KEY_LOCK_CLASS, key))
         holders = _read(
-            conn, " WHERE idempotency_key = %s AND blocking_until_us > %s", (key, now_us)
+            conn, " WHERE b.idempotency_key = %s AND b.blocking_until_us > %s", (key, now_us)
         )
         if not holders:
             return None
@@ -307,19 +425,23 @@ class PostgresBookingRepository:
     def _attempts(self, write: Callable[[bool], _T], booking: Booking, now_us: int) -> _T:
         """Run `write(careful)` until it passes the constraint or fails for a real reason.
 
-        A booking only on resources of capacity 1 is first written as is,
-        and the exclusion constraint judges it, at the cost of plain SQL.
-        The constraint waits for a racing writer to commit and then refuses,
-        but cannot name the clashing bookings: they are read right after
-        (the winner's rows are committed by then) and raised in a
-        `SlotConflictError`. When only holds lapsed at `now` were in the way,
-        they are switched off and the careful path writes the booking.
-        Capacity above 1 takes the careful path at once.
+        A booking only on resources of capacity 1 is first written on the
+        plain path: racing writers queue on the resources' row locks, and
+        each busy time is checked and inserted in one statement, which
+        returns the clashes of a refused writer in the same round trip. The
+        exclusion constraint still judges every insert; when it refuses (a
+        writer that skipped the row locks), the clashing bookings are read
+        right after and raised in a `SlotConflictError`. When only holds
+        lapsed at `now` were in the way, they are switched off and the
+        careful path writes the booking. Capacity above 1 takes the careful
+        path at once.
         """
         careful = any(o.capacity > 1 for o in booking.occupancy)
         for attempt in range(1, _ATTEMPTS + 1):
             try:
                 return write(careful)
+            except _Lapsed:
+                careful = True
             except SlotConflictError as error:
                 if not _refused_by_constraint(error) or attempt == _ATTEMPTS:
                     raise
@@ -337,14 +459,15 @@ class PostgresBookingRepository:
         """Store `booking` if its slot is free; the stored booking (the original on a retry)."""
         now_us = to_epoch_us(require_aware(now, "now"))
 
+        plan = _Plan(booking, now_us)
+
         def write(careful: bool) -> Booking:
             with self._db.transaction() as conn:
                 stored = self._holder(conn, booking, now_us)
                 if stored is not None:
                     return stored
                 self._lock(conn, booking)
-                conn.execute(_INSERT_BOOKING, _row(booking))  # a taken id: DuplicateError
-                self._write_occupancy(conn, booking, now_us, careful)
+                self._write_occupancy(conn, booking, now_us, careful, plan, add=True)
             return booking
 
         return self._attempts(write, booking, now_us)
@@ -352,6 +475,7 @@ class PostgresBookingRepository:
     def save(self, booking: Booking, *, now: datetime) -> None:
         """Replace the stored booking with its next version, re-checking the slot."""
         now_us = to_epoch_us(require_aware(now, "now"))
+        plan = _Plan(booking, now_us)
 
         def write(careful: bool) -> None:
             with self._db.transaction() as conn:
@@ -367,16 +491,15 @@ class PostgresBookingRepository:
                 conn.execute(
                     "DELETE FROM clubrules.booking_occupancy WHERE booking_id = %s", (booking.id,)
                 )
-                conn.execute(_UPDATE_BOOKING, (*_row(booking)[1:], booking.id))
-                self._write_occupancy(conn, booking, now_us, careful)
+                conn.execute(_UPDATE_BOOKING, (*plan.booking_row[1:], booking.id))
+                self._write_occupancy(conn, booking, now_us, careful, plan)
 
         self._attempts(write, booking, now_us)
 
     def get(self, booking_id: str) -> Booking:
         """The booking with this id; `NotFoundError` if there is none."""
-        with self._db.transaction() as conn:  # one snapshot for the row and its occupancy
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            found = _read(conn, " WHERE id = %s", (booking_id,))
+        with self._db.connection() as conn:  # one statement: one snapshot, one round trip
+            found = _read(conn, " WHERE b.id = %s", (booking_id,))
         if not found:
             raise NotFoundError("booking", booking_id)
         return found[0]
@@ -409,11 +532,10 @@ class PostgresBookingRepository:
         where = ""
         if clauses:
             where = (
-                " WHERE EXISTS (SELECT 1 FROM clubrules.booking_occupancy AS o"  # noqa: S608
-                f" WHERE o.booking_id = b.id AND {' AND '.join(clauses)})"
+                " WHERE b.id IN (SELECT o.booking_id FROM clubrules.booking_occupancy AS o"  # noqa: S608
+                f" WHERE {' AND '.join(clauses)})"
             )
-        with self._db.transaction() as conn:
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        with self._db.connection() as conn:  # one statement: one snapshot, one round trip
             return _read(conn, where, params)
 
     def __repr__(self) -> str:

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from clubrules.errors import DuplicateError, NotFoundError, StaleVersionError, ValidationError
-from clubrules.storage._sqlite_complaints import check_new_stream, decode_event, encode_event
+from clubrules.errors import (
+    DuplicateError,
+    NotFoundError,
+    StaleVersionError,
+    StorageError,
+    ValidationError,
+)
+from clubrules.storage._sqlite_complaints import (
+    check_new_stream,
+    decode_event,
+    encode_event,
+    unstorable_text,
+)
 from clubrules.storage._sqlite_db import encode_zone
 
 if TYPE_CHECKING:
@@ -50,7 +61,9 @@ class PostgresComplaintRepository:
         Raises:
             StaleVersionError: the stream is not at `expected_version` (nothing is written).
             ValidationError: no events, or a new stream that does not start
-                with this case's registration.
+                with this case's registration; text with a NUL character
+                (rule `nul_character`) or a lone surrogate (`lone_surrogate`),
+                naming the field, never the value.
             RetryableStorageError: the connection was lost (nothing was written).
         """
         new = list(events)
@@ -93,6 +106,17 @@ class PostgresComplaintRepository:
                         cur.executemany(_INSERT_SQL, rows)
         except DuplicateError as error:  # a (case_id, version) or case id taken meanwhile
             raise StaleVersionError(case_id, expected_version, self.version(case_id)) from error
+        except UnicodeEncodeError:  # raised by psycopg while sending, before any write
+            refused = unstorable_text(case_id, new, nul=False)
+            if refused is None:  # pragma: no cover - every sent text is checked
+                raise
+            raise refused from None
+        except (StorageError, ValidationError) as error:
+            # 22P05 (a NUL in jsonb) or a NUL in a text column: name the field.
+            refused = unstorable_text(case_id, new, nul=True)
+            if refused is None or refused.rule != "nul_character":
+                raise
+            raise refused from error
         return expected_version + len(new)
 
     def events(self, case_id: str, *, after: int = 0) -> list[CaseEvent]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from clubrules.customers import (
@@ -16,12 +17,16 @@ from clubrules.customers import (
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.money import Money
 from clubrules.storage._sqlite_db import decode_phone, encode_zone, in_zone, window_bounds
+from clubrules.storage._trusted import trusted
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from datetime import datetime
 
     from clubrules.storage._postgres_db import PostgresDatabase
+
+_GENDERS = {g.value: g for g in Gender}
+_KINDS = {k.value: k for k in ConsumptionKind}
 
 __all__ = ["PostgresConsumptionRepository", "PostgresCustomerRepository"]
 
@@ -70,21 +75,25 @@ def _customer_row(customer: Customer) -> tuple[Any, ...]:
 
 
 def _customer(row: Sequence[Any]) -> Customer:
-    return Customer(
-        id=row[0],
-        name=row[1],
-        registered_at=in_zone(row[2], row[3]),
-        phone=decode_phone(row[4]),
-        gender=Gender(row[5]),
-        birthday=row[6],
-        occupation=row[7],
-        email=row[8],
-        wechat=row[9],
-        tags=frozenset(row[10]),
-        needs=frozenset(row[11]),
-        health=None if row[12] is None else Sealed(row[12]),
-        allergies=None if row[13] is None else Sealed(row[13]),
-        beauty_needs=None if row[14] is None else Sealed(row[14]),
+    # A row clubrules wrote from a validated Customer: built without re-validating.
+    return trusted(
+        Customer,
+        (
+            row[0],
+            row[1],
+            in_zone(row[2], row[3]),
+            decode_phone(row[4]),
+            _GENDERS[row[5]],
+            row[6],
+            row[7],
+            row[8],
+            row[9],
+            frozenset(row[10]),
+            frozenset(row[11]),
+            None if row[12] is None else Sealed(row[12]),
+            None if row[13] is None else Sealed(row[13]),
+            None if row[14] is None else Sealed(row[14]),
+        ),
     )
 
 
@@ -163,27 +172,25 @@ def _record_row(record: ConsumptionRecord) -> tuple[Any, ...]:
 
 
 def _record(row: Sequence[Any]) -> ConsumptionRecord:
-    return ConsumptionRecord(
-        id=row[0],
-        customer_id=row[1],
-        at=in_zone(row[2], row[3]),
-        service=row[4],
-        amount=Money(row[5], row[6]),
-        kind=ConsumptionKind(row[7]),
-        refund_of=row[8],
+    # A row clubrules wrote from a validated record: built without re-validating.
+    amount = row[5] if isinstance(row[5], Decimal) else Decimal(row[5])
+    return trusted(
+        ConsumptionRecord,
+        (
+            row[0],
+            row[1],
+            in_zone(row[2], row[3]),
+            row[4],
+            trusted(Money, (amount, row[6])),
+            _KINDS[row[7]],
+            row[8],
+        ),
     )
 
 
 def _service(row: Sequence[Any]) -> ServiceRecord:
-    return ServiceRecord(
-        id=row[0],
-        customer_id=row[1],
-        at=in_zone(row[2], row[3]),
-        service=row[4],
-        staff_id=row[5],
-        notes=row[6],
-        effect=row[7],
-    )
+    # A row clubrules wrote from a validated record: built without re-validating.
+    return trusted(ServiceRecord, (row[0], row[1], in_zone(row[2], row[3]), *row[4:8]))
 
 
 def _window_sql(

@@ -150,51 +150,58 @@ def _occupancy_rows(booking: Booking) -> list[tuple[Any, ...]]:
     ]
 
 
-def _booking(row: Sequence[Any], occupancy: list[Occupancy]) -> Booking:
-    return Booking(
-        id=row[0],
-        service=row[1],
-        start=decode_at(row[2], row[3]),
-        end=decode_at(row[4], row[5]),
-        occupancy=occupancy,
-        status=BookingStatus(row[6]),
-        headcount=row[7],
-        customer_id=row[8],
-        expires_at=None if row[9] is None else decode_at(row[9], row[10]),
-        late_cancel=bool(row[11]),
-        confirmation_code=row[12],
-        idempotency_key=row[13],
-        taken_by=row[14],
-        created_at=None if row[15] is None else decode_at(row[15], row[16]),
-        version=row[17],
+_STATUS = {s.value: s for s in BookingStatus}
+
+
+def _booking(row: Sequence[Any], occupancy: tuple[Occupancy, ...]) -> Booking:
+    # Rows that clubrules wrote, validated on the way in and kept so by the
+    # schema's checks: read back without running the validators again.
+    return Booking._trusted(  # noqa: SLF001 - the booking package's storage entry
+        row[0],
+        row[1],
+        decode_at(row[2], row[3]),
+        decode_at(row[4], row[5]),
+        occupancy,
+        _STATUS[row[6]],
+        row[7],
+        row[8],
+        None if row[9] is None else decode_at(row[9], row[10]),
+        bool(row[11]),
+        row[12],
+        row[13],
+        row[14],
+        None if row[15] is None else decode_at(row[15], row[16]),
+        row[17],
     )
 
 
+_READ = (
+    "SELECT "  # noqa: S608 - constants
+    + ", ".join(f"b.{c.strip()}" for c in _COLUMNS.split(","))
+    + ", o.resource, o.start_us, o.end_us, o.units, o.capacity, o.role"
+    " FROM bookings AS b JOIN booking_occupancy AS o ON o.booking_id = b.id"
+)
+
+
 def _read(conn: sqlite3.Connection, where: str, params: Sequence[object]) -> list[Booking]:
-    """The bookings selected by `where` (on table `b`), with their occupancy, by start then id."""
-    rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM bookings AS b{where} ORDER BY start_us, id",  # noqa: S608
-        params,
-    ).fetchall()
-    if not rows:
-        return []
-    occupancy: dict[str, list[Occupancy]] = {}
-    marks = ", ".join("?" * len(rows))
-    for r in conn.execute(
-        f"SELECT {_OCC_COLUMNS} FROM booking_occupancy"  # noqa: S608 - constants and marks
-        f" WHERE booking_id IN ({marks}) ORDER BY booking_id, position",
-        [row[0] for row in rows],
-    ):
-        occupancy.setdefault(r[0], []).append(Occupancy(r[2], r[3], r[4], r[5], r[6], r[7]))
-    return [_booking(row, occupancy.get(row[0], [])) for row in rows]
+    """The bookings selected by `where` (on table `b`), with their occupancy, by start then id.
 
-
-class _Clash(Exception):  # noqa: N818 - a signal inside the adapter, never raised out of it
-    """Busy times in the way, carried out of the transaction to be reported."""
-
-    def __init__(self, entries: dict[Occupancy, list[Entry]]) -> None:
-        super().__init__()
-        self.entries = entries
+    One statement, so one snapshot and no transaction: a row per busy time,
+    grouped back into bookings.
+    """
+    out: list[Booking] = []
+    trusted = Occupancy._trusted  # noqa: SLF001 - rows clubrules wrote, as in _booking
+    head: Sequence[Any] | None = None
+    occupancy: list[Occupancy] = []
+    for r in conn.execute(f"{_READ}{where} ORDER BY b.start_us, b.id, o.position", params):
+        if head is None or r[0] != head[0]:
+            if head is not None:
+                out.append(_booking(head, tuple(occupancy)))
+            head, occupancy = r, []
+        occupancy.append(trusted(r[19], r[20], r[21], r[22], r[23], r[24]))
+    if head is not None:
+        out.append(_booking(head, tuple(occupancy)))
+    return out
 
 
 class SQLiteBookingRepository:
@@ -224,31 +231,57 @@ class SQLiteBookingRepository:
         self._db = database
 
     @staticmethod
-    def _check_slot(conn: sqlite3.Connection, booking: Booking, now_us: int) -> None:
+    def _check_slot(
+        conn: sqlite3.Connection, booking: Booking, now_us: int, *, new: bool = False
+    ) -> dict[Occupancy, list[Entry]] | None:
         """Check the slot at `now` (inside the write lock).
 
+        Args:
+            conn: The connection, inside `BEGIN IMMEDIATE`.
+            booking: The booking to write.
+            now_us: The call's `now`, in epoch microseconds.
+            new: The booking is being added: a taken id is then reported
+                before a taken slot, as in memory. Each clash query also says
+                whether the id is taken, so a refused writer needs no other
+                statement.
+
+        Returns:
+            None if the slot is free; else the busy times in the way on a
+            resource of capacity 1, for the caller to report once the lock
+            is released (returned, not raised, so that a refused writer
+            leaves its transaction the cheap way).
+
         Raises:
-            _Clash: a busy time is in the way on a resource of capacity 1;
-                the caller reports it once the lock is released.
+            DuplicateError: `new`, something is in the way, and the id is taken.
             SlotConflictError: a resource above capacity 1 would be too full.
         """
         if booking.blocking_until_us <= now_us:
-            return
-        entries = {
-            occ: conn.execute(
-                "SELECT start_us, end_us, units, booking_id FROM booking_occupancy"
-                " WHERE resource = ? AND start_us < ? AND end_us > ?"
-                " AND blocking_until_us > ? AND booking_id <> ?",
-                (occ.resource, occ.end_us, occ.start_us, now_us, booking.id),
+            return None
+        entries: dict[Occupancy, list[Entry]] = {}
+        taken = False
+        for occ in booking.occupancy:
+            rows = conn.execute(
+                "SELECT start_us, end_us, units, booking_id,"
+                " (SELECT 1 FROM bookings WHERE id = ?1) FROM booking_occupancy"
+                " WHERE resource = ?2 AND start_us < ?3 AND end_us > ?4"
+                " AND blocking_until_us > ?5 AND booking_id <> ?1",
+                (booking.id, occ.resource, occ.end_us, occ.start_us, now_us),
             ).fetchall()
-            for occ in booking.occupancy
-        }
+            if rows:
+                taken = taken or rows[0][4] is not None
+                entries[occ] = [r[:4] for r in rows]
+            else:
+                entries[occ] = []
+        if not any(entries.values()):
+            return None
+        if new and taken:
+            raise DuplicateError(f"booking {booking.id!r} already exists")
         if any(found and occ.capacity == 1 for occ, found in entries.items()):
-            raise _Clash(entries)
-        if any(entries.values()):
-            clashing = clashes(booking, entries.__getitem__)
-            if clashing:
-                raise slot_conflict(booking, clashing)
+            return entries
+        clashing = clashes(booking, entries.__getitem__)
+        if clashing:
+            raise slot_conflict(booking, clashing)
+        return None
 
     @staticmethod
     def _insert_occupancy(conn: sqlite3.Connection, booking: Booking) -> None:
@@ -262,18 +295,12 @@ class SQLiteBookingRepository:
     def add(self, booking: Booking, *, now: datetime) -> Booking:
         """Store `booking` if its slot is free; the stored booking (the original on a retry)."""
         now_us = to_epoch_us(require_aware(now, "now"))
-        try:
-            return self._add(booking, now_us)
-        except _Clash as clash:
-            raise slot_conflict(booking, clashes(booking, clash.entries.__getitem__)) from None
-
-    def _add(self, booking: Booking, now_us: int) -> Booking:
         with self._db.transaction() as conn:
             key = booking.idempotency_key
             if key is not None:
                 holders = _read(
                     conn,
-                    " WHERE idempotency_key = ? AND blocking_until_us > ?",
+                    " WHERE b.idempotency_key = ? AND b.blocking_until_us > ?",
                     (key, now_us),
                 )
                 if holders:
@@ -283,30 +310,27 @@ class SQLiteBookingRepository:
                     raise DuplicateError(
                         f"idempotency key is bound to booking {stored.id!r}, a different request"
                     )
-            try:
-                self._check_slot(conn, booking, now_us)
-            except (_Clash, SlotConflictError):
-                # A taken id is reported before a taken slot, as in memory.
-                if conn.execute("SELECT 1 FROM bookings WHERE id = ?", (booking.id,)).fetchone():
+            in_the_way = self._check_slot(conn, booking, now_us, new=True)
+            if in_the_way is None:
+                try:
+                    conn.execute(
+                        f"INSERT INTO bookings ({_COLUMNS})"  # noqa: S608 - constant
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        _row(booking),
+                    )
+                except sqlite3.IntegrityError as error:
+                    if getattr(error, "sqlite_errorcode", 0) not in _TAKEN:
+                        raise
                     raise DuplicateError(f"booking {booking.id!r} already exists") from None
-                raise
-            try:
-                conn.execute(
-                    f"INSERT INTO bookings ({_COLUMNS})"  # noqa: S608 - constant
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    _row(booking),
-                )
-            except sqlite3.IntegrityError as error:
-                if getattr(error, "sqlite_errorcode", 0) not in _TAKEN:
-                    raise
-                raise DuplicateError(f"booking {booking.id!r} already exists") from None
-            self._insert_occupancy(conn, booking)
-        return booking
+                self._insert_occupancy(conn, booking)
+                return booking
+        # Nothing was written; the clashes are built once the lock is released.
+        raise slot_conflict(booking, clashes(booking, in_the_way.__getitem__))
 
     def get(self, booking_id: str) -> Booking:
         """The booking with this id; `NotFoundError` if there is none."""
-        with self._db.transaction(immediate=False) as conn:  # one snapshot
-            found = _read(conn, " WHERE id = ?", (booking_id,))
+        with self._db.connection() as conn:  # one statement: one snapshot
+            found = _read(conn, " WHERE b.id = ?", (booking_id,))
         if not found:
             raise NotFoundError("booking", booking_id)
         return found[0]
@@ -314,12 +338,6 @@ class SQLiteBookingRepository:
     def save(self, booking: Booking, *, now: datetime) -> None:
         """Replace the stored booking with its next version, re-checking the slot."""
         now_us = to_epoch_us(require_aware(now, "now"))
-        try:
-            self._save(booking, now_us)
-        except _Clash as clash:
-            raise slot_conflict(booking, clashes(booking, clash.entries.__getitem__)) from None
-
-    def _save(self, booking: Booking, now_us: int) -> None:
         with self._db.transaction() as conn:
             row = conn.execute(
                 "SELECT version FROM bookings WHERE id = ?", (booking.id,)
@@ -328,18 +346,22 @@ class SQLiteBookingRepository:
                 raise NotFoundError("booking", booking.id)
             if booking.version != row[0] + 1:
                 raise StaleVersionError(booking.id, booking.version - 1, row[0])
-            self._check_slot(conn, booking, now_us)
-            conn.execute("DELETE FROM booking_occupancy WHERE booking_id = ?", (booking.id,))
-            values = _row(booking)
-            conn.execute(
-                "UPDATE bookings SET service = ?, start_us = ?, start_tz = ?, end_us = ?,"
-                " end_tz = ?, status = ?, headcount = ?, customer_id = ?, expires_at_us = ?,"
-                " expires_at_tz = ?, late_cancel = ?, confirmation_code = ?,"
-                " idempotency_key = ?, taken_by = ?, created_at_us = ?, created_at_tz = ?,"
-                " version = ?, blocking_until_us = ? WHERE id = ?",
-                (*values[1:], booking.id),
-            )
-            self._insert_occupancy(conn, booking)
+            in_the_way = self._check_slot(conn, booking, now_us)
+            if in_the_way is None:
+                conn.execute("DELETE FROM booking_occupancy WHERE booking_id = ?", (booking.id,))
+                values = _row(booking)
+                conn.execute(
+                    "UPDATE bookings SET service = ?, start_us = ?, start_tz = ?, end_us = ?,"
+                    " end_tz = ?, status = ?, headcount = ?, customer_id = ?, expires_at_us = ?,"
+                    " expires_at_tz = ?, late_cancel = ?, confirmation_code = ?,"
+                    " idempotency_key = ?, taken_by = ?, created_at_us = ?, created_at_tz = ?,"
+                    " version = ?, blocking_until_us = ? WHERE id = ?",
+                    (*values[1:], booking.id),
+                )
+                self._insert_occupancy(conn, booking)
+                return
+        # Nothing was written; the clashes are built once the lock is released.
+        raise slot_conflict(booking, clashes(booking, in_the_way.__getitem__))
 
     def find(
         self,
@@ -362,11 +384,13 @@ class SQLiteBookingRepository:
             params.append(to_epoch_us(require_aware(start, "start")))
         where = ""
         if clauses:
+            # IN rather than a correlated EXISTS: SQLite then searches the
+            # occupancy indexes instead of scanning every booking.
             where = (
-                " WHERE EXISTS (SELECT 1 FROM booking_occupancy AS o"  # noqa: S608 - constants
-                f" WHERE o.booking_id = b.id AND {' AND '.join(clauses)})"
+                " WHERE b.id IN (SELECT o.booking_id FROM booking_occupancy AS o"  # noqa: S608
+                f" WHERE {' AND '.join(clauses)})"
             )
-        with self._db.transaction(immediate=False) as conn:
+        with self._db.connection() as conn:  # one statement: one snapshot
             return _read(conn, where, params)
 
     def __repr__(self) -> str:

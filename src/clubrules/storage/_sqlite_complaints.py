@@ -37,6 +37,7 @@ __all__ = [
     "check_new_stream",
     "decode_event",
     "encode_event",
+    "unstorable_text",
 ]
 
 _TYPES: dict[str, type[CaseEvent]] = {cls.__name__: cls for cls in EVENT_TYPES}
@@ -59,6 +60,47 @@ def encode_event(event: CaseEvent) -> str:
         field.name: _encode_value(getattr(event, field.name)) for field in attrs.fields(type(event))
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def unstorable_text(
+    case_id: str, events: Sequence[CaseEvent], *, nul: bool
+) -> ValidationError | None:
+    """The typed error for text that the database cannot hold, naming the field only.
+
+    A lone surrogate (text that is not valid Unicode, as from a bad decode)
+    has no UTF-8 form, so no SQL adapter can store it. A NUL character
+    (`nul`) cannot be stored by PostgreSQL, in `text` or in `jsonb`. Called
+    after the driver refused a write, so the common path pays nothing. The
+    message never holds the value: event text may be a phone number or a
+    complaint's words.
+
+    Returns:
+        A `ValidationError` (rule `lone_surrogate` or `nul_character`), or
+        None if no such text is found (the refusal had another cause).
+    """
+    fields = [("case_id", case_id)] + [
+        (f"events[{i}].{field.name}", getattr(event, field.name))
+        for i, event in enumerate(events)
+        for field in attrs.fields(type(event))
+    ]
+    for name, value in fields:
+        if not isinstance(value, str):
+            continue
+        if nul and "\x00" in value:
+            return ValidationError(
+                "must not contain NUL characters, which PostgreSQL cannot store",
+                field=name,
+                rule="nul_character",
+            )
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return ValidationError(
+                "must be valid Unicode text, without lone surrogates",
+                field=name,
+                rule="lone_surrogate",
+            )
+    return None
 
 
 def _decode_value(name: str, value: Any) -> object:  # noqa: ANN401 - a JSON value
@@ -135,7 +177,8 @@ class SQLiteComplaintRepository:
         Raises:
             StaleVersionError: the stream is not at `expected_version` (nothing is written).
             ValidationError: no events, or a new stream that does not start
-                with this case's registration.
+                with this case's registration; or text with a lone surrogate
+                (rule `lone_surrogate`, naming the field, never the value).
             RetryableStorageError: the database stayed locked.
         """
         new = list(events)
@@ -176,6 +219,11 @@ class SQLiteComplaintRepository:
                     conn.executemany(_INSERT_SQL, rows)
         except DuplicateError as error:  # a (case_id, version) or case id taken meanwhile
             raise StaleVersionError(case_id, expected_version, self.version(case_id)) from error
+        except UnicodeEncodeError:  # raised by sqlite3 while binding, before any write
+            refused = unstorable_text(case_id, new, nul=False)
+            if refused is None:  # pragma: no cover - every bound text is checked
+                raise
+            raise refused from None
         return expected_version + len(new)
 
     def events(self, case_id: str, *, after: int = 0) -> list[CaseEvent]:

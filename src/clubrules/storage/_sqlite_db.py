@@ -277,6 +277,7 @@ def encode_zone(value: datetime) -> str | None:
 
 
 @functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=256)
 def _zone(text: str) -> tzinfo:
     if text[:1] in {"+", "-"}:
         parts = [int(p) for p in text[1:].split(":")]
@@ -296,9 +297,12 @@ def in_zone(value: datetime, zone: str | None) -> datetime:
     return value.astimezone(UTC if zone is None else _zone(zone))
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def decode_at(us: int, zone: str | None) -> datetime:
     """Stored UTC microseconds and zone as an aware datetime in that zone."""
-    instant = from_epoch_us(us)
+    instant = _EPOCH + timedelta(microseconds=us)  # already in UTC
     return instant if zone is None else instant.astimezone(_zone(zone))
 
 
@@ -307,8 +311,9 @@ def encode_set(values: Iterable[str]) -> str:
     return json.dumps(sorted(values), ensure_ascii=False)
 
 
+@functools.lru_cache(maxsize=1024)
 def decode_set(text: str) -> frozenset[str]:
-    """A stored JSON array as a frozenset."""
+    """A stored JSON array as a frozenset (immutable, so equal texts share one)."""
     return frozenset(json.loads(text))
 
 

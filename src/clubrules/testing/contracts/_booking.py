@@ -208,6 +208,33 @@ class BookingRepositoryContract:
         second = repository.add(_booking("b2", 0, 60, key="req-42"), now=NOW)
         assert second.id == "b2"
 
+    def test_a_holds_lapse_is_judged_by_each_calls_now(self, repository: BookingRepository) -> None:
+        # Whether a hold still blocks its slot and binds its key depends on the
+        # call's `now` alone, never on the calls before it: a clock that steps
+        # back, or an app server whose clock lags another's, sees what any call
+        # at its `now` would see.
+        held = _booking("h1", 0, 60, status=BookingStatus.HELD, expires=-100, key="req-7")
+        hold = repository.add(held, now=NOW)
+        later = T0 - 90 * MIN  # the hold lapsed at minute -100
+        # Later, the lapsed hold frees its slot and its key.
+        repository.add(_booking("b1", 0, 30), now=later)
+        repository.add(_booking("b2", 120, 180, key="req-7", customer="c-2"), now=later)
+        # Back at an earlier `now`, the hold blocks again: its slot...
+        with pytest.raises(SlotConflictError) as caught:
+            repository.add(_booking("b3", 30, 60), now=NOW)
+        [conflict] = caught.value.conflicts
+        assert isinstance(conflict, Conflict)
+        assert (conflict.first, conflict.second) == ("h1", "b3")
+        # ...and its key: a retry of its request gets the hold back (of the
+        # bookings blocking with the key, the first by start then id holds it).
+        retry = _booking("h1-retry", 0, 60, status=BookingStatus.HELD, expires=-100, key="req-7")
+        assert repository.add(retry, now=NOW) == hold
+        # At the later `now`, the key is b2's again.
+        with pytest.raises(DuplicateError):
+            repository.add(retry, now=later)
+        assert [b.id for b in repository.find(resource="room-1")] == ["b1", "h1", "b2"]
+        assert repository.get("h1") == hold
+
     def test_save_needs_the_next_version(self, repository: BookingRepository) -> None:
         booking = repository.add(_booking("b1", 0, 60), now=NOW)
         checked_in = booking.check_in(now=T0)

@@ -1,0 +1,67 @@
+"""Values read back from rows that clubrules wrote, built without running validators again.
+
+A stored row was a validated value on its way in, and the schema's checks
+keep it so: re-validating every row on every read would cost more than the
+read itself (5 to 7 us a row). Anything an integrator passes in still goes
+through the value's constructor; only the adapters' readers use this.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import attrs
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+__all__ = ["trusted"]
+
+_T = TypeVar("_T")
+
+
+_SETTERS: dict[type[Any], tuple[Callable[[object, object], None], ...]] = {}
+
+
+def _setters(cls: type[Any]) -> tuple[Callable[[object, object], None], ...]:
+    """The slot setters of `cls`'s fields in order, if it can be built field by field.
+
+    Calling each slot's descriptor directly skips the attribute lookup (and
+    the frozen class's refusal) that `object.__setattr__` goes through.
+    """
+    known = _SETTERS.get(cls)
+    if known is not None:
+        return known
+    fields = attrs.fields(cls)
+    derived = [f.name for f in fields if not f.init]
+    if derived:  # a value with derived fields needs its own trusted constructor
+        msg = f"{cls.__name__} derives {derived}; give it a trusted constructor of its own"
+        raise TypeError(msg)
+    setters = _SETTERS[cls] = tuple(
+        getattr(cls, f.name).__set__ if "__slots__" in vars(cls) else _setattr(f.name)
+        for f in fields
+    )
+    return setters
+
+
+def _setattr(name: str) -> Callable[[object, object], None]:
+    def put(instance: object, value: object) -> None:
+        object.__setattr__(instance, name, value)
+
+    return put
+
+
+def trusted(cls: type[_T], values: Sequence[object]) -> _T:
+    """An instance of the attrs class `cls` with `values` as its fields, in order, unchecked.
+
+    The values must already be what the converters would make (an enum,
+    a frozenset, a `Decimal`), as the readers decode them.
+
+    Raises:
+        TypeError: `cls` has derived (`init=False`) fields, or `values` is
+            not one per field.
+    """
+    instance = object.__new__(cls)
+    for put, value in zip(_setters(cls), values, strict=True):
+        put(instance, value)
+    return instance

@@ -1,0 +1,94 @@
+"""Values the adapters read back without validation equal the validated values.
+
+The SQLite and PostgreSQL readers build bookings, customers and records from
+rows clubrules wrote, skipping the validators (`Booking._trusted`,
+`Occupancy._trusted`, `clubrules.storage._trusted.trusted`). Built from the
+fields of any valid value, they must equal it and behave like it.
+"""
+
+from __future__ import annotations
+
+import attrs
+import pytest
+from hypothesis import given
+
+from clubrules.booking import Booking, Occupancy, find_conflicts
+from clubrules.customers import ConsumptionRecord, Customer, ServiceRecord
+from clubrules.money import Money
+from clubrules.storage._trusted import trusted
+from clubrules.testing.strategies import (
+    booking_lists,
+    bookings,
+    consumption_records,
+    customers,
+    service_records,
+)
+
+
+def _fields(value: attrs.AttrsInstance) -> tuple[object, ...]:
+    return tuple(getattr(value, f.name) for f in attrs.fields(type(value)) if f.init)
+
+
+@given(customers())
+def test_a_trusted_customer_equals_the_validated_one(customer: Customer) -> None:
+    copy = trusted(Customer, _fields(customer))
+    assert copy == customer
+    assert repr(copy) == repr(customer)
+
+
+@given(consumption_records())
+def test_a_trusted_record_equals_the_validated_one(record: ConsumptionRecord) -> None:
+    amount = trusted(Money, _fields(record.amount))
+    fields = _fields(record)
+    copy = trusted(ConsumptionRecord, (*fields[:4], amount, *fields[5:]))
+    assert copy == record
+    assert copy.counts_as_spend is record.counts_as_spend
+
+
+@given(service_records())
+def test_a_trusted_service_record_equals_the_validated_one(record: ServiceRecord) -> None:
+    assert trusted(ServiceRecord, _fields(record)) == record
+
+
+def _trusted_booking(b: Booking) -> Booking:
+    occupancy = tuple(
+        Occupancy._trusted(o.resource, o.start_us, o.end_us, o.units, o.capacity, o.role)
+        for o in b.occupancy
+    )
+    return Booking._trusted(
+        b.id,
+        b.service,
+        b.start,
+        b.end,
+        occupancy,
+        b.status,
+        b.headcount,
+        b.customer_id,
+        b.expires_at,
+        b.late_cancel,
+        b.confirmation_code,
+        b.idempotency_key,
+        b.taken_by,
+        b.created_at,
+        b.version,
+    )
+
+
+@given(bookings())
+def test_a_trusted_booking_equals_the_validated_one(booking: Booking) -> None:
+    copy = _trusted_booking(booking)
+    assert copy == booking
+    assert copy.blocking_until_us == booking.blocking_until_us
+    assert copy.occupancy == booking.occupancy
+
+
+@given(booking_lists())
+def test_trusted_bookings_scan_alike(found: list[Booking]) -> None:
+    assert find_conflicts([_trusted_booking(b) for b in found]) == find_conflicts(found)
+
+
+def test_a_value_with_derived_fields_is_refused() -> None:
+    with pytest.raises(TypeError, match="derives"):
+        trusted(Booking, ())
+    with pytest.raises(ValueError, match="zip"):
+        trusted(Money, ("1.00",))
