@@ -3,17 +3,27 @@
 The analysis runs over `CaseFacts`, a compact summary of one case taken at
 an instant, so that a year of closed cases can be analysed without keeping
 their event logs in memory.
+
+`analyse` works column by column with C-level builtins, because a Python
+statement per case costs more than most whole columns: group keys are
+interned once to small integers, counts are kept per fine cell (one staff
+member, channel and category in one month) and summed per dimension at the
+end, and each response time is sorted once, every group's median and p90
+being read off that one order (see `_order_stats`). Only the target
+outcomes get a Python loop.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from array import array
 from bisect import bisect_right
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from itertools import compress
-from operator import attrgetter
+from functools import partial
+from itertools import compress, count, repeat
+from operator import add, and_, attrgetter, is_, is_not, mul
 from typing import TYPE_CHECKING
 
 import attrs
@@ -23,7 +33,7 @@ from clubrules.complaints._model import CaseKind, CaseState, TargetKind, TargetS
 from clubrules.complaints._sla import sla_status
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from clubrules.complaints._case import Case
 
@@ -233,126 +243,6 @@ class Figures:
     resolution_p90: timedelta | None
 
 
-class _Scale:
-    """A shared radix scale for one kind of time: bucket = (value - low) >> shift, 0-255."""
-
-    __slots__ = ("low", "shift")
-
-    def __init__(self, arrays: Iterable[array[int]]) -> None:
-        given = [a for a in arrays if a]
-        lows = [min(a) for a in given]
-        highs = [max(a) for a in given]
-        self.low = min(lows, default=0)
-        span = max(highs, default=0) - self.low
-        self.shift = max(span.bit_length() - _BUCKET_BITS, 0)
-
-    def buckets(self, values: array[int]) -> array[int]:
-        return array("B", map(self.shift.__rrshift__, map(self.low.__rsub__, values)))
-
-
-class _Acc:
-    __slots__ = (
-        "achieved",
-        "breached",
-        "cases",
-        "first",
-        "first_buckets",
-        "open",
-        "resolution",
-        "resolution_buckets",
-    )
-
-    def __init__(self) -> None:
-        self.cases = 0
-        self.achieved = 0
-        self.breached = 0
-        self.open = 0
-        # Raw 64-bit integers: no pointer chasing when millions are counted, and
-        # each value's radix bucket beside it, in the same order.
-        self.first = array("q")
-        self.resolution = array("q")
-        self.first_buckets = array("B")
-        self.resolution_buckets = array("B")
-
-    def figures(self, first_scale: _Scale, resolution_scale: _Scale) -> Figures:
-        first_median, first_p90 = _bucketed_quantiles(
-            self.first, self.first_buckets, first_scale, (0.5, 0.9)
-        )
-        resolution_median, resolution_p90 = _bucketed_quantiles(
-            self.resolution, self.resolution_buckets, resolution_scale, (0.5, 0.9)
-        )
-        done = self.achieved + self.breached
-        return Figures(
-            cases=self.cases,
-            achieved=self.achieved,
-            breached=self.breached,
-            open_breaches=self.open,
-            timeliness_rate=self.achieved / done if done else None,
-            first_response_median=_duration(first_median),
-            first_response_p90=_duration(first_p90),
-            resolution_median=_duration(resolution_median),
-            resolution_p90=_duration(resolution_p90),
-        )
-
-
-def _bucketed_quantiles(
-    values: array[int], buckets: array[int], scale: _Scale, fractions: Sequence[float]
-) -> list[float | None]:
-    """`quantiles`, with the first radix level already computed for every value."""
-    n = len(values)
-    if n < _SORT_BELOW:
-        return quantiles(values, fractions)
-    ranks: set[int] = set()
-    for f in fractions:
-        low = math.floor((n - 1) * f)
-        ranks.update((low, min(low + 1, n - 1)))
-    counts = Counter(buckets)
-    where: dict[int, list[tuple[int, int]]] = {}
-    pending = sorted(ranks)
-    seen = 0
-    for bucket in sorted(counts):
-        size = counts[bucket]
-        while pending and pending[0] < seen + size:
-            rank = pending.pop(0)
-            where.setdefault(bucket, []).append((rank, rank - seen))
-        seen += size
-        if not pending:
-            break
-    picked = list(compress(values, map(where.__contains__, buckets)))
-    found: dict[int, int] = {}
-    for bucket, pairs in where.items():
-        members = (
-            picked
-            if len(where) == 1
-            else [v for v in picked if (v - scale.low) >> scale.shift == bucket]
-        )
-        inner = _select(members, [inside for _, inside in pairs], _SORT_BELOW)
-        for rank, inside in pairs:
-            found[rank] = inner[inside]
-    out: list[float | None] = []
-    for f in fractions:
-        h = (n - 1) * f
-        low = math.floor(h)
-        a, b = found[low], found[min(low + 1, n - 1)]
-        out.append(float(a + (h - low) * (b - a)))
-    return out
-
-
-class _Cell:
-    """The figures of one (staff, channel, category), per month index.
-
-    `counts` holds cases, open breaches, achieved and breached at
-    `4 * month + 0`, `+ 1`, `+ 2` and `+ 3`.
-    """
-
-    __slots__ = ("counts", "first", "resolution")
-
-    def __init__(self, months: int) -> None:
-        self.counts = [0] * (4 * months)
-        self.first = [array("q") for _ in range(months)]
-        self.resolution = [array("q") for _ in range(months)]
-
-
 @attrs.frozen
 class ComplaintAnalysis:
     """The periodic complaint analysis (定期分析投诉情况).
@@ -399,6 +289,47 @@ def _month_starts(start: datetime, end: datetime, zone: tzinfo) -> tuple[list[in
     return bounds, labels
 
 
+# The dimensions of the analysis, in the order `_dimensions` returns them.
+_OVERALL, _STAFF, _CHANNEL, _CATEGORY, _MONTH = range(5)
+# A block of a dimension's group sequence that `_order_stats` counts in one call.
+_BLOCK = 4096
+_FRACTIONS = (0.5, 0.9)
+# Every integer of at most this magnitude is exact as a float, so floats sort
+# such values exactly (and faster than integers above 2**30).
+_EXACT_FLOAT = 2**53
+_U32 = next((code for code in "IL" if array(code).itemsize == 4), None)
+
+_REGISTERED = attrgetter("registered_us")
+_GROUP_KEY = attrgetter("assignee", "channel", "category")
+_OPEN = attrgetter("open_breaches")
+_OUTCOMES = attrgetter("outcomes")
+_KIND = attrgetter("kind")
+_CUSTOMER = attrgetter("customer_id")
+_FIRST = attrgetter("first_response_us")
+_RESOLUTION = attrgetter("resolution_us")
+
+
+class _Dimension:
+    """One way of grouping the cases: the group of each fine cell, and each group's counts.
+
+    A fine cell is one (staff, channel, category) in one month slot; its
+    index is `cell * slots + month`.
+    """
+
+    __slots__ = ("counts", "group_of", "labels")
+
+    def __init__(self, labels: list[str], group_of: list[int]) -> None:
+        self.labels = labels
+        self.group_of = group_of
+        # Cases, open breaches, achieved and breached of group g at 4g .. 4g + 3.
+        self.counts = [0] * (4 * len(labels))
+
+    def sequence(self, fines: Iterable[int]) -> bytes | list[int]:
+        """The group of each of `fines`: bytes when every group id fits in one."""
+        groups = map(self.group_of.__getitem__, fines)
+        return bytes(groups) if len(self.labels) <= 256 else list(groups)
+
+
 def analyse(
     facts: Iterable[CaseFacts],
     *,
@@ -432,109 +363,284 @@ def analyse(
     require_order(start, end, start_field="start", end_field="end")
     start_us, end_us = to_epoch_us(start), to_epoch_us(end)
     bounds, labels = _month_starts(start, end, zone)
-    # One pass into fine cells keyed (staff, channel, category, month): one dict
-    # lookup per case and per outcome. The cells are then merged per dimension.
-    # One pass into cells keyed (staff, channel, category), each holding its
-    # figures per month: one dict lookup per case, a list increment per outcome.
-    # The cells are then merged per dimension.
-    months = len(bounds) + 1
-    cells: dict[tuple[str, str, str], _Cell] = {}
-    cells_get = cells.get
-    complainers: list[str] = []
-    complaint = CaseKind.COMPLAINT
-    columns = attrgetter(
-        "registered_us",
-        "assignee",
-        "channel",
-        "category",
-        "first_response_us",
-        "resolution_us",
-        "open_breaches",
-        "outcomes",
-        "kind",
-        "customer_id",
-    )
-    for registered, who, where, what, first, resolution, opened, outcomes, kind, customer in map(
-        columns, facts
-    ):
-        key = (who, where, what)
-        cell = cells_get(key)
-        if cell is None:
-            cell = cells[key] = _Cell(months)
-        counts = cell.counts
-        if start_us <= registered < end_us:
-            m = bisect_right(bounds, registered)
-            counts[4 * m] += 1
-            if opened:
-                counts[4 * m + 1] += opened
-            if first is not None:
-                cell.first[m].append(first)
-            if resolution is not None:
-                cell.resolution[m].append(resolution)
-            if kind is complaint:
-                complainers.append(customer)
-        for ended, breached in outcomes:
-            if start_us <= ended < end_us:
-                counts[4 * bisect_right(bounds, ended) + 2 + breached] += 1
+    rows = facts if isinstance(facts, list | tuple) else list(facts)
+    # Slot of each case: 0 before the period, 1 .. months inside, months + 1 after.
+    edges = [start_us, *bounds[1:], end_us]
+    months = len(labels)
+    slots = months + 2
+    slot_of = list(map(partial(bisect_right, edges), map(_REGISTERED, rows)))
+    in_period = list(map(range(1, months + 1).__contains__, slot_of))
+    # Each new (staff, channel, category) gets the next id, in one C-level pass.
+    cell_ids: defaultdict[tuple[str, str, str], int] = defaultdict(count().__next__)
+    cell_of = list(map(cell_ids.__getitem__, map(_GROUP_KEY, rows)))
+    fine_of = list(map(add, map(mul, cell_of, repeat(slots)), slot_of))
+    dims = _dimensions(list(cell_ids), labels, slots)
 
-    first_scale = _Scale(a for cell in cells.values() for a in cell.first)
-    resolution_scale = _Scale(a for cell in cells.values() for a in cell.resolution)
-    overall = _Acc()
-    staff: dict[str, _Acc] = {}
-    channel: dict[str, _Acc] = {}
-    category: dict[str, _Acc] = {}
-    month: dict[str, _Acc] = {}
-    for (who, where, what), cell in cells.items():
-        counts = cell.counts
-        by_dimension: tuple[_Acc, ...] = ()
-        for m in range(1, months):
-            cases, opened, achieved, breached = counts[4 * m : 4 * m + 4]
-            first, resolution = cell.first[m], cell.resolution[m]
-            if not (cases or achieved or breached):
-                continue
-            first_buckets = first_scale.buckets(first)
-            resolution_buckets = resolution_scale.buckets(resolution)
-            if not by_dimension:
-                by_dimension = (
-                    overall,
-                    _get(staff, who),
-                    _get(channel, where),
-                    _get(category, what),
-                )
-            for acc in (*by_dimension, _get(month, labels[m - 1])):
-                acc.cases += cases
-                acc.open += opened
-                acc.achieved += achieved
-                acc.breached += breached
-                acc.first += first
-                acc.resolution += resolution
-                acc.first_buckets += first_buckets
-                acc.resolution_buckets += resolution_buckets
-    repeat = sorted(
-        ((customer, n) for customer, n in Counter(complainers).items() if n >= repeat_threshold),
-        key=lambda item: (-item[1], item[0]),
+    # Counts per fine cell: cases and open breaches by registration, target
+    # outcomes (achieved at 2 * fine, breached at 2 * fine + 1) by end.
+    cases = Counter(fine_of)
+    opened = Counter[int]()
+    open_of = list(map(_OPEN, rows))
+    for fine, n in compress(zip(fine_of, open_of, strict=True), open_of):
+        opened[fine] += n
+    outcomes = [0] * (2 * slots * len(cell_ids))
+    # Every edge twice, so that bisecting gives twice the slot.
+    twice = [edge for edge in edges for _ in range(2)]
+    for base, runs in zip(map(mul, cell_of, repeat(2 * slots)), map(_OUTCOMES, rows), strict=True):
+        for ended, breached in runs:
+            outcomes[base + bisect_right(twice, ended) + breached] += 1
+    _count(dims, cases, opened, outcomes, cells=len(cell_ids), slots=slots)
+
+    # Each case's groups packed in the four bytes of one integer when every
+    # dimension has at most 256 groups, else its fine cell.
+    codes = _packed_codes(dims)
+    tag_of = fine_of if codes is None else list(map(codes.__getitem__, fine_of))
+    everyone = all(in_period)
+    first, resolution = (
+        _order_stats(
+            list(map(column, rows)),
+            in_period,
+            tag_of,
+            dims,
+            packed=codes is not None,
+            everyone=everyone,
+        )
+        for column in (_FIRST, _RESOLUTION)
     )
+
+    complaint = CaseKind.COMPLAINT
+    is_complaint = map(is_, map(_KIND, rows), repeat(complaint))
+    # The ids are taken out first: fetching them while counting thrashes the cache.
+    customers = list(map(_CUSTOMER, rows))
+    complaints = Counter(compress(customers, map(and_, is_complaint, in_period)))
+    repeaters = list(compress(complaints, map(repeat_threshold.__le__, complaints.values())))
+    repeaters.sort()
+    # Stable: equal counts stay in id order.
+    repeaters.sort(key=complaints.__getitem__, reverse=True)
+
+    figures = [_figures(d, first[i], resolution[i]) for i, d in enumerate(dims)]
     return ComplaintAnalysis(
         start=start,
         end=end,
-        overall=overall.figures(first_scale, resolution_scale),
-        by_staff=_freeze(staff, first_scale, resolution_scale),
-        by_channel=_freeze(channel, first_scale, resolution_scale),
-        by_category=_freeze(category, first_scale, resolution_scale),
-        by_month=_freeze(month, first_scale, resolution_scale),
-        repeat_complainants=tuple(repeat),
+        overall=figures[_OVERALL].get("", _EMPTY),
+        by_staff=figures[_STAFF],
+        by_channel=figures[_CHANNEL],
+        by_category=figures[_CATEGORY],
+        by_month=figures[_MONTH],
+        repeat_complainants=tuple(
+            zip(repeaters, map(complaints.__getitem__, repeaters), strict=True)
+        ),
     )
 
 
-def _get(groups: dict[str, _Acc], key: str) -> _Acc:
-    acc = groups.get(key)
-    if acc is None:
-        acc = groups[key] = _Acc()
-    return acc
+_EMPTY = Figures(0, 0, 0, 0, None, None, None, None, None)
 
 
-def _freeze(groups: dict[str, _Acc], first: _Scale, resolution: _Scale) -> dict[str, Figures]:
-    return {key: groups[key].figures(first, resolution) for key in sorted(groups)}
+def _dimensions(
+    cells: list[tuple[str, str, str]], labels: list[str], slots: int
+) -> list[_Dimension]:
+    """The overall, staff, channel, category and month dimensions over the fine cells."""
+    per_cell: list[list[int]] = [[], [], []]
+    names: list[dict[str, int]] = [{}, {}, {}]
+    for cell in cells:
+        for axis, name in enumerate(cell):
+            ids = names[axis]
+            per_cell[axis].append(ids.setdefault(name, len(ids)))
+    dims = [_Dimension([""], [0] * (len(cells) * slots))]
+    for axis in range(3):
+        # The group of fine cell `cell * slots + slot` is that of `cell`.
+        group_of = [g for g in per_cell[axis] for _ in range(slots)]
+        dims.append(_Dimension(list(names[axis]), group_of))
+    # Slots 0 and months + 1 are outside the period and never looked up.
+    month_of = [min(max(s - 1, 0), len(labels) - 1) for s in range(slots)]
+    dims.append(_Dimension(labels, month_of * len(cells)))
+    return dims
+
+
+def _count(
+    dims: list[_Dimension],
+    cases: Counter[int],
+    opened: Counter[int],
+    outcomes: list[int],
+    *,
+    cells: int,
+    slots: int,
+) -> None:
+    """Add the counts of every fine cell inside the period to its group in each dimension."""
+    for cell in range(cells):
+        for fine in range(cell * slots + 1, cell * slots + slots - 1):
+            n, achieved, breached = cases[fine], outcomes[2 * fine], outcomes[2 * fine + 1]
+            if not (n or achieved or breached):
+                continue
+            o = opened[fine]
+            for dim in dims:
+                at = 4 * dim.group_of[fine]
+                counts = dim.counts
+                counts[at] += n
+                counts[at + 1] += o
+                counts[at + 2] += achieved
+                counts[at + 3] += breached
+
+
+def _packed_codes(dims: list[_Dimension]) -> list[int] | None:
+    """Per fine cell, its staff, channel, category and month group in bytes 0 to 3 of an int.
+
+    None when a dimension has more than 256 groups or no unsigned array type has four bytes.
+    """
+    if _U32 is None or any(len(dim.labels) > 256 for dim in dims):
+        return None
+    staff, channel, category, month = (dims[i].group_of for i in range(_STAFF, _MONTH + 1))
+    return [
+        s | c << 8 | k << 16 | m << 24
+        for s, c, k, m in zip(staff, channel, category, month, strict=True)
+    ]
+
+
+def _order_stats(
+    values: list[int | None],
+    in_period: list[bool],
+    tag_of: list[int],
+    dims: list[_Dimension],
+    *,
+    packed: bool,
+    everyone: bool,
+) -> list[list[tuple[float | None, float | None]]]:
+    """The median and p90 of `values` (of the cases registered in the period) per group.
+
+    The values are sorted once. Each dimension then reads its groups off the
+    sorted order: the group of every value in order, as bytes, is walked in
+    blocks with `bytes.count` to find the position of each wanted rank of
+    each group, so no per-group list is built. `tag_of` holds each case's
+    packed groups (`packed`, see `_packed_codes`) or its fine cell;
+    `everyone` says that every case was registered in the period.
+    """
+    kept: list[int]
+    if everyone and None not in values:
+        kept, tags = values, tag_of  # type: ignore[assignment]
+    else:
+        known = map(is_not, values, repeat(None))
+        keep = list(known if everyone else map(and_, known, in_period))
+        kept = list(compress(values, keep))  # type: ignore[arg-type]
+        tags = list(compress(tag_of, keep))
+    if not kept:
+        return [[(None, None)] * len(dim.labels) for dim in dims]
+    exact = min(kept) >= -_EXACT_FLOAT and max(kept) <= _EXACT_FLOAT
+    keys: list[float] | list[int] = list(map(float, kept)) if exact else kept
+    order = sorted(range(len(kept)), key=keys.__getitem__)
+    sequences: list[bytes | list[int]]
+    if packed and _U32 is not None:
+        raw = array(_U32, map(tags.__getitem__, order)).tobytes()
+        little = sys.byteorder == "little"
+        sequences = [raw[i if little else 3 - i :: 4] for i in range(4)]
+    else:
+        fines = array("q", map(tags.__getitem__, order))
+        sequences = [dims[i].sequence(fines) for i in range(_STAFF, _MONTH + 1)]
+
+    def value_at(position: int) -> int:
+        return kept[order[position]]
+
+    out = [[_ranked(len(order), value_at)]]
+    for dim, sequence in zip(dims[_STAFF:], sequences, strict=True):
+        groups = len(dim.labels)
+        if groups == 1:
+            out.append([_ranked(len(order), value_at)])
+        elif isinstance(sequence, bytes):
+            out.append(_walk(sequence, groups, value_at))
+        else:
+            out.append(_gather(sequence, groups, map(value_at, range(len(order)))))
+    return out
+
+
+def _wanted(n: int) -> list[int]:
+    """The ranks (0-based, ascending) that the median and p90 of `n` sorted values read."""
+    ranks: set[int] = set()
+    for fraction in _FRACTIONS:
+        low = math.floor((n - 1) * fraction)
+        ranks.update((low, min(low + 1, n - 1)))
+    return sorted(ranks)
+
+
+def _interpolate(n: int, found: dict[int, int]) -> tuple[float | None, float | None]:
+    """The median and p90 from the values at `_wanted(n)`, as `percentile` gives them."""
+    if n == 0:
+        return None, None
+    out: list[float] = []
+    for fraction in _FRACTIONS:
+        h = (n - 1) * fraction
+        low = math.floor(h)
+        a, b = found[low], found[min(low + 1, n - 1)]
+        out.append(float(a + (h - low) * (b - a)))
+    return out[0], out[1]
+
+
+def _ranked(n: int, value_at: Callable[[int], int]) -> tuple[float | None, float | None]:
+    return _interpolate(n, {r: value_at(r) for r in _wanted(n)} if n else {})
+
+
+def _walk(
+    sequence: bytes, groups: int, value_at: Callable[[int], int]
+) -> list[tuple[float | None, float | None]]:
+    """Median and p90 per group, `sequence` giving the group of each value in sorted order."""
+    sizes = [sequence.count(g) for g in range(groups)] if groups <= 64 else _sizes(sequence, groups)
+    out: list[tuple[float | None, float | None]] = []
+    for g, size in enumerate(sizes):
+        found: dict[int, int] = {}
+        position = seen = 0
+        block = sequence.count(g, 0, _BLOCK)
+        for rank in _wanted(size) if size else ():
+            while seen + block <= rank:
+                seen += block
+                position += _BLOCK
+                block = sequence.count(g, position, position + _BLOCK)
+            # The wanted value is this block's (rank - seen)-th value of the group.
+            at = position - 1
+            for _ in range(rank - seen + 1):
+                at = sequence.index(g, at + 1)
+            found[rank] = value_at(at)
+        out.append(_interpolate(size, found))
+    return out
+
+
+def _sizes(sequence: bytes, groups: int) -> list[int]:
+    counts = Counter(sequence)
+    return [counts[g] for g in range(groups)]
+
+
+def _gather(
+    sequence: list[int], groups: int, ordered: Iterable[int]
+) -> list[tuple[float | None, float | None]]:
+    """`_walk` for more than 256 groups: each group's values, in order, in a list of its own."""
+    members: list[list[int]] = [[] for _ in range(groups)]
+    for g, value in zip(sequence, ordered, strict=True):
+        members[g].append(value)
+    return [(percentile(m, 0.5), percentile(m, 0.9)) for m in members]
+
+
+def _figures(
+    dim: _Dimension,
+    first: list[tuple[float | None, float | None]],
+    resolution: list[tuple[float | None, float | None]],
+) -> dict[str, Figures]:
+    """The figures of each group of `dim` that counts, by label."""
+    out: dict[str, Figures] = {}
+    counts = dim.counts
+    for g in sorted(range(len(dim.labels)), key=dim.labels.__getitem__):
+        cases, opened, achieved, breached = counts[4 * g : 4 * g + 4]
+        if not (cases or achieved or breached):
+            continue
+        done = achieved + breached
+        out[dim.labels[g]] = Figures(
+            cases=cases,
+            achieved=achieved,
+            breached=breached,
+            open_breaches=opened,
+            timeliness_rate=achieved / done if done else None,
+            first_response_median=_duration(first[g][0]),
+            first_response_p90=_duration(first[g][1]),
+            resolution_median=_duration(resolution[g][0]),
+            resolution_p90=_duration(resolution[g][1]),
+        )
+    return out
 
 
 def month_label(day: date) -> str:
