@@ -162,3 +162,33 @@ def test_a_closed_output_pipe_ends_quietly() -> None:
     assert first.startswith(b"  clubrules demo")
     assert "Traceback" not in err
     assert "BrokenPipeError" not in err
+
+
+def _all_commands() -> list[list[str]]:
+    import argparse  # noqa: PLC0415
+
+    from clubrules.cli import _build_parser  # noqa: PLC0415 - walking the real parser
+
+    found: list[list[str]] = []
+
+    def walk(parser: argparse.ArgumentParser, prefix: list[str]) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    found.append([*prefix, name])
+                    walk(sub, [*prefix, name])
+
+    walk(_build_parser(), [])
+    return found
+
+
+def test_every_command_of_the_real_parser_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    commands = _all_commands()
+    assert ["bookings", "check"] in commands
+    assert ["customers", "tier"] in commands
+    for command in commands:
+        with pytest.raises(SystemExit) as exit_info:
+            main([*command, "--help"])
+        assert exit_info.value.code == 0, command
+        out = capsys.readouterr().out
+        assert f"usage: clubrules {' '.join(command)}" in out, command
