@@ -2,41 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from clubrules.care import CareKind, CareTask, SurveyResponse
-from clubrules.errors import DuplicateError, NotFoundError
-from clubrules.storage._sqlite_care import check_due_window, decode_answers, encode_answers
-from clubrules.storage._sqlite_db import encode_zone, in_zone, window_bounds
+from clubrules.storage._sql_care import SQLCareTaskRepository, SQLSurveyResponseRepository
+from clubrules.storage._sql_dialect import POSTGRES
+from clubrules.storage._sqlite_db import in_zone
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from datetime import date, datetime
+    from datetime import datetime
 
     from clubrules.storage._postgres_db import PostgresDatabase
 
 __all__ = ["PostgresCareTaskRepository", "PostgresSurveyResponseRepository"]
 
-_TASK_COLUMNS = "customer_id, kind, due, at, at_tz, rule, note, assignee"
-_TASK_INSERT = (
-    f"INSERT INTO clubrules.care_tasks ({_TASK_COLUMNS})"  # noqa: S608 - constant columns
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (customer_id, kind, due) DO NOTHING"
-)
 
-
-def _task(row: Sequence[Any]) -> CareTask:
-    return CareTask(
-        customer_id=row[0],
-        kind=CareKind(row[1]),
-        due=row[2],
-        at=in_zone(row[3], row[4]),
-        rule=row[5],
-        note=row[6],
-        assignee=row[7],
-    )
-
-
-class PostgresCareTaskRepository:
+class PostgresCareTaskRepository(SQLCareTaskRepository):
     """Care tasks issued, in PostgreSQL: one row per customer, kind and due date.
 
     Implements [CareTaskRepository][clubrules.care.ports.CareTaskRepository].
@@ -48,42 +28,10 @@ class PostgresCareTaskRepository:
         database: The migrated database to use.
     """
 
+    _dialect = POSTGRES
+
     def __init__(self, database: PostgresDatabase) -> None:
-        self._db = database
-
-    def add(self, task: CareTask) -> bool:
-        """Store a task; False (and nothing stored) if a task with its key exists."""
-        row = (
-            task.customer_id,
-            task.kind.value,
-            task.due,
-            task.at,
-            encode_zone(task.at),
-            task.rule,
-            task.note,
-            task.assignee,
-        )
-        with self._db.connection() as conn:
-            return conn.execute(_TASK_INSERT, row).rowcount == 1
-
-    def tasks(self, *, start: date, end: date, assignee: str | None = None) -> list[CareTask]:
-        """Tasks due in `[start, end)` (all, or one assignee's), by due, kind value, customer.
-
-        Raises:
-            ValidationError: `end` is before `start`.
-        """
-        check_due_window(start, end)
-        sql = (
-            f"SELECT {_TASK_COLUMNS} FROM clubrules.care_tasks"  # noqa: S608 - constant columns
-            " WHERE due >= %s AND due < %s"
-        )
-        params: list[object] = [start, end]
-        if assignee is not None:
-            sql += " AND assignee = %s"
-            params.append(assignee)
-        with self._db.connection() as conn:
-            rows = conn.execute(f"{sql} ORDER BY due, kind, customer_id", params).fetchall()
-        return [_task(r) for r in rows]
+        super().__init__(database)
 
     def last_issued(self, rule: str) -> dict[str, datetime]:
         """The latest `at` of each customer's tasks from `rule`, by customer id (the cooldown)."""
@@ -95,26 +43,8 @@ class PostgresCareTaskRepository:
             ).fetchall()
         return {r[0]: in_zone(r[1], r[2]) for r in rows}
 
-    def __repr__(self) -> str:
-        return f"PostgresCareTaskRepository({self._db!r})"
 
-
-_RESPONSE_COLUMNS = "id, questionnaire_id, customer_id, at, at_tz, answers, nps, staff_id"
-
-
-def _response(row: Sequence[Any]) -> SurveyResponse:
-    return SurveyResponse(
-        id=row[0],
-        questionnaire_id=row[1],
-        customer_id=row[2],
-        at=in_zone(row[3], row[4]),
-        answers=decode_answers(row[5]),
-        nps=row[6],
-        staff_id=row[7],
-    )
-
-
-class PostgresSurveyResponseRepository:
+class PostgresSurveyResponseRepository(SQLSurveyResponseRepository):
     """Survey responses in PostgreSQL, idempotent by id; ratings as a `jsonb` array.
 
     Implements [SurveyResponseRepository][clubrules.care.ports.SurveyResponseRepository].
@@ -127,91 +57,7 @@ class PostgresSurveyResponseRepository:
         database: The migrated database to use.
     """
 
+    _dialect = POSTGRES
+
     def __init__(self, database: PostgresDatabase) -> None:
-        self._db = database
-
-    def add(self, response: SurveyResponse) -> bool:
-        """Store a response; True if stored, False if already stored as is.
-
-        Raises:
-            DuplicateError: another response is stored under this id.
-        """
-        row = (
-            response.id,
-            response.questionnaire_id,
-            response.customer_id,
-            response.at,
-            encode_zone(response.at),
-            encode_answers(response),
-            response.nps,
-            response.staff_id,
-        )
-        with self._db.connection() as conn:
-            cursor = conn.execute(
-                f"INSERT INTO clubrules.survey_responses ({_RESPONSE_COLUMNS})"  # noqa: S608
-                " VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s) ON CONFLICT (id) DO NOTHING",
-                row,
-            )
-            if cursor.rowcount == 1:
-                return True
-            stored = conn.execute(
-                f"SELECT {_RESPONSE_COLUMNS} FROM clubrules.survey_responses"  # noqa: S608
-                " WHERE id = %s",
-                (response.id,),
-            ).fetchone()
-        if stored is not None and _response(stored) == response:
-            return False
-        raise DuplicateError(f"survey response {response.id!r} already exists with other content")
-
-    def get(self, response_id: str) -> SurveyResponse:
-        """The response with this id.
-
-        Raises:
-            NotFoundError: no response has this id.
-        """
-        with self._db.connection() as conn:
-            row = conn.execute(
-                f"SELECT {_RESPONSE_COLUMNS} FROM clubrules.survey_responses"  # noqa: S608
-                " WHERE id = %s",
-                (response_id,),
-            ).fetchone()
-        if row is None:
-            raise NotFoundError("survey response", response_id)
-        return _response(row)
-
-    def responses(
-        self,
-        *,
-        questionnaire_id: str | None = None,
-        start: datetime | None = None,
-        end: datetime | None = None,
-    ) -> list[SurveyResponse]:
-        """Responses in `[start, end)` (of one questionnaire, or all), by `at` then id.
-
-        Raises:
-            NaiveDatetimeError: a bound is naive.
-            InvalidIntervalError: `end` is before `start`.
-        """
-        window_bounds(start, end)
-        clauses: list[str] = []
-        params: list[object] = []
-        if questionnaire_id is not None:
-            clauses.append("questionnaire_id = %s")
-            params.append(questionnaire_id)
-        if start is not None:
-            clauses.append("at >= %s")
-            params.append(start)
-        if end is not None:
-            clauses.append("at < %s")
-            params.append(end)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        with self._db.connection() as conn:
-            rows = conn.execute(
-                f"SELECT {_RESPONSE_COLUMNS} FROM clubrules.survey_responses{where}"  # noqa: S608
-                " ORDER BY at, id",
-                params,
-            ).fetchall()
-        return [_response(r) for r in rows]
-
-    def __repr__(self) -> str:
-        return f"PostgresSurveyResponseRepository({self._db!r})"
+        super().__init__(database)

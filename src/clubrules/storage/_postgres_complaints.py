@@ -11,13 +11,12 @@ from clubrules.errors import (
     StorageError,
     ValidationError,
 )
-from clubrules.storage._sqlite_complaints import (
-    check_new_stream,
+from clubrules.storage._sql_complaints import (
+    SQLComplaintRepository,
     decode_event,
-    encode_event,
     unstorable_text,
 )
-from clubrules.storage._sqlite_db import encode_zone
+from clubrules.storage._sql_dialect import POSTGRES
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -27,15 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = ["PostgresComplaintRepository"]
 
-_VERSION_SQL = "SELECT COALESCE(MAX(version), 0) FROM clubrules.complaint_events WHERE case_id = %s"
 
-_INSERT_SQL = (
-    "INSERT INTO clubrules.complaint_events (case_id, version, type, at, at_tz, document)"
-    " VALUES (%s, %s, %s, %s, %s, %s::jsonb)"
-)
-
-
-class PostgresComplaintRepository:
+class PostgresComplaintRepository(SQLComplaintRepository):
     """Case event logs in PostgreSQL.
 
     Implements [ComplaintRepository][clubrules.complaints.ports.ComplaintRepository].
@@ -52,8 +44,13 @@ class PostgresComplaintRepository:
         database: The migrated database to use.
     """
 
+    _dialect = POSTGRES
+    _registered_column = "registered_at"
+
     def __init__(self, database: PostgresDatabase) -> None:
-        self._db = database
+        super().__init__(database)
+        # `self._db` again, typed as PostgreSQL: psycopg cursors for executemany.
+        self._postgres = database
 
     def append(self, case_id: str, expected_version: int, events: Sequence[CaseEvent]) -> int:
         """Append `events` if the stream is at `expected_version`; the new version.
@@ -66,44 +63,15 @@ class PostgresComplaintRepository:
                 naming the field, never the value.
             RetryableStorageError: the connection was lost (nothing was written).
         """
-        new = list(events)
-        if not new:
-            raise ValidationError("must hold at least one event", field="events", rule="empty")
-        rows = [
-            (
-                case_id,
-                expected_version + i,
-                type(event).__name__,
-                event.at,
-                encode_zone(event.at),
-                encode_event(event),
-            )
-            for i, event in enumerate(new, start=1)
-        ]
+        new, rows = self._event_rows(case_id, expected_version, events)
         try:
-            with self._db.transaction() as conn:
-                row = conn.execute(_VERSION_SQL, (case_id,)).fetchone()
-                actual = int(row[0]) if row else 0
-                if actual != expected_version:
-                    raise StaleVersionError(case_id, expected_version, actual)
-                if actual == 0:
-                    first = check_new_stream(case_id, new)
-                    conn.execute(
-                        "INSERT INTO clubrules.complaint_cases (id, kind, customer_id,"
-                        " registered_at, registered_tz) VALUES (%s, %s, %s, %s, %s)",
-                        (
-                            case_id,
-                            first.kind.value,
-                            first.customer_id,
-                            first.at,
-                            encode_zone(first.at),
-                        ),
-                    )
+            with self._postgres.transaction() as conn:
+                self._check_version(conn, case_id, expected_version, new)
                 if len(rows) == 1:  # the common case: one round trip, no cursor
-                    conn.execute(_INSERT_SQL, rows[0])
+                    conn.execute(self._insert_sql, rows[0])
                 else:
                     with conn.cursor() as cur:
-                        cur.executemany(_INSERT_SQL, rows)
+                        cur.executemany(self._insert_sql, rows)
         except DuplicateError as error:  # a (case_id, version) or case id taken meanwhile
             raise StaleVersionError(case_id, expected_version, self.version(case_id)) from error
         except UnicodeEncodeError:  # raised by psycopg while sending, before any write
@@ -132,18 +100,6 @@ class PostgresComplaintRepository:
         if not rows:
             raise NotFoundError("case", case_id)
         return [decode_event(type_name, document) for type_name, document in rows if type_name]
-
-    def version(self, case_id: str) -> int:
-        """The number of events stored for the case (0 if unknown)."""
-        with self._db.connection() as conn:
-            row = conn.execute(_VERSION_SQL, (case_id,)).fetchone()
-        return int(row[0]) if row else 0
-
-    def case_ids(self) -> list[str]:
-        """Every stored case id, sorted."""
-        with self._db.connection() as conn:
-            rows = conn.execute("SELECT id FROM clubrules.complaint_cases").fetchall()
-        return sorted(row[0] for row in rows)
 
     def __repr__(self) -> str:
         return "PostgresComplaintRepository()"

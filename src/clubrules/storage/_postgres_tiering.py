@@ -6,14 +6,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from clubrules._time import from_epoch_us
-from clubrules.money import Money
-from clubrules.storage._sqlite_db import in_zone
-from clubrules.storage._sqlite_tiering import build_summary, check_window, offset_segments
-from clubrules.tiering import ActivitySummary
-from clubrules.tiering.ports import SummarySource
+from clubrules.storage._sql_dialect import POSTGRES
+from clubrules.storage._sql_tiering import SQLActivityRepository, offset_segments
 
 if TYPE_CHECKING:
-    from datetime import datetime, tzinfo
+    from datetime import tzinfo
 
     from clubrules.storage._postgres_db import PostgresDatabase
 
@@ -56,7 +53,7 @@ FROM g ORDER BY g.customer_id
 """
 
 
-class PostgresActivityRepository:
+class PostgresActivityRepository(SQLActivityRepository):
     """Activity summaries straight from a SQL aggregate over the consumption records.
 
     Implements [ActivityRepository][clubrules.tiering.ports.ActivityRepository]
@@ -79,25 +76,16 @@ class PostgresActivityRepository:
         InvalidMoneyError: `currency` is not an ISO 4217 code.
     """
 
+    _dialect = POSTGRES
+
     def __init__(self, database: PostgresDatabase, *, zone: tzinfo, currency: str = "CNY") -> None:
-        Money.zero(currency)
-        self._db = database
-        self._zone = zone
-        self._currency = currency
+        super().__init__(database, zone=zone, currency=currency)
 
-    @property
-    def source(self) -> SummarySource:
-        """Always `SummarySource.AGGREGATE`: summaries come from one SQL aggregate."""
-        return SummarySource.AGGREGATE
-
-    def _query(
-        self, customer_id: str | None, start: datetime, end: datetime
-    ) -> list[ActivitySummary]:
-        lo, hi = check_window(start, end)
+    def _aggregate(self, customer_id: str | None, lo: int, hi: int) -> list[Any]:
         segments = offset_segments(self._zone, lo, hi) or ((0, 0, 0),)  # VALUES needs a row
         params: dict[str, object] = {
-            "lo": start,
-            "hi": end,
+            "lo": from_epoch_us(lo),
+            "hi": from_epoch_us(hi),
             "currency": self._currency,
             "customer_id": customer_id,
         }
@@ -112,43 +100,4 @@ class PostgresActivityRepository:
             customer="" if customer_id is None else "AND c.customer_id = %(customer_id)s",
         )
         with self._db.connection() as conn:
-            rows: list[Any] = conn.execute(sql, params).fetchall()
-        return [
-            build_summary(
-                row,
-                start=start,
-                end=end,
-                currency=self._currency,
-                first=None if row[1] is None else in_zone(row[1], row[2]),
-                last=None if row[3] is None else in_zone(row[3], row[4]),
-            )
-            for row in rows
-        ]
-
-    def summary(self, customer_id: str, *, start: datetime, end: datetime) -> ActivitySummary:
-        """One customer's summary over `[start, end)`; an empty one without records.
-
-        Raises:
-            NaiveDatetimeError: a bound is naive.
-            InvalidIntervalError: `end` is before `start`.
-            InvalidMoneyError: a counted record is in another currency.
-        """
-        found = self._query(customer_id, start, end)
-        if found:
-            return found[0]
-        return ActivitySummary(
-            customer_id=customer_id, start=start, end=end, spend=Money.zero(self._currency)
-        )
-
-    def summaries(self, *, start: datetime, end: datetime) -> list[ActivitySummary]:
-        """The summary of every customer with a record before `end`, ordered by id.
-
-        Raises:
-            NaiveDatetimeError: a bound is naive.
-            InvalidIntervalError: `end` is before `start`.
-            InvalidMoneyError: a counted record is in another currency.
-        """
-        return self._query(None, start, end)
-
-    def __repr__(self) -> str:
-        return f"PostgresActivityRepository({self._db!r}, zone={self._zone!s})"
+            return conn.execute(sql, params).fetchall()
