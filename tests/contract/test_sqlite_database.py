@@ -263,3 +263,74 @@ def test_bad_options_are_refused(tmp_path: Path, options: dict[str, float], fiel
     with pytest.raises(ValidationError) as caught:
         SQLiteDatabase(tmp_path / "x.db", **options)  # type: ignore[arg-type]
     assert caught.value.field == field
+
+
+def test_a_pool_that_stays_busy_gives_a_retryable_error_and_recovers(tmp_path: Path) -> None:
+    db = SQLiteDatabase(tmp_path / "pool.db", timeout=0.05, max_connections=2)
+    db.migrate()
+    with (
+        db.connection(),
+        db.connection(),
+        pytest.raises(RetryableStorageError, match="2 SQLite connections stayed busy"),
+        db.connection(),
+    ):
+        pass
+    # Both given back: the pool lends again.
+    with db.connection() as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    db.close()
+
+
+def test_a_waiting_borrower_gets_the_connection_given_back(tmp_path: Path) -> None:
+    db = SQLiteDatabase(tmp_path / "pool.db", timeout=5, max_connections=1)
+    db.migrate()
+    got: list[object] = []
+
+    def borrow() -> None:
+        with db.connection() as conn:
+            got.append(conn is held)
+
+    with db.connection() as held:
+        waiter = threading.Thread(target=borrow, daemon=True)
+        waiter.start()
+        waiter.join(0.2)
+        assert waiter.is_alive()  # waiting for the only connection
+    waiter.join(5)
+    assert got == [True]  # it got the very connection given back
+    db.close()
+
+
+def test_closing_the_database_wakes_waiters_with_a_clear_error(tmp_path: Path) -> None:
+    db = SQLiteDatabase(tmp_path / "pool.db", timeout=5, max_connections=1)
+    db.migrate()
+    errors: list[BaseException] = []
+
+    def wait() -> None:
+        try:
+            with db.connection():
+                pass
+        except StorageError as error:
+            errors.append(error)
+
+    with db.connection():
+        waiter = threading.Thread(target=wait, daemon=True)
+        waiter.start()
+        waiter.join(0.2)
+        db.close()
+        waiter.join(5)
+    assert not waiter.is_alive()
+    assert [str(e) for e in errors] == ["the SQLite database is closed"]
+    with pytest.raises(StorageError, match="closed"), db.connection():
+        pass
+
+
+def test_a_sqlite_error_inside_the_block_is_translated_and_the_connection_returned(
+    tmp_path: Path,
+) -> None:
+    db = SQLiteDatabase(tmp_path / "pool.db", max_connections=1, timeout=0.05)
+    db.migrate()
+    with pytest.raises(StorageError, match="SQLite failed"), db.connection() as conn:
+        conn.execute("SELECT * FROM no_such_thing_here WHERE")
+    with db.connection() as conn:  # not leaked: the only connection is free again
+        assert conn.execute("SELECT 2").fetchone() == (2,)
+    db.close()

@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,6 +26,8 @@ from clubrules.storage._migrations import migrate_sqlite_connection, sqlite_sche
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+    from contextlib import AbstractContextManager
+    from types import TracebackType
 
     from clubrules.storage._migrations import MigrationResult
 
@@ -47,6 +50,36 @@ _BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
 _CONSTRAINT = 19  # SQLITE_CONSTRAINT
 _UNIQUE_EXTENDED = {1555, 2067}  # SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE
 _MEMORY = ":memory:"
+
+
+class _Lent:
+    """`SQLiteDatabase.connection()`: a pooled connection for the length of a `with` block.
+
+    A class rather than a generator-based context manager: every adapter
+    call goes through it, and this is about a microsecond cheaper.
+    """
+
+    __slots__ = ("_conn", "_db")
+
+    def __init__(self, db: SQLiteDatabase) -> None:
+        self._db = db
+        self._conn: sqlite3.Connection | None = None
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._conn = self._db._borrow()  # noqa: SLF001 - the pool's own helper
+        return self._conn
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        _trace: TracebackType | None,
+    ) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            self._db._give_back(conn)  # noqa: SLF001 - the pool's own helper
+        if isinstance(error, sqlite3.Error):
+            raise_translated(error)
 
 
 def raise_translated(error: sqlite3.Error) -> NoReturn:
@@ -120,9 +153,13 @@ class SQLiteDatabase:
         self._memory = self._path == _MEMORY
         self._timeout = float(timeout)
         self._max = 1 if self._memory else max_connections
-        self._slots = threading.BoundedSemaphore(self._max)
+        # One plain lock guards the pool; the uncontended path takes it once
+        # to borrow and once to give back (a semaphore would cost a Python
+        # condition round on each), and waiters sleep on `_freed`.
         self._lock = threading.Lock()
+        self._freed = threading.Condition(self._lock)
         self._idle: list[sqlite3.Connection] = []
+        self._lent = 0
         self._closed = False
 
     @property
@@ -144,8 +181,7 @@ class SQLiteDatabase:
             raise
         return conn
 
-    @contextlib.contextmanager
-    def connection(self) -> Iterator[sqlite3.Connection]:
+    def connection(self) -> AbstractContextManager[sqlite3.Connection]:
         """Borrow a connection in autocommit mode, for one statement or a read.
 
         `sqlite3` errors raised inside the block become clubrules errors
@@ -156,30 +192,42 @@ class SQLiteDatabase:
             RetryableStorageError: every connection stayed busy for `timeout`.
             StorageError: the database is closed.
         """
-        if not self._slots.acquire(timeout=max(self._timeout, 0.05)):
-            raise RetryableStorageError(f"all {self._max} SQLite connections stayed busy; retry")
+        return _Lent(self)
+
+    def _borrow(self) -> sqlite3.Connection:
+        with self._lock:
+            if self._lent >= self._max:
+                deadline = time.monotonic() + max(self._timeout, 0.05)
+                while self._lent >= self._max and not self._closed:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise RetryableStorageError(
+                            f"all {self._max} SQLite connections stayed busy; retry"
+                        )
+                    self._freed.wait(left)
+            if self._closed:
+                raise StorageError("the SQLite database is closed")
+            self._lent += 1
+            conn = self._idle.pop() if self._idle else None
+        if conn is not None:
+            return conn
         try:
+            return self._open()
+        except BaseException as error:
             with self._lock:
-                if self._closed:
-                    raise StorageError("the SQLite database is closed")
-                conn = self._idle.pop() if self._idle else None
-            try:
-                if conn is None:
-                    conn = self._open()
-                yield conn
-            except sqlite3.Error as error:
+                self._lent -= 1
+                self._freed.notify()
+            if isinstance(error, sqlite3.Error):
                 raise_translated(error)
-            finally:
-                if conn is not None:
-                    self._give_back(conn)
-        finally:
-            self._slots.release()
+            raise
 
     def _give_back(self, conn: sqlite3.Connection) -> None:
         if conn.in_transaction:  # an interrupted block: never hand out an open transaction
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
         with self._lock:
+            self._lent -= 1
+            self._freed.notify()
             if not self._closed:
                 self._idle.append(conn)
                 return
@@ -219,6 +267,7 @@ class SQLiteDatabase:
         with self._lock:
             self._closed = True
             idle, self._idle = self._idle, []
+            self._freed.notify_all()
         for conn in idle:
             conn.close()
 
