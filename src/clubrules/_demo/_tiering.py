@@ -5,18 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from clubrules._cli_customers import default_program
 from clubrules._demo._salon import SHANGHAI, at
-from clubrules.tiering import (
-    QualificationWindow,
-    ReviewSchedule,
-    SegmentScheme,
-    Tier,
-    TierChange,
-    TierMetric,
-    TierProgram,
-    TierStatus,
-    rfm_scores,
-)
+from clubrules.tiering import SegmentScheme, TierChange, TierStatus, rfm_scores
 
 if TYPE_CHECKING:
     from clubrules._demo import Story
@@ -26,13 +17,8 @@ __all__ = ["MONTH_END", "run"]
 
 # The run happens on the morning of 1 April, before opening: March is complete.
 MONTH_END = at(4, 1, 8)
-PROGRAM = TierProgram(
-    tiers=[Tier("member", 0), Tier("silver", 3000, 2400), Tier("gold", 10000, 8000)],
-    metric=TierMetric.SPEND,
-    window=QualificationWindow(trailing_days=365),
-    reviews=ReviewSchedule(anchor=date(2026, 1, 1), every_months=3),
-    zone=SHANGHAI,
-)
+# The same program `clubrules customers tier` decides on.
+PROGRAM = default_program(SHANGHAI)
 # Last quarter's tiers, as the salon's system holds them.
 PREVIOUS = {"c-006": "silver", "c-009": "silver"}
 
