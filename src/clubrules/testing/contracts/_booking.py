@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -30,10 +29,9 @@ from clubrules.errors import (
     SlotConflictError,
     StaleVersionError,
 )
+from clubrules.testing.contracts._race import race
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from clubrules.booking.ports import BookingRepository
 
 __all__ = ["BookingRepositoryContract"]
@@ -84,26 +82,6 @@ def _booking(
         taken_by="desk-1",
         created_at=T0 - 2 * timedelta(hours=1),
     )
-
-
-def _race(count: int, work: Callable[[int], object]) -> list[object]:
-    """Run `work(i)` in `count` threads released together; results or raised errors."""
-    barrier = threading.Barrier(count)
-    results: list[object] = [None] * count
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as error:  # noqa: BLE001 - the contract counts every outcome
-            results[i] = error
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 NOW = T0 - timedelta(hours=3)
@@ -280,7 +258,7 @@ class BookingRepositoryContract:
 
     def test_racing_conflicting_adds_exactly_one_wins(self, repository: BookingRepository) -> None:
         candidates = [_booking(f"r{i}", i, 60 + i) for i in range(_THREADS)]
-        results = _race(_THREADS, lambda i: repository.add(candidates[i], now=NOW))
+        results = race(_THREADS, lambda i: repository.add(candidates[i], now=NOW))
         winners = [r for r in results if isinstance(r, Booking)]
         assert len(winners) == 1, results
         assert all(isinstance(r, SlotConflictError) for r in results if r not in winners)
@@ -301,7 +279,7 @@ class BookingRepositoryContract:
             )
             for i in range(_THREADS)
         ]
-        results = _race(_THREADS, lambda i: repository.add(candidates[i], now=NOW))
+        results = race(_THREADS, lambda i: repository.add(candidates[i], now=NOW))
         assert all(isinstance(r, Booking | SlotConflictError) for r in results), results
         stored = repository.find()
         assert len(stored) == sum(isinstance(r, Booking) for r in results) >= 2
@@ -311,13 +289,13 @@ class BookingRepositoryContract:
         candidates = [
             _booking(f"y{i}", 0, 60, resource="studio", capacity=3) for i in range(_THREADS)
         ]
-        results = _race(_THREADS, lambda i: repository.add(candidates[i], now=NOW))
+        results = race(_THREADS, lambda i: repository.add(candidates[i], now=NOW))
         assert sum(isinstance(r, Booking) for r in results) == 3, results
         assert len(repository.find(resource="studio")) == 3
 
     def test_racing_retries_create_one_booking(self, repository: BookingRepository) -> None:
         candidates = [_booking(f"k{i}", 0, 60, key="req-1") for i in range(_THREADS)]
-        results = _race(_THREADS, lambda i: repository.add(candidates[i], now=NOW))
+        results = race(_THREADS, lambda i: repository.add(candidates[i], now=NOW))
         assert all(isinstance(r, Booking) for r in results), results
         assert len({r.id for r in results if isinstance(r, Booking)}) == 1
 
