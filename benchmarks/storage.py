@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from benchmarks._harness import Row, best_of
 from clubrules._time import to_epoch_us
@@ -101,6 +104,13 @@ def _row(case: str, n: int, lib: float, anchor: str, plain: float) -> Row:
 # --- SQLite ---------------------------------------------------------------------------
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _zone_of(name: str | None) -> tzinfo:
+    return UTC if name is None else ZoneInfo(name)
+
+
 def _sqlite_rows(n: int, directory: Path) -> list[Row]:
     db = SQLiteDatabase(directory / "lib.db")
     db.migrate()
@@ -148,8 +158,29 @@ def _sqlite_rows(n: int, directory: Path) -> list[Row]:
             for i in ids:
                 plain.execute("SELECT * FROM customers WHERE id = ?", (i,)).fetchone()
 
+        def plain_get_decoded() -> None:
+            # What a hand-written reader does with the row: an aware datetime, a list of tags.
+            for i in ids:
+                r = plain.execute(
+                    "SELECT id, name, registered_at_us, registered_at_tz, phone_e164, gender,"
+                    " tags FROM customers WHERE id = ?",
+                    (i,),
+                ).fetchone()
+                at = (_EPOCH + timedelta(microseconds=r[2])).astimezone(_zone_of(r[3]))
+                (r[0], r[1], at, r[4], r[5], json.loads(r[6]))
+
+        t_lib_get = best_of(lib_get)
         rows.append(
-            _row("sqlite: get a customer", n, best_of(lib_get), "plain sqlite3", best_of(plain_get))
+            _row("sqlite: get a customer", n, t_lib_get, "plain sqlite3", best_of(plain_get))
+        )
+        rows.append(
+            _row(
+                "sqlite: get a customer, anchor decodes by hand",
+                n,
+                t_lib_get,
+                "plain sqlite3 + datetime, json",
+                best_of(plain_get_decoded),
+            )
         )
 
         # A customer's consumption in a window (100 records a query).
@@ -175,13 +206,45 @@ def _sqlite_rows(n: int, directory: Path) -> list[Row]:
                     ("c-window", -1, 2**62),
                 ).fetchall()
 
+        def plain_window_decoded() -> None:
+            # Each row as a hand-written reader would use it: aware datetime, Decimal amount.
+            for _ in range(queries):
+                [
+                    (
+                        r[0],
+                        r[1],
+                        (_EPOCH + timedelta(microseconds=r[2])).astimezone(_zone_of(r[3])),
+                        r[4],
+                        Decimal(r[5]),
+                        r[6],
+                        r[7],
+                        r[8],
+                    )
+                    for r in plain.execute(
+                        "SELECT id, customer_id, at_us, at_tz, service, amount, currency, kind,"
+                        " refund_of FROM consumption_records WHERE customer_id = ?"
+                        " AND at_us >= ? AND at_us < ? ORDER BY at_us, id",
+                        ("c-window", -1, 2**62),
+                    ).fetchall()
+                ]
+
+        t_lib_window = best_of(lib_window)
         rows.append(
             _row(
                 "sqlite: 100-record window",
                 queries,
-                best_of(lib_window),
+                t_lib_window,
                 "plain sqlite3",
                 best_of(plain_window),
+            )
+        )
+        rows.append(
+            _row(
+                "sqlite: 100-record window, anchor decodes by hand",
+                queries,
+                t_lib_window,
+                "plain sqlite3 + datetime, Decimal",
+                best_of(plain_window_decoded),
             )
         )
 
