@@ -149,7 +149,6 @@ def _run_rewrap(args: argparse.Namespace) -> int:
     progress = Progress(
         "rewrap", len(lines), sys.stderr, enabled=args.progress or sys.stderr.isatty()
     )
-    progress.resize(len(lines), "lines")
     out: list[str] = []
     changed = 0
     for number, line in enumerate(lines, start=1):

@@ -13,7 +13,7 @@ import pytest
 
 from clubrules.complaints import Assigned, CaseKind, Registered
 from clubrules.errors import StaleVersionError, ValidationError
-from clubrules.storage._sqlite_complaints import encode_event
+from clubrules.storage._sql_complaints import encode_event
 from clubrules.storage.postgres import PostgresComplaintRepository, PostgresDatabase
 from clubrules.testing.contracts import ComplaintRepositoryContract
 

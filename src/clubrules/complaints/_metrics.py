@@ -139,75 +139,15 @@ def percentile(sorted_values: Sequence[float], fraction: float) -> float | None:
         91.0
     """
     n = len(sorted_values)
-    if n == 0:
-        return None
+    return _interpolated(n, fraction, sorted_values.__getitem__) if n else None
+
+
+def _interpolated(n: int, fraction: float, value_at: Callable[[int], float]) -> float:
+    """The `fraction` quantile of `n` sorted values, `value_at(rank)` giving each (n > 0)."""
     h = (n - 1) * fraction
     low = math.floor(h)
-    high = min(low + 1, n - 1)
-    a, b = sorted_values[low], sorted_values[high]
+    a, b = value_at(low), value_at(min(low + 1, n - 1))
     return float(a + (h - low) * (b - a))
-
-
-_SORT_BELOW = 4096
-_BUCKET_BITS = 8
-
-
-def quantiles(
-    values: Sequence[int], fractions: Sequence[float], *, sort_below: int = _SORT_BELOW
-) -> list[float | None]:
-    """The `fractions` quantiles of unsorted integers, as `percentile` gives them on sorted ones.
-
-    Small inputs are sorted. Large ones are not: a radix selection counts
-    high bits in C (`Counter`), keeps only the buckets that hold the wanted
-    order statistics (`itertools.compress`), and recurses into them. That is
-    linear, and avoids the cache misses of sorting millions of boxed integers.
-    """
-    n = len(values)
-    if n == 0:
-        return [None] * len(fractions)
-    wanted: set[int] = set()
-    for f in fractions:
-        low = math.floor((n - 1) * f)
-        wanted.update((low, min(low + 1, n - 1)))
-    found = _select(values, sorted(wanted), max(sort_below, 1))
-    out: list[float | None] = []
-    for f in fractions:
-        h = (n - 1) * f
-        low = math.floor(h)
-        a, b = found[low], found[min(low + 1, n - 1)]
-        out.append(float(a + (h - low) * (b - a)))
-    return out
-
-
-def _select(values: Sequence[int], ranks: list[int], sort_below: int) -> dict[int, int]:
-    """The values at the 0-based `ranks` (sorted, distinct) of `values` in ascending order."""
-    if len(values) < sort_below:
-        ordered = sorted(values)
-        return {r: ordered[r] for r in ranks}
-    low, high = min(values), max(values)
-    if low == high:
-        return dict.fromkeys(ranks, low)
-    shift = max((high - low).bit_length() - _BUCKET_BITS, 0)
-    counts = Counter(map(shift.__rrshift__, values))
-    where: dict[int, list[tuple[int, int]]] = {}  # bucket -> (rank, rank inside the bucket)
-    pending = list(ranks)
-    seen = 0
-    for bucket in sorted(counts):
-        size = counts[bucket]
-        while pending and pending[0] < seen + size:
-            rank = pending.pop(0)
-            where.setdefault(bucket, []).append((rank, rank - seen))
-        seen += size
-        if not pending:
-            break
-    picked = list(compress(values, map(where.__contains__, map(shift.__rrshift__, values))))
-    found: dict[int, int] = {}
-    for bucket, pairs in where.items():
-        members = picked if len(where) == 1 else [v for v in picked if v >> shift == bucket]
-        inner = _select(members, [inside for _, inside in pairs], sort_below)
-        for rank, inside in pairs:
-            found[rank] = inner[inside]
-    return found
 
 
 def _duration(value: float | None) -> timedelta | None:
@@ -564,13 +504,8 @@ def _interpolate(n: int, found: dict[int, int]) -> tuple[float | None, float | N
     """The median and p90 from the values at `_wanted(n)`, as `percentile` gives them."""
     if n == 0:
         return None, None
-    out: list[float] = []
-    for fraction in _FRACTIONS:
-        h = (n - 1) * fraction
-        low = math.floor(h)
-        a, b = found[low], found[min(low + 1, n - 1)]
-        out.append(float(a + (h - low) * (b - a)))
-    return out[0], out[1]
+    median, p90 = (_interpolated(n, f, found.__getitem__) for f in _FRACTIONS)
+    return median, p90
 
 
 def _ranked(n: int, value_at: Callable[[int], int]) -> tuple[float | None, float | None]:

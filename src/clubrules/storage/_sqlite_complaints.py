@@ -8,7 +8,6 @@ from clubrules.errors import DuplicateError, NotFoundError, StaleVersionError
 from clubrules.storage._sql_complaints import (
     SQLComplaintRepository,
     decode_event,
-    encode_event,
     unstorable_text,
 )
 from clubrules.storage._sql_dialect import SQLITE
@@ -19,9 +18,7 @@ if TYPE_CHECKING:
     from clubrules.complaints import CaseEvent
     from clubrules.storage._sqlite_db import SQLiteDatabase
 
-# The event codec lives in `_sql_complaints`; `decode_event` and `encode_event` stay
-# importable from here for the tests and benchmarks that use them.
-__all__ = ["SQLiteComplaintRepository", "decode_event", "encode_event"]
+__all__ = ["SQLiteComplaintRepository"]
 
 
 class SQLiteComplaintRepository(SQLComplaintRepository):

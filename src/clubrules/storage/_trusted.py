@@ -20,28 +20,21 @@ __all__ = ["trusted"]
 _T = TypeVar("_T")
 
 
-_SETTERS: dict[type[Any], tuple[Callable[[object, object], None], ...]] = {}
-
-
 def _setters(cls: type[Any]) -> tuple[Callable[[object, object], None], ...]:
     """The slot setters of `cls`'s fields in order, if it can be built field by field.
 
     Calling each slot's descriptor directly skips the attribute lookup (and
     the frozen class's refusal) that `object.__setattr__` goes through.
     """
-    known = _SETTERS.get(cls)
-    if known is not None:
-        return known
     fields = attrs.fields(cls)
     derived = [f.name for f in fields if not f.init]
     if derived:  # a value with derived fields needs its own trusted constructor
         msg = f"{cls.__name__} derives {derived}; give it a trusted constructor of its own"
         raise TypeError(msg)
-    setters = _SETTERS[cls] = tuple(
+    return tuple(
         getattr(cls, f.name).__set__ if "__slots__" in vars(cls) else _setattr(f.name)
         for f in fields
     )
-    return setters
 
 
 def _setattr(name: str) -> Callable[[object, object], None]:
