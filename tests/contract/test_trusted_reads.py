@@ -71,6 +71,7 @@ def _trusted_booking(b: Booking) -> Booking:
         b.taken_by,
         b.created_at,
         b.version,
+        b.blocking_until_us,
     )
 
 
@@ -79,6 +80,7 @@ def test_a_trusted_booking_equals_the_validated_one(booking: Booking) -> None:
     copy = _trusted_booking(booking)
     assert copy == booking
     assert copy.blocking_until_us == booking.blocking_until_us
+    assert copy._scan_rows() == booking._scan_rows()
     assert copy.occupancy == booking.occupancy
 
 

@@ -130,11 +130,14 @@ def find_conflicts(bookings: Iterable[Booking], *, as_of: datetime | None = None
         threshold = to_epoch_us(require_aware(as_of, "as_of"))
         source = (b for b in bookings if b._expires_us > threshold)  # noqa: SLF001
     # Each booking carries its rows ready-made (none if it never blocks), so
-    # gathering them builds no tuples.
+    # gathering them builds no tuples; one read back from storage makes them now.
     lanes: dict[str, list[Any]] = {}  # resource -> [capacity, rows]
     get = lanes.get
     for booking in source:
-        for resource, capacity, row in booking._rows:  # noqa: SLF001 - the package's hot path
+        scan = booking._rows  # noqa: SLF001 - the package's hot path
+        if scan is None:
+            scan = booking._scan_rows()  # noqa: SLF001
+        for resource, capacity, row in scan:
             entry = get(resource)
             if entry is None:
                 lanes[resource] = [capacity, [row]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
@@ -18,7 +18,7 @@ from clubrules.errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -407,14 +407,13 @@ class Occupancy:
 
         For the storage adapters only, as `Booking._trusted`.
         """
-        self = object.__new__(cls)
-        put = object.__setattr__
-        put(self, "resource", resource)
-        put(self, "start_us", start_us)
-        put(self, "end_us", end_us)
-        put(self, "units", units)
-        put(self, "capacity", capacity)
-        put(self, "role", role)
+        self = _NEW(cls)
+        _O_RESOURCE(self, resource)
+        _O_START(self, start_us)
+        _O_END(self, end_us)
+        _O_UNITS(self, units)
+        _O_CAPACITY(self, capacity)
+        _O_ROLE(self, role)
         return self
 
     @classmethod
@@ -596,8 +595,10 @@ class Booking:
     # (resource, capacity, (start_us, end_us, units, id, float start)) per occupancy:
     # the scans' rows. The float start is an exact sort key (below 2**53) that
     # CPython's sort compares faster than a multi-digit int.
-    _rows: tuple[tuple[str, int, tuple[int, int, int, str, float]], ...] = attrs.field(
-        init=False, repr=False, eq=False
+    # Made when the booking is validated; a booking read back from storage
+    # makes them on its first scan (None until then), as most reads never scan.
+    _rows: tuple[tuple[str, int, tuple[int, int, int, str, float]], ...] | None = attrs.field(
+        init=False, default=None, repr=False, eq=False
     )
 
     def __attrs_post_init__(self) -> None:
@@ -635,23 +636,31 @@ class Booking:
         self._derive()
 
     def _derive(self) -> None:
-        """Fill in the derived fields (after validation, or for a trusted stored row)."""
+        """Fill in the derived fields, once the booking is validated."""
         expires = _FAR
         if self.status in _EXPIRING and self.expires_at is not None:
             expires = to_epoch_us(self.expires_at)
         elif self.status not in ACTIVE_STATUSES:
             expires = -_FAR
         object.__setattr__(self, "_expires_us", expires)
-        # Bookings that never block (cancelled, expired, no-show) give the scans no rows.
-        rows = tuple(
-            (o.resource, o.capacity, (o.start_us, o.end_us, o.units, self.id, float(o.start_us)))
-            for o in self.occupancy
-            if expires > -_FAR
-        )
-        object.__setattr__(self, "_rows", rows)
+        self._scan_rows()
+
+    def _scan_rows(self) -> tuple[tuple[str, int, tuple[int, int, int, str, float]], ...]:
+        """The rows `find_conflicts` scans, made once (bookings that never block have none)."""
+        rows = self._rows
+        if rows is None:
+            rows = ()
+            if self._expires_us > -_FAR:
+                key = self.id
+                rows = tuple(
+                    (o.resource, o.capacity, (o.start_us, o.end_us, o.units, key, o.start_us * 1.0))
+                    for o in self.occupancy
+                )
+            _SET_ROWS(self, rows)
+        return rows
 
     @classmethod
-    def _trusted(  # noqa: PLR0917 - one per field, positional as a stored row is
+    def _trusted(  # noqa: PLR0917 - one per column, positional as a stored row is
         cls,
         id: str,  # noqa: A002 - the field's name
         service: str,
@@ -668,32 +677,35 @@ class Booking:
         taken_by: str | None,
         created_at: datetime | None,
         version: int,
+        blocking_until_us: int,
     ) -> Booking:
         """A booking read back from a row that clubrules wrote: no validation (private).
 
         For the storage adapters only. The row was validated as a `Booking`
         on its way in, and the schema's checks keep it so; re-running the
         validators on every read would cost more than the read itself.
+        `blocking_until_us` is the stored `Booking.blocking_until_us`.
         Anything an integrator passes in goes through the constructor.
         """
-        self = object.__new__(cls)
-        put = object.__setattr__
-        put(self, "id", id)
-        put(self, "service", service)
-        put(self, "start", start)
-        put(self, "end", end)
-        put(self, "occupancy", occupancy)
-        put(self, "status", status)
-        put(self, "headcount", headcount)
-        put(self, "customer_id", customer_id)
-        put(self, "expires_at", expires_at)
-        put(self, "late_cancel", late_cancel)
-        put(self, "confirmation_code", confirmation_code)
-        put(self, "idempotency_key", idempotency_key)
-        put(self, "taken_by", taken_by)
-        put(self, "created_at", created_at)
-        put(self, "version", version)
-        self._derive()
+        self = _NEW(cls)
+        # Each slot's own setter: no frozen-class refusal, no attribute lookup.
+        _S_ID(self, id)
+        _S_SERVICE(self, service)
+        _S_START(self, start)
+        _S_END(self, end)
+        _S_OCCUPANCY(self, occupancy)
+        _S_STATUS(self, status)
+        _S_HEADCOUNT(self, headcount)
+        _S_CUSTOMER(self, customer_id)
+        _S_EXPIRES_AT(self, expires_at)
+        _S_LATE(self, late_cancel)
+        _S_CODE(self, confirmation_code)
+        _S_KEY(self, idempotency_key)
+        _S_TAKEN_BY(self, taken_by)
+        _S_CREATED(self, created_at)
+        _S_VERSION(self, version)
+        _S_EXPIRES_US(self, blocking_until_us)
+        _SET_ROWS(self, None)
         return self
 
     @property
@@ -846,6 +858,37 @@ class Booking:
         """The lifecycle moves allowed from the current status, sorted."""
         return tuple(sorted(_ALLOWED[self.status]))
 
+
+_NEW = object.__new__
+
+
+def _slot_setter(cls: type[Any], name: str) -> Callable[[object, object], None]:
+    setter: Callable[[object, object], None] = vars(cls)[name].__set__
+    return setter
+
+
+(
+    _S_ID,
+    _S_SERVICE,
+    _S_START,
+    _S_END,
+    _S_OCCUPANCY,
+    _S_STATUS,
+    _S_HEADCOUNT,
+    _S_CUSTOMER,
+    _S_EXPIRES_AT,
+    _S_LATE,
+    _S_CODE,
+    _S_KEY,
+    _S_TAKEN_BY,
+    _S_CREATED,
+    _S_VERSION,
+    _S_EXPIRES_US,
+    _SET_ROWS,
+) = (_slot_setter(Booking, f.name) for f in attrs.fields(Booking))
+(_O_RESOURCE, _O_START, _O_END, _O_UNITS, _O_CAPACITY, _O_ROLE) = (
+    _slot_setter(Occupancy, f.name) for f in attrs.fields(Occupancy)
+)
 
 _ALLOWED: dict[BookingStatus, frozenset[str]] = {
     BookingStatus.HELD: frozenset({"submit", "confirm", "expire", "cancel", "reschedule"}),

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from clubrules._time import from_epoch_us, require_aware, to_epoch_us
-from clubrules.booking import Booking, BookingStatus, Occupancy
 from clubrules.errors import (
     DuplicateError,
     NotFoundError,
@@ -20,8 +19,8 @@ from clubrules.errors import (
     SlotConflictError,
     StaleVersionError,
 )
-from clubrules.storage._sqlite_booking import clashes, slot_conflict
-from clubrules.storage._sqlite_db import encode_zone, in_zone
+from clubrules.storage._sqlite_booking import clashes, group_bookings, slot_conflict
+from clubrules.storage._sqlite_db import encode_zone
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -29,7 +28,7 @@ if TYPE_CHECKING:
 
     import psycopg
 
-    from clubrules.booking import Conflict, OverCapacity
+    from clubrules.booking import Booking, Conflict, OverCapacity
     from clubrules.storage._postgres_db import PostgresDatabase
     from clubrules.storage._sqlite_booking import Entry
 
@@ -147,35 +146,23 @@ def _occupancy_rows(booking: Booking, now_us: int) -> list[tuple[Any, ...]]:
     return rows
 
 
-_STATUS = {s.value: s for s in BookingStatus}
+def _us(column: str) -> str:
+    """A timestamptz column as exact UTC epoch microseconds, as the SQLite schema keeps them."""
+    return f"(extract(epoch FROM {column}) * 1000000)::bigint"
 
 
-def _booking(row: Sequence[Any], occupancy: tuple[Occupancy, ...]) -> Booking:
-    # Rows that clubrules wrote, validated on the way in and kept so by the
-    # schema's checks: read back without running the validators again.
-    return Booking._trusted(  # noqa: SLF001 - the booking package's storage entry
-        row[0],
-        row[1],
-        in_zone(row[2], row[3]),
-        in_zone(row[4], row[5]),
-        occupancy,
-        _STATUS[row[6]],
-        row[7],
-        row[8],
-        None if row[9] is None else in_zone(row[9], row[10]),
-        row[11],
-        row[12],
-        row[13],
-        row[14],
-        None if row[15] is None else in_zone(row[15], row[16]),
-        row[17],
-    )
-
-
+# The SQLite reader's columns, instants as epoch microseconds: one row decoder for both.
 _READ = (
     "SELECT "  # noqa: S608 - constants
-    + ", ".join(f"b.{c.strip()}" for c in _COLUMNS.split(","))
-    + ", o.resource, lower(o.during), upper(o.during), o.units, o.capacity, o.role"
+    + ", ".join(
+        _us(f"b.{c}") if c.endswith("_at") else f"b.{c}"
+        for c in (c.strip() for c in _COLUMNS.split(","))
+    )
+    + ", o.resource, "
+    + _us("lower(o.during)")
+    + ", "
+    + _us("upper(o.during)")
+    + ", o.units, o.capacity, o.role"
     " FROM clubrules.bookings AS b JOIN clubrules.booking_occupancy AS o ON o.booking_id = b.id"
 )
 
@@ -186,21 +173,9 @@ def _read(conn: psycopg.Connection[Any], where: str, params: Sequence[object]) -
     One statement, so one snapshot and one round trip: a row per busy time,
     grouped back into bookings.
     """
-    out: list[Booking] = []
-    trusted = Occupancy._trusted  # noqa: SLF001 - rows clubrules wrote, as in _booking
-    head: Sequence[Any] | None = None
-    occupancy: list[Occupancy] = []
-    for r in conn.execute(f"{_READ}{where} ORDER BY b.start_at, b.id, o.position", params):
-        if head is None or r[0] != head[0]:
-            if head is not None:
-                out.append(_booking(head, tuple(occupancy)))
-            head, occupancy = r, []
-        occupancy.append(
-            trusted(r[19], to_epoch_us(r[20]), to_epoch_us(r[21]), r[22], r[23], r[24])
-        )
-    if head is not None:
-        out.append(_booking(head, tuple(occupancy)))
-    return out
+    return group_bookings(
+        conn.execute(f"{_READ}{where} ORDER BY b.start_at, b.id, o.position", params)
+    )
 
 
 class _Plan:
@@ -323,7 +298,8 @@ class PostgresBookingRepository:
     ) -> list[Conflict | OverCapacity]:
         """The clashes at `now`; holds found lapsed on the way are switched off."""
 
-        def overlapping(occ: Occupancy) -> list[Entry]:
+        def overlapping(n: int) -> list[Entry]:
+            occ = booking.occupancy[n]
             span = (occ.resource, from_epoch_us(occ.start_us), from_epoch_us(occ.end_us))
             rows = conn.execute(
                 "SELECT lower(during), upper(during), units, booking_id, blocking_until_us > %s"
@@ -384,18 +360,18 @@ class PostgresBookingRepository:
             for row in plan.rows:
                 conn.execute(_INSERT_OCCUPANCY, row)
             return
-        found: dict[Occupancy, list[Entry]] = {}
+        found: list[list[Entry]] = [[] for _ in booking.occupancy]
         lapsed = False
         for n, checked in enumerate(plan.checked):
             statement, params = _CHECK_AND_INSERT_OCCUPANCY, checked
             if add and n == 0:
                 statement, params = _ADD_AND_CHECK, plan.first_with_booking
             in_the_way = conn.execute(statement, params).fetchall()
-            found[booking.occupancy[plan.rows[n][1]]] = [
+            found[plan.rows[n][1]] = [
                 (to_epoch_us(s), to_epoch_us(e), u, bid) for s, e, u, bid, b in in_the_way if b
             ]
             lapsed = lapsed or any(not r[4] for r in in_the_way)
-        if any(found.values()):
+        if any(found):
             raise slot_conflict(booking, clashes(booking, found.__getitem__))
         if lapsed:
             raise _Lapsed

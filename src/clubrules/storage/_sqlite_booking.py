@@ -8,6 +8,7 @@ blocking busy times that overlap each occupancy of a booking, the same
 from __future__ import annotations
 
 import sqlite3
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from clubrules._time import from_epoch_us, require_aware, to_epoch_us
@@ -17,27 +18,29 @@ from clubrules.errors import DuplicateError, NotFoundError, SlotConflictError, S
 from clubrules.storage._sqlite_db import decode_at, encode_zone
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
     from datetime import datetime
 
     from clubrules.storage._sqlite_db import SQLiteDatabase
 
-__all__ = ["SQLiteBookingRepository", "clashes", "slot_conflict"]
+__all__ = ["SQLiteBookingRepository", "clashes", "group_bookings", "slot_conflict"]
 
 Entry = tuple[int, int, int, str]
 """A blocking busy time: `(start_us, end_us, units, booking_id)`."""
 
+_BY_START_THEN_ID = itemgetter(0, 3)
+
 
 def clashes(
-    booking: Booking, overlapping: Callable[[Occupancy], Sequence[Entry]]
+    booking: Booking, overlapping: Callable[[int], Sequence[Entry]]
 ) -> list[Conflict | OverCapacity]:
     """What keeps `booking` out of its slot, as the in-memory adapter reports it.
 
     Args:
         booking: The booking to write.
-        overlapping: For an occupancy of `booking`, the busy times of other
-            bookings that block at the write's `now` and overlap it on its
-            resource, in any order.
+        overlapping: For the position of an occupancy in `booking.occupancy`,
+            the busy times of other bookings that block at the write's `now`
+            and overlap it on its resource, in any order.
 
     Returns:
         A `Conflict` per overlapping booking on an occupancy of capacity 1,
@@ -46,19 +49,21 @@ def clashes(
         slot is free.
     """
     out: list[Conflict | OverCapacity] = []
-    for occ in booking.occupancy:
-        s, e = occ.start_us, occ.end_us
-        entries = sorted(overlapping(occ), key=lambda x: (x[0], x[3]))
+    for n, occ in enumerate(booking.occupancy):
+        entries = overlapping(n)
         if not entries:
             continue
+        s, e = occ.start_us, occ.end_us
+        if len(entries) > 1:
+            entries = sorted(entries, key=_BY_START_THEN_ID)
         if occ.capacity == 1:
             out.extend(
                 Conflict(
                     occ.resource,
                     bid,
                     booking.id,
-                    from_epoch_us(max(bs, s)),
-                    from_epoch_us(min(be, e)),
+                    from_epoch_us(max(s, bs)),
+                    from_epoch_us(min(e, be)),
                 )
                 for bs, be, _u, bid in entries
             )
@@ -153,25 +158,69 @@ def _occupancy_rows(booking: Booking) -> list[tuple[Any, ...]]:
 _STATUS = {s.value: s for s in BookingStatus}
 
 
-def _booking(row: Sequence[Any], occupancy: tuple[Occupancy, ...]) -> Booking:
-    # Rows that clubrules wrote, validated on the way in and kept so by the
-    # schema's checks: read back without running the validators again.
-    return Booking._trusted(  # noqa: SLF001 - the booking package's storage entry
+def group_bookings(rows: Iterable[Sequence[Any]]) -> list[Booking]:
+    """Joined rows, one per busy time, grouped back into bookings (shared with PostgreSQL).
+
+    Each row holds the 19 booking columns of `_COLUMNS` (instants as UTC
+    microseconds followed by their zone), then the busy time's resource,
+    start_us, end_us, units, capacity and role; a booking's rows are
+    consecutive. The rows are ones clubrules wrote, validated on the way
+    in and kept so by the schema's checks, so they are read back without
+    running the validators again. An instant met twice in one read (the
+    day's slot times, shared by many resources) is decoded once.
+    """
+    out: list[Booking] = []
+    append = out.append
+    occupancy_of = Occupancy._trusted  # noqa: SLF001 - the booking package's storage entry
+    booking_of = Booking._trusted  # noqa: SLF001
+    status_of = _STATUS.__getitem__
+    seen: dict[tuple[int, str | None], datetime] = {}
+    known = seen.get
+
+    def at(us: int, zone: str | None) -> datetime:
+        key = (us, zone)
+        value = known(key)
+        if value is None:
+            value = seen[key] = decode_at(us, zone)
+        return value
+
+    head: Sequence[Any] | None = None
+    occupancy: list[Occupancy] = []
+    for r in rows:
+        if head is None or r[0] != head[0]:
+            if head is not None:
+                append(_booking(head, tuple(occupancy), at, status_of, booking_of))
+            head, occupancy = r, []
+        occupancy.append(occupancy_of(r[19], r[20], r[21], r[22], r[23], r[24]))
+    if head is not None:
+        append(_booking(head, tuple(occupancy), at, status_of, booking_of))
+    return out
+
+
+def _booking(
+    row: Sequence[Any],
+    occupancy: tuple[Occupancy, ...],
+    at: Callable[[int, str | None], datetime],
+    status_of: Callable[[str], BookingStatus],
+    booking_of: Callable[..., Booking],
+) -> Booking:
+    return booking_of(
         row[0],
         row[1],
-        decode_at(row[2], row[3]),
-        decode_at(row[4], row[5]),
+        at(row[2], row[3]),
+        at(row[4], row[5]),
         occupancy,
-        _STATUS[row[6]],
+        status_of(row[6]),
         row[7],
         row[8],
-        None if row[9] is None else decode_at(row[9], row[10]),
+        None if row[9] is None else at(row[9], row[10]),
         bool(row[11]),
         row[12],
         row[13],
         row[14],
-        None if row[15] is None else decode_at(row[15], row[16]),
+        None if row[15] is None else at(row[15], row[16]),
         row[17],
+        row[18],
     )
 
 
@@ -189,19 +238,9 @@ def _read(conn: sqlite3.Connection, where: str, params: Sequence[object]) -> lis
     One statement, so one snapshot and no transaction: a row per busy time,
     grouped back into bookings.
     """
-    out: list[Booking] = []
-    trusted = Occupancy._trusted  # noqa: SLF001 - rows clubrules wrote, as in _booking
-    head: Sequence[Any] | None = None
-    occupancy: list[Occupancy] = []
-    for r in conn.execute(f"{_READ}{where} ORDER BY b.start_us, b.id, o.position", params):
-        if head is None or r[0] != head[0]:
-            if head is not None:
-                out.append(_booking(head, tuple(occupancy)))
-            head, occupancy = r, []
-        occupancy.append(trusted(r[19], r[20], r[21], r[22], r[23], r[24]))
-    if head is not None:
-        out.append(_booking(head, tuple(occupancy)))
-    return out
+    return group_bookings(
+        conn.execute(f"{_READ}{where} ORDER BY b.start_us, b.id, o.position", params)
+    )
 
 
 class SQLiteBookingRepository:
@@ -233,7 +272,7 @@ class SQLiteBookingRepository:
     @staticmethod
     def _check_slot(
         conn: sqlite3.Connection, booking: Booking, now_us: int, *, new: bool = False
-    ) -> dict[Occupancy, list[Entry]] | None:
+    ) -> list[list[Entry]] | None:
         """Check the slot at `now` (inside the write lock).
 
         Args:
@@ -246,10 +285,11 @@ class SQLiteBookingRepository:
                 statement.
 
         Returns:
-            None if the slot is free; else the busy times in the way on a
-            resource of capacity 1, for the caller to report once the lock
-            is released (returned, not raised, so that a refused writer
-            leaves its transaction the cheap way).
+            None if the slot is free; else, per occupancy of `booking`, the
+            busy times in the way (some on a resource of capacity 1), for
+            the caller to report once the lock is released (returned, not
+            raised, so that a refused writer leaves its transaction the
+            cheap way).
 
         Raises:
             DuplicateError: `new`, something is in the way, and the id is taken.
@@ -257,8 +297,8 @@ class SQLiteBookingRepository:
         """
         if booking.blocking_until_us <= now_us:
             return None
-        entries: dict[Occupancy, list[Entry]] = {}
-        taken = False
+        found: list[list[Entry]] = []
+        taken = clash = single = False
         for occ in booking.occupancy:
             rows = conn.execute(
                 "SELECT start_us, end_us, units, booking_id,"
@@ -268,17 +308,19 @@ class SQLiteBookingRepository:
                 (booking.id, occ.resource, occ.end_us, occ.start_us, now_us),
             ).fetchall()
             if rows:
+                clash = True
                 taken = taken or rows[0][4] is not None
-                entries[occ] = [r[:4] for r in rows]
+                single = single or occ.capacity == 1
+                found.append([r[:4] for r in rows])
             else:
-                entries[occ] = []
-        if not any(entries.values()):
+                found.append([])
+        if not clash:
             return None
         if new and taken:
             raise DuplicateError(f"booking {booking.id!r} already exists")
-        if any(found and occ.capacity == 1 for occ, found in entries.items()):
-            return entries
-        clashing = clashes(booking, entries.__getitem__)
+        if single:
+            return found
+        clashing = clashes(booking, found.__getitem__)
         if clashing:
             raise slot_conflict(booking, clashing)
         return None
