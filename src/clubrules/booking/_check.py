@@ -768,7 +768,7 @@ def _first_gap(hours: OpeningHours, start_us: int, end_us: int) -> tuple[int, in
 
 
 def _peak(
-    entries: list[tuple[int, int, int, str]], start_us: int, end_us: int
+    entries: Sequence[tuple[int, int, int, str]], start_us: int, end_us: int
 ) -> tuple[int, int, int, set[str]]:
     """The peak units of `entries` within `[start_us, end_us)`.
 

@@ -249,10 +249,12 @@ class SQLiteBookingRepository:
     Implements [BookingRepository][clubrules.booking.ports.BookingRepository]
     with the in-memory adapter's guarantees. A booking is a row plus one row
     per occupancy (busy time, buffers included, in UTC microseconds). `add`
-    and `save` take SQLite's write lock before they look at the slot, so two
-    writers, threads or processes, never both find it free: the loser sees
-    the winner's rows and gets `SlotConflictError` with the clashes filled
-    in. A write that cannot get the lock within the database's timeout
+    and `save` take SQLite's write lock before they decide that a slot is
+    free, so two writers, threads or processes, never both find it free:
+    the loser sees the winner's rows and gets `SlotConflictError` with the
+    clashes filled in. (`add` without an idempotency key first looks
+    without the lock, so a slot already taken is refused without queueing
+    for it.) A write that cannot get the lock within the database's timeout
     raises `RetryableStorageError` and writes nothing.
 
     Args:
@@ -337,37 +339,66 @@ class SQLiteBookingRepository:
     def add(self, booking: Booking, *, now: datetime) -> Booking:
         """Store `booking` if its slot is free; the stored booking (the original on a retry)."""
         now_us = to_epoch_us(require_aware(now, "now"))
-        with self._db.transaction() as conn:
-            key = booking.idempotency_key
-            if key is not None:
-                holders = _read(
-                    conn,
-                    " WHERE b.idempotency_key = ? AND b.blocking_until_us > ?",
-                    (key, now_us),
-                )
-                if holders:
-                    stored = holders[0]
-                    if stored.same_request(booking):
-                        return stored
-                    raise DuplicateError(
-                        f"idempotency key is bound to booking {stored.id!r}, a different request"
-                    )
-            in_the_way = self._check_slot(conn, booking, now_us, new=True)
+        with self._db.connection() as conn:
+            in_the_way = None
+            if booking.idempotency_key is None:
+                # A first look without the write lock. A slot it finds taken
+                # was taken by committed rows at that moment, so refusing is
+                # what the locked check would have said then, and a writer
+                # that loses a race never queues for the lock. (Bookings are
+                # never deleted, so an id seen taken stays taken.) A slot
+                # that looks free is checked again under the lock. A retry
+                # with a key goes straight to the lock: its stored booking
+                # may be what is in the way.
+                in_the_way = self._check_slot(conn, booking, now_us, new=True)
             if in_the_way is None:
+                conn.execute("BEGIN IMMEDIATE")
                 try:
-                    conn.execute(
-                        f"INSERT INTO bookings ({_COLUMNS})"  # noqa: S608 - constant
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        _row(booking),
-                    )
-                except sqlite3.IntegrityError as error:
-                    if getattr(error, "sqlite_errorcode", 0) not in _TAKEN:
-                        raise
-                    raise DuplicateError(f"booking {booking.id!r} already exists") from None
-                self._insert_occupancy(conn, booking)
-                return booking
-        # Nothing was written; the clashes are built once the lock is released.
+                    stored, in_the_way = self._add_locked(conn, booking, now_us)
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+                if stored is not None:
+                    return stored
+        # Nothing was written; the clashes are built once the connection is given back.
+        assert in_the_way is not None  # noqa: S101 - no stored booking: something is in the way
         raise slot_conflict(booking, clashes(booking, in_the_way.__getitem__))
+
+    def _add_locked(
+        self, conn: sqlite3.Connection, booking: Booking, now_us: int
+    ) -> tuple[Booking, None] | tuple[None, list[list[Entry]]]:
+        """`add` inside `BEGIN IMMEDIATE`: the stored booking, or what is in the way."""
+        key = booking.idempotency_key
+        if key is not None:
+            holders = _read(
+                conn,
+                " WHERE b.idempotency_key = ? AND b.blocking_until_us > ?",
+                (key, now_us),
+            )
+            if holders:
+                stored = holders[0]
+                if stored.same_request(booking):
+                    return stored, None
+                raise DuplicateError(
+                    f"idempotency key is bound to booking {stored.id!r}, a different request"
+                )
+        in_the_way = self._check_slot(conn, booking, now_us, new=True)
+        if in_the_way is not None:
+            return None, in_the_way
+        try:
+            conn.execute(
+                f"INSERT INTO bookings ({_COLUMNS})"  # noqa: S608 - constant
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                _row(booking),
+            )
+        except sqlite3.IntegrityError as error:
+            if getattr(error, "sqlite_errorcode", 0) not in _TAKEN:
+                raise
+            raise DuplicateError(f"booking {booking.id!r} already exists") from None
+        self._insert_occupancy(conn, booking)
+        return booking, None
 
     def get(self, booking_id: str) -> Booking:
         """The booking with this id; `NotFoundError` if there is none."""
