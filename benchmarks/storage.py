@@ -838,7 +838,8 @@ def _day_bookings(days: int) -> list[Any]:
                     ],
                     customer_id=f"c-{k}",
                     confirmation_code="7K3MQ9TZ",
-                    created_at=T0 - timedelta(days=1),
+                    # Taken over the week before, each at its own moment.
+                    created_at=T0 - timedelta(days=7, seconds=-(d * _DAY_BOOKINGS + k) * 97),
                 )
             )
     return out

@@ -9,16 +9,17 @@ from __future__ import annotations
 import itertools
 import sqlite3
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
 
+from clubrules.booking import Booking, Occupancy
 from clubrules.customers import Customer
 from clubrules.errors import MigrationError, ValidationError
 from clubrules.staff import seed_rubric
-from clubrules.storage import _migrations
+from clubrules.storage import _migrations, _sqlite_booking
 from clubrules.storage.migrations import (
     DIALECTS,
     Migration,
@@ -35,6 +36,7 @@ from clubrules.storage.postgres import (
 )
 from clubrules.storage.sqlite import (
     SQLiteAssessmentRepository,
+    SQLiteBookingRepository,
     SQLiteCustomerRepository,
     SQLiteDatabase,
 )
@@ -165,6 +167,57 @@ def test_sqlite_upgrades_from_every_earlier_version(tmp_path: Path, start: int) 
         assert result.version == latest_version("sqlite")
         assert result.applied == tuple(m.label for m in available_migrations("sqlite")[start:])
         assert _sqlite_schema(old) == expected
+
+
+def test_sqlite_version_6_bounds_searches_by_the_bookings_stored_before_it(
+    tmp_path: Path,
+) -> None:
+    # A three-day booking written at version 5, before the longest busy time
+    # was kept: the upgrade takes it into account, and so do later writes.
+    start = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    hour = timedelta(hours=1)
+
+    def booking(booking_id: str, begins: datetime, hours: int) -> Booking:
+        ends = begins + hours * hour
+        return Booking(
+            id=booking_id,
+            service="suite",
+            start=begins,
+            end=ends,
+            occupancy=[Occupancy.between("suite-1", begins, ends)],
+        )
+
+    def longest(db: SQLiteDatabase) -> int:
+        with db.connection() as conn:
+            return int(conn.execute("SELECT longest_us FROM booking_longest").fetchone()[0])
+
+    with SQLiteDatabase(tmp_path / "club.db") as db:
+        db.migrate(to=5)
+        with db.transaction() as conn:  # as a writer of version 5 stored it
+            long = booking("long", start, 72)
+            conn.execute(
+                f"INSERT INTO bookings ({_sqlite_booking._COLUMNS})"  # noqa: S608 - constant
+                f" VALUES ({', '.join('?' * 19)})",
+                _sqlite_booking._row(long),
+            )
+            SQLiteBookingRepository._insert_occupancy(conn, long)
+        db.migrate()
+        bookings = SQLiteBookingRepository(db)
+        assert longest(db) == 72 * 3600 * 10**6
+        later = start + 60 * hour
+        assert [b.id for b in bookings.find(start=later, end=later + hour)] == ["long"]
+        bookings.add(booking("longer", start + 200 * hour, 100), now=start)
+        assert longest(db) == 100 * 3600 * 10**6
+        stretched = bookings.get("long").reschedule(
+            start,
+            start + 150 * hour,
+            [Occupancy.between("suite-1", start, start + 150 * hour)],
+            now=start,
+        )
+        bookings.save(stretched, now=start)
+        assert longest(db) == 150 * 3600 * 10**6
+        later = start + 140 * hour
+        assert [b.id for b in bookings.find(start=later, end=later + hour)] == ["long"]
 
 
 def test_sqlite_uses_wal_mode(tmp_path: Path) -> None:

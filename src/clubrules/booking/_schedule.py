@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_left
+from operator import sub
 from typing import TYPE_CHECKING
 
 from clubrules.booking._model import _FAR, Booking
@@ -67,25 +68,35 @@ class Schedule:
     def __init__(self, bookings: Iterable[Booking] = ()) -> None:
         self._lanes: dict[str, _Lane] = {}
         self._bookings: dict[str, Booking] = {}
+        indexed = self._bookings
         rows: dict[str, list[tuple[int, int, int, int, str]]] = {}
+        lane_of = rows.get
         for booking in bookings:
-            if not self._keep(booking):
-                continue
-            self._bookings[booking.id] = booking
+            booking_id = booking.id
+            if booking_id in indexed:
+                msg = f"booking {booking_id!r} is already in the schedule"
+                raise ValueError(msg)
             expires = booking._expires_us  # noqa: SLF001 - the package's own index
+            if expires <= -_FAR:  # its status never blocks
+                continue
+            indexed[booking_id] = booking
             for occ in booking.occupancy:
-                rows.setdefault(occ.resource, []).append(
-                    (occ.start_us, occ.end_us, occ.units, expires, booking.id)
-                )
+                row = (occ.start_us, occ.end_us, occ.units, expires, booking_id)
+                lane_rows = lane_of(occ.resource)
+                if lane_rows is None:
+                    rows[occ.resource] = [row]
+                else:
+                    lane_rows.append(row)
         for resource, lane_rows in rows.items():
             lane_rows.sort()
             lane = self._lanes[resource] = _Lane()
-            lane.starts = [r[0] for r in lane_rows]
-            lane.ends = [r[1] for r in lane_rows]
-            lane.units = [r[2] for r in lane_rows]
-            lane.expires = [r[3] for r in lane_rows]
-            lane.ids = [r[4] for r in lane_rows]
-            lane.maxlen = max(r[1] - r[0] for r in lane_rows)
+            starts, ends, units, expiries, ids = zip(*lane_rows, strict=True)
+            lane.starts = list(starts)
+            lane.ends = list(ends)
+            lane.units = list(units)
+            lane.expires = list(expiries)
+            lane.ids = list(ids)
+            lane.maxlen = max(map(sub, ends, starts))
 
     def _keep(self, booking: Booking) -> bool:
         if booking.id in self._bookings:

@@ -29,6 +29,16 @@ Entry = tuple[int, int, int, str]
 """A blocking busy time: `(start_us, end_us, units, booking_id)`."""
 
 _BY_START_THEN_ID = itemgetter(0, 3)
+_KEY = itemgetter(0)
+_LONGEST = "(SELECT longest_us FROM booking_longest WHERE id = 1)"
+"""No busy time is longer (migration 6): `start_us > a - longest` bounds an index range."""
+_IN_THE_WAY = (
+    "SELECT start_us, end_us, units, booking_id,"  # noqa: S608 - constants
+    " (SELECT 1 FROM bookings WHERE id = ?1) FROM booking_occupancy"
+    " WHERE resource = ?2 AND start_us < ?3 AND end_us > ?4"
+    f" AND start_us > ?4 - {_LONGEST} AND blocking_until_us > ?5 AND booking_id <> ?1"
+)
+"""Another booking's busy times that overlap one of ours and block at `now`; is our id taken."""
 
 
 def clashes(
@@ -159,18 +169,19 @@ _STATUS = {s.value: s for s in BookingStatus}
 
 
 def group_bookings(rows: Iterable[Sequence[Any]]) -> list[Booking]:
-    """Joined rows, one per busy time, grouped back into bookings (shared with PostgreSQL).
+    """Joined rows, one per busy time, grouped back into bookings by start then id.
 
-    Each row holds the 19 booking columns of `_COLUMNS` (instants as UTC
-    microseconds followed by their zone), then the busy time's resource,
-    start_us, end_us, units, capacity and role; a booking's rows are
-    consecutive. The rows are ones clubrules wrote, validated on the way
-    in and kept so by the schema's checks, so they are read back without
-    running the validators again. An instant met twice in one read (the
-    day's slot times, shared by many resources) is decoded once.
+    Shared with PostgreSQL. Each row holds the 19 booking columns of
+    `_COLUMNS` (instants as UTC microseconds followed by their zone), then
+    the busy time's resource, start_us, end_us, units, capacity and role;
+    a booking's rows are consecutive, in position order, and the bookings
+    may come in any order. The rows are ones clubrules wrote, validated on
+    the way in and kept so by the schema's checks, so they are read back
+    without running the validators again. An instant met twice in one read
+    (the day's slot times, shared by many resources) is decoded once.
     """
-    out: list[Booking] = []
-    append = out.append
+    found: list[tuple[tuple[int, str], Booking]] = []
+    append = found.append
     occupancy_of = Occupancy._trusted  # noqa: SLF001 - the booking package's storage entry
     booking_of = Booking._trusted  # noqa: SLF001
     status_of = _STATUS.__getitem__
@@ -189,12 +200,14 @@ def group_bookings(rows: Iterable[Sequence[Any]]) -> list[Booking]:
     for r in rows:
         if head is None or r[0] != head[0]:
             if head is not None:
-                append(_booking(head, tuple(occupancy), at, status_of, booking_of))
+                booking = _booking(head, tuple(occupancy), at, status_of, booking_of)
+                append(((head[2], head[0]), booking))
             head, occupancy = r, []
         occupancy.append(occupancy_of(r[19], r[20], r[21], r[22], r[23], r[24]))
     if head is not None:
-        append(_booking(head, tuple(occupancy), at, status_of, booking_of))
-    return out
+        append(((head[2], head[0]), _booking(head, tuple(occupancy), at, status_of, booking_of)))
+    found.sort(key=_KEY)  # ids are unique: no two keys are equal
+    return [booking for _key, booking in found]
 
 
 def _booking(
@@ -224,9 +237,13 @@ def _booking(
     )
 
 
+# A booking's columns come once, on the row of its first busy time; its other
+# rows carry NULLs there, which cost next to nothing to fetch.
 _READ = (
-    "SELECT "  # noqa: S608 - constants
-    + ", ".join(f"b.{c.strip()}" for c in _COLUMNS.split(","))
+    "SELECT b.id, "  # noqa: S608 - constants
+    + ", ".join(
+        f"CASE WHEN o.position = 0 THEN b.{c.strip()} END" for c in _COLUMNS.split(",")[1:]
+    )
     + ", o.resource, o.start_us, o.end_us, o.units, o.capacity, o.role"
     " FROM bookings AS b JOIN booking_occupancy AS o ON o.booking_id = b.id"
 )
@@ -236,11 +253,11 @@ def _read(conn: sqlite3.Connection, where: str, params: Sequence[object]) -> lis
     """The bookings selected by `where` (on table `b`), with their occupancy, by start then id.
 
     One statement, so one snapshot and no transaction: a row per busy time,
-    grouped back into bookings.
+    grouped back into bookings. In id order, the order the join meets them
+    in, SQLite needs no sort of the wide joined rows; sorting the bookings
+    by start afterwards costs far less.
     """
-    return group_bookings(
-        conn.execute(f"{_READ}{where} ORDER BY b.start_us, b.id, o.position", params)
-    )
+    return group_bookings(conn.execute(f"{_READ}{where} ORDER BY b.id, o.position", params))
 
 
 class SQLiteBookingRepository:
@@ -303,10 +320,7 @@ class SQLiteBookingRepository:
         taken = clash = single = False
         for occ in booking.occupancy:
             rows = conn.execute(
-                "SELECT start_us, end_us, units, booking_id,"
-                " (SELECT 1 FROM bookings WHERE id = ?1) FROM booking_occupancy"
-                " WHERE resource = ?2 AND start_us < ?3 AND end_us > ?4"
-                " AND blocking_until_us > ?5 AND booking_id <> ?1",
+                _IN_THE_WAY,
                 (booking.id, occ.resource, occ.end_us, occ.start_us, now_us),
             ).fetchall()
             if rows:
@@ -453,8 +467,9 @@ class SQLiteBookingRepository:
             clauses.append("o.start_us < ?")
             params.append(to_epoch_us(require_aware(end, "end")))
         if start is not None:
-            clauses.append("o.end_us > ?")
-            params.append(to_epoch_us(require_aware(start, "start")))
+            start_us = to_epoch_us(require_aware(start, "start"))
+            clauses.append(f"o.end_us > ? AND o.start_us > ? - {_LONGEST}")
+            params += (start_us, start_us)
         where = ""
         if clauses:
             # IN rather than a correlated EXISTS: SQLite then searches the

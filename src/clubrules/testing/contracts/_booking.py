@@ -256,6 +256,27 @@ class BookingRepositoryContract:
         with pytest.raises(NaiveDatetimeError):
             repository.find(start=datetime(2026, 3, 2))  # noqa: DTZ001
 
+    def test_a_long_booking_is_found_and_blocks_far_from_its_start(
+        self, repository: BookingRepository
+    ) -> None:
+        # A room let for three days, among short bookings before and after it:
+        # a search for a window on the third day must still meet it.
+        day = 24 * 60
+        repository.add(_booking("short-before", -2 * day, -2 * day + 60), now=NOW)
+        repository.add(_booking("long", 0, 3 * day), now=NOW)
+        repository.add(_booking("short-after", 3 * day, 3 * day + 60), now=NOW)
+        late = T0 + (2 * day + 600) * MIN
+        assert [b.id for b in repository.find(start=late, end=late + 60 * MIN)] == ["long"]
+        assert [
+            b.id for b in repository.find(resource="room-1", start=late, end=late + 60 * MIN)
+        ] == ["long"]
+        with pytest.raises(SlotConflictError) as refused:
+            repository.add(_booking("late", 2 * day + 600, 2 * day + 660), now=NOW)
+        [conflict] = refused.value.conflicts
+        assert isinstance(conflict, Conflict)
+        assert (conflict.first, conflict.second) == ("long", "late")
+        assert (conflict.start, conflict.end) == (late, late + 60 * MIN)
+
     def test_racing_conflicting_adds_exactly_one_wins(self, repository: BookingRepository) -> None:
         candidates = [_booking(f"r{i}", i, 60 + i) for i in range(_THREADS)]
         results = race(_THREADS, lambda i: repository.add(candidates[i], now=NOW))
