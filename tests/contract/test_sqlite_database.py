@@ -334,3 +334,56 @@ def test_a_sqlite_error_inside_the_block_is_translated_and_the_connection_return
     with db.connection() as conn:  # not leaked: the only connection is free again
         assert conn.execute("SELECT 2").fetchone() == (2,)
     db.close()
+
+
+@pytest.mark.parametrize("size", [1, 2, 3])
+def test_the_pool_never_lends_one_connection_twice_nor_opens_too_many(
+    tmp_path: Path, size: int
+) -> None:
+    # The uncontended borrow and give-back take no lock; threads switched
+    # every few microseconds hammer the borrowers' and givers' interleavings.
+    db = SQLiteDatabase(tmp_path / "pool.db", timeout=10, max_connections=size)
+    db.migrate()
+    lent: set[int] = set()
+    seen: set[int] = set()
+    guard = threading.Lock()
+    problems: list[str] = []
+
+    def work() -> None:
+        for _ in range(300):
+            with db.connection() as conn:
+                with guard:
+                    if id(conn) in lent:
+                        problems.append("lent twice")
+                    lent.add(id(conn))
+                    seen.add(id(conn))
+                conn.execute("SELECT 1").fetchone()
+                with guard:
+                    lent.discard(id(conn))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert problems == []
+    assert 1 <= len(seen) <= size
+    db.close()
+
+
+def test_a_connection_given_back_after_close_is_closed(tmp_path: Path) -> None:
+    db = SQLiteDatabase(tmp_path / "pool.db", max_connections=2)
+    db.migrate()
+    with db.connection() as busy:
+        with db.connection() as idle:
+            assert idle is not busy
+        db.close()  # the idle one closes now; the busy one when it is given back
+        assert busy.execute("SELECT 1").fetchone() == (1,)
+    for conn in (idle, busy):
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            conn.execute("SELECT 1")

@@ -22,7 +22,7 @@ from clubrules.errors import (
 from clubrules.storage._migrations import migrate_postgres_connection, postgres_schema_version
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
     import psycopg
     from psycopg_pool import ConnectionPool
@@ -142,7 +142,7 @@ class PostgresDatabase:
             raise ValidationError("must be 0 or more", field="pool_size", rule="range")
         if not timeout > 0:
             raise ValidationError("must be more than 0 seconds", field="timeout", rule="range")
-        _psycopg()
+        self._driver_error: type[Exception] = _psycopg().Error
         self._url = url
         self._timeout = float(timeout)
         # Reentrant: a nested call from the same thread shares the one connection.
@@ -174,7 +174,8 @@ class PostgresDatabase:
         the adapters open their own transactions where they need them.
         """
         database = cls.__new__(cls)
-        database._url = ""  # noqa: SLF001 - filling in a fresh instance
+        database._driver_error = _psycopg().Error  # noqa: SLF001 - filling in a fresh instance
+        database._url = ""  # noqa: SLF001
         database._timeout = float(pool.timeout)  # noqa: SLF001
         database._lock = threading.RLock()  # noqa: SLF001
         database._conn = None  # noqa: SLF001
@@ -211,6 +212,39 @@ class PostgresDatabase:
                         conn.close()
                     conn = self._conn = _psycopg().connect(self._url, autocommit=True)
                 yield conn
+
+    def _read(self, query: str, params: Sequence[object], *, one: bool) -> Any:  # noqa: ANN401
+        """One statement and its rows (`fetchone()` if `one`, else `fetchall()`).
+
+        `connection()` without its two generator-based context managers, for
+        the adapters' reads: psycopg errors are translated the same way.
+        """
+        if self._closed:
+            raise StorageError("the PostgreSQL database is closed")
+        try:
+            if self._pool is not None:
+                with self._pool.connection(timeout=self._timeout) as conn:
+                    cursor = conn.execute(query, params)
+                    return cursor.fetchone() if one else cursor.fetchall()
+            with self._lock:
+                conn = self._conn
+                if conn is None or conn.closed or conn.broken:
+                    if conn is not None:
+                        conn.close()
+                    conn = self._conn = _psycopg().connect(self._url, autocommit=True)
+                cursor = conn.execute(query, params)
+                return cursor.fetchone() if one else cursor.fetchall()
+        except self._driver_error as error:
+            raise _translate(error, migration=False) from error
+
+    def _fetchone(self, query: str, params: Sequence[object]) -> Any:  # noqa: ANN401 - a row
+        """`connection()`, one statement and `fetchone()`: the adapters' reads."""
+        return self._read(query, params, one=True)
+
+    def _fetchall(self, query: str, params: Sequence[object] = ()) -> list[Any]:
+        """`connection()`, one statement and `fetchall()`: the adapters' reads."""
+        rows: list[Any] = self._read(query, params, one=False)
+        return rows
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[psycopg.Connection[Any]]:

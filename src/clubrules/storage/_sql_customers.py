@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from clubrules._time import EPOCH, ONE_US
 from clubrules.customers import (
     ConsumptionKind,
     ConsumptionRecord,
@@ -18,13 +19,18 @@ from clubrules.customers import (
     ServiceRecord,
 )
 from clubrules.errors import DuplicateError, NotFoundError
-from clubrules.money import Money
-from clubrules.storage._sql_dialect import SQLAdapter, decode_decimal
-from clubrules.storage._sqlite_db import decode_phone, encode_zone
-from clubrules.storage._trusted import trusted
+from clubrules.storage._sql_dialect import MONEY_BY_TEXT, SQLAdapter, money_from_text
+from clubrules.storage._sqlite_db import (
+    decode_at,
+    decode_phone,
+    decode_set,
+    encode_zone,
+    in_zone,
+)
+from clubrules.storage._trusted import trusted_builder
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
     from datetime import datetime
 
     from clubrules.storage._sql_dialect import Database, Dialect
@@ -44,6 +50,16 @@ def _customer_columns(d: Dialect) -> str:
     return (
         f"id, name, registered_at{d.us}, registered_at_tz, phone_e164, gender, birthday,"
         " occupation, email, wechat, tags, needs, health, allergies, beauty_needs"
+    )
+
+
+def _customer_read_columns(d: Dialect) -> str:
+    # As `_customer_columns`, read as SQLite stores them: the instant as UTC
+    # microseconds, the sets as JSON text (see `Dialect.select_us`).
+    return (
+        f"id, name, {d.select_us('registered_at')}, registered_at_tz, phone_e164, gender,"
+        f" birthday, occupation, email, wechat, {d.select_set('tags')},"
+        f" {d.select_set('needs')}, health, allergies, beauty_needs"
     )
 
 
@@ -67,27 +83,57 @@ def _customer_row(d: Dialect, customer: Customer) -> tuple[Any, ...]:
     )
 
 
-def _customer(d: Dialect, row: Sequence[Any]) -> Customer:
-    # A row clubrules wrote from a validated Customer: built without re-validating.
-    return trusted(
-        Customer,
+# Values read back from rows clubrules wrote from validated values: built
+# without re-validating, one positional argument per field (see `_trusted`).
+_new_customer = trusted_builder(Customer)
+_new_record = trusted_builder(ConsumptionRecord)
+_new_service = trusted_builder(ServiceRecord)
+_new_sealed = trusted_builder(Sealed)
+
+
+def _customer_reader(d: Dialect) -> Callable[[Sequence[Any]], Customer]:
+    """The decoder of `_customer_read_columns` rows in dialect `d` (made once per adapter)."""
+    decode_date = d.decode_date
+    genders = _GENDERS
+    new = _new_customer
+    sealed = _new_sealed
+
+    def read(row: Sequence[Any]) -> Customer:
         (
-            row[0],
-            row[1],
-            d.decode_at(row[2], row[3]),
-            decode_phone(row[4]),
-            _GENDERS[row[5]],
-            d.decode_date(row[6]),
-            row[7],
-            row[8],
-            row[9],
-            d.decode_set(row[10]),
-            d.decode_set(row[11]),
-            None if row[12] is None else Sealed(row[12]),
-            None if row[13] is None else Sealed(row[13]),
-            None if row[14] is None else Sealed(row[14]),
-        ),
-    )
+            id_,
+            name,
+            at,
+            zone,
+            phone,
+            gender,
+            birthday,
+            occupation,
+            email,
+            wechat,
+            tags,
+            needs,
+            health,
+            allergies,
+            beauty_needs,
+        ) = row
+        return new(
+            id_,
+            name,
+            EPOCH + ONE_US * at if zone is None else in_zone(EPOCH + ONE_US * at, zone),
+            None if phone is None else decode_phone(phone),
+            genders[gender],
+            None if birthday is None else decode_date(birthday),
+            occupation,
+            email,
+            wechat,
+            decode_set(tags),
+            decode_set(needs),
+            None if health is None else sealed(health),
+            None if allergies is None else sealed(allergies),
+            None if beauty_needs is None else sealed(beauty_needs),
+        )
+
+    return read
 
 
 class SQLCustomerRepository(SQLAdapter):
@@ -99,7 +145,8 @@ class SQLCustomerRepository(SQLAdapter):
         columns = _customer_columns(d)
         table = d.table("customers")
         super().__init__(database)
-        select = f"SELECT {columns} FROM {table}"  # noqa: S608 - constant
+        self._read = _customer_reader(d)
+        select = f"SELECT {_customer_read_columns(d)} FROM {table}"  # noqa: S608 - constant
         self._select_by_id = f"{select} WHERE id = {p}"
         self._select_by_phone = f"{select} WHERE phone_e164 = {p} ORDER BY id"
         self._select_all = f"{select} ORDER BY id"
@@ -126,11 +173,10 @@ class SQLCustomerRepository(SQLAdapter):
 
     def get(self, customer_id: str) -> Customer:
         """The customer with this id; `NotFoundError` if there is none."""
-        with self._db.connection() as conn:
-            row = conn.execute(self._select_by_id, (customer_id,)).fetchone()
+        row = self._db._fetchone(self._select_by_id, (customer_id,))  # noqa: SLF001
         if row is None:
             raise NotFoundError("customer", customer_id)
-        return _customer(self._dialect, row)
+        return self._read(row)
 
     def update(self, customer: Customer) -> None:
         """Replace the stored profile; `NotFoundError` if the id is unknown."""
@@ -142,16 +188,13 @@ class SQLCustomerRepository(SQLAdapter):
 
     def find_by_phone(self, phone: PhoneNumber) -> list[Customer]:
         """The customers with this phone number, ordered by id."""
-        with self._db.connection() as conn:
-            rows = conn.execute(self._select_by_phone, (phone.e164,)).fetchall()
-        return [_customer(self._dialect, r) for r in rows]
+        rows = self._db._fetchall(self._select_by_phone, (phone.e164,))  # noqa: SLF001
+        return list(map(self._read, rows))
 
     def customers(self) -> Iterator[Customer]:
         """Every customer, ordered by id (a snapshot read in one statement)."""
-        with self._db.connection() as conn:
-            rows = conn.execute(self._select_all).fetchall()
-        d = self._dialect
-        return (_customer(d, r) for r in rows)
+        rows = self._db._fetchall(self._select_all, ())  # noqa: SLF001
+        return map(self._read, rows)
 
 
 def _record_row(d: Dialect, record: ConsumptionRecord) -> tuple[Any, ...]:
@@ -168,20 +211,25 @@ def _record_row(d: Dialect, record: ConsumptionRecord) -> tuple[Any, ...]:
     )
 
 
-def _record(d: Dialect, row: Sequence[Any]) -> ConsumptionRecord:
-    # A row clubrules wrote from a validated record: built without re-validating.
-    return trusted(
-        ConsumptionRecord,
-        (
-            row[0],
-            row[1],
-            d.decode_at(row[2], row[3]),
-            row[4],
-            trusted(Money, (decode_decimal(row[5]), row[6])),
-            _KINDS[row[7]],
-            row[8],
-        ),
-    )
+def _read_records(rows: Iterable[Sequence[Any]]) -> list[ConsumptionRecord]:
+    """Records from rows of `_record_reads` (instants in microseconds, amounts as text)."""
+    # `decode_at` and `money_from_text` written out (about 7% of a window read):
+    # only a zone that is not UTC or an amount not seen before takes a call.
+    new = _new_record
+    kinds = _KINDS
+    moneys = MONEY_BY_TEXT
+    return [
+        new(
+            id_,
+            customer_id,
+            EPOCH + ONE_US * at if zone is None else in_zone(EPOCH + ONE_US * at, zone),
+            service,
+            moneys.get((amount, currency)) or money_from_text(amount, currency),
+            kinds[kind],
+            refund_of,
+        )
+        for id_, customer_id, at, zone, service, amount, currency, kind, refund_of in rows
+    ]
 
 
 def _service_row(d: Dialect, record: ServiceRecord) -> tuple[Any, ...]:
@@ -197,9 +245,13 @@ def _service_row(d: Dialect, record: ServiceRecord) -> tuple[Any, ...]:
     )
 
 
-def _service(d: Dialect, row: Sequence[Any]) -> ServiceRecord:
-    # A row clubrules wrote from a validated record: built without re-validating.
-    return trusted(ServiceRecord, (row[0], row[1], d.decode_at(row[2], row[3]), *row[4:8]))
+def _read_services(rows: Iterable[Sequence[Any]]) -> list[ServiceRecord]:
+    """Service records from rows of `_service_reads` (instants in microseconds)."""
+    new = _new_service
+    return [
+        new(id_, customer_id, decode_at(at, zone), service, staff_id, notes, effect)
+        for id_, customer_id, at, zone, service, staff_id, notes, effect in rows
+    ]
 
 
 class SQLConsumptionRepository(SQLAdapter):
@@ -216,8 +268,16 @@ class SQLConsumptionRepository(SQLAdapter):
         self._service_columns = (
             f"id, customer_id, at{d.us}, at_tz, service, staff_id, notes, effect"
         )
+        # What the reads select: instants as UTC microseconds, amounts as exact
+        # text, in both databases, for one decoder of each (see `Dialect.select_us`).
+        at_us = d.select_us("at")
+        self._record_reads = (
+            f"id, customer_id, {at_us}, at_tz, service, amount{d.exact_text}, currency, kind,"
+            " refund_of"
+        )
+        self._service_reads = f"id, customer_id, {at_us}, at_tz, service, staff_id, notes, effect"
         self._record_by_id = (
-            f"SELECT {self._record_columns} FROM {self._records}"  # noqa: S608 - constant
+            f"SELECT {self._record_reads} FROM {self._records}"  # noqa: S608 - constant
             f" WHERE id = {d.param}"
         )
 
@@ -225,11 +285,15 @@ class SQLConsumptionRepository(SQLAdapter):
         """Store a record; False if already stored as is, `DuplicateError` if the id is taken."""
         d = self._dialect
         inserted, stored = d.insert_or_read_back(
-            self._db, self._records, self._record_columns, _record_row(d, record)
+            self._db,
+            self._records,
+            self._record_columns,
+            _record_row(d, record),
+            read_columns=self._record_reads,
         )
         if inserted:
             return True
-        if stored is not None and _record(d, stored) == record:
+        if stored is not None and _read_records((stored,))[0] == record:
             return False
         raise DuplicateError(f"consumption record {record.id!r} already exists with other content")
 
@@ -238,11 +302,11 @@ class SQLConsumptionRepository(SQLAdapter):
         d = self._dialect
         row = _service_row(d, record)
         inserted, stored = d.insert_or_read_back(
-            self._db, self._services, self._service_columns, row
+            self._db, self._services, self._service_columns, row, read_columns=self._service_reads
         )
         if inserted:
             return True
-        if stored is not None and _service(d, stored) == record:
+        if stored is not None and _read_services((stored,))[0] == record:
             return False
         raise DuplicateError(f"service record {record.id!r} already exists with other content")
 
@@ -263,11 +327,10 @@ class SQLConsumptionRepository(SQLAdapter):
             params.append(customer_id)
         d.window(clauses, params, start, end)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        with self._db.connection() as conn:
-            return conn.execute(
-                f"SELECT {columns} FROM {table}{where} ORDER BY at{d.us}, id",  # noqa: S608
-                params,
-            ).fetchall()
+        return self._db._fetchall(  # noqa: SLF001 - the databases' read helper
+            f"SELECT {columns} FROM {table}{where} ORDER BY at{d.us}, id",  # noqa: S608
+            params,
+        )
 
     def records(
         self,
@@ -277,9 +340,8 @@ class SQLConsumptionRepository(SQLAdapter):
         end: datetime | None = None,
     ) -> list[ConsumptionRecord]:
         """Consumption records in `[start, end)`, of one customer or of all, by time then id."""
-        rows = self._in_window(self._records, self._record_columns, customer_id, start, end)
-        d = self._dialect
-        return [_record(d, r) for r in rows]
+        rows = self._in_window(self._records, self._record_reads, customer_id, start, end)
+        return _read_records(rows)
 
     def service_records(
         self,
@@ -289,15 +351,12 @@ class SQLConsumptionRepository(SQLAdapter):
         end: datetime | None = None,
     ) -> list[ServiceRecord]:
         """The customer's service records in `[start, end)`, by time then id."""
-        rows = self._in_window(self._services, self._service_columns, customer_id, start, end)
-        d = self._dialect
-        return [_service(d, r) for r in rows]
+        rows = self._in_window(self._services, self._service_reads, customer_id, start, end)
+        return _read_services(rows)
 
     def get(self, record_id: str) -> ConsumptionRecord:
         """The consumption record with this id; `NotFoundError` if there is none."""
-        d = self._dialect
-        with self._db.connection() as conn:
-            row = conn.execute(self._record_by_id, (record_id,)).fetchone()
+        row = self._db._fetchone(self._record_by_id, (record_id,))  # noqa: SLF001
         if row is None:
             raise NotFoundError("consumption record", record_id)
-        return _record(d, row)
+        return _read_records((row,))[0]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from clubrules.money import Money
 from clubrules.storage._sqlite_db import (
     decode_at,
     decode_date,
@@ -29,6 +30,7 @@ from clubrules.storage._sqlite_db import (
     in_zone,
     window_bounds,
 )
+from clubrules.storage._trusted import trusted_builder
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from datetime import date, datetime
 
 __all__ = [
+    "MONEY_BY_TEXT",
     "POSTGRES",
     "SQLITE",
     "Connection",
@@ -43,6 +46,7 @@ __all__ = [
     "Dialect",
     "SQLAdapter",
     "decode_decimal",
+    "money_from_text",
 ]
 
 
@@ -82,6 +86,14 @@ class Database(Protocol):
         """A connection inside a write transaction, committed on success."""
         ...
 
+    def _fetchone(self, query: str, params: Sequence[object], /) -> Any:  # noqa: ANN401 - a row
+        """`connection()`, one statement and `fetchone()`: a read without a `with` block."""
+        ...
+
+    def _fetchall(self, query: str, params: Sequence[object], /) -> list[Any]:
+        """`connection()`, one statement and `fetchall()`: a read without a `with` block."""
+        ...
+
 
 def _identity(value: Any) -> Any:  # noqa: ANN401 - the driver adapts the value itself
     return value
@@ -95,6 +107,19 @@ def _sorted(values: Iterable[str]) -> list[str]:
     return sorted(values)
 
 
+def _sqlite_us(column: str) -> str:
+    return f"{column}_us"
+
+
+def _postgres_us(column: str) -> str:
+    # Exact: extract() returns numeric (PostgreSQL 14+); as the booking adapter reads them.
+    return f"(extract(epoch FROM {column}) * 1000000)::bigint"
+
+
+def _postgres_json_array(column: str) -> str:
+    return f"array_to_json({column})::text"
+
+
 def _path_repr(database: Any) -> str:  # noqa: ANN401 - a SQLiteDatabase
     return repr(database.path)
 
@@ -102,6 +127,29 @@ def _path_repr(database: Any) -> str:  # noqa: ANN401 - a SQLiteDatabase
 def decode_decimal(value: Decimal | str) -> Decimal:
     """A stored amount (exact text in SQLite, numeric in PostgreSQL) as a Decimal."""
     return value if isinstance(value, Decimal) else Decimal(value)
+
+
+_new_money = trusted_builder(Money)
+
+# Stored (amount text, currency) -> Money. Prices repeat (a salon's menu has a
+# few dozen), and `Decimal` and `Money` are immutable, so equal texts share
+# one value; the cache stops growing at `_MONEY_MAX` distinct amounts.
+MONEY_BY_TEXT: dict[tuple[str, str], Money] = {}
+_MONEY_MAX = 4096
+
+
+def money_from_text(amount: str, currency: str) -> Money:
+    """An amount as exact decimal text and its currency, as clubrules wrote them, as `Money`.
+
+    Unchecked (see `_trusted`), and shared between equal texts.
+    """
+    key = (amount, currency)
+    money = MONEY_BY_TEXT.get(key)
+    if money is None:
+        money = _new_money(Decimal(amount), currency)
+        if len(MONEY_BY_TEXT) < _MONEY_MAX:
+            MONEY_BY_TEXT[key] = money
+    return money
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +177,20 @@ class Dialect:
     encode_set: Callable[[Iterable[str]], object]
     decode_set: Callable[[Any], frozenset[str]]
     encode_decimal: Callable[[Decimal], object]
+    select_us: Callable[[str], str]
+    """The SQL that reads instant column `name` as exact UTC epoch microseconds.
+
+    The readers decode instants as SQLite stores them, whatever the database:
+    for PostgreSQL an integer costs the driver less to load than a
+    `timestamptz`, which it would also convert to the session's zone first.
+    """
+    exact_text: str
+    """Cast that reads a decimal column as its exact text: `""` or `"::text"`."""
+    select_set: Callable[[str], str]
+    """The SQL that reads a set column (JSON text, or `text[]`) as a JSON array's text.
+
+    For `decode_set` of SQLite, which shares one frozenset between equal texts.
+    """
     encode_bool: Callable[[bool], object]
     describe: Callable[[Any], str]
     """How an adapter's repr shows its database: the SQLite file, or the `PostgresDatabase`."""
@@ -168,6 +230,7 @@ class Dialect:
         row: Sequence[Any],
         *,
         values: str | None = None,
+        read_columns: str | None = None,
     ) -> tuple[bool, Any]:
         """Insert `row` unless its id (the first value) is taken: `(True, None)` if inserted.
 
@@ -175,7 +238,8 @@ class Dialect:
         stored row (which never changes) is read back on the same connection,
         `(False, stored)`, for the caller to compare with what it tried to add.
         `values` is the placeholder list when a column needs a cast (plain
-        placeholders by default).
+        placeholders by default); `read_columns` what the read-back selects
+        (`columns` by default).
         """
         with db.connection() as conn:
             cursor = conn.execute(
@@ -186,7 +250,8 @@ class Dialect:
             if cursor.rowcount == 1:
                 return True, None
             stored = conn.execute(
-                f"SELECT {columns} FROM {table} WHERE id = {self.param}",  # noqa: S608 - constant
+                f"SELECT {read_columns or columns} FROM {table}"  # noqa: S608 - constant
+                f" WHERE id = {self.param}",
                 (row[0],),
             ).fetchone()
         return False, stored
@@ -224,6 +289,9 @@ SQLITE = Dialect(
     encode_set=encode_set,
     decode_set=decode_set,
     encode_decimal=str,  # exact decimal text: str(Decimal) round-trips digit for digit
+    select_us=_sqlite_us,
+    exact_text="",
+    select_set=str,  # stored as JSON text already
     encode_bool=int,
     describe=_path_repr,
 )
@@ -243,6 +311,9 @@ POSTGRES = Dialect(
     encode_set=_sorted,
     decode_set=_frozen,
     encode_decimal=_identity,
+    select_us=_postgres_us,
+    exact_text="::text",
+    select_set=_postgres_json_array,
     encode_bool=_identity,
     describe=repr,
 )
