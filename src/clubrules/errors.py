@@ -51,12 +51,12 @@ Validation errors can report several problems at once: each problem is a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Self
 
 import attrs
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
 __all__ = [
     "AccessDeniedError",
@@ -309,8 +309,31 @@ class ConflictError(ClubRulesError):
     """
 
     def __init__(self, message: str, *, conflicts: Sequence[object] = ()) -> None:
-        self.conflicts: tuple[object, ...] = tuple(conflicts)
+        self._conflicts: tuple[object, ...] | None = tuple(conflicts)
+        self._find: Callable[[], Sequence[object]] | None = None
         super().__init__(message)
+
+    @property
+    def conflicts(self) -> tuple[object, ...]:
+        """The conflicting items (see the class); empty when the area has none to give."""
+        found = self._conflicts
+        if found is None:
+            find, self._find = self._find, None
+            found = self._conflicts = () if find is None else tuple(find())
+        return found
+
+    @classmethod
+    def _found_later(cls, message: str, find: Callable[[], Sequence[object]]) -> Self:
+        """An error whose `conflicts` are worked out by `find` when first read (private).
+
+        For a storage adapter whose refused writers often never look at the
+        conflicts: a writer that lost a race pays for building them only if
+        it reads them. `find` must give the same values whenever it runs.
+        """
+        error = cls(message)
+        error._conflicts = None
+        error._find = find
+        return error
 
     def __reduce__(self) -> tuple[object, ...]:
         return (_rebuild_conflict, (type(self), self.args[0], self.conflicts))
