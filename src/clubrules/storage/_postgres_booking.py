@@ -173,8 +173,10 @@ def _read(conn: psycopg.Connection[Any], where: str, params: Sequence[object]) -
     One statement, so one snapshot and one round trip: a row per busy time,
     grouped back into bookings.
     """
+    # fetchall: psycopg loads every row in one call; iterating the cursor
+    # costs a Python-level step per row.
     return group_bookings(
-        conn.execute(f"{_READ}{where} ORDER BY b.start_at, b.id, o.position", params)
+        conn.execute(f"{_READ}{where} ORDER BY b.start_at, b.id, o.position", params).fetchall()
     )
 
 
