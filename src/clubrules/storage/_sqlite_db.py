@@ -159,7 +159,10 @@ class SQLiteDatabase:
         # `_lock` guards the rest: `_opened` (connections open, lent or idle),
         # the borrowers in the slow path (`_waiting`, counted before they look
         # at `_idle`, so that a give-back that appended after they looked
-        # sees them and notifies), and their sleep on `_freed`.
+        # sees them and notifies), and their sleep on `_freed`. That argument
+        # leans on the interpreter lock ordering every step; a free-threaded
+        # build of Python would need the give-back's read of `_waiting` to
+        # take the lock.
         self._lock = threading.Lock()
         self._freed = threading.Condition(self._lock)
         self._idle: list[sqlite3.Connection] = []
