@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from clubrules._cli_io import Progress
+from clubrules._cli_io import Progress, fail
 
 if TYPE_CHECKING:
     import argparse
@@ -88,20 +88,12 @@ def _report(args: argparse.Namespace, text: str, data: dict[str, object]) -> Non
     print(json.dumps(data) if args.json else text)
 
 
-def _fail(args: argparse.Namespace, code: int, message: str) -> int:
-    if args.json:
-        print(json.dumps({"error": message}))
-    else:
-        print(f"clubrules: error: {message}", file=sys.stderr)
-    return code
-
-
 def _run_new(args: argparse.Namespace) -> int:
     from clubrules.privacy import FileKeyProvider, Keyring  # noqa: PLC0415 - keeps --help fast
 
     path: Path = args.file
     if path.exists():
-        return _fail(args, _USAGE, f"{path} already exists; use 'keys rotate' to add a key")
+        return fail(args, _USAGE, f"{path} already exists; use 'keys rotate' to add a key")
     ring = Keyring.generate()
     ring.save(FileKeyProvider(path))
     _report(
@@ -117,7 +109,7 @@ def _run_rotate(args: argparse.Namespace) -> int:
 
     path: Path = args.file
     if not path.exists():
-        return _fail(args, _USAGE, f"{path} does not exist; create it with 'keys new'")
+        return fail(args, _USAGE, f"{path} does not exist; create it with 'keys new'")
     provider = FileKeyProvider(path)
     ring = Keyring.from_provider(provider)
     old = ring.primary_id
@@ -143,7 +135,7 @@ def _run_rewrap(args: argparse.Namespace) -> int:
 
     for path in (args.file, args.input):
         if not path.exists():
-            return _fail(args, _USAGE, f"{path} does not exist")
+            return fail(args, _USAGE, f"{path} does not exist")
     cipher = FieldCipher(Keyring.from_provider(FileKeyProvider(args.file)))
     lines = args.input.read_text(encoding="utf-8").splitlines()
     progress = Progress(
@@ -160,7 +152,7 @@ def _run_rewrap(args: argparse.Namespace) -> int:
             sealed = sealed_from_text(row["sealed"])
         except (ValueError, KeyError, TypeError, DecryptionError):
             progress.close()
-            return _fail(
+            return fail(
                 args,
                 _USAGE,
                 f"{args.input}:{number}: expected a JSON object with "
@@ -172,7 +164,7 @@ def _run_rewrap(args: argparse.Namespace) -> int:
                 changed += 1
         except DecryptionError:
             progress.close()
-            return _fail(
+            return fail(
                 args, _FAILED, f"{args.input}:{number}: the value does not open; nothing written"
             )
         out.append(json.dumps({**row, "sealed": sealed_to_text(sealed)}, ensure_ascii=False))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from clubrules._cli_bookings import add_bookings_commands
 from clubrules._cli_customers import add_customers_commands
+from clubrules._cli_io import fail
 from clubrules._cli_keys import add_keys_commands
 from clubrules._version import __version__
 from clubrules.errors import ClubRulesError, StorageError
@@ -102,11 +103,7 @@ def _run_db_migrate(args: argparse.Namespace) -> int:
     try:
         result = migrate(args.url, to=args.to)
     except StorageError as error:
-        if args.json:
-            print(json.dumps({"error": type(error).__name__, "message": str(error)}))
-        else:
-            print(f"clubrules: error: {error}", file=sys.stderr)
-        return EXIT_FAILED
+        return fail(args, EXIT_FAILED, str(error), type=type(error).__name__)
     if args.json:
         print(json.dumps(result.as_json()))
     elif result.changed:
