@@ -206,12 +206,16 @@ class PostgresDatabase:
                     yield conn
                 return
             with self._lock:
-                conn = self._conn
-                if conn is None or conn.closed or conn.broken:
-                    if conn is not None:
-                        conn.close()
-                    conn = self._conn = _psycopg().connect(self._url, autocommit=True)
-                yield conn
+                yield self._the_connection()
+
+    def _the_connection(self) -> psycopg.Connection[Any]:
+        """The one connection of an unpooled database, reopened if it broke (under `_lock`)."""
+        conn = self._conn
+        if conn is None or conn.closed or conn.broken:
+            if conn is not None:
+                conn.close()
+            conn = self._conn = _psycopg().connect(self._url, autocommit=True)
+        return conn
 
     def _read(self, query: str, params: Sequence[object], *, one: bool) -> Any:  # noqa: ANN401
         """One statement and its rows (`fetchone()` if `one`, else `fetchall()`).
@@ -227,12 +231,7 @@ class PostgresDatabase:
                     cursor = conn.execute(query, params)
                     return cursor.fetchone() if one else cursor.fetchall()
             with self._lock:
-                conn = self._conn
-                if conn is None or conn.closed or conn.broken:
-                    if conn is not None:
-                        conn.close()
-                    conn = self._conn = _psycopg().connect(self._url, autocommit=True)
-                cursor = conn.execute(query, params)
+                cursor = self._the_connection().execute(query, params)
                 return cursor.fetchone() if one else cursor.fetchall()
         except self._driver_error as error:
             raise _translate(error, migration=False) from error

@@ -267,25 +267,25 @@ class SQLiteDatabase:
                 return
             conn.close()
 
-    def _fetchone(self, query: str, params: Sequence[object]) -> Any:  # noqa: ANN401 - a row
-        """`connection()`, one statement and `fetchone()`, in one frame: the adapters' reads."""
+    def _read(self, query: str, params: Sequence[object], *, one: bool) -> Any:  # noqa: ANN401
+        """`connection()`, one statement and its rows, in one frame: the adapters' reads."""
         conn = self._borrow()
         try:
-            return conn.execute(query, params).fetchone()
+            cursor = conn.execute(query, params)
+            return cursor.fetchone() if one else cursor.fetchall()
         except sqlite3.Error as error:
             raise_translated(error)
         finally:
             self._give_back(conn)
 
+    def _fetchone(self, query: str, params: Sequence[object]) -> Any:  # noqa: ANN401 - a row
+        """One statement and `fetchone()`: the adapters' reads."""
+        return self._read(query, params, one=True)
+
     def _fetchall(self, query: str, params: Sequence[object] = ()) -> list[Any]:
-        """`connection()`, one statement and `fetchall()`, in one frame: the adapters' reads."""
-        conn = self._borrow()
-        try:
-            return conn.execute(query, params).fetchall()
-        except sqlite3.Error as error:
-            raise_translated(error)
-        finally:
-            self._give_back(conn)
+        """One statement and `fetchall()`: the adapters' reads."""
+        rows: list[Any] = self._read(query, params, one=False)
+        return rows
 
     @contextlib.contextmanager
     def transaction(self, *, immediate: bool = True) -> Iterator[sqlite3.Connection]:
