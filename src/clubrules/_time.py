@@ -78,7 +78,7 @@ def to_epoch_us(value: datetime) -> int:
 
 def from_epoch_us(us: int, tz: tzinfo = UTC) -> datetime:
     """The aware datetime `us` microseconds after the Unix epoch, shown in `tz`."""
-    instant = EPOCH + timedelta(0, 0, us)  # positional: cheaper than the keyword
+    instant = EPOCH + ONE_US * us  # exact, and cheaper than building a timedelta
     return instant if tz is UTC else instant.astimezone(tz)
 
 

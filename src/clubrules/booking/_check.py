@@ -23,9 +23,6 @@ from clubrules.booking._model import (
     _raise,
     us,
 )
-from clubrules.booking._model import (
-    _from_us as _utc,
-)
 from clubrules.errors import SlotConflictError, ValidationError, ViolationCollector
 
 if TYPE_CHECKING:
@@ -398,7 +395,7 @@ class BookingRules:
                     message=(
                         f"starts sooner than the minimum notice ({self.policy.min_notice}) allows"
                     ),
-                    start=_utc(now_us + self._notice_us),
+                    start=from_epoch_us(now_us + self._notice_us),
                 )
             )
         if self._horizon_us is not None and start_us > now_us + self._horizon_us:
@@ -408,7 +405,7 @@ class BookingRules:
                 Reason(
                     code=ReasonCode.TOO_FAR_AHEAD,
                     message=f"starts beyond the booking horizon ({self.policy.horizon})",
-                    end=_utc(now_us + self._horizon_us),
+                    end=from_epoch_us(now_us + self._horizon_us),
                 )
             )
         if self.calendar is not None:
@@ -420,8 +417,8 @@ class BookingRules:
                     Reason(
                         code=ReasonCode.CLOSED,
                         message="the club is closed for part of the customer's time",
-                        start=_utc(gap[0]),
-                        end=_utc(gap[1]),
+                        start=from_epoch_us(gap[0]),
+                        end=from_epoch_us(gap[1]),
                     )
                 )
         taken: set[str] = set()
@@ -506,8 +503,8 @@ class BookingRules:
                             message=f"{rid} is off shift for part of the time",
                             role=role,
                             resource=rid,
-                            start=_utc(gap[0]),
-                            end=_utc(gap[1]),
+                            start=from_epoch_us(gap[0]),
+                            end=from_epoch_us(gap[1]),
                         )
                     )
             if cand.capacity == 1:
@@ -527,8 +524,8 @@ class BookingRules:
                                 role=role,
                                 resource=rid,
                                 booking=bid,
-                                start=_utc(max(bs, s)),
-                                end=_utc(min(be, e)),
+                                start=from_epoch_us(max(bs, s)),
+                                end=from_epoch_us(min(be, e)),
                             )
                         )
                 continue
@@ -550,8 +547,8 @@ class BookingRules:
                         ),
                         role=role,
                         resource=rid,
-                        start=_utc(at),
-                        end=_utc(until),
+                        start=from_epoch_us(at),
+                        end=from_epoch_us(until),
                         peak=peak + units,
                         capacity=cand.capacity,
                         bookings=tuple(sorted(present)),

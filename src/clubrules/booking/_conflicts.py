@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from clubrules._time import require_aware, to_epoch_us
-from clubrules.booking._model import _from_us as _utc
+from clubrules._time import from_epoch_us, require_aware, to_epoch_us
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -152,16 +151,16 @@ def find_conflicts(bookings: Iterable[Booking], *, as_of: datetime | None = None
         rows.sort(key=_SORT_KEY)
         if capacity == 1:
             for a, b, lo, hi in _pairs(rows):
-                pairs.append(Conflict(resource, a, b, _utc(lo), _utc(hi)))
+                pairs.append(Conflict(resource, a, b, from_epoch_us(lo), from_epoch_us(hi)))
         else:
             for lo, hi, peak, peak_at, present in _over(rows, capacity):
                 windows.append(
                     OverCapacity(
                         resource,
-                        _utc(lo),
-                        _utc(hi),
+                        from_epoch_us(lo),
+                        from_epoch_us(hi),
                         peak,
-                        _utc(peak_at),
+                        from_epoch_us(peak_at),
                         capacity,
                         tuple(sorted(present)),
                     )

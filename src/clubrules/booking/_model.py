@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
-from clubrules._time import require_aware, to_epoch_us
+from clubrules._time import from_epoch_us, require_aware, to_epoch_us
 from clubrules.errors import (
     IllegalTransitionError,
     InvalidIntervalError,
@@ -440,19 +440,12 @@ class Occupancy:
     @property
     def start(self) -> datetime:
         """The start, as an aware datetime in UTC."""
-        return _from_us(self.start_us)
+        return from_epoch_us(self.start_us)
 
     @property
     def end(self) -> datetime:
         """The end (exclusive), as an aware datetime in UTC."""
-        return _from_us(self.end_us)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _from_us(value: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=value)
+        return from_epoch_us(self.end_us)
 
 
 class BookingStatus(enum.Enum):

@@ -119,7 +119,7 @@ def _customer_reader(d: Dialect) -> Callable[[Sequence[Any]], Customer]:
         return new(
             id_,
             name,
-            EPOCH + ONE_US * at if zone is None else in_zone(EPOCH + ONE_US * at, zone),
+            decode_at(at, zone),
             None if phone is None else decode_phone(phone),
             genders[gender],
             None if birthday is None else decode_date(birthday),

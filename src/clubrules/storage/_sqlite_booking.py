@@ -369,29 +369,22 @@ class SQLiteBookingRepository:
     def add(self, booking: Booking, *, now: datetime) -> Booking:
         """Store `booking` if its slot is free; the stored booking (the original on a retry)."""
         now_us = to_epoch_us(require_aware(now, "now"))
-        with self._db.connection() as conn:
-            in_the_way = None
-            if booking.idempotency_key is None:
-                # A first look without the write lock. A slot it finds taken
-                # was taken by committed rows at that moment, so refusing is
-                # what the locked check would have said then, and a writer
-                # that loses a race never queues for the lock. (Bookings are
-                # never deleted, so an id seen taken stays taken.) A slot
-                # that looks free is checked again under the lock. A retry
-                # with a key goes straight to the lock: its stored booking
-                # may be what is in the way.
+        in_the_way = None
+        if booking.idempotency_key is None:
+            # A first look without the write lock. A slot it finds taken was
+            # taken by committed rows at that moment, so refusing is what the
+            # locked check would have said then, and a writer that loses a
+            # race never queues for the lock. (Bookings are never deleted, so
+            # an id seen taken stays taken.) A slot that looks free is checked
+            # again under the lock. A retry with a key goes straight to the
+            # lock: its stored booking may be what is in the way.
+            with self._db.connection() as conn:
                 in_the_way = self._check_slot(conn, booking, now_us, new=True)
-            if in_the_way is None:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    stored, in_the_way = self._add_locked(conn, booking, now_us)
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-                if stored is not None:
-                    return stored
+        if in_the_way is None:
+            with self._db.transaction() as conn:
+                stored, in_the_way = self._add_locked(conn, booking, now_us)
+            if stored is not None:
+                return stored
         # Nothing was written; the clashes are built once the connection is given back.
         # No stored booking came back, so something is in the way.
         raise _refused(booking, cast("list[list[Entry]]", in_the_way))

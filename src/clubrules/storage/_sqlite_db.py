@@ -13,7 +13,14 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from clubrules._time import from_epoch_us, require_aware, require_order, to_epoch_us
+from clubrules._time import (
+    EPOCH,
+    ONE_US,
+    from_epoch_us,
+    require_aware,
+    require_order,
+    to_epoch_us,
+)
 from clubrules.customers import PhoneNumber
 from clubrules.errors import (
     DuplicateError,
@@ -414,19 +421,13 @@ def _zone(text: str) -> tzinfo:
 
 def in_zone(value: datetime, zone: str | None) -> datetime:
     """An aware datetime shown in the stored zone (UTC when None)."""
-    return value.astimezone(UTC if zone is None else _ZONES.get(zone) or _zone(zone))
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ONE_US = timedelta(microseconds=1)
+    return value.astimezone(UTC if zone is None else _zone(zone))
 
 
 def decode_at(us: int, zone: str | None) -> datetime:
     """Stored UTC microseconds and zone as an aware datetime in that zone."""
-    # `timedelta * int` is exact and skips the constructor's argument parsing
-    # (about 200 ns against 340 ns for `timedelta(microseconds=us)`).
-    instant = _EPOCH + _ONE_US * us  # already in UTC
-    return instant if zone is None else instant.astimezone(_ZONES.get(zone) or _zone(zone))
+    instant = EPOCH + ONE_US * us  # already in UTC; as `from_epoch_us`, without its call
+    return instant if zone is None else instant.astimezone(_zone(zone))
 
 
 def encode_set(values: Iterable[str]) -> str:
