@@ -25,7 +25,7 @@ from clubrules.complaints import Assigned, CaseKind, Registered
 from clubrules.customers import ConsumptionRecord, Customer, Sealed, parse_phone
 from clubrules.money import Money
 from clubrules.privacy import AccessEvent, Purpose
-from clubrules.storage._sql_complaints import encode_event
+from clubrules.storage.sql._complaints import encode_event
 from clubrules.storage.sqlite import (
     SQLiteAccessLog,
     SQLiteComplaintRepository,

@@ -13,8 +13,8 @@ import pytest
 
 from clubrules.complaints import Assigned, CaseKind, Registered
 from clubrules.errors import StaleVersionError, ValidationError
-from clubrules.storage._sql_complaints import encode_event
 from clubrules.storage.postgres import PostgresComplaintRepository, PostgresDatabase
+from clubrules.storage.sql._complaints import encode_event
 from clubrules.testing.contracts import ComplaintRepositoryContract
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ from clubrules.complaints import (
 )
 from clubrules.errors import StaleVersionError, ValidationError
 from clubrules.money import Money
-from clubrules.storage._sql_complaints import decode_event, encode_event
+from clubrules.storage.sql._complaints import decode_event, encode_event
 from clubrules.storage.sqlite import SQLiteComplaintRepository, SQLiteDatabase
 from clubrules.testing.contracts import ComplaintRepositoryContract
 

@@ -2,7 +2,7 @@
 
 The SQLite and PostgreSQL readers build bookings, customers and records from
 rows clubrules wrote, skipping the validators (`Booking._trusted`,
-`Occupancy._trusted`, `clubrules.storage._trusted.trusted`). Built from the
+`Occupancy._trusted`, `clubrules.storage.sql._rows.trusted`). Built from the
 fields of any valid value, they must equal it and behave like it.
 """
 
@@ -15,7 +15,7 @@ from hypothesis import given
 from clubrules.booking import Booking, Occupancy, find_conflicts
 from clubrules.customers import ConsumptionRecord, Customer, ServiceRecord
 from clubrules.money import Money
-from clubrules.storage._trusted import trusted
+from clubrules.storage.sql._rows import trusted
 from clubrules.testing.strategies import (
     booking_lists,
     bookings,

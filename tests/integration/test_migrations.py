@@ -19,7 +19,6 @@ from clubrules.booking import Booking, Occupancy
 from clubrules.customers import Customer
 from clubrules.errors import MigrationError, ValidationError
 from clubrules.staff import seed_rubric
-from clubrules.storage import _migrations, _sqlite_booking
 from clubrules.storage.migrations import (
     DIALECTS,
     Migration,
@@ -34,12 +33,16 @@ from clubrules.storage.postgres import (
     PostgresCustomerRepository,
     PostgresDatabase,
 )
+from clubrules.storage.postgres import _migrate as _pg_migrate
+from clubrules.storage.sql import _migrations
 from clubrules.storage.sqlite import (
     SQLiteAssessmentRepository,
     SQLiteBookingRepository,
     SQLiteCustomerRepository,
     SQLiteDatabase,
 )
+from clubrules.storage.sqlite import _booking as _sqlite_booking
+from clubrules.storage.sqlite import _migrate as _sqlite_migrate
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -265,7 +268,7 @@ def test_a_failing_migration_applies_nothing(
 ) -> None:
     shipped = available_migrations("sqlite")
     broken = Migration(len(shipped) + 1, "broken", "sqlite", "CREATE TABLE t (x);\nSELECT nope();")
-    monkeypatch.setattr(_migrations, "available_migrations", lambda _d: (*shipped, broken))
+    _ship(monkeypatch, (*shipped, broken))
     with pytest.raises(MigrationError) as caught:
         sqlite_db.migrate()
     assert broken.label in str(caught.value)
@@ -389,7 +392,7 @@ def test_a_failing_postgres_migration_applies_nothing(
 ) -> None:
     shipped = available_migrations("postgres")
     broken = Migration(len(shipped) + 1, "broken", "postgres", "SELECT nope();")
-    monkeypatch.setattr(_migrations, "available_migrations", lambda _d: (*shipped, broken))
+    _ship(monkeypatch, (*shipped, broken))
     db = fresh_pg()
     with pytest.raises(MigrationError):
         db.migrate()
@@ -426,3 +429,9 @@ def test_postgres_upgrade_to_staff_keeps_the_data(
     assessments = PostgresAssessmentRepository(db)
     assert assessments.add_rubric(seed_rubric()) is True
     assert assessments.rubric("customer-service") == seed_rubric()
+
+
+def _ship(monkeypatch: pytest.MonkeyPatch, migrations: tuple[Migration, ...]) -> None:
+    """Make the runners of both dialects see `migrations` as the shipped ones."""
+    for module in (_migrations, _sqlite_migrate, _pg_migrate):
+        monkeypatch.setattr(module, "available_migrations", lambda _d: migrations)

@@ -14,16 +14,28 @@ clubrules db migrate --url postgresql://clubrules@db.internal/club --json
 
 from __future__ import annotations
 
-from clubrules.storage._migrations import (
+import sqlite3
+from typing import TYPE_CHECKING, Any
+
+from clubrules.errors import ValidationError
+from clubrules.storage.postgres import PostgresDatabase
+from clubrules.storage.postgres._migrate import (
+    migrate_postgres_connection,
+    postgres_schema_version,
+)
+from clubrules.storage.sql._migrations import (
     DIALECTS,
     Dialect,
     Migration,
     MigrationResult,
     available_migrations,
     latest_version,
-    migrate,
-    schema_version,
 )
+from clubrules.storage.sqlite import SQLiteDatabase
+from clubrules.storage.sqlite._migrate import migrate_sqlite_connection, sqlite_schema_version
+
+if TYPE_CHECKING:
+    import psycopg
 
 __all__ = [
     "DIALECTS",
@@ -35,3 +47,108 @@ __all__ = [
     "migrate",
     "schema_version",
 ]
+
+
+def migrate(
+    target: str | sqlite3.Connection | psycopg.Connection[Any] | SQLiteDatabase | PostgresDatabase,
+    *,
+    to: int | None = None,
+) -> MigrationResult:
+    """Bring a database's schema up to date (or up to version `to`); safe to run again.
+
+    Each call applies the pending migrations in one transaction: all of them
+    or, on an error, none. A database already at the target version is left
+    alone and the result says so (`changed` is False).
+
+    Args:
+        target: A URL (`sqlite:///relative.db`, `sqlite:////absolute.db`,
+            `postgresql://user@host/db`), an open `sqlite3.Connection` or
+            `psycopg.Connection`, or a `SQLiteDatabase` / `PostgresDatabase`.
+        to: The version to stop at; the newest by default. Migrations only
+            go forward.
+
+    Returns:
+        The versions before and after, and the migrations applied.
+
+    Raises:
+        ValidationError: an unknown URL scheme, or an unknown version `to`.
+        MigrationError: the database is newer than this clubrules, its
+            recorded history disagrees with the shipped migrations, or a
+            migration failed (and was rolled back).
+        RetryableStorageError: the database is locked or the connection was
+            lost; nothing was applied.
+        StorageError: the database could not be opened.
+
+    Examples:
+        >>> result = migrate("sqlite:///:memory:")
+        >>> result.previous_version, result.version == latest_version("sqlite")
+        (0, True)
+    """
+    if isinstance(target, str):
+        return _migrate_url(target, to)
+    if isinstance(target, sqlite3.Connection):
+        return migrate_sqlite_connection(target, to=to)
+    if isinstance(target, SQLiteDatabase | PostgresDatabase):
+        return target.migrate(to=to)
+    if type(target).__module__.startswith("psycopg"):
+        return migrate_postgres_connection(target, to=to)
+    raise ValidationError(
+        f"cannot migrate a {type(target).__name__}: pass a URL, a connection or a database",
+        field="target",
+        rule="unknown_target",
+    )
+
+
+def schema_version(
+    target: str | sqlite3.Connection | psycopg.Connection[Any] | SQLiteDatabase | PostgresDatabase,
+) -> int:
+    """The schema version of a database (0 if it was never migrated), without changing it.
+
+    Args:
+        target: As for [migrate][clubrules.storage.migrations.migrate].
+
+    Raises:
+        MigrationError: the database is newer than this clubrules, or its
+            history disagrees with the shipped migrations.
+    """
+    if isinstance(target, str):
+        database = _open_url(target)
+        try:
+            return database.schema_version()
+        finally:
+            database.close()
+    if isinstance(target, sqlite3.Connection):
+        return sqlite_schema_version(target)
+    if isinstance(target, SQLiteDatabase | PostgresDatabase):
+        return target.schema_version()
+    return postgres_schema_version(target)
+
+
+def _open_url(url: str) -> SQLiteDatabase | PostgresDatabase:
+    """Open the database named by a `sqlite:///` or `postgresql://` URL."""
+    if not isinstance(url, str):
+        raise ValidationError("must be a string", field="url", rule="not_a_string")
+    scheme, sep, rest = url.partition("://")
+    scheme = scheme.lower()
+    if sep and scheme == "sqlite":
+        if not rest.startswith("/") or rest == "/":
+            raise ValidationError(
+                "a SQLite URL is sqlite:///relative/path.db or sqlite:////absolute/path.db",
+                field="url",
+                rule="sqlite_path",
+            )
+        return SQLiteDatabase(rest[1:])
+    if sep and scheme in {"postgres", "postgresql", "postgresql+psycopg"}:
+        return PostgresDatabase("postgresql://" + rest)
+    # Never echo the URL: it may carry a password.
+    raise ValidationError(
+        "must start with sqlite:/// or postgresql://", field="url", rule="unknown_scheme"
+    )
+
+
+def _migrate_url(url: str, to: int | None) -> MigrationResult:
+    database = _open_url(url)
+    try:
+        return database.migrate(to=to)
+    finally:
+        database.close()

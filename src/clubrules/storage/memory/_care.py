@@ -1,0 +1,100 @@
+"""In-memory adapters of the care ports: care tasks issued, and survey responses."""
+
+from __future__ import annotations
+
+import threading
+from operator import attrgetter
+from typing import TYPE_CHECKING
+
+from clubrules._time import to_epoch_us
+from clubrules.errors import ValidationError
+from clubrules.storage.memory._store import Table, by_instant, window
+
+if TYPE_CHECKING:
+    from datetime import date, datetime
+
+    from clubrules.care import CareTask, SurveyResponse
+
+__all__ = ["InMemoryCareTaskRepository", "InMemorySurveyResponseRepository"]
+
+_AT = attrgetter("at")
+_ID = attrgetter("id")
+
+
+class InMemoryCareTaskRepository:
+    """Care tasks in a dict keyed by `CareTask.key`; the first add of a key wins; thread-safe."""
+
+    def __init__(self) -> None:
+        self._tasks: dict[tuple[str, str, date], CareTask] = {}
+        self._lock = threading.Lock()
+
+    def add(self, task: CareTask) -> bool:
+        """Store a task; False if a task with the same key is already stored."""
+        with self._lock:
+            if task.key in self._tasks:
+                return False
+            self._tasks[task.key] = task
+            return True
+
+    def tasks(self, *, start: date, end: date, assignee: str | None = None) -> list[CareTask]:
+        """Tasks due in `[start, end)`, optionally of one assignee, by due, kind, customer."""
+        if end < start:
+            raise ValidationError("must not be before start", field="end", rule="end_before_start")
+        with self._lock:
+            chosen = [
+                t
+                for t in self._tasks.values()
+                if start <= t.due < end and (assignee is None or t.assignee == assignee)
+            ]
+        return sorted(chosen, key=lambda t: (t.due, t.kind.value, t.customer_id))
+
+    def last_issued(self, rule: str) -> dict[str, datetime]:
+        """The latest `at` of each customer's tasks from `rule`."""
+        latest: dict[str, tuple[int, datetime]] = {}
+        with self._lock:
+            for t in self._tasks.values():
+                if t.rule != rule:
+                    continue
+                us = to_epoch_us(t.at)  # instants, never wall times of one zone
+                held = latest.get(t.customer_id)
+                if held is None or us > held[0]:
+                    latest[t.customer_id] = (us, t.at)
+        return {customer: at for customer, (_us, at) in latest.items()}
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def __repr__(self) -> str:
+        return f"InMemoryCareTaskRepository({len(self._tasks)} tasks)"
+
+
+class InMemorySurveyResponseRepository:
+    """Survey responses in a dict; idempotent adds; thread-safe."""
+
+    def __init__(self) -> None:
+        self._responses: Table[str, SurveyResponse] = Table("survey response")
+
+    def add(self, response: SurveyResponse) -> bool:
+        """Store a response; False if stored as is, `DuplicateError` if the id is taken."""
+        return self._responses.add_once(response.id, response)
+
+    def get(self, response_id: str) -> SurveyResponse:
+        """The response with this id; `NotFoundError` if there is none."""
+        return self._responses.get(response_id)
+
+    def responses(
+        self,
+        *,
+        questionnaire_id: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[SurveyResponse]:
+        """Responses in `[start, end)`, of one questionnaire or all, by `at` then id."""
+        bounds = window(start, end)
+        chosen = self._responses.select(
+            lambda r: questionnaire_id is None or r.questionnaire_id == questionnaire_id
+        )
+        return by_instant(chosen, _AT, _ID, bounds)
+
+    def __repr__(self) -> str:
+        return f"InMemorySurveyResponseRepository({len(self._responses)} responses)"

@@ -1,0 +1,136 @@
+"""In-memory adapters of the customers ports: profiles, consumption and service records."""
+
+from __future__ import annotations
+
+import threading
+from operator import attrgetter
+from typing import TYPE_CHECKING
+
+from clubrules.errors import DuplicateError, NotFoundError
+from clubrules.storage.memory._store import Table, by_instant, window
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from datetime import datetime
+
+    from clubrules.customers import ConsumptionRecord, Customer, PhoneNumber, ServiceRecord
+
+__all__ = ["InMemoryConsumptionRepository", "InMemoryCustomerRepository"]
+
+_AT = attrgetter("at")
+_ID = attrgetter("id")
+
+
+class InMemoryCustomerRepository:
+    """Customer profiles in a dict, with an index by E.164 phone number; thread-safe."""
+
+    def __init__(self) -> None:
+        self._customers: dict[str, Customer] = {}
+        self._by_phone: dict[str, set[str]] = {}
+        self._lock = threading.Lock()
+
+    def _index(self, customer: Customer) -> None:
+        if customer.phone is not None:
+            self._by_phone.setdefault(customer.phone.e164, set()).add(customer.id)
+
+    def _unindex(self, customer: Customer) -> None:
+        if customer.phone is not None:
+            ids = self._by_phone.get(customer.phone.e164, set())
+            ids.discard(customer.id)
+            if not ids:
+                self._by_phone.pop(customer.phone.e164, None)
+
+    def add(self, customer: Customer) -> None:
+        """Store a new customer; `DuplicateError` if the id is taken."""
+        with self._lock:
+            if customer.id in self._customers:
+                raise DuplicateError(f"customer {customer.id!r} already exists")
+            self._customers[customer.id] = customer
+            self._index(customer)
+
+    def get(self, customer_id: str) -> Customer:
+        """The customer with this id; `NotFoundError` if there is none."""
+        with self._lock:
+            try:
+                return self._customers[customer_id]
+            except KeyError:
+                raise NotFoundError("customer", customer_id) from None
+
+    def update(self, customer: Customer) -> None:
+        """Replace the stored profile; `NotFoundError` if the id is unknown."""
+        with self._lock:
+            old = self._customers.get(customer.id)
+            if old is None:
+                raise NotFoundError("customer", customer.id)
+            self._unindex(old)
+            self._customers[customer.id] = customer
+            self._index(customer)
+
+    def find_by_phone(self, phone: PhoneNumber) -> list[Customer]:
+        """The customers with this phone number, ordered by id."""
+        with self._lock:
+            ids = sorted(self._by_phone.get(phone.e164, ()))
+            return [self._customers[i] for i in ids]
+
+    def customers(self) -> Iterator[Customer]:
+        """Every customer, ordered by id (a snapshot taken now)."""
+        with self._lock:
+            snapshot = [self._customers[i] for i in sorted(self._customers)]
+        return iter(snapshot)
+
+    def __len__(self) -> int:
+        return len(self._customers)
+
+    def __repr__(self) -> str:
+        return f"InMemoryCustomerRepository({len(self._customers)} customers)"
+
+
+class InMemoryConsumptionRepository:
+    """Consumption and service records in dicts; idempotent adds; thread-safe."""
+
+    def __init__(self) -> None:
+        lock = threading.Lock()
+        self._records: Table[str, ConsumptionRecord] = Table("consumption record", lock)
+        self._services: Table[str, ServiceRecord] = Table("service record", lock)
+
+    def add(self, record: ConsumptionRecord) -> bool:
+        """Store a record; False if already stored as is, `DuplicateError` if the id is taken."""
+        return self._records.add_once(record.id, record)
+
+    def add_service(self, record: ServiceRecord) -> bool:
+        """Store a service record; False if already stored as is, `DuplicateError` if taken."""
+        return self._services.add_once(record.id, record)
+
+    def records(
+        self,
+        customer_id: str | None = None,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[ConsumptionRecord]:
+        """Consumption records in `[start, end)`, of one customer or of all, by time then id."""
+        bounds = window(start, end)
+        chosen = self._records.select(lambda r: customer_id is None or r.customer_id == customer_id)
+        return by_instant(chosen, _AT, _ID, bounds)
+
+    def service_records(
+        self,
+        customer_id: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[ServiceRecord]:
+        """The customer's service records in `[start, end)`, by time then id."""
+        bounds = window(start, end)
+        chosen = self._services.select(lambda r: r.customer_id == customer_id)
+        return by_instant(chosen, _AT, _ID, bounds)
+
+    def get(self, record_id: str) -> ConsumptionRecord:
+        """The consumption record with this id; `NotFoundError` if there is none."""
+        return self._records.get(record_id)
+
+    def __repr__(self) -> str:
+        return (
+            f"InMemoryConsumptionRepository({len(self._records)} records, "
+            f"{len(self._services)} service records)"
+        )

@@ -1,0 +1,58 @@
+"""PostgreSQL adapters through psycopg 3, for clubs and chains whose app servers share one database.
+
+Needs the `postgres` extra (`pip install 'clubrules[postgres]'`): psycopg is
+imported only when a [PostgresDatabase][clubrules.storage.postgres.PostgresDatabase]
+is opened, so this module imports without it.
+
+```text
+from clubrules.storage.postgres import PostgresCustomerRepository, PostgresDatabase
+
+db = PostgresDatabase("postgresql://clubrules@db.internal/club", pool_size=10)
+db.migrate()
+customers = PostgresCustomerRepository(db)
+```
+
+Every adapter passes the same contract suite as the in-memory adapter.
+Tables live in the schema `clubrules`; instants are `timestamptz` (with the
+zone they were given in, so they come back in it), money is exact `numeric`,
+sealed archive fields and wrapped data keys are `bytea` ciphertext. Driver
+errors arrive as clubrules errors: a unique violation is a `DuplicateError`;
+a serialization failure, deadlock, lock timeout or lost connection a
+`RetryableStorageError` (the transaction was rolled back).
+"""
+
+from __future__ import annotations
+
+from clubrules.storage.postgres._booking import PostgresBookingRepository
+from clubrules.storage.postgres._care import (
+    PostgresCareTaskRepository,
+    PostgresSurveyResponseRepository,
+)
+from clubrules.storage.postgres._complaints import PostgresComplaintRepository
+from clubrules.storage.postgres._customers import (
+    PostgresConsumptionRepository,
+    PostgresCustomerRepository,
+)
+from clubrules.storage.postgres._db import PostgresDatabase
+from clubrules.storage.postgres._privacy import (
+    PostgresAccessLog,
+    PostgresConsentStore,
+    PostgresDataKeyStore,
+)
+from clubrules.storage.postgres._staff import PostgresAssessmentRepository
+from clubrules.storage.postgres._tiering import PostgresActivityRepository
+
+__all__ = [
+    "PostgresAccessLog",
+    "PostgresActivityRepository",
+    "PostgresAssessmentRepository",
+    "PostgresBookingRepository",
+    "PostgresCareTaskRepository",
+    "PostgresComplaintRepository",
+    "PostgresConsentStore",
+    "PostgresConsumptionRepository",
+    "PostgresCustomerRepository",
+    "PostgresDataKeyStore",
+    "PostgresDatabase",
+    "PostgresSurveyResponseRepository",
+]

@@ -1,0 +1,520 @@
+"""PostgreSQL adapter of the booking port: no double booking, enforced by the database.
+
+Resources of capacity 1 are guarded by the exclusion constraint
+`booking_occupancy_no_overlap` (migration 0003): whatever the app server,
+two active busy times of one resource cannot overlap. Resources of capacity
+above 1 are guarded by a row lock on `clubrules.booking_resources`, under
+which the writer checks the peak headcount.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from clubrules._time import from_epoch_us, require_aware, to_epoch_us
+from clubrules.errors import (
+    DuplicateError,
+    NotFoundError,
+    RetryableStorageError,
+    SlotConflictError,
+    StaleVersionError,
+)
+from clubrules.storage.sql._booking import clashes, group_bookings, slot_conflict
+from clubrules.storage.sql._codecs import encode_zone
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from datetime import datetime
+
+    import psycopg
+
+    from clubrules.booking import Booking, Conflict, OverCapacity
+    from clubrules.storage.postgres._db import PostgresDatabase
+    from clubrules.storage.sql._booking import Entry
+
+__all__ = ["PostgresBookingRepository"]
+
+_COLUMNS = (
+    "id, service, start_at, start_tz, end_at, end_tz, status, headcount, customer_id,"
+    " expires_at, expires_at_tz, late_cancel, confirmation_code, idempotency_key,"
+    " taken_by, created_at, created_at_tz, version, blocking_until_us"
+)
+_INSERT_BOOKING = (
+    f"INSERT INTO clubrules.bookings ({_COLUMNS})"  # noqa: S608 - constant
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+_UPDATE_BOOKING = (
+    "UPDATE clubrules.bookings SET service = %s, start_at = %s, start_tz = %s, end_at = %s,"
+    " end_tz = %s, status = %s, headcount = %s, customer_id = %s, expires_at = %s,"
+    " expires_at_tz = %s, late_cancel = %s, confirmation_code = %s, idempotency_key = %s,"
+    " taken_by = %s, created_at = %s, created_at_tz = %s, version = %s,"
+    " blocking_until_us = %s WHERE id = %s"
+)
+_INSERT_OCCUPANCY = (
+    "INSERT INTO clubrules.booking_occupancy (booking_id, position, resource, during, units,"
+    " capacity, role, blocking_until_us, active)"
+    " VALUES (%s, %s, %s, tstzrange(%s, %s, '[)'), %s, %s, %s, %s, %s)"
+)
+# The plain path's one statement per busy time: what is in the way at `now`
+# (blocking rows, and active rows of holds lapsed since), and the insert
+# when nothing is. A row switched off when its hold lapsed at a later `now`
+# blocks again at an earlier one, which the exclusion constraint alone (on
+# active rows) would miss. The clashes come back in the same round trip.
+_CHECK_AND_INSERT_OCCUPANCY = (
+    "WITH clash AS (SELECT lower(during) AS s, upper(during) AS e, units, booking_id,"
+    " blocking_until_us > %(now)s AS blocks FROM clubrules.booking_occupancy"
+    " WHERE resource = %(resource)s AND during && tstzrange(%(start)s, %(end)s, '[)')"
+    " AND booking_id <> %(id)s AND (blocking_until_us > %(now)s OR active)),"
+    " ins AS (INSERT INTO clubrules.booking_occupancy (booking_id, position, resource,"
+    " during, units, capacity, role, blocking_until_us, active)"
+    " SELECT %(id)s, %(position)s, %(resource)s, tstzrange(%(start)s, %(end)s, '[)'),"
+    " %(units)s, %(capacity)s, %(role)s, %(until)s, %(active)s"
+    " WHERE NOT EXISTS (SELECT 1 FROM clash))"
+    " SELECT s, e, units, booking_id, blocks FROM clash"
+)
+# An add's first statement on the plain path: the booking's row (a taken id
+# fails the statement: DuplicateError, before any slot is judged), then its
+# first busy time checked and inserted as above. One round trip under the
+# resources' lock instead of two.
+_ADD_AND_CHECK = (
+    f"WITH booking AS (INSERT INTO clubrules.bookings ({_COLUMNS}) VALUES ("  # noqa: S608
+    + ", ".join(f"%(b{i})s" for i in range(len(_COLUMNS.split(","))))
+    + ") RETURNING id),"
+    " clash AS (SELECT lower(during) AS s, upper(during) AS e, units, booking_id,"
+    " blocking_until_us > %(now)s AS blocks FROM clubrules.booking_occupancy"
+    " WHERE resource = %(resource)s AND during && tstzrange(%(start)s, %(end)s, '[)')"
+    " AND booking_id <> %(id)s AND (blocking_until_us > %(now)s OR active)),"
+    " ins AS (INSERT INTO clubrules.booking_occupancy (booking_id, position, resource,"
+    " during, units, capacity, role, blocking_until_us, active)"
+    " SELECT booking.id, %(position)s, %(resource)s, tstzrange(%(start)s, %(end)s, '[)'),"
+    " %(units)s, %(capacity)s, %(role)s, %(until)s, %(active)s"
+    " FROM booking WHERE NOT EXISTS (SELECT 1 FROM clash))"
+    " SELECT s, e, units, booking_id, blocks FROM clash"
+)
+# The advisory-lock class of idempotency keys ("cb"), so that retries queue.
+_KEY_LOCK_CLASS = 0x6362
+# A writer refused by the constraint checks again; a ceaseless stream of
+# winners coming and going is refused after this many rounds.
+_ATTEMPTS = 8
+_T = TypeVar("_T")
+_RETRY_STATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+
+
+def _row(booking: Booking) -> tuple[Any, ...]:
+    return (
+        booking.id,
+        booking.service,
+        booking.start,
+        encode_zone(booking.start),
+        booking.end,
+        encode_zone(booking.end),
+        booking.status.value,
+        booking.headcount,
+        booking.customer_id,
+        booking.expires_at,
+        None if booking.expires_at is None else encode_zone(booking.expires_at),
+        booking.late_cancel,
+        booking.confirmation_code,
+        booking.idempotency_key,
+        booking.taken_by,
+        booking.created_at,
+        None if booking.created_at is None else encode_zone(booking.created_at),
+        booking.version,
+        booking.blocking_until_us,
+    )
+
+
+def _occupancy_rows(booking: Booking, now_us: int) -> list[tuple[Any, ...]]:
+    """The occupancy rows, in resource then start order, so that racing writers queue alike."""
+    active = booking.blocking_until_us > now_us
+    rows = [
+        (
+            booking.id,
+            n,
+            o.resource,
+            from_epoch_us(o.start_us),
+            from_epoch_us(o.end_us),
+            o.units,
+            o.capacity,
+            o.role,
+            booking.blocking_until_us,
+            active,
+        )
+        for n, o in enumerate(booking.occupancy)
+    ]
+    rows.sort(key=lambda r: (r[2], r[3], r[1]))
+    return rows
+
+
+def _us(column: str) -> str:
+    """A timestamptz column as exact UTC epoch microseconds, as the SQLite schema keeps them."""
+    return f"(extract(epoch FROM {column}) * 1000000)::bigint"
+
+
+# The SQLite reader's columns, instants as epoch microseconds: one row decoder for both.
+_READ = (
+    "SELECT "  # noqa: S608 - constants
+    + ", ".join(
+        _us(f"b.{c}") if c.endswith("_at") else f"b.{c}"
+        for c in (c.strip() for c in _COLUMNS.split(","))
+    )
+    + ", o.resource, "
+    + _us("lower(o.during)")
+    + ", "
+    + _us("upper(o.during)")
+    + ", o.units, o.capacity, o.role"
+    " FROM clubrules.bookings AS b JOIN clubrules.booking_occupancy AS o ON o.booking_id = b.id"
+)
+
+
+def _read(conn: psycopg.Connection[Any], where: str, params: Sequence[object]) -> list[Booking]:
+    """The bookings selected by `where` (on table `b`), with their occupancy, by start then id.
+
+    One statement, so one snapshot and one round trip: a row per busy time,
+    grouped back into bookings.
+    """
+    # fetchall: psycopg loads every row in one call; iterating the cursor
+    # costs a Python-level step per row.
+    return group_bookings(
+        conn.execute(f"{_READ}{where} ORDER BY b.start_at, b.id, o.position", params).fetchall()
+    )
+
+
+class _Plan:
+    """A write's statement parameters, built before it takes any lock.
+
+    Python work done while the resources' rows are locked makes every
+    racing writer wait longer, so it is all done up front.
+    """
+
+    __slots__ = ("booking_row", "checked", "first_with_booking", "rows")
+
+    def __init__(self, booking: Booking, now_us: int) -> None:
+        self.booking_row = _row(booking)
+        self.rows = _occupancy_rows(booking, now_us)
+        # The plain path's parameters, for a booking that blocks at `now`.
+        self.checked: list[dict[str, Any]] = []
+        self.first_with_booking: dict[str, Any] = {}
+        if booking.blocking_until_us > now_us:
+            keys = ("id", "position", "resource", "start", "end", "units", "capacity", "role")
+            self.checked = [
+                {
+                    **dict(zip(keys, row[:8], strict=True)),
+                    "until": row[8],
+                    "active": row[9],
+                    "now": now_us,
+                }
+                for row in self.rows
+            ]
+            self.first_with_booking = {
+                **self.checked[0],
+                **{f"b{i}": value for i, value in enumerate(self.booking_row)},
+            }
+
+
+class _Lapsed(Exception):  # noqa: N818 - a signal inside the adapter, never raised out of it
+    """Only rows of holds lapsed at `now` were in the way: take the careful path."""
+
+
+def _refused_by_constraint(error: SlotConflictError) -> bool:
+    """Whether the error is the exclusion constraint's (no clashes known yet)."""
+    return not error.conflicts and getattr(error.__cause__, "sqlstate", None) == "23P01"
+
+
+def _transient(error: RetryableStorageError) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) in _RETRY_STATES
+
+
+class PostgresBookingRepository:
+    """Bookings in PostgreSQL; no double booking, enforced by the database itself.
+
+    Implements [BookingRepository][clubrules.booking.ports.BookingRepository]
+    with the in-memory adapter's guarantees, across every app server that
+    shares the database:
+
+    - Resources of capacity 1: each busy time (buffers included) is a
+      `tstzrange` row, and the exclusion constraint `EXCLUDE USING gist
+      (resource WITH =, during WITH &&) WHERE (active AND capacity = 1)`
+      refuses a second active row overlapping it, whoever writes it. Each
+      busy time is checked and inserted in one statement that returns what
+      is in the way, so a refused writer gets `SlotConflictError` with the
+      same `Conflict` values as the in-memory adapter without another round
+      trip. Rows of holds that have lapsed at `now` are switched off when
+      found in the way, and the write goes through; a write whose `now` is
+      earlier (a clock that went back) still finds them, since a hold's
+      lapse is judged by each call's `now`.
+    - Resources of capacity above 1: the writer locks the resource's row in
+      `clubrules.booking_resources` (`SELECT ... FOR UPDATE`), then checks
+      the peak headcount, so that two writers cannot both take the last
+      place; an over-capacity write gets `OverCapacity` values.
+    - Every writer takes those row locks for all the resources it books,
+      in name order, so that writers racing for one slot queue instead of
+      deadlocking inside the exclusion check (which PostgreSQL resolves
+      only after `deadlock_timeout`).
+    - Idempotency keys: retries of one key queue on an advisory lock, then
+      find the stored booking.
+
+    Every write is one transaction: a booking on several resources is
+    written whole or not at all, even when the connection dies midway. A
+    deadlock or serialization failure is retried inside the call.
+
+    Args:
+        database: The migrated database to use.
+    """
+
+    def __init__(self, database: PostgresDatabase) -> None:
+        self._db = database
+
+    # --- the pieces of a write -----------------------------------------------------
+
+    @staticmethod
+    def _lock(conn: psycopg.Connection[Any], booking: Booking) -> None:
+        """Lock the rows of the booking's resources (`SELECT ... FOR UPDATE`), in order.
+
+        Racing writers of a resource queue here, in resource order, so that
+        they never deadlock inside the exclusion constraint, and so that the
+        peak headcount of a resource above capacity 1 is checked by one
+        writer at a time. A resource seen for the first time gets its row.
+        """
+        resources = sorted(set(booking.resources))
+        lock: str = (
+            "SELECT resource FROM clubrules.booking_resources WHERE resource = %s FOR UPDATE"
+        )
+        if len(resources) > 1:
+            lock = (
+                "SELECT resource FROM clubrules.booking_resources WHERE resource = ANY(%s)"
+                " ORDER BY resource FOR UPDATE"
+            )
+        param = resources[0] if len(resources) == 1 else resources
+        if len(conn.execute(lock, (param,)).fetchall()) < len(resources):
+            conn.execute(
+                "INSERT INTO clubrules.booking_resources (resource)"
+                " SELECT r FROM unnest(%s::text[]) AS r ORDER BY r ON CONFLICT DO NOTHING",
+                (resources,),
+            )
+            conn.execute(lock, (param,))
+
+    @staticmethod
+    def _clashes(
+        conn: psycopg.Connection[Any], booking: Booking, now_us: int
+    ) -> list[Conflict | OverCapacity]:
+        """The clashes at `now`; holds found lapsed on the way are switched off."""
+
+        def overlapping(n: int) -> list[Entry]:
+            occ = booking.occupancy[n]
+            span = (occ.resource, from_epoch_us(occ.start_us), from_epoch_us(occ.end_us))
+            rows = conn.execute(
+                "SELECT lower(during), upper(during), units, booking_id, blocking_until_us > %s"
+                " FROM clubrules.booking_occupancy WHERE resource = %s"
+                " AND during && tstzrange(%s, %s, '[)') AND booking_id <> %s"
+                " AND (blocking_until_us > %s OR active)",
+                (now_us, *span, booking.id, now_us),
+            ).fetchall()
+            if not all(r[4] for r in rows):
+                conn.execute(
+                    "UPDATE clubrules.booking_occupancy SET active = false"
+                    " WHERE resource = %s AND during && tstzrange(%s, %s, '[)') AND active"
+                    " AND blocking_until_us <= %s",
+                    (*span, now_us),
+                )
+            return [(to_epoch_us(s), to_epoch_us(e), u, bid) for s, e, u, bid, b in rows if b]
+
+        return clashes(booking, overlapping)
+
+    def _check(self, conn: psycopg.Connection[Any], booking: Booking, now_us: int) -> None:
+        """The careful path (under the lock): check the slot as the in-memory adapter does."""
+        if booking.blocking_until_us <= now_us:
+            return
+        found = self._clashes(conn, booking, now_us)
+        if found:
+            raise slot_conflict(booking, found)
+
+    def _write_occupancy(
+        self,
+        conn: psycopg.Connection[Any],
+        booking: Booking,
+        now_us: int,
+        careful: bool,
+        plan: _Plan,
+        *,
+        add: bool = False,
+    ) -> None:
+        """Check the slot and write the occupancy rows (under the resources' lock).
+
+        Plain (capacity 1 only): one statement per busy time looks for what
+        is in the way and inserts the row when nothing is, so that a refused
+        writer learns the clashes in the round trip that refused it; the
+        exclusion constraint still judges every insert. With `add`, the
+        first of those statements also inserts the booking's row. Careful:
+        the full check first (capacity, lapsed holds switched off), then the
+        rows.
+
+        Raises:
+            SlotConflictError: the slot is taken at `now`.
+            DuplicateError: `add`, and the booking's id is taken.
+            _Lapsed: only rows of holds lapsed at `now` are in the way.
+        """
+        if careful or not plan.checked:
+            if add:
+                conn.execute(_INSERT_BOOKING, plan.booking_row)  # a taken id: DuplicateError
+            if careful:
+                self._check(conn, booking, now_us)
+            for row in plan.rows:
+                conn.execute(_INSERT_OCCUPANCY, row)
+            return
+        found: list[list[Entry]] = [[] for _ in booking.occupancy]
+        lapsed = False
+        for n, checked in enumerate(plan.checked):
+            statement, params = _CHECK_AND_INSERT_OCCUPANCY, checked
+            if add and n == 0:
+                statement, params = _ADD_AND_CHECK, plan.first_with_booking
+            in_the_way = conn.execute(statement, params).fetchall()
+            found[plan.rows[n][1]] = [
+                (to_epoch_us(s), to_epoch_us(e), u, bid) for s, e, u, bid, b in in_the_way if b
+            ]
+            lapsed = lapsed or any(not r[4] for r in in_the_way)
+        if any(found):
+            raise slot_conflict(booking, clashes(booking, found.__getitem__))
+        if lapsed:
+            raise _Lapsed
+
+    def _holder(
+        self, conn: psycopg.Connection[Any], booking: Booking, now_us: int
+    ) -> Booking | None:
+        """The booking already holding the key (a retry), after queueing on the key's lock."""
+        key = booking.idempotency_key
+        if key is None:
+            return None
+        conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_KEY_LOCK_CLASS, key))
+        holders = _read(
+            conn, " WHERE b.idempotency_key = %s AND b.blocking_until_us > %s", (key, now_us)
+        )
+        if not holders:
+            return None
+        stored = holders[0]
+        if stored.same_request(booking):
+            return stored
+        raise DuplicateError(
+            f"idempotency key is bound to booking {stored.id!r}, a different request"
+        )
+
+    # --- the port --------------------------------------------------------------------
+
+    def _attempts(self, write: Callable[[bool], _T], booking: Booking, now_us: int) -> _T:
+        """Run `write(careful)` until it passes the constraint or fails for a real reason.
+
+        A booking only on resources of capacity 1 is first written on the
+        plain path: racing writers queue on the resources' row locks, and
+        each busy time is checked and inserted in one statement, which
+        returns the clashes of a refused writer in the same round trip. The
+        exclusion constraint still judges every insert; when it refuses (a
+        writer that skipped the row locks), the clashing bookings are read
+        right after and raised in a `SlotConflictError`. When only holds
+        lapsed at `now` were in the way, they are switched off and the
+        careful path writes the booking. Capacity above 1 takes the careful
+        path at once.
+        """
+        careful = any(o.capacity > 1 for o in booking.occupancy)
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                return write(careful)
+            except _Lapsed:
+                careful = True
+            except SlotConflictError as error:
+                if not _refused_by_constraint(error) or attempt == _ATTEMPTS:
+                    raise
+                with self._db.connection() as conn:
+                    found = self._clashes(conn, booking, now_us)
+                if found:
+                    raise slot_conflict(booking, found) from error
+                careful = True
+            except RetryableStorageError as error:
+                if not _transient(error) or attempt == _ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def add(self, booking: Booking, *, now: datetime) -> Booking:
+        """Store `booking` if its slot is free; the stored booking (the original on a retry)."""
+        now_us = to_epoch_us(require_aware(now, "now"))
+
+        plan = _Plan(booking, now_us)
+
+        def write(careful: bool) -> Booking:
+            with self._db.transaction() as conn:
+                stored = self._holder(conn, booking, now_us)
+                if stored is not None:
+                    return stored
+                self._lock(conn, booking)
+                self._write_occupancy(conn, booking, now_us, careful, plan, add=True)
+            return booking
+
+        return self._attempts(write, booking, now_us)
+
+    def save(self, booking: Booking, *, now: datetime) -> None:
+        """Replace the stored booking with its next version, re-checking the slot."""
+        now_us = to_epoch_us(require_aware(now, "now"))
+        plan = _Plan(booking, now_us)
+
+        def write(careful: bool) -> None:
+            with self._db.transaction() as conn:
+                self._lock(conn, booking)
+                row = conn.execute(
+                    "SELECT version FROM clubrules.bookings WHERE id = %s FOR UPDATE",
+                    (booking.id,),
+                ).fetchone()
+                if row is None:
+                    raise NotFoundError("booking", booking.id)
+                if booking.version != row[0] + 1:
+                    raise StaleVersionError(booking.id, booking.version - 1, row[0])
+                conn.execute(
+                    "DELETE FROM clubrules.booking_occupancy WHERE booking_id = %s", (booking.id,)
+                )
+                conn.execute(_UPDATE_BOOKING, (*plan.booking_row[1:], booking.id))
+                self._write_occupancy(conn, booking, now_us, careful, plan)
+
+        self._attempts(write, booking, now_us)
+
+    def get(self, booking_id: str) -> Booking:
+        """The booking with this id; `NotFoundError` if there is none."""
+        with self._db.connection() as conn:  # one statement: one snapshot, one round trip
+            found = _read(conn, " WHERE b.id = %s", (booking_id,))
+        if not found:
+            raise NotFoundError("booking", booking_id)
+        return found[0]
+
+    def find(
+        self,
+        *,
+        resource: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[Booking]:
+        """Bookings occupying any resource (or `resource`) within `[start, end)`, by start, id."""
+        lo = None if start is None else require_aware(start, "start")
+        hi = None if end is None else require_aware(end, "end")
+        clauses: list[str] = []
+        params: list[object] = []
+        if resource is not None:
+            clauses.append("o.resource = %s")
+            params.append(resource)
+        if lo is not None and hi is not None and lo < hi:
+            clauses.append("o.during && tstzrange(%s, %s, '[)')")
+            params += [lo, hi]
+        else:
+            if hi is not None:
+                clauses.append("lower(o.during) < %s")
+                params.append(hi)
+            if lo is not None:
+                clauses.append("upper(o.during) > %s")
+                params.append(lo)
+        where = ""
+        if clauses:
+            where = (
+                " WHERE b.id IN (SELECT o.booking_id FROM clubrules.booking_occupancy AS o"  # noqa: S608
+                f" WHERE {' AND '.join(clauses)})"
+            )
+        with self._db.connection() as conn:  # one statement: one snapshot, one round trip
+            return _read(conn, where, params)
+
+    def __repr__(self) -> str:
+        return f"PostgresBookingRepository({self._db!r})"

@@ -1,0 +1,63 @@
+"""PostgreSQL adapters of the care ports: care tasks issued, and survey responses."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clubrules.storage.sql._care import SQLCareTaskRepository, SQLSurveyResponseRepository
+from clubrules.storage.sql._codecs import in_zone
+from clubrules.storage.sql._dialect import POSTGRES
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from clubrules.storage.postgres._db import PostgresDatabase
+
+__all__ = ["PostgresCareTaskRepository", "PostgresSurveyResponseRepository"]
+
+
+class PostgresCareTaskRepository(SQLCareTaskRepository):
+    """Care tasks issued, in PostgreSQL: one row per customer, kind and due date.
+
+    Implements [CareTaskRepository][clubrules.care.ports.CareTaskRepository].
+    A unique index on `(customer_id, kind, due)` makes `add` one atomic
+    `INSERT ... ON CONFLICT DO NOTHING`: the first task under a key wins,
+    also between app servers sharing the database.
+
+    Args:
+        database: The migrated database to use.
+    """
+
+    _dialect = POSTGRES
+
+    def __init__(self, database: PostgresDatabase) -> None:
+        super().__init__(database)
+
+    def last_issued(self, rule: str) -> dict[str, datetime]:
+        """The latest `at` of each customer's tasks from `rule`, by customer id (the cooldown)."""
+        with self._db.connection() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT ON (customer_id) customer_id, at, at_tz"
+                " FROM clubrules.care_tasks WHERE rule = %s ORDER BY customer_id, at DESC",
+                (rule,),
+            ).fetchall()
+        return {r[0]: in_zone(r[1], r[2]) for r in rows}
+
+
+class PostgresSurveyResponseRepository(SQLSurveyResponseRepository):
+    """Survey responses in PostgreSQL, idempotent by id; ratings as a `jsonb` array.
+
+    Implements [SurveyResponseRepository][clubrules.care.ports.SurveyResponseRepository].
+    An add is one `INSERT ... ON CONFLICT DO NOTHING`; when the id is taken
+    the stored row (which never changes) is read back and compared, so a
+    retried write returns False and a different response raises
+    `DuplicateError`.
+
+    Args:
+        database: The migrated database to use.
+    """
+
+    _dialect = POSTGRES
+
+    def __init__(self, database: PostgresDatabase) -> None:
+        super().__init__(database)

@@ -1,0 +1,50 @@
+"""PostgreSQL adapters of the customers ports: profiles, consumption and service records."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clubrules.storage.sql._customers import SQLConsumptionRepository, SQLCustomerRepository
+from clubrules.storage.sql._dialect import POSTGRES
+
+if TYPE_CHECKING:
+    from clubrules.storage.postgres._db import PostgresDatabase
+
+__all__ = ["PostgresConsumptionRepository", "PostgresCustomerRepository"]
+
+
+class PostgresCustomerRepository(SQLCustomerRepository):
+    """Customer profiles in PostgreSQL: one row per customer, sealed fields as bytea ciphertext.
+
+    Implements [CustomerRepository][clubrules.customers.ports.CustomerRepository].
+    `add` is one `INSERT ... ON CONFLICT DO NOTHING` and `update` one
+    `UPDATE`, each atomic on its own; ids sort in the `"C"` collation, by
+    code point, as in Python.
+
+    Args:
+        database: The migrated database to use.
+    """
+
+    _dialect = POSTGRES
+
+    def __init__(self, database: PostgresDatabase) -> None:
+        super().__init__(database)
+
+
+class PostgresConsumptionRepository(SQLConsumptionRepository):
+    """Consumption and service records in PostgreSQL; idempotent adds; amounts as exact numeric.
+
+    Implements [ConsumptionRepository][clubrules.customers.ports.ConsumptionRepository].
+    An add is one `INSERT ... ON CONFLICT DO NOTHING`; when the id is taken
+    the stored row (which never changes) is read back and compared, so a
+    retried write returns False and a different record raises
+    `DuplicateError`.
+
+    Args:
+        database: The migrated database to use.
+    """
+
+    _dialect = POSTGRES
+
+    def __init__(self, database: PostgresDatabase) -> None:
+        super().__init__(database)

@@ -1,0 +1,64 @@
+"""PostgreSQL adapters of the privacy ports: data keys, consents and the access log."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clubrules.storage.sql._dialect import POSTGRES
+from clubrules.storage.sql._privacy import SQLAccessLog, SQLConsentStore, SQLDataKeyStore
+
+if TYPE_CHECKING:
+    from clubrules.storage.postgres._db import PostgresDatabase
+
+__all__ = ["PostgresAccessLog", "PostgresConsentStore", "PostgresDataKeyStore"]
+
+
+class PostgresDataKeyStore(SQLDataKeyStore):
+    """Wrapped data keys in PostgreSQL, as bytea ciphertext; `delete` removes the row.
+
+    Implements [DataKeyStore][clubrules.privacy.ports.DataKeyStore]. `add` is
+    an atomic insert, `replace` one compare-and-swap `UPDATE`. PostgreSQL
+    keeps a deleted row's old version until `VACUUM` reclaims it: schedule
+    `VACUUM clubrules.data_keys` after erasures, and mind your backups.
+
+    Args:
+        database: The migrated database to use.
+    """
+
+    _dialect = POSTGRES
+
+    def __init__(self, database: PostgresDatabase) -> None:
+        super().__init__(database)
+
+
+class PostgresConsentStore(SQLConsentStore):
+    """Consent records in PostgreSQL, kept forever; withdrawal updates the row in place.
+
+    Implements [ConsentStore][clubrules.privacy.ports.ConsentStore].
+    `withdraw` locks the row (`SELECT ... FOR UPDATE`) and writes in the same
+    transaction, so two concurrent withdrawals keep the first time.
+
+    Args:
+        database: The migrated database to use.
+    """
+
+    _dialect = POSTGRES
+
+    def __init__(self, database: PostgresDatabase) -> None:
+        super().__init__(database)
+
+
+class PostgresAccessLog(SQLAccessLog):
+    """The access log in PostgreSQL: one row per event, in append order (an identity key).
+
+    Implements [AccessLog][clubrules.privacy.ports.AccessLog]. `append`
+    commits before it returns.
+
+    Args:
+        database: The migrated database to use.
+    """
+
+    _dialect = POSTGRES
+
+    def __init__(self, database: PostgresDatabase) -> None:
+        super().__init__(database)

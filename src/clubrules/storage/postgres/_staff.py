@@ -1,0 +1,77 @@
+"""PostgreSQL adapter of the staff port: rubrics by version, score sheets and warnings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clubrules.errors import DuplicateError
+from clubrules.storage.sql._dialect import POSTGRES
+from clubrules.storage.sql._staff import (
+    SQLAssessmentRepository,
+    cycle_key,
+    read_sheets,
+    sheet_insert,
+    sheet_parts,
+    sheet_row,
+)
+
+if TYPE_CHECKING:
+    from clubrules.staff import ScoreSheet
+    from clubrules.storage.postgres._db import PostgresDatabase
+
+__all__ = ["PostgresAssessmentRepository"]
+
+
+class PostgresAssessmentRepository(SQLAssessmentRepository):
+    """Rubrics, score sheets and warnings in PostgreSQL; idempotent adds; points as numeric.
+
+    Implements [AssessmentRepository][clubrules.staff.ports.AssessmentRepository].
+    A rubric version is one row holding the rubric as `jsonb`; a score
+    sheet is a row with its period, total and band, plus one row per
+    criterion subtotal and per line, inserted in one transaction. The rule
+    of one periodic sheet per person and cycle is a partial unique index,
+    so concurrent adds from many app servers cannot both win: the insert is
+    `ON CONFLICT DO NOTHING`, and a taken key is read back and compared,
+    equal returning False (a safe retry) and different raising
+    `DuplicateError`.
+
+    Args:
+        database: The migrated database to use.
+    """
+
+    _dialect = POSTGRES
+
+    def __init__(self, database: PostgresDatabase) -> None:
+        super().__init__(database)
+        # `self._db` again, typed as PostgreSQL: psycopg cursors for executemany.
+        self._postgres = database
+
+    def add_sheet(self, sheet: ScoreSheet) -> bool:
+        """Store a sheet; False if stored as is; `DuplicateError` on a taken id or cycle."""
+        with self._postgres.transaction() as conn:
+            cursor = conn.execute(
+                f"{sheet_insert(POSTGRES)} ON CONFLICT DO NOTHING", sheet_row(POSTGRES, sheet)
+            )
+            if cursor.rowcount == 1:
+                criteria_sql, criteria, lines_sql, lines = sheet_parts(POSTGRES, sheet)
+                with conn.cursor() as many:
+                    many.executemany(criteria_sql, criteria)
+                    many.executemany(lines_sql, lines)
+                return True
+            found = read_sheets(POSTGRES, conn, " WHERE id = %s", (sheet.id,))
+            cycle = cycle_key(sheet)
+            taken = None
+            if not found and cycle is not None:
+                taken = conn.execute(
+                    "SELECT id FROM clubrules.staff_sheets WHERE staff_id = %s"
+                    " AND cycle_months = %s AND cycle = %s AND kind = 'periodic'",
+                    cycle,
+                ).fetchone()
+        if found and found[0] == sheet:
+            return False
+        if taken is not None:
+            raise DuplicateError(
+                f"{sheet.staff_id!r} already has periodic sheet {taken[0]!r} "
+                f"for {sheet.period.label}"
+            )
+        raise DuplicateError(f"score sheet {sheet.id!r} already exists with other content")

@@ -1,0 +1,180 @@
+"""The booking codecs that the SQLite and PostgreSQL adapters share.
+
+Given the blocking busy times that overlap each occupancy of a booking, the
+same `Conflict` and `OverCapacity` values as the in-memory adapter gives; and
+the joined booking rows of either database grouped back into bookings.
+"""
+
+from __future__ import annotations
+
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
+
+from clubrules._time import from_epoch_us
+from clubrules.booking import Booking, BookingStatus, Conflict, Occupancy, OverCapacity
+from clubrules.booking._check import _peak
+from clubrules.errors import SlotConflictError
+from clubrules.storage.sql._codecs import decode_at
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+    from datetime import datetime
+
+__all__ = ["Entry", "clashes", "group_bookings", "refused", "slot_conflict"]
+
+Entry = tuple[int, int, int, str]
+"""A blocking busy time: `(start_us, end_us, units, booking_id)`."""
+
+_BY_START_THEN_ID = itemgetter(0, 3)
+_KEY = itemgetter(0)
+
+
+def clashes(
+    booking: Booking, overlapping: Callable[[int], Sequence[Entry]]
+) -> list[Conflict | OverCapacity]:
+    """What keeps `booking` out of its slot, as the in-memory adapter reports it.
+
+    Args:
+        booking: The booking to write.
+        overlapping: For the position of an occupancy in `booking.occupancy`,
+            the busy times of other bookings that block at the write's `now`
+            and overlap it on its resource, in any order.
+
+    Returns:
+        A `Conflict` per overlapping booking on an occupancy of capacity 1,
+        by start then id; an `OverCapacity` per occupancy of capacity above
+        1 whose peak headcount would exceed the capacity. Empty when the
+        slot is free.
+    """
+    out: list[Conflict | OverCapacity] = []
+    for n, occ in enumerate(booking.occupancy):
+        entries = overlapping(n)
+        if not entries:
+            continue
+        s, e = occ.start_us, occ.end_us
+        if len(entries) > 1:
+            entries = sorted(entries, key=_BY_START_THEN_ID)
+        if occ.capacity == 1:
+            out.extend(
+                Conflict(
+                    occ.resource,
+                    bid,
+                    booking.id,
+                    from_epoch_us(max(s, bs)),
+                    from_epoch_us(min(e, be)),
+                )
+                for bs, be, _u, bid in entries
+            )
+            continue
+        if sum(x[2] for x in entries) + occ.units <= occ.capacity:
+            continue
+        peak, at, until, present = _peak(entries, s, e)
+        if peak + occ.units > occ.capacity:
+            out.append(
+                OverCapacity(
+                    occ.resource,
+                    from_epoch_us(at),
+                    from_epoch_us(until),
+                    peak + occ.units,
+                    from_epoch_us(at),
+                    occ.capacity,
+                    tuple(sorted({*present, booking.id})),
+                )
+            )
+    return out
+
+
+def slot_conflict(booking: Booking, found: list[Conflict | OverCapacity]) -> SlotConflictError:
+    """The error that refuses `booking`, carrying every clash found."""
+    return SlotConflictError(
+        f"booking {booking.id!r} clashes with {len(found)} stored booking(s)", conflicts=found
+    )
+
+
+def refused(booking: Booking, in_the_way: list[list[Entry]]) -> SlotConflictError:
+    """The error that refuses `booking`, its clashes built only if they are read.
+
+    Most writers that lose a race never read them, and under one interpreter
+    lock their cost slows every thread. A `Conflict` per busy time in the way
+    on a resource of capacity 1, so the count is known now; a resource above
+    capacity 1 may or may not be too full, so that case is built at once.
+    """
+    occupancy = booking.occupancy
+    if any(in_the_way[n] and occ.capacity > 1 for n, occ in enumerate(occupancy)):
+        return slot_conflict(booking, clashes(booking, in_the_way.__getitem__))
+    return SlotConflictError._found_later(  # noqa: SLF001 - the storage entry of the error
+        f"booking {booking.id!r} clashes with {sum(map(len, in_the_way))} stored booking(s)",
+        lambda: clashes(booking, in_the_way.__getitem__),
+    )
+
+
+_STATUS = {s.value: s for s in BookingStatus}
+
+
+def group_bookings(rows: Iterable[Sequence[Any]]) -> list[Booking]:
+    """Joined rows, one per busy time, grouped back into bookings by start then id.
+
+    Shared with PostgreSQL. Each row holds the 19 booking columns of
+    `_COLUMNS` (instants as UTC microseconds followed by their zone), then
+    the busy time's resource, start_us, end_us, units, capacity and role;
+    a booking's rows are consecutive, in position order, and the bookings
+    may come in any order. The rows are ones clubrules wrote, validated on
+    the way in and kept so by the schema's checks, so they are read back
+    without running the validators again. An instant met twice in one read
+    (the day's slot times, shared by many resources) is decoded once.
+    """
+    found: list[tuple[tuple[int, str], Booking]] = []
+    append = found.append
+    occupancy_of = Occupancy._trusted  # noqa: SLF001 - the booking package's storage entry
+    booking_of = Booking._trusted  # noqa: SLF001
+    status_of = _STATUS.__getitem__
+    seen: dict[tuple[int, str | None], datetime] = {}
+    known = seen.get
+
+    def at(us: int, zone: str | None) -> datetime:
+        key = (us, zone)
+        value = known(key)
+        if value is None:
+            value = seen[key] = decode_at(us, zone)
+        return value
+
+    head: Sequence[Any] | None = None
+    occupancy: list[Occupancy] = []
+    for r in rows:
+        if head is None or r[0] != head[0]:
+            if head is not None:
+                booking = _booking(head, tuple(occupancy), at, status_of, booking_of)
+                append(((head[2], head[0]), booking))
+            head, occupancy = r, []
+        occupancy.append(occupancy_of(r[19], r[20], r[21], r[22], r[23], r[24]))
+    if head is not None:
+        append(((head[2], head[0]), _booking(head, tuple(occupancy), at, status_of, booking_of)))
+    found.sort(key=_KEY)  # ids are unique: no two keys are equal
+    return [booking for _key, booking in found]
+
+
+def _booking(
+    row: Sequence[Any],
+    occupancy: tuple[Occupancy, ...],
+    at: Callable[[int, str | None], datetime],
+    status_of: Callable[[str], BookingStatus],
+    booking_of: Callable[..., Booking],
+) -> Booking:
+    return booking_of(
+        row[0],
+        row[1],
+        at(row[2], row[3]),
+        at(row[4], row[5]),
+        occupancy,
+        status_of(row[6]),
+        row[7],
+        row[8],
+        None if row[9] is None else at(row[9], row[10]),
+        bool(row[11]),
+        row[12],
+        row[13],
+        row[14],
+        None if row[15] is None else at(row[15], row[16]),
+        row[17],
+        row[18],
+    )

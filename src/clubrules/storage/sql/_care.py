@@ -1,0 +1,208 @@
+"""The care adapters both SQL databases share: rows, statements and method bodies.
+
+The SQLite and PostgreSQL care-task and survey-response repositories
+subclass these, naming their database and `Dialect`. Each care-task
+repository keeps its own `last_issued`: the latest row per customer is
+spelt differently in each database.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, cast
+
+from clubrules.care import CareKind, CareTask, SurveyResponse
+from clubrules.errors import DuplicateError, NotFoundError, ValidationError
+from clubrules.storage.sql._codecs import encode_zone
+from clubrules.storage.sql._dialect import SQLAdapter
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import date, datetime
+
+    from clubrules.storage.sql._dialect import Database, Dialect
+
+__all__ = [
+    "SQLCareTaskRepository",
+    "SQLSurveyResponseRepository",
+    "check_due_window",
+    "decode_answers",
+    "encode_answers",
+]
+
+
+def check_due_window(start: date, end: date) -> None:
+    """Refuse a due-date window whose end is before its start."""
+    if end < start:
+        raise ValidationError("must not be before start", field="end", rule="end_before_start")
+
+
+def _task(d: Dialect, row: Sequence[Any]) -> CareTask:
+    return CareTask(
+        customer_id=row[0],
+        kind=CareKind(row[1]),
+        due=cast("date", d.decode_date(row[2])),  # due is NOT NULL
+        at=d.decode_at(row[3], row[4]),
+        rule=row[5],
+        note=row[6],
+        assignee=row[7],
+    )
+
+
+class SQLCareTaskRepository(SQLAdapter):
+    """The body of the SQL care-task repositories; subclasses set `_dialect`."""
+
+    def __init__(self, database: Database) -> None:
+        d = self._dialect
+        super().__init__(database)
+        self._table = d.table("care_tasks")
+        self._columns = f"customer_id, kind, due, at{d.us}, at_tz, rule, note, assignee"
+
+    def add(self, task: CareTask) -> bool:
+        """Store a task; False (and nothing stored) if a task with its key exists."""
+        d = self._dialect
+        row = (
+            task.customer_id,
+            task.kind.value,
+            d.encode_date(task.due),
+            d.encode_instant(task.at),
+            encode_zone(task.at),
+            task.rule,
+            task.note,
+            task.assignee,
+        )
+        with self._db.connection() as conn:
+            cursor = conn.execute(
+                f"INSERT INTO {self._table} ({self._columns})"  # noqa: S608 - constant
+                f" VALUES ({d.params(8)}) ON CONFLICT (customer_id, kind, due) DO NOTHING",
+                row,
+            )
+            return cursor.rowcount == 1
+
+    def tasks(self, *, start: date, end: date, assignee: str | None = None) -> list[CareTask]:
+        """Tasks due in `[start, end)` (all, or one assignee's), by due, kind value, customer.
+
+        Raises:
+            ValidationError: `end` is before `start`.
+        """
+        check_due_window(start, end)
+        d = self._dialect
+        p = d.param
+        sql = f"SELECT {self._columns} FROM {self._table} WHERE due >= {p} AND due < {p}"  # noqa: S608
+        params: list[object] = [d.encode_date(start), d.encode_date(end)]
+        if assignee is not None:
+            sql += f" AND assignee = {p}"
+            params.append(assignee)
+        with self._db.connection() as conn:
+            rows = conn.execute(f"{sql} ORDER BY due, kind, customer_id", params).fetchall()
+        return [_task(d, r) for r in rows]
+
+
+def encode_answers(response: SurveyResponse) -> str:
+    """The ratings as a JSON array of `[question id, rating]` pairs, in the response's order."""
+    return json.dumps([list(pair) for pair in response.answers], ensure_ascii=False)
+
+
+def decode_answers(value: str | list[Any]) -> tuple[tuple[str, int], ...]:
+    """Stored ratings (JSON text, or already decoded) as `(question id, rating)` pairs."""
+    pairs = json.loads(value) if isinstance(value, str) else value
+    return tuple((str(q), int(r)) for q, r in pairs)
+
+
+def _response(d: Dialect, row: Sequence[Any]) -> SurveyResponse:
+    return SurveyResponse(
+        id=row[0],
+        questionnaire_id=row[1],
+        customer_id=row[2],
+        at=d.decode_at(row[3], row[4]),
+        answers=decode_answers(row[5]),
+        nps=row[6],
+        staff_id=row[7],
+    )
+
+
+class SQLSurveyResponseRepository(SQLAdapter):
+    """The body of the SQL survey-response repositories; subclasses set `_dialect`."""
+
+    def __init__(self, database: Database) -> None:
+        d = self._dialect
+        super().__init__(database)
+        self._table = d.table("survey_responses")
+        self._columns = (
+            f"id, questionnaire_id, customer_id, at{d.us}, at_tz, answers, nps, staff_id"
+        )
+
+    def add(self, response: SurveyResponse) -> bool:
+        """Store a response; True if stored, False if already stored as is.
+
+        Raises:
+            DuplicateError: another response is stored under this id.
+        """
+        d = self._dialect
+        row = (
+            response.id,
+            response.questionnaire_id,
+            response.customer_id,
+            d.encode_instant(response.at),
+            encode_zone(response.at),
+            encode_answers(response),
+            response.nps,
+            response.staff_id,
+        )
+        inserted, stored = d.insert_or_read_back(
+            self._db,
+            self._table,
+            self._columns,
+            row,
+            values=f"{d.params(5)}, {d.param}{d.json}, {d.params(2)}",
+        )
+        if inserted:
+            return True
+        if stored is not None and _response(d, stored) == response:
+            return False
+        raise DuplicateError(f"survey response {response.id!r} already exists with other content")
+
+    def get(self, response_id: str) -> SurveyResponse:
+        """The response with this id.
+
+        Raises:
+            NotFoundError: no response has this id.
+        """
+        d = self._dialect
+        with self._db.connection() as conn:
+            row = conn.execute(
+                f"SELECT {self._columns} FROM {self._table} WHERE id = {d.param}",  # noqa: S608
+                (response_id,),
+            ).fetchone()
+        if row is None:
+            raise NotFoundError("survey response", response_id)
+        return _response(d, row)
+
+    def responses(
+        self,
+        *,
+        questionnaire_id: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[SurveyResponse]:
+        """Responses in `[start, end)` (of one questionnaire, or all), by `at` then id.
+
+        Raises:
+            NaiveDatetimeError: a bound is naive.
+            InvalidIntervalError: `end` is before `start`.
+        """
+        d = self._dialect
+        clauses: list[str] = []
+        params: list[object] = []
+        if questionnaire_id is not None:
+            clauses.append(f"questionnaire_id = {d.param}")
+            params.append(questionnaire_id)
+        d.window(clauses, params, start, end)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._db.connection() as conn:
+            rows = conn.execute(
+                f"SELECT {self._columns} FROM {self._table}{where}"  # noqa: S608
+                f" ORDER BY at{d.us}, id",
+                params,
+            ).fetchall()
+        return [_response(d, r) for r in rows]

@@ -1,0 +1,151 @@
+"""The value codecs that the SQLite and PostgreSQL adapters share.
+
+Instants are stored as UTC microseconds beside the zone they were given in,
+sets of strings as sorted JSON arrays, dates as ISO text; the readers turn
+them back into the same values that went in.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from clubrules._time import EPOCH, ONE_US, from_epoch_us, require_aware, require_order, to_epoch_us
+from clubrules.customers import PhoneNumber
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = [
+    "decode_at",
+    "decode_date",
+    "decode_instant",
+    "decode_phone",
+    "decode_set",
+    "encode_date",
+    "encode_instant",
+    "encode_set",
+    "encode_zone",
+    "in_zone",
+    "window_bounds",
+]
+
+
+def encode_instant(value: datetime) -> int:
+    """An aware datetime as UTC microseconds since the Unix epoch."""
+    return to_epoch_us(value)
+
+
+def decode_instant(value: int | None) -> datetime | None:
+    """Stored UTC microseconds as an aware datetime in UTC (None stays None)."""
+    return None if value is None else from_epoch_us(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _phone(e164: str) -> PhoneNumber:
+    return PhoneNumber(e164)
+
+
+def decode_phone(e164: str | None) -> PhoneNumber | None:
+    """A stored E.164 string as a `PhoneNumber`, validated once per distinct number.
+
+    Parsing a number costs about 20 us; a `PhoneNumber` is immutable, so the
+    values are cached and shared.
+    """
+    return None if e164 is None else _phone(e164)
+
+
+def encode_zone(value: datetime) -> str | None:
+    """The zone an aware datetime was given in: an IANA name, a fixed offset, or None for UTC.
+
+    Stored next to the UTC instant, so that a value comes back in its zone:
+    an ambiguous wall time (the repeated hour of a DST change) then still
+    compares equal to what was stored, which it would not as a UTC datetime.
+    """
+    tz = value.tzinfo
+    if isinstance(tz, ZoneInfo) and tz.key:
+        return tz.key
+    if isinstance(tz, timezone) and tz is not UTC:
+        offset = tz.utcoffset(None)
+        sign = "-" if offset < timedelta(0) else "+"
+        seconds = int(abs(offset).total_seconds())
+        text = f"{sign}{seconds // 3600:02d}:{seconds // 60 % 60:02d}"
+        return text if seconds % 60 == 0 else f"{text}:{seconds % 60:02d}"
+    return None
+
+
+def _parse_zone(text: str) -> tzinfo:
+    if text[:1] in {"+", "-"}:
+        parts = [int(p) for p in text[1:].split(":")]
+        offset = timedelta(
+            hours=parts[0], minutes=parts[1], seconds=parts[2] if len(parts) > 2 else 0
+        )
+        return timezone(-offset if text[0] == "-" else offset)
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        # A zone this machine's tz database lacks: the instant is still exact, in UTC.
+        return UTC
+
+
+# Stored zone text -> tzinfo. A club stores a handful of zones, so a plain dict
+# (one lookup, cheaper than an lru_cache call) holds them; it stops growing at
+# `_ZONES_MAX` distinct texts, past which a zone is parsed on each read.
+_ZONES: dict[str, tzinfo] = {}
+_ZONES_MAX = 1024
+
+
+def _zone(text: str) -> tzinfo:
+    zone = _ZONES.get(text)
+    if zone is None:
+        zone = _parse_zone(text)
+        if len(_ZONES) < _ZONES_MAX:
+            _ZONES[text] = zone
+    return zone
+
+
+def in_zone(value: datetime, zone: str | None) -> datetime:
+    """An aware datetime shown in the stored zone (UTC when None)."""
+    return value.astimezone(UTC if zone is None else _zone(zone))
+
+
+def decode_at(us: int, zone: str | None) -> datetime:
+    """Stored UTC microseconds and zone as an aware datetime in that zone."""
+    instant = EPOCH + ONE_US * us  # already in UTC; as `from_epoch_us`, without its call
+    return instant if zone is None else instant.astimezone(_zone(zone))
+
+
+def encode_set(values: Iterable[str]) -> str:
+    """A set of strings as a sorted JSON array."""
+    return json.dumps(sorted(values), ensure_ascii=False)
+
+
+@functools.lru_cache(maxsize=1024)
+def decode_set(text: str) -> frozenset[str]:
+    """A stored JSON array as a frozenset (immutable, so equal texts share one)."""
+    return frozenset(json.loads(text))
+
+
+def encode_date(value: date | None) -> str | None:
+    """A date as ISO text."""
+    return None if value is None else value.isoformat()
+
+
+def decode_date(text: str | None) -> date | None:
+    """Stored ISO text as a date."""
+    return None if text is None else date.fromisoformat(text)
+
+
+def window_bounds(
+    start: datetime | None, end: datetime | None, *, names: tuple[str, str] = ("start", "end")
+) -> None:
+    """Check a half-open window: aware bounds, `start <= end` when both are given."""
+    if start is not None:
+        require_aware(start, names[0])
+    if end is not None:
+        require_aware(end, names[1])
+    if start is not None and end is not None:
+        require_order(start, end, start_field=names[0], end_field=names[1], allow_empty=True)

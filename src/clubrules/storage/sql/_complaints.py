@@ -1,0 +1,224 @@
+"""The complaints adapter both SQL databases share: the event codec, rows, the stream check.
+
+Each event is stored as one JSON document (JSON text in SQLite, `jsonb` in
+PostgreSQL). Instants become `[us, zone]` (UTC epoch microseconds and the
+zone they were given in, so they come back in it), money
+`[amount text, currency]` (exact, digit for digit), enums their value. The
+event's type is stored in its own column.
+
+`SQLiteComplaintRepository` and `PostgresComplaintRepository` subclass
+`SQLComplaintRepository`. Each keeps its own `append` (the transaction, the
+bulk insert and the translation of what its driver refuses differ) and
+`events` (SQLite reads in one snapshot, PostgreSQL in one joined statement).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import attrs
+
+from clubrules.complaints import CaseKind, Registered, Severity
+from clubrules.complaints._events import EVENT_TYPES
+from clubrules.errors import StaleVersionError, StorageError, ValidationError
+from clubrules.money import Money
+from clubrules.storage.sql._codecs import decode_at, encode_instant, encode_zone
+from clubrules.storage.sql._dialect import SQLAdapter
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from clubrules.complaints import CaseEvent
+    from clubrules.storage.sql._dialect import Connection, Database, Dialect
+
+__all__ = [
+    "SQLComplaintRepository",
+    "check_new_stream",
+    "decode_event",
+    "encode_event",
+    "unstorable_text",
+]
+
+_TYPES: dict[str, type[CaseEvent]] = {cls.__name__: cls for cls in EVENT_TYPES}
+_ENUMS: dict[str, type[CaseKind | Severity]] = {"kind": CaseKind, "severity": Severity}
+
+
+def _encode_value(value: object) -> object:
+    if isinstance(value, datetime):
+        return [encode_instant(value), encode_zone(value)]
+    if isinstance(value, Money):
+        return [str(value.amount), value.currency]
+    if isinstance(value, CaseKind | Severity):
+        return value.value
+    return value
+
+
+def encode_event(event: CaseEvent) -> str:
+    """An event as a JSON document (its type is stored apart, see `decode_event`)."""
+    document = {
+        field.name: _encode_value(getattr(event, field.name)) for field in attrs.fields(type(event))
+    }
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def unstorable_text(
+    case_id: str, events: Sequence[CaseEvent], *, nul: bool
+) -> ValidationError | None:
+    """The typed error for text that the database cannot hold, naming the field only.
+
+    A lone surrogate (text that is not valid Unicode, as from a bad decode)
+    has no UTF-8 form, so no SQL adapter can store it. A NUL character
+    (`nul`) cannot be stored by PostgreSQL, in `text` or in `jsonb`. Called
+    after the driver refused a write, so the common path pays nothing. The
+    message never holds the value: event text may be a phone number or a
+    complaint's words.
+
+    Returns:
+        A `ValidationError` (rule `lone_surrogate` or `nul_character`), or
+        None if no such text is found (the refusal had another cause).
+    """
+    fields = [("case_id", case_id)] + [
+        (f"events[{i}].{field.name}", getattr(event, field.name))
+        for i, event in enumerate(events)
+        for field in attrs.fields(type(event))
+    ]
+    for name, value in fields:
+        if not isinstance(value, str):
+            continue
+        if nul and "\x00" in value:
+            return ValidationError(
+                "must not contain NUL characters, which PostgreSQL cannot store",
+                field=name,
+                rule="nul_character",
+            )
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return ValidationError(
+                "must be valid Unicode text, without lone surrogates",
+                field=name,
+                rule="lone_surrogate",
+            )
+    return None
+
+
+def _decode_value(name: str, value: Any) -> object:  # noqa: ANN401 - a JSON value
+    if value is None:
+        return None
+    if name in _ENUMS:
+        return _ENUMS[name](value)
+    if isinstance(value, list):
+        if name == "compensation":
+            return Money(value[0], value[1])
+        return decode_at(value[0], value[1])
+    return value
+
+
+def decode_event(type_name: str, document: str | dict[str, Any]) -> CaseEvent:
+    """The event stored as `document` (JSON text or already parsed) of type `type_name`.
+
+    Raises:
+        StorageError: the type is unknown to this clubrules (a newer writer).
+    """
+    cls = _TYPES.get(type_name)
+    if cls is None:
+        raise StorageError(f"unknown complaint event type {type_name!r} in storage")
+    fields = json.loads(document) if isinstance(document, str) else document
+    kwargs: dict[str, Any] = {name: _decode_value(name, value) for name, value in fields.items()}
+    return cls(**kwargs)
+
+
+def check_new_stream(case_id: str, events: Sequence[CaseEvent]) -> Registered:
+    """The registration that must open a new stream of `case_id`.
+
+    Raises:
+        ValidationError: the first event is not the `Registered` of `case_id`
+            (rule `no_registration`).
+    """
+    first = events[0]
+    if not isinstance(first, Registered) or first.case_id != case_id:
+        raise ValidationError(
+            f"a new case's log starts with the Registered event of {case_id!r}",
+            field="events",
+            rule="no_registration",
+        )
+    return first
+
+
+class SQLComplaintRepository(SQLAdapter):
+    """The body of the SQL complaint repositories; subclasses set `_dialect`."""
+
+    _dialect: ClassVar[Dialect]
+    _registered_column: ClassVar[str]
+    """The instant column of `complaint_cases`: `registered_us` or `registered_at`."""
+
+    def __init__(self, database: Database) -> None:
+        d = self._dialect
+        super().__init__(database)
+        self._cases = d.table("complaint_cases")
+        self._events = d.table("complaint_events")
+        self._version_sql = (
+            f"SELECT COALESCE(MAX(version), 0) FROM {self._events}"  # noqa: S608 - constant
+            f" WHERE case_id = {d.param}"
+        )
+        self._insert_sql = (
+            f"INSERT INTO {self._events} (case_id, version, type, at{d.us}, at_tz, document)"  # noqa: S608
+            f" VALUES ({d.params(5)}, {d.param}{d.json})"
+        )
+
+    def _event_rows(
+        self, case_id: str, expected_version: int, events: Sequence[CaseEvent]
+    ) -> tuple[list[CaseEvent], list[tuple[Any, ...]]]:
+        """The events to append, and their rows at the versions after `expected_version`."""
+        new = list(events)
+        if not new:
+            raise ValidationError("must hold at least one event", field="events", rule="empty")
+        d = self._dialect
+        rows = [
+            (
+                case_id,
+                expected_version + i,
+                type(event).__name__,
+                d.encode_instant(event.at),
+                encode_zone(event.at),
+                encode_event(event),
+            )
+            for i, event in enumerate(new, start=1)
+        ]
+        return new, rows
+
+    def _check_version(
+        self, conn: Connection, case_id: str, expected_version: int, new: Sequence[CaseEvent]
+    ) -> None:
+        """Inside the append's transaction: refuse a stale version; open a new stream's case."""
+        actual = int(conn.execute(self._version_sql, (case_id,)).fetchone()[0])
+        if actual != expected_version:
+            raise StaleVersionError(case_id, expected_version, actual)
+        if actual == 0:
+            first = check_new_stream(case_id, new)
+            d = self._dialect
+            conn.execute(
+                f"INSERT INTO {self._cases} (id, kind, customer_id,"  # noqa: S608 - constant
+                f" {self._registered_column}, registered_tz) VALUES ({d.params(5)})",
+                (
+                    case_id,
+                    first.kind.value,
+                    first.customer_id,
+                    d.encode_instant(first.at),
+                    encode_zone(first.at),
+                ),
+            )
+
+    def version(self, case_id: str) -> int:
+        """The number of events stored for the case (0 if unknown)."""
+        with self._db.connection() as conn:
+            (version,) = conn.execute(self._version_sql, (case_id,)).fetchone()
+        return int(version)
+
+    def case_ids(self) -> list[str]:
+        """Every stored case id, sorted."""
+        with self._db.connection() as conn:
+            rows = conn.execute(f"SELECT id FROM {self._cases}").fetchall()  # noqa: S608
+        return sorted(row[0] for row in rows)

@@ -1,0 +1,356 @@
+"""The customers adapters both SQL databases share: rows, statements and method bodies.
+
+`SQLiteCustomerRepository` and `PostgresCustomerRepository` (and the
+consumption pair) subclass these, naming their database and `Dialect`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from clubrules._time import EPOCH, ONE_US
+from clubrules.customers import (
+    ConsumptionKind,
+    ConsumptionRecord,
+    Customer,
+    Gender,
+    PhoneNumber,
+    Sealed,
+    ServiceRecord,
+)
+from clubrules.errors import DuplicateError, NotFoundError
+from clubrules.storage.sql._codecs import decode_at, decode_phone, decode_set, encode_zone, in_zone
+from clubrules.storage.sql._dialect import MONEY_BY_TEXT, SQLAdapter, money_from_text
+from clubrules.storage.sql._rows import row_builder
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Sequence
+    from datetime import datetime
+
+    from clubrules.storage.sql._dialect import Database, Dialect
+
+__all__ = ["SQLConsumptionRepository", "SQLCustomerRepository"]
+
+_GENDERS = {g.value: g for g in Gender}
+_KINDS = {k.value: k for k in ConsumptionKind}
+
+
+def _sealed_bytes(value: Sealed | None) -> bytes | None:
+    # Only the ciphertext reaches the database (a BLOB in SQLite, bytea in PostgreSQL).
+    return None if value is None else value.ciphertext
+
+
+def _customer_columns(d: Dialect) -> str:
+    return (
+        f"id, name, registered_at{d.us}, registered_at_tz, phone_e164, gender, birthday,"
+        " occupation, email, wechat, tags, needs, health, allergies, beauty_needs"
+    )
+
+
+def _customer_read_columns(d: Dialect) -> str:
+    # As `_customer_columns`, read as SQLite stores them: the instant as UTC
+    # microseconds, the sets as JSON text (see `Dialect.select_us`).
+    return (
+        f"id, name, {d.select_us('registered_at')}, registered_at_tz, phone_e164, gender,"
+        f" birthday, occupation, email, wechat, {d.select_set('tags')},"
+        f" {d.select_set('needs')}, health, allergies, beauty_needs"
+    )
+
+
+def _customer_row(d: Dialect, customer: Customer) -> tuple[Any, ...]:
+    return (
+        customer.id,
+        customer.name,
+        d.encode_instant(customer.registered_at),
+        encode_zone(customer.registered_at),
+        None if customer.phone is None else customer.phone.e164,
+        customer.gender.value,
+        d.encode_date(customer.birthday),
+        customer.occupation,
+        customer.email,
+        customer.wechat,
+        d.encode_set(customer.tags),
+        d.encode_set(customer.needs),
+        _sealed_bytes(customer.health),
+        _sealed_bytes(customer.allergies),
+        _sealed_bytes(customer.beauty_needs),
+    )
+
+
+# Values read back from rows clubrules wrote from validated values: built
+# without re-validating, one positional argument per field (see `sql._rows`).
+_new_customer = row_builder(Customer)
+_new_record = row_builder(ConsumptionRecord)
+_new_service = row_builder(ServiceRecord)
+_new_sealed = row_builder(Sealed)
+
+
+def _customer_reader(d: Dialect) -> Callable[[Sequence[Any]], Customer]:
+    """The decoder of `_customer_read_columns` rows in dialect `d` (made once per adapter)."""
+    decode_date = d.decode_date
+    genders = _GENDERS
+    new = _new_customer
+    sealed = _new_sealed
+
+    def read(row: Sequence[Any]) -> Customer:
+        (
+            id_,
+            name,
+            at,
+            zone,
+            phone,
+            gender,
+            birthday,
+            occupation,
+            email,
+            wechat,
+            tags,
+            needs,
+            health,
+            allergies,
+            beauty_needs,
+        ) = row
+        return new(
+            id_,
+            name,
+            decode_at(at, zone),
+            None if phone is None else decode_phone(phone),
+            genders[gender],
+            None if birthday is None else decode_date(birthday),
+            occupation,
+            email,
+            wechat,
+            decode_set(tags),
+            decode_set(needs),
+            None if health is None else sealed(health),
+            None if allergies is None else sealed(allergies),
+            None if beauty_needs is None else sealed(beauty_needs),
+        )
+
+    return read
+
+
+class SQLCustomerRepository(SQLAdapter):
+    """The body of the SQL customer repositories; subclasses set `_dialect`."""
+
+    def __init__(self, database: Database) -> None:
+        d = self._dialect
+        p = d.param
+        columns = _customer_columns(d)
+        table = d.table("customers")
+        super().__init__(database)
+        self._read = _customer_reader(d)
+        select = f"SELECT {_customer_read_columns(d)} FROM {table}"  # noqa: S608 - constant
+        self._select_by_id = f"{select} WHERE id = {p}"
+        self._select_by_phone = f"{select} WHERE phone_e164 = {p} ORDER BY id"
+        self._select_all = f"{select} ORDER BY id"
+        self._insert = (
+            f"INSERT INTO {table} ({columns})"  # noqa: S608 - constant columns
+            f" VALUES ({d.params(10)}, {p}{d.text_array}, {p}{d.text_array}, {d.params(3)})"
+            " ON CONFLICT (id) DO NOTHING"
+        )
+        self._update = (
+            f"UPDATE {table} SET name = {p}, registered_at{d.us} = {p},"  # noqa: S608 - constant
+            f" registered_at_tz = {p}, phone_e164 = {p}, gender = {p}, birthday = {p},"
+            f" occupation = {p}, email = {p}, wechat = {p}, tags = {p}{d.text_array},"
+            f" needs = {p}{d.text_array}, health = {p}, allergies = {p}, beauty_needs = {p}"
+            f" WHERE id = {p}"
+        )
+
+    def add(self, customer: Customer) -> None:
+        """Store a new customer; `DuplicateError` if the id is taken."""
+        row = _customer_row(self._dialect, customer)
+        with self._db.connection() as conn:
+            cursor = conn.execute(self._insert, row)
+            if cursor.rowcount == 0:
+                raise DuplicateError(f"customer {customer.id!r} already exists")
+
+    def get(self, customer_id: str) -> Customer:
+        """The customer with this id; `NotFoundError` if there is none."""
+        row = self._db._fetchone(self._select_by_id, (customer_id,))  # noqa: SLF001
+        if row is None:
+            raise NotFoundError("customer", customer_id)
+        return self._read(row)
+
+    def update(self, customer: Customer) -> None:
+        """Replace the stored profile; `NotFoundError` if the id is unknown."""
+        row = _customer_row(self._dialect, customer)
+        with self._db.connection() as conn:
+            cursor = conn.execute(self._update, (*row[1:], row[0]))
+            if cursor.rowcount == 0:
+                raise NotFoundError("customer", customer.id)
+
+    def find_by_phone(self, phone: PhoneNumber) -> list[Customer]:
+        """The customers with this phone number, ordered by id."""
+        rows = self._db._fetchall(self._select_by_phone, (phone.e164,))  # noqa: SLF001
+        return list(map(self._read, rows))
+
+    def customers(self) -> Iterator[Customer]:
+        """Every customer, ordered by id (a snapshot read in one statement)."""
+        rows = self._db._fetchall(self._select_all, ())  # noqa: SLF001
+        return map(self._read, rows)
+
+
+def _record_row(d: Dialect, record: ConsumptionRecord) -> tuple[Any, ...]:
+    return (
+        record.id,
+        record.customer_id,
+        d.encode_instant(record.at),
+        encode_zone(record.at),
+        record.service,
+        d.encode_decimal(record.amount.amount),
+        record.amount.currency,
+        record.kind.value,
+        record.refund_of,
+    )
+
+
+def _read_records(rows: Iterable[Sequence[Any]]) -> list[ConsumptionRecord]:
+    """Records from rows of `_record_reads` (instants in microseconds, amounts as text)."""
+    # `decode_at` and `money_from_text` written out (about 7% of a window read):
+    # only a zone that is not UTC or an amount not seen before takes a call.
+    new = _new_record
+    kinds = _KINDS
+    moneys = MONEY_BY_TEXT
+    return [
+        new(
+            id_,
+            customer_id,
+            EPOCH + ONE_US * at if zone is None else in_zone(EPOCH + ONE_US * at, zone),
+            service,
+            moneys.get((amount, currency)) or money_from_text(amount, currency),
+            kinds[kind],
+            refund_of,
+        )
+        for id_, customer_id, at, zone, service, amount, currency, kind, refund_of in rows
+    ]
+
+
+def _service_row(d: Dialect, record: ServiceRecord) -> tuple[Any, ...]:
+    return (
+        record.id,
+        record.customer_id,
+        d.encode_instant(record.at),
+        encode_zone(record.at),
+        record.service,
+        record.staff_id,
+        record.notes,
+        record.effect,
+    )
+
+
+def _read_services(rows: Iterable[Sequence[Any]]) -> list[ServiceRecord]:
+    """Service records from rows of `_service_reads` (instants in microseconds)."""
+    new = _new_service
+    return [
+        new(id_, customer_id, decode_at(at, zone), service, staff_id, notes, effect)
+        for id_, customer_id, at, zone, service, staff_id, notes, effect in rows
+    ]
+
+
+class SQLConsumptionRepository(SQLAdapter):
+    """The body of the SQL consumption repositories; subclasses set `_dialect`."""
+
+    def __init__(self, database: Database) -> None:
+        d = self._dialect
+        super().__init__(database)
+        self._records = d.table("consumption_records")
+        self._services = d.table("service_records")
+        self._record_columns = (
+            f"id, customer_id, at{d.us}, at_tz, service, amount, currency, kind, refund_of"
+        )
+        self._service_columns = (
+            f"id, customer_id, at{d.us}, at_tz, service, staff_id, notes, effect"
+        )
+        # What the reads select: instants as UTC microseconds, amounts as exact
+        # text, in both databases, for one decoder of each (see `Dialect.select_us`).
+        at_us = d.select_us("at")
+        self._record_reads = (
+            f"id, customer_id, {at_us}, at_tz, service, amount{d.exact_text}, currency, kind,"
+            " refund_of"
+        )
+        self._service_reads = f"id, customer_id, {at_us}, at_tz, service, staff_id, notes, effect"
+        self._record_by_id = (
+            f"SELECT {self._record_reads} FROM {self._records}"  # noqa: S608 - constant
+            f" WHERE id = {d.param}"
+        )
+
+    def add(self, record: ConsumptionRecord) -> bool:
+        """Store a record; False if already stored as is, `DuplicateError` if the id is taken."""
+        d = self._dialect
+        inserted, stored = d.insert_or_read_back(
+            self._db,
+            self._records,
+            self._record_columns,
+            _record_row(d, record),
+            read_columns=self._record_reads,
+        )
+        if inserted:
+            return True
+        if stored is not None and _read_records((stored,))[0] == record:
+            return False
+        raise DuplicateError(f"consumption record {record.id!r} already exists with other content")
+
+    def add_service(self, record: ServiceRecord) -> bool:
+        """Store a service record; False if already stored as is, `DuplicateError` if taken."""
+        d = self._dialect
+        row = _service_row(d, record)
+        inserted, stored = d.insert_or_read_back(
+            self._db, self._services, self._service_columns, row, read_columns=self._service_reads
+        )
+        if inserted:
+            return True
+        if stored is not None and _read_services((stored,))[0] == record:
+            return False
+        raise DuplicateError(f"service record {record.id!r} already exists with other content")
+
+    def _in_window(
+        self,
+        table: str,
+        columns: str,
+        customer_id: str | None,
+        start: datetime | None,
+        end: datetime | None,
+    ) -> list[Any]:
+        """The rows of `table` in `[start, end)`, of one customer or of all, by time then id."""
+        d = self._dialect
+        clauses: list[str] = []
+        params: list[object] = []
+        if customer_id is not None:
+            clauses.append(f"customer_id = {d.param}")
+            params.append(customer_id)
+        d.window(clauses, params, start, end)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        return self._db._fetchall(  # noqa: SLF001 - the databases' read helper
+            f"SELECT {columns} FROM {table}{where} ORDER BY at{d.us}, id",  # noqa: S608
+            params,
+        )
+
+    def records(
+        self,
+        customer_id: str | None = None,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[ConsumptionRecord]:
+        """Consumption records in `[start, end)`, of one customer or of all, by time then id."""
+        rows = self._in_window(self._records, self._record_reads, customer_id, start, end)
+        return _read_records(rows)
+
+    def service_records(
+        self,
+        customer_id: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[ServiceRecord]:
+        """The customer's service records in `[start, end)`, by time then id."""
+        rows = self._in_window(self._services, self._service_reads, customer_id, start, end)
+        return _read_services(rows)
+
+    def get(self, record_id: str) -> ConsumptionRecord:
+        """The consumption record with this id; `NotFoundError` if there is none."""
+        row = self._db._fetchone(self._record_by_id, (record_id,))  # noqa: SLF001
+        if row is None:
+            raise NotFoundError("consumption record", record_id)
+        return _read_records((row,))[0]

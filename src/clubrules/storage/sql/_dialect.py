@@ -1,0 +1,319 @@
+"""What the SQLite and PostgreSQL adapters spell differently, for the code they share.
+
+The shared adapter bodies (`_sql_*.py`) write their SQL once, through a
+`Dialect`: the placeholder (`?` or `%s`), the schema prefix, the suffix of
+instant columns (`at_us` holds UTC microseconds in SQLite, `at` a
+`timestamptz` in PostgreSQL), the casts text-array and `jsonb` parameters
+need, and how instants, dates, sets, decimals and booleans are encoded and
+decoded. Connections come from the database object itself: both databases
+offer `connection()` (autocommit, driver errors already translated to
+clubrules errors) and `transaction()` (SQLite's takes the write lock up
+front). What only one database does (exclusion constraints, `DISTINCT ON`,
+the SQLite decimal aggregate, checkpoints after a delete, the translation of
+what a driver refuses) stays in its own adapter module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from clubrules.money import Money
+from clubrules.storage.sql._codecs import (
+    decode_at,
+    decode_date,
+    decode_set,
+    encode_date,
+    encode_instant,
+    encode_set,
+    in_zone,
+    window_bounds,
+)
+from clubrules.storage.sql._rows import row_builder
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from contextlib import AbstractContextManager
+    from datetime import date, datetime
+
+__all__ = [
+    "MONEY_BY_TEXT",
+    "POSTGRES",
+    "SQLITE",
+    "Connection",
+    "Database",
+    "Dialect",
+    "SQLAdapter",
+    "decode_decimal",
+    "money_from_text",
+]
+
+
+class Cursor(Protocol):
+    """The part of a DB-API cursor the shared adapters use."""
+
+    @property
+    def rowcount(self) -> int:
+        """Rows the last statement changed."""
+        ...
+
+    def fetchone(self) -> Any:  # noqa: ANN401 - a driver row
+        """The next row, or None."""
+        ...
+
+    def fetchall(self) -> list[Any]:
+        """The remaining rows."""
+        ...
+
+
+class Connection(Protocol):
+    """The part of a `sqlite3` or psycopg connection the shared adapters use."""
+
+    def execute(self, query: str, params: Sequence[Any] | Mapping[str, Any] = ..., /) -> Cursor:
+        """Run one statement."""
+        ...
+
+
+class Database(Protocol):
+    """`SQLiteDatabase` and `PostgresDatabase`, as the shared adapters see them."""
+
+    def connection(self) -> AbstractContextManager[Connection]:
+        """An autocommit connection; driver errors become clubrules errors."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """A connection inside a write transaction, committed on success."""
+        ...
+
+    def _fetchone(self, query: str, params: Sequence[object], /) -> Any:  # noqa: ANN401 - a row
+        """`connection()`, one statement and `fetchone()`: a read without a `with` block."""
+        ...
+
+    def _fetchall(self, query: str, params: Sequence[object], /) -> list[Any]:
+        """`connection()`, one statement and `fetchall()`: a read without a `with` block."""
+        ...
+
+
+def _identity(value: Any) -> Any:  # noqa: ANN401 - the driver adapts the value itself
+    return value
+
+
+def _frozen(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(values)
+
+
+def _sorted(values: Iterable[str]) -> list[str]:
+    return sorted(values)
+
+
+def _sqlite_us(column: str) -> str:
+    return f"{column}_us"
+
+
+def _postgres_us(column: str) -> str:
+    # Exact: extract() returns numeric (PostgreSQL 14+); as the booking adapter reads them.
+    return f"(extract(epoch FROM {column}) * 1000000)::bigint"
+
+
+def _postgres_json_array(column: str) -> str:
+    return f"array_to_json({column})::text"
+
+
+def _path_repr(database: Any) -> str:  # noqa: ANN401 - a SQLiteDatabase
+    return repr(database.path)
+
+
+def decode_decimal(value: Decimal | str) -> Decimal:
+    """A stored amount (exact text in SQLite, numeric in PostgreSQL) as a Decimal."""
+    return value if isinstance(value, Decimal) else Decimal(value)
+
+
+_new_money = row_builder(Money)
+
+# Stored (amount text, currency) -> Money. Prices repeat (a salon's menu has a
+# few dozen), and `Decimal` and `Money` are immutable, so equal texts share
+# one value; the cache stops growing at `_MONEY_MAX` distinct amounts.
+MONEY_BY_TEXT: dict[tuple[str, str], Money] = {}
+_MONEY_MAX = 4096
+
+
+def money_from_text(amount: str, currency: str) -> Money:
+    """An amount as exact decimal text and its currency, as clubrules wrote them, as `Money`.
+
+    Unchecked (see `sql._rows`), and shared between equal texts.
+    """
+    key = (amount, currency)
+    money = MONEY_BY_TEXT.get(key)
+    if money is None:
+        money = _new_money(Decimal(amount), currency)
+        if len(MONEY_BY_TEXT) < _MONEY_MAX:
+            MONEY_BY_TEXT[key] = money
+    return money
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """How one database spells the SQL and the values the shared adapters use."""
+
+    param: str
+    """The placeholder: `?` or `%s`."""
+    schema: str
+    """Prefix of every table name: `""` or `"clubrules."`."""
+    us: str
+    """Suffix of an instant column: `"_us"` (UTC microseconds) or `""` (timestamptz)."""
+    text_array: str
+    """Cast after a parameter bound to a text-array column: `""` or `"::text[]"`."""
+    json: str
+    """Cast after a parameter bound to a JSON column: `""` (JSON text) or `"::jsonb"`."""
+    json_as_text: str
+    """Cast that reads a JSON column back as its text: `""` or `"::text"`."""
+    for_update: str
+    """Row lock to add to a read that decides a write: `""` (SQLite locks the database)."""
+    encode_instant: Callable[[datetime], object]
+    decode_at: Callable[[Any, str | None], datetime]
+    encode_date: Callable[[date | None], object]
+    decode_date: Callable[[Any], date | None]
+    encode_set: Callable[[Iterable[str]], object]
+    decode_set: Callable[[Any], frozenset[str]]
+    encode_decimal: Callable[[Decimal], object]
+    select_us: Callable[[str], str]
+    """The SQL that reads instant column `name` as exact UTC epoch microseconds.
+
+    The readers decode instants as SQLite stores them, whatever the database:
+    for PostgreSQL an integer costs the driver less to load than a
+    `timestamptz`, which it would also convert to the session's zone first.
+    """
+    exact_text: str
+    """Cast that reads a decimal column as its exact text: `""` or `"::text"`."""
+    select_set: Callable[[str], str]
+    """The SQL that reads a set column (JSON text, or `text[]`) as a JSON array's text.
+
+    For `decode_set` of SQLite, which shares one frozenset between equal texts.
+    """
+    encode_bool: Callable[[bool], object]
+    describe: Callable[[Any], str]
+    """How an adapter's repr shows its database: the SQLite file, or the `PostgresDatabase`."""
+
+    def table(self, name: str) -> str:
+        """A table name with the schema prefix."""
+        return f"{self.schema}{name}"
+
+    def params(self, count: int) -> str:
+        """`count` placeholders, comma separated, for a `VALUES (...)` list."""
+        return ", ".join([self.param] * count)
+
+    def window(
+        self,
+        clauses: list[str],
+        params: list[object],
+        start: datetime | None,
+        end: datetime | None,
+        *,
+        column: str = "at",
+        names: tuple[str, str] = ("start", "end"),
+    ) -> None:
+        """Check a half-open window and add its bounds on the instant `column` to a WHERE."""
+        window_bounds(start, end, names=names)
+        if start is not None:
+            clauses.append(f"{column}{self.us} >= {self.param}")
+            params.append(self.encode_instant(start))
+        if end is not None:
+            clauses.append(f"{column}{self.us} < {self.param}")
+            params.append(self.encode_instant(end))
+
+    def insert_or_read_back(
+        self,
+        db: Database,
+        table: str,
+        columns: str,
+        row: Sequence[Any],
+        *,
+        values: str | None = None,
+        read_columns: str | None = None,
+    ) -> tuple[bool, Any]:
+        """Insert `row` unless its id (the first value) is taken: `(True, None)` if inserted.
+
+        One `INSERT ... ON CONFLICT (id) DO NOTHING`; when the id is taken the
+        stored row (which never changes) is read back on the same connection,
+        `(False, stored)`, for the caller to compare with what it tried to add.
+        `values` is the placeholder list when a column needs a cast (plain
+        placeholders by default); `read_columns` what the read-back selects
+        (`columns` by default).
+        """
+        with db.connection() as conn:
+            cursor = conn.execute(
+                f"INSERT INTO {table} ({columns})"  # noqa: S608 - constant
+                f" VALUES ({values or self.params(len(row))}) ON CONFLICT (id) DO NOTHING",
+                row,
+            )
+            if cursor.rowcount == 1:
+                return True, None
+            stored = conn.execute(
+                f"SELECT {read_columns or columns} FROM {table}"  # noqa: S608 - constant
+                f" WHERE id = {self.param}",
+                (row[0],),
+            ).fetchone()
+        return False, stored
+
+
+class SQLAdapter:
+    """What every shared SQL adapter holds (its dialect and database) and its repr.
+
+    The public subclasses (`SQLiteCustomerRepository`, ...) set `_dialect`
+    and repeat `__init__` only to name their own database class, for type
+    checkers and for the signature the API reference shows.
+    """
+
+    _dialect: ClassVar[Dialect]
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._dialect.describe(self._db)})"
+
+
+SQLITE = Dialect(
+    param="?",
+    schema="",
+    us="_us",
+    text_array="",
+    json="",
+    json_as_text="",
+    for_update="",
+    encode_instant=encode_instant,
+    decode_at=decode_at,
+    encode_date=encode_date,
+    decode_date=decode_date,
+    encode_set=encode_set,
+    decode_set=decode_set,
+    encode_decimal=str,  # exact decimal text: str(Decimal) round-trips digit for digit
+    select_us=_sqlite_us,
+    exact_text="",
+    select_set=str,  # stored as JSON text already
+    encode_bool=int,
+    describe=_path_repr,
+)
+
+POSTGRES = Dialect(
+    param="%s",
+    schema="clubrules.",
+    us="",
+    text_array="::text[]",
+    json="::jsonb",
+    json_as_text="::text",
+    for_update=" FOR UPDATE",
+    encode_instant=_identity,
+    decode_at=in_zone,
+    encode_date=_identity,
+    decode_date=_identity,
+    encode_set=_sorted,
+    decode_set=_frozen,
+    encode_decimal=_identity,
+    select_us=_postgres_us,
+    exact_text="::text",
+    select_set=_postgres_json_array,
+    encode_bool=_identity,
+    describe=repr,
+)

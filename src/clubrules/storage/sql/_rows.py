@@ -1,0 +1,69 @@
+"""Values read back from rows that clubrules wrote, built without running validators again.
+
+A stored row was a validated value on its way in, and the schema's checks
+keep it so: re-validating every row on every read would cost more than the
+read itself. Anything an integrator passes in still goes through the value's
+constructor; only the adapters' readers use this. Each field is set with
+`object.__setattr__`, as attrs' own constructor of a frozen class does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import attrs
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+__all__ = ["row_builder", "trusted"]
+
+_T = TypeVar("_T")
+
+
+def _field_names(cls: type[Any]) -> tuple[str, ...]:
+    fields = attrs.fields(cls)
+    derived = [f.name for f in fields if not f.init]
+    if derived:  # a value with derived fields needs its own reader
+        msg = f"{cls.__name__} derives {derived}; give it a trusted constructor of its own"
+        raise TypeError(msg)
+    return tuple(f.name for f in fields)
+
+
+def trusted(cls: type[_T], values: Sequence[object]) -> _T:
+    """An instance of the attrs class `cls` with `values` as its fields, in order, unchecked.
+
+    The values must already be what the converters would make (an enum,
+    a frozenset, a `Decimal`), as the readers decode them.
+
+    Raises:
+        TypeError: `cls` has derived (`init=False`) fields, or `values` is
+            not one per field.
+    """
+    names = _field_names(cls)
+    if len(values) != len(names):
+        msg = f"{cls.__name__} has {len(names)} fields; got {len(values)} values"
+        raise TypeError(msg)
+    return row_builder(cls)(*values)
+
+
+def row_builder(cls: type[_T]) -> Callable[..., _T]:
+    """A function that builds `cls` from one positional argument per field, unchecked.
+
+    What `trusted` does, for a reader that decodes many rows: the field
+    names are looked up once, not on each call.
+
+    Raises:
+        TypeError: `cls` has derived (`init=False`) fields.
+    """
+    names = _field_names(cls)
+    new = object.__new__
+    put = object.__setattr__
+
+    def build(*values: object) -> _T:
+        self: _T = new(cls)
+        for name, value in zip(names, values, strict=True):
+            put(self, name, value)
+        return self
+
+    return build

@@ -1,0 +1,524 @@
+"""The staff adapter both SQL databases share: the rubric document, rows and method bodies.
+
+A rubric is a deep value (criteria, sub-items, scoring methods, scales,
+bands), kept as one JSON document per version (JSON text in SQLite, `jsonb`
+in PostgreSQL), every Decimal as a string so that it comes back digit for
+digit. `SQLiteAssessmentRepository` and `PostgresAssessmentRepository`
+subclass `SQLAssessmentRepository`; each keeps its own `add_sheet`, since
+SQLite checks the keys inside `BEGIN IMMEDIATE` before inserting while
+PostgreSQL inserts `ON CONFLICT DO NOTHING` against its partial unique
+index and reads back what won.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from clubrules.errors import DuplicateError, NotFoundError, StorageError
+from clubrules.staff import (
+    AssessmentKind,
+    AssessmentPeriod,
+    Band,
+    BandOutcome,
+    BandScheme,
+    Criterion,
+    CriterionScore,
+    EvaluationScoring,
+    KpiScoring,
+    LinearScale,
+    ManualScoring,
+    MissingCycle,
+    NoEventsRule,
+    Rubric,
+    ScoreLine,
+    ScoreSheet,
+    Step,
+    SteppedScale,
+    SubItem,
+    WarningRecord,
+)
+from clubrules.storage.sql._codecs import encode_zone
+from clubrules.storage.sql._dialect import SQLAdapter, decode_decimal
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from contextlib import AbstractContextManager
+    from datetime import datetime
+
+    from clubrules.storage.sql._dialect import Connection, Database, Dialect
+
+__all__ = [
+    "SQLAssessmentRepository",
+    "cycle_key",
+    "read_sheets",
+    "rubric_document",
+    "rubric_from_document",
+    "sheet_insert",
+    "sheet_parts",
+    "sheet_row",
+]
+
+
+# --- the JSON form of a rubric ---------------------------------------------------------
+
+
+def _optional_text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _optional_decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _method_document(method: ManualScoring | KpiScoring | EvaluationScoring) -> dict[str, Any]:
+    if isinstance(method, ManualScoring):
+        return {"type": "manual", "guidance": method.guidance}
+    if isinstance(method, KpiScoring):
+        scale = method.scale
+        if isinstance(scale, LinearScale):
+            scale_doc: dict[str, Any] = {
+                "type": "linear",
+                "floor": str(scale.floor),
+                "target": str(scale.target),
+            }
+        else:
+            scale_doc = {
+                "type": "stepped",
+                "steps": [[str(s.min_rate), str(s.points)] for s in scale.steps],
+            }
+        return {
+            "type": "kpi",
+            "kpi": method.kpi,
+            "scale": scale_doc,
+            "no_events": method.no_events.value,
+            "neutral_points": _optional_text(method.neutral_points),
+        }
+    return {
+        "type": "evaluations",
+        "scale_min": method.scale_min,
+        "scale_max": method.scale_max,
+        "min_count": method.min_count,
+        "no_events": method.no_events.value,
+        "neutral_points": _optional_text(method.neutral_points),
+    }
+
+
+def _method(doc: dict[str, Any]) -> ManualScoring | KpiScoring | EvaluationScoring:
+    kind = doc["type"]
+    if kind == "manual":
+        return ManualScoring(doc["guidance"])
+    if kind == "kpi":
+        scale_doc = doc["scale"]
+        scale: LinearScale | SteppedScale
+        if scale_doc["type"] == "linear":
+            scale = LinearScale(
+                floor=Decimal(scale_doc["floor"]), target=Decimal(scale_doc["target"])
+            )
+        else:
+            scale = SteppedScale(
+                [Step(min_rate=Decimal(r), points=Decimal(p)) for r, p in scale_doc["steps"]]
+            )
+        return KpiScoring(
+            kpi=doc["kpi"],
+            scale=scale,
+            no_events=NoEventsRule(doc["no_events"]),
+            neutral_points=_optional_decimal(doc["neutral_points"]),
+        )
+    if kind == "evaluations":
+        return EvaluationScoring(
+            scale_min=doc["scale_min"],
+            scale_max=doc["scale_max"],
+            min_count=doc["min_count"],
+            no_events=NoEventsRule(doc["no_events"]),
+            neutral_points=_optional_decimal(doc["neutral_points"]),
+        )
+    raise StorageError(f"a stored rubric has an unknown scoring method {kind!r}")
+
+
+def rubric_document(rubric: Rubric) -> dict[str, Any]:
+    """A rubric as a JSON-ready dict, every Decimal as its exact string."""
+    return {
+        "format": 1,
+        "id": rubric.id,
+        "version": rubric.version,
+        "criteria": [
+            {
+                "key": c.key,
+                "name": c.name,
+                "max_points": str(c.max_points),
+                "sub_items": [
+                    {
+                        "key": i.key,
+                        "name": i.name,
+                        "max_points": str(i.max_points),
+                        "method": _method_document(i.method),
+                    }
+                    for i in c.sub_items
+                ],
+            }
+            for c in rubric.criteria
+        ],
+        "bands": [
+            {"name": b.name, "lower": str(b.lower), "outcome": b.outcome.value}
+            for b in rubric.bands.bands
+        ],
+        "missing_cycle": rubric.missing_cycle.value,
+        "ad_hoc_in_chain": rubric.ad_hoc_in_chain,
+        "improvement_days": rubric.improvement_days,
+        "cycle_months": rubric.cycle_months,
+    }
+
+
+def rubric_from_document(doc: dict[str, Any]) -> Rubric:
+    """The rubric that `rubric_document` turned into `doc`.
+
+    Raises:
+        StorageError: the document is of an unknown format.
+    """
+    if doc.get("format") != 1:
+        raise StorageError("a stored rubric is in an unknown format; upgrade clubrules")
+    return Rubric(
+        id=doc["id"],
+        version=doc["version"],
+        criteria=[
+            Criterion(
+                key=c["key"],
+                name=c["name"],
+                max_points=Decimal(c["max_points"]),
+                sub_items=[
+                    SubItem(
+                        key=i["key"],
+                        name=i["name"],
+                        max_points=Decimal(i["max_points"]),
+                        method=_method(i["method"]),
+                    )
+                    for i in c["sub_items"]
+                ],
+            )
+            for c in doc["criteria"]
+        ],
+        bands=BandScheme(
+            [
+                Band(name=b["name"], lower=Decimal(b["lower"]), outcome=BandOutcome(b["outcome"]))
+                for b in doc["bands"]
+            ]
+        ),
+        missing_cycle=MissingCycle(doc["missing_cycle"]),
+        ad_hoc_in_chain=doc["ad_hoc_in_chain"],
+        improvement_days=doc["improvement_days"],
+        cycle_months=doc["cycle_months"],
+    )
+
+
+def cycle_key(sheet: ScoreSheet) -> tuple[str, int, int] | None:
+    """The (staff, cycle months, cycle) a periodic sheet takes, or None if it takes none."""
+    period = sheet.period
+    if sheet.kind is not AssessmentKind.PERIODIC or period.cycle is None:
+        return None
+    return (sheet.staff_id, period.cycle_months or 1, period.cycle)
+
+
+# --- rows ------------------------------------------------------------------------------
+
+_CRITERION_COLUMNS = "sheet_id, position, key, name, max_points, effective_max, points"
+_LINE_COLUMNS = (
+    "sheet_id, position, criterion, item, name, method, max_points, effective_max, points,"
+    " source, no_events"
+)
+
+
+def _sheet_columns(d: Dialect) -> str:
+    return (
+        f"id, staff_id, kind, period_start{d.us}, period_start_tz, period_end{d.us},"
+        f" period_end_tz, period_label, cycle, cycle_months, assessed_at{d.us}, assessed_at_tz,"
+        " rubric_id, rubric_version, total, band, outcome"
+    )
+
+
+def sheet_insert(d: Dialect) -> str:
+    """The statement that inserts a `sheet_row`."""
+    return (
+        f"INSERT INTO {d.table('staff_sheets')} ({_sheet_columns(d)})"  # noqa: S608 - constant
+        f" VALUES ({d.params(17)})"
+    )
+
+
+def sheet_row(d: Dialect, sheet: ScoreSheet) -> tuple[Any, ...]:
+    """The `staff_sheets` row of a sheet."""
+    period = sheet.period
+    return (
+        sheet.id,
+        sheet.staff_id,
+        sheet.kind.value,
+        d.encode_instant(period.start),
+        encode_zone(period.start),
+        d.encode_instant(period.end),
+        encode_zone(period.end),
+        period.label,
+        period.cycle,
+        period.cycle_months,
+        d.encode_instant(sheet.assessed_at),
+        encode_zone(sheet.assessed_at),
+        sheet.rubric_id,
+        sheet.rubric_version,
+        d.encode_decimal(sheet.total),
+        sheet.band,
+        sheet.outcome.value,
+    )
+
+
+def sheet_parts(
+    d: Dialect, sheet: ScoreSheet
+) -> tuple[str, list[tuple[Any, ...]], str, list[tuple[Any, ...]]]:
+    """The criterion and line inserts of a sheet: `(sql, rows, sql, rows)`."""
+    money = d.encode_decimal
+    criteria = [
+        (sheet.id, n, c.key, c.name, money(c.max_points), money(c.effective_max), money(c.points))
+        for n, c in enumerate(sheet.criteria)
+    ]
+    lines = [
+        (
+            sheet.id,
+            n,
+            line.criterion,
+            line.item,
+            line.name,
+            line.method,
+            money(line.max_points),
+            money(line.effective_max),
+            money(line.points),
+            line.source,
+            None if line.no_events is None else line.no_events.value,
+        )
+        for n, line in enumerate(sheet.lines)
+    ]
+    criteria_sql = (
+        f"INSERT INTO {d.table('staff_sheet_criteria')} ({_CRITERION_COLUMNS})"  # noqa: S608
+        f" VALUES ({d.params(7)})"
+    )
+    lines_sql = (
+        f"INSERT INTO {d.table('staff_sheet_lines')} ({_LINE_COLUMNS})"  # noqa: S608
+        f" VALUES ({d.params(11)})"
+    )
+    return criteria_sql, criteria, lines_sql, lines
+
+
+def _sheet(
+    d: Dialect, row: Sequence[Any], criteria: list[CriterionScore], lines: list[ScoreLine]
+) -> ScoreSheet:
+    return ScoreSheet(
+        id=row[0],
+        staff_id=row[1],
+        kind=AssessmentKind(row[2]),
+        period=AssessmentPeriod(
+            start=d.decode_at(row[3], row[4]),
+            end=d.decode_at(row[5], row[6]),
+            label=row[7],
+            cycle=row[8],
+            cycle_months=row[9],
+        ),
+        assessed_at=d.decode_at(row[10], row[11]),
+        rubric_id=row[12],
+        rubric_version=row[13],
+        lines=lines,
+        criteria=criteria,
+        total=decode_decimal(row[14]),
+        band=row[15],
+        outcome=BandOutcome(row[16]),
+    )
+
+
+def _criterion(row: Sequence[Any]) -> CriterionScore:
+    return CriterionScore(
+        key=row[2],
+        name=row[3],
+        max_points=decode_decimal(row[4]),
+        effective_max=decode_decimal(row[5]),
+        points=decode_decimal(row[6]),
+    )
+
+
+def _line(row: Sequence[Any]) -> ScoreLine:
+    return ScoreLine(
+        criterion=row[2],
+        item=row[3],
+        name=row[4],
+        method=row[5],
+        max_points=decode_decimal(row[6]),
+        effective_max=decode_decimal(row[7]),
+        points=decode_decimal(row[8]),
+        source=row[9],
+        no_events=None if row[10] is None else NoEventsRule(row[10]),
+    )
+
+
+def _warning_columns(d: Dialect) -> str:
+    return (
+        f"id, staff_id, sheet_id, issued_at{d.us}, issued_at_tz, improve_by{d.us},"
+        " improve_by_tz, total, band"
+    )
+
+
+def _warning_row(d: Dialect, warning: WarningRecord) -> tuple[Any, ...]:
+    return (
+        warning.id,
+        warning.staff_id,
+        warning.sheet_id,
+        d.encode_instant(warning.issued_at),
+        encode_zone(warning.issued_at),
+        d.encode_instant(warning.improve_by),
+        encode_zone(warning.improve_by),
+        d.encode_decimal(warning.total),
+        warning.band,
+    )
+
+
+def _warning(d: Dialect, row: Sequence[Any]) -> WarningRecord:
+    return WarningRecord(
+        id=row[0],
+        staff_id=row[1],
+        sheet_id=row[2],
+        issued_at=d.decode_at(row[3], row[4]),
+        improve_by=d.decode_at(row[5], row[6]),
+        total=decode_decimal(row[7]),
+        band=row[8],
+    )
+
+
+def read_sheets(
+    d: Dialect, conn: Connection, where: str, params: Sequence[object]
+) -> list[ScoreSheet]:
+    """The sheets selected by `where`, with their criteria and lines, in port order."""
+    sheets = d.table("staff_sheets")
+    rows = conn.execute(
+        f"SELECT {_sheet_columns(d)} FROM {sheets}{where}"  # noqa: S608 - built from constants
+        f" ORDER BY period_end{d.us}, period_start{d.us}, id",
+        params,
+    ).fetchall()
+    if not rows:
+        return []
+    chosen = f"SELECT id FROM {sheets}{where}"  # noqa: S608 - built from constants
+    criteria: dict[str, list[CriterionScore]] = {}
+    for row in conn.execute(
+        f"SELECT {_CRITERION_COLUMNS} FROM {d.table('staff_sheet_criteria')}"  # noqa: S608
+        f" WHERE sheet_id IN ({chosen}) ORDER BY sheet_id, position",
+        params,
+    ).fetchall():
+        criteria.setdefault(row[0], []).append(_criterion(row))
+    lines: dict[str, list[ScoreLine]] = {}
+    for row in conn.execute(
+        f"SELECT {_LINE_COLUMNS} FROM {d.table('staff_sheet_lines')}"  # noqa: S608
+        f" WHERE sheet_id IN ({chosen}) ORDER BY sheet_id, position",
+        params,
+    ).fetchall():
+        lines.setdefault(row[0], []).append(_line(row))
+    return [_sheet(d, r, criteria.get(r[0], []), lines.get(r[0], [])) for r in rows]
+
+
+class SQLAssessmentRepository(SQLAdapter):
+    """The body of the SQL assessment repositories; subclasses set `_dialect` and `add_sheet`."""
+
+    def __init__(self, database: Database) -> None:
+        d = self._dialect
+        super().__init__(database)
+        self._rubrics = d.table("staff_rubrics")
+        self._warnings = d.table("staff_warnings")
+        self._warning_columns = _warning_columns(d)
+        self._document = f"document{d.json_as_text}"
+
+    def _snapshot(self) -> AbstractContextManager[Connection]:
+        """A connection for the three reads of `sheets`.
+
+        Sheets are never changed and a sheet's parts are committed with it, so
+        the three statements agree without a snapshot: parts of a sheet that
+        appears in between are ignored. (SQLite still reads in one read
+        transaction.)
+        """
+        return self._db.connection()
+
+    def add_rubric(self, rubric: Rubric) -> bool:
+        """Store a rubric version; False if stored as is, `DuplicateError` if taken."""
+        d = self._dialect
+        p = d.param
+        document = json.dumps(rubric_document(rubric), ensure_ascii=False, sort_keys=True)
+        with self._db.connection() as conn:
+            cursor = conn.execute(
+                f"INSERT INTO {self._rubrics} (id, version, document)"  # noqa: S608 - constant
+                f" VALUES ({p}, {p}, {p}{d.json}) ON CONFLICT (id, version) DO NOTHING",
+                (rubric.id, rubric.version, document),
+            )
+            if cursor.rowcount == 1:
+                return True
+            row = conn.execute(
+                f"SELECT {self._document} FROM {self._rubrics}"  # noqa: S608 - constant
+                f" WHERE id = {p} AND version = {p}",
+                (rubric.id, rubric.version),
+            ).fetchone()
+        if row is not None and rubric_from_document(json.loads(row[0])) == rubric:
+            return False
+        raise DuplicateError(
+            f"rubric {rubric.id!r} version {rubric.version} already exists with other content"
+        )
+
+    def rubric(self, rubric_id: str, version: int | None = None) -> Rubric:
+        """The rubric version (the highest if None); `NotFoundError` if there is none."""
+        p = self._dialect.param
+        select = f"SELECT {self._document} FROM {self._rubrics} WHERE id = {p}"  # noqa: S608
+        with self._db.connection() as conn:
+            if version is None:
+                row = conn.execute(
+                    f"{select} ORDER BY version DESC LIMIT 1", (rubric_id,)
+                ).fetchone()
+            else:
+                row = conn.execute(f"{select} AND version = {p}", (rubric_id, version)).fetchone()
+        if row is None:
+            shown = rubric_id if version is None else f"{rubric_id} v{version}"
+            raise NotFoundError("rubric", shown)
+        return rubric_from_document(json.loads(row[0]))
+
+    def sheets(
+        self,
+        staff_id: str | None = None,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[ScoreSheet]:
+        """Sheets whose period ends in `[start, end)`, by period end, start, then id."""
+        d = self._dialect
+        clauses: list[str] = []
+        params: list[object] = []
+        if staff_id is not None:
+            clauses.append(f"staff_id = {d.param}")
+            params.append(staff_id)
+        d.window(clauses, params, start, end, column="period_end")
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._snapshot() as conn:
+            return read_sheets(d, conn, where, params)
+
+    def add_warning(self, warning: WarningRecord) -> bool:
+        """Store a warning; False if stored as is, `DuplicateError` if the id is taken."""
+        d = self._dialect
+        inserted, stored = d.insert_or_read_back(
+            self._db, self._warnings, self._warning_columns, _warning_row(d, warning)
+        )
+        if inserted:
+            return True
+        if stored is not None and _warning(d, stored) == warning:
+            return False
+        raise DuplicateError(f"warning {warning.id!r} already exists with other content")
+
+    def warnings(self, staff_id: str | None = None) -> list[WarningRecord]:
+        """Warnings of one staff member (or all), by `issued_at` then id."""
+        d = self._dialect
+        where, params = (
+            ("", ()) if staff_id is None else (f" WHERE staff_id = {d.param}", (staff_id,))
+        )
+        with self._db.connection() as conn:
+            rows = conn.execute(
+                f"SELECT {self._warning_columns} FROM {self._warnings}{where}"  # noqa: S608
+                f" ORDER BY issued_at{d.us}, id",
+                params,
+            ).fetchall()
+        return [_warning(d, r) for r in rows]

@@ -1,0 +1,183 @@
+"""The tiering adapter both SQL databases share: the window, the zone's offsets, the summary.
+
+`SQLiteActivityRepository` and `PostgresActivityRepository` subclass
+`SQLActivityRepository` and keep only their aggregate statement, which is
+written in each database's own SQL (an exact decimal SUM registered on the
+SQLite connection, `FILTER` clauses and `numeric` in PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from clubrules._time import from_epoch_us, require_aware, require_order, to_epoch_us
+from clubrules.errors import InvalidMoneyError
+from clubrules.money import Money
+from clubrules.storage.sql._dialect import SQLAdapter
+from clubrules.tiering import US_PER_DAY, ActivitySummary
+from clubrules.tiering.ports import SummarySource
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime, tzinfo
+
+    from clubrules.storage.sql._dialect import Database
+
+__all__ = ["SQLActivityRepository", "build_summary", "check_window", "offset_segments"]
+
+_US = timedelta(microseconds=1)
+
+
+def _offset_us(zone: tzinfo, at_us: int) -> int:
+    offset = from_epoch_us(at_us).astimezone(zone).utcoffset()
+    return 0 if offset is None else offset // _US
+
+
+@functools.lru_cache(maxsize=256)
+def offset_segments(zone: tzinfo, lo: int, hi: int) -> tuple[tuple[int, int, int], ...]:
+    """The zone's UTC offset over `[lo, hi)` (epoch microseconds), as `(from, to, offset)` runs.
+
+    A record's local day is then `floor((at_us + offset) / US_PER_DAY)`,
+    exactly the date of `at.astimezone(zone)`, which SQL can compute. The
+    offset is sampled daily and each change is pinned to the microsecond by
+    bisection. An empty window gives an empty tuple.
+    """
+    if hi <= lo:
+        return ()
+    runs: list[tuple[int, int, int]] = []
+    run_lo, run_off = lo, _offset_us(zone, lo)
+    probe = lo
+    while probe < hi - 1:
+        step = min(probe + US_PER_DAY, hi - 1)
+        if _offset_us(zone, step) == run_off:
+            probe = step
+            continue
+        same, other = probe, step  # bisect for the first microsecond with another offset
+        while other - same > 1:
+            middle = (same + other) // 2
+            if _offset_us(zone, middle) == run_off:
+                same = middle
+            else:
+                other = middle
+        runs.append((run_lo, other, run_off))
+        run_lo, run_off, probe = other, _offset_us(zone, other), other
+    runs.append((run_lo, hi, run_off))
+    return tuple(runs)
+
+
+def check_window(start: datetime, end: datetime) -> tuple[int, int]:
+    """Check an activity window and give its bounds in epoch microseconds.
+
+    Raises:
+        NaiveDatetimeError: a bound is naive.
+        InvalidIntervalError: `end` is before `start`.
+    """
+    require_aware(start, "start")
+    require_aware(end, "end")
+    require_order(start, end, start_field="start", end_field="end", allow_empty=True)
+    return to_epoch_us(start), to_epoch_us(end)
+
+
+def build_summary(
+    row: Sequence[Any],
+    *,
+    start: datetime,
+    end: datetime,
+    currency: str,
+    first: datetime | None,
+    last: datetime | None,
+) -> ActivitySummary:
+    """One `ActivitySummary` from an aggregate row `(id, ..., visits, net, foreign_id)`.
+
+    Raises:
+        InvalidMoneyError: a counted record is in another currency.
+    """
+    customer_id, visits, net, foreign_id = row[0], row[5], row[6], row[7]
+    if foreign_id is not None:
+        raise InvalidMoneyError(
+            f"record {foreign_id!r} is not in {currency}",
+            field="currency",
+            rule="currency_mismatch",
+            items=[foreign_id],
+        )
+    spend = Decimal(0) if net is None else max(Decimal(net), Decimal(0))
+    return ActivitySummary(
+        customer_id=customer_id,
+        start=start,
+        end=end,
+        visits=visits,
+        spend=Money(spend, currency),
+        first_visit=first,
+        last_visit=last,
+    )
+
+
+class SQLActivityRepository(SQLAdapter):
+    """The body of the SQL activity repositories; subclasses set `_dialect` and `_aggregate`."""
+
+    def __init__(self, database: Database, *, zone: tzinfo, currency: str = "CNY") -> None:
+        Money.zero(currency)
+        super().__init__(database)
+        self._zone = zone
+        self._currency = currency
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._dialect.describe(self._db)}, zone={self._zone!s})"
+
+    @property
+    def source(self) -> SummarySource:
+        """Always `SummarySource.AGGREGATE`: summaries come from one SQL aggregate."""
+        return SummarySource.AGGREGATE
+
+    def _aggregate(self, customer_id: str | None, lo: int, hi: int) -> list[Any]:
+        """The aggregate rows `(id, first, first zone, last, last zone, visits, net, foreign)`.
+
+        `lo` and `hi` bound the window in epoch microseconds.
+        """
+        raise NotImplementedError
+
+    def _query(
+        self, customer_id: str | None, start: datetime, end: datetime
+    ) -> list[ActivitySummary]:
+        lo, hi = check_window(start, end)
+        rows = self._aggregate(customer_id, lo, hi)
+        d = self._dialect
+        return [
+            build_summary(
+                row,
+                start=start,
+                end=end,
+                currency=self._currency,
+                first=None if row[1] is None else d.decode_at(row[1], row[2]),
+                last=None if row[3] is None else d.decode_at(row[3], row[4]),
+            )
+            for row in rows
+        ]
+
+    def summary(self, customer_id: str, *, start: datetime, end: datetime) -> ActivitySummary:
+        """One customer's summary over `[start, end)`; an empty one without records.
+
+        Raises:
+            NaiveDatetimeError: a bound is naive.
+            InvalidIntervalError: `end` is before `start`.
+            InvalidMoneyError: a counted record is in another currency.
+        """
+        found = self._query(customer_id, start, end)
+        if found:
+            return found[0]
+        return ActivitySummary(
+            customer_id=customer_id, start=start, end=end, spend=Money.zero(self._currency)
+        )
+
+    def summaries(self, *, start: datetime, end: datetime) -> list[ActivitySummary]:
+        """The summary of every customer with a record before `end`, ordered by id.
+
+        Raises:
+            NaiveDatetimeError: a bound is naive.
+            InvalidIntervalError: `end` is before `start`.
+            InvalidMoneyError: a counted record is in another currency.
+        """
+        return self._query(None, start, end)

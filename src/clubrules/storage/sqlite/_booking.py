@@ -1,0 +1,330 @@
+"""SQLite adapter of the booking port: the slot check and the write in one `BEGIN IMMEDIATE`."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING, Any, cast
+
+from clubrules._time import require_aware, to_epoch_us
+from clubrules.errors import DuplicateError, NotFoundError, StaleVersionError
+from clubrules.storage.sql._booking import clashes, group_bookings, refused, slot_conflict
+from clubrules.storage.sql._codecs import encode_zone
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
+
+    from clubrules.booking import Booking
+    from clubrules.storage.sql._booking import Entry
+    from clubrules.storage.sqlite._db import SQLiteDatabase
+
+__all__ = ["SQLiteBookingRepository"]
+
+_LONGEST = "(SELECT longest_us FROM booking_longest WHERE id = 1)"
+"""No busy time is longer (migration 6): `start_us > a - longest` bounds an index range."""
+_IN_THE_WAY = (
+    "SELECT start_us, end_us, units, booking_id,"  # noqa: S608 - constants
+    " (SELECT 1 FROM bookings WHERE id = ?1) FROM booking_occupancy"
+    " WHERE resource = ?2 AND start_us < ?3 AND end_us > ?4"
+    f" AND start_us > ?4 - {_LONGEST} AND blocking_until_us > ?5 AND booking_id <> ?1"
+)
+"""Another booking's busy times that overlap one of ours and block at `now`; is our id taken."""
+
+_COLUMNS = (
+    "id, service, start_us, start_tz, end_us, end_tz, status, headcount, customer_id,"
+    " expires_at_us, expires_at_tz, late_cancel, confirmation_code, idempotency_key,"
+    " taken_by, created_at_us, created_at_tz, version, blocking_until_us"
+)
+_TAKEN = {1555, 2067}  # SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE
+_OCC_COLUMNS = (
+    "booking_id, position, resource, start_us, end_us, units, capacity, role, blocking_until_us"
+)
+
+
+def _optional_us(value: datetime | None) -> int | None:
+    return None if value is None else to_epoch_us(value)
+
+
+def _optional_zone(value: datetime | None) -> str | None:
+    return None if value is None else encode_zone(value)
+
+
+def _row(booking: Booking) -> tuple[Any, ...]:
+    return (
+        booking.id,
+        booking.service,
+        to_epoch_us(booking.start),
+        encode_zone(booking.start),
+        to_epoch_us(booking.end),
+        encode_zone(booking.end),
+        booking.status.value,
+        booking.headcount,
+        booking.customer_id,
+        _optional_us(booking.expires_at),
+        _optional_zone(booking.expires_at),
+        int(booking.late_cancel),
+        booking.confirmation_code,
+        booking.idempotency_key,
+        booking.taken_by,
+        _optional_us(booking.created_at),
+        _optional_zone(booking.created_at),
+        booking.version,
+        booking.blocking_until_us,
+    )
+
+
+def _occupancy_rows(booking: Booking) -> list[tuple[Any, ...]]:
+    return [
+        (
+            booking.id,
+            n,
+            o.resource,
+            o.start_us,
+            o.end_us,
+            o.units,
+            o.capacity,
+            o.role,
+            booking.blocking_until_us,
+        )
+        for n, o in enumerate(booking.occupancy)
+    ]
+
+
+# A booking's columns come once, on the row of its first busy time; its other
+# rows carry NULLs there, which cost next to nothing to fetch.
+_ON_FIRST_ROW = [f"CASE WHEN o.position = 0 THEN b.{c.strip()} END" for c in _COLUMNS.split(",")]
+_READ = (
+    "SELECT b.id, "  # noqa: S608 - constants
+    + ", ".join(_ON_FIRST_ROW[1:])
+    + ", o.resource, o.start_us, o.end_us, o.units, o.capacity, o.role"
+    " FROM bookings AS b JOIN booking_occupancy AS o ON o.booking_id = b.id"
+)
+
+
+def _read(conn: sqlite3.Connection, where: str, params: Sequence[object]) -> list[Booking]:
+    """The bookings selected by `where` (on table `b`), with their occupancy, by start then id.
+
+    One statement, so one snapshot and no transaction: a row per busy time,
+    grouped back into bookings. In id order, the order the join meets them
+    in, SQLite needs no sort of the wide joined rows; sorting the bookings
+    by start afterwards costs far less.
+    """
+    return group_bookings(conn.execute(f"{_READ}{where} ORDER BY b.id, o.position", params))
+
+
+class SQLiteBookingRepository:
+    """Bookings in SQLite; the slot check and the write share one `BEGIN IMMEDIATE`.
+
+    Implements [BookingRepository][clubrules.booking.ports.BookingRepository]
+    with the in-memory adapter's guarantees. A booking is a row plus one row
+    per occupancy (busy time, buffers included, in UTC microseconds). `add`
+    and `save` take SQLite's write lock before they decide that a slot is
+    free, so two writers, threads or processes, never both find it free:
+    the loser sees the winner's rows and gets `SlotConflictError` with the
+    clashes filled in. (`add` without an idempotency key first looks
+    without the lock, so a slot already taken is refused without queueing
+    for it.) A write that cannot get the lock within the database's timeout
+    raises `RetryableStorageError` and writes nothing.
+
+    Args:
+        database: The migrated database to use.
+
+    Examples:
+        >>> from clubrules.storage.sqlite import SQLiteDatabase
+        >>> with SQLiteDatabase(":memory:") as db:
+        ...     _ = db.migrate()
+        ...     len(SQLiteBookingRepository(db).find())
+        0
+    """
+
+    def __init__(self, database: SQLiteDatabase) -> None:
+        self._db = database
+
+    @staticmethod
+    def _check_slot(
+        conn: sqlite3.Connection, booking: Booking, now_us: int, *, new: bool = False
+    ) -> list[list[Entry]] | None:
+        """Check the slot at `now` (inside the write lock).
+
+        Args:
+            conn: The connection, inside `BEGIN IMMEDIATE`.
+            booking: The booking to write.
+            now_us: The call's `now`, in epoch microseconds.
+            new: The booking is being added: a taken id is then reported
+                before a taken slot, as in memory. Each clash query also says
+                whether the id is taken, so a refused writer needs no other
+                statement.
+
+        Returns:
+            None if the slot is free; else, per occupancy of `booking`, the
+            busy times in the way (some on a resource of capacity 1), for
+            the caller to report once the lock is released (returned, not
+            raised, so that a refused writer leaves its transaction the
+            cheap way).
+
+        Raises:
+            DuplicateError: `new`, something is in the way, and the id is taken.
+            SlotConflictError: a resource above capacity 1 would be too full.
+        """
+        if booking.blocking_until_us <= now_us:
+            return None
+        found: list[list[Entry]] = []
+        taken = clash = single = False
+        for occ in booking.occupancy:
+            rows = conn.execute(
+                _IN_THE_WAY,
+                (booking.id, occ.resource, occ.end_us, occ.start_us, now_us),
+            ).fetchall()
+            if rows:
+                clash = True
+                taken = taken or rows[0][4] is not None
+                single = single or occ.capacity == 1
+                found.append([r[:4] for r in rows])
+            else:
+                found.append([])
+        if not clash:
+            return None
+        if new and taken:
+            raise DuplicateError(f"booking {booking.id!r} already exists")
+        if single:
+            return found
+        clashing = clashes(booking, found.__getitem__)
+        if clashing:
+            raise slot_conflict(booking, clashing)
+        return None
+
+    @staticmethod
+    def _insert_occupancy(conn: sqlite3.Connection, booking: Booking) -> None:
+        for row in _occupancy_rows(booking):
+            conn.execute(
+                f"INSERT INTO booking_occupancy ({_OCC_COLUMNS})"  # noqa: S608 - constant
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+
+    def add(self, booking: Booking, *, now: datetime) -> Booking:
+        """Store `booking` if its slot is free; the stored booking (the original on a retry)."""
+        now_us = to_epoch_us(require_aware(now, "now"))
+        in_the_way = None
+        if booking.idempotency_key is None:
+            # A first look without the write lock. A slot it finds taken was
+            # taken by committed rows at that moment, so refusing is what the
+            # locked check would have said then, and a writer that loses a
+            # race never queues for the lock. (Bookings are never deleted, so
+            # an id seen taken stays taken.) A slot that looks free is checked
+            # again under the lock. A retry with a key goes straight to the
+            # lock: its stored booking may be what is in the way.
+            with self._db.connection() as conn:
+                in_the_way = self._check_slot(conn, booking, now_us, new=True)
+        if in_the_way is None:
+            with self._db.transaction() as conn:
+                stored, in_the_way = self._add_locked(conn, booking, now_us)
+            if stored is not None:
+                return stored
+        # Nothing was written; the clashes are built once the connection is given back.
+        # No stored booking came back, so something is in the way.
+        raise refused(booking, cast("list[list[Entry]]", in_the_way))
+
+    def _add_locked(
+        self, conn: sqlite3.Connection, booking: Booking, now_us: int
+    ) -> tuple[Booking, None] | tuple[None, list[list[Entry]]]:
+        """`add` inside `BEGIN IMMEDIATE`: the stored booking, or what is in the way."""
+        key = booking.idempotency_key
+        if key is not None:
+            holders = _read(
+                conn,
+                " WHERE b.idempotency_key = ? AND b.blocking_until_us > ?",
+                (key, now_us),
+            )
+            if holders:
+                stored = holders[0]
+                if stored.same_request(booking):
+                    return stored, None
+                raise DuplicateError(
+                    f"idempotency key is bound to booking {stored.id!r}, a different request"
+                )
+        in_the_way = self._check_slot(conn, booking, now_us, new=True)
+        if in_the_way is not None:
+            return None, in_the_way
+        try:
+            conn.execute(
+                f"INSERT INTO bookings ({_COLUMNS})"  # noqa: S608 - constant
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                _row(booking),
+            )
+        except sqlite3.IntegrityError as error:
+            if getattr(error, "sqlite_errorcode", 0) not in _TAKEN:
+                raise
+            raise DuplicateError(f"booking {booking.id!r} already exists") from None
+        self._insert_occupancy(conn, booking)
+        return booking, None
+
+    def get(self, booking_id: str) -> Booking:
+        """The booking with this id; `NotFoundError` if there is none."""
+        with self._db.connection() as conn:  # one statement: one snapshot
+            found = _read(conn, " WHERE b.id = ?", (booking_id,))
+        if not found:
+            raise NotFoundError("booking", booking_id)
+        return found[0]
+
+    def save(self, booking: Booking, *, now: datetime) -> None:
+        """Replace the stored booking with its next version, re-checking the slot."""
+        now_us = to_epoch_us(require_aware(now, "now"))
+        with self._db.transaction() as conn:
+            row = conn.execute(
+                "SELECT version FROM bookings WHERE id = ?", (booking.id,)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError("booking", booking.id)
+            if booking.version != row[0] + 1:
+                raise StaleVersionError(booking.id, booking.version - 1, row[0])
+            in_the_way = self._check_slot(conn, booking, now_us)
+            if in_the_way is None:
+                conn.execute("DELETE FROM booking_occupancy WHERE booking_id = ?", (booking.id,))
+                values = _row(booking)
+                conn.execute(
+                    "UPDATE bookings SET service = ?, start_us = ?, start_tz = ?, end_us = ?,"
+                    " end_tz = ?, status = ?, headcount = ?, customer_id = ?, expires_at_us = ?,"
+                    " expires_at_tz = ?, late_cancel = ?, confirmation_code = ?,"
+                    " idempotency_key = ?, taken_by = ?, created_at_us = ?, created_at_tz = ?,"
+                    " version = ?, blocking_until_us = ? WHERE id = ?",
+                    (*values[1:], booking.id),
+                )
+                self._insert_occupancy(conn, booking)
+                return
+        # Nothing was written; the clashes are built once the lock is released.
+        raise refused(booking, in_the_way)
+
+    def find(
+        self,
+        *,
+        resource: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[Booking]:
+        """Bookings occupying any resource (or `resource`) within `[start, end)`, by start, id."""
+        clauses: list[str] = []
+        params: list[object] = []
+        if resource is not None:
+            clauses.append("o.resource = ?")
+            params.append(resource)
+        if end is not None:
+            clauses.append("o.start_us < ?")
+            params.append(to_epoch_us(require_aware(end, "end")))
+        if start is not None:
+            start_us = to_epoch_us(require_aware(start, "start"))
+            clauses.append(f"o.end_us > ? AND o.start_us > ? - {_LONGEST}")
+            params += (start_us, start_us)
+        where = ""
+        if clauses:
+            # IN rather than a correlated EXISTS: SQLite then searches the
+            # occupancy indexes instead of scanning every booking.
+            where = (
+                " WHERE b.id IN (SELECT o.booking_id FROM booking_occupancy AS o"  # noqa: S608
+                f" WHERE {' AND '.join(clauses)})"
+            )
+        with self._db.connection() as conn:  # one statement: one snapshot
+            return _read(conn, where, params)
+
+    def __repr__(self) -> str:
+        return f"SQLiteBookingRepository({self._db!r})"

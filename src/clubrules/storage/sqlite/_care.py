@@ -1,0 +1,64 @@
+"""SQLite adapters of the care ports: care tasks issued, and survey responses."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clubrules.storage.sql._care import SQLCareTaskRepository, SQLSurveyResponseRepository
+from clubrules.storage.sql._codecs import decode_at
+from clubrules.storage.sql._dialect import SQLITE
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from clubrules.storage.sqlite._db import SQLiteDatabase
+
+__all__ = ["SQLiteCareTaskRepository", "SQLiteSurveyResponseRepository"]
+
+
+class SQLiteCareTaskRepository(SQLCareTaskRepository):
+    """Care tasks issued, in SQLite: one row per customer, kind and due date.
+
+    Implements [CareTaskRepository][clubrules.care.ports.CareTaskRepository].
+    A unique index on `(customer_id, kind, due)` makes `add` one atomic
+    `INSERT ... ON CONFLICT DO NOTHING`: the first task under a key wins,
+    also between threads and processes sharing the file.
+
+    Args:
+        database: The migrated database to use.
+    """
+
+    _dialect = SQLITE
+
+    def __init__(self, database: SQLiteDatabase) -> None:
+        super().__init__(database)
+
+    def last_issued(self, rule: str) -> dict[str, datetime]:
+        """The latest `at` of each customer's tasks from `rule`, by customer id (the cooldown)."""
+        with self._db.connection() as conn:
+            # With a single MAX(), SQLite takes the bare at_tz from the row holding the maximum.
+            rows = conn.execute(
+                "SELECT customer_id, MAX(at_us), at_tz FROM care_tasks WHERE rule = ?"
+                " GROUP BY customer_id ORDER BY customer_id",
+                (rule,),
+            ).fetchall()
+        return {r[0]: decode_at(r[1], r[2]) for r in rows}
+
+
+class SQLiteSurveyResponseRepository(SQLSurveyResponseRepository):
+    """Survey responses in SQLite, idempotent by id; ratings as a JSON array.
+
+    Implements [SurveyResponseRepository][clubrules.care.ports.SurveyResponseRepository].
+    An add is one `INSERT ... ON CONFLICT DO NOTHING`; when the id is taken
+    the stored row (which never changes) is read back and compared, so a
+    retried write returns False and a different response raises
+    `DuplicateError`.
+
+    Args:
+        database: The migrated database to use.
+    """
+
+    _dialect = SQLITE
+
+    def __init__(self, database: SQLiteDatabase) -> None:
+        super().__init__(database)

@@ -1,0 +1,89 @@
+"""SQLite adapter of the complaints port: event logs appended in `BEGIN IMMEDIATE`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clubrules.errors import DuplicateError, NotFoundError, StaleVersionError
+from clubrules.storage.sql._complaints import (
+    SQLComplaintRepository,
+    decode_event,
+    unstorable_text,
+)
+from clubrules.storage.sql._dialect import SQLITE
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from clubrules.complaints import CaseEvent
+    from clubrules.storage.sqlite._db import SQLiteDatabase
+
+__all__ = ["SQLiteComplaintRepository"]
+
+
+class SQLiteComplaintRepository(SQLComplaintRepository):
+    """Case event logs in SQLite.
+
+    Implements [ComplaintRepository][clubrules.complaints.ports.ComplaintRepository].
+
+    One row per case in `complaint_cases`, one per event in the append-only
+    `complaint_events`, keyed by `(case_id, version)`. An append checks the
+    version and inserts inside one `BEGIN IMMEDIATE` transaction; the primary
+    key refuses a second event at a taken version, and that refusal is a
+    `StaleVersionError` like a failed check.
+
+    Args:
+        database: The migrated database to use.
+    """
+
+    _dialect = SQLITE
+    _registered_column = "registered_us"
+
+    def __init__(self, database: SQLiteDatabase) -> None:
+        super().__init__(database)
+        # `self._db` again, typed as SQLite: executemany and read-only transactions.
+        self._sqlite = database
+
+    def append(self, case_id: str, expected_version: int, events: Sequence[CaseEvent]) -> int:
+        """Append `events` if the stream is at `expected_version`; the new version.
+
+        Raises:
+            StaleVersionError: the stream is not at `expected_version` (nothing is written).
+            ValidationError: no events, or a new stream that does not start
+                with this case's registration; or text with a lone surrogate
+                (rule `lone_surrogate`, naming the field, never the value).
+            RetryableStorageError: the database stayed locked.
+        """
+        new, rows = self._event_rows(case_id, expected_version, events)
+        try:
+            with self._sqlite.transaction() as conn:
+                self._check_version(conn, case_id, expected_version, new)
+                if len(rows) == 1:  # the common case
+                    conn.execute(self._insert_sql, rows[0])
+                else:
+                    conn.executemany(self._insert_sql, rows)
+        except DuplicateError as error:  # a (case_id, version) or case id taken meanwhile
+            raise StaleVersionError(case_id, expected_version, self.version(case_id)) from error
+        except UnicodeEncodeError:  # raised by sqlite3 while binding, before any write
+            refused = unstorable_text(case_id, new, nul=False)
+            if refused is None:  # pragma: no cover - every bound text is checked
+                raise
+            raise refused from None
+        return expected_version + len(new)
+
+    def events(self, case_id: str, *, after: int = 0) -> list[CaseEvent]:
+        """The stream's events after the first `after`; `NotFoundError` if unknown."""
+        with self._sqlite.transaction(immediate=False) as conn:
+            rows = conn.execute(
+                "SELECT type, document FROM complaint_events WHERE case_id = ? AND version > ?"
+                " ORDER BY version",
+                (case_id, max(after, 0)),
+            ).fetchall()
+            if (
+                not rows
+                and not conn.execute(
+                    "SELECT 1 FROM complaint_cases WHERE id = ?", (case_id,)
+                ).fetchone()
+            ):
+                raise NotFoundError("case", case_id)
+        return [decode_event(type_name, document) for type_name, document in rows]

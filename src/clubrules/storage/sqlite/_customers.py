@@ -1,0 +1,50 @@
+"""SQLite adapters of the customers ports: profiles, consumption and service records."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clubrules.storage.sql._customers import SQLConsumptionRepository, SQLCustomerRepository
+from clubrules.storage.sql._dialect import SQLITE
+
+if TYPE_CHECKING:
+    from clubrules.storage.sqlite._db import SQLiteDatabase
+
+__all__ = ["SQLiteConsumptionRepository", "SQLiteCustomerRepository"]
+
+
+class SQLiteCustomerRepository(SQLCustomerRepository):
+    """Customer profiles in SQLite: one row per customer, sealed fields as ciphertext BLOBs.
+
+    Implements [CustomerRepository][clubrules.customers.ports.CustomerRepository].
+    `add` is one `INSERT ... ON CONFLICT DO NOTHING` and `update` one
+    `UPDATE`, each atomic on its own; the phone index is an SQL index on the
+    E.164 column.
+
+    Args:
+        database: The migrated database to use.
+    """
+
+    _dialect = SQLITE
+
+    def __init__(self, database: SQLiteDatabase) -> None:
+        super().__init__(database)
+
+
+class SQLiteConsumptionRepository(SQLConsumptionRepository):
+    """Consumption and service records in SQLite; idempotent adds; amounts as exact text.
+
+    Implements [ConsumptionRepository][clubrules.customers.ports.ConsumptionRepository].
+    An add is one `INSERT ... ON CONFLICT DO NOTHING`; when the id is taken
+    the stored row (which never changes) is read back and compared, so a
+    retried write returns False and a different record raises
+    `DuplicateError`.
+
+    Args:
+        database: The migrated database to use.
+    """
+
+    _dialect = SQLITE
+
+    def __init__(self, database: SQLiteDatabase) -> None:
+        super().__init__(database)

@@ -1,0 +1,89 @@
+"""SQLite adapter of the staff port: rubrics by version, score sheets and warnings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clubrules.errors import DuplicateError
+from clubrules.storage.sql._dialect import SQLITE
+from clubrules.storage.sql._staff import (
+    SQLAssessmentRepository,
+    cycle_key,
+    read_sheets,
+    sheet_insert,
+    sheet_parts,
+    sheet_row,
+)
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from clubrules.staff import ScoreSheet
+    from clubrules.storage.sql._dialect import Connection
+    from clubrules.storage.sqlite._db import SQLiteDatabase
+
+__all__ = ["SQLiteAssessmentRepository"]
+
+
+class SQLiteAssessmentRepository(SQLAssessmentRepository):
+    """Rubrics, score sheets and warnings in SQLite; idempotent adds; points as exact text.
+
+    Implements [AssessmentRepository][clubrules.staff.ports.AssessmentRepository].
+    A rubric version is one row holding the rubric as a JSON document; a
+    score sheet is a row with its period, total and band, plus one row per
+    criterion subtotal and per line, written together in one
+    `BEGIN IMMEDIATE` transaction that first checks the sheet id and the
+    staff member's cycle. A unique index also holds the rule of one periodic
+    sheet per person and cycle. An add whose key is taken reads the stored
+    value back and compares: equal returns False (a safe retry), different
+    raises `DuplicateError`.
+
+    Args:
+        database: The migrated database to use.
+
+    Examples:
+        >>> from clubrules.staff import seed_rubric
+        >>> from clubrules.storage.sqlite import SQLiteDatabase
+        >>> with SQLiteDatabase(":memory:") as db:
+        ...     _ = db.migrate()
+        ...     repository = SQLiteAssessmentRepository(db)
+        ...     repository.add_rubric(seed_rubric()), repository.add_rubric(seed_rubric())
+        (True, False)
+    """
+
+    _dialect = SQLITE
+
+    def __init__(self, database: SQLiteDatabase) -> None:
+        super().__init__(database)
+        # `self._db` again, typed as SQLite: executemany and read-only transactions.
+        self._sqlite = database
+
+    def _snapshot(self) -> AbstractContextManager[Connection]:
+        # One read transaction: the three queries see the same snapshot.
+        return self._sqlite.transaction(immediate=False)
+
+    def add_sheet(self, sheet: ScoreSheet) -> bool:
+        """Store a sheet; False if stored as is; `DuplicateError` on a taken id or cycle."""
+        cycle = cycle_key(sheet)
+        with self._sqlite.transaction(immediate=True) as conn:
+            found = read_sheets(SQLITE, conn, " WHERE id = ?", (sheet.id,))
+            if found:
+                if found[0] == sheet:
+                    return False
+                raise DuplicateError(f"score sheet {sheet.id!r} already exists with other content")
+            if cycle is not None:
+                taken = conn.execute(
+                    "SELECT id FROM staff_sheets WHERE staff_id = ? AND cycle_months = ?"
+                    " AND cycle = ? AND kind = 'periodic'",
+                    cycle,
+                ).fetchone()
+                if taken is not None:
+                    raise DuplicateError(
+                        f"{sheet.staff_id!r} already has periodic sheet {taken[0]!r} "
+                        f"for {sheet.period.label}"
+                    )
+            conn.execute(sheet_insert(SQLITE), sheet_row(SQLITE, sheet))
+            criteria_sql, criteria, lines_sql, lines = sheet_parts(SQLITE, sheet)
+            conn.executemany(criteria_sql, criteria)
+            conn.executemany(lines_sql, lines)
+        return True
