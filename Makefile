@@ -23,13 +23,14 @@ demo: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	$(BIN)/clubrules demo
 
-## check: install everything and run ruff, mypy --strict, pytest and the strict docs build.
+## check: install everything and run ruff, the import contracts, mypy --strict, pytest and the strict docs build.
 check: $(STAMP)
 	$(MAKE) --no-print-directory lint typecheck test docs
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict

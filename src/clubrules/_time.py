@@ -57,9 +57,14 @@ def canonical_instant(value: object, field: str) -> datetime:
 def require_order(
     start: datetime, end: datetime, *, start_field: str, end_field: str, allow_empty: bool = False
 ) -> None:
-    """Raise unless `start < end` (or `start <= end` with `allow_empty`)."""
-    if end < start or (end == start and not allow_empty):
-        rule = "end_before_start" if end < start else "empty_interval"
+    """Raise unless `start < end` (or `start <= end` with `allow_empty`), as instants.
+
+    Compared as epoch microseconds: two datetimes of one zone would compare
+    by wall time, fold ignored, and misorder the repeated hour of a DST change.
+    """
+    gap = to_epoch_us(end) - to_epoch_us(start)
+    if gap < 0 or (gap == 0 and not allow_empty):
+        rule = "end_before_start" if gap < 0 else "empty_interval"
         raise InvalidIntervalError(
             f"must be after {start_field} ({start.isoformat()} -> {end.isoformat()})",
             field=end_field,

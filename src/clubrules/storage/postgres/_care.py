@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from clubrules.storage.postgres._db import PostgresDatabase
 from clubrules.storage.sql._care import SQLCareTaskRepository, SQLSurveyResponseRepository
 from clubrules.storage.sql._codecs import in_zone
 from clubrules.storage.sql._dialect import POSTGRES
@@ -11,12 +12,11 @@ from clubrules.storage.sql._dialect import POSTGRES
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from clubrules.storage.postgres._db import PostgresDatabase
 
 __all__ = ["PostgresCareTaskRepository", "PostgresSurveyResponseRepository"]
 
 
-class PostgresCareTaskRepository(SQLCareTaskRepository):
+class PostgresCareTaskRepository(SQLCareTaskRepository[PostgresDatabase]):
     """Care tasks issued, in PostgreSQL: one row per customer, kind and due date.
 
     Implements [CareTaskRepository][clubrules.care.ports.CareTaskRepository].
@@ -30,9 +30,6 @@ class PostgresCareTaskRepository(SQLCareTaskRepository):
 
     _dialect = POSTGRES
 
-    def __init__(self, database: PostgresDatabase) -> None:
-        super().__init__(database)
-
     def last_issued(self, rule: str) -> dict[str, datetime]:
         """The latest `at` of each customer's tasks from `rule`, by customer id (the cooldown)."""
         with self._db.connection() as conn:
@@ -44,7 +41,7 @@ class PostgresCareTaskRepository(SQLCareTaskRepository):
         return {r[0]: in_zone(r[1], r[2]) for r in rows}
 
 
-class PostgresSurveyResponseRepository(SQLSurveyResponseRepository):
+class PostgresSurveyResponseRepository(SQLSurveyResponseRepository[PostgresDatabase]):
     """Survey responses in PostgreSQL, idempotent by id; ratings as a `jsonb` array.
 
     Implements [SurveyResponseRepository][clubrules.care.ports.SurveyResponseRepository].
@@ -58,6 +55,3 @@ class PostgresSurveyResponseRepository(SQLSurveyResponseRepository):
     """
 
     _dialect = POSTGRES
-
-    def __init__(self, database: PostgresDatabase) -> None:
-        super().__init__(database)

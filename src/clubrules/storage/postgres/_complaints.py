@@ -11,6 +11,7 @@ from clubrules.errors import (
     StorageError,
     ValidationError,
 )
+from clubrules.storage.postgres._db import PostgresDatabase
 from clubrules.storage.sql._complaints import (
     SQLComplaintRepository,
     decode_event,
@@ -22,12 +23,11 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from clubrules.complaints import CaseEvent
-    from clubrules.storage.postgres._db import PostgresDatabase
 
 __all__ = ["PostgresComplaintRepository"]
 
 
-class PostgresComplaintRepository(SQLComplaintRepository):
+class PostgresComplaintRepository(SQLComplaintRepository[PostgresDatabase]):
     """Case event logs in PostgreSQL.
 
     Implements [ComplaintRepository][clubrules.complaints.ports.ComplaintRepository].
@@ -47,11 +47,6 @@ class PostgresComplaintRepository(SQLComplaintRepository):
     _dialect = POSTGRES
     _registered_column = "registered_at"
 
-    def __init__(self, database: PostgresDatabase) -> None:
-        super().__init__(database)
-        # `self._db` again, typed as PostgreSQL: psycopg cursors for executemany.
-        self._postgres = database
-
     def append(self, case_id: str, expected_version: int, events: Sequence[CaseEvent]) -> int:
         """Append `events` if the stream is at `expected_version`; the new version.
 
@@ -65,7 +60,7 @@ class PostgresComplaintRepository(SQLComplaintRepository):
         """
         new, rows = self._event_rows(case_id, expected_version, events)
         try:
-            with self._postgres.transaction() as conn:
+            with self._db.transaction() as conn:
                 self._check_version(conn, case_id, expected_version, new)
                 if len(rows) == 1:  # the common case: one round trip, no cursor
                     conn.execute(self._insert_sql, rows[0])

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from clubrules.storage.postgres._db import PostgresDatabase
 from clubrules.storage.sql._customers import SQLConsumptionRepository, SQLCustomerRepository
 from clubrules.storage.sql._dialect import POSTGRES
-
-if TYPE_CHECKING:
-    from clubrules.storage.postgres._db import PostgresDatabase
 
 __all__ = ["PostgresConsumptionRepository", "PostgresCustomerRepository"]
 
 
-class PostgresCustomerRepository(SQLCustomerRepository):
+class PostgresCustomerRepository(SQLCustomerRepository[PostgresDatabase]):
     """Customer profiles in PostgreSQL: one row per customer, sealed fields as bytea ciphertext.
 
     Implements [CustomerRepository][clubrules.customers.ports.CustomerRepository].
@@ -27,11 +23,8 @@ class PostgresCustomerRepository(SQLCustomerRepository):
 
     _dialect = POSTGRES
 
-    def __init__(self, database: PostgresDatabase) -> None:
-        super().__init__(database)
 
-
-class PostgresConsumptionRepository(SQLConsumptionRepository):
+class PostgresConsumptionRepository(SQLConsumptionRepository[PostgresDatabase]):
     """Consumption and service records in PostgreSQL; idempotent adds; amounts as exact numeric.
 
     Implements [ConsumptionRepository][clubrules.customers.ports.ConsumptionRepository].
@@ -45,6 +38,3 @@ class PostgresConsumptionRepository(SQLConsumptionRepository):
     """
 
     _dialect = POSTGRES
-
-    def __init__(self, database: PostgresDatabase) -> None:
-        super().__init__(database)

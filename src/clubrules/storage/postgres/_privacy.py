@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from clubrules.storage.postgres._db import PostgresDatabase
 from clubrules.storage.sql._dialect import POSTGRES
 from clubrules.storage.sql._privacy import SQLAccessLog, SQLConsentStore, SQLDataKeyStore
-
-if TYPE_CHECKING:
-    from clubrules.storage.postgres._db import PostgresDatabase
 
 __all__ = ["PostgresAccessLog", "PostgresConsentStore", "PostgresDataKeyStore"]
 
 
-class PostgresDataKeyStore(SQLDataKeyStore):
+class PostgresDataKeyStore(SQLDataKeyStore[PostgresDatabase]):
     """Wrapped data keys in PostgreSQL, as bytea ciphertext; `delete` removes the row.
 
     Implements [DataKeyStore][clubrules.privacy.ports.DataKeyStore]. `add` is
@@ -27,11 +23,8 @@ class PostgresDataKeyStore(SQLDataKeyStore):
 
     _dialect = POSTGRES
 
-    def __init__(self, database: PostgresDatabase) -> None:
-        super().__init__(database)
 
-
-class PostgresConsentStore(SQLConsentStore):
+class PostgresConsentStore(SQLConsentStore[PostgresDatabase]):
     """Consent records in PostgreSQL, kept forever; withdrawal updates the row in place.
 
     Implements [ConsentStore][clubrules.privacy.ports.ConsentStore].
@@ -44,11 +37,8 @@ class PostgresConsentStore(SQLConsentStore):
 
     _dialect = POSTGRES
 
-    def __init__(self, database: PostgresDatabase) -> None:
-        super().__init__(database)
 
-
-class PostgresAccessLog(SQLAccessLog):
+class PostgresAccessLog(SQLAccessLog[PostgresDatabase]):
     """The access log in PostgreSQL: one row per event, in append order (an identity key).
 
     Implements [AccessLog][clubrules.privacy.ports.AccessLog]. `append`
@@ -59,6 +49,3 @@ class PostgresAccessLog(SQLAccessLog):
     """
 
     _dialect = POSTGRES
-
-    def __init__(self, database: PostgresDatabase) -> None:
-        super().__init__(database)

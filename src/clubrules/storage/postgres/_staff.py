@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from clubrules.errors import DuplicateError
+from clubrules.storage.postgres._db import PostgresDatabase
 from clubrules.storage.sql._dialect import POSTGRES
 from clubrules.storage.sql._staff import (
     SQLAssessmentRepository,
@@ -17,12 +18,11 @@ from clubrules.storage.sql._staff import (
 
 if TYPE_CHECKING:
     from clubrules.staff import ScoreSheet
-    from clubrules.storage.postgres._db import PostgresDatabase
 
 __all__ = ["PostgresAssessmentRepository"]
 
 
-class PostgresAssessmentRepository(SQLAssessmentRepository):
+class PostgresAssessmentRepository(SQLAssessmentRepository[PostgresDatabase]):
     """Rubrics, score sheets and warnings in PostgreSQL; idempotent adds; points as numeric.
 
     Implements [AssessmentRepository][clubrules.staff.ports.AssessmentRepository].
@@ -41,14 +41,9 @@ class PostgresAssessmentRepository(SQLAssessmentRepository):
 
     _dialect = POSTGRES
 
-    def __init__(self, database: PostgresDatabase) -> None:
-        super().__init__(database)
-        # `self._db` again, typed as PostgreSQL: psycopg cursors for executemany.
-        self._postgres = database
-
     def add_sheet(self, sheet: ScoreSheet) -> bool:
         """Store a sheet; False if stored as is; `DuplicateError` on a taken id or cycle."""
-        with self._postgres.transaction() as conn:
+        with self._db.transaction() as conn:
             cursor = conn.execute(
                 f"{sheet_insert(POSTGRES)} ON CONFLICT DO NOTHING", sheet_row(POSTGRES, sheet)
             )

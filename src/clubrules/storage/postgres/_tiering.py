@@ -6,13 +6,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from clubrules._time import from_epoch_us
+from clubrules.storage.postgres._db import PostgresDatabase
 from clubrules.storage.sql._dialect import POSTGRES
 from clubrules.storage.sql._tiering import SQLActivityRepository, offset_segments
 
 if TYPE_CHECKING:
     from datetime import tzinfo
 
-    from clubrules.storage.postgres._db import PostgresDatabase
 
 __all__ = ["PostgresActivityRepository"]
 
@@ -53,7 +53,7 @@ FROM g ORDER BY g.customer_id
 """
 
 
-class PostgresActivityRepository(SQLActivityRepository):
+class PostgresActivityRepository(SQLActivityRepository[PostgresDatabase]):
     """Activity summaries straight from a SQL aggregate over the consumption records.
 
     Implements [ActivityRepository][clubrules.tiering.ports.ActivityRepository]

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any, cast
 from clubrules.care import CareKind, CareTask, SurveyResponse
 from clubrules.errors import DuplicateError, NotFoundError, ValidationError
 from clubrules.storage.sql._codecs import encode_zone
-from clubrules.storage.sql._dialect import SQLAdapter
+from clubrules.storage.sql._dialect import DB, SQLAdapter
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import date, datetime
 
-    from clubrules.storage.sql._dialect import Database, Dialect
+    from clubrules.storage.sql._dialect import Dialect
 
 __all__ = [
     "SQLCareTaskRepository",
@@ -49,10 +49,10 @@ def _task(d: Dialect, row: Sequence[Any]) -> CareTask:
     )
 
 
-class SQLCareTaskRepository(SQLAdapter):
+class SQLCareTaskRepository(SQLAdapter[DB]):
     """The body of the SQL care-task repositories; subclasses set `_dialect`."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: DB) -> None:
         d = self._dialect
         super().__init__(database)
         self._table = d.table("care_tasks")
@@ -121,10 +121,10 @@ def _response(d: Dialect, row: Sequence[Any]) -> SurveyResponse:
     )
 
 
-class SQLSurveyResponseRepository(SQLAdapter):
+class SQLSurveyResponseRepository(SQLAdapter[DB]):
     """The body of the SQL survey-response repositories; subclasses set `_dialect`."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: DB) -> None:
         d = self._dialect
         super().__init__(database)
         self._table = d.table("survey_responses")

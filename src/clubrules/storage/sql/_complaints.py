@@ -25,13 +25,13 @@ from clubrules.complaints._events import EVENT_TYPES
 from clubrules.errors import StaleVersionError, StorageError, ValidationError
 from clubrules.money import Money
 from clubrules.storage.sql._codecs import decode_at, encode_instant, encode_zone
-from clubrules.storage.sql._dialect import SQLAdapter
+from clubrules.storage.sql._dialect import DB, SQLAdapter
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from clubrules.complaints import CaseEvent
-    from clubrules.storage.sql._dialect import Connection, Database, Dialect
+    from clubrules.storage.sql._dialect import Connection, Dialect
 
 __all__ = [
     "SQLComplaintRepository",
@@ -147,14 +147,14 @@ def check_new_stream(case_id: str, events: Sequence[CaseEvent]) -> Registered:
     return first
 
 
-class SQLComplaintRepository(SQLAdapter):
+class SQLComplaintRepository(SQLAdapter[DB]):
     """The body of the SQL complaint repositories; subclasses set `_dialect`."""
 
     _dialect: ClassVar[Dialect]
     _registered_column: ClassVar[str]
     """The instant column of `complaint_cases`: `registered_us` or `registered_at`."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: DB) -> None:
         d = self._dialect
         super().__init__(database)
         self._cases = d.table("complaint_cases")

@@ -20,14 +20,14 @@ from clubrules.customers import (
 )
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.storage.sql._codecs import decode_at, decode_phone, decode_set, encode_zone, in_zone
-from clubrules.storage.sql._dialect import MONEY_BY_TEXT, SQLAdapter, money_from_text
+from clubrules.storage.sql._dialect import DB, MONEY_BY_TEXT, SQLAdapter, money_from_text
 from clubrules.storage.sql._rows import row_builder
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
     from datetime import datetime
 
-    from clubrules.storage.sql._dialect import Database, Dialect
+    from clubrules.storage.sql._dialect import Dialect
 
 __all__ = ["SQLConsumptionRepository", "SQLCustomerRepository"]
 
@@ -130,10 +130,10 @@ def _customer_reader(d: Dialect) -> Callable[[Sequence[Any]], Customer]:
     return read
 
 
-class SQLCustomerRepository(SQLAdapter):
+class SQLCustomerRepository(SQLAdapter[DB]):
     """The body of the SQL customer repositories; subclasses set `_dialect`."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: DB) -> None:
         d = self._dialect
         p = d.param
         columns = _customer_columns(d)
@@ -248,10 +248,10 @@ def _read_services(rows: Iterable[Sequence[Any]]) -> list[ServiceRecord]:
     ]
 
 
-class SQLConsumptionRepository(SQLAdapter):
+class SQLConsumptionRepository(SQLAdapter[DB]):
     """The body of the SQL consumption repositories; subclasses set `_dialect`."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: DB) -> None:
         d = self._dialect
         super().__init__(database)
         self._records = d.table("consumption_records")

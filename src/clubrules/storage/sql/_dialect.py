@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from clubrules.money import Money
 from clubrules.storage.sql._codecs import (
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from datetime import date, datetime
 
 __all__ = [
+    "DB",
     "MONEY_BY_TEXT",
     "POSTGRES",
     "SQLITE",
@@ -257,17 +258,21 @@ class Dialect:
         return False, stored
 
 
-class SQLAdapter:
+DB = TypeVar("DB", bound=Database)
+"""The database class of a backend: `SQLiteDatabase` or `PostgresDatabase`."""
+
+
+class SQLAdapter(Generic[DB]):
     """What every shared SQL adapter holds (its dialect and database) and its repr.
 
     The public subclasses (`SQLiteCustomerRepository`, ...) set `_dialect`
-    and repeat `__init__` only to name their own database class, for type
-    checkers and for the signature the API reference shows.
+    and name their database class as the type argument, so that type
+    checkers see `database` (and `self._db`) as that class.
     """
 
     _dialect: ClassVar[Dialect]
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: DB) -> None:
         self._db = database
 
     def __repr__(self) -> str:

@@ -14,21 +14,21 @@ from clubrules.customers import Sealed
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.privacy import AccessEvent, ConsentRecord, Purpose
 from clubrules.storage.sql._codecs import encode_zone
-from clubrules.storage.sql._dialect import SQLAdapter
+from clubrules.storage.sql._dialect import DB, SQLAdapter
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from datetime import datetime
 
-    from clubrules.storage.sql._dialect import Database, Dialect
+    from clubrules.storage.sql._dialect import Dialect
 
 __all__ = ["SQLAccessLog", "SQLConsentStore", "SQLDataKeyStore"]
 
 
-class SQLDataKeyStore(SQLAdapter):
+class SQLDataKeyStore(SQLAdapter[DB]):
     """The body of the SQL data-key stores; subclasses set `_dialect`."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: DB) -> None:
         super().__init__(database)
         self._table = self._dialect.table("data_keys")
 
@@ -122,10 +122,10 @@ def _consent(d: Dialect, row: Sequence[Any]) -> ConsentRecord:
     )
 
 
-class SQLConsentStore(SQLAdapter):
+class SQLConsentStore(SQLAdapter[DB]):
     """The body of the SQL consent stores; subclasses set `_dialect`."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: DB) -> None:
         d = self._dialect
         super().__init__(database)
         self._table = d.table("consents")
@@ -203,10 +203,10 @@ def _event(d: Dialect, row: Sequence[Any]) -> AccessEvent:
     )
 
 
-class SQLAccessLog(SQLAdapter):
+class SQLAccessLog(SQLAdapter[DB]):
     """The body of the SQL access logs; subclasses set `_dialect`."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: DB) -> None:
         d = self._dialect
         super().__init__(database)
         self._table = d.table("access_events")

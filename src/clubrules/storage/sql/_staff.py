@@ -40,14 +40,14 @@ from clubrules.staff import (
     WarningRecord,
 )
 from clubrules.storage.sql._codecs import encode_zone
-from clubrules.storage.sql._dialect import SQLAdapter, decode_decimal
+from clubrules.storage.sql._dialect import DB, SQLAdapter, decode_decimal
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from contextlib import AbstractContextManager
     from datetime import datetime
 
-    from clubrules.storage.sql._dialect import Connection, Database, Dialect
+    from clubrules.storage.sql._dialect import Connection, Dialect
 
 __all__ = [
     "SQLAssessmentRepository",
@@ -417,10 +417,10 @@ def read_sheets(
     return [_sheet(d, r, criteria.get(r[0], []), lines.get(r[0], [])) for r in rows]
 
 
-class SQLAssessmentRepository(SQLAdapter):
+class SQLAssessmentRepository(SQLAdapter[DB]):
     """The body of the SQL assessment repositories; subclasses set `_dialect` and `add_sheet`."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: DB) -> None:
         d = self._dialect
         super().__init__(database)
         self._rubrics = d.table("staff_rubrics")

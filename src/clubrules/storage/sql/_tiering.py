@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from clubrules._time import from_epoch_us, require_aware, require_order, to_epoch_us
 from clubrules.errors import InvalidMoneyError
 from clubrules.money import Money
-from clubrules.storage.sql._dialect import SQLAdapter
+from clubrules.storage.sql._dialect import DB, SQLAdapter
 from clubrules.tiering import US_PER_DAY, ActivitySummary
 from clubrules.tiering.ports import SummarySource
 
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime, tzinfo
 
-    from clubrules.storage.sql._dialect import Database
 
 __all__ = ["SQLActivityRepository", "build_summary", "check_window", "offset_segments"]
 
@@ -115,10 +114,10 @@ def build_summary(
     )
 
 
-class SQLActivityRepository(SQLAdapter):
+class SQLActivityRepository(SQLAdapter[DB]):
     """The body of the SQL activity repositories; subclasses set `_dialect` and `_aggregate`."""
 
-    def __init__(self, database: Database, *, zone: tzinfo, currency: str = "CNY") -> None:
+    def __init__(self, database: DB, *, zone: tzinfo, currency: str = "CNY") -> None:
         Money.zero(currency)
         super().__init__(database)
         self._zone = zone

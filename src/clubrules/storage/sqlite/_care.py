@@ -7,16 +7,16 @@ from typing import TYPE_CHECKING
 from clubrules.storage.sql._care import SQLCareTaskRepository, SQLSurveyResponseRepository
 from clubrules.storage.sql._codecs import decode_at
 from clubrules.storage.sql._dialect import SQLITE
+from clubrules.storage.sqlite._db import SQLiteDatabase
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from clubrules.storage.sqlite._db import SQLiteDatabase
 
 __all__ = ["SQLiteCareTaskRepository", "SQLiteSurveyResponseRepository"]
 
 
-class SQLiteCareTaskRepository(SQLCareTaskRepository):
+class SQLiteCareTaskRepository(SQLCareTaskRepository[SQLiteDatabase]):
     """Care tasks issued, in SQLite: one row per customer, kind and due date.
 
     Implements [CareTaskRepository][clubrules.care.ports.CareTaskRepository].
@@ -30,9 +30,6 @@ class SQLiteCareTaskRepository(SQLCareTaskRepository):
 
     _dialect = SQLITE
 
-    def __init__(self, database: SQLiteDatabase) -> None:
-        super().__init__(database)
-
     def last_issued(self, rule: str) -> dict[str, datetime]:
         """The latest `at` of each customer's tasks from `rule`, by customer id (the cooldown)."""
         with self._db.connection() as conn:
@@ -45,7 +42,7 @@ class SQLiteCareTaskRepository(SQLCareTaskRepository):
         return {r[0]: decode_at(r[1], r[2]) for r in rows}
 
 
-class SQLiteSurveyResponseRepository(SQLSurveyResponseRepository):
+class SQLiteSurveyResponseRepository(SQLSurveyResponseRepository[SQLiteDatabase]):
     """Survey responses in SQLite, idempotent by id; ratings as a JSON array.
 
     Implements [SurveyResponseRepository][clubrules.care.ports.SurveyResponseRepository].
@@ -59,6 +56,3 @@ class SQLiteSurveyResponseRepository(SQLSurveyResponseRepository):
     """
 
     _dialect = SQLITE
-
-    def __init__(self, database: SQLiteDatabase) -> None:
-        super().__init__(database)

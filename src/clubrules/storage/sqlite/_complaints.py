@@ -11,17 +11,17 @@ from clubrules.storage.sql._complaints import (
     unstorable_text,
 )
 from clubrules.storage.sql._dialect import SQLITE
+from clubrules.storage.sqlite._db import SQLiteDatabase
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from clubrules.complaints import CaseEvent
-    from clubrules.storage.sqlite._db import SQLiteDatabase
 
 __all__ = ["SQLiteComplaintRepository"]
 
 
-class SQLiteComplaintRepository(SQLComplaintRepository):
+class SQLiteComplaintRepository(SQLComplaintRepository[SQLiteDatabase]):
     """Case event logs in SQLite.
 
     Implements [ComplaintRepository][clubrules.complaints.ports.ComplaintRepository].
@@ -39,11 +39,6 @@ class SQLiteComplaintRepository(SQLComplaintRepository):
     _dialect = SQLITE
     _registered_column = "registered_us"
 
-    def __init__(self, database: SQLiteDatabase) -> None:
-        super().__init__(database)
-        # `self._db` again, typed as SQLite: executemany and read-only transactions.
-        self._sqlite = database
-
     def append(self, case_id: str, expected_version: int, events: Sequence[CaseEvent]) -> int:
         """Append `events` if the stream is at `expected_version`; the new version.
 
@@ -56,7 +51,7 @@ class SQLiteComplaintRepository(SQLComplaintRepository):
         """
         new, rows = self._event_rows(case_id, expected_version, events)
         try:
-            with self._sqlite.transaction() as conn:
+            with self._db.transaction() as conn:
                 self._check_version(conn, case_id, expected_version, new)
                 if len(rows) == 1:  # the common case
                     conn.execute(self._insert_sql, rows[0])
@@ -73,7 +68,7 @@ class SQLiteComplaintRepository(SQLComplaintRepository):
 
     def events(self, case_id: str, *, after: int = 0) -> list[CaseEvent]:
         """The stream's events after the first `after`; `NotFoundError` if unknown."""
-        with self._sqlite.transaction(immediate=False) as conn:
+        with self._db.transaction(immediate=False) as conn:
             rows = conn.execute(
                 "SELECT type, document FROM complaint_events WHERE case_id = ? AND version > ?"
                 " ORDER BY version",

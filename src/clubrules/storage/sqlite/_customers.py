@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from clubrules.storage.sql._customers import SQLConsumptionRepository, SQLCustomerRepository
 from clubrules.storage.sql._dialect import SQLITE
-
-if TYPE_CHECKING:
-    from clubrules.storage.sqlite._db import SQLiteDatabase
+from clubrules.storage.sqlite._db import SQLiteDatabase
 
 __all__ = ["SQLiteConsumptionRepository", "SQLiteCustomerRepository"]
 
 
-class SQLiteCustomerRepository(SQLCustomerRepository):
+class SQLiteCustomerRepository(SQLCustomerRepository[SQLiteDatabase]):
     """Customer profiles in SQLite: one row per customer, sealed fields as ciphertext BLOBs.
 
     Implements [CustomerRepository][clubrules.customers.ports.CustomerRepository].
@@ -27,11 +23,8 @@ class SQLiteCustomerRepository(SQLCustomerRepository):
 
     _dialect = SQLITE
 
-    def __init__(self, database: SQLiteDatabase) -> None:
-        super().__init__(database)
 
-
-class SQLiteConsumptionRepository(SQLConsumptionRepository):
+class SQLiteConsumptionRepository(SQLConsumptionRepository[SQLiteDatabase]):
     """Consumption and service records in SQLite; idempotent adds; amounts as exact text.
 
     Implements [ConsumptionRepository][clubrules.customers.ports.ConsumptionRepository].
@@ -45,6 +38,3 @@ class SQLiteConsumptionRepository(SQLConsumptionRepository):
     """
 
     _dialect = SQLITE
-
-    def __init__(self, database: SQLiteDatabase) -> None:
-        super().__init__(database)

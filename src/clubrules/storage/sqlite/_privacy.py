@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from typing import TYPE_CHECKING
 
 from clubrules.storage.sql._dialect import SQLITE
 from clubrules.storage.sql._privacy import SQLAccessLog, SQLConsentStore, SQLDataKeyStore
-
-if TYPE_CHECKING:
-    from clubrules.storage.sqlite._db import SQLiteDatabase
+from clubrules.storage.sqlite._db import SQLiteDatabase
 
 __all__ = ["SQLiteAccessLog", "SQLiteConsentStore", "SQLiteDataKeyStore"]
 
 
-class SQLiteDataKeyStore(SQLDataKeyStore):
+class SQLiteDataKeyStore(SQLDataKeyStore[SQLiteDatabase]):
     """Wrapped data keys in SQLite, as ciphertext BLOBs; `delete` overwrites the row.
 
     Implements [DataKeyStore][clubrules.privacy.ports.DataKeyStore]. `add` is
@@ -30,9 +27,6 @@ class SQLiteDataKeyStore(SQLDataKeyStore):
 
     _dialect = SQLITE
 
-    def __init__(self, database: SQLiteDatabase) -> None:
-        super().__init__(database)
-
     def delete(self, customer_id: str) -> bool:
         """Destroy the customer's wrapped key; say whether there was one."""
         with self._db.connection() as conn:
@@ -45,7 +39,7 @@ class SQLiteDataKeyStore(SQLDataKeyStore):
         return deleted
 
 
-class SQLiteConsentStore(SQLConsentStore):
+class SQLiteConsentStore(SQLConsentStore[SQLiteDatabase]):
     """Consent records in SQLite, kept forever; withdrawal updates the row in place.
 
     Implements [ConsentStore][clubrules.privacy.ports.ConsentStore].
@@ -58,11 +52,8 @@ class SQLiteConsentStore(SQLConsentStore):
 
     _dialect = SQLITE
 
-    def __init__(self, database: SQLiteDatabase) -> None:
-        super().__init__(database)
 
-
-class SQLiteAccessLog(SQLAccessLog):
+class SQLiteAccessLog(SQLAccessLog[SQLiteDatabase]):
     """The access log in SQLite: one row per event, in append order (an AUTOINCREMENT key).
 
     Implements [AccessLog][clubrules.privacy.ports.AccessLog]. `append`
@@ -73,6 +64,3 @@ class SQLiteAccessLog(SQLAccessLog):
     """
 
     _dialect = SQLITE
-
-    def __init__(self, database: SQLiteDatabase) -> None:
-        super().__init__(database)

@@ -14,18 +14,18 @@ from clubrules.storage.sql._staff import (
     sheet_parts,
     sheet_row,
 )
+from clubrules.storage.sqlite._db import SQLiteDatabase
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
     from clubrules.staff import ScoreSheet
     from clubrules.storage.sql._dialect import Connection
-    from clubrules.storage.sqlite._db import SQLiteDatabase
 
 __all__ = ["SQLiteAssessmentRepository"]
 
 
-class SQLiteAssessmentRepository(SQLAssessmentRepository):
+class SQLiteAssessmentRepository(SQLAssessmentRepository[SQLiteDatabase]):
     """Rubrics, score sheets and warnings in SQLite; idempotent adds; points as exact text.
 
     Implements [AssessmentRepository][clubrules.staff.ports.AssessmentRepository].
@@ -53,19 +53,14 @@ class SQLiteAssessmentRepository(SQLAssessmentRepository):
 
     _dialect = SQLITE
 
-    def __init__(self, database: SQLiteDatabase) -> None:
-        super().__init__(database)
-        # `self._db` again, typed as SQLite: executemany and read-only transactions.
-        self._sqlite = database
-
     def _snapshot(self) -> AbstractContextManager[Connection]:
         # One read transaction: the three queries see the same snapshot.
-        return self._sqlite.transaction(immediate=False)
+        return self._db.transaction(immediate=False)
 
     def add_sheet(self, sheet: ScoreSheet) -> bool:
         """Store a sheet; False if stored as is; `DuplicateError` on a taken id or cycle."""
         cycle = cycle_key(sheet)
-        with self._sqlite.transaction(immediate=True) as conn:
+        with self._db.transaction(immediate=True) as conn:
             found = read_sheets(SQLITE, conn, " WHERE id = ?", (sheet.id,))
             if found:
                 if found[0] == sheet:

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from clubrules.storage.sql._dialect import SQLITE
 from clubrules.storage.sql._tiering import SQLActivityRepository, offset_segments
+from clubrules.storage.sqlite._db import SQLiteDatabase
 from clubrules.tiering import US_PER_DAY
 
 if TYPE_CHECKING:
     import sqlite3
     from datetime import tzinfo
 
-    from clubrules.storage.sqlite._db import SQLiteDatabase
 
 __all__ = ["SQLiteActivityRepository"]
 
@@ -76,7 +76,7 @@ FROM g ORDER BY g.customer_id
 """
 
 
-class SQLiteActivityRepository(SQLActivityRepository):
+class SQLiteActivityRepository(SQLActivityRepository[SQLiteDatabase]):
     """Activity summaries straight from a SQL aggregate over the consumption records.
 
     Implements [ActivityRepository][clubrules.tiering.ports.ActivityRepository]
@@ -102,8 +102,6 @@ class SQLiteActivityRepository(SQLActivityRepository):
 
     def __init__(self, database: SQLiteDatabase, *, zone: tzinfo, currency: str = "CNY") -> None:
         super().__init__(database, zone=zone, currency=currency)
-        # `self._db` again, typed as SQLite: the aggregate is registered per connection.
-        self._sqlite = database
 
     def _aggregate(self, customer_id: str | None, lo: int, hi: int) -> list[Any]:
         segments = offset_segments(self._zone, lo, hi) or ((0, 0, 0),)  # VALUES needs a row
@@ -123,6 +121,6 @@ class SQLiteActivityRepository(SQLActivityRepository):
             segments=", ".join(values),
             customer="" if customer_id is None else "AND c.customer_id = :customer_id",
         )
-        with self._sqlite.connection() as conn:
+        with self._db.connection() as conn:
             register_decimal_sum(conn)
             return conn.execute(sql, params).fetchall()
