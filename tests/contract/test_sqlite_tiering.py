@@ -19,30 +19,22 @@ from clubrules.storage.sqlite import (
 from clubrules.testing.contracts import ActivityRepositoryContract
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Sequence
     from datetime import tzinfo
-    from pathlib import Path
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SQLiteDatabase]:
-    with SQLiteDatabase(tmp_path / "club.db") as db:
-        db.migrate()
-        yield db
 
 
 class TestSQLiteActivity(ActivityRepositoryContract):
     @pytest.fixture
     def zoned_repository(
-        self, database: SQLiteDatabase
+        self, sqlite_database: SQLiteDatabase
     ) -> Callable[[Sequence[ConsumptionRecord], tzinfo], SQLiteActivityRepository]:
         def make(records: Sequence[ConsumptionRecord], zone: tzinfo) -> SQLiteActivityRepository:
-            with database.connection() as conn:
+            with sqlite_database.connection() as conn:
                 conn.execute("DELETE FROM consumption_records")
-            ledger = SQLiteConsumptionRepository(database)
+            ledger = SQLiteConsumptionRepository(sqlite_database)
             for record in records:
                 ledger.add(record)
-            return SQLiteActivityRepository(database, zone=zone)
+            return SQLiteActivityRepository(sqlite_database, zone=zone)
 
         return make
 
@@ -57,13 +49,15 @@ class TestSQLiteActivity(ActivityRepositoryContract):
 _BASE = datetime(2025, 10, 20, tzinfo=UTC)
 
 
-def test_a_foreign_currency_is_refused_as_in_summarize_activity(database: SQLiteDatabase) -> None:
+def test_a_foreign_currency_is_refused_as_in_summarize_activity(
+    sqlite_database: SQLiteDatabase,
+) -> None:
     at = _BASE + timedelta(days=1)
     record = ConsumptionRecord(
         id="t-1", customer_id="c-1", at=at, service="facial", amount=Money("10", "USD")
     )
-    SQLiteConsumptionRepository(database).add(record)
-    repo = SQLiteActivityRepository(database, zone=UTC)
+    SQLiteConsumptionRepository(sqlite_database).add(record)
+    repo = SQLiteActivityRepository(sqlite_database, zone=UTC)
     with pytest.raises(InvalidMoneyError):
         repo.summaries(start=_BASE, end=_BASE + timedelta(days=7))
     # Outside the window, the record only counts as a visit, so its currency does not matter.
