@@ -12,17 +12,29 @@ from clubrules.testing.contracts import ActivityRepositoryContract
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from datetime import tzinfo
 
     from clubrules.customers import ConsumptionRecord
 
 
 class TestInMemoryActivity(ActivityRepositoryContract):
     @pytest.fixture
-    def repository(self) -> Callable[[Sequence[ConsumptionRecord]], InMemoryActivityRepository]:
-        def make(records: Sequence[ConsumptionRecord]) -> InMemoryActivityRepository:
-            repo = InMemoryActivityRepository(zone=ZoneInfo("Asia/Shanghai"))
+    def zoned_repository(
+        self,
+    ) -> Callable[[Sequence[ConsumptionRecord], tzinfo], InMemoryActivityRepository]:
+        def make(records: Sequence[ConsumptionRecord], zone: tzinfo) -> InMemoryActivityRepository:
+            repo = InMemoryActivityRepository(zone=zone)
             for record in records:
                 repo.add(record)
             return repo
 
         return make
+
+    @pytest.fixture
+    def repository(
+        self,
+        zoned_repository: Callable[
+            [Sequence[ConsumptionRecord], tzinfo], InMemoryActivityRepository
+        ],
+    ) -> Callable[[Sequence[ConsumptionRecord]], InMemoryActivityRepository]:
+        return lambda records: zoned_repository(records, ZoneInfo("Asia/Shanghai"))

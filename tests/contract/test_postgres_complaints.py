@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -18,13 +17,9 @@ from clubrules.storage.sql._complaints import encode_event
 from clubrules.testing.contracts import ComplaintRepositoryContract
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from clubrules.complaints import CaseEvent
-    from clubrules.testing.postgres import PostgresCluster
 
 pytestmark = pytest.mark.postgres
-_names = itertools.count()
 T0 = datetime(2026, 3, 2, 2, tzinfo=UTC)
 
 
@@ -44,46 +39,27 @@ def _registered() -> list[CaseEvent]:
     ]
 
 
-@pytest.fixture(scope="class")
-def urls(postgres_cluster: PostgresCluster) -> dict[str, str]:
-    """The URL of a fresh database for each test class."""
-    name = f"contract_complaints_{next(_names)}"
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    return {"url": postgres_cluster.url_for(name)}
-
-
-@pytest.fixture(scope="class")
-def database(urls: dict[str, str]) -> Iterator[PostgresDatabase]:
-    """The fresh database, migrated and pooled so that races reach the server."""
-    with PostgresDatabase(urls["url"], pool_size=8) as db:
-        db.migrate()
-        yield db
-
-
-@pytest.fixture
-def empty(database: PostgresDatabase) -> PostgresDatabase:
-    with database.connection() as conn:
-        conn.execute("TRUNCATE clubrules.complaint_events, clubrules.complaint_cases")
-    return database
+@pytest.fixture(scope="module")
+def postgres_tables() -> tuple[str, ...]:
+    return ("complaint_events", "complaint_cases")
 
 
 class TestPostgresComplaints(ComplaintRepositoryContract):
     @pytest.fixture
-    def repository(self, empty: PostgresDatabase) -> PostgresComplaintRepository:
-        return PostgresComplaintRepository(empty)
+    def repository(self, empty_postgres: PostgresDatabase) -> PostgresComplaintRepository:
+        return PostgresComplaintRepository(empty_postgres)
 
 
 class TestPostgresComplaintPrimaryKey:
     def test_a_racing_append_that_passed_the_check_fails_on_the_key(
-        self, empty: PostgresDatabase, urls: dict[str, str]
+        self, empty_postgres: PostgresDatabase, postgres_url: str
     ) -> None:
         """The version read said 1, but another writer's event 2 commits first: stale, 1 vs 2."""
-        repo = PostgresComplaintRepository(empty)
+        repo = PostgresComplaintRepository(empty_postgres)
         repo.append("k-1", 0, _registered())
         other = Assigned(at=T0 + timedelta(minutes=1), by="lead", to="s-2")
         outcome: list[object] = []
-        with psycopg.connect(urls["url"]) as rival:  # holds its uncommitted event 2
+        with psycopg.connect(postgres_url) as rival:  # holds its uncommitted event 2
             rival.execute(
                 "INSERT INTO clubrules.complaint_events VALUES"
                 " ('k-1', 2, 'Assigned', %s, NULL, %s::jsonb)",
@@ -114,9 +90,9 @@ class TestPostgresComplaintText:
     )
     @pytest.mark.parametrize("field", ["contact", "content"])
     def test_text_postgres_cannot_hold_is_a_typed_error_naming_the_field(
-        self, empty: PostgresDatabase, field: str, text: str, rule: str
+        self, empty_postgres: PostgresDatabase, field: str, text: str, rule: str
     ) -> None:
-        repo = PostgresComplaintRepository(empty)
+        repo = PostgresComplaintRepository(empty_postgres)
         [base] = _registered()
         assert isinstance(base, Registered)
         event = (

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-from typing import TYPE_CHECKING
-
-import psycopg
 import pytest
 
 from clubrules.storage.postgres import (
@@ -15,42 +11,21 @@ from clubrules.storage.postgres import (
 )
 from clubrules.testing.contracts import ConsumptionRepositoryContract, CustomerRepositoryContract
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from clubrules.testing.postgres import PostgresCluster
-
 pytestmark = pytest.mark.postgres
-_names = itertools.count()
 
 
-@pytest.fixture(scope="class")
-def database(postgres_cluster: PostgresCluster) -> Iterator[PostgresDatabase]:
-    """A fresh, migrated database for each test class, pooled so that races reach the server."""
-    name = f"contract_customers_{next(_names)}"
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    with PostgresDatabase(postgres_cluster.url_for(name), pool_size=8) as db:
-        db.migrate()
-        yield db
-
-
-@pytest.fixture
-def empty(database: PostgresDatabase) -> PostgresDatabase:
-    with database.connection() as conn:
-        conn.execute(
-            "TRUNCATE clubrules.customers, clubrules.consumption_records, clubrules.service_records"
-        )
-    return database
+@pytest.fixture(scope="module")
+def postgres_tables() -> tuple[str, ...]:
+    return ("customers", "consumption_records", "service_records")
 
 
 class TestPostgresCustomers(CustomerRepositoryContract):
     @pytest.fixture
-    def repository(self, empty: PostgresDatabase) -> PostgresCustomerRepository:
-        return PostgresCustomerRepository(empty)
+    def repository(self, empty_postgres: PostgresDatabase) -> PostgresCustomerRepository:
+        return PostgresCustomerRepository(empty_postgres)
 
 
 class TestPostgresConsumption(ConsumptionRepositoryContract):
     @pytest.fixture
-    def repository(self, empty: PostgresDatabase) -> PostgresConsumptionRepository:
-        return PostgresConsumptionRepository(empty)
+    def repository(self, empty_postgres: PostgresDatabase) -> PostgresConsumptionRepository:
+        return PostgresConsumptionRepository(empty_postgres)

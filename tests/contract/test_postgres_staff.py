@@ -2,47 +2,26 @@
 
 from __future__ import annotations
 
-import itertools
-from typing import TYPE_CHECKING
-
-import psycopg
 import pytest
 
 from clubrules.storage.postgres import PostgresAssessmentRepository, PostgresDatabase
 from clubrules.testing.contracts import AssessmentRepositoryContract
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from clubrules.testing.postgres import PostgresCluster
-
 pytestmark = pytest.mark.postgres
-_names = itertools.count()
 
 
-@pytest.fixture(scope="class")
-def database(postgres_cluster: PostgresCluster) -> Iterator[PostgresDatabase]:
-    """A fresh, migrated database for each test class, pooled so that races reach the server."""
-    name = f"contract_staff_{next(_names)}"
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    with PostgresDatabase(postgres_cluster.url_for(name), pool_size=8) as db:
-        db.migrate()
-        yield db
-
-
-@pytest.fixture
-def empty(database: PostgresDatabase) -> PostgresDatabase:
-    with database.connection() as conn:
-        conn.execute(
-            "TRUNCATE clubrules.staff_rubrics, clubrules.staff_sheets,"
-            " clubrules.staff_sheet_criteria, clubrules.staff_sheet_lines,"
-            " clubrules.staff_warnings"
-        )
-    return database
+@pytest.fixture(scope="module")
+def postgres_tables() -> tuple[str, ...]:
+    return (
+        "staff_rubrics",
+        "staff_sheets",
+        "staff_sheet_criteria",
+        "staff_sheet_lines",
+        "staff_warnings",
+    )
 
 
 class TestPostgresAssessments(AssessmentRepositoryContract):
     @pytest.fixture
-    def repository(self, empty: PostgresDatabase) -> PostgresAssessmentRepository:
-        return PostgresAssessmentRepository(empty)
+    def repository(self, empty_postgres: PostgresDatabase) -> PostgresAssessmentRepository:
+        return PostgresAssessmentRepository(empty_postgres)

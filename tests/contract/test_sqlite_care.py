@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pytest
 
 from clubrules.storage.sqlite import (
@@ -16,25 +14,14 @@ from clubrules.testing.contracts import (
     SurveyResponseRepositoryContract,
 )
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from pathlib import Path
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SQLiteDatabase]:
-    with SQLiteDatabase(tmp_path / "club.db") as db:
-        db.migrate()
-        yield db
-
 
 class TestSQLiteCareTasks(CareTaskRepositoryContract):
     @pytest.fixture
-    def repository(self, database: SQLiteDatabase) -> SQLiteCareTaskRepository:
-        return SQLiteCareTaskRepository(database)
+    def repository(self, sqlite_database: SQLiteDatabase) -> SQLiteCareTaskRepository:
+        return SQLiteCareTaskRepository(sqlite_database)
 
 
 class TestSQLiteSurveyResponses(SurveyResponseRepositoryContract):
     @pytest.fixture
-    def repository(self, database: SQLiteDatabase) -> SQLiteSurveyResponseRepository:
-        return SQLiteSurveyResponseRepository(database)
+    def repository(self, sqlite_database: SQLiteDatabase) -> SQLiteSurveyResponseRepository:
+        return SQLiteSurveyResponseRepository(sqlite_database)

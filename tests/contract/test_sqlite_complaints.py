@@ -28,23 +28,13 @@ from clubrules.storage.sqlite import SQLiteComplaintRepository, SQLiteDatabase
 from clubrules.testing.contracts import ComplaintRepositoryContract
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from pathlib import Path
-
     from clubrules.complaints import CaseEvent
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SQLiteDatabase]:
-    with SQLiteDatabase(tmp_path / "club.db") as db:
-        db.migrate()
-        yield db
 
 
 class TestSQLiteComplaints(ComplaintRepositoryContract):
     @pytest.fixture
-    def repository(self, database: SQLiteDatabase) -> SQLiteComplaintRepository:
-        return SQLiteComplaintRepository(database)
+    def repository(self, sqlite_database: SQLiteDatabase) -> SQLiteComplaintRepository:
+        return SQLiteComplaintRepository(sqlite_database)
 
 
 _LO = datetime(1990, 1, 1, tzinfo=UTC).replace(tzinfo=None)
@@ -152,9 +142,9 @@ def _registration(*, contact: str = "+8613800138000", content: str = "towel") ->
 
 @pytest.mark.parametrize("field", ["contact", "content"])
 def test_a_lone_surrogate_is_a_typed_error_naming_the_field(
-    database: SQLiteDatabase, field: str
+    sqlite_database: SQLiteDatabase, field: str
 ) -> None:
-    repo = SQLiteComplaintRepository(database)
+    repo = SQLiteComplaintRepository(sqlite_database)
     bad_text = "138\ud800 0013 8000"
     with pytest.raises(ValidationError) as caught:
         repo.append("k-1", 0, [_registration(**{field: bad_text})])
@@ -164,16 +154,16 @@ def test_a_lone_surrogate_is_a_typed_error_naming_the_field(
     assert repo.case_ids() == []
 
 
-def test_nul_characters_in_event_text_round_trip(database: SQLiteDatabase) -> None:
+def test_nul_characters_in_event_text_round_trip(sqlite_database: SQLiteDatabase) -> None:
     # SQLite stores a NUL in JSON text as \u0000; only PostgreSQL refuses it.
-    repo = SQLiteComplaintRepository(database)
+    repo = SQLiteComplaintRepository(sqlite_database)
     event = _registration(content="a\x00b")
     repo.append("k-1", 0, [event])
     assert repo.events("k-1") == [event]
 
 
-def test_contact_and_content_never_show_in_repr_or_errors(database: SQLiteDatabase) -> None:
-    repo = SQLiteComplaintRepository(database)
+def test_contact_and_content_never_show_in_repr_or_errors(sqlite_database: SQLiteDatabase) -> None:
+    repo = SQLiteComplaintRepository(sqlite_database)
     event = _registration()
     repo.append("k-1", 0, [event])
     with pytest.raises(StaleVersionError) as caught:

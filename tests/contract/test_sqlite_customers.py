@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pytest
 
 from clubrules.storage.sqlite import (
@@ -13,25 +11,14 @@ from clubrules.storage.sqlite import (
 )
 from clubrules.testing.contracts import ConsumptionRepositoryContract, CustomerRepositoryContract
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from pathlib import Path
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SQLiteDatabase]:
-    with SQLiteDatabase(tmp_path / "club.db") as db:
-        db.migrate()
-        yield db
-
 
 class TestSQLiteCustomers(CustomerRepositoryContract):
     @pytest.fixture
-    def repository(self, database: SQLiteDatabase) -> SQLiteCustomerRepository:
-        return SQLiteCustomerRepository(database)
+    def repository(self, sqlite_database: SQLiteDatabase) -> SQLiteCustomerRepository:
+        return SQLiteCustomerRepository(sqlite_database)
 
 
 class TestSQLiteConsumption(ConsumptionRepositoryContract):
     @pytest.fixture
-    def repository(self, database: SQLiteDatabase) -> SQLiteConsumptionRepository:
-        return SQLiteConsumptionRepository(database)
+    def repository(self, sqlite_database: SQLiteDatabase) -> SQLiteConsumptionRepository:
+        return SQLiteConsumptionRepository(sqlite_database)

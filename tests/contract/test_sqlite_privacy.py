@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pytest
 
 from clubrules.storage.sqlite import (
@@ -18,31 +16,20 @@ from clubrules.testing.contracts import (
     DataKeyStoreContract,
 )
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from pathlib import Path
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SQLiteDatabase]:
-    with SQLiteDatabase(tmp_path / "club.db") as db:
-        db.migrate()
-        yield db
-
 
 class TestSQLiteAccessLog(AccessLogContract):
     @pytest.fixture
-    def repository(self, database: SQLiteDatabase) -> SQLiteAccessLog:
-        return SQLiteAccessLog(database)
+    def repository(self, sqlite_database: SQLiteDatabase) -> SQLiteAccessLog:
+        return SQLiteAccessLog(sqlite_database)
 
 
 class TestSQLiteConsentStore(ConsentStoreContract):
     @pytest.fixture
-    def repository(self, database: SQLiteDatabase) -> SQLiteConsentStore:
-        return SQLiteConsentStore(database)
+    def repository(self, sqlite_database: SQLiteDatabase) -> SQLiteConsentStore:
+        return SQLiteConsentStore(sqlite_database)
 
 
 class TestSQLiteDataKeyStore(DataKeyStoreContract):
     @pytest.fixture
-    def repository(self, database: SQLiteDatabase) -> SQLiteDataKeyStore:
-        return SQLiteDataKeyStore(database)
+    def repository(self, sqlite_database: SQLiteDatabase) -> SQLiteDataKeyStore:
+        return SQLiteDataKeyStore(sqlite_database)

@@ -9,9 +9,8 @@ from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import invariant, rule
 
 from clubrules.booking import (
     Booking,
@@ -29,7 +28,8 @@ from clubrules.errors import (
     SlotConflictError,
     StaleVersionError,
 )
-from clubrules.testing.contracts._race import race
+from clubrules.testing.contracts._base import RepositoryContract, RepositoryMachine, run_machine
+from clubrules.testing.contracts._race import one_wins, race
 
 if TYPE_CHECKING:
     from clubrules.booking.ports import BookingRepository
@@ -41,8 +41,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 MIN = timedelta(minutes=1)
 POLICY = BookingPolicy()
 _THREADS = 16
-# Distinct resources across hypothesis runs that share one repository.
-_serial = itertools.count()
 
 
 def _booking(
@@ -87,21 +85,11 @@ def _booking(
 NOW = T0 - timedelta(hours=3)
 
 
-class BookingRepositoryContract:
-    """Every `BookingRepository` must pass these tests; provide a `repository` fixture.
+class BookingRepositoryContract(RepositoryContract):
+    """Every `BookingRepository` must pass these tests.
 
-    ```python
-    class TestMyBookings(BookingRepositoryContract):
-        @pytest.fixture
-        def repository(self) -> BookingRepository:
-            return MyBookingRepository(...)
-    ```
+    The `repository` fixture returns a fresh, empty booking repository.
     """
-
-    @pytest.fixture
-    def repository(self) -> BookingRepository:
-        """A fresh, empty booking repository."""
-        raise NotImplementedError
 
     def test_a_booking_comes_back_equal(self, repository: BookingRepository) -> None:
         booking = _booking("b1", 0, 60, after=10, also="li", key="k-1")
@@ -279,11 +267,13 @@ class BookingRepositoryContract:
 
     def test_racing_conflicting_adds_exactly_one_wins(self, repository: BookingRepository) -> None:
         candidates = [_booking(f"r{i}", i, 60 + i) for i in range(_THREADS)]
-        results = race(_THREADS, lambda i: repository.add(candidates[i], now=NOW))
-        winners = [r for r in results if isinstance(r, Booking)]
-        assert len(winners) == 1, results
-        assert all(isinstance(r, SlotConflictError) for r in results if r not in winners)
-        assert [b.id for b in repository.find(resource="room-1")] == [winners[0].id]
+        winner = one_wins(
+            candidates,
+            lambda b: repository.add(b, now=NOW),
+            won=lambda r: isinstance(r, Booking),
+            lost=SlotConflictError,
+        )
+        assert [b.id for b in repository.find(resource="room-1")] == [winner.id]
 
     def test_racing_multi_resource_adds_never_double_book(
         self, repository: BookingRepository
@@ -321,26 +311,17 @@ class BookingRepositoryContract:
         assert len({r.id for r in results if isinstance(r, Booking)}) == 1
 
     def test_random_operations_agree_with_a_model(self, repository: BookingRepository) -> None:
-        run_state_machine_as_test(
-            lambda: _BookingMachine(repository),  # type: ignore[arg-type]
-            settings=settings(
-                max_examples=30,
-                stateful_step_count=20,
-                suppress_health_check=[HealthCheck.function_scoped_fixture],
-            ),
-        )
+        run_machine(lambda: _BookingMachine(repository), max_examples=30, steps=20)
 
 
-class _BookingMachine(RuleBasedStateMachine):
+class _BookingMachine(RepositoryMachine["BookingRepository"]):
     """Random adds, cancels and moves on two resources, checked against a list.
 
     One repository serves every run, so each run books its own resources.
     """
 
     def __init__(self, repository: BookingRepository) -> None:
-        super().__init__()
-        self.repository = repository
-        self.prefix = f"m{next(_serial)}-"
+        super().__init__(repository)
         self.model: dict[str, Booking] = {}
         self.count = 0
 

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import invariant, rule
 
 from clubrules.care import CareKind, CareTask, SurveyResponse
 from clubrules.errors import DuplicateError, NaiveDatetimeError, NotFoundError
-from clubrules.testing.contracts._race import race
+from clubrules.testing.contracts._base import (
+    RepositoryContract,
+    RepositoryMachine,
+    add_once,
+    run_machine,
+)
+from clubrules.testing.contracts._race import THREADS, stored_once
 
 if TYPE_CHECKING:
     from clubrules.care.ports import CareTaskRepository, SurveyResponseRepository
@@ -24,8 +28,6 @@ __all__ = ["CareTaskRepositoryContract", "SurveyResponseRepositoryContract"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 D0 = date(2026, 3, 2)
-_THREADS = 8
-_serial = itertools.count()
 
 
 def _task(
@@ -49,13 +51,11 @@ def _task(
     )
 
 
-class CareTaskRepositoryContract:
-    """Every `CareTaskRepository` must pass these tests; provide a `repository` fixture."""
+class CareTaskRepositoryContract(RepositoryContract):
+    """Every `CareTaskRepository` must pass these tests.
 
-    @pytest.fixture
-    def repository(self) -> CareTaskRepository:
-        """A fresh, empty care task repository."""
-        raise NotImplementedError
+    The `repository` fixture returns a fresh, empty care task repository.
+    """
 
     def test_a_task_comes_back_equal(self, repository: CareTaskRepository) -> None:
         task = _task(note="生日快乐", assignee="st-7")
@@ -107,26 +107,16 @@ class CareTaskRepositoryContract:
         assert repository.last_issued("nothing") == {}
 
     def test_concurrent_adds_of_one_key_store_one(self, repository: CareTaskRepository) -> None:
-        results = race(_THREADS, lambda i: repository.add(_task(note=f"n{i}")))
-        assert sorted(results, key=repr) == [False] * (_THREADS - 1) + [True], results
+        stored_once(THREADS, lambda i: repository.add(_task(note=f"n{i}")))
         assert len(repository.tasks(start=D0, end=D0 + timedelta(days=1))) == 1
 
     def test_random_operations_agree_with_a_dict(self, repository: CareTaskRepository) -> None:
-        run_state_machine_as_test(
-            lambda: _TaskMachine(repository),  # type: ignore[arg-type]
-            settings=settings(
-                max_examples=20,
-                stateful_step_count=15,
-                suppress_health_check=[HealthCheck.function_scoped_fixture],
-            ),
-        )
+        run_machine(lambda: _TaskMachine(repository), max_examples=20, steps=15)
 
 
-class _TaskMachine(RuleBasedStateMachine):
+class _TaskMachine(RepositoryMachine["CareTaskRepository"]):
     def __init__(self, repository: CareTaskRepository) -> None:
-        super().__init__()
-        self.repository = repository
-        self.prefix = f"m{next(_serial)}-"
+        super().__init__(repository)
         self.model: dict[tuple[str, str, date], CareTask] = {}
 
     @rule(
@@ -181,13 +171,11 @@ def _response(
     )
 
 
-class SurveyResponseRepositoryContract:
-    """Every `SurveyResponseRepository` must pass these tests; provide a `repository` fixture."""
+class SurveyResponseRepositoryContract(RepositoryContract):
+    """Every `SurveyResponseRepository` must pass these tests.
 
-    @pytest.fixture
-    def repository(self) -> SurveyResponseRepository:
-        """A fresh, empty survey response repository."""
-        raise NotImplementedError
+    The `repository` fixture returns a fresh, empty survey response repository.
+    """
 
     def test_a_response_comes_back_equal(self, repository: SurveyResponseRepository) -> None:
         response = attrs.evolve(_response(), at=datetime(2026, 3, 1, 18, tzinfo=SHANGHAI))
@@ -222,21 +210,12 @@ class SurveyResponseRepositoryContract:
     def test_random_operations_agree_with_a_dict(
         self, repository: SurveyResponseRepository
     ) -> None:
-        run_state_machine_as_test(
-            lambda: _SurveyMachine(repository),  # type: ignore[arg-type]
-            settings=settings(
-                max_examples=20,
-                stateful_step_count=15,
-                suppress_health_check=[HealthCheck.function_scoped_fixture],
-            ),
-        )
+        run_machine(lambda: _SurveyMachine(repository), max_examples=20, steps=15)
 
 
-class _SurveyMachine(RuleBasedStateMachine):
+class _SurveyMachine(RepositoryMachine["SurveyResponseRepository"]):
     def __init__(self, repository: SurveyResponseRepository) -> None:
-        super().__init__()
-        self.repository = repository
-        self.prefix = f"m{next(_serial)}-"
+        super().__init__(repository)
         self.model: dict[str, SurveyResponse] = {}
 
     @rule(n=st.integers(0, 4), minutes=st.integers(0, 20), service=st.integers(1, 5))
@@ -247,15 +226,7 @@ class _SurveyMachine(RuleBasedStateMachine):
             minutes=minutes,
             service=service,
         )
-        stored = self.model.get(response.id)
-        if stored is None:
-            assert self.repository.add(response) is True
-            self.model[response.id] = response
-        elif stored == response:
-            assert self.repository.add(response) is False
-        else:
-            with pytest.raises(DuplicateError):
-                self.repository.add(response)
+        add_once(self.model, response, self.repository.add)
 
     @rule(lo=st.integers(0, 20), span=st.integers(0, 20))
     def window(self, lo: int, span: int) -> None:

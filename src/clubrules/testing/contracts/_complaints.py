@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import invariant, rule
 
 from clubrules.complaints import (
     Assigned,
     CaseKind,
     CustomerContacted,
     CustomerReplied,
-    Registered,
     Resolved,
     apply,
     default_book,
@@ -26,7 +23,8 @@ from clubrules.complaints import (
 from clubrules.complaints.ports import load_case, save_case
 from clubrules.errors import NotFoundError, StaleVersionError, ValidationError
 from clubrules.money import Money
-from clubrules.testing.contracts._race import race
+from clubrules.testing.contracts._base import RepositoryContract, RepositoryMachine, run_machine
+from clubrules.testing.contracts._race import THREADS, one_wins, race
 
 if TYPE_CHECKING:
     from clubrules.complaints import Case, CaseEvent
@@ -36,9 +34,6 @@ __all__ = ["ComplaintRepositoryContract"]
 
 T0 = datetime(2026, 3, 2, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
 BOOK = default_book()
-_THREADS = 8
-# Distinct ids across hypothesis runs that share one repository.
-_serial = itertools.count()
 
 
 def _new_case(case_id: str = "k-1", *, minutes: int = 0) -> Case:
@@ -59,21 +54,11 @@ def _contact(minutes: int, by: str = "s-1") -> CustomerContacted:
     return CustomerContacted(at=T0 + timedelta(minutes=minutes), by=by, channel="phone")
 
 
-class ComplaintRepositoryContract:
-    """Every `ComplaintRepository` must pass these tests; provide a `repository` fixture.
+class ComplaintRepositoryContract(RepositoryContract):
+    """Every `ComplaintRepository` must pass these tests.
 
-    ```python
-    class TestMyComplaints(ComplaintRepositoryContract):
-        @pytest.fixture
-        def repository(self) -> ComplaintRepository:
-            return MyComplaintRepository(...)
-    ```
+    The `repository` fixture returns a fresh, empty complaint repository.
     """
-
-    @pytest.fixture
-    def repository(self) -> ComplaintRepository:
-        """A fresh, empty complaint repository."""
-        raise NotImplementedError
 
     def test_a_new_case_is_stored_at_version_one(self, repository: ComplaintRepository) -> None:
         case = _new_case()
@@ -161,35 +146,29 @@ class ComplaintRepositoryContract:
         self, repository: ComplaintRepository
     ) -> None:
         repository.append("k-1", 0, _new_case().events)
-        outcomes = race(_THREADS, lambda i: repository.append("k-1", 1, [_contact(i + 1)]))
-        wins = [o for o in outcomes if o == 2]
-        assert len(wins) == 1
-        assert all(isinstance(o, StaleVersionError) for o in outcomes if o != 2)
+        contacts = [_contact(i + 1) for i in range(THREADS)]
+        one_wins(
+            contacts,
+            lambda c: repository.append("k-1", 1, [c]),
+            won=lambda o: o == 2,
+            lost=StaleVersionError,
+        )
         assert repository.version("k-1") == 2
 
     def test_concurrent_registrations_of_one_id_exactly_one_wins(
         self, repository: ComplaintRepository
     ) -> None:
         outcomes = race(
-            _THREADS, lambda i: repository.append("k-9", 0, _new_case("k-9", minutes=i).events)
+            THREADS, lambda i: repository.append("k-9", 0, _new_case("k-9", minutes=i).events)
         )
         assert sum(1 for o in outcomes if o == 1) == 1
         assert repository.version("k-9") == 1
 
     def test_random_appends_agree_with_a_dict(self, repository: ComplaintRepository) -> None:
-        run_state_machine_as_test(
-            # Any factory works; the stub only names the class form.
-            lambda: _LogMachine(repository),  # type: ignore[arg-type]
-            settings=settings(
-                max_examples=25,
-                stateful_step_count=20,
-                suppress_health_check=[HealthCheck.function_scoped_fixture],
-                deadline=None,
-            ),
-        )
+        run_machine(lambda: _LogMachine(repository), max_examples=25, steps=20, timed=False)
 
 
-class _LogMachine(RuleBasedStateMachine):
+class _LogMachine(RepositoryMachine["ComplaintRepository"]):
     """Random registrations and appends, fresh or stale, checked against a dict of lists.
 
     One repository serves every run, so each run works under its own id
@@ -197,30 +176,18 @@ class _LogMachine(RuleBasedStateMachine):
     """
 
     def __init__(self, repository: ComplaintRepository) -> None:
-        super().__init__()
-        self.repository = repository
-        self.prefix = f"m{next(_serial)}-"
+        super().__init__(repository)
         self.model: dict[str, list[CaseEvent]] = {}
         self.minutes = 0
 
-    def _tick(self) -> datetime:
+    def _tick(self) -> int:
         self.minutes += 1
-        return T0 + timedelta(minutes=self.minutes)
+        return self.minutes
 
     @rule(n=st.integers(0, 3))
     def register(self, n: int) -> None:
         case_id = f"{self.prefix}{n}"
-        registered = Registered(
-            case_id=case_id,
-            at=self._tick(),
-            kind=CaseKind.COMPLAINT,
-            channel="phone",
-            customer_id="c-1",
-            contact="x",
-            content="y",
-            policy_id="complaint-default",
-            policy_version=1,
-        )
+        [registered] = _new_case(case_id, minutes=self._tick()).events
         if case_id in self.model:
             with pytest.raises(StaleVersionError):
                 self.repository.append(case_id, 0, [registered])
@@ -234,7 +201,8 @@ class _LogMachine(RuleBasedStateMachine):
         current = len(self.model.get(case_id, []))
         expected = max(current - lag, 0)
         events: list[CaseEvent] = [
-            Assigned(at=self._tick(), by="lead", to=f"s-{i}") for i in range(count)
+            Assigned(at=T0 + timedelta(minutes=self._tick()), by="lead", to=f"s-{i}")
+            for i in range(count)
         ]
         if case_id in self.model and expected == current:
             assert self.repository.append(case_id, expected, events) == current + count

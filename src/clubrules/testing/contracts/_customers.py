@@ -11,7 +11,7 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import invariant, rule
 
 from clubrules.customers import (
     ConsumptionKind,
@@ -24,7 +24,14 @@ from clubrules.customers import (
 )
 from clubrules.errors import DuplicateError, NaiveDatetimeError, NotFoundError
 from clubrules.money import Money
-from clubrules.testing.contracts._race import race
+from clubrules.testing.contracts._base import (
+    RepositoryContract,
+    RepositoryMachine,
+    add_once,
+    run_machine,
+)
+from clubrules.testing.contracts._race import THREADS, one_wins, race, stored_once
+from clubrules.testing.contracts._values import Ledger
 from clubrules.testing.strategies._customers import customers
 
 if TYPE_CHECKING:
@@ -34,7 +41,6 @@ __all__ = ["ConsumptionRepositoryContract", "CustomerRepositoryContract"]
 
 T0 = datetime(2026, 3, 1, 10, tzinfo=UTC)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-_THREADS = 8
 # Distinct ids across hypothesis examples that share one repository.
 _serial = itertools.count()
 
@@ -58,21 +64,11 @@ def _customer(customer_id: str = "c-001", **changes: object) -> Customer:
     return Customer(**fields)  # type: ignore[arg-type]
 
 
-class CustomerRepositoryContract:
-    """Every `CustomerRepository` must pass these tests; provide a `repository` fixture.
+class CustomerRepositoryContract(RepositoryContract):
+    """Every `CustomerRepository` must pass these tests.
 
-    ```python
-    class TestMyCustomers(CustomerRepositoryContract):
-        @pytest.fixture
-        def repository(self) -> CustomerRepository:
-            return MyCustomerRepository(...)
-    ```
+    The `repository` fixture returns a fresh, empty customer repository.
     """
-
-    @pytest.fixture
-    def repository(self) -> CustomerRepository:
-        """A fresh, empty customer repository."""
-        raise NotImplementedError
 
     def test_a_customer_comes_back_equal(self, repository: CustomerRepository) -> None:
         customer = _customer()
@@ -159,17 +155,14 @@ class CustomerRepositoryContract:
     def test_concurrent_adds_of_one_id_exactly_one_wins(
         self, repository: CustomerRepository
     ) -> None:
-        candidates = [_customer(occupation=f"job-{i}") for i in range(_THREADS)]
-        results = race(_THREADS, lambda i: repository.add(candidates[i]))
-        winners = [i for i, r in enumerate(results) if r is None]
-        assert len(winners) == 1, results
-        assert all(isinstance(r, DuplicateError) for r in results if r is not None), results
-        assert repository.get("c-001") == candidates[winners[0]]
+        candidates = [_customer(occupation=f"job-{i}") for i in range(THREADS)]
+        winner = one_wins(candidates, repository.add, won=lambda r: r is None, lost=DuplicateError)
+        assert repository.get("c-001") == winner
 
     def test_concurrent_adds_of_distinct_ids_all_land(self, repository: CustomerRepository) -> None:
-        results = race(_THREADS, lambda i: repository.add(_customer(f"c-{i}")))
-        assert results == [None] * _THREADS
-        assert len(list(repository.customers())) == _THREADS
+        results = race(THREADS, lambda i: repository.add(_customer(f"c-{i}")))
+        assert results == [None] * THREADS
+        assert len(list(repository.customers())) == THREADS
 
     @settings(
         max_examples=25,
@@ -191,21 +184,13 @@ class CustomerRepositoryContract:
         assert repository.get(customer.id) == customer
 
     def test_random_operations_agree_with_a_dict(self, repository: CustomerRepository) -> None:
-        run_state_machine_as_test(
-            # Any factory works; the stub only names the class form.
-            lambda: _CustomerMachine(repository),  # type: ignore[arg-type]
-            settings=settings(
-                max_examples=25,
-                stateful_step_count=15,
-                suppress_health_check=[HealthCheck.function_scoped_fixture],
-            ),
-        )
+        run_machine(lambda: _CustomerMachine(repository), max_examples=25, steps=15)
 
 
 _PHONES = ("13800138000", "13900139000", "18612345678")
 
 
-class _CustomerMachine(RuleBasedStateMachine):
+class _CustomerMachine(RepositoryMachine["CustomerRepository"]):
     """Random adds, updates and lookups, checked against a dict.
 
     One repository serves every run, so each run works under its own id
@@ -213,9 +198,7 @@ class _CustomerMachine(RuleBasedStateMachine):
     """
 
     def __init__(self, repository: CustomerRepository) -> None:
-        super().__init__()
-        self.repository = repository
-        self.prefix = f"m{next(_serial)}-"
+        super().__init__(repository)
         self.model: dict[str, Customer] = {}
 
     def _make(self, n: int, phone: int, occupation: str) -> Customer:
@@ -270,22 +253,7 @@ def _by_id(customer: Customer) -> str:
     return customer.id
 
 
-def _record(
-    record_id: str = "t-1",
-    *,
-    customer_id: str = "c-1",
-    minutes: int = 0,
-    amount: str = "288.00",
-    kind: ConsumptionKind = ConsumptionKind.PURCHASE,
-) -> ConsumptionRecord:
-    return ConsumptionRecord(
-        id=record_id,
-        customer_id=customer_id,
-        at=T0 + timedelta(minutes=minutes),
-        service="facial",
-        amount=Money(amount),
-        kind=kind,
-    )
+_record = Ledger(T0, "288.00").record
 
 
 def _visit(record_id: str = "s-1", *, customer_id: str = "c-1", minutes: int = 0) -> ServiceRecord:
@@ -300,13 +268,11 @@ def _visit(record_id: str = "s-1", *, customer_id: str = "c-1", minutes: int = 0
     )
 
 
-class _LedgerMachine(RuleBasedStateMachine):
+class _LedgerMachine(RepositoryMachine["ConsumptionRepository"]):
     """Random adds and window queries, checked against a dict and an obvious filter."""
 
     def __init__(self, repository: ConsumptionRepository) -> None:
-        super().__init__()
-        self.repository = repository
-        self.prefix = f"m{next(_serial)}-"
+        super().__init__(repository)
         self.model: dict[str, ConsumptionRecord] = {}
 
     @rule(
@@ -324,15 +290,7 @@ class _LedgerMachine(RuleBasedStateMachine):
             amount=amount,
             kind=kind,
         )
-        stored = self.model.get(record.id)
-        if stored is None:
-            assert self.repository.add(record) is True
-            self.model[record.id] = record
-        elif stored == record:
-            assert self.repository.add(record) is False
-        else:
-            with pytest.raises(DuplicateError):
-                self.repository.add(record)
+        add_once(self.model, record, self.repository.add)
 
     @rule(customer=st.integers(0, 1), lo=st.integers(-1, 31), span=st.none() | st.integers(0, 31))
     def window(self, customer: int, lo: int, span: int | None) -> None:
@@ -355,13 +313,11 @@ class _LedgerMachine(RuleBasedStateMachine):
             assert self.repository.get(record_id) == record
 
 
-class ConsumptionRepositoryContract:
-    """Every `ConsumptionRepository` must pass these tests; provide a `repository` fixture."""
+class ConsumptionRepositoryContract(RepositoryContract):
+    """Every `ConsumptionRepository` must pass these tests.
 
-    @pytest.fixture
-    def repository(self) -> ConsumptionRepository:
-        """A fresh, empty consumption repository."""
-        raise NotImplementedError
+    The `repository` fixture returns a fresh, empty consumption repository.
+    """
 
     def test_a_record_comes_back_equal(self, repository: ConsumptionRepository) -> None:
         refund = ConsumptionRecord(
@@ -465,27 +421,15 @@ class ConsumptionRepositoryContract:
     def test_concurrent_adds_of_one_record_store_it_once(
         self, repository: ConsumptionRepository
     ) -> None:
-        results = race(_THREADS, lambda _i: repository.add(_record()))
-        assert sorted(results, key=repr) == [False] * (_THREADS - 1) + [True], results
+        stored_once(THREADS, lambda _i: repository.add(_record()))
         assert repository.records("c-1") == [_record()]
 
     def test_concurrent_conflicting_adds_exactly_one_wins(
         self, repository: ConsumptionRepository
     ) -> None:
-        candidates = [_record(amount=f"{i + 1}.00") for i in range(_THREADS)]
-        results = race(_THREADS, lambda i: repository.add(candidates[i]))
-        winners = [i for i, r in enumerate(results) if r is True]
-        assert len(winners) == 1, results
-        assert all(isinstance(r, DuplicateError) for r in results if r is not True), results
-        assert repository.get("t-1") == candidates[winners[0]]
+        candidates = [_record(amount=f"{i + 1}.00") for i in range(THREADS)]
+        winner = one_wins(candidates, repository.add, won=lambda r: r is True, lost=DuplicateError)
+        assert repository.get("t-1") == winner
 
     def test_random_operations_agree_with_a_model(self, repository: ConsumptionRepository) -> None:
-        run_state_machine_as_test(
-            # Any factory works; the stub only names the class form.
-            lambda: _LedgerMachine(repository),  # type: ignore[arg-type]
-            settings=settings(
-                max_examples=25,
-                stateful_step_count=15,
-                suppress_health_check=[HealthCheck.function_scoped_fixture],
-            ),
-        )
+        run_machine(lambda: _LedgerMachine(repository), max_examples=25, steps=15)

@@ -9,6 +9,7 @@ import pytest
 
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.privacy import AccessEvent, ConsentRecord, FieldCipher, Keyring, Purpose
+from clubrules.testing.contracts._base import RepositoryContract
 
 if TYPE_CHECKING:
     from clubrules.customers import Sealed
@@ -39,13 +40,11 @@ def _event(
     )
 
 
-class AccessLogContract:
-    """Every `AccessLog` must pass these tests; provide a `repository` fixture."""
+class AccessLogContract(RepositoryContract):
+    """Every `AccessLog` must pass these tests.
 
-    @pytest.fixture
-    def repository(self) -> AccessLog:
-        """A fresh, empty access log."""
-        raise NotImplementedError
+    The `repository` fixture returns a fresh, empty access log.
+    """
 
     def test_events_come_back_in_append_order(self, repository: AccessLog) -> None:
         events = [_event(2), _event(1, allowed=False), _event(3)]
@@ -102,13 +101,11 @@ def _consent(consent_id: str = "k-1", customer_id: str = "c-1", *, hours: int = 
     )
 
 
-class ConsentStoreContract:
-    """Every `ConsentStore` must pass these tests; provide a `repository` fixture."""
+class ConsentStoreContract(RepositoryContract):
+    """Every `ConsentStore` must pass these tests.
 
-    @pytest.fixture
-    def repository(self) -> ConsentStore:
-        """A fresh, empty consent store."""
-        raise NotImplementedError
+    The `repository` fixture returns a fresh, empty consent store.
+    """
 
     def test_add_and_get(self, repository: ConsentStore) -> None:
         record = _consent()
@@ -145,13 +142,11 @@ def _wrapped(n: int) -> Sealed:
     return cipher.seal(bytes([n]) * 36, record_type="t", record_id="r", field="f")
 
 
-class DataKeyStoreContract:
-    """Every `DataKeyStore` must pass these tests; provide a `repository` fixture."""
+class DataKeyStoreContract(RepositoryContract):
+    """Every `DataKeyStore` must pass these tests.
 
-    @pytest.fixture
-    def repository(self) -> DataKeyStore:
-        """A fresh, empty data-key store."""
-        raise NotImplementedError
+    The `repository` fixture returns a fresh, empty data-key store.
+    """
 
     def test_add_get_delete(self, repository: DataKeyStore) -> None:
         key = _wrapped(1)

@@ -1,14 +1,19 @@
-"""The thread race the contract suites use to check atomic writes."""
+"""The thread races the contract suites use to check atomic writes."""
 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
-__all__ = ["race"]
+__all__ = ["THREADS", "one_wins", "race", "stored_once"]
+
+THREADS = 8
+"""How many threads a race releases together, unless a suite needs more."""
+
+_Value = TypeVar("_Value")
 
 
 def race(count: int, work: Callable[[int], object]) -> list[object]:
@@ -29,3 +34,28 @@ def race(count: int, work: Callable[[int], object]) -> list[object]:
     for t in threads:
         t.join()
     return results
+
+
+def one_wins(
+    candidates: Sequence[_Value],
+    write: Callable[[_Value], object],
+    *,
+    won: Callable[[object], bool],
+    lost: type[Exception],
+) -> _Value:
+    """Race a `write` of each candidate; exactly one result must be `won`, the rest raise `lost`.
+
+    Returns:
+        The candidate whose write won.
+    """
+    results = race(len(candidates), lambda i: write(candidates[i]))
+    winners = [i for i, r in enumerate(results) if won(r)]
+    assert len(winners) == 1, results
+    assert all(isinstance(r, lost) for i, r in enumerate(results) if i != winners[0]), results
+    return candidates[winners[0]]
+
+
+def stored_once(count: int, work: Callable[[int], object]) -> None:
+    """Race idempotent adds of one value: one must store it (`True`), the rest find it (`False`)."""
+    results = race(count, work)
+    assert sorted(results, key=repr) == [False] * (count - 1) + [True], results

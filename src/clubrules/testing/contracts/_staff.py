@@ -12,7 +12,7 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import invariant, rule
 
 from clubrules.errors import DuplicateError, NaiveDatetimeError, NotFoundError, ValidationError
 from clubrules.staff import (
@@ -22,6 +22,7 @@ from clubrules.staff import (
     AssessmentPeriod,
     Kpi,
     ManualScore,
+    ManualScoring,
     NoEventsRule,
     Rubric,
     ScoreSheet,
@@ -29,7 +30,13 @@ from clubrules.staff import (
     assess,
     seed_rubric,
 )
-from clubrules.testing.contracts._race import race
+from clubrules.testing.contracts._base import (
+    RepositoryContract,
+    RepositoryMachine,
+    add_once,
+    run_machine,
+)
+from clubrules.testing.contracts._race import THREADS, one_wins, stored_once
 from clubrules.testing.strategies._staff import assessment_inputs, rubrics
 
 if TYPE_CHECKING:
@@ -38,15 +45,13 @@ if TYPE_CHECKING:
 __all__ = ["AssessmentRepositoryContract"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-_THREADS = 8
 _serial = itertools.count()
-_MANUAL = (
-    "responsibility",
-    "teamwork",
-    "service_knowledge",
-    "answer_accuracy",
-    "booking_handling",
-    "complaint_handling",
+# The seed rubric's supervisor-scored items, each of which a sheet needs a score for.
+_MANUAL = tuple(
+    item.key
+    for criterion in seed_rubric().criteria
+    for item in criterion.sub_items
+    if isinstance(item.method, ManualScoring)
 )
 
 
@@ -100,21 +105,11 @@ def _warning(warning_id: str = "w-1", *, staff_id: str = "s-1", day: int = 2) ->
     )
 
 
-class AssessmentRepositoryContract:
-    """Every `AssessmentRepository` must pass these tests; provide a `repository` fixture.
+class AssessmentRepositoryContract(RepositoryContract):
+    """Every `AssessmentRepository` must pass these tests.
 
-    ```python
-    class TestMyAssessments(AssessmentRepositoryContract):
-        @pytest.fixture
-        def repository(self) -> AssessmentRepository:
-            return MyAssessmentRepository(...)
-    ```
+    The `repository` fixture returns a fresh, empty assessment repository.
     """
-
-    @pytest.fixture
-    def repository(self) -> AssessmentRepository:
-        """A fresh, empty assessment repository."""
-        raise NotImplementedError
 
     # --- rubrics -------------------------------------------------------------
 
@@ -242,18 +237,16 @@ class AssessmentRepositoryContract:
     def test_concurrent_adds_of_one_cycle_exactly_one_wins(
         self, repository: AssessmentRepository
     ) -> None:
-        candidates = [_sheet(f"a-{i}", points=str(i + 1)) for i in range(_THREADS)]
-        results = race(_THREADS, lambda i: repository.add_sheet(candidates[i]))
-        winners = [i for i, r in enumerate(results) if r is True]
-        assert len(winners) == 1, results
-        assert all(isinstance(r, DuplicateError) for r in results if r is not True), results
-        assert repository.sheets() == [candidates[winners[0]]]
+        candidates = [_sheet(f"a-{i}", points=str(i + 1)) for i in range(THREADS)]
+        winner = one_wins(
+            candidates, repository.add_sheet, won=lambda r: r is True, lost=DuplicateError
+        )
+        assert repository.sheets() == [winner]
 
     def test_concurrent_adds_of_one_warning_store_it_once(
         self, repository: AssessmentRepository
     ) -> None:
-        results = race(_THREADS, lambda _i: repository.add_warning(_warning()))
-        assert sorted(results, key=repr) == [False] * (_THREADS - 1) + [True], results
+        stored_once(THREADS, lambda _i: repository.add_warning(_warning()))
         assert repository.warnings() == [_warning()]
 
     # --- generated -----------------------------------------------------------
@@ -295,28 +288,17 @@ class AssessmentRepositoryContract:
         assert repository.sheets(sheet.staff_id) == [sheet]
 
     def test_random_operations_agree_with_a_model(self, repository: AssessmentRepository) -> None:
-        run_state_machine_as_test(
-            # Any factory works; the stub only names the class form.
-            lambda: _AssessmentMachine(repository),  # type: ignore[arg-type]
-            settings=settings(
-                max_examples=15,
-                stateful_step_count=15,
-                deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture],
-            ),
-        )
+        run_machine(lambda: _AssessmentMachine(repository), max_examples=15, steps=15, timed=False)
 
 
-class _AssessmentMachine(RuleBasedStateMachine):
+class _AssessmentMachine(RepositoryMachine["AssessmentRepository"]):
     """Random sheet and warning adds, checked against dicts and obvious filters.
 
     One repository serves every run, so each run uses its own staff ids.
     """
 
     def __init__(self, repository: AssessmentRepository) -> None:
-        super().__init__()
-        self.repository = repository
-        self.prefix = f"m{next(_serial)}-"
+        super().__init__(repository)
         self.sheets: dict[str, ScoreSheet] = {}
         self.warnings: dict[str, WarningRecord] = {}
 
@@ -353,32 +335,19 @@ class _AssessmentMachine(RuleBasedStateMachine):
     @rule(n=st.integers(0, 3), staff=st.integers(0, 1), day=st.integers(1, 3))
     def add_warning(self, n: int, staff: int, day: int) -> None:
         warning = _warning(f"{self.prefix}w{n}", staff_id=f"{self.prefix}s{staff}", day=day)
-        stored = self.warnings.get(warning.id)
-        if stored is None:
-            assert self.repository.add_warning(warning) is True
-            self.warnings[warning.id] = warning
-        elif stored == warning:
-            assert self.repository.add_warning(warning) is False
-        else:
-            with pytest.raises(DuplicateError):
-                self.repository.add_warning(warning)
+        add_once(self.warnings, warning, self.repository.add_warning)
 
     @invariant()
-    def sheets_agree(self) -> None:
+    def sheets_and_warnings_agree(self) -> None:
         for staff in range(2):
             staff_id = f"{self.prefix}s{staff}"
-            expected = sorted(
+            sheets = sorted(
                 (s for s in self.sheets.values() if s.staff_id == staff_id),
                 key=lambda s: (s.period.end, s.period.start, s.id),
             )
-            assert self.repository.sheets(staff_id) == expected
-
-    @invariant()
-    def warnings_agree(self) -> None:
-        for staff in range(2):
-            staff_id = f"{self.prefix}s{staff}"
-            expected = sorted(
+            assert self.repository.sheets(staff_id) == sheets
+            warnings = sorted(
                 (w for w in self.warnings.values() if w.staff_id == staff_id),
                 key=lambda w: (w.issued_at, w.id),
             )
-            assert self.repository.warnings(staff_id) == expected
+            assert self.repository.warnings(staff_id) == warnings

@@ -1,0 +1,96 @@
+"""What the contract suites share: the fixture to provide and the checks they repeat."""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
+
+from clubrules.errors import DuplicateError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["RepositoryContract", "RepositoryMachine", "add_once", "run_machine"]
+
+_Repository = TypeVar("_Repository")
+# Distinct prefixes across the runs of a state machine, which share one repository.
+_serial = itertools.count()
+
+
+class RepositoryContract:
+    """The base of the contract suites: a subclass provides the `repository` fixture.
+
+    Its suite's docstring says what the fixture returns; the package
+    docstring of `clubrules.testing.contracts` shows a subclass.
+    """
+
+    @pytest.fixture
+    def repository(self) -> object:
+        """A fresh, empty repository of the port the suite checks."""
+        raise NotImplementedError
+
+
+class RepositoryMachine(RuleBasedStateMachine, Generic[_Repository]):
+    """A state machine on the repository the test got, which every one of its runs shares.
+
+    Each run keeps to its own ids: they start with its `prefix`.
+    """
+
+    def __init__(self, repository: _Repository) -> None:
+        super().__init__()
+        self.repository = repository
+        self.prefix = f"m{next(_serial)}-"
+
+
+def run_machine(
+    machine: Callable[[], RuleBasedStateMachine],
+    *,
+    max_examples: int,
+    steps: int,
+    timed: bool = True,
+) -> None:
+    """Run a state machine as a test, with `max_examples` runs of up to `steps` steps.
+
+    The machine drives the one repository that the `repository` fixture gave
+    the test, so the health check on function-scoped fixtures is off.
+    `timed=False` lifts hypothesis' deadline, for machines whose steps do
+    enough work that a slow database would miss it.
+    """
+    options = settings(
+        max_examples=max_examples,
+        stateful_step_count=steps,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
+    if not timed:
+        options = settings(options, deadline=None)
+    # Any factory works; the stub only names the class form.
+    run_state_machine_as_test(machine, settings=options)  # type: ignore[arg-type]
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+_Item = TypeVar("_Item", bound=_Identified)
+
+
+def add_once(model: dict[str, _Item], item: _Item, add: Callable[[_Item], bool]) -> None:
+    """Add `item` and check the idempotent add against `model`, which it then follows.
+
+    A new id is stored (`True`); the same value again changes nothing
+    (`False`); another value under a taken id raises `DuplicateError`.
+    """
+    stored = model.get(item.id)
+    if stored is None:
+        assert add(item) is True
+        model[item.id] = item
+    elif stored == item:
+        assert add(item) is False
+    else:
+        with pytest.raises(DuplicateError):
+            add(item)
