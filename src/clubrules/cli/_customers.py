@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from clubrules._cli_io import (
+from clubrules.cli._io import (
     InputError,
     Progress,
     csv_rows,

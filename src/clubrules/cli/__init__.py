@@ -13,11 +13,11 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from clubrules._cli_bookings import add_bookings_commands
-from clubrules._cli_customers import add_customers_commands
-from clubrules._cli_io import fail
-from clubrules._cli_keys import add_keys_commands
 from clubrules._version import __version__
+from clubrules.cli._bookings import add_bookings_commands
+from clubrules.cli._customers import add_customers_commands
+from clubrules.cli._io import fail
+from clubrules.cli._keys import add_keys_commands
 from clubrules.errors import ClubRulesError, StorageError
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ def _run_db_migrate(args: argparse.Namespace) -> int:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from clubrules._demo import run_demo  # noqa: PLC0415 - keeps --help fast
+    from clubrules.cli._demo import run_demo  # noqa: PLC0415 - keeps --help fast
 
     run_demo(database=args.database)
     return EXIT_OK

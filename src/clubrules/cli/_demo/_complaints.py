@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from clubrules._demo._salon import DESK, at, show
+from clubrules.cli._demo._salon import DESK, at, show
 from clubrules.complaints import (
     SUPERVISOR,
     AwaitingCustomer,
@@ -31,8 +31,8 @@ from clubrules.money import Money
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from clubrules._demo import Story
-    from clubrules._demo._salon import Salon
+    from clubrules.cli._demo import Story
+    from clubrules.cli._demo._salon import Salon
     from clubrules.complaints import Case
 
 __all__ = ["policy_book", "run"]

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from clubrules._cli_io import Progress, fail
+from clubrules.cli._io import Progress, fail
 
 if TYPE_CHECKING:
     import argparse

@@ -8,10 +8,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from clubrules._demo._complaints import policy_book
-from clubrules._demo._salon import DESK, SHANGHAI, at
-from clubrules._demo._tiering import MONTH_END
 from clubrules.booking import success_rate
+from clubrules.cli._demo._complaints import policy_book
+from clubrules.cli._demo._salon import DESK, SHANGHAI, at
+from clubrules.cli._demo._tiering import MONTH_END
 from clubrules.complaints import analyse, case_facts
 from clubrules.complaints.ports import load_case
 from clubrules.staff import (
@@ -29,8 +29,8 @@ from clubrules.staff import (
 )
 
 if TYPE_CHECKING:
-    from clubrules._demo import Story
-    from clubrules._demo._salon import Salon
+    from clubrules.cli._demo import Story
+    from clubrules.cli._demo._salon import Salon
 
 __all__ = ["run"]
 

@@ -6,7 +6,7 @@ import random
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from clubrules._demo._salon import SHANGHAI, at
+from clubrules.cli._demo._salon import SHANGHAI, at
 from clubrules.customers import (
     ConsumptionKind,
     ConsumptionRecord,
@@ -18,8 +18,8 @@ from clubrules.customers import (
 from clubrules.money import Money
 
 if TYPE_CHECKING:
-    from clubrules._demo import Story
-    from clubrules._demo._salon import Salon
+    from clubrules.cli._demo import Story
+    from clubrules.cli._demo._salon import Salon
 
 __all__ = ["REGULARS", "run"]
 

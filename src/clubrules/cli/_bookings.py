@@ -1,7 +1,7 @@
 """`clubrules bookings check FILE`: read a CSV or JSON export of bookings and report conflicts.
 
 Errors name the line and the column, never a cell's value: an export may
-hold phone numbers (see `clubrules._cli_io`).
+hold phone numbers (see `clubrules.cli._io`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from clubrules._cli_io import (
+from clubrules.cli._io import (
     InputError,
     Progress,
     csv_rows,
