@@ -1,111 +1,44 @@
-"""The end-to-end story that `clubrules demo` tells.
+"""`clubrules demo`: the end-to-end story of a spring at a salon, on SQLite.
 
-One salon, one SQLite file, one spring: every chapter writes to and reads
-from the same database through the SQLite adapters, and later chapters use
-what earlier ones stored (the staff score sheet takes its booking and
-complaint figures from the booking and complaint chapters). Each chapter is
-a module in this package with a `run(story, salon)` function. The demo wires
-everything explicitly: no global registry, no environment lookup.
+The story itself is in `_story`, one chapter a module; it is imported only
+when the command runs.
 """
 
 from __future__ import annotations
 
-import sys
-import tempfile
-from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
-from clubrules.cli._demo._salon import Salon
-from clubrules.errors import ValidationError
-from clubrules.storage.sqlite import SQLiteDatabase
+from clubrules.cli._io import EXIT_OK
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    import argparse
 
-__all__ = ["Story", "run_demo"]
+    from clubrules.cli._io import AddParser
 
-
-class Story:
-    """Prints the demo's chapters, sections and lines to a text stream."""
-
-    def __init__(self, out: TextIO) -> None:
-        self._out = out
-
-    def chapter(self, title: str) -> None:
-        """Start a chapter."""
-        self._out.write(f"\n== {title} ==\n")
-
-    def line(self, text: str = "") -> None:
-        """Print one line of the story."""
-        self._out.write(f"  {text}\n" if text else "\n")
+__all__ = ["add_demo_command"]
 
 
-def _chapters() -> list[Callable[[Story, Salon], None]]:
-    # Chapters are imported here so that `clubrules --help` stays fast.
-    from clubrules.cli._demo import (  # noqa: PLC0415 - lazy, see above
-        _booking,
-        _calendar,
-        _care,
-        _complaints,
-        _customers,
-        _privacy,
-        _staff,
-        _tiering,
+def add_demo_command(add_parser: AddParser) -> None:
+    """Add `demo`."""
+    demo = add_parser(
+        "demo",
+        help="run the end-to-end demo story",
+        description=(
+            "Run the end-to-end demo: a spring at a salon, rule by rule, stored in a "
+            "SQLite file (a temporary one unless --database is given)."
+        ),
     )
-
-    return [
-        _customers.run,
-        _calendar.run,
-        _booking.run,
-        _privacy.run,
-        _complaints.run,
-        _tiering.run,
-        _care.run,
-        _staff.run,
-    ]
+    demo.add_argument(
+        "--database",
+        metavar="PATH",
+        default=None,
+        help="keep the demo's SQLite database at PATH (a new file)",
+    )
+    demo.set_defaults(handler=_run)
 
 
-def _tell(story: Story, path: Path, *, kept: bool) -> None:
-    with SQLiteDatabase(path) as db:
-        version = db.migrate().version
-        salon = Salon(db)
-        story.line("clubrules demo: a spring at the Lotus salon (莲花美容会所), rule by rule.")
-        where = str(path) if kept else "a temporary SQLite file"
-        story.line(f"Everything is stored in {where} (schema version {version}).")
-        for chapter in _chapters():
-            chapter(story, salon)
-        story.chapter("The database")
-        counts = salon.row_counts()
-        story.line("What the story left in SQLite, table by table:")
-        for table, rows in counts.items():
-            story.line(f"  {table:<22} {rows:>5} row{'' if rows == 1 else 's'}")
-    story.line()
-    if kept:
-        story.line(f"Kept: {path}. Open it with any SQLite client.")
-    else:
-        story.line("The temporary file is deleted now. Keep it with --database PATH.")
-    story.line("Done.")
+def _run(args: argparse.Namespace) -> int:
+    from clubrules.cli._demo._story import run_demo  # noqa: PLC0415 - keeps --help fast
 
-
-def run_demo(out: TextIO | None = None, *, database: str | Path | None = None) -> None:
-    """Tell the whole story, printing to `out` (standard output by default).
-
-    Args:
-        out: Where to print.
-        database: A path for the SQLite file to keep; by default the story
-            runs on a temporary file that is deleted afterwards.
-
-    Raises:
-        ValidationError: `database` names a file that already exists.
-    """
-    story = Story(out if out is not None else sys.stdout)
-    if database is not None:
-        path = Path(database)
-        if path.exists():
-            raise ValidationError(
-                "names a file that already exists; give a new path", field="database"
-            )
-        _tell(story, path, kept=True)
-        return
-    with tempfile.TemporaryDirectory(prefix="clubrules-demo-") as directory:
-        _tell(story, Path(directory) / "salon.db", kept=False)
+    run_demo(database=args.database)
+    return EXIT_OK
