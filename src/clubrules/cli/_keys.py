@@ -24,6 +24,7 @@ from clubrules.cli._io import (
     fail,
     write,
 )
+from clubrules.errors import DecryptionError
 
 if TYPE_CHECKING:
     import argparse
@@ -137,8 +138,7 @@ def _run_rotate(args: argparse.Namespace) -> int:
 
 
 def _run_rewrap(args: argparse.Namespace) -> int:
-    from clubrules.errors import DecryptionError  # noqa: PLC0415 - keeps --help fast
-    from clubrules.privacy import (  # noqa: PLC0415
+    from clubrules.privacy import (  # noqa: PLC0415 - keeps --help fast
         FieldCipher,
         FileKeyProvider,
         Keyring,
