@@ -11,12 +11,13 @@ ClubRulesError
 ├── ValidationError (ValueError)          bad input; holds one or more Violations
 │   ├── NaiveDatetimeError                a datetime without a time zone
 │   ├── InvalidIntervalError              end before start, empty interval
-│   ├── InvalidHoursError                 calendar: unreadable or overlapping opening hours
 │   ├── UnknownTimeZoneError              not an IANA zone name
 │   ├── InvalidPhoneNumberError           not a valid phone number
+│   ├── InvalidMoneyError                 not a finite Decimal amount / currency
+│   ├── InvalidHoursError                 calendar: unreadable or overlapping opening hours
 │   ├── InvalidRubricError                staff: weights not summing to 100, bad scales or bands
 │   ├── PeriodNotEndedError               staff: assessing a period that has not ended
-│   └── InvalidMoneyError                 not a finite Decimal amount / currency
+│   └── InputError                        cli: a bad file row or option, by line and column
 ├── NotFoundError (LookupError)           an id that the repository does not hold
 ├── ConflictError                         the request clashes with stored state
 │   ├── SlotConflictError                 a booking overlaps other bookings
@@ -36,7 +37,6 @@ ClubRulesError
     ├── RetryableStorageError             transient: lock timeout, lost connection
     └── MigrationError                    the schema cannot be migrated
 
-
 UserWarning
 └── ClubRulesWarning
     ├── MissingHolidayDataWarning         a calendar was asked about a year it lacks
@@ -47,6 +47,9 @@ Validation errors can report several problems at once: each problem is a
 `Violation` (field, rule, message, items), and
 `ValidationError.violations` holds all of them. Use
 `ViolationCollector` to gather problems and raise them together.
+
+The module follows the tree from top to bottom, one section per branch;
+the warnings come last.
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ __all__ = [
     "DecryptionError",
     "DuplicateError",
     "IllegalTransitionError",
+    "InputError",
     "InvalidHoursError",
     "InvalidIntervalError",
     "InvalidMoneyError",
@@ -93,6 +97,9 @@ __all__ = [
     "Violation",
     "ViolationCollector",
 ]
+
+
+# --- the root, and the problems a validation error holds ---------------------
 
 
 def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
@@ -127,8 +134,7 @@ class ClubRulesError(Exception):
     """The root of every error that clubrules raises on purpose."""
 
 
-class ClubRulesWarning(UserWarning):
-    """The root of every warning that clubrules issues."""
+# --- validation: bad input ---------------------------------------------------
 
 
 def _rebuild_validation_error(
@@ -205,36 +211,6 @@ class ValidationError(ClubRulesError, ValueError):
         return (_rebuild_validation_error, (type(self), self.violations))
 
 
-class NaiveDatetimeError(ValidationError):
-    """A datetime without a time zone was given where an instant is needed."""
-
-    default_rule = "naive_datetime"
-
-
-class InvalidIntervalError(ValidationError):
-    """An interval ends before it starts, or is empty where that is not allowed."""
-
-    default_rule = "end_before_start"
-
-
-class UnknownTimeZoneError(ValidationError):
-    """A time zone name is not a known IANA zone."""
-
-    default_rule = "unknown_time_zone"
-
-
-class InvalidPhoneNumberError(ValidationError):
-    """A phone number could not be parsed, or is not a valid number."""
-
-    default_rule = "invalid_phone_number"
-
-
-class InvalidMoneyError(ValidationError):
-    """An amount is not a finite Decimal, or its currency is not an ISO 4217 code."""
-
-    default_rule = "invalid_money"
-
-
 class ViolationCollector:
     """Gathers violations so that all of them can be reported together.
 
@@ -278,6 +254,123 @@ class ViolationCollector:
         """Raise `error_type` holding every recorded problem, if there is any."""
         if self._violations:
             raise error_type(violations=self._violations)
+
+
+class NaiveDatetimeError(ValidationError):
+    """A datetime without a time zone was given where an instant is needed."""
+
+    default_rule = "naive_datetime"
+
+
+class InvalidIntervalError(ValidationError):
+    """An interval ends before it starts, or is empty where that is not allowed."""
+
+    default_rule = "end_before_start"
+
+
+class UnknownTimeZoneError(ValidationError):
+    """A time zone name is not a known IANA zone."""
+
+    default_rule = "unknown_time_zone"
+
+
+class InvalidPhoneNumberError(ValidationError):
+    """A phone number could not be parsed, or is not a valid number."""
+
+    default_rule = "invalid_phone_number"
+
+
+class InvalidMoneyError(ValidationError):
+    """An amount is not a finite Decimal, or its currency is not an ISO 4217 code."""
+
+    default_rule = "invalid_money"
+
+
+class InvalidHoursError(ValidationError):
+    """Opening hours that cannot be read (not `"HH:MM-HH:MM"`), or that overlap.
+
+    Overlaps include an overnight range that spills into the next day's first
+    range; the rule is then `overlapping_hours`.
+    """
+
+    default_rule = "invalid_hours"
+
+
+class InvalidRubricError(ValidationError):
+    """staff: an assessment rubric that cannot be used.
+
+    Weights that do not sum to exactly 100 (checked in Decimal), sub-item
+    maxima that do not sum to their criterion's maximum, a KPI scale whose
+    floor is not below its target, bands that leave a gap or overlap.
+    Every problem of one rubric is reported together.
+    """
+
+    default_rule = "invalid_rubric"
+
+
+class PeriodNotEndedError(ValidationError):
+    """staff: an assessment was asked for a period that has not ended yet.
+
+    A score sheet is final only once its period is over, so that its KPIs
+    count every event of the period.
+    """
+
+    default_rule = "period_not_ended"
+
+
+class InputError(ValidationError):
+    """cli: an input file or an option value that cannot be read, placed by line and column.
+
+    A malformed row or header of an exported file, or an option such as
+    `--as-of` that is not a date. The message names the place, never the
+    value: an export may hold phone numbers. The violation's field is the
+    column (or JSON key), if there is one.
+
+    Attributes:
+        message: What is wrong, without the place.
+        line: The line of the file, if the problem is in a file.
+        column: The column (or JSON key) of that line, if known.
+        word: What `column` is called in the message: `"column"`, or `"key"`
+            for JSON.
+    """
+
+    default_rule = "invalid_input"
+
+    def __init__(
+        self, message: str, *, line: int | None = None, column: str | None = None, word: str = ""
+    ) -> None:
+        self.message = message
+        self.line = line
+        self.column = column
+        self.word = word or "column"
+        super().__init__(message, field=column or "")
+
+    def render(self) -> str:
+        """The message with its place: `line 7, column 'start': ...`."""
+        where = []
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.column is not None:
+            where.append(f"{self.word} {self.column!r}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+    def _render(self) -> str:
+        return self.render()
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (
+            _rebuild_input_error,
+            (type(self), self.message, self.line, self.column, self.word),
+        )
+
+
+def _rebuild_input_error(
+    cls: type[InputError], message: str, line: int | None, column: str | None, word: str
+) -> InputError:
+    return cls(message, line=line, column=column, word=word)
+
+
+# --- lookups and conflicts ---------------------------------------------------
 
 
 class NotFoundError(ClubRulesError, LookupError):
@@ -380,6 +473,9 @@ class StaleVersionError(ConflictError):
         return (type(self), (self.stream, self.expected, self.actual))
 
 
+# --- state machines ----------------------------------------------------------
+
+
 class IllegalTransitionError(ClubRulesError):
     """A state machine refused a move that is not allowed from its current state.
 
@@ -417,6 +513,9 @@ def _rebuild_transition(
     return cls(state, action, allowed, reason=reason)
 
 
+# --- calendar ----------------------------------------------------------------
+
+
 class CalendarError(ClubRulesError):
     """A business calendar cannot answer the question asked of it."""
 
@@ -439,25 +538,11 @@ class MissingHolidayDataError(CalendarError):
         return (type(self), (self.year, self.known_years))
 
 
-class MissingHolidayDataWarning(ClubRulesWarning):
-    """A calendar was asked about a year for which it has no holiday data."""
-
-
 class NoBusinessTimeError(CalendarError):
     """A calendar has no opening hours within the horizon it searched."""
 
 
-# --- calendar ----------------------------------------------------------------
-
-
-class InvalidHoursError(ValidationError):
-    """Opening hours that cannot be read (not `"HH:MM-HH:MM"`), or that overlap.
-
-    Overlaps include an overnight range that spills into the next day's first
-    range; the rule is then `overlapping_hours`.
-    """
-
-    default_rule = "invalid_hours"
+# --- privacy -----------------------------------------------------------------
 
 
 class PrivacyError(ClubRulesError):
@@ -508,9 +593,6 @@ class ConsentRequiredError(AccessDeniedError):
     """The customer has not given (or has withdrawn) consent for the purpose."""
 
 
-# --- privacy -----------------------------------------------------------------
-
-
 class LeakRefusedError(PrivacyError, TypeError):
     """An operation would expose a sensitive value, such as pickling a `Sensitive`.
 
@@ -518,12 +600,7 @@ class LeakRefusedError(PrivacyError, TypeError):
     """
 
 
-class KeyUsageWarning(ClubRulesWarning):
-    """A key has sealed so many values that its random nonces near their safe limit.
-
-    AES-GCM with random 96-bit nonces is safe for about 2^32 encryptions per
-    key. Rotate the keyring when this warning appears.
-    """
+# --- storage -----------------------------------------------------------------
 
 
 class StorageError(ClubRulesError):
@@ -541,26 +618,20 @@ class MigrationError(StorageError):
     """A database schema could not be migrated."""
 
 
-# --- staff -------------------------------------------------------------------
+# --- warnings ----------------------------------------------------------------
 
 
-class InvalidRubricError(ValidationError):
-    """staff: an assessment rubric that cannot be used.
+class ClubRulesWarning(UserWarning):
+    """The root of every warning that clubrules issues."""
 
-    Weights that do not sum to exactly 100 (checked in Decimal), sub-item
-    maxima that do not sum to their criterion's maximum, a KPI scale whose
-    floor is not below its target, bands that leave a gap or overlap.
-    Every problem of one rubric is reported together.
+
+class MissingHolidayDataWarning(ClubRulesWarning):
+    """A calendar was asked about a year for which it has no holiday data."""
+
+
+class KeyUsageWarning(ClubRulesWarning):
+    """A key has sealed so many values that its random nonces near their safe limit.
+
+    AES-GCM with random 96-bit nonces is safe for about 2^32 encryptions per
+    key. Rotate the keyring when this warning appears.
     """
-
-    default_rule = "invalid_rubric"
-
-
-class PeriodNotEndedError(ValidationError):
-    """staff: an assessment was asked for a period that has not ended yet.
-
-    A score sheet is final only once its period is over, so that its KPIs
-    count every event of the period.
-    """
-
-    default_rule = "period_not_ended"

@@ -14,8 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clubrules import _cli_io
-from clubrules.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
+from clubrules.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _io, main
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -231,7 +230,7 @@ def test_progress_draws_itself_for_large_files_on_a_terminal(
     assert _run(capsys, str(path))[2] == ""  # not a terminal
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     assert _run(capsys, str(path))[2] == ""  # a terminal, but a small file
-    monkeypatch.setattr(_cli_io, "LONG_RUN_BYTES", 1000)
+    monkeypatch.setattr(_io, "LONG_RUN_BYTES", 1000)
     code, out, err = _run(capsys, str(path))
     assert code == EXIT_OK
     assert "no conflicts" in out

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from clubrules._demo import run_demo
 from clubrules.booking import success_rate
 from clubrules.cli import EXIT_OK, EXIT_USAGE, main
+from clubrules.cli._demo._story import run_demo
 from clubrules.errors import ValidationError
 from clubrules.storage.sqlite import SQLiteBookingRepository, SQLiteDatabase
 

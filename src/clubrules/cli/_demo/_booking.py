@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from clubrules._demo._salon import DESK, at, hm
 from clubrules.booking import (
     Booking,
     BookingPolicy,
@@ -23,13 +22,14 @@ from clubrules.booking import (
     reminder_time,
     success_rate,
 )
+from clubrules.cli._demo._salon import DESK, at, hm
 from clubrules.errors import SlotConflictError
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from clubrules._demo import Story
-    from clubrules._demo._salon import Salon
+    from clubrules.cli._demo._salon import Salon
+    from clubrules.cli._demo._story import Story
 
 __all__ = ["rules_for", "run"]
 

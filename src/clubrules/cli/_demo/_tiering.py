@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from clubrules._cli_customers import default_program
-from clubrules._demo._salon import SHANGHAI, at
+from clubrules.cli._customers import default_program
+from clubrules.cli._demo._salon import SHANGHAI, at
 from clubrules.tiering import SegmentScheme, TierChange, TierStatus, rfm_scores
 
 if TYPE_CHECKING:
-    from clubrules._demo import Story
-    from clubrules._demo._salon import Salon
+    from clubrules.cli._demo._salon import Salon
+    from clubrules.cli._demo._story import Story
 
 __all__ = ["MONTH_END", "run"]
 

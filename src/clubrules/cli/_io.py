@@ -1,9 +1,10 @@
-"""Input and output helpers that the file-reading CLI commands share.
+"""What the command groups share: exit codes, parsers, error reporting and file reading.
 
-Streaming CSV rows with their line numbers, a JSON array reader that knows
-each item's line, strict header checks, time and number parsing, a progress
-bar, and error reporting. Errors name the line and the column, never a
-cell's value: an export may hold phone numbers.
+The exit codes, the way a command group is added and prints its help, the
+common options, streaming CSV rows with their line numbers, a JSON array
+reader that knows each item's line, strict header checks, time and number
+parsing, a progress bar, tables, and error reporting. Errors name the line
+and the column, never a cell's value: an export may hold phone numbers.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import json
 import re
 import sys
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
-from clubrules.errors import ClubRulesError
+from clubrules.errors import InputError
 
 if TYPE_CHECKING:
     import argparse
@@ -23,10 +24,18 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 __all__ = [
+    "EXIT_BROKEN_PIPE",
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "EXIT_USAGE",
     "LONG_RUN_BYTES",
-    "InputError",
+    "AddParser",
     "Progress",
+    "add_json_option",
+    "add_progress_option",
+    "bad_file",
     "check_columns",
+    "command_group",
     "csv_rows",
     "fail",
     "input_format",
@@ -34,9 +43,20 @@ __all__ = [
     "open_check",
     "parse_time",
     "resolve_zone",
+    "usage",
     "whole",
     "write",
+    "write_table",
 ]
+
+EXIT_OK = 0
+"""Done: nothing wrong was found."""
+EXIT_FAILED = 1
+"""A rule or check failed: conflicts found, a database not migrated, a value that does not open."""
+EXIT_USAGE = 2
+"""Bad usage or bad input: a missing file, a malformed row, an unknown option value."""
+EXIT_BROKEN_PIPE = 141
+"""The output pipe was closed early: 128 + SIGPIPE, as for a process the signal stopped."""
 
 LONG_RUN_BYTES = 1 << 20
 """Files at least this large draw a progress bar when standard error is a terminal."""
@@ -46,26 +66,50 @@ _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _WHOLE = re.compile(r"[0-9]{1,9}")
 
 
-class InputError(ClubRulesError):
-    """A problem with an input file, placed by line and column, without the cell's value."""
+class AddParser(Protocol):
+    """Adds a command's parser: the `add_parser` method of an argparse subparsers action."""
 
-    def __init__(
-        self, message: str, *, line: int | None = None, column: str | None = None, word: str = ""
-    ) -> None:
-        self.message = message
-        self.line = line
-        self.column = column
-        self.word = word or "column"
-        super().__init__(self.render())
+    def __call__(
+        self,
+        name: str,
+        /,
+        *,
+        help: str,  # noqa: A002 - argparse's own keyword
+        description: str,
+    ) -> argparse.ArgumentParser: ...
 
-    def render(self) -> str:
-        """The message with its place: `line 7, column 'start': ...`."""
-        where = []
-        if self.line is not None:
-            where.append(f"line {self.line}")
-        if self.column is not None:
-            where.append(f"{self.word} {self.column!r}")
-        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+def usage(parser: argparse.ArgumentParser) -> int:
+    """Print `parser`'s help, for a command given without its subcommand; return EXIT_USAGE."""
+    parser.print_help()
+    return EXIT_USAGE
+
+
+def command_group(add_parser: AddParser, name: str, *, summary: str, description: str) -> AddParser:
+    """Add the command `name`; its subcommands are added through the function returned.
+
+    Given alone, the command prints its help and exits with EXIT_USAGE.
+    """
+    group = add_parser(name, help=summary, description=description)
+    group.set_defaults(handler=lambda _args: usage(group))
+    commands = group.add_subparsers(dest=f"{name}_command", metavar=f"{name.upper()}_COMMAND")
+    return commands.add_parser
+
+
+def add_json_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """Add `--json`, which prints `what` (such as "the report") as JSON."""
+    parser.add_argument("--json", action="store_true", help=f"print {what} as JSON")
+
+
+def add_progress_option(
+    parser: argparse.ArgumentParser, default: str = "for large files on a terminal"
+) -> None:
+    """Add `--progress`, which forces the bar that is drawn by default `default`."""
+    parser.add_argument(
+        "--progress",
+        action="store_true",
+        help=f"draw a progress bar on standard error (the default {default})",
+    )
 
 
 def fail(args: argparse.Namespace, code: int, message: str, **extra: object) -> int:
@@ -77,9 +121,28 @@ def fail(args: argparse.Namespace, code: int, message: str, **extra: object) -> 
     return code
 
 
+def bad_file(args: argparse.Namespace, path: Path, error: InputError | OSError) -> int:
+    """Report an input file that is malformed or cannot be read; return EXIT_USAGE."""
+    if isinstance(error, InputError):
+        where = {"line": error.line, "column": error.column}
+        return fail(args, EXIT_USAGE, f"{path}: {error.render()}", **where)
+    return fail(args, EXIT_USAGE, f"{path}: cannot read it ({error.strerror or error})")
+
+
 def write(text: str) -> None:
     """Write one line to standard output."""
     sys.stdout.write(f"{text}\n")
+
+
+def write_table(rows: Sequence[Sequence[str]], *, right: frozenset[int] = frozenset()) -> None:
+    """Write `rows` in aligned columns, those numbered in `right` aligned to the right."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = [
+            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+            for i, cell in enumerate(row)
+        ]
+        write("  ".join(cells).rstrip())
 
 
 class Progress:
@@ -386,6 +449,3 @@ def open_check(path: Path) -> str | None:
     if path.is_dir():
         return f"{path} is a directory, not a file"
     return None
-
-
-# --- bookings check -----------------------------------------------------------

@@ -1,7 +1,7 @@
 """`clubrules bookings check FILE`: read a CSV or JSON export of bookings and report conflicts.
 
 Errors name the line and the column, never a cell's value: an export may
-hold phone numbers (see `clubrules._cli_io`).
+hold phone numbers (see `clubrules.cli._io`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,15 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from clubrules._cli_io import (
-    InputError,
+from clubrules.cli._io import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
     Progress,
+    add_json_option,
+    add_progress_option,
+    bad_file,
+    command_group,
     csv_rows,
     fail,
     input_format,
@@ -23,18 +29,17 @@ from clubrules._cli_io import (
     resolve_zone,
     whole,
     write,
+    write_table,
 )
-from clubrules.errors import ValidationError
+from clubrules.errors import InputError, ValidationError
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Callable
 
     from clubrules.booking import Booking, BookingStatus, ConflictReport, Occupancy
+    from clubrules.cli._io import AddParser
 
 __all__ = ["add_bookings_commands"]
-
-_OK, _FAILED, _USAGE = 0, 1, 2
 
 REQUIRED = ("id", "resource", "start", "end")
 OPTIONAL = (
@@ -48,19 +53,15 @@ OPTIONAL = (
 )
 
 
-def add_bookings_commands(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    usage: Callable[[argparse.ArgumentParser], int],
-) -> None:
-    """Register `bookings check` under `commands`."""
-    bookings = commands.add_parser(
+def add_bookings_commands(add_parser: AddParser) -> None:
+    """Add `bookings check`."""
+    add = command_group(
+        add_parser,
         "bookings",
-        help="check an export of bookings for conflicts",
+        summary="check an export of bookings for conflicts",
         description="Work with exports of bookings.",
     )
-    bookings.set_defaults(handler=lambda _args: usage(bookings))
-    sub = bookings.add_subparsers(dest="bookings_command", metavar="BOOKINGS_COMMAND")
-    check = sub.add_parser(
+    check = add(
         "check",
         help="report bookings that overlap on a resource, buffers included",
         description=(
@@ -100,12 +101,8 @@ def add_bookings_commands(
             "then are skipped (default: every hold counts)"
         ),
     )
-    check.add_argument(
-        "--progress",
-        action="store_true",
-        help="draw a progress bar on standard error (the default for large files on a terminal)",
-    )
-    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_progress_option(check)
+    add_json_option(check, "the report")
     check.set_defaults(handler=_run_check)
 
 
@@ -147,6 +144,17 @@ class _Reader:
     def _error(self, message: str, line: int, column: str) -> InputError:
         return InputError(message, line=line, column=column, word=self.word)
 
+    def _whole(self, row: dict[str, str], line: int, column: str, *, minimum: int) -> int:
+        # An empty cell is the smallest value allowed: no buffer, one place.
+        return whole(
+            row.get(column, ""),
+            line=line,
+            column=column,
+            minimum=minimum,
+            default=minimum,
+            word=self.word,
+        )
+
     def _time(self, text: str, line: int, column: str) -> datetime:
         value = parse_time(text, line=line, column=column, zone=self.zone, word=self.word)
         if self.shown is None:
@@ -165,27 +173,12 @@ class _Reader:
         if end <= start:
             message = "is before start" if end < start else "is the same as start"
             raise self._error(message, line, "end")
-        minutes = {
-            column: whole(
-                row.get(column, ""), line=line, column=column, minimum=0, default=0, word=self.word
-            )
+        before, after = (
+            timedelta(minutes=self._whole(row, line, column, minimum=0))
             for column in ("buffer_before", "buffer_after")
-        }
-        capacity = whole(
-            row.get("capacity", ""),
-            line=line,
-            column="capacity",
-            minimum=1,
-            default=1,
-            word=self.word,
         )
-        headcount = whole(
-            row.get("headcount", ""),
-            line=line,
-            column="headcount",
-            minimum=1,
-            default=1,
-            word=self.word,
+        capacity, headcount = (
+            self._whole(row, line, column, minimum=1) for column in ("capacity", "headcount")
         )
         if headcount > capacity:
             raise self._error(f"is more than the capacity ({capacity})", line, "headcount")
@@ -220,8 +213,6 @@ class _Reader:
                     line,
                     "expires_at",
                 )
-        before = timedelta(minutes=minutes["buffer_before"])
-        after = timedelta(minutes=minutes["buffer_after"])
         draft.occupancy.append(
             Occupancy.between(
                 resource, start - before, end + after, units=headcount, capacity=capacity
@@ -267,7 +258,7 @@ def _run_check(args: argparse.Namespace) -> int:
     path: Path = args.file
     problem = open_check(path)
     if problem is not None:
-        return fail(args, _USAGE, problem)
+        return fail(args, EXIT_USAGE, problem)
     try:
         kind = input_format(args, path)
         zone = resolve_zone(args.tz)
@@ -277,12 +268,12 @@ def _run_check(args: argparse.Namespace) -> int:
                 as_of = parse_time(args.as_of, line=None, column=None, zone=zone)
             except InputError:
                 return fail(
-                    args, _USAGE, "--as-of: not an ISO 8601 time with an offset (or pass --tz)"
+                    args, EXIT_USAGE, "--as-of: not an ISO 8601 time with an offset (or pass --tz)"
                 )
     except InputError as error:
-        return fail(args, _USAGE, f"{path}: {error.render()}")
+        return fail(args, EXIT_USAGE, f"{path}: {error.render()}")
     except ValidationError as error:
-        return fail(args, _USAGE, str(error))
+        return fail(args, EXIT_USAGE, str(error))
     progress = Progress.for_file("reading", path, forced=args.progress)
     reader = _Reader(zone, "key" if kind == "json" else "column")
     rows = json_rows if kind == "json" else csv_rows
@@ -290,24 +281,17 @@ def _run_check(args: argparse.Namespace) -> int:
         for line, row in rows(path, progress, REQUIRED, OPTIONAL):
             reader.add(line, row)
         bookings = reader.bookings()
-    except InputError as error:
+    except (InputError, OSError) as error:
         progress.close()
-        return fail(args, _USAGE, f"{path}: {error.render()}", **_place(error))
-    except OSError as error:
-        progress.close()
-        return fail(args, _USAGE, f"{path}: cannot read it ({error.strerror or error})")
+        return bad_file(args, path, error)
     progress.close()
     report = find_conflicts(bookings, as_of=as_of)
     _print_report(args, path, reader, report, len(bookings))
-    return _FAILED if report else _OK
+    return EXIT_FAILED if report else EXIT_OK
 
 
 def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
-
-
-def _place(error: InputError) -> dict[str, object]:
-    return {"line": error.line, "column": error.column}
 
 
 def _when(value: datetime, zone: tzinfo) -> str:
@@ -385,7 +369,4 @@ def _print_report(
         ids = ", ".join(f"{b} ({lines[b, w.resource]})" for b in w.bookings)
         note = f"{w.peak} at once, capacity {w.capacity}"
         table.append((w.resource, ids, _when(w.start, zone), _when(w.end, zone), note))
-    widths = [max(len(row[i]) for row in table) for i in range(4)]
-    for row in table:
-        cells = [row[i].ljust(widths[i]) for i in range(4)]
-        write("  ".join([*cells, row[4]]).rstrip())
+    write_table(table)

@@ -13,79 +13,93 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from clubrules._cli_io import Progress, fail
+from clubrules.cli._io import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Progress,
+    add_json_option,
+    add_progress_option,
+    command_group,
+    fail,
+    write,
+)
+from clubrules.errors import DecryptionError
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable
+
+    from clubrules.cli._io import AddParser
 
 __all__ = ["add_keys_commands"]
 
-_OK, _FAILED, _USAGE = 0, 1, 2
 _PLACE = ("record_type", "record_id", "field")
 
 
-def add_keys_commands(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    usage: object,
-) -> None:
-    """Register `keys new`, `keys rotate` and `keys rewrap` under `commands`."""
-    keys = commands.add_parser(
+def add_keys_commands(add_parser: AddParser) -> None:
+    """Add `keys new`, `keys rotate` and `keys rewrap`."""
+    add = command_group(
+        add_parser,
         "keys",
-        help="create, rotate and rewrap field-encryption keys",
+        summary="create, rotate and rewrap field-encryption keys",
         description=(
             "Manage a local keyring file (readable by its owner only) for the privacy "
             "module's field encryption. Exit codes: 0 done, 1 a value could not be "
             "rewrapped, 2 bad usage or a bad file."
         ),
     )
-    keys.set_defaults(handler=lambda _args: usage(keys))  # type: ignore[operator]
-    sub = keys.add_subparsers(dest="keys_command", metavar="KEYS_COMMAND")
-
-    new = sub.add_parser(
+    new = _command(
+        add,
         "new",
-        help="create a keyring file with a fresh primary key",
-        description="Create a keyring file with one fresh primary key. Refuses to overwrite.",
+        "create a keyring file with a fresh primary key",
+        "Create a keyring file with one fresh primary key. Refuses to overwrite.",
+        _run_new,
+        file_help="the keyring file to create",
     )
-    new.add_argument("--file", required=True, type=Path, help="the keyring file to create")
-    new.add_argument("--json", action="store_true", help="print the result as JSON")
-    new.set_defaults(handler=_run_new)
-
-    rotate = sub.add_parser(
+    add_json_option(new, "the result")
+    rotate = _command(
+        add,
         "rotate",
-        help="make a new primary key; older keys become decrypt-only",
-        description=(
-            "Add a new primary key to the keyring. New values are sealed under it; older "
-            "keys still open what they sealed until you rewrap and retire them."
-        ),
+        "make a new primary key; older keys become decrypt-only",
+        "Add a new primary key to the keyring. New values are sealed under it; older "
+        "keys still open what they sealed until you rewrap and retire them.",
+        _run_rotate,
     )
-    rotate.add_argument("--file", required=True, type=Path, help="the keyring file")
-    rotate.add_argument("--json", action="store_true", help="print the result as JSON")
-    rotate.set_defaults(handler=_run_rotate)
-
-    rewrap = sub.add_parser(
+    add_json_option(rotate, "the result")
+    rewrap = _command(
+        add,
         "rewrap",
-        help="re-encrypt sealed values under the primary key",
-        description=(
-            "Read JSON Lines of {record_type, record_id, field, sealed} (sealed in its "
-            "text form, 'cr:...'), re-encrypt each value under the keyring's primary key "
-            "without exposing it, and write the same lines with the new values. The "
-            "output file is written only if every line succeeds."
-        ),
+        "re-encrypt sealed values under the primary key",
+        "Read JSON Lines of {record_type, record_id, field, sealed} (sealed in its "
+        "text form, 'cr:...'), re-encrypt each value under the keyring's primary key "
+        "without exposing it, and write the same lines with the new values. The "
+        "output file is written only if every line succeeds.",
+        _run_rewrap,
     )
-    rewrap.add_argument("--file", required=True, type=Path, help="the keyring file")
     rewrap.add_argument("--input", required=True, type=Path, help="JSON Lines to read")
     rewrap.add_argument("--output", required=True, type=Path, help="JSON Lines to write")
-    rewrap.add_argument(
-        "--progress",
-        action="store_true",
-        help="draw a progress bar on standard error (the default when it is a terminal)",
-    )
-    rewrap.add_argument("--json", action="store_true", help="print the summary as JSON")
-    rewrap.set_defaults(handler=_run_rewrap)
+    add_progress_option(rewrap, "when it is a terminal")
+    add_json_option(rewrap, "the summary")
+
+
+def _command(
+    add: AddParser,
+    name: str,
+    summary: str,
+    description: str,
+    handler: Callable[[argparse.Namespace], int],
+    *,
+    file_help: str = "the keyring file",
+) -> argparse.ArgumentParser:
+    command = add(name, help=summary, description=description)
+    command.add_argument("--file", required=True, type=Path, help=file_help)
+    command.set_defaults(handler=handler)
+    return command
 
 
 def _report(args: argparse.Namespace, text: str, data: dict[str, object]) -> None:
-    print(json.dumps(data) if args.json else text)
+    write(json.dumps(data) if args.json else text)
 
 
 def _run_new(args: argparse.Namespace) -> int:
@@ -93,7 +107,7 @@ def _run_new(args: argparse.Namespace) -> int:
 
     path: Path = args.file
     if path.exists():
-        return fail(args, _USAGE, f"{path} already exists; use 'keys rotate' to add a key")
+        return fail(args, EXIT_USAGE, f"{path} already exists; use 'keys rotate' to add a key")
     ring = Keyring.generate()
     ring.save(FileKeyProvider(path))
     _report(
@@ -101,7 +115,7 @@ def _run_new(args: argparse.Namespace) -> int:
         f"created keyring {path} with primary key {ring.primary_id}",
         {"file": str(path), "primary_key_id": ring.primary_id},
     )
-    return _OK
+    return EXIT_OK
 
 
 def _run_rotate(args: argparse.Namespace) -> int:
@@ -109,7 +123,7 @@ def _run_rotate(args: argparse.Namespace) -> int:
 
     path: Path = args.file
     if not path.exists():
-        return fail(args, _USAGE, f"{path} does not exist; create it with 'keys new'")
+        return fail(args, EXIT_USAGE, f"{path} does not exist; create it with 'keys new'")
     provider = FileKeyProvider(path)
     ring = Keyring.from_provider(provider)
     old = ring.primary_id
@@ -120,12 +134,11 @@ def _run_rotate(args: argparse.Namespace) -> int:
         f"rotated {path}: key {new.key_id} is primary; key {old} now only decrypts",
         {"file": str(path), "primary_key_id": new.key_id, "previous_key_id": old},
     )
-    return _OK
+    return EXIT_OK
 
 
 def _run_rewrap(args: argparse.Namespace) -> int:
-    from clubrules.errors import DecryptionError  # noqa: PLC0415 - keeps --help fast
-    from clubrules.privacy import (  # noqa: PLC0415
+    from clubrules.privacy import (  # noqa: PLC0415 - keeps --help fast
         FieldCipher,
         FileKeyProvider,
         Keyring,
@@ -135,7 +148,7 @@ def _run_rewrap(args: argparse.Namespace) -> int:
 
     for path in (args.file, args.input):
         if not path.exists():
-            return fail(args, _USAGE, f"{path} does not exist")
+            return fail(args, EXIT_USAGE, f"{path} does not exist")
     cipher = FieldCipher(Keyring.from_provider(FileKeyProvider(args.file)))
     lines = args.input.read_text(encoding="utf-8").splitlines()
     progress = Progress(
@@ -154,7 +167,7 @@ def _run_rewrap(args: argparse.Namespace) -> int:
             progress.close()
             return fail(
                 args,
-                _USAGE,
+                EXIT_USAGE,
                 f"{args.input}:{number}: expected a JSON object with "
                 "record_type, record_id, field and sealed ('cr:...')",
             )
@@ -165,7 +178,9 @@ def _run_rewrap(args: argparse.Namespace) -> int:
         except DecryptionError:
             progress.close()
             return fail(
-                args, _FAILED, f"{args.input}:{number}: the value does not open; nothing written"
+                args,
+                EXIT_FAILED,
+                f"{args.input}:{number}: the value does not open; nothing written",
             )
         out.append(json.dumps({**row, "sealed": sealed_to_text(sealed)}, ensure_ascii=False))
         progress.update(number)
@@ -177,7 +192,7 @@ def _run_rewrap(args: argparse.Namespace) -> int:
         f"wrote {args.output}",
         {"values": len(out), "rewrapped": changed, "primary_key_id": cipher.keyring.primary_id},
     )
-    return _OK
+    return EXIT_OK
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -6,7 +6,7 @@ import random
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from clubrules._demo._salon import SHANGHAI, at
+from clubrules.cli._demo._salon import SHANGHAI, at
 from clubrules.customers import (
     ConsumptionKind,
     ConsumptionRecord,
@@ -18,8 +18,10 @@ from clubrules.customers import (
 from clubrules.money import Money
 
 if TYPE_CHECKING:
-    from clubrules._demo import Story
-    from clubrules._demo._salon import Salon
+    from datetime import datetime
+
+    from clubrules.cli._demo._salon import Salon
+    from clubrules.cli._demo._story import Story
 
 __all__ = ["REGULARS", "run"]
 
@@ -42,6 +44,27 @@ REGULARS = (
 FADING = "c-005"
 
 
+def _record(
+    customer_id: str,
+    record_id: str,
+    when: datetime,
+    service: str,
+    price: str,
+    *,
+    refund_of: str | None = None,
+) -> ConsumptionRecord:
+    """A purchase, or with `refund_of` the refund of one."""
+    return ConsumptionRecord(
+        id=record_id,
+        customer_id=customer_id,
+        at=when,
+        service=service,
+        amount=Money(price),
+        kind=ConsumptionKind.PURCHASE if refund_of is None else ConsumptionKind.REFUND,
+        refund_of=refund_of,
+    )
+
+
 def _winter(salon: Salon) -> int:
     """Store five months of purchases by the regulars; the number of records stored."""
     rng = random.Random(2026)  # noqa: S311 - a repeatable story, not a secret
@@ -56,25 +79,15 @@ def _winter(salon: Salon) -> int:
             else:
                 visit = rng.random() < per_month / 26
             if open_day and visit:
+                when = at(day.month, day.day, 11 + index % 9).replace(year=day.year)
                 stored += salon.ledger.add(
-                    ConsumptionRecord(
-                        id=f"t-{customer_id}-{day:%m%d}",
-                        customer_id=customer_id,
-                        at=at(day.month, day.day, 11 + index % 9).replace(year=day.year),
-                        service=service,
-                        amount=Money(price),
-                    )
+                    _record(customer_id, f"t-{customer_id}-{day:%m%d}", when, service, price)
                 )
             day += timedelta(days=1)
     # 周倩 bought a year's colour-and-care package in January.
+    package = "annual colour-and-care package"
     stored += salon.ledger.add(
-        ConsumptionRecord(
-            id="t-c-009-package",
-            customer_id="c-009",
-            at=at(1, 10, 16),
-            service="annual colour-and-care package",
-            amount=Money("12800.00"),
-        )
+        _record("c-009", "t-c-009-package", at(1, 10, 16), package, "12800.00")
     )
     return stored
 
@@ -120,29 +133,9 @@ def run(story: Story, salon: Salon) -> None:
         "money as exact decimals."
     )
     records = [
-        ConsumptionRecord(
-            id="t-1",
-            customer_id="c-001",
-            at=at(3, 2, 10, 30),
-            service="hydrating facial",
-            amount=Money("388.00"),
-        ),
-        ConsumptionRecord(
-            id="t-2",
-            customer_id="c-001",
-            at=at(3, 7, 15),
-            service="10-session massage package",
-            amount=Money("2800.00"),
-        ),
-        ConsumptionRecord(
-            id="t-3",
-            customer_id="c-001",
-            at=at(3, 9, 11),
-            service="hydrating facial",
-            amount=Money("388.00"),
-            kind=ConsumptionKind.REFUND,
-            refund_of="t-1",
-        ),
+        _record("c-001", "t-1", at(3, 2, 10, 30), "hydrating facial", "388.00"),
+        _record("c-001", "t-2", at(3, 7, 15), "10-session massage package", "2800.00"),
+        _record("c-001", "t-3", at(3, 9, 11), "hydrating facial", "388.00", refund_of="t-1"),
     ]
     story.line(f"Customer c-001's March ({SHANGHAI.key} time):")
     for record in records:

@@ -8,10 +8,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from clubrules._demo._complaints import policy_book
-from clubrules._demo._salon import DESK, SHANGHAI, at
-from clubrules._demo._tiering import MONTH_END
 from clubrules.booking import success_rate
+from clubrules.cli._demo._complaints import policy_book
+from clubrules.cli._demo._salon import DESK, SHANGHAI, at
+from clubrules.cli._demo._tiering import MONTH_END
 from clubrules.complaints import analyse, case_facts
 from clubrules.complaints.ports import load_case
 from clubrules.staff import (
@@ -22,6 +22,7 @@ from clubrules.staff import (
     AssessmentPeriod,
     Kpi,
     ManualScore,
+    ManualScoring,
     ScoreSheet,
     assess,
     record_assessment,
@@ -29,19 +30,10 @@ from clubrules.staff import (
 )
 
 if TYPE_CHECKING:
-    from clubrules._demo import Story
-    from clubrules._demo._salon import Salon
+    from clubrules.cli._demo._salon import Salon
+    from clubrules.cli._demo._story import Story
 
 __all__ = ["run"]
-
-_MANUAL = (
-    "responsibility",
-    "teamwork",
-    "service_knowledge",
-    "answer_accuracy",
-    "booking_handling",
-    "complaint_handling",
-)
 
 
 def _sheet(
@@ -51,13 +43,16 @@ def _sheet(
     stars: tuple[int, ...],
 ) -> ScoreSheet:
     period = AssessmentPeriod.monthly(2026, month, "Asia/Shanghai")
+    rubric = seed_rubric()
+    # The supervisor gives the same points to every item the rubric scores by hand.
+    by_hand = [item.key for _, item in rubric.all_items() if isinstance(item.method, ManualScoring)]
     inputs = AssessmentInputs(
-        manual={key: ManualScore(points=Decimal(manual), by="sup-zhao") for key in _MANUAL},
+        manual={key: ManualScore(points=Decimal(manual), by="sup-zhao") for key in by_hand},
         kpis=kpis,
         evaluations=stars,
     )
     return assess(
-        seed_rubric(),
+        rubric,
         inputs,
         sheet_id=f"{DESK}-2026-{month:02d}",
         staff_id=DESK,

@@ -13,29 +13,36 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from clubrules._cli_io import (
-    InputError,
+from clubrules.cli._io import (
+    EXIT_OK,
+    EXIT_USAGE,
     Progress,
+    add_json_option,
+    add_progress_option,
+    bad_file,
+    command_group,
     csv_rows,
     fail,
     open_check,
     parse_time,
     whole,
     write,
+    write_table,
 )
+from clubrules.errors import InputError, ValidationError
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
     from decimal import Decimal
 
     from clubrules.care import ChurnWarning
+    from clubrules.cli._io import AddParser
     from clubrules.money import Money
     from clubrules.tiering import ActivitySummary, TierDecision, TierProgram
 
 __all__ = ["add_customers_commands"]
 
-_OK, _USAGE = 0, 2
 WINDOW_DAYS = 365
 """The days of activity each row summarises, and the tier program's trailing window."""
 TIERS = (("member", 0, 0), ("silver", 3000, 2400), ("gold", 10000, 8000))
@@ -55,20 +62,16 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SINCE = date(2000, 1, 1)  # tier statuses start long before any review that matters
 
 
-def add_customers_commands(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    usage: Callable[[argparse.ArgumentParser], int],
-) -> None:
-    """Register `customers tier` under `commands`."""
-    customers = commands.add_parser(
+def add_customers_commands(add_parser: AddParser) -> None:
+    """Add `customers tier`."""
+    add = command_group(
+        add_parser,
         "customers",
-        help="score, segment and tier customers from activity summaries",
+        summary="score, segment and tier customers from activity summaries",
         description="Work with exports of customer activity.",
     )
-    customers.set_defaults(handler=lambda _args: usage(customers))
-    sub = customers.add_subparsers(dest="customers_command", metavar="CUSTOMERS_COMMAND")
     names = ", ".join(f"{n} {q}" + (f" (kept at {r})" if r else "") for n, q, r in TIERS)
-    tier = sub.add_parser(
+    tier = add(
         "tier",
         help="RFM scores, segments, tiers and churn warnings from a CSV of activity summaries",
         description=(
@@ -104,12 +107,8 @@ def add_customers_commands(
     tier.add_argument(
         "--currency", default="CNY", help="the currency of the amounts (default: %(default)s)"
     )
-    tier.add_argument(
-        "--progress",
-        action="store_true",
-        help="draw a progress bar on standard error (the default for large files on a terminal)",
-    )
-    tier.add_argument("--json", action="store_true", help="print the results as JSON")
+    add_progress_option(tier)
+    add_json_option(tier, "the results")
     tier.set_defaults(handler=_run_tier)
 
 
@@ -212,7 +211,6 @@ class _Reader:
         return int(amount)
 
     def add(self, line: int, row: dict[str, str]) -> None:
-        from clubrules.errors import ValidationError  # noqa: PLC0415
         from clubrules.tiering import ActivitySummary  # noqa: PLC0415
 
         if not self.columns:
@@ -326,21 +324,20 @@ def _as_of(args: argparse.Namespace, zone: tzinfo) -> date:
 
 def _run_tier(args: argparse.Namespace) -> int:
     from clubrules._time import zone as to_zone  # noqa: PLC0415 - keeps --help fast
-    from clubrules.errors import ValidationError  # noqa: PLC0415
     from clubrules.money import Money  # noqa: PLC0415
 
     path: Path = args.file
     problem = open_check(path)
     if problem is not None:
-        return fail(args, _USAGE, problem)
+        return fail(args, EXIT_USAGE, problem)
     try:
         zone = to_zone(args.tz, "--tz")
         Money.zero(args.currency)
         day = _as_of(args, zone)
     except InputError as error:
-        return fail(args, _USAGE, error.render())
+        return fail(args, EXIT_USAGE, error.render())
     except ValidationError as error:
-        return fail(args, _USAGE, str(error).replace("currency:", "--currency:"))
+        return fail(args, EXIT_USAGE, str(error).replace("currency:", "--currency:"))
     run = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
     program = default_program(zone)
     reader = _Reader(zone, run, args.currency, program)
@@ -348,15 +345,12 @@ def _run_tier(args: argparse.Namespace) -> int:
     try:
         for line, row in csv_rows(path, progress, REQUIRED, OPTIONAL):
             reader.add(line, row)
-    except InputError as error:
+    except (InputError, OSError) as error:
         progress.close()
-        return fail(args, _USAGE, f"{path}: {error.render()}", line=error.line, column=error.column)
-    except OSError as error:
-        progress.close()
-        return fail(args, _USAGE, f"{path}: cannot read it ({error.strerror or error})")
+        return bad_file(args, path, error)
     progress.close()
     _report(args, path, day, reader, program)
-    return _OK
+    return EXIT_OK
 
 
 def _warnings(reader: _Reader, ids: Sequence[str]) -> dict[str, list[ChurnWarning]]:
@@ -500,7 +494,7 @@ def _report(
                 tier,
             )
         )
-    _table(table, right={1, 2, 3})
+    write_table(table, right=frozenset({1, 2, 3}))
     count = sum(len(w) for w in warnings.values())
     write("")
     write(f"{changes} tier {'change' if changes == 1 else 'changes'}; {count} churn warnings")
@@ -512,17 +506,7 @@ def _report(
             for customer in ids
             for w in warnings.get(customer, [])
         )
-        _table(rows, right=set())
-
-
-def _table(rows: Sequence[Sequence[str]], *, right: set[int]) -> None:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        cells = [
-            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
-            for i, cell in enumerate(row)
-        ]
-        write("  ".join(cells).rstrip())
+        write_table(rows)
 
 
 def _warning_json(warning: ChurnWarning) -> dict[str, object]:

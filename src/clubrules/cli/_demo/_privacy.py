@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from clubrules._demo._salon import SHANGHAI, at
+from clubrules.cli._demo._salon import SHANGHAI, at
 from clubrules.errors import AccessDeniedError
 from clubrules.privacy import (
     ConsentRecord,
@@ -22,8 +22,8 @@ from clubrules.privacy import (
 from clubrules.testing import ManualClock
 
 if TYPE_CHECKING:
-    from clubrules._demo import Story
-    from clubrules._demo._salon import Salon
+    from clubrules.cli._demo._salon import Salon
+    from clubrules.cli._demo._story import Story
 
 __all__ = ["run"]
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from clubrules._demo._salon import DESK, at
-from clubrules._demo._tiering import MONTH_END
 from clubrules.care import (
     ChurnRule,
     ReturnVisitRule,
@@ -15,10 +13,12 @@ from clubrules.care import (
     plan_care,
     scan_churn,
 )
+from clubrules.cli._demo._salon import DESK, at
+from clubrules.cli._demo._tiering import MONTH_END
 
 if TYPE_CHECKING:
-    from clubrules._demo import Story
-    from clubrules._demo._salon import Salon
+    from clubrules.cli._demo._salon import Salon
+    from clubrules.cli._demo._story import Story
 
 __all__ = ["run"]
 

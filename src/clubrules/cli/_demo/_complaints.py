@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
-from clubrules._demo._salon import DESK, at, show
+from clubrules.cli._demo._salon import DESK, at, show
 from clubrules.complaints import (
     SUPERVISOR,
     AwaitingCustomer,
@@ -31,11 +32,16 @@ from clubrules.money import Money
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from clubrules._demo import Story
-    from clubrules._demo._salon import Salon
+    from clubrules.cli._demo._salon import Salon
+    from clubrules.cli._demo._story import Story
     from clubrules.complaints import Case
 
 __all__ = ["policy_book", "run"]
+
+# The desk registers complaints and handles them; it resolves a substantiated
+# one in person, with an apology.
+_at_the_desk = partial(register, kind=CaseKind.COMPLAINT, assignee=DESK)
+_made_good = partial(Resolved, by=DESK, channel="on_site", substantiated=True, apology=True)
 
 
 def policy_book(salon: Salon) -> PolicyBook:
@@ -73,17 +79,15 @@ def _resolution(case: Case, now: datetime) -> str:
 
 
 def _towels(story: Story, salon: Salon, book: PolicyBook) -> None:
-    case = register(
+    case = _at_the_desk(
         book,
         case_id="k-2026-0042",
         at=at(2, 12, 20),
-        kind=CaseKind.COMPLAINT,
         channel="wechat",
         customer_id="c-004",
         contact="wechat id (kept out of logs)",
         content="towels in the steam room were not changed",
         category="hygiene",
-        assignee=DESK,
     )
     version = save_case(salon.complaints, case, expected_version=0)
     story.line(f"Registered by WeChat on {show(case.registered_at)}, assigned to {DESK}.")
@@ -111,18 +115,8 @@ def _towels(story: Story, salon: Salon, book: PolicyBook) -> None:
         closed = "" if salon.calendar.is_open(now) else " (closed: reminders wait)"
         story.line(f"Clock check {show(now)}{closed}: {shown or 'nothing due'}")
 
-    case = apply(
-        case,
-        Resolved(
-            at=at(3, 2, 16),
-            by=DESK,
-            channel="on_site",
-            substantiated=True,
-            remedy="steam room towels now changed hourly",
-            compensation=Money("98.00"),
-            apology=True,
-        ),
-    )
+    remedy = "steam room towels now changed hourly"
+    case = apply(case, _made_good(at=at(3, 2, 16), remedy=remedy, compensation=Money("98.00")))
     story.line("Substantiated: resolved with a remedy, 98.00 CNY compensation and an apology.")
     story.line(f"  {_resolution(case, at(3, 2, 16))}")
     case = apply(case, FollowedUp(at=at(3, 4, 11), by="st-zhao", channel="phone", satisfied=False))
@@ -131,17 +125,8 @@ def _towels(story: Story, salon: Salon, book: PolicyBook) -> None:
         f"{case.state.value} again."
     )
     story.line(f"  {_resolution(case, at(3, 4, 11))}")
-    case = apply(
-        case,
-        Resolved(
-            at=at(3, 6, 15),
-            by=DESK,
-            channel="on_site",
-            substantiated=True,
-            remedy="a free steam session and a new towel rota on the door",
-            apology=True,
-        ),
-    )
+    remedy = "a free steam session and a new towel rota on the door"
+    case = apply(case, _made_good(at=at(3, 6, 15), remedy=remedy))
     case = apply(case, FollowedUp(at=at(3, 9, 11), by="st-zhao", channel="phone", satisfied=True))
     story.line(f"Resolved again on Fri 06 Mar; follow-up on Mon 09 Mar: {case.state.value}.")
     version = save_case(salon.complaints, case, expected_version=version)
@@ -152,17 +137,15 @@ def _towels(story: Story, salon: Salon, book: PolicyBook) -> None:
 
 
 def _waiting(story: Story, salon: Salon, book: PolicyBook) -> None:
-    case = register(
+    case = _at_the_desk(
         book,
         case_id="k-2026-0057",
         at=at(3, 10, 11),
-        kind=CaseKind.COMPLAINT,
         channel="phone",
         customer_id="c-008",
         contact="phone number (kept out of logs)",
         content="waited forty minutes past the booked time",
         category="waiting time",
-        assignee=DESK,
     )
     case = apply(case, CustomerContacted(at=at(3, 11, 16), by=DESK, channel="phone"))
     case = apply(case, Resolved(at=at(3, 19, 15), by=DESK, channel="phone", substantiated=False))

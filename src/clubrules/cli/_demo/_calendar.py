@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from clubrules._demo._salon import MAKE_UP_DAY, SPRING_FESTIVAL, at, show
+from clubrules.cli._demo._salon import MAKE_UP_DAY, SPRING_FESTIVAL, at, show
 
 if TYPE_CHECKING:
-    from clubrules._demo import Story
-    from clubrules._demo._salon import Salon
+    from clubrules.cli._demo._salon import Salon
+    from clubrules.cli._demo._story import Story
 
 __all__ = ["run"]
 

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from clubrules._demo._salon import Salon
+from clubrules.cli._demo._salon import Salon
 from clubrules.errors import ValidationError
 from clubrules.storage.sqlite import SQLiteDatabase
 
@@ -42,7 +42,7 @@ class Story:
 
 def _chapters() -> list[Callable[[Story, Salon], None]]:
     # Chapters are imported here so that `clubrules --help` stays fast.
-    from clubrules._demo import (  # noqa: PLC0415 - lazy, see above
+    from clubrules.cli._demo import (  # noqa: PLC0415 - lazy, see above
         _booking,
         _calendar,
         _care,

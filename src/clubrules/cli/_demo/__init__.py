@@ -1,0 +1,44 @@
+"""`clubrules demo`: the end-to-end story of a spring at a salon, on SQLite.
+
+The story itself is in `_story`, one chapter a module; it is imported only
+when the command runs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clubrules.cli._io import EXIT_OK
+
+if TYPE_CHECKING:
+    import argparse
+
+    from clubrules.cli._io import AddParser
+
+__all__ = ["add_demo_command"]
+
+
+def add_demo_command(add_parser: AddParser) -> None:
+    """Add `demo`."""
+    demo = add_parser(
+        "demo",
+        help="run the end-to-end demo story",
+        description=(
+            "Run the end-to-end demo: a spring at a salon, rule by rule, stored in a "
+            "SQLite file (a temporary one unless --database is given)."
+        ),
+    )
+    demo.add_argument(
+        "--database",
+        metavar="PATH",
+        default=None,
+        help="keep the demo's SQLite database at PATH (a new file)",
+    )
+    demo.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from clubrules.cli._demo._story import run_demo  # noqa: PLC0415 - keeps --help fast
+
+    run_demo(database=args.database)
+    return EXIT_OK
