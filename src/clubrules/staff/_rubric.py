@@ -8,17 +8,15 @@ from typing import TYPE_CHECKING, Self
 
 import attrs
 
+from clubrules._checks import check_choice, check_text, to_choice
 from clubrules.errors import InvalidRubricError, ViolationCollector
 from clubrules.staff._bands import DEFAULT_BANDS, BandScheme
 from clubrules.staff._numbers import (
     HUNDRED,
     ZERO,
-    check_choice,
     check_decimal,
-    check_key,
     exact_mul,
     round_ratio,
-    to_choice,
     to_decimal,
 )
 
@@ -286,7 +284,7 @@ class KpiScoring:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_key(problems, "kpi", self.kpi)
+        check_text(problems, "kpi", self.kpi)
         scale: object = self.scale
         if not isinstance(scale, LinearScale | SteppedScale):
             problems.add("scale", "not_a_scale", "must be a LinearScale or a SteppedScale")
@@ -386,8 +384,8 @@ class SubItem:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_key(problems, "key", self.key)
-        check_key(problems, "name", self.name)
+        check_text(problems, "key", self.key)
+        check_text(problems, "name", self.name)
         ok = check_decimal(problems, "max_points", self.max_points, positive=True)
         method: object = self.method
         if not isinstance(method, ManualScoring | KpiScoring | EvaluationScoring):
@@ -444,8 +442,8 @@ class Criterion:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_key(problems, "key", self.key)
-        check_key(problems, "name", self.name)
+        check_text(problems, "key", self.key)
+        check_text(problems, "name", self.name)
         ok = check_decimal(problems, "max_points", self.max_points, positive=True)
         items: object = self.sub_items
         if not isinstance(items, tuple) or not all(isinstance(i, SubItem) for i in items):
@@ -506,7 +504,7 @@ class Rubric:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_key(problems, "id", self.id)
+        check_text(problems, "id", self.id)
         for field in ("version", "improvement_days", "cycle_months"):
             value: object = getattr(self, field)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:

@@ -7,19 +7,12 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from clubrules._checks import check_choice, check_text
 from clubrules._time import require_aware
 from clubrules.errors import PeriodNotEndedError, ValidationError, ViolationCollector
 from clubrules.staff._bands import BandOutcome
 from clubrules.staff._inputs import AssessmentInputs, AssessmentKind, AssessmentPeriod
-from clubrules.staff._numbers import (
-    HUNDRED,
-    QUANTUM,
-    ZERO,
-    apportion,
-    check_choice,
-    check_key,
-    round_ratio,
-)
+from clubrules.staff._numbers import HUNDRED, QUANTUM, ZERO, apportion, round_ratio
 from clubrules.staff._rubric import (
     Criterion,
     EvaluationScoring,
@@ -143,8 +136,8 @@ class ScoreSheet:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_key(problems, "id", self.id)
-        check_key(problems, "staff_id", self.staff_id)
+        check_text(problems, "id", self.id)
+        check_text(problems, "staff_id", self.staff_id)
         require_aware(self.assessed_at, "assessed_at")
         check_choice(problems, "kind", self.kind, AssessmentKind)
         check_choice(problems, "outcome", self.outcome, BandOutcome)
