@@ -231,7 +231,8 @@ def _quarter(at: datetime, zone: tzinfo) -> str:
     return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
 
 
-def _pct(part: int, whole: int) -> Decimal:
+def _share_percent(part: int, whole: int) -> Decimal:
+    """`part` of `whole` in percent, rounded half to even to 0.01."""
     return (Decimal(100 * part) / Decimal(whole)).quantize(_CENT, rounding=ROUND_HALF_EVEN)
 
 
@@ -330,9 +331,9 @@ def aggregate_surveys(
         out[key] = SurveyStats(
             key=key,
             responses=len(seen[key]),
-            csat=_pct(top, count) if count else None,
+            csat=_share_percent(top, count) if count else None,
             score=score,
             dimension_means=means,
-            nps=_pct(promoters - detractors, len(scores)) if scores else None,
+            nps=_share_percent(promoters - detractors, len(scores)) if scores else None,
         )
     return out
