@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import enum
-from datetime import timedelta
+
+# Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from collections.abc import Iterable, Mapping, Sequence  # noqa: TC003
+from datetime import datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
 import attrs
 
 from clubrules._checks import NARROW_EXCEPT_INTERVAL, check_count, check_text, raise_collected
 from clubrules._time import require_aware, to_epoch_us
 from clubrules.errors import InvalidIntervalError, ValidationError, ViolationCollector
+from clubrules.tiering import ActivitySummary  # noqa: TC001
 from clubrules.tiering._activity import US_PER_DAY
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
-    from datetime import datetime, tzinfo
-
-    from clubrules.tiering import ActivitySummary
 
 __all__ = [
     "CareAction",

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import calendar as _cal
 import enum
+
+# Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from collections.abc import Container, Iterable, Mapping, Sequence  # noqa: TC003
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
+from zoneinfo import ZoneInfo  # noqa: TC003
 
 import attrs
 
 from clubrules._checks import check_count, check_instant, check_text, raise_collected
 from clubrules._time import require_aware
+from clubrules.care._churn import ChurnWarning  # noqa: TC001
 from clubrules.errors import ValidationError, ViolationCollector
-
-if TYPE_CHECKING:
-    from collections.abc import Container, Iterable, Mapping, Sequence
-    from zoneinfo import ZoneInfo
-
-    from clubrules.care._churn import ChurnWarning
 
 __all__ = [
     "DEFAULT_FESTIVALS",

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+# Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from collections.abc import Iterable, Sequence  # noqa: TC003
+from datetime import datetime, tzinfo  # noqa: TC003
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import TYPE_CHECKING
 
 import attrs
 
 from clubrules._checks import check_instant, check_number, check_text, raise_collected
 from clubrules.errors import ValidationError, ViolationCollector
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
-    from datetime import datetime, tzinfo
 
 __all__ = [
     "GROUPINGS",

@@ -10,12 +10,15 @@ open cases is integer arithmetic.
 from __future__ import annotations
 
 import math
-from datetime import datetime, tzinfo  # noqa: TC003  # get_type_hints resolves these at runtime
-from typing import TYPE_CHECKING
+
+# Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from collections.abc import Callable, Iterable  # noqa: TC003
+from datetime import datetime, tzinfo  # noqa: TC003
 
 import attrs
 
 from clubrules._time import ONE_US, from_epoch_us, require_aware, to_epoch_us
+from clubrules.calendar import BusinessCalendar  # noqa: TC001
 from clubrules.complaints._events import (
     Assigned,
     AwaitingCustomer,
@@ -36,14 +39,9 @@ from clubrules.complaints._events import (
     Withdrawn,
 )
 from clubrules.complaints._model import CaseKind, CaseState, Severity, TargetKind, TimeBasis
-from clubrules.complaints._sla import final_status
+from clubrules.complaints._policy import PolicyBook, SlaPolicy, SlaTarget  # noqa: TC001
+from clubrules.complaints._status import final_status
 from clubrules.errors import IllegalTransitionError, ValidationError, ViolationCollector
-
-if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
-
-    from clubrules.calendar import BusinessCalendar
-    from clubrules.complaints._policy import PolicyBook, SlaPolicy, SlaTarget
 
 __all__ = ["TRANSITIONS", "Case", "TargetRun", "allowed_actions", "apply", "register", "replay"]
 

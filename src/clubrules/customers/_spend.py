@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
+# Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from collections.abc import Iterable  # noqa: TC003
+from datetime import datetime  # noqa: TC003
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from clubrules._time import require_aware, require_order
-from clubrules.customers._model import ConsumptionKind
+from clubrules.customers._model import ConsumptionKind, ConsumptionRecord
 from clubrules.errors import InvalidMoneyError
 from clubrules.money import Money
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
-    from datetime import datetime
-
-    from clubrules.customers._model import ConsumptionRecord
 
 __all__ = ["spend_by_customer", "total_spend"]
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+# Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from collections.abc import Iterable  # noqa: TC003
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from decimal import Decimal  # noqa: TC003
 
 import attrs
 
@@ -13,13 +15,8 @@ from clubrules.errors import NotFoundError, ValidationError, ViolationCollector
 from clubrules.staff._bands import BandOutcome
 from clubrules.staff._inputs import AssessmentKind
 from clubrules.staff._rubric import MissingCycle, Rubric
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
-    from decimal import Decimal
-
-    from clubrules.staff._scoring import ScoreSheet
-    from clubrules.staff.ports import AssessmentRepository
+from clubrules.staff._scoring import ScoreSheet  # noqa: TC001
+from clubrules.staff.ports import AssessmentRepository  # noqa: TC001
 
 __all__ = [
     "DismissalReview",

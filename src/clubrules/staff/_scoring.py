@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+# Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from datetime import datetime  # noqa: TC003
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 import attrs
 
@@ -22,9 +23,6 @@ from clubrules.staff._rubric import (
     Rubric,
     SubItem,
 )
-
-if TYPE_CHECKING:
-    from datetime import datetime
 
 __all__ = ["CriterionScore", "ScoreLine", "ScoreSheet", "assess"]
 

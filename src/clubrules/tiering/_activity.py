@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+# Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from collections.abc import Iterable  # noqa: TC003
+from datetime import date, datetime, tzinfo  # noqa: TC003
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 import attrs
 
@@ -15,15 +17,9 @@ from clubrules._checks import (
     raise_collected,
 )
 from clubrules._time import require_aware, require_order, to_epoch_us
-from clubrules.customers import ConsumptionKind
+from clubrules.customers import ConsumptionKind, ConsumptionRecord
 from clubrules.errors import InvalidMoneyError, ValidationError, ViolationCollector
 from clubrules.money import Money
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
-    from datetime import date, datetime, tzinfo
-
-    from clubrules.customers import ConsumptionRecord
 
 __all__ = ["US_PER_DAY", "ActivitySummary", "days_since_last_visit", "summarize_activity"]
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+
+# Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from collections.abc import Iterable, Sequence  # noqa: TC003
+from datetime import datetime  # noqa: TC003
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 import attrs
 
@@ -19,13 +22,7 @@ from clubrules._checks import (
 )
 from clubrules._time import require_aware
 from clubrules.errors import ValidationError, ViolationCollector
-from clubrules.tiering._activity import days_since_last_visit
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
-    from datetime import datetime
-
-    from clubrules.tiering._activity import ActivitySummary
+from clubrules.tiering._activity import ActivitySummary, days_since_last_visit
 
 __all__ = [
     "Band",

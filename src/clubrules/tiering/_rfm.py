@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter
+
+# Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from collections.abc import Callable, Iterable, Sequence  # noqa: TC003
+from datetime import datetime  # noqa: TC003
 from decimal import Decimal
 from functools import partial
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import attrs
 
 from clubrules._checks import check_number, check_text, raise_collected
 from clubrules._time import require_aware, to_epoch_us
 from clubrules.errors import ValidationError, ViolationCollector
-from clubrules.tiering._activity import US_PER_DAY
-
-if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
-    from datetime import datetime
-
-    from clubrules.tiering._activity import ActivitySummary
+from clubrules.tiering._activity import US_PER_DAY, ActivitySummary
 
 __all__ = [
     "DEFAULT_SEGMENTS",
