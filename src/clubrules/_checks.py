@@ -51,29 +51,24 @@ __all__ = [
 
 E = TypeVar("E", bound=enum.Enum)
 
-NAIVE_RULES: Mapping[str, type[ValidationError]] = {
-    "naive_datetime": NaiveDatetimeError,
-    "not_a_datetime": NaiveDatetimeError,
-}
+NAIVE_RULES: Mapping[str, type[ValidationError]] = dict.fromkeys(
+    ("naive_datetime", "not_a_datetime"), NaiveDatetimeError
+)
 """Rules whose violations, alone, raise `NaiveDatetimeError`."""
 
-INTERVAL_RULES: Mapping[str, type[ValidationError]] = {
-    "end_before_start": InvalidIntervalError,
-    "empty_interval": InvalidIntervalError,
-}
+INTERVAL_RULES: Mapping[str, type[ValidationError]] = dict.fromkeys(
+    ("end_before_start", "empty_interval"), InvalidIntervalError
+)
 """Rules whose violations, alone, raise `InvalidIntervalError`."""
 
-PHONE_RULES: Mapping[str, type[ValidationError]] = {
-    "invalid_phone_number": InvalidPhoneNumberError,
-    "not_parsed": InvalidPhoneNumberError,
-}
+PHONE_RULES: Mapping[str, type[ValidationError]] = dict.fromkeys(
+    ("invalid_phone_number", "not_parsed"), InvalidPhoneNumberError
+)
 """Rules whose violations, alone, raise `InvalidPhoneNumberError`."""
 
-MONEY_RULES: Mapping[str, type[ValidationError]] = {
-    "negative_amount": InvalidMoneyError,
-    "not_exact": InvalidMoneyError,
-    "not_money": InvalidMoneyError,
-}
+MONEY_RULES: Mapping[str, type[ValidationError]] = dict.fromkeys(
+    ("negative_amount", "not_exact", "not_money"), InvalidMoneyError
+)
 """Rules whose violations, alone, raise `InvalidMoneyError`."""
 
 NARROW: Mapping[str, type[ValidationError]] = {

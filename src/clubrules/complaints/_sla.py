@@ -136,35 +136,11 @@ def check_alerts(cases: Iterable[Case], now: datetime) -> list[Alert]:
                     is_open = open_now[key] = calendar.is_open(now)
                 if not is_open:
                     continue
-            zone = case.zone
-            due_at = from_epoch_us(run.due_us, zone)
             owner = (case.assignee,) if case.assignee else ()
             if run.due_us < horizon:
-                alerts.append(
-                    Alert(
-                        case.id,
-                        run.kind,
-                        run.cycle,
-                        run.seq,
-                        AlertLevel.BREACHED,
-                        from_epoch_us(_breach_alert_us(run), zone),
-                        due_at,
-                        owner,
-                    )
-                )
+                alerts.append(_alert(case, run, AlertLevel.BREACHED, _breach_alert_us(run), owner))
             elif run.warn_us <= horizon:
-                alerts.append(
-                    Alert(
-                        case.id,
-                        run.kind,
-                        run.cycle,
-                        run.seq,
-                        AlertLevel.WARNING,
-                        from_epoch_us(run.warn_us, zone),
-                        due_at,
-                        owner,
-                    )
-                )
+                alerts.append(_alert(case, run, AlertLevel.WARNING, run.warn_us, owner))
             escalation = run.target.escalation
             if (
                 escalation is not None
@@ -172,18 +148,29 @@ def check_alerts(cases: Iterable[Case], now: datetime) -> list[Alert]:
                 and run.escalate_us <= horizon
             ):
                 alerts.append(
-                    Alert(
-                        case.id,
-                        run.kind,
-                        run.cycle,
-                        run.seq,
-                        AlertLevel.ESCALATION,
-                        from_epoch_us(run.escalate_us, zone),
-                        due_at,
-                        escalation.notify,
-                    )
+                    _alert(case, run, AlertLevel.ESCALATION, run.escalate_us, escalation.notify)
                 )
     return alerts
+
+
+def _alert(
+    case: Case,
+    run: TargetRun,
+    level: AlertLevel,
+    fire_us: int,
+    notify: tuple[str, ...],
+) -> Alert:
+    """The `level` alert of `run` of `case`, due at `fire_us`, shown in the case's zone."""
+    return Alert(
+        case.id,
+        run.kind,
+        run.cycle,
+        run.seq,
+        level,
+        from_epoch_us(fire_us, case.zone),
+        from_epoch_us(run.due_us, case.zone),
+        notify,
+    )
 
 
 def _breach_alert_us(run: TargetRun) -> int:
