@@ -15,6 +15,24 @@ from clubrules.money import Money
 __all__ = ["spend_by_customer", "total_spend"]
 
 
+def signed_amount(record: ConsumptionRecord, currency: str) -> Decimal:
+    """A purchase's or refund's amount, negative for a refund.
+
+    Raises:
+        InvalidMoneyError: the record is in another currency than `currency`;
+            the message names the record id.
+    """
+    if record.amount.currency != currency:
+        raise InvalidMoneyError(
+            f"record {record.id!r} is in {record.amount.currency}, not {currency}",
+            field="currency",
+            rule="currency_mismatch",
+            items=[record.id],
+        )
+    sign = 1 if record.kind is ConsumptionKind.PURCHASE else -1
+    return sign * record.amount.amount
+
+
 def spend_by_customer(
     records: Iterable[ConsumptionRecord],
     *,
@@ -60,16 +78,8 @@ def spend_by_customer(
             continue
         if (start is not None and record.at < start) or (end is not None and record.at >= end):
             continue
-        if record.amount.currency != currency:
-            raise InvalidMoneyError(
-                f"record {record.id!r} is in {record.amount.currency}, not {currency}",
-                field="currency",
-                rule="currency_mismatch",
-                items=[record.id],
-            )
-        sign = 1 if record.kind is ConsumptionKind.PURCHASE else -1
-        net[record.customer_id] = (
-            net.get(record.customer_id, Decimal(0)) + sign * record.amount.amount
+        net[record.customer_id] = net.get(record.customer_id, Decimal(0)) + signed_amount(
+            record, currency
         )
     return {cid: Money(max(amount, Decimal(0)), currency) for cid, amount in net.items()}
 

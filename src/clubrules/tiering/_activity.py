@@ -18,7 +18,8 @@ from clubrules._checks import (
 )
 from clubrules._time import require_aware, require_order, to_epoch_us
 from clubrules.customers import ConsumptionKind, ConsumptionRecord
-from clubrules.errors import InvalidMoneyError, ValidationError, ViolationCollector
+from clubrules.customers._spend import signed_amount
+from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.money import Money
 
 __all__ = ["US_PER_DAY", "ActivitySummary", "days_since_last_visit", "summarize_activity"]
@@ -170,15 +171,7 @@ def summarize_activity(
         cid = record.customer_id
         in_window = at_us >= lo
         if record.kind is not ConsumptionKind.REDEMPTION and in_window:
-            if record.amount.currency != currency:
-                raise InvalidMoneyError(
-                    f"record {record.id!r} is in {record.amount.currency}, not {currency}",
-                    field="currency",
-                    rule="currency_mismatch",
-                    items=[record.id],
-                )
-            sign = 1 if record.kind is ConsumptionKind.PURCHASE else -1
-            net[cid] = net.get(cid, Decimal(0)) + sign * record.amount.amount
+            net[cid] = net.get(cid, Decimal(0)) + signed_amount(record, currency)
         if record.kind is ConsumptionKind.REFUND:
             continue
         if cid not in first or at_us < first[cid][0]:
