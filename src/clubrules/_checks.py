@@ -39,6 +39,7 @@ __all__ = [
     "check_optional_text",
     "check_tags",
     "check_text",
+    "check_tuple_of",
     "frozenset_of_names",
     "is_datetime",
     "raise_collected",
@@ -129,6 +130,14 @@ def check_instant(problems: ViolationCollector, field: str, value: object) -> bo
 def is_datetime(value: object) -> bool:
     """Whether `value` is a datetime (so that `.tzinfo` can be read)."""
     return isinstance(value, datetime)
+
+
+def check_tuple_of(problems: ViolationCollector, field: str, value: object, kind: type) -> bool:
+    """A tuple of `kind` values (rule `not_<field>`); True if it is one."""
+    if isinstance(value, tuple) and all(isinstance(v, kind) for v in value):
+        return True
+    problems.add(field, f"not_{field}", f"must be a list of {kind.__name__} values")
+    return False
 
 
 def check_count(

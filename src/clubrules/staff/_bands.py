@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import attrs
 
-from clubrules._checks import check_choice, check_text, to_choice
+from clubrules._checks import check_choice, check_text, check_tuple_of, to_choice
 from clubrules.errors import InvalidRubricError, ValidationError, ViolationCollector
 from clubrules.staff._numbers import HUNDRED, ZERO, check_decimal, to_decimal
 
@@ -92,9 +92,7 @@ class BandScheme:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        bands: object = self.bands
-        if not isinstance(bands, tuple) or not all(isinstance(b, Band) for b in bands):
-            problems.add("bands", "not_bands", "must be a list of Band values")
+        if not check_tuple_of(problems, "bands", self.bands, Band):
             problems.raise_if_any(InvalidRubricError)
             return
         ordered = tuple(sorted(self.bands, key=lambda b: b.lower))
