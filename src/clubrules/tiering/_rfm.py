@@ -113,11 +113,7 @@ def _by_counts(values: Sequence[T], score: Callable[[int], int]) -> list[int]:
         below += count
     out: list[int] = list(map(const.get, values))  # type: ignore[arg-type]
     if straddle:
-        for i, value in enumerate(values):
-            if value in straddle:
-                rank = straddle[value] + 1
-                straddle[value] = rank
-                out[i] = score(rank)
+        _rank_by_position(values, straddle, score, out)
     return out
 
 
@@ -133,12 +129,22 @@ def _by_sort(values: Sequence[T], score: Callable[[int], int], bins: int) -> lis
     # bisect_right over [min] + edges is 1 + (edges below v) for v not an edge value.
     out = list(map(partial(bisect_right, [ordered[0], *edges]), values))
     below = {edge: bisect_left(ordered, edge) for edge in edges}
+    _rank_by_position(values, below, score, out)
+    return out
+
+
+def _rank_by_position(
+    values: Sequence[T], below: dict[T, int], score: Callable[[int], int], out: list[int]
+) -> None:
+    """Score each value of `below` at its own rank: ties take successive ranks in input order.
+
+    `below[v]` starts as the number of values smaller than `v`.
+    """
     for i, value in enumerate(values):
         if value in below:
             rank = below[value] + 1
             below[value] = rank
             out[i] = score(rank)
-    return out
 
 
 def _check_cuts(problems: ViolationCollector, field: str, cuts: object, bins: int) -> None:
