@@ -8,7 +8,6 @@ report every problem at once; `raise_collected` then raises them together.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal, TypeVar, cast
 
@@ -41,7 +40,6 @@ __all__ = [
     "check_text",
     "check_tuple_of",
     "frozenset_of_names",
-    "is_datetime",
     "raise_collected",
     "to_choice",
     "to_decimal_or_int",
@@ -125,11 +123,6 @@ def check_instant(problems: ViolationCollector, field: str, value: object) -> bo
         problems.absorb(error)
         return False
     return True
-
-
-def is_datetime(value: object) -> bool:
-    """Whether `value` is a datetime (so that `.tzinfo` can be read)."""
-    return isinstance(value, datetime)
 
 
 def check_tuple_of(problems: ViolationCollector, field: str, value: object, kind: type) -> bool:
