@@ -7,7 +7,7 @@ from collections.abc import Iterable  # noqa: TC003
 from datetime import datetime  # noqa: TC003
 from decimal import Decimal
 
-from clubrules._time import require_aware, require_order
+from clubrules._time import require_window
 from clubrules.customers._model import ConsumptionKind, ConsumptionRecord
 from clubrules.errors import InvalidMoneyError
 from clubrules.money import Money
@@ -65,12 +65,7 @@ def spend_by_customer(
         InvalidMoneyError: a counted record is in another currency; the
             message names the record id.
     """
-    if start is not None:
-        require_aware(start, "start")
-    if end is not None:
-        require_aware(end, "end")
-    if start is not None and end is not None:
-        require_order(start, end, start_field="start", end_field="end", allow_empty=True)
+    require_window(start, end)
     Money.zero(currency)  # validates the currency code
     net: dict[str, Decimal] = {}
     for record in records:
