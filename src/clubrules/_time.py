@@ -72,6 +72,21 @@ def require_order(
         )
 
 
+def require_window(start: datetime | None, end: datetime | None) -> None:
+    """Raise unless the optional bounds of `[start, end)` are aware and `end` is not before `start`.
+
+    Raises:
+        NaiveDatetimeError: `start` or `end` is naive (None is no bound).
+        InvalidIntervalError: `end` is before `start`.
+    """
+    if start is not None:
+        require_aware(start, "start")
+    if end is not None:
+        require_aware(end, "end")
+    if start is not None and end is not None:
+        require_order(start, end, start_field="start", end_field="end", allow_empty=True)
+
+
 def to_epoch_us(value: datetime) -> int:
     """Microseconds since the Unix epoch of an aware datetime, exactly.
 

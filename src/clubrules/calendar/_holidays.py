@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+# Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from collections.abc import Iterable, Mapping  # noqa: TC003
+from datetime import date  # noqa: TC003
+from zoneinfo import ZoneInfo  # noqa: TC003
 
 import attrs
 
-from clubrules.calendar._calendar import BusinessCalendar
+from clubrules.calendar._calendar import BusinessCalendar, OnMissingHolidayData
+from clubrules.calendar._hours import HoursSpec  # noqa: TC001
 from clubrules.errors import ValidationError
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
-    from datetime import date
-    from zoneinfo import ZoneInfo
-
-    from clubrules.calendar._calendar import OnMissingHolidayData
-    from clubrules.calendar._hours import HoursSpec
 
 __all__ = ["HolidayData", "holiday_calendar", "holiday_data"]
 

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import enum
-from datetime import timedelta
+
+# Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from collections.abc import Iterable, Mapping, Sequence  # noqa: TC003
+from datetime import datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
 import attrs
 
+from clubrules._checks import NARROW_EXCEPT_INTERVAL, check_count, check_text, raise_collected
 from clubrules._time import require_aware, to_epoch_us
-from clubrules.customers._checks import raise_collected
 from clubrules.errors import InvalidIntervalError, ValidationError, ViolationCollector
+from clubrules.tiering import ActivitySummary  # noqa: TC001
 from clubrules.tiering._activity import US_PER_DAY
-from clubrules.tiering._checks import check_count, check_name
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
-    from datetime import datetime, tzinfo
-
-    from clubrules.tiering import ActivitySummary
 
 __all__ = [
     "CareAction",
@@ -136,7 +132,7 @@ class ChurnRule:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_name(problems, "name", self.name)
+        check_text(problems, "name", self.name)
         check_count(problems, "baseline_days", self.baseline_days, minimum=1)
         check_count(problems, "recent_days", self.recent_days, minimum=1)
         check_count(problems, "min_baseline_visits", self.min_baseline_visits, minimum=1)
@@ -229,6 +225,24 @@ def _drop(
     )
 
 
+def _cooldown(
+    cooldown_days: int, as_of: datetime, last_warned: Mapping[str, datetime] | None
+) -> tuple[Mapping[str, datetime], int, int]:
+    """What `_cooled` needs: the last warnings, `as_of` and the cooldown (in microseconds)."""
+    return last_warned or {}, to_epoch_us(as_of), cooldown_days * US_PER_DAY
+
+
+def _ratios(rule: ChurnRule) -> tuple[Fraction, int, int, int, int]:
+    """The rule's threshold, its numerator and denominator, and its baseline and recent days.
+
+    The scans test visits in integers first: a drop above `t` is
+    `(bv * rd - rv * bd) * den > num * bv * rd`.
+    """
+    threshold = Fraction(rule.threshold)
+    num, den = threshold.numerator, threshold.denominator
+    return threshold, num, den, rule.baseline_days, rule.recent_days
+
+
 def _cooled(
     last_warned: Mapping[str, datetime], customer_id: str, now_us: int, cooldown_us: int
 ) -> bool:
@@ -264,14 +278,9 @@ def scan_churn(
             `as_of` (`window_mismatch`).
     """
     b_start, r_start, end = rule.windows(as_of)
-    warned = last_warned or {}
-    now_us = to_epoch_us(as_of)
-    cooldown_us = rule.cooldown_days * US_PER_DAY
+    warned, now_us, cooldown_us = _cooldown(rule.cooldown_days, as_of, last_warned)
     b_start_us = to_epoch_us(b_start)
-    threshold = Fraction(rule.threshold)
-    bd, rd = rule.baseline_days, rule.recent_days
-    # Integer test first: drop > t  <=>  (bv*rd - rv*bd) * den > num * bv*rd.
-    num, den = threshold.numerator, threshold.denominator
+    threshold, num, den, bd, rd = _ratios(rule)
     mismatch = [
         s.customer_id for s in baseline.values() if s.start != b_start or s.end != r_start
     ] + [s.customer_id for s in recent.values() if s.start != r_start or s.end != end]
@@ -306,17 +315,7 @@ def scan_churn(
         if not _cooled(warned, cid, now_us, cooldown_us):
             continue
         visit_drop = _drop(bv, bd, rv, rd)
-        out.append(
-            _warning(
-                rule,
-                cid=cid,
-                as_of=as_of,
-                bv=bv,
-                rv=rv,
-                visit_drop=visit_drop,
-                spend_drop=spend_drop,
-            )
-        )
+        out.append(_warning(rule, as_of, cid, (bv, rv), (visit_drop, spend_drop)))
     return out
 
 
@@ -370,13 +369,9 @@ def scan_churn_columns(
         raise ValidationError(
             "columns must have one row per customer", field="columns", rule="length"
         )
-    warned = last_warned or {}
-    now_us = to_epoch_us(as_of)
-    cooldown_us = rule.cooldown_days * US_PER_DAY
+    warned, now_us, cooldown_us = _cooldown(rule.cooldown_days, as_of, last_warned)
     b_start_us = to_epoch_us(b_start)
-    threshold = Fraction(rule.threshold)
-    num, den = threshold.numerator, threshold.denominator
-    bd, rd = rule.baseline_days, rule.recent_days
+    _, num, den, bd, rd = _ratios(rule)
     minimum = rule.min_baseline_visits
     out: list[ChurnWarning] = []
     # Visit counts are small integers: many rows share a (baseline, recent) pair.
@@ -402,33 +397,21 @@ def scan_churn_columns(
         if visit_drop is None:
             visit_drop = drops[bv, rv] = _drop(bv, bd, rv, rd)
         spend_drop = _drop(b_spend[i], bd, r_spend[i], rd) if use_spend and b_spend[i] > 0 else None
-        out.append(
-            _warning(
-                rule,
-                cid=cid,
-                as_of=as_of,
-                bv=bv,
-                rv=rv,
-                visit_drop=visit_drop,
-                spend_drop=spend_drop,
-            )
-        )
+        out.append(_warning(rule, as_of, cid, (bv, rv), (visit_drop, spend_drop)))
     return out
 
 
 def _warning(
     rule: ChurnRule,
-    *,
-    cid: str,
     as_of: datetime,
-    bv: int,
-    rv: int,
-    visit_drop: Decimal,
-    spend_drop: Decimal | None,
+    cid: str,
+    visits: tuple[int, int],
+    drops: tuple[Decimal, Decimal | None],
 ) -> ChurnWarning:
-    worst = visit_drop if spend_drop is None else max(visit_drop, spend_drop)
-    severity = rule.severity_of(worst)
-    vd, sd = visit_drop, spend_drop
+    """The warning for `cid`: its (baseline, recent) visits and (visit, spend) drops."""
+    bv, rv = visits
+    vd, sd = drops
+    severity = rule.severity_of(vd if sd is None else max(vd, sd))
     return ChurnWarning(
         customer_id=cid,
         rule=rule.name,
@@ -472,13 +455,13 @@ class SingleVisitRule:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_name(problems, "name", self.name)
+        check_text(problems, "name", self.name)
         check_count(problems, "after_days", self.after_days, minimum=1)
         check_count(problems, "give_up_days", self.give_up_days, minimum=1)
         check_count(problems, "cooldown_days", self.cooldown_days)
         if not problems and self.give_up_days <= self.after_days:
             problems.add("give_up_days", "end_before_start", "must be more than after_days")
-        raise_collected(problems)
+        raise_collected(problems, NARROW_EXCEPT_INTERVAL)
 
 
 def scan_single_visits(
@@ -505,9 +488,7 @@ def scan_single_visits(
         NaiveDatetimeError: `as_of` is naive.
     """
     require_aware(as_of, "as_of")
-    warned = last_warned or {}
-    now_us = to_epoch_us(as_of)
-    cooldown_us = rule.cooldown_days * US_PER_DAY
+    warned, now_us, cooldown_us = _cooldown(rule.cooldown_days, as_of, last_warned)
     out = []
     for s in sorted(summaries, key=lambda s: s.customer_id):
         if s.first_visit is None or s.last_visit is None:

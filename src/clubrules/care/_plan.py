@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import calendar as _cal
 import enum
+
+# Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from collections.abc import Container, Iterable, Mapping, Sequence  # noqa: TC003
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
+from zoneinfo import ZoneInfo  # noqa: TC003
 
 import attrs
 
+from clubrules._checks import check_count, check_instant, check_text, raise_collected
 from clubrules._time import require_aware
-from clubrules.customers._checks import check_instant, check_text, raise_collected
+from clubrules.care._churn import ChurnWarning  # noqa: TC001
 from clubrules.errors import ValidationError, ViolationCollector
-from clubrules.tiering._checks import check_count, check_name
-
-if TYPE_CHECKING:
-    from collections.abc import Container, Iterable, Mapping, Sequence
-    from zoneinfo import ZoneInfo
-
-    from clubrules.care._churn import ChurnWarning
 
 __all__ = [
     "DEFAULT_FESTIVALS",
@@ -155,7 +153,7 @@ class ReturnVisitRule:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_name(problems, "service", self.service)
+        check_text(problems, "service", self.service)
         check_count(problems, "after_days", self.after_days, minimum=1)
         raise_collected(problems)
 
@@ -176,7 +174,7 @@ class SurveySchedule:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_name(problems, "survey_id", self.survey_id)
+        check_text(problems, "survey_id", self.survey_id)
         months: tuple[object, ...] = self.months
         day: object = self.day
         if not months or any(not isinstance(m, int) or not 1 <= m <= 12 for m in months):

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
+# Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from collections.abc import Iterable, Sequence  # noqa: TC003
+from datetime import datetime, tzinfo  # noqa: TC003
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import TYPE_CHECKING
 
 import attrs
 
-from clubrules.customers._checks import check_instant, check_text, raise_collected
+from clubrules._checks import check_instant, check_number, check_text, raise_collected
 from clubrules.errors import ValidationError, ViolationCollector
-from clubrules.tiering._checks import check_name, check_number
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
-    from datetime import datetime, tzinfo
 
 __all__ = [
     "GROUPINGS",
@@ -46,8 +43,8 @@ class Question:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_name(problems, "id", self.id)
-        check_name(problems, "dimension", self.dimension)
+        check_text(problems, "id", self.id)
+        check_text(problems, "dimension", self.dimension)
         scale: object = self.scale
         if not isinstance(scale, int) or not 2 <= scale <= 10:
             problems.add("scale", "range", "must be an int from 2 to 10")
@@ -94,7 +91,7 @@ class Questionnaire:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_name(problems, "id", self.id)
+        check_text(problems, "id", self.id)
         if not self.questions:
             problems.add("questions", "empty", "needs at least one question")
         ids = [q.id for q in self.questions]
@@ -232,7 +229,8 @@ def _quarter(at: datetime, zone: tzinfo) -> str:
     return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
 
 
-def _pct(part: int, whole: int) -> Decimal:
+def _share_percent(part: int, whole: int) -> Decimal:
+    """`part` of `whole` in percent, rounded half to even to 0.01."""
     return (Decimal(100 * part) / Decimal(whole)).quantize(_CENT, rounding=ROUND_HALF_EVEN)
 
 
@@ -331,9 +329,9 @@ def aggregate_surveys(
         out[key] = SurveyStats(
             key=key,
             responses=len(seen[key]),
-            csat=_pct(top, count) if count else None,
+            csat=_share_percent(top, count) if count else None,
             score=score,
             dimension_means=means,
-            nps=_pct(promoters - detractors, len(scores)) if scores else None,
+            nps=_share_percent(promoters - detractors, len(scores)) if scores else None,
         )
     return out

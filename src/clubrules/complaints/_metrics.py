@@ -20,22 +20,20 @@ import sys
 from array import array
 from bisect import bisect_right
 from collections import Counter, defaultdict
+
+# Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from collections.abc import Callable, Iterable, Sequence  # noqa: TC003
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import partial
 from itertools import compress, count, repeat
 from operator import add, and_, attrgetter, is_, is_not, mul
-from typing import TYPE_CHECKING
 
 import attrs
 
 from clubrules._time import require_aware, require_order, to_epoch_us
+from clubrules.complaints._case import Case  # noqa: TC001
 from clubrules.complaints._model import CaseKind, CaseState, TargetKind, TargetStatusKind
 from clubrules.complaints._sla import sla_status
-
-if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
-
-    from clubrules.complaints._case import Case
 
 __all__ = [
     "UNASSIGNED",
@@ -49,7 +47,6 @@ __all__ = [
 ]
 
 UNASSIGNED = "(unassigned)"
-_US = timedelta(microseconds=1)
 
 
 @attrs.frozen(slots=True)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
+# Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from clubrules.calendar import BusinessCalendar  # noqa: TC001
 from clubrules.complaints._model import (
     MANAGEMENT,
     SUPERVISOR,
@@ -19,9 +21,6 @@ from clubrules.complaints._model import (
     check_channel,
 )
 from clubrules.errors import NotFoundError, ValidationError, ViolationCollector
-
-if TYPE_CHECKING:
-    from clubrules.calendar import BusinessCalendar
 
 __all__ = [
     "DEFAULT_REOPEN_WINDOW",

@@ -8,16 +8,13 @@ reference. `load_case` and `save_case` connect the port to `Case` values.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+# Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from collections.abc import Sequence  # noqa: TC003
+from typing import Protocol
 
-from clubrules.complaints._case import replay
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from clubrules.complaints._case import Case
-    from clubrules.complaints._events import CaseEvent
-    from clubrules.complaints._policy import PolicyBook
+from clubrules.complaints._case import Case, replay
+from clubrules.complaints._events import CaseEvent  # noqa: TC001
+from clubrules.complaints._policy import PolicyBook  # noqa: TC001
 
 __all__ = ["ComplaintRepository", "load_case", "save_case"]
 

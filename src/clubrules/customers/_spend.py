@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+# Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from collections.abc import Iterable  # noqa: TC003
+from datetime import datetime  # noqa: TC003
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
-from clubrules._time import require_aware, require_order
-from clubrules.customers._model import ConsumptionKind
+from clubrules._time import require_window
+from clubrules.customers._model import ConsumptionKind, ConsumptionRecord
 from clubrules.errors import InvalidMoneyError
 from clubrules.money import Money
 
-if TYPE_CHECKING:
-    from collections.abc import Iterable
-    from datetime import datetime
-
-    from clubrules.customers._model import ConsumptionRecord
-
 __all__ = ["spend_by_customer", "total_spend"]
+
+
+def signed_amount(record: ConsumptionRecord, currency: str) -> Decimal:
+    """A purchase's or refund's amount, negative for a refund.
+
+    Raises:
+        InvalidMoneyError: the record is in another currency than `currency`;
+            the message names the record id.
+    """
+    if record.amount.currency != currency:
+        raise InvalidMoneyError(
+            f"record {record.id!r} is in {record.amount.currency}, not {currency}",
+            field="currency",
+            rule="currency_mismatch",
+            items=[record.id],
+        )
+    sign = 1 if record.kind is ConsumptionKind.PURCHASE else -1
+    return sign * record.amount.amount
 
 
 def spend_by_customer(
@@ -51,12 +65,7 @@ def spend_by_customer(
         InvalidMoneyError: a counted record is in another currency; the
             message names the record id.
     """
-    if start is not None:
-        require_aware(start, "start")
-    if end is not None:
-        require_aware(end, "end")
-    if start is not None and end is not None:
-        require_order(start, end, start_field="start", end_field="end", allow_empty=True)
+    require_window(start, end)
     Money.zero(currency)  # validates the currency code
     net: dict[str, Decimal] = {}
     for record in records:
@@ -64,16 +73,8 @@ def spend_by_customer(
             continue
         if (start is not None and record.at < start) or (end is not None and record.at >= end):
             continue
-        if record.amount.currency != currency:
-            raise InvalidMoneyError(
-                f"record {record.id!r} is in {record.amount.currency}, not {currency}",
-                field="currency",
-                rule="currency_mismatch",
-                items=[record.id],
-            )
-        sign = 1 if record.kind is ConsumptionKind.PURCHASE else -1
-        net[record.customer_id] = (
-            net.get(record.customer_id, Decimal(0)) + sign * record.amount.amount
+        net[record.customer_id] = net.get(record.customer_id, Decimal(0)) + signed_amount(
+            record, currency
         )
     return {cid: Money(max(amount, Decimal(0)), currency) for cid, amount in net.items()}
 

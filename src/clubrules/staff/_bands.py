@@ -8,16 +8,9 @@ from decimal import Decimal
 
 import attrs
 
+from clubrules._checks import check_choice, check_text, check_tuple_of, to_choice
 from clubrules.errors import InvalidRubricError, ValidationError, ViolationCollector
-from clubrules.staff._numbers import (
-    HUNDRED,
-    ZERO,
-    check_choice,
-    check_decimal,
-    check_key,
-    to_choice,
-    to_decimal,
-)
+from clubrules.staff._numbers import HUNDRED, ZERO, check_decimal, to_decimal
 
 __all__ = ["DEFAULT_BANDS", "Band", "BandOutcome", "BandScheme"]
 
@@ -60,7 +53,7 @@ class Band:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_key(problems, "name", self.name)
+        check_text(problems, "name", self.name)
         check_decimal(problems, "lower", self.lower, low=ZERO, high=HUNDRED)
         check_choice(problems, "outcome", self.outcome, BandOutcome)
         problems.raise_if_any(InvalidRubricError)
@@ -99,9 +92,7 @@ class BandScheme:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        bands: object = self.bands
-        if not isinstance(bands, tuple) or not all(isinstance(b, Band) for b in bands):
-            problems.add("bands", "not_bands", "must be a list of Band values")
+        if not check_tuple_of(problems, "bands", self.bands, Band):
             problems.raise_if_any(InvalidRubricError)
             return
         ordered = tuple(sorted(self.bands, key=lambda b: b.lower))

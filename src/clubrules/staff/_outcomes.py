@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
+# Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from collections.abc import Iterable  # noqa: TC003
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from decimal import Decimal  # noqa: TC003
 
 import attrs
 
+from clubrules._checks import check_text
 from clubrules._time import require_aware
 from clubrules.errors import NotFoundError, ValidationError, ViolationCollector
 from clubrules.staff._bands import BandOutcome
 from clubrules.staff._inputs import AssessmentKind
-from clubrules.staff._numbers import check_key
 from clubrules.staff._rubric import MissingCycle, Rubric
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
-    from decimal import Decimal
-
-    from clubrules.staff._scoring import ScoreSheet
-    from clubrules.staff.ports import AssessmentRepository
+from clubrules.staff._scoring import ScoreSheet  # noqa: TC001
+from clubrules.staff.ports import AssessmentRepository  # noqa: TC001
 
 __all__ = [
     "DismissalReview",
@@ -61,7 +58,7 @@ class WarningRecord:
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
         for field in ("id", "staff_id", "sheet_id", "band"):
-            check_key(problems, field, getattr(self, field))
+            check_text(problems, field, getattr(self, field))
         problems.raise_if_any()
         require_aware(self.issued_at, "issued_at")
         require_aware(self.improve_by, "improve_by")

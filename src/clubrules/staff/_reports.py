@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+# Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from collections.abc import Iterable, Sequence  # noqa: TC003
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 import attrs
 
 from clubrules.staff._bands import DEFAULT_BANDS, BandScheme
 from clubrules.staff._inputs import AssessmentKind
 from clubrules.staff._numbers import ZERO, round_ratio
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
-
-    from clubrules.staff._scoring import ScoreSheet
+from clubrules.staff._scoring import ScoreSheet  # noqa: TC001
 
 __all__ = ["CriterionDrag", "PeriodSummary", "TeamReport", "Trend", "team_report"]
 

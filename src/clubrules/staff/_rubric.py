@@ -8,17 +8,15 @@ from typing import TYPE_CHECKING, Self
 
 import attrs
 
+from clubrules._checks import check_choice, check_text, check_tuple_of, to_choice, to_tuple
 from clubrules.errors import InvalidRubricError, ViolationCollector
 from clubrules.staff._bands import DEFAULT_BANDS, BandScheme
 from clubrules.staff._numbers import (
     HUNDRED,
     ZERO,
-    check_choice,
     check_decimal,
-    check_key,
     exact_mul,
     round_ratio,
-    to_choice,
     to_decimal,
 )
 
@@ -92,12 +90,6 @@ def _to_missing(value: object) -> MissingCycle:
     return to_choice(MissingCycle, value)
 
 
-def _to_tuple(value: object) -> tuple[object, ...]:
-    if isinstance(value, list | tuple):
-        return tuple(value)
-    return value  # type: ignore[return-value]  # reported by the checks
-
-
 def _check_rate(problems: ViolationCollector, field: str, value: object) -> bool:
     return check_decimal(
         problems,
@@ -157,7 +149,7 @@ class LinearScale:
 
     def describe(self) -> str:
         """A short text for score sheets."""
-        return f"linear from {_pct(self.floor)} (0) to {_pct(self.target)} (full)"
+        return f"linear from {_as_percent(self.floor)} (0) to {_as_percent(self.target)} (full)"
 
 
 @attrs.frozen(kw_only=True)
@@ -197,13 +189,11 @@ class SteppedScale:
             same rate.
     """
 
-    steps: tuple[Step, ...] = attrs.field(converter=_to_tuple)
+    steps: tuple[Step, ...] = attrs.field(converter=to_tuple)
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        steps: object = self.steps
-        if not isinstance(steps, tuple) or not all(isinstance(s, Step) for s in steps):
-            problems.add("steps", "not_steps", "must be a list of Step values")
+        if not check_tuple_of(problems, "steps", self.steps, Step):
             problems.raise_if_any(InvalidRubricError)
             return
         ordered = tuple(sorted(self.steps, key=lambda s: s.min_rate))
@@ -227,11 +217,12 @@ class SteppedScale:
 
     def describe(self) -> str:
         """A short text for score sheets."""
-        parts = ", ".join(f">={_pct(s.min_rate)}: {s.points}" for s in reversed(self.steps))
+        parts = ", ".join(f">={_as_percent(s.min_rate)}: {s.points}" for s in reversed(self.steps))
         return f"stepped ({parts})"
 
 
-def _pct(rate: Decimal) -> str:
+def _as_percent(rate: Decimal) -> str:
+    """A rate in [0, 1] as an exact percentage, such as `"87.5%"`."""
     return f"{(rate * 100).normalize():f}%"
 
 
@@ -286,7 +277,7 @@ class KpiScoring:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_key(problems, "kpi", self.kpi)
+        check_text(problems, "kpi", self.kpi)
         scale: object = self.scale
         if not isinstance(scale, LinearScale | SteppedScale):
             problems.add("scale", "not_a_scale", "must be a LinearScale or a SteppedScale")
@@ -386,8 +377,8 @@ class SubItem:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_key(problems, "key", self.key)
-        check_key(problems, "name", self.name)
+        check_text(problems, "key", self.key)
+        check_text(problems, "name", self.name)
         ok = check_decimal(problems, "max_points", self.max_points, positive=True)
         method: object = self.method
         if not isinstance(method, ManualScoring | KpiScoring | EvaluationScoring):
@@ -440,19 +431,17 @@ class Criterion:
     key: str
     name: str
     max_points: Decimal = attrs.field(converter=to_decimal)
-    sub_items: tuple[SubItem, ...] = attrs.field(converter=_to_tuple)
+    sub_items: tuple[SubItem, ...] = attrs.field(converter=to_tuple)
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_key(problems, "key", self.key)
-        check_key(problems, "name", self.name)
+        check_text(problems, "key", self.key)
+        check_text(problems, "name", self.name)
         ok = check_decimal(problems, "max_points", self.max_points, positive=True)
-        items: object = self.sub_items
-        if not isinstance(items, tuple) or not all(isinstance(i, SubItem) for i in items):
-            problems.add("sub_items", "not_sub_items", "must be a list of SubItem values")
-        elif not items:
+        items_ok = check_tuple_of(problems, "sub_items", self.sub_items, SubItem)
+        if items_ok and not self.sub_items:
             problems.add("sub_items", "empty", "needs at least one sub-item")
-        else:
+        elif items_ok:
             keys = [i.key for i in self.sub_items]
             if len(set(keys)) != len(keys):
                 problems.add("sub_items", "duplicate_key", "two sub-items share a key")
@@ -497,7 +486,7 @@ class Rubric:
 
     id: str
     version: int = 1
-    criteria: tuple[Criterion, ...] = attrs.field(converter=_to_tuple)
+    criteria: tuple[Criterion, ...] = attrs.field(converter=to_tuple)
     bands: BandScheme = DEFAULT_BANDS
     missing_cycle: MissingCycle = attrs.field(default=MissingCycle.SKIPPED, converter=_to_missing)
     ad_hoc_in_chain: bool = False
@@ -506,7 +495,7 @@ class Rubric:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_key(problems, "id", self.id)
+        check_text(problems, "id", self.id)
         for field in ("version", "improvement_days", "cycle_months"):
             value: object = getattr(self, field)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -514,12 +503,10 @@ class Rubric:
         cycle_months: object = self.cycle_months
         if isinstance(cycle_months, int) and cycle_months >= 1 and 12 % cycle_months:
             problems.add("cycle_months", "not_a_divisor_of_12", "must divide a year (1-4, 6, 12)")
-        criteria: object = self.criteria
-        if not isinstance(criteria, tuple) or not all(isinstance(c, Criterion) for c in criteria):
-            problems.add("criteria", "not_criteria", "must be a list of Criterion values")
-        elif not criteria:
+        criteria_ok = check_tuple_of(problems, "criteria", self.criteria, Criterion)
+        if criteria_ok and not self.criteria:
             problems.add("criteria", "empty", "needs at least one criterion")
-        else:
+        elif criteria_ok:
             total = sum((c.max_points for c in self.criteria), ZERO)
             if total != HUNDRED:
                 problems.add(
@@ -585,80 +572,81 @@ def seed_rubric(rubric_id: str = "customer-service", version: int = 1) -> Rubric
         [('attitude', Decimal('30')), ('capability', Decimal('40')), ('performance', Decimal('30'))]
     """
     ten = Decimal(10)
-    attitude = Criterion(
-        key="attitude",
-        name="Work attitude",
-        max_points=Decimal(30),
-        sub_items=[
-            SubItem(
-                key="service_awareness",
-                name="Service awareness",
-                max_points=ten,
-                method=EvaluationScoring(no_events=NoEventsRule.EXCLUDE),
-            ),
-            SubItem(key="responsibility", name="Responsibility", max_points=ten),
-            SubItem(key="teamwork", name="Teamwork", max_points=ten),
-        ],
+    attitude = _seed_criterion(
+        "attitude",
+        "Work attitude",
+        _ten_points(
+            "service_awareness",
+            "Service awareness",
+            EvaluationScoring(no_events=NoEventsRule.EXCLUDE),
+        ),
+        _ten_points("responsibility", "Responsibility"),
+        _ten_points("teamwork", "Teamwork"),
     )
-    capability = Criterion(
-        key="capability",
-        name="Business capability",
-        max_points=Decimal(40),
-        sub_items=[
-            SubItem(
-                key="service_knowledge",
-                name="Knowledge of the services",
-                max_points=ten,
-                method=ManualScoring("the month's knowledge test"),
-            ),
-            SubItem(key="answer_accuracy", name="Accurate answers", max_points=ten),
-            SubItem(key="booking_handling", name="Handling of bookings", max_points=ten),
-            SubItem(key="complaint_handling", name="Handling of complaints", max_points=ten),
-        ],
+    capability = _seed_criterion(
+        "capability",
+        "Business capability",
+        _ten_points(
+            "service_knowledge",
+            "Knowledge of the services",
+            ManualScoring("the month's knowledge test"),
+        ),
+        _ten_points("answer_accuracy", "Accurate answers"),
+        _ten_points("booking_handling", "Handling of bookings"),
+        _ten_points("complaint_handling", "Handling of complaints"),
     )
-    performance = Criterion(
-        key="performance",
-        name="Work performance",
-        max_points=Decimal(30),
-        sub_items=[
-            SubItem(
-                key="satisfaction",
-                name="Customer satisfaction",
-                max_points=ten,
-                method=KpiScoring(
-                    kpi=SATISFACTION_RATE,
-                    scale=LinearScale(floor=Decimal("0.60"), target=Decimal("0.95")),
-                    no_events=NoEventsRule.NEUTRAL,
-                    neutral_points=Decimal(6),
-                ),
+    performance = _seed_criterion(
+        "performance",
+        "Work performance",
+        _ten_points(
+            "satisfaction",
+            "Customer satisfaction",
+            KpiScoring(
+                kpi=SATISFACTION_RATE,
+                scale=LinearScale(floor=Decimal("0.60"), target=Decimal("0.95")),
+                no_events=NoEventsRule.NEUTRAL,
+                neutral_points=Decimal(6),
             ),
-            SubItem(
-                key="booking_success",
-                name="Booking success rate",
-                max_points=ten,
-                method=KpiScoring(
-                    kpi=BOOKING_SUCCESS_RATE,
-                    scale=LinearScale(floor=Decimal("0.70"), target=Decimal("0.95")),
-                    no_events=NoEventsRule.EXCLUDE,
-                ),
+        ),
+        _ten_points(
+            "booking_success",
+            "Booking success rate",
+            KpiScoring(
+                kpi=BOOKING_SUCCESS_RATE,
+                scale=LinearScale(floor=Decimal("0.70"), target=Decimal("0.95")),
+                no_events=NoEventsRule.EXCLUDE,
             ),
-            SubItem(
-                key="complaint_timeliness",
-                name="Complaint-handling timeliness",
-                max_points=ten,
-                method=KpiScoring(
-                    kpi=COMPLAINT_TIMELINESS_RATE,
-                    scale=SteppedScale(
-                        [
-                            Step(min_rate=Decimal("0.95"), points=ten),
-                            Step(min_rate=Decimal("0.90"), points=Decimal(8)),
-                            Step(min_rate=Decimal("0.80"), points=Decimal(6)),
-                            Step(min_rate=Decimal(0), points=Decimal(0)),
-                        ]
-                    ),
-                    no_events=NoEventsRule.FULL_MARKS,
+        ),
+        _ten_points(
+            "complaint_timeliness",
+            "Complaint-handling timeliness",
+            KpiScoring(
+                kpi=COMPLAINT_TIMELINESS_RATE,
+                scale=SteppedScale(
+                    [
+                        Step(min_rate=Decimal("0.95"), points=ten),
+                        Step(min_rate=Decimal("0.90"), points=Decimal(8)),
+                        Step(min_rate=Decimal("0.80"), points=Decimal(6)),
+                        Step(min_rate=Decimal(0), points=Decimal(0)),
+                    ]
                 ),
+                no_events=NoEventsRule.FULL_MARKS,
             ),
-        ],
+        ),
     )
     return Rubric(id=rubric_id, version=version, criteria=[attitude, capability, performance])
+
+
+def _ten_points(key: str, name: str, method: ScoringMethod | None = None) -> SubItem:
+    """A sub-item of the seed rubric: 10 points, scored by hand unless `method` says otherwise."""
+    return SubItem(key=key, name=name, max_points=Decimal(10), method=method or ManualScoring())
+
+
+def _seed_criterion(key: str, name: str, *sub_items: SubItem) -> Criterion:
+    """A criterion of the seed rubric, worth the sum of its sub-items."""
+    return Criterion(
+        key=key,
+        name=name,
+        max_points=sum((i.max_points for i in sub_items), ZERO),
+        sub_items=sub_items,
+    )

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+# Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from collections.abc import Iterable  # noqa: TC003
+from datetime import date, datetime, tzinfo  # noqa: TC003
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 import attrs
 
+from clubrules._checks import (
+    NARROW_EXCEPT_INTERVAL,
+    check_count,
+    check_instant,
+    check_text,
+    raise_collected,
+)
 from clubrules._time import require_aware, require_order, to_epoch_us
-from clubrules.customers import ConsumptionKind
-from clubrules.customers._checks import check_instant, check_text, raise_collected
-from clubrules.errors import InvalidMoneyError, ValidationError, ViolationCollector
+from clubrules.customers import ConsumptionKind, ConsumptionRecord
+from clubrules.customers._spend import signed_amount
+from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.money import Money
-from clubrules.tiering._checks import check_count
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
-    from datetime import date, datetime, tzinfo
-
-    from clubrules.customers import ConsumptionRecord
 
 __all__ = ["US_PER_DAY", "ActivitySummary", "days_since_last_visit", "summarize_activity"]
 
@@ -85,7 +87,7 @@ class ActivitySummary:
                     problems.add("last_visit", "after_end", "must be before end")
             if self.visits > 0 and (self.last_visit is None or self.last_visit < self.start):
                 problems.add("visits", "no_last_visit", "visits in the window need a last visit")
-        raise_collected(problems)
+        raise_collected(problems, NARROW_EXCEPT_INTERVAL)
 
 
 def days_since_last_visit(summary: ActivitySummary, as_of: datetime) -> int | None:
@@ -169,15 +171,7 @@ def summarize_activity(
         cid = record.customer_id
         in_window = at_us >= lo
         if record.kind is not ConsumptionKind.REDEMPTION and in_window:
-            if record.amount.currency != currency:
-                raise InvalidMoneyError(
-                    f"record {record.id!r} is in {record.amount.currency}, not {currency}",
-                    field="currency",
-                    rule="currency_mismatch",
-                    items=[record.id],
-                )
-            sign = 1 if record.kind is ConsumptionKind.PURCHASE else -1
-            net[cid] = net.get(cid, Decimal(0)) + sign * record.amount.amount
+            net[cid] = net.get(cid, Decimal(0)) + signed_amount(record, currency)
         if record.kind is ConsumptionKind.REFUND:
             continue
         if cid not in first or at_us < first[cid][0]:

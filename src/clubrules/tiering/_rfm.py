@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter
+
+# Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from collections.abc import Callable, Iterable, Sequence  # noqa: TC003
+from datetime import datetime  # noqa: TC003
 from decimal import Decimal
 from functools import partial
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import attrs
 
+from clubrules._checks import check_number, check_text, raise_collected
 from clubrules._time import require_aware, to_epoch_us
-from clubrules.customers._checks import raise_collected
 from clubrules.errors import ValidationError, ViolationCollector
-from clubrules.tiering._activity import US_PER_DAY
-from clubrules.tiering._checks import check_name, check_number
-
-if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
-    from datetime import datetime
-
-    from clubrules.tiering._activity import ActivitySummary
+from clubrules.tiering._activity import US_PER_DAY, ActivitySummary
 
 __all__ = [
     "DEFAULT_SEGMENTS",
@@ -116,11 +113,7 @@ def _by_counts(values: Sequence[T], score: Callable[[int], int]) -> list[int]:
         below += count
     out: list[int] = list(map(const.get, values))  # type: ignore[arg-type]
     if straddle:
-        for i, value in enumerate(values):
-            if value in straddle:
-                rank = straddle[value] + 1
-                straddle[value] = rank
-                out[i] = score(rank)
+        _rank_by_position(values, straddle, score, out)
     return out
 
 
@@ -136,12 +129,22 @@ def _by_sort(values: Sequence[T], score: Callable[[int], int], bins: int) -> lis
     # bisect_right over [min] + edges is 1 + (edges below v) for v not an edge value.
     out = list(map(partial(bisect_right, [ordered[0], *edges]), values))
     below = {edge: bisect_left(ordered, edge) for edge in edges}
+    _rank_by_position(values, below, score, out)
+    return out
+
+
+def _rank_by_position(
+    values: Sequence[T], below: dict[T, int], score: Callable[[int], int], out: list[int]
+) -> None:
+    """Score each value of `below` at its own rank: ties take successive ranks in input order.
+
+    `below[v]` starts as the number of values smaller than `v`.
+    """
     for i, value in enumerate(values):
         if value in below:
             rank = below[value] + 1
             below[value] = rank
             out[i] = score(rank)
-    return out
 
 
 def _check_cuts(problems: ViolationCollector, field: str, cuts: object, bins: int) -> None:
@@ -342,10 +345,10 @@ class SegmentScheme:
     def __attrs_post_init__(self) -> None:
         bins = _check_bins(self.bins)
         problems = ViolationCollector()
-        check_name(problems, "catch_all", self.catch_all)
+        check_text(problems, "catch_all", self.catch_all)
         names: set[str] = {self.catch_all}
         for i, segment in enumerate(self.segments):
-            check_name(problems, f"segments[{i}].name", segment.name)
+            check_text(problems, f"segments[{i}].name", segment.name)
             for axis in ("r", "f", "m"):
                 _check_range(problems, f"segments[{i}].{axis}", getattr(segment, axis), bins)
             if segment.name in names:

@@ -1,0 +1,189 @@
+"""The status of one SLA target run at an instant, and how it is computed.
+
+`sla_status` reads these for a running case; a case computes the fixed
+status of each ended run once, when its log is folded.
+"""
+
+from __future__ import annotations
+
+# Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from datetime import datetime, timedelta, tzinfo  # noqa: TC003
+from typing import TYPE_CHECKING
+
+import attrs
+
+from clubrules._time import ONE_US, from_epoch_us
+from clubrules.complaints._model import TargetKind, TargetStatusKind, TimeBasis
+
+if TYPE_CHECKING:
+    from clubrules.complaints._case import Case, TargetRun
+
+__all__ = ["TargetStatus", "final_status", "status_of"]
+
+ACTIVE, PAUSED, ACHIEVED, BREACHED, CANCELLED = (
+    TargetStatusKind.ACTIVE,
+    TargetStatusKind.PAUSED,
+    TargetStatusKind.ACHIEVED,
+    TargetStatusKind.BREACHED,
+    TargetStatusKind.CANCELLED,
+)
+
+
+@attrs.frozen(slots=True, repr=False)
+class TargetStatus:
+    """The state of one SLA target run at an instant.
+
+    Instants are stored as epoch microseconds and shown as datetimes in the
+    case's zone through the properties.
+
+    Attributes:
+        case_id: The case.
+        kind: The target kind.
+        cycle: 0 for the first handling, n after the n-th reopen.
+        seq: Its index among the case's runs of this kind (progress updates
+            have many).
+        status: Active, paused, achieved, breached or cancelled.
+        breached: Whether it is past its due time (also while paused) or
+            was met late.
+        basis: Calendar or business time.
+        started_us: When it started.
+        due_us: Its due time (for a paused target: if it resumed now).
+        achieved_us: When it was met, or None.
+        ended_us: When it was met or stopped, or None while running.
+        elapsed_us: Time counted so far (business time on a business
+            target), pauses excluded.
+        remaining_us: `within - elapsed`; negative when overdue.
+        paused_us: Wall time spent paused.
+        zone: The zone to show instants in.
+    """
+
+    case_id: str
+    kind: TargetKind
+    cycle: int
+    seq: int
+    status: TargetStatusKind
+    breached: bool
+    basis: TimeBasis
+    started_us: int
+    due_us: int
+    achieved_us: int | None
+    ended_us: int | None
+    elapsed_us: int
+    remaining_us: int
+    paused_us: int
+    zone: tzinfo
+
+    @property
+    def started_at(self) -> datetime:
+        """When the target started."""
+        return from_epoch_us(self.started_us, self.zone)
+
+    @property
+    def due_at(self) -> datetime:
+        """The last instant at which meeting the target is on time."""
+        return from_epoch_us(self.due_us, self.zone)
+
+    @property
+    def achieved_at(self) -> datetime | None:
+        """When the target was met, or None."""
+        return None if self.achieved_us is None else from_epoch_us(self.achieved_us, self.zone)
+
+    @property
+    def elapsed(self) -> timedelta:
+        """Time counted so far on the target's basis, pauses excluded."""
+        return self.elapsed_us * ONE_US
+
+    @property
+    def remaining(self) -> timedelta:
+        """Time left on the target's basis; negative when overdue."""
+        return self.remaining_us * ONE_US
+
+    @property
+    def overdue(self) -> timedelta:
+        """How far past the allowance the target is (zero when not overdue)."""
+        return max(-self.remaining_us, 0) * ONE_US
+
+    @property
+    def paused_for(self) -> timedelta:
+        """Wall time spent paused while the case awaited the customer."""
+        return self.paused_us * ONE_US
+
+    @property
+    def completed(self) -> bool:
+        """Whether the run has ended (met, or stopped by the case ending)."""
+        return self.ended_us is not None
+
+    def __repr__(self) -> str:
+        return (
+            f"TargetStatus({self.case_id!r}, {self.kind.value}#{self.cycle}.{self.seq}, "
+            f"{self.status.value}{', breached' if self.breached else ''}, "
+            f"due={self.due_at.isoformat()})"
+        )
+
+
+def status_of(case: Case, run: TargetRun, now_us: int, readings: dict[int, int]) -> TargetStatus:
+    """The status of `run` of `case` at `now_us`; `readings` caches clock readings by clock."""
+    if run.final is not None:
+        return run.final  # type: ignore[return-value]  # set below, only ever a TargetStatus
+    budget = run.budget
+    if run.end_us is not None:
+        counted = run.counted_end
+        due = run.due_us
+        breached = counted > budget
+        if run.achieved:
+            status = BREACHED if breached else ACHIEVED
+        else:
+            status = BREACHED if breached else CANCELLED
+        paused_us = run.paused_us
+        achieved_us = run.end_us if run.achieved else None
+    else:
+        clock = run.clock
+        base = run.start_c + run.paused_c
+        if run.pause_start_us is None:
+            key = clock.key
+            if key == 0:
+                reading = now_us
+            elif key in readings:
+                reading = readings[key]
+            else:
+                reading = readings[key] = clock.read(now_us)
+            counted = reading - base
+            due = run.due_us
+            breached = counted > budget
+            status = BREACHED if breached else ACTIVE
+            paused_us = run.paused_us
+        else:
+            counted = run.pause_start_c - base
+            breached = counted > budget
+            if breached:
+                due = run.due_us
+            else:
+                due = clock.last_at_or_below(clock.read(now_us) + budget - counted)
+            status = PAUSED
+            paused_us = run.paused_us + now_us - run.pause_start_us
+        achieved_us = None
+    status_value = TargetStatus(
+        case.id,
+        run.kind,
+        run.cycle,
+        run.seq,
+        status,
+        breached,
+        run.basis,
+        run.start_us,
+        due,
+        achieved_us,
+        run.end_us,
+        counted,
+        budget - counted,
+        paused_us,
+        case.zone,
+    )
+    if run.end_us is not None:
+        run.final = status_value
+    return status_value
+
+
+def final_status(case: Case, run: TargetRun) -> TargetStatus:
+    """The fixed status of an ended run, computed once when the case is folded."""
+    return status_of(case, run, run.end_us or 0, {})
