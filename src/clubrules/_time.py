@@ -72,19 +72,31 @@ def require_order(
         )
 
 
-def require_window(start: datetime | None, end: datetime | None) -> None:
-    """Raise unless the optional bounds of `[start, end)` are aware and `end` is not before `start`.
+def require_window(
+    start: datetime | None, end: datetime | None, *, names: tuple[str, str] = ("start", "end")
+) -> tuple[int | None, int | None]:
+    """Check the optional bounds of `[start, end)`; return them as epoch microseconds.
+
+    Args:
+        start: The first instant in the window, or None for no bound.
+        end: The first instant after it, or None for no bound.
+        names: The fields that errors name, for callers whose bounds are
+            called otherwise (`since`, `until`).
 
     Raises:
-        NaiveDatetimeError: `start` or `end` is naive (None is no bound).
+        NaiveDatetimeError: `start` or `end` is naive.
         InvalidIntervalError: `end` is before `start`.
     """
     if start is not None:
-        require_aware(start, "start")
+        require_aware(start, names[0])
     if end is not None:
-        require_aware(end, "end")
+        require_aware(end, names[1])
     if start is not None and end is not None:
-        require_order(start, end, start_field="start", end_field="end", allow_empty=True)
+        require_order(start, end, start_field=names[0], end_field=names[1], allow_empty=True)
+    return (
+        None if start is None else to_epoch_us(start),
+        None if end is None else to_epoch_us(end),
+    )
 
 
 def to_epoch_us(value: datetime) -> int:

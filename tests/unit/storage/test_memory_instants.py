@@ -22,9 +22,7 @@ from clubrules.storage.memory import InMemoryAccessLog, InMemoryCareTaskReposito
 NY = ZoneInfo("America/New_York")
 # 2026-11-01 01:00-02:00 happens twice in New York (05:00-07:00 UTC).
 _REPEATED = datetime(2026, 11, 1, 4, tzinfo=UTC)
-instants = st.integers(0, 4 * 3600).map(
-    lambda s: (_REPEATED + timedelta(seconds=s)).astimezone(NY)
-)
+instants = st.integers(0, 4 * 3600).map(lambda s: (_REPEATED + timedelta(seconds=s)).astimezone(NY))
 
 
 def _event(at: datetime, n: int) -> AccessEvent:

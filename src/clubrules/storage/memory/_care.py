@@ -6,9 +6,9 @@ import threading
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from clubrules._time import to_epoch_us
+from clubrules._time import require_window, to_epoch_us
 from clubrules.errors import ValidationError
-from clubrules.storage.memory._store import Table, by_instant, window
+from clubrules.storage.memory._store import Table, by_instant
 
 if TYPE_CHECKING:
     from datetime import date, datetime
@@ -90,7 +90,7 @@ class InMemorySurveyResponseRepository:
         end: datetime | None = None,
     ) -> list[SurveyResponse]:
         """Responses in `[start, end)`, of one questionnaire or all, by `at` then id."""
-        bounds = window(start, end)
+        bounds = require_window(start, end)
         chosen = self._responses.select(
             lambda r: questionnaire_id is None or r.questionnaire_id == questionnaire_id
         )

@@ -6,8 +6,9 @@ import threading
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
+from clubrules._time import require_window
 from clubrules.errors import DuplicateError, NotFoundError
-from clubrules.storage.memory._store import Table, by_instant, window
+from clubrules.storage.memory._store import Table, by_instant
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -109,7 +110,7 @@ class InMemoryConsumptionRepository:
         end: datetime | None = None,
     ) -> list[ConsumptionRecord]:
         """Consumption records in `[start, end)`, of one customer or of all, by time then id."""
-        bounds = window(start, end)
+        bounds = require_window(start, end)
         chosen = self._records.select(lambda r: customer_id is None or r.customer_id == customer_id)
         return by_instant(chosen, _AT, _ID, bounds)
 
@@ -121,7 +122,7 @@ class InMemoryConsumptionRepository:
         end: datetime | None = None,
     ) -> list[ServiceRecord]:
         """The customer's service records in `[start, end)`, by time then id."""
-        bounds = window(start, end)
+        bounds = require_window(start, end)
         chosen = self._services.select(lambda r: r.customer_id == customer_id)
         return by_instant(chosen, _AT, _ID, bounds)
 

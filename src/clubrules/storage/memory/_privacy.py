@@ -6,9 +6,9 @@ import threading
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from clubrules._time import require_aware, to_epoch_us
+from clubrules._time import require_aware, require_window, to_epoch_us
 from clubrules.errors import NotFoundError
-from clubrules.storage.memory._store import Table, by_instant, window
+from clubrules.storage.memory._store import Table, by_instant
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -124,7 +124,7 @@ class InMemoryAccessLog:
         until: datetime | None = None,
     ) -> list[AccessEvent]:
         """The customer's events, optionally of one field, in `[since, until)`."""
-        bounds = window(since, until, ("since", "until"))
+        bounds = require_window(since, until, names=("since", "until"))
         with self._lock:
             return [
                 e
@@ -138,7 +138,7 @@ class InMemoryAccessLog:
         self, actor: str, *, since: datetime | None = None, until: datetime | None = None
     ) -> list[AccessEvent]:
         """The actor's events in `[since, until)`."""
-        bounds = window(since, until, ("since", "until"))
+        bounds = require_window(since, until, names=("since", "until"))
         with self._lock:
             return [e for e in self._events if e.actor == actor and self._within(e, bounds)]
 

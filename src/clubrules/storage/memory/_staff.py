@@ -6,10 +6,10 @@ import threading
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING
 
-from clubrules._time import to_epoch_us
+from clubrules._time import require_window, to_epoch_us
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.staff import AssessmentKind
-from clubrules.storage.memory._store import Table, by_instant, window
+from clubrules.storage.memory._store import Table, by_instant
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -81,7 +81,7 @@ class InMemoryAssessmentRepository:
         end: datetime | None = None,
     ) -> list[ScoreSheet]:
         """Sheets whose period ends in `[start, end)`, by period end, start, then id."""
-        lo, hi = window(start, end)
+        lo, hi = require_window(start, end)
         with self._lock:
             chosen = [
                 s for s in self._sheets.values() if staff_id is None or s.staff_id == staff_id

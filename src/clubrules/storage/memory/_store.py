@@ -10,14 +10,14 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from clubrules._time import require_aware, require_order, to_epoch_us
+from clubrules._time import to_epoch_us
 from clubrules.errors import DuplicateError, NotFoundError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from datetime import datetime
 
-__all__ = ["Table", "by_instant", "window"]
+__all__ = ["Table", "by_instant"]
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -64,22 +64,6 @@ class Table(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self.rows)
-
-
-def window(
-    start: datetime | None, end: datetime | None, names: tuple[str, str] = ("start", "end")
-) -> tuple[int | None, int | None]:
-    """A checked half-open window `[start, end)` as epoch microseconds (None: unbounded)."""
-    if start is not None:
-        require_aware(start, names[0])
-    if end is not None:
-        require_aware(end, names[1])
-    if start is not None and end is not None:
-        require_order(start, end, start_field=names[0], end_field=names[1], allow_empty=True)
-    return (
-        None if start is None else to_epoch_us(start),
-        None if end is None else to_epoch_us(end),
-    )
 
 
 def by_instant(

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from clubrules._time import EPOCH, ONE_US, from_epoch_us, require_aware, require_order, to_epoch_us
+from clubrules._time import EPOCH, ONE_US, from_epoch_us, to_epoch_us
 from clubrules.customers import PhoneNumber
 
 if TYPE_CHECKING:
@@ -30,7 +30,6 @@ __all__ = [
     "encode_set",
     "encode_zone",
     "in_zone",
-    "window_bounds",
 ]
 
 
@@ -137,15 +136,3 @@ def encode_date(value: date | None) -> str | None:
 def decode_date(text: str | None) -> date | None:
     """Stored ISO text as a date."""
     return None if text is None else date.fromisoformat(text)
-
-
-def window_bounds(
-    start: datetime | None, end: datetime | None, *, names: tuple[str, str] = ("start", "end")
-) -> None:
-    """Check a half-open window: aware bounds, `start <= end` when both are given."""
-    if start is not None:
-        require_aware(start, names[0])
-    if end is not None:
-        require_aware(end, names[1])
-    if start is not None and end is not None:
-        require_order(start, end, start_field=names[0], end_field=names[1], allow_empty=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
+from clubrules._time import require_window
 from clubrules.money import Money
 from clubrules.storage.sql._codecs import (
     decode_at,
@@ -28,7 +29,6 @@ from clubrules.storage.sql._codecs import (
     encode_instant,
     encode_set,
     in_zone,
-    window_bounds,
 )
 from clubrules.storage.sql._rows import row_builder
 
@@ -215,7 +215,7 @@ class Dialect:
         names: tuple[str, str] = ("start", "end"),
     ) -> None:
         """Check a half-open window and add its bounds on the instant `column` to a WHERE."""
-        window_bounds(start, end, names=names)
+        require_window(start, end, names=names)
         if start is not None:
             clauses.append(f"{column}{self.us} >= {self.param}")
             params.append(self.encode_instant(start))
