@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable  # noqa: TC003 - resolved at runtime by get_type_hints
+from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_hints
 
 import attrs
 
 from clubrules._time import require_aware
 from clubrules.errors import ValidationError, ViolationCollector
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
-    from datetime import datetime
 
 __all__ = ["LeakIncident", "render_leak_notice"]
 
