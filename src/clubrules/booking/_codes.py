@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING
+from collections.abc import Callable  # noqa: TC003 - resolved at runtime by get_type_hints
 
 from clubrules.errors import ValidationError
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
 
 __all__ = [
     "CODE_ALPHABET",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable  # noqa: TC003 - resolved at runtime by get_type_hints
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import cast
 
 import attrs
 
@@ -16,9 +17,6 @@ from clubrules.errors import (
     ValidationError,
     ViolationCollector,
 )
-
-if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -400,21 +398,25 @@ class Occupancy:
         _raise(problems)
 
     @classmethod
-    def _trusted(  # noqa: PLR0917 - one per field, positional as a stored row is
+    def _from_row(  # noqa: PLR0917 - one per field, positional as a stored row is
         cls, resource: str, start_us: int, end_us: int, units: int, capacity: int, role: str
     ) -> Occupancy:
         """An occupancy read back from a row that clubrules wrote: no validation (private).
 
-        For the storage adapters only, as `Booking._trusted`.
+        For the storage adapters only, as `Booking._from_row`.
         """
-        self = _NEW(cls)
-        _O_RESOURCE(self, resource)
-        _O_START(self, start_us)
-        _O_END(self, end_us)
-        _O_UNITS(self, units)
-        _O_CAPACITY(self, capacity)
-        _O_ROLE(self, role)
+        self = object.__new__(cls)
+        # As attrs' own frozen __init__ sets its fields.
+        set_field = object.__setattr__
+        set_field(self, "resource", resource)
+        set_field(self, "start_us", start_us)
+        set_field(self, "end_us", end_us)
+        set_field(self, "units", units)
+        set_field(self, "capacity", capacity)
+        set_field(self, "role", role)
         return self
+
+    _trusted = _from_row  # the storage adapters' former name, until they call _from_row
 
     @classmethod
     def between(
@@ -585,11 +587,7 @@ class Booking:
     created_at: datetime | None = None
     version: int = 1
     _expires_us: int = attrs.field(init=False, repr=False, eq=False)
-    # (resource, capacity, (start_us, end_us, units, id, float start)) per occupancy:
-    # the scans' rows. The float start is an exact sort key (below 2**53) that
-    # CPython's sort compares faster than a multi-digit int.
-    # Made when the booking is validated; a booking read back from storage
-    # makes them on its first scan (None until then), as most reads never scan.
+    # None until first scanned when read from storage: most bookings read are never scanned.
     _rows: tuple[tuple[str, int, tuple[int, int, int, str, float]], ...] | None = attrs.field(
         init=False, default=None, repr=False, eq=False
     )
@@ -639,7 +637,12 @@ class Booking:
         self._scan_rows()
 
     def _scan_rows(self) -> tuple[tuple[str, int, tuple[int, int, int, str, float]], ...]:
-        """The rows `find_conflicts` scans, made once (bookings that never block have none)."""
+        """The rows `find_conflicts` scans, made once (bookings that never block have none).
+
+        One `(resource, capacity, (start_us, end_us, units, id, start_us as float))`
+        per occupancy; the float is an exact sort key (below 2**53) that sorts
+        faster than a large int.
+        """
         rows = self._rows
         if rows is None:
             rows = ()
@@ -649,11 +652,11 @@ class Booking:
                     (o.resource, o.capacity, (o.start_us, o.end_us, o.units, key, o.start_us * 1.0))
                     for o in self.occupancy
                 )
-            _SET_ROWS(self, rows)
+            object.__setattr__(self, "_rows", rows)
         return rows
 
     @classmethod
-    def _trusted(  # noqa: PLR0917 - one per column, positional as a stored row is
+    def _from_row(  # noqa: PLR0917 - one per column, positional as a stored row is
         cls,
         id: str,  # noqa: A002 - the field's name
         service: str,
@@ -680,26 +683,29 @@ class Booking:
         `blocking_until_us` is the stored `Booking.blocking_until_us`.
         Anything an integrator passes in goes through the constructor.
         """
-        self = _NEW(cls)
-        # Each slot's own setter: no frozen-class refusal, no attribute lookup.
-        _S_ID(self, id)
-        _S_SERVICE(self, service)
-        _S_START(self, start)
-        _S_END(self, end)
-        _S_OCCUPANCY(self, occupancy)
-        _S_STATUS(self, status)
-        _S_HEADCOUNT(self, headcount)
-        _S_CUSTOMER(self, customer_id)
-        _S_EXPIRES_AT(self, expires_at)
-        _S_LATE(self, late_cancel)
-        _S_CODE(self, confirmation_code)
-        _S_KEY(self, idempotency_key)
-        _S_TAKEN_BY(self, taken_by)
-        _S_CREATED(self, created_at)
-        _S_VERSION(self, version)
-        _S_EXPIRES_US(self, blocking_until_us)
-        _SET_ROWS(self, None)
+        self = object.__new__(cls)
+        # As attrs' own frozen __init__ sets its fields.
+        set_field = object.__setattr__
+        set_field(self, "id", id)
+        set_field(self, "service", service)
+        set_field(self, "start", start)
+        set_field(self, "end", end)
+        set_field(self, "occupancy", occupancy)
+        set_field(self, "status", status)
+        set_field(self, "headcount", headcount)
+        set_field(self, "customer_id", customer_id)
+        set_field(self, "expires_at", expires_at)
+        set_field(self, "late_cancel", late_cancel)
+        set_field(self, "confirmation_code", confirmation_code)
+        set_field(self, "idempotency_key", idempotency_key)
+        set_field(self, "taken_by", taken_by)
+        set_field(self, "created_at", created_at)
+        set_field(self, "version", version)
+        set_field(self, "_expires_us", blocking_until_us)
+        set_field(self, "_rows", None)
         return self
+
+    _trusted = _from_row  # the storage adapters' former name, until they call _from_row
 
     @property
     def resources(self) -> tuple[str, ...]:
@@ -851,37 +857,6 @@ class Booking:
         """The lifecycle moves allowed from the current status, sorted."""
         return tuple(sorted(_ALLOWED[self.status]))
 
-
-_NEW = object.__new__
-
-
-def _slot_setter(cls: type[Any], name: str) -> Callable[[object, object], None]:
-    setter: Callable[[object, object], None] = vars(cls)[name].__set__
-    return setter
-
-
-(
-    _S_ID,
-    _S_SERVICE,
-    _S_START,
-    _S_END,
-    _S_OCCUPANCY,
-    _S_STATUS,
-    _S_HEADCOUNT,
-    _S_CUSTOMER,
-    _S_EXPIRES_AT,
-    _S_LATE,
-    _S_CODE,
-    _S_KEY,
-    _S_TAKEN_BY,
-    _S_CREATED,
-    _S_VERSION,
-    _S_EXPIRES_US,
-    _SET_ROWS,
-) = (_slot_setter(Booking, f.name) for f in attrs.fields(Booking))
-(_O_RESOURCE, _O_START, _O_END, _O_UNITS, _O_CAPACITY, _O_ROLE) = (
-    _slot_setter(Occupancy, f.name) for f in attrs.fields(Occupancy)
-)
 
 _ALLOWED: dict[BookingStatus, frozenset[str]] = {
     BookingStatus.HELD: frozenset({"submit", "confirm", "expire", "cancel", "reschedule"}),
