@@ -407,13 +407,13 @@ class Occupancy:
         """
         self = object.__new__(cls)
         # As attrs' own frozen __init__ sets its fields.
-        set_field = object.__setattr__
-        set_field(self, "resource", resource)
-        set_field(self, "start_us", start_us)
-        set_field(self, "end_us", end_us)
-        set_field(self, "units", units)
-        set_field(self, "capacity", capacity)
-        set_field(self, "role", role)
+        set_field = object.__setattr__.__get__(self)
+        set_field("resource", resource)
+        set_field("start_us", start_us)
+        set_field("end_us", end_us)
+        set_field("units", units)
+        set_field("capacity", capacity)
+        set_field("role", role)
         return self
 
     _trusted = _from_row  # the storage adapters' former name, until they call _from_row
@@ -685,24 +685,24 @@ class Booking:
         """
         self = object.__new__(cls)
         # As attrs' own frozen __init__ sets its fields.
-        set_field = object.__setattr__
-        set_field(self, "id", id)
-        set_field(self, "service", service)
-        set_field(self, "start", start)
-        set_field(self, "end", end)
-        set_field(self, "occupancy", occupancy)
-        set_field(self, "status", status)
-        set_field(self, "headcount", headcount)
-        set_field(self, "customer_id", customer_id)
-        set_field(self, "expires_at", expires_at)
-        set_field(self, "late_cancel", late_cancel)
-        set_field(self, "confirmation_code", confirmation_code)
-        set_field(self, "idempotency_key", idempotency_key)
-        set_field(self, "taken_by", taken_by)
-        set_field(self, "created_at", created_at)
-        set_field(self, "version", version)
-        set_field(self, "_expires_us", blocking_until_us)
-        set_field(self, "_rows", None)
+        set_field = object.__setattr__.__get__(self)
+        set_field("id", id)
+        set_field("service", service)
+        set_field("start", start)
+        set_field("end", end)
+        set_field("occupancy", occupancy)
+        set_field("status", status)
+        set_field("headcount", headcount)
+        set_field("customer_id", customer_id)
+        set_field("expires_at", expires_at)
+        set_field("late_cancel", late_cancel)
+        set_field("confirmation_code", confirmation_code)
+        set_field("idempotency_key", idempotency_key)
+        set_field("taken_by", taken_by)
+        set_field("created_at", created_at)
+        set_field("version", version)
+        set_field("_expires_us", blocking_until_us)
+        set_field("_rows", None)
         return self
 
     _trusted = _from_row  # the storage adapters' former name, until they call _from_row
