@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_right
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from clubrules._time import EPOCH, ONE_US
 from clubrules.errors import CalendarError, NoBusinessTimeError
 
 if TYPE_CHECKING:
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Snapshot", "Timeline", "wall_to_us"]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ONE_US = timedelta(microseconds=1)
 # Years scanned past the loaded ones before concluding there is no open time.
 HORIZON_YEARS = 10
 _MIN_YEAR = 2
@@ -34,11 +33,11 @@ _MAX_YEAR = 9997
 
 
 def _to_us(value: datetime) -> int:
-    return (value - _EPOCH) // _ONE_US
+    return (value - EPOCH) // ONE_US
 
 
 def _wall_of(us: int, tz: ZoneInfo) -> datetime:
-    return (_EPOCH + timedelta(microseconds=us)).astimezone(tz).replace(tzinfo=None)
+    return (EPOCH + timedelta(microseconds=us)).astimezone(tz).replace(tzinfo=None)
 
 
 def wall_to_us(wall: datetime, tz: ZoneInfo) -> int:
@@ -207,7 +206,7 @@ class Timeline:
         with self._lock:
             snap = self.snapshot
             if snap is None:
-                year = (_EPOCH + timedelta(microseconds=at)).year
+                year = (EPOCH + timedelta(microseconds=at)).year
                 year = min(max(year, _MIN_YEAR), _MAX_YEAR)
                 # The business clock reads 0 at the first safe instant of the first
                 # year loaded; every later snapshot keeps that origin.

@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from clubrules._checks import NARROW_EXCEPT_INTERVAL, check_count, check_text, raise_collected
 from clubrules._time import require_aware, to_epoch_us
-from clubrules.customers._checks import raise_collected
 from clubrules.errors import InvalidIntervalError, ValidationError, ViolationCollector
 from clubrules.tiering._activity import US_PER_DAY
-from clubrules.tiering._checks import check_count, check_name
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -136,7 +135,7 @@ class ChurnRule:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_name(problems, "name", self.name)
+        check_text(problems, "name", self.name)
         check_count(problems, "baseline_days", self.baseline_days, minimum=1)
         check_count(problems, "recent_days", self.recent_days, minimum=1)
         check_count(problems, "min_baseline_visits", self.min_baseline_visits, minimum=1)
@@ -472,13 +471,13 @@ class SingleVisitRule:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_name(problems, "name", self.name)
+        check_text(problems, "name", self.name)
         check_count(problems, "after_days", self.after_days, minimum=1)
         check_count(problems, "give_up_days", self.give_up_days, minimum=1)
         check_count(problems, "cooldown_days", self.cooldown_days)
         if not problems and self.give_up_days <= self.after_days:
             problems.add("give_up_days", "end_before_start", "must be more than after_days")
-        raise_collected(problems)
+        raise_collected(problems, NARROW_EXCEPT_INTERVAL)
 
 
 def scan_single_visits(

@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
+from clubrules._checks import check_count, check_instant, check_text, raise_collected
 from clubrules._time import require_aware
-from clubrules.customers._checks import check_instant, check_text, raise_collected
 from clubrules.errors import ValidationError, ViolationCollector
-from clubrules.tiering._checks import check_count, check_name
 
 if TYPE_CHECKING:
     from collections.abc import Container, Iterable, Mapping, Sequence
@@ -155,7 +154,7 @@ class ReturnVisitRule:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_name(problems, "service", self.service)
+        check_text(problems, "service", self.service)
         check_count(problems, "after_days", self.after_days, minimum=1)
         raise_collected(problems)
 
@@ -176,7 +175,7 @@ class SurveySchedule:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_name(problems, "survey_id", self.survey_id)
+        check_text(problems, "survey_id", self.survey_id)
         months: tuple[object, ...] = self.months
         day: object = self.day
         if not months or any(not isinstance(m, int) or not 1 <= m <= 12 for m in months):

@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from clubrules.customers._checks import check_instant, check_text, raise_collected
+from clubrules._checks import check_instant, check_number, check_text, raise_collected
 from clubrules.errors import ValidationError, ViolationCollector
-from clubrules.tiering._checks import check_name, check_number
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -46,8 +45,8 @@ class Question:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_name(problems, "id", self.id)
-        check_name(problems, "dimension", self.dimension)
+        check_text(problems, "id", self.id)
+        check_text(problems, "dimension", self.dimension)
         scale: object = self.scale
         if not isinstance(scale, int) or not 2 <= scale <= 10:
             problems.add("scale", "range", "must be an int from 2 to 10")
@@ -94,7 +93,7 @@ class Questionnaire:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_name(problems, "id", self.id)
+        check_text(problems, "id", self.id)
         if not self.questions:
             problems.add("questions", "empty", "needs at least one question")
         ids = [q.id for q in self.questions]
@@ -232,7 +231,8 @@ def _quarter(at: datetime, zone: tzinfo) -> str:
     return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
 
 
-def _pct(part: int, whole: int) -> Decimal:
+def _share_percent(part: int, whole: int) -> Decimal:
+    """`part` of `whole` in percent, rounded half to even to 0.01."""
     return (Decimal(100 * part) / Decimal(whole)).quantize(_CENT, rounding=ROUND_HALF_EVEN)
 
 
@@ -331,9 +331,9 @@ def aggregate_surveys(
         out[key] = SurveyStats(
             key=key,
             responses=len(seen[key]),
-            csat=_pct(top, count) if count else None,
+            csat=_share_percent(top, count) if count else None,
             score=score,
             dimension_means=means,
-            nps=_pct(promoters - detractors, len(scores)) if scores else None,
+            nps=_share_percent(promoters - detractors, len(scores)) if scores else None,
         )
     return out

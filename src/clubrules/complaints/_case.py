@@ -10,12 +10,12 @@ open cases is integer arithmetic.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo  # noqa: TC003  # get_type_hints resolves these at runtime
 from typing import TYPE_CHECKING
 
 import attrs
 
-from clubrules._time import from_epoch_us, require_aware, to_epoch_us
+from clubrules._time import ONE_US, from_epoch_us, require_aware, to_epoch_us
 from clubrules.complaints._events import (
     Assigned,
     AwaitingCustomer,
@@ -153,9 +153,6 @@ class _Clock:
         reached exactly at a closing: time does not run while closed.
         """
         return self.at(reading + 1) - 1
-
-
-_ONE_US = timedelta(microseconds=1)
 
 
 def _same(value: int) -> int:
@@ -422,7 +419,7 @@ class _Fold:
         target, clock, pausable = planned
         basis = target.basis
         if budget_us is None:
-            budget_us = target.within // _ONE_US
+            budget_us = target.within // ONE_US
         else:
             basis = TimeBasis.CALENDAR  # a promised time is an instant on the wall clock
             clock = _Clock(target.calendar, basis)
@@ -614,7 +611,7 @@ class _Fold:
             self._start(TargetKind.PROGRESS_UPDATE, at_us)
 
     def _window_us(self) -> int:
-        return self.policy.reopen_window // timedelta(microseconds=1)
+        return self.policy.reopen_window // ONE_US
 
     def _check_remedy(self, event: Resolved) -> None:
         if not event.substantiated:

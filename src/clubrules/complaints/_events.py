@@ -13,9 +13,10 @@ from typing import ClassVar, TypeAlias
 
 import attrs
 
+from clubrules._checks import NAIVE_RULES, raise_collected
 from clubrules._time import require_aware
 from clubrules.complaints._model import MANAGEMENT, CaseKind, Severity, check_channel
-from clubrules.errors import NaiveDatetimeError, ValidationError, ViolationCollector
+from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.money import Money
 
 __all__ = [
@@ -47,8 +48,8 @@ _BOOLS = frozenset({"apology", "substantiated", "satisfied"})
 _TEXT_MAX = 4000
 
 
-def _check_fields(event: attrs.AttrsInstance) -> None:
-    problems = ViolationCollector()
+def _check_fields(event: attrs.AttrsInstance, problems: ViolationCollector) -> None:
+    """Check each field of `event` by its name (see the sets above)."""
     for field in attrs.fields(type(event)):
         name = field.name
         value = getattr(event, name)
@@ -77,20 +78,29 @@ def _check_fields(event: attrs.AttrsInstance) -> None:
                 problems.absorb(error)
         elif name == "compensation" and value is not None and not isinstance(value, Money):
             problems.add(name, "not_money", "must be Money or None")
-    _raise(problems)
-
-
-def _raise(problems: ViolationCollector) -> None:
-    if not problems:
-        return
-    rules = {v.rule for v in problems.violations}
-    if rules <= {"naive_datetime", "not_a_datetime"}:
-        problems.raise_if_any(NaiveDatetimeError)
-    problems.raise_if_any()
 
 
 @attrs.frozen(kw_only=True)
-class Registered:
+class _Event:
+    """What every event does on creation: check its fields by name, then its own rules.
+
+    All problems are reported together: `NaiveDatetimeError` if every one is
+    about a naive or missing datetime, `ValidationError` otherwise. The base
+    has no fields, so an event's fields, equality, repr and pickling are its own.
+    """
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        _check_fields(self, problems)
+        self._check_own(problems)
+        raise_collected(problems, NAIVE_RULES)
+
+    def _check_own(self, problems: ViolationCollector) -> None:
+        """Add the problems particular to this kind of event (none by default)."""
+
+
+@attrs.frozen(kw_only=True)
+class Registered(_Event):
     """A case was registered: always the first event of a log.
 
     The club documents require the time, the customer, the contact and the
@@ -132,12 +142,7 @@ class Registered:
     assignee: str | None = None
     reply_by: datetime | None = None
 
-    def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
-        try:
-            _check_fields(self)
-        except ValidationError as error:
-            problems.extend(error.violations)
+    def _check_own(self, problems: ViolationCollector) -> None:
         kind: object = self.kind
         severity: object = self.severity
         if not isinstance(kind, CaseKind):
@@ -156,11 +161,10 @@ class Registered:
             and self.reply_by <= at
         ):
             problems.add("reply_by", "not_after_registration", "must be after `at`")
-        _raise(problems)
 
 
 @attrs.frozen(kw_only=True)
-class CustomerContacted:
+class CustomerContacted(_Event):
     """Staff reached the customer through any channel (a reply, a progress update).
 
     The first contact acknowledges a registered case and meets the first
@@ -180,12 +184,9 @@ class CustomerContacted:
     channel: str
     note: str = attrs.field(default="", repr=False)
 
-    def __attrs_post_init__(self) -> None:
-        _check_fields(self)
-
 
 @attrs.frozen(kw_only=True)
-class CustomerReplied:
+class CustomerReplied(_Event):
     """The customer wrote or called back, through any channel.
 
     It ends a wait for the customer (the case goes back to investigating).
@@ -202,12 +203,9 @@ class CustomerReplied:
     channel: str
     note: str = attrs.field(default="", repr=False)
 
-    def __attrs_post_init__(self) -> None:
-        _check_fields(self)
-
 
 @attrs.frozen(kw_only=True)
-class InvestigationStarted:
+class InvestigationStarted(_Event):
     """Staff started looking into the case.
 
     Attributes:
@@ -220,12 +218,9 @@ class InvestigationStarted:
     at: datetime
     by: str
 
-    def __attrs_post_init__(self) -> None:
-        _check_fields(self)
-
 
 @attrs.frozen(kw_only=True)
-class AwaitingCustomer:
+class AwaitingCustomer(_Event):
     """Staff asked the customer something and now waits: pausable targets stop.
 
     Asking is itself a contact with the customer.
@@ -244,12 +239,9 @@ class AwaitingCustomer:
     channel: str
     question: str = attrs.field(default="", repr=False)
 
-    def __attrs_post_init__(self) -> None:
-        _check_fields(self)
-
 
 @attrs.frozen(kw_only=True)
-class ResolutionProposed:
+class ResolutionProposed(_Event):
     """Staff proposed a resolution to the customer (a contact).
 
     A remedy, compensation and apology proposed here count for the guard on
@@ -273,12 +265,9 @@ class ResolutionProposed:
     compensation: Money | None = None
     apology: bool = False
 
-    def __attrs_post_init__(self) -> None:
-        _check_fields(self)
-
 
 @attrs.frozen(kw_only=True)
-class ProposalDeclined:
+class ProposalDeclined(_Event):
     """The customer declined the proposed resolution; the case goes back to investigating.
 
     Attributes:
@@ -293,12 +282,9 @@ class ProposalDeclined:
     channel: str
     note: str = attrs.field(default="", repr=False)
 
-    def __attrs_post_init__(self) -> None:
-        _check_fields(self)
-
 
 @attrs.frozen(kw_only=True)
-class Resolved:
+class Resolved(_Event):
     """The case was resolved and the customer told (a contact).
 
     A substantiated complaint (投诉属实) may only be resolved with a remedy or
@@ -324,12 +310,9 @@ class Resolved:
     compensation: Money | None = None
     apology: bool = False
 
-    def __attrs_post_init__(self) -> None:
-        _check_fields(self)
-
 
 @attrs.frozen(kw_only=True)
-class FollowUpScheduled:
+class FollowUpScheduled(_Event):
     """A follow-up visit was planned after resolution.
 
     Attributes:
@@ -344,12 +327,9 @@ class FollowUpScheduled:
     by: str
     planned_for: datetime
 
-    def __attrs_post_init__(self) -> None:
-        _check_fields(self)
-
 
 @attrs.frozen(kw_only=True)
-class FollowedUp:
+class FollowedUp(_Event):
     """The follow-up visit after resolution (回访) took place (a contact).
 
     A satisfied customer closes the case. An unsatisfied one reopens it when
@@ -372,12 +352,9 @@ class FollowedUp:
     satisfied: bool
     note: str = attrs.field(default="", repr=False)
 
-    def __attrs_post_init__(self) -> None:
-        _check_fields(self)
-
 
 @attrs.frozen(kw_only=True)
-class Reopened:
+class Reopened(_Event):
     """A closed case was reopened, within the policy's reopen window after closing.
 
     Attributes:
@@ -392,12 +369,9 @@ class Reopened:
     by: str
     reason: str = ""
 
-    def __attrs_post_init__(self) -> None:
-        _check_fields(self)
-
 
 @attrs.frozen(kw_only=True)
-class ClosedUnresolved:
+class ClosedUnresolved(_Event):
     """The case was closed without the customer being satisfied.
 
     Attributes:
@@ -412,12 +386,9 @@ class ClosedUnresolved:
     by: str
     reason: str = ""
 
-    def __attrs_post_init__(self) -> None:
-        _check_fields(self)
-
 
 @attrs.frozen(kw_only=True)
-class Withdrawn:
+class Withdrawn(_Event):
     """The customer withdrew the complaint before it was resolved.
 
     Attributes:
@@ -432,12 +403,9 @@ class Withdrawn:
     by: str
     reason: str = ""
 
-    def __attrs_post_init__(self) -> None:
-        _check_fields(self)
-
 
 @attrs.frozen(kw_only=True)
-class Merged:
+class Merged(_Event):
     """The case was merged into another case about the same matter.
 
     Attributes:
@@ -452,12 +420,9 @@ class Merged:
     by: str
     into: str
 
-    def __attrs_post_init__(self) -> None:
-        _check_fields(self)
-
 
 @attrs.frozen(kw_only=True)
-class Assigned:
+class Assigned(_Event):
     """The case was given to a staff member (whose figures it then counts in).
 
     Attributes:
@@ -472,12 +437,9 @@ class Assigned:
     by: str
     to: str
 
-    def __attrs_post_init__(self) -> None:
-        _check_fields(self)
-
 
 @attrs.frozen(kw_only=True)
-class ReportedToManagement:
+class ReportedToManagement(_Event):
     """The case was reported to management (required at once for a safety incident).
 
     Attributes:
@@ -493,9 +455,6 @@ class ReportedToManagement:
     by: str
     to: str = MANAGEMENT
     note: str = attrs.field(default="", repr=False)
-
-    def __attrs_post_init__(self) -> None:
-        _check_fields(self)
 
 
 CaseEvent: TypeAlias = (

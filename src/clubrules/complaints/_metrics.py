@@ -49,7 +49,6 @@ __all__ = [
 ]
 
 UNASSIGNED = "(unassigned)"
-_US = timedelta(microseconds=1)
 
 
 @attrs.frozen(slots=True)

@@ -19,12 +19,12 @@ awaited the customer. With `counted(t)` that time at instant `t` and
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo  # noqa: TC003  # get_type_hints resolves these at runtime
 from typing import TYPE_CHECKING
 
 import attrs
 
-from clubrules._time import from_epoch_us, require_aware, to_epoch_us
+from clubrules._time import ONE_US, from_epoch_us, require_aware, to_epoch_us
 from clubrules.complaints._model import TargetKind, TargetStatusKind, TimeBasis
 from clubrules.errors import ValidationError
 
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Alert", "AlertLevel", "TargetStatus", "check_alerts", "sla_status"]
 
-_US = timedelta(microseconds=1)
 ACTIVE, PAUSED, ACHIEVED, BREACHED, CANCELLED = (
     TargetStatusKind.ACTIVE,
     TargetStatusKind.PAUSED,
@@ -107,22 +106,22 @@ class TargetStatus:
     @property
     def elapsed(self) -> timedelta:
         """Time counted so far on the target's basis, pauses excluded."""
-        return self.elapsed_us * _US
+        return self.elapsed_us * ONE_US
 
     @property
     def remaining(self) -> timedelta:
         """Time left on the target's basis; negative when overdue."""
-        return self.remaining_us * _US
+        return self.remaining_us * ONE_US
 
     @property
     def overdue(self) -> timedelta:
         """How far past the allowance the target is (zero when not overdue)."""
-        return max(-self.remaining_us, 0) * _US
+        return max(-self.remaining_us, 0) * ONE_US
 
     @property
     def paused_for(self) -> timedelta:
         """Wall time spent paused while the case awaited the customer."""
-        return self.paused_us * _US
+        return self.paused_us * ONE_US
 
     @property
     def completed(self) -> bool:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import attrs
 
-from clubrules.customers._checks import (
+from clubrules._checks import (
     check_choice,
     check_instant,
     check_optional_text,

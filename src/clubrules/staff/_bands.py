@@ -8,16 +8,9 @@ from decimal import Decimal
 
 import attrs
 
+from clubrules._checks import check_choice, check_text, to_choice
 from clubrules.errors import InvalidRubricError, ValidationError, ViolationCollector
-from clubrules.staff._numbers import (
-    HUNDRED,
-    ZERO,
-    check_choice,
-    check_decimal,
-    check_key,
-    to_choice,
-    to_decimal,
-)
+from clubrules.staff._numbers import HUNDRED, ZERO, check_decimal, to_decimal
 
 __all__ = ["DEFAULT_BANDS", "Band", "BandOutcome", "BandScheme"]
 
@@ -60,7 +53,7 @@ class Band:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_key(problems, "name", self.name)
+        check_text(problems, "name", self.name)
         check_decimal(problems, "lower", self.lower, low=ZERO, high=HUNDRED)
         check_choice(problems, "outcome", self.outcome, BandOutcome)
         problems.raise_if_any(InvalidRubricError)

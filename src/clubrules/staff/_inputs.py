@@ -11,9 +11,10 @@ from typing import cast
 
 import attrs
 
+from clubrules._checks import check_text
 from clubrules._time import require_aware, require_order, zone
 from clubrules.errors import ValidationError, ViolationCollector
-from clubrules.staff._numbers import ZERO, check_decimal, check_key, to_decimal
+from clubrules.staff._numbers import ZERO, check_decimal, to_decimal
 
 __all__ = ["AssessmentInputs", "AssessmentKind", "AssessmentPeriod", "Kpi", "ManualScore"]
 
@@ -140,7 +141,7 @@ class ManualScore:
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
         check_decimal(problems, "points", self.points, low=ZERO)
-        check_key(problems, "by", self.by)
+        check_text(problems, "by", self.by)
         note: object = self.note
         if not isinstance(note, str):
             problems.add("note", "not_a_string", "must be a string")
@@ -238,7 +239,7 @@ class AssessmentPeriod:
         require_aware(self.end, "end")
         require_order(self.start, self.end, start_field="start", end_field="end")
         problems = ViolationCollector()
-        check_key(problems, "label", self.label)
+        check_text(problems, "label", self.label)
         if (self.cycle is None) != (self.cycle_months is None):
             problems.add("cycle", "incomplete_cycle", "cycle and cycle_months go together")
         problems.raise_if_any()

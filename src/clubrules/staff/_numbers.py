@@ -8,16 +8,13 @@ a Decimal context keeps.
 from __future__ import annotations
 
 import decimal
-import enum
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from clubrules.errors import ViolationCollector
-
-E = TypeVar("E", bound=enum.Enum)
 
 QUANTUM = Decimal("0.01")
 """The grid of points: every score, maximum and threshold is a multiple of 0.01."""
@@ -128,34 +125,3 @@ def apportion(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     for _, index in sorted(remainders)[: cents - sum(shares)]:
         shares[index] += 1
     return [Decimal(share).scaleb(-2) for share in shares]
-
-
-def check_key(problems: ViolationCollector, field: str, value: object) -> None:
-    """A required, non-blank identifier without surrounding spaces."""
-    if not isinstance(value, str):
-        problems.add(field, "not_a_string", f"must be a string, not {type(value).__name__}")
-    elif not value.strip():
-        problems.add(field, "empty", "must not be blank")
-    elif value != value.strip():
-        problems.add(field, "whitespace", f"{value!r} has leading or trailing spaces")
-
-
-def to_choice(kind: type[E], value: object) -> E:
-    """Leniently convert to a member of `kind` (a member, its name or its value).
-
-    Anything else is passed on unchanged, for `check_choice` to report.
-    """
-    if isinstance(value, kind):
-        return value
-    for member in kind:
-        if value in (member.value, member.name):
-            return member
-    return cast("E", value)
-
-
-def check_choice(problems: ViolationCollector, field: str, value: object, kind: type[E]) -> None:
-    """A member of the enum `kind`."""
-    if not isinstance(value, kind):
-        allowed = ", ".join(m.name for m in kind)
-        shown = repr(value) if isinstance(value, str | int) else type(value).__name__
-        problems.add(field, "unknown_choice", f"{shown} is not one of {allowed}")

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from clubrules._checks import check_text
 from clubrules._time import require_aware
 from clubrules.errors import NotFoundError, ValidationError, ViolationCollector
 from clubrules.staff._bands import BandOutcome
 from clubrules.staff._inputs import AssessmentKind
-from clubrules.staff._numbers import check_key
 from clubrules.staff._rubric import MissingCycle, Rubric
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ class WarningRecord:
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
         for field in ("id", "staff_id", "sheet_id", "band"):
-            check_key(problems, field, getattr(self, field))
+            check_text(problems, field, getattr(self, field))
         problems.raise_if_any()
         require_aware(self.issued_at, "issued_at")
         require_aware(self.improve_by, "improve_by")

@@ -8,17 +8,15 @@ from typing import TYPE_CHECKING, Self
 
 import attrs
 
+from clubrules._checks import check_choice, check_text, to_choice, to_tuple
 from clubrules.errors import InvalidRubricError, ViolationCollector
 from clubrules.staff._bands import DEFAULT_BANDS, BandScheme
 from clubrules.staff._numbers import (
     HUNDRED,
     ZERO,
-    check_choice,
     check_decimal,
-    check_key,
     exact_mul,
     round_ratio,
-    to_choice,
     to_decimal,
 )
 
@@ -92,12 +90,6 @@ def _to_missing(value: object) -> MissingCycle:
     return to_choice(MissingCycle, value)
 
 
-def _to_tuple(value: object) -> tuple[object, ...]:
-    if isinstance(value, list | tuple):
-        return tuple(value)
-    return value  # type: ignore[return-value]  # reported by the checks
-
-
 def _check_rate(problems: ViolationCollector, field: str, value: object) -> bool:
     return check_decimal(
         problems,
@@ -157,7 +149,7 @@ class LinearScale:
 
     def describe(self) -> str:
         """A short text for score sheets."""
-        return f"linear from {_pct(self.floor)} (0) to {_pct(self.target)} (full)"
+        return f"linear from {_as_percent(self.floor)} (0) to {_as_percent(self.target)} (full)"
 
 
 @attrs.frozen(kw_only=True)
@@ -197,7 +189,7 @@ class SteppedScale:
             same rate.
     """
 
-    steps: tuple[Step, ...] = attrs.field(converter=_to_tuple)
+    steps: tuple[Step, ...] = attrs.field(converter=to_tuple)
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
@@ -227,11 +219,12 @@ class SteppedScale:
 
     def describe(self) -> str:
         """A short text for score sheets."""
-        parts = ", ".join(f">={_pct(s.min_rate)}: {s.points}" for s in reversed(self.steps))
+        parts = ", ".join(f">={_as_percent(s.min_rate)}: {s.points}" for s in reversed(self.steps))
         return f"stepped ({parts})"
 
 
-def _pct(rate: Decimal) -> str:
+def _as_percent(rate: Decimal) -> str:
+    """A rate in [0, 1] as an exact percentage, such as `"87.5%"`."""
     return f"{(rate * 100).normalize():f}%"
 
 
@@ -286,7 +279,7 @@ class KpiScoring:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_key(problems, "kpi", self.kpi)
+        check_text(problems, "kpi", self.kpi)
         scale: object = self.scale
         if not isinstance(scale, LinearScale | SteppedScale):
             problems.add("scale", "not_a_scale", "must be a LinearScale or a SteppedScale")
@@ -386,8 +379,8 @@ class SubItem:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_key(problems, "key", self.key)
-        check_key(problems, "name", self.name)
+        check_text(problems, "key", self.key)
+        check_text(problems, "name", self.name)
         ok = check_decimal(problems, "max_points", self.max_points, positive=True)
         method: object = self.method
         if not isinstance(method, ManualScoring | KpiScoring | EvaluationScoring):
@@ -440,12 +433,12 @@ class Criterion:
     key: str
     name: str
     max_points: Decimal = attrs.field(converter=to_decimal)
-    sub_items: tuple[SubItem, ...] = attrs.field(converter=_to_tuple)
+    sub_items: tuple[SubItem, ...] = attrs.field(converter=to_tuple)
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_key(problems, "key", self.key)
-        check_key(problems, "name", self.name)
+        check_text(problems, "key", self.key)
+        check_text(problems, "name", self.name)
         ok = check_decimal(problems, "max_points", self.max_points, positive=True)
         items: object = self.sub_items
         if not isinstance(items, tuple) or not all(isinstance(i, SubItem) for i in items):
@@ -497,7 +490,7 @@ class Rubric:
 
     id: str
     version: int = 1
-    criteria: tuple[Criterion, ...] = attrs.field(converter=_to_tuple)
+    criteria: tuple[Criterion, ...] = attrs.field(converter=to_tuple)
     bands: BandScheme = DEFAULT_BANDS
     missing_cycle: MissingCycle = attrs.field(default=MissingCycle.SKIPPED, converter=_to_missing)
     ad_hoc_in_chain: bool = False
@@ -506,7 +499,7 @@ class Rubric:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_key(problems, "id", self.id)
+        check_text(problems, "id", self.id)
         for field in ("version", "improvement_days", "cycle_months"):
             value: object = getattr(self, field)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:

@@ -7,19 +7,12 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from clubrules._checks import check_choice, check_text, to_tuple
 from clubrules._time import require_aware
 from clubrules.errors import PeriodNotEndedError, ValidationError, ViolationCollector
 from clubrules.staff._bands import BandOutcome
 from clubrules.staff._inputs import AssessmentInputs, AssessmentKind, AssessmentPeriod
-from clubrules.staff._numbers import (
-    HUNDRED,
-    QUANTUM,
-    ZERO,
-    apportion,
-    check_choice,
-    check_key,
-    round_ratio,
-)
+from clubrules.staff._numbers import HUNDRED, QUANTUM, ZERO, apportion, round_ratio
 from clubrules.staff._rubric import (
     Criterion,
     EvaluationScoring,
@@ -95,10 +88,6 @@ class CriterionScore:
     points: Decimal
 
 
-def _to_tuple(value: object) -> object:
-    return tuple(value) if isinstance(value, list | tuple) else value
-
-
 @attrs.frozen(kw_only=True)
 class ScoreSheet:
     """A complete, explainable assessment of one staff member for one period.
@@ -135,16 +124,16 @@ class ScoreSheet:
     assessed_at: datetime
     rubric_id: str
     rubric_version: int
-    lines: tuple[ScoreLine, ...] = attrs.field(converter=_to_tuple)
-    criteria: tuple[CriterionScore, ...] = attrs.field(converter=_to_tuple)
+    lines: tuple[ScoreLine, ...] = attrs.field(converter=to_tuple)
+    criteria: tuple[CriterionScore, ...] = attrs.field(converter=to_tuple)
     total: Decimal
     band: str
     outcome: BandOutcome
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_key(problems, "id", self.id)
-        check_key(problems, "staff_id", self.staff_id)
+        check_text(problems, "id", self.id)
+        check_text(problems, "staff_id", self.staff_id)
         require_aware(self.assessed_at, "assessed_at")
         check_choice(problems, "kind", self.kind, AssessmentKind)
         check_choice(problems, "outcome", self.outcome, BandOutcome)
@@ -215,7 +204,8 @@ class ScoreSheet:
 _Share = tuple[Decimal, Decimal] | None
 
 
-def _pct(numerator: int, denominator: int) -> str:
+def _ratio_as_percent(numerator: int, denominator: int) -> str:
+    """`numerator / denominator` as a percentage rounded half up to 0.01, such as `"66.67%"`."""
     return f"{round_ratio(Decimal(numerator) * 100, Decimal(denominator))}%"
 
 
@@ -259,7 +249,7 @@ def _share_of(
             share, text = _no_events_share(item, method.no_events)
             return share, f"KPI {method.kpi} 0/0, {text}", method.no_events
         share = method.scale.share(kpi.numerator, kpi.denominator, item.max_points)
-        rate = _pct(kpi.numerator, kpi.denominator)
+        rate = _ratio_as_percent(kpi.numerator, kpi.denominator)
         text = f"KPI {method.kpi} {kpi.numerator}/{kpi.denominator} = {rate}, "
         return share, text + scale_text, None
     return _evaluation_share(item, method, inputs.evaluations, problems)

@@ -7,12 +7,17 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from clubrules._checks import (
+    NARROW_EXCEPT_INTERVAL,
+    check_count,
+    check_instant,
+    check_text,
+    raise_collected,
+)
 from clubrules._time import require_aware, require_order, to_epoch_us
 from clubrules.customers import ConsumptionKind
-from clubrules.customers._checks import check_instant, check_text, raise_collected
 from clubrules.errors import InvalidMoneyError, ValidationError, ViolationCollector
 from clubrules.money import Money
-from clubrules.tiering._checks import check_count
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -85,7 +90,7 @@ class ActivitySummary:
                     problems.add("last_visit", "after_end", "must be before end")
             if self.visits > 0 and (self.last_visit is None or self.last_visit < self.start):
                 problems.add("visits", "no_last_visit", "visits in the window need a last visit")
-        raise_collected(problems)
+        raise_collected(problems, NARROW_EXCEPT_INTERVAL)
 
 
 def days_since_last_visit(summary: ActivitySummary, as_of: datetime) -> int | None:

@@ -8,11 +8,18 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from clubrules._checks import (
+    check_count,
+    check_number,
+    check_tags,
+    check_text,
+    raise_collected,
+    to_decimal_or_int,
+    to_frozenset,
+)
 from clubrules._time import require_aware
-from clubrules.customers._checks import check_tags, raise_collected, to_frozenset
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.tiering._activity import days_since_last_visit
-from clubrules.tiering._checks import check_count, check_name, check_number, to_decimal_or_int
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -63,7 +70,7 @@ def check_thresholds(
         problems.add(field, "empty", "needs at least one band")
         return
     for i, (name, low) in enumerate(zip(names, mins, strict=True)):
-        check_name(problems, f"{field}[{i}].name", name)
+        check_text(problems, f"{field}[{i}].name", name)
         check_number(problems, f"{field}[{i}].min", low)
     if problems:
         return
@@ -166,7 +173,7 @@ class TagClass:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_name(problems, "name", self.name)
+        check_text(problems, "name", self.name)
         check_tags(problems, "any_of", self.any_of)
         check_tags(problems, "all_of", self.all_of)
         if not problems and not self.any_of and not self.all_of:
@@ -212,7 +219,7 @@ class ScoreRule:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_name(problems, "name", self.name)
+        check_text(problems, "name", self.name)
         points: object = self.points
         if isinstance(points, Decimal):
             problems.add("points", "not_an_int", "points are whole numbers")

@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
+from clubrules._checks import check_number, check_text, raise_collected
 from clubrules._time import require_aware, to_epoch_us
-from clubrules.customers._checks import raise_collected
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.tiering._activity import US_PER_DAY
-from clubrules.tiering._checks import check_name, check_number
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -342,10 +341,10 @@ class SegmentScheme:
     def __attrs_post_init__(self) -> None:
         bins = _check_bins(self.bins)
         problems = ViolationCollector()
-        check_name(problems, "catch_all", self.catch_all)
+        check_text(problems, "catch_all", self.catch_all)
         names: set[str] = {self.catch_all}
         for i, segment in enumerate(self.segments):
-            check_name(problems, f"segments[{i}].name", segment.name)
+            check_text(problems, f"segments[{i}].name", segment.name)
             for axis in ("r", "f", "m"):
                 _check_range(problems, f"segments[{i}].{axis}", getattr(segment, axis), bins)
             if segment.name in names:

@@ -11,11 +11,17 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from clubrules._checks import (
+    check_count,
+    check_instant,
+    check_number,
+    check_text,
+    raise_collected,
+    to_decimal_or_int,
+)
 from clubrules._time import require_aware
 from clubrules._time import zone as _zone
-from clubrules.customers._checks import check_instant, check_text, raise_collected
 from clubrules.errors import NotFoundError, ValidationError, ViolationCollector
-from clubrules.tiering._checks import check_count, check_number, to_decimal_or_int
 from clubrules.tiering._classify import check_thresholds
 
 if TYPE_CHECKING:
