@@ -9,14 +9,15 @@ from typing import cast
 
 import attrs
 
-from clubrules._time import from_epoch_us, require_aware, to_epoch_us
-from clubrules.errors import (
-    IllegalTransitionError,
-    InvalidIntervalError,
-    NaiveDatetimeError,
-    ValidationError,
-    ViolationCollector,
+from clubrules._checks import (
+    check_count,
+    check_instant,
+    frozenset_of_names,
+    raise_collected,
+    tuple_of_names,
 )
+from clubrules._time import from_epoch_us, require_aware, to_epoch_us
+from clubrules.errors import IllegalTransitionError, ViolationCollector
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -32,40 +33,12 @@ __all__ = [
     "Service",
 ]
 
-_US = 1_000_000
 _FAR = 1 << 62  # "never expires", as epoch microseconds
-
-
-def _raise(problems: ViolationCollector) -> None:
-    if not problems:
-        return
-    rules = {v.rule for v in problems.violations}
-    if rules <= {"naive_datetime", "not_a_datetime"}:
-        problems.raise_if_any(NaiveDatetimeError)
-    if rules <= {"end_before_start", "empty_interval"}:
-        problems.raise_if_any(InvalidIntervalError)
-    problems.raise_if_any(ValidationError)
 
 
 def _check_id(problems: ViolationCollector, field: str, value: object) -> None:
     if not isinstance(value, str) or not value.strip() or value != value.strip():
         problems.add(field, "invalid_id", "must be a non-blank string without surrounding spaces")
-
-
-def _check_aware(problems: ViolationCollector, field: str, value: object) -> bool:
-    try:
-        require_aware(value, field)
-    except ValidationError as error:
-        problems.absorb(error)
-        return False
-    return True
-
-
-def _check_count(problems: ViolationCollector, field: str, value: object, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        problems.add(field, "not_an_integer", f"must be an integer, not {type(value).__name__}")
-    elif value < minimum:
-        problems.add(field, "too_small", f"must be at least {minimum}, got {value}")
 
 
 def _check_delta(problems: ViolationCollector, field: str, value: object) -> None:
@@ -75,18 +48,6 @@ def _check_delta(problems: ViolationCollector, field: str, value: object) -> Non
         problems.add(field, "negative", f"must not be negative, got {value}")
     elif value % timedelta(microseconds=1):
         problems.add(field, "sub_microsecond", "must be a whole number of microseconds")
-
-
-def _to_frozenset(value: Iterable[str]) -> frozenset[str]:
-    if isinstance(value, str):
-        return frozenset({value})
-    return frozenset(value)
-
-
-def _to_tuple(value: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    return tuple(value)
 
 
 def us(delta: timedelta) -> int:
@@ -126,7 +87,7 @@ class Resource:
     id: str
     kind: ResourceKind = ResourceKind.STAFF
     capacity: int = 1
-    skills: frozenset[str] = attrs.field(default=frozenset(), converter=_to_frozenset)
+    skills: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset_of_names)
     name: str = ""
 
     def __attrs_post_init__(self) -> None:
@@ -135,8 +96,8 @@ class Resource:
         kind: object = self.kind
         if not isinstance(kind, ResourceKind):
             problems.add("kind", "unknown_choice", "must be a ResourceKind")
-        _check_count(problems, "capacity", self.capacity, 1)
-        _raise(problems)
+        check_count(problems, "capacity", self.capacity, minimum=1, wording="integer")
+        raise_collected(problems)
 
     @property
     def label(self) -> str:
@@ -162,9 +123,9 @@ class Pool:
     """
 
     id: str
-    members: tuple[str, ...] = attrs.field(default=(), converter=_to_tuple)
+    members: tuple[str, ...] = attrs.field(default=(), converter=tuple_of_names)
     kind: ResourceKind | None = None
-    skills: frozenset[str] = attrs.field(default=frozenset(), converter=_to_frozenset)
+    skills: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset_of_names)
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
@@ -173,7 +134,7 @@ class Pool:
             problems.add("members", "empty_pool", "give members, or a kind (and skills) to select")
         if len(set(self.members)) != len(self.members):
             problems.add("members", "duplicate_member", "lists a resource twice")
-        _raise(problems)
+        raise_collected(problems)
 
     def select(self, resources: Iterable[Resource]) -> tuple[str, ...]:
         """The member ids, in order of preference, among `resources`."""
@@ -216,7 +177,7 @@ class Requirement:
         _check_id(problems, "role", self.role)
         if (self.resource is None) == (self.pool is None):
             problems.add("resource", "resource_or_pool", "give exactly one of resource and pool")
-        _raise(problems)
+        raise_collected(problems)
 
     @property
     def target(self) -> str:
@@ -241,7 +202,7 @@ class Segment:
         _check_delta(problems, "duration", self.duration)
         if not problems and self.duration <= timedelta(0):
             problems.add("duration", "empty", "must be longer than zero")
-        _raise(problems)
+        raise_collected(problems)
 
 
 def _to_segments(value: object) -> tuple[Segment, ...]:
@@ -311,7 +272,7 @@ class Service:
                 problems.add(f"segments[{i}]", "not_a_segment", "must be a Segment")
         _check_delta(problems, "buffer_before", self.buffer_before)
         _check_delta(problems, "buffer_after", self.buffer_after)
-        _check_count(problems, "max_headcount", self.max_headcount, 1)
+        check_count(problems, "max_headcount", self.max_headcount, minimum=1, wording="integer")
         if not self.requirements:
             problems.add("requirements", "empty", "needs at least one resource")
         requirements: tuple[object, ...] = self.requirements
@@ -320,7 +281,7 @@ class Service:
             problems.add("requirements", "not_a_requirement", "must hold Requirement values")
         elif len(set(roles)) != len(roles):
             problems.add("requirements", "duplicate_role", "names one role twice")
-        _raise(problems)
+        raise_collected(problems)
 
     @property
     def duration(self) -> timedelta:
@@ -389,13 +350,13 @@ class Occupancy:
         if self.end_us <= self.start_us:
             rule = "end_before_start" if self.end_us < self.start_us else "empty_interval"
             problems.add("end", rule, "must be after the start")
-        _check_count(problems, "capacity", self.capacity, 1)
-        _check_count(problems, "units", self.units, 1)
+        check_count(problems, "capacity", self.capacity, minimum=1, wording="integer")
+        check_count(problems, "units", self.units, minimum=1, wording="integer")
         if not problems and self.units > self.capacity:
             problems.add(
                 "units", "over_capacity", f"{self.units} exceeds the capacity {self.capacity}"
             )
-        _raise(problems)
+        raise_collected(problems)
 
     @classmethod
     def _from_row(  # noqa: PLR0917 - one per field, positional as a stored row is
@@ -536,7 +497,7 @@ class BookingPolicy:
         _check_delta(problems, "hold_for", self.hold_for)
         _check_delta(problems, "late_cancel_cutoff", self.late_cancel_cutoff)
         _check_delta(problems, "no_show_after", self.no_show_after)
-        _raise(problems)
+        raise_collected(problems)
 
 
 @attrs.frozen(kw_only=True)
@@ -596,8 +557,8 @@ class Booking:
         problems = ViolationCollector()
         _check_id(problems, "id", self.id)
         _check_id(problems, "service", self.service)
-        ok = _check_aware(problems, "start", self.start)
-        ok = _check_aware(problems, "end", self.end) and ok
+        ok = check_instant(problems, "start", self.start)
+        ok = check_instant(problems, "end", self.end) and ok
         # Compared as instants: datetimes sharing a tzinfo compare by wall time.
         if ok and to_epoch_us(self.end) <= to_epoch_us(self.start):
             rule = (
@@ -609,8 +570,8 @@ class Booking:
         status: object = self.status
         if not isinstance(status, BookingStatus):
             problems.add("status", "unknown_choice", "must be a BookingStatus")
-        _check_count(problems, "headcount", self.headcount, 1)
-        _check_count(problems, "version", self.version, 1)
+        check_count(problems, "headcount", self.headcount, minimum=1, wording="integer")
+        check_count(problems, "version", self.version, minimum=1, wording="integer")
         if not self.occupancy:
             problems.add("occupancy", "empty", "must occupy at least one resource")
         occupancy: tuple[object, ...] = self.occupancy
@@ -618,12 +579,12 @@ class Booking:
             if not isinstance(occ, Occupancy):
                 problems.add(f"occupancy[{i}]", "not_an_occupancy", "must be an Occupancy")
         if self.expires_at is not None:
-            _check_aware(problems, "expires_at", self.expires_at)
+            check_instant(problems, "expires_at", self.expires_at)
         elif self.status is BookingStatus.HELD:
             problems.add("expires_at", "required", "a held booking needs an expiry")
         if self.created_at is not None:
-            _check_aware(problems, "created_at", self.created_at)
-        _raise(problems)
+            check_instant(problems, "created_at", self.created_at)
+        raise_collected(problems)
         self._derive()
 
     def _derive(self) -> None:

@@ -8,9 +8,9 @@ from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_h
 
 import attrs
 
-from clubrules._time import require_aware
-from clubrules.booking._model import Occupancy, _check_count, _check_id, _raise
-from clubrules.errors import ValidationError, ViolationCollector
+from clubrules._checks import check_count, check_instant, raise_collected
+from clubrules.booking._model import Occupancy, _check_id
+from clubrules.errors import ViolationCollector
 
 __all__ = ["BookingRequest", "CheckResult", "Reason", "ReasonCode"]
 
@@ -97,12 +97,9 @@ class BookingRequest:
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
         _check_id(problems, "service", self.service)
-        try:
-            require_aware(self.start, "start")
-        except ValidationError as error:
-            problems.absorb(error)
-        _check_count(problems, "headcount", self.headcount, 1)
-        _raise(problems)
+        check_instant(problems, "start", self.start)
+        check_count(problems, "headcount", self.headcount, minimum=1, wording="integer")
+        raise_collected(problems)
 
     @property
     def pinned(self) -> dict[str, str]:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 import attrs
 
+from clubrules._checks import check_count, raise_collected
 from clubrules._time import require_aware
-from clubrules.booking._model import _check_count, _raise
 from clubrules.booking._request import CheckResult  # noqa: TC001 - resolved at runtime by get_type_hints
 from clubrules.errors import ViolationCollector
 
@@ -53,11 +53,11 @@ class Recurrence:
         count: object = self.count
         if not isinstance(frequency, Frequency):
             problems.add("frequency", "unknown_choice", "must be a Frequency")
-        _check_count(problems, "count", count, 1)
+        check_count(problems, "count", count, minimum=1, wording="integer")
         if isinstance(count, int) and count > 520:
             problems.add("count", "too_large", "must be at most 520")
-        _check_count(problems, "interval", self.interval, 1)
-        _raise(problems)
+        check_count(problems, "interval", self.interval, minimum=1, wording="integer")
+        raise_collected(problems)
 
     def starts(self, first: datetime) -> list[datetime]:
         """The starts of every occurrence, as aware datetimes in the zone.
