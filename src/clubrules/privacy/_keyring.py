@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import itertools
 import json
 import os
 import tempfile
@@ -37,20 +36,25 @@ DEFAULT_USAGE_WARNING: Final = 2**32 - 2**30
 
 
 class _Slot:
-    """A usable key: its cached cipher, header and usage counter."""
+    """A usable key: its cached cipher, header and usage count."""
 
-    __slots__ = ("aead", "counter", "header", "key_id", "limit", "threshold", "warn_at", "warned")
+    __slots__ = ("aead", "header", "key_id", "limit", "lock", "used", "warn_at", "warned")
 
     def __init__(self, version: KeyVersion, warn_at: int, limit: int) -> None:
         self.key_id = version.key_id
         self.aead = AESGCM(version.material)
         self.header = header(version.key_id)
-        self.counter = itertools.count(version.uses)
+        self.used = version.uses
+        self.lock = threading.Lock()
         self.warn_at = warn_at
-        # `next(counter)` returns the count before this use: compare with warn_at - 1.
-        self.threshold = warn_at - 1
         self.limit = limit
         self.warned = False
+
+    def use(self) -> int:
+        """Count one more value sealed under this key; the count, this one included."""
+        with self.lock:
+            self.used += 1
+            return self.used
 
 
 class Keyring:
@@ -153,8 +157,8 @@ class Keyring:
         slot = self._slots.get(key_id)
         if slot is None:
             return self._versions[key_id].uses if key_id in self._versions else 0
-        # Peek at the counter without consuming a value.
-        return int(repr(slot.counter)[6:-1])
+        with slot.lock:
+            return slot.used
 
     @property
     def keys(self) -> tuple[KeyVersion, ...]:

@@ -164,16 +164,18 @@ class FieldCipher:
         aad = parts[0] + (LENGTHS[size] if size < 256 else pack_u32(size)) + rid + parts[1]
         ring = self._keyring
         slot = ring._primary  # noqa: SLF001 - the keyring and the cipher work as one
-        if next(slot.counter) >= slot.threshold:
-            ring._exceeded(slot, ring.usage(slot.key_id))  # noqa: SLF001
+        used = slot.use()
+        if used >= slot.warn_at:
+            ring._exceeded(slot, used)  # noqa: SLF001
         nonce = urandom(NONCE_SIZE)
         return Sealed(slot.header + nonce + slot.aead.encrypt(nonce, plaintext, aad))
 
     def _seal_plaintext(self, plaintext: bytes, aad: bytes) -> bytes:
         ring = self._keyring
         slot = ring._primary  # noqa: SLF001
-        if next(slot.counter) >= slot.threshold:
-            ring._exceeded(slot, ring.usage(slot.key_id))  # noqa: SLF001
+        used = slot.use()
+        if used >= slot.warn_at:
+            ring._exceeded(slot, used)  # noqa: SLF001
         nonce = urandom(NONCE_SIZE)
         return slot.header + nonce + slot.aead.encrypt(nonce, plaintext, aad)
 
