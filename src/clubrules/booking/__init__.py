@@ -26,15 +26,8 @@ conflict. Instants are aware and compared in UTC. The storage port is in
 
 from __future__ import annotations
 
-from clubrules.booking._alternatives import Slot, find_alternatives
-from clubrules.booking._check import (
-    BookingRequest,
-    BookingRules,
-    CheckResult,
-    OpeningHours,
-    Reason,
-    ReasonCode,
-)
+from clubrules.booking._alternatives import Slot
+from clubrules.booking._check import BookingRules, OpeningHours, check_series, find_alternatives
 from clubrules.booking._codes import (
     CODE_ALPHABET,
     is_valid_confirmation_code,
@@ -57,8 +50,9 @@ from clubrules.booking._model import (
 )
 from clubrules.booking._rate import SuccessRate, success_rate
 from clubrules.booking._reminders import ReminderPolicy, reminder_time
+from clubrules.booking._request import BookingRequest, CheckResult, Reason, ReasonCode
 from clubrules.booking._schedule import Schedule
-from clubrules.booking._series import Frequency, Recurrence, SeriesCheck, check_series
+from clubrules.booking._series import Frequency, Recurrence, SeriesCheck
 
 __all__ = [  # noqa: RUF022 - plain sorted() order, which the public API test checks
     "ACTIVE_STATUSES",

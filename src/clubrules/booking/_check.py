@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import enum
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Iterable, Mapping, Sequence  # noqa: TC003 - resolved at runtime by get_type_hints
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Protocol
 
 import attrs
 
 from clubrules._time import from_epoch_us, require_aware, to_epoch_us
+from clubrules.booking._alternatives import Slot
+from clubrules.booking._capacity import peak
 from clubrules.booking._model import (
     Booking,
     BookingPolicy,
@@ -18,28 +20,14 @@ from clubrules.booking._model import (
     Resource,
     ResourceKind,
     Service,
-    _check_count,
-    _check_id,
-    _raise,
     us,
 )
+from clubrules.booking._request import BookingRequest, CheckResult, Reason, ReasonCode
+from clubrules.booking._schedule import Schedule
+from clubrules.booking._series import Recurrence, SeriesCheck
 from clubrules.errors import SlotConflictError, ValidationError, ViolationCollector
 
-if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
-
-    from clubrules.booking._alternatives import Slot
-    from clubrules.booking._schedule import Schedule
-    from clubrules.booking._series import Recurrence, SeriesCheck
-
-__all__ = [
-    "BookingRequest",
-    "BookingRules",
-    "CheckResult",
-    "OpeningHours",
-    "Reason",
-    "ReasonCode",
-]
+__all__ = ["BookingRules", "OpeningHours", "check_series", "find_alternatives"]
 
 
 class OpeningHours(Protocol):
@@ -53,141 +41,6 @@ class OpeningHours(Protocol):
     def open_intervals_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
         """The open intervals within `[start_us, end_us)`, in epoch microseconds."""
         ...
-
-
-class ReasonCode(enum.Enum):
-    """Why a request fails."""
-
-    CONFLICT = "conflict"
-    """A resource is busy with another booking (named in the reason)."""
-    OVER_CAPACITY = "over_capacity"
-    """The units in use would exceed a resource's capacity (peak and when in the reason)."""
-    CLOSED = "closed"
-    """The customer's time is not within the club's opening hours."""
-    OFF_SHIFT = "off_shift"
-    """A staff member is not on shift for their whole busy time (buffers included)."""
-    SHORT_NOTICE = "short_notice"
-    """Too late to book: the start is sooner than the minimum notice allows."""
-    TOO_FAR_AHEAD = "too_far_ahead"
-    """The start is beyond the booking horizon."""
-    NO_FREE_MEMBER = "no_free_member"
-    """Every member of a pool is already taken by another role of the same request."""
-
-
-@attrs.frozen(kw_only=True)
-class Reason:
-    """One reason a request fails.
-
-    Attributes:
-        code: A [ReasonCode][clubrules.booking.ReasonCode].
-        message: A sentence for the desk; never holds customer data.
-        role: The service role concerned, if any.
-        resource: The resource concerned, if any.
-        booking: The conflicting booking's id, for a conflict.
-        bookings: The bookings present at the peak, for capacity.
-        start: The start of the window concerned (UTC), if any.
-        end: The end of the window concerned (UTC, exclusive), if any.
-        peak: The peak units in use (the request's included), for capacity.
-        capacity: The resource's capacity, for capacity.
-    """
-
-    code: ReasonCode
-    message: str
-    role: str | None = None
-    resource: str | None = None
-    booking: str | None = None
-    bookings: tuple[str, ...] = ()
-    start: datetime | None = None
-    end: datetime | None = None
-    peak: int | None = None
-    capacity: int | None = None
-
-    def __str__(self) -> str:
-        return self.message
-
-
-def _to_pins(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    items = value.items() if hasattr(value, "items") else value
-    return tuple(sorted(items))
-
-
-@attrs.frozen(kw_only=True)
-class BookingRequest:
-    """What the customer asks for: a service, a start and a headcount.
-
-    Attributes:
-        service: The service id.
-        start: The start of the customer's time (aware).
-        headcount: How many people (at least 1).
-        customer_id: Who asks, if known.
-        resources: Chosen resources by role, such as `{"beautician": "li"}`;
-            roles not named are filled from their pool.
-
-    Raises:
-        ValidationError: a naive start (`NaiveDatetimeError`), a headcount
-            below 1, or a blank service id.
-    """
-
-    service: str
-    start: datetime
-    headcount: int = 1
-    customer_id: str | None = None
-    resources: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_to_pins)
-
-    def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
-        _check_id(problems, "service", self.service)
-        try:
-            require_aware(self.start, "start")
-        except ValidationError as error:
-            problems.absorb(error)
-        _check_count(problems, "headcount", self.headcount, 1)
-        _raise(problems)
-
-    @property
-    def pinned(self) -> dict[str, str]:
-        """The chosen resources, by role."""
-        return dict(self.resources)
-
-
-@attrs.frozen(kw_only=True)
-class CheckResult:
-    """The outcome of checking a request.
-
-    Attributes:
-        request: The request checked.
-        start: The start of the customer's time.
-        end: The end of the customer's time.
-        reasons: Every reason the request fails; empty when it passes.
-        assignment: The resource chosen for each role, as `(role, resource)`
-            pairs (complete only when the request passes).
-        occupancy: What the booking would occupy, buffers included.
-    """
-
-    request: BookingRequest
-    start: datetime
-    end: datetime
-    reasons: tuple[Reason, ...]
-    assignment: tuple[tuple[str, str], ...]
-    occupancy: tuple[Occupancy, ...]
-
-    @property
-    def ok(self) -> bool:
-        """Whether the request can be booked."""
-        return not self.reasons
-
-    def __bool__(self) -> bool:
-        return not self.reasons
-
-    @property
-    def codes(self) -> tuple[ReasonCode, ...]:
-        """The distinct reason codes, in order of first appearance."""
-        return tuple(dict.fromkeys(r.code for r in self.reasons))
-
-    @property
-    def resources(self) -> dict[str, str]:
-        """The resource chosen for each role."""
-        return dict(self.assignment)
 
 
 @attrs.frozen
@@ -534,22 +387,21 @@ class BookingRules:
                 entries.extend(schedule.overlapping(rid, s, e, now_us, exclude))
             if sum(x[2] for x in entries) + units <= cand.capacity:
                 continue
-            peak, at, until, present = _peak(entries, s, e)
-            if peak + units > cand.capacity:
+            top, at, until, present = peak(entries, s, e)
+            if top + units > cand.capacity:
                 if not full:
                     return _FAIL_MARK
                 out.append(
                     Reason(
                         code=ReasonCode.OVER_CAPACITY,
                         message=(
-                            f"{rid} would hold {peak + units} at its peak "
-                            f"(capacity {cand.capacity})"
+                            f"{rid} would hold {top + units} at its peak (capacity {cand.capacity})"
                         ),
                         role=role,
                         resource=rid,
                         start=from_epoch_us(at),
                         end=from_epoch_us(until),
-                        peak=peak + units,
+                        peak=top + units,
                         capacity=cand.capacity,
                         bookings=tuple(sorted(present)),
                     )
@@ -729,11 +581,55 @@ class BookingRules:
 
         See [find_alternatives][clubrules.booking.find_alternatives].
         """
-        from clubrules.booking._alternatives import find_alternatives  # noqa: PLC0415 - cycle
-
-        return find_alternatives(
-            self, request, schedule, now=now, limit=limit, window=window, step=step
-        )
+        if step <= timedelta(0) or limit < 1 or window < timedelta(0):
+            raise ValidationError(
+                "step and limit must be positive and window not negative",
+                field="step",
+                rule="invalid_search",
+            )
+        plan = self._validate(request)
+        now_us = to_epoch_us(require_aware(now, "now"))
+        origin = to_epoch_us(request.start)
+        step_us, reach = us(step), us(window) // us(step)
+        pins = request.pinned
+        zone = request.start.tzinfo or UTC
+        schedules = (schedule,)
+        found: list[Slot] = []
+        # The requested time itself comes first, with other resources (when some were chosen).
+        offsets = [0] if pins else []
+        for k in range(1, reach + 1):
+            offsets += (-k * step_us, k * step_us)
+        for offset in offsets:
+            start_us = origin + offset
+            for same, chosen in ((True, pins), (False, {})):
+                if same and not offset:
+                    continue
+                if not same and not pins:
+                    break
+                reasons, assignment, _ = self._evaluate(
+                    plan,
+                    start_us,
+                    request.headcount,
+                    chosen,
+                    schedules,
+                    now_us=now_us,
+                    exclude=None,
+                    full=False,
+                )
+                if not reasons:
+                    found.append(
+                        Slot(
+                            start=from_epoch_us(start_us, zone),
+                            end=from_epoch_us(start_us + plan.duration_us, zone),
+                            assignment=tuple(assignment),
+                            same_resources=same,
+                            offset=timedelta(microseconds=offset),
+                        )
+                    )
+                    if len(found) == limit:
+                        return found
+                    break
+        return found
 
     def check_series(
         self, request: BookingRequest, recurrence: Recurrence, schedule: Schedule, *, now: datetime
@@ -742,10 +638,31 @@ class BookingRules:
 
         See [check_series][clubrules.booking.check_series].
         """
-        from clubrules.booking._series import check_series  # noqa: PLC0415 - cycle
+        require_aware(now, "now")
+        club_zone = getattr(self.calendar, "zone", None)
+        if recurrence.zone is None and isinstance(club_zone, tzinfo):
+            recurrence = attrs.evolve(recurrence, zone=club_zone)
+        own = Schedule()
+        results = []
+        for i, start in enumerate(recurrence.starts(request.start)):
+            occurrence = attrs.evolve(request, start=start)
+            result = self._check(occurrence, (schedule, own), now, None)
+            if result.ok:
+                own.add(
+                    Booking(
+                        id=f"series-occurrence-{i}",
+                        service=request.service,
+                        start=result.start,
+                        end=result.end,
+                        occupancy=result.occupancy,
+                        headcount=request.headcount,
+                    )
+                )
+            results.append(result)
+        return SeriesCheck(tuple(results))
 
-        return check_series(self, request, recurrence, schedule, now=now)
 
+_peak = peak  # the storage adapters' former name, until they import `_capacity.peak`
 
 _FAIL_MARK: list[Reason] = [
     Reason(code=ReasonCode.CONFLICT, message="does not fit")
@@ -764,41 +681,63 @@ def _first_gap(hours: OpeningHours, start_us: int, end_us: int) -> tuple[int, in
     return None
 
 
-def _peak(
-    entries: Sequence[tuple[int, int, int, str]], start_us: int, end_us: int
-) -> tuple[int, int, int, set[str]]:
-    """The peak units of `entries` within `[start_us, end_us)`.
+def find_alternatives(
+    rules: BookingRules,
+    request: BookingRequest,
+    schedule: Schedule,
+    *,
+    now: datetime,
+    limit: int = 3,
+    window: timedelta = timedelta(days=1),
+    step: timedelta = timedelta(minutes=15),
+) -> list[Slot]:
+    """The nearest free slots before and after the requested start.
+
+    Candidate starts are the requested start plus or minus whole `step`s,
+    within `window` on each side, tried nearest first (on a tie, the
+    earlier one). Each candidate must pass every rule of a full check
+    (hours, shifts, notice, horizon, conflicts, capacity). The resources the
+    customer chose are tried first; when they are not free, any member of
+    the roles' pools is allowed, and the slot says `same_resources=False`.
+    When the customer chose resources, the requested time itself with other
+    resources is the first candidate.
+
+    Args:
+        rules: The club's rules.
+        request: The refused request.
+        schedule: The existing bookings.
+        now: The current instant.
+        limit: At most this many slots.
+        window: How far to search on each side.
+        step: The spacing of candidate starts.
 
     Returns:
-        `(peak, from, until, bookings)`: the first stretch over which the
-        load stays at its peak, and every booking present during it.
+        Up to `limit` slots, nearest first.
+
+    Raises:
+        ValidationError: a non-positive `step` or `limit`, a negative
+            `window`, or a request the catalog cannot serve.
     """
-    events: list[tuple[int, int, str]] = []
-    for s, e, u, bid in entries:
-        events.append((max(s, start_us), u, bid))
-        events.append((min(e, end_us), -u, bid))
-    # At one instant, ends (negative) sort before starts: intervals are half-open.
-    events.sort()
-    load = peak = 0
-    at, until = start_us, end_us
-    present: dict[str, int] = {}
-    best: set[str] = set()
-    in_peak = False
-    i, n = 0, len(events)
-    while i < n:
-        t = events[i][0]
-        while i < n and events[i][0] == t:
-            _, delta, bid = events[i]
-            load += delta
-            present[bid] = present.get(bid, 0) + (1 if delta > 0 else -1)
-            if not present[bid]:
-                del present[bid]
-            i += 1
-        if load > peak:
-            peak, at, until, in_peak = load, t, end_us, True
-            best = set(present)
-        elif in_peak and load < peak:
-            until, in_peak = t, False
-        elif in_peak:
-            best.update(present)
-    return peak, at, until, best
+    return rules.alternatives(request, schedule, now=now, limit=limit, window=window, step=step)
+
+
+def check_series(
+    rules: BookingRules,
+    request: BookingRequest,
+    recurrence: Recurrence,
+    schedule: Schedule,
+    *,
+    now: datetime,
+) -> SeriesCheck:
+    """Check every occurrence of a series and report which ones fail, and why.
+
+    Every occurrence is checked in full, not only the first few, against
+    the existing bookings and against the series' own earlier occurrences
+    that passed (a daily series of long sessions can clash with itself).
+    Occurrences keep their local time in the recurrence's zone, or else in
+    the club calendar's zone.
+
+    Raises:
+        ValidationError: as [BookingRules.check][clubrules.booking.BookingRules.check].
+    """
+    return rules.check_series(request, recurrence, schedule, now=now)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable  # noqa: TC003 - resolved at runtime by get_type_hints
+from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_hints
 from itertools import compress, islice
 from operator import itemgetter, lt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
 from clubrules._time import from_epoch_us, require_aware, to_epoch_us
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
-    from datetime import datetime
-
-    from clubrules.booking._model import Booking
+from clubrules.booking._model import Booking  # noqa: TC001 - resolved at runtime by get_type_hints
 
 __all__ = ["Conflict", "ConflictReport", "OverCapacity", "find_conflicts"]
 

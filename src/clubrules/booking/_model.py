@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable  # noqa: TC003 - resolved at runtime by get_type_hints
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import cast
 
 import attrs
 
-from clubrules._time import from_epoch_us, require_aware, to_epoch_us
-from clubrules.errors import (
-    IllegalTransitionError,
-    InvalidIntervalError,
-    NaiveDatetimeError,
-    ValidationError,
-    ViolationCollector,
+from clubrules._checks import (
+    check_count,
+    check_instant,
+    frozenset_of_names,
+    raise_collected,
+    tuple_of_names,
 )
-
-if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+from clubrules._time import from_epoch_us, require_aware, to_epoch_us
+from clubrules.errors import IllegalTransitionError, ViolationCollector
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -34,40 +33,12 @@ __all__ = [
     "Service",
 ]
 
-_US = 1_000_000
 _FAR = 1 << 62  # "never expires", as epoch microseconds
-
-
-def _raise(problems: ViolationCollector) -> None:
-    if not problems:
-        return
-    rules = {v.rule for v in problems.violations}
-    if rules <= {"naive_datetime", "not_a_datetime"}:
-        problems.raise_if_any(NaiveDatetimeError)
-    if rules <= {"end_before_start", "empty_interval"}:
-        problems.raise_if_any(InvalidIntervalError)
-    problems.raise_if_any(ValidationError)
 
 
 def _check_id(problems: ViolationCollector, field: str, value: object) -> None:
     if not isinstance(value, str) or not value.strip() or value != value.strip():
         problems.add(field, "invalid_id", "must be a non-blank string without surrounding spaces")
-
-
-def _check_aware(problems: ViolationCollector, field: str, value: object) -> bool:
-    try:
-        require_aware(value, field)
-    except ValidationError as error:
-        problems.absorb(error)
-        return False
-    return True
-
-
-def _check_count(problems: ViolationCollector, field: str, value: object, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        problems.add(field, "not_an_integer", f"must be an integer, not {type(value).__name__}")
-    elif value < minimum:
-        problems.add(field, "too_small", f"must be at least {minimum}, got {value}")
 
 
 def _check_delta(problems: ViolationCollector, field: str, value: object) -> None:
@@ -77,18 +48,6 @@ def _check_delta(problems: ViolationCollector, field: str, value: object) -> Non
         problems.add(field, "negative", f"must not be negative, got {value}")
     elif value % timedelta(microseconds=1):
         problems.add(field, "sub_microsecond", "must be a whole number of microseconds")
-
-
-def _to_frozenset(value: Iterable[str]) -> frozenset[str]:
-    if isinstance(value, str):
-        return frozenset({value})
-    return frozenset(value)
-
-
-def _to_tuple(value: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    return tuple(value)
 
 
 def us(delta: timedelta) -> int:
@@ -128,7 +87,7 @@ class Resource:
     id: str
     kind: ResourceKind = ResourceKind.STAFF
     capacity: int = 1
-    skills: frozenset[str] = attrs.field(default=frozenset(), converter=_to_frozenset)
+    skills: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset_of_names)
     name: str = ""
 
     def __attrs_post_init__(self) -> None:
@@ -137,8 +96,8 @@ class Resource:
         kind: object = self.kind
         if not isinstance(kind, ResourceKind):
             problems.add("kind", "unknown_choice", "must be a ResourceKind")
-        _check_count(problems, "capacity", self.capacity, 1)
-        _raise(problems)
+        check_count(problems, "capacity", self.capacity, minimum=1, wording="integer")
+        raise_collected(problems)
 
     @property
     def label(self) -> str:
@@ -164,9 +123,9 @@ class Pool:
     """
 
     id: str
-    members: tuple[str, ...] = attrs.field(default=(), converter=_to_tuple)
+    members: tuple[str, ...] = attrs.field(default=(), converter=tuple_of_names)
     kind: ResourceKind | None = None
-    skills: frozenset[str] = attrs.field(default=frozenset(), converter=_to_frozenset)
+    skills: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset_of_names)
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
@@ -175,7 +134,7 @@ class Pool:
             problems.add("members", "empty_pool", "give members, or a kind (and skills) to select")
         if len(set(self.members)) != len(self.members):
             problems.add("members", "duplicate_member", "lists a resource twice")
-        _raise(problems)
+        raise_collected(problems)
 
     def select(self, resources: Iterable[Resource]) -> tuple[str, ...]:
         """The member ids, in order of preference, among `resources`."""
@@ -218,7 +177,7 @@ class Requirement:
         _check_id(problems, "role", self.role)
         if (self.resource is None) == (self.pool is None):
             problems.add("resource", "resource_or_pool", "give exactly one of resource and pool")
-        _raise(problems)
+        raise_collected(problems)
 
     @property
     def target(self) -> str:
@@ -243,7 +202,7 @@ class Segment:
         _check_delta(problems, "duration", self.duration)
         if not problems and self.duration <= timedelta(0):
             problems.add("duration", "empty", "must be longer than zero")
-        _raise(problems)
+        raise_collected(problems)
 
 
 def _to_segments(value: object) -> tuple[Segment, ...]:
@@ -313,7 +272,7 @@ class Service:
                 problems.add(f"segments[{i}]", "not_a_segment", "must be a Segment")
         _check_delta(problems, "buffer_before", self.buffer_before)
         _check_delta(problems, "buffer_after", self.buffer_after)
-        _check_count(problems, "max_headcount", self.max_headcount, 1)
+        check_count(problems, "max_headcount", self.max_headcount, minimum=1, wording="integer")
         if not self.requirements:
             problems.add("requirements", "empty", "needs at least one resource")
         requirements: tuple[object, ...] = self.requirements
@@ -322,7 +281,7 @@ class Service:
             problems.add("requirements", "not_a_requirement", "must hold Requirement values")
         elif len(set(roles)) != len(roles):
             problems.add("requirements", "duplicate_role", "names one role twice")
-        _raise(problems)
+        raise_collected(problems)
 
     @property
     def duration(self) -> timedelta:
@@ -391,30 +350,34 @@ class Occupancy:
         if self.end_us <= self.start_us:
             rule = "end_before_start" if self.end_us < self.start_us else "empty_interval"
             problems.add("end", rule, "must be after the start")
-        _check_count(problems, "capacity", self.capacity, 1)
-        _check_count(problems, "units", self.units, 1)
+        check_count(problems, "capacity", self.capacity, minimum=1, wording="integer")
+        check_count(problems, "units", self.units, minimum=1, wording="integer")
         if not problems and self.units > self.capacity:
             problems.add(
                 "units", "over_capacity", f"{self.units} exceeds the capacity {self.capacity}"
             )
-        _raise(problems)
+        raise_collected(problems)
 
     @classmethod
-    def _trusted(  # noqa: PLR0917 - one per field, positional as a stored row is
+    def _from_row(  # noqa: PLR0917 - one per field, positional as a stored row is
         cls, resource: str, start_us: int, end_us: int, units: int, capacity: int, role: str
     ) -> Occupancy:
         """An occupancy read back from a row that clubrules wrote: no validation (private).
 
-        For the storage adapters only, as `Booking._trusted`.
+        For the storage adapters only, as `Booking._from_row`.
         """
-        self = _NEW(cls)
-        _O_RESOURCE(self, resource)
-        _O_START(self, start_us)
-        _O_END(self, end_us)
-        _O_UNITS(self, units)
-        _O_CAPACITY(self, capacity)
-        _O_ROLE(self, role)
+        self = object.__new__(cls)
+        # As attrs' own frozen __init__ sets its fields.
+        set_field = object.__setattr__.__get__(self)
+        set_field("resource", resource)
+        set_field("start_us", start_us)
+        set_field("end_us", end_us)
+        set_field("units", units)
+        set_field("capacity", capacity)
+        set_field("role", role)
         return self
+
+    _trusted = _from_row  # the storage adapters' former name, until they call _from_row
 
     @classmethod
     def between(
@@ -534,7 +497,7 @@ class BookingPolicy:
         _check_delta(problems, "hold_for", self.hold_for)
         _check_delta(problems, "late_cancel_cutoff", self.late_cancel_cutoff)
         _check_delta(problems, "no_show_after", self.no_show_after)
-        _raise(problems)
+        raise_collected(problems)
 
 
 @attrs.frozen(kw_only=True)
@@ -585,11 +548,7 @@ class Booking:
     created_at: datetime | None = None
     version: int = 1
     _expires_us: int = attrs.field(init=False, repr=False, eq=False)
-    # (resource, capacity, (start_us, end_us, units, id, float start)) per occupancy:
-    # the scans' rows. The float start is an exact sort key (below 2**53) that
-    # CPython's sort compares faster than a multi-digit int.
-    # Made when the booking is validated; a booking read back from storage
-    # makes them on its first scan (None until then), as most reads never scan.
+    # None until first scanned when read from storage: most bookings read are never scanned.
     _rows: tuple[tuple[str, int, tuple[int, int, int, str, float]], ...] | None = attrs.field(
         init=False, default=None, repr=False, eq=False
     )
@@ -598,8 +557,8 @@ class Booking:
         problems = ViolationCollector()
         _check_id(problems, "id", self.id)
         _check_id(problems, "service", self.service)
-        ok = _check_aware(problems, "start", self.start)
-        ok = _check_aware(problems, "end", self.end) and ok
+        ok = check_instant(problems, "start", self.start)
+        ok = check_instant(problems, "end", self.end) and ok
         # Compared as instants: datetimes sharing a tzinfo compare by wall time.
         if ok and to_epoch_us(self.end) <= to_epoch_us(self.start):
             rule = (
@@ -611,8 +570,8 @@ class Booking:
         status: object = self.status
         if not isinstance(status, BookingStatus):
             problems.add("status", "unknown_choice", "must be a BookingStatus")
-        _check_count(problems, "headcount", self.headcount, 1)
-        _check_count(problems, "version", self.version, 1)
+        check_count(problems, "headcount", self.headcount, minimum=1, wording="integer")
+        check_count(problems, "version", self.version, minimum=1, wording="integer")
         if not self.occupancy:
             problems.add("occupancy", "empty", "must occupy at least one resource")
         occupancy: tuple[object, ...] = self.occupancy
@@ -620,12 +579,12 @@ class Booking:
             if not isinstance(occ, Occupancy):
                 problems.add(f"occupancy[{i}]", "not_an_occupancy", "must be an Occupancy")
         if self.expires_at is not None:
-            _check_aware(problems, "expires_at", self.expires_at)
+            check_instant(problems, "expires_at", self.expires_at)
         elif self.status is BookingStatus.HELD:
             problems.add("expires_at", "required", "a held booking needs an expiry")
         if self.created_at is not None:
-            _check_aware(problems, "created_at", self.created_at)
-        _raise(problems)
+            check_instant(problems, "created_at", self.created_at)
+        raise_collected(problems)
         self._derive()
 
     def _derive(self) -> None:
@@ -639,7 +598,12 @@ class Booking:
         self._scan_rows()
 
     def _scan_rows(self) -> tuple[tuple[str, int, tuple[int, int, int, str, float]], ...]:
-        """The rows `find_conflicts` scans, made once (bookings that never block have none)."""
+        """The rows `find_conflicts` scans, made once (bookings that never block have none).
+
+        One `(resource, capacity, (start_us, end_us, units, id, start_us as float))`
+        per occupancy; the float is an exact sort key (below 2**53) that sorts
+        faster than a large int.
+        """
         rows = self._rows
         if rows is None:
             rows = ()
@@ -649,11 +613,11 @@ class Booking:
                     (o.resource, o.capacity, (o.start_us, o.end_us, o.units, key, o.start_us * 1.0))
                     for o in self.occupancy
                 )
-            _SET_ROWS(self, rows)
+            object.__setattr__(self, "_rows", rows)
         return rows
 
     @classmethod
-    def _trusted(  # noqa: PLR0917 - one per column, positional as a stored row is
+    def _from_row(  # noqa: PLR0917 - one per column, positional as a stored row is
         cls,
         id: str,  # noqa: A002 - the field's name
         service: str,
@@ -680,26 +644,29 @@ class Booking:
         `blocking_until_us` is the stored `Booking.blocking_until_us`.
         Anything an integrator passes in goes through the constructor.
         """
-        self = _NEW(cls)
-        # Each slot's own setter: no frozen-class refusal, no attribute lookup.
-        _S_ID(self, id)
-        _S_SERVICE(self, service)
-        _S_START(self, start)
-        _S_END(self, end)
-        _S_OCCUPANCY(self, occupancy)
-        _S_STATUS(self, status)
-        _S_HEADCOUNT(self, headcount)
-        _S_CUSTOMER(self, customer_id)
-        _S_EXPIRES_AT(self, expires_at)
-        _S_LATE(self, late_cancel)
-        _S_CODE(self, confirmation_code)
-        _S_KEY(self, idempotency_key)
-        _S_TAKEN_BY(self, taken_by)
-        _S_CREATED(self, created_at)
-        _S_VERSION(self, version)
-        _S_EXPIRES_US(self, blocking_until_us)
-        _SET_ROWS(self, None)
+        self = object.__new__(cls)
+        # As attrs' own frozen __init__ sets its fields.
+        set_field = object.__setattr__.__get__(self)
+        set_field("id", id)
+        set_field("service", service)
+        set_field("start", start)
+        set_field("end", end)
+        set_field("occupancy", occupancy)
+        set_field("status", status)
+        set_field("headcount", headcount)
+        set_field("customer_id", customer_id)
+        set_field("expires_at", expires_at)
+        set_field("late_cancel", late_cancel)
+        set_field("confirmation_code", confirmation_code)
+        set_field("idempotency_key", idempotency_key)
+        set_field("taken_by", taken_by)
+        set_field("created_at", created_at)
+        set_field("version", version)
+        set_field("_expires_us", blocking_until_us)
+        set_field("_rows", None)
         return self
+
+    _trusted = _from_row  # the storage adapters' former name, until they call _from_row
 
     @property
     def resources(self) -> tuple[str, ...]:
@@ -851,37 +818,6 @@ class Booking:
         """The lifecycle moves allowed from the current status, sorted."""
         return tuple(sorted(_ALLOWED[self.status]))
 
-
-_NEW = object.__new__
-
-
-def _slot_setter(cls: type[Any], name: str) -> Callable[[object, object], None]:
-    setter: Callable[[object, object], None] = vars(cls)[name].__set__
-    return setter
-
-
-(
-    _S_ID,
-    _S_SERVICE,
-    _S_START,
-    _S_END,
-    _S_OCCUPANCY,
-    _S_STATUS,
-    _S_HEADCOUNT,
-    _S_CUSTOMER,
-    _S_EXPIRES_AT,
-    _S_LATE,
-    _S_CODE,
-    _S_KEY,
-    _S_TAKEN_BY,
-    _S_CREATED,
-    _S_VERSION,
-    _S_EXPIRES_US,
-    _SET_ROWS,
-) = (_slot_setter(Booking, f.name) for f in attrs.fields(Booking))
-(_O_RESOURCE, _O_START, _O_END, _O_UNITS, _O_CAPACITY, _O_ROLE) = (
-    _slot_setter(Occupancy, f.name) for f in attrs.fields(Occupancy)
-)
 
 _ALLOWED: dict[BookingStatus, frozenset[str]] = {
     BookingStatus.HELD: frozenset({"submit", "confirm", "expire", "cancel", "reschedule"}),

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable  # noqa: TC003 - resolved at runtime by get_type_hints
+from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_hints
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import TYPE_CHECKING
 
 import attrs
 
 from clubrules._time import require_aware, require_order, to_epoch_us
-from clubrules.booking._model import BookingStatus
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
-    from datetime import datetime
-
-    from clubrules.booking._model import Booking
+from clubrules.booking._model import Booking, BookingStatus
 
 __all__ = ["SuccessRate", "success_rate"]
 

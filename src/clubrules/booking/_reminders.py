@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 import attrs
 
+from clubrules._checks import raise_collected
 from clubrules._time import require_aware
-from clubrules.booking._model import Booking, BookingStatus, _check_delta, _raise
+from clubrules.booking._model import Booking, BookingStatus, _check_delta
 from clubrules.errors import ViolationCollector
 
 __all__ = ["ReminderPolicy", "reminder_time"]
@@ -53,7 +54,7 @@ class ReminderPolicy:
             problems.add(
                 "zone", "not_a_zone", "must be a tzinfo, such as ZoneInfo('Asia/Shanghai')"
             )
-        _raise(problems)
+        raise_collected(problems)
 
     def _at(self, day: date, clock: time) -> datetime:
         # Through UTC, so that a local time in a DST gap moves forward by the gap.

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Iterable, Iterator  # noqa: TC003 - resolved at runtime by get_type_hints
 from operator import sub
-from typing import TYPE_CHECKING
 
 from clubrules.booking._model import _FAR, Booking
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
 
 __all__ = ["Schedule"]
 

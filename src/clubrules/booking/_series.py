@@ -1,22 +1,18 @@
-"""Recurring series: every occurrence checked, and the conflicting ones named."""
+"""Recurring series: the repeat rule, and the outcome of checking every occurrence."""
 
 from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING
 
 import attrs
 
+from clubrules._checks import check_count, raise_collected
 from clubrules._time import require_aware
-from clubrules.booking._model import Booking, _check_count, _raise
-from clubrules.booking._schedule import Schedule
+from clubrules.booking._request import CheckResult  # noqa: TC001 - resolved at runtime by get_type_hints
 from clubrules.errors import ViolationCollector
 
-if TYPE_CHECKING:
-    from clubrules.booking._check import BookingRequest, BookingRules, CheckResult
-
-__all__ = ["Frequency", "Recurrence", "SeriesCheck", "check_series"]
+__all__ = ["Frequency", "Recurrence", "SeriesCheck"]
 
 
 class Frequency(enum.Enum):
@@ -57,11 +53,11 @@ class Recurrence:
         count: object = self.count
         if not isinstance(frequency, Frequency):
             problems.add("frequency", "unknown_choice", "must be a Frequency")
-        _check_count(problems, "count", count, 1)
+        check_count(problems, "count", count, minimum=1, wording="integer")
         if isinstance(count, int) and count > 520:
             problems.add("count", "too_large", "must be at most 520")
-        _check_count(problems, "interval", self.interval, 1)
-        _raise(problems)
+        check_count(problems, "interval", self.interval, minimum=1, wording="integer")
+        raise_collected(problems)
 
     def starts(self, first: datetime) -> list[datetime]:
         """The starts of every occurrence, as aware datetimes in the zone.
@@ -106,46 +102,3 @@ class SeriesCheck:
     def passing(self) -> tuple[int, ...]:
         """The indexes (from 0) of the occurrences that pass."""
         return tuple(i for i, r in enumerate(self.results) if r.ok)
-
-
-def check_series(
-    rules: BookingRules,
-    request: BookingRequest,
-    recurrence: Recurrence,
-    schedule: Schedule,
-    *,
-    now: datetime,
-) -> SeriesCheck:
-    """Check every occurrence of a series and report which ones fail, and why.
-
-    Every occurrence is checked in full, not only the first few, against
-    the existing bookings and against the series' own earlier occurrences
-    that passed (a daily series of long sessions can clash with itself).
-    Occurrences keep their local time in the recurrence's zone, or else in
-    the club calendar's zone.
-
-    Raises:
-        ValidationError: as [BookingRules.check][clubrules.booking.BookingRules.check].
-    """
-    require_aware(now, "now")
-    club_zone = getattr(rules.calendar, "zone", None)
-    if recurrence.zone is None and isinstance(club_zone, tzinfo):
-        recurrence = attrs.evolve(recurrence, zone=club_zone)
-    own = Schedule()
-    results = []
-    for i, start in enumerate(recurrence.starts(request.start)):
-        occurrence = attrs.evolve(request, start=start)
-        result = rules._check(occurrence, (schedule, own), now, None)  # noqa: SLF001
-        if result.ok:
-            own.add(
-                Booking(
-                    id=f"series-occurrence-{i}",
-                    service=request.service,
-                    start=result.start,
-                    end=result.end,
-                    occupancy=result.occupancy,
-                    headcount=request.headcount,
-                )
-            )
-        results.append(result)
-    return SeriesCheck(tuple(results))

@@ -8,12 +8,10 @@ reference.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_hints
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from datetime import datetime
-
-    from clubrules.booking._model import Booking
+from clubrules.booking._model import Booking  # noqa: TC001 - resolved at runtime by get_type_hints
 
 __all__ = ["BookingRepository"]
 

@@ -21,7 +21,6 @@ The safe surface:
 from __future__ import annotations
 
 from clubrules.privacy._access import (
-    AccessEvent,
     AccessReport,
     Grant,
     PrivacyVault,
@@ -45,6 +44,7 @@ from clubrules.privacy._consent import (
     deletion_schedule,
 )
 from clubrules.privacy._envelope import CustomerKeys
+from clubrules.privacy._events import AccessEvent
 from clubrules.privacy._incident import LeakIncident, render_leak_notice
 from clubrules.privacy._keyring import (
     DEFAULT_USAGE_LIMIT,
@@ -52,9 +52,8 @@ from clubrules.privacy._keyring import (
     EnvKeyProvider,
     FileKeyProvider,
     Keyring,
-    KeyStatus,
-    KeyVersion,
 )
+from clubrules.privacy._keys import KeyStatus, KeyVersion
 from clubrules.privacy._masking import mask_email, mask_id_number, mask_name, mask_phone
 from clubrules.privacy._seal import (
     FieldCipher,

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable  # noqa: TC003 - resolved at runtime by get_type_hints
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
 from clubrules._time import require_aware
+from clubrules.clock import Clock  # noqa: TC001 - resolved at runtime by get_type_hints
+from clubrules.customers import Sealed  # noqa: TC001 - resolved at runtime by get_type_hints
 from clubrules.errors import AccessDeniedError, ConsentRequiredError, DecryptionError, KeyringError
 from clubrules.privacy._consent import SENSITIVE_FIELDS, Purpose, active_consent
+from clubrules.privacy._envelope import CustomerKeys  # noqa: TC001 - resolved at runtime by get_type_hints
+from clubrules.privacy._events import AccessEvent
 from clubrules.privacy._sensitive import Sensitive
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
-
-    from clubrules.clock import Clock
-    from clubrules.customers import Sealed
-    from clubrules.privacy._envelope import CustomerKeys
-    from clubrules.privacy.ports import AccessLog, ConsentStore
+from clubrules.privacy.ports import AccessLog, ConsentStore  # noqa: TC001 - resolved at runtime by get_type_hints
 
 __all__ = [
-    "AccessEvent",
     "AccessReport",
     "Grant",
     "PrivacyVault",
@@ -90,32 +87,6 @@ class RolePolicy:
         return any(
             g.role == role and field in g.fields and purpose in g.purposes for g in self.grants
         )
-
-
-@attrs.frozen
-class AccessEvent:
-    """One attempt to read a sensitive field, allowed or refused.
-
-    Attributes:
-        at: When (aware).
-        actor: Who (a staff id).
-        role: In which role.
-        purpose: For which purpose.
-        customer_id: Whose data.
-        field: Which field.
-        allowed: Whether the value was handed out.
-        reason: `"allowed"`, or why not: `"role_policy"`, `"no_consent"`,
-            `"decryption_failed"`.
-    """
-
-    at: datetime = attrs.field(validator=lambda _i, _a, v: require_aware(v, "at"))
-    actor: str
-    role: str
-    purpose: Purpose = attrs.field(converter=Purpose)
-    customer_id: str
-    field: str
-    allowed: bool
-    reason: str
 
 
 class PrivacyVault:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable  # noqa: TC003 - resolved at runtime by get_type_hints
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import attrs
 
 from clubrules._time import canonical_instant, require_aware
 from clubrules.errors import ValidationError, ViolationCollector
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
 
 __all__ = [
     "SENSITIVE_FIELDS",

@@ -6,16 +6,14 @@ import secrets
 import struct
 import threading
 from collections import OrderedDict
-from typing import TYPE_CHECKING
 
+from clubrules.customers import Sealed  # noqa: TC001 - resolved at runtime by get_type_hints
 from clubrules.errors import DecryptionError, DuplicateError, KeyringError
 from clubrules.privacy._format import MAX_KEY_ID
-from clubrules.privacy._keyring import KEY_SIZE, Keyring, KeyStatus, KeyVersion
+from clubrules.privacy._keyring import Keyring
+from clubrules.privacy._keys import KEY_SIZE, KeyStatus, KeyVersion
 from clubrules.privacy._seal import FieldCipher
-
-if TYPE_CHECKING:
-    from clubrules.customers import Sealed
-    from clubrules.privacy.ports import DataKeyStore
+from clubrules.privacy.ports import DataKeyStore  # noqa: TC001 - resolved at runtime by get_type_hints
 
 __all__ = ["CustomerKeys"]
 

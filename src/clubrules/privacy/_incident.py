@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_hints
 
 import attrs
 
+from clubrules._checks import tuple_of_names
 from clubrules._time import require_aware
 from clubrules.errors import ValidationError, ViolationCollector
 
-if TYPE_CHECKING:
-    from collections.abc import Iterable
-    from datetime import datetime
-
 __all__ = ["LeakIncident", "render_leak_notice"]
-
-
-def _strs(values: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(values, str):
-        return (values,)
-    return tuple(values)
 
 
 @attrs.frozen
@@ -45,11 +36,11 @@ class LeakIncident:
 
     id: str
     detected_at: datetime = attrs.field(validator=lambda _i, _a, v: require_aware(v, "detected_at"))
-    data_types: tuple[str, ...] = attrs.field(converter=_strs)
+    data_types: tuple[str, ...] = attrs.field(converter=tuple_of_names)
     cause: str
     possible_harm: str
-    remedies: tuple[str, ...] = attrs.field(converter=_strs)
-    individual_steps: tuple[str, ...] = attrs.field(converter=_strs)
+    remedies: tuple[str, ...] = attrs.field(converter=tuple_of_names)
+    individual_steps: tuple[str, ...] = attrs.field(converter=tuple_of_names)
     contact: str
     affected_count: int | None = None
 

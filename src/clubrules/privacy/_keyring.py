@@ -4,113 +4,57 @@ from __future__ import annotations
 
 import base64
 import binascii
-import enum
-import itertools
 import json
 import os
-import secrets
 import tempfile
 import threading
 import warnings
+from collections.abc import Iterable, Mapping, Sequence  # noqa: TC003 - resolved at runtime by get_type_hints
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import attrs
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from clubrules.errors import KeyringError, KeyUsageWarning
 from clubrules.privacy._format import MAX_KEY_ID, header
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
-
-    from clubrules.privacy.ports import KeyProvider
+from clubrules.privacy._keys import KeyStatus, KeyVersion
+from clubrules.privacy.ports import KeyProvider  # noqa: TC001 - resolved at runtime by get_type_hints
 
 __all__ = [
     "DEFAULT_USAGE_LIMIT",
     "DEFAULT_USAGE_WARNING",
     "EnvKeyProvider",
     "FileKeyProvider",
-    "KeyStatus",
-    "KeyVersion",
     "Keyring",
 ]
 
-KEY_SIZE: Final = 32
 # NIST SP 800-38D: random 96-bit nonces keep the collision risk below 2^-32
 # for at most 2^32 encryptions under one key.
 DEFAULT_USAGE_LIMIT: Final = 2**32
 DEFAULT_USAGE_WARNING: Final = 2**32 - 2**30
 
 
-class KeyStatus(enum.StrEnum):
-    """What a key version may still do."""
-
-    PRIMARY = "primary"
-    """Seals new values, and opens old ones. Exactly one key is primary."""
-    DECRYPT_ONLY = "decrypt_only"
-    """Opens values sealed under it; seals nothing new."""
-    RETIRED = "retired"
-    """Refused for everything: values still under it no longer open."""
-
-
-def _check_key_id(_instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
-    if type(value) is not int or not 1 <= value <= MAX_KEY_ID:
-        raise KeyringError(f"key id must be an int from 1 to {MAX_KEY_ID}, got {value!r}")
-
-
-def _check_material(_instance: object, _attribute: attrs.Attribute[bytes], value: bytes) -> None:
-    raw: object = value
-    if type(raw) is not bytes or len(raw) != KEY_SIZE:
-        size = len(raw) if isinstance(raw, bytes) else type(raw).__name__
-        raise KeyringError(f"key material must be {KEY_SIZE} bytes, got {size}")
-
-
-def _check_uses(_instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
-    if type(value) is not int or value < 0:
-        raise KeyringError(f"key uses must be a non-negative int, got {value!r}")
-
-
-@attrs.frozen
-class KeyVersion:
-    """One version of a key: its id, its 32 bytes of material and its status.
-
-    The material never appears in `repr`.
-
-    Attributes:
-        key_id: The id written into every value sealed under this key (1 to 2^32 - 1).
-        material: The 32-byte AES-256 key.
-        status: Primary, decrypt-only or retired.
-        uses: How many values this key had sealed when it was loaded; the
-            keyring counts on from here.
-    """
-
-    key_id: int = attrs.field(validator=_check_key_id)
-    material: bytes = attrs.field(repr=False, validator=_check_material)
-    status: KeyStatus = attrs.field(converter=KeyStatus)
-    uses: int = attrs.field(default=0, validator=_check_uses)
-
-    @classmethod
-    def generate(cls, key_id: int, status: KeyStatus = KeyStatus.PRIMARY) -> KeyVersion:
-        """A new key version with fresh random material."""
-        return cls(key_id, secrets.token_bytes(KEY_SIZE), status)
-
-
 class _Slot:
-    """A usable key: its cached cipher, header and usage counter."""
+    """A usable key: its cached cipher, header and usage count."""
 
-    __slots__ = ("aead", "counter", "header", "key_id", "limit", "threshold", "warn_at", "warned")
+    __slots__ = ("aead", "header", "key_id", "limit", "lock", "used", "warn_at", "warned")
 
     def __init__(self, version: KeyVersion, warn_at: int, limit: int) -> None:
         self.key_id = version.key_id
         self.aead = AESGCM(version.material)
         self.header = header(version.key_id)
-        self.counter = itertools.count(version.uses)
+        self.used = version.uses
+        self.lock = threading.Lock()
         self.warn_at = warn_at
-        # `next(counter)` returns the count before this use: compare with warn_at - 1.
-        self.threshold = warn_at - 1
         self.limit = limit
         self.warned = False
+
+    def use(self) -> int:
+        """Count one more value sealed under this key; the count, this one included."""
+        with self.lock:
+            self.used += 1
+            return self.used
 
 
 class Keyring:
@@ -213,8 +157,8 @@ class Keyring:
         slot = self._slots.get(key_id)
         if slot is None:
             return self._versions[key_id].uses if key_id in self._versions else 0
-        # Peek at the counter without consuming a value.
-        return int(repr(slot.counter)[6:-1])
+        with slot.lock:
+            return slot.used
 
     @property
     def keys(self) -> tuple[KeyVersion, ...]:

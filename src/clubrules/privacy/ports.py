@@ -7,16 +7,14 @@ suites that an implementation must pass.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Iterator, Sequence  # noqa: TC003 - resolved at runtime by get_type_hints
+from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_hints
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
-    from datetime import datetime
-
-    from clubrules.customers import Sealed
-    from clubrules.privacy._access import AccessEvent
-    from clubrules.privacy._consent import ConsentRecord
-    from clubrules.privacy._keyring import KeyVersion
+from clubrules.customers import Sealed  # noqa: TC001 - resolved at runtime by get_type_hints
+from clubrules.privacy._consent import ConsentRecord  # noqa: TC001 - resolved at runtime by get_type_hints
+from clubrules.privacy._events import AccessEvent  # noqa: TC001 - resolved at runtime by get_type_hints
+from clubrules.privacy._keys import KeyVersion  # noqa: TC001 - resolved at runtime by get_type_hints
 
 __all__ = ["AccessLog", "ConsentStore", "DataKeyStore", "KeyProvider"]
 

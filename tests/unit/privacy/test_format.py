@@ -84,7 +84,6 @@ def test_layout_is_version_key_id_nonce_ciphertext_tag(cipher: FieldCipher) -> N
 
 
 def test_nonces_are_fresh(cipher: FieldCipher) -> None:
-    # More than one pool of pre-drawn random bytes (512 nonces) is used up.
     nonces = {sealed_to_bytes(cipher.seal("x", **PLACE))[5:17] for _ in range(1500)}
     assert len(nonces) == 1500
 

@@ -1,0 +1,59 @@
+"""The capacity peak: the most units in use at once over a window, for capacity checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable  # noqa: TC003 - resolved at runtime by get_type_hints
+
+__all__ = ["peak"]
+
+
+def peak(
+    entries: Iterable[tuple[int, int, int, str]], start_us: int, end_us: int
+) -> tuple[int, int, int, set[str]]:
+    """The peak units in use within `[start_us, end_us)`, and when, and by which bookings.
+
+    The checks and the storage adapters both call it to decide whether one
+    more booking fits a resource with a capacity above 1.
+
+    Args:
+        entries: The busy times on one resource that overlap the window, as
+            `(start_us, end_us, units, booking_id)`, in any order (as
+            [Schedule.overlapping][clubrules.booking.Schedule.overlapping]
+            returns them). Intervals are half-open.
+        start_us: The window's start, epoch microseconds.
+        end_us: The window's end (exclusive), epoch microseconds.
+
+    Returns:
+        `(peak, from_us, until_us, bookings)`: the peak load, the first
+        stretch over which the load stays at it, and every booking present
+        during that stretch. With no entries, `(0, start_us, end_us, set())`.
+    """
+    events: list[tuple[int, int, str]] = []
+    for s, e, u, bid in entries:
+        events.append((max(s, start_us), u, bid))
+        events.append((min(e, end_us), -u, bid))
+    # At one instant, ends (negative) sort before starts: intervals are half-open.
+    events.sort()
+    load = top = 0
+    at, until = start_us, end_us
+    present: dict[str, int] = {}
+    best: set[str] = set()
+    in_peak = False
+    i, n = 0, len(events)
+    while i < n:
+        t = events[i][0]
+        while i < n and events[i][0] == t:
+            _, delta, bid = events[i]
+            load += delta
+            present[bid] = present.get(bid, 0) + (1 if delta > 0 else -1)
+            if not present[bid]:
+                del present[bid]
+            i += 1
+        if load > top:
+            top, at, until, in_peak = load, t, end_us, True
+            best = set(present)
+        elif in_peak and load < top:
+            until, in_peak = t, False
+        elif in_peak:
+            best.update(present)
+    return top, at, until, best

@@ -1,0 +1,147 @@
+"""What is asked of the booking checks and what they answer: requests, reasons, results."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping  # noqa: TC003 - resolved at runtime by get_type_hints
+from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_hints
+
+import attrs
+
+from clubrules._checks import check_count, check_instant, raise_collected
+from clubrules.booking._model import Occupancy, _check_id
+from clubrules.errors import ViolationCollector
+
+__all__ = ["BookingRequest", "CheckResult", "Reason", "ReasonCode"]
+
+
+class ReasonCode(enum.Enum):
+    """Why a request fails."""
+
+    CONFLICT = "conflict"
+    """A resource is busy with another booking (named in the reason)."""
+    OVER_CAPACITY = "over_capacity"
+    """The units in use would exceed a resource's capacity (peak and when in the reason)."""
+    CLOSED = "closed"
+    """The customer's time is not within the club's opening hours."""
+    OFF_SHIFT = "off_shift"
+    """A staff member is not on shift for their whole busy time (buffers included)."""
+    SHORT_NOTICE = "short_notice"
+    """Too late to book: the start is sooner than the minimum notice allows."""
+    TOO_FAR_AHEAD = "too_far_ahead"
+    """The start is beyond the booking horizon."""
+    NO_FREE_MEMBER = "no_free_member"
+    """Every member of a pool is already taken by another role of the same request."""
+
+
+@attrs.frozen(kw_only=True)
+class Reason:
+    """One reason a request fails.
+
+    Attributes:
+        code: A [ReasonCode][clubrules.booking.ReasonCode].
+        message: A sentence for the desk; never holds customer data.
+        role: The service role concerned, if any.
+        resource: The resource concerned, if any.
+        booking: The conflicting booking's id, for a conflict.
+        bookings: The bookings present at the peak, for capacity.
+        start: The start of the window concerned (UTC), if any.
+        end: The end of the window concerned (UTC, exclusive), if any.
+        peak: The peak units in use (the request's included), for capacity.
+        capacity: The resource's capacity, for capacity.
+    """
+
+    code: ReasonCode
+    message: str
+    role: str | None = None
+    resource: str | None = None
+    booking: str | None = None
+    bookings: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+    peak: int | None = None
+    capacity: int | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _to_pins(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    items = value.items() if hasattr(value, "items") else value
+    return tuple(sorted(items))
+
+
+@attrs.frozen(kw_only=True)
+class BookingRequest:
+    """What the customer asks for: a service, a start and a headcount.
+
+    Attributes:
+        service: The service id.
+        start: The start of the customer's time (aware).
+        headcount: How many people (at least 1).
+        customer_id: Who asks, if known.
+        resources: Chosen resources by role, such as `{"beautician": "li"}`;
+            roles not named are filled from their pool.
+
+    Raises:
+        ValidationError: a naive start (`NaiveDatetimeError`), a headcount
+            below 1, or a blank service id.
+    """
+
+    service: str
+    start: datetime
+    headcount: int = 1
+    customer_id: str | None = None
+    resources: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_to_pins)
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        _check_id(problems, "service", self.service)
+        check_instant(problems, "start", self.start)
+        check_count(problems, "headcount", self.headcount, minimum=1, wording="integer")
+        raise_collected(problems)
+
+    @property
+    def pinned(self) -> dict[str, str]:
+        """The chosen resources, by role."""
+        return dict(self.resources)
+
+
+@attrs.frozen(kw_only=True)
+class CheckResult:
+    """The outcome of checking a request.
+
+    Attributes:
+        request: The request checked.
+        start: The start of the customer's time.
+        end: The end of the customer's time.
+        reasons: Every reason the request fails; empty when it passes.
+        assignment: The resource chosen for each role, as `(role, resource)`
+            pairs (complete only when the request passes).
+        occupancy: What the booking would occupy, buffers included.
+    """
+
+    request: BookingRequest
+    start: datetime
+    end: datetime
+    reasons: tuple[Reason, ...]
+    assignment: tuple[tuple[str, str], ...]
+    occupancy: tuple[Occupancy, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether the request can be booked."""
+        return not self.reasons
+
+    def __bool__(self) -> bool:
+        return not self.reasons
+
+    @property
+    def codes(self) -> tuple[ReasonCode, ...]:
+        """The distinct reason codes, in order of first appearance."""
+        return tuple(dict.fromkeys(r.code for r in self.reasons))
+
+    @property
+    def resources(self) -> dict[str, str]:
+        """The resource chosen for each role."""
+        return dict(self.assignment)

@@ -1,0 +1,38 @@
+"""Access events: the audit record of one attempt to read a sensitive field."""
+
+from __future__ import annotations
+
+from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_hints
+
+import attrs
+
+from clubrules._time import require_aware
+from clubrules.privacy._consent import Purpose
+
+__all__ = ["AccessEvent"]
+
+
+@attrs.frozen
+class AccessEvent:
+    """One attempt to read a sensitive field, allowed or refused.
+
+    Attributes:
+        at: When (aware).
+        actor: Who (a staff id).
+        role: In which role.
+        purpose: For which purpose.
+        customer_id: Whose data.
+        field: Which field.
+        allowed: Whether the value was handed out.
+        reason: `"allowed"`, or why not: `"role_policy"`, `"no_consent"`,
+            `"decryption_failed"`.
+    """
+
+    at: datetime = attrs.field(validator=lambda _i, _a, v: require_aware(v, "at"))
+    actor: str
+    role: str
+    purpose: Purpose = attrs.field(converter=Purpose)
+    customer_id: str
+    field: str
+    allowed: bool
+    reason: str
