@@ -1,8 +1,8 @@
 """Values the adapters read back without validation equal the validated values.
 
 The SQLite and PostgreSQL readers build bookings, customers and records from
-rows clubrules wrote, skipping the validators (`Booking._trusted`,
-`Occupancy._trusted`, `clubrules.storage.sql._rows.trusted`). Built from the
+rows clubrules wrote, skipping the validators (`Booking._from_row`,
+`Occupancy._from_row`, `clubrules.storage.sql._rows.trusted`). Built from the
 fields of any valid value, they must equal it and behave like it.
 """
 
@@ -52,10 +52,10 @@ def test_a_trusted_service_record_equals_the_validated_one(record: ServiceRecord
 
 def _trusted_booking(b: Booking) -> Booking:
     occupancy = tuple(
-        Occupancy._trusted(o.resource, o.start_us, o.end_us, o.units, o.capacity, o.role)
+        Occupancy._from_row(o.resource, o.start_us, o.end_us, o.units, o.capacity, o.role)
         for o in b.occupancy
     )
-    return Booking._trusted(
+    return Booking._from_row(
         b.id,
         b.service,
         b.start,

@@ -662,8 +662,6 @@ class BookingRules:
         return SeriesCheck(tuple(results))
 
 
-_peak = peak  # the storage adapters' former name, until they import `_capacity.peak`
-
 _FAIL_MARK: list[Reason] = [
     Reason(code=ReasonCode.CONFLICT, message="does not fit")
 ]  # the fast path's marker: never shown to callers

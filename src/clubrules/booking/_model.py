@@ -377,8 +377,6 @@ class Occupancy:
         set_field("role", role)
         return self
 
-    _trusted = _from_row  # the storage adapters' former name, until they call _from_row
-
     @classmethod
     def between(
         cls,
@@ -665,8 +663,6 @@ class Booking:
         set_field("_expires_us", blocking_until_us)
         set_field("_rows", None)
         return self
-
-    _trusted = _from_row  # the storage adapters' former name, until they call _from_row
 
     @property
     def resources(self) -> tuple[str, ...]:

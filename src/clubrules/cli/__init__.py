@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Sequence  # noqa: TC003 - get_type_hints(main) resolves it
 
 from clubrules._version import __version__
 from clubrules.cli._bookings import add_bookings_commands
@@ -29,9 +29,6 @@ from clubrules.cli._io import EXIT_OK as EXIT_OK
 from clubrules.cli._io import EXIT_USAGE as EXIT_USAGE
 from clubrules.cli._keys import add_keys_commands
 from clubrules.errors import ClubRulesError
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
 
 __all__ = ["main"]
 

@@ -27,8 +27,9 @@ from datetime import datetime  # noqa: TC003
 import attrs
 
 from clubrules._time import from_epoch_us, require_aware, to_epoch_us
-from clubrules.complaints._case import Case, TargetRun  # noqa: TC001
+from clubrules.complaints._case import Case  # noqa: TC001
 from clubrules.complaints._model import TargetKind, TimeBasis
+from clubrules.complaints._runs import TargetRun  # noqa: TC001
 from clubrules.complaints._status import TargetStatus, status_of
 from clubrules.errors import ValidationError
 
@@ -60,7 +61,7 @@ def sla_status(case: Case, now: datetime) -> tuple[TargetStatus, ...]:
     """
     now_us = _now_us(case, now)
     readings: dict[int, int] = {}
-    return tuple(status_of(case, run, now_us, readings) for run in case.runs)
+    return tuple(status_of(case.id, case.zone, run, now_us, readings) for run in case.runs)
 
 
 class AlertLevel(enum.Enum):

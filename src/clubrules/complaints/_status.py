@@ -16,7 +16,7 @@ from clubrules._time import ONE_US, from_epoch_us
 from clubrules.complaints._model import TargetKind, TargetStatusKind, TimeBasis
 
 if TYPE_CHECKING:
-    from clubrules.complaints._case import Case, TargetRun
+    from clubrules.complaints._runs import TargetRun
 
 __all__ = ["TargetStatus", "final_status", "status_of"]
 
@@ -121,8 +121,10 @@ class TargetStatus:
         )
 
 
-def status_of(case: Case, run: TargetRun, now_us: int, readings: dict[int, int]) -> TargetStatus:
-    """The status of `run` of `case` at `now_us`; `readings` caches clock readings by clock."""
+def status_of(
+    case_id: str, zone: tzinfo, run: TargetRun, now_us: int, readings: dict[int, int]
+) -> TargetStatus:
+    """The status of `run` of case `case_id` at `now_us`; `readings` caches readings by clock."""
     if run.final is not None:
         return run.final  # type: ignore[return-value]  # set below, only ever a TargetStatus
     budget = run.budget
@@ -163,7 +165,7 @@ def status_of(case: Case, run: TargetRun, now_us: int, readings: dict[int, int])
             paused_us = run.paused_us + now_us - run.pause_start_us
         achieved_us = None
     status_value = TargetStatus(
-        case.id,
+        case_id,
         run.kind,
         run.cycle,
         run.seq,
@@ -177,13 +179,13 @@ def status_of(case: Case, run: TargetRun, now_us: int, readings: dict[int, int])
         counted,
         budget - counted,
         paused_us,
-        case.zone,
+        zone,
     )
     if run.end_us is not None:
         run.final = status_value
     return status_value
 
 
-def final_status(case: Case, run: TargetRun) -> TargetStatus:
+def final_status(case_id: str, zone: tzinfo, run: TargetRun) -> TargetStatus:
     """The fixed status of an ended run, computed once when the case is folded."""
-    return status_of(case, run, run.end_us or 0, {})
+    return status_of(case_id, zone, run, run.end_us or 0, {})

@@ -44,7 +44,6 @@ from clubrules.staff._outcomes import (
     DismissalReview,
     Outcome,
     RewardRecommendation,
-    WarningRecord,
     decide_outcome,
     record_assessment,
 )
@@ -67,6 +66,7 @@ from clubrules.staff._rubric import (
     seed_rubric,
 )
 from clubrules.staff._scoring import CriterionScore, ScoreLine, ScoreSheet, assess
+from clubrules.staff._warnings import WarningRecord
 
 __all__ = [  # noqa: RUF022 - plain sorted() order, which the public API test checks
     "AssessmentInputs",

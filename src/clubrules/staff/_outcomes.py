@@ -4,68 +4,27 @@ from __future__ import annotations
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
 from collections.abc import Iterable  # noqa: TC003
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal  # noqa: TC003
 
 import attrs
 
-from clubrules._checks import check_text
-from clubrules._time import require_aware
-from clubrules.errors import NotFoundError, ValidationError, ViolationCollector
+from clubrules._time import to_epoch_us
+from clubrules.errors import NotFoundError, ValidationError
 from clubrules.staff._bands import BandOutcome
 from clubrules.staff._inputs import AssessmentKind
 from clubrules.staff._rubric import MissingCycle, Rubric
 from clubrules.staff._scoring import ScoreSheet  # noqa: TC001
+from clubrules.staff._warnings import WarningRecord
 from clubrules.staff.ports import AssessmentRepository  # noqa: TC001
 
 __all__ = [
     "DismissalReview",
     "Outcome",
     "RewardRecommendation",
-    "WarningRecord",
     "decide_outcome",
     "record_assessment",
 ]
-
-
-@attrs.frozen(kw_only=True)
-class WarningRecord:
-    """A recorded warning talk after a failing score, with its deadline to improve.
-
-    Attributes:
-        id: The warning's identifier (`"<sheet id>:warning"` when made by
-            [decide_outcome][clubrules.staff.decide_outcome]).
-        staff_id: Who was warned.
-        sheet_id: The failing score sheet that brought it.
-        issued_at: When it was issued (timezone-aware): the sheet's `assessed_at`.
-        improve_by: The deadline to improve (after `issued_at`).
-        total: The failing total.
-        band: The failing band's name.
-
-    Raises:
-        ValidationError: a blank id, a naive instant, or a deadline not
-            after `issued_at`.
-    """
-
-    id: str
-    staff_id: str
-    sheet_id: str
-    issued_at: datetime
-    improve_by: datetime
-    total: Decimal
-    band: str
-
-    def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
-        for field in ("id", "staff_id", "sheet_id", "band"):
-            check_text(problems, field, getattr(self, field))
-        problems.raise_if_any()
-        require_aware(self.issued_at, "issued_at")
-        require_aware(self.improve_by, "improve_by")
-        if self.improve_by <= self.issued_at:
-            raise ValidationError(
-                "must be after issued_at", field="improve_by", rule="deadline_not_after_issue"
-            )
 
 
 @attrs.frozen(kw_only=True)
@@ -145,8 +104,9 @@ class Outcome:
     in_chain: bool = True
 
 
-def _chain_key(sheet: ScoreSheet) -> tuple[datetime, datetime, str]:
-    return (sheet.period.end, sheet.period.start, sheet.id)
+def _chain_key(sheet: ScoreSheet) -> tuple[int, int, str]:
+    # Instants, never wall times: two periods in one zone compare by wall time.
+    return (to_epoch_us(sheet.period.end), to_epoch_us(sheet.period.start), sheet.id)
 
 
 def _in_chain(sheet: ScoreSheet, rubric: Rubric) -> bool:

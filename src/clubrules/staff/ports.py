@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from clubrules.staff._outcomes import WarningRecord
     from clubrules.staff._rubric import Rubric
     from clubrules.staff._scoring import ScoreSheet
+    from clubrules.staff._warnings import WarningRecord
 
 __all__ = ["AssessmentRepository"]
 

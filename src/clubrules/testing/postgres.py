@@ -20,13 +20,10 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator  # noqa: TC003
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import attrs
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
 
 __all__ = ["PostgresCluster", "PostgresUnavailableError", "find_pg_bin", "throwaway_cluster"]
 

@@ -28,8 +28,7 @@ from clubrules.errors import SlotConflictError
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from clubrules.cli._demo._salon import Salon
-    from clubrules.cli._demo._story import Story
+    from clubrules.cli._demo._salon import Salon, Story
 
 __all__ = ["rules_for", "run"]
 

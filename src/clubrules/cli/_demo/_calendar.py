@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 from clubrules.cli._demo._salon import MAKE_UP_DAY, SPRING_FESTIVAL, at, show
 
 if TYPE_CHECKING:
-    from clubrules.cli._demo._salon import Salon
-    from clubrules.cli._demo._story import Story
+    from clubrules.cli._demo._salon import Salon, Story
 
 __all__ = ["run"]
 

@@ -17,8 +17,7 @@ from clubrules.cli._demo._salon import DESK, at
 from clubrules.cli._demo._tiering import MONTH_END
 
 if TYPE_CHECKING:
-    from clubrules.cli._demo._salon import Salon
-    from clubrules.cli._demo._story import Story
+    from clubrules.cli._demo._salon import Salon, Story
 
 __all__ = ["run"]
 

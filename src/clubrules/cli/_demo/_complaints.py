@@ -32,8 +32,7 @@ from clubrules.money import Money
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from clubrules.cli._demo._salon import Salon
-    from clubrules.cli._demo._story import Story
+    from clubrules.cli._demo._salon import Salon, Story
     from clubrules.complaints import Case
 
 __all__ = ["policy_book", "run"]

@@ -22,8 +22,7 @@ from clubrules.privacy import (
 from clubrules.testing import ManualClock
 
 if TYPE_CHECKING:
-    from clubrules.cli._demo._salon import Salon
-    from clubrules.cli._demo._story import Story
+    from clubrules.cli._demo._salon import Salon, Story
 
 __all__ = ["run"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
 from clubrules.calendar import BusinessCalendar
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from clubrules.complaints import Case
     from clubrules.storage.sqlite import SQLiteDatabase
 
-__all__ = ["DESK", "SHANGHAI", "Salon", "at", "hm", "show"]
+__all__ = ["DESK", "SHANGHAI", "Salon", "Story", "at", "hm", "show"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # The customer-service clerk whose month the staff chapter scores: she takes
@@ -94,3 +94,18 @@ class Salon:
             for table, rows in counts.items()
             if rows and table != "clubrules_schema_version"
         }
+
+
+class Story:
+    """Prints the demo's chapters, sections and lines to a text stream."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    def chapter(self, title: str) -> None:
+        """Start a chapter."""
+        self._out.write(f"\n== {title} ==\n")
+
+    def line(self, text: str = "") -> None:
+        """Print one line of the story."""
+        self._out.write(f"  {text}\n" if text else "\n")

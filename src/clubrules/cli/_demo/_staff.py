@@ -30,8 +30,7 @@ from clubrules.staff import (
 )
 
 if TYPE_CHECKING:
-    from clubrules.cli._demo._salon import Salon
-    from clubrules.cli._demo._story import Story
+    from clubrules.cli._demo._salon import Salon, Story
 
 __all__ = ["run"]
 

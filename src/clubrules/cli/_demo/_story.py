@@ -15,29 +15,14 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from clubrules.cli._demo._salon import Salon
+from clubrules.cli._demo._salon import Salon, Story
 from clubrules.errors import ValidationError
 from clubrules.storage.sqlite import SQLiteDatabase
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["Story", "run_demo"]
-
-
-class Story:
-    """Prints the demo's chapters, sections and lines to a text stream."""
-
-    def __init__(self, out: TextIO) -> None:
-        self._out = out
-
-    def chapter(self, title: str) -> None:
-        """Start a chapter."""
-        self._out.write(f"\n== {title} ==\n")
-
-    def line(self, text: str = "") -> None:
-        """Print one line of the story."""
-        self._out.write(f"  {text}\n" if text else "\n")
+__all__ = ["run_demo"]
 
 
 def _chapters() -> list[Callable[[Story, Salon], None]]:

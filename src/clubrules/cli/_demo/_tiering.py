@@ -10,8 +10,7 @@ from clubrules.cli._demo._salon import SHANGHAI, at
 from clubrules.tiering import SegmentScheme, TierChange, TierStatus, rfm_scores
 
 if TYPE_CHECKING:
-    from clubrules.cli._demo._salon import Salon
-    from clubrules.cli._demo._story import Story
+    from clubrules.cli._demo._salon import Salon, Story
 
 __all__ = ["MONTH_END", "run"]
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from clubrules._time import from_epoch_us, require_aware, to_epoch_us
 from clubrules.booking import Booking, Conflict, OverCapacity, Schedule
-from clubrules.booking._check import _peak
+from clubrules.booking._capacity import peak as capacity_peak
 from clubrules.errors import DuplicateError, NotFoundError, SlotConflictError, StaleVersionError
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ class InMemoryBookingRepository:
                 continue
             if sum(x[2] for x in entries) + occ.units <= occ.capacity:
                 continue
-            peak, at, until, present = _peak(entries, s, e)
+            peak, at, until, present = capacity_peak(entries, s, e)
             if peak + occ.units > occ.capacity:
                 out.append(
                     OverCapacity(

@@ -15,10 +15,10 @@ clubrules db migrate --url postgresql://clubrules@db.internal/club --json
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING, Any
 
 from clubrules.errors import ValidationError
 from clubrules.storage.postgres import PostgresDatabase
+from clubrules.storage.postgres._db import PsycopgConnection  # noqa: TC001 - for get_type_hints
 from clubrules.storage.postgres._migrate import (
     migrate_postgres_connection,
     postgres_schema_version,
@@ -34,9 +34,6 @@ from clubrules.storage.sql._migrations import (
 from clubrules.storage.sqlite import SQLiteDatabase
 from clubrules.storage.sqlite._migrate import migrate_sqlite_connection, sqlite_schema_version
 
-if TYPE_CHECKING:
-    import psycopg
-
 __all__ = [
     "DIALECTS",
     "Dialect",
@@ -50,7 +47,7 @@ __all__ = [
 
 
 def migrate(
-    target: str | sqlite3.Connection | psycopg.Connection[Any] | SQLiteDatabase | PostgresDatabase,
+    target: str | sqlite3.Connection | PsycopgConnection | SQLiteDatabase | PostgresDatabase,
     *,
     to: int | None = None,
 ) -> MigrationResult:
@@ -100,7 +97,7 @@ def migrate(
 
 
 def schema_version(
-    target: str | sqlite3.Connection | psycopg.Connection[Any] | SQLiteDatabase | PostgresDatabase,
+    target: str | sqlite3.Connection | PsycopgConnection | SQLiteDatabase | PostgresDatabase,
 ) -> int:
     """The schema version of a database (0 if it was never migrated), without changing it.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from clubrules.errors import (
     StorageError,
@@ -25,7 +25,14 @@ if TYPE_CHECKING:
 
     from clubrules.storage.sql._migrations import MigrationResult
 
-__all__ = ["PostgresDatabase"]
+__all__ = ["PostgresDatabase", "PsycopgConnection"]
+
+if TYPE_CHECKING:
+    PsycopgConnection: TypeAlias = psycopg.Connection[Any]
+else:
+    # psycopg is optional and imported late: at run time the alias is `object`,
+    # so that `typing.get_type_hints` resolves annotations that name it.
+    PsycopgConnection = object
 
 
 class PostgresDatabase:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from clubrules._time import from_epoch_us
 from clubrules.booking import Booking, BookingStatus, Conflict, Occupancy, OverCapacity
-from clubrules.booking._check import _peak
+from clubrules.booking._capacity import peak as capacity_peak
 from clubrules.errors import SlotConflictError
 from clubrules.storage.sql._codecs import decode_at
 
@@ -68,7 +68,7 @@ def clashes(
             continue
         if sum(x[2] for x in entries) + occ.units <= occ.capacity:
             continue
-        peak, at, until, present = _peak(entries, s, e)
+        peak, at, until, present = capacity_peak(entries, s, e)
         if peak + occ.units > occ.capacity:
             out.append(
                 OverCapacity(
@@ -125,8 +125,8 @@ def group_bookings(rows: Iterable[Sequence[Any]]) -> list[Booking]:
     """
     found: list[tuple[tuple[int, str], Booking]] = []
     append = found.append
-    occupancy_of = Occupancy._trusted  # noqa: SLF001 - the booking package's storage entry
-    booking_of = Booking._trusted  # noqa: SLF001
+    occupancy_of = Occupancy._from_row  # noqa: SLF001 - the booking package's storage entry
+    booking_of = Booking._from_row  # noqa: SLF001
     status_of = _STATUS.__getitem__
     seen: dict[tuple[int, str | None], datetime] = {}
     known = seen.get

@@ -15,23 +15,23 @@ bulk insert and the translation of what its driver refuses differ) and
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence  # noqa: TC003
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import attrs
 
-from clubrules.complaints import CaseKind, Registered, Severity
+from clubrules.complaints import (
+    CaseEvent,
+    CaseKind,
+    Registered,
+    Severity,
+)
 from clubrules.complaints._events import EVENT_TYPES
 from clubrules.errors import StaleVersionError, StorageError, ValidationError
 from clubrules.money import Money
 from clubrules.storage.sql._codecs import decode_at, encode_instant, encode_zone
-from clubrules.storage.sql._dialect import DB, SQLAdapter
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from clubrules.complaints import CaseEvent
-    from clubrules.storage.sql._dialect import Connection, Dialect
+from clubrules.storage.sql._dialect import DB, Connection, Dialect, SQLAdapter
 
 __all__ = [
     "SQLComplaintRepository",

@@ -1,18 +1,17 @@
 """Hypothesis strategies for the booking values: occupancies and bookings on a busy day."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: `st.composite` builds each
+# strategy's signature in hypothesis's own module, where a name in a string
+# annotation would not resolve, so the annotations are evaluated at once.
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
 from clubrules._time import to_epoch_us
 from clubrules.booking import Booking, BookingStatus, Occupancy
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
 
 __all__ = ["DST_DAYS", "booking_lists", "bookings"]
 

@@ -1,18 +1,17 @@
 """Hypothesis strategies for calendars: daily hours and whole business calendars."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: `st.composite` builds each
+# strategy's signature in hypothesis's own module, where a name in a string
+# annotation would not resolve, so the annotations are evaluated at once.
 
+from collections.abc import Sequence
 from datetime import date, time, timedelta
-from typing import TYPE_CHECKING
 
 from hypothesis import assume
 from hypothesis import strategies as st
 
 from clubrules.calendar import BusinessCalendar, TimeRange
 from clubrules.errors import InvalidHoursError
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
 
 __all__ = ["business_calendars", "day_hours", "time_ranges"]
 

@@ -1,13 +1,15 @@
 """Hypothesis strategies for the complaints values: SLA targets, policies and case facts."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: `st.composite` builds each
+# strategy's signature in hypothesis's own module, where a name in a string
+# annotation would not resolve, so the annotations are evaluated at once.
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from hypothesis import strategies as st
 
 from clubrules._time import to_epoch_us
+from clubrules.calendar import BusinessCalendar
 from clubrules.complaints import (
     SEED_CHANNELS,
     CaseFacts,
@@ -19,9 +21,6 @@ from clubrules.complaints import (
     TargetKind,
     TimeBasis,
 )
-
-if TYPE_CHECKING:
-    from clubrules.calendar import BusinessCalendar
 
 __all__ = ["complaint_facts", "sla_policies", "sla_targets"]
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Sequence  # noqa: TC003
+from datetime import (
+    UTC,
+    datetime,
+    tzinfo,
+)
 from decimal import Decimal
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
 from clubrules.money import Money
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from datetime import tzinfo
 
 __all__ = ["SAMPLE_ZONES", "aware_datetimes", "money", "time_zones"]
 

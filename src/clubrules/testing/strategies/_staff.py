@@ -1,6 +1,8 @@
 """Hypothesis strategies for the staff area: KPIs, scales, rubrics and assessment inputs."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: `st.composite` builds each
+# strategy's signature in hypothesis's own module, where a name in a string
+# annotation would not resolve, so the annotations are evaluated at once.
 
 from decimal import Decimal
 

@@ -1,0 +1,188 @@
+"""The runs of a case's SLA targets: their counting clocks and their bookkeeping (private).
+
+A run keeps integer instants (epoch microseconds) and clock readings, so
+that the status of 100,000 open cases is integer arithmetic.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable  # noqa: TC003 - attrs resolves the annotations
+from typing import TYPE_CHECKING
+
+import attrs
+
+from clubrules._time import from_epoch_us, to_epoch_us
+from clubrules.complaints._model import TargetKind, TimeBasis
+from clubrules.complaints._policy import SlaTarget  # noqa: TC001 - as above
+
+if TYPE_CHECKING:
+    from clubrules.calendar import BusinessCalendar
+
+__all__ = ["Clock", "TargetRun"]
+
+
+class Clock:
+    """The counting clock of one target: business microseconds, or plain ones.
+
+    A business clock remembers its last reading (one tuple, replaced whole,
+    so concurrent readers never see a torn pair): a fold reads it at the same
+    instant for every run it pauses, resumes or starts.
+    """
+
+    __slots__ = ("_business", "_memo", "at", "calendar", "key", "read")
+
+    read: Callable[[int], int]
+    at: Callable[[int], int]
+
+    def __init__(self, calendar: BusinessCalendar | None, basis: TimeBasis) -> None:
+        self.calendar = calendar
+        self._memo = (-1, 0)
+        if basis is TimeBasis.BUSINESS and calendar is not None:
+            self._business = calendar.business_us
+            self.read = self._read_business
+            self.at = calendar.instant_at_business_us
+            # Runs on one calendar share one reading of "now" per evaluation.
+            self.key = id(calendar)
+        else:
+            self.read = _same
+            self.at = _same
+            self.key = 0
+
+    def _read_business(self, at_us: int) -> int:
+        memo = self._memo
+        if memo[0] == at_us:
+            return memo[1]
+        reading = self._business(at_us)
+        self._memo = (at_us, reading)
+        return reading
+
+    def last_at_or_below(self, reading: int) -> int:
+        """The last instant at which the clock reads at most `reading`.
+
+        On a business clock that is the next opening when `reading` is
+        reached exactly at a closing: time does not run while closed.
+        """
+        return self.at(reading + 1) - 1
+
+
+def _same(value: int) -> int:
+    return value
+
+
+@attrs.define(slots=True)
+class TargetRun:
+    """One run of one SLA target inside a case (private bookkeeping, read-only in use).
+
+    All instants are epoch microseconds; `*_c` values are readings of the
+    target's counting clock (business microseconds, or plain ones).
+
+    Attributes:
+        kind: The target kind.
+        cycle: 0 for the first handling, n for the n-th reopen.
+        seq: The index of this run among the case's runs of `kind`.
+        target: The policy target.
+        basis: The counting basis (a promised reply counts calendar time).
+        budget: The allowed time in clock microseconds.
+        start_us: When the run started.
+        start_c: The clock at the start.
+        paused_c: Clock time spent in closed pauses.
+        paused_us: Wall time spent in closed pauses.
+        pause_start_us: The start of the open pause, or None.
+        end_us: When the run ended (achieved or stopped), or None.
+        achieved: Whether it ended by being met.
+        pausable: Whether it stops while the case awaits the customer.
+    """
+
+    kind: TargetKind
+    cycle: int
+    seq: int
+    target: SlaTarget
+    basis: TimeBasis
+    budget: int
+    start_us: int
+    start_c: int
+    clock: Clock
+    paused_c: int = 0
+    paused_us: int = 0
+    pauses: list[tuple[int, int]] = attrs.field(factory=list)
+    pause_start_us: int | None = None
+    pause_start_c: int = 0
+    end_us: int | None = None
+    achieved: bool = False
+    pausable: bool = False
+    # Fixed instants, computed when the run is settled (ended or not paused).
+    due_us: int = 0
+    warn_us: int = 0
+    escalate_us: int | None = None
+    counted_end: int = 0
+    # The status of an ended run never changes; `sla_status` caches it here.
+    final: object = None
+
+    def pause(self, at_us: int) -> None:
+        if self.pause_start_us is None and self.end_us is None:
+            self.pause_start_us = at_us
+            self.pause_start_c = self.clock.read(at_us)
+
+    def resume(self, at_us: int) -> None:
+        if self.pause_start_us is not None:
+            end_c = self.clock.read(at_us)
+            self.pauses.append((self.pause_start_c, end_c))
+            self.paused_c += end_c - self.pause_start_c
+            self.paused_us += at_us - self.pause_start_us
+            self.pause_start_us = None
+
+    def end(self, at_us: int, *, achieved: bool) -> None:
+        if self.end_us is None:
+            self.resume(at_us)
+            self.end_us = at_us
+            self.achieved = achieved
+
+    def _reading_at(self, counted: int, *, before_pause: bool) -> int:
+        """The clock reading at which the counted time reaches `counted`, pauses skipped.
+
+        With `before_pause`, a reading equal to a pause's start is taken
+        before the pause (the first instant it is reached); otherwise after
+        it (the last instant the counted time still equals `counted`).
+        """
+        reading = self.start_c + counted
+        for start_c, end_c in self.pauses:
+            if reading < start_c or (before_pause and reading == start_c):
+                break
+            reading += end_c - start_c
+        return reading
+
+    def settle(self) -> None:
+        """Compute the due, warning and escalation instants from the pauses so far."""
+        clock = self.clock
+        budget = self.budget
+        self.due_us = clock.last_at_or_below(self._reading_at(budget, before_pause=False))
+        if self.end_us is not None:
+            # An ended run alerts no more: only its due time and counted time matter.
+            self.counted_end = clock.read(self.end_us) - self.start_c - self.paused_c
+            return
+        warn = math.ceil(self.target.warn_at * budget)
+        self.warn_us = _in_hours(
+            self, clock.last_at_or_below(self._reading_at(warn, before_pause=True))
+        )
+        escalation = self.target.escalation
+        if escalation is None:
+            self.escalate_us = None
+        else:
+            # The first instant at which the counted time exceeds the threshold.
+            threshold = math.floor(escalation.at * budget)
+            reading = self._reading_at(threshold, before_pause=False)
+            self.escalate_us = _in_hours(self, clock.last_at_or_below(reading) + 1)
+
+    @property
+    def running(self) -> bool:
+        return self.end_us is None
+
+
+def _in_hours(run: TargetRun, at_us: int) -> int:
+    """Move an alert instant of a calendar-time target into its calendar's opening hours."""
+    calendar = run.target.calendar
+    if calendar is None or run.basis is TimeBasis.BUSINESS:
+        return at_us  # business clocks only cross thresholds while open
+    at = from_epoch_us(at_us, calendar.zone)
+    return to_epoch_us(calendar.next_opening(at))
