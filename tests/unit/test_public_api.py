@@ -8,12 +8,14 @@ module is rendered by a `::: module` directive on some reference page.
 
 from __future__ import annotations
 
+import doctest
+import enum
 import importlib
 import inspect
 import pkgutil
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -109,3 +111,83 @@ def test_mypy_sees_every_exported_name(tmp_path: Path) -> None:
         ]
     )
     assert status == 0, stdout + stderr
+
+
+def _exported_objects() -> list[tuple[str, str, Any]]:
+    found: list[tuple[str, str, Any]] = []
+    for name in PUBLIC_MODULES:
+        module = _import(name)
+        for attr in getattr(module, "__all__", []):
+            value = getattr(module, attr)
+            if inspect.isclass(value) or inspect.isfunction(value):
+                found.append((name, attr, value))
+    return found
+
+
+EXPORTED = _exported_objects()
+
+
+def test_every_export_names_a_public_home() -> None:
+    """`__module__` is a public module that holds the name, as trio and httpx do.
+
+    So `repr(Booking)`, tracebacks and pickles say `clubrules.booking`, never
+    the private module that happens to define it today.
+    """
+    for name, attr, value in EXPORTED:
+        home = value.__module__
+        assert home in PUBLIC_MODULES, f"{name}.{attr} names {home}"
+        assert getattr(_import(home), value.__name__) is value, f"{name}.{attr}"
+        if inspect.isclass(value) and not issubclass(value, enum.Enum):
+            assert repr(value) == f"<class '{home}.{value.__qualname__}'>"
+
+
+def test_pickles_name_the_public_module() -> None:
+    import pickle  # noqa: PLC0415
+    from decimal import Decimal  # noqa: PLC0415
+
+    from clubrules import Money  # noqa: PLC0415
+    from clubrules.booking import BookingStatus, Resource  # noqa: PLC0415
+    from clubrules.customers import parse_phone  # noqa: PLC0415
+
+    values = [
+        BookingStatus.CONFIRMED,
+        Resource(id="room-1", capacity=2),
+        parse_phone("13800138000"),
+        Money(Decimal("12.50")),
+    ]
+    for value in values:
+        data = pickle.dumps(value)
+        assert pickle.loads(data) == value  # noqa: S301 - our own bytes
+        assert b"._" not in data, data
+    for _name, _attr, value in EXPORTED:
+        if inspect.isclass(value):
+            data = pickle.dumps(value)
+            assert b"._" not in data, data
+            assert pickle.loads(data) is value  # noqa: S301 - our own bytes
+
+
+def test_examples_in_method_docstrings_run() -> None:
+    """The examples in the docstrings of exported classes' methods.
+
+    pytest's doctest collection looks for a method's examples in the module
+    named by its class's `__module__`, now the public package, while the
+    method belongs to the private module that defines it; so they run here.
+    """
+    finder = doctest.DocTestFinder(recurse=False)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    ran = 0
+    for _name, _attr, value in EXPORTED:
+        if not inspect.isclass(value):
+            continue
+        for member in vars(value).values():
+            function = getattr(member, "__func__", member)
+            if isinstance(member, property):
+                function = member.fget
+            if not inspect.isfunction(function) or not function.__doc__:
+                continue
+            for test in finder.find(function, module=False, globs=dict(function.__globals__)):
+                if test.examples:
+                    ran += len(test.examples)
+                    runner.run(test)
+    assert runner.failures == 0
+    assert ran > 0

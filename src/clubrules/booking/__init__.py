@@ -26,6 +26,7 @@ conflict. Instants are aware and compared in UTC. The storage port is in
 
 from __future__ import annotations
 
+from clubrules._public import publish
 from clubrules.booking._alternatives import Slot
 from clubrules.booking._check import BookingRules, OpeningHours, check_series, find_alternatives
 from clubrules.booking._codes import (
@@ -92,3 +93,5 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, which the public API test ch
     "reminder_time",
     "success_rate",
 ]
+
+publish(__name__)

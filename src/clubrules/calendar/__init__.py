@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+from clubrules._public import publish
 from clubrules._time import from_epoch_us, to_epoch_us
 from clubrules.calendar._calendar import BusinessCalendar, Interval, OnMissingHolidayData
 from clubrules.calendar._holidays import HolidayData, holiday_calendar, holiday_data
@@ -34,3 +35,5 @@ __all__ = [
     "holiday_data",
     "to_epoch_us",
 ]
+
+publish(__name__)

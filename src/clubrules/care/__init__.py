@@ -19,6 +19,7 @@ The storage ports are in `clubrules.care.ports`.
 
 from __future__ import annotations
 
+from clubrules._public import publish
 from clubrules.care._churn import (
     CareAction,
     ChurnRule,
@@ -80,3 +81,5 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, which the public API test ch
     "scan_churn_columns",
     "scan_single_visits",
 ]
+
+publish(__name__)

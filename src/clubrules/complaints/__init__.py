@@ -28,6 +28,7 @@ are in the explanation page "SLA semantics".
 
 from __future__ import annotations
 
+from clubrules._public import publish
 from clubrules.complaints._case import (
     TRANSITIONS,
     Case,
@@ -139,3 +140,5 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, which the public API test ch
     "replay",
     "sla_status",
 ]
+
+publish(__name__)

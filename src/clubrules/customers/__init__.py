@@ -15,6 +15,7 @@ The storage ports are in `clubrules.customers.ports`.
 
 from __future__ import annotations
 
+from clubrules._public import publish
 from clubrules.customers._model import (
     SEALED_FIELDS,
     ConsumptionKind,
@@ -41,3 +42,5 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, which the public API test ch
     "spend_by_customer",
     "total_spend",
 ]
+
+publish(__name__)

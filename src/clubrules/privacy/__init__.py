@@ -20,6 +20,7 @@ The safe surface:
 
 from __future__ import annotations
 
+from clubrules._public import publish
 from clubrules.privacy._access import (
     AccessReport,
     Grant,
@@ -106,3 +107,5 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, which the public API test ch
     "sealed_to_bytes",
     "sealed_to_text",
 ]
+
+publish(__name__)

@@ -32,6 +32,7 @@ The storage port is in `clubrules.staff.ports`.
 
 from __future__ import annotations
 
+from clubrules._public import publish
 from clubrules.staff._bands import DEFAULT_BANDS, Band, BandOutcome, BandScheme
 from clubrules.staff._inputs import (
     AssessmentInputs,
@@ -109,3 +110,5 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, which the public API test ch
     "seed_rubric",
     "team_report",
 ]
+
+publish(__name__)

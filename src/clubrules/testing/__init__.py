@@ -9,6 +9,9 @@
 
 from __future__ import annotations
 
+from clubrules._public import publish
 from clubrules.testing._clock import ManualClock
 
 __all__ = ["ManualClock"]
+
+publish(__name__)

@@ -22,6 +22,7 @@ The storage port is in `clubrules.tiering.ports`.
 
 from __future__ import annotations
 
+from clubrules._public import publish
 from clubrules.tiering._activity import (
     US_PER_DAY,
     ActivitySummary,
@@ -91,3 +92,5 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, which the public API test ch
     "rfm_scores",
     "summarize_activity",
 ]
+
+publish(__name__)

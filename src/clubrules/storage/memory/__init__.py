@@ -9,6 +9,7 @@ live in private modules, one per area; this module is their public home.
 from __future__ import annotations
 
 # One import line per area, kept sorted by module name.
+from clubrules._public import publish
 from clubrules.storage.memory._booking import InMemoryBookingRepository
 from clubrules.storage.memory._care import (
     InMemoryCareTaskRepository,
@@ -40,3 +41,5 @@ __all__: list[str] = [
     "InMemoryDataKeyStore",
     "InMemorySurveyResponseRepository",
 ]
+
+publish(__name__)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from clubrules._public import publish
 from clubrules.errors import ValidationError
 from clubrules.storage.postgres import PostgresDatabase
 from clubrules.storage.postgres._db import PsycopgConnection  # noqa: TC001 - for get_type_hints
@@ -149,3 +150,6 @@ def _migrate_url(url: str, to: int | None) -> MigrationResult:
         return database.migrate(to=to)
     finally:
         database.close()
+
+
+publish(__name__)

@@ -23,6 +23,7 @@ a serialization failure, deadlock, lock timeout or lost connection a
 
 from __future__ import annotations
 
+from clubrules._public import publish
 from clubrules.storage.postgres._booking import PostgresBookingRepository
 from clubrules.storage.postgres._care import (
     PostgresCareTaskRepository,
@@ -56,3 +57,5 @@ __all__ = [
     "PostgresDatabase",
     "PostgresSurveyResponseRepository",
 ]
+
+publish(__name__)

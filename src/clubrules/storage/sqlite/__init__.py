@@ -23,6 +23,7 @@ held elsewhere is a `RetryableStorageError`, a taken id a `DuplicateError`.
 
 from __future__ import annotations
 
+from clubrules._public import publish
 from clubrules.storage.sqlite._booking import SQLiteBookingRepository
 from clubrules.storage.sqlite._care import (
     SQLiteCareTaskRepository,
@@ -56,3 +57,5 @@ __all__ = [
     "SQLiteDatabase",
     "SQLiteSurveyResponseRepository",
 ]
+
+publish(__name__)

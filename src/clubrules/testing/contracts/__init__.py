@@ -16,6 +16,7 @@ Needs the `testing` extra (pytest and hypothesis).
 from __future__ import annotations
 
 # One import line per area, kept sorted by module name.
+from clubrules._public import publish
 from clubrules.testing.contracts._booking import BookingRepositoryContract
 from clubrules.testing.contracts._care import (
     CareTaskRepositoryContract,
@@ -47,3 +48,5 @@ __all__: list[str] = [
     "DataKeyStoreContract",
     "SurveyResponseRepositoryContract",
 ]
+
+publish(__name__)

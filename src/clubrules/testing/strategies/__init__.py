@@ -6,6 +6,7 @@ Needs the `testing` extra (hypothesis).
 from __future__ import annotations
 
 # One import line per area, kept sorted by module name.
+from clubrules._public import publish
 from clubrules.testing.strategies._booking import DST_DAYS, booking_lists, bookings
 from clubrules.testing.strategies._calendar import business_calendars, day_hours, time_ranges
 from clubrules.testing.strategies._complaints import complaint_facts, sla_policies, sla_targets
@@ -59,3 +60,5 @@ __all__: list[str] = [
     "time_ranges",
     "time_zones",
 ]
+
+publish(__name__)
