@@ -75,8 +75,8 @@ def normalize_confirmation_code(text: str, *, length: int = _LENGTH) -> str:
             (`bad_check_character`). The message never echoes the code.
 
     Examples:
-        >>> normalize_confirmation_code("7k3m-q9t" + _check_char("7K3MQ9T").lower())[:7]
-        '7K3MQ9T'
+        >>> normalize_confirmation_code("7k3m-q9tr")
+        '7K3MQ9TR'
     """
     if not isinstance(text, str):
         raise ValidationError("must be a string", field="code", rule="not_a_string")

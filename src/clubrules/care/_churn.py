@@ -101,6 +101,7 @@ class ChurnRule:
             negative count.
 
     Examples:
+        >>> from decimal import Decimal
         >>> rule = ChurnRule()
         >>> rule.threshold, rule.severity_of(Decimal("0.55"))
         (Decimal('0.30'), <Severity.MEDIUM: 'medium'>)

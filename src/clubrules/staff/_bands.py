@@ -82,6 +82,7 @@ class BandScheme:
             the same lower bound or the same name.
 
     Examples:
+        >>> from decimal import Decimal
         >>> scheme = BandScheme([Band(name="pass", lower=60), Band(name="fail", lower=0)])
         >>> scheme.band_for(Decimal("59.99")).name, scheme.band_for(Decimal(60)).name
         ('fail', 'pass')

@@ -142,6 +142,7 @@ def summarize_activity(
 
     Examples:
         >>> from datetime import UTC, datetime
+        >>> from clubrules import Money
         >>> from clubrules.customers import ConsumptionRecord
         >>> at = datetime(2026, 3, 1, 10, tzinfo=UTC)
         >>> records = [

@@ -193,6 +193,7 @@ class RfmThresholds:
             strictly increasing, negative or float cut points.
 
     Examples:
+        >>> from decimal import Decimal
         >>> t = RfmThresholds(recency_days=(7, 30, 90, 180), frequency=(2, 4, 8, 12),
         ...                   monetary=(500, 1000, 3000, 8000))
         >>> t.scores(recency_days=10, frequency=12, monetary=Decimal("999.99"))

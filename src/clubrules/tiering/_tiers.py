@@ -102,6 +102,7 @@ class ReviewSchedule:
         every_months: Months between reviews (12 for yearly, 3 for quarterly).
 
     Examples:
+        >>> from datetime import date
         >>> s = ReviewSchedule(anchor=date(2026, 1, 1), every_months=3)
         >>> s.latest_on_or_before(date(2026, 5, 20)), s.next_after(date(2026, 5, 20))
         (datetime.date(2026, 4, 1), datetime.date(2026, 7, 1))
@@ -149,7 +150,7 @@ class QualificationWindow:
         fixed_months: The fixed period's length in months (dividing 12).
 
     Examples:
-        >>> from datetime import UTC
+        >>> from datetime import UTC, datetime
         >>> w = QualificationWindow(fixed_months=12)
         >>> w.window(datetime(2026, 5, 20, 9, tzinfo=UTC), UTC)[0]
         datetime.datetime(2026, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)
@@ -332,7 +333,7 @@ class TierProgram:
             up the tiers (`unordered_retain`); a float; a repeated name.
 
     Examples:
-        >>> from datetime import UTC
+        >>> from datetime import UTC, date, datetime
         >>> program = TierProgram(
         ...     tiers=[("member", 0), ("silver", 1000, 800), ("gold", 5000, 4000)],
         ...     metric=TierMetric.SPEND, window=QualificationWindow(trailing_days=365),
