@@ -30,10 +30,8 @@ class PostgresAssessmentRepository(SQLAssessmentRepository[PostgresDatabase]):
     sheet is a row with its period, total and band, plus one row per
     criterion subtotal and per line, inserted in one transaction. The rule
     of one periodic sheet per person and cycle is a partial unique index,
-    so concurrent adds from many app servers cannot both win: the insert is
-    `ON CONFLICT DO NOTHING`, and a taken key is read back and compared,
-    equal returning False (a safe retry) and different raising
-    `DuplicateError`.
+    so concurrent adds from many app servers cannot both win. Adds are
+    idempotent (see Idempotent adds on the storage reference page).
 
     Args:
         database: The migrated database to use.

@@ -54,18 +54,14 @@ FROM g ORDER BY g.customer_id
 
 
 class PostgresActivityRepository(SQLActivityRepository[PostgresDatabase]):
-    """Activity summaries straight from a SQL aggregate over the consumption records.
+    """Activity summaries from one SQL aggregate over `clubrules.consumption_records`.
 
     Implements [ActivityRepository][clubrules.tiering.ports.ActivityRepository]
-    with `source` `SummarySource.AGGREGATE`: one `GROUP BY customer_id` over
-    `clubrules.consumption_records` (which
+    as [SQLiteActivityRepository][clubrules.storage.sqlite.SQLiteActivityRepository]
+    does, over the records that
     [PostgresConsumptionRepository][clubrules.storage.postgres.PostgresConsumptionRepository]
-    fills) computes first and last visit, visits (distinct local days, from
-    the zone's UTC offsets over the window, as Python's tz database has
-    them) and net spend (exact `numeric`) in one statement, a consistent
-    snapshot. The results equal what
-    [summarize_activity][clubrules.tiering.summarize_activity] computes from
-    the same records.
+    stores; spend is summed as exact `numeric`, and local days come from
+    the zone's UTC offsets as Python's tz database has them.
 
     Args:
         database: The migrated database to use.

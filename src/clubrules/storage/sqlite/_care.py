@@ -46,10 +46,7 @@ class SQLiteSurveyResponseRepository(SQLSurveyResponseRepository[SQLiteDatabase]
     """Survey responses in SQLite, idempotent by id; ratings as a JSON array.
 
     Implements [SurveyResponseRepository][clubrules.care.ports.SurveyResponseRepository].
-    An add is one `INSERT ... ON CONFLICT DO NOTHING`; when the id is taken
-    the stored row (which never changes) is read back and compared, so a
-    retried write returns False and a different response raises
-    `DuplicateError`.
+    Adds are idempotent by id (see Idempotent adds on the storage reference page).
 
     Args:
         database: The migrated database to use.

@@ -28,10 +28,7 @@ class SQLiteConsumptionRepository(SQLConsumptionRepository[SQLiteDatabase]):
     """Consumption and service records in SQLite; idempotent adds; amounts as exact text.
 
     Implements [ConsumptionRepository][clubrules.customers.ports.ConsumptionRepository].
-    An add is one `INSERT ... ON CONFLICT DO NOTHING`; when the id is taken
-    the stored row (which never changes) is read back and compared, so a
-    retried write returns False and a different record raises
-    `DuplicateError`.
+    Adds are idempotent by id (see Idempotent adds on the storage reference page).
 
     Args:
         database: The migrated database to use.

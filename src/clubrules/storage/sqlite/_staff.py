@@ -34,9 +34,8 @@ class SQLiteAssessmentRepository(SQLAssessmentRepository[SQLiteDatabase]):
     criterion subtotal and per line, written together in one
     `BEGIN IMMEDIATE` transaction that first checks the sheet id and the
     staff member's cycle. A unique index also holds the rule of one periodic
-    sheet per person and cycle. An add whose key is taken reads the stored
-    value back and compares: equal returns False (a safe retry), different
-    raises `DuplicateError`.
+    sheet per person and cycle. Adds are idempotent (see Idempotent adds on
+    the storage reference page).
 
     Args:
         database: The migrated database to use.
