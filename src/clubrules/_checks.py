@@ -133,6 +133,17 @@ def check_tuple_of(problems: ViolationCollector, field: str, value: object, kind
     return False
 
 
+def check_items(
+    problems: ViolationCollector, field: str, values: tuple[object, ...], kind: type, *, rule: str
+) -> None:
+    """Each of `values` is a `kind` ("must be a Segment"), or `rule` is reported at `field[i]`."""
+    name = kind.__name__
+    message = f"must be {'an' if name[0] in 'AEIOU' else 'a'} {name}"
+    for i, value in enumerate(values):
+        if not isinstance(value, kind):
+            problems.add(f"{field}[{i}]", rule, message)
+
+
 def check_count(
     problems: ViolationCollector,
     field: str,

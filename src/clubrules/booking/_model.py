@@ -12,6 +12,7 @@ import attrs
 from clubrules._checks import (
     check_count,
     check_instant,
+    check_items,
     frozenset_of_names,
     raise_collected,
     tuple_of_names,
@@ -280,10 +281,7 @@ class Service:
         _check_id(problems, "id", self.id)
         if not self.segments:
             problems.add("segments", "empty", "needs at least one segment")
-        segments: tuple[object, ...] = self.segments
-        for i, seg in enumerate(segments):
-            if not isinstance(seg, Segment):
-                problems.add(f"segments[{i}]", "not_a_segment", "must be a Segment")
+        check_items(problems, "segments", self.segments, Segment, rule="not_a_segment")
         _check_delta(problems, "buffer_before", self.buffer_before)
         _check_delta(problems, "buffer_after", self.buffer_after)
         check_count(problems, "max_headcount", self.max_headcount, minimum=1, wording="integer")
@@ -577,10 +575,7 @@ class Booking:
         check_count(problems, "version", self.version, minimum=1, wording="integer")
         if not self.occupancy:
             problems.add("occupancy", "empty", "must occupy at least one resource")
-        occupancy: tuple[object, ...] = self.occupancy
-        for i, occ in enumerate(occupancy):
-            if not isinstance(occ, Occupancy):
-                problems.add(f"occupancy[{i}]", "not_an_occupancy", "must be an Occupancy")
+        check_items(problems, "occupancy", self.occupancy, Occupancy, rule="not_an_occupancy")
         if self.expires_at is not None:
             check_instant(problems, "expires_at", self.expires_at)
         elif self.status is BookingStatus.HELD:
