@@ -195,6 +195,12 @@ def check_choice(problems: ViolationCollector, field: str, value: object, kind: 
         problems.add(field, "unknown_choice", f"{shown} is not one of {allowed}")
 
 
+def check_enum(problems: ViolationCollector, field: str, value: object, kind: type) -> None:
+    """A member of the enum `kind` (rule `unknown_choice`, "must be a <kind>"); no converter ran."""
+    if not isinstance(value, kind):
+        problems.add(field, "unknown_choice", f"must be a {kind.__name__}")
+
+
 def to_choice(kind: type[E], value: object) -> E:
     """Leniently convert to a member of `kind` (a member, its name or its value), else pass on.
 

@@ -11,6 +11,7 @@ import attrs
 
 from clubrules._checks import (
     check_count,
+    check_enum,
     check_instant,
     check_items,
     frozenset_of_names,
@@ -108,9 +109,7 @@ class Resource:
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
         _check_id(problems, "id", self.id)
-        kind: object = self.kind
-        if not isinstance(kind, ResourceKind):
-            problems.add("kind", "unknown_choice", "must be a ResourceKind")
+        check_enum(problems, "kind", self.kind, ResourceKind)
         check_count(problems, "capacity", self.capacity, minimum=1, wording="integer")
         raise_collected(problems)
 
@@ -568,9 +567,7 @@ class Booking:
                 else "empty_interval"
             )
             problems.add("end", rule, "must be after start")
-        status: object = self.status
-        if not isinstance(status, BookingStatus):
-            problems.add("status", "unknown_choice", "must be a BookingStatus")
+        check_enum(problems, "status", self.status, BookingStatus)
         check_count(problems, "headcount", self.headcount, minimum=1, wording="integer")
         check_count(problems, "version", self.version, minimum=1, wording="integer")
         if not self.occupancy:

@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from clubrules._checks import check_enum
 from clubrules.calendar import BusinessCalendar  # noqa: TC001
 from clubrules.complaints._model import (
     MANAGEMENT,
@@ -120,9 +121,7 @@ class SlaTarget:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        kind: object = self.kind
-        if not isinstance(kind, TargetKind):
-            problems.add("kind", "unknown_choice", "must be a TargetKind")
+        check_enum(problems, "kind", self.kind, TargetKind)
         within: object = self.within
         if not isinstance(within, timedelta):
             problems.add("within", "not_a_timedelta", "must be a timedelta")
@@ -207,9 +206,7 @@ class SlaPolicy:
         version: object = self.version
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
             problems.add("version", "not_positive", "must be an integer >= 1")
-        kind: object = self.kind
-        if not isinstance(kind, CaseKind):
-            problems.add("kind", "unknown_choice", "must be a CaseKind")
+        check_enum(problems, "kind", self.kind, CaseKind)
         targets: object = self.targets
         if not isinstance(targets, tuple):
             problems.add("targets", "not_a_sequence", "must be a sequence of SlaTarget")
