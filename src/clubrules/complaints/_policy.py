@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -41,12 +41,20 @@ _PAUSES_BY_DEFAULT = frozenset({TargetKind.PROGRESS_UPDATE, TargetKind.RESOLUTIO
 _ROLE_MAX = 40
 
 
-def _roles(value: object) -> tuple[str, ...]:
+_C = TypeVar("_C", tuple[str, ...], frozenset[str])
+
+
+def _names(value: object, collect: Callable[[Iterable[str]], _C]) -> _C:
+    """One string as a one-element collection, any other iterable collected; else passed on."""
     if isinstance(value, str):
-        return (value,)
+        return collect((value,))
     if isinstance(value, Iterable):
-        return tuple(value)
+        return collect(value)
     return value  # type: ignore[return-value]  # reported by the validator
+
+
+def _roles(value: object) -> tuple[str, ...]:
+    return _names(value, tuple)
 
 
 @attrs.frozen
@@ -252,11 +260,7 @@ def _policies(value: object) -> tuple[SlaPolicy, ...]:
 def _channels(value: object) -> frozenset[str] | None:
     if value is None or isinstance(value, frozenset):
         return value
-    if isinstance(value, str):
-        return frozenset({value})
-    if isinstance(value, Iterable):
-        return frozenset(value)
-    return value  # type: ignore[return-value]  # reported by the validator
+    return _names(value, frozenset)
 
 
 @attrs.frozen
