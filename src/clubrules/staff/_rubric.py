@@ -242,16 +242,32 @@ class ManualScoring:
         return "manual"
 
 
-def _check_no_events(
-    problems: ViolationCollector, no_events: object, neutral_points: object
-) -> None:
-    check_choice(problems, "no_events", no_events, NoEventsRule)
-    if neutral_points is not None:
-        check_decimal(problems, "neutral_points", neutral_points, low=ZERO)
+class _ScoredFromEvents:
+    """What the event-based methods share: the no-events rule's checks (no fields of its own).
+
+    On creation, a method checks its own fields, then `no_events` and
+    `neutral_points`, and raises `InvalidRubricError` with every problem.
+    """
+
+    __slots__ = ()
+
+    no_events: NoEventsRule
+    neutral_points: Decimal | None
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        self._check_own(problems)
+        check_choice(problems, "no_events", self.no_events, NoEventsRule)
+        if self.neutral_points is not None:
+            check_decimal(problems, "neutral_points", self.neutral_points, low=ZERO)
+        problems.raise_if_any(InvalidRubricError)
+
+    def _check_own(self, problems: ViolationCollector) -> None:
+        raise NotImplementedError
 
 
 @attrs.frozen(kw_only=True)
-class KpiScoring:
+class KpiScoring(_ScoredFromEvents):
     """The sub-item is scored from a KPI (a rate of 0 to 1) through a scale.
 
     Attributes:
@@ -275,14 +291,11 @@ class KpiScoring:
         default=None, converter=attrs.converters.optional(to_decimal)
     )
 
-    def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
+    def _check_own(self, problems: ViolationCollector) -> None:
         check_text(problems, "kpi", self.kpi)
         scale: object = self.scale
         if not isinstance(scale, LinearScale | SteppedScale):
             problems.add("scale", "not_a_scale", "must be a LinearScale or a SteppedScale")
-        _check_no_events(problems, self.no_events, self.neutral_points)
-        problems.raise_if_any(InvalidRubricError)
 
     @property
     def method(self) -> str:
@@ -291,7 +304,7 @@ class KpiScoring:
 
 
 @attrs.frozen(kw_only=True)
-class EvaluationScoring:
+class EvaluationScoring(_ScoredFromEvents):
     """The sub-item is scored from the average of customer evaluations.
 
     Each evaluation is a whole rating from `scale_min` to `scale_max` (1 to 5
@@ -320,8 +333,7 @@ class EvaluationScoring:
         default=None, converter=attrs.converters.optional(to_decimal)
     )
 
-    def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
+    def _check_own(self, problems: ViolationCollector) -> None:
         values: tuple[object, ...] = (self.scale_min, self.scale_max, self.min_count)
         ints = all(isinstance(v, int) and not isinstance(v, bool) for v in values)
         if not ints:
@@ -331,8 +343,6 @@ class EvaluationScoring:
                 problems.add("scale_max", "empty_scale", "must be above scale_min")
             if self.min_count < 1:
                 problems.add("min_count", "not_positive", "must be at least 1")
-        _check_no_events(problems, self.no_events, self.neutral_points)
-        problems.raise_if_any(InvalidRubricError)
 
     @property
     def method(self) -> str:
