@@ -10,7 +10,7 @@ import attrs
 
 from clubrules._checks import check_choice, check_text, check_tuple_of, to_choice, to_tuple
 from clubrules.errors import InvalidRubricError, ViolationCollector
-from clubrules.staff._bands import DEFAULT_BANDS, BandScheme
+from clubrules.staff._bands import DEFAULT_BANDS, BandScheme, ordered_by
 from clubrules.staff._numbers import (
     HUNDRED,
     ZERO,
@@ -193,10 +193,7 @@ class SteppedScale:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        if not check_tuple_of(problems, "steps", self.steps, Step):
-            problems.raise_if_any(InvalidRubricError)
-            return
-        ordered = tuple(sorted(self.steps, key=lambda s: s.min_rate))
+        ordered = ordered_by(problems, "steps", self.steps, Step, key=lambda s: s.min_rate)
         if not ordered or ordered[0].min_rate != 0:
             problems.add("steps", "gap_at_zero", "the lowest step must start at rate 0")
         rates = [s.min_rate for s in ordered]
