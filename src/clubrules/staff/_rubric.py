@@ -608,21 +608,12 @@ def seed_rubric(rubric_id: str = "customer-service", version: int = 1) -> Rubric
         _ten_points(
             "satisfaction",
             "Customer satisfaction",
-            KpiScoring(
-                kpi=SATISFACTION_RATE,
-                scale=LinearScale(floor=Decimal("0.60"), target=Decimal("0.95")),
-                no_events=NoEventsRule.NEUTRAL,
-                neutral_points=Decimal(6),
-            ),
+            _linear_kpi(SATISFACTION_RATE, "0.60", "0.95", NoEventsRule.NEUTRAL, neutral=6),
         ),
         _ten_points(
             "booking_success",
             "Booking success rate",
-            KpiScoring(
-                kpi=BOOKING_SUCCESS_RATE,
-                scale=LinearScale(floor=Decimal("0.70"), target=Decimal("0.95")),
-                no_events=NoEventsRule.EXCLUDE,
-            ),
+            _linear_kpi(BOOKING_SUCCESS_RATE, "0.70", "0.95", NoEventsRule.EXCLUDE),
         ),
         _ten_points(
             "complaint_timeliness",
@@ -647,6 +638,18 @@ def seed_rubric(rubric_id: str = "customer-service", version: int = 1) -> Rubric
 def _ten_points(key: str, name: str, method: ScoringMethod | None = None) -> SubItem:
     """A sub-item of the seed rubric: 10 points, scored by hand unless `method` says otherwise."""
     return SubItem(key=key, name=name, max_points=Decimal(10), method=method or ManualScoring())
+
+
+def _linear_kpi(
+    kpi: str, floor: str, target: str, no_events: NoEventsRule, *, neutral: int | None = None
+) -> KpiScoring:
+    """A KPI method of the seed rubric, linear from `floor` (0 points) to `target` (full marks)."""
+    return KpiScoring(
+        kpi=kpi,
+        scale=LinearScale(floor=Decimal(floor), target=Decimal(target)),
+        no_events=no_events,
+        neutral_points=None if neutral is None else Decimal(neutral),
+    )
 
 
 def _seed_criterion(key: str, name: str, *sub_items: SubItem) -> Criterion:
