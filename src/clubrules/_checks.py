@@ -133,6 +133,17 @@ def check_tuple_of(problems: ViolationCollector, field: str, value: object, kind
     return False
 
 
+def check_items(
+    problems: ViolationCollector, field: str, values: tuple[object, ...], kind: type, *, rule: str
+) -> None:
+    """Each of `values` is a `kind` ("must be a Segment"), or `rule` is reported at `field[i]`."""
+    name = kind.__name__
+    message = f"must be {'an' if name[0] in 'AEIOU' else 'a'} {name}"
+    for i, value in enumerate(values):
+        if not isinstance(value, kind):
+            problems.add(f"{field}[{i}]", rule, message)
+
+
 def check_count(
     problems: ViolationCollector,
     field: str,
@@ -182,6 +193,12 @@ def check_choice(problems: ViolationCollector, field: str, value: object, kind: 
         allowed = ", ".join(m.name for m in kind)
         shown = repr(value) if isinstance(value, str | int) else type(value).__name__
         problems.add(field, "unknown_choice", f"{shown} is not one of {allowed}")
+
+
+def check_enum(problems: ViolationCollector, field: str, value: object, kind: type) -> None:
+    """A member of the enum `kind` (rule `unknown_choice`, "must be a <kind>"); no converter ran."""
+    if not isinstance(value, kind):
+        problems.add(field, "unknown_choice", f"must be a {kind.__name__}")
 
 
 def to_choice(kind: type[E], value: object) -> E:

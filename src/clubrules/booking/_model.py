@@ -5,13 +5,15 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable  # noqa: TC003 - resolved at runtime by get_type_hints
 from datetime import datetime, timedelta
-from typing import cast
+from typing import TypeVar, cast
 
 import attrs
 
 from clubrules._checks import (
     check_count,
+    check_enum,
     check_instant,
+    check_items,
     frozenset_of_names,
     raise_collected,
     tuple_of_names,
@@ -32,6 +34,20 @@ __all__ = [
     "Segment",
     "Service",
 ]
+
+_A = TypeVar("_A", bound=attrs.AttrsInstance)
+
+
+def _unvalidated(cls: type[_A], *values: object) -> _A:
+    """An instance of `cls` with `values` set on its fields in order, unvalidated (private).
+
+    As attrs' own frozen __init__ sets its fields, for the `_from_row` builders.
+    """
+    self = object.__new__(cls)
+    for field, value in zip(attrs.fields(cls), values, strict=True):
+        object.__setattr__(self, field.name, value)
+    return self
+
 
 _FAR = 1 << 62  # "never expires", as epoch microseconds
 
@@ -93,9 +109,7 @@ class Resource:
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
         _check_id(problems, "id", self.id)
-        kind: object = self.kind
-        if not isinstance(kind, ResourceKind):
-            problems.add("kind", "unknown_choice", "must be a ResourceKind")
+        check_enum(problems, "kind", self.kind, ResourceKind)
         check_count(problems, "capacity", self.capacity, minimum=1, wording="integer")
         raise_collected(problems)
 
@@ -266,10 +280,7 @@ class Service:
         _check_id(problems, "id", self.id)
         if not self.segments:
             problems.add("segments", "empty", "needs at least one segment")
-        segments: tuple[object, ...] = self.segments
-        for i, seg in enumerate(segments):
-            if not isinstance(seg, Segment):
-                problems.add(f"segments[{i}]", "not_a_segment", "must be a Segment")
+        check_items(problems, "segments", self.segments, Segment, rule="not_a_segment")
         _check_delta(problems, "buffer_before", self.buffer_before)
         _check_delta(problems, "buffer_after", self.buffer_after)
         check_count(problems, "max_headcount", self.max_headcount, minimum=1, wording="integer")
@@ -366,16 +377,7 @@ class Occupancy:
 
         For the storage adapters only, as `Booking._from_row`.
         """
-        self = object.__new__(cls)
-        # As attrs' own frozen __init__ sets its fields.
-        set_field = object.__setattr__.__get__(self)
-        set_field("resource", resource)
-        set_field("start_us", start_us)
-        set_field("end_us", end_us)
-        set_field("units", units)
-        set_field("capacity", capacity)
-        set_field("role", role)
-        return self
+        return _unvalidated(cls, resource, start_us, end_us, units, capacity, role)
 
     @classmethod
     def between(
@@ -565,17 +567,12 @@ class Booking:
                 else "empty_interval"
             )
             problems.add("end", rule, "must be after start")
-        status: object = self.status
-        if not isinstance(status, BookingStatus):
-            problems.add("status", "unknown_choice", "must be a BookingStatus")
+        check_enum(problems, "status", self.status, BookingStatus)
         check_count(problems, "headcount", self.headcount, minimum=1, wording="integer")
         check_count(problems, "version", self.version, minimum=1, wording="integer")
         if not self.occupancy:
             problems.add("occupancy", "empty", "must occupy at least one resource")
-        occupancy: tuple[object, ...] = self.occupancy
-        for i, occ in enumerate(occupancy):
-            if not isinstance(occ, Occupancy):
-                problems.add(f"occupancy[{i}]", "not_an_occupancy", "must be an Occupancy")
+        check_items(problems, "occupancy", self.occupancy, Occupancy, rule="not_an_occupancy")
         if self.expires_at is not None:
             check_instant(problems, "expires_at", self.expires_at)
         elif self.status is BookingStatus.HELD:
@@ -642,27 +639,26 @@ class Booking:
         `blocking_until_us` is the stored `Booking.blocking_until_us`.
         Anything an integrator passes in goes through the constructor.
         """
-        self = object.__new__(cls)
-        # As attrs' own frozen __init__ sets its fields.
-        set_field = object.__setattr__.__get__(self)
-        set_field("id", id)
-        set_field("service", service)
-        set_field("start", start)
-        set_field("end", end)
-        set_field("occupancy", occupancy)
-        set_field("status", status)
-        set_field("headcount", headcount)
-        set_field("customer_id", customer_id)
-        set_field("expires_at", expires_at)
-        set_field("late_cancel", late_cancel)
-        set_field("confirmation_code", confirmation_code)
-        set_field("idempotency_key", idempotency_key)
-        set_field("taken_by", taken_by)
-        set_field("created_at", created_at)
-        set_field("version", version)
-        set_field("_expires_us", blocking_until_us)
-        set_field("_rows", None)
-        return self
+        return _unvalidated(
+            cls,
+            id,
+            service,
+            start,
+            end,
+            occupancy,
+            status,
+            headcount,
+            customer_id,
+            expires_at,
+            late_cancel,
+            confirmation_code,
+            idempotency_key,
+            taken_by,
+            created_at,
+            version,
+            blocking_until_us,
+            None,
+        )
 
     @property
     def resources(self) -> tuple[str, ...]:

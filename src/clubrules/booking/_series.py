@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 import attrs
 
-from clubrules._checks import check_count, raise_collected
+from clubrules._checks import check_count, check_enum, raise_collected
 from clubrules._time import require_aware
 from clubrules.booking._request import CheckResult  # noqa: TC001 - resolved at runtime by get_type_hints
 from clubrules.errors import ViolationCollector
@@ -49,10 +49,8 @@ class Recurrence:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        frequency: object = self.frequency
         count: object = self.count
-        if not isinstance(frequency, Frequency):
-            problems.add("frequency", "unknown_choice", "must be a Frequency")
+        check_enum(problems, "frequency", self.frequency, Frequency)
         check_count(problems, "count", count, minimum=1, wording="integer")
         if isinstance(count, int) and count > 520:
             problems.add("count", "too_large", "must be at most 520")

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo  # noqa: TC003
 
 import attrs
 
-from clubrules._checks import check_count, check_instant, check_text, raise_collected
+from clubrules._checks import check_count, check_enum, check_instant, check_text, raise_collected
 from clubrules._time import require_aware
 from clubrules.care._churn import ChurnWarning  # noqa: TC001
 from clubrules.errors import ValidationError, ViolationCollector
@@ -119,9 +119,7 @@ class CareTask:
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
         check_text(problems, "customer_id", self.customer_id, sensitive=False)
-        kind: object = self.kind
-        if not isinstance(kind, CareKind):
-            problems.add("kind", "unknown_choice", "must be a CareKind")
+        check_enum(problems, "kind", self.kind, CareKind)
         due: object = self.due
         if not isinstance(due, date) or isinstance(due, datetime):
             problems.add("due", "not_a_date", "must be a date")

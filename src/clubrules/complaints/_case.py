@@ -16,25 +16,8 @@ from datetime import datetime, tzinfo  # noqa: TC003
 import attrs
 
 from clubrules._time import ONE_US, require_aware, to_epoch_us
-from clubrules.complaints._events import (
-    Assigned,
-    AwaitingCustomer,
-    CaseEvent,
-    ClosedUnresolved,
-    CustomerContacted,
-    CustomerReplied,
-    FollowedUp,
-    FollowUpScheduled,
-    InvestigationStarted,
-    Merged,
-    ProposalDeclined,
-    Registered,
-    Reopened,
-    ReportedToManagement,
-    ResolutionProposed,
-    Resolved,
-    Withdrawn,
-)
+from clubrules.complaints import _events as ev
+from clubrules.complaints._events import CaseEvent, Registered, Resolved
 from clubrules.complaints._model import CaseKind, CaseState, Severity, TargetKind, TimeBasis
 from clubrules.complaints._policy import PolicyBook, SlaPolicy, SlaTarget  # noqa: TC001
 from clubrules.complaints._runs import Clock, TargetRun
@@ -104,7 +87,13 @@ def allowed_actions(state: CaseState) -> frozenset[str]:
     return TRANSITIONS[state]
 
 
-_CONTACTS = (CustomerContacted, AwaitingCustomer, ResolutionProposed, Resolved, FollowedUp)
+_CONTACTS = (
+    ev.CustomerContacted,
+    ev.AwaitingCustomer,
+    ev.ResolutionProposed,
+    Resolved,
+    ev.FollowedUp,
+)
 
 
 @attrs.frozen(repr=False, eq=False)
@@ -373,21 +362,21 @@ class _Fold:
         if isinstance(event, _CONTACTS):
             self._achieve(TargetKind.FIRST_RESPONSE, at_us)
             self._achieve(TargetKind.PROGRESS_UPDATE, at_us)
-        if isinstance(event, CustomerContacted):
+        if isinstance(event, ev.CustomerContacted):
             if self.state is S.REGISTERED:
                 self.state = S.ACKNOWLEDGED
-        elif isinstance(event, CustomerReplied):
+        elif isinstance(event, ev.CustomerReplied):
             if self.state is S.AWAITING_CUSTOMER:
                 self.state = S.INVESTIGATING
-        elif isinstance(event, InvestigationStarted):
+        elif isinstance(event, ev.InvestigationStarted):
             self.state = S.INVESTIGATING
-        elif isinstance(event, AwaitingCustomer):
+        elif isinstance(event, ev.AwaitingCustomer):
             self.state = S.AWAITING_CUSTOMER
-        elif isinstance(event, ResolutionProposed):
+        elif isinstance(event, ev.ResolutionProposed):
             self.offered_remedy = bool(event.remedy) or event.compensation is not None
             self.offered_apology = event.apology
             self.state = S.RESOLUTION_PROPOSED
-        elif isinstance(event, ProposalDeclined):
+        elif isinstance(event, ev.ProposalDeclined):
             self.offered_remedy = self.offered_apology = False
             self.state = S.INVESTIGATING
         elif isinstance(event, Resolved):
@@ -398,9 +387,9 @@ class _Fold:
             self.state = S.RESOLVED
             self.resolved_at, self.resolved_us = at, at_us
             self._start(TargetKind.FOLLOW_UP, at_us)
-        elif isinstance(event, FollowUpScheduled):
+        elif isinstance(event, ev.FollowUpScheduled):
             self.state = S.FOLLOW_UP_PENDING
-        elif isinstance(event, FollowedUp):
+        elif isinstance(event, ev.FollowedUp):
             self._achieve(TargetKind.FOLLOW_UP, at_us)
             if event.satisfied:
                 self._close(S.CLOSED_SATISFIED, at, at_us)
@@ -408,7 +397,7 @@ class _Fold:
                 self._reopen(at_us)
             else:
                 self._close(S.CLOSED_UNRESOLVED, at, at_us)
-        elif isinstance(event, Reopened):
+        elif isinstance(event, ev.Reopened):
             if at_us - self.closed_us > self._window_us():
                 raise IllegalTransitionError(
                     self.state.value,
@@ -418,20 +407,20 @@ class _Fold:
                     "has passed",
                 )
             self._reopen(at_us)
-        elif isinstance(event, ClosedUnresolved):
+        elif isinstance(event, ev.ClosedUnresolved):
             self._close(S.CLOSED_UNRESOLVED, at, at_us)
-        elif isinstance(event, Withdrawn):
+        elif isinstance(event, ev.Withdrawn):
             self._close(S.WITHDRAWN, at, at_us)
-        elif isinstance(event, Merged):
+        elif isinstance(event, ev.Merged):
             assert self.registration is not None  # noqa: S101 - registered above
             if event.into == self.registration.case_id:
                 raise ValidationError(
                     "a case cannot be merged into itself", field="into", rule="self_merge"
                 )
             self._close(S.MERGED, at, at_us)
-        elif isinstance(event, Assigned):
+        elif isinstance(event, ev.Assigned):
             self.assignee = event.to
-        elif isinstance(event, ReportedToManagement):
+        elif isinstance(event, ev.ReportedToManagement):
             self._achieve(TargetKind.MANAGEMENT_REPORT, at_us)
         if (
             isinstance(event, _CONTACTS)

@@ -13,7 +13,7 @@ from typing import ClassVar, TypeAlias
 
 import attrs
 
-from clubrules._checks import NAIVE_RULES, raise_collected
+from clubrules._checks import NAIVE_RULES, check_enum, raise_collected
 from clubrules._time import require_aware
 from clubrules.complaints._model import MANAGEMENT, CaseKind, Severity, check_channel
 from clubrules.errors import ValidationError, ViolationCollector
@@ -143,12 +143,8 @@ class Registered(_Event):
     reply_by: datetime | None = None
 
     def _check_own(self, problems: ViolationCollector) -> None:
-        kind: object = self.kind
-        severity: object = self.severity
-        if not isinstance(kind, CaseKind):
-            problems.add("kind", "unknown_choice", "must be a CaseKind")
-        if not isinstance(severity, Severity):
-            problems.add("severity", "unknown_choice", "must be a Severity")
+        check_enum(problems, "kind", self.kind, CaseKind)
+        check_enum(problems, "severity", self.severity, Severity)
         version: object = self.policy_version
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
             problems.add("policy_version", "not_positive", "must be an integer >= 1")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
+from clubrules._checks import check_enum
 from clubrules.calendar import BusinessCalendar  # noqa: TC001
 from clubrules.complaints._model import (
     MANAGEMENT,
@@ -40,12 +41,20 @@ _PAUSES_BY_DEFAULT = frozenset({TargetKind.PROGRESS_UPDATE, TargetKind.RESOLUTIO
 _ROLE_MAX = 40
 
 
-def _roles(value: object) -> tuple[str, ...]:
+_C = TypeVar("_C", tuple[str, ...], frozenset[str])
+
+
+def _names(value: object, collect: Callable[[Iterable[str]], _C]) -> _C:
+    """One string as a one-element collection, any other iterable collected; else passed on."""
     if isinstance(value, str):
-        return (value,)
+        return collect((value,))
     if isinstance(value, Iterable):
-        return tuple(value)
+        return collect(value)
     return value  # type: ignore[return-value]  # reported by the validator
+
+
+def _roles(value: object) -> tuple[str, ...]:
+    return _names(value, tuple)
 
 
 @attrs.frozen
@@ -120,9 +129,7 @@ class SlaTarget:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        kind: object = self.kind
-        if not isinstance(kind, TargetKind):
-            problems.add("kind", "unknown_choice", "must be a TargetKind")
+        check_enum(problems, "kind", self.kind, TargetKind)
         within: object = self.within
         if not isinstance(within, timedelta):
             problems.add("within", "not_a_timedelta", "must be a timedelta")
@@ -207,9 +214,7 @@ class SlaPolicy:
         version: object = self.version
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
             problems.add("version", "not_positive", "must be an integer >= 1")
-        kind: object = self.kind
-        if not isinstance(kind, CaseKind):
-            problems.add("kind", "unknown_choice", "must be a CaseKind")
+        check_enum(problems, "kind", self.kind, CaseKind)
         targets: object = self.targets
         if not isinstance(targets, tuple):
             problems.add("targets", "not_a_sequence", "must be a sequence of SlaTarget")
@@ -255,11 +260,7 @@ def _policies(value: object) -> tuple[SlaPolicy, ...]:
 def _channels(value: object) -> frozenset[str] | None:
     if value is None or isinstance(value, frozenset):
         return value
-    if isinstance(value, str):
-        return frozenset({value})
-    if isinstance(value, Iterable):
-        return frozenset(value)
-    return value  # type: ignore[return-value]  # reported by the validator
+    return _names(value, frozenset)
 
 
 @attrs.frozen

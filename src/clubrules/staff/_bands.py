@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import enum
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import attrs
 
@@ -12,7 +13,12 @@ from clubrules._checks import check_choice, check_text, check_tuple_of, to_choic
 from clubrules.errors import InvalidRubricError, ValidationError, ViolationCollector
 from clubrules.staff._numbers import HUNDRED, ZERO, check_decimal, to_decimal
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 __all__ = ["DEFAULT_BANDS", "Band", "BandOutcome", "BandScheme"]
+
+_T = TypeVar("_T")
 
 
 class BandOutcome(enum.Enum):
@@ -26,6 +32,19 @@ class BandOutcome(enum.Enum):
     REWARD = "reward"
     NONE = "none"
     WARNING = "warning"
+
+
+def ordered_by(
+    problems: ViolationCollector,
+    field: str,
+    values: object,
+    kind: type[_T],
+    key: Callable[[_T], Decimal],
+) -> tuple[_T, ...]:
+    """`values`, a tuple of `kind`, sorted by `key`; else `InvalidRubricError` now (private)."""
+    if not check_tuple_of(problems, field, values, kind):
+        problems.raise_if_any(InvalidRubricError)
+    return tuple(sorted(cast("tuple[_T, ...]", values), key=key))
 
 
 def _to_outcome(value: object) -> BandOutcome:
@@ -93,10 +112,7 @@ class BandScheme:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        if not check_tuple_of(problems, "bands", self.bands, Band):
-            problems.raise_if_any(InvalidRubricError)
-            return
-        ordered = tuple(sorted(self.bands, key=lambda b: b.lower))
+        ordered = ordered_by(problems, "bands", self.bands, Band, key=lambda b: b.lower)
         if not ordered:
             problems.add("bands", "empty", "needs at least one band")
         elif ordered[0].lower != 0:

@@ -10,7 +10,7 @@ import attrs
 
 from clubrules._checks import check_choice, check_text, check_tuple_of, to_choice, to_tuple
 from clubrules.errors import InvalidRubricError, ViolationCollector
-from clubrules.staff._bands import DEFAULT_BANDS, BandScheme
+from clubrules.staff._bands import DEFAULT_BANDS, BandScheme, ordered_by
 from clubrules.staff._numbers import (
     HUNDRED,
     ZERO,
@@ -193,10 +193,7 @@ class SteppedScale:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        if not check_tuple_of(problems, "steps", self.steps, Step):
-            problems.raise_if_any(InvalidRubricError)
-            return
-        ordered = tuple(sorted(self.steps, key=lambda s: s.min_rate))
+        ordered = ordered_by(problems, "steps", self.steps, Step, key=lambda s: s.min_rate)
         if not ordered or ordered[0].min_rate != 0:
             problems.add("steps", "gap_at_zero", "the lowest step must start at rate 0")
         rates = [s.min_rate for s in ordered]
@@ -242,16 +239,32 @@ class ManualScoring:
         return "manual"
 
 
-def _check_no_events(
-    problems: ViolationCollector, no_events: object, neutral_points: object
-) -> None:
-    check_choice(problems, "no_events", no_events, NoEventsRule)
-    if neutral_points is not None:
-        check_decimal(problems, "neutral_points", neutral_points, low=ZERO)
+class _ScoredFromEvents:
+    """What the event-based methods share: the no-events rule's checks (no fields of its own).
+
+    On creation, a method checks its own fields, then `no_events` and
+    `neutral_points`, and raises `InvalidRubricError` with every problem.
+    """
+
+    __slots__ = ()
+
+    no_events: NoEventsRule
+    neutral_points: Decimal | None
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        self._check_own(problems)
+        check_choice(problems, "no_events", self.no_events, NoEventsRule)
+        if self.neutral_points is not None:
+            check_decimal(problems, "neutral_points", self.neutral_points, low=ZERO)
+        problems.raise_if_any(InvalidRubricError)
+
+    def _check_own(self, problems: ViolationCollector) -> None:
+        raise NotImplementedError
 
 
 @attrs.frozen(kw_only=True)
-class KpiScoring:
+class KpiScoring(_ScoredFromEvents):
     """The sub-item is scored from a KPI (a rate of 0 to 1) through a scale.
 
     Attributes:
@@ -275,14 +288,11 @@ class KpiScoring:
         default=None, converter=attrs.converters.optional(to_decimal)
     )
 
-    def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
+    def _check_own(self, problems: ViolationCollector) -> None:
         check_text(problems, "kpi", self.kpi)
         scale: object = self.scale
         if not isinstance(scale, LinearScale | SteppedScale):
             problems.add("scale", "not_a_scale", "must be a LinearScale or a SteppedScale")
-        _check_no_events(problems, self.no_events, self.neutral_points)
-        problems.raise_if_any(InvalidRubricError)
 
     @property
     def method(self) -> str:
@@ -291,7 +301,7 @@ class KpiScoring:
 
 
 @attrs.frozen(kw_only=True)
-class EvaluationScoring:
+class EvaluationScoring(_ScoredFromEvents):
     """The sub-item is scored from the average of customer evaluations.
 
     Each evaluation is a whole rating from `scale_min` to `scale_max` (1 to 5
@@ -320,8 +330,7 @@ class EvaluationScoring:
         default=None, converter=attrs.converters.optional(to_decimal)
     )
 
-    def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
+    def _check_own(self, problems: ViolationCollector) -> None:
         values: tuple[object, ...] = (self.scale_min, self.scale_max, self.min_count)
         ints = all(isinstance(v, int) and not isinstance(v, bool) for v in values)
         if not ints:
@@ -331,8 +340,6 @@ class EvaluationScoring:
                 problems.add("scale_max", "empty_scale", "must be above scale_min")
             if self.min_count < 1:
                 problems.add("min_count", "not_positive", "must be at least 1")
-        _check_no_events(problems, self.no_events, self.neutral_points)
-        problems.raise_if_any(InvalidRubricError)
 
     @property
     def method(self) -> str:
@@ -601,21 +608,12 @@ def seed_rubric(rubric_id: str = "customer-service", version: int = 1) -> Rubric
         _ten_points(
             "satisfaction",
             "Customer satisfaction",
-            KpiScoring(
-                kpi=SATISFACTION_RATE,
-                scale=LinearScale(floor=Decimal("0.60"), target=Decimal("0.95")),
-                no_events=NoEventsRule.NEUTRAL,
-                neutral_points=Decimal(6),
-            ),
+            _linear_kpi(SATISFACTION_RATE, "0.60", "0.95", NoEventsRule.NEUTRAL, neutral=6),
         ),
         _ten_points(
             "booking_success",
             "Booking success rate",
-            KpiScoring(
-                kpi=BOOKING_SUCCESS_RATE,
-                scale=LinearScale(floor=Decimal("0.70"), target=Decimal("0.95")),
-                no_events=NoEventsRule.EXCLUDE,
-            ),
+            _linear_kpi(BOOKING_SUCCESS_RATE, "0.70", "0.95", NoEventsRule.EXCLUDE),
         ),
         _ten_points(
             "complaint_timeliness",
@@ -640,6 +638,18 @@ def seed_rubric(rubric_id: str = "customer-service", version: int = 1) -> Rubric
 def _ten_points(key: str, name: str, method: ScoringMethod | None = None) -> SubItem:
     """A sub-item of the seed rubric: 10 points, scored by hand unless `method` says otherwise."""
     return SubItem(key=key, name=name, max_points=Decimal(10), method=method or ManualScoring())
+
+
+def _linear_kpi(
+    kpi: str, floor: str, target: str, no_events: NoEventsRule, *, neutral: int | None = None
+) -> KpiScoring:
+    """A KPI method of the seed rubric, linear from `floor` (0 points) to `target` (full marks)."""
+    return KpiScoring(
+        kpi=kpi,
+        scale=LinearScale(floor=Decimal(floor), target=Decimal(target)),
+        no_events=no_events,
+        neutral_points=None if neutral is None else Decimal(neutral),
+    )
 
 
 def _seed_criterion(key: str, name: str, *sub_items: SubItem) -> Criterion:

@@ -13,6 +13,7 @@ import attrs
 
 from clubrules._checks import (
     check_count,
+    check_enum,
     check_instant,
     check_number,
     check_text,
@@ -359,11 +360,9 @@ class TierProgram:
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
         zone: object = self.zone
-        metric: object = self.metric
         if not isinstance(zone, tzinfo):
             problems.add("zone", "not_a_zone", "must be an IANA zone name or a tzinfo")
-        if not isinstance(metric, TierMetric):
-            problems.add("metric", "unknown_choice", "must be a TierMetric")
+        check_enum(problems, "metric", self.metric, TierMetric)
         names = [t.name for t in self.tiers]
         qualify = [t.qualify for t in self.tiers]
         check_thresholds(problems, "tiers", names, qualify)
