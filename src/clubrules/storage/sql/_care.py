@@ -192,17 +192,7 @@ class SQLSurveyResponseRepository(SQLAdapter[DB]):
             InvalidIntervalError: `end` is before `start`.
         """
         d = self._dialect
-        clauses: list[str] = []
-        params: list[object] = []
-        if questionnaire_id is not None:
-            clauses.append(f"questionnaire_id = {d.param}")
-            params.append(questionnaire_id)
-        d.window(clauses, params, start, end)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        with self._db.connection() as conn:
-            rows = conn.execute(
-                f"SELECT {self._columns} FROM {self._table}{where}"  # noqa: S608
-                f" ORDER BY at{d.us}, id",
-                params,
-            ).fetchall()
+        rows = self._in_window(
+            self._table, self._columns, "questionnaire_id", questionnaire_id, start=start, end=end
+        )
         return [_response(d, r) for r in rows]

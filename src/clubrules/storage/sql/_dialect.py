@@ -275,6 +275,38 @@ class SQLAdapter(Generic[DB]):
     def __init__(self, database: DB) -> None:
         self._db = database
 
+    def _in_window(
+        self,
+        table: str,
+        columns: str,
+        key_column: str,
+        key: str | None,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        column: str = "at",
+    ) -> list[Any]:
+        """The rows of `table` whose instant `column` is in `[start, end)`, by it then id.
+
+        Only those whose `key_column` is `key`, unless `key` is None.
+
+        Raises:
+            NaiveDatetimeError: a bound is naive.
+            InvalidIntervalError: `end` is before `start`.
+        """
+        d = self._dialect
+        clauses: list[str] = []
+        params: list[object] = []
+        if key is not None:
+            clauses.append(f"{key_column} = {d.param}")
+            params.append(key)
+        d.window(clauses, params, start, end, column=column)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        return self._db._fetchall(  # noqa: SLF001 - the databases' read helper
+            f"SELECT {columns} FROM {table}{where} ORDER BY {column}{d.us}, id",  # noqa: S608
+            params,
+        )
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._dialect.describe(self._db)})"
 

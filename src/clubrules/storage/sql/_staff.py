@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from clubrules.errors import DuplicateError, NotFoundError, StorageError
 from clubrules.staff import (
@@ -43,11 +43,13 @@ from clubrules.storage.sql._codecs import encode_zone
 from clubrules.storage.sql._dialect import DB, SQLAdapter, decode_decimal
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from contextlib import AbstractContextManager
     from datetime import datetime
 
     from clubrules.storage.sql._dialect import Connection, Dialect
+
+T = TypeVar("T")
 
 __all__ = [
     "SQLAssessmentRepository",
@@ -387,6 +389,27 @@ def _warning(d: Dialect, row: Sequence[Any]) -> WarningRecord:
     )
 
 
+def _by_sheet(
+    conn: Connection,
+    d: Dialect,
+    table: str,
+    columns: str,
+    *,
+    chosen: str,
+    params: Sequence[object],
+    build: Callable[[Sequence[Any]], T],
+) -> dict[str, list[T]]:
+    """The rows of `table` for the sheets `chosen` selects, built and grouped by sheet id."""
+    found: dict[str, list[T]] = {}
+    for row in conn.execute(
+        f"SELECT {columns} FROM {d.table(table)}"  # noqa: S608 - built from constants
+        f" WHERE sheet_id IN ({chosen}) ORDER BY sheet_id, position",
+        params,
+    ).fetchall():
+        found.setdefault(row[0], []).append(build(row))
+    return found
+
+
 def read_sheets(
     d: Dialect, conn: Connection, where: str, params: Sequence[object]
 ) -> list[ScoreSheet]:
@@ -400,20 +423,18 @@ def read_sheets(
     if not rows:
         return []
     chosen = f"SELECT id FROM {sheets}{where}"  # noqa: S608 - built from constants
-    criteria: dict[str, list[CriterionScore]] = {}
-    for row in conn.execute(
-        f"SELECT {_CRITERION_COLUMNS} FROM {d.table('staff_sheet_criteria')}"  # noqa: S608
-        f" WHERE sheet_id IN ({chosen}) ORDER BY sheet_id, position",
-        params,
-    ).fetchall():
-        criteria.setdefault(row[0], []).append(_criterion(row))
-    lines: dict[str, list[ScoreLine]] = {}
-    for row in conn.execute(
-        f"SELECT {_LINE_COLUMNS} FROM {d.table('staff_sheet_lines')}"  # noqa: S608
-        f" WHERE sheet_id IN ({chosen}) ORDER BY sheet_id, position",
-        params,
-    ).fetchall():
-        lines.setdefault(row[0], []).append(_line(row))
+    criteria = _by_sheet(
+        conn,
+        d,
+        "staff_sheet_criteria",
+        _CRITERION_COLUMNS,
+        chosen=chosen,
+        params=params,
+        build=_criterion,
+    )
+    lines = _by_sheet(
+        conn, d, "staff_sheet_lines", _LINE_COLUMNS, chosen=chosen, params=params, build=_line
+    )
     return [_sheet(d, r, criteria.get(r[0], []), lines.get(r[0], [])) for r in rows]
 
 
@@ -512,13 +533,7 @@ class SQLAssessmentRepository(SQLAdapter[DB]):
     def warnings(self, staff_id: str | None = None) -> list[WarningRecord]:
         """Warnings of one staff member (or all), by `issued_at` then id."""
         d = self._dialect
-        where, params = (
-            ("", ()) if staff_id is None else (f" WHERE staff_id = {d.param}", (staff_id,))
+        rows = self._in_window(
+            self._warnings, self._warning_columns, "staff_id", staff_id, column="issued_at"
         )
-        with self._db.connection() as conn:
-            rows = conn.execute(
-                f"SELECT {self._warning_columns} FROM {self._warnings}{where}"  # noqa: S608
-                f" ORDER BY issued_at{d.us}, id",
-                params,
-            ).fetchall()
         return [_warning(d, r) for r in rows]
