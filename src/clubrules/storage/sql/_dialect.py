@@ -271,9 +271,21 @@ class SQLAdapter(Generic[DB]):
     """
 
     _dialect: ClassVar[Dialect]
+    _table_name: ClassVar[str] = ""
+    """An adapter of one table names it here, and reads it as `self._table`."""
+    _column_list: ClassVar[str] = ""
+    """Its columns as statements list them, as `self._columns`: `{us}` stands
+    for the dialect's suffix of a column of instants (`at{us}`)."""
+
+    _table: str
+    _columns: str
 
     def __init__(self, database: DB) -> None:
         self._db = database
+        if self._table_name:
+            d = self._dialect
+            self._table = d.table(self._table_name)
+            self._columns = self._column_list.format(us=d.us)
 
     def _in_window(
         self,
