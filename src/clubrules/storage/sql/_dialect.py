@@ -223,6 +223,29 @@ class Dialect:
             clauses.append(f"{column}{self.us} < {self.param}")
             params.append(self.encode_instant(end))
 
+    def where_in_window(
+        self,
+        key_column: str,
+        key: str | None,
+        *,
+        start: datetime | None,
+        end: datetime | None,
+        column: str = "at",
+    ) -> tuple[str, list[object]]:
+        """A WHERE clause (empty if nothing is filtered) and its parameters.
+
+        It keeps the rows whose `key_column` is `key` (all when `key` is
+        None) and whose instant `column` is in `[start, end)`, checked as
+        `window` checks it.
+        """
+        clauses: list[str] = []
+        params: list[object] = []
+        if key is not None:
+            clauses.append(f"{key_column} = {self.param}")
+            params.append(key)
+        self.window(clauses, params, start, end, column=column)
+        return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params
+
     def insert_or_read_back(
         self,
         db: Database,
@@ -307,13 +330,7 @@ class SQLAdapter(Generic[DB]):
             InvalidIntervalError: `end` is before `start`.
         """
         d = self._dialect
-        clauses: list[str] = []
-        params: list[object] = []
-        if key is not None:
-            clauses.append(f"{key_column} = {d.param}")
-            params.append(key)
-        d.window(clauses, params, start, end, column=column)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, params = d.where_in_window(key_column, key, start=start, end=end, column=column)
         return self._db._fetchall(  # noqa: SLF001 - the databases' read helper
             f"SELECT {columns} FROM {table}{where} ORDER BY {column}{d.us}, id",  # noqa: S608
             params,

@@ -508,13 +508,9 @@ class SQLAssessmentRepository(SQLAdapter[DB]):
     ) -> list[ScoreSheet]:
         """Sheets whose period ends in `[start, end)`, by period end, start, then id."""
         d = self._dialect
-        clauses: list[str] = []
-        params: list[object] = []
-        if staff_id is not None:
-            clauses.append(f"staff_id = {d.param}")
-            params.append(staff_id)
-        d.window(clauses, params, start, end, column="period_end")
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, params = d.where_in_window(
+            "staff_id", staff_id, start=start, end=end, column="period_end"
+        )
         with self._snapshot() as conn:
             return read_sheets(d, conn, where, params)
 
