@@ -54,6 +54,7 @@ T = TypeVar("T")
 __all__ = [
     "SQLAssessmentRepository",
     "cycle_key",
+    "cycle_taken",
     "read_sheets",
     "rubric_document",
     "rubric_from_document",
@@ -220,6 +221,27 @@ def cycle_key(sheet: ScoreSheet) -> tuple[str, int, int] | None:
     if sheet.kind is not AssessmentKind.PERIODIC or period.cycle is None:
         return None
     return (sheet.staff_id, period.cycle_months or 1, period.cycle)
+
+
+def cycle_taken(d: Dialect, conn: Connection, sheet: ScoreSheet) -> DuplicateError | None:
+    """The refusal of a periodic `sheet` whose staff member has another sheet for its cycle.
+
+    None when `sheet` takes no cycle or its cycle is free.
+    """
+    cycle = cycle_key(sheet)
+    if cycle is None:
+        return None
+    p = d.param
+    taken = conn.execute(
+        f"SELECT id FROM {d.table('staff_sheets')} WHERE staff_id = {p}"  # noqa: S608 - constant
+        f" AND cycle_months = {p} AND cycle = {p} AND kind = 'periodic'",
+        cycle,
+    ).fetchone()
+    if taken is None:
+        return None
+    return DuplicateError(
+        f"{sheet.staff_id!r} already has periodic sheet {taken[0]!r} for {sheet.period.label}"
+    )
 
 
 # --- rows ------------------------------------------------------------------------------
