@@ -1,10 +1,24 @@
-"""The capacity peak: the most units in use at once over a window, for capacity checks."""
+"""The capacity peak: the most units in use at once over a window, for capacity checks.
+
+Also the clash report built from it, which every storage adapter gives when
+it refuses a write.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable  # noqa: TC003 - resolved at runtime by get_type_hints
+from collections.abc import Callable, Iterable, Sequence  # noqa: TC003 - resolved at runtime by get_type_hints
+from operator import itemgetter
 
-__all__ = ["peak"]
+from clubrules._time import from_epoch_us
+from clubrules.booking._conflicts import Conflict, OverCapacity
+from clubrules.booking._model import Booking  # noqa: TC001 - resolved at runtime by get_type_hints
+
+__all__ = ["Entry", "clashes", "peak"]
+
+Entry = tuple[int, int, int, str]
+"""A blocking busy time: `(start_us, end_us, units, booking_id)`."""
+
+_BY_START_THEN_ID = itemgetter(0, 3)
 
 
 def peak(
@@ -57,3 +71,58 @@ def peak(
         elif in_peak:
             best.update(present)
     return top, at, until, best
+
+
+def clashes(
+    booking: Booking, overlapping: Callable[[int], Sequence[Entry]]
+) -> list[Conflict | OverCapacity]:
+    """What keeps `booking` out of its slot: the report every storage adapter gives.
+
+    Args:
+        booking: The booking to write.
+        overlapping: For the position of an occupancy in `booking.occupancy`,
+            the busy times of other bookings that block at the write's `now`
+            and overlap it on its resource, in any order.
+
+    Returns:
+        A `Conflict` per overlapping booking on an occupancy of capacity 1,
+        by start then id; an `OverCapacity` per occupancy of capacity above
+        1 whose peak headcount would exceed the capacity. Empty when the
+        slot is free.
+    """
+    out: list[Conflict | OverCapacity] = []
+    for n, occ in enumerate(booking.occupancy):
+        entries = overlapping(n)
+        if not entries:
+            continue
+        s, e = occ.start_us, occ.end_us
+        if len(entries) > 1:
+            entries = sorted(entries, key=_BY_START_THEN_ID)
+        if occ.capacity == 1:
+            out.extend(
+                Conflict(
+                    occ.resource,
+                    bid,
+                    booking.id,
+                    from_epoch_us(max(s, bs)),
+                    from_epoch_us(min(e, be)),
+                )
+                for bs, be, _u, bid in entries
+            )
+            continue
+        if sum(x[2] for x in entries) + occ.units <= occ.capacity:
+            continue
+        top, at, until, present = peak(entries, s, e)
+        if top + occ.units > occ.capacity:
+            out.append(
+                OverCapacity(
+                    occ.resource,
+                    from_epoch_us(at),
+                    from_epoch_us(until),
+                    top + occ.units,
+                    from_epoch_us(at),
+                    occ.capacity,
+                    tuple(sorted({*present, booking.id})),
+                )
+            )
+    return out

@@ -5,13 +5,16 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from clubrules._time import from_epoch_us, require_aware, to_epoch_us
-from clubrules.booking import Booking, Conflict, OverCapacity, Schedule
-from clubrules.booking._capacity import peak as capacity_peak
+from clubrules._time import require_aware, to_epoch_us
+from clubrules.booking import Booking, Schedule
+from clubrules.booking._capacity import clashes
 from clubrules.errors import DuplicateError, NotFoundError, SlotConflictError, StaleVersionError
 
 if TYPE_CHECKING:
     from datetime import datetime
+
+    from clubrules.booking import Conflict, OverCapacity
+    from clubrules.booking._capacity import Entry
 
 __all__ = ["InMemoryBookingRepository"]
 
@@ -56,49 +59,24 @@ class InMemoryBookingRepository:
                 del self._keys[key]
 
     def _clashes(self, booking: Booking, now_us: int) -> list[Conflict | OverCapacity]:
-        out: list[Conflict | OverCapacity] = []
-        for occ in booking.occupancy:
-            s, e = occ.start_us, occ.end_us
-            entries = self._index.overlapping(occ.resource, s, e, now_us, booking.id)
-            if not entries:
-                continue
-            if occ.capacity == 1:
-                for bs, be, _u, bid in reversed(entries):
-                    out.append(
-                        Conflict(
-                            occ.resource,
-                            bid,
-                            booking.id,
-                            from_epoch_us(max(bs, s)),
-                            from_epoch_us(min(be, e)),
-                        )
-                    )
-                continue
-            if sum(x[2] for x in entries) + occ.units <= occ.capacity:
-                continue
-            peak, at, until, present = capacity_peak(entries, s, e)
-            if peak + occ.units > occ.capacity:
-                out.append(
-                    OverCapacity(
-                        occ.resource,
-                        from_epoch_us(at),
-                        from_epoch_us(until),
-                        peak + occ.units,
-                        from_epoch_us(at),
-                        occ.capacity,
-                        tuple(sorted({*present, booking.id})),
-                    )
-                )
-        return out
+        occupancy = booking.occupancy
+
+        def overlapping(n: int) -> list[Entry]:
+            occ = occupancy[n]
+            return self._index.overlapping(
+                occ.resource, occ.start_us, occ.end_us, now_us, booking.id
+            )
+
+        return clashes(booking, overlapping)
 
     def _check_slot(self, booking: Booking, now_us: int) -> None:
         if booking.blocking_until_us <= now_us:
             return
-        clashes = self._clashes(booking, now_us)
-        if clashes:
+        found = self._clashes(booking, now_us)
+        if found:
             raise SlotConflictError(
-                f"booking {booking.id!r} clashes with {len(clashes)} stored booking(s)",
-                conflicts=clashes,
+                f"booking {booking.id!r} clashes with {len(found)} stored booking(s)",
+                conflicts=found,
             )
 
     def add(self, booking: Booking, *, now: datetime) -> Booking:

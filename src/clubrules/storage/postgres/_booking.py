@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from clubrules._time import from_epoch_us, require_aware, to_epoch_us
+from clubrules.booking._capacity import clashes
 from clubrules.errors import (
     DuplicateError,
     NotFoundError,
@@ -19,7 +20,7 @@ from clubrules.errors import (
     SlotConflictError,
     StaleVersionError,
 )
-from clubrules.storage.sql._booking import clashes, group_bookings, slot_conflict
+from clubrules.storage.sql._booking import group_bookings, slot_conflict
 from clubrules.storage.sql._codecs import encode_zone
 
 if TYPE_CHECKING:
@@ -29,8 +30,8 @@ if TYPE_CHECKING:
     import psycopg
 
     from clubrules.booking import Booking, Conflict, OverCapacity
+    from clubrules.booking._capacity import Entry
     from clubrules.storage.postgres._db import PostgresDatabase
-    from clubrules.storage.sql._booking import Entry
 
 __all__ = ["PostgresBookingRepository"]
 

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
-from clubrules.errors import (
-    DuplicateError,
-    NotFoundError,
-    StaleVersionError,
-    StorageError,
-    ValidationError,
-)
+from clubrules.errors import NotFoundError
 from clubrules.storage.postgres._db import PostgresDatabase
-from clubrules.storage.sql._complaints import (
-    SQLComplaintRepository,
-    decode_event,
-    unstorable_text,
-)
+from clubrules.storage.sql._complaints import SQLComplaintRepository, decode_event
 from clubrules.storage.sql._dialect import POSTGRES
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    import psycopg
+
     from clubrules.complaints import CaseEvent
+    from clubrules.storage.sql._dialect import Connection
 
 __all__ = ["PostgresComplaintRepository"]
 
@@ -46,6 +39,7 @@ class PostgresComplaintRepository(SQLComplaintRepository[PostgresDatabase]):
 
     _dialect = POSTGRES
     _registered_column = "registered_at"
+    _refuses_nul = True
 
     def append(self, case_id: str, expected_version: int, events: Sequence[CaseEvent]) -> int:
         """Append `events` if the stream is at `expected_version`; the new version.
@@ -58,29 +52,14 @@ class PostgresComplaintRepository(SQLComplaintRepository[PostgresDatabase]):
                 naming the field, never the value.
             RetryableStorageError: the connection was lost (nothing was written).
         """
-        new, rows = self._event_rows(case_id, expected_version, events)
-        try:
-            with self._db.transaction() as conn:
-                self._check_version(conn, case_id, expected_version, new)
-                if len(rows) == 1:  # the common case: one round trip, no cursor
-                    conn.execute(self._insert_sql, rows[0])
-                else:
-                    with conn.cursor() as cur:
-                        cur.executemany(self._insert_sql, rows)
-        except DuplicateError as error:  # a (case_id, version) or case id taken meanwhile
-            raise StaleVersionError(case_id, expected_version, self.version(case_id)) from error
-        except UnicodeEncodeError:  # raised by psycopg while sending, before any write
-            refused = unstorable_text(case_id, new, nul=False)
-            if refused is None:  # pragma: no cover - every sent text is checked
-                raise
-            raise refused from None
-        except (StorageError, ValidationError) as error:
-            # 22P05 (a NUL in jsonb) or a NUL in a text column: name the field.
-            refused = unstorable_text(case_id, new, nul=True)
-            if refused is None or refused.rule != "nul_character":
-                raise
-            raise refused from error
-        return expected_version + len(new)
+        return self._append(case_id, expected_version, events)
+
+    def _insert_events(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+        if len(rows) == 1:  # the common case: one round trip, no cursor
+            conn.execute(self._insert_sql, rows[0])
+        else:  # a connection of this database: a psycopg one
+            with cast("psycopg.Connection[Any]", conn).cursor() as cur:
+                cur.executemany(self._insert_sql, rows)
 
     def events(self, case_id: str, *, after: int = 0) -> list[CaseEvent]:
         """The stream's events after the first `after`; `NotFoundError` if unknown."""

@@ -16,6 +16,7 @@ from clubrules.errors import (
 )
 from clubrules.storage.postgres._errors import psycopg_module, translate, translated
 from clubrules.storage.postgres._migrate import migrate_postgres_connection, postgres_schema_version
+from clubrules.storage.sql._database import SQLDatabase
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     import psycopg
     from psycopg_pool import ConnectionPool
 
-    from clubrules.storage.sql._migrations import MigrationResult
 
 __all__ = ["PostgresDatabase", "PsycopgConnection"]
 
@@ -35,7 +35,7 @@ else:
     PsycopgConnection = object
 
 
-class PostgresDatabase:
+class PostgresDatabase(SQLDatabase[PsycopgConnection]):
     """A PostgreSQL database used by the PostgreSQL adapters: psycopg 3, optional pooling.
 
     Every adapter in `clubrules.storage.postgres` takes one of these. With
@@ -72,6 +72,9 @@ class PostgresDatabase:
         ValidationError: a size or the timeout is out of range.
         StorageError: psycopg is not installed (the `postgres` extra).
     """
+
+    _migrate_connection = staticmethod(migrate_postgres_connection)
+    _schema_version_of = staticmethod(postgres_schema_version)
 
     def __init__(
         self,
@@ -181,30 +184,11 @@ class PostgresDatabase:
         except self._driver_error as error:
             raise translate(error, migration=False) from error
 
-    def _fetchone(self, query: str, params: Sequence[object]) -> Any:  # noqa: ANN401 - a row
-        """`connection()`, one statement and `fetchone()`: the adapters' reads."""
-        return self._read(query, params, one=True)
-
-    def _fetchall(self, query: str, params: Sequence[object] = ()) -> list[Any]:
-        """`connection()`, one statement and `fetchall()`: the adapters' reads."""
-        rows: list[Any] = self._read(query, params, one=False)
-        return rows
-
     @contextlib.contextmanager
     def transaction(self) -> Iterator[psycopg.Connection[Any]]:
         """Borrow a connection inside a transaction: committed on success, else rolled back."""
         with self.connection() as conn, conn.transaction():
             yield conn
-
-    def migrate(self, *, to: int | None = None) -> MigrationResult:
-        """Bring the schema up to date (see `clubrules.storage.migrations.migrate`)."""
-        with self.connection() as conn:
-            return migrate_postgres_connection(conn, to=to)
-
-    def schema_version(self) -> int:
-        """The schema version of the database (0 if never migrated)."""
-        with self.connection() as conn:
-            return postgres_schema_version(conn)
 
     def close(self) -> None:
         """Close the connection, or the pool if this database opened it."""
@@ -215,12 +199,6 @@ class PostgresDatabase:
             conn.close()
         if self._pool is not None and self._owns_pool:
             self._pool.close()
-
-    def __enter__(self) -> PostgresDatabase:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         mode = "pooled" if self._pool is not None else "single connection"

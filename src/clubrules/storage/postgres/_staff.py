@@ -9,7 +9,7 @@ from clubrules.storage.postgres._db import PostgresDatabase
 from clubrules.storage.sql._dialect import POSTGRES
 from clubrules.storage.sql._staff import (
     SQLAssessmentRepository,
-    cycle_key,
+    cycle_taken,
     read_sheets,
     sheet_insert,
     sheet_parts,
@@ -52,19 +52,9 @@ class PostgresAssessmentRepository(SQLAssessmentRepository[PostgresDatabase]):
                     many.executemany(lines_sql, lines)
                 return True
             found = read_sheets(POSTGRES, conn, " WHERE id = %s", (sheet.id,))
-            cycle = cycle_key(sheet)
-            taken = None
-            if not found and cycle is not None:
-                taken = conn.execute(
-                    "SELECT id FROM clubrules.staff_sheets WHERE staff_id = %s"
-                    " AND cycle_months = %s AND cycle = %s AND kind = 'periodic'",
-                    cycle,
-                ).fetchone()
+            refusal = None if found else cycle_taken(POSTGRES, conn, sheet)
         if found and found[0] == sheet:
             return False
-        if taken is not None:
-            raise DuplicateError(
-                f"{sheet.staff_id!r} already has periodic sheet {taken[0]!r} "
-                f"for {sheet.period.label}"
-            )
+        if refusal is not None:
+            raise refusal
         raise DuplicateError(f"score sheet {sheet.id!r} already exists with other content")

@@ -1,8 +1,8 @@
 """The booking codecs that the SQLite and PostgreSQL adapters share.
 
-Given the blocking busy times that overlap each occupancy of a booking, the
-same `Conflict` and `OverCapacity` values as the in-memory adapter gives; and
-the joined booking rows of either database grouped back into bookings.
+The error that refuses a booking, its clashes reported by the booking area's
+`clashes` as the in-memory adapter reports them; and the joined booking rows
+of either database grouped back into bookings.
 """
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ from __future__ import annotations
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from clubrules._time import from_epoch_us
-from clubrules.booking import Booking, BookingStatus, Conflict, Occupancy, OverCapacity
-from clubrules.booking._capacity import peak as capacity_peak
+from clubrules.booking import Booking, BookingStatus, Occupancy
+from clubrules.booking._capacity import clashes
 from clubrules.errors import SlotConflictError
 from clubrules.storage.sql._codecs import decode_at
 
@@ -20,68 +19,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
     from datetime import datetime
 
-__all__ = ["Entry", "clashes", "group_bookings", "refused", "slot_conflict"]
+    from clubrules.booking import Conflict, OverCapacity
+    from clubrules.booking._capacity import Entry
 
-Entry = tuple[int, int, int, str]
-"""A blocking busy time: `(start_us, end_us, units, booking_id)`."""
+__all__ = ["group_bookings", "refused", "slot_conflict"]
 
-_BY_START_THEN_ID = itemgetter(0, 3)
 _KEY = itemgetter(0)
-
-
-def clashes(
-    booking: Booking, overlapping: Callable[[int], Sequence[Entry]]
-) -> list[Conflict | OverCapacity]:
-    """What keeps `booking` out of its slot, as the in-memory adapter reports it.
-
-    Args:
-        booking: The booking to write.
-        overlapping: For the position of an occupancy in `booking.occupancy`,
-            the busy times of other bookings that block at the write's `now`
-            and overlap it on its resource, in any order.
-
-    Returns:
-        A `Conflict` per overlapping booking on an occupancy of capacity 1,
-        by start then id; an `OverCapacity` per occupancy of capacity above
-        1 whose peak headcount would exceed the capacity. Empty when the
-        slot is free.
-    """
-    out: list[Conflict | OverCapacity] = []
-    for n, occ in enumerate(booking.occupancy):
-        entries = overlapping(n)
-        if not entries:
-            continue
-        s, e = occ.start_us, occ.end_us
-        if len(entries) > 1:
-            entries = sorted(entries, key=_BY_START_THEN_ID)
-        if occ.capacity == 1:
-            out.extend(
-                Conflict(
-                    occ.resource,
-                    bid,
-                    booking.id,
-                    from_epoch_us(max(s, bs)),
-                    from_epoch_us(min(e, be)),
-                )
-                for bs, be, _u, bid in entries
-            )
-            continue
-        if sum(x[2] for x in entries) + occ.units <= occ.capacity:
-            continue
-        peak, at, until, present = capacity_peak(entries, s, e)
-        if peak + occ.units > occ.capacity:
-            out.append(
-                OverCapacity(
-                    occ.resource,
-                    from_epoch_us(at),
-                    from_epoch_us(until),
-                    peak + occ.units,
-                    from_epoch_us(at),
-                    occ.capacity,
-                    tuple(sorted({*present, booking.id})),
-                )
-            )
-    return out
 
 
 def slot_conflict(booking: Booking, found: list[Conflict | OverCapacity]) -> SlotConflictError:

@@ -52,11 +52,8 @@ def _task(d: Dialect, row: Sequence[Any]) -> CareTask:
 class SQLCareTaskRepository(SQLAdapter[DB]):
     """The body of the SQL care-task repositories; subclasses set `_dialect`."""
 
-    def __init__(self, database: DB) -> None:
-        d = self._dialect
-        super().__init__(database)
-        self._table = d.table("care_tasks")
-        self._columns = f"customer_id, kind, due, at{d.us}, at_tz, rule, note, assignee"
+    _table_name = "care_tasks"
+    _column_list = "customer_id, kind, due, at{us}, at_tz, rule, note, assignee"
 
     def add(self, task: CareTask) -> bool:
         """Store a task; False (and nothing stored) if a task with its key exists."""
@@ -124,13 +121,8 @@ def _response(d: Dialect, row: Sequence[Any]) -> SurveyResponse:
 class SQLSurveyResponseRepository(SQLAdapter[DB]):
     """The body of the SQL survey-response repositories; subclasses set `_dialect`."""
 
-    def __init__(self, database: DB) -> None:
-        d = self._dialect
-        super().__init__(database)
-        self._table = d.table("survey_responses")
-        self._columns = (
-            f"id, questionnaire_id, customer_id, at{d.us}, at_tz, answers, nps, staff_id"
-        )
+    _table_name = "survey_responses"
+    _column_list = "id, questionnaire_id, customer_id, at{us}, at_tz, answers, nps, staff_id"
 
     def add(self, response: SurveyResponse) -> bool:
         """Store a response; True if stored, False if already stored as is.
@@ -192,17 +184,7 @@ class SQLSurveyResponseRepository(SQLAdapter[DB]):
             InvalidIntervalError: `end` is before `start`.
         """
         d = self._dialect
-        clauses: list[str] = []
-        params: list[object] = []
-        if questionnaire_id is not None:
-            clauses.append(f"questionnaire_id = {d.param}")
-            params.append(questionnaire_id)
-        d.window(clauses, params, start, end)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        with self._db.connection() as conn:
-            rows = conn.execute(
-                f"SELECT {self._columns} FROM {self._table}{where}"  # noqa: S608
-                f" ORDER BY at{d.us}, id",
-                params,
-            ).fetchall()
+        rows = self._in_window(
+            self._table, self._columns, "questionnaire_id", questionnaire_id, start=start, end=end
+        )
         return [_response(d, r) for r in rows]

@@ -28,7 +28,7 @@ from clubrules.complaints import (
     Severity,
 )
 from clubrules.complaints._events import EVENT_TYPES
-from clubrules.errors import StaleVersionError, StorageError, ValidationError
+from clubrules.errors import DuplicateError, StaleVersionError, StorageError, ValidationError
 from clubrules.money import Money
 from clubrules.storage.sql._codecs import decode_at, encode_instant, encode_zone
 from clubrules.storage.sql._dialect import DB, Connection, Dialect, SQLAdapter
@@ -153,6 +153,8 @@ class SQLComplaintRepository(SQLAdapter[DB]):
     _dialect: ClassVar[Dialect]
     _registered_column: ClassVar[str]
     """The instant column of `complaint_cases`: `registered_us` or `registered_at`."""
+    _refuses_nul: ClassVar[bool] = False
+    """Whether the database refuses a NUL character in text (PostgreSQL does)."""
 
     def __init__(self, database: DB) -> None:
         d = self._dialect
@@ -210,6 +212,34 @@ class SQLComplaintRepository(SQLAdapter[DB]):
                     encode_zone(first.at),
                 ),
             )
+
+    def _insert_events(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+        """Insert the event rows on `conn`, inside the append's transaction."""
+        raise NotImplementedError
+
+    def _append(self, case_id: str, expected_version: int, events: Sequence[CaseEvent]) -> int:
+        """The body of `append`: check the version and insert, in one transaction."""
+        new, rows = self._event_rows(case_id, expected_version, events)
+        try:
+            with self._db.transaction() as conn:
+                self._check_version(conn, case_id, expected_version, new)
+                self._insert_events(conn, rows)
+        except DuplicateError as error:  # a (case_id, version) or case id taken meanwhile
+            raise StaleVersionError(case_id, expected_version, self.version(case_id)) from error
+        except UnicodeEncodeError:  # raised by the driver while binding, before any write
+            refused = unstorable_text(case_id, new, nul=False)
+            if refused is None:  # pragma: no cover - every bound text is checked
+                raise
+            raise refused from None
+        except (StorageError, ValidationError) as error:
+            if not self._refuses_nul:
+                raise
+            # 22P05 (a NUL in jsonb) or a NUL in a text column: name the field.
+            refused = unstorable_text(case_id, new, nul=True)
+            if refused is None or refused.rule != "nul_character":
+                raise
+            raise refused from error
+        return expected_version + len(new)
 
     def version(self, case_id: str) -> int:
         """The number of events stored for the case (0 if unknown)."""

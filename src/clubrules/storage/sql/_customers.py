@@ -304,28 +304,6 @@ class SQLConsumptionRepository(SQLAdapter[DB]):
             return False
         raise DuplicateError(f"service record {record.id!r} already exists with other content")
 
-    def _in_window(
-        self,
-        table: str,
-        columns: str,
-        customer_id: str | None,
-        start: datetime | None,
-        end: datetime | None,
-    ) -> list[Any]:
-        """The rows of `table` in `[start, end)`, of one customer or of all, by time then id."""
-        d = self._dialect
-        clauses: list[str] = []
-        params: list[object] = []
-        if customer_id is not None:
-            clauses.append(f"customer_id = {d.param}")
-            params.append(customer_id)
-        d.window(clauses, params, start, end)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        return self._db._fetchall(  # noqa: SLF001 - the databases' read helper
-            f"SELECT {columns} FROM {table}{where} ORDER BY at{d.us}, id",  # noqa: S608
-            params,
-        )
-
     def records(
         self,
         customer_id: str | None = None,
@@ -334,7 +312,9 @@ class SQLConsumptionRepository(SQLAdapter[DB]):
         end: datetime | None = None,
     ) -> list[ConsumptionRecord]:
         """Consumption records in `[start, end)`, of one customer or of all, by time then id."""
-        rows = self._in_window(self._records, self._record_reads, customer_id, start, end)
+        rows = self._in_window(
+            self._records, self._record_reads, "customer_id", customer_id, start=start, end=end
+        )
         return _read_records(rows)
 
     def service_records(
@@ -345,7 +325,9 @@ class SQLConsumptionRepository(SQLAdapter[DB]):
         end: datetime | None = None,
     ) -> list[ServiceRecord]:
         """The customer's service records in `[start, end)`, by time then id."""
-        rows = self._in_window(self._services, self._service_reads, customer_id, start, end)
+        rows = self._in_window(
+            self._services, self._service_reads, "customer_id", customer_id, start=start, end=end
+        )
         return _read_services(rows)
 
     def get(self, record_id: str) -> ConsumptionRecord:

@@ -223,6 +223,29 @@ class Dialect:
             clauses.append(f"{column}{self.us} < {self.param}")
             params.append(self.encode_instant(end))
 
+    def where_in_window(
+        self,
+        key_column: str,
+        key: str | None,
+        *,
+        start: datetime | None,
+        end: datetime | None,
+        column: str = "at",
+    ) -> tuple[str, list[object]]:
+        """A WHERE clause (empty if nothing is filtered) and its parameters.
+
+        It keeps the rows whose `key_column` is `key` (all when `key` is
+        None) and whose instant `column` is in `[start, end)`, checked as
+        `window` checks it.
+        """
+        clauses: list[str] = []
+        params: list[object] = []
+        if key is not None:
+            clauses.append(f"{key_column} = {self.param}")
+            params.append(key)
+        self.window(clauses, params, start, end, column=column)
+        return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params
+
     def insert_or_read_back(
         self,
         db: Database,
@@ -271,9 +294,47 @@ class SQLAdapter(Generic[DB]):
     """
 
     _dialect: ClassVar[Dialect]
+    _table_name: ClassVar[str] = ""
+    """An adapter of one table names it here, and reads it as `self._table`."""
+    _column_list: ClassVar[str] = ""
+    """Its columns as statements list them, as `self._columns`: `{us}` stands
+    for the dialect's suffix of a column of instants (`at{us}`)."""
+
+    _table: str
+    _columns: str
 
     def __init__(self, database: DB) -> None:
         self._db = database
+        if self._table_name:
+            d = self._dialect
+            self._table = d.table(self._table_name)
+            self._columns = self._column_list.format(us=d.us)
+
+    def _in_window(
+        self,
+        table: str,
+        columns: str,
+        key_column: str,
+        key: str | None,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        column: str = "at",
+    ) -> list[Any]:
+        """The rows of `table` whose instant `column` is in `[start, end)`, by it then id.
+
+        Only those whose `key_column` is `key`, unless `key` is None.
+
+        Raises:
+            NaiveDatetimeError: a bound is naive.
+            InvalidIntervalError: `end` is before `start`.
+        """
+        d = self._dialect
+        where, params = d.where_in_window(key_column, key, start=start, end=end, column=column)
+        return self._db._fetchall(  # noqa: SLF001 - the databases' read helper
+            f"SELECT {columns} FROM {table}{where} ORDER BY {column}{d.us}, id",  # noqa: S608
+            params,
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._dialect.describe(self._db)})"

@@ -28,9 +28,7 @@ __all__ = ["SQLAccessLog", "SQLConsentStore", "SQLDataKeyStore"]
 class SQLDataKeyStore(SQLAdapter[DB]):
     """The body of the SQL data-key stores; subclasses set `_dialect`."""
 
-    def __init__(self, database: DB) -> None:
-        super().__init__(database)
-        self._table = self._dialect.table("data_keys")
+    _table_name = "data_keys"
 
     def get(self, customer_id: str) -> Sealed | None:
         """The customer's wrapped data key, or None."""
@@ -125,16 +123,17 @@ def _consent(d: Dialect, row: Sequence[Any]) -> ConsentRecord:
 class SQLConsentStore(SQLAdapter[DB]):
     """The body of the SQL consent stores; subclasses set `_dialect`."""
 
+    _table_name = "consents"
+    _column_list = (
+        "id, customer_id, purpose, scope, given_at{us}, given_at_tz, separate,"
+        " expires_at{us}, expires_at_tz, withdrawn_at{us}, withdrawn_at_tz, recipient, evidence"
+    )
+
     def __init__(self, database: DB) -> None:
-        d = self._dialect
         super().__init__(database)
-        self._table = d.table("consents")
-        self._columns = (
-            f"id, customer_id, purpose, scope, given_at{d.us}, given_at_tz, separate,"
-            f" expires_at{d.us}, expires_at_tz, withdrawn_at{d.us}, withdrawn_at_tz,"
-            " recipient, evidence"
+        self._select_one = (
+            f"SELECT {self._columns} FROM {self._table} WHERE id = {self._dialect.param}"  # noqa: S608
         )
-        self._select_one = f"SELECT {self._columns} FROM {self._table} WHERE id = {d.param}"  # noqa: S608
 
     def add(self, record: ConsentRecord) -> None:
         """Store a new record; `DuplicateError` if its id is taken."""
@@ -206,13 +205,8 @@ def _event(d: Dialect, row: Sequence[Any]) -> AccessEvent:
 class SQLAccessLog(SQLAdapter[DB]):
     """The body of the SQL access logs; subclasses set `_dialect`."""
 
-    def __init__(self, database: DB) -> None:
-        d = self._dialect
-        super().__init__(database)
-        self._table = d.table("access_events")
-        self._columns = (
-            f"at{d.us}, at_tz, actor, role, purpose, customer_id, field, allowed, reason"
-        )
+    _table_name = "access_events"
+    _column_list = "at{us}, at_tz, actor, role, purpose, customer_id, field, allowed, reason"
 
     def append(self, event: AccessEvent) -> None:
         """Record one access event."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from clubrules.errors import DuplicateError, NotFoundError, StorageError
 from clubrules.staff import (
@@ -43,15 +43,18 @@ from clubrules.storage.sql._codecs import encode_zone
 from clubrules.storage.sql._dialect import DB, SQLAdapter, decode_decimal
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from contextlib import AbstractContextManager
     from datetime import datetime
 
     from clubrules.storage.sql._dialect import Connection, Dialect
 
+T = TypeVar("T")
+
 __all__ = [
     "SQLAssessmentRepository",
     "cycle_key",
+    "cycle_taken",
     "read_sheets",
     "rubric_document",
     "rubric_from_document",
@@ -218,6 +221,27 @@ def cycle_key(sheet: ScoreSheet) -> tuple[str, int, int] | None:
     if sheet.kind is not AssessmentKind.PERIODIC or period.cycle is None:
         return None
     return (sheet.staff_id, period.cycle_months or 1, period.cycle)
+
+
+def cycle_taken(d: Dialect, conn: Connection, sheet: ScoreSheet) -> DuplicateError | None:
+    """The refusal of a periodic `sheet` whose staff member has another sheet for its cycle.
+
+    None when `sheet` takes no cycle or its cycle is free.
+    """
+    cycle = cycle_key(sheet)
+    if cycle is None:
+        return None
+    p = d.param
+    taken = conn.execute(
+        f"SELECT id FROM {d.table('staff_sheets')} WHERE staff_id = {p}"  # noqa: S608 - constant
+        f" AND cycle_months = {p} AND cycle = {p} AND kind = 'periodic'",
+        cycle,
+    ).fetchone()
+    if taken is None:
+        return None
+    return DuplicateError(
+        f"{sheet.staff_id!r} already has periodic sheet {taken[0]!r} for {sheet.period.label}"
+    )
 
 
 # --- rows ------------------------------------------------------------------------------
@@ -387,6 +411,27 @@ def _warning(d: Dialect, row: Sequence[Any]) -> WarningRecord:
     )
 
 
+def _by_sheet(
+    conn: Connection,
+    d: Dialect,
+    table: str,
+    columns: str,
+    *,
+    chosen: str,
+    params: Sequence[object],
+    build: Callable[[Sequence[Any]], T],
+) -> dict[str, list[T]]:
+    """The rows of `table` for the sheets `chosen` selects, built and grouped by sheet id."""
+    found: dict[str, list[T]] = {}
+    for row in conn.execute(
+        f"SELECT {columns} FROM {d.table(table)}"  # noqa: S608 - built from constants
+        f" WHERE sheet_id IN ({chosen}) ORDER BY sheet_id, position",
+        params,
+    ).fetchall():
+        found.setdefault(row[0], []).append(build(row))
+    return found
+
+
 def read_sheets(
     d: Dialect, conn: Connection, where: str, params: Sequence[object]
 ) -> list[ScoreSheet]:
@@ -400,20 +445,18 @@ def read_sheets(
     if not rows:
         return []
     chosen = f"SELECT id FROM {sheets}{where}"  # noqa: S608 - built from constants
-    criteria: dict[str, list[CriterionScore]] = {}
-    for row in conn.execute(
-        f"SELECT {_CRITERION_COLUMNS} FROM {d.table('staff_sheet_criteria')}"  # noqa: S608
-        f" WHERE sheet_id IN ({chosen}) ORDER BY sheet_id, position",
-        params,
-    ).fetchall():
-        criteria.setdefault(row[0], []).append(_criterion(row))
-    lines: dict[str, list[ScoreLine]] = {}
-    for row in conn.execute(
-        f"SELECT {_LINE_COLUMNS} FROM {d.table('staff_sheet_lines')}"  # noqa: S608
-        f" WHERE sheet_id IN ({chosen}) ORDER BY sheet_id, position",
-        params,
-    ).fetchall():
-        lines.setdefault(row[0], []).append(_line(row))
+    criteria = _by_sheet(
+        conn,
+        d,
+        "staff_sheet_criteria",
+        _CRITERION_COLUMNS,
+        chosen=chosen,
+        params=params,
+        build=_criterion,
+    )
+    lines = _by_sheet(
+        conn, d, "staff_sheet_lines", _LINE_COLUMNS, chosen=chosen, params=params, build=_line
+    )
     return [_sheet(d, r, criteria.get(r[0], []), lines.get(r[0], [])) for r in rows]
 
 
@@ -487,13 +530,9 @@ class SQLAssessmentRepository(SQLAdapter[DB]):
     ) -> list[ScoreSheet]:
         """Sheets whose period ends in `[start, end)`, by period end, start, then id."""
         d = self._dialect
-        clauses: list[str] = []
-        params: list[object] = []
-        if staff_id is not None:
-            clauses.append(f"staff_id = {d.param}")
-            params.append(staff_id)
-        d.window(clauses, params, start, end, column="period_end")
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, params = d.where_in_window(
+            "staff_id", staff_id, start=start, end=end, column="period_end"
+        )
         with self._snapshot() as conn:
             return read_sheets(d, conn, where, params)
 
@@ -512,13 +551,7 @@ class SQLAssessmentRepository(SQLAdapter[DB]):
     def warnings(self, staff_id: str | None = None) -> list[WarningRecord]:
         """Warnings of one staff member (or all), by `issued_at` then id."""
         d = self._dialect
-        where, params = (
-            ("", ()) if staff_id is None else (f" WHERE staff_id = {d.param}", (staff_id,))
+        rows = self._in_window(
+            self._warnings, self._warning_columns, "staff_id", staff_id, column="issued_at"
         )
-        with self._db.connection() as conn:
-            rows = conn.execute(
-                f"SELECT {self._warning_columns} FROM {self._warnings}{where}"  # noqa: S608
-                f" ORDER BY issued_at{d.us}, id",
-                params,
-            ).fetchall()
         return [_warning(d, r) for r in rows]

@@ -6,8 +6,9 @@ import sqlite3
 from typing import TYPE_CHECKING, Any, cast
 
 from clubrules._time import require_aware, to_epoch_us
+from clubrules.booking._capacity import clashes
 from clubrules.errors import DuplicateError, NotFoundError, StaleVersionError
-from clubrules.storage.sql._booking import clashes, group_bookings, refused, slot_conflict
+from clubrules.storage.sql._booking import group_bookings, refused, slot_conflict
 from clubrules.storage.sql._codecs import encode_zone
 
 if TYPE_CHECKING:
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from clubrules.booking import Booking
-    from clubrules.storage.sql._booking import Entry
+    from clubrules.booking._capacity import Entry
     from clubrules.storage.sqlite._db import SQLiteDatabase
 
 __all__ = ["SQLiteBookingRepository"]

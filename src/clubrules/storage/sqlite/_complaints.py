@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
-from clubrules.errors import DuplicateError, NotFoundError, StaleVersionError
-from clubrules.storage.sql._complaints import (
-    SQLComplaintRepository,
-    decode_event,
-    unstorable_text,
-)
+from clubrules.errors import NotFoundError
+from clubrules.storage.sql._complaints import SQLComplaintRepository, decode_event
 from clubrules.storage.sql._dialect import SQLITE
 from clubrules.storage.sqlite._db import SQLiteDatabase
 
 if TYPE_CHECKING:
+    import sqlite3
     from collections.abc import Sequence
 
     from clubrules.complaints import CaseEvent
+    from clubrules.storage.sql._dialect import Connection
 
 __all__ = ["SQLiteComplaintRepository"]
 
@@ -49,22 +47,13 @@ class SQLiteComplaintRepository(SQLComplaintRepository[SQLiteDatabase]):
                 (rule `lone_surrogate`, naming the field, never the value).
             RetryableStorageError: the database stayed locked.
         """
-        new, rows = self._event_rows(case_id, expected_version, events)
-        try:
-            with self._db.transaction() as conn:
-                self._check_version(conn, case_id, expected_version, new)
-                if len(rows) == 1:  # the common case
-                    conn.execute(self._insert_sql, rows[0])
-                else:
-                    conn.executemany(self._insert_sql, rows)
-        except DuplicateError as error:  # a (case_id, version) or case id taken meanwhile
-            raise StaleVersionError(case_id, expected_version, self.version(case_id)) from error
-        except UnicodeEncodeError:  # raised by sqlite3 while binding, before any write
-            refused = unstorable_text(case_id, new, nul=False)
-            if refused is None:  # pragma: no cover - every bound text is checked
-                raise
-            raise refused from None
-        return expected_version + len(new)
+        return self._append(case_id, expected_version, events)
+
+    def _insert_events(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+        if len(rows) == 1:  # the common case
+            conn.execute(self._insert_sql, rows[0])
+        else:  # a connection of this database: a `sqlite3.Connection`
+            cast("sqlite3.Connection", conn).executemany(self._insert_sql, rows)
 
     def events(self, case_id: str, *, after: int = 0) -> list[CaseEvent]:
         """The stream's events after the first `after`; `NotFoundError` if unknown."""

@@ -16,6 +16,7 @@ from clubrules.errors import (
     StorageError,
     ValidationError,
 )
+from clubrules.storage.sql._database import SQLDatabase
 from clubrules.storage.sqlite._migrate import migrate_sqlite_connection, sqlite_schema_version
 
 if TYPE_CHECKING:
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
     from types import TracebackType
 
-    from clubrules.storage.sql._migrations import MigrationResult
 
 __all__ = ["SQLiteDatabase", "raise_translated"]
 
@@ -86,7 +86,7 @@ def raise_translated(error: sqlite3.Error) -> NoReturn:
     raise StorageError(f"SQLite failed ({name}): {error}") from error
 
 
-class SQLiteDatabase:
+class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
     """A SQLite database file used by the SQLite adapters: WAL, pooled connections, typed errors.
 
     Every adapter in `clubrules.storage.sqlite` takes one of these. Each
@@ -117,6 +117,9 @@ class SQLiteDatabase:
         ...     db.migrate().version >= 1
         True
     """
+
+    _migrate_connection = staticmethod(migrate_sqlite_connection)
+    _schema_version_of = staticmethod(sqlite_schema_version)
 
     def __init__(
         self,
@@ -228,15 +231,6 @@ class SQLiteDatabase:
         finally:
             self._give_back(conn)
 
-    def _fetchone(self, query: str, params: Sequence[object]) -> Any:  # noqa: ANN401 - a row
-        """One statement and `fetchone()`: the adapters' reads."""
-        return self._read(query, params, one=True)
-
-    def _fetchall(self, query: str, params: Sequence[object] = ()) -> list[Any]:
-        """One statement and `fetchall()`: the adapters' reads."""
-        rows: list[Any] = self._read(query, params, one=False)
-        return rows
-
     @contextlib.contextmanager
     def transaction(self, *, immediate: bool = True) -> Iterator[sqlite3.Connection]:
         """Borrow a connection inside a transaction: committed on success, else rolled back.
@@ -256,16 +250,6 @@ class SQLiteDatabase:
                 raise
             conn.execute("COMMIT")
 
-    def migrate(self, *, to: int | None = None) -> MigrationResult:
-        """Bring the schema up to date (see `clubrules.storage.migrations.migrate`)."""
-        with self.connection() as conn:
-            return migrate_sqlite_connection(conn, to=to)
-
-    def schema_version(self) -> int:
-        """The schema version of the database (0 if never migrated)."""
-        with self.connection() as conn:
-            return sqlite_schema_version(conn)
-
     def close(self) -> None:
         """Close every idle connection; connections in use close when given back."""
         with self._lock:
@@ -275,12 +259,6 @@ class SQLiteDatabase:
             self._freed.notify_all()
         for conn in idle:
             conn.close()
-
-    def __enter__(self) -> SQLiteDatabase:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"

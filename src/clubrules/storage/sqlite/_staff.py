@@ -8,7 +8,7 @@ from clubrules.errors import DuplicateError
 from clubrules.storage.sql._dialect import SQLITE
 from clubrules.storage.sql._staff import (
     SQLAssessmentRepository,
-    cycle_key,
+    cycle_taken,
     read_sheets,
     sheet_insert,
     sheet_parts,
@@ -58,24 +58,15 @@ class SQLiteAssessmentRepository(SQLAssessmentRepository[SQLiteDatabase]):
 
     def add_sheet(self, sheet: ScoreSheet) -> bool:
         """Store a sheet; False if stored as is; `DuplicateError` on a taken id or cycle."""
-        cycle = cycle_key(sheet)
         with self._db.transaction(immediate=True) as conn:
             found = read_sheets(SQLITE, conn, " WHERE id = ?", (sheet.id,))
             if found:
                 if found[0] == sheet:
                     return False
                 raise DuplicateError(f"score sheet {sheet.id!r} already exists with other content")
-            if cycle is not None:
-                taken = conn.execute(
-                    "SELECT id FROM staff_sheets WHERE staff_id = ? AND cycle_months = ?"
-                    " AND cycle = ? AND kind = 'periodic'",
-                    cycle,
-                ).fetchone()
-                if taken is not None:
-                    raise DuplicateError(
-                        f"{sheet.staff_id!r} already has periodic sheet {taken[0]!r} "
-                        f"for {sheet.period.label}"
-                    )
+            refusal = cycle_taken(SQLITE, conn, sheet)
+            if refusal is not None:
+                raise refusal
             conn.execute(sheet_insert(SQLITE), sheet_row(SQLITE, sheet))
             criteria_sql, criteria, lines_sql, lines = sheet_parts(SQLITE, sheet)
             conn.executemany(criteria_sql, criteria)

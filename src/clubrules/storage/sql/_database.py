@@ -1,0 +1,66 @@
+"""What the SQLite and PostgreSQL databases share: migrating, the adapters' reads, `with`."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence  # noqa: TC003 - resolved at runtime by get_type_hints
+from contextlib import AbstractContextManager  # noqa: TC003 - resolved at runtime by get_type_hints
+from typing import Any, Generic, Self, TypeVar
+
+from clubrules.storage.sql._migrations import MigrationResult  # noqa: TC001 - as above
+
+__all__ = ["SQLDatabase"]
+
+C = TypeVar("C")
+"""The driver's connection class."""
+
+
+class SQLDatabase(ABC, Generic[C]):
+    """The base of `SQLiteDatabase` and `PostgresDatabase`.
+
+    A subclass lends connections (`connection`, `_read`), closes, and names
+    the functions that migrate one of its connections and read its schema
+    version; the methods built on those are here.
+    """
+
+    _migrate_connection: Callable[..., MigrationResult]
+    """Apply the pending migrations on a connection, up to `to`."""
+    _schema_version_of: Callable[[C], int]
+    """The schema version found through a connection."""
+
+    @abstractmethod
+    def connection(self) -> AbstractContextManager[C]:
+        """Borrow a connection in autocommit mode."""
+
+    @abstractmethod
+    def _read(self, query: str, params: Sequence[object], *, one: bool) -> Any:  # noqa: ANN401
+        """One statement and its rows (`fetchone()` if `one`, else `fetchall()`)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close the database."""
+
+    def _fetchone(self, query: str, params: Sequence[object]) -> Any:  # noqa: ANN401 - a row
+        """One statement and `fetchone()`: the adapters' reads."""
+        return self._read(query, params, one=True)
+
+    def _fetchall(self, query: str, params: Sequence[object] = ()) -> list[Any]:
+        """One statement and `fetchall()`: the adapters' reads."""
+        rows: list[Any] = self._read(query, params, one=False)
+        return rows
+
+    def migrate(self, *, to: int | None = None) -> MigrationResult:
+        """Bring the schema up to date (see `clubrules.storage.migrations.migrate`)."""
+        with self.connection() as conn:
+            return self._migrate_connection(conn, to=to)
+
+    def schema_version(self) -> int:
+        """The schema version of the database (0 if never migrated)."""
+        with self.connection() as conn:
+            return self._schema_version_of(conn)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
