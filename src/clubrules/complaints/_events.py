@@ -8,6 +8,7 @@ form are all a `CustomerContacted` (or `CustomerReplied`) with a different
 
 from __future__ import annotations
 
+from collections.abc import Sequence  # noqa: TC003 - check_new_stream's annotations resolve at run time
 from datetime import datetime
 from typing import ClassVar, TypeAlias
 
@@ -37,6 +38,7 @@ __all__ = [
     "ResolutionProposed",
     "Resolved",
     "Withdrawn",
+    "check_new_stream",
 ]
 
 # Field checks, by name. Fields not named here are checked by their class.
@@ -491,3 +493,20 @@ EVENT_TYPES: tuple[type[CaseEvent], ...] = (
     Assigned,
     ReportedToManagement,
 )
+
+
+def check_new_stream(case_id: str, events: Sequence[CaseEvent]) -> Registered:
+    """The registration that must open a new stream of `case_id`.
+
+    Raises:
+        ValidationError: the first event is not the `Registered` of `case_id`
+            (rule `no_registration`).
+    """
+    first = events[0]
+    if not isinstance(first, Registered) or first.case_id != case_id:
+        raise ValidationError(
+            f"a new case's log starts with the Registered event of {case_id!r}",
+            field="events",
+            rule="no_registration",
+        )
+    return first

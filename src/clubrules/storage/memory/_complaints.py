@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from clubrules.complaints import Registered
+from clubrules.complaints._events import check_new_stream
 from clubrules.errors import NotFoundError, StaleVersionError, ValidationError
 
 if TYPE_CHECKING:
@@ -34,13 +34,7 @@ class InMemoryComplaintRepository:
             if actual != expected_version:
                 raise StaleVersionError(case_id, expected_version, actual)
             if stream is None:
-                first = new[0]
-                if not isinstance(first, Registered) or first.case_id != case_id:
-                    raise ValidationError(
-                        f"a new case's log starts with the Registered event of {case_id!r}",
-                        field="events",
-                        rule="no_registration",
-                    )
+                check_new_stream(case_id, new)
                 stream = self._streams[case_id] = []
             stream.extend(new)
             return len(stream)

@@ -498,7 +498,8 @@ class PostgresBookingRepository:
         if resource is not None:
             clauses.append("o.resource = %s")
             params.append(resource)
-        if lo is not None and hi is not None and lo < hi:
+        # Instants, not wall times: in one zone, datetimes compare by wall time.
+        if lo is not None and hi is not None and to_epoch_us(lo) < to_epoch_us(hi):
             clauses.append("o.during && tstzrange(%s, %s, '[)')")
             params += [lo, hi]
         else:

@@ -24,10 +24,9 @@ import attrs
 from clubrules.complaints import (
     CaseEvent,
     CaseKind,
-    Registered,
     Severity,
 )
-from clubrules.complaints._events import EVENT_TYPES
+from clubrules.complaints._events import EVENT_TYPES, check_new_stream
 from clubrules.errors import DuplicateError, StaleVersionError, StorageError, ValidationError
 from clubrules.money import Money
 from clubrules.storage.sql._codecs import decode_at, encode_instant, encode_zone
@@ -35,7 +34,6 @@ from clubrules.storage.sql._dialect import DB, Connection, Dialect, SQLAdapter
 
 __all__ = [
     "SQLComplaintRepository",
-    "check_new_stream",
     "decode_event",
     "encode_event",
     "unstorable_text",
@@ -128,23 +126,6 @@ def decode_event(type_name: str, document: str | dict[str, Any]) -> CaseEvent:
     fields = json.loads(document) if isinstance(document, str) else document
     kwargs: dict[str, Any] = {name: _decode_value(name, value) for name, value in fields.items()}
     return cls(**kwargs)
-
-
-def check_new_stream(case_id: str, events: Sequence[CaseEvent]) -> Registered:
-    """The registration that must open a new stream of `case_id`.
-
-    Raises:
-        ValidationError: the first event is not the `Registered` of `case_id`
-            (rule `no_registration`).
-    """
-    first = events[0]
-    if not isinstance(first, Registered) or first.case_id != case_id:
-        raise ValidationError(
-            f"a new case's log starts with the Registered event of {case_id!r}",
-            field="events",
-            rule="no_registration",
-        )
-    return first
 
 
 class SQLComplaintRepository(SQLAdapter[DB]):

@@ -244,6 +244,25 @@ class BookingRepositoryContract(RepositoryContract):
         with pytest.raises(NaiveDatetimeError):
             repository.find(start=datetime(2026, 3, 2))  # noqa: DTZ001
 
+    def test_find_compares_instants_in_the_repeated_hour(
+        self, repository: BookingRepository
+    ) -> None:
+        """Window bounds in one zone are instants: 01:45 (first pass) is before 01:15 (second)."""
+        new_york = ZoneInfo("America/New_York")
+        repeated = datetime(2026, 11, 1, 5, 30, tzinfo=UTC)  # 01:30 EDT, the first pass
+        booking = attrs.evolve(
+            _booking("b1", 0, 30),
+            start=repeated,
+            end=repeated + 30 * MIN,
+            occupancy=[Occupancy.between("room-1", repeated, repeated + 30 * MIN)],
+            created_at=repeated - timedelta(days=1),
+        )
+        repository.add(booking, now=repeated - timedelta(days=1))
+        first_pass = datetime(2026, 11, 1, 1, 45, tzinfo=new_york)  # 05:45 UTC
+        second_pass = datetime(2026, 11, 1, 1, 15, fold=1, tzinfo=new_york)  # 06:15 UTC
+        assert [b.id for b in repository.find(start=first_pass, end=second_pass)] == ["b1"]
+        assert repository.find(start=second_pass, end=first_pass) == []
+
     def test_a_long_booking_is_found_and_blocks_far_from_its_start(
         self, repository: BookingRepository
     ) -> None:
