@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable  # noqa: TC003 - resolved at runtime by get_type_hints
 from datetime import datetime, timedelta
-from typing import TypeVar, cast
+from typing import cast
 
 import attrs
 
@@ -34,19 +34,6 @@ __all__ = [
     "Segment",
     "Service",
 ]
-
-_A = TypeVar("_A", bound=attrs.AttrsInstance)
-
-
-def _unvalidated(cls: type[_A], *values: object) -> _A:
-    """An instance of `cls` with `values` set on its fields in order, unvalidated (private).
-
-    As attrs' own frozen __init__ sets its fields, for the `_from_row` builders.
-    """
-    self = object.__new__(cls)
-    for field, value in zip(attrs.fields(cls), values, strict=True):
-        object.__setattr__(self, field.name, value)
-    return self
 
 
 _FAR = 1 << 62  # "never expires", as epoch microseconds
@@ -377,7 +364,17 @@ class Occupancy:
 
         For the storage adapters only, as `Booking._from_row`.
         """
-        return _unvalidated(cls, resource, start_us, end_us, units, capacity, role)
+        self = object.__new__(cls)
+        # As attrs' own frozen __init__ sets its fields; written out, since a
+        # loop over the field names costs twice as much per stored row.
+        set_field = object.__setattr__.__get__(self)
+        set_field("resource", resource)
+        set_field("start_us", start_us)
+        set_field("end_us", end_us)
+        set_field("units", units)
+        set_field("capacity", capacity)
+        set_field("role", role)
+        return self
 
     @classmethod
     def between(
@@ -639,26 +636,27 @@ class Booking:
         `blocking_until_us` is the stored `Booking.blocking_until_us`.
         Anything an integrator passes in goes through the constructor.
         """
-        return _unvalidated(
-            cls,
-            id,
-            service,
-            start,
-            end,
-            occupancy,
-            status,
-            headcount,
-            customer_id,
-            expires_at,
-            late_cancel,
-            confirmation_code,
-            idempotency_key,
-            taken_by,
-            created_at,
-            version,
-            blocking_until_us,
-            None,
-        )
+        self = object.__new__(cls)
+        # As attrs' own frozen __init__ sets its fields (see `Occupancy._from_row`).
+        set_field = object.__setattr__.__get__(self)
+        set_field("id", id)
+        set_field("service", service)
+        set_field("start", start)
+        set_field("end", end)
+        set_field("occupancy", occupancy)
+        set_field("status", status)
+        set_field("headcount", headcount)
+        set_field("customer_id", customer_id)
+        set_field("expires_at", expires_at)
+        set_field("late_cancel", late_cancel)
+        set_field("confirmation_code", confirmation_code)
+        set_field("idempotency_key", idempotency_key)
+        set_field("taken_by", taken_by)
+        set_field("created_at", created_at)
+        set_field("version", version)
+        set_field("_expires_us", blocking_until_us)
+        set_field("_rows", None)
+        return self
 
     @property
     def resources(self) -> tuple[str, ...]:

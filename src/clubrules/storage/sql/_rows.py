@@ -58,12 +58,13 @@ def row_builder(cls: type[_T]) -> Callable[..., _T]:
     """
     names = _field_names(cls)
     new = object.__new__
-    put = object.__setattr__
+    setattr_ = object.__setattr__
 
     def build(*values: object) -> _T:
         self: _T = new(cls)
+        put = setattr_.__get__(self)  # bound once, as attrs' frozen __init__ does
         for name, value in zip(names, values, strict=True):
-            put(self, name, value)
+            put(name, value)
         return self
 
     return build

@@ -138,12 +138,13 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
         self._timeout = float(timeout)
         self._max = 1 if self._memory else max_connections
         # `_lock` guards the pool's whole state: the idle connections, how many
-        # are open (lent or idle), the closed flag, and the borrowers asleep
-        # on `_freed` waiting for a give-back.
+        # are open (lent or idle), the closed flag, and how many borrowers are
+        # asleep on `_freed` waiting for a give-back.
         self._lock = threading.Lock()
         self._freed = threading.Condition(self._lock)
         self._idle: list[sqlite3.Connection] = []
         self._opened = 0
+        self._waiting = 0
         self._closed = False
 
     @property
@@ -197,13 +198,18 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
                     raise RetryableStorageError(
                         f"all {self._max} SQLite connections stayed busy; retry"
                     )
-                self._freed.wait(left)
+                self._waiting += 1
+                try:
+                    self._freed.wait(left)
+                finally:
+                    self._waiting -= 1
         try:
             return self._open()
         except BaseException as error:
             with self._lock:
                 self._opened -= 1
-                self._freed.notify()
+                if self._waiting:
+                    self._freed.notify()
             if isinstance(error, sqlite3.Error):
                 raise_translated(error)
             raise
@@ -215,7 +221,8 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
         with self._lock:
             if not self._closed:
                 self._idle.append(conn)
-                self._freed.notify()
+                if self._waiting:
+                    self._freed.notify()
                 return
             self._opened -= 1
         conn.close()  # the pool was closed while `conn` was lent
