@@ -1,4 +1,4 @@
-"""What every in-memory adapter shares: a dict behind a lock, and windows on instants.
+"""What every in-memory adapter shares: a dict behind a lock, and ordering by instant.
 
 Instants are compared as epoch microseconds, never as datetimes: Python
 compares two datetimes of one zone by wall time, so the repeated hour of a
