@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence  # noqa: TC003 - resolved at runtime by get_type_hints
+from collections.abc import Iterable, Iterator, Mapping, Sequence  # noqa: TC003 - resolved at runtime by get_type_hints
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Protocol
+from typing import Protocol, cast
 
 import attrs
 
@@ -579,28 +579,23 @@ class BookingRules:
     ) -> list[Slot]:
         """The nearest free slots before and after the requested start.
 
-        See [find_alternatives][clubrules.booking.find_alternatives].
+        See [find_alternatives][clubrules.booking.find_alternatives], which
+        also gives the bounds on `window` and `step`.
         """
-        if step <= timedelta(0) or limit < 1 or window < timedelta(0):
-            raise ValidationError(
-                "step and limit must be positive and window not negative",
-                field="step",
-                rule="invalid_search",
-            )
+        reach = _search_reach(limit, window, step)
         plan = self._validate(request)
         now_us = to_epoch_us(require_aware(now, "now"))
         origin = to_epoch_us(request.start)
-        step_us, reach = us(step), us(window) // us(step)
+        step_us = us(step)
         pins = request.pinned
         zone = request.start.tzinfo or UTC
         schedules = (schedule,)
         found: list[Slot] = []
         # The requested time itself comes first, with other resources (when some were chosen).
-        offsets = [0] if pins else []
-        for k in range(1, reach + 1):
-            offsets += (-k * step_us, k * step_us)
-        for offset in offsets:
+        for offset in _offsets(reach, step_us, first=bool(pins)):
             start_us = origin + offset
+            if not _FIRST_US <= start_us <= _LAST_US - plan.duration_us:
+                continue  # not a datetime: beyond year 1 or year 9999
             for same, chosen in ((True, pins), (False, {})):
                 if same and not offset:
                     continue
@@ -667,6 +662,58 @@ _FAIL_MARK: list[Reason] = [
 ]  # the fast path's marker: never shown to callers
 
 
+# The bounds of an alternatives search (documented in find_alternatives): the
+# longest window on each side, the shortest step, and the most candidate
+# starts (window // step) tried on each side.
+_MAX_WINDOW = timedelta(days=366)
+_MIN_STEP = timedelta(minutes=1)
+_MAX_CANDIDATES = 20_000
+
+# The instants a datetime can show in any zone: a day inside years 1 and 9999.
+_FIRST_US = to_epoch_us(datetime(1, 1, 2, tzinfo=UTC))
+_LAST_US = to_epoch_us(datetime(9999, 12, 30, tzinfo=UTC))
+
+
+def _search_reach(limit: object, window: object, step: object) -> int:
+    """How many steps alternatives try on each side; raises for arguments out of bounds."""
+    problems = ViolationCollector()
+    if not isinstance(limit, int) or isinstance(limit, bool):
+        problems.add("limit", "not_an_integer", f"must be an integer, not {type(limit).__name__}")
+    elif limit < 1:
+        problems.add("limit", "not_positive", "must be at least 1")
+    for field, value in (("window", window), ("step", step)):
+        if not isinstance(value, timedelta):
+            problems.add(
+                field, "not_a_timedelta", f"must be a timedelta, not {type(value).__name__}"
+            )
+    if isinstance(window, timedelta):
+        if window < timedelta(0):
+            problems.add("window", "negative", "must not be negative")
+        elif window > _MAX_WINDOW:
+            problems.add("window", "too_large", f"must be at most {_MAX_WINDOW.days} days")
+    if isinstance(step, timedelta) and step < _MIN_STEP:
+        problems.add("step", "too_small", f"must be at least {_MIN_STEP}")
+    problems.raise_if_any()
+    reach = cast("timedelta", window) // cast("timedelta", step)  # both checked above
+    if reach > _MAX_CANDIDATES:
+        raise ValidationError(
+            f"window / step gives {reach:,} candidate starts on each side; at most "
+            f"{_MAX_CANDIDATES:,} are tried (use a longer step or a shorter window)",
+            field="window",
+            rule="too_many_candidates",
+        )
+    return reach
+
+
+def _offsets(reach: int, step_us: int, *, first: bool) -> Iterator[int]:
+    """The candidate offsets, nearest first, the earlier on a tie; 0 first if `first`."""
+    if first:
+        yield 0
+    for k in range(1, reach + 1):
+        yield -k * step_us
+        yield k * step_us
+
+
 def _first_gap(hours: OpeningHours, start_us: int, end_us: int) -> tuple[int, int] | None:
     """The first part of `[start_us, end_us)` outside `hours`, or None if fully open."""
     at = start_us
@@ -700,21 +747,31 @@ def find_alternatives(
     When the customer chose resources, the requested time itself with other
     resources is the first candidate.
 
+    The search is bounded, so that a call returns in well under a second
+    whatever it is given: `window` is at most 366 days, `step` at least
+    one minute, and `window // step` at most 20,000 candidate starts on
+    each side (a week at one-minute steps, or 208 days at 15 minutes). Arguments beyond these
+    are refused before any search. Candidates that no datetime can show
+    (before year 1 or after year 9999) are skipped.
+
     Args:
         rules: The club's rules.
         request: The refused request.
         schedule: The existing bookings.
         now: The current instant.
         limit: At most this many slots.
-        window: How far to search on each side.
-        step: The spacing of candidate starts.
+        window: How far to search on each side (0 to 366 days).
+        step: The spacing of candidate starts (one minute or more).
 
     Returns:
         Up to `limit` slots, nearest first.
 
     Raises:
-        ValidationError: a non-positive `step` or `limit`, a negative
-            `window`, or a request the catalog cannot serve.
+        ValidationError: a `limit` below 1 or not an integer, a `window` or
+            `step` that is not a timedelta, a negative or too long `window`,
+            a `step` shorter than a minute, more candidates than allowed
+            (rule `too_many_candidates`), or a request the catalog cannot
+            serve. The violation names the field.
     """
     return rules.alternatives(request, schedule, now=now, limit=limit, window=window, step=step)
 

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clubrules._time import to_epoch_us
-from clubrules.booking import Frequency, Recurrence
+from clubrules.booking import (
+    BookingPolicy,
+    BookingRequest,
+    BookingRules,
+    Frequency,
+    Recurrence,
+    Schedule,
+    find_alternatives,
+)
+from clubrules.calendar import BusinessCalendar
+from clubrules.errors import ClubRulesError, ValidationError
 
-from .conftest import BERLIN
+from .conftest import BERLIN, NOW, SHANGHAI, salon_rules
 
 NEW_YORK = ZoneInfo("America/New_York")
 SYDNEY = ZoneInfo("Australia/Sydney")
@@ -98,3 +111,58 @@ def test_series_starts_match_a_wall_clock_oracle(
         expected = _oracle_place(wall + timedelta(days=i * days), zone, local.fold)
         assert to_epoch_us(got) == to_epoch_us(expected), i
         assert got.tzinfo is zone
+
+
+# --- bug 2: alternatives are bounded; item 9: their arguments are typed --------------
+
+
+def _laser_at(hour: int) -> BookingRequest:
+    return BookingRequest(service="laser", start=datetime(2026, 3, 2, hour, tzinfo=SHANGHAI))
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "rule"),
+    [
+        ({"window": timedelta.max}, "window", "too_large"),
+        ({"step": timedelta(microseconds=1)}, "step", "too_small"),
+        (
+            {"window": timedelta(days=30), "step": timedelta(minutes=1)},
+            "window",
+            "too_many_candidates",
+        ),
+        ({"window": -timedelta(1)}, "window", "negative"),
+        ({"step": 15}, "step", "not_a_timedelta"),
+        ({"window": 3}, "window", "not_a_timedelta"),
+        ({"limit": 0}, "limit", "not_positive"),
+        ({"limit": "3"}, "limit", "not_an_integer"),
+    ],
+)
+def test_alternatives_refuse_unbounded_or_mistyped_searches_up_front(
+    rules: BookingRules, changes: dict[str, object], field: str, rule: str
+) -> None:
+    started = time.perf_counter()
+    for search in (rules.alternatives, partial(find_alternatives, rules)):
+        with pytest.raises(ValidationError) as caught:
+            search(_laser_at(15), Schedule(), now=NOW, **changes)  # type: ignore[arg-type]
+        assert (caught.value.field, caught.value.rule) == (field, rule)
+        assert isinstance(caught.value, ClubRulesError)
+    assert time.perf_counter() - started < 1
+
+
+def test_the_widest_allowed_search_is_quick_even_when_nothing_is_free() -> None:
+    closed = salon_rules(calendar=BusinessCalendar("Asia/Shanghai", weekly={}))
+    started = time.perf_counter()
+    slots = closed.alternatives(
+        _laser_at(15), Schedule(), now=NOW, window=timedelta(days=13), step=timedelta(minutes=1)
+    )
+    assert slots == []
+    assert time.perf_counter() - started < 3
+
+
+def test_candidates_beyond_year_9999_are_skipped() -> None:
+    always = salon_rules(calendar=None, shifts={}, policy=BookingPolicy(horizon=None))
+    late = BookingRequest(service="laser", start=datetime(9999, 12, 29, 23, tzinfo=UTC))
+    slots = always.alternatives(
+        late, Schedule(), now=NOW, limit=10, window=timedelta(days=5), step=timedelta(days=1)
+    )
+    assert [s.offset.days for s in slots] == [-1, -2, -3, -4, -5]
