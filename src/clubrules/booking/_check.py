@@ -789,6 +789,8 @@ def check_series(
     Every occurrence is checked in full, not only the first few, against
     the existing bookings and against the series' own earlier occurrences
     that passed (a daily series of long sessions can clash with itself).
+    A clash with an earlier occurrence names it in the reason's `booking`
+    as `"series-occurrence-N"`, N being its index (from 0) in the results.
     Occurrences keep their local time in the recurrence's zone, or else in
     the club calendar's zone.
 

@@ -7,8 +7,18 @@ from collections.abc import Iterable, Iterator  # noqa: TC003 - resolved at runt
 from operator import sub
 
 from clubrules.booking._model import _FAR, Booking
+from clubrules.errors import ValidationError
 
 __all__ = ["Schedule"]
+
+
+def _duplicate(booking_id: str) -> ValidationError:
+    return ValidationError(
+        f"booking {booking_id!r} is already in the schedule",
+        field="id",
+        rule="duplicate_id",
+        items=(booking_id,),
+    )
 
 
 class _Lane:
@@ -56,6 +66,9 @@ class Schedule:
     the atomic, concurrent-safe write is the job of a
     [BookingRepository][clubrules.booking.ports.BookingRepository].
 
+    Raises:
+        ValidationError: two bookings with one id (rule `duplicate_id`).
+
     Examples:
         >>> schedule = Schedule()
         >>> len(schedule)
@@ -71,8 +84,7 @@ class Schedule:
         for booking in bookings:
             booking_id = booking.id
             if booking_id in indexed:
-                msg = f"booking {booking_id!r} is already in the schedule"
-                raise ValueError(msg)
+                raise _duplicate(booking_id)
             expires = booking._expires_us  # noqa: SLF001 - the package's own index
             if expires <= -_FAR:  # its status never blocks
                 continue
@@ -97,15 +109,15 @@ class Schedule:
 
     def _keep(self, booking: Booking) -> bool:
         if booking.id in self._bookings:
-            msg = f"booking {booking.id!r} is already in the schedule"
-            raise ValueError(msg)
+            raise _duplicate(booking.id)
         return booking._expires_us > -_FAR  # noqa: SLF001 - the package's own index
 
     def add(self, booking: Booking) -> None:
         """Index a booking (ignored if its status does not block).
 
         Raises:
-            ValueError: a booking with this id is already indexed.
+            ValidationError: a booking with this id is already indexed (rule
+                `duplicate_id`, field `id`; a `ValueError` too, as before).
         """
         if not self._keep(booking):
             return

@@ -97,6 +97,13 @@ def _place(wall: datetime, zone: tzinfo, fold: int) -> datetime:
 class SeriesCheck:
     """The outcome of checking a recurring series, occurrence by occurrence.
 
+    Each occurrence is checked against the existing bookings and against the
+    series' own earlier occurrences that passed. A clash with one of those
+    is a reason whose `booking` is `"series-occurrence-N"`, N being the
+    index (from 0) of that earlier occurrence in `results`; these ids name
+    no stored booking. (Give stored bookings other ids, so that the two
+    cannot be confused.)
+
     Attributes:
         results: One [CheckResult][clubrules.booking.CheckResult] per
             occurrence, in order.

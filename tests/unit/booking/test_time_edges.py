@@ -166,3 +166,46 @@ def test_candidates_beyond_year_9999_are_skipped() -> None:
         late, Schedule(), now=NOW, limit=10, window=timedelta(days=5), step=timedelta(days=1)
     )
     assert [s.offset.days for s in slots] == [-1, -2, -3, -4, -5]
+
+
+# --- item 9: typed errors at construction and in the schedule -------------------------
+
+
+@pytest.mark.parametrize(
+    ("resources", "rule"),
+    [
+        (["chen"], "not_role_pairs"),
+        ("chen", "not_role_pairs"),
+        ([("beautician", 5)], "not_role_pairs"),
+        ([("beautician",)], "not_role_pairs"),
+        (5, "not_role_pairs"),
+        ([("beautician", "li"), ("beautician", "wang")], "duplicate_role"),
+    ],
+)
+def test_a_request_refuses_resources_of_the_wrong_shape(resources: object, rule: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        BookingRequest(service="facial", start=NOW, resources=resources)  # type: ignore[arg-type]
+    assert (caught.value.field, caught.value.rule) == ("resources", rule)
+    if rule == "not_role_pairs":
+        assert '{"beautician": "chen"}' in str(caught.value)
+
+
+def test_a_request_takes_roles_as_a_mapping_or_as_pairs() -> None:
+    for pins in (
+        {"room": "room-1", "beautician": "li"},
+        [["room", "room-1"], ("beautician", "li")],
+    ):
+        request = BookingRequest(service="facial", start=NOW, resources=pins)  # type: ignore[arg-type]
+        assert request.resources == (("beautician", "li"), ("room", "room-1"))
+
+
+def test_a_duplicate_in_a_schedule_is_a_typed_error(rules: BookingRules) -> None:
+    request = BookingRequest(service="laser", start=datetime(2026, 3, 2, 15, tzinfo=SHANGHAI))
+    booking = rules.book(rules.check(request, Schedule(), now=NOW), booking_id="b1", now=NOW)
+    schedule = Schedule([booking])
+    for attempt in (lambda: schedule.add(booking), lambda: Schedule([booking, booking])):
+        with pytest.raises(ValidationError) as caught:
+            attempt()
+        assert isinstance(caught.value, ClubRulesError)
+        assert isinstance(caught.value, ValueError)  # as before
+        assert (caught.value.field, caught.value.rule) == ("id", "duplicate_id")
