@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence  # noqa: TC003 - resolved at runtime by get_type_hints
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol, cast
 
@@ -234,7 +234,7 @@ class BookingRules:
         schedules: Sequence[Schedule],
         *,
         now_us: int,
-        exclude: str | None,
+        exclude: Collection[str],
         full: bool,
     ) -> tuple[list[Reason], list[tuple[str, str]], list[Occupancy]]:
         reasons: list[Reason] = []
@@ -338,7 +338,7 @@ class BookingRules:
         schedules: Sequence[Schedule],
         *,
         now_us: int,
-        exclude: str | None,
+        exclude: Collection[str],
         full: bool,
     ) -> list[Reason]:
         out: list[Reason] = []
@@ -416,7 +416,7 @@ class BookingRules:
         schedule: Schedule,
         *,
         now: datetime,
-        exclude: str | None = None,
+        exclude: str | Collection[str] | None = None,
     ) -> CheckResult:
         """Check a request against the existing bookings, hours, shifts and policy.
 
@@ -429,7 +429,8 @@ class BookingRules:
             request: What the customer asks for.
             schedule: The existing bookings.
             now: The current instant (for notice, horizon and hold expiry).
-            exclude: A booking id to ignore (the booking being moved).
+            exclude: A booking id, or a collection of ids, to ignore (the
+                booking being moved, say).
 
         Returns:
             A [CheckResult][clubrules.booking.CheckResult]; `ok` when it passes.
@@ -439,14 +440,14 @@ class BookingRules:
                 headcount above the service's maximum or above capacity.
             NaiveDatetimeError: a naive `now`.
         """
-        return self._check(request, (schedule,), now, exclude)
+        return self._check(request, (schedule,), now, _excluded(exclude))
 
     def _check(
         self,
         request: BookingRequest,
         schedules: Sequence[Schedule],
         now: datetime,
-        exclude: str | None,
+        exclude: Collection[str],
     ) -> CheckResult:
         plan = self._validate(request)
         now_us = to_epoch_us(require_aware(now, "now"))
@@ -562,7 +563,7 @@ class BookingRules:
             customer_id=booking.customer_id,
             resources=pins,
         )
-        result = self.check(request, schedule, now=now, exclude=booking.id)
+        result = self.check(request, schedule, now=now, exclude=(booking.id,))
         if not result.ok:
             self.book(result, booking_id=booking.id, now=now)  # raises the typed error
         return booking.reschedule(result.start, result.end, result.occupancy, now=now)
@@ -576,13 +577,15 @@ class BookingRules:
         limit: int = 3,
         window: timedelta = timedelta(days=1),
         step: timedelta = timedelta(minutes=15),
+        exclude: str | Collection[str] | None = None,
     ) -> list[Slot]:
         """The nearest free slots before and after the requested start.
 
         See [find_alternatives][clubrules.booking.find_alternatives], which
-        also gives the bounds on `window` and `step`.
+        also gives the bounds on `window` and `step`, and what `exclude` does.
         """
         reach = _search_reach(limit, window, step)
+        skip = _excluded(exclude)
         plan = self._validate(request)
         now_us = to_epoch_us(require_aware(now, "now"))
         origin = to_epoch_us(request.start)
@@ -608,7 +611,7 @@ class BookingRules:
                     chosen,
                     schedules,
                     now_us=now_us,
-                    exclude=None,
+                    exclude=skip,
                     full=False,
                 )
                 if not reasons:
@@ -641,7 +644,7 @@ class BookingRules:
         results = []
         for i, start in enumerate(recurrence.starts(request.start)):
             occurrence = attrs.evolve(request, start=start)
-            result = self._check(occurrence, (schedule, own), now, None)
+            result = self._check(occurrence, (schedule, own), now, ())
             if result.ok:
                 own.add(
                     Booking(
@@ -714,6 +717,19 @@ def _offsets(reach: int, step_us: int, *, first: bool) -> Iterator[int]:
         yield k * step_us
 
 
+def _excluded(exclude: object) -> Collection[str]:
+    """The booking ids to ignore: None, one id, or a collection of ids."""
+    if exclude is None:
+        return ()
+    if isinstance(exclude, str):
+        return (exclude,)
+    if isinstance(exclude, Collection) and all(isinstance(x, str) for x in exclude):
+        return exclude if isinstance(exclude, frozenset) or len(exclude) < 4 else frozenset(exclude)
+    raise ValidationError(
+        "must be a booking id or a collection of booking ids", field="exclude", rule="not_ids"
+    )
+
+
 def _first_gap(hours: OpeningHours, start_us: int, end_us: int) -> tuple[int, int] | None:
     """The first part of `[start_us, end_us)` outside `hours`, or None if fully open."""
     at = start_us
@@ -735,6 +751,7 @@ def find_alternatives(
     limit: int = 3,
     window: timedelta = timedelta(days=1),
     step: timedelta = timedelta(minutes=15),
+    exclude: str | Collection[str] | None = None,
 ) -> list[Slot]:
     """The nearest free slots before and after the requested start.
 
@@ -762,6 +779,9 @@ def find_alternatives(
         limit: At most this many slots.
         window: How far to search on each side (0 to 366 days).
         step: The spacing of candidate starts (one minute or more).
+        exclude: A booking id, or a collection of ids, whose bookings do not
+            block any candidate: the booking being moved, so that its own
+            time is offered again. None (the default) ignores nothing.
 
     Returns:
         Up to `limit` slots, nearest first.
@@ -770,10 +790,12 @@ def find_alternatives(
         ValidationError: a `limit` below 1 or not an integer, a `window` or
             `step` that is not a timedelta, a negative or too long `window`,
             a `step` shorter than a minute, more candidates than allowed
-            (rule `too_many_candidates`), or a request the catalog cannot
-            serve. The violation names the field.
+            (rule `too_many_candidates`), an `exclude` that is not ids, or
+            a request the catalog cannot serve. The violation names the field.
     """
-    return rules.alternatives(request, schedule, now=now, limit=limit, window=window, step=step)
+    return rules.alternatives(
+        request, schedule, now=now, limit=limit, window=window, step=step, exclude=exclude
+    )
 
 
 def check_series(

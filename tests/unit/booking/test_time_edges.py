@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 from zoneinfo import ZoneInfo
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,6 +26,7 @@ from clubrules.calendar import BusinessCalendar
 from clubrules.errors import ClubRulesError, ValidationError
 
 from .conftest import BERLIN, NOW, SHANGHAI, salon_rules
+from .test_properties import DAY, RULES, _diaries
 
 NEW_YORK = ZoneInfo("America/New_York")
 SYDNEY = ZoneInfo("Australia/Sydney")
@@ -209,3 +211,51 @@ def test_a_duplicate_in_a_schedule_is_a_typed_error(rules: BookingRules) -> None
         assert isinstance(caught.value, ClubRulesError)
         assert isinstance(caught.value, ValueError)  # as before
         assert (caught.value.field, caught.value.rule) == ("id", "duplicate_id")
+
+
+# --- item 8: a booking being moved does not block its own alternatives ----------------
+
+
+def _booked_laser(rules: BookingRules, schedule: Schedule, booking_id: str, hour: int) -> None:
+    result = rules.check(_laser_at(hour), schedule, now=NOW)
+    schedule.add(rules.book(result, booking_id=booking_id, now=NOW))
+
+
+def test_alternatives_ignore_the_booking_being_moved(rules: BookingRules) -> None:
+    schedule = Schedule()
+    _booked_laser(rules, schedule, "moving", 15)
+    _booked_laser(rules, schedule, "other", 16)
+    wanted = _laser_at(16)  # the customer of "moving" asks for 16:00, which "other" holds
+    blocked = rules.alternatives(wanted, schedule, now=NOW, limit=4)
+    assert [s.start.strftime("%H:%M") for s in blocked] == ["15:30", "16:30", "16:45", "17:00"]
+    freed = rules.alternatives(wanted, schedule, now=NOW, limit=4, exclude="moving")
+    assert [s.start.strftime("%H:%M") for s in freed] == ["15:30", "16:30", "15:15", "16:45"]
+    both = find_alternatives(rules, wanted, schedule, now=NOW, limit=1, exclude={"moving", "other"})
+    assert [s.offset for s in both] == [timedelta(minutes=-15)]
+    with pytest.raises(ValidationError) as caught:
+        rules.alternatives(wanted, schedule, now=NOW, exclude=[1])  # type: ignore[list-item]
+    assert caught.value.field == "exclude"
+
+
+@settings(max_examples=40)
+@given(
+    schedule=_diaries(),
+    minutes=st.integers(0, 47),
+    service=st.sampled_from(["facial", "laser"]),
+    picks=st.sets(st.integers(0, 9)),
+)
+def test_excluding_bookings_is_searching_a_schedule_without_them(
+    schedule: Schedule, minutes: int, service: str, picks: set[int]
+) -> None:
+    start = DAY + timedelta(hours=10, minutes=15 * minutes)
+    request = BookingRequest(service=service, start=start)
+    excluded = {f"e{i}" for i in picks}
+    without = Schedule(b for b in schedule if b.id not in excluded)
+    window = timedelta(hours=3)
+    got = RULES.alternatives(request, schedule, now=NOW, limit=5, window=window, exclude=excluded)
+    assert got == RULES.alternatives(request, without, now=NOW, limit=5, window=window)
+    for booking in schedule:
+        check = RULES.check(
+            attrs.evolve(request, start=booking.start), schedule, now=NOW, exclude=excluded
+        )
+        assert check == RULES.check(attrs.evolve(request, start=booking.start), without, now=NOW)
