@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
+from decimal import Decimal
 from functools import partial
+from time import perf_counter
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -14,16 +15,27 @@ from hypothesis import strategies as st
 
 from clubrules._time import to_epoch_us
 from clubrules.booking import (
+    Booking,
     BookingPolicy,
     BookingRequest,
     BookingRules,
+    BookingStatus,
     Frequency,
+    Occupancy,
     Recurrence,
+    ReminderPolicy,
     Schedule,
     find_alternatives,
+    reminder_time,
+    success_rate,
 )
 from clubrules.calendar import BusinessCalendar
-from clubrules.errors import ClubRulesError, ValidationError
+from clubrules.errors import (
+    ClubRulesError,
+    IllegalTransitionError,
+    InvalidIntervalError,
+    ValidationError,
+)
 
 from .conftest import BERLIN, NOW, SHANGHAI, salon_rules
 from .test_properties import DAY, RULES, _diaries
@@ -142,23 +154,23 @@ def _laser_at(hour: int) -> BookingRequest:
 def test_alternatives_refuse_unbounded_or_mistyped_searches_up_front(
     rules: BookingRules, changes: dict[str, object], field: str, rule: str
 ) -> None:
-    started = time.perf_counter()
+    started = perf_counter()
     for search in (rules.alternatives, partial(find_alternatives, rules)):
         with pytest.raises(ValidationError) as caught:
             search(_laser_at(15), Schedule(), now=NOW, **changes)  # type: ignore[arg-type]
         assert (caught.value.field, caught.value.rule) == (field, rule)
         assert isinstance(caught.value, ClubRulesError)
-    assert time.perf_counter() - started < 1
+    assert perf_counter() - started < 1
 
 
 def test_the_widest_allowed_search_is_quick_even_when_nothing_is_free() -> None:
     closed = salon_rules(calendar=BusinessCalendar("Asia/Shanghai", weekly={}))
-    started = time.perf_counter()
+    started = perf_counter()
     slots = closed.alternatives(
         _laser_at(15), Schedule(), now=NOW, window=timedelta(days=13), step=timedelta(minutes=1)
     )
     assert slots == []
-    assert time.perf_counter() - started < 3
+    assert perf_counter() - started < 3
 
 
 def test_candidates_beyond_year_9999_are_skipped() -> None:
@@ -259,3 +271,152 @@ def test_excluding_bookings_is_searching_a_schedule_without_them(
             attrs.evolve(request, start=booking.start), schedule, now=NOW, exclude=excluded
         )
         assert check == RULES.check(attrs.evolve(request, start=booking.start), without, now=NOW)
+
+
+# --- bug 3: instants, not wall times, across the autumn clock change ----------------
+
+FORTY_MINUTES = (
+    datetime(2026, 10, 25, 2, 30, tzinfo=BERLIN),  # 02:30+02:00, fold 0
+    datetime(2026, 10, 25, 2, 10, fold=1, tzinfo=BERLIN),  # 02:10+01:00, 40 minutes later
+)
+
+
+def _completed(booking_id: str, start: datetime) -> Booking:
+    # Added in UTC: `start + timedelta` in its zone would drop its fold.
+    end = (start.astimezone(UTC) + timedelta(minutes=10)).astimezone(start.tzinfo)
+    return Booking(
+        id=booking_id,
+        service="s",
+        start=start,
+        end=end,
+        occupancy=[Occupancy.between("r", start, end)],
+        status=BookingStatus.COMPLETED,
+    )
+
+
+def test_success_rate_takes_a_period_whose_wall_times_run_backwards() -> None:
+    start, end = FORTY_MINUTES
+    inside = _completed("in", datetime(2026, 10, 25, 0, 45, tzinfo=UTC).astimezone(BERLIN))
+    outside = _completed("out", datetime(2026, 10, 25, 1, 10, tzinfo=UTC).astimezone(BERLIN))
+    rate = success_rate([inside, outside], start=start, end=end)
+    assert (rate.completed, rate.rate) == (1, Decimal(1))
+    with pytest.raises(InvalidIntervalError):  # given reversed: refused, not an empty count
+        success_rate([inside], start=end, end=start)
+
+
+@settings(max_examples=200)
+@given(
+    bounds=st.tuples(near_changes(), near_changes()),
+    starts=st.lists(near_changes(), max_size=8),
+)
+def test_success_rate_counts_by_instant(
+    bounds: tuple[datetime, datetime], starts: list[datetime]
+) -> None:
+    start, end = bounds
+    bookings = [_completed(f"b{i}", s) for i, s in enumerate(starts)]
+    if start.astimezone(UTC) > end.astimezone(UTC):
+        with pytest.raises(InvalidIntervalError):
+            success_rate(bookings, start=start, end=end)
+        return
+    lo, hi = start.astimezone(UTC), end.astimezone(UTC)
+    expected = sum(lo <= s.astimezone(UTC) < hi for s in starts)  # the oracle, in UTC
+    assert success_rate(bookings, start=start, end=end).completed == expected
+
+
+@settings(max_examples=200)
+@given(
+    start=near_changes(),
+    now=near_changes(),
+    notice=st.integers(0, 120),
+)
+def test_lifecycle_guards_compare_instants(start: datetime, now: datetime, notice: int) -> None:
+    booking = _completed("b", start)
+    confirmed = attrs.evolve(booking, status=BookingStatus.CONFIRMED)
+    policy = BookingPolicy(
+        late_cancel_cutoff=timedelta(minutes=notice), no_show_after=timedelta(minutes=notice)
+    )
+    s, n = start.astimezone(UTC), now.astimezone(UTC)
+    late = confirmed.cancel(now=now, policy=policy).late_cancel
+    assert late == (n > s - timedelta(minutes=notice))
+    if n < s + timedelta(minutes=notice):
+        with pytest.raises(IllegalTransitionError):
+            confirmed.mark_no_show(now=now, policy=policy)
+    else:
+        assert confirmed.mark_no_show(now=now, policy=policy).status is BookingStatus.NO_SHOW
+    held = attrs.evolve(booking, status=BookingStatus.HELD, expires_at=start)
+    if n >= s:
+        with pytest.raises(IllegalTransitionError):
+            held.confirm(now=now)
+        assert held.expire(now=now).status is BookingStatus.EXPIRED
+    else:
+        assert held.confirm(now=now).status is BookingStatus.CONFIRMED
+        with pytest.raises(IllegalTransitionError):
+            held.expire(now=now)
+    assert held.blocks_at(now) == (n < s)
+
+
+def test_a_quiet_period_in_the_repeated_hour_holds_its_instant() -> None:
+    policy = ReminderPolicy(zone=BERLIN, quiet_start=time(21), quiet_end=time(2, 30))
+    at = datetime(2026, 10, 25, 1, 10, tzinfo=UTC)  # 02:10 CET, the second pass
+    quiet = policy.quiet_period(at)
+    assert quiet is not None
+    assert quiet[1] == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)  # 02:30 CET, not CEST
+
+
+def test_a_quiet_start_in_the_spring_gap_begins_at_the_jump() -> None:
+    policy = ReminderPolicy(
+        zone=BERLIN, before=timedelta(hours=2), quiet_start=time(2, 30), quiet_end=time(9)
+    )
+    start = datetime(2026, 3, 29, 5, 0, tzinfo=BERLIN)  # two hours before: 03:00 CEST, quiet
+    booking = attrs.evolve(_completed("b", start), status=BookingStatus.CONFIRMED)
+    # Quiet hours began when the clocks jumped from 02:00 to 03:00 (01:00Z).
+    assert reminder_time(booking, policy) == datetime(2026, 3, 29, 0, 59, tzinfo=UTC)
+
+
+@settings(max_examples=300)
+@given(
+    start=near_changes(),
+    hours=st.integers(0, 6),
+    quiet=st.tuples(st.integers(0, 47), st.integers(0, 47)),
+    zone=st.sampled_from(ZONES),
+    now=st.one_of(st.none(), near_changes()),
+)
+def test_reminders_near_clock_changes_avoid_quiet_hours(
+    start: datetime, hours: int, quiet: tuple[int, int], zone: tzinfo, now: datetime | None
+) -> None:
+    policy = ReminderPolicy(
+        zone=zone,
+        before=timedelta(hours=hours, minutes=30),
+        quiet_start=time(quiet[0] // 2, 30 * (quiet[0] % 2)),
+        quiet_end=time(quiet[1] // 2, 30 * (quiet[1] % 2)),
+        min_lead=timedelta(minutes=20),
+    )
+    booking = attrs.evolve(_completed("b", start), status=BookingStatus.CONFIRMED)
+    at = reminder_time(booking, policy, now=now)
+    if at is None:
+        assert now is not None
+        return
+    assert at.tzinfo is UTC
+    assert at < start.astimezone(UTC)
+    assert policy.quiet_period(at) is None
+    if now is not None:
+        assert at >= now.astimezone(UTC)
+
+
+@settings(max_examples=300)
+@given(at=near_changes(), quiet=st.tuples(st.integers(0, 47), st.integers(0, 47)))
+def test_a_quiet_period_holds_the_instant_it_was_asked_about(
+    at: datetime, quiet: tuple[int, int]
+) -> None:
+    policy = ReminderPolicy(
+        zone=BERLIN if at.tzinfo is UTC else at.tzinfo,  # type: ignore[arg-type]
+        quiet_start=time(quiet[0] // 2, 30 * (quiet[0] % 2)),
+        quiet_end=time(quiet[1] // 2, 30 * (quiet[1] % 2)),
+    )
+    period = policy.quiet_period(at)
+    local = at.astimezone(policy.zone).time()
+    qs, qe = policy.quiet_start, policy.quiet_end
+    wall_quiet = qs != qe and (qs <= local < qe if qs < qe else (local >= qs or local < qe))
+    assert (period is not None) == wall_quiet  # the oracle: the local clock's reading
+    if period is not None:
+        assert period[0] <= at < period[1]
