@@ -16,6 +16,10 @@ __all__ = ["ReminderPolicy", "reminder_time"]
 _REMINDED = frozenset({BookingStatus.PENDING, BookingStatus.CONFIRMED})
 # A reminder moved back goes out in the last minute before quiet hours begin.
 _LAST_MINUTE = timedelta(minutes=1)
+_ONE_US = timedelta(microseconds=1)
+# At most this many quiet periods are joined on each side (a clock change
+# can swallow the free hours between two of them; two changes never meet).
+_JOINS = 3
 
 
 @attrs.frozen(kw_only=True)
@@ -103,8 +107,28 @@ class ReminderPolicy:
         clock reads from `quiet_start` to before `quiet_end`. The period's
         bounds are the instants the clock reaches them, so it holds `at`,
         also in the repeated hour of an autumn night or around a
-        spring-forward gap.
+        spring-forward gap. Quiet hours that meet because the free hours
+        between them were skipped (02:00-02:30 on a night that jumps from
+        02:00 to 03:00) make one period.
         """
+        found = self._period(at)
+        if found is None:
+            return None
+        begin, end = found
+        for _ in range(_JOINS):  # the next period begins where this one ends: join them
+            after = self._period(end)
+            if after is None:
+                break
+            end = after[1]
+        for _ in range(_JOINS):
+            before = self._period(begin - _ONE_US)
+            if before is None:
+                break
+            begin = before[0]
+        return begin, end
+
+    def _period(self, at: datetime) -> tuple[datetime, datetime] | None:
+        """The quiet period of `at`'s local day, holding `at`; None if `at` is not quiet."""
         qs, qe = self.quiet_start, self.quiet_end
         if qs == qe:
             return None

@@ -58,7 +58,7 @@ CHANGES = (
 def near_changes(draw: st.DrawFn) -> datetime:
     """An instant within three hours of a clock change, shown in a zone (fold=1 included)."""
     change = draw(st.sampled_from(CHANGES))
-    minutes = draw(st.integers(-180, 180))
+    minutes = draw(st.one_of(st.integers(-180, 180), st.integers(-60, 60)))
     zone = draw(st.sampled_from(ZONES))
     return (change + timedelta(minutes=minutes)).astimezone(zone)
 
@@ -355,6 +355,10 @@ def test_lifecycle_guards_compare_instants(start: datetime, now: datetime, notic
     assert held.blocks_at(now) == (n < s)
 
 
+# Quiet-hour boundaries as half hours of the day, often within the hours that clocks skip or repeat.
+HALF_HOURS = st.one_of(st.integers(0, 47), st.sampled_from([3, 4, 5, 6]))
+
+
 def test_a_quiet_period_in_the_repeated_hour_holds_its_instant() -> None:
     policy = ReminderPolicy(zone=BERLIN, quiet_start=time(21), quiet_end=time(2, 30))
     at = datetime(2026, 10, 25, 1, 10, tzinfo=UTC)  # 02:10 CET, the second pass
@@ -377,7 +381,7 @@ def test_a_quiet_start_in_the_spring_gap_begins_at_the_jump() -> None:
 @given(
     start=near_changes(),
     hours=st.integers(0, 6),
-    quiet=st.tuples(st.integers(0, 47), st.integers(0, 47)),
+    quiet=st.tuples(HALF_HOURS, HALF_HOURS),
     zone=st.sampled_from(ZONES),
     now=st.one_of(st.none(), near_changes()),
 )
@@ -404,7 +408,7 @@ def test_reminders_near_clock_changes_avoid_quiet_hours(
 
 
 @settings(max_examples=300)
-@given(at=near_changes(), quiet=st.tuples(st.integers(0, 47), st.integers(0, 47)))
+@given(at=near_changes(), quiet=st.tuples(HALF_HOURS, HALF_HOURS))
 def test_a_quiet_period_holds_the_instant_it_was_asked_about(
     at: datetime, quiet: tuple[int, int]
 ) -> None:
@@ -420,3 +424,20 @@ def test_a_quiet_period_holds_the_instant_it_was_asked_about(
     assert (period is not None) == wall_quiet  # the oracle: the local clock's reading
     if period is not None:
         assert period[0] <= at < period[1]
+
+
+def test_quiet_hours_joined_by_a_skipped_free_hour_are_one_period() -> None:
+    # Free only from 02:00 to 02:30, which Sydney skips on 4 October 2026.
+    policy = ReminderPolicy(
+        zone=SYDNEY,
+        before=timedelta(minutes=30),
+        quiet_start=time(2, 30),
+        quiet_end=time(2),
+        min_lead=timedelta(minutes=20),
+    )
+    start = datetime(2026, 10, 3, 16, 20, tzinfo=UTC)
+    booking = attrs.evolve(_completed("b", start), status=BookingStatus.CONFIRMED)
+    at = reminder_time(booking, policy)
+    assert at is not None
+    assert policy.quiet_period(at) is None
+    assert at == datetime(2026, 10, 2, 16, 29, tzinfo=UTC)  # 02:29 AEST, before the period
