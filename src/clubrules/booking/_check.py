@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence  # noqa: TC003 - resolved at runtime by get_type_hints
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Protocol
+from typing import Protocol, cast
 
 import attrs
 
@@ -234,7 +234,7 @@ class BookingRules:
         schedules: Sequence[Schedule],
         *,
         now_us: int,
-        exclude: str | None,
+        exclude: Collection[str],
         full: bool,
     ) -> tuple[list[Reason], list[tuple[str, str]], list[Occupancy]]:
         reasons: list[Reason] = []
@@ -338,7 +338,7 @@ class BookingRules:
         schedules: Sequence[Schedule],
         *,
         now_us: int,
-        exclude: str | None,
+        exclude: Collection[str],
         full: bool,
     ) -> list[Reason]:
         out: list[Reason] = []
@@ -416,7 +416,7 @@ class BookingRules:
         schedule: Schedule,
         *,
         now: datetime,
-        exclude: str | None = None,
+        exclude: str | Collection[str] | None = None,
     ) -> CheckResult:
         """Check a request against the existing bookings, hours, shifts and policy.
 
@@ -429,7 +429,8 @@ class BookingRules:
             request: What the customer asks for.
             schedule: The existing bookings.
             now: The current instant (for notice, horizon and hold expiry).
-            exclude: A booking id to ignore (the booking being moved).
+            exclude: A booking id, or a collection of ids, to ignore (the
+                booking being moved, say).
 
         Returns:
             A [CheckResult][clubrules.booking.CheckResult]; `ok` when it passes.
@@ -439,14 +440,14 @@ class BookingRules:
                 headcount above the service's maximum or above capacity.
             NaiveDatetimeError: a naive `now`.
         """
-        return self._check(request, (schedule,), now, exclude)
+        return self._check(request, (schedule,), now, _excluded(exclude))
 
     def _check(
         self,
         request: BookingRequest,
         schedules: Sequence[Schedule],
         now: datetime,
-        exclude: str | None,
+        exclude: Collection[str],
     ) -> CheckResult:
         plan = self._validate(request)
         now_us = to_epoch_us(require_aware(now, "now"))
@@ -562,7 +563,7 @@ class BookingRules:
             customer_id=booking.customer_id,
             resources=pins,
         )
-        result = self.check(request, schedule, now=now, exclude=booking.id)
+        result = self.check(request, schedule, now=now, exclude=(booking.id,))
         if not result.ok:
             self.book(result, booking_id=booking.id, now=now)  # raises the typed error
         return booking.reschedule(result.start, result.end, result.occupancy, now=now)
@@ -576,31 +577,28 @@ class BookingRules:
         limit: int = 3,
         window: timedelta = timedelta(days=1),
         step: timedelta = timedelta(minutes=15),
+        exclude: str | Collection[str] | None = None,
     ) -> list[Slot]:
         """The nearest free slots before and after the requested start.
 
-        See [find_alternatives][clubrules.booking.find_alternatives].
+        See [find_alternatives][clubrules.booking.find_alternatives], which
+        also gives the bounds on `window` and `step`, and what `exclude` does.
         """
-        if step <= timedelta(0) or limit < 1 or window < timedelta(0):
-            raise ValidationError(
-                "step and limit must be positive and window not negative",
-                field="step",
-                rule="invalid_search",
-            )
+        reach = _search_reach(limit, window, step)
+        skip = _excluded(exclude)
         plan = self._validate(request)
         now_us = to_epoch_us(require_aware(now, "now"))
         origin = to_epoch_us(request.start)
-        step_us, reach = us(step), us(window) // us(step)
+        step_us = us(step)
         pins = request.pinned
         zone = request.start.tzinfo or UTC
         schedules = (schedule,)
         found: list[Slot] = []
         # The requested time itself comes first, with other resources (when some were chosen).
-        offsets = [0] if pins else []
-        for k in range(1, reach + 1):
-            offsets += (-k * step_us, k * step_us)
-        for offset in offsets:
+        for offset in _offsets(reach, step_us, first=bool(pins)):
             start_us = origin + offset
+            if not _FIRST_US <= start_us <= _LAST_US - plan.duration_us:
+                continue  # not a datetime: beyond year 1 or year 9999
             for same, chosen in ((True, pins), (False, {})):
                 if same and not offset:
                     continue
@@ -613,7 +611,7 @@ class BookingRules:
                     chosen,
                     schedules,
                     now_us=now_us,
-                    exclude=None,
+                    exclude=skip,
                     full=False,
                 )
                 if not reasons:
@@ -646,7 +644,7 @@ class BookingRules:
         results = []
         for i, start in enumerate(recurrence.starts(request.start)):
             occurrence = attrs.evolve(request, start=start)
-            result = self._check(occurrence, (schedule, own), now, None)
+            result = self._check(occurrence, (schedule, own), now, ())
             if result.ok:
                 own.add(
                     Booking(
@@ -665,6 +663,71 @@ class BookingRules:
 _FAIL_MARK: list[Reason] = [
     Reason(code=ReasonCode.CONFLICT, message="does not fit")
 ]  # the fast path's marker: never shown to callers
+
+
+# The bounds of an alternatives search (documented in find_alternatives): the
+# longest window on each side, the shortest step, and the most candidate
+# starts (window // step) tried on each side.
+_MAX_WINDOW = timedelta(days=366)
+_MIN_STEP = timedelta(minutes=1)
+_MAX_CANDIDATES = 20_000
+
+# The instants a datetime can show in any zone: a day inside years 1 and 9999.
+_FIRST_US = to_epoch_us(datetime(1, 1, 2, tzinfo=UTC))
+_LAST_US = to_epoch_us(datetime(9999, 12, 30, tzinfo=UTC))
+
+
+def _search_reach(limit: object, window: object, step: object) -> int:
+    """How many steps alternatives try on each side; raises for arguments out of bounds."""
+    problems = ViolationCollector()
+    if not isinstance(limit, int) or isinstance(limit, bool):
+        problems.add("limit", "not_an_integer", f"must be an integer, not {type(limit).__name__}")
+    elif limit < 1:
+        problems.add("limit", "not_positive", "must be at least 1")
+    for field, value in (("window", window), ("step", step)):
+        if not isinstance(value, timedelta):
+            problems.add(
+                field, "not_a_timedelta", f"must be a timedelta, not {type(value).__name__}"
+            )
+    if isinstance(window, timedelta):
+        if window < timedelta(0):
+            problems.add("window", "negative", "must not be negative")
+        elif window > _MAX_WINDOW:
+            problems.add("window", "too_large", f"must be at most {_MAX_WINDOW.days} days")
+    if isinstance(step, timedelta) and step < _MIN_STEP:
+        problems.add("step", "too_small", f"must be at least {_MIN_STEP}")
+    problems.raise_if_any()
+    reach = cast("timedelta", window) // cast("timedelta", step)  # both checked above
+    if reach > _MAX_CANDIDATES:
+        raise ValidationError(
+            f"window / step gives {reach:,} candidate starts on each side; at most "
+            f"{_MAX_CANDIDATES:,} are tried (use a longer step or a shorter window)",
+            field="window",
+            rule="too_many_candidates",
+        )
+    return reach
+
+
+def _offsets(reach: int, step_us: int, *, first: bool) -> Iterator[int]:
+    """The candidate offsets, nearest first, the earlier on a tie; 0 first if `first`."""
+    if first:
+        yield 0
+    for k in range(1, reach + 1):
+        yield -k * step_us
+        yield k * step_us
+
+
+def _excluded(exclude: object) -> Collection[str]:
+    """The booking ids to ignore: None, one id, or a collection of ids."""
+    if exclude is None:
+        return ()
+    if isinstance(exclude, str):
+        return (exclude,)
+    if isinstance(exclude, Collection) and all(isinstance(x, str) for x in exclude):
+        return exclude if isinstance(exclude, frozenset) or len(exclude) < 4 else frozenset(exclude)
+    raise ValidationError(
+        "must be a booking id or a collection of booking ids", field="exclude", rule="not_ids"
+    )
 
 
 def _first_gap(hours: OpeningHours, start_us: int, end_us: int) -> tuple[int, int] | None:
@@ -688,6 +751,7 @@ def find_alternatives(
     limit: int = 3,
     window: timedelta = timedelta(days=1),
     step: timedelta = timedelta(minutes=15),
+    exclude: str | Collection[str] | None = None,
 ) -> list[Slot]:
     """The nearest free slots before and after the requested start.
 
@@ -700,23 +764,38 @@ def find_alternatives(
     When the customer chose resources, the requested time itself with other
     resources is the first candidate.
 
+    The search is bounded, so that a call returns in well under a second
+    whatever it is given: `window` is at most 366 days, `step` at least
+    one minute, and `window // step` at most 20,000 candidate starts on
+    each side (a week at one-minute steps, or 208 days at 15 minutes). Arguments beyond these
+    are refused before any search. Candidates that no datetime can show
+    (before year 1 or after year 9999) are skipped.
+
     Args:
         rules: The club's rules.
         request: The refused request.
         schedule: The existing bookings.
         now: The current instant.
         limit: At most this many slots.
-        window: How far to search on each side.
-        step: The spacing of candidate starts.
+        window: How far to search on each side (0 to 366 days).
+        step: The spacing of candidate starts (one minute or more).
+        exclude: A booking id, or a collection of ids, whose bookings do not
+            block any candidate: the booking being moved, so that its own
+            time is offered again. None (the default) ignores nothing.
 
     Returns:
         Up to `limit` slots, nearest first.
 
     Raises:
-        ValidationError: a non-positive `step` or `limit`, a negative
-            `window`, or a request the catalog cannot serve.
+        ValidationError: a `limit` below 1 or not an integer, a `window` or
+            `step` that is not a timedelta, a negative or too long `window`,
+            a `step` shorter than a minute, more candidates than allowed
+            (rule `too_many_candidates`), an `exclude` that is not ids, or
+            a request the catalog cannot serve. The violation names the field.
     """
-    return rules.alternatives(request, schedule, now=now, limit=limit, window=window, step=step)
+    return rules.alternatives(
+        request, schedule, now=now, limit=limit, window=window, step=step, exclude=exclude
+    )
 
 
 def check_series(
@@ -732,6 +811,8 @@ def check_series(
     Every occurrence is checked in full, not only the first few, against
     the existing bookings and against the series' own earlier occurrences
     that passed (a daily series of long sessions can clash with itself).
+    A clash with an earlier occurrence names it in the reason's `booking`
+    as `"series-occurrence-N"`, N being its index (from 0) in the results.
     Occurrences keep their local time in the recurrence's zone, or else in
     the club calendar's zone.
 

@@ -77,6 +77,10 @@ def success_rate(
 ) -> SuccessRate:
     """The booking success rate over bookings whose start lies in `[start, end)`.
 
+    The bounds and the starts are compared as instants, never by wall time:
+    from 02:30+02:00 to 02:10+01:00 on a night the clocks go back is a
+    40-minute period, and the reverse is refused.
+
     Args:
         bookings: Any bookings; those outside the period are ignored.
         start: The period's start (aware).

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 import attrs
 
 from clubrules._checks import raise_collected
-from clubrules._time import require_aware
+from clubrules._time import from_epoch_us, require_aware, to_epoch_us
 from clubrules.booking._model import Booking, BookingStatus, _check_delta
 from clubrules.errors import ViolationCollector
 
@@ -16,6 +16,10 @@ __all__ = ["ReminderPolicy", "reminder_time"]
 _REMINDED = frozenset({BookingStatus.PENDING, BookingStatus.CONFIRMED})
 # A reminder moved back goes out in the last minute before quiet hours begin.
 _LAST_MINUTE = timedelta(minutes=1)
+_ONE_US = timedelta(microseconds=1)
+# At most this many quiet periods are joined on each side (a clock change
+# can swallow the free hours between two of them; two changes never meet).
+_JOINS = 3
 
 
 @attrs.frozen(kw_only=True)
@@ -27,6 +31,12 @@ class ReminderPolicy:
     no quiet hours. A reminder that falls in quiet hours moves to the end of
     the quiet period if that is still at least `min_lead` before the start,
     else back to the last minute before the quiet period begins.
+
+    Quiet hours follow the local clock. Where it jumps forward over
+    `quiet_start` (or `quiet_end`), that boundary is the jump itself; where
+    a reminder falls in the second pass of a repeated hour, its quiet
+    period ends at the second pass of `quiet_end`. Every comparison is
+    between instants, never between wall times.
 
     Attributes:
         zone: The club's zone, for quiet hours.
@@ -56,12 +66,69 @@ class ReminderPolicy:
             )
         raise_collected(problems)
 
-    def _at(self, day: date, clock: time) -> datetime:
-        # Through UTC, so that a local time in a DST gap moves forward by the gap.
-        return datetime.combine(day, clock, tzinfo=self.zone).astimezone(UTC)
+    def _at(self, day: date, clock: time, *, fold: int = 0) -> datetime:
+        """The first instant (UTC) at which the local clock reads `clock` or later on `day`.
+
+        A wall time that happens twice takes the pass `fold`. One that does
+        not exist (in a spring-forward gap) is reached when the clocks jump
+        past it: the boundary is the jump itself.
+        """
+        wall = datetime.combine(day, clock)
+        placed = wall.replace(tzinfo=self.zone, fold=fold).astimezone(UTC)
+        if placed.astimezone(self.zone).replace(tzinfo=None) == wall:
+            return placed
+        # In a gap: fold 1 reads it before the jump, fold 0 after; bisect between.
+        lo = to_epoch_us(wall.replace(tzinfo=self.zone, fold=1))
+        hi = to_epoch_us(wall.replace(tzinfo=self.zone, fold=0))
+        lo, hi = min(lo, hi), max(lo, hi)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if from_epoch_us(mid, self.zone).replace(tzinfo=None) < wall:
+                lo = mid
+            else:
+                hi = mid
+        return from_epoch_us(hi)
+
+    def _end(self, day: date, clock: time, at: datetime) -> datetime:
+        """The end of a quiet period holding `at`: after `at`, as instants.
+
+        On a night whose clocks go back, `at` may be in the second pass of
+        the repeated hour, after the first pass of the end's wall time.
+        """
+        end = self._at(day, clock)
+        if to_epoch_us(end) <= to_epoch_us(at):
+            end = self._at(day, clock, fold=1)
+        return end
 
     def quiet_period(self, at: datetime) -> tuple[datetime, datetime] | None:
-        """The quiet period `[start, end)` containing `at` (UTC), or None if `at` is not quiet."""
+        """The quiet period `[start, end)` containing `at` (UTC), or None if `at` is not quiet.
+
+        Quiet hours are local wall times: `at` is quiet when its local
+        clock reads from `quiet_start` to before `quiet_end`. The period's
+        bounds are the instants the clock reaches them, so it holds `at`,
+        also in the repeated hour of an autumn night or around a
+        spring-forward gap. Quiet hours that meet because the free hours
+        between them were skipped (02:00-02:30 on a night that jumps from
+        02:00 to 03:00) make one period.
+        """
+        found = self._period(at)
+        if found is None:
+            return None
+        begin, end = found
+        for _ in range(_JOINS):  # the next period begins where this one ends: join them
+            after = self._period(end)
+            if after is None:
+                break
+            end = after[1]
+        for _ in range(_JOINS):
+            before = self._period(begin - _ONE_US)
+            if before is None:
+                break
+            begin = before[0]
+        return begin, end
+
+    def _period(self, at: datetime) -> tuple[datetime, datetime] | None:
+        """The quiet period of `at`'s local day, holding `at`; None if `at` is not quiet."""
         qs, qe = self.quiet_start, self.quiet_end
         if qs == qe:
             return None
@@ -70,12 +137,12 @@ class ReminderPolicy:
         one = timedelta(days=1)
         if qs < qe:
             if qs <= tod < qe:
-                return self._at(day, qs), self._at(day, qe)
+                return self._at(day, qs), self._end(day, qe, at)
             return None
         if tod >= qs:
-            return self._at(day, qs), self._at(day + one, qe)
+            return self._at(day, qs), self._end(day + one, qe, at)
         if tod < qe:
-            return self._at(day - one, qs), self._at(day, qe)
+            return self._at(day - one, qs), self._end(day, qe, at)
         return None
 
 
@@ -106,7 +173,12 @@ def reminder_time(
     quiet = policy.quiet_period(at)
     if quiet is not None:
         begin, end = quiet
-        at = end if end <= start - policy.min_lead else begin - _LAST_MINUTE
-    if now is not None and at < require_aware(now, "now"):
+        # All in UTC, compared as instants: never by the wall time of a shared zone.
+        at = (
+            end
+            if to_epoch_us(end) <= to_epoch_us(start - policy.min_lead)
+            else begin - _LAST_MINUTE
+        )
+    if now is not None and to_epoch_us(at) < to_epoch_us(require_aware(now, "now")):
         return None
     return at

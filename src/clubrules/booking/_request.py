@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping  # noqa: TC003 - resolved at runtime by get_type_hints
 from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_hints
+from typing import cast
 
 import attrs
 
@@ -66,9 +67,34 @@ class Reason:
         return self.message
 
 
+_PINS_SHAPE = 'must map roles to resource ids, such as {"beautician": "chen"}'
+
+
 def _to_pins(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """The chosen resources as sorted `(role, resource)` pairs; other shapes left for the check."""
+    raw: object = value
+    if isinstance(raw, str):
+        return cast("tuple[tuple[str, str], ...]", raw)  # refused by the check, not split
     items = value.items() if hasattr(value, "items") else value
-    return tuple(sorted(items))
+    try:
+        pairs = tuple(tuple(p) if isinstance(p, list | tuple) else p for p in items)
+    except TypeError:
+        return cast("tuple[tuple[str, str], ...]", raw)  # not iterable: refused by the check
+    try:
+        return tuple(sorted(pairs))
+    except TypeError:
+        return pairs  # unorderable items are not (str, str) pairs: refused by the check
+
+
+def _check_pins(problems: ViolationCollector, value: object) -> None:
+    if not isinstance(value, tuple) or not all(
+        isinstance(p, tuple) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in value
+    ):
+        problems.add("resources", "not_role_pairs", f'{_PINS_SHAPE} or [("beautician", "chen")]')
+        return
+    roles = [role for role, _ in value]
+    if len(set(roles)) != len(roles):
+        problems.add("resources", "duplicate_role", "names one role twice")
 
 
 @attrs.frozen(kw_only=True)
@@ -80,12 +106,16 @@ class BookingRequest:
         start: The start of the customer's time (aware).
         headcount: How many people (at least 1).
         customer_id: Who asks, if known.
-        resources: Chosen resources by role, such as `{"beautician": "li"}`;
-            roles not named are filled from their pool.
+        resources: Chosen resources by role, such as `{"beautician": "li"}`
+            (or `(role, resource)` pairs); roles not named are filled from
+            their pool. Kept as sorted pairs.
 
     Raises:
         ValidationError: a naive start (`NaiveDatetimeError`), a headcount
-            below 1, or a blank service id.
+            below 1, a blank service id, or `resources` that are not roles
+            mapped to resource ids (rule `not_role_pairs`: a list of names
+            such as `["chen"]` says nothing of the role) or that name a role
+            twice (`duplicate_role`).
     """
 
     service: str
@@ -99,6 +129,7 @@ class BookingRequest:
         _check_id(problems, "service", self.service)
         check_instant(problems, "start", self.start)
         check_count(problems, "headcount", self.headcount, minimum=1, wording="integer")
+        _check_pins(problems, self.resources)
         raise_collected(problems)
 
     @property

@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator  # noqa: TC003 - resolved at runtime by get_type_hints
+from collections.abc import Collection, Iterable, Iterator  # noqa: TC003 - resolved at runtime by get_type_hints
 from operator import sub
 
 from clubrules.booking._model import _FAR, Booking
+from clubrules.errors import ValidationError
 
 __all__ = ["Schedule"]
+
+
+def _skipped(exclude: str | Collection[str] | None) -> Collection[str]:
+    """The ids to leave out, as a collection (a lone id is not a collection of letters)."""
+    if exclude is None:
+        return ()
+    if isinstance(exclude, str):
+        return (exclude,)
+    return exclude
+
+
+def _duplicate(booking_id: str) -> ValidationError:
+    return ValidationError(
+        f"booking {booking_id!r} is already in the schedule",
+        field="id",
+        rule="duplicate_id",
+        items=(booking_id,),
+    )
 
 
 class _Lane:
@@ -56,6 +75,9 @@ class Schedule:
     the atomic, concurrent-safe write is the job of a
     [BookingRepository][clubrules.booking.ports.BookingRepository].
 
+    Raises:
+        ValidationError: two bookings with one id (rule `duplicate_id`).
+
     Examples:
         >>> schedule = Schedule()
         >>> len(schedule)
@@ -71,8 +93,7 @@ class Schedule:
         for booking in bookings:
             booking_id = booking.id
             if booking_id in indexed:
-                msg = f"booking {booking_id!r} is already in the schedule"
-                raise ValueError(msg)
+                raise _duplicate(booking_id)
             expires = booking._expires_us  # noqa: SLF001 - the package's own index
             if expires <= -_FAR:  # its status never blocks
                 continue
@@ -97,15 +118,15 @@ class Schedule:
 
     def _keep(self, booking: Booking) -> bool:
         if booking.id in self._bookings:
-            msg = f"booking {booking.id!r} is already in the schedule"
-            raise ValueError(msg)
+            raise _duplicate(booking.id)
         return booking._expires_us > -_FAR  # noqa: SLF001 - the package's own index
 
     def add(self, booking: Booking) -> None:
         """Index a booking (ignored if its status does not block).
 
         Raises:
-            ValueError: a booking with this id is already indexed.
+            ValidationError: a booking with this id is already indexed (rule
+                `duplicate_id`, field `id`; a `ValueError` too, as before).
         """
         if not self._keep(booking):
             return
@@ -147,9 +168,16 @@ class Schedule:
         return f"Schedule({len(self._bookings)} bookings on {len(self._lanes)} resources)"
 
     def overlapping(
-        self, resource: str, start_us: int, end_us: int, now_us: int, exclude: str | None = None
+        self,
+        resource: str,
+        start_us: int,
+        end_us: int,
+        now_us: int,
+        exclude: str | Collection[str] | None = None,
     ) -> list[tuple[int, int, int, str]]:
         """The busy times on `resource` that overlap `[start_us, end_us)` and block at `now_us`.
+
+        Bookings whose id is `exclude` (an id, or a collection of ids) are left out.
 
         Returns:
             `(start_us, end_us, units, booking_id)` tuples, latest start first.
@@ -158,28 +186,38 @@ class Schedule:
         if lane is None:
             return []
         starts, ends = lane.starts, lane.ends
+        skip = _skipped(exclude)
         j = bisect_left(starts, end_us) - 1
         # Only an entry starting after start_us - maxlen can reach start_us.
         floor = start_us - lane.maxlen
         out: list[tuple[int, int, int, str]] = []
         while j >= 0 and starts[j] > floor:
-            if ends[j] > start_us and lane.expires[j] > now_us and lane.ids[j] != exclude:
+            if ends[j] > start_us and lane.expires[j] > now_us and lane.ids[j] not in skip:
                 out.append((starts[j], ends[j], lane.units[j], lane.ids[j]))
             j -= 1
         return out
 
     def is_free(
-        self, resource: str, start_us: int, end_us: int, now_us: int, exclude: str | None = None
+        self,
+        resource: str,
+        start_us: int,
+        end_us: int,
+        now_us: int,
+        exclude: str | Collection[str] | None = None,
     ) -> bool:
-        """Whether nothing blocking at `now_us` overlaps `[start_us, end_us)` on `resource`."""
+        """Whether nothing blocking at `now_us` overlaps `[start_us, end_us)` on `resource`.
+
+        Bookings whose id is `exclude` (an id, or a collection of ids) are left out.
+        """
         lane = self._lanes.get(resource)
         if lane is None:
             return True
         starts, ends, expires, ids = lane.starts, lane.ends, lane.expires, lane.ids
+        skip = _skipped(exclude)
         j = bisect_left(starts, end_us) - 1
         floor = start_us - lane.maxlen
         while j >= 0 and starts[j] > floor:
-            if ends[j] > start_us and expires[j] > now_us and ids[j] != exclude:
+            if ends[j] > start_us and expires[j] > now_us and ids[j] not in skip:
                 return False
             j -= 1
         return True

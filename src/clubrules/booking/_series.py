@@ -28,7 +28,10 @@ class Recurrence:
 
     Occurrences keep the local wall-clock time across DST changes (a 10:00
     class stays at 10:00). A local time that does not exist on a
-    spring-forward day moves forward by the gap, as wall clocks do.
+    spring-forward day moves forward by the gap, as wall clocks do. A local
+    time that happens twice on an autumn day takes the same pass as the
+    first start (its `fold`): the first occurrence is always the given
+    start itself, as an instant, even at the second 02:30 of the night.
 
     Attributes:
         frequency: A [Frequency][clubrules.booking.Frequency].
@@ -60,24 +63,46 @@ class Recurrence:
     def starts(self, first: datetime) -> list[datetime]:
         """The starts of every occurrence, as aware datetimes in the zone.
 
+        The first is `first` itself (the same instant, shown in the zone).
+
         Raises:
             NaiveDatetimeError: `first` is naive.
         """
         require_aware(first, "start")
         zone = self.zone or first.tzinfo or UTC
-        local = first.astimezone(zone).replace(tzinfo=None)
+        # Through UTC: a start given as a wall time that does not exist (in a
+        # gap) becomes the instant it stands for, and the fold of a repeated
+        # wall time is set. `astimezone` to its own zone would return it as given.
+        local = first.astimezone(UTC).astimezone(zone)
+        fold = local.fold
+        local = local.replace(tzinfo=None, fold=0)
         days = self.interval * (7 if self.frequency is Frequency.WEEKLY else 1)
-        out = []
-        for i in range(self.count):
-            wall = (local + timedelta(days=i * days)).replace(tzinfo=zone)
-            # Round-trip through UTC: a wall time in a DST gap moves forward by the gap.
-            out.append(wall.astimezone(UTC).astimezone(zone))
-        return out
+        return [_place(local + timedelta(days=i * days), zone, fold) for i in range(self.count)]
+
+
+def _place(wall: datetime, zone: tzinfo, fold: int) -> datetime:
+    """The naive local `wall` as an instant in `zone`, shown in `zone`.
+
+    A repeated wall time takes the pass `fold`; a wall time in a gap moves
+    forward by the gap (read with the offset before the change, fold 0).
+    """
+    placed = wall.replace(tzinfo=zone, fold=fold).astimezone(UTC).astimezone(zone)
+    if fold and placed.replace(tzinfo=None, fold=0) != wall:
+        # In a gap, fold 1 reads the offset after the change and would move back.
+        placed = wall.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+    return placed
 
 
 @attrs.frozen
 class SeriesCheck:
     """The outcome of checking a recurring series, occurrence by occurrence.
+
+    Each occurrence is checked against the existing bookings and against the
+    series' own earlier occurrences that passed. A clash with one of those
+    is a reason whose `booking` is `"series-occurrence-N"`, N being the
+    index (from 0) of that earlier occurrence in `results`; these ids name
+    no stored booking. (Give stored bookings other ids, so that the two
+    cannot be confused.)
 
     Attributes:
         results: One [CheckResult][clubrules.booking.CheckResult] per
