@@ -13,7 +13,13 @@ from zoneinfo import ZoneInfo  # noqa: TC003
 
 import attrs
 
-from clubrules._checks import check_count, check_enum, check_instant, check_text, raise_collected
+from clubrules._checks import (
+    check_count,
+    check_enum,
+    check_instant_field,
+    check_text,
+    raise_collected,
+)
 from clubrules._time import require_aware
 from clubrules.care._churn import ChurnWarning  # noqa: TC001
 from clubrules.errors import ValidationError, ViolationCollector
@@ -123,7 +129,7 @@ class CareTask:
         due: object = self.due
         if not isinstance(due, date) or isinstance(due, datetime):
             problems.add("due", "not_a_date", "must be a date")
-        check_instant(problems, "at", self.at)
+        check_instant_field(problems, self, "at")
         check_text(problems, "rule", self.rule, sensitive=False)
         if self.assignee is not None:
             check_text(problems, "assignee", self.assignee, sensitive=False)

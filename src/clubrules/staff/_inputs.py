@@ -12,7 +12,7 @@ from typing import cast
 import attrs
 
 from clubrules._checks import check_text
-from clubrules._time import require_aware, require_order, zone
+from clubrules._time import canonical_instant, require_aware, require_order, zone
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.staff._numbers import ZERO, check_decimal, to_decimal
 
@@ -235,8 +235,8 @@ class AssessmentPeriod:
     cycle_months: int | None = None
 
     def __attrs_post_init__(self) -> None:
-        require_aware(self.start, "start")
-        require_aware(self.end, "end")
+        object.__setattr__(self, "start", canonical_instant(self.start, "start"))
+        object.__setattr__(self, "end", canonical_instant(self.end, "end"))
         require_order(self.start, self.end, start_field="start", end_field="end")
         problems = ViolationCollector()
         check_text(problems, "label", self.label)
