@@ -20,7 +20,7 @@ from clubrules._checks import (
     check_text,
     raise_collected,
 )
-from clubrules._time import require_aware
+from clubrules._time import require_aware, to_epoch_us
 from clubrules.care._churn import ChurnWarning  # noqa: TC001
 from clubrules.errors import ValidationError, ViolationCollector
 
@@ -213,7 +213,7 @@ class _Scheduler:
         if not self.calendar.is_business_day(day):
             return None
         start = datetime.combine(day, time(0), tzinfo=self.zone)
-        at = self.calendar.next_opening(max(start, self.as_of))
+        at = self.calendar.next_opening(max(start, self.as_of, key=to_epoch_us))
         return at if at.astimezone(self.zone).date() == day else None
 
     def place(self, occasion: date, *, early: bool) -> tuple[date, datetime] | None:

@@ -12,7 +12,7 @@ from typing import cast
 import attrs
 
 from clubrules._checks import check_text
-from clubrules._time import canonical_instant, require_aware, require_order, zone
+from clubrules._time import canonical_instant, require_aware, require_order, to_epoch_us, zone
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.staff._numbers import ZERO, check_decimal, to_decimal
 
@@ -345,6 +345,7 @@ class AssessmentPeriod:
         first = self.cycle * self.cycle_months
         year, month = divmod(first, 12)
         end_year, end_month = _shift_month(year, month + 1, self.cycle_months)
-        return self.start == datetime(year, month + 1, 1, tzinfo=tz) and self.end == datetime(
-            end_year, end_month, 1, tzinfo=tz
-        )
+        # As instants: a canonical bound equals a local midnight skipped by DST.
+        return to_epoch_us(self.start) == to_epoch_us(
+            datetime(year, month + 1, 1, tzinfo=tz)
+        ) and to_epoch_us(self.end) == to_epoch_us(datetime(end_year, end_month, 1, tzinfo=tz))

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
+from clubrules._time import to_epoch_us
 from clubrules.care import CareKind, CareTask, SurveyResponse
 from clubrules.errors import DuplicateError, NaiveDatetimeError, NotFoundError
 from clubrules.testing.contracts._base import (
@@ -234,6 +235,11 @@ class _SurveyMachine(RepositoryMachine["SurveyResponseRepository"]):
         end = start + timedelta(minutes=span)
         got = self.repository.responses(questionnaire_id=f"{self.prefix}q", start=start, end=end)
         expected = sorted(
-            (r for r in self.model.values() if start <= r.at < end), key=lambda r: (r.at, r.id)
+            (
+                r
+                for r in self.model.values()
+                if to_epoch_us(start) <= to_epoch_us(r.at) < to_epoch_us(end)
+            ),
+            key=lambda r: (to_epoch_us(r.at), r.id),
         )
         assert got == expected

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
+from clubrules._time import to_epoch_us
 from clubrules.customers import (
     ConsumptionKind,
     ConsumptionRecord,
@@ -301,9 +302,11 @@ class _LedgerMachine(RepositoryMachine["ConsumptionRepository"]):
             (
                 r
                 for r in self.model.values()
-                if r.customer_id == customer_id and r.at >= start and (end is None or r.at < end)
+                if r.customer_id == customer_id
+                and to_epoch_us(r.at) >= to_epoch_us(start)
+                and (end is None or to_epoch_us(r.at) < to_epoch_us(end))
             ),
-            key=lambda r: (r.at, r.id),
+            key=lambda r: (to_epoch_us(r.at), r.id),
         )
         assert self.repository.records(customer_id, start=start, end=end) == expected
 

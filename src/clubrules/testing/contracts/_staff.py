@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
+from clubrules._time import to_epoch_us
 from clubrules.errors import DuplicateError, NaiveDatetimeError, NotFoundError, ValidationError
 from clubrules.staff import (
     COMPLAINT_TIMELINESS_RATE,
@@ -343,11 +344,11 @@ class _AssessmentMachine(RepositoryMachine["AssessmentRepository"]):
             staff_id = f"{self.prefix}s{staff}"
             sheets = sorted(
                 (s for s in self.sheets.values() if s.staff_id == staff_id),
-                key=lambda s: (s.period.end, s.period.start, s.id),
+                key=lambda s: (to_epoch_us(s.period.end), to_epoch_us(s.period.start), s.id),
             )
             assert self.repository.sheets(staff_id) == sheets
             warnings = sorted(
                 (w for w in self.warnings.values() if w.staff_id == staff_id),
-                key=lambda w: (w.issued_at, w.id),
+                key=lambda w: (to_epoch_us(w.issued_at), w.id),
             )
             assert self.repository.warnings(staff_id) == warnings
