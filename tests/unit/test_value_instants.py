@@ -9,9 +9,9 @@ every read with a raw OverflowError.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -30,6 +30,9 @@ from clubrules.staff import AssessmentPeriod, WarningRecord
 from clubrules.testing.contracts._instants import dst_wall_times
 from clubrules.testing.contracts._staff import _sheet
 from clubrules.tiering import ActivitySummary, TierStatus
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 NY = ZoneInfo("America/New_York")
 SKIPPED = datetime(2026, 3, 8, 2, 30, tzinfo=NY)  # does not exist: 03:30 EDT
