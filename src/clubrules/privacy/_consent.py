@@ -232,7 +232,12 @@ def deletion_schedule(
         for c in consents:
             end = c.ended_at
             assert end is not None  # noqa: S101 - not active and given, so ended
-            candidate = end + rule_map[(field, c.purpose)]
+            # Days are added to the wall time, as ever; the end's fold is kept
+            # (datetime + timedelta resets it, which moved an end in the
+            # repeated hour of a DST change an hour earlier), then the sum
+            # is written as it exists.
+            keep = rule_map[(field, c.purpose)]
+            candidate = canonical_instant((end + keep).replace(fold=end.fold), "due_at")
             if deadline is None or to_epoch_us(candidate) > to_epoch_us(deadline):
                 deadline = candidate
             how = "withdrawn" if c.withdrawn_at is end else "expired"

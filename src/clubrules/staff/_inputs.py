@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import cast
@@ -12,7 +12,14 @@ from typing import cast
 import attrs
 
 from clubrules._checks import check_text
-from clubrules._time import canonical_instant, require_aware, require_order, to_epoch_us, zone
+from clubrules._time import (
+    canonical_instant,
+    from_epoch_us,
+    require_aware,
+    require_order,
+    to_epoch_us,
+    zone,
+)
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.staff._numbers import ZERO, check_decimal, to_decimal
 
@@ -327,7 +334,8 @@ class AssessmentPeriod:
             raise ValidationError(
                 "must divide a year", field="cycle_months", rule="not_a_divisor_of_12"
             )
-        last = (end - timedelta(microseconds=1)).astimezone(tz)
+        # The instant before `end`: wall arithmetic would drop a fold=1 end's fold.
+        last = from_epoch_us(to_epoch_us(end) - 1, tz)
         return cls(
             start=start,
             end=end,

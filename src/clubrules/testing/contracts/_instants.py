@@ -8,9 +8,14 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from clubrules._time import to_epoch_us
+from clubrules._time import from_epoch_us, to_epoch_us
 
-__all__ = ["DST_SETTINGS", "assert_same_instant", "dst_wall_times"]
+__all__ = ["DST_SETTINGS", "FOLD_ZONE", "assert_same_instant", "dst_wall_times", "fold_instants"]
+
+FOLD_ZONE = ZoneInfo("America/New_York")
+"""The zone of `fold_instants`: 01:00-02:00 is repeated on 1 November 2026."""
+_FOLD_START_US = to_epoch_us(datetime(2026, 11, 1, 0, 30, tzinfo=FOLD_ZONE))
+_MINUTE_US = 60_000_000
 
 _CHANGES = (
     ("America/New_York", date(2026, 3, 8)),  # 02:00-03:00 skipped
@@ -54,6 +59,18 @@ def dst_wall_times(draw: st.DrawFn) -> datetime:
         draw(st.sampled_from((0, 1, 999_999))),
         tzinfo=ZoneInfo(name),
         fold=draw(st.integers(0, 1)),
+    )
+
+
+def fold_instants() -> st.SearchStrategy[datetime]:
+    """Whole minutes from 00:30 EDT to 02:30 EST on 1 November 2026, shown in New York.
+
+    Two thirds of them are in the repeated hour, as often with `fold=1` as
+    with `fold=0`: two of them in one zone compare and subtract by wall
+    time, fold ignored, so a later instant can look earlier.
+    """
+    return st.integers(0, 180).map(
+        lambda minutes: from_epoch_us(_FOLD_START_US + minutes * _MINUTE_US, FOLD_ZONE)
     )
 
 
