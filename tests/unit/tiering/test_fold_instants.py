@@ -10,6 +10,7 @@ from hypothesis import given
 from clubrules._time import to_epoch_us
 from clubrules.errors import ValidationError
 from clubrules.testing.contracts._instants import FOLD_ZONE, fold_instants
+from clubrules.testing.strategies import activity_summaries
 from clubrules.tiering import ActivitySummary
 
 
@@ -60,3 +61,18 @@ def test_a_window_ending_in_the_second_one_oclock_hour_is_valid() -> None:
     assert ActivitySummary(customer_id="c", start=start, end=end).start == start
     with pytest.raises(ValidationError):
         ActivitySummary(customer_id="c", start=end, end=start)
+
+
+@given(
+    summary=activity_summaries(
+        start=datetime(2026, 11, 1, 1, 50, tzinfo=FOLD_ZONE),  # 05:50 UTC
+        end=datetime(2026, 11, 1, 1, 10, tzinfo=FOLD_ZONE, fold=1),  # 06:10 UTC
+    )
+)
+def test_the_strategy_draws_visits_by_instant_in_a_window_across_the_fold(
+    summary: ActivitySummary,
+) -> None:
+    if summary.visits:
+        assert summary.last_visit is not None
+        assert to_epoch_us(summary.start) <= to_epoch_us(summary.last_visit)
+        assert to_epoch_us(summary.last_visit) < to_epoch_us(summary.end)
