@@ -11,7 +11,7 @@ import enum
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal, TypeVar, cast
 
-from clubrules._time import require_aware
+from clubrules._time import canonical_instant, require_aware
 from clubrules.errors import (
     InvalidIntervalError,
     InvalidMoneyError,
@@ -34,6 +34,7 @@ __all__ = [
     "check_choice",
     "check_count",
     "check_instant",
+    "check_instant_field",
     "check_number",
     "check_optional_text",
     "check_tags",
@@ -122,6 +123,23 @@ def check_instant(problems: ViolationCollector, field: str, value: object) -> bo
     except ValidationError as error:
         problems.absorb(error)
         return False
+    return True
+
+
+def check_instant_field(problems: ViolationCollector, owner: object, field: str) -> bool:
+    """`owner.field` is a timezone-aware datetime; True if it is one.
+
+    The field is then replaced by its canonical form (see
+    `clubrules._time.canonical_instant`), even on a frozen attrs class,
+    so that a wall time skipped by a DST change compares equal to the same
+    instant read back from any storage adapter.
+    """
+    try:
+        canonical = canonical_instant(getattr(owner, field), field)
+    except ValidationError as error:
+        problems.absorb(error)
+        return False
+    object.__setattr__(owner, field, canonical)
     return True
 
 

@@ -9,19 +9,47 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from clubrules.errors import InvalidIntervalError, NaiveDatetimeError, UnknownTimeZoneError
+from clubrules.errors import (
+    InvalidIntervalError,
+    NaiveDatetimeError,
+    UnknownTimeZoneError,
+    ValidationError,
+)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_US = timedelta(microseconds=1)
 US_PER_SECOND = 1_000_000
+_EDGE_YEARS = frozenset({1, 9999})
+
+
+def _require_in_range(value: datetime, field: str) -> None:
+    """Raise unless the UTC of `value` falls within years 1-9999.
+
+    Only a wall time in year 1 or 9999 can have its UTC outside; others
+    cost one set lookup.
+    """
+    if value.year not in _EDGE_YEARS:
+        return
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(
+            "is an instant whose UTC falls outside years 1-9999, which no "
+            "datetime can hold in every zone",
+            field=field,
+            rule="out_of_range",
+        ) from None
 
 
 def require_aware(value: object, field: str) -> datetime:
     """Return `value` if it is a timezone-aware datetime, else raise.
 
     Raises:
-        NaiveDatetimeError: `value` is a datetime without a usable offset.
-        ValidationError: `value` is not a datetime at all (a `date`, say).
+        NaiveDatetimeError: `value` is a datetime without a usable offset,
+            or not a datetime at all (a `date`, say; rule `not_a_datetime`).
+        ValidationError: the UTC of `value` falls outside years 1-9999
+            (rule `out_of_range`), as `datetime(9999, 12, 31, 21,
+            tzinfo=timezone(timedelta(hours=-5)))` does.
     """
     if not isinstance(value, datetime):
         raise NaiveDatetimeError(
@@ -35,6 +63,7 @@ def require_aware(value: object, field: str) -> datetime:
             "(for example datetime(..., tzinfo=ZoneInfo('Asia/Shanghai')))",
             field=field,
         )
+    _require_in_range(value, field)
     return value
 
 
@@ -47,11 +76,23 @@ def canonical_instant(value: object, field: str) -> datetime:
     datetimes that share a tzinfo by their wall fields, so without this a
     value would not equal itself read back from a database.
 
+    A wall time of the repeated hour gets the `fold` of the instant it
+    names, and a subclass (pendulum's `DateTime`) becomes a plain datetime.
+
     Raises:
         NaiveDatetimeError: `value` is naive or not a datetime.
+        ValidationError: its UTC, or its wall time once written as it
+            exists, falls outside years 1-9999 (rule `out_of_range`).
     """
     aware = require_aware(value, field)
-    return from_epoch_us(to_epoch_us(aware), aware.tzinfo or UTC)
+    try:
+        return from_epoch_us(to_epoch_us(aware), aware.tzinfo or UTC)
+    except OverflowError:
+        raise ValidationError(
+            "is an instant whose wall time falls outside years 1-9999",
+            field=field,
+            rule="out_of_range",
+        ) from None
 
 
 def require_order(

@@ -282,9 +282,18 @@ def scan_churn(
     warned, now_us, cooldown_us = _cooldown(rule.cooldown_days, as_of, last_warned)
     b_start_us = to_epoch_us(b_start)
     threshold, num, den, bd, rd = _ratios(rule)
+    # As instants: a summary holds its bounds canonical, and one zone's
+    # datetimes compare by wall time, fold ignored.
+    r_start_us, end_us = to_epoch_us(r_start), to_epoch_us(end)
     mismatch = [
-        s.customer_id for s in baseline.values() if s.start != b_start or s.end != r_start
-    ] + [s.customer_id for s in recent.values() if s.start != r_start or s.end != end]
+        s.customer_id
+        for s in baseline.values()
+        if to_epoch_us(s.start) != b_start_us or to_epoch_us(s.end) != r_start_us
+    ] + [
+        s.customer_id
+        for s in recent.values()
+        if to_epoch_us(s.start) != r_start_us or to_epoch_us(s.end) != end_us
+    ]
     if mismatch:
         raise ValidationError(
             "summaries must cover the rule's windows at as_of (rule.windows(as_of))",

@@ -13,8 +13,14 @@ from zoneinfo import ZoneInfo  # noqa: TC003
 
 import attrs
 
-from clubrules._checks import check_count, check_enum, check_instant, check_text, raise_collected
-from clubrules._time import require_aware
+from clubrules._checks import (
+    check_count,
+    check_enum,
+    check_instant_field,
+    check_text,
+    raise_collected,
+)
+from clubrules._time import require_aware, to_epoch_us
 from clubrules.care._churn import ChurnWarning  # noqa: TC001
 from clubrules.errors import ValidationError, ViolationCollector
 
@@ -123,7 +129,7 @@ class CareTask:
         due: object = self.due
         if not isinstance(due, date) or isinstance(due, datetime):
             problems.add("due", "not_a_date", "must be a date")
-        check_instant(problems, "at", self.at)
+        check_instant_field(problems, self, "at")
         check_text(problems, "rule", self.rule, sensitive=False)
         if self.assignee is not None:
             check_text(problems, "assignee", self.assignee, sensitive=False)
@@ -207,7 +213,7 @@ class _Scheduler:
         if not self.calendar.is_business_day(day):
             return None
         start = datetime.combine(day, time(0), tzinfo=self.zone)
-        at = self.calendar.next_opening(max(start, self.as_of))
+        at = self.calendar.next_opening(max(start, self.as_of, key=to_epoch_us))
         return at if at.astimezone(self.zone).date() == day else None
 
     def place(self, occasion: date, *, early: bool) -> tuple[date, datetime] | None:

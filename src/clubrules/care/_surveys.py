@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import attrs
 
-from clubrules._checks import check_instant, check_number, check_text, raise_collected
+from clubrules._checks import check_instant_field, check_number, check_text, raise_collected
 from clubrules.errors import ValidationError, ViolationCollector
 
 __all__ = [
@@ -179,7 +179,7 @@ class SurveyResponse:
         problems = ViolationCollector()
         for field in ("id", "questionnaire_id", "customer_id"):
             check_text(problems, field, getattr(self, field), sensitive=False)
-        check_instant(problems, "at", self.at)
+        check_instant_field(problems, self, "at")
         answers: object = self.answers
         if not isinstance(answers, tuple):
             problems.add("answers", "not_a_mapping", "must map question ids to ratings")

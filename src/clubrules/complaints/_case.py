@@ -293,14 +293,16 @@ class _Fold:
         at_us = to_epoch_us(at)
         if at_us < self.last_us:
             registered = self.registration.at
+            # As instants: one zone's datetimes compare by wall time, fold ignored.
+            early = at_us < to_epoch_us(registered)
             rule, what = (
                 ("before_registration", "the registration")
-                if at < registered
+                if early
                 else ("out_of_order", "the previous event")
             )
             raise ValidationError(
                 f"{action} at {at.isoformat()} is earlier than {what} "
-                f"({(registered if at < registered else self.last_at or registered).isoformat()})",
+                f"({(registered if early else self.last_at or registered).isoformat()})",
                 field="at",
                 rule=rule,
             )

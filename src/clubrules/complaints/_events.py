@@ -15,7 +15,7 @@ from typing import ClassVar, TypeAlias
 import attrs
 
 from clubrules._checks import NAIVE_RULES, check_enum, raise_collected
-from clubrules._time import require_aware
+from clubrules._time import canonical_instant
 from clubrules.complaints._model import MANAGEMENT, CaseKind, Severity, check_channel
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.money import Money
@@ -59,7 +59,8 @@ def _check_fields(event: attrs.AttrsInstance, problems: ViolationCollector) -> N
             if value is None and name != "at":
                 continue
             try:
-                require_aware(value, name)
+                # Canonical, so a skipped wall time equals itself read back.
+                object.__setattr__(event, name, canonical_instant(value, name))
             except ValidationError as error:
                 problems.absorb(error)
         elif name in _TEXT or name in _SENSITIVE_TEXT:

@@ -11,7 +11,7 @@ import attrs
 
 from clubrules._checks import (
     check_choice,
-    check_instant,
+    check_instant_field,
     check_optional_text,
     check_tags,
     check_text,
@@ -180,7 +180,7 @@ class Customer:
         problems = ViolationCollector()
         check_text(problems, "id", self.id, sensitive=False)
         check_text(problems, "name", self.name, sensitive=True)
-        check_instant(problems, "registered_at", self.registered_at)
+        check_instant_field(problems, self, "registered_at")
         phone: object = self.phone
         if phone is not None and not isinstance(phone, PhoneNumber):
             problems.add(
@@ -293,7 +293,7 @@ class ConsumptionRecord:
         problems = ViolationCollector()
         check_text(problems, "id", self.id, sensitive=False)
         check_text(problems, "customer_id", self.customer_id, sensitive=False)
-        check_instant(problems, "at", self.at)
+        check_instant_field(problems, self, "at")
         check_text(problems, "service", self.service, sensitive=False)
         check_choice(problems, "kind", self.kind, ConsumptionKind)
         _check_amount(problems, self)
@@ -342,7 +342,7 @@ class ServiceRecord:
         problems = ViolationCollector()
         for field in ("id", "customer_id", "service", "staff_id"):
             check_text(problems, field, getattr(self, field), sensitive=False)
-        check_instant(problems, "at", self.at)
+        check_instant_field(problems, self, "at")
         for field in ("notes", "effect"):
             if not isinstance(getattr(self, field), str):
                 kind = type(getattr(self, field)).__name__

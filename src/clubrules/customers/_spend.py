@@ -7,7 +7,7 @@ from collections.abc import Iterable  # noqa: TC003
 from datetime import datetime  # noqa: TC003
 from decimal import Decimal
 
-from clubrules._time import require_window
+from clubrules._time import require_window, to_epoch_us
 from clubrules.customers._model import ConsumptionKind, ConsumptionRecord
 from clubrules.errors import InvalidMoneyError
 from clubrules.money import Money
@@ -65,14 +65,17 @@ def spend_by_customer(
         InvalidMoneyError: a counted record is in another currency; the
             message names the record id.
     """
-    require_window(start, end)
+    lo, hi = require_window(start, end)
     Money.zero(currency)  # validates the currency code
     net: dict[str, Decimal] = {}
     for record in records:
         if record.kind is ConsumptionKind.REDEMPTION:
             continue
-        if (start is not None and record.at < start) or (end is not None and record.at >= end):
-            continue
+        if lo is not None or hi is not None:
+            # As instants: one zone's datetimes compare by wall time, fold ignored.
+            at_us = to_epoch_us(record.at)
+            if (lo is not None and at_us < lo) or (hi is not None and at_us >= hi):
+                continue
         net[record.customer_id] = net.get(record.customer_id, Decimal(0)) + signed_amount(
             record, currency
         )

@@ -9,7 +9,7 @@ from typing import Final
 
 import attrs
 
-from clubrules._time import canonical_instant, require_aware
+from clubrules._time import canonical_instant, require_aware, to_epoch_us
 from clubrules.errors import ValidationError, ViolationCollector
 
 __all__ = [
@@ -113,30 +113,31 @@ class ConsentRecord:
             )
         if self.purpose is Purpose.THIRD_PARTY_DISCLOSURE and not self.recipient:
             problems.add("recipient", "missing_recipient", "disclosure must name the third party")
+        given_us = to_epoch_us(self.given_at)
         for name in ("expires_at", "withdrawn_at"):
             end = getattr(self, name)
-            if end is not None and end < self.given_at:
+            if end is not None and to_epoch_us(end) < given_us:
                 problems.add(name, "end_before_start", "must not be before given_at")
         problems.raise_if_any()
 
     def is_active(self, at: datetime) -> bool:
         """Whether the consent holds at `at` (given, not expired, not withdrawn)."""
-        require_aware(at, "at")
+        at_us = to_epoch_us(require_aware(at, "at"))
         end = self.ended_at
-        return self.given_at <= at and (end is None or at < end)
+        return to_epoch_us(self.given_at) <= at_us and (end is None or at_us < to_epoch_us(end))
 
     @property
     def ended_at(self) -> datetime | None:
         """When the consent stopped holding: withdrawn or expired, whichever came first."""
         ends = [t for t in (self.withdrawn_at, self.expires_at) if t is not None]
-        return min(ends) if ends else None
+        return min(ends, key=to_epoch_us) if ends else None
 
     def withdraw(self, at: datetime) -> ConsentRecord:
         """The record withdrawn at `at` (an earlier withdrawal is kept)."""
         require_aware(at, "at")
         if self.withdrawn_at is not None:
             return self
-        if at < self.given_at:
+        if to_epoch_us(at) < to_epoch_us(self.given_at):
             raise ValidationError(
                 "must not be before given_at", field="at", rule="end_before_start"
             )
@@ -211,7 +212,7 @@ def deletion_schedule(
     Returns:
         The due deletions, sorted by deadline, then customer, then field.
     """
-    require_aware(as_of, "as_of")
+    as_of_us = to_epoch_us(require_aware(as_of, "as_of"))
     rule_map: dict[tuple[str, Purpose], timedelta] = {}
     for rule in rules:
         key = (rule.field, rule.purpose)
@@ -220,7 +221,7 @@ def deletion_schedule(
     by_place: dict[tuple[str, str], list[ConsentRecord]] = {}
     for record in records:
         for field in record.scope & fields:
-            if (field, record.purpose) in rule_map and record.given_at <= as_of:
+            if (field, record.purpose) in rule_map and to_epoch_us(record.given_at) <= as_of_us:
                 by_place.setdefault((record.customer_id, field), []).append(record)
     due: list[DeletionDue] = []
     for (customer_id, field), consents in by_place.items():
@@ -231,13 +232,19 @@ def deletion_schedule(
         for c in consents:
             end = c.ended_at
             assert end is not None  # noqa: S101 - not active and given, so ended
-            candidate = end + rule_map[(field, c.purpose)]
-            deadline = candidate if deadline is None else max(deadline, candidate)
-            how = "withdrawn" if c.withdrawn_at is not None and c.withdrawn_at == end else "expired"
+            # Days are added to the wall time, as ever; the end's fold is kept
+            # (datetime + timedelta resets it, which moved an end in the
+            # repeated hour of a DST change an hour earlier), then the sum
+            # is written as it exists.
+            keep = rule_map[(field, c.purpose)]
+            candidate = canonical_instant((end + keep).replace(fold=end.fold), "due_at")
+            if deadline is None or to_epoch_us(candidate) > to_epoch_us(deadline):
+                deadline = candidate
+            how = "withdrawn" if c.withdrawn_at is end else "expired"
             reasons.append(f"{c.id} ({c.purpose.value}) {how}")
         assert deadline is not None  # noqa: S101
         due.append(
             DeletionDue(customer_id, field, deadline, "consent ended: " + ", ".join(reasons))
         )
-    due.sort(key=lambda d: (d.due_at, d.customer_id, d.field))
+    due.sort(key=lambda d: (to_epoch_us(d.due_at), d.customer_id, d.field))
     return due

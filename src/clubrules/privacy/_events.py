@@ -6,10 +6,14 @@ from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_h
 
 import attrs
 
-from clubrules._time import require_aware
+from clubrules._time import canonical_instant
 from clubrules.privacy._consent import Purpose
 
 __all__ = ["AccessEvent"]
+
+
+def _at(value: object) -> datetime:
+    return canonical_instant(value, "at")
 
 
 @attrs.frozen
@@ -28,7 +32,7 @@ class AccessEvent:
             `"decryption_failed"`.
     """
 
-    at: datetime = attrs.field(validator=lambda _i, _a, v: require_aware(v, "at"))
+    at: datetime = attrs.field(converter=_at)
     actor: str
     role: str
     purpose: Purpose = attrs.field(converter=Purpose)

@@ -7,10 +7,14 @@ from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_h
 import attrs
 
 from clubrules._checks import tuple_of_names
-from clubrules._time import require_aware
+from clubrules._time import canonical_instant
 from clubrules.errors import ValidationError, ViolationCollector
 
 __all__ = ["LeakIncident", "render_leak_notice"]
+
+
+def _detected_at(value: object) -> datetime:
+    return canonical_instant(value, "detected_at")
 
 
 @attrs.frozen
@@ -35,7 +39,7 @@ class LeakIncident:
     """
 
     id: str
-    detected_at: datetime = attrs.field(validator=lambda _i, _a, v: require_aware(v, "detected_at"))
+    detected_at: datetime = attrs.field(converter=_detected_at)
     data_types: tuple[str, ...] = attrs.field(converter=tuple_of_names)
     cause: str
     possible_harm: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import cast
@@ -12,7 +12,14 @@ from typing import cast
 import attrs
 
 from clubrules._checks import check_text
-from clubrules._time import require_aware, require_order, zone
+from clubrules._time import (
+    canonical_instant,
+    from_epoch_us,
+    require_aware,
+    require_order,
+    to_epoch_us,
+    zone,
+)
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.staff._numbers import ZERO, check_decimal, to_decimal
 
@@ -235,8 +242,8 @@ class AssessmentPeriod:
     cycle_months: int | None = None
 
     def __attrs_post_init__(self) -> None:
-        require_aware(self.start, "start")
-        require_aware(self.end, "end")
+        object.__setattr__(self, "start", canonical_instant(self.start, "start"))
+        object.__setattr__(self, "end", canonical_instant(self.end, "end"))
         require_order(self.start, self.end, start_field="start", end_field="end")
         problems = ViolationCollector()
         check_text(problems, "label", self.label)
@@ -327,7 +334,8 @@ class AssessmentPeriod:
             raise ValidationError(
                 "must divide a year", field="cycle_months", rule="not_a_divisor_of_12"
             )
-        last = (end - timedelta(microseconds=1)).astimezone(tz)
+        # The instant before `end`: wall arithmetic would drop a fold=1 end's fold.
+        last = from_epoch_us(to_epoch_us(end) - 1, tz)
         return cls(
             start=start,
             end=end,
@@ -345,6 +353,7 @@ class AssessmentPeriod:
         first = self.cycle * self.cycle_months
         year, month = divmod(first, 12)
         end_year, end_month = _shift_month(year, month + 1, self.cycle_months)
-        return self.start == datetime(year, month + 1, 1, tzinfo=tz) and self.end == datetime(
-            end_year, end_month, 1, tzinfo=tz
-        )
+        # As instants: a canonical bound equals a local midnight skipped by DST.
+        return to_epoch_us(self.start) == to_epoch_us(
+            datetime(year, month + 1, 1, tzinfo=tz)
+        ) and to_epoch_us(self.end) == to_epoch_us(datetime(end_year, end_month, 1, tzinfo=tz))

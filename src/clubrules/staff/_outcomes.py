@@ -206,14 +206,16 @@ def _review(
     if missing and rubric.missing_cycle is MissingCycle.BREAKS_CHAIN:
         return None
     found = [w for w in warnings if w.sheet_id == previous.id]
-    warning = min(found, key=lambda w: (w.issued_at, w.id)) if found else None
+    warning = min(found, key=lambda w: (to_epoch_us(w.issued_at), w.id)) if found else None
     return DismissalReview(
         staff_id=sheet.staff_id,
         earlier=previous,
         later=sheet,
         warning=warning,
         missing_cycles=missing,
-        deadline_passed=None if warning is None else warning.improve_by <= sheet.assessed_at,
+        deadline_passed=None
+        if warning is None
+        else to_epoch_us(warning.improve_by) <= to_epoch_us(sheet.assessed_at),
     )
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import attrs
 
+from clubrules._time import to_epoch_us
 from clubrules.staff._bands import DEFAULT_BANDS, BandScheme
 from clubrules.staff._inputs import AssessmentKind
 from clubrules.staff._numbers import ZERO, round_ratio
@@ -128,7 +129,7 @@ def team_report(
     """
     chosen = sorted(
         (s for s in sheets if kind is None or s.kind is kind),
-        key=lambda s: (s.period.start, s.period.end, s.id),
+        key=lambda s: (to_epoch_us(s.period.start), to_epoch_us(s.period.end), s.id),
     )
     by_period: dict[str, list[ScoreSheet]] = {}
     by_person: dict[str, list[ScoreSheet]] = {}

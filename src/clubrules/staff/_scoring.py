@@ -9,7 +9,7 @@ from decimal import Decimal
 import attrs
 
 from clubrules._checks import check_choice, check_text, to_tuple
-from clubrules._time import require_aware
+from clubrules._time import canonical_instant, require_aware, to_epoch_us
 from clubrules.errors import PeriodNotEndedError, ValidationError, ViolationCollector
 from clubrules.staff._bands import BandOutcome
 from clubrules.staff._inputs import AssessmentInputs, AssessmentKind, AssessmentPeriod
@@ -132,7 +132,7 @@ class ScoreSheet:
         problems = ViolationCollector()
         check_text(problems, "id", self.id)
         check_text(problems, "staff_id", self.staff_id)
-        require_aware(self.assessed_at, "assessed_at")
+        object.__setattr__(self, "assessed_at", canonical_instant(self.assessed_at, "assessed_at"))
         check_choice(problems, "kind", self.kind, AssessmentKind)
         check_choice(problems, "outcome", self.outcome, BandOutcome)
         period: object = self.period
@@ -326,7 +326,8 @@ def assess(
             score (`nothing_to_score`).
     """
     require_aware(as_of, "as_of")
-    if as_of < period.end:
+    # As instants: one zone's datetimes compare by wall time, fold ignored.
+    if to_epoch_us(as_of) < to_epoch_us(period.end):
         raise PeriodNotEndedError(
             f"{period.label} ends at {period.end.isoformat()}, after as_of {as_of.isoformat()}",
             field="period",

@@ -9,7 +9,7 @@ from decimal import Decimal  # noqa: TC003
 import attrs
 
 from clubrules._checks import check_text
-from clubrules._time import require_aware, to_epoch_us
+from clubrules._time import canonical_instant, to_epoch_us
 from clubrules.errors import ValidationError, ViolationCollector
 
 __all__ = ["WarningRecord"]
@@ -47,8 +47,8 @@ class WarningRecord:
         for field in ("id", "staff_id", "sheet_id", "band"):
             check_text(problems, field, getattr(self, field))
         problems.raise_if_any()
-        require_aware(self.issued_at, "issued_at")
-        require_aware(self.improve_by, "improve_by")
+        object.__setattr__(self, "issued_at", canonical_instant(self.issued_at, "issued_at"))
+        object.__setattr__(self, "improve_by", canonical_instant(self.improve_by, "improve_by"))
         if to_epoch_us(self.improve_by) <= to_epoch_us(self.issued_at):
             raise ValidationError(
                 "must be after issued_at", field="improve_by", rule="deadline_not_after_issue"

@@ -12,7 +12,7 @@ import attrs
 from clubrules._checks import (
     NARROW_EXCEPT_INTERVAL,
     check_count,
-    check_instant,
+    check_instant_field,
     check_text,
     raise_collected,
 )
@@ -64,8 +64,8 @@ class ActivitySummary:
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
         check_text(problems, "customer_id", self.customer_id, sensitive=False)
-        check_instant(problems, "start", self.start)
-        check_instant(problems, "end", self.end)
+        check_instant_field(problems, self, "start")
+        check_instant_field(problems, self, "end")
         check_count(problems, "visits", self.visits)
         spend: object = self.spend
         if not isinstance(spend, Money):
@@ -74,18 +74,23 @@ class ActivitySummary:
             problems.add("spend", "negative_amount", "net spend is never negative")
         for field in ("first_visit", "last_visit"):
             if getattr(self, field) is not None:
-                check_instant(problems, field, getattr(self, field))
+                check_instant_field(problems, self, field)
         if not problems:
-            if self.end < self.start:
+            # As instants: one zone's datetimes compare by wall time, fold ignored.
+            start_us, end_us = to_epoch_us(self.start), to_epoch_us(self.end)
+            if end_us < start_us:
                 problems.add("end", "end_before_start", "must not be before start")
             if (self.first_visit is None) != (self.last_visit is None):
                 problems.add("last_visit", "incomplete", "first and last visit go together")
             elif self.first_visit is not None and self.last_visit is not None:
-                if self.last_visit < self.first_visit:
+                last_us = to_epoch_us(self.last_visit)
+                if last_us < to_epoch_us(self.first_visit):
                     problems.add("last_visit", "before_first", "must not be before first_visit")
-                if self.last_visit >= self.end:
+                if last_us >= end_us:
                     problems.add("last_visit", "after_end", "must be before end")
-            if self.visits > 0 and (self.last_visit is None or self.last_visit < self.start):
+            if self.visits > 0 and (
+                self.last_visit is None or to_epoch_us(self.last_visit) < start_us
+            ):
                 problems.add("visits", "no_last_visit", "visits in the window need a last visit")
         raise_collected(problems, NARROW_EXCEPT_INTERVAL)
 

@@ -14,7 +14,7 @@ import attrs
 from clubrules._checks import (
     check_count,
     check_enum,
-    check_instant,
+    check_instant_field,
     check_number,
     check_text,
     raise_collected,
@@ -237,7 +237,7 @@ class TierStatus:
         problems = ViolationCollector()
         check_text(problems, "customer_id", self.customer_id, sensitive=False)
         check_text(problems, "tier", self.tier, sensitive=False)
-        check_instant(problems, "since", self.since)
+        check_instant_field(problems, self, "since")
         raise_collected(problems)
 
 

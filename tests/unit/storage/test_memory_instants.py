@@ -11,13 +11,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from clubrules._time import to_epoch_us
+from clubrules._time import from_epoch_us, to_epoch_us
+from clubrules.booking import Booking, BookingStatus, Occupancy
 from clubrules.care import CareKind, CareTask
 from clubrules.privacy import AccessEvent, Purpose
-from clubrules.storage.memory import InMemoryAccessLog, InMemoryCareTaskRepository
+from clubrules.storage.memory import (
+    InMemoryAccessLog,
+    InMemoryBookingRepository,
+    InMemoryCareTaskRepository,
+)
 
 NY = ZoneInfo("America/New_York")
 # 2026-11-01 01:00-02:00 happens twice in New York (05:00-07:00 UTC).
@@ -81,3 +86,33 @@ def test_last_issued_is_the_latest_instant(ats: list[datetime]) -> None:
         )
     latest = max(ats, key=to_epoch_us)
     assert to_epoch_us(tasks.last_issued("facial")["c-1"]) == to_epoch_us(latest)
+
+
+def _booking(booking_id: str, start: datetime) -> Booking:
+    end = from_epoch_us(to_epoch_us(start) + 30 * 60_000_000, NY)
+    return Booking(
+        id=booking_id,
+        service="facial",
+        start=start,
+        end=end,
+        occupancy=[Occupancy.between(f"room-{booking_id}", start, end)],
+        status=BookingStatus.CONFIRMED,
+        customer_id="c-1",
+        confirmation_code="7K3MQ9TZ",
+        taken_by="desk-1",
+        created_at=datetime(2026, 10, 1, tzinfo=UTC),
+    )
+
+
+@given(one=instants, other=instants)
+@example(  # 06:10 UTC, then 05:50 UTC: later by instant, earlier by wall time
+    one=datetime(2026, 11, 1, 1, 10, tzinfo=NY, fold=1),
+    other=datetime(2026, 11, 1, 1, 50, tzinfo=NY),
+)
+def test_bookings_are_found_in_start_instant_order(one: datetime, other: datetime) -> None:
+    repository = InMemoryBookingRepository()
+    now = datetime(2026, 10, 2, tzinfo=UTC)
+    repository.add(_booking("b", one), now=now)
+    repository.add(_booking("a", other), now=now)
+    got = [b.id for b in repository.find()]
+    assert got == sorted(["a", "b"], key=lambda i: (to_epoch_us(other if i == "a" else one), i))

@@ -44,7 +44,7 @@ class InMemoryBookingRepository:
             for b in (self._bookings[i] for i in self._keys.get(key, ()))
             if b.blocking_until_us > now_us
         ]
-        return min(holders, key=lambda b: (b.start, b.id), default=None)
+        return min(holders, key=lambda b: (to_epoch_us(b.start), b.id), default=None)
 
     def _index_key(self, booking: Booking) -> None:
         # A cancelled, expired or no-show booking never blocks, so never holds its key.
@@ -143,7 +143,7 @@ class InMemoryBookingRepository:
                     for o in b.occupancy
                 )
             ]
-        chosen.sort(key=lambda b: (b.start, b.id))
+        chosen.sort(key=lambda b: (to_epoch_us(b.start), b.id))
         return chosen
 
     def __len__(self) -> int:

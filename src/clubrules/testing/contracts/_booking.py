@@ -12,6 +12,7 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
+from clubrules._time import to_epoch_us
 from clubrules.booking import (
     Booking,
     BookingPolicy,
@@ -434,7 +435,7 @@ class _BookingMachine(RepositoryMachine["BookingRepository"]):
             got = self.repository.find(resource=self._res(n))
             expected = sorted(
                 (b for b in self.model.values() if b.occupancy[0].resource == self._res(n)),
-                key=lambda b: (b.start, b.id),
+                key=lambda b: (to_epoch_us(b.start), b.id),
             )
             assert got == expected
 

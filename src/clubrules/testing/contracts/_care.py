@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
+from clubrules._time import to_epoch_us
 from clubrules.care import CareKind, CareTask, SurveyResponse
 from clubrules.errors import DuplicateError, NaiveDatetimeError, NotFoundError
 from clubrules.testing.contracts._base import (
@@ -18,6 +21,11 @@ from clubrules.testing.contracts._base import (
     RepositoryMachine,
     add_once,
     run_machine,
+)
+from clubrules.testing.contracts._instants import (
+    DST_SETTINGS,
+    assert_same_instant,
+    dst_wall_times,
 )
 from clubrules.testing.contracts._race import THREADS, stored_once
 
@@ -28,6 +36,8 @@ __all__ = ["CareTaskRepositoryContract", "SurveyResponseRepositoryContract"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 D0 = date(2026, 3, 2)
+# Distinct ids across hypothesis examples that share one repository.
+_serial = itertools.count()
 
 
 def _task(
@@ -112,6 +122,22 @@ class CareTaskRepositoryContract(RepositoryContract):
 
     def test_random_operations_agree_with_a_dict(self, repository: CareTaskRepository) -> None:
         run_machine(lambda: _TaskMachine(repository), max_examples=20, steps=15)
+
+    @DST_SETTINGS
+    @given(at=dst_wall_times())
+    def test_a_task_at_a_dst_change_comes_back_equal(
+        self, repository: CareTaskRepository, at: datetime
+    ) -> None:
+        task = attrs.evolve(_task(f"dst-c{next(_serial)}"), due=at.date(), at=at)
+        assert repository.add(task) is True
+        assert repository.add(attrs.evolve(task, at=at)) is False
+        (stored,) = (
+            t
+            for t in repository.tasks(start=at.date(), end=at.date() + timedelta(days=1))
+            if t.customer_id == task.customer_id
+        )
+        assert stored == task
+        assert_same_instant(stored.at, task.at)
 
 
 class _TaskMachine(RepositoryMachine["CareTaskRepository"]):
@@ -212,6 +238,24 @@ class SurveyResponseRepositoryContract(RepositoryContract):
     ) -> None:
         run_machine(lambda: _SurveyMachine(repository), max_examples=20, steps=15)
 
+    @DST_SETTINGS
+    @given(at=dst_wall_times())
+    def test_a_response_at_a_dst_change_comes_back_equal(
+        self, repository: SurveyResponseRepository, at: datetime
+    ) -> None:
+        serial = next(_serial)
+        response = attrs.evolve(
+            _response(f"dst-r{serial}", questionnaire_id=f"dst-q{serial}"), at=at
+        )
+        assert repository.add(response) is True
+        assert repository.add(attrs.evolve(response, at=at)) is False
+        stored = repository.get(response.id)
+        assert stored == response
+        assert_same_instant(stored.at, response.at)
+        assert repository.responses(questionnaire_id=response.questionnaire_id, start=at) == [
+            response
+        ]
+
 
 class _SurveyMachine(RepositoryMachine["SurveyResponseRepository"]):
     def __init__(self, repository: SurveyResponseRepository) -> None:
@@ -234,6 +278,11 @@ class _SurveyMachine(RepositoryMachine["SurveyResponseRepository"]):
         end = start + timedelta(minutes=span)
         got = self.repository.responses(questionnaire_id=f"{self.prefix}q", start=start, end=end)
         expected = sorted(
-            (r for r in self.model.values() if start <= r.at < end), key=lambda r: (r.at, r.id)
+            (
+                r
+                for r in self.model.values()
+                if to_epoch_us(start) <= to_epoch_us(r.at) < to_epoch_us(end)
+            ),
+            key=lambda r: (to_epoch_us(r.at), r.id),
         )
         assert got == expected

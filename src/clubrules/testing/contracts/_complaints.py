@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
+from clubrules._time import to_epoch_us
 from clubrules.complaints import (
     Assigned,
     CaseKind,
@@ -24,6 +27,11 @@ from clubrules.complaints.ports import load_case, save_case
 from clubrules.errors import NotFoundError, StaleVersionError, ValidationError
 from clubrules.money import Money
 from clubrules.testing.contracts._base import RepositoryContract, RepositoryMachine, run_machine
+from clubrules.testing.contracts._instants import (
+    DST_SETTINGS,
+    assert_same_instant,
+    dst_wall_times,
+)
 from clubrules.testing.contracts._race import THREADS, one_wins, race
 
 if TYPE_CHECKING:
@@ -34,6 +42,8 @@ __all__ = ["ComplaintRepositoryContract"]
 
 T0 = datetime(2026, 3, 2, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
 BOOK = default_book()
+# Distinct ids across hypothesis examples that share one repository.
+_serial = itertools.count()
 
 
 def _new_case(case_id: str = "k-1", *, minutes: int = 0) -> Case:
@@ -166,6 +176,32 @@ class ComplaintRepositoryContract(RepositoryContract):
 
     def test_random_appends_agree_with_a_dict(self, repository: ComplaintRepository) -> None:
         run_machine(lambda: _LogMachine(repository), max_examples=25, steps=20, timed=False)
+
+    @DST_SETTINGS
+    @given(one=dst_wall_times(), other=dst_wall_times())
+    def test_events_at_a_dst_change_come_back_equal(
+        self, repository: ComplaintRepository, one: datetime, other: datetime
+    ) -> None:
+        first, then = sorted((one, other), key=to_epoch_us)
+        case_id = f"dst-k{next(_serial)}"
+        case = register(
+            BOOK,
+            case_id=case_id,
+            at=first,
+            kind=CaseKind.COMPLAINT,
+            channel="wechat",
+            customer_id="c-1",
+            contact="wx-id-secret",
+            content="the towel was not clean",
+            category="hygiene",
+        )
+        case = apply(case, CustomerContacted(at=then, by="s-1", channel="phone"))
+        assert repository.append(case_id, 0, case.events) == len(case.events)
+        stored = repository.events(case_id)
+        assert stored == list(case.events)
+        for got, sent in zip(stored, case.events, strict=True):
+            assert_same_instant(got.at, sent.at)
+        assert load_case(repository, case_id, BOOK) == case
 
 
 class _LogMachine(RepositoryMachine["ComplaintRepository"]):

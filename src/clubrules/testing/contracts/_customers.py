@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
+from clubrules._time import to_epoch_us
 from clubrules.customers import (
     ConsumptionKind,
     ConsumptionRecord,
@@ -29,6 +30,11 @@ from clubrules.testing.contracts._base import (
     RepositoryMachine,
     add_once,
     run_machine,
+)
+from clubrules.testing.contracts._instants import (
+    DST_SETTINGS,
+    assert_same_instant,
+    dst_wall_times,
 )
 from clubrules.testing.contracts._race import THREADS, one_wins, race, stored_once
 from clubrules.testing.contracts._values import Ledger
@@ -186,6 +192,17 @@ class CustomerRepositoryContract(RepositoryContract):
     def test_random_operations_agree_with_a_dict(self, repository: CustomerRepository) -> None:
         run_machine(lambda: _CustomerMachine(repository), max_examples=25, steps=15)
 
+    @DST_SETTINGS
+    @given(at=dst_wall_times())
+    def test_a_registration_at_a_dst_change_round_trips(
+        self, repository: CustomerRepository, at: datetime
+    ) -> None:
+        customer = _customer(f"dst-{next(_serial)}", registered_at=at)
+        repository.add(customer)
+        stored = repository.get(customer.id)
+        assert stored == customer
+        assert_same_instant(stored.registered_at, customer.registered_at)
+
 
 _PHONES = ("13800138000", "13900139000", "18612345678")
 
@@ -301,9 +318,11 @@ class _LedgerMachine(RepositoryMachine["ConsumptionRepository"]):
             (
                 r
                 for r in self.model.values()
-                if r.customer_id == customer_id and r.at >= start and (end is None or r.at < end)
+                if r.customer_id == customer_id
+                and to_epoch_us(r.at) >= to_epoch_us(start)
+                and (end is None or to_epoch_us(r.at) < to_epoch_us(end))
             ),
-            key=lambda r: (r.at, r.id),
+            key=lambda r: (to_epoch_us(r.at), r.id),
         )
         assert self.repository.records(customer_id, start=start, end=end) == expected
 
@@ -433,3 +452,28 @@ class ConsumptionRepositoryContract(RepositoryContract):
 
     def test_random_operations_agree_with_a_model(self, repository: ConsumptionRepository) -> None:
         run_machine(lambda: _LedgerMachine(repository), max_examples=25, steps=15)
+
+    @DST_SETTINGS
+    @given(at=dst_wall_times())
+    def test_wall_times_at_a_dst_change_round_trip_and_retry_idempotently(
+        self, repository: ConsumptionRepository, at: datetime
+    ) -> None:
+        # A skipped wall time (02:30 on a spring-forward night) is held as it
+        # exists (03:30); a repeated one keeps its fold. Read back, it is equal,
+        # so retrying the identical add is idempotent on every adapter.
+        serial = next(_serial)
+        record = attrs.evolve(_record(f"dst-{serial}", customer_id=f"dst-c{serial}"), at=at)
+        visit = attrs.evolve(_visit(f"dst-s{serial}", customer_id=f"dst-c{serial}"), at=at)
+        assert to_epoch_us(record.at) == to_epoch_us(at)
+        assert repository.add(record) is True
+        assert repository.add(record) is False
+        assert repository.add(attrs.evolve(record, at=at)) is False
+        stored = repository.get(record.id)
+        assert stored == record
+        assert_same_instant(stored.at, record.at)
+        assert repository.records(record.customer_id, start=at) == [record]
+        assert repository.add_service(visit) is True
+        assert repository.add_service(attrs.evolve(visit, at=at)) is False
+        (stored_visit,) = repository.service_records(visit.customer_id)
+        assert stored_visit == visit
+        assert_same_instant(stored_visit.at, visit.at)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import given
 
+from clubrules._time import from_epoch_us, to_epoch_us
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.privacy import AccessEvent, ConsentRecord, FieldCipher, Keyring, Purpose
 from clubrules.testing.contracts._base import RepositoryContract
+from clubrules.testing.contracts._instants import (
+    DST_SETTINGS,
+    assert_same_instant,
+    dst_wall_times,
+)
 
 if TYPE_CHECKING:
     from clubrules.customers import Sealed
@@ -18,6 +26,8 @@ if TYPE_CHECKING:
 __all__ = ["AccessLogContract", "ConsentStoreContract", "DataKeyStoreContract"]
 
 T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
+# Distinct ids across hypothesis examples that share one repository.
+_serial = itertools.count()
 
 
 def _event(
@@ -89,6 +99,30 @@ class AccessLogContract(RepositoryContract):
         assert repository.purge_before(T0 + timedelta(minutes=2)) == 1
         assert [e.at.minute for e in repository.for_customer("c-1")] == [2, 3]
 
+    @DST_SETTINGS
+    @given(at=dst_wall_times())
+    def test_an_event_at_a_dst_change_comes_back_equal(
+        self, repository: AccessLog, at: datetime
+    ) -> None:
+        customer_id = f"dst-c{next(_serial)}"
+        event = AccessEvent(
+            at=at,
+            actor="st-7",
+            role="beautician",
+            purpose=Purpose.SERVICE_DELIVERY,
+            customer_id=customer_id,
+            field="allergies",
+            allowed=True,
+            reason="allowed",
+        )
+        assert to_epoch_us(event.at) == to_epoch_us(at)
+        repository.append(event)
+        assert repository.for_customer(customer_id) == [event]
+        until = from_epoch_us(to_epoch_us(at) + 1)  # wall arithmetic would drop the fold
+        (stored,) = repository.for_customer(customer_id, since=at, until=until)
+        assert stored == event
+        assert_same_instant(stored.at, event.at)
+
 
 def _consent(consent_id: str = "k-1", customer_id: str = "c-1", *, hours: int = 0) -> ConsentRecord:
     return ConsentRecord(
@@ -135,6 +169,32 @@ class ConsentStoreContract(RepositoryContract):
         repository.add(_consent("k-1", hours=1))
         repository.add(_consent("k-3", "c-2"))
         assert [r.id for r in repository.for_customer("c-1")] == ["k-1", "k-2"]
+
+    @DST_SETTINGS
+    @given(one=dst_wall_times(), other=dst_wall_times())
+    def test_consent_times_at_a_dst_change_come_back_equal(
+        self, repository: ConsentStore, one: datetime, other: datetime
+    ) -> None:
+        given_at, withdrawn_at = sorted((one, other), key=to_epoch_us)
+        serial = next(_serial)
+        record = ConsentRecord(
+            id=f"dst-k{serial}",
+            customer_id=f"dst-c{serial}",
+            purpose=Purpose.SERVICE_DELIVERY,
+            scope={"allergies"},
+            given_at=given_at,
+            expires_at=withdrawn_at,
+            separate=True,
+        )
+        repository.add(record)
+        stored = repository.get(record.id)
+        assert stored == record
+        assert_same_instant(stored.given_at, record.given_at)
+        withdrawn = repository.withdraw(record.id, withdrawn_at)
+        assert withdrawn == repository.get(record.id) == record.withdraw(withdrawn_at)
+        assert withdrawn.withdrawn_at is not None
+        assert to_epoch_us(withdrawn.withdrawn_at) == to_epoch_us(withdrawn_at)
+        assert repository.for_customer(record.customer_id) == [withdrawn]
 
 
 def _wrapped(n: int) -> Sealed:

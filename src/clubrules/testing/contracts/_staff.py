@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
+from clubrules._time import to_epoch_us
 from clubrules.errors import DuplicateError, NaiveDatetimeError, NotFoundError, ValidationError
 from clubrules.staff import (
     COMPLAINT_TIMELINESS_RATE,
@@ -35,6 +36,11 @@ from clubrules.testing.contracts._base import (
     RepositoryMachine,
     add_once,
     run_machine,
+)
+from clubrules.testing.contracts._instants import (
+    DST_SETTINGS,
+    assert_same_instant,
+    dst_wall_times,
 )
 from clubrules.testing.contracts._race import THREADS, one_wins, stored_once
 from clubrules.testing.strategies._staff import assessment_inputs, rubrics
@@ -290,6 +296,47 @@ class AssessmentRepositoryContract(RepositoryContract):
     def test_random_operations_agree_with_a_model(self, repository: AssessmentRepository) -> None:
         run_machine(lambda: _AssessmentMachine(repository), max_examples=15, steps=15, timed=False)
 
+    @DST_SETTINGS
+    @given(one=dst_wall_times(), other=dst_wall_times())
+    def test_times_at_a_dst_change_come_back_equal(
+        self, repository: AssessmentRepository, one: datetime, other: datetime
+    ) -> None:
+        start, end = sorted((one, other), key=to_epoch_us)
+        assume(to_epoch_us(start) < to_epoch_us(end))
+        serial = next(_serial)
+        period = AssessmentPeriod(start=start, end=end, label="spot check")
+        sheet = assess(
+            seed_rubric(),
+            _inputs(),
+            sheet_id=f"dst-a{serial}",
+            staff_id=f"dst-s{serial}",
+            period=period,
+            as_of=end,
+            kind=AssessmentKind.AD_HOC,
+        )
+        warning = WarningRecord(
+            id=f"dst-w{serial}",
+            staff_id=sheet.staff_id,
+            sheet_id=sheet.id,
+            issued_at=start,
+            improve_by=end,
+            total=Decimal("55.50"),
+            band="fail",
+        )
+        repository.add_rubric(seed_rubric())
+        assert repository.add_sheet(sheet) is True
+        assert repository.add_warning(warning) is True
+        assert repository.add_warning(attrs.evolve(warning, issued_at=start)) is False
+        (stored,) = repository.sheets(sheet.staff_id)
+        assert stored == sheet
+        assert_same_instant(stored.period.start, sheet.period.start)
+        assert_same_instant(stored.period.end, sheet.period.end)
+        assert_same_instant(stored.assessed_at, sheet.assessed_at)
+        (stored_warning,) = repository.warnings(sheet.staff_id)
+        assert stored_warning == warning
+        assert_same_instant(stored_warning.issued_at, warning.issued_at)
+        assert_same_instant(stored_warning.improve_by, warning.improve_by)
+
 
 class _AssessmentMachine(RepositoryMachine["AssessmentRepository"]):
     """Random sheet and warning adds, checked against dicts and obvious filters.
@@ -343,11 +390,11 @@ class _AssessmentMachine(RepositoryMachine["AssessmentRepository"]):
             staff_id = f"{self.prefix}s{staff}"
             sheets = sorted(
                 (s for s in self.sheets.values() if s.staff_id == staff_id),
-                key=lambda s: (s.period.end, s.period.start, s.id),
+                key=lambda s: (to_epoch_us(s.period.end), to_epoch_us(s.period.start), s.id),
             )
             assert self.repository.sheets(staff_id) == sheets
             warnings = sorted(
                 (w for w in self.warnings.values() if w.staff_id == staff_id),
-                key=lambda w: (w.issued_at, w.id),
+                key=lambda w: (to_epoch_us(w.issued_at), w.id),
             )
             assert self.repository.warnings(staff_id) == warnings

@@ -12,10 +12,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule
 
+from clubrules._time import canonical_instant, to_epoch_us
 from clubrules.customers import ConsumptionKind, ConsumptionRecord
 from clubrules.errors import InvalidIntervalError, NaiveDatetimeError
 from clubrules.money import Money
 from clubrules.testing.contracts._base import run_machine
+from clubrules.testing.contracts._instants import (
+    DST_SETTINGS,
+    assert_same_instant,
+    dst_wall_times,
+)
 from clubrules.testing.contracts._values import Ledger
 from clubrules.tiering import ActivitySummary, summarize_activity
 from clubrules.tiering.ports import SummarySource
@@ -151,6 +157,33 @@ class ActivityRepositoryContract:
 
     def test_random_ledgers_agree_with_summarize_activity(self, repository: _Factory) -> None:
         run_machine(lambda: _ActivityMachine(repository), max_examples=20, steps=12)
+
+    def test_wall_times_at_a_dst_change_agree_with_summarize_activity(
+        self, repository: _Factory
+    ) -> None:
+        """Records and window bounds at skipped or repeated wall times, held canonical."""
+
+        @DST_SETTINGS
+        @given(
+            ats=st.lists(dst_wall_times(), min_size=1, max_size=6),
+            one=dst_wall_times(),
+            other=dst_wall_times(),
+        )
+        def check(ats: list[datetime], one: datetime, other: datetime) -> None:
+            start, end = sorted((one, other), key=to_epoch_us)
+            records = [
+                attrs.evolve(_record(f"t-{n}", f"c-{n % 2}"), at=at) for n, at in enumerate(ats)
+            ]
+            repo = repository(records)
+            expected = summarize_activity(records, start=start, end=end, zone=SHANGHAI)
+            got = repo.summaries(start=start, end=end)
+            assert got == list(expected.values())
+            # Held canonical: a skipped wall time as it exists.
+            for summary in got:
+                assert_same_instant(summary.start, canonical_instant(start, "start"))
+                assert_same_instant(summary.end, canonical_instant(end, "end"))
+
+        check()
 
     def test_dst_zones_agree_with_summarize_activity(
         self, zoned_repository: _ZonedFactory | None

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
+from clubrules._time import US_PER_SECOND, from_epoch_us, to_epoch_us
 from clubrules.money import Money
 from clubrules.tiering import (
     ActivitySummary,
@@ -33,11 +34,15 @@ def _summary(
     spend = draw(st.integers(0, 5_000_000)) if visits else draw(st.sampled_from([0, 0, 100]))
     if visits == 0 and not draw(st.booleans()):
         return ActivitySummary(customer_id=cid, start=start, end=end, spend=Money(spend))
-    span = int((end - start).total_seconds())
+    # Instants, never wall times: one zone's datetimes subtract by wall time.
+    end_us = to_epoch_us(end)
+    span = (end_us - to_epoch_us(start)) // US_PER_SECOND
     # The last visit is in the window when there are visits, else any time before it.
     back = draw(st.integers(1, span if visits else 10 * span))
-    last = end - timedelta(seconds=back)
-    first = last - timedelta(seconds=draw(st.integers(0, 10 * span)))
+    last_us = end_us - back * US_PER_SECOND
+    first_us = last_us - draw(st.integers(0, 10 * span)) * US_PER_SECOND
+    last = from_epoch_us(last_us, end.tzinfo or UTC)
+    first = from_epoch_us(first_us, end.tzinfo or UTC)
     return ActivitySummary(
         customer_id=cid,
         start=start,

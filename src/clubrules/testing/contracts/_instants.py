@@ -1,0 +1,81 @@
+"""Wall times at DST changes, which every adapter must store and give back as they were."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+from clubrules._time import from_epoch_us, to_epoch_us
+
+__all__ = ["DST_SETTINGS", "FOLD_ZONE", "assert_same_instant", "dst_wall_times", "fold_instants"]
+
+FOLD_ZONE = ZoneInfo("America/New_York")
+"""The zone of `fold_instants`: 01:00-02:00 is repeated on 1 November 2026."""
+_FOLD_START_US = to_epoch_us(datetime(2026, 11, 1, 0, 30, tzinfo=FOLD_ZONE))
+_MINUTE_US = 60_000_000
+
+_CHANGES = (
+    ("America/New_York", date(2026, 3, 8)),  # 02:00-03:00 skipped
+    ("America/New_York", date(2026, 11, 1)),  # 01:00-02:00 repeated
+    ("Europe/Berlin", date(2026, 3, 29)),  # 02:00-03:00 skipped
+    ("Europe/Berlin", date(2026, 10, 25)),  # 02:00-03:00 repeated
+    ("Australia/Lord_Howe", date(2026, 10, 4)),  # 02:00-02:30 skipped
+    ("Australia/Lord_Howe", date(2026, 4, 5)),  # 01:30-02:00 repeated
+)
+
+DST_SETTINGS = settings(
+    max_examples=30,
+    deadline=None,
+    # Each adapter's test class subclasses the suites, so the same @given
+    # method runs under several executors, by design.
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.differing_executors,
+    ],
+)
+"""Settings of the contract properties on DST wall times."""
+
+
+@st.composite
+def dst_wall_times(draw: st.DrawFn) -> datetime:
+    """Aware wall times within hours of a DST change, skipped and repeated ones included.
+
+    The wall time may not exist (in the spring-forward gap), or may name
+    either instant of the repeated hour (`fold` 0 or 1): a value must
+    canonicalise it, and an adapter give the canonical value back equal.
+    """
+    name, day = draw(st.sampled_from(_CHANGES))
+    return datetime(
+        day.year,
+        day.month,
+        day.day,
+        draw(st.integers(0, 4)),
+        draw(st.sampled_from((0, 15, 30, 45, 59))),
+        draw(st.sampled_from((0, 59))),
+        draw(st.sampled_from((0, 1, 999_999))),
+        tzinfo=ZoneInfo(name),
+        fold=draw(st.integers(0, 1)),
+    )
+
+
+def fold_instants() -> st.SearchStrategy[datetime]:
+    """Whole minutes from 00:30 EDT to 02:30 EST on 1 November 2026, shown in New York.
+
+    Two thirds of them are in the repeated hour, as often with `fold=1` as
+    with `fold=0`: two of them in one zone compare and subtract by wall
+    time, fold ignored, so a later instant can look earlier.
+    """
+    return st.integers(0, 180).map(
+        lambda minutes: from_epoch_us(_FOLD_START_US + minutes * _MINUTE_US, FOLD_ZONE)
+    )
+
+
+def assert_same_instant(stored: datetime, given: datetime) -> None:
+    """`stored` is `given`: the same instant, offset and wall time."""
+    assert to_epoch_us(stored) == to_epoch_us(given)
+    assert stored.utcoffset() == given.utcoffset()
+    assert stored.replace(tzinfo=None) == given.replace(tzinfo=None)
