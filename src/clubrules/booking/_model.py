@@ -12,7 +12,7 @@ import attrs
 from clubrules._checks import (
     check_count,
     check_enum,
-    check_instant,
+    check_instant_field,
     check_items,
     frozenset_of_names,
     raise_collected,
@@ -554,8 +554,10 @@ class Booking:
         problems = ViolationCollector()
         _check_id(problems, "id", self.id)
         _check_id(problems, "service", self.service)
-        ok = check_instant(problems, "start", self.start)
-        ok = check_instant(problems, "end", self.end) and ok
+        # Held canonical: a wall time skipped by DST as it exists, so that the
+        # booking equals itself read back from any adapter.
+        ok = check_instant_field(problems, self, "start")
+        ok = check_instant_field(problems, self, "end") and ok
         # Compared as instants: datetimes sharing a tzinfo compare by wall time.
         if ok and to_epoch_us(self.end) <= to_epoch_us(self.start):
             rule = (
@@ -571,11 +573,11 @@ class Booking:
             problems.add("occupancy", "empty", "must occupy at least one resource")
         check_items(problems, "occupancy", self.occupancy, Occupancy, rule="not_an_occupancy")
         if self.expires_at is not None:
-            check_instant(problems, "expires_at", self.expires_at)
+            check_instant_field(problems, self, "expires_at")
         elif self.status is BookingStatus.HELD:
             problems.add("expires_at", "required", "a held booking needs an expiry")
         if self.created_at is not None:
-            check_instant(problems, "created_at", self.created_at)
+            check_instant_field(problems, self, "created_at")
         raise_collected(problems)
         self._derive()
 

@@ -9,7 +9,7 @@ from typing import cast
 
 import attrs
 
-from clubrules._checks import check_count, check_instant, raise_collected
+from clubrules._checks import check_count, check_instant_field, raise_collected
 from clubrules.booking._model import Occupancy, _check_id
 from clubrules.errors import ViolationCollector
 
@@ -127,7 +127,7 @@ class BookingRequest:
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
         _check_id(problems, "service", self.service)
-        check_instant(problems, "start", self.start)
+        check_instant_field(problems, self, "start")
         check_count(problems, "headcount", self.headcount, minimum=1, wording="integer")
         _check_pins(problems, self.resources)
         raise_collected(problems)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
-from clubrules._time import to_epoch_us
+from clubrules._time import from_epoch_us, to_epoch_us
 from clubrules.booking import (
     Booking,
     BookingPolicy,
@@ -30,6 +32,7 @@ from clubrules.errors import (
     StaleVersionError,
 )
 from clubrules.testing.contracts._base import RepositoryContract, RepositoryMachine, run_machine
+from clubrules.testing.contracts._instants import DST_SETTINGS, dst_wall_times
 from clubrules.testing.contracts._race import one_wins, race
 
 if TYPE_CHECKING:
@@ -263,6 +266,33 @@ class BookingRepositoryContract(RepositoryContract):
         second_pass = datetime(2026, 11, 1, 1, 15, fold=1, tzinfo=new_york)  # 06:15 UTC
         assert [b.id for b in repository.find(start=first_pass, end=second_pass)] == ["b1"]
         assert repository.find(start=second_pass, end=first_pass) == []
+
+    @DST_SETTINGS
+    @given(at=dst_wall_times())
+    def test_dst_wall_times_round_trip_and_retry(
+        self, repository: BookingRepository, at: datetime
+    ) -> None:
+        """A booking at a skipped or repeated wall time comes back equal; a retry is idempotent."""
+        tag = uuid.uuid4().hex[:12]  # one repository serves every example
+        start_us = to_epoch_us(at)
+        end = from_epoch_us(start_us + 30 * 60_000_000, at.tzinfo or UTC)
+        booking = Booking(
+            id=f"dst-{tag}",
+            service="facial",
+            start=at,
+            end=end,
+            occupancy=[Occupancy.between(f"room-{tag}", at, end)],
+            status=BookingStatus.CONFIRMED,
+            idempotency_key=f"key-{tag}",
+            created_at=at,
+        )
+        now = from_epoch_us(start_us - 86_400_000_000, at.tzinfo or UTC)
+        assert repository.add(booking, now=now) == booking
+        stored = repository.get(booking.id)
+        assert stored == booking
+        assert stored.start.utcoffset() == booking.start.utcoffset()
+        assert to_epoch_us(stored.start) == start_us
+        assert repository.add(booking, now=now) == booking  # the same key: the first booking
 
     def test_a_long_booking_is_found_and_blocks_far_from_its_start(
         self, repository: BookingRepository
