@@ -7,7 +7,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Final, Literal, get_args
+from typing import TYPE_CHECKING, Final, Literal, TypeAlias, Union, get_args
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -52,10 +52,21 @@ if TYPE_CHECKING:
 
     from clubrules.calendar._hours import HoursSpec
 
-__all__ = ["BusinessCalendar", "Interval", "OnMissingHolidayData"]
+__all__ = ["BusinessCalendar", "ExtraDayHours", "Interval", "OnMissingHolidayData"]
 
 OnMissingHolidayData = Literal["raise", "warn", "ignore"]
 """What a calendar does when asked about a year it has no holiday data for."""
+
+ExtraDayHours: TypeAlias = Union[Literal["workday", "weekday"], Mapping[date, Union[int, str]]]  # noqa: UP007
+"""Whose hours an extra working day (调休) given as a plain date opens on.
+
+`"workday"` (the default): `workday_hours`, by default the most common hours
+of Monday to Friday. `"weekday"`: the hours of the date's own weekday, so a
+salon's 调休 Saturday keeps its Saturday hours. A mapping from date to weekday
+(`0`-`6` or `"mon"`-`"sun"`): the hours of the weekday that the official
+notice says the date stands in for. A weekday that is closed, or a date the
+mapping leaves out, falls back to `workday_hours`.
+"""
 
 _HOURS_RULES: Final = frozenset({"invalid_hours", "overlapping_hours"})
 
@@ -255,7 +266,7 @@ class BusinessCalendar:
             iterable of dates.
         extra_working_days: Dates open although their weekday or a holiday
             says closed: a mapping from date to hours, or an iterable of
-            dates, which then open on `workday_hours`.
+            dates, which then open on the hours `extra_day_hours` chooses.
         overrides: Hours for particular dates (`""` or `None` closes the
             date); they win over everything else.
         workday_hours: The hours of an extra working day given without its
@@ -267,6 +278,12 @@ class BusinessCalendar:
             `"raise"` [MissingHolidayDataError][clubrules.errors.MissingHolidayDataError],
             `"warn"` [MissingHolidayDataWarning][clubrules.errors.MissingHolidayDataWarning]
             once per year and go on, or `"ignore"`.
+        extra_day_hours: The hours of extra working days given as plain
+            dates: `"workday"` (the default) opens them on `workday_hours`;
+            `"weekday"` on the hours of their own weekday (a 调休 Saturday on
+            Saturday hours); a mapping from date to weekday on the hours of
+            the weekday each date stands in for. A closed weekday falls back
+            to `workday_hours`.
 
     Raises:
         UnknownTimeZoneError: `zone` is not an IANA zone.
@@ -298,12 +315,14 @@ class BusinessCalendar:
         workday_hours: HoursSpec = None,
         holiday_years: Iterable[int] | None = None,
         on_missing_holiday_data: OnMissingHolidayData = "raise",
+        extra_day_hours: ExtraDayHours = "workday",
     ) -> None:
         self._tz = _zone_of(zone)
         problems = ViolationCollector()
         self._weekly = self._parse_weekly(weekly, problems)
         self._holidays = self._parse_holidays(holidays, problems)
-        self._extra = self._parse_extra(extra_working_days, workday_hours, problems)
+        stands_for = self._parse_stands_for(extra_day_hours, problems)
+        self._extra = self._parse_extra(extra_working_days, workday_hours, stands_for, problems)
         self._overrides: dict[date, tuple[TimeRange, ...]] = {}
         given: object = overrides
         if given is not None:
@@ -385,8 +404,36 @@ class BusinessCalendar:
             problems.add("holidays", "not_dates", "must be dates, or a mapping from date to name")
         return parsed
 
+    @staticmethod
+    def _parse_stands_for(
+        choice: object, problems: ViolationCollector
+    ) -> Literal["workday", "weekday"] | dict[date, int]:
+        if choice == "weekday":
+            return "weekday"
+        if choice == "workday":
+            return "workday"
+        if not isinstance(choice, Mapping):
+            problems.add(
+                "extra_day_hours",
+                "unknown_choice",
+                "must be 'workday', 'weekday', or a mapping from date to the weekday "
+                f"whose hours apply, got {choice!r}",
+            )
+            return "workday"
+        days: dict[date, int] = {}
+        for key, weekday in choice.items():
+            day = check_date_key(key, field="extra_day_hours", problems=problems)
+            number = parse_weekday(weekday, problems=problems, field="extra_day_hours")
+            if day is not None and number is not None:
+                days[day] = number
+        return days
+
     def _parse_extra(
-        self, extra: object, workday_hours: HoursSpec, problems: ViolationCollector
+        self,
+        extra: object,
+        workday_hours: HoursSpec,
+        stands_for: Literal["workday", "weekday"] | dict[date, int],
+        problems: ViolationCollector,
     ) -> dict[date, tuple[TimeRange, ...]]:
         parsed: dict[date, tuple[TimeRange, ...]] = {}
         default: tuple[TimeRange, ...] | None = None
@@ -406,6 +453,16 @@ class BusinessCalendar:
             for key in extra:
                 day = check_date_key(key, field="extra_working_days", problems=problems)
                 if day is None:
+                    continue
+                weekday = (
+                    day.weekday()
+                    if stands_for == "weekday"
+                    else stands_for.get(day)
+                    if isinstance(stands_for, dict)
+                    else None
+                )
+                if weekday is not None and self._weekly[weekday]:
+                    parsed[day] = self._weekly[weekday]
                     continue
                 if not default:
                     problems.add(
