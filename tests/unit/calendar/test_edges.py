@@ -286,3 +286,51 @@ def test_calendar_intervals_measure_elapsed_time(at: datetime, minutes: int) -> 
     total = sum((i.duration for i in runs), timedelta())
     assert total == bar.business_time_between(at, end)
     assert all(bar.is_open(i.start) for i in runs)
+
+
+# -- 8. moving a booking: zero days, gap-only dates, a fresh integer clock --------
+
+LUNCH = dict.fromkeys(range(7), "10:00-12:00, 14:00-18:00")
+
+
+def test_zero_business_days_is_the_next_opening() -> None:
+    salon = BusinessCalendar("Asia/Shanghai", LUNCH)
+    assert salon.add_business_days(sh(2026, 3, 2, 13), 0) == sh(2026, 3, 2, 14)
+    assert salon.add_business_days(sh(2026, 3, 2, 19), 0) == sh(2026, 3, 3, 10)
+    assert salon.add_business_days(sh(2026, 3, 2, 11), 0) == sh(2026, 3, 2, 11)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 14 * 24 * 60 - 1), st.sampled_from(["Asia/Shanghai", "Europe/Berlin"]))
+def test_zero_business_days_never_goes_back(minute: int, name: str) -> None:
+    tz = ZoneInfo(name)
+    salon = BusinessCalendar(name, {**LUNCH, 6: "", 5: "22:00-02:00"})
+    at = (datetime(2026, 10, 19, tzinfo=UTC) + timedelta(minutes=minute)).astimezone(tz)
+    got = salon.add_business_days(at, 0)
+    assert got == salon.add_business_time(at, timedelta(0)) == salon.next_opening(at)
+    assert got.astimezone(UTC) >= at.astimezone(UTC)
+
+
+def test_a_date_open_only_in_the_spring_forward_gap_is_not_a_business_day() -> None:
+    new_york = ZoneInfo("America/New_York")
+    early = BusinessCalendar("America/New_York", {6: "02:00-03:00"})
+    assert not early.is_business_day(date(2026, 3, 8))  # the clocks skip 02:00-03:00
+    assert early.is_business_day(date(2026, 3, 15))
+    saturday = datetime(2026, 3, 7, 12, tzinfo=new_york)
+    # Closed on Saturday: the position is the next business day's opening,
+    # Sunday 15 March (8 March has no open time); one business day later is the 22nd.
+    assert early.add_business_days(saturday, 0) == datetime(2026, 3, 15, 2, tzinfo=new_york)
+    assert early.add_business_days(saturday, 1) == datetime(2026, 3, 22, 2, tzinfo=new_york)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.dates(min_value=date(2026, 3, 1), max_value=date(2026, 11, 30)),
+    st.sampled_from(["02:00-03:00", "02:15-02:45", "01:00-02:30", "10:00-11:00"]),
+)
+def test_business_days_are_the_dates_with_open_time(day: date, hours: str) -> None:
+    calendar = BusinessCalendar("America/New_York", dict.fromkeys(range(7), hours))
+    tz = calendar.zone
+    start = datetime(day.year, day.month, day.day, tzinfo=tz)
+    runs = calendar.open_intervals(start, start + timedelta(days=1))
+    assert calendar.is_business_day(day) == bool(runs)
