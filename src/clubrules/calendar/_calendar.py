@@ -293,6 +293,7 @@ class BusinessCalendar:
     """
 
     __slots__ = (
+        "_clock",
         "_extra",
         "_holiday_years",
         "_holidays",
@@ -358,6 +359,8 @@ class BusinessCalendar:
         self._timeline = Timeline(
             self._tz, self._hours_checked, self._hours_if_known, self._max_spill_seconds()
         )
+        # The snapshot the integer clock last used, and its reading at the clock's zero.
+        self._clock: tuple[Snapshot | None, int] = (None, 0)
 
     # -- construction -------------------------------------------------------
 
@@ -617,6 +620,14 @@ class BusinessCalendar:
             ValidationError: `at_us` is outside the calendar's horizon: local
                 years 2-9997, and within 100 years of the clock's zero.
         """
+        snap, zero = self._clock
+        if (  # the hot path
+            snap is not None
+            and snap is self._timeline.snapshot
+            and type(at_us) is int
+            and snap.lo_safe <= at_us < snap.hi_safe
+        ):
+            return snap.business_us(at_us) - zero
         _check_us(at_us, "at_us")
         origin = self._origin(at_us)
         snap = self._timeline.snapshot
@@ -625,7 +636,9 @@ class BusinessCalendar:
         ):
             self._check_span(origin, at_us, "at_us")
             snap = self._timeline.cover(min(origin, at_us), max(origin, at_us))
-        return snap.business_us(at_us) - snap.business_us(origin)
+        zero = snap.business_us(origin)
+        self._clock = (snap, zero)
+        return snap.business_us(at_us) - zero
 
     def instant_at_business_us(self, reading: int) -> int:
         """The first instant (epoch microseconds) at which the business clock shows `reading`.
@@ -639,6 +652,13 @@ class BusinessCalendar:
                 years of microseconds.
             NoBusinessTimeError: the reading falls outside the calendar's horizon.
         """
+        snap, zero = self._clock
+        if snap is not None and snap is self._timeline.snapshot and type(reading) is int:
+            wanted = reading + zero
+            cum1 = snap.cum1
+            if cum1 and snap.cum0[0] < wanted <= cum1[-1]:
+                i = bisect_left(cum1, wanted)
+                return snap.starts[i] + wanted - snap.cum0[i]
         reading = _check_int(reading, "reading")
         if abs(reading) > _SPAN_US:
             raise _beyond_horizon("reading", f"at most {SPAN_YEARS} years of microseconds")
@@ -648,7 +668,6 @@ class BusinessCalendar:
         # The first (or, with `last`, the last) instant at which the business
         # clock shows `delta` more than at `base_us`.
         snap = self._snap(base_us)
-        back, forward = self._limits(base_us)
         while True:
             reading = snap.business_us(base_us) + delta
             cum0, cum1 = snap.cum0, snap.cum1
@@ -662,6 +681,7 @@ class BusinessCalendar:
                 later = reading >= cum1[-1] if last else reading > cum1[-1]
             else:
                 later = delta > 0
+            back, forward = self._limits(base_us)
             if later:
                 snap = self._timeline.extend_forward(
                     snap, _reaches(base_us, delta, last=last, later=True), forward
@@ -754,16 +774,17 @@ class BusinessCalendar:
         if days == 0:
             return self._next_opening_us(at_us)
         snap = self._snap(at_us)
-        back, forward = self._limits(at_us)
         while True:
             k, offset = self._day_position(snap, at_us)
             target = k + days
             if target < 0:
-                snap = self._timeline.extend_backward(snap, _starts_before_year(snap.year_lo), back)
+                snap = self._timeline.extend_backward(
+                    snap, _starts_before_year(snap.year_lo), self._limits(at_us)[0]
+                )
                 continue
             if target >= len(snap.day_first):
                 snap = self._timeline.extend_forward(
-                    snap, _more_days_than(len(snap.day_first)), forward
+                    snap, _more_days_than(len(snap.day_first)), self._limits(at_us)[1]
                 )
                 continue
             break
