@@ -604,8 +604,8 @@ class BusinessCalendar:
                 hint_us = to_epoch_us(datetime.now(UTC))
             year = self._timeline.year_of(hint_us)
             # The business clock reads 0 at the first instant of the first year asked about.
-            origin = wall_to_us(datetime(year, 1, 1), self._tz)  # noqa: DTZ001 - a wall time
-            self._timeline.origin_us = origin
+            start = wall_to_us(datetime(year, 1, 1), self._tz)  # noqa: DTZ001 - a wall time
+            origin = self._timeline.set_origin(start)
         return origin
 
     def business_us(self, at_us: int) -> int:

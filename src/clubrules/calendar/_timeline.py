@@ -40,6 +40,7 @@ __all__ = [
 # closing gives up after SEARCH_YEARS years of finding none.
 SEARCH_YEARS = 10
 SPAN_YEARS = 100
+_RECENT = 4
 MIN_YEAR = 2
 MAX_YEAR = 9997
 
@@ -210,6 +211,9 @@ class Timeline:
         self._blocks: dict[int, Block] = {}
         self.snapshot: Snapshot | None = None
         self.origin_us: int | None = None
+        # Snapshots published lately, so that questions alternating between
+        # far-apart years do not rebuild one each time.
+        self._recent: list[Snapshot] = []
 
     @property
     def built_years(self) -> frozenset[int]:
@@ -269,7 +273,17 @@ class Timeline:
         hi_safe = wall_to_us(datetime(year_hi + 1, 1, 1), self._tz)  # noqa: DTZ001 - a wall time
         snapshot = Snapshot(year_lo, year_hi, intervals, lo_safe, hi_safe)
         self.snapshot = snapshot
+        # Keep the recent snapshots that the new one does not contain.
+        kept = [s for s in self._recent if s.year_lo < year_lo or s.year_hi > year_hi]
+        self._recent = [*kept[-(_RECENT - 1) :], snapshot]
         return snapshot
+
+    def set_origin(self, us: int) -> int:
+        """Fix the business clock's zero at `us` unless it is fixed already; return the zero."""
+        with self._lock:
+            if self.origin_us is None:
+                self.origin_us = us
+            return self.origin_us
 
     def cover(self, lo: int, hi: int) -> Snapshot:
         """A snapshot that answers exactly about every instant from `lo` to `hi`, both included.
@@ -284,6 +298,10 @@ class Timeline:
             snap = self.snapshot
             if snap is not None and snap.lo_safe <= lo and hi < snap.hi_safe:
                 return snap
+            for recent in reversed(self._recent):
+                if recent.lo_safe <= lo and hi < recent.hi_safe:
+                    self.snapshot = recent
+                    return recent
             year_lo, year_hi = self.year_of(lo), self.year_of(hi)
             if snap is not None and year_lo <= snap.year_hi + 1 and year_hi >= snap.year_lo - 1:
                 year_lo, year_hi = min(year_lo, snap.year_lo), max(year_hi, snap.year_hi)

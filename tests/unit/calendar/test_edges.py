@@ -180,6 +180,17 @@ def test_no_cliff_after_a_far_away_question() -> None:
     assert salon.built_years == frozenset({9000, 2026})
 
 
+def test_questions_alternating_between_far_years_reuse_their_tables() -> None:
+    salon = BusinessCalendar("Asia/Shanghai", dict.fromkeys(range(7), "10:00-22:00"))
+    built: list[object] = []
+    for _ in range(5):
+        for year in (2026, 2040, 2026, 9000):
+            assert salon.is_open(sh(year, 6, 1, 12))
+            built.append(salon._timeline.snapshot)
+    assert len({id(snap) for snap in built}) == 3
+    assert salon.built_years == frozenset({2026, 2040, 9000})
+
+
 def test_the_largest_accepted_steps_answer() -> None:
     salon = BusinessCalendar("Asia/Shanghai", {0: "10:00-11:00"})
     at = sh(2026, 3, 2, 10)
