@@ -583,7 +583,9 @@ class BusinessCalendar:
         business day, as `add_business_days` agrees.
         """
         hours = self.hours_on(day)
-        return bool(hours) and bool(self._timeline.day_intervals(day, hours))
+        if not hours or not MIN_YEAR <= day.year <= MAX_YEAR:  # no instants to check there
+            return bool(hours)
+        return bool(self._timeline.day_intervals(day, hours))
 
     # -- integer core ---------------------------------------------------------
 

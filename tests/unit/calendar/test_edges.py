@@ -327,6 +327,9 @@ def test_a_date_open_only_in_the_spring_forward_gap_is_not_a_business_day() -> N
     early = BusinessCalendar("America/New_York", {6: "02:00-03:00"})
     assert not early.is_business_day(date(2026, 3, 8))  # the clocks skip 02:00-03:00
     assert early.is_business_day(date(2026, 3, 15))
+    late = BusinessCalendar("Pacific/Kiritimati", dict.fromkeys(range(7), "20:00-04:00"))
+    assert late.is_business_day(date(9999, 12, 31))  # no OverflowError at the last date
+    assert late.is_business_day(date(1, 1, 1))
     saturday = datetime(2026, 3, 7, 12, tzinfo=new_york)
     # Closed on Saturday: the position is the next business day's opening,
     # Sunday 15 March (8 March has no open time); one business day later is the 22nd.
