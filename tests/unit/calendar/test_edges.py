@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clubrules.calendar import BusinessCalendar, Interval, holiday_calendar
+from clubrules.calendar import BusinessCalendar, Interval, holiday_calendar, to_epoch_us
 from clubrules.errors import (
     InvalidIntervalError,
     MissingHolidayDataError,
@@ -348,3 +348,51 @@ def test_business_days_are_the_dates_with_open_time(day: date, hours: str) -> No
     start = datetime(day.year, day.month, day.day, tzinfo=tz)
     runs = calendar.open_intervals(start, start + timedelta(days=1))
     assert calendar.is_business_day(day) == bool(runs)
+
+
+def _ask(calendar: BusinessCalendar, call: str, at: datetime, n: int) -> object:
+    try:
+        if call == "open":
+            return calendar.is_open(at)
+        if call == "closing":
+            return calendar.next_closing(at)
+        if call == "days":
+            return calendar.add_business_days(at, n)
+        if call == "time":
+            return calendar.add_business_time(at, timedelta(hours=n))
+        return calendar.business_time_between(at, at + timedelta(days=abs(n) * 30))
+    except NoBusinessTimeError:
+        return "none"
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["open", "closing", "days", "time", "between"]),
+            st.sampled_from([1990, 2025, 2026, 2027, 2031, 2100]),
+            st.integers(0, 365 * 24 - 1),
+            st.integers(-30, 30),
+        ),
+        min_size=2,
+        max_size=8,
+    )
+)
+def test_answers_do_not_depend_on_earlier_questions(
+    questions: list[tuple[str, int, int, int]],
+) -> None:
+    hours = {0: "10:00-14:00, 15:00-22:00", 4: "20:00-03:00", 5: "22:00-04:00"}
+    shared = BusinessCalendar(
+        "Europe/Berlin", hours, holidays={date(2026, 12, 25): "Christmas"}, holiday_years=()
+    )
+    for call, year, hour, n in questions:
+        at = datetime(year, 1, 1, tzinfo=UTC) + timedelta(hours=hour)
+        fresh = BusinessCalendar(
+            "Europe/Berlin", hours, holidays={date(2026, 12, 25): "Christmas"}, holiday_years=()
+        )
+        assert _ask(shared, call, at, n) == _ask(fresh, call, at, n)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    reading = shared.business_us(to_epoch_us(start))
+    assert shared.business_us(shared.instant_at_business_us(reading + 3_600_000_000)) == (
+        reading + 3_600_000_000
+    )
