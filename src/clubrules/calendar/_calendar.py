@@ -168,7 +168,7 @@ def _check_int(value: object, field: str) -> int:
 
 _MIN_US: Final = to_epoch_us(datetime(MIN_YEAR, 1, 3, tzinfo=UTC))
 _MAX_US: Final = to_epoch_us(datetime(MAX_YEAR, 12, 30, tzinfo=UTC))
-_SPAN_DAYS: Final = 366 * SPAN_YEARS
+_SPAN_DAYS: Final = 365 * SPAN_YEARS
 _SPAN_US: Final = _SPAN_DAYS * 86_400 * 1_000_000
 
 
@@ -891,7 +891,7 @@ class BusinessCalendar:
 
         Raises:
             NaiveDatetimeError: `at` is naive.
-            ValidationError: `days` is not an int, or is more than 36,600 (100 years).
+            ValidationError: `days` is not an int, or is more than 36,500 (100 years).
             NoBusinessTimeError: no opening hours within the search horizon
                 (the answer must lie within 100 years of `at`).
         """

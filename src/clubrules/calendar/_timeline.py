@@ -41,6 +41,7 @@ __all__ = [
 SEARCH_YEARS = 10
 SPAN_YEARS = 100
 _RECENT = 4
+_MAX_STEP = 25  # years loaded at once by a search, at most
 MIN_YEAR = 2
 MAX_YEAR = 9997
 
@@ -340,7 +341,7 @@ class Timeline:
                 if last >= limit_year:
                     raise _beyond("later", last)
                 current = self._publish(current.year_lo, min(last + step, limit_year))
-                step = min(step * 2, SEARCH_YEARS)
+                step = min(step * 2, _MAX_STEP)
             return current
 
     def extend_backward(
@@ -363,5 +364,5 @@ class Timeline:
                 if first <= limit_year:
                     raise _beyond("earlier", first)
                 current = self._publish(max(first - step, limit_year), current.year_hi)
-                step = min(step * 2, SEARCH_YEARS)
+                step = min(step * 2, _MAX_STEP)
             return current
