@@ -239,6 +239,16 @@ class BusinessCalendar:
     Every query works on a precomputed per-year table of open intervals in
     integer microseconds with running totals, so its cost does not grow with
     the span it covers: "7 business days" costs the same as "1 business hour".
+    Tables are built only for the years a question needs.
+
+    The work of every call is bounded by a horizon: instants in local years
+    2-9997; spans (between two instants, or a step of business time or
+    business days) of at most 100 years; searches that give up after 10
+    years without an opening, or without a closing on a calendar open 24/7,
+    with [NoBusinessTimeError][clubrules.errors.NoBusinessTimeError].
+    Arguments beyond it are refused up front with a
+    [ValidationError][clubrules.errors.ValidationError] (rule
+    `beyond_horizon`) that names the field.
 
     ```python
     from datetime import date, datetime, timedelta
