@@ -207,6 +207,10 @@ def _reaches(base_us: int, delta: int, *, last: bool, later: bool) -> Callable[[
     return holds
 
 
+def _answers_at(us: int) -> Callable[[Snapshot], bool]:
+    return lambda s: us < s.hi_safe
+
+
 def _starts_after(us: int) -> Callable[[Snapshot], bool]:
     return lambda s: bool(s.starts) and s.starts[-1] > us
 
@@ -723,16 +727,16 @@ class BusinessCalendar:
             if i + 1 >= len(snap.starts):
                 if end < snap.hi_safe:  # nothing later in the loaded years can start at `end`
                     return end
-                try:
-                    snap = self._timeline.extend_forward(snap, _starts_after(end), limit)
-                except NoBusinessTimeError:
-                    if snap.starts[-1] == opening or snap.year_hi < limit:
-                        raise
+                if self._timeline.year_of(end) >= limit:
                     msg = (
                         f"the calendar stays open for the {SEARCH_YEARS} years after "
                         f"{self._out(opening).isoformat()}; no closing within its horizon"
                     )
-                    raise NoBusinessTimeError(msg) from None
+                    raise NoBusinessTimeError(msg)
+                # Whether a range starts at `end` is known once `end`'s year is loaded.
+                snap = self._timeline.extend_forward(snap, _answers_at(end), limit)
+                if i + 1 >= len(snap.starts):
+                    return end
             if snap.starts[i + 1] != end:
                 return end
             i += 1

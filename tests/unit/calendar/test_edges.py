@@ -396,3 +396,11 @@ def test_answers_do_not_depend_on_earlier_questions(
     assert shared.business_us(shared.instant_at_business_us(reading + 3_600_000_000)) == (
         reading + 3_600_000_000
     )
+
+
+def test_a_closing_at_midnight_before_years_without_hours() -> None:
+    # Open all of 31 December 2026, then never again: the closing is midnight,
+    # though no later year has any open time.
+    last = BusinessCalendar("Asia/Shanghai", {}, overrides={date(2026, 12, 31): "00:00-24:00"})
+    assert last.next_closing(sh(2026, 12, 31, 12)) == sh(2027, 1, 1)
+    assert len(last.built_years) <= 2
