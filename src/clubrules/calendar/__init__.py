@@ -19,13 +19,25 @@ from __future__ import annotations
 
 from clubrules._public import publish
 from clubrules._time import from_epoch_us, to_epoch_us
-from clubrules.calendar._calendar import BusinessCalendar, Interval, OnMissingHolidayData
-from clubrules.calendar._holidays import HolidayData, holiday_calendar, holiday_data
+from clubrules.calendar._calendar import (
+    BusinessCalendar,
+    ExtraDayHours,
+    Interval,
+    OnMissingHolidayData,
+)
+from clubrules.calendar._holidays import (
+    HolidayData,
+    HolidayObservance,
+    holiday_calendar,
+    holiday_data,
+)
 from clubrules.calendar._hours import HoursSpec, TimeRange
 
 __all__ = [
     "BusinessCalendar",
+    "ExtraDayHours",
     "HolidayData",
+    "HolidayObservance",
     "HoursSpec",
     "Interval",
     "OnMissingHolidayData",

@@ -6,8 +6,8 @@ import warnings
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Final, Literal, get_args
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Final, Literal, TypeAlias, Union, get_args
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -28,13 +28,21 @@ from clubrules.calendar._hours import (
     parse_weekday,
     spill_overlap,
 )
-from clubrules.calendar._timeline import Snapshot, Timeline
+from clubrules.calendar._timeline import (
+    MAX_YEAR,
+    MIN_YEAR,
+    SEARCH_YEARS,
+    SPAN_YEARS,
+    Snapshot,
+    Timeline,
+    wall_to_us,
+)
 from clubrules.errors import (
-    CalendarError,
     InvalidHoursError,
     InvalidIntervalError,
     MissingHolidayDataError,
     MissingHolidayDataWarning,
+    NoBusinessTimeError,
     ValidationError,
     ViolationCollector,
 )
@@ -44,10 +52,21 @@ if TYPE_CHECKING:
 
     from clubrules.calendar._hours import HoursSpec
 
-__all__ = ["BusinessCalendar", "Interval", "OnMissingHolidayData"]
+__all__ = ["BusinessCalendar", "ExtraDayHours", "Interval", "OnMissingHolidayData"]
 
 OnMissingHolidayData = Literal["raise", "warn", "ignore"]
 """What a calendar does when asked about a year it has no holiday data for."""
+
+ExtraDayHours: TypeAlias = Union[Literal["workday", "weekday"], Mapping[date, Union[int, str]]]  # noqa: UP007
+"""Whose hours an extra working day (调休) given as a plain date opens on.
+
+`"workday"` (the default): `workday_hours`, by default the most common hours
+of Monday to Friday. `"weekday"`: the hours of the date's own weekday, so a
+salon's 调休 Saturday keeps its Saturday hours. A mapping from date to weekday
+(`0`-`6` or `"mon"`-`"sun"`): the hours of the weekday that the official
+notice says the date stands in for. A weekday that is closed, or a date the
+mapping leaves out, falls back to `workday_hours`.
+"""
 
 _HOURS_RULES: Final = frozenset({"invalid_hours", "overlapping_hours"})
 
@@ -75,34 +94,46 @@ class Interval:
     assert not morning.contains(datetime(2026, 3, 2, 14, tzinfo=tz))  # the end is excluded
     ```
 
+    Everything compares and subtracts instants, never wall times: across an
+    autumn clock change `02:30+02:00` to `02:10+01:00` is 40 minutes long,
+    and two intervals are equal when their instants are.
+
     Attributes:
         start: The first instant in the interval.
-        end: The first instant after it; `end >= start`.
+        end: The first instant after it; `end >= start` as instants.
 
     Raises:
         NaiveDatetimeError: `start` or `end` is naive.
         InvalidIntervalError: `end` is before `start`.
     """
 
-    start: datetime = attrs.field(validator=_aware("start"))
-    end: datetime = attrs.field(validator=_aware("end"))
+    start: datetime = attrs.field(validator=_aware("start"), eq=to_epoch_us)
+    end: datetime = attrs.field(validator=_aware("end"), eq=to_epoch_us)
 
     def __attrs_post_init__(self) -> None:
         require_order(self.start, self.end, start_field="start", end_field="end", allow_empty=True)
 
     @property
     def duration(self) -> timedelta:
-        """The length of the interval."""
-        return self.end - self.start
+        """The length of the interval, as elapsed time (an autumn night's repeated hour counts)."""
+        return ONE_US * (to_epoch_us(self.end) - to_epoch_us(self.start))
 
     def contains(self, at: datetime) -> bool:
-        """Whether the aware instant `at` lies in `[start, end)`."""
-        require_aware(at, "at")
-        return self.start <= at < self.end
+        """Whether the aware instant `at` lies in `[start, end)`, compared as instants."""
+        at_us = to_epoch_us(require_aware(at, "at"))
+        return to_epoch_us(self.start) <= at_us < to_epoch_us(self.end)
 
     def overlaps(self, other: Interval) -> bool:
         """Whether the two intervals share any instant (touching ends do not overlap)."""
-        return self.start < other.end and other.start < self.end
+        if not isinstance(other, Interval):
+            raise ValidationError(
+                f"must be an Interval, got {type(other).__name__}",
+                field="other",
+                rule="not_an_interval",
+            )
+        return to_epoch_us(self.start) < to_epoch_us(other.end) and to_epoch_us(
+            other.start
+        ) < to_epoch_us(self.end)
 
 
 def _zone_of(value: object) -> ZoneInfo:
@@ -133,6 +164,51 @@ def _check_int(value: object, field: str) -> int:
             f"must be an int, got {type(value).__name__}", field=field, rule="not_an_int"
         )
     return value
+
+
+_MIN_US: Final = to_epoch_us(datetime(MIN_YEAR, 1, 3, tzinfo=UTC))
+_MAX_US: Final = to_epoch_us(datetime(MAX_YEAR, 12, 30, tzinfo=UTC))
+_SPAN_DAYS: Final = 365 * SPAN_YEARS
+_SPAN_US: Final = _SPAN_DAYS * 86_400 * 1_000_000
+
+
+def _beyond_horizon(field: str, why: str) -> ValidationError:
+    return ValidationError(
+        f"{why}: beyond the calendar's horizon (local years {MIN_YEAR}-{MAX_YEAR}, "
+        f"spans of at most {SPAN_YEARS} years)",
+        field=field,
+        rule="beyond_horizon",
+    )
+
+
+def _check_us(value: object, field: str) -> int:
+    us = _check_int(value, field)
+    if not _MIN_US <= us <= _MAX_US:
+        raise _beyond_horizon(field, "is outside the years a calendar answers about")
+    return us
+
+
+def _instant(value: object, field: str) -> int:
+    us = to_epoch_us(require_aware(value, field))
+    if not _MIN_US <= us <= _MAX_US:
+        raise _beyond_horizon(field, "is outside the years a calendar answers about")
+    return us
+
+
+def _reaches(base_us: int, delta: int, *, last: bool, later: bool) -> Callable[[Snapshot], bool]:
+    def holds(s: Snapshot) -> bool:
+        if not s.cum1:
+            return False
+        reading = s.business_us(base_us) + delta
+        if later:
+            return reading < s.cum1[-1] if last else reading <= s.cum1[-1]
+        return s.cum0[0] <= reading if last else s.cum0[0] < reading
+
+    return holds
+
+
+def _answers_at(us: int) -> Callable[[Snapshot], bool]:
+    return lambda s: us < s.hi_safe
 
 
 def _starts_after(us: int) -> Callable[[Snapshot], bool]:
@@ -167,6 +243,16 @@ class BusinessCalendar:
     Every query works on a precomputed per-year table of open intervals in
     integer microseconds with running totals, so its cost does not grow with
     the span it covers: "7 business days" costs the same as "1 business hour".
+    Tables are built only for the years a question needs.
+
+    The work of every call is bounded by a horizon: instants in local years
+    2-9997; spans (between two instants, or a step of business time or
+    business days) of at most 100 years; searches that give up after 10
+    years without an opening, or without a closing on a calendar open 24/7,
+    with [NoBusinessTimeError][clubrules.errors.NoBusinessTimeError].
+    Arguments beyond it are refused up front with a
+    [ValidationError][clubrules.errors.ValidationError] (rule
+    `beyond_horizon`) that names the field.
 
     ```python
     from datetime import date, datetime, timedelta
@@ -194,7 +280,7 @@ class BusinessCalendar:
             iterable of dates.
         extra_working_days: Dates open although their weekday or a holiday
             says closed: a mapping from date to hours, or an iterable of
-            dates, which then open on `workday_hours`.
+            dates, which then open on the hours `extra_day_hours` chooses.
         overrides: Hours for particular dates (`""` or `None` closes the
             date); they win over everything else.
         workday_hours: The hours of an extra working day given without its
@@ -206,6 +292,12 @@ class BusinessCalendar:
             `"raise"` [MissingHolidayDataError][clubrules.errors.MissingHolidayDataError],
             `"warn"` [MissingHolidayDataWarning][clubrules.errors.MissingHolidayDataWarning]
             once per year and go on, or `"ignore"`.
+        extra_day_hours: The hours of extra working days given as plain
+            dates: `"workday"` (the default) opens them on `workday_hours`;
+            `"weekday"` on the hours of their own weekday (a 调休 Saturday on
+            Saturday hours); a mapping from date to weekday on the hours of
+            the weekday each date stands in for. A closed weekday falls back
+            to `workday_hours`.
 
     Raises:
         UnknownTimeZoneError: `zone` is not an IANA zone.
@@ -215,6 +307,7 @@ class BusinessCalendar:
     """
 
     __slots__ = (
+        "_clock",
         "_extra",
         "_holiday_years",
         "_holidays",
@@ -237,12 +330,14 @@ class BusinessCalendar:
         workday_hours: HoursSpec = None,
         holiday_years: Iterable[int] | None = None,
         on_missing_holiday_data: OnMissingHolidayData = "raise",
+        extra_day_hours: ExtraDayHours = "workday",
     ) -> None:
         self._tz = _zone_of(zone)
         problems = ViolationCollector()
         self._weekly = self._parse_weekly(weekly, problems)
         self._holidays = self._parse_holidays(holidays, problems)
-        self._extra = self._parse_extra(extra_working_days, workday_hours, problems)
+        stands_for = self._parse_stands_for(extra_day_hours, problems)
+        self._extra = self._parse_extra(extra_working_days, workday_hours, stands_for, problems)
         self._overrides: dict[date, tuple[TimeRange, ...]] = {}
         given: object = overrides
         if given is not None:
@@ -275,7 +370,11 @@ class BusinessCalendar:
         self._on_missing: OnMissingHolidayData = on_missing_holiday_data
         self._warned: set[int] = set()
         self._check_dated_spills()
-        self._timeline = Timeline(self._tz, self._hours_checked)
+        self._timeline = Timeline(
+            self._tz, self._hours_checked, self._hours_if_known, self._max_spill_seconds()
+        )
+        # The snapshot the integer clock last used, and its reading at the clock's zero.
+        self._clock: tuple[Snapshot | None, int] = (None, 0)
 
     # -- construction -------------------------------------------------------
 
@@ -322,8 +421,36 @@ class BusinessCalendar:
             problems.add("holidays", "not_dates", "must be dates, or a mapping from date to name")
         return parsed
 
+    @staticmethod
+    def _parse_stands_for(
+        choice: object, problems: ViolationCollector
+    ) -> Literal["workday", "weekday"] | dict[date, int]:
+        if choice == "weekday":
+            return "weekday"
+        if choice == "workday":
+            return "workday"
+        if not isinstance(choice, Mapping):
+            problems.add(
+                "extra_day_hours",
+                "unknown_choice",
+                "must be 'workday', 'weekday', or a mapping from date to the weekday "
+                f"whose hours apply, got {choice!r}",
+            )
+            return "workday"
+        days: dict[date, int] = {}
+        for key, weekday in choice.items():
+            day = check_date_key(key, field="extra_day_hours", problems=problems)
+            number = parse_weekday(weekday, problems=problems, field="extra_day_hours")
+            if day is not None and number is not None:
+                days[day] = number
+        return days
+
     def _parse_extra(
-        self, extra: object, workday_hours: HoursSpec, problems: ViolationCollector
+        self,
+        extra: object,
+        workday_hours: HoursSpec,
+        stands_for: Literal["workday", "weekday"] | dict[date, int],
+        problems: ViolationCollector,
     ) -> dict[date, tuple[TimeRange, ...]]:
         parsed: dict[date, tuple[TimeRange, ...]] = {}
         default: tuple[TimeRange, ...] | None = None
@@ -343,6 +470,16 @@ class BusinessCalendar:
             for key in extra:
                 day = check_date_key(key, field="extra_working_days", problems=problems)
                 if day is None:
+                    continue
+                weekday = (
+                    day.weekday()
+                    if stands_for == "weekday"
+                    else stands_for.get(day)
+                    if isinstance(stands_for, dict)
+                    else None
+                )
+                if weekday is not None and self._weekly[weekday]:
+                    parsed[day] = self._weekly[weekday]
                     continue
                 if not default:
                     problems.add(
@@ -401,6 +538,18 @@ class BusinessCalendar:
                 stacklevel=4,
             )
 
+    def _hours_if_known(self, day: date) -> tuple[TimeRange, ...] | None:
+        # The hours of `day` if a question may use them without a holiday-data complaint.
+        known = not self._holiday_years or day.year in self._holiday_years
+        if not known and self._on_missing != "ignore":
+            return None
+        return self._raw_hours(day)
+
+    def _max_spill_seconds(self) -> float:
+        # The most that any day's hours run past its midnight.
+        sets = (*self._weekly, *self._overrides.values(), *self._extra.values())
+        return max((r.end_seconds - 86_400 for hours in sets for r in hours), default=0.0)
+
     def _hours_checked(self, day: date) -> tuple[TimeRange, ...]:
         self._check_year(day.year)
         return self._raw_hours(day)
@@ -441,8 +590,16 @@ class BusinessCalendar:
         return self._raw_hours(day)
 
     def is_business_day(self, day: date) -> bool:
-        """Whether `day` has any opening hours."""
-        return bool(self.hours_on(day))
+        """Whether `day` has any open time.
+
+        A date whose only hours fall in a spring-forward gap (02:00-03:00 on
+        the night the clocks skip that hour) has none, so it is not a
+        business day, as `add_business_days` agrees.
+        """
+        hours = self.hours_on(day)
+        if not hours or not MIN_YEAR <= day.year <= MAX_YEAR:  # no instants to check there
+            return bool(hours)
+        return bool(self._timeline.day_intervals(day, hours))
 
     # -- integer core ---------------------------------------------------------
 
@@ -450,60 +607,105 @@ class BusinessCalendar:
         snap = self._timeline.snapshot
         if snap is not None and snap.lo_safe <= at_us < snap.hi_safe:
             return snap
-        return self._timeline.covering(at_us)
+        return self._timeline.cover(at_us, at_us)
+
+    def _limits(self, at_us: int, years: int = SPAN_YEARS) -> tuple[int, int]:
+        year = self._timeline.year_of(at_us)
+        return year - years, year + years
+
+    def _origin(self, hint_us: int | None) -> int:
+        origin = self._timeline.origin_us
+        if origin is None:
+            if hint_us is None:
+                hint_us = to_epoch_us(datetime.now(UTC))
+            year = self._timeline.year_of(hint_us)
+            # The business clock reads 0 at the first instant of the first year asked about.
+            start = wall_to_us(datetime(year, 1, 1), self._tz)  # noqa: DTZ001 - a wall time
+            origin = self._timeline.set_origin(start)
+        return origin
 
     def business_us(self, at_us: int) -> int:
         """The business clock at an instant given in epoch microseconds.
 
         The business clock counts open microseconds: it stands still while the
-        club is closed. Its zero is arbitrary but fixed for the calendar, so
-        the difference of two readings is the open time between them.
+        club is closed. Its zero is arbitrary but fixed for the calendar (the
+        first instant of the first year it is read in), so the difference of
+        two readings is the open time between them.
+
+        Raises:
+            ValidationError: `at_us` is outside the calendar's horizon: local
+                years 2-9997, and within 100 years of the clock's zero.
         """
-        return self._snap(at_us).business_us(at_us)
+        snap, zero = self._clock
+        if (  # the hot path
+            snap is not None
+            and snap is self._timeline.snapshot
+            and type(at_us) is int
+            and snap.lo_safe <= at_us < snap.hi_safe
+        ):
+            return snap.business_us(at_us) - zero
+        _check_us(at_us, "at_us")
+        origin = self._origin(at_us)
+        snap = self._timeline.snapshot
+        if snap is None or not (
+            snap.lo_safe <= at_us < snap.hi_safe and snap.lo_safe <= origin < snap.hi_safe
+        ):
+            self._check_span(origin, at_us, "at_us")
+            snap = self._timeline.cover(min(origin, at_us), max(origin, at_us))
+        zero = snap.business_us(origin)
+        self._clock = (snap, zero)
+        return snap.business_us(at_us) - zero
 
     def instant_at_business_us(self, reading: int) -> int:
         """The first instant (epoch microseconds) at which the business clock shows `reading`.
 
         A reading reached exactly at a closing is answered with the closing
-        instant, not the next opening.
+        instant, not the next opening. On a calendar whose clock has not been
+        read yet, the zero is fixed at the start of the current year.
+
+        Raises:
+            ValidationError: `reading` is not an int, or is more than 100
+                years of microseconds.
+            NoBusinessTimeError: the reading falls outside the calendar's horizon.
         """
-        snap = self._timeline.snapshot
-        if snap is None:
-            msg = "the business clock has no readings yet; take one with business_us() first"
-            raise CalendarError(msg)
+        snap, zero = self._clock
+        if snap is not None and snap is self._timeline.snapshot and type(reading) is int:
+            wanted = reading + zero
+            cum1 = snap.cum1
+            if cum1 and snap.cum0[0] < wanted <= cum1[-1]:
+                i = bisect_left(cum1, wanted)
+                return snap.starts[i] + wanted - snap.cum0[i]
+        reading = _check_int(reading, "reading")
+        if abs(reading) > _SPAN_US:
+            raise _beyond_horizon("reading", f"at most {SPAN_YEARS} years of microseconds")
+        return self._locate(self._origin(None), reading, last=False)
 
-        def holds(s: Snapshot) -> bool:
-            return bool(s.cum1) and s.cum0[0] < reading <= s.cum1[-1]
-
-        if not holds(snap):
-            if not snap.cum1 or reading > snap.cum1[-1]:
+    def _locate(self, base_us: int, delta: int, *, last: bool) -> int:
+        # The first (or, with `last`, the last) instant at which the business
+        # clock shows `delta` more than at `base_us`.
+        snap = self._snap(base_us)
+        while True:
+            reading = snap.business_us(base_us) + delta
+            cum0, cum1 = snap.cum0, snap.cum1
+            if cum1:
+                if last and cum0[0] <= reading < cum1[-1]:
+                    i = bisect_right(cum0, reading) - 1
+                    return snap.starts[i] + reading - cum0[i]
+                if not last and cum0[0] < reading <= cum1[-1]:
+                    i = bisect_left(cum1, reading)
+                    return snap.starts[i] + reading - cum0[i]
+                later = reading >= cum1[-1] if last else reading > cum1[-1]
+            else:
+                later = delta > 0
+            back, forward = self._limits(base_us)
+            if later:
                 snap = self._timeline.extend_forward(
-                    snap, lambda s: bool(s.cum1) and reading <= s.cum1[-1]
+                    snap, _reaches(base_us, delta, last=last, later=True), forward
                 )
-            if not holds(snap):
-                snap = self._timeline.extend_backward(snap, holds)
-        i = bisect_left(snap.cum1, reading)
-        return snap.starts[i] + reading - snap.cum0[i]
-
-    def _last_instant_at(self, reading: int) -> int:
-        # The last instant showing `reading`: an opening rather than the closing before it.
-        snap = self._timeline.snapshot
-        if snap is None:
-            msg = "the business clock has no readings yet; take one with business_us() first"
-            raise CalendarError(msg)
-
-        def holds(s: Snapshot) -> bool:
-            return bool(s.cum1) and s.cum0[0] <= reading < s.cum1[-1]
-
-        if not holds(snap):
-            if not snap.cum1 or reading >= snap.cum1[-1]:
-                snap = self._timeline.extend_forward(
-                    snap, lambda s: bool(s.cum1) and reading < s.cum1[-1]
+            else:
+                snap = self._timeline.extend_backward(
+                    snap, _reaches(base_us, delta, last=last, later=False), back
                 )
-            if not holds(snap):
-                snap = self._timeline.extend_backward(snap, holds)
-        i = bisect_right(snap.cum0, reading) - 1
-        return snap.starts[i] + reading - snap.cum0[i]
 
     def _next_opening_us(self, at_us: int) -> int:
         snap = self._snap(at_us)
@@ -511,18 +713,30 @@ class BusinessCalendar:
         if i >= 0 and at_us < snap.ends[i]:
             return at_us
         if i + 1 >= len(snap.starts):
-            snap = self._timeline.extend_forward(snap, _starts_after(at_us))
+            snap = self._timeline.extend_forward(snap, _starts_after(at_us), self._limits(at_us)[1])
             i = bisect_right(snap.starts, at_us) - 1
         return snap.starts[i + 1]
 
     def _next_closing_us(self, at_us: int) -> int:
         opening = self._next_opening_us(at_us)
         snap = self._snap(opening)
+        limit = self._limits(opening, SEARCH_YEARS)[1]
         i = bisect_right(snap.starts, opening) - 1
         end = snap.ends[i]
         while True:  # ranges that touch (a day's 24:00 and the next day's 00:00) are one opening
             if i + 1 >= len(snap.starts):
-                snap = self._timeline.extend_forward(snap, _starts_after(end))
+                if end < snap.hi_safe:  # nothing later in the loaded years can start at `end`
+                    return end
+                if self._timeline.year_of(end) >= limit:
+                    msg = (
+                        f"the calendar stays open for the {SEARCH_YEARS} years after "
+                        f"{self._out(opening).isoformat()}; no closing within its horizon"
+                    )
+                    raise NoBusinessTimeError(msg)
+                # Whether a range starts at `end` is known once `end`'s year is loaded.
+                snap = self._timeline.extend_forward(snap, _answers_at(end), limit)
+                if i + 1 >= len(snap.starts):
+                    return end
             if snap.starts[i + 1] != end:
                 return end
             i += 1
@@ -533,11 +747,17 @@ class BusinessCalendar:
 
         Ranges that touch (one day's `24:00` and the next day's `00:00`) come
         back as one interval.
+
+        Raises:
+            ValidationError: the span is outside the calendar's horizon (local
+                years 2-9997, at most 100 years long).
         """
         if end_us <= start_us:
             return []
-        self._snap(start_us)
-        snap = self._snap(end_us - 1)
+        _check_us(start_us, "start_us")
+        _check_us(end_us, "end_us")
+        self._check_span(start_us, end_us, "end_us")
+        snap = self._timeline.cover(start_us, end_us - 1)
         starts, ends = snap.starts, snap.ends
         out: list[tuple[int, int]] = []
         i = bisect_right(ends, start_us)
@@ -554,10 +774,7 @@ class BusinessCalendar:
     def _add_us(self, at_us: int, delta_us: int) -> int:
         if delta_us == 0:
             return self._next_opening_us(at_us)
-        reading = self.business_us(at_us) + delta_us
-        if delta_us > 0:
-            return self.instant_at_business_us(reading)
-        return self._last_instant_at(reading)
+        return self._locate(at_us, delta_us, last=delta_us < 0)
 
     def _day_position(self, snap: Snapshot, at_us: int) -> tuple[int, int]:
         # (business-day index, business offset into that day) of an instant.
@@ -570,15 +787,21 @@ class BusinessCalendar:
         return k, snap.business_us(at_us) - snap.day_cum0[k]
 
     def _add_days_us(self, at_us: int, days: int) -> int:
+        if days == 0:
+            return self._next_opening_us(at_us)
         snap = self._snap(at_us)
         while True:
             k, offset = self._day_position(snap, at_us)
             target = k + days
             if target < 0:
-                snap = self._timeline.extend_backward(snap, _starts_before_year(snap.year_lo))
+                snap = self._timeline.extend_backward(
+                    snap, _starts_before_year(snap.year_lo), self._limits(at_us)[0]
+                )
                 continue
             if target >= len(snap.day_first):
-                snap = self._timeline.extend_forward(snap, _more_days_than(len(snap.day_first)))
+                snap = self._timeline.extend_forward(
+                    snap, _more_days_than(len(snap.day_first)), self._limits(at_us)[1]
+                )
                 continue
             break
         first = snap.day_first[target]
@@ -588,14 +811,24 @@ class BusinessCalendar:
         j = bisect_left(snap.cum1, reading, first, snap.day_last[target] + 1)
         return snap.starts[j] + reading - snap.cum0[j]
 
+    def _check_span(self, lo_us: int, hi_us: int, field: str) -> None:
+        year_lo, year_hi = self._timeline.year_of(lo_us), self._timeline.year_of(hi_us)
+        if abs(year_hi - year_lo) > SPAN_YEARS:
+            raise _beyond_horizon(field, f"spans more than {SPAN_YEARS} years")
+
     # -- public datetime API ------------------------------------------------
 
     def _out(self, us: int) -> datetime:
         return from_epoch_us(us, self._tz)
 
     def is_open(self, at: datetime) -> bool:
-        """Whether the club is open at the aware instant `at`."""
-        at_us = to_epoch_us(require_aware(at, "at"))
+        """Whether the club is open at the aware instant `at`.
+
+        Raises:
+            NaiveDatetimeError: `at` is naive.
+            ValidationError: `at` is outside local years 2-9997.
+        """
+        at_us = _instant(at, "at")
         snap = self._snap(at_us)
         i = bisect_right(snap.starts, at_us) - 1
         return i >= 0 and at_us < snap.ends[i]
@@ -606,6 +839,8 @@ class BusinessCalendar:
         Raises:
             NaiveDatetimeError: `start` or `end` is naive.
             InvalidIntervalError: `end` is before `start`.
+            ValidationError: the span is outside the calendar's horizon (local
+                years 2-9997, at most 100 years long).
         """
         start_us, end_us = self._span(start, end)
         return [
@@ -617,17 +852,21 @@ class BusinessCalendar:
         """`at` itself if the club is open then, else the next instant it opens.
 
         Raises:
-            NoBusinessTimeError: no opening hours within the search horizon.
+            NaiveDatetimeError: `at` is naive.
+            NoBusinessTimeError: no opening hours within the search horizon
+                (10 years without any, or 100 years from `at`).
         """
-        return self._out(self._next_opening_us(to_epoch_us(require_aware(at, "at"))))
+        return self._out(self._next_opening_us(_instant(at, "at")))
 
     def next_closing(self, at: datetime) -> datetime:
         """The end of the opening that contains `at`, or of the next one if closed.
 
         Raises:
-            NoBusinessTimeError: no opening hours within the search horizon.
+            NaiveDatetimeError: `at` is naive.
+            NoBusinessTimeError: no opening hours within the search horizon, or
+                no closing within 10 years (a calendar open 24/7).
         """
-        return self._out(self._next_closing_us(to_epoch_us(require_aware(at, "at"))))
+        return self._out(self._next_closing_us(_instant(at, "at")))
 
     def add_business_time(self, at: datetime, delta: timedelta) -> datetime:
         """The instant at which `delta` of open time has passed since `at`.
@@ -640,37 +879,70 @@ class BusinessCalendar:
 
         Raises:
             NaiveDatetimeError: `at` is naive.
-            NoBusinessTimeError: no opening hours within the search horizon.
+            ValidationError: `delta` is not a timedelta, or is longer than 100 years.
+            NoBusinessTimeError: no opening hours within the search horizon
+                (the answer must lie within 100 years of `at`).
         """
-        at_us = to_epoch_us(require_aware(at, "at"))
-        return self._out(self._add_us(at_us, _check_delta(delta, "delta")))
+        at_us = _instant(at, "at")
+        delta_us = _check_delta(delta, "delta")
+        if abs(delta_us) > _SPAN_US:
+            raise _beyond_horizon("delta", f"must be at most {SPAN_YEARS} years")
+        return self._out(self._add_us(at_us, delta_us))
 
     def add_business_days(self, at: datetime, days: int) -> datetime:
         """The same point of the business day, `days` business days later (or earlier).
 
-        A business day is a date with opening hours. The point of the day is
+        A business day is a date with open time. The point of the day is
         the open time already passed that day, so 15:00 on a 10:00-22:00 day
         plus one business day is 15:00 on the next business day. If the
         target day is shorter, the result is its closing. An instant after the
         day's last closing counts as the next business day's opening.
 
+        Zero days means no business day is added: `at` itself if the club is
+        open then, else the next opening (as `add_business_time(at,
+        timedelta(0))`), so 13:00 in a 12:00-14:00 lunch break gives 14:00 and
+        19:00 after an 18:00 closing gives the next day's opening.
+
         Raises:
             NaiveDatetimeError: `at` is naive.
-            ValidationError: `days` is not an int.
-            NoBusinessTimeError: no opening hours within the search horizon.
+            ValidationError: `days` is not an int, or is more than 36,500 (100 years).
+            NoBusinessTimeError: no opening hours within the search horizon
+                (the answer must lie within 100 years of `at`).
         """
-        at_us = to_epoch_us(require_aware(at, "at"))
-        return self._out(self._add_days_us(at_us, _check_int(days, "days")))
+        at_us = _instant(at, "at")
+        days = _check_int(days, "days")
+        if abs(days) > _SPAN_DAYS:
+            raise _beyond_horizon("days", f"must be at most {_SPAN_DAYS} ({SPAN_YEARS} years)")
+        return self._out(self._add_days_us(at_us, days))
 
     def business_time_between(self, start: datetime, end: datetime) -> timedelta:
-        """The open time in `[start, end)`; negative if `end` is before `start`."""
-        start_us = to_epoch_us(require_aware(start, "start"))
-        end_us = to_epoch_us(require_aware(end, "end"))
-        return timedelta(microseconds=self.business_us(end_us) - self.business_us(start_us))
+        """The open time in `[start, end)`; negative if `end` is before `start`.
+
+        Raises:
+            NaiveDatetimeError: `start` or `end` is naive.
+            ValidationError: the span is outside the calendar's horizon (local
+                years 2-9997, at most 100 years long).
+        """
+        start_us = _instant(start, "start")
+        end_us = _instant(end, "end")
+        lo, hi = min(start_us, end_us), max(start_us, end_us)
+        self._check_span(lo, hi, "end")
+        # The clock at `hi` counts only intervals that start before it.
+        snap = self._timeline.cover(lo, max(lo, hi - 1))
+        return ONE_US * (snap.business_us(end_us) - snap.business_us(start_us))
+
+    @property
+    def built_years(self) -> frozenset[int]:
+        """The local years whose tables of open intervals have been built so far.
+
+        Tables are built only for the years that questions need, so a question
+        about a far-off year never makes the ones in between cost anything.
+        """
+        return self._timeline.built_years
 
     def _span(self, start: datetime, end: datetime) -> tuple[int, int]:
-        start_us = to_epoch_us(require_aware(start, "start"))
-        end_us = to_epoch_us(require_aware(end, "end"))
+        start_us = _instant(start, "start")
+        end_us = _instant(end, "end")
         if end_us < start_us:
             # Compared as instants: wall times sharing a zone compare by their
             # fields, which is wrong across a fall-back hour.

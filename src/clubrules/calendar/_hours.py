@@ -188,14 +188,16 @@ def parse_hours(spec: object, *, field: str, problems: ViolationCollector) -> tu
     return tuple(ranges)
 
 
-def parse_weekday(key: object, *, problems: ViolationCollector) -> int | None:
+def parse_weekday(
+    key: object, *, problems: ViolationCollector, field: str = "weekly"
+) -> int | None:
     """Map a weekly key (0-6 with Monday 0, or "mon".."sun") to a weekday number."""
     if isinstance(key, int) and not isinstance(key, bool) and 0 <= key <= 6:
         return key
     if isinstance(key, str) and key.strip().lower() in _WEEKDAY_ALIASES:
         return _WEEKDAY_ALIASES[key.strip().lower()]
     problems.add(
-        "weekly",
+        field,
         "unknown_weekday",
         f"{key!r} is not a weekday; use 0-6 (Monday is 0) or 'mon'..'sun'",
     )

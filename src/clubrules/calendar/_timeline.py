@@ -24,12 +24,26 @@ if TYPE_CHECKING:
 
     from clubrules.calendar._hours import TimeRange
 
-__all__ = ["Snapshot", "Timeline", "wall_to_us"]
+__all__ = [
+    "MAX_YEAR",
+    "MIN_YEAR",
+    "SEARCH_YEARS",
+    "SPAN_YEARS",
+    "Snapshot",
+    "Timeline",
+    "wall_to_us",
+]
 
-# Years scanned past the loaded ones before concluding there is no open time.
-HORIZON_YEARS = 10
-_MIN_YEAR = 2
-_MAX_YEAR = 9997
+# The horizon. A calendar answers about instants in local years MIN_YEAR to
+# MAX_YEAR; a span (between two instants, or a business-time or business-day
+# step) may cover at most SPAN_YEARS years; a search for the next opening or
+# closing gives up after SEARCH_YEARS years of finding none.
+SEARCH_YEARS = 10
+SPAN_YEARS = 100
+_RECENT = 4
+_MAX_STEP = 25  # years loaded at once by a search, at most
+MIN_YEAR = 2
+MAX_YEAR = 9997
 
 
 def _to_us(value: datetime) -> int:
@@ -62,14 +76,21 @@ def wall_to_us(wall: datetime, tz: ZoneInfo) -> int:
     return lo
 
 
+Block = list[tuple[int, int, int]]
+"""Open intervals `(start_us, end_us, date ordinal)` of one local year, sorted."""
+
+
 class Snapshot:
-    """One immutable state of a timeline: the loaded years and their intervals.
+    """One immutable state of a timeline: some consecutive local years and their intervals.
 
     Attributes (all lists are never mutated once published):
+        year_lo, year_hi: the local years loaded.
         lo_safe, hi_safe: instants `t` with `lo_safe <= t < hi_safe` are
             answered exactly from the loaded intervals.
         starts, ends: interval bounds in epoch microseconds, sorted.
-        cum0, cum1: business microseconds before and after each interval.
+        cum0, cum1: business microseconds before and after each interval,
+            counted from the snapshot's first interval (readings of two
+            snapshots are not comparable; differences within one are).
         day_of: the business-day index of each interval.
         day_first, day_last: first and last interval index of each business day.
         day_cum0, day_len: the business clock at each business day's first
@@ -93,28 +114,22 @@ class Snapshot:
     )
 
     def __init__(
-        self,
-        year_lo: int,
-        year_hi: int,
-        blocks: dict[int, list[tuple[int, int, int]]],
-        origin_us: int,
-        tz: ZoneInfo,
+        self, year_lo: int, year_hi: int, intervals: Block, lo_safe: int, hi_safe: int
     ) -> None:
         self.year_lo = year_lo
         self.year_hi = year_hi
-        self.lo_safe = wall_to_us(datetime(year_lo, 1, 2), tz)  # noqa: DTZ001 - a wall time
-        self.hi_safe = wall_to_us(datetime(year_hi + 1, 1, 1), tz)  # noqa: DTZ001 - a wall time
+        self.lo_safe = lo_safe
+        self.hi_safe = hi_safe
         starts: list[int] = []
         ends: list[int] = []
         ordinals: list[int] = []
-        for year in range(year_lo, year_hi + 1):
-            for start, end, ordinal in blocks[year]:
-                if starts and start < ends[-1]:
-                    msg = "calendar intervals overlap after conversion to instants"
-                    raise CalendarError(msg)
-                starts.append(start)
-                ends.append(end)
-                ordinals.append(ordinal)
+        for start, end, ordinal in intervals:
+            if starts and start < ends[-1]:
+                msg = "calendar intervals overlap after conversion to instants"
+                raise CalendarError(msg)
+            starts.append(start)
+            ends.append(end)
+            ordinals.append(ordinal)
         cum0: list[int] = []
         cum1: list[int] = []
         total = 0
@@ -124,10 +139,6 @@ class Snapshot:
             cum1.append(total)
         self.starts, self.ends = starts, ends
         self.cum0, self.cum1 = cum0, cum1
-        shift = self.business_us(origin_us)
-        if shift:
-            self.cum0 = [c - shift for c in cum0]
-            self.cum1 = [c - shift for c in cum1]
         day_of: list[int] = []
         day_first: list[int] = []
         day_last: list[int] = []
@@ -141,10 +152,12 @@ class Snapshot:
                 day_last[-1] = index
             day_of.append(len(day_first) - 1)
         self.day_of, self.day_first, self.day_last = day_of, day_first, day_last
-        self.day_cum0 = [self.cum0[i] for i in day_first]
-        self.day_len = [
-            self.cum1[j] - self.cum0[i] for i, j in zip(day_first, day_last, strict=True)
-        ]
+        self.day_cum0 = [cum0[i] for i in day_first]
+        self.day_len = [cum1[j] - cum0[i] for i, j in zip(day_first, day_last, strict=True)]
+
+    def covers(self, lo: int, hi: int) -> bool:
+        """Whether the instants `lo` to `hi` (both included) are answered exactly."""
+        return self.lo_safe <= lo and hi < self.hi_safe
 
     def business_us(self, at: int) -> int:
         """The business clock at `at`; exact when `lo_safe <= at < hi_safe`."""
@@ -153,120 +166,203 @@ class Snapshot:
             return 0
         i = bisect_right(starts, at) - 1
         if i < 0:
-            return self.cum0[0]
+            return 0
         end = self.ends[i]
         return self.cum0[i] + (min(end, at)) - starts[i]
+
+
+def _beyond(direction: str, year: int) -> NoBusinessTimeError:
+    return NoBusinessTimeError(
+        f"no answer {direction} within the calendar's horizon "
+        f"(local years {MIN_YEAR}-{MAX_YEAR}, {SPAN_YEARS} years from the instant asked "
+        f"about); the search stopped at {year}"
+    )
 
 
 class Timeline:
     """The lazily loaded, thread-safe timeline of one calendar.
 
+    Year tables are built only for the years a question needs, and kept. The
+    published snapshot covers consecutive years; a question about a year far
+    from it (not adjacent) gets a snapshot of its own years rather than every
+    year in between, so one far-off question never makes later ones slow.
+
     Args:
         tz: The calendar's zone.
-        hours_on: The local opening hours of a date (no holiday-data checks).
+        hours_on: The local opening hours of a date (checked for holiday data).
+        known_hours: The hours of a date if they are known without a
+            holiday-data complaint, else None; used for the day before a
+            snapshot's first year, whose overnight hours may run into it.
+        max_spill_s: The most that any day's hours run past its midnight, in
+            seconds (0 if no range is overnight).
     """
 
-    def __init__(self, tz: ZoneInfo, hours_on: Callable[[date], tuple[TimeRange, ...]]) -> None:
+    def __init__(
+        self,
+        tz: ZoneInfo,
+        hours_on: Callable[[date], tuple[TimeRange, ...]],
+        known_hours: Callable[[date], tuple[TimeRange, ...] | None] | None = None,
+        max_spill_s: float = 0.0,
+    ) -> None:
         self._tz = tz
         self._hours_on = hours_on
+        self._known_hours = known_hours or hours_on
+        self._max_spill_s = max_spill_s
         self._lock = threading.Lock()
-        self._blocks: dict[int, list[tuple[int, int, int]]] = {}
-        self._origin_us = 0
+        self._blocks: dict[int, Block] = {}
         self.snapshot: Snapshot | None = None
+        self.origin_us: int | None = None
+        # Snapshots published lately, so that questions alternating between
+        # far-apart years do not rebuild one each time.
+        self._recent: list[Snapshot] = []
 
-    def _year_block(self, year: int) -> list[tuple[int, int, int]]:
+    @property
+    def built_years(self) -> frozenset[int]:
+        """The local years whose tables have been built."""
+        return frozenset(self._blocks)
+
+    def year_of(self, us: int) -> int:
+        """The local year of the instant `us`."""
+        return (EPOCH + timedelta(microseconds=us)).astimezone(self._tz).year
+
+    def day_intervals(self, day: date, hours: tuple[TimeRange, ...]) -> Block:
+        """The open intervals of `day` with the local `hours`, as epoch microseconds."""
         tz = self._tz
-        block: list[tuple[int, int, int]] = []
+        midnight = datetime(day.year, day.month, day.day)  # noqa: DTZ001 - a wall time
+        block: Block = []
+        for one in hours:
+            start = wall_to_us(midnight + timedelta(seconds=one.start_seconds), tz)
+            end = wall_to_us(midnight + timedelta(seconds=one.end_seconds), tz)
+            if end > start:  # a range wholly inside a DST gap has no open time
+                block.append((start, end, day.toordinal()))
+        return block
+
+    def _year_block(self, year: int) -> Block:
+        block: Block = []
         day = date(year, 1, 1)
         one_day = timedelta(days=1)
         while day.year == year:
-            midnight = datetime(day.year, day.month, day.day)  # noqa: DTZ001 - a wall time
-            for hours in self._hours_on(day):
-                opening = midnight + timedelta(seconds=hours.start_seconds)
-                closing = midnight + timedelta(seconds=hours.end_seconds)
-                start, end = wall_to_us(opening, tz), wall_to_us(closing, tz)
-                if end > start:  # a range wholly inside a DST gap has no open time
-                    block.append((start, end, day.toordinal()))
+            block.extend(self.day_intervals(day, self._hours_on(day)))
             day += one_day
         return block
 
+    def _lower_edge(self, year: int) -> tuple[Block, int]:
+        # The intervals of 31 December before `year` that run into it, and the
+        # first instant of `year` answered exactly without loading that year.
+        jan1 = wall_to_us(datetime(year, 1, 1), self._tz)  # noqa: DTZ001 - a wall time
+        if self._max_spill_s <= 0:
+            return [], jan1
+        eve = date(year - 1, 12, 31)
+        if year - 1 in self._blocks:
+            day_block = [iv for iv in self._blocks[year - 1] if iv[2] == eve.toordinal()]
+        else:
+            hours = self._known_hours(eve)
+            if hours is None:
+                spill = datetime(year, 1, 1) + timedelta(seconds=self._max_spill_s)  # noqa: DTZ001
+                return [], wall_to_us(spill, self._tz)
+            day_block = self.day_intervals(eve, hours)
+        return [iv for iv in day_block if iv[1] > jan1], jan1
+
     def _publish(self, year_lo: int, year_hi: int) -> Snapshot:
+        year_lo, year_hi = max(year_lo, MIN_YEAR), min(year_hi, MAX_YEAR)
         for year in range(year_lo, year_hi + 1):
             if year not in self._blocks:
                 self._blocks[year] = self._year_block(year)
-        snapshot = Snapshot(year_lo, year_hi, self._blocks, self._origin_us, self._tz)
+        intervals, lo_safe = self._lower_edge(year_lo)
+        for year in range(year_lo, year_hi + 1):
+            intervals.extend(self._blocks[year])
+        hi_safe = wall_to_us(datetime(year_hi + 1, 1, 1), self._tz)  # noqa: DTZ001 - a wall time
+        snapshot = Snapshot(year_lo, year_hi, intervals, lo_safe, hi_safe)
         self.snapshot = snapshot
+        # Keep the recent snapshots that the new one does not contain.
+        kept = [s for s in self._recent if s.year_lo < year_lo or s.year_hi > year_hi]
+        self._recent = [*kept[-(_RECENT - 1) :], snapshot]
         return snapshot
 
-    def covering(self, at: int) -> Snapshot:
-        """A snapshot that answers exactly about the instant `at` (loading years as needed)."""
+    def set_origin(self, us: int) -> int:
+        """Fix the business clock's zero at `us` unless it is fixed already; return the zero."""
+        with self._lock:
+            if self.origin_us is None:
+                self.origin_us = us
+            return self.origin_us
+
+    def cover(self, lo: int, hi: int) -> Snapshot:
+        """A snapshot that answers exactly about every instant from `lo` to `hi`, both included.
+
+        Loads the years from `lo` to `hi` (and the published snapshot's years
+        when they touch them); callers keep spans within the horizon.
+        """
         snap = self.snapshot
-        if snap is not None and snap.lo_safe <= at < snap.hi_safe:
+        if snap is not None and snap.lo_safe <= lo and hi < snap.hi_safe:
             return snap
         with self._lock:
             snap = self.snapshot
-            if snap is None:
-                year = (EPOCH + timedelta(microseconds=at)).year
-                year = min(max(year, _MIN_YEAR), _MAX_YEAR)
-                # The business clock reads 0 at the first safe instant of the first
-                # year loaded; every later snapshot keeps that origin.
-                self._origin_us = wall_to_us(datetime(year, 1, 2), self._tz)  # noqa: DTZ001
-                snap = self._publish(year, year)
-            while at < snap.lo_safe and snap.year_lo > _MIN_YEAR:
-                snap = self._publish(snap.year_lo - 1, snap.year_hi)
-            while at >= snap.hi_safe and snap.year_hi < _MAX_YEAR:
-                snap = self._publish(snap.year_lo, snap.year_hi + 1)
-            if not snap.lo_safe <= at < snap.hi_safe:
-                msg = "the instant is outside the years a calendar can represent"
-                raise CalendarError(msg)
+            if snap is not None and snap.lo_safe <= lo and hi < snap.hi_safe:
+                return snap
+            for recent in reversed(self._recent):
+                if recent.lo_safe <= lo and hi < recent.hi_safe:
+                    self.snapshot = recent
+                    return recent
+            year_lo, year_hi = self.year_of(lo), self.year_of(hi)
+            if snap is not None and year_lo <= snap.year_hi + 1 and year_hi >= snap.year_lo - 1:
+                year_lo, year_hi = min(year_lo, snap.year_lo), max(year_hi, snap.year_hi)
+            snap = self._publish(year_lo, year_hi)
+            if lo < snap.lo_safe:  # in the overnight spill of the year before
+                snap = self._publish(year_lo - 1, year_hi)
+            if not (snap.lo_safe <= lo and hi < snap.hi_safe):
+                raise _beyond("here", year_lo)
             return snap
 
-    def extend_forward(self, snap: Snapshot, needed: Callable[[Snapshot], bool]) -> Snapshot:
-        """Load later years until `needed(snapshot)` holds.
+    def covering(self, at: int) -> Snapshot:
+        """A snapshot that answers exactly about the instant `at` (loading years as needed)."""
+        return self.cover(at, at)
+
+    def _empty_run(self, years: range) -> bool:
+        blocks = self._blocks
+        return all(year in blocks and not blocks[year] for year in years)
+
+    def extend_forward(
+        self, snap: Snapshot, needed: Callable[[Snapshot], bool], limit_year: int
+    ) -> Snapshot:
+        """Load later years, up to `limit_year`, until `needed(snapshot)` holds.
 
         Raises:
-            NoBusinessTimeError: `HORIZON_YEARS` consecutive years hold no open
-                time, so `needed` can never come to hold.
-            CalendarError: the search ran past the last representable year.
+            NoBusinessTimeError: `SEARCH_YEARS` consecutive years hold no open
+                time, or `needed` does not hold by `limit_year`.
         """
+        limit_year = min(limit_year, MAX_YEAR)
         with self._lock:
-            # Snapshots only ever grow, so the published one covers `snap`.
-            current = self.snapshot if self.snapshot is not None else snap
-            empty_years = 0
+            current, step = snap, 1
             while not needed(current):
-                if current.year_hi >= _MAX_YEAR:
-                    msg = "the search ran past the last year a calendar can represent"
-                    raise CalendarError(msg)
-                if empty_years >= HORIZON_YEARS:
-                    msg = (
-                        f"the calendar has no open time in the {HORIZON_YEARS} years "
-                        f"after {current.year_hi - HORIZON_YEARS}"
-                    )
+                last = current.year_hi
+                if self._empty_run(range(last - SEARCH_YEARS + 1, last + 1)):
+                    msg = f"the calendar has no open time in the {SEARCH_YEARS} years up to {last}"
                     raise NoBusinessTimeError(msg)
-                current = self._publish(current.year_lo, current.year_hi + 1)
-                empty_years = 0 if self._blocks[current.year_hi] else empty_years + 1
+                if last >= limit_year:
+                    raise _beyond("later", last)
+                current = self._publish(current.year_lo, min(last + step, limit_year))
+                step = min(step * 2, _MAX_STEP)
             return current
 
-    def extend_backward(self, snap: Snapshot, needed: Callable[[Snapshot], bool]) -> Snapshot:
-        """Load earlier years until `needed(snapshot)` holds.
+    def extend_backward(
+        self, snap: Snapshot, needed: Callable[[Snapshot], bool], limit_year: int
+    ) -> Snapshot:
+        """Load earlier years, down to `limit_year`, until `needed(snapshot)` holds.
 
         Raises:
-            NoBusinessTimeError: `HORIZON_YEARS` consecutive years hold no open time.
-            CalendarError: the search ran past the first representable year.
+            NoBusinessTimeError: `SEARCH_YEARS` consecutive years hold no open
+                time, or `needed` does not hold by `limit_year`.
         """
+        limit_year = max(limit_year, MIN_YEAR)
         with self._lock:
-            current = self.snapshot if self.snapshot is not None else snap
-            empty_years = 0
+            current, step = snap, 1
             while not needed(current):
-                if current.year_lo <= _MIN_YEAR:
-                    msg = "the search ran past the first year a calendar can represent"
-                    raise CalendarError(msg)
-                if empty_years >= HORIZON_YEARS:
-                    msg = (
-                        f"the calendar has no open time in the {HORIZON_YEARS} years "
-                        f"before {current.year_lo + HORIZON_YEARS}"
-                    )
+                first = current.year_lo
+                if self._empty_run(range(first, first + SEARCH_YEARS)):
+                    msg = f"the calendar has no open time in the {SEARCH_YEARS} years from {first}"
                     raise NoBusinessTimeError(msg)
-                current = self._publish(current.year_lo - 1, current.year_hi)
-                empty_years = 0 if self._blocks[current.year_lo] else empty_years + 1
+                if first <= limit_year:
+                    raise _beyond("earlier", first)
+                current = self._publish(max(first - step, limit_year), current.year_hi)
+                step = min(step * 2, _MAX_STEP)
             return current

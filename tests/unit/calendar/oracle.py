@@ -119,6 +119,8 @@ class Oracle:
 
     def add_days(self, a: int, n: int) -> int | None:
         """Same open offset into the business day `n` business days away; None if outside."""
+        if n == 0:  # no business day added: `a` if open, else the next opening
+            return self.add(a, 0)
         index, offset = None, 0
         for i, (_, spans) in enumerate(self.days):
             first, last = spans[0][0], spans[-1][1]

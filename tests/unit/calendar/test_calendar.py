@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings
 
-from clubrules.calendar import BusinessCalendar, Interval, TimeRange
+from clubrules.calendar import BusinessCalendar, Interval, TimeRange, from_epoch_us
 from clubrules.errors import (
-    CalendarError,
     InvalidHoursError,
     InvalidIntervalError,
     MissingHolidayDataError,
@@ -250,10 +249,12 @@ def test_naive_datetimes_and_reversed_intervals_are_refused(salon: BusinessCalen
         salon.hours_on(sh(2026, 3, 2))
 
 
-def test_the_integer_clock_before_any_reading_is_an_error() -> None:
+def test_the_integer_clock_answers_on_a_fresh_calendar() -> None:
+    # Issue 16, item 8: it raised CalendarError until business_us had been called.
     fresh = BusinessCalendar("Asia/Shanghai", weekly={0: SPLIT})
-    with pytest.raises(CalendarError):
-        fresh.instant_at_business_us(0)
+    at = fresh.instant_at_business_us(3_600_000_000)
+    assert fresh.business_us(at) == 3_600_000_000
+    assert fresh.is_open(from_epoch_us(at - 1, SH))
 
 
 def test_concurrent_queries_across_years_agree(salon: BusinessCalendar) -> None:
