@@ -60,6 +60,28 @@ class _Lane:
             del column[i]
 
 
+def _blocking(
+    lane: _Lane,
+    start_us: int,
+    end_us: int,
+    now_us: int,
+    exclude: str | Collection[str] | None,
+) -> Iterator[int]:
+    """Indexes in `lane` of the entries overlapping `[start_us, end_us)`, blocking at `now_us`.
+
+    Entries whose id is `exclude` are left out; latest start first.
+    """
+    starts, ends, expires, ids = lane.starts, lane.ends, lane.expires, lane.ids
+    skip = _skipped(exclude)
+    j = bisect_left(starts, end_us) - 1
+    # Only an entry starting after start_us - maxlen can reach start_us.
+    floor = start_us - lane.maxlen
+    while j >= 0 and starts[j] > floor:
+        if ends[j] > start_us and expires[j] > now_us and ids[j] not in skip:
+            yield j
+        j -= 1
+
+
 class Schedule:
     """An index of the bookings that block their slots, per resource, for fast checks.
 
@@ -185,17 +207,10 @@ class Schedule:
         lane = self._lanes.get(resource)
         if lane is None:
             return []
-        starts, ends = lane.starts, lane.ends
-        skip = _skipped(exclude)
-        j = bisect_left(starts, end_us) - 1
-        # Only an entry starting after start_us - maxlen can reach start_us.
-        floor = start_us - lane.maxlen
-        out: list[tuple[int, int, int, str]] = []
-        while j >= 0 and starts[j] > floor:
-            if ends[j] > start_us and lane.expires[j] > now_us and lane.ids[j] not in skip:
-                out.append((starts[j], ends[j], lane.units[j], lane.ids[j]))
-            j -= 1
-        return out
+        return [
+            (lane.starts[j], lane.ends[j], lane.units[j], lane.ids[j])
+            for j in _blocking(lane, start_us, end_us, now_us, exclude)
+        ]
 
     def is_free(
         self,
@@ -210,14 +225,6 @@ class Schedule:
         Bookings whose id is `exclude` (an id, or a collection of ids) are left out.
         """
         lane = self._lanes.get(resource)
-        if lane is None:
-            return True
-        starts, ends, expires, ids = lane.starts, lane.ends, lane.expires, lane.ids
-        skip = _skipped(exclude)
-        j = bisect_left(starts, end_us) - 1
-        floor = start_us - lane.maxlen
-        while j >= 0 and starts[j] > floor:
-            if ends[j] > start_us and expires[j] > now_us and ids[j] not in skip:
-                return False
-            j -= 1
-        return True
+        return (
+            lane is None or next(_blocking(lane, start_us, end_us, now_us, exclude), None) is None
+        )

@@ -172,6 +172,13 @@ _SPAN_DAYS: Final = 365 * SPAN_YEARS
 _SPAN_US: Final = _SPAN_DAYS * 86_400 * 1_000_000
 
 
+def _within(value: int, limit: int, field: str, limit_text: str) -> int:
+    """`value`, if its size is at most `limit` (described as `limit_text`)."""
+    if abs(value) > limit:
+        raise _beyond_horizon(field, f"must be at most {limit_text}")
+    return value
+
+
 def _beyond_horizon(field: str, why: str) -> ValidationError:
     return ValidationError(
         f"{why}: beyond the calendar's horizon (local years {MIN_YEAR}-{MAX_YEAR}, "
@@ -884,9 +891,7 @@ class BusinessCalendar:
                 (the answer must lie within 100 years of `at`).
         """
         at_us = _instant(at, "at")
-        delta_us = _check_delta(delta, "delta")
-        if abs(delta_us) > _SPAN_US:
-            raise _beyond_horizon("delta", f"must be at most {SPAN_YEARS} years")
+        delta_us = _within(_check_delta(delta, "delta"), _SPAN_US, "delta", f"{SPAN_YEARS} years")
         return self._out(self._add_us(at_us, delta_us))
 
     def add_business_days(self, at: datetime, days: int) -> datetime:
@@ -910,9 +915,9 @@ class BusinessCalendar:
                 (the answer must lie within 100 years of `at`).
         """
         at_us = _instant(at, "at")
-        days = _check_int(days, "days")
-        if abs(days) > _SPAN_DAYS:
-            raise _beyond_horizon("days", f"must be at most {_SPAN_DAYS} ({SPAN_YEARS} years)")
+        days = _within(
+            _check_int(days, "days"), _SPAN_DAYS, "days", f"{_SPAN_DAYS} ({SPAN_YEARS} years)"
+        )
         return self._out(self._add_days_us(at_us, days))
 
     def business_time_between(self, start: datetime, end: datetime) -> timedelta:

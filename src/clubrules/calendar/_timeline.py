@@ -324,45 +324,49 @@ class Timeline:
     def extend_forward(
         self, snap: Snapshot, needed: Callable[[Snapshot], bool], limit_year: int
     ) -> Snapshot:
-        """Load later years, up to `limit_year`, until `needed(snapshot)` holds.
-
-        Raises:
-            NoBusinessTimeError: `SEARCH_YEARS` consecutive years hold no open
-                time, or `needed` does not hold by `limit_year`.
-        """
-        limit_year = min(limit_year, MAX_YEAR)
-        with self._lock:
-            current, step = snap, 1
-            while not needed(current):
-                last = current.year_hi
-                if self._empty_run(range(last - SEARCH_YEARS + 1, last + 1)):
-                    msg = f"the calendar has no open time in the {SEARCH_YEARS} years up to {last}"
-                    raise NoBusinessTimeError(msg)
-                if last >= limit_year:
-                    raise _beyond("later", last)
-                current = self._publish(current.year_lo, min(last + step, limit_year))
-                step = min(step * 2, _MAX_STEP)
-            return current
+        """Load later years, up to `limit_year`, until `needed(snapshot)`; see `_extend`."""
+        return self._extend(snap, needed, min(limit_year, MAX_YEAR), later=True)
 
     def extend_backward(
         self, snap: Snapshot, needed: Callable[[Snapshot], bool], limit_year: int
     ) -> Snapshot:
-        """Load earlier years, down to `limit_year`, until `needed(snapshot)` holds.
+        """Load earlier years, down to `limit_year`, until `needed(snapshot)`; see `_extend`."""
+        return self._extend(snap, needed, max(limit_year, MIN_YEAR), later=False)
+
+    def _extend(
+        self,
+        snap: Snapshot,
+        needed: Callable[[Snapshot], bool],
+        limit_year: int,
+        *,
+        later: bool,
+    ) -> Snapshot:
+        """Load years towards `limit_year` (later or earlier) until `needed(snapshot)` holds.
+
+        Each load reaches twice as far as the one before, up to `_MAX_STEP` years.
 
         Raises:
-            NoBusinessTimeError: `SEARCH_YEARS` consecutive years hold no open
-                time, or `needed` does not hold by `limit_year`.
+            NoBusinessTimeError: `SEARCH_YEARS` consecutive years at the loaded
+                edge hold no open time, or `needed` does not hold by `limit_year`.
         """
-        limit_year = max(limit_year, MIN_YEAR)
+        sign = 1 if later else -1
         with self._lock:
             current, step = snap, 1
             while not needed(current):
-                first = current.year_lo
-                if self._empty_run(range(first, first + SEARCH_YEARS)):
-                    msg = f"the calendar has no open time in the {SEARCH_YEARS} years from {first}"
+                # The last year loaded in the direction of travel.
+                edge = current.year_hi if later else current.year_lo
+                if self._empty_run(range(edge, edge - sign * SEARCH_YEARS, -sign)):
+                    where = f"up to {edge}" if later else f"from {edge}"
+                    msg = f"the calendar has no open time in the {SEARCH_YEARS} years {where}"
                     raise NoBusinessTimeError(msg)
-                if first <= limit_year:
-                    raise _beyond("earlier", first)
-                current = self._publish(max(first - step, limit_year), current.year_hi)
+                if (edge - limit_year) * sign >= 0:
+                    raise _beyond("later" if later else "earlier", edge)
+                reach = edge + sign * step
+                if (reach - limit_year) * sign > 0:
+                    reach = limit_year
+                if later:
+                    current = self._publish(current.year_lo, reach)
+                else:
+                    current = self._publish(reach, current.year_hi)
                 step = min(step * 2, _MAX_STEP)
             return current
