@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
@@ -32,11 +31,7 @@ from clubrules.errors import (
     StaleVersionError,
 )
 from clubrules.testing.contracts._base import RepositoryContract, RepositoryMachine, run_machine
-from clubrules.testing.contracts._instants import (
-    DST_SETTINGS,
-    assert_same_instant,
-    dst_wall_times,
-)
+from clubrules.testing.contracts._instants import assert_same_instant, dst_property
 from clubrules.testing.contracts._race import one_wins, race
 
 if TYPE_CHECKING:
@@ -289,8 +284,7 @@ class BookingRepositoryContract(RepositoryContract):
         assert [b.id for b in repository.find(start=first_pass, end=second_pass)] == ["b1"]
         assert repository.find(start=second_pass, end=first_pass) == []
 
-    @DST_SETTINGS
-    @given(at=dst_wall_times())
+    @dst_property("at")
     def test_dst_wall_times_round_trip_and_retry(
         self, repository: BookingRepository, at: datetime
     ) -> None:

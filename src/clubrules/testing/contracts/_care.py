@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
@@ -22,11 +21,7 @@ from clubrules.testing.contracts._base import (
     add_once,
     run_machine,
 )
-from clubrules.testing.contracts._instants import (
-    DST_SETTINGS,
-    assert_same_instant,
-    dst_wall_times,
-)
+from clubrules.testing.contracts._instants import assert_added_once, assert_kept, dst_property
 from clubrules.testing.contracts._race import THREADS, stored_once
 
 if TYPE_CHECKING:
@@ -123,21 +118,18 @@ class CareTaskRepositoryContract(RepositoryContract):
     def test_random_operations_agree_with_a_dict(self, repository: CareTaskRepository) -> None:
         run_machine(lambda: _TaskMachine(repository), max_examples=20, steps=15)
 
-    @DST_SETTINGS
-    @given(at=dst_wall_times())
+    @dst_property("at")
     def test_a_task_at_a_dst_change_comes_back_equal(
         self, repository: CareTaskRepository, at: datetime
     ) -> None:
         task = attrs.evolve(_task(f"dst-c{next(_serial)}"), due=at.date(), at=at)
-        assert repository.add(task) is True
-        assert repository.add(attrs.evolve(task, at=at)) is False
+        assert_added_once(repository.add, task, at=at)
         (stored,) = (
             t
             for t in repository.tasks(start=at.date(), end=at.date() + timedelta(days=1))
             if t.customer_id == task.customer_id
         )
-        assert stored == task
-        assert_same_instant(stored.at, task.at)
+        assert_kept(stored, task, "at")
 
 
 class _TaskMachine(RepositoryMachine["CareTaskRepository"]):
@@ -238,8 +230,7 @@ class SurveyResponseRepositoryContract(RepositoryContract):
     ) -> None:
         run_machine(lambda: _SurveyMachine(repository), max_examples=20, steps=15)
 
-    @DST_SETTINGS
-    @given(at=dst_wall_times())
+    @dst_property("at")
     def test_a_response_at_a_dst_change_comes_back_equal(
         self, repository: SurveyResponseRepository, at: datetime
     ) -> None:
@@ -247,11 +238,8 @@ class SurveyResponseRepositoryContract(RepositoryContract):
         response = attrs.evolve(
             _response(f"dst-r{serial}", questionnaire_id=f"dst-q{serial}"), at=at
         )
-        assert repository.add(response) is True
-        assert repository.add(attrs.evolve(response, at=at)) is False
-        stored = repository.get(response.id)
-        assert stored == response
-        assert_same_instant(stored.at, response.at)
+        assert_added_once(repository.add, response, at=at)
+        assert_kept(repository.get(response.id), response, "at")
         assert repository.responses(questionnaire_id=response.questionnaire_id, start=at) == [
             response
         ]

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
@@ -27,11 +26,7 @@ from clubrules.complaints.ports import load_case, save_case
 from clubrules.errors import NotFoundError, StaleVersionError, ValidationError
 from clubrules.money import Money
 from clubrules.testing.contracts._base import RepositoryContract, RepositoryMachine, run_machine
-from clubrules.testing.contracts._instants import (
-    DST_SETTINGS,
-    assert_same_instant,
-    dst_wall_times,
-)
+from clubrules.testing.contracts._instants import assert_same_instant, dst_property
 from clubrules.testing.contracts._race import THREADS, one_wins, race
 
 if TYPE_CHECKING:
@@ -46,11 +41,12 @@ BOOK = default_book()
 _serial = itertools.count()
 
 
-def _new_case(case_id: str = "k-1", *, minutes: int = 0) -> Case:
+def _new_case(case_id: str = "k-1", *, minutes: int = 0, at: datetime | None = None) -> Case:
+    """A registered complaint, at `at` or else `minutes` after `T0`."""
     return register(
         BOOK,
         case_id=case_id,
-        at=T0 + timedelta(minutes=minutes),
+        at=T0 + timedelta(minutes=minutes) if at is None else at,
         kind=CaseKind.COMPLAINT,
         channel="wechat",
         customer_id="c-1",
@@ -177,25 +173,15 @@ class ComplaintRepositoryContract(RepositoryContract):
     def test_random_appends_agree_with_a_dict(self, repository: ComplaintRepository) -> None:
         run_machine(lambda: _LogMachine(repository), max_examples=25, steps=20, timed=False)
 
-    @DST_SETTINGS
-    @given(one=dst_wall_times(), other=dst_wall_times())
+    @dst_property("one", "other")
     def test_events_at_a_dst_change_come_back_equal(
         self, repository: ComplaintRepository, one: datetime, other: datetime
     ) -> None:
         first, then = sorted((one, other), key=to_epoch_us)
         case_id = f"dst-k{next(_serial)}"
-        case = register(
-            BOOK,
-            case_id=case_id,
-            at=first,
-            kind=CaseKind.COMPLAINT,
-            channel="wechat",
-            customer_id="c-1",
-            contact="wx-id-secret",
-            content="the towel was not clean",
-            category="hygiene",
+        case = apply(
+            _new_case(case_id, at=first), CustomerContacted(at=then, by="s-1", channel="phone")
         )
-        case = apply(case, CustomerContacted(at=then, by="s-1", channel="phone"))
         assert repository.append(case_id, 0, case.events) == len(case.events)
         stored = repository.events(case_id)
         assert stored == list(case.events)

@@ -37,11 +37,7 @@ from clubrules.testing.contracts._base import (
     add_once,
     run_machine,
 )
-from clubrules.testing.contracts._instants import (
-    DST_SETTINGS,
-    assert_same_instant,
-    dst_wall_times,
-)
+from clubrules.testing.contracts._instants import assert_added_once, assert_kept, dst_property
 from clubrules.testing.contracts._race import THREADS, one_wins, stored_once
 from clubrules.testing.strategies._staff import assessment_inputs, rubrics
 
@@ -296,8 +292,7 @@ class AssessmentRepositoryContract(RepositoryContract):
     def test_random_operations_agree_with_a_model(self, repository: AssessmentRepository) -> None:
         run_machine(lambda: _AssessmentMachine(repository), max_examples=15, steps=15, timed=False)
 
-    @DST_SETTINGS
-    @given(one=dst_wall_times(), other=dst_wall_times())
+    @dst_property("one", "other")
     def test_times_at_a_dst_change_come_back_equal(
         self, repository: AssessmentRepository, one: datetime, other: datetime
     ) -> None:
@@ -325,17 +320,11 @@ class AssessmentRepositoryContract(RepositoryContract):
         )
         repository.add_rubric(seed_rubric())
         assert repository.add_sheet(sheet) is True
-        assert repository.add_warning(warning) is True
-        assert repository.add_warning(attrs.evolve(warning, issued_at=start)) is False
+        assert_added_once(repository.add_warning, warning, issued_at=start, improve_by=end)
         (stored,) = repository.sheets(sheet.staff_id)
-        assert stored == sheet
-        assert_same_instant(stored.period.start, sheet.period.start)
-        assert_same_instant(stored.period.end, sheet.period.end)
-        assert_same_instant(stored.assessed_at, sheet.assessed_at)
+        assert_kept(stored, sheet, "period.start", "period.end", "assessed_at")
         (stored_warning,) = repository.warnings(sheet.staff_id)
-        assert stored_warning == warning
-        assert_same_instant(stored_warning.issued_at, warning.issued_at)
-        assert_same_instant(stored_warning.improve_by, warning.improve_by)
+        assert_kept(stored_warning, warning, "issued_at", "improve_by")
 
 
 class _AssessmentMachine(RepositoryMachine["AssessmentRepository"]):

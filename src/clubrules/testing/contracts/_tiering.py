@@ -17,11 +17,7 @@ from clubrules.customers import ConsumptionKind, ConsumptionRecord
 from clubrules.errors import InvalidIntervalError, NaiveDatetimeError
 from clubrules.money import Money
 from clubrules.testing.contracts._base import run_machine
-from clubrules.testing.contracts._instants import (
-    DST_SETTINGS,
-    assert_same_instant,
-    dst_wall_times,
-)
+from clubrules.testing.contracts._instants import DST_SETTINGS, assert_same_instant, dst_wall_times
 from clubrules.testing.contracts._values import Ledger
 from clubrules.tiering import ActivitySummary, summarize_activity
 from clubrules.tiering.ports import SummarySource
