@@ -14,9 +14,21 @@ from clubrules.errors import DuplicateError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["RepositoryContract", "RepositoryMachine", "add_once", "run_machine"]
+__all__ = ["SUITE_SETTINGS", "RepositoryContract", "RepositoryMachine", "add_once", "run_machine"]
 
 _Repository = TypeVar("_Repository")
+
+SUITE_SETTINGS = settings(
+    # Each adapter's test class subclasses the suites, so the same @given
+    # method runs under several executors, by design, on the one repository
+    # that the function-scoped fixture gave the test.
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.differing_executors,
+    ],
+)
+"""The health checks a property of a contract suite runs without; the parent of its settings."""
 # Distinct prefixes across the runs of a state machine, which share one repository.
 _serial = itertools.count()
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
@@ -26,6 +26,7 @@ from clubrules.customers import (
 from clubrules.errors import DuplicateError, NaiveDatetimeError, NotFoundError
 from clubrules.money import Money
 from clubrules.testing.contracts._base import (
+    SUITE_SETTINGS,
     RepositoryContract,
     RepositoryMachine,
     add_once,
@@ -166,16 +167,7 @@ class CustomerRepositoryContract(RepositoryContract):
         assert results == [None] * THREADS
         assert len(list(repository.customers())) == THREADS
 
-    @settings(
-        max_examples=25,
-        # Each adapter's test class subclasses this suite, so the same
-        # @given method runs under several executors, by design.
-        suppress_health_check=[
-            HealthCheck.function_scoped_fixture,
-            HealthCheck.too_slow,
-            HealthCheck.differing_executors,
-        ],
-    )
+    @settings(SUITE_SETTINGS, max_examples=25)
     @given(customer=customers(ids=st.just("x")))
     def test_any_valid_customer_round_trips(
         self, repository: CustomerRepository, customer: Customer

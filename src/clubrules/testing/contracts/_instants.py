@@ -9,10 +9,11 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import attrs
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clubrules._time import from_epoch_us, to_epoch_us
+from clubrules.testing.contracts._base import SUITE_SETTINGS
 
 __all__ = [
     "DST_SETTINGS",
@@ -42,17 +43,7 @@ _CHANGES = (
     ("Australia/Lord_Howe", date(2026, 4, 5)),  # 01:30-02:00 repeated
 )
 
-DST_SETTINGS = settings(
-    max_examples=30,
-    deadline=None,
-    # Each adapter's test class subclasses the suites, so the same @given
-    # method runs under several executors, by design.
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.differing_executors,
-    ],
-)
+DST_SETTINGS = settings(SUITE_SETTINGS, max_examples=30, deadline=None)
 """Settings of the contract properties on DST wall times."""
 
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
@@ -32,6 +32,7 @@ from clubrules.staff import (
     seed_rubric,
 )
 from clubrules.testing.contracts._base import (
+    SUITE_SETTINGS,
     RepositoryContract,
     RepositoryMachine,
     add_once,
@@ -253,16 +254,7 @@ class AssessmentRepositoryContract(RepositoryContract):
 
     # --- generated -----------------------------------------------------------
 
-    @settings(
-        max_examples=20,
-        deadline=None,
-        suppress_health_check=[
-            HealthCheck.function_scoped_fixture,
-            HealthCheck.too_slow,
-            # Each storage adapter subclasses this suite: one test, several executors.
-            HealthCheck.differing_executors,
-        ],
-    )
+    @settings(SUITE_SETTINGS, max_examples=20, deadline=None)
     @given(data=st.data())
     def test_any_rubric_and_sheet_round_trip(
         self, repository: AssessmentRepository, data: st.DataObject
