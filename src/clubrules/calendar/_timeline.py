@@ -304,7 +304,7 @@ class Timeline:
                     self.snapshot = recent
                     return recent
             year_lo, year_hi = self.year_of(lo), self.year_of(hi)
-            if snap is not None and year_lo <= snap.year_hi + 1 and year_hi >= snap.year_lo - 1:
+            if snap is not None and self._joins(snap, year_lo, year_hi):
                 year_lo, year_hi = min(year_lo, snap.year_lo), max(year_hi, snap.year_hi)
             snap = self._publish(year_lo, year_hi)
             if lo < snap.lo_safe:  # in the overnight spill of the year before
@@ -312,6 +312,23 @@ class Timeline:
             if not (snap.lo_safe <= lo and hi < snap.hi_safe):
                 raise _beyond("here", year_lo)
             return snap
+
+    def _joins(self, snap: Snapshot, year_lo: int, year_hi: int) -> bool:
+        """Whether a snapshot of `year_lo..year_hi` should take in the published one's years.
+
+        It should when the two touch, or when every year between them is
+        built already: joining then builds nothing new, and questions that
+        wander over a run of years (a desk's diary) settle on one snapshot
+        instead of rebuilding small ones in turn.
+        """
+        if year_lo <= snap.year_hi + 1 and year_hi >= snap.year_lo - 1:
+            return True
+        gap = (
+            range(snap.year_hi + 1, year_lo)
+            if year_lo > snap.year_hi
+            else range(year_hi + 1, snap.year_lo)
+        )
+        return all(year in self._blocks for year in gap)
 
     def covering(self, at: int) -> Snapshot:
         """A snapshot that answers exactly about the instant `at` (loading years as needed)."""

@@ -404,3 +404,34 @@ def test_a_closing_at_midnight_before_years_without_hours() -> None:
     last = BusinessCalendar("Asia/Shanghai", {}, overrides={date(2026, 12, 31): "00:00-24:00"})
     assert last.next_closing(sh(2026, 12, 31, 12)) == sh(2027, 1, 1)
     assert len(last.built_years) <= 2
+
+
+def test_questions_wandering_over_built_years_settle_on_one_snapshot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A desk's diary jumps between years; once they are built, nothing is rebuilt."""
+    from clubrules.calendar._timeline import Timeline  # noqa: PLC0415 - the private counter
+
+    published: list[tuple[int, int]] = []
+    publish = Timeline._publish
+
+    def counting(self: Timeline, year_lo: int, year_hi: int) -> object:
+        published.append((year_lo, year_hi))
+        return publish(self, year_lo, year_hi)
+
+    monkeypatch.setattr(Timeline, "_publish", counting)
+    calendar = BusinessCalendar("Asia/Shanghai", weekly=dict.fromkeys(range(7), "08:00-23:00"))
+    years = [2020, 2031, 2024, 2027, 2021, 2030, 2025, 2022, 2029, 2023, 2026, 2028]
+    for year in years:
+        calendar.open_intervals(datetime(year, 6, 1, tzinfo=UTC), datetime(year, 6, 2, tzinfo=UTC))
+    assert calendar.built_years == frozenset(range(2020, 2032))
+    before = len(published)
+    for year in years:  # joins the built years into one snapshot, building nothing
+        calendar.is_open(datetime(year, 6, 1, 12, tzinfo=UTC))
+    assert len(published) - before <= 2
+    settled = len(published)
+    for _ in range(3):
+        for year in years:
+            calendar.is_open(datetime(year, 6, 1, 12, tzinfo=UTC))
+    assert len(published) == settled
+    assert calendar.built_years == frozenset(range(2020, 2032))
