@@ -263,6 +263,40 @@ def test_concurrent_sqlite_migrators_apply_once(tmp_path: Path) -> None:
     assert {r.version for r in results} == {latest_version("sqlite")}
 
 
+def _migrate_together(url: str, threads: int) -> tuple[list[MigrationResult], list[Exception]]:
+    """`threads` threads migrate the database at `url` at once."""
+    results: list[MigrationResult] = []
+    errors: list[Exception] = []
+    barrier = threading.Barrier(threads)
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            results.append(migrate(url))
+        except Exception as error:  # noqa: BLE001 - collected for the assertion
+            errors.append(error)
+
+    started = [threading.Thread(target=run) for _ in range(threads)]
+    for t in started:
+        t.start()
+    for t in started:
+        t.join()
+    return results, errors
+
+
+def test_first_opens_of_a_new_file_wait_for_each_other(tmp_path: Path) -> None:
+    """Six threads open and migrate one new file at once, twenty times over.
+
+    SQLite may refuse a connection's switch to WAL at once while another is
+    opening the same new file; the switch waits, as writes do, up to the
+    database's timeout, so every migrator gets an answer and one applies.
+    """
+    for round_ in range(20):
+        results, errors = _migrate_together(f"sqlite:///{tmp_path}/club-{round_}.db", 6)
+        assert errors == []
+        assert sorted(r.changed for r in results) == [False] * 5 + [True]
+
+
 def test_a_failing_migration_applies_nothing(
     sqlite_db: SQLiteDatabase, monkeypatch: pytest.MonkeyPatch
 ) -> None:

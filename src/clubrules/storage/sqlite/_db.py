@@ -157,7 +157,7 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
             self._path, timeout=self._timeout, isolation_level=None, check_same_thread=False
         )
         try:
-            conn.execute("PRAGMA journal_mode = WAL")
+            self._use_wal(conn)
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA secure_delete = ON")
             conn.execute("PRAGMA foreign_keys = ON")
@@ -165,6 +165,24 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
             conn.close()
             raise
         return conn
+
+    def _use_wal(self, conn: sqlite3.Connection) -> None:
+        """Switch `conn` to WAL, waiting up to `timeout` while another opener holds the file.
+
+        SQLite may refuse the switch at once (SQLITE_BUSY) without its busy
+        handler when several connections open a new file together.
+        """
+        deadline = time.monotonic() + self._timeout
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError as error:
+                busy = getattr(error, "sqlite_errorcode", 0) & 0xFF in _BUSY
+                if not busy or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.005)
+            else:
+                return
 
     def connection(self) -> AbstractContextManager[sqlite3.Connection]:
         """Borrow a connection in autocommit mode, for one statement or a read.
