@@ -11,7 +11,7 @@ import enum
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal, TypeVar, cast
 
-from clubrules._time import canonical_instant, require_aware
+from clubrules._time import canonical_instant
 from clubrules.errors import (
     InvalidIntervalError,
     InvalidMoneyError,
@@ -33,7 +33,6 @@ __all__ = [
     "PHONE_RULES",
     "check_choice",
     "check_count",
-    "check_instant",
     "check_instant_field",
     "check_number",
     "check_optional_text",
@@ -114,16 +113,6 @@ def check_optional_text(problems: ViolationCollector, field: str, value: object)
     """None, or a non-blank string (never echoed)."""
     if value is not None:
         check_text(problems, field, value, sensitive=True)
-
-
-def check_instant(problems: ViolationCollector, field: str, value: object) -> bool:
-    """A timezone-aware datetime; True if it is one."""
-    try:
-        require_aware(value, field)
-    except ValidationError as error:
-        problems.absorb(error)
-        return False
-    return True
 
 
 def check_instant_field(problems: ViolationCollector, owner: object, field: str) -> bool:

@@ -6,7 +6,7 @@ never on pendulum objects: creating a pendulum DateTime costs about 10 us.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from clubrules.errors import (
@@ -167,8 +167,3 @@ def zone(name: object, field: str = "zone") -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise UnknownTimeZoneError(f"{name!r} is not a known IANA time zone", field=field) from None
-
-
-def local_date(value: datetime, tz: tzinfo) -> date:
-    """The calendar date of the aware `value` in `tz`."""
-    return value.astimezone(tz).date()

@@ -23,7 +23,7 @@ from collections import Counter, defaultdict
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
 from collections.abc import Callable, Iterable, Sequence  # noqa: TC003
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 from itertools import compress, count, repeat
 from operator import add, and_, attrgetter, is_, is_not, mul
@@ -42,7 +42,6 @@ __all__ = [
     "Figures",
     "analyse",
     "case_facts",
-    "month_label",
     "percentile",
 ]
 
@@ -573,8 +572,3 @@ def _figures(
             resolution_p90=_duration(resolution[g][1]),
         )
     return out
-
-
-def month_label(day: date) -> str:
-    """The `by_month` key of a date: `"YYYY-MM"`."""
-    return f"{day.year:04d}-{day.month:02d}"

@@ -249,8 +249,3 @@ def from_text(text: str) -> bytes:
 def sealed_size(plaintext_size: int) -> int:
     """The binary size of a value whose typed plaintext has `plaintext_size` bytes."""
     return PREFIX_SIZE + plaintext_size + TAG_SIZE
-
-
-def text_size(binary_size: int) -> int:
-    """The length of the text form of a binary value of `binary_size` bytes."""
-    return len(TEXT_PREFIX) + math.ceil(binary_size * 4 / 3)

@@ -27,8 +27,6 @@ import attrs
 
 __all__ = ["PostgresCluster", "PostgresUnavailableError", "find_pg_bin", "throwaway_cluster"]
 
-_SEARCH = ("/usr/lib/postgresql/{v}/bin", "/usr/local/pgsql/bin")
-
 
 class PostgresUnavailableError(RuntimeError):
     """The PostgreSQL server binaries are missing, or the cluster would not start."""

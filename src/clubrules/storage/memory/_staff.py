@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from clubrules._time import require_window, to_epoch_us
@@ -86,13 +86,13 @@ class InMemoryAssessmentRepository:
             chosen = [
                 s for s in self._sheets.values() if staff_id is None or s.staff_id == staff_id
             ]
-        keyed = [(_sheet_key(s), s) for s in chosen]
-        keyed.sort(key=itemgetter(0))
-        return [
+        inside = [
             s
-            for (end_us, *_), s in keyed
-            if (lo is None or end_us >= lo) and (hi is None or end_us < hi)
+            for s in chosen
+            if (lo is None or to_epoch_us(s.period.end) >= lo)
+            and (hi is None or to_epoch_us(s.period.end) < hi)
         ]
+        return sorted(inside, key=_sheet_key)
 
     def add_warning(self, warning: WarningRecord) -> bool:
         """Store a warning; False if stored as is, `DuplicateError` if the id is taken."""

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from clubrules._time import EPOCH, ONE_US, from_epoch_us, to_epoch_us
+from clubrules._time import EPOCH, ONE_US, to_epoch_us
 from clubrules.customers import PhoneNumber
 
 if TYPE_CHECKING:
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 __all__ = [
     "decode_at",
     "decode_date",
-    "decode_instant",
     "decode_phone",
     "decode_set",
     "encode_date",
@@ -36,11 +35,6 @@ __all__ = [
 def encode_instant(value: datetime) -> int:
     """An aware datetime as UTC microseconds since the Unix epoch."""
     return to_epoch_us(value)
-
-
-def decode_instant(value: int | None) -> datetime | None:
-    """Stored UTC microseconds as an aware datetime in UTC (None stays None)."""
-    return None if value is None else from_epoch_us(value)
 
 
 @functools.lru_cache(maxsize=65536)
