@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+import pytest
+
 from clubrules.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
+from clubrules.customers import Sealed
 from clubrules.privacy import (
     FieldCipher,
     FileKeyProvider,
@@ -17,8 +20,6 @@ from clubrules.privacy import (
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    import pytest
 
 PLACE = {"record_type": "customer", "record_id": "c-1", "field": "allergies"}
 
@@ -125,3 +126,83 @@ def test_a_wrong_key_file_is_a_clear_usage_error(
         assert main(["keys", "rotate", "--file", str(keyring)]) == EXIT_USAGE
         assert "is not a clubrules keyring" in capsys.readouterr().err
         assert keyring.read_text() == text  # left as it was
+
+
+def test_rewrap_opens_values_already_under_the_primary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prod, staging = tmp_path / "prod.json", tmp_path / "staging.json"
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    main(["keys", "new", "--file", str(prod)])
+    main(["keys", "new", "--file", str(staging)])
+    lines = _sealed_lines(prod, ["花粉", "penicillin", "乳胶"])
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    capsys.readouterr()
+    args = ["keys", "rewrap", "--input", str(source), "--output", str(target)]
+    # A key file from the wrong environment: same key id 1, other material.
+    assert main([*args, "--file", str(staging)]) == EXIT_FAILED
+    assert "in.jsonl:1: the value does not open" in capsys.readouterr().err
+    assert not target.exists()
+    # A tampered value under the primary key fails the run and names its line.
+    row = json.loads(lines[2])
+    data = bytearray(sealed_from_text(row["sealed"]).ciphertext)
+    data[-1] ^= 1
+    row["sealed"] = sealed_to_text(Sealed(bytes(data)))
+    source.write_text("\n".join([*lines[:2], json.dumps(row)]) + "\n", encoding="utf-8")
+    target.write_text("left as it was\n", encoding="utf-8")
+    assert main([*args, "--file", str(prod), "--json"]) == EXIT_FAILED
+    error = _json(capsys)
+    assert "in.jsonl:3: the value does not open" in str(error["error"])
+    assert error["line"] == 3
+    assert target.read_text(encoding="utf-8") == "left as it was\n"
+    # The right key file opens every value and leaves them where they are.
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main([*args, "--file", str(prod), "--json"]) == EXIT_OK
+    assert _json(capsys) == {"values": 3, "rewrapped": 0, "primary_key_id": 1}
+    assert target.read_text(encoding="utf-8") == source.read_text(encoding="utf-8")
+
+
+def _one_error(capsys: pytest.CaptureFixture[str], *, json_output: bool) -> str:
+    captured = capsys.readouterr()
+    if json_output:
+        assert captured.err == ""
+        error = json.loads(captured.out)
+        assert set(error) == {"error"}
+        text = str(error["error"])
+    else:
+        assert captured.out == ""
+        assert captured.err.startswith("clubrules: error: ")
+        assert captured.err.count("\n") == 1
+        text = captured.err
+    assert "Traceback" not in captured.out + captured.err
+    assert ".keyring-" not in captured.out + captured.err
+    return text
+
+
+@pytest.mark.parametrize("json_output", [True, False])
+def test_every_keys_error_is_one_line_or_one_json_object(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], json_output: bool
+) -> None:
+    flag = ["--json"] if json_output else []
+    corrupt, source = tmp_path / "corrupt.json", tmp_path / "in.jsonl"
+    corrupt.write_text("garbage", encoding="utf-8")
+    source.write_text("", encoding="utf-8")
+    assert main(["keys", "rotate", "--file", str(corrupt), *flag]) == EXIT_USAGE
+    assert "is not a clubrules keyring" in _one_error(capsys, json_output=json_output)
+    assert corrupt.read_text(encoding="utf-8") == "garbage"
+    rewrap = ["keys", "rewrap", "--file", str(corrupt), "--input", str(source)]
+    assert main([*rewrap, "--output", str(tmp_path / "out.jsonl"), *flag]) == EXIT_USAGE
+    assert "is not a clubrules keyring" in _one_error(capsys, json_output=json_output)
+    missing = tmp_path / "no-such-dir" / "k.json"
+    assert main(["keys", "new", "--file", str(missing), *flag]) == EXIT_USAGE
+    text = _one_error(capsys, json_output=json_output)
+    assert str(missing) in text
+    assert "cannot write" in text
+    assert not missing.parent.exists()
+    # An output file in a missing directory, after every value opened.
+    keyring = tmp_path / "keys.json"
+    main(["keys", "new", "--file", str(keyring)])
+    capsys.readouterr()
+    rewrap[3] = str(keyring)
+    assert main([*rewrap, "--output", str(missing), *flag]) == EXIT_USAGE
+    assert "cannot write it" in _one_error(capsys, json_output=json_output)

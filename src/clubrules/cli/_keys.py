@@ -1,11 +1,14 @@
 """`clubrules keys`: create a keyring file, rotate its primary key, rewrap sealed values.
 
 Key material never reaches standard output, and neither does plaintext: the
-rewrap command reads sealed values and writes sealed values.
+rewrap command reads sealed values and writes sealed values. Every error is
+one line on standard error (one JSON object on standard output with
+`--json`) and an exit code; no traceback.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -20,11 +23,12 @@ from clubrules.cli._io import (
     Progress,
     add_json_option,
     add_progress_option,
+    bad_file,
     command_group,
     fail,
     write,
 )
-from clubrules.errors import DecryptionError
+from clubrules.errors import ClubRulesError, DecryptionError
 
 if TYPE_CHECKING:
     import argparse
@@ -46,7 +50,8 @@ def add_keys_commands(add_parser: AddParser) -> None:
         description=(
             "Manage a local keyring file (readable by its owner only) for the privacy "
             "module's field encryption. Exit codes: 0 done, 1 a value could not be "
-            "rewrapped, 2 bad usage or a bad file."
+            "opened (tampered, moved, or a key file from another environment), 2 bad "
+            "usage or a bad file."
         ),
     )
     new = _command(
@@ -72,9 +77,10 @@ def add_keys_commands(add_parser: AddParser) -> None:
         "rewrap",
         "re-encrypt sealed values under the primary key",
         "Read JSON Lines of {record_type, record_id, field, sealed} (sealed in its "
-        "text form, 'cr:...'), re-encrypt each value under the keyring's primary key "
-        "without exposing it, and write the same lines with the new values. The "
-        "output file is written only if every line succeeds.",
+        "text form, 'cr:...'), open every value, re-encrypt those under older keys "
+        "with the keyring's primary key without exposing them, and write the same "
+        "lines with the new values. The output file is written only if every value "
+        "opens, those already under the primary key included.",
         _run_rewrap,
     )
     rewrap.add_argument("--input", required=True, type=Path, help="JSON Lines to read")
@@ -94,8 +100,23 @@ def _command(
 ) -> argparse.ArgumentParser:
     command = add(name, help=summary, description=description)
     command.add_argument("--file", required=True, type=Path, help=file_help)
-    command.set_defaults(handler=handler)
+    command.set_defaults(handler=_reported(handler))
     return command
+
+
+def _reported(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """`handler`, with a bad or unwritable key file reported as a usage error (exit 2)."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except ClubRulesError as error:
+            # A keyring that cannot be read, parsed or written. Its message
+            # names the file and never holds key material.
+            return fail(args, EXIT_USAGE, str(error))
+
+    return run
 
 
 def _report(args: argparse.Namespace, text: str, data: dict[str, object]) -> None:
@@ -150,7 +171,12 @@ def _run_rewrap(args: argparse.Namespace) -> int:
         if not path.exists():
             return fail(args, EXIT_USAGE, f"{path} does not exist")
     cipher = FieldCipher(Keyring.from_provider(FileKeyProvider(args.file)))
-    lines = args.input.read_text(encoding="utf-8").splitlines()
+    try:
+        lines = args.input.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        return fail(args, EXIT_USAGE, f"{args.input}: is not UTF-8 text")
+    except OSError as error:
+        return bad_file(args, args.input, error)
     progress = Progress(
         "rewrap", len(lines), sys.stderr, enabled=args.progress or sys.stderr.isatty()
     )
@@ -172,20 +198,30 @@ def _run_rewrap(args: argparse.Namespace) -> int:
                 "record_type, record_id, field and sealed ('cr:...')",
             )
         try:
-            if cipher.needs_rewrap(sealed):
-                sealed = cipher.rewrap(sealed, **place)
-                changed += 1
+            # Every value is opened, those already under the primary key too:
+            # a tampered value, or a key file from another environment that
+            # reuses the key id, must fail here rather than be copied through.
+            moved = cipher.needs_rewrap(sealed)
+            sealed = cipher.rewrap(sealed, **place)
         except DecryptionError:
             progress.close()
             return fail(
                 args,
                 EXIT_FAILED,
-                f"{args.input}:{number}: the value does not open; nothing written",
+                f"{args.input}:{number}: the value does not open (tampered, moved to "
+                "another place, or sealed under a key this file does not hold); nothing written",
+                line=number,
             )
+        changed += moved
         out.append(json.dumps({**row, "sealed": sealed_to_text(sealed)}, ensure_ascii=False))
         progress.update(number)
     progress.close()
-    _write_atomically(args.output, "".join(f"{text}\n" for text in out))
+    try:
+        _write_atomically(args.output, "".join(f"{text}\n" for text in out))
+    except OSError as error:
+        return fail(
+            args, EXIT_USAGE, f"{args.output}: cannot write it ({error.strerror or 'failed'})"
+        )
     _report(
         args,
         f"rewrapped {changed} of {len(out)} values to key {cipher.keyring.primary_id}; "

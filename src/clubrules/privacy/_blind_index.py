@@ -12,6 +12,7 @@ import attrs
 import phonenumbers
 
 from clubrules.errors import InvalidPhoneNumberError, KeyringError, ValidationError
+from clubrules.privacy._sensitive import is_sensitive_field
 
 __all__ = [
     "PHONE_VALUE_SPACE",
@@ -21,9 +22,6 @@ __all__ = [
     "plan_blind_index",
 ]
 
-# Fields the blind index refuses outright: their values are few, so an index
-# over them is a lookup table of who has which condition.
-SENSITIVE_FIELDS: Final = frozenset({"health", "allergies", "allergy", "allergy_flags"})
 MIN_VALUE_SPACE: Final = 2**16
 # About 7 * 10^9 Chinese mobile numbers (1[3-9]x xxxx xxxx); a fair default.
 PHONE_VALUE_SPACE: Final = 7 * 10**9
@@ -146,7 +144,8 @@ class BlindIndex:
 
     Raises:
         ValidationError: the field is a sensitive category (health,
-            allergies), or `bits` is out of range.
+            allergies, in any case, with spaces or a dotted prefix), or
+            `bits` is out of range.
         KeyringError: the key is too short.
 
     Examples:
@@ -161,7 +160,12 @@ class BlindIndex:
         raw_key: object = key
         if not isinstance(raw_key, bytes) or len(raw_key) < 32:
             raise KeyringError("a blind-index key must be at least 32 bytes")
-        if field in SENSITIVE_FIELDS:
+        if type(field) is not str or not field.strip():
+            raise ValidationError("must be a non-empty string", field="field", rule="non_empty")
+        # Sensitive fields are refused outright, however their name is written:
+        # their values are few, so an index over them is a lookup table of who
+        # has which condition.
+        if is_sensitive_field(field):
             raise ValidationError(
                 f"{field!r} is a low-cardinality sensitive field and cannot be indexed",
                 field="field",

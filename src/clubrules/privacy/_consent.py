@@ -5,12 +5,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable  # noqa: TC003 - resolved at runtime by get_type_hints
 from datetime import datetime, timedelta
-from typing import Final
 
 import attrs
 
 from clubrules._time import canonical_instant, require_aware, to_epoch_us
 from clubrules.errors import ValidationError, ViolationCollector
+from clubrules.privacy._sensitive import SENSITIVE_FIELDS, is_sensitive_field
 
 __all__ = [
     "SENSITIVE_FIELDS",
@@ -21,9 +21,6 @@ __all__ = [
     "active_consent",
     "deletion_schedule",
 ]
-
-# PIPL Art. 28: health data is sensitive personal information.
-SENSITIVE_FIELDS: Final = frozenset({"health", "allergies"})
 
 
 class Purpose(enum.StrEnum):
@@ -59,7 +56,9 @@ class ConsentRecord:
 
     Sensitive fields (health, allergies) need separate consent (PIPL Art.
     29): a record whose scope includes one must have `separate=True` and
-    cover sensitive fields only, never bundled with other data. Disclosure to
+    cover sensitive fields only, never bundled with other data. A field
+    counts as sensitive however its name is written: `"Allergies"`,
+    `" allergies"` and `"customer.allergies"` do too. Disclosure to
     a third party must name the recipient.
 
     Attributes:
@@ -97,19 +96,25 @@ class ConsentRecord:
             problems.add("id", "non_empty", "id and customer_id must not be empty")
         if not self.scope:
             problems.add("scope", "empty_scope", "must name at least one field")
-        sensitive = self.scope & SENSITIVE_FIELDS
+        # However a name is written ("Allergies", "customer.allergies"), it is
+        # classified in one place.
+        names = {name for name in self.scope if type(name) is str and name.strip()}
+        if names != self.scope:
+            problems.add("scope", "non_empty_string", "every field must be a non-empty string")
+        sensitive = {name for name in names if is_sensitive_field(name)}
+        others = names - sensitive
         if sensitive and not self.separate:
             problems.add(
                 "separate",
                 "bundled_sensitive_consent",
                 f"sensitive fields {sorted(sensitive)} need separate consent (PIPL Art. 29)",
             )
-        if sensitive and self.scope - SENSITIVE_FIELDS:
+        if sensitive and others:
             problems.add(
                 "scope",
                 "bundled_sensitive_consent",
                 "separate consent for sensitive fields must not cover other fields: "
-                f"{sorted(self.scope - SENSITIVE_FIELDS)}",
+                f"{sorted(others)}",
             )
         if self.purpose is Purpose.THIRD_PARTY_DISCLOSURE and not self.recipient:
             problems.add("recipient", "missing_recipient", "disclosure must name the third party")

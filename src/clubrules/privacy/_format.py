@@ -70,11 +70,29 @@ def header(key_id: int) -> bytes:
 
 
 def split_header(data: bytes) -> tuple[int, int]:
-    """The (version, key id) of a binary value; raises `DecryptionError` if too short."""
+    """The (version, key id) of a binary value; raises `DecryptionError` if too short.
+
+    It reads the two fields as they are; `parse_header` also checks them.
+    """
     if len(data) < MIN_SIZE:
         raise DecryptionError
     version, key_id = _HEADER.unpack_from(data)
     return version, key_id
+
+
+def parse_header(data: bytes) -> int:
+    """The key id of a binary value whose header is valid: the one header check.
+
+    Raises:
+        DecryptionError: shorter than the shortest value, a version byte other
+            than 0x01, or key id 0.
+    """
+    if len(data) < MIN_SIZE:
+        raise DecryptionError
+    version, key_id = _HEADER.unpack_from(data)
+    if version != VERSION or key_id == 0:
+        raise DecryptionError
+    return int(key_id)
 
 
 def _lp(text: str) -> bytes:
@@ -136,8 +154,24 @@ def encode_value(value: object) -> bytes:
 
     Raises:
         ValidationError: the value is not text, bytes, a list of strings or a
-            JSON-able dict. The message names the type only, never the value.
+            JSON-able dict, or its text is not valid Unicode (a lone
+            surrogate). The message names the type only, never the value,
+            and the error carries no context that holds it.
     """
+    try:
+        return _encode(value)
+    except UnicodeEncodeError:
+        pass
+    # Raised here, outside the handler, so that `__context__` stays empty: the
+    # encoding error holds the whole text it failed on.
+    raise ValidationError(
+        "text must be valid Unicode (no lone surrogates)",
+        field="value",
+        rule="unsupported_value",
+    )
+
+
+def _encode(value: object) -> bytes:
     if type(value) is str:
         return b"t" + value.encode()
     if isinstance(value, bytes | bytearray | memoryview):
@@ -191,13 +225,16 @@ def _json(value: object) -> bytes:
             default=_refuse,
         )
     except (TypeError, ValueError):
-        # The original message may quote the value: drop it, give only its kind.
+        text = None
+    if text is None:
+        # Raised outside the handler: the original error may quote the value,
+        # so neither its message nor the error itself is kept.
         raise ValidationError(
             "a structured value must be JSON-able (str keys; str, int, finite float, "
             "bool, None, list or dict values)",
             field="value",
             rule="unsupported_value",
-        ) from None
+        )
     return text.encode()
 
 
@@ -206,21 +243,58 @@ def _refuse(value: object) -> object:
     raise TypeError(msg)
 
 
+_REFUSED: Final = object()
+
+
 def decode_value(plaintext: bytes) -> Any:  # noqa: ANN401 - any archive type
-    """The value of a typed plaintext; raises `DecryptionError` on an unknown tag."""
-    if not plaintext:
+    """The value of a typed plaintext, of the type its tag byte names.
+
+    A `t` payload must be UTF-8, an `l` payload a JSON array of strings and a
+    `j` payload a JSON object; anything else is refused, so a value always
+    opens as the type it was sealed as.
+
+    Raises:
+        DecryptionError: an empty plaintext, an unknown tag, or a payload that
+            does not match its tag. It carries no context: the errors it
+            replaces would hold the plaintext.
+    """
+    value = _decode(plaintext)
+    if value is _REFUSED:
         raise DecryptionError
+    return value
+
+
+def opens_as_its_type(plaintext: bytes) -> bool:
+    """Whether a typed plaintext decodes as the type its tag byte names (see `decode_value`)."""
+    return _decode(plaintext) is not _REFUSED
+
+
+def _no_constant(_name: str) -> object:
+    # NaN and the infinities: JSON has none, and `seal` refuses them.
+    raise ValueError
+
+
+def _decode(plaintext: bytes) -> object:
+    """The value of a typed plaintext, or `_REFUSED`; never raises."""
+    if not plaintext:
+        return _REFUSED
     tag = plaintext[0]
-    if tag == TAG_TEXT:
-        return plaintext[1:].decode()
-    if tag == TAG_BYTES:
-        return plaintext[1:]
-    if tag in (TAG_LIST, TAG_JSON):
-        value = json.loads(plaintext[1:])
-        if (tag == TAG_LIST) is not isinstance(value, list):
-            raise DecryptionError
-        return value
-    raise DecryptionError
+    try:
+        if tag == TAG_TEXT:
+            return plaintext[1:].decode()
+        if tag == TAG_BYTES:
+            return plaintext[1:]
+        if tag == TAG_LIST:
+            value = json.loads(plaintext[1:].decode(), parse_constant=_no_constant)
+            if type(value) is list and all(type(item) is str for item in value):
+                return value
+        elif tag == TAG_JSON:
+            value = json.loads(plaintext[1:].decode(), parse_constant=_no_constant)
+            if type(value) is dict:
+                return value
+    except (ValueError, RecursionError):
+        pass
+    return _REFUSED
 
 
 def to_text(data: bytes) -> str:

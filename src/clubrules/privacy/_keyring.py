@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import json
 import os
 import tempfile
@@ -72,7 +73,8 @@ class Keyring:
         limit: The usage count at which a key refuses to seal.
 
     Raises:
-        KeyringError: no primary, several primaries, or a repeated key id.
+        KeyringError: no primary, several primaries, a repeated key id, or
+            two key ids with the same material.
 
     Examples:
         >>> ring = Keyring.generate()
@@ -100,6 +102,7 @@ class Keyring:
                 raise KeyringError(f"expected KeyVersion, got {type(version).__name__}")
             if version.key_id in self._versions:
                 raise KeyringError(f"key id {version.key_id} appears twice")
+            self._refuse_known_material(version.material, version.key_id)
             self._versions[version.key_id] = version
         primaries = [v.key_id for v in self._versions.values() if v.status is KeyStatus.PRIMARY]
         if len(primaries) != 1:
@@ -152,8 +155,20 @@ class Keyring:
         except KeyError:
             raise KeyringError(f"unknown key id {key_id}") from None
 
+    def _refuse_known_material(self, material: bytes, key_id: int) -> None:
+        """Refuse material that another key version of this keyring already has."""
+        for other in self._versions.values():
+            if hmac.compare_digest(other.material, material):
+                raise KeyringError(
+                    f"key {key_id} has the same material as key {other.key_id}; "
+                    "every key version needs its own"
+                )
+
     def usage(self, key_id: int) -> int:
-        """How many values the key has sealed (loaded uses plus this process's)."""
+        """How many values the key has sealed (loaded uses plus this process's).
+
+        Seals refused at the usage limit are not counted.
+        """
         slot = self._slots.get(key_id)
         if slot is None:
             return self._versions[key_id].uses if key_id in self._versions else 0
@@ -177,6 +192,12 @@ class Keyring:
 
         Returns:
             The new primary key version.
+
+        Raises:
+            KeyringError: `material` is not 32 bytes, or is the material of a
+                key already in the keyring (primary, decrypt-only or retired):
+                that would keep the same key under a new id and restart its
+                usage count.
         """
         with self._lock:
             new_id = max(self._versions) + 1
@@ -187,6 +208,7 @@ class Keyring:
                 if material is None
                 else KeyVersion(new_id, material, KeyStatus.PRIMARY)
             )
+            self._refuse_known_material(new.material, new_id)
             old = self._primary.key_id
             self._versions[old] = attrs.evolve(self._versions[old], status=KeyStatus.DECRYPT_ONLY)
             self._versions[new_id] = new
@@ -212,6 +234,9 @@ class Keyring:
     def _exceeded(self, slot: _Slot, count: int) -> None:
         """Called when a key's usage (`count`, this use included) reaches `warn_at`."""
         if count > slot.limit:
+            # The refused seal is not counted: give its use back.
+            with slot.lock:
+                slot.used -= 1
             raise KeyringError(
                 f"key {slot.key_id} has sealed {slot.limit} values, its safe limit; "
                 "rotate the keyring"
@@ -312,19 +337,37 @@ class FileKeyProvider:
         return _load_keys(text, f"keyring file {str(self._path)!r}")
 
     def save_keys(self, keys: Sequence[KeyVersion]) -> None:
-        """Replace the file's key versions atomically (mode 0600)."""
-        directory = self._path.parent
-        fd, tmp = tempfile.mkstemp(prefix=".keyring-", dir=directory)
+        """Replace the file's key versions atomically (mode 0600).
+
+        Raises:
+            KeyringError: the file cannot be written (its directory is
+                missing or not writable, the disk is full); the file is left
+                as it was.
+        """
+        text = _dump_keys(keys)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".keyring-", dir=self._path.parent)
+        except OSError as error:
+            raise self._unwritable(error) from None
         try:
             os.fchmod(fd, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(_dump_keys(keys))
+                out.write(text)
                 out.flush()
                 os.fsync(out.fileno())
             Path(tmp).replace(self._path)
+        except OSError as error:
+            Path(tmp).unlink(missing_ok=True)
+            raise self._unwritable(error) from None
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    def _unwritable(self, error: OSError) -> KeyringError:
+        # Names the keyring file, not the temporary file the error was about.
+        return KeyringError(
+            f"cannot write keyring file {str(self._path)!r}: {error.strerror or 'write failed'}"
+        )
 
     def __repr__(self) -> str:
         return f"FileKeyProvider({str(self._path)!r})"

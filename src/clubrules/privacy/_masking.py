@@ -26,6 +26,10 @@ COMPOUND_SURNAMES: Final = frozenset(
 )
 
 
+# Numbers with fewer digits than this are hidden whole.
+SHORT_PHONE_DIGITS: Final = 6
+
+
 def _is_cjk(char: str) -> bool:
     return "CJK" in unicodedata.name(char, "")
 
@@ -35,8 +39,12 @@ def mask_phone(phone: str | _HasE164) -> str:
 
     Takes a parsed phone number (anything with an `e164` attribute) or a
     string. A `+86` country code is dropped. At least four digits are always
-    hidden: shorter numbers show fewer leading digits (none below 9 digits),
-    and numbers shorter than 8 digits keep only their last 2.
+    hidden, and short numbers show less:
+
+    - 11 digits or more: the first 3 and the last 4 are shown;
+    - 8 to 10 digits: fewer leading digits are shown (none at 8), the last 4 always;
+    - 6 or 7 digits: only the last 2 are shown;
+    - 3 to 5 digits (a short service number, or a fragment): every digit is hidden.
 
     Examples:
         >>> mask_phone("13812345678")
@@ -45,6 +53,8 @@ def mask_phone(phone: str | _HasE164) -> str:
         '138****5678'
         >>> mask_phone("6123 4567")
         '****4567'
+        >>> mask_phone("123456"), mask_phone("12345")
+        ('****56', '*****')
     """
     text = phone if isinstance(phone, str) else phone.e164
     digits = "".join(c for c in text if c.isdigit())
@@ -52,6 +62,8 @@ def mask_phone(phone: str | _HasE164) -> str:
         digits = digits[2:]
     if len(digits) < 3:
         raise ValidationError("is not a phone number", field="phone", rule="invalid_phone_number")
+    if len(digits) < SHORT_PHONE_DIGITS:  # showing even 2 would hide fewer than 4
+        return "*" * len(digits)
     if len(digits) < 8:  # with 4 shown, too few would stay hidden
         return "*" * (len(digits) - 2) + digits[-2:]
     shown = max(0, min(3, len(digits) - 8))

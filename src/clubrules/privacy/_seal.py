@@ -16,14 +16,14 @@ from clubrules.privacy._format import (
     NONCE_SIZE,
     PREFIX_SIZE,
     TAG_TEXT,
-    VERSION,
     AadCache,
     check_place,
     decode_value,
     encode_value,
     from_text,
+    opens_as_its_type,
     pack_u32,
-    split_header,
+    parse_header,
     to_text,
 )
 from clubrules.privacy._keyring import Keyring  # noqa: TC001 - resolved at runtime by get_type_hints
@@ -73,8 +73,8 @@ def sealed_to_bytes(sealed: Sealed) -> bytes:
 def sealed_from_bytes(data: bytes) -> Sealed:
     """The sealed value of a binary form read back from storage.
 
-    Only the header is checked here (version 1, long enough); the value is
-    authenticated when it is opened.
+    Only the header is checked here (version 1, a key id other than 0, long
+    enough); the value is authenticated when it is opened.
 
     Raises:
         DecryptionError: not a version-1 sealed value.
@@ -82,8 +82,7 @@ def sealed_from_bytes(data: bytes) -> Sealed:
     if not isinstance(data, bytes | bytearray | memoryview):
         raise DecryptionError
     raw = bytes(data)
-    if split_header(raw)[0] != VERSION:
-        raise DecryptionError
+    parse_header(raw)
     return Sealed(raw)
 
 
@@ -93,8 +92,13 @@ def sealed_from_text(text: str) -> Sealed:
 
 
 def sealed_key_id(sealed: Sealed | bytes | str) -> int:
-    """The id of the key a value was sealed under (read from its header, not verified)."""
-    return split_header(_data(sealed))[1]
+    """The id of the key a value was sealed under (read from its header, not verified).
+
+    Raises:
+        DecryptionError: the header is not a version-1 header (as for
+            `sealed_from_bytes`), or the value is too short.
+    """
+    return parse_header(_data(sealed))
 
 
 class FieldCipher:
@@ -147,15 +151,16 @@ class FieldCipher:
             KeyringError: the primary key has reached its usage limit.
         """
         # Written out inline: on the hot path each call saved is a few percent of a seal.
-        try:
-            plaintext = b"t" + value.encode() if type(value) is str else encode_value(value)
-        except UnicodeEncodeError:
-            # Its message would quote part of the value.
-            raise ValidationError(
-                "text must be valid Unicode (no lone surrogates)",
-                field="value",
-                rule="unsupported_value",
-            ) from None
+        plaintext = None
+        if type(value) is str:
+            try:  # noqa: SIM105 - contextlib.suppress costs a few percent of a seal
+                plaintext = b"t" + value.encode()
+            except UnicodeEncodeError:
+                # Not raised here: the encoding error would stay in the new
+                # error's `__context__`, and it holds the whole text.
+                pass
+        if plaintext is None:
+            plaintext = encode_value(value)
         parts = self._aad.parts.get((record_type, field)) or self._aad.miss(record_type, field)
         if type(record_id) is not str or not record_id:
             check_place(record_type, record_id, field)
@@ -223,35 +228,49 @@ class FieldCipher:
             raise DecryptionError
         try:
             plaintext = aead.decrypt(data[HEADER_SIZE:_NONCE_END], data[_NONCE_END:], aad)
-            if plaintext[0] == TAG_TEXT:
-                return plaintext[1:].decode()
-            return decode_value(plaintext)
-        except (InvalidTag, ValueError, DecryptionError):
+        except InvalidTag:
             raise DecryptionError from None
+        if plaintext[0] == TAG_TEXT:
+            try:
+                return plaintext[1:].decode()
+            except UnicodeDecodeError:
+                # Raised below, outside the handler: the decoding error holds the plaintext.
+                pass
+            raise DecryptionError
+        return decode_value(plaintext)
 
     def needs_rewrap(self, sealed: Sealed | bytes | str) -> bool:
-        """Whether a value is sealed under a key other than the primary."""
-        return sealed_key_id(sealed) != self._keyring.primary_id
+        """Whether a value is sealed under a key other than the primary (header only).
+
+        Raises:
+            DecryptionError: the header is not a version-1 header, or the
+                value is too short (as for `sealed_key_id`).
+        """
+        return parse_header(_data(sealed)) != self._keyring.primary_id
 
     def rewrap(self, sealed: Sealed, *, record_type: str, record_id: str, field: str) -> Sealed:
         """Re-encrypt a value under the primary key, for the same place.
 
-        The plaintext never leaves this call. A value already under the
-        primary key is returned as it is.
+        The value is opened first, whatever key it is under: a value already
+        under the primary key is returned as it is only once it has opened.
+        The plaintext never leaves this call.
 
         Raises:
             DecryptionError: the value does not open (as for `open`).
         """
         data = _data(sealed)
-        if data[:HEADER_SIZE] == self._keyring._primary.header:  # noqa: SLF001
-            if len(data) < MIN_SIZE:
-                raise DecryptionError
-            return sealed if type(sealed) is Sealed else Sealed(data)
         try:
             aad = self._aad.aad(record_type, record_id, field)
         except ValidationError:
-            raise DecryptionError from None
-        return Sealed(self._seal_plaintext(self._open_plaintext(data, aad), aad))
+            aad = None
+        if aad is None:
+            raise DecryptionError
+        plaintext = self._open_plaintext(data, aad)
+        if not opens_as_its_type(plaintext):
+            raise DecryptionError
+        if data[:HEADER_SIZE] == self._keyring._primary.header:  # noqa: SLF001
+            return sealed if type(sealed) is Sealed else Sealed(data)
+        return Sealed(self._seal_plaintext(plaintext, aad))
 
     def __repr__(self) -> str:
         return f"FieldCipher({self._keyring!r})"

@@ -1,14 +1,49 @@
-"""`Sensitive`: a wrapper that keeps a plaintext value out of every accidental output."""
+"""`Sensitive`: a wrapper that keeps a plaintext value out of every accidental output.
+
+Also the one place that says which field names are sensitive: consent and
+the blind index both ask `is_sensitive_field`, which reads a name the way a
+person would (any case, stray spaces, a `customer.` prefix).
+"""
 
 from __future__ import annotations
 
-from typing import Generic, NoReturn, TypeVar, final
+import re
+import unicodedata
+from typing import Final, Generic, NoReturn, TypeVar, final
 
 from clubrules.errors import LeakRefusedError
 
 __all__ = ["Sensitive"]
 
 T = TypeVar("T")
+
+# PIPL Art. 28: health data is sensitive personal information. These are the
+# canonical names; `is_sensitive_field` also knows the spellings below.
+SENSITIVE_FIELDS: Final = frozenset({"health", "allergies"})
+_SENSITIVE_NAMES: Final = SENSITIVE_FIELDS | {"allergy", "allergy_flags", "allergy_tags"}
+_PATH_SEPARATORS: Final = re.compile(r"[.:/]")
+_WORD_GAPS: Final = re.compile(r"[\s\-]+")
+
+
+def field_name_parts(name: str) -> tuple[str, ...]:
+    """The normalised parts of a field name: NFKC, case-folded, gaps as `_`.
+
+    `" Customer.Allergy-Flags "` gives `("customer", "allergy_flags")`.
+    Parts are split at `.`, `:` and `/`; empty parts are dropped.
+    """
+    text = unicodedata.normalize("NFKC", name).casefold()
+    parts = (_WORD_GAPS.sub("_", part.strip()).strip("_") for part in _PATH_SEPARATORS.split(text))
+    return tuple(part for part in parts if part)
+
+
+def is_sensitive_field(name: str) -> bool:
+    """Whether a field name names sensitive data (health, allergies), however it is written.
+
+    Case, surrounding spaces, hyphens and a dotted prefix or suffix do not
+    matter: `"Allergies"`, `" allergies"`, `"customer.allergies"` and
+    `"health.notes"` are all sensitive.
+    """
+    return any(part in _SENSITIVE_NAMES for part in field_name_parts(name))
 
 
 @final

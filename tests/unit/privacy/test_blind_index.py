@@ -141,3 +141,30 @@ def test_lookup_finds_the_row_among_few_candidates() -> None:
     candidates = table.get(index.of("138 0000 4321"), [])
     assert "c-4321" in candidates
     assert len(candidates) < 10
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "Allergies",
+        "ALLERGIES",
+        " allergies",
+        "allergies ",
+        "customer.allergies",
+        "Customer.Health",
+        "health.notes",
+        "allergy-flags",
+        "Allergy Flags",
+        "ａｌｌｅｒｇｉｅｓ",  # noqa: RUF001 - full-width letters on purpose
+    ],
+)
+def test_sensitive_fields_are_refused_however_they_are_written(field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        BlindIndex(KEY, field=field, kind=IndexKind.EMAIL, bits=16)
+    assert caught.value.rule == "low_cardinality"
+
+
+@pytest.mark.parametrize("field", ["", "  ", None])
+def test_a_field_name_must_be_text(field: object) -> None:
+    with pytest.raises(ValidationError):
+        BlindIndex(KEY, field=field, kind=IndexKind.EMAIL, bits=16)  # type: ignore[arg-type]

@@ -199,3 +199,22 @@ def test_a_consent_expiring_in_a_dst_gap_equals_itself_read_back() -> None:
     assert record.expires_at == datetime(2025, 3, 9, 3, 30, tzinfo=new_york)
     stored_and_read = datetime.fromtimestamp(record.expires_at.timestamp(), new_york)
     assert stored_and_read == record.expires_at
+
+
+@pytest.mark.parametrize(
+    "name", ["Allergies", " allergies", "customer.allergies", "HEALTH", "allergy_flags"]
+)
+def test_sensitive_fields_need_separate_consent_however_they_are_written(name: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        consent(scope=frozenset({name}), separate=False)
+    assert caught.value.rule == "bundled_sensitive_consent"
+    with pytest.raises(ValidationError) as caught:
+        consent(scope=frozenset({name, "phone"}), separate=True)
+    assert caught.value.rule == "bundled_sensitive_consent"
+    assert consent(scope=frozenset({name}), separate=True).scope == {name}
+
+
+def test_a_scope_names_fields_as_text() -> None:
+    with pytest.raises(ValidationError) as caught:
+        consent(scope=frozenset({"phone", ""}), separate=False)
+    assert caught.value.rule == "non_empty_string"

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from clubrules.customers import Sealed
 from clubrules.errors import DecryptionError, ValidationError
 from clubrules.privacy import (
     FieldCipher,
@@ -199,3 +200,110 @@ def test_text_with_lone_surrogates_is_refused_without_quoting_it(cipher: FieldCi
             cipher.seal(value, **PLACE)
         assert "\\ud8" not in str(caught.value)
         assert caught.value.__cause__ is None
+
+
+def _forge(key: KeyVersion, plaintext: bytes, **place: str) -> bytes:
+    """A value sealed by hand under `key`: authentic, whatever its plaintext says."""
+    nonce = bytes(12)
+    aad = associated_data(**{**PLACE, **place})
+    body = AESGCM(key.material).encrypt(nonce, plaintext, aad)
+    return struct.pack(">BI", 1, key.key_id) + nonce + body
+
+
+def _no_plaintext_in_chain(error: BaseException, *secrets: str) -> None:
+    """Nothing in the error's chain (cause or context, shown or not) holds a secret."""
+    seen: BaseException | None = error
+    while seen is not None:
+        for secret in filter(None, secrets):
+            assert secret not in repr(seen.args)
+            for attr in ("object", "doc"):  # UnicodeError.object, JSONDecodeError.doc
+                held = getattr(seen, attr, None)
+                assert held is None or secret not in repr(held)
+        seen = seen.__cause__ or seen.__context__
+
+
+@pytest.mark.parametrize(
+    "plaintext",
+    [
+        b'j"x"',
+        b"j1",
+        b"jnull",
+        b"j[1,2]",
+        b'j["a"]',
+        b"l[1,2]",
+        b'l["a",1]',
+        b'l{"a":"b"}',
+        b'l"a"',
+        b"lnull",
+        b"j{bad json",
+        b'j{"x":NaN}',
+        b"t\xff\xfe",
+        b"x",
+        b"?payload",
+    ],
+)
+def test_a_value_opens_only_as_the_type_its_tag_names(plaintext: bytes) -> None:
+    key = KeyVersion.generate(1)
+    cipher = FieldCipher(Keyring([key]))
+    forged = _forge(key, plaintext)
+    with pytest.raises(DecryptionError) as caught:
+        cipher.open(forged, **PLACE)
+    assert caught.value.__context__ is None
+    _no_plaintext_in_chain(caught.value, plaintext[1:].decode("latin-1"))
+    # Rewrap opens it the same way, and refuses it the same way.
+    with pytest.raises(DecryptionError):
+        cipher.rewrap(sealed_from_bytes(forged), **PLACE)
+
+
+def test_forged_values_of_the_right_shape_still_open() -> None:
+    key = KeyVersion.generate(1)
+    cipher = FieldCipher(Keyring([key]))
+    assert cipher.open(_forge(key, b'l["a","b"]'), **PLACE) == ["a", "b"]
+    assert cipher.open(_forge(key, b'j{"a":[1,null]}'), **PLACE) == {"a": [1, None]}
+    assert cipher.open(_forge(key, b"l[]"), **PLACE) == []
+    assert cipher.open(_forge(key, b"t"), **PLACE) == ""
+
+
+def test_lone_surrogates_leave_no_plaintext_in_the_exception_chain(cipher: FieldCipher) -> None:
+    private = "青霉素过敏 and more private text"
+    for value in (private + "\ud800", ["ok", private + "\udfff"], {private + "\ud800": "k"}):
+        with pytest.raises(ValidationError) as caught:
+            cipher.seal(value, **PLACE)
+        assert caught.value.__context__ is None
+        assert caught.value.__cause__ is None
+        _no_plaintext_in_chain(caught.value, private)
+
+
+@pytest.mark.parametrize("version", [0x00, 0x02, 0xFF])
+def test_one_header_check_everywhere(cipher: FieldCipher, version: int) -> None:
+    data = sealed_to_bytes(cipher.seal("x", **PLACE))
+    bad = bytes([version]) + data[1:]
+    zero_key = data[:1] + bytes(4) + data[5:]
+    for wrong in (bad, zero_key, sealed_to_text(Sealed(bad))):
+        with pytest.raises(DecryptionError):
+            sealed_key_id(wrong)
+        with pytest.raises(DecryptionError):
+            cipher.needs_rewrap(wrong)
+        with pytest.raises(DecryptionError):
+            cipher.rewrap(Sealed(wrong) if isinstance(wrong, bytes) else wrong, **PLACE)  # type: ignore[arg-type]
+    for wrong in (bad, zero_key):
+        with pytest.raises(DecryptionError):
+            sealed_from_bytes(wrong)
+    assert sealed_key_id(data) == 1
+    assert not cipher.needs_rewrap(data)
+
+
+def test_rewrap_opens_a_value_already_under_the_primary() -> None:
+    ring = Keyring.generate()
+    cipher = FieldCipher(ring)
+    sealed = cipher.seal("花粉", **PLACE)
+    assert cipher.rewrap(sealed, **PLACE) is sealed
+    tampered = bytearray(sealed_to_bytes(sealed))
+    tampered[-1] ^= 1
+    with pytest.raises(DecryptionError):
+        cipher.rewrap(Sealed(bytes(tampered)), **PLACE)
+    # Another place, or a keyring from another environment with the same key id.
+    with pytest.raises(DecryptionError):
+        cipher.rewrap(sealed, **{**PLACE, "record_id": "c-002"})
+    with pytest.raises(DecryptionError):
+        FieldCipher(Keyring.generate()).rewrap(sealed, **PLACE)

@@ -224,3 +224,68 @@ def test_env_provider_defaults_to_the_process_environment(
 def test_key_versions_pickle_only_with_their_material_intact() -> None:
     key = KeyVersion.generate(1)
     assert pickle.loads(pickle.dumps(key)) == key  # noqa: S301 - our own bytes
+
+
+def test_refused_seals_are_not_counted() -> None:
+    ring = Keyring.generate(warn_at=4, limit=4)
+    cipher = FieldCipher(ring)
+    sealed = 0
+    for _ in range(6):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", KeyUsageWarning)
+                cipher.seal("x", **PLACE)
+        except KeyringError:
+            continue
+        sealed += 1
+    assert sealed == 4
+    assert ring.usage(1) == 4
+    assert ring.keys[0].uses == 4
+    # A rewrap refused at the limit is not counted either.
+    other = Keyring.generate(warn_at=1, limit=1)
+    mover = FieldCipher(other)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", KeyUsageWarning)
+        value = mover.seal("x", **PLACE)
+        other.rotate()
+        mover.seal("y", **PLACE)
+        with pytest.raises(KeyringError, match="safe limit"):
+            mover.rewrap(value, **PLACE)
+    assert other.usage(2) == 1
+
+
+def test_rotating_to_an_existing_keys_material_is_refused() -> None:
+    ring = Keyring.generate()
+    first = ring.keys[0].material
+    second = ring.rotate().material
+    ring.retire(1)
+    for material in (first, second):
+        with pytest.raises(KeyringError, match="same material") as caught:
+            ring.rotate(material=material)
+        assert material.hex() not in str(caught.value)
+    # Nothing changed: key 2 is still the primary, with its count.
+    assert ring.primary_id == 2
+    assert [k.key_id for k in ring.keys] == [1, 2]
+    assert ring.rotate(material=os.urandom(32)).key_id == 3
+
+
+def test_a_keyring_with_two_ids_for_one_material_is_refused() -> None:
+    material = os.urandom(32)
+    with pytest.raises(KeyringError, match="same material"):
+        Keyring(
+            [
+                KeyVersion(1, material, KeyStatus.DECRYPT_ONLY),
+                KeyVersion(2, material, KeyStatus.PRIMARY),
+            ]
+        )
+
+
+def test_a_key_file_that_cannot_be_written_is_a_keyring_error(tmp_path: Path) -> None:
+    path = tmp_path / "missing-dir" / "keys.json"
+    with pytest.raises(KeyringError) as caught:
+        Keyring.generate().save(FileKeyProvider(path))
+    message = str(caught.value)
+    assert str(path) in message
+    assert ".keyring-" not in message
+    assert caught.value.__suppress_context__
+    assert not path.parent.exists()

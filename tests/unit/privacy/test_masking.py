@@ -16,7 +16,10 @@ from clubrules.privacy import mask_email, mask_id_number, mask_name, mask_phone
         ("+86 138-1234-5678", "138****5678"),
         ("8613812345678", "138****5678"),
         ("+442079460958", "442*****0958"),
-        ("12345", "***45"),
+        ("12345", "*****"),
+        ("123", "***"),
+        ("95 588", "*****"),
+        ("123456", "****56"),
         ("1234567", "*****67"),
         ("6123 4567", "****4567"),
         ("0101234567", "01****4567"),
@@ -31,6 +34,16 @@ def test_a_masked_phone_always_hides_at_least_four_digits(digits: str) -> None:
     masked = mask_phone(digits)
     assert masked.count("*") >= 4
     assert masked.endswith(digits[-4:] if len(digits) >= 8 else digits[-2:])
+
+
+@given(st.text(alphabet="0123456789", min_size=3, max_size=15))
+def test_a_short_number_is_hidden_whole(digits: str) -> None:
+    masked = mask_phone(digits)
+    assert len(masked) == len(digits)
+    # At least four digits hidden, or all of them when there are fewer.
+    assert masked.count("*") >= min(4, len(digits))
+    if len(digits) < 6:
+        assert masked == "*" * len(digits)
 
 
 def test_a_parsed_phone_is_masked_from_its_e164() -> None:
