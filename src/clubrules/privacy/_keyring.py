@@ -7,6 +7,7 @@ import binascii
 import hmac
 import json
 import os
+import re
 import tempfile
 import threading
 import warnings
@@ -19,7 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from clubrules.errors import KeyringError, KeyUsageWarning
 from clubrules.privacy._format import MAX_KEY_ID, header
-from clubrules.privacy._keys import KeyStatus, KeyVersion
+from clubrules.privacy._keys import KEY_SIZE, KeyStatus, KeyVersion
 from clubrules.privacy.ports import KeyProvider  # noqa: TC001 - resolved at runtime by get_type_hints
 
 __all__ = [
@@ -265,8 +266,22 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+_BASE64URL: Final = re.compile(r"[A-Za-z0-9_-]*={0,2}")
+
+
+def _unb64(text: object) -> bytes | None:
+    """The bytes of unpadded base64url text (`=` padding tolerated), or None."""
+    if type(text) is not str or not _BASE64URL.fullmatch(text):
+        return None
+    body = text.rstrip("=")
+    if len(body) % 4 == 1:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    # One text per key: no stray bits in the last character.
+    return raw if _b64(raw) == body else None
 
 
 def _dump_keys(keys: Sequence[KeyVersion]) -> str:
@@ -289,28 +304,45 @@ def _dump_keys(keys: Sequence[KeyVersion]) -> str:
 
 
 def _load_keys(text: str, source: str) -> list[KeyVersion]:
+    """The key versions of a keyring document (see the ciphertext-format page).
+
+    Every error names the source, the entry and the member, never a value:
+    key material must not reach a message or an exception's context.
+    """
     try:
         document: Any = json.loads(text)
-        known = document.get("format") == "clubrules-keyring" and document.get("version") == 1
-    except (ValueError, AttributeError):
-        known = False
-    if not known:
+    except ValueError:
+        document = None
+    if (
+        type(document) is not dict
+        or document.get("format") != "clubrules-keyring"
+        or document.get("version") != 1
+        or type(document.get("version")) is not int
+    ):
         raise KeyringError(f"{source} is not a clubrules keyring (format version 1)")
-    try:
-        return [
-            KeyVersion(
-                int(entry["id"]),
-                _unb64(entry["material"]),
-                KeyStatus(entry["status"]),
-                int(entry.get("uses", 0)),
-            )
-            for entry in document["keys"]
-        ]
-    except KeyringError:
-        raise
-    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
-        # Do not chain: the original message might quote key material.
-        raise KeyringError(f"{source} holds a malformed keyring") from None
+    entries = document.get("keys")
+    if type(entries) is not list or not entries:
+        raise KeyringError(f"{source} holds a malformed keyring: 'keys' must be a non-empty list")
+    return [_load_entry(entry, number, source) for number, entry in enumerate(entries, start=1)]
+
+
+def _load_entry(entry: object, number: int, source: str) -> KeyVersion:
+    def bad(what: str) -> KeyringError:
+        return KeyringError(f"{source} holds a malformed keyring: key number {number}: {what}")
+
+    if type(entry) is not dict:
+        raise bad("must be a JSON object")
+    key_id, status, uses = entry.get("id"), entry.get("status"), entry.get("uses", 0)
+    if type(key_id) is not int or not 1 <= key_id <= MAX_KEY_ID:
+        raise bad(f"'id' must be an integer from 1 to {MAX_KEY_ID}")
+    if status not in tuple(s.value for s in KeyStatus):
+        raise bad(f"'status' must be one of {', '.join(s.value for s in KeyStatus)}")
+    if type(uses) is not int or uses < 0:
+        raise bad("'uses' must be a non-negative integer")
+    material = _unb64(entry.get("material"))
+    if material is None or len(material) != KEY_SIZE:
+        raise bad(f"'material' must be {KEY_SIZE} bytes in unpadded base64url")
+    return KeyVersion(key_id, material, KeyStatus(status), uses)
 
 
 class FileKeyProvider:

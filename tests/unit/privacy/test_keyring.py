@@ -289,3 +289,48 @@ def test_a_key_file_that_cannot_be_written_is_a_keyring_error(tmp_path: Path) ->
     assert ".keyring-" not in message
     assert caught.value.__suppress_context__
     assert not path.parent.exists()
+
+
+def _document(**entry: object) -> str:
+    key = {"id": 1, "status": "primary", "material": "A" * 43, "uses": 0, **entry}
+    return json.dumps({"format": "clubrules-keyring", "version": 1, "keys": [key]})
+
+
+@pytest.mark.parametrize(
+    ("entry", "member"),
+    [
+        ({"id": 1.5}, "'id'"),
+        ({"id": True}, "'id'"),
+        ({"id": "1"}, "'id'"),
+        ({"id": 0}, "'id'"),
+        ({"status": "PRIMARY"}, "'status'"),
+        ({"status": ["primary"]}, "'status'"),
+        ({"uses": -1}, "'uses'"),
+        ({"uses": 2.0}, "'uses'"),
+        ({"material": "A" * 42 + "+"}, "'material'"),  # the standard alphabet
+        ({"material": "!" + "A" * 43}, "'material'"),  # a stray character
+        ({"material": "A" * 42 + "B"}, "'material'"),  # stray bits in the last character
+        ({"material": "A" * 44}, "'material'"),  # 33 bytes
+        ({"material": None}, "'material'"),
+    ],
+)
+def test_each_bad_key_entry_is_named_without_its_value(
+    entry: dict[str, object], member: str
+) -> None:
+    with pytest.raises(KeyringError) as caught:
+        EnvKeyProvider("KEYS", {"KEYS": _document(**entry)}).load_keys()
+    message = str(caught.value)
+    assert "key number 1" in message
+    assert member in message
+    assert "AAAA" not in message
+    assert caught.value.__cause__ is None
+
+
+def test_a_key_entry_may_leave_out_uses_and_pad_its_material() -> None:
+    document = json.loads(_document())
+    del document["keys"][0]["uses"]
+    document["keys"][0]["material"] += "="
+    (key,) = EnvKeyProvider("KEYS", {"KEYS": json.dumps(document)}).load_keys()
+    assert key.uses == 0
+    assert key.material == bytes(32)
+    assert json.loads(EnvKeyProvider.render([key]))["keys"][0]["material"] == "A" * 43
