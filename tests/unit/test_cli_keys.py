@@ -206,3 +206,21 @@ def test_every_keys_error_is_one_line_or_one_json_object(
     rewrap[3] = str(keyring)
     assert main([*rewrap, "--output", str(missing), *flag]) == EXIT_USAGE
     assert "cannot write it" in _one_error(capsys, json_output=json_output)
+
+
+def test_a_line_whose_place_is_not_text_is_malformed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keyring, source, target = tmp_path / "keys.json", tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    main(["keys", "new", "--file", str(keyring)])
+    (good,) = _sealed_lines(keyring, ["花粉"])
+    row = json.loads(good)
+    row["record_id"] = 7
+    source.write_text(good + "\n" + json.dumps(row) + "\n", encoding="utf-8")
+    capsys.readouterr()
+    args = ["keys", "rewrap", "--file", str(keyring), "--input", str(source)]
+    assert main([*args, "--output", str(target), "--json"]) == EXIT_USAGE
+    error = _json(capsys)
+    assert error["line"] == 2
+    assert "in.jsonl:2: expected a JSON object" in str(error["error"])
+    assert not target.exists()

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from clubrules.cli._io import AddParser
+    from clubrules.customers import Sealed
 
 __all__ = ["add_keys_commands"]
 
@@ -163,7 +164,6 @@ def _run_rewrap(args: argparse.Namespace) -> int:
         FieldCipher,
         FileKeyProvider,
         Keyring,
-        sealed_from_text,
         sealed_to_text,
     )
 
@@ -185,18 +185,17 @@ def _run_rewrap(args: argparse.Namespace) -> int:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        try:
-            row = json.loads(line)
-            place = {key: row[key] for key in _PLACE}
-            sealed = sealed_from_text(row["sealed"])
-        except (ValueError, KeyError, TypeError, DecryptionError):
+        parsed = _parse_line(line)
+        if parsed is None:
             progress.close()
             return fail(
                 args,
                 EXIT_USAGE,
                 f"{args.input}:{number}: expected a JSON object with "
-                "record_type, record_id, field and sealed ('cr:...')",
+                "record_type, record_id, field (non-empty strings) and sealed ('cr:...')",
+                line=number,
             )
+        row, place, sealed = parsed
         try:
             # Every value is opened, those already under the primary key too:
             # a tampered value, or a key file from another environment that
@@ -229,6 +228,21 @@ def _run_rewrap(args: argparse.Namespace) -> int:
         {"values": len(out), "rewrapped": changed, "primary_key_id": cipher.keyring.primary_id},
     )
     return EXIT_OK
+
+
+def _parse_line(line: str) -> tuple[dict[str, object], dict[str, str], Sealed] | None:
+    """The row, its place and its sealed value, or None if the line is malformed."""
+    from clubrules.privacy import sealed_from_text  # noqa: PLC0415 - keeps --help fast
+
+    try:
+        row = json.loads(line)
+        place = {key: row[key] for key in _PLACE}
+        sealed = sealed_from_text(row["sealed"])
+    except (ValueError, KeyError, TypeError, DecryptionError):
+        return None
+    if not all(type(part) is str and part for part in place.values()):
+        return None
+    return row, place, sealed
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -69,19 +69,12 @@ def header(key_id: int) -> bytes:
     return _HEADER.pack(VERSION, key_id)
 
 
-def split_header(data: bytes) -> tuple[int, int]:
-    """The (version, key id) of a binary value; raises `DecryptionError` if too short.
-
-    It reads the two fields as they are; `parse_header` also checks them.
-    """
-    if len(data) < MIN_SIZE:
-        raise DecryptionError
-    version, key_id = _HEADER.unpack_from(data)
-    return version, key_id
-
-
 def parse_header(data: bytes) -> int:
     """The key id of a binary value whose header is valid: the one header check.
+
+    `FieldCipher.open` makes the same check by looking the 5 header bytes up
+    among the keyring's headers, each of which is `header(key_id)` for a
+    valid key id.
 
     Raises:
         DecryptionError: shorter than the shortest value, a version byte other
