@@ -266,7 +266,17 @@ class FieldCipher:
         if aad is None:
             raise DecryptionError
         plaintext = self._open_plaintext(data, aad)
-        if not opens_as_its_type(plaintext):
+        # The value must open as `open` would open it, its type tag included.
+        # Text is checked inline (the usual case); the tag byte is ASCII, so
+        # the whole plaintext is UTF-8 exactly when the text is.
+        if plaintext[0] == TAG_TEXT:
+            try:
+                plaintext.decode()
+            except UnicodeDecodeError:
+                plaintext = b""
+        elif not opens_as_its_type(plaintext):
+            plaintext = b""
+        if not plaintext:
             raise DecryptionError
         if data[:HEADER_SIZE] == self._keyring._primary.header:  # noqa: SLF001
             return sealed if type(sealed) is Sealed else Sealed(data)
