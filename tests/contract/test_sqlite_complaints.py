@@ -48,7 +48,9 @@ _instants = st.builds(
     _zones,
     st.integers(0, 1),
 )
-_text = st.text(min_size=1, max_size=20).filter(str.strip)
+# Text a value can store: no NUL, no surrogates (no UTF-8 form).
+_storable = st.characters(codec="utf-8", exclude_characters="\x00")
+_text = st.text(_storable, min_size=1, max_size=20).filter(str.strip)
 _money = st.builds(
     Money,
     st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False).map(Decimal),
@@ -90,7 +92,7 @@ _events: st.SearchStrategy[CaseEvent] = st.one_of(
         lambda at, by, note: CustomerContacted(at=at, by=by, channel="wechat", note=note),
         _instants,
         _text,
-        st.text(max_size=30),
+        st.text(_storable, max_size=30),
     ),
     st.builds(Assigned, at=_instants, by=_text, to=_text),
     st.builds(

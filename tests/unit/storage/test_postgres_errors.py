@@ -26,7 +26,7 @@ from clubrules.storage.postgres._errors import is_retryable, translate
 
 # SQLSTATE -> the clubrules error it becomes: the whole table, written out.
 TABLE: dict[str, type[Exception]] = {
-    # transient: retry
+    # Transient, so a retry may succeed.
     "40001": RetryableStorageError,  # serialization_failure
     "40P01": RetryableStorageError,  # deadlock_detected
     "55P03": RetryableStorageError,  # lock_not_available
@@ -41,7 +41,7 @@ TABLE: dict[str, type[Exception]] = {
     "53100": RetryableStorageError,  # disk_full
     "53200": RetryableStorageError,  # out_of_memory
     "53300": RetryableStorageError,  # too_many_connections
-    # permanent: the same call fails the same way
+    # Permanent, since the same call fails the same way.
     "54000": StorageError,  # program_limit_exceeded (index row too large)
     "54001": StorageError,  # statement_too_complex
     "54011": StorageError,  # too_many_columns
@@ -56,7 +56,7 @@ TABLE: dict[str, type[Exception]] = {
     "58030": StorageError,  # io_error
     "XX000": StorageError,  # internal_error
     "40002": StorageError,  # transaction_integrity_constraint_violation
-    # a taken key, an overlap, no schema
+    # A taken key, an overlap, no schema yet.
     "23505": DuplicateError,
     "23P01": SlotConflictError,
     "42P01": MigrationError,
@@ -75,7 +75,7 @@ def _error(state: str) -> psycopg.Error:
 
     class FromServer(base):  # type: ignore[valid-type,misc]
         @property
-        def diag(self) -> _Diag:  # type: ignore[override]
+        def diag(self) -> _Diag:
             return _Diag(state)
 
     FromServer.__name__ = base.__name__
