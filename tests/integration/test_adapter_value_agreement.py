@@ -591,6 +591,32 @@ def test_every_adapter_accepts_and_refuses_the_same_text(
     assert hostile.text not in str(caught.value) or len(hostile.text) < 4
 
 
+def _widest(build: Callable[..., Any], fields: tuple[str, ...]) -> Any:
+    """`build`'s value with every field in `fields` at its longest, incompressible."""
+    value = build(fields[0], incompressible(ID_MAX_CHARS, 101))
+    changes = {f: incompressible(ID_MAX_CHARS, 102 + i) for i, f in enumerate(fields[1:])}
+    return attrs.evolve(value, **changes)
+
+
+@pytest.mark.parametrize(
+    ("port", "value"),
+    [
+        # Each holds the widest entry of a two-id PostgreSQL index.
+        (CONSUMPTION, lambda: _widest(_consumption, ("id", "customer_id", "refund_of"))),
+        (SERVICES, lambda: _widest(_service, ("id", "customer_id", "staff_id"))),
+        (CARE_TASKS, lambda: _widest(_care_task, ("customer_id", "rule", "assignee"))),
+        (SURVEYS, lambda: _widest(_survey, ("id", "questionnaire_id", "customer_id"))),
+        (ACCESS_LOG, lambda: _widest(_access, ("actor", "customer_id", "role"))),
+        (WARNINGS, lambda: _widest(_warning, ("id", "staff_id", "sheet_id"))),
+    ],
+    ids=["consumption", "service", "care_task", "survey", "access", "warning"],
+)
+def test_values_with_every_id_at_its_longest_fit_every_index(
+    port: Port, value: Callable[[], Any], lite: SQLiteDatabase, empty_pg: PostgresDatabase
+) -> None:
+    _round_trips(port, value(), lite, empty_pg)
+
+
 MONEY_CASES = [
     ("1E+200000", "out_of_range"),
     ("-1E+200000", "out_of_range"),
