@@ -8,8 +8,9 @@ report every problem at once; `raise_collected` then raises them together.
 from __future__ import annotations
 
 import enum
+import re
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Final, Literal, TypeVar, cast
 
 from clubrules._time import canonical_instant
 from clubrules.errors import (
@@ -25,17 +26,20 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
 __all__ = [
+    "ID_MAX_CHARS",
     "INTERVAL_RULES",
     "MONEY_RULES",
     "NAIVE_RULES",
     "NARROW",
     "NARROW_EXCEPT_INTERVAL",
     "PHONE_RULES",
+    "TEXT_MAX_CHARS",
     "check_choice",
     "check_count",
     "check_instant_field",
     "check_number",
     "check_optional_text",
+    "check_storable",
     "check_tags",
     "check_text",
     "check_tuple_of",
@@ -49,6 +53,28 @@ __all__ = [
 ]
 
 E = TypeVar("E", bound=enum.Enum)
+
+ID_MAX_CHARS: Final = 200
+"""The most characters of an identifier, name or label that a stored value holds.
+
+Ids, customer ids, resources, idempotency keys, case ids, tags, names and
+other short labels. PostgreSQL indexes these columns with B-trees, whose
+entries must fit in about 2,700 bytes: two ids of 200 characters (at most
+4 bytes each in UTF-8) and an instant fit in one entry.
+"""
+
+TEXT_MAX_CHARS: Final = 100_000
+"""The most characters of free text (a service note, a care task's note) in a stored value.
+
+No index holds free text, so the bound is only there to keep rows small;
+every adapter stores text of this length alike.
+"""
+
+# NUL cannot be stored by PostgreSQL (in text or jsonb); a surrogate code
+# point (a lone surrogate, as left by a bad decode) has no UTF-8 form, so no
+# SQL adapter can store it.
+_NUL = "\x00"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 NAIVE_RULES: Mapping[str, type[ValidationError]] = dict.fromkeys(
     ("naive_datetime", "not_a_datetime"), NaiveDatetimeError
@@ -97,14 +123,49 @@ def raise_collected(
     problems.raise_if_any(error_type)
 
 
+def check_storable(
+    problems: ViolationCollector, field: str, value: object, *, limit: int = ID_MAX_CHARS
+) -> bool:
+    """A string that every storage adapter can hold; True if it is one (or is no string).
+
+    Refuses NUL characters (rule `nul_character`), surrogate code points
+    (`lone_surrogate`: text that is not valid Unicode) and more than `limit`
+    characters (`too_long`). The message never holds the value. Anything
+    that is not a string passes: the field's own check reports its type.
+    """
+    if not isinstance(value, str):
+        return True
+    ok = True
+    if _NUL in value:
+        problems.add(field, "nul_character", "must not contain NUL characters (U+0000)")
+        ok = False
+    if _SURROGATE.search(value) is not None:
+        problems.add(field, "lone_surrogate", "must be valid Unicode text, without lone surrogates")
+        ok = False
+    if len(value) > limit:
+        problems.add(field, "too_long", f"must be at most {limit} characters, not {len(value)}")
+        ok = False
+    return ok
+
+
 def check_text(
-    problems: ViolationCollector, field: str, value: object, *, sensitive: bool = False
+    problems: ViolationCollector,
+    field: str,
+    value: object,
+    *,
+    sensitive: bool = False,
+    limit: int = ID_MAX_CHARS,
 ) -> None:
-    """A required, non-blank, trimmed string; a sensitive value is never echoed."""
+    """A required, non-blank, trimmed, storable string; a sensitive value is never echoed.
+
+    At most `limit` characters, by default `ID_MAX_CHARS` (see `check_storable`).
+    """
     if not isinstance(value, str):
         problems.add(field, "not_a_string", f"must be a string, not {type(value).__name__}")
     elif not value.strip():
         problems.add(field, "empty", "must not be blank")
+    elif not check_storable(problems, field, value, limit=limit):
+        return
     elif not sensitive and value != value.strip():
         problems.add(field, "whitespace", f"{value!r} has leading or trailing spaces")
 
@@ -243,12 +304,13 @@ def _is_iterable(value: object) -> bool:
 
 
 def check_tags(problems: ViolationCollector, field: str, value: object) -> None:
-    """A frozenset of non-blank strings without surrounding spaces."""
+    """A frozenset of non-blank, storable strings without surrounding spaces (`check_storable`)."""
     if not isinstance(value, frozenset):
         problems.add(field, "not_a_set", "must be a set of strings (not a single string)")
         return
+    storable = [t for t in value if check_storable(problems, field, t)]
     bad = sorted(
-        repr(t) for t in value if not isinstance(t, str) or not t.strip() or t != t.strip()
+        repr(t) for t in storable if not isinstance(t, str) or not t.strip() or t != t.strip()
     )
     for shown in bad:
         problems.add(field, "bad_tag", f"{shown} is not a tag (a non-blank, trimmed string)")

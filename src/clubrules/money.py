@@ -2,6 +2,10 @@
 
 Floats are refused: `0.1 + 0.2` is not `0.3`, and a spend band or a
 compensation must not depend on rounding noise.
+
+An amount has at most 18 digits before the decimal point and at most 10
+after it, so that every storage adapter holds it digit for digit (and
+28 significant digits, `decimal`'s default precision, hold any amount).
 """
 
 from __future__ import annotations
@@ -20,6 +24,13 @@ if TYPE_CHECKING:
 __all__ = ["Money"]
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
+
+_MAX_INTEGER_DIGITS = 18
+"""The most digits an amount has before its decimal point: it is below 10**18."""
+_MAX_PLACES = 10
+"""The most digits an amount has after its decimal point."""
+_LIMIT = Decimal(10) ** _MAX_INTEGER_DIGITS
+_ONE = Decimal(1)
 
 
 def _to_decimal(value: object) -> Decimal:
@@ -46,6 +57,20 @@ def _to_decimal(value: object) -> Decimal:
         )
     if not amount.is_finite():
         raise InvalidMoneyError("must be finite", field="amount", rule="not_finite")
+    exponent = amount.as_tuple().exponent
+    if amount.copy_abs() >= _LIMIT:
+        raise InvalidMoneyError(
+            f"must be below 10**{_MAX_INTEGER_DIGITS} in size", field="amount", rule="out_of_range"
+        )
+    if isinstance(exponent, int) and exponent < -_MAX_PLACES:
+        raise InvalidMoneyError(
+            f"must have at most {_MAX_PLACES} decimal places", field="amount", rule="too_precise"
+        )
+    if isinstance(exponent, int) and exponent > 0:
+        # Plain notation (1E+2 is held as 100), as a database's numeric gives it back.
+        amount = amount.quantize(_ONE)
+    if amount.is_zero() and amount.is_signed():
+        amount = amount.copy_negate()  # -0 is 0, as a database gives it back
     return amount
 
 
@@ -64,9 +89,16 @@ class Money:
         amount: A `Decimal`, an `int` or a numeric string; never a float.
         currency: An ISO 4217 code such as `"CNY"`; defaults to `"CNY"`.
 
+    An amount has at most 18 digits before the decimal point (it is below
+    10**18 in size) and at most 10 after it: every storage adapter holds such
+    an amount digit for digit. An amount in exponent notation is held in
+    plain notation (`Money("1E+2").amount == Decimal("100")`), and `-0` as `0`.
+
     Raises:
         InvalidMoneyError: the amount is a float, not a number or not finite,
-            or the currency is not a three-letter upper-case code.
+            outside that range (rule `out_of_range`) or finer than 10 places
+            (rule `too_precise`), or the currency is not a three-letter
+            upper-case code.
 
     Example::
 

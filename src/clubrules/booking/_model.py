@@ -14,6 +14,7 @@ from clubrules._checks import (
     check_enum,
     check_instant_field,
     check_items,
+    check_storable,
     frozenset_of_names,
     raise_collected,
     tuple_of_names,
@@ -40,6 +41,8 @@ _FAR = 1 << 62  # "never expires", as epoch microseconds
 
 
 def _check_id(problems: ViolationCollector, field: str, value: object) -> None:
+    if not check_storable(problems, field, value):
+        return
     if not isinstance(value, str) or not value.strip() or value != value.strip():
         problems.add(field, "invalid_id", "must be a non-blank string without surrounding spaces")
 
@@ -345,6 +348,7 @@ class Occupancy:
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
         _check_id(problems, "resource", self.resource)
+        check_storable(problems, "role", self.role)
         if self.end_us <= self.start_us:
             rule = "end_before_start" if self.end_us < self.start_us else "empty_interval"
             problems.add("end", rule, "must be after the start")
@@ -569,6 +573,8 @@ class Booking:
         check_enum(problems, "status", self.status, BookingStatus)
         check_count(problems, "headcount", self.headcount, minimum=1, wording="integer")
         check_count(problems, "version", self.version, minimum=1, wording="integer")
+        for field in ("customer_id", "confirmation_code", "idempotency_key", "taken_by"):
+            check_storable(problems, field, getattr(self, field))
         if not self.occupancy:
             problems.add("occupancy", "empty", "must occupy at least one resource")
         check_items(problems, "occupancy", self.occupancy, Occupancy, rule="not_an_occupancy")

@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo  # noqa: TC003
 import attrs
 
 from clubrules._checks import (
+    TEXT_MAX_CHARS,
     check_count,
     check_enum,
     check_instant_field,
+    check_storable,
     check_text,
     raise_collected,
 )
@@ -131,6 +133,7 @@ class CareTask:
             problems.add("due", "not_a_date", "must be a date")
         check_instant_field(problems, self, "at")
         check_text(problems, "rule", self.rule, sensitive=False)
+        check_storable(problems, "note", self.note, limit=TEXT_MAX_CHARS)
         if self.assignee is not None:
             check_text(problems, "assignee", self.assignee, sensitive=False)
         raise_collected(problems)
@@ -158,6 +161,7 @@ class ReturnVisitRule:
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
         check_text(problems, "service", self.service)
+        check_storable(problems, "note", self.note, limit=TEXT_MAX_CHARS)
         check_count(problems, "after_days", self.after_days, minimum=1)
         raise_collected(problems)
 

@@ -9,7 +9,13 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import attrs
 
-from clubrules._checks import check_instant_field, check_number, check_text, raise_collected
+from clubrules._checks import (
+    check_instant_field,
+    check_number,
+    check_storable,
+    check_text,
+    raise_collected,
+)
 from clubrules.errors import ValidationError, ViolationCollector
 
 __all__ = [
@@ -185,6 +191,8 @@ class SurveyResponse:
             problems.add("answers", "not_a_mapping", "must map question ids to ratings")
         else:
             for qid, given in self.answers:
+                if not check_storable(problems, "answers", qid):
+                    continue
                 rating: object = given
                 if isinstance(rating, bool) or not isinstance(rating, int) or rating < 1:
                     problems.add(f"answers[{qid}]", "not_a_rating", "must be an int of at least 1")

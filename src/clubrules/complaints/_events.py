@@ -14,7 +14,7 @@ from typing import ClassVar, TypeAlias
 
 import attrs
 
-from clubrules._checks import NAIVE_RULES, check_enum, raise_collected
+from clubrules._checks import ID_MAX_CHARS, NAIVE_RULES, check_enum, check_storable, raise_collected
 from clubrules._time import canonical_instant
 from clubrules.complaints._model import MANAGEMENT, CaseKind, Severity, check_channel
 from clubrules.errors import ValidationError, ViolationCollector
@@ -48,6 +48,14 @@ _OPTIONAL_TEXT = frozenset({"note", "question", "reason", "remedy", "category", 
 _INSTANTS = frozenset({"at", "reply_by", "planned_for"})
 _BOOLS = frozenset({"apology", "substantiated", "satisfied"})
 _TEXT_MAX = 4000
+# Ids and short labels: the case id is a primary key, the others are ids too.
+_SHORT = frozenset(
+    {"by", "case_id", "customer_id", "policy_id", "to", "into", "category", "assignee"}
+)
+
+
+def _limit(name: str) -> int:
+    return ID_MAX_CHARS if name in _SHORT else _TEXT_MAX
 
 
 def _check_fields(event: attrs.AttrsInstance, problems: ViolationCollector) -> None:
@@ -66,11 +74,13 @@ def _check_fields(event: attrs.AttrsInstance, problems: ViolationCollector) -> N
         elif name in _TEXT or name in _SENSITIVE_TEXT:
             if not isinstance(value, str) or not value.strip():
                 problems.add(name, "required", "is required (a non-blank string)")
-            elif len(value) > _TEXT_MAX:
-                problems.add(name, "too_long", f"must be at most {_TEXT_MAX} characters")
+            else:
+                check_storable(problems, name, value, limit=_limit(name))
         elif name in _OPTIONAL_TEXT:
-            if value is not None and (not isinstance(value, str) or len(value) > _TEXT_MAX):
-                problems.add(name, "not_text", f"must be a string of at most {_TEXT_MAX} chars")
+            if value is not None and not isinstance(value, str):
+                problems.add(name, "not_text", f"must be a string of at most {_limit(name)} chars")
+            else:
+                check_storable(problems, name, value, limit=_limit(name))
         elif name in _BOOLS:
             if not isinstance(value, bool):
                 problems.add(name, "not_a_bool", "must be True or False")

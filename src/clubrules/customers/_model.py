@@ -10,9 +10,11 @@ from datetime import date, datetime
 import attrs
 
 from clubrules._checks import (
+    TEXT_MAX_CHARS,
     check_choice,
     check_instant_field,
     check_optional_text,
+    check_storable,
     check_tags,
     check_text,
     raise_collected,
@@ -40,6 +42,7 @@ SEALED_FIELDS = ("health", "allergies", "beauty_needs")
 # spaces. Deliverability is for a confirmation mail to prove, not a regex.
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _WECHAT_MAX = 64
+_EMAIL_MAX = 254  # RFC 5321's longest forward path
 
 
 class Gender(enum.Enum):
@@ -199,6 +202,7 @@ class Customer:
         email: object = self.email
         if email is not None and not (isinstance(email, str) and _EMAIL.fullmatch(email)):
             problems.add("email", "invalid_email", "is not an email address (name@domain.tld)")
+        check_storable(problems, "email", email, limit=_EMAIL_MAX)
         wechat: object = self.wechat
         if wechat is not None and not (
             isinstance(wechat, str)
@@ -206,6 +210,7 @@ class Customer:
             and not any(c.isspace() for c in wechat)
         ):
             problems.add("wechat", "invalid_wechat", "must be 1 to 64 characters without spaces")
+        check_storable(problems, "wechat", wechat)
         check_tags(problems, "tags", self.tags)
         check_tags(problems, "needs", self.needs)
         for field in SEALED_FIELDS:
@@ -323,8 +328,10 @@ class ServiceRecord:
         at: When the visit took place (timezone-aware).
         service: The service given, such as `"facial"`.
         staff_id: The staff member (beautician, trainer) who gave it.
-        notes: What was done, products used; may be empty.
-        effect: The effect observed or reported; may be empty.
+        notes: What was done, products used; may be empty; at most 100,000
+            characters.
+        effect: The effect observed or reported; may be empty; at most
+            100,000 characters.
 
     Raises:
         ValidationError: one or more fields are invalid; every problem is listed.
@@ -347,4 +354,5 @@ class ServiceRecord:
             if not isinstance(getattr(self, field), str):
                 kind = type(getattr(self, field)).__name__
                 problems.add(field, "not_a_string", f"must be a string, not {kind}")
+            check_storable(problems, field, getattr(self, field), limit=TEXT_MAX_CHARS)
         raise_collected(problems)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from clubrules._checks import TEXT_MAX_CHARS, check_storable
 from clubrules._time import canonical_instant, require_aware, to_epoch_us
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.privacy._sensitive import SENSITIVE_FIELDS, is_sensitive_field
@@ -76,7 +77,10 @@ class ConsentRecord:
 
     Raises:
         ValidationError: every problem at once (`bundled_sensitive_consent`,
-            `missing_recipient`, `empty_scope`, `end_before_start`).
+            `missing_recipient`, `empty_scope`, `end_before_start`; and
+            `nul_character`, `lone_surrogate` or `too_long` for text that no
+            storage can hold: ids, scope fields and the recipient have at most
+            200 characters, the evidence at most 100,000).
     """
 
     id: str
@@ -94,6 +98,11 @@ class ConsentRecord:
         problems = ViolationCollector()
         if not self.id or not self.customer_id:
             problems.add("id", "non_empty", "id and customer_id must not be empty")
+        for name in ("id", "customer_id", "recipient"):
+            check_storable(problems, name, getattr(self, name))
+        for item in self.scope:
+            check_storable(problems, "scope", item)
+        check_storable(problems, "evidence", self.evidence, limit=TEXT_MAX_CHARS)
         if not self.scope:
             problems.add("scope", "empty_scope", "must name at least one field")
         # However a name is written ("Allergies", "customer.allergies"), it is

@@ -6,7 +6,9 @@ from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_h
 
 import attrs
 
+from clubrules._checks import check_storable
 from clubrules._time import canonical_instant
+from clubrules.errors import ViolationCollector
 from clubrules.privacy._consent import Purpose
 
 __all__ = ["AccessEvent"]
@@ -30,6 +32,10 @@ class AccessEvent:
         allowed: Whether the value was handed out.
         reason: `"allowed"`, or why not: `"role_policy"`, `"no_consent"`,
             `"decryption_failed"`.
+
+    Raises:
+        ValidationError: text that no storage can hold (a NUL character, a
+            lone surrogate, more than 200 characters), naming the field.
     """
 
     at: datetime = attrs.field(converter=_at)
@@ -40,3 +46,9 @@ class AccessEvent:
     field: str
     allowed: bool
     reason: str
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        for name in ("actor", "role", "customer_id", "field", "reason"):
+            check_storable(problems, name, getattr(self, name))
+        problems.raise_if_any()

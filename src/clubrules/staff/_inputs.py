@@ -11,7 +11,7 @@ from typing import cast
 
 import attrs
 
-from clubrules._checks import check_text
+from clubrules._checks import check_storable, check_text
 from clubrules._time import (
     canonical_instant,
     from_epoch_us,
@@ -126,6 +126,9 @@ class Kpi:
         return Decimal(self.numerator) / Decimal(self.denominator)
 
 
+_NOTE_MAX = 4000  # a few words; a score line's source quotes it
+
+
 @attrs.frozen(kw_only=True)
 class ManualScore:
     """A supervisor's score for one manual sub-item.
@@ -134,7 +137,7 @@ class ManualScore:
         points: The score, a Decimal of at least 0 on the 0.01 grid (the
             rubric checks it against the sub-item's maximum).
         by: Who scored it (the supervisor's id).
-        note: Why, in a few words, for the score sheet.
+        note: Why, in a few words, for the score sheet (at most 4,000 characters).
 
     Raises:
         ValidationError: a negative score (rule `negative`), a float, or a
@@ -152,6 +155,7 @@ class ManualScore:
         note: object = self.note
         if not isinstance(note, str):
             problems.add("note", "not_a_string", "must be a string")
+        check_storable(problems, "note", note, limit=_NOTE_MAX)
         problems.raise_if_any()
 
 

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Self
 
 import attrs
 
-from clubrules._checks import check_choice, check_text, check_tuple_of, to_choice, to_tuple
+from clubrules._checks import (
+    TEXT_MAX_CHARS,
+    check_choice,
+    check_storable,
+    check_text,
+    check_tuple_of,
+    to_choice,
+    to_tuple,
+)
 from clubrules.errors import InvalidRubricError, ViolationCollector
 from clubrules.staff._bands import DEFAULT_BANDS, BandScheme, ordered_by
 from clubrules.staff._numbers import (
@@ -228,10 +236,20 @@ class ManualScoring:
     """A supervisor scores the sub-item by hand, from 0 to its maximum.
 
     Attributes:
-        guidance: What the supervisor should look at, shown on score sheets.
+        guidance: What the supervisor should look at, shown on score sheets
+            (at most 100,000 characters).
+
+    Raises:
+        InvalidRubricError: guidance that no storage can hold (a NUL
+            character, a lone surrogate, or too long).
     """
 
     guidance: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        check_storable(problems, "guidance", self.guidance, limit=TEXT_MAX_CHARS)
+        problems.raise_if_any(InvalidRubricError)
 
     @property
     def method(self) -> str:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import attrs
 
-from clubrules._checks import check_choice, check_text, to_tuple
+from clubrules._checks import TEXT_MAX_CHARS, check_choice, check_storable, check_text, to_tuple
 from clubrules._time import canonical_instant, require_aware, to_epoch_us
 from clubrules.errors import PeriodNotEndedError, ValidationError, ViolationCollector
 from clubrules.staff._bands import BandOutcome
@@ -86,6 +86,20 @@ class CriterionScore:
     points: Decimal
 
 
+def _check_stored_text(
+    problems: ViolationCollector, lines: tuple[object, ...], criteria: tuple[object, ...]
+) -> None:
+    """The lines' and criteria's text is storable: labels as ids, a line's source as free text."""
+    for i, line in enumerate(lines):
+        for name in ("criterion", "item", "name", "method"):
+            check_storable(problems, f"lines[{i}].{name}", getattr(line, name, None))
+        source = getattr(line, "source", None)
+        check_storable(problems, f"lines[{i}].source", source, limit=TEXT_MAX_CHARS)
+    for i, criterion in enumerate(criteria):
+        for name in ("key", "name"):
+            check_storable(problems, f"criteria[{i}].{name}", getattr(criterion, name, None))
+
+
 @attrs.frozen(kw_only=True)
 class ScoreSheet:
     """A complete, explainable assessment of one staff member for one period.
@@ -132,6 +146,9 @@ class ScoreSheet:
         problems = ViolationCollector()
         check_text(problems, "id", self.id)
         check_text(problems, "staff_id", self.staff_id)
+        check_storable(problems, "rubric_id", self.rubric_id)
+        check_storable(problems, "band", self.band)
+        _check_stored_text(problems, self.lines, self.criteria)
         object.__setattr__(self, "assessed_at", canonical_instant(self.assessed_at, "assessed_at"))
         check_choice(problems, "kind", self.kind, AssessmentKind)
         check_choice(problems, "outcome", self.outcome, BandOutcome)

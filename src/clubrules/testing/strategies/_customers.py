@@ -49,6 +49,8 @@ CN_MOBILE_PREFIXES: tuple[str, ...] = tuple(
 _IDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=12)
 _WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=12)
 _CUSTOMER_IDS = st.sampled_from(["c-1", "c-2", "c-3"])
+# Any text a value stores: every character with a UTF-8 form, but NUL.
+_FREE_TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=40)
 _KINDS = st.sampled_from(ConsumptionKind)
 _NAMES = st.one_of(
     st.text(
@@ -171,6 +173,6 @@ def service_records(
         at=aware_datetimes(),
         service=_WORDS,
         staff_id=st.sampled_from(["st-1", "st-2", "st-7"]),
-        notes=st.text(max_size=40),
-        effect=st.text(max_size=40),
+        notes=_FREE_TEXT,
+        effect=_FREE_TEXT,
     )
