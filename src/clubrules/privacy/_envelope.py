@@ -85,7 +85,8 @@ class CustomerKeys:
         revalidate_after: float = 0.0,
         timer: Callable[[], float] = time.monotonic,
     ) -> None:
-        if isinstance(cache_size, bool) or not (isinstance(cache_size, int) and cache_size >= 0):
+        size: object = cache_size
+        if isinstance(size, bool) or not (isinstance(size, int) and size >= 0):
             raise ValidationError(
                 "must be a whole number, 0 or more", field="cache_size", rule="range"
             )
