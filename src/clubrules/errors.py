@@ -35,7 +35,8 @@ ClubRulesError
 │   └── LeakRefusedError (TypeError)      privacy: pickling a Sensitive value, and the like
 └── StorageError                          an adapter could not complete an operation
     ├── RetryableStorageError             transient: lock timeout, lost connection
-    └── MigrationError                    the schema cannot be migrated
+    ├── MigrationError                    the schema cannot be migrated
+    └── ErasureNotFinalError              privacy: a data key is deleted, its bytes not yet purged
 
 UserWarning
 └── ClubRulesWarning
@@ -70,6 +71,7 @@ __all__ = [
     "ConsentRequiredError",
     "DecryptionError",
     "DuplicateError",
+    "ErasureNotFinalError",
     "IllegalTransitionError",
     "InputError",
     "InvalidHoursError",
@@ -616,6 +618,33 @@ class RetryableStorageError(StorageError):
 
 class MigrationError(StorageError):
     """A database schema could not be migrated."""
+
+
+class ErasureNotFinalError(StorageError):
+    """A customer's data key is deleted, but its bytes may still be in the store's files.
+
+    The key is gone for every reader: no process opens the customer's values
+    any more. But the store could not yet purge the old bytes from its files
+    (a SQLite checkpoint waited for another connection's read transaction),
+    so a file-copy backup taken now could still hold the wrapped key. Call
+    `CustomerKeys.erase` (or `PrivacyVault.erase`) again later: it retries
+    the purge, and returns without this error once the erasure is final.
+
+    Attributes:
+        customer_id: Whose data key was deleted.
+        reason: Why the purge could not finish yet.
+    """
+
+    def __init__(self, customer_id: str, reason: str) -> None:
+        self.customer_id = customer_id
+        self.reason = reason
+        super().__init__(
+            f"the data key of customer {customer_id!r} is deleted and no longer opens, but "
+            f"its bytes may remain in the store's files ({reason}); erase again to finish"
+        )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.customer_id, self.reason))
 
 
 # --- warnings ----------------------------------------------------------------

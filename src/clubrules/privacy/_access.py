@@ -177,7 +177,15 @@ class PrivacyVault:
         return Sensitive(value, label=field)
 
     def erase(self, customer_id: str) -> bool:
-        """Crypto-shred the customer: destroy their data key. Returns whether there was one."""
+        """Crypto-shred the customer: destroy their data key. Returns whether there was one.
+
+        Once it returns, no vault sharing the data-key store opens the
+        customer's values (see `CustomerKeys.erase`).
+
+        Raises:
+            ErasureNotFinalError: the key no longer opens, but the store could
+                not yet purge its bytes from its files; erase again later.
+        """
         return self._keys.erase(customer_id)
 
     def __repr__(self) -> str:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 import struct
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Callable  # noqa: TC003 - resolved at runtime by get_type_hints
 
 from clubrules.customers import Sealed  # noqa: TC001 - resolved at runtime by get_type_hints
-from clubrules.errors import DecryptionError, DuplicateError, KeyringError
+from clubrules.errors import DecryptionError, DuplicateError, KeyringError, ValidationError
 from clubrules.privacy._format import MAX_KEY_ID
 from clubrules.privacy._keyring import Keyring
 from clubrules.privacy._keys import KEY_SIZE, KeyStatus, KeyVersion
-from clubrules.privacy._seal import FieldCipher
+from clubrules.privacy._seal import FieldCipher, sealed_key_id
 from clubrules.privacy.ports import DataKeyStore  # noqa: TC001 - resolved at runtime by get_type_hints
 
 __all__ = ["CustomerKeys"]
@@ -22,6 +25,18 @@ __all__ = ["CustomerKeys"]
 DATA_KEY_RECORD = "clubrules.data_key"
 DATA_KEY_FIELD = "data_key"
 _KEY_ID = struct.Struct(">I")
+
+
+class _Cached:
+    """A data key unwrapped from `wrapped`, and when the store last showed that same `wrapped`."""
+
+    __slots__ = ("checked", "cipher", "kek_id", "wrapped")
+
+    def __init__(self, wrapped: Sealed, cipher: FieldCipher, checked: float) -> None:
+        self.wrapped = wrapped
+        self.cipher = cipher
+        self.kek_id = sealed_key_id(wrapped)
+        self.checked = checked
 
 
 class CustomerKeys:
@@ -34,23 +49,76 @@ class CustomerKeys:
     (crypto-shredding). Rotating the KEK needs only `rewrap_data_keys`, not a
     pass over every field.
 
+    Unwrapped data keys are cached, but by default every `cipher_for` first
+    reads the customer's wrapped key from the store and uses the cached key
+    only if the store still holds the same wrapped key under a KEK that is
+    not retired. So once `erase` has returned, in this process or any other
+    that shares the store (or once the key row is deleted through the store
+    directly), the next `cipher_for` for that customer fails everywhere. The
+    cache then saves only the unwrap, not the store read.
+
+    `revalidate_after` trades that for speed: a cached key checked against
+    the store less than that many seconds ago is used without reading the
+    store. An erasure made through *another* instance or process then takes
+    effect here within that window; an erasure through this instance and a
+    retired KEK still take effect at once.
+
     Args:
         kek: The keyring of key-encryption keys.
         store: Where the wrapped data keys live.
         cache_size: How many unwrapped data keys to keep in memory.
+        revalidate_after: Seconds a cached data key may be used without
+            reading the store again; 0 (the default) reads it on every call.
+        timer: The monotonic clock, in seconds, that `revalidate_after` is
+            measured on.
+
+    Raises:
+        ValidationError: `cache_size` or `revalidate_after` is out of range.
     """
 
-    def __init__(self, kek: Keyring, store: DataKeyStore, *, cache_size: int = 1024) -> None:
+    def __init__(
+        self,
+        kek: Keyring,
+        store: DataKeyStore,
+        *,
+        cache_size: int = 1024,
+        revalidate_after: float = 0.0,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        size: object = cache_size
+        if isinstance(size, bool) or not (isinstance(size, int) and size >= 0):
+            raise ValidationError(
+                "must be a whole number, 0 or more", field="cache_size", rule="range"
+            )
+        ttl: object = revalidate_after
+        if isinstance(ttl, bool) or not (
+            isinstance(ttl, int | float) and math.isfinite(ttl) and ttl >= 0
+        ):
+            raise ValidationError(
+                "must be a finite number of seconds, 0 or more",
+                field="revalidate_after",
+                rule="range",
+            )
         self._kek = FieldCipher(kek)
         self._store = store
-        self._cache: OrderedDict[str, FieldCipher] = OrderedDict()
+        self._cache: OrderedDict[str, _Cached] = OrderedDict()
         self._cache_size = cache_size
+        self._ttl = float(revalidate_after)
+        self._timer = timer
         self._lock = threading.Lock()
+        # Counts the erasures through this instance: a key read from the store
+        # before an erasure returned is not cached after it.
+        self._erasures = 0
 
     @property
     def kek(self) -> Keyring:
         """The keyring of key-encryption keys."""
         return self._kek.keyring
+
+    @property
+    def revalidate_after(self) -> float:
+        """Seconds a cached data key is used without reading the store (0: never)."""
+        return self._ttl
 
     def _wrap(self, customer_id: str, version: KeyVersion) -> Sealed:
         return self._kek.seal(
@@ -66,20 +134,40 @@ class CustomerKeys:
                 wrapped, record_type=DATA_KEY_RECORD, record_id=customer_id, field=DATA_KEY_FIELD
             )
         except DecryptionError:
-            raise KeyringError(f"the data key of customer {customer_id!r} does not open") from None
+            raise _does_not_open(customer_id) from None
         if not isinstance(raw, bytes) or len(raw) != 4 + KEY_SIZE:
             raise KeyringError(f"the data key of customer {customer_id!r} is malformed")
         (key_id,) = _KEY_ID.unpack_from(raw)
         return FieldCipher(Keyring([KeyVersion(key_id, raw[4:], KeyStatus.PRIMARY)]))
 
-    def _remember(self, customer_id: str, cipher: FieldCipher) -> None:
-        self._cache[customer_id] = cipher
-        self._cache.move_to_end(customer_id)
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+    def _kek_usable(self, entry: _Cached) -> bool:
+        """Whether the KEK that wrapped a cached key still opens it (not retired, not dropped)."""
+        try:
+            return self._kek.keyring.status(entry.kek_id) is not KeyStatus.RETIRED
+        except KeyringError:
+            return False
+
+    def _forget(self, customer_id: str, entry: _Cached | None = None) -> None:
+        """Drop the customer's cached key (only `entry`, if given and still cached)."""
+        with self._lock:
+            if entry is None or self._cache.get(customer_id) is entry:
+                self._cache.pop(customer_id, None)
+
+    def _remember(self, customer_id: str, entry: _Cached, erasures: int) -> None:
+        with self._lock:
+            if erasures != self._erasures or self._cache_size == 0:
+                return  # an erasure returned since the store was read: do not cache
+            self._cache[customer_id] = entry
+            self._cache.move_to_end(customer_id)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
 
     def cipher_for(self, customer_id: str, *, create: bool = False) -> FieldCipher:
         """The field cipher under the customer's data key.
+
+        Reads the customer's wrapped key from the store (unless
+        `revalidate_after` lets a recently checked cached key through), and
+        checks that the KEK it is wrapped under is not retired.
 
         Args:
             customer_id: The customer.
@@ -88,42 +176,77 @@ class CustomerKeys:
         Raises:
             KeyringError: the customer has no data key (never had one, or was
                 erased) and `create` is false; or the wrapped key does not open
-                under the KEK keyring.
+                under the KEK keyring (its KEK is unknown or retired).
         """
         with self._lock:
-            cipher = self._cache.get(customer_id)
-            if cipher is not None:
+            entry = self._cache.get(customer_id)
+            if entry is not None:
                 self._cache.move_to_end(customer_id)
-                return cipher
+            erasures = self._erasures
+        if entry is not None and not self._kek_usable(entry):
+            # Its KEK was retired: unwrap again whatever the store holds now
+            # (rewrapped elsewhere, it opens; still under the retired KEK, it fails).
+            self._forget(customer_id, entry)
+            entry = None
+        now = 0.0
+        if self._ttl:
+            now = self._timer()
+            if entry is not None and now - entry.checked < self._ttl:
+                return entry.cipher
         wrapped = self._store.get(customer_id)
         if wrapped is None:
+            if entry is not None:
+                self._forget(customer_id, entry)
             if not create:
                 raise KeyringError(f"customer {customer_id!r} has no data key")
-            # A random id: values sealed under an erased key never meet a new key's id.
-            version = KeyVersion.generate(secrets.randbelow(MAX_KEY_ID) + 1)
-            wrapped = self._wrap(customer_id, version)
-            try:
-                self._store.add(customer_id, wrapped)
-            except DuplicateError:
-                # Another writer made one first: use theirs.
-                wrapped = self._store.get(customer_id)
-                if wrapped is None:
-                    raise KeyringError(f"customer {customer_id!r} has no data key") from None
+            wrapped = self._create(customer_id)
+        elif entry is not None and entry.wrapped == wrapped:
+            entry.checked = now
+            return entry.cipher
         cipher = self._unwrap(customer_id, wrapped)
-        with self._lock:
-            self._remember(customer_id, cipher)
+        self._remember(customer_id, _Cached(wrapped, cipher, now), erasures)
         return cipher
+
+    def _create(self, customer_id: str) -> Sealed:
+        """Store a new wrapped data key for the customer, or the one another writer stored first."""
+        # A random id: values sealed under an erased key never meet a new key's id.
+        version = KeyVersion.generate(secrets.randbelow(MAX_KEY_ID) + 1)
+        wrapped = self._wrap(customer_id, version)
+        try:
+            self._store.add(customer_id, wrapped)
+        except DuplicateError:
+            # Another writer made one first: use theirs.
+            theirs = self._store.get(customer_id)
+            if theirs is None:
+                raise KeyringError(f"customer {customer_id!r} has no data key") from None
+            return theirs
+        return wrapped
 
     def erase(self, customer_id: str) -> bool:
         """Destroy the customer's data key; returns whether there was one.
 
         Every value sealed under it, wherever copies of it are kept, can no
-        longer be opened. Keep the data-key store out of long-lived backups,
-        or the key survives there.
+        longer be opened: once this returns (or raises
+        `ErasureNotFinalError`), the next `cipher_for` for the customer
+        fails in every `CustomerKeys` that shares the store (within its
+        `revalidate_after` window, if one is set). Erasing is idempotent:
+        erasing again retries a purge that was not final. Keep the data-key
+        store out of long-lived backups, or the key survives there.
+
+        Raises:
+            ErasureNotFinalError: the key is deleted and no longer opens, but
+                the store could not yet purge its bytes from its files (a
+                SQLite checkpoint waited for another reader); erase again later.
         """
         with self._lock:
+            self._erasures += 1
             self._cache.pop(customer_id, None)
-        return self._store.delete(customer_id)
+        try:
+            return self._store.delete(customer_id)
+        finally:
+            with self._lock:
+                self._erasures += 1
+                self._cache.pop(customer_id, None)
 
     def rewrap_data_keys(self) -> int:
         """Rewrap every stored data key to the KEK keyring's primary key.
@@ -146,3 +269,7 @@ class CustomerKeys:
 
     def __repr__(self) -> str:
         return f"CustomerKeys(kek={self._kek.keyring!r})"
+
+
+def _does_not_open(customer_id: str) -> KeyringError:
+    return KeyringError(f"the data key of customer {customer_id!r} does not open")

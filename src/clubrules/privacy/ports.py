@@ -42,6 +42,12 @@ class DataKeyStore(Protocol):
     Every method is required. `add` is an atomic check-and-write; `replace` is
     an atomic compare-and-swap; `delete` removes the key for good: an adapter
     must not keep a soft-deleted or versioned copy, or crypto-shredding fails.
+
+    Reads are fresh: once `delete` has returned (or raised
+    `ErasureNotFinalError`), `get` returns None for that customer through
+    every handle on the same store, in every process. `CustomerKeys` relies
+    on this to make an erasure reach every running vault, and reads `get`
+    on every use of a data key, so `get` should be cheap (one indexed read).
     """
 
     def get(self, customer_id: str) -> Sealed | None:
@@ -57,7 +63,14 @@ class DataKeyStore(Protocol):
         ...
 
     def delete(self, customer_id: str) -> bool:
-        """Destroy the customer's wrapped key; say whether there was one."""
+        """Destroy the customer's wrapped key; say whether there was one.
+
+        When it returns, the key's bytes are gone from the store's own files
+        as far as the adapter can make sure, or its documentation says what
+        remains and until when. An adapter that deleted the key but could not
+        yet purge its bytes raises `ErasureNotFinalError`; a later `delete`
+        of the same customer retries the purge (and returns False).
+        """
         ...
 
     def customer_ids(self) -> Iterator[str]:

@@ -13,9 +13,12 @@ class PostgresDataKeyStore(SQLDataKeyStore[PostgresDatabase]):
     """Wrapped data keys in PostgreSQL, as bytea ciphertext; `delete` removes the row.
 
     Implements [DataKeyStore][clubrules.privacy.ports.DataKeyStore]. `add` is
-    an atomic insert, `replace` one compare-and-swap `UPDATE`. PostgreSQL
-    keeps a deleted row's old version until `VACUUM` reclaims it: schedule
-    `VACUUM clubrules.data_keys` after erasures, and mind your backups.
+    an atomic insert, `replace` one compare-and-swap `UPDATE`. `delete`
+    commits before it returns, so every connection's next `get` sees the key
+    gone. PostgreSQL keeps a deleted row's old version in the table's pages
+    until `VACUUM` reclaims it, and the write-ahead log keeps the inserted row
+    until its segment is recycled: schedule `VACUUM clubrules.data_keys`
+    after erasures, and mind your backups and WAL archives.
 
     Args:
         database: The migrated database to use.

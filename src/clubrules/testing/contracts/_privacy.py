@@ -9,8 +9,15 @@ from typing import TYPE_CHECKING
 import pytest
 
 from clubrules._time import from_epoch_us, to_epoch_us
-from clubrules.errors import DuplicateError, NotFoundError
-from clubrules.privacy import AccessEvent, ConsentRecord, FieldCipher, Keyring, Purpose
+from clubrules.errors import DecryptionError, DuplicateError, KeyringError, NotFoundError
+from clubrules.privacy import (
+    AccessEvent,
+    ConsentRecord,
+    CustomerKeys,
+    FieldCipher,
+    Keyring,
+    Purpose,
+)
 from clubrules.testing.contracts._base import RepositoryContract
 from clubrules.testing.contracts._instants import assert_kept, dst_property
 
@@ -192,10 +199,16 @@ def _wrapped(n: int) -> Sealed:
     return cipher.seal(bytes([n]) * 36, record_type="t", record_id="r", field="f")
 
 
+_ALLERGIES = {"record_type": "customer", "record_id": "c-1", "field": "allergies"}
+
+
 class DataKeyStoreContract(RepositoryContract):
     """Every `DataKeyStore` must pass these tests.
 
-    The `repository` fixture returns a fresh, empty data-key store.
+    The `repository` fixture returns a fresh, empty data-key store. The last
+    tests run two `CustomerKeys` on it, as two app servers sharing the store
+    would: an erasure through one, or a delete through the store itself,
+    must stop the other from opening the customer's values at once.
     """
 
     def test_add_get_delete(self, repository: DataKeyStore) -> None:
@@ -221,3 +234,36 @@ class DataKeyStoreContract(RepositoryContract):
         assert repository.get("c-1") == old
         assert repository.replace("c-1", old, new) is True
         assert repository.get("c-1") == new
+
+    def test_an_erasure_reaches_every_vault_on_the_store(self, repository: DataKeyStore) -> None:
+        kek = Keyring.generate()
+        here, there = CustomerKeys(kek, repository), CustomerKeys(kek, repository)
+        sealed = here.cipher_for("c-1", create=True).seal(["青霉素过敏"], **_ALLERGIES)
+        assert there.cipher_for("c-1").open(sealed, **_ALLERGIES) == ["青霉素过敏"]
+        assert here.erase("c-1") is True
+        for keys in (there, here):
+            with pytest.raises(KeyringError):
+                keys.cipher_for("c-1")
+
+    def test_a_key_deleted_through_the_store_no_longer_opens(
+        self, repository: DataKeyStore
+    ) -> None:
+        keys = CustomerKeys(Keyring.generate(), repository)
+        sealed = keys.cipher_for("c-1", create=True).seal(["花粉"], **_ALLERGIES)
+        assert keys.cipher_for("c-1").open(sealed, **_ALLERGIES) == ["花粉"]
+        assert repository.delete("c-1") is True
+        with pytest.raises(KeyringError):
+            keys.cipher_for("c-1")
+        # The same id registered again gets a new key, which does not open the old value.
+        with pytest.raises(DecryptionError):
+            keys.cipher_for("c-1", create=True).open(sealed, **_ALLERGIES)
+
+    def test_a_key_rewrapped_elsewhere_is_used_here(self, repository: DataKeyStore) -> None:
+        kek = Keyring.generate()
+        here, there = CustomerKeys(kek, repository), CustomerKeys(kek, repository)
+        sealed = here.cipher_for("c-1", create=True).seal(["花粉"], **_ALLERGIES)
+        assert here.cipher_for("c-1").open(sealed, **_ALLERGIES) == ["花粉"]
+        kek.rotate()
+        assert there.rewrap_data_keys() == 1
+        kek.retire(1)
+        assert here.cipher_for("c-1").open(sealed, **_ALLERGIES) == ["花粉"]
