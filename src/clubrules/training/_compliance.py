@@ -335,7 +335,7 @@ def _local_midnight(year: int, month: int, zone: tzinfo) -> datetime:
 def cycles(
     cadence: Cadence, start_us: int, end_us: int, zone: tzinfo
 ) -> list[tuple[str, datetime, datetime]]:
-    """The local calendar cycles of `cadence` overlapping `[start_us, end_us)`: label, start, end."""
+    """The local cycles of `cadence` overlapping `[start_us, end_us)`: label, start, end."""
     months = _MONTHS[cadence]
     first = from_epoch_us(start_us, zone)
     index = first.year * 12 + (first.month - 1) // months * months
