@@ -16,6 +16,8 @@ from clubrules.training._records import TrainingKind, TrainingSession, index_ses
 
 __all__ = ["BudgetLine", "QuarterBudget", "spend_against_budget"]
 
+_Key = tuple[int, int, TrainingKind | None]
+
 
 def _to_optional_kind(value: object) -> TrainingKind | None:
     return None if value is None else to_choice(TrainingKind, value)
@@ -163,8 +165,9 @@ def spend_against_budget(
         >>> line.describe()
         '2026-Q1 safety: spent 1800.00 CNY of 3000 CNY on 1 session(s); 1200.00 CNY left'
     """
-    planned: dict[tuple[int, int, TrainingKind | None], QuarterBudget] = {}
-    for budget in budgets:
+    planned: dict[_Key, QuarterBudget] = {}
+    for given in budgets:
+        budget: object = given
         if not isinstance(budget, QuarterBudget):
             raise ValidationError("must be QuarterBudget values", field="budgets", rule="type")
         if budget.amount.currency != currency:
@@ -173,15 +176,13 @@ def spend_against_budget(
                 field="budgets",
                 rule="currency_mismatch",
             )
-        key = (budget.year, budget.quarter, budget.kind)
-        if key in planned:
+        taken = (budget.year, budget.quarter, budget.kind)
+        if taken in planned:
             raise ValidationError(
                 f"two budgets for {budget.label}", field="budgets", rule="duplicate_budget"
             )
-        planned[key] = budget
-    spent: dict[tuple[int, int, TrainingKind | None], list[TrainingSession]] = {
-        key: [] for key in planned
-    }
+        planned[taken] = budget
+    spent: dict[_Key, list[TrainingSession]] = {key: [] for key in planned}
     for session in index_sessions(sessions).values():
         if session.cost is not None and session.cost.currency != currency:
             raise InvalidMoneyError(
@@ -191,20 +192,20 @@ def spend_against_budget(
             )
         local = session.start.astimezone(zone)
         year, quarter = local.year, (local.month - 1) // 3 + 1
-        key: tuple[int, int, TrainingKind | None] = (year, quarter, session.kind)
+        key: _Key = (year, quarter, session.kind)
         if key not in planned and (year, quarter, None) in planned:
             key = (year, quarter, None)
         spent.setdefault(key, []).append(session)
     lines: list[BudgetLine] = []
-    for key in sorted(spent, key=lambda k: (k[0], k[1], "" if k[2] is None else k[2].value)):
-        chosen = sorted(spent[key], key=lambda s: (to_epoch_us(s.start), s.id))
-        budget = planned.get(key)
+    for line in sorted(spent, key=lambda k: (k[0], k[1], "" if k[2] is None else k[2].value)):
+        chosen = sorted(spent[line], key=lambda s: (to_epoch_us(s.start), s.id))
+        planned_budget = planned.get(line)
         lines.append(
             BudgetLine(
-                year=key[0],
-                quarter=key[1],
-                kind=key[2],
-                budget=None if budget is None else budget.amount,
+                year=line[0],
+                quarter=line[1],
+                kind=line[2],
+                budget=None if planned_budget is None else planned_budget.amount,
                 spent=Money.total((s.cost for s in chosen if s.cost is not None), currency),
                 sessions=tuple(s.id for s in chosen),
             )

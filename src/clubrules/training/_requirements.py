@@ -174,7 +174,8 @@ class TrainingRequirement:
         check_text(problems, "id", self.id)
         check_text(problems, "name", self.name)
         _check_members(problems, "kinds", self.kinds, TrainingKind)
-        if isinstance(self.kinds, frozenset) and not self.kinds:
+        kinds: object = self.kinds
+        if isinstance(kinds, frozenset) and not kinds:
             problems.add("kinds", "empty", "needs at least one training kind")
         check_choice(problems, "cadence", self.cadence, Cadence)
         check_count(problems, "sessions", self.sessions, minimum=1)
@@ -192,7 +193,8 @@ class TrainingRequirement:
             )
         check_tags(problems, "roles", self.roles)
         _check_members(problems, "methods", self.methods, TrainingMethod)
-        if isinstance(self.methods, frozenset) and not self.methods:
+        methods: object = self.methods
+        if isinstance(methods, frozenset) and not methods:
             problems.add("methods", "empty", "needs at least one method")
         check_tags(problems, "topics", self.topics)
         raise_collected(problems)

@@ -358,7 +358,7 @@ def _survey_evidence(
         return
     dimension_topic = dict(rules.dimension_topics)
     for key in sorted(surveys):
-        stats = surveys[key]
+        stats: object = surveys[key]
         if not isinstance(stats, SurveyStats) or len(key) != 1:
             raise ValidationError(
                 "must be survey results grouped by staff alone (by=('staff',))",

@@ -170,7 +170,7 @@ def test_attendees_are_capped_and_thresholds_configurable() -> None:
 
 def test_bad_inputs_are_refused() -> None:
     with pytest.raises(ValidationError) as caught:
-        FeedbackRules(min_complaints=0, survey_floor=3.5, sla_topic=" ")  # type: ignore[arg-type]
+        FeedbackRules(min_complaints=0, survey_floor=3.5, sla_topic=" ")
     assert set(caught.value.fields) == {"min_complaints", "survey_floor", "sla_topic"}
     questionnaire = Questionnaire("q", [Question("q1", "service")], weights={"service": 1})
     response = SurveyResponse(
