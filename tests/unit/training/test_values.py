@@ -145,3 +145,34 @@ def test_the_seed_rules_follow_the_documents() -> None:
     with pytest.raises(ValidationError) as caught:
         seed_requirements(induction_days=0, sessions_per_month=0)
     assert set(caught.value.fields) == {"induction_days", "sessions_per_month"}
+
+
+NY = ZoneInfo("America/New_York")
+
+
+def test_instants_are_held_canonical_so_stored_values_compare_equal() -> None:
+    skipped = datetime(2026, 3, 8, 2, 30, tzinfo=NY)  # does not exist: 03:30 EDT
+    existing = datetime(2026, 3, 8, 3, 30, tzinfo=NY)
+    assert _session(start=skipped, end=existing + timedelta(hours=1)) == _session(
+        start=existing, end=existing + timedelta(hours=1)
+    )
+    done = Completion(
+        id="c",
+        staff_id="s",
+        kind="privacy",
+        topic="t",
+        method="online",
+        completed_at=skipped,
+    )
+    assert done.completed_at == existing
+    member = StaffMember(id="s", role="r", hired_at=skipped)
+    assert member.hired_at == existing
+
+
+def test_an_instant_no_datetime_can_hold_is_refused() -> None:
+    from datetime import timezone  # noqa: PLC0415 - only this test needs it
+
+    too_late = datetime(9999, 12, 31, 21, tzinfo=timezone(timedelta(hours=-5)))
+    with pytest.raises(ValidationError) as caught:
+        _session(start=AT, end=too_late)
+    assert caught.value.rule == "out_of_range"
