@@ -36,6 +36,7 @@ def _chapters() -> list[Callable[[Story, Salon], None]]:
         _privacy,
         _staff,
         _tiering,
+        _training,
     )
 
     return [
@@ -47,6 +48,7 @@ def _chapters() -> list[Callable[[Story, Salon], None]]:
         _tiering.run,
         _care.run,
         _staff.run,
+        _training.run,
     ]
 
 

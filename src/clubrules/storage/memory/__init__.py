@@ -27,6 +27,7 @@ from clubrules.storage.memory._privacy import (
 )
 from clubrules.storage.memory._staff import InMemoryAssessmentRepository
 from clubrules.storage.memory._tiering import InMemoryActivityRepository
+from clubrules.storage.memory._training import InMemoryTrainingRepository
 
 __all__: list[str] = [
     "InMemoryAccessLog",
@@ -40,6 +41,7 @@ __all__: list[str] = [
     "InMemoryCustomerRepository",
     "InMemoryDataKeyStore",
     "InMemorySurveyResponseRepository",
+    "InMemoryTrainingRepository",
 ]
 
 publish(__name__)

@@ -42,6 +42,7 @@ from clubrules.storage.postgres._privacy import (
 )
 from clubrules.storage.postgres._staff import PostgresAssessmentRepository
 from clubrules.storage.postgres._tiering import PostgresActivityRepository
+from clubrules.storage.postgres._training import PostgresTrainingRepository
 
 __all__ = [
     "PostgresAccessLog",
@@ -56,6 +57,7 @@ __all__ = [
     "PostgresDataKeyStore",
     "PostgresDatabase",
     "PostgresSurveyResponseRepository",
+    "PostgresTrainingRepository",
 ]
 
 publish(__name__)

@@ -42,6 +42,7 @@ from clubrules.storage.sqlite._privacy import (
 )
 from clubrules.storage.sqlite._staff import SQLiteAssessmentRepository
 from clubrules.storage.sqlite._tiering import SQLiteActivityRepository
+from clubrules.storage.sqlite._training import SQLiteTrainingRepository
 
 __all__ = [
     "SQLiteAccessLog",
@@ -56,6 +57,7 @@ __all__ = [
     "SQLiteDataKeyStore",
     "SQLiteDatabase",
     "SQLiteSurveyResponseRepository",
+    "SQLiteTrainingRepository",
 ]
 
 publish(__name__)

@@ -34,6 +34,7 @@ from clubrules.testing.contracts._privacy import (
 )
 from clubrules.testing.contracts._staff import AssessmentRepositoryContract
 from clubrules.testing.contracts._tiering import ActivityRepositoryContract
+from clubrules.testing.contracts._training import TrainingRepositoryContract
 
 __all__: list[str] = [
     "AccessLogContract",
@@ -47,6 +48,7 @@ __all__: list[str] = [
     "CustomerRepositoryContract",
     "DataKeyStoreContract",
     "SurveyResponseRepositoryContract",
+    "TrainingRepositoryContract",
 ]
 
 publish(__name__)

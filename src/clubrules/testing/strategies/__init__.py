@@ -29,6 +29,11 @@ from clubrules.testing.strategies._staff import (
     staff_rates,
 )
 from clubrules.testing.strategies._tiering import activity_summaries, tier_programs
+from clubrules.testing.strategies._training import (
+    training_attendance,
+    training_completions,
+    training_sessions,
+)
 
 __all__: list[str] = [
     "CN_MOBILE_PREFIXES",
@@ -59,6 +64,9 @@ __all__: list[str] = [
     "tier_programs",
     "time_ranges",
     "time_zones",
+    "training_attendance",
+    "training_completions",
+    "training_sessions",
 ]
 
 publish(__name__)

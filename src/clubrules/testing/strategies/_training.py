@@ -1,0 +1,80 @@
+"""Hypothesis strategies for the training area: sessions, attendance and completions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import strategies as st
+
+from clubrules.testing.strategies._core import aware_datetimes, money
+from clubrules.training import (
+    Attendance,
+    AttendanceStatus,
+    Completion,
+    TrainingKind,
+    TrainingMethod,
+    TrainingSession,
+)
+
+__all__ = ["training_attendance", "training_completions", "training_sessions"]
+
+_IDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=12)
+_TOPICS = st.one_of(
+    st.sampled_from(["first aid", "fire safety", "service etiquette", "服務禮儀", "隱私保護"]),
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz -", min_size=1, max_size=20).map(str.strip),
+).filter(bool)
+_STAFF = st.sampled_from(["st-1", "st-2", "st-7"])
+
+
+def training_sessions(
+    *, ids: st.SearchStrategy[str] = _IDS, currency: str = "CNY"
+) -> st.SearchStrategy[TrainingSession]:
+    """Valid training sessions of every kind and method, lasting up to a day, some with a cost."""
+
+    @st.composite
+    def sessions(draw: st.DrawFn) -> TrainingSession:
+        start = draw(aware_datetimes())
+        minutes = draw(st.integers(1, 24 * 60))
+        return TrainingSession(
+            id=draw(ids),
+            kind=draw(st.sampled_from(TrainingKind)),
+            topic=draw(_TOPICS),
+            method=draw(st.sampled_from(TrainingMethod)),
+            start=start,
+            end=start + timedelta(minutes=minutes),
+            trainer=draw(st.none() | _IDS),
+            cost=draw(st.none() | money(currency=currency, max_amount=50_000)),
+        )
+
+    return sessions()
+
+
+def training_attendance(
+    session_ids: st.SearchStrategy[str] = _IDS, *, staff_ids: st.SearchStrategy[str] = _STAFF
+) -> st.SearchStrategy[Attendance]:
+    """Attendance records of the sessions `session_ids` draws, with every status."""
+    return st.builds(
+        Attendance,
+        session_id=session_ids,
+        staff_id=staff_ids,
+        status=st.sampled_from(AttendanceStatus),
+    )
+
+
+def training_completions(
+    *,
+    ids: st.SearchStrategy[str] = _IDS,
+    staff_ids: st.SearchStrategy[str] = _STAFF,
+    session_ids: st.SearchStrategy[str | None] | None = None,
+) -> st.SearchStrategy[Completion]:
+    """Valid completion records, standing alone or naming a session."""
+    return st.builds(
+        Completion,
+        id=ids,
+        staff_id=staff_ids,
+        kind=st.sampled_from(TrainingKind),
+        topic=_TOPICS,
+        method=st.sampled_from(TrainingMethod),
+        completed_at=aware_datetimes(),
+        session_id=session_ids if session_ids is not None else st.none() | _IDS,
+    )
