@@ -4,7 +4,7 @@ from __future__ import annotations
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
 from collections.abc import Iterable, Sequence  # noqa: TC003
-from datetime import datetime, timedelta, tzinfo  # noqa: TC003
+from datetime import datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import attrs
@@ -14,7 +14,7 @@ from clubrules.activities._invitations import Invitation  # noqa: TC001
 from clubrules.activities._model import Activity, Candidate  # noqa: TC001
 from clubrules.activities._roster import SEAT_STATUSES, SignUp, SignUpStatus
 from clubrules.care import Questionnaire, SurveyResponse, SurveyStats, aggregate_surveys
-from clubrules.customers import ConsumptionRecord, spend_by_customer  # noqa: TC001
+from clubrules.customers import ConsumptionRecord, spend_by_customer
 from clubrules.errors import ValidationError
 from clubrules.money import Money
 
@@ -91,7 +91,7 @@ def _mean(total: Decimal, count: int, currency: str) -> Money:
     return Money(value, currency)
 
 
-def activity_figures(  # noqa: PLR0913 - one keyword per source of figures
+def activity_figures(
     activity: Activity,
     *,
     invitations: Iterable[Invitation],
@@ -134,7 +134,9 @@ def activity_figures(  # noqa: PLR0913 - one keyword per source of figures
         InvalidMoneyError: a counted record is in another currency.
     """
     as_of_us = to_epoch_us(require_aware(as_of, "as_of"))
-    for name, value in [("survey_days", survey_days), *(("windows", w) for w in windows)]:
+    checked: list[tuple[str, object]] = [("survey_days", survey_days)]
+    checked += [("windows", w) for w in windows]
+    for name, value in checked:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValidationError("must be a positive int of days", field=name, rule="range")
     invited_ids = {i.customer_id for i in invitations if i.activity_id == activity.id}

@@ -12,7 +12,7 @@ import attrs
 from clubrules._checks import check_count, check_instant_field, check_text, raise_collected
 from clubrules._time import require_aware, to_epoch_us
 from clubrules.activities._model import Activity, Candidate  # noqa: TC001
-from clubrules.care import BusinessDays, CareKind, CareTask  # noqa: TC001
+from clubrules.care import BusinessDays, CareKind, CareTask
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.privacy import ConsentRecord, Purpose
 
@@ -136,7 +136,7 @@ def _send_time(
     )
 
 
-def plan_invitations(  # noqa: PLR0913 - one keyword per input of the plan
+def plan_invitations(
     activity: Activity,
     candidates: Iterable[Candidate],
     consents: Iterable[ConsentRecord],

@@ -6,7 +6,7 @@ import enum
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
 from collections.abc import Iterable  # noqa: TC003
-from datetime import datetime, tzinfo
+from datetime import datetime, tzinfo  # noqa: TC003
 
 import attrs
 
@@ -22,7 +22,7 @@ from clubrules._checks import (
 from clubrules._time import to_epoch_us
 from clubrules.customers import Customer  # noqa: TC001
 from clubrules.errors import ViolationCollector
-from clubrules.tiering import RfmScore, TagClass, TierStatus  # noqa: TC001
+from clubrules.tiering import RfmScore, TagClass, TierStatus
 
 __all__ = [
     "Activity",

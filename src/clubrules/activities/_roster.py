@@ -13,7 +13,7 @@ import attrs
 from clubrules._checks import check_count, check_enum, check_instant_field, check_text
 from clubrules._checks import raise_collected as _raise
 from clubrules._time import require_aware, to_epoch_us
-from clubrules.activities._model import Activity
+from clubrules.activities._model import Activity  # noqa: TC001
 from clubrules.errors import (
     ActivityFullError,
     IllegalTransitionError,

@@ -29,7 +29,7 @@ class ScheduledActivity:
     booking: Booking
 
 
-def schedule_activity(  # noqa: PLR0913 - one keyword per part of the activity
+def schedule_activity(
     rules: BookingRules,
     schedule: Schedule,
     *,

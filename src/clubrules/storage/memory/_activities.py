@@ -69,8 +69,10 @@ class InMemoryClubActivityRepository:
             chosen = [i for (a, _c), i in self._invitations.items() if a == activity_id]
         return sorted(chosen, key=lambda i: i.customer_id)
 
-    def _change(self, activity_id: str, act: str, customer_id: str, **options: object) -> list[SignUp]:
-        """Apply one `Roster` rule to the stored roster and store what it changed (under the lock)."""
+    def _change(
+        self, activity_id: str, act: str, customer_id: str, **options: object
+    ) -> list[SignUp]:
+        """Apply one `Roster` rule to the stored roster; store and return the changes (locked)."""
         activity = self._activity(activity_id)
         entries = self._rosters.setdefault(activity_id, {})
         roster = Roster(activity, tuple(entries.values()))

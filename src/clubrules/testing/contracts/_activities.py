@@ -230,9 +230,7 @@ class ClubActivityRepositoryContract(RepositoryContract):
         self, repository: ClubActivityRepository
     ) -> None:
         repository.add(_activity(capacity=3))
-        results = race(
-            THREADS, lambda i: repository.sign_up("act-1", f"c-{i}", at=_minutes(i))
-        )
+        results = race(THREADS, lambda i: repository.sign_up("act-1", f"c-{i}", at=_minutes(i)))
         assert all(isinstance(r, SignUp) for r in results), results
         roster = repository.roster("act-1")
         assert len(roster) == THREADS
@@ -321,7 +319,7 @@ class _RosterMachine(RepositoryMachine["ClubActivityRepository"]):
         )
 
     @rule(customer=st.sampled_from("abcde"), attended=st.booleans())
-    def attend(self, customer: str, attended: bool) -> None:  # noqa: FBT001 - a drawn flag
+    def attend(self, customer: str, attended: bool) -> None:
         at = self._tick(started=True)
         self._expect(
             lambda: self.repository.record_attendance(
