@@ -22,7 +22,8 @@ ClubRulesError
 ├── ConflictError                         the request clashes with stored state
 │   ├── SlotConflictError                 a booking overlaps other bookings
 │   ├── DuplicateError                    an id or idempotency key already taken
-│   └── StaleVersionError                 optimistic concurrency: appended at an old version
+│   ├── StaleVersionError                 optimistic concurrency: appended at an old version
+│   └── ActivityFullError                 activities: no seat and no waitlist place left
 ├── IllegalTransitionError                a state machine refused a move
 ├── CalendarError                         the business calendar cannot answer
 │   ├── MissingHolidayDataError           asked about a year without holiday data
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AccessDeniedError",
+    "ActivityFullError",
     "CalendarError",
     "ClubRulesError",
     "ClubRulesWarning",
@@ -473,6 +475,28 @@ class StaleVersionError(ConflictError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.stream, self.expected, self.actual))
+
+
+class ActivityFullError(ConflictError):
+    """A sign-up found every seat of an activity taken and its waitlist full (or none kept).
+
+    Attributes:
+        activity_id: The activity's id.
+        capacity: Its seats.
+        waitlist_limit: The most customers its waitlist holds (0: no waitlist).
+    """
+
+    def __init__(self, activity_id: str, capacity: int, waitlist_limit: int) -> None:
+        self.activity_id = activity_id
+        self.capacity = capacity
+        self.waitlist_limit = waitlist_limit
+        super().__init__(
+            f"activity {activity_id!r} is full: {capacity} seats taken and "
+            f"{waitlist_limit} on its waitlist"
+        )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.activity_id, self.capacity, self.waitlist_limit))
 
 
 # --- state machines ----------------------------------------------------------

@@ -135,6 +135,33 @@ def test_the_month_end_run_warns_about_the_fading_customer_and_plans_care(
     assert "2026-04-04 10:00 birthday        c-002" in care
 
 
+def test_the_member_event_invites_with_consent_and_fills_its_seats(
+    kept: tuple[str, Path],
+) -> None:
+    text, path = kept
+    chapter = _chapter(text, "Activities")
+    assert "refused: room-2, st-wang already taken" in chapter
+    assert "not invited: c-012 (no_marketing_consent)" in chapter
+    assert "c-005 waitlisted" in chapter
+    assert "c-005 confirmed" in chapter  # promoted when c-003 cancelled
+    with sqlite3.connect(path) as conn:
+        invited = {r[0] for r in conn.execute("SELECT customer_id FROM activity_invitations")}
+        seats = conn.execute(
+            "SELECT count(*) FROM activity_sign_ups"
+            " WHERE status IN ('confirmed', 'attended', 'no_show')"
+        ).fetchone()[0]
+        (capacity,) = conn.execute("SELECT capacity FROM activities").fetchone()
+        marketing = {
+            r[0]
+            for r in conn.execute("SELECT customer_id FROM consents WHERE purpose = 'marketing'")
+        }
+        tasks = conn.execute("SELECT count(*) FROM care_tasks WHERE kind = 'invitation'").fetchone()
+    assert invited == {"c-003", "c-005", "c-009"}
+    assert invited <= marketing
+    assert tasks == (3,)
+    assert seats == capacity == 2
+
+
 def test_no_plaintext_allergy_or_phone_is_stored_or_printed(kept: tuple[str, Path]) -> None:
     text, path = kept
     assert "penicillin" not in text

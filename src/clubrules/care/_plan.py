@@ -88,6 +88,8 @@ class CareKind(enum.Enum):
     RETURN_VISIT = "return_visit"
     SURVEY = "survey"
     CHURN_FOLLOW_UP = "churn_follow_up"
+    INVITATION = "invitation"
+    """An invitation to a club activity (会员活动邀请), planned by `clubrules.activities`."""
 
 
 class LeapDayPolicy(enum.Enum):

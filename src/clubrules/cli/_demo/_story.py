@@ -28,6 +28,7 @@ __all__ = ["run_demo"]
 def _chapters() -> list[Callable[[Story, Salon], None]]:
     # Chapters are imported here so that `clubrules --help` stays fast.
     from clubrules.cli._demo import (  # noqa: PLC0415 - lazy, see above
+        _activities,
         _booking,
         _calendar,
         _care,
@@ -49,6 +50,7 @@ def _chapters() -> list[Callable[[Story, Salon], None]]:
         _care.run,
         _staff.run,
         _training.run,
+        _activities.run,
     ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 # One import line per area, kept sorted by module name.
 from clubrules._public import publish
+from clubrules.storage.memory._activities import InMemoryClubActivityRepository
 from clubrules.storage.memory._booking import InMemoryBookingRepository
 from clubrules.storage.memory._care import (
     InMemoryCareTaskRepository,
@@ -35,6 +36,7 @@ __all__: list[str] = [
     "InMemoryAssessmentRepository",
     "InMemoryBookingRepository",
     "InMemoryCareTaskRepository",
+    "InMemoryClubActivityRepository",
     "InMemoryComplaintRepository",
     "InMemoryConsentStore",
     "InMemoryConsumptionRepository",

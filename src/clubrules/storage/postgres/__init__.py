@@ -24,6 +24,7 @@ a serialization failure, deadlock, lock timeout or lost connection a
 from __future__ import annotations
 
 from clubrules._public import publish
+from clubrules.storage.postgres._activities import PostgresClubActivityRepository
 from clubrules.storage.postgres._booking import PostgresBookingRepository
 from clubrules.storage.postgres._care import (
     PostgresCareTaskRepository,
@@ -50,6 +51,7 @@ __all__ = [
     "PostgresAssessmentRepository",
     "PostgresBookingRepository",
     "PostgresCareTaskRepository",
+    "PostgresClubActivityRepository",
     "PostgresComplaintRepository",
     "PostgresConsentStore",
     "PostgresConsumptionRepository",

@@ -24,6 +24,7 @@ held elsewhere is a `RetryableStorageError`, a taken id a `DuplicateError`.
 from __future__ import annotations
 
 from clubrules._public import publish
+from clubrules.storage.sqlite._activities import SQLiteClubActivityRepository
 from clubrules.storage.sqlite._booking import SQLiteBookingRepository
 from clubrules.storage.sqlite._care import (
     SQLiteCareTaskRepository,
@@ -50,6 +51,7 @@ __all__ = [
     "SQLiteAssessmentRepository",
     "SQLiteBookingRepository",
     "SQLiteCareTaskRepository",
+    "SQLiteClubActivityRepository",
     "SQLiteComplaintRepository",
     "SQLiteConsentStore",
     "SQLiteConsumptionRepository",

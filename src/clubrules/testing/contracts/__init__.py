@@ -17,6 +17,7 @@ from __future__ import annotations
 
 # One import line per area, kept sorted by module name.
 from clubrules._public import publish
+from clubrules.testing.contracts._activities import ClubActivityRepositoryContract
 from clubrules.testing.contracts._booking import BookingRepositoryContract
 from clubrules.testing.contracts._care import (
     CareTaskRepositoryContract,
@@ -42,6 +43,7 @@ __all__: list[str] = [
     "AssessmentRepositoryContract",
     "BookingRepositoryContract",
     "CareTaskRepositoryContract",
+    "ClubActivityRepositoryContract",
     "ComplaintRepositoryContract",
     "ConsentStoreContract",
     "ConsumptionRepositoryContract",

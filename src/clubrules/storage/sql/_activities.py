@@ -1,0 +1,301 @@
+"""The activities adapter both SQL databases share: rows, statements and method bodies.
+
+The SQLite and PostgreSQL activity repositories subclass it, naming their
+database and `Dialect`. A roster change runs in one transaction of the
+database (`BEGIN IMMEDIATE` in SQLite; in PostgreSQL the activity's row is
+locked with `FOR UPDATE`): it reads the roster, applies the `Roster` rules
+in Python, and writes the rows they changed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from clubrules.activities import Activity, Audience, Invitation, Roster, SignUp, SignUpStatus
+from clubrules.errors import DuplicateError, NotFoundError
+from clubrules.storage.sql._codecs import encode_zone
+from clubrules.storage.sql._dialect import DB, SQLAdapter
+from clubrules.tiering import TagClass
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
+
+    from clubrules.storage.sql._dialect import Connection, Dialect
+
+__all__ = ["SQLClubActivityRepository", "decode_audience", "encode_audience"]
+
+_ACTIVITY = (
+    "id, name, kind, starts_at{us}, starts_at_tz, ends_at{us}, ends_at_tz, capacity,"
+    " audience{json_as_text}, waitlist_limit, booking_id"
+)
+_INVITATION = "activity_id, customer_id, at{us}, at_tz, channel, consent_id"
+_SIGN_UP = (
+    "activity_id, customer_id, status, position, signed_up_at{us}, signed_up_at_tz,"
+    " updated_at{us}, updated_at_tz"
+)
+_STATUS = {s.value: s for s in SignUpStatus}
+
+
+def encode_audience(audience: Audience) -> str:
+    """An audience as a JSON object: sorted tiers and segments, and the tag class or null."""
+    tags = audience.tags
+    return json.dumps(
+        {
+            "tiers": sorted(audience.tiers),
+            "segments": sorted(audience.segments),
+            "tags": None
+            if tags is None
+            else {"name": tags.name, "any_of": sorted(tags.any_of), "all_of": sorted(tags.all_of)},
+        },
+        ensure_ascii=False,
+    )
+
+
+def decode_audience(value: str) -> Audience:
+    """A stored audience (JSON text) as an `Audience`."""
+    data = json.loads(value)
+    tags = data.get("tags")
+    return Audience(
+        tiers=data.get("tiers", ()),
+        segments=data.get("segments", ()),
+        tags=None
+        if tags is None
+        else TagClass(name=tags["name"], any_of=tags["any_of"], all_of=tags["all_of"]),
+    )
+
+
+def _activity(d: Dialect, row: Sequence[Any]) -> Activity:
+    return Activity(
+        id=row[0],
+        name=row[1],
+        kind=row[2],
+        start=d.decode_at(row[3], row[4]),
+        end=d.decode_at(row[5], row[6]),
+        capacity=row[7],
+        audience=decode_audience(row[8]),
+        waitlist_limit=row[9],
+        booking_id=row[10],
+    )
+
+
+def _invitation(d: Dialect, row: Sequence[Any]) -> Invitation:
+    return Invitation(
+        activity_id=row[0],
+        customer_id=row[1],
+        at=d.decode_at(row[2], row[3]),
+        channel=row[4],
+        consent_id=row[5],
+    )
+
+
+def _sign_up(d: Dialect, row: Sequence[Any]) -> SignUp:
+    return SignUp(
+        activity_id=row[0],
+        customer_id=row[1],
+        status=_STATUS[row[2]],
+        position=row[3],
+        signed_up_at=d.decode_at(row[4], row[5]),
+        updated_at=d.decode_at(row[6], row[7]),
+    )
+
+
+class SQLClubActivityRepository(SQLAdapter[DB]):
+    """The body of the SQL activity repositories; subclasses set `_dialect`."""
+
+    def __init__(self, database: DB) -> None:
+        super().__init__(database)
+        d = self._dialect
+        self._activities = d.table("activities")
+        self._invitation_table = d.table("activity_invitations")
+        self._sign_ups = d.table("activity_sign_ups")
+        self._activity_columns = _ACTIVITY.format(us=d.us, json_as_text=d.json_as_text)
+        self._invitation_columns = _INVITATION.format(us=d.us)
+        self._sign_up_columns = _SIGN_UP.format(us=d.us)
+
+    def add(self, activity: Activity) -> bool:
+        """Store an activity; True if stored, False if already stored as is.
+
+        Raises:
+            DuplicateError: another activity is stored under this id.
+        """
+        d = self._dialect
+        row = (
+            activity.id,
+            activity.name,
+            activity.kind_name,
+            d.encode_instant(activity.start),
+            encode_zone(activity.start),
+            d.encode_instant(activity.end),
+            encode_zone(activity.end),
+            activity.capacity,
+            encode_audience(activity.audience),
+            activity.waitlist_limit,
+            activity.booking_id,
+        )
+        written = self._activity_columns.replace(d.json_as_text, "")
+        inserted, stored = d.insert_or_read_back(
+            self._db,
+            self._activities,
+            written,
+            row,
+            values=f"{d.params(8)}, {d.param}{d.json}, {d.params(2)}",
+            read_columns=self._activity_columns,
+        )
+        if inserted:
+            return True
+        if stored is not None and _activity(d, stored) == activity:
+            return False
+        raise DuplicateError(f"activity {activity.id!r} already exists with other content")
+
+    def _read_activity(self, conn: Connection, activity_id: str, *, lock: bool) -> Activity:
+        d = self._dialect
+        row = conn.execute(
+            f"SELECT {self._activity_columns} FROM {self._activities}"  # noqa: S608 - constant
+            f" WHERE id = {d.param}{d.for_update if lock else ''}",
+            (activity_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError("activity", activity_id)
+        return _activity(d, row)
+
+    def get(self, activity_id: str) -> Activity:
+        """The activity with this id.
+
+        Raises:
+            NotFoundError: no activity has this id.
+        """
+        with self._db.connection() as conn:
+            return self._read_activity(conn, activity_id, lock=False)
+
+    def invite(self, invitation: Invitation) -> bool:
+        """Record an invitation; False (and nothing stored) if the customer was invited.
+
+        Raises:
+            NotFoundError: the activity is not stored.
+        """
+        d = self._dialect
+        row = (
+            invitation.activity_id,
+            invitation.customer_id,
+            d.encode_instant(invitation.at),
+            encode_zone(invitation.at),
+            invitation.channel,
+            invitation.consent_id,
+        )
+        with self._db.connection() as conn:
+            # Activities are never deleted: once found, it stays.
+            self._read_activity(conn, invitation.activity_id, lock=False)
+            cursor = conn.execute(
+                f"INSERT INTO {self._invitation_table} ({self._invitation_columns})"  # noqa: S608
+                f" VALUES ({d.params(6)}) ON CONFLICT (activity_id, customer_id) DO NOTHING",
+                row,
+            )
+            return cursor.rowcount == 1
+
+    def invitations(self, activity_id: str) -> list[Invitation]:
+        """The activity's invitations, by customer id."""
+        d = self._dialect
+        rows = self._db._fetchall(  # noqa: SLF001 - the databases' read helper
+            f"SELECT {self._invitation_columns} FROM {self._invitation_table}"  # noqa: S608
+            f" WHERE activity_id = {d.param} ORDER BY customer_id",
+            (activity_id,),
+        )
+        return [_invitation(d, r) for r in rows]
+
+    def _change(
+        self, activity_id: str, action: str, customer_id: str, **options: object
+    ) -> tuple[list[SignUp], SignUp | None]:
+        """Apply one `Roster` rule in one transaction; the changes and the customer's sign-up."""
+        d = self._dialect
+        with self._db.transaction() as conn:
+            activity = self._read_activity(conn, activity_id, lock=True)
+            rows = conn.execute(
+                f"SELECT {self._sign_up_columns} FROM {self._sign_ups}"  # noqa: S608 - constant
+                f" WHERE activity_id = {d.param} ORDER BY position",
+                (activity_id,),
+            ).fetchall()
+            roster = Roster(activity, tuple(_sign_up(d, r) for r in rows))
+            changes: list[SignUp] = getattr(roster, action)(customer_id, **options)
+            for change in changes:
+                conn.execute(
+                    f"INSERT INTO {self._sign_ups} ({self._sign_up_columns})"  # noqa: S608
+                    f" VALUES ({d.params(8)}) ON CONFLICT (activity_id, customer_id) DO UPDATE"
+                    " SET status = excluded.status, position = excluded.position,"
+                    f" signed_up_at{d.us} = excluded.signed_up_at{d.us},"
+                    " signed_up_at_tz = excluded.signed_up_at_tz,"
+                    f" updated_at{d.us} = excluded.updated_at{d.us},"
+                    " updated_at_tz = excluded.updated_at_tz",
+                    (
+                        change.activity_id,
+                        change.customer_id,
+                        change.status.value,
+                        change.position,
+                        d.encode_instant(change.signed_up_at),
+                        encode_zone(change.signed_up_at),
+                        d.encode_instant(change.updated_at),
+                        encode_zone(change.updated_at),
+                    ),
+                )
+            own = next((c for c in changes if c.customer_id == customer_id), None)
+            return changes, own if own is not None else roster.entry(customer_id)
+
+    def sign_up(self, activity_id: str, customer_id: str, *, at: datetime) -> SignUp:
+        """Sign a customer up (a seat, else the waitlist); the customer's sign-up.
+
+        Raises:
+            NotFoundError: the activity is not stored.
+            ActivityFullError: no seat, and the waitlist is full or not kept.
+            ValidationError: `at` is at or after the start.
+        """
+        _changes, own = self._change(activity_id, "sign_up", customer_id, at=at)
+        assert own is not None  # noqa: S101 - a sign-up that did not raise holds an entry
+        return own
+
+    def cancel(self, activity_id: str, customer_id: str, *, at: datetime) -> list[SignUp]:
+        """Cancel a sign-up; the sign-ups changed (the customer's, then any promoted).
+
+        Raises:
+            NotFoundError: the activity is not stored, or the customer never signed up.
+            ValidationError: `at` is at or after the start.
+            IllegalTransitionError: attendance is already recorded.
+        """
+        changes, _own = self._change(activity_id, "cancel", customer_id, at=at)
+        return changes
+
+    def record_attendance(
+        self, activity_id: str, customer_id: str, *, attended: bool, at: datetime
+    ) -> SignUp:
+        """Mark a seat holder attended or a no-show; the customer's sign-up.
+
+        Raises:
+            NotFoundError: the activity is not stored, or the customer never signed up.
+            ValidationError: `at` is before the start.
+            IllegalTransitionError: the customer holds no seat.
+        """
+        _changes, own = self._change(
+            activity_id, "record_attendance", customer_id, attended=attended, at=at
+        )
+        assert own is not None  # noqa: S101 - a marked customer holds an entry
+        return own
+
+    def roster(self, activity_id: str) -> list[SignUp]:
+        """The activity's sign-ups, by position (empty for an unknown activity)."""
+        d = self._dialect
+        rows = self._db._fetchall(  # noqa: SLF001 - the databases' read helper
+            f"SELECT {self._sign_up_columns} FROM {self._sign_ups}"  # noqa: S608 - constant
+            f" WHERE activity_id = {d.param} ORDER BY position",
+            (activity_id,),
+        )
+        return [_sign_up(d, r) for r in rows]
+
+    def participation(self, customer_id: str) -> list[SignUp]:
+        """The customer's sign-ups for every activity, by sign-up time then activity id."""
+        d = self._dialect
+        rows = self._db._fetchall(  # noqa: SLF001 - the databases' read helper
+            f"SELECT {self._sign_up_columns} FROM {self._sign_ups}"  # noqa: S608 - constant
+            f" WHERE customer_id = {d.param} ORDER BY signed_up_at{d.us}, activity_id",
+            (customer_id,),
+        )
+        return [_sign_up(d, r) for r in rows]
