@@ -9,6 +9,7 @@ from typing import Final
 
 import attrs
 
+from clubrules._checks import choice_converter, require_choice
 from clubrules._time import canonical_instant, require_aware, to_epoch_us
 from clubrules.errors import ValidationError, ViolationCollector
 
@@ -82,7 +83,7 @@ class ConsentRecord:
 
     id: str
     customer_id: str
-    purpose: Purpose = attrs.field(converter=Purpose)
+    purpose: Purpose = attrs.field(converter=choice_converter(Purpose, "purpose"))
     scope: frozenset[str] = attrs.field(converter=_frozen_strs)
     given_at: datetime = attrs.field(converter=_given_at)
     separate: bool = False
@@ -153,7 +154,7 @@ def active_consent(
 ) -> ConsentRecord | None:
     """The first record that lets `field` be used for `purpose` at `at`, or None."""
     require_aware(at, "at")
-    purpose = Purpose(purpose)
+    purpose = require_choice(Purpose, purpose, "purpose")
     for record in records:
         if record.covers(field, purpose, at):
             return record
@@ -177,7 +178,7 @@ class RetentionRule:
     """
 
     field: str
-    purpose: Purpose = attrs.field(converter=Purpose)
+    purpose: Purpose = attrs.field(converter=choice_converter(Purpose, "purpose"))
     keep_for: timedelta = attrs.field(validator=_non_negative)
 
 

@@ -6,6 +6,7 @@ from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_h
 
 import attrs
 
+from clubrules._checks import choice_converter
 from clubrules._time import canonical_instant
 from clubrules.privacy._consent import Purpose
 
@@ -35,7 +36,7 @@ class AccessEvent:
     at: datetime = attrs.field(converter=_at)
     actor: str
     role: str
-    purpose: Purpose = attrs.field(converter=Purpose)
+    purpose: Purpose = attrs.field(converter=choice_converter(Purpose, "purpose"))
     customer_id: str
     field: str
     allowed: bool

@@ -8,6 +8,7 @@ from typing import Final
 
 import attrs
 
+from clubrules._checks import choice_converter
 from clubrules.errors import KeyringError
 from clubrules.privacy._format import MAX_KEY_ID
 
@@ -60,7 +61,7 @@ class KeyVersion:
 
     key_id: int = attrs.field(validator=_check_key_id)
     material: bytes = attrs.field(repr=False, validator=_check_material)
-    status: KeyStatus = attrs.field(converter=KeyStatus)
+    status: KeyStatus = attrs.field(converter=choice_converter(KeyStatus, "status"))
     uses: int = attrs.field(default=0, validator=_check_uses)
 
     @classmethod

@@ -14,7 +14,7 @@ import functools
 import os
 import shutil
 import tempfile
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -71,10 +71,8 @@ from clubrules.complaints import (
     Assigned,
     AwaitingCustomer,
     Case,
-    CaseEvent,
     CaseFacts,
     CaseKind,
-    CaseState,
     ClosedUnresolved,
     ComplaintAnalysis,
     CustomerContacted,
@@ -96,21 +94,16 @@ from clubrules.complaints import (
     SlaTarget,
     TargetKind,
     TargetStatus,
-    TimeBasis,
     Withdrawn,
     analyse,
     case_facts,
-    check_alerts,
     default_book,
     register,
     sla_status,
 )
-from clubrules.complaints import Severity as ComplaintSeverity
 from clubrules.customers import (
-    ConsumptionKind,
     ConsumptionRecord,
     Customer,
-    Gender,
     PhoneNumber,
     Sealed,
     ServiceRecord,
@@ -128,16 +121,15 @@ from clubrules.privacy import (
     FileKeyProvider,
     Grant,
     IndexKind,
+    Keyring,
     KeyStatus,
     KeyVersion,
-    Keyring,
     LeakIncident,
     PrivacyVault,
     Purpose,
     RetentionRule,
     RolePolicy,
     Sensitive,
-    access_report,
     plan_blind_index,
     sealed_to_bytes,
     sealed_to_text,
@@ -145,9 +137,7 @@ from clubrules.privacy import (
 from clubrules.staff import (
     COMPLAINT_TIMELINESS_RATE,
     AssessmentInputs,
-    AssessmentKind,
     AssessmentPeriod,
-    BandOutcome,
     CriterionDrag,
     CriterionScore,
     DismissalReview,
@@ -157,7 +147,6 @@ from clubrules.staff import (
     LinearScale,
     ManualScore,
     ManualScoring,
-    NoEventsRule,
     Outcome,
     PeriodSummary,
     RewardRecommendation,
@@ -326,9 +315,7 @@ def period() -> AssessmentPeriod:
 
 @functools.cache
 def sheet() -> ScoreSheet:
-    return assess(
-        rubric(), inputs(), sheet_id="a-1", staff_id="s-1", period=period(), as_of=NOW
-    )
+    return assess(rubric(), inputs(), sheet_id="a-1", staff_id="s-1", period=period(), as_of=NOW)
 
 
 @functools.cache
@@ -508,9 +495,7 @@ def churn_warning() -> ChurnWarning:
 
 
 def care_task() -> CareTask:
-    return CareTask(
-        customer_id="c-1", kind=CareKind.BIRTHDAY, due=TODAY, at=NOW, rule="birthday"
-    )
+    return CareTask(customer_id="c-1", kind=CareKind.BIRTHDAY, due=TODAY, at=NOW, rule="birthday")
 
 
 def leak_incident() -> LeakIncident:
@@ -551,7 +536,9 @@ def file_keys() -> FileKeyProvider:
 
 def env_keys() -> EnvKeyProvider:
     versions = [KeyVersion(1, KEY, KeyStatus.PRIMARY)]
-    return EnvKeyProvider("CLUBRULES_KEYS", environ={"CLUBRULES_KEYS": EnvKeyProvider.render(versions)})
+    return EnvKeyProvider(
+        "CLUBRULES_KEYS", environ={"CLUBRULES_KEYS": EnvKeyProvider.render(versions)}
+    )
 
 
 def _stocked(repository: Any, *adds: tuple[str, Callable[[], Any]]) -> Any:
@@ -613,15 +600,20 @@ FACTORIES: dict[type, Callable[[], Any]] = {
     Schedule: schedule,
     BookingSegment: lambda: BookingSegment(timedelta(minutes=30)),
     SeriesCheck: lambda: SeriesCheck((check_result(),)),
-    Service: lambda: booking_rules().services["facial"]
-    if isinstance(booking_rules().services, dict)
-    else Service(
-        id="facial",
-        segments=timedelta(minutes=60),
-        requirements=[Requirement(role="beautician", pool="facialists")],
+    Service: lambda: (
+        booking_rules().services["facial"]
+        if isinstance(booking_rules().services, dict)
+        else Service(
+            id="facial",
+            segments=timedelta(minutes=60),
+            requirements=[Requirement(role="beautician", pool="facialists")],
+        )
     ),
     Slot: lambda: Slot(
-        start=NOW, end=LATER, assignment=(("beautician", "li"),), same_resources=True,
+        start=NOW,
+        end=LATER,
+        assignment=(("beautician", "li"),),
+        same_resources=True,
         offset=timedelta(0),
     ),
     SuccessRate: lambda: SuccessRate(completed=3, no_show=1),
@@ -837,7 +829,7 @@ BY_NAME: dict[str, Callable[[], Any]] = {
     "currency": lambda: "CNY",
     "calendar": calendar,
     "book": book,
-    "policy": lambda: BookingPolicy(),
+    "policy": BookingPolicy,
     "rule": ChurnRule,
     "rules": booking_rules,
     "request": request,
@@ -942,7 +934,7 @@ BY_CALLABLE: dict[str, dict[str, Callable[[], Any]]] = {
     },
     f"{_C}booking.normalize_confirmation_code": {"text": lambda: "0000-0000"},
     f"{_C}booking.is_valid_confirmation_code": {"text": lambda: "00000000"},
-    f"{_C}booking.new_confirmation_code": {"randbelow": lambda: (lambda n: 0)},
+    f"{_C}booking.new_confirmation_code": {"randbelow": lambda: lambda n: 0},
     f"{_C}calendar.BusinessCalendar": {
         "zone": lambda: "Asia/Shanghai",
         "weekly": lambda: dict.fromkeys(range(6), "09:00-21:00"),
@@ -985,7 +977,11 @@ BY_CALLABLE: dict[str, dict[str, Callable[[], Any]]] = {
     f"{_C}complaints.apply": {"event": BY_NAME["event"]},
     f"{_C}complaints.check_channel": {"value": lambda: "wechat"},
     f"{_C}customers.parse_phone": {"text": lambda: "13800138000"},
-    f"{_C}privacy.BlindIndex": {"field": lambda: "phone"},
+    f"{_C}privacy.BlindIndex": {
+        "field": lambda: "phone",
+        "kind": lambda: IndexKind.PHONE,
+        "bits": lambda: 16,
+    },
     f"{_C}privacy.BlindIndex.normalise": {"value": lambda: "13800138000"},
     f"{_C}privacy.BlindIndex.of": {"value": lambda: "13800138000"},
     f"{_C}privacy.BlindIndex.of_normalised": {"normalised": lambda: "+8613800138000"},
@@ -1028,5 +1024,3 @@ BY_CALLABLE: dict[str, dict[str, Callable[[], Any]]] = {
 def sample_of(cls: type) -> Any:
     """A valid instance of `cls` (a fresh one for a mutable class)."""
     return FACTORIES[cls]()
-
-

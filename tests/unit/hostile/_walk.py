@@ -156,12 +156,12 @@ def targets() -> list[Target]:
 # --- valid arguments --------------------------------------------------------------
 
 
-class NoSample(LookupError):
+class NoSampleError(LookupError):
     """No valid argument is known for a parameter."""
 
 
 def _from_hint(hint: Any) -> Any:
-    """A valid value for a type hint, or raise NoSample."""
+    """A valid value for a type hint, or raise NoSampleError."""
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin in (typing.Union, __import__("types").UnionType):
@@ -170,15 +170,15 @@ def _from_hint(hint: Any) -> Any:
                 continue
             try:
                 return _from_hint(arg)
-            except NoSample:
+            except NoSampleError:
                 continue
-        raise NoSample(hint)
+        raise NoSampleError(hint)
     if origin is typing.Literal:
         return args[0]
     if origin in (list, Sequence, Iterable, Collection):
         return [_from_hint(args[0])] if args else []
     if origin is tuple:
-        if len(args) == 2 and args[1] is Ellipsis:  # noqa: PLR2004 - tuple[X, ...]
+        if len(args) == 2 and args[1] is Ellipsis:
             return (_from_hint(args[0]),)
         return tuple(_from_hint(a) for a in args)
     if origin in (frozenset, set):
@@ -193,7 +193,7 @@ def _from_hint(hint: Any) -> Any:
         primitive = _PRIMITIVES.get(hint)
         if primitive is not None:
             return primitive()
-    raise NoSample(hint)
+    raise NoSampleError(hint)
 
 
 _PRIMITIVES: dict[type, Callable[[], Any]] = {
@@ -248,9 +248,10 @@ class Call:
                 value = self.values[p.name]
             else:
                 continue
-            if p.kind is inspect.Parameter.VAR_POSITIONAL:
-                args.append(value)
-            elif p.kind is inspect.Parameter.POSITIONAL_ONLY:
+            if (
+                p.kind is inspect.Parameter.VAR_POSITIONAL
+                or p.kind is inspect.Parameter.POSITIONAL_ONLY
+            ):
                 args.append(value)
             else:
                 kwargs[p.name] = value
@@ -261,7 +262,7 @@ def valid_call(target: Target) -> Call:
     """The target's parameters with a valid value for each required one.
 
     Raises:
-        NoSample: no valid value is known for a required parameter.
+        NoSampleError: no valid value is known for a required parameter.
     """
     sig = target.signature_of()
     hints = target.hints()
@@ -289,7 +290,7 @@ def valid_call(target: Target) -> Call:
         elif p.name in hints:
             call.values[p.name] = _from_hint(hints[p.name])
         else:
-            raise NoSample(f"{target.name}({p.name})")
+            raise NoSampleError(f"{target.name}({p.name})")
     return call
 
 
@@ -376,7 +377,9 @@ def derived_values(valid: Any) -> list[tuple[str, Any]]:
         out.append(("its date", valid.date()))
         out.append(("it, naive", valid.replace(tzinfo=None)))
     elif isinstance(valid, date):
-        out.append(("it as a datetime", datetime.combine(valid, time(10), tzinfo=_samples.SHANGHAI)))
+        out.append(
+            ("it as a datetime", datetime.combine(valid, time(10), tzinfo=_samples.SHANGHAI))
+        )
     elif isinstance(valid, list | tuple | frozenset | set) and valid:
         items = list(valid)
         for label, bad in _ELEMENT_HOSTILES:

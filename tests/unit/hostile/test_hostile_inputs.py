@@ -18,7 +18,7 @@ import pytest
 
 from clubrules.errors import ClubRulesError
 
-from ._walk import Escape, NoSample, Target, classify, guarded, targets, valid_call, walk
+from ._walk import Escape, NoSampleError, Target, classify, guarded, targets, valid_call, walk
 
 TARGETS = targets()
 BY_NAME = {t.name: t for t in TARGETS}
@@ -72,7 +72,7 @@ def test_a_valid_call_exists(name: str) -> None:
     target = BY_NAME[name]
     try:
         call = valid_call(target)
-    except NoSample as error:
+    except NoSampleError as error:
         pytest.fail(f"no valid argument known for {error}; add one to _samples.py")
     error = guarded(call.run)
     if name in REFUSED_BY_DESIGN:
