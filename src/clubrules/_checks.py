@@ -24,7 +24,7 @@ from clubrules.errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
 __all__ = [
     "INTERVAL_RULES",
@@ -41,7 +41,6 @@ __all__ = [
     "check_tags",
     "check_text",
     "check_tuple_of",
-    "choice_converter",
     "frozenset_of_names",
     "raise_collected",
     "require_choice",
@@ -311,15 +310,6 @@ def require_choice(kind: type[E], value: object, field: str) -> E:
     check_choice(problems, field, value, kind)
     problems.raise_if_any()
     raise AssertionError  # pragma: no cover - raise_if_any raised
-
-
-def choice_converter(kind: type[E], field: str) -> Callable[[object], E]:
-    """An attrs converter to a member of `kind` that refuses anything else (ValidationError)."""
-
-    def convert(value: object) -> E:
-        return require_choice(kind, value, field)
-
-    return convert
 
 
 def require_instance(value: object, kind: type[T], field: str) -> T:

@@ -9,7 +9,7 @@ from typing import Final
 
 import attrs
 
-from clubrules._checks import choice_converter, require_choice
+from clubrules._checks import require_choice
 from clubrules._time import canonical_instant, require_aware, to_epoch_us
 from clubrules.errors import ValidationError, ViolationCollector
 
@@ -40,6 +40,10 @@ class Purpose(enum.StrEnum):
 
 def _frozen_strs(values: Iterable[str]) -> frozenset[str]:
     return frozenset(values)
+
+
+def _purpose(value: object) -> Purpose:
+    return require_choice(Purpose, value, "purpose")
 
 
 def _given_at(value: object) -> datetime:
@@ -83,7 +87,7 @@ class ConsentRecord:
 
     id: str
     customer_id: str
-    purpose: Purpose = attrs.field(converter=choice_converter(Purpose, "purpose"))
+    purpose: Purpose = attrs.field(converter=_purpose)
     scope: frozenset[str] = attrs.field(converter=_frozen_strs)
     given_at: datetime = attrs.field(converter=_given_at)
     separate: bool = False
@@ -178,7 +182,7 @@ class RetentionRule:
     """
 
     field: str
-    purpose: Purpose = attrs.field(converter=choice_converter(Purpose, "purpose"))
+    purpose: Purpose = attrs.field(converter=_purpose)
     keep_for: timedelta = attrs.field(validator=_non_negative)
 
 

@@ -6,7 +6,7 @@ from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_h
 
 import attrs
 
-from clubrules._checks import choice_converter
+from clubrules._checks import require_choice
 from clubrules._time import canonical_instant
 from clubrules.privacy._consent import Purpose
 
@@ -15,6 +15,10 @@ __all__ = ["AccessEvent"]
 
 def _at(value: object) -> datetime:
     return canonical_instant(value, "at")
+
+
+def _purpose(value: object) -> Purpose:
+    return require_choice(Purpose, value, "purpose")
 
 
 @attrs.frozen
@@ -36,7 +40,7 @@ class AccessEvent:
     at: datetime = attrs.field(converter=_at)
     actor: str
     role: str
-    purpose: Purpose = attrs.field(converter=choice_converter(Purpose, "purpose"))
+    purpose: Purpose = attrs.field(converter=_purpose)
     customer_id: str
     field: str
     allowed: bool

@@ -11,6 +11,7 @@ or a call that runs longer than `LIMIT_SECONDS`.
 from __future__ import annotations
 
 import enum
+import functools
 import importlib
 import inspect
 import math
@@ -96,8 +97,7 @@ class Target:
             return _hints(self.function)
         assert self.owner is not None
         if self.attr is None:
-            init = self.owner.__init__
-            return _hints(init)
+            return _hints(inspect.getattr_static(self.owner, "__init__"))
         raw = inspect.getattr_static(self.owner, self.attr)
         if isinstance(raw, classmethod | staticmethod):
             raw = raw.__func__
@@ -450,8 +450,7 @@ def walk(call: Call) -> list[Escape]:
     for p in call.params:
         shaped = derived_values(call.values[p.name]) if p.name in call.values else []
         for label, value in [*hostile_values(), *shaped]:
-            error = guarded(lambda p=p, value=value: call.run((p.name, value)))
-            name = classify(error)
+            name = classify(guarded(functools.partial(call.run, (p.name, value))))
             if name is not None:
                 escapes.append(Escape(call.target.name, p.name, label, name))
     return escapes

@@ -77,11 +77,11 @@ def test_a_valid_call_exists(name: str) -> None:
         call = valid_call(target)
     except NoSampleError as error:
         pytest.fail(f"no valid argument known for {error}; add one to _samples.py")
-    error = guarded(call.run)
+    raised = guarded(call.run)
     if name in REFUSED_BY_DESIGN:
-        assert isinstance(error, ClubRulesError), f"{name}: {error!r}"
+        assert isinstance(raised, ClubRulesError), f"{name}: {raised!r}"
     else:
-        assert error is None, f"{name}: the valid call raised {error!r}"
+        assert raised is None, f"{name}: the valid call raised {raised!r}"
 
 
 @pytest.mark.parametrize("name", sorted(BY_NAME))
