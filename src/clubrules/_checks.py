@@ -8,7 +8,9 @@ report every problem at once; `raise_collected` then raises them together.
 from __future__ import annotations
 
 import enum
+import math
 import re
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final, Literal, TypeVar, cast
 
@@ -23,7 +25,7 @@ from clubrules.errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
 
 __all__ = [
     "ID_MAX_CHARS",
@@ -45,6 +47,13 @@ __all__ = [
     "check_tuple_of",
     "frozenset_of_names",
     "raise_collected",
+    "require_choice",
+    "require_date",
+    "require_instance",
+    "require_int",
+    "require_items",
+    "require_real",
+    "require_reals",
     "to_choice",
     "to_decimal_or_int",
     "to_frozenset",
@@ -53,6 +62,7 @@ __all__ = [
 ]
 
 E = TypeVar("E", bound=enum.Enum)
+T = TypeVar("T")
 
 ID_MAX_CHARS: Final = 200
 """The most characters of an identifier, name or label that a stored value holds.
@@ -335,3 +345,121 @@ def tuple_of_names(value: Iterable[str]) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     return tuple(value)
+
+
+# --- checks that raise at once, for a function's entry ------------------------------
+#
+# A public function checks its arguments before it works on them, so that a
+# wrong value is refused with a ValidationError naming the parameter, never
+# with a TypeError, AttributeError, KeyError or decimal.InvalidOperation from
+# deep inside.
+
+
+def _article(name: str) -> str:
+    return f"{'an' if name[0] in 'AEIOU' else 'a'} {name}"
+
+
+def require_choice(kind: type[E], value: object, field: str) -> E:
+    """`value` as a member of the enum `kind` (a member, its value or its name).
+
+    Raises:
+        ValidationError: anything else (rule `unknown_choice`).
+    """
+    member = to_choice(kind, value)
+    if isinstance(member, kind):
+        return member
+    problems = ViolationCollector()
+    check_choice(problems, field, value, kind)
+    problems.raise_if_any()
+    raise AssertionError  # pragma: no cover - raise_if_any raised
+
+
+def require_instance(value: object, kind: type[T], field: str) -> T:
+    """`value` itself if it is a `kind` (rule `wrong_type`, "must be a Booking" otherwise)."""
+    if not isinstance(value, kind):
+        raise ValidationError(
+            f"must be {_article(kind.__name__)}, not {type(value).__name__}",
+            field=field,
+            rule="wrong_type",
+        )
+    return value
+
+
+def require_items(values: object, kind: type[T], field: str) -> tuple[T, ...]:
+    """An iterable (not a string) of `kind` values, as a tuple; else a ValidationError.
+
+    The rule is `not_a_list` for a value that is not iterable (or is a
+    string), and `wrong_type` at `field[i]` for each item that is not a `kind`.
+    """
+    if isinstance(values, str | bytes) or not _is_iterable(values):
+        raise ValidationError(
+            f"must be a list of {kind.__name__} values, not {type(values).__name__}",
+            field=field,
+            rule="not_a_list",
+        )
+    items = tuple(cast("Iterable[object]", values))
+    problems = ViolationCollector()
+    check_items(problems, field, items, kind, rule="wrong_type")
+    problems.raise_if_any()
+    return cast("tuple[T, ...]", items)
+
+
+def require_int(value: object, field: str, *, minimum: int | None = None) -> int:
+    """An `int` (not a bool), at least `minimum` if given; else a ValidationError."""
+    problems = ViolationCollector()
+    if minimum is None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            problems.add(field, "not_an_int", f"must be an int, not {type(value).__name__}")
+    else:
+        check_count(problems, field, value, minimum=minimum)
+    problems.raise_if_any()
+    return cast("int", value)
+
+
+def require_real(value: object, field: str, *, floats: bool = False) -> int | Decimal | float:
+    """An `int` or finite `Decimal` (and, with `floats`, a finite float); else a ValidationError.
+
+    NaN and the infinities cannot be compared with the usual operators
+    (a Decimal NaN raises `InvalidOperation`), so they are refused here.
+    """
+    kinds: tuple[type, ...] = (int, Decimal, float) if floats else (int, Decimal)
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        wanted = "an int, Decimal or float" if floats else "an int or Decimal"
+        raise ValidationError(
+            f"must be {wanted}, not {type(value).__name__}", field=field, rule="not_a_number"
+        )
+    if isinstance(value, Decimal | float) and not math.isfinite(value):
+        raise ValidationError("must be finite", field=field, rule="not_finite")
+    return cast("int | Decimal | float", value)
+
+
+def require_reals(values: Sequence[object], field: str) -> None:
+    """Every item of `values` is an int or a finite Decimal (see `require_real`).
+
+    One pass over the items' types at C speed when they are all ints; a
+    ValidationError names the first bad item (`field[i]`).
+    """
+    if isinstance(values, str | bytes) or not hasattr(values, "__len__"):
+        raise ValidationError(
+            f"must be a list of numbers, not {type(values).__name__}",
+            field=field,
+            rule="not_a_list",
+        )
+    kinds = set(map(type, cast("Iterable[object]", values)))
+    if kinds <= {int}:
+        return
+    if kinds <= {int, Decimal} and all(
+        v.is_finite() for v in cast("Iterable[Decimal]", values) if type(v) is Decimal
+    ):
+        return
+    for i, value in enumerate(cast("Iterable[object]", values)):
+        require_real(value, f"{field}[{i}]")
+
+
+def require_date(value: object, field: str) -> date:
+    """A calendar `date`, not a datetime (which mixes in a time of day); else ValidationError."""
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise ValidationError(
+            f"must be a date, not {type(value).__name__}", field=field, rule="not_a_date"
+        )
+    return value

@@ -6,7 +6,9 @@ never on pendulum objects: creating a pendulum DateTime costs about 10 us.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from clubrules.errors import (
@@ -15,6 +17,9 @@ from clubrules.errors import (
     UnknownTimeZoneError,
     ValidationError,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_US = timedelta(microseconds=1)
@@ -87,7 +92,7 @@ def canonical_instant(value: object, field: str) -> datetime:
     aware = require_aware(value, field)
     try:
         return from_epoch_us(to_epoch_us(aware), aware.tzinfo or UTC)
-    except OverflowError:
+    except ValidationError:
         raise ValidationError(
             "is an instant whose wall time falls outside years 1-9999",
             field=field,
@@ -145,14 +150,64 @@ def to_epoch_us(value: datetime) -> int:
 
     Subclasses such as pendulum's `DateTime` override subtraction to return
     their own types; the base-class operator gives a plain `timedelta`.
+
+    Raises:
+        NaiveDatetimeError: `value` is naive, or not a datetime.
     """
-    return datetime.__sub__(value, EPOCH) // ONE_US
+    try:
+        return datetime.__sub__(value, EPOCH) // ONE_US
+    except TypeError:
+        require_aware(value, "value")
+        raise  # pragma: no cover - require_aware raised
 
 
 def from_epoch_us(us: int, tz: tzinfo = UTC) -> datetime:
-    """The aware datetime `us` microseconds after the Unix epoch, shown in `tz`."""
-    instant = EPOCH + ONE_US * us  # exact, and cheaper than building a timedelta
-    return instant if tz is UTC else instant.astimezone(tz)
+    """The aware datetime `us` microseconds after the Unix epoch, shown in `tz`.
+
+    Raises:
+        ValidationError: `us` is not an int (rule `not_an_int`), or names an
+            instant that no datetime can hold, in UTC or in `tz` (rule
+            `out_of_range`); `tz` is not a tzinfo (rule `not_a_time_zone`).
+    """
+    try:
+        instant = EPOCH + ONE_US * us  # exact, and cheaper than building a timedelta
+        return instant if tz is UTC else instant.astimezone(tz)
+    except (OverflowError, TypeError, ValueError):
+        raise _bad_epoch(us, tz) from None
+
+
+def _bad_epoch(us: object, tz: object) -> ValidationError:
+    if isinstance(us, bool) or not isinstance(us, int):
+        return ValidationError(
+            f"must be an int, not {type(us).__name__}", field="us", rule="not_an_int"
+        )
+    if not isinstance(tz, tzinfo):
+        return ValidationError(
+            f"must be a tzinfo, not {type(tz).__name__}", field="tz", rule="not_a_time_zone"
+        )
+    return ValidationError(
+        "is an instant outside years 1-9999, which no datetime can hold",
+        field="us",
+        rule="out_of_range",
+    )
+
+
+@contextmanager
+def instant_range(field: str) -> Iterator[None]:
+    """Turn an `OverflowError` from date arithmetic on `field` into a ValidationError.
+
+    An instant near year 1 or 9999 is valid, but a window or a horizon
+    measured from it may leave the years a datetime can hold; the rule is
+    then `out_of_range`, as for `require_aware`.
+    """
+    try:
+        yield
+    except OverflowError:
+        raise ValidationError(
+            "is too close to year 1 or 9999 for the dates worked out from it",
+            field=field,
+            rule="out_of_range",
+        ) from None
 
 
 def zone(name: object, field: str = "zone") -> ZoneInfo:

@@ -185,8 +185,10 @@ class ValidationError(ClubRulesError, ValueError):
                 ),
             )
         if not found:
-            msg = "ValidationError needs a message or at least one violation"
-            raise TypeError(msg)
+            # Raised bare (`raise ValidationError()`), it still says something.
+            found.append(
+                Violation(field=field, rule=rule or self.default_rule, message="invalid input")
+            )
         self.violations = tuple(found)
         super().__init__(self._render())
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable  # noqa: TC003 - resolved at runtime by get_type_hints
 from datetime import datetime, timedelta
-from typing import cast
 
 import attrs
 
@@ -17,6 +16,7 @@ from clubrules._checks import (
     check_storable,
     frozenset_of_names,
     raise_collected,
+    require_items,
     tuple_of_names,
 )
 from clubrules._time import from_epoch_us, require_aware, to_epoch_us
@@ -214,11 +214,11 @@ def _to_segments(value: object) -> tuple[Segment, ...]:
         return (Segment(value),)
     if isinstance(value, Segment):
         return (value,)
-    return tuple(cast("Iterable[Segment]", value))
+    return require_items(value, Segment, "segments")
 
 
 def _to_requirements(value: Iterable[Requirement]) -> tuple[Requirement, ...]:
-    return tuple(value)
+    return require_items(value, Requirement, "requirements")
 
 
 @attrs.frozen(kw_only=True)
@@ -462,7 +462,7 @@ def _to_status(value: object) -> BookingStatus:
 
 
 def _to_occupancy(value: Iterable[Occupancy]) -> tuple[Occupancy, ...]:
-    return tuple(value)
+    return require_items(value, Occupancy, "occupancy")
 
 
 @attrs.frozen(kw_only=True)
@@ -808,7 +808,7 @@ class Booking:
             IllegalTransitionError: not held, pending or confirmed.
         """
         return self._move(
-            "reschedule", now, self.status, start=start, end=end, occupancy=tuple(occupancy)
+            "reschedule", now, self.status, start=start, end=end, occupancy=_to_occupancy(occupancy)
         )
 
     @property

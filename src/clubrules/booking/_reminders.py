@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 import attrs
 
 from clubrules._checks import raise_collected
-from clubrules._time import from_epoch_us, require_aware, to_epoch_us
+from clubrules._time import from_epoch_us, instant_range, require_aware, to_epoch_us
 from clubrules.booking._model import Booking, BookingStatus, _check_delta
 from clubrules.errors import ViolationCollector
 
@@ -110,7 +110,17 @@ class ReminderPolicy:
         spring-forward gap. Quiet hours that meet because the free hours
         between them were skipped (02:00-02:30 on a night that jumps from
         02:00 to 03:00) make one period.
+
+        Raises:
+            NaiveDatetimeError: `at` is naive.
+            ValidationError: the period reaches past year 1 or 9999 (rule
+                `out_of_range`).
         """
+        require_aware(at, "at")
+        with instant_range("at"):
+            return self._quiet_period(at)
+
+    def _quiet_period(self, at: datetime) -> tuple[datetime, datetime] | None:
         found = self._period(at)
         if found is None:
             return None

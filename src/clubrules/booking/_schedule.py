@@ -6,6 +6,7 @@ from bisect import bisect_left
 from collections.abc import Collection, Iterable, Iterator  # noqa: TC003 - resolved at runtime by get_type_hints
 from operator import sub
 
+from clubrules._checks import require_instance, require_items
 from clubrules.booking._model import _FAR, Booking
 from clubrules.errors import ValidationError
 
@@ -107,6 +108,7 @@ class Schedule:
     """
 
     def __init__(self, bookings: Iterable[Booking] = ()) -> None:
+        bookings = require_items(bookings, Booking, "bookings")
         self._lanes: dict[str, _Lane] = {}
         self._bookings: dict[str, Booking] = {}
         indexed = self._bookings
@@ -139,6 +141,7 @@ class Schedule:
             lane.maxlen = max(map(sub, ends, starts))
 
     def _keep(self, booking: Booking) -> bool:
+        require_instance(booking, Booking, "booking")
         if booking.id in self._bookings:
             raise _duplicate(booking.id)
         return booking._expires_us > -_FAR  # noqa: SLF001 - the package's own index

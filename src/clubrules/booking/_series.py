@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 import attrs
 
 from clubrules._checks import check_count, check_enum, raise_collected
-from clubrules._time import require_aware
+from clubrules._time import instant_range, require_aware
 from clubrules.booking._request import CheckResult  # noqa: TC001 - resolved at runtime by get_type_hints
 from clubrules.errors import ViolationCollector
 
@@ -67,8 +67,14 @@ class Recurrence:
 
         Raises:
             NaiveDatetimeError: `first` is naive.
+            ValidationError: an occurrence falls after year 9999 (rule
+                `out_of_range`).
         """
         require_aware(first, "start")
+        with instant_range("start"):
+            return self._starts(first)
+
+    def _starts(self, first: datetime) -> list[datetime]:
         zone = self.zone or first.tzinfo or UTC
         # Through UTC: a start given as a wall time that does not exist (in a
         # gap) becomes the instant it stands for, and the fold of a repeated

@@ -12,8 +12,17 @@ from fractions import Fraction
 
 import attrs
 
-from clubrules._checks import NARROW_EXCEPT_INTERVAL, check_count, check_text, raise_collected
-from clubrules._time import require_aware, to_epoch_us
+from clubrules._checks import (
+    NARROW_EXCEPT_INTERVAL,
+    check_count,
+    check_text,
+    raise_collected,
+    require_choice,
+    require_real,
+    to_choice,
+    to_decimal_or_int,
+)
+from clubrules._time import instant_range, require_aware, to_epoch_us
 from clubrules.errors import InvalidIntervalError, ValidationError, ViolationCollector
 from clubrules.tiering import ActivitySummary  # noqa: TC001
 from clubrules.tiering._activity import US_PER_DAY
@@ -52,21 +61,42 @@ class CareAction(enum.Enum):
 
 
 def _fraction(value: object) -> object:
-    if isinstance(value, str):
-        return Decimal(value)
-    return value
+    return to_decimal_or_int(value)
 
 
 def _bands(value: object) -> object:
     if isinstance(value, tuple | list):
-        return tuple((Decimal(b) if isinstance(b, str) else b, s) for b, s in value)
+        return tuple(_band(b) for b in value)
+    return value
+
+
+def _band(value: object) -> object:
+    if isinstance(value, tuple | list) and len(value) == 2:
+        bound, severity = value
+        return (to_decimal_or_int(bound), to_choice(Severity, severity))
     return value
 
 
 def _actions(value: object) -> object:
     if isinstance(value, dict):
-        return tuple(sorted(value.items(), key=lambda kv: list(Severity).index(kv[0])))
+        pairs = [(to_choice(Severity, s), to_choice(CareAction, a)) for s, a in value.items()]
+        if all(_is_action(p) for p in pairs):
+            return tuple(sorted(pairs, key=lambda kv: list(Severity).index(kv[0])))
+        return tuple(pairs)
     return value
+
+
+def _is_action(value: object) -> bool:
+    return (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], Severity)
+        and isinstance(value[1], CareAction)
+    )
+
+
+def _is_band(value: object) -> bool:
+    return isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], Severity)
 
 
 @attrs.frozen(kw_only=True)
@@ -139,18 +169,29 @@ class ChurnRule:
         check_count(problems, "min_baseline_visits", self.min_baseline_visits, minimum=1)
         check_count(problems, "cooldown_days", self.cooldown_days)
         threshold: object = self.threshold
-        if not isinstance(threshold, Decimal) or not 0 < threshold < 1:
+        if not isinstance(threshold, Decimal) or not threshold.is_finite() or not 0 < threshold < 1:
             problems.add("threshold", "range", "must be a Decimal above 0 and below 1")
         bands: object = self.severity_bands
         if not isinstance(bands, tuple) or not bands:
             problems.add("severity_bands", "empty", "needs at least one (drop, severity) band")
+        elif not all(_is_band(b) for b in bands):
+            problems.add("severity_bands", "not_a_band", "each band is a (Decimal, Severity) pair")
         else:
             bounds: list[object] = [b for b, _ in self.severity_bands]
-            if any(not isinstance(b, Decimal) or not 0 <= b < 1 for b in bounds):
+            if any(
+                not isinstance(b, Decimal) or not b.is_finite() or not 0 <= b < 1 for b in bounds
+            ):
                 problems.add("severity_bands", "range", "bounds are Decimals from 0 below 1")
             elif bounds != sorted({b for b, _ in self.severity_bands}):
                 problems.add("severity_bands", "unordered_thresholds", "bounds must increase")
-        missing = {s for _, s in self.severity_bands} - {s for s, _ in self.actions}
+        actions: object = self.actions
+        if not isinstance(actions, tuple) or not all(_is_action(a) for a in actions):
+            problems.add("actions", "not_an_action", "each action is a (Severity, CareAction) pair")
+        missing = (
+            set()
+            if problems
+            else {s for _, s in self.severity_bands} - {s for s, _ in self.actions}
+        )
         if missing:
             names = sorted(s.value for s in missing)
             problems.add("actions", "missing_action", f"no care action for severity {names}")
@@ -167,6 +208,7 @@ class ChurnRule:
 
     def severity_of(self, drop: Decimal) -> Severity:
         """The severity of a drop: the highest band whose bound it is above."""
+        require_real(drop, "drop", floats=True)
         found = self.severity_bands[0][1]
         for bound, severity in self.severity_bands:
             if drop > bound:
@@ -174,17 +216,27 @@ class ChurnRule:
         return found
 
     def action_for(self, severity: Severity) -> CareAction:
-        """The care action suggested for `severity`."""
+        """The care action suggested for `severity`.
+
+        Raises:
+            ValidationError: `severity` is not a `Severity` (rule `unknown_choice`).
+        """
+        severity = require_choice(Severity, severity, "severity")
         for known, action in self.actions:
             if known is severity:
                 return action
-        raise KeyError(severity)
+        raise ValidationError(  # pragma: no cover - the constructor refuses a missing action
+            f"no care action for severity {severity.value!r}",
+            field="severity",
+            rule="missing_action",
+        )
 
     def windows(self, as_of: datetime) -> tuple[datetime, datetime, datetime]:
         """`(baseline_start, recent_start, as_of)`: baseline `[b, r)`, recent `[r, as_of)`."""
         require_aware(as_of, "as_of")
-        recent_start = as_of - timedelta(days=self.recent_days)
-        return recent_start - timedelta(days=self.baseline_days), recent_start, as_of
+        with instant_range("as_of"):
+            recent_start = as_of - timedelta(days=self.recent_days)
+            return recent_start - timedelta(days=self.baseline_days), recent_start, as_of
 
 
 @attrs.frozen(kw_only=True)

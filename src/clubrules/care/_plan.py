@@ -21,8 +21,9 @@ from clubrules._checks import (
     check_storable,
     check_text,
     raise_collected,
+    require_date,
 )
-from clubrules._time import require_aware, to_epoch_us
+from clubrules._time import instant_range, require_aware, to_epoch_us
 from clubrules.care._churn import ChurnWarning  # noqa: TC001
 from clubrules.errors import ValidationError, ViolationCollector
 
@@ -194,7 +195,13 @@ class SurveySchedule:
         raise_collected(problems)
 
     def dates(self, first: date, last: date) -> list[date]:
-        """The survey dates from `first` to `last`, inclusive."""
+        """The survey dates from `first` to `last`, inclusive.
+
+        Raises:
+            ValidationError: `first` or `last` is not a date (a datetime, say).
+        """
+        require_date(first, "first")
+        require_date(last, "last")
         out = []
         for year in range(first.year, last.year + 1):
             for month in sorted(set(self.months)):
@@ -326,9 +333,13 @@ def plan_care(
     if len(set(services)) != len(services):
         problems.add("return_rules", "duplicate_name", "one rule per service")
     raise_collected(problems)
+    for customer_id, birthday in (birthdays or {}).items():
+        require_date(birthday, f"birthdays[{customer_id!r}]")
     zone = calendar.zone
-    today = as_of.astimezone(zone).date()
-    end = today + timedelta(days=horizon_days)
+    with instant_range("as_of"):
+        today = as_of.astimezone(zone).date()
+    with instant_range("horizon_days"):
+        end = today + timedelta(days=horizon_days)
     last = end - timedelta(days=1)
     sched = _Scheduler(calendar, as_of, end)
     tasks: dict[tuple[str, str, date], CareTask] = {}

@@ -15,11 +15,12 @@ from datetime import datetime, tzinfo  # noqa: TC003
 
 import attrs
 
+from clubrules._checks import require_choice, require_instance
 from clubrules._time import ONE_US, require_aware, to_epoch_us
 from clubrules.complaints import _events as ev
 from clubrules.complaints._events import CaseEvent, Registered, Resolved
 from clubrules.complaints._model import CaseKind, CaseState, Severity, TargetKind, TimeBasis
-from clubrules.complaints._policy import PolicyBook, SlaPolicy, SlaTarget  # noqa: TC001
+from clubrules.complaints._policy import PolicyBook, SlaPolicy, SlaTarget
 from clubrules.complaints._runs import Clock, TargetRun
 from clubrules.complaints._status import final_status
 from clubrules.errors import IllegalTransitionError, ValidationError, ViolationCollector
@@ -83,8 +84,12 @@ keep the state (except as drawn above). Withdrawn and merged are terminal.
 
 
 def allowed_actions(state: CaseState) -> frozenset[str]:
-    """The actions allowed in `state` (see `TRANSITIONS`)."""
-    return TRANSITIONS[state]
+    """The actions allowed in `state` (see `TRANSITIONS`).
+
+    Raises:
+        ValidationError: `state` is not a `CaseState` (rule `unknown_choice`).
+    """
+    return TRANSITIONS[require_choice(CaseState, state, "state")]
 
 
 _CONTACTS = (
@@ -515,6 +520,7 @@ def register(
             problems together.
         NotFoundError: the book has no policy for this kind and severity.
     """
+    require_instance(book, PolicyBook, "book")
     book.check_channel(channel)
     policy = book.select(kind, severity)
     event = Registered(

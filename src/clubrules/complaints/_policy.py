@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import attrs
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
-from clubrules._checks import check_enum
+from clubrules._checks import check_enum, require_choice, require_instance, require_int
 from clubrules.calendar import BusinessCalendar  # noqa: TC001
 from clubrules.complaints._model import (
     MANAGEMENT,
@@ -252,7 +252,7 @@ class SlaPolicy:
 
 
 def _policies(value: object) -> tuple[SlaPolicy, ...]:
-    if isinstance(value, Iterable):
+    if isinstance(value, Iterable) and not isinstance(value, str | bytes):
         return tuple(value)
     return value  # type: ignore[return-value]  # reported by the validator
 
@@ -283,7 +283,10 @@ class PolicyBook:
         problems = ViolationCollector()
         seen: dict[tuple[str, int], SlaPolicy] = {}
         kinds: dict[str, CaseKind] = {}
-        given: tuple[object, ...] = self.policies
+        given: object = self.policies
+        if not isinstance(given, tuple):
+            problems.add("policies", "not_a_list", "must be a list of SlaPolicy values")
+            given = ()
         for i, policy in enumerate(given):
             if not isinstance(policy, SlaPolicy):
                 problems.add(f"policies[{i}]", "not_a_policy", "must be an SlaPolicy")
@@ -342,7 +345,9 @@ class PolicyBook:
 
         Raises:
             NotFoundError: the book holds no such version.
+            ValidationError: `version` is not an int.
         """
+        require_int(version, "version")
         for policy in self.policies:
             if policy.id == policy_id and policy.version == version:
                 return policy
@@ -353,8 +358,9 @@ class PolicyBook:
 
         Raises:
             NotFoundError: the book holds no policy with this id.
+            ValidationError: `policy_id` is not a string.
         """
-        found = self._latest().get(policy_id)
+        found = self._latest().get(require_instance(policy_id, str, "policy_id"))
         if found is None:
             raise NotFoundError("policy", policy_id)
         return found
@@ -367,7 +373,10 @@ class PolicyBook:
 
         Raises:
             NotFoundError: no policy applies.
+            ValidationError: `kind` or `severity` is not one of its enum's members.
         """
+        kind = require_choice(CaseKind, kind, "kind")
+        severity = require_choice(Severity, severity, "severity")
         general = None
         for policy in self._latest().values():
             if policy.kind is not kind:

@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from clubrules._checks import require_choice
 from clubrules._time import require_aware
 from clubrules.clock import Clock  # noqa: TC001 - resolved at runtime by get_type_hints
 from clubrules.customers import Sealed  # noqa: TC001 - resolved at runtime by get_type_hints
@@ -36,7 +37,7 @@ def _grants(values: Iterable[Grant]) -> tuple[Grant, ...]:
 
 
 def _frozen_purposes(values: Iterable[Purpose | str]) -> frozenset[Purpose]:
-    return frozenset(Purpose(v) for v in values)
+    return frozenset(require_choice(Purpose, v, "purposes") for v in values)
 
 
 @attrs.frozen
@@ -150,7 +151,7 @@ class PrivacyVault:
             DecryptionError: the value does not open (tampered, moved,
                 erased customer...).
         """
-        purpose = Purpose(purpose)
+        purpose = require_choice(Purpose, purpose, "purpose")
         now = require_aware(self._clock.now(), "clock.now()")
 
         def record(allowed: bool, reason: str) -> None:

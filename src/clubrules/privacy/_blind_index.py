@@ -11,6 +11,7 @@ from typing import Final, Protocol
 import attrs
 import phonenumbers
 
+from clubrules._checks import require_choice, require_int, require_real
 from clubrules.errors import InvalidPhoneNumberError, KeyringError, ValidationError
 from clubrules.privacy._sensitive import is_sensitive_field
 
@@ -86,7 +87,8 @@ def plan_blind_index(
     Raises:
         ValidationError: the field has too few values to be indexed at all
             (`low_cardinality`), or no bit length meets both goals
-            (`unplannable`).
+            (`unplannable`); an argument that is not a number, or a
+            `min_values_per_index` below 1.
 
     Examples:
         >>> plan = plan_blind_index(expected_rows=100_000, value_space=7 * 10**9)
@@ -97,6 +99,12 @@ def plan_blind_index(
         ...
         clubrules.errors.ValidationError: value_space: has only 2 values; ...
     """
+    require_int(value_space, "value_space")
+    require_int(expected_rows, "expected_rows")
+    require_int(min_values_per_index, "min_values_per_index", minimum=1)
+    false_positive_rate = float(
+        require_real(false_positive_rate, "false_positive_rate", floats=True)
+    )
     if value_space < MIN_VALUE_SPACE:
         raise ValidationError(
             f"has only {value_space} values; a blind index over so few values reveals them "
@@ -175,7 +183,7 @@ class BlindIndex:
             raise ValidationError("must be from 8 to 64", field="bits", rule="out_of_range")
         self._key = key
         self._field = field
-        self._kind = IndexKind(kind)
+        self._kind = require_choice(IndexKind, kind, "kind")
         self._bits = bits
         raw_field = field.encode()
         self._prefix = b"clubrules.blind_index.v1" + _U32.pack(len(raw_field)) + raw_field
@@ -218,8 +226,20 @@ class BlindIndex:
         return self.of_normalised(self.normalise(value))
 
     def of_normalised(self, normalised: str) -> int:
-        """The index value of an already normalised value (the fast path)."""
-        digest = hmac.digest(self._key, self._prefix + normalised.encode(), "sha256")
+        """The index value of an already normalised value (the fast path).
+
+        Raises:
+            ValidationError: `normalised` is not a string of valid Unicode.
+        """
+        try:
+            data = normalised.encode()
+        except (AttributeError, UnicodeEncodeError):
+            raise ValidationError(
+                "must be a string of valid Unicode (no lone surrogates)",
+                field=self._field,
+                rule="invalid_text",
+            ) from None
+        digest = hmac.digest(self._key, self._prefix + data, "sha256")
         return int.from_bytes(digest) >> self._shift
 
     def __repr__(self) -> str:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from clubrules._checks import TEXT_MAX_CHARS, check_storable
+from clubrules._checks import TEXT_MAX_CHARS, check_storable, require_choice
 from clubrules._time import canonical_instant, require_aware, to_epoch_us
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.privacy._sensitive import SENSITIVE_FIELDS, is_sensitive_field
@@ -37,6 +37,10 @@ class Purpose(enum.StrEnum):
 
 def _frozen_strs(values: Iterable[str]) -> frozenset[str]:
     return frozenset(values)
+
+
+def _purpose(value: object) -> Purpose:
+    return require_choice(Purpose, value, "purpose")
 
 
 def _given_at(value: object) -> datetime:
@@ -85,7 +89,7 @@ class ConsentRecord:
 
     id: str
     customer_id: str
-    purpose: Purpose = attrs.field(converter=Purpose)
+    purpose: Purpose = attrs.field(converter=_purpose)
     scope: frozenset[str] = attrs.field(converter=_frozen_strs)
     given_at: datetime = attrs.field(converter=_given_at)
     separate: bool = False
@@ -167,7 +171,7 @@ def active_consent(
 ) -> ConsentRecord | None:
     """The first record that lets `field` be used for `purpose` at `at`, or None."""
     require_aware(at, "at")
-    purpose = Purpose(purpose)
+    purpose = require_choice(Purpose, purpose, "purpose")
     for record in records:
         if record.covers(field, purpose, at):
             return record
@@ -191,7 +195,7 @@ class RetentionRule:
     """
 
     field: str
-    purpose: Purpose = attrs.field(converter=Purpose)
+    purpose: Purpose = attrs.field(converter=_purpose)
     keep_for: timedelta = attrs.field(validator=_non_negative)
 
 

@@ -6,7 +6,7 @@ from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_h
 
 import attrs
 
-from clubrules._checks import check_storable
+from clubrules._checks import check_storable, require_choice
 from clubrules._time import canonical_instant
 from clubrules.errors import ViolationCollector
 from clubrules.privacy._consent import Purpose
@@ -16,6 +16,10 @@ __all__ = ["AccessEvent"]
 
 def _at(value: object) -> datetime:
     return canonical_instant(value, "at")
+
+
+def _purpose(value: object) -> Purpose:
+    return require_choice(Purpose, value, "purpose")
 
 
 @attrs.frozen
@@ -41,7 +45,7 @@ class AccessEvent:
     at: datetime = attrs.field(converter=_at)
     actor: str
     role: str
-    purpose: Purpose = attrs.field(converter=Purpose)
+    purpose: Purpose = attrs.field(converter=_purpose)
     customer_id: str
     field: str
     allowed: bool

@@ -33,7 +33,7 @@ import binascii
 import json
 import math
 import struct
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from clubrules.errors import DecryptionError, ValidationError
 
@@ -94,7 +94,11 @@ def _lp(text: str) -> bytes:
 
 
 def check_place(record_type: object, record_id: object, field: object) -> None:
-    """Raise `ValidationError` naming every part of a place that is not a non-empty string."""
+    """Raise `ValidationError` naming every part of a place that is not a non-empty string.
+
+    A string with a lone surrogate cannot be encoded into the associated
+    data, so it is refused too (rule `invalid_text`).
+    """
     problems = []
     for name, value in (("record_type", record_type), ("record_id", record_id), ("field", field)):
         if type(value) is not str or not value:
@@ -105,6 +109,28 @@ def check_place(record_type: object, record_id: object, field: object) -> None:
             field=problems[0],
             rule="non_empty_string",
         )
+    for name, value in (("record_type", record_type), ("record_id", record_id), ("field", field)):
+        if not _encodable(cast("str", value)):
+            raise ValidationError(
+                "must be valid Unicode (no lone surrogates)", field=name, rule="invalid_text"
+            )
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def encode_id(record_type: str, record_id: str, field: str) -> bytes:
+    """`record_id` as UTF-8; a place `check_place` refuses raises its ValidationError."""
+    try:
+        return record_id.encode()
+    except (AttributeError, UnicodeEncodeError):
+        check_place(record_type, record_id, field)
+        raise  # pragma: no cover - check_place raised
 
 
 class AadCache:
@@ -132,7 +158,7 @@ class AadCache:
         parts = self.parts.get((record_type, field)) or self.miss(record_type, field)
         if type(record_id) is not str or not record_id:
             check_place(record_type, record_id, field)
-        raw = record_id.encode()
+        raw = encode_id(record_type, record_id, field)
         return parts[0] + _pack_u32(len(raw)) + raw + parts[1]
 
 

@@ -8,6 +8,7 @@ from typing import Final
 
 import attrs
 
+from clubrules._checks import require_choice
 from clubrules.errors import KeyringError
 from clubrules.privacy._format import MAX_KEY_ID
 
@@ -44,6 +45,10 @@ def _check_uses(_instance: object, _attribute: attrs.Attribute[int], value: int)
         raise KeyringError(f"key uses must be a non-negative int, got {value!r}")
 
 
+def _status(value: object) -> KeyStatus:
+    return require_choice(KeyStatus, value, "status")
+
+
 @attrs.frozen
 class KeyVersion:
     """One version of a key: its id, its 32 bytes of material and its status.
@@ -60,7 +65,7 @@ class KeyVersion:
 
     key_id: int = attrs.field(validator=_check_key_id)
     material: bytes = attrs.field(repr=False, validator=_check_material)
-    status: KeyStatus = attrs.field(converter=KeyStatus)
+    status: KeyStatus = attrs.field(converter=_status)
     uses: int = attrs.field(default=0, validator=_check_uses)
 
     @classmethod

@@ -19,6 +19,7 @@ from clubrules.privacy._format import (
     AadCache,
     check_place,
     decode_value,
+    encode_id,
     encode_value,
     from_text,
     opens_as_its_type,
@@ -164,7 +165,7 @@ class FieldCipher:
         parts = self._aad.parts.get((record_type, field)) or self._aad.miss(record_type, field)
         if type(record_id) is not str or not record_id:
             check_place(record_type, record_id, field)
-        rid = record_id.encode()
+        rid = encode_id(record_type, record_id, field)
         size = len(rid)
         aad = parts[0] + (LENGTHS[size] if size < 256 else pack_u32(size)) + rid + parts[1]
         ring = self._keyring
@@ -220,7 +221,10 @@ class FieldCipher:
                 check_place(record_type, record_id, field)
             except ValidationError:
                 raise DecryptionError from None
-        rid = record_id.encode()
+        try:
+            rid = encode_id(record_type, record_id, field)
+        except ValidationError:  # a place no value was ever sealed for
+            raise DecryptionError from None
         size = len(rid)
         aad = parts[0] + (LENGTHS[size] if size < 256 else pack_u32(size)) + rid + parts[1]
         aead = self._keyring._by_header.get(data[:HEADER_SIZE])  # noqa: SLF001

@@ -291,6 +291,10 @@ class AssessmentPeriod:
                 rule="not_a_cycle_start",
             )
         end_year, end_month = _shift_month(year, month, months)
+        if not 1 <= year <= end_year <= 9999:
+            raise ValidationError(
+                "must be a year from 1 to 9999", field="year", rule="out_of_range"
+            )
         label = f"{year}-{month:02d}" if months == 1 else f"{year}-{month:02d}+{months}m"
         return cls(
             start=datetime(year, month, 1, tzinfo=tz),

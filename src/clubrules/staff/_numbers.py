@@ -26,6 +26,9 @@ HUNDRED = Decimal(100)
 _EXACT = decimal.Context(prec=80, rounding=decimal.ROUND_FLOOR, traps=[decimal.InvalidOperation])
 
 
+_MAX_DIGITS = 20
+
+
 def to_decimal(value: object) -> object:
     """Leniently convert an int or numeric string to a Decimal; pass anything else on.
 
@@ -67,6 +70,10 @@ def check_decimal(
         return False
     if not value.is_finite():
         problems.add(field, "not_finite", "must be a finite number")
+        return False
+    if value.adjusted() >= _MAX_DIGITS:
+        # Larger values leave Decimal's default precision in the arithmetic below.
+        problems.add(field, "too_large", f"must be below 10**{_MAX_DIGITS}")
         return False
     ok = True
     if positive and value <= 0:

@@ -8,7 +8,14 @@ from decimal import Decimal
 
 import attrs
 
-from clubrules._checks import TEXT_MAX_CHARS, check_choice, check_storable, check_text, to_tuple
+from clubrules._checks import (
+    TEXT_MAX_CHARS,
+    check_choice,
+    check_storable,
+    check_text,
+    require_instance,
+    to_tuple,
+)
 from clubrules._time import canonical_instant, require_aware, to_epoch_us
 from clubrules.errors import PeriodNotEndedError, ValidationError, ViolationCollector
 from clubrules.staff._bands import BandOutcome
@@ -343,6 +350,9 @@ def assess(
             score (`nothing_to_score`).
     """
     require_aware(as_of, "as_of")
+    require_instance(rubric, Rubric, "rubric")
+    require_instance(inputs, AssessmentInputs, "inputs")
+    require_instance(period, AssessmentPeriod, "period")
     # As instants: one zone's datetimes compare by wall time, fold ignored.
     if to_epoch_us(as_of) < to_epoch_us(period.end):
         raise PeriodNotEndedError(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from datetime import UTC, datetime, timedelta
 
-from clubrules._time import require_aware
+from clubrules._time import instant_range, require_aware
 from clubrules.errors import ValidationError
 
 __all__ = ["ManualClock"]
@@ -52,14 +53,25 @@ class ManualClock:
         """Move forward by `delta` plus the keyword amounts; return the new instant.
 
         Raises:
-            ValidationError: the total step is negative.
+            ValidationError: the total step is negative, an amount is not a
+                timedelta or a finite number, or the clock would pass year
+                9999 (rule `out_of_range`).
         """
-        step = (delta or timedelta()) + timedelta(
-            days=days, hours=hours, minutes=minutes, seconds=seconds
-        )
+        if delta is not None and not isinstance(delta, timedelta):
+            raise ValidationError("must be a timedelta", field="delta", rule="wrong_type")
+        amounts = (("days", days), ("hours", hours), ("minutes", minutes), ("seconds", seconds))
+        for name, amount in amounts:
+            if isinstance(amount, bool) or not isinstance(amount, int | float):
+                raise ValidationError("must be an int or a float", field=name, rule="wrong_type")
+            if not math.isfinite(amount):
+                raise ValidationError("must be finite", field=name, rule="not_finite")
+        with instant_range("delta"):
+            step = (delta or timedelta()) + timedelta(
+                days=days, hours=hours, minutes=minutes, seconds=seconds
+            )
         if step < timedelta():
             raise ValidationError("must not be negative", field="delta", rule="non_negative")
-        with self._lock:
+        with self._lock, instant_range("delta"):
             self._now = self._now + step
             return self._now
 

@@ -17,6 +17,7 @@ from clubrules._checks import (
     check_tags,
     check_text,
     raise_collected,
+    require_real,
     to_decimal_or_int,
     to_frozenset,
 )
@@ -139,7 +140,13 @@ class BandScheme:
         return tuple(b.name for b in self.bands)
 
     def index_of(self, value: int | Decimal) -> int:
-        """The index of the band holding `value` (a value below 0 is in the lowest band)."""
+        """The index of the band holding `value` (a value below 0 is in the lowest band).
+
+        Raises:
+            ValidationError: `value` is not an int or a finite Decimal.
+        """
+        if type(value) is not int:
+            require_real(value, "value")
         return max(bisect_right(self._mins, value) - 1, 0)
 
     def band_of(self, value: int | Decimal) -> Band:

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 import attrs
 
-from clubrules._checks import check_number, check_text, raise_collected
+from clubrules._checks import check_number, check_text, raise_collected, require_reals
 from clubrules._time import require_aware, to_epoch_us
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.tiering._activity import US_PER_DAY, ActivitySummary
@@ -65,7 +65,8 @@ def quantile_scores(
         One score per value, in the order of `values`.
 
     Raises:
-        ValidationError: `bins` is not an int from 2 to 100.
+        ValidationError: `bins` is not an int from 2 to 100, or a value is not an
+            int or a finite Decimal.
 
     Examples:
         >>> quantile_scores([0, 0, 0, 0, 0])
@@ -74,6 +75,7 @@ def quantile_scores(
         [3, 5, 4, 1, 2]
     """
     _check_bins(bins)
+    require_reals(values, "values")
     n = len(values)
     if n == 0:
         return []

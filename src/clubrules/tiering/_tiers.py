@@ -18,9 +18,12 @@ from clubrules._checks import (
     check_number,
     check_text,
     raise_collected,
+    require_date,
+    require_instance,
+    require_real,
     to_decimal_or_int,
 )
-from clubrules._time import require_aware
+from clubrules._time import instant_range, require_aware
 from clubrules._time import zone as _zone
 from clubrules.errors import NotFoundError, ValidationError, ViolationCollector
 from clubrules.tiering._classify import check_thresholds
@@ -121,7 +124,12 @@ class ReviewSchedule:
         raise_collected(problems)
 
     def latest_on_or_before(self, day: date) -> date:
-        """The last review date on or before `day`."""
+        """The last review date on or before `day`.
+
+        Raises:
+            ValidationError: `day` is not a date (a datetime, say).
+        """
+        require_date(day, "day")
         months = (day.year - self.anchor.year) * 12 + (day.month - self.anchor.month)
         k = months // self.every_months
         while True:
@@ -131,10 +139,20 @@ class ReviewSchedule:
             k -= 1
 
     def next_after(self, day: date) -> date:
-        """The first review date after `day`."""
+        """The first review date after `day`.
+
+        Raises:
+            ValidationError: `day` is not a date, or the next review falls
+                after year 9999 (rule `out_of_range`).
+        """
         latest = self.latest_on_or_before(day)
         months = (latest.year - self.anchor.year) * 12 + (latest.month - self.anchor.month)
-        return _add_months(self.anchor, months + self.every_months, self.anchor.day)
+        try:
+            return _add_months(self.anchor, months + self.every_months, self.anchor.day)
+        except ValueError:  # a year after 9999
+            raise ValidationError(
+                "has no review after it before year 10000", field="day", rule="out_of_range"
+            ) from None
 
 
 @attrs.frozen
@@ -178,8 +196,10 @@ class QualificationWindow:
         """The `[start, end)` window that counts for qualification at `as_of` (aware)."""
         require_aware(as_of, "as_of")
         if self.fixed_months is None:
-            return as_of - timedelta(days=self.trailing_days or 0), as_of
-        local = as_of.astimezone(zone).date()
+            with instant_range("as_of"):
+                return as_of - timedelta(days=self.trailing_days or 0), as_of
+        with instant_range("as_of"):
+            local = as_of.astimezone(zone).date()
         month = (local.month - 1) // self.fixed_months * self.fixed_months + 1
         start = datetime.combine(date(local.year, month, 1), time(0), tzinfo=zone)
         return start, as_of
@@ -404,11 +424,17 @@ class TierProgram:
         """
         try:
             return self._index[name]
-        except KeyError:
+        except (KeyError, TypeError):  # TypeError: an unhashable name
             raise NotFoundError("tier", name) from None
 
     def tier_of(self, value: Number) -> Tier:
-        """The tier whose half-open qualify range holds `value`."""
+        """The tier whose half-open qualify range holds `value`.
+
+        Raises:
+            ValidationError: `value` is not an int or a finite Decimal.
+        """
+        if type(value) is not int:
+            require_real(value, "value")
         return self.tiers[max(bisect_right(self._qualify, value) - 1, 0)]
 
     def value_of(self, summary: ActivitySummary) -> Number:
@@ -472,12 +498,14 @@ class TierProgram:
             ValidationError: `value` is negative or a float.
         """
         require_aware(as_of, "as_of")
+        require_instance(status, TierStatus, "status")
         problems = ViolationCollector()
         check_number(problems, "value", value)
         problems.raise_if_any()
         current = self.index(status.tier)
         floor = -1 if status.manual_floor is None else self.index(status.manual_floor)
-        today = as_of.astimezone(self.zone).date()
+        with instant_range("as_of"):
+            today = as_of.astimezone(self.zone).date()
         review = self._due_review(status, today)
         new, reason = self._step(current, value, floor, review is not None)
         tier = self.tiers[new]

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
+from clubrules._checks import require_int
+from clubrules.errors import ValidationError
 from clubrules.staff import (
     AssessmentInputs,
     Criterion,
@@ -43,7 +45,10 @@ def staff_kpis(*, max_events: int = 1_000, no_events: bool = True) -> st.SearchS
 
 
 def staff_rates(*, places: int = 4) -> st.SearchStrategy[Decimal]:
-    """Rates from 0 to 1 as Decimals with at most `places` decimal places."""
+    """Rates from 0 to 1 as Decimals with at most `places` (0 to 28) decimal places."""
+    require_int(places, "places", minimum=0)
+    if places > 28:
+        raise ValidationError("must be at most 28", field="places", rule="too_large")
     scale = 10**places
     return st.integers(0, scale).map(lambda n: Decimal(n) / scale)
 
