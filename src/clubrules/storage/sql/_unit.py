@@ -13,13 +13,11 @@ from __future__ import annotations
 import logging
 import random
 import time
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from collections.abc import Callable  # noqa: TC003 - resolved at runtime by get_type_hints
+from contextlib import AbstractContextManager  # noqa: TC003 - as above
+from typing import Protocol, TypeVar
 
 from clubrules.errors import CommitOutcomeUnknownError, RetryableStorageError, ValidationError
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-    from contextlib import AbstractContextManager
 
 __all__ = ["SAVEPOINT", "UnitOfWorkDatabase", "cause_label", "logger", "run_in_transaction"]
 
@@ -34,7 +32,11 @@ _T = TypeVar("_T")
 
 
 class UnitOfWorkDatabase(Protocol[_C_co]):
-    """A database that opens units of work: `SQLiteDatabase`, `PostgresDatabase`."""
+    """A database that opens units of work: `SQLiteDatabase` and `PostgresDatabase`.
+
+    What [run_in_transaction][clubrules.storage.run_in_transaction] needs;
+    `_C_co` is the driver's connection class.
+    """
 
     def unit_of_work(self) -> AbstractContextManager[_C_co]:
         """One transaction that the database's adapters join; committed on success."""
