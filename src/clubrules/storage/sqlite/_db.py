@@ -279,6 +279,7 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
 
         Examples:
             >>> import sqlite3
+            >>> from clubrules.storage.sqlite import SQLiteDatabase
             >>> conn = sqlite3.connect(":memory:")
             >>> with SQLiteDatabase.from_connection(conn) as db:
             ...     db.migrate().version >= 1
@@ -469,6 +470,7 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
             StorageError: the transaction ended inside the block.
 
         Examples:
+            >>> from clubrules.storage.sqlite import SQLiteDatabase
             >>> with SQLiteDatabase(":memory:") as db:
             ...     _ = db.migrate()
             ...     with db.unit_of_work() as conn:
