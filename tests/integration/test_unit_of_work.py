@@ -78,11 +78,11 @@ def _booking(booking_id: str, start_minutes: int = 0, resource: str = "room-1") 
 
 def _purchase(record_id: str) -> ConsumptionRecord:
     return ConsumptionRecord(
-        id=record_id, customer_id="c-1", at=T0, service="facial", amount=Money(Decimal("300"))
+        id=record_id, customer_id="c-1", at=T0, service="facial", amount=Money(Decimal(300))
     )
 
 
-def _complaint(case_id: str) -> Any:  # noqa: ANN401 - the case's events
+def _complaint(case_id: str) -> Any:
     case = register(
         default_book(),
         case_id=case_id,
@@ -110,6 +110,7 @@ class Backend:
     """A new connection of the app's own, not in autocommit mode."""
     param: str
     url: str = ""
+    """The PostgreSQL URL, or the SQLite file."""
 
     def orders(self) -> list[str]:
         """The order ids committed, read on a connection of its own."""
@@ -133,10 +134,10 @@ class Backend:
     def stored_purchases(self) -> list[str]:
         return sorted(r.id for r in self.purchases.records("c-1"))
 
-    def insert_order(self, conn: Any, order_id: str) -> None:  # noqa: ANN401 - a connection
-        conn.execute(f"INSERT INTO orders (id) VALUES ({self.param})", (order_id,))
+    def insert_order(self, conn: Any, order_id: str) -> None:
+        conn.execute(f"INSERT INTO orders (id) VALUES ({self.param})", (order_id,))  # noqa: S608
 
-    def repositories(self, db: Any) -> tuple[Any, Any, Any]:  # noqa: ANN401 - either database
+    def repositories(self, db: Any) -> tuple[Any, Any, Any]:
         if self.kind == "sqlite":
             return (
                 SQLiteBookingRepository(db),
@@ -169,6 +170,7 @@ def _sqlite(tmp_path: Path) -> Iterator[Backend]:
             SQLiteCustomerRepository(db),
             connect,
             "?",
+            str(path),
         )
 
 
@@ -236,12 +238,16 @@ def test_a_unit_commits_every_repository_and_the_apps_row_together(backend: Back
 
 
 def test_an_error_inside_a_unit_rolls_everything_back(backend: Backend) -> None:
-    with pytest.raises(KeyError), backend.db.unit_of_work() as conn:
-        backend.bookings.add(_booking("b-1"), now=NOW)
-        backend.complaints.append("k-1", 0, _complaint("k-1"))
-        backend.purchases.add(_purchase("t-1"))
-        backend.insert_order(conn, "o-1")
-        raise KeyError("the card was declined")
+    def unit() -> None:
+        with backend.db.unit_of_work() as conn:
+            backend.bookings.add(_booking("b-1"), now=NOW)
+            backend.complaints.append("k-1", 0, _complaint("k-1"))
+            backend.purchases.add(_purchase("t-1"))
+            backend.insert_order(conn, "o-1")
+            raise KeyError("the card was declined")
+
+    with pytest.raises(KeyError):
+        unit()
     assert backend.orders() == []
     assert backend.stored_bookings() == []
     assert backend.stored_cases() == []
@@ -250,10 +256,15 @@ def test_an_error_inside_a_unit_rolls_everything_back(backend: Backend) -> None:
 
 def test_a_slot_conflict_rolls_the_unit_back_and_reaches_the_caller(backend: Backend) -> None:
     backend.bookings.add(_booking("b-1"), now=NOW)
-    with pytest.raises(SlotConflictError) as raised, backend.db.unit_of_work() as conn:
-        backend.insert_order(conn, "o-1")
-        backend.purchases.add(_purchase("t-1"))
-        backend.bookings.add(_booking("b-2", start_minutes=30), now=NOW)
+
+    def unit() -> None:
+        with backend.db.unit_of_work() as conn:
+            backend.insert_order(conn, "o-1")
+            backend.purchases.add(_purchase("t-1"))
+            backend.bookings.add(_booking("b-2", start_minutes=30), now=NOW)
+
+    with pytest.raises(SlotConflictError) as raised:
+        unit()
     assert [(c.first, c.second) for c in raised.value.conflicts] == [("b-1", "b-2")]  # type: ignore[attr-defined]
     assert backend.orders() == []
     assert backend.stored_purchases() == []
@@ -279,11 +290,16 @@ def test_a_conflict_caught_inside_a_unit_leaves_it_usable(backend: Backend) -> N
 def test_a_nested_unit_is_a_savepoint(backend: Backend) -> None:
     with backend.db.unit_of_work() as conn:
         backend.insert_order(conn, "o-1")
-        with pytest.raises(KeyError), backend.db.unit_of_work() as inner:
-            assert inner is conn
-            backend.insert_order(inner, "o-2")
-            backend.purchases.add(_purchase("t-2"))
-            raise KeyError("undo the inner unit only")
+
+        def unit() -> None:
+            with backend.db.unit_of_work() as inner:
+                assert inner is conn
+                backend.insert_order(inner, "o-2")
+                backend.purchases.add(_purchase("t-2"))
+                raise KeyError("undo the inner unit only")
+
+        with pytest.raises(KeyError):
+            unit()
         backend.purchases.add(_purchase("t-1"))
     assert backend.orders() == ["o-1"]
     assert backend.stored_purchases() == ["t-1"]
@@ -320,15 +336,20 @@ def test_units_racing_for_one_slot_book_it_once(backend: Backend) -> None:
 def test_the_exclusion_constraint_guards_a_unit_on_postgres(postgres_backend: Backend) -> None:
     backend = postgres_backend
     backend.bookings.add(_booking("b-1"), now=NOW)
-    with pytest.raises(SlotConflictError), backend.db.unit_of_work() as conn:
-        backend.insert_order(conn, "o-1")
-        # A writer that skips the library's checks and row locks.
-        conn.execute(
-            "INSERT INTO clubrules.booking_occupancy (booking_id, position, resource, during,"
-            " units, capacity, role, blocking_until_us, active)"
-            " VALUES ('b-1', 5, 'room-1', tstzrange(%s, %s, '[)'), 1, 1, 'main', %s, true)",
-            (T0, T0 + timedelta(minutes=10), 2**62),
-        )
+
+    def unit() -> None:
+        with backend.db.unit_of_work() as conn:
+            backend.insert_order(conn, "o-1")
+            # A writer that skips the library's checks and row locks.
+            conn.execute(
+                "INSERT INTO clubrules.booking_occupancy (booking_id, position, resource, during,"
+                " units, capacity, role, blocking_until_us, active)"
+                " VALUES ('b-1', 5, 'room-1', tstzrange(%s, %s, '[)'), 1, 1, 'main', %s, true)",
+                (T0, T0 + timedelta(minutes=10), 2**62),
+            )
+
+    with pytest.raises(SlotConflictError):
+        unit()
     assert backend.orders() == []
 
 
@@ -337,10 +358,15 @@ def test_a_failed_statement_swallowed_inside_a_unit_stores_nothing(
     postgres_backend: Backend,
 ) -> None:
     backend = postgres_backend
-    with pytest.raises(StorageError, match="aborted"), backend.db.unit_of_work() as conn:
-        backend.insert_order(conn, "o-1")
-        with contextlib.suppress(psycopg.errors.UniqueViolation):
-            backend.insert_order(conn, "o-1")  # a taken key: the transaction is aborted
+
+    def unit() -> None:
+        with backend.db.unit_of_work() as conn:
+            backend.insert_order(conn, "o-1")
+            with contextlib.suppress(psycopg.errors.UniqueViolation):
+                backend.insert_order(conn, "o-1")  # a taken key: the transaction is aborted
+
+    with pytest.raises(StorageError, match="aborted"):
+        unit()
     assert backend.orders() == []
 
 
@@ -416,13 +442,16 @@ def test_sqlite_from_connection_joins_each_kind_of_caller_transaction(
     sqlite_backend: Backend, mode: str
 ) -> None:
     backend = sqlite_backend
+    assert isinstance(backend.db, SQLiteDatabase)
+    path = backend.db.path
     if mode == "implicit":
-        conn = sqlite3.connect(backend.db.path)  # the sqlite3 default: implicit BEGIN
+        conn = sqlite3.connect(path)  # the sqlite3 default: implicit BEGIN
     elif mode == "explicit-begin":
-        conn = sqlite3.connect(backend.db.path, isolation_level=None)
+        conn = sqlite3.connect(path, isolation_level=None)
         conn.execute("BEGIN IMMEDIATE")
     else:
-        conn = sqlite3.connect(backend.db.path, autocommit=False)  # type: ignore[call-arg,unused-ignore]
+        options: dict[str, Any] = {"autocommit": False}  # Python 3.12+
+        conn = sqlite3.connect(path, **options)
     bookings, _, _ = backend.repositories(SQLiteDatabase.from_connection(conn))
     bookings.add(_booking("b-1"), now=NOW)
     backend.insert_order(conn, "o-1")
@@ -437,7 +466,7 @@ def test_on_an_autocommit_connection_each_call_is_its_own_transaction(
     sqlite_backend: Backend,
 ) -> None:
     backend = sqlite_backend
-    conn = sqlite3.connect(backend.db.path, isolation_level=None)
+    conn = sqlite3.connect(str(backend.url), isolation_level=None)
     bookings, _, _ = backend.repositories(SQLiteDatabase.from_connection(conn))
     bookings.add(_booking("b-1"), now=NOW)
     assert not conn.in_transaction
@@ -473,7 +502,7 @@ def test_run_in_transaction_retries_a_transient_failure_with_bounded_waits(
     calls: list[int] = []
     waits: list[float] = []
 
-    def work(conn: Any) -> str:  # noqa: ANN401 - a connection
+    def work(conn: Any) -> str:
         calls.append(1)
         backend.insert_order(conn, f"o-{len(calls)}")
         backend.purchases.add(_purchase(f"t-{len(calls)}"))
@@ -533,7 +562,7 @@ def test_run_in_transaction_inside_a_unit_runs_once(backend: Backend) -> None:
 def test_run_in_transaction_checks_its_options(backend: Backend) -> None:
     for options in ({"attempts": 0}, {"backoff": -1.0}, {"max_backoff": float("nan")}):
         with pytest.raises(ValidationError):
-            run_in_transaction(backend.db, lambda _c: None, **options)  # type: ignore[arg-type]
+            run_in_transaction(backend.db, lambda _c: None, **options)
 
 
 def test_run_in_transaction_waits_out_a_real_sqlite_lock(tmp_path: Path) -> None:
@@ -563,7 +592,7 @@ class _CommitThenFail(sqlite3.Connection):
 
     fail_commits = 0
 
-    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:  # type: ignore[override]  # noqa: ANN401
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
         if sql == "COMMIT" and _CommitThenFail.fail_commits:
             _CommitThenFail.fail_commits -= 1
             super().execute(sql, *args)
@@ -608,7 +637,7 @@ class _LosesTheReply:
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self._conn = conn
 
-    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - the connection's attributes
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._conn, name)
 
     @contextlib.contextmanager
@@ -625,7 +654,7 @@ def test_postgres_a_commit_whose_reply_is_lost_is_never_retried(
     backend = postgres_backend
     with PostgresDatabase(backend.url) as db:  # one connection, which the test wraps
         purchases = PostgresConsumptionRepository(db)
-        real = db._the_connection  # noqa: SLF001 - the fault is injected there
+        real = db._the_connection
         monkeypatch.setattr(db, "_the_connection", lambda: _LosesTheReply(real()))
         calls: list[int] = []
 
@@ -647,7 +676,7 @@ def test_postgres_a_connection_killed_before_commit_is_an_unknown_outcome(
     backend = postgres_backend
     calls: list[int] = []
 
-    def work(conn: psycopg.Connection[Any]) -> None:
+    def work(conn: Any) -> None:
         calls.append(1)
         backend.insert_order(conn, "o-1")
         pid = conn.info.backend_pid

@@ -97,7 +97,7 @@ def test_the_demo_logs_ids_and_never_values(
     messages = [r.getMessage() for r in records]
     assert any("migration" in m for m in messages)
     assert any("read refused" in m for m in messages)
-    text = "\n".join(messages + [caplog.text])
+    text = "\n".join([*messages, caplog.text])
     _assert_nothing_sensitive(
         text,
         key_material,

@@ -17,12 +17,13 @@ built on the database joins. [run_in_transaction][clubrules.storage.run_in_trans
 runs a function in one and retries it after a transient failure.
 
 The library logs through the standard `logging` module, one logger per
-area, each with a `NullHandler` until the application configures logging:
+area, each silent (a `NullHandler`) until the application configures logging:
 
-| Logger | What it logs |
-| --- | --- |
-| `clubrules.storage` | migrations applied; units of work rolled back; retries and their causes; waits for a pooled connection and pools exhausted; a COMMIT whose outcome is unknown |
-| `clubrules.privacy` | key rotation and retirement, rewrap progress, erasures (crypto-shredding), reads refused by role or consent |
+- `clubrules.storage`: migrations applied; units of work rolled back;
+  retries and their causes; waits for a pooled connection and pools
+  exhausted; a COMMIT whose outcome is unknown.
+- `clubrules.privacy`: key rotation and retirement, rewrap progress,
+  erasures (crypto-shredding), reads refused by role or consent.
 
 Log records name ids, counts, error classes and error codes, never a value
 from a record: no names, phone numbers, health notes or key material.

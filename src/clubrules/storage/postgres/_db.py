@@ -292,9 +292,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
 
     def _log_pool_timeout(self, error: Exception) -> None:
         if type(error).__name__ == "PoolTimeout":
-            logger.warning(
-                "no pooled PostgreSQL connection came free within %.1f s", self._timeout
-            )
+            logger.warning("no pooled PostgreSQL connection came free within %.1f s", self._timeout)
 
     def _the_connection(self) -> psycopg.Connection[Any]:
         """The one connection of an unpooled database, reopened if it broke (under `_lock`)."""

@@ -118,7 +118,7 @@ def _atomic(conn: sqlite3.Connection, *, immediate: bool) -> Iterator[None]:
             try:
                 yield
             except BaseException:
-                if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):  # an error may have ended it already
                     conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
