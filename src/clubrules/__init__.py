@@ -8,6 +8,8 @@ built on them.
 
 from __future__ import annotations
 
+import logging
+
 from clubrules._version import __version__
 from clubrules.clock import Clock, SystemClock
 from clubrules.errors import (
@@ -32,3 +34,8 @@ __all__ = [
     "Violation",
     "__version__",
 ]
+
+# A library stays quiet until the application configures logging: the
+# per-area loggers (`clubrules.storage`, `clubrules.privacy`) are children of
+# this one, and their records reach no handler of the library's own.
+logging.getLogger("clubrules").addHandler(logging.NullHandler())

@@ -36,6 +36,7 @@ ClubRulesError
 │   └── LeakRefusedError (TypeError)      privacy: pickling a Sensitive value, and the like
 └── StorageError                          an adapter could not complete an operation
     ├── RetryableStorageError             transient: lock timeout, lost connection
+    ├── CommitOutcomeUnknownError         lost during COMMIT: may be stored, do not rerun
     ├── MigrationError                    the schema cannot be migrated
     └── ErasureNotFinalError              privacy: a data key is deleted, its bytes not yet purged
 
@@ -69,6 +70,7 @@ __all__ = [
     "CalendarError",
     "ClubRulesError",
     "ClubRulesWarning",
+    "CommitOutcomeUnknownError",
     "ConflictError",
     "ConsentRequiredError",
     "DecryptionError",
@@ -639,6 +641,15 @@ class RetryableStorageError(StorageError):
     """A transient storage failure (a lock held elsewhere, a lost connection).
 
     Nothing was written; the same call may succeed if retried.
+    """
+
+
+class CommitOutcomeUnknownError(StorageError):
+    """The connection failed while a transaction was committing: it may or may not be stored.
+
+    Not a `RetryableStorageError`: running the transaction again could do
+    its work twice. Check what is stored (by the ids the work used, or an
+    idempotency key) before doing anything again.
     """
 
 

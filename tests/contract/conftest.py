@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-from typing import TYPE_CHECKING
+import sqlite3
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import psycopg
 import pytest
@@ -12,12 +14,82 @@ from clubrules.storage.postgres import PostgresDatabase
 from clubrules.storage.sqlite import SQLiteDatabase
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+    from contextlib import AbstractContextManager
     from pathlib import Path
 
     from clubrules.testing.postgres import PostgresCluster
 
 _names = itertools.count()
+_D = TypeVar("_D")
+
+
+class PerCall(Generic[_D]):
+    """A repository whose every method call runs in a transaction of its own, as an app's would.
+
+    `session()` opens the transaction and gives the database to build the
+    repository on (a `from_connection` database on the caller's connection,
+    or a database inside a unit of work); it commits when the call returns
+    and rolls back when it raises. Attributes that are not methods come from
+    `probe`, a repository of the same class.
+    """
+
+    def __init__(
+        self,
+        build: Callable[[_D], object],
+        session: Callable[[], AbstractContextManager[_D]],
+        probe: object,
+    ) -> None:
+        self._build = build
+        self._session = session
+        self._probe = probe
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._probe, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args: object, **kwargs: object) -> object:
+            with self._session() as database:
+                return getattr(self._build(database), name)(*args, **kwargs)
+
+        return call
+
+
+@pytest.fixture
+def sqlite_caller_session(
+    sqlite_database: SQLiteDatabase,
+) -> Callable[[], AbstractContextManager[SQLiteDatabase]]:
+    """Sessions on fresh `sqlite3` connections the test owns (implicit transactions), committed."""
+
+    @contextlib.contextmanager
+    def session() -> Iterator[SQLiteDatabase]:
+        conn = sqlite3.connect(sqlite_database.path, timeout=60, check_same_thread=False)
+        try:
+            try:
+                yield SQLiteDatabase.from_connection(conn)
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+        finally:
+            conn.close()
+
+    return session
+
+
+@pytest.fixture
+def sqlite_unit_session(
+    sqlite_database: SQLiteDatabase,
+) -> Callable[[], AbstractContextManager[SQLiteDatabase]]:
+    """Sessions that are units of work on the test's SQLite database."""
+
+    @contextlib.contextmanager
+    def session() -> Iterator[SQLiteDatabase]:
+        with sqlite_database.unit_of_work():
+            yield sqlite_database
+
+    return session
 
 
 @pytest.fixture
@@ -69,3 +141,53 @@ def empty_postgres(
         with postgres_database.connection() as conn:
             conn.execute(f"TRUNCATE {', '.join(f'clubrules.{t}' for t in postgres_tables)}")
     return postgres_database
+
+
+@pytest.fixture(scope="class")
+def postgres_caller_pool(postgres_url: str, postgres_pool_size: int) -> Iterator[Any]:
+    """The application's own pool: connections not in autocommit mode, as most apps use them."""
+    from psycopg_pool import ConnectionPool  # noqa: PLC0415 - the optional pool
+
+    with ConnectionPool(
+        postgres_url, min_size=1, max_size=postgres_pool_size, kwargs={"autocommit": False}
+    ) as pool:
+        yield pool
+
+
+@pytest.fixture
+def postgres_caller_session(
+    empty_postgres: PostgresDatabase, postgres_caller_pool: Any
+) -> Callable[[], AbstractContextManager[PostgresDatabase]]:
+    """Sessions on connections of the app's pool, committed by the app (migrated, emptied)."""
+
+    @contextlib.contextmanager
+    def session() -> Iterator[PostgresDatabase]:
+        with postgres_caller_pool.connection() as conn:
+            try:
+                yield PostgresDatabase.from_connection(conn)
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
+    return session
+
+
+@pytest.fixture
+def postgres_unit_session(
+    empty_postgres: PostgresDatabase,
+) -> Callable[[], AbstractContextManager[PostgresDatabase]]:
+    """Sessions that are units of work on the class's PostgreSQL database."""
+
+    @contextlib.contextmanager
+    def session() -> Iterator[PostgresDatabase]:
+        with empty_postgres.unit_of_work():
+            yield empty_postgres
+
+    return session
+
+
+@pytest.fixture(scope="session")
+def per_call() -> type[PerCall[Any]]:
+    """The `PerCall` class, for the contract modules that wrap repositories in transactions."""
+    return PerCall

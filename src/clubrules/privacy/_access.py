@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable  # noqa: TC003 - resolved at runtime by get_type_hints
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,8 @@ from clubrules.privacy._envelope import CustomerKeys  # noqa: TC001 - resolved a
 from clubrules.privacy._events import AccessEvent
 from clubrules.privacy._sensitive import Sensitive
 from clubrules.privacy.ports import AccessLog, ConsentStore  # noqa: TC001 - resolved at runtime by get_type_hints
+
+_logger = logging.getLogger("clubrules.privacy")  # ids, roles and fields, never values
 
 __all__ = [
     "AccessReport",
@@ -158,6 +161,16 @@ class PrivacyVault:
             self._log.append(
                 AccessEvent(now, actor, role, purpose, customer_id, field, allowed, reason)
             )
+            if not allowed:
+                _logger.warning(
+                    "read refused (%s): actor %r, role %r, customer %r, field %r, purpose %s",
+                    reason,
+                    actor,
+                    role,
+                    customer_id,
+                    field,
+                    purpose.value,
+                )
 
         if not self._policy.allows(role, field, purpose):
             record(allowed=False, reason="role_policy")

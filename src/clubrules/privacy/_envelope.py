@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import secrets
 import struct
@@ -17,6 +18,10 @@ from clubrules.privacy._keyring import Keyring
 from clubrules.privacy._keys import KEY_SIZE, KeyStatus, KeyVersion
 from clubrules.privacy._seal import FieldCipher, sealed_key_id
 from clubrules.privacy.ports import DataKeyStore  # noqa: TC001 - resolved at runtime by get_type_hints
+
+_logger = logging.getLogger("clubrules.privacy")  # customer ids and counts, never keys
+# How many data keys a rewrap checks between two progress lines.
+_PROGRESS_EVERY = 1000
 
 __all__ = ["CustomerKeys"]
 
@@ -242,11 +247,17 @@ class CustomerKeys:
             self._erasures += 1
             self._cache.pop(customer_id, None)
         try:
-            return self._store.delete(customer_id)
+            destroyed = self._store.delete(customer_id)
         finally:
             with self._lock:
                 self._erasures += 1
                 self._cache.pop(customer_id, None)
+        _logger.info(
+            "customer %r erased: %s",
+            customer_id,
+            "data key destroyed" if destroyed else "no data key was stored",
+        )
+        return destroyed
 
     def rewrap_data_keys(self) -> int:
         """Rewrap every stored data key to the KEK keyring's primary key.
@@ -256,7 +267,16 @@ class CustomerKeys:
         keys were rewrapped.
         """
         count = 0
-        for customer_id in list(self._store.customer_ids()):
+        customer_ids = list(self._store.customer_ids())
+        _logger.info("rewrapping data keys: %d to check", len(customer_ids))
+        for checked, customer_id in enumerate(customer_ids, start=1):
+            if checked % _PROGRESS_EVERY == 0:
+                _logger.info(
+                    "rewrapping data keys: %d of %d checked, %d rewrapped",
+                    checked,
+                    len(customer_ids),
+                    count,
+                )
             wrapped = self._store.get(customer_id)
             if wrapped is None or not self._kek.needs_rewrap(wrapped):
                 continue
@@ -265,6 +285,7 @@ class CustomerKeys:
             )
             if self._store.replace(customer_id, wrapped, fresh):
                 count += 1
+        _logger.info("rewrapped %d of %d data keys", count, len(customer_ids))
         return count
 
     def __repr__(self) -> str:

@@ -6,6 +6,7 @@ import base64
 import binascii
 import hmac
 import json
+import logging
 import os
 import re
 import tempfile
@@ -22,6 +23,8 @@ from clubrules.errors import KeyringError, KeyUsageWarning
 from clubrules.privacy._format import MAX_KEY_ID, header
 from clubrules.privacy._keys import KEY_SIZE, KeyStatus, KeyVersion
 from clubrules.privacy.ports import KeyProvider  # noqa: TC001 - resolved at runtime by get_type_hints
+
+_logger = logging.getLogger("clubrules.privacy")  # key ids only, never key material
 
 __all__ = [
     "DEFAULT_USAGE_LIMIT",
@@ -214,7 +217,8 @@ class Keyring:
             self._versions[old] = attrs.evolve(self._versions[old], status=KeyStatus.DECRYPT_ONLY)
             self._versions[new_id] = new
             self._build()
-            return new
+        _logger.info("key %d is the new primary; key %d is now decrypt-only", new_id, old)
+        return new
 
     def retire(self, key_id: int) -> None:
         """Refuse a key from now on: values still sealed under it no longer open.
@@ -227,6 +231,7 @@ class Keyring:
                 raise KeyringError(f"key {key_id} is the primary; rotate before retiring it")
             self._versions[key_id] = attrs.evolve(self._versions[key_id], status=KeyStatus.RETIRED)
             self._build()
+        _logger.info("key %d retired", key_id)
 
     def save(self, provider: KeyProvider) -> None:
         """Write every key version, with its usage count, through `provider`."""

@@ -10,6 +10,30 @@
   `migrate`, which `clubrules db migrate` runs.
 
 No domain package imports an adapter: entry points wire them in explicitly.
+
+Both database adapters open units of work (`SQLiteDatabase.unit_of_work()`,
+`PostgresDatabase.unit_of_work()`): one transaction that every adapter
+built on the database joins. [run_in_transaction][clubrules.storage.run_in_transaction]
+runs a function in one and retries it after a transient failure.
+
+The library logs through the standard `logging` module, one logger per
+area, each silent (a `NullHandler`) until the application configures logging:
+
+- `clubrules.storage`: migrations applied; units of work rolled back;
+  retries and their causes; waits for a pooled connection and pools
+  exhausted; a COMMIT whose outcome is unknown.
+- `clubrules.privacy`: key rotation and retirement, rewrap progress,
+  erasures (crypto-shredding), reads refused by role or consent.
+
+Log records name ids, counts, error classes and error codes, never a value
+from a record: no names, phone numbers, health notes or key material.
 """
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from clubrules._public import publish
+from clubrules.storage.sql._unit import UnitOfWorkDatabase, run_in_transaction
+
+__all__ = ["UnitOfWorkDatabase", "run_in_transaction"]
+
+publish(__name__)

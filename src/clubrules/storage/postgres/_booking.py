@@ -22,6 +22,7 @@ from clubrules.errors import (
 )
 from clubrules.storage.sql._booking import group_bookings, slot_conflict
 from clubrules.storage.sql._codecs import encode_zone
+from clubrules.storage.sql._unit import cause_label, logger
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -432,6 +433,12 @@ class PostgresBookingRepository:
             except RetryableStorageError as error:
                 if not _transient(error) or attempt == _ATTEMPTS:
                     raise
+                logger.debug(
+                    "booking %r: write attempt %d failed (%s); retrying",
+                    booking.id,
+                    attempt,
+                    cause_label(error),
+                )
         raise AssertionError("unreachable")  # pragma: no cover
 
     def add(self, booking: Booking, *, now: datetime) -> Booking:

@@ -7,16 +7,19 @@ imports without the `postgres` extra.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import threading
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from clubrules.errors import (
+    CommitOutcomeUnknownError,
     StorageError,
     ValidationError,
 )
 from clubrules.storage.postgres._errors import psycopg_module, translate, translated
 from clubrules.storage.postgres._migrate import migrate_postgres_connection, postgres_schema_version
 from clubrules.storage.sql._database import SQLDatabase
+from clubrules.storage.sql._unit import SAVEPOINT, logger
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -33,6 +36,64 @@ else:
     # psycopg is optional and imported late: at run time the alias is `object`,
     # so that `typing.get_type_hints` resolves annotations that name it.
     PsycopgConnection = object
+
+# psycopg.pq.TransactionStatus: no transaction open / one open / one failed.
+_IDLE = 0
+_INERROR = 3
+# SQLSTATE classes of a COMMIT the server refused, rolling back: the outcome is known.
+_REFUSED_CLASSES = {"23", "40"}
+
+
+def _unit_connection() -> contextvars.ContextVar[Any]:
+    return contextvars.ContextVar("clubrules_postgres_unit", default=None)
+
+
+def _commit_failure(conn: Any, error: Exception) -> Exception:  # noqa: ANN401 - a psycopg connection
+    """What a failed COMMIT means: refused (rolled back, known) or the outcome unknown."""
+    state = getattr(getattr(error, "diag", None), "sqlstate", None) or ""
+    if state[:2] in _REFUSED_CLASSES or not (
+        isinstance(error, psycopg_module().OperationalError) or conn.broken
+    ):
+        return translate(error, migration=False)
+    label = f"{state} {type(error).__name__}".strip()
+    logger.error("the PostgreSQL connection failed during COMMIT (%s); outcome unknown", label)
+    return CommitOutcomeUnknownError(
+        f"the PostgreSQL connection failed during COMMIT ({label}): the transaction may or"
+        " may not be stored; check before doing it again"
+    )
+
+
+def _refuse_aborted(conn: Any) -> None:  # noqa: ANN401 - a psycopg connection
+    """Refuse to commit a transaction that a failed statement aborted (COMMIT would roll back)."""
+    if conn.info.transaction_status == _INERROR:
+        raise StorageError(
+            "a statement failed inside the unit of work and PostgreSQL aborted its transaction;"
+            " nothing of the unit's is stored"
+        )
+
+
+@contextlib.contextmanager
+def _atomic(conn: Any) -> Iterator[None]:  # noqa: ANN401 - a psycopg connection
+    """An atomic block on a connection that the database does not own outright.
+
+    In autocommit mode with no transaction open, a transaction of its own;
+    else a savepoint in the open transaction (psycopg begins one first on a
+    connection that is not in autocommit mode), which commits nothing.
+    """
+    if conn.autocommit and conn.info.transaction_status == _IDLE:
+        with conn.transaction():
+            yield
+        return
+    conn.execute(f"SAVEPOINT {SAVEPOINT}")
+    try:
+        yield
+    except BaseException:
+        if not conn.broken:
+            with contextlib.suppress(psycopg_module().Error):
+                conn.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+                conn.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
+        raise
+    conn.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
 
 
 class PostgresDatabase(SQLDatabase[PsycopgConnection]):
@@ -99,6 +160,9 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         self._pool: ConnectionPool[Any] | None = None
         self._owns_pool = False
         self._closed = False
+        self._caller: psycopg.Connection[Any] | None = None
+        # The connection of the unit of work open in this thread or task, if any.
+        self._unit: contextvars.ContextVar[psycopg.Connection[Any] | None] = _unit_connection()
         if pool_size:
             from psycopg_pool import ConnectionPool  # noqa: PLC0415 - optional dependency
 
@@ -130,6 +194,59 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         database._pool = pool  # noqa: SLF001
         database._owns_pool = False  # noqa: SLF001
         database._closed = False  # noqa: SLF001
+        database._caller = None  # noqa: SLF001
+        database._unit = _unit_connection()  # noqa: SLF001
+        return database
+
+    @classmethod
+    def from_connection(cls, conn: psycopg.Connection[Any]) -> PostgresDatabase:
+        """Run the adapters on a `psycopg.Connection` that your application owns.
+
+        The adapters built on the returned database use `conn` for every
+        statement, inside whatever transaction is open on it: they never
+        commit, roll back or close it. A write that needs several
+        statements runs in a savepoint, so a failure undoes that write
+        alone. On a connection not in autocommit mode, psycopg begins a
+        transaction at the first statement, which you commit or roll back;
+        on one in autocommit mode with no transaction open (no
+        `conn.transaction()` block), each adapter call is a transaction of
+        its own.
+
+        Any isolation level works, READ COMMITTED (the default) included:
+        the exclusion constraint and the row locks on resources keep double
+        bookings out, and the complaint streams and key swaps are guarded
+        by unique keys and compare-and-swap statements. Under REPEATABLE
+        READ or SERIALIZABLE, expect `RetryableStorageError` (serialization
+        failures) when writers race; retry the whole transaction. A
+        statement that fails aborts a PostgreSQL transaction: after a
+        clubrules storage error other than the refusals raised by the
+        library's own checks, roll back.
+
+        Use the connection from one thread at a time. Closing the returned
+        database leaves `conn` open.
+
+        Raises:
+            ValidationError: `conn` is not a `psycopg.Connection`.
+            StorageError: psycopg is not installed (the `postgres` extra).
+        """
+        psycopg = psycopg_module()
+        if not isinstance(conn, psycopg.Connection):
+            raise ValidationError(
+                f"must be a psycopg.Connection, not {type(conn).__name__}",
+                field="conn",
+                rule="not_a_connection",
+            )
+        database = cls.__new__(cls)
+        database._driver_error = psycopg.Error  # noqa: SLF001 - filling in a fresh instance
+        database._url = ""  # noqa: SLF001
+        database._timeout = 0.0  # noqa: SLF001
+        database._lock = threading.RLock()  # noqa: SLF001
+        database._conn = None  # noqa: SLF001
+        database._pool = None  # noqa: SLF001
+        database._owns_pool = False  # noqa: SLF001
+        database._closed = False  # noqa: SLF001
+        database._caller = conn  # noqa: SLF001
+        database._unit = _unit_connection()  # noqa: SLF001
         return database
 
     @property
@@ -148,13 +265,34 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         """
         if self._closed:
             raise StorageError("the PostgreSQL database is closed")
+        joined = self._caller or self._unit.get()
         with translated():
+            if joined is not None:
+                yield joined
+                return
             if self._pool is not None:
-                with self._pool.connection(timeout=self._timeout) as conn:
+                with self._pooled() as conn:
                     yield conn
                 return
             with self._lock:
                 yield self._the_connection()
+
+    @contextlib.contextmanager
+    def _pooled(self) -> Iterator[psycopg.Connection[Any]]:
+        """A connection from the pool; exhaustion is logged (psycopg errors pass untranslated)."""
+        pool = self._pool
+        assert pool is not None  # noqa: S101 - only called on a pooled database
+        with contextlib.ExitStack() as stack:
+            try:
+                conn = stack.enter_context(pool.connection(timeout=self._timeout))
+            except psycopg_module().OperationalError as error:
+                self._log_pool_timeout(error)
+                raise
+            yield conn
+
+    def _log_pool_timeout(self, error: Exception) -> None:
+        if type(error).__name__ == "PoolTimeout":
+            logger.warning("no pooled PostgreSQL connection came free within %.1f s", self._timeout)
 
     def _the_connection(self) -> psycopg.Connection[Any]:
         """The one connection of an unpooled database, reopened if it broke (under `_lock`)."""
@@ -174,6 +312,10 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         if self._closed:
             raise StorageError("the PostgreSQL database is closed")
         try:
+            joined = self._caller or self._unit.get()
+            if joined is not None:
+                cursor = joined.execute(query, params)
+                return cursor.fetchone() if one else cursor.fetchall()
             if self._pool is not None:
                 with self._pool.connection(timeout=self._timeout) as conn:
                     cursor = conn.execute(query, params)
@@ -182,17 +324,88 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
                 cursor = self._the_connection().execute(query, params)
                 return cursor.fetchone() if one else cursor.fetchall()
         except self._driver_error as error:
+            self._log_pool_timeout(error)
             raise translate(error, migration=False) from error
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[psycopg.Connection[Any]]:
-        """Borrow a connection inside a transaction: committed on success, else rolled back."""
-        with self.connection() as conn, conn.transaction():
+        """Borrow a connection inside a transaction: committed on success, else rolled back.
+
+        The adapters' own atomic blocks. Inside a unit of work, or on the
+        caller's connection, the block joins the open transaction as a
+        savepoint instead, and commits nothing.
+
+        Raises:
+            CommitOutcomeUnknownError: the connection failed during COMMIT.
+        """
+        with self.unit_of_work() as conn:
             yield conn
 
+    @contextlib.contextmanager
+    def unit_of_work(self) -> Iterator[psycopg.Connection[Any]]:
+        """One transaction that every adapter built on this database joins.
+
+        While the block runs, the adapters on this database, called from
+        the same thread (or asyncio task), use the unit's connection: their
+        writes commit together when the block ends, or roll back together
+        if it raises, whatever it raises (a `SlotConflictError` reaches you
+        unchanged, with its conflicts). Write your own rows through the
+        connection the block gives you. A unit opened inside another, or on
+        a `from_connection` database, is a savepoint in the open
+        transaction and commits nothing. psycopg errors raised in the block
+        arrive as clubrules errors, the driver's error as their cause.
+
+        The transaction runs at the server's default isolation level (READ
+        COMMITTED unless configured otherwise); the exclusion constraint
+        and row locks keep double bookings out at any level.
+
+        Raises:
+            RetryableStorageError: a deadlock, serialization failure or lock
+                timeout (everything was rolled back), or no connection.
+            CommitOutcomeUnknownError: the connection failed during COMMIT.
+            StorageError: a statement failed inside the block and the
+                transaction was aborted, so nothing was stored.
+        """
+        if self._closed:
+            raise StorageError("the PostgreSQL database is closed")
+        joined = self._caller or self._unit.get()
+        if joined is not None:
+            with translated(), _atomic(joined):
+                yield joined
+            return
+        with self.connection() as conn:
+            token = self._unit.set(conn)
+            committing = False
+            try:
+                with conn.transaction():
+                    try:
+                        yield conn
+                    except BaseException as error:
+                        logger.debug("unit of work rolled back (%s)", type(error).__name__)
+                        raise
+                    _refuse_aborted(conn)
+                    committing = True
+            except self._driver_error as error:
+                if committing:
+                    raise _commit_failure(conn, error) from error
+                raise
+            finally:
+                self._unit.reset(token)
+
+    def _owns_transaction(self) -> bool:
+        """Whether `unit_of_work()` would begin and commit a transaction of its own."""
+        if self._caller is not None:
+            caller = self._caller
+            return bool(caller.autocommit) and caller.info.transaction_status == _IDLE
+        return self._unit.get() is None
+
     def close(self) -> None:
-        """Close the connection, or the pool if this database opened it."""
+        """Close the connection, or the pool if this database opened it.
+
+        A `from_connection` database leaves the caller's connection open.
+        """
         self._closed = True
+        self._caller = None
         with self._lock:
             conn, self._conn = self._conn, None
         if conn is not None:
@@ -202,5 +415,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
 
     def __repr__(self) -> str:
         mode = "pooled" if self._pool is not None else "single connection"
+        if not self._url and self._pool is None:  # from_connection
+            mode = "the caller's connection"
         state = "closed" if self._closed else "open"
         return f"PostgresDatabase({mode}, {state})"

@@ -12,6 +12,7 @@ from clubrules.storage.sql._migrations import (
     forward_only,
     target_version,
 )
+from clubrules.storage.sql._unit import logger
 
 if TYPE_CHECKING:
     import psycopg
@@ -81,4 +82,7 @@ def migrate_postgres_connection(
                 (migration.version, migration.name, migration.checksum),
             )
             applied.append(migration.label)
+    for label in applied:
+        # Committed, or in a savepoint of the caller's transaction, which commits it.
+        logger.info("PostgreSQL migration %s applied", label)
     return MigrationResult("postgres", previous, max(previous, target), tuple(applied))

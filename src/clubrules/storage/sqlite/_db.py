@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import sqlite3
 import threading
@@ -10,6 +11,7 @@ import time
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from clubrules.errors import (
+    CommitOutcomeUnknownError,
     DuplicateError,
     MigrationError,
     RetryableStorageError,
@@ -17,6 +19,7 @@ from clubrules.errors import (
     ValidationError,
 )
 from clubrules.storage.sql._database import SQLDatabase
+from clubrules.storage.sql._unit import SAVEPOINT, logger
 from clubrules.storage.sqlite._migrate import migrate_sqlite_connection, sqlite_schema_version
 
 if TYPE_CHECKING:
@@ -30,6 +33,9 @@ __all__ = ["SQLiteDatabase", "raise_translated"]
 _BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
 _UNIQUE_EXTENDED = {1555, 2067}  # SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE
 _MEMORY = ":memory:"
+_CALLERS = "<the caller's connection>"
+# `sqlite3.LEGACY_TRANSACTION_CONTROL` (Python 3.12+): `autocommit` left to `isolation_level`.
+_LEGACY = getattr(sqlite3, "LEGACY_TRANSACTION_CONTROL", -1)
 
 
 class _Lent:
@@ -60,6 +66,100 @@ class _Lent:
             self._db._give_back(conn)  # noqa: SLF001 - the pool's own helper
         if isinstance(error, sqlite3.Error):
             raise_translated(error)
+
+
+class _Joined:
+    """`connection()` inside a unit of work or on the caller's connection: that connection.
+
+    Nothing to give back; `sqlite3` errors are translated as `_Lent` does.
+    """
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self._conn
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        _trace: TracebackType | None,
+    ) -> None:
+        if isinstance(error, sqlite3.Error):
+            raise_translated(error)
+
+
+def _autocommits(conn: sqlite3.Connection) -> bool:
+    """Whether `conn` commits each statement by itself when no transaction is open."""
+    mode = getattr(conn, "autocommit", _LEGACY)
+    return mode is True or (mode == _LEGACY and conn.isolation_level is None)
+
+
+@contextlib.contextmanager
+def _atomic(conn: sqlite3.Connection, *, immediate: bool) -> Iterator[None]:
+    """An atomic block on a connection that the database does not own outright.
+
+    Inside an open transaction (a unit of work, or the caller's), a
+    savepoint: a failure undoes the block alone, and the outer transaction
+    commits or rolls back the rest. On a connection that commits each
+    statement (`isolation_level=None`) with no transaction open, the block
+    is a transaction of its own. On a connection with implicit transactions
+    (the `sqlite3` default) and none open yet, the block begins the
+    caller's transaction, as the caller's own first write would, and leaves
+    it open for the caller to commit.
+    """
+    if not conn.in_transaction:
+        if _autocommits(conn) or not immediate:
+            # Autocommit, or a read-only snapshot with nothing of the caller's pending.
+            conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            try:
+                yield
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):  # an error may have ended it already
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return
+        conn.execute("BEGIN IMMEDIATE")  # the caller's transaction, left open
+    conn.execute(f"SAVEPOINT {SAVEPOINT}")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute(f"ROLLBACK TO {SAVEPOINT}")
+                conn.execute(f"RELEASE {SAVEPOINT}")
+        raise
+    conn.execute(f"RELEASE {SAVEPOINT}")
+
+
+def _commit(conn: sqlite3.Connection) -> None:
+    """Commit a unit of work's transaction, saying what a failure means for its writes."""
+    if not conn.in_transaction:
+        raise StorageError(
+            "the unit of work's transaction ended inside its block (a COMMIT or ROLLBACK there,"
+            " or an error SQLite rolled back); nothing of the unit's is stored"
+        )
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.Error as error:
+        name = getattr(error, "sqlite_errorname", type(error).__name__)
+        busy = getattr(error, "sqlite_errorcode", 0) & 0xFF in _BUSY
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        if busy:
+            raise RetryableStorageError(
+                f"the SQLite database stayed locked at COMMIT ({name}); nothing was written, retry"
+            ) from error
+        logger.error("SQLite failed during COMMIT (%s); the outcome is unknown", name)
+        raise CommitOutcomeUnknownError(
+            f"SQLite failed during COMMIT ({name}): the unit of work may or may not be"
+            " stored; check before doing it again"
+        ) from error
 
 
 def raise_translated(error: sqlite3.Error) -> NoReturn:
@@ -145,10 +245,61 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
         self._opened = 0
         self._waiting = 0
         self._closed = False
+        self._caller: sqlite3.Connection | None = None
+        # The connection of the unit of work open in this thread or task, if any.
+        self._unit: contextvars.ContextVar[sqlite3.Connection | None] = contextvars.ContextVar(
+            "clubrules_sqlite_unit", default=None
+        )
+
+    @classmethod
+    def from_connection(cls, conn: sqlite3.Connection) -> SQLiteDatabase:
+        """Run the adapters on a `sqlite3.Connection` that your application owns.
+
+        The adapters built on the returned database use `conn` for every
+        statement, inside whatever transaction is open on it: they never
+        commit, roll back or close it. A write that needs several
+        statements runs in a savepoint, so a failure undoes that write
+        alone. With no transaction open, a write begins one (`BEGIN
+        IMMEDIATE`) and leaves it for you to commit, as your own first
+        `INSERT` would; on a connection in autocommit mode
+        (`isolation_level=None`, or `autocommit=True`) each adapter call is
+        a transaction of its own. SQLite transactions are serializable, so
+        any open transaction keeps the booking check and its write atomic;
+        open yours with `BEGIN IMMEDIATE` so that it never fails with a
+        lock error when it first writes.
+
+        The connection gets `PRAGMA secure_delete = ON`, so that a
+        destroyed data key is overwritten on disk. Use the connection from
+        one thread at a time, and migrate the schema outside your
+        transaction (`clubrules.storage.migrations.migrate(conn)`, which
+        commits). Closing the returned database leaves `conn` open.
+
+        Raises:
+            ValidationError: `conn` is not a `sqlite3.Connection`.
+
+        Examples:
+            >>> import sqlite3
+            >>> from clubrules.storage.sqlite import SQLiteDatabase
+            >>> conn = sqlite3.connect(":memory:")
+            >>> with SQLiteDatabase.from_connection(conn) as db:
+            ...     db.migrate().version >= 1
+            True
+        """
+        if not isinstance(conn, sqlite3.Connection):
+            raise ValidationError(
+                f"must be a sqlite3.Connection, not {type(conn).__name__}",
+                field="conn",
+                rule="not_a_connection",
+            )
+        database = cls(_CALLERS, max_connections=1)
+        database._caller = conn
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("PRAGMA secure_delete = ON")
+        return database
 
     @property
     def path(self) -> str:
-        """The database file, or `":memory:"`."""
+        """The database file, `":memory:"`, or `"<the caller's connection>"`."""
         return self._path
 
     def _open(self) -> sqlite3.Connection:
@@ -194,6 +345,9 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
             RetryableStorageError: every connection stayed busy for `timeout`.
             StorageError: the database is closed.
         """
+        conn = self._caller or self._unit.get()
+        if conn is not None:
+            return _Joined(conn)
         return _Lent(self)
 
     def _borrow(self) -> sqlite3.Connection:
@@ -210,8 +364,12 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
                     break
                 if deadline is None:
                     deadline = time.monotonic() + max(self._timeout, 0.05)
+                    logger.debug("waiting for one of %d busy SQLite connections", self._max)
                 left = deadline - time.monotonic()
                 if left <= 0:
+                    logger.warning(
+                        "all %d SQLite connections stayed busy for %.1f s", self._max, self._timeout
+                    )
                     raise RetryableStorageError(
                         f"all {self._max} SQLite connections stayed busy; retry"
                     )
@@ -246,6 +404,13 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
 
     def _read(self, query: str, params: Sequence[object], *, one: bool) -> Any:  # noqa: ANN401
         """`connection()`, one statement and its rows, in one frame: the adapters' reads."""
+        joined = self._caller or self._unit.get()
+        if joined is not None:
+            try:
+                cursor = joined.execute(query, params)
+                return cursor.fetchone() if one else cursor.fetchall()
+            except sqlite3.Error as error:
+                raise_translated(error)
         conn = self._borrow()
         try:
             cursor = conn.execute(query, params)
@@ -259,11 +424,20 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
     def transaction(self, *, immediate: bool = True) -> Iterator[sqlite3.Connection]:
         """Borrow a connection inside a transaction: committed on success, else rolled back.
 
+        The adapters' own atomic blocks. Inside a unit of work, or on the
+        caller's connection, the block joins the open transaction as a
+        savepoint instead, and commits nothing.
+
         Args:
             immediate: Take the write lock at the start (`BEGIN IMMEDIATE`),
                 so that a check and the write that depends on it are atomic.
                 False starts a deferred, read-only snapshot.
         """
+        joined = self._caller or self._unit.get()
+        if joined is not None:
+            with _Joined(joined), _atomic(joined, immediate=immediate):
+                yield joined
+            return
         with self.connection() as conn:
             conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
             try:
@@ -274,10 +448,78 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
                 raise
             conn.execute("COMMIT")
 
+    @contextlib.contextmanager
+    def unit_of_work(self) -> Iterator[sqlite3.Connection]:
+        """One transaction (`BEGIN IMMEDIATE`) that every adapter built on this database joins.
+
+        While the block runs, the adapters on this database, called from
+        the same thread (or asyncio task), use the unit's connection: their
+        writes commit together when the block ends, or roll back together
+        if it raises, whatever it raises (a `SlotConflictError` reaches you
+        unchanged, with its conflicts). Write your own rows through the
+        connection the block gives you. A unit opened inside another, or on
+        a `from_connection` database, is a savepoint in the open
+        transaction and commits nothing. `sqlite3` errors raised in the
+        block arrive as clubrules errors, the driver's error as their cause.
+
+        Raises:
+            RetryableStorageError: the write lock stayed taken for
+                `timeout`, or every connection stayed busy.
+            CommitOutcomeUnknownError: SQLite failed during COMMIT for
+                another reason than a lock.
+            StorageError: the transaction ended inside the block.
+
+        Examples:
+            >>> from clubrules.storage.sqlite import SQLiteDatabase
+            >>> with SQLiteDatabase(":memory:") as db:
+            ...     _ = db.migrate()
+            ...     with db.unit_of_work() as conn:
+            ...         _ = conn.execute("CREATE TABLE orders (id TEXT)")
+            ...     db.schema_version() >= 1
+            True
+        """
+        joined = self._caller or self._unit.get()
+        if joined is not None:
+            with _Joined(joined), _atomic(joined, immediate=True):
+                yield joined
+            return
+        conn = self._borrow()
+        try:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                raise_translated(error)
+            token = self._unit.set(conn)
+            try:
+                yield conn
+            except BaseException as error:
+                self._unit.reset(token)
+                if conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                logger.debug("unit of work rolled back (%s)", type(error).__name__)
+                if isinstance(error, sqlite3.Error):
+                    raise_translated(error)
+                raise
+            self._unit.reset(token)
+            _commit(conn)
+        finally:
+            self._give_back(conn)
+
+    def _owns_transaction(self) -> bool:
+        """Whether `unit_of_work()` would begin and commit a transaction of its own."""
+        if self._caller is not None:
+            return not self._caller.in_transaction and _autocommits(self._caller)
+        return self._unit.get() is None
+
     def close(self) -> None:
-        """Close every idle connection; connections in use close when given back."""
+        """Close every idle connection; connections in use close when given back.
+
+        A `from_connection` database leaves the caller's connection open.
+        """
         with self._lock:
             self._closed = True
+            self._caller = None  # later calls find the database closed
             idle, self._idle = self._idle, []
             self._opened -= len(idle)
             self._freed.notify_all()
@@ -286,4 +528,6 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
+        if self._path == _CALLERS:
+            return f"SQLiteDatabase(the caller's connection, {state})"
         return f"SQLiteDatabase({self._path!r}, {state})"

@@ -13,6 +13,7 @@ from clubrules.storage.sql._migrations import (
     forward_only,
     target_version,
 )
+from clubrules.storage.sql._unit import logger
 
 __all__ = ["migrate_sqlite_connection", "split_sqlite_script", "sqlite_schema_version"]
 
@@ -111,6 +112,8 @@ def migrate_sqlite_connection(
                 )
                 applied.append(migration.label)
             conn.execute("COMMIT")
+            for label in applied:
+                logger.info("SQLite migration %s applied", label)
         except BaseException:
             _rollback(conn)
             raise
