@@ -123,3 +123,84 @@ def test_erasure_not_final_error_pickles_and_names_no_key() -> None:
         error.reason,
     )
     assert "erase again" in str(error)
+
+
+def test_an_erasure_inside_a_unit_of_work_is_purged_after_its_commit(tmp_path: Path) -> None:
+    with SQLiteDatabase(tmp_path / "club.db") as db:
+        db.migrate()
+        store = SQLiteDataKeyStore(db)
+        keys = CustomerKeys(Keyring.generate(), store)
+        keys.cipher_for("c-1", create=True)
+        wrapped = _wrapped_bytes(store, "c-1")
+        with db.unit_of_work() as conn:
+            conn.execute("CREATE TABLE erasure_requests (customer_id TEXT)")
+            conn.execute("INSERT INTO erasure_requests VALUES ('c-1')")
+            assert keys.erase("c-1") is True  # the unit goes on: no checkpoint inside it
+        assert store.get("c-1") is None
+        assert _files_holding(tmp_path, wrapped) == []
+
+
+def test_a_unit_of_work_that_rolls_back_keeps_the_key(tmp_path: Path) -> None:
+    with SQLiteDatabase(tmp_path / "club.db") as db:
+        db.migrate()
+        store = SQLiteDataKeyStore(db)
+        keys = CustomerKeys(Keyring.generate(), store)
+        sealed = keys.cipher_for("c-1", create=True).seal("花粉", **PLACE)
+
+        def erase_then_fail() -> None:
+            with db.unit_of_work():
+                keys.erase("c-1")
+                raise RuntimeError("the app's own write failed")
+
+        with pytest.raises(RuntimeError):
+            erase_then_fail()
+        assert keys.cipher_for("c-1").open(sealed, **PLACE) == "花粉"
+
+
+def test_a_unit_of_work_whose_purge_a_reader_holds_back_says_so_after_committing(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "club.db"
+    with SQLiteDatabase(path, timeout=0.3) as db:
+        db.migrate()
+        store = SQLiteDataKeyStore(db)
+        keys = CustomerKeys(Keyring.generate(), store)
+        keys.cipher_for("c-1", create=True)
+        wrapped = _wrapped_bytes(store, "c-1")
+        reader = sqlite3.connect(path, isolation_level=None)
+        try:
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM data_keys").fetchone()
+            with pytest.raises(ErasureNotFinalError) as caught, db.unit_of_work():
+                keys.erase("c-1")
+            assert caught.value.customer_id == "c-1"
+            assert store.get("c-1") is None  # committed: the message's "is deleted" holds
+        finally:
+            reader.execute("COMMIT")
+            reader.close()
+        assert keys.erase("c-1") is False
+        assert _files_holding(tmp_path, wrapped) == []
+
+
+def test_an_erasure_on_the_callers_connection_is_purged_by_checkpoint_after_commit(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "club.db"
+    with SQLiteDatabase(path) as db:
+        db.migrate()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = WAL")
+    try:
+        db = SQLiteDatabase.from_connection(conn)
+        store = SQLiteDataKeyStore(db)
+        keys = CustomerKeys(Keyring.generate(), store)
+        keys.cipher_for("c-1", create=True)
+        conn.commit()
+        wrapped = _wrapped_bytes(store, "c-1")
+        assert keys.erase("c-1") is True  # inside the caller's transaction
+        assert conn.in_transaction  # nothing committed for the caller
+        conn.commit()
+        assert db.checkpoint() is True
+        assert _files_holding(tmp_path, wrapped) == []
+    finally:
+        conn.close()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from clubrules.errors import (
     CommitOutcomeUnknownError,
     DuplicateError,
+    ErasureNotFinalError,
     MigrationError,
     RetryableStorageError,
     StorageError,
@@ -136,6 +137,18 @@ def _atomic(conn: sqlite3.Connection, *, immediate: bool) -> Iterator[None]:
     conn.execute(f"RELEASE {SAVEPOINT}")
 
 
+def checkpoint(conn: sqlite3.Connection) -> str | None:
+    """Copy the whole log into the database file and truncate it; why not, if it could not."""
+    try:
+        busy, log_frames, _copied = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.Error as error:
+        return f"the WAL checkpoint failed ({getattr(error, 'sqlite_errorname', 'error')})"
+    # (0, 0, 0): the log was copied and truncated; (0, -1, -1): no log (an in-memory database).
+    if busy or log_frames > 0:
+        return "another connection is reading the SQLite database; the WAL checkpoint waited"
+    return None
+
+
 def _commit(conn: sqlite3.Connection) -> None:
     """Commit a unit of work's transaction, saying what a failure means for its writes."""
     if not conn.in_transaction:
@@ -249,6 +262,11 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
         # The connection of the unit of work open in this thread or task, if any.
         self._unit: contextvars.ContextVar[sqlite3.Connection | None] = contextvars.ContextVar(
             "clubrules_sqlite_unit", default=None
+        )
+        # The customers whose data keys the open unit of work deleted: their
+        # purge (a WAL checkpoint) can only run once the unit has committed.
+        self._purges: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+            "clubrules_sqlite_purges", default=None
         )
 
     @classmethod
@@ -490,10 +508,13 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
             except sqlite3.Error as error:
                 raise_translated(error)
             token = self._unit.set(conn)
+            purges: list[str] = []
+            purge_token = self._purges.set(purges)
             try:
                 yield conn
             except BaseException as error:
                 self._unit.reset(token)
+                self._purges.reset(purge_token)
                 if conn.in_transaction:
                     with contextlib.suppress(sqlite3.Error):
                         conn.execute("ROLLBACK")
@@ -502,9 +523,40 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
                     raise_translated(error)
                 raise
             self._unit.reset(token)
+            self._purges.reset(purge_token)
             _commit(conn)
+            if purges:
+                unfinished = checkpoint(conn)
+                if unfinished:
+                    raise ErasureNotFinalError(", ".join(purges), unfinished)
         finally:
             self._give_back(conn)
+
+    def defer_purge(self, customer_id: str) -> bool:
+        """Whether a purge for `customer_id` must wait for the open transaction to end.
+
+        In a unit of work the purge is noted, and the unit runs it after its
+        COMMIT. On the caller's connection inside the caller's transaction
+        it cannot run at all until the caller commits: see `checkpoint`.
+        """
+        purges = self._purges.get()
+        if purges is not None:
+            purges.append(customer_id)
+            return True
+        return self._caller is not None and self._caller.in_transaction
+
+    def checkpoint(self) -> bool:
+        """Copy the write-ahead log into the database file and truncate it; whether that finished.
+
+        Deleted rows (a destroyed data key) are overwritten in the file
+        (`secure_delete` is on), so after a finished checkpoint their bytes
+        are gone from `club.db`, `club.db-wal` and `club.db-shm`. Run it
+        after committing, on a `from_connection` database, a transaction in
+        which a customer was erased. False means another connection was
+        still reading (or a transaction is open here): run it again later.
+        """
+        with self.connection() as conn:
+            return checkpoint(conn) is None
 
     def _owns_transaction(self) -> bool:
         """Whether `unit_of_work()` would begin and commit a transaction of its own."""

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from clubrules.errors import ErasureNotFinalError
 from clubrules.storage.sql._dialect import SQLITE
 from clubrules.storage.sql._privacy import SQLAccessLog, SQLConsentStore, SQLDataKeyStore
-from clubrules.storage.sqlite._db import SQLiteDatabase
+from clubrules.storage.sqlite._db import SQLiteDatabase, checkpoint
 
 __all__ = ["SQLiteAccessLog", "SQLiteConsentStore", "SQLiteDataKeyStore"]
 
@@ -25,6 +23,12 @@ class SQLiteDataKeyStore(SQLDataKeyStore[SQLiteDatabase]):
     than the database's `timeout`, the checkpoint cannot finish: `delete`
     then raises `ErasureNotFinalError` (the row is already deleted, so the
     key no longer opens), and a later `delete` retries the checkpoint.
+    Inside a unit of work the checkpoint runs when the unit has committed
+    (the unit raises `ErasureNotFinalError` after its COMMIT if it cannot
+    finish). On a `from_connection` database inside your transaction it
+    cannot run before your COMMIT: call
+    [checkpoint][clubrules.storage.sqlite.SQLiteDatabase.checkpoint] after
+    committing, until it returns True.
     Copies in backups are the backup's concern.
 
     Args:
@@ -44,23 +48,15 @@ class SQLiteDataKeyStore(SQLDataKeyStore[SQLiteDatabase]):
         with self._db.connection() as conn:
             cursor = conn.execute("DELETE FROM data_keys WHERE customer_id = ?", (customer_id,))
             deleted = cursor.rowcount == 1
+            if self._db.defer_purge(customer_id):
+                # Inside a transaction: the unit of work purges after its COMMIT;
+                # on the caller's connection, the caller checkpoints after theirs.
+                return deleted
             # Also on a second call for the same customer: that retries a purge left unfinished.
-            unfinished = _checkpoint(conn)
+            unfinished = checkpoint(conn)
         if unfinished:
             raise ErasureNotFinalError(customer_id, unfinished)
         return deleted
-
-
-def _checkpoint(conn: sqlite3.Connection) -> str | None:
-    """Copy the whole log into the database file and truncate it; why not, if it could not."""
-    try:
-        busy, log_frames, _copied = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    except sqlite3.Error as error:
-        return f"the WAL checkpoint failed ({getattr(error, 'sqlite_errorname', 'error')})"
-    # (0, 0, 0): the log was copied and truncated; (0, -1, -1): no log (an in-memory database).
-    if busy or log_frames > 0:
-        return "another connection is reading the SQLite database; the WAL checkpoint waited"
-    return None
 
 
 class SQLiteConsentStore(SQLConsentStore[SQLiteDatabase]):
