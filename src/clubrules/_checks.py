@@ -11,6 +11,8 @@ import enum
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal, TypeVar, cast
 
+import attrs
+
 from clubrules._time import canonical_instant
 from clubrules.errors import (
     InvalidIntervalError,
@@ -41,6 +43,7 @@ __all__ = [
     "check_tuple_of",
     "frozenset_of_names",
     "raise_collected",
+    "revision",
     "to_choice",
     "to_decimal_or_int",
     "to_frozenset",
@@ -273,3 +276,26 @@ def tuple_of_names(value: Iterable[str]) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     return tuple(value)
+
+
+def revision(
+    value: object,
+    version: int,
+    changes: Mapping[str, object],
+    error: type[ValidationError] = ValidationError,
+) -> dict[str, object]:
+    """`changes` for the next version of the attrs value `value` (now at `version`).
+
+    The version is `version + 1` unless `changes` names one, which must be
+    above `version`; every change must name a field. Raises `error` with
+    rules `unknown_field` and `version_not_after`.
+    """
+    problems = ViolationCollector()
+    fields = {f.name for f in attrs.fields(type(value)) if f.init}  # type: ignore[misc]
+    for name in sorted(set(changes) - fields):
+        problems.add(name, "unknown_field", f"is not a field of {type(value).__name__}")
+    new = changes.get("version", version + 1)
+    if isinstance(new, int) and not isinstance(new, bool) and new <= version:
+        problems.add("version", "version_not_after", f"must be above the current {version}")
+    problems.raise_if_any(error)
+    return {**changes, "version": new}

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Self
 
 import attrs
 
-from clubrules._checks import check_choice, check_text, check_tuple_of, to_choice, to_tuple
+from clubrules._checks import (
+    check_choice,
+    check_text,
+    check_tuple_of,
+    revision,
+    to_choice,
+    to_tuple,
+)
 from clubrules.errors import InvalidRubricError, ViolationCollector
 from clubrules.staff._bands import DEFAULT_BANDS, BandScheme, ordered_by
 from clubrules.staff._numbers import (
@@ -550,10 +557,16 @@ class Rubric:
     def revise(self, **changes: object) -> Self:
         """The next version of this rubric, with `changes` applied.
 
+        The version is `version + 1` unless `changes` names one, which must
+        then be above the current version.
+
         Raises:
-            InvalidRubricError: the changed rubric is invalid.
+            InvalidRubricError: an unknown field (`unknown_field`), a version
+                not above the current one (`version_not_after`), or the
+                changed rubric is invalid.
         """
-        return attrs.evolve(self, version=self.version + 1, **changes)  # type: ignore[arg-type]
+        changes = revision(self, self.version, changes, InvalidRubricError)
+        return attrs.evolve(self, **changes)  # type: ignore[arg-type]
 
 
 def seed_rubric(rubric_id: str = "customer-service", version: int = 1) -> Rubric:
