@@ -61,7 +61,10 @@ ONE = Decimal(1)
 class NoEventsRule(enum.Enum):
     """What a rate scores in a period with no events (no bookings, no complaints, no surveys).
 
-    - `NEUTRAL`: the sub-item gets its stated neutral points.
+    - `NEUTRAL`: the sub-item gets its stated neutral points, as a share of
+      its maximum: 6 of 10 is 60%. When an excluded item's points are shared
+      out and this item's maximum grows (to 15, say), it keeps that share
+      (9.00 of 15), as every other line of the criterion is scaled too.
     - `FULL_MARKS`: the sub-item gets its maximum (nothing went wrong).
     - `EXCLUDE`: the sub-item is left out, and its points are shared among
       the other sub-items of its criterion in proportion to their maxima (or
