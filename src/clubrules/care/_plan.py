@@ -502,12 +502,22 @@ def greeting_holidays(
 
     Raises:
         ModuleNotFoundError: the `holidays` extra is not installed.
+        ValidationError: the `holidays` package has no calendar for
+            `country` (rule `unknown_country`).
     """
     import holidays as _holidays  # noqa: PLC0415 - an optional extra
 
     wanted = list(years)
-    english = _holidays.country_holidays(country, years=wanted, language="en_US")
-    local = _holidays.country_holidays(country, years=wanted, language=language)
+    try:
+        english = _holidays.country_holidays(country, years=wanted, language="en_US")
+        local = _holidays.country_holidays(country, years=wanted, language=language)
+    except NotImplementedError:
+        shown = repr(country) if isinstance(country, str) else type(country).__name__
+        raise ValidationError(
+            f"{shown} is not a country the holidays package knows (an ISO code such as 'CN')",
+            field="country",
+            rule="unknown_country",
+        ) from None
     out: dict[date, str] = {}
     for festival in festivals:
         seen: set[int] = set()
