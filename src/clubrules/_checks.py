@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import attrs
 
@@ -279,11 +279,11 @@ def tuple_of_names(value: Iterable[str]) -> tuple[str, ...]:
 
 
 def revision(
-    value: object,
+    value: attrs.AttrsInstance,
     version: int,
-    changes: Mapping[str, object],
+    changes: Mapping[str, Any],
     error: type[ValidationError] = ValidationError,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """`changes` for the next version of the attrs value `value` (now at `version`).
 
     The version is `version + 1` unless `changes` names one, which must be
@@ -291,7 +291,7 @@ def revision(
     rules `unknown_field` and `version_not_after`.
     """
     problems = ViolationCollector()
-    fields = {f.name for f in attrs.fields(type(value)) if f.init}  # type: ignore[misc]
+    fields = {f.name for f in attrs.fields(type(value)) if f.init}
     for name in sorted(set(changes) - fields):
         problems.add(name, "unknown_field", f"is not a field of {type(value).__name__}")
     new = changes.get("version", version + 1)

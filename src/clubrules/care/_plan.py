@@ -512,7 +512,8 @@ def greeting_holidays(
         english = _holidays.country_holidays(country, years=wanted, language="en_US")
         local = _holidays.country_holidays(country, years=wanted, language=language)
     except NotImplementedError:
-        shown = repr(country) if isinstance(country, str) else type(country).__name__
+        given: object = country
+        shown = repr(given) if isinstance(given, str) else type(given).__name__
         raise ValidationError(
             f"{shown} is not a country the holidays package knows (an ISO code such as 'CN')",
             field="country",

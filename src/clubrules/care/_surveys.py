@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
-from collections.abc import Iterable, Mapping, Sequence  # noqa: TC003
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo  # noqa: TC003
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -149,14 +149,16 @@ class Questionnaire:
 
 def _answers(value: object) -> object:
     """A mapping, or pairs, as `(question_id, rating)` pairs sorted by question id."""
+    pairs: list[object]
     if isinstance(value, Mapping):
-        pairs: object = list(value.items())
+        pairs = list(value.items())
     elif isinstance(value, list | tuple):
         pairs = list(value)
     else:
         return value  # reported by the check
-    if all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in pairs):  # type: ignore[attr-defined]
-        return tuple(sorted(pairs, key=lambda p: p[0]))  # type: ignore[arg-type, index]
+    checked = [p for p in pairs if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)]
+    if len(checked) == len(pairs):
+        return tuple(sorted(checked, key=lambda p: str(p[0])))
     return value
 
 
@@ -213,7 +215,6 @@ class SurveyResponse:
         if self.staff_id is not None:
             check_text(problems, "staff_id", self.staff_id, sensitive=False)
         raise_collected(problems)
-
 
     def rating(self, question_id: str) -> int | None:
         """The rating given to `question_id`, or None if it was not answered."""

@@ -140,15 +140,14 @@ def percentile(sorted_values: Sequence[float], fraction: float) -> float | None:
         >>> percentile([10, 20, 30, 40, 50, 60, 70, 80, 90, 100], 0.9)
         91.0
     """
+    given: object = fraction
     if (
-        isinstance(fraction, bool)
-        or not isinstance(fraction, int | float | Decimal)
-        or (isinstance(fraction, Decimal) and not fraction.is_finite())
-        or not 0 <= fraction <= 1  # a float NaN compares false: refused too
+        isinstance(given, bool)
+        or not isinstance(given, int | float | Decimal)
+        or (isinstance(given, Decimal) and not given.is_finite())
+        or not 0 <= given <= 1  # a float NaN compares false: refused too
     ):
-        raise ValidationError(
-            "must be a number from 0 to 1", field="fraction", rule="out_of_range"
-        )
+        raise ValidationError("must be a number from 0 to 1", field="fraction", rule="out_of_range")
     n = len(sorted_values)
     return _interpolated(n, float(fraction), sorted_values.__getitem__) if n else None
 

@@ -151,11 +151,14 @@ def check_alerts(cases: Iterable[Case], now: datetime) -> list[Alert]:
                 owner = (SUPERVISOR,) if escalation is None else escalation.notify
             due_us = run.due_us if run.pause_start_us is None else paused_due_us(run, now_us)
             if run.due_us < horizon:
+                breach_us = _breach_alert_us(run)
                 alerts.append(
-                    _alert(case, run, AlertLevel.BREACHED, _breach_alert_us(run), due_us, owner)
+                    _alert(case, run, AlertLevel.BREACHED, breach_us, owner, due_us=due_us)
                 )
             elif run.warn_us <= horizon:
-                alerts.append(_alert(case, run, AlertLevel.WARNING, run.warn_us, due_us, owner))
+                alerts.append(
+                    _alert(case, run, AlertLevel.WARNING, run.warn_us, owner, due_us=due_us)
+                )
             if (
                 escalation is not None
                 and run.escalate_us is not None
@@ -167,8 +170,8 @@ def check_alerts(cases: Iterable[Case], now: datetime) -> list[Alert]:
                         run,
                         AlertLevel.ESCALATION,
                         run.escalate_us,
-                        due_us,
                         escalation.notify,
+                        due_us=due_us,
                     )
                 )
     return alerts
@@ -179,8 +182,9 @@ def _alert(
     run: TargetRun,
     level: AlertLevel,
     fire_us: int,
-    due_us: int,
     notify: tuple[str, ...],
+    *,
+    due_us: int,
 ) -> Alert:
     """The `level` alert of `run` of `case`, fired at `fire_us`, shown in the case's zone."""
     return Alert(

@@ -175,7 +175,8 @@ class ScoreSheet:
         for line in self.lines:
             if line.item == item:
                 return line
-        raise NotFoundError("score line", item if isinstance(item, str) else repr(item))
+        key: object = item
+        raise NotFoundError("score line", key if isinstance(key, str) else repr(key))
 
     def explain(self) -> str:
         """The sheet as text: one line per sub-item, criterion subtotals, the total and band."""

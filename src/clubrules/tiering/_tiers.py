@@ -598,12 +598,11 @@ def _check_indexes(
     problems: ViolationCollector, field: str, column: Sequence[int], low: int, top: int
 ) -> None:
     """Every entry is an int (not a bool) from `low` to `top - 1`; the fast path is C-level."""
-    if not column or (
-        set(map(type, column)) <= {int} and min(column) >= low and max(column) < top
-    ):
+    if not column or (set(map(type, column)) <= {int} and min(column) >= low and max(column) < top):
         return
     found = 0
-    for i, index in enumerate(column):
+    entries: Sequence[object] = column
+    for i, index in enumerate(entries):
         if isinstance(index, bool) or not isinstance(index, int) or not low <= index < top:
             problems.add(f"{field}[{i}]", "range", f"must be a tier index within {low}..{top - 1}")
             found += 1

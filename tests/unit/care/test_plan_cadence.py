@@ -77,9 +77,7 @@ def _facts(tasks: list[CareTask]) -> Counter[tuple[object, ...]]:
 def test_a_daily_plan_greets_a_sunday_birthday_on_the_saturday() -> None:
     birthdays = {"c-1": date(1990, 6, 14)}  # Sunday 14 June 2026
     planned = [
-        t
-        for n in range(10, 16)
-        for t in plan(date(2026, 6, n), 1, 8, {"birthdays": birthdays})
+        t for n in range(10, 16) for t in plan(date(2026, 6, n), 1, 8, {"birthdays": birthdays})
     ]
     assert [(t.due, t.kind) for t in planned] == [(date(2026, 6, 13), CareKind.BIRTHDAY)]
 
@@ -129,13 +127,13 @@ def care_inputs(draw: st.DrawFn) -> dict[str, object]:
     }
 
 
-def _cuts(draw: st.DrawFn, cadence: str) -> list[int]:
+def _cuts(data: st.DataObject, cadence: str) -> list[int]:
     """The day offsets at which the runs start, the first at 0."""
     if cadence == "daily":
         return list(range(DAYS))
     if cadence == "weekly":
         return list(range(0, DAYS, 7))
-    gaps = draw(st.lists(st.integers(1, 45), min_size=1, max_size=60))
+    gaps = data.draw(st.lists(st.integers(1, 45), min_size=1, max_size=60), label="gaps")
     cuts = [0]
     for gap in gaps:
         if cuts[-1] + gap >= DAYS:
@@ -155,7 +153,7 @@ def test_any_cadence_plans_the_tasks_of_one_run_over_the_year(
 ) -> None:
     whole = plan(START, DAYS, 8, inputs)
     assert all(n == 1 for n in _facts(whole).values())
-    cuts = _cuts(data.draw, cadence)
+    cuts = _cuts(data, cadence)
     pieces: list[CareTask] = []
     for begin, end in zip(cuts, [*cuts[1:], DAYS], strict=True):
         hour = data.draw(st.integers(0, 23), label="hour")

@@ -126,7 +126,7 @@ def test_answers_are_kept_as_pairs_sorted_by_question_id() -> None:
             questionnaire_id="q",
             customer_id="c-1",
             at=datetime(2026, 2, 1, tzinfo=UTC),
-            answers=answers,  # type: ignore[arg-type]
+            answers=answers,
         )
 
     by_mapping = response({"skill": 4, "attitude": 5})

@@ -263,7 +263,7 @@ def test_a_percentile_outside_zero_to_one_is_refused(fraction: object) -> None:
 def test_percentile_ends() -> None:
     assert percentile([1.0, 2.0], 0) == 1.0
     assert percentile([1.0, 2.0], 1) == 2.0
-    assert percentile([1.0, 2.0], Decimal("0.5")) == 1.5
+    assert percentile([1.0, 2.0], Decimal("0.5")) == 1.5  # type: ignore[arg-type]
 
 
 def test_an_escalation_role_list_is_what_an_unassigned_warning_names() -> None:

@@ -338,6 +338,7 @@ class CaseMachine(RuleBasedStateMachine):
             assert not report.completed
         if report.completed and report.achieved_at is None:
             assert self.closed_at is not None
+            assert report.ended_us is not None
             assert report.ended_us <= to_epoch_us(self.closed_at)
 
     @invariant()
