@@ -12,7 +12,9 @@ import math
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar, cast
+
+import attrs
 
 from clubrules._time import canonical_instant
 from clubrules.errors import (
@@ -54,6 +56,7 @@ __all__ = [
     "require_items",
     "require_real",
     "require_reals",
+    "revision",
     "to_choice",
     "to_decimal_or_int",
     "to_frozenset",
@@ -463,3 +466,26 @@ def require_date(value: object, field: str) -> date:
             f"must be a date, not {type(value).__name__}", field=field, rule="not_a_date"
         )
     return value
+
+
+def revision(
+    value: attrs.AttrsInstance,
+    version: int,
+    changes: Mapping[str, Any],
+    error: type[ValidationError] = ValidationError,
+) -> dict[str, Any]:
+    """`changes` for the next version of the attrs value `value` (now at `version`).
+
+    The version is `version + 1` unless `changes` names one, which must be
+    above `version`; every change must name a field. Raises `error` with
+    rules `unknown_field` and `version_not_after`.
+    """
+    problems = ViolationCollector()
+    fields = {f.name for f in attrs.fields(type(value)) if f.init}
+    for name in sorted(set(changes) - fields):
+        problems.add(name, "unknown_field", f"is not a field of {type(value).__name__}")
+    new = changes.get("version", version + 1)
+    if isinstance(new, int) and not isinstance(new, bool) and new <= version:
+        problems.add("version", "version_not_after", f"must be above the current {version}")
+    problems.raise_if_any(error)
+    return {**changes, "version": new}

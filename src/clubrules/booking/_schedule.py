@@ -151,7 +151,8 @@ class Schedule:
 
         Raises:
             ValidationError: a booking with this id is already indexed (rule
-                `duplicate_id`, field `id`; a `ValueError` too, as before).
+                `duplicate_id`, field `id`). Like every `ValidationError`, it
+                is also a `ValueError` (see the error tree in `clubrules.errors`).
         """
         if not self._keep(booking):
             return

@@ -112,7 +112,8 @@ class CareTask:
         customer_id: The customer's id.
         kind: What the task is for.
         due: The local business day it is due.
-        at: The instant it becomes due: the club's opening that day (aware).
+        at: The instant it becomes due: the club's opening that day, or
+            the plan's `as_of` when the plan was made later that day (aware).
         rule: What produced it: `"birthday"`, a holiday's name, a return-visit
             rule's service, a survey id or a churn rule's name.
         note: Words for the staff member.
@@ -212,53 +213,69 @@ class SurveySchedule:
 
 
 class _Scheduler:
-    """Moves occasion dates onto business days, once per date (cached)."""
+    """Moves occasion dates onto business days, once per date (cached).
 
-    def __init__(self, calendar: BusinessDays, as_of: datetime, horizon_end: date) -> None:
+    Where an occasion lands depends only on the occasion and the calendar,
+    never on the day the plan is made, so that every task has one due date
+    whatever the run cadence; a run then keeps the tasks due in its horizon.
+    """
+
+    def __init__(self, calendar: BusinessDays, as_of: datetime) -> None:
         self.calendar = calendar
         self.zone = calendar.zone
         self.as_of = as_of
-        self.today = as_of.astimezone(self.zone).date()
-        self.horizon_end = horizon_end
-        self._cache: dict[tuple[date, bool], tuple[date, datetime] | None] = {}
+        self._open: dict[date, datetime | None] = {}
+        self._cache: dict[tuple[date, bool], date | None] = {}
 
-    def _open_on(self, day: date) -> datetime | None:
-        if not self.calendar.is_business_day(day):
-            return None
-        start = datetime.combine(day, time(0), tzinfo=self.zone)
-        at = self.calendar.next_opening(max(start, self.as_of, key=to_epoch_us))
-        return at if at.astimezone(self.zone).date() == day else None
+    def _opening(self, day: date) -> datetime | None:
+        """The club's first opening on `day`, or None if it does not open that day."""
+        if day in self._open:
+            return self._open[day]
+        at: datetime | None = None
+        if self.calendar.is_business_day(day):
+            start = datetime.combine(day, time(0), tzinfo=self.zone)
+            opening = self.calendar.next_opening(start)
+            if opening.astimezone(self.zone).date() == day:
+                at = opening
+        self._open[day] = at
+        return at
 
-    def place(self, occasion: date, *, early: bool) -> tuple[date, datetime] | None:
-        """The business day and opening for an occasion, or None beyond the horizon.
+    def due(self, occasion: date, *, early: bool) -> date | None:
+        """The business day an occasion's task is due, or None if none is near.
 
-        Greetings (`early`) move back to the last business day before a
-        closed occasion, never before today; other tasks move forward.
+        Greetings (`early`) move back to the last business day on or before
+        a closed occasion (at most `_SEARCH_DAYS` back); other tasks, and a
+        greeting with no business day that close before it, move forward to
+        the next business day (at most `_SEARCH_DAYS` ahead).
         """
         key = (occasion, early)
         if key in self._cache:
             return self._cache[key]
-        found: tuple[date, datetime] | None = None
-        if early:
-            day = occasion
-            while day >= self.today and (occasion - day).days <= _SEARCH_DAYS:
-                at = self._open_on(day)
-                if at is not None:
-                    found = (day, at)
+        found: date | None = None
+        steps = (-1, 1) if early else (1,)
+        for step in steps:
+            for n in range(_SEARCH_DAYS + 1):
+                day = occasion + timedelta(days=step * n)
+                if self._opening(day) is not None:
+                    found = day
                     break
-                day -= timedelta(days=1)
-        if found is None:
-            day = max(occasion, self.today)
-            for _ in range(_SEARCH_DAYS + 1):
-                if day >= self.horizon_end:
-                    break
-                at = self._open_on(day)
-                if at is not None:
-                    found = (day, at)
-                    break
-                day += timedelta(days=1)
+            if found is not None:
+                break
         self._cache[key] = found
         return found
+
+    def at(self, day: date) -> datetime:
+        """When a task due on business day `day` becomes due: its opening, or `as_of` if later.
+
+        Later in the day than its last opening hours, that is `as_of`
+        itself: the task is due now.
+        """
+        opening = self._opening(day)
+        assert opening is not None  # noqa: S101 - only business days are due days
+        if to_epoch_us(opening) >= to_epoch_us(self.as_of):
+            return opening
+        at = self.calendar.next_opening(self.as_of)
+        return at if at.astimezone(self.zone).date() == day else self.as_of
 
 
 def _birthday_keys(
@@ -294,11 +311,27 @@ def plan_care(
 ) -> list[CareTask]:
     """The care tasks due from `as_of` over the next `horizon_days` local days.
 
-    Occasions fall on local dates in the calendar's zone. Greetings due on a
-    closed day move back to the last business day before it (a greeting
-    should not be late), never before today; return visits and surveys move
-    forward to the next business day. Each task is due at the opening of its
-    day (or at `as_of`, today). Tasks are unique per (customer, kind, due
+    Occasions fall on local dates in the calendar's zone, and each task's
+    due date is fixed by its occasion and the calendar alone:
+
+    - a greeting (birthday, holiday) whose day is closed is due on the last
+      business day before it, since a greeting should not be late; only
+      when no business day lies within 14 days before it does it move
+      forward;
+    - a return visit or survey whose day is closed is due on the next
+      business day;
+    - an occasion with no business day within 14 days gets no task.
+
+    A plan holds every task *due* from today to the horizon's last day,
+    whatever its occasion's date (a Sunday birthday is planned by the run
+    that covers the Saturday before it). So runs that together cover every
+    day plan every task exactly once, whether they run daily, weekly or at
+    any interval. A task due before today belonged to an earlier run and is
+    not planned: start the first run on or before the first day you want
+    covered.
+
+    Each task is due at the opening of its day (or at `as_of`, if the plan
+    is made later that day). Tasks are unique per (customer, kind, due
     date): the first wins, and keys in `issued` are skipped.
 
     Args:
@@ -341,28 +374,33 @@ def plan_care(
     with instant_range("horizon_days"):
         end = today + timedelta(days=horizon_days)
     last = end - timedelta(days=1)
-    sched = _Scheduler(calendar, as_of, end)
+    sched = _Scheduler(calendar, as_of)
     tasks: dict[tuple[str, str, date], CareTask] = {}
+    # An occasion moves at most _SEARCH_DAYS either way: these occasions can
+    # have a task due in [today, last].
+    reach = timedelta(days=_SEARCH_DAYS)
+    first_occasion, last_occasion = today - reach, last + reach
 
     def add(cid: str, kind: CareKind, occasion: date, rule: str, note: str, *, early: bool) -> None:
-        placed = sched.place(occasion, early=early)
-        if placed is None:
+        due = sched.due(occasion, early=early)
+        if due is None or not today <= due <= last:
             return
-        due, at = placed
         key = (cid, kind.value, due)
         if key in tasks or key in issued:
             return
-        tasks[key] = CareTask(customer_id=cid, kind=kind, due=due, at=at, rule=rule, note=note)
+        tasks[key] = CareTask(
+            customer_id=cid, kind=kind, due=due, at=sched.at(due), rule=rule, note=note
+        )
 
     if birthdays:
-        keys = _birthday_keys(today, last, leap_day)
+        keys = _birthday_keys(first_occasion, last_occasion, leap_day)
         for cid, born in birthdays.items():
             for occasion in keys.get((born.month, born.day), ()):
                 add(cid, CareKind.BIRTHDAY, occasion, "birthday", "birthday greeting", early=True)
     if holidays:
         greeted = list(greet)
         for occasion, name in sorted(holidays.items()):
-            if today <= occasion <= last:
+            if first_occasion <= occasion <= last_occasion:
                 for cid in greeted:
                     add(cid, CareKind.HOLIDAY, occasion, name, f"{name} greeting", early=True)
     rules = {r.service: r for r in return_rules}
@@ -372,13 +410,13 @@ def plan_care(
             if rule is None:
                 continue
             occasion = record.at.astimezone(zone).date() + timedelta(days=rule.after_days)
-            if today <= occasion <= last:
+            if first_occasion <= occasion <= last:
                 note = rule.note or f"return visit {rule.after_days} days after {rule.service}"
                 cid = record.customer_id
                 add(cid, CareKind.RETURN_VISIT, occasion, rule.service, note, early=False)
     if surveys is not None:
         chosen = list(survey_customers)
-        for occasion in surveys.dates(today, last):
+        for occasion in surveys.dates(first_occasion, last):
             for cid in chosen:
                 add(
                     cid,
@@ -481,12 +519,23 @@ def greeting_holidays(
 
     Raises:
         ModuleNotFoundError: the `holidays` extra is not installed.
+        ValidationError: the `holidays` package has no calendar for
+            `country` (rule `unknown_country`).
     """
     import holidays as _holidays  # noqa: PLC0415 - an optional extra
 
     wanted = list(years)
-    english = _holidays.country_holidays(country, years=wanted, language="en_US")
-    local = _holidays.country_holidays(country, years=wanted, language=language)
+    try:
+        english = _holidays.country_holidays(country, years=wanted, language="en_US")
+        local = _holidays.country_holidays(country, years=wanted, language=language)
+    except NotImplementedError:
+        given: object = country
+        shown = repr(given) if isinstance(given, str) else type(given).__name__
+        raise ValidationError(
+            f"{shown} is not a country the holidays package knows (an ISO code such as 'CN')",
+            field="country",
+            rule="unknown_country",
+        ) from None
     out: dict[date, str] = {}
     for festival in festivals:
         seen: set[int] = set()

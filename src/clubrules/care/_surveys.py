@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
-from collections.abc import Iterable, Sequence  # noqa: TC003
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo  # noqa: TC003
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -154,8 +154,17 @@ class Questionnaire:
 
 
 def _answers(value: object) -> object:
-    if isinstance(value, dict):
-        return tuple(sorted(value.items()))
+    """A mapping, or pairs, as `(question_id, rating)` pairs sorted by question id."""
+    pairs: list[object]
+    if isinstance(value, Mapping):
+        pairs = list(value.items())
+    elif isinstance(value, list | tuple):
+        pairs = list(value)
+    else:
+        return value  # reported by the check
+    checked = [p for p in pairs if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)]
+    if len(checked) == len(pairs):
+        return tuple(sorted(checked, key=lambda p: str(p[0])))
     return value
 
 
@@ -168,7 +177,12 @@ class SurveyResponse:
         questionnaire_id: The questionnaire answered.
         customer_id: Who answered.
         at: When (aware).
-        answers: Ratings by question id (a mapping or pairs), each at least 1.
+        answers: Ratings by question id, each at least 1, given as a mapping
+            (or as `(question_id, rating)` pairs) and kept as a tuple of
+            pairs sorted by question id: frozen, hashable, and equal however
+            the mapping was ordered. Read one rating with `rating(...)`, or
+            all as a dict with `dict(response.answers)`; a question
+            answered twice is refused (`duplicate_answer`).
         nps: The 0-10 recommendation score, if asked and answered.
         staff_id: The staff member the response rates, if any.
     """
@@ -187,9 +201,14 @@ class SurveyResponse:
             check_text(problems, field, getattr(self, field), sensitive=False)
         check_instant_field(problems, self, "at")
         answers: object = self.answers
-        if not isinstance(answers, tuple):
+        if not isinstance(answers, tuple) or not all(
+            isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in answers
+        ):
             problems.add("answers", "not_a_mapping", "must map question ids to ratings")
         else:
+            ids = [qid for qid, _ in self.answers]
+            for qid in sorted({q for q in ids if ids.count(q) > 1}):
+                problems.add(f"answers[{qid}]", "duplicate_answer", "is answered twice")
             for qid, given in self.answers:
                 if not check_storable(problems, "answers", qid):
                     continue
@@ -204,6 +223,13 @@ class SurveyResponse:
         if self.staff_id is not None:
             check_text(problems, "staff_id", self.staff_id, sensitive=False)
         raise_collected(problems)
+
+    def rating(self, question_id: str) -> int | None:
+        """The rating given to `question_id`, or None if it was not answered."""
+        for qid, given in self.answers:
+            if qid == question_id:
+                return given
+        return None
 
 
 @attrs.frozen(kw_only=True)

@@ -24,6 +24,7 @@ from clubrules.complaints._policy import PolicyBook, SlaPolicy, SlaTarget
 from clubrules.complaints._runs import Clock, TargetRun
 from clubrules.complaints._status import final_status
 from clubrules.errors import IllegalTransitionError, ValidationError, ViolationCollector
+from clubrules.money import Money  # noqa: TC001
 
 __all__ = ["TRANSITIONS", "Case", "allowed_actions", "apply", "register", "replay"]
 
@@ -127,7 +128,8 @@ class Case:
         closed_at: When it was last closed, withdrawn or merged, or None.
         awaiting: The intervals spent awaiting the customer, as (start, end)
             epoch microseconds (end None while still awaiting).
-        runs: The SLA target runs (see `Case.sla` for their status).
+        runs: The SLA target runs, in the order started (read their status
+            with `sla_status(case, now)`).
     """
 
     policy: SlaPolicy
@@ -186,7 +188,13 @@ class Case:
 
     @property
     def allowed(self) -> frozenset[str]:
-        """The actions allowed now."""
+        """The actions the case's state allows (see `TRANSITIONS`), before any time guard.
+
+        A closed case lists `reopen` here even once its reopen window has
+        passed, since that depends on when the move is made; the
+        `IllegalTransitionError` of a refused move lists only the moves
+        allowed at the refused event's instant, without `reopen` then.
+        """
         return TRANSITIONS[self.state]
 
     def __eq__(self, other: object) -> bool:
@@ -272,14 +280,19 @@ class _Fold:
         for run in self._running(kind):
             run.end(at_us, achieved=True)
 
-    def _stop_all(self, at_us: int) -> None:
+    def _stop_all(self, at_us: int, *, keep: TargetKind | None = None) -> None:
         for run in self.runs:
-            run.end(at_us, achieved=False)
+            if run.kind is not keep:
+                run.end(at_us, achieved=False)
 
-    def _refuse(self, action: str, reason: str = "") -> IllegalTransitionError:
-        return IllegalTransitionError(
-            self.state.value, action, TRANSITIONS[self.state], reason=reason
-        )
+    def _refuse(
+        self, action: str, reason: str = "", *, at_us: int | None = None
+    ) -> IllegalTransitionError:
+        """The error for a refused move; `allowed` drops `reopen` once its window has passed."""
+        allowed = TRANSITIONS[self.state]
+        if at_us is not None and self.state in _CLOSED and not self._in_window(at_us):
+            allowed = allowed - {"reopen"}
+        return IllegalTransitionError(self.state.value, action, allowed, reason=reason)
 
     # -- the fold ----------------------------------------------------------------
 
@@ -312,7 +325,7 @@ class _Fold:
                 rule=rule,
             )
         if action not in TRANSITIONS[self.state]:
-            raise self._refuse(action)
+            raise self._refuse(action, at_us=at_us)
         previous = self.state
         self._transition(event, at, at_us)
         if previous is S.AWAITING_CUSTOMER and self.state is not S.AWAITING_CUSTOMER:
@@ -380,7 +393,7 @@ class _Fold:
         elif isinstance(event, ev.AwaitingCustomer):
             self.state = S.AWAITING_CUSTOMER
         elif isinstance(event, ev.ResolutionProposed):
-            self.offered_remedy = bool(event.remedy) or event.compensation is not None
+            self.offered_remedy = _has_remedy(event.remedy, event.compensation)
             self.offered_apology = event.apology
             self.state = S.RESOLUTION_PROPOSED
         elif isinstance(event, ev.ProposalDeclined):
@@ -405,13 +418,11 @@ class _Fold:
             else:
                 self._close(S.CLOSED_UNRESOLVED, at, at_us)
         elif isinstance(event, ev.Reopened):
-            if at_us - self.closed_us > self._window_us():
-                raise IllegalTransitionError(
-                    self.state.value,
+            if not self._in_window(at_us):
+                raise self._refuse(
                     "reopen",
-                    TRANSITIONS[self.state] - {"reopen"},
-                    reason=f"the reopen window of {self.policy.reopen_window} after closing "
-                    "has passed",
+                    f"the reopen window of {self.policy.reopen_window} after closing has passed",
+                    at_us=at_us,
                 )
             self._reopen(at_us)
         elif isinstance(event, ev.ClosedUnresolved):
@@ -439,16 +450,21 @@ class _Fold:
     def _window_us(self) -> int:
         return self.policy.reopen_window // ONE_US
 
+    def _in_window(self, at_us: int) -> bool:
+        """Whether a closed case may still be reopened at `at_us`."""
+        return at_us - self.closed_us <= self._window_us()
+
     def _check_remedy(self, event: Resolved) -> None:
         if not event.substantiated:
             return
         problems = ViolationCollector()
-        remedy = bool(event.remedy) or event.compensation is not None or self.offered_remedy
+        remedy = _has_remedy(event.remedy, event.compensation) or self.offered_remedy
         if not remedy:
             problems.add(
                 "remedy",
                 "remedy_required",
-                "a substantiated complaint is resolved only with a recorded remedy or compensation",
+                "a substantiated complaint is resolved only with a recorded remedy (not blank) "
+                "or a compensation above zero",
             )
         if not (event.apology or self.offered_apology):
             problems.add(
@@ -462,7 +478,10 @@ class _Fold:
         self.closed_at, self.closed_us = at, at_us
 
     def _reopen(self, at_us: int) -> None:
-        self._stop_all(at_us)
+        # Management must still be told: its report stops only when the case
+        # closes, is withdrawn or merged (an unsatisfied follow-up reopens an
+        # open case, so the report may still be running).
+        self._stop_all(at_us, keep=TargetKind.MANAGEMENT_REPORT)
         self.cycle += 1
         self.state = S.INVESTIGATING
         self.offered_remedy = self.offered_apology = False
@@ -476,6 +495,13 @@ class _Fold:
             )
         for run in self.runs:
             run.settle()
+
+
+def _has_remedy(remedy: str | None, compensation: Money | None) -> bool:
+    """Whether a remedy (non-blank text) or a compensation above zero was given."""
+    return (isinstance(remedy, str) and bool(remedy.strip())) or (
+        compensation is not None and compensation.amount > 0
+    )
 
 
 def register(

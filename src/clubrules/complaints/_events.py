@@ -89,8 +89,11 @@ def _check_fields(event: attrs.AttrsInstance, problems: ViolationCollector) -> N
                 check_channel(value)
             except ValidationError as error:
                 problems.absorb(error)
-        elif name == "compensation" and value is not None and not isinstance(value, Money):
-            problems.add(name, "not_money", "must be Money or None")
+        elif name == "compensation" and value is not None:
+            if not isinstance(value, Money):
+                problems.add(name, "not_money", "must be Money or None")
+            elif value.amount < 0:
+                problems.add(name, "negative_compensation", "must not be negative")
 
 
 @attrs.frozen(kw_only=True)
@@ -254,7 +257,9 @@ class ResolutionProposed(_Event):
     """Staff proposed a resolution to the customer (a contact).
 
     A remedy, compensation and apology proposed here count for the guard on
-    resolving a substantiated complaint, if the customer accepts.
+    resolving a substantiated complaint, if the customer accepts (a blank
+    remedy or a zero compensation alone does not; a negative compensation
+    is refused, rule `negative_compensation`).
 
     Attributes:
         at: When.
@@ -297,7 +302,10 @@ class Resolved(_Event):
     """The case was resolved and the customer told (a contact).
 
     A substantiated complaint (投诉属实) may only be resolved with a remedy or
-    compensation and an apology, given here or in the accepted proposal.
+    compensation and an apology, given here or in the accepted proposal. A
+    blank remedy is no remedy, and a compensation of zero alone is none
+    either (zero with a real remedy is fine); a negative compensation is
+    refused when the event is made (rule `negative_compensation`).
 
     Attributes:
         at: When.

@@ -24,6 +24,7 @@ from collections import Counter, defaultdict
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
 from collections.abc import Callable, Iterable, Sequence  # noqa: TC003
 from datetime import UTC, datetime, timedelta, tzinfo
+from decimal import Decimal
 from functools import partial
 from itertools import compress, count, repeat
 from operator import add, and_, attrgetter, is_, is_not, mul
@@ -34,6 +35,7 @@ from clubrules._time import require_aware, require_order, to_epoch_us
 from clubrules.complaints._case import Case  # noqa: TC001
 from clubrules.complaints._model import CaseKind, CaseState, TargetKind, TargetStatusKind
 from clubrules.complaints._sla import sla_status
+from clubrules.errors import ValidationError
 
 __all__ = [
     "UNASSIGNED",
@@ -128,14 +130,26 @@ def percentile(sorted_values: Sequence[float], fraction: float) -> float | None:
 
     Returns None for no values.
 
+    Raises:
+        ValidationError: `fraction` is not a number from 0 to 1 (rule
+            `out_of_range`).
+
     Examples:
         >>> percentile([1, 2, 3, 4], 0.5)
         2.5
         >>> percentile([10, 20, 30, 40, 50, 60, 70, 80, 90, 100], 0.9)
         91.0
     """
+    given: object = fraction
+    if (
+        isinstance(given, bool)
+        or not isinstance(given, int | float | Decimal)
+        or (isinstance(given, Decimal) and not given.is_finite())
+        or not 0 <= given <= 1  # a float NaN compares false: refused too
+    ):
+        raise ValidationError("must be a number from 0 to 1", field="fraction", rule="out_of_range")
     n = len(sorted_values)
-    return _interpolated(n, fraction, sorted_values.__getitem__) if n else None
+    return _interpolated(n, float(fraction), sorted_values.__getitem__) if n else None
 
 
 def _interpolated(n: int, fraction: float, value_at: Callable[[int], float]) -> float:
@@ -158,7 +172,10 @@ class Figures:
         cases: Cases registered in the period.
         achieved: Target runs met on time that ended in the period.
         breached: Target runs that ended in the period late or unmet.
-        open_breaches: Target runs of these cases still running past their due time.
+        open_breaches: Target runs still running past their due time, at the
+            instant the facts were taken, of the cases registered in the
+            period (like `cases`: a case registered before `start` is not
+            counted, and `by_month` counts them in the registration month).
         timeliness_rate: `achieved / (achieved + breached)`, or None when
             no target ended in the period.
         first_response_median: Median time to first response (counted on
@@ -190,9 +207,9 @@ class ComplaintAnalysis:
         by_staff: Figures per assignee (for the staff assessment).
         by_channel: Figures per channel.
         by_category: Figures per category.
-        by_month: Figures per local month, keyed `"YYYY-MM"`: cases and
-            response times by month of registration, timeliness by month in
-            which the target ended.
+        by_month: Figures per local month, keyed `"YYYY-MM"`: cases,
+            response times and open breaches by month of registration,
+            timeliness by month in which the target ended.
         repeat_complainants: `(customer_id, complaints)` for customers with
             at least `repeat_threshold` complaints registered in the period,
             most complaints first, then by id.
@@ -280,7 +297,11 @@ def analyse(
     in the period. A target run counts for timeliness when it ended in the
     period: met on time (`achieved`) or late or unmet (`breached`); runs
     cancelled before their due time count neither way, and runs still
-    running past their due time are reported apart as `open_breaches`.
+    running past their due time are reported apart as `open_breaches`. An
+    open breach has not ended, so it goes with its case: it counts when
+    the case was registered in the period, in the case's registration
+    month. For the whole backlog, whatever the registration date, add up
+    `CaseFacts.open_breaches` of the open cases.
 
     Args:
         facts: One `CaseFacts` per case (see `case_facts`).

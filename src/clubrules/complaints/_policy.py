@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import attrs
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
-from clubrules._checks import check_enum, require_choice, require_instance, require_int
+from clubrules._checks import check_enum, require_choice, require_instance, require_int, revision
 from clubrules.calendar import BusinessCalendar  # noqa: TC001
 from clubrules.complaints._model import (
     MANAGEMENT,
@@ -247,8 +247,17 @@ class SlaPolicy:
         return None
 
     def revise(self, **changes: Any) -> SlaPolicy:  # noqa: ANN401 - attrs.evolve's field values
-        """A new version of this policy (version + 1) with `changes` applied."""
-        return attrs.evolve(self, version=self.version + 1, **changes)
+        """A new version of this policy with `changes` applied.
+
+        The version is `version + 1` unless `changes` names one, which must
+        then be above the current version.
+
+        Raises:
+            ValidationError: an unknown field (`unknown_field`), a version
+                not above the current one (`version_not_after`), or any
+                problem of the changed policy.
+        """
+        return attrs.evolve(self, **revision(self, self.version, changes))
 
 
 def _policies(value: object) -> tuple[SlaPolicy, ...]:

@@ -28,9 +28,9 @@ import attrs
 
 from clubrules._time import from_epoch_us, require_aware, to_epoch_us
 from clubrules.complaints._case import Case  # noqa: TC001
-from clubrules.complaints._model import TargetKind, TimeBasis
+from clubrules.complaints._model import SUPERVISOR, TargetKind, TimeBasis
 from clubrules.complaints._runs import TargetRun  # noqa: TC001
-from clubrules.complaints._status import TargetStatus, status_of
+from clubrules.complaints._status import TargetStatus, paused_due_us, status_of
 from clubrules.errors import ValidationError
 
 __all__ = ["Alert", "AlertLevel", "TargetStatus", "check_alerts", "sla_status"]
@@ -80,13 +80,20 @@ class Alert:
         case_id: The case.
         kind: The target kind.
         cycle: The target's cycle.
-        seq: The target's run index.
+        seq: The run's index among the case's runs of this kind, counted
+            across cycles (see `TargetStatus.seq`).
         level: Warning, breached or escalation.
         fire_at: When the alert became due (in opening hours where the
             target has a calendar).
-        due_at: The target's due time.
-        notify: Who is told: the case's assignee for warnings and breaches
-            (empty when unassigned), the escalation's roles for escalations.
+        due_at: The target's due time, as `sla_status` gives it at the
+            same `now`: for a paused target, the due time if it resumed at
+            `now` (see `TargetStatus.due_us`).
+        notify: Who is told. Warnings and breaches go to the case's
+            assignee; when the case is unassigned, to the target's
+            escalation roles (management, for a safety incident's report),
+            or to the customer-service supervisor (`SUPERVISOR`) when the
+            target has no escalation. Escalations go to the escalation's
+            roles.
     """
 
     case_id: str
@@ -137,19 +144,35 @@ def check_alerts(cases: Iterable[Case], now: datetime) -> list[Alert]:
                     is_open = open_now[key] = calendar.is_open(now)
                 if not is_open:
                     continue
-            owner = (case.assignee,) if case.assignee else ()
-            if run.due_us < horizon:
-                alerts.append(_alert(case, run, AlertLevel.BREACHED, _breach_alert_us(run), owner))
-            elif run.warn_us <= horizon:
-                alerts.append(_alert(case, run, AlertLevel.WARNING, run.warn_us, owner))
             escalation = run.target.escalation
+            if case.assignee:
+                owner: tuple[str, ...] = (case.assignee,)
+            else:
+                owner = (SUPERVISOR,) if escalation is None else escalation.notify
+            due_us = run.due_us if run.pause_start_us is None else paused_due_us(run, now_us)
+            if run.due_us < horizon:
+                breach_us = _breach_alert_us(run)
+                alerts.append(
+                    _alert(case, run, AlertLevel.BREACHED, breach_us, owner, due_us=due_us)
+                )
+            elif run.warn_us <= horizon:
+                alerts.append(
+                    _alert(case, run, AlertLevel.WARNING, run.warn_us, owner, due_us=due_us)
+                )
             if (
                 escalation is not None
                 and run.escalate_us is not None
                 and run.escalate_us <= horizon
             ):
                 alerts.append(
-                    _alert(case, run, AlertLevel.ESCALATION, run.escalate_us, escalation.notify)
+                    _alert(
+                        case,
+                        run,
+                        AlertLevel.ESCALATION,
+                        run.escalate_us,
+                        escalation.notify,
+                        due_us=due_us,
+                    )
                 )
     return alerts
 
@@ -160,8 +183,10 @@ def _alert(
     level: AlertLevel,
     fire_us: int,
     notify: tuple[str, ...],
+    *,
+    due_us: int,
 ) -> Alert:
-    """The `level` alert of `run` of `case`, due at `fire_us`, shown in the case's zone."""
+    """The `level` alert of `run` of `case`, fired at `fire_us`, shown in the case's zone."""
     return Alert(
         case.id,
         run.kind,
@@ -169,7 +194,7 @@ def _alert(
         run.seq,
         level,
         from_epoch_us(fire_us, case.zone),
-        from_epoch_us(run.due_us, case.zone),
+        from_epoch_us(due_us, case.zone),
         notify,
     )
 

@@ -18,7 +18,7 @@ from clubrules.complaints._model import TargetKind, TargetStatusKind, TimeBasis
 if TYPE_CHECKING:
     from clubrules.complaints._runs import TargetRun
 
-__all__ = ["TargetStatus", "final_status", "status_of"]
+__all__ = ["TargetStatus", "final_status", "paused_due_us", "status_of"]
 
 ACTIVE, PAUSED, ACHIEVED, BREACHED, CANCELLED = (
     TargetStatusKind.ACTIVE,
@@ -40,14 +40,19 @@ class TargetStatus:
         case_id: The case.
         kind: The target kind.
         cycle: 0 for the first handling, n after the n-th reopen.
-        seq: Its index among the case's runs of this kind (progress updates
-            have many).
+        seq: Its index among all the case's runs of this kind, from 0,
+            counted across cycles (not restarted at a reopen): the
+            resolution owed after the first reopen is `seq` 1 of `cycle` 1.
+            So `(kind, seq)` alone names a run; progress updates have many.
         status: Active, paused, achieved, breached or cancelled.
         breached: Whether it is past its due time (also while paused) or
             was met late.
         basis: Calendar or business time.
         started_us: When it started.
-        due_us: Its due time (for a paused target: if it resumed now).
+        due_us: Its due time. A paused target's clock is stopped, so its
+            due time is read as if it resumed at the instant asked about
+            (the time left is fixed; the due time moves with `now`), unless
+            it breached before the pause. `Alert.due_at` means the same.
         achieved_us: When it was met, or None.
         ended_us: When it was met or stopped, or None while running.
         elapsed_us: Time counted so far (business time on a business
@@ -157,10 +162,7 @@ def status_of(
         else:
             counted = run.pause_start_c - base
             breached = counted > budget
-            if breached:
-                due = run.due_us
-            else:
-                due = clock.last_at_or_below(clock.read(now_us) + budget - counted)
+            due = paused_due_us(run, now_us)
             status = PAUSED
             paused_us = run.paused_us + now_us - run.pause_start_us
         achieved_us = None
@@ -184,6 +186,21 @@ def status_of(
     if run.end_us is not None:
         run.final = status_value
     return status_value
+
+
+def paused_due_us(run: TargetRun, now_us: int) -> int:
+    """The due time of a paused run read at `now_us`: as if it resumed at `now_us`.
+
+    A paused run's clock is stopped, so its time left is fixed and its due
+    time moves with `now`: the last instant at which the time left, counted
+    from `now_us`, runs out. A run that breached before the pause keeps its
+    due time in the past. `sla_status` and `check_alerts` both read it here.
+    """
+    counted = run.pause_start_c - run.start_c - run.paused_c
+    if counted > run.budget:
+        return run.due_us
+    clock = run.clock
+    return clock.last_at_or_below(clock.read(now_us) + run.budget - counted)
 
 
 def final_status(case_id: str, zone: tzinfo, run: TargetRun) -> TargetStatus:

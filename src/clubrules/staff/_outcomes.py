@@ -60,7 +60,10 @@ class DismissalReview:
         missing_cycles: Periodic cycles without an assessment between the
             two sheets (skipped under `MissingCycle.SKIPPED`).
         deadline_passed: Whether the warning's deadline had passed when
-            `later` was assessed; None without a warning.
+            `later` was assessed: True only when `later` was assessed after
+            `improve_by` (a sheet assessed exactly at `improve_by` came in
+            time, as a target met at its due time is on time); None
+            without a warning.
     """
 
     staff_id: str
@@ -215,7 +218,7 @@ def _review(
         missing_cycles=missing,
         deadline_passed=None
         if warning is None
-        else to_epoch_us(warning.improve_by) <= to_epoch_us(sheet.assessed_at),
+        else to_epoch_us(warning.improve_by) < to_epoch_us(sheet.assessed_at),
     )
 
 

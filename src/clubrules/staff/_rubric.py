@@ -14,6 +14,7 @@ from clubrules._checks import (
     check_storable,
     check_text,
     check_tuple_of,
+    revision,
     to_choice,
     to_tuple,
 )
@@ -62,7 +63,10 @@ ONE = Decimal(1)
 class NoEventsRule(enum.Enum):
     """What a rate scores in a period with no events (no bookings, no complaints, no surveys).
 
-    - `NEUTRAL`: the sub-item gets its stated neutral points.
+    - `NEUTRAL`: the sub-item gets its stated neutral points, as a share of
+      its maximum: 6 of 10 is 60%. When an excluded item's points are shared
+      out and this item's maximum grows (to 15, say), it keeps that share
+      (9.00 of 15), as every other line of the criterion is scaled too.
     - `FULL_MARKS`: the sub-item gets its maximum (nothing went wrong).
     - `EXCLUDE`: the sub-item is left out, and its points are shared among
       the other sub-items of its criterion in proportion to their maxima (or
@@ -568,10 +572,16 @@ class Rubric:
     def revise(self, **changes: object) -> Self:
         """The next version of this rubric, with `changes` applied.
 
+        The version is `version + 1` unless `changes` names one, which must
+        then be above the current version.
+
         Raises:
-            InvalidRubricError: the changed rubric is invalid.
+            InvalidRubricError: an unknown field (`unknown_field`), a version
+                not above the current one (`version_not_after`), or the
+                changed rubric is invalid.
         """
-        return attrs.evolve(self, version=self.version + 1, **changes)  # type: ignore[arg-type]
+        changes = revision(self, self.version, changes, InvalidRubricError)
+        return attrs.evolve(self, **changes)  # type: ignore[arg-type]
 
 
 def seed_rubric(rubric_id: str = "customer-service", version: int = 1) -> Rubric:

@@ -17,7 +17,12 @@ from clubrules._checks import (
     to_tuple,
 )
 from clubrules._time import canonical_instant, require_aware, to_epoch_us
-from clubrules.errors import PeriodNotEndedError, ValidationError, ViolationCollector
+from clubrules.errors import (
+    NotFoundError,
+    PeriodNotEndedError,
+    ValidationError,
+    ViolationCollector,
+)
 from clubrules.staff._bands import BandOutcome
 from clubrules.staff._inputs import AssessmentInputs, AssessmentKind, AssessmentPeriod
 from clubrules.staff._numbers import HUNDRED, QUANTUM, ZERO, apportion, round_ratio
@@ -189,12 +194,13 @@ class ScoreSheet:
         """The line of the sub-item `item`.
 
         Raises:
-            KeyError: the sheet has no such line.
+            NotFoundError: the sheet has no such line (a `LookupError`).
         """
         for line in self.lines:
             if line.item == item:
                 return line
-        raise KeyError(item)
+        key: object = item
+        raise NotFoundError("score line", key if isinstance(key, str) else repr(key))
 
     def explain(self) -> str:
         """The sheet as text: one line per sub-item, criterion subtotals, the total and band."""
@@ -236,7 +242,8 @@ def _no_events_share(item: SubItem, rule: NoEventsRule) -> tuple[_Share, str]:
         return (_ONE, _ONE), "no events in the period: full marks"
     if rule is NoEventsRule.NEUTRAL:
         neutral = item.neutral_points
-        return (neutral, item.max_points), f"no events in the period: neutral {neutral}"
+        text = f"no events in the period: neutral {neutral} of {item.max_points}"
+        return (neutral, item.max_points), text
     return None, "no events in the period: excluded, its points shared by the other items"
 
 

@@ -51,6 +51,12 @@ def quantile_scores(
     integer arithmetic. With `higher_is_better=False` (recency in days) the
     scores are reversed: the smallest value scores `bins`.
 
+    A single value has nothing to be ranked against, so it scores the
+    middle bin, `(bins + 1) // 2` (3 of 5), whatever it is and in either
+    direction: a lone customer is average, not the worst spender nor the
+    most recent. (pandas refuses to cut one value.) For a handful of
+    customers, fixed thresholds (`RfmThresholds`) say more than quantiles.
+
     Runs in one sort (or one count, when few values are distinct) and a
     pass of C-level lookups: a hot loop on plain ints, without per-customer
     objects.
@@ -73,6 +79,8 @@ def quantile_scores(
         [1, 2, 3, 4, 5]
         >>> quantile_scores([30, 2, 7, 400, 90], higher_is_better=False)
         [3, 5, 4, 1, 2]
+        >>> quantile_scores([1200])
+        [3]
     """
     _check_bins(bins)
     require_reals(values, "values")
@@ -80,7 +88,7 @@ def quantile_scores(
     if n == 0:
         return []
     if n == 1:
-        return [bins if not higher_is_better else 1]
+        return [(bins + 1) // 2]
     span = n - 1
 
     def score(rank: int) -> int:

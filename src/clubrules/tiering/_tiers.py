@@ -578,13 +578,18 @@ class TierProgram:
 
         Returns:
             The new tier indexes and reason codes, in input order.
+
+        Raises:
+            ValidationError: what `decide` refuses, for every customer: a
+                value that is negative, a float or not finite (at
+                `values[i]`, with `decide`'s rules); a current tier index
+                outside the program, or a floor index that is neither -1
+                nor a tier (rule `range`); columns of unequal length (rule
+                `length_mismatch`). Up to 20 problems per column are reported.
         """
         qualify = self._qualify
         top = len(qualify)
-        if any(c < 0 or c >= top for c in current):
-            raise ValidationError(
-                f"tier indexes must be within 0..{top - 1}", field="current", rule="range"
-            )
+        _check_columns(current, values, floors, top)
         if floors is None and not review:
             tiers: list[int] = []
             reasons: list[TierReason] = []
@@ -604,3 +609,62 @@ class TierProgram:
         step = self._step
         pairs = [step(c, v, f, review) for c, v, f in zip(current, values, floors, strict=True)]
         return TierBatch(self, [p[0] for p in pairs], [p[1] for p in pairs])
+
+
+_REPORTED = 20  # problems reported per column; a million bad rows make one message
+
+
+def _length(column: object, field: str, problems: ViolationCollector) -> int | None:
+    try:
+        return len(column)  # type: ignore[arg-type]
+    except TypeError:
+        problems.add(field, "not_a_sequence", "must be a sequence")
+        return None
+
+
+def _check_indexes(
+    problems: ViolationCollector, field: str, column: Sequence[int], low: int, top: int
+) -> None:
+    """Every entry is an int (not a bool) from `low` to `top - 1`; the fast path is C-level."""
+    if not column or (set(map(type, column)) <= {int} and min(column) >= low and max(column) < top):
+        return
+    found = 0
+    entries: Sequence[object] = column
+    for i, index in enumerate(entries):
+        if isinstance(index, bool) or not isinstance(index, int) or not low <= index < top:
+            problems.add(f"{field}[{i}]", "range", f"must be a tier index within {low}..{top - 1}")
+            found += 1
+            if found == _REPORTED:
+                break
+
+
+def _check_values(problems: ViolationCollector, values: Sequence[Number]) -> None:
+    """What `decide` checks of one value, for each value; the fast path is C-level."""
+    if not values or (set(map(type, values)) <= {int} and min(values) >= 0):
+        return
+    column = ViolationCollector()
+    for i, value in enumerate(values):
+        check_number(column, f"values[{i}]", value)
+        if len(column) == _REPORTED:
+            break
+    for violation in column.violations:
+        problems.add(violation.field, violation.rule, violation.message)
+
+
+def _check_columns(
+    current: Sequence[int], values: Sequence[Number], floors: Sequence[int] | None, top: int
+) -> None:
+    problems = ViolationCollector()
+    n = _length(current, "current", problems)
+    m = _length(values, "values", problems)
+    f = None if floors is None else _length(floors, "floors", problems)
+    if n is not None and m is not None and m != n:
+        problems.add("values", "length_mismatch", f"has {m} entries for {n} customers")
+    if n is not None and f is not None and f != n:
+        problems.add("floors", "length_mismatch", f"has {f} entries for {n} customers")
+    problems.raise_if_any()
+    _check_indexes(problems, "current", current, 0, top)
+    _check_values(problems, values)
+    if floors is not None:
+        _check_indexes(problems, "floors", floors, -1, top)
+    problems.raise_if_any()

@@ -204,6 +204,14 @@ def test_churn_warnings_become_follow_up_tasks() -> None:
     assert task.note.startswith("trial_class (medium)")
 
 
+def test_greeting_holidays_of_an_unknown_country_is_a_typed_error() -> None:
+    pytest.importorskip("holidays")
+    for country in ("", "XX", "cn"):
+        with pytest.raises(ValidationError) as caught:
+            greeting_holidays([2026], country=country)
+        assert (caught.value.field, caught.value.rule) == ("country", "unknown_country")
+
+
 def test_greeting_holidays_from_the_holidays_extra() -> None:
     pytest.importorskip("holidays")
     got = greeting_holidays([2026])

@@ -114,3 +114,32 @@ def test_bad_questionnaires_and_responses_get_typed_errors() -> None:
         aggregate_surveys(Q, [], zone=TZ, by=("month",))
     assert aggregate_surveys(Q, [], zone=TZ) == {}
     assert Q.question("skill").dimension == "service"
+
+
+# -- answers: a mapping in, sorted pairs out ---------------------------------------------
+
+
+def test_answers_are_kept_as_pairs_sorted_by_question_id() -> None:
+    def response(answers: object) -> SurveyResponse:
+        return SurveyResponse(
+            id="r-1",
+            questionnaire_id="q",
+            customer_id="c-1",
+            at=datetime(2026, 2, 1, tzinfo=UTC),
+            answers=answers,
+        )
+
+    by_mapping = response({"skill": 4, "attitude": 5})
+    by_pairs = response([("attitude", 5), ("skill", 4)])
+    assert by_mapping.answers == (("attitude", 5), ("skill", 4))
+    assert by_mapping == by_pairs
+    assert hash(by_mapping) == hash(by_pairs)
+    assert dict(by_mapping.answers) == {"attitude": 5, "skill": 4}
+    assert by_mapping.rating("skill") == 4
+    assert by_mapping.rating("room") is None
+    with pytest.raises(ValidationError) as caught:
+        response([("skill", 4), ("skill", 5)])
+    assert caught.value.rule == "duplicate_answer"
+    with pytest.raises(ValidationError) as caught:
+        response([1, 2])
+    assert caught.value.rule == "not_a_mapping"

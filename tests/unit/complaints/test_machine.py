@@ -155,8 +155,14 @@ class CaseMachine(RuleBasedStateMachine):
             with pytest.raises(IllegalTransitionError) as caught:
                 apply(self.case, event)
             assert caught.value.state == self.state
+            # Past the reopen window, a refused move no longer lists `reopen`.
+            late = (
+                self.state.startswith("closed")
+                and self.closed_at is not None
+                and event.at - self.closed_at > timedelta(days=5)
+            )
             assert set(caught.value.allowed) == set(self.case.allowed) - (
-                {"reopen"} if action == "reopen" and self.state.startswith("closed") else set()
+                {"reopen"} if late else set()
             )
             assert self.case.state.value == self.state
             return
@@ -322,6 +328,18 @@ class CaseMachine(RuleBasedStateMachine):
         assert len(running) == len(set(running))
         if not self.case.state.is_open:
             assert running == []
+
+    @invariant()
+    def the_management_report_runs_until_met_or_the_case_ends(self) -> None:
+        # An unsatisfied follow-up reopens the case but never stops the report.
+        reported = any(isinstance(e, ReportedToManagement) for e in self.case.events)
+        [report] = [s for s in self._statuses() if s.kind is TargetKind.MANAGEMENT_REPORT]
+        if self.case.state.is_open and not reported and self.closed_at is None:
+            assert not report.completed
+        if report.completed and report.achieved_at is None:
+            assert self.closed_at is not None
+            assert report.ended_us is not None
+            assert report.ended_us <= to_epoch_us(self.closed_at)
 
     @invariant()
     def paused_time_equals_awaiting_time(self) -> None:

@@ -206,6 +206,8 @@ def check_alerts_against_oracle(case: Case, now: datetime) -> None:
         target = case.policy.target(alert.kind)
         assert target is not None
         assert alert.fire_at <= now
+        # One meaning of "due" for a paused target: as if it resumed now.
+        assert alert.due_at == status.due_at
         if target.calendar is not None:
             assert CAL.is_open(now)
             assert CAL.is_open(alert.fire_at)

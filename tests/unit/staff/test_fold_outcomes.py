@@ -51,7 +51,8 @@ def test_the_deadline_has_passed_exactly_when_its_instant_has(
 ) -> None:
     warning = _warning("w-1", issued_at=ISSUED, improve_by=improve_by)
     _, passed = _review_warning(assessed, [warning])
-    assert passed is (to_epoch_us(improve_by) <= to_epoch_us(assessed))
+    # Assessed exactly at the deadline is in time: passed only after it.
+    assert passed is (to_epoch_us(improve_by) < to_epoch_us(assessed))
 
 
 @given(one=fold_instants(), other=fold_instants())

@@ -122,7 +122,8 @@ def test_two_consecutive_failed_cycles_flag_a_review_with_evidence() -> None:
     assert (review.earlier, review.later) == (march, april)
     assert review.warning == first.warning
     assert review.missing_cycles == 0
-    assert review.deadline_passed is True  # 30 days after 2 April is before 2 May
+    # April's sheet is assessed on 2 May, exactly 30 days after the warning: in time.
+    assert review.deadline_passed is False
     assert "dismissal review due for s-1: 2026-03 50.00 and 2026-04 55.00 failed" in (
         review.summary()
     )

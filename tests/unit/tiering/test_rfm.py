@@ -82,8 +82,11 @@ def test_scores_never_decrease_as_values_grow(values: list[int]) -> None:
 
 def test_decimal_values_and_small_inputs() -> None:
     assert quantile_scores([]) == []
-    assert quantile_scores([Decimal("3.5")]) == [1]
-    assert quantile_scores([Decimal("3.5")], higher_is_better=False) == [5]
+    # A lone value has nothing to rank against: the middle bin, either way.
+    assert quantile_scores([Decimal("3.5")]) == [3]
+    assert quantile_scores([Decimal("3.5")], higher_is_better=False) == [3]
+    assert quantile_scores([7], bins=4) == quantile_scores([7], bins=4, higher_is_better=False)
+    assert quantile_scores([7], bins=4) == [2]
     assert quantile_scores([Decimal("0.01"), Decimal("0.02")]) == [1, 5]
     with pytest.raises(ValidationError):
         quantile_scores([1, 2, 3], bins=1)
