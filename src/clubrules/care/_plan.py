@@ -379,7 +379,9 @@ def plan_care(
     # An occasion moves at most _SEARCH_DAYS either way: these occasions can
     # have a task due in [today, last].
     reach = timedelta(days=_SEARCH_DAYS)
-    first_occasion, last_occasion = today - reach, last + reach
+    # Clamped at the ends of the calendar (a plan made in year 1 or 9999).
+    first_occasion = today - reach if today - date.min > reach else date.min
+    last_occasion = last + reach if date.max - last > reach else date.max
 
     def add(cid: str, kind: CareKind, occasion: date, rule: str, note: str, *, early: bool) -> None:
         due = sched.due(occasion, early=early)
@@ -525,6 +527,12 @@ def greeting_holidays(
     import holidays as _holidays  # noqa: PLC0415 - an optional extra
 
     wanted = list(years)
+    if not isinstance(country, str):
+        raise ValidationError(
+            f"must be an ISO country code such as 'CN', not {type(country).__name__}",
+            field="country",
+            rule="not_text",
+        )
     try:
         english = _holidays.country_holidays(country, years=wanted, language="en_US")
         local = _holidays.country_holidays(country, years=wanted, language=language)

@@ -132,7 +132,8 @@ def percentile(sorted_values: Sequence[float], fraction: float) -> float | None:
 
     Raises:
         ValidationError: `fraction` is not a number from 0 to 1 (rule
-            `out_of_range`).
+            `out_of_range`), or `sorted_values` is not a sequence of finite
+            numbers.
 
     Examples:
         >>> percentile([1, 2, 3, 4], 0.5)
@@ -148,8 +149,31 @@ def percentile(sorted_values: Sequence[float], fraction: float) -> float | None:
         or not 0 <= given <= 1  # a float NaN compares false: refused too
     ):
         raise ValidationError("must be a number from 0 to 1", field="fraction", rule="out_of_range")
+    _check_numbers(sorted_values)
     n = len(sorted_values)
     return _interpolated(n, float(fraction), sorted_values.__getitem__) if n else None
+
+
+def _check_numbers(values: object) -> None:
+    """A sequence (not text) of finite ints, floats or Decimals; else a ValidationError."""
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+        raise ValidationError(
+            f"must be a sorted list of numbers, not {type(values).__name__}",
+            field="sorted_values",
+            rule="not_a_list",
+        )
+    kinds = set(map(type, values))
+    if kinds <= {int, float} and (float not in kinds or all(map(math.isfinite, values))):
+        return
+    for i, value in enumerate(values):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float | Decimal)
+            or not math.isfinite(value)
+        ):
+            raise ValidationError(
+                "must be a finite number", field=f"sorted_values[{i}]", rule="not_a_number"
+            )
 
 
 def _interpolated(n: int, fraction: float, value_at: Callable[[int], float]) -> float:

@@ -11,6 +11,7 @@ import attrs
 from clubrules._checks import (
     TEXT_MAX_CHARS,
     check_choice,
+    check_items,
     check_storable,
     check_text,
     require_instance,
@@ -156,6 +157,16 @@ class ScoreSheet:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
+        # The parts' types first: the sums below read their attributes.
+        for name, parts, kind in (
+            ("lines", self.lines, ScoreLine),
+            ("criteria", self.criteria, CriterionScore),
+        ):
+            if isinstance(parts, tuple):
+                check_items(problems, name, parts, kind, rule="wrong_type")
+            else:
+                problems.add(name, "not_a_list", f"must be a list, not {type(parts).__name__}")
+        problems.raise_if_any()
         check_text(problems, "id", self.id)
         check_text(problems, "staff_id", self.staff_id)
         check_storable(problems, "rubric_id", self.rubric_id)
