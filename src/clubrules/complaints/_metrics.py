@@ -22,7 +22,7 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
-from collections.abc import Callable, Iterable, Sequence  # noqa: TC003
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from functools import partial
