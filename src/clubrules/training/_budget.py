@@ -155,6 +155,7 @@ def spend_against_budget(
     Examples:
         >>> from datetime import datetime
         >>> from zoneinfo import ZoneInfo
+        >>> from clubrules import Money
         >>> tz = ZoneInfo("Asia/Shanghai")
         >>> first_aid = TrainingSession(id="t-1", kind="safety", topic="first aid",
         ...     method="external", start=datetime(2026, 3, 12, 14, tzinfo=tz),

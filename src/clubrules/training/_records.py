@@ -123,6 +123,7 @@ class TrainingSession:
     Examples:
         >>> from datetime import datetime
         >>> from zoneinfo import ZoneInfo
+        >>> from clubrules import Money
         >>> at = datetime(2026, 3, 12, 14, tzinfo=ZoneInfo("Asia/Shanghai"))
         >>> s = TrainingSession(id="t-1", kind="safety", topic="first aid", method="external",
         ...                     start=at, end=at.replace(hour=17), cost=Money("1500.00"))
