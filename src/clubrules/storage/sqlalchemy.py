@@ -26,18 +26,20 @@ engine.dispose()
 
 Two dialects are supported: `sqlite://` (the standard `sqlite3` driver)
 and `postgresql+psycopg://` (psycopg 3). A database built by
-`database_for` belongs to the transaction it was built in: build it again
-(it is cheap) in the next one, since the session may then hold another
-pooled connection.
+`database_for` belongs to the transaction it was built in and is closed
+when that transaction ends: build it again (it is cheap) in the next one,
+since the session may then hold another pooled connection.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
+import weakref
 from typing import Any
 
 try:
-    from sqlalchemy import Connection, Engine
+    from sqlalchemy import Connection, Engine, event
     from sqlalchemy.exc import SQLAlchemyError
     from sqlalchemy.orm import Session
 except ImportError as _missing:  # pragma: no cover - the test environment has the extra
@@ -53,6 +55,37 @@ from clubrules.storage.postgres import PostgresDatabase
 from clubrules.storage.sqlite import SQLiteDatabase
 
 __all__ = ["database_for", "migrate", "postgres_database_for", "sqlite_database_for"]
+
+# The databases built on each SQLAlchemy connection in its open transaction:
+# closed when that transaction commits or rolls back, so that a database kept
+# past its transaction refuses to write rather than write outside it.
+_built: weakref.WeakKeyDictionary[Connection, list[SQLiteDatabase | PostgresDatabase]] = (
+    weakref.WeakKeyDictionary()
+)
+_built_lock = threading.Lock()
+
+
+def _close_built(connection: Connection) -> None:
+    """The transaction of `connection` ended: close the databases built in it."""
+    with _built_lock:
+        databases = _built.get(connection)
+        ended = list(databases or ())
+        if databases:
+            databases.clear()
+    for database in ended:
+        database.close()
+
+
+def _close_with_transaction(
+    connection: Connection, database: SQLiteDatabase | PostgresDatabase
+) -> None:
+    with _built_lock:
+        databases = _built.get(connection)
+        if databases is None:
+            databases = _built[connection] = []
+            event.listen(connection, "commit", _close_built)
+            event.listen(connection, "rollback", _close_built)
+        databases.append(database)
 
 
 def _in_transaction(bind: object) -> Connection:
@@ -102,7 +135,10 @@ def database_for(bind: Session | Connection) -> SQLiteDatabase | PostgresDatabas
     statement would), which you then end with `connection.commit()` or
     `connection.rollback()`. The adapters built on the returned database
     write in that transaction and never commit, roll back or close it.
-    Build a new database for each transaction.
+    When the transaction commits or rolls back, the database is closed:
+    the adapters built on it then raise `StorageError` instead of writing
+    outside the transaction (or, once the connection is back in the pool,
+    inside someone else's). Build a new one, cheaply, for each transaction.
 
     On SQLite, SQLAlchemy's default leaves transactions to the `sqlite3`
     driver, which begins one before the first `INSERT` or `UPDATE`; the
@@ -132,11 +168,19 @@ def database_for(bind: Session | Connection) -> SQLiteDatabase | PostgresDatabas
     connection = _in_transaction(bind)
     dialect, driver = connection.dialect.name, connection.dialect.driver
     raw = _driver_connection(connection)
+    database: SQLiteDatabase | PostgresDatabase
     if dialect == "sqlite" and isinstance(raw, sqlite3.Connection):
-        return SQLiteDatabase.from_connection(raw)
-    if dialect == "postgresql" and driver == "psycopg":
-        return PostgresDatabase.from_connection(raw)
-    raise ValidationError(
+        database = SQLiteDatabase.from_connection(raw)
+    elif dialect == "postgresql" and driver == "psycopg":
+        database = PostgresDatabase.from_connection(raw)
+    else:
+        raise _unsupported(dialect, driver)
+    _close_with_transaction(connection, database)
+    return database
+
+
+def _unsupported(dialect: str, driver: str) -> ValidationError:
+    return ValidationError(
         f"the {dialect}+{driver} dialect is not supported: use sqlite:// (the sqlite3 driver)"
         " or postgresql+psycopg:// (psycopg 3)",
         field="bind",
@@ -222,12 +266,7 @@ def _migrate_on(connection: Connection, to: int | None) -> MigrationResult:
         dialect == "postgresql" and driver == "psycopg"
     ):
         return _migrate(raw, to=to)
-    raise ValidationError(
-        f"the {dialect}+{driver} dialect is not supported: use sqlite:// (the sqlite3 driver)"
-        " or postgresql+psycopg:// (psycopg 3)",
-        field="bind",
-        rule="unsupported_dialect",
-    )
+    raise _unsupported(dialect, driver)
 
 
 publish(__name__)
