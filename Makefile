@@ -28,8 +28,8 @@ check: $(STAMP)
 	$(MAKE) --no-print-directory lint typecheck test docs
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
