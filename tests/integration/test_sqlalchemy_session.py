@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 import pytest
 from sqlalchemy import String, create_engine, event, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from clubrules.booking import Booking, Occupancy
@@ -290,6 +291,22 @@ def test_a_closed_connection_is_refused() -> None:
         database_for(conn)
     assert raised.value.rule == "closed"
     engine.dispose()
+
+
+def test_a_failed_flush_is_reported_without_its_values(engine: Engine) -> None:
+    phone = "+8613800138000"
+    with Session(engine) as session:
+        session.add(Order(id="o-1", booking_id=phone))
+        session.commit()
+        session.add(Order(id="o-1", booking_id=phone))
+        with pytest.raises(IntegrityError):
+            session.flush()
+        with pytest.raises(StorageError) as raised:
+            database_for(session)
+    assert "PendingRollbackError" in str(raised.value)
+    assert phone not in str(raised.value)
+    assert raised.value.__cause__ is None
+    assert raised.value.__context__ is None
 
 
 def test_clubrules_imports_without_sqlalchemy() -> None:

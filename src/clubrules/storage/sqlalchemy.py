@@ -88,8 +88,18 @@ def _close_with_transaction(
         databases.append(database)
 
 
+def _unavailable(kind: str) -> StorageError:
+    """SQLAlchemy refused a connection; raised outside the `except`, without the original.
+
+    SQLAlchemy's messages may quote a statement with its parameters (a
+    `PendingRollbackError` repeats a failed flush's), so only the class is named.
+    """
+    return StorageError(f"SQLAlchemy could not give a connection ({kind})")
+
+
 def _in_transaction(bind: object) -> Connection:
     """The SQLAlchemy connection of `bind`'s transaction, begun if none is open yet."""
+    failure = ""
     try:
         if isinstance(bind, Session):
             return bind.connection()
@@ -100,10 +110,9 @@ def _in_transaction(bind: object) -> Connection:
                 bind.begin()  # what the first statement would do; `bind.commit()` ends it
             return bind
     except SQLAlchemyError as error:
-        # Name the class only: a driver's message may quote a URL or a statement.
-        raise StorageError(
-            f"SQLAlchemy could not give a connection ({type(error).__name__})"
-        ) from error
+        failure = type(error).__name__
+    if failure:
+        raise _unavailable(failure)
     if isinstance(bind, Engine):
         raise ValidationError(
             "must be a Session or a Connection, not an Engine: an Engine has no transaction"
@@ -119,12 +128,12 @@ def _in_transaction(bind: object) -> Connection:
 
 
 def _driver_connection(connection: Connection) -> Any:  # noqa: ANN401 - the driver's own type
+    failure = ""
     try:
         return connection.connection.driver_connection
     except SQLAlchemyError as error:
-        raise StorageError(
-            f"SQLAlchemy could not give a connection ({type(error).__name__})"
-        ) from error
+        failure = type(error).__name__
+    raise _unavailable(failure)
 
 
 def database_for(bind: Session | Connection) -> SQLiteDatabase | PostgresDatabase:
@@ -240,6 +249,7 @@ def migrate(bind: Engine | Connection, *, to: int | None = None) -> MigrationRes
         StorageError: SQLAlchemy could not give a connection.
     """
     if isinstance(bind, Engine):
+        failure = ""
         try:
             # On PostgreSQL in a transaction that SQLAlchemy commits; SQLite's
             # migration begins and commits its own, so none may be open there.
@@ -247,9 +257,8 @@ def migrate(bind: Engine | Connection, *, to: int | None = None) -> MigrationRes
             with connection as conn:
                 return _migrate_on(conn, to)
         except SQLAlchemyError as error:
-            raise StorageError(
-                f"SQLAlchemy could not give a connection ({type(error).__name__})"
-            ) from error
+            failure = type(error).__name__
+        raise _unavailable(failure)
     if isinstance(bind, Connection):
         return _migrate_on(bind, to)
     raise ValidationError(
