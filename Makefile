@@ -15,7 +15,7 @@ $(BIN)/python:
 
 # Dependency groups (PEP 735) need pip >= 25.1, which the step above provides.
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[postgres,holidays,testing]' --group dev
+	$(BIN)/python -m pip install --quiet -e '.[postgres,holidays,sqlalchemy,testing]' --group dev
 	touch $(STAMP)
 
 ## demo: create .venv, install clubrules, and run the end-to-end demo.
@@ -28,8 +28,8 @@ check: $(STAMP)
 	$(MAKE) --no-print-directory lint typecheck test docs
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)

@@ -70,6 +70,7 @@ def test_build_makes_one_wheel_and_one_sdist_of_the_package_version(dist: Path) 
     assert f"Version: {version}" in metadata
     assert "Requires-Dist: cryptography" in metadata
     assert "Provides-Extra: postgres" in metadata
+    assert "Provides-Extra: sqlalchemy" in metadata
     with tarfile.open(sdists[0]) as sdist:
         members = {m.name.split("/", 1)[1] for m in sdist.getmembers() if "/" in m.name}
     assert {"README.md", "LICENSE", "CHANGELOG.md", "pyproject.toml"} <= members

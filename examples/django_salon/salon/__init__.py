@@ -1,0 +1,1 @@
+"""The salon app: orders (a Django model) and their bookings (clubrules)."""

@@ -1,0 +1,1 @@
+"""The salon example's Django project: settings and URLs."""
