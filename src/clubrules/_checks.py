@@ -40,6 +40,7 @@ __all__ = [
     "TEXT_MAX_CHARS",
     "check_choice",
     "check_count",
+    "check_distinct",
     "check_instant_field",
     "check_number",
     "check_optional_text",
@@ -212,6 +213,14 @@ def check_tuple_of(problems: ViolationCollector, field: str, value: object, kind
         return True
     problems.add(field, f"not_{field}", f"must be a list of {kind.__name__} values")
     return False
+
+
+def check_distinct(
+    problems: ViolationCollector, field: str, values: Sequence[object], rule: str, message: str
+) -> None:
+    """No two of `values` are equal (they are hashable), or `rule` is reported at `field`."""
+    if len(set(values)) != len(values):
+        problems.add(field, rule, message)
 
 
 def check_items(

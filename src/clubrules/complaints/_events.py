@@ -102,7 +102,8 @@ class _Event:
 
     All problems are reported together: `NaiveDatetimeError` if every one is
     about a naive or missing datetime, `ValidationError` otherwise. The base
-    has no fields, so an event's fields, equality, repr and pickling are its own.
+    has no fields; the bases below hold the fields that several events share,
+    first in each event's order. Equality, repr and pickling are per class.
     """
 
     def __attrs_post_init__(self) -> None:
@@ -113,6 +114,37 @@ class _Event:
 
     def _check_own(self, problems: ViolationCollector) -> None:
         """Add the problems particular to this kind of event (none by default)."""
+
+
+@attrs.frozen(kw_only=True)
+class _StaffEvent(_Event):
+    """An event a staff member recorded: when, and who."""
+
+    at: datetime
+    by: str
+
+
+@attrs.frozen(kw_only=True)
+class _StaffContact(_StaffEvent):
+    """A staff member's contact with the customer: when, who, and through which channel."""
+
+    channel: str
+
+
+@attrs.frozen(kw_only=True)
+class _CustomerAnswer(_Event):
+    """The customer's answer: when, through which channel, and what they said."""
+
+    at: datetime
+    channel: str
+    note: str = attrs.field(default="", repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class _StaffDecision(_StaffEvent):
+    """A staff member's step on the case with an optional reason."""
+
+    reason: str = ""
 
 
 @attrs.frozen(kw_only=True)
@@ -176,7 +208,7 @@ class Registered(_Event):
 
 
 @attrs.frozen(kw_only=True)
-class CustomerContacted(_Event):
+class CustomerContacted(_StaffContact):
     """Staff reached the customer through any channel (a reply, a progress update).
 
     The first contact acknowledges a registered case and meets the first
@@ -191,14 +223,11 @@ class CustomerContacted(_Event):
 
     action: ClassVar[str] = "contact_customer"
 
-    at: datetime
-    by: str
-    channel: str
     note: str = attrs.field(default="", repr=False)
 
 
 @attrs.frozen(kw_only=True)
-class CustomerReplied(_Event):
+class CustomerReplied(_CustomerAnswer):
     """The customer wrote or called back, through any channel.
 
     It ends a wait for the customer (the case goes back to investigating).
@@ -211,13 +240,9 @@ class CustomerReplied(_Event):
 
     action: ClassVar[str] = "customer_replied"
 
-    at: datetime
-    channel: str
-    note: str = attrs.field(default="", repr=False)
-
 
 @attrs.frozen(kw_only=True)
-class InvestigationStarted(_Event):
+class InvestigationStarted(_StaffEvent):
     """Staff started looking into the case.
 
     Attributes:
@@ -227,12 +252,9 @@ class InvestigationStarted(_Event):
 
     action: ClassVar[str] = "start_investigation"
 
-    at: datetime
-    by: str
-
 
 @attrs.frozen(kw_only=True)
-class AwaitingCustomer(_Event):
+class AwaitingCustomer(_StaffContact):
     """Staff asked the customer something and now waits: pausable targets stop.
 
     Asking is itself a contact with the customer.
@@ -246,14 +268,11 @@ class AwaitingCustomer(_Event):
 
     action: ClassVar[str] = "await_customer"
 
-    at: datetime
-    by: str
-    channel: str
     question: str = attrs.field(default="", repr=False)
 
 
 @attrs.frozen(kw_only=True)
-class ResolutionProposed(_Event):
+class ResolutionProposed(_StaffContact):
     """Staff proposed a resolution to the customer (a contact).
 
     A remedy, compensation and apology proposed here count for the guard on
@@ -272,16 +291,13 @@ class ResolutionProposed(_Event):
 
     action: ClassVar[str] = "propose_resolution"
 
-    at: datetime
-    by: str
-    channel: str
     remedy: str | None = None
     compensation: Money | None = None
     apology: bool = False
 
 
 @attrs.frozen(kw_only=True)
-class ProposalDeclined(_Event):
+class ProposalDeclined(_CustomerAnswer):
     """The customer declined the proposed resolution; the case goes back to investigating.
 
     Attributes:
@@ -292,13 +308,9 @@ class ProposalDeclined(_Event):
 
     action: ClassVar[str] = "decline_proposal"
 
-    at: datetime
-    channel: str
-    note: str = attrs.field(default="", repr=False)
-
 
 @attrs.frozen(kw_only=True)
-class Resolved(_Event):
+class Resolved(_StaffContact):
     """The case was resolved and the customer told (a contact).
 
     A substantiated complaint (投诉属实) may only be resolved with a remedy or
@@ -319,9 +331,6 @@ class Resolved(_Event):
 
     action: ClassVar[str] = "resolve"
 
-    at: datetime
-    by: str
-    channel: str
     substantiated: bool = False
     remedy: str | None = None
     compensation: Money | None = None
@@ -329,7 +338,7 @@ class Resolved(_Event):
 
 
 @attrs.frozen(kw_only=True)
-class FollowUpScheduled(_Event):
+class FollowUpScheduled(_StaffEvent):
     """A follow-up visit was planned after resolution.
 
     Attributes:
@@ -340,13 +349,11 @@ class FollowUpScheduled(_Event):
 
     action: ClassVar[str] = "schedule_follow_up"
 
-    at: datetime
-    by: str
     planned_for: datetime
 
 
 @attrs.frozen(kw_only=True)
-class FollowedUp(_Event):
+class FollowedUp(_StaffContact):
     """The follow-up visit after resolution (回访) took place (a contact).
 
     A satisfied customer closes the case. An unsatisfied one reopens it when
@@ -363,15 +370,12 @@ class FollowedUp(_Event):
 
     action: ClassVar[str] = "follow_up"
 
-    at: datetime
-    by: str
-    channel: str
     satisfied: bool
     note: str = attrs.field(default="", repr=False)
 
 
 @attrs.frozen(kw_only=True)
-class Reopened(_Event):
+class Reopened(_StaffDecision):
     """A closed case was reopened, within the policy's reopen window after closing.
 
     Attributes:
@@ -382,13 +386,9 @@ class Reopened(_Event):
 
     action: ClassVar[str] = "reopen"
 
-    at: datetime
-    by: str
-    reason: str = ""
-
 
 @attrs.frozen(kw_only=True)
-class ClosedUnresolved(_Event):
+class ClosedUnresolved(_StaffDecision):
     """The case was closed without the customer being satisfied.
 
     Attributes:
@@ -399,13 +399,9 @@ class ClosedUnresolved(_Event):
 
     action: ClassVar[str] = "close_unresolved"
 
-    at: datetime
-    by: str
-    reason: str = ""
-
 
 @attrs.frozen(kw_only=True)
-class Withdrawn(_Event):
+class Withdrawn(_StaffDecision):
     """The customer withdrew the complaint before it was resolved.
 
     Attributes:
@@ -416,13 +412,9 @@ class Withdrawn(_Event):
 
     action: ClassVar[str] = "withdraw"
 
-    at: datetime
-    by: str
-    reason: str = ""
-
 
 @attrs.frozen(kw_only=True)
-class Merged(_Event):
+class Merged(_StaffEvent):
     """The case was merged into another case about the same matter.
 
     Attributes:
@@ -433,13 +425,11 @@ class Merged(_Event):
 
     action: ClassVar[str] = "merge"
 
-    at: datetime
-    by: str
     into: str
 
 
 @attrs.frozen(kw_only=True)
-class Assigned(_Event):
+class Assigned(_StaffEvent):
     """The case was given to a staff member (whose figures it then counts in).
 
     Attributes:
@@ -450,13 +440,11 @@ class Assigned(_Event):
 
     action: ClassVar[str] = "assign"
 
-    at: datetime
-    by: str
     to: str
 
 
 @attrs.frozen(kw_only=True)
-class ReportedToManagement(_Event):
+class ReportedToManagement(_StaffEvent):
     """The case was reported to management (required at once for a safety incident).
 
     Attributes:
@@ -468,8 +456,6 @@ class ReportedToManagement(_Event):
 
     action: ClassVar[str] = "report_to_management"
 
-    at: datetime
-    by: str
     to: str = MANAGEMENT
     note: str = attrs.field(default="", repr=False)
 

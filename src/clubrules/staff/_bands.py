@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 
 import attrs
 
-from clubrules._checks import check_choice, check_text, check_tuple_of, to_choice
+from clubrules._checks import check_choice, check_distinct, check_text, check_tuple_of, to_choice
 from clubrules.errors import InvalidRubricError, ValidationError, ViolationCollector
 from clubrules.staff._numbers import HUNDRED, ZERO, check_decimal, to_decimal
 
@@ -118,11 +118,9 @@ class BandScheme:
         elif ordered[0].lower != 0:
             problems.add("bands", "gap_at_zero", f"the lowest band starts at {ordered[0].lower}")
         lowers = [b.lower for b in ordered]
-        if len(set(lowers)) != len(lowers):
-            problems.add("bands", "overlap", "two bands have the same lower bound")
+        check_distinct(problems, "bands", lowers, "overlap", "two bands have the same lower bound")
         names = [b.name for b in ordered]
-        if len(set(names)) != len(names):
-            problems.add("bands", "duplicate_name", "two bands have the same name")
+        check_distinct(problems, "bands", names, "duplicate_name", "two bands have the same name")
         problems.raise_if_any(InvalidRubricError)
         object.__setattr__(self, "bands", ordered)
         object.__setattr__(self, "_lowers", tuple(lowers))

@@ -11,6 +11,7 @@ import attrs
 from clubrules._checks import (
     TEXT_MAX_CHARS,
     check_choice,
+    check_distinct,
     check_storable,
     check_text,
     check_tuple_of,
@@ -209,8 +210,7 @@ class SteppedScale:
         if not ordered or ordered[0].min_rate != 0:
             problems.add("steps", "gap_at_zero", "the lowest step must start at rate 0")
         rates = [s.min_rate for s in ordered]
-        if len(set(rates)) != len(rates):
-            problems.add("steps", "overlap", "two steps start at the same rate")
+        check_distinct(problems, "steps", rates, "overlap", "two steps start at the same rate")
         problems.raise_if_any(InvalidRubricError)
         object.__setattr__(self, "steps", ordered)
 
@@ -472,8 +472,9 @@ class Criterion:
             problems.add("sub_items", "empty", "needs at least one sub-item")
         elif items_ok:
             keys = [i.key for i in self.sub_items]
-            if len(set(keys)) != len(keys):
-                problems.add("sub_items", "duplicate_key", "two sub-items share a key")
+            check_distinct(
+                problems, "sub_items", keys, "duplicate_key", "two sub-items share a key"
+            )
             total = sum((i.max_points for i in self.sub_items), ZERO)
             if ok and total != self.max_points:
                 problems.add(
@@ -542,8 +543,8 @@ class Rubric:
                     "criteria", "weights_sum", f"criterion weights sum to {total}, not to 100"
                 )
             keys = [c.key for c in self.criteria] + [k for _, k in self._item_keys()]
-            if len(set(keys)) != len(keys):
-                problems.add("criteria", "duplicate_key", "a criterion or sub-item key is reused")
+            reused = "a criterion or sub-item key is reused"
+            check_distinct(problems, "criteria", keys, "duplicate_key", reused)
         bands: object = self.bands
         if not isinstance(bands, BandScheme):
             problems.add("bands", "not_a_band_scheme", "must be a BandScheme")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
@@ -24,14 +22,15 @@ from clubrules.activities import (
 from clubrules.errors import (
     ActivityFullError,
     ClubRulesError,
-    DuplicateError,
     IllegalTransitionError,
     NotFoundError,
     ValidationError,
 )
+from clubrules.testing.contracts._asserts import assert_idempotent_add, assert_not_found
 from clubrules.testing.contracts._base import RepositoryContract, RepositoryMachine, run_machine
 from clubrules.testing.contracts._instants import assert_kept, dst_property
 from clubrules.testing.contracts._race import THREADS, one_wins, race
+from clubrules.testing.contracts._values import SHANGHAI, next_serial
 from clubrules.tiering import TagClass
 
 if TYPE_CHECKING:
@@ -41,11 +40,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ClubActivityRepositoryContract"]
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 4, 11, 14, tzinfo=SHANGHAI)
 BEFORE = START - timedelta(days=3)
-# Distinct ids across hypothesis examples that share one repository.
-_serial = itertools.count()
 
 
 def _activity(
@@ -97,15 +93,11 @@ class ClubActivityRepositoryContract(RepositoryContract):
         assert repository.get("act-2") == own_kind
 
     def test_adds_are_idempotent_and_ids_unique(self, repository: ClubActivityRepository) -> None:
-        assert repository.add(_activity()) is True
-        assert repository.add(_activity()) is False
-        with pytest.raises(DuplicateError):
-            repository.add(_activity(capacity=9))
+        assert_idempotent_add(repository.add, _activity(), _activity(capacity=9))
         assert repository.get("act-1") == _activity()
 
     def test_get_of_a_missing_id_raises(self, repository: ClubActivityRepository) -> None:
-        with pytest.raises(NotFoundError):
-            repository.get("act-404")
+        assert_not_found(repository.get, "act-404")
 
     def test_one_invitation_per_customer(self, repository: ClubActivityRepository) -> None:
         repository.add(_activity())
@@ -262,7 +254,7 @@ class ClubActivityRepositoryContract(RepositoryContract):
     def test_a_sign_up_at_a_dst_change_comes_back_equal(
         self, repository: ClubActivityRepository, at: datetime
     ) -> None:
-        activity_id = f"dst-a{next(_serial)}"
+        activity_id = f"dst-a{next_serial()}"
         repository.add(_activity(activity_id, start=at + timedelta(days=1)))
         stored = repository.sign_up(activity_id, "c-1", at=at)
         (read,) = repository.roster(activity_id)

@@ -1,22 +1,22 @@
-"""What the contract suites share: the fixture to provide and the checks they repeat."""
+"""What the contract suites are built on: the fixture to provide, the settings, the machines."""
 
 from __future__ import annotations
 
-import itertools
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
-from clubrules.errors import DuplicateError
+from clubrules.testing.contracts._values import next_serial
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["SUITE_SETTINGS", "RepositoryContract", "RepositoryMachine", "add_once", "run_machine"]
+__all__ = ["SUITE_SETTINGS", "RepositoryContract", "RepositoryMachine", "run_machine"]
 
 _Repository = TypeVar("_Repository")
+
 
 SUITE_SETTINGS = settings(
     # Each adapter's test class subclasses the suites, so the same @given
@@ -29,8 +29,6 @@ SUITE_SETTINGS = settings(
     ],
 )
 """The health checks a property of a contract suite runs without; the parent of its settings."""
-# Distinct prefixes across the runs of a state machine, which share one repository.
-_serial = itertools.count()
 
 
 class RepositoryContract:
@@ -55,7 +53,7 @@ class RepositoryMachine(RuleBasedStateMachine, Generic[_Repository]):
     def __init__(self, repository: _Repository) -> None:
         super().__init__()
         self.repository = repository
-        self.prefix = f"m{next(_serial)}-"
+        self.prefix = f"m{next_serial()}-"
 
 
 def run_machine(
@@ -81,28 +79,3 @@ def run_machine(
         options = settings(options, deadline=None)
     # Any factory works; the stub only names the class form.
     run_state_machine_as_test(machine, settings=options)  # type: ignore[arg-type]
-
-
-class _Identified(Protocol):
-    @property
-    def id(self) -> str: ...
-
-
-_Item = TypeVar("_Item", bound=_Identified)
-
-
-def add_once(model: dict[str, _Item], item: _Item, add: Callable[[_Item], bool]) -> None:
-    """Add `item` and check the idempotent add against `model`, which it then follows.
-
-    A new id is stored (`True`); the same value again changes nothing
-    (`False`); another value under a taken id raises `DuplicateError`.
-    """
-    stored = model.get(item.id)
-    if stored is None:
-        assert add(item) is True
-        model[item.id] = item
-    elif stored == item:
-        assert add(item) is False
-    else:
-        with pytest.raises(DuplicateError):
-            add(item)

@@ -33,6 +33,7 @@ from clubrules.errors import (
 from clubrules.testing.contracts._base import RepositoryContract, RepositoryMachine, run_machine
 from clubrules.testing.contracts._instants import assert_same_instant, dst_property
 from clubrules.testing.contracts._race import one_wins, race
+from clubrules.testing.contracts._values import SHANGHAI
 
 if TYPE_CHECKING:
     from clubrules.booking.ports import BookingRepository
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 __all__ = ["BookingRepositoryContract"]
 
 T0 = datetime(2026, 3, 2, 10, tzinfo=UTC)
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MIN = timedelta(minutes=1)
 POLICY = BookingPolicy()
 _THREADS = 16

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
@@ -14,25 +12,19 @@ from hypothesis.stateful import invariant, rule
 
 from clubrules._time import to_epoch_us
 from clubrules.care import CareKind, CareTask, SurveyResponse
-from clubrules.errors import DuplicateError, NaiveDatetimeError, NotFoundError
-from clubrules.testing.contracts._base import (
-    RepositoryContract,
-    RepositoryMachine,
-    add_once,
-    run_machine,
-)
+from clubrules.errors import NaiveDatetimeError
+from clubrules.testing.contracts._asserts import add_once, assert_idempotent_add, assert_not_found
+from clubrules.testing.contracts._base import RepositoryContract, RepositoryMachine, run_machine
 from clubrules.testing.contracts._instants import assert_added_once, assert_kept, dst_property
 from clubrules.testing.contracts._race import THREADS, stored_once
+from clubrules.testing.contracts._values import SHANGHAI, next_serial
 
 if TYPE_CHECKING:
     from clubrules.care.ports import CareTaskRepository, SurveyResponseRepository
 
 __all__ = ["CareTaskRepositoryContract", "SurveyResponseRepositoryContract"]
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 D0 = date(2026, 3, 2)
-# Distinct ids across hypothesis examples that share one repository.
-_serial = itertools.count()
 
 
 def _task(
@@ -122,7 +114,7 @@ class CareTaskRepositoryContract(RepositoryContract):
     def test_a_task_at_a_dst_change_comes_back_equal(
         self, repository: CareTaskRepository, at: datetime
     ) -> None:
-        task = attrs.evolve(_task(f"dst-c{next(_serial)}"), due=at.date(), at=at)
+        task = attrs.evolve(_task(f"dst-c{next_serial()}"), due=at.date(), at=at)
         assert_added_once(repository.add, task, at=at)
         (stored,) = (
             t
@@ -203,15 +195,11 @@ class SurveyResponseRepositoryContract(RepositoryContract):
         assert dict(stored.answers) == {"service": 5, "environment": 4}
 
     def test_adds_are_idempotent_and_ids_unique(self, repository: SurveyResponseRepository) -> None:
-        assert repository.add(_response()) is True
-        assert repository.add(_response()) is False
-        with pytest.raises(DuplicateError):
-            repository.add(_response(service=1))
+        assert_idempotent_add(repository.add, _response(), _response(service=1))
         assert repository.get("r-1") == _response()
 
     def test_get_of_a_missing_id_raises(self, repository: SurveyResponseRepository) -> None:
-        with pytest.raises(NotFoundError):
-            repository.get("r-404")
+        assert_not_found(repository.get, "r-404")
 
     def test_responses_window_and_filter(self, repository: SurveyResponseRepository) -> None:
         repository.add(_response("r-3", minutes=10))
@@ -234,7 +222,7 @@ class SurveyResponseRepositoryContract(RepositoryContract):
     def test_a_response_at_a_dst_change_comes_back_equal(
         self, repository: SurveyResponseRepository, at: datetime
     ) -> None:
-        serial = next(_serial)
+        serial = next_serial()
         response = attrs.evolve(
             _response(f"dst-r{serial}", questionnaire_id=f"dst-q{serial}"), at=at
         )

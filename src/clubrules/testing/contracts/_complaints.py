@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -28,6 +27,7 @@ from clubrules.money import Money
 from clubrules.testing.contracts._base import RepositoryContract, RepositoryMachine, run_machine
 from clubrules.testing.contracts._instants import assert_same_instant, dst_property
 from clubrules.testing.contracts._race import THREADS, one_wins, race
+from clubrules.testing.contracts._values import next_serial
 
 if TYPE_CHECKING:
     from clubrules.complaints import Case, CaseEvent
@@ -37,8 +37,6 @@ __all__ = ["ComplaintRepositoryContract"]
 
 T0 = datetime(2026, 3, 2, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
 BOOK = default_book()
-# Distinct ids across hypothesis examples that share one repository.
-_serial = itertools.count()
 
 
 def _new_case(case_id: str = "k-1", *, minutes: int = 0, at: datetime | None = None) -> Case:
@@ -178,7 +176,7 @@ class ComplaintRepositoryContract(RepositoryContract):
         self, repository: ComplaintRepository, one: datetime, other: datetime
     ) -> None:
         first, then = sorted((one, other), key=to_epoch_us)
-        case_id = f"dst-k{next(_serial)}"
+        case_id = f"dst-k{next_serial()}"
         case = apply(
             _new_case(case_id, at=first), CustomerContacted(at=then, by="s-1", channel="phone")
         )

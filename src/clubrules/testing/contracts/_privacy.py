@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -20,6 +19,7 @@ from clubrules.privacy import (
 )
 from clubrules.testing.contracts._base import RepositoryContract
 from clubrules.testing.contracts._instants import assert_kept, dst_property
+from clubrules.testing.contracts._values import next_serial
 
 if TYPE_CHECKING:
     from clubrules.customers import Sealed
@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 __all__ = ["AccessLogContract", "ConsentStoreContract", "DataKeyStoreContract"]
 
 T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
-# Distinct ids across hypothesis examples that share one repository.
-_serial = itertools.count()
 
 
 def _event(
@@ -105,7 +103,7 @@ class AccessLogContract(RepositoryContract):
     def test_an_event_at_a_dst_change_comes_back_equal(
         self, repository: AccessLog, at: datetime
     ) -> None:
-        customer_id = f"dst-c{next(_serial)}"
+        customer_id = f"dst-c{next_serial()}"
         event = AccessEvent(
             at=at,
             actor="st-7",
@@ -175,7 +173,7 @@ class ConsentStoreContract(RepositoryContract):
         self, repository: ConsentStore, one: datetime, other: datetime
     ) -> None:
         given_at, withdrawn_at = sorted((one, other), key=to_epoch_us)
-        serial = next(_serial)
+        serial = next_serial()
         record = ConsentRecord(
             id=f"dst-k{serial}",
             customer_id=f"dst-c{serial}",

@@ -5,10 +5,12 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, TypeVar
 
+from clubrules.errors import DuplicateError
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-__all__ = ["THREADS", "one_wins", "race", "stored_once"]
+__all__ = ["THREADS", "one_add_wins", "one_wins", "race", "stored_once"]
 
 THREADS = 8
 """How many threads a race releases together, unless a suite needs more."""
@@ -59,3 +61,14 @@ def stored_once(count: int, work: Callable[[int], object]) -> None:
     """Race idempotent adds of one value: one must store it (`True`), the rest find it (`False`)."""
     results = race(count, work)
     assert sorted(results, key=repr) == [False] * (count - 1) + [True], results
+
+
+def one_add_wins(
+    candidates: Sequence[_Value], add: Callable[[_Value], object], *, stored: object = True
+) -> _Value:
+    """Race adds of `candidates`, different values under one key; returns the one stored.
+
+    Exactly one add must store its value (return `stored`); the rest raise
+    `DuplicateError`.
+    """
+    return one_wins(candidates, add, won=lambda r: r is stored, lost=DuplicateError)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
@@ -31,15 +29,16 @@ from clubrules.staff import (
     assess,
     seed_rubric,
 )
+from clubrules.testing.contracts._asserts import add_once, assert_idempotent_add
 from clubrules.testing.contracts._base import (
     SUITE_SETTINGS,
     RepositoryContract,
     RepositoryMachine,
-    add_once,
     run_machine,
 )
 from clubrules.testing.contracts._instants import assert_added_once, assert_kept, dst_property
-from clubrules.testing.contracts._race import THREADS, one_wins, stored_once
+from clubrules.testing.contracts._race import THREADS, one_add_wins, stored_once
+from clubrules.testing.contracts._values import SHANGHAI, next_serial
 from clubrules.testing.strategies._staff import assessment_inputs, rubrics
 
 if TYPE_CHECKING:
@@ -47,8 +46,6 @@ if TYPE_CHECKING:
 
 __all__ = ["AssessmentRepositoryContract"]
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-_serial = itertools.count()
 # The seed rubric's supervisor-scored items, each of which a sheet needs a score for.
 _MANUAL = tuple(
     item.key
@@ -229,10 +226,8 @@ class AssessmentRepositoryContract(RepositoryContract):
         assert repository.warnings("nobody") == []
 
     def test_warning_adds_are_idempotent(self, repository: AssessmentRepository) -> None:
-        repository.add_warning(_warning())
-        assert repository.add_warning(_warning()) is False
-        with pytest.raises(DuplicateError):
-            repository.add_warning(attrs.evolve(_warning(), total=Decimal("10.00")))
+        clash = attrs.evolve(_warning(), total=Decimal("10.00"))
+        assert_idempotent_add(repository.add_warning, _warning(), clash)
         assert repository.warnings()[0].total == Decimal("55.50")
 
     # --- concurrency ---------------------------------------------------------
@@ -241,9 +236,7 @@ class AssessmentRepositoryContract(RepositoryContract):
         self, repository: AssessmentRepository
     ) -> None:
         candidates = [_sheet(f"a-{i}", points=str(i + 1)) for i in range(THREADS)]
-        winner = one_wins(
-            candidates, repository.add_sheet, won=lambda r: r is True, lost=DuplicateError
-        )
+        winner = one_add_wins(candidates, repository.add_sheet)
         assert repository.sheets() == [winner]
 
     def test_concurrent_adds_of_one_warning_store_it_once(
@@ -259,7 +252,7 @@ class AssessmentRepositoryContract(RepositoryContract):
     def test_any_rubric_and_sheet_round_trip(
         self, repository: AssessmentRepository, data: st.DataObject
     ) -> None:
-        serial = next(_serial)
+        serial = next_serial()
         rubric = attrs.evolve(data.draw(rubrics()), id=f"r-{serial}")
         inputs = data.draw(assessment_inputs(rubric))
         period = AssessmentPeriod.monthly(2026, 3)
@@ -290,7 +283,7 @@ class AssessmentRepositoryContract(RepositoryContract):
     ) -> None:
         start, end = sorted((one, other), key=to_epoch_us)
         assume(to_epoch_us(start) < to_epoch_us(end))
-        serial = next(_serial)
+        serial = next_serial()
         period = AssessmentPeriod(start=start, end=end, label="spot check")
         sheet = assess(
             seed_rubric(),

@@ -18,7 +18,7 @@ from clubrules.errors import InvalidIntervalError, NaiveDatetimeError
 from clubrules.money import Money
 from clubrules.testing.contracts._base import run_machine
 from clubrules.testing.contracts._instants import DST_SETTINGS, assert_same_instant, dst_wall_times
-from clubrules.testing.contracts._values import Ledger
+from clubrules.testing.contracts._values import SHANGHAI, Ledger
 from clubrules.tiering import ActivitySummary, summarize_activity
 from clubrules.tiering.ports import SummarySource
 
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ActivityRepositoryContract"]
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 3, 1, 10, tzinfo=SHANGHAI)
 _record = Ledger(T0, "100.00").record
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
@@ -15,21 +13,21 @@ from hypothesis.stateful import invariant, rule
 
 from clubrules._time import to_epoch_us
 from clubrules.errors import (
-    DuplicateError,
     InvalidIntervalError,
     NaiveDatetimeError,
     NotFoundError,
 )
 from clubrules.money import Money
+from clubrules.testing.contracts._asserts import add_keyed, add_once, assert_idempotent_add
 from clubrules.testing.contracts._base import (
     SUITE_SETTINGS,
     RepositoryContract,
     RepositoryMachine,
-    add_once,
     run_machine,
 )
 from clubrules.testing.contracts._instants import assert_added_once, assert_kept, dst_property
-from clubrules.testing.contracts._race import THREADS, one_wins, stored_once
+from clubrules.testing.contracts._race import THREADS, one_add_wins, stored_once
+from clubrules.testing.contracts._values import SHANGHAI, next_serial
 from clubrules.testing.strategies._training import training_completions, training_sessions
 from clubrules.training import (
     Attendance,
@@ -44,9 +42,6 @@ if TYPE_CHECKING:
     from clubrules.training.ports import TrainingRepository
 
 __all__ = ["TrainingRepositoryContract"]
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-_serial = itertools.count()
 
 
 def _session(
@@ -105,10 +100,7 @@ class TrainingRepositoryContract(RepositoryContract):
         assert other.trainer is None
 
     def test_session_adds_are_idempotent(self, repository: TrainingRepository) -> None:
-        assert repository.add_session(_session()) is True
-        assert repository.add_session(_session()) is False
-        with pytest.raises(DuplicateError):
-            repository.add_session(_session(cost=Money(100)))
+        assert_idempotent_add(repository.add_session, _session(), _session(cost=Money(100)))
         assert repository.sessions() == [_session()]
 
     def test_sessions_are_ordered_by_start_then_id(self, repository: TrainingRepository) -> None:
@@ -166,10 +158,8 @@ class TrainingRepositoryContract(RepositoryContract):
     def test_attendance_adds_are_idempotent(self, repository: TrainingRepository) -> None:
         repository.add_session(_session())
         here = Attendance(session_id="t-1", staff_id="s-1")
-        assert repository.add_attendance(here) is True
-        assert repository.add_attendance(here) is False
-        with pytest.raises(DuplicateError):
-            repository.add_attendance(attrs.evolve(here, status=AttendanceStatus.ABSENT))
+        absent = attrs.evolve(here, status=AttendanceStatus.ABSENT)
+        assert_idempotent_add(repository.add_attendance, here, absent)
         assert repository.attendance() == [here]
 
     # --- completions ---------------------------------------------------------
@@ -188,10 +178,7 @@ class TrainingRepositoryContract(RepositoryContract):
         assert repository.completions("s-1", end=fifth.astimezone(UTC)) == [early]
 
     def test_completion_adds_are_idempotent(self, repository: TrainingRepository) -> None:
-        assert repository.add_completion(_completion()) is True
-        assert repository.add_completion(_completion()) is False
-        with pytest.raises(DuplicateError):
-            repository.add_completion(_completion(day=6))
+        assert_idempotent_add(repository.add_completion, _completion(), _completion(day=6))
         assert repository.completions() == [_completion()]
 
     # --- concurrency ---------------------------------------------------------
@@ -211,9 +198,7 @@ class TrainingRepositoryContract(RepositoryContract):
             Attendance(session_id="t-1", staff_id="s-1", status=statuses[i % len(statuses)])
             for i in range(len(statuses))
         ]
-        winner = one_wins(
-            candidates, repository.add_attendance, won=lambda r: r is True, lost=DuplicateError
-        )
+        winner = one_add_wins(candidates, repository.add_attendance)
         assert repository.attendance() == [winner]
 
     # --- generated -----------------------------------------------------------
@@ -223,7 +208,7 @@ class TrainingRepositoryContract(RepositoryContract):
     def test_any_session_and_completion_round_trip(
         self, repository: TrainingRepository, session: TrainingSession, completion: Completion
     ) -> None:
-        serial = next(_serial)
+        serial = next_serial()
         session = attrs.evolve(session, id=f"g-{serial}")
         completion = attrs.evolve(completion, id=f"g-{serial}", staff_id=f"gs-{serial}")
         assert repository.add_session(session) is True
@@ -245,7 +230,7 @@ class TrainingRepositoryContract(RepositoryContract):
     ) -> None:
         start, end = sorted((one, other), key=to_epoch_us)
         assume(to_epoch_us(start) < to_epoch_us(end))
-        serial = next(_serial)
+        serial = next_serial()
         session = attrs.evolve(_session(f"dst-t{serial}"), start=start, end=end)
         completion = attrs.evolve(
             _completion(f"dst-c{serial}", staff_id=f"dst-s{serial}"), completed_at=one
@@ -288,18 +273,11 @@ class _TrainingMachine(RepositoryMachine["TrainingRepository"]):
         record = Attendance(
             session_id=f"{self.prefix}t{n}", staff_id=f"{self.prefix}s{staff}", status=status
         )
-        stored = self.attendance.get(record.key)
         if record.session_id not in self.sessions:
             with pytest.raises(NotFoundError):
                 self.repository.add_attendance(record)
-        elif stored is None:
-            assert self.repository.add_attendance(record) is True
-            self.attendance[record.key] = record
-        elif stored == record:
-            assert self.repository.add_attendance(record) is False
         else:
-            with pytest.raises(DuplicateError):
-                self.repository.add_attendance(record)
+            add_keyed(self.attendance, record.key, record, self.repository.add_attendance)
 
     @rule(n=st.integers(0, 3), staff=st.integers(0, 1), day=st.integers(1, 3))
     def add_completion(self, n: int, staff: int, day: int) -> None:

@@ -1,15 +1,29 @@
-"""Builders of the test values that several contract suites store."""
+"""The test values that several contract suites store, and fresh numbers for their ids."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import attrs
 
 from clubrules.customers import ConsumptionKind, ConsumptionRecord
 from clubrules.money import Money
 
-__all__ = ["Ledger"]
+__all__ = ["SHANGHAI", "Ledger", "next_serial"]
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+"""The club's zone in the suites' sample values (UTC+8, no DST)."""
+
+# Distinct ids and prefixes across hypothesis examples and state machine runs,
+# which all share the one repository their test got.
+_serial = itertools.count()
+
+
+def next_serial() -> int:
+    """A number no earlier call returned: for ids that must not clash in a shared repository."""
+    return next(_serial)
 
 
 @attrs.frozen
