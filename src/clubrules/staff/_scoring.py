@@ -158,10 +158,11 @@ class ScoreSheet:
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
         # The parts' types first: the sums below read their attributes.
-        for name, parts, kind in (
+        given: tuple[tuple[str, object, type], ...] = (
             ("lines", self.lines, ScoreLine),
             ("criteria", self.criteria, CriterionScore),
-        ):
+        )
+        for name, parts, kind in given:
             if isinstance(parts, tuple):
                 check_items(problems, name, parts, kind, rule="wrong_type")
             else:
