@@ -39,6 +39,7 @@ __all__ = [
     "check_choice",
     "check_count",
     "check_instant_field",
+    "check_names",
     "check_number",
     "check_optional_text",
     "check_storable",
@@ -46,6 +47,7 @@ __all__ = [
     "check_text",
     "check_tuple_of",
     "frozenset_of_names",
+    "not_a_key",
     "raise_collected",
     "require_choice",
     "require_date",
@@ -334,17 +336,44 @@ def to_tuple(value: object) -> tuple[object, ...]:
 
 
 def frozenset_of_names(value: Iterable[str]) -> frozenset[str]:
-    """One string as a one-element set, any other iterable of strings as a frozenset."""
+    """One string as a one-element set, any other iterable of strings as a frozenset.
+
+    Anything else (not iterable, bytes, or holding unhashable items) is
+    passed on unchanged for `check_names` to report.
+    """
     if isinstance(value, str):
         return frozenset({value})
-    return frozenset(value)
+    if isinstance(value, bytes) or not _is_iterable(value):
+        return cast("frozenset[str]", value)
+    try:
+        return frozenset(value)
+    except TypeError:  # an unhashable item
+        return cast("frozenset[str]", value)
 
 
 def tuple_of_names(value: Iterable[str]) -> tuple[str, ...]:
-    """One string as a one-element tuple, any other iterable of strings as a tuple."""
+    """One string as a one-element tuple, any other iterable of strings as a tuple.
+
+    Anything else (not iterable, or bytes) is passed on unchanged for
+    `check_names` to report.
+    """
     if isinstance(value, str):
         return (value,)
+    if isinstance(value, bytes) or not _is_iterable(value):
+        return cast("tuple[str, ...]", value)
     return tuple(value)
+
+
+def check_names(problems: ViolationCollector, field: str, value: object) -> bool:
+    """A tuple or frozenset of storable strings (rule `not_names`); True if it is one.
+
+    The companion of `frozenset_of_names` and `tuple_of_names`, which pass
+    on what they cannot convert. The message never holds an item.
+    """
+    if not isinstance(value, tuple | frozenset) or not all(isinstance(v, str) for v in value):
+        problems.add(field, "not_names", "must be a list of strings")
+        return False
+    return all([check_storable(problems, field, v) for v in value])
 
 
 # --- checks that raise at once, for a function's entry ------------------------------
@@ -398,6 +427,8 @@ def require_items(values: object, kind: type[T], field: str) -> tuple[T, ...]:
             rule="not_a_list",
         )
     items = tuple(cast("Iterable[object]", values))
+    if all(map(kind.__instancecheck__, items)):  # one pass at C speed
+        return cast("tuple[T, ...]", items)
     problems = ViolationCollector()
     check_items(problems, field, items, kind, rule="wrong_type")
     problems.raise_if_any()
@@ -454,6 +485,17 @@ def require_reals(values: Sequence[object], field: str) -> None:
         return
     for i, value in enumerate(cast("Iterable[object]", values)):
         require_real(value, f"{field}[{i}]")
+
+
+def not_a_key(value: object, field: str) -> ValidationError:
+    """The error for a value that cannot be an id: for a lookup that found it unhashable.
+
+    A lookup by id wraps its dictionary access in `try`/`except TypeError`
+    and raises this (rule `not_a_string`), so the happy path pays nothing.
+    """
+    return ValidationError(
+        f"must be a string, not {type(value).__name__}", field=field, rule="not_a_string"
+    )
 
 
 def require_date(value: object, field: str) -> date:
