@@ -54,8 +54,10 @@ __all__ = [
     "require_instance",
     "require_int",
     "require_items",
+    "require_port",
     "require_real",
     "require_reals",
+    "require_str",
     "to_choice",
     "to_decimal_or_int",
     "to_frozenset",
@@ -373,7 +375,8 @@ def check_names(problems: ViolationCollector, field: str, value: object) -> bool
     if not isinstance(value, tuple | frozenset) or not all(isinstance(v, str) for v in value):
         problems.add(field, "not_names", "must be a list of strings")
         return False
-    return all([check_storable(problems, field, v) for v in value])
+    results = [check_storable(problems, field, v) for v in value]  # every item reports
+    return all(results)
 
 
 # --- checks that raise at once, for a function's entry ------------------------------
@@ -433,6 +436,28 @@ def require_items(values: object, kind: type[T], field: str) -> tuple[T, ...]:
     check_items(problems, field, items, kind, rule="wrong_type")
     problems.raise_if_any()
     return cast("tuple[T, ...]", items)
+
+
+def require_port(value: T, kind: str, methods: tuple[str, ...], field: str) -> T:
+    """`value` itself if it has each of `methods` (a port, a Protocol), else a ValidationError.
+
+    Protocols are not checked with `isinstance`; this looks for the methods
+    the callee uses (rule `wrong_type`, "must be a <kind>").
+    """
+    if not all(hasattr(value, m) for m in methods):
+        raise ValidationError(
+            f"must be {_article(kind)}, not {type(value).__name__}", field=field, rule="wrong_type"
+        )
+    return value
+
+
+def require_str(value: object, field: str) -> str:
+    """`value` itself if it is a string (rule `not_a_string` otherwise); never echoes it."""
+    if not isinstance(value, str):
+        raise ValidationError(
+            f"must be a string, not {type(value).__name__}", field=field, rule="not_a_string"
+        )
+    return value
 
 
 def require_int(value: object, field: str, *, minimum: int | None = None) -> int:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from clubrules._checks import require_int
 from clubrules._time import (
     ONE_US,
     from_epoch_us,
@@ -769,6 +770,8 @@ class BusinessCalendar:
             ValidationError: the span is outside the calendar's horizon (local
                 years 2-9997, at most 100 years long).
         """
+        require_int(start_us, "start_us")
+        require_int(end_us, "end_us")
         if end_us <= start_us:
             return []
         _check_us(start_us, "start_us")

@@ -30,8 +30,9 @@ from operator import add, and_, attrgetter, is_, is_not, mul
 
 import attrs
 
+from clubrules._checks import require_instance, require_int, require_items
 from clubrules._time import require_aware, require_order, to_epoch_us
-from clubrules.complaints._case import Case  # noqa: TC001
+from clubrules.complaints._case import Case
 from clubrules.complaints._model import CaseKind, CaseState, TargetKind, TargetStatusKind
 from clubrules.complaints._sla import sla_status
 
@@ -91,6 +92,7 @@ def case_facts(case: Case, as_of: datetime) -> CaseFacts:
         NaiveDatetimeError: `as_of` is naive.
         ValidationError: `as_of` is before the case's last event.
     """
+    require_instance(case, Case, "case")
     first = resolution = None
     outcomes: list[tuple[int, bool]] = []
     open_breaches = 0
@@ -294,6 +296,9 @@ def analyse(
         NaiveDatetimeError: `start` or `end` is naive.
         InvalidIntervalError: `end` is not after `start`.
     """
+    facts = require_items(facts, CaseFacts, "facts")
+    require_instance(zone, tzinfo, "zone")
+    require_int(repeat_threshold, "repeat_threshold")
     require_aware(start, "start")
     require_aware(end, "end")
     require_order(start, end, start_field="start", end_field="end")

@@ -6,7 +6,7 @@ from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_h
 
 import attrs
 
-from clubrules._checks import check_names, tuple_of_names
+from clubrules._checks import check_names, require_instance, require_str, tuple_of_names
 from clubrules._time import canonical_instant
 from clubrules.errors import ValidationError, ViolationCollector
 
@@ -105,6 +105,8 @@ def render_leak_notice(incident: LeakIncident, *, language: str = "zh") -> str:
     Raises:
         ValidationError: an unknown language.
     """
+    require_instance(incident, LeakIncident, "incident")
+    require_str(language, "language")
     t = _TEMPLATES.get(language)
     if t is None:
         raise ValidationError(

@@ -14,6 +14,7 @@ from clubrules._checks import (
     check_storable,
     check_text,
     check_tuple_of,
+    require_int,
     to_choice,
     to_tuple,
 )
@@ -146,6 +147,8 @@ class LinearScale:
         max_points: Decimal,  # noqa: ARG002 - the same signature as SteppedScale.share
     ) -> tuple[Decimal, Decimal]:
         """The exact fraction of `max_points` earned, as (numerator, denominator)."""
+        require_int(hits, "hits")
+        require_int(events, "events")
         low = exact_mul(self.floor, events)
         high = exact_mul(self.target, events)
         got = Decimal(hits)
@@ -212,6 +215,8 @@ class SteppedScale:
 
     def share(self, hits: int, events: int, max_points: Decimal) -> tuple[Decimal, Decimal]:
         """The exact fraction of `max_points` earned, as (numerator, denominator)."""
+        require_int(hits, "hits")
+        require_int(events, "events")
         points = ZERO
         for step in self.steps:
             # min_rate <= hits / events, compared without dividing.

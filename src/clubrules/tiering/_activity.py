@@ -4,7 +4,7 @@ from __future__ import annotations
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
 from collections.abc import Iterable  # noqa: TC003
-from datetime import date, datetime, tzinfo  # noqa: TC003
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
 import attrs
@@ -15,6 +15,8 @@ from clubrules._checks import (
     check_instant_field,
     check_text,
     raise_collected,
+    require_instance,
+    require_items,
 )
 from clubrules._time import require_aware, require_order, to_epoch_us
 from clubrules.customers import ConsumptionKind, ConsumptionRecord
@@ -102,6 +104,7 @@ def days_since_last_visit(summary: ActivitySummary, as_of: datetime) -> int | No
         NaiveDatetimeError: `as_of` is naive.
         ValidationError: `as_of` is before the last visit.
     """
+    require_instance(summary, ActivitySummary, "summary")
     require_aware(as_of, "as_of")
     if summary.last_visit is None:
         return None
@@ -161,6 +164,8 @@ def summarize_activity(
         >>> s.visits, s.spend
         (1, Money(amount=Decimal('200'), currency='CNY'))
     """
+    records = require_items(records, ConsumptionRecord, "records")
+    require_instance(zone, tzinfo, "zone")
     require_aware(start, "start")
     require_aware(end, "end")
     require_order(start, end, start_field="start", end_field="end", allow_empty=True)

@@ -17,6 +17,8 @@ from clubrules._checks import (
     check_tags,
     check_text,
     raise_collected,
+    require_instance,
+    require_items,
     require_real,
     to_decimal_or_int,
     to_frozenset,
@@ -248,6 +250,7 @@ class ScoreRule:
         days_since_visit: int | None,
     ) -> bool:
         """Whether every condition of the rule holds."""
+        require_instance(summary, ActivitySummary, "summary")
         if self.needs_any and not (self.needs_any & needs):
             return False
         if self.tags_any and not (self.tags_any & tags):
@@ -330,6 +333,7 @@ class ScoringModel:
         Raises:
             NaiveDatetimeError: `as_of` is naive.
         """
+        require_instance(summary, ActivitySummary, "summary")
         require_aware(as_of, "as_of")
         days = days_since_last_visit(summary, as_of)
         tag_set, need_set = frozenset(tags), frozenset(needs)
@@ -387,6 +391,12 @@ def classify(
     Raises:
         NaiveDatetimeError: `as_of` is naive.
     """
+    require_instance(summary, ActivitySummary, "summary")
+    require_instance(spend_bands, BandScheme, "spend_bands")
+    require_instance(frequency_bands, BandScheme, "frequency_bands")
+    tag_classes = require_items(tag_classes, TagClass, "tag_classes")
+    if scoring is not None:
+        require_instance(scoring, ScoringModel, "scoring")
     require_aware(as_of, "as_of")
     tag_set, need_set = frozenset(tags), frozenset(needs)
     both = tag_set | need_set

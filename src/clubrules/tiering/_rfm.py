@@ -14,7 +14,15 @@ from typing import TypeVar
 
 import attrs
 
-from clubrules._checks import check_number, check_text, raise_collected, require_reals
+from clubrules._checks import (
+    check_number,
+    check_text,
+    raise_collected,
+    require_instance,
+    require_int,
+    require_items,
+    require_reals,
+)
 from clubrules._time import require_aware, to_epoch_us
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.tiering._activity import US_PER_DAY, ActivitySummary
@@ -219,6 +227,9 @@ class RfmThresholds:
         self, *, recency_days: int | None, frequency: int, monetary: int | Decimal
     ) -> tuple[int, int, int]:
         """The `(r, f, m)` scores of one customer."""
+        if recency_days is not None:
+            require_int(recency_days, "recency_days")
+        require_int(frequency, "frequency")
         r = 1 if recency_days is None else self.bins - bisect_right(self.recency_days, recency_days)
         f = 1 + bisect_right(self.frequency, frequency)
         m = 1 + bisect_right(self.monetary, monetary)
@@ -291,6 +302,7 @@ class Segment:
 
     def matches(self, r: int, f: int, m: int) -> bool:
         """Whether the scores fall in every range."""
+        require_int(r, "r")
         return (
             self.r[0] <= r <= self.r[1]
             and self.f[0] <= f <= self.f[1]
@@ -370,6 +382,9 @@ class SegmentScheme:
 
     def name_of(self, r: int, f: int, m: int) -> str:
         """The segment of one `(r, f, m)`."""
+        require_int(r, "r")
+        require_int(f, "f")
+        require_int(m, "m")
         b = self.bins
         if not (1 <= r <= b and 1 <= f <= b and 1 <= m <= b):
             raise ValidationError(f"scores must be within 1..{b}", field="scores", rule="range")
@@ -421,6 +436,11 @@ def rfm_scores(
         NaiveDatetimeError: `as_of` is naive.
         ValidationError: a last visit is after `as_of`, or `bins` is out of range.
     """
+    summaries = require_items(summaries, ActivitySummary, "summaries")
+    if thresholds is not None:
+        require_instance(thresholds, RfmThresholds, "thresholds")
+    if segments is not None:
+        require_instance(segments, SegmentScheme, "segments")
     require_aware(as_of, "as_of")
     now = to_epoch_us(as_of)
     recency: list[int | None] = []

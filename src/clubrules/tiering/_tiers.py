@@ -26,12 +26,12 @@ from clubrules._checks import (
 from clubrules._time import instant_range, require_aware
 from clubrules._time import zone as _zone
 from clubrules.errors import NotFoundError, ValidationError, ViolationCollector
+from clubrules.tiering._activity import ActivitySummary
 from clubrules.tiering._classify import check_thresholds
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from clubrules.tiering._activity import ActivitySummary
 
 __all__ = [
     "QualificationWindow",
@@ -443,6 +443,7 @@ class TierProgram:
         Raises:
             ValidationError: the program measures points, which summaries do not hold.
         """
+        require_instance(summary, ActivitySummary, "summary")
         if self.metric is TierMetric.SPEND:
             return summary.spend.amount
         if self.metric is TierMetric.VISITS:

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
 from collections.abc import Iterable  # noqa: TC003
-from datetime import tzinfo  # noqa: TC003
+from datetime import tzinfo
 
 import attrs
 
-from clubrules._checks import check_count, raise_collected, to_choice
+from clubrules._checks import (
+    check_count,
+    raise_collected,
+    require_instance,
+    require_items,
+    to_choice,
+)
 from clubrules._time import to_epoch_us
 from clubrules.errors import InvalidMoneyError, ValidationError, ViolationCollector
 from clubrules.money import Money
@@ -165,6 +171,9 @@ def spend_against_budget(
         >>> line.describe()
         '2026-Q1 safety: spent 1800.00 CNY of 3000 CNY on 1 session(s); 1200.00 CNY left'
     """
+    budgets = require_items(budgets, QuarterBudget, "budgets")
+    sessions = require_items(sessions, TrainingSession, "sessions")
+    require_instance(zone, tzinfo, "zone")
     planned: dict[_Key, QuarterBudget] = {}
     for given in budgets:
         budget: object = given

@@ -143,8 +143,7 @@ class SQLComplaintRepository(SQLAdapter[DB]):
         self._cases = d.table("complaint_cases")
         self._events = d.table("complaint_events")
         self._version_sql = (
-            f"SELECT COALESCE(MAX(version), 0) FROM {self._events}"  # noqa: S608 - constant
-            f" WHERE case_id = {d.param}"
+            f"SELECT COALESCE(MAX(version), 0) FROM {self._events} WHERE case_id = {d.param}"
         )
         self._insert_sql = (
             f"INSERT INTO {self._events} (case_id, version, type, at{d.us}, at_tz, document)"  # noqa: S608

@@ -271,8 +271,7 @@ class SQLConsumptionRepository(SQLAdapter[DB]):
         )
         self._service_reads = f"id, customer_id, {at_us}, at_tz, service, staff_id, notes, effect"
         self._record_by_id = (
-            f"SELECT {self._record_reads} FROM {self._records}"  # noqa: S608 - constant
-            f" WHERE id = {d.param}"
+            f"SELECT {self._record_reads} FROM {self._records} WHERE id = {d.param}"
         )
 
     def add(self, record: ConsumptionRecord) -> bool:

@@ -274,8 +274,7 @@ class Dialect:
             if cursor.rowcount == 1:
                 return True, None
             stored = conn.execute(
-                f"SELECT {read_columns or columns} FROM {table}"  # noqa: S608 - constant
-                f" WHERE id = {self.param}",
+                f"SELECT {read_columns or columns} FROM {table} WHERE id = {self.param}",
                 (row[0],),
             ).fetchone()
         return False, stored

@@ -57,8 +57,7 @@ class SQLDataKeyStore(SQLAdapter[DB]):
         p = self._dialect.param
         with self._db.connection() as conn:
             cursor = conn.execute(
-                f"UPDATE {self._table} SET wrapped = {p}"  # noqa: S608 - constant
-                f" WHERE customer_id = {p} AND wrapped = {p}",
+                f"UPDATE {self._table} SET wrapped = {p} WHERE customer_id = {p} AND wrapped = {p}",
                 (wrapped.ciphertext, customer_id, expected.ciphertext),
             )
             return cursor.rowcount == 1
@@ -213,8 +212,7 @@ class SQLAccessLog(SQLAdapter[DB]):
         d = self._dialect
         with self._db.connection() as conn:
             conn.execute(
-                f"INSERT INTO {self._table} ({self._columns})"  # noqa: S608 - constant
-                f" VALUES ({d.params(9)})",
+                f"INSERT INTO {self._table} ({self._columns}) VALUES ({d.params(9)})",
                 (
                     d.encode_instant(event.at),
                     encode_zone(event.at),
@@ -240,8 +238,7 @@ class SQLAccessLog(SQLAdapter[DB]):
         where = " AND ".join(clauses)
         with self._db.connection() as conn:
             rows = conn.execute(
-                f"SELECT {self._columns} FROM {self._table}"  # noqa: S608 - built from constants
-                f" WHERE {where} ORDER BY seq",
+                f"SELECT {self._columns} FROM {self._table} WHERE {where} ORDER BY seq",
                 params,
             ).fetchall()
         return [_event(d, r) for r in rows]

@@ -263,10 +263,7 @@ def _sheet_columns(d: Dialect) -> str:
 
 def sheet_insert(d: Dialect) -> str:
     """The statement that inserts a `sheet_row`."""
-    return (
-        f"INSERT INTO {d.table('staff_sheets')} ({_sheet_columns(d)})"  # noqa: S608 - constant
-        f" VALUES ({d.params(17)})"
-    )
+    return f"INSERT INTO {d.table('staff_sheets')} ({_sheet_columns(d)}) VALUES ({d.params(17)})"
 
 
 def sheet_row(d: Dialect, sheet: ScoreSheet) -> tuple[Any, ...]:
@@ -323,8 +320,7 @@ def sheet_parts(
         f" VALUES ({d.params(7)})"
     )
     lines_sql = (
-        f"INSERT INTO {d.table('staff_sheet_lines')} ({_LINE_COLUMNS})"  # noqa: S608
-        f" VALUES ({d.params(11)})"
+        f"INSERT INTO {d.table('staff_sheet_lines')} ({_LINE_COLUMNS}) VALUES ({d.params(11)})"
     )
     return criteria_sql, criteria, lines_sql, lines
 
@@ -495,8 +491,7 @@ class SQLAssessmentRepository(SQLAdapter[DB]):
             if cursor.rowcount == 1:
                 return True
             row = conn.execute(
-                f"SELECT {self._document} FROM {self._rubrics}"  # noqa: S608 - constant
-                f" WHERE id = {p} AND version = {p}",
+                f"SELECT {self._document} FROM {self._rubrics} WHERE id = {p} AND version = {p}",
                 (rubric.id, rubric.version),
             ).fetchone()
         if row is not None and rubric_from_document(json.loads(row[0])) == rubric:

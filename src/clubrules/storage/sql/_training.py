@@ -177,8 +177,7 @@ class SQLTrainingRepository(SQLAdapter[DB]):
             if cursor.rowcount == 1:
                 return True
             stored = conn.execute(
-                f"SELECT status FROM {self._attendance}"  # noqa: S608 - constant
-                f" WHERE session_id = {p} AND staff_id = {p}",
+                f"SELECT status FROM {self._attendance} WHERE session_id = {p} AND staff_id = {p}",
                 attendance.key,
             ).fetchone()
         if stored is None:
