@@ -1262,6 +1262,10 @@ BY_CALLABLE: dict[str, dict[str, Callable[[], Any]]] = {
     },
     f"{_C}staff.ScoreSheet.line": {"item": lambda: "service_awareness"},
     f"{_C}storage.memory.InMemoryAssessmentRepository.add_warning": {"warning": warning_record},
+    f"{_C}storage.memory.InMemoryCareTaskRepository.tasks": {
+        "start": lambda: TODAY,
+        "end": lambda: TODAY + timedelta(days=7),
+    },
     f"{_C}storage.memory.InMemoryComplaintRepository.append": {
         "expected_version": lambda: len(case().events),
         "events": lambda: [BY_NAME["event"]()],
