@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import math
 import re
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final, Literal, TypeVar, cast
 
@@ -54,15 +54,18 @@ __all__ = [
     "require_instance",
     "require_int",
     "require_items",
+    "require_names",
     "require_port",
     "require_real",
     "require_reals",
     "require_str",
+    "require_zone",
     "to_choice",
     "to_decimal_or_int",
     "to_frozenset",
     "to_tuple",
     "tuple_of_names",
+    "unpack_items",
 ]
 
 E = TypeVar("E", bound=enum.Enum)
@@ -345,7 +348,7 @@ def frozenset_of_names(value: Iterable[str]) -> frozenset[str]:
     """
     if isinstance(value, str):
         return frozenset({value})
-    if isinstance(value, bytes) or not _is_iterable(value):
+    if isinstance(cast("object", value), bytes) or not _is_iterable(value):
         return cast("frozenset[str]", value)
     try:
         return frozenset(value)
@@ -361,7 +364,7 @@ def tuple_of_names(value: Iterable[str]) -> tuple[str, ...]:
     """
     if isinstance(value, str):
         return (value,)
-    if isinstance(value, bytes) or not _is_iterable(value):
+    if isinstance(cast("object", value), bytes) or not _is_iterable(value):
         return cast("tuple[str, ...]", value)
     return tuple(value)
 
@@ -451,6 +454,40 @@ def require_port(value: T, kind: str, methods: tuple[str, ...], field: str) -> T
     return value
 
 
+def unpack_items(values: object, kind: type[T], field: str) -> tuple[T, ...]:
+    """For a converter: `kind` values, or tuples of `kind`'s arguments, as a tuple of `kind`.
+
+    Anything else raises a ValidationError naming `field` (rules
+    `not_a_list` and `wrong_type`, as `require_items`).
+    """
+    items = require_items(values, object, field)
+    out = []
+    for i, item in enumerate(items):
+        if isinstance(item, kind):
+            out.append(item)
+        elif isinstance(item, tuple | list):
+            out.append(kind(*item))
+        else:
+            require_instance(item, kind, f"{field}[{i}]")
+    return tuple(out)
+
+
+def require_names(values: object, field: str) -> frozenset[str]:
+    """An iterable (not a single string) of strings, as a frozenset; else a ValidationError."""
+    if isinstance(values, frozenset) and all(map(str.__instancecheck__, values)):
+        return cast("frozenset[str]", values)
+    return frozenset(require_items(values, str, field))
+
+
+def require_zone(value: object, field: str) -> tzinfo:
+    """`value` itself if it is a `tzinfo` (rule `wrong_type`, "must be a tzinfo" otherwise)."""
+    if not isinstance(value, tzinfo):
+        raise ValidationError(
+            f"must be a tzinfo, not {type(value).__name__}", field=field, rule="wrong_type"
+        )
+    return value
+
+
 def require_str(value: object, field: str) -> str:
     """`value` itself if it is a string (rule `not_a_string` otherwise); never echoes it."""
     if not isinstance(value, str):
@@ -484,7 +521,10 @@ def require_real(value: object, field: str, *, floats: bool = False) -> int | De
         raise ValidationError(
             f"must be {wanted}, not {type(value).__name__}", field=field, rule="not_a_number"
         )
-    if isinstance(value, Decimal | float) and not math.isfinite(value):
+    if isinstance(value, Decimal):
+        if not value.is_finite():  # math.isfinite raises on a signalling NaN
+            raise ValidationError("must be finite", field=field, rule="not_finite")
+    elif isinstance(value, float) and not math.isfinite(value):
         raise ValidationError("must be finite", field=field, rule="not_finite")
     return cast("int | Decimal | float", value)
 

@@ -123,7 +123,8 @@ class Money:
                 `not_money`), or one in another currency.
         """
         result = Money.zero(currency)
-        if isinstance(values, str | bytes) or not hasattr(values, "__iter__"):
+        given: object = values
+        if isinstance(given, str | bytes) or not hasattr(given, "__iter__"):
             raise InvalidMoneyError(
                 f"must be a list of Money values, not {type(values).__name__}",
                 field="values",

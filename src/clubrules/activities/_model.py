@@ -6,7 +6,7 @@ import enum
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
 from collections.abc import Iterable  # noqa: TC003
-from datetime import datetime, tzinfo
+from datetime import datetime, tzinfo  # noqa: TC003
 
 import attrs
 
@@ -19,6 +19,7 @@ from clubrules._checks import (
     raise_collected,
     require_instance,
     require_items,
+    require_zone,
     to_frozenset,
 )
 from clubrules._time import to_epoch_us
@@ -236,5 +237,5 @@ class Activity:
 
     def local_day(self, zone: tzinfo) -> str:
         """The activity's start as a local date and time in `zone`, such as `2026-04-11 14:00`."""
-        require_instance(zone, tzinfo, "zone")
+        require_zone(zone, "zone")
         return self.start.astimezone(zone).strftime("%Y-%m-%d %H:%M")

@@ -21,6 +21,7 @@ from clubrules._checks import (
     require_instance,
     require_items,
     require_real,
+    require_zone,
     to_choice,
     to_decimal_or_int,
 )
@@ -555,7 +556,7 @@ def scan_single_visits(
     """
     require_instance(rule, SingleVisitRule, "rule")
     summaries = require_items(summaries, ActivitySummary, "summaries")
-    require_instance(zone, tzinfo, "zone")
+    require_zone(zone, "zone")
     require_aware(as_of, "as_of")
     warned, now_us, cooldown_us = _cooldown(rule.cooldown_days, as_of, last_warned)
     out = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
 from collections.abc import Iterable, Sequence  # noqa: TC003
-from datetime import datetime, tzinfo
+from datetime import datetime, tzinfo  # noqa: TC003
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import attrs
@@ -17,6 +17,7 @@ from clubrules._checks import (
     raise_collected,
     require_instance,
     require_items,
+    require_zone,
 )
 from clubrules.errors import ValidationError, ViolationCollector
 
@@ -279,7 +280,7 @@ def aggregate_surveys(
     """
     require_instance(questionnaire, Questionnaire, "questionnaire")
     responses = require_items(responses, SurveyResponse, "responses")
-    require_instance(zone, tzinfo, "zone")
+    require_zone(zone, "zone")
     unknown = [g for g in by if g not in GROUPINGS]
     if unknown or len(set(by)) != len(by):
         raise ValidationError(

@@ -15,6 +15,7 @@ from clubrules._checks import (
     check_text,
     check_tuple_of,
     require_int,
+    require_reals,
     to_choice,
     to_tuple,
 )
@@ -371,6 +372,7 @@ class EvaluationScoring(_ScoredFromEvents):
 
     def share(self, ratings: tuple[int, ...]) -> tuple[Decimal, Decimal]:
         """The exact fraction of the maximum that `ratings` earn, as (numerator, denominator)."""
+        require_reals(ratings, "ratings")
         count = len(ratings)
         return (
             Decimal(sum(ratings) - count * self.scale_min),

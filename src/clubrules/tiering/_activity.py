@@ -4,7 +4,7 @@ from __future__ import annotations
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
 from collections.abc import Iterable  # noqa: TC003
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, tzinfo  # noqa: TC003
 from decimal import Decimal
 
 import attrs
@@ -17,6 +17,8 @@ from clubrules._checks import (
     raise_collected,
     require_instance,
     require_items,
+    require_names,
+    require_zone,
 )
 from clubrules._time import require_aware, require_order, to_epoch_us
 from clubrules.customers import ConsumptionKind, ConsumptionRecord
@@ -165,7 +167,8 @@ def summarize_activity(
         (1, Money(amount=Decimal('200'), currency='CNY'))
     """
     records = require_items(records, ConsumptionRecord, "records")
-    require_instance(zone, tzinfo, "zone")
+    require_zone(zone, "zone")
+    customer_ids = require_names(customer_ids, "customer_ids")
     require_aware(start, "start")
     require_aware(end, "end")
     require_order(start, end, start_field="start", end_field="end", allow_empty=True)

@@ -19,9 +19,11 @@ from clubrules._checks import (
     raise_collected,
     require_instance,
     require_items,
+    require_names,
     require_real,
     to_decimal_or_int,
     to_frozenset,
+    unpack_items,
 )
 from clubrules._time import require_aware
 from clubrules.errors import ValidationError, ViolationCollector
@@ -59,7 +61,7 @@ def _to_bands(value: object) -> tuple[Band, ...]:
         items = list(value)  # type: ignore[call-overload]
     except TypeError:
         return value  # type: ignore[return-value]  # reported by the checks
-    return tuple(b if isinstance(b, Band) else Band(*b) for b in items)
+    return unpack_items(items, Band, "bands")
 
 
 def check_thresholds(
@@ -188,6 +190,7 @@ class TagClass:
 
     def matches(self, tags: frozenset[str]) -> bool:
         """Whether a customer with `tags` is in this class."""
+        tags = require_names(tags, "tags")
         if self.any_of and not (self.any_of & tags):
             return False
         return self.all_of <= tags
@@ -281,7 +284,7 @@ class Score:
 
 
 def _score_rules(rules: Iterable[ScoreRule]) -> tuple[ScoreRule, ...]:
-    return tuple(rules)
+    return require_items(rules, ScoreRule, "rules")
 
 
 @attrs.frozen
@@ -336,7 +339,7 @@ class ScoringModel:
         require_instance(summary, ActivitySummary, "summary")
         require_aware(as_of, "as_of")
         days = days_since_last_visit(summary, as_of)
-        tag_set, need_set = frozenset(tags), frozenset(needs)
+        tag_set, need_set = require_names(tags, "tags"), require_names(needs, "needs")
         matched = [
             r
             for r in self.rules
@@ -398,7 +401,7 @@ def classify(
     if scoring is not None:
         require_instance(scoring, ScoringModel, "scoring")
     require_aware(as_of, "as_of")
-    tag_set, need_set = frozenset(tags), frozenset(needs)
+    tag_set, need_set = require_names(tags, "tags"), require_names(needs, "needs")
     both = tag_set | need_set
     return Classification(
         customer_id=summary.customer_id,

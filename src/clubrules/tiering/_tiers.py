@@ -20,8 +20,10 @@ from clubrules._checks import (
     raise_collected,
     require_date,
     require_instance,
+    require_items,
     require_real,
     to_decimal_or_int,
+    unpack_items,
 )
 from clubrules._time import instant_range, require_aware
 from clubrules._time import zone as _zone
@@ -206,7 +208,7 @@ class QualificationWindow:
 
 
 def _benefits(benefits: Iterable[str]) -> tuple[str, ...]:
-    return tuple(benefits)
+    return require_items(benefits, str, "benefits")
 
 
 @attrs.frozen
@@ -318,9 +320,7 @@ class TierBatch:
 
 
 def _tiers(value: object) -> tuple[Tier, ...]:
-    if isinstance(value, str | bytes):
-        return value  # type: ignore[return-value]
-    return tuple(t if isinstance(t, Tier) else Tier(*t) for t in value)  # type: ignore[attr-defined]
+    return unpack_items(value, Tier, "tiers")
 
 
 @attrs.frozen(kw_only=True)

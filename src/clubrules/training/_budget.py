@@ -4,15 +4,15 @@ from __future__ import annotations
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
 from collections.abc import Iterable  # noqa: TC003
-from datetime import tzinfo
+from datetime import tzinfo  # noqa: TC003
 
 import attrs
 
 from clubrules._checks import (
     check_count,
     raise_collected,
-    require_instance,
     require_items,
+    require_zone,
     to_choice,
 )
 from clubrules._time import to_epoch_us
@@ -173,7 +173,7 @@ def spend_against_budget(
     """
     budgets = require_items(budgets, QuarterBudget, "budgets")
     sessions = require_items(sessions, TrainingSession, "sessions")
-    require_instance(zone, tzinfo, "zone")
+    require_zone(zone, "zone")
     planned: dict[_Key, QuarterBudget] = {}
     for given in budgets:
         budget: object = given

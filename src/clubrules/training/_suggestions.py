@@ -22,8 +22,8 @@ from clubrules._checks import (
     check_count,
     check_text,
     raise_collected,
-    require_instance,
     require_items,
+    require_zone,
     to_choice,
 )
 from clubrules._time import require_aware, require_order, to_epoch_us
@@ -259,7 +259,7 @@ def suggest_training(
             before a case's last event.
     """
     cases = require_items(cases, Case, "cases")
-    require_instance(zone, tzinfo, "zone")
+    require_zone(zone, "zone")
     if not isinstance(rules, FeedbackRules):
         raise ValidationError("must be FeedbackRules", field="rules", rule="type")
     require_aware(start, "start")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from clubrules._checks import require_int, require_items, require_str
 from clubrules.complaints._events import check_new_stream
@@ -28,7 +28,7 @@ class InMemoryComplaintRepository:
         """Append `events` if the stream is at `expected_version`; the new version."""
         require_str(case_id, "case_id")
         require_int(expected_version, "expected_version")
-        new = list(require_items(events, object, "events"))
+        new = list(cast("Sequence[CaseEvent]", require_items(events, object, "events")))
         if not new:
             raise ValidationError("must hold at least one event", field="events", rule="empty")
         with self._lock:
