@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import math
 import re
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar, cast
 
@@ -42,6 +42,7 @@ __all__ = [
     "check_count",
     "check_distinct",
     "check_instant_field",
+    "check_names",
     "check_number",
     "check_optional_text",
     "check_storable",
@@ -49,20 +50,26 @@ __all__ = [
     "check_text",
     "check_tuple_of",
     "frozenset_of_names",
+    "not_a_key",
     "raise_collected",
     "require_choice",
     "require_date",
     "require_instance",
     "require_int",
     "require_items",
+    "require_names",
+    "require_port",
     "require_real",
     "require_reals",
+    "require_str",
+    "require_zone",
     "revision",
     "to_choice",
     "to_decimal_or_int",
     "to_frozenset",
     "to_tuple",
     "tuple_of_names",
+    "unpack_items",
 ]
 
 E = TypeVar("E", bound=enum.Enum)
@@ -346,17 +353,45 @@ def to_tuple(value: object) -> tuple[object, ...]:
 
 
 def frozenset_of_names(value: Iterable[str]) -> frozenset[str]:
-    """One string as a one-element set, any other iterable of strings as a frozenset."""
+    """One string as a one-element set, any other iterable of strings as a frozenset.
+
+    Anything else (not iterable, bytes, or holding unhashable items) is
+    passed on unchanged for `check_names` to report.
+    """
     if isinstance(value, str):
         return frozenset({value})
-    return frozenset(value)
+    if isinstance(cast("object", value), bytes) or not _is_iterable(value):
+        return cast("frozenset[str]", value)
+    try:
+        return frozenset(value)
+    except TypeError:  # an unhashable item
+        return cast("frozenset[str]", value)
 
 
 def tuple_of_names(value: Iterable[str]) -> tuple[str, ...]:
-    """One string as a one-element tuple, any other iterable of strings as a tuple."""
+    """One string as a one-element tuple, any other iterable of strings as a tuple.
+
+    Anything else (not iterable, or bytes) is passed on unchanged for
+    `check_names` to report.
+    """
     if isinstance(value, str):
         return (value,)
+    if isinstance(cast("object", value), bytes) or not _is_iterable(value):
+        return cast("tuple[str, ...]", value)
     return tuple(value)
+
+
+def check_names(problems: ViolationCollector, field: str, value: object) -> bool:
+    """A tuple or frozenset of storable strings (rule `not_names`); True if it is one.
+
+    The companion of `frozenset_of_names` and `tuple_of_names`, which pass
+    on what they cannot convert. The message never holds an item.
+    """
+    if not isinstance(value, tuple | frozenset) or not all(isinstance(v, str) for v in value):
+        problems.add(field, "not_names", "must be a list of strings")
+        return False
+    results = [check_storable(problems, field, v) for v in value]  # every item reports
+    return all(results)
 
 
 # --- checks that raise at once, for a function's entry ------------------------------
@@ -410,10 +445,68 @@ def require_items(values: object, kind: type[T], field: str) -> tuple[T, ...]:
             rule="not_a_list",
         )
     items = tuple(cast("Iterable[object]", values))
+    if all(map(kind.__instancecheck__, items)):  # one pass at C speed
+        return cast("tuple[T, ...]", items)
     problems = ViolationCollector()
     check_items(problems, field, items, kind, rule="wrong_type")
     problems.raise_if_any()
     return cast("tuple[T, ...]", items)
+
+
+def require_port(value: T, kind: str, methods: tuple[str, ...], field: str) -> T:
+    """`value` itself if it has each of `methods` (a port, a Protocol), else a ValidationError.
+
+    Protocols are not checked with `isinstance`; this looks for the methods
+    the callee uses (rule `wrong_type`, "must be a <kind>").
+    """
+    if not all(hasattr(value, m) for m in methods):
+        raise ValidationError(
+            f"must be {_article(kind)}, not {type(value).__name__}", field=field, rule="wrong_type"
+        )
+    return value
+
+
+def unpack_items(values: object, kind: type[T], field: str) -> tuple[T, ...]:
+    """For a converter: `kind` values, or tuples of `kind`'s arguments, as a tuple of `kind`.
+
+    Anything else raises a ValidationError naming `field` (rules
+    `not_a_list` and `wrong_type`, as `require_items`).
+    """
+    items = require_items(values, object, field)
+    out = []
+    for i, item in enumerate(items):
+        if isinstance(item, kind):
+            out.append(item)
+        elif isinstance(item, tuple | list):
+            out.append(kind(*item))
+        else:
+            require_instance(item, kind, f"{field}[{i}]")
+    return tuple(out)
+
+
+def require_names(values: object, field: str) -> frozenset[str]:
+    """An iterable (not a single string) of strings, as a frozenset; else a ValidationError."""
+    if isinstance(values, frozenset) and all(map(str.__instancecheck__, values)):
+        return cast("frozenset[str]", values)
+    return frozenset(require_items(values, str, field))
+
+
+def require_zone(value: object, field: str) -> tzinfo:
+    """`value` itself if it is a `tzinfo` (rule `wrong_type`, "must be a tzinfo" otherwise)."""
+    if not isinstance(value, tzinfo):
+        raise ValidationError(
+            f"must be a tzinfo, not {type(value).__name__}", field=field, rule="wrong_type"
+        )
+    return value
+
+
+def require_str(value: object, field: str) -> str:
+    """`value` itself if it is a string (rule `not_a_string` otherwise); never echoes it."""
+    if not isinstance(value, str):
+        raise ValidationError(
+            f"must be a string, not {type(value).__name__}", field=field, rule="not_a_string"
+        )
+    return value
 
 
 def require_int(value: object, field: str, *, minimum: int | None = None) -> int:
@@ -440,7 +533,10 @@ def require_real(value: object, field: str, *, floats: bool = False) -> int | De
         raise ValidationError(
             f"must be {wanted}, not {type(value).__name__}", field=field, rule="not_a_number"
         )
-    if isinstance(value, Decimal | float) and not math.isfinite(value):
+    if isinstance(value, Decimal):
+        if not value.is_finite():  # math.isfinite raises on a signalling NaN
+            raise ValidationError("must be finite", field=field, rule="not_finite")
+    elif isinstance(value, float) and not math.isfinite(value):
         raise ValidationError("must be finite", field=field, rule="not_finite")
     return cast("int | Decimal | float", value)
 
@@ -466,6 +562,17 @@ def require_reals(values: Sequence[object], field: str) -> None:
         return
     for i, value in enumerate(cast("Iterable[object]", values)):
         require_real(value, f"{field}[{i}]")
+
+
+def not_a_key(value: object, field: str) -> ValidationError:
+    """The error for a value that cannot be an id: for a lookup that found it unhashable.
+
+    A lookup by id wraps its dictionary access in `try`/`except TypeError`
+    and raises this (rule `not_a_string`), so the happy path pays nothing.
+    """
+    return ValidationError(
+        f"must be a string, not {type(value).__name__}", field=field, rule="not_a_string"
+    )
 
 
 def require_date(value: object, field: str) -> date:

@@ -109,6 +109,10 @@ __all__ = [
 
 
 def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(values, str | bytes) or not hasattr(values, "__iter__"):
+        raise ValidationError(
+            f"must be a list of ids, not {type(values).__name__}", field="items", rule="not_a_list"
+        )
     return tuple(values)
 
 

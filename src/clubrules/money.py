@@ -116,9 +116,25 @@ class Money:
 
     @classmethod
     def total(cls, values: Iterable[Money], currency: str = "CNY") -> Money:
-        """Add up `values`, which must all be in `currency`."""
+        """Add up `values`, which must all be in `currency`.
+
+        Raises:
+            InvalidMoneyError: a value that is not a `Money` (rule
+                `not_money`), or one in another currency.
+        """
         result = Money.zero(currency)
+        given: object = values
+        if isinstance(given, str | bytes) or not hasattr(given, "__iter__"):
+            raise InvalidMoneyError(
+                f"must be a list of Money values, not {type(values).__name__}",
+                field="values",
+                rule="not_money",
+            )
         for value in values:
+            if not isinstance(value, Money):
+                raise InvalidMoneyError(
+                    f"must be Money, not {type(value).__name__}", field="values", rule="not_money"
+                )
             result = result + value
         return result
 

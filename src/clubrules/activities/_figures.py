@@ -9,9 +9,10 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import attrs
 
+from clubrules._checks import require_instance, require_items
 from clubrules._time import require_aware, to_epoch_us
-from clubrules.activities._invitations import Invitation  # noqa: TC001
-from clubrules.activities._model import Activity, Candidate  # noqa: TC001
+from clubrules.activities._invitations import Invitation
+from clubrules.activities._model import Activity, Candidate
 from clubrules.activities._roster import SEAT_STATUSES, SignUp, SignUpStatus
 from clubrules.care import Questionnaire, SurveyResponse, SurveyStats, aggregate_surveys
 from clubrules.customers import ConsumptionRecord, spend_by_customer
@@ -133,6 +134,11 @@ def activity_figures(
         ValidationError: a window or `survey_days` that is not a positive int.
         InvalidMoneyError: a counted record is in another currency.
     """
+    require_instance(activity, Activity, "activity")
+    invitations = require_items(invitations, Invitation, "invitations")
+    sign_ups = require_items(sign_ups, SignUp, "sign_ups")
+    candidates = require_items(candidates, Candidate, "candidates")
+    records = require_items(records, ConsumptionRecord, "records")
     as_of_us = to_epoch_us(require_aware(as_of, "as_of"))
     checked: list[tuple[str, object]] = [("survey_days", survey_days)]
     checked += [("windows", w) for w in windows]

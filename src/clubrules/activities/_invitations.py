@@ -9,9 +9,19 @@ from typing import Final
 
 import attrs
 
-from clubrules._checks import check_count, check_instant_field, check_text, raise_collected
+from clubrules._checks import (
+    check_count,
+    check_instant_field,
+    check_text,
+    raise_collected,
+    require_instance,
+    require_int,
+    require_items,
+    require_port,
+    require_str,
+)
 from clubrules._time import require_aware, to_epoch_us
-from clubrules.activities._model import Activity, Candidate  # noqa: TC001
+from clubrules.activities._model import Activity, Candidate
 from clubrules.care import BusinessDays, CareKind, CareTask
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.privacy import ConsentRecord, Purpose
@@ -46,6 +56,8 @@ def marketing_consent(
     [INVITATION_PURPOSE][clubrules.activities.INVITATION_PURPOSE], covers
     `channel` and is active at `at` (given, not expired, not withdrawn).
     """
+    records = require_items(records, ConsentRecord, "records")
+    require_str(channel, "channel")
     require_aware(at, "at")
     for record in records:
         if record.customer_id == customer_id and record.covers(channel, INVITATION_PURPOSE, at):
@@ -176,6 +188,11 @@ def plan_invitations(
         ValidationError: a negative `lead_days`, a blank `channel`, or no
             business time left before the start (rule `too_late`).
     """
+    require_instance(activity, Activity, "activity")
+    candidates = require_items(candidates, Candidate, "candidates")
+    consents = require_items(consents, ConsentRecord, "consents")
+    require_port(calendar, "BusinessDays", ("is_business_day", "next_opening"), "calendar")
+    require_int(lead_days, "lead_days")
     require_aware(as_of, "as_of")
     problems = ViolationCollector()
     check_count(problems, "lead_days", lead_days, minimum=0)

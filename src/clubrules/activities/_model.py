@@ -17,10 +17,13 @@ from clubrules._checks import (
     check_tags,
     check_text,
     raise_collected,
+    require_instance,
+    require_items,
+    require_zone,
     to_frozenset,
 )
 from clubrules._time import to_epoch_us
-from clubrules.customers import Customer  # noqa: TC001
+from clubrules.customers import Customer
 from clubrules.errors import ViolationCollector
 from clubrules.tiering import RfmScore, TagClass, TierStatus
 
@@ -124,6 +127,7 @@ class Audience:
 
     def admits(self, candidate: Candidate) -> bool:
         """Whether the customer described by `candidate` belongs to this audience."""
+        require_instance(candidate, Candidate, "candidate")
         if self.tiers and candidate.tier not in self.tiers:
             return False
         if self.segments and candidate.segment not in self.segments:
@@ -132,6 +136,7 @@ class Audience:
 
     def select(self, candidates: Iterable[Candidate]) -> list[Candidate]:
         """The candidates this audience admits, in the order given."""
+        candidates = require_items(candidates, Candidate, "candidates")
         return [c for c in candidates if self.admits(c)]
 
 
@@ -150,6 +155,9 @@ def audience_candidates(
     Returns:
         The candidates, ordered by customer id.
     """
+    statuses = require_items(statuses, TierStatus, "statuses")
+    scores = require_items(scores, RfmScore, "scores")
+    customers = require_items(customers, Customer, "customers")
     tiers = {s.customer_id: s.tier for s in statuses}
     segments = {s.customer_id: s.segment for s in scores}
     tags = {c.id: c.tags | c.needs for c in customers}
@@ -229,4 +237,5 @@ class Activity:
 
     def local_day(self, zone: tzinfo) -> str:
         """The activity's start as a local date and time in `zone`, such as `2026-04-11 14:00`."""
+        require_zone(zone, "zone")
         return self.start.astimezone(zone).strftime("%Y-%m-%d %H:%M")

@@ -10,7 +10,13 @@ from datetime import datetime  # noqa: TC003
 
 import attrs
 
-from clubrules._checks import check_count, check_enum, check_instant_field, check_text
+from clubrules._checks import (
+    check_count,
+    check_enum,
+    check_instant_field,
+    check_text,
+    require_items,
+)
 from clubrules._checks import raise_collected as _raise
 from clubrules._time import require_aware, to_epoch_us
 from clubrules.activities._model import Activity  # noqa: TC001
@@ -249,6 +255,7 @@ class Roster:
 
     def apply(self, changes: Iterable[SignUp]) -> Roster:
         """The roster with `changes` in place of the customers' entries (new ones at the end)."""
+        changes = require_items(changes, SignUp, "changes")
         by_customer = {e.customer_id: e for e in self.entries}
         for change in changes:
             by_customer[change.customer_id] = change

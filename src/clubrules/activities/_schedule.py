@@ -8,6 +8,7 @@ from datetime import datetime  # noqa: TC003
 
 import attrs
 
+from clubrules._checks import require_instance
 from clubrules.activities._model import Activity, ActivityKind, Audience
 from clubrules.booking import Booking, BookingRequest, BookingRules, BookingStatus, Schedule
 
@@ -83,6 +84,7 @@ def schedule_activity(
             shift, short notice), an unknown service, or more people than
             the service or its rooms take.
     """
+    require_instance(rules, BookingRules, "rules")
     request = BookingRequest(
         service=service, start=start, headcount=capacity, resources=resources or {}
     )

@@ -8,6 +8,7 @@ from typing import Protocol, cast
 
 import attrs
 
+from clubrules._checks import require_instance, require_items
 from clubrules._time import from_epoch_us, require_aware, to_epoch_us
 from clubrules.booking._alternatives import Slot
 from clubrules.booking._capacity import peak
@@ -107,6 +108,17 @@ class BookingRules:
         shifts: Mapping[str, OpeningHours] | None = None,
         policy: BookingPolicy | None = None,
     ) -> None:
+        resources = require_items(resources, Resource, "resources")
+        pools = require_items(pools, Pool, "pools")
+        services = require_items(services, Service, "services")
+        if shifts is not None and not isinstance(shifts, Mapping):
+            raise ValidationError(
+                f"must be a mapping of resource id to hours, not {type(shifts).__name__}",
+                field="shifts",
+                rule="not_a_mapping",
+            )
+        if policy is not None:
+            require_instance(policy, BookingPolicy, "policy")
         problems = ViolationCollector()
         self.resources: dict[str, Resource] = {}
         for r in resources:
@@ -440,6 +452,7 @@ class BookingRules:
                 headcount above the service's maximum or above capacity.
             NaiveDatetimeError: a naive `now`.
         """
+        _require_request_args(request, schedule)
         return self._check(request, (schedule,), now, _excluded(exclude))
 
     def _check(
@@ -495,6 +508,7 @@ class BookingRules:
             ValidationError: the check failed for other reasons (hours,
                 shifts, notice, horizon); one violation per reason.
         """
+        require_instance(result, CheckResult, "result")
         require_aware(now, "now")
         if not result.ok:
             slot = [
@@ -555,6 +569,8 @@ class BookingRules:
             ValidationError: the new time fails for other reasons.
             IllegalTransitionError: the booking can no longer move.
         """
+        require_instance(booking, Booking, "booking")
+        require_instance(schedule, Schedule, "schedule")
         pins = {o.role: o.resource for o in booking.occupancy if o.role} if keep_resources else {}
         request = BookingRequest(
             service=booking.service,
@@ -584,6 +600,7 @@ class BookingRules:
         See [find_alternatives][clubrules.booking.find_alternatives], which
         also gives the bounds on `window` and `step`, and what `exclude` does.
         """
+        _require_request_args(request, schedule)
         reach = _search_reach(limit, window, step)
         skip = _excluded(exclude)
         plan = self._validate(request)
@@ -636,6 +653,7 @@ class BookingRules:
 
         See [check_series][clubrules.booking.check_series].
         """
+        _require_series_args(request, recurrence, schedule)
         require_aware(now, "now")
         club_zone = getattr(self.calendar, "zone", None)
         if recurrence.zone is None and isinstance(club_zone, tzinfo):
@@ -730,6 +748,18 @@ def _excluded(exclude: object) -> Collection[str]:
     )
 
 
+def _require_request_args(request: object, schedule: object) -> None:
+    """A request and a schedule, each of its own type (rule `wrong_type`)."""
+    require_instance(request, BookingRequest, "request")
+    require_instance(schedule, Schedule, "schedule")
+
+
+def _require_series_args(request: object, recurrence: object, schedule: object) -> None:
+    """A request, a recurrence and a schedule, each of its own type (rule `wrong_type`)."""
+    _require_request_args(request, schedule)
+    require_instance(recurrence, Recurrence, "recurrence")
+
+
 def _first_gap(hours: OpeningHours, start_us: int, end_us: int) -> tuple[int, int] | None:
     """The first part of `[start_us, end_us)` outside `hours`, or None if fully open."""
     at = start_us
@@ -793,6 +823,7 @@ def find_alternatives(
             (rule `too_many_candidates`), an `exclude` that is not ids, or
             a request the catalog cannot serve. The violation names the field.
     """
+    require_instance(rules, BookingRules, "rules")
     return rules.alternatives(
         request, schedule, now=now, limit=limit, window=window, step=step, exclude=exclude
     )
@@ -819,4 +850,5 @@ def check_series(
     Raises:
         ValidationError: as [BookingRules.check][clubrules.booking.BookingRules.check].
     """
+    require_instance(rules, BookingRules, "rules")
     return rules.check_series(request, recurrence, schedule, now=now)

@@ -34,6 +34,13 @@ def _check_char(body: str) -> str:
     return CODE_ALPHABET[(_N - total % _N) % _N]
 
 
+def _check_length(length: object) -> None:
+    if isinstance(length, bool) or not isinstance(length, int):
+        raise ValidationError("must be an int", field="length", rule="not_an_int")
+    if not 6 <= length <= 16:
+        raise ValidationError("must be between 6 and 16", field="length", rule="out_of_range")
+
+
 def new_confirmation_code(
     *, length: int = _LENGTH, randbelow: Callable[[int], int] = secrets.randbelow
 ) -> str:
@@ -56,8 +63,9 @@ def new_confirmation_code(
         >>> len(code), is_valid_confirmation_code(code)
         (8, True)
     """
-    if not 6 <= length <= 16:
-        raise ValidationError("must be between 6 and 16", field="length", rule="out_of_range")
+    _check_length(length)
+    if not callable(randbelow):
+        raise ValidationError("must be a function", field="randbelow", rule="not_callable")
     body = "".join(CODE_ALPHABET[randbelow(_N)] for _ in range(length - 1))
     return body + _check_char(body)
 
@@ -80,6 +88,8 @@ def normalize_confirmation_code(text: str, *, length: int = _LENGTH) -> str:
     """
     if not isinstance(text, str):
         raise ValidationError("must be a string", field="code", rule="not_a_string")
+    if isinstance(length, bool) or not isinstance(length, int):
+        raise ValidationError("must be an int", field="length", rule="not_an_int")
     cleaned = "".join(_ALIASES.get(c, c) for c in text.upper() if c not in " -\t")
     if len(cleaned) != length:
         raise ValidationError(

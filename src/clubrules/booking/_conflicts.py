@@ -10,8 +10,9 @@ from typing import Any
 
 import attrs
 
+from clubrules._checks import require_items
 from clubrules._time import from_epoch_us, require_aware, to_epoch_us
-from clubrules.booking._model import Booking  # noqa: TC001 - resolved at runtime by get_type_hints
+from clubrules.booking._model import Booking
 
 __all__ = ["Conflict", "ConflictReport", "OverCapacity", "find_conflicts"]
 
@@ -121,10 +122,10 @@ def find_conflicts(bookings: Iterable[Booking], *, as_of: datetime | None = None
     Raises:
         NaiveDatetimeError: `as_of` is naive.
     """
-    source: Iterable[Booking] = bookings
+    source: Iterable[Booking] = require_items(bookings, Booking, "bookings")
     if as_of is not None:
         threshold = to_epoch_us(require_aware(as_of, "as_of"))
-        source = (b for b in bookings if b._expires_us > threshold)  # noqa: SLF001
+        source = (b for b in source if b._expires_us > threshold)  # noqa: SLF001
     # Each booking carries its rows ready-made (none if it never blocks), so
     # gathering them builds no tuples; one read back from storage makes them now.
     lanes: dict[str, list[Any]] = {}  # resource -> [capacity, rows]

@@ -13,9 +13,11 @@ from clubrules._checks import (
     check_enum,
     check_instant_field,
     check_items,
+    check_names,
     check_storable,
     frozenset_of_names,
     raise_collected,
+    require_instance,
     require_items,
     tuple_of_names,
 )
@@ -101,6 +103,7 @@ class Resource:
         _check_id(problems, "id", self.id)
         check_enum(problems, "kind", self.kind, ResourceKind)
         check_count(problems, "capacity", self.capacity, minimum=1, wording="integer")
+        check_names(problems, "skills", self.skills)
         raise_collected(problems)
 
     @property
@@ -134,6 +137,10 @@ class Pool:
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
         _check_id(problems, "id", self.id)
+        if not check_names(problems, "members", self.members) or not check_names(
+            problems, "skills", self.skills
+        ):
+            raise_collected(problems)
         if not self.members and self.kind is None:
             problems.add("members", "empty_pool", "give members, or a kind (and skills) to select")
         if len(set(self.members)) != len(self.members):
@@ -142,6 +149,7 @@ class Pool:
 
     def select(self, resources: Iterable[Resource]) -> tuple[str, ...]:
         """The member ids, in order of preference, among `resources`."""
+        resources = require_items(resources, Resource, "resources")
         if self.members:
             return self.members
         chosen = [
@@ -349,7 +357,12 @@ class Occupancy:
         problems = ViolationCollector()
         _check_id(problems, "resource", self.resource)
         check_storable(problems, "role", self.role)
-        if self.end_us <= self.start_us:
+        if type(self.start_us) is not int or type(self.end_us) is not int:
+            for name in ("start_us", "end_us"):
+                value = getattr(self, name)
+                if isinstance(value, bool) or not isinstance(value, int):
+                    problems.add(name, "not_an_integer", "must be epoch microseconds (an int)")
+        elif self.end_us <= self.start_us:
             rule = "end_before_start" if self.end_us < self.start_us else "empty_interval"
             problems.add("end", rule, "must be after the start")
         check_count(problems, "capacity", self.capacity, minimum=1, wording="integer")
@@ -687,6 +700,7 @@ class Booking:
 
     def same_request(self, other: Booking) -> bool:
         """Whether `other` asks for the same thing (service, times, people, customer)."""
+        require_instance(other, Booking, "other")
         return (
             self.service == other.service
             and to_epoch_us(self.start) == to_epoch_us(other.start)
@@ -778,6 +792,7 @@ class Booking:
             IllegalTransitionError: already checked in, finished or cancelled.
         """
         require_aware(now, "now")
+        require_instance(policy, BookingPolicy, "policy")
         late = self.status is BookingStatus.CONFIRMED and to_epoch_us(now) > to_epoch_us(
             self.start
         ) - us(policy.late_cancel_cutoff)
@@ -790,6 +805,7 @@ class Booking:
             IllegalTransitionError: not confirmed, or too early to tell.
         """
         require_aware(now, "now")
+        require_instance(policy, BookingPolicy, "policy")
         if self.status is BookingStatus.CONFIRMED and to_epoch_us(now) < to_epoch_us(
             self.start
         ) + us(policy.no_show_after):

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import attrs
 
+from clubrules._checks import require_items
 from clubrules._time import require_aware, require_order, to_epoch_us
 from clubrules.booking._model import Booking, BookingStatus
 
@@ -106,6 +107,7 @@ def success_rate(
     require_aware(start, "start")
     require_aware(end, "end")
     require_order(start, end, start_field="start", end_field="end", allow_empty=True)
+    bookings = require_items(bookings, Booking, "bookings")
     counts = dict.fromkeys(
         ("completed", "no_show", "late_cancelled", "cancelled", "expired", "open"), 0
     )

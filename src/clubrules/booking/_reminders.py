@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 import attrs
 
-from clubrules._checks import raise_collected
+from clubrules._checks import raise_collected, require_instance
 from clubrules._time import from_epoch_us, instant_range, require_aware, to_epoch_us
 from clubrules.booking._model import Booking, BookingStatus, _check_delta
 from clubrules.errors import ViolationCollector
@@ -176,6 +176,8 @@ def reminder_time(
     Raises:
         NaiveDatetimeError: a naive `now`.
     """
+    require_instance(booking, Booking, "booking")
+    require_instance(policy, ReminderPolicy, "policy")
     if booking.status not in _REMINDED:
         return None
     start = booking.start.astimezone(UTC)  # arithmetic in UTC: elapsed time, not wall time

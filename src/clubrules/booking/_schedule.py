@@ -6,7 +6,7 @@ from bisect import bisect_left
 from collections.abc import Collection, Iterable, Iterator  # noqa: TC003 - resolved at runtime by get_type_hints
 from operator import sub
 
-from clubrules._checks import require_instance, require_items
+from clubrules._checks import not_a_key, require_instance, require_items
 from clubrules.booking._model import _FAR, Booking
 from clubrules.errors import ValidationError
 
@@ -166,7 +166,10 @@ class Schedule:
 
     def discard(self, booking_id: str) -> Booking | None:
         """Remove a booking from the index; the removed booking, or None if absent."""
-        booking = self._bookings.pop(booking_id, None)
+        try:
+            booking = self._bookings.pop(booking_id, None)
+        except TypeError:
+            raise not_a_key(booking_id, "booking_id") from None
         if booking is not None:
             for occ in booking.occupancy:
                 self._lanes[occ.resource].remove(occ.start_us, booking_id)
@@ -174,12 +177,16 @@ class Schedule:
 
     def replace(self, booking: Booking) -> None:
         """Index `booking` in place of the indexed booking with its id, if any."""
+        require_instance(booking, Booking, "booking")
         self.discard(booking.id)
         self.add(booking)
 
     def get(self, booking_id: str) -> Booking | None:
         """The indexed booking with this id, or None."""
-        return self._bookings.get(booking_id)
+        try:
+            return self._bookings.get(booking_id)
+        except TypeError:
+            raise not_a_key(booking_id, "booking_id") from None
 
     def __contains__(self, booking_id: object) -> bool:
         return booking_id in self._bookings
@@ -208,7 +215,10 @@ class Schedule:
         Returns:
             `(start_us, end_us, units, booking_id)` tuples, latest start first.
         """
-        lane = self._lanes.get(resource)
+        try:
+            lane = self._lanes.get(resource)
+        except TypeError:
+            raise not_a_key(resource, "resource") from None
         if lane is None:
             return []
         return [
@@ -228,7 +238,10 @@ class Schedule:
 
         Bookings whose id is `exclude` (an id, or a collection of ids) are left out.
         """
-        lane = self._lanes.get(resource)
+        try:
+            lane = self._lanes.get(resource)
+        except TypeError:
+            raise not_a_key(resource, "resource") from None
         return (
             lane is None or next(_blocking(lane, start_us, end_us, now_us, exclude), None) is None
         )

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from clubrules._checks import require_int
 from clubrules._time import (
     ONE_US,
     from_epoch_us,
@@ -620,7 +621,13 @@ class BusinessCalendar:
         year = self._timeline.year_of(at_us)
         return year - years, year + years
 
-    def _origin(self, hint_us: int | None) -> int:
+    def _origin(self, hint_us: int | None, *, fix: bool = True) -> int:
+        """The business clock's zero; unless fixed yet, the one `hint_us` would fix.
+
+        With `fix=False` the zero is only proposed: the caller fixes it once
+        the first reading has succeeded, so that a refused first reading (a
+        year without holiday data) leaves the calendar as it was.
+        """
         origin = self._timeline.origin_us
         if origin is None:
             if hint_us is None:
@@ -628,7 +635,7 @@ class BusinessCalendar:
             year = self._timeline.year_of(hint_us)
             # The business clock reads 0 at the first instant of the first year asked about.
             start = wall_to_us(datetime(year, 1, 1), self._tz)  # noqa: DTZ001 - a wall time
-            origin = self._timeline.set_origin(start)
+            origin = self._timeline.set_origin(start) if fix else start
         return origin
 
     def business_us(self, at_us: int) -> int:
@@ -652,13 +659,17 @@ class BusinessCalendar:
         ):
             return snap.business_us(at_us) - zero
         _check_us(at_us, "at_us")
-        origin = self._origin(at_us)
+        origin = self._origin(at_us, fix=False)
         snap = self._timeline.snapshot
         if snap is None or not (
             snap.lo_safe <= at_us < snap.hi_safe and snap.lo_safe <= origin < snap.hi_safe
         ):
             self._check_span(origin, at_us, "at_us")
             snap = self._timeline.cover(min(origin, at_us), max(origin, at_us))
+        if self._timeline.origin_us is None:
+            origin = self._timeline.set_origin(origin)
+            if not snap.lo_safe <= origin < snap.hi_safe:  # another thread fixed another zero
+                snap = self._timeline.cover(min(origin, at_us), max(origin, at_us))
         zero = snap.business_us(origin)
         self._clock = (snap, zero)
         return snap.business_us(at_us) - zero
@@ -759,6 +770,8 @@ class BusinessCalendar:
             ValidationError: the span is outside the calendar's horizon (local
                 years 2-9997, at most 100 years long).
         """
+        require_int(start_us, "start_us")
+        require_int(end_us, "end_us")
         if end_us <= start_us:
             return []
         _check_us(start_us, "start_us")

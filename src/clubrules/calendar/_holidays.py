@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo  # noqa: TC003
 
 import attrs
 
+from clubrules._checks import require_str
 from clubrules.calendar._calendar import BusinessCalendar, ExtraDayHours, OnMissingHolidayData
 from clubrules.calendar._hours import HoursSpec  # noqa: TC001
 from clubrules.errors import ValidationError
@@ -73,6 +74,11 @@ def holiday_data(
         ImportError: the `holidays` package is missing; install `clubrules[holidays]`.
         ValidationError: unknown country or subdivision, or no years.
     """
+    require_str(country, "country")
+    if subdiv is not None:
+        require_str(subdiv, "subdiv")
+    if language is not None:
+        require_str(language, "language")
     try:
         import holidays as holidays_package  # noqa: PLC0415 - optional dependency
     except ImportError as error:
@@ -178,6 +184,9 @@ def holiday_calendar(
         ImportError: the `holidays` package is missing; install `clubrules[holidays]`.
         ValidationError: unknown country, or bad calendar arguments.
     """
+    require_str(country, "country")
+    if subdiv is not None:
+        require_str(subdiv, "subdiv")
     if observe not in get_args(HolidayObservance):
         raise ValidationError(
             f"must be 'statutory' or 'break', got {observe!r}",

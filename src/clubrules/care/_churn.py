@@ -18,13 +18,16 @@ from clubrules._checks import (
     check_text,
     raise_collected,
     require_choice,
+    require_instance,
+    require_items,
     require_real,
+    require_zone,
     to_choice,
     to_decimal_or_int,
 )
 from clubrules._time import instant_range, require_aware, to_epoch_us
 from clubrules.errors import InvalidIntervalError, ValidationError, ViolationCollector
-from clubrules.tiering import ActivitySummary  # noqa: TC001
+from clubrules.tiering import ActivitySummary
 from clubrules.tiering._activity import US_PER_DAY
 
 __all__ = [
@@ -330,6 +333,7 @@ def scan_churn(
         ValidationError: a summary's window is not the rule's window at
             `as_of` (`window_mismatch`).
     """
+    require_instance(rule, ChurnRule, "rule")
     b_start, r_start, end = rule.windows(as_of)
     warned, now_us, cooldown_us = _cooldown(rule.cooldown_days, as_of, last_warned)
     b_start_us = to_epoch_us(b_start)
@@ -419,6 +423,7 @@ def scan_churn_columns(
         NaiveDatetimeError: `as_of` is naive.
         ValidationError: columns of different lengths.
     """
+    require_instance(rule, ChurnRule, "rule")
     b_start, _, _ = rule.windows(as_of)
     n = len(customer_ids)
     columns = [first_visit_us, baseline_visits, recent_visits]
@@ -549,6 +554,9 @@ def scan_single_visits(
     Raises:
         NaiveDatetimeError: `as_of` is naive.
     """
+    require_instance(rule, SingleVisitRule, "rule")
+    summaries = require_items(summaries, ActivitySummary, "summaries")
+    require_zone(zone, "zone")
     require_aware(as_of, "as_of")
     warned, now_us, cooldown_us = _cooldown(rule.cooldown_days, as_of, last_warned)
     out = []

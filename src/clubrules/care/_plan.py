@@ -22,9 +22,13 @@ from clubrules._checks import (
     check_text,
     raise_collected,
     require_date,
+    require_instance,
+    require_items,
+    require_port,
+    require_str,
 )
 from clubrules._time import instant_range, require_aware, to_epoch_us
-from clubrules.care._churn import ChurnWarning  # noqa: TC001
+from clubrules.care._churn import ChurnWarning
 from clubrules.errors import ValidationError, ViolationCollector
 
 __all__ = [
@@ -359,6 +363,10 @@ def plan_care(
         ValidationError: `horizon_days` is not a positive int, or two return
             rules name one service.
     """
+    require_port(calendar, "BusinessDays", ("is_business_day", "next_opening"), "calendar")
+    return_rules = require_items(return_rules, ReturnVisitRule, "return_rules")
+    if surveys is not None:
+        require_instance(surveys, SurveySchedule, "surveys")
     require_aware(as_of, "as_of")
     problems = ViolationCollector()
     check_count(problems, "horizon_days", horizon_days, minimum=1)
@@ -438,6 +446,8 @@ def follow_up_tasks(warnings: Iterable[ChurnWarning], *, calendar: BusinessDays)
     The task's `rule` is the warning's rule, so that the care task store
     can tell when each rule last warned each customer (the cooldown).
     """
+    warnings = require_items(warnings, ChurnWarning, "warnings")
+    require_port(calendar, "BusinessDays", ("is_business_day", "next_opening"), "calendar")
     out = []
     for w in warnings:
         at = calendar.next_opening(w.at)
@@ -474,6 +484,7 @@ def assign_tasks(
     Raises:
         ValidationError: `staff` lists a name twice.
     """
+    tasks = require_items(tasks, CareTask, "tasks")
     if len(set(staff)) != len(staff):
         raise ValidationError("lists a name twice", field="staff", rule="duplicate_name")
     own = owners or {}
@@ -524,6 +535,8 @@ def greeting_holidays(
         ValidationError: the `holidays` package has no calendar for
             `country` (rule `unknown_country`).
     """
+    if language is not None:
+        require_str(language, "language")
     import holidays as _holidays  # noqa: PLC0415 - an optional extra
 
     wanted = list(years)

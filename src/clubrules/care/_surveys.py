@@ -15,6 +15,9 @@ from clubrules._checks import (
     check_storable,
     check_text,
     raise_collected,
+    require_instance,
+    require_items,
+    require_zone,
 )
 from clubrules.errors import ValidationError, ViolationCollector
 
@@ -138,6 +141,7 @@ class Questionnaire:
             ValidationError: another questionnaire, an unknown question, a
                 rating outside the scale, or an NPS score it does not ask.
         """
+        require_instance(response, SurveyResponse, "response")
         problems = ViolationCollector()
         if response.questionnaire_id != self.id:
             problems.add("questionnaire_id", "mismatch", "answers another questionnaire")
@@ -300,6 +304,9 @@ def aggregate_surveys(
         >>> stats.csat, stats.score, stats.nps
         (Decimal('100.00'), Decimal('75.00'), Decimal('100.00'))
     """
+    require_instance(questionnaire, Questionnaire, "questionnaire")
+    responses = require_items(responses, SurveyResponse, "responses")
+    require_zone(zone, "zone")
     unknown = [g for g in by if g not in GROUPINGS]
     if unknown or len(set(by)) != len(by):
         raise ValidationError(

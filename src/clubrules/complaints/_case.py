@@ -581,6 +581,7 @@ def apply(case: Case, event: CaseEvent) -> Case:
             without a remedy or compensation (`remedy_required`) or without
             an apology (`apology_required`).
     """
+    require_instance(case, Case, "case")
     return Case(case.policy, (*case.events, event))
 
 
@@ -591,6 +592,7 @@ def replay(events: Iterable[CaseEvent], book: PolicyBook) -> Case:
         NotFoundError: the book lacks the recorded policy version.
         ValidationError, IllegalTransitionError: the log is not a valid history.
     """
+    require_instance(book, PolicyBook, "book")
     log = tuple(events)
     first = log[0] if log else None
     if not isinstance(first, Registered):

@@ -31,8 +31,9 @@ from operator import add, and_, attrgetter, is_, is_not, mul
 
 import attrs
 
+from clubrules._checks import require_instance, require_int, require_items, require_zone
 from clubrules._time import require_aware, require_order, to_epoch_us
-from clubrules.complaints._case import Case  # noqa: TC001
+from clubrules.complaints._case import Case
 from clubrules.complaints._model import CaseKind, CaseState, TargetKind, TargetStatusKind
 from clubrules.complaints._sla import sla_status
 from clubrules.errors import ValidationError
@@ -93,6 +94,7 @@ def case_facts(case: Case, as_of: datetime) -> CaseFacts:
         NaiveDatetimeError: `as_of` is naive.
         ValidationError: `as_of` is before the case's last event.
     """
+    require_instance(case, Case, "case")
     first = resolution = None
     outcomes: list[tuple[int, bool]] = []
     open_breaches = 0
@@ -339,12 +341,15 @@ def analyse(
         NaiveDatetimeError: `start` or `end` is naive.
         InvalidIntervalError: `end` is not after `start`.
     """
+    facts = require_items(facts, CaseFacts, "facts")
+    require_zone(zone, "zone")
+    require_int(repeat_threshold, "repeat_threshold")
     require_aware(start, "start")
     require_aware(end, "end")
     require_order(start, end, start_field="start", end_field="end")
     start_us, end_us = to_epoch_us(start), to_epoch_us(end)
     bounds, labels = _month_starts(start, end, zone)
-    rows = facts if isinstance(facts, list | tuple) else list(facts)
+    rows = facts
     # Slot of each case: 0 before the period, 1 .. months inside, months + 1 after.
     edges = [start_us, *bounds[1:], end_us]
     months = len(labels)

@@ -27,13 +27,14 @@ from datetime import datetime  # noqa: TC003
 import attrs
 
 from clubrules._time import from_epoch_us, require_aware, to_epoch_us
-from clubrules.complaints._case import Case  # noqa: TC001
+from clubrules.complaints._case import Case
 from clubrules.complaints._model import SUPERVISOR, TargetKind, TimeBasis
 from clubrules.complaints._runs import TargetRun  # noqa: TC001
 from clubrules.complaints._status import TargetStatus, paused_due_us, status_of
 from clubrules.errors import ValidationError
 
 __all__ = ["Alert", "AlertLevel", "TargetStatus", "check_alerts", "sla_status"]
+from clubrules._checks import require_instance, require_items
 
 
 def _now_us(case: Case, now: datetime) -> int:
@@ -59,6 +60,7 @@ def sla_status(case: Case, now: datetime) -> tuple[TargetStatus, ...]:
         ValidationError: `now` is before the case's last event
             (`before_last_event`).
     """
+    require_instance(case, Case, "case")
     now_us = _now_us(case, now)
     readings: dict[int, int] = {}
     return tuple(status_of(case.id, case.zone, run, now_us, readings) for run in case.runs)
@@ -121,6 +123,7 @@ def check_alerts(cases: Iterable[Case], now: datetime) -> list[Alert]:
         NaiveDatetimeError: `now` is naive.
         ValidationError: `now` is before a case's last event.
     """
+    cases = require_items(cases, Case, "cases")
     now = require_aware(now, "now")
     now_us = to_epoch_us(now)
     open_now: dict[int, bool] = {}

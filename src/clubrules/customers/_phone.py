@@ -7,6 +7,7 @@ import re
 import attrs
 import phonenumbers
 
+from clubrules._checks import require_str
 from clubrules.errors import InvalidPhoneNumberError, ValidationError
 
 __all__ = ["DEFAULT_REGION", "PhoneNumber", "mask_digits", "parse_phone"]
@@ -168,6 +169,8 @@ def parse_phone(
         >>> parse_phone("(852) 6123 4567", region="HK").masked
         '+852 *****567'
     """
+    if region is not None:
+        require_str(region, "region")
     if isinstance(text, PhoneNumber):
         return text
     if region is not None and region not in phonenumbers.SUPPORTED_REGIONS:

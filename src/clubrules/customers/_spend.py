@@ -13,6 +13,7 @@ from clubrules.errors import InvalidMoneyError
 from clubrules.money import Money
 
 __all__ = ["spend_by_customer", "total_spend"]
+from clubrules._checks import require_items
 
 
 def signed_amount(record: ConsumptionRecord, currency: str) -> Decimal:
@@ -65,6 +66,7 @@ def spend_by_customer(
         InvalidMoneyError: a counted record is in another currency; the
             message names the record id.
     """
+    records = require_items(records, ConsumptionRecord, "records")
     lo, hi = require_window(start, end)
     Money.zero(currency)  # validates the currency code
     net: dict[str, Decimal] = {}
@@ -116,5 +118,6 @@ def total_spend(
         InvalidIntervalError: `end` is before `start`.
         InvalidMoneyError: a counted record is in another currency.
     """
+    records = require_items(records, ConsumptionRecord, "records")
     by_customer = spend_by_customer(records, start=start, end=end, currency=currency)
     return Money.total(by_customer.values(), currency)

@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from clubrules._checks import require_choice
+from clubrules._checks import require_choice, require_port, require_str
 from clubrules._time import require_aware
 from clubrules.clock import Clock  # noqa: TC001 - resolved at runtime by get_type_hints
 from clubrules.customers import Sealed  # noqa: TC001 - resolved at runtime by get_type_hints
@@ -88,6 +88,7 @@ class RolePolicy:
 
     def allows(self, role: str, field: str, purpose: Purpose) -> bool:
         """Whether a grant lets `role` read `field` for `purpose`."""
+        require_str(field, "field")
         return any(
             g.role == role and field in g.fields and purpose in g.purposes for g in self.grants
         )
@@ -129,6 +130,8 @@ class PrivacyVault:
 
     def seal(self, customer_id: str, field: str, value: object) -> Sealed:
         """Seal a field value under the customer's data key (made on first use)."""
+        require_str(customer_id, "customer_id")
+        require_str(field, "field")
         cipher = self._keys.cipher_for(customer_id, create=True)
         return cipher.seal(value, record_type=self._record_type, record_id=customer_id, field=field)
 
@@ -154,6 +157,7 @@ class PrivacyVault:
             DecryptionError: the value does not open (tampered, moved,
                 erased customer...).
         """
+        require_str(field, "field")
         purpose = require_choice(Purpose, purpose, "purpose")
         now = require_aware(self._clock.now(), "clock.now()")
 
@@ -200,6 +204,7 @@ class PrivacyVault:
             ErasureNotFinalError: the key no longer opens, but the store could
                 not yet purge its bytes from its files; erase again later.
         """
+        require_str(customer_id, "customer_id")
         return self._keys.erase(customer_id)
 
     def __repr__(self) -> str:
@@ -253,6 +258,7 @@ def access_report(
         since: The start of the period, inclusive (aware), or None.
         until: The end of the period, exclusive (aware), or None.
     """
+    require_port(log, "AccessLog", ("for_customer",), "log")
     if since is not None:
         require_aware(since, "since")
     if until is not None:

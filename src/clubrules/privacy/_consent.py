@@ -8,7 +8,13 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from clubrules._checks import TEXT_MAX_CHARS, check_storable, require_choice
+from clubrules._checks import (
+    TEXT_MAX_CHARS,
+    check_storable,
+    require_choice,
+    require_items,
+    require_str,
+)
 from clubrules._time import canonical_instant, require_aware, to_epoch_us
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.privacy._sensitive import SENSITIVE_FIELDS, is_sensitive_field
@@ -163,6 +169,7 @@ class ConsentRecord:
 
     def covers(self, field: str, purpose: Purpose, at: datetime) -> bool:
         """Whether this record lets `field` be used for `purpose` at `at`."""
+        require_str(field, "field")
         return self.purpose is purpose and field in self.scope and self.is_active(at)
 
 
@@ -170,6 +177,8 @@ def active_consent(
     records: Iterable[ConsentRecord], *, field: str, purpose: Purpose, at: datetime
 ) -> ConsentRecord | None:
     """The first record that lets `field` be used for `purpose` at `at`, or None."""
+    records = require_items(records, ConsentRecord, "records")
+    require_str(field, "field")
     require_aware(at, "at")
     purpose = require_choice(Purpose, purpose, "purpose")
     for record in records:
@@ -230,6 +239,8 @@ def deletion_schedule(
     Returns:
         The due deletions, sorted by deadline, then customer, then field.
     """
+    records = require_items(records, ConsentRecord, "records")
+    rules = require_items(rules, RetentionRule, "rules")
     as_of_us = to_epoch_us(require_aware(as_of, "as_of"))
     rule_map: dict[tuple[str, Purpose], timedelta] = {}
     for rule in rules:

@@ -11,6 +11,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable  # noqa: TC003 - resolved at runtime by get_type_hints
 
+from clubrules._checks import require_str
 from clubrules.customers import Sealed  # noqa: TC001 - resolved at runtime by get_type_hints
 from clubrules.errors import DecryptionError, DuplicateError, KeyringError, ValidationError
 from clubrules.privacy._format import MAX_KEY_ID
@@ -183,6 +184,7 @@ class CustomerKeys:
                 erased) and `create` is false; or the wrapped key does not open
                 under the KEK keyring (its KEK is unknown or retired).
         """
+        require_str(customer_id, "customer_id")
         with self._lock:
             entry = self._cache.get(customer_id)
             if entry is not None:
@@ -243,6 +245,7 @@ class CustomerKeys:
                 the store could not yet purge its bytes from its files (a
                 SQLite checkpoint waited for another reader); erase again later.
         """
+        require_str(customer_id, "customer_id")
         with self._lock:
             self._erasures += 1
             self._cache.pop(customer_id, None)

@@ -6,7 +6,7 @@ from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_h
 
 import attrs
 
-from clubrules._checks import tuple_of_names
+from clubrules._checks import check_names, require_instance, require_str, tuple_of_names
 from clubrules._time import canonical_instant
 from clubrules.errors import ValidationError, ViolationCollector
 
@@ -55,9 +55,14 @@ class LeakIncident:
                 problems.add(name, "required", "is required by PIPL Art. 57")
         for name in ("data_types", "remedies", "individual_steps"):
             items = getattr(self, name)
+            if not check_names(problems, name, items):
+                continue
             if not items or not all(str(i).strip() for i in items):
                 problems.add(name, "required", "needs at least one non-empty entry (PIPL Art. 57)")
-        if self.affected_count is not None and self.affected_count < 0:
+        count = self.affected_count
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int)):
+            problems.add("affected_count", "not_an_int", "must be an int (or None)")
+        elif count is not None and count < 0:
             problems.add("affected_count", "non_negative", "must not be negative")
         problems.raise_if_any()
 
@@ -100,6 +105,8 @@ def render_leak_notice(incident: LeakIncident, *, language: str = "zh") -> str:
     Raises:
         ValidationError: an unknown language.
     """
+    require_instance(incident, LeakIncident, "incident")
+    require_str(language, "language")
     t = _TEMPLATES.get(language)
     if t is None:
         raise ValidationError(

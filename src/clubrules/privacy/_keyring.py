@@ -19,6 +19,7 @@ from typing import Any, Final
 import attrs
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from clubrules._checks import require_int, require_items, require_port
 from clubrules.errors import KeyringError, KeyUsageWarning
 from clubrules.privacy._format import MAX_KEY_ID, header
 from clubrules.privacy._keys import KEY_SIZE, KeyStatus, KeyVersion
@@ -136,11 +137,14 @@ class Keyring:
         limit: int = DEFAULT_USAGE_LIMIT,
     ) -> Keyring:
         """A keyring with one fresh random primary key."""
+        require_int(warn_at, "warn_at")
+        require_int(limit, "limit")
         return cls([KeyVersion.generate(key_id)], warn_at=warn_at, limit=limit)
 
     @classmethod
     def from_provider(cls, provider: KeyProvider, **options: int) -> Keyring:
         """The keyring that `provider` holds (options as for the constructor)."""
+        require_port(provider, "KeyProvider", ("load_keys", "save_keys"), "provider")
         return cls(provider.load_keys(), **options)
 
     @property
@@ -154,6 +158,7 @@ class Keyring:
         Raises:
             KeyringError: the keyring has no key with this id.
         """
+        require_int(key_id, "key_id")
         try:
             return self._versions[key_id].status
         except KeyError:
@@ -173,6 +178,7 @@ class Keyring:
 
         Seals refused at the usage limit are not counted.
         """
+        require_int(key_id, "key_id")
         slot = self._slots.get(key_id)
         if slot is None:
             return self._versions[key_id].uses if key_id in self._versions else 0
@@ -226,6 +232,7 @@ class Keyring:
         Raises:
             KeyringError: the key is unknown or is the primary.
         """
+        require_int(key_id, "key_id")
         with self._lock:
             if self.status(key_id) is KeyStatus.PRIMARY:
                 raise KeyringError(f"key {key_id} is the primary; rotate before retiring it")
@@ -235,6 +242,7 @@ class Keyring:
 
     def save(self, provider: KeyProvider) -> None:
         """Write every key version, with its usage count, through `provider`."""
+        require_port(provider, "KeyProvider", ("load_keys", "save_keys"), "provider")
         provider.save_keys(self.keys)
 
     def _exceeded(self, slot: _Slot, count: int) -> None:
@@ -381,6 +389,7 @@ class FileKeyProvider:
                 missing or not writable, the disk is full); the file is left
                 as it was.
         """
+        keys = require_items(keys, KeyVersion, "keys")
         text = _dump_keys(keys)
         try:
             fd, tmp = tempfile.mkstemp(prefix=".keyring-", dir=self._path.parent)
@@ -443,6 +452,7 @@ class EnvKeyProvider:
     @staticmethod
     def render(keys: Sequence[KeyVersion]) -> str:
         """The value to put into the variable for these key versions."""
+        keys = require_items(keys, KeyVersion, "keys")
         return _dump_keys(keys)
 
     def __repr__(self) -> str:

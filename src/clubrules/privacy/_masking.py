@@ -8,6 +8,7 @@ from typing import Final, Protocol
 from clubrules.errors import ValidationError
 
 __all__ = ["mask_email", "mask_id_number", "mask_name", "mask_phone"]
+from clubrules._checks import require_str
 
 
 class _HasE164(Protocol):
@@ -85,6 +86,7 @@ def mask_name(name: str) -> str:
         >>> mask_name("John Smith"), mask_name("mary ann lee")
         ('J*** S.', 'M*** A. L.')
     """
+    require_str(name, "name")
     text = " ".join(name.split())
     if not text:
         raise ValidationError("must not be empty", field="name", rule="non_empty")
@@ -111,6 +113,7 @@ def mask_id_number(number: str) -> str:
         >>> mask_id_number("110101199003078515")
         '110***********8515'
     """
+    require_str(number, "number")
     text = "".join(c for c in number if c not in " -").upper()
     if len(text) < 4:
         raise ValidationError("is too short for an ID number", field="id_number", rule="too_short")
@@ -126,6 +129,7 @@ def mask_email(email: str) -> str:
         >>> mask_email("wang.fang@example.com")
         'w***@example.com'
     """
+    require_str(email, "email")
     local, at, domain = email.strip().rpartition("@")
     if not at or not local or not domain:
         raise ValidationError("is not an email address", field="email", rule="invalid_email")

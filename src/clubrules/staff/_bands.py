@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, TypeVar, cast
 
 import attrs
 
-from clubrules._checks import check_choice, check_distinct, check_text, check_tuple_of, to_choice
+from clubrules._checks import (
+    check_choice,
+    check_distinct,
+    check_text,
+    check_tuple_of,
+    require_real,
+    to_choice,
+)
 from clubrules.errors import InvalidRubricError, ValidationError, ViolationCollector
 from clubrules.staff._numbers import HUNDRED, ZERO, check_decimal, to_decimal
 
@@ -129,8 +136,9 @@ class BandScheme:
         """The band that holds `total` (0 to 100).
 
         Raises:
-            ValidationError: `total` is outside 0-100.
+            ValidationError: `total` is outside 0-100, or is not a number.
         """
+        require_real(total, "total")
         if not ZERO <= total <= HUNDRED:
             raise ValidationError(f"{total} is outside 0-100", field="total", rule="out_of_range")
         return self.bands[bisect.bisect_right(self._lowers, total) - 1]

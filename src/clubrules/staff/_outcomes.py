@@ -9,12 +9,13 @@ from decimal import Decimal  # noqa: TC003
 
 import attrs
 
+from clubrules._checks import require_instance, require_port
 from clubrules._time import to_epoch_us
 from clubrules.errors import NotFoundError, ValidationError
 from clubrules.staff._bands import BandOutcome
 from clubrules.staff._inputs import AssessmentKind
 from clubrules.staff._rubric import MissingCycle, Rubric
-from clubrules.staff._scoring import ScoreSheet  # noqa: TC001
+from clubrules.staff._scoring import ScoreSheet
 from clubrules.staff._warnings import WarningRecord
 from clubrules.staff.ports import AssessmentRepository  # noqa: TC001
 
@@ -153,6 +154,8 @@ def decide_outcome(
         ValidationError: `rubric` is not the rubric the sheet names
             (rule `rubric_mismatch`).
     """
+    require_instance(sheet, ScoreSheet, "sheet")
+    require_instance(rubric, Rubric, "rubric")
     if (rubric.id, rubric.version) != (sheet.rubric_id, sheet.rubric_version):
         raise ValidationError(
             f"the sheet was scored with {sheet.rubric_id} v{sheet.rubric_version}, "
@@ -258,6 +261,8 @@ def record_assessment(repository: AssessmentRepository, sheet: ScoreSheet) -> Ou
         DuplicateError: another sheet has this id, or the staff member
             already has a periodic sheet for this cycle.
     """
+    require_port(repository, "AssessmentRepository", ("add_sheet", "add_warning"), "repository")
+    require_instance(sheet, ScoreSheet, "sheet")
     try:
         rubric = repository.rubric(sheet.rubric_id, sheet.rubric_version)
     except NotFoundError:

@@ -8,11 +8,12 @@ from decimal import Decimal
 
 import attrs
 
+from clubrules._checks import require_instance, require_items
 from clubrules._time import to_epoch_us
 from clubrules.staff._bands import DEFAULT_BANDS, BandScheme
 from clubrules.staff._inputs import AssessmentKind
 from clubrules.staff._numbers import ZERO, round_ratio
-from clubrules.staff._scoring import ScoreSheet  # noqa: TC001
+from clubrules.staff._scoring import ScoreSheet
 
 __all__ = ["CriterionDrag", "PeriodSummary", "TeamReport", "Trend", "team_report"]
 
@@ -127,6 +128,8 @@ def team_report(
         >>> team_report([]).periods
         ()
     """
+    sheets = require_items(sheets, ScoreSheet, "sheets")
+    require_instance(bands, BandScheme, "bands")
     chosen = sorted(
         (s for s in sheets if kind is None or s.kind is kind),
         key=lambda s: (to_epoch_us(s.period.start), to_epoch_us(s.period.end), s.id),

@@ -15,6 +15,8 @@ from clubrules._checks import (
     check_storable,
     check_text,
     check_tuple_of,
+    require_int,
+    require_reals,
     revision,
     to_choice,
     to_tuple,
@@ -151,6 +153,8 @@ class LinearScale:
         max_points: Decimal,  # noqa: ARG002 - the same signature as SteppedScale.share
     ) -> tuple[Decimal, Decimal]:
         """The exact fraction of `max_points` earned, as (numerator, denominator)."""
+        require_int(hits, "hits")
+        require_int(events, "events")
         low = exact_mul(self.floor, events)
         high = exact_mul(self.target, events)
         got = Decimal(hits)
@@ -216,6 +220,8 @@ class SteppedScale:
 
     def share(self, hits: int, events: int, max_points: Decimal) -> tuple[Decimal, Decimal]:
         """The exact fraction of `max_points` earned, as (numerator, denominator)."""
+        require_int(hits, "hits")
+        require_int(events, "events")
         points = ZERO
         for step in self.steps:
             # min_rate <= hits / events, compared without dividing.
@@ -370,6 +376,7 @@ class EvaluationScoring(_ScoredFromEvents):
 
     def share(self, ratings: tuple[int, ...]) -> tuple[Decimal, Decimal]:
         """The exact fraction of the maximum that `ratings` earn, as (numerator, denominator)."""
+        require_reals(ratings, "ratings")
         count = len(ratings)
         return (
             Decimal(sum(ratings) - count * self.scale_min),

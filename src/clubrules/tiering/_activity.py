@@ -15,6 +15,10 @@ from clubrules._checks import (
     check_instant_field,
     check_text,
     raise_collected,
+    require_instance,
+    require_items,
+    require_names,
+    require_zone,
 )
 from clubrules._time import require_aware, require_order, to_epoch_us
 from clubrules.customers import ConsumptionKind, ConsumptionRecord
@@ -102,6 +106,7 @@ def days_since_last_visit(summary: ActivitySummary, as_of: datetime) -> int | No
         NaiveDatetimeError: `as_of` is naive.
         ValidationError: `as_of` is before the last visit.
     """
+    require_instance(summary, ActivitySummary, "summary")
     require_aware(as_of, "as_of")
     if summary.last_visit is None:
         return None
@@ -161,6 +166,9 @@ def summarize_activity(
         >>> s.visits, s.spend
         (1, Money(amount=Decimal('200'), currency='CNY'))
     """
+    records = require_items(records, ConsumptionRecord, "records")
+    require_zone(zone, "zone")
+    customer_ids = require_names(customer_ids, "customer_ids")
     require_aware(start, "start")
     require_aware(end, "end")
     require_order(start, end, start_field="start", end_field="end", allow_empty=True)

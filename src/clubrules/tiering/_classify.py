@@ -17,9 +17,13 @@ from clubrules._checks import (
     check_tags,
     check_text,
     raise_collected,
+    require_instance,
+    require_items,
+    require_names,
     require_real,
     to_decimal_or_int,
     to_frozenset,
+    unpack_items,
 )
 from clubrules._time import require_aware
 from clubrules.errors import ValidationError, ViolationCollector
@@ -57,7 +61,7 @@ def _to_bands(value: object) -> tuple[Band, ...]:
         items = list(value)  # type: ignore[call-overload]
     except TypeError:
         return value  # type: ignore[return-value]  # reported by the checks
-    return tuple(b if isinstance(b, Band) else Band(*b) for b in items)
+    return unpack_items(items, Band, "bands")
 
 
 def check_thresholds(
@@ -186,6 +190,7 @@ class TagClass:
 
     def matches(self, tags: frozenset[str]) -> bool:
         """Whether a customer with `tags` is in this class."""
+        tags = require_names(tags, "tags")
         if self.any_of and not (self.any_of & tags):
             return False
         return self.all_of <= tags
@@ -248,6 +253,7 @@ class ScoreRule:
         days_since_visit: int | None,
     ) -> bool:
         """Whether every condition of the rule holds."""
+        require_instance(summary, ActivitySummary, "summary")
         if self.needs_any and not (self.needs_any & needs):
             return False
         if self.tags_any and not (self.tags_any & tags):
@@ -278,7 +284,7 @@ class Score:
 
 
 def _score_rules(rules: Iterable[ScoreRule]) -> tuple[ScoreRule, ...]:
-    return tuple(rules)
+    return require_items(rules, ScoreRule, "rules")
 
 
 @attrs.frozen
@@ -330,9 +336,10 @@ class ScoringModel:
         Raises:
             NaiveDatetimeError: `as_of` is naive.
         """
+        require_instance(summary, ActivitySummary, "summary")
         require_aware(as_of, "as_of")
         days = days_since_last_visit(summary, as_of)
-        tag_set, need_set = frozenset(tags), frozenset(needs)
+        tag_set, need_set = require_names(tags, "tags"), require_names(needs, "needs")
         matched = [
             r
             for r in self.rules
@@ -387,8 +394,14 @@ def classify(
     Raises:
         NaiveDatetimeError: `as_of` is naive.
     """
+    require_instance(summary, ActivitySummary, "summary")
+    require_instance(spend_bands, BandScheme, "spend_bands")
+    require_instance(frequency_bands, BandScheme, "frequency_bands")
+    tag_classes = require_items(tag_classes, TagClass, "tag_classes")
+    if scoring is not None:
+        require_instance(scoring, ScoringModel, "scoring")
     require_aware(as_of, "as_of")
-    tag_set, need_set = frozenset(tags), frozenset(needs)
+    tag_set, need_set = require_names(tags, "tags"), require_names(needs, "needs")
     both = tag_set | need_set
     return Classification(
         customer_id=summary.customer_id,

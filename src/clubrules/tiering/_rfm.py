@@ -10,11 +10,21 @@ from collections.abc import Callable, Iterable, Sequence  # noqa: TC003
 from datetime import datetime  # noqa: TC003
 from decimal import Decimal
 from functools import partial
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import attrs
 
-from clubrules._checks import check_number, check_text, raise_collected, require_reals
+from clubrules._checks import (
+    check_number,
+    check_text,
+    raise_collected,
+    require_instance,
+    require_int,
+    require_items,
+    require_real,
+    require_reals,
+    to_decimal_or_int,
+)
 from clubrules._time import require_aware, to_epoch_us
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.tiering._activity import US_PER_DAY, ActivitySummary
@@ -176,9 +186,9 @@ def _check_cuts(problems: ViolationCollector, field: str, cuts: object, bins: in
 
 def _tuple(value: object) -> object:
     if isinstance(value, list):
-        return tuple(Decimal(v) if isinstance(v, str) else v for v in value)
+        return tuple(to_decimal_or_int(v) for v in value)
     if isinstance(value, tuple):
-        return tuple(Decimal(v) if isinstance(v, str) else v for v in value)
+        return tuple(to_decimal_or_int(v) for v in value)
     return value
 
 
@@ -227,6 +237,10 @@ class RfmThresholds:
         self, *, recency_days: int | None, frequency: int, monetary: int | Decimal
     ) -> tuple[int, int, int]:
         """The `(r, f, m)` scores of one customer."""
+        if recency_days is not None:
+            require_int(recency_days, "recency_days")
+        require_int(frequency, "frequency")
+        require_real(monetary, "monetary")
         r = 1 if recency_days is None else self.bins - bisect_right(self.recency_days, recency_days)
         f = 1 + bisect_right(self.frequency, frequency)
         m = 1 + bisect_right(self.monetary, monetary)
@@ -299,6 +313,7 @@ class Segment:
 
     def matches(self, r: int, f: int, m: int) -> bool:
         """Whether the scores fall in every range."""
+        require_int(r, "r")
         return (
             self.r[0] <= r <= self.r[1]
             and self.f[0] <= f <= self.f[1]
@@ -322,7 +337,7 @@ DEFAULT_SEGMENTS: tuple[Segment, ...] = (
 
 
 def _segments(segments: Iterable[Segment]) -> tuple[Segment, ...]:
-    return tuple(segments)
+    return require_items(segments, Segment, "segments")
 
 
 @attrs.frozen
@@ -357,6 +372,7 @@ class SegmentScheme:
         bins = _check_bins(self.bins)
         problems = ViolationCollector()
         check_text(problems, "catch_all", self.catch_all)
+        raise_collected(problems)
         names: set[str] = {self.catch_all}
         for i, segment in enumerate(self.segments):
             check_text(problems, f"segments[{i}].name", segment.name)
@@ -378,14 +394,23 @@ class SegmentScheme:
 
     def name_of(self, r: int, f: int, m: int) -> str:
         """The segment of one `(r, f, m)`."""
+        require_int(r, "r")
+        require_int(f, "f")
+        require_int(m, "m")
         b = self.bins
         if not (1 <= r <= b and 1 <= f <= b and 1 <= m <= b):
             raise ValidationError(f"scores must be within 1..{b}", field="scores", rule="range")
         return self._table[((r - 1) * b + (f - 1)) * b + (m - 1)]
 
     def assign_many(self, r: Sequence[int], f: Sequence[int], m: Sequence[int]) -> list[str]:
-        """The segment of every `(r[i], f[i], m[i])`: the fast path for whole customer bases."""
+        """The segment of every `(r[i], f[i], m[i])`: the fast path for whole customer bases.
+
+        Raises:
+            ValidationError: a column that is not a list of scores from 1 to
+                `bins`, or columns of unequal length.
+        """
         b = self.bins
+        _check_score_columns(b, r=r, f=f, m=m)
         table = self._table
         offset = -(b * b + b + 1)
         bb = b * b
@@ -397,6 +422,26 @@ class SegmentScheme:
         for name in self._table:
             counts[name] += 1
         return counts
+
+
+def _check_score_columns(bins: int, **columns: object) -> None:
+    """Each column a list of ints from 1 to `bins` (one pass at C speed each), all as long."""
+    lengths = set()
+    for name, column in columns.items():
+        if isinstance(column, str | bytes) or not hasattr(column, "__len__"):
+            raise ValidationError(
+                f"must be a list of scores, not {type(column).__name__}",
+                field=name,
+                rule="not_a_list",
+            )
+        items = cast("Sequence[int]", column)
+        if not set(map(type, items)) <= {int} or (
+            items and not 1 <= min(items) <= max(items) <= bins
+        ):
+            raise ValidationError(f"must hold ints from 1 to {bins}", field=name, rule="range")
+        lengths.add(len(items))
+    if len(lengths) > 1:
+        raise ValidationError("the columns must be as long", field="m", rule="length_mismatch")
 
 
 def rfm_scores(
@@ -429,6 +474,11 @@ def rfm_scores(
         NaiveDatetimeError: `as_of` is naive.
         ValidationError: a last visit is after `as_of`, or `bins` is out of range.
     """
+    summaries = require_items(summaries, ActivitySummary, "summaries")
+    if thresholds is not None:
+        require_instance(thresholds, RfmThresholds, "thresholds")
+    if segments is not None:
+        require_instance(segments, SegmentScheme, "segments")
     require_aware(as_of, "as_of")
     now = to_epoch_us(as_of)
     recency: list[int | None] = []

@@ -20,18 +20,20 @@ from clubrules._checks import (
     raise_collected,
     require_date,
     require_instance,
+    require_items,
     require_real,
     to_decimal_or_int,
+    unpack_items,
 )
 from clubrules._time import instant_range, require_aware
 from clubrules._time import zone as _zone
 from clubrules.errors import NotFoundError, ValidationError, ViolationCollector
+from clubrules.tiering._activity import ActivitySummary
 from clubrules.tiering._classify import check_thresholds
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from clubrules.tiering._activity import ActivitySummary
 
 __all__ = [
     "QualificationWindow",
@@ -206,7 +208,7 @@ class QualificationWindow:
 
 
 def _benefits(benefits: Iterable[str]) -> tuple[str, ...]:
-    return tuple(benefits)
+    return require_items(benefits, str, "benefits")
 
 
 @attrs.frozen
@@ -318,9 +320,7 @@ class TierBatch:
 
 
 def _tiers(value: object) -> tuple[Tier, ...]:
-    if isinstance(value, str | bytes):
-        return value  # type: ignore[return-value]
-    return tuple(t if isinstance(t, Tier) else Tier(*t) for t in value)  # type: ignore[attr-defined]
+    return unpack_items(value, Tier, "tiers")
 
 
 @attrs.frozen(kw_only=True)
@@ -443,6 +443,7 @@ class TierProgram:
         Raises:
             ValidationError: the program measures points, which summaries do not hold.
         """
+        require_instance(summary, ActivitySummary, "summary")
         if self.metric is TierMetric.SPEND:
             return summary.spend.amount
         if self.metric is TierMetric.VISITS:

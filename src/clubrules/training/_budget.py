@@ -8,7 +8,13 @@ from datetime import tzinfo  # noqa: TC003
 
 import attrs
 
-from clubrules._checks import check_count, raise_collected, to_choice
+from clubrules._checks import (
+    check_count,
+    raise_collected,
+    require_items,
+    require_zone,
+    to_choice,
+)
 from clubrules._time import to_epoch_us
 from clubrules.errors import InvalidMoneyError, ValidationError, ViolationCollector
 from clubrules.money import Money
@@ -166,6 +172,9 @@ def spend_against_budget(
         >>> line.describe()
         '2026-Q1 safety: spent 1800.00 CNY of 3000 CNY on 1 session(s); 1200.00 CNY left'
     """
+    budgets = require_items(budgets, QuarterBudget, "budgets")
+    sessions = require_items(sessions, TrainingSession, "sessions")
+    require_zone(zone, "zone")
     planned: dict[_Key, QuarterBudget] = {}
     for given in budgets:
         budget: object = given

@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 import attrs
 
+from clubrules._checks import require_items
 from clubrules._time import (
     canonical_instant,
     from_epoch_us,
@@ -486,6 +487,11 @@ def compliance_report(
         MissingHolidayDataError: the calendar lacks holiday data for a year
             the report needs and is configured to raise.
     """
+    requirements = require_items(requirements, TrainingRequirement, "requirements")
+    staff = require_items(staff, StaffMember, "staff")
+    sessions = require_items(sessions, TrainingSession, "sessions")
+    attendance = require_items(attendance, Attendance, "attendance")
+    completions = require_items(completions, Completion, "completions")
     require_aware(start, "start")
     require_aware(end, "end")
     require_aware(as_of, "as_of")

@@ -17,7 +17,15 @@ from decimal import Decimal
 
 import attrs
 
-from clubrules._checks import check_choice, check_count, check_text, raise_collected, to_choice
+from clubrules._checks import (
+    check_choice,
+    check_count,
+    check_text,
+    raise_collected,
+    require_items,
+    require_zone,
+    to_choice,
+)
 from clubrules._time import require_aware, require_order, to_epoch_us
 from clubrules.care import SurveyStats
 from clubrules.complaints import Case, CaseKind, Resolved, analyse, case_facts
@@ -250,6 +258,8 @@ def suggest_training(
         ValidationError: `surveys` not grouped by staff alone, or `as_of`
             before a case's last event.
     """
+    cases = require_items(cases, Case, "cases")
+    require_zone(zone, "zone")
     if not isinstance(rules, FeedbackRules):
         raise ValidationError("must be FeedbackRules", field="rules", rule="type")
     require_aware(start, "start")

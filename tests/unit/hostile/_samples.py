@@ -22,6 +22,23 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from clubrules import Money, SystemClock
+from clubrules.activities import (
+    Activity,
+    ActivityFigures,
+    ActivityKind,
+    Audience,
+    Candidate,
+    Invitation,
+    InvitationPlan,
+    Roster,
+    ScheduledActivity,
+    SignUp,
+    Skipped,
+    SpendComparison,
+    activity_figures,
+    plan_invitations,
+    schedule_activity,
+)
 from clubrules.booking import (
     Booking,
     BookingPolicy,
@@ -173,12 +190,14 @@ from clubrules.storage.memory import (
     InMemoryAssessmentRepository,
     InMemoryBookingRepository,
     InMemoryCareTaskRepository,
+    InMemoryClubActivityRepository,
     InMemoryComplaintRepository,
     InMemoryConsentStore,
     InMemoryConsumptionRepository,
     InMemoryCustomerRepository,
     InMemoryDataKeyStore,
     InMemorySurveyResponseRepository,
+    InMemoryTrainingRepository,
 )
 from clubrules.testing import ManualClock
 from clubrules.tiering import (
@@ -202,6 +221,26 @@ from clubrules.tiering import (
     TierMetric,
     TierProgram,
     TierStatus,
+)
+from clubrules.training import (
+    Attendance,
+    BudgetLine,
+    Completion,
+    ComplianceReport,
+    Evidence,
+    EvidenceSource,
+    FeedbackRules,
+    Obligation,
+    QuarterBudget,
+    StaffCompliance,
+    StaffMember,
+    TrainingKind,
+    TrainingRequirement,
+    TrainingSession,
+    TrainingSuggestion,
+    compliance_report,
+    seed_requirements,
+    spend_against_budget,
 )
 
 if TYPE_CHECKING:
@@ -575,6 +614,144 @@ def _churn_summaries(start_index: int) -> dict[str, ActivitySummary]:
     }
 
 
+# --- training and club activities ---------------------------------------------
+
+
+ACTIVITY_START = NOW + timedelta(days=10)
+
+
+def staff_member() -> StaffMember:
+    return StaffMember(
+        id="s-1", role="service_specialist", hired_at=datetime(2026, 1, 5, 10, tzinfo=SHANGHAI)
+    )
+
+
+def training_session() -> TrainingSession:
+    start = NOW - timedelta(days=7)
+    return TrainingSession(
+        id="t-1",
+        kind=TrainingKind.SAFETY,
+        topic="fire safety",
+        method="internal",
+        start=start,
+        end=start + timedelta(hours=2),
+        cost=Money("100"),
+    )
+
+
+def attendance() -> Attendance:
+    return Attendance(session_id="t-1", staff_id="s-1")
+
+
+def completion() -> Completion:
+    return Completion(
+        id="cp-1",
+        staff_id="s-1",
+        kind="induction",
+        topic="induction",
+        method="internal",
+        completed_at=NOW - timedelta(days=1),
+    )
+
+
+@functools.cache
+def requirements() -> tuple[TrainingRequirement, ...]:
+    return seed_requirements(induction_days=5, sessions_per_month=1)
+
+
+@functools.cache
+def compliance() -> ComplianceReport:
+    return compliance_report(
+        requirements(),
+        [staff_member()],
+        sessions=[training_session()],
+        attendance=[attendance()],
+        start=datetime(2026, 2, 1, tzinfo=SHANGHAI),
+        end=datetime(2026, 3, 1, tzinfo=SHANGHAI),
+        as_of=NOW,
+        calendar=calendar(),
+    )
+
+
+def quarter_budget() -> QuarterBudget:
+    return QuarterBudget(year=2026, quarter=1, amount=Money(3000))
+
+
+def evidence() -> Evidence:
+    return Evidence(
+        source=next(iter(EvidenceSource)), subject="k-1", count=2, detail="two complaints"
+    )
+
+
+def activity() -> Activity:
+    return Activity(
+        id="act-1",
+        name="spring tea",
+        kind=ActivityKind.MEMBER,
+        start=ACTIVITY_START,
+        end=ACTIVITY_START + timedelta(hours=2),
+        capacity=8,
+    )
+
+
+def candidate() -> Candidate:
+    return Candidate(customer_id="c-1", tier="gold")
+
+
+def marketing_consent() -> ConsentRecord:
+    return ConsentRecord(
+        id="k-m",
+        customer_id="c-1",
+        purpose=Purpose.MARKETING,
+        scope={"phone"},
+        given_at=NOW - timedelta(days=30),
+        separate=True,
+    )
+
+
+def invitation() -> Invitation:
+    return Invitation(
+        activity_id="act-1", customer_id="c-1", at=NOW, channel="phone", consent_id="k-m"
+    )
+
+
+def sign_up() -> SignUp:
+    return Roster(activity()).sign_up("c-1", at=NOW)[0]
+
+
+def roster() -> Roster:
+    return Roster(activity(), [sign_up()])
+
+
+@functools.cache
+def figures() -> ActivityFigures:
+    return activity_figures(
+        activity(),
+        invitations=[invitation()],
+        sign_ups=[sign_up()],
+        candidates=[candidate()],
+        records=[consumption()],
+        as_of=ACTIVITY_START + timedelta(days=1),
+        zone=SHANGHAI,
+    )
+
+
+def _training_repository() -> InMemoryTrainingRepository:
+    repository = InMemoryTrainingRepository()
+    repository.add_session(training_session())
+    repository.add_attendance(attendance())
+    repository.add_completion(completion())
+    return repository
+
+
+def _club_activity_repository() -> InMemoryClubActivityRepository:
+    repository = InMemoryClubActivityRepository()
+    repository.add(activity())
+    repository.invite(invitation())
+    repository.sign_up("act-1", "c-1", at=NOW)
+    return repository
+
+
 # --- one factory per public class ----------------------------------------------
 
 FACTORIES: dict[type, Callable[[], Any]] = {
@@ -755,6 +932,51 @@ FACTORIES: dict[type, Callable[[], Any]] = {
     TierDecision: lambda: tier_program().decide(tier_status(), Decimal(100), as_of=NOW),
     TierProgram: tier_program,
     TierStatus: tier_status,
+    # training
+    Attendance: attendance,
+    BudgetLine: lambda: spend_against_budget(
+        [quarter_budget()], [training_session()], zone=SHANGHAI
+    )[0],
+    Completion: completion,
+    ComplianceReport: compliance,
+    Evidence: evidence,
+    FeedbackRules: FeedbackRules,
+    Obligation: lambda: compliance().staff[0].obligations[0],
+    QuarterBudget: quarter_budget,
+    StaffCompliance: lambda: compliance().staff[0],
+    StaffMember: staff_member,
+    TrainingRequirement: lambda: requirements()[0],
+    TrainingSession: training_session,
+    TrainingSuggestion: lambda: TrainingSuggestion(
+        topic="complaint handling",
+        kind=TrainingKind.SPECIAL,
+        attendees=("s-1",),
+        evidence=(evidence(),),
+    ),
+    # club activities
+    Activity: activity,
+    ActivityFigures: figures,
+    Audience: lambda: Audience(tiers={"gold"}),
+    Candidate: candidate,
+    Invitation: invitation,
+    InvitationPlan: lambda: plan_invitations(
+        activity(), [candidate()], [marketing_consent()], as_of=NOW, calendar=calendar()
+    ),
+    Roster: roster,
+    ScheduledActivity: lambda: schedule_activity(
+        booking_rules(),
+        Schedule(),
+        activity_id="act-1",
+        name="spring tea",
+        kind=ActivityKind.MEMBER,
+        service="facial",
+        start=NOW + timedelta(hours=2),
+        capacity=1,
+        now=NOW,
+    ),
+    SignUp: sign_up,
+    Skipped: lambda: Skipped("c-1", "no_marketing_consent"),
+    SpendComparison: lambda: figures().spend[0],
     # in-memory adapters
     InMemoryAccessLog: lambda: _stocked(InMemoryAccessLog(), ("append", access_event)),
     InMemoryActivityRepository: lambda: InMemoryActivityRepository(zone=SHANGHAI),
@@ -768,6 +990,8 @@ FACTORIES: dict[type, Callable[[], Any]] = {
     ),
     InMemoryCustomerRepository: lambda: _stocked(InMemoryCustomerRepository(), ("add", customer)),
     InMemoryDataKeyStore: data_keys,
+    InMemoryClubActivityRepository: _club_activity_repository,
+    InMemoryTrainingRepository: _training_repository,
     InMemorySurveyResponseRepository: lambda: _stocked(
         InMemorySurveyResponseRepository(), ("add", survey_response)
     ),
@@ -787,12 +1011,14 @@ MUTABLE: frozenset[type] = frozenset(
         InMemoryAssessmentRepository,
         InMemoryBookingRepository,
         InMemoryCareTaskRepository,
+        InMemoryClubActivityRepository,
         InMemoryComplaintRepository,
         InMemoryConsentStore,
         InMemoryConsumptionRepository,
         InMemoryCustomerRepository,
         InMemoryDataKeyStore,
         InMemorySurveyResponseRepository,
+        InMemoryTrainingRepository,
     }
 )
 
@@ -906,6 +1132,16 @@ BY_NAME: dict[str, Callable[[], Any]] = {
     "environ": dict,
     "label": lambda: "spot check",
     "item": lambda: "attitude",
+    "activity": activity,
+    "activity_id": lambda: "act-1",
+    "candidate": candidate,
+    "candidates": lambda: [candidate()],
+    "invitation": invitation,
+    "session": training_session,
+    "sessions": lambda: [training_session()],
+    "attendance": attendance,
+    "completion": completion,
+    "changes": lambda: [sign_up()],
 }
 
 
@@ -932,6 +1168,25 @@ BY_CALLABLE: dict[str, dict[str, Callable[[], Any]]] = {
         "shifts": lambda: {"li": calendar()},
         "policy": BookingPolicy,
     },
+    f"{_C}activities.plan_invitations": {"consents": lambda: [marketing_consent()]},
+    f"{_C}activities.Roster.record_attendance": {
+        "at": lambda: ACTIVITY_START + timedelta(hours=1),
+        "attended": lambda: True,
+    },
+    f"{_C}storage.memory.InMemoryClubActivityRepository.record_attendance": {
+        "at": lambda: ACTIVITY_START + timedelta(hours=1),
+        "attended": lambda: True,
+    },
+    f"{_C}activities.schedule_activity": {
+        "activity_id": lambda: "act-1",
+        "name": lambda: "spring tea",
+        "kind": lambda: ActivityKind.MEMBER,
+        "schedule": Schedule,
+        "service": lambda: "facial",
+        "start": lambda: NOW + timedelta(hours=2),
+        "capacity": lambda: 1,
+    },
+    f"{_C}activities.marketing_consent": {"records": lambda: [marketing_consent()]},
     f"{_C}booking.normalize_confirmation_code": {"text": lambda: "0000-0000"},
     f"{_C}booking.is_valid_confirmation_code": {"text": lambda: "00000000"},
     f"{_C}booking.new_confirmation_code": {"randbelow": lambda: lambda n: 0},
@@ -1007,6 +1262,10 @@ BY_CALLABLE: dict[str, dict[str, Callable[[], Any]]] = {
     },
     f"{_C}staff.ScoreSheet.line": {"item": lambda: "service_awareness"},
     f"{_C}storage.memory.InMemoryAssessmentRepository.add_warning": {"warning": warning_record},
+    f"{_C}storage.memory.InMemoryCareTaskRepository.tasks": {
+        "start": lambda: TODAY,
+        "end": lambda: TODAY + timedelta(days=7),
+    },
     f"{_C}storage.memory.InMemoryComplaintRepository.append": {
         "expected_version": lambda: len(case().events),
         "events": lambda: [BY_NAME["event"]()],

@@ -39,6 +39,7 @@ LIMIT_SECONDS = 3
 # touch files, servers or processes.
 MODULES = (
     "clubrules",
+    "clubrules.activities",
     "clubrules.booking",
     "clubrules.calendar",
     "clubrules.care",
@@ -52,6 +53,7 @@ MODULES = (
     "clubrules.testing",
     "clubrules.testing.strategies",
     "clubrules.tiering",
+    "clubrules.training",
 )
 
 

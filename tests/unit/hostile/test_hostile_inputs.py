@@ -31,6 +31,7 @@ REFUSED_BY_DESIGN = {
     "clubrules.booking.Schedule.add": "a booking id already in the schedule",
     "clubrules.storage.memory.InMemoryBookingRepository.add": "a duplicate id",
     "clubrules.storage.memory.InMemoryBookingRepository.save": "saved at a stale version",
+    "clubrules.storage.memory.InMemoryConsentStore.add": "a duplicate id",
     "clubrules.storage.memory.InMemoryCustomerRepository.add": "a duplicate id",
     "clubrules.storage.memory.InMemoryDataKeyStore.add": "a customer with a data key",
     # A confirmed booking refuses the moves of other states.

@@ -9,14 +9,15 @@ from typing import Any
 import attrs
 import pytest
 
-from clubrules.booking import Schedule
-from clubrules.calendar import from_epoch_us, to_epoch_us
+from clubrules.booking import BookingRules, Pool, Schedule
+from clubrules.calendar import BusinessCalendar, from_epoch_us, to_epoch_us
 from clubrules.care import CareAction, ChurnRule, SurveySchedule
 from clubrules.complaints import CaseKind, CaseState, allowed_actions, default_book, register
-from clubrules.errors import NaiveDatetimeError, ValidationError
+from clubrules.errors import MissingHolidayDataError, NaiveDatetimeError, ValidationError
 from clubrules.privacy import AccessEvent, FieldCipher, KeyVersion, plan_blind_index
 from clubrules.staff import Step, assess
-from clubrules.tiering import Band, BandScheme, ReviewSchedule, quantile_scores
+from clubrules.storage.memory import InMemoryBookingRepository
+from clubrules.tiering import Band, BandScheme, ReviewSchedule, SegmentScheme, quantile_scores
 
 from . import _samples
 
@@ -105,3 +106,39 @@ def test_a_lone_surrogate_in_a_place_is_a_validation_error() -> None:
     for place in ({"record_id": "a\ud800"}, {"field": "a\ud800"}):
         kwargs = {"record_type": "customer", "record_id": "c-1", "field": "notes", **place}
         assert _rule(lambda kwargs=kwargs: cipher.seal("x", **kwargs)) == "invalid_text"
+
+
+def test_a_refused_first_business_clock_reading_leaves_the_calendar_usable() -> None:
+    calendar = BusinessCalendar(
+        "Asia/Shanghai",
+        dict.fromkeys(range(7), "09:00-21:00"),
+        holidays={date(2026, 5, 1): "Labour Day"},
+    )
+    with pytest.raises(MissingHolidayDataError):
+        calendar.business_us(0)  # 1970: no holiday data
+    # Before, the failed reading had fixed the clock's zero in 1970 for good.
+    at = to_epoch_us(_samples.NOW)
+    assert calendar.business_us(at) >= 0
+
+
+def test_unhashable_ids_and_wrong_objects_are_refused_by_lookups() -> None:
+    schedule = Schedule()
+    assert _rule(lambda: schedule.get(Decimal("sNaN"))) == "not_a_string"  # type: ignore[arg-type]
+    assert _rule(lambda: schedule.is_free([], 0, 1, 0)) == "not_a_string"  # type: ignore[arg-type]
+    bookings = InMemoryBookingRepository()
+    assert _rule(lambda: bookings.get(["bk-1"])) == "not_a_string"  # type: ignore[arg-type]
+    assert _rule(lambda: bookings.add(None, now=_samples.NOW)) == "wrong_type"  # type: ignore[arg-type]
+    rules = _samples.booking_rules()
+    assert _rule(lambda: rules.check(None, schedule, now=_samples.NOW)) == "wrong_type"  # type: ignore[arg-type]
+    assert _rule(lambda: BookingRules(resources=None, services=[])) == "not_a_list"  # type: ignore[arg-type]
+
+
+def test_name_lists_and_score_columns_are_checked() -> None:
+    assert _rule(lambda: Pool(id="p", members=None)) == "not_names"  # type: ignore[arg-type]
+    assert _rule(lambda: SegmentScheme().assign_many([1], [1], [9])) == "range"
+    assert _rule(lambda: SegmentScheme().assign_many([1, 2], [1], [1])) == "length_mismatch"
+    assert _rule(lambda: spend_bands_of([None])) == "wrong_type"
+
+
+def spend_bands_of(bands: object) -> object:
+    return BandScheme(bands)

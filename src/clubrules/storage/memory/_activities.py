@@ -5,14 +5,15 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from clubrules._checks import require_instance, require_str
 from clubrules._time import to_epoch_us
-from clubrules.activities import Roster
+from clubrules.activities import Activity, Invitation, Roster
 from clubrules.errors import DuplicateError, NotFoundError
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from clubrules.activities import Activity, Invitation, SignUp
+    from clubrules.activities import SignUp
 
 __all__ = ["InMemoryClubActivityRepository"]
 
@@ -33,6 +34,7 @@ class InMemoryClubActivityRepository:
 
     def add(self, activity: Activity) -> bool:
         """Store an activity; False if stored as is, `DuplicateError` if the id is taken."""
+        require_instance(activity, Activity, "activity")
         with self._lock:
             stored = self._activities.get(activity.id)
             if stored is None:
@@ -50,11 +52,13 @@ class InMemoryClubActivityRepository:
 
     def get(self, activity_id: str) -> Activity:
         """The activity with this id; `NotFoundError` if there is none."""
+        require_str(activity_id, "activity_id")
         with self._lock:
             return self._activity(activity_id)
 
     def invite(self, invitation: Invitation) -> bool:
         """Record an invitation; False if the customer was already invited."""
+        require_instance(invitation, Invitation, "invitation")
         key = (invitation.activity_id, invitation.customer_id)
         with self._lock:
             self._activity(invitation.activity_id)
@@ -83,12 +87,14 @@ class InMemoryClubActivityRepository:
 
     def sign_up(self, activity_id: str, customer_id: str, *, at: datetime) -> SignUp:
         """Sign a customer up (a seat, else the waitlist); the customer's sign-up."""
+        require_str(activity_id, "activity_id")
         with self._lock:
             self._change(activity_id, "sign_up", customer_id, at=at)
             return self._rosters[activity_id][customer_id]
 
     def cancel(self, activity_id: str, customer_id: str, *, at: datetime) -> list[SignUp]:
         """Cancel a sign-up; the sign-ups changed (the customer's, then any promoted)."""
+        require_str(activity_id, "activity_id")
         with self._lock:
             return self._change(activity_id, "cancel", customer_id, at=at)
 
@@ -96,12 +102,14 @@ class InMemoryClubActivityRepository:
         self, activity_id: str, customer_id: str, *, attended: bool, at: datetime
     ) -> SignUp:
         """Mark a seat holder attended or a no-show; the customer's sign-up."""
+        require_str(activity_id, "activity_id")
         with self._lock:
             self._change(activity_id, "record_attendance", customer_id, attended=attended, at=at)
             return self._rosters[activity_id][customer_id]
 
     def roster(self, activity_id: str) -> list[SignUp]:
         """The activity's sign-ups, by position."""
+        require_str(activity_id, "activity_id")
         with self._lock:
             entries = list(self._rosters.get(activity_id, {}).values())
         return sorted(entries, key=lambda s: s.position)

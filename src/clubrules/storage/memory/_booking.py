@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from clubrules._checks import require_instance, require_str
 from clubrules._time import require_aware, to_epoch_us
 from clubrules.booking import Booking, Schedule
 from clubrules.booking._capacity import clashes
@@ -81,6 +82,7 @@ class InMemoryBookingRepository:
 
     def add(self, booking: Booking, *, now: datetime) -> Booking:
         """Store `booking` if its slot is free; the stored booking (the original on a retry)."""
+        require_instance(booking, Booking, "booking")
         now_us = to_epoch_us(require_aware(now, "now"))
         with self._lock:
             key = booking.idempotency_key
@@ -101,6 +103,7 @@ class InMemoryBookingRepository:
 
     def get(self, booking_id: str) -> Booking:
         """The booking with this id; `NotFoundError` if there is none."""
+        require_str(booking_id, "booking_id")
         with self._lock:
             try:
                 return self._bookings[booking_id]
@@ -109,6 +112,7 @@ class InMemoryBookingRepository:
 
     def save(self, booking: Booking, *, now: datetime) -> None:
         """Replace the stored booking with its next version, re-checking the slot."""
+        require_instance(booking, Booking, "booking")
         now_us = to_epoch_us(require_aware(now, "now"))
         with self._lock:
             stored = self._bookings.get(booking.id)

@@ -6,14 +6,15 @@ import threading
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
+from clubrules._checks import require_date, require_instance, require_str
 from clubrules._time import require_window, to_epoch_us
+from clubrules.care import CareTask, SurveyResponse
 from clubrules.errors import ValidationError
 from clubrules.storage.memory._store import Table, by_instant
 
 if TYPE_CHECKING:
     from datetime import date, datetime
 
-    from clubrules.care import CareTask, SurveyResponse
 
 __all__ = ["InMemoryCareTaskRepository", "InMemorySurveyResponseRepository"]
 
@@ -30,6 +31,7 @@ class InMemoryCareTaskRepository:
 
     def add(self, task: CareTask) -> bool:
         """Store a task; False if a task with the same key is already stored."""
+        require_instance(task, CareTask, "task")
         with self._lock:
             if task.key in self._tasks:
                 return False
@@ -38,6 +40,8 @@ class InMemoryCareTaskRepository:
 
     def tasks(self, *, start: date, end: date, assignee: str | None = None) -> list[CareTask]:
         """Tasks due in `[start, end)`, optionally of one assignee, by due, kind, customer."""
+        require_date(start, "start")
+        require_date(end, "end")
         if end < start:
             raise ValidationError("must not be before start", field="end", rule="end_before_start")
         with self._lock:
@@ -76,10 +80,12 @@ class InMemorySurveyResponseRepository:
 
     def add(self, response: SurveyResponse) -> bool:
         """Store a response; False if stored as is, `DuplicateError` if the id is taken."""
+        require_instance(response, SurveyResponse, "response")
         return self._responses.add_once(response.id, response)
 
     def get(self, response_id: str) -> SurveyResponse:
         """The response with this id; `NotFoundError` if there is none."""
+        require_str(response_id, "response_id")
         return self._responses.get(response_id)
 
     def responses(

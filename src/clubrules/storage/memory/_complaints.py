@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
+from clubrules._checks import require_int, require_items, require_str
 from clubrules.complaints._events import check_new_stream
 from clubrules.errors import NotFoundError, StaleVersionError, ValidationError
 
@@ -25,7 +26,9 @@ class InMemoryComplaintRepository:
 
     def append(self, case_id: str, expected_version: int, events: Sequence[CaseEvent]) -> int:
         """Append `events` if the stream is at `expected_version`; the new version."""
-        new = list(events)
+        require_str(case_id, "case_id")
+        require_int(expected_version, "expected_version")
+        new = list(cast("Sequence[CaseEvent]", require_items(events, object, "events")))
         if not new:
             raise ValidationError("must hold at least one event", field="events", rule="empty")
         with self._lock:
@@ -41,6 +44,8 @@ class InMemoryComplaintRepository:
 
     def events(self, case_id: str, *, after: int = 0) -> list[CaseEvent]:
         """The stream's events after the first `after`; `NotFoundError` if unknown."""
+        require_str(case_id, "case_id")
+        require_int(after, "after")
         with self._lock:
             stream = self._streams.get(case_id)
             if stream is None:
@@ -49,6 +54,7 @@ class InMemoryComplaintRepository:
 
     def version(self, case_id: str) -> int:
         """The number of events stored for the case (0 if unknown)."""
+        require_str(case_id, "case_id")
         with self._lock:
             return len(self._streams.get(case_id, ()))
 

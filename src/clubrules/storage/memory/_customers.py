@@ -6,7 +6,9 @@ import threading
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
+from clubrules._checks import require_instance, require_str
 from clubrules._time import require_window
+from clubrules.customers import ConsumptionRecord, Customer, PhoneNumber, ServiceRecord
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.storage.memory._store import Table, by_instant
 
@@ -14,7 +16,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from datetime import datetime
 
-    from clubrules.customers import ConsumptionRecord, Customer, PhoneNumber, ServiceRecord
 
 __all__ = ["InMemoryConsumptionRepository", "InMemoryCustomerRepository"]
 
@@ -43,6 +44,7 @@ class InMemoryCustomerRepository:
 
     def add(self, customer: Customer) -> None:
         """Store a new customer; `DuplicateError` if the id is taken."""
+        require_instance(customer, Customer, "customer")
         with self._lock:
             if customer.id in self._customers:
                 raise DuplicateError(f"customer {customer.id!r} already exists")
@@ -51,6 +53,7 @@ class InMemoryCustomerRepository:
 
     def get(self, customer_id: str) -> Customer:
         """The customer with this id; `NotFoundError` if there is none."""
+        require_str(customer_id, "customer_id")
         with self._lock:
             try:
                 return self._customers[customer_id]
@@ -59,6 +62,7 @@ class InMemoryCustomerRepository:
 
     def update(self, customer: Customer) -> None:
         """Replace the stored profile; `NotFoundError` if the id is unknown."""
+        require_instance(customer, Customer, "customer")
         with self._lock:
             old = self._customers.get(customer.id)
             if old is None:
@@ -69,6 +73,7 @@ class InMemoryCustomerRepository:
 
     def find_by_phone(self, phone: PhoneNumber) -> list[Customer]:
         """The customers with this phone number, ordered by id."""
+        require_instance(phone, PhoneNumber, "phone")
         with self._lock:
             ids = sorted(self._by_phone.get(phone.e164, ()))
             return [self._customers[i] for i in ids]
@@ -96,10 +101,12 @@ class InMemoryConsumptionRepository:
 
     def add(self, record: ConsumptionRecord) -> bool:
         """Store a record; False if already stored as is, `DuplicateError` if the id is taken."""
+        require_instance(record, ConsumptionRecord, "record")
         return self._records.add_once(record.id, record)
 
     def add_service(self, record: ServiceRecord) -> bool:
         """Store a service record; False if already stored as is, `DuplicateError` if taken."""
+        require_instance(record, ServiceRecord, "record")
         return self._services.add_once(record.id, record)
 
     def records(
@@ -128,6 +135,7 @@ class InMemoryConsumptionRepository:
 
     def get(self, record_id: str) -> ConsumptionRecord:
         """The consumption record with this id; `NotFoundError` if there is none."""
+        require_str(record_id, "record_id")
         return self._records.get(record_id)
 
     def __repr__(self) -> str:

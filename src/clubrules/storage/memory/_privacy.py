@@ -6,8 +6,10 @@ import threading
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
+from clubrules._checks import require_instance, require_str
 from clubrules._time import require_aware, require_window, to_epoch_us
 from clubrules.errors import NotFoundError
+from clubrules.privacy import ConsentRecord
 from clubrules.storage.memory._store import Table, by_instant
 
 if TYPE_CHECKING:
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from clubrules.customers import Sealed
-    from clubrules.privacy import AccessEvent, ConsentRecord
+    from clubrules.privacy import AccessEvent
 
 __all__ = ["InMemoryAccessLog", "InMemoryConsentStore", "InMemoryDataKeyStore"]
 
@@ -30,17 +32,20 @@ class InMemoryDataKeyStore:
 
     def get(self, customer_id: str) -> Sealed | None:
         """The customer's wrapped data key, or None."""
+        require_str(customer_id, "customer_id")
         with self._lock:
             return self._keys.get(customer_id)
 
     def add(self, customer_id: str, wrapped: Sealed) -> None:
         """Store a new wrapped key; `DuplicateError` if the customer has one."""
+        require_str(customer_id, "customer_id")
         self._table.add_new(
             customer_id, wrapped, f"customer {customer_id!r} already has a data key"
         )
 
     def replace(self, customer_id: str, expected: Sealed, wrapped: Sealed) -> bool:
         """Compare-and-swap the customer's wrapped key."""
+        require_str(customer_id, "customer_id")
         with self._lock:
             if self._keys.get(customer_id) != expected:
                 return False
@@ -49,6 +54,7 @@ class InMemoryDataKeyStore:
 
     def delete(self, customer_id: str) -> bool:
         """Destroy the customer's wrapped key."""
+        require_str(customer_id, "customer_id")
         with self._lock:
             return self._keys.pop(customer_id, None) is not None
 
@@ -71,14 +77,17 @@ class InMemoryConsentStore:
 
     def add(self, record: ConsentRecord) -> None:
         """Store a new record; `DuplicateError` if its id is taken."""
+        require_instance(record, ConsentRecord, "record")
         self._table.add_new(record.id, record)
 
     def get(self, consent_id: str) -> ConsentRecord:
         """The record with this id."""
+        require_str(consent_id, "consent_id")
         return self._table.get(consent_id)
 
     def withdraw(self, consent_id: str, at: datetime) -> ConsentRecord:
         """Mark the record withdrawn at `at` (idempotent) and return it."""
+        require_str(consent_id, "consent_id")
         require_aware(at, "at")
         with self._lock:
             record = self._records.get(consent_id)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from clubrules._checks import require_instance, require_str
+from clubrules.customers import ConsumptionRecord
 from clubrules.storage.memory._customers import InMemoryConsumptionRepository
 from clubrules.tiering import summarize_activity
 from clubrules.tiering.ports import SummarySource
@@ -11,7 +13,6 @@ from clubrules.tiering.ports import SummarySource
 if TYPE_CHECKING:
     from datetime import datetime, tzinfo
 
-    from clubrules.customers import ConsumptionRecord
     from clubrules.customers.ports import ConsumptionRepository
     from clubrules.tiering import ActivitySummary
 
@@ -46,10 +47,12 @@ class InMemoryActivityRepository:
 
     def add(self, record: ConsumptionRecord) -> bool:
         """Store a consumption record in the underlying repository (idempotent by id)."""
+        require_instance(record, ConsumptionRecord, "record")
         return self._records.add(record)
 
     def summary(self, customer_id: str, *, start: datetime, end: datetime) -> ActivitySummary:
         """One customer's summary over `[start, end)`."""
+        require_str(customer_id, "customer_id")
         records = self._records.records(customer_id, end=end)
         return summarize_activity(
             records,

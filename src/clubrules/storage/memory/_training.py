@@ -6,14 +6,15 @@ import threading
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
+from clubrules._checks import require_instance
 from clubrules._time import require_window
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.storage.memory._store import Table, by_instant
+from clubrules.training import Attendance, Completion, TrainingSession
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from clubrules.training import Attendance, Completion, TrainingSession
 
 __all__ = ["InMemoryTrainingRepository"]
 
@@ -33,6 +34,7 @@ class InMemoryTrainingRepository:
 
     def add_session(self, session: TrainingSession) -> bool:
         """Store a session; False if stored as is, `DuplicateError` if the id is taken."""
+        require_instance(session, TrainingSession, "session")
         return self._sessions.add_once(session.id, session)
 
     def sessions(
@@ -44,6 +46,7 @@ class InMemoryTrainingRepository:
 
     def add_attendance(self, attendance: Attendance) -> bool:
         """Store attendance; `NotFoundError` for an unknown session, `DuplicateError` on a clash."""
+        require_instance(attendance, Attendance, "attendance")
         with self._lock:
             if attendance.session_id not in self._sessions.rows:
                 raise NotFoundError("training session", attendance.session_id)
@@ -73,6 +76,7 @@ class InMemoryTrainingRepository:
 
     def add_completion(self, completion: Completion) -> bool:
         """Store a completion; False if stored as is, `DuplicateError` if the id is taken."""
+        require_instance(completion, Completion, "completion")
         return self._completions.add_once(completion.id, completion)
 
     def completions(

@@ -9,6 +9,7 @@ from datetime import date
 import phonenumbers
 from hypothesis import strategies as st
 
+from clubrules._checks import require_str
 from clubrules.customers import (
     ConsumptionKind,
     ConsumptionRecord,
@@ -84,6 +85,7 @@ def phone_texts(number: str) -> st.SearchStrategy[str]:
     Spaces or hyphens between groups, brackets, a `+86`, `0086` or `86`
     prefix: every variant parses to the same E.164 number.
     """
+    require_str(number, "number")
     groups = [number[:3], number[3:7], number[7:]]
     separators = st.sampled_from(["", " ", "-", ".", "  "])
     prefixes = st.sampled_from(["", "+86 ", "+86", "0086 ", "+86-", "(+86) ", "+86 (0)"])
