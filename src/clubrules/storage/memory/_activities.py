@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from clubrules._time import to_epoch_us
 from clubrules.activities import Roster
 from clubrules.errors import DuplicateError, NotFoundError
+from clubrules.storage._keys import keys_checked
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["InMemoryClubActivityRepository"]
 
 
+@keys_checked("ClubActivityRepository")
 class InMemoryClubActivityRepository:
     """Activities, invitations and rosters in dicts behind one lock; thread-safe.
 

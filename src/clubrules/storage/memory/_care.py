@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from clubrules._time import require_window, to_epoch_us
 from clubrules.errors import ValidationError
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.memory._store import Table, by_instant
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ _AT = attrgetter("at")
 _ID = attrgetter("id")
 
 
+@keys_checked("CareTaskRepository")
 class InMemoryCareTaskRepository:
     """Care tasks in a dict keyed by `CareTask.key`; the first add of a key wins; thread-safe."""
 
@@ -68,6 +70,7 @@ class InMemoryCareTaskRepository:
         return f"InMemoryCareTaskRepository({len(self._tasks)} tasks)"
 
 
+@keys_checked("SurveyResponseRepository")
 class InMemorySurveyResponseRepository:
     """Survey responses in a dict; idempotent adds; thread-safe."""
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from clubrules._time import require_window
 from clubrules.errors import DuplicateError, NotFoundError
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.memory._store import Table, by_instant
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ _AT = attrgetter("at")
 _ID = attrgetter("id")
 
 
+@keys_checked("CustomerRepository")
 class InMemoryCustomerRepository:
     """Customer profiles in a dict, with an index by E.164 phone number; thread-safe."""
 
@@ -86,6 +88,7 @@ class InMemoryCustomerRepository:
         return f"InMemoryCustomerRepository({len(self._customers)} customers)"
 
 
+@keys_checked("ConsumptionRepository")
 class InMemoryConsumptionRepository:
     """Consumption and service records in dicts; idempotent adds; thread-safe."""
 

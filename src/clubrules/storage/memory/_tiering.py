@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.memory._customers import InMemoryConsumptionRepository
 from clubrules.tiering import summarize_activity
 from clubrules.tiering.ports import SummarySource
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["InMemoryActivityRepository"]
 
 
+@keys_checked("ActivityRepository")
 class InMemoryActivityRepository:
     """Activity summaries computed on demand from a consumption repository.
 
