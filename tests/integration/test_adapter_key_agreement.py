@@ -125,7 +125,7 @@ def _activity() -> Activity:
     )
 
 
-def _wrapped(n: int) -> Any:  # noqa: ANN401 - a Sealed
+def _wrapped(n: int) -> Any:
     cipher = FieldCipher(Keyring.generate())
     return cipher.seal(bytes([n]) * 36, record_type="t", record_id="r", field="f")
 
