@@ -13,6 +13,7 @@ with one, on memory, SQLite and PostgreSQL:
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -359,7 +360,7 @@ def test_every_adapter_answers_alike_for_a_key_no_value_can_hold(
 ) -> None:
     key, rule = HOSTILE[hostile]
     repos = _repositories(call.port, lite, empty_pg)
-    seen = {name: _outcome(lambda r=repo: call.call(r, key)) for name, repo in repos.items()}
+    seen = {name: _outcome(functools.partial(call.call, repo, key)) for name, repo in repos.items()}
     if call.refused is not None:
         expected: tuple[object, ...] = ("refused", [(call.refused, rule)])
     else:

@@ -161,8 +161,8 @@ def fail(
 def bad_file(args: argparse.Namespace, path: Path, error: InputError | OSError) -> int:
     """Report an input file that is malformed or cannot be read; return EXIT_USAGE."""
     if isinstance(error, InputError):
-        where = {"line": error.line, "column": error.column}
-        return fail(args, EXIT_USAGE, f"{path}: {error.render()}", **where)
+        message = f"{path}: {error.render()}"
+        return fail(args, EXIT_USAGE, message, line=error.line, column=error.column)
     return fail(
         args,
         EXIT_USAGE,

@@ -23,7 +23,7 @@ import functools
 import inspect
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 
 from clubrules._checks import ID_MAX_CHARS, check_storable, raise_collected
 from clubrules.errors import NotFoundError, ViolationCollector
@@ -88,7 +88,7 @@ def _read(answer: Callable[[str], object], *names: str) -> _Rule:
     return _Rule(names, answer)
 
 
-def _refuse(*names: str) -> _Rule:
+def _refused(*names: str) -> _Rule:
     return _Rule(names, None)
 
 
@@ -112,19 +112,19 @@ KEYS: Final[Mapping[str, Mapping[str, _Rule]]] = {
         "responses": _read(_empty_list, "questionnaire_id"),
     },
     "ComplaintRepository": {
-        "append": _refuse("case_id"),
+        "append": _refused("case_id"),
         "events": _read(_not_found("case"), "case_id"),
         "version": _read(_zero, "case_id"),
     },
     "DataKeyStore": {
         "get": _read(_none, "customer_id"),
-        "add": _refuse("customer_id"),
-        "replace": _refuse("customer_id"),
-        "delete": _refuse("customer_id"),
+        "add": _refused("customer_id"),
+        "replace": _refused("customer_id"),
+        "delete": _refused("customer_id"),
     },
     "ConsentStore": {
         "get": _read(_not_found("consent"), "consent_id"),
-        "withdraw": _refuse("consent_id"),
+        "withdraw": _refused("consent_id"),
         "for_customer": _read(_empty_list, "customer_id"),
     },
     "AccessLog": {
@@ -137,7 +137,7 @@ KEYS: Final[Mapping[str, Mapping[str, _Rule]]] = {
         "warnings": _read(_empty_list, "staff_id"),
     },
     # A summary holds its customer's id, so none can be made for this one.
-    "ActivityRepository": {"summary": _refuse("customer_id")},
+    "ActivityRepository": {"summary": _refused("customer_id")},
     "TrainingRepository": {
         "attendance": _read(_empty_list, "session_id", "staff_id"),
         "completions": _read(_empty_list, "staff_id"),
@@ -145,9 +145,9 @@ KEYS: Final[Mapping[str, Mapping[str, _Rule]]] = {
     "ClubActivityRepository": {
         "get": _read(_not_found("activity"), "activity_id"),
         "invitations": _read(_empty_list, "activity_id"),
-        "sign_up": _refuse("activity_id", "customer_id"),
-        "cancel": _refuse("activity_id", "customer_id"),
-        "record_attendance": _refuse("activity_id", "customer_id"),
+        "sign_up": _refused("activity_id", "customer_id"),
+        "cancel": _refused("activity_id", "customer_id"),
+        "record_attendance": _refused("activity_id", "customer_id"),
         "roster": _read(_empty_list, "activity_id"),
         "participation": _read(_empty_list, "customer_id"),
     },
@@ -155,10 +155,12 @@ KEYS: Final[Mapping[str, Mapping[str, _Rule]]] = {
 """Per port (by its Protocol's name): method name -> the id arguments and the answer."""
 
 
-def _refusal(name: str, value: str) -> None:
+def _refuse(name: str, value: str) -> NoReturn:
+    """Raise the `ValidationError` naming argument `name` for an id no value holds."""
     problems = ViolationCollector()
     check_storable(problems, name, value)
     raise_collected(problems)
+    raise AssertionError(name)  # pragma: no cover - check_storable found the problem
 
 
 def _guarded(method: Callable[..., Any], rule: _Rule) -> Callable[..., Any]:
@@ -183,10 +185,10 @@ def _guarded(method: Callable[..., Any], rule: _Rule) -> Callable[..., Any]:
     @functools.wraps(method)
     def checked(self: object, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - as `method`
         for index, name in where:
-            value = args[index] if index < len(args) else kwargs.get(name)
-            if not holdable(value):
+            value: object = args[index] if index < len(args) else kwargs.get(name)
+            if isinstance(value, str) and not holdable(value):
                 if answer is None:
-                    _refusal(name, value)
+                    _refuse(name, value)
                 return answer(value)
         return method(self, *args, **kwargs)
 
