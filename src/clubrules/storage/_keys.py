@@ -31,22 +31,25 @@ from clubrules.errors import NotFoundError, ViolationCollector
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-__all__ = ["KEYS", "holdable", "keys_checked"]
+__all__ = ["KEYS", "keys_checked", "unholdable"]
 
 T = TypeVar("T", bound=type)
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def holdable(value: object) -> bool:
-    """Whether a stored id could equal `value`: True for any non-string (its own checks apply)."""
-    if not isinstance(value, str):
-        return True
-    return (
+def unholdable(value: object) -> str | None:
+    """`value` if it is a string that no stored id can equal, else None.
+
+    Any other value is None: the method's own checks apply to it.
+    """
+    if not isinstance(value, str) or (
         len(value) <= ID_MAX_CHARS
         and "\x00" not in value
         and (value.isascii() or _SURROGATE.search(value) is None)
-    )
+    ):
+        return None
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,31 +168,51 @@ def _refuse(name: str, value: str) -> NoReturn:
 
 def _guarded(method: Callable[..., Any], rule: _Rule) -> Callable[..., Any]:
     """`method`, answering by `rule` when one of its id arguments is no holdable id."""
-    parameters = list(inspect.signature(method).parameters.values())[1:]  # after self
+    # Where each id argument may come positionally (after self); keyword-only ones never do.
+    positional = [
+        p.name
+        for p in list(inspect.signature(method).parameters.values())[1:]
+        if p.kind is not inspect.Parameter.KEYWORD_ONLY
+    ]
     where = tuple(
-        (
-            next(
-                (
-                    i
-                    for i, p in enumerate(parameters)
-                    if p.name == name and p.kind is not inspect.Parameter.KEYWORD_ONLY
-                ),
-                len(parameters),
-            ),
-            name,
-        )
+        (positional.index(name) if name in positional else len(positional), name)
         for name in rule.names
     )
     answer = rule.answer
 
+    def refuse_or_answer(name: str, text: str) -> Any:  # noqa: ANN401 - as `method`
+        if answer is None:
+            _refuse(name, text)
+        return answer(text)
+
+    if len(where) == 1 and where[0][0] == 0:
+        # One id, the first parameter (`get(customer_id)`): the common case, kept cheap.
+        name = where[0][1]
+        limit = ID_MAX_CHARS
+
+        @functools.wraps(method)
+        def checked_first(self: object, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
+            value = args[0] if args else kwargs.get(name)
+            if (  # a plain ASCII id: the fast path
+                value.__class__ is str
+                and value.isascii()
+                and len(value) <= limit
+                and "\x00" not in value
+            ):
+                return method(self, *args, **kwargs)
+            text = unholdable(value)
+            if text is not None:
+                return refuse_or_answer(name, text)
+            return method(self, *args, **kwargs)
+
+        return checked_first
+
     @functools.wraps(method)
     def checked(self: object, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - as `method`
         for index, name in where:
-            value: object = args[index] if index < len(args) else kwargs.get(name)
-            if isinstance(value, str) and not holdable(value):
-                if answer is None:
-                    _refuse(name, value)
-                return answer(value)
+            text = unholdable(args[index] if index < len(args) else kwargs.get(name))
+            if text is not None:
+                return refuse_or_answer(name, text)
         return method(self, *args, **kwargs)
 
     return checked
