@@ -461,6 +461,7 @@ def test_errors_are_json_with_json(tmp_path: Path, capsys: pytest.CaptureFixture
     assert json.loads(out) == {
         "error": f"{path}: line 2, column 'end': not an ISO 8601 time (such as "
         "2026-03-14T10:00+08:00)",
+        "type": "InputError",
         "line": 2,
         "column": "end",
     }

@@ -167,7 +167,8 @@ def _one_error(capsys: pytest.CaptureFixture[str], *, json_output: bool) -> str:
     if json_output:
         assert captured.err == ""
         error = json.loads(captured.out)
-        assert set(error) == {"error"}
+        assert {"error", "type"} <= set(error)
+        assert error["type"] in {"KeyringError", "FileNotFoundError", "InputError"}
         text = str(error["error"])
     else:
         assert captured.out == ""

@@ -1,8 +1,16 @@
 """The `clubrules` command-line interface.
 
-Exit codes: 0 success, 1 a rule or check failed (conflicts found, say),
-2 bad usage or bad input (a missing file, a malformed row), 141 the output
-pipe was closed early (as for a process stopped by SIGPIPE).
+Exit codes: 0 success, 1 a rule or check failed (conflicts found, say), a
+storage failure, or an unexpected internal error, 2 bad usage or bad input
+(a missing file, a malformed row, an unknown option), 130 interrupted
+(Ctrl-C), 141 the output pipe was closed early (as for a process stopped by
+SIGPIPE).
+
+Every error of every command is one line on standard error, or with
+`--json` one JSON object on standard output, `{"error": message, "type":
+class name, ...}`, and its exit code; never a traceback. `main` turns what
+a command raises into that; the commands report what they catch themselves
+through `_io.fail`.
 
 Each command group is a module of this package: `_demo` (with the demo's
 story), `_db`, `_keys`, `_bookings` and `_customers`; `_io` holds what they
@@ -15,26 +23,41 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence  # noqa: TC003 - get_type_hints(main) resolves it
+from typing import NoReturn
 
 from clubrules._version import __version__
 from clubrules.cli._bookings import add_bookings_commands
 from clubrules.cli._customers import add_customers_commands
 from clubrules.cli._db import add_db_commands
 from clubrules.cli._demo import add_demo_command
-from clubrules.cli._io import EXIT_BROKEN_PIPE, usage
+from clubrules.cli._io import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, report_error, usage
 
 # Re-exported: scripts and tests compare exit codes with these.
 from clubrules.cli._io import EXIT_FAILED as EXIT_FAILED
 from clubrules.cli._io import EXIT_OK as EXIT_OK
 from clubrules.cli._io import EXIT_USAGE as EXIT_USAGE
 from clubrules.cli._keys import add_keys_commands
-from clubrules.errors import ClubRulesError
+from clubrules.errors import ClubRulesError, DecryptionError, StorageError
 
 __all__ = ["main"]
 
 
+class _ArgumentError(Exception):
+    """Bad usage found by argparse, reported as one line instead of its usage text."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors `main` reports like every other error.
+
+    Its subcommands' parsers are of this class too (argparse makes them so).
+    """
+
+    def error(self, message: str) -> NoReturn:
+        raise _ArgumentError(f"{message} (see '{self.prog} --help')")
+
+
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="clubrules",
         description=("The management rules that salons, spas, gyms and leisure clubs run on."),
     )
@@ -51,19 +74,38 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _failure(error: Exception) -> tuple[int, str]:
+    """The exit code and the message for an error a command raised."""
+    if isinstance(error, ClubRulesError):
+        failed = isinstance(error, (StorageError, DecryptionError))
+        return (EXIT_FAILED if failed else EXIT_USAGE), str(error)
+    if isinstance(error, OSError):
+        reason = error.strerror or type(error).__name__
+        where = f"{error.filename}: " if error.filename is not None else ""
+        return EXIT_USAGE, f"{where}{reason}"
+    # A bug: its message may quote input (a phone number, say), so only its type.
+    return EXIT_FAILED, f"unexpected internal error ({type(error).__name__}); please report it"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI with `argv` (the process arguments by default); return the exit code."""
+    """Run the CLI with `argv` (the process arguments by default); return the exit code.
+
+    Every error is one line on standard error, or with `--json` one JSON
+    object on standard output, and an exit code; never a traceback.
+    """
+    arguments = list(sys.argv[1:] if argv is None else argv)
     parser = _build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(arguments)
+    except _ArgumentError as error:
+        report_error("--json" in arguments, str(error), "ArgumentError")
+        return EXIT_USAGE
     handler = getattr(args, "handler", None)
     if handler is None:
         return usage(parser)
     try:
         result: int = handler(args)
         sys.stdout.flush()
-    except ClubRulesError as error:
-        sys.stderr.write(f"clubrules: error: {error}\n")
-        return EXIT_USAGE
     except BrokenPipeError:
         # The reader went away (`clubrules demo | head`): stop quietly, as
         # Unix tools killed by SIGPIPE do, and keep Python's exit-time flush
@@ -71,4 +113,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        sys.stderr.write("clubrules: interrupted\n")
+        return EXIT_INTERRUPTED
+    except Exception as error:  # noqa: BLE001 - every error is reported, never a traceback
+        code, message = _failure(error)
+        report_error(bool(getattr(args, "json", False)), message, type(error).__name__)
+        return code
     return result

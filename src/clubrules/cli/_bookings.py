@@ -273,7 +273,7 @@ def _run_check(args: argparse.Namespace) -> int:
     except InputError as error:
         return fail(args, EXIT_USAGE, f"{path}: {error.render()}")
     except ValidationError as error:
-        return fail(args, EXIT_USAGE, str(error))
+        return fail(args, EXIT_USAGE, str(error), type(error).__name__)
     progress = Progress.for_file("reading", path, forced=args.progress)
     reader = _Reader(zone, "key" if kind == "json" else "column")
     rows = json_rows if kind == "json" else csv_rows

@@ -337,7 +337,8 @@ def _run_tier(args: argparse.Namespace) -> int:
     except InputError as error:
         return fail(args, EXIT_USAGE, error.render())
     except ValidationError as error:
-        return fail(args, EXIT_USAGE, str(error).replace("currency:", "--currency:"))
+        message = str(error).replace("currency:", "--currency:")
+        return fail(args, EXIT_USAGE, message, type(error).__name__)
     run = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
     program = default_program(zone)
     reader = _Reader(zone, run, args.currency, program)

@@ -61,7 +61,7 @@ def _run_migrate(args: argparse.Namespace) -> int:
     try:
         result = migrate(args.url, to=args.to)
     except StorageError as error:
-        return fail(args, EXIT_FAILED, str(error), type=type(error).__name__)
+        return fail(args, EXIT_FAILED, str(error), type(error).__name__)
     if args.json:
         write(json.dumps(result.as_json()))
     elif result.changed:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EXIT_BROKEN_PIPE",
     "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
     "LONG_RUN_BYTES",
@@ -40,8 +41,10 @@ __all__ = [
     "fail",
     "input_format",
     "json_rows",
+    "one_line",
     "open_check",
     "parse_time",
+    "report_error",
     "resolve_zone",
     "usage",
     "whole",
@@ -52,9 +55,14 @@ __all__ = [
 EXIT_OK = 0
 """Done: nothing wrong was found."""
 EXIT_FAILED = 1
-"""A rule or check failed: conflicts found, a database not migrated, a value that does not open."""
+"""A rule or check failed: conflicts found, a database not migrated, a value that does not open.
+
+Also an unexpected internal error (a bug), reported by its type alone.
+"""
 EXIT_USAGE = 2
 """Bad usage or bad input: a missing file, a malformed row, an unknown option value."""
+EXIT_INTERRUPTED = 130
+"""Interrupted (Ctrl-C): 128 + SIGINT, as for a process the signal stopped."""
 EXIT_BROKEN_PIPE = 141
 """The output pipe was closed early: 128 + SIGPIPE, as for a process the signal stopped."""
 
@@ -112,21 +120,55 @@ def add_progress_option(
     )
 
 
-def fail(args: argparse.Namespace, code: int, message: str, **extra: object) -> int:
-    """Report an error (JSON on standard output with `--json`) and return `code`."""
-    if getattr(args, "json", False):
-        write(json.dumps({"error": message, **extra}, ensure_ascii=False))
+def one_line(text: str) -> str:
+    """`text` as one printable line: line breaks as spaces, lone surrogates as escapes.
+
+    A file name that is not valid UTF-8 reaches Python with lone surrogates,
+    which no UTF-8 stream can write.
+    """
+    return " ".join(text.encode("utf-8", "backslashreplace").decode("utf-8").splitlines())
+
+
+def report_error(json_output: bool, message: str, error_type: str, **extra: object) -> None:
+    """Print an error: one line on standard error, or with `json_output` one JSON object.
+
+    The object, on standard output, is `{"error": message, "type":
+    error_type, ...extra}`.
+    """
+    message = one_line(message)
+    if json_output:
+        write(json.dumps({"error": message, "type": error_type, **extra}, ensure_ascii=False))
     else:
         sys.stderr.write(f"clubrules: error: {message}\n")
+
+
+def fail(
+    args: argparse.Namespace,
+    code: int,
+    message: str,
+    error_type: str = "InputError",
+    **extra: object,
+) -> int:
+    """Report an error (JSON on standard output with `--json`) and return `code`.
+
+    `error_type` is the JSON object's `type`: the class name of the error
+    (`InputError`, the default, for bad usage or input).
+    """
+    report_error(getattr(args, "json", False), message, error_type, **extra)
     return code
 
 
 def bad_file(args: argparse.Namespace, path: Path, error: InputError | OSError) -> int:
     """Report an input file that is malformed or cannot be read; return EXIT_USAGE."""
     if isinstance(error, InputError):
-        where = {"line": error.line, "column": error.column}
-        return fail(args, EXIT_USAGE, f"{path}: {error.render()}", **where)
-    return fail(args, EXIT_USAGE, f"{path}: cannot read it ({error.strerror or error})")
+        message = f"{path}: {error.render()}"
+        return fail(args, EXIT_USAGE, message, line=error.line, column=error.column)
+    return fail(
+        args,
+        EXIT_USAGE,
+        f"{path}: cannot read it ({error.strerror or type(error).__name__})",
+        type(error).__name__,
+    )
 
 
 def write(text: str) -> None:

@@ -3,12 +3,11 @@
 Key material never reaches standard output, and neither does plaintext: the
 rewrap command reads sealed values and writes sealed values. Every error is
 one line on standard error (one JSON object on standard output with
-`--json`) and an exit code; no traceback.
+`--json`) and an exit code; no traceback (see `clubrules.cli.main`).
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import sys
@@ -28,7 +27,7 @@ from clubrules.cli._io import (
     fail,
     write,
 )
-from clubrules.errors import ClubRulesError, DecryptionError
+from clubrules.errors import DecryptionError
 
 if TYPE_CHECKING:
     import argparse
@@ -101,23 +100,8 @@ def _command(
 ) -> argparse.ArgumentParser:
     command = add(name, help=summary, description=description)
     command.add_argument("--file", required=True, type=Path, help=file_help)
-    command.set_defaults(handler=_reported(handler))
+    command.set_defaults(handler=handler)
     return command
-
-
-def _reported(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """`handler`, with a bad or unwritable key file reported as a usage error (exit 2)."""
-
-    @functools.wraps(handler)
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return handler(args)
-        except ClubRulesError as error:
-            # A keyring that cannot be read, parsed or written. Its message
-            # names the file and never holds key material.
-            return fail(args, EXIT_USAGE, str(error))
-
-    return run
 
 
 def _report(args: argparse.Namespace, text: str, data: dict[str, object]) -> None:
@@ -209,6 +193,7 @@ def _run_rewrap(args: argparse.Namespace) -> int:
                 EXIT_FAILED,
                 f"{args.input}:{number}: the value does not open (tampered, moved to "
                 "another place, or sealed under a key this file does not hold); nothing written",
+                "DecryptionError",
                 line=number,
             )
         changed += moved
@@ -219,7 +204,10 @@ def _run_rewrap(args: argparse.Namespace) -> int:
         _write_atomically(args.output, "".join(f"{text}\n" for text in out))
     except OSError as error:
         return fail(
-            args, EXIT_USAGE, f"{args.output}: cannot write it ({error.strerror or 'failed'})"
+            args,
+            EXIT_USAGE,
+            f"{args.output}: cannot write it ({error.strerror or 'failed'})",
+            type(error).__name__,
         )
     _report(
         args,

@@ -9,6 +9,7 @@ from clubrules._checks import require_instance, require_str
 from clubrules._time import to_epoch_us
 from clubrules.activities import Activity, Invitation, Roster
 from clubrules.errors import DuplicateError, NotFoundError
+from clubrules.storage._keys import keys_checked
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["InMemoryClubActivityRepository"]
 
 
+@keys_checked("ClubActivityRepository")
 class InMemoryClubActivityRepository:
     """Activities, invitations and rosters in dicts behind one lock; thread-safe.
 

@@ -10,6 +10,7 @@ from clubrules._time import require_aware, to_epoch_us
 from clubrules.booking import Booking, Schedule
 from clubrules.booking._capacity import clashes
 from clubrules.errors import DuplicateError, NotFoundError, SlotConflictError, StaleVersionError
+from clubrules.storage._keys import keys_checked
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["InMemoryBookingRepository"]
 
 
+@keys_checked("BookingRepository")
 class InMemoryBookingRepository:
     """Bookings in a dict, indexed by a `Schedule`; check and write under one lock.
 

@@ -10,6 +10,7 @@ from clubrules._checks import require_date, require_instance, require_str
 from clubrules._time import require_window, to_epoch_us
 from clubrules.care import CareTask, SurveyResponse
 from clubrules.errors import ValidationError
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.memory._store import Table, by_instant
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ _AT = attrgetter("at")
 _ID = attrgetter("id")
 
 
+@keys_checked("CareTaskRepository")
 class InMemoryCareTaskRepository:
     """Care tasks in a dict keyed by `CareTask.key`; the first add of a key wins; thread-safe."""
 
@@ -72,6 +74,7 @@ class InMemoryCareTaskRepository:
         return f"InMemoryCareTaskRepository({len(self._tasks)} tasks)"
 
 
+@keys_checked("SurveyResponseRepository")
 class InMemorySurveyResponseRepository:
     """Survey responses in a dict; idempotent adds; thread-safe."""
 

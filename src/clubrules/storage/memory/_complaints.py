@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 from clubrules._checks import require_int, require_items, require_str
 from clubrules.complaints._events import check_new_stream
 from clubrules.errors import NotFoundError, StaleVersionError, ValidationError
+from clubrules.storage._keys import keys_checked
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["InMemoryComplaintRepository"]
 
 
+@keys_checked("ComplaintRepository")
 class InMemoryComplaintRepository:
     """Case event logs in a dict of lists, behind one lock (see `ComplaintRepository`)."""
 

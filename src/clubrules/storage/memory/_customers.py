@@ -10,6 +10,7 @@ from clubrules._checks import require_instance, require_str
 from clubrules._time import require_window
 from clubrules.customers import ConsumptionRecord, Customer, PhoneNumber, ServiceRecord
 from clubrules.errors import DuplicateError, NotFoundError
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.memory._store import Table, by_instant
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ _AT = attrgetter("at")
 _ID = attrgetter("id")
 
 
+@keys_checked("CustomerRepository")
 class InMemoryCustomerRepository:
     """Customer profiles in a dict, with an index by E.164 phone number; thread-safe."""
 
@@ -91,6 +93,7 @@ class InMemoryCustomerRepository:
         return f"InMemoryCustomerRepository({len(self._customers)} customers)"
 
 
+@keys_checked("ConsumptionRepository")
 class InMemoryConsumptionRepository:
     """Consumption and service records in dicts; idempotent adds; thread-safe."""
 

@@ -10,6 +10,7 @@ from clubrules._checks import require_instance, require_str
 from clubrules._time import require_aware, require_window, to_epoch_us
 from clubrules.errors import NotFoundError
 from clubrules.privacy import ConsentRecord
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.memory._store import Table, by_instant
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["InMemoryAccessLog", "InMemoryConsentStore", "InMemoryDataKeyStore"]
 
 
+@keys_checked("DataKeyStore")
 class InMemoryDataKeyStore:
     """Wrapped data keys in a dict; `delete` drops the only copy."""
 
@@ -67,6 +69,7 @@ class InMemoryDataKeyStore:
         return f"InMemoryDataKeyStore({len(self._keys)} keys)"
 
 
+@keys_checked("ConsentStore")
 class InMemoryConsentStore:
     """Consent records in a dict, kept forever; withdrawal updates in place."""
 
@@ -106,6 +109,7 @@ class InMemoryConsentStore:
         return f"InMemoryConsentStore({len(self._records)} records)"
 
 
+@keys_checked("AccessLog")
 class InMemoryAccessLog:
     """Access events in a list, in append order."""
 

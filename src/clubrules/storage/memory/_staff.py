@@ -10,6 +10,7 @@ from clubrules._checks import require_instance, require_int
 from clubrules._time import require_window, to_epoch_us
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.staff import AssessmentKind, Rubric, ScoreSheet, WarningRecord
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.memory._store import Table, by_instant
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ def _sheet_key(sheet: ScoreSheet) -> tuple[int, int, str]:
     return (to_epoch_us(sheet.period.end), to_epoch_us(sheet.period.start), sheet.id)
 
 
+@keys_checked("AssessmentRepository")
 class InMemoryAssessmentRepository:
     """Rubrics, score sheets and warnings in dicts; idempotent adds; thread-safe."""
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from clubrules._checks import require_instance, require_str
 from clubrules.customers import ConsumptionRecord
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.memory._customers import InMemoryConsumptionRepository
 from clubrules.tiering import summarize_activity
 from clubrules.tiering.ports import SummarySource
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["InMemoryActivityRepository"]
 
 
+@keys_checked("ActivityRepository")
 class InMemoryActivityRepository:
     """Activity summaries computed on demand from a consumption repository.
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from clubrules._checks import require_instance
 from clubrules._time import require_window
 from clubrules.errors import DuplicateError, NotFoundError
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.memory._store import Table, by_instant
 from clubrules.training import Attendance, Completion, TrainingSession
 
@@ -23,6 +24,7 @@ _COMPLETED = attrgetter("completed_at")
 _ID = attrgetter("id")
 
 
+@keys_checked("TrainingRepository")
 class InMemoryTrainingRepository:
     """Training sessions, attendance and completions in dicts; idempotent adds; thread-safe."""
 

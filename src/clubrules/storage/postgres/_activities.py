@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.postgres._db import PostgresDatabase
 from clubrules.storage.sql._activities import SQLClubActivityRepository
 from clubrules.storage.sql._dialect import POSTGRES
@@ -9,6 +10,7 @@ from clubrules.storage.sql._dialect import POSTGRES
 __all__ = ["PostgresClubActivityRepository"]
 
 
+@keys_checked("ClubActivityRepository")
 class PostgresClubActivityRepository(SQLClubActivityRepository[PostgresDatabase]):
     """Activities, invitations and rosters in PostgreSQL; the audience as `jsonb`.
 

@@ -20,6 +20,7 @@ from clubrules.errors import (
     SlotConflictError,
     StaleVersionError,
 )
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.sql._booking import group_bookings, slot_conflict
 from clubrules.storage.sql._codecs import encode_zone
 from clubrules.storage.sql._unit import cause_label, logger
@@ -227,6 +228,7 @@ def _transient(error: RetryableStorageError) -> bool:
     return getattr(error.__cause__, "sqlstate", None) in _RETRY_STATES
 
 
+@keys_checked("BookingRepository")
 class PostgresBookingRepository:
     """Bookings in PostgreSQL; no double booking, enforced by the database itself.
 

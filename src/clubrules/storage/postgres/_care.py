@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.postgres._db import PostgresDatabase
 from clubrules.storage.sql._care import SQLCareTaskRepository, SQLSurveyResponseRepository
 from clubrules.storage.sql._codecs import in_zone
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 __all__ = ["PostgresCareTaskRepository", "PostgresSurveyResponseRepository"]
 
 
+@keys_checked("CareTaskRepository")
 class PostgresCareTaskRepository(SQLCareTaskRepository[PostgresDatabase]):
     """Care tasks issued, in PostgreSQL: one row per customer, kind and due date.
 
@@ -41,6 +43,7 @@ class PostgresCareTaskRepository(SQLCareTaskRepository[PostgresDatabase]):
         return {r[0]: in_zone(r[1], r[2]) for r in rows}
 
 
+@keys_checked("SurveyResponseRepository")
 class PostgresSurveyResponseRepository(SQLSurveyResponseRepository[PostgresDatabase]):
     """Survey responses in PostgreSQL, idempotent by id; ratings as a `jsonb` array.
 

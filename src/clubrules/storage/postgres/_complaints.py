@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from clubrules.errors import NotFoundError
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.postgres._db import PostgresDatabase
 from clubrules.storage.sql._complaints import SQLComplaintRepository, decode_event
 from clubrules.storage.sql._dialect import POSTGRES
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["PostgresComplaintRepository"]
 
 
+@keys_checked("ComplaintRepository")
 class PostgresComplaintRepository(SQLComplaintRepository[PostgresDatabase]):
     """Case event logs in PostgreSQL.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.postgres._db import PostgresDatabase
 from clubrules.storage.sql._customers import SQLConsumptionRepository, SQLCustomerRepository
 from clubrules.storage.sql._dialect import POSTGRES
@@ -9,6 +10,7 @@ from clubrules.storage.sql._dialect import POSTGRES
 __all__ = ["PostgresConsumptionRepository", "PostgresCustomerRepository"]
 
 
+@keys_checked("CustomerRepository")
 class PostgresCustomerRepository(SQLCustomerRepository[PostgresDatabase]):
     """Customer profiles in PostgreSQL: one row per customer, sealed fields as bytea ciphertext.
 
@@ -24,6 +26,7 @@ class PostgresCustomerRepository(SQLCustomerRepository[PostgresDatabase]):
     _dialect = POSTGRES
 
 
+@keys_checked("ConsumptionRepository")
 class PostgresConsumptionRepository(SQLConsumptionRepository[PostgresDatabase]):
     """Consumption and service records in PostgreSQL; idempotent adds; amounts as exact numeric.
 

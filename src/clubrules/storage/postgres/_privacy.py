@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.postgres._db import PostgresDatabase
 from clubrules.storage.sql._dialect import POSTGRES
 from clubrules.storage.sql._privacy import SQLAccessLog, SQLConsentStore, SQLDataKeyStore
@@ -9,6 +10,7 @@ from clubrules.storage.sql._privacy import SQLAccessLog, SQLConsentStore, SQLDat
 __all__ = ["PostgresAccessLog", "PostgresConsentStore", "PostgresDataKeyStore"]
 
 
+@keys_checked("DataKeyStore")
 class PostgresDataKeyStore(SQLDataKeyStore[PostgresDatabase]):
     """Wrapped data keys in PostgreSQL, as bytea ciphertext; `delete` removes the row.
 
@@ -27,6 +29,7 @@ class PostgresDataKeyStore(SQLDataKeyStore[PostgresDatabase]):
     _dialect = POSTGRES
 
 
+@keys_checked("ConsentStore")
 class PostgresConsentStore(SQLConsentStore[PostgresDatabase]):
     """Consent records in PostgreSQL, kept forever; withdrawal updates the row in place.
 
@@ -41,6 +44,7 @@ class PostgresConsentStore(SQLConsentStore[PostgresDatabase]):
     _dialect = POSTGRES
 
 
+@keys_checked("AccessLog")
 class PostgresAccessLog(SQLAccessLog[PostgresDatabase]):
     """The access log in PostgreSQL: one row per event, in append order (an identity key).
 

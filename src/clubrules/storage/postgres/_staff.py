@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from clubrules.errors import DuplicateError
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.postgres._db import PostgresDatabase
 from clubrules.storage.sql._dialect import POSTGRES
 from clubrules.storage.sql._staff import (
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["PostgresAssessmentRepository"]
 
 
+@keys_checked("AssessmentRepository")
 class PostgresAssessmentRepository(SQLAssessmentRepository[PostgresDatabase]):
     """Rubrics, score sheets and warnings in PostgreSQL; idempotent adds; points as numeric.
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from clubrules._time import from_epoch_us
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.postgres._db import PostgresDatabase
 from clubrules.storage.sql._dialect import POSTGRES
 from clubrules.storage.sql._tiering import SQLActivityRepository, offset_segments
@@ -53,6 +54,7 @@ FROM g ORDER BY g.customer_id
 """
 
 
+@keys_checked("ActivityRepository")
 class PostgresActivityRepository(SQLActivityRepository[PostgresDatabase]):
     """Activity summaries from one SQL aggregate over `clubrules.consumption_records`.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.postgres._db import PostgresDatabase
 from clubrules.storage.sql._dialect import POSTGRES
 from clubrules.storage.sql._training import SQLTrainingRepository
@@ -9,6 +10,7 @@ from clubrules.storage.sql._training import SQLTrainingRepository
 __all__ = ["PostgresTrainingRepository"]
 
 
+@keys_checked("TrainingRepository")
 class PostgresTrainingRepository(SQLTrainingRepository[PostgresDatabase]):
     """Training sessions, attendance and completions in PostgreSQL; idempotent adds; exact costs.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.sql._activities import SQLClubActivityRepository
 from clubrules.storage.sql._dialect import SQLITE
 from clubrules.storage.sqlite._db import SQLiteDatabase
@@ -9,6 +10,7 @@ from clubrules.storage.sqlite._db import SQLiteDatabase
 __all__ = ["SQLiteClubActivityRepository"]
 
 
+@keys_checked("ClubActivityRepository")
 class SQLiteClubActivityRepository(SQLClubActivityRepository[SQLiteDatabase]):
     """Activities, invitations and rosters in SQLite.
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 from clubrules._time import require_aware, to_epoch_us
 from clubrules.booking._capacity import clashes
 from clubrules.errors import DuplicateError, NotFoundError, StaleVersionError
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.sql._booking import group_bookings, refused, slot_conflict
 from clubrules.storage.sql._codecs import encode_zone
 
@@ -113,6 +114,7 @@ def _read(conn: sqlite3.Connection, where: str, params: Sequence[object]) -> lis
     return group_bookings(conn.execute(f"{_READ}{where} ORDER BY b.id, o.position", params))
 
 
+@keys_checked("BookingRepository")
 class SQLiteBookingRepository:
     """Bookings in SQLite; the slot check and the write share one `BEGIN IMMEDIATE`.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.sql._care import SQLCareTaskRepository, SQLSurveyResponseRepository
 from clubrules.storage.sql._codecs import decode_at
 from clubrules.storage.sql._dialect import SQLITE
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 __all__ = ["SQLiteCareTaskRepository", "SQLiteSurveyResponseRepository"]
 
 
+@keys_checked("CareTaskRepository")
 class SQLiteCareTaskRepository(SQLCareTaskRepository[SQLiteDatabase]):
     """Care tasks issued, in SQLite: one row per customer, kind and due date.
 
@@ -42,6 +44,7 @@ class SQLiteCareTaskRepository(SQLCareTaskRepository[SQLiteDatabase]):
         return {r[0]: decode_at(r[1], r[2]) for r in rows}
 
 
+@keys_checked("SurveyResponseRepository")
 class SQLiteSurveyResponseRepository(SQLSurveyResponseRepository[SQLiteDatabase]):
     """Survey responses in SQLite, idempotent by id; ratings as a JSON array.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from clubrules.errors import NotFoundError
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.sql._complaints import SQLComplaintRepository, decode_event
 from clubrules.storage.sql._dialect import SQLITE
 from clubrules.storage.sqlite._db import SQLiteDatabase
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["SQLiteComplaintRepository"]
 
 
+@keys_checked("ComplaintRepository")
 class SQLiteComplaintRepository(SQLComplaintRepository[SQLiteDatabase]):
     """Case event logs in SQLite.
 

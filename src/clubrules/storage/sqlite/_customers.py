@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.sql._customers import SQLConsumptionRepository, SQLCustomerRepository
 from clubrules.storage.sql._dialect import SQLITE
 from clubrules.storage.sqlite._db import SQLiteDatabase
@@ -9,6 +10,7 @@ from clubrules.storage.sqlite._db import SQLiteDatabase
 __all__ = ["SQLiteConsumptionRepository", "SQLiteCustomerRepository"]
 
 
+@keys_checked("CustomerRepository")
 class SQLiteCustomerRepository(SQLCustomerRepository[SQLiteDatabase]):
     """Customer profiles in SQLite: one row per customer, sealed fields as ciphertext BLOBs.
 
@@ -24,6 +26,7 @@ class SQLiteCustomerRepository(SQLCustomerRepository[SQLiteDatabase]):
     _dialect = SQLITE
 
 
+@keys_checked("ConsumptionRepository")
 class SQLiteConsumptionRepository(SQLConsumptionRepository[SQLiteDatabase]):
     """Consumption and service records in SQLite; idempotent adds; amounts as exact text.
 

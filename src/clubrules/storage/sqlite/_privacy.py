@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from clubrules.errors import ErasureNotFinalError
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.sql._dialect import SQLITE
 from clubrules.storage.sql._privacy import SQLAccessLog, SQLConsentStore, SQLDataKeyStore
 from clubrules.storage.sqlite._db import SQLiteDatabase, checkpoint
@@ -10,6 +11,7 @@ from clubrules.storage.sqlite._db import SQLiteDatabase, checkpoint
 __all__ = ["SQLiteAccessLog", "SQLiteConsentStore", "SQLiteDataKeyStore"]
 
 
+@keys_checked("DataKeyStore")
 class SQLiteDataKeyStore(SQLDataKeyStore[SQLiteDatabase]):
     """Wrapped data keys in SQLite, as ciphertext BLOBs; `delete` purges the key from the files.
 
@@ -59,6 +61,7 @@ class SQLiteDataKeyStore(SQLDataKeyStore[SQLiteDatabase]):
         return deleted
 
 
+@keys_checked("ConsentStore")
 class SQLiteConsentStore(SQLConsentStore[SQLiteDatabase]):
     """Consent records in SQLite, kept forever; withdrawal updates the row in place.
 
@@ -73,6 +76,7 @@ class SQLiteConsentStore(SQLConsentStore[SQLiteDatabase]):
     _dialect = SQLITE
 
 
+@keys_checked("AccessLog")
 class SQLiteAccessLog(SQLAccessLog[SQLiteDatabase]):
     """The access log in SQLite: one row per event, in append order (an AUTOINCREMENT key).
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from clubrules.errors import DuplicateError
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.sql._dialect import SQLITE
 from clubrules.storage.sql._staff import (
     SQLAssessmentRepository,
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["SQLiteAssessmentRepository"]
 
 
+@keys_checked("AssessmentRepository")
 class SQLiteAssessmentRepository(SQLAssessmentRepository[SQLiteDatabase]):
     """Rubrics, score sheets and warnings in SQLite; idempotent adds; points as exact text.
 

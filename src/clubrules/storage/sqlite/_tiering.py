@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.sql._dialect import SQLITE
 from clubrules.storage.sql._tiering import SQLActivityRepository, offset_segments
 from clubrules.storage.sqlite._db import SQLiteDatabase
@@ -76,6 +77,7 @@ FROM g ORDER BY g.customer_id
 """
 
 
+@keys_checked("ActivityRepository")
 class SQLiteActivityRepository(SQLActivityRepository[SQLiteDatabase]):
     """Activity summaries straight from a SQL aggregate over the consumption records.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from clubrules.storage._keys import keys_checked
 from clubrules.storage.sql._dialect import SQLITE
 from clubrules.storage.sql._training import SQLTrainingRepository
 from clubrules.storage.sqlite._db import SQLiteDatabase
@@ -9,6 +10,7 @@ from clubrules.storage.sqlite._db import SQLiteDatabase
 __all__ = ["SQLiteTrainingRepository"]
 
 
+@keys_checked("TrainingRepository")
 class SQLiteTrainingRepository(SQLTrainingRepository[SQLiteDatabase]):
     """Training sessions, attendance and completions in SQLite; idempotent adds; costs as text.
 

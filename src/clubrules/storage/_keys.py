@@ -1,0 +1,230 @@
+"""Bare ids and keys that no stored value can hold: one answer from every adapter.
+
+A stored value's constructor refuses an id with a NUL character, a lone
+surrogate or more than `ID_MAX_CHARS` characters (`check_storable`), so no
+adapter holds one. A repository method that takes such an id as a bare
+argument answers the same way on every adapter, and never sends it to a
+database (where SQLite and PostgreSQL would fail to encode it, and
+PostgreSQL would abort the caller's open transaction):
+
+- a read answers as for an id that is not stored: `NotFoundError`, None,
+  an empty list or dict, version 0;
+- a write (or a read whose answer would have to hold the id) raises a
+  `ValidationError` naming the argument, and stores nothing.
+
+`KEYS` lists, for each port, the methods and arguments this covers; the
+adapters' classes take it with the `keys_checked` decorator, so the memory,
+SQLite and PostgreSQL adapters share one table. Not part of the public API.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
+
+from clubrules._checks import ID_MAX_CHARS, check_storable, raise_collected
+from clubrules.errors import NotFoundError, ViolationCollector
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+__all__ = ["KEYS", "keys_checked", "unholdable"]
+
+T = TypeVar("T", bound=type)
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unholdable(value: object) -> str | None:
+    """`value` if it is a string that no stored id can equal, else None.
+
+    Any other value is None: the method's own checks apply to it.
+    """
+    if not isinstance(value, str) or (
+        len(value) <= ID_MAX_CHARS
+        and "\x00" not in value
+        and (value.isascii() or _SURROGATE.search(value) is None)
+    ):
+        return None
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """The arguments of one method that are ids, and its answer for one no value holds.
+
+    `answer` returns what the method returns for an id that is not stored,
+    or raises `NotFoundError`; None means the id is refused.
+    """
+
+    names: tuple[str, ...]
+    answer: Callable[[str], object] | None
+
+
+def _not_found(kind: str) -> Callable[[str], object]:
+    def answer(key: str) -> object:
+        raise NotFoundError(kind, key)
+
+    return answer
+
+
+def _none(_key: str) -> None:
+    return None
+
+
+def _zero(_key: str) -> int:
+    return 0
+
+
+def _empty_list(_key: str) -> list[Any]:
+    return []
+
+
+def _empty_dict(_key: str) -> dict[str, Any]:
+    return {}
+
+
+def _read(answer: Callable[[str], object], *names: str) -> _Rule:
+    return _Rule(names, answer)
+
+
+def _refused(*names: str) -> _Rule:
+    return _Rule(names, None)
+
+
+KEYS: Final[Mapping[str, Mapping[str, _Rule]]] = {
+    "CustomerRepository": {"get": _read(_not_found("customer"), "customer_id")},
+    "ConsumptionRepository": {
+        "get": _read(_not_found("consumption record"), "record_id"),
+        "records": _read(_empty_list, "customer_id"),
+        "service_records": _read(_empty_list, "customer_id"),
+    },
+    "BookingRepository": {
+        "get": _read(_not_found("booking"), "booking_id"),
+        "find": _read(_empty_list, "resource"),
+    },
+    "CareTaskRepository": {
+        "tasks": _read(_empty_list, "assignee"),
+        "last_issued": _read(_empty_dict, "rule"),
+    },
+    "SurveyResponseRepository": {
+        "get": _read(_not_found("survey response"), "response_id"),
+        "responses": _read(_empty_list, "questionnaire_id"),
+    },
+    "ComplaintRepository": {
+        "append": _refused("case_id"),
+        "events": _read(_not_found("case"), "case_id"),
+        "version": _read(_zero, "case_id"),
+    },
+    "DataKeyStore": {
+        "get": _read(_none, "customer_id"),
+        "add": _refused("customer_id"),
+        "replace": _refused("customer_id"),
+        "delete": _refused("customer_id"),
+    },
+    "ConsentStore": {
+        "get": _read(_not_found("consent"), "consent_id"),
+        "withdraw": _refused("consent_id"),
+        "for_customer": _read(_empty_list, "customer_id"),
+    },
+    "AccessLog": {
+        "for_customer": _read(_empty_list, "customer_id", "field"),
+        "by_actor": _read(_empty_list, "actor"),
+    },
+    "AssessmentRepository": {
+        "rubric": _read(_not_found("rubric"), "rubric_id"),
+        "sheets": _read(_empty_list, "staff_id"),
+        "warnings": _read(_empty_list, "staff_id"),
+    },
+    # A summary holds its customer's id, so none can be made for this one.
+    "ActivityRepository": {"summary": _refused("customer_id")},
+    "TrainingRepository": {
+        "attendance": _read(_empty_list, "session_id", "staff_id"),
+        "completions": _read(_empty_list, "staff_id"),
+    },
+    "ClubActivityRepository": {
+        "get": _read(_not_found("activity"), "activity_id"),
+        "invitations": _read(_empty_list, "activity_id"),
+        "sign_up": _refused("activity_id", "customer_id"),
+        "cancel": _refused("activity_id", "customer_id"),
+        "record_attendance": _refused("activity_id", "customer_id"),
+        "roster": _read(_empty_list, "activity_id"),
+        "participation": _read(_empty_list, "customer_id"),
+    },
+}
+"""Per port (by its Protocol's name): method name -> the id arguments and the answer."""
+
+
+def _refuse(name: str, value: str) -> NoReturn:
+    """Raise the `ValidationError` naming argument `name` for an id no value holds."""
+    problems = ViolationCollector()
+    check_storable(problems, name, value)
+    raise_collected(problems)
+    raise AssertionError(name)  # pragma: no cover - check_storable found the problem
+
+
+def _guarded(method: Callable[..., Any], rule: _Rule) -> Callable[..., Any]:
+    """`method`, answering by `rule` when one of its id arguments is no holdable id."""
+    # Where each id argument may come positionally (after self); keyword-only ones never do.
+    positional = [
+        p.name
+        for p in list(inspect.signature(method).parameters.values())[1:]
+        if p.kind is not inspect.Parameter.KEYWORD_ONLY
+    ]
+    where = tuple(
+        (positional.index(name) if name in positional else len(positional), name)
+        for name in rule.names
+    )
+    answer = rule.answer
+
+    def refuse_or_answer(name: str, text: str) -> Any:  # noqa: ANN401 - as `method`
+        if answer is None:
+            _refuse(name, text)
+        return answer(text)
+
+    if len(where) == 1 and where[0][0] == 0:
+        # One id, the first parameter (`get(customer_id)`): the common case, kept cheap.
+        name = where[0][1]
+        limit = ID_MAX_CHARS
+
+        @functools.wraps(method)
+        def checked_first(self: object, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
+            value = args[0] if args else kwargs.get(name)
+            if (  # a plain ASCII id: the fast path
+                value.__class__ is str
+                and value.isascii()
+                and len(value) <= limit
+                and "\x00" not in value
+            ):
+                return method(self, *args, **kwargs)
+            text = unholdable(value)
+            if text is not None:
+                return refuse_or_answer(name, text)
+            return method(self, *args, **kwargs)
+
+        return checked_first
+
+    @functools.wraps(method)
+    def checked(self: object, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - as `method`
+        for index, name in where:
+            text = unholdable(args[index] if index < len(args) else kwargs.get(name))
+            if text is not None:
+                return refuse_or_answer(name, text)
+        return method(self, *args, **kwargs)
+
+    return checked
+
+
+def keys_checked(port: str) -> Callable[[T], T]:
+    """A class decorator: the adapter of `port` answers by `KEYS[port]` for unholdable ids."""
+    rules = KEYS[port]
+
+    def decorate(cls: T) -> T:
+        for name, rule in rules.items():
+            setattr(cls, name, _guarded(getattr(cls, name), rule))
+        return cls
+
+    return decorate
