@@ -102,7 +102,9 @@ def migrate(
     if isinstance(target, SQLiteDatabase | PostgresDatabase):
         return target.migrate(to=to)
     if type(target).__module__.startswith("psycopg"):
-        return migrate_postgres_connection(target, to=to, schema=schema or DEFAULT_SCHEMA)
+        return migrate_postgres_connection(
+            target, to=to, schema=DEFAULT_SCHEMA if schema is None else schema
+        )
     raise ValidationError(
         f"cannot migrate a {type(target).__name__}: pass a URL, a connection or a database",
         field="target",
@@ -137,7 +139,7 @@ def schema_version(
         return sqlite_schema_version(target)
     if isinstance(target, SQLiteDatabase | PostgresDatabase):
         return target.schema_version()
-    return postgres_schema_version(target, schema=schema or DEFAULT_SCHEMA)
+    return postgres_schema_version(target, schema=DEFAULT_SCHEMA if schema is None else schema)
 
 
 def _check_schema(target: object, schema: str | None) -> None:
@@ -180,7 +182,9 @@ def _open_url(url: str, schema: str | None = None) -> SQLiteDatabase | PostgresD
             _refuse_sqlite_schema()
         return SQLiteDatabase(rest[1:])
     if sep and scheme in {"postgres", "postgresql", "postgresql+psycopg"}:
-        return PostgresDatabase("postgresql://" + rest, schema=schema or DEFAULT_SCHEMA)
+        return PostgresDatabase(
+            "postgresql://" + rest, schema=DEFAULT_SCHEMA if schema is None else schema
+        )
     # Never echo the URL: it may carry a password.
     raise ValidationError(
         "must start with sqlite:/// or postgresql://", field="url", rule="unknown_scheme"
