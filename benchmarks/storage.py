@@ -137,7 +137,8 @@ def _sqlite_rows(n: int, directory: Path) -> list[Row]:
         def plain_add() -> None:
             for t in plain_batch():
                 plain.execute(
-                    "INSERT INTO customers (id, name, registered_at_us, phone_e164, gender, tags,"
+                    "INSERT INTO clubrules_customers (id, name, registered_at_us, phone_e164,"
+                    " gender, tags,"
                     " health) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
                     t,
                 )
@@ -147,7 +148,7 @@ def _sqlite_rows(n: int, directory: Path) -> list[Row]:
         )
 
         # Reading customers back by id.
-        ids = [r[0] for r in plain.execute("SELECT id FROM customers LIMIT ?", (n,))]
+        ids = [r[0] for r in plain.execute("SELECT id FROM clubrules_customers LIMIT ?", (n,))]
         lib_ids = [c.id for c in itertools.islice(customers.customers(), n)]
 
         def lib_get() -> None:
@@ -156,14 +157,14 @@ def _sqlite_rows(n: int, directory: Path) -> list[Row]:
 
         def plain_get() -> None:
             for i in ids:
-                plain.execute("SELECT * FROM customers WHERE id = ?", (i,)).fetchone()
+                plain.execute("SELECT * FROM clubrules_customers WHERE id = ?", (i,)).fetchone()
 
         def plain_get_decoded() -> None:
             # What a hand-written reader does with the row: an aware datetime, a list of tags.
             for i in ids:
                 r = plain.execute(
                     "SELECT id, name, registered_at_us, registered_at_tz, phone_e164, gender,"
-                    " tags FROM customers WHERE id = ?",
+                    " tags FROM clubrules_customers WHERE id = ?",
                     (i,),
                 ).fetchone()
                 at = (_EPOCH + timedelta(microseconds=r[2])).astimezone(_zone_of(r[3]))
@@ -187,7 +188,8 @@ def _sqlite_rows(n: int, directory: Path) -> list[Row]:
         for r in _records(100, "c-window"):
             ledger.add(r)
             plain.execute(
-                "INSERT INTO consumption_records (id, customer_id, at_us, service, amount,"
+                "INSERT INTO clubrules_consumption_records (id, customer_id, at_us, service,"
+                " amount,"
                 " currency, kind, refund_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (r.id, r.customer_id, 0, r.service, "288.00", "CNY", "purchase", None),
             )
@@ -201,7 +203,8 @@ def _sqlite_rows(n: int, directory: Path) -> list[Row]:
         def plain_window() -> None:
             for _ in range(queries):
                 plain.execute(
-                    "SELECT * FROM consumption_records WHERE customer_id = ? AND at_us >= ?"
+                    "SELECT * FROM clubrules_consumption_records WHERE customer_id = ? AND at_us"
+                    " >= ?"
                     " AND at_us < ? ORDER BY at_us, id",
                     ("c-window", -1, 2**62),
                 ).fetchall()
@@ -222,7 +225,7 @@ def _sqlite_rows(n: int, directory: Path) -> list[Row]:
                     )
                     for r in plain.execute(
                         "SELECT id, customer_id, at_us, at_tz, service, amount, currency, kind,"
-                        " refund_of FROM consumption_records WHERE customer_id = ?"
+                        " refund_of FROM clubrules_consumption_records WHERE customer_id = ?"
                         " AND at_us >= ? AND at_us < ? ORDER BY at_us, id",
                         ("c-window", -1, 2**62),
                     ).fetchall()
@@ -259,7 +262,8 @@ def _sqlite_rows(n: int, directory: Path) -> list[Row]:
         def plain_append() -> None:
             for t in plain_events:
                 plain.execute(
-                    "INSERT INTO access_events (at_us, actor, role, purpose, customer_id, field,"
+                    "INSERT INTO clubrules_access_events (at_us, actor, role, purpose,"
+                    " customer_id, field,"
                     " allowed, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     t,
                 )
@@ -631,20 +635,20 @@ def _thread_race_rows(quick: bool, directory: Path) -> list[Row]:
         o = b.occupancy[0]
         with plain_db.transaction() as conn:
             clash = conn.execute(
-                "SELECT 1 FROM booking_occupancy WHERE resource = ? AND start_us < ?"
+                "SELECT 1 FROM clubrules_booking_occupancy WHERE resource = ? AND start_us < ?"
                 " AND end_us > ? AND blocking_until_us > ?",
                 (o.resource, o.end_us, o.start_us, 0),
             ).fetchone()
             if clash is not None:
                 return False
             conn.execute(
-                "INSERT INTO bookings (id, service, start_us, end_us, status, headcount,"
+                "INSERT INTO clubrules_bookings (id, service, start_us, end_us, status, headcount,"
                 " customer_id, late_cancel, version, blocking_until_us)"
                 " VALUES (?, 'facial', ?, ?, 'confirmed', 1, 'c-1', 0, 1, ?)",
                 (b.id, o.start_us, o.end_us, 1 << 62),
             )
             conn.execute(
-                "INSERT INTO booking_occupancy (booking_id, position, resource, start_us,"
+                "INSERT INTO clubrules_booking_occupancy (booking_id, position, resource, start_us,"
                 " end_us, units, capacity, role, blocking_until_us)"
                 " VALUES (?, 0, ?, ?, ?, 1, 1, '', ?)",
                 (b.id, o.resource, o.start_us, o.end_us, 1 << 62),
@@ -722,19 +726,21 @@ def _booking_rows(n: int, url: str | None, directory: Path) -> list[Row]:
                 o = b.occupancy[0]
                 plain.execute("BEGIN IMMEDIATE")
                 clash = plain.execute(
-                    "SELECT 1 FROM booking_occupancy WHERE resource = ? AND start_us < ?"
+                    "SELECT 1 FROM clubrules_booking_occupancy WHERE resource = ? AND start_us < ?"
                     " AND end_us > ? AND blocking_until_us > ?",
                     (o.resource, o.end_us, o.start_us, 0),
                 ).fetchone()
                 if clash is None:
                     plain.execute(
-                        "INSERT INTO bookings (id, service, start_us, end_us, status, headcount,"
+                        "INSERT INTO clubrules_bookings (id, service, start_us, end_us, status,"
+                        " headcount,"
                         " customer_id, late_cancel, version, blocking_until_us)"
                         " VALUES (?, 'facial', ?, ?, 'confirmed', 1, 'c-1', 0, 1, ?)",
                         (b.id, o.start_us, o.end_us, 1 << 62),
                     )
                     plain.execute(
-                        "INSERT INTO booking_occupancy (booking_id, position, resource, start_us,"
+                        "INSERT INTO clubrules_booking_occupancy (booking_id, position, resource,"
+                        " start_us,"
                         " end_us, units, capacity, role, blocking_until_us)"
                         " VALUES (?, 0, ?, ?, ?, 1, 1, '', ?)",
                         (b.id, o.resource, o.start_us, o.end_us, 1 << 62),
@@ -906,8 +912,9 @@ def _availability_rows(quick: bool, url: str | None, directory: Path) -> list[Ro
             for start, end in day:
                 rows = plain.execute(
                     "SELECT b.*, o.resource, o.start_us, o.end_us, o.units"
-                    " FROM bookings AS b JOIN booking_occupancy AS o ON o.booking_id = b.id"
-                    " WHERE b.id IN (SELECT booking_id FROM booking_occupancy"
+                    " FROM clubrules_bookings AS b JOIN clubrules_booking_occupancy AS o ON"
+                    " o.booking_id = b.id"
+                    " WHERE b.id IN (SELECT booking_id FROM clubrules_booking_occupancy"
                     " WHERE start_us < ? AND end_us > ?) ORDER BY b.start_us, b.id, o.position",
                     (to_epoch_us(end), to_epoch_us(start)),
                 ).fetchall()
@@ -916,7 +923,8 @@ def _availability_rows(quick: bool, url: str | None, directory: Path) -> list[Ro
         def plain_busy() -> None:
             for start, end in day:
                 occupancy = plain.execute(
-                    "SELECT booking_id, resource, start_us, end_us, units FROM booking_occupancy"
+                    "SELECT booking_id, resource, start_us, end_us, units FROM"
+                    " clubrules_booking_occupancy"
                     " WHERE start_us < ? AND end_us > ? AND blocking_until_us > ?",
                     (to_epoch_us(end), to_epoch_us(start), to_epoch_us(now)),
                 ).fetchall()
@@ -1054,7 +1062,8 @@ def _complaint_rows(n: int, url: str | None, directory: Path) -> list[Row]:
             for row in rows:
                 plain.execute("BEGIN IMMEDIATE")
                 (actual,) = plain.execute(
-                    "SELECT COALESCE(MAX(version), 0) FROM complaint_events WHERE case_id = ?",
+                    "SELECT COALESCE(MAX(version), 0) FROM clubrules_complaint_events WHERE"
+                    " case_id = ?",
                     (case_id,),
                 ).fetchone()
                 if actual != row[1] - 1:
@@ -1062,10 +1071,13 @@ def _complaint_rows(n: int, url: str | None, directory: Path) -> list[Row]:
                     raise RuntimeError("stale")
                 if actual == 0:
                     plain.execute(
-                        "INSERT INTO complaint_cases VALUES (?, 'complaint', 'c-1', ?, NULL)",
+                        "INSERT INTO clubrules_complaint_cases VALUES (?, 'complaint', 'c-1', ?,"
+                        " NULL)",
                         (case_id, row[3]),
                     )
-                plain.execute("INSERT INTO complaint_events VALUES (?, ?, ?, ?, ?, ?)", row)
+                plain.execute(
+                    "INSERT INTO clubrules_complaint_events VALUES (?, ?, ?, ?, ?, ?)", row
+                )
                 plain.execute("COMMIT")
 
         out = [

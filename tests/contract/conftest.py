@@ -139,7 +139,8 @@ def empty_postgres(
     """The class's PostgreSQL database, with the module's `postgres_tables` emptied for the test."""
     if postgres_tables:
         with postgres_database.connection() as conn:
-            conn.execute(f"TRUNCATE {', '.join(f'clubrules.{t}' for t in postgres_tables)}")
+            schema = postgres_database.schema
+            conn.execute(f"TRUNCATE {', '.join(f'{schema}.{t}' for t in postgres_tables)}")
     return postgres_database
 
 

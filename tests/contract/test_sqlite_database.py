@@ -66,7 +66,8 @@ def test_instants_are_utc_microseconds_and_money_exact_text(database: SQLiteData
         )
     )
     [(at_us, kind, zone, amount, currency)] = _raw(
-        database, "SELECT at_us, typeof(at_us), at_tz, amount, currency FROM consumption_records"
+        database,
+        "SELECT at_us, typeof(at_us), at_tz, amount, currency FROM clubrules_consumption_records",
     )
     assert kind == "integer"
     assert at_us == int(T0.timestamp()) * 1_000_000 + 123456
@@ -101,17 +102,17 @@ def test_instants_come_back_in_their_zone(
 def test_sealed_fields_are_stored_only_as_ciphertext(database: SQLiteDatabase) -> None:
     customer = Customer(id="c-1", name="王芳", registered_at=T0, health=Sealed(SECRET))
     SQLiteCustomerRepository(database).add(customer)
-    [(health, kind)] = _raw(database, "SELECT health, typeof(health) FROM customers")
+    [(health, kind)] = _raw(database, "SELECT health, typeof(health) FROM clubrules_customers")
     assert (health, kind) == (SECRET, "blob")
     with database.connection() as conn, pytest.raises(sqlite3.IntegrityError):
         # Text (plaintext) in a sealed column is refused by the schema itself.
-        conn.execute("UPDATE customers SET allergies = 'penicillin'")
+        conn.execute("UPDATE clubrules_customers SET allergies = 'penicillin'")
 
 
 def test_a_schema_violation_is_a_storage_error_without_values(database: SQLiteDatabase) -> None:
     SQLiteCustomerRepository(database).add(Customer(id="c-1", name="Li", registered_at=T0))
     with pytest.raises(StorageError) as caught, database.connection() as conn:
-        conn.execute("UPDATE customers SET health = 'penicillin allergy'")
+        conn.execute("UPDATE clubrules_customers SET health = 'penicillin allergy'")
     assert "penicillin" not in str(caught.value)
 
 

@@ -171,7 +171,7 @@ class TestCallerActivity(ActivityRepositoryContract):
         def make(records: Sequence[ConsumptionRecord], zone: tzinfo) -> ActivityRepository:
             with sqlite_caller_session() as database:
                 with database.connection() as conn:
-                    conn.execute("DELETE FROM consumption_records")
+                    conn.execute("DELETE FROM clubrules_consumption_records")
                 ledger = SQLiteConsumptionRepository(database)
                 for record in records:
                     ledger.add(record)

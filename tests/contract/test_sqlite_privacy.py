@@ -93,7 +93,7 @@ def test_an_erasure_a_reader_holds_back_is_reported_and_finished_later(tmp_path:
         reader = sqlite3.connect(path, isolation_level=None)
         try:
             reader.execute("BEGIN")
-            reader.execute("SELECT count(*) FROM data_keys").fetchone()
+            reader.execute("SELECT count(*) FROM clubrules_data_keys").fetchone()
             with pytest.raises(ErasureNotFinalError) as caught:
                 keys.erase("c-1")
             assert caught.value.customer_id == "c-1"
@@ -170,7 +170,7 @@ def test_a_unit_of_work_whose_purge_a_reader_holds_back_says_so_after_committing
         reader = sqlite3.connect(path, isolation_level=None)
         try:
             reader.execute("BEGIN")
-            reader.execute("SELECT count(*) FROM data_keys").fetchone()
+            reader.execute("SELECT count(*) FROM clubrules_data_keys").fetchone()
             with pytest.raises(ErasureNotFinalError) as caught, db.unit_of_work():
                 keys.erase("c-1")
             assert caught.value.customer_id == "c-1"

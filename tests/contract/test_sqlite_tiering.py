@@ -30,7 +30,7 @@ class TestSQLiteActivity(ActivityRepositoryContract):
     ) -> Callable[[Sequence[ConsumptionRecord], tzinfo], SQLiteActivityRepository]:
         def make(records: Sequence[ConsumptionRecord], zone: tzinfo) -> SQLiteActivityRepository:
             with sqlite_database.connection() as conn:
-                conn.execute("DELETE FROM consumption_records")
+                conn.execute("DELETE FROM clubrules_consumption_records")
             ledger = SQLiteConsumptionRepository(sqlite_database)
             for record in records:
                 ledger.add(record)

@@ -192,14 +192,16 @@ def test_sqlite_version_6_bounds_searches_by_the_bookings_stored_before_it(
 
     def longest(db: SQLiteDatabase) -> int:
         with db.connection() as conn:
-            return int(conn.execute("SELECT longest_us FROM booking_longest").fetchone()[0])
+            return int(
+                conn.execute("SELECT longest_us FROM clubrules_booking_longest").fetchone()[0]
+            )
 
     with SQLiteDatabase(tmp_path / "club.db") as db:
         db.migrate(to=5)
         with db.transaction() as conn:  # as a writer of version 5 stored it
             long = booking("long", start, 72)
             conn.execute(
-                f"INSERT INTO bookings ({_sqlite_booking._COLUMNS})"  # noqa: S608 - constant
+                f"INSERT INTO clubrules_bookings ({_sqlite_booking._COLUMNS})"  # noqa: S608 - constant
                 f" VALUES ({', '.join('?' * 19)})",
                 _sqlite_booking._row(long),
             )

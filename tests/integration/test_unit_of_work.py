@@ -487,7 +487,7 @@ def test_a_closed_from_connection_database_leaves_the_connection_open() -> None:
     db = SQLiteDatabase.from_connection(conn)
     db.migrate()
     db.close()
-    assert conn.execute("SELECT count(*) FROM customers").fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM clubrules_customers").fetchone() == (0,)
     with pytest.raises(StorageError, match="closed"):
         SQLiteCustomerRepository(db).get("c-1")
     assert "caller's connection" in repr(db)

@@ -145,17 +145,23 @@ def test_the_member_event_invites_with_consent_and_fills_its_seats(
     assert "c-005 waitlisted" in chapter
     assert "c-005 confirmed" in chapter  # promoted when c-003 cancelled
     with sqlite3.connect(path) as conn:
-        invited = {r[0] for r in conn.execute("SELECT customer_id FROM activity_invitations")}
+        invited = {
+            r[0] for r in conn.execute("SELECT customer_id FROM clubrules_activity_invitations")
+        }
         seats = conn.execute(
-            "SELECT count(*) FROM activity_sign_ups"
+            "SELECT count(*) FROM clubrules_activity_sign_ups"
             " WHERE status IN ('confirmed', 'attended', 'no_show')"
         ).fetchone()[0]
-        (capacity,) = conn.execute("SELECT capacity FROM activities").fetchone()
+        (capacity,) = conn.execute("SELECT capacity FROM clubrules_activities").fetchone()
         marketing = {
             r[0]
-            for r in conn.execute("SELECT customer_id FROM consents WHERE purpose = 'marketing'")
+            for r in conn.execute(
+                "SELECT customer_id FROM clubrules_consents WHERE purpose = 'marketing'"
+            )
         }
-        tasks = conn.execute("SELECT count(*) FROM care_tasks WHERE kind = 'invitation'").fetchone()
+        tasks = conn.execute(
+            "SELECT count(*) FROM clubrules_care_tasks WHERE kind = 'invitation'"
+        ).fetchone()
     assert invited == {"c-003", "c-005", "c-009"}
     assert invited <= marketing
     assert tasks == (3,)
@@ -173,8 +179,10 @@ def test_no_plaintext_allergy_or_phone_is_stored_or_printed(kept: tuple[str, Pat
         raw += wal.read_bytes()
     assert b"penicillin" not in raw
     with sqlite3.connect(path) as conn:
-        (blob,) = conn.execute("SELECT allergies FROM customers WHERE id = 'c-001'").fetchone()
-        events = conn.execute("SELECT count(*) FROM access_events").fetchone()[0]
+        (blob,) = conn.execute(
+            "SELECT allergies FROM clubrules_customers WHERE id = 'c-001'"
+        ).fetchone()
+        events = conn.execute("SELECT count(*) FROM clubrules_access_events").fetchone()[0]
     assert isinstance(blob, bytes)
     assert events == 2
 

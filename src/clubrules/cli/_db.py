@@ -51,6 +51,12 @@ def add_db_commands(add_parser: AddParser) -> None:
     migrate.add_argument(
         "--to", type=int, default=None, metavar="VERSION", help="stop at this schema version"
     )
+    migrate.add_argument(
+        "--schema",
+        default=None,
+        metavar="NAME",
+        help="PostgreSQL only: the schema that holds the clubrules tables (default clubrules)",
+    )
     add_json_option(migrate, "the result")
     migrate.set_defaults(handler=_run_migrate)
 
@@ -59,7 +65,7 @@ def _run_migrate(args: argparse.Namespace) -> int:
     from clubrules.storage.migrations import migrate  # noqa: PLC0415 - keeps --help fast
 
     try:
-        result = migrate(args.url, to=args.to)
+        result = migrate(args.url, to=args.to, schema=args.schema)
     except StorageError as error:
         return fail(args, EXIT_FAILED, str(error), type(error).__name__)
     if args.json:

@@ -59,7 +59,9 @@ def run(story: Story, salon: Salon) -> None:
     sealed = vault.seal("c-001", "allergies", allergies)
     salon.customers.update(attrs.evolve(customer, allergies=sealed))
     with salon.db.connection() as conn:
-        (stored,) = conn.execute("SELECT allergies FROM customers WHERE id = 'c-001'").fetchone()
+        (stored,) = conn.execute(
+            "SELECT allergies FROM clubrules_customers WHERE id = 'c-001'"
+        ).fetchone()
     plain = any(word.encode() in bytes(stored) for word in allergies)
     story.line(
         f"Her allergy record is sealed into her customer row: {sealed!r}, AES-256-GCM under "

@@ -67,7 +67,7 @@ def _tell(story: Story, path: Path, *, kept: bool) -> None:
         counts = salon.row_counts()
         story.line("What the story left in SQLite, table by table:")
         for table, rows in counts.items():
-            story.line(f"  {table:<22} {rows:>5} row{'' if rows == 1 else 's'}")
+            story.line(f"  {table:<32} {rows:>5} row{'' if rows == 1 else 's'}")
     story.line()
     if kept:
         story.line(f"Kept: {path}. Open it with any SQLite client.")

@@ -13,7 +13,8 @@ customers = PostgresCustomerRepository(db)
 ```
 
 Every adapter passes the same contract suite as the in-memory adapter.
-Tables live in the schema `clubrules`; instants are `timestamptz` (with the
+Tables live in one schema, `clubrules` unless the database names another
+(`PostgresDatabase(url, schema="salon")`); instants are `timestamptz` (with the
 zone they were given in, so they come back in it), money is exact `numeric`,
 sealed archive fields and wrapped data keys are `bytea` ciphertext. Driver
 errors arrive as clubrules errors: a unique violation is a `DuplicateError`;

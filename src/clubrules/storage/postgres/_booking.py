@@ -5,10 +5,14 @@ Resources of capacity 1 are guarded by the exclusion constraint
 two active busy times of one resource cannot overlap. Resources of capacity
 above 1 are guarded by a row lock on `clubrules.booking_resources`, under
 which the writer checks the peak headcount.
+
+The statements below name the tables in the default schema (`clubrules.`);
+each database's schema is put in their place once, by `_Statements`.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from clubrules._time import from_epoch_us, require_aware, to_epoch_us
@@ -23,6 +27,7 @@ from clubrules.errors import (
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.sql._booking import group_bookings, slot_conflict
 from clubrules.storage.sql._codecs import encode_zone
+from clubrules.storage.sql._dialect import with_schema
 from clubrules.storage.sql._unit import cause_label, logger
 
 if TYPE_CHECKING:
@@ -170,7 +175,79 @@ _READ = (
 )
 
 
-def _read(conn: psycopg.Connection[Any], where: str, params: Sequence[object]) -> list[Booking]:
+_LOCK_ONE = "SELECT resource FROM clubrules.booking_resources WHERE resource = %s FOR UPDATE"
+_LOCK_MANY = (
+    "SELECT resource FROM clubrules.booking_resources WHERE resource = ANY(%s)"
+    " ORDER BY resource FOR UPDATE"
+)
+_ADD_RESOURCES = (
+    "INSERT INTO clubrules.booking_resources (resource)"
+    " SELECT r FROM unnest(%s::text[]) AS r ORDER BY r ON CONFLICT DO NOTHING"
+)
+_OVERLAPPING = (
+    "SELECT lower(during), upper(during), units, booking_id, blocking_until_us > %s"
+    " FROM clubrules.booking_occupancy WHERE resource = %s"
+    " AND during && tstzrange(%s, %s, '[)') AND booking_id <> %s"
+    " AND (blocking_until_us > %s OR active)"
+)
+_SWITCH_OFF = (
+    "UPDATE clubrules.booking_occupancy SET active = false"
+    " WHERE resource = %s AND during && tstzrange(%s, %s, '[)') AND active"
+    " AND blocking_until_us <= %s"
+)
+_VERSION = "SELECT version FROM clubrules.bookings WHERE id = %s FOR UPDATE"
+_DELETE_OCCUPANCY = "DELETE FROM clubrules.booking_occupancy WHERE booking_id = %s"
+_IN_OCCUPANCY = " WHERE b.id IN (SELECT o.booking_id FROM clubrules.booking_occupancy AS o"
+
+
+class _Statements:
+    """The adapter's statements with the tables in one schema: made once per schema."""
+
+    __slots__ = (
+        "add_and_check",
+        "add_resources",
+        "check_and_insert_occupancy",
+        "delete_occupancy",
+        "in_occupancy",
+        "insert_booking",
+        "insert_occupancy",
+        "lock_many",
+        "lock_one",
+        "overlapping",
+        "read",
+        "switch_off",
+        "update_booking",
+        "version",
+    )
+
+    def __init__(self, prefix: str) -> None:
+        def q(sql: str) -> str:
+            return with_schema(sql, prefix)
+
+        self.insert_booking = q(_INSERT_BOOKING)
+        self.update_booking = q(_UPDATE_BOOKING)
+        self.insert_occupancy = q(_INSERT_OCCUPANCY)
+        self.check_and_insert_occupancy = q(_CHECK_AND_INSERT_OCCUPANCY)
+        self.add_and_check = q(_ADD_AND_CHECK)
+        self.read = q(_READ)
+        self.lock_one = q(_LOCK_ONE)
+        self.lock_many = q(_LOCK_MANY)
+        self.add_resources = q(_ADD_RESOURCES)
+        self.overlapping = q(_OVERLAPPING)
+        self.switch_off = q(_SWITCH_OFF)
+        self.version = q(_VERSION)
+        self.delete_occupancy = q(_DELETE_OCCUPANCY)
+        self.in_occupancy = q(_IN_OCCUPANCY)
+
+
+@functools.cache
+def _statements(prefix: str) -> _Statements:
+    return _Statements(prefix)
+
+
+def _read(
+    conn: psycopg.Connection[Any], sql: _Statements, where: str, params: Sequence[object]
+) -> list[Booking]:
     """The bookings selected by `where` (on table `b`), with their occupancy, by start then id.
 
     One statement, so one snapshot and one round trip: a row per busy time,
@@ -179,7 +256,7 @@ def _read(conn: psycopg.Connection[Any], where: str, params: Sequence[object]) -
     # fetchall: psycopg loads every row in one call; iterating the cursor
     # costs a Python-level step per row.
     return group_bookings(
-        conn.execute(f"{_READ}{where} ORDER BY b.start_at, b.id, o.position", params).fetchall()
+        conn.execute(f"{sql.read}{where} ORDER BY b.start_at, b.id, o.position", params).fetchall()
     )
 
 
@@ -268,11 +345,11 @@ class PostgresBookingRepository:
 
     def __init__(self, database: PostgresDatabase) -> None:
         self._db = database
+        self._sql = _statements(database._table_prefix)  # noqa: SLF001 - the database's schema
 
     # --- the pieces of a write -----------------------------------------------------
 
-    @staticmethod
-    def _lock(conn: psycopg.Connection[Any], booking: Booking) -> None:
+    def _lock(self, conn: psycopg.Connection[Any], booking: Booking) -> None:
         """Lock the rows of the booking's resources (`SELECT ... FOR UPDATE`), in order.
 
         Racing writers of a resource queue here, in resource order, so that
@@ -281,46 +358,25 @@ class PostgresBookingRepository:
         writer at a time. A resource seen for the first time gets its row.
         """
         resources = sorted(set(booking.resources))
-        lock: str = (
-            "SELECT resource FROM clubrules.booking_resources WHERE resource = %s FOR UPDATE"
-        )
-        if len(resources) > 1:
-            lock = (
-                "SELECT resource FROM clubrules.booking_resources WHERE resource = ANY(%s)"
-                " ORDER BY resource FOR UPDATE"
-            )
+        sql = self._sql
+        lock = sql.lock_one if len(resources) == 1 else sql.lock_many
         param = resources[0] if len(resources) == 1 else resources
         if len(conn.execute(lock, (param,)).fetchall()) < len(resources):
-            conn.execute(
-                "INSERT INTO clubrules.booking_resources (resource)"
-                " SELECT r FROM unnest(%s::text[]) AS r ORDER BY r ON CONFLICT DO NOTHING",
-                (resources,),
-            )
+            conn.execute(sql.add_resources, (resources,))
             conn.execute(lock, (param,))
 
-    @staticmethod
     def _clashes(
-        conn: psycopg.Connection[Any], booking: Booking, now_us: int
+        self, conn: psycopg.Connection[Any], booking: Booking, now_us: int
     ) -> list[Conflict | OverCapacity]:
         """The clashes at `now`; holds found lapsed on the way are switched off."""
+        sql = self._sql
 
         def overlapping(n: int) -> list[Entry]:
             occ = booking.occupancy[n]
             span = (occ.resource, from_epoch_us(occ.start_us), from_epoch_us(occ.end_us))
-            rows = conn.execute(
-                "SELECT lower(during), upper(during), units, booking_id, blocking_until_us > %s"
-                " FROM clubrules.booking_occupancy WHERE resource = %s"
-                " AND during && tstzrange(%s, %s, '[)') AND booking_id <> %s"
-                " AND (blocking_until_us > %s OR active)",
-                (now_us, *span, booking.id, now_us),
-            ).fetchall()
+            rows = conn.execute(sql.overlapping, (now_us, *span, booking.id, now_us)).fetchall()
             if not all(r[4] for r in rows):
-                conn.execute(
-                    "UPDATE clubrules.booking_occupancy SET active = false"
-                    " WHERE resource = %s AND during && tstzrange(%s, %s, '[)') AND active"
-                    " AND blocking_until_us <= %s",
-                    (*span, now_us),
-                )
+                conn.execute(sql.switch_off, (*span, now_us))
             return [(to_epoch_us(s), to_epoch_us(e), u, bid) for s, e, u, bid, b in rows if b]
 
         return clashes(booking, overlapping)
@@ -358,20 +414,21 @@ class PostgresBookingRepository:
             DuplicateError: `add`, and the booking's id is taken.
             _Lapsed: only rows of holds lapsed at `now` are in the way.
         """
+        sql = self._sql
         if careful or not plan.checked:
             if add:
-                conn.execute(_INSERT_BOOKING, plan.booking_row)  # a taken id: DuplicateError
+                conn.execute(sql.insert_booking, plan.booking_row)  # a taken id: DuplicateError
             if careful:
                 self._check(conn, booking, now_us)
             for row in plan.rows:
-                conn.execute(_INSERT_OCCUPANCY, row)
+                conn.execute(sql.insert_occupancy, row)
             return
         found: list[list[Entry]] = [[] for _ in booking.occupancy]
         lapsed = False
         for n, checked in enumerate(plan.checked):
-            statement, params = _CHECK_AND_INSERT_OCCUPANCY, checked
+            statement, params = sql.check_and_insert_occupancy, checked
             if add and n == 0:
-                statement, params = _ADD_AND_CHECK, plan.first_with_booking
+                statement, params = sql.add_and_check, plan.first_with_booking
             in_the_way = conn.execute(statement, params).fetchall()
             found[plan.rows[n][1]] = [
                 (to_epoch_us(s), to_epoch_us(e), u, bid) for s, e, u, bid, b in in_the_way if b
@@ -391,7 +448,10 @@ class PostgresBookingRepository:
             return None
         conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_KEY_LOCK_CLASS, key))
         holders = _read(
-            conn, " WHERE b.idempotency_key = %s AND b.blocking_until_us > %s", (key, now_us)
+            conn,
+            self._sql,
+            " WHERE b.idempotency_key = %s AND b.blocking_until_us > %s",
+            (key, now_us),
         )
         if not holders:
             return None
@@ -468,18 +528,13 @@ class PostgresBookingRepository:
         def write(careful: bool) -> None:
             with self._db.transaction() as conn:
                 self._lock(conn, booking)
-                row = conn.execute(
-                    "SELECT version FROM clubrules.bookings WHERE id = %s FOR UPDATE",
-                    (booking.id,),
-                ).fetchone()
+                row = conn.execute(self._sql.version, (booking.id,)).fetchone()
                 if row is None:
                     raise NotFoundError("booking", booking.id)
                 if booking.version != row[0] + 1:
                     raise StaleVersionError(booking.id, booking.version - 1, row[0])
-                conn.execute(
-                    "DELETE FROM clubrules.booking_occupancy WHERE booking_id = %s", (booking.id,)
-                )
-                conn.execute(_UPDATE_BOOKING, (*plan.booking_row[1:], booking.id))
+                conn.execute(self._sql.delete_occupancy, (booking.id,))
+                conn.execute(self._sql.update_booking, (*plan.booking_row[1:], booking.id))
                 self._write_occupancy(conn, booking, now_us, careful, plan)
 
         self._attempts(write, booking, now_us)
@@ -487,7 +542,7 @@ class PostgresBookingRepository:
     def get(self, booking_id: str) -> Booking:
         """The booking with this id; `NotFoundError` if there is none."""
         with self._db.connection() as conn:  # one statement: one snapshot, one round trip
-            found = _read(conn, " WHERE b.id = %s", (booking_id,))
+            found = _read(conn, self._sql, " WHERE b.id = %s", (booking_id,))
         if not found:
             raise NotFoundError("booking", booking_id)
         return found[0]
@@ -520,12 +575,9 @@ class PostgresBookingRepository:
                 params.append(lo)
         where = ""
         if clauses:
-            where = (
-                " WHERE b.id IN (SELECT o.booking_id FROM clubrules.booking_occupancy AS o"  # noqa: S608
-                f" WHERE {' AND '.join(clauses)})"
-            )
+            where = f"{self._sql.in_occupancy} WHERE {' AND '.join(clauses)})"
         with self._db.connection() as conn:  # one statement: one snapshot, one round trip
-            return _read(conn, where, params)
+            return _read(conn, self._sql, where, params)
 
     def __repr__(self) -> str:
         return f"PostgresBookingRepository({self._db!r})"

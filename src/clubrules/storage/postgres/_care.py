@@ -32,14 +32,17 @@ class PostgresCareTaskRepository(SQLCareTaskRepository[PostgresDatabase]):
 
     _dialect = POSTGRES
 
+    def __init__(self, database: PostgresDatabase) -> None:
+        super().__init__(database)
+        self._last_issued = (
+            "SELECT DISTINCT ON (customer_id) customer_id, at, at_tz"  # noqa: S608 - constant
+            f" FROM {self._table} WHERE rule = %s ORDER BY customer_id, at DESC"
+        )
+
     def last_issued(self, rule: str) -> dict[str, datetime]:
         """The latest `at` of each customer's tasks from `rule`, by customer id (the cooldown)."""
         with self._db.connection() as conn:
-            rows = conn.execute(
-                "SELECT DISTINCT ON (customer_id) customer_id, at, at_tz"
-                " FROM clubrules.care_tasks WHERE rule = %s ORDER BY customer_id, at DESC",
-                (rule,),
-            ).fetchall()
+            rows = conn.execute(self._last_issued, (rule,)).fetchall()
         return {r[0]: in_zone(r[1], r[2]) for r in rows}
 
 

@@ -27,8 +27,8 @@ class PostgresComplaintRepository(SQLComplaintRepository[PostgresDatabase]):
 
     Implements [ComplaintRepository][clubrules.complaints.ports.ComplaintRepository].
 
-    One row per case in `clubrules.complaint_cases`, one per event in the
-    append-only `clubrules.complaint_events`, keyed by `(case_id, version)`.
+    One row per case in `complaint_cases`, one per event in the
+    append-only `complaint_events`, keyed by `(case_id, version)`.
     An append reads the version and inserts the events at the versions after
     it, in one transaction and without locks: when two writers race at the
     same version, the primary key makes the second insert fail (after the
@@ -42,6 +42,15 @@ class PostgresComplaintRepository(SQLComplaintRepository[PostgresDatabase]):
     _dialect = POSTGRES
     _registered_column = "registered_at"
     _refuses_nul = True
+
+    def __init__(self, database: PostgresDatabase) -> None:
+        super().__init__(database)
+        self._events_sql = (
+            f"SELECT e.type, e.document FROM {self._cases} AS c"  # noqa: S608 - constant
+            f" LEFT JOIN {self._events} AS e"
+            " ON e.case_id = c.id AND e.version > %s"
+            " WHERE c.id = %s ORDER BY e.version"
+        )
 
     def append(self, case_id: str, expected_version: int, events: Sequence[CaseEvent]) -> int:
         """Append `events` if the stream is at `expected_version`; the new version.
@@ -66,13 +75,7 @@ class PostgresComplaintRepository(SQLComplaintRepository[PostgresDatabase]):
     def events(self, case_id: str, *, after: int = 0) -> list[CaseEvent]:
         """The stream's events after the first `after`; `NotFoundError` if unknown."""
         with self._db.connection() as conn:
-            rows = conn.execute(
-                "SELECT e.type, e.document FROM clubrules.complaint_cases AS c"
-                " LEFT JOIN clubrules.complaint_events AS e"
-                " ON e.case_id = c.id AND e.version > %s"
-                " WHERE c.id = %s ORDER BY e.version",
-                (max(after, 0), case_id),
-            ).fetchall()
+            rows = conn.execute(self._events_sql, (max(after, 0), case_id)).fetchall()
         if not rows:
             raise NotFoundError("case", case_id)
         return [decode_event(type_name, document) for type_name, document in rows if type_name]

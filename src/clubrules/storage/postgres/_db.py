@@ -17,8 +17,14 @@ from clubrules.errors import (
     ValidationError,
 )
 from clubrules.storage.postgres._errors import psycopg_module, translate, translated
-from clubrules.storage.postgres._migrate import migrate_postgres_connection, postgres_schema_version
+from clubrules.storage.postgres._migrate import (
+    DEFAULT_SCHEMA,
+    migrate_postgres_connection,
+    postgres_schema_version,
+    schema_prefix,
+)
 from clubrules.storage.sql._database import SQLDatabase
+from clubrules.storage.sql._migrations import MigrationResult  # noqa: TC001 - get_type_hints
 from clubrules.storage.sql._unit import SAVEPOINT, logger
 
 if TYPE_CHECKING:
@@ -108,7 +114,11 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
     integrator's own pool can be used through
     [from_pool][clubrules.storage.postgres.PostgresDatabase.from_pool].
 
-    Tables live in the schema `clubrules`; create it with
+    Tables live in the schema `schema` (`clubrules` unless told otherwise),
+    which keeps them apart from an application's own tables in `public`;
+    every statement names that schema, so none depends on the connection's
+    `search_path`. Two databases on different schemas of one PostgreSQL
+    database hold independent data. Create the schema and its tables with
     [migrate][clubrules.storage.postgres.PostgresDatabase.migrate]. Driver
     errors arrive as clubrules errors: a taken id is a `DuplicateError`, a
     serialization failure, deadlock or lost connection a
@@ -128,14 +138,20 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
             extra round trip), so that connections broken by a server
             restart are replaced unseen. When False, a broken connection
             surfaces once as `RetryableStorageError` and is then replaced.
+        schema: The schema of the clubrules tables: a lower-case SQL
+            identifier (letters, digits and underscores).
 
     Raises:
-        ValidationError: a size or the timeout is out of range.
+        ValidationError: a size or the timeout is out of range, or
+            `schema` is not a plain identifier (rule `identifier`) or one
+            PostgreSQL reserves (`reserved`).
         StorageError: psycopg is not installed (the `postgres` extra).
     """
 
     _migrate_connection = staticmethod(migrate_postgres_connection)
     _schema_version_of = staticmethod(postgres_schema_version)
+    _schema: str
+    _prefix: str
 
     def __init__(
         self,
@@ -145,12 +161,15 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         pool_min_size: int = 1,
         timeout: float = 30.0,
         pool_check: bool = True,
+        schema: str = DEFAULT_SCHEMA,
     ) -> None:
         size: object = pool_size
         if isinstance(size, bool) or not (isinstance(size, int) and size >= 0):
             raise ValidationError("must be 0 or more", field="pool_size", rule="range")
         if not timeout > 0:
             raise ValidationError("must be more than 0 seconds", field="timeout", rule="range")
+        self._prefix = schema_prefix(schema)
+        self._schema = schema
         self._driver_error: type[Exception] = psycopg_module().Error
         self._url = url
         self._timeout = float(timeout)
@@ -179,13 +198,22 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
             self._owns_pool = True
 
     @classmethod
-    def from_pool(cls, pool: ConnectionPool[Any]) -> PostgresDatabase:
+    def from_pool(
+        cls, pool: ConnectionPool[Any], *, schema: str = DEFAULT_SCHEMA
+    ) -> PostgresDatabase:
         """Use an open `psycopg_pool.ConnectionPool` that you configured and will close.
 
         Its connections must be in autocommit mode (`kwargs={"autocommit": True}`);
         the adapters open their own transactions where they need them.
+        `schema` is as for the constructor.
+
+        Raises:
+            ValidationError: `schema` is not a plain identifier.
         """
+        prefix = schema_prefix(schema)
         database = cls.__new__(cls)
+        database._prefix = prefix  # noqa: SLF001 - filling in a fresh instance
+        database._schema = schema  # noqa: SLF001
         database._driver_error = psycopg_module().Error  # noqa: SLF001 - filling in a fresh instance
         database._url = ""  # noqa: SLF001
         database._timeout = float(pool.timeout)  # noqa: SLF001
@@ -199,7 +227,9 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         return database
 
     @classmethod
-    def from_connection(cls, conn: psycopg.Connection[Any]) -> PostgresDatabase:
+    def from_connection(
+        cls, conn: psycopg.Connection[Any], *, schema: str = DEFAULT_SCHEMA
+    ) -> PostgresDatabase:
         """Run the adapters on a `psycopg.Connection` that your application owns.
 
         The adapters built on the returned database use `conn` for every
@@ -223,12 +253,16 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         library's own checks, roll back.
 
         Use the connection from one thread at a time. Closing the returned
-        database leaves `conn` open.
+        database leaves `conn` open. The adapters name the tables of
+        `schema` (as for the constructor) in every statement, whatever
+        `search_path` your connection has.
 
         Raises:
-            ValidationError: `conn` is not a `psycopg.Connection`.
+            ValidationError: `conn` is not a `psycopg.Connection`, or
+                `schema` is not a plain identifier.
             StorageError: psycopg is not installed (the `postgres` extra).
         """
+        prefix = schema_prefix(schema)
         psycopg = psycopg_module()
         if not isinstance(conn, psycopg.Connection):
             raise ValidationError(
@@ -237,7 +271,9 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
                 rule="not_a_connection",
             )
         database = cls.__new__(cls)
-        database._driver_error = psycopg.Error  # noqa: SLF001 - filling in a fresh instance
+        database._prefix = prefix  # noqa: SLF001 - filling in a fresh instance
+        database._schema = schema  # noqa: SLF001
+        database._driver_error = psycopg.Error  # noqa: SLF001
         database._url = ""  # noqa: SLF001
         database._timeout = 0.0  # noqa: SLF001
         database._lock = threading.RLock()  # noqa: SLF001
@@ -248,6 +284,30 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         database._caller = conn  # noqa: SLF001
         database._unit = _unit_connection()  # noqa: SLF001
         return database
+
+    @property
+    def schema(self) -> str:
+        """The schema that holds the clubrules tables."""
+        return self._schema
+
+    @property
+    def _table_prefix(self) -> str:
+        """What the adapters put before a table name: the quoted schema and a dot."""
+        return self._prefix
+
+    def migrate(self, *, to: int | None = None) -> MigrationResult:
+        """Create or bring up to date the clubrules tables in this database's schema.
+
+        See `clubrules.storage.migrations.migrate`; the schema is created
+        if missing.
+        """
+        with self.connection() as conn:
+            return migrate_postgres_connection(conn, to=to, schema=self._schema)
+
+    def schema_version(self) -> int:
+        """The schema version of the clubrules tables in this database's schema (0 if none)."""
+        with self.connection() as conn:
+            return postgres_schema_version(conn, schema=self._schema)
 
     @property
     def pooled(self) -> bool:
@@ -418,4 +478,5 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         if not self._url and self._pool is None:  # from_connection
             mode = "the caller's connection"
         state = "closed" if self._closed else "open"
-        return f"PostgresDatabase({mode}, {state})"
+        schema = "" if self._schema == DEFAULT_SCHEMA else f", schema={self._schema!r}"
+        return f"PostgresDatabase({mode}, {state}{schema})"

@@ -45,16 +45,17 @@ class PostgresAssessmentRepository(SQLAssessmentRepository[PostgresDatabase]):
         """Store a sheet; False if stored as is; `DuplicateError` on a taken id or cycle."""
         with self._db.transaction() as conn:
             cursor = conn.execute(
-                f"{sheet_insert(POSTGRES)} ON CONFLICT DO NOTHING", sheet_row(POSTGRES, sheet)
+                f"{sheet_insert(self._dialect)} ON CONFLICT DO NOTHING",
+                sheet_row(self._dialect, sheet),
             )
             if cursor.rowcount == 1:
-                criteria_sql, criteria, lines_sql, lines = sheet_parts(POSTGRES, sheet)
+                criteria_sql, criteria, lines_sql, lines = sheet_parts(self._dialect, sheet)
                 with conn.cursor() as many:
                     many.executemany(criteria_sql, criteria)
                     many.executemany(lines_sql, lines)
                 return True
-            found = read_sheets(POSTGRES, conn, " WHERE id = %s", (sheet.id,))
-            refusal = None if found else cycle_taken(POSTGRES, conn, sheet)
+            found = read_sheets(self._dialect, conn, " WHERE id = %s", (sheet.id,))
+            refusal = None if found else cycle_taken(self._dialect, conn, sheet)
         if found and found[0] == sheet:
             return False
         if refusal is not None:

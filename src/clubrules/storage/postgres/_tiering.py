@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from clubrules._time import from_epoch_us
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.postgres._db import PostgresDatabase
-from clubrules.storage.sql._dialect import POSTGRES
+from clubrules.storage.sql._dialect import POSTGRES, with_schema
 from clubrules.storage.sql._tiering import SQLActivityRepository, offset_segments
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ FROM g ORDER BY g.customer_id
 
 @keys_checked("ActivityRepository")
 class PostgresActivityRepository(SQLActivityRepository[PostgresDatabase]):
-    """Activity summaries from one SQL aggregate over `clubrules.consumption_records`.
+    """Activity summaries from one SQL aggregate over the table `consumption_records`.
 
     Implements [ActivityRepository][clubrules.tiering.ports.ActivityRepository]
     as [SQLiteActivityRepository][clubrules.storage.sqlite.SQLiteActivityRepository]
@@ -78,6 +78,7 @@ class PostgresActivityRepository(SQLActivityRepository[PostgresDatabase]):
 
     def __init__(self, database: PostgresDatabase, *, zone: tzinfo, currency: str = "CNY") -> None:
         super().__init__(database, zone=zone, currency=currency)
+        self._summary_sql = with_schema(_SUMMARY_SQL, database._table_prefix)  # noqa: SLF001
 
     def _aggregate(self, customer_id: str | None, lo: int, hi: int) -> list[Any]:
         segments = offset_segments(self._zone, lo, hi) or ((0, 0, 0),)  # VALUES needs a row
@@ -93,7 +94,7 @@ class PostgresActivityRepository(SQLActivityRepository[PostgresDatabase]):
             params[f"lo{i}"] = from_epoch_us(seg_lo)
             params[f"hi{i}"] = from_epoch_us(seg_hi)
             params[f"off{i}"] = timedelta(microseconds=off)
-        sql = _SUMMARY_SQL.format(
+        sql = self._summary_sql.format(
             segments=", ".join(values),
             customer="" if customer_id is None else "AND c.customer_id = %(customer_id)s",
         )

@@ -30,7 +30,7 @@ from clubrules.complaints._events import EVENT_TYPES, check_new_stream
 from clubrules.errors import DuplicateError, StaleVersionError, StorageError, ValidationError
 from clubrules.money import Money
 from clubrules.storage.sql._codecs import decode_at, encode_instant, encode_zone
-from clubrules.storage.sql._dialect import DB, Connection, Dialect, SQLAdapter
+from clubrules.storage.sql._dialect import DB, Connection, SQLAdapter
 
 __all__ = [
     "SQLComplaintRepository",
@@ -131,15 +131,14 @@ def decode_event(type_name: str, document: str | dict[str, Any]) -> CaseEvent:
 class SQLComplaintRepository(SQLAdapter[DB]):
     """The body of the SQL complaint repositories; subclasses set `_dialect`."""
 
-    _dialect: ClassVar[Dialect]
     _registered_column: ClassVar[str]
     """The instant column of `complaint_cases`: `registered_us` or `registered_at`."""
     _refuses_nul: ClassVar[bool] = False
     """Whether the database refuses a NUL character in text (PostgreSQL does)."""
 
     def __init__(self, database: DB) -> None:
-        d = self._dialect
         super().__init__(database)
+        d = self._dialect
         self._cases = d.table("complaint_cases")
         self._events = d.table("complaint_events")
         self._version_sql = (

@@ -134,11 +134,11 @@ class SQLCustomerRepository(SQLAdapter[DB]):
     """The body of the SQL customer repositories; subclasses set `_dialect`."""
 
     def __init__(self, database: DB) -> None:
+        super().__init__(database)
         d = self._dialect
         p = d.param
         columns = _customer_columns(d)
         table = d.table("customers")
-        super().__init__(database)
         self._read = _customer_reader(d)
         select = f"SELECT {_customer_read_columns(d)} FROM {table}"  # noqa: S608 - constant
         self._select_by_id = f"{select} WHERE id = {p}"
@@ -252,8 +252,8 @@ class SQLConsumptionRepository(SQLAdapter[DB]):
     """The body of the SQL consumption repositories; subclasses set `_dialect`."""
 
     def __init__(self, database: DB) -> None:
-        d = self._dialect
         super().__init__(database)
+        d = self._dialect
         self._records = d.table("consumption_records")
         self._services = d.table("service_records")
         self._record_columns = (

@@ -15,7 +15,8 @@ what a driver refuses) stays in its own adapter module.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
@@ -42,12 +43,14 @@ __all__ = [
     "MONEY_BY_TEXT",
     "POSTGRES",
     "SQLITE",
+    "SQLITE_PREFIX",
     "Connection",
     "Database",
     "Dialect",
     "SQLAdapter",
     "decode_decimal",
     "money_from_text",
+    "with_schema",
 ]
 
 
@@ -78,6 +81,11 @@ class Connection(Protocol):
 
 class Database(Protocol):
     """`SQLiteDatabase` and `PostgresDatabase`, as the shared adapters see them."""
+
+    @property
+    def _table_prefix(self) -> str:
+        """What goes before each table name: `clubrules_`, or the schema (`"clubrules".`)."""
+        ...
 
     def connection(self) -> AbstractContextManager[Connection]:
         """An autocommit connection; driver errors become clubrules errors."""
@@ -160,7 +168,12 @@ class Dialect:
     param: str
     """The placeholder: `?` or `%s`."""
     schema: str
-    """Prefix of every table name: `""` or `"clubrules."`."""
+    """Prefix of every table name: `clubrules_` (SQLite) or the schema, `"clubrules".`.
+
+    A `PostgresDatabase` in another schema gives its adapters the dialect
+    `in_schema` makes; every statement names its tables through it, so none
+    relies on the connection's `search_path`.
+    """
     us: str
     """Suffix of an instant column: `"_us"` (UTC microseconds) or `""` (timestamptz)."""
     text_array: str
@@ -199,6 +212,20 @@ class Dialect:
     def table(self, name: str) -> str:
         """A table name with the schema prefix."""
         return f"{self.schema}{name}"
+
+    def in_schema(self, prefix: str) -> Dialect:
+        """This dialect with `prefix` before every table name (the same one for the same prefix).
+
+        Made once per database and prefix: adapters render their statements
+        with it when they are built, never per call.
+        """
+        if prefix == self.schema:
+            return self
+        key = (self, prefix)
+        found = _IN_SCHEMA.get(key)
+        if found is None:
+            found = _IN_SCHEMA[key] = replace(self, schema=prefix)
+        return found
 
     def params(self, count: int) -> str:
         """`count` placeholders, comma separated, for a `VALUES (...)` list."""
@@ -290,10 +317,12 @@ class SQLAdapter(Generic[DB]):
 
     The public subclasses (`SQLiteCustomerRepository`, ...) set `_dialect`
     and name their database class as the type argument, so that type
-    checkers see `database` (and `self._db`) as that class.
+    checkers see `database` (and `self._db`) as that class. An adapter's
+    `_dialect` names its tables with its database's prefix (the schema of
+    a `PostgresDatabase`), from `__init__` on.
     """
 
-    _dialect: ClassVar[Dialect]
+    _dialect: Dialect
     _table_name: ClassVar[str] = ""
     """An adapter of one table names it here, and reads it as `self._table`."""
     _column_list: ClassVar[str] = ""
@@ -305,6 +334,7 @@ class SQLAdapter(Generic[DB]):
 
     def __init__(self, database: DB) -> None:
         self._db = database
+        self._dialect = self._dialect.in_schema(database._table_prefix)  # noqa: SLF001
         if self._table_name:
             d = self._dialect
             self._table = d.table(self._table_name)
@@ -340,9 +370,25 @@ class SQLAdapter(Generic[DB]):
         return f"{type(self).__name__}({self._dialect.describe(self._db)})"
 
 
+_IN_SCHEMA: dict[tuple[Dialect, str], Dialect] = {}
+
+_DEFAULT_QUALIFIER = re.compile(r"(?<![\w.\"])clubrules\.")
+
+
+def with_schema(sql: str, prefix: str) -> str:
+    """`sql`, written with its tables in the default schema (`clubrules.x`), with them in `prefix`.
+
+    For the PostgreSQL adapters' own statements, rendered once per adapter.
+    """
+    return _DEFAULT_QUALIFIER.sub(lambda _m: prefix, sql)
+
+
+SQLITE_PREFIX = "clubrules_"
+"""What precedes every clubrules table, index and trigger name in SQLite (from schema version 9)."""
+
 SQLITE = Dialect(
     param="?",
-    schema="",
+    schema=SQLITE_PREFIX,
     us="_us",
     text_array="",
     json="",
@@ -364,7 +410,7 @@ SQLITE = Dialect(
 
 POSTGRES = Dialect(
     param="%s",
-    schema="clubrules.",
+    schema='"clubrules".',
     us="",
     text_array="::text[]",
     json="::jsonb",

@@ -464,8 +464,8 @@ class SQLAssessmentRepository(SQLAdapter[DB]):
     """The body of the SQL assessment repositories; subclasses set `_dialect` and `add_sheet`."""
 
     def __init__(self, database: DB) -> None:
-        d = self._dialect
         super().__init__(database)
+        d = self._dialect
         self._rubrics = d.table("staff_rubrics")
         self._warnings = d.table("staff_warnings")
         self._warning_columns = _warning_columns(d)

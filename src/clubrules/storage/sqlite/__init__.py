@@ -13,8 +13,10 @@ with SQLiteDatabase(":memory:") as db:
 ```
 
 Every adapter passes the same contract suite as the in-memory adapter.
-Instants are stored as UTC integer microseconds (with the zone they were
-given in, so they come back in it), money as exact decimal text, and sealed
+Every table, index and trigger is named `clubrules_<name>`, so the file
+can hold an application's own tables too. Instants are stored as UTC
+integer microseconds (with the zone they were given in, so they come back
+in it), money as exact decimal text, and sealed
 archive fields and wrapped data keys only as ciphertext BLOBs. Check-and-
 write steps are single atomic statements, or `BEGIN IMMEDIATE` transactions
 where a read decides the write. Errors arrive as clubrules errors: a lock

@@ -22,11 +22,11 @@ if TYPE_CHECKING:
 
 __all__ = ["SQLiteBookingRepository"]
 
-_LONGEST = "(SELECT longest_us FROM booking_longest WHERE id = 1)"
+_LONGEST = "(SELECT longest_us FROM clubrules_booking_longest WHERE id = 1)"
 """No busy time is longer (migration 6): `start_us > a - longest` bounds an index range."""
 _IN_THE_WAY = (
     "SELECT start_us, end_us, units, booking_id,"  # noqa: S608 - constants
-    " (SELECT 1 FROM bookings WHERE id = ?1) FROM booking_occupancy"
+    " (SELECT 1 FROM clubrules_bookings WHERE id = ?1) FROM clubrules_booking_occupancy"
     " WHERE resource = ?2 AND start_us < ?3 AND end_us > ?4"
     f" AND start_us > ?4 - {_LONGEST} AND blocking_until_us > ?5 AND booking_id <> ?1"
 )
@@ -99,7 +99,7 @@ _READ = (
     "SELECT b.id, "  # noqa: S608 - constants
     + ", ".join(_ON_FIRST_ROW[1:])
     + ", o.resource, o.start_us, o.end_us, o.units, o.capacity, o.role"
-    " FROM bookings AS b JOIN booking_occupancy AS o ON o.booking_id = b.id"
+    " FROM clubrules_bookings AS b JOIN clubrules_booking_occupancy AS o ON o.booking_id = b.id"
 )
 
 
@@ -200,7 +200,7 @@ class SQLiteBookingRepository:
     def _insert_occupancy(conn: sqlite3.Connection, booking: Booking) -> None:
         for row in _occupancy_rows(booking):
             conn.execute(
-                f"INSERT INTO booking_occupancy ({_OCC_COLUMNS})"  # noqa: S608 - constant
+                f"INSERT INTO clubrules_booking_occupancy ({_OCC_COLUMNS})"  # noqa: S608 - constant
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
@@ -251,7 +251,7 @@ class SQLiteBookingRepository:
             return None, in_the_way
         try:
             conn.execute(
-                f"INSERT INTO bookings ({_COLUMNS})"  # noqa: S608 - constant
+                f"INSERT INTO clubrules_bookings ({_COLUMNS})"  # noqa: S608 - constant
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 _row(booking),
             )
@@ -275,7 +275,7 @@ class SQLiteBookingRepository:
         now_us = to_epoch_us(require_aware(now, "now"))
         with self._db.transaction() as conn:
             row = conn.execute(
-                "SELECT version FROM bookings WHERE id = ?", (booking.id,)
+                "SELECT version FROM clubrules_bookings WHERE id = ?", (booking.id,)
             ).fetchone()
             if row is None:
                 raise NotFoundError("booking", booking.id)
@@ -283,10 +283,13 @@ class SQLiteBookingRepository:
                 raise StaleVersionError(booking.id, booking.version - 1, row[0])
             in_the_way = self._check_slot(conn, booking, now_us)
             if in_the_way is None:
-                conn.execute("DELETE FROM booking_occupancy WHERE booking_id = ?", (booking.id,))
+                conn.execute(
+                    "DELETE FROM clubrules_booking_occupancy WHERE booking_id = ?", (booking.id,)
+                )
                 values = _row(booking)
                 conn.execute(
-                    "UPDATE bookings SET service = ?, start_us = ?, start_tz = ?, end_us = ?,"
+                    "UPDATE clubrules_bookings SET service = ?, start_us = ?, start_tz = ?,"
+                    " end_us = ?,"
                     " end_tz = ?, status = ?, headcount = ?, customer_id = ?, expires_at_us = ?,"
                     " expires_at_tz = ?, late_cancel = ?, confirmation_code = ?,"
                     " idempotency_key = ?, taken_by = ?, created_at_us = ?, created_at_tz = ?,"
@@ -323,7 +326,7 @@ class SQLiteBookingRepository:
             # IN rather than a correlated EXISTS: SQLite then searches the
             # occupancy indexes instead of scanning every booking.
             where = (
-                " WHERE b.id IN (SELECT o.booking_id FROM booking_occupancy AS o"  # noqa: S608
+                " WHERE b.id IN (SELECT o.booking_id FROM clubrules_booking_occupancy AS o"  # noqa: S608
                 f" WHERE {' AND '.join(clauses)})"
             )
         with self._db.connection() as conn:  # one statement: one snapshot

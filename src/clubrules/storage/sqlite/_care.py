@@ -37,7 +37,7 @@ class SQLiteCareTaskRepository(SQLCareTaskRepository[SQLiteDatabase]):
         with self._db.connection() as conn:
             # With a single MAX(), SQLite takes the bare at_tz from the row holding the maximum.
             rows = conn.execute(
-                "SELECT customer_id, MAX(at_us), at_tz FROM care_tasks WHERE rule = ?"
+                "SELECT customer_id, MAX(at_us), at_tz FROM clubrules_care_tasks WHERE rule = ?"
                 " GROUP BY customer_id ORDER BY customer_id",
                 (rule,),
             ).fetchall()

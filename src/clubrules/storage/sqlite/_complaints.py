@@ -26,8 +26,8 @@ class SQLiteComplaintRepository(SQLComplaintRepository[SQLiteDatabase]):
 
     Implements [ComplaintRepository][clubrules.complaints.ports.ComplaintRepository].
 
-    One row per case in `complaint_cases`, one per event in the append-only
-    `complaint_events`, keyed by `(case_id, version)`. An append checks the
+    One row per case in `clubrules_complaint_cases`, one per event in the append-only
+    `clubrules_complaint_events`, keyed by `(case_id, version)`. An append checks the
     version and inserts inside one `BEGIN IMMEDIATE` transaction; the primary
     key refuses a second event at a taken version, and that refusal is a
     `StaleVersionError` like a failed check.
@@ -61,14 +61,15 @@ class SQLiteComplaintRepository(SQLComplaintRepository[SQLiteDatabase]):
         """The stream's events after the first `after`; `NotFoundError` if unknown."""
         with self._db.transaction(immediate=False) as conn:
             rows = conn.execute(
-                "SELECT type, document FROM complaint_events WHERE case_id = ? AND version > ?"
+                "SELECT type, document FROM clubrules_complaint_events WHERE case_id = ? AND"
+                " version > ?"
                 " ORDER BY version",
                 (case_id, max(after, 0)),
             ).fetchall()
             if (
                 not rows
                 and not conn.execute(
-                    "SELECT 1 FROM complaint_cases WHERE id = ?", (case_id,)
+                    "SELECT 1 FROM clubrules_complaint_cases WHERE id = ?", (case_id,)
                 ).fetchone()
             ):
                 raise NotFoundError("case", case_id)

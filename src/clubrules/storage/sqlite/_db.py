@@ -20,6 +20,7 @@ from clubrules.errors import (
     ValidationError,
 )
 from clubrules.storage.sql._database import SQLDatabase
+from clubrules.storage.sql._dialect import SQLITE_PREFIX
 from clubrules.storage.sql._unit import SAVEPOINT, logger
 from clubrules.storage.sqlite._migrate import migrate_sqlite_connection, sqlite_schema_version
 
@@ -232,6 +233,8 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
 
     _migrate_connection = staticmethod(migrate_sqlite_connection)
     _schema_version_of = staticmethod(sqlite_schema_version)
+    _table_prefix = SQLITE_PREFIX
+    """What precedes every clubrules table name in the file: `clubrules_`."""
 
     def __init__(
         self,

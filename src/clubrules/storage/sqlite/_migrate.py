@@ -1,11 +1,25 @@
-"""Applying the shipped migrations to a SQLite connection, in one `BEGIN IMMEDIATE`."""
+"""Applying the shipped migrations to a SQLite connection, in one `BEGIN IMMEDIATE`.
+
+From schema version 9 every clubrules table, index and trigger is named
+`clubrules_<name>`, so that the library's tables share a file with an
+application's own `customers` or `bookings`. Migrations 1 to 8 were written,
+and are recorded by their checksums, with the unprefixed names. On a new
+database (or one already named the new way) they run with the prefix put
+before every name they create or use, and version 9 has nothing left to do;
+on a database made by an earlier clubrules they run as shipped, and version
+9 renames everything.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import re
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clubrules.errors import MigrationError, RetryableStorageError, StorageError
+from clubrules.storage.sql._dialect import SQLITE_PREFIX
 from clubrules.storage.sql._migrations import (
     MigrationResult,
     available_migrations,
@@ -15,7 +29,30 @@ from clubrules.storage.sql._migrations import (
 )
 from clubrules.storage.sql._unit import logger
 
-__all__ = ["migrate_sqlite_connection", "split_sqlite_script", "sqlite_schema_version"]
+if TYPE_CHECKING:
+    from clubrules.storage.sql._migrations import Migration
+
+__all__ = [
+    "RENAMING_VERSION",
+    "migrate_sqlite_connection",
+    "prefixed_sql",
+    "split_sqlite_script",
+    "sqlite_schema_version",
+]
+
+RENAMING_VERSION = 9
+"""The migration that renames the objects of an earlier database to `clubrules_<name>`.
+
+The migrations before it name them without the prefix.
+"""
+# SQLite >= 3.26 rewrites the references to a renamed table (foreign keys,
+# trigger bodies) when legacy_alter_table is off.
+_REWRITES = (3, 26, 0)
+_MARKER = f"{SQLITE_PREFIX}customers"
+"""A table that every database from version 1 on holds: its name tells the naming in use."""
+_CREATES = re.compile(r"\bCREATE\s+(?:UNIQUE\s+)?(?:TABLE|INDEX|TRIGGER)\s+(\w+)", re.IGNORECASE)
+# A string literal, a comment, or a word: only words are renamed.
+_TOKENS = re.compile(r"'(?:[^']|'')*'|--[^\n]*|(\w+)")
 
 _SQLITE_TABLE = """
 CREATE TABLE IF NOT EXISTS clubrules_schema_version (
@@ -48,6 +85,57 @@ def split_sqlite_script(script: str) -> list[str]:
     if rest:
         raise MigrationError("a migration script ends with an incomplete statement")
     return statements
+
+
+@functools.cache
+def _unprefixed_names(unprefixed: tuple[Migration, ...]) -> frozenset[str]:
+    """Every table, index and trigger name that the migrations before the renaming create."""
+    return frozenset(name for m in unprefixed for name in _CREATES.findall(m.sql))
+
+
+def prefixed_sql(migration: Migration, names: frozenset[str]) -> str:
+    """A migration written with unprefixed names, with `clubrules_` before each of `names`.
+
+    Words inside string literals and comments are left alone.
+    """
+
+    def rename(match: re.Match[str]) -> str:
+        word = match[1]
+        return SQLITE_PREFIX + word if word is not None and word in names else match[0]
+
+    return _TOKENS.sub(rename, migration.sql)
+
+
+def _named_with_prefix(conn: sqlite3.Connection, previous: int) -> bool:
+    """Whether a database at version `previous` names its objects `clubrules_<name>`.
+
+    True for a new database (the migrations then create them so), and for
+    one at the renaming version or later; an earlier version made by an
+    earlier clubrules uses the names without the prefix.
+    """
+    if previous == 0 or previous >= RENAMING_VERSION:
+        return True
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (_MARKER,)
+    ).fetchone()
+    return found is not None
+
+
+def _statements(
+    migration: Migration, shipped: tuple[Migration, ...], *, prefixed: bool
+) -> list[str]:
+    """What to run for `migration` on a database named with the prefix, or not (see the module)."""
+    if migration.version > RENAMING_VERSION or not prefixed:
+        if migration.version == RENAMING_VERSION and sqlite3.sqlite_version_info < _REWRITES:
+            raise MigrationError(
+                f"renaming the tables needs SQLite {'.'.join(map(str, _REWRITES))} or newer;"
+                f" this Python has SQLite {sqlite3.sqlite_version}"
+            )
+        return split_sqlite_script(migration.sql)
+    if migration.version == RENAMING_VERSION:
+        return []  # nothing carries an unprefixed name
+    names = _unprefixed_names(shipped[: RENAMING_VERSION - 1])
+    return split_sqlite_script(prefixed_sql(migration, names))
 
 
 def _sqlite_history(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
@@ -93,7 +181,11 @@ def migrate_sqlite_connection(
     saved = conn.isolation_level
     conn.isolation_level = None  # explicit BEGIN / COMMIT below
     during = "starting the migration"
+    legacy_alter: Any = None
     try:
+        # Renamed tables must be renamed in the foreign keys and triggers that use them.
+        legacy_alter = conn.execute("PRAGMA legacy_alter_table").fetchone()[0]
+        conn.execute("PRAGMA legacy_alter_table = OFF")
         conn.execute("BEGIN IMMEDIATE")
         try:
             during = "reading the schema version"
@@ -101,9 +193,11 @@ def migrate_sqlite_connection(
             previous = check_history("sqlite", _sqlite_history(conn))
             forward_only(previous, target)
             applied: list[str] = []
-            for migration in available_migrations("sqlite")[previous:target]:
+            shipped = available_migrations("sqlite")
+            prefixed = _named_with_prefix(conn, previous)
+            for migration in shipped[previous:target]:
                 during = f"applying {migration.label}"
-                for statement in split_sqlite_script(migration.sql):
+                for statement in _statements(migration, shipped, prefixed=prefixed):
                     conn.execute(statement)
                 conn.execute(
                     "INSERT INTO clubrules_schema_version"  # noqa: S608 - constant SQL
@@ -121,4 +215,7 @@ def migrate_sqlite_connection(
         raise _sqlite_failure(error, during) from error
     finally:
         conn.isolation_level = saved
+        if legacy_alter:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("PRAGMA legacy_alter_table = ON")
     return MigrationResult("sqlite", previous, max(previous, target), tuple(applied))

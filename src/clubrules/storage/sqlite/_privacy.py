@@ -48,7 +48,9 @@ class SQLiteDataKeyStore(SQLDataKeyStore[SQLiteDatabase]):
                 finish; delete again later.
         """
         with self._db.connection() as conn:
-            cursor = conn.execute("DELETE FROM data_keys WHERE customer_id = ?", (customer_id,))
+            cursor = conn.execute(
+                "DELETE FROM clubrules_data_keys WHERE customer_id = ?", (customer_id,)
+            )
             deleted = cursor.rowcount == 1
             if self._db.defer_purge(customer_id):
                 # Inside a transaction: the unit of work purges after its COMMIT;

@@ -61,16 +61,16 @@ class SQLiteAssessmentRepository(SQLAssessmentRepository[SQLiteDatabase]):
     def add_sheet(self, sheet: ScoreSheet) -> bool:
         """Store a sheet; False if stored as is; `DuplicateError` on a taken id or cycle."""
         with self._db.transaction(immediate=True) as conn:
-            found = read_sheets(SQLITE, conn, " WHERE id = ?", (sheet.id,))
+            found = read_sheets(self._dialect, conn, " WHERE id = ?", (sheet.id,))
             if found:
                 if found[0] == sheet:
                     return False
                 raise DuplicateError(f"score sheet {sheet.id!r} already exists with other content")
-            refusal = cycle_taken(SQLITE, conn, sheet)
+            refusal = cycle_taken(self._dialect, conn, sheet)
             if refusal is not None:
                 raise refusal
-            conn.execute(sheet_insert(SQLITE), sheet_row(SQLITE, sheet))
-            criteria_sql, criteria, lines_sql, lines = sheet_parts(SQLITE, sheet)
+            conn.execute(sheet_insert(self._dialect), sheet_row(self._dialect, sheet))
+            criteria_sql, criteria, lines_sql, lines = sheet_parts(self._dialect, sheet)
             conn.executemany(criteria_sql, criteria)
             conn.executemany(lines_sql, lines)
         return True

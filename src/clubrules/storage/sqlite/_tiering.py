@@ -60,17 +60,17 @@ g AS (
             WHEN c.kind = 'refund' THEN '-' || c.amount END) AS net,
         MIN(CASE WHEN c.at_us >= :lo AND c.kind <> 'redemption' AND c.currency <> :currency
             THEN c.id END) AS foreign_id
-    FROM consumption_records AS c
+    FROM clubrules_consumption_records AS c
     LEFT JOIN seg AS s ON c.at_us >= s.lo AND c.at_us < s.hi
     WHERE c.at_us < :hi {customer}
     GROUP BY c.customer_id
     HAVING first_us IS NOT NULL OR MAX(c.at_us) >= :lo
 )
 SELECT g.customer_id, g.first_us,
-    (SELECT r.at_tz FROM consumption_records AS r WHERE r.customer_id = g.customer_id
+    (SELECT r.at_tz FROM clubrules_consumption_records AS r WHERE r.customer_id = g.customer_id
         AND r.at_us = g.first_us AND r.kind <> 'refund' ORDER BY r.id LIMIT 1),
     g.last_us,
-    (SELECT r.at_tz FROM consumption_records AS r WHERE r.customer_id = g.customer_id
+    (SELECT r.at_tz FROM clubrules_consumption_records AS r WHERE r.customer_id = g.customer_id
         AND r.at_us = g.last_us AND r.kind <> 'refund' ORDER BY r.id LIMIT 1),
     g.visits, g.net, g.foreign_id
 FROM g ORDER BY g.customer_id
@@ -83,7 +83,7 @@ class SQLiteActivityRepository(SQLActivityRepository[SQLiteDatabase]):
 
     Implements [ActivityRepository][clubrules.tiering.ports.ActivityRepository]
     with `source` `SummarySource.AGGREGATE`: one `GROUP BY customer_id` over
-    the `consumption_records` table (which
+    the `clubrules_consumption_records` table (which
     [SQLiteConsumptionRepository][clubrules.storage.sqlite.SQLiteConsumptionRepository]
     fills) computes first and last visit, visits (distinct local days, from
     the zone's UTC offsets over the window) and net spend (an exact decimal

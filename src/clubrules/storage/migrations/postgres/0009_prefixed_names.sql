@@ -1,0 +1,8 @@
+-- clubrules schema version 9 (PostgreSQL): nothing to change. In this
+-- version SQLite renames its tables clubrules_<name>, so that they can share
+-- a file with an application's own customers or bookings. In PostgreSQL every
+-- clubrules table, index and constraint already lives in a schema of its own,
+-- whose name a database may now choose (clubrules unless told otherwise).
+-- A schema made by an earlier clubrules stays where it is, named clubrules;
+-- to call it something else, rename it (ALTER SCHEMA clubrules RENAME TO
+-- salon) and open the database with that schema.
