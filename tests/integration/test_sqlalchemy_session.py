@@ -324,3 +324,39 @@ def test_clubrules_imports_without_sqlalchemy() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert "pip install 'clubrules[sqlalchemy]'" in result.stdout
+
+
+@pytest.mark.postgres
+def test_a_named_schema_reaches_the_migration_and_the_adapters(
+    postgres_cluster: PostgresCluster,
+) -> None:
+    name = f"sqlalchemy_{next(_names)}"
+    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    url = postgres_cluster.url_for(name).replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = create_engine(url)
+    try:
+        assert migrate(engine, schema="salon").version >= 9
+        with Session(engine) as session:
+            database = postgres_database_for(session, schema="salon")
+            assert database.schema == "salon"
+            PostgresBookingRepository(database).add(facial("b-1", TEN), now=NOW)
+            session.commit()
+        with engine.connect() as conn:
+            stored = conn.exec_driver_sql("SELECT count(*) FROM salon.bookings").scalar()
+            schemas = conn.exec_driver_sql(
+                "SELECT count(*) FROM pg_namespace WHERE nspname = 'clubrules'"
+            ).scalar()
+        assert (stored, schemas) == (1, 0)
+    finally:
+        engine.dispose()
+
+
+def test_a_schema_is_refused_on_sqlite(tmp_path: Path) -> None:
+    engine = _sqlite_engine(tmp_path / "salon.db", begin_immediate=False)
+    try:
+        with engine.connect() as conn, pytest.raises(ValidationError) as caught:
+            database_for(conn, schema="salon")
+        assert caught.value.field == "schema"
+    finally:
+        engine.dispose()

@@ -136,7 +136,9 @@ def _driver_connection(connection: Connection) -> Any:  # noqa: ANN401 - the dri
     raise _unavailable(failure)
 
 
-def database_for(bind: Session | Connection) -> SQLiteDatabase | PostgresDatabase:
+def database_for(
+    bind: Session | Connection, *, schema: str | None = None
+) -> SQLiteDatabase | PostgresDatabase:
     """A database for the adapters, on the connection under `bind`'s current transaction.
 
     A `Session` begins its transaction if it has none yet (as
@@ -148,6 +150,8 @@ def database_for(bind: Session | Connection) -> SQLiteDatabase | PostgresDatabas
     the adapters built on it then raise `StorageError` instead of writing
     outside the transaction (or, once the connection is back in the pool,
     inside someone else's). Build a new one, cheaply, for each transaction.
+    On PostgreSQL, `schema` names the schema holding the clubrules tables
+    (default `clubrules`); on SQLite it must be None.
 
     On SQLite, SQLAlchemy's default leaves transactions to the `sqlite3`
     driver, which begins one before the first `INSERT` or `UPDATE`; the
@@ -161,8 +165,9 @@ def database_for(bind: Session | Connection) -> SQLiteDatabase | PostgresDatabas
 
     Raises:
         ValidationError: `bind` is not a `Session` or `Connection` (an
-            `Engine` has no transaction), or its dialect is neither
-            `sqlite` with the `sqlite3` driver nor `postgresql+psycopg`.
+            `Engine` has no transaction), its dialect is neither `sqlite`
+            with the `sqlite3` driver nor `postgresql+psycopg`, or
+            `schema` is not a plain identifier (or is given for SQLite).
         StorageError: SQLAlchemy could not give a connection.
 
     Examples:
@@ -179,9 +184,13 @@ def database_for(bind: Session | Connection) -> SQLiteDatabase | PostgresDatabas
     raw = _driver_connection(connection)
     database: SQLiteDatabase | PostgresDatabase
     if dialect == "sqlite" and isinstance(raw, sqlite3.Connection):
+        if schema is not None:
+            raise ValidationError(
+                "names a PostgreSQL schema; SQLite has none", field="schema", rule="not_postgres"
+            )
         database = SQLiteDatabase.from_connection(raw)
     elif dialect == "postgresql" and driver == "psycopg":
-        database = PostgresDatabase.from_connection(raw)
+        database = PostgresDatabase.from_connection(raw, schema=schema or "clubrules")
     else:
         raise _unsupported(dialect, driver)
     _close_with_transaction(connection, database)
@@ -214,16 +223,18 @@ def sqlite_database_for(bind: Session | Connection) -> SQLiteDatabase:
     return database
 
 
-def postgres_database_for(bind: Session | Connection) -> PostgresDatabase:
+def postgres_database_for(
+    bind: Session | Connection, *, schema: str | None = None
+) -> PostgresDatabase:
     """[database_for][clubrules.storage.sqlalchemy.database_for], for a PostgreSQL `bind` only.
 
-    Typed for the PostgreSQL adapters.
+    Typed for the PostgreSQL adapters; `schema` as for `database_for`.
 
     Raises:
         ValidationError: as for `database_for`, or `bind` is on SQLite.
         StorageError: SQLAlchemy could not give a connection.
     """
-    database = database_for(bind)
+    database = database_for(bind, schema=schema)
     if not isinstance(database, PostgresDatabase):
         raise ValidationError(
             "must be bound to a PostgreSQL database", field="bind", rule="unsupported_dialect"
@@ -231,7 +242,9 @@ def postgres_database_for(bind: Session | Connection) -> PostgresDatabase:
     return database
 
 
-def migrate(bind: Engine | Connection, *, to: int | None = None) -> MigrationResult:
+def migrate(
+    bind: Engine | Connection, *, to: int | None = None, schema: str | None = None
+) -> MigrationResult:
     """Bring the clubrules schema of `bind`'s database up to date; safe to run again.
 
     Runs [clubrules.storage.migrations.migrate][clubrules.storage.migrations.migrate]
@@ -240,7 +253,7 @@ def migrate(bind: Engine | Connection, *, to: int | None = None) -> MigrationRes
     migration's `op.get_bind()`, say): on PostgreSQL inside its open
     transaction, which commits the schema with the rest; on SQLite the
     connection must have no transaction open, since the migration commits
-    its own.
+    its own. `schema` names the PostgreSQL schema (default `clubrules`).
 
     Raises:
         ValidationError: `bind` is not an `Engine` or `Connection`, or the
@@ -255,12 +268,12 @@ def migrate(bind: Engine | Connection, *, to: int | None = None) -> MigrationRes
             # migration begins and commits its own, so none may be open there.
             connection = bind.begin() if bind.dialect.name == "postgresql" else bind.connect()
             with connection as conn:
-                return _migrate_on(conn, to)
+                return _migrate_on(conn, to, schema)
         except SQLAlchemyError as error:
             failure = type(error).__name__
         raise _unavailable(failure)
     if isinstance(bind, Connection):
-        return _migrate_on(bind, to)
+        return _migrate_on(bind, to, schema)
     raise ValidationError(
         f"must be a SQLAlchemy Engine or Connection, not {type(bind).__name__}",
         field="bind",
@@ -268,13 +281,13 @@ def migrate(bind: Engine | Connection, *, to: int | None = None) -> MigrationRes
     )
 
 
-def _migrate_on(connection: Connection, to: int | None) -> MigrationResult:
+def _migrate_on(connection: Connection, to: int | None, schema: str | None) -> MigrationResult:
     dialect, driver = connection.dialect.name, connection.dialect.driver
     raw = _driver_connection(connection)
     if (dialect == "sqlite" and isinstance(raw, sqlite3.Connection)) or (
         dialect == "postgresql" and driver == "psycopg"
     ):
-        return _migrate(raw, to=to)
+        return _migrate(raw, to=to, schema=schema)
     raise _unsupported(dialect, driver)
 
 
