@@ -10,7 +10,8 @@ from __future__ import annotations
 import enum
 import math
 import re
-from datetime import date, datetime, tzinfo
+from collections.abc import Mapping
+from datetime import MAXYEAR, MINYEAR, date, datetime, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar, cast
 
@@ -27,7 +28,7 @@ from clubrules.errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Sequence
 
 __all__ = [
     "ID_MAX_CHARS",
@@ -53,15 +54,18 @@ __all__ = [
     "not_a_key",
     "raise_collected",
     "require_choice",
+    "require_column",
     "require_date",
     "require_instance",
     "require_int",
     "require_items",
+    "require_mapping",
     "require_names",
     "require_port",
     "require_real",
     "require_reals",
     "require_str",
+    "require_years",
     "require_zone",
     "revision",
     "to_choice",
@@ -562,6 +566,77 @@ def require_reals(values: Sequence[object], field: str) -> None:
         return
     for i, value in enumerate(cast("Iterable[object]", values)):
         require_real(value, f"{field}[{i}]")
+
+
+def require_mapping(
+    value: object, field: str, *, keys: type | None = None, values: type | None = None
+) -> Mapping[Any, Any]:
+    """`value` itself if it is a mapping, with `keys` keys and `values` values if given.
+
+    Rules: `not_a_mapping`, and `wrong_type` for a key or value of another
+    type. The type checks run at C speed; no key or value is echoed.
+    """
+    if not isinstance(value, Mapping):
+        raise ValidationError(
+            f"must be a mapping, not {type(value).__name__}", field=field, rule="not_a_mapping"
+        )
+    if keys is not None and not all(map(keys.__instancecheck__, value)):
+        raise ValidationError(f"must have {keys.__name__} keys", field=field, rule="wrong_type")
+    if values is not None and not all(map(values.__instancecheck__, value.values())):
+        raise ValidationError(
+            f"must map to {values.__name__} values", field=field, rule="wrong_type"
+        )
+    return value
+
+
+def require_column(
+    values: object, field: str, kind: type, *, optional: bool = False
+) -> Sequence[Any]:
+    """`values` itself if it is a sequence (a list, say) whose entries are all exactly `kind`.
+
+    With `optional`, entries may also be None. Exact types, so a bool is no
+    int. Rules: `not_a_list` (a string, a mapping or no sequence), and
+    `wrong_type` at `field[i]` for the first entry of another type. One pass
+    over the entries' types at C speed, for the fast paths fed by columns.
+    """
+    if (
+        isinstance(values, str | bytes | Mapping)
+        or not hasattr(values, "__len__")
+        or not hasattr(values, "__getitem__")
+    ):
+        raise ValidationError(
+            f"must be a list of {kind.__name__} values, not {type(values).__name__}",
+            field=field,
+            rule="not_a_list",
+        )
+    column = cast("Sequence[object]", values)
+    allowed = {kind, type(None)} if optional else {kind}
+    if set(map(type, column)) <= allowed:
+        return column
+    i = next(i for i, v in enumerate(column) if type(v) not in allowed)
+    raise ValidationError(
+        f"must be {_article(kind.__name__)}{' or None' if optional else ''}",
+        field=f"{field}[{i}]",
+        rule="wrong_type",
+    )
+
+
+def require_years(values: object, field: str) -> list[int]:
+    """An iterable (not a string) of whole years 1-9999, as a sorted list without repeats.
+
+    Rules: `not_a_list` for a value that is not iterable, `not_an_int` at
+    `field[i]` for an item that is not an int (a bool is not a year), and
+    `out_of_range` for a year no `date` holds.
+    """
+    years = require_items(values, object, field)
+    kinds = set(map(type, years))
+    if not kinds <= {int}:
+        for i, year in enumerate(years):
+            require_int(year, f"{field}[{i}]")
+    wanted = sorted(set(cast("tuple[int, ...]", years)))
+    if wanted and (wanted[0] < MINYEAR or wanted[-1] > MAXYEAR):
+        raise ValidationError("must be years 1-9999", field=field, rule="out_of_range")
+    return wanted
 
 
 def not_a_key(value: object, field: str) -> ValidationError:

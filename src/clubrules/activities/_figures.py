@@ -141,7 +141,7 @@ def activity_figures(
     records = require_items(records, ConsumptionRecord, "records")
     as_of_us = to_epoch_us(require_aware(as_of, "as_of"))
     checked: list[tuple[str, object]] = [("survey_days", survey_days)]
-    checked += [("windows", w) for w in windows]
+    checked += [("windows", w) for w in require_items(windows, object, "windows")]
     for name, value in checked:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValidationError("must be a positive int of days", field=name, rule="range")

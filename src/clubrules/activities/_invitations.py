@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
-from collections.abc import Container, Iterable  # noqa: TC003
+from collections.abc import Container, Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Final
 
@@ -20,7 +20,7 @@ from clubrules._checks import (
     require_port,
     require_str,
 )
-from clubrules._time import require_aware, to_epoch_us
+from clubrules._time import instant_range, require_aware, to_epoch_us
 from clubrules.activities._model import Activity, Candidate
 from clubrules.care import BusinessDays, CareKind, CareTask
 from clubrules.errors import ValidationError, ViolationCollector
@@ -128,9 +128,12 @@ def _send_time(
 ) -> tuple[date, datetime]:
     """The business day and opening when invitations go out: `lead_days` before, not before now."""
     zone = calendar.zone
-    today = as_of.astimezone(zone).date()
+    with instant_range("as_of"):
+        today = as_of.astimezone(zone).date()
     event_day = activity.start.astimezone(zone).date()
-    day = max(event_day - timedelta(days=lead_days), today)
+    # max(event_day - lead_days, today), without leaving the years a date holds.
+    gap = (event_day - today).days
+    day = today if lead_days >= gap else event_day - timedelta(days=lead_days)
     start_us = to_epoch_us(activity.start)
     for _ in range(_SEARCH_DAYS):
         if day > event_day:
@@ -194,6 +197,8 @@ def plan_invitations(
     require_port(calendar, "BusinessDays", ("is_business_day", "next_opening"), "calendar")
     require_int(lead_days, "lead_days")
     require_aware(as_of, "as_of")
+    if isinstance(invited, str | bytes) or not isinstance(invited, Container):
+        raise ValidationError("must be a set of customer ids", field="invited", rule="not_a_set")
     problems = ViolationCollector()
     check_count(problems, "lead_days", lead_days, minimum=0)
     check_text(problems, "channel", channel)

@@ -15,11 +15,12 @@ from clubrules._checks import (
     check_enum,
     check_instant_field,
     check_text,
+    require_instance,
     require_items,
 )
 from clubrules._checks import raise_collected as _raise
 from clubrules._time import require_aware, to_epoch_us
-from clubrules.activities._model import Activity  # noqa: TC001
+from clubrules.activities._model import Activity
 from clubrules.errors import (
     ActivityFullError,
     IllegalTransitionError,
@@ -96,7 +97,7 @@ class SignUp:
 
 
 def _entries(value: Iterable[SignUp]) -> tuple[SignUp, ...]:
-    return tuple(value)
+    return require_items(value, SignUp, "entries")
 
 
 @attrs.frozen
@@ -133,6 +134,7 @@ class Roster:
     entries: tuple[SignUp, ...] = attrs.field(default=(), converter=_entries)
 
     def __attrs_post_init__(self) -> None:
+        require_instance(self.activity, Activity, "activity")
         problems = ViolationCollector()
         ids = [e.customer_id for e in self.entries]
         if len(set(ids)) != len(ids):

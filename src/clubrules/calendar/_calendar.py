@@ -367,7 +367,12 @@ class BusinessCalendar:
         if holiday_years is None:
             self._holiday_years = frozenset(d.year for d in (*self._holidays, *self._extra))
         else:
-            years: list[object] = list(holiday_years)
+            given_years: object = holiday_years
+            years: list[object] = []
+            if isinstance(given_years, Iterable):
+                years = list(given_years)
+            else:
+                problems.add("holiday_years", "not_a_list", "must be a list of years")
             bad = [y for y in years if not isinstance(y, int) or isinstance(y, bool)]
             if bad:
                 problems.add("holiday_years", "not_an_int", "must be whole years like 2026")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo  # noqa: TC003
 
 import attrs
 
-from clubrules._checks import require_str
+from clubrules._checks import require_str, require_years
 from clubrules.calendar._calendar import BusinessCalendar, ExtraDayHours, OnMissingHolidayData
 from clubrules.calendar._hours import HoursSpec  # noqa: TC001
 from clubrules.errors import ValidationError
@@ -72,7 +72,8 @@ def holiday_data(
 
     Raises:
         ImportError: the `holidays` package is missing; install `clubrules[holidays]`.
-        ValidationError: unknown country or subdivision, or no years.
+        ValidationError: unknown country or subdivision, or no years, or
+            `years` is not a list of whole years 1-9999.
     """
     require_str(country, "country")
     if subdiv is not None:
@@ -84,7 +85,7 @@ def holiday_data(
     except ImportError as error:
         msg = "holiday data needs the 'holidays' package: pip install 'clubrules[holidays]'"
         raise ImportError(msg) from error
-    wanted = sorted(set(years))
+    wanted = require_years(years, "years")
     if not wanted:
         raise ValidationError("must name at least one year", field="years", rule="empty")
     try:

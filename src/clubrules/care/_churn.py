@@ -18,8 +18,10 @@ from clubrules._checks import (
     check_text,
     raise_collected,
     require_choice,
+    require_column,
     require_instance,
     require_items,
+    require_mapping,
     require_real,
     require_zone,
     to_choice,
@@ -334,6 +336,8 @@ def scan_churn(
             `as_of` (`window_mismatch`).
     """
     require_instance(rule, ChurnRule, "rule")
+    require_mapping(baseline, "baseline", values=ActivitySummary)
+    require_mapping(recent, "recent", values=ActivitySummary)
     b_start, r_start, end = rule.windows(as_of)
     warned, now_us, cooldown_us = _cooldown(rule.cooldown_days, as_of, last_warned)
     b_start_us = to_epoch_us(b_start)
@@ -421,11 +425,20 @@ def scan_churn_columns(
 
     Raises:
         NaiveDatetimeError: `as_of` is naive.
-        ValidationError: columns of different lengths.
+        ValidationError: columns of different lengths, a column that is not
+            a list (`not_a_list`), or an entry of another type than its
+            column's (`wrong_type`, at `column[i]`; a bool is no int).
     """
     require_instance(rule, ChurnRule, "rule")
     b_start, _, _ = rule.windows(as_of)
-    n = len(customer_ids)
+    n = len(require_column(customer_ids, "customer_ids", str))
+    require_column(first_visit_us, "first_visit_us", int, optional=True)
+    require_column(baseline_visits, "baseline_visits", int)
+    require_column(recent_visits, "recent_visits", int)
+    if baseline_spend is not None:
+        require_column(baseline_spend, "baseline_spend", int)
+    if recent_spend is not None:
+        require_column(recent_spend, "recent_spend", int)
     columns = [first_visit_us, baseline_visits, recent_visits]
     use_spend = rule.use_spend and baseline_spend is not None and recent_spend is not None
     b_spend: Sequence[int] = baseline_spend if use_spend and baseline_spend is not None else ()

@@ -6,7 +6,7 @@ import calendar as _cal
 import enum
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
-from collections.abc import Container, Iterable, Mapping, Sequence  # noqa: TC003
+from collections.abc import Container, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo  # noqa: TC003
@@ -24,8 +24,10 @@ from clubrules._checks import (
     require_date,
     require_instance,
     require_items,
+    require_mapping,
     require_port,
     require_str,
+    require_years,
 )
 from clubrules._time import instant_range, require_aware, to_epoch_us
 from clubrules.care._churn import ChurnWarning
@@ -191,9 +193,13 @@ class SurveySchedule:
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
         check_text(problems, "survey_id", self.survey_id)
-        months: tuple[object, ...] = self.months
+        months: object = self.months
         day: object = self.day
-        if not months or any(not isinstance(m, int) or not 1 <= m <= 12 for m in months):
+        if (
+            not isinstance(months, Iterable)
+            or not months
+            or any(not isinstance(m, int) or not 1 <= m <= 12 for m in months)
+        ):
             problems.add("months", "range", "must be months 1 to 12")
         if not isinstance(day, int) or not 1 <= day <= 31:
             problems.add("day", "range", "must be a day of month 1 to 31")
@@ -360,8 +366,10 @@ def plan_care(
 
     Raises:
         NaiveDatetimeError: `as_of` is naive.
-        ValidationError: `horizon_days` is not a positive int, or two return
-            rules name one service.
+        ValidationError: `horizon_days` is not a positive int, two return
+            rules name one service, or `birthdays` or `holidays` is not a
+            mapping of ids to dates or of dates to names (`not_a_mapping`,
+            `wrong_type`, `not_a_date`).
     """
     require_port(calendar, "BusinessDays", ("is_business_day", "next_opening"), "calendar")
     return_rules = require_items(return_rules, ReturnVisitRule, "return_rules")
@@ -374,8 +382,14 @@ def plan_care(
     if len(set(services)) != len(services):
         problems.add("return_rules", "duplicate_name", "one rule per service")
     raise_collected(problems)
-    for customer_id, birthday in (birthdays or {}).items():
-        require_date(birthday, f"birthdays[{customer_id!r}]")
+    if birthdays is not None:
+        require_mapping(birthdays, "birthdays", keys=str)
+        for customer_id, birthday in birthdays.items():
+            require_date(birthday, f"birthdays[{customer_id!r}]")
+    if holidays is not None:
+        require_mapping(holidays, "holidays", values=str)
+        for day in holidays:
+            require_date(day, "holidays")
     zone = calendar.zone
     with instant_range("as_of"):
         today = as_of.astimezone(zone).date()
@@ -482,9 +496,13 @@ def assign_tasks(
         The tasks, in the same order, with `assignee` set where possible.
 
     Raises:
-        ValidationError: `staff` lists a name twice.
+        ValidationError: `staff` lists a name twice or is not a list of
+            names, or `owners` is not a mapping.
     """
     tasks = require_items(tasks, CareTask, "tasks")
+    staff = require_items(staff, str, "staff")
+    if owners is not None:
+        require_mapping(owners, "owners")
     if len(set(staff)) != len(staff):
         raise ValidationError("lists a name twice", field="staff", rule="duplicate_name")
     own = owners or {}
@@ -533,13 +551,15 @@ def greeting_holidays(
     Raises:
         ModuleNotFoundError: the `holidays` extra is not installed.
         ValidationError: the `holidays` package has no calendar for
-            `country` (rule `unknown_country`).
+            `country` (rule `unknown_country`), `years` is not a list of
+            years 1-9999, or `festivals` is not a list of strings.
     """
     if language is not None:
         require_str(language, "language")
     import holidays as _holidays  # noqa: PLC0415 - an optional extra
 
-    wanted = list(years)
+    wanted = require_years(years, "years")
+    festivals = require_items(festivals, str, "festivals")
     if not isinstance(country, str):
         raise ValidationError(
             f"must be an ISO country code such as 'CN', not {type(country).__name__}",

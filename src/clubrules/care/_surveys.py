@@ -18,6 +18,7 @@ from clubrules._checks import (
     require_instance,
     require_items,
     require_zone,
+    to_decimal_or_int,
 )
 from clubrules.errors import ValidationError, ViolationCollector
 
@@ -61,13 +62,26 @@ class Question:
 
 
 def _questions(questions: Iterable[Question]) -> tuple[Question, ...]:
-    return tuple(questions)
+    return require_items(questions, Question, "questions")
 
 
 def _weights(value: object) -> object:
-    if isinstance(value, dict):
-        return tuple(sorted((k, Decimal(v) if isinstance(v, str) else v) for k, v in value.items()))
-    return value
+    if isinstance(value, Mapping):
+        pairs: tuple[object, ...] = tuple(value.items())
+        field = "weights"
+    else:
+        pairs = require_items(value, object, "weights")
+        field = ""
+    out = []
+    for i, pair in enumerate(pairs):
+        if not isinstance(pair, tuple | list) or len(pair) != 2 or not isinstance(pair[0], str):
+            raise ValidationError(
+                "must map dimension names to weights, or be (dimension, weight) pairs",
+                field=field or f"weights[{i}]",
+                rule="wrong_type",
+            )
+        out.append((pair[0], to_decimal_or_int(pair[1])))
+    return tuple(sorted(out, key=lambda kv: kv[0])) if field else tuple(out)
 
 
 @attrs.frozen
@@ -307,6 +321,7 @@ def aggregate_surveys(
     require_instance(questionnaire, Questionnaire, "questionnaire")
     responses = require_items(responses, SurveyResponse, "responses")
     require_zone(zone, "zone")
+    by = require_items(by, str, "by")
     unknown = [g for g in by if g not in GROUPINGS]
     if unknown or len(set(by)) != len(by):
         raise ValidationError(

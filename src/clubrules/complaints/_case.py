@@ -12,10 +12,11 @@ from __future__ import annotations
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
 from collections.abc import Iterable  # noqa: TC003
 from datetime import datetime, tzinfo  # noqa: TC003
+from typing import cast
 
 import attrs
 
-from clubrules._checks import require_choice, require_instance
+from clubrules._checks import require_choice, require_instance, require_items
 from clubrules._time import ONE_US, require_aware, to_epoch_us
 from clubrules.complaints import _events as ev
 from clubrules.complaints._events import CaseEvent, Registered, Resolved
@@ -152,6 +153,10 @@ class Case:
     last_us: int = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
+        require_instance(self.policy, SlaPolicy, "policy")
+        events: object = self.events
+        if not isinstance(events, tuple):
+            require_items(events, object, "events")
         fold = _Fold(self.policy)
         for event in self.events:
             fold.step(event)
@@ -593,7 +598,7 @@ def replay(events: Iterable[CaseEvent], book: PolicyBook) -> Case:
         ValidationError, IllegalTransitionError: the log is not a valid history.
     """
     require_instance(book, PolicyBook, "book")
-    log = tuple(events)
+    log = cast("tuple[CaseEvent, ...]", require_items(events, object, "events"))
     first = log[0] if log else None
     if not isinstance(first, Registered):
         raise ValidationError(

@@ -23,7 +23,7 @@ from collections import Counter, defaultdict
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import MAXYEAR, UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from functools import partial
 from itertools import compress, count, repeat
@@ -257,7 +257,7 @@ def _month_starts(start: datetime, end: datetime, zone: tzinfo) -> tuple[list[in
     bounds: list[int] = []
     labels: list[str] = []
     end_us = to_epoch_us(end)
-    while True:
+    while year <= MAXYEAR:  # the months after year 9999 are past any `end`
         first = datetime(year, month, 1, tzinfo=zone)
         first_us = to_epoch_us(first)
         if first_us >= end_us and bounds:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import re
 
+from clubrules._checks import require_names
 from clubrules.errors import ValidationError
 
 __all__ = [
@@ -166,6 +167,8 @@ def check_channel(value: object, allowed: frozenset[str] | None = None) -> str:
             field="channel",
             rule="bad_channel",
         )
+    if allowed is not None:
+        allowed = require_names(allowed, "allowed")
     if allowed is not None and value not in allowed:
         raise ValidationError(
             f"{value!r} is not one of the allowed channels: {', '.join(sorted(allowed))}",

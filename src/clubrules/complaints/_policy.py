@@ -429,6 +429,7 @@ def default_policy(kind: CaseKind, *, calendar: BusinessCalendar | None = None) 
     With `calendar`, warnings and escalations wait for opening hours (not for
     the safety report). Configure business-time targets with `SlaTarget`.
     """
+    kind = require_choice(CaseKind, kind, "kind")
     day = timedelta(days=1)
     supervisor = Escalation((SUPERVISOR,))
     both = Escalation((SUPERVISOR, MANAGEMENT))
@@ -470,5 +471,5 @@ def default_book(
     """A `PolicyBook` holding the default policy of every case kind."""
     return PolicyBook(
         tuple(default_policy(kind, calendar=calendar) for kind in CaseKind),
-        channels=None if channels is None else frozenset(channels),
+        channels=channels,  # the converter makes it a frozenset
     )

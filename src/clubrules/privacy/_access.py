@@ -9,7 +9,13 @@ from typing import Any
 
 import attrs
 
-from clubrules._checks import require_choice, require_port, require_str
+from clubrules._checks import (
+    require_choice,
+    require_items,
+    require_names,
+    require_port,
+    require_str,
+)
 from clubrules._time import require_aware
 from clubrules.clock import Clock  # noqa: TC001 - resolved at runtime by get_type_hints
 from clubrules.customers import Sealed  # noqa: TC001 - resolved at runtime by get_type_hints
@@ -32,15 +38,16 @@ __all__ = [
 
 
 def _frozen_strs(values: Iterable[str]) -> frozenset[str]:
-    return frozenset(values)
+    return require_names(values, "fields")
 
 
 def _grants(values: Iterable[Grant]) -> tuple[Grant, ...]:
-    return tuple(values)
+    return require_items(values, Grant, "grants")
 
 
 def _frozen_purposes(values: Iterable[Purpose | str]) -> frozenset[Purpose]:
-    return frozenset(require_choice(Purpose, v, "purposes") for v in values)
+    given = require_items(values, object, "purposes")
+    return frozenset(require_choice(Purpose, v, "purposes") for v in given)
 
 
 @attrs.frozen
@@ -89,9 +96,13 @@ class RolePolicy:
     def allows(self, role: str, field: str, purpose: Purpose) -> bool:
         """Whether a grant lets `role` read `field` for `purpose`."""
         require_str(field, "field")
-        return any(
-            g.role == role and field in g.fields and purpose in g.purposes for g in self.grants
-        )
+        try:
+            return any(
+                g.role == role and field in g.fields and purpose in g.purposes for g in self.grants
+            )
+        except TypeError:  # an unhashable purpose
+            require_choice(Purpose, purpose, "purpose")
+            raise
 
 
 class PrivacyVault:

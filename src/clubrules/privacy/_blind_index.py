@@ -185,7 +185,12 @@ class BlindIndex:
         self._field = field
         self._kind = require_choice(IndexKind, kind, "kind")
         self._bits = bits
-        raw_field = field.encode()
+        try:
+            raw_field = field.encode()
+        except UnicodeEncodeError:
+            raise ValidationError(
+                "must be valid Unicode (no lone surrogates)", field="field", rule="invalid_text"
+            ) from None
         self._prefix = b"clubrules.blind_index.v1" + _U32.pack(len(raw_field)) + raw_field
         self._shift = 256 - bits
 

@@ -12,7 +12,9 @@ from clubrules._checks import (
     TEXT_MAX_CHARS,
     check_storable,
     require_choice,
+    require_instance,
     require_items,
+    require_names,
     require_str,
 )
 from clubrules._time import canonical_instant, require_aware, to_epoch_us
@@ -42,7 +44,7 @@ class Purpose(enum.StrEnum):
 
 
 def _frozen_strs(values: Iterable[str]) -> frozenset[str]:
-    return frozenset(values)
+    return require_names(values, "scope")
 
 
 def _purpose(value: object) -> Purpose:
@@ -188,6 +190,7 @@ def active_consent(
 
 
 def _non_negative(_instance: object, attribute: attrs.Attribute[timedelta], v: timedelta) -> None:
+    require_instance(v, timedelta, attribute.name)
     if v < timedelta(0):
         raise ValidationError("must not be negative", field=attribute.name, rule="non_negative")
 

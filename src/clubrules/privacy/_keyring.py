@@ -20,7 +20,7 @@ import attrs
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from clubrules._checks import require_int, require_items, require_port
-from clubrules.errors import KeyringError, KeyUsageWarning
+from clubrules.errors import KeyringError, KeyUsageWarning, ValidationError
 from clubrules.privacy._format import MAX_KEY_ID, header
 from clubrules.privacy._keys import KEY_SIZE, KeyStatus, KeyVersion
 from clubrules.privacy.ports import KeyProvider  # noqa: TC001 - resolved at runtime by get_type_hints
@@ -80,6 +80,8 @@ class Keyring:
     Raises:
         KeyringError: no primary, several primaries, a repeated key id, or
             two key ids with the same material.
+        ValidationError: `keys` is not a list, or `warn_at` or `limit` is
+            not an int.
 
     Examples:
         >>> ring = Keyring.generate()
@@ -96,13 +98,15 @@ class Keyring:
         warn_at: int = DEFAULT_USAGE_WARNING,
         limit: int = DEFAULT_USAGE_LIMIT,
     ) -> None:
+        require_int(warn_at, "warn_at")
+        require_int(limit, "limit")
         if not 0 < warn_at <= limit:
             raise KeyringError("need 0 < warn_at <= limit")
         self._warn_at = warn_at
         self._limit = limit
         self._lock = threading.Lock()
         self._versions: dict[int, KeyVersion] = {}
-        for version in keys:
+        for version in require_items(keys, object, "keys"):
             if not isinstance(version, KeyVersion):
                 raise KeyringError(f"expected KeyVersion, got {type(version).__name__}")
             if version.key_id in self._versions:
@@ -366,9 +370,16 @@ class FileKeyProvider:
 
     Args:
         path: The keyring file.
+
+    Raises:
+        ValidationError: `path` is not a string or a path (rule `wrong_type`).
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
+        if not isinstance(path, str | os.PathLike):
+            raise ValidationError(
+                f"must be a path, not {type(path).__name__}", field="path", rule="wrong_type"
+            )
         self._path = Path(path)
 
     def load_keys(self) -> list[KeyVersion]:

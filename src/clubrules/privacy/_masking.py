@@ -47,6 +47,10 @@ def mask_phone(phone: str | _HasE164) -> str:
     - 6 or 7 digits: only the last 2 are shown;
     - 3 to 5 digits (a short service number, or a fragment): every digit is hidden.
 
+    Raises:
+        ValidationError: fewer than 3 digits (`invalid_phone_number`), or
+            `phone` is neither a string nor has a string `e164` (`wrong_type`).
+
     Examples:
         >>> mask_phone("13812345678")
         '138****5678'
@@ -57,7 +61,13 @@ def mask_phone(phone: str | _HasE164) -> str:
         >>> mask_phone("123456"), mask_phone("12345")
         ('****56', '*****')
     """
-    text = phone if isinstance(phone, str) else phone.e164
+    text = phone if isinstance(phone, str) else getattr(phone, "e164", None)
+    if not isinstance(text, str):
+        raise ValidationError(
+            f"must be a PhoneNumber or a string, not {type(phone).__name__}",
+            field="phone",
+            rule="wrong_type",
+        )
     digits = "".join(c for c in text if c.isdigit())
     if text.lstrip().startswith("+86") or (len(digits) == 13 and digits.startswith("86")):
         digits = digits[2:]

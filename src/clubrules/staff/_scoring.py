@@ -12,6 +12,7 @@ from clubrules._checks import (
     TEXT_MAX_CHARS,
     check_choice,
     check_items,
+    check_number,
     check_storable,
     check_text,
     require_instance,
@@ -191,10 +192,14 @@ class ScoreSheet:
                 )
         if sums:
             problems.add("lines", "inconsistent_sheet", "a line names no criterion of the sheet")
-        if sum((c.points for c in self.criteria), ZERO) != self.total:
-            problems.add("total", "inconsistent_sheet", "is not the sum of the criteria")
-        if not ZERO <= self.total <= HUNDRED:
-            problems.add("total", "inconsistent_sheet", "is outside 0-100")
+        total = self.total
+        found = len(problems)
+        check_number(problems, "total", total, minimum=None)  # an exact, finite number
+        if len(problems) == found:
+            if sum((c.points for c in self.criteria), ZERO) != total:
+                problems.add("total", "inconsistent_sheet", "is not the sum of the criteria")
+            if not ZERO <= total <= HUNDRED:
+                problems.add("total", "inconsistent_sheet", "is outside 0-100")
         problems.raise_if_any()
 
     @property

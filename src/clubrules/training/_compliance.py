@@ -23,6 +23,7 @@ from clubrules._checks import require_items
 from clubrules._time import (
     canonical_instant,
     from_epoch_us,
+    instant_range,
     require_aware,
     require_order,
     to_epoch_us,
@@ -483,7 +484,8 @@ def compliance_report(
         NaiveDatetimeError: a naive bound or `as_of`.
         InvalidIntervalError: `end` is not after `start`.
         ValidationError: a repeated requirement or staff id, two different
-            sessions under one id, or attendance of an unknown session.
+            sessions under one id, or attendance of an unknown session; or
+            `as_of` has no local date in the calendar's zone (`out_of_range`).
         MissingHolidayDataError: the calendar lacks holiday data for a year
             the report needs and is configured to raise.
     """
@@ -498,6 +500,8 @@ def compliance_report(
     require_order(start, end, start_field="start", end_field="end")
     if not isinstance(calendar, BusinessCalendar):
         raise ValidationError("must be a BusinessCalendar", field="calendar", rule="type")
+    with instant_range("as_of"):
+        as_of.astimezone(calendar.zone)  # lateness is counted in local days up to as_of
     rules = list(requirements)
     members = list(staff)
     _check_unique(rules, "requirements", TrainingRequirement, "id")

@@ -16,6 +16,8 @@ from clubrules._checks import (
     check_tags,
     check_text,
     raise_collected,
+    require_choice,
+    require_str,
     to_choice,
     to_frozenset,
 )
@@ -204,12 +206,23 @@ class TrainingRequirement:
         return not self.roles or role in self.roles
 
     def counts(self, kind: TrainingKind, method: TrainingMethod, topic: str) -> bool:
-        """Whether a training of this kind, method and topic counts for the rule."""
-        return (
-            kind in self.kinds
-            and method in self.methods
-            and (not self.topics or topic in self.topics)
-        )
+        """Whether a training of this kind, method and topic counts for the rule.
+
+        Raises:
+            ValidationError: `kind` or `method` is no member (`unknown_choice`),
+                or `topic` is not a string (`not_a_string`).
+        """
+        try:
+            return (
+                kind in self.kinds
+                and method in self.methods
+                and (not self.topics or topic in self.topics)
+            )
+        except TypeError:  # an unhashable argument: say which, at no cost to the happy path
+            require_choice(TrainingKind, kind, "kind")
+            require_choice(TrainingMethod, method, "method")
+            require_str(topic, "topic")
+            raise
 
 
 def seed_requirements(

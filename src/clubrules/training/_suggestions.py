@@ -23,6 +23,7 @@ from clubrules._checks import (
     check_text,
     raise_collected,
     require_items,
+    require_mapping,
     require_zone,
     to_choice,
 )
@@ -366,6 +367,7 @@ def _survey_evidence(
 ) -> None:
     if surveys is None:
         return
+    require_mapping(surveys, "surveys")
     dimension_topic = dict(rules.dimension_topics)
     for key in sorted(surveys):
         stats: object = surveys[key]

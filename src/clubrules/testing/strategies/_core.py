@@ -9,10 +9,11 @@ from datetime import (
     tzinfo,
 )
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
+from clubrules._checks import require_items, require_real, to_decimal_or_int
+from clubrules._time import zone
 from clubrules.money import Money
 
 __all__ = ["SAMPLE_ZONES", "aware_datetimes", "money", "time_zones"]
@@ -29,8 +30,14 @@ SAMPLE_ZONES = (
 
 
 def time_zones(names: Sequence[str] = SAMPLE_ZONES) -> st.SearchStrategy[tzinfo]:
-    """IANA zones from `names` (by default a mix with and without DST)."""
-    return st.sampled_from([UTC if n == "UTC" else ZoneInfo(n) for n in names])
+    """IANA zones from `names` (by default a mix with and without DST).
+
+    Raises:
+        ValidationError: `names` is not a list of strings.
+        UnknownTimeZoneError: a name is not a known IANA zone.
+    """
+    given = require_items(names, str, "names")
+    return st.sampled_from([UTC if n == "UTC" else zone(n, "names") for n in given])
 
 
 def aware_datetimes(
@@ -45,6 +52,10 @@ def aware_datetimes(
         min_value: The earliest local wall time (naive, as hypothesis wants).
         max_value: The latest local wall time (naive).
         zones: IANA zone names to draw from.
+
+    Raises:
+        ValidationError: `zones` is not a list of strings.
+        UnknownTimeZoneError: a name is not a known IANA zone.
     """
     return st.datetimes(
         min_value=min_value,
@@ -63,16 +74,25 @@ def money(
 ) -> st.SearchStrategy[Money]:
     """[Money][clubrules.money.Money] in `currency`, with at most `places` decimal places.
 
+    Raises:
+        ValidationError: a bound is not an int, a finite Decimal or a
+            numeric string.
+
     Examples:
         >>> from hypothesis import find
         >>> find(money(min_amount=5), lambda m: True)
         Money(amount=Decimal('5.00'), currency='CNY')
     """
     amounts = st.decimals(
-        min_value=Decimal(min_amount),
-        max_value=Decimal(max_amount),
+        min_value=_bound(min_amount, "min_amount"),
+        max_value=_bound(max_amount, "max_amount"),
         places=places,
         allow_nan=False,
         allow_infinity=False,
     )
     return amounts.map(lambda amount: Money(amount, currency))
+
+
+def _bound(value: object, field: str) -> Decimal:
+    """A bound of `money` as a Decimal: an int, a finite Decimal or a numeric string."""
+    return Decimal(require_real(to_decimal_or_int(value), field))

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from clubrules._checks import require_int
+from clubrules._checks import require_int, require_real
 from clubrules.errors import ValidationError
 from clubrules.staff import (
     AssessmentInputs,
@@ -30,6 +30,7 @@ from clubrules.staff import (
 __all__ = ["assessment_inputs", "points_up_to", "rubrics", "staff_rates"]
 
 _CENT = Decimal("0.01")
+_MAX_DIGITS = 20  # the staff rules refuse points of 10**20 or more
 
 
 def staff_kpis(*, max_events: int = 1_000, no_events: bool = True) -> st.SearchStrategy[Kpi]:
@@ -54,8 +55,18 @@ def staff_rates(*, places: int = 4) -> st.SearchStrategy[Decimal]:
 
 
 def points_up_to(maximum: Decimal) -> st.SearchStrategy[Decimal]:
-    """Points from 0 to `maximum` on the 0.01 grid."""
-    return st.integers(0, int(maximum / _CENT)).map(lambda n: Decimal(n) * _CENT)
+    """Points from 0 to `maximum` on the 0.01 grid.
+
+    Raises:
+        ValidationError: `maximum` is not an int or a finite Decimal, is
+            negative, or is 10**20 or more (as the staff rules refuse).
+    """
+    top = Decimal(require_real(maximum, "maximum"))
+    if top < 0:
+        raise ValidationError("must be at least 0", field="maximum", rule="negative")
+    if top.adjusted() >= _MAX_DIGITS:
+        raise ValidationError(f"must be below 10**{_MAX_DIGITS}", field="maximum", rule="too_large")
+    return st.integers(0, int(top / _CENT)).map(lambda n: Decimal(n) * _CENT)
 
 
 def _partition(total_cents: int, parts: int) -> st.SearchStrategy[list[Decimal]]:
