@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable  # noqa: TC003 - resolved at runtime by get_type_hints
+from collections.abc import Callable, Iterable, Sequence  # noqa: TC003 - resolved at runtime by get_type_hints
+from itertools import repeat
+from operator import itemgetter
 from os import urandom
-from typing import Any, cast
+from typing import Any, Final, cast
 
 import attrs
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from clubrules.customers import Sealed
 from clubrules.errors import DecryptionError, ValidationError
@@ -78,6 +81,103 @@ def _typed_plaintexts(values: list[object]) -> list[bytes]:
     if problem is not None:
         raise _at(problem, f"values[{len(out)}]")
     return out
+
+
+# Batches are worked through in chunks, column by column: each step is one
+# `map` of a C function over the chunk, not a loop of Python statements, and
+# the chunk bounds the memory held by the intermediate columns.
+_CHUNK: Final = 4096
+_TEXT_TAG: Final = b"t"
+_join = b"".join
+_header_of = itemgetter(slice(0, 5))
+_nonce_of = itemgetter(slice(5, 17))
+_body_of = itemgetter(slice(17, None))
+_tag_of = itemgetter(0)
+_payload_of = itemgetter(slice(1, None))
+
+
+def _length_prefixes(raw_ids: list[bytes]) -> list[bytes]:
+    sizes = list(map(len, raw_ids))
+    if max(sizes) < 256:
+        return list(map(LENGTHS.__getitem__, sizes))
+    return list(map(pack_u32, sizes))
+
+
+def _seal_texts(
+    values: list[object],
+    ids: Sequence[object],
+    *,
+    prefix: bytes,
+    suffix: bytes,
+    header: bytes,
+    encrypt: Callable[[bytes, bytes, bytes], bytes],
+) -> list[Sealed] | None:
+    """Seal a batch of text values with good record ids; None for any other batch."""
+    if set(map(type, values)) - {str} or set(map(type, ids)) - {str} or not all(ids):
+        return None
+    texts = cast("list[str]", values)
+    record_ids = cast("list[str]", ids)
+    out: list[Sealed] = []
+    for start in range(0, len(texts), _CHUNK):
+        end = start + _CHUNK
+        try:
+            plaintexts = list(map(_TEXT_TAG.__add__, map(str.encode, texts[start:end])))
+            raw_ids = list(map(str.encode, record_ids[start:end]))
+        except UnicodeEncodeError:
+            return None  # a lone surrogate: the checked path raises, without the text
+        aads = list(
+            map(_join, zip(repeat(prefix), _length_prefixes(raw_ids), raw_ids, repeat(suffix)))
+        )
+        # One system call per nonce, as in `seal`.
+        nonces = list(map(urandom, repeat(12, len(raw_ids))))
+        sealed = list(map(_new_object, repeat(Sealed, len(raw_ids))))
+        datas = map(_join, zip(repeat(header), nonces, map(encrypt, nonces, plaintexts, aads)))
+        for _ in map(_set_ciphertext, sealed, datas):
+            pass
+        out += sealed
+    return out
+
+
+def _open_chunk(
+    values: list[Sealed | bytes | str],
+    ids: list[str],
+    parts: _Parts,
+    by_header: dict[bytes, AESGCM],
+) -> list[Any]:
+    """The values of a chunk of `open_many`, or `DecryptionError` if any fails to open."""
+    datas = [v.ciphertext if type(v) is Sealed else _data(v) for v in values]
+    if set(map(type, ids)) - {str} or not all(ids) or min(map(len, datas)) < MIN_SIZE:
+        raise DecryptionError
+    try:
+        raw_ids: list[bytes] | None = list(map(str.encode, ids))
+    except UnicodeEncodeError:  # a place no value was ever sealed for
+        raw_ids = None
+    aeads = list(map(by_header.get, map(_header_of, datas)))
+    if raw_ids is None or None in aeads:
+        raise DecryptionError
+    prefix, suffix = parts
+    aads = map(_join, zip(repeat(prefix), _length_prefixes(raw_ids), raw_ids, repeat(suffix)))
+    try:
+        plaintexts: list[bytes] | None = list(
+            map(
+                AESGCM.decrypt,
+                cast("list[AESGCM]", aeads),
+                map(_nonce_of, datas),
+                map(_body_of, datas),
+                aads,
+            )
+        )
+    except InvalidTag:
+        plaintexts = None
+    if plaintexts is None:
+        raise DecryptionError
+    if set(map(_tag_of, plaintexts)) == {TAG_TEXT}:  # text, the usual archive value
+        try:
+            return list(map(bytes.decode, map(_payload_of, plaintexts)))
+        except UnicodeDecodeError:
+            pass  # raised below, outside the handler: the error holds the plaintext
+        raise DecryptionError
+    return list(map(decode_value, plaintexts))  # raises DecryptionError, with no context
 
 
 def _batch_aads(
@@ -315,30 +415,16 @@ class FieldCipher:
         ring = self._keyring
         slot = ring._primary  # noqa: SLF001 - the keyring and the cipher work as one
         header, encrypt = slot.header, slot.aead.encrypt
-        out: list[Sealed] = []
-        append = out.append
-        # One pass for the usual batch (text values, good ids); anything else
-        # leaves it for the checked path below, which raises the precise error.
-        for value, record_id in zip(values, ids, strict=True):
-            if type(value) is not str or type(record_id) is not str or not record_id:
-                break
-            try:
-                plaintext = b"t" + value.encode()
-                rid = record_id.encode()
-            except UnicodeEncodeError:
-                break  # the checked path raises, outside this handler
-            size = len(rid)
-            aad = prefix + (LENGTHS[size] if size < 256 else pack_u32(size)) + rid + suffix
-            nonce = urandom(12)  # one system call per nonce, as in `seal`
-            sealed = _new_object(Sealed)
-            _set_ciphertext(sealed, header + nonce + encrypt(nonce, plaintext, aad))
-            append(sealed)
-        if len(out) < len(values):
-            out.clear()
+        out = _seal_texts(values, ids, prefix=prefix, suffix=suffix, header=header, encrypt=encrypt)
+        if out is None:
+            # Not all text, or a bad value or id: checked one by one, which
+            # raises the precise error (or seals a batch of mixed types).
+            out = []
+            append = out.append
             plaintexts = _typed_plaintexts(values)
             aads = _batch_aads(prefix, suffix, ids, record_type, field)
             for plaintext, aad in zip(plaintexts, aads, strict=True):
-                nonce = urandom(12)
+                nonce = urandom(12)  # one system call per nonce, as in `seal`
                 sealed = _new_object(Sealed)
                 _set_ciphertext(sealed, header + nonce + encrypt(nonce, plaintext, aad))
                 append(sealed)
@@ -478,44 +564,12 @@ class FieldCipher:
         parts = self._aad.parts.get((record_type, field))
         if parts is None:
             parts = self._parts_to_open(record_type, "x", field)
-        prefix, suffix = parts
         by_header = self._keyring._by_header  # noqa: SLF001 - one keyring state for the batch
         out: list[Any] = []
-        append = out.append
-        failed = False
-        for sealed, record_id in zip(values, ids, strict=True):
-            data = sealed.ciphertext if type(sealed) is Sealed else _data(sealed)
-            if type(record_id) is not str:
-                failed = True
-                break
-            try:
-                rid = record_id.encode()
-            except UnicodeEncodeError:
-                rid = b""
-            aead = by_header.get(data[:HEADER_SIZE])
-            if not rid or aead is None or len(data) < MIN_SIZE:
-                failed = True
-                break
-            size = len(rid)
-            aad = prefix + (LENGTHS[size] if size < 256 else pack_u32(size)) + rid + suffix
-            try:
-                plaintext = aead.decrypt(data[HEADER_SIZE:_NONCE_END], data[_NONCE_END:], aad)
-            except InvalidTag:
-                failed = True
-                break
-            if plaintext[0] == TAG_TEXT:
-                # Text, the usual archive value: decoded inline.
-                try:
-                    append(plaintext[1:].decode())
-                    continue
-                except UnicodeDecodeError:
-                    failed = True  # raised below: the decoding error holds the plaintext
-                    break
-            append(decode_value(plaintext))  # raises DecryptionError, with no context
-        if failed:
-            # Raised here, outside every handler, and with the values opened so far dropped.
-            out.clear()
-            raise DecryptionError
+        for start in range(0, len(values), _CHUNK):
+            out += _open_chunk(
+                values[start : start + _CHUNK], ids[start : start + _CHUNK], parts, by_header
+            )
         return out
 
     def needs_rewrap(self, sealed: Sealed | bytes | str) -> bool:
