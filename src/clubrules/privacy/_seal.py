@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence  # noqa: TC003 - resolved at runtime by get_type_hints
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import repeat
 from operator import itemgetter
 from os import urandom
@@ -81,6 +81,32 @@ def _typed_plaintexts(values: list[object]) -> list[bytes]:
     if problem is not None:
         raise _at(problem, f"values[{len(out)}]")
     return out
+
+
+def _column(items: object, name: str) -> list[Any]:
+    """The items of a batch argument as a list; text, bytes and mappings are refused."""
+    if not isinstance(items, str | bytes | bytearray | memoryview | Mapping):
+        try:
+            return list(cast("Iterable[Any]", items))
+        except TypeError:
+            pass  # not iterable: refused below, outside the handler
+    raise ValidationError(
+        f"must be a list or another iterable of items, not {type(items).__name__}",
+        field=name,
+        rule="not_iterable",
+    )
+
+
+def _columns(values: object, name: str, record_ids: object) -> tuple[list[Any], list[Any]]:
+    """The values and record ids of a batch, checked to be of the same length."""
+    items, ids = _column(values, name), _column(record_ids, "record_ids")
+    if len(items) != len(ids):
+        raise ValidationError(
+            f"record_ids has {len(ids)} items for {len(items)} {name}",
+            field="record_ids",
+            rule="length_mismatch",
+        )
+    return items, ids
 
 
 # Batches are worked through in chunks, column by column: each step is one
@@ -401,14 +427,9 @@ class FieldCipher:
             >>> cipher.open(sealed[1], record_id="c-2", **place)
             '青霉素'
         """
-        values = list(values)
-        ids = list(record_ids)
-        if len(values) != len(ids):
-            raise ValidationError(
-                f"record_ids has {len(ids)} items for {len(values)} values",
-                field="record_ids",
-                rule="length_mismatch",
-            )
+        values, ids = _columns(values, "values", record_ids)
+        if type(record_type) is not str or type(field) is not str:
+            check_place(record_type, "x", field)
         prefix, suffix = self._aad.parts.get((record_type, field)) or self._aad.miss(
             record_type, field
         )
@@ -553,15 +574,10 @@ class FieldCipher:
             >>> cipher.open_many(sealed, record_ids=ids, **place)
             ['花粉', ['青霉素']]
         """
-        values = list(sealed_values)
-        ids = list(record_ids)
-        if len(values) != len(ids):
-            raise ValidationError(
-                f"record_ids has {len(ids)} items for {len(values)} values",
-                field="record_ids",
-                rule="length_mismatch",
-            )
-        parts = self._aad.parts.get((record_type, field))
+        values, ids = _columns(sealed_values, "sealed_values", record_ids)
+        parts = None
+        if type(record_type) is str and type(field) is str:
+            parts = self._aad.parts.get((record_type, field))
         if parts is None:
             parts = self._parts_to_open(record_type, "x", field)
         by_header = self._keyring._by_header  # noqa: SLF001 - one keyring state for the batch
@@ -613,7 +629,9 @@ class FieldCipher:
             raise DecryptionError
         if data[:HEADER_SIZE] == self._keyring._primary.header:  # noqa: SLF001
             return sealed if type(sealed) is Sealed else Sealed(data)
-        return Sealed(self._seal_plaintext(plaintext, aad))
+        rewrapped = _new_object(Sealed)
+        _set_ciphertext(rewrapped, self._seal_plaintext(plaintext, aad))
+        return rewrapped
 
     def __repr__(self) -> str:
         return f"FieldCipher({self._keyring!r})"

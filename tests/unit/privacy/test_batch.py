@@ -282,3 +282,36 @@ def test_batches_longer_than_a_chunk_and_ids_longer_than_255_bytes() -> None:
         cipher.seal_many([*values[:-1], "\ud800"], record_ids=ids, **FIELD)
     assert caught.value.field == f"values[{size - 1}]"
     assert ring.usage(1) == before
+
+
+@pytest.mark.parametrize(
+    ("values", "ids", "field"),
+    [
+        (None, ["c-1"], "values"),
+        (7, ["c-1"], "values"),
+        ("ab", ["c-1", "c-2"], "values"),
+        ({"c-1": "a"}, ["c-1"], "values"),
+        (["a", "b"], "ab", "record_ids"),
+        (["a"], b"c", "record_ids"),
+        (["a"], None, "record_ids"),
+    ],
+)
+def test_batch_arguments_must_be_iterables_of_items(values: Any, ids: Any, field: str) -> None:
+    cipher = FieldCipher(Keyring.generate())
+    with pytest.raises(ValidationError) as caught:
+        cipher.seal_many(values, record_ids=ids, **FIELD)
+    assert (caught.value.field, caught.value.rule) == (field, "not_iterable")
+    with pytest.raises(ValidationError) as caught:
+        cipher.open_many(values, record_ids=ids, **FIELD)
+    assert caught.value.field == ("sealed_values" if field == "values" else field)
+    assert caught.value.rule == "not_iterable"
+
+
+@pytest.mark.parametrize("bad", [{"record_type": ["x"]}, {"field": {}}, {"field": None}])
+def test_a_place_of_the_wrong_type_is_refused_with_a_library_error(bad: dict[str, Any]) -> None:
+    cipher = FieldCipher(Keyring.generate())
+    sealed = cipher.seal("a", record_id="c-1", **FIELD)
+    with pytest.raises(ValidationError):
+        cipher.seal_many(["a"], record_ids=["c-1"], **{**FIELD, **bad})
+    with pytest.raises(DecryptionError):
+        cipher.open_many([sealed], record_ids=["c-1"], **{**FIELD, **bad})
