@@ -49,11 +49,12 @@ _Parts = tuple[bytes, bytes]
 # `seal` and `open` write the layout's offsets as literals; they must agree.
 assert (HEADER_SIZE, PREFIX_SIZE, MIN_SIZE, NONCE_SIZE, TAG_TEXT) == (5, 17, 34, 12, 0x74)  # noqa: S101
 
-# A `Sealed` around bytes that a seal has just written is built without
-# `Sealed.__init__`, whose checks (non-empty bytes) hold by construction here
-# and cost a third of a seal. `Sealed` is slotted, `ciphertext` its one field.
+# Bytes a seal has just written are wrapped without `Sealed`'s checks, which
+# hold by construction here and cost a third of a seal: `Sealed._trusted`,
+# written out on the sealing paths below to save a call per value.
+_wrap = Sealed._trusted  # noqa: SLF001 - the sealed-value carrier's constructor for its recipes
 _new_object = object.__new__
-_set_ciphertext: Callable[[Sealed, bytes], None] = vars(Sealed)["ciphertext"].__set__
+_set_attribute = object.__setattr__
 
 
 def _at(error: ValidationError, field: str) -> ValidationError:
@@ -112,7 +113,8 @@ def _columns(values: object, name: str, record_ids: object) -> tuple[list[Any], 
 # Batches are worked through in chunks, column by column: each step is one
 # `map` of a C function over the chunk, not a loop of Python statements, and
 # the chunk bounds the memory held by the intermediate columns.
-_CHUNK: Final = 4096
+_CHUNK: Final = 4096  # open_many: flat from 512 up
+_SEAL_CHUNK: Final = 256  # seal_many: its columns of fresh bytes stay in cache
 _TEXT_TAG: Final = b"t"
 _join = b"".join
 _header_of = itemgetter(slice(0, 5))
@@ -144,8 +146,8 @@ def _seal_texts(
     texts = cast("list[str]", values)
     record_ids = cast("list[str]", ids)
     out: list[Sealed] = []
-    for start in range(0, len(texts), _CHUNK):
-        end = start + _CHUNK
+    for start in range(0, len(texts), _SEAL_CHUNK):
+        end = start + _SEAL_CHUNK
         try:
             plaintexts = list(map(_TEXT_TAG.__add__, map(str.encode, texts[start:end])))
             raw_ids = list(map(str.encode, record_ids[start:end]))
@@ -156,9 +158,9 @@ def _seal_texts(
         )
         # One system call per nonce, as in `seal`.
         nonces = list(map(urandom, repeat(12, len(raw_ids))))
-        sealed = list(map(_new_object, repeat(Sealed, len(raw_ids))))
         datas = map(_join, zip(repeat(header), nonces, map(encrypt, nonces, plaintexts, aads)))
-        for _ in map(_set_ciphertext, sealed, datas):
+        sealed = list(map(_new_object, repeat(Sealed, len(raw_ids))))
+        for _ in map(_set_attribute, sealed, repeat("ciphertext"), datas):  # Sealed._trusted
             pass
         out += sealed
     return out
@@ -381,7 +383,7 @@ class FieldCipher:
         if used >= slot.warn_at:
             ring._exceeded(slot, used)  # noqa: SLF001
         sealed = _new_object(Sealed)
-        _set_ciphertext(sealed, data)
+        _set_attribute(sealed, "ciphertext", data)  # Sealed._trusted, written out
         return sealed
 
     def seal_many(
@@ -446,9 +448,7 @@ class FieldCipher:
             aads = _batch_aads(prefix, suffix, ids, record_type, field)
             for plaintext, aad in zip(plaintexts, aads, strict=True):
                 nonce = urandom(12)  # one system call per nonce, as in `seal`
-                sealed = _new_object(Sealed)
-                _set_ciphertext(sealed, header + nonce + encrypt(nonce, plaintext, aad))
-                append(sealed)
+                append(_wrap(header + nonce + encrypt(nonce, plaintext, aad)))
         # Counted once the whole batch is sealed, as in `seal`: a batch refused
         # at the limit gives its uses back and returns nothing.
         if out:
@@ -629,9 +629,7 @@ class FieldCipher:
             raise DecryptionError
         if data[:HEADER_SIZE] == self._keyring._primary.header:  # noqa: SLF001
             return sealed if type(sealed) is Sealed else Sealed(data)
-        rewrapped = _new_object(Sealed)
-        _set_ciphertext(rewrapped, self._seal_plaintext(plaintext, aad))
-        return rewrapped
+        return _wrap(self._seal_plaintext(plaintext, aad))
 
     def __repr__(self) -> str:
         return f"FieldCipher({self._keyring!r})"

@@ -260,7 +260,7 @@ def test_threads_sealing_one_at_a_time_and_in_batches_are_all_counted() -> None:
 def test_batches_longer_than_a_chunk_and_ids_longer_than_255_bytes() -> None:
     ring = Keyring.generate()
     cipher = FieldCipher(ring)
-    size = 4096 * 2 + 3  # the batch path works in chunks of 4,096
+    size = 4096 * 2 + 3  # more than one chunk of either batch path
     ids = [f"c-{i}" if i % 1000 else "长" * 100 + str(i) for i in range(size)]
     values: list[Any] = [f"花粉 {i}" for i in range(size)]
     sealed = cipher.seal_many(values, record_ids=ids, **FIELD)
