@@ -300,7 +300,8 @@ class FieldCipher:
     A place is a record type, a record id and a field name; the ciphertext is
     bound to it by AES-GCM's associated data, so a value copied to another
     record or field fails to open. Every failure to open raises the same
-    opaque `DecryptionError`.
+    opaque `DecryptionError`. For one field of many records, `seal_many` and
+    `open_many` do the per-call work once for the whole batch.
 
     This is the cryptographic recipe. The customer archive is read through
     `PrivacyVault`, which adds per-customer data keys, the role policy,
