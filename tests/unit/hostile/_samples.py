@@ -1241,6 +1241,14 @@ BY_CALLABLE: dict[str, dict[str, Callable[[], Any]]] = {
     f"{_C}privacy.BlindIndex.of": {"value": lambda: "13800138000"},
     f"{_C}privacy.BlindIndex.of_normalised": {"normalised": lambda: "+8613800138000"},
     f"{_C}privacy.FieldCipher.seal": {"value": lambda: ["penicillin"]},
+    f"{_C}privacy.FieldCipher.seal_many": {
+        "values": lambda: ["penicillin", ["pollen"]],
+        "record_ids": lambda: ["c-1", "c-2"],
+    },
+    f"{_C}privacy.FieldCipher.open_many": {
+        "sealed_values": lambda: [sealed()],
+        "record_ids": lambda: ["c-1"],
+    },
     f"{_C}privacy.PrivacyVault.seal": {"value": lambda: ["penicillin"]},
     f"{_C}privacy.PrivacyVault.open": {"sealed": vault_sealed},
     f"{_C}privacy.plan_blind_index": {

@@ -186,6 +186,59 @@ def test_the_fast_path_agrees_with_a_slow_reader(value: Any, place: tuple[str, s
     assert _slow_open(key.material, sealed_to_bytes(sealed), *place) == value
 
 
+def _slow_seal(key: KeyVersion, value: Any, record_type: str, record_id: str, field: str) -> bytes:
+    """An obvious, independent writer of the documented format."""
+    if isinstance(value, str):
+        typed = b"t" + value.encode()
+    elif isinstance(value, bytes):
+        typed = b"b" + value
+    else:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        typed = (b"l" if isinstance(value, list | tuple) else b"j") + text.encode()
+    aad = b"\x01" + b"".join(
+        len(part.encode()).to_bytes(4, "big") + part.encode()
+        for part in (record_type, record_id, field)
+    )
+    nonce = bytes(range(12))
+    body = AESGCM(key.material).encrypt(nonce, typed, aad)
+    return b"\x01" + key.key_id.to_bytes(4, "big") + nonce + body
+
+
+# Short and long parts: a record id of 256 UTF-8 bytes or more takes the
+# length prefix that is not precomputed.
+place_parts = st.text(min_size=1) | st.text(min_size=80, max_size=300)
+
+
+@settings(max_examples=150)
+@given(
+    value=archive_values,
+    place=st.tuples(place_parts, place_parts, place_parts),
+)
+def test_the_fast_paths_agree_with_a_slow_writer_and_reader(
+    value: Any, place: tuple[str, str, str]
+) -> None:
+    key = KeyVersion.generate(9)
+    cipher = FieldCipher(Keyring([key]))
+    record_type, record_id, field = place
+    kwargs = {"record_type": record_type, "record_id": record_id, "field": field}
+    expected = _slow_open(key.material, _slow_seal(key, value, *place), *place)
+    # What the obvious writer wrote, `open` (its text fast path included) reads...
+    for form in (Sealed(_slow_seal(key, value, *place)), _slow_seal(key, value, *place)):
+        opened = cipher.open(form, **kwargs)
+        assert opened == expected
+        assert type(opened) is type(expected)
+    # ...and what `seal` writes, the obvious reader reads, whatever the path.
+    sealed = cipher.seal(value, **kwargs)
+    assert type(sealed) is Sealed
+    assert sealed == Sealed(sealed_to_bytes(sealed))
+    assert hash(sealed) == hash(Sealed(sealed_to_bytes(sealed)))
+    assert _slow_open(key.material, sealed_to_bytes(sealed), *place) == expected
+    # Another record, field or record type: the fast path refuses it too.
+    for other in ({"record_id": record_id + "x"}, {"field": field + "x"}):
+        with pytest.raises(DecryptionError):
+            cipher.open(sealed, **{**kwargs, **other})
+
+
 def test_binary_form_round_trip_checks_the_header(cipher: FieldCipher) -> None:
     sealed = cipher.seal("x", **PLACE)
     assert sealed_from_bytes(sealed_to_bytes(sealed)) == sealed
