@@ -357,7 +357,11 @@ class FieldCipher:
                 plaintext = encode_value(value)
         else:
             plaintext = encode_value(value)
-        parts = self._aad.parts.get((record_type, field)) or self._aad.miss(record_type, field)
+        try:
+            parts = self._aad.parts.get((record_type, field)) or self._aad.miss(record_type, field)
+        except TypeError:  # an unhashable place part, such as a signalling NaN
+            check_place(record_type, record_id, field)
+            raise
         if type(record_id) is not str or not record_id:
             check_place(record_type, record_id, field)
         try:
@@ -508,7 +512,10 @@ class FieldCipher:
                 format version.
         """
         data = sealed.ciphertext if type(sealed) is Sealed else _data(sealed)
-        parts = self._aad.parts.get((record_type, field))
+        try:
+            parts = self._aad.parts.get((record_type, field))
+        except TypeError:  # an unhashable place part: refused by the place check below
+            parts = None
         if parts is None or type(record_id) is not str or not record_id:
             parts = self._parts_to_open(record_type, record_id, field)
         try:
@@ -611,7 +618,7 @@ class FieldCipher:
         data = _data(sealed)
         try:
             aad = self._aad.aad(record_type, record_id, field)
-        except ValidationError:
+        except (ValidationError, TypeError):  # a bad place opens nothing
             aad = None
         if aad is None:
             raise DecryptionError

@@ -18,7 +18,6 @@ import pytest
 
 from clubrules.errors import ClubRulesError
 
-from ._known import KNOWN_ELSEWHERE, NOT_YET_FIXED
 from ._walk import Escape, NoSampleError, Target, classify, guarded, targets, valid_call, walk
 
 TARGETS = targets()
@@ -45,11 +44,6 @@ REFUSED_BY_DESIGN = {
     "clubrules.privacy.Keyring.save": "read-only provider",
 }
 
-# Escapes still listed on purpose (see _known.py), by full callable name.
-KNOWN: frozenset[tuple[str, str, str]] = frozenset(
-    (f"clubrules.{name}", param, error) for name, param, error in (*KNOWN_ELSEWHERE, *NOT_YET_FIXED)
-)
-
 
 def _escapes(target: Target) -> list[Escape]:
     call = valid_call(target)
@@ -61,14 +55,12 @@ def test_the_walk_covers_every_public_callable() -> None:
     # silently would make the walk below prove less.
     assert len(TARGETS) > 350
     for area in (
-        "booking", "calendar", "care", "complaints", "customers", "privacy",
-        "staff", "storage.memory", "testing.strategies", "tiering",
+        "activities", "booking", "calendar", "care", "complaints", "customers",
+        "privacy", "staff", "storage.memory", "testing.strategies", "tiering", "training",
     ):  # fmt: skip
         assert any(t.name.startswith(f"clubrules.{area}.") for t in TARGETS), area
     stale = sorted(set(REFUSED_BY_DESIGN) - set(BY_NAME))
     assert not stale, f"REFUSED_BY_DESIGN names no public callable: {stale}"
-    stale = sorted({k[0] for k in KNOWN} - set(BY_NAME))
-    assert not stale, f"KNOWN names no public callable: {stale}"
 
 
 @pytest.mark.parametrize("name", sorted(BY_NAME))
@@ -89,12 +81,7 @@ def test_a_valid_call_exists(name: str) -> None:
 def test_hostile_arguments_raise_only_library_errors(name: str) -> None:
     target = BY_NAME[name]
     escapes = _escapes(target)
-    known = {k for k in KNOWN if k[0] == name}
-    unexpected = [e for e in escapes if e.key() not in known]
-    assert not unexpected, "escaped:\n" + "\n".join(str(e) for e in unexpected[:40])
-    still = {e.key() for e in escapes}
-    fixed = sorted(known - still)
-    assert not fixed, f"no longer escapes; remove from KNOWN: {fixed}"
+    assert not escapes, "escaped:\n" + "\n".join(str(e) for e in escapes[:40])
 
 
 def test_classify_counts_a_library_error_as_clean() -> None:
