@@ -8,6 +8,8 @@
   extra), for clubs and chains whose app servers share one database.
 - `clubrules.storage.migrations`: the versioned SQL schema of both, and
   `migrate`, which `clubrules db migrate` runs.
+- `clubrules.storage.sqlalchemy`: the SQLite and PostgreSQL adapters inside
+  a SQLAlchemy `Session` or `Connection` transaction (the `sqlalchemy` extra).
 
 No domain package imports an adapter: entry points wire them in explicitly.
 
