@@ -8,7 +8,9 @@ A ``console`` block is a shell session: each ``$ command`` line runs in bash
 (with the installed ``clubrules`` on the PATH), and the lines up to the next
 ``$`` are its expected output, standard error included, compared as doctest
 output (``...`` matches anything). ``$DATABASE_URL`` names a fresh
-PostgreSQL database on the test cluster. ``text`` blocks are not run.
+PostgreSQL database on the test cluster, for shell sessions and for Python
+blocks that read ``os.environ["DATABASE_URL"]`` (one database per page).
+``text`` blocks are not run.
 """
 
 from __future__ import annotations
@@ -105,6 +107,10 @@ def test_code_blocks_run(
                 env["DATABASE_URL"] = _fresh_database(request.getfixturevalue("postgres_cluster"))
             _run_console(body, where, env)
         elif lang in {"python", "py"}:
+            if "DATABASE_URL" in body and "DATABASE_URL" not in env:
+                env["DATABASE_URL"] = _fresh_database(request.getfixturevalue("postgres_cluster"))
+            if "DATABASE_URL" in env:
+                monkeypatch.setenv("DATABASE_URL", env["DATABASE_URL"])
             code = compile(body, where, "exec")
             exec(code, namespace)  # noqa: S102 - running the docs' own examples is the point
         elif lang == "pycon":
