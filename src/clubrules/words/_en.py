@@ -1,4 +1,4 @@
-"""The English messages, by key. Fields are `str.format` names; the Chinese table has the same keys."""
+"""The English messages, by key; fields are `str.format` names, as in the Chinese table."""
 
 MESSAGES: dict[str, str] = {
     # booking: why a request is refused

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from contextvars import ContextVar
+from typing import TYPE_CHECKING
 
 from clubrules.errors import ValidationError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 LOCALES: tuple[str, ...] = ("en", "zh")
 """The locales the catalogues hold: English and simplified Chinese."""
@@ -50,7 +53,7 @@ def resolve(locale: str | None) -> str:
 
 
 def current_locale() -> str:
-    """The locale set for this context by [use_locale][clubrules.words.use_locale]; `"en"` by default."""
+    """The locale set by [use_locale][clubrules.words.use_locale]; `"en"` by default."""
     return _CURRENT.get()
 
 

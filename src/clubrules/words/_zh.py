@@ -56,7 +56,8 @@ MESSAGES: dict[str, str] = {
     "staff.warning": "警告 {id}（须在{by}前改进）",
     "staff.no_warning": "无警告记录",
     "staff.dismissal_review": (
-        "{staff}应进行辞退评审：{earlier} {earlier_total}分、{later} {later_total}分均不合格；{warning}"
+        "{staff}应进行辞退评审：{earlier} {earlier_total}分、{later} {later_total}分"
+        "均不合格；{warning}"
     ),
     # privacy: the PIPL Art. 57 leak notice
     "privacy.notice.title": "个人信息泄露事件告知",
