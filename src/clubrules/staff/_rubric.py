@@ -31,6 +31,7 @@ from clubrules.staff._numbers import (
     round_ratio,
     to_decimal,
 )
+from clubrules.words import message
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -166,7 +167,9 @@ class LinearScale:
 
     def describe(self) -> str:
         """A short text for score sheets."""
-        return f"linear from {_as_percent(self.floor)} (0) to {_as_percent(self.target)} (full)"
+        return message(
+            "staff.linear", floor=_as_percent(self.floor), target=_as_percent(self.target)
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -233,7 +236,7 @@ class SteppedScale:
     def describe(self) -> str:
         """A short text for score sheets."""
         parts = ", ".join(f">={_as_percent(s.min_rate)}: {s.points}" for s in reversed(self.steps))
-        return f"stepped ({parts})"
+        return message("staff.stepped", steps=parts)
 
 
 def _as_percent(rate: Decimal) -> str:

@@ -30,6 +30,8 @@ MESSAGES: dict[str, str] = {
     "churn.single_visit": "one visit {days} ago and no return",
     "care.birthday": "birthday greeting",
     "care.return_visit": "return visit {after} after {service}",
+    "care.holiday": "{name} greeting",
+    "care.churn_note": "{action} ({severity}): {text}",
     "care.survey": "satisfaction survey",
     "care.severity.low": "low",
     "care.severity.medium": "medium",
@@ -38,6 +40,8 @@ MESSAGES: dict[str, str] = {
     "care.action.trial_class": "trial class",
     "care.action.offer": "offer",
     # staff: score sheets, warnings, dismissal reviews
+    "staff.kind.periodic": "periodic",
+    "staff.kind.ad_hoc": "ad hoc",
     "staff.sheet.title": (
         "Score sheet {id}: {staff}, {period} ({kind}), rubric {rubric} v{version}"
     ),

@@ -30,6 +30,8 @@ MESSAGES: dict[str, str] = {
     "churn.single_visit": "{days}前到店一次，此后未再光临",
     "care.birthday": "生日问候",
     "care.return_visit": "{service}后{after}回访",
+    "care.holiday": "{name}问候",
+    "care.churn_note": "{action}（{severity}）：{text}",
     "care.survey": "满意度调查",
     "care.severity.low": "低",
     "care.severity.medium": "中",
@@ -38,6 +40,8 @@ MESSAGES: dict[str, str] = {
     "care.action.trial_class": "免费体验",
     "care.action.offer": "挽留优惠",
     # staff: score sheets, warnings, dismissal reviews
+    "staff.kind.periodic": "定期",
+    "staff.kind.ad_hoc": "临时",
     "staff.sheet.title": "评分表 {id}：{staff}，{period}（{kind}），评分细则 {rubric} v{version}",
     "staff.sheet.criterion": "  {name}：{points} / {max}{weight}",
     "staff.sheet.weight": "（权重{weight}）",
