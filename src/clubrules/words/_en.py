@@ -1,6 +1,9 @@
 """The English messages, by key; fields are `str.format` names, as in the Chinese table."""
 
+from clubrules.words._en_demo import MESSAGES as _DEMO
+
 MESSAGES: dict[str, str] = {
+    **_DEMO,
     # booking: why a request is refused
     "booking.short_notice": "starts sooner than the minimum notice ({notice}) allows",
     "booking.too_far_ahead": "starts beyond the booking horizon ({horizon})",

@@ -1,6 +1,9 @@
 """The Chinese (simplified) messages, by key; the same keys and fields as the English table."""
 
+from clubrules.words._zh_demo import MESSAGES as _DEMO
+
 MESSAGES: dict[str, str] = {
+    **_DEMO,
     # booking: why a request is refused
     "booking.short_notice": "开始时间早于最短提前预约时间（{notice}）的要求",
     "booking.too_far_ahead": "开始时间超出可预约期限（{horizon}）",

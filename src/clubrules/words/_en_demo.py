@@ -1,0 +1,47 @@
+"""The English text of the command line and of `clubrules demo`, by key."""
+
+MESSAGES: dict[str, str] = {
+    # the frame of the story
+    "demo.intro": "clubrules demo: a spring at the Lotus salon (莲花美容会所), rule by rule.",
+    "demo.stored_in": "Everything is stored in {where} (schema version {version}).",
+    "demo.temporary_file": "a temporary SQLite file",
+    "demo.chapter.database": "The database",
+    "demo.tables": "What the story left in SQLite, table by table:",
+    "demo.rows.one": "{count:>5} row",
+    "demo.rows.other": "{count:>5} rows",
+    "demo.kept": "Kept: {path}. Open it with any SQLite client.",
+    "demo.deleted": "The temporary file is deleted now. Keep it with --database PATH.",
+    "demo.done": "Done.",
+    # customers
+    "demo.chapter.customers": "Customers: one phone number, parsed once",
+    "demo.customers.typed": (
+        "The front desk typed a number with {typed} characters; it is stored in E.164 "
+        "({stored} characters, region {region})."
+    ),
+    "demo.customers.masked": "Shown on screen and in logs only masked: {masked}",
+    "demo.customers.found": "Looked up by a differently written number: {found}",
+    "demo.customers.winter": (
+        "{regulars} regulars came over the winter: {stored} purchases stored, "
+        "money as exact decimals."
+    ),
+    "demo.customers.march": "Customer c-001's March ({zone} time):",
+    "demo.customers.record": "  {kind:>8}: {service}, {amount}",
+    "demo.customers.kind.purchase": "purchase",
+    "demo.customers.kind.refund": "refund",
+    "demo.customers.net": "Net spend: {spend} (purchases minus refunds; redemptions never count)",
+    "demo.service.facial": "hydrating facial",
+    "demo.service.massage_package": "10-session massage package",
+    "demo.service.colour_package": "annual colour-and-care package",
+    # calendar
+    "demo.chapter.calendar": "Calendar: a deadline in business hours, across the Spring Festival",
+    "demo.calendar.open": "Open Monday to Saturday, 10:00-21:00.",
+    "demo.calendar.closed": (
+        "Closed {first} to {last} for the Spring Festival; "
+        "{make_up} is worked to make up for it (调休)."
+    ),
+    "demo.calendar.complaint": "A complaint that comes in on {registered} must be answered",
+    "demo.calendar.within": "within {hours} (the club documents say 24 hours; the salon",
+    "demo.calendar.counts": "counts them while it is open).",
+    "demo.calendar.deadline": "Deadline: {due}, {days} later.",
+    "demo.calendar.between": "Open time between them: {hours}.",
+}
