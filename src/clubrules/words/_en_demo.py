@@ -44,4 +44,37 @@ MESSAGES: dict[str, str] = {
     "demo.calendar.counts": "counts them while it is open).",
     "demo.calendar.deadline": "Deadline: {due}, {days} later.",
     "demo.calendar.between": "Open time between them: {hours}.",
+    # booking
+    "demo.chapter.booking": "Booking: check the request, and on a conflict offer other times",
+    "demo.booking.facial": (
+        "Sunday evening (the make-up working day), {desk} booked c-001's facial for Monday "
+        "10:30 with {staff}."
+    ),
+    "demo.booking.colour": (
+        "Monday 09:00: a colour with Li at 14:00 in {room}; the confirmation code has "
+        "{length} characters (random, with a check character)."
+    ),
+    "demo.booking.reminder": "Reminder {before} before, outside quiet hours: {at}",
+    "demo.booking.refused": (
+        "Another colour with Li at 15:00 in room-1, asked at 13:30: refused, because"
+    ),
+    "demo.booking.window": " ({start}-{end})",
+    "demo.booking.reason": "  - {code}: {text}{window}",
+    "demo.booking.offered": "Offered instead:",
+    "demo.booking.same_room": "same room",
+    "demo.booking.in_room": "in {room}",
+    "demo.booking.slot": "  - {start}-{end} with Li, {room}",
+    "demo.booking.twin": (
+        "A second desk, working from a stale screen, tries Li at 14:00 too: SQLite "
+        "refuses it ({clashes} clash(es)); nothing is double-booked."
+    ),
+    "demo.booking.month": (
+        "The rest of March at the desk: {booked} facials booked by {desk}; {served} served, "
+        "{no_shows} no-shows, {late} late and {timely} timely cancellations."
+    ),
+    "demo.booking.none_settled": "none settled",
+    "demo.booking.rate": (
+        "Read back from SQLite: {desk}'s booking success rate for March is "
+        "{completed}/{settled} = {rate} (timely cancellations left out)."
+    ),
 }

@@ -37,4 +37,29 @@ MESSAGES: dict[str, str] = {
     "demo.calendar.counts": "会所只计算营业时间）。",
     "demo.calendar.deadline": "截止时间：{due}，{days}之后。",
     "demo.calendar.between": "其间的营业时间：{hours}。",
+    # booking
+    "demo.chapter.booking": "预约：检查请求，冲突时推荐其他时间",
+    "demo.booking.facial": "周日晚上（调休工作日），{desk}为 c-001 预约了周一10:30的面部护理，由{staff}服务。",
+    "demo.booking.colour": (
+        "周一09:00：预约李老师14:00在{room}染发；确认码有{length}个字符（随机生成，带校验字符）。"
+    ),
+    "demo.booking.reminder": "提前{before}提醒，避开免打扰时段：{at}",
+    "demo.booking.refused": "13:30又有人要约李老师15:00在 room-1 染发：被拒绝，因为",
+    "demo.booking.window": "（{start}-{end}）",
+    "demo.booking.reason": "  - {code}：{text}{window}",
+    "demo.booking.offered": "推荐改约：",
+    "demo.booking.same_room": "同一房间",
+    "demo.booking.in_room": "在{room}",
+    "demo.booking.slot": "  - {start}-{end}，李老师，{room}",
+    "demo.booking.twin": (
+        "另一个前台看着过时的屏幕，也要约李老师14:00：SQLite 拒绝写入（{clashes}处冲突）；没有重复预约。"
+    ),
+    "demo.booking.month": (
+        "三月其余日子的前台：{desk}共预约{booked}次面部护理；{served}次完成，{no_shows}次爽约，"
+        "{late}次逾时取消，{timely}次按时取消。"
+    ),
+    "demo.booking.none_settled": "无已结算预约",
+    "demo.booking.rate": (
+        "从 SQLite 读回：{desk}三月的预约成功率为{completed}/{settled} = {rate}（不计按时取消）。"
+    ),
 }
