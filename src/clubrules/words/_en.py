@@ -13,6 +13,18 @@ MESSAGES: dict[str, str] = {
     "booking.over_capacity": ("{resource} would hold {peak} at its peak (capacity {capacity})"),
     "booking.no_free_member": "no resource is left to fill {role!r}",
     # complaints: SLA status and alerts
+    # complaints: case states
+    "complaints.state.registered": "registered",
+    "complaints.state.acknowledged": "acknowledged",
+    "complaints.state.investigating": "investigating",
+    "complaints.state.awaiting_customer": "awaiting the customer",
+    "complaints.state.resolution_proposed": "resolution proposed",
+    "complaints.state.resolved": "resolved",
+    "complaints.state.follow_up_pending": "follow-up pending",
+    "complaints.state.closed_satisfied": "closed, customer satisfied",
+    "complaints.state.closed_unresolved": "closed, unresolved",
+    "complaints.state.withdrawn": "withdrawn",
+    "complaints.state.merged": "merged",
     "sla.kind.first_response": "first response",
     "sla.kind.progress_update": "progress update",
     "sla.kind.resolution": "resolution",

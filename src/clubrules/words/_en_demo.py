@@ -77,4 +77,53 @@ MESSAGES: dict[str, str] = {
         "Read back from SQLite: {desk}'s booking success rate for March is "
         "{completed}/{settled} = {rate} (timely cancellations left out)."
     ),
+    "demo.yes": "yes",
+    "demo.no": "no",
+    # privacy
+    "demo.chapter.privacy": "Privacy: sealed allergies, a refused read, an audited read",
+    "demo.privacy.consent": (
+        "Customer {name} ({phone}) gave separate consent in January "
+        "to use her allergies for service delivery."
+    ),
+    "demo.privacy.sealed": (
+        "Her allergy record is sealed into her customer row: {sealed}, AES-256-GCM under "
+        "her own data key {key}."
+    ),
+    "demo.privacy.column": (
+        "The SQLite column holds {size} bytes of ciphertext; plaintext found in it: {found}."
+    ),
+    "demo.privacy.refused": "Front desk cs-02 asks to read them: refused ({reason}).",
+    "demo.privacy.read": (
+        "Beautician st-wang reads them before the 10:30 facial: {count} allergies, "
+        "shown in logs as {shown}."
+    ),
+    "demo.privacy.log": "The access log in SQLite answers who read her allergies, when and why:",
+    "demo.privacy.outcome_read": "read",
+    "demo.privacy.outcome_refused": "refused ({reason})",
+    "demo.privacy.event": "  {at}  {actor} ({role}) for {purpose}: {outcome}",
+    # complaints
+    "demo.chapter.complaints": (
+        "Complaints: 24 hours to respond, 7 days to resolve, on business hours"
+    ),
+    "demo.complaints.no_resolution": "no resolution target",
+    "demo.complaints.registered": "Registered by WeChat on {at}, assigned to {desk}.",
+    "demo.complaints.festival": "  {status} (the festival is closed time)",
+    "demo.complaints.status": "  {status}",
+    "demo.complaints.paused": (
+        "{desk} called back the next morning and asked which day it happened: paused."
+    ),
+    "demo.complaints.answered": "The customer answered after the festival; paused for {paused}.",
+    "demo.complaints.closed": " (closed: reminders wait)",
+    "demo.complaints.nothing_due": "nothing due",
+    "demo.complaints.clock": "Clock check {at}{closed}: {alerts}",
+    "demo.complaints.substantiated": (
+        "Substantiated: resolved with a remedy, {compensation} compensation and an apology."
+    ),
+    "demo.complaints.reopened": (
+        "Follow-up call: not satisfied, within the reopen window, so the case is {state} again."
+    ),
+    "demo.complaints.closed_case": "Resolved again on {resolved}; follow-up on {followed}: {state}.",
+    "demo.complaints.stored": "Stored in SQLite as {events} events; replayed under {policy} v1.",
+    "demo.complaints.second": "A second case, {case} by phone: answered the next day, but resolved",
+    "demo.complaints.late": "  late: {status}.",
 }

@@ -13,6 +13,18 @@ MESSAGES: dict[str, str] = {
     "booking.over_capacity": "{resource}高峰时将有{peak}人（容量{capacity}人）",
     "booking.no_free_member": "没有可用的资源担任“{role}”",
     # complaints: SLA status and alerts
+    # complaints: case states
+    "complaints.state.registered": "已登记",
+    "complaints.state.acknowledged": "已受理",
+    "complaints.state.investigating": "调查中",
+    "complaints.state.awaiting_customer": "等待顾客答复",
+    "complaints.state.resolution_proposed": "已提出解决方案",
+    "complaints.state.resolved": "已解决",
+    "complaints.state.follow_up_pending": "待回访",
+    "complaints.state.closed_satisfied": "已结案（顾客满意）",
+    "complaints.state.closed_unresolved": "已结案（未解决）",
+    "complaints.state.withdrawn": "已撤回",
+    "complaints.state.merged": "已合并",
     "sla.kind.first_response": "首次响应",
     "sla.kind.progress_update": "进度更新",
     "sla.kind.resolution": "解决",

@@ -62,4 +62,36 @@ MESSAGES: dict[str, str] = {
     "demo.booking.rate": (
         "从 SQLite 读回：{desk}三月的预约成功率为{completed}/{settled} = {rate}（不计按时取消）。"
     ),
+    "demo.yes": "有",
+    "demo.no": "无",
+    # privacy
+    "demo.chapter.privacy": "隐私：加密保存的过敏信息、一次被拒的读取、一次留痕的读取",
+    "demo.privacy.consent": "顾客{name}（{phone}）一月单独同意将其过敏信息用于服务提供。",
+    "demo.privacy.sealed": (
+        "她的过敏记录加密后存入顾客记录：{sealed}，以她专属的数据密钥 {key} 做 AES-256-GCM 加密。"
+    ),
+    "demo.privacy.column": "SQLite 列中是{size}字节密文；其中能否找到明文：{found}。",
+    "demo.privacy.refused": "前台 cs-02 要求查看：被拒绝（{reason}）。",
+    "demo.privacy.read": "美容师 st-wang 在10:30面部护理前查看：共{count}项过敏，日志中显示为 {shown}。",
+    "demo.privacy.log": "SQLite 中的访问日志回答了谁、何时、为何查看她的过敏信息：",
+    "demo.privacy.outcome_read": "已读取",
+    "demo.privacy.outcome_refused": "被拒绝（{reason}）",
+    "demo.privacy.event": "  {at}  {actor}（{role}）用于 {purpose}：{outcome}",
+    # complaints
+    "demo.chapter.complaints": "投诉：24小时内响应，7天内解决，按营业时间计算",
+    "demo.complaints.no_resolution": "没有解决时限",
+    "demo.complaints.registered": "{at}通过微信登记，分派给 {desk}。",
+    "demo.complaints.festival": "  {status}（春节期间不计时）",
+    "demo.complaints.status": "  {status}",
+    "demo.complaints.paused": "{desk} 第二天上午回电，询问事情发生在哪一天：计时暂停。",
+    "demo.complaints.answered": "顾客节后才答复；暂停了{paused}。",
+    "demo.complaints.closed": "（不营业：提醒顺延）",
+    "demo.complaints.nothing_due": "无到期提醒",
+    "demo.complaints.clock": "{at}检查时限{closed}：{alerts}",
+    "demo.complaints.substantiated": "投诉属实：已采取补救措施，赔偿{compensation}并道歉。",
+    "demo.complaints.reopened": "回访电话：顾客不满意，仍在重开期限内，投诉重新{state}。",
+    "demo.complaints.closed_case": "{resolved}再次解决；{followed}回访：{state}。",
+    "demo.complaints.stored": "在 SQLite 中存为{events}个事件；按 {policy} v1 重放。",
+    "demo.complaints.second": "第二起投诉 {case} 通过电话提出：次日已响应，但解决",
+    "demo.complaints.late": "  太晚：{status}。",
 }

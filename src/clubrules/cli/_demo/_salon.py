@@ -116,6 +116,6 @@ class Story:
         """Print one line of the story."""
         self._out.write(f"  {text}\n" if text else "\n")
 
-    def say(self, key: str, **params: object) -> None:
+    def say(self, key: str, /, **params: object) -> None:
         """Print the catalogue's message `key` in the locale in force."""
         self.line(message(key, **params))
