@@ -126,4 +126,33 @@ MESSAGES: dict[str, str] = {
     "demo.complaints.stored": "Stored in SQLite as {events} events; replayed under {policy} v1.",
     "demo.complaints.second": "A second case, {case} by phone: answered the next day, but resolved",
     "demo.complaints.late": "  late: {status}.",
+    # tiering
+    "demo.chapter.tiering": "Tiering: the month-end run, RFM segments and tier decisions",
+    "demo.tiering.tier": "{name:>7}: reached at {qualify} CNY net spend, kept at review with {keep} CNY",
+    "demo.tiering.summaries": (
+        "{count} customers summarised by one SQL aggregate over the last {window} "
+        "(refunds subtracted)."
+    ),
+    "demo.tiering.header": "customer  visits   net spend  RFM  segment              tier",
+    "demo.tiering.moved": " <- {previous} ({reason})",
+    "demo.tiering.changes": "{changes} tier changes at the {review} review; upgrades also happen",
+    "demo.tiering.between": "at once between reviews, downgrades only at a review.",
+    # care
+    "demo.chapter.care": "Care: churn early warning and the week's care tasks",
+    "demo.care.rule": (
+        "The {rule} rule compares the last {recent} with the {baseline} before them "
+        "({count} customers with a baseline)."
+    ),
+    "demo.care.warning": "{customer}: {baseline} visits, then {recent}: {text}",
+    "demo.care.severity": "  severity {severity}; suggested care: {action}",
+    "demo.care.stored": (
+        "{stored} follow-up task(s) stored; run again {later} later: {again} warnings "
+        "({cooldown} cooldown, read back from SQLite)."
+    ),
+    "demo.care.skin_check": "skin check after the facial",
+    "demo.care.colour_check": "colour check",
+    "demo.care.week": (
+        "The first week of April, read back from SQLite (closed on Sundays: a greeting"
+    ),
+    "demo.care.week_more": "due on one moves to the Saturday before):",
 }

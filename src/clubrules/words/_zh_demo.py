@@ -94,4 +94,24 @@ MESSAGES: dict[str, str] = {
     "demo.complaints.stored": "在 SQLite 中存为{events}个事件；按 {policy} v1 重放。",
     "demo.complaints.second": "第二起投诉 {case} 通过电话提出：次日已响应，但解决",
     "demo.complaints.late": "  太晚：{status}。",
+    # tiering
+    "demo.chapter.tiering": "会员等级：月末运行、RFM 分群与等级决定",
+    "demo.tiering.tier": "{name:>7}：净消费达到{qualify} CNY即可升级，复审时不低于{keep} CNY即可保级",
+    "demo.tiering.summaries": "用一条 SQL 汇总了{count}位顾客最近{window}的数据（已扣除退款）。",
+    "demo.tiering.header": "顾客      到店次数  净消费      RFM  分群                 等级",
+    "demo.tiering.moved": " <- {previous}（{reason}）",
+    "demo.tiering.changes": "{review}复审共有{changes}次等级变动；升级在两次复审之间",
+    "demo.tiering.between": "随时生效，降级只在复审时进行。",
+    # care
+    "demo.chapter.care": "关怀：流失预警与本周关怀任务",
+    "demo.care.rule": "{rule} 规则比较最近{recent}与之前{baseline}（{count}位顾客有基准数据）。",
+    "demo.care.warning": "{customer}：基准期到店{baseline}次，近期{recent}次：{text}",
+    "demo.care.severity": "  严重程度：{severity}；建议关怀：{action}",
+    "demo.care.stored": (
+        "已保存{stored}条跟进任务；{later}后再运行一次：{again}条预警（冷却期{cooldown}，从 SQLite 读回）。"
+    ),
+    "demo.care.skin_check": "面部护理后的皮肤回访",
+    "demo.care.colour_check": "染发效果回访",
+    "demo.care.week": "四月第一周，从 SQLite 读回（周日不营业：",
+    "demo.care.week_more": "落在周日的问候提前到周六）：",
 }
