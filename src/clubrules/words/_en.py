@@ -73,6 +73,21 @@ MESSAGES: dict[str, str] = {
     "care.action.trial_class": "trial class",
     "care.action.offer": "offer",
     # staff: score sheets, warnings, dismissal reviews
+    # staff: the seed rubric's names
+    "staff.seed.attitude": "Work attitude",
+    "staff.seed.service_awareness": "Service awareness",
+    "staff.seed.responsibility": "Responsibility",
+    "staff.seed.teamwork": "Teamwork",
+    "staff.seed.capability": "Business capability",
+    "staff.seed.service_knowledge": "Knowledge of the services",
+    "staff.seed.answer_accuracy": "Accurate answers",
+    "staff.seed.booking_handling": "Handling of bookings",
+    "staff.seed.complaint_handling": "Handling of complaints",
+    "staff.seed.performance": "Work performance",
+    "staff.seed.satisfaction": "Customer satisfaction",
+    "staff.seed.booking_success": "Booking success rate",
+    "staff.seed.complaint_timeliness": "Complaint-handling timeliness",
+    "staff.seed.knowledge_test": "the month's knowledge test",
     "staff.kind.periodic": "periodic",
     "staff.kind.ad_hoc": "ad hoc",
     "staff.sheet.title": (

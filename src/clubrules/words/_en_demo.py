@@ -155,4 +155,26 @@ MESSAGES: dict[str, str] = {
         "The first week of April, read back from SQLite (closed on Sundays: a greeting"
     ),
     "demo.care.week_more": "due on one moves to the Saturday before):",
+    # staff
+    "demo.chapter.staff": "Staff: a score sheet out of 100, and what two failures bring",
+    "demo.staff.rubric": (
+        "The seed rubric: work attitude 30, business capability 40, work performance 30."
+    ),
+    "demo.staff.bookings": (
+        "From SQLite: {completed} of {settled} settled bookings she took were served;"
+    ),
+    "demo.staff.targets": (
+        "of the SLA targets of her {cases} complaints that ended in March, {achieved} "
+        "were met and {breached} breached."
+    ),
+    "demo.staff.reward": "a reward is recommended",
+    "demo.staff.excellent": "excellent starts at {excellent}",
+    "demo.staff.march": "March: {total} -> {band}; {reward}.",
+    "demo.staff.suppose": "Suppose April and May go badly (figures given, not computed):",
+    "demo.staff.april": (
+        "April: {total} -> {band}. Warning talk recorded; improve by {deadline}."
+    ),
+    "demo.staff.may": "May: {total} -> {band}, the second failed cycle in a row.",
+    "demo.staff.flags": "The library only flags the review, with both sheets and the warning;",
+    "demo.staff.decides": "the club's manager reads the evidence and decides.",
 }

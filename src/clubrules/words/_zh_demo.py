@@ -114,4 +114,17 @@ MESSAGES: dict[str, str] = {
     "demo.care.colour_check": "染发效果回访",
     "demo.care.week": "四月第一周，从 SQLite 读回（周日不营业：",
     "demo.care.week_more": "落在周日的问候提前到周六）：",
+    # staff
+    "demo.chapter.staff": "员工：满分100分的评分表，以及连续两次不合格的后果",
+    "demo.staff.rubric": "初始评分细则：工作态度30分，业务能力40分，工作业绩30分。",
+    "demo.staff.bookings": "从 SQLite 读取：她经手的{settled}个已结算预约中有{completed}个已完成；",
+    "demo.staff.targets": "她三月结束的{cases}起投诉的 SLA 时限中，{achieved}个达成，{breached}个超时。",
+    "demo.staff.reward": "建议给予奖励",
+    "demo.staff.excellent": "{excellent}分起为优秀",
+    "demo.staff.march": "三月：{total}分 -> {band}；{reward}。",
+    "demo.staff.suppose": "假设四月和五月表现不佳（数字为给定，非计算所得）：",
+    "demo.staff.april": "四月：{total}分 -> {band}。已记录警告谈话；须在{deadline}前改进。",
+    "demo.staff.may": "五月：{total}分 -> {band}，连续第二个考核周期不合格。",
+    "demo.staff.flags": "本库只标记需要评审，并附上两张评分表和警告记录；",
+    "demo.staff.decides": "由会所经理查看证据后作决定。",
 }
