@@ -115,6 +115,34 @@ MESSAGES: dict[str, str] = {
         "dismissal review due for {staff}: {earlier} {earlier_total} and "
         "{later} {later_total} failed; {warning}"
     ),
+    # training
+    "training.head": "{staff} {requirement} {label}: {done} of {required} session(s)",
+    "training.overdue": "{head}; overdue by {late}",
+    "training.met_late": "{head}; done {late} late",
+    "training.open": "{head}; due {due}",
+    "training.on_hire": "on hire",
+    "training.met": "{head}; met",
+    "training.late": "{days} business day(s) ({hours})",
+    "training.budget": "{label}: spent {spent} of {budget} on {count} session(s); {state}",
+    "training.budget.none": "{label}: spent {spent} on {count} session(s), with no budget",
+    "training.budget.over": "over budget",
+    "training.budget.left": "{remaining} left",
+    "training.everyone": "everyone concerned",
+    "training.suggestion": "{topic} ({kind} training) for {who}",
+    "training.kind.induction": "induction",
+    "training.kind.periodic": "periodic",
+    "training.kind.safety": "safety",
+    "training.kind.privacy": "privacy",
+    "training.kind.special": "special",
+    "training.evidence.registered": "{count} complaint(s) about {category!r} registered",
+    "training.evidence.upheld": (
+        "{count} complaint(s) about {category!r} found substantiated ({ids})"
+    ),
+    "training.evidence.breached": "{staff}: {breached} of {ended} complaint SLA target(s) breached",
+    "training.evidence.survey": (
+        "{staff}: {dimension!r} rated {mean} on average over {responses} response(s), "
+        "below {floor}"
+    ),
     # privacy: the PIPL Art. 57 leak notice
     "privacy.notice.title": "Notice of a personal information leak",
     "privacy.notice.detected": "Detected",

@@ -177,4 +177,21 @@ MESSAGES: dict[str, str] = {
     "demo.staff.may": "May: {total} -> {band}, the second failed cycle in a row.",
     "demo.staff.flags": "The library only flags the review, with both sheets and the warning;",
     "demo.staff.decides": "the club's manager reads the evidence and decides.",
+    # training
+    "demo.chapter.training": "Training: who is behind, the budget, and what complaints suggest",
+    "demo.training.read": (
+        "{sessions} March sessions and {records} attendance records, read back from SQLite."
+    ),
+    "demo.training.rules": (
+        "Rules: induction within {days} business days, service training twice a month,"
+    ),
+    "demo.training.rules_more": "safety every quarter, privacy every year. As of {at}:",
+    "demo.training.kpi": (
+        "{desk}: {met} of {total} obligations met on time; a rubric may score that "
+        "(see the how-to)."
+    ),
+    "demo.training.topic.hygiene": "hygiene standards",
+    "demo.training.topic.waiting": "keeping to booked times",
+    "demo.training.topic.sla": "complaint handling on time",
+    "demo.training.suggests": "From the {cases} stored complaint cases, March suggests:",
 }

@@ -151,20 +151,21 @@ def _in_zone(value: datetime, zone: tzinfo | None) -> datetime:
     return at if zone is None else at.astimezone(require_zone(zone, "zone"))
 
 
-def _day_text(d: date, loc: str) -> str:
+def _day_text(d: date, loc: str, year: bool) -> str:
     lang = _locale(loc)
     weekday = lang.get("translations.days.abbreviated")[d.weekday()]
     if loc == "zh":
-        return f"{d.month}月{d.day}日（{weekday}）"
+        return f"{f'{d.year}年' if year else ''}{d.month}月{d.day}日（{weekday}）"
     month = lang.get("translations.months.abbreviated")[d.month]
-    return f"{weekday} {d.day} {month}"
+    return f"{weekday} {d.day} {month}" + (f" {d.year}" if year else "")
 
 
-def day(value: date, *, locale: str | None = None) -> str:
+def day(value: date, *, year: bool = False, locale: str | None = None) -> str:
     """A day with its weekday: "Tue 24 Feb"; "2月24日（周二）".
 
     Give a `date`, or a datetime already in the club's zone (use
-    [when][clubrules.words.when] to convert an instant).
+    [when][clubrules.words.when] to convert an instant). With `year`:
+    "Fri 1 Jan 2027"; "2027年1月1日（周五）".
 
     Raises:
         ValidationError: `value` is not a date (rule `wrong_type`) or the
@@ -172,13 +173,16 @@ def day(value: date, *, locale: str | None = None) -> str:
     """
     loc = resolve(locale)
     d = require_instance(value, date, "value")
-    return _day_text(d.date() if isinstance(d, datetime) else d, loc)
+    return _day_text(d.date() if isinstance(d, datetime) else d, loc, year)
 
 
-def when(value: datetime, zone: tzinfo | None = None, *, locale: str | None = None) -> str:
+def when(
+    value: datetime, zone: tzinfo | None = None, *, year: bool = False, locale: str | None = None
+) -> str:
     """An instant as a club reads it in `zone`: "Tue 24 Feb 19:30"; "2月24日（周二）19:30".
 
-    `zone` is the club's `tzinfo`; without it the instant is shown in its own offset.
+    `zone` is the club's `tzinfo`; without it the instant is shown in its own
+    offset. With `year` the year is shown too ("Fri 1 Jan 2027 00:00").
 
         >>> from datetime import UTC, datetime
         >>> from zoneinfo import ZoneInfo
@@ -196,7 +200,7 @@ def when(value: datetime, zone: tzinfo | None = None, *, locale: str | None = No
     loc = resolve(locale)
     at = _in_zone(value, zone)
     sep = "" if loc == "zh" else " "
-    return f"{_day_text(at.date(), loc)}{sep}{at:%H:%M}"
+    return f"{_day_text(at.date(), loc, year)}{sep}{at:%H:%M}"
 
 
 def clock_time(value: datetime, zone: tzinfo | None = None) -> str:

@@ -111,6 +111,31 @@ MESSAGES: dict[str, str] = {
         "{staff}应进行辞退评审：{earlier} {earlier_total}分、{later} {later_total}分"
         "均不合格；{warning}"
     ),
+    # training
+    "training.head": "{staff} {requirement} {label}：已完成{done}/{required}次",
+    "training.overdue": "{head}；已逾期{late}",
+    "training.met_late": "{head}；完成时已晚{late}",
+    "training.open": "{head}；截止{due}",
+    "training.on_hire": "入职时",
+    "training.met": "{head}；已达标",
+    "training.late": "{days}个营业日（{hours}）",
+    "training.budget": "{label}：{count}次培训花费{spent}，预算{budget}；{state}",
+    "training.budget.none": "{label}：{count}次培训花费{spent}，没有预算",
+    "training.budget.over": "超出预算",
+    "training.budget.left": "剩余{remaining}",
+    "training.everyone": "所有相关人员",
+    "training.suggestion": "{topic}（{kind}培训），参加者：{who}",
+    "training.kind.induction": "入职",
+    "training.kind.periodic": "定期",
+    "training.kind.safety": "安全",
+    "training.kind.privacy": "隐私保护",
+    "training.kind.special": "专项",
+    "training.evidence.registered": "登记了{count}起关于“{category}”的投诉",
+    "training.evidence.upheld": "{count}起关于“{category}”的投诉经查属实（{ids}）",
+    "training.evidence.breached": "{staff}：{ended}个投诉 SLA 时限中有{breached}个超时",
+    "training.evidence.survey": (
+        "{staff}：“{dimension}”在{responses}份问卷中平均得分{mean}，低于{floor}"
+    ),
     # privacy: the PIPL Art. 57 leak notice
     "privacy.notice.title": "个人信息泄露事件告知",
     "privacy.notice.detected": "发现时间",

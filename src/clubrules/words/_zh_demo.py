@@ -127,4 +127,14 @@ MESSAGES: dict[str, str] = {
     "demo.staff.may": "五月：{total}分 -> {band}，连续第二个考核周期不合格。",
     "demo.staff.flags": "本库只标记需要评审，并附上两张评分表和警告记录；",
     "demo.staff.decides": "由会所经理查看证据后作决定。",
+    # training
+    "demo.chapter.training": "培训：谁落后了、预算情况，以及投诉带来的培训建议",
+    "demo.training.read": "从 SQLite 读回三月的{sessions}次培训和{records}条签到记录。",
+    "demo.training.rules": "规则：入职培训须在{days}个营业日内完成，服务培训每月两次，",
+    "demo.training.rules_more": "安全培训每季度一次，隐私培训每年一次。截至{at}：",
+    "demo.training.kpi": "{desk}：{total}项培训义务中按时完成{met}项；评分细则可以据此打分（见操作指南）。",
+    "demo.training.topic.hygiene": "卫生标准",
+    "demo.training.topic.waiting": "按预约时间服务",
+    "demo.training.topic.sla": "按时处理投诉",
+    "demo.training.suggests": "根据已存储的{cases}起投诉，三月建议：",
 }
