@@ -143,6 +143,15 @@ MESSAGES: dict[str, str] = {
         "{staff}: {dimension!r} rated {mean} on average over {responses} response(s), "
         "below {floor}"
     ),
+    # activities
+    "activities.kind.member": "member",
+    "activities.kind.holiday": "holiday",
+    "activities.kind.trial": "trial",
+    "activities.status.confirmed": "confirmed",
+    "activities.status.waitlisted": "waitlisted",
+    "activities.status.cancelled": "cancelled",
+    "activities.status.attended": "attended",
+    "activities.status.no_show": "no-show",
     # privacy: the PIPL Art. 57 leak notice
     "privacy.notice.title": "Notice of a personal information leak",
     "privacy.notice.detected": "Detected",

@@ -194,4 +194,31 @@ MESSAGES: dict[str, str] = {
     "demo.training.topic.waiting": "keeping to booked times",
     "demo.training.topic.sla": "complaint handling on time",
     "demo.training.suggests": "From the {cases} stored complaint cases, March suggests:",
+    # activities
+    "demo.chapter.activities": "Activities: the spring member event for the gold and silver tiers",
+    "demo.activities.planned": (
+        "{name} ({kind} event), {start}-{end}, {capacity} seats, a waitlist of {waitlist}: "
+        "booked as {booking} on room-2 with st-wang hosting."
+    ),
+    "demo.activities.refused": "A facial trial an hour later is refused: {taken} already taken.",
+    "demo.activities.audience": "Audience from the stored records' tiers: {audience}.",
+    "demo.activities.invitations": "Invitations due {due} as care tasks: {invited}",
+    "demo.activities.invited": "{customer} (consent {consent})",
+    "demo.activities.not_invited": "  not invited: {customer} ({reason})",
+    "demo.activities.sign_ups": "Sign-ups: {roster}",
+    "demo.activities.change": "  {at}: {customer} {status}",
+    "demo.activities.door": "At the door: {roster}",
+    "demo.activities.record": "c-003's participation record: {record}",
+    "demo.activities.figures": (
+        "Figures on {on}: invited {invited}, signed up {signed_up}, attended {attended}, "
+        "no-shows {no_shows}, attendance {rate}%."
+    ),
+    "demo.activities.satisfaction": (
+        "Satisfaction from {responses} attendee surveys: score {score} of 100, CSAT {csat}%."
+    ),
+    "demo.activities.so_far": " (so far)",
+    "demo.activities.spend": (
+        "Spend per customer over {days}{so_far}: invited {invited}, "
+        "audience not invited ({count}) {other}."
+    ),
 }

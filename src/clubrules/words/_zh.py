@@ -136,6 +136,15 @@ MESSAGES: dict[str, str] = {
     "training.evidence.survey": (
         "{staff}：“{dimension}”在{responses}份问卷中平均得分{mean}，低于{floor}"
     ),
+    # activities
+    "activities.kind.member": "会员",
+    "activities.kind.holiday": "节日",
+    "activities.kind.trial": "体验",
+    "activities.status.confirmed": "已确认",
+    "activities.status.waitlisted": "候补",
+    "activities.status.cancelled": "已取消",
+    "activities.status.attended": "已出席",
+    "activities.status.no_show": "爽约",
     # privacy: the PIPL Art. 57 leak notice
     "privacy.notice.title": "个人信息泄露事件告知",
     "privacy.notice.detected": "发现时间",

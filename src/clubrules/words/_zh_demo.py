@@ -137,4 +137,26 @@ MESSAGES: dict[str, str] = {
     "demo.training.topic.waiting": "按预约时间服务",
     "demo.training.topic.sla": "按时处理投诉",
     "demo.training.suggests": "根据已存储的{cases}起投诉，三月建议：",
+    # activities
+    "demo.chapter.activities": "活动：面向金卡和银卡会员的春季会员活动",
+    "demo.activities.planned": (
+        "{name}（{kind}活动），{start}-{end}，{capacity}个名额，候补{waitlist}人："
+        "预约号 {booking}，在 room-2，由 st-wang 主持。"
+    ),
+    "demo.activities.refused": "一小时后的面部护理体验课被拒绝：{taken} 已被占用。",
+    "demo.activities.audience": "按已存记录的会员等级确定的受众：{audience}。",
+    "demo.activities.invitations": "邀请作为关怀任务，{due}到期：{invited}",
+    "demo.activities.invited": "{customer}（同意记录 {consent}）",
+    "demo.activities.not_invited": "  未邀请：{customer}（{reason}）",
+    "demo.activities.sign_ups": "报名：{roster}",
+    "demo.activities.change": "  {at}：{customer} {status}",
+    "demo.activities.door": "签到：{roster}",
+    "demo.activities.record": "c-003 的参与记录：{record}",
+    "demo.activities.figures": (
+        "{on}的数据：邀请{invited}人，报名{signed_up}人，出席{attended}人，"
+        "爽约{no_shows}人，出席率{rate}%。"
+    ),
+    "demo.activities.satisfaction": "来自{responses}份参加者问卷的满意度：得分{score}（满分100），CSAT {csat}%。",
+    "demo.activities.so_far": "（截至目前）",
+    "demo.activities.spend": "{days}内人均消费{so_far}：受邀者{invited}，未受邀的受众（{count}人）{other}。",
 }
