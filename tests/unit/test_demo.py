@@ -117,7 +117,7 @@ def test_the_complaint_pauses_warns_reopens_and_closes(kept: tuple[str, Path]) -
     assert "(closed: reminders wait): nothing due" in text
     assert "warning on resolution" in text
     assert "investigating again" in text
-    assert "closed_satisfied" in text
+    assert "closed, customer satisfied" in text
     assert "resolution breached" in text
 
 

@@ -134,7 +134,11 @@ class BudgetLine:
         count = len(self.sessions)
         if self.budget is None:
             return message(
-                "training.budget.none", locale=locale, label=self.label, spent=self.spent, count=count
+                "training.budget.none",
+                locale=locale,
+                label=self.label,
+                spent=self.spent,
+                count=count,
             )
         state = (
             message("training.budget.over", locale=locale)

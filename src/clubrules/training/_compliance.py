@@ -31,7 +31,6 @@ from clubrules._time import (
 from clubrules.calendar import BusinessCalendar
 from clubrules.errors import NotFoundError, ValidationError
 from clubrules.staff import Kpi
-from clubrules.words import business_time, message, when
 from clubrules.training._records import (
     Attendance,
     AttendanceStatus,
@@ -42,6 +41,7 @@ from clubrules.training._records import (
     index_sessions,
 )
 from clubrules.training._requirements import Cadence, StaffMember, TrainingRequirement
+from clubrules.words import business_time, message, when
 
 __all__ = [
     "TRAINING_COMPLETION_RATE",

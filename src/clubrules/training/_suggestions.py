@@ -109,7 +109,9 @@ class TrainingSuggestion:
             else message("training.everyone", locale=locale)
         )
         kind = message(f"training.kind.{self.kind.value}", locale=locale)
-        lines = [message("training.suggestion", locale=locale, topic=self.topic, kind=kind, who=who)]
+        lines = [
+            message("training.suggestion", locale=locale, topic=self.topic, kind=kind, who=who)
+        ]
         lines.extend(f"  - {e.detail}" for e in self.evidence)
         return "\n".join(lines)
 

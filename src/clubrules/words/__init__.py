@@ -28,6 +28,7 @@ overdue", "超时1小时"), and days kept as days (pendulum folds 30 days into
 "4 weeks 2 days", while a policy's "30 days" should read as written).
 """
 
+from clubrules._public import publish
 from clubrules.words._catalogue import (
     LOCALES,
     catalogue,
@@ -65,3 +66,5 @@ __all__ = [
     "use_locale",
     "when",
 ]
+
+publish(__name__)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping  # noqa: TC003 - resolved at runtime by get_type_hints
 from datetime import timedelta
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 from clubrules.errors import NotFoundError, ValidationError
 from clubrules.words import _en, _zh
@@ -17,9 +17,6 @@ from clubrules.words._locale import (
     resolve,
     use_locale,
 )
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
 
 __all__ = [
     "LOCALES",

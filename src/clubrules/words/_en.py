@@ -140,8 +140,7 @@ MESSAGES: dict[str, str] = {
     ),
     "training.evidence.breached": "{staff}: {breached} of {ended} complaint SLA target(s) breached",
     "training.evidence.survey": (
-        "{staff}: {dimension!r} rated {mean} on average over {responses} response(s), "
-        "below {floor}"
+        "{staff}: {dimension!r} rated {mean} on average over {responses} response(s), below {floor}"
     ),
     # activities
     "activities.kind.member": "member",

@@ -147,7 +147,7 @@ MESSAGES: dict[str, str] = {
     "demo.care.severity": "  severity {severity}; suggested care: {action}",
     "demo.care.stored": (
         "{stored} follow-up task(s) stored; run again {later} later: {again} warnings "
-        "({cooldown} cooldown, read back from SQLite)."
+        "({days}-day cooldown, read back from SQLite)."
     ),
     "demo.care.skin_check": "skin check after the facial",
     "demo.care.colour_check": "colour check",
@@ -171,9 +171,7 @@ MESSAGES: dict[str, str] = {
     "demo.staff.excellent": "excellent starts at {excellent}",
     "demo.staff.march": "March: {total} -> {band}; {reward}.",
     "demo.staff.suppose": "Suppose April and May go badly (figures given, not computed):",
-    "demo.staff.april": (
-        "April: {total} -> {band}. Warning talk recorded; improve by {deadline}."
-    ),
+    "demo.staff.april": ("April: {total} -> {band}. Warning talk recorded; improve by {deadline}."),
     "demo.staff.may": "May: {total} -> {band}, the second failed cycle in a row.",
     "demo.staff.flags": "The library only flags the review, with both sheets and the warning;",
     "demo.staff.decides": "the club's manager reads the evidence and decides.",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, tzinfo
+from decimal import Decimal  # noqa: TC003 - resolved at runtime by get_type_hints
 from functools import cache
-from typing import TYPE_CHECKING
 
 from pendulum.locales.locale import Locale
 
@@ -12,9 +12,6 @@ from clubrules._checks import require_instance, require_zone
 from clubrules._time import require_aware
 from clubrules.errors import ValidationError
 from clubrules.words._locale import resolve
-
-if TYPE_CHECKING:
-    from decimal import Decimal
 
 _UNITS = ("day", "hour", "minute", "second")
 _SEP = {"en": " ", "zh": ""}

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator  # noqa: TC003 - resolved at runtime by get_type_hints
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
 
 from clubrules.errors import ValidationError
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
 
 LOCALES: tuple[str, ...] = ("en", "zh")
 """The locales the catalogues hold: English and simplified Chinese."""

@@ -108,7 +108,7 @@ MESSAGES: dict[str, str] = {
     "demo.care.warning": "{customer}：基准期到店{baseline}次，近期{recent}次：{text}",
     "demo.care.severity": "  严重程度：{severity}；建议关怀：{action}",
     "demo.care.stored": (
-        "已保存{stored}条跟进任务；{later}后再运行一次：{again}条预警（冷却期{cooldown}，从 SQLite 读回）。"
+        "已保存{stored}条跟进任务；{later}后再运行一次：{again}条预警（冷却期{days}天，从 SQLite 读回）。"
     ),
     "demo.care.skin_check": "面部护理后的皮肤回访",
     "demo.care.colour_check": "染发效果回访",

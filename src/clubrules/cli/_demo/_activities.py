@@ -28,8 +28,8 @@ from clubrules.errors import SlotConflictError
 from clubrules.money import Money
 from clubrules.privacy import ConsentRecord, Purpose
 from clubrules.storage.sqlite import SQLiteClubActivityRepository, SQLiteSurveyResponseRepository
-from clubrules.words import message
 from clubrules.tiering import TierStatus
+from clubrules.words import message
 
 if TYPE_CHECKING:
     from clubrules.cli._demo._salon import Salon, Story

@@ -119,9 +119,7 @@ def _the_day(story: Story, salon: Salon, rules: BookingRules) -> None:
         now,
     )
     rooms = sorted({o.resource for o in colour.occupancy if o.resource.startswith("room")})
-    story.say(
-        "demo.booking.colour", room=rooms[0], length=len(colour.confirmation_code or "")
-    )
+    story.say("demo.booking.colour", room=rooms[0], length=len(colour.confirmation_code or ""))
     reminder = reminder_time(
         colour, ReminderPolicy(zone=salon.calendar.zone, before=timedelta(hours=3))
     )

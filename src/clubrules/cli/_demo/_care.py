@@ -75,7 +75,7 @@ def run(story: Story, salon: Salon) -> None:
         stored=stored,
         again=len(again),
         later=timedelta(hours=1),
-        cooldown=timedelta(days=rule.cooldown_days),
+        days=rule.cooldown_days,
     )
     customers = list(salon.customers.customers())
     week = plan_care(

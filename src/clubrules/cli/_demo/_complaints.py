@@ -116,9 +116,7 @@ def _towels(story: Story, salon: Salon, book: PolicyBook) -> None:
     story.say("demo.complaints.substantiated", compensation=Money("98.00"))
     story.say("demo.complaints.status", status=_resolution(case, at(3, 2, 16)))
     case = apply(case, FollowedUp(at=at(3, 4, 11), by="st-zhao", channel="phone", satisfied=False))
-    story.say(
-        "demo.complaints.reopened", state=message(f"complaints.state.{case.state.value}")
-    )
+    story.say("demo.complaints.reopened", state=message(f"complaints.state.{case.state.value}"))
     story.say("demo.complaints.status", status=_resolution(case, at(3, 4, 11)))
     remedy = "a free steam session and a new towel rota on the door"
     case = apply(case, _made_good(at=at(3, 6, 15), remedy=remedy))

@@ -97,9 +97,7 @@ def run(story: Story, salon: Salon) -> None:
     story.chapter("demo.chapter.customers")
     typed = "0086 (138)-0013 8000"
     phone = parse_phone(typed)
-    story.say(
-        "demo.customers.typed", typed=len(typed), stored=len(phone.e164), region=phone.region
-    )
+    story.say("demo.customers.typed", typed=len(typed), stored=len(phone.e164), region=phone.region)
     story.say("demo.customers.masked", masked=phone.masked)
     salon.customers.add(
         Customer(

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
 from clubrules.calendar import BusinessCalendar
-from clubrules.words import day, message, when
 from clubrules.storage.sqlite import (
     SQLiteAccessLog,
     SQLiteActivityRepository,
@@ -20,6 +19,7 @@ from clubrules.storage.sqlite import (
     SQLiteCustomerRepository,
     SQLiteDataKeyStore,
 )
+from clubrules.words import day, message, when
 
 if TYPE_CHECKING:
     from clubrules.complaints import Case
@@ -42,12 +42,12 @@ def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
 
 
 def show(value: datetime) -> str:
-    """A time as `Thu 12 Feb 20:00` (`2月12日（周四）20:00`), in Shanghai."""
+    """A time as `Thu 12 Feb 20:00` (or in Chinese), in Shanghai."""
     return when(value, SHANGHAI)
 
 
 def show_day(value: date) -> str:
-    """A day as `Thu 12 Feb` (`2月12日（周四）`)."""
+    """A day as `Thu 12 Feb` (or in Chinese)."""
     return day(value)
 
 

@@ -15,7 +15,6 @@ from clubrules.cli._demo._salon import DESK, SHANGHAI, at, show
 from clubrules.complaints.ports import load_case
 from clubrules.money import Money
 from clubrules.storage.sqlite import SQLiteTrainingRepository
-from clubrules.words import message
 from clubrules.training import (
     Attendance,
     AttendanceStatus,
@@ -29,6 +28,7 @@ from clubrules.training import (
     spend_against_budget,
     suggest_training,
 )
+from clubrules.words import message
 
 if TYPE_CHECKING:
     from clubrules.cli._demo._salon import Salon, Story
