@@ -82,7 +82,7 @@ class Reason:
             >>> from clubrules.booking import Reason, ReasonCode
             >>> r = Reason(code=ReasonCode.CONFLICT, message="...", resource="li", booking="bk-1")
             >>> r.describe("zh")
-            'li已被预约bk-1占用'
+            'li 已被预约 bk-1 占用'
 
         A reason built by hand without the catalogue's fields (a short-notice
         reason without its notice, say) keeps its own `message`.

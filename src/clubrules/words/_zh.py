@@ -8,9 +8,9 @@ MESSAGES: dict[str, str] = {
     "booking.short_notice": "开始时间早于最短提前预约时间（{notice}）的要求",
     "booking.too_far_ahead": "开始时间超出可预约期限（{horizon}）",
     "booking.closed": "顾客的部分时间会所不营业",
-    "booking.off_shift": "{resource}在部分时间不在班",
-    "booking.conflict": "{resource}已被预约{booking}占用",
-    "booking.over_capacity": "{resource}高峰时将有{peak}人（容量{capacity}人）",
+    "booking.off_shift": "{resource} 在部分时间不在班",
+    "booking.conflict": "{resource} 已被预约 {booking} 占用",
+    "booking.over_capacity": "{resource} 高峰时将有{peak}人（容量{capacity}人）",
     "booking.no_free_member": "没有可用的资源担任“{role}”",
     # complaints: SLA status and alerts
     # complaints: case states
@@ -98,7 +98,7 @@ MESSAGES: dict[str, str] = {
     "staff.no_events.full": "本期无相关事件：满分",
     "staff.no_events.neutral": "本期无相关事件：按中性分{neutral}（满分{max}）",
     "staff.no_events.excluded": "本期无相关事件：不计入，分值由其他项分摊",
-    "staff.manual": "人工评分，评分人{by}{note}",
+    "staff.manual": "人工评分，评分人 {by}{note}",
     "staff.kpi_none": "KPI {kpi} 0/0，{text}",
     "staff.kpi": "KPI {kpi} {numerator}/{denominator} = {rate}，{scale}",
     "staff.evaluations_none": "{count}条顾客评价，{text}",
@@ -108,7 +108,7 @@ MESSAGES: dict[str, str] = {
     "staff.warning": "警告 {id}（须在{by}前改进）",
     "staff.no_warning": "无警告记录",
     "staff.dismissal_review": (
-        "{staff}应进行辞退评审：{earlier} {earlier_total}分、{later} {later_total}分"
+        "{staff} 应进行辞退评审：{earlier} {earlier_total}分、{later} {later_total}分"
         "均不合格；{warning}"
     ),
     # training
