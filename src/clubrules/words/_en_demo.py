@@ -219,4 +219,27 @@ MESSAGES: dict[str, str] = {
         "Spend per customer over {days}{so_far}: invited {invited}, "
         "audience not invited ({count}) {other}."
     ),
+    # the command line
+    "cli.sep": "; ",
+    "cli.tier.review": "the {review} review applies: downgrades are considered",
+    "cli.tier.no_review": "no review due (next {next}): upgrades only",
+    "cli.tier.head": "{path}: {customers} customers, {days} through {day} ({zone}); spend in {currency}",
+    "cli.tier.program": "Tiers on {days}-day spend; {when}.",
+    "cli.tier.columns": "CUSTOMER|DAYS|VISITS|SPEND|RFM|SEGMENT|TIER",
+    "cli.tier.change": "{count} tier change",
+    "cli.tier.changes": "{count} tier changes",
+    "cli.tier.warning": "{count} churn warning",
+    "cli.tier.warnings": "{count} churn warnings",
+    "cli.tier.warning_columns": "CUSTOMER|SEVERITY|ACTION|WHY",
+    "cli.check.summary": "{path}: {bookings} on {resources}",
+    "cli.check.bookings.one": "{count} booking",
+    "cli.check.bookings.other": "{count} bookings",
+    "cli.check.resources.one": "{count} resource",
+    "cli.check.resources.other": "{count} resources",
+    "cli.check.none": "{summary}; no conflicts",
+    "cli.check.found.one": "{summary}; {count} conflict (times in {zone})",
+    "cli.check.found.other": "{summary}; {count} conflicts (times in {zone})",
+    "cli.check.columns": "RESOURCE|BOOKINGS (LINES)|FROM|TO|",
+    "cli.check.overlap": "overlap",
+    "cli.check.over_capacity": "{peak} at once, capacity {capacity}",
 }
