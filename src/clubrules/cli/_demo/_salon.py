@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
 from clubrules.calendar import BusinessCalendar
@@ -118,4 +118,5 @@ class Story:
 
     def say(self, key: str, /, **params: object) -> None:
         """Print the catalogue's message `key` in the locale in force."""
-        self.line(message(key, **params))
+        fields: dict[str, Any] = params
+        self.line(message(key, **fields))
