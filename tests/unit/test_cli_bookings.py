@@ -635,7 +635,7 @@ def test_the_report_in_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str
     )
     code, out, err = _run(capsys, str(path), "--lang", "zh")
     assert (code, err) == (EXIT_FAILED, "")
-    assert f"{path}：1个资源上的2个预约；1处冲突" in out
+    assert f"{path}：1个资源上的2个预约；1处冲突" in out  # noqa: RUF001
     assert "重叠" in out
     assert "overlap" not in out
     code, out, _ = _run(capsys, str(path))

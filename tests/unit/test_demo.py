@@ -241,8 +241,8 @@ def test_the_chinese_demo_has_no_english_sentence(chinese: str) -> None:
     assert not re.findall(r"[A-Za-z][A-Za-z'-]+(?: [A-Za-z][A-Za-z'-]+){2,}", chinese)
     function_words = r"\b(the|and|of|to|is|are|with|for|in|on|at|by|a|an|not|no|from)\b"
     assert not re.findall(function_words, chinese)
-    assert "== 预约：检查请求，冲突时推荐其他时间 ==" in chinese
-    assert "开始时间早于最短提前预约时间（2小时）的要求" in chinese
+    assert "== 预约：检查请求，冲突时推荐其他时间 ==" in chinese  # noqa: RUF001
+    assert "开始时间早于最短提前预约时间（2小时）的要求" in chinese  # noqa: RUF001
     assert chinese.rstrip().endswith("完毕。")
 
 

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - the Chinese examples use full-width punctuation
 """clubrules.words: durations, business time, dates and messages in English and Chinese."""
 
 from __future__ import annotations
