@@ -77,7 +77,7 @@ def test_back_to_back_bookings_do_not_conflict(
     )
     code, out, _ = _run(capsys, str(path))
     assert code == EXIT_OK
-    assert out == f"{path}: 2 bookings on 1 resources; no conflicts\n"
+    assert out == f"{path}: 2 bookings on 1 resource; no conflicts\n"
 
 
 def test_a_buffer_makes_back_to_back_bookings_conflict(
@@ -624,3 +624,19 @@ def test_check_agrees_with_a_pairwise_oracle(
         line_of = {(r["id"], r["resource"]): n for n, r in enumerate(rows, start=2)}
         for c in report["conflicts"]:
             assert c["lines"] == [line_of[b, c["resource"]] for b in c["bookings"]]
+
+
+def test_the_report_in_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _csv(
+        tmp_path,
+        HEADER,
+        "b-1,li-na,2026-03-14T10:00+08:00,2026-03-14T11:00+08:00",
+        "b-2,li-na,2026-03-14T10:30+08:00,2026-03-14T11:30+08:00",
+    )
+    code, out, err = _run(capsys, str(path), "--lang", "zh")
+    assert (code, err) == (EXIT_FAILED, "")
+    assert f"{path}：1个资源上的2个预约；1处冲突" in out  # noqa: RUF001
+    assert "重叠" in out
+    assert "overlap" not in out
+    code, out, _ = _run(capsys, str(path))
+    assert "1 resource; 1 conflict" in out

@@ -367,3 +367,16 @@ def test_errors_are_json_with_json(tmp_path: Path, capsys: pytest.CaptureFixture
     error = json.loads(out)
     assert (error["line"], error["column"]) == (2, "spend")
     assert error["error"].startswith(f"{path}: line 2, column 'spend': not an amount")
+
+
+def test_table_output_in_chinese(sample: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(capsys, str(sample), "--as-of", "2026-03-31", "--lang", "zh")
+    assert (code, err) == (EXIT_OK, "")
+    lines = out.splitlines()
+    assert lines[0].endswith("8位顾客，截至2026-03-31的365天（Asia/Shanghai）；消费以 CNY 计")  # noqa: RUF001
+    row = next(line for line in lines if line.startswith("c-002"))
+    assert row.split()[-4:] == ["silver", "<-", "member", "(达标升级)"]
+    assert "2次等级变动；3条流失预警" in out  # noqa: RUF001
+    warning = next(line for line in lines if line.startswith("c-004") and "挽留优惠" in line)
+    assert "日均到店次数下降62%" in warning
+    assert "churn warnings" not in out

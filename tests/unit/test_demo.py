@@ -117,7 +117,7 @@ def test_the_complaint_pauses_warns_reopens_and_closes(kept: tuple[str, Path]) -
     assert "(closed: reminders wait): nothing due" in text
     assert "warning on resolution" in text
     assert "investigating again" in text
-    assert "closed_satisfied" in text
+    assert "closed, customer satisfied" in text
     assert "resolution breached" in text
 
 
@@ -132,7 +132,7 @@ def test_the_month_end_run_warns_about_the_fading_customer_and_plans_care(
     assert "0 warnings (30-day cooldown" in care
     assert "churn_follow_up c-005" in care
     # c-002's birthday is Sunday 5 April, when the salon is closed: greeted the day before.
-    assert "2026-04-04 10:00 birthday        c-002" in care
+    assert "Sat 4 Apr 10:00 birthday        c-002" in care
 
 
 def test_the_member_event_invites_with_consent_and_fills_its_seats(
@@ -210,3 +210,43 @@ def test_the_database_option_refuses_an_existing_file(
     assert main(["demo", "--database", str(path)]) == EXIT_USAGE
     assert "already exists" in capsys.readouterr().err
     assert path.read_bytes() == b""
+
+
+_RAW_TIMEDELTA = re.compile(r"\d+:\d\d:\d\d|\bdays?, \d")
+_BARE_NUMBER = re.compile(r"\d\.\d+ (overdue|left)|\d+\.\d business hours")
+
+
+@pytest.fixture(scope="module")
+def chinese() -> str:
+    out = io.StringIO()
+    run_demo(out, locale="zh")
+    return out.getvalue()
+
+
+def test_no_line_shows_a_raw_timedelta_or_a_number_without_its_unit(
+    kept: tuple[str, Path], chinese: str
+) -> None:
+    for text in (kept[0], chinese):
+        assert not _RAW_TIMEDELTA.search(text)
+        assert not _BARE_NUMBER.search(text)
+    assert "minimum notice (2 hours)" in kept[0]
+    assert "15 business hours overdue" in kept[0]
+    assert "paused for 11 days 4 hours" in kept[0]
+    assert "超时15个营业小时" in chinese
+
+
+def test_the_chinese_demo_has_no_english_sentence(chinese: str) -> None:
+    # Ids and code names (cs-07, short_notice, SQLite, KPI booking_success_rate) are fine;
+    # three English words in a row, or an English function word, are a sentence left over.
+    assert not re.findall(r"[A-Za-z][A-Za-z'-]+(?: [A-Za-z][A-Za-z'-]+){2,}", chinese)
+    function_words = r"\b(the|and|of|to|is|are|with|for|in|on|at|by|a|an|not|no|from)\b"
+    assert not re.findall(function_words, chinese)
+    assert "== 预约：检查请求，冲突时推荐其他时间 ==" in chinese  # noqa: RUF001
+    assert "开始时间早于最短提前预约时间（2小时）的要求" in chinese  # noqa: RUF001
+    assert chinese.rstrip().endswith("完毕。")
+
+
+def test_the_demo_takes_lang(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--lang", "zh"]) == EXIT_OK
+    assert "莲花美容会所的一个春天" in capsys.readouterr().out
+    assert main(["demo", "--lang", "fr"]) == EXIT_USAGE

@@ -27,6 +27,7 @@ from clubrules.booking._request import BookingRequest, CheckResult, Reason, Reas
 from clubrules.booking._schedule import Schedule
 from clubrules.booking._series import Recurrence, SeriesCheck
 from clubrules.errors import SlotConflictError, ValidationError, ViolationCollector
+from clubrules.words import message
 
 __all__ = ["BookingRules", "OpeningHours", "check_series", "find_alternatives"]
 
@@ -257,9 +258,8 @@ class BookingRules:
             reasons.append(
                 Reason(
                     code=ReasonCode.SHORT_NOTICE,
-                    message=(
-                        f"starts sooner than the minimum notice ({self.policy.min_notice}) allows"
-                    ),
+                    message=message("booking.short_notice", notice=self.policy.min_notice),
+                    words=(("notice", self.policy.min_notice),),
                     start=from_epoch_us(now_us + self._notice_us),
                 )
             )
@@ -269,7 +269,8 @@ class BookingRules:
             reasons.append(
                 Reason(
                     code=ReasonCode.TOO_FAR_AHEAD,
-                    message=f"starts beyond the booking horizon ({self.policy.horizon})",
+                    message=message("booking.too_far_ahead", horizon=self.policy.horizon),
+                    words=(("horizon", self.policy.horizon),),
                     end=from_epoch_us(now_us + self._horizon_us),
                 )
             )
@@ -281,7 +282,7 @@ class BookingRules:
                 reasons.append(
                     Reason(
                         code=ReasonCode.CLOSED,
-                        message="the club is closed for part of the customer's time",
+                        message=message("booking.closed"),
                         start=from_epoch_us(gap[0]),
                         end=from_epoch_us(gap[1]),
                     )
@@ -320,7 +321,7 @@ class BookingRules:
                     role_reasons.append(
                         Reason(
                             code=ReasonCode.NO_FREE_MEMBER,
-                            message=f"no resource is left to fill {role.role!r}",
+                            message=message("booking.no_free_member", role=role.role),
                             role=role.role,
                         )
                     )
@@ -365,7 +366,7 @@ class BookingRules:
                     out.append(
                         Reason(
                             code=ReasonCode.OFF_SHIFT,
-                            message=f"{rid} is off shift for part of the time",
+                            message=message("booking.off_shift", resource=rid),
                             role=role,
                             resource=rid,
                             start=from_epoch_us(gap[0]),
@@ -385,7 +386,7 @@ class BookingRules:
                         out.append(
                             Reason(
                                 code=ReasonCode.CONFLICT,
-                                message=f"{rid} is busy with booking {bid}",
+                                message=message("booking.conflict", resource=rid, booking=bid),
                                 role=role,
                                 resource=rid,
                                 booking=bid,
@@ -406,8 +407,11 @@ class BookingRules:
                 out.append(
                     Reason(
                         code=ReasonCode.OVER_CAPACITY,
-                        message=(
-                            f"{rid} would hold {top + units} at its peak (capacity {cand.capacity})"
+                        message=message(
+                            "booking.over_capacity",
+                            resource=rid,
+                            peak=top + units,
+                            capacity=cand.capacity,
                         ),
                         role=role,
                         resource=rid,

@@ -12,6 +12,7 @@ import attrs
 from clubrules._checks import check_count, check_instant_field, raise_collected
 from clubrules.booking._model import Occupancy, _check_id
 from clubrules.errors import ViolationCollector
+from clubrules.words import catalogue, message, placeholders
 
 __all__ = ["BookingRequest", "CheckResult", "Reason", "ReasonCode"]
 
@@ -41,7 +42,12 @@ class Reason:
 
     Attributes:
         code: A [ReasonCode][clubrules.booking.ReasonCode].
-        message: A sentence for the desk; never holds customer data.
+        message: A sentence for the desk; never holds customer data. It is
+            written in the locale in force when the check ran (see
+            [clubrules.words.use_locale][clubrules.words.use_locale];
+            English by default), with durations in words ("2 hours");
+            [describe][clubrules.booking.Reason.describe] renders it again
+            in another language.
         role: The service role concerned, if any.
         resource: The resource concerned, if any.
         booking: The conflicting booking's id, for a conflict.
@@ -62,9 +68,41 @@ class Reason:
     end: datetime | None = None
     peak: int | None = None
     capacity: int | None = None
+    _words: tuple[tuple[str, object], ...] = attrs.field(
+        default=(), repr=False, eq=False, alias="words"
+    )
+    """Catalogue fields not kept as attributes (such as the minimum notice); internal."""
 
     def __str__(self) -> str:
         return self.message
+
+    def describe(self, locale: str | None = None) -> str:
+        """The reason as a sentence in `locale` (the locale in force by default).
+
+            >>> from clubrules.booking import Reason, ReasonCode
+            >>> r = Reason(code=ReasonCode.CONFLICT, message="...", resource="li", booking="bk-1")
+            >>> r.describe("zh")
+            'li 已被预约 bk-1 占用'
+
+        A reason built by hand without the catalogue's fields (a short-notice
+        reason without its notice, say) keeps its own `message`.
+
+        Raises:
+            ValidationError: an unknown locale (rule `unknown_locale`).
+        """
+        fields: dict[str, object] = {
+            "resource": self.resource,
+            "booking": self.booking,
+            "role": self.role,
+            "peak": self.peak,
+            "capacity": self.capacity,
+            **dict(self._words),
+        }
+        key = f"booking.{self.code.value}"
+        template = catalogue(locale).get(key)
+        if template is None or any(fields.get(name) is None for name in placeholders(template)):
+            return self.message
+        return message(key, locale=locale, **fields)
 
 
 _PINS_SHAPE = 'must map roles to resource ids, such as {"beautician": "chen"}'

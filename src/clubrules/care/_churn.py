@@ -31,6 +31,7 @@ from clubrules._time import instant_range, require_aware, to_epoch_us
 from clubrules.errors import InvalidIntervalError, ValidationError, ViolationCollector
 from clubrules.tiering import ActivitySummary
 from clubrules.tiering._activity import US_PER_DAY
+from clubrules.words import message
 
 __all__ = [
     "CareAction",
@@ -258,7 +259,8 @@ class ChurnWarning:
         spend_drop: The drop in spend per day, or None if not judged.
         baseline_visits: Visits in the baseline window.
         recent_visits: Visits in the recent window.
-        message: The warning in words.
+        message: The warning in words, in the locale in force when the
+            scan ran (see [clubrules.words.use_locale][clubrules.words.use_locale]).
     """
 
     customer_id: str
@@ -502,10 +504,11 @@ def _warning(
         spend_drop=sd,
         baseline_visits=bv,
         recent_visits=rv,
-        message=(
-            f"visits per day down {vd:.0%}"
-            + ("" if sd is None else f", spend per day down {sd:.0%}")
-            + f" against the {rule.baseline_days}-day baseline"
+        message=message(
+            "churn.activity_drop",
+            visits=f"{vd:.0%}",
+            spend="" if sd is None else message("churn.spend_drop", spend=f"{sd:.0%}"),
+            days=rule.baseline_days,
         ),
     )
 
@@ -594,7 +597,7 @@ def scan_single_visits(
                 spend_drop=None,
                 baseline_visits=1,
                 recent_visits=0,
-                message=f"one visit {days} days ago and no return",
+                message=message("churn.single_visit", days=timedelta(days=days)),
             )
         )
     return out

@@ -32,6 +32,7 @@ from clubrules._checks import (
 from clubrules._time import instant_range, require_aware, to_epoch_us
 from clubrules.care._churn import ChurnWarning
 from clubrules.errors import ValidationError, ViolationCollector
+from clubrules.words import message
 
 __all__ = [
     "DEFAULT_FESTIVALS",
@@ -420,13 +421,21 @@ def plan_care(
         keys = _birthday_keys(first_occasion, last_occasion, leap_day)
         for cid, born in birthdays.items():
             for occasion in keys.get((born.month, born.day), ()):
-                add(cid, CareKind.BIRTHDAY, occasion, "birthday", "birthday greeting", early=True)
+                add(
+                    cid,
+                    CareKind.BIRTHDAY,
+                    occasion,
+                    "birthday",
+                    message("care.birthday"),
+                    early=True,
+                )
     if holidays:
         greeted = list(greet)
         for occasion, name in sorted(holidays.items()):
             if first_occasion <= occasion <= last_occasion:
                 for cid in greeted:
-                    add(cid, CareKind.HOLIDAY, occasion, name, f"{name} greeting", early=True)
+                    note = message("care.holiday", name=name)
+                    add(cid, CareKind.HOLIDAY, occasion, name, note, early=True)
     rules = {r.service: r for r in return_rules}
     if rules:
         for record in visits:
@@ -435,7 +444,11 @@ def plan_care(
                 continue
             occasion = record.at.astimezone(zone).date() + timedelta(days=rule.after_days)
             if first_occasion <= occasion <= last:
-                note = rule.note or f"return visit {rule.after_days} days after {rule.service}"
+                note = rule.note or message(
+                    "care.return_visit",
+                    after=timedelta(days=rule.after_days),
+                    service=rule.service,
+                )
                 cid = record.customer_id
                 add(cid, CareKind.RETURN_VISIT, occasion, rule.service, note, early=False)
     if surveys is not None:
@@ -447,7 +460,7 @@ def plan_care(
                     CareKind.SURVEY,
                     occasion,
                     surveys.survey_id,
-                    "satisfaction survey",
+                    message("care.survey"),
                     early=False,
                 )
     order = {k: i for i, k in enumerate(CareKind)}
@@ -472,7 +485,12 @@ def follow_up_tasks(warnings: Iterable[ChurnWarning], *, calendar: BusinessDays)
                 due=at.astimezone(calendar.zone).date(),
                 at=at,
                 rule=w.rule,
-                note=f"{w.action.value} ({w.severity.value}): {w.message}",
+                note=message(
+                    "care.churn_note",
+                    action=message(f"care.action.{w.action.value}"),
+                    severity=message(f"care.severity.{w.severity.value}"),
+                    text=w.message,
+                ),
             )
         )
     return out

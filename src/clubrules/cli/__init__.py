@@ -38,6 +38,7 @@ from clubrules.cli._io import EXIT_OK as EXIT_OK
 from clubrules.cli._io import EXIT_USAGE as EXIT_USAGE
 from clubrules.cli._keys import add_keys_commands
 from clubrules.errors import ClubRulesError, DecryptionError, StorageError
+from clubrules.words import use_locale
 
 __all__ = ["main"]
 
@@ -104,7 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         return usage(parser)
     try:
-        result: int = handler(args)
+        with use_locale(getattr(args, "lang", "en")):
+            result: int = handler(args)
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader went away (`clubrules demo | head`): stop quietly, as

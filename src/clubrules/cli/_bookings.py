@@ -17,6 +17,7 @@ from clubrules.cli._io import (
     EXIT_USAGE,
     Progress,
     add_json_option,
+    add_lang_option,
     add_progress_option,
     bad_file,
     command_group,
@@ -32,6 +33,7 @@ from clubrules.cli._io import (
     write_table,
 )
 from clubrules.errors import InputError, ValidationError
+from clubrules.words import message
 
 if TYPE_CHECKING:
     import argparse
@@ -103,6 +105,7 @@ def add_bookings_commands(add_parser: AddParser) -> None:
     )
     add_progress_option(check)
     add_json_option(check, "the report")
+    add_lang_option(check)
     check.set_defaults(handler=_run_check)
 
 
@@ -352,21 +355,32 @@ def _print_report(
             )
         )
         return
-    summary = f"{path}: {count} bookings on {len(reader.resources)} resources"
+    summary = message(
+        "cli.check.summary",
+        path=path,
+        bookings=_counted("cli.check.bookings", count),
+        resources=_counted("cli.check.resources", len(reader.resources)),
+    )
     if not report:
-        write(f"{summary}; no conflicts")
+        write(message("cli.check.none", summary=summary))
         return
-    noun = "conflict" if len(report) == 1 else "conflicts"
-    write(f"{summary}; {len(report)} {noun} (times in {_zone_name(zone)})")
+    found_key = "cli.check.found.one" if len(report) == 1 else "cli.check.found.other"
+    write(message(found_key, summary=summary, count=len(report), zone=_zone_name(zone)))
     write("")
-    table = [("RESOURCE", "BOOKINGS (LINES)", "FROM", "TO", "")]
+    table = [tuple(message("cli.check.columns").split("|"))]
     for c in report.pairs:
         ids = (
             f"{c.first} ({lines[c.first, c.resource]}), {c.second} ({lines[c.second, c.resource]})"
         )
-        table.append((c.resource, ids, _when(c.start, zone), _when(c.end, zone), "overlap"))
+        overlap = message("cli.check.overlap")
+        table.append((c.resource, ids, _when(c.start, zone), _when(c.end, zone), overlap))
     for w in report.over_capacity:
         ids = ", ".join(f"{b} ({lines[b, w.resource]})" for b in w.bookings)
-        note = f"{w.peak} at once, capacity {w.capacity}"
+        note = message("cli.check.over_capacity", peak=w.peak, capacity=w.capacity)
         table.append((w.resource, ids, _when(w.start, zone), _when(w.end, zone), note))
     write_table(table)
+
+
+def _counted(key: str, count: int) -> str:
+    """`count` with its noun from the catalogue, singular for one: "1 resource", "2 resources"."""
+    return message(f"{key}.one" if count == 1 else f"{key}.other", count=count)

@@ -18,6 +18,7 @@ from clubrules.cli._io import (
     EXIT_USAGE,
     Progress,
     add_json_option,
+    add_lang_option,
     add_progress_option,
     bad_file,
     command_group,
@@ -30,6 +31,7 @@ from clubrules.cli._io import (
     write_table,
 )
 from clubrules.errors import InputError, ValidationError
+from clubrules.words import catalogue, message
 
 if TYPE_CHECKING:
     import argparse
@@ -109,6 +111,7 @@ def add_customers_commands(add_parser: AddParser) -> None:
     )
     add_progress_option(tier)
     add_json_option(tier, "the results")
+    add_lang_option(tier)
     tier.set_defaults(handler=_run_tier)
 
 
@@ -470,20 +473,28 @@ def _report(
         )
         return
     if review_due:
-        when = f"the {review} review applies: downgrades are considered"
+        when = message("cli.tier.review", review=review)
     else:
-        when = f"no review due (next {program.reviews.next_after(run_day)}): upgrades only"
+        when = message("cli.tier.no_review", next=program.reviews.next_after(run_day))
     write(
-        f"{path}: {len(ids)} customers, {WINDOW_DAYS} days through {day} ({args.tz}); "
-        f"spend in {reader.currency}"
+        message(
+            "cli.tier.head",
+            path=path,
+            customers=len(ids),
+            days=timedelta(days=WINDOW_DAYS),
+            day=day,
+            zone=args.tz,
+            currency=reader.currency,
+        )
     )
-    write(f"Tiers on {WINDOW_DAYS}-day spend; {when}.")
+    write(message("cli.tier.program", days=WINDOW_DAYS, when=when))
     write("")
-    table = [("CUSTOMER", "DAYS", "VISITS", "SPEND", "RFM", "SEGMENT", "TIER")]
+    table = [tuple(message("cli.tier.columns").split("|"))]
     for s, score, d in zip(summaries, scores, decisions, strict=True):
         tier = d.tier
         if d.change is not TierChange.KEEP:
-            tier = f"{d.tier} <- {d.previous} ({d.reason.value})"
+            reason = message(f"tiering.reason.{d.reason.value}")
+            tier = f"{d.tier} <- {d.previous} ({reason})"
         table.append(
             (
                 s.customer_id,
@@ -491,23 +502,38 @@ def _report(
                 str(s.visits),
                 str(s.spend.amount),
                 score.code,
-                score.segment or "-",
+                _segment(score.segment),
                 tier,
             )
         )
     write_table(table, right=frozenset({1, 2, 3}))
     count = sum(len(w) for w in warnings.values())
     write("")
-    write(f"{changes} tier {'change' if changes == 1 else 'changes'}; {count} churn warnings")
+    changed = message("cli.tier.change" if changes == 1 else "cli.tier.changes", count=changes)
+    warned = message("cli.tier.warning" if count == 1 else "cli.tier.warnings", count=count)
+    write(f"{changed}{message('cli.sep')}{warned}")
     if count:
         write("")
-        rows = [("CUSTOMER", "SEVERITY", "ACTION", "WHY")]
+        rows = [tuple(message("cli.tier.warning_columns").split("|"))]
         rows.extend(
-            (customer, w.severity.value, w.action.value, w.message)
+            (
+                customer,
+                message(f"care.severity.{w.severity.value}"),
+                message(f"care.action.{w.action.value}"),
+                w.message,
+            )
             for customer in ids
             for w in warnings.get(customer, [])
         )
         write_table(rows)
+
+
+def _segment(name: str | None) -> str:
+    """A segment's name in the locale in force (a custom name as it is)."""
+    if name is None:
+        return "-"
+    key = f"tiering.segment.{name}"
+    return message(key) if key in catalogue() else name
 
 
 def _warning_json(warning: ChurnWarning) -> dict[str, object]:

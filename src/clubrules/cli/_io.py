@@ -33,6 +33,7 @@ __all__ = [
     "AddParser",
     "Progress",
     "add_json_option",
+    "add_lang_option",
     "add_progress_option",
     "bad_file",
     "check_columns",
@@ -107,6 +108,16 @@ def command_group(add_parser: AddParser, name: str, *, summary: str, description
 def add_json_option(parser: argparse.ArgumentParser, what: str) -> None:
     """Add `--json`, which prints `what` (such as "the report") as JSON."""
     parser.add_argument("--json", action="store_true", help=f"print {what} as JSON")
+
+
+def add_lang_option(parser: argparse.ArgumentParser) -> None:
+    """Add `--lang`, the language of what the command prints (`en` or `zh`)."""
+    parser.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        default="en",
+        help="the language of the output: en (default) or zh (简体中文)",
+    )
 
 
 def add_progress_option(

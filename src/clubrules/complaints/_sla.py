@@ -32,6 +32,7 @@ from clubrules.complaints._model import SUPERVISOR, TargetKind, TimeBasis
 from clubrules.complaints._runs import TargetRun  # noqa: TC001
 from clubrules.complaints._status import TargetStatus, paused_due_us, status_of
 from clubrules.errors import ValidationError
+from clubrules.words import message, when
 
 __all__ = ["Alert", "AlertLevel", "TargetStatus", "check_alerts", "sla_status"]
 from clubrules._checks import require_instance, require_items
@@ -106,6 +107,25 @@ class Alert:
     fire_at: datetime
     due_at: datetime
     notify: tuple[str, ...]
+
+    def describe(self, locale: str | None = None) -> str:
+        """The alert as one line for the person told, in `locale` (the locale in force by default).
+
+        Such as "warning on resolution (crossed Sun 1 Mar 19:36), due Tue 3
+        Mar 13:00, to cs-07"; instants are shown in the zone they carry
+        (the case's zone).
+
+        Raises:
+            ValidationError: an unknown locale (rule `unknown_locale`).
+        """
+        return message(
+            f"sla.alert.{self.level.value}",
+            locale=locale,
+            kind=message(f"sla.kind.{self.kind.value}", locale=locale),
+            fired=when(self.fire_at, locale=locale),
+            due=when(self.due_at, locale=locale),
+            notify=message("list.sep", locale=locale).join(self.notify),
+        )
 
 
 def check_alerts(cases: Iterable[Case], now: datetime) -> list[Alert]:

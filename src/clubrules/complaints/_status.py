@@ -14,6 +14,7 @@ import attrs
 
 from clubrules._time import ONE_US, from_epoch_us
 from clubrules.complaints._model import TargetKind, TargetStatusKind, TimeBasis
+from clubrules.words import message, time_left, when
 
 if TYPE_CHECKING:
     from clubrules.complaints._runs import TargetRun
@@ -117,6 +118,27 @@ class TargetStatus:
     def completed(self) -> bool:
         """Whether the run has ended (met, or stopped by the case ending)."""
         return self.ended_us is not None
+
+    def describe(self, locale: str | None = None) -> str:
+        """One line for the desk, in `locale` (the locale in force by default).
+
+        Such as "resolution active, due Tue 3 Mar 13:00, 75 business hours
+        left" or "resolution breached, due Wed 18 Mar 11:00, 15 business
+        hours overdue": instants in the case's zone, time left in business hours on a
+        business-time target, and "overdue" rather than a negative duration.
+
+        Raises:
+            ValidationError: an unknown locale (rule `unknown_locale`).
+        """
+        business = self.basis is TimeBasis.BUSINESS
+        return message(
+            "sla.status_line",
+            locale=locale,
+            kind=message(f"sla.kind.{self.kind.value}", locale=locale),
+            status=message(f"sla.status.{self.status.value}", locale=locale),
+            due=when(self.due_at, self.zone, locale=locale),
+            left=time_left(self.remaining, business=business, locale=locale),
+        )
 
     def __repr__(self) -> str:
         return (

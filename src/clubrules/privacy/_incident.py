@@ -9,6 +9,7 @@ import attrs
 from clubrules._checks import check_names, require_instance, require_str, tuple_of_names
 from clubrules._time import canonical_instant
 from clubrules.errors import ValidationError, ViolationCollector
+from clubrules.words import LOCALES, message
 
 __all__ = ["LeakIncident", "render_leak_notice"]
 
@@ -67,32 +68,19 @@ class LeakIncident:
         problems.raise_if_any()
 
 
-_TEMPLATES = {
-    "zh": {
-        "title": "个人信息泄露事件告知",
-        "detected": "发现时间",
-        "data_types": "涉及的个人信息种类",
-        "cause": "发生原因",
-        "possible_harm": "可能造成的危害",
-        "remedies": "我们已采取的补救措施",
-        "individual_steps": "您可以采取的减轻危害的措施",
-        "contact": "联系方式",
-        "affected": "受影响人数",
-        "sep": "、",
-    },
-    "en": {
-        "title": "Notice of a personal information leak",
-        "detected": "Detected",
-        "data_types": "Information affected",
-        "cause": "Cause",
-        "possible_harm": "Possible harm",
-        "remedies": "Remedies we have taken",
-        "individual_steps": "Steps you can take",
-        "contact": "Contact",
-        "affected": "People affected",
-        "sep": ", ",
-    },
-}
+_LABELS = (
+    "title",
+    "detected",
+    "data_types",
+    "cause",
+    "possible_harm",
+    "remedies",
+    "individual_steps",
+    "contact",
+    "affected",
+    "colon",
+    "sep",
+)
 
 
 def render_leak_notice(incident: LeakIncident, *, language: str = "zh") -> str:
@@ -100,19 +88,20 @@ def render_leak_notice(incident: LeakIncident, *, language: str = "zh") -> str:
 
     Args:
         incident: The incident.
-        language: `"zh"` (default) or `"en"`.
+        language: `"zh"` (default) or `"en"`; the labels come from the
+            [clubrules.words][clubrules.words] catalogue of that language.
 
     Raises:
         ValidationError: an unknown language.
     """
     require_instance(incident, LeakIncident, "incident")
     require_str(language, "language")
-    t = _TEMPLATES.get(language)
-    if t is None:
+    if language not in LOCALES:
         raise ValidationError(
             f"unknown language {language!r}; use 'zh' or 'en'", field="language", rule="unknown"
         )
-    colon = "：" if language == "zh" else ": "  # noqa: RUF001 - the Chinese full-width colon
+    t = {label: message(f"privacy.notice.{label}", locale=language) for label in _LABELS}
+    colon = t["colon"]
     lines = [
         t["title"],
         "",

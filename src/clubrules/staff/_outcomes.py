@@ -18,6 +18,7 @@ from clubrules.staff._rubric import MissingCycle, Rubric
 from clubrules.staff._scoring import ScoreSheet
 from clubrules.staff._warnings import WarningRecord
 from clubrules.staff.ports import AssessmentRepository  # noqa: TC001
+from clubrules.words import message
 
 __all__ = [
     "DismissalReview",
@@ -74,17 +75,34 @@ class DismissalReview:
     missing_cycles: int
     deadline_passed: bool | None
 
-    def summary(self) -> str:
-        """One line for a manager: who, which two sheets, and the warning."""
+    def summary(self, locale: str | None = None) -> str:
+        """One line for a manager: who, which two sheets, and the warning.
+
+        Worded in `locale`, the locale in force by default (see
+        [clubrules.words.use_locale][clubrules.words.use_locale]).
+
+        Raises:
+            ValidationError: an unknown locale (rule `unknown_locale`).
+        """
         warning = (
-            f"warning {self.warning.id} (improve by {self.warning.improve_by.date().isoformat()})"
+            message(
+                "staff.warning",
+                locale=locale,
+                id=self.warning.id,
+                by=self.warning.improve_by.date().isoformat(),
+            )
             if self.warning is not None
-            else "no warning on record"
+            else message("staff.no_warning", locale=locale)
         )
-        return (
-            f"dismissal review due for {self.staff_id}: {self.earlier.period.label} "
-            f"{self.earlier.total} and {self.later.period.label} {self.later.total} failed; "
-            f"{warning}"
+        return message(
+            "staff.dismissal_review",
+            locale=locale,
+            staff=self.staff_id,
+            earlier=self.earlier.period.label,
+            earlier_total=self.earlier.total,
+            later=self.later.period.label,
+            later_total=self.later.total,
+            warning=warning,
         )
 
 

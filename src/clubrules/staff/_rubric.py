@@ -31,6 +31,7 @@ from clubrules.staff._numbers import (
     round_ratio,
     to_decimal,
 )
+from clubrules.words import message
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -166,7 +167,9 @@ class LinearScale:
 
     def describe(self) -> str:
         """A short text for score sheets."""
-        return f"linear from {_as_percent(self.floor)} (0) to {_as_percent(self.target)} (full)"
+        return message(
+            "staff.linear", floor=_as_percent(self.floor), target=_as_percent(self.target)
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -233,7 +236,7 @@ class SteppedScale:
     def describe(self) -> str:
         """A short text for score sheets."""
         parts = ", ".join(f">={_as_percent(s.min_rate)}: {s.points}" for s in reversed(self.steps))
-        return f"stepped ({parts})"
+        return message("staff.stepped", steps=parts)
 
 
 def _as_percent(rate: Decimal) -> str:
@@ -592,7 +595,9 @@ class Rubric:
         return attrs.evolve(self, **changes)  # type: ignore[arg-type]
 
 
-def seed_rubric(rubric_id: str = "customer-service", version: int = 1) -> Rubric:
+def seed_rubric(
+    rubric_id: str = "customer-service", version: int = 1, *, locale: str = "en"
+) -> Rubric:
     """The leisure club's customer-service rubric from the seed rules: 30 / 40 / 30.
 
     - Work attitude, 30: service awareness (customer evaluations, 1-5 stars),
@@ -609,51 +614,61 @@ def seed_rubric(rubric_id: str = "customer-service", version: int = 1) -> Rubric
     changed with [Rubric.revise][clubrules.staff.Rubric.revise] or by
     building a `Rubric` of your own.
 
+    `locale` names the criteria and sub-items (`"en"`, or `"zh"` for
+    "工作态度", "业务能力", "工作业绩"); keys and points are the same in both.
+
+    Raises:
+        ValidationError: an unknown locale (rule `unknown_locale`).
+
     Examples:
         >>> rubric = seed_rubric()
         >>> [(c.key, c.max_points) for c in rubric.criteria]
         [('attitude', Decimal('30')), ('capability', Decimal('40')), ('performance', Decimal('30'))]
     """
     ten = Decimal(10)
+
+    def n(key: str) -> str:
+        return message(f"staff.seed.{key}", locale=locale)
+
     attitude = _seed_criterion(
         "attitude",
-        "Work attitude",
+        n("attitude"),
         _ten_points(
             "service_awareness",
-            "Service awareness",
+            n("service_awareness"),
             EvaluationScoring(no_events=NoEventsRule.EXCLUDE),
         ),
-        _ten_points("responsibility", "Responsibility"),
-        _ten_points("teamwork", "Teamwork"),
+        _ten_points("responsibility", n("responsibility")),
+        _ten_points("teamwork", n("teamwork")),
     )
     capability = _seed_criterion(
         "capability",
-        "Business capability",
+        n("capability"),
         _ten_points(
             "service_knowledge",
-            "Knowledge of the services",
-            ManualScoring("the month's knowledge test"),
+            n("service_knowledge"),
+            ManualScoring(n("knowledge_test")),
         ),
-        _ten_points("answer_accuracy", "Accurate answers"),
-        _ten_points("booking_handling", "Handling of bookings"),
-        _ten_points("complaint_handling", "Handling of complaints"),
+        _ten_points("answer_accuracy", n("answer_accuracy")),
+        _ten_points("booking_handling", n("booking_handling")),
+        _ten_points("complaint_handling", n("complaint_handling")),
     )
     performance = _seed_criterion(
         "performance",
-        "Work performance",
+        n("performance"),
         _ten_points(
             "satisfaction",
-            "Customer satisfaction",
+            n("satisfaction"),
             _linear_kpi(SATISFACTION_RATE, "0.60", "0.95", NoEventsRule.NEUTRAL, neutral=6),
         ),
         _ten_points(
             "booking_success",
-            "Booking success rate",
+            n("booking_success"),
             _linear_kpi(BOOKING_SUCCESS_RATE, "0.70", "0.95", NoEventsRule.EXCLUDE),
         ),
         _ten_points(
             "complaint_timeliness",
-            "Complaint-handling timeliness",
+            n("complaint_timeliness"),
             KpiScoring(
                 kpi=COMPLAINT_TIMELINESS_RATE,
                 scale=SteppedScale(

@@ -37,6 +37,7 @@ from clubrules.staff._rubric import (
     Rubric,
     SubItem,
 )
+from clubrules.words import message
 
 __all__ = ["CriterionScore", "ScoreLine", "ScoreSheet", "assess"]
 
@@ -219,29 +220,58 @@ class ScoreSheet:
         key: object = item
         raise NotFoundError("score line", key if isinstance(key, str) else repr(key))
 
-    def explain(self) -> str:
-        """The sheet as text: one line per sub-item, criterion subtotals, the total and band."""
+    def explain(self, locale: str | None = None) -> str:
+        """The sheet as text: one line per sub-item, criterion subtotals, the total and band.
+
+        The frame is worded in `locale` (the locale in force by default, see
+        [clubrules.words.use_locale][clubrules.words.use_locale]); criterion
+        and band names are the rubric's own, and each line's source was
+        worded when the sheet was assessed.
+
+        Raises:
+            ValidationError: an unknown locale (rule `unknown_locale`).
+        """
         out = [
-            (
-                f"Score sheet {self.id}: {self.staff_id}, {self.period.label} "
-                f"({self.kind.value}), rubric {self.rubric_id} v{self.rubric_version}"
+            message(
+                "staff.sheet.title",
+                locale=locale,
+                id=self.id,
+                staff=self.staff_id,
+                period=self.period.label,
+                kind=message(f"staff.kind.{self.kind.value}", locale=locale),
+                rubric=self.rubric_id,
+                version=self.rubric_version,
             )
         ]
         for criterion in self.criteria:
+            weight = (
+                message("staff.sheet.weight", locale=locale, weight=criterion.max_points)
+                if criterion.effective_max != criterion.max_points
+                else ""
+            )
             out.append(
-                f"  {criterion.name}: {criterion.points} / {criterion.effective_max}"
-                + (
-                    f" (weight {criterion.max_points})"
-                    if criterion.effective_max != criterion.max_points
-                    else ""
+                message(
+                    "staff.sheet.criterion",
+                    locale=locale,
+                    name=criterion.name,
+                    points=criterion.points,
+                    max=criterion.effective_max,
+                    weight=weight,
                 )
             )
             out.extend(
-                f"    {line.name}: {line.points} / {line.effective_max}  <- {line.source}"
+                message(
+                    "staff.sheet.line",
+                    locale=locale,
+                    name=line.name,
+                    points=line.points,
+                    max=line.effective_max,
+                    source=line.source,
+                )
                 for line in self.lines
                 if line.criterion == criterion.key
             )
-        out.append(f"  Total: {self.total} / 100 -> {self.band}")
+        out.append(message("staff.sheet.total", locale=locale, total=self.total, band=self.band))
         return "\n".join(out)
 
 
@@ -256,12 +286,12 @@ def _ratio_as_percent(numerator: int, denominator: int) -> str:
 
 def _no_events_share(item: SubItem, rule: NoEventsRule) -> tuple[_Share, str]:
     if rule is NoEventsRule.FULL_MARKS:
-        return (_ONE, _ONE), "no events in the period: full marks"
+        return (_ONE, _ONE), message("staff.no_events.full")
     if rule is NoEventsRule.NEUTRAL:
         neutral = item.neutral_points
-        text = f"no events in the period: neutral {neutral} of {item.max_points}"
+        text = message("staff.no_events.neutral", neutral=neutral, max=item.max_points)
         return (neutral, item.max_points), text
-    return None, "no events in the period: excluded, its points shared by the other items"
+    return None, message("staff.no_events.excluded")
 
 
 def _share_of(
@@ -281,7 +311,8 @@ def _share_of(
             )
             return None, "", None
         note = f": {score.note}" if score.note else ""
-        return (score.points, item.max_points), f"manual, by {score.by}{note}", None
+        text = message("staff.manual", by=score.by, note=note)
+        return (score.points, item.max_points), text, None
     if isinstance(method, KpiScoring):
         kpi = inputs.kpis.get(method.kpi)
         if kpi is None:
@@ -293,11 +324,18 @@ def _share_of(
             return None, "", None
         if not kpi.denominator:
             share, text = _no_events_share(item, method.no_events)
-            return share, f"KPI {method.kpi} 0/0, {text}", method.no_events
+            return share, message("staff.kpi_none", kpi=method.kpi, text=text), method.no_events
         share = method.scale.share(kpi.numerator, kpi.denominator, item.max_points)
         rate = _ratio_as_percent(kpi.numerator, kpi.denominator)
-        text = f"KPI {method.kpi} {kpi.numerator}/{kpi.denominator} = {rate}, "
-        return share, text + scale_text, None
+        text = message(
+            "staff.kpi",
+            kpi=method.kpi,
+            numerator=kpi.numerator,
+            denominator=kpi.denominator,
+            rate=rate,
+            scale=scale_text,
+        )
+        return share, text, None
     return _evaluation_share(item, method, inputs.evaluations, problems)
 
 
@@ -317,11 +355,15 @@ def _evaluation_share(
         return None, "", None
     if len(ratings) < method.min_count:
         share, text = _no_events_share(item, method.no_events)
-        return share, f"{len(ratings)} customer evaluation(s), {text}", method.no_events
+        text = message("staff.evaluations_none", count=len(ratings), text=text)
+        return share, text, method.no_events
     mean = round_ratio(Decimal(sum(ratings)), Decimal(len(ratings)))
-    text = (
-        f"{len(ratings)} customer evaluation(s), mean {mean} "
-        f"on {method.scale_min}-{method.scale_max}"
+    text = message(
+        "staff.evaluations",
+        count=len(ratings),
+        mean=mean,
+        low=method.scale_min,
+        high=method.scale_max,
     )
     return method.share(ratings), text, None
 

@@ -19,6 +19,7 @@ from clubrules._time import to_epoch_us
 from clubrules.errors import InvalidMoneyError, ValidationError, ViolationCollector
 from clubrules.money import Money
 from clubrules.training._records import TrainingKind, TrainingSession, index_sessions
+from clubrules.words import message
 
 __all__ = ["BudgetLine", "QuarterBudget", "spend_against_budget"]
 
@@ -121,13 +122,38 @@ class BudgetLine:
             return self.spent.amount > 0
         return self.spent > self.budget
 
-    def describe(self) -> str:
-        """One line for reports, such as `2026-Q1 safety: spent 1500.00 CNY of 3000 CNY`."""
+    def describe(self, locale: str | None = None) -> str:
+        """One line for reports, such as `2026-Q1 safety: spent 1500.00 CNY of 3000 CNY`.
+
+        Worded in `locale`, the locale in force by default (see
+        [clubrules.words.use_locale][clubrules.words.use_locale]).
+
+        Raises:
+            ValidationError: an unknown locale (rule `unknown_locale`).
+        """
         count = len(self.sessions)
         if self.budget is None:
-            return f"{self.label}: spent {self.spent} on {count} session(s), with no budget"
-        state = "over budget" if self.over_budget else f"{self.remaining} left"
-        return f"{self.label}: spent {self.spent} of {self.budget} on {count} session(s); {state}"
+            return message(
+                "training.budget.none",
+                locale=locale,
+                label=self.label,
+                spent=self.spent,
+                count=count,
+            )
+        state = (
+            message("training.budget.over", locale=locale)
+            if self.over_budget
+            else message("training.budget.left", locale=locale, remaining=self.remaining)
+        )
+        return message(
+            "training.budget",
+            locale=locale,
+            label=self.label,
+            spent=self.spent,
+            budget=self.budget,
+            count=count,
+            state=state,
+        )
 
 
 def spend_against_budget(

@@ -41,6 +41,7 @@ from clubrules.training._records import (
     index_sessions,
 )
 from clubrules.training._requirements import Cadence, StaffMember, TrainingRequirement
+from clubrules.words import business_time, message, when
 
 __all__ = [
     "TRAINING_COMPLETION_RATE",
@@ -113,27 +114,47 @@ class Obligation:
         """How many more sessions are needed (0 once met)."""
         return max(0, self.required - len(self.completed))
 
-    def describe(self) -> str:
-        """One line for reports, such as `cs-07 service 2026-03: 1 of 2 session(s); overdue ...`."""
-        head = (
-            f"{self.staff_id} {self.requirement_id} {self.label}: "
-            f"{min(len(self.completed), self.required)} of {self.required} session(s)"
+    def describe(self, locale: str | None = None) -> str:
+        """One line for reports, such as `cs-07 service 2026-03: 1 of 2 session(s); overdue ...`.
+
+        Worded in `locale`, the locale in force by default (see
+        [clubrules.words.use_locale][clubrules.words.use_locale]).
+
+        Raises:
+            ValidationError: an unknown locale (rule `unknown_locale`).
+        """
+        label = message("training.on_hire", locale=locale) if self.label == _ON_HIRE else self.label
+        head = message(
+            "training.head",
+            locale=locale,
+            staff=self.staff_id,
+            requirement=self.requirement_id,
+            label=label,
+            done=min(len(self.completed), self.required),
+            required=self.required,
         )
         if self.status is ObligationStatus.OVERDUE:
-            return f"{head}; overdue by {_late(self)}"
+            return message("training.overdue", locale=locale, head=head, late=_late(self, locale))
         if self.status is ObligationStatus.MET_LATE:
-            return f"{head}; done {_late(self)} late"
+            return message("training.met_late", locale=locale, head=head, late=_late(self, locale))
         if self.status is ObligationStatus.OPEN:
-            return f"{head}; due {self.due.isoformat()}"
-        return f"{head}; met"
+            due = when(self.due, year=True, locale=locale)
+            return message("training.open", locale=locale, head=head, due=due)
+        return message("training.met", locale=locale, head=head)
 
 
-def _late(obligation: Obligation) -> str:
+def _late(obligation: Obligation, locale: str | None) -> str:
     days = obligation.business_days_late
     time = obligation.business_time_late
-    hours = 0.0 if time is None else time / timedelta(hours=1)
-    return f"{days} business day(s) ({hours:.1f} business hours)"
+    return message(
+        "training.late",
+        locale=locale,
+        days=days,
+        hours=business_time(time or timedelta(0), locale=locale),
+    )
 
+
+_ON_HIRE = "on hire"
 
 _DECIDED = frozenset({ObligationStatus.MET, ObligationStatus.MET_LATE, ObligationStatus.OVERDUE})
 
@@ -536,7 +557,7 @@ def compliance_report(
                 if left_us is not None and left_us < due_us:
                     continue
                 found = _obligation(
-                    member, rule, "on hire", member.hired_at, due, times, owned, as_of, lateness
+                    member, rule, _ON_HIRE, member.hired_at, due, times, owned, as_of, lateness
                 )
                 if due_us > start_us or found.status is ObligationStatus.OVERDUE:
                     obligations.append(found)

@@ -32,6 +32,7 @@ from clubrules.care import SurveyStats
 from clubrules.complaints import Case, CaseKind, Resolved, analyse, case_facts
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.training._records import TrainingKind
+from clubrules.words import message
 
 __all__ = [
     "Evidence",
@@ -94,10 +95,23 @@ class TrainingSuggestion:
     attendees: tuple[str, ...]
     evidence: tuple[Evidence, ...]
 
-    def explain(self) -> str:
-        """The suggestion and its evidence as text."""
-        who = ", ".join(self.attendees) if self.attendees else "everyone concerned"
-        lines = [f"{self.topic} ({self.kind.value} training) for {who}"]
+    def explain(self, locale: str | None = None) -> str:
+        """The suggestion and its evidence as text, in `locale` (the locale in force by default).
+
+        The evidence lines were worded when the suggestion was made.
+
+        Raises:
+            ValidationError: an unknown locale (rule `unknown_locale`).
+        """
+        who = (
+            message("list.sep", locale=locale).join(self.attendees)
+            if self.attendees
+            else message("training.everyone", locale=locale)
+        )
+        kind = message(f"training.kind.{self.kind.value}", locale=locale)
+        lines = [
+            message("training.suggestion", locale=locale, topic=self.topic, kind=kind, who=who)
+        ]
         lines.extend(f"  - {e.detail}" for e in self.evidence)
         return "\n".join(lines)
 
@@ -293,7 +307,9 @@ def suggest_training(
                     source=EvidenceSource.COMPLAINTS,
                     subject=category,
                     count=len(registered),
-                    detail=f"{len(registered)} complaint(s) about {category!r} registered",
+                    detail=message(
+                        "training.evidence.registered", count=len(registered), category=category
+                    ),
                 )
             )
         if upheld:
@@ -303,8 +319,9 @@ def suggest_training(
                     source=EvidenceSource.SUBSTANTIATED,
                     subject=category,
                     count=len(upheld),
-                    detail=f"{len(upheld)} complaint(s) about {category!r} found substantiated "
-                    f"({ids})",
+                    detail=message(
+                        "training.evidence.upheld", count=len(upheld), category=category, ids=ids
+                    ),
                 )
             )
         for case in registered:
@@ -325,8 +342,12 @@ def suggest_training(
                 source=EvidenceSource.SLA_BREACHES,
                 subject=staff_id,
                 count=figures.breached,
-                detail=f"{staff_id}: {figures.breached} of {ended} complaint SLA target(s) "
-                "breached",
+                detail=message(
+                    "training.evidence.breached",
+                    staff=staff_id,
+                    breached=figures.breached,
+                    ended=ended,
+                ),
             )
         )
         topic.concern(staff_id, _BREACHES, figures.breached)
@@ -389,8 +410,14 @@ def _survey_evidence(
                     source=EvidenceSource.SURVEY,
                     subject=f"{staff_id} / {dimension}",
                     count=stats.responses,
-                    detail=f"{staff_id}: {dimension!r} rated {mean} on average over "
-                    f"{stats.responses} response(s), below {rules.survey_floor}",
+                    detail=message(
+                        "training.evidence.survey",
+                        staff=staff_id,
+                        dimension=dimension,
+                        mean=mean,
+                        responses=stats.responses,
+                        floor=rules.survey_floor,
+                    ),
                 )
             )
             topic.concern(staff_id, _SURVEYS, 1)

@@ -201,7 +201,7 @@ def test_churn_warnings_become_follow_up_tasks() -> None:
         date(2026, 10, 2),
         "activity-drop",
     )
-    assert task.note.startswith("trial_class (medium)")
+    assert task.note.startswith("trial class (medium)")
 
 
 def test_greeting_holidays_of_an_unknown_country_is_a_typed_error() -> None:

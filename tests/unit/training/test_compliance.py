@@ -133,8 +133,7 @@ def test_a_month_short_of_sessions_is_overdue_by_business_days_after_it_ends() -
     assert service.business_days_late == 2
     assert service.business_time_late == timedelta(hours=11 + 11 + 2)
     assert service.describe() == (
-        "cs-07 service 2026-03: 1 of 2 session(s); overdue by 2 business day(s) "
-        "(24.0 business hours)"
+        "cs-07 service 2026-03: 1 of 2 session(s); overdue by 2 business day(s) (24 business hours)"
     )
     # Q1's safety training, also due on 1 April, is as late; ties go by requirement id.
     assert [(o.requirement_id, o.label) for o in result.overdue] == [

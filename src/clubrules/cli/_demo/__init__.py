@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from clubrules.cli._io import EXIT_OK
+from clubrules.cli._io import EXIT_OK, add_lang_option
 
 if TYPE_CHECKING:
     import argparse
@@ -34,11 +34,12 @@ def add_demo_command(add_parser: AddParser) -> None:
         default=None,
         help="keep the demo's SQLite database at PATH (a new file)",
     )
+    add_lang_option(demo)
     demo.set_defaults(handler=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from clubrules.cli._demo._story import run_demo  # noqa: PLC0415 - keeps --help fast
 
-    run_demo(database=args.database)
+    run_demo(database=args.database, locale=args.lang)
     return EXIT_OK

@@ -21,7 +21,7 @@ from clubrules.activities import (
 from clubrules.booking import BookingRules, Requirement, Schedule, Service
 from clubrules.care import Question, Questionnaire, SurveyResponse
 from clubrules.cli._demo._booking import POLICY, rules_for
-from clubrules.cli._demo._salon import SHANGHAI, at, show
+from clubrules.cli._demo._salon import SHANGHAI, at, hm, show, show_day
 from clubrules.cli._demo._tiering import MONTH_END, PREVIOUS, PROGRAM
 from clubrules.customers import ConsumptionRecord
 from clubrules.errors import SlotConflictError
@@ -29,6 +29,7 @@ from clubrules.money import Money
 from clubrules.privacy import ConsentRecord, Purpose
 from clubrules.storage.sqlite import SQLiteClubActivityRepository, SQLiteSurveyResponseRepository
 from clubrules.tiering import TierStatus
+from clubrules.words import message
 
 if TYPE_CHECKING:
     from clubrules.cli._demo._salon import Salon, Story
@@ -87,7 +88,7 @@ def _tiers(salon: Salon) -> list[TierStatus]:
 
 def run(story: Story, salon: Salon) -> None:
     """Plan the spring member event, invite, fill it, take attendance, read the figures."""
-    story.chapter("Activities: the spring member event for the gold and silver tiers")
+    story.chapter("demo.chapter.activities")
     events = SQLiteClubActivityRepository(salon.db)
     surveys = SQLiteSurveyResponseRepository(salon.db)
     rules = _rules(salon)
@@ -108,10 +109,15 @@ def run(story: Story, salon: Salon) -> None:
     salon.bookings.add(planned.booking, now=PLANNED)
     events.add(planned.activity)
     tea = events.get(EVENT)
-    story.line(
-        f"{tea.name} ({tea.kind_name} event), {show(tea.start)}-{show(tea.end)[-5:]}, "
-        f"{tea.capacity} seats, a waitlist of {tea.waitlist_limit}: booked as {tea.booking_id} "
-        "on room-2 with st-wang hosting."
+    story.say(
+        "demo.activities.planned",
+        name=tea.name,
+        kind=message(f"activities.kind.{tea.kind_name}"),
+        start=show(tea.start),
+        end=hm(tea.end),
+        capacity=tea.capacity,
+        waitlist=tea.waitlist_limit,
+        booking=tea.booking_id,
     )
     try:
         schedule_activity(
@@ -127,7 +133,7 @@ def run(story: Story, salon: Salon) -> None:
         )
     except SlotConflictError as refused:
         taken = sorted({str(getattr(r, "resource", "?")) for r in refused.conflicts})
-        story.line(f"A facial trial an hour later is refused: {', '.join(taken)} already taken.")
+        story.say("demo.activities.refused", taken=message("list.sep").join(taken))
 
     for cid in MARKETING:
         salon.consents.add(
@@ -143,30 +149,44 @@ def run(story: Story, salon: Salon) -> None:
     statuses = _tiers(salon)
     candidates = audience_candidates(statuses=statuses)
     audience = [c.customer_id for c in tea.audience.select(candidates)]
-    story.line(f"Audience from the stored records' tiers: {', '.join(audience)}.")
+    story.say("demo.activities.audience", audience=message("list.sep").join(audience))
     consents = [r for cid in audience for r in salon.consents.for_customer(cid)]
     plan = plan_invitations(tea, candidates, consents, as_of=PLANNED, calendar=salon.calendar)
     for task, invitation in zip(plan.tasks, plan.invitations, strict=True):
         salon.care_tasks.add(task)
         events.invite(invitation)
     invited = events.invitations(EVENT)
-    story.line(
-        f"Invitations due {plan.tasks[0].due} as care tasks: "
-        + ", ".join(f"{i.customer_id} (consent {i.consent_id})" for i in invited)
+    story.say(
+        "demo.activities.invitations",
+        due=show_day(plan.tasks[0].due),
+        invited=message("list.sep").join(
+            message("demo.activities.invited", customer=i.customer_id, consent=i.consent_id)
+            for i in invited
+        ),
     )
     for skipped in plan.skipped:
-        story.line(f"  not invited: {skipped.customer_id} ({skipped.reason})")
+        story.say(
+            "demo.activities.not_invited", customer=skipped.customer_id, reason=skipped.reason
+        )
 
     for hours, cid in ((74, "c-009"), (78, "c-003"), (80, "c-005")):
         events.sign_up(EVENT, cid, at=PLANNED + timedelta(hours=hours))
-    story.line("Sign-ups: " + _roster(events))
+    story.say("demo.activities.sign_ups", roster=_roster(events))
     for change in events.cancel(EVENT, "c-003", at=at(4, 9, 18)):
-        story.line(f"  {show(change.updated_at)}: {change.customer_id} {change.status.value}")
+        story.say(
+            "demo.activities.change",
+            at=show(change.updated_at),
+            customer=change.customer_id,
+            status=message(f"activities.status.{change.status.value}"),
+        )
     events.record_attendance(EVENT, "c-009", attended=True, at=tea.start)
     events.record_attendance(EVENT, "c-005", attended=True, at=tea.start + timedelta(minutes=10))
-    story.line("At the door: " + _roster(events))
-    record = ", ".join(f"{s.activity_id} {s.status.value}" for s in events.participation("c-003"))
-    story.line(f"c-003's participation record: {record}")
+    story.say("demo.activities.door", roster=_roster(events))
+    record = message("list.sep").join(
+        f"{s.activity_id} {message(f'activities.status.{s.status.value}')}"
+        for s in events.participation("c-003")
+    )
+    story.say("demo.activities.record", record=record)
 
     for n, (cid, event, room) in enumerate((("c-009", 5, 5), ("c-005", 4, 5)), start=1):
         surveys.add(
@@ -205,23 +225,36 @@ def run(story: Story, salon: Salon) -> None:
         questionnaire=SURVEY,
         responses=surveys.responses(questionnaire_id=SURVEY.id),
     )
-    story.line(
-        f"Figures on {as_of.date()}: invited {figures.invited}, signed up {figures.signed_up}, "
-        f"attended {figures.attended}, no-shows {figures.no_shows}, "
-        f"attendance {figures.attendance_rate}%."
+    story.say(
+        "demo.activities.figures",
+        on=show_day(as_of.date()),
+        invited=figures.invited,
+        signed_up=figures.signed_up,
+        attended=figures.attended,
+        no_shows=figures.no_shows,
+        rate=figures.attendance_rate,
     )
     if figures.satisfaction is not None:
-        story.line(
-            f"Satisfaction from {figures.satisfaction.responses} attendee surveys: "
-            f"score {figures.satisfaction.score}, CSAT {figures.satisfaction.csat}%."
+        story.say(
+            "demo.activities.satisfaction",
+            responses=figures.satisfaction.responses,
+            score=figures.satisfaction.score,
+            csat=figures.satisfaction.csat,
         )
     for spend in figures.spend:
-        so_far = "" if spend.complete else " (so far)"
-        story.line(
-            f"{spend.days}-day spend per customer{so_far}: invited {spend.invited_mean}, "
-            f"audience not invited ({spend.comparison}) {spend.comparison_mean}."
+        so_far = "" if spend.complete else message("demo.activities.so_far")
+        story.say(
+            "demo.activities.spend",
+            days=timedelta(days=spend.days),
+            so_far=so_far,
+            invited=spend.invited_mean,
+            count=spend.comparison,
+            other=spend.comparison_mean,
         )
 
 
 def _roster(events: SQLiteClubActivityRepository) -> str:
-    return ", ".join(f"{s.customer_id} {s.status.value}" for s in events.roster(EVENT))
+    return message("list.sep").join(
+        f"{s.customer_id} {message(f'activities.status.{s.status.value}')}"
+        for s in events.roster(EVENT)
+    )

@@ -24,6 +24,7 @@ from clubrules.booking import (
 )
 from clubrules.cli._demo._salon import DESK, at, hm
 from clubrules.errors import SlotConflictError
+from clubrules.words import message
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -108,10 +109,7 @@ def _the_day(story: Story, salon: Salon, rules: BookingRules) -> None:
         "bk-0301-1",
         sunday,
     )
-    story.line(
-        f"Sunday evening (the make-up working day), {DESK} booked c-001's facial for Monday "
-        f"10:30 with {facial.occupancy[0].resource}."
-    )
+    story.say("demo.booking.facial", desk=DESK, staff=facial.occupancy[0].resource)
     now = at(3, 2, 9)
     colour = _book(
         salon,
@@ -121,14 +119,11 @@ def _the_day(story: Story, salon: Salon, rules: BookingRules) -> None:
         now,
     )
     rooms = sorted({o.resource for o in colour.occupancy if o.resource.startswith("room")})
-    story.line(
-        f"Monday 09:00: a colour with Li at 14:00 in {rooms[0]}; the confirmation code has "
-        f"{len(colour.confirmation_code or '')} characters (random, with a check character)."
-    )
+    story.say("demo.booking.colour", room=rooms[0], length=len(colour.confirmation_code or ""))
     reminder = reminder_time(
         colour, ReminderPolicy(zone=salon.calendar.zone, before=timedelta(hours=3))
     )
-    story.line(f"Reminder 3 hours before, outside quiet hours: {hm(reminder)}")
+    story.say("demo.booking.reminder", before=timedelta(hours=3), at=hm(reminder))
 
     clash = BookingRequest(
         service="colour", start=at(3, 2, 15), resources={"room": "room-1"}, customer_id="c-006"
@@ -136,14 +131,23 @@ def _the_day(story: Story, salon: Salon, rules: BookingRules) -> None:
     late = at(3, 2, 13, 30)
     schedule = Schedule(salon.bookings.find(start=at(3, 2, 0), end=at(3, 3, 0)))
     refused = rules.check(clash, schedule, now=late)
-    story.line("Another colour with Li at 15:00 in room-1, asked at 13:30: refused, because")
+    story.say("demo.booking.refused")
     for reason in refused.reasons:
-        window = f" ({hm(reason.start)}-{hm(reason.end)})" if reason.end else ""
-        story.line(f"  - {reason.code.value}: {reason.message}{window}")
-    story.line("Offered instead:")
+        window = message("demo.booking.window", start=hm(reason.start), end=hm(reason.end))
+        story.say(
+            "demo.booking.reason",
+            code=reason.code.value,
+            text=reason.describe(),
+            window=window if reason.end else "",
+        )
+    story.say("demo.booking.offered")
     for slot in rules.alternatives(clash, schedule, now=late, limit=3):
-        kept = "same room" if slot.same_resources else f"in {slot.resources['room']}"
-        story.line(f"  - {hm(slot.start)}-{hm(slot.end)} with Li, {kept}")
+        kept = (
+            message("demo.booking.same_room")
+            if slot.same_resources
+            else message("demo.booking.in_room", room=slot.resources["room"])
+        )
+        story.say("demo.booking.slot", start=hm(slot.start), end=hm(slot.end), room=kept)
 
     result = rules.check(
         BookingRequest(service="colour", start=at(3, 2, 14), customer_id="c-010"),
@@ -154,10 +158,7 @@ def _the_day(story: Story, salon: Salon, rules: BookingRules) -> None:
     try:
         salon.bookings.add(twin, now=now)
     except SlotConflictError as error:
-        story.line(
-            "A second desk, working from a stale screen, tries Li at 14:00 too: SQLite "
-            f"refuses it ({len(error.conflicts)} clash(es)); nothing is double-booked."
-        )
+        story.say("demo.booking.twin", clashes=len(error.conflicts))
     _serve(salon, facial)
     _serve(salon, colour)
 
@@ -192,9 +193,14 @@ def _the_month(story: Story, salon: Salon, rules: BookingRules) -> None:
             _serve(salon, booking)
             served += 1
         day += timedelta(days=1)
-    story.line(
-        f"The rest of March at the desk: {n} facials booked by {DESK}; {served} served, "
-        f"{no_shows} no-shows, {late_cancels} late and {timely_cancels} timely cancellations."
+    story.say(
+        "demo.booking.month",
+        booked=n,
+        desk=DESK,
+        served=served,
+        no_shows=no_shows,
+        late=late_cancels,
+        timely=timely_cancels,
     )
     march = salon.bookings.find(start=at(3, 1, 0), end=at(4, 1, 0))
     rate = success_rate(
@@ -204,16 +210,19 @@ def _the_month(story: Story, salon: Salon, rules: BookingRules) -> None:
         taken_by=DESK,
         exclude_timely_cancellations=True,
     )
-    shown = "none settled" if rate.rate is None else f"{rate.rate:.2%}"
-    story.line(
-        f"Read back from SQLite: {DESK}'s booking success rate for March is "
-        f"{rate.completed}/{rate.settled} = {shown} (timely cancellations left out)."
+    shown = message("demo.booking.none_settled") if rate.rate is None else f"{rate.rate:.2%}"
+    story.say(
+        "demo.booking.rate",
+        desk=DESK,
+        completed=rate.completed,
+        settled=rate.settled,
+        rate=shown,
     )
 
 
 def run(story: Story, salon: Salon) -> None:
     """Book, refuse a clash with every reason, offer alternatives, then rate the month."""
-    story.chapter("Booking: check the request, and on a conflict offer other times")
+    story.chapter("demo.chapter.booking")
     rules = rules_for(salon)
     _the_day(story, salon, rules)
     _the_month(story, salon, rules)

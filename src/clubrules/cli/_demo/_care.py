@@ -13,8 +13,9 @@ from clubrules.care import (
     plan_care,
     scan_churn,
 )
-from clubrules.cli._demo._salon import DESK, at
+from clubrules.cli._demo._salon import DESK, at, show
 from clubrules.cli._demo._tiering import MONTH_END
+from clubrules.words import message
 
 if TYPE_CHECKING:
     from clubrules.cli._demo._salon import Salon, Story
@@ -24,7 +25,7 @@ __all__ = ["run"]
 
 def run(story: Story, salon: Salon) -> None:
     """Warn about customers whose visits fell by more than 30%, then plan the week's care."""
-    story.chapter("Care: churn early warning and the week's care tasks")
+    story.chapter("demo.chapter.care")
     rule = ChurnRule()
     b_start, r_start, _ = rule.windows(MONTH_END)
     baseline = {s.customer_id: s for s in salon.activity.summaries(start=b_start, end=r_start)}
@@ -36,16 +37,26 @@ def run(story: Story, salon: Salon) -> None:
         as_of=MONTH_END,
         last_warned=salon.care_tasks.last_issued(rule.name),
     )
-    story.line(
-        f"The {rule.name} rule compares the last {rule.recent_days} days with the "
-        f"{rule.baseline_days} before them ({len(baseline)} customers with a baseline)."
+    story.say(
+        "demo.care.rule",
+        rule=rule.name,
+        recent=timedelta(days=rule.recent_days),
+        baseline=timedelta(days=rule.baseline_days),
+        count=len(baseline),
     )
     for warning in warnings:
-        story.line(
-            f"{warning.customer_id}: {warning.baseline_visits} visits, then "
-            f"{warning.recent_visits}: {warning.message}"
+        story.say(
+            "demo.care.warning",
+            customer=warning.customer_id,
+            baseline=warning.baseline_visits,
+            recent=warning.recent_visits,
+            text=warning.message,
         )
-        story.line(f"  severity {warning.severity.value}; suggested care: {warning.action.value}")
+        story.say(
+            "demo.care.severity",
+            severity=message(f"care.severity.{warning.severity.value}"),
+            action=message(f"care.action.{warning.action.value}"),
+        )
     tasks = assign_tasks(
         follow_up_tasks(warnings, calendar=salon.calendar), owners={}, staff=[DESK, "cs-02"]
     )
@@ -59,9 +70,12 @@ def run(story: Story, salon: Salon) -> None:
         as_of=later,
         last_warned=salon.care_tasks.last_issued(rule.name),
     )
-    story.line(
-        f"{stored} follow-up task(s) stored; run again an hour later: {len(again)} warnings "
-        f"({rule.cooldown_days}-day cooldown, read back from SQLite)."
+    story.say(
+        "demo.care.stored",
+        stored=stored,
+        again=len(again),
+        later=timedelta(hours=1),
+        days=rule.cooldown_days,
     )
     customers = list(salon.customers.customers())
     week = plan_care(
@@ -72,18 +86,18 @@ def run(story: Story, salon: Salon) -> None:
         greet=[c.id for c in customers],
         visits=salon.ledger.records(start=at(3, 20, 0), end=MONTH_END),
         return_rules=[
-            ReturnVisitRule("hydrating facial", 10, note="skin check after the facial"),
-            ReturnVisitRule("colour", 14, note="colour check"),
+            ReturnVisitRule("hydrating facial", 10, note=message("demo.care.skin_check")),
+            ReturnVisitRule("colour", 14, note=message("demo.care.colour_check")),
         ],
     )
     week = assign_tasks(week, owners={"c-001": "st-wang"}, staff=[DESK, "cs-02"])
     for task in week:
         salon.care_tasks.add(task)
-    story.line("The first week of April, read back from SQLite (closed on Sundays: a greeting")
-    story.line("due on one moves to the Saturday before):")
+    story.say("demo.care.week")
+    story.say("demo.care.week_more")
     first, last = MONTH_END.date(), MONTH_END.date() + timedelta(days=7)
     for task in salon.care_tasks.tasks(start=first, end=last):
         story.line(
-            f"  {task.due} {task.at:%H:%M} {task.kind.value:<15} {task.customer_id} "
+            f"  {show(task.at)} {task.kind.value:<15} {task.customer_id} "
             f"-> {task.assignee}: {task.note}"
         )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
-from clubrules.cli._demo._salon import DESK, at, show
+from clubrules.cli._demo._salon import DESK, at, show, show_day
 from clubrules.complaints import (
     SUPERVISOR,
     AwaitingCustomer,
@@ -28,6 +28,7 @@ from clubrules.complaints import (
 )
 from clubrules.complaints.ports import load_case, save_case
 from clubrules.money import Money
+from clubrules.words import message
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -71,10 +72,8 @@ def policy_book(salon: Salon) -> PolicyBook:
 def _resolution(case: Case, now: datetime) -> str:
     for status in sla_status(case, now):
         if status.kind is TargetKind.RESOLUTION and status.cycle == case.cycle:
-            hours = status.remaining / timedelta(hours=1)
-            left = f"{hours:.1f} business hours left" if hours >= 0 else f"{-hours:.1f} overdue"
-            return f"resolution {status.status.value}, due {show(status.due_at)}, {left}"
-    return "no resolution target"
+            return status.describe()
+    return message("demo.complaints.no_resolution")
 
 
 def _towels(story: Story, salon: Salon, book: PolicyBook) -> None:
@@ -89,50 +88,48 @@ def _towels(story: Story, salon: Salon, book: PolicyBook) -> None:
         category="hygiene",
     )
     version = save_case(salon.complaints, case, expected_version=0)
-    story.line(f"Registered by WeChat on {show(case.registered_at)}, assigned to {DESK}.")
-    story.line(f"  {_resolution(case, case.registered_at)} (the festival is closed time)")
+    story.say("demo.complaints.registered", at=show(case.registered_at), desk=DESK)
+    story.say("demo.complaints.festival", status=_resolution(case, case.registered_at))
 
     case = apply(case, CustomerContacted(at=at(2, 13, 10, 30), by=DESK, channel="phone"))
     case = apply(case, AwaitingCustomer(at=at(2, 13, 11), by=DESK, channel="phone"))
-    story.line(f"{DESK} called back the next morning and asked which day it happened: paused.")
+    story.say("demo.complaints.paused", desk=DESK)
     case = apply(case, CustomerReplied(at=at(2, 24, 15), channel="wechat"))
     status = {s.kind: s for s in sla_status(case, at(2, 24, 15))}
-    story.line(
-        "The customer answered after the festival; paused for "
-        f"{status[TargetKind.RESOLUTION].paused_for}."
-    )
-    story.line(f"  {_resolution(case, at(2, 24, 15))}")
+    story.say("demo.complaints.answered", paused=status[TargetKind.RESOLUTION].paused_for)
+    story.say("demo.complaints.status", status=_resolution(case, at(2, 24, 15)))
     version = save_case(salon.complaints, case, expected_version=version)
 
     for now in (at(2, 28, 22), at(3, 1, 20), at(3, 2, 10)):
         alerts = check_alerts([case], now)
-        shown = ", ".join(
-            f"{a.level.value} on {a.kind.value} (crossed {show(a.fire_at)}) "
-            f"to {', '.join(a.notify)}"
-            for a in alerts
+        shown = message("list.sep").join(a.describe() for a in alerts)
+        closed = "" if salon.calendar.is_open(now) else message("demo.complaints.closed")
+        story.say(
+            "demo.complaints.clock",
+            at=show(now),
+            closed=closed,
+            alerts=shown or message("demo.complaints.nothing_due"),
         )
-        closed = "" if salon.calendar.is_open(now) else " (closed: reminders wait)"
-        story.line(f"Clock check {show(now)}{closed}: {shown or 'nothing due'}")
 
     remedy = "steam room towels now changed hourly"
     case = apply(case, _made_good(at=at(3, 2, 16), remedy=remedy, compensation=Money("98.00")))
-    story.line("Substantiated: resolved with a remedy, 98.00 CNY compensation and an apology.")
-    story.line(f"  {_resolution(case, at(3, 2, 16))}")
+    story.say("demo.complaints.substantiated", compensation=Money("98.00"))
+    story.say("demo.complaints.status", status=_resolution(case, at(3, 2, 16)))
     case = apply(case, FollowedUp(at=at(3, 4, 11), by="st-zhao", channel="phone", satisfied=False))
-    story.line(
-        f"Follow-up call: not satisfied, within the reopen window, so the case is "
-        f"{case.state.value} again."
-    )
-    story.line(f"  {_resolution(case, at(3, 4, 11))}")
+    story.say("demo.complaints.reopened", state=message(f"complaints.state.{case.state.value}"))
+    story.say("demo.complaints.status", status=_resolution(case, at(3, 4, 11)))
     remedy = "a free steam session and a new towel rota on the door"
     case = apply(case, _made_good(at=at(3, 6, 15), remedy=remedy))
     case = apply(case, FollowedUp(at=at(3, 9, 11), by="st-zhao", channel="phone", satisfied=True))
-    story.line(f"Resolved again on Fri 06 Mar; follow-up on Mon 09 Mar: {case.state.value}.")
+    story.say(
+        "demo.complaints.closed_case",
+        resolved=show_day(date(2026, 3, 6)),
+        followed=show_day(date(2026, 3, 9)),
+        state=message(f"complaints.state.{case.state.value}"),
+    )
     version = save_case(salon.complaints, case, expected_version=version)
     stored = load_case(salon.complaints, case.id, book)
-    story.line(
-        f"Stored in SQLite as {stored.version} events; replayed under {stored.policy.id} v1."
-    )
+    story.say("demo.complaints.stored", events=stored.version, policy=stored.policy.id)
 
 
 def _waiting(story: Story, salon: Salon, book: PolicyBook) -> None:
@@ -150,13 +147,13 @@ def _waiting(story: Story, salon: Salon, book: PolicyBook) -> None:
     case = apply(case, Resolved(at=at(3, 19, 15), by=DESK, channel="phone", substantiated=False))
     case = apply(case, FollowedUp(at=at(3, 20, 11), by="st-zhao", channel="phone", satisfied=True))
     save_case(salon.complaints, case, expected_version=0)
-    story.line(f"A second case, {case.id} by phone: answered the next day, but resolved")
-    story.line(f"  late: {_resolution(case, at(3, 20, 11))}.")
+    story.say("demo.complaints.second", case=case.id)
+    story.say("demo.complaints.late", status=_resolution(case, at(3, 20, 11)))
 
 
 def run(story: Story, salon: Salon) -> None:
     """Walk two complaints through their SLA targets and store their event logs."""
-    story.chapter("Complaints: 24 hours to respond, 7 days to resolve, on business hours")
+    story.chapter("demo.chapter.complaints")
     book = policy_book(salon)
     _towels(story, salon, book)
     _waiting(story, salon, book)

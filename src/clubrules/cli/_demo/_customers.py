@@ -16,6 +16,7 @@ from clubrules.customers import (
     total_spend,
 )
 from clubrules.money import Money
+from clubrules.words import message
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -84,7 +85,7 @@ def _winter(salon: Salon) -> int:
                 )
             day += timedelta(days=1)
     # 周倩 bought a year's colour-and-care package in January.
-    package = "annual colour-and-care package"
+    package = message("demo.service.colour_package")
     stored += salon.ledger.add(
         _record("c-009", "t-c-009-package", at(1, 10, 16), package, "12800.00")
     )
@@ -93,14 +94,11 @@ def _winter(salon: Salon) -> int:
 
 def run(story: Story, salon: Salon) -> None:
     """Register customers from messy phone numbers, record purchases, and count net spend."""
-    story.chapter("Customers: one phone number, parsed once")
+    story.chapter("demo.chapter.customers")
     typed = "0086 (138)-0013 8000"
     phone = parse_phone(typed)
-    story.line(
-        f"The front desk typed a number with {len(typed)} characters; "
-        f"it is stored in E.164 ({len(phone.e164)} characters, region {phone.region})."
-    )
-    story.line(f"Shown on screen and in logs only masked: {phone.masked}")
+    story.say("demo.customers.typed", typed=len(typed), stored=len(phone.e164), region=phone.region)
+    story.say("demo.customers.masked", masked=phone.masked)
     salon.customers.add(
         Customer(
             id="c-001",
@@ -124,21 +122,20 @@ def run(story: Story, salon: Salon) -> None:
             )
         )
     [found] = salon.customers.find_by_phone(parse_phone("+86 138 0013 8000"))
-    story.line(f"Looked up by a differently written number: {found!r}")
+    story.say("demo.customers.found", found=repr(found))
 
     stored = _winter(salon)
-    story.line(
-        f"{len(REGULARS)} regulars came over the winter: {stored} purchases stored, "
-        "money as exact decimals."
-    )
+    story.say("demo.customers.winter", regulars=len(REGULARS), stored=stored)
+    facial = message("demo.service.facial")
     records = [
-        _record("c-001", "t-1", at(3, 2, 10, 30), "hydrating facial", "388.00"),
-        _record("c-001", "t-2", at(3, 7, 15), "10-session massage package", "2800.00"),
-        _record("c-001", "t-3", at(3, 9, 11), "hydrating facial", "388.00", refund_of="t-1"),
+        _record("c-001", "t-1", at(3, 2, 10, 30), facial, "388.00"),
+        _record("c-001", "t-2", at(3, 7, 15), message("demo.service.massage_package"), "2800.00"),
+        _record("c-001", "t-3", at(3, 9, 11), facial, "388.00", refund_of="t-1"),
     ]
-    story.line(f"Customer c-001's March ({SHANGHAI.key} time):")
+    story.say("demo.customers.march", zone=SHANGHAI.key)
     for record in records:
         salon.ledger.add(record)
-        story.line(f"  {record.kind.value:>8}: {record.service}, {record.amount}")
+        kind = message(f"demo.customers.kind.{record.kind.value}")
+        story.say("demo.customers.record", kind=kind, service=record.service, amount=record.amount)
     spend = total_spend(salon.ledger.records("c-001"))
-    story.line(f"Net spend: {spend} (purchases minus refunds; redemptions never count)")
+    story.say("demo.customers.net", spend=spend)

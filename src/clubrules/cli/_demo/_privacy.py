@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from clubrules.cli._demo._salon import SHANGHAI, at
+from clubrules.cli._demo._salon import at, hm
 from clubrules.errors import AccessDeniedError
 from clubrules.privacy import (
     ConsentRecord,
@@ -20,6 +20,7 @@ from clubrules.privacy import (
     sealed_key_id,
 )
 from clubrules.testing import ManualClock
+from clubrules.words import message
 
 if TYPE_CHECKING:
     from clubrules.cli._demo._salon import Salon, Story
@@ -29,7 +30,7 @@ __all__ = ["run"]
 
 def run(story: Story, salon: Salon) -> None:
     """Seal c-001's allergies into her record, refuse one read, allow and log another."""
-    story.chapter("Privacy: sealed allergies, a refused read, an audited read")
+    story.chapter("demo.chapter.privacy")
     clock = ManualClock(at(3, 2, 9, 50))
     vault = PrivacyVault(
         keys=CustomerKeys(Keyring.generate(), salon.data_keys),
@@ -51,10 +52,7 @@ def run(story: Story, salon: Salon) -> None:
         )
     )
     phone = customer.phone.masked if customer.phone is not None else "-"
-    story.line(
-        f"Customer {mask_name(customer.name)} ({phone}) gave separate consent in January "
-        "to use her allergies for service delivery."
-    )
+    story.say("demo.privacy.consent", name=mask_name(customer.name), phone=phone)
     allergies = ["penicillin", "pollen"]
     sealed = vault.seal("c-001", "allergies", allergies)
     salon.customers.update(attrs.evolve(customer, allergies=sealed))
@@ -63,13 +61,11 @@ def run(story: Story, salon: Salon) -> None:
             "SELECT allergies FROM clubrules_customers WHERE id = 'c-001'"
         ).fetchone()
     plain = any(word.encode() in bytes(stored) for word in allergies)
-    story.line(
-        f"Her allergy record is sealed into her customer row: {sealed!r}, AES-256-GCM under "
-        f"her own data key {sealed_key_id(sealed):#010x}."
-    )
-    story.line(
-        f"The SQLite column holds {len(bytes(stored))} bytes of ciphertext; "
-        f"plaintext found in it: {'yes' if plain else 'no'}."
+    story.say("demo.privacy.sealed", sealed=repr(sealed), key=f"{sealed_key_id(sealed):#010x}")
+    story.say(
+        "demo.privacy.column",
+        size=len(bytes(stored)),
+        found=message("demo.yes" if plain else "demo.no"),
     )
     clock.advance(minutes=5)
     try:
@@ -82,7 +78,7 @@ def run(story: Story, salon: Salon) -> None:
             purpose=Purpose.SERVICE_DELIVERY,
         )
     except AccessDeniedError as refused:
-        story.line(f"Front desk cs-02 asks to read them: refused ({refused.reason}).")
+        story.say("demo.privacy.refused", reason=refused.reason)
     clock.advance(minutes=10)
     opened = vault.open(
         salon.customers.get("c-001").allergies or sealed,
@@ -92,13 +88,20 @@ def run(story: Story, salon: Salon) -> None:
         role="beautician",
         purpose=Purpose.SERVICE_DELIVERY,
     )
-    story.line(
-        f"Beautician st-wang reads them before the 10:30 facial: {len(opened.reveal())} "
-        f"allergies, shown in logs as {opened!r}."
-    )
+    story.say("demo.privacy.read", count=len(opened.reveal()), shown=repr(opened))
     report = access_report(salon.access_log, "c-001", field="allergies")
-    story.line("The access log in SQLite answers who read her allergies, when and why:")
+    story.say("demo.privacy.log")
     for event in report.events:
-        when = event.at.astimezone(SHANGHAI).strftime("%H:%M")
-        outcome = "read" if event.allowed else f"refused ({event.reason})"
-        story.line(f"  {when}  {event.actor} ({event.role}) for {event.purpose.value}: {outcome}")
+        outcome = (
+            message("demo.privacy.outcome_read")
+            if event.allowed
+            else message("demo.privacy.outcome_refused", reason=event.reason)
+        )
+        story.say(
+            "demo.privacy.event",
+            at=hm(event.at),
+            actor=event.actor,
+            role=event.role,
+            purpose=event.purpose.value,
+            outcome=outcome,
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
 from clubrules.calendar import BusinessCalendar
@@ -19,12 +19,13 @@ from clubrules.storage.sqlite import (
     SQLiteCustomerRepository,
     SQLiteDataKeyStore,
 )
+from clubrules.words import day, message, when
 
 if TYPE_CHECKING:
     from clubrules.complaints import Case
     from clubrules.storage.sqlite import SQLiteDatabase
 
-__all__ = ["DESK", "SHANGHAI", "Salon", "Story", "at", "hm", "show"]
+__all__ = ["DESK", "SHANGHAI", "Salon", "Story", "at", "hm", "show", "show_day"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # The customer-service clerk whose month the staff chapter scores: she takes
@@ -40,9 +41,14 @@ def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
-def show(when: datetime) -> str:
-    """A time as `Thu 12 Feb 20:00`, in Shanghai."""
-    return when.astimezone(SHANGHAI).strftime("%a %d %b %H:%M")
+def show(value: datetime) -> str:
+    """A time as `Thu 12 Feb 20:00` (or in Chinese), in Shanghai."""
+    return when(value, SHANGHAI)
+
+
+def show_day(value: date) -> str:
+    """A day as `Thu 12 Feb` (or in Chinese)."""
+    return day(value)
 
 
 def hm(when: datetime | None) -> str:
@@ -102,10 +108,15 @@ class Story:
     def __init__(self, out: TextIO) -> None:
         self._out = out
 
-    def chapter(self, title: str) -> None:
-        """Start a chapter."""
-        self._out.write(f"\n== {title} ==\n")
+    def chapter(self, key: str) -> None:
+        """Start a chapter, titled by the catalogue's message `key`."""
+        self._out.write(f"\n== {message(key)} ==\n")
 
     def line(self, text: str = "") -> None:
         """Print one line of the story."""
         self._out.write(f"  {text}\n" if text else "\n")
+
+    def say(self, key: str, /, **params: object) -> None:
+        """Print the catalogue's message `key` in the locale in force."""
+        fields: dict[str, Any] = params
+        self.line(message(key, **fields))

@@ -28,6 +28,7 @@ from clubrules.staff import (
     record_assessment,
     seed_rubric,
 )
+from clubrules.words import current_locale, message
 
 if TYPE_CHECKING:
     from clubrules.cli._demo._salon import Salon, Story
@@ -42,7 +43,7 @@ def _sheet(
     stars: tuple[int, ...],
 ) -> ScoreSheet:
     period = AssessmentPeriod.monthly(2026, month, "Asia/Shanghai")
-    rubric = seed_rubric()
+    rubric = seed_rubric(locale=current_locale())
     # The supervisor gives the same points to every item the rubric scores by hand.
     by_hand = [item.key for _, item in rubric.all_items() if isinstance(item.method, ManualScoring)]
     inputs = AssessmentInputs(
@@ -75,12 +76,9 @@ def _march_kpis(story: Story, salon: Salon) -> dict[str, Kpi]:
         [case_facts(case, MONTH_END) for case in cases], start=start, end=end, zone=SHANGHAI
     )
     mine = analysis.by_staff[DESK]
-    story.line(
-        f"From SQLite: {rate.completed} of {rate.settled} settled bookings she took were served;"
-    )
-    story.line(
-        f"of the SLA targets of her {len(cases)} complaints that ended in March, {mine.achieved} "
-        f"were met and {mine.breached} breached."
+    story.say("demo.staff.bookings", completed=rate.completed, settled=rate.settled)
+    story.say(
+        "demo.staff.targets", cases=len(cases), achieved=mine.achieved, breached=mine.breached
     )
     return {
         BOOKING_SUCCESS_RATE: Kpi(rate.completed, rate.settled),
@@ -92,18 +90,22 @@ def _march_kpis(story: Story, salon: Salon) -> dict[str, Kpi]:
 
 def run(story: Story, salon: Salon) -> None:
     """Score the desk clerk's March line by line, then two failed months in a row."""
-    story.chapter("Staff: a score sheet out of 100, and what two failures bring")
-    salon.assessments.add_rubric(seed_rubric())
-    story.line("The seed rubric: work attitude 30, business capability 40, work performance 30.")
+    story.chapter("demo.chapter.staff")
+    salon.assessments.add_rubric(seed_rubric(locale=current_locale()))
+    story.say("demo.staff.rubric")
     march = _sheet(3, "8", _march_kpis(story, salon), stars=(5, 4, 5))
     for text in march.explain().splitlines():
         story.line(text)
     outcome = record_assessment(salon.assessments, march)
     excellent = seed_rubric().bands["excellent"].lower
-    reward = "a reward is recommended" if outcome.reward else f"excellent starts at {excellent}"
-    story.line(f"March: {march.total} -> {march.band}; {reward}.")
+    reward = (
+        message("demo.staff.reward")
+        if outcome.reward
+        else message("demo.staff.excellent", excellent=excellent)
+    )
+    story.say("demo.staff.march", total=march.total, band=march.band, reward=reward)
 
-    story.line("Suppose April and May go badly (figures given, not computed):")
+    story.say("demo.staff.suppose")
     april = _sheet(
         4,
         "5",
@@ -117,9 +119,7 @@ def run(story: Story, salon: Salon) -> None:
     outcome = record_assessment(salon.assessments, april)
     if outcome.warning is not None:
         deadline = outcome.warning.improve_by.date().isoformat()
-        story.line(
-            f"April: {april.total} -> {april.band}. Warning talk recorded; improve by {deadline}."
-        )
+        story.say("demo.staff.april", total=april.total, band=april.band, deadline=deadline)
     may = _sheet(
         5,
         "5",
@@ -131,9 +131,9 @@ def run(story: Story, salon: Salon) -> None:
         stars=(3,),
     )
     outcome = record_assessment(salon.assessments, may)
-    story.line(f"May: {may.total} -> {may.band}, the second failed cycle in a row.")
+    story.say("demo.staff.may", total=may.total, band=may.band)
     review = outcome.dismissal_review
     if review is not None:
         story.line(review.summary())
-        story.line("The library only flags the review, with both sheets and the warning;")
-        story.line("the club's manager reads the evidence and decides.")
+        story.say("demo.staff.flags")
+        story.say("demo.staff.decides")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TextIO
 from clubrules.cli._demo._salon import Salon, Story
 from clubrules.errors import ValidationError
 from clubrules.storage.sqlite import SQLiteDatabase
+from clubrules.words import message, use_locale
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -58,35 +59,44 @@ def _tell(story: Story, path: Path, *, kept: bool) -> None:
     with SQLiteDatabase(path) as db:
         version = db.migrate().version
         salon = Salon(db)
-        story.line("clubrules demo: a spring at the Lotus salon (莲花美容会所), rule by rule.")
-        where = str(path) if kept else "a temporary SQLite file"
-        story.line(f"Everything is stored in {where} (schema version {version}).")
+        story.say("demo.intro")
+        where = str(path) if kept else message("demo.temporary_file")
+        story.say("demo.stored_in", where=where, version=version)
         for chapter in _chapters():
             chapter(story, salon)
-        story.chapter("The database")
+        story.chapter("demo.chapter.database")
         counts = salon.row_counts()
-        story.line("What the story left in SQLite, table by table:")
+        story.say("demo.tables")
         for table, rows in counts.items():
-            story.line(f"  {table:<32} {rows:>5} row{'' if rows == 1 else 's'}")
+            count = message("demo.rows.one" if rows == 1 else "demo.rows.other", count=rows)
+            story.line(f"  {table:<32} {count}")
     story.line()
     if kept:
-        story.line(f"Kept: {path}. Open it with any SQLite client.")
+        story.say("demo.kept", path=path)
     else:
-        story.line("The temporary file is deleted now. Keep it with --database PATH.")
-    story.line("Done.")
+        story.say("demo.deleted")
+    story.say("demo.done")
 
 
-def run_demo(out: TextIO | None = None, *, database: str | Path | None = None) -> None:
+def run_demo(
+    out: TextIO | None = None, *, database: str | Path | None = None, locale: str | None = None
+) -> None:
     """Tell the whole story, printing to `out` (standard output by default).
 
     Args:
         out: Where to print.
         database: A path for the SQLite file to keep; by default the story
             runs on a temporary file that is deleted afterwards.
+        locale: `"en"` or `"zh"`; by default the locale in force.
 
     Raises:
-        ValidationError: `database` names a file that already exists.
+        ValidationError: `database` names a file that already exists, or
+            an unknown locale.
     """
+    if locale is not None:
+        with use_locale(locale):
+            run_demo(out, database=database)
+        return
     story = Story(out if out is not None else sys.stdout)
     if database is not None:
         path = Path(database)

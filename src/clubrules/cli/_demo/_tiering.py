@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from clubrules.cli._customers import default_program
-from clubrules.cli._demo._salon import SHANGHAI, at
+from clubrules.cli._demo._salon import SHANGHAI, at, show_day
 from clubrules.tiering import SegmentScheme, TierChange, TierStatus, rfm_scores
+from clubrules.words import catalogue, message
 
 if TYPE_CHECKING:
     from clubrules.cli._demo._salon import Salon, Story
@@ -24,19 +25,16 @@ PREVIOUS = {"c-006": "silver", "c-009": "silver"}
 
 def run(story: Story, salon: Salon) -> None:
     """Segment every customer by RFM and decide tiers at the 1 April review."""
-    story.chapter("Tiering: the month-end run, RFM segments and tier decisions")
+    story.chapter("demo.chapter.tiering")
     for tier in PROGRAM.tiers:
-        story.line(f"{tier.name:>7}: reached at {tier.qualify}, kept at review with {tier.keep_at}")
+        story.say("demo.tiering.tier", name=tier.name, qualify=tier.qualify, keep=tier.keep_at)
     start, end = PROGRAM.window.window(MONTH_END, SHANGHAI)
     summaries = sorted(salon.activity.summaries(start=start, end=end), key=lambda s: s.customer_id)
-    story.line(
-        f"{len(summaries)} customers summarised by one SQL aggregate over the last 365 days "
-        "(refunds subtracted)."
-    )
+    story.say("demo.tiering.summaries", count=len(summaries), window=timedelta(days=365))
     scores = {
         s.customer_id: s for s in rfm_scores(summaries, as_of=MONTH_END, segments=SegmentScheme())
     }
-    story.line("customer  visits   net spend  RFM  segment              tier")
+    story.say("demo.tiering.header")
     changes = 0
     for summary in summaries:
         score = scores[summary.customer_id]
@@ -50,12 +48,24 @@ def run(story: Story, salon: Salon) -> None:
         moved = (
             ""
             if decision.change is TierChange.KEEP
-            else f" <- {decision.previous} ({decision.reason.value})"
+            else message(
+                "demo.tiering.moved",
+                previous=decision.previous,
+                reason=message(f"tiering.reason.{decision.reason.value}"),
+            )
         )
         changes += decision.change is not TierChange.KEEP
         story.line(
             f"{summary.customer_id:<9} {summary.visits:>6} {summary.spend.amount:>11}  "
-            f"{score.code}  {score.segment or '-':<20} {decision.tier}{moved}"
+            f"{score.code}  {_segment(score.segment):<20} {decision.tier}{moved}"
         )
-    story.line(f"{changes} tier changes at the {date(2026, 4, 1)} review; upgrades also happen")
-    story.line("at once between reviews, downgrades only at a review.")
+    story.say("demo.tiering.changes", changes=changes, review=show_day(date(2026, 4, 1)))
+    story.say("demo.tiering.between")
+
+
+def _segment(name: str | None) -> str:
+    """A segment's name in the locale in force (a custom name as it is)."""
+    if name is None:
+        return "-"
+    key = f"tiering.segment.{name}"
+    return message(key) if key in catalogue() else name

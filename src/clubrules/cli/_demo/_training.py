@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from clubrules.cli._demo._complaints import policy_book
-from clubrules.cli._demo._salon import DESK, SHANGHAI, at
+from clubrules.cli._demo._salon import DESK, SHANGHAI, at, show
 from clubrules.complaints.ports import load_case
 from clubrules.money import Money
 from clubrules.storage.sqlite import SQLiteTrainingRepository
@@ -28,6 +28,7 @@ from clubrules.training import (
     spend_against_budget,
     suggest_training,
 )
+from clubrules.words import message
 
 if TYPE_CHECKING:
     from clubrules.cli._demo._salon import Salon, Story
@@ -99,15 +100,12 @@ def _store_march(training: SQLiteTrainingRepository) -> None:
 
 def run(story: Story, salon: Salon) -> None:
     """Store March's sessions, report who is behind, and suggest training from complaints."""
-    story.chapter("Training: who is behind, the budget, and what complaints suggest")
+    story.chapter("demo.chapter.training")
     training = SQLiteTrainingRepository(salon.db)
     _store_march(training)
     march = (at(3, 1, 0), at(4, 1, 0))
     sessions = training.sessions(start=march[0], end=march[1])
-    story.line(
-        f"{len(sessions)} March sessions and {len(training.attendance())} attendance records, "
-        "read back from SQLite."
-    )
+    story.say("demo.training.read", sessions=len(sessions), records=len(training.attendance()))
     rules = seed_requirements(induction_days=5, sessions_per_month=2)
     as_of = at(4, 2, 18)
     report = compliance_report(
@@ -121,16 +119,13 @@ def run(story: Story, salon: Salon) -> None:
         as_of=as_of,
         calendar=salon.calendar,
     )
-    story.line("Rules: induction within 5 business days, service training twice a month,")
-    story.line(f"safety every quarter, privacy every year. As of {as_of:%a %d %b %H:%M}:")
+    story.say("demo.training.rules", days=5)
+    story.say("demo.training.rules_more", at=show(as_of))
     for line in report.staff:
         for obligation in line.obligations:
             story.line(f"  {obligation.describe()}")
     desk = report.member(DESK).kpi()
-    story.line(
-        f"{DESK}: {desk.numerator} of {desk.denominator} obligations met on time; a rubric may "
-        "score that (see the how-to)."
-    )
+    story.say("demo.training.kpi", desk=DESK, met=desk.numerator, total=desk.denominator)
     budgets = [
         QuarterBudget(year=2026, quarter=1, kind="safety", amount=Money(3000)),
         QuarterBudget(year=2026, quarter=1, amount=Money(3000)),
@@ -141,12 +136,16 @@ def run(story: Story, salon: Salon) -> None:
     book = policy_book(salon)
     cases = [load_case(salon.complaints, case_id, book) for case_id in salon.complaints.case_ids()]
     feedback = FeedbackRules(
-        category_topics={"hygiene": "hygiene standards", "waiting time": "keeping to booked times"}
+        category_topics={
+            "hygiene": message("demo.training.topic.hygiene"),
+            "waiting time": message("demo.training.topic.waiting"),
+        },
+        sla_topic=message("demo.training.topic.sla"),
     )
     suggestions = suggest_training(
         feedback, cases=cases, start=march[0], end=march[1], as_of=as_of, zone=SHANGHAI
     )
-    story.line(f"From the {len(cases)} stored complaint cases, March suggests:")
+    story.say("demo.training.suggests", cases=len(cases))
     for suggestion in suggestions:
         for text in suggestion.explain().splitlines():
             story.line(f"  {text}")

@@ -1,0 +1,223 @@
+"""Durations, business time, dates and times, worded for a person in English or Chinese."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, tzinfo
+from decimal import Decimal  # noqa: TC003 - resolved at runtime by get_type_hints
+from functools import cache
+
+from pendulum.locales.locale import Locale
+
+from clubrules._checks import require_instance, require_zone
+from clubrules._time import require_aware
+from clubrules.errors import ValidationError
+from clubrules.words._locale import resolve
+
+_UNITS = ("day", "hour", "minute", "second")
+_SEP = {"en": " ", "zh": ""}
+
+
+@cache
+def _locale(name: str) -> Locale:
+    return Locale.load(name)
+
+
+def _unit(loc: str, unit: str, count: int | str) -> str:
+    """`count` `unit`s in pendulum's words: "1 hour", "2 hours", "2小时"."""
+    lang = _locale(loc)
+    form = lang.plural(count) if isinstance(count, int) else "other"
+    pattern = lang.get(f"translations.units.{unit}.{form}") or lang.get(
+        f"translations.units.{unit}.other"
+    )
+    return str(pattern).format(count)
+
+
+def _require_timedelta(value: object, field: str) -> timedelta:
+    return require_instance(value, timedelta, field)
+
+
+def duration(value: timedelta, *, locale: str | None = None) -> str:
+    """A wall-clock duration in words: "2 hours", "30 days", "1 hour 30 minutes"; "2小时".
+
+    Whole days stay days (a policy's 30 days reads "30 days", not weeks);
+    parts that are zero are left out, and microseconds are dropped (a
+    duration shorter than a second reads "0 seconds"). A negative duration
+    reads as its size; use [overdue][clubrules.words.overdue] or
+    [time_left][clubrules.words.time_left] to say which way it points.
+
+        >>> from datetime import timedelta
+        >>> duration(timedelta(days=11, hours=4))
+        '11 days 4 hours'
+        >>> duration(timedelta(minutes=90), locale="zh")
+        '1小时30分钟'
+
+    Raises:
+        ValidationError: `value` is not a timedelta (rule `wrong_type`) or
+            the locale is unknown (rule `unknown_locale`).
+    """
+    loc = resolve(locale)
+    seconds = int(abs(_require_timedelta(value, "value")).total_seconds())
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [
+        _unit(loc, unit, count)
+        for unit, count in zip(_UNITS, (days, hours, minutes, secs), strict=True)
+        if count
+    ]
+    return _SEP[loc].join(parts) if parts else _unit(loc, "second", 0)
+
+
+def _hours_text(hours: float | Decimal) -> str:
+    text = f"{round(float(hours), 2):.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def business_time(value: timedelta, *, locale: str | None = None) -> str:
+    """Time counted in business hours: "24 business hours", "1 business hour"; "24个营业小时".
+
+    Pendulum words wall-clock time only, so this is written here: the hours
+    are shown as a number (to two decimals, trailing zeros dropped), since
+    a business day is not 24 hours.
+
+        >>> from datetime import timedelta
+        >>> business_time(timedelta(hours=24))
+        '24 business hours'
+        >>> business_time(timedelta(hours=19, minutes=30), locale="zh")
+        '19.5个营业小时'
+
+    Raises:
+        ValidationError: `value` is not a timedelta (rule `wrong_type`) or
+            the locale is unknown (rule `unknown_locale`).
+    """
+    loc = resolve(locale)
+    hours = abs(_require_timedelta(value, "value")) / timedelta(hours=1)
+    text = _hours_text(hours)
+    if loc == "zh":
+        return f"{text}个营业小时"
+    return f"{text} business hour" + ("" if text == "1" else "s")
+
+
+def _amount(value: timedelta, business: bool, loc: str) -> str:
+    return business_time(value, locale=loc) if business else duration(value, locale=loc)
+
+
+def overdue(value: timedelta, *, business: bool = False, locale: str | None = None) -> str:
+    """How far past due: "1 hour overdue", "超时1小时" (`business` counts business hours).
+
+        >>> from datetime import timedelta
+        >>> overdue(timedelta(hours=1))
+        '1 hour overdue'
+        >>> overdue(timedelta(hours=15), business=True, locale="zh")
+        '超时15个营业小时'
+
+    Raises:
+        ValidationError: `value` is not a timedelta (rule `wrong_type`) or
+            the locale is unknown (rule `unknown_locale`).
+    """
+    loc = resolve(locale)
+    amount = _amount(value, business, loc)
+    return f"超时{amount}" if loc == "zh" else f"{amount} overdue"
+
+
+def time_left(remaining: timedelta, *, business: bool = False, locale: str | None = None) -> str:
+    """Time left before a due time, or how far past it when `remaining` is negative.
+
+    Reads a `TargetStatus.remaining` as a person would say it: "24 business
+    hours left", "1 hour overdue"; "剩余24个营业小时", "超时1小时".
+
+        >>> from datetime import timedelta
+        >>> time_left(timedelta(hours=24), business=True)
+        '24 business hours left'
+        >>> time_left(timedelta(hours=-1))
+        '1 hour overdue'
+
+    Raises:
+        ValidationError: `remaining` is not a timedelta (rule `wrong_type`)
+            or the locale is unknown (rule `unknown_locale`).
+    """
+    loc = resolve(locale)
+    if _require_timedelta(remaining, "remaining") < timedelta(0):
+        return overdue(-remaining, business=business, locale=loc)
+    amount = _amount(remaining, business, loc)
+    return f"剩余{amount}" if loc == "zh" else f"{amount} left"
+
+
+def _in_zone(value: datetime, zone: tzinfo | None) -> datetime:
+    at = require_aware(value, "value")
+    return at if zone is None else at.astimezone(require_zone(zone, "zone"))
+
+
+def _day_text(d: date, loc: str, year: bool) -> str:
+    lang = _locale(loc)
+    weekday = lang.get("translations.days.abbreviated")[d.weekday()]
+    if loc == "zh":
+        return f"{f'{d.year}年' if year else ''}{d.month}月{d.day}日（{weekday}）"
+    month = lang.get("translations.months.abbreviated")[d.month]
+    return f"{weekday} {d.day} {month}" + (f" {d.year}" if year else "")
+
+
+def day(value: date, *, year: bool = False, locale: str | None = None) -> str:
+    """A day with its weekday: "Tue 24 Feb"; "2月24日（周二）".
+
+    Give a `date`, or a datetime already in the club's zone (use
+    [when][clubrules.words.when] to convert an instant). With `year`:
+    "Fri 1 Jan 2027"; "2027年1月1日（周五）".
+
+    Raises:
+        ValidationError: `value` is not a date (rule `wrong_type`) or the
+            locale is unknown (rule `unknown_locale`).
+    """
+    loc = resolve(locale)
+    d = require_instance(value, date, "value")
+    return _day_text(d.date() if isinstance(d, datetime) else d, loc, year)
+
+
+def when(
+    value: datetime, zone: tzinfo | None = None, *, year: bool = False, locale: str | None = None
+) -> str:
+    """An instant as a club reads it in `zone`: "Tue 24 Feb 19:30"; "2月24日（周二）19:30".
+
+    `zone` is the club's `tzinfo`; without it the instant is shown in its own
+    offset. With `year` the year is shown too ("Fri 1 Jan 2027 00:00").
+
+        >>> from datetime import UTC, datetime
+        >>> from zoneinfo import ZoneInfo
+        >>> at = datetime(2026, 2, 24, 11, 30, tzinfo=UTC)
+        >>> when(at, ZoneInfo("Asia/Shanghai"))
+        'Tue 24 Feb 19:30'
+        >>> when(at, ZoneInfo("Asia/Shanghai"), locale="zh")
+        '2月24日（周二）19:30'
+
+    Raises:
+        NaiveDatetimeError: `value` has no time zone.
+        ValidationError: `zone` is not a tzinfo (rule `wrong_type`) or the
+            locale is unknown (rule `unknown_locale`).
+    """
+    loc = resolve(locale)
+    at = _in_zone(value, zone)
+    sep = "" if loc == "zh" else " "
+    return f"{_day_text(at.date(), loc, year)}{sep}{at:%H:%M}"
+
+
+def clock_time(value: datetime, zone: tzinfo | None = None) -> str:
+    """The time of day of an instant in `zone`, as "19:30" (the same in both languages).
+
+    Raises:
+        NaiveDatetimeError: `value` has no time zone.
+        ValidationError: `zone` is not a tzinfo (rule `wrong_type`).
+    """
+    return f"{_in_zone(value, zone):%H:%M}"
+
+
+def time_range(start: datetime, end: datetime, zone: tzinfo | None = None) -> str:
+    """A window's times of day in `zone`, as "15:10-15:30".
+
+    Raises:
+        NaiveDatetimeError: `start` or `end` has no time zone.
+        ValidationError: `zone` is not a tzinfo (rule `wrong_type`), or
+            `end` is before `start` (rule `out_of_order`).
+    """
+    if require_aware(end, "end") < require_aware(start, "start"):
+        raise ValidationError("is before start", field="end", rule="out_of_order")
+    return f"{clock_time(start, zone)}-{clock_time(end, zone)}"
