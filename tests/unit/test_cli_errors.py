@@ -77,7 +77,7 @@ CASES = [
         ["keys", "rewrap", "--file", "{keyring}", "--input", "{lines}", "--output", "{tmp}/o"],
         EXIT_USAGE,
         "InputError",
-        ":1: expected a JSON object",
+        ":1: missing record_id, field, sealed",
     ),
     ("bookings", ["bookings", "check"], EXIT_USAGE, "ArgumentError", "FILE"),
     ("bookings", ["bookings", "check", "{missing}"], EXIT_USAGE, "InputError", "does not exist"),
