@@ -26,6 +26,7 @@ from clubrules.cli._io import (
     json_rows,
     open_check,
     parse_time,
+    plural,
     resolve_zone,
     whole,
     write,
@@ -352,12 +353,11 @@ def _print_report(
             )
         )
         return
-    summary = f"{path}: {count} bookings on {len(reader.resources)} resources"
+    summary = f"{path}: {plural(count, 'booking')} on {plural(len(reader.resources), 'resource')}"
     if not report:
         write(f"{summary}; no conflicts")
         return
-    noun = "conflict" if len(report) == 1 else "conflicts"
-    write(f"{summary}; {len(report)} {noun} (times in {_zone_name(zone)})")
+    write(f"{summary}; {plural(len(report), 'conflict')} (times in {_zone_name(zone)})")
     write("")
     table = [("RESOURCE", "BOOKINGS (LINES)", "FROM", "TO", "")]
     for c in report.pairs:

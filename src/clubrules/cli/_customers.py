@@ -25,6 +25,7 @@ from clubrules.cli._io import (
     fail,
     open_check,
     parse_time,
+    plural,
     whole,
     write,
     write_table,
@@ -83,8 +84,15 @@ def add_customers_commands(add_parser: AddParser) -> None:
             "with baseline_spend and recent_spend. Print RFM quintile scores and "
             f"segments, tier decisions on the default program ({names}, on {WINDOW_DAYS}-day "
             "spend, quarterly reviews from 1 January: upgrades at once, downgrades only at "
-            "a review), and churn warnings: a drop of more than 30% against the baseline, "
-            "and one-visit customers who did not return. Exit codes: 0 done, 2 bad usage "
+            "a review), and churn warnings. "
+            # The numbers are ChurnRule's and SingleVisitRule's defaults (a test checks).
+            "Churn warnings need the column first_visit. With baseline_visits and "
+            "recent_visits too, a customer whose visits (or spend) per day dropped by more "
+            "than 30% against the baseline is warned, if they had at least 4 baseline visits "
+            "and their first_visit is on or before the baseline's start. And a customer "
+            "whose first and last visit fall on one day, 14 to 89 days before the run, is "
+            "warned as a one-visit customer who did not return. Without "
+            "first_visit there are no churn warnings. Exit codes: 0 done, 2 bad usage "
             "or a bad file."
         ),
     )
@@ -426,7 +434,7 @@ def _report(
                 "line": reader.rows[s.customer_id].line,
                 "recency_days": score.recency_days,
                 "visits": s.visits,
-                "spend": str(s.spend.amount),
+                "spend": _amount_text(s.spend.amount),
                 "rfm": {"r": score.r, "f": score.f, "m": score.m, "code": score.code},
                 "segment": score.segment,
                 "tier": {
@@ -474,8 +482,8 @@ def _report(
     else:
         when = f"no review due (next {program.reviews.next_after(run_day)}): upgrades only"
     write(
-        f"{path}: {len(ids)} customers, {WINDOW_DAYS} days through {day} ({args.tz}); "
-        f"spend in {reader.currency}"
+        f"{path}: {plural(len(ids), 'customer')}, {WINDOW_DAYS} days through {day} "
+        f"({args.tz}); spend in {reader.currency}"
     )
     write(f"Tiers on {WINDOW_DAYS}-day spend; {when}.")
     write("")
@@ -489,7 +497,7 @@ def _report(
                 s.customer_id,
                 "-" if score.recency_days is None else str(score.recency_days),
                 str(s.visits),
-                str(s.spend.amount),
+                _amount_text(s.spend.amount),
                 score.code,
                 score.segment or "-",
                 tier,
@@ -498,7 +506,7 @@ def _report(
     write_table(table, right=frozenset({1, 2, 3}))
     count = sum(len(w) for w in warnings.values())
     write("")
-    write(f"{changes} tier {'change' if changes == 1 else 'changes'}; {count} churn warnings")
+    write(f"{plural(changes, 'tier change')}; {plural(count, 'churn warning')}")
     if count:
         write("")
         rows = [("CUSTOMER", "SEVERITY", "ACTION", "WHY")]
@@ -508,6 +516,20 @@ def _report(
             for w in warnings.get(customer, [])
         )
         write_table(rows)
+
+
+def _amount_text(amount: Decimal) -> str:
+    """An amount as it is echoed: at least two decimal places, no trailing zeros beyond.
+
+    `1280.5` is shown as `1280.50`, `7` as `7.00`, `12.000000` as `12.00`;
+    `12.345` keeps its three places, so that nothing is rounded away.
+    """
+    from decimal import Decimal  # noqa: PLC0415
+
+    exponent = amount.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -2:
+        return str(amount.quantize(Decimal("0.01")))
+    return str(amount.normalize())
 
 
 def _warning_json(warning: ChurnWarning) -> dict[str, object]:

@@ -25,6 +25,7 @@ from clubrules.cli._io import (
     bad_file,
     command_group,
     fail,
+    not_utf8,
     write,
 )
 from clubrules.errors import DecryptionError
@@ -159,7 +160,7 @@ def _run_rewrap(args: argparse.Namespace) -> int:
     try:
         lines = args.input.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError:
-        return fail(args, EXIT_USAGE, f"{args.input}: is not UTF-8 text")
+        return fail(args, EXIT_USAGE, f"{args.input}: {not_utf8(args.input)}")
     except OSError as error:
         return bad_file(args, args.input, error)
     progress = Progress(
