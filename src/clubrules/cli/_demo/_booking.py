@@ -140,6 +140,14 @@ def _the_day(story: Story, salon: Salon, rules: BookingRules) -> None:
     for reason in refused.reasons:
         window = f" ({hm(reason.start)}-{hm(reason.end)})" if reason.end else ""
         story.line(f"  - {reason.code.value}: {reason.message}{window}")
+    story.line(
+        "  Why two windows: Li works on bk-0302-1 from 14:00 to 14:30, is free while the "
+        "colour processes for 40 minutes, and works again 15:10-15:30;"
+    )
+    story.line(
+        "  the room stays taken through the processing and the 10-minute clean-up, "
+        "14:00-15:40. Staff are released during processing, rooms are not."
+    )
     story.line("Offered instead:")
     for slot in rules.alternatives(clash, schedule, now=late, limit=3):
         kept = "same room" if slot.same_resources else f"in {slot.resources['room']}"
