@@ -222,6 +222,22 @@ def test_an_unmigrated_database_says_to_migrate(tmp_path: Path) -> None:
         assert db.schema_version() == 0
 
 
+def test_a_file_that_does_not_open_is_named_with_what_to_check(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-dir" / "club.db"
+    with pytest.raises(StorageError) as caught:
+        SQLiteDatabase(missing).migrate()
+    assert str(missing) in str(caught.value)
+    assert "SQLITE_CANTOPEN" in str(caught.value)
+    assert "does its directory exist" in str(caught.value)
+    not_a_database = tmp_path / "notes.db"
+    not_a_database.write_text("shopping list, not a database\n" * 100, encoding="utf-8")
+    with pytest.raises(StorageError) as caught:
+        SQLiteDatabase(not_a_database).migrate()
+    assert str(not_a_database) in str(caught.value)
+    assert "is not a SQLite database" in str(caught.value)
+    assert "shopping" not in str(caught.value)
+
+
 def test_a_closed_database_refuses_work(tmp_path: Path) -> None:
     db = SQLiteDatabase(tmp_path / "club.db")
     db.migrate()

@@ -112,3 +112,82 @@ def test_landing_page_search_and_language_switch(site_url: str) -> None:
             browser.close()
     assert (SCREENSHOTS / "landing-en.png").stat().st_size > 10_000
     assert (SCREENSHOTS / "landing-zh.png").stat().st_size > 10_000
+
+
+# Pages whose code must fit a 1280 px window without sideways scrolling.
+NO_SIDEWAYS_SCROLL = [
+    "",
+    "reference/cli/",
+    "zh/reference/cli/",
+    "tutorials/salon-first-day/",
+    "zh/how-to/business-calendar/",
+    "reference/booking/",
+]
+# Code blocks whose content is wider than the block (1 px of rounding allowed).
+_WIDE_CODE = (
+    "() => [...document.querySelectorAll('article pre > code')]"
+    ".filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.innerText.slice(0, 60))"
+)
+
+
+def test_first_taste_chinese_cli_page_and_layout(site_url: str) -> None:
+    executable = _chromium()
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+
+            # The English landing page's first taste runs and shows its output.
+            page.goto(site_url)
+            assert page.locator("article h2", has_text="A first taste").is_visible()
+            example = page.locator("article pre", has_text="add_business_time")
+            assert example.is_visible()
+            assert "2026-10-09 22:00:00+08:00" in example.inner_text()
+            assert "Money" not in example.inner_text()  # the old example, gone
+            # The section from its heading on: the example and its output.
+            top = page.evaluate(
+                "() => document.getElementById('a-first-taste').getBoundingClientRect().top"
+                " + window.scrollY"
+            )
+            page.screenshot(
+                path=str(SCREENSHOTS / "landing-first-taste-en.png"),
+                full_page=True,
+                clip={"x": 0, "y": max(0, top - 24), "width": 1280, "height": 760},
+            )
+
+            # The Chinese command-line page: Chinese prose and navigation.
+            page.goto(f"{site_url}zh/reference/cli/")
+            assert page.locator("article h1").inner_text().strip("¶ \n").endswith("命令行")
+            assert page.locator("article h2", has_text="clubrules customers tier").is_visible()
+            assert "退出码" in page.locator("article").inner_text()
+            nav = page.locator("nav.md-nav--primary").inner_text()
+            for entry in ("教程", "操作指南", "原理说明", "API 参考", "更新日志"):
+                assert entry in nav, entry
+            page.screenshot(path=str(SCREENSHOTS / "cli-zh.png"), full_page=True)
+
+            # The Chinese changelog's headings are Chinese; its entries English.
+            page.goto(f"{site_url}zh/changelog/")
+            assert page.locator("article h1").inner_text().strip("¶ \n") == "更新日志"
+            assert page.locator("article h2", has_text="未发布").is_visible()
+            assert page.locator("article h3", has_text="新增").first.is_visible()
+
+            # No code block needs sideways scrolling at 1280 px.
+            for path in NO_SIDEWAYS_SCROLL:
+                page.goto(f"{site_url}{path}")
+                assert page.evaluate(_WIDE_CODE) == [], path
+
+            # A reference page names its module once, as its title.
+            page.goto(f"{site_url}reference/booking/")
+            title = page.locator("article h1").inner_text().strip("¶ \n")
+            headings = [h.strip("¶ \n") for h in page.locator("article h2").all_inner_texts()]
+            assert title == "clubrules.booking"
+            assert title not in headings
+            assert "Defaults" in headings
+        finally:
+            browser.close()
+    for name in ("landing-first-taste-en.png", "cli-zh.png"):
+        assert (SCREENSHOTS / name).stat().st_size > 10_000, name

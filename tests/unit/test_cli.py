@@ -194,3 +194,32 @@ def test_every_command_of_the_real_parser_has_help(capsys: pytest.CaptureFixture
         assert exit_info.value.code == 0, command
         out = capsys.readouterr().out
         assert f"usage: clubrules {' '.join(command)}" in out, command
+
+
+def test_an_unknown_option_points_at_its_commands_help(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # `--db` is not the demo's option; the demo's help, which names --database, is.
+    assert main(["demo", "--db", "salon.db"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err == (
+        "clubrules: error: unrecognized arguments: --db salon.db (see 'clubrules demo --help')\n"
+    )
+    assert main(["keys", "rewrap", "--file", "k", "--input", "i", "--output", "o", "-x"]) == 2
+    assert "(see 'clubrules keys rewrap --help')" in capsys.readouterr().err
+
+
+def test_the_demo_names_its_database_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    taken = tmp_path / "salon.db"
+    taken.write_text("", encoding="utf-8")
+    assert main(["demo", "--database", str(taken)]) == EXIT_USAGE
+    assert capsys.readouterr().err == (
+        f"clubrules: error: --database {taken}: names a file that already exists; give a new path\n"
+    )
+    assert main(["demo", "--database", ""]) == EXIT_USAGE
+    assert "--database is empty" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    assert "--database PATH" in capsys.readouterr().out

@@ -303,7 +303,24 @@ def test_empty_and_blank_files(tmp_path: Path, capsys: pytest.CaptureFixture[str
 def test_not_utf8(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "gbk.csv"
     path.write_bytes(f"{HEADER}\n".encode() + "b-1,李娜,x,y\n".encode("gbk"))
-    assert "line 2: is not UTF-8 text" in _error(capsys, str(path))
+    message = _error(capsys, str(path))
+    assert "line 2: is not UTF-8 text" in message
+    # The usual cause, a spreadsheet saved on Chinese Windows, and its cure.
+    assert f"iconv -f GBK -t UTF-8 {path} > {tmp_path / 'gbk-utf8.csv'}" in message
+    json_path = tmp_path / "gbk.json"
+    json_path.write_bytes('[{"id": "李娜"}]'.encode("gbk"))
+    assert "iconv -f GBK -t UTF-8" in _error(capsys, str(json_path))
+
+
+def test_counts_take_the_singular_for_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text(
+        f"{HEADER}\nb-1,li-na,2026-03-14T10:00+08:00,2026-03-14T11:00+08:00\n", encoding="utf-8"
+    )
+    assert main(["bookings", "check", str(path)]) == EXIT_OK
+    assert capsys.readouterr().out == f"{path}: 1 booking on 1 resource; no conflicts\n"
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from clubrules.care import ChurnRule, SingleVisitRule
 from clubrules.cli import EXIT_OK, EXIT_USAGE, main
 
 SAMPLE = """\
@@ -164,7 +165,7 @@ def test_amounts_are_exact_at_the_tier_boundary(
     assert (never["recency_days"], never["visits"], never["spend"], never["churn"]) == (
         None,
         0,
-        "0",
+        "0.00",
         [],
     )
 
@@ -225,6 +226,45 @@ def test_help(capsys: pytest.CaptureFixture[str]) -> None:
         assert "usage: clubrules customers" in capsys.readouterr().out
     assert main(["customers"]) == EXIT_USAGE
     assert "tier" in capsys.readouterr().out
+
+
+def test_help_names_what_churn_needs_with_the_rules_own_numbers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["customers", "tier", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    churn, single = ChurnRule(), SingleVisitRule()
+    assert "Churn warnings need the column first_visit" in text
+    assert f"more than {churn.threshold * 100:.0f}% against the baseline" in text
+    assert f"at least {churn.min_baseline_visits} baseline visits" in text
+    assert f"in the {churn.baseline_days} days before the last {churn.recent_days}" in text
+    # The single-visit window: at least after_days, less than give_up_days.
+    assert f"{single.after_days} to {single.give_up_days - 1} days before the run" in text
+
+
+def test_one_customer_and_amounts_echoed_with_two_places(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _csv(tmp_path, HEADER, "c-1,2026-03-01,1,1280.5")
+    code, out, _err = _run(capsys, str(path), "--as-of", "2026-03-31")
+    assert code == EXIT_OK
+    assert out.startswith(f"{path}: 1 customer, 365 days")
+    assert "  1280.50  " in out
+    assert "0 tier changes; 0 churn warnings" in out
+    for given, shown in [("7", "7.00"), ("12.000000", "12.00"), ("0.125", "0.125")]:
+        path = _csv(tmp_path, HEADER, f"c-1,2026-03-01,1,{given}")
+        assert _by_id(_json(capsys, str(path), "--as-of", "2026-03-31"))["c-1"]["spend"] == shown
+
+
+def test_a_gbk_file_gets_the_conversion_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "gbk.csv"
+    path.write_bytes(f"{HEADER}\n王芳,2026-03-01,1,12\n".encode("gbk"))
+    message = _error(capsys, str(path), "--as-of", "2026-03-31")
+    assert "line 2: is not UTF-8 text" in message
+    assert "iconv -f GBK -t UTF-8" in message
 
 
 # --- bad input ----------------------------------------------------------------

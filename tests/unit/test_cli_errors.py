@@ -59,7 +59,7 @@ CASES = [
         ["db", "migrate", "--url", "sqlite:///{missing_dir_file}"],
         EXIT_FAILED,
         "StorageError",
-        "SQLite",
+        "cannot open the SQLite database {missing_dir_file}",
     ),
     ("keys", ["keys", "new"], EXIT_USAGE, "ArgumentError", "--file"),
     ("keys", ["keys", "new", "--file", "{keyring}"], EXIT_USAGE, "InputError", "already exists"),
@@ -77,7 +77,7 @@ CASES = [
         ["keys", "rewrap", "--file", "{keyring}", "--input", "{lines}", "--output", "{tmp}/o"],
         EXIT_USAGE,
         "InputError",
-        ":1: expected a JSON object",
+        ":1: missing record_id, field, sealed",
     ),
     ("bookings", ["bookings", "check"], EXIT_USAGE, "ArgumentError", "FILE"),
     ("bookings", ["bookings", "check", "{missing}"], EXIT_USAGE, "InputError", "does not exist"),
@@ -136,6 +136,7 @@ def test_every_error_is_one_line_or_one_json_object(
     files = _files(tmp_path)
     capsys.readouterr()
     argv = _argv(template, files)
+    shown = shown.format(**files)
     if json_output:
         argv.append("--json")
     assert main(argv) == code

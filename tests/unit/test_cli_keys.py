@@ -113,7 +113,7 @@ def test_rewrap_writes_nothing_when_a_value_does_not_open(
     assert not target.exists()
     source.write_text("not json\n", encoding="utf-8")
     assert main([*args, "--output", str(target)]) == EXIT_USAGE
-    assert "in.jsonl:1: expected a JSON object" in capsys.readouterr().err
+    assert "in.jsonl:1: not JSON; expected a JSON object" in capsys.readouterr().err
     assert not target.exists()
 
 
@@ -223,5 +223,88 @@ def test_a_line_whose_place_is_not_text_is_malformed(
     assert main([*args, "--output", str(target), "--json"]) == EXIT_USAGE
     error = _json(capsys)
     assert error["line"] == 2
-    assert "in.jsonl:2: expected a JSON object" in str(error["error"])
+    assert "in.jsonl:2: record_id is not a non-empty string" in str(error["error"])
+    assert not target.exists()
+
+
+def test_rewrap_names_what_is_wrong_with_every_bad_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keyring, source, target = tmp_path / "keys.json", tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    main(["keys", "new", "--file", str(keyring)])
+    good, other = _sealed_lines(keyring, ["花粉", "乳胶"])
+    text = json.loads(good)["sealed"]
+    raw = sealed_from_text(text).ciphertext
+
+    def with_sealed(value: object) -> str:
+        return json.dumps({**json.loads(good), "sealed": value})
+
+    moved = json.loads(other)
+    moved["record_id"] = "c-0"
+    lines = {
+        1: good,
+        2: "not json",
+        3: json.dumps(["a", "list"]),
+        4: json.dumps({"record_type": "customer", "record_id": "c-1"}),
+        5: with_sealed(7),
+        6: with_sealed(text[3:]),
+        7: with_sealed(text + "=="),
+        8: with_sealed(text[:10] + "+" + text[11:]),
+        9: with_sealed(text[:11]),
+        10: with_sealed(sealed_to_text(Sealed(b"\x02" + raw[1:]))),
+        11: with_sealed(sealed_to_text(Sealed(b"\x01\x00\x00\x00\x00" + raw[5:]))),
+        12: json.dumps(moved),
+    }
+    source.write_text("\n".join(lines.values()) + "\n", encoding="utf-8")
+    target.write_text("left as it was\n", encoding="utf-8")
+    capsys.readouterr()
+    args = ["keys", "rewrap", "--file", str(keyring), "--input", str(source)]
+    assert main([*args, "--output", str(target)]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1  # one line, naming every bad line
+    expected = {
+        2: "not JSON",
+        3: "not a JSON object",
+        4: "missing field, sealed",
+        5: "sealed is not a string",
+        6: "sealed does not start with 'cr:'",
+        7: "sealed has '=' padding",
+        8: "sealed has characters outside base64url",
+        9: "sealed is too short",
+        10: "sealed has format version 2; this clubrules reads version 1",
+        11: "sealed names key 0",
+        12: "the value does not open",
+    }
+    for number, problem in expected.items():
+        assert f"in.jsonl:{number}: {problem}" in err, number
+    assert "in.jsonl:1:" not in err
+    assert "11 of 12 lines are bad; nothing written" in err
+    assert target.read_text(encoding="utf-8") == "left as it was\n"
+    # With --json, each bad line is an item of `problems`.
+    assert main([*args, "--output", str(target), "--json"]) == EXIT_USAGE
+    error = _json(capsys)
+    assert error["type"] == "InputError"
+    assert error["line"] == 2
+    problems = error["problems"]
+    assert isinstance(problems, list)
+    assert [p["line"] for p in problems] == list(expected)
+    assert problems[-1]["type"] == "DecryptionError"
+    assert target.read_text(encoding="utf-8") == "left as it was\n"
+
+
+def test_rewrap_reports_every_value_that_does_not_open(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prod, staging = tmp_path / "prod.json", tmp_path / "staging.json"
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    main(["keys", "new", "--file", str(prod)])
+    main(["keys", "new", "--file", str(staging)])
+    source.write_text("\n".join(_sealed_lines(prod, ["a", "b", "c"])) + "\n", encoding="utf-8")
+    capsys.readouterr()
+    args = ["keys", "rewrap", "--file", str(staging), "--input", str(source)]
+    assert main([*args, "--output", str(target)]) == EXIT_FAILED
+    err = capsys.readouterr().err
+    for number in (1, 2, 3):
+        assert f"in.jsonl:{number}: the value does not open" in err
+    assert "3 of 3 lines are bad; nothing written" in err
     assert not target.exists()

@@ -72,6 +72,9 @@ def test_the_booking_chapter_refuses_with_reasons_and_offers_alternatives(
     assert "short_notice" in text
     assert "conflict: st-li is busy with booking bk-0302-1" in text
     assert "conflict: room-1 is busy with booking bk-0302-1" in text
+    # The two clash windows differ, and the story says why: processing time.
+    assert "is free while the colour processes for 40 minutes" in text
+    assert "Staff are released during processing, rooms are not." in text
     assert len(re.findall(r"- \d\d:\d\d-\d\d:\d\d with Li", text)) == 3
     assert "SQLite refuses it" in text
     assert "nothing is double-booked" in text

@@ -742,16 +742,31 @@ class Booking:
         self._check_not_expired("submit", require_aware(now, "now"))
         return self._move("submit", now, BookingStatus.PENDING)
 
-    def confirm(self, *, now: datetime) -> Booking:
+    def confirm(self, *, now: datetime, confirmation_code: str | None = None) -> Booking:
         """A held or pending booking becomes confirmed; its expiry is cleared.
 
         Storage re-checks the slot when the confirmed booking is written.
 
+        Args:
+            now: When the booking is confirmed (aware).
+            confirmation_code: The code to give the customer now that the
+                booking is confirmed (see `new_confirmation_code`); None
+                keeps the booking's code, if it was given one when held.
+
         Raises:
             IllegalTransitionError: not held or pending, or expired.
+            ValidationError: `confirmation_code` is not storable text.
         """
         self._check_not_expired("confirm", require_aware(now, "now"))
-        return self._move("confirm", now, BookingStatus.CONFIRMED, expires_at=None)
+        if confirmation_code is None:
+            return self._move("confirm", now, BookingStatus.CONFIRMED, expires_at=None)
+        return self._move(
+            "confirm",
+            now,
+            BookingStatus.CONFIRMED,
+            expires_at=None,
+            confirmation_code=confirmation_code,
+        )
 
     def expire(self, *, now: datetime) -> Booking:
         """A held or pending booking whose expiry has passed becomes expired.

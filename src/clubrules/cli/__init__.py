@@ -88,6 +88,18 @@ def _failure(error: Exception) -> tuple[int, str]:
     return EXIT_FAILED, f"unexpected internal error ({type(error).__name__}); please report it"
 
 
+def _command_of(args: argparse.Namespace) -> str:
+    """The command line's command and subcommand, such as `clubrules keys rewrap`."""
+    words = ["clubrules"]
+    command = getattr(args, "command", None)
+    if command:
+        words.append(command)
+        subcommand = getattr(args, f"{command}_command", None)
+        if subcommand:
+            words.append(subcommand)
+    return " ".join(words)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with `argv` (the process arguments by default); return the exit code.
 
@@ -97,9 +109,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = _build_parser()
     try:
-        args = parser.parse_args(arguments)
+        args, unknown = parser.parse_known_args(arguments)
     except _ArgumentError as error:
         report_error("--json" in arguments, str(error), "ArgumentError")
+        return EXIT_USAGE
+    if unknown:
+        # argparse would point at the top level's help; the command's own
+        # help is the one that lists the options it takes.
+        message = f"unrecognized arguments: {' '.join(unknown)}"
+        report_error(
+            "--json" in arguments, f"{message} (see '{_command_of(args)} --help')", "ArgumentError"
+        )
         return EXIT_USAGE
     handler = getattr(args, "handler", None)
     if handler is None:

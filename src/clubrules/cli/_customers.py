@@ -85,8 +85,15 @@ def add_customers_commands(add_parser: AddParser) -> None:
             "with baseline_spend and recent_spend. Print RFM quintile scores and "
             f"segments, tier decisions on the default program ({names}, on {WINDOW_DAYS}-day "
             "spend, quarterly reviews from 1 January: upgrades at once, downgrades only at "
-            "a review), and churn warnings: a drop of more than 30% against the baseline, "
-            "and one-visit customers who did not return. Exit codes: 0 done, 2 bad usage "
+            "a review), and churn warnings. "
+            # The numbers are ChurnRule's and SingleVisitRule's defaults (a test checks).
+            "Churn warnings need the column first_visit. With baseline_visits and "
+            "recent_visits too, a customer whose visits (or spend) per day dropped by more "
+            "than 30% against the baseline is warned, if they had at least 4 baseline visits "
+            "and their first_visit is on or before the baseline's start. And a customer "
+            "whose first and last visit fall on one day, 14 to 89 days before the run, is "
+            "warned as a one-visit customer who did not return. Without "
+            "first_visit there are no churn warnings. Exit codes: 0 done, 2 bad usage "
             "or a bad file."
         ),
     )
@@ -429,7 +436,7 @@ def _report(
                 "line": reader.rows[s.customer_id].line,
                 "recency_days": score.recency_days,
                 "visits": s.visits,
-                "spend": str(s.spend.amount),
+                "spend": _amount_text(s.spend.amount),
                 "rfm": {"r": score.r, "f": score.f, "m": score.m, "code": score.code},
                 "segment": score.segment,
                 "tier": {
@@ -480,7 +487,10 @@ def _report(
         message(
             "cli.tier.head",
             path=path,
-            customers=len(ids),
+            customers=message(
+                "cli.tier.customers.one" if len(ids) == 1 else "cli.tier.customers.other",
+                count=len(ids),
+            ),
             days=timedelta(days=WINDOW_DAYS),
             day=day,
             zone=args.tz,
@@ -500,7 +510,7 @@ def _report(
                 s.customer_id,
                 "-" if score.recency_days is None else str(score.recency_days),
                 str(s.visits),
-                str(s.spend.amount),
+                _amount_text(s.spend.amount),
                 score.code,
                 _segment(score.segment),
                 tier,
@@ -534,6 +544,20 @@ def _segment(name: str | None) -> str:
         return "-"
     key = f"tiering.segment.{name}"
     return message(key) if key in catalogue() else name
+
+
+def _amount_text(amount: Decimal) -> str:
+    """An amount as it is echoed: at least two decimal places, no trailing zeros beyond.
+
+    `1280.5` is shown as `1280.50`, `7` as `7.00`, `12.000000` as `12.00`;
+    `12.345` keeps its three places, so that nothing is rounded away.
+    """
+    from decimal import Decimal  # noqa: PLC0415
+
+    exponent = amount.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -2:
+        return str(amount.quantize(Decimal("0.01")))
+    return str(amount.normalize())
 
 
 def _warning_json(warning: ChurnWarning) -> dict[str, object]:

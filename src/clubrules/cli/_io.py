@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shlex
 import sys
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Protocol, TextIO
@@ -42,9 +43,11 @@ __all__ = [
     "fail",
     "input_format",
     "json_rows",
+    "not_utf8",
     "one_line",
     "open_check",
     "parse_time",
+    "plural",
     "report_error",
     "resolve_zone",
     "usage",
@@ -182,6 +185,11 @@ def bad_file(args: argparse.Namespace, path: Path, error: InputError | OSError) 
     )
 
 
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """`count` and `noun`, in the plural unless `count` is 1: "1 resource", "2 resources"."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+
+
 def write(text: str) -> None:
     """Write one line to standard output."""
     sys.stdout.write(f"{text}\n")
@@ -281,6 +289,20 @@ def check_columns(
             raise InputError(f"missing required {word} {name!r}; {expected}", line=line)
 
 
+def not_utf8(path: Path) -> str:
+    """The error for an input file that is not UTF-8, with the usual cause and its cure.
+
+    A spreadsheet saved as CSV on Chinese Windows is GBK unless "CSV UTF-8"
+    was chosen; `iconv` converts it.
+    """
+    fixed = path.with_name(f"{path.stem}-utf8{path.suffix}")
+    command = f"iconv -f GBK -t UTF-8 {shlex.quote(str(path))} > {shlex.quote(str(fixed))}"
+    return (
+        "is not UTF-8 text; if it was saved on Chinese Windows it is likely GBK: "
+        f'convert it with "{command}", or save it again as "CSV UTF-8"'
+    )
+
+
 def _lines(path: Path, progress: Progress) -> Iterator[str]:
     with path.open("rb") as handle:
         done = 0
@@ -289,7 +311,7 @@ def _lines(path: Path, progress: Progress) -> Iterator[str]:
             try:
                 text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError:
-                raise InputError("is not UTF-8 text", line=number) from None
+                raise InputError(not_utf8(path), line=number) from None
             progress.update(done)
             yield text
 
@@ -353,7 +375,7 @@ def json_rows(
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise InputError("is not UTF-8 text", line=data.count(b"\n", 0, error.start) + 1) from None
+        raise InputError(not_utf8(path), line=data.count(b"\n", 0, error.start) + 1) from None
     progress.resize(len(text), "objects")
     decoder = json.JSONDecoder()
     pos = _skip(text, 0)

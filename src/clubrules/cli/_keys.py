@@ -25,6 +25,7 @@ from clubrules.cli._io import (
     bad_file,
     command_group,
     fail,
+    not_utf8,
     write,
 )
 from clubrules.errors import DecryptionError
@@ -80,7 +81,8 @@ def add_keys_commands(add_parser: AddParser) -> None:
         "text form, 'cr:...'), open every value, re-encrypt those under older keys "
         "with the keyring's primary key without exposing them, and write the same "
         "lines with the new values. The output file is written only if every value "
-        "opens, those already under the primary key included.",
+        "opens, those already under the primary key included; otherwise every bad "
+        "line is reported, with what is wrong with it, and the output is left untouched.",
         _run_rewrap,
     )
     rewrap.add_argument("--input", required=True, type=Path, help="JSON Lines to read")
@@ -158,7 +160,7 @@ def _run_rewrap(args: argparse.Namespace) -> int:
     try:
         lines = args.input.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError:
-        return fail(args, EXIT_USAGE, f"{args.input}: is not UTF-8 text")
+        return fail(args, EXIT_USAGE, f"{args.input}: {not_utf8(args.input)}")
     except OSError as error:
         return bad_file(args, args.input, error)
     progress = Progress(
@@ -166,19 +168,15 @@ def _run_rewrap(args: argparse.Namespace) -> int:
     )
     out: list[str] = []
     changed = 0
+    # Every line is read, and every bad one reported, before anything is written.
+    bad: list[tuple[int, str, str]] = []  # line, problem, error type
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         parsed = _parse_line(line)
-        if parsed is None:
-            progress.close()
-            return fail(
-                args,
-                EXIT_USAGE,
-                f"{args.input}:{number}: expected a JSON object with "
-                "record_type, record_id, field (non-empty strings) and sealed ('cr:...')",
-                line=number,
-            )
+        if isinstance(parsed, str):
+            bad.append((number, parsed, "InputError"))
+            continue
         row, place, sealed = parsed
         try:
             # Every value is opened, those already under the primary key too:
@@ -187,18 +185,14 @@ def _run_rewrap(args: argparse.Namespace) -> int:
             moved = cipher.needs_rewrap(sealed)
             sealed = cipher.rewrap(sealed, **place)
         except DecryptionError:
-            progress.close()
-            return fail(
-                args,
-                EXIT_FAILED,
-                f"{args.input}:{number}: the value does not open (tampered, moved to "
-                "another place, or sealed under a key this file does not hold); nothing written",
-                "DecryptionError",
-                line=number,
-            )
+            bad.append((number, _DOES_NOT_OPEN, "DecryptionError"))
+            continue
         changed += moved
         out.append(json.dumps({**row, "sealed": sealed_to_text(sealed)}, ensure_ascii=False))
         progress.update(number)
+    if bad:
+        progress.close()
+        return _report_bad_lines(args, bad, len(out) + len(bad))
     progress.close()
     try:
         _write_atomically(args.output, "".join(f"{text}\n" for text in out))
@@ -218,19 +212,93 @@ def _run_rewrap(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _parse_line(line: str) -> tuple[dict[str, object], dict[str, str], Sealed] | None:
-    """The row, its place and its sealed value, or None if the line is malformed."""
+_EXPECTED = (
+    "expected a JSON object with record_type, record_id, field (non-empty strings) "
+    "and sealed ('cr:...')"
+)
+_BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_DOES_NOT_OPEN = (
+    "the value does not open (tampered, moved to another place, or sealed under a key "
+    "this file does not hold)"
+)
+
+
+def _report_bad_lines(args: argparse.Namespace, bad: list[tuple[int, str, str]], total: int) -> int:
+    """Report every bad line in one message; EXIT_USAGE if any is malformed, else EXIT_FAILED."""
+    malformed = any(kind == "InputError" for _, _, kind in bad)
+    where = "; ".join(f"{args.input}:{number}: {problem}" for number, problem, _ in bad)
+    if len(bad) > 1:
+        where += f"; {len(bad)} of {total} lines are bad"
+    return fail(
+        args,
+        EXIT_USAGE if malformed else EXIT_FAILED,
+        f"{where}; nothing written",
+        "InputError" if malformed else "DecryptionError",
+        line=bad[0][0],
+        problems=[
+            {"line": number, "problem": problem, "type": kind} for number, problem, kind in bad
+        ],
+    )
+
+
+def _parse_line(line: str) -> tuple[dict[str, object], dict[str, str], Sealed] | str:
+    """The row, its place and its sealed value, or what is wrong with the line."""
     from clubrules.privacy import sealed_from_text  # noqa: PLC0415 - keeps --help fast
 
     try:
         row = json.loads(line)
-        place = {key: row[key] for key in _PLACE}
-        sealed = sealed_from_text(row["sealed"])
-    except (ValueError, KeyError, TypeError, DecryptionError):
-        return None
-    if not all(type(part) is str and part for part in place.values()):
-        return None
+    except (ValueError, RecursionError):
+        return f"not JSON; {_EXPECTED}"
+    if not isinstance(row, dict):
+        return f"not a JSON object; {_EXPECTED}"
+    missing = [key for key in (*_PLACE, "sealed") if key not in row]
+    if missing:
+        return f"missing {', '.join(missing)}; {_EXPECTED}"
+    for key in _PLACE:
+        if type(row[key]) is not str or not row[key]:
+            return f"{key} is not a non-empty string; {_EXPECTED}"
+    place = {key: row[key] for key in _PLACE}
+    text = row["sealed"]
+    if type(text) is not str:
+        return "sealed is not a string; expected its text form, 'cr:' and base64url"
+    try:
+        sealed = sealed_from_text(text)
+    except DecryptionError:
+        return f"sealed {_malformed(text)}"
     return row, place, sealed
+
+
+def _malformed(text: str) -> str:
+    """What is wrong with the text form of a sealed value that does not parse.
+
+    Says what is wrong with its form, never what it holds.
+    """
+    import base64  # noqa: PLC0415
+
+    from clubrules.privacy._format import (  # noqa: PLC0415
+        HEADER_SIZE,
+        MIN_SIZE,
+        TEXT_PREFIX,
+        VERSION,
+    )
+
+    if not text.startswith(TEXT_PREFIX):
+        return f"does not start with {TEXT_PREFIX!r}; expected the text form, {TEXT_PREFIX}..."
+    body = text[len(TEXT_PREFIX) :]
+    if "=" in body:
+        return "has '=' padding; the text form is unpadded base64url"
+    if body.strip(_BASE64URL):
+        return "has characters outside base64url (A-Z, a-z, 0-9, '-', '_') after 'cr:'"
+    if len(body) % 4 == 1:
+        return "has a length no base64url text has (cut short?)"
+    raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    if len(raw) < MIN_SIZE:
+        return f"is too short: {len(raw)} bytes, and a sealed value has at least {MIN_SIZE}"
+    if raw[0] != VERSION:
+        return f"has format version {raw[0]}; this clubrules reads version {VERSION}"
+    if int.from_bytes(raw[1:HEADER_SIZE], "big") == 0:
+        return "names key 0, which no keyring holds"
+    return "is not in canonical base64url (stray bits in its last character)"
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -60,6 +60,12 @@ MESSAGES: dict[str, str] = {
     ),
     "demo.booking.window": " ({start}-{end})",
     "demo.booking.reason": "  - {code}: {text}{window}",
+    "demo.booking.gap": (
+        "  Why two windows: Li works on bk-0302-1 from 14:00 to 14:30, is free while the"
+        " colour processes for 40 minutes, and works again 15:10-15:30;\n"
+        "  the room stays taken through the processing and the 10-minute clean-up,"
+        " 14:00-15:40. Staff are released during processing, rooms are not."
+    ),
     "demo.booking.offered": "Offered instead:",
     "demo.booking.same_room": "same room",
     "demo.booking.in_room": "in {room}",
@@ -223,7 +229,9 @@ MESSAGES: dict[str, str] = {
     "cli.sep": "; ",
     "cli.tier.review": "the {review} review applies: downgrades are considered",
     "cli.tier.no_review": "no review due (next {next}): upgrades only",
-    "cli.tier.head": "{path}: {customers} customers, {days} through {day} ({zone}); spend in {currency}",
+    "cli.tier.head": "{path}: {customers}, {days} through {day} ({zone}); spend in {currency}",
+    "cli.tier.customers.one": "{count} customer",
+    "cli.tier.customers.other": "{count} customers",
     "cli.tier.program": "Tiers on {days}-day spend; {when}.",
     "cli.tier.columns": "CUSTOMER|DAYS|VISITS|SPEND|RFM|SEGMENT|TIER",
     "cli.tier.change": "{count} tier change",

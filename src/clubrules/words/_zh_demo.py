@@ -47,6 +47,11 @@ MESSAGES: dict[str, str] = {
     "demo.booking.refused": "13:30又有人要约李老师15:00在 room-1 染发：被拒绝，因为",
     "demo.booking.window": "（{start}-{end}）",
     "demo.booking.reason": "  - {code}：{text}{window}",
+    "demo.booking.gap": (
+        "  为什么有两段时间：李老师14:00-14:30为 bk-0302-1 服务，染发静置的40分钟内空闲，"
+        "15:10-15:30再次服务；\n"
+        "  房间在静置和10分钟清洁期间一直占用，14:00-15:40。静置期间释放员工，不释放房间。"
+    ),
     "demo.booking.offered": "推荐改约：",
     "demo.booking.same_room": "同一房间",
     "demo.booking.in_room": "在{room}",
@@ -163,7 +168,9 @@ MESSAGES: dict[str, str] = {
     "cli.sep": "；",
     "cli.tier.review": "适用{review}的复审：会考虑降级",
     "cli.tier.no_review": "未到复审（下次{next}）：只升级",
-    "cli.tier.head": "{path}：{customers}位顾客，截至{day}的{days}（{zone}）；消费以 {currency} 计",
+    "cli.tier.customers.one": "{count}位顾客",
+    "cli.tier.customers.other": "{count}位顾客",
+    "cli.tier.head": "{path}：{customers}，截至{day}的{days}（{zone}）；消费以 {currency} 计",
     "cli.tier.program": "会员等级按{days}天消费确定；{when}。",
     "cli.tier.columns": "顾客|天数|到店|消费|RFM|分群|等级",
     "cli.tier.change": "{count}次等级变动",

@@ -138,6 +138,19 @@ def test_lifecycle_happy_path() -> None:
     assert done.allowed_actions == ()
 
 
+def test_a_confirmation_code_is_given_when_a_hold_is_confirmed() -> None:
+    held = _booking(BookingStatus.HELD, expires_at=T0 - HOUR)
+    confirmed = held.confirm(now=T0 - 2 * HOUR, confirmation_code="7K3MQ9TR")
+    assert (confirmed.status, confirmed.confirmation_code) == (BookingStatus.CONFIRMED, "7K3MQ9TR")
+    assert confirmed.version == held.version + 1
+    # Without one, a code given with the hold is kept.
+    coded = _booking(BookingStatus.HELD, expires_at=T0 - HOUR, confirmation_code="A1")
+    assert coded.confirm(now=T0 - 2 * HOUR).confirmation_code == "A1"
+    with pytest.raises(ValidationError) as caught:
+        held.confirm(now=T0 - 2 * HOUR, confirmation_code="bad\x00code")
+    assert caught.value.field == "confirmation_code"
+
+
 def test_confirming_an_expired_hold_is_refused() -> None:
     held = _booking(BookingStatus.HELD, expires_at=T0 - HOUR)
     with pytest.raises(IllegalTransitionError) as caught:

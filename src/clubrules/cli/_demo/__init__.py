@@ -6,9 +6,10 @@ when the command runs.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from clubrules.cli._io import EXIT_OK, add_lang_option
+from clubrules.cli._io import EXIT_OK, EXIT_USAGE, add_lang_option, fail
 
 if TYPE_CHECKING:
     import argparse
@@ -39,7 +40,21 @@ def add_demo_command(add_parser: AddParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    problem = _database_problem(args.database)
+    if problem is not None:
+        return fail(args, EXIT_USAGE, f"--database {problem}", "ValidationError")
     from clubrules.cli._demo._story import run_demo  # noqa: PLC0415 - keeps --help fast
 
     run_demo(database=args.database, locale=args.lang)
     return EXIT_OK
+
+
+def _database_problem(database: str | None) -> str | None:
+    """What is wrong with the `--database` path, said with the option's name; or None."""
+    if database is None:
+        return None
+    if not database.strip():
+        return "is empty; give the path of a new file"
+    if Path(database).exists():
+        return f"{database}: names a file that already exists; give a new path"
+    return None

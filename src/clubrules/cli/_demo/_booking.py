@@ -140,6 +140,7 @@ def _the_day(story: Story, salon: Salon, rules: BookingRules) -> None:
             text=reason.describe(),
             window=window if reason.end else "",
         )
+    story.say("demo.booking.gap")
     story.say("demo.booking.offered")
     for slot in rules.alternatives(clash, schedule, now=late, limit=3):
         kept = (

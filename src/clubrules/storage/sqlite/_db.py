@@ -407,8 +407,27 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
                 if self._waiting:
                     self._freed.notify()
             if isinstance(error, sqlite3.Error):
-                raise_translated(error)
+                self._raise_open_failed(error)
             raise
+
+    def _raise_open_failed(self, error: sqlite3.Error) -> NoReturn:
+        """Raise the clubrules error for a file that did not open, naming the file.
+
+        A lock is retryable, as anywhere; anything else is a `StorageError`
+        that says which file failed and what to check.
+        """
+        code = getattr(error, "sqlite_errorcode", 0)
+        if code & 0xFF in _BUSY:
+            raise_translated(error)
+        name = getattr(error, "sqlite_errorname", type(error).__name__)
+        hint = ""
+        if code & 0xFF == sqlite3.SQLITE_CANTOPEN:
+            hint = "; does its directory exist, is it a file, and may this process write there?"
+        elif code & 0xFF == sqlite3.SQLITE_NOTADB:
+            hint = "; the file exists but is not a SQLite database"
+        raise StorageError(
+            f"cannot open the SQLite database {self._path} ({name}: {error}){hint}"
+        ) from error
 
     def _give_back(self, conn: sqlite3.Connection) -> None:
         if conn.in_transaction:  # an interrupted block: never hand out an open transaction

@@ -11,31 +11,43 @@ class TestMyCustomers(CustomerRepositoryContract):
 ```
 
 Needs the `testing` extra (pytest and hypothesis).
+
+The suites' modules are registered for pytest's assertion rewriting, so a
+failing contract shows the values it compared, as a test of your own would.
 """
 
 from __future__ import annotations
 
+import pkgutil
+
+import pytest
+
+# pytest rewrites the asserts of test files and conftests only, not of an
+# installed package; registered before they are imported, the suites' too.
+# (Named one by one: this package itself is already being imported.)
+pytest.register_assert_rewrite(*(f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__)))
+
 # One import line per area, kept sorted by module name.
-from clubrules._public import publish
-from clubrules.testing.contracts._activities import ClubActivityRepositoryContract
-from clubrules.testing.contracts._booking import BookingRepositoryContract
-from clubrules.testing.contracts._care import (
+from clubrules._public import publish  # noqa: E402
+from clubrules.testing.contracts._activities import ClubActivityRepositoryContract  # noqa: E402
+from clubrules.testing.contracts._booking import BookingRepositoryContract  # noqa: E402
+from clubrules.testing.contracts._care import (  # noqa: E402
     CareTaskRepositoryContract,
     SurveyResponseRepositoryContract,
 )
-from clubrules.testing.contracts._complaints import ComplaintRepositoryContract
-from clubrules.testing.contracts._customers import (
+from clubrules.testing.contracts._complaints import ComplaintRepositoryContract  # noqa: E402
+from clubrules.testing.contracts._customers import (  # noqa: E402
     ConsumptionRepositoryContract,
     CustomerRepositoryContract,
 )
-from clubrules.testing.contracts._privacy import (
+from clubrules.testing.contracts._privacy import (  # noqa: E402
     AccessLogContract,
     ConsentStoreContract,
     DataKeyStoreContract,
 )
-from clubrules.testing.contracts._staff import AssessmentRepositoryContract
-from clubrules.testing.contracts._tiering import ActivityRepositoryContract
-from clubrules.testing.contracts._training import TrainingRepositoryContract
+from clubrules.testing.contracts._staff import AssessmentRepositoryContract  # noqa: E402
+from clubrules.testing.contracts._tiering import ActivityRepositoryContract  # noqa: E402
+from clubrules.testing.contracts._training import TrainingRepositoryContract  # noqa: E402
 
 __all__: list[str] = [
     "AccessLogContract",
