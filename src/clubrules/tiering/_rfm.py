@@ -6,12 +6,11 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, deque
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
-from collections.abc import Callable, Iterable, Sequence  # noqa: TC003
+from collections.abc import Iterable, Sequence  # noqa: TC003
 from datetime import datetime  # noqa: TC003
 from decimal import Decimal
 from functools import partial
 from itertools import repeat
-from operator import call
 from typing import TypeVar, cast
 
 import attrs
@@ -137,38 +136,77 @@ def _bin_of(position: int, cuts: list[int]) -> int:
     return 1 + bisect_left(cuts, position)
 
 
+def _run_groups(start: int, count: int, cuts: list[int], labels: list[int]) -> list[list[int]]:
+    """The labels of sorted positions `start .. start + count - 1` as `[label, how many]` runs."""
+    groups: list[list[int]] = []
+    end = start + count
+    while start < end:
+        k = _bin_of(start, cuts)  # bins can be empty when n < bins: never a run of 0
+        stop = end if k > len(cuts) else min(end, cuts[k - 1] + 1)
+        groups.append([labels[k], stop - start])
+        start = stop
+    return groups
+
+
 def _run_labels(start: int, count: int, cuts: list[int], labels: list[int]) -> list[int]:
     """The labels of sorted positions `start .. start + count - 1`, in order."""
     out: list[int] = []
-    end = start + count
-    k = _bin_of(start, cuts)
-    while start < end:
-        stop = end if k > len(cuts) else min(end, cuts[k - 1] + 1)
-        out += [labels[k]] * (stop - start)
-        start = stop
-        k += 1
+    for label, length in _run_groups(start, count, cuts, labels):
+        out += [label] * length
     return out
 
 
 def _by_counts(values: Sequence[T], cuts: list[int], labels: list[int]) -> list[int]:
-    """Few distinct values: count them, then one C-level pass hands out each value's labels.
+    """Few distinct values: count them, then one C-level pass turns values into score bytes.
 
-    Each value gets a callable giving the labels of its occurrences in input
-    order (a constant, or the successive labels of its ranks when its ties
-    straddle a bin edge), so ties are ranked by position without a Python loop.
+    A value whose ties straddle a bin edge is first written as a marker byte;
+    its occurrences, in input order, then take the successive labels of its
+    ranks, split where a binary search over `bytes.count` finds the n-th marker.
     """
     counts = Counter(values)
-    nexts: dict[T, Callable[[], int]] = {}
+    byte_of: dict[T, int] = {}
+    runs: list[tuple[int, list[list[int]]]] = []  # (marker byte, [label, how many] runs)
     below = 0
     for value in sorted(counts):
         count = counts[value]
         first, last = _bin_of(below, cuts), _bin_of(below + count - 1, cuts)
         if first == last:
-            nexts[value] = repeat(labels[first]).__next__
+            byte_of[value] = labels[first]
         else:
-            nexts[value] = iter(_run_labels(below, count, cuts, labels)).__next__
+            # Scores are 1..100 and at most 99 values straddle an edge: markers from 101 fit a byte.
+            byte_of[value] = 101 + len(runs)
+            runs.append((101 + len(runs), _run_groups(below, count, cuts, labels)))
         below += count
-    return list(map(call, map(nexts.__getitem__, values)))
+    # One byte a value: mapping, relabelling and unpacking all run at C speed.
+    marked = bytes(map(byte_of.__getitem__, values))
+    for marker, groups in runs:
+        pieces: list[bytes] = []
+        start = 0
+        for label, length in groups[:-1]:
+            end = _after_nth(marked, marker, start, length)
+            pieces.append(marked[start:end].replace(bytes((marker,)), bytes((label,))))
+            start = end
+        pieces.append(marked[start:].replace(bytes((marker,)), bytes((groups[-1][0],))))
+        marked = b"".join(pieces)
+    return list(marked)
+
+
+def _after_nth(data: bytes, byte: int, start: int, nth: int) -> int:
+    """The index just past the `nth` occurrence of `byte` from `start` (there must be one).
+
+    A binary search in which each `bytes.count` scans only the half it drops,
+    so about one C-level pass over the data in all.
+    """
+    seen, low, high = 0, start, len(data)
+    # Invariant: `seen` markers in [start, low), fewer than nth; at least nth in [start, high).
+    while high - low > 1:
+        middle = (low + high) // 2
+        found = data.count(byte, low, middle)
+        if seen + found >= nth:
+            high = middle
+        else:
+            low, seen = middle, seen + found
+    return high
 
 
 def _by_sort(values: Sequence[T], cuts: list[int], labels: list[int]) -> list[int]:
