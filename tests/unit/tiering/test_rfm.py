@@ -299,3 +299,14 @@ def test_floats_bools_and_non_finite_values_are_refused(values: list[object]) ->
 )
 def test_a_single_value_scores_the_middle_bin(bins: int, higher: bool, value: object) -> None:
     assert quantile_scores([value], bins, higher_is_better=higher) == [(bins + 1) // 2]  # type: ignore[type-var]
+
+
+@given(st.binary(min_size=1, max_size=200), st.data())
+def test_after_nth_finds_the_nth_marker(data: bytes, draw: st.DataObject) -> None:
+    marker = data[0]
+    start = draw.draw(st.integers(0, len(data) - 1))
+    positions = [i for i in range(start, len(data)) if data[i] == marker]
+    if not positions:
+        return
+    nth = draw.draw(st.integers(1, len(positions)))
+    assert _rfm._after_nth(data, marker, start, nth) == positions[nth - 1] + 1
