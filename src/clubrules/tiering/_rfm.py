@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections import Counter
+from collections import Counter, deque
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
-from collections.abc import Callable, Iterable, Sequence  # noqa: TC003
+from collections.abc import Iterable, Sequence  # noqa: TC003
 from datetime import datetime  # noqa: TC003
 from decimal import Decimal
 from functools import partial
+from itertools import repeat
 from typing import TypeVar, cast
 
 import attrs
@@ -67,9 +68,12 @@ def quantile_scores(
     most recent. (pandas refuses to cut one value.) For a handful of
     customers, fixed thresholds (`RfmThresholds`) say more than quantiles.
 
-    Runs in one sort (or one count, when few values are distinct) and a
-    pass of C-level lookups: a hot loop on plain ints, without per-customer
-    objects.
+    Few distinct values are counted, then handed their scores in one
+    C-level pass. Many distinct values in a long list are not sorted: pivots
+    from a sorted sample split them into buckets, one count places each
+    bucket, and only the values in the narrow buckets around each bin edge
+    are sorted. The scores are exact whatever the sample; it only decides
+    how much is sorted.
 
     Args:
         values: Ints or Decimals (never floats), in a stable order (say by
@@ -99,72 +103,185 @@ def quantile_scores(
         return []
     if n == 1:
         return [(bins + 1) // 2]
-    span = n - 1
-
-    def score(rank: int) -> int:
-        # ceil(bins * (rank - 1) / span), at least 1
-        return max(1, -((-bins * (rank - 1)) // span))
-
+    cuts, labels = _layout(n, bins, higher_is_better=higher_is_better)
     # Judge how many distinct values there are from a sample (a full set costs a pass).
     sample = values[:: max(1, n // 4096)]
     if len(set(sample)) * 4 < len(sample):
-        out = _by_counts(values, score)
-    else:
-        out = _by_sort(values, score, bins)
-    if not higher_is_better:
-        top = bins + 1
-        out = [top - s for s in out]
+        return _by_counts(values, cuts, labels)
+    if n >= _PIVOTS_FROM:
+        return _by_pivots(values, cuts, labels, max(1, n // _PIVOT_SAMPLE))
+    return _by_sort(values, cuts, labels)
+
+
+# Inputs this long skip the full sort: sampled pivots and a count find the bins.
+_PIVOTS_FROM = 1 << 17
+# About this many values are sorted to place the pivots.
+_PIVOT_SAMPLE = 1 << 16
+
+
+def _layout(n: int, bins: int, *, higher_is_better: bool) -> tuple[list[int], list[int]]:
+    """The bin edges in sorted positions, and the score each bin reports.
+
+    Sorted position i (0-based) is in bin k when `cuts[k-2] < i <= cuts[k-1]`:
+    rank `i + 1` scores `ceil(bins * i / (n - 1))`, at least 1, in integers.
+    `labels[k]` is bin k's score: k, or `bins + 1 - k` when lower is better.
+    """
+    cuts = [(k * (n - 1)) // bins for k in range(1, bins)]
+    labels = list(range(bins + 1)) if higher_is_better else [0, *range(bins, 0, -1)]
+    return cuts, labels
+
+
+def _bin_of(position: int, cuts: list[int]) -> int:
+    """The bin (1-based) of a 0-based position in sorted order."""
+    return 1 + bisect_left(cuts, position)
+
+
+def _run_groups(start: int, count: int, cuts: list[int], labels: list[int]) -> list[list[int]]:
+    """The labels of sorted positions `start .. start + count - 1` as `[label, how many]` runs."""
+    groups: list[list[int]] = []
+    end = start + count
+    while start < end:
+        k = _bin_of(start, cuts)  # bins can be empty when n < bins: never a run of 0
+        stop = end if k > len(cuts) else min(end, cuts[k - 1] + 1)
+        groups.append([labels[k], stop - start])
+        start = stop
+    return groups
+
+
+def _run_labels(start: int, count: int, cuts: list[int], labels: list[int]) -> list[int]:
+    """The labels of sorted positions `start .. start + count - 1`, in order."""
+    out: list[int] = []
+    for label, length in _run_groups(start, count, cuts, labels):
+        out += [label] * length
     return out
 
 
-def _by_counts(values: Sequence[T], score: Callable[[int], int]) -> list[int]:
-    """Few distinct values: one score per value, ranks only for values that straddle a bin edge."""
+def _by_counts(values: Sequence[T], cuts: list[int], labels: list[int]) -> list[int]:
+    """Few distinct values: count them, then one C-level pass turns values into score bytes.
+
+    A value whose ties straddle a bin edge is first written as a marker byte;
+    its occurrences, in input order, then take the successive labels of its
+    ranks, split where a binary search over `bytes.count` finds the n-th marker.
+    """
     counts = Counter(values)
-    const: dict[T, int] = {}
-    straddle: dict[T, int] = {}
+    byte_of: dict[T, int] = {}
+    runs: list[tuple[int, list[list[int]]]] = []  # (marker byte, [label, how many] runs)
     below = 0
     for value in sorted(counts):
         count = counts[value]
-        low, high = score(below + 1), score(below + count)
-        if low == high:
-            const[value] = low
+        first, last = _bin_of(below, cuts), _bin_of(below + count - 1, cuts)
+        if first == last:
+            byte_of[value] = labels[first]
         else:
-            straddle[value] = below
+            # Scores are 1..100 and at most 99 values straddle an edge: markers from 101 fit a byte.
+            byte_of[value] = 101 + len(runs)
+            runs.append((101 + len(runs), _run_groups(below, count, cuts, labels)))
         below += count
-    out: list[int] = list(map(const.get, values))  # type: ignore[arg-type]
-    if straddle:
-        _rank_by_position(values, straddle, score, out)
-    return out
+    # One byte a value: mapping, relabelling and unpacking all run at C speed.
+    marked = bytes(map(byte_of.__getitem__, values))
+    for marker, groups in runs:
+        pieces: list[bytes] = []
+        start = 0
+        for label, length in groups[:-1]:
+            end = _after_nth(marked, marker, start, length)
+            pieces.append(marked[start:end].replace(bytes((marker,)), bytes((label,))))
+            start = end
+        pieces.append(marked[start:].replace(bytes((marker,)), bytes((groups[-1][0],))))
+        marked = b"".join(pieces)
+    return list(marked)
 
 
-def _by_sort(values: Sequence[T], score: Callable[[int], int], bins: int) -> list[int]:
-    """Many distinct values: find the values at the bin edges, then one bisect per value.
+def _after_nth(data: bytes, byte: int, start: int, nth: int) -> int:
+    """The index just past the `nth` occurrence of `byte` from `start` (there must be one).
+
+    A binary search in which each `bytes.count` scans only the half it drops,
+    so about one C-level pass over the data in all.
+    """
+    seen, low, high = 0, start, len(data)
+    # Invariant: `seen` markers in [start, low), fewer than nth; at least nth in [start, high).
+    while high - low > 1:
+        middle = (low + high) // 2
+        found = data.count(byte, low, middle)
+        if seen + found >= nth:
+            high = middle
+        else:
+            low, seen = middle, seen + found
+    return high
+
+
+def _by_sort(values: Sequence[T], cuts: list[int], labels: list[int]) -> list[int]:
+    """Many distinct values, a short input: sort, find the values at the bin edges, then bisect.
 
     A value strictly between the edge values of bins k-1 and k has every one of
     its ranks inside bin k; only values equal to an edge value need their ranks.
     """
     ordered = sorted(values)
-    span = len(values) - 1
-    edges: list[T] = [ordered[(k * span) // bins] for k in range(1, bins)]
+    edges: list[T] = [ordered[cut] for cut in cuts]
     # bisect_right over [min] + edges is 1 + (edges below v) for v not an edge value.
-    out = list(map(partial(bisect_right, [ordered[0], *edges]), values))
+    out = list(map(labels.__getitem__, map(partial(bisect_right, [ordered[0], *edges]), values)))
     below = {edge: bisect_left(ordered, edge) for edge in edges}
-    _rank_by_position(values, below, score, out)
+    for i, value in enumerate(values):
+        if value in below:
+            below[value] = position = below[value] + 1
+            out[i] = labels[_bin_of(position - 1, cuts)]
     return out
 
 
-def _rank_by_position(
-    values: Sequence[T], below: dict[T, int], score: Callable[[int], int], out: list[int]
-) -> None:
-    """Score each value of `below` at its own rank: ties take successive ranks in input order.
+def _by_pivots(values: Sequence[T], cuts: list[int], labels: list[int], step: int) -> list[int]:
+    """Many distinct values, a long input: bins from sampled pivots, without a full sort.
 
-    `below[v]` starts as the number of values smaller than `v`.
+    Pivots taken from a sorted sample just below and above each bin edge cut
+    the values into buckets; one count of the buckets gives each bucket's
+    sorted positions. A bucket whose positions lie in one bin gives its bin to
+    all its values (whatever the sample was, this is exact); only the values of
+    the narrow buckets around each edge are sorted and ranked. A sample that
+    misses an edge only makes a wider bucket to sort.
     """
-    for i, value in enumerate(values):
-        if value in below:
-            rank = below[value] + 1
-            below[value] = rank
-            out[i] = score(rank)
+    n = len(values)
+    sample = sorted(values[::step])
+    size = len(sample)
+    margin = max(1, int(1.5 * size**0.5))
+    chosen: set[T] = set()
+    for cut in cuts:
+        at = cut * size // n
+        chosen.add(sample[max(0, at - margin)])
+        chosen.add(sample[min(size - 1, at + margin)])
+    pivots = sorted(chosen)
+    # Bucket j holds the values v with pivots[j - 1] <= v < pivots[j]: one byte each
+    # (at most 2 * 99 pivots), so counting and relabelling run at C speed on bytes.
+    codes = bytes(map(bisect_right, repeat(pivots), values))
+    if len(pivots) < 16:
+        counts = list(map(codes.count, range(len(pivots) + 1)))
+    else:
+        tally = Counter(codes)
+        counts = [tally[j] for j in range(len(pivots) + 1)]
+    table = bytearray(256)  # 0 marks a narrow bucket: its values are ranked below
+    narrow: list[tuple[int, int]] = []  # (first sorted position, count) of each narrow bucket
+    below = 0
+    for j, count in enumerate(counts):
+        first, last = _bin_of(below, cuts), _bin_of(below + count - 1, cuts)
+        if count == 0 or first == last:
+            table[j] = labels[first]
+        else:
+            narrow.append((below, count))
+        below += count
+    marked = codes.translate(table)
+    out = list(marked)
+    if narrow:
+        # The narrow buckets' values, by value then position: their ranks follow in order.
+        where: list[int] = []
+        i = -1
+        find = marked.find
+        for _ in range(sum(count for _, count in narrow)):
+            i = find(0, i + 1)
+            where.append(i)
+        where.sort(key=values.__getitem__)
+        taken = 0
+        for start, count in narrow:
+            chunk = where[taken : taken + count]
+            deque(map(out.__setitem__, chunk, _run_labels(start, count, cuts, labels)), 0)
+            taken += count
+    return out
 
 
 def _check_cuts(problems: ViolationCollector, field: str, cuts: object, bins: int) -> None:

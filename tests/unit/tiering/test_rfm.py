@@ -6,6 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -18,6 +19,7 @@ from clubrules.tiering import (
     RfmThresholds,
     Segment,
     SegmentScheme,
+    _rfm,
     quantile_scores,
     rfm_scores,
 )
@@ -200,3 +202,111 @@ def test_segment_table_agrees_with_a_first_match_scan(r: int, f: int, m: int) ->
     scheme = SegmentScheme()
     expected = next((s.name for s in scheme.segments if s.matches(r, f, m)), scheme.catch_all)
     assert scheme.name_of(r, f, m) == expected == scheme.assign_many([r], [f], [m])[0]
+
+
+# The long-input path (sampled pivots) only runs on 131,072 values or more, so the
+# tests below call it directly on short lists, with samples of every density.
+
+numbers = st.integers(-(10**6), 10**6)
+
+
+def scored_by(path: str, values: list[Any], bins: int, higher: bool) -> list[int]:
+    cuts, labels = _rfm._layout(len(values), bins, higher_is_better=higher)
+    if path == "counts":
+        return _rfm._by_counts(values, cuts, labels)
+    if path == "sort":
+        return _rfm._by_sort(values, cuts, labels)
+    return _rfm._by_pivots(values, cuts, labels, int(path))
+
+
+@given(
+    st.lists(numbers, min_size=2, max_size=300)
+    | st.lists(st.integers(-5, 5), min_size=2, max_size=300)
+    | st.lists(st.sampled_from([-7, 0, 0, 3, 10**12]), min_size=2, max_size=300),
+    st.sampled_from([2, 3, 5, 10, 100]),
+    st.booleans(),
+    st.sampled_from(["counts", "sort", "1", "2", "7", "50", "1000"]),
+)
+def test_every_path_agrees_with_the_oracle_on_ints(
+    values: list[int], bins: int, higher: bool, path: str
+) -> None:
+    # Ties, negatives, heavy repeats; samples from every value to a single one.
+    expected = oracle(values, bins, higher_is_better=higher)
+    assert scored_by(path, values, bins, higher) == expected
+
+
+@given(
+    st.lists(st.integers(-300, 300), min_size=2, max_size=200),
+    st.sampled_from([3, 5, 7]),
+    st.booleans(),
+    st.sampled_from(["counts", "sort", "1", "3", "40"]),
+    st.data(),
+)
+def test_every_path_agrees_with_the_oracle_on_decimals(
+    cents: list[int], bins: int, higher: bool, path: str, data: st.DataObject
+) -> None:
+    # Decimals, some written as ints or with trailing zeros: equal values tie whatever their form.
+    forms = data.draw(
+        st.lists(st.sampled_from(["dec", "zeros", "int"]), min_size=len(cents), max_size=len(cents))
+    )
+    values: list[int | Decimal] = []
+    for c, form in zip(cents, forms, strict=True):
+        if form == "int" and c % 100 == 0:
+            values.append(c // 100)
+        elif form == "zeros":
+            values.append(Decimal(c).scaleb(-2).quantize(Decimal("0.0001")))
+        else:
+            values.append(Decimal(c) / 100)
+    expected = oracle(cents, bins, higher_is_better=higher)
+    assert scored_by(path, values, bins, higher) == expected
+    assert quantile_scores(values, bins, higher_is_better=higher) == expected  # type: ignore[type-var]
+
+
+def test_a_long_input_takes_the_pivot_path_and_agrees_with_the_oracle() -> None:
+    rng = random.Random(2026)
+    n = _rfm._PIVOTS_FROM + 17
+    wide = [int(rng.lognormvariate(10, 1.4)) for _ in range(n)]
+    # Periodic values defeat a strided sample: wide buckets to sort, the same scores.
+    periodic = [(i % 97) * 1000 + i // 97 for i in range(n)]
+    for values in (wide, periodic, sorted(wide), sorted(wide, reverse=True)):
+        assert quantile_scores(values) == oracle(values)
+    assert quantile_scores(wide, 7, higher_is_better=False) == oracle(
+        wide, 7, higher_is_better=False
+    )
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [1, 2, 3.0],
+        [1.5, 2.5],
+        [1, 2, True],
+        [Decimal(1), Decimal("NaN")],
+        [Decimal(1), Decimal("Infinity")],
+        [1, "2"],
+        [1, None],
+    ],
+)
+def test_floats_bools_and_non_finite_values_are_refused(values: list[object]) -> None:
+    # A float equal to an int (3.0) is refused too, not folded into the int's bin.
+    with pytest.raises(ValidationError) as caught:
+        quantile_scores(values)  # type: ignore[type-var]
+    assert caught.value.violations[0].field.startswith("values[")
+
+
+@given(
+    st.integers(2, 100), st.booleans(), numbers | st.decimals(allow_nan=False, allow_infinity=False)
+)
+def test_a_single_value_scores_the_middle_bin(bins: int, higher: bool, value: object) -> None:
+    assert quantile_scores([value], bins, higher_is_better=higher) == [(bins + 1) // 2]  # type: ignore[type-var]
+
+
+@given(st.binary(min_size=1, max_size=200), st.data())
+def test_after_nth_finds_the_nth_marker(data: bytes, draw: st.DataObject) -> None:
+    marker = data[0]
+    start = draw.draw(st.integers(0, len(data) - 1))
+    positions = [i for i in range(start, len(data)) if data[i] == marker]
+    if not positions:
+        return
+    nth = draw.draw(st.integers(1, len(positions)))
+    assert _rfm._after_nth(data, marker, start, nth) == positions[nth - 1] + 1
