@@ -9,7 +9,7 @@ import attrs
 from clubrules._checks import check_names, require_instance, require_str, tuple_of_names
 from clubrules._time import canonical_instant
 from clubrules.errors import ValidationError, ViolationCollector
-from clubrules.words import LOCALES, message
+from clubrules.words import LOCALES, message, when
 
 __all__ = ["LeakIncident", "render_leak_notice"]
 
@@ -83,6 +83,15 @@ _LABELS = (
 )
 
 
+def _detected_text(at: datetime, language: str) -> str:
+    """When the leak was found, in words, with its UTC offset ("... 10:00 (UTC+08:00)")."""
+    offset = at.strftime("%z")
+    shown = f"UTC{offset[:3]}:{offset[3:]}" if offset not in {"", "+0000"} else "UTC"
+    if language == "zh":
+        return f"{when(at, year=True, locale=language)}（{shown}）"  # noqa: RUF001 - Chinese
+    return f"{when(at, year=True, locale=language)} ({shown})"
+
+
 def render_leak_notice(incident: LeakIncident, *, language: str = "zh") -> str:
     """The notice to the people affected (and the regulator), from the incident record.
 
@@ -105,7 +114,7 @@ def render_leak_notice(incident: LeakIncident, *, language: str = "zh") -> str:
     lines = [
         t["title"],
         "",
-        f"{t['detected']}{colon}{incident.detected_at.isoformat(timespec='minutes')}",
+        f"{t['detected']}{colon}{_detected_text(incident.detected_at, language)}",
         f"{t['data_types']}{colon}{t['sep'].join(incident.data_types)}",
     ]
     if incident.affected_count is not None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -58,7 +59,7 @@ def test_notice_states_everything_art_57_asks_for() -> None:
         "警惕自称本店的来电",
         "400-000-0000",
         "312",
-        "2026-05-04T10:30+00:00",
+        "发现时间：2026年5月4日（周一）10:30（UTC）",  # noqa: RUF001
     ]:
         assert part in text
 
@@ -67,6 +68,14 @@ def test_english_notice_and_unknown_language() -> None:
     text = render_leak_notice(incident(affected_count=None), language="en")
     assert text.startswith("Notice of a personal information leak")
     assert "Steps you can take:" in text
+    assert "Detected: Mon 4 May 2026 10:30 (UTC)" in text
     assert "People affected" not in text
     with pytest.raises(ValidationError):
         render_leak_notice(incident(), language="fr")
+
+
+def test_the_detection_time_keeps_its_offset() -> None:
+    shanghai = incident(detected_at=datetime(2026, 5, 4, 18, 30, tzinfo=ZoneInfo("Asia/Shanghai")))
+    assert "2026年5月4日（周一）18:30（UTC+08:00）" in render_leak_notice(shanghai)  # noqa: RUF001
+    english = render_leak_notice(shanghai, language="en")
+    assert "Detected: Mon 4 May 2026 18:30 (UTC+08:00)" in english
