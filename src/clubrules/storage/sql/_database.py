@@ -44,6 +44,11 @@ class SQLDatabase(ABC, Generic[C]):
         """One statement and `fetchone()`: the adapters' reads."""
         return self._read(query, params, one=True)
 
+    def _write(self, query: str, params: Sequence[object]) -> None:
+        """One statement that returns no rows, on its own (committed unless in a unit)."""
+        with self.connection() as conn:
+            conn.execute(query, params)
+
     def _fetchall(self, query: str, params: Sequence[object] = ()) -> list[Any]:
         """One statement and `fetchall()`: the adapters' reads."""
         rows: list[Any] = self._read(query, params, one=False)
