@@ -77,7 +77,7 @@ def _zone(name: str) -> tzinfo:
     return ZoneInfo(name)
 
 
-def _from_us(us: int | None, zone: str | None) -> datetime | None:
+def _from_us(us: int | None, zone: str | None) -> Any:  # noqa: ANN401 - datetime, or None
     """SQLite: UTC microseconds and the stored zone as an aware datetime in that zone."""
     if us is None:
         return None
@@ -85,7 +85,7 @@ def _from_us(us: int | None, zone: str | None) -> datetime | None:
     return at if zone is None else at.astimezone(_zone(zone))
 
 
-def _in_zone(at: datetime | None, zone: str | None) -> datetime | None:
+def _in_zone(at: datetime | None, zone: str | None) -> Any:  # noqa: ANN401 - datetime, or None
     """PostgreSQL: a `timestamptz` and the stored zone as an aware datetime in that zone."""
     if at is None:
         return None
@@ -106,7 +106,7 @@ class _Phone(TypeDecorator[PhoneNumber]):
     impl = Text
     cache_ok = True
 
-    def process_result_value(self, value: Any, dialect: Any) -> PhoneNumber | None:  # noqa: ANN401
+    def process_result_value(self, value: Any, dialect: Any) -> PhoneNumber | None:  # noqa: ANN401, ARG002
         return None if value is None else _phone(value)
 
 
@@ -114,7 +114,7 @@ class _Sealed(TypeDecorator[Sealed]):
     impl = LargeBinary
     cache_ok = True
 
-    def process_result_value(self, value: Any, dialect: Any) -> Sealed | None:  # noqa: ANN401
+    def process_result_value(self, value: Any, dialect: Any) -> Sealed | None:  # noqa: ANN401, ARG002
         return None if value is None else Sealed(bytes(value))
 
 
@@ -122,7 +122,7 @@ class _JSONSet(TypeDecorator[frozenset[str]]):
     impl = Text
     cache_ok = True
 
-    def process_result_value(self, value: Any, dialect: Any) -> frozenset[str]:  # noqa: ANN401
+    def process_result_value(self, value: Any, dialect: Any) -> frozenset[str]:  # noqa: ANN401, ARG002
         return frozenset(json.loads(value))
 
 
@@ -130,7 +130,7 @@ class _ArraySet(TypeDecorator[frozenset[str]]):
     impl = ARRAY(Text)
     cache_ok = True
 
-    def process_result_value(self, value: Any, dialect: Any) -> frozenset[str]:  # noqa: ANN401
+    def process_result_value(self, value: Any, dialect: Any) -> frozenset[str]:  # noqa: ANN401, ARG002
         return frozenset(value)
 
 
@@ -138,7 +138,7 @@ class _ISODate(TypeDecorator[date]):
     impl = Text
     cache_ok = True
 
-    def process_result_value(self, value: Any, dialect: Any) -> date | None:  # noqa: ANN401
+    def process_result_value(self, value: Any, dialect: Any) -> date | None:  # noqa: ANN401, ARG002
         return None if value is None else date.fromisoformat(value)
 
 
@@ -146,7 +146,7 @@ class _TextDecimal(TypeDecorator[Decimal]):
     impl = Text
     cache_ok = True
 
-    def process_result_value(self, value: Any, dialect: Any) -> Decimal:  # noqa: ANN401
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal:  # noqa: ANN401, ARG002
         return Decimal(value)
 
 
@@ -180,7 +180,7 @@ def models(dialect: str) -> Models:
     return _postgres_models()
 
 
-def _sqlite_models() -> Models:  # noqa: C901 - one class per table
+def _sqlite_models() -> Models:
     class Base(DeclarativeBase):
         pass
 
@@ -190,7 +190,9 @@ def _sqlite_models() -> Models:  # noqa: C901 - one class per table
         name: Mapped[str] = mapped_column(Text)
         registered_at_us: Mapped[int] = mapped_column(Integer)
         registered_at_tz: Mapped[str | None] = mapped_column(Text)
-        registered_at: Mapped[datetime] = composite(_from_us, "registered_at_us", "registered_at_tz")
+        registered_at: Mapped[datetime] = composite(
+            _from_us, "registered_at_us", "registered_at_tz"
+        )
         phone: Mapped[PhoneNumber | None] = mapped_column("phone_e164", _Phone)
         gender: Mapped[Gender] = mapped_column(_enum(Gender))
         birthday: Mapped[date | None] = mapped_column(_ISODate)
@@ -272,7 +274,7 @@ def _sqlite_models() -> Models:  # noqa: C901 - one class per table
     return Models("sqlite", CustomerRow, RecordRow, BookingRow, OccupancyRow, EventRow)
 
 
-def _postgres_models() -> Models:  # noqa: C901 - one class per table
+def _postgres_models() -> Models:
     class Base(DeclarativeBase):
         pass
 
@@ -346,18 +348,14 @@ def _postgres_models() -> Models:  # noqa: C901 - one class per table
         customer_id: Mapped[str | None] = mapped_column(Text)
         expires_at_utc: Mapped[datetime | None] = mapped_column("expires_at", _TSTZ)
         expires_at_tz: Mapped[str | None] = mapped_column(Text)
-        expires_at: Mapped[datetime | None] = composite(
-            _in_zone, "expires_at_utc", "expires_at_tz"
-        )
+        expires_at: Mapped[datetime | None] = composite(_in_zone, "expires_at_utc", "expires_at_tz")
         late_cancel: Mapped[bool] = mapped_column(Boolean)
         confirmation_code: Mapped[str | None] = mapped_column(Text)
         idempotency_key: Mapped[str | None] = mapped_column(Text)
         taken_by: Mapped[str | None] = mapped_column(Text)
         created_at_utc: Mapped[datetime | None] = mapped_column("created_at", _TSTZ)
         created_at_tz: Mapped[str | None] = mapped_column(Text)
-        created_at: Mapped[datetime | None] = composite(
-            _in_zone, "created_at_utc", "created_at_tz"
-        )
+        created_at: Mapped[datetime | None] = composite(_in_zone, "created_at_utc", "created_at_tz")
         version: Mapped[int] = mapped_column(Integer)
         blocking_until_us: Mapped[int] = mapped_column(BigInteger)
         occupancy: Mapped[list[OccupancyRow]] = relationship(
@@ -389,7 +387,7 @@ def to_event(type_name: str, document: dict[str, Any]) -> CaseEvent:
     """
     fields: dict[str, Any] = {}
     for name, value in document.items():
-        if value is None or name not in _EVENT_ENUMS and not isinstance(value, list):
+        if value is None or (name not in _EVENT_ENUMS and not isinstance(value, list)):
             fields[name] = value
         elif name in _EVENT_ENUMS:
             fields[name] = _EVENT_ENUMS[name](value)

@@ -16,7 +16,7 @@ import tempfile
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from benchmarks._harness import Row, best_of, best_of_pair
@@ -1209,7 +1209,9 @@ def _orm_records(customer_id: str) -> list[ConsumptionRecord]:
         ConsumptionRecord(
             id=f"w-{i:04d}",
             customer_id=customer_id,
-            at=T0 + timedelta(minutes=i) if i % 2 else (T0 + timedelta(minutes=i)).astimezone(_ZONE),
+            at=T0 + timedelta(minutes=i)
+            if i % 2
+            else (T0 + timedelta(minutes=i)).astimezone(_ZONE),
             service="facial",
             amount=Money("288.00") if i % 3 else Money("1288.50"),
         )
@@ -1223,11 +1225,11 @@ def _orm_logs(cases: int) -> tuple[Any, list[tuple[str, tuple[CaseEvent, ...]]]]
     from clubrules.complaints import PolicyBook  # noqa: PLC0415
 
     policy = business_policy(club_calendar())
-    logs = [(c.events[0].case_id, c.events) for c in open_cases(cases, policy)]  # type: ignore[attr-defined]
+    logs = [(cast("Registered", c.events[0]).case_id, c.events) for c in open_cases(cases, policy)]
     return PolicyBook([policy]), logs
 
 
-def _orm_rows(quick: bool, url: str | None, directory: Path) -> list[Row]:  # noqa: C901, PLR0915
+def _orm_rows(quick: bool, url: str | None, directory: Path) -> list[Row]:
     """Reads through the adapters against SQLAlchemy 2 ORM classes on the same tables.
 
     The ORM side opens a `Session` per request, as a web application does,
@@ -1255,7 +1257,10 @@ def _orm_rows(quick: bool, url: str | None, directory: Path) -> list[Row]:  # no
     now = T0 - timedelta(days=1)
     now_us = to_epoch_us(now)
     start, end = T0, T0 + timedelta(days=1)
-    day = [(T0 + timedelta(days=i % days), T0 + timedelta(days=i % days + 1)) for i in range(day_queries)]
+    day = [
+        (T0 + timedelta(days=i % days), T0 + timedelta(days=i % days + 1))
+        for i in range(day_queries)
+    ]
     rows: list[Row] = []
 
     def time_pair(
@@ -1263,7 +1268,7 @@ def _orm_rows(quick: bool, url: str | None, directory: Path) -> list[Row]:  # no
         count: int,
         lib: Callable[[], object],
         orm: Callable[[], object],
-        plain_note: str,
+        unit: str,
     ) -> None:
         t_lib, t_orm = best_of_pair(lib, orm, repeat=7)
         rows.append(
@@ -1274,7 +1279,7 @@ def _orm_rows(quick: bool, url: str | None, directory: Path) -> list[Row]:  # no
                 t_lib,
                 "SQLAlchemy 2 ORM, session per request",
                 t_orm,
-                f"{t_lib / count * 1e6:,.1f} us vs ORM {t_orm / count * 1e6:,.1f} us a {plain_note}",
+                f"{t_lib / count * 1e6:,.1f} us vs ORM {t_orm / count * 1e6:,.1f} us a {unit}",
             )
         )
 
@@ -1300,7 +1305,11 @@ def _orm_rows(quick: bool, url: str | None, directory: Path) -> list[Row]:  # no
         Rec, Bk, Occ, Ev = m.record, m.booking, m.occupancy, m.event  # noqa: N806
         window_query = (
             select(Rec)
-            .where(Rec.customer_id == "c-orm", Rec.at_us >= to_epoch_us(start), Rec.at_us < to_epoch_us(end))
+            .where(
+                Rec.customer_id == "c-orm",
+                Rec.at_us >= to_epoch_us(start),
+                Rec.at_us < to_epoch_us(end),
+            )
             .order_by(Rec.at_us, Rec.id)
             if m.dialect == "sqlite"
             else select(Rec)
@@ -1327,9 +1336,11 @@ def _orm_rows(quick: bool, url: str | None, directory: Path) -> list[Row]:  # no
 
         # Checked equal before timing: the ORM's objects as the library's values.
         with Session(engine) as s:
-            assert [_orm.to_customer(s.get(m.customer, i)) for i in ids[:50]] == [
-                customers_repo.get(i) for i in ids[:50]
-            ] == customers[:50]
+            assert (
+                [_orm.to_customer(s.get(m.customer, i)) for i in ids[:50]]
+                == [customers_repo.get(i) for i in ids[:50]]
+                == customers[:50]
+            )
         with Session(engine) as s:
             loaded = [_orm.to_record(r) for r in s.scalars(window_query)]
             assert loaded == ledger.records("c-orm", start=start, end=end) == records
@@ -1380,7 +1391,7 @@ def _orm_rows(quick: bool, url: str | None, directory: Path) -> list[Row]:  # no
                     found = s.scalars(day_query(lo, hi)).all()
                     busy = []
                     for b in found:
-                        (b.start, b.end, b.expires_at, b.created_at)
+                        _ = (b.start, b.end, b.expires_at, b.created_at)
                         busy += [
                             (b.id, o.resource, *_orm.occupancy_us(o), o.units)
                             for o in b.occupancy

@@ -145,7 +145,7 @@ def decode_events(rows: Sequence[tuple[str, str]]) -> list[CaseEvent]:
     Raises:
         StorageError: a type is unknown to this clubrules (a newer writer).
     """
-    if len(rows) < 2:  # noqa: PLR2004 - one document: nothing to share
+    if len(rows) < 2:
         return [decode_event(type_name, document) for type_name, document in rows]
     # One parse for the log: json.loads costs about 1 us a call before any work.
     documents = json.loads("[" + ",".join([document for _, document in rows]) + "]")

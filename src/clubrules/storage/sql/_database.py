@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence  # noqa: TC003 - resolved at runtime by get_type_hints
 from contextlib import AbstractContextManager  # noqa: TC003 - resolved at runtime by get_type_hints
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar, cast
 
 from clubrules.storage.sql._migrations import MigrationResult  # noqa: TC001 - as above
 
@@ -47,7 +47,7 @@ class SQLDatabase(ABC, Generic[C]):
     def _write(self, query: str, params: Sequence[object]) -> None:
         """One statement that returns no rows, on its own (committed unless in a unit)."""
         with self.connection() as conn:
-            conn.execute(query, params)
+            cast("Any", conn).execute(query, params)
 
     def _fetchall(self, query: str, params: Sequence[object] = ()) -> list[Any]:
         """One statement and `fetchall()`: the adapters' reads."""

@@ -61,7 +61,7 @@ def row_builder(cls: type[_T]) -> Callable[..., _T]:
     count = len(names)
     new = object.__new__
     setattr_ = object.__setattr__
-    consume = deque(maxlen=0).extend
+    consume = deque[object](maxlen=0).extend
 
     def build(*values: object) -> _T:
         if len(values) != count:
