@@ -5,6 +5,10 @@ values already in tuples, as hand-written code would; the difference is the
 library's overhead (building and checking values, translating errors). The
 issue's goal is an overhead under 25%. PostgreSQL rows need the server
 binaries (a throwaway cluster is started); without them only SQLite runs.
+
+Reads are also timed against SQLAlchemy 2 ORM classes on the same tables,
+loading the same types with a session per request (`benchmarks._orm`); the
+goal there is at least 5x the ORM's speed.
 """
 
 from __future__ import annotations
