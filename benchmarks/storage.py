@@ -5,6 +5,10 @@ values already in tuples, as hand-written code would; the difference is the
 library's overhead (building and checking values, translating errors). The
 issue's goal is an overhead under 25%. PostgreSQL rows need the server
 binaries (a throwaway cluster is started); without them only SQLite runs.
+
+Reads are also timed against SQLAlchemy 2 ORM classes on the same tables,
+loading the same types with a session per request (`benchmarks._orm`); the
+goal there is at least 5x the ORM's speed.
 """
 
 from __future__ import annotations
@@ -16,10 +20,10 @@ import tempfile
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
-from benchmarks._harness import Row, best_of
+from benchmarks._harness import Row, best_of, best_of_pair
 from clubrules._time import to_epoch_us
 from clubrules.complaints import Assigned, CaseKind, Registered
 from clubrules.customers import ConsumptionRecord, Customer, Sealed, parse_phone
@@ -378,7 +382,10 @@ def _postgres_rows(n: int, url: str) -> list[Row]:
                 best_of(plain_window),
             )
         )
-        events = _events(n)
+        # Each append is one round trip to the server, whose time the machine's
+        # load moves from second to second: short alternating rounds (see
+        # `best_of_pair`), so that both sides meet the same quiet moments.
+        events = _events(max(1, n // 10))
 
         def lib_append() -> None:
             for e in events:
@@ -392,13 +399,14 @@ def _postgres_rows(n: int, url: str) -> list[Row]:
                     (e.at, "st-7", "beautician", "service", "c-1", "allergies", True, "allowed"),
                 )
 
+        t_lib, t_plain = best_of_pair(lib_append, plain_append)
         rows.append(
             _row(
                 "postgres: append an access event",
-                n,
-                best_of(lib_append),
-                "plain psycopg",
-                best_of(plain_append),
+                len(events),
+                t_lib,
+                "plain psycopg, alternating rounds",
+                t_plain,
             )
         )
     db.close()
@@ -1164,6 +1172,331 @@ def run(quick: bool) -> list[Row]:
             rows += _availability_rows(quick, url, Path(directory))
             rows += _thread_race_rows(quick, Path(directory))
             rows += _complaint_rows(n, url, Path(directory))
+            rows += _orm_rows(quick, url, Path(directory))
             if url is not None:
                 rows.append(_booking_race_row(url, quick))
+    return rows
+
+
+# --- against an ORM -----------------------------------------------------------------------
+
+_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def _orm_customers(n: int) -> list[Customer]:
+    """Customers with every kind of field set: a zone, a phone, a birthday, tags, sealed data."""
+    from datetime import date  # noqa: PLC0415
+
+    phone = parse_phone("13800138000")
+    return [
+        Customer(
+            id=f"o-{i:08d}",
+            name="王芳",
+            registered_at=(T0 + timedelta(minutes=i)).astimezone(_ZONE),
+            phone=phone,
+            gender="female",
+            birthday=date(1990, 5, 1 + i % 28),
+            occupation="teacher",
+            email="wang@example.com",
+            tags=frozenset({"vip", "prefers-mornings"}),
+            needs=frozenset({"anti-ageing"}),
+            health=Sealed(bytes(60)),
+            allergies=Sealed(bytes(40)),
+        )
+        for i in range(n)
+    ]
+
+
+def _orm_records(customer_id: str) -> list[ConsumptionRecord]:
+    """100 records of one customer over a day, half of them given in Shanghai time."""
+    return [
+        ConsumptionRecord(
+            id=f"w-{i:04d}",
+            customer_id=customer_id,
+            at=T0 + timedelta(minutes=i)
+            if i % 2
+            else (T0 + timedelta(minutes=i)).astimezone(_ZONE),
+            service="facial",
+            amount=Money("288.00") if i % 3 else Money("1288.50"),
+        )
+        for i in range(100)
+    ]
+
+
+def _orm_logs(cases: int) -> tuple[Any, list[tuple[str, tuple[CaseEvent, ...]]]]:
+    """The complaints suite's open cases (about 10.5 events each) and their policy book."""
+    from benchmarks.complaints import business_policy, club_calendar, open_cases  # noqa: PLC0415
+    from clubrules.complaints import PolicyBook  # noqa: PLC0415
+
+    policy = business_policy(club_calendar())
+    logs = [(cast("Registered", c.events[0]).case_id, c.events) for c in open_cases(cases, policy)]
+    return PolicyBook([policy]), logs
+
+
+def _orm_rows(quick: bool, url: str | None, directory: Path) -> list[Row]:
+    """Reads through the adapters against SQLAlchemy 2 ORM classes on the same tables.
+
+    The ORM side opens a `Session` per request, as a web application does,
+    and reads mapped objects whose attributes hold the same types as the
+    library's values (each two-column value is read once, so that its
+    composite is built). Before timing, the loaded objects are turned into
+    the library's values and checked equal to what the adapters return.
+    """
+    try:
+        from sqlalchemy import create_engine, select  # noqa: PLC0415 - the test group
+        from sqlalchemy.orm import Session  # noqa: PLC0415
+    except ImportError:  # without SQLAlchemy 2 these rows are left out
+        return []
+
+    from benchmarks import _orm  # noqa: PLC0415
+    from clubrules.booking import Schedule  # noqa: PLC0415
+    from clubrules.complaints import replay  # noqa: PLC0415
+    from clubrules.storage.sqlite import SQLiteBookingRepository  # noqa: PLC0415
+
+    n = 200 if quick else 2_000
+    windows = max(1, n // 20)
+    days, day_queries = (7, 10) if quick else (30, 50)
+    cases = 50 if quick else 500
+    customers = _orm_customers(n)
+    records = _orm_records("c-orm")
+    bookings = _day_bookings(days)
+    book, logs = _orm_logs(cases)
+    now = T0 - timedelta(days=1)
+    now_us = to_epoch_us(now)
+    start, end = T0, T0 + timedelta(days=1)
+    day = [
+        (T0 + timedelta(days=i % days), T0 + timedelta(days=i % days + 1))
+        for i in range(day_queries)
+    ]
+    rows: list[Row] = []
+
+    def time_pair(
+        label: str,
+        count: int,
+        lib: Callable[[], object],
+        orm: Callable[[], object],
+        unit: str,
+    ) -> None:
+        t_lib, t_orm = best_of_pair(lib, orm, repeat=7)
+        rows.append(
+            Row(
+                SUITE,
+                label,
+                count,
+                t_lib,
+                "SQLAlchemy 2 ORM, session per request",
+                t_orm,
+                f"{t_lib / count * 1e6:,.1f} us vs ORM {t_orm / count * 1e6:,.1f} us a {unit}",
+            )
+        )
+
+    def suite(prefix: str, repos: dict[str, Any], engine: Any) -> None:  # noqa: ANN401
+        m = _orm.models(engine.dialect.name)
+        customers_repo = repos["customers"]
+        ledger = repos["ledger"]
+        booking_repo = repos["bookings"]
+        complaints = repos["complaints"]
+        for c in customers:
+            customers_repo.add(c)
+        for r in records:
+            ledger.add(r)
+        for b in bookings:
+            booking_repo.add(b, now=now)
+        for case_id, log in logs:
+            complaints.append(case_id, 0, log)
+        if m.dialect == "postgresql":
+            with engine.connect() as conn:
+                conn.exec_driver_sql("ANALYZE")
+                conn.commit()
+        ids = [c.id for c in customers]
+        Rec, Bk, Occ, Ev = m.record, m.booking, m.occupancy, m.event  # noqa: N806
+        window_query = (
+            select(Rec)
+            .where(
+                Rec.customer_id == "c-orm",
+                Rec.at_us >= to_epoch_us(start),
+                Rec.at_us < to_epoch_us(end),
+            )
+            .order_by(Rec.at_us, Rec.id)
+            if m.dialect == "sqlite"
+            else select(Rec)
+            .where(Rec.customer_id == "c-orm", Rec.at_utc >= start, Rec.at_utc < end)
+            .order_by(Rec.at_utc, Rec.id)
+        )
+
+        def day_query(lo: datetime, hi: datetime) -> Any:  # noqa: ANN401
+            if m.dialect == "sqlite":
+                inside = select(Occ.booking_id).where(
+                    Occ.start_us < to_epoch_us(hi), Occ.end_us > to_epoch_us(lo)
+                )
+                order = (Bk.start_us, Bk.id)
+            else:
+                from sqlalchemy import func  # noqa: PLC0415
+
+                inside = select(Occ.booking_id).where(
+                    Occ.during.op("&&")(func.tstzrange(lo, hi, "[)"))
+                )
+                order = (Bk.start_utc, Bk.id)
+            return select(Bk).where(Bk.id.in_(inside)).order_by(*order)
+
+        events_query = select(Ev).order_by(Ev.version)
+
+        # Checked equal before timing: the ORM's objects as the library's values.
+        with Session(engine) as s:
+            assert (
+                [_orm.to_customer(s.get(m.customer, i)) for i in ids[:50]]
+                == [customers_repo.get(i) for i in ids[:50]]
+                == customers[:50]
+            )
+        with Session(engine) as s:
+            loaded = [_orm.to_record(r) for r in s.scalars(window_query)]
+            assert loaded == ledger.records("c-orm", start=start, end=end) == records
+        with Session(engine) as s:
+            lo, hi = day[1]
+            loaded_b = [_orm.to_booking(b) for b in s.scalars(day_query(lo, hi))]
+            assert loaded_b == booking_repo.find(start=lo, end=hi)
+            assert len(loaded_b) == _DAY_BOOKINGS
+        with Session(engine) as s:
+            for case_id, log in logs[:20]:
+                got = [
+                    _orm.to_event(e.type, e.document)
+                    for e in s.scalars(events_query.where(Ev.case_id == case_id))
+                ]
+                assert tuple(got) == tuple(complaints.events(case_id)) == log
+                assert replay(got, book) == replay(complaints.events(case_id), book)
+
+        def lib_get() -> None:
+            for i in ids:
+                customers_repo.get(i)
+
+        def orm_get() -> None:
+            for i in ids:
+                with Session(engine) as s:
+                    s.get(m.customer, i).registered_at  # type: ignore[union-attr]  # noqa: B018
+
+        time_pair(f"{prefix}: get a customer, vs ORM", n, lib_get, orm_get, "customer")
+
+        def lib_window() -> None:
+            for _ in range(windows):
+                ledger.records("c-orm", start=start, end=end)
+
+        def orm_window() -> None:
+            for _ in range(windows):
+                with Session(engine) as s:
+                    [(r.at, r.amount) for r in s.scalars(window_query)]
+
+        time_pair(f"{prefix}: 100-record window, vs ORM", windows, lib_window, orm_window, "window")
+
+        def lib_day() -> None:
+            for lo, hi in day:
+                Schedule(booking_repo.find(start=lo, end=hi))
+
+        def orm_day() -> None:
+            # The loaded bookings, and their busy times by resource, as plain SQL builds them.
+            for lo, hi in day:
+                with Session(engine) as s:
+                    found = s.scalars(day_query(lo, hi)).all()
+                    busy = []
+                    for b in found:
+                        _ = (b.start, b.end, b.expires_at, b.created_at)
+                        busy += [
+                            (b.id, o.resource, *_orm.occupancy_us(o), o.units)
+                            for o in b.occupancy
+                            if o.blocking_until_us > now_us
+                        ]
+                    _busy_by_resource(busy)
+
+        time_pair(
+            f"{prefix}: availability for a day ({_DAY_BOOKINGS} bookings), vs ORM",
+            day_queries,
+            lib_day,
+            orm_day,
+            "day",
+        )
+
+        def lib_read_log() -> None:
+            for case_id, _ in logs:
+                complaints.events(case_id)
+
+        def orm_read_log() -> None:
+            for case_id, _ in logs:
+                with Session(engine) as s:
+                    [
+                        _orm.to_event(e.type, e.document)
+                        for e in s.scalars(events_query.where(Ev.case_id == case_id))
+                    ]
+
+        time_pair(
+            f"{prefix}: read a complaint log (10.5 events), vs ORM",
+            cases,
+            lib_read_log,
+            orm_read_log,
+            "log",
+        )
+
+        def lib_replay() -> None:
+            for case_id, _ in logs:
+                replay(complaints.events(case_id), book)
+
+        def orm_replay() -> None:
+            for case_id, _ in logs:
+                with Session(engine) as s:
+                    events = [
+                        _orm.to_event(e.type, e.document)
+                        for e in s.scalars(events_query.where(Ev.case_id == case_id))
+                    ]
+                replay(events, book)
+
+        time_pair(
+            f"{prefix}: replay a complaint log into its case, vs ORM",
+            cases,
+            lib_replay,
+            orm_replay,
+            "case",
+        )
+
+    from clubrules.storage.sqlite import SQLiteComplaintRepository as _Complaints  # noqa: PLC0415
+
+    path = directory / "orm.db"
+    db = SQLiteDatabase(path)
+    db.migrate()
+    engine = create_engine(f"sqlite:///{path}")
+    repos = {
+        "customers": SQLiteCustomerRepository(db),
+        "ledger": SQLiteConsumptionRepository(db),
+        "bookings": SQLiteBookingRepository(db),
+        "complaints": _Complaints(db),
+    }
+    suite("sqlite", repos, engine)
+    engine.dispose()
+    db.close()
+    if url is None:
+        return rows
+
+    import psycopg  # noqa: PLC0415 - the postgres extra
+
+    from clubrules.storage.postgres import (  # noqa: PLC0415 - the postgres extra
+        PostgresBookingRepository,
+        PostgresComplaintRepository,
+        PostgresConsumptionRepository,
+        PostgresCustomerRepository,
+        PostgresDatabase,
+    )
+
+    name = f"bench_orm_{next(_serial)}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    db_url = url.replace("/postgres?", f"/{name}?")
+    pg = PostgresDatabase(db_url)
+    pg.migrate()
+    pg_engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    pg_repos = {
+        "customers": PostgresCustomerRepository(pg),
+        "ledger": PostgresConsumptionRepository(pg),
+        "bookings": PostgresBookingRepository(pg),
+        "complaints": PostgresComplaintRepository(pg),
+    }
+    suite("postgres", pg_repos, pg_engine)
+    pg_engine.dispose()
+    pg.close()
     return rows

@@ -15,7 +15,7 @@ from hypothesis import given
 from clubrules.booking import Booking, Occupancy, find_conflicts
 from clubrules.customers import ConsumptionRecord, Customer, ServiceRecord
 from clubrules.money import Money
-from clubrules.storage.sql._rows import trusted
+from clubrules.storage.sql._rows import row_builder, trusted
 from clubrules.testing.strategies import (
     booking_lists,
     bookings,
@@ -94,3 +94,11 @@ def test_a_value_with_derived_fields_is_refused() -> None:
         trusted(Booking, ())
     with pytest.raises(TypeError, match="Money has 2 fields; got 1 values"):
         trusted(Money, ("1.00",))
+
+
+def test_a_row_builder_refuses_a_row_of_another_length() -> None:
+    build = row_builder(Money)
+    with pytest.raises(TypeError, match="Money has 2 fields; got 3 values"):
+        build("1.00", "CNY", "extra")
+    with pytest.raises(TypeError, match="Money has 2 fields; got 1 values"):
+        build("1.00")

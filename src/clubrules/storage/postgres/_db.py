@@ -387,6 +387,24 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
             self._log_pool_timeout(error)
             raise translate(error, migration=False) from error
 
+    def _write(self, query: str, params: Sequence[object]) -> None:
+        """One statement that returns no rows: `_read`'s one frame, for the access log's appends."""
+        if self._closed:
+            raise StorageError("the PostgreSQL database is closed")
+        try:
+            joined = self._caller or self._unit.get()
+            if joined is not None:
+                joined.execute(query, params)
+            elif self._pool is not None:
+                with self._pool.connection(timeout=self._timeout) as conn:
+                    conn.execute(query, params)
+            else:
+                with self._lock:
+                    self._the_connection().execute(query, params)
+        except self._driver_error as error:
+            self._log_pool_timeout(error)
+            raise translate(error, migration=False) from error
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[psycopg.Connection[Any]]:
         """Borrow a connection inside a transaction: committed on success, else rolled back.

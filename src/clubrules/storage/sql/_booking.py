@@ -71,11 +71,11 @@ def group_bookings(rows: Iterable[Sequence[Any]]) -> list[Booking]:
     occupancy_of = Occupancy._from_row  # noqa: SLF001 - the booking package's storage entry
     booking_of = Booking._from_row  # noqa: SLF001
     status_of = _STATUS.__getitem__
-    seen: dict[tuple[int, str | None], datetime] = {}
+    seen: dict[int | tuple[int, str], datetime] = {}
     known = seen.get
 
     def at(us: int, zone: str | None) -> datetime:
-        key = (us, zone)
+        key = us if zone is None else (us, zone)  # UTC, the common case: no tuple to build
         value = known(key)
         if value is None:
             value = seen[key] = decode_at(us, zone)

@@ -100,6 +100,11 @@ def _zone(text: str) -> tzinfo:
     return zone
 
 
+# For readers that look a zone up in `ZONES` themselves, calling `zone_of` on a miss.
+ZONES = _ZONES
+zone_of = _zone
+
+
 def in_zone(value: datetime, zone: str | None) -> datetime:
     """An aware datetime shown in the stored zone (UTC when None)."""
     return value.astimezone(UTC if zone is None else _zone(zone))

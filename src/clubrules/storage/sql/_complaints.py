@@ -15,7 +15,7 @@ bulk insert and the translation of what its driver refuses differ) and
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence  # noqa: TC003
+from collections.abc import Callable, Sequence  # noqa: TC003
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -31,10 +31,12 @@ from clubrules.errors import DuplicateError, StaleVersionError, StorageError, Va
 from clubrules.money import Money
 from clubrules.storage.sql._codecs import decode_at, encode_instant, encode_zone
 from clubrules.storage.sql._dialect import DB, Connection, SQLAdapter
+from clubrules.storage.sql._rows import row_builder
 
 __all__ = [
     "SQLComplaintRepository",
     "decode_event",
+    "decode_events",
     "encode_event",
     "unstorable_text",
 ]
@@ -120,12 +122,41 @@ def decode_event(type_name: str, document: str | dict[str, Any]) -> CaseEvent:
     Raises:
         StorageError: the type is unknown to this clubrules (a newer writer).
     """
-    cls = _TYPES.get(type_name)
-    if cls is None:
+    reader = _READERS.get(type_name)
+    if reader is None:
         raise StorageError(f"unknown complaint event type {type_name!r} in storage")
+    cls, names, build = reader
     fields = json.loads(document) if isinstance(document, str) else document
+    if len(fields) == len(names):
+        # A document this version wrote from a validated event (every field
+        # present): built without re-validating, 4x cheaper (see `sql._rows`).
+        try:
+            return build(*[_decode_value(name, fields[name]) for name in names])
+        except KeyError:
+            pass
+    # Any other shape (an older or newer writer): through the checking constructor.
     kwargs: dict[str, Any] = {name: _decode_value(name, value) for name, value in fields.items()}
     return cls(**kwargs)
+
+
+def decode_events(rows: Sequence[tuple[str, str]]) -> list[CaseEvent]:
+    """The events of `(type, JSON text)` rows, in order (see `decode_event`).
+
+    Raises:
+        StorageError: a type is unknown to this clubrules (a newer writer).
+    """
+    if len(rows) < 2:
+        return [decode_event(type_name, document) for type_name, document in rows]
+    # One parse for the log: json.loads costs about 1 us a call before any work.
+    documents = json.loads("[" + ",".join([document for _, document in rows]) + "]")
+    return [decode_event(row[0], document) for row, document in zip(rows, documents, strict=True)]
+
+
+# Each event type's class, field names in order, and trusted builder (see `decode_event`).
+_READERS: dict[str, tuple[type[CaseEvent], tuple[str, ...], Callable[..., CaseEvent]]] = {
+    name: (cls, tuple(f.name for f in attrs.fields(cls)), row_builder(cls))
+    for name, cls in _TYPES.items()
+}
 
 
 class SQLComplaintRepository(SQLAdapter[DB]):

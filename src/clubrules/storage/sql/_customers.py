@@ -19,7 +19,14 @@ from clubrules.customers import (
     ServiceRecord,
 )
 from clubrules.errors import DuplicateError, NotFoundError
-from clubrules.storage.sql._codecs import decode_at, decode_phone, decode_set, encode_zone, in_zone
+from clubrules.storage.sql._codecs import (
+    ZONES,
+    decode_at,
+    decode_phone,
+    decode_set,
+    encode_zone,
+    zone_of,
+)
 from clubrules.storage.sql._dialect import DB, MONEY_BY_TEXT, SQLAdapter, money_from_text
 from clubrules.storage.sql._rows import row_builder
 
@@ -207,16 +214,19 @@ def _record_row(d: Dialect, record: ConsumptionRecord) -> tuple[Any, ...]:
 
 def _read_records(rows: Iterable[Sequence[Any]]) -> list[ConsumptionRecord]:
     """Records from rows of `_record_reads` (instants in microseconds, amounts as text)."""
-    # `decode_at` and `money_from_text` written out (about 7% of a window read):
+    # `decode_at` and `money_from_text` written out (about 10% of a window read):
     # only a zone that is not UTC or an amount not seen before takes a call.
     new = _new_record
     kinds = _KINDS
     moneys = MONEY_BY_TEXT
+    zones = ZONES
     return [
         new(
             id_,
             customer_id,
-            EPOCH + ONE_US * at if zone is None else in_zone(EPOCH + ONE_US * at, zone),
+            EPOCH + ONE_US * at
+            if zone is None
+            else (EPOCH + ONE_US * at).astimezone(zones.get(zone) or zone_of(zone)),
             service,
             moneys.get((amount, currency)) or money_from_text(amount, currency),
             kinds[kind],

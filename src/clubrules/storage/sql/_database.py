@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence  # noqa: TC003 - resolved at runtime by get_type_hints
 from contextlib import AbstractContextManager  # noqa: TC003 - resolved at runtime by get_type_hints
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar, cast
 
 from clubrules.storage.sql._migrations import MigrationResult  # noqa: TC001 - as above
 
@@ -43,6 +43,11 @@ class SQLDatabase(ABC, Generic[C]):
     def _fetchone(self, query: str, params: Sequence[object]) -> Any:  # noqa: ANN401 - a row
         """One statement and `fetchone()`: the adapters' reads."""
         return self._read(query, params, one=True)
+
+    def _write(self, query: str, params: Sequence[object]) -> None:
+        """One statement that returns no rows, on its own (committed unless in a unit)."""
+        with self.connection() as conn:
+            cast("Any", conn).execute(query, params)
 
     def _fetchall(self, query: str, params: Sequence[object] = ()) -> list[Any]:
         """One statement and `fetchall()`: the adapters' reads."""

@@ -103,6 +103,10 @@ class Database(Protocol):
         """`connection()`, one statement and `fetchall()`: a read without a `with` block."""
         ...
 
+    def _write(self, query: str, params: Sequence[object], /) -> None:
+        """`connection()` and one statement that returns no rows, without a `with` block."""
+        ...
+
 
 def _identity(value: Any) -> Any:  # noqa: ANN401 - the driver adapts the value itself
     return value

@@ -208,25 +208,34 @@ class SQLAccessLog(SQLAdapter[DB]):
     _table_name = "access_events"
     _column_list = "at{us}, at_tz, actor, role, purpose, customer_id, field, allowed, reason"
 
+    def __init__(self, database: DB) -> None:
+        super().__init__(database)
+        d = self._dialect
+        self._encode_instant = d.encode_instant
+        self._encode_bool = d.encode_bool
+        self._append_sql = (
+            f"INSERT INTO {self._table} ({self._columns})"  # noqa: S608 - constant
+            f" VALUES ({d.params(9)})"
+        )
+
     def append(self, event: AccessEvent) -> None:
         """Record one access event."""
-        d = self._dialect
-        with self._db.connection() as conn:
-            conn.execute(
-                f"INSERT INTO {self._table} ({self._columns})"  # noqa: S608 - constant
-                f" VALUES ({d.params(9)})",
-                (
-                    d.encode_instant(event.at),
-                    encode_zone(event.at),
-                    event.actor,
-                    event.role,
-                    event.purpose.value,
-                    event.customer_id,
-                    event.field,
-                    d.encode_bool(event.allowed),
-                    event.reason,
-                ),
-            )
+        # One statement, sent by `_write`: every audited read of a field pays for it.
+        at = event.at
+        self._db._write(  # noqa: SLF001
+            self._append_sql,
+            (
+                self._encode_instant(at),
+                encode_zone(at),
+                event.actor,
+                event.role,
+                event.purpose.value,
+                event.customer_id,
+                event.field,
+                self._encode_bool(event.allowed),
+                event.reason,
+            ),
+        )
 
     def _select(
         self,
