@@ -34,6 +34,23 @@ _OPEN_UNRESOLVED = (S.ACKNOWLEDGED, S.INVESTIGATING, S.AWAITING_CUSTOMER, S.RESO
 _WORKING = (S.REGISTERED, *_OPEN_UNRESOLVED)
 _OPEN = (*_WORKING, S.RESOLVED, S.FOLLOW_UP_PENDING)
 _CLOSED = (S.CLOSED_SATISFIED, S.CLOSED_UNRESOLVED)
+# Enum members as module constants: a global lookup is cheaper than a class attribute.
+_REGISTERED = S.REGISTERED
+_ACKNOWLEDGED = S.ACKNOWLEDGED
+_INVESTIGATING = S.INVESTIGATING
+_AWAITING_CUSTOMER = S.AWAITING_CUSTOMER
+_RESOLUTION_PROPOSED = S.RESOLUTION_PROPOSED
+_RESOLVED = S.RESOLVED
+_FOLLOW_UP_PENDING = S.FOLLOW_UP_PENDING
+_CLOSED_SATISFIED = S.CLOSED_SATISFIED
+_CLOSED_UNRESOLVED = S.CLOSED_UNRESOLVED
+_WITHDRAWN = S.WITHDRAWN
+_MERGED = S.MERGED
+_FIRST_RESPONSE = TargetKind.FIRST_RESPONSE
+_PROGRESS_UPDATE = TargetKind.PROGRESS_UPDATE
+_RESOLUTION = TargetKind.RESOLUTION
+_FOLLOW_UP = TargetKind.FOLLOW_UP
+_MANAGEMENT_REPORT = TargetKind.MANAGEMENT_REPORT
 
 
 def _table() -> dict[CaseState, frozenset[str]]:
@@ -241,7 +258,7 @@ class _Fold:
     def __init__(self, policy: SlaPolicy) -> None:
         self.policy = policy
         self.registration: Registered | None = None
-        self.state = S.REGISTERED
+        self.state = _REGISTERED
         self.last_us = 0
         self.last_at: datetime | None = None
         self.assignee: str | None = None
@@ -255,15 +272,7 @@ class _Fold:
         # The runs not yet ended, in start order: the per-event loops skip ended runs.
         self.live: list[TargetRun] = []
         self.seqs: dict[TargetKind, int] = {}
-        # Per target: the target, its counting clock (shared by its runs), pausable,
-        # and its budget in microseconds, worked out once per fold rather than per run.
-        clocks: dict[tuple[TimeBasis, int], Clock] = {}
-        self.plan: dict[TargetKind, tuple[SlaTarget, Clock, bool, int]] = {}
-        for t in policy.targets:
-            clock = clocks.get((t.basis, id(t.calendar)))
-            if clock is None:
-                clock = clocks[t.basis, id(t.calendar)] = Clock(t.calendar, t.basis)
-            self.plan[t.kind] = (t, clock, t.pauses_for_customer, t.within // ONE_US)
+        self.plan = _plan_of(policy)
         # Remedy, compensation and apology proposed in the current cycle.
         self.offered_remedy = False
         self.offered_apology = False
@@ -296,7 +305,7 @@ class _Fold:
             clock,
             pausable=pausable,
         )
-        if pausable and self.state is S.AWAITING_CUSTOMER:
+        if pausable and self.state is _AWAITING_CUSTOMER:
             run.pause(at_us)
         self.runs.append(run)
         self.live.append(run)
@@ -319,7 +328,7 @@ class _Fold:
         ended = False
         for run in live:
             kind = run.kind
-            if kind is TargetKind.FIRST_RESPONSE or kind is TargetKind.PROGRESS_UPDATE:
+            if kind is _FIRST_RESPONSE or kind is _PROGRESS_UPDATE:
                 run.end(at_us, achieved=True)
                 ended = True
         if ended:
@@ -386,17 +395,17 @@ class _Fold:
         handler(self, event, at, at_us)
         if contact and self.state in _OPEN_UNRESOLVED:
             for run in self.live:
-                if run.kind is TargetKind.PROGRESS_UPDATE:
+                if run.kind is _PROGRESS_UPDATE:
                     break
             else:
-                self._start(TargetKind.PROGRESS_UPDATE, at_us)
-        if previous is S.AWAITING_CUSTOMER and self.state is not S.AWAITING_CUSTOMER:
+                self._start(_PROGRESS_UPDATE, at_us)
+        if previous is _AWAITING_CUSTOMER and self.state is not _AWAITING_CUSTOMER:
             start, _ = self.awaiting[-1]
             self.awaiting[-1] = (start, at_us)
             for run in self.live:
                 if run.pause_start_us is not None:  # a call only for the paused runs
                     run.resume(at_us)
-        if self.state is S.AWAITING_CUSTOMER and previous is not S.AWAITING_CUSTOMER:
+        if self.state is _AWAITING_CUSTOMER and previous is not _AWAITING_CUSTOMER:
             self.awaiting.append((at_us, None))
             for run in self.live:
                 if run.pausable and run.pause_start_us is None:  # a call only where it pauses
@@ -433,62 +442,62 @@ class _Fold:
         at_us = to_epoch_us(event.at)
         self.last_us = at_us
         self.last_at = event.at
-        self._start(TargetKind.MANAGEMENT_REPORT, at_us)
+        self._start(_MANAGEMENT_REPORT, at_us)
         if event.reply_by is not None:
             budget = to_epoch_us(event.reply_by) - at_us
-            self._start(TargetKind.FIRST_RESPONSE, at_us, budget_us=budget)
+            self._start(_FIRST_RESPONSE, at_us, budget_us=budget)
         else:
-            self._start(TargetKind.FIRST_RESPONSE, at_us)
-        self._start(TargetKind.RESOLUTION, at_us)
+            self._start(_FIRST_RESPONSE, at_us)
+        self._start(_RESOLUTION, at_us)
 
     # -- one method per event class (see `_MOVES`) ---------------------------------
 
     def on_contacted(self, _event: ev.CustomerContacted, _at: datetime, _at_us: int) -> None:
-        if self.state is S.REGISTERED:
-            self.state = S.ACKNOWLEDGED
+        if self.state is _REGISTERED:
+            self.state = _ACKNOWLEDGED
 
     def on_replied(self, _event: ev.CustomerReplied, _at: datetime, _at_us: int) -> None:
-        if self.state is S.AWAITING_CUSTOMER:
-            self.state = S.INVESTIGATING
+        if self.state is _AWAITING_CUSTOMER:
+            self.state = _INVESTIGATING
 
     def on_investigating(self, _event: ev.InvestigationStarted, _at: datetime, _at_us: int) -> None:
-        self.state = S.INVESTIGATING
+        self.state = _INVESTIGATING
 
     def on_awaiting(self, _event: ev.AwaitingCustomer, _at: datetime, _at_us: int) -> None:
-        self.state = S.AWAITING_CUSTOMER
+        self.state = _AWAITING_CUSTOMER
 
     def on_proposed(self, event: ev.ResolutionProposed, _at: datetime, _at_us: int) -> None:
         self.offered_remedy = _has_remedy(event.remedy, event.compensation)
         self.offered_apology = event.apology
-        self.state = S.RESOLUTION_PROPOSED
+        self.state = _RESOLUTION_PROPOSED
 
     def on_declined(self, _event: ev.ProposalDeclined, _at: datetime, _at_us: int) -> None:
         self.offered_remedy = self.offered_apology = False
-        self.state = S.INVESTIGATING
+        self.state = _INVESTIGATING
 
     def on_resolved(self, event: Resolved, at: datetime, at_us: int) -> None:
         self._check_remedy(event)
-        self._achieve(TargetKind.RESOLUTION, at_us)
-        for run in self._running(TargetKind.PROGRESS_UPDATE):
+        self._achieve(_RESOLUTION, at_us)
+        for run in self._running(_PROGRESS_UPDATE):
             run.end(at_us, achieved=False)
         self.live = [r for r in self.live if r.end_us is None]
-        self.state = S.RESOLVED
+        self.state = _RESOLVED
         self.resolved_at, self.resolved_us = at, at_us
-        self._start(TargetKind.FOLLOW_UP, at_us)
+        self._start(_FOLLOW_UP, at_us)
 
     def on_follow_up_scheduled(
         self, _event: ev.FollowUpScheduled, _at: datetime, _at_us: int
     ) -> None:
-        self.state = S.FOLLOW_UP_PENDING
+        self.state = _FOLLOW_UP_PENDING
 
     def on_followed_up(self, event: ev.FollowedUp, at: datetime, at_us: int) -> None:
-        self._achieve(TargetKind.FOLLOW_UP, at_us)
+        self._achieve(_FOLLOW_UP, at_us)
         if event.satisfied:
-            self._close(S.CLOSED_SATISFIED, at, at_us)
+            self._close(_CLOSED_SATISFIED, at, at_us)
         elif at_us - self.resolved_us <= self._window_us():
             self._reopen(at_us)
         else:
-            self._close(S.CLOSED_UNRESOLVED, at, at_us)
+            self._close(_CLOSED_UNRESOLVED, at, at_us)
 
     def on_reopened(self, _event: ev.Reopened, _at: datetime, at_us: int) -> None:
         if not self._in_window(at_us):
@@ -500,10 +509,10 @@ class _Fold:
         self._reopen(at_us)
 
     def on_closed_unresolved(self, _event: ev.ClosedUnresolved, at: datetime, at_us: int) -> None:
-        self._close(S.CLOSED_UNRESOLVED, at, at_us)
+        self._close(_CLOSED_UNRESOLVED, at, at_us)
 
     def on_withdrawn(self, _event: ev.Withdrawn, at: datetime, at_us: int) -> None:
-        self._close(S.WITHDRAWN, at, at_us)
+        self._close(_WITHDRAWN, at, at_us)
 
     def on_merged(self, event: ev.Merged, at: datetime, at_us: int) -> None:
         assert self.registration is not None  # noqa: S101 - registered above
@@ -511,13 +520,13 @@ class _Fold:
             raise ValidationError(
                 "a case cannot be merged into itself", field="into", rule="self_merge"
             )
-        self._close(S.MERGED, at, at_us)
+        self._close(_MERGED, at, at_us)
 
     def on_assigned(self, event: ev.Assigned, _at: datetime, _at_us: int) -> None:
         self.assignee = event.to
 
     def on_reported(self, _event: ev.ReportedToManagement, _at: datetime, at_us: int) -> None:
-        self._achieve(TargetKind.MANAGEMENT_REPORT, at_us)
+        self._achieve(_MANAGEMENT_REPORT, at_us)
 
     def on_other(self, event: object, _at: datetime, _at_us: int) -> None:
         """An object that only looks like an event moves nothing."""
@@ -556,12 +565,12 @@ class _Fold:
         # Management must still be told: its report stops only when the case
         # closes, is withdrawn or merged (an unsatisfied follow-up reopens an
         # open case, so the report may still be running).
-        self._stop_all(at_us, keep=TargetKind.MANAGEMENT_REPORT)
+        self._stop_all(at_us, keep=_MANAGEMENT_REPORT)
         self.cycle += 1
-        self.state = S.INVESTIGATING
+        self.state = _INVESTIGATING
         self.offered_remedy = self.offered_apology = False
-        self._start(TargetKind.RESOLUTION, at_us)
-        self._start(TargetKind.PROGRESS_UPDATE, at_us)
+        self._start(_RESOLUTION, at_us)
+        self._start(_PROGRESS_UPDATE, at_us)
 
     def finish(self) -> None:
         if self.registration is None:
@@ -570,6 +579,29 @@ class _Fold:
             )
         for run in self.runs:
             run.settle()
+
+
+_Plan = dict[TargetKind, tuple[SlaTarget, Clock, bool, int]]
+# The plan of the last policy folded, replaced whole: replaying many cases of one
+# policy builds it once. Its clocks only memoise readings, so folds may share them.
+_last_plan: tuple[SlaPolicy, _Plan] | None = None
+
+
+def _plan_of(policy: SlaPolicy) -> _Plan:
+    """Per target kind: the target, its counting clock, pausable, and budget in microseconds."""
+    global _last_plan  # noqa: PLW0603 - a one-entry cache, replaced whole
+    last = _last_plan
+    if last is not None and last[0] is policy:
+        return last[1]
+    clocks: dict[tuple[TimeBasis, int], Clock] = {}
+    plan: _Plan = {}
+    for t in policy.targets:
+        clock = clocks.get((t.basis, id(t.calendar)))
+        if clock is None:
+            clock = clocks[t.basis, id(t.calendar)] = Clock(t.calendar, t.basis)
+        plan[t.kind] = (t, clock, t.pauses_for_customer, t.within // ONE_US)
+    _last_plan = (policy, plan)
+    return plan
 
 
 _Handler = Callable[[_Fold, Any, datetime, int], None]
