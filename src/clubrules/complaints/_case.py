@@ -10,14 +10,14 @@ open cases is integer arithmetic.
 from __future__ import annotations
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
-from collections.abc import Iterable  # noqa: TC003
-from datetime import datetime, tzinfo  # noqa: TC003
-from typing import cast
+from collections.abc import Callable, Iterable
+from datetime import datetime, tzinfo
+from typing import Any, cast
 
 import attrs
 
 from clubrules._checks import require_choice, require_instance, require_items
-from clubrules._time import ONE_US, require_aware, to_epoch_us
+from clubrules._time import EPOCH, ONE_US, require_aware, to_epoch_us
 from clubrules.complaints import _events as ev
 from clubrules.complaints._events import CaseEvent, Registered, Resolved
 from clubrules.complaints._model import CaseKind, CaseState, Severity, TargetKind, TimeBasis
@@ -34,6 +34,23 @@ _OPEN_UNRESOLVED = (S.ACKNOWLEDGED, S.INVESTIGATING, S.AWAITING_CUSTOMER, S.RESO
 _WORKING = (S.REGISTERED, *_OPEN_UNRESOLVED)
 _OPEN = (*_WORKING, S.RESOLVED, S.FOLLOW_UP_PENDING)
 _CLOSED = (S.CLOSED_SATISFIED, S.CLOSED_UNRESOLVED)
+# Enum members as module constants: a global lookup is cheaper than a class attribute.
+_REGISTERED = S.REGISTERED
+_ACKNOWLEDGED = S.ACKNOWLEDGED
+_INVESTIGATING = S.INVESTIGATING
+_AWAITING_CUSTOMER = S.AWAITING_CUSTOMER
+_RESOLUTION_PROPOSED = S.RESOLUTION_PROPOSED
+_RESOLVED = S.RESOLVED
+_FOLLOW_UP_PENDING = S.FOLLOW_UP_PENDING
+_CLOSED_SATISFIED = S.CLOSED_SATISFIED
+_CLOSED_UNRESOLVED = S.CLOSED_UNRESOLVED
+_WITHDRAWN = S.WITHDRAWN
+_MERGED = S.MERGED
+_FIRST_RESPONSE = TargetKind.FIRST_RESPONSE
+_PROGRESS_UPDATE = TargetKind.PROGRESS_UPDATE
+_RESOLUTION = TargetKind.RESOLUTION
+_FOLLOW_UP = TargetKind.FOLLOW_UP
+_MANAGEMENT_REPORT = TargetKind.MANAGEMENT_REPORT
 
 
 def _table() -> dict[CaseState, frozenset[str]]:
@@ -180,9 +197,10 @@ class Case:
         setter(self, "awaiting", tuple(fold.awaiting))
         setter(self, "runs", tuple(fold.runs))
         setter(self, "last_us", fold.last_us)
+        case_id, zone = first.case_id, self.zone
         for run in fold.runs:
             if run.end_us is not None and run.final is None:
-                final_status(self.id, self.zone, run)
+                final_status(case_id, zone, run)
 
     @property
     def zone(self) -> tzinfo:
@@ -220,10 +238,31 @@ class Case:
 class _Fold:
     """The mutable state of one fold; `Case` freezes its result."""
 
+    __slots__ = (
+        "assignee",
+        "awaiting",
+        "closed_at",
+        "closed_us",
+        "cycle",
+        "last_at",
+        "last_us",
+        "live",
+        "offered_apology",
+        "offered_remedy",
+        "plan",
+        "policy",
+        "registration",
+        "resolved_at",
+        "resolved_us",
+        "runs",
+        "seqs",
+        "state",
+    )
+
     def __init__(self, policy: SlaPolicy) -> None:
         self.policy = policy
         self.registration: Registered | None = None
-        self.state = S.REGISTERED
+        self.state = _REGISTERED
         self.last_us = 0
         self.last_at: datetime | None = None
         self.assignee: str | None = None
@@ -234,15 +273,10 @@ class _Fold:
         self.closed_us = 0
         self.awaiting: list[tuple[int, int | None]] = []
         self.runs: list[TargetRun] = []
+        # The runs not yet ended, in start order: the per-event loops skip ended runs.
+        self.live: list[TargetRun] = []
         self.seqs: dict[TargetKind, int] = {}
-        # Per target: the target, its counting clock (shared by its runs), pausable.
-        clocks: dict[tuple[TimeBasis, int], Clock] = {}
-        self.plan: dict[TargetKind, tuple[SlaTarget, Clock, bool]] = {}
-        for t in policy.targets:
-            clock = clocks.get((t.basis, id(t.calendar)))
-            if clock is None:
-                clock = clocks[t.basis, id(t.calendar)] = Clock(t.calendar, t.basis)
-            self.plan[t.kind] = (t, clock, t.pauses_for_customer)
+        self.plan = _plan_of(policy)
         # Remedy, compensation and apology proposed in the current cycle.
         self.offered_remedy = False
         self.offered_apology = False
@@ -253,42 +287,62 @@ class _Fold:
         planned = self.plan.get(kind)
         if planned is None:
             return
-        target, clock, pausable = planned
+        target, clock, pausable, budget = planned
         basis = target.basis
         if budget_us is None:
-            budget_us = target.within // ONE_US
+            budget_us = budget
         else:
             basis = TimeBasis.CALENDAR  # a promised time is an instant on the wall clock
             clock = Clock(target.calendar, basis)
-        seq = self.seqs.get(kind, 0)
-        self.seqs[kind] = seq + 1
+        seqs = self.seqs
+        seq = seqs.get(kind, 0)
+        seqs[kind] = seq + 1
         run = TargetRun(
-            kind=kind,
-            cycle=self.cycle,
-            seq=seq,
-            target=target,
-            basis=basis,
-            budget=budget_us,
-            start_us=at_us,
-            start_c=clock.read(at_us),
-            clock=clock,
+            kind,
+            self.cycle,
+            seq,
+            target,
+            basis,
+            budget_us,
+            at_us,
+            clock.read(at_us),
+            clock,
             pausable=pausable,
         )
-        if self.state is S.AWAITING_CUSTOMER and run.pausable:
+        if pausable and self.state is _AWAITING_CUSTOMER:
             run.pause(at_us)
         self.runs.append(run)
+        self.live.append(run)
 
     def _running(self, kind: TargetKind) -> list[TargetRun]:
-        return [r for r in self.runs if r.kind is kind and r.end_us is None]
+        return [r for r in self.live if r.kind is kind]
 
     def _achieve(self, kind: TargetKind, at_us: int) -> None:
-        for run in self._running(kind):
-            run.end(at_us, achieved=True)
+        ended = False
+        for run in self.live:
+            if run.kind is kind:
+                run.end(at_us, achieved=True)
+                ended = True
+        if ended:
+            self.live = [r for r in self.live if r.end_us is None]
+
+    def _contacted(self, at_us: int) -> None:
+        """A contact meets the running first-response and progress-update runs."""
+        live = self.live
+        ended = False
+        for run in live:
+            kind = run.kind
+            if kind is _FIRST_RESPONSE or kind is _PROGRESS_UPDATE:
+                run.end(at_us, achieved=True)
+                ended = True
+        if ended:
+            self.live = [r for r in live if r.end_us is None]
 
     def _stop_all(self, at_us: int, *, keep: TargetKind | None = None) -> None:
-        for run in self.runs:
+        for run in self.live:
             if run.kind is not keep:
                 run.end(at_us, achieved=False)
+        self.live = [r for r in self.live if r.end_us is None]
 
     def _refuse(
         self, action: str, reason: str = "", *, at_us: int | None = None
@@ -305,15 +359,23 @@ class _Fold:
         if self.registration is None:
             self._register(event)
             return
-        action = getattr(event, "action", None)
-        if not isinstance(action, str) or isinstance(event, Registered):
-            if isinstance(event, Registered):
-                raise self._refuse("register", "the case is already registered")
-            raise ValidationError(
-                f"{type(event).__name__} is not a case event", field="event", rule="not_an_event"
-            )
+        # The event classes themselves skip the duck-typing checks: their action is a constant.
+        move = _MOVES.get(type(event))
+        if move is None:
+            action = getattr(event, "action", None)
+            if not isinstance(action, str) or isinstance(event, Registered):
+                if isinstance(event, Registered):
+                    raise self._refuse("register", "the case is already registered")
+                raise ValidationError(
+                    f"{type(event).__name__} is not a case event",
+                    field="event",
+                    rule="not_an_event",
+                )
+            _, contact, handler = _move_of(event)
+        else:
+            action, contact, handler = move
         at = require_aware(event.at, "at")
-        at_us = to_epoch_us(at)
+        at_us = datetime.__sub__(at, EPOCH) // ONE_US  # to_epoch_us of an aware datetime
         if at_us < self.last_us:
             registered = self.registration.at
             # As instants: one zone's datetimes compare by wall time, fold ignored.
@@ -332,16 +394,25 @@ class _Fold:
         if action not in TRANSITIONS[self.state]:
             raise self._refuse(action, at_us=at_us)
         previous = self.state
-        self._transition(event, at, at_us)
-        if previous is S.AWAITING_CUSTOMER and self.state is not S.AWAITING_CUSTOMER:
+        if contact:
+            self._contacted(at_us)
+        handler(self, event, at, at_us)
+        if contact and self.state in _OPEN_UNRESOLVED:
+            for run in self.live:
+                if run.kind is _PROGRESS_UPDATE:
+                    break
+            else:
+                self._start(_PROGRESS_UPDATE, at_us)
+        if previous is _AWAITING_CUSTOMER and self.state is not _AWAITING_CUSTOMER:
             start, _ = self.awaiting[-1]
             self.awaiting[-1] = (start, at_us)
-            for run in self.runs:
-                run.resume(at_us)
-        if self.state is S.AWAITING_CUSTOMER and previous is not S.AWAITING_CUSTOMER:
+            for run in self.live:
+                if run.pause_start_us is not None:  # a call only for the paused runs
+                    run.resume(at_us)
+        if self.state is _AWAITING_CUSTOMER and previous is not _AWAITING_CUSTOMER:
             self.awaiting.append((at_us, None))
-            for run in self.runs:
-                if run.pausable:
+            for run in self.live:
+                if run.pausable and run.pause_start_us is None:  # a call only where it pauses
                     run.pause(at_us)
         self.last_us = at_us
         self.last_at = at
@@ -375,82 +446,94 @@ class _Fold:
         at_us = to_epoch_us(event.at)
         self.last_us = at_us
         self.last_at = event.at
-        self._start(TargetKind.MANAGEMENT_REPORT, at_us)
+        self._start(_MANAGEMENT_REPORT, at_us)
         if event.reply_by is not None:
             budget = to_epoch_us(event.reply_by) - at_us
-            self._start(TargetKind.FIRST_RESPONSE, at_us, budget_us=budget)
+            self._start(_FIRST_RESPONSE, at_us, budget_us=budget)
         else:
-            self._start(TargetKind.FIRST_RESPONSE, at_us)
-        self._start(TargetKind.RESOLUTION, at_us)
+            self._start(_FIRST_RESPONSE, at_us)
+        self._start(_RESOLUTION, at_us)
 
-    def _transition(self, event: CaseEvent, at: datetime, at_us: int) -> None:
-        if isinstance(event, _CONTACTS):
-            self._achieve(TargetKind.FIRST_RESPONSE, at_us)
-            self._achieve(TargetKind.PROGRESS_UPDATE, at_us)
-        if isinstance(event, ev.CustomerContacted):
-            if self.state is S.REGISTERED:
-                self.state = S.ACKNOWLEDGED
-        elif isinstance(event, ev.CustomerReplied):
-            if self.state is S.AWAITING_CUSTOMER:
-                self.state = S.INVESTIGATING
-        elif isinstance(event, ev.InvestigationStarted):
-            self.state = S.INVESTIGATING
-        elif isinstance(event, ev.AwaitingCustomer):
-            self.state = S.AWAITING_CUSTOMER
-        elif isinstance(event, ev.ResolutionProposed):
-            self.offered_remedy = _has_remedy(event.remedy, event.compensation)
-            self.offered_apology = event.apology
-            self.state = S.RESOLUTION_PROPOSED
-        elif isinstance(event, ev.ProposalDeclined):
-            self.offered_remedy = self.offered_apology = False
-            self.state = S.INVESTIGATING
-        elif isinstance(event, Resolved):
-            self._check_remedy(event)
-            self._achieve(TargetKind.RESOLUTION, at_us)
-            for run in self._running(TargetKind.PROGRESS_UPDATE):
-                run.end(at_us, achieved=False)
-            self.state = S.RESOLVED
-            self.resolved_at, self.resolved_us = at, at_us
-            self._start(TargetKind.FOLLOW_UP, at_us)
-        elif isinstance(event, ev.FollowUpScheduled):
-            self.state = S.FOLLOW_UP_PENDING
-        elif isinstance(event, ev.FollowedUp):
-            self._achieve(TargetKind.FOLLOW_UP, at_us)
-            if event.satisfied:
-                self._close(S.CLOSED_SATISFIED, at, at_us)
-            elif at_us - self.resolved_us <= self._window_us():
-                self._reopen(at_us)
-            else:
-                self._close(S.CLOSED_UNRESOLVED, at, at_us)
-        elif isinstance(event, ev.Reopened):
-            if not self._in_window(at_us):
-                raise self._refuse(
-                    "reopen",
-                    f"the reopen window of {self.policy.reopen_window} after closing has passed",
-                    at_us=at_us,
-                )
+    # -- one method per event class (see `_MOVES`) ---------------------------------
+
+    def on_contacted(self, _event: ev.CustomerContacted, _at: datetime, _at_us: int) -> None:
+        if self.state is _REGISTERED:
+            self.state = _ACKNOWLEDGED
+
+    def on_replied(self, _event: ev.CustomerReplied, _at: datetime, _at_us: int) -> None:
+        if self.state is _AWAITING_CUSTOMER:
+            self.state = _INVESTIGATING
+
+    def on_investigating(self, _event: ev.InvestigationStarted, _at: datetime, _at_us: int) -> None:
+        self.state = _INVESTIGATING
+
+    def on_awaiting(self, _event: ev.AwaitingCustomer, _at: datetime, _at_us: int) -> None:
+        self.state = _AWAITING_CUSTOMER
+
+    def on_proposed(self, event: ev.ResolutionProposed, _at: datetime, _at_us: int) -> None:
+        self.offered_remedy = _has_remedy(event.remedy, event.compensation)
+        self.offered_apology = event.apology
+        self.state = _RESOLUTION_PROPOSED
+
+    def on_declined(self, _event: ev.ProposalDeclined, _at: datetime, _at_us: int) -> None:
+        self.offered_remedy = self.offered_apology = False
+        self.state = _INVESTIGATING
+
+    def on_resolved(self, event: Resolved, at: datetime, at_us: int) -> None:
+        self._check_remedy(event)
+        self._achieve(_RESOLUTION, at_us)
+        for run in self._running(_PROGRESS_UPDATE):
+            run.end(at_us, achieved=False)
+        self.live = [r for r in self.live if r.end_us is None]
+        self.state = _RESOLVED
+        self.resolved_at, self.resolved_us = at, at_us
+        self._start(_FOLLOW_UP, at_us)
+
+    def on_follow_up_scheduled(
+        self, _event: ev.FollowUpScheduled, _at: datetime, _at_us: int
+    ) -> None:
+        self.state = _FOLLOW_UP_PENDING
+
+    def on_followed_up(self, event: ev.FollowedUp, at: datetime, at_us: int) -> None:
+        self._achieve(_FOLLOW_UP, at_us)
+        if event.satisfied:
+            self._close(_CLOSED_SATISFIED, at, at_us)
+        elif at_us - self.resolved_us <= self._window_us():
             self._reopen(at_us)
-        elif isinstance(event, ev.ClosedUnresolved):
-            self._close(S.CLOSED_UNRESOLVED, at, at_us)
-        elif isinstance(event, ev.Withdrawn):
-            self._close(S.WITHDRAWN, at, at_us)
-        elif isinstance(event, ev.Merged):
-            assert self.registration is not None  # noqa: S101 - registered above
-            if event.into == self.registration.case_id:
-                raise ValidationError(
-                    "a case cannot be merged into itself", field="into", rule="self_merge"
-                )
-            self._close(S.MERGED, at, at_us)
-        elif isinstance(event, ev.Assigned):
-            self.assignee = event.to
-        elif isinstance(event, ev.ReportedToManagement):
-            self._achieve(TargetKind.MANAGEMENT_REPORT, at_us)
-        if (
-            isinstance(event, _CONTACTS)
-            and self.state in _OPEN_UNRESOLVED
-            and not self._running(TargetKind.PROGRESS_UPDATE)
-        ):
-            self._start(TargetKind.PROGRESS_UPDATE, at_us)
+        else:
+            self._close(_CLOSED_UNRESOLVED, at, at_us)
+
+    def on_reopened(self, _event: ev.Reopened, _at: datetime, at_us: int) -> None:
+        if not self._in_window(at_us):
+            raise self._refuse(
+                "reopen",
+                f"the reopen window of {self.policy.reopen_window} after closing has passed",
+                at_us=at_us,
+            )
+        self._reopen(at_us)
+
+    def on_closed_unresolved(self, _event: ev.ClosedUnresolved, at: datetime, at_us: int) -> None:
+        self._close(_CLOSED_UNRESOLVED, at, at_us)
+
+    def on_withdrawn(self, _event: ev.Withdrawn, at: datetime, at_us: int) -> None:
+        self._close(_WITHDRAWN, at, at_us)
+
+    def on_merged(self, event: ev.Merged, at: datetime, at_us: int) -> None:
+        assert self.registration is not None  # noqa: S101 - registered above
+        if event.into == self.registration.case_id:
+            raise ValidationError(
+                "a case cannot be merged into itself", field="into", rule="self_merge"
+            )
+        self._close(_MERGED, at, at_us)
+
+    def on_assigned(self, event: ev.Assigned, _at: datetime, _at_us: int) -> None:
+        self.assignee = event.to
+
+    def on_reported(self, _event: ev.ReportedToManagement, _at: datetime, at_us: int) -> None:
+        self._achieve(_MANAGEMENT_REPORT, at_us)
+
+    def on_other(self, event: object, _at: datetime, _at_us: int) -> None:
+        """An object that only looks like an event moves nothing."""
 
     def _window_us(self) -> int:
         return self.policy.reopen_window // ONE_US
@@ -486,12 +569,12 @@ class _Fold:
         # Management must still be told: its report stops only when the case
         # closes, is withdrawn or merged (an unsatisfied follow-up reopens an
         # open case, so the report may still be running).
-        self._stop_all(at_us, keep=TargetKind.MANAGEMENT_REPORT)
+        self._stop_all(at_us, keep=_MANAGEMENT_REPORT)
         self.cycle += 1
-        self.state = S.INVESTIGATING
+        self.state = _INVESTIGATING
         self.offered_remedy = self.offered_apology = False
-        self._start(TargetKind.RESOLUTION, at_us)
-        self._start(TargetKind.PROGRESS_UPDATE, at_us)
+        self._start(_RESOLUTION, at_us)
+        self._start(_PROGRESS_UPDATE, at_us)
 
     def finish(self) -> None:
         if self.registration is None:
@@ -500,6 +583,61 @@ class _Fold:
             )
         for run in self.runs:
             run.settle()
+
+
+_Plan = dict[TargetKind, tuple[SlaTarget, Clock, bool, int]]
+# The plan of the last policy folded, replaced whole: replaying many cases of one
+# policy builds it once. Its clocks only memoise readings, so folds may share them.
+_last_plan: tuple[SlaPolicy, _Plan] | None = None
+
+
+def _plan_of(policy: SlaPolicy) -> _Plan:
+    """Per target kind: the target, its counting clock, pausable, and budget in microseconds."""
+    global _last_plan  # noqa: PLW0603 - a one-entry cache, replaced whole
+    last = _last_plan
+    if last is not None and last[0] is policy:
+        return last[1]
+    clocks: dict[tuple[TimeBasis, int], Clock] = {}
+    plan: _Plan = {}
+    for t in policy.targets:
+        clock = clocks.get((t.basis, id(t.calendar)))
+        if clock is None:
+            clock = clocks[t.basis, id(t.calendar)] = Clock(t.calendar, t.basis)
+        plan[t.kind] = (t, clock, t.pauses_for_customer, t.within // ONE_US)
+    _last_plan = (policy, plan)
+    return plan
+
+
+_Handler = Callable[[_Fold, Any, datetime, int], None]
+
+# Per event class (dispatched on the exact class, one dict lookup instead of a chain of
+# isinstance tests): its action, whether it is a contact with the customer, and its move.
+_MOVES: dict[type, tuple[str, bool, _Handler]] = {
+    ev.CustomerContacted: (ev.CustomerContacted.action, True, _Fold.on_contacted),
+    ev.CustomerReplied: (ev.CustomerReplied.action, False, _Fold.on_replied),
+    ev.InvestigationStarted: (ev.InvestigationStarted.action, False, _Fold.on_investigating),
+    ev.AwaitingCustomer: (ev.AwaitingCustomer.action, True, _Fold.on_awaiting),
+    ev.ResolutionProposed: (ev.ResolutionProposed.action, True, _Fold.on_proposed),
+    ev.ProposalDeclined: (ev.ProposalDeclined.action, False, _Fold.on_declined),
+    Resolved: (Resolved.action, True, _Fold.on_resolved),
+    ev.FollowUpScheduled: (ev.FollowUpScheduled.action, False, _Fold.on_follow_up_scheduled),
+    ev.FollowedUp: (ev.FollowedUp.action, True, _Fold.on_followed_up),
+    ev.Reopened: (ev.Reopened.action, False, _Fold.on_reopened),
+    ev.ClosedUnresolved: (ev.ClosedUnresolved.action, False, _Fold.on_closed_unresolved),
+    ev.Withdrawn: (ev.Withdrawn.action, False, _Fold.on_withdrawn),
+    ev.Merged: (ev.Merged.action, False, _Fold.on_merged),
+    ev.Assigned: (ev.Assigned.action, False, _Fold.on_assigned),
+    ev.ReportedToManagement: (ev.ReportedToManagement.action, False, _Fold.on_reported),
+}
+assert {cls for cls, (_, contact, _) in _MOVES.items() if contact} == set(_CONTACTS)  # noqa: S101
+
+
+def _move_of(event: object) -> tuple[str, bool, _Handler]:
+    """The move of an instance of a subclass of an event class; none for anything else."""
+    for cls, move in _MOVES.items():
+        if isinstance(event, cls):
+            return move
+    return ("", False, _Fold.on_other)
 
 
 def _has_remedy(remedy: str | None, compensation: Money | None) -> bool:

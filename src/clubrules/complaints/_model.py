@@ -61,6 +61,9 @@ class CaseState(enum.Enum):
     WITHDRAWN = "withdrawn"
     MERGED = "merged"
 
+    # Members are singletons compared by identity: a C-level hash for the fold's lookups.
+    __hash__ = object.__hash__
+
     @property
     def is_open(self) -> bool:
         """Whether the case is still being worked (not closed, withdrawn or merged)."""
@@ -98,6 +101,9 @@ class TargetKind(enum.Enum):
     RESOLUTION = "resolution"
     FOLLOW_UP = "follow_up"
     MANAGEMENT_REPORT = "management_report"
+
+    # Members are singletons compared by identity: a C-level hash for the fold's lookups.
+    __hash__ = object.__hash__
 
 
 class TimeBasis(enum.Enum):

@@ -134,9 +134,12 @@ class TargetRun:
 
     def end(self, at_us: int, *, achieved: bool) -> None:
         if self.end_us is None:
-            self.resume(at_us)
+            if self.pause_start_us is not None:
+                self.resume(at_us)
             self.end_us = at_us
             self.achieved = achieved
+            # Read now, when the fold has just read this instant (a memo hit), not at settle.
+            self.counted_end = self.clock.read(at_us) - self.start_c - self.paused_c
 
     def _reading_at(self, counted: int, *, before_pause: bool) -> int:
         """The clock reading at which the counted time reaches `counted`, pauses skipped.
@@ -156,10 +159,14 @@ class TargetRun:
         """Compute the due, warning and escalation instants from the pauses so far."""
         clock = self.clock
         budget = self.budget
-        self.due_us = clock.last_at_or_below(self._reading_at(budget, before_pause=False))
+        # Without pauses the reading is the start plus the budget: no call to `_reading_at`.
+        reading = (
+            self._reading_at(budget, before_pause=False) if self.pauses else self.start_c + budget
+        )
+        self.due_us = clock.at(reading + 1) - 1  # clock.last_at_or_below(reading)
         if self.end_us is not None:
-            # An ended run alerts no more: only its due time and counted time matter.
-            self.counted_end = clock.read(self.end_us) - self.start_c - self.paused_c
+            # An ended run alerts no more: only its due time and its counted time (kept
+            # by `end`) matter.
             return
         warn = math.ceil(self.target.warn_at * budget)
         self.warn_us = _in_hours(
