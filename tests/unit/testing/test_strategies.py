@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
@@ -29,12 +30,14 @@ from clubrules.testing.strategies import (
     sealed_values,
     service_records,
     time_zones,
+    training_sessions,
 )
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from clubrules.money import Money
+    from clubrules.training import TrainingSession
 
 
 @settings(max_examples=100)
@@ -120,3 +123,24 @@ def test_records_cover_every_kind() -> None:
 def test_record_strategy_options(record: ConsumptionRecord) -> None:
     assert record.kind is ConsumptionKind.REFUND
     assert record.amount.currency == "USD"
+
+
+_BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@given(
+    training_sessions(
+        starts=st.sampled_from(
+            [
+                datetime(2016, 10, 30, 2, 0, fold=1, tzinfo=_BERLIN),  # the repeated hour, 2nd time
+                datetime(2016, 10, 30, 2, 59, fold=0, tzinfo=_BERLIN),
+                datetime(2016, 3, 27, 1, 59, tzinfo=_BERLIN),  # a minute before the gap
+            ]
+        )
+    )
+)
+def test_training_sessions_across_a_dst_change_end_after_they_start(
+    session: TrainingSession,
+) -> None:
+    assert session.end.astimezone(UTC) > session.start.astimezone(UTC)
+    assert session.end.utcoffset() == session.end.astimezone(_BERLIN).utcoffset()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import strategies as st
 
@@ -27,13 +27,22 @@ _STAFF = st.sampled_from(["st-1", "st-2", "st-7"])
 
 
 def training_sessions(
-    *, ids: st.SearchStrategy[str] = _IDS, currency: str = "CNY"
+    *,
+    ids: st.SearchStrategy[str] = _IDS,
+    currency: str = "CNY",
+    starts: st.SearchStrategy[datetime] | None = None,
 ) -> st.SearchStrategy[TrainingSession]:
-    """Valid training sessions of every kind and method, lasting up to a day, some with a cost."""
+    """Valid training sessions of every kind and method, lasting up to a day, some with a cost.
+
+    `starts` draws the start times (`aware_datetimes()` by default); each
+    session lasts a whole number of minutes of real time from its start,
+    also across a DST change.
+    """
+    start_times = aware_datetimes() if starts is None else starts
 
     @st.composite
     def sessions(draw: st.DrawFn) -> TrainingSession:
-        start = draw(aware_datetimes())
+        start = draw(start_times)
         minutes = draw(st.integers(1, 24 * 60))
         return TrainingSession(
             id=draw(ids),
@@ -41,7 +50,8 @@ def training_sessions(
             topic=draw(_TOPICS),
             method=draw(st.sampled_from(TrainingMethod)),
             start=start,
-            end=start + timedelta(minutes=minutes),
+            # Added to the instant, not the wall time: it ends after it starts across DST.
+            end=(start.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(start.tzinfo),
             trainer=draw(st.none() | _IDS),
             cost=draw(st.none() | money(currency=currency, max_amount=50_000)),
         )
