@@ -191,3 +191,41 @@ def test_first_taste_chinese_cli_page_and_layout(site_url: str) -> None:
             browser.close()
     for name in ("landing-first-taste-en.png", "cli-zh.png"):
         assert (SCREENSHOTS / name).stat().st_size > 10_000, name
+
+
+def test_chinese_performance_page(site_url: str) -> None:
+    executable = _chromium()
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"{site_url}zh/performance/")
+            # Chinese title, headings and prose; the nav entry is Chinese too.
+            assert page.locator("article h1").inner_text().strip("¶ \n") == "性能"
+            headings = [h.strip("¶ \n") for h in page.locator("article h2").all_inner_texts()]
+            for heading in ("概览", "复现这些数据", "营业日历", "投诉", "隐私", "存储"):
+                assert heading in headings, heading
+            assert page.locator("article h3", has_text="投诉回放").is_visible()
+            text = page.locator("article").inner_text()
+            assert "比较对象" in text
+            assert "make bench" in text
+            assert "# 只运行一个套件" in text  # code comments in Chinese
+            assert "性能" in page.locator("nav.md-nav--primary").inner_text()
+            # Links from other Chinese pages keep the English anchors.
+            for anchor in ("storage", "calendar", "complaint-replay", "reads-against-an-orm"):
+                assert page.locator(f"[id='{anchor}']").count() == 1, anchor
+            # No code block needs sideways scrolling at 1280 px.
+            assert page.evaluate(_WIDE_CODE) == []
+            page.screenshot(path=str(SCREENSHOTS / "performance-zh.png"), full_page=True)
+
+            # The English page it translates passes the same layout check.
+            page.goto(f"{site_url}performance/")
+            assert page.locator("article h1").inner_text().strip("¶ \n") == "Performance"
+            assert page.evaluate(_WIDE_CODE) == []
+        finally:
+            browser.close()
+    assert (SCREENSHOTS / "performance-zh.png").stat().st_size > 10_000
