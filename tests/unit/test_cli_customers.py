@@ -12,6 +12,7 @@ import pytest
 
 from clubrules.care import ChurnRule, SingleVisitRule
 from clubrules.cli import EXIT_OK, EXIT_USAGE, main
+from clubrules.cli._io import display_width
 
 SAMPLE = """\
 customer_id,first_visit,last_visit,visits,spend,tier,baseline_visits,recent_visits,baseline_spend,recent_spend
@@ -420,3 +421,22 @@ def test_table_output_in_chinese(sample: Path, capsys: pytest.CaptureFixture[str
     warning = next(line for line in lines if line.startswith("c-004") and "挽留优惠" in line)
     assert "日均到店次数下降62%" in warning
     assert "churn warnings" not in out
+
+
+def test_chinese_columns_line_up_on_a_terminal(
+    sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _run(capsys, str(sample), "--as-of", "2026-03-31", "--lang", "zh")
+    assert code == EXIT_OK
+    rows = [line for line in out.splitlines() if line.startswith("c-")][:8]  # the tier table
+    # Every row starts its tier column at one terminal column, a CJK character counted twice.
+    starts = {display_width(row[: row.index(row.split()[6])]) for row in rows}
+    assert len(starts) == 1, rows
+
+
+def test_display_width_counts_wide_characters_twice() -> None:
+    assert (display_width("c-001"), display_width("冠军客户"), display_width("VIP客户")) == (
+        5,
+        8,
+        7,
+    )

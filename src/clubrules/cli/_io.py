@@ -14,6 +14,7 @@ import json
 import re
 import shlex
 import sys
+import unicodedata
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Protocol, TextIO
 
@@ -40,6 +41,7 @@ __all__ = [
     "check_columns",
     "command_group",
     "csv_rows",
+    "display_width",
     "fail",
     "input_format",
     "json_rows",
@@ -195,14 +197,24 @@ def write(text: str) -> None:
     sys.stdout.write(f"{text}\n")
 
 
+def display_width(text: str) -> int:
+    """The columns `text` takes in a terminal: wide (CJK) characters take two."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def write_table(rows: Sequence[Sequence[str]], *, right: frozenset[int] = frozenset()) -> None:
-    """Write `rows` in aligned columns, those numbered in `right` aligned to the right."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    """Write `rows` in aligned columns, those numbered in `right` aligned to the right.
+
+    Columns are padded by display width, so Chinese text lines up too.
+    """
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        cells = [
-            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
-            for i, cell in enumerate(row)
-        ]
+        cells = []
+        for i, cell in enumerate(row):
+            pad = " " * (widths[i] - display_width(cell))
+            cells.append(pad + cell if i in right else cell + pad)
         write("  ".join(cells).rstrip())
 
 
