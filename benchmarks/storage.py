@@ -578,11 +578,16 @@ def _thread_race(attempt: Callable[[int, int], bool], workers: int, slots: int) 
 
     barrier = threading.Barrier(workers + 1)
     won = [0] * workers
+    failures: list[BaseException] = []
 
     def run(w: int) -> None:
         barrier.wait()
-        for i in range(slots):
-            won[w] += attempt(w, (i * 7 + w * 13) % slots)
+        try:
+            for i in range(slots):
+                won[w] += attempt(w, (i * 7 + w * 13) % slots)
+        except BaseException as error:  # reported below, not lost in the thread
+            failures.append(error)
+            raise
 
     threads = [threading.Thread(target=run, args=(w,)) for w in range(workers)]
     for t in threads:
@@ -592,6 +597,8 @@ def _thread_race(attempt: Callable[[int, int], bool], workers: int, slots: int) 
     for t in threads:
         t.join()
     wall = time.perf_counter() - began
+    if failures:
+        raise failures[0]
     assert sum(won) == slots, (sum(won), slots)  # every slot won exactly once
     return wall
 
@@ -631,11 +638,13 @@ def _thread_race_rows(quick: bool, directory: Path) -> list[Row]:
         assert not find_conflicts(repo.find())
         return wall
 
-    db = SQLiteDatabase(directory / "race-lib.db", max_connections=workers)
+    # Both sides wait up to a minute for the write lock: on a loaded machine 16
+    # threads can queue past the default 5 s, which is a timeout, not a result.
+    db = SQLiteDatabase(directory / "race-lib.db", max_connections=workers, timeout=60.0)
     db.migrate()
     lib = library(SQLiteBookingRepository(db))
     db.close()
-    plain_db = SQLiteDatabase(directory / "race-plain.db", max_connections=workers)
+    plain_db = SQLiteDatabase(directory / "race-plain.db", max_connections=workers, timeout=60.0)
     plain_db.migrate()
 
     def plain_attempt(w: int, k: int) -> bool:
