@@ -68,6 +68,7 @@ __all__ = [
     "require_years",
     "require_zone",
     "revision",
+    "storable",
     "to_choice",
     "to_decimal_or_int",
     "to_frozenset",
@@ -148,6 +149,15 @@ def raise_collected(
     problems.raise_if_any(error_type)
 
 
+def storable(value: str, limit: int = ID_MAX_CHARS) -> bool:
+    """Whether every storage adapter can hold the string `value` (see `check_storable`)."""
+    return (
+        len(value) <= limit
+        and _NUL not in value
+        and (value.isascii() or _SURROGATE.search(value) is None)
+    )
+
+
 def check_storable(
     problems: ViolationCollector, field: str, value: object, *, limit: int = ID_MAX_CHARS
 ) -> bool:
@@ -158,7 +168,7 @@ def check_storable(
     characters (`too_long`). The message never holds the value. Anything
     that is not a string passes: the field's own check reports its type.
     """
-    if not isinstance(value, str):
+    if not isinstance(value, str) or storable(value, limit):
         return True
     ok = True
     if _NUL in value:

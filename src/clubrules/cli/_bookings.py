@@ -21,6 +21,7 @@ from clubrules.cli._io import (
     add_progress_option,
     bad_file,
     command_group,
+    counted,
     csv_rows,
     fail,
     input_format,
@@ -358,14 +359,13 @@ def _print_report(
     summary = message(
         "cli.check.summary",
         path=path,
-        bookings=_counted("cli.check.bookings", count),
-        resources=_counted("cli.check.resources", len(reader.resources)),
+        bookings=counted("cli.check.bookings", count),
+        resources=counted("cli.check.resources", len(reader.resources)),
     )
     if not report:
         write(message("cli.check.none", summary=summary))
         return
-    found_key = "cli.check.found.one" if len(report) == 1 else "cli.check.found.other"
-    write(message(found_key, summary=summary, count=len(report), zone=_zone_name(zone)))
+    write(counted("cli.check.found", len(report), summary=summary, zone=_zone_name(zone)))
     write("")
     table = [tuple(message("cli.check.columns").split("|"))]
     for c in report.pairs:
@@ -379,8 +379,3 @@ def _print_report(
         note = message("cli.check.over_capacity", peak=w.peak, capacity=w.capacity)
         table.append((w.resource, ids, _when(w.start, zone), _when(w.end, zone), note))
     write_table(table)
-
-
-def _counted(key: str, count: int) -> str:
-    """`count` with its noun from the catalogue, singular for one: "1 resource", "2 resources"."""
-    return message(f"{key}.one" if count == 1 else f"{key}.other", count=count)

@@ -22,6 +22,7 @@ from clubrules.cli._io import (
     add_progress_option,
     bad_file,
     command_group,
+    counted,
     csv_rows,
     fail,
     open_check,
@@ -487,10 +488,7 @@ def _report(
         message(
             "cli.tier.head",
             path=path,
-            customers=message(
-                "cli.tier.customers.one" if len(ids) == 1 else "cli.tier.customers.other",
-                count=len(ids),
-            ),
+            customers=counted("cli.tier.customers", len(ids)),
             days=timedelta(days=WINDOW_DAYS),
             day=day,
             zone=args.tz,

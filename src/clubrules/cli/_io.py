@@ -19,6 +19,7 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from clubrules.errors import InputError
+from clubrules.words import message
 
 if TYPE_CHECKING:
     import argparse
@@ -40,6 +41,7 @@ __all__ = [
     "bad_file",
     "check_columns",
     "command_group",
+    "counted",
     "csv_rows",
     "display_width",
     "fail",
@@ -49,7 +51,6 @@ __all__ = [
     "one_line",
     "open_check",
     "parse_time",
-    "plural",
     "report_error",
     "resolve_zone",
     "usage",
@@ -187,9 +188,9 @@ def bad_file(args: argparse.Namespace, path: Path, error: InputError | OSError) 
     )
 
 
-def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    """`count` and `noun`, in the plural unless `count` is 1: "1 resource", "2 resources"."""
-    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+def counted(key: str, count: int, **fields: str) -> str:
+    """The catalogue message `key.one` for one, else `key.other`: "1 resource", "2 resources"."""
+    return message(f"{key}.one" if count == 1 else f"{key}.other", count=count, **fields)
 
 
 def write(text: str) -> None:

@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import functools
 import inspect
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 
-from clubrules._checks import ID_MAX_CHARS, check_storable, raise_collected
+from clubrules._checks import ID_MAX_CHARS, check_storable, raise_collected, storable
 from clubrules.errors import NotFoundError, ViolationCollector
 
 if TYPE_CHECKING:
@@ -35,19 +34,13 @@ __all__ = ["KEYS", "keys_checked", "unholdable"]
 
 T = TypeVar("T", bound=type)
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
 
 def unholdable(value: object) -> str | None:
     """`value` if it is a string that no stored id can equal, else None.
 
     Any other value is None: the method's own checks apply to it.
     """
-    if not isinstance(value, str) or (
-        len(value) <= ID_MAX_CHARS
-        and "\x00" not in value
-        and (value.isascii() or _SURROGATE.search(value) is None)
-    ):
+    if not isinstance(value, str) or storable(value):
         return None
     return value
 

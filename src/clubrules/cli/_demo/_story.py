@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from clubrules.cli._demo._salon import Salon, Story
+from clubrules.cli._io import counted
 from clubrules.errors import ValidationError
 from clubrules.storage.sqlite import SQLiteDatabase
 from clubrules.words import message, use_locale
@@ -68,7 +69,7 @@ def _tell(story: Story, path: Path, *, kept: bool) -> None:
         counts = salon.row_counts()
         story.say("demo.tables")
         for table, rows in counts.items():
-            count = message("demo.rows.one" if rows == 1 else "demo.rows.other", count=rows)
+            count = counted("demo.rows", rows)
             story.line(f"  {table:<32} {count}")
     story.line()
     if kept:

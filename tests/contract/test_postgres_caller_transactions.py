@@ -1,8 +1,11 @@
-"""The contract suites pass on PostgreSQL adapters built with `from_connection`.
+"""The contract suites pass on PostgreSQL adapters that run in the caller's transaction.
 
-Every repository call runs on a connection the test owns, inside the test's own
-transaction, which the test commits (or rolls back when the call raises): the
-adapters never commit themselves.
+Each suite runs twice. `caller`: every repository call runs on a connection
+the test owns, built with `from_connection`, inside the test's own
+transaction, which the test commits (or rolls back when the call raises):
+the adapters never commit themselves. `unit`: every call runs inside
+`unit_of_work()` on the test's database, so each write is a savepoint in the
+unit's transaction, committed when the unit ends.
 """
 
 from __future__ import annotations
@@ -88,123 +91,127 @@ def postgres_tables() -> tuple[str, ...]:
     )
 
 
-class TestCallerCustomers(CustomerRepositoryContract):
+@pytest.fixture(params=["caller", "unit"])
+def session(request: pytest.FixtureRequest) -> Session:
+    """The caller's own transaction, or a unit of work: each suite runs in both."""
+    return cast("Session", request.getfixturevalue(f"postgres_{request.param}_session"))
+
+
+class TestCustomers(CustomerRepositoryContract):
     @pytest.fixture
     def repository(
-        self, per_call: Any, postgres_caller_session: Session, empty_postgres: PostgresDatabase
+        self, per_call: Any, session: Session, empty_postgres: PostgresDatabase
     ) -> CustomerRepository:
         probe = PostgresCustomerRepository(empty_postgres)
         return cast(
             "CustomerRepository",
-            per_call(PostgresCustomerRepository, postgres_caller_session, probe),
+            per_call(PostgresCustomerRepository, session, probe),
         )
 
 
-class TestCallerConsumption(ConsumptionRepositoryContract):
+class TestConsumption(ConsumptionRepositoryContract):
     @pytest.fixture
     def repository(
-        self, per_call: Any, postgres_caller_session: Session, empty_postgres: PostgresDatabase
+        self, per_call: Any, session: Session, empty_postgres: PostgresDatabase
     ) -> ConsumptionRepository:
         probe = PostgresConsumptionRepository(empty_postgres)
         return cast(
             "ConsumptionRepository",
-            per_call(PostgresConsumptionRepository, postgres_caller_session, probe),
+            per_call(PostgresConsumptionRepository, session, probe),
         )
 
 
-class TestCallerBookings(BookingRepositoryContract):
+class TestBookings(BookingRepositoryContract):
     @pytest.fixture
     def repository(
-        self, per_call: Any, postgres_caller_session: Session, empty_postgres: PostgresDatabase
+        self, per_call: Any, session: Session, empty_postgres: PostgresDatabase
     ) -> BookingRepository:
         probe = PostgresBookingRepository(empty_postgres)
-        return cast(
-            "BookingRepository", per_call(PostgresBookingRepository, postgres_caller_session, probe)
-        )
+        return cast("BookingRepository", per_call(PostgresBookingRepository, session, probe))
 
 
-class TestCallerComplaints(ComplaintRepositoryContract):
+class TestComplaints(ComplaintRepositoryContract):
     @pytest.fixture
     def repository(
-        self, per_call: Any, postgres_caller_session: Session, empty_postgres: PostgresDatabase
+        self, per_call: Any, session: Session, empty_postgres: PostgresDatabase
     ) -> ComplaintRepository:
         probe = PostgresComplaintRepository(empty_postgres)
         return cast(
             "ComplaintRepository",
-            per_call(PostgresComplaintRepository, postgres_caller_session, probe),
+            per_call(PostgresComplaintRepository, session, probe),
         )
 
 
-class TestCallerCareTasks(CareTaskRepositoryContract):
+class TestCareTasks(CareTaskRepositoryContract):
     @pytest.fixture
     def repository(
-        self, per_call: Any, postgres_caller_session: Session, empty_postgres: PostgresDatabase
+        self, per_call: Any, session: Session, empty_postgres: PostgresDatabase
     ) -> CareTaskRepository:
         probe = PostgresCareTaskRepository(empty_postgres)
         return cast(
             "CareTaskRepository",
-            per_call(PostgresCareTaskRepository, postgres_caller_session, probe),
+            per_call(PostgresCareTaskRepository, session, probe),
         )
 
 
-class TestCallerSurveyResponses(SurveyResponseRepositoryContract):
+class TestSurveyResponses(SurveyResponseRepositoryContract):
     @pytest.fixture
     def repository(
-        self, per_call: Any, postgres_caller_session: Session, empty_postgres: PostgresDatabase
+        self, per_call: Any, session: Session, empty_postgres: PostgresDatabase
     ) -> SurveyResponseRepository:
         probe = PostgresSurveyResponseRepository(empty_postgres)
         return cast(
             "SurveyResponseRepository",
-            per_call(PostgresSurveyResponseRepository, postgres_caller_session, probe),
+            per_call(PostgresSurveyResponseRepository, session, probe),
         )
 
 
-class TestCallerAssessments(AssessmentRepositoryContract):
+class TestAssessments(AssessmentRepositoryContract):
     @pytest.fixture
     def repository(
-        self, per_call: Any, postgres_caller_session: Session, empty_postgres: PostgresDatabase
+        self, per_call: Any, session: Session, empty_postgres: PostgresDatabase
     ) -> AssessmentRepository:
         probe = PostgresAssessmentRepository(empty_postgres)
         return cast(
             "AssessmentRepository",
-            per_call(PostgresAssessmentRepository, postgres_caller_session, probe),
+            per_call(PostgresAssessmentRepository, session, probe),
         )
 
 
-class TestCallerAccessLog(AccessLogContract):
+class TestAccessLog(AccessLogContract):
     @pytest.fixture
     def repository(
-        self, per_call: Any, postgres_caller_session: Session, empty_postgres: PostgresDatabase
+        self, per_call: Any, session: Session, empty_postgres: PostgresDatabase
     ) -> AccessLog:
         probe = PostgresAccessLog(empty_postgres)
-        return cast("AccessLog", per_call(PostgresAccessLog, postgres_caller_session, probe))
+        return cast("AccessLog", per_call(PostgresAccessLog, session, probe))
 
 
-class TestCallerConsentStore(ConsentStoreContract):
+class TestConsentStore(ConsentStoreContract):
     @pytest.fixture
     def repository(
-        self, per_call: Any, postgres_caller_session: Session, empty_postgres: PostgresDatabase
+        self, per_call: Any, session: Session, empty_postgres: PostgresDatabase
     ) -> ConsentStore:
         probe = PostgresConsentStore(empty_postgres)
-        return cast("ConsentStore", per_call(PostgresConsentStore, postgres_caller_session, probe))
+        return cast("ConsentStore", per_call(PostgresConsentStore, session, probe))
 
 
-class TestCallerDataKeyStore(DataKeyStoreContract):
+class TestDataKeyStore(DataKeyStoreContract):
     @pytest.fixture
     def repository(
-        self, per_call: Any, postgres_caller_session: Session, empty_postgres: PostgresDatabase
+        self, per_call: Any, session: Session, empty_postgres: PostgresDatabase
     ) -> DataKeyStore:
         probe = PostgresDataKeyStore(empty_postgres)
-        return cast("DataKeyStore", per_call(PostgresDataKeyStore, postgres_caller_session, probe))
+        return cast("DataKeyStore", per_call(PostgresDataKeyStore, session, probe))
 
 
-class TestCallerActivity(ActivityRepositoryContract):
+class TestActivity(ActivityRepositoryContract):
     @pytest.fixture
     def zoned_repository(
-        self, per_call: Any, postgres_caller_session: Session, empty_postgres: PostgresDatabase
+        self, per_call: Any, session: Session, empty_postgres: PostgresDatabase
     ) -> Callable[[Sequence[ConsumptionRecord], tzinfo], ActivityRepository]:
         def make(records: Sequence[ConsumptionRecord], zone: tzinfo) -> ActivityRepository:
-            with postgres_caller_session() as database:
+            with session() as database:
                 with database.connection() as conn:
                     conn.execute("TRUNCATE clubrules.consumption_records")
                 ledger = PostgresConsumptionRepository(database)
@@ -215,7 +222,7 @@ class TestCallerActivity(ActivityRepositoryContract):
                 return PostgresActivityRepository(database, zone=zone)
 
             probe = build(empty_postgres)
-            return cast("ActivityRepository", per_call(build, postgres_caller_session, probe))
+            return cast("ActivityRepository", per_call(build, session, probe))
 
         return make
 

@@ -1,7 +1,11 @@
-"""The contract suites pass on SQLite adapters used inside units of work.
+"""The contract suites pass on SQLite adapters that run in the caller's transaction.
 
-Every repository call runs inside `unit_of_work()` on the test's database, so each
-write is a savepoint in the unit's transaction, committed when the unit ends.
+Each suite runs twice. `caller`: every repository call runs on a connection
+the test owns, built with `from_connection`, inside the test's own
+transaction, which the test commits (or rolls back when the call raises):
+the adapters never commit themselves. `unit`: every call runs inside
+`unit_of_work()` on the test's database, so each write is a savepoint in the
+unit's transaction, committed when the unit ends.
 """
 
 from __future__ import annotations
@@ -55,119 +59,118 @@ if TYPE_CHECKING:
     Session = Callable[[], AbstractContextManager[SQLiteDatabase]]
 
 
-class TestUnitCustomers(CustomerRepositoryContract):
+@pytest.fixture(params=["caller", "unit"])
+def session(request: pytest.FixtureRequest) -> Session:
+    """The caller's own transaction, or a unit of work: each suite runs in both."""
+    return cast("Session", request.getfixturevalue(f"sqlite_{request.param}_session"))
+
+
+class TestCustomers(CustomerRepositoryContract):
     @pytest.fixture
     def repository(
-        self, per_call: Any, sqlite_unit_session: Session, sqlite_database: SQLiteDatabase
+        self, per_call: Any, session: Session, sqlite_database: SQLiteDatabase
     ) -> CustomerRepository:
         probe = SQLiteCustomerRepository(sqlite_database)
-        return cast(
-            "CustomerRepository", per_call(SQLiteCustomerRepository, sqlite_unit_session, probe)
-        )
+        return cast("CustomerRepository", per_call(SQLiteCustomerRepository, session, probe))
 
 
-class TestUnitConsumption(ConsumptionRepositoryContract):
+class TestConsumption(ConsumptionRepositoryContract):
     @pytest.fixture
     def repository(
-        self, per_call: Any, sqlite_unit_session: Session, sqlite_database: SQLiteDatabase
+        self, per_call: Any, session: Session, sqlite_database: SQLiteDatabase
     ) -> ConsumptionRepository:
         probe = SQLiteConsumptionRepository(sqlite_database)
         return cast(
             "ConsumptionRepository",
-            per_call(SQLiteConsumptionRepository, sqlite_unit_session, probe),
+            per_call(SQLiteConsumptionRepository, session, probe),
         )
 
 
-class TestUnitBookings(BookingRepositoryContract):
+class TestBookings(BookingRepositoryContract):
     @pytest.fixture
     def repository(
-        self, per_call: Any, sqlite_unit_session: Session, sqlite_database: SQLiteDatabase
+        self, per_call: Any, session: Session, sqlite_database: SQLiteDatabase
     ) -> BookingRepository:
         probe = SQLiteBookingRepository(sqlite_database)
-        return cast(
-            "BookingRepository", per_call(SQLiteBookingRepository, sqlite_unit_session, probe)
-        )
+        return cast("BookingRepository", per_call(SQLiteBookingRepository, session, probe))
 
 
-class TestUnitComplaints(ComplaintRepositoryContract):
+class TestComplaints(ComplaintRepositoryContract):
     @pytest.fixture
     def repository(
-        self, per_call: Any, sqlite_unit_session: Session, sqlite_database: SQLiteDatabase
+        self, per_call: Any, session: Session, sqlite_database: SQLiteDatabase
     ) -> ComplaintRepository:
         probe = SQLiteComplaintRepository(sqlite_database)
-        return cast(
-            "ComplaintRepository", per_call(SQLiteComplaintRepository, sqlite_unit_session, probe)
-        )
+        return cast("ComplaintRepository", per_call(SQLiteComplaintRepository, session, probe))
 
 
-class TestUnitCareTasks(CareTaskRepositoryContract):
+class TestCareTasks(CareTaskRepositoryContract):
     @pytest.fixture
     def repository(
-        self, per_call: Any, sqlite_unit_session: Session, sqlite_database: SQLiteDatabase
+        self, per_call: Any, session: Session, sqlite_database: SQLiteDatabase
     ) -> CareTaskRepository:
         probe = SQLiteCareTaskRepository(sqlite_database)
-        return cast(
-            "CareTaskRepository", per_call(SQLiteCareTaskRepository, sqlite_unit_session, probe)
-        )
+        return cast("CareTaskRepository", per_call(SQLiteCareTaskRepository, session, probe))
 
 
-class TestUnitSurveyResponses(SurveyResponseRepositoryContract):
+class TestSurveyResponses(SurveyResponseRepositoryContract):
     @pytest.fixture
     def repository(
-        self, per_call: Any, sqlite_unit_session: Session, sqlite_database: SQLiteDatabase
+        self, per_call: Any, session: Session, sqlite_database: SQLiteDatabase
     ) -> SurveyResponseRepository:
         probe = SQLiteSurveyResponseRepository(sqlite_database)
         return cast(
             "SurveyResponseRepository",
-            per_call(SQLiteSurveyResponseRepository, sqlite_unit_session, probe),
+            per_call(SQLiteSurveyResponseRepository, session, probe),
         )
 
 
-class TestUnitAssessments(AssessmentRepositoryContract):
+class TestAssessments(AssessmentRepositoryContract):
     @pytest.fixture
     def repository(
-        self, per_call: Any, sqlite_unit_session: Session, sqlite_database: SQLiteDatabase
+        self, per_call: Any, session: Session, sqlite_database: SQLiteDatabase
     ) -> AssessmentRepository:
         probe = SQLiteAssessmentRepository(sqlite_database)
         return cast(
-            "AssessmentRepository", per_call(SQLiteAssessmentRepository, sqlite_unit_session, probe)
+            "AssessmentRepository",
+            per_call(SQLiteAssessmentRepository, session, probe),
         )
 
 
-class TestUnitAccessLog(AccessLogContract):
+class TestAccessLog(AccessLogContract):
     @pytest.fixture
     def repository(
-        self, per_call: Any, sqlite_unit_session: Session, sqlite_database: SQLiteDatabase
+        self, per_call: Any, session: Session, sqlite_database: SQLiteDatabase
     ) -> AccessLog:
         probe = SQLiteAccessLog(sqlite_database)
-        return cast("AccessLog", per_call(SQLiteAccessLog, sqlite_unit_session, probe))
+        return cast("AccessLog", per_call(SQLiteAccessLog, session, probe))
 
 
-class TestUnitConsentStore(ConsentStoreContract):
+class TestConsentStore(ConsentStoreContract):
     @pytest.fixture
     def repository(
-        self, per_call: Any, sqlite_unit_session: Session, sqlite_database: SQLiteDatabase
+        self, per_call: Any, session: Session, sqlite_database: SQLiteDatabase
     ) -> ConsentStore:
         probe = SQLiteConsentStore(sqlite_database)
-        return cast("ConsentStore", per_call(SQLiteConsentStore, sqlite_unit_session, probe))
+        return cast("ConsentStore", per_call(SQLiteConsentStore, session, probe))
 
 
-class TestUnitDataKeyStore(DataKeyStoreContract):
+class TestDataKeyStore(DataKeyStoreContract):
     @pytest.fixture
     def repository(
-        self, per_call: Any, sqlite_unit_session: Session, sqlite_database: SQLiteDatabase
+        self, per_call: Any, session: Session, sqlite_database: SQLiteDatabase
     ) -> DataKeyStore:
         probe = SQLiteDataKeyStore(sqlite_database)
-        return cast("DataKeyStore", per_call(SQLiteDataKeyStore, sqlite_unit_session, probe))
+        return cast("DataKeyStore", per_call(SQLiteDataKeyStore, session, probe))
 
 
-class TestUnitActivity(ActivityRepositoryContract):
+class TestActivity(ActivityRepositoryContract):
     @pytest.fixture
     def zoned_repository(
-        self, per_call: Any, sqlite_unit_session: Session, sqlite_database: SQLiteDatabase
+        self, per_call: Any, session: Session, sqlite_database: SQLiteDatabase
     ) -> Callable[[Sequence[ConsumptionRecord], tzinfo], ActivityRepository]:
         def make(records: Sequence[ConsumptionRecord], zone: tzinfo) -> ActivityRepository:
-            with sqlite_unit_session() as database:
+            with session() as database:
                 with database.connection() as conn:
                     conn.execute("DELETE FROM clubrules_consumption_records")
                 ledger = SQLiteConsumptionRepository(database)
@@ -178,7 +181,7 @@ class TestUnitActivity(ActivityRepositoryContract):
                 return SQLiteActivityRepository(database, zone=zone)
 
             probe = build(sqlite_database)
-            return cast("ActivityRepository", per_call(build, sqlite_unit_session, probe))
+            return cast("ActivityRepository", per_call(build, session, probe))
 
         return make
 
