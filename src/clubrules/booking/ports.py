@@ -1,9 +1,9 @@
-"""The storage port of the booking area: `BookingRepository`.
+"""The storage ports of the booking area: `BookingRepository` and its async twin.
 
-Implement it over your own storage and prove the implementation with
-`clubrules.testing.contracts.BookingRepositoryContract`. The in-memory
-adapter `clubrules.storage.memory.InMemoryBookingRepository` is the
-reference.
+Implement one over your own storage and prove the implementation with
+`clubrules.testing.contracts.BookingRepositoryContract` (or
+`AsyncBookingRepositoryContract`). The in-memory adapter
+`clubrules.storage.memory.InMemoryBookingRepository` is the reference.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Protocol
 
 from clubrules.booking._model import Booking  # noqa: TC001 - resolved at runtime by get_type_hints
 
-__all__ = ["BookingRepository"]
+__all__ = ["AsyncBookingRepository", "BookingRepository"]
 
 
 class BookingRepository(Protocol):
@@ -101,4 +101,37 @@ class BookingRepository(Protocol):
         Raises:
             NaiveDatetimeError: a naive bound.
         """
+        ...
+
+
+class AsyncBookingRepository(Protocol):
+    """`BookingRepository` for an event loop: the same four methods, as coroutines.
+
+    Every promise of `BookingRepository` holds unchanged (no double
+    booking, idempotency keys, holds judged at each call's `now`,
+    versions), among tasks of one loop as among processes. A call
+    cancelled while it waits on the database writes nothing, or all it
+    meant to write: never part of a booking.
+    """
+
+    async def add(self, booking: Booking, *, now: datetime) -> Booking:
+        """As `BookingRepository.add`."""
+        ...
+
+    async def get(self, booking_id: str) -> Booking:
+        """As `BookingRepository.get`."""
+        ...
+
+    async def save(self, booking: Booking, *, now: datetime) -> None:
+        """As `BookingRepository.save`."""
+        ...
+
+    async def find(
+        self,
+        *,
+        resource: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[Booking]:
+        """As `BookingRepository.find`."""
         ...

@@ -3,7 +3,9 @@
 Implement `ComplaintRepository` over your own storage and prove it with
 `clubrules.testing.contracts.ComplaintRepositoryContract`. The in-memory
 adapter `clubrules.storage.memory.InMemoryComplaintRepository` is the
-reference. `load_case` and `save_case` connect the port to `Case` values.
+reference. `load_case` and `save_case` connect the port to `Case` values;
+`AsyncComplaintRepository`, `load_case_async` and `save_case_async` are their
+twins for an event loop.
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from clubrules.complaints._case import Case, replay
 from clubrules.complaints._events import CaseEvent  # noqa: TC001
 from clubrules.complaints._policy import PolicyBook  # noqa: TC001
 
-__all__ = ["ComplaintRepository", "load_case", "save_case"]
+__all__ = [
+    "AsyncComplaintRepository",
+    "ComplaintRepository",
+    "load_case",
+    "load_case_async",
+    "save_case",
+    "save_case_async",
+]
 
 
 class ComplaintRepository(Protocol):
@@ -91,3 +100,56 @@ def save_case(repository: ComplaintRepository, case: Case, *, expected_version: 
     if not new:
         return expected_version
     return repository.append(case.id, expected_version, new)
+
+
+class AsyncComplaintRepository(Protocol):
+    """`ComplaintRepository` for an event loop: the same four methods, as coroutines.
+
+    Every promise of `ComplaintRepository` holds unchanged: an append
+    checks the expected version and writes every event or none, also
+    when the task that awaits it is cancelled.
+    """
+
+    async def append(self, case_id: str, expected_version: int, events: Sequence[CaseEvent]) -> int:
+        """As `ComplaintRepository.append`."""
+        ...
+
+    async def events(self, case_id: str, *, after: int = 0) -> list[CaseEvent]:
+        """As `ComplaintRepository.events`."""
+        ...
+
+    async def version(self, case_id: str) -> int:
+        """As `ComplaintRepository.version`."""
+        ...
+
+    async def case_ids(self) -> list[str]:
+        """As `ComplaintRepository.case_ids`."""
+        ...
+
+
+async def load_case_async(
+    repository: AsyncComplaintRepository, case_id: str, book: PolicyBook
+) -> Case:
+    """`load_case` on an async repository: read the log, replay it.
+
+    Raises:
+        NotFoundError: no such case, or the book lacks its policy version.
+    """
+    return replay(await repository.events(case_id), book)
+
+
+async def save_case_async(
+    repository: AsyncComplaintRepository, case: Case, *, expected_version: int
+) -> int:
+    """`save_case` on an async repository: append the events after `expected_version`.
+
+    Returns:
+        The new version (equal to `case.version` on success).
+
+    Raises:
+        StaleVersionError: someone else appended since the case was loaded.
+    """
+    new = case.events[expected_version:]
+    if not new:
+        return expected_version
+    return await repository.append(case.id, expected_version, new)

@@ -4,6 +4,7 @@ Implement these protocols over your own storage and prove the implementation
 with the contract suites in `clubrules.testing.contracts`
 (`CustomerRepositoryContract`, `ConsumptionRepositoryContract`). The
 in-memory adapters in `clubrules.storage.memory` are the reference.
+`AsyncCustomerRepository` is the profile port for an event loop.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from clubrules.customers._model import ConsumptionRecord, Customer, ServiceRecord
     from clubrules.customers._phone import PhoneNumber
 
-__all__ = ["ConsumptionRepository", "CustomerRepository"]
+__all__ = ["AsyncCustomerRepository", "ConsumptionRepository", "CustomerRepository"]
 
 
 class CustomerRepository(Protocol):
@@ -129,4 +130,32 @@ class ConsumptionRepository(Protocol):
         Raises:
             NotFoundError: no consumption record has this id.
         """
+        ...
+
+
+class AsyncCustomerRepository(Protocol):
+    """`CustomerRepository` for an event loop: the same methods, as coroutines.
+
+    Every promise of `CustomerRepository` holds unchanged. `customers`
+    returns a list (one snapshot read) rather than an iterator.
+    """
+
+    async def add(self, customer: Customer) -> None:
+        """As `CustomerRepository.add`."""
+        ...
+
+    async def get(self, customer_id: str) -> Customer:
+        """As `CustomerRepository.get`."""
+        ...
+
+    async def update(self, customer: Customer) -> None:
+        """As `CustomerRepository.update`."""
+        ...
+
+    async def find_by_phone(self, phone: PhoneNumber) -> list[Customer]:
+        """As `CustomerRepository.find_by_phone`."""
+        ...
+
+    async def customers(self) -> list[Customer]:
+        """Every customer, ordered by id (one snapshot read)."""
         ...

@@ -2,7 +2,9 @@
 
 Each port is a `typing.Protocol`; the in-memory adapters are in
 `clubrules.storage.memory`, and `clubrules.testing.contracts` holds the
-suites that an implementation must pass.
+suites that an implementation must pass. `AsyncDataKeyStore`,
+`AsyncConsentStore` and `AsyncAccessLog` are the stores' twins for an event
+loop, used by `AsyncPrivacyVault`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,15 @@ from clubrules.privacy._consent import ConsentRecord  # noqa: TC001 - resolved a
 from clubrules.privacy._events import AccessEvent  # noqa: TC001 - resolved at runtime by get_type_hints
 from clubrules.privacy._keys import KeyVersion  # noqa: TC001 - resolved at runtime by get_type_hints
 
-__all__ = ["AccessLog", "ConsentStore", "DataKeyStore", "KeyProvider"]
+__all__ = [
+    "AccessLog",
+    "AsyncAccessLog",
+    "AsyncConsentStore",
+    "AsyncDataKeyStore",
+    "ConsentStore",
+    "DataKeyStore",
+    "KeyProvider",
+]
 
 
 class KeyProvider(Protocol):
@@ -134,4 +144,85 @@ class AccessLog(Protocol):
 
     def purge_before(self, cutoff: datetime) -> int:
         """Delete the events before `cutoff` (past their retention); return how many."""
+        ...
+
+
+class AsyncDataKeyStore(Protocol):
+    """`DataKeyStore` for an event loop: the same methods, as coroutines.
+
+    Every promise of `DataKeyStore` holds unchanged (atomic add, compare-
+    and-swap replace, fresh reads, a delete that removes the key for
+    good). `customer_ids` returns a list.
+    """
+
+    async def get(self, customer_id: str) -> Sealed | None:
+        """As `DataKeyStore.get`."""
+        ...
+
+    async def add(self, customer_id: str, wrapped: Sealed) -> None:
+        """As `DataKeyStore.add`."""
+        ...
+
+    async def replace(self, customer_id: str, expected: Sealed, wrapped: Sealed) -> bool:
+        """As `DataKeyStore.replace`."""
+        ...
+
+    async def delete(self, customer_id: str) -> bool:
+        """As `DataKeyStore.delete`."""
+        ...
+
+    async def customer_ids(self) -> list[str]:
+        """Every customer that has a data key, in no particular order."""
+        ...
+
+
+class AsyncConsentStore(Protocol):
+    """`ConsentStore` for an event loop: the same methods, as coroutines."""
+
+    async def add(self, record: ConsentRecord) -> None:
+        """As `ConsentStore.add`."""
+        ...
+
+    async def get(self, consent_id: str) -> ConsentRecord:
+        """As `ConsentStore.get`."""
+        ...
+
+    async def withdraw(self, consent_id: str, at: datetime) -> ConsentRecord:
+        """As `ConsentStore.withdraw`."""
+        ...
+
+    async def for_customer(self, customer_id: str) -> list[ConsentRecord]:
+        """As `ConsentStore.for_customer`."""
+        ...
+
+
+class AsyncAccessLog(Protocol):
+    """`AccessLog` for an event loop: the same methods, as coroutines.
+
+    `append` is durable when its coroutine returns.
+    """
+
+    async def append(self, event: AccessEvent) -> None:
+        """As `AccessLog.append`."""
+        ...
+
+    async def for_customer(
+        self,
+        customer_id: str,
+        *,
+        field: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[AccessEvent]:
+        """As `AccessLog.for_customer`."""
+        ...
+
+    async def by_actor(
+        self, actor: str, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[AccessEvent]:
+        """As `AccessLog.by_actor`."""
+        ...
+
+    async def purge_before(self, cutoff: datetime) -> int:
+        """As `AccessLog.purge_before`."""
         ...
