@@ -40,8 +40,8 @@ from clubrules.testing import ManualClock
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples" / "fastapi_salon"))
 
-from salon_api import Settings, create_app  # noqa: E402 - the example's path, added above
-from salon_api.seed import ZONE, role_policy, seed_customers  # noqa: E402
+from salon_api import Settings, create_app
+from salon_api.seed import ZONE, role_policy, seed_customers
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -389,8 +389,10 @@ def test_availability_lists_the_free_starts_of_a_day(api: str) -> None:
     left = [datetime.fromisoformat(s["start"]) for s in after.json()["slots"]]
     # Li is busy for the massage and its 15-minute clean-up: 105 minutes of starts go.
     assert starts[0] not in left
-    assert all(not (starts[0] - timedelta(minutes=90) < s < starts[0] + timedelta(minutes=105))
-               for s in left)
+    assert all(
+        not (starts[0] - timedelta(minutes=90) < s < starts[0] + timedelta(minutes=105))
+        for s in left
+    )
     unknown, bad_date, missing = run(
         api,
         ("GET", "/availability", {"params": {"date": day, "service": "sauna"}}),
@@ -551,7 +553,12 @@ def test_a_complaint_is_registered_moved_and_read_with_its_sla(api: str) -> None
         api,
         "POST",
         f"{url}/events",
-        json={"action": "contact_customer", "expected_version": 1, "by": "cs-07", "channel": "phone"},
+        json={
+            "action": "contact_customer",
+            "expected_version": 1,
+            "by": "cs-07",
+            "channel": "phone",
+        },
     )
     assert contacted.status_code == 201, contacted.text
     assert contacted.json()["state"] == "acknowledged"
@@ -571,15 +578,49 @@ def test_bad_complaint_steps_are_refused(api: str) -> None:
     url = f"/complaints/{case['id']}/events"
     stale, illegal, unknown_action, unknown_field, missing = run(
         api,
-        ("POST", url, {"json": {"action": "contact_customer", "expected_version": 3,
-                                "by": "cs-07", "channel": "phone"}}),
-        ("POST", url, {"json": {"action": "follow_up", "expected_version": 1,
-                                "by": "cs-07", "channel": "phone", "satisfied": True}}),
+        (
+            "POST",
+            url,
+            {
+                "json": {
+                    "action": "contact_customer",
+                    "expected_version": 3,
+                    "by": "cs-07",
+                    "channel": "phone",
+                }
+            },
+        ),
+        (
+            "POST",
+            url,
+            {
+                "json": {
+                    "action": "follow_up",
+                    "expected_version": 1,
+                    "by": "cs-07",
+                    "channel": "phone",
+                    "satisfied": True,
+                }
+            },
+        ),
         ("POST", url, {"json": {"action": "shout", "expected_version": 1}}),
-        ("POST", url, {"json": {"action": "start_investigation", "expected_version": 1,
-                                "by": "cs-07", "colour": "red"}}),
-        ("POST", "/complaints/case-nope/events", {"json": {"action": "start_investigation",
-                                                          "expected_version": 1, "by": "x"}}),
+        (
+            "POST",
+            url,
+            {
+                "json": {
+                    "action": "start_investigation",
+                    "expected_version": 1,
+                    "by": "cs-07",
+                    "colour": "red",
+                }
+            },
+        ),
+        (
+            "POST",
+            "/complaints/case-nope/events",
+            {"json": {"action": "start_investigation", "expected_version": 1, "by": "x"}},
+        ),
     )
     assert stale.status_code == 409
     assert error_of(stale)["code"] == "stale_version"

@@ -65,7 +65,7 @@ from clubrules.errors import (
     ValidationError,
 )
 from clubrules.money import Money
-from clubrules.privacy import Purpose
+from clubrules.privacy import Purpose  # noqa: TC001 - FastAPI resolves the header annotation
 from salon_api.config import Mode, Settings
 from salon_api.errors import BookingRefusedError, install_error_handlers
 from salon_api.schemas import (
@@ -75,6 +75,7 @@ from salon_api.schemas import (
     MoveIn,
     booking_json,
     case_json,
+    instant,
     sla_json,
 )
 from salon_api.seed import SLOT_STEP, ZONE, booking_rules, complaint_book
@@ -281,7 +282,7 @@ def _same_except_time(stored: CaseEvent, asked: CaseEvent) -> bool:
     """Whether two events say the same thing, whenever each was made."""
     if type(stored) is not type(asked):
         return False
-    return attrs.evolve(stored, at=asked.at) == asked  # type: ignore[misc]
+    return attrs.evolve(stored, at=asked.at) == asked
 
 
 async def open_case(salon: Salon, body: ComplaintIn, key: str | None) -> tuple[Case, bool]:
@@ -427,7 +428,9 @@ def create_app(
     async def confirm_booking(
         booking_id: str, body: MoveIn, salon: SalonDep, key: KeyHeader = None
     ) -> JSONResponse:
-        booking, replayed = await move(salon, booking_id, body.version, _checked_key(key), "confirm")
+        booking, replayed = await move(
+            salon, booking_id, body.version, _checked_key(key), "confirm"
+        )
         return _answer(booking_json(booking), 200, replayed=replayed)
 
     @app.post("/bookings/{booking_id}/cancel")
@@ -459,8 +462,8 @@ def create_app(
             if result.ok:
                 slots.append(
                     {
-                        "start": result.start.isoformat(),
-                        "end": result.end.isoformat(),
+                        "start": instant(result.start),
+                        "end": instant(result.end),
                         "resources": result.resources,
                     }
                 )
@@ -491,7 +494,7 @@ def create_app(
             now = last
         body = case_json(case)
         body["sla"] = [sla_json(s) for s in sla_status(case, now)]
-        body["sla_at"] = now.isoformat()
+        body["sla_at"] = instant(now)
         return JSONResponse(body)
 
     @app.get("/customers/{customer_id}/allergies")

@@ -48,9 +48,7 @@ class Settings:
         env = os.environ if environ is None else environ
         url = env.get("SALON_DATABASE_URL", "").strip()
         if not url:
-            raise ValidationError(
-                "is required", field="SALON_DATABASE_URL", rule="missing_setting"
-            )
+            raise ValidationError("is required", field="SALON_DATABASE_URL", rule="missing_setting")
         size_text = env.get("SALON_POOL_SIZE", "10").strip()
         if not size_text.isdigit() or int(size_text) < 1:
             raise ValidationError(

@@ -16,8 +16,6 @@ unexpected is a 500 with a generic message, logged on the server.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from fastapi.exceptions import RequestValidationError
@@ -39,8 +37,12 @@ from clubrules.errors import (
     StaleVersionError,
     ValidationError,
 )
+from salon_api.schemas import instant
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
+
     from fastapi import FastAPI, Request
 
 __all__ = [
@@ -78,7 +80,7 @@ class BookingRefusedError(ConflictError):
 
 
 def _instant(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
+    return None if value is None else instant(value)
 
 
 def reason_json(reason: Reason) -> dict[str, Any]:
@@ -100,8 +102,8 @@ def reason_json(reason: Reason) -> dict[str, Any]:
 def slot_json(slot: Slot) -> dict[str, Any]:
     """An alternative `Slot` as JSON."""
     return {
-        "start": slot.start.isoformat(),
-        "end": slot.end.isoformat(),
+        "start": instant(slot.start),
+        "end": instant(slot.end),
         "resources": slot.resources,
         "same_resources": slot.same_resources,
         "offset_minutes": slot.offset.total_seconds() / 60,
@@ -168,7 +170,9 @@ def to_response(error: Exception) -> JSONResponse:
         violations = [
             {"field": v.field, "rule": v.rule, "message": v.message} for v in error.violations
         ]
-        return _response(422, "validation_error", "the request is invalid", {"violations": violations})
+        return _response(
+            422, "validation_error", "the request is invalid", {"violations": violations}
+        )
     if isinstance(error, NotFoundError):
         return _response(404, "not_found", str(error), {"kind": error.kind, "id": error.key})
     if isinstance(error, StaleVersionError):
@@ -194,12 +198,16 @@ def to_response(error: Exception) -> JSONResponse:
         )
     if isinstance(error, ConsentRequiredError):
         return _response(
-            403, "consent_required", "the customer has not consented to this read",
+            403,
+            "consent_required",
+            "the customer has not consented to this read",
             {"reason": error.reason},
         )
     if isinstance(error, AccessDeniedError):
         return _response(
-            403, "access_denied", "this role may not read this field for this purpose",
+            403,
+            "access_denied",
+            "this role may not read this field for this purpose",
             {"reason": error.reason},
         )
     if isinstance(error, RetryableStorageError):
@@ -231,12 +239,21 @@ def _request_violations(error: RequestValidationError) -> list[dict[str, str]]:
     for item in error.errors():
         where = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
         found.append(
-            {"field": where, "rule": str(item.get("type", "invalid")), "message": str(item.get("msg", ""))}
+            {
+                "field": where,
+                "rule": str(item.get("type", "invalid")),
+                "message": str(item.get("msg", "")),
+            }
         )
     return found
 
 
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "bad_request", 415: "unsupported_media_type"}
+_HTTP_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    400: "bad_request",
+    415: "unsupported_media_type",
+}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -248,14 +265,17 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_request_validation(request: Request, error: Exception) -> JSONResponse:  # noqa: ARG001
         assert isinstance(error, RequestValidationError)  # noqa: S101 - registered for it
         return _response(
-            422, "validation_error", "the request is invalid", {"violations": _request_violations(error)}
+            422,
+            "validation_error",
+            "the request is invalid",
+            {"violations": _request_violations(error)},
         )
 
     async def on_http_error(request: Request, error: Exception) -> JSONResponse:  # noqa: ARG001
         assert isinstance(error, HTTPException)  # noqa: S101 - registered for it
         code = _HTTP_CODES.get(error.status_code, "http_error")
-        message = error.detail if isinstance(error.detail, str) else code.replace("_", " ")
-        return _response(error.status_code, code, message, headers=error.headers)
+        headers = dict(error.headers) if error.headers else None
+        return _response(error.status_code, code, error.detail or code, headers=headers)
 
     async def on_anything_else(request: Request, error: Exception) -> JSONResponse:  # noqa: ARG001
         return to_response(error)

@@ -7,12 +7,14 @@ channel) is the library's, checked when the values are built.
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 - pydantic resolves the annotations at run time
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+import attrs
 from pydantic import BaseModel, ConfigDict, Field
 
-from clubrules.complaints import CaseKind, Severity  # noqa: TC001 - pydantic resolves them
+from clubrules.complaints import CaseKind, Severity
+from salon_api.seed import ZONE
 
 if TYPE_CHECKING:
     from clubrules.booking import Booking
@@ -26,6 +28,7 @@ __all__ = [
     "booking_json",
     "case_json",
     "event_json",
+    "instant",
     "sla_json",
 ]
 
@@ -104,8 +107,13 @@ class EventIn(BaseModel):
     expected_version: int
 
 
+def instant(value: datetime) -> str:
+    """An instant as ISO 8601 in the salon's zone, as the API answers every instant."""
+    return value.astimezone(ZONE).isoformat()
+
+
 def _instant(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
+    return None if value is None else instant(value)
 
 
 def booking_json(booking: Booking) -> dict[str, Any]:
@@ -113,8 +121,8 @@ def booking_json(booking: Booking) -> dict[str, Any]:
     return {
         "id": booking.id,
         "service": booking.service,
-        "start": booking.start.isoformat(),
-        "end": booking.end.isoformat(),
+        "start": instant(booking.start),
+        "end": instant(booking.end),
         "status": booking.status.value,
         "version": booking.version,
         "confirmation_code": booking.confirmation_code,
@@ -134,15 +142,14 @@ _PRIVATE_FIELDS = frozenset({"contact", "content", "note", "question"})
 
 def event_json(event: CaseEvent) -> dict[str, Any]:
     """An event of a case log: its action and public fields (no contact, content or notes)."""
-    fields = event.__attrs_attrs__  # type: ignore[attr-defined]
     out: dict[str, Any] = {"action": event.action}
-    for field in fields:
+    for field in attrs.fields(type(event)):
         name = field.name
         if name in _PRIVATE_FIELDS:
             continue
         value = getattr(event, name)
         if isinstance(value, datetime):
-            value = value.isoformat()
+            value = instant(value)
         elif hasattr(value, "value") and not isinstance(value, str | int | float | bool):
             value = value.value  # an enum
         elif value is not None and not isinstance(value, str | int | float | bool):
@@ -158,7 +165,7 @@ def case_json(case: Case) -> dict[str, Any]:
         "kind": case.kind.value,
         "state": case.state.value,
         "version": case.version,
-        "registered_at": case.registered_at.isoformat(),
+        "registered_at": instant(case.registered_at),
         "customer_id": case.customer_id,
         "channel": case.channel,
         "category": case.category,
@@ -178,8 +185,8 @@ def sla_json(status: TargetStatus) -> dict[str, Any]:
         "status": status.status.value,
         "breached": status.breached,
         "basis": status.basis.value,
-        "started_at": status.started_at.isoformat(),
-        "due_at": status.due_at.isoformat(),
+        "started_at": instant(status.started_at),
+        "due_at": instant(status.due_at),
         "achieved_at": _instant(status.achieved_at),
         "remaining_seconds": status.remaining.total_seconds(),
         "summary": status.describe("en"),

@@ -20,14 +20,17 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import anyio.to_thread
 import attrs
 
+import clubrules.storage.postgres as postgres_adapters
 from clubrules.privacy import CustomerKeys, EnvKeyProvider, Keyring, PrivacyVault
 from clubrules.storage.postgres import (
+    AsyncPostgresComplaintRepository,
+    AsyncPostgresCustomerRepository,
+    AsyncPostgresDatabase,
     PostgresAccessLog,
     PostgresBookingRepository,
     PostgresComplaintRepository,
@@ -39,6 +42,7 @@ from clubrules.storage.postgres import (
 from salon_api.seed import role_policy
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable, Sequence
     from datetime import datetime
 
     from clubrules.booking import Booking
@@ -197,40 +201,34 @@ async def open_storage(settings: Settings, mode: Mode, clock: Clock) -> AsyncIte
         await in_thread(db.close)
 
 
+def _async_bookings(db: AsyncPostgresDatabase, sync_db: PostgresDatabase) -> AsyncBookingRepository:
+    """The async booking adapter, or the sync one in threads in a clubrules that lacks it."""
+    adapter = getattr(postgres_adapters, "AsyncPostgresBookingRepository", None)
+    if adapter is None:
+        logger.warning("no AsyncPostgresBookingRepository: bookings run on threads")
+        return _ThreadedBookings(PostgresBookingRepository(sync_db))
+    bookings: AsyncBookingRepository = adapter(db)
+    return bookings
+
+
 @contextlib.asynccontextmanager
 async def _open_async(settings: Settings, clock: Clock) -> AsyncIterator[Storage]:
     """The async adapters on the app's loop; the vault's sync database beside them."""
-    adapters: Any
+    threaded = not hasattr(postgres_adapters, "AsyncPostgresBookingRepository")
+    sync_db = await in_thread(
+        _sync_database, settings, settings.pool_size if threaded else _VAULT_POOL
+    )
     try:
-        import clubrules.storage.postgres as adapters  # noqa: PLC0415
-        database_type = adapters.AsyncPostgresDatabase
-    except AttributeError:  # the async adapters are not in this clubrules yet
-        database_type = None
-    # Without async adapters (an older clubrules) async mode falls back to threads.
-    vault_pool = _VAULT_POOL if database_type is not None else settings.pool_size
-    vault_db = await in_thread(_sync_database, settings, vault_pool)
-    try:
-        vault = _vault(vault_db, settings, clock)
-        if database_type is None:
-            logger.warning("this clubrules has no async adapters: async mode runs on threads")
-            yield Storage(
-                mode="async",
-                bookings=_ThreadedBookings(PostgresBookingRepository(vault_db)),
-                customers=_ThreadedCustomers(PostgresCustomerRepository(vault_db)),
-                complaints=_ThreadedComplaints(PostgresComplaintRepository(vault_db)),
-                vault=vault,
-            )
-            return
-        db = await database_type.open(
+        db = await AsyncPostgresDatabase.open(
             settings.database_url, pool_size=settings.pool_size, schema=settings.schema
         )
         async with db:
             yield Storage(
                 mode="async",
-                bookings=adapters.AsyncPostgresBookingRepository(db),
-                customers=adapters.AsyncPostgresCustomerRepository(db),
-                complaints=adapters.AsyncPostgresComplaintRepository(db),
-                vault=vault,
+                bookings=_async_bookings(db, sync_db),
+                customers=AsyncPostgresCustomerRepository(db),
+                complaints=AsyncPostgresComplaintRepository(db),
+                vault=_vault(sync_db, settings, clock),
             )
     finally:
-        await in_thread(vault_db.close)
+        await in_thread(sync_db.close)
