@@ -25,7 +25,7 @@ import pytest
 import uvicorn
 
 from clubrules.booking import is_valid_confirmation_code
-from clubrules.errors import CommitOutcomeUnknownError, RetryableStorageError
+from clubrules.errors import CommitOutcomeUnknownError, RetryableStorageError, ValidationError
 from clubrules.privacy import CustomerKeys, EnvKeyProvider, Keyring, PrivacyVault
 from clubrules.storage.postgres import (
     PostgresAccessLog,
@@ -206,6 +206,26 @@ def stored_bookings(db: PostgresDatabase, start: datetime) -> list[Any]:
     """The stored bookings starting at `start` (any status)."""
     found = PostgresBookingRepository(db).find(start=start, end=start + timedelta(minutes=1))
     return [b for b in found if b.start == start]
+
+
+def test_settings_come_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {"SALON_DATABASE_URL": "postgresql://salon@db/salon", "SALON_POOL_SIZE": "4"}
+    )
+    assert (settings.database_url, settings.schema, settings.pool_size) == (
+        "postgresql://salon@db/salon",
+        "clubrules",
+        4,
+    )
+    assert "salon@db" not in repr(settings)
+    with pytest.raises(ValidationError) as missing:
+        Settings.from_env({})
+    assert missing.value.field == "SALON_DATABASE_URL"
+    with pytest.raises(ValidationError) as bad_size:
+        Settings.from_env({"SALON_DATABASE_URL": "postgresql:///salon", "SALON_POOL_SIZE": "0"})
+    assert bad_size.value.field == "SALON_POOL_SIZE"
+    with pytest.raises(ValidationError):
+        create_app(settings, mode="fibers")  # type: ignore[arg-type]
 
 
 # --- bookings ----------------------------------------------------------------------
@@ -493,6 +513,42 @@ def test_a_request_whose_connection_is_killed_gets_503_and_writes_nothing(
     retried = call(api, "POST", "/bookings", json=body, headers={"Idempotency-Key": key})
     assert retried.status_code == 201, retried.text
     assert [b.id for b in stored_bookings(db, start)] == [retried.json()["id"]]
+
+
+def test_a_complaint_step_whose_connection_is_killed_gets_503_and_writes_nothing(
+    api: str, database_url: str, db: PostgresDatabase
+) -> None:
+    case = call(api, "POST", "/complaints", json=COMPLAINT).json()
+    step = {
+        "json": {"action": "start_investigation", "expected_version": 1, "by": "cs-07"},
+        "headers": {"Idempotency-Key": f"killed-step-{case['id']}"},
+    }
+    url = f"/complaints/{case['id']}/events"
+    with (
+        psycopg.connect(database_url) as blocker,
+        psycopg.connect(database_url, autocommit=True) as admin,
+    ):
+        # Reads go on; the append waits.
+        blocker.execute(
+            "LOCK TABLE clubrules.complaint_cases, clubrules.complaint_events IN EXCLUSIVE MODE"
+        )
+
+        async def go() -> httpx.Response:
+            async with httpx.AsyncClient(base_url=api, timeout=60) as client:
+                pending = asyncio.create_task(client.post(url, **step))
+                pid = await asyncio.to_thread(_blocked_backend, admin, time.monotonic() + 30)
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+                return await pending
+
+        response = asyncio.run(go())
+        blocker.rollback()
+    assert response.status_code == 503, response.text
+    assert response.headers["Retry-After"] == "1"
+    assert error_of(response)["code"] == "storage_unavailable"
+    assert PostgresComplaintRepository(db).version(case["id"]) == 1
+    retried = call(api, "POST", url, **step)
+    assert retried.status_code == 201, retried.text
+    assert PostgresComplaintRepository(db).version(case["id"]) == 2
 
 
 # --- the error mapping --------------------------------------------------------------
