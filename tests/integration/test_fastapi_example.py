@@ -519,7 +519,7 @@ def test_a_complaint_step_whose_connection_is_killed_gets_503_and_writes_nothing
     api: str, database_url: str, db: PostgresDatabase
 ) -> None:
     case = call(api, "POST", "/complaints", json=COMPLAINT).json()
-    step = {
+    step: dict[str, Any] = {
         "json": {"action": "start_investigation", "expected_version": 1, "by": "cs-07"},
         "headers": {"Idempotency-Key": f"killed-step-{case['id']}"},
     }
