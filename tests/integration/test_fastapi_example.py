@@ -312,6 +312,20 @@ def test_bad_booking_requests_are_422_with_the_fields_named(api: str) -> None:
     assert [v["field"] for v in error_of(extra)["details"]["violations"]] == ["price"]
 
 
+def test_instants_at_the_ends_of_the_calendar_are_422_not_500(api: str) -> None:
+    early, late, first_day, last_day = run(
+        api,
+        ("POST", "/bookings", {"json": facial(datetime(1, 1, 1, tzinfo=ZONE))}),
+        ("POST", "/bookings", {"json": facial(datetime(9999, 12, 31, 20, tzinfo=ZONE))}),
+        ("GET", "/availability", {"params": {"date": "0001-01-01", "service": "facial"}}),
+        ("GET", "/availability", {"params": {"date": "9999-12-31", "service": "facial"}}),
+    )
+    for response in (early, late, first_day, last_day):
+        assert response.status_code == 422, response.text
+        assert error_of(response)["code"] == "validation_error"
+    assert first_day.json()["slots"] == []
+
+
 def test_a_stale_version_is_409_and_a_missing_booking_404(api: str) -> None:
     made = call(api, "POST", "/bookings", json=facial(fresh_start()))
     url = f"/bookings/{made.json()['id']}"
@@ -687,6 +701,29 @@ def test_bad_complaint_steps_are_refused(api: str) -> None:
     assert unknown_field.status_code == 422
     assert error_of(unknown_field)["details"]["violations"][0]["field"] == "colour"
     assert missing.status_code == 404
+    no_by, bad_money = run(
+        api,
+        ("POST", url, {"json": {"action": "start_investigation", "expected_version": 1}}),
+        (
+            "POST",
+            url,
+            {
+                "json": {
+                    "action": "propose_resolution",
+                    "expected_version": 1,
+                    "by": "cs-07",
+                    "channel": "phone",
+                    "compensation": {"amount": "50.00", "colour": "red"},
+                }
+            },
+        ),
+    )
+    assert no_by.status_code == 422, no_by.text
+    assert [(v["field"], v["rule"]) for v in error_of(no_by)["details"]["violations"]] == [
+        ("by", "required")
+    ]
+    assert bad_money.status_code == 422, bad_money.text
+    assert error_of(bad_money)["details"]["violations"][0]["field"] == "compensation"
     blank = call(api, "POST", "/complaints", json={**COMPLAINT, "channel": " "})
     assert blank.status_code == 422
     assert error_of(blank)["details"]["violations"][0]["field"] == "channel"

@@ -16,7 +16,7 @@ import itertools
 import logging
 import secrets
 from collections.abc import AsyncIterator  # noqa: TC003 - FastAPI resolves annotations
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 import attrs
@@ -63,6 +63,7 @@ from clubrules.errors import (
     SlotConflictError,
     StaleVersionError,
     ValidationError,
+    ViolationCollector,
 )
 from clubrules.money import Money
 from clubrules.privacy import Purpose  # noqa: TC001 - FastAPI resolves the header annotation
@@ -177,8 +178,21 @@ def _answer(body: dict[str, Any], status: int, *, replayed: bool) -> JSONRespons
 # --- bookings ----------------------------------------------------------------------
 
 
+_FIRST = datetime.min.replace(tzinfo=UTC)
+_LAST = datetime.max.replace(tzinfo=UTC)
+
+
 async def _schedule(salon: Salon, start: datetime, end: datetime) -> list[Booking]:
-    return await salon.storage.bookings.find(start=start, end=end)
+    """The bookings from `_AROUND` before `start` to `_AROUND` after `end` (clamped to datetime)."""
+    try:
+        lo = start - _AROUND
+    except OverflowError:
+        lo = _FIRST
+    try:
+        hi = end + _AROUND
+    except OverflowError:
+        hi = _LAST
+    return await salon.storage.bookings.find(start=lo, end=hi)
 
 
 async def book(salon: Salon, body: BookingIn, key: str | None) -> tuple[Booking, bool]:
@@ -203,7 +217,7 @@ async def book(salon: Salon, body: BookingIn, key: str | None) -> tuple[Booking,
     )
     status = BookingStatus(body.status)
     for attempt in itertools.count(1):
-        stored = await _schedule(salon, request.start - _AROUND, request.start + _AROUND)
+        stored = await _schedule(salon, request.start, request.start)
         schedule = Schedule(stored)
         own = [b.id for b in stored if key is not None and b.idempotency_key == key]
         result = rules.check(request, schedule, now=now, exclude=own)
@@ -323,17 +337,25 @@ def _event(body: EventIn, at: datetime) -> CaseEvent:
             f"must be one of {', '.join(sorted(_EVENTS))}", field="action", rule="unknown_action"
         )
     given = dict(body.model_extra or {})
-    names = {f.name for f in attrs.fields(cls)} - {"at"}
-    unknown = sorted(set(given) - names)
-    if unknown:
-        raise ValidationError(
-            f"{body.action} takes {', '.join(sorted(names)) or 'no fields'}",
-            field=unknown[0],
-            rule="unknown_field",
-        )
+    fields = [f for f in attrs.fields(cls) if f.name != "at"]
+    names = {f.name for f in fields}
+    problems = ViolationCollector()
+    for name in sorted(set(given) - names):
+        problems.add(name, "unknown_field", f"{body.action} takes {', '.join(sorted(names))}")
+    for field in fields:
+        if field.default is attrs.NOTHING and field.name not in given:
+            problems.add(field.name, "required", f"{body.action} needs it")
     compensation = given.get("compensation")
     if isinstance(compensation, dict):
-        given["compensation"] = Money(**compensation)
+        if set(compensation) - {"amount", "currency"} or "amount" not in compensation:
+            problems.add(
+                "compensation", "not_money", 'must be {"amount": "50.00", "currency": "CNY"}'
+            )
+        else:
+            given["compensation"] = Money(
+                compensation["amount"], compensation.get("currency", "CNY")
+            )
+    problems.raise_if_any()
     for name in _EVENT_INSTANTS & set(given):
         if isinstance(given[name], str):
             try:
@@ -451,9 +473,11 @@ def create_app(
         service: str,
         headcount: int = 1,
     ) -> JSONResponse:
+        if day == date.max:
+            raise ValidationError("must be before 9999-12-31", field="date", rule="out_of_range")
         first = datetime.combine(day, time(0), ZONE)
         last = datetime.combine(day + timedelta(days=1), time(0), ZONE)
-        schedule = Schedule(await _schedule(salon, first - _AROUND, last + _AROUND))
+        schedule = Schedule(await _schedule(salon, first, last))
         now, slots = salon.clock.now(), []
         start = first
         while start < last:
