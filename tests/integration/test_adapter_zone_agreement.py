@@ -18,6 +18,7 @@ import pendulum
 import psycopg
 import pytest
 import pytz
+from pendulum.tz import fixed_timezone
 from pydantic import TypeAdapter
 
 from clubrules._time import to_epoch_us
@@ -53,11 +54,17 @@ pytestmark = pytest.mark.postgres
 _names = itertools.count()
 
 
+def _pydantic_zone() -> tzinfo:
+    zone = TypeAdapter(datetime).validate_python("2026-03-02T10:00:00+08:00").tzinfo
+    assert zone is not None
+    return zone
+
+
 def _zones() -> list[tuple[str, tzinfo]]:
     zones: list[tuple[str, tzinfo]] = [
-        ("pendulum fixed", pendulum.fixed_timezone(8 * 3600)),
+        ("pendulum fixed", fixed_timezone(8 * 3600)),
         ("pendulum named", pendulum.timezone("Europe/Paris")),
-        ("pydantic", TypeAdapter(datetime).validate_python("2026-03-02T10:00:00+08:00").tzinfo),
+        ("pydantic", _pydantic_zone()),
         ("pytz named", pytz.timezone("America/New_York")),
         ("pytz fixed", pytz.FixedOffset(-210)),
         ("stdlib offset", timezone(timedelta(hours=5, minutes=45))),
