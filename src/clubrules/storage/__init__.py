@@ -17,6 +17,9 @@ Both database adapters open units of work (`SQLiteDatabase.unit_of_work()`,
 `PostgresDatabase.unit_of_work()`): one transaction that every adapter
 built on the database joins. [run_in_transaction][clubrules.storage.run_in_transaction]
 runs a function in one and retries it after a transient failure.
+`AsyncPostgresDatabase.unit_of_work()` and
+[run_in_transaction_async][clubrules.storage.run_in_transaction_async] are
+their twins for an event loop.
 
 The library logs through the standard `logging` module, one logger per
 area, each silent (a `NullHandler`) until the application configures logging:
@@ -34,8 +37,18 @@ from a record: no names, phone numbers, health notes or key material.
 from __future__ import annotations
 
 from clubrules._public import publish
-from clubrules.storage.sql._unit import UnitOfWorkDatabase, run_in_transaction
+from clubrules.storage.sql._unit import (
+    AsyncUnitOfWorkDatabase,
+    UnitOfWorkDatabase,
+    run_in_transaction,
+    run_in_transaction_async,
+)
 
-__all__ = ["UnitOfWorkDatabase", "run_in_transaction"]
+__all__ = [
+    "AsyncUnitOfWorkDatabase",
+    "UnitOfWorkDatabase",
+    "run_in_transaction",
+    "run_in_transaction_async",
+]
 
 publish(__name__)

@@ -172,6 +172,8 @@ def _guarded(method: Callable[..., Any], rule: _Rule) -> Callable[..., Any]:
         for name in rule.names
     )
     answer = rule.answer
+    if inspect.iscoroutinefunction(method):
+        return _guarded_async(method, where, answer)
 
     def refuse_or_answer(name: str, text: str) -> Any:  # noqa: ANN401 - as `method`
         if answer is None:
@@ -207,6 +209,26 @@ def _guarded(method: Callable[..., Any], rule: _Rule) -> Callable[..., Any]:
             if text is not None:
                 return refuse_or_answer(name, text)
         return method(self, *args, **kwargs)
+
+    return checked
+
+
+def _guarded_async(
+    method: Callable[..., Any],
+    where: tuple[tuple[int, str], ...],
+    answer: Callable[[str], object] | None,
+) -> Callable[..., Any]:
+    """`_guarded` for a coroutine method: the answer or the refusal comes from the coroutine."""
+
+    @functools.wraps(method)
+    async def checked(self: object, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - as `method`
+        for index, name in where:
+            text = unholdable(args[index] if index < len(args) else kwargs.get(name))
+            if text is not None:
+                if answer is None:
+                    _refuse(name, text)
+                return answer(text)
+        return await method(self, *args, **kwargs)
 
     return checked
 

@@ -13,6 +13,12 @@ customers = PostgresCustomerRepository(db)
 ```
 
 Every adapter passes the same contract suite as the in-memory adapter.
+
+For an event loop (FastAPI, Starlette, plain asyncio), the `AsyncPostgres...`
+adapters on an [AsyncPostgresDatabase][clubrules.storage.postgres.AsyncPostgresDatabase]
+(psycopg's `AsyncConnectionPool`) implement the async ports of the request
+path (bookings, customers, complaints, consents, the access log, data keys)
+on the same tables, with the same guarantees.
 Tables live in one schema, `clubrules` unless the database names another
 (`PostgresDatabase(url, schema="salon")`); instants are `timestamptz` (with the
 zone they were given in, so they come back in it), money is exact `numeric`,
@@ -26,6 +32,14 @@ from __future__ import annotations
 
 from clubrules._public import publish
 from clubrules.storage.postgres._activities import PostgresClubActivityRepository
+from clubrules.storage.postgres._aio._complaints import AsyncPostgresComplaintRepository
+from clubrules.storage.postgres._aio._customers import AsyncPostgresCustomerRepository
+from clubrules.storage.postgres._aio._db import AsyncPostgresDatabase
+from clubrules.storage.postgres._aio._privacy import (
+    AsyncPostgresAccessLog,
+    AsyncPostgresConsentStore,
+    AsyncPostgresDataKeyStore,
+)
 from clubrules.storage.postgres._booking import PostgresBookingRepository
 from clubrules.storage.postgres._care import (
     PostgresCareTaskRepository,
@@ -47,6 +61,12 @@ from clubrules.storage.postgres._tiering import PostgresActivityRepository
 from clubrules.storage.postgres._training import PostgresTrainingRepository
 
 __all__ = [
+    "AsyncPostgresAccessLog",
+    "AsyncPostgresComplaintRepository",
+    "AsyncPostgresConsentStore",
+    "AsyncPostgresCustomerRepository",
+    "AsyncPostgresDataKeyStore",
+    "AsyncPostgresDatabase",
     "PostgresAccessLog",
     "PostgresActivityRepository",
     "PostgresAssessmentRepository",

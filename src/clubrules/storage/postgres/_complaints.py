@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 from clubrules.errors import NotFoundError
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.postgres._db import PostgresDatabase
-from clubrules.storage.sql._complaints import SQLComplaintRepository, decode_event
+from clubrules.storage.sql._complaints import ComplaintSQL, SQLComplaintRepository, decode_event
 from clubrules.storage.sql._dialect import POSTGRES
 
 if TYPE_CHECKING:
@@ -18,7 +18,24 @@ if TYPE_CHECKING:
     from clubrules.complaints import CaseEvent
     from clubrules.storage.sql._dialect import Connection
 
-__all__ = ["PostgresComplaintRepository"]
+__all__ = ["PostgresComplaintRepository", "events_of", "events_sql"]
+
+
+def events_sql(q: ComplaintSQL) -> str:
+    """A stream's events after a version, in one statement that tells an unknown case apart."""
+    return (
+        f"SELECT e.type, e.document FROM {q.cases} AS c"  # noqa: S608 - constant
+        f" LEFT JOIN {q.events} AS e"
+        " ON e.case_id = c.id AND e.version > %s"
+        " WHERE c.id = %s ORDER BY e.version"
+    )
+
+
+def events_of(case_id: str, rows: list[Any]) -> list[CaseEvent]:
+    """The events of `events_sql`'s rows; `NotFoundError` if the case is unknown (no row)."""
+    if not rows:
+        raise NotFoundError("case", case_id)
+    return [decode_event(type_name, document) for type_name, document in rows if type_name]
 
 
 @keys_checked("ComplaintRepository")
@@ -45,12 +62,7 @@ class PostgresComplaintRepository(SQLComplaintRepository[PostgresDatabase]):
 
     def __init__(self, database: PostgresDatabase) -> None:
         super().__init__(database)
-        self._events_sql = (
-            f"SELECT e.type, e.document FROM {self._cases} AS c"  # noqa: S608 - constant
-            f" LEFT JOIN {self._events} AS e"
-            " ON e.case_id = c.id AND e.version > %s"
-            " WHERE c.id = %s ORDER BY e.version"
-        )
+        self._events_sql = events_sql(self._q)
 
     def append(self, case_id: str, expected_version: int, events: Sequence[CaseEvent]) -> int:
         """Append `events` if the stream is at `expected_version`; the new version.
@@ -76,9 +88,7 @@ class PostgresComplaintRepository(SQLComplaintRepository[PostgresDatabase]):
         """The stream's events after the first `after`; `NotFoundError` if unknown."""
         with self._db.connection() as conn:
             rows = conn.execute(self._events_sql, (max(after, 0), case_id)).fetchall()
-        if not rows:
-            raise NotFoundError("case", case_id)
-        return [decode_event(type_name, document) for type_name, document in rows if type_name]
+        return events_of(case_id, rows)
 
     def __repr__(self) -> str:
         return "PostgresComplaintRepository()"

@@ -7,15 +7,10 @@ imports without the `postgres` extra.
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import threading
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from clubrules.errors import (
-    CommitOutcomeUnknownError,
-    StorageError,
-    ValidationError,
-)
+from clubrules.errors import StorageError, ValidationError
 from clubrules.storage.postgres._errors import psycopg_module, translate, translated
 from clubrules.storage.postgres._migrate import (
     DEFAULT_SCHEMA,
@@ -23,11 +18,19 @@ from clubrules.storage.postgres._migrate import (
     postgres_schema_version,
     schema_prefix,
 )
+from clubrules.storage.postgres._transactions import (
+    IDLE,
+    commit_failure,
+    log_pool_timeout,
+    refuse_aborted,
+    unit_connection,
+)
 from clubrules.storage.sql._database import SQLDatabase
 from clubrules.storage.sql._migrations import MigrationResult  # noqa: TC001 - get_type_hints
 from clubrules.storage.sql._unit import SAVEPOINT, logger
 
 if TYPE_CHECKING:
+    import contextvars
     from collections.abc import Iterator, Sequence
 
     import psycopg
@@ -43,40 +46,6 @@ else:
     # so that `typing.get_type_hints` resolves annotations that name it.
     PsycopgConnection = object
 
-# psycopg.pq.TransactionStatus: no transaction open / one open / one failed.
-_IDLE = 0
-_INERROR = 3
-# SQLSTATE classes of a COMMIT the server refused, rolling back: the outcome is known.
-_REFUSED_CLASSES = {"23", "40"}
-
-
-def _unit_connection() -> contextvars.ContextVar[Any]:
-    return contextvars.ContextVar("clubrules_postgres_unit", default=None)
-
-
-def _commit_failure(conn: Any, error: Exception) -> Exception:  # noqa: ANN401 - a psycopg connection
-    """What a failed COMMIT means: refused (rolled back, known) or the outcome unknown."""
-    state = getattr(getattr(error, "diag", None), "sqlstate", None) or ""
-    if state[:2] in _REFUSED_CLASSES or not (
-        isinstance(error, psycopg_module().OperationalError) or conn.broken
-    ):
-        return translate(error, migration=False)
-    label = f"{state} {type(error).__name__}".strip()
-    logger.error("the PostgreSQL connection failed during COMMIT (%s); outcome unknown", label)
-    return CommitOutcomeUnknownError(
-        f"the PostgreSQL connection failed during COMMIT ({label}): the transaction may or"
-        " may not be stored; check before doing it again"
-    )
-
-
-def _refuse_aborted(conn: Any) -> None:  # noqa: ANN401 - a psycopg connection
-    """Refuse to commit a transaction that a failed statement aborted (COMMIT would roll back)."""
-    if conn.info.transaction_status == _INERROR:
-        raise StorageError(
-            "a statement failed inside the unit of work and PostgreSQL aborted its transaction;"
-            " nothing of the unit's is stored"
-        )
-
 
 @contextlib.contextmanager
 def _atomic(conn: Any) -> Iterator[None]:  # noqa: ANN401 - a psycopg connection
@@ -86,7 +55,7 @@ def _atomic(conn: Any) -> Iterator[None]:  # noqa: ANN401 - a psycopg connection
     else a savepoint in the open transaction (psycopg begins one first on a
     connection that is not in autocommit mode), which commits nothing.
     """
-    if conn.autocommit and conn.info.transaction_status == _IDLE:
+    if conn.autocommit and conn.info.transaction_status == IDLE:
         with conn.transaction():
             yield
         return
@@ -181,7 +150,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         self._closed = False
         self._caller: psycopg.Connection[Any] | None = None
         # The connection of the unit of work open in this thread or task, if any.
-        self._unit: contextvars.ContextVar[psycopg.Connection[Any] | None] = _unit_connection()
+        self._unit: contextvars.ContextVar[psycopg.Connection[Any] | None] = unit_connection()
         if pool_size:
             from psycopg_pool import ConnectionPool  # noqa: PLC0415 - optional dependency
 
@@ -223,7 +192,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         database._owns_pool = False  # noqa: SLF001
         database._closed = False  # noqa: SLF001
         database._caller = None  # noqa: SLF001
-        database._unit = _unit_connection()  # noqa: SLF001
+        database._unit = unit_connection()  # noqa: SLF001
         return database
 
     @classmethod
@@ -282,7 +251,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         database._owns_pool = False  # noqa: SLF001
         database._closed = False  # noqa: SLF001
         database._caller = conn  # noqa: SLF001
-        database._unit = _unit_connection()  # noqa: SLF001
+        database._unit = unit_connection()  # noqa: SLF001
         return database
 
     @property
@@ -346,13 +315,9 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
             try:
                 conn = stack.enter_context(pool.connection(timeout=self._timeout))
             except psycopg_module().OperationalError as error:
-                self._log_pool_timeout(error)
+                log_pool_timeout(error, self._timeout)
                 raise
             yield conn
-
-    def _log_pool_timeout(self, error: Exception) -> None:
-        if type(error).__name__ == "PoolTimeout":
-            logger.warning("no pooled PostgreSQL connection came free within %.1f s", self._timeout)
 
     def _the_connection(self) -> psycopg.Connection[Any]:
         """The one connection of an unpooled database, reopened if it broke (under `_lock`)."""
@@ -384,7 +349,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
                 cursor = self._the_connection().execute(query, params)
                 return cursor.fetchone() if one else cursor.fetchall()
         except self._driver_error as error:
-            self._log_pool_timeout(error)
+            log_pool_timeout(error, self._timeout)
             raise translate(error, migration=False) from error
 
     def _write(self, query: str, params: Sequence[object]) -> None:
@@ -402,7 +367,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
                 with self._lock:
                     self._the_connection().execute(query, params)
         except self._driver_error as error:
-            self._log_pool_timeout(error)
+            log_pool_timeout(error, self._timeout)
             raise translate(error, migration=False) from error
 
     @contextlib.contextmanager
@@ -461,11 +426,11 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
                     except BaseException as error:
                         logger.debug("unit of work rolled back (%s)", type(error).__name__)
                         raise
-                    _refuse_aborted(conn)
+                    refuse_aborted(conn)
                     committing = True
             except self._driver_error as error:
                 if committing:
-                    raise _commit_failure(conn, error) from error
+                    raise commit_failure(conn, error) from error
                 raise
             finally:
                 self._unit.reset(token)
@@ -474,7 +439,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         """Whether `unit_of_work()` would begin and commit a transaction of its own."""
         if self._caller is not None:
             caller = self._caller
-            return bool(caller.autocommit) and caller.info.transaction_status == _IDLE
+            return bool(caller.autocommit) and caller.info.transaction_status == IDLE
         return self._unit.get() is None
 
     def close(self) -> None:

@@ -30,14 +30,16 @@ from clubrules.complaints._events import EVENT_TYPES, check_new_stream
 from clubrules.errors import DuplicateError, StaleVersionError, StorageError, ValidationError
 from clubrules.money import Money
 from clubrules.storage.sql._codecs import decode_at, encode_instant, encode_zone
-from clubrules.storage.sql._dialect import DB, Connection, SQLAdapter
+from clubrules.storage.sql._dialect import DB, Connection, Dialect, SQLAdapter
 from clubrules.storage.sql._rows import row_builder
 
 __all__ = [
+    "ComplaintSQL",
     "SQLComplaintRepository",
     "decode_event",
     "decode_events",
     "encode_event",
+    "refused_append",
     "unstorable_text",
 ]
 
@@ -159,36 +161,44 @@ _READERS: dict[str, tuple[type[CaseEvent], tuple[str, ...], Callable[..., CaseEv
 }
 
 
-class SQLComplaintRepository(SQLAdapter[DB]):
-    """The body of the SQL complaint repositories; subclasses set `_dialect`."""
+class ComplaintSQL:
+    """The complaint statements and row codecs of one dialect, for the sync and async adapters.
 
-    _registered_column: ClassVar[str]
-    """The instant column of `complaint_cases`: `registered_us` or `registered_at`."""
-    _refuses_nul: ClassVar[bool] = False
-    """Whether the database refuses a NUL character in text (PostgreSQL does)."""
+    `registered_column` is the instant column of `complaint_cases`:
+    `registered_us` (SQLite) or `registered_at` (PostgreSQL).
+    """
 
-    def __init__(self, database: DB) -> None:
-        super().__init__(database)
-        d = self._dialect
-        self._cases = d.table("complaint_cases")
-        self._events = d.table("complaint_events")
-        self._version_sql = (
-            f"SELECT COALESCE(MAX(version), 0) FROM {self._events}"  # noqa: S608 - constant
+    __slots__ = ("cases", "dialect", "events", "insert", "insert_case", "version")
+
+    def __init__(self, d: Dialect, registered_column: str) -> None:
+        self.dialect = d
+        self.cases = d.table("complaint_cases")
+        self.events = d.table("complaint_events")
+        self.version = (
+            f"SELECT COALESCE(MAX(version), 0) FROM {self.events}"  # noqa: S608 - constant
             f" WHERE case_id = {d.param}"
         )
-        self._insert_sql = (
-            f"INSERT INTO {self._events} (case_id, version, type, at{d.us}, at_tz, document)"  # noqa: S608
+        self.insert = (
+            f"INSERT INTO {self.events} (case_id, version, type, at{d.us}, at_tz, document)"  # noqa: S608
             f" VALUES ({d.params(5)}, {d.param}{d.json})"
         )
+        self.insert_case = (
+            f"INSERT INTO {self.cases} (id, kind, customer_id,"  # noqa: S608 - constant
+            f" {registered_column}, registered_tz) VALUES ({d.params(5)})"
+        )
 
-    def _event_rows(
+    def event_rows(
         self, case_id: str, expected_version: int, events: Sequence[CaseEvent]
     ) -> tuple[list[CaseEvent], list[tuple[Any, ...]]]:
-        """The events to append, and their rows at the versions after `expected_version`."""
+        """The events to append, and their rows at the versions after `expected_version`.
+
+        Raises:
+            ValidationError: no events (rule `empty`).
+        """
         new = list(events)
         if not new:
             raise ValidationError("must hold at least one event", field="events", rule="empty")
-        d = self._dialect
+        d = self.dialect
         rows = [
             (
                 case_id,
@@ -202,6 +212,58 @@ class SQLComplaintRepository(SQLAdapter[DB]):
         ]
         return new, rows
 
+    def case_row(self, case_id: str, new: Sequence[CaseEvent]) -> tuple[Any, ...]:
+        """The `insert_case` parameters of a new stream (checked to open with its registration).
+
+        Raises:
+            ValidationError: the stream does not start with this case's registration.
+        """
+        first = check_new_stream(case_id, new)
+        d = self.dialect
+        return (
+            case_id,
+            first.kind.value,
+            first.customer_id,
+            d.encode_instant(first.at),
+            encode_zone(first.at),
+        )
+
+
+def refused_append(
+    error: Exception, case_id: str, new: Sequence[CaseEvent], *, refuses_nul: bool
+) -> Exception | None:
+    """The typed error for an append the driver refused over its text, or None.
+
+    A lone surrogate fails the driver's encoding (`UnicodeEncodeError`,
+    before any write); a NUL character fails PostgreSQL's (`refuses_nul`).
+    The error names the field, never the value.
+    """
+    if isinstance(error, UnicodeEncodeError):
+        return unstorable_text(case_id, new, nul=False)
+    if refuses_nul and isinstance(error, StorageError | ValidationError):
+        refused = unstorable_text(case_id, new, nul=True)
+        if refused is not None and refused.rule == "nul_character":
+            return refused
+    return None
+
+
+class SQLComplaintRepository(SQLAdapter[DB]):
+    """The body of the SQL complaint repositories; subclasses set `_dialect`."""
+
+    _registered_column: ClassVar[str]
+    """The instant column of `complaint_cases`: `registered_us` or `registered_at`."""
+    _refuses_nul: ClassVar[bool] = False
+    """Whether the database refuses a NUL character in text (PostgreSQL does)."""
+
+    def __init__(self, database: DB) -> None:
+        super().__init__(database)
+        q = ComplaintSQL(self._dialect, self._registered_column)
+        self._q = q
+        self._cases = q.cases
+        self._events = q.events
+        self._version_sql = q.version
+        self._insert_sql = q.insert
+
     def _check_version(
         self, conn: Connection, case_id: str, expected_version: int, new: Sequence[CaseEvent]
     ) -> None:
@@ -210,19 +272,7 @@ class SQLComplaintRepository(SQLAdapter[DB]):
         if actual != expected_version:
             raise StaleVersionError(case_id, expected_version, actual)
         if actual == 0:
-            first = check_new_stream(case_id, new)
-            d = self._dialect
-            conn.execute(
-                f"INSERT INTO {self._cases} (id, kind, customer_id,"  # noqa: S608 - constant
-                f" {self._registered_column}, registered_tz) VALUES ({d.params(5)})",
-                (
-                    case_id,
-                    first.kind.value,
-                    first.customer_id,
-                    d.encode_instant(first.at),
-                    encode_zone(first.at),
-                ),
-            )
+            conn.execute(self._q.insert_case, self._q.case_row(case_id, new))
 
     def _insert_events(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
         """Insert the event rows on `conn`, inside the append's transaction."""
@@ -230,26 +280,18 @@ class SQLComplaintRepository(SQLAdapter[DB]):
 
     def _append(self, case_id: str, expected_version: int, events: Sequence[CaseEvent]) -> int:
         """The body of `append`: check the version and insert, in one transaction."""
-        new, rows = self._event_rows(case_id, expected_version, events)
+        new, rows = self._q.event_rows(case_id, expected_version, events)
         try:
             with self._db.transaction() as conn:
                 self._check_version(conn, case_id, expected_version, new)
                 self._insert_events(conn, rows)
         except DuplicateError as error:  # a (case_id, version) or case id taken meanwhile
             raise StaleVersionError(case_id, expected_version, self.version(case_id)) from error
-        except UnicodeEncodeError:  # raised by the driver while binding, before any write
-            refused = unstorable_text(case_id, new, nul=False)
-            if refused is None:  # pragma: no cover - every bound text is checked
+        except (UnicodeEncodeError, StorageError, ValidationError) as error:
+            refused = refused_append(error, case_id, new, refuses_nul=self._refuses_nul)
+            if refused is None:
                 raise
-            raise refused from None
-        except (StorageError, ValidationError) as error:
-            if not self._refuses_nul:
-                raise
-            # 22P05 (a NUL in jsonb) or a NUL in a text column: name the field.
-            refused = unstorable_text(case_id, new, nul=True)
-            if refused is None or refused.rule != "nul_character":
-                raise
-            raise refused from error
+            raise refused from (None if isinstance(error, UnicodeEncodeError) else error)
         return expected_version + len(new)
 
     def version(self, case_id: str) -> int:

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from clubrules.storage.sql._dialect import Dialect
 
-__all__ = ["SQLConsumptionRepository", "SQLCustomerRepository"]
+__all__ = ["CustomerSQL", "SQLConsumptionRepository", "SQLCustomerRepository"]
 
 _GENDERS = {g.value: g for g in Gender}
 _KINDS = {k.value: k for k in ConsumptionKind}
@@ -137,26 +137,35 @@ def _customer_reader(d: Dialect) -> Callable[[Sequence[Any]], Customer]:
     return read
 
 
-class SQLCustomerRepository(SQLAdapter[DB]):
-    """The body of the SQL customer repositories; subclasses set `_dialect`."""
+class CustomerSQL:
+    """The customer statements and row codec of one dialect, for the sync and async adapters."""
 
-    def __init__(self, database: DB) -> None:
-        super().__init__(database)
-        d = self._dialect
+    __slots__ = (
+        "dialect",
+        "insert",
+        "read",
+        "select_all",
+        "select_by_id",
+        "select_by_phone",
+        "update",
+    )
+
+    def __init__(self, d: Dialect) -> None:
         p = d.param
         columns = _customer_columns(d)
         table = d.table("customers")
-        self._read = _customer_reader(d)
+        self.dialect = d
+        self.read = _customer_reader(d)
         select = f"SELECT {_customer_read_columns(d)} FROM {table}"  # noqa: S608 - constant
-        self._select_by_id = f"{select} WHERE id = {p}"
-        self._select_by_phone = f"{select} WHERE phone_e164 = {p} ORDER BY id"
-        self._select_all = f"{select} ORDER BY id"
-        self._insert = (
+        self.select_by_id = f"{select} WHERE id = {p}"
+        self.select_by_phone = f"{select} WHERE phone_e164 = {p} ORDER BY id"
+        self.select_all = f"{select} ORDER BY id"
+        self.insert = (
             f"INSERT INTO {table} ({columns})"  # noqa: S608 - constant columns
             f" VALUES ({d.params(10)}, {p}{d.text_array}, {p}{d.text_array}, {d.params(3)})"
             " ON CONFLICT (id) DO NOTHING"
         )
-        self._update = (
+        self.update = (
             f"UPDATE {table} SET name = {p}, registered_at{d.us} = {p},"  # noqa: S608 - constant
             f" registered_at_tz = {p}, phone_e164 = {p}, gender = {p}, birthday = {p},"
             f" occupation = {p}, email = {p}, wechat = {p}, tags = {p}{d.text_array},"
@@ -164,9 +173,33 @@ class SQLCustomerRepository(SQLAdapter[DB]):
             f" WHERE id = {p}"
         )
 
+    def insert_row(self, customer: Customer) -> tuple[Any, ...]:
+        """The parameters of `insert` for `customer`."""
+        return _customer_row(self.dialect, customer)
+
+    def update_row(self, customer: Customer) -> tuple[Any, ...]:
+        """The parameters of `update` for `customer` (the id last)."""
+        row = _customer_row(self.dialect, customer)
+        return (*row[1:], row[0])
+
+
+class SQLCustomerRepository(SQLAdapter[DB]):
+    """The body of the SQL customer repositories; subclasses set `_dialect`."""
+
+    def __init__(self, database: DB) -> None:
+        super().__init__(database)
+        q = CustomerSQL(self._dialect)
+        self._q = q
+        self._read = q.read
+        self._select_by_id = q.select_by_id
+        self._select_by_phone = q.select_by_phone
+        self._select_all = q.select_all
+        self._insert = q.insert
+        self._update = q.update
+
     def add(self, customer: Customer) -> None:
         """Store a new customer; `DuplicateError` if the id is taken."""
-        row = _customer_row(self._dialect, customer)
+        row = self._q.insert_row(customer)
         with self._db.connection() as conn:
             cursor = conn.execute(self._insert, row)
             if cursor.rowcount == 0:
@@ -181,9 +214,9 @@ class SQLCustomerRepository(SQLAdapter[DB]):
 
     def update(self, customer: Customer) -> None:
         """Replace the stored profile; `NotFoundError` if the id is unknown."""
-        row = _customer_row(self._dialect, customer)
+        row = self._q.update_row(customer)
         with self._db.connection() as conn:
-            cursor = conn.execute(self._update, (*row[1:], row[0]))
+            cursor = conn.execute(self._update, row)
             if cursor.rowcount == 0:
                 raise NotFoundError("customer", customer.id)
 

@@ -22,7 +22,42 @@ if TYPE_CHECKING:
 
     from clubrules.storage.sql._dialect import Dialect
 
-__all__ = ["SQLAccessLog", "SQLConsentStore", "SQLDataKeyStore"]
+__all__ = [
+    "AccessLogSQL",
+    "ConsentSQL",
+    "DataKeySQL",
+    "SQLAccessLog",
+    "SQLConsentStore",
+    "SQLDataKeyStore",
+    "consent_taken",
+    "key_taken",
+]
+
+
+class DataKeySQL:
+    """The data-key statements of one dialect, for the sync and async stores."""
+
+    __slots__ = ("add", "delete", "get", "ids", "replace")
+
+    def __init__(self, d: Dialect) -> None:
+        p = d.param
+        table = d.table("data_keys")
+        self.get = f"SELECT wrapped FROM {table} WHERE customer_id = {p}"  # noqa: S608
+        self.add = (
+            f"INSERT INTO {table} (customer_id, wrapped) VALUES ({p}, {p})"  # noqa: S608
+            " ON CONFLICT (customer_id) DO NOTHING"
+        )
+        self.replace = (
+            f"UPDATE {table} SET wrapped = {p}"  # noqa: S608 - constant
+            f" WHERE customer_id = {p} AND wrapped = {p}"
+        )
+        self.delete = f"DELETE FROM {table} WHERE customer_id = {p}"  # noqa: S608 - constant
+        self.ids = f"SELECT customer_id FROM {table} ORDER BY customer_id"  # noqa: S608
+
+
+def key_taken(customer_id: str) -> DuplicateError:
+    """The error of an `add` for a customer who has a data key."""
+    return DuplicateError(f"customer {customer_id!r} already has a data key")
 
 
 class SQLDataKeyStore(SQLAdapter[DB]):
@@ -30,55 +65,39 @@ class SQLDataKeyStore(SQLAdapter[DB]):
 
     _table_name = "data_keys"
 
+    def __init__(self, database: DB) -> None:
+        super().__init__(database)
+        self._q = DataKeySQL(self._dialect)
+
     def get(self, customer_id: str) -> Sealed | None:
         """The customer's wrapped data key, or None."""
-        p = self._dialect.param
-        with self._db.connection() as conn:
-            row = conn.execute(
-                f"SELECT wrapped FROM {self._table} WHERE customer_id = {p}",  # noqa: S608
-                (customer_id,),
-            ).fetchone()
+        row = self._db._fetchone(self._q.get, (customer_id,))  # noqa: SLF001
         return None if row is None else Sealed(row[0])
 
     def add(self, customer_id: str, wrapped: Sealed) -> None:
         """Store a new wrapped key; `DuplicateError` if the customer has one."""
-        p = self._dialect.param
         with self._db.connection() as conn:
-            cursor = conn.execute(
-                f"INSERT INTO {self._table} (customer_id, wrapped) VALUES ({p}, {p})"  # noqa: S608
-                " ON CONFLICT (customer_id) DO NOTHING",
-                (customer_id, wrapped.ciphertext),
-            )
+            cursor = conn.execute(self._q.add, (customer_id, wrapped.ciphertext))
             if cursor.rowcount == 0:
-                raise DuplicateError(f"customer {customer_id!r} already has a data key")
+                raise key_taken(customer_id)
 
     def replace(self, customer_id: str, expected: Sealed, wrapped: Sealed) -> bool:
         """Compare-and-swap the customer's wrapped key; say whether it was swapped."""
-        p = self._dialect.param
         with self._db.connection() as conn:
             cursor = conn.execute(
-                f"UPDATE {self._table} SET wrapped = {p}"  # noqa: S608 - constant
-                f" WHERE customer_id = {p} AND wrapped = {p}",
-                (wrapped.ciphertext, customer_id, expected.ciphertext),
+                self._q.replace, (wrapped.ciphertext, customer_id, expected.ciphertext)
             )
             return cursor.rowcount == 1
 
     def delete(self, customer_id: str) -> bool:
         """Destroy the customer's wrapped key; say whether there was one."""
-        p = self._dialect.param
         with self._db.connection() as conn:
-            cursor = conn.execute(
-                f"DELETE FROM {self._table} WHERE customer_id = {p}",  # noqa: S608 - constant
-                (customer_id,),
-            )
+            cursor = conn.execute(self._q.delete, (customer_id,))
             return cursor.rowcount == 1
 
     def customer_ids(self) -> Iterator[str]:
         """Every customer with a data key (a snapshot)."""
-        with self._db.connection() as conn:
-            rows = conn.execute(
-                f"SELECT customer_id FROM {self._table} ORDER BY customer_id"  # noqa: S608
-            ).fetchall()
+        rows = self._db._fetchall(self._q.ids, ())  # noqa: SLF001
         return iter([r[0] for r in rows])
 
 
@@ -120,73 +139,95 @@ def _consent(d: Dialect, row: Sequence[Any]) -> ConsentRecord:
     )
 
 
+class ConsentSQL:
+    """The consent statements and row codec of one dialect, for the sync and async stores."""
+
+    __slots__ = ("add", "dialect", "for_customer", "select_one", "select_to_update", "withdraw")
+
+    def __init__(self, d: Dialect) -> None:
+        p = d.param
+        table = d.table("consents")
+        columns = (
+            f"id, customer_id, purpose, scope, given_at{d.us}, given_at_tz, separate,"
+            f" expires_at{d.us}, expires_at_tz, withdrawn_at{d.us}, withdrawn_at_tz,"
+            " recipient, evidence"
+        )
+        self.dialect = d
+        self.select_one = f"SELECT {columns} FROM {table} WHERE id = {p}"  # noqa: S608
+        self.select_to_update = f"{self.select_one}{d.for_update}"
+        self.add = (
+            f"INSERT INTO {table} ({columns})"  # noqa: S608 - constant
+            f" VALUES ({p}, {p}, {p}, {p}{d.text_array}, {d.params(9)})"
+            " ON CONFLICT (id) DO NOTHING"
+        )
+        self.withdraw = (
+            f"UPDATE {table} SET withdrawn_at{d.us} = {p},"  # noqa: S608 - constant
+            f" withdrawn_at_tz = {p} WHERE id = {p}"
+        )
+        self.for_customer = (
+            f"SELECT {columns} FROM {table}"  # noqa: S608 - constant
+            f" WHERE customer_id = {p} ORDER BY given_at{d.us}, id"
+        )
+
+    def row(self, record: ConsentRecord) -> tuple[Any, ...]:
+        """The parameters of `add` for `record`."""
+        return _consent_row(self.dialect, record)
+
+    def read(self, row: Sequence[Any]) -> ConsentRecord:
+        """The record of a selected row."""
+        return _consent(self.dialect, row)
+
+    def withdraw_row(self, consent_id: str, at: datetime) -> tuple[Any, ...]:
+        """The parameters of `withdraw`."""
+        return (*_instant(self.dialect, at), consent_id)
+
+
+def consent_taken(record: ConsentRecord) -> DuplicateError:
+    """The error of an `add` whose consent id is taken."""
+    return DuplicateError(f"consent {record.id!r} already exists")
+
+
 class SQLConsentStore(SQLAdapter[DB]):
     """The body of the SQL consent stores; subclasses set `_dialect`."""
 
-    _table_name = "consents"
-    _column_list = (
-        "id, customer_id, purpose, scope, given_at{us}, given_at_tz, separate,"
-        " expires_at{us}, expires_at_tz, withdrawn_at{us}, withdrawn_at_tz, recipient, evidence"
-    )
-
     def __init__(self, database: DB) -> None:
         super().__init__(database)
-        self._select_one = (
-            f"SELECT {self._columns} FROM {self._table} WHERE id = {self._dialect.param}"  # noqa: S608
-        )
+        self._q = ConsentSQL(self._dialect)
 
     def add(self, record: ConsentRecord) -> None:
         """Store a new record; `DuplicateError` if its id is taken."""
-        d = self._dialect
-        p = d.param
         with self._db.connection() as conn:
-            cursor = conn.execute(
-                f"INSERT INTO {self._table} ({self._columns})"  # noqa: S608 - constant
-                f" VALUES ({p}, {p}, {p}, {p}{d.text_array}, {d.params(9)})"
-                " ON CONFLICT (id) DO NOTHING",
-                _consent_row(d, record),
-            )
+            cursor = conn.execute(self._q.add, self._q.row(record))
             if cursor.rowcount == 0:
-                raise DuplicateError(f"consent {record.id!r} already exists")
+                raise consent_taken(record)
 
     def get(self, consent_id: str) -> ConsentRecord:
         """The record with this id; `NotFoundError` if there is none."""
-        with self._db.connection() as conn:
-            row = conn.execute(self._select_one, (consent_id,)).fetchone()
+        row = self._db._fetchone(self._q.select_one, (consent_id,))  # noqa: SLF001
         if row is None:
             raise NotFoundError("consent", consent_id)
-        return _consent(self._dialect, row)
+        return self._q.read(row)
 
     def withdraw(self, consent_id: str, at: datetime) -> ConsentRecord:
         """Mark the record withdrawn at `at` (idempotent) and return it."""
         require_aware(at, "at")
-        d = self._dialect
+        q = self._q
         # SQLite's transaction takes the write lock up front (BEGIN IMMEDIATE); PostgreSQL
         # locks the row (FOR UPDATE): either way two concurrent withdrawals keep the first.
         with self._db.transaction() as conn:
-            row = conn.execute(f"{self._select_one}{d.for_update}", (consent_id,)).fetchone()
+            row = conn.execute(q.select_to_update, (consent_id,)).fetchone()
             if row is None:
                 raise NotFoundError("consent", consent_id)
-            stored = _consent(d, row)
+            stored = q.read(row)
             record = stored.withdraw(at)
             if record is not stored:
-                conn.execute(
-                    f"UPDATE {self._table} SET withdrawn_at{d.us} = {d.param},"  # noqa: S608
-                    f" withdrawn_at_tz = {d.param} WHERE id = {d.param}",
-                    (*_instant(d, at), consent_id),
-                )
+                conn.execute(q.withdraw, q.withdraw_row(consent_id, at))
         return record
 
     def for_customer(self, customer_id: str) -> list[ConsentRecord]:
         """The customer's records, oldest first (by given time, then id)."""
-        d = self._dialect
-        with self._db.connection() as conn:
-            rows = conn.execute(
-                f"SELECT {self._columns} FROM {self._table}"  # noqa: S608 - constant
-                f" WHERE customer_id = {d.param} ORDER BY given_at{d.us}, id",
-                (customer_id,),
-            ).fetchall()
-        return [_consent(d, r) for r in rows]
+        rows = self._db._fetchall(self._q.for_customer, (customer_id,))  # noqa: SLF001
+        return [self._q.read(r) for r in rows]
 
 
 def _event(d: Dialect, row: Sequence[Any]) -> AccessEvent:
@@ -202,40 +243,98 @@ def _event(d: Dialect, row: Sequence[Any]) -> AccessEvent:
     )
 
 
+class AccessLogSQL:
+    """The access-log statements and row codec of one dialect, for the sync and async logs."""
+
+    __slots__ = ("append", "columns", "dialect", "encode_bool", "encode_instant", "table")
+
+    def __init__(self, d: Dialect) -> None:
+        self.dialect = d
+        self.table = d.table("access_events")
+        self.columns = f"at{d.us}, at_tz, actor, role, purpose, customer_id, field, allowed, reason"
+        self.encode_instant = d.encode_instant
+        self.encode_bool = d.encode_bool
+        self.append = (
+            f"INSERT INTO {self.table} ({self.columns})"  # noqa: S608 - constant
+            f" VALUES ({d.params(9)})"
+        )
+
+    def row(self, event: AccessEvent) -> tuple[Any, ...]:
+        """The parameters of `append` for `event`."""
+        at = event.at
+        return (
+            self.encode_instant(at),
+            encode_zone(at),
+            event.actor,
+            event.role,
+            event.purpose.value,
+            event.customer_id,
+            event.field,
+            self.encode_bool(event.allowed),
+            event.reason,
+        )
+
+    def select(
+        self,
+        clauses: list[str],
+        params: list[object],
+        since: datetime | None,
+        until: datetime | None,
+    ) -> str:
+        """The query of the events matching `clauses` in `[since, until)` (adds to `params`).
+
+        Raises:
+            NaiveDatetimeError: a bound is naive.
+            InvalidIntervalError: `until` is before `since`.
+        """
+        self.dialect.window(clauses, params, since, until, names=("since", "until"))
+        where = " AND ".join(clauses)
+        return (
+            f"SELECT {self.columns} FROM {self.table}"  # noqa: S608 - built from constants
+            f" WHERE {where} ORDER BY seq"
+        )
+
+    def for_customer(self, customer_id: str, field: str | None) -> tuple[list[str], list[object]]:
+        """The clauses and parameters of a customer's (and field's) events."""
+        p = self.dialect.param
+        clauses: list[str] = [f"customer_id = {p}"]
+        params: list[object] = [customer_id]
+        if field is not None:
+            clauses.append(f"field = {p}")
+            params.append(field)
+        return clauses, params
+
+    def read(self, row: Sequence[Any]) -> AccessEvent:
+        """The event of a selected row."""
+        return _event(self.dialect, row)
+
+    def purge(self, cutoff: datetime) -> tuple[str, tuple[object]]:
+        """The statement and parameter that delete the events before `cutoff`.
+
+        Raises:
+            NaiveDatetimeError: `cutoff` is naive.
+        """
+        require_aware(cutoff, "cutoff")
+        d = self.dialect
+        return (
+            f"DELETE FROM {self.table} WHERE at{d.us} < {d.param}",  # noqa: S608 - constant
+            (d.encode_instant(cutoff),),
+        )
+
+
 class SQLAccessLog(SQLAdapter[DB]):
     """The body of the SQL access logs; subclasses set `_dialect`."""
 
-    _table_name = "access_events"
-    _column_list = "at{us}, at_tz, actor, role, purpose, customer_id, field, allowed, reason"
-
     def __init__(self, database: DB) -> None:
         super().__init__(database)
-        d = self._dialect
-        self._encode_instant = d.encode_instant
-        self._encode_bool = d.encode_bool
-        self._append_sql = (
-            f"INSERT INTO {self._table} ({self._columns})"  # noqa: S608 - constant
-            f" VALUES ({d.params(9)})"
-        )
+        self._q = AccessLogSQL(self._dialect)
+        self._append_sql = self._q.append
+        self._row = self._q.row
 
     def append(self, event: AccessEvent) -> None:
         """Record one access event."""
         # One statement, sent by `_write`: every audited read of a field pays for it.
-        at = event.at
-        self._db._write(  # noqa: SLF001
-            self._append_sql,
-            (
-                self._encode_instant(at),
-                encode_zone(at),
-                event.actor,
-                event.role,
-                event.purpose.value,
-                event.customer_id,
-                event.field,
-                self._encode_bool(event.allowed),
-                event.reason,
-            ),
-        )
+        self._db._write(self._append_sql, self._row(event))  # noqa: SLF001
 
     def _select(
         self,
@@ -244,16 +343,9 @@ class SQLAccessLog(SQLAdapter[DB]):
         since: datetime | None,
         until: datetime | None,
     ) -> list[AccessEvent]:
-        d = self._dialect
-        d.window(clauses, params, since, until, names=("since", "until"))
-        where = " AND ".join(clauses)
-        with self._db.connection() as conn:
-            rows = conn.execute(
-                f"SELECT {self._columns} FROM {self._table}"  # noqa: S608 - built from constants
-                f" WHERE {where} ORDER BY seq",
-                params,
-            ).fetchall()
-        return [_event(d, r) for r in rows]
+        query = self._q.select(clauses, params, since, until)
+        rows = self._db._fetchall(query, params)  # noqa: SLF001
+        return [self._q.read(r) for r in rows]
 
     def for_customer(
         self,
@@ -264,12 +356,7 @@ class SQLAccessLog(SQLAdapter[DB]):
         until: datetime | None = None,
     ) -> list[AccessEvent]:
         """The customer's events, optionally of one field, in `[since, until)`."""
-        p = self._dialect.param
-        clauses: list[str] = [f"customer_id = {p}"]
-        params: list[object] = [customer_id]
-        if field is not None:
-            clauses.append(f"field = {p}")
-            params.append(field)
+        clauses, params = self._q.for_customer(customer_id, field)
         return self._select(clauses, params, since, until)
 
     def by_actor(
@@ -280,11 +367,6 @@ class SQLAccessLog(SQLAdapter[DB]):
 
     def purge_before(self, cutoff: datetime) -> int:
         """Delete the events before `cutoff`; return how many."""
-        require_aware(cutoff, "cutoff")
-        d = self._dialect
+        query, params = self._q.purge(cutoff)
         with self._db.connection() as conn:
-            cursor = conn.execute(
-                f"DELETE FROM {self._table} WHERE at{d.us} < {d.param}",  # noqa: S608 - constant
-                (d.encode_instant(cutoff),),
-            )
-            return cursor.rowcount
+            return conn.execute(query, params).rowcount

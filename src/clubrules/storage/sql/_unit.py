@@ -10,16 +10,25 @@ savepoint, so a write that fails halfway undoes only itself.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable  # noqa: TC003 - resolved at runtime by get_type_hints
-from contextlib import AbstractContextManager  # noqa: TC003 - as above
+from collections.abc import Awaitable, Callable  # noqa: TC003 - resolved at runtime by get_type_hints
+from contextlib import AbstractAsyncContextManager, AbstractContextManager  # noqa: TC003 - as above
 from typing import Protocol, TypeVar
 
 from clubrules.errors import CommitOutcomeUnknownError, RetryableStorageError, ValidationError
 
-__all__ = ["SAVEPOINT", "UnitOfWorkDatabase", "cause_label", "logger", "run_in_transaction"]
+__all__ = [
+    "SAVEPOINT",
+    "AsyncUnitOfWorkDatabase",
+    "UnitOfWorkDatabase",
+    "cause_label",
+    "logger",
+    "run_in_transaction",
+    "run_in_transaction_async",
+]
 
 logger = logging.getLogger("clubrules.storage")
 """The storage area's logger: migrations, units of work, retries, pool waits."""
@@ -60,6 +69,38 @@ def cause_label(error: BaseException) -> str:
         )
         label += f" from {type(cause).__name__}" + (f" {code}" if code else "")
     return label
+
+
+def _check_retry_args(attempts: object, backoff: float, max_backoff: float) -> None:
+    if isinstance(attempts, bool) or not (isinstance(attempts, int) and attempts >= 1):
+        raise ValidationError("must be at least 1", field="attempts", rule="range")
+    if not backoff >= 0:
+        raise ValidationError("must be 0 or more seconds", field="backoff", rule="range")
+    if not max_backoff >= 0:
+        raise ValidationError("must be 0 or more seconds", field="max_backoff", rule="range")
+
+
+def _retry_delay(
+    error: RetryableStorageError, attempt: int, attempts: int, backoff: float, max_backoff: float
+) -> float:
+    """How long to wait after failed attempt `attempt` (full jitter); re-raise after the last."""
+    if attempt == attempts:
+        logger.warning(
+            "transaction failed transiently %d times (%s); giving up",
+            attempts,
+            cause_label(error),
+        )
+        raise error
+    ceiling = min(max_backoff, backoff * 2 ** (attempt - 1))
+    delay = random.uniform(0.0, ceiling)  # noqa: S311 - jitter, not a secret
+    logger.info(
+        "transaction attempt %d of %d failed transiently (%s); retrying in %.3f s",
+        attempt,
+        attempts,
+        cause_label(error),
+        delay,
+    )
+    return delay
 
 
 def run_in_transaction(
@@ -105,13 +146,7 @@ def run_in_transaction(
         CommitOutcomeUnknownError: the connection failed during COMMIT.
         ValidationError: `attempts`, `backoff` or `max_backoff` is out of range.
     """
-    count: object = attempts
-    if isinstance(count, bool) or not (isinstance(count, int) and count >= 1):
-        raise ValidationError("must be at least 1", field="attempts", rule="range")
-    if not backoff >= 0:
-        raise ValidationError("must be 0 or more seconds", field="backoff", rule="range")
-    if not max_backoff >= 0:
-        raise ValidationError("must be 0 or more seconds", field="max_backoff", rule="range")
+    _check_retry_args(attempts, backoff, max_backoff)
     if not database._owns_transaction():  # noqa: SLF001 - the databases' own question
         with database.unit_of_work() as conn:
             return work(conn)
@@ -122,21 +157,74 @@ def run_in_transaction(
         except CommitOutcomeUnknownError:
             raise
         except RetryableStorageError as error:
-            if attempt == attempts:
-                logger.warning(
-                    "transaction failed transiently %d times (%s); giving up",
-                    attempts,
-                    cause_label(error),
-                )
-                raise
-            ceiling = min(max_backoff, backoff * 2 ** (attempt - 1))
-            delay = random.uniform(0.0, ceiling)  # noqa: S311 - jitter, not a secret
-            logger.info(
-                "transaction attempt %d of %d failed transiently (%s); retrying in %.3f s",
-                attempt,
-                attempts,
-                cause_label(error),
-                delay,
-            )
-            sleep(delay)
+            sleep(_retry_delay(error, attempt, attempts, backoff, max_backoff))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class AsyncUnitOfWorkDatabase(Protocol[_C_co]):
+    """A database that opens async units of work: `AsyncPostgresDatabase`.
+
+    What [run_in_transaction_async][clubrules.storage.run_in_transaction_async]
+    needs; `_C_co` is the driver's async connection class.
+    """
+
+    def unit_of_work(self) -> AbstractAsyncContextManager[_C_co]:
+        """One transaction that the database's adapters join; committed on success."""
+        ...
+
+    def _owns_transaction(self) -> bool:
+        """Whether `unit_of_work()` here would begin and commit a transaction of its own."""
+        ...
+
+
+async def run_in_transaction_async(
+    database: AsyncUnitOfWorkDatabase[_C_co],
+    work: Callable[[_C_co], Awaitable[_T]],
+    *,
+    attempts: int = 5,
+    backoff: float = 0.05,
+    max_backoff: float = 2.0,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+) -> _T:
+    """`run_in_transaction` for an event loop: `await work(connection)` in an async unit of work.
+
+    The same contract as
+    [run_in_transaction][clubrules.storage.run_in_transaction]: each
+    attempt is a fresh unit of work on `database` that every async adapter
+    built on it joins (in the current task); a `RetryableStorageError`
+    rolls the attempt back and, after a jittered wait (`await sleep(...)`,
+    which lets the loop run other tasks), runs `work` again, up to
+    `attempts` times; `CommitOutcomeUnknownError` is never retried; inside
+    a transaction it does not own, `work` runs once, in a savepoint. If the
+    task is cancelled, the open attempt rolls back and the cancellation
+    propagates.
+
+    Args:
+        database: An `AsyncPostgresDatabase`.
+        work: The unit's body, a coroutine function; its result is returned.
+        attempts: How many times to run `work` at most (at least 1).
+        backoff: The first retry's longest wait, in seconds.
+        max_backoff: The longest wait before any retry, in seconds.
+        sleep: How to wait (`asyncio.sleep`); a test passes its own.
+
+    Returns:
+        What `work` returned, from the attempt that committed.
+
+    Raises:
+        RetryableStorageError: the last attempt failed transiently too.
+        CommitOutcomeUnknownError: the connection failed during COMMIT.
+        ValidationError: `attempts`, `backoff` or `max_backoff` is out of range.
+    """
+    _check_retry_args(attempts, backoff, max_backoff)
+    if not database._owns_transaction():  # noqa: SLF001 - the databases' own question
+        async with database.unit_of_work() as conn:
+            return await work(conn)
+    for attempt in range(1, attempts + 1):
+        try:
+            async with database.unit_of_work() as conn:
+                return await work(conn)
+        except CommitOutcomeUnknownError:
+            raise
+        except RetryableStorageError as error:
+            await sleep(_retry_delay(error, attempt, attempts, backoff, max_backoff))
     raise AssertionError("unreachable")  # pragma: no cover

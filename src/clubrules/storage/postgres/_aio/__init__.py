@@ -1,0 +1,1 @@
+"""The async PostgreSQL database and adapters on psycopg's `AsyncConnection` (private)."""

@@ -1,0 +1,94 @@
+"""The async PostgreSQL adapter of the complaints port."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clubrules.errors import DuplicateError, StaleVersionError, StorageError, ValidationError
+from clubrules.storage._keys import keys_checked
+from clubrules.storage.postgres._complaints import events_of, events_sql
+from clubrules.storage.sql._complaints import ComplaintSQL, refused_append
+from clubrules.storage.sql._dialect import POSTGRES
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from clubrules.complaints import CaseEvent
+    from clubrules.storage.postgres._aio._db import AsyncPostgresDatabase
+
+__all__ = ["AsyncPostgresComplaintRepository"]
+
+
+@keys_checked("ComplaintRepository")
+class AsyncPostgresComplaintRepository:
+    """Case event logs in PostgreSQL, for an event loop.
+
+    Implements [AsyncComplaintRepository][clubrules.complaints.ports.AsyncComplaintRepository]
+    on the tables and codecs of
+    [PostgresComplaintRepository][clubrules.storage.postgres.PostgresComplaintRepository]:
+    an append reads the version and inserts the events in one transaction;
+    two writers racing at one version meet the primary key, and the second
+    gets `StaleVersionError`.
+
+    Args:
+        database: The migrated database to use.
+    """
+
+    def __init__(self, database: AsyncPostgresDatabase) -> None:
+        self._db = database
+        self._q = ComplaintSQL(POSTGRES.in_schema(database._table_prefix), "registered_at")  # noqa: SLF001
+        self._events_sql = events_sql(self._q)
+
+    async def append(self, case_id: str, expected_version: int, events: Sequence[CaseEvent]) -> int:
+        """Append `events` if the stream is at `expected_version`; the new version.
+
+        Raises:
+            StaleVersionError: the stream is not at `expected_version` (nothing is written).
+            ValidationError: no events, or a new stream that does not start
+                with this case's registration; text with a NUL character or
+                a lone surrogate, naming the field, never the value.
+            RetryableStorageError: the connection was lost (nothing was written).
+        """
+        q = self._q
+        new, rows = q.event_rows(case_id, expected_version, events)
+        try:
+            async with self._db.transaction() as conn:
+                cursor = await conn.execute(q.version, (case_id,))
+                found = await cursor.fetchone()
+                actual = 0 if found is None else int(found[0])
+                if actual != expected_version:
+                    raise StaleVersionError(case_id, expected_version, actual)
+                if actual == 0:
+                    await conn.execute(q.insert_case, q.case_row(case_id, new))
+                if len(rows) == 1:
+                    await conn.execute(q.insert, rows[0])
+                else:
+                    async with conn.cursor() as cur:
+                        await cur.executemany(q.insert, rows)
+        except DuplicateError as error:  # a (case_id, version) or case id taken meanwhile
+            actual = await self.version(case_id)
+            raise StaleVersionError(case_id, expected_version, actual) from error
+        except (UnicodeEncodeError, StorageError, ValidationError) as error:
+            refused = refused_append(error, case_id, new, refuses_nul=True)
+            if refused is None:
+                raise
+            raise refused from (None if isinstance(error, UnicodeEncodeError) else error)
+        return expected_version + len(new)
+
+    async def events(self, case_id: str, *, after: int = 0) -> list[CaseEvent]:
+        """The stream's events after the first `after`; `NotFoundError` if unknown."""
+        rows = await self._db._fetchall(self._events_sql, (max(after, 0), case_id))  # noqa: SLF001
+        return events_of(case_id, rows)
+
+    async def version(self, case_id: str) -> int:
+        """The number of events stored for the case (0 if unknown)."""
+        row = await self._db._fetchone(self._q.version, (case_id,))  # noqa: SLF001
+        return int(row[0])
+
+    async def case_ids(self) -> list[str]:
+        """Every stored case id, sorted."""
+        rows = await self._db._fetchall(f"SELECT id FROM {self._q.cases}")  # noqa: S608, SLF001
+        return sorted(row[0] for row in rows)
+
+    def __repr__(self) -> str:
+        return "AsyncPostgresComplaintRepository()"

@@ -1,0 +1,440 @@
+"""The async PostgreSQL database: psycopg's `AsyncConnectionPool`, units of work per task.
+
+psycopg and psycopg_pool are imported only when a database is made, so that
+`clubrules.storage.postgres` imports without the `postgres` extra.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING, Any, Self, TypeAlias
+
+from clubrules.errors import StorageError, ValidationError
+from clubrules.storage.postgres._errors import psycopg_module, translate
+from clubrules.storage.postgres._migrate import DEFAULT_SCHEMA, schema_prefix
+from clubrules.storage.postgres._transactions import (
+    IDLE,
+    commit_failure,
+    log_pool_timeout,
+    refuse_aborted,
+    unit_connection,
+)
+from clubrules.storage.sql._migrations import check_history
+from clubrules.storage.sql._unit import SAVEPOINT, logger
+
+if TYPE_CHECKING:
+    import contextvars
+    from collections.abc import AsyncIterator, Sequence
+
+    import psycopg
+    from psycopg_pool import AsyncConnectionPool
+
+__all__ = ["AsyncPostgresDatabase", "PsycopgAsyncConnection"]
+
+if TYPE_CHECKING:
+    PsycopgAsyncConnection: TypeAlias = psycopg.AsyncConnection[Any]
+else:
+    # psycopg is optional and imported late: at run time the alias is `object`,
+    # so that `typing.get_type_hints` resolves annotations that name it.
+    PsycopgAsyncConnection = object
+
+
+@contextlib.asynccontextmanager
+async def _atomic(conn: Any) -> AsyncIterator[None]:  # noqa: ANN401 - a psycopg connection
+    """An atomic block on a connection the database does not own outright (see the sync one).
+
+    In autocommit mode with no transaction open, a transaction of its own;
+    else a savepoint in the open transaction, which commits nothing.
+    """
+    if conn.autocommit and conn.info.transaction_status == IDLE:
+        async with conn.transaction():
+            yield
+        return
+    await conn.execute(f"SAVEPOINT {SAVEPOINT}")
+    try:
+        yield
+    except BaseException:
+        if not conn.broken:
+            with contextlib.suppress(psycopg_module().Error):
+                await conn.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+                await conn.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
+        raise
+    await conn.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
+
+
+class AsyncPostgresDatabase:
+    """A PostgreSQL database for the async adapters: psycopg 3's `AsyncConnectionPool`.
+
+    The twin of [PostgresDatabase][clubrules.storage.postgres.PostgresDatabase]
+    for an event loop (FastAPI, Starlette, Litestar, plain asyncio). Every
+    `AsyncPostgres...` adapter takes one. Its statements never block the
+    loop: while one task waits on the database, the loop runs others. The
+    tables, constraints and guarantees are the sync adapters', so sync and
+    async adapters on one database see and respect each other's rows.
+
+    Make one per process and event loop, in your application's startup,
+    and close it at shutdown:
+
+    ```text
+    db = await AsyncPostgresDatabase.open("postgresql://clubrules@db.internal/club")
+    ...
+    await db.close()
+    ```
+
+    or `async with AsyncPostgresDatabase(url) as db: ...`, which opens and
+    closes it. The pool keeps up to `pool_size` connections, each checked
+    before use (`pool_check`), so it recovers by itself after a server
+    restart. Migrations are not run from here: run
+    `PostgresDatabase(url).migrate()` or `clubrules db migrate` at deploy
+    time, before the app serves.
+
+    A unit of work (`unit_of_work()`) belongs to the asyncio task that
+    opened it: the adapters called from that task join it, other tasks get
+    connections of their own. Run a unit's adapter calls one after another;
+    a transaction is one sequence of statements, and tasks spawned inside
+    the unit (`asyncio.gather`) must not share it.
+
+    Driver errors arrive as clubrules errors, as for the sync database: a
+    taken id is a `DuplicateError`; a serialization failure, deadlock, lost
+    connection or a pool that stayed empty for `timeout` seconds a
+    `RetryableStorageError`. A task cancelled while it waits on the
+    database rolls back what it had begun: a write lands whole or not at
+    all.
+
+    Args:
+        url: A libpq connection URL or string.
+        pool_size: The most pooled connections (at least 1).
+        pool_min_size: Connections the pool keeps open when idle (at most
+            `pool_size`).
+        timeout: Seconds to wait for a pooled connection before giving up
+            with `RetryableStorageError`.
+        pool_check: Check each pooled connection before handing it out (one
+            extra round trip).
+        schema: The schema of the clubrules tables, as for `PostgresDatabase`.
+
+    Raises:
+        ValidationError: a size or the timeout is out of range, or
+            `schema` is not a plain identifier.
+        StorageError: psycopg or psycopg_pool is not installed (the
+            `postgres` extra).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        pool_min_size: int = 1,
+        timeout: float = 30.0,
+        pool_check: bool = True,
+        schema: str = DEFAULT_SCHEMA,
+    ) -> None:
+        size: object = pool_size
+        if isinstance(size, bool) or not (isinstance(size, int) and size >= 1):
+            raise ValidationError("must be 1 or more", field="pool_size", rule="range")
+        if not timeout > 0:
+            raise ValidationError("must be more than 0 seconds", field="timeout", rule="range")
+        self._setup(schema, timeout=float(timeout))
+        try:
+            from psycopg_pool import AsyncConnectionPool  # noqa: PLC0415 - optional dependency
+        except ImportError as error:  # pragma: no cover - the test environment has the extra
+            raise StorageError(
+                "the async PostgreSQL adapters need psycopg_pool: pip install 'clubrules[postgres]'"
+            ) from error
+        self._pool: AsyncConnectionPool[Any] | None = AsyncConnectionPool(
+            url,
+            min_size=max(0, min(pool_min_size, pool_size)),
+            max_size=pool_size,
+            kwargs={"autocommit": True},
+            timeout=self._timeout,
+            check=AsyncConnectionPool.check_connection if pool_check else None,
+            name="clubrules-async",
+            open=False,
+        )
+        self._owns_pool: bool = True
+        self._opened: bool = False
+
+    def _setup(self, schema: str, *, timeout: float) -> None:
+        """The state every way of making a database shares (checked schema, no pool yet)."""
+        self._prefix: str = schema_prefix(schema)
+        self._schema: str = schema
+        self._driver_error: type[Exception] = psycopg_module().Error
+        self._timeout: float = timeout
+        self._pool = None
+        self._owns_pool = False
+        self._opened = True
+        self._closed: bool = False
+        self._caller: psycopg.AsyncConnection[Any] | None = None
+        # The open unit of work's connection, and the task it belongs to.
+        self._unit: contextvars.ContextVar[
+            tuple[psycopg.AsyncConnection[Any], asyncio.Task[Any] | None] | None
+        ] = unit_connection()
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        *,
+        pool_size: int = 10,
+        pool_min_size: int = 1,
+        timeout: float = 30.0,
+        pool_check: bool = True,
+        schema: str = DEFAULT_SCHEMA,
+    ) -> AsyncPostgresDatabase:
+        """Make a database (arguments as for the constructor) and open its pool.
+
+        Raises:
+            ValidationError: an argument is out of range.
+            RetryableStorageError: the pool could not open its first
+                connections within `timeout` seconds.
+        """
+        database = cls(
+            url,
+            pool_size=pool_size,
+            pool_min_size=pool_min_size,
+            timeout=timeout,
+            pool_check=pool_check,
+            schema=schema,
+        )
+        await database._open()
+        return database
+
+    @classmethod
+    def from_pool(
+        cls, pool: AsyncConnectionPool[Any], *, schema: str = DEFAULT_SCHEMA
+    ) -> AsyncPostgresDatabase:
+        """Use a `psycopg_pool.AsyncConnectionPool` that you configured, open and close.
+
+        Its connections must be in autocommit mode (`kwargs={"autocommit": True}`);
+        the adapters open their own transactions where they need them.
+
+        Raises:
+            ValidationError: `pool` is not an `AsyncConnectionPool`, or
+                `schema` is not a plain identifier.
+        """
+        from psycopg_pool import AsyncConnectionPool  # noqa: PLC0415 - optional dependency
+
+        if not isinstance(pool, AsyncConnectionPool):
+            raise ValidationError(
+                f"must be a psycopg_pool.AsyncConnectionPool, not {type(pool).__name__}",
+                field="pool",
+                rule="not_a_pool",
+            )
+        database = cls.__new__(cls)
+        database._setup(schema, timeout=float(pool.timeout))  # noqa: SLF001 - a fresh instance
+        database._pool = pool  # noqa: SLF001
+        return database
+
+    @classmethod
+    def from_connection(
+        cls, conn: psycopg.AsyncConnection[Any], *, schema: str = DEFAULT_SCHEMA
+    ) -> AsyncPostgresDatabase:
+        """Run the async adapters on a `psycopg.AsyncConnection` that your application owns.
+
+        As `PostgresDatabase.from_connection`: the adapters use `conn` for every
+        statement, inside whatever transaction is open on it, and never commit,
+        roll back or close it; a write of several statements runs in a
+        savepoint. On a connection in autocommit mode with no transaction open,
+        each adapter call is a transaction of its own. Use it from one task at a
+        time. Closing the returned database leaves `conn` open.
+
+        Raises:
+            ValidationError: `conn` is not a `psycopg.AsyncConnection`, or
+                `schema` is not a plain identifier.
+            StorageError: psycopg is not installed (the `postgres` extra).
+        """
+        psycopg = psycopg_module()
+        if not isinstance(conn, psycopg.AsyncConnection):
+            raise ValidationError(
+                f"must be a psycopg.AsyncConnection, not {type(conn).__name__}",
+                field="conn",
+                rule="not_a_connection",
+            )
+        database = cls.__new__(cls)
+        database._setup(schema, timeout=0.0)  # noqa: SLF001 - a fresh instance
+        database._caller = conn  # noqa: SLF001
+        return database
+
+    @property
+    def schema(self) -> str:
+        """The schema that holds the clubrules tables."""
+        return self._schema
+
+    @property
+    def _table_prefix(self) -> str:
+        """What the adapters put before a table name: the quoted schema and a dot."""
+        return self._prefix
+
+    async def _open(self) -> None:
+        """Open the pool this database made, once (waiting for its first connections)."""
+        if self._opened:
+            return
+        pool = self._pool
+        assert pool is not None  # noqa: S101 - a database that made its pool has one
+        try:
+            await pool.open(wait=True, timeout=self._timeout)
+        except psycopg_module().Error as error:
+            raise translate(error, migration=False) from error
+        self._opened = True
+
+    def _joined(self) -> psycopg.AsyncConnection[Any] | None:
+        """The connection calls join: the caller's, or this task's open unit of work's."""
+        if self._caller is not None:
+            return self._caller
+        unit = self._unit.get()
+        # A task spawned inside a unit inherits the context variable, not the unit.
+        if unit is not None and unit[1] is asyncio.current_task():
+            return unit[0]
+        return None
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StorageError("the PostgreSQL database is closed")
+
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        """Borrow an async connection in autocommit mode; psycopg errors become clubrules errors.
+
+        Inside a unit of work (of this task), or on the caller's
+        connection, that connection.
+
+        Raises:
+            RetryableStorageError: no connection could be had (server down,
+                pool exhausted for `timeout`), or it broke during the block.
+            StorageError: the database is closed.
+        """
+        self._check_open()
+        joined = self._joined()
+        try:
+            if joined is not None:
+                yield joined
+                return
+            if not self._opened:
+                await self._open()
+            pool = self._pool
+            assert pool is not None  # noqa: S101 - not joined: a pooled database
+            async with pool.connection(timeout=self._timeout) as conn:
+                yield conn
+        except self._driver_error as error:
+            log_pool_timeout(error, self._timeout)
+            raise translate(error, migration=False) from error
+
+    async def _fetchall(self, query: str, params: Sequence[object] = ()) -> list[Any]:
+        """One statement and `fetchall()`: the adapters' reads, in one frame."""
+        async with self.connection() as conn:
+            cursor = await conn.execute(query, params)
+            return await cursor.fetchall()
+
+    async def _fetchone(self, query: str, params: Sequence[object]) -> Any:  # noqa: ANN401 - a row
+        """One statement and `fetchone()`: the adapters' reads."""
+        async with self.connection() as conn:
+            cursor = await conn.execute(query, params)
+            return await cursor.fetchone()
+
+    async def _write(self, query: str, params: Sequence[object]) -> int:
+        """One statement that returns no rows, on its own; the rows it changed."""
+        async with self.connection() as conn:
+            cursor = await conn.execute(query, params)
+            return cursor.rowcount
+
+    def transaction(self) -> contextlib.AbstractAsyncContextManager[psycopg.AsyncConnection[Any]]:
+        """A connection inside a transaction: the adapters' own atomic blocks (`unit_of_work`)."""
+        return self.unit_of_work()
+
+    @contextlib.asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        """One transaction that every async adapter on this database joins, in this task.
+
+        As `PostgresDatabase.unit_of_work`: the adapters called from the task
+        that opened the block use its connection, and their writes commit
+        together when the block ends, or roll back together if it raises (or the
+        task is cancelled). Write your own rows through the connection the block
+        gives you. A unit opened inside another, or on a `from_connection`
+        database, is a savepoint and commits nothing.
+
+        Raises:
+            RetryableStorageError: a deadlock, serialization failure or lock
+                timeout (everything was rolled back), or no connection.
+            CommitOutcomeUnknownError: the connection failed during COMMIT.
+            StorageError: a statement failed inside the block and the
+                transaction was aborted, so nothing was stored.
+        """
+        self._check_open()
+        joined = self._joined()
+        if joined is not None:
+            try:
+                async with _atomic(joined):
+                    yield joined
+            except self._driver_error as error:
+                raise translate(error, migration=False) from error
+            return
+        async with self.connection() as conn:
+            token = self._unit.set((conn, asyncio.current_task()))
+            committing = False
+            try:
+                async with conn.transaction():
+                    try:
+                        yield conn
+                    except BaseException as error:
+                        logger.debug("unit of work rolled back (%s)", type(error).__name__)
+                        raise
+                    refuse_aborted(conn)
+                    committing = True
+            except self._driver_error as error:
+                if committing:
+                    raise commit_failure(conn, error) from error
+                raise
+            finally:
+                self._unit.reset(token)
+
+    def _owns_transaction(self) -> bool:
+        """Whether `unit_of_work()` would begin and commit a transaction of its own."""
+        if self._caller is not None:
+            caller = self._caller
+            return bool(caller.autocommit) and caller.info.transaction_status == IDLE
+        return self._joined() is None
+
+    async def schema_version(self) -> int:
+        """The schema version of the clubrules tables in this database's schema (0 if none).
+
+        The recorded history is checked against the shipped migrations, as
+        the sync database checks it.
+
+        Raises:
+            MigrationError: the database is newer than this clubrules, or
+                its history does not match the shipped migrations.
+        """
+        prefix = self._prefix
+        found = await self._fetchone("SELECT to_regclass(%s)", (f"{prefix}schema_version",))
+        rows: list[Any] = []
+        if found is not None and found[0] is not None:
+            rows = await self._fetchall(
+                f"SELECT version, name, checksum FROM {prefix}schema_version"  # noqa: S608
+                " ORDER BY version"
+            )
+        return check_history("postgres", rows)
+
+    async def close(self) -> None:
+        """Close the pool if this database made it; a closed database refuses every call.
+
+        A `from_pool` or `from_connection` database leaves the pool or
+        connection open.
+        """
+        self._closed = True
+        self._caller = None
+        if self._pool is not None and self._owns_pool and self._opened:
+            await self._pool.close()
+
+    async def __aenter__(self) -> Self:
+        await self._open()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        mode = "the caller's connection" if self._pool is None else "pooled"
+        state = "closed" if self._closed else "open"
+        schema = "" if self._schema == DEFAULT_SCHEMA else f", schema={self._schema!r}"
+        return f"AsyncPostgresDatabase({mode}, {state}{schema})"

@@ -1,0 +1,67 @@
+"""What the sync and async PostgreSQL databases share about transactions and pools.
+
+The COMMIT whose outcome is unknown, the aborted transaction that must not
+be committed, the unit of work's context variable and the log line of a
+pool that ran dry: one definition each, used by `PostgresDatabase` and
+`AsyncPostgresDatabase` alike (psycopg's sync and async connections expose
+the same `broken`, `autocommit` and `info` attributes).
+"""
+
+from __future__ import annotations
+
+import contextvars
+from typing import Any
+
+from clubrules.errors import CommitOutcomeUnknownError, StorageError
+from clubrules.storage.postgres._errors import psycopg_module, translate
+from clubrules.storage.sql._unit import logger
+
+__all__ = [
+    "IDLE",
+    "INERROR",
+    "commit_failure",
+    "log_pool_timeout",
+    "refuse_aborted",
+    "unit_connection",
+]
+
+# psycopg.pq.TransactionStatus: no transaction open / one open / one failed.
+IDLE = 0
+INERROR = 3
+# SQLSTATE classes of a COMMIT the server refused, rolling back: the outcome is known.
+_REFUSED_CLASSES = {"23", "40"}
+
+
+def unit_connection() -> contextvars.ContextVar[Any]:
+    """A fresh context variable for the connection of the unit of work open in a thread or task."""
+    return contextvars.ContextVar("clubrules_postgres_unit", default=None)
+
+
+def commit_failure(conn: Any, error: Exception) -> Exception:  # noqa: ANN401 - a psycopg connection
+    """What a failed COMMIT means: refused (rolled back, known) or the outcome unknown."""
+    state = getattr(getattr(error, "diag", None), "sqlstate", None) or ""
+    if state[:2] in _REFUSED_CLASSES or not (
+        isinstance(error, psycopg_module().OperationalError) or conn.broken
+    ):
+        return translate(error, migration=False)
+    label = f"{state} {type(error).__name__}".strip()
+    logger.error("the PostgreSQL connection failed during COMMIT (%s); outcome unknown", label)
+    return CommitOutcomeUnknownError(
+        f"the PostgreSQL connection failed during COMMIT ({label}): the transaction may or"
+        " may not be stored; check before doing it again"
+    )
+
+
+def refuse_aborted(conn: Any) -> None:  # noqa: ANN401 - a psycopg connection
+    """Refuse to commit a transaction that a failed statement aborted (COMMIT would roll back)."""
+    if conn.info.transaction_status == INERROR:
+        raise StorageError(
+            "a statement failed inside the unit of work and PostgreSQL aborted its transaction;"
+            " nothing of the unit's is stored"
+        )
+
+
+def log_pool_timeout(error: Exception, timeout: float) -> None:
+    """Log a pool that handed out no connection within `timeout` seconds (other errors: nothing)."""
+    if type(error).__name__ == "PoolTimeout":
+        logger.warning("no pooled PostgreSQL connection came free within %.1f s", timeout)
