@@ -11,6 +11,11 @@ output (``...`` matches anything). ``$DATABASE_URL`` names a fresh
 PostgreSQL database on the test cluster, for shell sessions and for Python
 blocks that read ``os.environ["DATABASE_URL"]`` (one database per page).
 ``text`` blocks are not run.
+
+A page that says ``<!-- docs-test: run in DIR -->`` (a directory of the
+repository) runs there, with ``DIR`` first on the import path, as a reader
+who followed the page's ``cd DIR`` would; other pages run in a fresh
+temporary directory.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ def _blocks(page: Path) -> list[tuple[str, str, int]]:
 
 
 RUNNABLE = {"python", "py", "pycon", "console"}
+RUN_IN = re.compile(r"<!-- docs-test: run in (?P<dir>[\w./-]+) -->")
 PAGES_WITH_CODE = [p for p in PAGES if any(lang in RUNNABLE for lang, _, _ in _blocks(p))]
 _DATABASES = itertools.count(1)
 
@@ -96,7 +102,13 @@ def _run_console(body: str, where: str, env: dict[str, str]) -> None:
 def test_code_blocks_run(
     page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
-    monkeypatch.chdir(tmp_path)
+    where_to_run = RUN_IN.search(page.read_text(encoding="utf-8"))
+    if where_to_run is None:
+        monkeypatch.chdir(tmp_path)
+    else:
+        directory = ROOT / where_to_run["dir"]
+        monkeypatch.chdir(directory)
+        monkeypatch.syspath_prepend(str(directory))
     namespace: dict[str, object] = {"__name__": "__docs__"}
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
