@@ -18,7 +18,7 @@ TASKS = 16
 """How many tasks a race on the loop starts together."""
 
 CANCEL_POINTS = tuple(range(24))
-"""Where `cancel_at` cancels a write: after 0 to 11 turns of the loop, then after 0.5 to 6 ms.
+"""Where `cancel_at` cancels a write: after 0 to 11 turns of the loop, then after 0.5 to 20 ms.
 
 The first points stop a write before or between its first awaits; the
 later ones, with a real database, while its statements are on the wire.
@@ -100,7 +100,7 @@ async def cancel_at(point: int, write: Callable[[], Awaitable[object]]) -> None:
         for _ in range(point):
             await asyncio.sleep(0)
     else:
-        await asyncio.sleep((point - 11) * 0.0005)
+        await asyncio.sleep(0.0005 * 1.4 ** (point - 12))
     task.cancel()
     await asyncio.wait([task])
     if not task.cancelled() and task.exception() is not None:
