@@ -239,7 +239,7 @@ def async_postgres(
     postgres_pool_size: int,
     postgres_loop: LoopThread,
 ) -> Iterator[AsyncPostgresDatabase]:
-    """An async database on the class's migrated PostgreSQL database, its pool on `postgres_loop`."""
+    """An async database on the class's migrated database, its pool on `postgres_loop`."""
     database = postgres_loop.run(
         AsyncPostgresDatabase.open(postgres_url, pool_size=postgres_pool_size)
     )

@@ -66,7 +66,7 @@ def on_postgres(
     async_postgres: AsyncPostgresDatabase,
     empty_postgres: PostgresDatabase,
 ) -> OnPostgres:
-    """Builds an adapter on the pooled database, or per call in the caller's transaction or a unit."""
+    """Builds an adapter on the pool, or per call in the caller's transaction or a unit."""
     if request.param == "pool":
         return lambda build: build(async_postgres)
     session = request.getfixturevalue(f"postgres_async_{request.param}_session")
