@@ -8,7 +8,7 @@ run on the async ports without a database.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
 
@@ -20,6 +20,7 @@ from clubrules.storage.memory import (
     InMemoryCustomerRepository,
     InMemoryDataKeyStore,
 )
+from clubrules.testing import LoopThread
 from clubrules.testing.contracts import (
     AsyncAccessLogContract,
     AsyncBookingRepositoryContract,
@@ -30,9 +31,7 @@ from clubrules.testing.contracts import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from clubrules.testing import LoopThread
+    from collections.abc import Callable, Iterator
 
 
 class AsyncOf:
@@ -87,3 +86,29 @@ class TestAsyncMemoryDataKeyStore(AsyncDataKeyStoreContract):
     @pytest.fixture
     def async_repository(self, loop_thread: LoopThread) -> Any:
         return AsyncOf(InMemoryDataKeyStore(), lists=("customer_ids",))
+
+
+class TestAsyncMemoryCustomersOnAClassLoop(AsyncCustomerRepositoryContract):
+    """`loop_thread` overridden with a wider scope: one loop serves the whole class."""
+
+    loops: ClassVar[set[int]] = set()
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def loop_thread(cls) -> Iterator[LoopThread]:
+        with LoopThread() as loop:
+            yield loop
+
+    @pytest.fixture
+    def async_repository(self, loop_thread: LoopThread) -> Any:
+        self.loops.add(id(loop_thread))
+
+        async def make() -> AsyncOf:
+            return AsyncOf(InMemoryCustomerRepository(), lists=("customers",))
+
+        return loop_thread.run(make())
+
+    def test_every_test_of_the_class_runs_on_one_loop(
+        self, loop_thread: LoopThread, async_repository: Any
+    ) -> None:
+        assert self.loops == {id(loop_thread)}
