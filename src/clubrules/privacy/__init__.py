@@ -23,6 +23,7 @@ from __future__ import annotations
 from clubrules._public import publish
 from clubrules.privacy._access import (
     AccessReport,
+    AsyncPrivacyVault,
     Grant,
     PrivacyVault,
     RolePolicy,
@@ -44,7 +45,7 @@ from clubrules.privacy._consent import (
     active_consent,
     deletion_schedule,
 )
-from clubrules.privacy._envelope import CustomerKeys
+from clubrules.privacy._envelope import AsyncCustomerKeys, CustomerKeys
 from clubrules.privacy._events import AccessEvent
 from clubrules.privacy._incident import LeakIncident, render_leak_notice
 from clubrules.privacy._keyring import (
@@ -69,6 +70,8 @@ from clubrules.privacy._sensitive import Sensitive
 __all__ = [  # noqa: RUF022 - plain sorted() order, which the public API test checks
     "AccessEvent",
     "AccessReport",
+    "AsyncCustomerKeys",
+    "AsyncPrivacyVault",
     "BlindIndex",
     "BlindIndexPlan",
     "ConsentRecord",

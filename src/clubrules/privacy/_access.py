@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable  # noqa: TC003 - resolved at runtime by get_type_hints
+from collections.abc import Iterable, Sequence  # noqa: TC003 - resolved at runtime by get_type_hints
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,16 +20,31 @@ from clubrules._time import require_aware
 from clubrules.clock import Clock  # noqa: TC001 - resolved at runtime by get_type_hints
 from clubrules.customers import Sealed  # noqa: TC001 - resolved at runtime by get_type_hints
 from clubrules.errors import AccessDeniedError, ConsentRequiredError, DecryptionError, KeyringError
-from clubrules.privacy._consent import SENSITIVE_FIELDS, Purpose, active_consent
-from clubrules.privacy._envelope import CustomerKeys  # noqa: TC001 - resolved at runtime by get_type_hints
+from clubrules.privacy._consent import (
+    SENSITIVE_FIELDS,
+    ConsentRecord,
+    Purpose,
+    active_consent,
+)
+from clubrules.privacy._envelope import (  # noqa: TC001 - resolved at runtime by get_type_hints
+    AsyncCustomerKeys,
+    CustomerKeys,
+)
 from clubrules.privacy._events import AccessEvent
+from clubrules.privacy._seal import FieldCipher  # noqa: TC001 - resolved at runtime by get_type_hints
 from clubrules.privacy._sensitive import Sensitive
-from clubrules.privacy.ports import AccessLog, ConsentStore  # noqa: TC001 - resolved at runtime by get_type_hints
+from clubrules.privacy.ports import (  # noqa: TC001 - resolved at runtime by get_type_hints
+    AccessLog,
+    AsyncAccessLog,
+    AsyncConsentStore,
+    ConsentStore,
+)
 
 _logger = logging.getLogger("clubrules.privacy")  # ids, roles and fields, never values
 
 __all__ = [
     "AccessReport",
+    "AsyncPrivacyVault",
     "Grant",
     "PrivacyVault",
     "RolePolicy",
@@ -105,13 +120,148 @@ class RolePolicy:
             raise
 
 
-class PrivacyVault:
+class _Attempt:
+    """One `open` in progress: who reads what, and why it is refused (None while it is not).
+
+    Every decision of an open lives here; the vaults only make the store
+    calls between them, then append `event()` and return `outcome()`.
+    """
+
+    __slots__ = ("actor", "customer_id", "field", "now", "purpose", "reason", "role", "value")
+
+    def __init__(  # noqa: PLR0917 - one call site per vault, on the hot path
+        self,
+        policy: RolePolicy,
+        clock: Clock,
+        customer_id: str,
+        field: str,
+        actor: str,
+        role: str,
+        purpose: Purpose,
+    ) -> None:
+        require_str(field, "field")
+        self.purpose = purpose = require_choice(Purpose, purpose, "purpose")
+        self.now = require_aware(clock.now(), "clock.now()")
+        self.customer_id = customer_id
+        self.field = field
+        self.actor = actor
+        self.role = role
+        self.value: Sensitive[Any] | None = None
+        self.reason: str | None = None
+        if not policy.allows(role, field, purpose):
+            self.reason = "role_policy"
+
+    def check_consent(self, consents: Sequence[ConsentRecord]) -> None:
+        """Refuse unless an active consent covers the field and purpose now."""
+        if active_consent(consents, field=self.field, purpose=self.purpose, at=self.now) is None:
+            self.reason = "no_consent"
+
+    def decrypt(self, cipher: FieldCipher | None, sealed: Sealed, record_type: str) -> None:
+        """Open the value under the customer's cipher (None: their key did not open)."""
+        if cipher is None:
+            self.reason = "decryption_failed"
+            return
+        try:
+            # Wrapped at once: while the event is appended, only a Sensitive is held.
+            self.value = Sensitive(
+                cipher.open(
+                    sealed, record_type=record_type, record_id=self.customer_id, field=self.field
+                ),
+                label=self.field,
+            )
+        except (DecryptionError, KeyringError):
+            self.reason = "decryption_failed"
+
+    def event(self) -> AccessEvent:
+        """The access event to append, allowed or refused."""
+        allowed = self.reason is None
+        return AccessEvent(
+            self.now,
+            self.actor,
+            self.role,
+            self.purpose,
+            self.customer_id,
+            self.field,
+            allowed,
+            self.reason or "allowed",
+        )
+
+    def outcome(self) -> Sensitive[Any]:
+        """The value, once its event is appended; or the refusal, logged and raised."""
+        if self.value is not None and self.reason is None:
+            return self.value
+        reason = self.reason
+        _logger.warning(
+            "read refused (%s): actor %r, role %r, customer %r, field %r, purpose %s",
+            reason,
+            self.actor,
+            self.role,
+            self.customer_id,
+            self.field,
+            self.purpose.value,
+        )
+        if reason == "role_policy":
+            raise AccessDeniedError(self.actor, self.role, self.purpose.value, "role_policy")
+        if reason == "no_consent":
+            raise ConsentRequiredError(self.actor, self.role, self.purpose.value, "no_consent")
+        raise DecryptionError
+
+
+class _VaultCore:
+    """What `PrivacyVault` and `AsyncPrivacyVault` share: their parts and every decision.
+
+    The two public classes are thin shells: each makes the same store calls
+    in the same order (plain or awaited) and leaves every decision between
+    them to `_Attempt` and `_check_place`, which never touch a store. A test
+    drives both with the same operations and checks that they agree.
+    """
+
+    # Sync or async keys and ports: each shell narrows them.
+    _keys: Any
+    _consents: Any
+    _log: Any
+
+    def __init__(
+        self,
+        *,
+        keys: object,
+        policy: RolePolicy,
+        consents: object,
+        log: object,
+        clock: Clock,
+        record_type: str,
+    ) -> None:
+        self._keys = keys
+        self._policy = policy
+        self._consents = consents
+        self._log = log
+        self._clock = clock
+        self._record_type = record_type
+
+    def _seal_with(
+        self, cipher: FieldCipher, customer_id: str, field: str, value: object
+    ) -> Sealed:
+        return cipher.seal(value, record_type=self._record_type, record_id=customer_id, field=field)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(record_type={self._record_type!r})"
+
+
+def _check_place(customer_id: str, field: str) -> None:
+    require_str(customer_id, "customer_id")
+    require_str(field, "field")
+
+
+class PrivacyVault(_VaultCore):
     """The audited door to the customer archive's sensitive fields.
 
     Sealing uses the customer's own data key. Every open names an actor, a
     role and a purpose; it is checked against the role policy, then against
     the customer's consent, then decrypted; and every attempt, allowed or
     refused, is written to the access log before anything is returned.
+
+    For an event loop, `AsyncPrivacyVault` does the same over the async
+    stores.
 
     Args:
         keys: The per-customer data keys.
@@ -121,6 +271,10 @@ class PrivacyVault:
         clock: The source of "now" for the checks and the events.
         record_type: The record type that sealed fields are bound to.
     """
+
+    _keys: CustomerKeys
+    _consents: ConsentStore
+    _log: AccessLog
 
     def __init__(
         self,
@@ -132,19 +286,20 @@ class PrivacyVault:
         clock: Clock,
         record_type: str = "customer",
     ) -> None:
-        self._keys = keys
-        self._policy = policy
-        self._consents = consents
-        self._log = log
-        self._clock = clock
-        self._record_type = record_type
+        super().__init__(
+            keys=keys,
+            policy=policy,
+            consents=consents,
+            log=log,
+            clock=clock,
+            record_type=record_type,
+        )
 
     def seal(self, customer_id: str, field: str, value: object) -> Sealed:
         """Seal a field value under the customer's data key (made on first use)."""
-        require_str(customer_id, "customer_id")
-        require_str(field, "field")
+        _check_place(customer_id, field)
         cipher = self._keys.cipher_for(customer_id, create=True)
-        return cipher.seal(value, record_type=self._record_type, record_id=customer_id, field=field)
+        return self._seal_with(cipher, customer_id, field, value)
 
     def open(
         self,
@@ -168,42 +323,18 @@ class PrivacyVault:
             DecryptionError: the value does not open (tampered, moved,
                 erased customer...).
         """
-        require_str(field, "field")
-        purpose = require_choice(Purpose, purpose, "purpose")
-        now = require_aware(self._clock.now(), "clock.now()")
-
-        def record(allowed: bool, reason: str) -> None:
-            self._log.append(
-                AccessEvent(now, actor, role, purpose, customer_id, field, allowed, reason)
-            )
-            if not allowed:
-                _logger.warning(
-                    "read refused (%s): actor %r, role %r, customer %r, field %r, purpose %s",
-                    reason,
-                    actor,
-                    role,
-                    customer_id,
-                    field,
-                    purpose.value,
-                )
-
-        if not self._policy.allows(role, field, purpose):
-            record(allowed=False, reason="role_policy")
-            raise AccessDeniedError(actor, role, purpose.value, "role_policy")
-        consents = self._consents.for_customer(customer_id)
-        if active_consent(consents, field=field, purpose=purpose, at=now) is None:
-            record(allowed=False, reason="no_consent")
-            raise ConsentRequiredError(actor, role, purpose.value, "no_consent")
-        try:
-            cipher = self._keys.cipher_for(customer_id)
-            value = cipher.open(
-                sealed, record_type=self._record_type, record_id=customer_id, field=field
-            )
-        except (DecryptionError, KeyringError):
-            record(allowed=False, reason="decryption_failed")
-            raise DecryptionError from None
-        record(allowed=True, reason="allowed")
-        return Sensitive(value, label=field)
+        attempt = _Attempt(self._policy, self._clock, customer_id, field, actor, role, purpose)
+        if attempt.reason is None:
+            attempt.check_consent(self._consents.for_customer(customer_id))
+        if attempt.reason is None:
+            try:
+                cipher: FieldCipher | None = self._keys.cipher_for(customer_id)
+            except (DecryptionError, KeyringError):
+                cipher = None
+            attempt.decrypt(cipher, sealed, self._record_type)
+        # Nothing is handed out before its event is appended.
+        self._log.append(attempt.event())
+        return attempt.outcome()
 
     def erase(self, customer_id: str) -> bool:
         """Crypto-shred the customer: destroy their data key. Returns whether there was one.
@@ -218,8 +349,104 @@ class PrivacyVault:
         require_str(customer_id, "customer_id")
         return self._keys.erase(customer_id)
 
-    def __repr__(self) -> str:
-        return f"PrivacyVault(record_type={self._record_type!r})"
+
+class AsyncPrivacyVault(_VaultCore):
+    """`PrivacyVault` for an event loop: the same checks, log and errors, awaited.
+
+    Over `AsyncCustomerKeys`, an `AsyncConsentStore` and an `AsyncAccessLog`,
+    from the same code as `PrivacyVault`: every open is checked against the
+    role policy, then the customer's consent, then decrypted, and every
+    attempt, allowed or refused, is appended to the access log before
+    anything is returned. A task cancelled while the event is appended gets
+    no value. The sealed values are `PrivacyVault`'s: either vault opens
+    what the other sealed, given the same KEK and stores.
+
+    Args:
+        keys: The per-customer data keys.
+        policy: The role policy.
+        consents: The customers' consent records.
+        log: Where access events go.
+        clock: The source of "now" for the checks and the events.
+        record_type: The record type that sealed fields are bound to.
+    """
+
+    _keys: AsyncCustomerKeys
+    _consents: AsyncConsentStore
+    _log: AsyncAccessLog
+
+    def __init__(
+        self,
+        *,
+        keys: AsyncCustomerKeys,
+        policy: RolePolicy,
+        consents: AsyncConsentStore,
+        log: AsyncAccessLog,
+        clock: Clock,
+        record_type: str = "customer",
+    ) -> None:
+        super().__init__(
+            keys=keys,
+            policy=policy,
+            consents=consents,
+            log=log,
+            clock=clock,
+            record_type=record_type,
+        )
+
+    async def seal(self, customer_id: str, field: str, value: object) -> Sealed:
+        """Seal a field value under the customer's data key (made on first use)."""
+        _check_place(customer_id, field)
+        cipher = await self._keys.cipher_for(customer_id, create=True)
+        return self._seal_with(cipher, customer_id, field, value)
+
+    async def open(
+        self,
+        sealed: Sealed,
+        *,
+        customer_id: str,
+        field: str,
+        actor: str,
+        role: str,
+        purpose: Purpose,
+    ) -> Sensitive[Any]:
+        """Check, log and decrypt one field for one reader (as `PrivacyVault.open`).
+
+        Returns:
+            The value, wrapped in `Sensitive`.
+
+        Raises:
+            AccessDeniedError: the role policy refuses (reason `role_policy`).
+            ConsentRequiredError: no active consent covers the field and
+                purpose (reason `no_consent`).
+            DecryptionError: the value does not open (tampered, moved,
+                erased customer...).
+        """
+        attempt = _Attempt(self._policy, self._clock, customer_id, field, actor, role, purpose)
+        if attempt.reason is None:
+            attempt.check_consent(await self._consents.for_customer(customer_id))
+        if attempt.reason is None:
+            try:
+                cipher: FieldCipher | None = await self._keys.cipher_for(customer_id)
+            except (DecryptionError, KeyringError):
+                cipher = None
+            attempt.decrypt(cipher, sealed, self._record_type)
+        # Nothing is handed out before its event is appended: a task
+        # cancelled while it is appended gets nothing.
+        await self._log.append(attempt.event())
+        return attempt.outcome()
+
+    async def erase(self, customer_id: str) -> bool:
+        """Crypto-shred the customer: destroy their data key. Returns whether there was one.
+
+        Once it returns, no vault sharing the data-key store opens the
+        customer's values (see `AsyncCustomerKeys.erase`).
+
+        Raises:
+            ErasureNotFinalError: the key no longer opens, but the store could
+                not yet purge its bytes from its files; erase again later.
+        """
+        require_str(customer_id, "customer_id")
+        return await self._keys.erase(customer_id)
 
 
 @attrs.frozen

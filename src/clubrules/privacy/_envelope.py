@@ -9,7 +9,8 @@ import struct
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable  # noqa: TC003 - resolved at runtime by get_type_hints
+from collections.abc import Callable, Iterable, Iterator  # noqa: TC003 - resolved at runtime by get_type_hints
+from typing import Any
 
 from clubrules._checks import require_str
 from clubrules.customers import Sealed  # noqa: TC001 - resolved at runtime by get_type_hints
@@ -18,13 +19,16 @@ from clubrules.privacy._format import MAX_KEY_ID
 from clubrules.privacy._keyring import Keyring
 from clubrules.privacy._keys import KEY_SIZE, KeyStatus, KeyVersion
 from clubrules.privacy._seal import FieldCipher, sealed_key_id
-from clubrules.privacy.ports import DataKeyStore  # noqa: TC001 - resolved at runtime by get_type_hints
+from clubrules.privacy.ports import (  # noqa: TC001 - resolved at runtime by get_type_hints
+    AsyncDataKeyStore,
+    DataKeyStore,
+)
 
 _logger = logging.getLogger("clubrules.privacy")  # customer ids and counts, never keys
 # How many data keys a rewrap checks between two progress lines.
 _PROGRESS_EVERY = 1000
 
-__all__ = ["CustomerKeys"]
+__all__ = ["AsyncCustomerKeys", "CustomerKeys"]
 
 # The place a wrapped data key is sealed for: the KEK's associated data binds
 # each wrapped key to its customer, so wrapped keys cannot be swapped.
@@ -45,51 +49,25 @@ class _Cached:
         self.checked = checked
 
 
-class CustomerKeys:
-    """Per-customer data keys, wrapped by a key-encryption key (KEK) and kept in a store.
+class _KeysCore:
+    """The cache and every decision of `CustomerKeys` and `AsyncCustomerKeys`, written once.
 
-    Each customer's fields are sealed under their own random data key. The
-    store holds that key only wrapped (sealed by the KEK keyring, bound to the
-    customer id). Erasing a customer deletes the wrapped key: every copy of
-    their sealed fields, in backups too, can no longer be opened
-    (crypto-shredding). Rotating the KEK needs only `rewrap_data_keys`, not a
-    pass over every field.
-
-    Unwrapped data keys are cached, but by default every `cipher_for` first
-    reads the customer's wrapped key from the store and uses the cached key
-    only if the store still holds the same wrapped key under a KEK that is
-    not retired. So once `erase` has returned, in this process or any other
-    that shares the store (or once the key row is deleted through the store
-    directly), the next `cipher_for` for that customer fails everywhere. The
-    cache then saves only the unwrap, not the store read.
-
-    `revalidate_after` trades that for speed: a cached key checked against
-    the store less than that many seconds ago is used without reading the
-    store. An erasure made through *another* instance or process then takes
-    effect here within that window; an erasure through this instance and a
-    retired KEK still take effect at once.
-
-    Args:
-        kek: The keyring of key-encryption keys.
-        store: Where the wrapped data keys live.
-        cache_size: How many unwrapped data keys to keep in memory.
-        revalidate_after: Seconds a cached data key may be used without
-            reading the store again; 0 (the default) reads it on every call.
-        timer: The monotonic clock, in seconds, that `revalidate_after` is
-            measured on.
-
-    Raises:
-        ValidationError: `cache_size` or `revalidate_after` is out of range.
+    The two public classes are thin shells: each makes the same store calls
+    in the same order (plain or awaited) and leaves every decision between
+    them to these methods, which never touch the store. A test drives both
+    with the same operations and checks that they agree.
     """
+
+    _store: Any  # a DataKeyStore or an AsyncDataKeyStore: each shell narrows it
 
     def __init__(
         self,
         kek: Keyring,
-        store: DataKeyStore,
+        store: object,
         *,
-        cache_size: int = 1024,
-        revalidate_after: float = 0.0,
-        timer: Callable[[], float] = time.monotonic,
+        cache_size: int,
+        revalidate_after: float,
+        timer: Callable[[], float],
     ) -> None:
         size: object = cache_size
         if isinstance(size, bool) or not (isinstance(size, int) and size >= 0):
@@ -111,20 +89,12 @@ class CustomerKeys:
         self._cache_size = cache_size
         self._ttl = float(revalidate_after)
         self._timer = timer
+        # Guards the cache: held only between store calls, never across one
+        # (so never across an await).
         self._lock = threading.Lock()
         # Counts the erasures through this instance: a key read from the store
         # before an erasure returned is not cached after it.
         self._erasures = 0
-
-    @property
-    def kek(self) -> Keyring:
-        """The keyring of key-encryption keys."""
-        return self._kek.keyring
-
-    @property
-    def revalidate_after(self) -> float:
-        """Seconds a cached data key is used without reading the store (0: never)."""
-        return self._ttl
 
     def _wrap(self, customer_id: str, version: KeyVersion) -> Sealed:
         return self._kek.seal(
@@ -168,6 +138,135 @@ class CustomerKeys:
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
 
+    def _look_up(self, customer_id: str) -> tuple[FieldCipher | None, _Cached | None, int, float]:
+        """The first half of `cipher_for`, before the store is read.
+
+        Returns the cipher if a cached key may be used without reading the
+        store (within `revalidate_after`), else None; the cached entry still
+        usable, if any; the erasure count; and the time now (0.0 when
+        `revalidate_after` is 0).
+        """
+        require_str(customer_id, "customer_id")
+        with self._lock:
+            entry = self._cache.get(customer_id)
+            if entry is not None:
+                self._cache.move_to_end(customer_id)
+            erasures = self._erasures
+        if entry is not None and not self._kek_usable(entry):
+            # Its KEK was retired: unwrap again whatever the store holds now
+            # (rewrapped elsewhere, it opens; still under the retired KEK, it fails).
+            self._forget(customer_id, entry)
+            entry = None
+        if not self._ttl:
+            return None, entry, erasures, 0.0
+        now = self._timer()
+        if entry is not None and now - entry.checked < self._ttl:
+            return entry.cipher, entry, erasures, now
+        return None, entry, erasures, now
+
+    def _settle(
+        self, customer_id: str, wrapped: Sealed, entry: _Cached | None, erasures: int, now: float
+    ) -> FieldCipher:
+        """The second half of `cipher_for`: the cipher under the wrapped key the store holds."""
+        if entry is not None and entry.wrapped == wrapped:
+            entry.checked = now
+            return entry.cipher
+        cipher = self._unwrap(customer_id, wrapped)
+        self._remember(customer_id, _Cached(wrapped, cipher, now), erasures)
+        return cipher
+
+    def _new_wrapped(self, customer_id: str, entry: _Cached | None, create: bool) -> Sealed:
+        """The store holds no key for the customer: a new wrapped key, if `create`."""
+        if entry is not None:
+            self._forget(customer_id, entry)
+        if not create:
+            raise KeyringError(f"customer {customer_id!r} has no data key")
+        # A random id: values sealed under an erased key never meet a new key's id.
+        version = KeyVersion.generate(secrets.randbelow(MAX_KEY_ID) + 1)
+        return self._wrap(customer_id, version)
+
+    def _erasing(self, customer_id: str) -> None:
+        """Before the store deletes the key: no cached key, and no read in flight cached after."""
+        require_str(customer_id, "customer_id")
+        with self._lock:
+            self._erasures += 1
+            self._cache.pop(customer_id, None)
+
+    def _erased(self, customer_id: str) -> None:
+        """After the store's delete returned or failed: the same, once more."""
+        with self._lock:
+            self._erasures += 1
+            self._cache.pop(customer_id, None)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(kek={self._kek.keyring!r})"
+
+
+class CustomerKeys(_KeysCore):
+    """Per-customer data keys, wrapped by a key-encryption key (KEK) and kept in a store.
+
+    Each customer's fields are sealed under their own random data key. The
+    store holds that key only wrapped (sealed by the KEK keyring, bound to the
+    customer id). Erasing a customer deletes the wrapped key: every copy of
+    their sealed fields, in backups too, can no longer be opened
+    (crypto-shredding). Rotating the KEK needs only `rewrap_data_keys`, not a
+    pass over every field.
+
+    Unwrapped data keys are cached, but by default every `cipher_for` first
+    reads the customer's wrapped key from the store and uses the cached key
+    only if the store still holds the same wrapped key under a KEK that is
+    not retired. So once `erase` has returned, in this process or any other
+    that shares the store (or once the key row is deleted through the store
+    directly), the next `cipher_for` for that customer fails everywhere. The
+    cache then saves only the unwrap, not the store read.
+
+    `revalidate_after` trades that for speed: a cached key checked against
+    the store less than that many seconds ago is used without reading the
+    store. An erasure made through *another* instance or process then takes
+    effect here within that window; an erasure through this instance and a
+    retired KEK still take effect at once.
+
+    For an event loop, `AsyncCustomerKeys` does the same over an
+    `AsyncDataKeyStore`.
+
+    Args:
+        kek: The keyring of key-encryption keys.
+        store: Where the wrapped data keys live.
+        cache_size: How many unwrapped data keys to keep in memory.
+        revalidate_after: Seconds a cached data key may be used without
+            reading the store again; 0 (the default) reads it on every call.
+        timer: The monotonic clock, in seconds, that `revalidate_after` is
+            measured on.
+
+    Raises:
+        ValidationError: `cache_size` or `revalidate_after` is out of range.
+    """
+
+    _store: DataKeyStore
+
+    def __init__(
+        self,
+        kek: Keyring,
+        store: DataKeyStore,
+        *,
+        cache_size: int = 1024,
+        revalidate_after: float = 0.0,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(
+            kek, store, cache_size=cache_size, revalidate_after=revalidate_after, timer=timer
+        )
+
+    @property
+    def kek(self) -> Keyring:
+        """The keyring of key-encryption keys."""
+        return self._kek.keyring
+
+    @property
+    def revalidate_after(self) -> float:
+        """Seconds a cached data key is used without reading the store (0: never)."""
+        return self._ttl
+
     def cipher_for(self, customer_id: str, *, create: bool = False) -> FieldCipher:
         """The field cipher under the customer's data key.
 
@@ -184,50 +283,19 @@ class CustomerKeys:
                 erased) and `create` is false; or the wrapped key does not open
                 under the KEK keyring (its KEK is unknown or retired).
         """
-        require_str(customer_id, "customer_id")
-        with self._lock:
-            entry = self._cache.get(customer_id)
-            if entry is not None:
-                self._cache.move_to_end(customer_id)
-            erasures = self._erasures
-        if entry is not None and not self._kek_usable(entry):
-            # Its KEK was retired: unwrap again whatever the store holds now
-            # (rewrapped elsewhere, it opens; still under the retired KEK, it fails).
-            self._forget(customer_id, entry)
-            entry = None
-        now = 0.0
-        if self._ttl:
-            now = self._timer()
-            if entry is not None and now - entry.checked < self._ttl:
-                return entry.cipher
+        hit, entry, erasures, now = self._look_up(customer_id)
+        if hit is not None:
+            return hit
         wrapped = self._store.get(customer_id)
-        if wrapped is None:
-            if entry is not None:
-                self._forget(customer_id, entry)
-            if not create:
-                raise KeyringError(f"customer {customer_id!r} has no data key")
-            wrapped = self._create(customer_id)
-        elif entry is not None and entry.wrapped == wrapped:
-            entry.checked = now
-            return entry.cipher
-        cipher = self._unwrap(customer_id, wrapped)
-        self._remember(customer_id, _Cached(wrapped, cipher, now), erasures)
-        return cipher
-
-    def _create(self, customer_id: str) -> Sealed:
-        """Store a new wrapped data key for the customer, or the one another writer stored first."""
-        # A random id: values sealed under an erased key never meet a new key's id.
-        version = KeyVersion.generate(secrets.randbelow(MAX_KEY_ID) + 1)
-        wrapped = self._wrap(customer_id, version)
+        if wrapped is not None:
+            return self._settle(customer_id, wrapped, entry, erasures, now)
+        wrapped = self._new_wrapped(customer_id, entry, create)
         try:
             self._store.add(customer_id, wrapped)
         except DuplicateError:
             # Another writer made one first: use theirs.
-            theirs = self._store.get(customer_id)
-            if theirs is None:
-                raise KeyringError(f"customer {customer_id!r} has no data key") from None
-            return theirs
-        return wrapped
+            wrapped = _theirs(customer_id, self._store.get(customer_id))
+        return self._settle(customer_id, wrapped, None, erasures, now)
 
     def erase(self, customer_id: str) -> bool:
         """Destroy the customer's data key; returns whether there was one.
@@ -245,22 +313,12 @@ class CustomerKeys:
                 the store could not yet purge its bytes from its files (a
                 SQLite checkpoint waited for another reader); erase again later.
         """
-        require_str(customer_id, "customer_id")
-        with self._lock:
-            self._erasures += 1
-            self._cache.pop(customer_id, None)
+        self._erasing(customer_id)
         try:
             destroyed = self._store.delete(customer_id)
         finally:
-            with self._lock:
-                self._erasures += 1
-                self._cache.pop(customer_id, None)
-        _logger.info(
-            "customer %r erased: %s",
-            customer_id,
-            "data key destroyed" if destroyed else "no data key was stored",
-        )
-        return destroyed
+            self._erased(customer_id)
+        return _report_erasure(customer_id, destroyed)
 
     def rewrap_data_keys(self) -> int:
         """Rewrap every stored data key to the KEK keyring's primary key.
@@ -269,31 +327,172 @@ class CustomerKeys:
         keys and the sealed fields themselves do not change. Returns how many
         keys were rewrapped.
         """
-        count = 0
-        customer_ids = list(self._store.customer_ids())
-        _logger.info("rewrapping data keys: %d to check", len(customer_ids))
-        for checked, customer_id in enumerate(customer_ids, start=1):
-            if checked % _PROGRESS_EVERY == 0:
-                _logger.info(
-                    "rewrapping data keys: %d of %d checked, %d rewrapped",
-                    checked,
-                    len(customer_ids),
-                    count,
-                )
-            wrapped = self._store.get(customer_id)
-            if wrapped is None or not self._kek.needs_rewrap(wrapped):
-                continue
-            fresh = self._kek.rewrap(
-                wrapped, record_type=DATA_KEY_RECORD, record_id=customer_id, field=DATA_KEY_FIELD
-            )
-            if self._store.replace(customer_id, wrapped, fresh):
-                count += 1
-        _logger.info("rewrapped %d of %d data keys", count, len(customer_ids))
-        return count
+        rewrap = _Rewrap(self._kek, self._store.customer_ids())
+        for customer_id in rewrap.each():
+            swap = rewrap.swap(customer_id, self._store.get(customer_id))
+            if swap is not None and self._store.replace(customer_id, *swap):
+                rewrap.count += 1
+        return rewrap.done()
 
-    def __repr__(self) -> str:
-        return f"CustomerKeys(kek={self._kek.keyring!r})"
+
+class AsyncCustomerKeys(_KeysCore):
+    """`CustomerKeys` for an event loop, over an `AsyncDataKeyStore`.
+
+    The same keys, cache and guarantees as `CustomerKeys`, from the same
+    code: by default every `cipher_for` reads the customer's wrapped key from
+    the store before it uses a cached key, so an erasure through any instance
+    or process that shares the store takes effect at once (or within
+    `revalidate_after`, if set); tasks that create a customer's key at the
+    same moment end with one key; a retired KEK locks the keys it wraps until
+    `rewrap_data_keys` has run. The wrapped keys are the sync class's: the
+    two can share one store.
+
+    Args:
+        kek: The keyring of key-encryption keys.
+        store: Where the wrapped data keys live.
+        cache_size: How many unwrapped data keys to keep in memory.
+        revalidate_after: Seconds a cached data key may be used without
+            reading the store again; 0 (the default) reads it on every call.
+        timer: The monotonic clock, in seconds, that `revalidate_after` is
+            measured on.
+
+    Raises:
+        ValidationError: `cache_size` or `revalidate_after` is out of range.
+    """
+
+    _store: AsyncDataKeyStore
+
+    def __init__(
+        self,
+        kek: Keyring,
+        store: AsyncDataKeyStore,
+        *,
+        cache_size: int = 1024,
+        revalidate_after: float = 0.0,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(
+            kek, store, cache_size=cache_size, revalidate_after=revalidate_after, timer=timer
+        )
+
+    @property
+    def kek(self) -> Keyring:
+        """The keyring of key-encryption keys."""
+        return self._kek.keyring
+
+    @property
+    def revalidate_after(self) -> float:
+        """Seconds a cached data key is used without reading the store (0: never)."""
+        return self._ttl
+
+    async def cipher_for(self, customer_id: str, *, create: bool = False) -> FieldCipher:
+        """The field cipher under the customer's data key (as `CustomerKeys.cipher_for`).
+
+        Args:
+            customer_id: The customer.
+            create: Make a data key if the customer has none.
+
+        Raises:
+            KeyringError: the customer has no data key (never had one, or was
+                erased) and `create` is false; or the wrapped key does not open
+                under the KEK keyring (its KEK is unknown or retired).
+        """
+        hit, entry, erasures, now = self._look_up(customer_id)
+        if hit is not None:
+            return hit
+        wrapped = await self._store.get(customer_id)
+        if wrapped is not None:
+            return self._settle(customer_id, wrapped, entry, erasures, now)
+        wrapped = self._new_wrapped(customer_id, entry, create)
+        try:
+            await self._store.add(customer_id, wrapped)
+        except DuplicateError:
+            # Another task or process made one first: use theirs.
+            wrapped = _theirs(customer_id, await self._store.get(customer_id))
+        return self._settle(customer_id, wrapped, None, erasures, now)
+
+    async def erase(self, customer_id: str) -> bool:
+        """Destroy the customer's data key; returns whether there was one (as `CustomerKeys.erase`).
+
+        Once it returns (or raises `ErasureNotFinalError`), the next
+        `cipher_for` for the customer fails in every `CustomerKeys` and
+        `AsyncCustomerKeys` that shares the store.
+
+        Raises:
+            ErasureNotFinalError: the key is deleted and no longer opens, but
+                the store could not yet purge its bytes; erase again later.
+        """
+        self._erasing(customer_id)
+        try:
+            destroyed = await self._store.delete(customer_id)
+        finally:
+            self._erased(customer_id)
+        return _report_erasure(customer_id, destroyed)
+
+    async def rewrap_data_keys(self) -> int:
+        """Rewrap every stored data key to the KEK keyring's primary key; returns how many.
+
+        Run after `kek.rotate()`; then the old KEK may be retired.
+        """
+        rewrap = _Rewrap(self._kek, await self._store.customer_ids())
+        for customer_id in rewrap.each():
+            swap = rewrap.swap(customer_id, await self._store.get(customer_id))
+            if swap is not None and await self._store.replace(customer_id, *swap):
+                rewrap.count += 1
+        return rewrap.done()
 
 
 def _does_not_open(customer_id: str) -> KeyringError:
     return KeyringError(f"the data key of customer {customer_id!r} does not open")
+
+
+def _theirs(customer_id: str, theirs: Sealed | None) -> Sealed:
+    """The key another writer stored first (adding ours failed as a duplicate)."""
+    if theirs is None:
+        raise KeyringError(f"customer {customer_id!r} has no data key") from None
+    return theirs
+
+
+def _report_erasure(customer_id: str, destroyed: bool) -> bool:
+    _logger.info(
+        "customer %r erased: %s",
+        customer_id,
+        "data key destroyed" if destroyed else "no data key was stored",
+    )
+    return destroyed
+
+
+class _Rewrap:
+    """One pass of `rewrap_data_keys`: which keys to check, what to swap, and the progress lines."""
+
+    def __init__(self, kek: FieldCipher, customer_ids: Iterable[str]) -> None:
+        self.kek = kek
+        self.customer_ids = list(customer_ids)
+        self.count = 0
+        _logger.info("rewrapping data keys: %d to check", len(self.customer_ids))
+
+    def each(self) -> Iterator[str]:
+        """The customers in turn, with a progress line every so many."""
+        total = len(self.customer_ids)
+        for checked, customer_id in enumerate(self.customer_ids, start=1):
+            if checked % _PROGRESS_EVERY == 0:
+                _logger.info(
+                    "rewrapping data keys: %d of %d checked, %d rewrapped",
+                    checked,
+                    total,
+                    self.count,
+                )
+            yield customer_id
+
+    def swap(self, customer_id: str, wrapped: Sealed | None) -> tuple[Sealed, Sealed] | None:
+        """The stored key and its rewrap under the primary KEK, or None if it needs none."""
+        if wrapped is None or not self.kek.needs_rewrap(wrapped):
+            return None
+        fresh = self.kek.rewrap(
+            wrapped, record_type=DATA_KEY_RECORD, record_id=customer_id, field=DATA_KEY_FIELD
+        )
+        return wrapped, fresh
+
+    def done(self) -> int:
+        _logger.info("rewrapped %d of %d data keys", self.count, len(self.customer_ids))
+        return self.count

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from clubrules._time import to_epoch_us
 from clubrules.booking import (
     Booking,
     BookingRequest,
@@ -20,9 +22,13 @@ from clubrules.booking import (
     Schedule,
     reminder_time,
 )
-from clubrules.testing.strategies import aware_datetimes, time_zones
+from clubrules.booking._check import _SpanHours
+from clubrules.testing.strategies import aware_datetimes, business_calendars, time_zones
 
 from .conftest import NOW, SHANGHAI, salon_rules
+
+if TYPE_CHECKING:
+    from clubrules.calendar import BusinessCalendar
 
 DAY = datetime(2026, 3, 2, tzinfo=SHANGHAI)
 RULES = salon_rules()
@@ -123,3 +129,30 @@ def test_reminders_avoid_quiet_hours_and_precede_the_visit(
     assert at.tzinfo is UTC
     assert at < start
     assert policy.quiet_period(at) is None
+
+
+@settings(max_examples=80)
+@given(
+    calendar=business_calendars(),
+    lo_hours=st.integers(-24 * 40, 24 * 40),
+    span_hours=st.integers(0, 24 * 5),
+    queries=st.lists(st.tuples(st.integers(-48, 24 * 6), st.integers(0, 30)), max_size=12),
+)
+def test_hours_read_ahead_answer_as_the_calendar(
+    calendar: BusinessCalendar,
+    lo_hours: int,
+    span_hours: int,
+    queries: list[tuple[int, int]],
+) -> None:
+    # The alternatives search reads the opening hours of its span once (`_SpanHours`);
+    # every question it then answers must be the calendar's answer, inside the span or not.
+    hour = 3_600_000_000
+    origin = to_epoch_us(datetime(2026, 3, 29, tzinfo=UTC))
+    lo = origin + lo_hours * hour
+    hi = lo + span_hours * hour
+    ahead = _SpanHours.over(calendar, lo, hi)
+    assert ahead is not None
+    for start_quarters, length_quarters in queries:
+        start = lo + start_quarters * hour // 4
+        end = start + length_quarters * hour // 4
+        assert ahead.open_intervals_us(start, end) == calendar.open_intervals_us(start, end)

@@ -128,6 +128,8 @@ from clubrules.customers import (
 from clubrules.privacy import (
     AccessEvent,
     AccessReport,
+    AsyncCustomerKeys,
+    AsyncPrivacyVault,
     BlindIndex,
     BlindIndexPlan,
     ConsentRecord,
@@ -242,6 +244,7 @@ from clubrules.training import (
     seed_requirements,
     spend_against_budget,
 )
+from tests.unit.privacy._async_stores import AsyncConsents, AsyncDataKeys, AsyncLog
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -443,6 +446,23 @@ def consent() -> ConsentRecord:
         scope={"allergies"},
         given_at=NOW - timedelta(days=30),
         separate=True,
+    )
+
+
+def async_customer_keys() -> AsyncCustomerKeys:
+    """Over the same stored data key as `customer_keys`, behind test-only async stores."""
+    return AsyncCustomerKeys(keyring(), AsyncDataKeys(data_keys()))
+
+
+def async_vault() -> AsyncPrivacyVault:
+    consents = InMemoryConsentStore()
+    consents.add(consent())
+    return AsyncPrivacyVault(
+        keys=async_customer_keys(),
+        policy=RolePolicy.salon_default(),
+        consents=AsyncConsents(consents),
+        log=AsyncLog(),
+        clock=ManualClock(NOW),
     )
 
 
@@ -854,6 +874,8 @@ FACTORIES: dict[type, Callable[[], Any]] = {
     # privacy
     AccessEvent: access_event,
     AccessReport: lambda: AccessReport("c-1", None, (access_event(),)),
+    AsyncCustomerKeys: async_customer_keys,
+    AsyncPrivacyVault: async_vault,
     BlindIndex: lambda: BlindIndex(KEY, field="phone", kind=IndexKind.PHONE, bits=16),
     BlindIndexPlan: lambda: plan_blind_index(expected_rows=1000, value_space=10**9),
     ConsentRecord: consent,
@@ -1005,6 +1027,8 @@ MUTABLE: frozenset[type] = frozenset(
         Keyring,
         CustomerKeys,
         PrivacyVault,
+        AsyncCustomerKeys,
+        AsyncPrivacyVault,
         FieldCipher,
         InMemoryAccessLog,
         InMemoryActivityRepository,
@@ -1251,6 +1275,8 @@ BY_CALLABLE: dict[str, dict[str, Callable[[], Any]]] = {
     },
     f"{_C}privacy.PrivacyVault.seal": {"value": lambda: ["penicillin"]},
     f"{_C}privacy.PrivacyVault.open": {"sealed": vault_sealed},
+    f"{_C}privacy.AsyncPrivacyVault.seal": {"value": lambda: ["penicillin"]},
+    f"{_C}privacy.AsyncPrivacyVault.open": {"sealed": vault_sealed},
     f"{_C}privacy.plan_blind_index": {
         "expected_rows": lambda: 1000,
         "value_space": lambda: 10**9,

@@ -5,11 +5,14 @@ public methods) and every function named in the `__all__` of a public
 package. `valid_call(target)` finds an otherwise valid call; `walk(target)`
 substitutes each hostile value of `hostile_values()` for each parameter in
 turn and returns every escape: an exception that is not a `ClubRulesError`,
-or a call that runs longer than `LIMIT_SECONDS`.
+or a call that runs longer than `LIMIT_SECONDS`. A coroutine method's
+coroutine is run to its end (`asyncio.run`), so bad input to an async
+method is held to the same promise.
 """
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import functools
 import importlib
@@ -257,7 +260,10 @@ class Call:
                 args.append(value)
             else:
                 kwargs[p.name] = value
-        return func(*args, **kwargs)
+        result = func(*args, **kwargs)
+        if inspect.iscoroutine(result):
+            return asyncio.run(result)
+        return result
 
 
 def valid_call(target: Target) -> Call:

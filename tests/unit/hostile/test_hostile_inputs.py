@@ -88,3 +88,12 @@ def test_classify_counts_a_library_error_as_clean() -> None:
     assert classify(None) is None
     assert classify(ClubRulesError("refused")) is None
     assert classify(ValueError("bare")) == "ValueError"
+
+
+def test_the_walk_awaits_a_coroutine_method() -> None:
+    # Not a coroutine left unawaited: the method's own result, or its own error.
+    from clubrules.privacy import FieldCipher  # noqa: PLC0415
+
+    call = valid_call(BY_NAME["clubrules.privacy.AsyncCustomerKeys.cipher_for"])
+    assert isinstance(call.run(), FieldCipher)
+    assert classify(guarded(lambda: call.run(("customer_id", None)))) is None

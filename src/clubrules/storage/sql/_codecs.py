@@ -51,30 +51,62 @@ def decode_phone(e164: str | None) -> PhoneNumber | None:
     return None if e164 is None else _phone(e164)
 
 
+def _offset_text(offset: timedelta) -> str:
+    """`+08:00`; seconds and microseconds only when the offset has them (`-00:25:21.5`)."""
+    sign = "-" if offset < timedelta(0) else "+"
+    size = abs(offset)
+    seconds, micros = size.days * 86_400 + size.seconds, size.microseconds
+    text = f"{sign}{seconds // 3600:02d}:{seconds // 60 % 60:02d}"
+    if micros:
+        return f"{text}:{seconds % 60:02d}.{micros:06d}"
+    return text if seconds % 60 == 0 else f"{text}:{seconds % 60:02d}"
+
+
+def _iana_name(tz: tzinfo, value: datetime) -> str | None:
+    """The IANA name a foreign zone carries (pytz's `zone`, a `key`), if it agrees at `value`."""
+    name = getattr(tz, "key", None) or getattr(tz, "zone", None)
+    if not isinstance(name, str) or not name or name.startswith(("+", "-")):
+        return None
+    # `_zone` answers UTC for a name this machine does not know: the offsets then differ.
+    return name if value.astimezone(_zone(name)).utcoffset() == value.utcoffset() else None
+
+
 def encode_zone(value: datetime) -> str | None:
     """The zone an aware datetime was given in: an IANA name, a fixed offset, or None for UTC.
 
     Stored next to the UTC instant, so that a value comes back in its zone:
     an ambiguous wall time (the repeated hour of a DST change) then still
     compares equal to what was stored, which it would not as a UTC datetime.
+
+    Every kind of zone keeps its wall time: a `ZoneInfo` (pendulum's
+    zones included) by its name, a `datetime.timezone` by its offset, a
+    zone from another library by the IANA name it carries (pytz) or else
+    by its offset at this instant (pendulum's fixed offsets, pydantic's
+    parsed offsets, dateutil's zones).
     """
     tz = value.tzinfo
     if isinstance(tz, ZoneInfo) and tz.key:
         return tz.key
-    if isinstance(tz, timezone) and tz is not UTC:
-        offset = tz.utcoffset(None)
-        sign = "-" if offset < timedelta(0) else "+"
-        seconds = int(abs(offset).total_seconds())
-        text = f"{sign}{seconds // 3600:02d}:{seconds // 60 % 60:02d}"
-        return text if seconds % 60 == 0 else f"{text}:{seconds % 60:02d}"
-    return None
+    if tz is UTC or tz is None:
+        return None
+    if isinstance(tz, timezone):
+        return _offset_text(tz.utcoffset(None))
+    name = _iana_name(tz, value)
+    if name is not None:
+        return name
+    offset = value.utcoffset()
+    return None if offset is None else _offset_text(offset)
 
 
 def _parse_zone(text: str) -> tzinfo:
     if text[:1] in {"+", "-"}:
-        parts = [int(p) for p in text[1:].split(":")]
+        hours, minutes, *rest = text[1:].split(":")
+        seconds, _, micros = (rest[0] if rest else "0").partition(".")
         offset = timedelta(
-            hours=parts[0], minutes=parts[1], seconds=parts[2] if len(parts) > 2 else 0
+            hours=int(hours),
+            minutes=int(minutes),
+            seconds=int(seconds),
+            microseconds=int(micros or 0),
         )
         return timezone(-offset if text[0] == "-" else offset)
     try:

@@ -1,0 +1,177 @@
+"""A datetime in any library's zone comes back from every adapter at its instant and wall time.
+
+The in-memory adapter hands back the very datetime it was given; the SQLite
+and PostgreSQL adapters store the instant and the zone. A start in
+pendulum's fixed offset, pydantic's parsed offset (what FastAPI gives an
+app), pytz or dateutil once came back from SQL as UTC: the same instant,
+another wall time. Each is stored here in a customer, a booking and a
+complaint event, through memory, SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import TYPE_CHECKING, Any
+
+import pendulum
+import psycopg
+import pytest
+import pytz
+from pendulum.tz import fixed_timezone
+from pydantic import TypeAdapter
+
+from clubrules._time import to_epoch_us
+from clubrules.booking import Booking, Occupancy
+from clubrules.complaints import CaseKind, Registered
+from clubrules.customers import Customer
+from clubrules.storage.memory import (
+    InMemoryBookingRepository,
+    InMemoryComplaintRepository,
+    InMemoryCustomerRepository,
+)
+from clubrules.storage.postgres import (
+    PostgresBookingRepository,
+    PostgresComplaintRepository,
+    PostgresCustomerRepository,
+    PostgresDatabase,
+)
+from clubrules.storage.sqlite import (
+    SQLiteBookingRepository,
+    SQLiteComplaintRepository,
+    SQLiteCustomerRepository,
+    SQLiteDatabase,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from clubrules.testing.postgres import PostgresCluster
+
+pytestmark = pytest.mark.postgres
+
+_names = itertools.count()
+
+
+def _pydantic_zone() -> tzinfo:
+    zone = TypeAdapter(datetime).validate_python("2026-03-02T10:00:00+08:00").tzinfo
+    assert zone is not None
+    return zone
+
+
+def _zones() -> list[tuple[str, tzinfo]]:
+    zones: list[tuple[str, tzinfo]] = [
+        ("pendulum fixed", fixed_timezone(8 * 3600)),
+        ("pendulum named", pendulum.timezone("Europe/Paris")),
+        ("pydantic", _pydantic_zone()),
+        ("pytz named", pytz.timezone("America/New_York")),
+        ("pytz fixed", pytz.FixedOffset(-210)),
+        ("stdlib offset", timezone(timedelta(hours=5, minutes=45))),
+    ]
+    try:
+        from dateutil import tz  # noqa: PLC0415 - brought by pandas, in the bench group
+    except ImportError:  # pragma: no cover
+        return zones
+    zone = tz.gettz("Australia/Lord_Howe")
+    assert zone is not None
+    return [*zones, ("dateutil", zone)]
+
+
+ZONES = _zones()
+# A fall-back hour in Paris and New York, and an ordinary instant.
+INSTANTS = (
+    datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+    datetime(2026, 11, 1, 5, 30, tzinfo=UTC),
+    datetime(2026, 3, 2, 2, 0, tzinfo=UTC),
+)
+
+
+def _in(zone: tzinfo, instant: datetime) -> datetime:
+    value = instant.astimezone(zone)
+    if hasattr(zone, "normalize"):  # pytz: let it pick the offset in force
+        value = zone.normalize(value)
+    return value
+
+
+def _assert_same(stored: datetime, back: datetime) -> None:
+    assert to_epoch_us(back) == to_epoch_us(stored)
+    assert back.utcoffset() == stored.utcoffset()
+    assert back.replace(tzinfo=None) == stored.replace(tzinfo=None)
+
+
+@pytest.fixture(scope="module")
+def postgres(postgres_cluster: PostgresCluster) -> Iterator[PostgresDatabase]:
+    name = f"zones_{next(_names)}"
+    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    with PostgresDatabase(postgres_cluster.url_for(name)) as db:
+        db.migrate()
+        yield db
+
+
+@pytest.fixture(scope="module")
+def sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SQLiteDatabase]:
+    path: Path = tmp_path_factory.mktemp("zones") / "club.db"
+    with SQLiteDatabase(path) as db:
+        db.migrate()
+        yield db
+
+
+def _stores(sqlite: SQLiteDatabase, postgres: PostgresDatabase) -> list[tuple[Any, Any, Any]]:
+    return [
+        (
+            InMemoryCustomerRepository(),
+            InMemoryBookingRepository(),
+            InMemoryComplaintRepository(),
+        ),
+        (
+            SQLiteCustomerRepository(sqlite),
+            SQLiteBookingRepository(sqlite),
+            SQLiteComplaintRepository(sqlite),
+        ),
+        (
+            PostgresCustomerRepository(postgres),
+            PostgresBookingRepository(postgres),
+            PostgresComplaintRepository(postgres),
+        ),
+    ]
+
+
+@pytest.mark.parametrize(("label", "zone"), ZONES, ids=[label for label, _ in ZONES])
+def test_every_adapter_gives_back_instant_and_wall_time(
+    label: str, zone: tzinfo, sqlite: SQLiteDatabase, postgres: PostgresDatabase
+) -> None:
+    for n, instant in enumerate(INSTANTS):
+        at = _in(zone, instant)
+        key = f"{label.replace(' ', '-')}-{n}"
+        for customers, bookings, complaints in _stores(sqlite, postgres):
+            customers.add(Customer(id=key, name="Li Na", registered_at=at))
+            _assert_same(at, customers.get(key).registered_at)
+
+            end = _in(zone, instant + timedelta(hours=1))
+            booking = Booking(
+                id=key,
+                service="facial",
+                start=at,
+                end=end,
+                occupancy=[Occupancy.between(f"room-{key}", at, end)],
+            )
+            bookings.add(booking, now=at)
+            back = bookings.get(key)
+            _assert_same(at, back.start)
+            _assert_same(end, back.end)
+
+            registered = Registered(
+                case_id=key,
+                at=at,
+                kind=CaseKind.COMPLAINT,
+                channel="phone",
+                customer_id=key,
+                contact="wechat-id",
+                content="the facial started late",
+                policy_id="standard",
+                policy_version=1,
+            )
+            complaints.append(key, 0, [registered])
+            _assert_same(at, complaints.events(key)[0].at)
