@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import psycopg
 import pytest
 
-from clubrules.storage.postgres import PostgresDatabase
+from clubrules.storage.postgres import AsyncPostgresDatabase, PostgresDatabase
 from clubrules.storage.sqlite import SQLiteDatabase
+from clubrules.testing import LoopThread
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
-    from contextlib import AbstractContextManager
+    from collections.abc import AsyncIterator, Callable, Iterator
+    from contextlib import AbstractAsyncContextManager, AbstractContextManager
     from pathlib import Path
 
     from clubrules.testing.postgres import PostgresCluster
@@ -192,3 +193,117 @@ def postgres_unit_session(
 def per_call() -> type[PerCall[Any]]:
     """The `PerCall` class, for the contract modules that wrap repositories in transactions."""
     return PerCall
+
+
+class AsyncPerCall(Generic[_D]):
+    """`PerCall` for an async repository: each coroutine method runs in a transaction of its own.
+
+    `session()` is an async context manager that opens the transaction and
+    gives the async database to build the repository on; it commits when
+    the call returns and rolls back when it raises or is cancelled.
+    """
+
+    def __init__(
+        self,
+        build: Callable[[_D], object],
+        session: Callable[[], AbstractAsyncContextManager[_D]],
+        probe: object,
+    ) -> None:
+        self._build = build
+        self._session = session
+        self._probe = probe
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._probe, name)
+        if not callable(attribute):
+            return attribute
+
+        async def call(*args: object, **kwargs: object) -> object:
+            async with self._session() as database:
+                return await getattr(self._build(database), name)(*args, **kwargs)
+
+        return call
+
+
+@pytest.fixture(scope="module")
+def postgres_loop() -> Iterator[LoopThread]:
+    """The event loop of a module's async PostgreSQL tests, shared by its pools and tests."""
+    with LoopThread(name="postgres-contract-loop") as loop:
+        yield loop
+
+
+@pytest.fixture(scope="class")
+def async_postgres(
+    postgres_database: PostgresDatabase,
+    postgres_url: str,
+    postgres_pool_size: int,
+    postgres_loop: LoopThread,
+) -> Iterator[AsyncPostgresDatabase]:
+    """An async database on the class's migrated database, its pool on `postgres_loop`."""
+    database = postgres_loop.run(
+        AsyncPostgresDatabase.open(postgres_url, pool_size=postgres_pool_size)
+    )
+    yield database
+    postgres_loop.run(database.close())
+
+
+@pytest.fixture(scope="class")
+def postgres_async_caller_pool(
+    postgres_url: str, postgres_pool_size: int, postgres_loop: LoopThread
+) -> Iterator[Any]:
+    """The async application's own pool, on `postgres_loop`: connections not in autocommit mode."""
+    from psycopg_pool import AsyncConnectionPool  # noqa: PLC0415 - the optional pool
+
+    async def open_pool() -> AsyncConnectionPool[Any]:
+        pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+            postgres_url,
+            min_size=1,
+            max_size=postgres_pool_size,
+            kwargs={"autocommit": False},
+            open=False,
+        )
+        await pool.open(wait=True)
+        return pool
+
+    pool = postgres_loop.run(open_pool())
+    yield pool
+    postgres_loop.run(pool.close())
+
+
+@pytest.fixture
+def postgres_async_caller_session(
+    empty_postgres: PostgresDatabase, postgres_async_caller_pool: Any
+) -> Callable[[], AbstractAsyncContextManager[AsyncPostgresDatabase]]:
+    """Async sessions on connections of the app's pool, committed by the app (migrated, emptied)."""
+
+    @contextlib.asynccontextmanager
+    async def session() -> AsyncIterator[AsyncPostgresDatabase]:
+        async with postgres_async_caller_pool.connection() as conn:
+            try:
+                yield AsyncPostgresDatabase.from_connection(conn)
+            except BaseException:
+                await conn.rollback()
+                raise
+            await conn.commit()
+
+    return session
+
+
+@pytest.fixture
+def postgres_async_unit_session(
+    empty_postgres: PostgresDatabase, async_postgres: AsyncPostgresDatabase
+) -> Callable[[], AbstractAsyncContextManager[AsyncPostgresDatabase]]:
+    """Async sessions that are units of work on the class's PostgreSQL database."""
+
+    @contextlib.asynccontextmanager
+    async def session() -> AsyncIterator[AsyncPostgresDatabase]:
+        async with async_postgres.unit_of_work():
+            yield async_postgres
+
+    return session
+
+
+@pytest.fixture(scope="session")
+def async_per_call() -> type[AsyncPerCall[Any]]:
+    """The `AsyncPerCall` class, for the contract modules that wrap async repositories."""
+    return AsyncPerCall

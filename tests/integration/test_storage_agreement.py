@@ -4,12 +4,15 @@ A hypothesis `RuleBasedStateMachine` applies the same random operations to
 the three customer repositories (and the consumption repositories, the
 consent stores and the assessment repositories) and
 asserts that each call has the same outcome everywhere: the same value, or
-the same error type.
+the same error type. Where an async PostgreSQL adapter exists (customers,
+consents), it is a fourth side, on a database of its own, driven through a
+`LoopThread`.
 """
 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -50,6 +53,9 @@ from clubrules.storage.memory import (
     InMemorySurveyResponseRepository,
 )
 from clubrules.storage.postgres import (
+    AsyncPostgresConsentStore,
+    AsyncPostgresCustomerRepository,
+    AsyncPostgresDatabase,
     PostgresActivityRepository,
     PostgresAssessmentRepository,
     PostgresBookingRepository,
@@ -71,6 +77,7 @@ from clubrules.storage.sqlite import (
     SQLiteDatabase,
     SQLiteSurveyResponseRepository,
 )
+from clubrules.testing import LoopThread
 from clubrules.testing.contracts import _booking as booking_contract
 from clubrules.testing.strategies import aware_datetimes, customers
 
@@ -101,6 +108,30 @@ def pg(postgres_cluster: PostgresCluster) -> Iterator[PostgresDatabase]:
         yield db
 
 
+@dataclass(frozen=True)
+class AsyncPostgres:
+    """The async side: its database, a sync handle on it for emptying, the loop it runs on."""
+
+    database: AsyncPostgresDatabase
+    admin: PostgresDatabase
+    loop: LoopThread
+
+    def blocking(self, repository: object, *iterators: str) -> Any:
+        return self.loop.blocking(repository, iterators=iterators)
+
+
+@pytest.fixture(scope="module")
+def apg(postgres_cluster: PostgresCluster) -> Iterator[AsyncPostgres]:
+    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
+        admin.execute("CREATE DATABASE storage_agreement_async")
+    url = postgres_cluster.url_for("storage_agreement_async")
+    with PostgresDatabase(url) as sync, LoopThread(name="agreement-loop") as loop:
+        sync.migrate()
+        database = loop.run(AsyncPostgresDatabase.open(url, pool_size=2))
+        yield AsyncPostgres(database, sync, loop)
+        loop.run(database.close())
+
+
 def _outcome(call: Callable[[], Any]) -> tuple[str, Any]:
     try:
         value = call()
@@ -114,12 +145,13 @@ def _outcome(call: Callable[[], Any]) -> tuple[str, Any]:
 class _Sides:
     """The three adapters of one port, and the step that checks they agree."""
 
-    def __init__(self, pg: PostgresDatabase) -> None:
-        with pg.connection() as conn:
-            conn.execute(
-                "TRUNCATE clubrules.customers, clubrules.consumption_records,"
-                " clubrules.service_records, clubrules.consents"
-            )
+    def __init__(self, pg: PostgresDatabase, apg: AsyncPostgres | None = None) -> None:
+        for database in (pg,) if apg is None else (pg, apg.admin):
+            with database.connection() as conn:
+                conn.execute(
+                    "TRUNCATE clubrules.customers, clubrules.consumption_records,"
+                    " clubrules.service_records, clubrules.consents"
+                )
         self.sqlite = SQLiteDatabase(":memory:")
         self.sqlite.migrate()
         self.pg = pg
@@ -132,13 +164,16 @@ class _Sides:
 
 
 class CustomerAgreement(RuleBasedStateMachine):
-    def __init__(self, pg: PostgresDatabase) -> None:
+    def __init__(self, pg: PostgresDatabase, apg: AsyncPostgres) -> None:
         super().__init__()
-        self.sides = _Sides(pg)
+        self.sides = _Sides(pg, apg)
         self.repos = {
             "memory": InMemoryCustomerRepository(),
             "sqlite": SQLiteCustomerRepository(self.sides.sqlite),
             "postgres": PostgresCustomerRepository(pg),
+            "postgres-async": apg.blocking(
+                AsyncPostgresCustomerRepository(apg.database), "customers"
+            ),
         }
 
     def _all(self, method: str, *args: Any) -> tuple[str, Any]:
@@ -234,13 +269,14 @@ class LedgerAgreement(RuleBasedStateMachine):
 
 
 class ConsentAgreement(RuleBasedStateMachine):
-    def __init__(self, pg: PostgresDatabase) -> None:
+    def __init__(self, pg: PostgresDatabase, apg: AsyncPostgres) -> None:
         super().__init__()
-        self.sides = _Sides(pg)
+        self.sides = _Sides(pg, apg)
         self.repos = {
             "memory": InMemoryConsentStore(),
             "sqlite": SQLiteConsentStore(self.sides.sqlite),
             "postgres": PostgresConsentStore(pg),
+            "postgres-async": apg.blocking(AsyncPostgresConsentStore(apg.database)),
         }
 
     def _all(self, method: str, *args: Any) -> tuple[str, Any]:
@@ -405,10 +441,10 @@ class AssessmentAgreement(RuleBasedStateMachine):
         self.sides.sqlite.close()
 
 
-def test_customer_repositories_agree(pg: PostgresDatabase) -> None:
+def test_customer_repositories_agree(pg: PostgresDatabase, apg: AsyncPostgres) -> None:
     run_state_machine_as_test(
         # Any factory works; the stub only names the class form.
-        lambda: CustomerAgreement(pg),  # type: ignore[arg-type]
+        lambda: CustomerAgreement(pg, apg),  # type: ignore[arg-type]
         settings=SETTINGS,
     )
 
@@ -420,9 +456,9 @@ def test_consumption_repositories_agree(pg: PostgresDatabase) -> None:
     )
 
 
-def test_consent_stores_agree(pg: PostgresDatabase) -> None:
+def test_consent_stores_agree(pg: PostgresDatabase, apg: AsyncPostgres) -> None:
     run_state_machine_as_test(
-        lambda: ConsentAgreement(pg),  # type: ignore[arg-type]
+        lambda: ConsentAgreement(pg, apg),  # type: ignore[arg-type]
         settings=SETTINGS,
     )
 

@@ -10,6 +10,12 @@ class TestMyCustomers(CustomerRepositoryContract):
         return MyCustomerRepository(...)
 ```
 
+The `Async...Contract` suites check implementations of the async ports:
+they run every test of the sync suite through a
+[LoopThread][clubrules.testing.LoopThread], and add task races and
+cancelled writes; a subclass provides `async_repository` instead (see
+[AsyncRepositoryContract][clubrules.testing.contracts.AsyncRepositoryContract]).
+
 Needs the `testing` extra (pytest and hypothesis).
 
 The suites' modules are registered for pytest's assertion rewriting, so a
@@ -30,6 +36,19 @@ pytest.register_assert_rewrite(*(f"{__name__}.{m.name}" for m in pkgutil.iter_mo
 # One import line per area, kept sorted by module name.
 from clubrules._public import publish  # noqa: E402
 from clubrules.testing.contracts._activities import ClubActivityRepositoryContract  # noqa: E402
+from clubrules.testing.contracts._async import AsyncRepositoryContract  # noqa: E402
+from clubrules.testing.contracts._async_booking import AsyncBookingRepositoryContract  # noqa: E402
+from clubrules.testing.contracts._async_complaints import (  # noqa: E402
+    AsyncComplaintRepositoryContract,
+)
+from clubrules.testing.contracts._async_customers import (  # noqa: E402
+    AsyncCustomerRepositoryContract,
+)
+from clubrules.testing.contracts._async_privacy import (  # noqa: E402
+    AsyncAccessLogContract,
+    AsyncConsentStoreContract,
+    AsyncDataKeyStoreContract,
+)
 from clubrules.testing.contracts._booking import BookingRepositoryContract  # noqa: E402
 from clubrules.testing.contracts._care import (  # noqa: E402
     CareTaskRepositoryContract,
@@ -53,6 +72,13 @@ __all__: list[str] = [
     "AccessLogContract",
     "ActivityRepositoryContract",
     "AssessmentRepositoryContract",
+    "AsyncAccessLogContract",
+    "AsyncBookingRepositoryContract",
+    "AsyncComplaintRepositoryContract",
+    "AsyncConsentStoreContract",
+    "AsyncCustomerRepositoryContract",
+    "AsyncDataKeyStoreContract",
+    "AsyncRepositoryContract",
     "BookingRepositoryContract",
     "CareTaskRepositoryContract",
     "ClubActivityRepositoryContract",

@@ -10,7 +10,7 @@ from clubrules.errors import DuplicateError
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-__all__ = ["THREADS", "one_add_wins", "one_wins", "race", "stored_once"]
+__all__ = ["THREADS", "judge_one_wins", "one_add_wins", "one_wins", "race", "stored_once"]
 
 THREADS = 8
 """How many threads a race releases together, unless a suite needs more."""
@@ -51,6 +51,21 @@ def one_wins(
         The candidate whose write won.
     """
     results = race(len(candidates), lambda i: write(candidates[i]))
+    return judge_one_wins(candidates, results, won=won, lost=lost)
+
+
+def judge_one_wins(
+    candidates: Sequence[_Value],
+    results: Sequence[object],
+    *,
+    won: Callable[[object], bool],
+    lost: type[Exception],
+) -> _Value:
+    """Of the raced writes' `results`, exactly one must be `won`, the rest `lost` errors.
+
+    Returns:
+        The candidate whose write won.
+    """
     winners = [i for i, r in enumerate(results) if won(r)]
     assert len(winners) == 1, results
     assert all(isinstance(r, lost) for i, r in enumerate(results) if i != winners[0]), results

@@ -1,0 +1,107 @@
+"""What the async contract suites are built on: the loop, the fixtures, task races, cancels."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import pytest
+
+from clubrules.testing._loop import LoopThread
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterator
+
+__all__ = ["CANCEL_POINTS", "TASKS", "AsyncRepositoryContract", "cancel_at", "task_race"]
+
+TASKS = 16
+"""How many tasks a race on the loop starts together."""
+
+CANCEL_POINTS = tuple(range(24))
+"""Where `cancel_at` cancels a write: after 0 to 11 turns of the loop, then after 0.5 to 20 ms.
+
+The first points stop a write before or between its first awaits; the
+later ones, with a real database, while its statements are on the wire.
+What the suites check holds whichever point a write is stopped at.
+"""
+
+
+class AsyncRepositoryContract:
+    """The base of the async twins of the contract suites.
+
+    A twin subclasses its sync suite as well: every test of the sync suite
+    runs unchanged against the async repository, seen through
+    [LoopThread.blocking][clubrules.testing.LoopThread.blocking] (the
+    `repository` fixture), so the sync suite's thread races become races of
+    tasks on one loop. The twin adds the checks only async code needs:
+    many tasks racing on the loop (`asyncio.gather`), and writes cancelled
+    midway.
+
+    A subclass provides the `async_repository` fixture, which returns a
+    fresh, empty repository of the async port. Make it, and anything it
+    holds that belongs to a loop (a psycopg `AsyncConnectionPool`), on the
+    suite's loop: the fixture gets the `loop_thread` and returns
+    `loop_thread.run(make())`.
+
+    The `loop_thread` fixture is a new `LoopThread` for each test. Override
+    it to share one loop more widely, for resources of a wider scope (a
+    pool opened once per module): define `loop_thread` in your subclass,
+    returning a loop of that scope.
+    """
+
+    iterators: ClassVar[tuple[str, ...]] = ()
+    """Methods of the async port that return a list where the sync port returns an iterator."""
+
+    @pytest.fixture
+    def loop_thread(self) -> Iterator[LoopThread]:
+        """The loop the suite's coroutines run on; closed after the test."""
+        with LoopThread(name="clubrules-contract-loop") as loop:
+            yield loop
+
+    @pytest.fixture
+    def async_repository(self, loop_thread: LoopThread) -> object:
+        """A fresh, empty repository of the async port, made on `loop_thread`."""
+        raise NotImplementedError
+
+    @pytest.fixture
+    def repository(self, loop_thread: LoopThread, async_repository: object) -> Any:  # noqa: ANN401
+        """`async_repository` seen as the sync port, for the tests of the sync suite."""
+        return self.blocking(loop_thread, async_repository)
+
+    @classmethod
+    def blocking(cls, loop_thread: LoopThread, async_repository: object) -> Any:  # noqa: ANN401
+        """The async repository seen as the sync port: `loop_thread.blocking` with `iterators`."""
+        return loop_thread.blocking(async_repository, iterators=cls.iterators)
+
+
+async def task_race(count: int, work: Callable[[int], Awaitable[object]]) -> list[object]:
+    """Run `work(i)` as `count` tasks on this loop, released together; each result or error."""
+    barrier = asyncio.Barrier(count)
+
+    async def run(i: int) -> object:
+        await barrier.wait()
+        return await work(i)
+
+    return await asyncio.gather(*(run(i) for i in range(count)), return_exceptions=True)
+
+
+async def cancel_at(point: int, write: Callable[[], Awaitable[object]]) -> None:
+    """Start `write()` as a task and cancel it at `point` (one of `CANCEL_POINTS`).
+
+    The write may end before the cancel arrives: then its result is
+    dropped, and an error it raised is raised here.
+    """
+
+    async def run() -> object:
+        return await write()
+
+    task = asyncio.ensure_future(run())
+    if point < 12:
+        for _ in range(point):
+            await asyncio.sleep(0)
+    else:
+        await asyncio.sleep(0.0005 * 1.4 ** (point - 12))
+    task.cancel()
+    await asyncio.wait([task])
+    if not task.cancelled() and task.exception() is not None:
+        raise task.exception()  # type: ignore[misc]

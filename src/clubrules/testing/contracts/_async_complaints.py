@@ -1,0 +1,109 @@
+"""Contract suite for the async complaints port: `AsyncComplaintRepository`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clubrules.complaints import apply
+from clubrules.complaints.ports import load_case_async, save_case_async
+from clubrules.errors import StaleVersionError
+from clubrules.testing.contracts._async import (
+    CANCEL_POINTS,
+    TASKS,
+    AsyncRepositoryContract,
+    cancel_at,
+    task_race,
+)
+from clubrules.testing.contracts._complaints import (
+    BOOK,
+    ComplaintRepositoryContract,
+    _contact,
+    _new_case,
+)
+from clubrules.testing.contracts._race import judge_one_wins
+
+if TYPE_CHECKING:
+    from clubrules.complaints.ports import AsyncComplaintRepository
+    from clubrules.testing._loop import LoopThread
+
+__all__ = ["AsyncComplaintRepositoryContract"]
+
+
+class AsyncComplaintRepositoryContract(AsyncRepositoryContract, ComplaintRepositoryContract):
+    """Every `AsyncComplaintRepository` must pass these tests.
+
+    The `async_repository` fixture returns a fresh, empty async complaint
+    repository, made on the `loop_thread` (see
+    [AsyncRepositoryContract][clubrules.testing.contracts.AsyncRepositoryContract]).
+    Every test of `ComplaintRepositoryContract` runs on it; the tests below
+    use `save_case_async` and `load_case_async`, race tasks and cancel
+    appends.
+    """
+
+    def test_a_case_saved_and_loaded_async_comes_back_equal(
+        self, loop_thread: LoopThread, async_repository: AsyncComplaintRepository
+    ) -> None:
+        case = apply(apply(_new_case(), _contact(10)), _contact(20, by="s-2"))
+
+        async def check() -> None:
+            assert await save_case_async(async_repository, case, expected_version=0) == 3
+            assert await load_case_async(async_repository, "k-1", BOOK) == case
+            assert await async_repository.case_ids() == ["k-1"]
+
+        loop_thread.run(check())
+
+    def test_tasks_appending_at_one_version_exactly_one_wins(
+        self, loop_thread: LoopThread, async_repository: AsyncComplaintRepository
+    ) -> None:
+        contacts = [_contact(i + 1) for i in range(TASKS)]
+
+        async def check() -> None:
+            await async_repository.append("k-1", 0, _new_case().events)
+            results = await task_race(
+                TASKS, lambda i: async_repository.append("k-1", 1, [contacts[i]])
+            )
+            winner = judge_one_wins(contacts, results, won=lambda r: r == 2, lost=StaleVersionError)
+            assert await async_repository.version("k-1") == 2
+            assert (await async_repository.events("k-1"))[1] == winner
+
+        loop_thread.run(check())
+
+    def test_tasks_registering_one_id_exactly_one_wins(
+        self, loop_thread: LoopThread, async_repository: AsyncComplaintRepository
+    ) -> None:
+        cases = [_new_case("k-9", minutes=i) for i in range(TASKS)]
+
+        async def check() -> None:
+            results = await task_race(
+                TASKS, lambda i: async_repository.append("k-9", 0, cases[i].events)
+            )
+            winner = judge_one_wins(cases, results, won=lambda r: r == 1, lost=StaleVersionError)
+            assert await async_repository.events("k-9") == list(winner.events)
+
+        loop_thread.run(check())
+
+    def test_an_append_cancelled_midway_lands_whole_or_not_at_all(
+        self, loop_thread: LoopThread, async_repository: AsyncComplaintRepository
+    ) -> None:
+        repository = async_repository
+
+        async def check(point: int) -> None:
+            case_id = f"x-{point}"
+            case = apply(apply(_new_case(case_id), _contact(10)), _contact(20))
+            await cancel_at(point, lambda: repository.append(case_id, 0, case.events))
+            version = await repository.version(case_id)
+            assert version in (0, 3)
+            if version == 0:
+                assert case_id not in await repository.case_ids()
+                assert await repository.append(case_id, 0, case.events) == 3
+            assert await repository.events(case_id) == list(case.events)
+            more = [_contact(30), _contact(40, by="s-2")]
+            await cancel_at(point, lambda: repository.append(case_id, 3, more))
+            version = await repository.version(case_id)
+            assert version in (3, 5)
+            if version == 3:
+                assert await repository.append(case_id, 3, more) == 5
+            assert await repository.events(case_id) == [*case.events, *more]
+
+        for point in CANCEL_POINTS:
+            loop_thread.run(check(point))

@@ -1,0 +1,102 @@
+"""Contract suite for the async customer port: `AsyncCustomerRepository`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import pytest
+
+from clubrules.errors import DuplicateError, NotFoundError
+from clubrules.testing.contracts._async import (
+    CANCEL_POINTS,
+    TASKS,
+    AsyncRepositoryContract,
+    cancel_at,
+    task_race,
+)
+from clubrules.testing.contracts._customers import CustomerRepositoryContract, _customer
+from clubrules.testing.contracts._race import judge_one_wins
+
+if TYPE_CHECKING:
+    from clubrules.customers.ports import AsyncCustomerRepository
+    from clubrules.testing._loop import LoopThread
+
+__all__ = ["AsyncCustomerRepositoryContract"]
+
+
+class AsyncCustomerRepositoryContract(AsyncRepositoryContract, CustomerRepositoryContract):
+    """Every `AsyncCustomerRepository` must pass these tests.
+
+    The `async_repository` fixture returns a fresh, empty async customer
+    repository, made on the `loop_thread` (see
+    [AsyncRepositoryContract][clubrules.testing.contracts.AsyncRepositoryContract]).
+    Every test of `CustomerRepositoryContract` runs on it, `customers()`
+    seen as an iterator; the tests below race tasks and cancel writes.
+    """
+
+    iterators: ClassVar[tuple[str, ...]] = ("customers",)
+
+    def test_customers_is_a_list_by_id(
+        self, loop_thread: LoopThread, async_repository: AsyncCustomerRepository
+    ) -> None:
+        async def check() -> None:
+            assert await async_repository.customers() == []
+            for customer_id in ("c-2", "c-1"):
+                await async_repository.add(_customer(customer_id))
+            listed = await async_repository.customers()
+            assert isinstance(listed, list)
+            assert [c.id for c in listed] == ["c-1", "c-2"]
+
+        loop_thread.run(check())
+
+    def test_tasks_adding_one_id_exactly_one_wins(
+        self, loop_thread: LoopThread, async_repository: AsyncCustomerRepository
+    ) -> None:
+        candidates = [_customer(occupation=f"job-{i}") for i in range(TASKS)]
+
+        async def check() -> None:
+            results = await task_race(TASKS, lambda i: async_repository.add(candidates[i]))
+            winner = judge_one_wins(
+                candidates, results, won=lambda r: r is None, lost=DuplicateError
+            )
+            assert await async_repository.get("c-001") == winner
+
+        loop_thread.run(check())
+
+    def test_tasks_adding_distinct_ids_all_land(
+        self, loop_thread: LoopThread, async_repository: AsyncCustomerRepository
+    ) -> None:
+        async def check() -> None:
+            results = await task_race(TASKS, lambda i: async_repository.add(_customer(f"c-{i}")))
+            assert results == [None] * TASKS
+            assert len(await async_repository.customers()) == TASKS
+
+        loop_thread.run(check())
+
+    def test_a_write_cancelled_midway_lands_whole_or_not_at_all(
+        self, loop_thread: LoopThread, async_repository: AsyncCustomerRepository
+    ) -> None:
+        repository = async_repository
+
+        async def check(point: int) -> None:
+            customer = _customer(f"x-{point}")
+            await cancel_at(point, lambda: repository.add(customer))
+            try:
+                stored = await repository.get(customer.id)
+            except NotFoundError:
+                await repository.add(customer)  # nothing landed: the retry stores it
+            else:
+                assert stored == customer
+                with pytest.raises(DuplicateError):
+                    await repository.add(customer)
+            changed = _customer(customer.id, occupation="nurse", allergies=None)
+            await cancel_at(point, lambda: repository.update(changed))
+            assert await repository.get(customer.id) in (customer, changed)
+            await repository.update(changed)
+            assert await repository.get(customer.id) == changed
+
+        for point in CANCEL_POINTS:
+            loop_thread.run(check(point))
+        assert [c.id for c in loop_thread.run(repository.customers())] == sorted(
+            f"x-{point}" for point in CANCEL_POINTS
+        )

@@ -1,0 +1,231 @@
+"""Contract suites for the async privacy ports: access log, consent store, data-key store."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, ClassVar
+
+import pytest
+
+from clubrules.errors import DuplicateError, NotFoundError
+from clubrules.testing.contracts._async import (
+    CANCEL_POINTS,
+    TASKS,
+    AsyncRepositoryContract,
+    cancel_at,
+    task_race,
+)
+from clubrules.testing.contracts._privacy import (
+    T0,
+    AccessLogContract,
+    ConsentStoreContract,
+    DataKeyStoreContract,
+    _consent,
+    _event,
+    _wrapped,
+)
+from clubrules.testing.contracts._race import judge_one_wins
+
+if TYPE_CHECKING:
+    from clubrules.privacy.ports import AsyncAccessLog, AsyncConsentStore, AsyncDataKeyStore
+    from clubrules.testing._loop import LoopThread
+
+__all__ = ["AsyncAccessLogContract", "AsyncConsentStoreContract", "AsyncDataKeyStoreContract"]
+
+
+class AsyncAccessLogContract(AsyncRepositoryContract, AccessLogContract):
+    """Every `AsyncAccessLog` must pass these tests.
+
+    The `async_repository` fixture returns a fresh, empty async access log,
+    made on the `loop_thread` (see
+    [AsyncRepositoryContract][clubrules.testing.contracts.AsyncRepositoryContract]).
+    Every test of `AccessLogContract` runs on it; the tests below race
+    tasks and cancel appends and purges.
+    """
+
+    def test_tasks_appending_together_all_land(
+        self, loop_thread: LoopThread, async_repository: AsyncAccessLog
+    ) -> None:
+        events = [_event(i, actor=f"st-{i}") for i in range(TASKS)]
+
+        async def check() -> None:
+            results = await task_race(TASKS, lambda i: async_repository.append(events[i]))
+            assert results == [None] * TASKS
+            stored = await async_repository.for_customer("c-1")
+            assert sorted(stored, key=lambda e: e.actor) == sorted(events, key=lambda e: e.actor)
+
+        loop_thread.run(check())
+
+    def test_a_write_cancelled_midway_lands_whole_or_not_at_all(
+        self, loop_thread: LoopThread, async_repository: AsyncAccessLog
+    ) -> None:
+        log = async_repository
+
+        async def check(point: int) -> None:
+            customer_id = f"x-{point}"
+            event = _event(point, customer_id=customer_id)
+            await cancel_at(point, lambda: log.append(event))
+            stored = await log.for_customer(customer_id)
+            assert stored in ([], [event])
+            if not stored:
+                await log.append(event)
+            assert await log.for_customer(customer_id) == [event]
+
+        for point in CANCEL_POINTS:
+            loop_thread.run(check(point))
+
+        async def purge() -> None:
+            cutoff = T0 + timedelta(minutes=len(CANCEL_POINTS) // 2)
+            await cancel_at(3, lambda: log.purge_before(cutoff))
+            left = {e.customer_id for e in await log.by_actor("st-7")}
+            assert len(left) in (len(CANCEL_POINTS), len(CANCEL_POINTS) // 2)
+            await log.purge_before(cutoff)
+            assert len(await log.by_actor("st-7")) == len(CANCEL_POINTS) // 2
+
+        loop_thread.run(purge())
+
+
+class AsyncConsentStoreContract(AsyncRepositoryContract, ConsentStoreContract):
+    """Every `AsyncConsentStore` must pass these tests.
+
+    The `async_repository` fixture returns a fresh, empty async consent
+    store, made on the `loop_thread` (see
+    [AsyncRepositoryContract][clubrules.testing.contracts.AsyncRepositoryContract]).
+    Every test of `ConsentStoreContract` runs on it; the tests below race
+    tasks and cancel writes.
+    """
+
+    def test_tasks_adding_one_id_exactly_one_wins(
+        self, loop_thread: LoopThread, async_repository: AsyncConsentStore
+    ) -> None:
+        candidates = [_consent(customer_id=f"c-{i}") for i in range(TASKS)]
+
+        async def check() -> None:
+            results = await task_race(TASKS, lambda i: async_repository.add(candidates[i]))
+            winner = judge_one_wins(
+                candidates, results, won=lambda r: r is None, lost=DuplicateError
+            )
+            assert await async_repository.get("k-1") == winner
+
+        loop_thread.run(check())
+
+    def test_tasks_withdrawing_together_keep_one_time(
+        self, loop_thread: LoopThread, async_repository: AsyncConsentStore
+    ) -> None:
+        async def check() -> None:
+            await async_repository.add(_consent())
+            results = await task_race(
+                TASKS,
+                lambda i: async_repository.withdraw("k-1", T0 + timedelta(days=1, minutes=i)),
+            )
+            times = {getattr(r, "withdrawn_at", r) for r in results}
+            assert len(times) == 1, results
+            assert (await async_repository.get("k-1")).withdrawn_at in times
+
+        loop_thread.run(check())
+
+    def test_a_write_cancelled_midway_lands_whole_or_not_at_all(
+        self, loop_thread: LoopThread, async_repository: AsyncConsentStore
+    ) -> None:
+        store = async_repository
+
+        async def check(point: int) -> None:
+            record = _consent(f"x-{point}", f"c-{point}")
+            await cancel_at(point, lambda: store.add(record))
+            try:
+                assert await store.get(record.id) == record
+            except NotFoundError:
+                assert await store.for_customer(record.customer_id) == []
+                await store.add(record)
+            else:
+                with pytest.raises(DuplicateError):
+                    await store.add(record)
+            at = T0 + timedelta(days=1)
+            await cancel_at(point, lambda: store.withdraw(record.id, at))
+            assert await store.get(record.id) in (record, record.withdraw(at))
+            assert await store.withdraw(record.id, at) == record.withdraw(at)
+            assert await store.for_customer(record.customer_id) == [record.withdraw(at)]
+
+        for point in CANCEL_POINTS:
+            loop_thread.run(check(point))
+
+
+class AsyncDataKeyStoreContract(AsyncRepositoryContract, DataKeyStoreContract):
+    """Every `AsyncDataKeyStore` must pass these tests.
+
+    The `async_repository` fixture returns a fresh, empty async data-key
+    store, made on the `loop_thread` (see
+    [AsyncRepositoryContract][clubrules.testing.contracts.AsyncRepositoryContract]).
+    Every test of `DataKeyStoreContract` runs on it, `customer_ids()` seen
+    as an iterator; the tests below race tasks and cancel writes.
+    """
+
+    iterators: ClassVar[tuple[str, ...]] = ("customer_ids",)
+
+    def test_customer_ids_is_a_list(
+        self, loop_thread: LoopThread, async_repository: AsyncDataKeyStore
+    ) -> None:
+        async def check() -> None:
+            assert await async_repository.customer_ids() == []
+            await async_repository.add("c-1", _wrapped(1))
+            listed = await async_repository.customer_ids()
+            assert isinstance(listed, list)
+            assert listed == ["c-1"]
+
+        loop_thread.run(check())
+
+    def test_tasks_adding_one_customers_key_exactly_one_wins(
+        self, loop_thread: LoopThread, async_repository: AsyncDataKeyStore
+    ) -> None:
+        keys = [_wrapped(i) for i in range(TASKS)]
+
+        async def check() -> None:
+            results = await task_race(TASKS, lambda i: async_repository.add("c-1", keys[i]))
+            winner = judge_one_wins(keys, results, won=lambda r: r is None, lost=DuplicateError)
+            assert await async_repository.get("c-1") == winner
+
+        loop_thread.run(check())
+
+    def test_tasks_replacing_one_key_exactly_one_swaps(
+        self, loop_thread: LoopThread, async_repository: AsyncDataKeyStore
+    ) -> None:
+        old = _wrapped(255)
+        keys = [_wrapped(i) for i in range(TASKS)]
+
+        async def check() -> None:
+            await async_repository.add("c-1", old)
+            results = await task_race(
+                TASKS, lambda i: async_repository.replace("c-1", old, keys[i])
+            )
+            assert sorted(results, key=repr) == [False] * (TASKS - 1) + [True], results
+            assert await async_repository.get("c-1") == keys[results.index(True)]
+
+        loop_thread.run(check())
+
+    def test_a_write_cancelled_midway_lands_whole_or_not_at_all(
+        self, loop_thread: LoopThread, async_repository: AsyncDataKeyStore
+    ) -> None:
+        store = async_repository
+
+        async def check(point: int) -> None:
+            customer_id, key, new = f"x-{point}", _wrapped(point), _wrapped(point + 100)
+            await cancel_at(point, lambda: store.add(customer_id, key))
+            stored = await store.get(customer_id)
+            assert stored in (None, key)
+            if stored is None:
+                await store.add(customer_id, key)
+            await cancel_at(point, lambda: store.replace(customer_id, key, new))
+            assert await store.get(customer_id) in (key, new)
+            await store.replace(customer_id, key, new)
+            assert await store.get(customer_id) == new
+            await cancel_at(point, lambda: store.delete(customer_id))
+            assert await store.get(customer_id) in (None, new)
+            await store.delete(customer_id)
+            assert await store.get(customer_id) is None
+            await store.add(customer_id, key)  # the store still takes writes
+
+        for point in CANCEL_POINTS:
+            loop_thread.run(check(point))
+        assert sorted(loop_thread.run(store.customer_ids())) == sorted(
+            f"x-{point}" for point in CANCEL_POINTS
+        )
