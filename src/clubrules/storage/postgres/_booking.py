@@ -42,11 +42,12 @@ if TYPE_CHECKING:
     from clubrules.storage.postgres._db import PostgresDatabase
 
 __all__ = [
+    "NO_ROWS",
     "RETRIED",
+    "ROWS",
     "Next",
     "Plan",
     "PostgresBookingRepository",
-    "Query",
     "Statements",
     "add_booking",
     "clashes_at",
@@ -116,15 +117,25 @@ _ADD_AND_CHECK = (
 )
 # The advisory-lock class of idempotency keys ("cb"), so that retries queue.
 _KEY_LOCK_CLASS = 0x6362
+_KEY_LOCK = "SELECT pg_advisory_xact_lock(%s, hashtext(%s))"
 # A writer refused by the constraint checks again; a ceaseless stream of
 # winners coming and going is refused after this many rounds.
 _ATTEMPTS = 8
 _T = TypeVar("_T")
 _RETRY_STATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 
+# What a piece of a write yields for each statement it needs: `(sql, params,
+# rows)`. Its driver runs the statement and sends back the rows fetched if
+# `rows` (ROWS), else an empty list (NO_ROWS: an insert, or a lock whose rows
+# are not needed). A plain tuple: a class instance costs six times as much
+# to make, and a write makes several.
+ROWS = True
+NO_ROWS = False
 if TYPE_CHECKING:
-    Op: TypeAlias = Generator["Query", list[Any], _T]
-    """A sans-IO piece of a write: yields statements, is sent their rows, returns `_T`."""
+    Query: TypeAlias = tuple[str, Sequence[object] | Mapping[str, object], bool]
+    """One statement of a write: its SQL, its parameters, whether its rows are wanted."""
+    Op: TypeAlias = Generator[Query, list[Any], _T]
+    """A sans-IO piece of a write: yields `Query`s, is sent their rows, returns `_T`."""
 
 
 def _row(booking: Booking) -> tuple[Any, ...]:
@@ -275,23 +286,6 @@ def statements(prefix: str) -> Statements:
     return Statements(prefix)
 
 
-class Query:
-    """One statement a write needs: its driver runs it and sends back the rows.
-
-    The rows fetched (`fetch`), else an empty list: a statement that returns
-    none (an insert) or whose rows are not needed (a lock taken).
-    """
-
-    __slots__ = ("fetch", "params", "sql")
-
-    def __init__(
-        self, sql: str, params: Sequence[object] | Mapping[str, object], *, fetch: bool = True
-    ) -> None:
-        self.sql = sql
-        self.params = params
-        self.fetch = fetch
-
-
 def run(conn: psycopg.Connection[Any], op: Op[_T]) -> _T:
     """Run `op`'s statements on a sync connection, one after another; its result.
 
@@ -301,10 +295,10 @@ def run(conn: psycopg.Connection[Any], op: Op[_T]) -> _T:
     """
     execute = conn.execute
     try:
-        query = next(op)
+        statement, params, rows = next(op)
         while True:
-            cursor = execute(query.sql, query.params)
-            query = op.send(cursor.fetchall() if query.fetch else [])
+            cursor = execute(statement, params)
+            statement, params, rows = op.send(cursor.fetchall() if rows else [])
     except StopIteration as done:
         return cast("_T", done.value)
 
@@ -377,9 +371,9 @@ def _lock(sql: Statements, plan: Plan) -> Op[None]:
     one = len(resources) == 1
     lock = sql.lock_one if one else sql.lock_many
     param = resources[0] if one else resources
-    if len((yield Query(lock, (param,)))) < len(resources):
-        yield Query(sql.add_resources, (resources,), fetch=False)
-        yield Query(lock, (param,), fetch=False)
+    if len((yield (lock, (param,), ROWS))) < len(resources):
+        yield (sql.add_resources, (resources,), NO_ROWS)
+        yield (lock, (param,), NO_ROWS)
 
 
 def clashes_at(sql: Statements, booking: Booking, now_us: int) -> Op[list[Conflict | OverCapacity]]:
@@ -392,9 +386,9 @@ def clashes_at(sql: Statements, booking: Booking, now_us: int) -> Op[list[Confli
     found: list[list[Entry]] = []
     for occ in booking.occupancy:
         span = (occ.resource, from_epoch_us(occ.start_us), from_epoch_us(occ.end_us))
-        rows = yield Query(sql.overlapping, (now_us, *span, booking.id, now_us))
+        rows = yield (sql.overlapping, (now_us, *span, booking.id, now_us), ROWS)
         if not all(r[4] for r in rows):
-            yield Query(sql.switch_off, (*span, now_us), fetch=False)
+            yield (sql.switch_off, (*span, now_us), NO_ROWS)
         found.append([(to_epoch_us(s), to_epoch_us(e), u, bid) for s, e, u, bid, b in rows if b])
     return clashes(booking, found.__getitem__)
 
@@ -434,20 +428,19 @@ def _write_occupancy(
     """
     if careful or not plan.checked:
         if add:  # a taken id: DuplicateError
-            yield Query(sql.insert_booking, plan.booking_row, fetch=False)
+            yield (sql.insert_booking, plan.booking_row, NO_ROWS)
         if careful:
             yield from _check(sql, booking, now_us)
         for row in plan.rows:
-            yield Query(sql.insert_occupancy, row, fetch=False)
+            yield (sql.insert_occupancy, row, NO_ROWS)
         return
     found: list[list[Entry]] = [[] for _ in booking.occupancy]
     lapsed = False
     for n, checked in enumerate(plan.checked):
         if add and n == 0:
-            query = Query(sql.add_and_check, plan.first_with_booking)
+            in_the_way = yield (sql.add_and_check, plan.first_with_booking, ROWS)
         else:
-            query = Query(sql.check_and_insert_occupancy, checked)
-        in_the_way = yield query
+            in_the_way = yield (sql.check_and_insert_occupancy, checked, ROWS)
         found[plan.rows[n][1]] = [
             (to_epoch_us(s), to_epoch_us(e), u, bid) for s, e, u, bid, b in in_the_way if b
         ]
@@ -463,10 +456,8 @@ def _holder(sql: Statements, booking: Booking, now_us: int) -> Op[Booking | None
     key = booking.idempotency_key
     if key is None:
         return None
-    yield Query(
-        "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_KEY_LOCK_CLASS, key), fetch=False
-    )
-    holders = group_bookings((yield Query(sql.holder, (key, now_us))))
+    yield (_KEY_LOCK, (_KEY_LOCK_CLASS, key), NO_ROWS)
+    holders = group_bookings((yield (sql.holder, (key, now_us), ROWS)))
     if not holders:
         return None
     stored = holders[0]
@@ -479,9 +470,10 @@ def add_booking(
     sql: Statements, booking: Booking, now_us: int, careful: bool, plan: Plan
 ) -> Op[Booking]:
     """An add's statements, inside its transaction: the stored booking (the original on a retry)."""
-    stored = yield from _holder(sql, booking, now_us)
-    if stored is not None:
-        return stored
+    if booking.idempotency_key is not None:
+        stored = yield from _holder(sql, booking, now_us)
+        if stored is not None:
+            return stored
     yield from _lock(sql, plan)
     yield from _write_occupancy(sql, booking, now_us, careful, plan, add=True)
     return booking
@@ -492,14 +484,14 @@ def save_booking(
 ) -> Op[None]:
     """A save's statements, inside its transaction: the version checked, the rows replaced."""
     yield from _lock(sql, plan)
-    found = yield Query(sql.version, (booking.id,))
+    found = yield (sql.version, (booking.id,), ROWS)
     if not found:
         raise NotFoundError("booking", booking.id)
     stored_version = found[0][0]
     if booking.version != stored_version + 1:
         raise StaleVersionError(booking.id, booking.version - 1, stored_version)
-    yield Query(sql.delete_occupancy, (booking.id,), fetch=False)
-    yield Query(sql.update_booking, (*plan.booking_row[1:], booking.id), fetch=False)
+    yield (sql.delete_occupancy, (booking.id,), NO_ROWS)
+    yield (sql.update_booking, (*plan.booking_row[1:], booking.id), NO_ROWS)
     yield from _write_occupancy(sql, booking, now_us, careful, plan)
 
 

@@ -51,10 +51,10 @@ async def arun(conn: psycopg.AsyncConnection[Any], op: Op[_T]) -> _T:
     """
     execute = conn.execute
     try:
-        query = next(op)
+        statement, params, rows = next(op)
         while True:
-            cursor = await execute(query.sql, query.params)
-            query = op.send(await cursor.fetchall() if query.fetch else [])
+            cursor = await execute(statement, params)
+            statement, params, rows = op.send(await cursor.fetchall() if rows else [])
     except StopIteration as done:
         return cast("_T", done.value)
 
