@@ -8,6 +8,16 @@ which the writer checks the peak headcount.
 
 The statements below name the tables in the default schema (`clubrules.`);
 each database's schema is put in their place once, by `Statements`.
+
+The logic of a write is written once, for this adapter and its async twin
+(`_aio._booking.AsyncPostgresBookingRepository`), as psycopg shares code
+between its sync and async halves: each piece of a write (`_lock`,
+`clashes_at`, `_write_occupancy`, `_holder`, `add_booking`, `save_booking`)
+is a generator that yields the statements it needs as `Query` tuples, is
+sent back their rows, and returns its result. `run` drives one on a
+`Connection`, `arun` on an `AsyncConnection`; the retry policy
+(`next_step`) is a plain function that both retry loops call. A generator
+step costs a fraction of a microsecond, a round trip tens of them.
 """
 
 from __future__ import annotations
@@ -515,7 +525,8 @@ class Next(enum.Enum):
 def next_step(error: Exception, attempt: int, booking_id: str) -> Next:
     """What to do after attempt number `attempt` (from 1) of a write failed with `error`.
 
-    The retry policy of both adapters' loops, free of I/O. A booking only on
+    The retry policy of both adapters' loops: it touches no connection (it
+    logs a retry at debug level, nothing more). A booking only on
     resources of capacity 1 is first written on the plain path: racing
     writers queue on the resources' row locks, and each busy time is checked
     and inserted in one statement, which returns the clashes of a refused
