@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from clubrules._public import publish
 from clubrules.storage.postgres._activities import PostgresClubActivityRepository
+from clubrules.storage.postgres._aio._booking import AsyncPostgresBookingRepository
 from clubrules.storage.postgres._aio._complaints import AsyncPostgresComplaintRepository
 from clubrules.storage.postgres._aio._customers import AsyncPostgresCustomerRepository
 from clubrules.storage.postgres._aio._db import AsyncPostgresDatabase
@@ -62,6 +63,7 @@ from clubrules.storage.postgres._training import PostgresTrainingRepository
 
 __all__ = [
     "AsyncPostgresAccessLog",
+    "AsyncPostgresBookingRepository",
     "AsyncPostgresComplaintRepository",
     "AsyncPostgresConsentStore",
     "AsyncPostgresCustomerRepository",

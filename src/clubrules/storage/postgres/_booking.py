@@ -7,13 +7,24 @@ above 1 are guarded by a row lock on `clubrules.booking_resources`, under
 which the writer checks the peak headcount.
 
 The statements below name the tables in the default schema (`clubrules.`);
-each database's schema is put in their place once, by `_Statements`.
+each database's schema is put in their place once, by `Statements`.
+
+The logic of a write is written once, for this adapter and its async twin
+(`_aio._booking.AsyncPostgresBookingRepository`), as psycopg shares code
+between its sync and async halves: each piece of a write (`_lock`,
+`clashes_at`, `_write_occupancy`, `_holder`, `add_booking`, `save_booking`)
+is a generator that yields the statements it needs as `Query` tuples, is
+sent back their rows, and returns its result. `run` drives one on a
+`Connection`, `arun` on an `AsyncConnection`; the retry policy
+(`next_step`) is a plain function that both retry loops call. A generator
+step costs a fraction of a microsecond, a round trip tens of them.
 """
 
 from __future__ import annotations
 
+import enum
 import functools
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 
 from clubrules._time import from_epoch_us, require_aware, to_epoch_us
 from clubrules.booking._capacity import clashes
@@ -31,7 +42,7 @@ from clubrules.storage.sql._dialect import with_schema
 from clubrules.storage.sql._unit import cause_label, logger
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Generator, Mapping, Sequence
     from datetime import datetime
 
     import psycopg
@@ -40,7 +51,22 @@ if TYPE_CHECKING:
     from clubrules.booking._capacity import Entry
     from clubrules.storage.postgres._db import PostgresDatabase
 
-__all__ = ["PostgresBookingRepository"]
+__all__ = [
+    "NO_ROWS",
+    "RETRIED",
+    "ROWS",
+    "Next",
+    "Plan",
+    "PostgresBookingRepository",
+    "Statements",
+    "add_booking",
+    "clashes_at",
+    "find_query",
+    "next_step",
+    "run",
+    "save_booking",
+    "statements",
+]
 
 _COLUMNS = (
     "id, service, start_at, start_tz, end_at, end_tz, status, headcount, customer_id,"
@@ -101,11 +127,25 @@ _ADD_AND_CHECK = (
 )
 # The advisory-lock class of idempotency keys ("cb"), so that retries queue.
 _KEY_LOCK_CLASS = 0x6362
+_KEY_LOCK = "SELECT pg_advisory_xact_lock(%s, hashtext(%s))"
 # A writer refused by the constraint checks again; a ceaseless stream of
 # winners coming and going is refused after this many rounds.
 _ATTEMPTS = 8
 _T = TypeVar("_T")
 _RETRY_STATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+
+# What a piece of a write yields for each statement it needs: `(sql, params,
+# rows)`. Its driver runs the statement and sends back the rows fetched if
+# `rows` (ROWS), else an empty list (NO_ROWS: an insert, or a lock whose rows
+# are not needed). A plain tuple: a class instance costs six times as much
+# to make, and a write makes several.
+ROWS = True
+NO_ROWS = False
+if TYPE_CHECKING:
+    Query: TypeAlias = tuple[str, Sequence[object] | Mapping[str, object], bool]
+    """One statement of a write: its SQL, its parameters, whether its rows are wanted."""
+    Op: TypeAlias = Generator[Query, list[Any], _T]
+    """A sans-IO piece of a write: yields `Query`s, is sent their rows, returns `_T`."""
 
 
 def _row(booking: Booking) -> tuple[Any, ...]:
@@ -197,10 +237,12 @@ _SWITCH_OFF = (
 )
 _VERSION = "SELECT version FROM clubrules.bookings WHERE id = %s FOR UPDATE"
 _DELETE_OCCUPANCY = "DELETE FROM clubrules.booking_occupancy WHERE booking_id = %s"
+# Reads come by start then id, a booking's busy times together and in order.
+_ORDER = " ORDER BY b.start_at, b.id, o.position"
 _IN_OCCUPANCY = " WHERE b.id IN (SELECT o.booking_id FROM clubrules.booking_occupancy AS o"
 
 
-class _Statements:
+class Statements:
     """The adapter's statements with the tables in one schema: made once per schema."""
 
     __slots__ = (
@@ -208,6 +250,8 @@ class _Statements:
         "add_resources",
         "check_and_insert_occupancy",
         "delete_occupancy",
+        "get",
+        "holder",
         "in_occupancy",
         "insert_booking",
         "insert_occupancy",
@@ -215,6 +259,7 @@ class _Statements:
         "lock_one",
         "overlapping",
         "read",
+        "read_all",
         "switch_off",
         "update_booking",
         "version",
@@ -238,40 +283,51 @@ class _Statements:
         self.version = q(_VERSION)
         self.delete_occupancy = q(_DELETE_OCCUPANCY)
         self.in_occupancy = q(_IN_OCCUPANCY)
+        self.get = f"{self.read} WHERE b.id = %s{_ORDER}"
+        self.holder = (
+            f"{self.read} WHERE b.idempotency_key = %s AND b.blocking_until_us > %s{_ORDER}"
+        )
+        self.read_all = f"{self.read}{_ORDER}"
 
 
 @functools.cache
-def _statements(prefix: str) -> _Statements:
-    return _Statements(prefix)
+def statements(prefix: str) -> Statements:
+    """The statements of the schema with this table prefix (made once per schema)."""
+    return Statements(prefix)
 
 
-def _read(
-    conn: psycopg.Connection[Any], sql: _Statements, where: str, params: Sequence[object]
-) -> list[Booking]:
-    """The bookings selected by `where` (on table `b`), with their occupancy, by start then id.
+def run(conn: psycopg.Connection[Any], op: Op[_T]) -> _T:
+    """Run `op`'s statements on a sync connection, one after another; its result.
 
-    One statement, so one snapshot and one round trip: a row per busy time,
-    grouped back into bookings.
+    The sync driver of the sans-IO writes below; the async adapter has the
+    same loop on an `AsyncConnection`. An error raised by a statement leaves
+    `op` suspended, and reaches the caller as it would from inline code.
     """
-    # fetchall: psycopg loads every row in one call; iterating the cursor
-    # costs a Python-level step per row.
-    return group_bookings(
-        conn.execute(f"{sql.read}{where} ORDER BY b.start_at, b.id, o.position", params).fetchall()
-    )
+    execute = conn.execute
+    try:
+        statement, params, rows = next(op)
+        while True:
+            cursor = execute(statement, params)
+            statement, params, rows = op.send(cursor.fetchall() if rows else [])
+    except StopIteration as done:
+        return cast("_T", done.value)
 
 
-class _Plan:
+class Plan:
     """A write's statement parameters, built before it takes any lock.
 
     Python work done while the resources' rows are locked makes every
     racing writer wait longer, so it is all done up front.
     """
 
-    __slots__ = ("booking_row", "checked", "first_with_booking", "rows")
+    __slots__ = ("booking_row", "careful", "checked", "first_with_booking", "resources", "rows")
 
     def __init__(self, booking: Booking, now_us: int) -> None:
         self.booking_row = _row(booking)
         self.rows = _occupancy_rows(booking, now_us)
+        self.resources = sorted(set(booking.resources))
+        # Capacity above 1 takes the careful path at once.
+        self.careful = any(o.capacity > 1 for o in booking.occupancy)
         # The plain path's parameters, for a booking that blocks at `now`.
         self.checked: list[dict[str, Any]] = []
         self.first_with_booking: dict[str, Any] = {}
@@ -303,6 +359,239 @@ def _refused_by_constraint(error: SlotConflictError) -> bool:
 
 def _transient(error: RetryableStorageError) -> bool:
     return getattr(error.__cause__, "sqlstate", None) in _RETRY_STATES
+
+
+# --- the pieces of a write, sans-IO ------------------------------------------------------
+#
+# Each piece is a generator that yields the `Query`s it needs, is sent back
+# their rows, and returns its result: the logic is written once, and `run`
+# (here) or `arun` (the async adapter) drives it on a connection. A step of
+# a generator costs well under a microsecond; a round trip, tens.
+
+
+def _lock(sql: Statements, plan: Plan) -> Op[None]:
+    """Lock the rows of the booking's resources (`SELECT ... FOR UPDATE`), in order.
+
+    Racing writers of a resource queue here, in resource order, so that
+    they never deadlock inside the exclusion constraint, and so that the
+    peak headcount of a resource above capacity 1 is checked by one
+    writer at a time. A resource seen for the first time gets its row.
+    """
+    resources = plan.resources
+    one = len(resources) == 1
+    lock = sql.lock_one if one else sql.lock_many
+    param = resources[0] if one else resources
+    if len((yield (lock, (param,), ROWS))) < len(resources):
+        yield (sql.add_resources, (resources,), NO_ROWS)
+        yield (lock, (param,), NO_ROWS)
+
+
+def clashes_at(sql: Statements, booking: Booking, now_us: int) -> Op[list[Conflict | OverCapacity]]:
+    """The clashes at `now`; holds found lapsed on the way are switched off.
+
+    One statement per busy time, in the booking's order (`clashes` asks for
+    every position in turn), each followed by the switch-off when it found a
+    lapsed hold in the way.
+    """
+    found: list[list[Entry]] = []
+    for occ in booking.occupancy:
+        span = (occ.resource, from_epoch_us(occ.start_us), from_epoch_us(occ.end_us))
+        rows = yield (sql.overlapping, (now_us, *span, booking.id, now_us), ROWS)
+        if not all(r[4] for r in rows):
+            yield (sql.switch_off, (*span, now_us), NO_ROWS)
+        found.append([(to_epoch_us(s), to_epoch_us(e), u, bid) for s, e, u, bid, b in rows if b])
+    return clashes(booking, found.__getitem__)
+
+
+def _check(sql: Statements, booking: Booking, now_us: int) -> Op[None]:
+    """The careful path (under the lock): check the slot as the in-memory adapter does."""
+    if booking.blocking_until_us <= now_us:
+        return
+    found = yield from clashes_at(sql, booking, now_us)
+    if found:
+        raise slot_conflict(booking, found)
+
+
+def _write_occupancy(
+    sql: Statements,
+    booking: Booking,
+    now_us: int,
+    careful: bool,
+    plan: Plan,
+    *,
+    add: bool = False,
+) -> Op[None]:
+    """Check the slot and write the occupancy rows (under the resources' lock).
+
+    Plain (capacity 1 only): one statement per busy time looks for what
+    is in the way and inserts the row when nothing is, so that a refused
+    writer learns the clashes in the round trip that refused it; the
+    exclusion constraint still judges every insert. With `add`, the
+    first of those statements also inserts the booking's row. Careful:
+    the full check first (capacity, lapsed holds switched off), then the
+    rows.
+
+    Raises:
+        SlotConflictError: the slot is taken at `now`.
+        DuplicateError: `add`, and the booking's id is taken.
+        _Lapsed: only rows of holds lapsed at `now` are in the way.
+    """
+    if careful or not plan.checked:
+        if add:  # a taken id: DuplicateError
+            yield (sql.insert_booking, plan.booking_row, NO_ROWS)
+        if careful:
+            yield from _check(sql, booking, now_us)
+        for row in plan.rows:
+            yield (sql.insert_occupancy, row, NO_ROWS)
+        return
+    found: list[list[Entry]] = [[] for _ in booking.occupancy]
+    lapsed = False
+    for n, checked in enumerate(plan.checked):
+        if add and n == 0:
+            in_the_way = yield (sql.add_and_check, plan.first_with_booking, ROWS)
+        else:
+            in_the_way = yield (sql.check_and_insert_occupancy, checked, ROWS)
+        found[plan.rows[n][1]] = [
+            (to_epoch_us(s), to_epoch_us(e), u, bid) for s, e, u, bid, b in in_the_way if b
+        ]
+        lapsed = lapsed or any(not r[4] for r in in_the_way)
+    if any(found):
+        raise slot_conflict(booking, clashes(booking, found.__getitem__))
+    if lapsed:
+        raise _Lapsed
+
+
+def _holder(sql: Statements, booking: Booking, now_us: int) -> Op[Booking | None]:
+    """The booking already holding the key (a retry), after queueing on the key's lock."""
+    key = booking.idempotency_key
+    if key is None:
+        return None
+    yield (_KEY_LOCK, (_KEY_LOCK_CLASS, key), NO_ROWS)
+    holders = group_bookings((yield (sql.holder, (key, now_us), ROWS)))
+    if not holders:
+        return None
+    stored = holders[0]
+    if stored.same_request(booking):
+        return stored
+    raise DuplicateError(f"idempotency key is bound to booking {stored.id!r}, a different request")
+
+
+def add_booking(
+    sql: Statements, booking: Booking, now_us: int, careful: bool, plan: Plan
+) -> Op[Booking]:
+    """An add's statements, inside its transaction: the stored booking (the original on a retry)."""
+    if booking.idempotency_key is not None:
+        stored = yield from _holder(sql, booking, now_us)
+        if stored is not None:
+            return stored
+    yield from _lock(sql, plan)
+    yield from _write_occupancy(sql, booking, now_us, careful, plan, add=True)
+    return booking
+
+
+def save_booking(
+    sql: Statements, booking: Booking, now_us: int, careful: bool, plan: Plan
+) -> Op[None]:
+    """A save's statements, inside its transaction: the version checked, the rows replaced."""
+    yield from _lock(sql, plan)
+    found = yield (sql.version, (booking.id,), ROWS)
+    if not found:
+        raise NotFoundError("booking", booking.id)
+    stored_version = found[0][0]
+    if booking.version != stored_version + 1:
+        raise StaleVersionError(booking.id, booking.version - 1, stored_version)
+    yield (sql.delete_occupancy, (booking.id,), NO_ROWS)
+    yield (sql.update_booking, (*plan.booking_row[1:], booking.id), NO_ROWS)
+    yield from _write_occupancy(sql, booking, now_us, careful, plan)
+
+
+# --- the retry policy, shared by the sync and async loops --------------------------------
+
+
+class Next(enum.Enum):
+    """What a write does after an attempt failed (`next_step`)."""
+
+    GIVE_UP = "give up"
+    """Raise the failure: a real refusal, or the last attempt."""
+    AGAIN = "again"
+    """A deadlock or serialization failure: the same attempt again."""
+    CAREFULLY = "carefully"
+    """Only lapsed holds were in the way: again, on the careful path."""
+    RECHECK = "recheck"
+    """The constraint refused it: read the clashes (`clashes_at`); raise them, if any,
+    else again on the careful path."""
+
+
+def next_step(error: Exception, attempt: int, booking_id: str) -> Next:
+    """What to do after attempt number `attempt` (from 1) of a write failed with `error`.
+
+    The retry policy of both adapters' loops: it touches no connection (it
+    logs a retry at debug level, nothing more). A booking only on
+    resources of capacity 1 is first written on the plain path: racing
+    writers queue on the resources' row locks, and each busy time is checked
+    and inserted in one statement, which returns the clashes of a refused
+    writer in the same round trip. The exclusion constraint still judges
+    every insert; when it refuses (a writer that skipped the row locks), the
+    clashing bookings are read right after and raised in a
+    `SlotConflictError`. When only holds lapsed at `now` were in the way,
+    they were switched off and the careful path writes the booking: that
+    happens at most once per write (the careful path never signals it), so
+    it spends no attempt. Deadlocks and serialization failures are retried,
+    and the constraint's refusals checked again, until `_ATTEMPTS` attempts
+    have failed.
+    """
+    if isinstance(error, _Lapsed):
+        return Next.CAREFULLY
+    if attempt >= _ATTEMPTS:
+        return Next.GIVE_UP
+    if isinstance(error, SlotConflictError):
+        return Next.RECHECK if _refused_by_constraint(error) else Next.GIVE_UP
+    if isinstance(error, RetryableStorageError) and _transient(error):
+        logger.debug(
+            "booking %r: write attempt %d failed (%s); retrying",
+            booking_id,
+            attempt,
+            cause_label(error),
+        )
+        return Next.AGAIN
+    return Next.GIVE_UP
+
+
+RETRIED = (_Lapsed, SlotConflictError, RetryableStorageError)
+"""The failures `next_step` judges; any other ends the write at once."""
+
+
+# --- reads -------------------------------------------------------------------------------
+
+
+def find_query(
+    sql: Statements,
+    resource: str | None,
+    start: datetime | None,
+    end: datetime | None,
+) -> tuple[str, list[object]]:
+    """`find`'s one statement and its parameters (the bounds checked aware)."""
+    lo = None if start is None else require_aware(start, "start")
+    hi = None if end is None else require_aware(end, "end")
+    clauses: list[str] = []
+    params: list[object] = []
+    if resource is not None:
+        clauses.append("o.resource = %s")
+        params.append(resource)
+    # Instants, not wall times: in one zone, datetimes compare by wall time.
+    if lo is not None and hi is not None and to_epoch_us(lo) < to_epoch_us(hi):
+        clauses.append("o.during && tstzrange(%s, %s, '[)')")
+        params += [lo, hi]
+    else:
+        if hi is not None:
+            clauses.append("lower(o.during) < %s")
+            params.append(hi)
+        if lo is not None:
+            clauses.append("upper(o.during) > %s")
+            params.append(lo)
+    if not clauses:
+        return sql.read_all, params
+    return f"{sql.read}{sql.in_occupancy} WHERE {' AND '.join(clauses)}){_ORDER}", params
 
 
 @keys_checked("BookingRepository")
@@ -345,204 +634,57 @@ class PostgresBookingRepository:
 
     def __init__(self, database: PostgresDatabase) -> None:
         self._db = database
-        self._sql = _statements(database._table_prefix)  # noqa: SLF001 - the database's schema
+        self._sql = statements(database._table_prefix)  # noqa: SLF001 - the database's schema
 
-    # --- the pieces of a write -----------------------------------------------------
-
-    def _lock(self, conn: psycopg.Connection[Any], booking: Booking) -> None:
-        """Lock the rows of the booking's resources (`SELECT ... FOR UPDATE`), in order.
-
-        Racing writers of a resource queue here, in resource order, so that
-        they never deadlock inside the exclusion constraint, and so that the
-        peak headcount of a resource above capacity 1 is checked by one
-        writer at a time. A resource seen for the first time gets its row.
-        """
-        resources = sorted(set(booking.resources))
-        sql = self._sql
-        lock = sql.lock_one if len(resources) == 1 else sql.lock_many
-        param = resources[0] if len(resources) == 1 else resources
-        if len(conn.execute(lock, (param,)).fetchall()) < len(resources):
-            conn.execute(sql.add_resources, (resources,))
-            conn.execute(lock, (param,))
-
-    def _clashes(
-        self, conn: psycopg.Connection[Any], booking: Booking, now_us: int
-    ) -> list[Conflict | OverCapacity]:
-        """The clashes at `now`; holds found lapsed on the way are switched off."""
-        sql = self._sql
-
-        def overlapping(n: int) -> list[Entry]:
-            occ = booking.occupancy[n]
-            span = (occ.resource, from_epoch_us(occ.start_us), from_epoch_us(occ.end_us))
-            rows = conn.execute(sql.overlapping, (now_us, *span, booking.id, now_us)).fetchall()
-            if not all(r[4] for r in rows):
-                conn.execute(sql.switch_off, (*span, now_us))
-            return [(to_epoch_us(s), to_epoch_us(e), u, bid) for s, e, u, bid, b in rows if b]
-
-        return clashes(booking, overlapping)
-
-    def _check(self, conn: psycopg.Connection[Any], booking: Booking, now_us: int) -> None:
-        """The careful path (under the lock): check the slot as the in-memory adapter does."""
-        if booking.blocking_until_us <= now_us:
-            return
-        found = self._clashes(conn, booking, now_us)
-        if found:
-            raise slot_conflict(booking, found)
-
-    def _write_occupancy(
-        self,
-        conn: psycopg.Connection[Any],
-        booking: Booking,
-        now_us: int,
-        careful: bool,
-        plan: _Plan,
-        *,
-        add: bool = False,
-    ) -> None:
-        """Check the slot and write the occupancy rows (under the resources' lock).
-
-        Plain (capacity 1 only): one statement per busy time looks for what
-        is in the way and inserts the row when nothing is, so that a refused
-        writer learns the clashes in the round trip that refused it; the
-        exclusion constraint still judges every insert. With `add`, the
-        first of those statements also inserts the booking's row. Careful:
-        the full check first (capacity, lapsed holds switched off), then the
-        rows.
-
-        Raises:
-            SlotConflictError: the slot is taken at `now`.
-            DuplicateError: `add`, and the booking's id is taken.
-            _Lapsed: only rows of holds lapsed at `now` are in the way.
-        """
-        sql = self._sql
-        if careful or not plan.checked:
-            if add:
-                conn.execute(sql.insert_booking, plan.booking_row)  # a taken id: DuplicateError
-            if careful:
-                self._check(conn, booking, now_us)
-            for row in plan.rows:
-                conn.execute(sql.insert_occupancy, row)
-            return
-        found: list[list[Entry]] = [[] for _ in booking.occupancy]
-        lapsed = False
-        for n, checked in enumerate(plan.checked):
-            statement, params = sql.check_and_insert_occupancy, checked
-            if add and n == 0:
-                statement, params = sql.add_and_check, plan.first_with_booking
-            in_the_way = conn.execute(statement, params).fetchall()
-            found[plan.rows[n][1]] = [
-                (to_epoch_us(s), to_epoch_us(e), u, bid) for s, e, u, bid, b in in_the_way if b
-            ]
-            lapsed = lapsed or any(not r[4] for r in in_the_way)
-        if any(found):
-            raise slot_conflict(booking, clashes(booking, found.__getitem__))
-        if lapsed:
-            raise _Lapsed
-
-    def _holder(
-        self, conn: psycopg.Connection[Any], booking: Booking, now_us: int
-    ) -> Booking | None:
-        """The booking already holding the key (a retry), after queueing on the key's lock."""
-        key = booking.idempotency_key
-        if key is None:
-            return None
-        conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_KEY_LOCK_CLASS, key))
-        holders = _read(
-            conn,
-            self._sql,
-            " WHERE b.idempotency_key = %s AND b.blocking_until_us > %s",
-            (key, now_us),
-        )
-        if not holders:
-            return None
-        stored = holders[0]
-        if stored.same_request(booking):
-            return stored
-        raise DuplicateError(
-            f"idempotency key is bound to booking {stored.id!r}, a different request"
-        )
-
-    # --- the port --------------------------------------------------------------------
-
-    def _attempts(self, write: Callable[[bool], _T], booking: Booking, now_us: int) -> _T:
-        """Run `write(careful)` until it passes the constraint or fails for a real reason.
-
-        A booking only on resources of capacity 1 is first written on the
-        plain path: racing writers queue on the resources' row locks, and
-        each busy time is checked and inserted in one statement, which
-        returns the clashes of a refused writer in the same round trip. The
-        exclusion constraint still judges every insert; when it refuses (a
-        writer that skipped the row locks), the clashing bookings are read
-        right after and raised in a `SlotConflictError`. When only holds
-        lapsed at `now` were in the way, they are switched off and the
-        careful path writes the booking. Capacity above 1 takes the careful
-        path at once.
-        """
-        careful = any(o.capacity > 1 for o in booking.occupancy)
-        for attempt in range(1, _ATTEMPTS + 1):
+    def _attempts(
+        self, write: Callable[[bool], _T], booking: Booking, now_us: int, plan: Plan
+    ) -> _T:
+        """Run `write(careful)` until it passes the constraint or fails for a real reason."""
+        careful = plan.careful
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 return write(careful)
-            except _Lapsed:
-                careful = True
-            except SlotConflictError as error:
-                if not _refused_by_constraint(error) or attempt == _ATTEMPTS:
+            except RETRIED as error:
+                step = next_step(error, attempt, booking.id)
+                if step is Next.GIVE_UP:
                     raise
-                with self._db.connection() as conn:
-                    found = self._clashes(conn, booking, now_us)
-                if found:
-                    raise slot_conflict(booking, found) from error
-                careful = True
-            except RetryableStorageError as error:
-                if not _transient(error) or attempt == _ATTEMPTS:
-                    raise
-                logger.debug(
-                    "booking %r: write attempt %d failed (%s); retrying",
-                    booking.id,
-                    attempt,
-                    cause_label(error),
-                )
-        raise AssertionError("unreachable")  # pragma: no cover
+                if step is Next.RECHECK:
+                    with self._db.connection() as conn:
+                        found = run(conn, clashes_at(self._sql, booking, now_us))
+                    if found:
+                        raise slot_conflict(booking, found) from error
+                careful = careful or step is not Next.AGAIN
 
     def add(self, booking: Booking, *, now: datetime) -> Booking:
         """Store `booking` if its slot is free; the stored booking (the original on a retry)."""
         now_us = to_epoch_us(require_aware(now, "now"))
-
-        plan = _Plan(booking, now_us)
+        plan = Plan(booking, now_us)
+        sql = self._sql
 
         def write(careful: bool) -> Booking:
             with self._db.transaction() as conn:
-                stored = self._holder(conn, booking, now_us)
-                if stored is not None:
-                    return stored
-                self._lock(conn, booking)
-                self._write_occupancy(conn, booking, now_us, careful, plan, add=True)
-            return booking
+                return run(conn, add_booking(sql, booking, now_us, careful, plan))
 
-        return self._attempts(write, booking, now_us)
+        return self._attempts(write, booking, now_us, plan)
 
     def save(self, booking: Booking, *, now: datetime) -> None:
         """Replace the stored booking with its next version, re-checking the slot."""
         now_us = to_epoch_us(require_aware(now, "now"))
-        plan = _Plan(booking, now_us)
+        plan = Plan(booking, now_us)
+        sql = self._sql
 
         def write(careful: bool) -> None:
             with self._db.transaction() as conn:
-                self._lock(conn, booking)
-                row = conn.execute(self._sql.version, (booking.id,)).fetchone()
-                if row is None:
-                    raise NotFoundError("booking", booking.id)
-                if booking.version != row[0] + 1:
-                    raise StaleVersionError(booking.id, booking.version - 1, row[0])
-                conn.execute(self._sql.delete_occupancy, (booking.id,))
-                conn.execute(self._sql.update_booking, (*plan.booking_row[1:], booking.id))
-                self._write_occupancy(conn, booking, now_us, careful, plan)
+                run(conn, save_booking(sql, booking, now_us, careful, plan))
 
-        self._attempts(write, booking, now_us)
+        self._attempts(write, booking, now_us, plan)
 
     def get(self, booking_id: str) -> Booking:
         """The booking with this id; `NotFoundError` if there is none."""
         with self._db.connection() as conn:  # one statement: one snapshot, one round trip
-            found = _read(conn, self._sql, " WHERE b.id = %s", (booking_id,))
+            found = group_bookings(conn.execute(self._sql.get, (booking_id,)).fetchall())
         if not found:
             raise NotFoundError("booking", booking_id)
         return found[0]
@@ -555,29 +697,11 @@ class PostgresBookingRepository:
         end: datetime | None = None,
     ) -> list[Booking]:
         """Bookings occupying any resource (or `resource`) within `[start, end)`, by start, id."""
-        lo = None if start is None else require_aware(start, "start")
-        hi = None if end is None else require_aware(end, "end")
-        clauses: list[str] = []
-        params: list[object] = []
-        if resource is not None:
-            clauses.append("o.resource = %s")
-            params.append(resource)
-        # Instants, not wall times: in one zone, datetimes compare by wall time.
-        if lo is not None and hi is not None and to_epoch_us(lo) < to_epoch_us(hi):
-            clauses.append("o.during && tstzrange(%s, %s, '[)')")
-            params += [lo, hi]
-        else:
-            if hi is not None:
-                clauses.append("lower(o.during) < %s")
-                params.append(hi)
-            if lo is not None:
-                clauses.append("upper(o.during) > %s")
-                params.append(lo)
-        where = ""
-        if clauses:
-            where = f"{self._sql.in_occupancy} WHERE {' AND '.join(clauses)})"
-        with self._db.connection() as conn:  # one statement: one snapshot, one round trip
-            return _read(conn, self._sql, where, params)
+        statement, params = find_query(self._sql, resource, start, end)
+        # One statement: one snapshot, one round trip. fetchall: psycopg loads
+        # every row in one call; iterating the cursor costs a step per row.
+        with self._db.connection() as conn:
+            return group_bookings(conn.execute(statement, params).fetchall())
 
     def __repr__(self) -> str:
         return f"PostgresBookingRepository({self._db!r})"
