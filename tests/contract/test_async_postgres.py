@@ -17,6 +17,7 @@ import pytest
 
 from clubrules.storage.postgres import (
     AsyncPostgresAccessLog,
+    AsyncPostgresBookingRepository,
     AsyncPostgresComplaintRepository,
     AsyncPostgresConsentStore,
     AsyncPostgresCustomerRepository,
@@ -24,6 +25,7 @@ from clubrules.storage.postgres import (
 )
 from clubrules.testing.contracts import (
     AsyncAccessLogContract,
+    AsyncBookingRepositoryContract,
     AsyncComplaintRepositoryContract,
     AsyncConsentStoreContract,
     AsyncCustomerRepositoryContract,
@@ -51,6 +53,9 @@ def postgres_pool_size() -> int:
 def postgres_tables() -> tuple[str, ...]:
     return (
         "customers",
+        "booking_occupancy",
+        "bookings",
+        "booking_resources",
         "complaint_events",
         "complaint_cases",
         "data_keys",
@@ -85,6 +90,12 @@ class TestCustomers(_OnTheModuleLoop, AsyncCustomerRepositoryContract):
     @pytest.fixture
     def async_repository(self, on_postgres: OnPostgres) -> Any:
         return on_postgres(AsyncPostgresCustomerRepository)
+
+
+class TestBookings(_OnTheModuleLoop, AsyncBookingRepositoryContract):
+    @pytest.fixture
+    def async_repository(self, on_postgres: OnPostgres) -> Any:
+        return on_postgres(AsyncPostgresBookingRepository)
 
 
 class TestComplaints(_OnTheModuleLoop, AsyncComplaintRepositoryContract):

@@ -5,7 +5,7 @@ the three customer repositories (and the consumption repositories, the
 consent stores and the assessment repositories) and
 asserts that each call has the same outcome everywhere: the same value, or
 the same error type. Where an async PostgreSQL adapter exists (customers,
-consents), it is a fourth side, on a database of its own, driven through a
+consents, bookings), it is a fourth side, on a database of its own, driven through a
 `LoopThread`.
 """
 
@@ -53,6 +53,7 @@ from clubrules.storage.memory import (
     InMemorySurveyResponseRepository,
 )
 from clubrules.storage.postgres import (
+    AsyncPostgresBookingRepository,
     AsyncPostgresConsentStore,
     AsyncPostgresCustomerRepository,
     AsyncPostgresDatabase,
@@ -666,18 +667,20 @@ def test_care_repositories_agree(pg: PostgresDatabase) -> None:
 class BookingAgreement(RuleBasedStateMachine):
     """Random adds (some clashing, some retried, some held and lapsed) and lookups."""
 
-    def __init__(self, pg: PostgresDatabase) -> None:
+    def __init__(self, pg: PostgresDatabase, apg: AsyncPostgres) -> None:
         super().__init__()
-        self.sides = _Sides(pg)
-        with pg.connection() as conn:
-            conn.execute(
-                "TRUNCATE clubrules.bookings, clubrules.booking_occupancy,"
-                " clubrules.booking_resources"
-            )
+        self.sides = _Sides(pg, apg)
+        for database in (pg, apg.admin):
+            with database.connection() as conn:
+                conn.execute(
+                    "TRUNCATE clubrules.bookings, clubrules.booking_occupancy,"
+                    " clubrules.booking_resources"
+                )
         self.repos = {
             "memory": InMemoryBookingRepository(),
             "sqlite": SQLiteBookingRepository(self.sides.sqlite),
             "postgres": PostgresBookingRepository(pg),
+            "postgres-async": apg.blocking(AsyncPostgresBookingRepository(apg.database)),
         }
         self.clock = -180
 
@@ -748,18 +751,20 @@ class BookingAgreement(RuleBasedStateMachine):
         self.sides.sqlite.close()
 
 
-def test_booking_repositories_agree(pg: PostgresDatabase) -> None:
+def test_booking_repositories_agree(pg: PostgresDatabase, apg: AsyncPostgres) -> None:
     run_state_machine_as_test(
-        lambda: BookingAgreement(pg),  # type: ignore[arg-type]
+        lambda: BookingAgreement(pg, apg),  # type: ignore[arg-type]
         settings=SETTINGS,
     )
 
 
-def test_booking_adapters_agree_when_the_clock_goes_back(pg: PostgresDatabase) -> None:
+def test_booking_adapters_agree_when_the_clock_goes_back(
+    pg: PostgresDatabase, apg: AsyncPostgres
+) -> None:
     # Once recorded as a divergence: memory released a lapsed hold's key for
     # good, while SQLite and PostgreSQL judged the hold again at each `now`.
     # The rule now, in the contract suite: judged by each call's `now`.
-    machine = BookingAgreement(pg)
+    machine = BookingAgreement(pg, apg)
     try:
         machine.add(n=0, start=15, length=15, room="room-1", held=False, key=None, now=-180)
         machine.add(n=1, start=0, length=15, room="room-1", held=True, key="k-1", now=-180)
@@ -771,10 +776,12 @@ def test_booking_adapters_agree_when_the_clock_goes_back(pg: PostgresDatabase) -
         machine.teardown()
 
 
-def test_booking_adapters_agree_on_a_lapsed_hold_seen_again(pg: PostgresDatabase) -> None:
+def test_booking_adapters_agree_on_a_lapsed_hold_seen_again(
+    pg: PostgresDatabase, apg: AsyncPostgres
+) -> None:
     # PostgreSQL switches a lapsed hold's row off when a later write finds it in
     # the way; a write whose `now` is earlier must still find the hold there.
-    machine = BookingAgreement(pg)
+    machine = BookingAgreement(pg, apg)
     try:
         machine.add(n=1, start=0, length=30, room="room-1", held=True, key=None, now=-180)
         machine.add(n=2, start=0, length=15, room="room-1", held=False, key=None, now=-30)
