@@ -80,7 +80,7 @@ from salon_api.schemas import (
     sla_json,
 )
 from salon_api.seed import SLOT_STEP, ZONE, booking_rules, complaint_book
-from salon_api.storage import Storage, in_thread, open_storage
+from salon_api.storage import Storage, open_storage
 
 __all__ = ["Salon", "create_app"]
 
@@ -532,8 +532,7 @@ def create_app(
         customer = await salon.storage.customers.get(customer_id)
         if customer.allergies is None:
             raise NotFoundError("allergy record", customer_id)
-        value = await in_thread(
-            salon.storage.vault.open,
+        value = await salon.storage.vault.open(
             customer.allergies,
             customer_id=customer_id,
             field="allergies",

@@ -8,9 +8,10 @@
   for comparison.
 
 Either way the routes see the async ports (`AsyncBookingRepository`,
-`AsyncCustomerRepository`, `AsyncComplaintRepository`), so they do not
-know the mode. The audited reads go through `PrivacyVault`, which is sync:
-in both modes it runs in a worker thread on a sync database.
+`AsyncCustomerRepository`, `AsyncComplaintRepository`) and an async vault
+(`Vault.open`), so they do not know the mode. In `"async"` mode the audited
+reads go through `AsyncPrivacyVault` on the async stores; in `"threads"`
+mode through the sync `PrivacyVault`, in a worker thread.
 
 Migrations are sync and run once at start-up: `PostgresDatabase(url).migrate()`.
 """
@@ -19,18 +20,27 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import logging
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
 import anyio.to_thread
 import attrs
 
-import clubrules.storage.postgres as postgres_adapters
-from clubrules.privacy import CustomerKeys, EnvKeyProvider, Keyring, PrivacyVault
+from clubrules.privacy import (
+    AsyncCustomerKeys,
+    AsyncPrivacyVault,
+    CustomerKeys,
+    EnvKeyProvider,
+    Keyring,
+    PrivacyVault,
+)
 from clubrules.storage.postgres import (
+    AsyncPostgresAccessLog,
+    AsyncPostgresBookingRepository,
     AsyncPostgresComplaintRepository,
+    AsyncPostgresConsentStore,
     AsyncPostgresCustomerRepository,
     AsyncPostgresDatabase,
+    AsyncPostgresDataKeyStore,
     PostgresAccessLog,
     PostgresBookingRepository,
     PostgresComplaintRepository,
@@ -50,19 +60,15 @@ if TYPE_CHECKING:
     from clubrules.clock import Clock
     from clubrules.complaints import CaseEvent
     from clubrules.complaints.ports import AsyncComplaintRepository
-    from clubrules.customers import Customer, PhoneNumber
+    from clubrules.customers import Customer, PhoneNumber, Sealed
     from clubrules.customers.ports import AsyncCustomerRepository
+    from clubrules.privacy import Purpose, Sensitive
     from salon_api.config import Mode, Settings
 
-__all__ = ["Storage", "in_thread", "open_storage"]
-
-logger = logging.getLogger("salon_api")
+__all__ = ["Storage", "Vault", "in_thread", "open_storage"]
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
-
-# The sync database of the vault in async mode: audited reads are rare.
-_VAULT_POOL = 4
 
 
 async def in_thread(function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
@@ -93,6 +99,50 @@ class _ThreadedBookings:
         end: datetime | None = None,
     ) -> list[Booking]:
         return await in_thread(self._sync.find, resource=resource, start=start, end=end)
+
+
+class Vault(Protocol):
+    """What the allergy route needs: an audited open, as a coroutine."""
+
+    async def open(
+        self,
+        sealed: Sealed,
+        *,
+        customer_id: str,
+        field: str,
+        actor: str,
+        role: str,
+        purpose: Purpose,
+    ) -> Sensitive[Any]:
+        """Check, log and decrypt one field for one reader (see `PrivacyVault.open`)."""
+        ...
+
+
+class _ThreadedVault:
+    """`Vault` over the sync `PrivacyVault`, one worker thread per open."""
+
+    def __init__(self, sync: PrivacyVault) -> None:
+        self._sync = sync
+
+    async def open(
+        self,
+        sealed: Sealed,
+        *,
+        customer_id: str,
+        field: str,
+        actor: str,
+        role: str,
+        purpose: Purpose,
+    ) -> Sensitive[Any]:
+        return await in_thread(
+            self._sync.open,
+            sealed,
+            customer_id=customer_id,
+            field=field,
+            actor=actor,
+            role=role,
+            purpose=purpose,
+        )
 
 
 class _ThreadedCustomers:
@@ -145,28 +195,40 @@ class Storage:
         bookings: The bookings.
         customers: The customer profiles.
         complaints: The complaint case logs.
-        vault: The audited door to the sealed archive fields (sync: call it
-            through `in_thread`).
+        vault: The audited door to the sealed archive fields.
     """
 
     mode: Mode
     bookings: AsyncBookingRepository
     customers: AsyncCustomerRepository
     complaints: AsyncComplaintRepository
-    vault: PrivacyVault
+    vault: Vault
 
 
 def _sync_database(settings: Settings, pool_size: int) -> PostgresDatabase:
     return PostgresDatabase(settings.database_url, pool_size=pool_size, schema=settings.schema)
 
 
+def _keyring(settings: Settings) -> Keyring:
+    return Keyring.from_provider(EnvKeyProvider(settings.keyring_variable, settings.environ))
+
+
 def _vault(db: PostgresDatabase, settings: Settings, clock: Clock) -> PrivacyVault:
-    keyring = Keyring.from_provider(EnvKeyProvider(settings.keyring_variable, settings.environ))
     return PrivacyVault(
-        keys=CustomerKeys(keyring, PostgresDataKeyStore(db)),
+        keys=CustomerKeys(_keyring(settings), PostgresDataKeyStore(db)),
         policy=role_policy(),
         consents=PostgresConsentStore(db),
         log=PostgresAccessLog(db),
+        clock=clock,
+    )
+
+
+def _async_vault(db: AsyncPostgresDatabase, settings: Settings, clock: Clock) -> AsyncPrivacyVault:
+    return AsyncPrivacyVault(
+        keys=AsyncCustomerKeys(_keyring(settings), AsyncPostgresDataKeyStore(db)),
+        policy=role_policy(),
+        consents=AsyncPostgresConsentStore(db),
+        log=AsyncPostgresAccessLog(db),
         clock=clock,
     )
 
@@ -195,40 +257,23 @@ async def open_storage(settings: Settings, mode: Mode, clock: Clock) -> AsyncIte
             bookings=_ThreadedBookings(PostgresBookingRepository(db)),
             customers=_ThreadedCustomers(PostgresCustomerRepository(db)),
             complaints=_ThreadedComplaints(PostgresComplaintRepository(db)),
-            vault=_vault(db, settings, clock),
+            vault=_ThreadedVault(_vault(db, settings, clock)),
         )
     finally:
         await in_thread(db.close)
 
 
-def _async_bookings(db: AsyncPostgresDatabase, sync_db: PostgresDatabase) -> AsyncBookingRepository:
-    """The async booking adapter, or the sync one in threads in a clubrules that lacks it."""
-    adapter = getattr(postgres_adapters, "AsyncPostgresBookingRepository", None)
-    if adapter is None:
-        logger.warning("no AsyncPostgresBookingRepository: bookings run on threads")
-        return _ThreadedBookings(PostgresBookingRepository(sync_db))
-    bookings: AsyncBookingRepository = adapter(db)
-    return bookings
-
-
 @contextlib.asynccontextmanager
 async def _open_async(settings: Settings, clock: Clock) -> AsyncIterator[Storage]:
-    """The async adapters on the app's loop; the vault's sync database beside them."""
-    threaded = not hasattr(postgres_adapters, "AsyncPostgresBookingRepository")
-    sync_db = await in_thread(
-        _sync_database, settings, settings.pool_size if threaded else _VAULT_POOL
+    """The async adapters and the async vault, on the app's loop."""
+    db = await AsyncPostgresDatabase.open(
+        settings.database_url, pool_size=settings.pool_size, schema=settings.schema
     )
-    try:
-        db = await AsyncPostgresDatabase.open(
-            settings.database_url, pool_size=settings.pool_size, schema=settings.schema
+    async with db:
+        yield Storage(
+            mode="async",
+            bookings=AsyncPostgresBookingRepository(db),
+            customers=AsyncPostgresCustomerRepository(db),
+            complaints=AsyncPostgresComplaintRepository(db),
+            vault=_async_vault(db, settings, clock),
         )
-        async with db:
-            yield Storage(
-                mode="async",
-                bookings=_async_bookings(db, sync_db),
-                customers=AsyncPostgresCustomerRepository(db),
-                complaints=AsyncPostgresComplaintRepository(db),
-                vault=_vault(sync_db, settings, clock),
-            )
-    finally:
-        await in_thread(sync_db.close)
