@@ -9,6 +9,7 @@ import inspect
 import threading
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
+from clubrules._checks import require_names
 from clubrules.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -154,8 +155,11 @@ class LoopThread:
                 (`iter(result)`), for async ports that return a list where
                 the sync port returns an iterator (`customers`,
                 `customer_ids`).
+
+        Raises:
+            ValidationError: `iterators` is not a list of method names.
         """
-        return _Blocking(self, obj, frozenset(iterators))
+        return _Blocking(self, obj, require_names(iterators, "iterators"))
 
     def close(self) -> None:
         """Cancel the tasks still running, wait for them, close the loop and join the thread.

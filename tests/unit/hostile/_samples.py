@@ -9,6 +9,7 @@ value here is fixed: the walk is deterministic.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import functools
 import os
@@ -201,7 +202,7 @@ from clubrules.storage.memory import (
     InMemorySurveyResponseRepository,
     InMemoryTrainingRepository,
 )
-from clubrules.testing import ManualClock
+from clubrules.testing import LoopThread, ManualClock
 from clubrules.tiering import (
     ActivitySummary,
     Band,
@@ -247,7 +248,7 @@ from clubrules.training import (
 from tests.unit.privacy._async_stores import AsyncConsents, AsyncDataKeys, AsyncLog
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Coroutine
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 2, 10, tzinfo=SHANGHAI)
@@ -774,7 +775,22 @@ def _club_activity_repository() -> InMemoryClubActivityRepository:
 
 # --- one factory per public class ----------------------------------------------
 
+def _coroutine() -> Coroutine[Any, Any, None]:
+    """A coroutine for `LoopThread.run`, closed at exit if a hostile call took its place."""
+    coro = asyncio.sleep(0)
+    atexit.register(coro.close)
+    return coro
+
+
+def _loop_thread() -> LoopThread:
+    """A fresh loop thread, closed when the test process ends (a call may close it first)."""
+    loop_thread = LoopThread()
+    atexit.register(loop_thread.close)
+    return loop_thread
+
+
 FACTORIES: dict[type, Callable[[], Any]] = {
+    LoopThread: _loop_thread,
     Money: lambda: Money("12.50"),
     SystemClock: SystemClock,
     ManualClock: lambda: ManualClock(NOW),
@@ -1022,6 +1038,7 @@ FACTORIES: dict[type, Callable[[], Any]] = {
 # Classes whose instances change when their methods run: a fresh one per call.
 MUTABLE: frozenset[type] = frozenset(
     {
+        LoopThread,
         Schedule,
         ManualClock,
         Keyring,
@@ -1173,6 +1190,8 @@ BY_NAME: dict[str, Callable[[], Any]] = {
 # the name alone gives the wrong value.
 _C = "clubrules."
 BY_CALLABLE: dict[str, dict[str, Callable[[], Any]]] = {
+    f"{_C}testing.LoopThread.blocking": {"obj": InMemoryCustomerRepository},
+    f"{_C}testing.LoopThread.run": {"coro": _coroutine},
     f"{_C}Money.total": {"values": lambda: [Money("1"), Money("2")]},
     f"{_C}Violation": {"message": lambda: "must be positive"},
     f"{_C}booking.BookingRules": {
