@@ -625,12 +625,17 @@ class BookingRules:
         hours = _SpanHours.over(
             self.calendar, origin - span_us, origin + span_us + plan.duration_us
         )
+        # A start whose service would run into closed time fails whatever else holds:
+        # one binary search skips it (most of the grid at night).
+        closed = hours.closed_within if isinstance(hours, _SpanHours) else None
         found: list[Slot] = []
         # The requested time itself comes first, with other resources (when some were chosen).
         for offset in _offsets(reach, step_us, first=bool(pins)):
             start_us = origin + offset
             if not _FIRST_US <= start_us <= _LAST_US - plan.duration_us:
                 continue  # not a datetime: beyond year 1 or year 9999
+            if closed is not None and closed(start_us, start_us + plan.duration_us):
+                continue
             for same, chosen in ((True, pins), (False, {})):
                 if same and not offset:
                     continue
@@ -803,6 +808,17 @@ class _SpanHours:
             return cls(hours, max(lo, _FIRST_US), min(hi, _LAST_US))
         except ValidationError:  # part of the span is beyond the calendar: ask it per candidate
             return hours
+
+    def closed_within(self, start_us: int, end_us: int) -> bool:
+        """Whether the non-empty `[start_us, end_us)` is known not to be open throughout.
+
+        False when open throughout, or when it reaches outside the span.
+        Touching open ranges come merged, so an open stretch is one interval.
+        """
+        if start_us < self._lo or end_us > self._hi:
+            return False
+        i = bisect_right(self._ends, start_us)
+        return i == len(self._starts) or self._starts[i] > start_us or self._ends[i] < end_us
 
     def open_intervals_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
         """As `hours.open_intervals_us`, clipped to `[start_us, end_us)`."""

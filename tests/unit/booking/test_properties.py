@@ -22,7 +22,7 @@ from clubrules.booking import (
     Schedule,
     reminder_time,
 )
-from clubrules.booking._check import _SpanHours
+from clubrules.booking._check import _first_gap, _SpanHours
 from clubrules.testing.strategies import aware_datetimes, business_calendars, time_zones
 
 from .conftest import NOW, SHANGHAI, salon_rules
@@ -151,8 +151,12 @@ def test_hours_read_ahead_answer_as_the_calendar(
     lo = origin + lo_hours * hour
     hi = lo + span_hours * hour
     ahead = _SpanHours.over(calendar, lo, hi)
-    assert ahead is not None
+    assert isinstance(ahead, _SpanHours)
     for start_quarters, length_quarters in queries:
         start = lo + start_quarters * hour // 4
         end = start + length_quarters * hour // 4
         assert ahead.open_intervals_us(start, end) == calendar.open_intervals_us(start, end)
+        if end > start:
+            closed = _first_gap(calendar, start, end) is not None
+            inside = lo <= start and end <= hi
+            assert ahead.closed_within(start, end) == (closed and inside)
