@@ -775,6 +775,7 @@ def _club_activity_repository() -> InMemoryClubActivityRepository:
 
 # --- one factory per public class ----------------------------------------------
 
+
 def _coroutine() -> Coroutine[Any, Any, None]:
     """A coroutine for `LoopThread.run`, closed at exit if a hostile call took its place."""
     coro = asyncio.sleep(0)
