@@ -372,10 +372,16 @@ class _Fold:
                     rule="not_an_event",
                 )
             _, contact, handler = _move_of(event)
+            at = require_aware(event.at, "at")
         else:
             action, contact, handler = move
-        at = require_aware(event.at, "at")
-        at_us = datetime.__sub__(at, EPOCH) // ONE_US  # to_epoch_us of an aware datetime
+            # An instance of an event class had `at` checked (aware, canonical) when made.
+            at = event.at
+        try:
+            at_us = datetime.__sub__(at, EPOCH) // ONE_US  # to_epoch_us of an aware datetime
+        except TypeError:  # naive, or no datetime: only an event forced past its checks
+            require_aware(at, "at")
+            raise
         if at_us < self.last_us:
             registered = self.registration.at
             # As instants: one zone's datetimes compare by wall time, fold ignored.
