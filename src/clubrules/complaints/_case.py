@@ -23,7 +23,6 @@ from clubrules.complaints._events import CaseEvent, Registered, Resolved
 from clubrules.complaints._model import CaseKind, CaseState, Severity, TargetKind, TimeBasis
 from clubrules.complaints._policy import PolicyBook, SlaPolicy, SlaTarget
 from clubrules.complaints._runs import Clock, TargetRun
-from clubrules.complaints._status import final_status
 from clubrules.errors import IllegalTransitionError, ValidationError, ViolationCollector
 from clubrules.money import Money  # noqa: TC001
 
@@ -197,10 +196,6 @@ class Case:
         setter(self, "awaiting", tuple(fold.awaiting))
         setter(self, "runs", tuple(fold.runs))
         setter(self, "last_us", fold.last_us)
-        case_id, zone = first.case_id, self.zone
-        for run in fold.runs:
-            if run.end_us is not None and run.final is None:
-                final_status(case_id, zone, run)
 
     @property
     def zone(self) -> tzinfo:
@@ -587,7 +582,7 @@ class _Fold:
             raise ValidationError(
                 "a case needs at least its registration event", field="events", rule="empty"
             )
-        for run in self.runs:
+        for run in self.live:  # an ended run has nothing to settle (see `TargetRun.settle`)
             run.settle()
 
 

@@ -111,12 +111,12 @@ class TargetRun:
     end_us: int | None = None
     achieved: bool = False
     pausable: bool = False
-    # Fixed instants, computed when the run is settled (ended or not paused).
+    # Fixed instants of a running run, computed when the case is folded (`settle`).
     due_us: int = 0
     warn_us: int = 0
     escalate_us: int | None = None
     counted_end: int = 0
-    # The status of an ended run never changes; `sla_status` caches it here.
+    # The status of an ended run never changes: built when first asked for, then kept here.
     final: object = None
 
     def pause(self, at_us: int) -> None:
@@ -155,19 +155,26 @@ class TargetRun:
             reading += end_c - start_c
         return reading
 
-    def settle(self) -> None:
-        """Compute the due, warning and escalation instants from the pauses so far."""
-        clock = self.clock
+    def fixed_due_us(self) -> int:
+        """The last instant at which meeting the target is on time, from the pauses so far."""
         budget = self.budget
         # Without pauses the reading is the start plus the budget: no call to `_reading_at`.
         reading = (
             self._reading_at(budget, before_pause=False) if self.pauses else self.start_c + budget
         )
-        self.due_us = clock.at(reading + 1) - 1  # clock.last_at_or_below(reading)
+        return self.clock.at(reading + 1) - 1  # clock.last_at_or_below(reading)
+
+    def settle(self) -> None:
+        """Compute a running run's due, warning and escalation instants from its pauses.
+
+        An ended run alerts no more: its due time is read once, with its fixed
+        status, when that is first asked for (see `status_of`).
+        """
         if self.end_us is not None:
-            # An ended run alerts no more: only its due time and its counted time (kept
-            # by `end`) matter.
             return
+        clock = self.clock
+        budget = self.budget
+        self.due_us = self.fixed_due_us()
         warn = math.ceil(self.target.warn_at * budget)
         self.warn_us = _in_hours(
             self, clock.last_at_or_below(self._reading_at(warn, before_pause=True))
