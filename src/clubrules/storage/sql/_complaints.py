@@ -15,7 +15,7 @@ bulk insert and the translation of what its driver refuses differ) and
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence  # noqa: TC003
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
