@@ -460,6 +460,26 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
         finally:
             self._give_back(conn)
 
+    def _changed(self, query: str, params: Sequence[object]) -> int:
+        """`connection()` and one write statement in one frame: how many rows it changed.
+
+        For single-statement writes (adding a customer), whose Python work is
+        mostly this borrowing: as `_read`, without a context manager object.
+        """
+        joined = self._caller or self._unit.get()
+        if joined is not None:
+            try:
+                return joined.execute(query, params).rowcount
+            except sqlite3.Error as error:
+                raise_translated(error)
+        conn = self._borrow()
+        try:
+            return conn.execute(query, params).rowcount
+        except sqlite3.Error as error:
+            raise_translated(error)
+        finally:
+            self._give_back(conn)
+
     @contextlib.contextmanager
     def transaction(self, *, immediate: bool = True) -> Iterator[sqlite3.Connection]:
         """Borrow a connection inside a transaction: committed on success, else rolled back.
