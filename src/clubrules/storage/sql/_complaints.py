@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 import attrs
 
+from clubrules._time import EPOCH, ONE_US
 from clubrules.complaints import (
     CaseEvent,
     CaseKind,
@@ -29,7 +30,13 @@ from clubrules.complaints import (
 from clubrules.complaints._events import EVENT_TYPES, check_new_stream
 from clubrules.errors import DuplicateError, StaleVersionError, StorageError, ValidationError
 from clubrules.money import Money
-from clubrules.storage.sql._codecs import decode_at, encode_instant, encode_zone
+from clubrules.storage.sql._codecs import (
+    ZONES,
+    decode_at,
+    encode_instant,
+    encode_zone,
+    zone_of,
+)
 from clubrules.storage.sql._dialect import DB, Connection, Dialect, SQLAdapter, money_from_text
 from clubrules.storage.sql._rows import row_builder
 
@@ -158,11 +165,33 @@ def decode_events(rows: Sequence[tuple[str, str]]) -> list[CaseEvent]:
         return [decode_event(type_name, document) for type_name, document in rows]
     # One parse for the log: json.loads costs about 1 us a call before any work.
     documents = json.loads("[" + ",".join([document for _, document in rows]) + "]")
-    return [decode_event(row[0], document) for row, document in zip(rows, documents, strict=True)]
+    events: list[CaseEvent] = []
+    append = events.append
+    readers = _READERS
+    for row, fields in zip(rows, documents, strict=True):
+        # `decode_event`'s trusted path written out: its call is a tenth of an event's decoding.
+        reader = readers.get(row[0])
+        if reader is not None and len(fields) == len(reader[1]):
+            _, names, build, special = reader
+            try:
+                values = [fields[name] for name in names]
+            except KeyError:
+                pass
+            else:
+                for i, decode in special:
+                    value = values[i]
+                    if value is not None:
+                        values[i] = decode(value)
+                append(build(*values))
+                continue
+        append(decode_event(row[0], fields))
+    return events
 
 
 def _instant(value: list[Any]) -> datetime:
-    return decode_at(value[0], value[1])
+    us, zone = value  # `decode_at`, written out: each event has at least one instant
+    instant = EPOCH + ONE_US * us
+    return instant if zone is None else instant.astimezone(ZONES.get(zone) or zone_of(zone))
 
 
 def _money(value: list[Any]) -> Money:
