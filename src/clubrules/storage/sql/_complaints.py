@@ -190,7 +190,7 @@ def decode_events(rows: Sequence[tuple[str, str]]) -> list[CaseEvent]:
 
 def _instant(value: list[Any]) -> datetime:
     us, zone = value  # `decode_at`, written out: each event has at least one instant
-    instant = EPOCH + ONE_US * us
+    instant: datetime = EPOCH + ONE_US * us
     return instant if zone is None else instant.astimezone(ZONES.get(zone) or zone_of(zone))
 
 
