@@ -64,12 +64,19 @@ def _encode_value(value: object) -> object:
     return value
 
 
+# What `json.dumps(..., ensure_ascii=False, separators=(",", ":"), sort_keys=True)`
+# builds on each call, built once: an append encodes between its writes.
+_DOCUMENT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {
+    cls: tuple(field.name for field in attrs.fields(cls)) for cls in EVENT_TYPES
+}
+
+
 def encode_event(event: CaseEvent) -> str:
     """An event as a JSON document (its type is stored apart, see `decode_event`)."""
-    document = {
-        field.name: _encode_value(getattr(event, field.name)) for field in attrs.fields(type(event))
-    }
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    cls = type(event)
+    names = _FIELD_NAMES.get(cls) or tuple(field.name for field in attrs.fields(cls))
+    return _DOCUMENT.encode({name: _encode_value(getattr(event, name)) for name in names})
 
 
 def unstorable_text(
