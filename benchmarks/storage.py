@@ -99,6 +99,16 @@ def _batches(make: Callable[[], list[Any]], repeat: int = 3) -> Callable[[], lis
     return lambda: next(batches)
 
 
+# Rounds of the SQLite write rows, each side a fresh batch a round.
+_WRITE_ROUNDS = 9
+
+
+def _paired(lib: Callable[[], object], plain: Callable[[], object]) -> tuple[float, str, float]:
+    """The best times of `lib` and plain `sqlite3`, timed in alternating rounds."""
+    t_lib, t_plain = best_of_pair(lib, plain, repeat=_WRITE_ROUNDS)
+    return t_lib, "plain sqlite3", t_plain
+
+
 def _row(case: str, n: int, lib: float, anchor: str, plain: float) -> Row:
     return Row(
         SUITE, case, n, lib, anchor, plain, f"{n / lib:,.0f}/s; overhead {lib / plain - 1:+.0%}"
@@ -125,13 +135,15 @@ def _sqlite_rows(n: int, directory: Path) -> list[Row]:
     log = SQLiteAccessLog(db)
     rows: list[Row] = []
     with plain_db.connection() as plain:
-        # Inserting customers, one transaction each.
-        lib_batch = _batches(lambda: _customers(n))
+        # Inserting customers, one transaction each, timed in alternating rounds (a write's
+        # time follows the disk's load, which two back-to-back blocks would meet unequally).
+        lib_batch = _batches(lambda: _customers(n), _WRITE_ROUNDS)
         plain_batch = _batches(
             lambda: [
                 (c.id, c.name, 0, c.phone.e164 if c.phone else None, "female", '["vip"]', bytes(60))
                 for c in _customers(n)
-            ]
+            ],
+            _WRITE_ROUNDS,
         )
 
         def lib_add() -> None:
@@ -148,7 +160,11 @@ def _sqlite_rows(n: int, directory: Path) -> list[Row]:
                 )
 
         rows.append(
-            _row("sqlite: add a customer", n, best_of(lib_add), "plain sqlite3", best_of(plain_add))
+            _row(
+                "sqlite: add a customer",
+                n,
+                *_paired(lib_add, plain_add),
+            )
         )
 
         # Reading customers back by id.
@@ -1029,7 +1045,7 @@ def _availability_rows(quick: bool, url: str | None, directory: Path) -> list[Ro
 # --- complaints -------------------------------------------------------------------------
 
 
-def _complaint_logs(n: int) -> Callable[[], tuple[str, list[CaseEvent]]]:
+def _complaint_logs(n: int, count: int = 6) -> Callable[[], tuple[str, list[CaseEvent]]]:
     """Fresh case logs: a registration and `n - 1` assignments, appended one at a time."""
 
     def make() -> tuple[str, list[CaseEvent]]:
@@ -1049,13 +1065,13 @@ def _complaint_logs(n: int) -> Callable[[], tuple[str, list[CaseEvent]]]:
         log += [Assigned(at=T0 + timedelta(minutes=i), by="lead", to="s-1") for i in range(1, n)]
         return case_id, log
 
-    batches = iter([make() for _ in range(6)])
+    batches = iter([make() for _ in range(count)])
     return lambda: next(batches)
 
 
 def _complaint_rows(n: int, url: str | None, directory: Path) -> list[Row]:
     """Appending complaint events one at a time (version check and insert per append)."""
-    logs = _complaint_logs(n)
+    logs = _complaint_logs(n, 2 * _WRITE_ROUNDS)
     db = SQLiteDatabase(directory / "complaints.db")
     db.migrate()
     repo = SQLiteComplaintRepository(db)
@@ -1097,15 +1113,7 @@ def _complaint_rows(n: int, url: str | None, directory: Path) -> list[Row]:
                 )
                 plain.execute("COMMIT")
 
-        out = [
-            _row(
-                "sqlite: append a complaint event",
-                n,
-                best_of(lib_append),
-                "plain sqlite3",
-                best_of(plain_append),
-            )
-        ]
+        out = [_row("sqlite: append a complaint event", n, *_paired(lib_append, plain_append))]
     db.close()
     if url is None:
         return out

@@ -23,7 +23,6 @@ from clubrules.complaints._events import CaseEvent, Registered, Resolved
 from clubrules.complaints._model import CaseKind, CaseState, Severity, TargetKind, TimeBasis
 from clubrules.complaints._policy import PolicyBook, SlaPolicy, SlaTarget
 from clubrules.complaints._runs import Clock, TargetRun
-from clubrules.complaints._status import final_status
 from clubrules.errors import IllegalTransitionError, ValidationError, ViolationCollector
 from clubrules.money import Money  # noqa: TC001
 
@@ -197,10 +196,6 @@ class Case:
         setter(self, "awaiting", tuple(fold.awaiting))
         setter(self, "runs", tuple(fold.runs))
         setter(self, "last_us", fold.last_us)
-        case_id, zone = first.case_id, self.zone
-        for run in fold.runs:
-            if run.end_us is not None and run.final is None:
-                final_status(case_id, zone, run)
 
     @property
     def zone(self) -> tzinfo:
@@ -372,10 +367,16 @@ class _Fold:
                     rule="not_an_event",
                 )
             _, contact, handler = _move_of(event)
+            at = require_aware(event.at, "at")
         else:
             action, contact, handler = move
-        at = require_aware(event.at, "at")
-        at_us = datetime.__sub__(at, EPOCH) // ONE_US  # to_epoch_us of an aware datetime
+            # An instance of an event class had `at` checked (aware, canonical) when made.
+            at = event.at
+        try:
+            at_us = datetime.__sub__(at, EPOCH) // ONE_US  # to_epoch_us of an aware datetime
+        except TypeError:  # naive, or no datetime: only an event forced past its checks
+            require_aware(at, "at")
+            raise
         if at_us < self.last_us:
             registered = self.registration.at
             # As instants: one zone's datetimes compare by wall time, fold ignored.
@@ -581,7 +582,7 @@ class _Fold:
             raise ValidationError(
                 "a case needs at least its registration event", field="events", rule="empty"
             )
-        for run in self.runs:
+        for run in self.live:  # an ended run has nothing to settle (see `TargetRun.settle`)
             run.settle()
 
 

@@ -111,12 +111,12 @@ class TargetRun:
     end_us: int | None = None
     achieved: bool = False
     pausable: bool = False
-    # Fixed instants, computed when the run is settled (ended or not paused).
+    # The due instant of a running run, computed when the case is folded (`settle`).
     due_us: int = 0
-    warn_us: int = 0
-    escalate_us: int | None = None
+    # Its warning and escalation instants, when first asked for (`alert_marks`).
+    marks: tuple[int, int | None] | None = None
     counted_end: int = 0
-    # The status of an ended run never changes; `sla_status` caches it here.
+    # The status of an ended run never changes: built when first asked for, then kept here.
     final: object = None
 
     def pause(self, at_us: int) -> None:
@@ -155,31 +155,45 @@ class TargetRun:
             reading += end_c - start_c
         return reading
 
-    def settle(self) -> None:
-        """Compute the due, warning and escalation instants from the pauses so far."""
-        clock = self.clock
+    def fixed_due_us(self) -> int:
+        """The last instant at which meeting the target is on time, from the pauses so far."""
         budget = self.budget
         # Without pauses the reading is the start plus the budget: no call to `_reading_at`.
         reading = (
             self._reading_at(budget, before_pause=False) if self.pauses else self.start_c + budget
         )
-        self.due_us = clock.at(reading + 1) - 1  # clock.last_at_or_below(reading)
-        if self.end_us is not None:
-            # An ended run alerts no more: only its due time and its counted time (kept
-            # by `end`) matter.
-            return
+        return self.clock.at(reading + 1) - 1  # clock.last_at_or_below(reading)
+
+    def settle(self) -> None:
+        """Compute a running run's due instant from its pauses (at the end of the fold).
+
+        An ended run alerts no more: its due time is read once, with its fixed
+        status, when that is first asked for (see `status_of`); a running
+        run's warning and escalation instants when alerts are first checked
+        (see `alert_marks`).
+        """
+        if self.end_us is None:
+            self.due_us = self.fixed_due_us()
+
+    def alert_marks(self) -> tuple[int, int | None]:
+        """The instants of the warning and of the escalation (None without one), computed once."""
+        marks = self.marks
+        if marks is not None:
+            return marks
+        clock = self.clock
+        budget = self.budget
         warn = math.ceil(self.target.warn_at * budget)
-        self.warn_us = _in_hours(
-            self, clock.last_at_or_below(self._reading_at(warn, before_pause=True))
-        )
+        warn_us = _in_hours(self, clock.last_at_or_below(self._reading_at(warn, before_pause=True)))
         escalation = self.target.escalation
-        if escalation is None:
-            self.escalate_us = None
-        else:
+        escalate_us = None
+        if escalation is not None:
             # The first instant at which the counted time exceeds the threshold.
             threshold = math.floor(escalation.at * budget)
             reading = self._reading_at(threshold, before_pause=False)
-            self.escalate_us = _in_hours(self, clock.last_at_or_below(reading) + 1)
+            escalate_us = _in_hours(self, clock.last_at_or_below(reading) + 1)
+        # Stored whole, in one store: a reader in another thread finds both or computes equal ones.
+        self.marks = marks = (warn_us, escalate_us)
+        return marks
 
     @property
     def running(self) -> bool:

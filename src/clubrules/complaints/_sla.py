@@ -157,7 +157,8 @@ def check_alerts(cases: Iterable[Case], now: datetime) -> list[Alert]:
             if run.end_us is not None:
                 continue
             horizon = now_us if run.pause_start_us is None else run.pause_start_us
-            if run.warn_us > horizon and (run.escalate_us is None or run.escalate_us > horizon):
+            warn_us, escalate_us = run.alert_marks()
+            if warn_us > horizon and (escalate_us is None or escalate_us > horizon):
                 continue
             calendar = run.target.calendar
             if calendar is not None:
@@ -174,25 +175,19 @@ def check_alerts(cases: Iterable[Case], now: datetime) -> list[Alert]:
                 owner = (SUPERVISOR,) if escalation is None else escalation.notify
             due_us = run.due_us if run.pause_start_us is None else paused_due_us(run, now_us)
             if run.due_us < horizon:
-                breach_us = _breach_alert_us(run)
+                breach_us = _breach_alert_us(run, escalate_us)
                 alerts.append(
                     _alert(case, run, AlertLevel.BREACHED, breach_us, owner, due_us=due_us)
                 )
-            elif run.warn_us <= horizon:
-                alerts.append(
-                    _alert(case, run, AlertLevel.WARNING, run.warn_us, owner, due_us=due_us)
-                )
-            if (
-                escalation is not None
-                and run.escalate_us is not None
-                and run.escalate_us <= horizon
-            ):
+            elif warn_us <= horizon:
+                alerts.append(_alert(case, run, AlertLevel.WARNING, warn_us, owner, due_us=due_us))
+            if escalation is not None and escalate_us is not None and escalate_us <= horizon:
                 alerts.append(
                     _alert(
                         case,
                         run,
                         AlertLevel.ESCALATION,
-                        run.escalate_us,
+                        escalate_us,
                         escalation.notify,
                         due_us=due_us,
                     )
@@ -222,10 +217,10 @@ def _alert(
     )
 
 
-def _breach_alert_us(run: TargetRun) -> int:
+def _breach_alert_us(run: TargetRun, escalate_us: int | None) -> int:
     escalation = run.target.escalation
-    if run.escalate_us is not None and escalation is not None and escalation.at == 1:
-        return run.escalate_us
+    if escalate_us is not None and escalation is not None and escalation.at == 1:
+        return escalate_us
     breach = run.due_us + 1
     calendar = run.target.calendar
     if calendar is None or run.basis is TimeBasis.BUSINESS:

@@ -1,7 +1,7 @@
 """The status of one SLA target run at an instant, and how it is computed.
 
-`sla_status` reads these for a running case; a case computes the fixed
-status of each ended run once, when its log is folded.
+`sla_status` reads these for a running case. The status of an ended run
+never changes: it is built once, when first asked for, and kept with the run.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from clubrules.words import message, time_left, when
 if TYPE_CHECKING:
     from clubrules.complaints._runs import TargetRun
 
-__all__ = ["TargetStatus", "final_status", "paused_due_us", "status_of"]
+__all__ = ["TargetStatus", "paused_due_us", "status_of"]
 
 ACTIVE, PAUSED, ACHIEVED, BREACHED, CANCELLED = (
     TargetStatusKind.ACTIVE,
@@ -157,7 +157,7 @@ def status_of(
     budget = run.budget
     if run.end_us is not None:
         counted = run.counted_end
-        due = run.due_us
+        due = run.fixed_due_us()
         breached = counted > budget
         if run.achieved:
             status = BREACHED if breached else ACHIEVED
@@ -206,6 +206,7 @@ def status_of(
         zone,
     )
     if run.end_us is not None:
+        # Kept whole, in one store: a reader in another thread finds it or builds an equal one.
         run.final = status_value
     return status_value
 
@@ -223,8 +224,3 @@ def paused_due_us(run: TargetRun, now_us: int) -> int:
         return run.due_us
     clock = run.clock
     return clock.last_at_or_below(clock.read(now_us) + run.budget - counted)
-
-
-def final_status(case_id: str, zone: tzinfo, run: TargetRun) -> TargetStatus:
-    """The fixed status of an ended run, computed once when the case is folded."""
-    return status_of(case_id, zone, run, run.end_us or 0, {})

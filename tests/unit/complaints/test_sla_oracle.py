@@ -8,6 +8,7 @@ with the periods spent awaiting the customer.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -38,6 +39,7 @@ from clubrules.complaints import (
     apply,
     check_alerts,
     register,
+    replay,
     sla_status,
 )
 from clubrules.errors import IllegalTransitionError
@@ -253,3 +255,52 @@ def test_a_deadline_exhausted_at_closing_lands_at_the_next_opening() -> None:
     [late] = sla_status(case, datetime(2026, 2, 14, 10, 0, 0, 1, tzinfo=SHANGHAI))
     assert late.breached
     assert late.overdue == US
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    policy=policies(),
+    start_minutes=st.integers(0, 14 * 24 * 60),
+    steps=st.lists(
+        st.tuples(st.integers(0, 30 * 60).map(lambda m: m * 60_000_000 + 7), st.integers(0, 15)),
+        max_size=10,
+    ),
+    later=st.integers(0, 4 * 24 * 3600),
+)
+def test_what_a_replay_builds_when_first_asked_is_the_same_from_any_thread(
+    policy: SlaPolicy, start_minutes: int, steps: list[tuple[int, int]], later: int
+) -> None:
+    # An ended run's status and a running run's alert instants are built on the first
+    # read: reads racing on one fresh replay agree with reads of another, one at a time.
+    book = PolicyBook([policy])
+    at = T0 + timedelta(minutes=start_minutes)
+    case = register(
+        book,
+        case_id="k-1",
+        at=at,
+        kind=CaseKind.COMPLAINT,
+        channel="phone",
+        customer_id="c-1",
+        contact="x",
+        content="y",
+    )
+    for gap_us, choice in steps:
+        at = at + gap_us * US
+        events = _events(at, choice)
+        try:
+            case = apply(case, events[choice % len(events)])
+        except IllegalTransitionError:
+            continue
+    nows = [case.events[-1].at + timedelta(seconds=later + s) for s in (0, 3600, 86_400)] * 3
+    shared = replay(case.events, book)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        raced = list(
+            pool.map(lambda now: (sla_status(shared, now), check_alerts([shared], now)), nows)
+        )
+    for now, (statuses, alerts) in zip(nows, raced, strict=True):
+        alone = replay(case.events, book)
+        assert statuses == sla_status(alone, now)
+        assert alerts == check_alerts([alone], now)
+    # An ended run's status never changes with the instant it is read at.
+    ended = [[s for s in statuses if s.completed] for statuses, _ in raced]
+    assert all(e == ended[0] for e in ended)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from clubrules.errors import DuplicateError
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.sql._customers import SQLConsumptionRepository, SQLCustomerRepository
 from clubrules.storage.sql._dialect import SQLITE
 from clubrules.storage.sqlite._db import SQLiteDatabase
+
+if TYPE_CHECKING:
+    from clubrules.customers import Customer
 
 __all__ = ["SQLiteConsumptionRepository", "SQLiteCustomerRepository"]
 
@@ -24,6 +30,12 @@ class SQLiteCustomerRepository(SQLCustomerRepository[SQLiteDatabase]):
     """
 
     _dialect = SQLITE
+
+    def add(self, customer: Customer) -> None:
+        """Store a new customer; `DuplicateError` if the id is taken."""
+        # The row straight to one statement on a borrowed connection: an add is mostly its write.
+        if self._db._changed(self._insert, self._q.insert_row(customer)) == 0:  # noqa: SLF001
+            raise DuplicateError(f"customer {customer.id!r} already exists")
 
 
 @keys_checked("ConsumptionRepository")

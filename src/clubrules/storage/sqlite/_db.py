@@ -94,6 +94,55 @@ class _Joined:
             raise_translated(error)
 
 
+class _Transaction:
+    """`SQLiteDatabase.transaction()` on a pooled connection: BEGIN, then COMMIT or ROLLBACK.
+
+    A class rather than a generator-based context manager, as `_Lent`: every
+    append goes through it, and its Python work sits between the writes.
+    """
+
+    __slots__ = ("_begin", "_conn", "_db")
+
+    def __init__(self, db: SQLiteDatabase, *, immediate: bool) -> None:
+        self._db = db
+        self._begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+        self._conn: sqlite3.Connection | None = None
+
+    def __enter__(self) -> sqlite3.Connection:
+        db = self._db
+        conn = db._borrow()  # noqa: SLF001 - the pool's own helper
+        try:
+            conn.execute(self._begin)
+        except BaseException as error:
+            db._give_back(conn)  # noqa: SLF001
+            if isinstance(error, sqlite3.Error):
+                raise_translated(error)
+            raise
+        self._conn = conn
+        return conn
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        _trace: TracebackType | None,
+    ) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            if error is None:
+                conn.execute("COMMIT")
+            elif conn.in_transaction:
+                conn.execute("ROLLBACK")
+        except sqlite3.Error as failure:
+            self._db._give_back(conn)  # noqa: SLF001 - rolls back what is still open
+            raise_translated(failure)
+        self._db._give_back(conn)  # noqa: SLF001
+        if isinstance(error, sqlite3.Error):
+            raise_translated(error)
+
+
 def _autocommits(conn: sqlite3.Connection) -> bool:
     """Whether `conn` commits each statement by itself when no transaction is open."""
     mode = getattr(conn, "autocommit", _LEGACY)
@@ -460,8 +509,27 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
         finally:
             self._give_back(conn)
 
-    @contextlib.contextmanager
-    def transaction(self, *, immediate: bool = True) -> Iterator[sqlite3.Connection]:
+    def _changed(self, query: str, params: Sequence[object]) -> int:
+        """`connection()` and one write statement in one frame: how many rows it changed.
+
+        For single-statement writes (adding a customer), whose Python work is
+        mostly this borrowing: as `_read`, without a context manager object.
+        """
+        joined = self._caller or self._unit.get()
+        if joined is not None:
+            try:
+                return joined.execute(query, params).rowcount
+            except sqlite3.Error as error:
+                raise_translated(error)
+        conn = self._borrow()
+        try:
+            return conn.execute(query, params).rowcount
+        except sqlite3.Error as error:
+            raise_translated(error)
+        finally:
+            self._give_back(conn)
+
+    def transaction(self, *, immediate: bool = True) -> AbstractContextManager[sqlite3.Connection]:
         """Borrow a connection inside a transaction: committed on success, else rolled back.
 
         The adapters' own atomic blocks. Inside a unit of work, or on the
@@ -475,18 +543,16 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
         """
         joined = self._caller or self._unit.get()
         if joined is not None:
-            with _Joined(joined), _atomic(joined, immediate=immediate):
-                yield joined
-            return
-        with self.connection() as conn:
-            conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
-            try:
-                yield conn
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+            return self._joined_transaction(joined, immediate=immediate)
+        return _Transaction(self, immediate=immediate)
+
+    @contextlib.contextmanager
+    def _joined_transaction(
+        self, joined: sqlite3.Connection, *, immediate: bool
+    ) -> Iterator[sqlite3.Connection]:
+        """`transaction()` inside a unit of work or on the caller's connection: a savepoint."""
+        with _Joined(joined), _atomic(joined, immediate=immediate):
+            yield joined
 
     @contextlib.contextmanager
     def unit_of_work(self) -> Iterator[sqlite3.Connection]:
