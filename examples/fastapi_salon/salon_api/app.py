@@ -162,8 +162,8 @@ def in_salon_zone(value: datetime) -> datetime:
     """An aware instant shown in the salon's zone; a naive one is left for the library to refuse.
 
     Times are answered in the salon's zone whatever offset a client sent,
-    and stored with it (the PostgreSQL adapters keep an IANA zone or a
-    `datetime.timezone`, not the fixed-offset class pydantic parses into).
+    and stored with it, so that every booking reads back in the salon's
+    IANA zone (DST rules and all) rather than in a client's fixed offset.
     """
     return value if value.tzinfo is None else value.astimezone(ZONE)
 

@@ -172,13 +172,14 @@ def _guarded(method: Callable[..., Any], rule: _Rule) -> Callable[..., Any]:
         for name in rule.names
     )
     answer = rule.answer
-    if inspect.iscoroutinefunction(method):
-        return _guarded_async(method, where, answer)
 
     def refuse_or_answer(name: str, text: str) -> Any:  # noqa: ANN401 - as `method`
         if answer is None:
             _refuse(name, text)
         return answer(text)
+
+    if inspect.iscoroutinefunction(method):
+        return _guarded_async(method, where, refuse_or_answer)
 
     if len(where) == 1 and where[0][0] == 0:
         # One id, the first parameter (`get(customer_id)`): the common case, kept cheap.
@@ -216,7 +217,7 @@ def _guarded(method: Callable[..., Any], rule: _Rule) -> Callable[..., Any]:
 def _guarded_async(
     method: Callable[..., Any],
     where: tuple[tuple[int, str], ...],
-    answer: Callable[[str], object] | None,
+    refuse_or_answer: Callable[[str, str], Any],
 ) -> Callable[..., Any]:
     """`_guarded` for a coroutine method: the answer or the refusal comes from the coroutine."""
 
@@ -225,9 +226,7 @@ def _guarded_async(
         for index, name in where:
             text = unholdable(args[index] if index < len(args) else kwargs.get(name))
             if text is not None:
-                if answer is None:
-                    _refuse(name, text)
-                return answer(text)
+                return refuse_or_answer(name, text)
         return await method(self, *args, **kwargs)
 
     return checked

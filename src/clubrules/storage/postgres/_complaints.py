@@ -83,10 +83,10 @@ class PostgresComplaintRepository(SQLComplaintRepository[PostgresDatabase]):
 
     def _insert_events(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
         if len(rows) == 1:  # the common case: one round trip, no cursor
-            conn.execute(self._insert_sql, rows[0])
+            conn.execute(self._q.insert, rows[0])
         else:  # a connection of this database: a psycopg one
             with cast("psycopg.Connection[Any]", conn).cursor() as cur:
-                cur.executemany(self._insert_sql, rows)
+                cur.executemany(self._q.insert, rows)
 
     def events(self, case_id: str, *, after: int = 0) -> list[CaseEvent]:
         """The stream's events after the first `after`; `NotFoundError` if unknown."""

@@ -339,18 +339,13 @@ class SQLComplaintRepository(SQLAdapter[DB]):
 
     def __init__(self, database: DB) -> None:
         super().__init__(database)
-        q = ComplaintSQL(self._dialect, self._registered_column)
-        self._q = q
-        self._cases = q.cases
-        self._events = q.events
-        self._version_sql = q.version
-        self._insert_sql = q.insert
+        self._q = ComplaintSQL(self._dialect, self._registered_column)
 
     def _check_version(
         self, conn: Connection, case_id: str, expected_version: int, new: Sequence[CaseEvent]
     ) -> None:
         """Inside the append's transaction: refuse a stale version; open a new stream's case."""
-        actual = int(conn.execute(self._version_sql, (case_id,)).fetchone()[0])
+        actual = int(conn.execute(self._q.version, (case_id,)).fetchone()[0])
         if actual != expected_version:
             raise StaleVersionError(case_id, expected_version, actual)
         if actual == 0:
@@ -379,11 +374,11 @@ class SQLComplaintRepository(SQLAdapter[DB]):
     def version(self, case_id: str) -> int:
         """The number of events stored for the case (0 if unknown)."""
         with self._db.connection() as conn:
-            (version,) = conn.execute(self._version_sql, (case_id,)).fetchone()
+            (version,) = conn.execute(self._q.version, (case_id,)).fetchone()
         return int(version)
 
     def case_ids(self) -> list[str]:
         """Every stored case id, sorted."""
         with self._db.connection() as conn:
-            rows = conn.execute(f"SELECT id FROM {self._cases}").fetchall()  # noqa: S608
+            rows = conn.execute(f"SELECT id FROM {self._q.cases}").fetchall()  # noqa: S608
         return sorted(row[0] for row in rows)

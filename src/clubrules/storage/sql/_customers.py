@@ -205,47 +205,40 @@ class SQLCustomerRepository(SQLAdapter[DB]):
 
     def __init__(self, database: DB) -> None:
         super().__init__(database)
-        q = CustomerSQL(self._dialect)
-        self._q = q
-        self._read = q.read
-        self._select_by_id = q.select_by_id
-        self._select_by_phone = q.select_by_phone
-        self._select_all = q.select_all
-        self._insert = q.insert
-        self._update = q.update
+        self._q = CustomerSQL(self._dialect)
 
     def add(self, customer: Customer) -> None:
         """Store a new customer; `DuplicateError` if the id is taken."""
         row = self._q.insert_row(customer)
         with self._db.connection() as conn:
-            cursor = conn.execute(self._insert, row)
+            cursor = conn.execute(self._q.insert, row)
             if cursor.rowcount == 0:
                 raise DuplicateError(f"customer {customer.id!r} already exists")
 
     def get(self, customer_id: str) -> Customer:
         """The customer with this id; `NotFoundError` if there is none."""
-        row = self._db._fetchone(self._select_by_id, (customer_id,))  # noqa: SLF001
+        row = self._db._fetchone(self._q.select_by_id, (customer_id,))  # noqa: SLF001
         if row is None:
             raise NotFoundError("customer", customer_id)
-        return self._read(row)
+        return self._q.read(row)
 
     def update(self, customer: Customer) -> None:
         """Replace the stored profile; `NotFoundError` if the id is unknown."""
         row = self._q.update_row(customer)
         with self._db.connection() as conn:
-            cursor = conn.execute(self._update, row)
+            cursor = conn.execute(self._q.update, row)
             if cursor.rowcount == 0:
                 raise NotFoundError("customer", customer.id)
 
     def find_by_phone(self, phone: PhoneNumber) -> list[Customer]:
         """The customers with this phone number, ordered by id."""
-        rows = self._db._fetchall(self._select_by_phone, (phone.e164,))  # noqa: SLF001
-        return list(map(self._read, rows))
+        rows = self._db._fetchall(self._q.select_by_phone, (phone.e164,))  # noqa: SLF001
+        return list(map(self._q.read, rows))
 
     def customers(self) -> Iterator[Customer]:
         """Every customer, ordered by id (a snapshot read in one statement)."""
-        rows = self._db._fetchall(self._select_all, ())  # noqa: SLF001
-        return map(self._read, rows)
+        rows = self._db._fetchall(self._q.select_all, ())  # noqa: SLF001
+        return map(self._q.read, rows)
 
 
 def _record_row(d: Dialect, record: ConsumptionRecord) -> tuple[Any, ...]:

@@ -304,6 +304,10 @@ class AccessLogSQL:
             params.append(field)
         return clauses, params
 
+    def by_actor(self, actor: str) -> tuple[list[str], list[object]]:
+        """The clauses and parameters of an actor's events."""
+        return [f"actor = {self.dialect.param}"], [actor]
+
     def read(self, row: Sequence[Any]) -> AccessEvent:
         """The event of a selected row."""
         return _event(self.dialect, row)
@@ -363,7 +367,7 @@ class SQLAccessLog(SQLAdapter[DB]):
         self, actor: str, *, since: datetime | None = None, until: datetime | None = None
     ) -> list[AccessEvent]:
         """The actor's events in `[since, until)`."""
-        return self._select([f"actor = {self._dialect.param}"], [actor], since, until)
+        return self._select(*self._q.by_actor(actor), since, until)
 
     def purge_before(self, cutoff: datetime) -> int:
         """Delete the events before `cutoff`; return how many."""

@@ -53,9 +53,9 @@ class SQLiteComplaintRepository(SQLComplaintRepository[SQLiteDatabase]):
 
     def _insert_events(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
         if len(rows) == 1:  # the common case
-            conn.execute(self._insert_sql, rows[0])
+            conn.execute(self._q.insert, rows[0])
         else:  # a connection of this database: a `sqlite3.Connection`
-            cast("sqlite3.Connection", conn).executemany(self._insert_sql, rows)
+            cast("sqlite3.Connection", conn).executemany(self._q.insert, rows)
 
     def events(self, case_id: str, *, after: int = 0) -> list[CaseEvent]:
         """The stream's events after the first `after`; `NotFoundError` if unknown."""

@@ -34,7 +34,7 @@ class SQLiteCustomerRepository(SQLCustomerRepository[SQLiteDatabase]):
     def add(self, customer: Customer) -> None:
         """Store a new customer; `DuplicateError` if the id is taken."""
         # The row straight to one statement on a borrowed connection: an add is mostly its write.
-        if self._db._changed(self._insert, self._q.insert_row(customer)) == 0:  # noqa: SLF001
+        if self._db._changed(self._q.insert, self._q.insert_row(customer)) == 0:  # noqa: SLF001
             raise DuplicateError(f"customer {customer.id!r} already exists")
 
 

@@ -173,7 +173,7 @@ class AsyncPostgresAccessLog:
         self, actor: str, *, since: datetime | None = None, until: datetime | None = None
     ) -> list[AccessEvent]:
         """The actor's events in `[since, until)`."""
-        return await self._select([f"actor = {POSTGRES.param}"], [actor], since, until)
+        return await self._select(*self._q.by_actor(actor), since, until)
 
     async def purge_before(self, cutoff: datetime) -> int:
         """Delete the events before `cutoff`; return how many."""
