@@ -11,6 +11,8 @@ import threading
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from clubrules.errors import StorageError, ValidationError
+from clubrules.storage._handles import other_tenant
+from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.postgres._errors import psycopg_module, translate, translated
 from clubrules.storage.postgres._migrate import (
     DEFAULT_SCHEMA,
@@ -20,10 +22,12 @@ from clubrules.storage.postgres._migrate import (
 )
 from clubrules.storage.postgres._transactions import (
     IDLE,
+    SET_TENANT,
     commit_failure,
     log_pool_timeout,
     refuse_aborted,
     unit_connection,
+    unit_tenant,
 )
 from clubrules.storage.sql._database import SQLDatabase
 from clubrules.storage.sql._migrations import MigrationResult  # noqa: TC001 - get_type_hints
@@ -69,6 +73,21 @@ def _atomic(conn: Any) -> Iterator[None]:  # noqa: ANN401 - a psycopg connection
                 conn.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
         raise
     conn.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
+
+
+def _as_tenant(
+    conn: psycopg.Connection[Any], tenant: str, query: str, params: Sequence[object]
+) -> psycopg.Cursor[Any]:
+    """One statement run as `tenant`, in one round trip.
+
+    In pipeline mode the setting and the statement reach the server before
+    one Sync, so they run in one transaction (the implicit one of an
+    autocommit connection, or the caller's open one), and `SET LOCAL`
+    reaches the statement without a BEGIN and COMMIT of its own.
+    """
+    with conn.pipeline():
+        conn.execute(SET_TENANT, (tenant,))
+        return conn.execute(query, params)
 
 
 class PostgresDatabase(SQLDatabase[PsycopgConnection]):
@@ -151,6 +170,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         self._caller: psycopg.Connection[Any] | None = None
         # The connection of the unit of work open in this thread or task, if any.
         self._unit: contextvars.ContextVar[psycopg.Connection[Any] | None] = unit_connection()
+        self._unit_tenant = unit_tenant()
         if pool_size:
             from psycopg_pool import ConnectionPool  # noqa: PLC0415 - optional dependency
 
@@ -193,6 +213,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         database._closed = False  # noqa: SLF001
         database._caller = None  # noqa: SLF001
         database._unit = unit_connection()  # noqa: SLF001
+        database._unit_tenant = unit_tenant()  # noqa: SLF001
         return database
 
     @classmethod
@@ -252,6 +273,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         database._closed = False  # noqa: SLF001
         database._caller = conn  # noqa: SLF001
         database._unit = unit_connection()  # noqa: SLF001
+        database._unit_tenant = unit_tenant()  # noqa: SLF001
         return database
 
     @property
@@ -270,12 +292,12 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         See `clubrules.storage.migrations.migrate`; the schema is created
         if missing.
         """
-        with self.connection() as conn:
+        with self._autocommit() as conn:
             return migrate_postgres_connection(conn, to=to, schema=self._schema)
 
     def schema_version(self) -> int:
         """The schema version of the clubrules tables in this database's schema (0 if none)."""
-        with self.connection() as conn:
+        with self._autocommit() as conn:
             return postgres_schema_version(conn, schema=self._schema)
 
     @property
@@ -285,19 +307,49 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[psycopg.Connection[Any]]:
-        """Borrow a connection in autocommit mode; psycopg errors become clubrules errors.
+        """Borrow a connection whose statements run as this handle's tenant.
+
+        Outside a unit of work the block is a transaction of its own,
+        committed when the block ends (rolled back if it raises), in which
+        `clubrules.tenant` is set to the handle's tenant (`SET LOCAL`): the
+        tables' row-level security then shows and accepts that tenant's rows
+        only. Inside a unit of work the block joins the unit's transaction;
+        on a `from_connection` database it uses the caller's connection
+        (and, if no transaction is open there, a transaction of its own).
+        psycopg errors become clubrules errors.
 
         Raises:
             RetryableStorageError: no connection could be had (server down,
                 pool exhausted for `timeout`), or it broke during the block.
-            StorageError: the database is closed.
+            StorageError: the database is closed, or a unit of work of
+                another tenant is open in this thread or task.
         """
         if self._closed:
             raise StorageError("the PostgreSQL database is closed")
-        joined = self._caller or self._unit.get()
+        joined = self._joined()
         with translated():
             if joined is not None:
+                if joined is self._caller:
+                    if joined.autocommit and joined.info.transaction_status == IDLE:
+                        with joined.transaction():
+                            joined.execute(SET_TENANT, (self._tenant,))
+                            yield joined
+                        return
+                    joined.execute(SET_TENANT, (self._tenant,))
                 yield joined
+                return
+            with self._autocommit() as conn, conn.transaction():
+                conn.execute(SET_TENANT, (self._tenant,))
+                yield conn
+
+    @contextlib.contextmanager
+    def _autocommit(self) -> Iterator[psycopg.Connection[Any]]:
+        """A connection in autocommit mode, bound to no tenant: for migrations and DDL."""
+        if self._closed:
+            raise StorageError("the PostgreSQL database is closed")
+        with translated():
+            if self._caller is not None:
+                yield self._caller
                 return
             if self._pool is not None:
                 with self._pooled() as conn:
@@ -305,6 +357,19 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
                 return
             with self._lock:
                 yield self._the_connection()
+
+    def _joined(self) -> psycopg.Connection[Any] | None:
+        """The caller's connection, or that of the unit of work open in this thread or task.
+
+        Raises:
+            StorageError: the unit was opened through a handle of another tenant.
+        """
+        if self._caller is not None:
+            return self._caller
+        unit = self._unit.get()
+        if unit is not None and self._unit_tenant.get() != self._tenant:
+            raise other_tenant(self._unit_tenant.get(), self._tenant)
+        return unit
 
     @contextlib.contextmanager
     def _pooled(self) -> Iterator[psycopg.Connection[Any]]:
@@ -336,18 +401,20 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         """
         if self._closed:
             raise StorageError("the PostgreSQL database is closed")
+        tenant = self._tenant
         try:
-            joined = self._caller or self._unit.get()
-            if joined is not None:
+            joined = self._joined()
+            if joined is not None and joined is not self._caller:
                 cursor = joined.execute(query, params)
-                return cursor.fetchone() if one else cursor.fetchall()
-            if self._pool is not None:
+            elif joined is not None:
+                cursor = _as_tenant(joined, tenant, query, params)
+            elif self._pool is not None:
                 with self._pool.connection(timeout=self._timeout) as conn:
-                    cursor = conn.execute(query, params)
-                    return cursor.fetchone() if one else cursor.fetchall()
-            with self._lock:
-                cursor = self._the_connection().execute(query, params)
-                return cursor.fetchone() if one else cursor.fetchall()
+                    cursor = _as_tenant(conn, tenant, query, params)
+            else:
+                with self._lock:
+                    cursor = _as_tenant(self._the_connection(), tenant, query, params)
+            return cursor.fetchone() if one else cursor.fetchall()
         except self._driver_error as error:
             log_pool_timeout(error, self._timeout)
             raise translate(error, migration=False) from error
@@ -356,16 +423,19 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         """One statement that returns no rows: `_read`'s one frame, for the access log's appends."""
         if self._closed:
             raise StorageError("the PostgreSQL database is closed")
+        tenant = self._tenant
         try:
-            joined = self._caller or self._unit.get()
-            if joined is not None:
+            joined = self._joined()
+            if joined is not None and joined is not self._caller:
                 joined.execute(query, params)
+            elif joined is not None:
+                _as_tenant(joined, tenant, query, params)
             elif self._pool is not None:
                 with self._pool.connection(timeout=self._timeout) as conn:
-                    conn.execute(query, params)
+                    _as_tenant(conn, tenant, query, params)
             else:
                 with self._lock:
-                    self._the_connection().execute(query, params)
+                    _as_tenant(self._the_connection(), tenant, query, params)
         except self._driver_error as error:
             log_pool_timeout(error, self._timeout)
             raise translate(error, migration=False) from error
@@ -411,16 +481,20 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         """
         if self._closed:
             raise StorageError("the PostgreSQL database is closed")
-        joined = self._caller or self._unit.get()
+        joined = self._joined()
         if joined is not None:
             with translated(), _atomic(joined):
+                if joined is self._caller:
+                    joined.execute(SET_TENANT, (self._tenant,))
                 yield joined
             return
-        with self.connection() as conn:
+        with self._autocommit() as conn:
             token = self._unit.set(conn)
+            tenant_token = self._unit_tenant.set(self._tenant)
             committing = False
             try:
                 with conn.transaction():
+                    conn.execute(SET_TENANT, (self._tenant,))
                     try:
                         yield conn
                     except BaseException as error:
@@ -434,6 +508,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
                 raise
             finally:
                 self._unit.reset(token)
+                self._unit_tenant.reset(tenant_token)
 
     def _owns_transaction(self) -> bool:
         """Whether `unit_of_work()` would begin and commit a transaction of its own."""
@@ -462,4 +537,5 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
             mode = "the caller's connection"
         state = "closed" if self._closed else "open"
         schema = "" if self._schema == DEFAULT_SCHEMA else f", schema={self._schema!r}"
-        return f"PostgresDatabase({mode}, {state}{schema})"
+        tenant = "" if self._tenant == DEFAULT_TENANT else f", tenant={self._tenant!r}"
+        return f"PostgresDatabase({mode}, {state}{schema}{tenant})"

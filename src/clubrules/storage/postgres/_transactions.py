@@ -13,16 +13,20 @@ import contextvars
 from typing import Any
 
 from clubrules.errors import CommitOutcomeUnknownError, StorageError
+from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.postgres._errors import psycopg_module, translate
+from clubrules.storage.sql._dialect import TENANT_SETTING
 from clubrules.storage.sql._unit import logger
 
 __all__ = [
     "IDLE",
     "INERROR",
+    "SET_TENANT",
     "commit_failure",
     "log_pool_timeout",
     "refuse_aborted",
     "unit_connection",
+    "unit_tenant",
 ]
 
 # psycopg.pq.TransactionStatus: no transaction open / one open / one failed.
@@ -35,6 +39,15 @@ _REFUSED_CLASSES = {"23", "40"}
 def unit_connection() -> contextvars.ContextVar[Any]:
     """A fresh context variable for the connection of the unit of work open in a thread or task."""
     return contextvars.ContextVar("clubrules_postgres_unit", default=None)
+
+
+def unit_tenant() -> contextvars.ContextVar[str]:
+    """The tenant of the handle that opened the unit of work of this thread or task."""
+    return contextvars.ContextVar("clubrules_postgres_unit_tenant", default=DEFAULT_TENANT)
+
+
+SET_TENANT = f"SELECT set_config('{TENANT_SETTING}', %s, true)"
+"""Bind the transaction to a tenant (`SET LOCAL clubrules.tenant`), the value a parameter."""
 
 
 def commit_failure(conn: Any, error: Exception) -> Exception:  # noqa: ANN401 - a psycopg connection

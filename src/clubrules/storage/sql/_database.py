@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence  # noqa: TC003 - resolved at runt
 from contextlib import AbstractContextManager  # noqa: TC003 - resolved at runtime by get_type_hints
 from typing import Any, Generic, Self, TypeVar, cast
 
+from clubrules.storage._handles import TenantHandles
 from clubrules.storage.sql._migrations import MigrationResult  # noqa: TC001 - as above
 
 __all__ = ["SQLDatabase"]
@@ -15,7 +16,7 @@ C = TypeVar("C")
 """The driver's connection class."""
 
 
-class SQLDatabase(ABC, Generic[C]):
+class SQLDatabase(TenantHandles, ABC, Generic[C]):
     """The base of `SQLiteDatabase` and `PostgresDatabase`.
 
     A subclass lends connections (`connection`, `_read`), closes, and names

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from clubrules._time import require_window
 from clubrules.money import Money
+from clubrules.storage._tenant import DEFAULT_TENANT, sql_literal
 from clubrules.storage.sql._codecs import (
     decode_at,
     decode_date,
@@ -85,6 +86,11 @@ class Database(Protocol):
     @property
     def _table_prefix(self) -> str:
         """What goes before each table name: `clubrules_`, or the schema (`"clubrules".`)."""
+        ...
+
+    @property
+    def tenant(self) -> str:
+        """The tenant whose rows the adapters built on this database read and write."""
         ...
 
     def connection(self) -> AbstractContextManager[Connection]:
@@ -212,6 +218,16 @@ class Dialect:
     encode_bool: Callable[[bool], object]
     describe: Callable[[Any], str]
     """How an adapter's repr shows its database: the SQLite file, or the `PostgresDatabase`."""
+    tenant: str
+    """The SQL expression of the tenant whose rows every statement reads and writes.
+
+    SQLite: the tenant's id as a string literal, so statements are rendered
+    per tenant (`for_tenant`). PostgreSQL: `current_setting('clubrules.tenant')`,
+    one text for every tenant; the database sets that setting in each
+    transaction, and the tables' row-level security policies check it again.
+    """
+    tenant_literal: bool
+    """Whether `tenant` is a literal that `for_tenant` replaces (SQLite), or the setting."""
 
     def table(self, name: str) -> str:
         """A table name with the schema prefix."""
@@ -229,6 +245,21 @@ class Dialect:
         found = _IN_SCHEMA.get(key)
         if found is None:
             found = _IN_SCHEMA[key] = replace(self, schema=prefix)
+        return found
+
+    def for_tenant(self, tenant: str) -> Dialect:
+        """This dialect for the statements of `tenant` (the same one for the same tenant).
+
+        Raises:
+            ValidationError: `tenant` is not a tenant id.
+        """
+        literal = sql_literal(tenant)
+        if not self.tenant_literal or literal == self.tenant:
+            return self
+        key = (self, literal)
+        found = _FOR_TENANT.get(key)
+        if found is None:
+            found = _FOR_TENANT[key] = replace(self, tenant=literal)
         return found
 
     def params(self, count: int) -> str:
@@ -263,19 +294,19 @@ class Dialect:
         end: datetime | None,
         column: str = "at",
     ) -> tuple[str, list[object]]:
-        """A WHERE clause (empty if nothing is filtered) and its parameters.
+        """A WHERE clause and its parameters.
 
-        It keeps the rows whose `key_column` is `key` (all when `key` is
+        It keeps the rows of the dialect's tenant whose `key_column` is `key` (all when `key` is
         None) and whose instant `column` is in `[start, end)`, checked as
         `window` checks it.
         """
-        clauses: list[str] = []
+        clauses: list[str] = [f"tenant = {self.tenant}"]
         params: list[object] = []
         if key is not None:
             clauses.append(f"{key_column} = {self.param}")
             params.append(key)
         self.window(clauses, params, start, end, column=column)
-        return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params
+        return f" WHERE {' AND '.join(clauses)}", params
 
     def insert_or_read_back(
         self,
@@ -289,7 +320,8 @@ class Dialect:
     ) -> tuple[bool, Any]:
         """Insert `row` unless its id (the first value) is taken: `(True, None)` if inserted.
 
-        One `INSERT ... ON CONFLICT (id) DO NOTHING`; when the id is taken the
+        One `INSERT ... ON CONFLICT (tenant, id) DO NOTHING` (the row in the
+        dialect's tenant); when the id is taken the
         stored row (which never changes) is read back on the same connection,
         `(False, stored)`, for the caller to compare with what it tried to add.
         `values` is the placeholder list when a column needs a cast (plain
@@ -298,15 +330,16 @@ class Dialect:
         """
         with db.connection() as conn:
             cursor = conn.execute(
-                f"INSERT INTO {table} ({columns})"  # noqa: S608 - constant
-                f" VALUES ({values or self.params(len(row))}) ON CONFLICT (id) DO NOTHING",
+                f"INSERT INTO {table} (tenant, {columns})"  # noqa: S608 - constant
+                f" VALUES ({self.tenant}, {values or self.params(len(row))})"
+                " ON CONFLICT (tenant, id) DO NOTHING",
                 row,
             )
             if cursor.rowcount == 1:
                 return True, None
             stored = conn.execute(
                 f"SELECT {read_columns or columns} FROM {table}"  # noqa: S608 - constant
-                f" WHERE id = {self.param}",
+                f" WHERE tenant = {self.tenant} AND id = {self.param}",
                 (row[0],),
             ).fetchone()
         return False, stored
@@ -338,7 +371,9 @@ class SQLAdapter(Generic[DB]):
 
     def __init__(self, database: DB) -> None:
         self._db = database
-        self._dialect = self._dialect.in_schema(database._table_prefix)  # noqa: SLF001
+        self._dialect = self._dialect.in_schema(database._table_prefix).for_tenant(  # noqa: SLF001
+            database.tenant
+        )
         if self._table_name:
             d = self._dialect
             self._table = d.table(self._table_name)
@@ -375,8 +410,9 @@ class SQLAdapter(Generic[DB]):
 
 
 _IN_SCHEMA: dict[tuple[Dialect, str], Dialect] = {}
+_FOR_TENANT: dict[tuple[Dialect, str], Dialect] = {}
 
-_DEFAULT_QUALIFIER = re.compile(r"(?<![\w.\"])clubrules\.")
+_DEFAULT_QUALIFIER = re.compile(r"(?<![\w.\"'])clubrules\.")
 
 
 def with_schema(sql: str, prefix: str) -> str:
@@ -386,6 +422,11 @@ def with_schema(sql: str, prefix: str) -> str:
     """
     return _DEFAULT_QUALIFIER.sub(lambda _m: prefix, sql)
 
+
+TENANT_SETTING = "clubrules.tenant"
+"""The PostgreSQL setting that names the tenant of a transaction (set with `SET LOCAL`)."""
+TENANT_SETTING_SQL = f"current_setting('{TENANT_SETTING}')"
+"""The PostgreSQL statements' tenant: the setting, an error where it is not set."""
 
 SQLITE_PREFIX = "clubrules_"
 """What precedes every clubrules table, index and trigger name in SQLite (from schema version 9)."""
@@ -410,6 +451,8 @@ SQLITE = Dialect(
     select_set=str,  # stored as JSON text already
     encode_bool=int,
     describe=_path_repr,
+    tenant=sql_literal(DEFAULT_TENANT),
+    tenant_literal=True,
 )
 
 POSTGRES = Dialect(
@@ -432,4 +475,6 @@ POSTGRES = Dialect(
     select_set=_postgres_json_array,
     encode_bool=_identity,
     describe=repr,
+    tenant=TENANT_SETTING_SQL,
+    tenant_literal=False,
 )

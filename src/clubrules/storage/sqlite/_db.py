@@ -19,6 +19,8 @@ from clubrules.errors import (
     StorageError,
     ValidationError,
 )
+from clubrules.storage._handles import other_tenant
+from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.sql._database import SQLDatabase
 from clubrules.storage.sql._dialect import SQLITE_PREFIX
 from clubrules.storage.sql._unit import SAVEPOINT, logger
@@ -315,6 +317,10 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
         self._unit: contextvars.ContextVar[sqlite3.Connection | None] = contextvars.ContextVar(
             "clubrules_sqlite_unit", default=None
         )
+        # The tenant of the handle that opened that unit of work.
+        self._unit_tenant: contextvars.ContextVar[str] = contextvars.ContextVar(
+            "clubrules_sqlite_unit_tenant", default=DEFAULT_TENANT
+        )
         # The customers whose data keys the open unit of work deleted: their
         # purge (a WAL checkpoint) can only run once the unit has committed.
         self._purges: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
@@ -415,10 +421,23 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
             RetryableStorageError: every connection stayed busy for `timeout`.
             StorageError: the database is closed.
         """
-        conn = self._caller or self._unit.get()
+        conn = self._joined()
         if conn is not None:
             return _Joined(conn)
         return _Lent(self)
+
+    def _joined(self) -> sqlite3.Connection | None:
+        """The caller's connection, or that of the unit of work open in this thread or task.
+
+        Raises:
+            StorageError: the unit was opened through a handle of another tenant.
+        """
+        if self._caller is not None:
+            return self._caller
+        unit = self._unit.get()
+        if unit is not None and self._unit_tenant.get() != self._tenant:
+            raise other_tenant(self._unit_tenant.get(), self._tenant)
+        return unit
 
     def _borrow(self) -> sqlite3.Connection:
         """An idle connection, a new one if the pool may grow, else wait for a give-back."""
@@ -493,7 +512,7 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
 
     def _read(self, query: str, params: Sequence[object], *, one: bool) -> Any:  # noqa: ANN401
         """`connection()`, one statement and its rows, in one frame: the adapters' reads."""
-        joined = self._caller or self._unit.get()
+        joined = self._joined()
         if joined is not None:
             try:
                 cursor = joined.execute(query, params)
@@ -515,7 +534,7 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
         For single-statement writes (adding a customer), whose Python work is
         mostly this borrowing: as `_read`, without a context manager object.
         """
-        joined = self._caller or self._unit.get()
+        joined = self._joined()
         if joined is not None:
             try:
                 return joined.execute(query, params).rowcount
@@ -541,7 +560,7 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
                 so that a check and the write that depends on it are atomic.
                 False starts a deferred, read-only snapshot.
         """
-        joined = self._caller or self._unit.get()
+        joined = self._joined()
         if joined is not None:
             return self._joined_transaction(joined, immediate=immediate)
         return _Transaction(self, immediate=immediate)
@@ -584,7 +603,7 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
             ...     db.schema_version() >= 1
             True
         """
-        joined = self._caller or self._unit.get()
+        joined = self._joined()
         if joined is not None:
             with _Joined(joined), _atomic(joined, immediate=True):
                 yield joined
@@ -596,12 +615,14 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
             except sqlite3.Error as error:
                 raise_translated(error)
             token = self._unit.set(conn)
+            tenant_token = self._unit_tenant.set(self._tenant)
             purges: list[str] = []
             purge_token = self._purges.set(purges)
             try:
                 yield conn
             except BaseException as error:
                 self._unit.reset(token)
+                self._unit_tenant.reset(tenant_token)
                 self._purges.reset(purge_token)
                 if conn.in_transaction:
                     with contextlib.suppress(sqlite3.Error):
@@ -611,6 +632,7 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
                     raise_translated(error)
                 raise
             self._unit.reset(token)
+            self._unit_tenant.reset(tenant_token)
             self._purges.reset(purge_token)
             _commit(conn)
             if purges:
@@ -668,6 +690,8 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
+        if self._tenant != DEFAULT_TENANT:
+            state += f", tenant={self._tenant!r}"
         if self._path == _CALLERS:
             return f"SQLiteDatabase(the caller's connection, {state})"
         return f"SQLiteDatabase({self._path!r}, {state})"

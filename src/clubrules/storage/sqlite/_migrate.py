@@ -164,6 +164,12 @@ def _sqlite_failure(error: sqlite3.Error, during: str) -> StorageError:
     return MigrationError(f"SQLite failed ({name}) while {during}")
 
 
+def _check_foreign_keys(conn: sqlite3.Connection) -> None:
+    """Refuse to commit migrations that left a foreign key dangling (they run with keys off)."""
+    if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+        raise MigrationError("the migrated database has rows whose foreign keys dangle")
+
+
 def migrate_sqlite_connection(
     conn: sqlite3.Connection, *, to: int | None = None
 ) -> MigrationResult:
@@ -182,10 +188,16 @@ def migrate_sqlite_connection(
     conn.isolation_level = None  # explicit BEGIN / COMMIT below
     during = "starting the migration"
     legacy_alter: Any = None
+    foreign_keys: Any = None
     try:
         # Renamed tables must be renamed in the foreign keys and triggers that use them.
         legacy_alter = conn.execute("PRAGMA legacy_alter_table").fetchone()[0]
         conn.execute("PRAGMA legacy_alter_table = OFF")
+        # A table built again (a new primary key) is dropped while rows refer to
+        # it: foreign keys are off while the migrations run (the pragma has no
+        # effect inside a transaction), and every one is checked before COMMIT.
+        foreign_keys = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+        conn.execute("PRAGMA foreign_keys = OFF")
         conn.execute("BEGIN IMMEDIATE")
         try:
             during = "reading the schema version"
@@ -205,6 +217,9 @@ def migrate_sqlite_connection(
                     (migration.version, migration.name, migration.checksum),
                 )
                 applied.append(migration.label)
+            during = "checking the foreign keys"
+            if applied:
+                _check_foreign_keys(conn)
             conn.execute("COMMIT")
             for label in applied:
                 logger.info("SQLite migration %s applied", label)
@@ -218,4 +233,7 @@ def migrate_sqlite_connection(
         if legacy_alter:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("PRAGMA legacy_alter_table = ON")
+        if foreign_keys:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("PRAGMA foreign_keys = ON")
     return MigrationResult("sqlite", previous, max(previous, target), tuple(applied))

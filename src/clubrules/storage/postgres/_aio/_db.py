@@ -11,10 +11,13 @@ import contextlib
 from typing import TYPE_CHECKING, Any, Self, TypeAlias
 
 from clubrules.errors import StorageError, ValidationError
+from clubrules.storage._handles import TenantHandles, other_tenant
+from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.postgres._errors import psycopg_module, translate
 from clubrules.storage.postgres._migrate import DEFAULT_SCHEMA, schema_prefix
 from clubrules.storage.postgres._transactions import (
     IDLE,
+    SET_TENANT,
     commit_failure,
     log_pool_timeout,
     refuse_aborted,
@@ -63,7 +66,7 @@ async def _atomic(conn: Any) -> AsyncIterator[None]:  # noqa: ANN401 - a psycopg
     await conn.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
 
 
-class AsyncPostgresDatabase:
+class AsyncPostgresDatabase(TenantHandles):
     """A PostgreSQL database for the async adapters: psycopg 3's `AsyncConnectionPool`.
 
     The twin of [PostgresDatabase][clubrules.storage.postgres.PostgresDatabase]
@@ -166,9 +169,9 @@ class AsyncPostgresDatabase:
         self._opened = True
         self._closed: bool = False
         self._caller: psycopg.AsyncConnection[Any] | None = None
-        # The open unit of work's connection, and the task it belongs to.
+        # The open unit of work's connection, the task it belongs to, and its tenant.
         self._unit: contextvars.ContextVar[
-            tuple[psycopg.AsyncConnection[Any], asyncio.Task[Any] | None] | None
+            tuple[psycopg.AsyncConnection[Any], asyncio.Task[Any] | None, str] | None
         ] = unit_connection()
 
     @classmethod
@@ -279,12 +282,18 @@ class AsyncPostgresDatabase:
         self._opened = True
 
     def _joined(self) -> psycopg.AsyncConnection[Any] | None:
-        """The connection calls join: the caller's, or this task's open unit of work's."""
+        """The connection calls join: the caller's, or this task's open unit of work's.
+
+        Raises:
+            StorageError: the unit was opened through a handle of another tenant.
+        """
         if self._caller is not None:
             return self._caller
         unit = self._unit.get()
         # A task spawned inside a unit inherits the context variable, not the unit.
         if unit is not None and unit[1] is asyncio.current_task():
+            if unit[2] != self._tenant:
+                raise other_tenant(unit[2], self._tenant)
             return unit[0]
         return None
 
@@ -294,49 +303,88 @@ class AsyncPostgresDatabase:
 
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
-        """Borrow an async connection in autocommit mode; psycopg errors become clubrules errors.
+        """Borrow an async connection whose statements run as this handle's tenant.
 
-        Inside a unit of work (of this task), or on the caller's
-        connection, that connection.
+        As `PostgresDatabase.connection`: outside a unit of work the block is
+        a transaction of its own in which `clubrules.tenant` is set to the
+        handle's tenant (`SET LOCAL`); inside a unit of work (of this task)
+        it joins the unit's transaction; on a `from_connection` database it
+        uses the caller's connection. psycopg errors become clubrules errors.
 
         Raises:
             RetryableStorageError: no connection could be had (server down,
                 pool exhausted for `timeout`), or it broke during the block.
-            StorageError: the database is closed.
+            StorageError: the database is closed, or a unit of work of
+                another tenant is open in this task.
         """
         self._check_open()
         joined = self._joined()
+        tenant = self._tenant
+        if joined is not None and joined is not self._caller:
+            yield joined
+            return
+        async with self._autocommit() as conn:
+            try:
+                if conn.autocommit and conn.info.transaction_status == IDLE:
+                    async with conn.transaction():
+                        await conn.execute(SET_TENANT, (tenant,))
+                        yield conn
+                    return
+                await conn.execute(SET_TENANT, (tenant,))
+            except self._driver_error as error:
+                raise translate(error, migration=False) from error
+            yield conn
+
+    @contextlib.asynccontextmanager
+    async def _autocommit(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        """An async connection in autocommit mode bound to no tenant (or the caller's)."""
+        self._check_open()
         try:
-            if joined is not None:
-                yield joined
+            if self._caller is not None:
+                yield self._caller
                 return
             if not self._opened:
                 await self._open()
             pool = self._pool
-            assert pool is not None  # noqa: S101 - not joined: a pooled database
+            assert pool is not None  # noqa: S101 - not the caller's: a pooled database
             async with pool.connection(timeout=self._timeout) as conn:
                 yield conn
         except self._driver_error as error:
             log_pool_timeout(error, self._timeout)
             raise translate(error, migration=False) from error
 
+    async def _run(self, query: str, params: Sequence[object]) -> psycopg.AsyncCursor[Any]:
+        """One statement run as this handle's tenant, in one round trip (see `_as_tenant`)."""
+        self._check_open()
+        joined = self._joined()
+        if joined is not None and joined is not self._caller:
+            try:
+                return await joined.execute(query, params)
+            except self._driver_error as error:
+                raise translate(error, migration=False) from error
+        async with self._autocommit() as conn:
+            try:
+                async with conn.pipeline():
+                    await conn.execute(SET_TENANT, (self._tenant,))
+                    cursor = await conn.execute(query, params)
+            except self._driver_error as error:
+                raise translate(error, migration=False) from error
+            return cursor
+
     async def _fetchall(self, query: str, params: Sequence[object] = ()) -> list[Any]:
-        """One statement and `fetchall()`: the adapters' reads, in one frame."""
-        async with self.connection() as conn:
-            cursor = await conn.execute(query, params)
-            return await cursor.fetchall()
+        """One statement and `fetchall()`: the adapters' reads."""
+        cursor = await self._run(query, params)
+        return await cursor.fetchall()
 
     async def _fetchone(self, query: str, params: Sequence[object]) -> Any:  # noqa: ANN401 - a row
         """One statement and `fetchone()`: the adapters' reads."""
-        async with self.connection() as conn:
-            cursor = await conn.execute(query, params)
-            return await cursor.fetchone()
+        cursor = await self._run(query, params)
+        return await cursor.fetchone()
 
     async def _write(self, query: str, params: Sequence[object]) -> int:
         """One statement that returns no rows, on its own; the rows it changed."""
-        async with self.connection() as conn:
-            cursor = await conn.execute(query, params)
-            return cursor.rowcount
+        cursor = await self._run(query, params)
+        return cursor.rowcount
 
     def transaction(self) -> contextlib.AbstractAsyncContextManager[psycopg.AsyncConnection[Any]]:
         """A connection inside a transaction: the adapters' own atomic blocks (`unit_of_work`)."""
@@ -365,15 +413,18 @@ class AsyncPostgresDatabase:
         if joined is not None:
             try:
                 async with _atomic(joined):
+                    if joined is self._caller:
+                        await joined.execute(SET_TENANT, (self._tenant,))
                     yield joined
             except self._driver_error as error:
                 raise translate(error, migration=False) from error
             return
-        async with self.connection() as conn:
-            token = self._unit.set((conn, asyncio.current_task()))
+        async with self._autocommit() as conn:
+            token = self._unit.set((conn, asyncio.current_task(), self._tenant))
             committing = False
             try:
                 async with conn.transaction():
+                    await conn.execute(SET_TENANT, (self._tenant,))
                     try:
                         yield conn
                     except BaseException as error:
@@ -437,4 +488,5 @@ class AsyncPostgresDatabase:
         mode = "the caller's connection" if self._pool is None else "pooled"
         state = "closed" if self._closed else "open"
         schema = "" if self._schema == DEFAULT_SCHEMA else f", schema={self._schema!r}"
-        return f"AsyncPostgresDatabase({mode}, {state}{schema})"
+        tenant = "" if self._tenant == DEFAULT_TENANT else f", tenant={self._tenant!r}"
+        return f"AsyncPostgresDatabase({mode}, {state}{schema}{tenant})"
