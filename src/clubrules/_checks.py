@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
 __all__ = [
+    "DEFAULT_TENANT",
     "ID_MAX_CHARS",
     "INTERVAL_RULES",
     "MONEY_RULES",
@@ -48,6 +49,7 @@ __all__ = [
     "check_optional_text",
     "check_storable",
     "check_tags",
+    "check_tenant",
     "check_text",
     "check_tuple_of",
     "frozenset_of_names",
@@ -510,6 +512,29 @@ def require_zone(value: object, field: str) -> tzinfo:
     if not isinstance(value, tzinfo):
         raise ValidationError(
             f"must be a tzinfo, not {type(value).__name__}", field=field, rule="wrong_type"
+        )
+    return value
+
+
+DEFAULT_TENANT: Final = "default"
+"""The tenant of a handle given none: a single club's data."""
+
+_TENANT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}")
+
+
+def check_tenant(value: object) -> str:
+    """`value` itself if it is a valid tenant id; a `ValidationError` (rule `tenant_id`) if not.
+
+    A tenant id is 1 to 63 letters, digits, `_`, `.`, `:` or `-`, starting
+    with a letter or a digit (so UUIDs and slugs pass, and no quote does).
+    The areas below the storage layer (privacy) check tenants here.
+    """
+    if not isinstance(value, str) or _TENANT.fullmatch(value) is None:
+        raise ValidationError(
+            "must be a tenant id: 1 to 63 letters, digits, '_', '.', ':' or '-',"
+            " starting with a letter or a digit",
+            field="tenant",
+            rule="tenant_id",
         )
     return value
 
