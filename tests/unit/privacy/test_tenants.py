@@ -336,7 +336,7 @@ def test_a_store_of_another_tenant_is_refused() -> None:
         [violation] = caught.value.violations
         assert (violation.field, violation.rule) == ("tenant", "tenant_mismatch")
         with pytest.raises(ValidationError):
-            AsyncCustomerKeys(kek, AsyncOfTenant(handle), tenant=tenant)  # type: ignore[arg-type]
+            AsyncCustomerKeys(kek, AsyncOfTenant(handle), tenant=tenant)
     # A store of the same tenant is taken, and so is one that names no tenant.
     assert CustomerKeys(kek, store.for_tenant("x"), tenant="x").tenant == "x"
     assert AsyncCustomerKeys(kek, AsyncOfTenant(store.for_tenant("x")), tenant="x").tenant == "x"

@@ -41,10 +41,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def _factories() -> dict[str, Callable[[], Any]]:
     """A builder of every public in-memory adapter, by class name."""
-    out: dict[str, Callable[[], Any]] = {}
-    for name in memory.__all__:
-        cls = getattr(memory, name)
-        out[name] = (lambda c=cls: c(zone=SHANGHAI)) if cls is InMemoryActivityRepository else cls
+    out: dict[str, Callable[[], Any]] = {name: getattr(memory, name) for name in memory.__all__}
+    out["InMemoryActivityRepository"] = lambda: InMemoryActivityRepository(zone=SHANGHAI)
     return out
 
 
