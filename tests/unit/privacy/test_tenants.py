@@ -278,6 +278,10 @@ def test_keys_and_vaults_name_their_tenant(
     assert CustomerKeys(Keyring.generate(), InMemoryDataKeyStore()).tenant == "default"
     assert "club-a" in repr(a.keys)
     assert "club-a" in repr(a.vault)
+    material = a.keys.cipher_for("c-001", create=True).keyring.keys[0].material
+    for shown in (repr(a.keys), repr(a.vault), repr(a.keys.kek)):
+        assert material.hex() not in shown
+        assert a.keys.kek.keys[0].material.hex() not in shown
 
 
 def test_a_value_copied_to_the_same_customer_of_another_tenant_fails_under_the_same_kek(
