@@ -523,20 +523,25 @@ _TENANT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}")
 
 
 def check_tenant(value: object) -> str:
-    """`value` itself if it is a valid tenant id; a `ValidationError` (rule `tenant_id`) if not.
+    """`value` if it is a tenant id, else `ValidationError` (field `tenant`, rule `tenant_id`).
 
-    A tenant id is 1 to 63 letters, digits, `_`, `.`, `:` or `-`, starting
-    with a letter or a digit (so UUIDs and slugs pass, and no quote does).
-    The areas below the storage layer (privacy) check tenants here.
+    A tenant id is 1 to 63 characters: ASCII letters, digits, `_`, `.`, `:`
+    and `-`, starting with a letter or digit (a slug or a UUID passes). The
+    same check as `clubrules.storage`'s, for the areas below the storage
+    layer (privacy), which may not import it.
     """
-    if not isinstance(value, str) or _TENANT.fullmatch(value) is None:
+    if isinstance(value, str) and _TENANT.fullmatch(value):
+        return str(value)
+    if not isinstance(value, str):
         raise ValidationError(
-            "must be a tenant id: 1 to 63 letters, digits, '_', '.', ':' or '-',"
-            " starting with a letter or a digit",
-            field="tenant",
-            rule="tenant_id",
+            f"must be a str, not {type(value).__name__}", field="tenant", rule="tenant_id"
         )
-    return value
+    raise ValidationError(
+        "must be 1 to 63 ASCII letters, digits, '_', '.', ':' or '-', starting with a letter"
+        " or digit",
+        field="tenant",
+        rule="tenant_id",
+    )
 
 
 def require_str(value: object, field: str) -> str:
