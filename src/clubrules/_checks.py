@@ -526,9 +526,8 @@ def check_tenant(value: object) -> str:
     """`value` if it is a tenant id, else `ValidationError` (field `tenant`, rule `tenant_id`).
 
     A tenant id is 1 to 63 characters: ASCII letters, digits, `_`, `.`, `:`
-    and `-`, starting with a letter or digit (a slug or a UUID passes). The
-    same check as `clubrules.storage`'s, for the areas below the storage
-    layer (privacy), which may not import it.
+    and `-`, starting with a letter or digit (a slug or a UUID passes).
+    The one check of every layer: the privacy area and the storage adapters.
     """
     if isinstance(value, str) and _TENANT.fullmatch(value):
         return str(value)
