@@ -1340,7 +1340,7 @@ def test_postgres_version_9_rows_move_into_the_default_tenant(
         assert len(after_keys) >= 7
         assert all(columns[0] == "tenant" for _, _, columns in after_keys)
         for child in sorted({c for c, _, _ in after_keys}):
-            columns = [
+            child_columns = [
                 name
                 for (name,) in conn.execute(
                     "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass"
@@ -1348,8 +1348,8 @@ def test_postgres_version_9_rows_move_into_the_default_tenant(
                     (f"clubrules.{child}",),
                 )
             ]
-            values = ", ".join("'elsewhere'" if c == "tenant" else f'"{c}"' for c in columns)
-            names = ", ".join(f'"{c}"' for c in columns)
+            values = ", ".join("'elsewhere'" if c == "tenant" else f'"{c}"' for c in child_columns)
+            names = ", ".join(f'"{c}"' for c in child_columns)
             with pytest.raises(errors.ForeignKeyViolation):
                 conn.execute(
                     f"INSERT INTO clubrules.{child} ({names})"  # noqa: S608 - catalogue names

@@ -246,7 +246,7 @@ def _open_url(url: str, schema: str | None = None) -> SQLiteDatabase | PostgresD
 def _migrate_url(
     url: str, to: int | None, schema: str | None, app_role: str | None
 ) -> MigrationResult:
-    if app_role is not None and isinstance(url, str) and url.lower().startswith("sqlite:"):
+    if app_role is not None and url.lower().startswith("sqlite:"):
         _refuse_sqlite_app_role()  # before the file is opened (or created)
     database = _open_url(url, schema)
     try:
