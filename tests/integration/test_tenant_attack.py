@@ -22,6 +22,7 @@ from clubrules.booking import Booking, Occupancy
 from clubrules.customers import Customer
 from clubrules.errors import NotFoundError
 from clubrules.privacy import AccessEvent
+from clubrules.storage.migrations import migrate
 from clubrules.storage.postgres import (
     PostgresAccessLog,
     PostgresBookingRepository,
@@ -41,6 +42,7 @@ pytestmark = pytest.mark.postgres
 A = "club-a"
 B = "club-b"
 APP = "clubrules_attack_app"
+LOGIN = "clubrules_attack_web"
 _names = itertools.count()
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -145,17 +147,14 @@ def attacked(postgres_cluster: PostgresCluster) -> tuple[str, str]:
     name = f"attack_{next(_names)}"
     with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {name}")
-        if admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP,)).fetchone() is None:
-            admin.execute(f"CREATE ROLE {APP} LOGIN")
     url = postgres_cluster.url_for(name)
-    with PostgresDatabase(url) as db:
-        db.migrate()
+    # The tables' owner migrates and grants the application role (`db migrate --app-role`);
+    # the application logs in as a role that is a member of it.
+    migrate(url, app_role=APP)
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"GRANT USAGE ON SCHEMA clubrules TO {APP}")
-        conn.execute(
-            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA clubrules TO {APP}"
-        )
-        conn.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA clubrules TO {APP}")
+        if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (LOGIN,)).fetchone() is None:
+            conn.execute(f"CREATE ROLE {LOGIN} LOGIN")
+        conn.execute(f"GRANT {APP} TO {LOGIN}")
         with conn.transaction():
             conn.execute("SELECT set_config('clubrules.tenant', %s, true)", (A,))
             conn.execute(FILL)
@@ -202,7 +201,7 @@ def attacked(postgres_cluster: PostgresCluster) -> tuple[str, str]:
                 reason="allowed",
             )
         )
-    return url, postgres_cluster.url_for(name).replace("postgres@", f"{APP}@", 1)
+    return url, postgres_cluster.url_for(name).replace("postgres@", f"{LOGIN}@", 1)
 
 
 def _count(conn: psycopg.Connection[Any], table: str, tenant: str | None = None) -> int:
