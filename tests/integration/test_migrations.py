@@ -448,6 +448,7 @@ def test_sqlite_upgrade_to_staff_keeps_the_data(tmp_path: Path) -> None:
         SQLiteCustomerRepository(db).add(_stored_customer())
         assert db.migrate(to=2).applied == ("0002_staff",)
         assert SQLiteCustomerRepository(db).get("c-1") == _stored_customer()
+        db.migrate()  # the adapters read and write the current schema (tenants)
         assessments = SQLiteAssessmentRepository(db)
         assert assessments.add_rubric(seed_rubric()) is True
         assert assessments.rubric("customer-service") == seed_rubric()
@@ -462,6 +463,7 @@ def test_postgres_upgrade_to_staff_keeps_the_data(
     PostgresCustomerRepository(db).add(_stored_customer())
     assert db.migrate(to=2).applied == ("0002_staff",)
     assert PostgresCustomerRepository(db).get("c-1") == _stored_customer()
+    db.migrate()  # the adapters read and write the current schema (tenants)
     assessments = PostgresAssessmentRepository(db)
     assert assessments.add_rubric(seed_rubric()) is True
     assert assessments.rubric("customer-service") == seed_rubric()
