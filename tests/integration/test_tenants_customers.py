@@ -339,6 +339,9 @@ def test_activity_summaries_count_the_handles_tenant_only(club: Club) -> None:
             _record("30.00", id="r-3", customer_id="c-2", at=T0 + 2 * DAY),
         ],
         [
+            # At a's first visit, in another zone, and first by id: the zone of a's
+            # first visit must still come from a's own record.
+            _record("1.00", id="r-0", at=T0.astimezone(ZONE)),
             _record("999.00", id="r-1", at=T0 + 3 * HOUR),
             _record("40.00", id="r-2", at=T0 + DAY, kind=ConsumptionKind.REFUND, refund_of="r-1"),
             _record("5.00", id="r-9", customer_id="c-9", at=T0 + 5 * DAY),
@@ -355,6 +358,10 @@ def test_activity_summaries_count_the_handles_tenant_only(club: Club) -> None:
         oracle = summarize_activity(records, start=start, end=end, zone=ZONE, currency="CNY")
         assert repository.summaries(start=start, end=end) == list(oracle.values())
         assert repository.summary("c-1", start=start, end=end) == oracle["c-1"]
+    first_a = a.summary("c-1", start=start, end=end).first_visit
+    first_b = b.summary("c-1", start=start, end=end).first_visit
+    assert first_a == first_b == T0
+    assert (first_a.utcoffset(), first_b.utcoffset()) == (timedelta(0), 8 * HOUR)
     assert a.summary("c-1", start=start, end=end).visits == 2
     assert b.summary("c-1", start=start, end=end).visits == 1
     assert a.summary("c-9", start=start, end=end).visits == 0  # b's customer
