@@ -14,7 +14,7 @@ from clubrules.customers import Sealed
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.privacy import AccessEvent, ConsentRecord, Purpose
 from clubrules.storage.sql._codecs import encode_zone
-from clubrules.storage.sql._counted import changed, counted
+from clubrules.storage.sql._counted import changed, counted, tally
 from clubrules.storage.sql._dialect import DB, SQLAdapter
 
 if TYPE_CHECKING:
@@ -108,8 +108,7 @@ class SQLDataKeyStore(SQLAdapter[DB]):
 
         The keys of other tenants are untouched. `CustomerKeys.erase_tenant` calls it.
         """
-        with self._db.connection() as conn:
-            return int(conn.execute(self._q.erase_all, ()).rowcount)
+        return tally(self._db, self._dialect, self._q.erase_all, ())
 
     def customer_ids(self) -> Iterator[str]:
         """Every customer with a data key (a snapshot)."""
@@ -401,5 +400,4 @@ class SQLAccessLog(SQLAdapter[DB]):
     def purge_before(self, cutoff: datetime) -> int:
         """Delete the events before `cutoff`; return how many."""
         query, params = self._q.purge(cutoff)
-        with self._db.connection() as conn:
-            return conn.execute(query, params).rowcount
+        return tally(self._db, self._dialect, query, params)
