@@ -153,15 +153,15 @@ def test_the_database_itself_refuses_an_overlap(postgres_cluster: PostgresCluste
     with psycopg.connect(url, autocommit=True) as conn:
         for booking in ("a", "b"):
             conn.execute(
-                "INSERT INTO clubrules.bookings (id, service, start_at, end_at, status, headcount,"
-                " late_cancel, version, blocking_until_us) VALUES (%s, 'facial',"
-                " '2026-03-02 10:00Z', '2026-03-02 11:00Z', 'confirmed', 1, false, 1, 1)",
+                "INSERT INTO clubrules.bookings (tenant, id, service, start_at, end_at, status,"
+                " headcount, late_cancel, version, blocking_until_us) VALUES ('default', %s,"
+                " 'facial', '2026-03-02 10:00Z', '2026-03-02 11:00Z', 'confirmed', 1, false, 1, 1)",
                 (booking,),
             )
         insert = (
-            "INSERT INTO clubrules.booking_occupancy (booking_id, position, resource, during,"
-            " units, capacity, role, blocking_until_us, active) VALUES (%s, 0, 'li',"
-            " tstzrange(%s, %s, '[)'), 1, 1, '', 1, true)"
+            "INSERT INTO clubrules.booking_occupancy (tenant, booking_id, position, resource,"
+            " during, units, capacity, role, blocking_until_us, active) VALUES ('default', %s, 0,"
+            " 'li', tstzrange(%s, %s, '[)'), 1, 1, '', 1, true)"
         )
         conn.execute(insert, ("a", "2026-03-02 10:00Z", "2026-03-02 11:00Z"))
         conn.execute(insert, ("b", "2026-03-02 11:00Z", "2026-03-02 12:00Z"))  # back to back
@@ -210,15 +210,16 @@ def test_a_reservation_killed_midway_writes_nothing(postgres_cluster: PostgresCl
 
         with psycopg.connect(url) as blocker:  # an open transaction holding room-2
             blocker.execute(
-                "INSERT INTO clubrules.bookings (id, service, start_at, end_at, status,"
+                "INSERT INTO clubrules.bookings (tenant, id, service, start_at, end_at, status,"
                 " headcount, late_cancel, version, blocking_until_us)"
-                " VALUES ('other', 'facial', %s, %s, 'confirmed', 1, false, 1, %s)",
+                " VALUES ('default', 'other', 'facial', %s, %s, 'confirmed', 1, false, 1, %s)",
                 (T0, T0 + timedelta(hours=1), 1 << 62),
             )
             blocker.execute(
-                "INSERT INTO clubrules.booking_occupancy (booking_id, position, resource,"
-                " during, units, capacity, role, blocking_until_us, active)"
-                " VALUES ('other', 0, 'room-2', tstzrange(%s, %s, '[)'), 1, 1, '', %s, true)",
+                "INSERT INTO clubrules.booking_occupancy (tenant, booking_id, position,"
+                " resource, during, units, capacity, role, blocking_until_us, active)"
+                " VALUES ('default', 'other', 0, 'room-2', tstzrange(%s, %s, '[)'), 1, 1, '',"
+                " %s, true)",
                 (T0, T0 + timedelta(hours=1), 1 << 62),
             )
             worker = threading.Thread(target=reserve)
