@@ -60,7 +60,7 @@ from clubrules.storage.sqlite import SQLiteBookingRepository, SQLiteDatabase
 from clubrules.testing import LoopThread
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Generator, Iterator
     from pathlib import Path
 
     from clubrules.booking.ports import BookingRepository
@@ -203,7 +203,7 @@ def _postgres_rows(url: str, tenant: str) -> list[Any]:
         ]
 
 
-def _club(request: pytest.FixtureRequest, kind: str, tmp_path: Path) -> Iterator[Club]:
+def _club(request: pytest.FixtureRequest, kind: str, tmp_path: Path) -> Generator[Club]:
     if kind == "sqlite":
         path = tmp_path / f"club-{next(_names)}.db"
         with SQLiteDatabase(path) as db:
@@ -243,7 +243,7 @@ def _ids(bookings: list[Booking]) -> list[str]:
 
 def _in_the_way(error: SlotConflictError, booking_id: str) -> list[str]:
     """The bookings a refused booking clashed with, by id."""
-    found = {i for c in error.conflicts for i in (c.first, c.second)}  # type: ignore[union-attr]
+    found = {getattr(c, side) for c in error.conflicts for side in ("first", "second")}
     return sorted(found - {booking_id})
 
 
@@ -304,9 +304,9 @@ def test_windows_and_listings_see_one_tenant(club: Club) -> None:
         b.add(booking(f"a-{n}", start, start + 60, resource="room-2"), now=NOW)
     assert _ids(a.find()) == ["a-0", "a-1", "a-2"]
     assert _ids(b.find()) == ["a-0", "a-1"]
-    window = {"start": T0 + 50 * MIN, "end": T0 + 130 * MIN}
-    assert _ids(a.find(**window)) == ["a-0", "a-1"]
-    assert [b_.start for b_ in b.find(**window)] == [T0 + 60 * MIN]
+    lo, hi = T0 + 50 * MIN, T0 + 130 * MIN
+    assert _ids(a.find(start=lo, end=hi)) == ["a-0", "a-1"]
+    assert [b_.start for b_ in b.find(start=lo, end=hi)] == [T0 + 60 * MIN]
     assert a.find(resource="room-2") == []
     assert _ids(b.find(resource="room-2", start=T0 + 150 * MIN)) == ["a-1"]
     assert _ids(a.find(end=T0 + 60 * MIN)) == ["a-0"]
@@ -454,10 +454,9 @@ def test_availability_and_alternatives_come_from_the_tenants_own_bookings(club: 
     a.add(booking("f-2", 0, 60, resource="room-2"), now=NOW)
     b.add(booking("f-1", 60, 120, resource="room-1"), now=NOW)
     wanted = BookingRequest(service="facial", start=T0)
-    day = {"start": T0 - timedelta(hours=4), "end": T0 + timedelta(hours=10)}
 
     def schedule(repo: BookingRepository) -> Schedule:
-        return Schedule(repo.find(**day))
+        return Schedule(repo.find(start=T0 - timedelta(hours=4), end=T0 + timedelta(hours=10)))
 
     assert not rules.check(wanted, schedule(a), now=NOW).ok
     slots = find_alternatives(rules, wanted, schedule(a), now=NOW, limit=2)
@@ -517,10 +516,10 @@ def _replay(club: Club, ops: list[tuple[str, str, int, int, int, int, int | None
             expected = _outcome(lambda: oracle.add(made, now=NOW))  # noqa: B023 - called at once
             assert _outcome(lambda: repo.add(made, now=NOW)) == expected  # noqa: B023
         else:
-            stored = _outcome(lambda: oracle.get(booking_id))  # noqa: B023
-            if stored[0] != "ok" or not stored[1].blocks_at(NOW):
+            held = _outcome(lambda: oracle.get(booking_id))  # noqa: B023
+            if held[0] != "ok" or not held[1].blocks_at(NOW):
                 continue
-            cancelled = stored[1].cancel(now=NOW, policy=POLICY)
+            cancelled = held[1].cancel(now=NOW, policy=POLICY)
             expected = _outcome(lambda: oracle.save(cancelled, now=NOW))  # noqa: B023
             assert _outcome(lambda: repo.save(cancelled, now=NOW)) == expected  # noqa: B023
     for tenant, oracle in oracles.items():

@@ -209,6 +209,11 @@ class SQLiteBookingRepository:
     for it.) A write that cannot get the lock within the database's timeout
     raises `RetryableStorageError` and writes nothing.
 
+    A repository built on `database.for_tenant(tenant)` reads and writes that
+    tenant's bookings only: ids, slots and idempotency keys of other tenants
+    are never in its way (its statements name the tenant). The write lock is
+    the file's, shared by every tenant.
+
     Args:
         database: The migrated database to use.
 
