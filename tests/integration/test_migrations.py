@@ -205,7 +205,11 @@ def test_sqlite_version_6_bounds_searches_by_the_bookings_stored_before_it(
                 f" VALUES ({', '.join('?' * 19)})",
                 _sqlite_booking._row(long),
             )
-            SQLiteBookingRepository._insert_occupancy(conn, long)
+            conn.executemany(
+                f"INSERT INTO clubrules_booking_occupancy ({_sqlite_booking._OCC_COLUMNS})"  # noqa: S608
+                f" VALUES ({', '.join('?' * 9)})",
+                _sqlite_booking._occupancy_rows(long),
+            )
         db.migrate()
         bookings = SQLiteBookingRepository(db)
         assert longest(db) == 72 * 3600 * 10**6
