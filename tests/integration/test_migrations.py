@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 import pytest
 
+from clubrules._time import to_epoch_us
 from clubrules.booking import Booking, Occupancy
 from clubrules.customers import Customer
 from clubrules.errors import MigrationError, ValidationError
@@ -449,10 +450,16 @@ def _stored_customer() -> Customer:
 def test_sqlite_upgrade_to_staff_keeps_the_data(tmp_path: Path) -> None:
     with SQLiteDatabase(tmp_path / "club.db") as db:
         db.migrate(to=1)
-        SQLiteCustomerRepository(db).add(_stored_customer())
+        # The customer as clubrules stored it at version 1 (today's adapters name the tenant).
+        with db.connection() as conn:
+            conn.execute(
+                "INSERT INTO clubrules_customers (id, name, registered_at_us, registered_at_tz,"
+                " gender) VALUES ('c-1', '王芳', ?, 'UTC', 'undisclosed')",
+                (to_epoch_us(_stored_customer().registered_at),),
+            )
         assert db.migrate(to=2).applied == ("0002_staff",)
-        assert SQLiteCustomerRepository(db).get("c-1") == _stored_customer()
         db.migrate()  # the adapters read and write the current schema (tenants)
+        assert SQLiteCustomerRepository(db).get("c-1") == _stored_customer()
         assessments = SQLiteAssessmentRepository(db)
         assert assessments.add_rubric(seed_rubric()) is True
         assert assessments.rubric("customer-service") == seed_rubric()
@@ -464,10 +471,16 @@ def test_postgres_upgrade_to_staff_keeps_the_data(
 ) -> None:
     db = fresh_pg()
     db.migrate(to=1)
-    PostgresCustomerRepository(db).add(_stored_customer())
+    # The customer as clubrules stored it at version 1 (today's adapters name the tenant).
+    with db.connection() as conn:
+        conn.execute(
+            "INSERT INTO clubrules.customers (id, name, registered_at, registered_at_tz, gender)"
+            " VALUES ('c-1', '王芳', %s, 'UTC', 'undisclosed')",
+            (_stored_customer().registered_at,),
+        )
     assert db.migrate(to=2).applied == ("0002_staff",)
-    assert PostgresCustomerRepository(db).get("c-1") == _stored_customer()
     db.migrate()  # the adapters read and write the current schema (tenants)
+    assert PostgresCustomerRepository(db).get("c-1") == _stored_customer()
     assessments = PostgresAssessmentRepository(db)
     assert assessments.add_rubric(seed_rubric()) is True
     assert assessments.rubric("customer-service") == seed_rubric()
