@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
 __all__ = [
+    "DEFAULT_TENANT",
     "ID_MAX_CHARS",
     "INTERVAL_RULES",
     "MONEY_RULES",
@@ -48,6 +49,7 @@ __all__ = [
     "check_optional_text",
     "check_storable",
     "check_tags",
+    "check_tenant",
     "check_text",
     "check_tuple_of",
     "frozenset_of_names",
@@ -512,6 +514,33 @@ def require_zone(value: object, field: str) -> tzinfo:
             f"must be a tzinfo, not {type(value).__name__}", field=field, rule="wrong_type"
         )
     return value
+
+
+DEFAULT_TENANT: Final = "default"
+"""The tenant of a handle given none: a single club's data."""
+
+_TENANT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}")
+
+
+def check_tenant(value: object) -> str:
+    """`value` if it is a tenant id, else `ValidationError` (field `tenant`, rule `tenant_id`).
+
+    A tenant id is 1 to 63 characters: ASCII letters, digits, `_`, `.`, `:`
+    and `-`, starting with a letter or digit (a slug or a UUID passes).
+    The one check of every layer: the privacy area and the storage adapters.
+    """
+    if isinstance(value, str) and _TENANT.fullmatch(value):
+        return str(value)
+    if not isinstance(value, str):
+        raise ValidationError(
+            f"must be a str, not {type(value).__name__}", field="tenant", rule="tenant_id"
+        )
+    raise ValidationError(
+        "must be 1 to 63 ASCII letters, digits, '_', '.', ':' or '-', starting with a letter"
+        " or digit",
+        field="tenant",
+        rule="tenant_id",
+    )
 
 
 def require_str(value: object, field: str) -> str:

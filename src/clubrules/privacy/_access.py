@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 
 from clubrules._checks import (
+    DEFAULT_TENANT,
     require_choice,
     require_items,
     require_names,
@@ -26,9 +27,10 @@ from clubrules.privacy._consent import (
     Purpose,
     active_consent,
 )
-from clubrules.privacy._envelope import (  # noqa: TC001 - resolved at runtime by get_type_hints
+from clubrules.privacy._envelope import (
     AsyncCustomerKeys,
     CustomerKeys,
+    check_same_tenant,
 )
 from clubrules.privacy._events import AccessEvent
 from clubrules.privacy._seal import FieldCipher  # noqa: TC001 - resolved at runtime by get_type_hints
@@ -231,6 +233,10 @@ class _VaultCore:
         clock: Clock,
         record_type: str,
     ) -> None:
+        tenant = getattr(keys, "tenant", DEFAULT_TENANT)
+        self._tenant = tenant if isinstance(tenant, str) else DEFAULT_TENANT
+        check_same_tenant(consents, self._tenant, "consents")
+        check_same_tenant(log, self._tenant, "log")
         self._keys = keys
         self._policy = policy
         self._consents = consents
@@ -238,13 +244,20 @@ class _VaultCore:
         self._clock = clock
         self._record_type = record_type
 
+    @property
+    def tenant(self) -> str:
+        """The tenant of the vault's keys, whose customers it serves (`"default"`: one club)."""
+        return self._tenant
+
     def _seal_with(
         self, cipher: FieldCipher, customer_id: str, field: str, value: object
     ) -> Sealed:
         return cipher.seal(value, record_type=self._record_type, record_id=customer_id, field=field)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(record_type={self._record_type!r})"
+        if self._tenant == DEFAULT_TENANT:
+            return f"{type(self).__name__}(record_type={self._record_type!r})"
+        return f"{type(self).__name__}(record_type={self._record_type!r}, tenant={self._tenant!r})"
 
 
 def _check_place(customer_id: str, field: str) -> None:
@@ -263,6 +276,10 @@ class PrivacyVault(_VaultCore):
     For an event loop, `AsyncPrivacyVault` does the same over the async
     stores.
 
+    Where many clubs share one database, a vault serves the tenant of its
+    `keys` (`CustomerKeys(..., tenant=...)`): give it that tenant's consent
+    store and access log.
+
     Args:
         keys: The per-customer data keys.
         policy: The role policy.
@@ -270,6 +287,10 @@ class PrivacyVault(_VaultCore):
         log: Where access events go.
         clock: The source of "now" for the checks and the events.
         record_type: The record type that sealed fields are bound to.
+
+    Raises:
+        ValidationError: `consents` or `log` has a `tenant` other than the
+            keys' tenant (field `tenant`).
     """
 
     _keys: CustomerKeys
@@ -359,7 +380,8 @@ class AsyncPrivacyVault(_VaultCore):
     attempt, allowed or refused, is appended to the access log before
     anything is returned. A task cancelled while the event is appended gets
     no value. The sealed values are `PrivacyVault`'s: either vault opens
-    what the other sealed, given the same KEK and stores.
+    what the other sealed, given the same KEK and stores. It serves the
+    tenant of its `keys`, as `PrivacyVault` does.
 
     Args:
         keys: The per-customer data keys.
@@ -368,6 +390,10 @@ class AsyncPrivacyVault(_VaultCore):
         log: Where access events go.
         clock: The source of "now" for the checks and the events.
         record_type: The record type that sealed fields are bound to.
+
+    Raises:
+        ValidationError: `consents` or `log` has a `tenant` other than the
+            keys' tenant (field `tenant`).
     """
 
     _keys: AsyncCustomerKeys

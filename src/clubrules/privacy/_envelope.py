@@ -12,9 +12,15 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator  # noqa: TC003 - resolved at runtime by get_type_hints
 from typing import Any
 
-from clubrules._checks import require_str
+from clubrules._checks import DEFAULT_TENANT, check_tenant, require_str
 from clubrules.customers import Sealed  # noqa: TC001 - resolved at runtime by get_type_hints
-from clubrules.errors import DecryptionError, DuplicateError, KeyringError, ValidationError
+from clubrules.errors import (
+    DecryptionError,
+    DuplicateError,
+    KeyringError,
+    StorageError,
+    ValidationError,
+)
 from clubrules.privacy._format import MAX_KEY_ID
 from clubrules.privacy._keyring import Keyring
 from clubrules.privacy._keys import KEY_SIZE, KeyStatus, KeyVersion
@@ -68,7 +74,10 @@ class _KeysCore:
         cache_size: int,
         revalidate_after: float,
         timer: Callable[[], float],
+        tenant: str,
     ) -> None:
+        self._tenant = check_tenant(tenant)
+        check_same_tenant(store, self._tenant, "store")
         size: object = cache_size
         if isinstance(size, bool) or not (isinstance(size, int) and size >= 0):
             raise ValidationError(
@@ -83,7 +92,9 @@ class _KeysCore:
                 field="revalidate_after",
                 rule="range",
             )
-        self._kek = FieldCipher(kek)
+        # The KEK binds the tenant into every wrapped key, and each data key's
+        # cipher binds it into every value: nothing moves between tenants.
+        self._kek = FieldCipher(kek, tenant=self._tenant)
         self._store = store
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
         self._cache_size = cache_size
@@ -114,7 +125,9 @@ class _KeysCore:
         if not isinstance(raw, bytes) or len(raw) != 4 + KEY_SIZE:
             raise KeyringError(f"the data key of customer {customer_id!r} is malformed")
         (key_id,) = _KEY_ID.unpack_from(raw)
-        return FieldCipher(Keyring([KeyVersion(key_id, raw[4:], KeyStatus.PRIMARY)]))
+        return FieldCipher(
+            Keyring([KeyVersion(key_id, raw[4:], KeyStatus.PRIMARY)]), tenant=self._tenant
+        )
 
     def _kek_usable(self, entry: _Cached) -> bool:
         """Whether the KEK that wrapped a cached key still opens it (not retired, not dropped)."""
@@ -198,8 +211,43 @@ class _KeysCore:
             self._erasures += 1
             self._cache.pop(customer_id, None)
 
+    def _erasing_all(self) -> Callable[[], Any]:
+        """Before the store erases every key: the store's `erase_all`, and an empty cache."""
+        erase_all: object = getattr(self._store, "erase_all", None)
+        if not callable(erase_all):
+            raise StorageError(
+                f"the data key store ({type(self._store).__name__}) has no erase_all():"
+                " it cannot erase a tenant in one call"
+            )
+        self._cleared()
+        return erase_all
+
+    def _cleared(self) -> None:
+        """No cached key, and no read in flight cached after (before and after `erase_all`)."""
+        with self._lock:
+            self._erasures += 1
+            self._cache.clear()
+
+    @property
+    def tenant(self) -> str:
+        """The tenant whose data keys these are (`"default"` for a single club)."""
+        return self._tenant
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(kek={self._kek.keyring!r})"
+        if self._tenant == DEFAULT_TENANT:
+            return f"{type(self).__name__}(kek={self._kek.keyring!r})"
+        return f"{type(self).__name__}(kek={self._kek.keyring!r}, tenant={self._tenant!r})"
+
+
+def check_same_tenant(store: object, tenant: str, name: str) -> None:
+    """Refuse a store bound to another tenant than `tenant` (a store with no `tenant` is not)."""
+    theirs = getattr(store, "tenant", None)
+    if isinstance(theirs, str) and theirs != tenant:
+        raise ValidationError(
+            f"{name} is bound to another tenant than the keys",
+            field="tenant",
+            rule="tenant_mismatch",
+        )
 
 
 class CustomerKeys(_KeysCore):
@@ -226,6 +274,12 @@ class CustomerKeys(_KeysCore):
     effect here within that window; an erasure through this instance and a
     retired KEK still take effect at once.
 
+    Where many clubs (tenants) share one database, each has its own
+    `CustomerKeys`, built with its `tenant`, its own KEK and a store handle
+    on its own data keys. The tenant is bound into every wrapped data key
+    and every sealed value, so neither opens when copied to another tenant,
+    even one with the same KEK; `erase_tenant` crypto-shreds a whole tenant.
+
     For an event loop, `AsyncCustomerKeys` does the same over an
     `AsyncDataKeyStore`.
 
@@ -237,9 +291,14 @@ class CustomerKeys(_KeysCore):
             reading the store again; 0 (the default) reads it on every call.
         timer: The monotonic clock, in seconds, that `revalidate_after` is
             measured on.
+        tenant: The tenant (club) whose data keys these are, where many
+            share one database; `kek` is that tenant's own KEK, and `store`
+            a handle on that tenant's data keys.
 
     Raises:
-        ValidationError: `cache_size` or `revalidate_after` is out of range.
+        ValidationError: `cache_size` or `revalidate_after` is out of range;
+            `tenant` is not a tenant id; or `store` has a `tenant` other
+            than `tenant` (field `tenant`).
     """
 
     _store: DataKeyStore
@@ -252,9 +311,15 @@ class CustomerKeys(_KeysCore):
         cache_size: int = 1024,
         revalidate_after: float = 0.0,
         timer: Callable[[], float] = time.monotonic,
+        tenant: str = DEFAULT_TENANT,
     ) -> None:
         super().__init__(
-            kek, store, cache_size=cache_size, revalidate_after=revalidate_after, timer=timer
+            kek,
+            store,
+            cache_size=cache_size,
+            revalidate_after=revalidate_after,
+            timer=timer,
+            tenant=tenant,
         )
 
     @property
@@ -320,6 +385,29 @@ class CustomerKeys(_KeysCore):
             self._erased(customer_id)
         return _report_erasure(customer_id, destroyed)
 
+    def erase_tenant(self) -> int:
+        """Destroy every data key of this tenant, in one store call; returns how many.
+
+        Through the store's optional `erase_all` method (see
+        `DataKeyStore`). Once it returns, no value sealed for any customer of
+        the tenant opens any more, wherever copies of it are kept (as for
+        `erase`, every `CustomerKeys` on the tenant's store fails at its next
+        `cipher_for`, within its `revalidate_after` window if one is set),
+        while the keys of other tenants are untouched. Customers sealed for
+        afterwards get new keys.
+
+        Raises:
+            StorageError: the store has no `erase_all` method.
+            ErasureNotFinalError: the keys are deleted and no longer open,
+                but the store could not yet purge their bytes; erase again later.
+        """
+        erase_all = self._erasing_all()
+        try:
+            count: int = erase_all()
+        finally:
+            self._cleared()
+        return _report_tenant_erasure(self._tenant, count)
+
     def rewrap_data_keys(self) -> int:
         """Rewrap every stored data key to the KEK keyring's primary key.
 
@@ -355,9 +443,14 @@ class AsyncCustomerKeys(_KeysCore):
             reading the store again; 0 (the default) reads it on every call.
         timer: The monotonic clock, in seconds, that `revalidate_after` is
             measured on.
+        tenant: The tenant (club) whose data keys these are, where many
+            share one database; `kek` is that tenant's own KEK, and `store`
+            a handle on that tenant's data keys.
 
     Raises:
-        ValidationError: `cache_size` or `revalidate_after` is out of range.
+        ValidationError: `cache_size` or `revalidate_after` is out of range;
+            `tenant` is not a tenant id; or `store` has a `tenant` other
+            than `tenant` (field `tenant`).
     """
 
     _store: AsyncDataKeyStore
@@ -370,9 +463,15 @@ class AsyncCustomerKeys(_KeysCore):
         cache_size: int = 1024,
         revalidate_after: float = 0.0,
         timer: Callable[[], float] = time.monotonic,
+        tenant: str = DEFAULT_TENANT,
     ) -> None:
         super().__init__(
-            kek, store, cache_size=cache_size, revalidate_after=revalidate_after, timer=timer
+            kek,
+            store,
+            cache_size=cache_size,
+            revalidate_after=revalidate_after,
+            timer=timer,
+            tenant=tenant,
         )
 
     @property
@@ -429,6 +528,21 @@ class AsyncCustomerKeys(_KeysCore):
             self._erased(customer_id)
         return _report_erasure(customer_id, destroyed)
 
+    async def erase_tenant(self) -> int:
+        """Destroy every data key of this tenant, as `CustomerKeys.erase_tenant`; returns how many.
+
+        Raises:
+            StorageError: the store has no `erase_all` method.
+            ErasureNotFinalError: the keys are deleted and no longer open,
+                but the store could not yet purge their bytes; erase again later.
+        """
+        erase_all = self._erasing_all()
+        try:
+            count: int = await erase_all()
+        finally:
+            self._cleared()
+        return _report_tenant_erasure(self._tenant, count)
+
     async def rewrap_data_keys(self) -> int:
         """Rewrap every stored data key to the KEK keyring's primary key; returns how many.
 
@@ -460,6 +574,11 @@ def _report_erasure(customer_id: str, destroyed: bool) -> bool:
         "data key destroyed" if destroyed else "no data key was stored",
     )
     return destroyed
+
+
+def _report_tenant_erasure(tenant: str, count: int) -> int:
+    _logger.info("tenant %r erased: %d data keys destroyed", tenant, count)
+    return count
 
 
 class _Rewrap:

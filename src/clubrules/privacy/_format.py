@@ -22,8 +22,13 @@ The associated data (never stored; rebuilt from the place on every call):
      || u32(len(field)) || field
 ```
 
-with each string UTF-8 encoded. The text form, for text columns, is `cr:`
-followed by the unpadded base64url encoding of the binary form.
+with each string UTF-8 encoded. A cipher bound to a tenant other than
+`"default"` appends `u32(len(tenant)) || tenant`: no place of one tenant
+shares an encoding with a place of another, nor with a place of a cipher
+bound to no tenant (whose associated data ends at the field).
+
+The text form, for text columns, is `cr:` followed by the unpadded
+base64url encoding of the binary form.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import math
 import struct
 from typing import Any, Final, cast
 
+from clubrules._checks import DEFAULT_TENANT
 from clubrules.errors import DecryptionError, ValidationError
 
 __all__: list[str] = []
@@ -133,22 +139,31 @@ def encode_id(record_type: str, record_id: str, field: str) -> bytes:
         raise  # pragma: no cover - check_place raised
 
 
+def tenant_part(tenant: str | None) -> bytes:
+    """The bytes a tenant adds after the field: none for no tenant or `"default"`."""
+    if tenant is None or tenant == DEFAULT_TENANT:
+        return b""
+    return _lp(tenant)
+
+
 class AadCache:
     """Builds associated data, caching the constant parts per (record type, field).
 
     The associated data for a record is `prefix(record_type) + lp(record_id) +
-    suffix(field)`; only the record id part is built per call.
+    suffix(field)`; only the record id part is built per call. The tenant,
+    if any, is part of the suffix, so binding one costs nothing per call.
     """
 
-    __slots__ = ("parts",)
+    __slots__ = ("parts", "tenant")
 
-    def __init__(self) -> None:
+    def __init__(self, tenant: str | None = None) -> None:
         self.parts: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+        self.tenant = tenant_part(tenant)
 
     def miss(self, record_type: str, field: str) -> tuple[bytes, bytes]:
         """Build (and cache) the constant parts for a record type and field."""
         check_place(record_type, "x", field)
-        parts = (VERSION_BYTE + _lp(record_type), _lp(field))
+        parts = (VERSION_BYTE + _lp(record_type), _lp(field) + self.tenant)
         if len(self.parts) < 4096:
             self.parts[(record_type, field)] = parts
         return parts
@@ -162,10 +177,15 @@ class AadCache:
         return parts[0] + _pack_u32(len(raw)) + raw + parts[1]
 
 
-def associated_data(record_type: str, record_id: str, field: str) -> bytes:
+def associated_data(
+    record_type: str, record_id: str, field: str, tenant: str | None = None
+) -> bytes:
     """The associated data of a place, built from scratch (the slow, obvious form)."""
     check_place(record_type, record_id, field)
-    return VERSION_BYTE + _lp(record_type) + _lp(record_id) + _lp(field)
+    aad = VERSION_BYTE + _lp(record_type) + _lp(record_id) + _lp(field)
+    if tenant is not None and tenant != DEFAULT_TENANT:
+        aad += _lp(tenant)
+    return aad
 
 
 def encode_value(value: object) -> bytes:

@@ -12,6 +12,7 @@ import attrs
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from clubrules._checks import DEFAULT_TENANT, check_tenant
 from clubrules.customers import Sealed
 from clubrules.errors import DecryptionError, ValidationError
 from clubrules.privacy._format import (
@@ -307,8 +308,20 @@ class FieldCipher:
     `PrivacyVault`, which adds per-customer data keys, the role policy,
     consent and the access log around it.
 
+    Where many clubs share one database, give each club's cipher its
+    `tenant`: the tenant is then bound into every value as well, so a value
+    copied from one tenant's record to the same record id of another tenant
+    fails to open, even under the same keys. A cipher of the tenant
+    `"default"` (or of none) seals and opens exactly as a cipher without
+    tenants, so the values of a single-club database keep opening.
+
     Args:
         keyring: The keys; the primary seals, primary and decrypt-only keys open.
+        tenant: The tenant whose values this cipher seals and opens; None or
+            `"default"` binds none.
+
+    Raises:
+        ValidationError: `tenant` is not a tenant id (field `tenant`).
 
     Examples:
         >>> from clubrules.privacy import Keyring
@@ -319,16 +332,24 @@ class FieldCipher:
         ['penicillin', 'pollen']
     """
 
-    __slots__ = ("_aad", "_keyring")
+    __slots__ = ("_aad", "_keyring", "_tenant")
 
-    def __init__(self, keyring: Keyring) -> None:
+    def __init__(self, keyring: Keyring, *, tenant: str | None = None) -> None:
+        self._tenant = DEFAULT_TENANT if tenant is None else check_tenant(tenant)
         self._keyring = keyring
-        self._aad = AadCache()
+        # The tenant lives in the cached constant parts of the associated
+        # data: binding one adds no work per value.
+        self._aad = AadCache(self._tenant)
 
     @property
     def keyring(self) -> Keyring:
         """The keyring this cipher uses."""
         return self._keyring
+
+    @property
+    def tenant(self) -> str:
+        """The tenant bound into every value (`"default"`: none is bound)."""
+        return self._tenant
 
     def seal(self, value: object, *, record_type: str, record_id: str, field: str) -> Sealed:
         """Encrypt `value` for the place, under the primary key.
@@ -640,4 +661,6 @@ class FieldCipher:
         return _wrap(self._seal_plaintext(plaintext, aad))
 
     def __repr__(self) -> str:
-        return f"FieldCipher({self._keyring!r})"
+        if self._tenant == DEFAULT_TENANT:
+            return f"FieldCipher({self._keyring!r})"
+        return f"FieldCipher({self._keyring!r}, tenant={self._tenant!r})"

@@ -58,6 +58,14 @@ class DataKeyStore(Protocol):
     every handle on the same store, in every process. `CustomerKeys` relies
     on this to make an erasure reach every running vault, and reads `get`
     on every use of a data key, so `get` should be cheap (one indexed read).
+
+    One more method is optional, and not part of this protocol:
+    `erase_all() -> int` destroys every wrapped key the store holds (a
+    tenant-bound handle: every key of its tenant, and no other tenant's), with
+    the same promises as `delete`, and returns how many there were.
+    `CustomerKeys.erase_tenant` calls it, and raises `StorageError` for a
+    store without it; every other use of the store works without it. The
+    in-memory, SQLite and PostgreSQL stores have it.
     """
 
     def get(self, customer_id: str) -> Sealed | None:
@@ -152,7 +160,9 @@ class AsyncDataKeyStore(Protocol):
 
     Every promise of `DataKeyStore` holds unchanged (atomic add, compare-
     and-swap replace, fresh reads, a delete that removes the key for
-    good). `customer_ids` returns a list.
+    good). `customer_ids` returns a list. The optional `erase_all` of
+    `DataKeyStore`, if the store has it, is a coroutine here
+    (`AsyncCustomerKeys.erase_tenant` awaits it).
     """
 
     async def get(self, customer_id: str) -> Sealed | None:

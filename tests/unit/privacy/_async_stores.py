@@ -66,6 +66,10 @@ class AsyncDataKeys(_Gated):
         await self._turn("customer_ids")
         return list(self.inner.customer_ids())
 
+    async def erase_all(self) -> int:
+        await self._turn("erase_all")
+        return self.inner.erase_all()
+
 
 class AsyncConsents(_Gated):
     """`AsyncConsentStore` over an `InMemoryConsentStore`."""

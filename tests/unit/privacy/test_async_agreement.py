@@ -5,7 +5,8 @@ Two worlds, each with its own KEK, stores, `CustomerKeys`/`PrivacyVault`
 keys instance standing for another app server, get the same operations:
 seal, open (by any role, for any purpose, of a value moved or not), give
 and withdraw consent, let time pass, erase through either instance or the
-store, rotate, rewrap and retire the KEK. Each operation must give the same
+store, erase the whole tenant, rotate, rewrap and retire the KEK; the
+worlds serve the tenant "default" or another one. Each operation must give the same
 result or the same error (type and message) in both, log the same lines,
 and leave the same access log and data-key customers. The keys differ
 (each world draws its own), so only what a caller can see is compared.
@@ -106,13 +107,25 @@ class SyncAsyncAgreement(RuleBasedStateMachine):
         # (customer, field) -> (sealed by the sync vault, sealed by the async vault)
         self.sealed: dict[tuple[str, str], tuple[Any, Any]] = {}
 
-    @initialize(revalidate_after=st.sampled_from([0.0, 30.0]), cache_size=st.sampled_from([0, 2]))
-    def build(self, revalidate_after: float, cache_size: int) -> None:
-        options: dict[str, Any] = {"revalidate_after": revalidate_after, "cache_size": cache_size}
+    @initialize(
+        revalidate_after=st.sampled_from([0.0, 30.0]),
+        cache_size=st.sampled_from([0, 2]),
+        tenant=st.sampled_from(["default", "club-a"]),
+    )
+    def build(self, revalidate_after: float, cache_size: int, tenant: str) -> None:
+        options: dict[str, Any] = {
+            "revalidate_after": revalidate_after,
+            "cache_size": cache_size,
+            "tenant": tenant,
+        }
         self.sync_kek, self.async_kek = Keyring.generate(), Keyring.generate()
-        self.sync_store, self.async_store = InMemoryDataKeyStore(), AsyncDataKeys()
-        self.sync_consents, self.async_consents = InMemoryConsentStore(), AsyncConsents()
-        self.sync_log, self.async_log = InMemoryAccessLog(), AsyncLog()
+        # Each world's stores are its tenant's handles; the other tenant holds nothing.
+        self.sync_store = InMemoryDataKeyStore().for_tenant(tenant)
+        self.async_store = AsyncDataKeys(InMemoryDataKeyStore().for_tenant(tenant))
+        self.sync_consents = InMemoryConsentStore().for_tenant(tenant)
+        self.async_consents = AsyncConsents(InMemoryConsentStore().for_tenant(tenant))
+        self.sync_log = InMemoryAccessLog().for_tenant(tenant)
+        self.async_log = AsyncLog(InMemoryAccessLog().for_tenant(tenant))
         self.sync_keys = CustomerKeys(self.sync_kek, self.sync_store, timer=self.timer, **options)
         self.async_keys = AsyncCustomerKeys(
             self.async_kek, self.async_store, timer=self.timer, **options
@@ -264,6 +277,13 @@ class SyncAsyncAgreement(RuleBasedStateMachine):
                 lambda: self.sync_store.delete(customer),
                 lambda: self.async_store.delete(customer),
             )
+
+    @rule(other=st.booleans())
+    def erase_tenant(self, other: bool) -> None:
+        self.both(
+            (self.sync_other if other else self.sync_keys).erase_tenant,
+            (self.async_other if other else self.async_keys).erase_tenant,
+        )
 
     @rule()
     def rotate(self) -> None:

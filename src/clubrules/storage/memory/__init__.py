@@ -4,6 +4,10 @@ Each adapter keeps its data in process memory behind a lock, and gives the
 same guarantees as the database adapters: atomic check-and-write, optimistic
 concurrency and idempotency where its port promises them. The implementations
 live in private modules, one per area; this module is their public home.
+
+An adapter built holds the tenant `"default"`'s data; `for_tenant(tenant)`
+returns the sibling instance that holds another tenant's (one club of many),
+and `tenant` names an instance's tenant.
 """
 
 from __future__ import annotations

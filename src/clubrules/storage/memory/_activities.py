@@ -10,6 +10,7 @@ from clubrules._time import to_epoch_us
 from clubrules.activities import Activity, Invitation, Roster
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.storage._keys import keys_checked
+from clubrules.storage.memory._store import TenantSiblings
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -20,7 +21,7 @@ __all__ = ["InMemoryClubActivityRepository"]
 
 
 @keys_checked("ClubActivityRepository")
-class InMemoryClubActivityRepository:
+class InMemoryClubActivityRepository(TenantSiblings):
     """Activities, invitations and rosters in dicts behind one lock; thread-safe.
 
     Implements [ClubActivityRepository][clubrules.activities.ports.ClubActivityRepository].

@@ -11,6 +11,7 @@ from clubrules.booking import Booking, Schedule
 from clubrules.booking._capacity import clashes
 from clubrules.errors import DuplicateError, NotFoundError, SlotConflictError, StaleVersionError
 from clubrules.storage._keys import keys_checked
+from clubrules.storage.memory._store import TenantSiblings
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -22,7 +23,7 @@ __all__ = ["InMemoryBookingRepository"]
 
 
 @keys_checked("BookingRepository")
-class InMemoryBookingRepository:
+class InMemoryBookingRepository(TenantSiblings):
     """Bookings in a dict, indexed by a `Schedule`; check and write under one lock.
 
     It gives the guarantees of `BookingRepository`: no double booking under

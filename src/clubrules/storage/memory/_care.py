@@ -11,7 +11,7 @@ from clubrules._time import require_window, to_epoch_us
 from clubrules.care import CareTask, SurveyResponse
 from clubrules.errors import ValidationError
 from clubrules.storage._keys import keys_checked
-from clubrules.storage.memory._store import Table, by_instant
+from clubrules.storage.memory._store import Table, TenantSiblings, by_instant
 
 if TYPE_CHECKING:
     from datetime import date, datetime
@@ -24,7 +24,7 @@ _ID = attrgetter("id")
 
 
 @keys_checked("CareTaskRepository")
-class InMemoryCareTaskRepository:
+class InMemoryCareTaskRepository(TenantSiblings):
     """Care tasks in a dict keyed by `CareTask.key`; the first add of a key wins; thread-safe."""
 
     def __init__(self) -> None:
@@ -75,7 +75,7 @@ class InMemoryCareTaskRepository:
 
 
 @keys_checked("SurveyResponseRepository")
-class InMemorySurveyResponseRepository:
+class InMemorySurveyResponseRepository(TenantSiblings):
     """Survey responses in a dict; idempotent adds; thread-safe."""
 
     def __init__(self) -> None:

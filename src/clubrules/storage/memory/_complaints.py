@@ -9,6 +9,7 @@ from clubrules._checks import require_int, require_items, require_str
 from clubrules.complaints._events import check_new_stream
 from clubrules.errors import NotFoundError, StaleVersionError, ValidationError
 from clubrules.storage._keys import keys_checked
+from clubrules.storage.memory._store import TenantSiblings
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -19,7 +20,7 @@ __all__ = ["InMemoryComplaintRepository"]
 
 
 @keys_checked("ComplaintRepository")
-class InMemoryComplaintRepository:
+class InMemoryComplaintRepository(TenantSiblings):
     """Case event logs in a dict of lists, behind one lock (see `ComplaintRepository`)."""
 
     def __init__(self) -> None:

@@ -11,7 +11,7 @@ from clubrules._time import require_window
 from clubrules.customers import ConsumptionRecord, Customer, PhoneNumber, ServiceRecord
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.storage._keys import keys_checked
-from clubrules.storage.memory._store import Table, by_instant
+from clubrules.storage.memory._store import Table, TenantSiblings, by_instant
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -25,7 +25,7 @@ _ID = attrgetter("id")
 
 
 @keys_checked("CustomerRepository")
-class InMemoryCustomerRepository:
+class InMemoryCustomerRepository(TenantSiblings):
     """Customer profiles in a dict, with an index by E.164 phone number; thread-safe."""
 
     def __init__(self) -> None:
@@ -94,7 +94,7 @@ class InMemoryCustomerRepository:
 
 
 @keys_checked("ConsumptionRepository")
-class InMemoryConsumptionRepository:
+class InMemoryConsumptionRepository(TenantSiblings):
     """Consumption and service records in dicts; idempotent adds; thread-safe."""
 
     def __init__(self) -> None:

@@ -11,7 +11,7 @@ from clubrules._time import require_aware, require_window, to_epoch_us
 from clubrules.errors import NotFoundError
 from clubrules.privacy import ConsentRecord
 from clubrules.storage._keys import keys_checked
-from clubrules.storage.memory._store import Table, by_instant
+from clubrules.storage.memory._store import Table, TenantSiblings, by_instant
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -24,7 +24,7 @@ __all__ = ["InMemoryAccessLog", "InMemoryConsentStore", "InMemoryDataKeyStore"]
 
 
 @keys_checked("DataKeyStore")
-class InMemoryDataKeyStore:
+class InMemoryDataKeyStore(TenantSiblings):
     """Wrapped data keys in a dict; `delete` drops the only copy."""
 
     def __init__(self) -> None:
@@ -60,6 +60,13 @@ class InMemoryDataKeyStore:
         with self._lock:
             return self._keys.pop(customer_id, None) is not None
 
+    def erase_all(self) -> int:
+        """Destroy every wrapped key of this store's tenant; return how many there were."""
+        with self._lock:
+            count = len(self._keys)
+            self._keys.clear()
+            return count
+
     def customer_ids(self) -> Iterator[str]:
         """Every customer with a data key (a snapshot)."""
         with self._lock:
@@ -70,7 +77,7 @@ class InMemoryDataKeyStore:
 
 
 @keys_checked("ConsentStore")
-class InMemoryConsentStore:
+class InMemoryConsentStore(TenantSiblings):
     """Consent records in a dict, kept forever; withdrawal updates in place."""
 
     def __init__(self) -> None:
@@ -110,7 +117,7 @@ class InMemoryConsentStore:
 
 
 @keys_checked("AccessLog")
-class InMemoryAccessLog:
+class InMemoryAccessLog(TenantSiblings):
     """Access events in a list, in append order."""
 
     def __init__(self) -> None:

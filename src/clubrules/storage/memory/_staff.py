@@ -11,7 +11,7 @@ from clubrules._time import require_window, to_epoch_us
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.staff import AssessmentKind, Rubric, ScoreSheet, WarningRecord
 from clubrules.storage._keys import keys_checked
-from clubrules.storage.memory._store import Table, by_instant
+from clubrules.storage.memory._store import Table, TenantSiblings, by_instant
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -26,7 +26,7 @@ def _sheet_key(sheet: ScoreSheet) -> tuple[int, int, str]:
 
 
 @keys_checked("AssessmentRepository")
-class InMemoryAssessmentRepository:
+class InMemoryAssessmentRepository(TenantSiblings):
     """Rubrics, score sheets and warnings in dicts; idempotent adds; thread-safe."""
 
     def __init__(self) -> None:

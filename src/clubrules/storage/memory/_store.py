@@ -1,23 +1,28 @@
-"""What every in-memory adapter shares: a dict behind a lock, and ordering by instant.
+"""What every in-memory adapter shares: a dict behind a lock, ordering by instant, tenants.
 
 Instants are compared as epoch microseconds, never as datetimes: Python
 compares two datetimes of one zone by wall time, so the repeated hour of a
 DST change would sort and filter wrongly.
+
+Tenants are siblings: `TenantSiblings.for_tenant` gives each tenant an
+instance of its own, so no method ever filters by tenant and no tenant's
+data can show through another's handle.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
 
 from clubrules._time import to_epoch_us
 from clubrules.errors import DuplicateError, NotFoundError
+from clubrules.storage._tenant import DEFAULT_TENANT, check_tenant
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from datetime import datetime
 
-__all__ = ["Table", "by_instant"]
+__all__ = ["Table", "TenantSiblings", "by_instant"]
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -78,3 +83,80 @@ def by_instant(
     keyed = [k for k in keyed if (lo is None or k[0] >= lo) and (hi is None or k[0] < hi)]
     keyed.sort(key=lambda k: (k[0], k[1]))
     return [k[2] for k in keyed]
+
+
+class _Family:
+    """The instances of one adapter, one per tenant, and the settings they are built with."""
+
+    __slots__ = ("args", "kwargs", "lock", "members")
+
+    def __init__(self, args: tuple[Any, ...], kwargs: dict[str, Any], first: object) -> None:
+        self.args = args
+        self.kwargs = kwargs
+        self.lock = threading.Lock()
+        self.members: dict[str, object] = {DEFAULT_TENANT: first}
+
+
+class TenantSiblings:
+    """`for_tenant` and `tenant` for an in-memory adapter, written once.
+
+    The instance a caller builds holds the tenant `"default"`'s data.
+    `for_tenant(tenant)` returns a sibling: an instance of the same class,
+    built with the same constructor arguments, holding that tenant's data
+    only. It is created on the first call (under a lock, so two threads get
+    the same one) and returned again by every later call on any sibling.
+    The arguments are captured by `__new__`, so an adapter's `__init__`
+    does not change; an adapter whose arguments hold another repository
+    overrides `_sibling_settings` to give the sibling that repository's own
+    sibling.
+    """
+
+    _tenant: str
+    _family: _Family
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:  # noqa: ANN401 - any adapter's settings
+        """A new instance of the tenant `"default"`, the first of its family."""
+        self = super().__new__(cls)
+        self._tenant = DEFAULT_TENANT
+        self._family = _Family(args, kwargs, self)
+        return self
+
+    @property
+    def tenant(self) -> str:
+        """The tenant whose data this instance holds (`"default"` for the one built)."""
+        return self._tenant
+
+    def for_tenant(self, tenant: str) -> Self:
+        """The sibling instance holding `tenant`'s data only (this one for its own tenant).
+
+        Raises:
+            ValidationError: `tenant` is not a tenant id (field `tenant`).
+        """
+        tenant = check_tenant(tenant)
+        family = self._family
+        with family.lock:
+            member = family.members.get(tenant)
+            if member is None:
+                args, kwargs = self._sibling_settings(tenant, family.args, family.kwargs)
+                sibling = type(self)(*args, **kwargs)
+                # The new instance is of this class: its state is this class's to set.
+                sibling._tenant = tenant  # noqa: SLF001
+                sibling._family = family  # noqa: SLF001
+                family.members[tenant] = member = sibling
+        return cast("Self", member)
+
+    def _sibling_settings(
+        self, tenant: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """The constructor arguments of `tenant`'s sibling: by default the same as this one's."""
+        del tenant
+        return args, kwargs
+
+    def _adopt_tenant(self, tenant: str) -> None:
+        """Make a just-built instance the one of `tenant` in its family (in `__init__` only)."""
+        tenant = check_tenant(tenant)
+        family = self._family
+        with family.lock:
+            if family.members == {self._tenant: self}:
+                family.members = {tenant: self}
+                self._tenant = tenant

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from clubrules._checks import require_instance, require_str
 from clubrules.customers import ConsumptionRecord
+from clubrules.errors import StorageError
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.memory._customers import InMemoryConsumptionRepository
+from clubrules.storage.memory._store import TenantSiblings
 from clubrules.tiering import summarize_activity
 from clubrules.tiering.ports import SummarySource
 
@@ -21,8 +23,12 @@ __all__ = ["InMemoryActivityRepository"]
 
 
 @keys_checked("ActivityRepository")
-class InMemoryActivityRepository:
+class InMemoryActivityRepository(TenantSiblings):
     """Activity summaries computed on demand from a consumption repository.
+
+    Its tenant is its consumption repository's (`"default"` for a fresh
+    one); `for_tenant(tenant)` gives a sibling over
+    `consumption.for_tenant(tenant)`.
 
     Args:
         zone: The club's zone: visits are local calendar days there.
@@ -41,6 +47,24 @@ class InMemoryActivityRepository:
         self._zone = zone
         self._records = consumption if consumption is not None else InMemoryConsumptionRepository()
         self._currency = currency
+        tenant = getattr(consumption, "tenant", None)
+        if isinstance(tenant, str):
+            self._adopt_tenant(tenant)
+
+    def _sibling_settings(
+        self, tenant: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """The same settings, over the consumption repository's sibling of `tenant`."""
+        consumption = kwargs.get("consumption")
+        if consumption is None:
+            return args, kwargs
+        for_tenant = getattr(consumption, "for_tenant", None)
+        if not callable(for_tenant):
+            raise StorageError(
+                f"the consumption repository ({type(consumption).__name__}) has no"
+                " for_tenant(): build the activity repository on the tenant's own repository"
+            )
+        return args, {**kwargs, "consumption": for_tenant(tenant)}
 
     @property
     def source(self) -> SummarySource:

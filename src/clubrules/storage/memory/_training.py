@@ -10,7 +10,7 @@ from clubrules._checks import require_instance
 from clubrules._time import require_window
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.storage._keys import keys_checked
-from clubrules.storage.memory._store import Table, by_instant
+from clubrules.storage.memory._store import Table, TenantSiblings, by_instant
 from clubrules.training import Attendance, Completion, TrainingSession
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ _ID = attrgetter("id")
 
 
 @keys_checked("TrainingRepository")
-class InMemoryTrainingRepository:
+class InMemoryTrainingRepository(TenantSiblings):
     """Training sessions, attendance and completions in dicts; idempotent adds; thread-safe."""
 
     def __init__(self) -> None:

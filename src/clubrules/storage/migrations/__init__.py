@@ -12,6 +12,15 @@ table; running it again changes nothing. In SQLite every table is named
 clubrules db migrate --url sqlite:///club.db
 clubrules db migrate --url postgresql://clubrules@db.internal/club --schema salon --json
 ```
+
+PostgreSQL keeps each tenant (club) to its own rows by row-level security,
+which superusers, roles with BYPASSRLS and the tables' owner get past. The
+application should therefore connect as a role that owns nothing:
+`migrate(..., app_role="clubrules_app")` (or `clubrules db migrate
+--app-role clubrules_app`) creates it if missing and grants it what the
+adapters need; [app_role_statements][clubrules.storage.migrations.app_role_statements]
+(or `clubrules db grants --app-role clubrules_app`) gives the same SQL for a
+DBA to run.
 """
 
 from __future__ import annotations
@@ -25,6 +34,8 @@ from clubrules.storage.postgres import PostgresDatabase
 from clubrules.storage.postgres._db import PsycopgConnection  # noqa: TC001 - for get_type_hints
 from clubrules.storage.postgres._migrate import (
     DEFAULT_SCHEMA,
+    app_role_statements,
+    check_role,
     migrate_postgres_connection,
     postgres_schema_version,
     schema_prefix,
@@ -45,6 +56,7 @@ __all__ = [
     "Dialect",
     "Migration",
     "MigrationResult",
+    "app_role_statements",
     "available_migrations",
     "latest_version",
     "migrate",
@@ -57,12 +69,23 @@ def migrate(
     *,
     to: int | None = None,
     schema: str | None = None,
+    app_role: str | None = None,
 ) -> MigrationResult:
     """Bring a database's schema up to date (or up to version `to`); safe to run again.
 
     Each call applies the pending migrations in one transaction: all of them
     or, on an error, none. A database already at the target version is left
     alone and the result says so (`changed` is False).
+
+    PostgreSQL enforces tenants with row-level security, which does not
+    apply to superusers, roles with BYPASSRLS, or the tables' owner (the
+    role that migrates). With `app_role`, the same transaction then makes
+    that role the application's: created if missing (`NOLOGIN`; give it
+    `LOGIN` or grant it to the login roles the application uses), granted
+    `USAGE` on the schema, `SELECT, INSERT, UPDATE, DELETE` on the tables
+    (`SELECT` only on the version table) and `USAGE, SELECT` on the
+    sequences; see [app_role_statements][clubrules.storage.migrations.app_role_statements].
+    They are applied on every call, so running it again is fine.
 
     Args:
         target: A URL (`sqlite:///relative.db`, `sqlite:////absolute.db`,
@@ -74,17 +97,21 @@ def migrate(
             (`clubrules` by default), created if missing. A
             `PostgresDatabase` brings its own; SQLite has none (its tables
             are named `clubrules_<name>`).
+        app_role: PostgreSQL only: the role the application connects as
+            (a plain lower-case identifier), to create and grant as above.
 
     Returns:
         The versions before and after, and the migrations applied.
 
     Raises:
         ValidationError: an unknown URL scheme, an unknown version `to`, a
-            `schema` that is not a plain identifier, or one given for
-            SQLite or for a `PostgresDatabase` on another schema.
+            `schema` or `app_role` that is not a plain identifier, either
+            given for SQLite, or a `schema` other than a `PostgresDatabase`'s
+            own.
         MigrationError: the database is newer than this clubrules, its
-            recorded history disagrees with the shipped migrations, or a
-            migration failed (and was rolled back).
+            recorded history disagrees with the shipped migrations, a
+            migration failed (and was rolled back), or `app_role` is a
+            superuser, has BYPASSRLS or owns the tables.
         RetryableStorageError: the database is locked or the connection was
             lost; nothing was applied.
         StorageError: the database could not be opened.
@@ -94,16 +121,22 @@ def migrate(
         >>> result.previous_version, result.version == latest_version("sqlite")
         (0, True)
     """
+    if app_role is not None:
+        check_role(app_role, field="app_role")
     if isinstance(target, str):
-        return _migrate_url(target, to, schema)
+        return _migrate_url(target, to, schema, app_role)
     _check_schema(target, schema)
+    if isinstance(target, sqlite3.Connection | SQLiteDatabase) and app_role is not None:
+        _refuse_sqlite_app_role()
     if isinstance(target, sqlite3.Connection):
         return migrate_sqlite_connection(target, to=to)
-    if isinstance(target, SQLiteDatabase | PostgresDatabase):
+    if isinstance(target, SQLiteDatabase):
         return target.migrate(to=to)
+    if isinstance(target, PostgresDatabase):
+        return _migrate_postgres_database(target, to, app_role)
     if type(target).__module__.startswith("psycopg"):
         return migrate_postgres_connection(
-            target, to=to, schema=DEFAULT_SCHEMA if schema is None else schema
+            target, to=to, schema=DEFAULT_SCHEMA if schema is None else schema, app_role=app_role
         )
     raise ValidationError(
         f"cannot migrate a {type(target).__name__}: pass a URL, a connection or a database",
@@ -165,6 +198,25 @@ def _refuse_sqlite_schema() -> NoReturn:
     )
 
 
+def _refuse_sqlite_app_role() -> NoReturn:
+    raise ValidationError(
+        "applies to PostgreSQL only: SQLite has no roles (the adapters scope every"
+        " statement to the tenant themselves)",
+        field="app_role",
+        rule="not_postgres",
+    )
+
+
+def _migrate_postgres_database(
+    database: PostgresDatabase, to: int | None, app_role: str | None
+) -> MigrationResult:
+    if app_role is None:
+        return database.migrate(to=to)
+    # The database's own migrate() knows no app role; the same connection and schema.
+    with database._autocommit() as conn:  # noqa: SLF001 - the migrating connection
+        return migrate_postgres_connection(conn, to=to, schema=database.schema, app_role=app_role)
+
+
 def _open_url(url: str, schema: str | None = None) -> SQLiteDatabase | PostgresDatabase:
     """Open the database named by a `sqlite:///` or `postgresql://` URL."""
     if not isinstance(url, str):
@@ -191,10 +243,16 @@ def _open_url(url: str, schema: str | None = None) -> SQLiteDatabase | PostgresD
     )
 
 
-def _migrate_url(url: str, to: int | None, schema: str | None) -> MigrationResult:
+def _migrate_url(
+    url: str, to: int | None, schema: str | None, app_role: str | None
+) -> MigrationResult:
+    if app_role is not None and url.lower().startswith("sqlite:"):
+        _refuse_sqlite_app_role()  # before the file is opened (or created)
     database = _open_url(url, schema)
     try:
-        return database.migrate(to=to)
+        if isinstance(database, SQLiteDatabase):
+            return database.migrate(to=to)
+        return _migrate_postgres_database(database, to, app_role)
     finally:
         database.close()
 

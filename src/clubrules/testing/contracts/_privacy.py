@@ -200,13 +200,20 @@ def _wrapped(n: int) -> Sealed:
 _ALLERGIES = {"record_type": "customer", "record_id": "c-1", "field": "allergies"}
 
 
+def _keys(kek: Keyring, repository: DataKeyStore) -> CustomerKeys:
+    """Customer keys on the store, of the store's tenant if it names one."""
+    tenant = getattr(repository, "tenant", "default")
+    return CustomerKeys(kek, repository, tenant=tenant if isinstance(tenant, str) else "default")
+
+
 class DataKeyStoreContract(RepositoryContract):
     """Every `DataKeyStore` must pass these tests.
 
     The `repository` fixture returns a fresh, empty data-key store. The last
     tests run two `CustomerKeys` on it, as two app servers sharing the store
     would: an erasure through one, or a delete through the store itself,
-    must stop the other from opening the customer's values at once.
+    must stop the other from opening the customer's values at once. A store
+    with the optional `erase_all` is checked to erase every key it holds.
     """
 
     def test_add_get_delete(self, repository: DataKeyStore) -> None:
@@ -235,7 +242,7 @@ class DataKeyStoreContract(RepositoryContract):
 
     def test_an_erasure_reaches_every_vault_on_the_store(self, repository: DataKeyStore) -> None:
         kek = Keyring.generate()
-        here, there = CustomerKeys(kek, repository), CustomerKeys(kek, repository)
+        here, there = _keys(kek, repository), _keys(kek, repository)
         sealed = here.cipher_for("c-1", create=True).seal(["青霉素过敏"], **_ALLERGIES)
         assert there.cipher_for("c-1").open(sealed, **_ALLERGIES) == ["青霉素过敏"]
         assert here.erase("c-1") is True
@@ -246,7 +253,7 @@ class DataKeyStoreContract(RepositoryContract):
     def test_a_key_deleted_through_the_store_no_longer_opens(
         self, repository: DataKeyStore
     ) -> None:
-        keys = CustomerKeys(Keyring.generate(), repository)
+        keys = _keys(Keyring.generate(), repository)
         sealed = keys.cipher_for("c-1", create=True).seal(["花粉"], **_ALLERGIES)
         assert keys.cipher_for("c-1").open(sealed, **_ALLERGIES) == ["花粉"]
         assert repository.delete("c-1") is True
@@ -258,10 +265,27 @@ class DataKeyStoreContract(RepositoryContract):
 
     def test_a_key_rewrapped_elsewhere_is_used_here(self, repository: DataKeyStore) -> None:
         kek = Keyring.generate()
-        here, there = CustomerKeys(kek, repository), CustomerKeys(kek, repository)
+        here, there = _keys(kek, repository), _keys(kek, repository)
         sealed = here.cipher_for("c-1", create=True).seal(["花粉"], **_ALLERGIES)
         assert here.cipher_for("c-1").open(sealed, **_ALLERGIES) == ["花粉"]
         kek.rotate()
         assert there.rewrap_data_keys() == 1
         kek.retire(1)
         assert here.cipher_for("c-1").open(sealed, **_ALLERGIES) == ["花粉"]
+
+    def test_erase_all_erases_every_key_of_the_store(self, repository: DataKeyStore) -> None:
+        erase_all = getattr(repository, "erase_all", None)
+        if erase_all is None:
+            pytest.skip("the store has no erase_all (optional)")
+        keys = _keys(Keyring.generate(), repository)
+        sealed = keys.cipher_for("c-1", create=True).seal(["花粉"], **_ALLERGIES)
+        keys.cipher_for("c-2", create=True)
+        assert erase_all() == 2
+        assert repository.get("c-1") is None
+        assert list(repository.customer_ids()) == []
+        with pytest.raises(KeyringError):
+            keys.cipher_for("c-1")
+        with pytest.raises(DecryptionError):
+            keys.cipher_for("c-1", create=True).open(sealed, **_ALLERGIES)
+        assert erase_all() == 1
+        assert erase_all() == 0
