@@ -466,14 +466,11 @@ def _postgres_rows(n: int, url: str) -> list[Row]:
 
 # --- row-level security ---------------------------------------------------------------
 
-# The application's login role: not the tables' owner, no BYPASSRLS, so the
-# tenant policies apply to it; the grants an installation gives its app.
+# The application's role, which `migrate(..., app_role=)` creates and grants
+# (not the tables' owner, no BYPASSRLS, so the tenant policies apply to it),
+# and the login role the application connects as, a member of it.
 _APP_ROLE = "clubrules_bench_app"
-_APP_GRANTS = (
-    f"GRANT USAGE ON SCHEMA clubrules TO {_APP_ROLE}",
-    f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA clubrules TO {_APP_ROLE}",
-    f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA clubrules TO {_APP_ROLE}",
-)
+_APP_LOGIN = "clubrules_bench_web"
 # Rounds of the RLS rows: each side runs once a round, in alternating order.
 _RLS_ROUNDS = 9
 
@@ -508,8 +505,9 @@ def _count_rows(conn: Any, table: str) -> int:  # noqa: ANN401 - a psycopg conne
 def _rls_rows(quick: bool, n: int, url: str) -> list[Row]:
     """What PostgreSQL's row-level security costs the library's calls.
 
-    The application role (not the owner, no BYPASSRLS) works through
-    `PostgresDatabase(...).for_tenant("club-a")`, so that every statement
+    The application's role (made by `migrate(..., app_role=)`: not the
+    owner, no BYPASSRLS), through a login role that is a member of it, works
+    through `PostgresDatabase(...).for_tenant("club-a")`, so that every statement
     meets the tenant policy; the anchor is the same library call on a
     superuser's database of the tenant "default", which the policy does not
     apply to. Three tenants hold the same rows (the same ids), so that the
@@ -520,6 +518,7 @@ def _rls_rows(quick: bool, n: int, url: str) -> list[Row]:
     from psycopg.conninfo import make_conninfo  # noqa: PLC0415
 
     from clubrules.booking import Schedule  # noqa: PLC0415
+    from clubrules.storage.migrations import migrate  # noqa: PLC0415
     from clubrules.storage.postgres import (  # noqa: PLC0415 - the postgres extra
         PostgresAccessLog,
         PostgresBookingRepository,
@@ -532,17 +531,17 @@ def _rls_rows(quick: bool, n: int, url: str) -> list[Row]:
     with psycopg.connect(url, autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {name}")
         if (
-            admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (_APP_ROLE,)).fetchone()
+            admin.execute("SELECT FROM pg_roles WHERE rolname = %s", (_APP_LOGIN,)).fetchone()
             is None
         ):
-            admin.execute(f"CREATE ROLE {_APP_ROLE} LOGIN")
+            admin.execute(f"CREATE ROLE {_APP_LOGIN} LOGIN")
     db_url = url.replace("/postgres?", f"/{name}?")
     superuser = PostgresDatabase(db_url)
-    superuser.migrate()
+    migrate(superuser, app_role=_APP_ROLE)
     with psycopg.connect(db_url, autocommit=True) as conn:
-        for grant in _APP_GRANTS:
-            conn.execute(grant)
-    app_db = PostgresDatabase(make_conninfo(db_url, user=_APP_ROLE))
+        conn.execute(f"GRANT {_APP_ROLE} TO {_APP_LOGIN}")
+    app_url = make_conninfo(db_url, user=_APP_LOGIN)
+    app_db = PostgresDatabase(app_url)
     app = app_db.for_tenant("club-a")
 
     # The rows: written by the application role as club-a, copied to the other two tenants.
@@ -580,7 +579,7 @@ def _rls_rows(quick: bool, n: int, url: str) -> list[Row]:
         # The policy is what keeps the application role to club-a's rows.
         counts = {t: _count_rows(conn, t) for t in tables}
     with (
-        psycopg.connect(make_conninfo(db_url, user=_APP_ROLE), autocommit=True) as conn,
+        psycopg.connect(app_url, autocommit=True) as conn,
         conn.transaction(),
     ):
         conn.execute("SELECT set_config('clubrules.tenant', 'club-a', true)")
