@@ -12,6 +12,11 @@ binaries (a throwaway cluster is started); without them only SQLite runs.
 Reads are also timed against SQLAlchemy 2 ORM classes on the same tables,
 loading the same types with a session per request (`benchmarks._orm`); the
 goal there is at least 5x the ORM's speed.
+
+The cost of PostgreSQL's row-level security: the library's calls as the
+application's role through a tenant handle, which the tenant policies
+apply to, against the same calls on a superuser's connection, which they
+do not (rows "postgres RLS: ...").
 """
 
 from __future__ import annotations
@@ -391,9 +396,31 @@ def _postgres_rows(n: int, url: str) -> list[Row]:
                     "SELECT * FROM clubrules.customers WHERE tenant = %s AND id = %s", (TENANT, i)
                 ).fetchone()
 
+        def plain_get_as_tenant() -> None:
+            # What the library sends for a read: the tenant set for the statement
+            # (`SET LOCAL`), then the statement, in one round trip (a pipeline), which
+            # an application role under row-level security needs.
+            for i in ids:
+                with plain.pipeline():
+                    plain.execute("SELECT set_config('clubrules.tenant', %s, true)", (TENANT,))
+                    cursor = plain.execute(
+                        "SELECT * FROM clubrules.customers"
+                        " WHERE tenant = current_setting('clubrules.tenant') AND id = %s",
+                        (i,),
+                    )
+                cursor.fetchone()
+
+        t_lib_get = best_of(lib_get)
+        rows.append(
+            _row("postgres: get a customer", n, t_lib_get, "plain psycopg", best_of(plain_get))
+        )
         rows.append(
             _row(
-                "postgres: get a customer", n, best_of(lib_get), "plain psycopg", best_of(plain_get)
+                "postgres: get a customer, anchor sets the tenant",
+                n,
+                t_lib_get,
+                "plain psycopg, set_config + SELECT pipelined",
+                best_of(plain_get_as_tenant),
             )
         )
         for r in _records(100, "c-window"):
