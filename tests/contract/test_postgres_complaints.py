@@ -61,8 +61,9 @@ class TestPostgresComplaintPrimaryKey:
         outcome: list[object] = []
         with psycopg.connect(postgres_url) as rival:  # holds its uncommitted event 2
             rival.execute(
-                "INSERT INTO clubrules.complaint_events VALUES"
-                " ('k-1', 2, 'Assigned', %s, NULL, %s::jsonb)",
+                "INSERT INTO clubrules.complaint_events"
+                " (tenant, case_id, version, type, at, at_tz, document)"
+                " VALUES ('default', 'k-1', 2, 'Assigned', %s, NULL, %s::jsonb)",
                 (other.at, encode_event(other)),
             )
 

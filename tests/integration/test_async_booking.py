@@ -243,16 +243,16 @@ def test_a_cancelled_multi_resource_add_leaves_no_part_of_it(run: Any, url: str)
             # uncommitted busy time on room-b: the exclusion constraint
             # makes our insert there wait for its transaction.
             await other.execute(
-                "INSERT INTO clubrules.bookings (id, service, start_at, end_at, status,"
-                " headcount, late_cancel, version, blocking_until_us)"
-                " VALUES ('blocker', 'facial', %s, %s, 'confirmed', 1, false, 1, %s)",
+                "INSERT INTO clubrules.bookings (tenant, id, service, start_at, end_at,"
+                " status, headcount, late_cancel, version, blocking_until_us) VALUES"
+                " ('default', 'blocker', 'facial', %s, %s, 'confirmed', 1, false, 1, %s)",
                 (start, end, 2**62),
             )
             await other.execute(
-                "INSERT INTO clubrules.booking_occupancy (booking_id, position, resource,"
-                " during, units, capacity, role, blocking_until_us, active)"
-                " VALUES ('blocker', 0, 'room-b', tstzrange(%s, %s, '[)'), 1, 1, '', %s,"
-                " true)",
+                "INSERT INTO clubrules.booking_occupancy (tenant, booking_id, position,"
+                " resource, during, units, capacity, role, blocking_until_us, active)"
+                " VALUES ('default', 'blocker', 0, 'room-b', tstzrange(%s, %s, '[)'), 1, 1, '',"
+                " %s, true)",
                 (start, end, 2**62),
             )
             both = booking("both", 0, 60, resource="room-a", also="room-b")

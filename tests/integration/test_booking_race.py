@@ -28,6 +28,7 @@ from clubrules.storage.postgres import PostgresBookingRepository, PostgresDataba
 from clubrules.storage.sqlite import SQLiteBookingRepository, SQLiteDatabase
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
     from pathlib import Path
 
     from clubrules.booking.ports import BookingRepository
@@ -46,14 +47,18 @@ from clubrules.booking import Booking, Occupancy
 from clubrules.errors import SlotConflictError
 
 kind, target, worker, slots = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+tenants = sys.argv[5:]  # with tenants, worker w books for tenants[w % len(tenants)]
+tenant = tenants[worker % len(tenants)] if tenants else None
 if kind == "postgres":
     from clubrules.storage.postgres import PostgresBookingRepository, PostgresDatabase
     db = PostgresDatabase(target)
-    repo = PostgresBookingRepository(db)
+    repo = PostgresBookingRepository(db if tenant is None else db.for_tenant(tenant))
 else:
     from clubrules.storage.sqlite import SQLiteBookingRepository, SQLiteDatabase
     db = SQLiteDatabase(target, timeout=120)
-    repo = SQLiteBookingRepository(db)
+    repo = SQLiteBookingRepository(db if tenant is None else db.for_tenant(tenant))
+# One tenant's workers have ids of their own; the other tenant's workers use the same ids.
+name = worker // len(tenants) if tenants else worker
 t0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 now = t0 - timedelta(days=1)
 bookings = []
@@ -62,7 +67,7 @@ for i in range(slots):
     start = t0 + timedelta(hours=k // 8)
     end = start + timedelta(minutes=50)
     bookings.append((k, Booking(
-        id=f"w{worker}-s{k}", service="facial", start=start, end=end,
+        id=f"w{name}-s{k}", service="facial", start=start, end=end,
         occupancy=[Occupancy.between(f"room-{k % 8}", start, end + timedelta(minutes=10))],
         customer_id=f"c-{worker}",
     )))
@@ -80,15 +85,21 @@ for k, booking in bookings:
 ended = time.monotonic()
 db.close()
 print(json.dumps({"won": won, "conflicts": conflicts, "other": other,
-                  "began": began, "ended": ended}))
+                  "began": began, "ended": ended, "tenant": tenant}))
 """
 
 
-def race(kind: str, target: str, workers: int = WORKERS, slots: int = SLOTS) -> list[Any]:
-    """Start `workers` processes, release them together, and collect their reports."""
+def race(
+    kind: str, target: str, workers: int = WORKERS, slots: int = SLOTS, tenants: Sequence[str] = ()
+) -> list[Any]:
+    """Start `workers` processes, release them together, and collect their reports.
+
+    With `tenants`, the workers take turns among them (worker w books for
+    `tenants[w % len(tenants)]`).
+    """
     procs = [
         subprocess.Popen(  # noqa: S603 - our own interpreter and script
-            [sys.executable, "-c", WORKER, kind, target, str(w), str(slots)],
+            [sys.executable, "-c", WORKER, kind, target, str(w), str(slots), *tenants],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -141,6 +152,61 @@ def test_processes_racing_on_sqlite_book_each_slot_once(tmp_path: Path) -> None:
         _check(reports, SQLiteBookingRepository(db), 60)
 
 
+TENANTS = ("club-a", "club-b")
+
+
+def _check_tenants(
+    reports: list[Any], repository: Callable[[str | None], BookingRepository], slots: int
+) -> None:
+    """Each tenant's workers won each slot once among themselves; the tenants never met."""
+    assert all(r["other"] == [] for r in reports), [r["other"] for r in reports]
+    for tenant in TENANTS:
+        mine = [r for r in reports if r["tenant"] == tenant]
+        assert len(mine) == len(reports) // len(TENANTS)
+        assert sorted(k for r in mine for k in r["won"]) == list(range(slots))
+        attempts = len(mine) * slots
+        assert sum(len(r["won"]) + r["conflicts"] for r in mine) == attempts
+        stored = repository(tenant).find()
+        assert len(stored) == slots
+        assert not find_conflicts(stored)  # zero double bookings within the tenant
+    # Both tenants hold the same rooms at the same times; the default tenant has none.
+    slots_of = [{(b.resources, b.start) for b in repository(t).find()} for t in TENANTS]
+    assert slots_of[0] == slots_of[1]
+    assert len(slots_of[0]) == slots
+    assert repository(None).find() == []
+
+
+@pytest.mark.postgres
+def test_processes_of_two_tenants_racing_on_postgres_book_each_tenants_slots_once(
+    postgres_cluster: PostgresCluster,
+) -> None:
+    """16 processes, 8 per tenant, racing for the same room names at the same times."""
+    name = f"booking_race_{next(_names)}"
+    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    url = postgres_cluster.url_for(name)
+    with PostgresDatabase(url) as db:
+        db.migrate()
+        reports = race("postgres", url, tenants=TENANTS)
+        _check_tenants(
+            reports,
+            lambda t: PostgresBookingRepository(db if t is None else db.for_tenant(t)),
+            SLOTS,
+        )
+
+
+def test_processes_of_two_tenants_racing_on_sqlite_book_each_tenants_slots_once(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "club.db"
+    with SQLiteDatabase(path) as db:
+        db.migrate()
+        reports = race("sqlite", str(path), workers=8, slots=60, tenants=TENANTS)
+        _check_tenants(
+            reports, lambda t: SQLiteBookingRepository(db if t is None else db.for_tenant(t)), 60
+        )
+
+
 @pytest.mark.postgres
 def test_the_database_itself_refuses_an_overlap(postgres_cluster: PostgresCluster) -> None:
     """Rows written around the library still meet the exclusion constraint."""
@@ -153,15 +219,15 @@ def test_the_database_itself_refuses_an_overlap(postgres_cluster: PostgresCluste
     with psycopg.connect(url, autocommit=True) as conn:
         for booking in ("a", "b"):
             conn.execute(
-                "INSERT INTO clubrules.bookings (id, service, start_at, end_at, status, headcount,"
-                " late_cancel, version, blocking_until_us) VALUES (%s, 'facial',"
-                " '2026-03-02 10:00Z', '2026-03-02 11:00Z', 'confirmed', 1, false, 1, 1)",
+                "INSERT INTO clubrules.bookings (tenant, id, service, start_at, end_at, status,"
+                " headcount, late_cancel, version, blocking_until_us) VALUES ('default', %s,"
+                " 'facial', '2026-03-02 10:00Z', '2026-03-02 11:00Z', 'confirmed', 1, false, 1, 1)",
                 (booking,),
             )
         insert = (
-            "INSERT INTO clubrules.booking_occupancy (booking_id, position, resource, during,"
-            " units, capacity, role, blocking_until_us, active) VALUES (%s, 0, 'li',"
-            " tstzrange(%s, %s, '[)'), 1, 1, '', 1, true)"
+            "INSERT INTO clubrules.booking_occupancy (tenant, booking_id, position, resource,"
+            " during, units, capacity, role, blocking_until_us, active) VALUES ('default', %s, 0,"
+            " 'li', tstzrange(%s, %s, '[)'), 1, 1, '', 1, true)"
         )
         conn.execute(insert, ("a", "2026-03-02 10:00Z", "2026-03-02 11:00Z"))
         conn.execute(insert, ("b", "2026-03-02 11:00Z", "2026-03-02 12:00Z"))  # back to back
@@ -210,15 +276,16 @@ def test_a_reservation_killed_midway_writes_nothing(postgres_cluster: PostgresCl
 
         with psycopg.connect(url) as blocker:  # an open transaction holding room-2
             blocker.execute(
-                "INSERT INTO clubrules.bookings (id, service, start_at, end_at, status,"
+                "INSERT INTO clubrules.bookings (tenant, id, service, start_at, end_at, status,"
                 " headcount, late_cancel, version, blocking_until_us)"
-                " VALUES ('other', 'facial', %s, %s, 'confirmed', 1, false, 1, %s)",
+                " VALUES ('default', 'other', 'facial', %s, %s, 'confirmed', 1, false, 1, %s)",
                 (T0, T0 + timedelta(hours=1), 1 << 62),
             )
             blocker.execute(
-                "INSERT INTO clubrules.booking_occupancy (booking_id, position, resource,"
-                " during, units, capacity, role, blocking_until_us, active)"
-                " VALUES ('other', 0, 'room-2', tstzrange(%s, %s, '[)'), 1, 1, '', %s, true)",
+                "INSERT INTO clubrules.booking_occupancy (tenant, booking_id, position,"
+                " resource, during, units, capacity, role, blocking_until_us, active)"
+                " VALUES ('default', 'other', 0, 'room-2', tstzrange(%s, %s, '[)'), 1, 1, '',"
+                " %s, true)",
                 (T0, T0 + timedelta(hours=1), 1 << 62),
             )
             worker = threading.Thread(target=reserve)

@@ -205,7 +205,11 @@ def test_sqlite_version_6_bounds_searches_by_the_bookings_stored_before_it(
                 f" VALUES ({', '.join('?' * 19)})",
                 _sqlite_booking._row(long),
             )
-            SQLiteBookingRepository._insert_occupancy(conn, long)
+            conn.executemany(
+                f"INSERT INTO clubrules_booking_occupancy ({_sqlite_booking._OCC_COLUMNS})"  # noqa: S608
+                f" VALUES ({', '.join('?' * 9)})",
+                _sqlite_booking._occupancy_rows(long),
+            )
         db.migrate()
         bookings = SQLiteBookingRepository(db)
         assert longest(db) == 72 * 3600 * 10**6
@@ -448,6 +452,7 @@ def test_sqlite_upgrade_to_staff_keeps_the_data(tmp_path: Path) -> None:
         SQLiteCustomerRepository(db).add(_stored_customer())
         assert db.migrate(to=2).applied == ("0002_staff",)
         assert SQLiteCustomerRepository(db).get("c-1") == _stored_customer()
+        db.migrate()  # the adapters read and write the current schema (tenants)
         assessments = SQLiteAssessmentRepository(db)
         assert assessments.add_rubric(seed_rubric()) is True
         assert assessments.rubric("customer-service") == seed_rubric()
@@ -462,6 +467,7 @@ def test_postgres_upgrade_to_staff_keeps_the_data(
     PostgresCustomerRepository(db).add(_stored_customer())
     assert db.migrate(to=2).applied == ("0002_staff",)
     assert PostgresCustomerRepository(db).get("c-1") == _stored_customer()
+    db.migrate()  # the adapters read and write the current schema (tenants)
     assessments = PostgresAssessmentRepository(db)
     assert assessments.add_rubric(seed_rubric()) is True
     assert assessments.rubric("customer-service") == seed_rubric()

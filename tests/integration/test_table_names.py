@@ -198,7 +198,11 @@ def _copy_rows(source: Path, target: sqlite3.Connection) -> dict[str, list[tuple
             rows = target.execute(f"SELECT * FROM src.{table} ORDER BY 1, 2").fetchall()  # noqa: S608
             copied[table] = rows
             target.execute(f"DELETE FROM {old}")  # noqa: S608 - migration 6 seeds booking_longest
-            target.execute(f"INSERT INTO {old} SELECT * FROM src.{table}")  # noqa: S608
+            # The columns the old table has: the newest one's but the tenant (migration 10).
+            columns = ", ".join(r[1] for r in target.execute(f"PRAGMA main.table_info({old})"))
+            target.execute(
+                f"INSERT INTO {old} ({columns}) SELECT {columns} FROM src.{table}"  # noqa: S608
+            )
         target.execute("DELETE FROM sqlite_sequence")
         target.execute("INSERT INTO sqlite_sequence SELECT * FROM src.sqlite_sequence")
         for (name,) in target.execute("SELECT name FROM sqlite_sequence").fetchall():
@@ -225,7 +229,7 @@ def test_the_renaming_keeps_every_row_of_a_version_8_database(tmp_path: Path) ->
         copied = _copy_rows(tmp_path / "demo.db", old)
         assert sum(1 for rows in copied.values() if rows) >= 10
         sequences = dict(old.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
-        assert migrate(old).applied == ("0009_prefixed_names",)
+        assert migrate(old).applied == ("0009_prefixed_names", "0010_tenants")
         for table, rows in copied.items():
             kept = old.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()  # noqa: S608
             assert kept == rows, table
@@ -352,6 +356,24 @@ def opened() -> Iterator[list[PostgresDatabase]]:
         db.close()
 
 
+_VERSION_8_ROWS = """
+INSERT INTO clubrules.customers (id, name, registered_at, gender)
+    VALUES ('c-1', '王芳', %(at)s, 'female');
+INSERT INTO clubrules.bookings (id, service, start_at, end_at, status, headcount, late_cancel,
+        version, blocking_until_us)
+    VALUES ('b-1', 'facial', %(at)s, %(end)s, 'confirmed', 1, false, 1, 9223372036854775807);
+INSERT INTO clubrules.booking_occupancy (booking_id, position, resource, during, units, capacity,
+        role, blocking_until_us, active)
+    VALUES ('b-1', 0, 'room-1', tstzrange(%(at)s, %(end)s, '[)'), 1, 1, '',
+        9223372036854775807, true);
+INSERT INTO clubrules.booking_resources (resource) VALUES ('room-1');
+INSERT INTO clubrules.access_events (at, actor, role, purpose, customer_id, field, allowed,
+        reason)
+    VALUES (%(at)s, 'st-7', 'beautician', 'service_delivery', 'c-1', 'allergies', true,
+        'allowed');
+"""
+
+
 @pytest.mark.postgres
 def test_a_postgres_database_at_version_8_keeps_its_rows(
     fresh_url: Callable[[], str], opened: list[PostgresDatabase]
@@ -359,11 +381,12 @@ def test_a_postgres_database_at_version_8_keeps_its_rows(
     db = PostgresDatabase(fresh_url())
     opened.append(db)
     assert db.migrate(to=RENAMING_VERSION - 1).version == RENAMING_VERSION - 1
-    PostgresCustomerRepository(db).add(Customer(id="c-1", name="王芳", registered_at=START))
-    PostgresBookingRepository(db).add(_booking("b-1", "room-1", START), now=START)
-    PostgresAccessLog(db).append(_event("c-1"))
+    # Rows as clubrules wrote them at version 8 (today's adapters name the tenant column).
+    with db._autocommit() as conn:
+        for statement in _VERSION_8_ROWS.split(";")[:-1]:
+            conn.execute(statement, {"at": START, "end": START + HOUR})
     result = db.migrate()
-    assert result.applied == ("0009_prefixed_names",)
+    assert result.applied == ("0009_prefixed_names", "0010_tenants")
     assert db.schema_version() == latest_version("postgres")
     assert PostgresCustomerRepository(db).get("c-1").name == "王芳"
     assert [b.id for b in PostgresBookingRepository(db).find()] == ["b-1"]

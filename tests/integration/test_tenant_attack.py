@@ -19,6 +19,7 @@ import pytest
 from psycopg import sql
 
 from clubrules.booking import Booking, Occupancy
+from clubrules.complaints import Case, CaseKind, default_book, register
 from clubrules.customers import Customer
 from clubrules.errors import NotFoundError
 from clubrules.privacy import AccessEvent
@@ -61,8 +62,8 @@ INSERT INTO clubrules.consents (id, customer_id, purpose, scope, given_at, separ
     VALUES ('k-1', 'c-1', 'marketing', '{sms}', '2026-01-05 10:00+08', true, 'signed form');
 INSERT INTO clubrules.access_events (at, actor, role, purpose, customer_id, field, allowed,
         reason)
-    VALUES ('2026-02-01 10:00+08', 'st-7', 'beautician', 'service', 'c-1', 'allergies', true,
-        'allowed');
+    VALUES ('2026-02-01 10:00+08', 'st-7', 'beautician', 'service_delivery', 'c-1', 'allergies',
+        true, 'allowed');
 INSERT INTO clubrules.staff_rubrics (id, version, document) VALUES ('rub', 1, '{}');
 INSERT INTO clubrules.staff_sheets (id, staff_id, kind, period_start, period_end, period_label,
         assessed_at, rubric_id, rubric_version, total, band, outcome)
@@ -89,10 +90,6 @@ INSERT INTO clubrules.care_tasks (customer_id, kind, due, at, rule, note)
     VALUES ('c-1', 'birthday', '2026-03-01', '2026-02-20 10:00+08', 'birthday', 'call');
 INSERT INTO clubrules.survey_responses (id, questionnaire_id, customer_id, at, answers, nps)
     VALUES ('sv-1', 'q-1', 'c-1', '2026-02-01 10:00+08', '[["q1", 5]]', 9);
-INSERT INTO clubrules.complaint_cases (id, kind, customer_id, registered_at)
-    VALUES ('case-1', 'complaint', 'c-1', '2026-02-01 10:00+08');
-INSERT INTO clubrules.complaint_events (case_id, version, type, at, document)
-    VALUES ('case-1', 1, 'registered', '2026-02-01 10:00+08', '{}');
 INSERT INTO clubrules.training_sessions (id, kind, topic, method, starts_at, ends_at)
     VALUES ('ts-1', 'safety', 'fire', 'internal', '2026-02-01 10:00+08', '2026-02-01 12:00+08');
 INSERT INTO clubrules.training_attendance (session_id, staff_id, status)
@@ -108,6 +105,20 @@ INSERT INTO clubrules.activity_sign_ups (activity_id, customer_id, status, posit
         signed_up_at, updated_at)
     VALUES ('act-1', 'c-1', 'confirmed', 1, '2026-02-21 10:00+08', '2026-02-21 10:00+08');
 """
+
+
+def _complaint(case_id: str) -> Case:
+    return register(
+        default_book(),
+        case_id=case_id,
+        at=T0 - timedelta(days=1),
+        kind=CaseKind.COMPLAINT,
+        channel="wechat",
+        customer_id="c-1",
+        contact="wx-id",
+        content="the towel was not clean",
+        category="hygiene",
+    )
 
 
 def _tables(conn: psycopg.Connection[Any], schema: str) -> list[str]:
@@ -158,6 +169,10 @@ def attacked(postgres_cluster: PostgresCluster) -> tuple[str, str]:
         with conn.transaction():
             conn.execute("SELECT set_config('clubrules.tenant', %s, true)", (A,))
             conn.execute(FILL)
+        with PostgresDatabase(url) as db:
+            PostgresComplaintRepository(db.for_tenant(A)).append(
+                "case-1", 0, _complaint("case-1").events
+            )
         # Parents before children, so that the copies' foreign keys hold.
         order = [
             "customers", "consumption_records", "service_records", "data_keys", "consents",
@@ -187,14 +202,13 @@ def attacked(postgres_cluster: PostgresCluster) -> tuple[str, str]:
             ),
             now=T0 - timedelta(days=1),
         )
-        complaints = PostgresComplaintRepository(b)
-        complaints.append("case-b", 0, complaints.events("case-1"))
+        PostgresComplaintRepository(b).append("case-b", 0, _complaint("case-b").events)
         PostgresAccessLog(b).append(
             AccessEvent(
                 at=T0,
                 actor="st-9",
                 role="beautician",
-                purpose="service",
+                purpose="service_delivery",
                 customer_id="c-b",
                 field="allergies",
                 allowed=True,
@@ -291,13 +305,25 @@ def test_raw_sql_without_a_tenant_sees_nothing_and_writes_nothing(
 ) -> None:
     _, app_url = attacked
     with psycopg.connect(app_url, autocommit=True) as conn:
-        for table in _tables(conn, "clubrules"):
-            assert _count(conn, table) == 0, table
-        with pytest.raises(psycopg.Error), conn.transaction():
-            conn.execute(
-                "INSERT INTO clubrules.customers (id, name, registered_at, gender)"
-                " VALUES ('c-new', 'x', now(), 'female')"
-            )
+        for leftover in (False, True):
+            if leftover:
+                # After a transaction that set it locally, PostgreSQL leaves '' behind.
+                with conn.transaction():
+                    conn.execute("SELECT set_config('clubrules.tenant', %s, true)", (A,))
+                row = conn.execute("SELECT current_setting('clubrules.tenant', true)").fetchone()
+                assert row == ("",)
+            for table in _tables(conn, "clubrules"):
+                assert _count(conn, table) == 0, table
+            with pytest.raises(psycopg.Error), conn.transaction():
+                conn.execute(
+                    "INSERT INTO clubrules.customers (id, name, registered_at, gender)"
+                    " VALUES ('c-new', 'x', now(), 'female')"
+                )
+            with pytest.raises(psycopg.Error), conn.transaction():
+                conn.execute(
+                    "INSERT INTO clubrules.customers (tenant, id, name, registered_at, gender)"
+                    " VALUES ('', 'c-new', 'x', now(), 'female')"
+                )
 
 
 def test_a_handle_for_a_reaches_none_of_b(attacked: tuple[str, str]) -> None:
@@ -316,7 +342,8 @@ def test_a_handle_for_a_reaches_none_of_b(attacked: tuple[str, str]) -> None:
             bookings.get("b-b")
         # Complaint replays, access reports, consents and keys: A's only.
         complaints = PostgresComplaintRepository(a)
-        assert complaints.events("case-b") == []
+        with pytest.raises(NotFoundError):
+            complaints.events("case-b")
         assert complaints.case_ids() == ["case-1"]
         log = PostgresAccessLog(a)
         assert log.for_customer("c-b") == []

@@ -11,7 +11,13 @@ from typing import Final, Protocol
 import attrs
 import phonenumbers
 
-from clubrules._checks import require_choice, require_int, require_real
+from clubrules._checks import (
+    DEFAULT_TENANT,
+    check_tenant,
+    require_choice,
+    require_int,
+    require_real,
+)
 from clubrules.errors import InvalidPhoneNumberError, KeyringError, ValidationError
 from clubrules.privacy._sensitive import is_sensitive_field
 
@@ -149,6 +155,11 @@ class BlindIndex:
             indexes differ even under one key).
         kind: How to normalise values.
         bits: How many bits to keep (8 to 64); see `plan_blind_index`.
+        tenant: The club whose values it indexes, when one database holds
+            many. A tenant other than `"default"` is part of the HMAC input,
+            so one phone number gets unrelated index values in two clubs,
+            even under one key (give each club its own key as well). The
+            default tenant's index values are those of an index without one.
 
     Raises:
         ValidationError: the field is a sensitive category (health,
@@ -162,9 +173,11 @@ class BlindIndex:
         True
     """
 
-    __slots__ = ("_bits", "_field", "_key", "_kind", "_prefix", "_shift")
+    __slots__ = ("_bits", "_field", "_key", "_kind", "_prefix", "_shift", "_tenant")
 
-    def __init__(self, key: bytes, *, field: str, kind: IndexKind, bits: int) -> None:
+    def __init__(
+        self, key: bytes, *, field: str, kind: IndexKind, bits: int, tenant: str | None = None
+    ) -> None:
         raw_key: object = key
         if not isinstance(raw_key, bytes) or len(raw_key) < 32:
             raise KeyringError("a blind-index key must be at least 32 bytes")
@@ -192,7 +205,24 @@ class BlindIndex:
                 "must be valid Unicode (no lone surrogates)", field="field", rule="invalid_text"
             ) from None
         self._prefix = b"clubrules.blind_index.v1" + _U32.pack(len(raw_field)) + raw_field
+        self._tenant = DEFAULT_TENANT if tenant is None else check_tenant(tenant)
+        if self._tenant != DEFAULT_TENANT:
+            # Its own tag ("." where the default prefix has a length's zero byte), then the
+            # tenant and the field, each length-prefixed: no two prefixes spell each other.
+            raw_tenant = self._tenant.encode()
+            self._prefix = (
+                b"clubrules.blind_index.v1.tenant"
+                + _U32.pack(len(raw_tenant))
+                + raw_tenant
+                + _U32.pack(len(raw_field))
+                + raw_field
+            )
         self._shift = 256 - bits
+
+    @property
+    def tenant(self) -> str:
+        """The tenant bound into the index values (`"default"` for none)."""
+        return self._tenant
 
     @property
     def bits(self) -> int:
@@ -248,4 +278,8 @@ class BlindIndex:
         return int.from_bytes(digest) >> self._shift
 
     def __repr__(self) -> str:
-        return f"BlindIndex(field={self._field!r}, kind={self._kind.value!r}, bits={self._bits})"
+        tenant = "" if self._tenant == DEFAULT_TENANT else f", tenant={self._tenant!r}"
+        return (
+            f"BlindIndex(field={self._field!r}, kind={self._kind.value!r}, bits={self._bits}"
+            f"{tenant})"
+        )

@@ -58,7 +58,8 @@ def run(story: Story, salon: Salon) -> None:
     salon.customers.update(attrs.evolve(customer, allergies=sealed))
     with salon.db.connection() as conn:
         (stored,) = conn.execute(
-            "SELECT allergies FROM clubrules_customers WHERE id = 'c-001'"
+            "SELECT allergies FROM clubrules_customers WHERE tenant = ? AND id = 'c-001'",
+            (salon.db.tenant,),
         ).fetchone()
     plain = any(word.encode() in bytes(stored) for word in allergies)
     story.say("demo.privacy.sealed", sealed=repr(sealed), key=f"{sealed_key_id(sealed):#010x}")

@@ -19,8 +19,8 @@ class PostgresClubActivityRepository(SQLClubActivityRepository[PostgresDatabase]
     transaction that first locks the activity's row (`SELECT ... FOR
     UPDATE`), then reads the roster, applies the `Roster` rules and writes
     the result, so two app servers signing customers up for the last seat
-    never both get it. A unique `(activity_id, customer_id)` key makes
-    invitations first-wins.
+    never both get it. A unique `(tenant, activity_id, customer_id)` key
+    makes invitations first-wins.
 
     Args:
         database: The migrated database to use.

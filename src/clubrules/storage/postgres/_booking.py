@@ -1,13 +1,16 @@
 """PostgreSQL adapter of the booking port: no double booking, enforced by the database.
 
 Resources of capacity 1 are guarded by the exclusion constraint
-`booking_occupancy_no_overlap` (migration 0003): whatever the app server,
-two active busy times of one resource cannot overlap. Resources of capacity
-above 1 are guarded by a row lock on `clubrules.booking_resources`, under
-which the writer checks the peak headcount.
+`booking_occupancy_no_overlap` (migration 0003, keyed by tenant since
+0010): whatever the app server, two active busy times of one tenant's
+resource cannot overlap. Resources of capacity above 1 are guarded by a row
+lock on the tenant's row in `clubrules.booking_resources`, under which the
+writer checks the peak headcount.
 
 The statements below name the tables in the default schema (`clubrules.`);
-each database's schema is put in their place once, by `Statements`.
+each database's schema is put in their place once, by `Statements`. They
+name the tenant as the transaction's setting (`current_setting(...)`, set by
+the database in every transaction), so one text serves every tenant.
 
 The logic of a write is written once, for this adapter and its async twin
 (`_aio._booking.AsyncPostgresBookingRepository`), as psycopg shares code
@@ -38,7 +41,7 @@ from clubrules.errors import (
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.sql._booking import group_bookings, slot_conflict
 from clubrules.storage.sql._codecs import encode_zone
-from clubrules.storage.sql._dialect import with_schema
+from clubrules.storage.sql._dialect import POSTGRES, with_schema
 from clubrules.storage.sql._unit import cause_label, logger
 
 if TYPE_CHECKING:
@@ -68,41 +71,56 @@ __all__ = [
     "statements",
 ]
 
+_T_ = POSTGRES.tenant
+"""The tenant of every statement: the transaction's setting, one text for every tenant.
+
+Every statement below keeps to it (`tenant = ...` on each table it reads,
+the tenant column in each insert), so a superuser or owner connection, to
+which row-level security does not apply, reads and writes one tenant too.
+"""
 _COLUMNS = (
     "id, service, start_at, start_tz, end_at, end_tz, status, headcount, customer_id,"
     " expires_at, expires_at_tz, late_cancel, confirmation_code, idempotency_key,"
     " taken_by, created_at, created_at_tz, version, blocking_until_us"
 )
 _INSERT_BOOKING = (
-    f"INSERT INTO clubrules.bookings ({_COLUMNS})"  # noqa: S608 - constant
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    f"INSERT INTO clubrules.bookings (tenant, {_COLUMNS}) VALUES ({_T_},"  # noqa: S608 - constant
+    " %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 _UPDATE_BOOKING = (
-    "UPDATE clubrules.bookings SET service = %s, start_at = %s, start_tz = %s, end_at = %s,"
-    " end_tz = %s, status = %s, headcount = %s, customer_id = %s, expires_at = %s,"
-    " expires_at_tz = %s, late_cancel = %s, confirmation_code = %s, idempotency_key = %s,"
-    " taken_by = %s, created_at = %s, created_at_tz = %s, version = %s,"
-    " blocking_until_us = %s WHERE id = %s"
+    "UPDATE clubrules.bookings SET service = %s, start_at = %s, start_tz = %s,"  # noqa: S608
+    " end_at = %s, end_tz = %s, status = %s, headcount = %s, customer_id = %s,"
+    " expires_at = %s, expires_at_tz = %s, late_cancel = %s, confirmation_code = %s,"
+    " idempotency_key = %s, taken_by = %s, created_at = %s, created_at_tz = %s,"
+    f" version = %s, blocking_until_us = %s WHERE tenant = {_T_} AND id = %s"
+)
+_OCC_INTO = (
+    "INSERT INTO clubrules.booking_occupancy (tenant, booking_id, position, resource, during,"
+    " units, capacity, role, blocking_until_us, active)"
 )
 _INSERT_OCCUPANCY = (
-    "INSERT INTO clubrules.booking_occupancy (booking_id, position, resource, during, units,"
-    " capacity, role, blocking_until_us, active)"
-    " VALUES (%s, %s, %s, tstzrange(%s, %s, '[)'), %s, %s, %s, %s, %s)"
+    f"{_OCC_INTO} VALUES ({_T_}, %s, %s, %s, tstzrange(%s, %s, '[)'), %s, %s, %s, %s, %s)"
 )
-# The plain path's one statement per busy time: what is in the way at `now`
-# (blocking rows, and active rows of holds lapsed since), and the insert
-# when nothing is. A row switched off when its hold lapsed at a later `now`
-# blocks again at an earlier one, which the exclusion constraint alone (on
-# active rows) would miss. The clashes come back in the same round trip.
-_CHECK_AND_INSERT_OCCUPANCY = (
-    "WITH clash AS (SELECT lower(during) AS s, upper(during) AS e, units, booking_id,"
+# What is in the way of one busy time at `now` (blocking rows, and active
+# rows of holds lapsed since), as a CTE of the statements below.
+_CLASH = (
+    "clash AS (SELECT lower(during) AS s, upper(during) AS e, units, booking_id,"  # noqa: S608
     " blocking_until_us > %(now)s AS blocks FROM clubrules.booking_occupancy"
-    " WHERE resource = %(resource)s AND during && tstzrange(%(start)s, %(end)s, '[)')"
-    " AND booking_id <> %(id)s AND (blocking_until_us > %(now)s OR active)),"
-    " ins AS (INSERT INTO clubrules.booking_occupancy (booking_id, position, resource,"
-    " during, units, capacity, role, blocking_until_us, active)"
-    " SELECT %(id)s, %(position)s, %(resource)s, tstzrange(%(start)s, %(end)s, '[)'),"
+    f" WHERE tenant = {_T_} AND resource = %(resource)s"
+    " AND during && tstzrange(%(start)s, %(end)s, '[)')"
+    " AND booking_id <> %(id)s AND (blocking_until_us > %(now)s OR active))"
+)
+_OCC_VALUES = (
+    " %(position)s, %(resource)s, tstzrange(%(start)s, %(end)s, '[)'),"
     " %(units)s, %(capacity)s, %(role)s, %(until)s, %(active)s"
+)
+# The plain path's one statement per busy time: what is in the way at `now`,
+# and the insert when nothing is. A row switched off when its hold lapsed at
+# a later `now` blocks again at an earlier one, which the exclusion
+# constraint alone (on active rows) would miss. The clashes come back in the
+# same round trip.
+_CHECK_AND_INSERT_OCCUPANCY = (
+    f"WITH {_CLASH}, ins AS ({_OCC_INTO} SELECT {_T_}, %(id)s,{_OCC_VALUES}"  # noqa: S608
     " WHERE NOT EXISTS (SELECT 1 FROM clash))"
     " SELECT s, e, units, booking_id, blocks FROM clash"
 )
@@ -111,23 +129,18 @@ _CHECK_AND_INSERT_OCCUPANCY = (
 # first busy time checked and inserted as above. One round trip under the
 # resources' lock instead of two.
 _ADD_AND_CHECK = (
-    f"WITH booking AS (INSERT INTO clubrules.bookings ({_COLUMNS}) VALUES ("  # noqa: S608
+    f"WITH booking AS (INSERT INTO clubrules.bookings (tenant, {_COLUMNS})"  # noqa: S608
+    f" VALUES ({_T_}, "
     + ", ".join(f"%(b{i})s" for i in range(len(_COLUMNS.split(","))))
-    + ") RETURNING id),"
-    " clash AS (SELECT lower(during) AS s, upper(during) AS e, units, booking_id,"
-    " blocking_until_us > %(now)s AS blocks FROM clubrules.booking_occupancy"
-    " WHERE resource = %(resource)s AND during && tstzrange(%(start)s, %(end)s, '[)')"
-    " AND booking_id <> %(id)s AND (blocking_until_us > %(now)s OR active)),"
-    " ins AS (INSERT INTO clubrules.booking_occupancy (booking_id, position, resource,"
-    " during, units, capacity, role, blocking_until_us, active)"
-    " SELECT booking.id, %(position)s, %(resource)s, tstzrange(%(start)s, %(end)s, '[)'),"
-    " %(units)s, %(capacity)s, %(role)s, %(until)s, %(active)s"
+    + f") RETURNING id), {_CLASH},"  # noqa: S608 - constants
+    f" ins AS ({_OCC_INTO} SELECT {_T_}, booking.id,{_OCC_VALUES}"
     " FROM booking WHERE NOT EXISTS (SELECT 1 FROM clash))"
     " SELECT s, e, units, booking_id, blocks FROM clash"
 )
-# The advisory-lock class of idempotency keys ("cb"), so that retries queue.
+# The advisory-lock class of idempotency keys ("cb"), so that retries queue;
+# the lock is the tenant's and the key's ("/" occurs in no tenant id).
 _KEY_LOCK_CLASS = 0x6362
-_KEY_LOCK = "SELECT pg_advisory_xact_lock(%s, hashtext(%s))"
+_KEY_LOCK = f"SELECT pg_advisory_xact_lock(%s, hashtext({_T_} || '/' || %s))"
 # A writer refused by the constraint checks again; a ceaseless stream of
 # winners coming and going is refused after this many rounds.
 _ATTEMPTS = 8
@@ -211,35 +224,45 @@ _READ = (
     + ", "
     + _us("upper(o.during)")
     + ", o.units, o.capacity, o.role"
-    " FROM clubrules.bookings AS b JOIN clubrules.booking_occupancy AS o ON o.booking_id = b.id"
+    " FROM clubrules.bookings AS b JOIN clubrules.booking_occupancy AS o"
+    f" ON o.tenant = b.tenant AND o.booking_id = b.id WHERE b.tenant = {_T_}"
 )
 
 
-_LOCK_ONE = "SELECT resource FROM clubrules.booking_resources WHERE resource = %s FOR UPDATE"
+# A resource's row (and lock) is the tenant's: two tenants' "room-1" never queue on each other.
+_LOCK_ONE = (
+    "SELECT resource FROM clubrules.booking_resources"  # noqa: S608 - constant
+    f" WHERE tenant = {_T_} AND resource = %s FOR UPDATE"
+)
 _LOCK_MANY = (
-    "SELECT resource FROM clubrules.booking_resources WHERE resource = ANY(%s)"
-    " ORDER BY resource FOR UPDATE"
+    "SELECT resource FROM clubrules.booking_resources"  # noqa: S608 - constant
+    f" WHERE tenant = {_T_} AND resource = ANY(%s) ORDER BY resource FOR UPDATE"
 )
 _ADD_RESOURCES = (
-    "INSERT INTO clubrules.booking_resources (resource)"
-    " SELECT r FROM unnest(%s::text[]) AS r ORDER BY r ON CONFLICT DO NOTHING"
+    f"INSERT INTO clubrules.booking_resources (tenant, resource) SELECT {_T_}, r"  # noqa: S608
+    " FROM unnest(%s::text[]) AS r ORDER BY r ON CONFLICT (tenant, resource) DO NOTHING"
 )
 _OVERLAPPING = (
-    "SELECT lower(during), upper(during), units, booking_id, blocking_until_us > %s"
-    " FROM clubrules.booking_occupancy WHERE resource = %s"
+    "SELECT lower(during), upper(during), units, booking_id, blocking_until_us > %s"  # noqa: S608
+    f" FROM clubrules.booking_occupancy WHERE tenant = {_T_} AND resource = %s"
     " AND during && tstzrange(%s, %s, '[)') AND booking_id <> %s"
     " AND (blocking_until_us > %s OR active)"
 )
 _SWITCH_OFF = (
-    "UPDATE clubrules.booking_occupancy SET active = false"
-    " WHERE resource = %s AND during && tstzrange(%s, %s, '[)') AND active"
+    "UPDATE clubrules.booking_occupancy SET active = false"  # noqa: S608 - constant
+    f" WHERE tenant = {_T_} AND resource = %s AND during && tstzrange(%s, %s, '[)') AND active"
     " AND blocking_until_us <= %s"
 )
-_VERSION = "SELECT version FROM clubrules.bookings WHERE id = %s FOR UPDATE"
-_DELETE_OCCUPANCY = "DELETE FROM clubrules.booking_occupancy WHERE booking_id = %s"
+_VERSION = f"SELECT version FROM clubrules.bookings WHERE tenant = {_T_} AND id = %s FOR UPDATE"  # noqa: S608
+_DELETE_OCCUPANCY = (
+    f"DELETE FROM clubrules.booking_occupancy WHERE tenant = {_T_} AND booking_id = %s"  # noqa: S608
+)
 # Reads come by start then id, a booking's busy times together and in order.
 _ORDER = " ORDER BY b.start_at, b.id, o.position"
-_IN_OCCUPANCY = " WHERE b.id IN (SELECT o.booking_id FROM clubrules.booking_occupancy AS o"
+_IN_OCCUPANCY = (
+    " AND b.id IN (SELECT o.booking_id FROM clubrules.booking_occupancy AS o"  # noqa: S608
+    f" WHERE o.tenant = {_T_}"
+)
 
 
 class Statements:
@@ -283,10 +306,8 @@ class Statements:
         self.version = q(_VERSION)
         self.delete_occupancy = q(_DELETE_OCCUPANCY)
         self.in_occupancy = q(_IN_OCCUPANCY)
-        self.get = f"{self.read} WHERE b.id = %s{_ORDER}"
-        self.holder = (
-            f"{self.read} WHERE b.idempotency_key = %s AND b.blocking_until_us > %s{_ORDER}"
-        )
+        self.get = f"{self.read} AND b.id = %s{_ORDER}"
+        self.holder = f"{self.read} AND b.idempotency_key = %s AND b.blocking_until_us > %s{_ORDER}"
         self.read_all = f"{self.read}{_ORDER}"
 
 
@@ -591,7 +612,7 @@ def find_query(
             params.append(lo)
     if not clauses:
         return sql.read_all, params
-    return f"{sql.read}{sql.in_occupancy} WHERE {' AND '.join(clauses)}){_ORDER}", params
+    return f"{sql.read}{sql.in_occupancy} AND {' AND '.join(clauses)}){_ORDER}", params
 
 
 @keys_checked("BookingRepository")
@@ -604,8 +625,8 @@ class PostgresBookingRepository:
 
     - Resources of capacity 1: each busy time (buffers included) is a
       `tstzrange` row, and the exclusion constraint `EXCLUDE USING gist
-      (resource WITH =, during WITH &&) WHERE (active AND capacity = 1)`
-      refuses a second active row overlapping it, whoever writes it. Each
+      (tenant WITH =, resource WITH =, during WITH &&) WHERE (active AND
+      capacity = 1)` refuses a second active row overlapping it, whoever writes it. Each
       busy time is checked and inserted in one statement that returns what
       is in the way, so a refused writer gets `SlotConflictError` with the
       same `Conflict` values as the in-memory adapter without another round
@@ -623,6 +644,11 @@ class PostgresBookingRepository:
       only after `deadlock_timeout`).
     - Idempotency keys: retries of one key queue on an advisory lock, then
       find the stored booking.
+    - Tenants: a repository built on `database.for_tenant(tenant)` reads
+      and writes that tenant's bookings only. Every statement keeps to the
+      tenant, and the constraint, the resources' rows and the keys' locks
+      are per tenant, so two clubs book their own "room-1" at the same hour
+      without waiting on each other.
 
     Every write is one transaction: a booking on several resources is
     written whole or not at all, even when the connection dies midway. A
@@ -683,8 +709,8 @@ class PostgresBookingRepository:
 
     def get(self, booking_id: str) -> Booking:
         """The booking with this id; `NotFoundError` if there is none."""
-        with self._db.connection() as conn:  # one statement: one snapshot, one round trip
-            found = group_bookings(conn.execute(self._sql.get, (booking_id,)).fetchall())
+        # One statement: one snapshot, one round trip (the tenant set in the same pipeline).
+        found = group_bookings(self._db._fetchall(self._sql.get, (booking_id,)))  # noqa: SLF001
         if not found:
             raise NotFoundError("booking", booking_id)
         return found[0]
@@ -698,10 +724,9 @@ class PostgresBookingRepository:
     ) -> list[Booking]:
         """Bookings occupying any resource (or `resource`) within `[start, end)`, by start, id."""
         statement, params = find_query(self._sql, resource, start, end)
-        # One statement: one snapshot, one round trip. fetchall: psycopg loads
-        # every row in one call; iterating the cursor costs a step per row.
-        with self._db.connection() as conn:
-            return group_bookings(conn.execute(statement, params).fetchall())
+        # One statement: one snapshot, one round trip (the tenant set in the
+        # same pipeline; `connection()` would be a transaction of four).
+        return group_bookings(self._db._fetchall(statement, params))  # noqa: SLF001
 
     def __repr__(self) -> str:
         return f"PostgresBookingRepository({self._db!r})"

@@ -22,7 +22,7 @@ class PostgresCareTaskRepository(SQLCareTaskRepository[PostgresDatabase]):
     """Care tasks issued, in PostgreSQL: one row per customer, kind and due date.
 
     Implements [CareTaskRepository][clubrules.care.ports.CareTaskRepository].
-    A unique index on `(customer_id, kind, due)` makes `add` one atomic
+    A unique index on `(tenant, customer_id, kind, due)` makes `add` one atomic
     `INSERT ... ON CONFLICT DO NOTHING`: the first task under a key wins,
     also between app servers sharing the database.
 
@@ -36,13 +36,18 @@ class PostgresCareTaskRepository(SQLCareTaskRepository[PostgresDatabase]):
         super().__init__(database)
         self._last_issued = (
             "SELECT DISTINCT ON (customer_id) customer_id, at, at_tz"  # noqa: S608 - constant
-            f" FROM {self._table} WHERE rule = %s ORDER BY customer_id, at DESC"
+            f" FROM {self._table} WHERE tenant = {self._dialect.tenant} AND rule = %s"
+            " ORDER BY customer_id, at DESC"
         )
+        # One round trip: the row comes back only when it was stored.
+        self._insert_returning = f"{self._insert} RETURNING 1"
+
+    def _inserted(self, row: tuple[object, ...]) -> bool:
+        return self._db._fetchone(self._insert_returning, row) is not None  # noqa: SLF001
 
     def last_issued(self, rule: str) -> dict[str, datetime]:
         """The latest `at` of each customer's tasks from `rule`, by customer id (the cooldown)."""
-        with self._db.connection() as conn:
-            rows = conn.execute(self._last_issued, (rule,)).fetchall()
+        rows = self._db._fetchall(self._last_issued, (rule,))  # noqa: SLF001 - the read helper
         return {r[0]: in_zone(r[1], r[2]) for r in rows}
 
 

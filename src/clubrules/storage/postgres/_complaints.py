@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 from clubrules.errors import NotFoundError
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.postgres._db import PostgresDatabase
-from clubrules.storage.sql._complaints import ComplaintSQL, SQLComplaintRepository, decode_events
+from clubrules.storage.sql._complaints import SQLComplaintRepository, decode_events
 from clubrules.storage.sql._dialect import POSTGRES
 
 if TYPE_CHECKING:
@@ -18,23 +18,11 @@ if TYPE_CHECKING:
     from clubrules.complaints import CaseEvent
     from clubrules.storage.sql._dialect import Connection
 
-__all__ = ["PostgresComplaintRepository", "events_of", "events_sql"]
-
-
-def events_sql(q: ComplaintSQL) -> str:
-    """A stream's events after a version, in one statement that tells an unknown case apart."""
-    # The document as text: the log is parsed in one `json.loads` (see `decode_events`),
-    # not one call per row as psycopg's jsonb loader would.
-    return (
-        f"SELECT e.type, e.document::text FROM {q.cases} AS c"  # noqa: S608 - constant
-        f" LEFT JOIN {q.events} AS e"
-        " ON e.case_id = c.id AND e.version > %s"
-        " WHERE c.id = %s ORDER BY e.version"
-    )
+__all__ = ["PostgresComplaintRepository", "events_of"]
 
 
 def events_of(case_id: str, rows: list[Any]) -> list[CaseEvent]:
-    """The events of `events_sql`'s rows; `NotFoundError` if the case is unknown (no row)."""
+    """The events of `ComplaintSQL.stream`'s rows; `NotFoundError` if the case is unknown."""
     if not rows:
         raise NotFoundError("case", case_id)
     if rows[0][0] is None:  # the case, with no event after the version asked for
@@ -64,10 +52,6 @@ class PostgresComplaintRepository(SQLComplaintRepository[PostgresDatabase]):
     _registered_column = "registered_at"
     _refuses_nul = True
 
-    def __init__(self, database: PostgresDatabase) -> None:
-        super().__init__(database)
-        self._events_sql = events_sql(self._q)
-
     def append(self, case_id: str, expected_version: int, events: Sequence[CaseEvent]) -> int:
         """Append `events` if the stream is at `expected_version`; the new version.
 
@@ -90,8 +74,7 @@ class PostgresComplaintRepository(SQLComplaintRepository[PostgresDatabase]):
 
     def events(self, case_id: str, *, after: int = 0) -> list[CaseEvent]:
         """The stream's events after the first `after`; `NotFoundError` if unknown."""
-        with self._db.connection() as conn:
-            rows = conn.execute(self._events_sql, (max(after, 0), case_id)).fetchall()
+        rows = self._db._fetchall(self._q.stream, (max(after, 0), case_id))  # noqa: SLF001
         return events_of(case_id, rows)
 
     def __repr__(self) -> str:

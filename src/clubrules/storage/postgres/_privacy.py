@@ -20,7 +20,8 @@ class PostgresDataKeyStore(SQLDataKeyStore[PostgresDatabase]):
     gone. PostgreSQL keeps a deleted row's old version in the table's pages
     until `VACUUM` reclaims it, and the write-ahead log keeps the inserted row
     until its segment is recycled: schedule `VACUUM clubrules.data_keys`
-    after erasures, and mind your backups and WAL archives.
+    after erasures, and mind your backups and WAL archives. `erase_all`
+    deletes every key of the database handle's tenant in one statement.
 
     Args:
         database: The migrated database to use.

@@ -12,6 +12,7 @@ from clubrules.storage.sql._staff import (
     SQLAssessmentRepository,
     cycle_taken,
     read_sheets,
+    sheet_by_id,
     sheet_insert,
     sheet_parts,
     sheet_row,
@@ -31,9 +32,10 @@ class PostgresAssessmentRepository(SQLAssessmentRepository[PostgresDatabase]):
     A rubric version is one row holding the rubric as `jsonb`; a score
     sheet is a row with its period, total and band, plus one row per
     criterion subtotal and per line, inserted in one transaction. The rule
-    of one periodic sheet per person and cycle is a partial unique index,
-    so concurrent adds from many app servers cannot both win. Adds are
-    idempotent (see Idempotent adds on the storage reference page).
+    of one periodic sheet per person and cycle is a partial unique index
+    (per tenant), so concurrent adds from many app servers cannot both
+    win. Adds are idempotent (see Idempotent adds on the storage reference
+    page).
 
     Args:
         database: The migrated database to use.
@@ -44,6 +46,8 @@ class PostgresAssessmentRepository(SQLAssessmentRepository[PostgresDatabase]):
     def add_sheet(self, sheet: ScoreSheet) -> bool:
         """Store a sheet; False if stored as is; `DuplicateError` on a taken id or cycle."""
         with self._db.transaction() as conn:
+            # No conflict target: a taken (tenant, id) and a taken cycle (the partial
+            # index staff_sheets_one_per_cycle on tenant, staff, cycle) both do nothing.
             cursor = conn.execute(
                 f"{sheet_insert(self._dialect)} ON CONFLICT DO NOTHING",
                 sheet_row(self._dialect, sheet),
@@ -54,7 +58,7 @@ class PostgresAssessmentRepository(SQLAssessmentRepository[PostgresDatabase]):
                     many.executemany(criteria_sql, criteria)
                     many.executemany(lines_sql, lines)
                 return True
-            found = read_sheets(self._dialect, conn, " WHERE id = %s", (sheet.id,))
+            found = read_sheets(self._dialect, conn, sheet_by_id(self._dialect), (sheet.id,))
             refusal = None if found else cycle_taken(self._dialect, conn, sheet)
         if found and found[0] == sheet:
             return False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from clubrules._time import from_epoch_us
 from clubrules.storage._keys import keys_checked
@@ -12,6 +12,7 @@ from clubrules.storage.sql._dialect import POSTGRES, with_schema
 from clubrules.storage.sql._tiering import SQLActivityRepository, offset_segments
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from datetime import tzinfo
 
 
@@ -22,7 +23,9 @@ __all__ = ["PostgresActivityRepository"]
 # as Python's astimezone() has it. Refunds are never visits, nor first or last
 # visits; spend is purchases minus refunds in the window (exact numeric),
 # redemptions excluded. A customer is listed when they have a visit before
-# hi, or a purchase or refund in the window.
+# hi, or a purchase or refund in the window. {tenant} is the statements'
+# tenant (the transaction's setting), put in once per adapter after the
+# schema: the aggregate and its sub-selects read that tenant's records only.
 _SUMMARY_SQL = """
 WITH seg (lo, hi, off) AS (VALUES {segments}),
 g AS (
@@ -37,18 +40,18 @@ g AS (
             AND c.currency <> %(currency)s) AS foreign_id
     FROM clubrules.consumption_records AS c
     LEFT JOIN seg AS s ON c.at >= s.lo AND c.at < s.hi
-    WHERE c.at < %(hi)s {customer}
+    WHERE c.tenant = {tenant} AND c.at < %(hi)s {customer}
     GROUP BY c.customer_id
     HAVING min(c.at) FILTER (WHERE c.kind <> 'refund') IS NOT NULL OR max(c.at) >= %(lo)s
 )
 SELECT g.customer_id, g.first_at,
     (SELECT r.at_tz FROM clubrules.consumption_records AS r
-        WHERE r.customer_id = g.customer_id AND r.at = g.first_at AND r.kind <> 'refund'
-        ORDER BY r.id LIMIT 1),
+        WHERE r.tenant = {tenant} AND r.customer_id = g.customer_id AND r.at = g.first_at
+        AND r.kind <> 'refund' ORDER BY r.id LIMIT 1),
     g.last_at,
     (SELECT r.at_tz FROM clubrules.consumption_records AS r
-        WHERE r.customer_id = g.customer_id AND r.at = g.last_at AND r.kind <> 'refund'
-        ORDER BY r.id LIMIT 1),
+        WHERE r.tenant = {tenant} AND r.customer_id = g.customer_id AND r.at = g.last_at
+        AND r.kind <> 'refund' ORDER BY r.id LIMIT 1),
     g.visits, g.net, g.foreign_id
 FROM g ORDER BY g.customer_id
 """
@@ -78,7 +81,8 @@ class PostgresActivityRepository(SQLActivityRepository[PostgresDatabase]):
 
     def __init__(self, database: PostgresDatabase, *, zone: tzinfo, currency: str = "CNY") -> None:
         super().__init__(database, zone=zone, currency=currency)
-        self._summary_sql = with_schema(_SUMMARY_SQL, database._table_prefix)  # noqa: SLF001
+        summary_sql = with_schema(_SUMMARY_SQL, database._table_prefix)  # noqa: SLF001
+        self._summary_sql = summary_sql.replace("{tenant}", self._dialect.tenant)
 
     def _aggregate(self, customer_id: str | None, lo: int, hi: int) -> list[Any]:
         segments = offset_segments(self._zone, lo, hi) or ((0, 0, 0),)  # VALUES needs a row
@@ -98,5 +102,5 @@ class PostgresActivityRepository(SQLActivityRepository[PostgresDatabase]):
             segments=", ".join(values),
             customer="" if customer_id is None else "AND c.customer_id = %(customer_id)s",
         )
-        with self._db.connection() as conn:
-            return conn.execute(sql, params).fetchall()
+        # The statement and the tenant's setting in one round trip (named parameters).
+        return self._db._fetchall(sql, cast("Sequence[object]", params))  # noqa: SLF001

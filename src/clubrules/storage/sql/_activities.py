@@ -4,7 +4,9 @@ The SQLite and PostgreSQL activity repositories subclass it, naming their
 database and `Dialect`. A roster change runs in one transaction of the
 database (`BEGIN IMMEDIATE` in SQLite; in PostgreSQL the activity's row is
 locked with `FOR UPDATE`): it reads the roster, applies the `Roster` rules
-in Python, and writes the rows they changed.
+in Python, and writes the rows they changed. Every statement keeps to the
+dialect's tenant: activity ids, invitations and sign-up positions are
+unique within a tenant.
 """
 
 from __future__ import annotations
@@ -113,6 +115,14 @@ class SQLClubActivityRepository(SQLAdapter[DB]):
         self._activity_columns = _ACTIVITY.format(us=d.us, json_as_text=d.json_as_text)
         self._invitation_columns = _INVITATION.format(us=d.us)
         self._sign_up_columns = _SIGN_UP.format(us=d.us)
+        self._select_activity = (
+            f"SELECT {self._activity_columns} FROM {self._activities}"  # noqa: S608 - constant
+            f" WHERE tenant = {d.tenant} AND id = {d.param}"
+        )
+        self._select_roster = (
+            f"SELECT {self._sign_up_columns} FROM {self._sign_ups}"  # noqa: S608 - constant
+            f" WHERE tenant = {d.tenant} AND activity_id = {d.param} ORDER BY position"
+        )
 
     def add(self, activity: Activity) -> bool:
         """Store an activity; True if stored, False if already stored as is.
@@ -149,16 +159,16 @@ class SQLClubActivityRepository(SQLAdapter[DB]):
             return False
         raise DuplicateError(f"activity {activity.id!r} already exists with other content")
 
-    def _read_activity(self, conn: Connection, activity_id: str, *, lock: bool) -> Activity:
-        d = self._dialect
-        row = conn.execute(
-            f"SELECT {self._activity_columns} FROM {self._activities}"  # noqa: S608 - constant
-            f" WHERE id = {d.param}{d.for_update if lock else ''}",
-            (activity_id,),
-        ).fetchone()
+    def _found(self, row: Sequence[Any] | None, activity_id: str) -> Activity:
         if row is None:
             raise NotFoundError("activity", activity_id)
-        return _activity(d, row)
+        return _activity(self._dialect, row)
+
+    def _read_activity(self, conn: Connection, activity_id: str, *, lock: bool) -> Activity:
+        row = conn.execute(
+            f"{self._select_activity}{self._dialect.for_update if lock else ''}", (activity_id,)
+        ).fetchone()
+        return self._found(row, activity_id)
 
     def get(self, activity_id: str) -> Activity:
         """The activity with this id.
@@ -166,8 +176,8 @@ class SQLClubActivityRepository(SQLAdapter[DB]):
         Raises:
             NotFoundError: no activity has this id.
         """
-        with self._db.connection() as conn:
-            return self._read_activity(conn, activity_id, lock=False)
+        row = self._db._fetchone(self._select_activity, (activity_id,))  # noqa: SLF001
+        return self._found(row, activity_id)
 
     def invite(self, invitation: Invitation) -> bool:
         """Record an invitation; False (and nothing stored) if the customer was invited.
@@ -188,8 +198,9 @@ class SQLClubActivityRepository(SQLAdapter[DB]):
             # Activities are never deleted: once found, it stays.
             self._read_activity(conn, invitation.activity_id, lock=False)
             cursor = conn.execute(
-                f"INSERT INTO {self._invitation_table} ({self._invitation_columns})"  # noqa: S608
-                f" VALUES ({d.params(6)}) ON CONFLICT (activity_id, customer_id) DO NOTHING",
+                f"INSERT INTO {self._invitation_table} (tenant, {self._invitation_columns})"  # noqa: S608
+                f" VALUES ({d.tenant}, {d.params(6)})"
+                " ON CONFLICT (tenant, activity_id, customer_id) DO NOTHING",
                 row,
             )
             return cursor.rowcount == 1
@@ -199,7 +210,7 @@ class SQLClubActivityRepository(SQLAdapter[DB]):
         d = self._dialect
         rows = self._db._fetchall(  # noqa: SLF001 - the databases' read helper
             f"SELECT {self._invitation_columns} FROM {self._invitation_table}"  # noqa: S608
-            f" WHERE activity_id = {d.param} ORDER BY customer_id",
+            f" WHERE tenant = {d.tenant} AND activity_id = {d.param} ORDER BY customer_id",
             (activity_id,),
         )
         return [_invitation(d, r) for r in rows]
@@ -211,17 +222,14 @@ class SQLClubActivityRepository(SQLAdapter[DB]):
         d = self._dialect
         with self._db.transaction() as conn:
             activity = self._read_activity(conn, activity_id, lock=True)
-            rows = conn.execute(
-                f"SELECT {self._sign_up_columns} FROM {self._sign_ups}"  # noqa: S608 - constant
-                f" WHERE activity_id = {d.param} ORDER BY position",
-                (activity_id,),
-            ).fetchall()
+            rows = conn.execute(self._select_roster, (activity_id,)).fetchall()
             roster = Roster(activity, tuple(_sign_up(d, r) for r in rows))
             changes: list[SignUp] = getattr(roster, action)(customer_id, **options)
             for change in changes:
                 conn.execute(
-                    f"INSERT INTO {self._sign_ups} ({self._sign_up_columns})"  # noqa: S608
-                    f" VALUES ({d.params(8)}) ON CONFLICT (activity_id, customer_id) DO UPDATE"
+                    f"INSERT INTO {self._sign_ups} (tenant, {self._sign_up_columns})"  # noqa: S608
+                    f" VALUES ({d.tenant}, {d.params(8)})"
+                    " ON CONFLICT (tenant, activity_id, customer_id) DO UPDATE"
                     " SET status = excluded.status, position = excluded.position,"
                     f" signed_up_at{d.us} = excluded.signed_up_at{d.us},"
                     " signed_up_at_tz = excluded.signed_up_at_tz,"
@@ -283,11 +291,7 @@ class SQLClubActivityRepository(SQLAdapter[DB]):
     def roster(self, activity_id: str) -> list[SignUp]:
         """The activity's sign-ups, by position (empty for an unknown activity)."""
         d = self._dialect
-        rows = self._db._fetchall(  # noqa: SLF001 - the databases' read helper
-            f"SELECT {self._sign_up_columns} FROM {self._sign_ups}"  # noqa: S608 - constant
-            f" WHERE activity_id = {d.param} ORDER BY position",
-            (activity_id,),
-        )
+        rows = self._db._fetchall(self._select_roster, (activity_id,))  # noqa: SLF001
         return [_sign_up(d, r) for r in rows]
 
     def participation(self, customer_id: str) -> list[SignUp]:
@@ -295,7 +299,8 @@ class SQLClubActivityRepository(SQLAdapter[DB]):
         d = self._dialect
         rows = self._db._fetchall(  # noqa: SLF001 - the databases' read helper
             f"SELECT {self._sign_up_columns} FROM {self._sign_ups}"  # noqa: S608 - constant
-            f" WHERE customer_id = {d.param} ORDER BY signed_up_at{d.us}, activity_id",
+            f" WHERE tenant = {d.tenant} AND customer_id = {d.param}"
+            f" ORDER BY signed_up_at{d.us}, activity_id",
             (customer_id,),
         )
         return [_sign_up(d, r) for r in rows]

@@ -3,7 +3,9 @@
 The SQLite and PostgreSQL care-task and survey-response repositories
 subclass these, naming their database and `Dialect`. Each care-task
 repository keeps its own `last_issued`: the latest row per customer is
-spelt differently in each database.
+spelt differently in each database. Every statement keeps to the dialect's
+tenant: one task per customer, kind and due date, and one response per id,
+within each tenant.
 """
 
 from __future__ import annotations
@@ -55,6 +57,21 @@ class SQLCareTaskRepository(SQLAdapter[DB]):
     _table_name = "care_tasks"
     _column_list = "customer_id, kind, due, at{us}, at_tz, rule, note, assignee"
 
+    def __init__(self, database: DB) -> None:
+        super().__init__(database)
+        d = self._dialect
+        # The key of the unique index care_tasks_one_per_key.
+        self._insert = (
+            f"INSERT INTO {self._table} (tenant, {self._columns})"  # noqa: S608 - constant
+            f" VALUES ({d.tenant}, {d.params(8)})"
+            " ON CONFLICT (tenant, customer_id, kind, due) DO NOTHING"
+        )
+
+    def _inserted(self, row: tuple[object, ...]) -> bool:
+        """Run `self._insert` on `row`: whether it stored a row (False when the key is taken)."""
+        with self._db.connection() as conn:
+            return conn.execute(self._insert, row).rowcount == 1
+
     def add(self, task: CareTask) -> bool:
         """Store a task; False (and nothing stored) if a task with its key exists."""
         d = self._dialect
@@ -68,13 +85,7 @@ class SQLCareTaskRepository(SQLAdapter[DB]):
             task.note,
             task.assignee,
         )
-        with self._db.connection() as conn:
-            cursor = conn.execute(
-                f"INSERT INTO {self._table} ({self._columns})"  # noqa: S608 - constant
-                f" VALUES ({d.params(8)}) ON CONFLICT (customer_id, kind, due) DO NOTHING",
-                row,
-            )
-            return cursor.rowcount == 1
+        return self._inserted(row)
 
     def tasks(self, *, start: date, end: date, assignee: str | None = None) -> list[CareTask]:
         """Tasks due in `[start, end)` (all, or one assignee's), by due, kind value, customer.
@@ -85,13 +96,17 @@ class SQLCareTaskRepository(SQLAdapter[DB]):
         check_due_window(start, end)
         d = self._dialect
         p = d.param
-        sql = f"SELECT {self._columns} FROM {self._table} WHERE due >= {p} AND due < {p}"  # noqa: S608
+        sql = (
+            f"SELECT {self._columns} FROM {self._table}"  # noqa: S608 - constant
+            f" WHERE tenant = {d.tenant} AND due >= {p} AND due < {p}"
+        )
         params: list[object] = [d.encode_date(start), d.encode_date(end)]
         if assignee is not None:
             sql += f" AND assignee = {p}"
             params.append(assignee)
-        with self._db.connection() as conn:
-            rows = conn.execute(f"{sql} ORDER BY due, kind, customer_id", params).fetchall()
+        rows = self._db._fetchall(  # noqa: SLF001 - the databases' read helper
+            f"{sql} ORDER BY due, kind, customer_id", params
+        )
         return [_task(d, r) for r in rows]
 
 
@@ -161,11 +176,11 @@ class SQLSurveyResponseRepository(SQLAdapter[DB]):
             NotFoundError: no response has this id.
         """
         d = self._dialect
-        with self._db.connection() as conn:
-            row = conn.execute(
-                f"SELECT {self._columns} FROM {self._table} WHERE id = {d.param}",  # noqa: S608
-                (response_id,),
-            ).fetchone()
+        row = self._db._fetchone(  # noqa: SLF001 - the databases' read helper
+            f"SELECT {self._columns} FROM {self._table}"  # noqa: S608 - constant
+            f" WHERE tenant = {d.tenant} AND id = {d.param}",
+            (response_id,),
+        )
         if row is None:
             raise NotFoundError("survey response", response_id)
         return _response(d, row)

@@ -250,23 +250,44 @@ class ComplaintSQL:
     `registered_us` (SQLite) or `registered_at` (PostgreSQL).
     """
 
-    __slots__ = ("cases", "dialect", "events", "insert", "insert_case", "version")
+    __slots__ = (
+        "case_ids",
+        "cases",
+        "dialect",
+        "events",
+        "insert",
+        "insert_case",
+        "stream",
+        "version",
+    )
 
     def __init__(self, d: Dialect, registered_column: str) -> None:
         self.dialect = d
         self.cases = d.table("complaint_cases")
         self.events = d.table("complaint_events")
+        # Every statement keeps to the dialect's tenant: its streams, and its keys.
         self.version = (
             f"SELECT COALESCE(MAX(version), 0) FROM {self.events}"  # noqa: S608 - constant
-            f" WHERE case_id = {d.param}"
+            f" WHERE tenant = {d.tenant} AND case_id = {d.param}"
         )
         self.insert = (
-            f"INSERT INTO {self.events} (case_id, version, type, at{d.us}, at_tz, document)"  # noqa: S608
-            f" VALUES ({d.params(5)}, {d.param}{d.json})"
+            f"INSERT INTO {self.events} (tenant, case_id, version, type, at{d.us}, at_tz,"  # noqa: S608
+            f" document) VALUES ({d.tenant}, {d.params(5)}, {d.param}{d.json})"
         )
         self.insert_case = (
-            f"INSERT INTO {self.cases} (id, kind, customer_id,"  # noqa: S608 - constant
-            f" {registered_column}, registered_tz) VALUES ({d.params(5)})"
+            f"INSERT INTO {self.cases} (tenant, id, kind, customer_id,"  # noqa: S608 - constant
+            f" {registered_column}, registered_tz) VALUES ({d.tenant}, {d.params(5)})"
+        )
+        self.case_ids = f"SELECT id FROM {self.cases} WHERE tenant = {d.tenant}"  # noqa: S608
+        # A stream's events after a version, in one statement that tells an
+        # unknown case (no row) from one with no event after it (one row of NULLs).
+        # The documents as text, also from jsonb: the log is parsed in one
+        # `json.loads` (see `decode_events`), not one call per row by the driver.
+        self.stream = (
+            f"SELECT e.type, e.document{d.json_as_text} FROM {self.cases} AS c"  # noqa: S608
+            f" LEFT JOIN {self.events} AS e"
+            f" ON e.tenant = c.tenant AND e.case_id = c.id AND e.version > {d.param}"
+            f" WHERE c.tenant = {d.tenant} AND c.id = {d.param} ORDER BY e.version"
         )
 
     def event_rows(
@@ -373,12 +394,10 @@ class SQLComplaintRepository(SQLAdapter[DB]):
 
     def version(self, case_id: str) -> int:
         """The number of events stored for the case (0 if unknown)."""
-        with self._db.connection() as conn:
-            (version,) = conn.execute(self._q.version, (case_id,)).fetchone()
+        (version,) = self._db._fetchone(self._q.version, (case_id,))  # noqa: SLF001
         return int(version)
 
     def case_ids(self) -> list[str]:
         """Every stored case id, sorted."""
-        with self._db.connection() as conn:
-            rows = conn.execute(f"SELECT id FROM {self._q.cases}").fetchall()  # noqa: S608
+        rows = self._db._fetchall(self._q.case_ids, ())  # noqa: SLF001
         return sorted(row[0] for row in rows)

@@ -28,6 +28,7 @@ from clubrules.storage.sql._codecs import (
     encode_zone,
     zone_of,
 )
+from clubrules.storage.sql._counted import changed, counted
 from clubrules.storage.sql._dialect import DB, MONEY_BY_TEXT, SQLAdapter, money_from_text
 from clubrules.storage.sql._rows import row_builder
 
@@ -173,21 +174,27 @@ class CustomerSQL:
         table = d.table("customers")
         self.dialect = d
         self.read = _customer_reader(d)
-        select = f"SELECT {_customer_read_columns(d)} FROM {table}"  # noqa: S608 - constant
-        self.select_by_id = f"{select} WHERE id = {p}"
-        self.select_by_phone = f"{select} WHERE phone_e164 = {p} ORDER BY id"
-        self.select_all = f"{select} ORDER BY id"
-        self.insert = (
-            f"INSERT INTO {table} ({columns})"  # noqa: S608 - constant columns
-            f" VALUES ({d.params(10)}, {p}{d.text_array}, {p}{d.text_array}, {d.params(3)})"
-            " ON CONFLICT (id) DO NOTHING"
+        # Every statement keeps to the dialect's tenant: its rows, and its keys.
+        select = (
+            f"SELECT {_customer_read_columns(d)} FROM {table}"  # noqa: S608 - constant
+            f" WHERE tenant = {d.tenant}"
         )
-        self.update = (
+        self.select_by_id = f"{select} AND id = {p}"
+        self.select_by_phone = f"{select} AND phone_e164 = {p} ORDER BY id"
+        self.select_all = f"{select} ORDER BY id"
+        self.insert = counted(
+            d,
+            f"INSERT INTO {table} (tenant, {columns})"  # noqa: S608 - constant columns
+            f" VALUES ({d.tenant}, {d.params(10)}, {p}{d.text_array}, {p}{d.text_array},"
+            f" {d.params(3)}) ON CONFLICT (tenant, id) DO NOTHING",
+        )
+        self.update = counted(
+            d,
             f"UPDATE {table} SET name = {p}, registered_at{d.us} = {p},"  # noqa: S608 - constant
             f" registered_at_tz = {p}, phone_e164 = {p}, gender = {p}, birthday = {p},"
             f" occupation = {p}, email = {p}, wechat = {p}, tags = {p}{d.text_array},"
             f" needs = {p}{d.text_array}, health = {p}, allergies = {p}, beauty_needs = {p}"
-            f" WHERE id = {p}"
+            f" WHERE tenant = {d.tenant} AND id = {p}",
         )
 
     def insert_row(self, customer: Customer) -> tuple[Any, ...]:
@@ -210,10 +217,8 @@ class SQLCustomerRepository(SQLAdapter[DB]):
     def add(self, customer: Customer) -> None:
         """Store a new customer; `DuplicateError` if the id is taken."""
         row = self._q.insert_row(customer)
-        with self._db.connection() as conn:
-            cursor = conn.execute(self._q.insert, row)
-            if cursor.rowcount == 0:
-                raise DuplicateError(f"customer {customer.id!r} already exists")
+        if changed(self._db, self._dialect, self._q.insert, row) == 0:
+            raise DuplicateError(f"customer {customer.id!r} already exists")
 
     def get(self, customer_id: str) -> Customer:
         """The customer with this id; `NotFoundError` if there is none."""
@@ -225,10 +230,8 @@ class SQLCustomerRepository(SQLAdapter[DB]):
     def update(self, customer: Customer) -> None:
         """Replace the stored profile; `NotFoundError` if the id is unknown."""
         row = self._q.update_row(customer)
-        with self._db.connection() as conn:
-            cursor = conn.execute(self._q.update, row)
-            if cursor.rowcount == 0:
-                raise NotFoundError("customer", customer.id)
+        if changed(self._db, self._dialect, self._q.update, row) == 0:
+            raise NotFoundError("customer", customer.id)
 
     def find_by_phone(self, phone: PhoneNumber) -> list[Customer]:
         """The customers with this phone number, ordered by id."""
@@ -325,7 +328,7 @@ class SQLConsumptionRepository(SQLAdapter[DB]):
         self._service_reads = f"id, customer_id, {at_us}, at_tz, service, staff_id, notes, effect"
         self._record_by_id = (
             f"SELECT {self._record_reads} FROM {self._records}"  # noqa: S608 - constant
-            f" WHERE id = {d.param}"
+            f" WHERE tenant = {d.tenant} AND id = {d.param}"
         )
 
     def add(self, record: ConsumptionRecord) -> bool:

@@ -14,6 +14,7 @@ from clubrules.customers import Sealed
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.privacy import AccessEvent, ConsentRecord, Purpose
 from clubrules.storage.sql._codecs import encode_zone
+from clubrules.storage.sql._counted import changed, counted, tally
 from clubrules.storage.sql._dialect import DB, SQLAdapter
 
 if TYPE_CHECKING:
@@ -35,24 +36,32 @@ __all__ = [
 
 
 class DataKeySQL:
-    """The data-key statements of one dialect, for the sync and async stores."""
+    """The data-key statements of one dialect (and tenant), for the sync and async stores."""
 
-    __slots__ = ("add", "delete", "get", "ids", "replace")
+    __slots__ = ("add", "delete", "erase_all", "get", "ids", "replace")
 
     def __init__(self, d: Dialect) -> None:
         p = d.param
         table = d.table("data_keys")
-        self.get = f"SELECT wrapped FROM {table} WHERE customer_id = {p}"  # noqa: S608
-        self.add = (
-            f"INSERT INTO {table} (customer_id, wrapped) VALUES ({p}, {p})"  # noqa: S608
-            " ON CONFLICT (customer_id) DO NOTHING"
+        mine = f"tenant = {d.tenant}"
+        self.get = f"SELECT wrapped FROM {table} WHERE {mine} AND customer_id = {p}"  # noqa: S608
+        self.add = counted(
+            d,
+            f"INSERT INTO {table} (tenant, customer_id, wrapped)"  # noqa: S608 - constant
+            f" VALUES ({d.tenant}, {p}, {p}) ON CONFLICT (tenant, customer_id) DO NOTHING",
         )
-        self.replace = (
+        self.replace = counted(
+            d,
             f"UPDATE {table} SET wrapped = {p}"  # noqa: S608 - constant
-            f" WHERE customer_id = {p} AND wrapped = {p}"
+            f" WHERE {mine} AND customer_id = {p} AND wrapped = {p}",
         )
-        self.delete = f"DELETE FROM {table} WHERE customer_id = {p}"  # noqa: S608 - constant
-        self.ids = f"SELECT customer_id FROM {table} ORDER BY customer_id"  # noqa: S608
+        self.delete = counted(
+            d,
+            f"DELETE FROM {table} WHERE {mine} AND customer_id = {p}",  # noqa: S608 - constant
+        )
+        # Every key of the tenant: a bulk delete, counted by the cursor (no rows sent back).
+        self.erase_all = f"DELETE FROM {table} WHERE {mine}"  # noqa: S608 - constant
+        self.ids = f"SELECT customer_id FROM {table} WHERE {mine} ORDER BY customer_id"  # noqa: S608
 
 
 def key_taken(customer_id: str) -> DuplicateError:
@@ -69,6 +78,11 @@ class SQLDataKeyStore(SQLAdapter[DB]):
         super().__init__(database)
         self._q = DataKeySQL(self._dialect)
 
+    @property
+    def tenant(self) -> str:
+        """The tenant whose data keys this store holds: its database handle's."""
+        return self._db.tenant
+
     def get(self, customer_id: str) -> Sealed | None:
         """The customer's wrapped data key, or None."""
         row = self._db._fetchone(self._q.get, (customer_id,))  # noqa: SLF001
@@ -76,24 +90,25 @@ class SQLDataKeyStore(SQLAdapter[DB]):
 
     def add(self, customer_id: str, wrapped: Sealed) -> None:
         """Store a new wrapped key; `DuplicateError` if the customer has one."""
-        with self._db.connection() as conn:
-            cursor = conn.execute(self._q.add, (customer_id, wrapped.ciphertext))
-            if cursor.rowcount == 0:
-                raise key_taken(customer_id)
+        params = (customer_id, wrapped.ciphertext)
+        if changed(self._db, self._dialect, self._q.add, params) == 0:
+            raise key_taken(customer_id)
 
     def replace(self, customer_id: str, expected: Sealed, wrapped: Sealed) -> bool:
         """Compare-and-swap the customer's wrapped key; say whether it was swapped."""
-        with self._db.connection() as conn:
-            cursor = conn.execute(
-                self._q.replace, (wrapped.ciphertext, customer_id, expected.ciphertext)
-            )
-            return cursor.rowcount == 1
+        params = (wrapped.ciphertext, customer_id, expected.ciphertext)
+        return changed(self._db, self._dialect, self._q.replace, params) == 1
 
     def delete(self, customer_id: str) -> bool:
         """Destroy the customer's wrapped key; say whether there was one."""
-        with self._db.connection() as conn:
-            cursor = conn.execute(self._q.delete, (customer_id,))
-            return cursor.rowcount == 1
+        return changed(self._db, self._dialect, self._q.delete, (customer_id,)) == 1
+
+    def erase_all(self) -> int:
+        """Destroy every wrapped key of this store's tenant, in one statement; how many there were.
+
+        The keys of other tenants are untouched. `CustomerKeys.erase_tenant` calls it.
+        """
+        return tally(self._db, self._dialect, self._q.erase_all, ())
 
     def customer_ids(self) -> Iterator[str]:
         """Every customer with a data key (a snapshot)."""
@@ -152,21 +167,23 @@ class ConsentSQL:
             f" expires_at{d.us}, expires_at_tz, withdrawn_at{d.us}, withdrawn_at_tz,"
             " recipient, evidence"
         )
+        mine = f"tenant = {d.tenant}"
         self.dialect = d
-        self.select_one = f"SELECT {columns} FROM {table} WHERE id = {p}"  # noqa: S608
+        self.select_one = f"SELECT {columns} FROM {table} WHERE {mine} AND id = {p}"  # noqa: S608 - constant
         self.select_to_update = f"{self.select_one}{d.for_update}"
-        self.add = (
-            f"INSERT INTO {table} ({columns})"  # noqa: S608 - constant
-            f" VALUES ({p}, {p}, {p}, {p}{d.text_array}, {d.params(9)})"
-            " ON CONFLICT (id) DO NOTHING"
+        self.add = counted(
+            d,
+            f"INSERT INTO {table} (tenant, {columns})"  # noqa: S608 - constant
+            f" VALUES ({d.tenant}, {p}, {p}, {p}, {p}{d.text_array}, {d.params(9)})"
+            " ON CONFLICT (tenant, id) DO NOTHING",
         )
         self.withdraw = (
             f"UPDATE {table} SET withdrawn_at{d.us} = {p},"  # noqa: S608 - constant
-            f" withdrawn_at_tz = {p} WHERE id = {p}"
+            f" withdrawn_at_tz = {p} WHERE {mine} AND id = {p}"
         )
         self.for_customer = (
             f"SELECT {columns} FROM {table}"  # noqa: S608 - constant
-            f" WHERE customer_id = {p} ORDER BY given_at{d.us}, id"
+            f" WHERE {mine} AND customer_id = {p} ORDER BY given_at{d.us}, id"
         )
 
     def row(self, record: ConsentRecord) -> tuple[Any, ...]:
@@ -194,12 +211,15 @@ class SQLConsentStore(SQLAdapter[DB]):
         super().__init__(database)
         self._q = ConsentSQL(self._dialect)
 
+    @property
+    def tenant(self) -> str:
+        """The tenant whose consent records this store holds: its database handle's."""
+        return self._db.tenant
+
     def add(self, record: ConsentRecord) -> None:
         """Store a new record; `DuplicateError` if its id is taken."""
-        with self._db.connection() as conn:
-            cursor = conn.execute(self._q.add, self._q.row(record))
-            if cursor.rowcount == 0:
-                raise consent_taken(record)
+        if changed(self._db, self._dialect, self._q.add, self._q.row(record)) == 0:
+            raise consent_taken(record)
 
     def get(self, consent_id: str) -> ConsentRecord:
         """The record with this id; `NotFoundError` if there is none."""
@@ -255,8 +275,8 @@ class AccessLogSQL:
         self.encode_instant = d.encode_instant
         self.encode_bool = d.encode_bool
         self.append = (
-            f"INSERT INTO {self.table} ({self.columns})"  # noqa: S608 - constant
-            f" VALUES ({d.params(9)})"
+            f"INSERT INTO {self.table} (tenant, {self.columns})"  # noqa: S608 - constant
+            f" VALUES ({d.tenant}, {d.params(9)})"
         )
 
     def row(self, event: AccessEvent) -> tuple[Any, ...]:
@@ -295,9 +315,10 @@ class AccessLogSQL:
         )
 
     def for_customer(self, customer_id: str, field: str | None) -> tuple[list[str], list[object]]:
-        """The clauses and parameters of a customer's (and field's) events."""
-        p = self.dialect.param
-        clauses: list[str] = [f"customer_id = {p}"]
+        """The clauses and parameters of a customer's (and field's) events, in the tenant."""
+        d = self.dialect
+        p = d.param
+        clauses: list[str] = [f"tenant = {d.tenant}", f"customer_id = {p}"]
         params: list[object] = [customer_id]
         if field is not None:
             clauses.append(f"field = {p}")
@@ -305,25 +326,27 @@ class AccessLogSQL:
         return clauses, params
 
     def by_actor(self, actor: str) -> tuple[list[str], list[object]]:
-        """The clauses and parameters of an actor's events."""
-        return [f"actor = {self.dialect.param}"], [actor]
+        """The clauses and parameters of an actor's events, in the tenant."""
+        d = self.dialect
+        return [f"tenant = {d.tenant}", f"actor = {d.param}"], [actor]
 
     def read(self, row: Sequence[Any]) -> AccessEvent:
         """The event of a selected row."""
         return _event(self.dialect, row)
 
     def purge(self, cutoff: datetime) -> tuple[str, tuple[object]]:
-        """The statement and parameter that delete the events before `cutoff`.
+        """The statement and parameter that delete the tenant's events before `cutoff`.
 
         Raises:
             NaiveDatetimeError: `cutoff` is naive.
         """
         require_aware(cutoff, "cutoff")
         d = self.dialect
-        return (
-            f"DELETE FROM {self.table} WHERE at{d.us} < {d.param}",  # noqa: S608 - constant
-            (d.encode_instant(cutoff),),
+        query = (
+            f"DELETE FROM {self.table}"  # noqa: S608 - constant
+            f" WHERE tenant = {d.tenant} AND at{d.us} < {d.param}"
         )
+        return query, (d.encode_instant(cutoff),)
 
 
 class SQLAccessLog(SQLAdapter[DB]):
@@ -334,6 +357,11 @@ class SQLAccessLog(SQLAdapter[DB]):
         self._q = AccessLogSQL(self._dialect)
         self._append_sql = self._q.append
         self._row = self._q.row
+
+    @property
+    def tenant(self) -> str:
+        """The tenant whose access events this log holds: its database handle's."""
+        return self._db.tenant
 
     def append(self, event: AccessEvent) -> None:
         """Record one access event."""
@@ -372,5 +400,4 @@ class SQLAccessLog(SQLAdapter[DB]):
     def purge_before(self, cutoff: datetime) -> int:
         """Delete the events before `cutoff`; return how many."""
         query, params = self._q.purge(cutoff)
-        with self._db.connection() as conn:
-            return conn.execute(query, params).rowcount
+        return tally(self._db, self._dialect, query, params)

@@ -7,7 +7,9 @@ digit. `SQLiteAssessmentRepository` and `PostgresAssessmentRepository`
 subclass `SQLAssessmentRepository`; each keeps its own `add_sheet`, since
 SQLite checks the keys inside `BEGIN IMMEDIATE` before inserting while
 PostgreSQL inserts `ON CONFLICT DO NOTHING` against its partial unique
-index and reads back what won.
+index and reads back what won. Every statement reads and writes the rows of
+the dialect's tenant only: rubric versions, sheet ids and the one periodic
+sheet per person and cycle are unique within a tenant.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ __all__ = [
     "read_sheets",
     "rubric_document",
     "rubric_from_document",
+    "sheet_by_id",
     "sheet_insert",
     "sheet_parts",
     "sheet_row",
@@ -226,14 +229,15 @@ def cycle_key(sheet: ScoreSheet) -> tuple[str, int, int] | None:
 def cycle_taken(d: Dialect, conn: Connection, sheet: ScoreSheet) -> DuplicateError | None:
     """The refusal of a periodic `sheet` whose staff member has another sheet for its cycle.
 
-    None when `sheet` takes no cycle or its cycle is free.
+    None when `sheet` takes no cycle or its cycle is free (in the dialect's tenant).
     """
     cycle = cycle_key(sheet)
     if cycle is None:
         return None
     p = d.param
     taken = conn.execute(
-        f"SELECT id FROM {d.table('staff_sheets')} WHERE staff_id = {p}"  # noqa: S608 - constant
+        f"SELECT id FROM {d.table('staff_sheets')}"  # noqa: S608 - constant
+        f" WHERE tenant = {d.tenant} AND staff_id = {p}"
         f" AND cycle_months = {p} AND cycle = {p} AND kind = 'periodic'",
         cycle,
     ).fetchone()
@@ -262,11 +266,16 @@ def _sheet_columns(d: Dialect) -> str:
 
 
 def sheet_insert(d: Dialect) -> str:
-    """The statement that inserts a `sheet_row`."""
+    """The statement that inserts a `sheet_row` into the dialect's tenant."""
     return (
-        f"INSERT INTO {d.table('staff_sheets')} ({_sheet_columns(d)})"  # noqa: S608 - constant
-        f" VALUES ({d.params(17)})"
+        f"INSERT INTO {d.table('staff_sheets')} (tenant, {_sheet_columns(d)})"  # noqa: S608
+        f" VALUES ({d.tenant}, {d.params(17)})"
     )
+
+
+def sheet_by_id(d: Dialect) -> str:
+    """The `read_sheets` clause that selects one sheet of the dialect's tenant by id."""
+    return f" WHERE tenant = {d.tenant} AND id = {d.param}"
 
 
 def sheet_row(d: Dialect, sheet: ScoreSheet) -> tuple[Any, ...]:
@@ -296,7 +305,10 @@ def sheet_row(d: Dialect, sheet: ScoreSheet) -> tuple[Any, ...]:
 def sheet_parts(
     d: Dialect, sheet: ScoreSheet
 ) -> tuple[str, list[tuple[Any, ...]], str, list[tuple[Any, ...]]]:
-    """The criterion and line inserts of a sheet: `(sql, rows, sql, rows)`."""
+    """The criterion and line inserts of a sheet: `(sql, rows, sql, rows)`.
+
+    The statements write into the dialect's tenant.
+    """
     money = d.encode_decimal
     criteria = [
         (sheet.id, n, c.key, c.name, money(c.max_points), money(c.effective_max), money(c.points))
@@ -319,12 +331,12 @@ def sheet_parts(
         for n, line in enumerate(sheet.lines)
     ]
     criteria_sql = (
-        f"INSERT INTO {d.table('staff_sheet_criteria')} ({_CRITERION_COLUMNS})"  # noqa: S608
-        f" VALUES ({d.params(7)})"
+        f"INSERT INTO {d.table('staff_sheet_criteria')} (tenant, {_CRITERION_COLUMNS})"  # noqa: S608
+        f" VALUES ({d.tenant}, {d.params(7)})"
     )
     lines_sql = (
-        f"INSERT INTO {d.table('staff_sheet_lines')} ({_LINE_COLUMNS})"  # noqa: S608
-        f" VALUES ({d.params(11)})"
+        f"INSERT INTO {d.table('staff_sheet_lines')} (tenant, {_LINE_COLUMNS})"  # noqa: S608
+        f" VALUES ({d.tenant}, {d.params(11)})"
     )
     return criteria_sql, criteria, lines_sql, lines
 
@@ -421,11 +433,14 @@ def _by_sheet(
     params: Sequence[object],
     build: Callable[[Sequence[Any]], T],
 ) -> dict[str, list[T]]:
-    """The rows of `table` for the sheets `chosen` selects, built and grouped by sheet id."""
+    """The rows of `table` for the sheets `chosen` selects, built and grouped by sheet id.
+
+    Only the dialect's tenant's rows: a sheet's parts share its tenant.
+    """
     found: dict[str, list[T]] = {}
     for row in conn.execute(
         f"SELECT {columns} FROM {d.table(table)}"  # noqa: S608 - built from constants
-        f" WHERE sheet_id IN ({chosen}) ORDER BY sheet_id, position",
+        f" WHERE tenant = {d.tenant} AND sheet_id IN ({chosen}) ORDER BY sheet_id, position",
         params,
     ).fetchall():
         found.setdefault(row[0], []).append(build(row))
@@ -435,7 +450,13 @@ def _by_sheet(
 def read_sheets(
     d: Dialect, conn: Connection, where: str, params: Sequence[object]
 ) -> list[ScoreSheet]:
-    """The sheets selected by `where`, with their criteria and lines, in port order."""
+    """The sheets selected by `where`, with their criteria and lines, in port order.
+
+    `where` starts with the dialect's tenant (as `sheet_by_id` and
+    `Dialect.where_in_window` write it), and so reads that tenant's sheets only.
+    """
+    if not where.startswith(f" WHERE tenant = {d.tenant}"):
+        raise StorageError("a score sheet read must keep to one tenant's rows")
     sheets = d.table("staff_sheets")
     rows = conn.execute(
         f"SELECT {_sheet_columns(d)} FROM {sheets}{where}"  # noqa: S608 - built from constants
@@ -488,15 +509,16 @@ class SQLAssessmentRepository(SQLAdapter[DB]):
         document = json.dumps(rubric_document(rubric), ensure_ascii=False, sort_keys=True)
         with self._db.connection() as conn:
             cursor = conn.execute(
-                f"INSERT INTO {self._rubrics} (id, version, document)"  # noqa: S608 - constant
-                f" VALUES ({p}, {p}, {p}{d.json}) ON CONFLICT (id, version) DO NOTHING",
+                f"INSERT INTO {self._rubrics} (tenant, id, version, document)"  # noqa: S608
+                f" VALUES ({d.tenant}, {p}, {p}, {p}{d.json})"
+                " ON CONFLICT (tenant, id, version) DO NOTHING",
                 (rubric.id, rubric.version, document),
             )
             if cursor.rowcount == 1:
                 return True
             row = conn.execute(
                 f"SELECT {self._document} FROM {self._rubrics}"  # noqa: S608 - constant
-                f" WHERE id = {p} AND version = {p}",
+                f" WHERE tenant = {d.tenant} AND id = {p} AND version = {p}",
                 (rubric.id, rubric.version),
             ).fetchone()
         if row is not None and rubric_from_document(json.loads(row[0])) == rubric:
@@ -507,15 +529,20 @@ class SQLAssessmentRepository(SQLAdapter[DB]):
 
     def rubric(self, rubric_id: str, version: int | None = None) -> Rubric:
         """The rubric version (the highest if None); `NotFoundError` if there is none."""
-        p = self._dialect.param
-        select = f"SELECT {self._document} FROM {self._rubrics} WHERE id = {p}"  # noqa: S608
-        with self._db.connection() as conn:
-            if version is None:
-                row = conn.execute(
-                    f"{select} ORDER BY version DESC LIMIT 1", (rubric_id,)
-                ).fetchone()
-            else:
-                row = conn.execute(f"{select} AND version = {p}", (rubric_id, version)).fetchone()
+        d = self._dialect
+        p = d.param
+        select = (
+            f"SELECT {self._document} FROM {self._rubrics}"  # noqa: S608 - constant
+            f" WHERE tenant = {d.tenant} AND id = {p}"
+        )
+        if version is None:
+            row = self._db._fetchone(  # noqa: SLF001 - the databases' read helper
+                f"{select} ORDER BY version DESC LIMIT 1", (rubric_id,)
+            )
+        else:
+            row = self._db._fetchone(  # noqa: SLF001
+                f"{select} AND version = {p}", (rubric_id, version)
+            )
         if row is None:
             shown = rubric_id if version is None else f"{rubric_id} v{version}"
             raise NotFoundError("rubric", shown)

@@ -2,7 +2,9 @@
 
 `SQLiteTrainingRepository` and `PostgresTrainingRepository` subclass
 `SQLTrainingRepository`, naming their database and `Dialect`; every write
-is one statement, so neither needs a transaction of its own.
+is one statement, so neither needs a transaction of its own. Every statement
+keeps to the dialect's tenant: session, completion and attendance keys are
+unique within a tenant, and attendance needs a session of the same tenant.
 """
 
 from __future__ import annotations
@@ -163,10 +165,10 @@ class SQLTrainingRepository(SQLAdapter[DB]):
         p = d.param
         with self._db.connection() as conn:
             cursor = conn.execute(
-                f"INSERT INTO {self._attendance} (session_id, staff_id, status)"  # noqa: S608
-                f" SELECT {p}, {p}, {p} WHERE EXISTS"
-                f" (SELECT 1 FROM {self._sessions} WHERE id = {p})"
-                " ON CONFLICT (session_id, staff_id) DO NOTHING",
+                f"INSERT INTO {self._attendance} (tenant, session_id, staff_id, status)"  # noqa: S608
+                f" SELECT {d.tenant}, {p}, {p}, {p} WHERE EXISTS"
+                f" (SELECT 1 FROM {self._sessions} WHERE tenant = {d.tenant} AND id = {p})"
+                " ON CONFLICT (tenant, session_id, staff_id) DO NOTHING",
                 (
                     attendance.session_id,
                     attendance.staff_id,
@@ -178,7 +180,7 @@ class SQLTrainingRepository(SQLAdapter[DB]):
                 return True
             stored = conn.execute(
                 f"SELECT status FROM {self._attendance}"  # noqa: S608 - constant
-                f" WHERE session_id = {p} AND staff_id = {p}",
+                f" WHERE tenant = {d.tenant} AND session_id = {p} AND staff_id = {p}",
                 attendance.key,
             ).fetchone()
         if stored is None:
@@ -195,15 +197,16 @@ class SQLTrainingRepository(SQLAdapter[DB]):
     ) -> list[Attendance]:
         """Attendance of one session and/or staff member (all if None), by session then staff."""
         d = self._dialect
-        clauses: list[str] = []
+        clauses: list[str] = [f"tenant = {d.tenant}"]
         params: list[object] = []
         for column, value in (("session_id", session_id), ("staff_id", staff_id)):
             if value is not None:
                 clauses.append(f"{column} = {d.param}")
                 params.append(value)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        where = " AND ".join(clauses)
         rows = self._db._fetchall(  # noqa: SLF001 - the databases' read helper
-            f"SELECT session_id, staff_id, status FROM {self._attendance}{where}"  # noqa: S608
+            f"SELECT session_id, staff_id, status FROM {self._attendance}"  # noqa: S608
+            f" WHERE {where}"
             " ORDER BY session_id, staff_id",
             params,
         )

@@ -19,7 +19,7 @@ class SQLiteClubActivityRepository(SQLClubActivityRepository[SQLiteDatabase]):
     `BEGIN IMMEDIATE` transaction that reads the roster, applies the
     `Roster` rules and writes the result, so two sign-ups for the last seat,
     from threads or processes sharing the file, never both get it. A unique
-    `(activity_id, customer_id)` key makes invitations first-wins.
+    `(tenant, activity_id, customer_id)` key makes invitations first-wins.
 
     Args:
         database: The migrated database to use.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from typing import TYPE_CHECKING, Any, cast
 
@@ -11,6 +12,7 @@ from clubrules.errors import DuplicateError, NotFoundError, StaleVersionError
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.sql._booking import group_bookings, refused, slot_conflict
 from clubrules.storage.sql._codecs import encode_zone
+from clubrules.storage.sql._dialect import SQLITE
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -23,14 +25,12 @@ if TYPE_CHECKING:
 __all__ = ["SQLiteBookingRepository"]
 
 _LONGEST = "(SELECT longest_us FROM clubrules_booking_longest WHERE id = 1)"
-"""No busy time is longer (migration 6): `start_us > a - longest` bounds an index range."""
-_IN_THE_WAY = (
-    "SELECT start_us, end_us, units, booking_id,"  # noqa: S608 - constants
-    " (SELECT 1 FROM clubrules_bookings WHERE id = ?1) FROM clubrules_booking_occupancy"
-    " WHERE resource = ?2 AND start_us < ?3 AND end_us > ?4"
-    f" AND start_us > ?4 - {_LONGEST} AND blocking_until_us > ?5 AND booking_id <> ?1"
-)
-"""Another booking's busy times that overlap one of ours and block at `now`; is our id taken."""
+"""No busy time is longer (migration 6): `start_us > a - longest` bounds an index range.
+
+One row for the whole file, whatever the tenant (migration 10): it only
+bounds how far back a search reads, so another tenant's longer busy time
+widens the range searched, never what is found in it.
+"""
 
 _COLUMNS = (
     "id, service, start_us, start_tz, end_us, end_tz, status, headcount, customer_id,"
@@ -95,23 +95,103 @@ def _occupancy_rows(booking: Booking) -> list[tuple[Any, ...]]:
 # A booking's columns come once, on the row of its first busy time; its other
 # rows carry NULLs there, which cost next to nothing to fetch.
 _ON_FIRST_ROW = [f"CASE WHEN o.position = 0 THEN b.{c.strip()} END" for c in _COLUMNS.split(",")]
-_READ = (
-    "SELECT b.id, "  # noqa: S608 - constants
-    + ", ".join(_ON_FIRST_ROW[1:])
-    + ", o.resource, o.start_us, o.end_us, o.units, o.capacity, o.role"
-    " FROM clubrules_bookings AS b JOIN clubrules_booking_occupancy AS o ON o.booking_id = b.id"
-)
 
 
-def _read(conn: sqlite3.Connection, where: str, params: Sequence[object]) -> list[Booking]:
-    """The bookings selected by `where` (on table `b`), with their occupancy, by start then id.
+class _Statements:
+    """The adapter's statements for one tenant, whose id they hold as a literal.
+
+    Every statement on `clubrules_bookings` and `clubrules_booking_occupancy`
+    keeps to the tenant's rows (`tenant = '...'`, and the tenant column in
+    every insert); made once per tenant (`_statements`).
+    """
+
+    __slots__ = (
+        "delete_occupancy",
+        "get",
+        "holder",
+        "in_occupancy",
+        "in_the_way",
+        "insert_booking",
+        "insert_occupancy",
+        "read",
+        "read_all",
+        "update_booking",
+        "version",
+    )
+
+    def __init__(self, tenant: str) -> None:
+        t = tenant  # an SQL literal of a checked tenant id
+        # Another booking's busy times that overlap one of ours and block at
+        # `now`; is our id taken.
+        self.in_the_way = (
+            "SELECT start_us, end_us, units, booking_id,"  # noqa: S608 - constants
+            f" (SELECT 1 FROM clubrules_bookings WHERE tenant = {t} AND id = ?1)"
+            f" FROM clubrules_booking_occupancy WHERE tenant = {t}"
+            " AND resource = ?2 AND start_us < ?3 AND end_us > ?4"
+            f" AND start_us > ?4 - {_LONGEST} AND blocking_until_us > ?5 AND booking_id <> ?1"
+        )
+        self.insert_booking = (
+            f"INSERT INTO clubrules_bookings (tenant, {_COLUMNS}) VALUES ({t}, "  # noqa: S608
+            + ", ".join("?" * len(_COLUMNS.split(",")))
+            + ")"
+        )
+        self.insert_occupancy = (
+            f"INSERT INTO clubrules_booking_occupancy (tenant, {_OCC_COLUMNS})"  # noqa: S608
+            f" VALUES ({t}, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        )
+        self.version = f"SELECT version FROM clubrules_bookings WHERE tenant = {t} AND id = ?"  # noqa: S608
+        self.delete_occupancy = (
+            f"DELETE FROM clubrules_booking_occupancy WHERE tenant = {t} AND booking_id = ?"  # noqa: S608
+        )
+        self.update_booking = (
+            "UPDATE clubrules_bookings SET service = ?, start_us = ?, start_tz = ?,"  # noqa: S608
+            " end_us = ?, end_tz = ?, status = ?, headcount = ?, customer_id = ?,"
+            " expires_at_us = ?, expires_at_tz = ?, late_cancel = ?, confirmation_code = ?,"
+            " idempotency_key = ?, taken_by = ?, created_at_us = ?, created_at_tz = ?,"
+            f" version = ?, blocking_until_us = ? WHERE tenant = {t} AND id = ?"
+        )
+        # The join keeps to one tenant on both sides, through the primary
+        # keys (tenant, id) and (tenant, booking_id, position). CROSS JOIN
+        # keeps bookings the outer loop: met in id order, their joined rows
+        # need no sort (sorting the bookings by start afterwards costs far
+        # less), and a tenant equality on both sides does not tempt the
+        # planner to start from the occupancy instead.
+        self.read = (
+            "SELECT b.id, "  # noqa: S608 - constants
+            + ", ".join(_ON_FIRST_ROW[1:])
+            + ", o.resource, o.start_us, o.end_us, o.units, o.capacity, o.role"
+            " FROM clubrules_bookings AS b CROSS JOIN clubrules_booking_occupancy AS o"
+            f" ON o.tenant = {t} AND o.booking_id = b.id WHERE b.tenant = {t}"
+        )
+        order = " ORDER BY b.id, o.position"
+        self.get = f"{self.read} AND b.id = ?{order}"
+        # IN: the key's index finds the holder (the id order alone scans the tenant).
+        self.holder = (
+            f"{self.read} AND b.id IN (SELECT k.id FROM clubrules_bookings AS k"  # noqa: S608
+            f" WHERE k.tenant = {t} AND k.idempotency_key = ? AND k.blocking_until_us > ?){order}"
+        )
+        self.read_all = f"{self.read}{order}"
+        # IN rather than a correlated EXISTS: SQLite then searches the
+        # occupancy indexes instead of scanning every booking.
+        self.in_occupancy = (
+            f"{self.read} AND b.id IN (SELECT o.booking_id FROM clubrules_booking_occupancy AS o"  # noqa: S608
+            f" WHERE o.tenant = {t} AND {{}}){order}"
+        )
+
+
+@functools.cache
+def _statements(tenant: str) -> _Statements:
+    """The statements of `tenant` (an SQL literal), made once per tenant."""
+    return _Statements(tenant)
+
+
+def _read(conn: sqlite3.Connection, statement: str, params: Sequence[object]) -> list[Booking]:
+    """The bookings `statement` selects, with their occupancy, by start then id.
 
     One statement, so one snapshot and no transaction: a row per busy time,
-    grouped back into bookings. In id order, the order the join meets them
-    in, SQLite needs no sort of the wide joined rows; sorting the bookings
-    by start afterwards costs far less.
+    grouped back into bookings.
     """
-    return group_bookings(conn.execute(f"{_READ}{where} ORDER BY b.id, o.position", params))
+    return group_bookings(conn.execute(statement, params))
 
 
 @keys_checked("BookingRepository")
@@ -129,6 +209,11 @@ class SQLiteBookingRepository:
     for it.) A write that cannot get the lock within the database's timeout
     raises `RetryableStorageError` and writes nothing.
 
+    A repository built on `database.for_tenant(tenant)` reads and writes that
+    tenant's bookings only: ids, slots and idempotency keys of other tenants
+    are never in its way (its statements name the tenant). The write lock is
+    the file's, shared by every tenant.
+
     Args:
         database: The migrated database to use.
 
@@ -142,10 +227,10 @@ class SQLiteBookingRepository:
 
     def __init__(self, database: SQLiteDatabase) -> None:
         self._db = database
+        self._sql = _statements(SQLITE.for_tenant(database.tenant).tenant)
 
-    @staticmethod
     def _check_slot(
-        conn: sqlite3.Connection, booking: Booking, now_us: int, *, new: bool = False
+        self, conn: sqlite3.Connection, booking: Booking, now_us: int, *, new: bool = False
     ) -> list[list[Entry]] | None:
         """Check the slot at `now` (inside the write lock).
 
@@ -173,9 +258,10 @@ class SQLiteBookingRepository:
             return None
         found: list[list[Entry]] = []
         taken = clash = single = False
+        in_the_way = self._sql.in_the_way
         for occ in booking.occupancy:
             rows = conn.execute(
-                _IN_THE_WAY,
+                in_the_way,
                 (booking.id, occ.resource, occ.end_us, occ.start_us, now_us),
             ).fetchall()
             if rows:
@@ -196,14 +282,8 @@ class SQLiteBookingRepository:
             raise slot_conflict(booking, clashing)
         return None
 
-    @staticmethod
-    def _insert_occupancy(conn: sqlite3.Connection, booking: Booking) -> None:
-        for row in _occupancy_rows(booking):
-            conn.execute(
-                f"INSERT INTO clubrules_booking_occupancy ({_OCC_COLUMNS})"  # noqa: S608 - constant
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
+    def _insert_occupancy(self, conn: sqlite3.Connection, booking: Booking) -> None:
+        conn.executemany(self._sql.insert_occupancy, _occupancy_rows(booking))
 
     def add(self, booking: Booking, *, now: datetime) -> Booking:
         """Store `booking` if its slot is free; the stored booking (the original on a retry)."""
@@ -234,11 +314,7 @@ class SQLiteBookingRepository:
         """`add` inside `BEGIN IMMEDIATE`: the stored booking, or what is in the way."""
         key = booking.idempotency_key
         if key is not None:
-            holders = _read(
-                conn,
-                " WHERE b.idempotency_key = ? AND b.blocking_until_us > ?",
-                (key, now_us),
-            )
+            holders = _read(conn, self._sql.holder, (key, now_us))
             if holders:
                 stored = holders[0]
                 if stored.same_request(booking):
@@ -250,11 +326,7 @@ class SQLiteBookingRepository:
         if in_the_way is not None:
             return None, in_the_way
         try:
-            conn.execute(
-                f"INSERT INTO clubrules_bookings ({_COLUMNS})"  # noqa: S608 - constant
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                _row(booking),
-            )
+            conn.execute(self._sql.insert_booking, _row(booking))
         except sqlite3.IntegrityError as error:
             if getattr(error, "sqlite_errorcode", 0) not in _TAKEN:
                 raise
@@ -265,7 +337,7 @@ class SQLiteBookingRepository:
     def get(self, booking_id: str) -> Booking:
         """The booking with this id; `NotFoundError` if there is none."""
         with self._db.connection() as conn:  # one statement: one snapshot
-            found = _read(conn, " WHERE b.id = ?", (booking_id,))
+            found = _read(conn, self._sql.get, (booking_id,))
         if not found:
             raise NotFoundError("booking", booking_id)
         return found[0]
@@ -273,29 +345,18 @@ class SQLiteBookingRepository:
     def save(self, booking: Booking, *, now: datetime) -> None:
         """Replace the stored booking with its next version, re-checking the slot."""
         now_us = to_epoch_us(require_aware(now, "now"))
+        sql = self._sql
         with self._db.transaction() as conn:
-            row = conn.execute(
-                "SELECT version FROM clubrules_bookings WHERE id = ?", (booking.id,)
-            ).fetchone()
+            row = conn.execute(sql.version, (booking.id,)).fetchone()
             if row is None:
                 raise NotFoundError("booking", booking.id)
             if booking.version != row[0] + 1:
                 raise StaleVersionError(booking.id, booking.version - 1, row[0])
             in_the_way = self._check_slot(conn, booking, now_us)
             if in_the_way is None:
-                conn.execute(
-                    "DELETE FROM clubrules_booking_occupancy WHERE booking_id = ?", (booking.id,)
-                )
+                conn.execute(sql.delete_occupancy, (booking.id,))
                 values = _row(booking)
-                conn.execute(
-                    "UPDATE clubrules_bookings SET service = ?, start_us = ?, start_tz = ?,"
-                    " end_us = ?,"
-                    " end_tz = ?, status = ?, headcount = ?, customer_id = ?, expires_at_us = ?,"
-                    " expires_at_tz = ?, late_cancel = ?, confirmation_code = ?,"
-                    " idempotency_key = ?, taken_by = ?, created_at_us = ?, created_at_tz = ?,"
-                    " version = ?, blocking_until_us = ? WHERE id = ?",
-                    (*values[1:], booking.id),
-                )
+                conn.execute(sql.update_booking, (*values[1:], booking.id))
                 self._insert_occupancy(conn, booking)
                 return
         # Nothing was written; the clashes are built once the lock is released.
@@ -321,16 +382,10 @@ class SQLiteBookingRepository:
             start_us = to_epoch_us(require_aware(start, "start"))
             clauses.append(f"o.end_us > ? AND o.start_us > ? - {_LONGEST}")
             params += (start_us, start_us)
-        where = ""
-        if clauses:
-            # IN rather than a correlated EXISTS: SQLite then searches the
-            # occupancy indexes instead of scanning every booking.
-            where = (
-                " WHERE b.id IN (SELECT o.booking_id FROM clubrules_booking_occupancy AS o"  # noqa: S608
-                f" WHERE {' AND '.join(clauses)})"
-            )
+        sql = self._sql
+        statement = sql.in_occupancy.format(" AND ".join(clauses)) if clauses else sql.read_all
         with self._db.connection() as conn:  # one statement: one snapshot
-            return _read(conn, where, params)
+            return _read(conn, statement, params)
 
     def __repr__(self) -> str:
         return f"SQLiteBookingRepository({self._db!r})"

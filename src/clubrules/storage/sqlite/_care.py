@@ -22,7 +22,7 @@ class SQLiteCareTaskRepository(SQLCareTaskRepository[SQLiteDatabase]):
     """Care tasks issued, in SQLite: one row per customer, kind and due date.
 
     Implements [CareTaskRepository][clubrules.care.ports.CareTaskRepository].
-    A unique index on `(customer_id, kind, due)` makes `add` one atomic
+    A unique index on `(tenant, customer_id, kind, due)` makes `add` one atomic
     `INSERT ... ON CONFLICT DO NOTHING`: the first task under a key wins,
     also between threads and processes sharing the file.
 
@@ -32,15 +32,18 @@ class SQLiteCareTaskRepository(SQLCareTaskRepository[SQLiteDatabase]):
 
     _dialect = SQLITE
 
+    def __init__(self, database: SQLiteDatabase) -> None:
+        super().__init__(database)
+        # With a single MAX(), SQLite takes the bare at_tz from the row holding the maximum.
+        self._last_issued = (
+            f"SELECT customer_id, MAX(at_us), at_tz FROM {self._table}"  # noqa: S608 - constant
+            f" WHERE tenant = {self._dialect.tenant} AND rule = ?"
+            " GROUP BY customer_id ORDER BY customer_id"
+        )
+
     def last_issued(self, rule: str) -> dict[str, datetime]:
         """The latest `at` of each customer's tasks from `rule`, by customer id (the cooldown)."""
-        with self._db.connection() as conn:
-            # With a single MAX(), SQLite takes the bare at_tz from the row holding the maximum.
-            rows = conn.execute(
-                "SELECT customer_id, MAX(at_us), at_tz FROM clubrules_care_tasks WHERE rule = ?"
-                " GROUP BY customer_id ORDER BY customer_id",
-                (rule,),
-            ).fetchall()
+        rows = self._db._fetchall(self._last_issued, (rule,))  # noqa: SLF001 - the read helper
         return {r[0]: decode_at(r[1], r[2]) for r in rows}
 
 

@@ -61,12 +61,7 @@ class SQLiteComplaintRepository(SQLComplaintRepository[SQLiteDatabase]):
         """The stream's events after the first `after`; `NotFoundError` if unknown."""
         # One statement (one snapshot) that also tells an unknown case from an
         # empty tail: a third of the statements of a BEGIN, SELECT, COMMIT read.
-        rows = self._db._fetchall(  # noqa: SLF001
-            "SELECT e.type, e.document FROM clubrules_complaint_cases AS c"
-            " LEFT JOIN clubrules_complaint_events AS e ON e.case_id = c.id AND e.version > ?"
-            " WHERE c.id = ? ORDER BY e.version",
-            (max(after, 0), case_id),
-        )
+        rows = self._db._fetchall(self._q.stream, (max(after, 0), case_id))  # noqa: SLF001
         if not rows:
             raise NotFoundError("case", case_id)
         if rows[0][0] is None:  # the case, with no event after `after`

@@ -10,6 +10,9 @@ from clubrules.storage.sqlite._db import SQLiteDatabase, checkpoint
 
 __all__ = ["SQLiteAccessLog", "SQLiteConsentStore", "SQLiteDataKeyStore"]
 
+_EVERY_CUSTOMER = "*"
+"""Whose key `erase_all` deleted, as its `ErasureNotFinalError` names them: every customer."""
+
 
 @keys_checked("DataKeyStore")
 class SQLiteDataKeyStore(SQLDataKeyStore[SQLiteDatabase]):
@@ -31,7 +34,8 @@ class SQLiteDataKeyStore(SQLDataKeyStore[SQLiteDatabase]):
     cannot run before your COMMIT: call
     [checkpoint][clubrules.storage.sqlite.SQLiteDatabase.checkpoint] after
     committing, until it returns True.
-    Copies in backups are the backup's concern.
+    Copies in backups are the backup's concern. `erase_all` does the same
+    for every key of the database handle's tenant at once.
 
     Args:
         database: The migrated database to use.
@@ -48,9 +52,7 @@ class SQLiteDataKeyStore(SQLDataKeyStore[SQLiteDatabase]):
                 finish; delete again later.
         """
         with self._db.connection() as conn:
-            cursor = conn.execute(
-                "DELETE FROM clubrules_data_keys WHERE customer_id = ?", (customer_id,)
-            )
+            cursor = conn.execute(self._q.delete, (customer_id,))
             deleted = cursor.rowcount == 1
             if self._db.defer_purge(customer_id):
                 # Inside a transaction: the unit of work purges after its COMMIT;
@@ -61,6 +63,30 @@ class SQLiteDataKeyStore(SQLDataKeyStore[SQLiteDatabase]):
         if unfinished:
             raise ErasureNotFinalError(customer_id, unfinished)
         return deleted
+
+    def erase_all(self) -> int:
+        """Destroy every wrapped key of this store's tenant and purge them; how many there were.
+
+        One `DELETE` of the tenant's rows (the keys of other tenants stay),
+        then the checkpoint that `delete` runs, with the same deferral in a
+        unit of work or the caller's transaction. `CustomerKeys.erase_tenant`
+        calls it.
+
+        Raises:
+            ErasureNotFinalError: the rows are deleted (or were already), but
+                the checkpoint that purges their bytes from the files could
+                not finish; erase again later. Its `customer_id` is `"*"`,
+                every customer of the tenant.
+        """
+        with self._db.connection() as conn:
+            count = int(conn.execute(self._q.erase_all, ()).rowcount)
+            if self._db.defer_purge(_EVERY_CUSTOMER):
+                return count
+            # Also when no key was left: that retries a purge left unfinished.
+            unfinished = checkpoint(conn)
+        if unfinished:
+            raise ErasureNotFinalError(_EVERY_CUSTOMER, unfinished)
+        return count
 
 
 @keys_checked("ConsentStore")

@@ -11,6 +11,7 @@ from clubrules.storage.sql._staff import (
     SQLAssessmentRepository,
     cycle_taken,
     read_sheets,
+    sheet_by_id,
     sheet_insert,
     sheet_parts,
     sheet_row,
@@ -36,8 +37,8 @@ class SQLiteAssessmentRepository(SQLAssessmentRepository[SQLiteDatabase]):
     criterion subtotal and per line, written together in one
     `BEGIN IMMEDIATE` transaction that first checks the sheet id and the
     staff member's cycle. A unique index also holds the rule of one periodic
-    sheet per person and cycle. Adds are idempotent (see Idempotent adds on
-    the storage reference page).
+    sheet per person and cycle (per tenant). Adds are idempotent (see
+    Idempotent adds on the storage reference page).
 
     Args:
         database: The migrated database to use.
@@ -61,7 +62,7 @@ class SQLiteAssessmentRepository(SQLAssessmentRepository[SQLiteDatabase]):
     def add_sheet(self, sheet: ScoreSheet) -> bool:
         """Store a sheet; False if stored as is; `DuplicateError` on a taken id or cycle."""
         with self._db.transaction(immediate=True) as conn:
-            found = read_sheets(self._dialect, conn, " WHERE id = ?", (sheet.id,))
+            found = read_sheets(self._dialect, conn, sheet_by_id(self._dialect), (sheet.id,))
             if found:
                 if found[0] == sheet:
                     return False

@@ -46,6 +46,8 @@ def register_decimal_sum(conn: sqlite3.Connection) -> None:
 # UTC offsets. Refunds are never visits, nor first or last visits; spend is
 # purchases minus refunds in the window, redemptions excluded. A customer is
 # listed when they have a visit before :hi or a purchase or refund in the window.
+# {tenant} is the adapter's tenant (a literal, put in once per adapter): the
+# aggregate and its sub-selects read that tenant's records only.
 _SUMMARY_SQL = """
 WITH seg (lo, hi, off) AS (VALUES {segments}),
 g AS (
@@ -62,16 +64,18 @@ g AS (
             THEN c.id END) AS foreign_id
     FROM clubrules_consumption_records AS c
     LEFT JOIN seg AS s ON c.at_us >= s.lo AND c.at_us < s.hi
-    WHERE c.at_us < :hi {customer}
+    WHERE c.tenant = {tenant} AND c.at_us < :hi {customer}
     GROUP BY c.customer_id
     HAVING first_us IS NOT NULL OR MAX(c.at_us) >= :lo
 )
 SELECT g.customer_id, g.first_us,
-    (SELECT r.at_tz FROM clubrules_consumption_records AS r WHERE r.customer_id = g.customer_id
-        AND r.at_us = g.first_us AND r.kind <> 'refund' ORDER BY r.id LIMIT 1),
+    (SELECT r.at_tz FROM clubrules_consumption_records AS r WHERE r.tenant = {tenant}
+        AND r.customer_id = g.customer_id AND r.at_us = g.first_us AND r.kind <> 'refund'
+        ORDER BY r.id LIMIT 1),
     g.last_us,
-    (SELECT r.at_tz FROM clubrules_consumption_records AS r WHERE r.customer_id = g.customer_id
-        AND r.at_us = g.last_us AND r.kind <> 'refund' ORDER BY r.id LIMIT 1),
+    (SELECT r.at_tz FROM clubrules_consumption_records AS r WHERE r.tenant = {tenant}
+        AND r.customer_id = g.customer_id AND r.at_us = g.last_us AND r.kind <> 'refund'
+        ORDER BY r.id LIMIT 1),
     g.visits, g.net, g.foreign_id
 FROM g ORDER BY g.customer_id
 """
@@ -104,6 +108,7 @@ class SQLiteActivityRepository(SQLActivityRepository[SQLiteDatabase]):
 
     def __init__(self, database: SQLiteDatabase, *, zone: tzinfo, currency: str = "CNY") -> None:
         super().__init__(database, zone=zone, currency=currency)
+        self._summary_sql = _SUMMARY_SQL.replace("{tenant}", self._dialect.tenant)
 
     def _aggregate(self, customer_id: str | None, lo: int, hi: int) -> list[Any]:
         segments = offset_segments(self._zone, lo, hi) or ((0, 0, 0),)  # VALUES needs a row
@@ -119,7 +124,7 @@ class SQLiteActivityRepository(SQLActivityRepository[SQLiteDatabase]):
         for i, (seg_lo, seg_hi, off) in enumerate(segments):
             values.append(f"(:lo{i}, :hi{i}, :off{i})")
             params.update({f"lo{i}": seg_lo, f"hi{i}": seg_hi, f"off{i}": off})
-        sql = _SUMMARY_SQL.format(
+        sql = self._summary_sql.format(
             segments=", ".join(values),
             customer="" if customer_id is None else "AND c.customer_id = :customer_id",
         )

@@ -12,7 +12,9 @@
 -- (set_config(..., true), that is SET LOCAL). FORCE applies the policies to
 -- the tables' owner too; only superusers and roles with BYPASSRLS pass them.
 -- A new row's tenant defaults to that setting, and a connection with no
--- setting sees no rows and can write none.
+-- setting sees no rows and can write none. An empty setting counts as none:
+-- PostgreSQL leaves '' (not NULL) behind once a transaction of the session
+-- has set the value locally, so the policies compare with nullif(..., '').
 
 ALTER TABLE clubrules.customers ADD COLUMN tenant text COLLATE "C" NOT NULL DEFAULT 'default';
 ALTER TABLE clubrules.customers ALTER COLUMN tenant SET DEFAULT current_setting('clubrules.tenant');
@@ -189,120 +191,120 @@ CREATE INDEX training_sessions_by_start ON clubrules.training_sessions (tenant, 
 ALTER TABLE clubrules.customers ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.customers FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.customers
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));
 ALTER TABLE clubrules.consumption_records ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.consumption_records FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.consumption_records
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));
 ALTER TABLE clubrules.service_records ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.service_records FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.service_records
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));
 ALTER TABLE clubrules.data_keys ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.data_keys FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.data_keys
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));
 ALTER TABLE clubrules.consents ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.consents FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.consents
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));
 ALTER TABLE clubrules.access_events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.access_events FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.access_events
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));
 ALTER TABLE clubrules.staff_rubrics ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.staff_rubrics FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.staff_rubrics
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));
 ALTER TABLE clubrules.staff_sheets ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.staff_sheets FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.staff_sheets
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));
 ALTER TABLE clubrules.staff_sheet_criteria ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.staff_sheet_criteria FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.staff_sheet_criteria
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));
 ALTER TABLE clubrules.staff_sheet_lines ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.staff_sheet_lines FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.staff_sheet_lines
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));
 ALTER TABLE clubrules.staff_warnings ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.staff_warnings FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.staff_warnings
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));
 ALTER TABLE clubrules.bookings ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.bookings FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.bookings
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));
 ALTER TABLE clubrules.booking_occupancy ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.booking_occupancy FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.booking_occupancy
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));
 ALTER TABLE clubrules.booking_resources ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.booking_resources FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.booking_resources
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));
 ALTER TABLE clubrules.care_tasks ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.care_tasks FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.care_tasks
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));
 ALTER TABLE clubrules.survey_responses ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.survey_responses FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.survey_responses
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));
 ALTER TABLE clubrules.complaint_cases ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.complaint_cases FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.complaint_cases
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));
 ALTER TABLE clubrules.complaint_events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.complaint_events FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.complaint_events
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));
 ALTER TABLE clubrules.training_sessions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.training_sessions FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.training_sessions
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));
 ALTER TABLE clubrules.training_attendance ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.training_attendance FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.training_attendance
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));
 ALTER TABLE clubrules.training_completions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.training_completions FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.training_completions
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));
 ALTER TABLE clubrules.activities ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.activities FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.activities
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));
 ALTER TABLE clubrules.activity_invitations ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.activity_invitations FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.activity_invitations
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));
 ALTER TABLE clubrules.activity_sign_ups ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clubrules.activity_sign_ups FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON clubrules.activity_sign_ups
-    USING (tenant = current_setting('clubrules.tenant', true))
-    WITH CHECK (tenant = current_setting('clubrules.tenant', true));
+    USING (tenant = nullif(current_setting('clubrules.tenant', true), ''))
+    WITH CHECK (tenant = nullif(current_setting('clubrules.tenant', true), ''));

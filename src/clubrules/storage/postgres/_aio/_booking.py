@@ -71,7 +71,8 @@ class AsyncPostgresBookingRepository:
     of capacity 1, the resources' row locks taken in name order (under
     which the peak headcount above capacity 1 is checked), holds judged
     lapsed by each call's `now`, and idempotency keys whose retries queue on
-    an advisory lock and get the stored booking back. The two adapters run
+    an advisory lock and get the stored booking back; all of them per tenant,
+    for a repository built on `database.for_tenant(tenant)`. The two adapters run
     the same statements in the same order: the logic of a write is written
     once and driven by either.
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from clubrules.errors import DuplicateError, StaleVersionError, StorageError, ValidationError
 from clubrules.storage._keys import keys_checked
-from clubrules.storage.postgres._complaints import events_of, events_sql
+from clubrules.storage.postgres._complaints import events_of
 from clubrules.storage.sql._complaints import ComplaintSQL, refused_append
 from clubrules.storage.sql._dialect import POSTGRES
 
@@ -36,8 +36,8 @@ class AsyncPostgresComplaintRepository:
 
     def __init__(self, database: AsyncPostgresDatabase) -> None:
         self._db = database
-        self._q = ComplaintSQL(POSTGRES.in_schema(database._table_prefix), "registered_at")  # noqa: SLF001
-        self._events_sql = events_sql(self._q)
+        dialect = POSTGRES.in_schema(database._table_prefix).for_tenant(database.tenant)  # noqa: SLF001
+        self._q = ComplaintSQL(dialect, "registered_at")
 
     async def append(self, case_id: str, expected_version: int, events: Sequence[CaseEvent]) -> int:
         """Append `events` if the stream is at `expected_version`; the new version.
@@ -77,7 +77,7 @@ class AsyncPostgresComplaintRepository:
 
     async def events(self, case_id: str, *, after: int = 0) -> list[CaseEvent]:
         """The stream's events after the first `after`; `NotFoundError` if unknown."""
-        rows = await self._db._fetchall(self._events_sql, (max(after, 0), case_id))  # noqa: SLF001
+        rows = await self._db._fetchall(self._q.stream, (max(after, 0), case_id))  # noqa: SLF001
         return events_of(case_id, rows)
 
     async def version(self, case_id: str) -> int:
@@ -87,7 +87,7 @@ class AsyncPostgresComplaintRepository:
 
     async def case_ids(self) -> list[str]:
         """Every stored case id, sorted."""
-        rows = await self._db._fetchall(f"SELECT id FROM {self._q.cases}")  # noqa: S608, SLF001
+        rows = await self._db._fetchall(self._q.case_ids)  # noqa: SLF001
         return sorted(row[0] for row in rows)
 
     def __repr__(self) -> str:

@@ -31,7 +31,8 @@ class AsyncPostgresCustomerRepository:
 
     def __init__(self, database: AsyncPostgresDatabase) -> None:
         self._db = database
-        self._q = CustomerSQL(POSTGRES.in_schema(database._table_prefix))  # noqa: SLF001
+        dialect = POSTGRES.in_schema(database._table_prefix)  # noqa: SLF001
+        self._q = CustomerSQL(dialect.for_tenant(database.tenant))
 
     async def add(self, customer: Customer) -> None:
         """Store a new customer; `DuplicateError` if the id is taken."""

@@ -22,8 +22,15 @@ if TYPE_CHECKING:
 
     from clubrules.privacy import AccessEvent, ConsentRecord
     from clubrules.storage.postgres._aio._db import AsyncPostgresDatabase
+    from clubrules.storage.sql._dialect import Dialect
 
 __all__ = ["AsyncPostgresAccessLog", "AsyncPostgresConsentStore", "AsyncPostgresDataKeyStore"]
+
+
+def _dialect(database: AsyncPostgresDatabase) -> Dialect:
+    """The dialect of the statements of an adapter on `database`: its schema and its tenant."""
+    prefix = database._table_prefix  # noqa: SLF001
+    return POSTGRES.in_schema(prefix).for_tenant(database.tenant)
 
 
 @keys_checked("DataKeyStore")
@@ -34,7 +41,8 @@ class AsyncPostgresDataKeyStore:
     on the table of [PostgresDataKeyStore][clubrules.storage.postgres.PostgresDataKeyStore],
     with its guarantees: `add` is an atomic insert, `replace` one
     compare-and-swap `UPDATE`, and `delete` commits before its coroutine
-    returns (see that class for what VACUUM and the WAL keep).
+    returns (see that class for what VACUUM and the WAL keep). `erase_all`
+    deletes every key of the database handle's tenant in one statement.
 
     Args:
         database: The migrated database to use.
@@ -42,7 +50,7 @@ class AsyncPostgresDataKeyStore:
 
     def __init__(self, database: AsyncPostgresDatabase) -> None:
         self._db = database
-        self._q = DataKeySQL(POSTGRES.in_schema(database._table_prefix))  # noqa: SLF001
+        self._q = DataKeySQL(_dialect(database))
 
     async def get(self, customer_id: str) -> Sealed | None:
         """The customer's wrapped data key, or None."""
@@ -64,10 +72,22 @@ class AsyncPostgresDataKeyStore:
         """Destroy the customer's wrapped key; say whether there was one."""
         return await self._db._write(self._q.delete, (customer_id,)) == 1  # noqa: SLF001
 
+    async def erase_all(self) -> int:
+        """Destroy every wrapped key of this store's tenant, in one statement; how many there were.
+
+        The keys of other tenants are untouched. `AsyncCustomerKeys.erase_tenant` awaits it.
+        """
+        return await self._db._write(self._q.erase_all, ())  # noqa: SLF001
+
     async def customer_ids(self) -> list[str]:
         """Every customer with a data key, by id (a snapshot)."""
         rows = await self._db._fetchall(self._q.ids, ())  # noqa: SLF001
         return [r[0] for r in rows]
+
+    @property
+    def tenant(self) -> str:
+        """The tenant whose data keys this store holds: its database handle's."""
+        return self._db.tenant
 
     def __repr__(self) -> str:
         return f"AsyncPostgresDataKeyStore({self._db!r})"
@@ -88,7 +108,7 @@ class AsyncPostgresConsentStore:
 
     def __init__(self, database: AsyncPostgresDatabase) -> None:
         self._db = database
-        self._q = ConsentSQL(POSTGRES.in_schema(database._table_prefix))  # noqa: SLF001
+        self._q = ConsentSQL(_dialect(database))
 
     async def add(self, record: ConsentRecord) -> None:
         """Store a new record; `DuplicateError` if its id is taken."""
@@ -122,6 +142,11 @@ class AsyncPostgresConsentStore:
         rows = await self._db._fetchall(self._q.for_customer, (customer_id,))  # noqa: SLF001
         return [self._q.read(r) for r in rows]
 
+    @property
+    def tenant(self) -> str:
+        """The tenant whose consent records this store holds: its database handle's."""
+        return self._db.tenant
+
     def __repr__(self) -> str:
         return f"AsyncPostgresConsentStore({self._db!r})"
 
@@ -140,7 +165,7 @@ class AsyncPostgresAccessLog:
 
     def __init__(self, database: AsyncPostgresDatabase) -> None:
         self._db = database
-        self._q = AccessLogSQL(POSTGRES.in_schema(database._table_prefix))  # noqa: SLF001
+        self._q = AccessLogSQL(_dialect(database))
 
     async def append(self, event: AccessEvent) -> None:
         """Record one access event (one statement)."""
@@ -179,6 +204,11 @@ class AsyncPostgresAccessLog:
         """Delete the events before `cutoff`; return how many."""
         query, params = self._q.purge(cutoff)
         return await self._db._write(query, params)  # noqa: SLF001
+
+    @property
+    def tenant(self) -> str:
+        """The tenant whose access events this log holds: its database handle's."""
+        return self._db.tenant
 
     def __repr__(self) -> str:
         return f"AsyncPostgresAccessLog({self._db!r})"
