@@ -10,7 +10,10 @@ attributes, as SQLAlchemy's documentation maps them.
 
 `models(dialect)` builds the classes for SQLite (tables `clubrules_<name>`,
 instants as UTC microseconds) or PostgreSQL (schema `clubrules`,
-`timestamptz`, `text[]`, `tstzrange`). `to_customer`, `to_record` and
+`timestamptz`, `text[]`, `tstzrange`). Every table holds many clubs: each
+class maps the `tenant` column as the first part of its composite primary
+key (and of the occupancy's foreign key), and the suite's queries filter on
+it, as a tenant-aware application's would. `to_customer`, `to_record` and
 `to_booking` turn loaded objects into the library's values, so that the
 suite can check that both sides read the same data before it times them.
 """
@@ -31,7 +34,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
-    ForeignKey,
+    ForeignKeyConstraint,
     Integer,
     LargeBinary,
     Numeric,
@@ -186,6 +189,7 @@ def _sqlite_models() -> Models:
 
     class CustomerRow(Base):
         __tablename__ = "clubrules_customers"
+        tenant: Mapped[str] = mapped_column(Text, primary_key=True)
         id: Mapped[str] = mapped_column(Text, primary_key=True)
         name: Mapped[str] = mapped_column(Text)
         registered_at_us: Mapped[int] = mapped_column(Integer)
@@ -207,6 +211,7 @@ def _sqlite_models() -> Models:
 
     class RecordRow(Base):
         __tablename__ = "clubrules_consumption_records"
+        tenant: Mapped[str] = mapped_column(Text, primary_key=True)
         id: Mapped[str] = mapped_column(Text, primary_key=True)
         customer_id: Mapped[str] = mapped_column(Text)
         at_us: Mapped[int] = mapped_column(Integer)
@@ -221,9 +226,13 @@ def _sqlite_models() -> Models:
 
     class OccupancyRow(Base):
         __tablename__ = "clubrules_booking_occupancy"
-        booking_id: Mapped[str] = mapped_column(
-            ForeignKey("clubrules_bookings.id"), primary_key=True
+        __table_args__ = (
+            ForeignKeyConstraint(
+                ["tenant", "booking_id"], ["clubrules_bookings.tenant", "clubrules_bookings.id"]
+            ),
         )
+        tenant: Mapped[str] = mapped_column(Text, primary_key=True)
+        booking_id: Mapped[str] = mapped_column(Text, primary_key=True)
         position: Mapped[int] = mapped_column(Integer, primary_key=True)
         resource: Mapped[str] = mapped_column(Text)
         start_us: Mapped[int] = mapped_column(Integer)
@@ -235,6 +244,7 @@ def _sqlite_models() -> Models:
 
     class BookingRow(Base):
         __tablename__ = "clubrules_bookings"
+        tenant: Mapped[str] = mapped_column(Text, primary_key=True)
         id: Mapped[str] = mapped_column(Text, primary_key=True)
         service: Mapped[str] = mapped_column(Text)
         start_us: Mapped[int] = mapped_column(Integer)
@@ -264,6 +274,7 @@ def _sqlite_models() -> Models:
 
     class EventRow(Base):
         __tablename__ = "clubrules_complaint_events"
+        tenant: Mapped[str] = mapped_column(Text, primary_key=True)
         case_id: Mapped[str] = mapped_column(Text, primary_key=True)
         version: Mapped[int] = mapped_column(Integer, primary_key=True)
         type: Mapped[str] = mapped_column(Text)
@@ -283,6 +294,7 @@ def _postgres_models() -> Models:
     class CustomerRow(Base):
         __tablename__ = "customers"
         __table_args__ = schema
+        tenant: Mapped[str] = mapped_column(Text, primary_key=True)
         id: Mapped[str] = mapped_column(Text, primary_key=True)
         name: Mapped[str] = mapped_column(Text)
         registered_at_utc: Mapped[datetime] = mapped_column("registered_at", _TSTZ)
@@ -305,6 +317,7 @@ def _postgres_models() -> Models:
     class RecordRow(Base):
         __tablename__ = "consumption_records"
         __table_args__ = schema
+        tenant: Mapped[str] = mapped_column(Text, primary_key=True)
         id: Mapped[str] = mapped_column(Text, primary_key=True)
         customer_id: Mapped[str] = mapped_column(Text)
         at_utc: Mapped[datetime] = mapped_column("at", _TSTZ)
@@ -319,10 +332,14 @@ def _postgres_models() -> Models:
 
     class OccupancyRow(Base):
         __tablename__ = "booking_occupancy"
-        __table_args__ = schema
-        booking_id: Mapped[str] = mapped_column(
-            ForeignKey("clubrules.bookings.id"), primary_key=True
+        __table_args__ = (
+            ForeignKeyConstraint(
+                ["tenant", "booking_id"], ["clubrules.bookings.tenant", "clubrules.bookings.id"]
+            ),
+            schema,
         )
+        tenant: Mapped[str] = mapped_column(Text, primary_key=True)
+        booking_id: Mapped[str] = mapped_column(Text, primary_key=True)
         position: Mapped[int] = mapped_column(Integer, primary_key=True)
         resource: Mapped[str] = mapped_column(Text)
         during: Mapped[Range[datetime]] = mapped_column(TSTZRANGE)
@@ -335,6 +352,7 @@ def _postgres_models() -> Models:
     class BookingRow(Base):
         __tablename__ = "bookings"
         __table_args__ = schema
+        tenant: Mapped[str] = mapped_column(Text, primary_key=True)
         id: Mapped[str] = mapped_column(Text, primary_key=True)
         service: Mapped[str] = mapped_column(Text)
         start_utc: Mapped[datetime] = mapped_column("start_at", _TSTZ)
@@ -365,6 +383,7 @@ def _postgres_models() -> Models:
     class EventRow(Base):
         __tablename__ = "complaint_events"
         __table_args__ = schema
+        tenant: Mapped[str] = mapped_column(Text, primary_key=True)
         case_id: Mapped[str] = mapped_column(Text, primary_key=True)
         version: Mapped[int] = mapped_column(Integer, primary_key=True)
         type: Mapped[str] = mapped_column(Text)

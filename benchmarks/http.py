@@ -50,12 +50,13 @@ CLIENTS = 32
 _names = itertools.count()
 
 # Two pairs of overlapping stored rows on one resource: a double booking.
+# (Every tenant's: rows of two tenants on one resource name are two clubs' rooms.)
 _CLUBRULES_DOUBLES = (
     "SELECT count(*) FROM clubrules.booking_occupancy AS a"
-    " JOIN clubrules.booking_occupancy AS b ON a.resource = b.resource"
-    " AND a.booking_id < b.booking_id AND a.during && b.during"
-    " JOIN clubrules.bookings AS x ON x.id = a.booking_id"
-    " JOIN clubrules.bookings AS y ON y.id = b.booking_id"
+    " JOIN clubrules.booking_occupancy AS b ON a.tenant = b.tenant"
+    " AND a.resource = b.resource AND a.booking_id < b.booking_id AND a.during && b.during"
+    " JOIN clubrules.bookings AS x ON x.tenant = a.tenant AND x.id = a.booking_id"
+    " JOIN clubrules.bookings AS y ON y.tenant = b.tenant AND y.id = b.booking_id"
     " WHERE a.capacity = 1 AND b.capacity = 1"
     " AND x.status IN ('confirmed', 'held', 'pending', 'checked_in', 'completed')"
     " AND y.status IN ('confirmed', 'held', 'pending', 'checked_in', 'completed')"

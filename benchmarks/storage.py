@@ -3,12 +3,20 @@
 Anchor: the same statements sent through `sqlite3` or psycopg directly, with
 values already in tuples, as hand-written code would; the difference is the
 library's overhead (building and checking values, translating errors). The
-issue's goal is an overhead under 25%. PostgreSQL rows need the server
+hand-written statements are tenant-aware, as an application on the schema
+of many clubs writes them: every insert gives the tenant, every read filters
+on it and uses the keys that lead with it. The issue's goal is an overhead
+under 25%. PostgreSQL rows need the server
 binaries (a throwaway cluster is started); without them only SQLite runs.
 
 Reads are also timed against SQLAlchemy 2 ORM classes on the same tables,
 loading the same types with a session per request (`benchmarks._orm`); the
 goal there is at least 5x the ORM's speed.
+
+The cost of PostgreSQL's row-level security: the library's calls as the
+application's role through a tenant handle, which the tenant policies
+apply to, against the same calls on a superuser's connection, which they
+do not (rows "postgres RLS: ...").
 """
 
 from __future__ import annotations
@@ -45,6 +53,8 @@ if TYPE_CHECKING:
     from clubrules.complaints import CaseEvent
 
 SUITE = "storage"
+# The tenant of a single-club database, which the hand-written statements name.
+TENANT = "default"
 T0 = datetime(2026, 3, 1, 10, tzinfo=UTC)
 _serial = itertools.count()
 
@@ -140,7 +150,16 @@ def _sqlite_rows(n: int, directory: Path) -> list[Row]:
         lib_batch = _batches(lambda: _customers(n), _WRITE_ROUNDS)
         plain_batch = _batches(
             lambda: [
-                (c.id, c.name, 0, c.phone.e164 if c.phone else None, "female", '["vip"]', bytes(60))
+                (
+                    TENANT,
+                    c.id,
+                    c.name,
+                    0,
+                    c.phone.e164 if c.phone else None,
+                    "female",
+                    '["vip"]',
+                    bytes(60),
+                )
                 for c in _customers(n)
             ],
             _WRITE_ROUNDS,
@@ -153,9 +172,9 @@ def _sqlite_rows(n: int, directory: Path) -> list[Row]:
         def plain_add() -> None:
             for t in plain_batch():
                 plain.execute(
-                    "INSERT INTO clubrules_customers (id, name, registered_at_us, phone_e164,"
-                    " gender, tags,"
-                    " health) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                    "INSERT INTO clubrules_customers (tenant, id, name, registered_at_us,"
+                    " phone_e164, gender, tags, health) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (tenant, id) DO NOTHING",
                     t,
                 )
 
@@ -168,7 +187,12 @@ def _sqlite_rows(n: int, directory: Path) -> list[Row]:
         )
 
         # Reading customers back by id.
-        ids = [r[0] for r in plain.execute("SELECT id FROM clubrules_customers LIMIT ?", (n,))]
+        ids = [
+            r[0]
+            for r in plain.execute(
+                "SELECT id FROM clubrules_customers WHERE tenant = ? LIMIT ?", (TENANT, n)
+            )
+        ]
         lib_ids = [c.id for c in itertools.islice(customers.customers(), n)]
 
         def lib_get() -> None:
@@ -177,15 +201,17 @@ def _sqlite_rows(n: int, directory: Path) -> list[Row]:
 
         def plain_get() -> None:
             for i in ids:
-                plain.execute("SELECT * FROM clubrules_customers WHERE id = ?", (i,)).fetchone()
+                plain.execute(
+                    "SELECT * FROM clubrules_customers WHERE tenant = ? AND id = ?", (TENANT, i)
+                ).fetchone()
 
         def plain_get_decoded() -> None:
             # What a hand-written reader does with the row: an aware datetime, a list of tags.
             for i in ids:
                 r = plain.execute(
                     "SELECT id, name, registered_at_us, registered_at_tz, phone_e164, gender,"
-                    " tags FROM clubrules_customers WHERE id = ?",
-                    (i,),
+                    " tags FROM clubrules_customers WHERE tenant = ? AND id = ?",
+                    (TENANT, i),
                 ).fetchone()
                 at = (_EPOCH + timedelta(microseconds=r[2])).astimezone(_zone_of(r[3]))
                 (r[0], r[1], at, r[4], r[5], json.loads(r[6]))
@@ -208,10 +234,10 @@ def _sqlite_rows(n: int, directory: Path) -> list[Row]:
         for r in _records(100, "c-window"):
             ledger.add(r)
             plain.execute(
-                "INSERT INTO clubrules_consumption_records (id, customer_id, at_us, service,"
-                " amount,"
-                " currency, kind, refund_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (r.id, r.customer_id, 0, r.service, "288.00", "CNY", "purchase", None),
+                "INSERT INTO clubrules_consumption_records (tenant, id, customer_id, at_us,"
+                " service, amount, currency, kind, refund_of)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (TENANT, r.id, r.customer_id, 0, r.service, "288.00", "CNY", "purchase", None),
             )
         queries = max(1, n // 20)
         end = T0 + timedelta(days=1)
@@ -223,10 +249,9 @@ def _sqlite_rows(n: int, directory: Path) -> list[Row]:
         def plain_window() -> None:
             for _ in range(queries):
                 plain.execute(
-                    "SELECT * FROM clubrules_consumption_records WHERE customer_id = ? AND at_us"
-                    " >= ?"
-                    " AND at_us < ? ORDER BY at_us, id",
-                    ("c-window", -1, 2**62),
+                    "SELECT * FROM clubrules_consumption_records WHERE tenant = ?"
+                    " AND customer_id = ? AND at_us >= ? AND at_us < ? ORDER BY at_us, id",
+                    (TENANT, "c-window", -1, 2**62),
                 ).fetchall()
 
         def plain_window_decoded() -> None:
@@ -245,9 +270,9 @@ def _sqlite_rows(n: int, directory: Path) -> list[Row]:
                     )
                     for r in plain.execute(
                         "SELECT id, customer_id, at_us, at_tz, service, amount, currency, kind,"
-                        " refund_of FROM clubrules_consumption_records WHERE customer_id = ?"
-                        " AND at_us >= ? AND at_us < ? ORDER BY at_us, id",
-                        ("c-window", -1, 2**62),
+                        " refund_of FROM clubrules_consumption_records WHERE tenant = ?"
+                        " AND customer_id = ? AND at_us >= ? AND at_us < ? ORDER BY at_us, id",
+                        (TENANT, "c-window", -1, 2**62),
                     ).fetchall()
                 ]
 
@@ -273,7 +298,9 @@ def _sqlite_rows(n: int, directory: Path) -> list[Row]:
 
         # Appending to the access log.
         events = _events(n)
-        plain_events = [(0, "st-7", "beautician", "service", "c-1", "allergies", 1, "allowed")] * n
+        plain_events = [
+            (TENANT, 0, "st-7", "beautician", "service", "c-1", "allergies", 1, "allowed")
+        ] * n
 
         def lib_append() -> None:
             for e in events:
@@ -282,9 +309,8 @@ def _sqlite_rows(n: int, directory: Path) -> list[Row]:
         def plain_append() -> None:
             for t in plain_events:
                 plain.execute(
-                    "INSERT INTO clubrules_access_events (at_us, actor, role, purpose,"
-                    " customer_id, field,"
-                    " allowed, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO clubrules_access_events (tenant, at_us, actor, role, purpose,"
+                    " customer_id, field, allowed, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     t,
                 )
 
@@ -334,7 +360,7 @@ def _postgres_rows(n: int, url: str) -> list[Row]:
         lib_batch = _batches(lambda: _customers(n))
         plain_batch = _batches(
             lambda: [
-                (c.id, c.name, T0, "+8613800138000", "female", ["vip"], bytes(60))
+                (TENANT, c.id, c.name, T0, "+8613800138000", "female", ["vip"], bytes(60))
                 for c in _customers(n)
             ]
         )
@@ -346,9 +372,10 @@ def _postgres_rows(n: int, url: str) -> list[Row]:
         def plain_add() -> None:
             for t in plain_batch():
                 plain.execute(
-                    "INSERT INTO clubrules.customers (id, name, registered_at, phone_e164,"
-                    " gender, tags, health) VALUES (%s, %s, %s, %s, %s, %s::text[], %s)"
-                    " ON CONFLICT (id) DO NOTHING",
+                    "INSERT INTO clubrules.customers (tenant, id, name, registered_at,"
+                    " phone_e164, gender, tags, health)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s::text[], %s)"
+                    " ON CONFLICT (tenant, id) DO NOTHING",
                     t,
                 )
 
@@ -365,11 +392,35 @@ def _postgres_rows(n: int, url: str) -> list[Row]:
 
         def plain_get() -> None:
             for i in ids:
-                plain.execute("SELECT * FROM clubrules.customers WHERE id = %s", (i,)).fetchone()
+                plain.execute(
+                    "SELECT * FROM clubrules.customers WHERE tenant = %s AND id = %s", (TENANT, i)
+                ).fetchone()
 
+        def plain_get_as_tenant() -> None:
+            # What the library sends for a read: the tenant set for the statement
+            # (`SET LOCAL`), then the statement, in one round trip (a pipeline), which
+            # an application role under row-level security needs.
+            for i in ids:
+                with plain.pipeline():
+                    plain.execute("SELECT set_config('clubrules.tenant', %s, true)", (TENANT,))
+                    cursor = plain.execute(
+                        "SELECT * FROM clubrules.customers"
+                        " WHERE tenant = current_setting('clubrules.tenant') AND id = %s",
+                        (i,),
+                    )
+                cursor.fetchone()
+
+        t_lib_get = best_of(lib_get)
+        rows.append(
+            _row("postgres: get a customer", n, t_lib_get, "plain psycopg", best_of(plain_get))
+        )
         rows.append(
             _row(
-                "postgres: get a customer", n, best_of(lib_get), "plain psycopg", best_of(plain_get)
+                "postgres: get a customer, anchor sets the tenant",
+                n,
+                t_lib_get,
+                "plain psycopg, set_config + SELECT pipelined",
+                best_of(plain_get_as_tenant),
             )
         )
         for r in _records(100, "c-window"):
@@ -384,9 +435,9 @@ def _postgres_rows(n: int, url: str) -> list[Row]:
         def plain_window() -> None:
             for _ in range(queries):
                 plain.execute(
-                    "SELECT * FROM clubrules.consumption_records WHERE customer_id = %s"
-                    " AND at >= %s AND at < %s ORDER BY at, id",
-                    ("c-window", T0, end),
+                    "SELECT * FROM clubrules.consumption_records WHERE tenant = %s"
+                    " AND customer_id = %s AND at >= %s AND at < %s ORDER BY at, id",
+                    (TENANT, "c-window", T0, end),
                 ).fetchall()
 
         rows.append(
@@ -410,9 +461,20 @@ def _postgres_rows(n: int, url: str) -> list[Row]:
         def plain_append() -> None:
             for e in events:
                 plain.execute(
-                    "INSERT INTO clubrules.access_events (at, actor, role, purpose, customer_id,"
-                    " field, allowed, reason) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                    (e.at, "st-7", "beautician", "service", "c-1", "allergies", True, "allowed"),
+                    "INSERT INTO clubrules.access_events (tenant, at, actor, role, purpose,"
+                    " customer_id, field, allowed, reason)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    (
+                        TENANT,
+                        e.at,
+                        "st-7",
+                        "beautician",
+                        "service",
+                        "c-1",
+                        "allergies",
+                        True,
+                        "allowed",
+                    ),
                 )
 
         t_lib, t_plain = best_of_pair(lib_append, plain_append)
@@ -426,6 +488,198 @@ def _postgres_rows(n: int, url: str) -> list[Row]:
             )
         )
     db.close()
+    return rows
+
+
+# --- row-level security ---------------------------------------------------------------
+
+# The application's role, which `migrate(..., app_role=)` creates and grants
+# (not the tables' owner, no BYPASSRLS, so the tenant policies apply to it),
+# and the login role the application connects as, a member of it.
+_APP_ROLE = "clubrules_bench_app"
+_APP_LOGIN = "clubrules_bench_web"
+# Rounds of the RLS rows: each side runs once a round, in alternating order.
+_RLS_ROUNDS = 9
+
+
+def _copy_tenant(conn: Any, table: str, source: str, target: str) -> None:  # noqa: ANN401
+    """Copy `source`'s rows of `table` into the tenant `target`, the same ids (as superuser)."""
+    from psycopg import sql  # noqa: PLC0415 - the postgres extra
+
+    columns = [
+        r[0]
+        for r in conn.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0"
+            " AND NOT attisdropped AND attname <> 'tenant' ORDER BY attnum",
+            (f"clubrules.{table}",),
+        )
+    ]
+    names = sql.SQL(", ").join(map(sql.Identifier, columns))
+    conn.execute(
+        sql.SQL("INSERT INTO {t} (tenant, {c}) SELECT %s, {c} FROM {t} WHERE tenant = %s").format(
+            t=sql.Identifier("clubrules", table), c=names
+        ),
+        (target, source),
+    )
+
+
+def _count_rows(conn: Any, table: str) -> int:  # noqa: ANN401 - a psycopg connection
+    """The rows of `table` that the connection sees."""
+    row = conn.execute(f"SELECT count(*) FROM clubrules.{table}").fetchone()  # noqa: S608
+    return int(row[0])
+
+
+def _rls_rows(quick: bool, n: int, url: str) -> list[Row]:
+    """What PostgreSQL's row-level security costs the library's calls.
+
+    The application's role (made by `migrate(..., app_role=)`: not the
+    owner, no BYPASSRLS), through a login role that is a member of it, works
+    through `PostgresDatabase(...).for_tenant("club-a")`, so that every statement
+    meets the tenant policy; the anchor is the same library call on a
+    superuser's database of the tenant "default", which the policy does not
+    apply to. Three tenants hold the same rows (the same ids), so that the
+    policy has rows of other tenants to keep out. Both sides are timed in
+    alternating rounds, and read the same values before they are timed.
+    """
+    import psycopg  # noqa: PLC0415 - the postgres extra
+    from psycopg.conninfo import make_conninfo  # noqa: PLC0415
+
+    from clubrules.booking import Schedule  # noqa: PLC0415
+    from clubrules.storage.migrations import migrate  # noqa: PLC0415
+    from clubrules.storage.postgres import (  # noqa: PLC0415 - the postgres extra
+        PostgresAccessLog,
+        PostgresBookingRepository,
+        PostgresConsumptionRepository,
+        PostgresCustomerRepository,
+        PostgresDatabase,
+    )
+
+    name = f"bench_rls_{next(_serial)}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+        if (
+            admin.execute("SELECT FROM pg_roles WHERE rolname = %s", (_APP_LOGIN,)).fetchone()
+            is None
+        ):
+            admin.execute(f"CREATE ROLE {_APP_LOGIN} LOGIN")
+    db_url = url.replace("/postgres?", f"/{name}?")
+    superuser = PostgresDatabase(db_url)
+    migrate(superuser, app_role=_APP_ROLE)
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(f"GRANT {_APP_ROLE} TO {_APP_LOGIN}")
+    app_url = make_conninfo(db_url, user=_APP_LOGIN)
+    app_db = PostgresDatabase(app_url)
+    app = app_db.for_tenant("club-a")
+
+    # The rows: written by the application role as club-a, copied to the other two tenants.
+    days = 3 if quick else 7
+    now = T0 - timedelta(days=1)
+    customers = _customers(n)
+    sides: dict[str, dict[str, Any]] = {
+        "app": {
+            "customers": PostgresCustomerRepository(app),
+            "ledger": PostgresConsumptionRepository(app),
+            "log": PostgresAccessLog(app),
+            "bookings": PostgresBookingRepository(app),
+        },
+        "superuser": {
+            "customers": PostgresCustomerRepository(superuser),
+            "ledger": PostgresConsumptionRepository(superuser),
+            "log": PostgresAccessLog(superuser),
+            "bookings": PostgresBookingRepository(superuser),
+        },
+    }
+    own = sides["app"]
+    for c in customers:
+        own["customers"].add(c)
+    for r in _records(100, "c-window"):
+        own["ledger"].add(r)
+    for b in _day_bookings(days):
+        own["bookings"].add(b, now=now)
+    tables = ("customers", "consumption_records", "bookings", "booking_occupancy")
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        for target in (TENANT, "club-b"):
+            with conn.transaction():
+                for table in (*tables, "booking_resources"):
+                    _copy_tenant(conn, table, "club-a", target)
+        conn.execute("ANALYZE")
+        # The policy is what keeps the application role to club-a's rows.
+        counts = {t: _count_rows(conn, t) for t in tables}
+    with (
+        psycopg.connect(app_url, autocommit=True) as conn,
+        conn.transaction(),
+    ):
+        conn.execute("SELECT set_config('clubrules.tenant', 'club-a', true)")
+        seen = {t: _count_rows(conn, t) for t in tables}
+    assert counts == {t: 3 * seen[t] for t in tables}, (counts, seen)
+
+    ids = [c.id for c in customers]
+    gets = ids[: max(1, n // 4)]
+    windows = max(1, n // 40)
+    end = T0 + timedelta(days=1)
+    day = [(T0 + timedelta(days=d), T0 + timedelta(days=d + 1)) for d in range(days)]
+    # Checked equal before timing: both sides read the same values.
+    for key, read in (
+        ("customers", lambda repo: [repo.get(i) for i in ids[:50]]),
+        ("ledger", lambda repo: repo.records("c-window", start=T0, end=end)),
+        ("bookings", lambda repo: [repo.find(start=lo, end=hi) for lo, hi in day]),
+    ):
+        assert read(sides["app"][key]) == read(sides["superuser"][key]), key
+    assert sides["app"]["customers"].get(ids[0]) == customers[0]
+
+    rows: list[Row] = []
+
+    def pair(case: str, count: int, make: Callable[[dict[str, Any]], Callable[[], object]]) -> None:
+        t_app, t_super = best_of_pair(
+            make(sides["app"]), make(sides["superuser"]), repeat=_RLS_ROUNDS
+        )
+        rows.append(
+            Row(
+                SUITE,
+                f"postgres RLS: {case}",
+                count,
+                t_app,
+                "library, RLS bypassed (superuser)",
+                t_super,
+                f"{count / t_app:,.0f}/s; RLS cost {t_app / t_super - 1:+.0%}"
+                " (application role, 3 tenants' rows)",
+            )
+        )
+
+    def get(side: dict[str, Any]) -> Callable[[], object]:
+        repo = side["customers"]
+        return lambda: [repo.get(i) for i in gets]
+
+    pair("get a customer", len(gets), get)
+
+    def window(side: dict[str, Any]) -> Callable[[], object]:
+        ledger = side["ledger"]
+        return lambda: [ledger.records("c-window", start=T0, end=end) for _ in range(windows)]
+
+    pair("100-record window", windows, window)
+
+    def add(side: dict[str, Any]) -> Callable[[], object]:
+        repo = side["customers"]
+        batch = _batches(lambda: _customers(max(1, n // 10)), _RLS_ROUNDS)
+        return lambda: [repo.add(c) for c in batch()]
+
+    pair("add a customer", max(1, n // 10), add)
+
+    events = _events(max(1, n // 10))
+
+    def append(side: dict[str, Any]) -> Callable[[], object]:
+        log = side["log"]
+        return lambda: [log.append(e) for e in events]
+
+    pair("append an access event", len(events), append)
+
+    def availability(side: dict[str, Any]) -> Callable[[], object]:
+        repo = side["bookings"]
+        return lambda: [Schedule(repo.find(start=lo, end=hi)) for lo, hi in day]
+
+    pair(f"availability for a day ({_DAY_BOOKINGS} bookings)", len(day), availability)
+    app_db.close()
+    superuser.close()
     return rows
 
 
@@ -480,26 +734,26 @@ else:
         try:
             with conn.transaction():
                 conn.execute(
-                    "INSERT INTO clubrules.booking_resources (resource) VALUES (%s)"
+                    "INSERT INTO clubrules.booking_resources (tenant, resource) VALUES (%s, %s)"
                     " ON CONFLICT DO NOTHING",
-                    (room,),
+                    ("default", room),
                 )
                 conn.execute(
-                    "SELECT resource FROM clubrules.booking_resources WHERE resource = %s"
-                    " FOR UPDATE",
-                    (room,),
+                    "SELECT resource FROM clubrules.booking_resources"
+                    " WHERE tenant = %s AND resource = %s FOR UPDATE",
+                    ("default", room),
                 )
                 conn.execute(
-                    "INSERT INTO clubrules.bookings (id, service, start_at, end_at, status,"
-                    " headcount, customer_id, late_cancel, version, blocking_until_us)"
-                    " VALUES (%s, 'facial', %s, %s, 'confirmed', 1, 'c-1', false, 1, %s)",
-                    (bid, s, e, 1 << 62),
+                    "INSERT INTO clubrules.bookings (tenant, id, service, start_at, end_at,"
+                    " status, headcount, customer_id, late_cancel, version, blocking_until_us)"
+                    " VALUES (%s, %s, 'facial', %s, %s, 'confirmed', 1, 'c-1', false, 1, %s)",
+                    ("default", bid, s, e, 1 << 62),
                 )
                 conn.execute(
-                    "INSERT INTO clubrules.booking_occupancy (booking_id, position, resource,"
-                    " during, units, capacity, role, blocking_until_us, active)"
-                    " VALUES (%s, 0, %s, tstzrange(%s, %s, '[)'), 1, 1, '', %s, true)",
-                    (bid, room, s, e + timedelta(minutes=10), 1 << 62),
+                    "INSERT INTO clubrules.booking_occupancy (tenant, booking_id, position,"
+                    " resource, during, units, capacity, role, blocking_until_us, active)"
+                    " VALUES (%s, %s, 0, %s, tstzrange(%s, %s, '[)'), 1, 1, '', %s, true)",
+                    ("default", bid, room, s, e + timedelta(minutes=10), 1 << 62),
                 )
             won += 1
         except psycopg.errors.ExclusionViolation:
@@ -668,23 +922,23 @@ def _thread_race_rows(quick: bool, directory: Path) -> list[Row]:
         o = b.occupancy[0]
         with plain_db.transaction() as conn:
             clash = conn.execute(
-                "SELECT 1 FROM clubrules_booking_occupancy WHERE resource = ? AND start_us < ?"
-                " AND end_us > ? AND blocking_until_us > ?",
-                (o.resource, o.end_us, o.start_us, 0),
+                "SELECT 1 FROM clubrules_booking_occupancy WHERE tenant = ? AND resource = ?"
+                " AND start_us < ? AND end_us > ? AND blocking_until_us > ?",
+                (TENANT, o.resource, o.end_us, o.start_us, 0),
             ).fetchone()
             if clash is not None:
                 return False
             conn.execute(
-                "INSERT INTO clubrules_bookings (id, service, start_us, end_us, status, headcount,"
-                " customer_id, late_cancel, version, blocking_until_us)"
-                " VALUES (?, 'facial', ?, ?, 'confirmed', 1, 'c-1', 0, 1, ?)",
-                (b.id, o.start_us, o.end_us, 1 << 62),
+                "INSERT INTO clubrules_bookings (tenant, id, service, start_us, end_us, status,"
+                " headcount, customer_id, late_cancel, version, blocking_until_us)"
+                " VALUES (?, ?, 'facial', ?, ?, 'confirmed', 1, 'c-1', 0, 1, ?)",
+                (TENANT, b.id, o.start_us, o.end_us, 1 << 62),
             )
             conn.execute(
-                "INSERT INTO clubrules_booking_occupancy (booking_id, position, resource, start_us,"
-                " end_us, units, capacity, role, blocking_until_us)"
-                " VALUES (?, 0, ?, ?, ?, 1, 1, '', ?)",
-                (b.id, o.resource, o.start_us, o.end_us, 1 << 62),
+                "INSERT INTO clubrules_booking_occupancy (tenant, booking_id, position, resource,"
+                " start_us, end_us, units, capacity, role, blocking_until_us)"
+                " VALUES (?, ?, 0, ?, ?, ?, 1, 1, '', ?)",
+                (TENANT, b.id, o.resource, o.start_us, o.end_us, 1 << 62),
             )
         return True
 
@@ -759,24 +1013,23 @@ def _booking_rows(n: int, url: str | None, directory: Path) -> list[Row]:
                 o = b.occupancy[0]
                 plain.execute("BEGIN IMMEDIATE")
                 clash = plain.execute(
-                    "SELECT 1 FROM clubrules_booking_occupancy WHERE resource = ? AND start_us < ?"
-                    " AND end_us > ? AND blocking_until_us > ?",
-                    (o.resource, o.end_us, o.start_us, 0),
+                    "SELECT 1 FROM clubrules_booking_occupancy WHERE tenant = ? AND resource = ?"
+                    " AND start_us < ? AND end_us > ? AND blocking_until_us > ?",
+                    (TENANT, o.resource, o.end_us, o.start_us, 0),
                 ).fetchone()
                 if clash is None:
                     plain.execute(
-                        "INSERT INTO clubrules_bookings (id, service, start_us, end_us, status,"
-                        " headcount,"
-                        " customer_id, late_cancel, version, blocking_until_us)"
-                        " VALUES (?, 'facial', ?, ?, 'confirmed', 1, 'c-1', 0, 1, ?)",
-                        (b.id, o.start_us, o.end_us, 1 << 62),
+                        "INSERT INTO clubrules_bookings (tenant, id, service, start_us, end_us,"
+                        " status, headcount, customer_id, late_cancel, version,"
+                        " blocking_until_us)"
+                        " VALUES (?, ?, 'facial', ?, ?, 'confirmed', 1, 'c-1', 0, 1, ?)",
+                        (TENANT, b.id, o.start_us, o.end_us, 1 << 62),
                     )
                     plain.execute(
-                        "INSERT INTO clubrules_booking_occupancy (booking_id, position, resource,"
-                        " start_us,"
-                        " end_us, units, capacity, role, blocking_until_us)"
-                        " VALUES (?, 0, ?, ?, ?, 1, 1, '', ?)",
-                        (b.id, o.resource, o.start_us, o.end_us, 1 << 62),
+                        "INSERT INTO clubrules_booking_occupancy (tenant, booking_id, position,"
+                        " resource, start_us, end_us, units, capacity, role, blocking_until_us)"
+                        " VALUES (?, ?, 0, ?, ?, ?, 1, 1, '', ?)",
+                        (TENANT, b.id, o.resource, o.start_us, o.end_us, 1 << 62),
                     )
                 plain.execute("COMMIT")
 
@@ -818,21 +1071,22 @@ def _booking_rows(n: int, url: str | None, directory: Path) -> list[Row]:
                 o = b.occupancy[0]
                 with conn.transaction():
                     conn.execute(
-                        "SELECT resource FROM clubrules.booking_resources WHERE resource = %s"
-                        " FOR UPDATE",
-                        (o.resource,),
+                        "SELECT resource FROM clubrules.booking_resources"
+                        " WHERE tenant = %s AND resource = %s FOR UPDATE",
+                        (TENANT, o.resource),
                     )
                     conn.execute(
-                        "INSERT INTO clubrules.bookings (id, service, start_at, end_at, status,"
-                        " headcount, customer_id, late_cancel, version, blocking_until_us)"
-                        " VALUES (%s, 'facial', %s, %s, 'confirmed', 1, 'c-1', false, 1, %s)",
-                        (b.id, b.start, b.end, 1 << 62),
+                        "INSERT INTO clubrules.bookings (tenant, id, service, start_at, end_at,"
+                        " status, headcount, customer_id, late_cancel, version,"
+                        " blocking_until_us)"
+                        " VALUES (%s, %s, 'facial', %s, %s, 'confirmed', 1, 'c-1', false, 1, %s)",
+                        (TENANT, b.id, b.start, b.end, 1 << 62),
                     )
                     conn.execute(
-                        "INSERT INTO clubrules.booking_occupancy (booking_id, position,"
+                        "INSERT INTO clubrules.booking_occupancy (tenant, booking_id, position,"
                         " resource, during, units, capacity, role, blocking_until_us, active)"
-                        " VALUES (%s, 0, %s, tstzrange(%s, %s, '[)'), 1, 1, '', %s, true)",
-                        (b.id, o.resource, b.start, b.end, 1 << 62),
+                        " VALUES (%s, %s, 0, %s, tstzrange(%s, %s, '[)'), 1, 1, '', %s, true)",
+                        (TENANT, b.id, o.resource, b.start, b.end, 1 << 62),
                     )
 
         rows.append(
@@ -896,6 +1150,21 @@ def _busy_by_resource(
     return busy
 
 
+# A booking's columns as plain SQL reads them (every one but the tenant, which it filters on).
+_SQLITE_BOOKING = (
+    "b.id, b.service, b.start_us, b.start_tz, b.end_us, b.end_tz, b.status, b.headcount,"
+    " b.customer_id, b.expires_at_us, b.expires_at_tz, b.late_cancel, b.confirmation_code,"
+    " b.idempotency_key, b.taken_by, b.created_at_us, b.created_at_tz, b.version,"
+    " b.blocking_until_us"
+)
+_POSTGRES_BOOKING = (
+    "b.id, b.service, b.start_at, b.start_tz, b.end_at, b.end_tz, b.status, b.headcount,"
+    " b.customer_id, b.expires_at, b.expires_at_tz, b.late_cancel, b.confirmation_code,"
+    " b.idempotency_key, b.taken_by, b.created_at, b.created_at_tz, b.version,"
+    " b.blocking_until_us"
+)
+
+
 def _plain_day(rows: list[tuple[Any, ...]], now_us: int) -> None:
     """Plain SQL's bookings (a tuple each) and busy times by resource, from joined rows."""
     bookings: dict[str, tuple[Any, ...]] = {}
@@ -944,22 +1213,23 @@ def _availability_rows(quick: bool, url: str | None, directory: Path) -> list[Ro
         def plain_day() -> None:
             for start, end in day:
                 rows = plain.execute(
-                    "SELECT b.*, o.resource, o.start_us, o.end_us, o.units"
-                    " FROM clubrules_bookings AS b JOIN clubrules_booking_occupancy AS o ON"
-                    " o.booking_id = b.id"
-                    " WHERE b.id IN (SELECT booking_id FROM clubrules_booking_occupancy"
-                    " WHERE start_us < ? AND end_us > ?) ORDER BY b.start_us, b.id, o.position",
-                    (to_epoch_us(end), to_epoch_us(start)),
+                    f"SELECT {_SQLITE_BOOKING}, o.resource, o.start_us, o.end_us, o.units"  # noqa: S608 - constants
+                    " FROM clubrules_bookings AS b JOIN clubrules_booking_occupancy AS o"
+                    " ON o.tenant = b.tenant AND o.booking_id = b.id"
+                    " WHERE b.tenant = ? AND b.id IN (SELECT booking_id"
+                    " FROM clubrules_booking_occupancy WHERE tenant = ? AND start_us < ?"
+                    " AND end_us > ?) ORDER BY b.start_us, b.id, o.position",
+                    (TENANT, TENANT, to_epoch_us(end), to_epoch_us(start)),
                 ).fetchall()
                 _plain_day(rows, to_epoch_us(now))
 
         def plain_busy() -> None:
             for start, end in day:
                 occupancy = plain.execute(
-                    "SELECT booking_id, resource, start_us, end_us, units FROM"
-                    " clubrules_booking_occupancy"
-                    " WHERE start_us < ? AND end_us > ? AND blocking_until_us > ?",
-                    (to_epoch_us(end), to_epoch_us(start), to_epoch_us(now)),
+                    "SELECT booking_id, resource, start_us, end_us, units"
+                    " FROM clubrules_booking_occupancy WHERE tenant = ?"
+                    " AND start_us < ? AND end_us > ? AND blocking_until_us > ?",
+                    (TENANT, to_epoch_us(end), to_epoch_us(start), to_epoch_us(now)),
                 ).fetchall()
                 _busy_by_resource(occupancy)
 
@@ -1006,12 +1276,14 @@ def _availability_rows(quick: bool, url: str | None, directory: Path) -> list[Ro
         def pg_plain_day() -> None:
             for start, end in day:
                 rows = conn.execute(
-                    "SELECT b.*, o.resource, lower(o.during), upper(o.during), o.units"
-                    " FROM clubrules.bookings AS b JOIN clubrules.booking_occupancy AS o"
-                    " ON o.booking_id = b.id WHERE b.id IN (SELECT booking_id"
-                    " FROM clubrules.booking_occupancy WHERE during && tstzrange(%s, %s, '[)'))"
+                    f"SELECT {_POSTGRES_BOOKING}, o.resource, lower(o.during), upper(o.during),"  # noqa: S608 - constants
+                    " o.units FROM clubrules.bookings AS b JOIN clubrules.booking_occupancy AS o"
+                    " ON o.tenant = b.tenant AND o.booking_id = b.id"
+                    " WHERE b.tenant = %s AND b.id IN (SELECT booking_id"
+                    " FROM clubrules.booking_occupancy WHERE tenant = %s"
+                    " AND during && tstzrange(%s, %s, '[)'))"
                     " ORDER BY b.start_at, b.id, o.position",
-                    (start, end),
+                    (TENANT, TENANT, start, end),
                 ).fetchall()
                 _plain_day(rows, to_epoch_us(now))
 
@@ -1019,9 +1291,9 @@ def _availability_rows(quick: bool, url: str | None, directory: Path) -> list[Ro
             for start, end in day:
                 occupancy = conn.execute(
                     "SELECT booking_id, resource, lower(during), upper(during), units"
-                    " FROM clubrules.booking_occupancy WHERE during && tstzrange(%s, %s, '[)')"
-                    " AND blocking_until_us > %s",
-                    (start, end, to_epoch_us(now)),
+                    " FROM clubrules.booking_occupancy WHERE tenant = %s"
+                    " AND during && tstzrange(%s, %s, '[)') AND blocking_until_us > %s",
+                    (TENANT, start, end, to_epoch_us(now)),
                 ).fetchall()
                 _busy_by_resource(occupancy)
 
@@ -1084,7 +1356,7 @@ def _complaint_rows(n: int, url: str | None, directory: Path) -> list[Row]:
     def plain_rows() -> tuple[str, list[tuple[Any, ...]]]:
         case_id, log = logs()
         return case_id, [
-            (case_id, v, type(e).__name__, to_epoch_us(e.at), None, encode_event(e))
+            (TENANT, case_id, v, type(e).__name__, to_epoch_us(e.at), None, encode_event(e))
             for v, e in enumerate(log, start=1)
         ]
 
@@ -1095,21 +1367,23 @@ def _complaint_rows(n: int, url: str | None, directory: Path) -> list[Row]:
             for row in rows:
                 plain.execute("BEGIN IMMEDIATE")
                 (actual,) = plain.execute(
-                    "SELECT COALESCE(MAX(version), 0) FROM clubrules_complaint_events WHERE"
-                    " case_id = ?",
-                    (case_id,),
+                    "SELECT COALESCE(MAX(version), 0) FROM clubrules_complaint_events"
+                    " WHERE tenant = ? AND case_id = ?",
+                    (TENANT, case_id),
                 ).fetchone()
-                if actual != row[1] - 1:
+                if actual != row[2] - 1:
                     plain.execute("ROLLBACK")
                     raise RuntimeError("stale")
                 if actual == 0:
                     plain.execute(
-                        "INSERT INTO clubrules_complaint_cases VALUES (?, 'complaint', 'c-1', ?,"
-                        " NULL)",
-                        (case_id, row[3]),
+                        "INSERT INTO clubrules_complaint_cases (tenant, id, kind, customer_id,"
+                        " registered_us, registered_tz) VALUES (?, ?, 'complaint', 'c-1', ?, NULL)",
+                        (TENANT, case_id, row[4]),
                     )
                 plain.execute(
-                    "INSERT INTO clubrules_complaint_events VALUES (?, ?, ?, ?, ?, ?)", row
+                    "INSERT INTO clubrules_complaint_events (tenant, case_id, version, type,"
+                    " at_us, at_tz, document) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    row,
                 )
                 plain.execute("COMMIT")
 
@@ -1140,27 +1414,28 @@ def _complaint_rows(n: int, url: str | None, directory: Path) -> list[Row]:
         def pg_plain_append() -> None:
             case_id, log = logs()
             rows = [
-                (case_id, v, type(e).__name__, e.at, None, encode_event(e))
+                (TENANT, case_id, v, type(e).__name__, e.at, None, encode_event(e))
                 for v, e in enumerate(log, start=1)
             ]
             for row in rows:
                 with conn.transaction():
                     (actual,) = conn.execute(
                         "SELECT COALESCE(MAX(version), 0) FROM clubrules.complaint_events"
-                        " WHERE case_id = %s",
-                        (case_id,),
+                        " WHERE tenant = %s AND case_id = %s",
+                        (TENANT, case_id),
                     ).fetchone() or (0,)
-                    if actual != row[1] - 1:
+                    if actual != row[2] - 1:
                         raise RuntimeError("stale")
                     if actual == 0:
                         conn.execute(
-                            "INSERT INTO clubrules.complaint_cases"
-                            " VALUES (%s, 'complaint', 'c-1', %s, NULL)",
-                            (case_id, row[3]),
+                            "INSERT INTO clubrules.complaint_cases (tenant, id, kind,"
+                            " customer_id, registered_at, registered_tz)"
+                            " VALUES (%s, %s, 'complaint', 'c-1', %s, NULL)",
+                            (TENANT, case_id, row[4]),
                         )
                     conn.execute(
-                        "INSERT INTO clubrules.complaint_events"
-                        " VALUES (%s, %s, %s, %s, %s, %s::jsonb)",
+                        "INSERT INTO clubrules.complaint_events (tenant, case_id, version, type,"
+                        " at, at_tz, document) VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb)",
                         row,
                     )
 
@@ -1185,6 +1460,7 @@ def run(quick: bool) -> list[Row]:
         with _cluster_url() as url:
             if url is not None:
                 rows += _postgres_rows(n, url)
+                rows += _rls_rows(quick, n, url)
             rows += _booking_rows(n, url, Path(directory))
             rows += _availability_rows(quick, url, Path(directory))
             rows += _thread_race_rows(quick, Path(directory))
@@ -1330,6 +1606,7 @@ def _orm_rows(quick: bool, url: str | None, directory: Path) -> list[Row]:
         window_query = (
             select(Rec)
             .where(
+                Rec.tenant == TENANT,
                 Rec.customer_id == "c-orm",
                 Rec.at_us >= to_epoch_us(start),
                 Rec.at_us < to_epoch_us(end),
@@ -1337,31 +1614,38 @@ def _orm_rows(quick: bool, url: str | None, directory: Path) -> list[Row]:
             .order_by(Rec.at_us, Rec.id)
             if m.dialect == "sqlite"
             else select(Rec)
-            .where(Rec.customer_id == "c-orm", Rec.at_utc >= start, Rec.at_utc < end)
+            .where(
+                Rec.tenant == TENANT,
+                Rec.customer_id == "c-orm",
+                Rec.at_utc >= start,
+                Rec.at_utc < end,
+            )
             .order_by(Rec.at_utc, Rec.id)
         )
 
         def day_query(lo: datetime, hi: datetime) -> Any:  # noqa: ANN401
             if m.dialect == "sqlite":
                 inside = select(Occ.booking_id).where(
-                    Occ.start_us < to_epoch_us(hi), Occ.end_us > to_epoch_us(lo)
+                    Occ.tenant == TENANT,
+                    Occ.start_us < to_epoch_us(hi),
+                    Occ.end_us > to_epoch_us(lo),
                 )
                 order = (Bk.start_us, Bk.id)
             else:
                 from sqlalchemy import func  # noqa: PLC0415
 
                 inside = select(Occ.booking_id).where(
-                    Occ.during.op("&&")(func.tstzrange(lo, hi, "[)"))
+                    Occ.tenant == TENANT, Occ.during.op("&&")(func.tstzrange(lo, hi, "[)"))
                 )
                 order = (Bk.start_utc, Bk.id)
-            return select(Bk).where(Bk.id.in_(inside)).order_by(*order)
+            return select(Bk).where(Bk.tenant == TENANT, Bk.id.in_(inside)).order_by(*order)
 
-        events_query = select(Ev).order_by(Ev.version)
+        events_query = select(Ev).where(Ev.tenant == TENANT).order_by(Ev.version)
 
         # Checked equal before timing: the ORM's objects as the library's values.
         with Session(engine) as s:
             assert (
-                [_orm.to_customer(s.get(m.customer, i)) for i in ids[:50]]
+                [_orm.to_customer(s.get(m.customer, (TENANT, i))) for i in ids[:50]]
                 == [customers_repo.get(i) for i in ids[:50]]
                 == customers[:50]
             )
@@ -1389,7 +1673,7 @@ def _orm_rows(quick: bool, url: str | None, directory: Path) -> list[Row]:
         def orm_get() -> None:
             for i in ids:
                 with Session(engine) as s:
-                    s.get(m.customer, i).registered_at  # type: ignore[union-attr]  # noqa: B018
+                    s.get(m.customer, (TENANT, i)).registered_at  # type: ignore[union-attr]  # noqa: B018
 
         time_pair(f"{prefix}: get a customer, vs ORM", n, lib_get, orm_get, "customer")
 
