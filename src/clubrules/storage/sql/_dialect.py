@@ -15,6 +15,7 @@ what a driver refuses) stays in its own adapter module.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -248,7 +249,7 @@ class Dialect:
         return found
 
     def for_tenant(self, tenant: str) -> Dialect:
-        """This dialect for the statements of `tenant` (the same one for the same tenant).
+        """This dialect for the statements of `tenant` (an equal one for the same tenant).
 
         Raises:
             ValidationError: `tenant` is not a tenant id.
@@ -256,11 +257,7 @@ class Dialect:
         literal = sql_literal(tenant)
         if not self.tenant_literal or literal == self.tenant:
             return self
-        key = (self, literal)
-        found = _FOR_TENANT.get(key)
-        if found is None:
-            found = _FOR_TENANT[key] = replace(self, tenant=literal)
-        return found
+        return _with_tenant(self, literal)
 
     def params(self, count: int) -> str:
         """`count` placeholders, comma separated, for a `VALUES (...)` list."""
@@ -410,7 +407,17 @@ class SQLAdapter(Generic[DB]):
 
 
 _IN_SCHEMA: dict[tuple[Dialect, str], Dialect] = {}
-_FOR_TENANT: dict[tuple[Dialect, str], Dialect] = {}
+
+
+@functools.lru_cache(maxsize=1024)
+def _with_tenant(dialect: Dialect, literal: str) -> Dialect:
+    """`dialect` with `literal` as its tenant, kept for the most recently used tenants.
+
+    A process serving more tenants makes the others again when they come
+    back (an equal dialect), rather than growing without bound.
+    """
+    return replace(dialect, tenant=literal)
+
 
 _DEFAULT_QUALIFIER = re.compile(r"(?<![\w.\"'])clubrules\.")
 

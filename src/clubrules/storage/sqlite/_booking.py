@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 __all__ = ["SQLiteBookingRepository"]
 
+# How many tenants' statements stay rendered: a process serving more renders
+# the others again when they come back, rather than growing without bound.
+_TENANTS_KEPT = 1024
+
 _LONGEST = "(SELECT longest_us FROM clubrules_booking_longest WHERE id = 1)"
 """No busy time is longer (migration 6): `start_us > a - longest` bounds an index range.
 
@@ -179,9 +183,9 @@ class _Statements:
         )
 
 
-@functools.cache
+@functools.lru_cache(maxsize=_TENANTS_KEPT)
 def _statements(tenant: str) -> _Statements:
-    """The statements of `tenant` (an SQL literal), made once per tenant."""
+    """The statements of `tenant` (an SQL literal), kept for the most recently used tenants."""
     return _Statements(tenant)
 
 
