@@ -39,11 +39,6 @@ class PostgresCareTaskRepository(SQLCareTaskRepository[PostgresDatabase]):
             f" FROM {self._table} WHERE tenant = {self._dialect.tenant} AND rule = %s"
             " ORDER BY customer_id, at DESC"
         )
-        # One round trip: the row comes back only when it was stored.
-        self._insert_returning = f"{self._insert} RETURNING 1"
-
-    def _inserted(self, row: tuple[object, ...]) -> bool:
-        return self._db._fetchone(self._insert_returning, row) is not None  # noqa: SLF001
 
     def last_issued(self, rule: str) -> dict[str, datetime]:
         """The latest `at` of each customer's tasks from `rule`, by customer id (the cooldown)."""

@@ -393,11 +393,13 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
             conn = self._conn = psycopg_module().connect(self._url, autocommit=True)
         return conn
 
-    def _read(self, query: str, params: Sequence[object], *, one: bool) -> Any:  # noqa: ANN401
-        """One statement and its rows (`fetchone()` if `one`, else `fetchall()`).
+    def _statement(self, query: str, params: Sequence[object]) -> psycopg.Cursor[Any]:
+        """One statement run as this handle's tenant, in one frame and one round trip.
 
         `connection()` without its two generator-based context managers, for
-        the adapters' reads: psycopg errors are translated the same way.
+        the adapters' one-statement calls: psycopg errors are translated the
+        same way. In a unit of work the unit's transaction already carries the
+        tenant; elsewhere `_as_tenant` sends the setting with the statement.
         """
         if self._closed:
             raise StorageError("the PostgreSQL database is closed")
@@ -405,40 +407,33 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         try:
             joined = self._joined()
             if joined is not None and joined is not self._caller:
-                cursor = joined.execute(query, params)
-            elif joined is not None:
-                cursor = _as_tenant(joined, tenant, query, params)
-            elif self._pool is not None:
+                return joined.execute(query, params)
+            if joined is not None:
+                return _as_tenant(joined, tenant, query, params)
+            if self._pool is not None:
                 with self._pool.connection(timeout=self._timeout) as conn:
-                    cursor = _as_tenant(conn, tenant, query, params)
-            else:
-                with self._lock:
-                    cursor = _as_tenant(self._the_connection(), tenant, query, params)
-            return cursor.fetchone() if one else cursor.fetchall()
+                    return _as_tenant(conn, tenant, query, params)
+            with self._lock:
+                return _as_tenant(self._the_connection(), tenant, query, params)
         except self._driver_error as error:
             log_pool_timeout(error, self._timeout)
             raise translate(error, migration=False) from error
 
-    def _write(self, query: str, params: Sequence[object]) -> None:
-        """One statement that returns no rows: `_read`'s one frame, for the access log's appends."""
-        if self._closed:
-            raise StorageError("the PostgreSQL database is closed")
-        tenant = self._tenant
+    def _read(self, query: str, params: Sequence[object], *, one: bool) -> Any:  # noqa: ANN401
+        """One statement and its rows (`fetchone()` if `one`, else `fetchall()`)."""
+        cursor = self._statement(query, params)
         try:
-            joined = self._joined()
-            if joined is not None and joined is not self._caller:
-                joined.execute(query, params)
-            elif joined is not None:
-                _as_tenant(joined, tenant, query, params)
-            elif self._pool is not None:
-                with self._pool.connection(timeout=self._timeout) as conn:
-                    _as_tenant(conn, tenant, query, params)
-            else:
-                with self._lock:
-                    _as_tenant(self._the_connection(), tenant, query, params)
+            return cursor.fetchone() if one else cursor.fetchall()
         except self._driver_error as error:
-            log_pool_timeout(error, self._timeout)
             raise translate(error, migration=False) from error
+
+    def _write(self, query: str, params: Sequence[object]) -> None:
+        """One statement that returns no rows, for the access log's appends."""
+        self._statement(query, params)
+
+    def _changed(self, query: str, params: Sequence[object]) -> int:
+        """One write statement, in one round trip: how many rows it changed."""
+        return self._statement(query, params).rowcount
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[psycopg.Connection[Any]]:

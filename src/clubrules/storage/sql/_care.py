@@ -67,11 +67,6 @@ class SQLCareTaskRepository(SQLAdapter[DB]):
             " ON CONFLICT (tenant, customer_id, kind, due) DO NOTHING"
         )
 
-    def _inserted(self, row: tuple[object, ...]) -> bool:
-        """Run `self._insert` on `row`: whether it stored a row (False when the key is taken)."""
-        with self._db.connection() as conn:
-            return conn.execute(self._insert, row).rowcount == 1
-
     def add(self, task: CareTask) -> bool:
         """Store a task; False (and nothing stored) if a task with its key exists."""
         d = self._dialect
@@ -85,7 +80,7 @@ class SQLCareTaskRepository(SQLAdapter[DB]):
             task.note,
             task.assignee,
         )
-        return self._inserted(row)
+        return self._db._changed(self._insert, row) == 1  # noqa: SLF001 - one round trip
 
     def tasks(self, *, start: date, end: date, assignee: str | None = None) -> list[CareTask]:
         """Tasks due in `[start, end)` (all, or one assignee's), by due, kind value, customer.

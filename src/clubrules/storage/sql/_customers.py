@@ -28,7 +28,6 @@ from clubrules.storage.sql._codecs import (
     encode_zone,
     zone_of,
 )
-from clubrules.storage.sql._counted import changed, counted
 from clubrules.storage.sql._dialect import DB, MONEY_BY_TEXT, SQLAdapter, money_from_text
 from clubrules.storage.sql._rows import row_builder
 
@@ -182,19 +181,17 @@ class CustomerSQL:
         self.select_by_id = f"{select} AND id = {p}"
         self.select_by_phone = f"{select} AND phone_e164 = {p} ORDER BY id"
         self.select_all = f"{select} ORDER BY id"
-        self.insert = counted(
-            d,
+        self.insert = (
             f"INSERT INTO {table} (tenant, {columns})"  # noqa: S608 - constant columns
             f" VALUES ({d.tenant}, {d.params(10)}, {p}{d.text_array}, {p}{d.text_array},"
-            f" {d.params(3)}) ON CONFLICT (tenant, id) DO NOTHING",
+            f" {d.params(3)}) ON CONFLICT (tenant, id) DO NOTHING"
         )
-        self.update = counted(
-            d,
+        self.update = (
             f"UPDATE {table} SET name = {p}, registered_at{d.us} = {p},"  # noqa: S608 - constant
             f" registered_at_tz = {p}, phone_e164 = {p}, gender = {p}, birthday = {p},"
             f" occupation = {p}, email = {p}, wechat = {p}, tags = {p}{d.text_array},"
             f" needs = {p}{d.text_array}, health = {p}, allergies = {p}, beauty_needs = {p}"
-            f" WHERE tenant = {d.tenant} AND id = {p}",
+            f" WHERE tenant = {d.tenant} AND id = {p}"
         )
 
     def insert_row(self, customer: Customer) -> tuple[Any, ...]:
@@ -217,7 +214,7 @@ class SQLCustomerRepository(SQLAdapter[DB]):
     def add(self, customer: Customer) -> None:
         """Store a new customer; `DuplicateError` if the id is taken."""
         row = self._q.insert_row(customer)
-        if changed(self._db, self._dialect, self._q.insert, row) == 0:
+        if self._db._changed(self._q.insert, row) == 0:  # noqa: SLF001
             raise DuplicateError(f"customer {customer.id!r} already exists")
 
     def get(self, customer_id: str) -> Customer:
@@ -230,7 +227,7 @@ class SQLCustomerRepository(SQLAdapter[DB]):
     def update(self, customer: Customer) -> None:
         """Replace the stored profile; `NotFoundError` if the id is unknown."""
         row = self._q.update_row(customer)
-        if changed(self._db, self._dialect, self._q.update, row) == 0:
+        if self._db._changed(self._q.update, row) == 0:  # noqa: SLF001
             raise NotFoundError("customer", customer.id)
 
     def find_by_phone(self, phone: PhoneNumber) -> list[Customer]:

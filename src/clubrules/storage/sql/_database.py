@@ -50,6 +50,11 @@ class SQLDatabase(TenantHandles, ABC, Generic[C]):
         with self.connection() as conn:
             cast("Any", conn).execute(query, params)
 
+    def _changed(self, query: str, params: Sequence[object]) -> int:
+        """One write statement, on its own (committed unless in a unit): the rows it changed."""
+        with self.connection() as conn:
+            return int(cast("Any", conn).execute(query, params).rowcount)
+
     def _fetchall(self, query: str, params: Sequence[object] = ()) -> list[Any]:
         """One statement and `fetchall()`: the adapters' reads."""
         rows: list[Any] = self._read(query, params, one=False)

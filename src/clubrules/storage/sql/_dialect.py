@@ -110,6 +110,10 @@ class Database(Protocol):
         """`connection()`, one statement and `fetchall()`: a read without a `with` block."""
         ...
 
+    def _changed(self, query: str, params: Sequence[object], /) -> int:
+        """One write statement run as the database's tenant: how many rows it changed."""
+        ...
+
     def _write(self, query: str, params: Sequence[object], /) -> None:
         """`connection()` and one statement that returns no rows, without a `with` block."""
         ...
@@ -318,27 +322,28 @@ class Dialect:
         """Insert `row` unless its id (the first value) is taken: `(True, None)` if inserted.
 
         One `INSERT ... ON CONFLICT (tenant, id) DO NOTHING` (the row in the
-        dialect's tenant); when the id is taken the
-        stored row (which never changes) is read back on the same connection,
-        `(False, stored)`, for the caller to compare with what it tried to add.
+        dialect's tenant); when the id is taken the stored row (which never
+        changes) is read back, `(False, stored)`, for the caller to compare
+        with what it tried to add.
         `values` is the placeholder list when a column needs a cast (plain
         placeholders by default); `read_columns` what the read-back selects
         (`columns` by default).
         """
-        with db.connection() as conn:
-            cursor = conn.execute(
-                f"INSERT INTO {table} (tenant, {columns})"  # noqa: S608 - constant
-                f" VALUES ({self.tenant}, {values or self.params(len(row))})"
-                " ON CONFLICT (tenant, id) DO NOTHING",
-                row,
-            )
-            if cursor.rowcount == 1:
-                return True, None
-            stored = conn.execute(
-                f"SELECT {read_columns or columns} FROM {table}"  # noqa: S608 - constant
-                f" WHERE tenant = {self.tenant} AND id = {self.param}",
-                (row[0],),
-            ).fetchone()
+        # Two one-statement calls (one round trip each on PostgreSQL), not a
+        # borrowed connection: the read-back only runs when the id is taken.
+        inserted = db._changed(  # noqa: SLF001 - the databases' write helper
+            f"INSERT INTO {table} (tenant, {columns})"  # noqa: S608 - constant
+            f" VALUES ({self.tenant}, {values or self.params(len(row))})"
+            " ON CONFLICT (tenant, id) DO NOTHING",
+            row,
+        )
+        if inserted == 1:
+            return True, None
+        stored = db._fetchone(  # noqa: SLF001 - the databases' read helper
+            f"SELECT {read_columns or columns} FROM {table}"  # noqa: S608 - constant
+            f" WHERE tenant = {self.tenant} AND id = {self.param}",
+            (row[0],),
+        )
         return False, stored
 
 

@@ -14,7 +14,6 @@ from clubrules.customers import Sealed
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.privacy import AccessEvent, ConsentRecord, Purpose
 from clubrules.storage.sql._codecs import encode_zone
-from clubrules.storage.sql._counted import changed, counted, tally
 from clubrules.storage.sql._dialect import DB, SQLAdapter
 
 if TYPE_CHECKING:
@@ -45,20 +44,15 @@ class DataKeySQL:
         table = d.table("data_keys")
         mine = f"tenant = {d.tenant}"
         self.get = f"SELECT wrapped FROM {table} WHERE {mine} AND customer_id = {p}"  # noqa: S608
-        self.add = counted(
-            d,
+        self.add = (
             f"INSERT INTO {table} (tenant, customer_id, wrapped)"  # noqa: S608 - constant
-            f" VALUES ({d.tenant}, {p}, {p}) ON CONFLICT (tenant, customer_id) DO NOTHING",
+            f" VALUES ({d.tenant}, {p}, {p}) ON CONFLICT (tenant, customer_id) DO NOTHING"
         )
-        self.replace = counted(
-            d,
+        self.replace = (
             f"UPDATE {table} SET wrapped = {p}"  # noqa: S608 - constant
-            f" WHERE {mine} AND customer_id = {p} AND wrapped = {p}",
+            f" WHERE {mine} AND customer_id = {p} AND wrapped = {p}"
         )
-        self.delete = counted(
-            d,
-            f"DELETE FROM {table} WHERE {mine} AND customer_id = {p}",  # noqa: S608 - constant
-        )
+        self.delete = f"DELETE FROM {table} WHERE {mine} AND customer_id = {p}"  # noqa: S608 - constant
         # Every key of the tenant: a bulk delete, counted by the cursor (no rows sent back).
         self.erase_all = f"DELETE FROM {table} WHERE {mine}"  # noqa: S608 - constant
         self.ids = f"SELECT customer_id FROM {table} WHERE {mine} ORDER BY customer_id"  # noqa: S608
@@ -91,24 +85,24 @@ class SQLDataKeyStore(SQLAdapter[DB]):
     def add(self, customer_id: str, wrapped: Sealed) -> None:
         """Store a new wrapped key; `DuplicateError` if the customer has one."""
         params = (customer_id, wrapped.ciphertext)
-        if changed(self._db, self._dialect, self._q.add, params) == 0:
+        if self._db._changed(self._q.add, params) == 0:  # noqa: SLF001
             raise key_taken(customer_id)
 
     def replace(self, customer_id: str, expected: Sealed, wrapped: Sealed) -> bool:
         """Compare-and-swap the customer's wrapped key; say whether it was swapped."""
         params = (wrapped.ciphertext, customer_id, expected.ciphertext)
-        return changed(self._db, self._dialect, self._q.replace, params) == 1
+        return self._db._changed(self._q.replace, params) == 1  # noqa: SLF001
 
     def delete(self, customer_id: str) -> bool:
         """Destroy the customer's wrapped key; say whether there was one."""
-        return changed(self._db, self._dialect, self._q.delete, (customer_id,)) == 1
+        return self._db._changed(self._q.delete, (customer_id,)) == 1  # noqa: SLF001
 
     def erase_all(self) -> int:
         """Destroy every wrapped key of this store's tenant, in one statement; how many there were.
 
         The keys of other tenants are untouched. `CustomerKeys.erase_tenant` calls it.
         """
-        return tally(self._db, self._dialect, self._q.erase_all, ())
+        return self._db._changed(self._q.erase_all, ())  # noqa: SLF001
 
     def customer_ids(self) -> Iterator[str]:
         """Every customer with a data key (a snapshot)."""
@@ -171,11 +165,10 @@ class ConsentSQL:
         self.dialect = d
         self.select_one = f"SELECT {columns} FROM {table} WHERE {mine} AND id = {p}"  # noqa: S608 - constant
         self.select_to_update = f"{self.select_one}{d.for_update}"
-        self.add = counted(
-            d,
+        self.add = (
             f"INSERT INTO {table} (tenant, {columns})"  # noqa: S608 - constant
             f" VALUES ({d.tenant}, {p}, {p}, {p}, {p}{d.text_array}, {d.params(9)})"
-            " ON CONFLICT (tenant, id) DO NOTHING",
+            " ON CONFLICT (tenant, id) DO NOTHING"
         )
         self.withdraw = (
             f"UPDATE {table} SET withdrawn_at{d.us} = {p},"  # noqa: S608 - constant
@@ -218,7 +211,7 @@ class SQLConsentStore(SQLAdapter[DB]):
 
     def add(self, record: ConsentRecord) -> None:
         """Store a new record; `DuplicateError` if its id is taken."""
-        if changed(self._db, self._dialect, self._q.add, self._q.row(record)) == 0:
+        if self._db._changed(self._q.add, self._q.row(record)) == 0:  # noqa: SLF001
             raise consent_taken(record)
 
     def get(self, consent_id: str) -> ConsentRecord:
@@ -400,4 +393,4 @@ class SQLAccessLog(SQLAdapter[DB]):
     def purge_before(self, cutoff: datetime) -> int:
         """Delete the events before `cutoff`; return how many."""
         query, params = self._q.purge(cutoff)
-        return tally(self._db, self._dialect, query, params)
+        return self._db._changed(query, params)  # noqa: SLF001
