@@ -11,7 +11,6 @@ import threading
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from clubrules.errors import StorageError, ValidationError
-from clubrules.storage._handles import other_tenant
 from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.postgres._errors import psycopg_module, translate, translated
 from clubrules.storage.postgres._migrate import (
@@ -357,19 +356,6 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
                 return
             with self._lock:
                 yield self._the_connection()
-
-    def _joined(self) -> psycopg.Connection[Any] | None:
-        """The caller's connection, or that of the unit of work open in this thread or task.
-
-        Raises:
-            StorageError: the unit was opened through a handle of another tenant.
-        """
-        if self._caller is not None:
-            return self._caller
-        unit = self._unit.get()
-        if unit is not None and self._unit_tenant.get() != self._tenant:
-            raise other_tenant(self._unit_tenant.get(), self._tenant)
-        return unit
 
     @contextlib.contextmanager
     def _pooled(self) -> Iterator[psycopg.Connection[Any]]:

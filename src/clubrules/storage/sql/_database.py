@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextvars  # noqa: TC003 - resolved at runtime by get_type_hints
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence  # noqa: TC003 - resolved at runtime by get_type_hints
 from contextlib import AbstractContextManager  # noqa: TC003 - resolved at runtime by get_type_hints
 from typing import Any, Generic, Self, TypeVar, cast
 
-from clubrules.storage._handles import TenantHandles
+from clubrules.storage._handles import TenantHandles, other_tenant
 from clubrules.storage.sql._migrations import MigrationResult  # noqa: TC001 - as above
 
 __all__ = ["SQLDatabase"]
@@ -28,6 +29,25 @@ class SQLDatabase(TenantHandles, ABC, Generic[C]):
     """Apply the pending migrations on a connection, up to `to`."""
     _schema_version_of: Callable[[C], int]
     """The schema version found through a connection."""
+    _caller: C | None
+    """The application's own connection (`from_connection`), or None."""
+    _unit: contextvars.ContextVar[C | None]
+    """The connection of the unit of work open in this thread or task, if any."""
+    _unit_tenant: contextvars.ContextVar[str]
+    """The tenant of the handle that opened that unit of work."""
+
+    def _joined(self) -> C | None:
+        """The caller's connection, or that of the unit of work open in this thread or task.
+
+        Raises:
+            StorageError: the unit was opened through a handle of another tenant.
+        """
+        if self._caller is not None:
+            return self._caller
+        unit = self._unit.get()
+        if unit is not None and self._unit_tenant.get() != self._tenant:
+            raise other_tenant(self._unit_tenant.get(), self._tenant)
+        return unit
 
     @abstractmethod
     def connection(self) -> AbstractContextManager[C]:

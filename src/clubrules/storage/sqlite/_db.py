@@ -19,7 +19,6 @@ from clubrules.errors import (
     StorageError,
     ValidationError,
 )
-from clubrules.storage._handles import other_tenant
 from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.sql._database import SQLDatabase
 from clubrules.storage.sql._dialect import SQLITE_PREFIX
@@ -425,19 +424,6 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
         if conn is not None:
             return _Joined(conn)
         return _Lent(self)
-
-    def _joined(self) -> sqlite3.Connection | None:
-        """The caller's connection, or that of the unit of work open in this thread or task.
-
-        Raises:
-            StorageError: the unit was opened through a handle of another tenant.
-        """
-        if self._caller is not None:
-            return self._caller
-        unit = self._unit.get()
-        if unit is not None and self._unit_tenant.get() != self._tenant:
-            raise other_tenant(self._unit_tenant.get(), self._tenant)
-        return unit
 
     def _borrow(self) -> sqlite3.Connection:
         """An idle connection, a new one if the pool may grow, else wait for a give-back."""
