@@ -15,7 +15,6 @@ from bisect import bisect_left, bisect_right
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
 from collections.abc import Iterable, Sequence  # noqa: TC003
 from datetime import date, datetime, timedelta, tzinfo
-from typing import NamedTuple
 
 import attrs
 
@@ -33,11 +32,10 @@ from clubrules.errors import NotFoundError, ValidationError
 from clubrules.staff import Kpi
 from clubrules.training._records import (
     Attendance,
-    AttendanceStatus,
     Completion,
-    TrainingKind,
-    TrainingMethod,
+    Credit,
     TrainingSession,
+    collect_credits,
     index_sessions,
 )
 from clubrules.training._requirements import Cadence, StaffMember, TrainingRequirement
@@ -256,90 +254,6 @@ class ComplianceReport:
         return "\n".join(lines)
 
 
-class _Credit(NamedTuple):
-    """One training done by one staff member, counted once."""
-
-    at_us: int
-    key: str
-    at: datetime
-    kind: TrainingKind
-    method: TrainingMethod
-    topic: str
-
-
-def collect_credits(
-    sessions: dict[str, TrainingSession],
-    attendance: Iterable[Attendance],
-    completions: Iterable[Completion],
-) -> dict[str, dict[tuple[str, str], _Credit]]:
-    """Every staff member's credits, keyed by session (or lone completion); each once."""
-    found: dict[str, dict[tuple[str, str], _Credit]] = {}
-
-    def put(staff_id: str, key: tuple[str, str], credit: _Credit) -> None:
-        mine = found.setdefault(staff_id, {})
-        held = mine.get(key)
-        if held is None or credit.at_us < held.at_us:
-            mine[key] = credit
-
-    for record in attendance:
-        if not isinstance(record, Attendance):
-            raise ValidationError("must be Attendance values", field="attendance", rule="type")
-        if record.status is not AttendanceStatus.ATTENDED:
-            continue
-        session = sessions.get(record.session_id)
-        if session is None:
-            raise ValidationError(
-                f"names session {record.session_id!r}, which is not among the sessions given",
-                field="attendance",
-                rule="unknown_session",
-            )
-        put(record.staff_id, ("session", session.id), _session_credit(session))
-    for done in completions:
-        if not isinstance(done, Completion):
-            raise ValidationError("must be Completion values", field="completions", rule="type")
-        session = sessions.get(done.session_id) if done.session_id is not None else None
-        if session is not None:
-            put(done.staff_id, ("session", session.id), _session_credit(session))
-        elif done.session_id is not None:
-            put(
-                done.staff_id,
-                ("session", done.session_id),
-                _Credit(
-                    to_epoch_us(done.completed_at),
-                    done.session_id,
-                    done.completed_at,
-                    done.kind,
-                    done.method,
-                    done.topic,
-                ),
-            )
-        else:
-            put(
-                done.staff_id,
-                ("completion", done.id),
-                _Credit(
-                    to_epoch_us(done.completed_at),
-                    done.id,
-                    done.completed_at,
-                    done.kind,
-                    done.method,
-                    done.topic,
-                ),
-            )
-    return found
-
-
-def _session_credit(session: TrainingSession) -> _Credit:
-    return _Credit(
-        to_epoch_us(session.end),
-        session.id,
-        session.end,
-        session.kind,
-        session.method,
-        session.topic,
-    )
-
-
 _MONTHS = {Cadence.MONTHLY: 1, Cadence.QUARTERLY: 3, Cadence.YEARLY: 12}
 
 
@@ -405,7 +319,7 @@ def _obligation(  # noqa: PLR0917 - one per part of the obligation
     opens: datetime,
     due: datetime,
     times: list[int],
-    owned: list[_Credit],
+    owned: list[Credit],
     as_of: datetime,
     lateness: _Lateness,
 ) -> Obligation:

@@ -6,7 +6,7 @@ import enum
 
 # Run-time import (noqa: TC003) so that typing.get_type_hints() resolves public annotations.
 from datetime import datetime  # noqa: TC003
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import attrs
 
@@ -257,3 +257,81 @@ def index_sessions(sessions: Iterable[TrainingSession]) -> dict[str, TrainingSes
                 rule="duplicate_id",
             )
     return by_id
+
+
+class Credit(NamedTuple):
+    """One training done by one staff member, counted once (private to the package)."""
+
+    at_us: int
+    key: str
+    at: datetime
+    kind: TrainingKind
+    method: TrainingMethod
+    topic: str
+
+
+def collect_credits(
+    sessions: dict[str, TrainingSession],
+    attendance: Iterable[Attendance],
+    completions: Iterable[Completion],
+) -> dict[str, dict[tuple[str, str], Credit]]:
+    """Every staff member's credits, keyed by session (or lone completion); each once.
+
+    An attended session and every completion record is a credit, keyed by the
+    session it belongs to (or by the completion's own id), so a session
+    attended and also certified, or recorded twice, is one credit: the
+    earliest.
+    """
+    found: dict[str, dict[tuple[str, str], Credit]] = {}
+
+    def put(staff_id: str, key: tuple[str, str], credit: Credit) -> None:
+        mine = found.setdefault(staff_id, {})
+        held = mine.get(key)
+        if held is None or credit.at_us < held.at_us:
+            mine[key] = credit
+
+    for record in attendance:
+        if not isinstance(record, Attendance):
+            raise ValidationError("must be Attendance values", field="attendance", rule="type")
+        if record.status is not AttendanceStatus.ATTENDED:
+            continue
+        session = sessions.get(record.session_id)
+        if session is None:
+            raise ValidationError(
+                f"names session {record.session_id!r}, which is not among the sessions given",
+                field="attendance",
+                rule="unknown_session",
+            )
+        put(record.staff_id, ("session", session.id), _session_credit(session))
+    for done in completions:
+        if not isinstance(done, Completion):
+            raise ValidationError("must be Completion values", field="completions", rule="type")
+        session = sessions.get(done.session_id) if done.session_id is not None else None
+        if session is not None:
+            put(done.staff_id, ("session", session.id), _session_credit(session))
+        elif done.session_id is not None:
+            put(
+                done.staff_id,
+                ("session", done.session_id),
+                _completion_credit(done, done.session_id),
+            )
+        else:
+            put(done.staff_id, ("completion", done.id), _completion_credit(done, done.id))
+    return found
+
+
+def _session_credit(session: TrainingSession) -> Credit:
+    return Credit(
+        to_epoch_us(session.end),
+        session.id,
+        session.end,
+        session.kind,
+        session.method,
+        session.topic,
+    )
+
+
+def _completion_credit(done: Completion, key: str) -> Credit:
+    return Credit(
+        to_epoch_us(done.completed_at), key, done.completed_at, done.kind, done.method, done.topic
+    )
