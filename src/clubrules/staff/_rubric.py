@@ -630,45 +630,40 @@ def seed_rubric(
     def n(key: str) -> str:
         return message(f"staff.seed.{key}", locale=locale)
 
-    attitude = _seed_criterion(
+    def item(key: str, method: ScoringMethod | None = None) -> SubItem:
+        """A sub-item of 10 points, scored by hand unless `method` says otherwise."""
+        return SubItem(key=key, name=n(key), max_points=ten, method=method or ManualScoring())
+
+    def criterion(key: str, *sub_items: SubItem) -> Criterion:
+        """A criterion worth the sum of its sub-items."""
+        total = sum((i.max_points for i in sub_items), ZERO)
+        return Criterion(key=key, name=n(key), max_points=total, sub_items=sub_items)
+
+    attitude = criterion(
         "attitude",
-        n("attitude"),
-        _ten_points(
-            "service_awareness",
-            n("service_awareness"),
-            EvaluationScoring(no_events=NoEventsRule.EXCLUDE),
-        ),
-        _ten_points("responsibility", n("responsibility")),
-        _ten_points("teamwork", n("teamwork")),
+        item("service_awareness", EvaluationScoring(no_events=NoEventsRule.EXCLUDE)),
+        item("responsibility"),
+        item("teamwork"),
     )
-    capability = _seed_criterion(
+    capability = criterion(
         "capability",
-        n("capability"),
-        _ten_points(
-            "service_knowledge",
-            n("service_knowledge"),
-            ManualScoring(n("knowledge_test")),
-        ),
-        _ten_points("answer_accuracy", n("answer_accuracy")),
-        _ten_points("booking_handling", n("booking_handling")),
-        _ten_points("complaint_handling", n("complaint_handling")),
+        item("service_knowledge", ManualScoring(n("knowledge_test"))),
+        item("answer_accuracy"),
+        item("booking_handling"),
+        item("complaint_handling"),
     )
-    performance = _seed_criterion(
+    performance = criterion(
         "performance",
-        n("performance"),
-        _ten_points(
+        item(
             "satisfaction",
-            n("satisfaction"),
             _linear_kpi(SATISFACTION_RATE, "0.60", "0.95", NoEventsRule.NEUTRAL, neutral=6),
         ),
-        _ten_points(
+        item(
             "booking_success",
-            n("booking_success"),
             _linear_kpi(BOOKING_SUCCESS_RATE, "0.70", "0.95", NoEventsRule.EXCLUDE),
         ),
-        _ten_points(
+        item(
             "complaint_timeliness",
-            n("complaint_timeliness"),
             KpiScoring(
                 kpi=COMPLAINT_TIMELINESS_RATE,
                 scale=SteppedScale(
@@ -686,11 +681,6 @@ def seed_rubric(
     return Rubric(id=rubric_id, version=version, criteria=[attitude, capability, performance])
 
 
-def _ten_points(key: str, name: str, method: ScoringMethod | None = None) -> SubItem:
-    """A sub-item of the seed rubric: 10 points, scored by hand unless `method` says otherwise."""
-    return SubItem(key=key, name=name, max_points=Decimal(10), method=method or ManualScoring())
-
-
 def _linear_kpi(
     kpi: str, floor: str, target: str, no_events: NoEventsRule, *, neutral: int | None = None
 ) -> KpiScoring:
@@ -700,14 +690,4 @@ def _linear_kpi(
         scale=LinearScale(floor=Decimal(floor), target=Decimal(target)),
         no_events=no_events,
         neutral_points=None if neutral is None else Decimal(neutral),
-    )
-
-
-def _seed_criterion(key: str, name: str, *sub_items: SubItem) -> Criterion:
-    """A criterion of the seed rubric, worth the sum of its sub-items."""
-    return Criterion(
-        key=key,
-        name=name,
-        max_points=sum((i.max_points for i in sub_items), ZERO),
-        sub_items=sub_items,
     )
