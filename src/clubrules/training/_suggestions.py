@@ -198,6 +198,13 @@ class _Topic:
         # Per staff: substantiated, breaches, complaints, low survey dimensions.
         self.weight: dict[str, list[int]] = {}
 
+    def cite(
+        self, source: EvidenceSource, subject: str, count: int, key: str, /, **values: object
+    ) -> None:
+        """Add a figure as evidence, described by the message `key` with `values`."""
+        detail = message(key, locale=None, **values)
+        self.evidence.append(Evidence(source=source, subject=subject, count=count, detail=detail))
+
     def concern(self, staff_id: str, slot: int, amount: int) -> None:
         if staff_id in {UNASSIGNED, "-"}:
             return
@@ -302,27 +309,24 @@ def suggest_training(
             continue
         topic = topics.setdefault(category_topic.get(category, category), _Topic())
         if registered:
-            topic.evidence.append(
-                Evidence(
-                    source=EvidenceSource.COMPLAINTS,
-                    subject=category,
-                    count=len(registered),
-                    detail=message(
-                        "training.evidence.registered", count=len(registered), category=category
-                    ),
-                )
+            topic.cite(
+                EvidenceSource.COMPLAINTS,
+                category,
+                len(registered),
+                "training.evidence.registered",
+                count=len(registered),
+                category=category,
             )
         if upheld:
             ids = ", ".join(sorted(c.id for c in upheld))
-            topic.evidence.append(
-                Evidence(
-                    source=EvidenceSource.SUBSTANTIATED,
-                    subject=category,
-                    count=len(upheld),
-                    detail=message(
-                        "training.evidence.upheld", count=len(upheld), category=category, ids=ids
-                    ),
-                )
+            topic.cite(
+                EvidenceSource.SUBSTANTIATED,
+                category,
+                len(upheld),
+                "training.evidence.upheld",
+                count=len(upheld),
+                category=category,
+                ids=ids,
             )
         for case in registered:
             topic.concern(case.assignee or UNASSIGNED, _COMPLAINTS, 1)
@@ -336,19 +340,14 @@ def suggest_training(
         if staff_id == UNASSIGNED or figures.breached < rules.min_breaches:
             continue
         topic = topics.setdefault(rules.sla_topic, _Topic())
-        ended = figures.achieved + figures.breached
-        topic.evidence.append(
-            Evidence(
-                source=EvidenceSource.SLA_BREACHES,
-                subject=staff_id,
-                count=figures.breached,
-                detail=message(
-                    "training.evidence.breached",
-                    staff=staff_id,
-                    breached=figures.breached,
-                    ended=ended,
-                ),
-            )
+        topic.cite(
+            EvidenceSource.SLA_BREACHES,
+            staff_id,
+            figures.breached,
+            "training.evidence.breached",
+            staff=staff_id,
+            breached=figures.breached,
+            ended=figures.achieved + figures.breached,
         )
         topic.concern(staff_id, _BREACHES, figures.breached)
 
@@ -405,19 +404,15 @@ def _survey_evidence(
             if mean >= rules.survey_floor:
                 continue
             topic = topics.setdefault(dimension_topic.get(dimension, dimension), _Topic())
-            topic.evidence.append(
-                Evidence(
-                    source=EvidenceSource.SURVEY,
-                    subject=f"{staff_id} / {dimension}",
-                    count=stats.responses,
-                    detail=message(
-                        "training.evidence.survey",
-                        staff=staff_id,
-                        dimension=dimension,
-                        mean=mean,
-                        responses=stats.responses,
-                        floor=rules.survey_floor,
-                    ),
-                )
+            topic.cite(
+                EvidenceSource.SURVEY,
+                f"{staff_id} / {dimension}",
+                stats.responses,
+                "training.evidence.survey",
+                staff=staff_id,
+                dimension=dimension,
+                mean=mean,
+                responses=stats.responses,
+                floor=rules.survey_floor,
             )
             topic.concern(staff_id, _SURVEYS, 1)
