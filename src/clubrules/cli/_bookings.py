@@ -278,17 +278,15 @@ def _run_check(args: argparse.Namespace) -> int:
         return fail(args, EXIT_USAGE, f"{path}: {error.render()}")
     except ValidationError as error:
         return fail(args, EXIT_USAGE, str(error), type(error).__name__)
-    progress = Progress.for_file("reading", path, forced=args.progress)
     reader = _Reader(zone, "key" if kind == "json" else "column")
     rows = json_rows if kind == "json" else csv_rows
     try:
-        for line, row in rows(path, progress, REQUIRED, OPTIONAL):
-            reader.add(line, row)
+        with Progress.for_file("reading", path, forced=args.progress) as progress:
+            for line, row in rows(path, progress, REQUIRED, OPTIONAL):
+                reader.add(line, row)
         bookings = reader.bookings()
     except (InputError, OSError) as error:
-        progress.close()
         return bad_file(args, path, error)
-    progress.close()
     report = find_conflicts(bookings, as_of=as_of)
     _print_report(args, path, reader, report, len(bookings))
     return EXIT_FAILED if report else EXIT_OK

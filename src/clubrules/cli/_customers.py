@@ -353,14 +353,12 @@ def _run_tier(args: argparse.Namespace) -> int:
     run = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
     program = default_program(zone)
     reader = _Reader(zone, run, args.currency, program)
-    progress = Progress.for_file("reading", path, forced=args.progress)
     try:
-        for line, row in csv_rows(path, progress, REQUIRED, OPTIONAL):
-            reader.add(line, row)
+        with Progress.for_file("reading", path, forced=args.progress) as progress:
+            for line, row in csv_rows(path, progress, REQUIRED, OPTIONAL):
+                reader.add(line, row)
     except (InputError, OSError) as error:
-        progress.close()
         return bad_file(args, path, error)
-    progress.close()
     _report(args, path, day, reader, program)
     return EXIT_OK
 

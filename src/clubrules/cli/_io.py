@@ -267,6 +267,13 @@ class Progress:
             self._out.flush()
             self._shown = -1
 
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """End the bar's line, whether or not reading failed (before any error is printed)."""
+        self.close()
+
 
 def _shown_name(name: str, position: int) -> str:
     # A header cell is printed only if it looks like a column name: a file
