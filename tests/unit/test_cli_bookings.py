@@ -222,6 +222,20 @@ def test_progress_bar_on_request(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "200 bookings on 7 resources" in out
 
 
+def test_a_bad_row_ends_the_progress_bar_before_the_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [f"b-{i},r,2026-03-14T{i:02}:00+08:00,2026-03-14T{i:02}:30+08:00" for i in range(20)]
+    path = _csv(tmp_path, HEADER, *rows, "b-x,r,2026-03-14T10:00+08:00,yesterday")
+    code, out, err = _run(capsys, str(path), "--progress")
+    assert code == EXIT_USAGE
+    assert out == ""
+    bar, error = err.split("\n")[:2]
+    assert bar.startswith("\rreading [")
+    assert error.startswith("clubrules: error: ")
+    assert "line 22" in error
+
+
 def test_progress_draws_itself_for_large_files_on_a_terminal(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

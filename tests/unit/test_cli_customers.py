@@ -219,6 +219,20 @@ def test_progress_bar_on_request(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "300 customers" in out
 
 
+def test_a_bad_row_ends_the_progress_bar_before_the_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [f"c-{i:04},2026-03-{1 + i:02},1,10.00" for i in range(20)]
+    path = _csv(tmp_path, HEADER, *rows, "c-x,2026-03-01,one,10.00")
+    code, out, err = _run(capsys, str(path), "--as-of", "2026-03-31", "--progress")
+    assert code == EXIT_USAGE
+    assert out == ""
+    bar, error = err.split("\n")[:2]
+    assert bar.startswith("\rreading [")
+    assert error.startswith("clubrules: error: ")
+    assert "line 22" in error
+
+
 def test_help(capsys: pytest.CaptureFixture[str]) -> None:
     for command in (["customers"], ["customers", "tier"]):
         with pytest.raises(SystemExit) as exit_info:
