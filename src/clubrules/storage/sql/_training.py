@@ -14,14 +14,7 @@ from typing import TYPE_CHECKING, Any
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.storage.sql._codecs import encode_zone
 from clubrules.storage.sql._dialect import DB, SQLAdapter, money_from_text
-from clubrules.training import (
-    Attendance,
-    AttendanceStatus,
-    Completion,
-    TrainingKind,
-    TrainingMethod,
-    TrainingSession,
-)
+from clubrules.training import Attendance, Completion, TrainingSession
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -61,9 +54,9 @@ def _session(d: Dialect, row: Sequence[Any]) -> TrainingSession:
     cost = None if row[9] is None else money_from_text(str(row[9]), row[10])
     return TrainingSession(
         id=row[0],
-        kind=TrainingKind(row[1]),
+        kind=row[1],
         topic=row[2],
-        method=TrainingMethod(row[3]),
+        method=row[3],
         start=d.decode_at(row[4], row[5]),
         end=d.decode_at(row[6], row[7]),
         trainer=row[8],
@@ -88,9 +81,9 @@ def _completion(d: Dialect, row: Sequence[Any]) -> Completion:
     return Completion(
         id=row[0],
         staff_id=row[1],
-        kind=TrainingKind(row[2]),
+        kind=row[2],
         topic=row[3],
-        method=TrainingMethod(row[4]),
+        method=row[4],
         completed_at=d.decode_at(row[5], row[6]),
         session_id=row[7],
     )
@@ -185,7 +178,7 @@ class SQLTrainingRepository(SQLAdapter[DB]):
             ).fetchone()
         if stored is None:
             raise NotFoundError("training session", attendance.session_id)
-        if AttendanceStatus(stored[0]) is attendance.status:
+        if stored[0] == attendance.status.value:
             return False
         raise DuplicateError(
             f"attendance of {attendance.staff_id!r} at {attendance.session_id!r} "
@@ -210,9 +203,7 @@ class SQLTrainingRepository(SQLAdapter[DB]):
             " ORDER BY session_id, staff_id",
             params,
         )
-        return [
-            Attendance(session_id=r[0], staff_id=r[1], status=AttendanceStatus(r[2])) for r in rows
-        ]
+        return [Attendance(session_id=r[0], staff_id=r[1], status=r[2]) for r in rows]
 
     def add_completion(self, completion: Completion) -> bool:
         """Store a completion record; True if stored, False if already stored as is.
