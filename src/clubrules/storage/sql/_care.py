@@ -14,7 +14,8 @@ import json
 from typing import TYPE_CHECKING, Any, cast
 
 from clubrules.care import CareKind, CareTask, SurveyResponse
-from clubrules.errors import DuplicateError, NotFoundError, ValidationError
+from clubrules.errors import NotFoundError, ValidationError
+from clubrules.storage.sql._adds import settle_add
 from clubrules.storage.sql._codecs import encode_zone
 from clubrules.storage.sql._dialect import DB, SQLAdapter
 
@@ -151,18 +152,9 @@ class SQLSurveyResponseRepository(SQLAdapter[DB]):
             response.nps,
             response.staff_id,
         )
-        inserted, stored = d.insert_or_read_back(
-            self._db,
-            self._table,
-            self._columns,
-            row,
-            values=f"{d.params(5)}, {d.param}{d.json}, {d.params(2)}",
-        )
-        if inserted:
-            return True
-        if stored is not None and _response(d, stored) == response:
-            return False
-        raise DuplicateError(f"survey response {response.id!r} already exists with other content")
+        values = f"{d.params(5)}, {d.param}{d.json}, {d.params(2)}"
+        outcome = d.insert_or_read_back(self._db, self._table, self._columns, row, values=values)
+        return settle_add(outcome, response, lambda stored: _response(d, stored), "survey response")
 
     def get(self, response_id: str) -> SurveyResponse:
         """The response with this id.

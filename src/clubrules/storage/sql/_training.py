@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from clubrules.errors import DuplicateError, NotFoundError
+from clubrules.storage.sql._adds import settle_add
 from clubrules.storage.sql._codecs import encode_zone
 from clubrules.storage.sql._dialect import DB, SQLAdapter, money_from_text
 from clubrules.training import Attendance, Completion, TrainingSession
@@ -110,37 +111,23 @@ class SQLTrainingRepository(SQLAdapter[DB]):
             DuplicateError: another session is stored under this id.
         """
         d = self._dialect
-        inserted, stored = d.insert_or_read_back(
-            self._db,
-            self._sessions,
-            self._session_columns,
-            _session_row(d, session),
-            read_columns=self._session_reads,
+        row = _session_row(d, session)
+        outcome = d.insert_or_read_back(
+            self._db, self._sessions, self._session_columns, row, read_columns=self._session_reads
         )
-        if inserted:
-            return True
-        if stored is not None and _session(d, stored) == session:
-            return False
-        raise DuplicateError(f"training session {session.id!r} already exists with other content")
+        return settle_add(outcome, session, lambda stored: _session(d, stored), "training session")
 
     def sessions(
         self, *, start: datetime | None = None, end: datetime | None = None
     ) -> list[TrainingSession]:
         """The sessions that start in `[start, end)`, by start then id.
 
-        Raises:
-            NaiveDatetimeError: a bound is naive.
-            InvalidIntervalError: `end` is before `start`.
+        Raises as `TrainingRepository.sessions`.
         """
         d = self._dialect
+        reads = self._session_reads
         rows = self._in_window(
-            self._sessions,
-            self._session_reads,
-            "id",
-            None,
-            start=start,
-            end=end,
-            column="starts_at",
+            self._sessions, reads, "id", None, start=start, end=end, column="starts_at"
         )
         return [_session(d, r) for r in rows]
 
@@ -212,15 +199,11 @@ class SQLTrainingRepository(SQLAdapter[DB]):
             DuplicateError: another completion is stored under this id.
         """
         d = self._dialect
-        inserted, stored = d.insert_or_read_back(
+        outcome = d.insert_or_read_back(
             self._db, self._completions, self._completion_columns, _completion_row(d, completion)
         )
-        if inserted:
-            return True
-        if stored is not None and _completion(d, stored) == completion:
-            return False
-        raise DuplicateError(
-            f"training completion {completion.id!r} already exists with other content"
+        return settle_add(
+            outcome, completion, lambda stored: _completion(d, stored), "training completion"
         )
 
     def completions(
@@ -232,9 +215,7 @@ class SQLTrainingRepository(SQLAdapter[DB]):
     ) -> list[Completion]:
         """One staff member's completions (or all) in `[start, end)`, by time then id.
 
-        Raises:
-            NaiveDatetimeError: a bound is naive.
-            InvalidIntervalError: `end` is before `start`.
+        Raises as `TrainingRepository.completions`.
         """
         d = self._dialect
         rows = self._in_window(
