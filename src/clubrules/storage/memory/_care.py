@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 __all__ = ["InMemoryCareTaskRepository", "InMemorySurveyResponseRepository"]
 
 _AT = attrgetter("at")
-_ID = attrgetter("id")
 
 
 @keys_checked("CareTaskRepository")
@@ -103,7 +102,7 @@ class InMemorySurveyResponseRepository(TenantSiblings):
         chosen = self._responses.select(
             lambda r: questionnaire_id is None or r.questionnaire_id == questionnaire_id
         )
-        return by_instant(chosen, _AT, _ID, bounds)
+        return by_instant(chosen, _AT, bounds)
 
     def __repr__(self) -> str:
         return f"InMemorySurveyResponseRepository({len(self._responses)} responses)"

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 __all__ = ["InMemoryConsumptionRepository", "InMemoryCustomerRepository"]
 
 _AT = attrgetter("at")
-_ID = attrgetter("id")
 
 
 @keys_checked("CustomerRepository")
@@ -122,7 +121,7 @@ class InMemoryConsumptionRepository(TenantSiblings):
         """Consumption records in `[start, end)`, of one customer or of all, by time then id."""
         bounds = require_window(start, end)
         chosen = self._records.select(lambda r: customer_id is None or r.customer_id == customer_id)
-        return by_instant(chosen, _AT, _ID, bounds)
+        return by_instant(chosen, _AT, bounds)
 
     def service_records(
         self,
@@ -134,7 +133,7 @@ class InMemoryConsumptionRepository(TenantSiblings):
         """The customer's service records in `[start, end)`, by time then id."""
         bounds = require_window(start, end)
         chosen = self._services.select(lambda r: r.customer_id == customer_id)
-        return by_instant(chosen, _AT, _ID, bounds)
+        return by_instant(chosen, _AT, bounds)
 
     def get(self, record_id: str) -> ConsumptionRecord:
         """The consumption record with this id; `NotFoundError` if there is none."""

@@ -110,7 +110,7 @@ class InMemoryConsentStore(TenantSiblings):
     def for_customer(self, customer_id: str) -> list[ConsentRecord]:
         """The customer's records, oldest first."""
         found = self._table.select(lambda r: r.customer_id == customer_id)
-        return by_instant(found, attrgetter("given_at"), attrgetter("id"))
+        return by_instant(found, attrgetter("given_at"))
 
     def __repr__(self) -> str:
         return f"InMemoryConsentStore({len(self._records)} records)"

@@ -108,7 +108,7 @@ class InMemoryAssessmentRepository(TenantSiblings):
     def warnings(self, staff_id: str | None = None) -> list[WarningRecord]:
         """Warnings of one staff member (or all), by `issued_at` then id."""
         chosen = self._warnings.select(lambda w: staff_id is None or w.staff_id == staff_id)
-        return by_instant(chosen, attrgetter("issued_at"), attrgetter("id"))
+        return by_instant(chosen, attrgetter("issued_at"))
 
     def __repr__(self) -> str:
         return (

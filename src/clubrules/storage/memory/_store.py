@@ -12,7 +12,7 @@ data can show through another's handle.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar, cast
 
 from clubrules._time import to_epoch_us
 from clubrules.errors import DuplicateError, NotFoundError
@@ -26,6 +26,14 @@ __all__ = ["Table", "TenantSiblings", "by_instant"]
 
 K = TypeVar("K")
 V = TypeVar("V")
+
+
+class _Keyed(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+Keyed = TypeVar("Keyed", bound=_Keyed)
 
 
 class Table(Generic[K, V]):
@@ -72,14 +80,13 @@ class Table(Generic[K, V]):
 
 
 def by_instant(
-    values: Iterable[V],
-    at: Callable[[V], datetime],
-    tie: Callable[[V], str],
+    values: Iterable[Keyed],
+    at: Callable[[Keyed], datetime],
     bounds: tuple[int | None, int | None] = (None, None),
-) -> list[V]:
-    """The values whose instant `at` lies in `bounds`, by instant then `tie`."""
+) -> list[Keyed]:
+    """The values whose instant `at` lies in `bounds`, by instant then id."""
     lo, hi = bounds
-    keyed = [(to_epoch_us(at(v)), tie(v), v) for v in values]
+    keyed = [(to_epoch_us(at(v)), v.id, v) for v in values]
     keyed = [k for k in keyed if (lo is None or k[0] >= lo) and (hi is None or k[0] < hi)]
     keyed.sort(key=lambda k: (k[0], k[1]))
     return [k[2] for k in keyed]

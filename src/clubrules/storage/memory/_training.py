@@ -21,7 +21,6 @@ __all__ = ["InMemoryTrainingRepository"]
 
 _START = attrgetter("start")
 _COMPLETED = attrgetter("completed_at")
-_ID = attrgetter("id")
 
 
 @keys_checked("TrainingRepository")
@@ -44,7 +43,7 @@ class InMemoryTrainingRepository(TenantSiblings):
     ) -> list[TrainingSession]:
         """Sessions that start in `[start, end)`, by start then id."""
         bounds = require_window(start, end)
-        return by_instant(self._sessions.select(lambda _s: True), _START, _ID, bounds)
+        return by_instant(self._sessions.select(lambda _s: True), _START, bounds)
 
     def add_attendance(self, attendance: Attendance) -> bool:
         """Store attendance; `NotFoundError` for an unknown session, `DuplicateError` on a clash."""
@@ -91,7 +90,7 @@ class InMemoryTrainingRepository(TenantSiblings):
         """Completions of one staff member (or all) in `[start, end)`, by time then id."""
         bounds = require_window(start, end)
         chosen = self._completions.select(lambda c: staff_id is None or c.staff_id == staff_id)
-        return by_instant(chosen, _COMPLETED, _ID, bounds)
+        return by_instant(chosen, _COMPLETED, bounds)
 
     def __repr__(self) -> str:
         return (

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.postgres._db import PostgresDatabase
 from clubrules.storage.sql._care import SQLCareTaskRepository, SQLSurveyResponseRepository
-from clubrules.storage.sql._codecs import in_zone
 from clubrules.storage.sql._dialect import POSTGRES
-
-if TYPE_CHECKING:
-    from datetime import datetime
-
 
 __all__ = ["PostgresCareTaskRepository", "PostgresSurveyResponseRepository"]
 
@@ -39,11 +32,6 @@ class PostgresCareTaskRepository(SQLCareTaskRepository[PostgresDatabase]):
             f" FROM {self._table} WHERE tenant = {self._dialect.tenant} AND rule = %s"
             " ORDER BY customer_id, at DESC"
         )
-
-    def last_issued(self, rule: str) -> dict[str, datetime]:
-        """The latest `at` of each customer's tasks from `rule`, by customer id (the cooldown)."""
-        rows = self._db._fetchall(self._last_issued, (rule,))  # noqa: SLF001 - the read helper
-        return {r[0]: in_zone(r[1], r[2]) for r in rows}
 
 
 @keys_checked("SurveyResponseRepository")

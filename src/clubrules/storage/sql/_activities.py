@@ -15,7 +15,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from clubrules.activities import Activity, Audience, Invitation, Roster, SignUp, SignUpStatus
-from clubrules.errors import DuplicateError, NotFoundError
+from clubrules.errors import NotFoundError
+from clubrules.storage.sql._adds import settle_add
 from clubrules.storage.sql._codecs import encode_zone
 from clubrules.storage.sql._dialect import DB, SQLAdapter
 from clubrules.tiering import TagClass
@@ -145,7 +146,7 @@ class SQLClubActivityRepository(SQLAdapter[DB]):
             activity.booking_id,
         )
         written = self._activity_columns.replace(d.json_as_text, "")
-        inserted, stored = d.insert_or_read_back(
+        outcome = d.insert_or_read_back(
             self._db,
             self._activities,
             written,
@@ -153,11 +154,7 @@ class SQLClubActivityRepository(SQLAdapter[DB]):
             values=f"{d.params(8)}, {d.param}{d.json}, {d.params(2)}",
             read_columns=self._activity_columns,
         )
-        if inserted:
-            return True
-        if stored is not None and _activity(d, stored) == activity:
-            return False
-        raise DuplicateError(f"activity {activity.id!r} already exists with other content")
+        return settle_add(outcome, activity, lambda stored: _activity(d, stored), "activity")
 
     def _found(self, row: Sequence[Any] | None, activity_id: str) -> Activity:
         if row is None:
@@ -277,10 +274,7 @@ class SQLClubActivityRepository(SQLAdapter[DB]):
     ) -> SignUp:
         """Mark a seat holder attended or a no-show; the customer's sign-up.
 
-        Raises:
-            NotFoundError: the activity is not stored, or the customer never signed up.
-            ValidationError: `at` is before the start.
-            IllegalTransitionError: the customer holds no seat.
+        Raises as `ClubActivityRepository.record_attendance`.
         """
         _changes, own = self._change(
             activity_id, "record_attendance", customer_id, attended=attended, at=at

@@ -2,8 +2,8 @@
 
 The SQLite and PostgreSQL care-task and survey-response repositories
 subclass these, naming their database and `Dialect`. Each care-task
-repository keeps its own `last_issued`: the latest row per customer is
-spelt differently in each database. Every statement keeps to the dialect's
+repository words its own `_last_issued` statement: the latest row per
+customer is spelt differently in each database. Every statement keeps to the dialect's
 tenant: one task per customer, kind and due date, and one response per id,
 within each tenant.
 """
@@ -14,7 +14,8 @@ import json
 from typing import TYPE_CHECKING, Any, cast
 
 from clubrules.care import CareKind, CareTask, SurveyResponse
-from clubrules.errors import DuplicateError, NotFoundError, ValidationError
+from clubrules.errors import NotFoundError, ValidationError
+from clubrules.storage.sql._adds import settle_add
 from clubrules.storage.sql._codecs import encode_zone
 from clubrules.storage.sql._dialect import DB, SQLAdapter
 
@@ -56,6 +57,9 @@ class SQLCareTaskRepository(SQLAdapter[DB]):
 
     _table_name = "care_tasks"
     _column_list = "customer_id, kind, due, at{us}, at_tz, rule, note, assignee"
+    _last_issued: str
+    """The statement of `last_issued` (set by the subclass): customer id, `at` and its zone of
+    each customer's latest task from one rule."""
 
     def __init__(self, database: DB) -> None:
         super().__init__(database)
@@ -81,6 +85,12 @@ class SQLCareTaskRepository(SQLAdapter[DB]):
             task.assignee,
         )
         return self._db._changed(self._insert, row) == 1  # noqa: SLF001 - one round trip
+
+    def last_issued(self, rule: str) -> dict[str, datetime]:
+        """The latest `at` of each customer's tasks from `rule`, by customer id (the cooldown)."""
+        decode = self._dialect.decode_at
+        rows = self._db._fetchall(self._last_issued, (rule,))  # noqa: SLF001 - the read helper
+        return {r[0]: decode(r[1], r[2]) for r in rows}
 
     def tasks(self, *, start: date, end: date, assignee: str | None = None) -> list[CareTask]:
         """Tasks due in `[start, end)` (all, or one assignee's), by due, kind value, customer.
@@ -151,18 +161,9 @@ class SQLSurveyResponseRepository(SQLAdapter[DB]):
             response.nps,
             response.staff_id,
         )
-        inserted, stored = d.insert_or_read_back(
-            self._db,
-            self._table,
-            self._columns,
-            row,
-            values=f"{d.params(5)}, {d.param}{d.json}, {d.params(2)}",
-        )
-        if inserted:
-            return True
-        if stored is not None and _response(d, stored) == response:
-            return False
-        raise DuplicateError(f"survey response {response.id!r} already exists with other content")
+        values = f"{d.params(5)}, {d.param}{d.json}, {d.params(2)}"
+        outcome = d.insert_or_read_back(self._db, self._table, self._columns, row, values=values)
+        return settle_add(outcome, response, lambda stored: _response(d, stored), "survey response")
 
     def get(self, response_id: str) -> SurveyResponse:
         """The response with this id.

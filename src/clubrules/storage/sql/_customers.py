@@ -19,6 +19,7 @@ from clubrules.customers import (
     ServiceRecord,
 )
 from clubrules.errors import DuplicateError, NotFoundError
+from clubrules.storage.sql._adds import settle_add
 from clubrules.storage.sql._codecs import (
     ZONES,
     decode_at,
@@ -331,31 +332,24 @@ class SQLConsumptionRepository(SQLAdapter[DB]):
     def add(self, record: ConsumptionRecord) -> bool:
         """Store a record; False if already stored as is, `DuplicateError` if the id is taken."""
         d = self._dialect
-        inserted, stored = d.insert_or_read_back(
-            self._db,
-            self._records,
-            self._record_columns,
-            _record_row(d, record),
-            read_columns=self._record_reads,
+        row = _record_row(d, record)
+        outcome = d.insert_or_read_back(
+            self._db, self._records, self._record_columns, row, read_columns=self._record_reads
         )
-        if inserted:
-            return True
-        if stored is not None and _read_records((stored,))[0] == record:
-            return False
-        raise DuplicateError(f"consumption record {record.id!r} already exists with other content")
+        return settle_add(
+            outcome, record, lambda stored: _read_records((stored,))[0], "consumption record"
+        )
 
     def add_service(self, record: ServiceRecord) -> bool:
         """Store a service record; False if already stored as is, `DuplicateError` if taken."""
         d = self._dialect
         row = _service_row(d, record)
-        inserted, stored = d.insert_or_read_back(
+        outcome = d.insert_or_read_back(
             self._db, self._services, self._service_columns, row, read_columns=self._service_reads
         )
-        if inserted:
-            return True
-        if stored is not None and _read_services((stored,))[0] == record:
-            return False
-        raise DuplicateError(f"service record {record.id!r} already exists with other content")
+        return settle_add(
+            outcome, record, lambda stored: _read_services((stored,))[0], "service record"
+        )
 
     def records(
         self,

@@ -41,6 +41,7 @@ from clubrules.staff import (
     SubItem,
     WarningRecord,
 )
+from clubrules.storage.sql._adds import settle_add
 from clubrules.storage.sql._codecs import encode_zone
 from clubrules.storage.sql._dialect import DB, SQLAdapter, decode_decimal
 
@@ -566,14 +567,10 @@ class SQLAssessmentRepository(SQLAdapter[DB]):
     def add_warning(self, warning: WarningRecord) -> bool:
         """Store a warning; False if stored as is, `DuplicateError` if the id is taken."""
         d = self._dialect
-        inserted, stored = d.insert_or_read_back(
+        outcome = d.insert_or_read_back(
             self._db, self._warnings, self._warning_columns, _warning_row(d, warning)
         )
-        if inserted:
-            return True
-        if stored is not None and _warning(d, stored) == warning:
-            return False
-        raise DuplicateError(f"warning {warning.id!r} already exists with other content")
+        return settle_add(outcome, warning, lambda stored: _warning(d, stored), "warning")
 
     def warnings(self, staff_id: str | None = None) -> list[WarningRecord]:
         """Warnings of one staff member (or all), by `issued_at` then id."""

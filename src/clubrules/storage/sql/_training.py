@@ -12,16 +12,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from clubrules.errors import DuplicateError, NotFoundError
+from clubrules.storage.sql._adds import settle_add
 from clubrules.storage.sql._codecs import encode_zone
 from clubrules.storage.sql._dialect import DB, SQLAdapter, money_from_text
-from clubrules.training import (
-    Attendance,
-    AttendanceStatus,
-    Completion,
-    TrainingKind,
-    TrainingMethod,
-    TrainingSession,
-)
+from clubrules.training import Attendance, Completion, TrainingSession
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -61,9 +55,9 @@ def _session(d: Dialect, row: Sequence[Any]) -> TrainingSession:
     cost = None if row[9] is None else money_from_text(str(row[9]), row[10])
     return TrainingSession(
         id=row[0],
-        kind=TrainingKind(row[1]),
+        kind=row[1],
         topic=row[2],
-        method=TrainingMethod(row[3]),
+        method=row[3],
         start=d.decode_at(row[4], row[5]),
         end=d.decode_at(row[6], row[7]),
         trainer=row[8],
@@ -88,9 +82,9 @@ def _completion(d: Dialect, row: Sequence[Any]) -> Completion:
     return Completion(
         id=row[0],
         staff_id=row[1],
-        kind=TrainingKind(row[2]),
+        kind=row[2],
         topic=row[3],
-        method=TrainingMethod(row[4]),
+        method=row[4],
         completed_at=d.decode_at(row[5], row[6]),
         session_id=row[7],
     )
@@ -117,37 +111,23 @@ class SQLTrainingRepository(SQLAdapter[DB]):
             DuplicateError: another session is stored under this id.
         """
         d = self._dialect
-        inserted, stored = d.insert_or_read_back(
-            self._db,
-            self._sessions,
-            self._session_columns,
-            _session_row(d, session),
-            read_columns=self._session_reads,
+        row = _session_row(d, session)
+        outcome = d.insert_or_read_back(
+            self._db, self._sessions, self._session_columns, row, read_columns=self._session_reads
         )
-        if inserted:
-            return True
-        if stored is not None and _session(d, stored) == session:
-            return False
-        raise DuplicateError(f"training session {session.id!r} already exists with other content")
+        return settle_add(outcome, session, lambda stored: _session(d, stored), "training session")
 
     def sessions(
         self, *, start: datetime | None = None, end: datetime | None = None
     ) -> list[TrainingSession]:
         """The sessions that start in `[start, end)`, by start then id.
 
-        Raises:
-            NaiveDatetimeError: a bound is naive.
-            InvalidIntervalError: `end` is before `start`.
+        Raises as `TrainingRepository.sessions`.
         """
         d = self._dialect
+        reads = self._session_reads
         rows = self._in_window(
-            self._sessions,
-            self._session_reads,
-            "id",
-            None,
-            start=start,
-            end=end,
-            column="starts_at",
+            self._sessions, reads, "id", None, start=start, end=end, column="starts_at"
         )
         return [_session(d, r) for r in rows]
 
@@ -185,7 +165,7 @@ class SQLTrainingRepository(SQLAdapter[DB]):
             ).fetchone()
         if stored is None:
             raise NotFoundError("training session", attendance.session_id)
-        if AttendanceStatus(stored[0]) is attendance.status:
+        if stored[0] == attendance.status.value:
             return False
         raise DuplicateError(
             f"attendance of {attendance.staff_id!r} at {attendance.session_id!r} "
@@ -210,9 +190,7 @@ class SQLTrainingRepository(SQLAdapter[DB]):
             " ORDER BY session_id, staff_id",
             params,
         )
-        return [
-            Attendance(session_id=r[0], staff_id=r[1], status=AttendanceStatus(r[2])) for r in rows
-        ]
+        return [Attendance(session_id=r[0], staff_id=r[1], status=r[2]) for r in rows]
 
     def add_completion(self, completion: Completion) -> bool:
         """Store a completion record; True if stored, False if already stored as is.
@@ -221,15 +199,11 @@ class SQLTrainingRepository(SQLAdapter[DB]):
             DuplicateError: another completion is stored under this id.
         """
         d = self._dialect
-        inserted, stored = d.insert_or_read_back(
+        outcome = d.insert_or_read_back(
             self._db, self._completions, self._completion_columns, _completion_row(d, completion)
         )
-        if inserted:
-            return True
-        if stored is not None and _completion(d, stored) == completion:
-            return False
-        raise DuplicateError(
-            f"training completion {completion.id!r} already exists with other content"
+        return settle_add(
+            outcome, completion, lambda stored: _completion(d, stored), "training completion"
         )
 
     def completions(
@@ -241,9 +215,7 @@ class SQLTrainingRepository(SQLAdapter[DB]):
     ) -> list[Completion]:
         """One staff member's completions (or all) in `[start, end)`, by time then id.
 
-        Raises:
-            NaiveDatetimeError: a bound is naive.
-            InvalidIntervalError: `end` is before `start`.
+        Raises as `TrainingRepository.completions`.
         """
         d = self._dialect
         rows = self._in_window(

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.sql._care import SQLCareTaskRepository, SQLSurveyResponseRepository
-from clubrules.storage.sql._codecs import decode_at
 from clubrules.storage.sql._dialect import SQLITE
 from clubrules.storage.sqlite._db import SQLiteDatabase
-
-if TYPE_CHECKING:
-    from datetime import datetime
-
 
 __all__ = ["SQLiteCareTaskRepository", "SQLiteSurveyResponseRepository"]
 
@@ -40,11 +33,6 @@ class SQLiteCareTaskRepository(SQLCareTaskRepository[SQLiteDatabase]):
             f" WHERE tenant = {self._dialect.tenant} AND rule = ?"
             " GROUP BY customer_id ORDER BY customer_id"
         )
-
-    def last_issued(self, rule: str) -> dict[str, datetime]:
-        """The latest `at` of each customer's tasks from `rule`, by customer id (the cooldown)."""
-        rows = self._db._fetchall(self._last_issued, (rule,))  # noqa: SLF001 - the read helper
-        return {r[0]: decode_at(r[1], r[2]) for r in rows}
 
 
 @keys_checked("SurveyResponseRepository")

@@ -1,4 +1,4 @@
-"""What the async contract suites are built on: the loop, the fixtures, task races, cancels."""
+"""What the async contract suites are built on: the loop, the fixtures, cancels."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from clubrules.testing._loop import LoopThread
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterator
 
-__all__ = ["CANCEL_POINTS", "TASKS", "AsyncRepositoryContract", "cancel_at", "task_race"]
+__all__ = ["CANCEL_POINTS", "TASKS", "AsyncRepositoryContract", "cancel_at"]
 
 TASKS = 16
 """How many tasks a race on the loop starts together."""
@@ -72,17 +72,6 @@ class AsyncRepositoryContract:
     def blocking(cls, loop_thread: LoopThread, async_repository: object) -> Any:  # noqa: ANN401
         """The async repository seen as the sync port: `loop_thread.blocking` with `iterators`."""
         return loop_thread.blocking(async_repository, iterators=cls.iterators)
-
-
-async def task_race(count: int, work: Callable[[int], Awaitable[object]]) -> list[object]:
-    """Run `work(i)` as `count` tasks on this loop, released together; each result or error."""
-    barrier = asyncio.Barrier(count)
-
-    async def run(i: int) -> object:
-        await barrier.wait()
-        return await work(i)
-
-    return await asyncio.gather(*(run(i) for i in range(count)), return_exceptions=True)
 
 
 async def cancel_at(point: int, write: Callable[[], Awaitable[object]]) -> None:

@@ -11,7 +11,6 @@ from clubrules.testing.contracts._async import (
     TASKS,
     AsyncRepositoryContract,
     cancel_at,
-    task_race,
 )
 from clubrules.testing.contracts._booking import (
     MIN,
@@ -21,7 +20,7 @@ from clubrules.testing.contracts._booking import (
     BookingRepositoryContract,
     _booking,
 )
-from clubrules.testing.contracts._race import judge_one_wins
+from clubrules.testing.contracts._race import one_task_wins, task_race
 
 if TYPE_CHECKING:
     from clubrules.booking.ports import AsyncBookingRepository
@@ -46,10 +45,9 @@ class AsyncBookingRepositoryContract(AsyncRepositoryContract, BookingRepositoryC
         candidates = [_booking(f"r{i}", i, 60 + i, also="li") for i in range(TASKS)]
 
         async def check() -> None:
-            results = await task_race(TASKS, lambda i: async_repository.add(candidates[i], now=NOW))
-            winner = judge_one_wins(
+            winner = await one_task_wins(
                 candidates,
-                results,
+                lambda b: async_repository.add(b, now=NOW),
                 won=lambda r: isinstance(r, Booking),
                 lost=SlotConflictError,
             )
@@ -96,9 +94,8 @@ class AsyncBookingRepositoryContract(AsyncRepositoryContract, BookingRepositoryC
                 booking.check_in(now=T0) if i % 2 else booking.cancel(now=NOW, policy=POLICY)
                 for i in range(TASKS)
             ]
-            results = await task_race(TASKS, lambda i: async_repository.save(changes[i], now=NOW))
-            winner = judge_one_wins(
-                changes, results, won=lambda r: r is None, lost=StaleVersionError
+            winner = await one_task_wins(
+                changes, lambda b: async_repository.save(b, now=NOW), lost=StaleVersionError
             )
             assert await async_repository.get("b1") == winner
 

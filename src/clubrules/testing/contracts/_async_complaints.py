@@ -12,7 +12,6 @@ from clubrules.testing.contracts._async import (
     TASKS,
     AsyncRepositoryContract,
     cancel_at,
-    task_race,
 )
 from clubrules.testing.contracts._complaints import (
     BOOK,
@@ -20,7 +19,7 @@ from clubrules.testing.contracts._complaints import (
     _contact,
     _new_case,
 )
-from clubrules.testing.contracts._race import judge_one_wins
+from clubrules.testing.contracts._race import one_task_wins
 
 if TYPE_CHECKING:
     from clubrules.complaints.ports import AsyncComplaintRepository
@@ -59,10 +58,12 @@ class AsyncComplaintRepositoryContract(AsyncRepositoryContract, ComplaintReposit
 
         async def check() -> None:
             await async_repository.append("k-1", 0, _new_case().events)
-            results = await task_race(
-                TASKS, lambda i: async_repository.append("k-1", 1, [contacts[i]])
+            winner = await one_task_wins(
+                contacts,
+                lambda e: async_repository.append("k-1", 1, [e]),
+                won=lambda r: r == 2,
+                lost=StaleVersionError,
             )
-            winner = judge_one_wins(contacts, results, won=lambda r: r == 2, lost=StaleVersionError)
             assert await async_repository.version("k-1") == 2
             assert (await async_repository.events("k-1"))[1] == winner
 
@@ -74,10 +75,12 @@ class AsyncComplaintRepositoryContract(AsyncRepositoryContract, ComplaintReposit
         cases = [_new_case("k-9", minutes=i) for i in range(TASKS)]
 
         async def check() -> None:
-            results = await task_race(
-                TASKS, lambda i: async_repository.append("k-9", 0, cases[i].events)
+            winner = await one_task_wins(
+                cases,
+                lambda c: async_repository.append("k-9", 0, c.events),
+                won=lambda r: r == 1,
+                lost=StaleVersionError,
             )
-            winner = judge_one_wins(cases, results, won=lambda r: r == 1, lost=StaleVersionError)
             assert await async_repository.events("k-9") == list(winner.events)
 
         loop_thread.run(check())

@@ -12,10 +12,9 @@ from clubrules.testing.contracts._async import (
     TASKS,
     AsyncRepositoryContract,
     cancel_at,
-    task_race,
 )
 from clubrules.testing.contracts._customers import CustomerRepositoryContract, _customer
-from clubrules.testing.contracts._race import judge_one_wins
+from clubrules.testing.contracts._race import one_task_wins, task_race
 
 if TYPE_CHECKING:
     from clubrules.customers.ports import AsyncCustomerRepository
@@ -55,10 +54,7 @@ class AsyncCustomerRepositoryContract(AsyncRepositoryContract, CustomerRepositor
         candidates = [_customer(occupation=f"job-{i}") for i in range(TASKS)]
 
         async def check() -> None:
-            results = await task_race(TASKS, lambda i: async_repository.add(candidates[i]))
-            winner = judge_one_wins(
-                candidates, results, won=lambda r: r is None, lost=DuplicateError
-            )
+            winner = await one_task_wins(candidates, async_repository.add)
             assert await async_repository.get("c-001") == winner
 
         loop_thread.run(check())

@@ -13,7 +13,6 @@ from clubrules.testing.contracts._async import (
     TASKS,
     AsyncRepositoryContract,
     cancel_at,
-    task_race,
 )
 from clubrules.testing.contracts._privacy import (
     T0,
@@ -24,7 +23,7 @@ from clubrules.testing.contracts._privacy import (
     _event,
     _wrapped,
 )
-from clubrules.testing.contracts._race import judge_one_wins
+from clubrules.testing.contracts._race import one_task_wins, task_race
 
 if TYPE_CHECKING:
     from clubrules.privacy.ports import AsyncAccessLog, AsyncConsentStore, AsyncDataKeyStore
@@ -101,10 +100,7 @@ class AsyncConsentStoreContract(AsyncRepositoryContract, ConsentStoreContract):
         candidates = [_consent(customer_id=f"c-{i}") for i in range(TASKS)]
 
         async def check() -> None:
-            results = await task_race(TASKS, lambda i: async_repository.add(candidates[i]))
-            winner = judge_one_wins(
-                candidates, results, won=lambda r: r is None, lost=DuplicateError
-            )
+            winner = await one_task_wins(candidates, async_repository.add)
             assert await async_repository.get("k-1") == winner
 
         loop_thread.run(check())
@@ -180,8 +176,7 @@ class AsyncDataKeyStoreContract(AsyncRepositoryContract, DataKeyStoreContract):
         keys = [_wrapped(i) for i in range(TASKS)]
 
         async def check() -> None:
-            results = await task_race(TASKS, lambda i: async_repository.add("c-1", keys[i]))
-            winner = judge_one_wins(keys, results, won=lambda r: r is None, lost=DuplicateError)
+            winner = await one_task_wins(keys, lambda k: async_repository.add("c-1", k))
             assert await async_repository.get("c-1") == winner
 
         loop_thread.run(check())

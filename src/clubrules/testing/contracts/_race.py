@@ -1,16 +1,26 @@
-"""The thread races the contract suites use to check atomic writes."""
+"""The thread and task races the contract suites use to check atomic writes."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import TYPE_CHECKING, TypeVar
 
 from clubrules.errors import DuplicateError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Awaitable, Callable, Sequence
 
-__all__ = ["THREADS", "judge_one_wins", "one_add_wins", "one_wins", "race", "stored_once"]
+__all__ = [
+    "THREADS",
+    "judge_one_wins",
+    "one_add_wins",
+    "one_task_wins",
+    "one_wins",
+    "race",
+    "stored_once",
+    "task_race",
+]
 
 THREADS = 8
 """How many threads a race releases together, unless a suite needs more."""
@@ -87,3 +97,32 @@ def one_add_wins(
     `DuplicateError`.
     """
     return one_wins(candidates, add, won=lambda r: r is stored, lost=DuplicateError)
+
+
+async def task_race(count: int, work: Callable[[int], Awaitable[object]]) -> list[object]:
+    """Run `work(i)` as `count` tasks on this loop, released together; each result or error."""
+    barrier = asyncio.Barrier(count)
+
+    async def run(i: int) -> object:
+        await barrier.wait()
+        return await work(i)
+
+    return await asyncio.gather(*(run(i) for i in range(count)), return_exceptions=True)
+
+
+async def one_task_wins(
+    candidates: Sequence[_Value],
+    write: Callable[[_Value], Awaitable[object]],
+    *,
+    won: Callable[[object], bool] = lambda result: result is None,
+    lost: type[Exception] = DuplicateError,
+) -> _Value:
+    """Race a `write` of each candidate, a task each; exactly one must be `won`, the rest `lost`.
+
+    By default a write wins by returning None and loses with `DuplicateError`.
+
+    Returns:
+        The candidate whose write won.
+    """
+    results = await task_race(len(candidates), lambda i: write(candidates[i]))
+    return judge_one_wins(candidates, results, won=won, lost=lost)

@@ -11,6 +11,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
+from clubrules import training
 from clubrules._time import to_epoch_us
 from clubrules.errors import (
     InvalidIntervalError,
@@ -29,14 +30,7 @@ from clubrules.testing.contracts._instants import assert_added_once, assert_kept
 from clubrules.testing.contracts._race import THREADS, one_add_wins, stored_once
 from clubrules.testing.contracts._values import SHANGHAI, next_serial
 from clubrules.testing.strategies._training import training_completions, training_sessions
-from clubrules.training import (
-    Attendance,
-    AttendanceStatus,
-    Completion,
-    TrainingKind,
-    TrainingMethod,
-    TrainingSession,
-)
+from clubrules.training import Attendance, AttendanceStatus, Completion, TrainingSession
 
 if TYPE_CHECKING:
     from clubrules.training.ports import TrainingRepository
@@ -49,7 +43,7 @@ def _session(
     *,
     day: int = 12,
     hour: int = 14,
-    kind: TrainingKind = TrainingKind.SAFETY,
+    kind: training.TrainingKind = training.TrainingKind.SAFETY,
     cost: Money | None = None,
 ) -> TrainingSession:
     start = datetime(2026, 3, day, hour, tzinfo=SHANGHAI)
@@ -57,7 +51,7 @@ def _session(
         id=session_id,
         kind=kind,
         topic="first aid",
-        method=TrainingMethod.EXTERNAL,
+        method=training.TrainingMethod.EXTERNAL,
         start=start,
         end=start + timedelta(hours=3),
         trainer="red-cross",
@@ -71,9 +65,9 @@ def _completion(
     return Completion(
         id=completion_id,
         staff_id=staff_id,
-        kind=TrainingKind.PRIVACY,
+        kind=training.TrainingKind.PRIVACY,
         topic="隱私保護",
-        method=TrainingMethod.ONLINE,
+        method=training.TrainingMethod.ONLINE,
         completed_at=datetime(2026, 3, day, 20, 30, tzinfo=SHANGHAI),
         session_id=session,
     )
@@ -89,7 +83,9 @@ class TrainingRepositoryContract(RepositoryContract):
 
     def test_a_session_comes_back_equal(self, repository: TrainingRepository) -> None:
         costly = _session("t-1", cost=Money("1800.50"))
-        free = attrs.evolve(_session("t-2", day=13), trainer=None, method=TrainingMethod.ONLINE)
+        free = attrs.evolve(
+            _session("t-2", day=13), trainer=None, method=training.TrainingMethod.ONLINE
+        )
         assert repository.add_session(costly) is True
         assert repository.add_session(free) is True
         stored, other = repository.sessions()

@@ -6,15 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import strategies as st
 
+from clubrules import training
 from clubrules.testing.strategies._core import aware_datetimes, money
-from clubrules.training import (
-    Attendance,
-    AttendanceStatus,
-    Completion,
-    TrainingKind,
-    TrainingMethod,
-    TrainingSession,
-)
 
 __all__ = ["training_attendance", "training_completions", "training_sessions"]
 
@@ -31,7 +24,7 @@ def training_sessions(
     ids: st.SearchStrategy[str] = _IDS,
     currency: str = "CNY",
     starts: st.SearchStrategy[datetime] | None = None,
-) -> st.SearchStrategy[TrainingSession]:
+) -> st.SearchStrategy[training.TrainingSession]:
     """Valid training sessions of every kind and method, lasting up to a day, some with a cost.
 
     `starts` draws the start times (`aware_datetimes()` by default); each
@@ -41,14 +34,14 @@ def training_sessions(
     start_times = aware_datetimes() if starts is None else starts
 
     @st.composite
-    def sessions(draw: st.DrawFn) -> TrainingSession:
+    def sessions(draw: st.DrawFn) -> training.TrainingSession:
         start = draw(start_times)
         minutes = draw(st.integers(1, 24 * 60))
-        return TrainingSession(
+        return training.TrainingSession(
             id=draw(ids),
-            kind=draw(st.sampled_from(TrainingKind)),
+            kind=draw(st.sampled_from(training.TrainingKind)),
             topic=draw(_TOPICS),
-            method=draw(st.sampled_from(TrainingMethod)),
+            method=draw(st.sampled_from(training.TrainingMethod)),
             start=start,
             # Added to the instant, not the wall time: it ends after it starts across DST.
             end=(start.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(start.tzinfo),
@@ -61,13 +54,13 @@ def training_sessions(
 
 def training_attendance(
     session_ids: st.SearchStrategy[str] = _IDS, *, staff_ids: st.SearchStrategy[str] = _STAFF
-) -> st.SearchStrategy[Attendance]:
-    """Attendance records of the sessions `session_ids` draws, with every status."""
+) -> st.SearchStrategy[training.Attendance]:
+    """training.Attendance records of the sessions `session_ids` draws, with every status."""
     return st.builds(
-        Attendance,
+        training.Attendance,
         session_id=session_ids,
         staff_id=staff_ids,
-        status=st.sampled_from(AttendanceStatus),
+        status=st.sampled_from(training.AttendanceStatus),
     )
 
 
@@ -76,15 +69,15 @@ def training_completions(
     ids: st.SearchStrategy[str] = _IDS,
     staff_ids: st.SearchStrategy[str] = _STAFF,
     session_ids: st.SearchStrategy[str | None] | None = None,
-) -> st.SearchStrategy[Completion]:
+) -> st.SearchStrategy[training.Completion]:
     """Valid completion records, standing alone or naming a session."""
     return st.builds(
-        Completion,
+        training.Completion,
         id=ids,
         staff_id=staff_ids,
-        kind=st.sampled_from(TrainingKind),
+        kind=st.sampled_from(training.TrainingKind),
         topic=_TOPICS,
-        method=st.sampled_from(TrainingMethod),
+        method=st.sampled_from(training.TrainingMethod),
         completed_at=aware_datetimes(),
         session_id=session_ids if session_ids is not None else st.none() | _IDS,
     )
