@@ -136,7 +136,8 @@ class Salon:
     storage: Storage
 
 
-def _salon(request: Request) -> Salon:
+async def _salon(request: Request) -> Salon:
+    # A coroutine: FastAPI would run a plain function in a worker thread, per request.
     salon: Salon = request.app.state.salon
     return salon
 
