@@ -266,8 +266,9 @@ async def open_storage(settings: Settings, mode: Mode, clock: Clock) -> AsyncIte
 @contextlib.asynccontextmanager
 async def _open_async(settings: Settings, clock: Clock) -> AsyncIterator[Storage]:
     """The async adapters and the async vault, on the app's loop."""
+    import os
     db = await AsyncPostgresDatabase.open(
-        settings.database_url, pool_size=settings.pool_size, schema=settings.schema
+        settings.database_url, pool_size=settings.pool_size, schema=settings.schema, pool_check=os.environ.get("XCHECK", "1") == "1"
     )
     async with db:
         yield Storage(
