@@ -42,6 +42,7 @@ from clubrules.testing import ManualClock
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples" / "fastapi_salon"))
 
 from salon_api import Settings, create_app
+from salon_api.schemas import instant
 from salon_api.seed import ZONE, role_policy, seed_customers
 
 if TYPE_CHECKING:
@@ -831,8 +832,6 @@ def test_a_beautician_reads_allergies_with_consent_and_the_read_is_logged(
 
 
 def test_instants_are_answered_by_the_instant_not_by_the_wall_time() -> None:
-    from salon_api.schemas import instant
-
     berlin = ZoneInfo("Europe/Berlin")
     # 02:30 happens twice in Berlin on 2026-10-25: equal as datetimes, an hour apart.
     first = datetime(2026, 10, 25, 2, 30, tzinfo=berlin)
