@@ -145,15 +145,21 @@ def _resource_blocked(
     offsets = cand.offsets
     if not offsets:
         return [], []
-    lo_min = min(lo for lo, _ in offsets)
-    hi_max = max(hi for _, hi in offsets)
+    if len(offsets) == 1:
+        ((lo_min, hi_max),) = offsets
+    else:
+        lo_min = min(lo for lo, _ in offsets)
+        hi_max = max(hi for _, hi in offsets)
     reach_lo, reach_hi = first + lo_min, last + hi_max
     entries = schedule.overlapping(cand.resource, reach_lo, reach_hi, now_us, exclude)
     if cand.capacity == 1:
         busy = [(s, e) for s, e, _u, _id in entries]
     else:
         busy = _overfull(entries, cand.capacity - units)
-    blocked = [(p - hi + 1, q - lo) for p, q in busy for lo, hi in offsets]
+    if len(offsets) == 1:
+        blocked = [(p - hi_max + 1, q - lo_min) for p, q in busy]
+    else:
+        blocked = [(p - hi + 1, q - lo) for p, q in busy for lo, hi in offsets]
     if cand.shift is not None:
         try:
             opened = cand.shift.open_intervals_us(reach_lo, reach_hi)
