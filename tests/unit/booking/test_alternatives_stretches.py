@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clubrules._time import to_epoch_us
+from clubrules._time import from_epoch_us, to_epoch_us
 from clubrules.booking import (
     Booking,
     BookingPolicy,
@@ -130,8 +130,10 @@ def _diary(draw: st.DrawFn, day: datetime, now: datetime) -> Schedule:
     """Bookings placed by hand: overlaps, lapsed and live holds, cancellations."""
     bookings = []
     for i in range(draw(st.integers(0, 14))):
-        start = day + timedelta(minutes=5 * draw(st.integers(-60, 400)))
-        length = timedelta(minutes=5 * draw(st.integers(1, 30)))
+        # Instants, not wall times: a day on which clocks change has 23 or 25 hours.
+        start_us = to_epoch_us(day) + us(timedelta(minutes=5 * draw(st.integers(-60, 400))))
+        end_us = start_us + us(timedelta(minutes=5 * draw(st.integers(1, 30))))
+        start, end = from_epoch_us(start_us, day.tzinfo), from_epoch_us(end_us, day.tzinfo)
         resources = draw(
             st.lists(
                 st.sampled_from(sorted({**_ROLES, **_ROOMS})), min_size=1, max_size=3, unique=True
@@ -141,12 +143,8 @@ def _diary(draw: st.DrawFn, day: datetime, now: datetime) -> Schedule:
         for rid in resources:
             capacity = 3 if rid == "studio" else 1
             units = draw(st.integers(1, capacity))
-            lo = to_epoch_us(start) - us(timedelta(minutes=5 * draw(st.integers(0, 2))))
-            occupancy.append(
-                Occupancy(
-                    rid, lo, to_epoch_us(start + length), units, capacity, {**_ROLES, **_ROOMS}[rid]
-                )
-            )
+            lo = start_us - us(timedelta(minutes=5 * draw(st.integers(0, 2))))
+            occupancy.append(Occupancy(rid, lo, end_us, units, capacity, {**_ROLES, **_ROOMS}[rid]))
         status = draw(
             st.sampled_from([BookingStatus.CONFIRMED, BookingStatus.HELD, BookingStatus.CANCELLED])
         )
@@ -160,7 +158,7 @@ def _diary(draw: st.DrawFn, day: datetime, now: datetime) -> Schedule:
                 id=f"b{i}",
                 service="treat",
                 start=start,
-                end=start + length,
+                end=end,
                 occupancy=occupancy,
                 status=status,
                 expires_at=expires,
