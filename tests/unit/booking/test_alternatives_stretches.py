@@ -11,7 +11,7 @@ bound of the search (limit, window, step, notice, horizon).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest import mock
 from zoneinfo import ZoneInfo
@@ -133,7 +133,8 @@ def _diary(draw: st.DrawFn, day: datetime, now: datetime) -> Schedule:
         # Instants, not wall times: a day on which clocks change has 23 or 25 hours.
         start_us = to_epoch_us(day) + us(timedelta(minutes=5 * draw(st.integers(-60, 400))))
         end_us = start_us + us(timedelta(minutes=5 * draw(st.integers(1, 30))))
-        start, end = from_epoch_us(start_us, day.tzinfo), from_epoch_us(end_us, day.tzinfo)
+        zone = day.tzinfo or UTC
+        start, end = from_epoch_us(start_us, zone), from_epoch_us(end_us, zone)
         resources = draw(
             st.lists(
                 st.sampled_from(sorted({**_ROLES, **_ROOMS})), min_size=1, max_size=3, unique=True

@@ -41,11 +41,11 @@ def test_a_booking_read_again_equals_a_fresh_decode_and_changes_with_its_rows() 
     second = _booking("b2", datetime(2026, 3, 29, 10, 0, tzinfo=ZONE))
     repo.add(first, now=NOW)
     repo.add(second, now=NOW)
-    window = {"start": NOW, "end": NOW + timedelta(days=2)}
-    read = repo.find(**window)
+    start, end = NOW, NOW + timedelta(days=2)
+    read = repo.find(start=start, end=end)
     _decoded.cache_clear()
-    fresh = repo.find(**window)
-    again = repo.find(**window)
+    fresh = repo.find(start=start, end=end)
+    again = repo.find(start=start, end=end)
     assert read == fresh == again
     assert [(b.start.isoformat(), b.start.tzinfo) for b in again] == [
         (b.start.isoformat(), b.start.tzinfo) for b in (first, second)
@@ -53,7 +53,7 @@ def test_a_booking_read_again_equals_a_fresh_decode_and_changes_with_its_rows() 
     # A changed row is a different booking, not the value kept for the old one.
     confirmed = first.confirm(now=NOW)
     repo.save(confirmed, now=NOW)
-    after = repo.find(**window)
+    after = repo.find(start=start, end=end)
     assert [(b.id, b.status, b.version) for b in after] == [
         ("b1", BookingStatus.CONFIRMED, 2),
         ("b2", BookingStatus.HELD, 1),
