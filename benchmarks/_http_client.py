@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -25,11 +26,19 @@ if TYPE_CHECKING:
 
 @dataclass
 class LoadResult:
-    """What a bounded run saw: statuses, latencies and the wall time."""
+    """What a bounded run saw: statuses, latencies, the wall time and the server's CPU time."""
 
     seconds: float
     latencies: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
+    server_cpu: float | None = None
+
+    @property
+    def cpu_per_request(self) -> float | None:
+        """The server process's CPU seconds per request answered, if known."""
+        if self.server_cpu is None or not self.latencies:
+            return None
+        return self.server_cpu / len(self.latencies)
 
     @property
     def requests(self) -> int:
@@ -119,6 +128,23 @@ async def run_load(
     return result
 
 
+@dataclass(frozen=True)
+class Served:
+    """A server started by `uvicorn_server`: its port and process id."""
+
+    port: int
+    pid: int
+
+    def cpu_seconds(self) -> float | None:
+        """The CPU time (user + system) the server process has used, or None off Linux."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        # utime and stime, the 14th and 15th fields (11th and 12th after the name).
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     """A TCP port on the loopback interface that nothing listens on now."""
     with socket.socket() as sock:
@@ -129,8 +155,8 @@ def free_port() -> int:
 @contextlib.contextmanager
 def uvicorn_server(
     app: str, *, env: Mapping[str, str], pythonpath: list[str], timeout: float = 60.0
-) -> Iterator[int]:
-    """Serve `module:factory` with uvicorn (one worker) on a loopback port; yield the port."""
+) -> Iterator[Served]:
+    """Serve `module:factory` with uvicorn (one worker) on a loopback port; yield the server."""
     port = free_port()
     full_env = {
         **os.environ,
@@ -166,7 +192,7 @@ def uvicorn_server(
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the server {app} did not listen within {timeout} s")
             time.sleep(0.1)
-        yield port
+        yield Served(port, process.pid)
     finally:
         process.terminate()
         try:

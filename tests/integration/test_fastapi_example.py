@@ -18,6 +18,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import psycopg
@@ -41,6 +42,7 @@ from clubrules.testing import ManualClock
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples" / "fastapi_salon"))
 
 from salon_api import Settings, create_app
+from salon_api.schemas import instant
 from salon_api.seed import ZONE, role_policy, seed_customers
 
 if TYPE_CHECKING:
@@ -827,3 +829,12 @@ def test_a_beautician_reads_allergies_with_consent_and_the_read_is_logged(
     )
     assert bad_purpose.status_code == 422
     assert error_of(bad_purpose)["details"]["violations"][0]["field"] == "header.X-Purpose"
+
+
+def test_instants_are_answered_by_the_instant_not_by_the_wall_time() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    # 02:30 happens twice in Berlin on 2026-10-25: equal as datetimes, an hour apart.
+    first = datetime(2026, 10, 25, 2, 30, tzinfo=berlin)
+    second = first.replace(fold=1)
+    assert instant(first) == "2026-10-25T08:30:00+08:00"
+    assert instant(second) == "2026-10-25T09:30:00+08:00"

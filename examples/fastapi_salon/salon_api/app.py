@@ -136,13 +136,27 @@ class Salon:
     storage: Storage
 
 
-def _salon(request: Request) -> Salon:
+async def _salon(request: Request) -> Salon:
+    # A coroutine: FastAPI would run a plain function in a worker thread, per request.
     salon: Salon = request.app.state.salon
     return salon
 
 
 SalonDep = Annotated[Salon, Depends(_salon)]
 KeyHeader = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+# The Idempotency-Key header in the OpenAPI schema of a route that reads it itself.
+_KEY_PARAMETER: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "maxLength": _KEY_MAX},
+        }
+    ]
+}
 
 
 def _checked_key(key: str | None) -> str | None:
@@ -441,9 +455,13 @@ def create_app(
     app = FastAPI(title="Salon API (clubrules)", lifespan=lifespan)
     install_error_handlers(app)
 
-    @app.post("/bookings", status_code=201)
-    async def post_booking(body: BookingIn, salon: SalonDep, key: KeyHeader = None) -> JSONResponse:
-        booking, replayed = await book(salon, body, _checked_key(key))
+    # The busiest route: the salon and the key are read off the request itself,
+    # since FastAPI's per-parameter resolution costs a tenth of a refusal's time.
+    @app.post("/bookings", status_code=201, openapi_extra=_KEY_PARAMETER)
+    async def post_booking(body: BookingIn, request: Request) -> JSONResponse:
+        salon: Salon = request.app.state.salon
+        key = _checked_key(request.headers.get("idempotency-key"))
+        booking, replayed = await book(salon, body, key)
         return _answer(booking_json(booking), 201, replayed=replayed)
 
     @app.post("/bookings/{booking_id}/confirm")

@@ -7,7 +7,8 @@ channel) is the library's, checked when the values are built.
 
 from __future__ import annotations
 
-from datetime import datetime
+import functools
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -107,9 +108,22 @@ class EventIn(BaseModel):
     expected_version: int
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
+
+
 def instant(value: datetime) -> str:
     """An instant as ISO 8601 in the salon's zone, as the API answers every instant."""
-    return value.astimezone(ZONE).isoformat()
+    # By its epoch microseconds: two datetimes that compare equal in one zone may be
+    # two instants (a wall time that repeats when clocks go back).
+    return _instant_text((value - _EPOCH) // _ONE_US)
+
+
+# Kept for the instants answered lately: a busy day's refusals name the same
+# booking times over and over.
+@functools.lru_cache(maxsize=4096)
+def _instant_text(epoch_us: int) -> str:
+    return (_EPOCH + epoch_us * _ONE_US).astimezone(ZONE).isoformat()
 
 
 def _instant(value: datetime | None) -> str | None:

@@ -206,7 +206,12 @@ class Storage:
 
 
 def _sync_database(settings: Settings, pool_size: int) -> PostgresDatabase:
-    return PostgresDatabase(settings.database_url, pool_size=pool_size, schema=settings.schema)
+    return PostgresDatabase(
+        settings.database_url,
+        pool_size=pool_size,
+        schema=settings.schema,
+        pool_check=settings.pool_check,
+    )
 
 
 def _keyring(settings: Settings) -> Keyring:
@@ -267,7 +272,10 @@ async def open_storage(settings: Settings, mode: Mode, clock: Clock) -> AsyncIte
 async def _open_async(settings: Settings, clock: Clock) -> AsyncIterator[Storage]:
     """The async adapters and the async vault, on the app's loop."""
     db = await AsyncPostgresDatabase.open(
-        settings.database_url, pool_size=settings.pool_size, schema=settings.schema
+        settings.database_url,
+        pool_size=settings.pool_size,
+        schema=settings.schema,
+        pool_check=settings.pool_check,
     )
     async with db:
         yield Storage(

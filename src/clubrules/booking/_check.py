@@ -11,7 +11,7 @@ import attrs
 
 from clubrules._checks import require_instance, require_items
 from clubrules._time import from_epoch_us, require_aware, to_epoch_us
-from clubrules.booking._alternatives import Slot
+from clubrules.booking._alternatives import _NEVER, Slot, gaps, nearest_free, spans
 from clubrules.booking._capacity import peak
 from clubrules.booking._model import (
     Booking,
@@ -617,6 +617,75 @@ class BookingRules:
         now_us = to_epoch_us(require_aware(now, "now"))
         origin = to_epoch_us(request.start)
         step_us = us(step)
+        # By stretches of equal answers rather than start by start (one check per stretch).
+        found = nearest_free(
+            plan.roles,
+            headcount=request.headcount,
+            pins=request.pinned,
+            schedule=schedule,
+            closed=lambda first, last: self._refused_starts(plan, now_us, first, last),
+            origin=origin,
+            step=step_us,
+            reach=reach,
+            duration=plan.duration_us,
+            limit=limit,
+            now_us=now_us,
+            exclude=skip,
+            zone=request.start.tzinfo or UTC,
+        )
+        if found is not None:
+            return found
+        return self._alternatives_by_start(
+            plan,
+            request,
+            schedule,
+            now_us=now_us,
+            limit=limit,
+            reach=reach,
+            step_us=step_us,
+            exclude=skip,
+        )
+
+    def _refused_starts(
+        self, plan: _Plan, now_us: int, first: int, last: int
+    ) -> list[tuple[int, int]] | None:
+        """The starts in `[first, last]` refused whatever the resources; None if unreadable.
+
+        Too soon, too far ahead, beyond a datetime, or running into closed time.
+        """
+        duration = plan.duration_us
+        refused = [
+            (-_NEVER, max(now_us + self._notice_us, _FIRST_US)),
+            (_LAST_US - duration + 1, _NEVER),
+        ]
+        if self._horizon_us is not None:
+            refused.append((now_us + self._horizon_us + 1, _NEVER))
+        if self.calendar is not None:
+            lo, hi = max(first, _FIRST_US), min(last + duration, _LAST_US)
+            try:
+                opened = self.calendar.open_intervals_us(lo, hi) if lo < hi else []
+            except ValidationError:  # beyond the calendar's range: ask it start by start
+                return None
+            starts, ends = spans(list(opened))
+            # [s, s + duration) inside an open [a, b): a <= s <= b - duration.
+            refused.extend(gaps([(a, b - duration + 1) for a, b in zip(starts, ends, strict=True)]))
+        return refused
+
+    def _alternatives_by_start(
+        self,
+        plan: _Plan,
+        request: BookingRequest,
+        schedule: Schedule,
+        *,
+        now_us: int,
+        limit: int,
+        reach: int,
+        step_us: int,
+        exclude: Collection[str],
+    ) -> list[Slot]:
+        """The alternatives found by a full check of each grid start in turn, nearest first."""
+        origin = to_epoch_us(request.start)
+        skip = exclude
         pins = request.pinned
         zone = request.start.tzinfo or UTC
         schedules = (schedule,)

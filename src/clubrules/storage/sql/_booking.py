@@ -7,6 +7,7 @@ of either database grouped back into bookings.
 
 from __future__ import annotations
 
+import functools
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -16,8 +17,7 @@ from clubrules.errors import SlotConflictError
 from clubrules.storage.sql._codecs import decode_at
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
-    from datetime import datetime
+    from collections.abc import Iterable, Sequence
 
     from clubrules.booking import Conflict, OverCapacity
     from clubrules.booking._capacity import Entry
@@ -53,6 +53,12 @@ def refused(booking: Booking, in_the_way: list[list[Entry]]) -> SlotConflictErro
 
 _STATUS = {s.value: s for s in BookingStatus}
 
+# Bookings decoded from their exact rows, for the most recently read ones. A
+# booking's rows decode to equal immutable values whoever reads them, so a row
+# read again (the day's bookings, read on every request of a busy day) reuses
+# the value instead of decoding it anew. Keyed by every column of every row.
+_DECODED_KEPT = 4096
+
 
 def group_bookings(rows: Iterable[Sequence[Any]]) -> list[Booking]:
     """Joined rows, one per busy time, grouped back into bookings by start then id.
@@ -63,53 +69,41 @@ def group_bookings(rows: Iterable[Sequence[Any]]) -> list[Booking]:
     a booking's rows are consecutive, in position order, and the bookings
     may come in any order. The rows are ones clubrules wrote, validated on
     the way in and kept so by the schema's checks, so they are read back
-    without running the validators again. An instant met twice in one read
-    (the day's slot times, shared by many resources) is decoded once.
+    without running the validators again; a booking whose rows were read
+    lately, unchanged, is the value decoded then.
     """
     found: list[tuple[tuple[int, str], Booking]] = []
     append = found.append
-    occupancy_of = Occupancy._from_row  # noqa: SLF001 - the booking package's storage entry
-    booking_of = Booking._from_row  # noqa: SLF001
-    status_of = _STATUS.__getitem__
-    seen: dict[int | tuple[int, str], datetime] = {}
-    known = seen.get
-
-    def at(us: int, zone: str | None) -> datetime:
-        key = us if zone is None else (us, zone)  # UTC, the common case: no tuple to build
-        value = known(key)
-        if value is None:
-            value = seen[key] = decode_at(us, zone)
-        return value
-
     head: Sequence[Any] | None = None
-    occupancy: list[Occupancy] = []
+    group: list[tuple[Any, ...]] = []
     for r in rows:
-        if head is None or r[0] != head[0]:
+        row = r if type(r) is tuple else tuple(r)
+        if head is None or row[0] != head[0]:
             if head is not None:
-                booking = _booking(head, tuple(occupancy), at, status_of, booking_of)
-                append(((head[2], head[0]), booking))
-            head, occupancy = r, []
-        occupancy.append(occupancy_of(r[19], r[20], r[21], r[22], r[23], r[24]))
+                append(((head[2], head[0]), _decoded(tuple(group))))
+            head, group = row, [row]
+        else:
+            group.append(row)
     if head is not None:
-        append(((head[2], head[0]), _booking(head, tuple(occupancy), at, status_of, booking_of)))
+        append(((head[2], head[0]), _decoded(tuple(group))))
     found.sort(key=_KEY)  # ids are unique: no two keys are equal
     return [booking for _key, booking in found]
 
 
-def _booking(
-    row: Sequence[Any],
-    occupancy: tuple[Occupancy, ...],
-    at: Callable[[int, str | None], datetime],
-    status_of: Callable[[str], BookingStatus],
-    booking_of: Callable[..., Booking],
-) -> Booking:
-    return booking_of(
+@functools.lru_cache(maxsize=_DECODED_KEPT)
+def _decoded(rows: tuple[tuple[Any, ...], ...]) -> Booking:
+    """One booking from its rows (in position order); see `group_bookings`."""
+    occupancy_of = Occupancy._from_row  # noqa: SLF001 - the booking package's storage entry
+    occupancy = tuple(occupancy_of(r[19], r[20], r[21], r[22], r[23], r[24]) for r in rows)
+    row = rows[0]
+    at = decode_at
+    return Booking._from_row(  # noqa: SLF001
         row[0],
         row[1],
         at(row[2], row[3]),
         at(row[4], row[5]),
         occupancy,
-        status_of(row[6]),
+        _STATUS[row[6]],
         row[7],
         row[8],
         None if row[9] is None else at(row[9], row[10]),
