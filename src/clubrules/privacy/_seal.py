@@ -56,7 +56,6 @@ assert (HEADER_SIZE, PREFIX_SIZE, MIN_SIZE, NONCE_SIZE, TAG_TEXT) == (5, 17, 34,
 # written out on the sealing paths below to save a call per value.
 _wrap = Sealed._trusted  # noqa: SLF001 - the sealed-value carrier's constructor for its recipes
 _new_object = object.__new__
-_set_attribute = object.__setattr__
 # The slot's own setter, as `object.__setattr__` would find it, without the lookup.
 _set_ciphertext = Sealed.__dict__["ciphertext"].__set__
 
@@ -164,7 +163,7 @@ def _seal_texts(
         nonces = list(map(urandom, repeat(12, len(raw_ids))))
         datas = map(_join, zip(repeat(header), nonces, map(encrypt, nonces, plaintexts, aads)))
         sealed = list(map(_new_object, repeat(Sealed, len(raw_ids))))
-        for _ in map(_set_attribute, sealed, repeat("ciphertext"), datas):  # Sealed._trusted
+        for _ in map(_set_ciphertext, sealed, datas):  # Sealed._trusted
             pass
         out += sealed
     return out
@@ -374,16 +373,16 @@ class FieldCipher:
         if type(value) is str and type(record_id) is str:
             try:
                 prefix, suffix = self._parts[record_type][field]
-                plaintext = b"t" + value.encode()
                 rid = record_id.encode()
-            except (KeyError, TypeError, UnicodeEncodeError):
-                # A place not seen yet, an unhashable part, a lone surrogate.
-                # Not raised here: an encoding error would stay in the new
-                # error's `__context__`, and it holds the whole text.
+                aad = prefix + LENGTHS[len(rid)] + rid + suffix
+                plaintext = b"t" + value.encode()
+            except (KeyError, TypeError, IndexError, UnicodeEncodeError):
+                # A place not seen yet, an unhashable part, an id of 256 bytes
+                # or more, a lone surrogate: left to the checked path. Not
+                # raised here: an encoding error would stay in the new error's
+                # `__context__`, and it holds the whole text.
                 rid = b""
             if rid:
-                size = len(rid)
-                aad = prefix + (LENGTHS[size] if size < 256 else pack_u32(size)) + rid + suffix
                 ring = self._keyring
                 header, encrypt, take, slot = ring._sealer  # noqa: SLF001 - one cipher with its keyring
                 nonce = urandom(12)  # NONCE_SIZE: a system call of its own for every value
@@ -538,12 +537,12 @@ class FieldCipher:
         try:
             prefix, suffix = self._parts[record_type][field]
             rid = record_id.encode() if type(record_id) is str else b""
-        except (KeyError, TypeError, UnicodeEncodeError):  # not seen yet; unhashable; unencodable
+            aad = prefix + LENGTHS[len(rid)] + rid + suffix
+        except (KeyError, TypeError, IndexError, UnicodeEncodeError):
+            # A place not seen yet, an unhashable part, an id of 256 bytes or
+            # more, a lone surrogate: left to the checked path.
             rid = b""
-        if rid:
-            size = len(rid)
-            aad = prefix + (LENGTHS[size] if size < 256 else pack_u32(size)) + rid + suffix
-        else:
+        if not rid:
             aad = self._aad_to_open(record_type, record_id, field)
         # The layout's offsets as literals (header 0-5, nonce 5-17, MIN_SIZE 34).
         aead = self._keyring._by_header.get(data[:5])  # noqa: SLF001
