@@ -135,8 +135,13 @@ def encode_id(record_type: str, record_id: str, field: str) -> bytes:
     try:
         return record_id.encode()
     except (AttributeError, UnicodeEncodeError):
-        check_place(record_type, record_id, field)
-        raise  # pragma: no cover - check_place raised
+        pass
+    # Checked outside the handler, so that the error has no `__context__`:
+    # the encoding error would hold the whole id.
+    check_place(record_type, record_id, field)
+    raise ValidationError(  # pragma: no cover - check_place raised
+        "must be a non-empty string", field="record_id", rule="non_empty_string"
+    )
 
 
 def tenant_part(tenant: str | None) -> bytes:
