@@ -41,7 +41,7 @@ TEXT = ("对青霉素和花粉过敏，孕期，血压偏高，面部护理请�
 PLACE = {"record_type": "customer", "record_id": "c-000123", "field": "health"}
 
 
-def _best_interleaved(*runs: Callable[[], None], rounds: int = 5) -> list[float]:
+def _best_interleaved(*runs: Callable[[], None], rounds: int = 9) -> list[float]:
     """The best time of each run over `rounds` rounds that take the runs in turn.
 
     On a shared machine the load drifts; taken in turn, a case and its

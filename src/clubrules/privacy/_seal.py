@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import repeat
 from operator import itemgetter
@@ -127,11 +128,14 @@ _tag_of = itemgetter(0)
 _payload_of = itemgetter(slice(1, None))
 
 
-def _length_prefixes(raw_ids: list[bytes]) -> list[bytes]:
-    sizes = list(map(len, raw_ids))
-    if max(sizes) < 256:
-        return list(map(LENGTHS.__getitem__, sizes))
-    return list(map(pack_u32, sizes))
+def _aads(prefix: bytes, suffix: bytes, raw_ids: list[bytes]) -> list[bytes]:
+    """The associated data of each record id, between a place's constant parts."""
+    try:
+        lengths = map(LENGTHS.__getitem__, map(len, raw_ids))
+        return list(map(_join, zip(repeat(prefix), lengths, raw_ids, repeat(suffix))))
+    except IndexError:  # an id of 256 bytes or more: its prefix is not precomputed
+        lengths = map(pack_u32, map(len, raw_ids))
+        return list(map(_join, zip(repeat(prefix), lengths, raw_ids, repeat(suffix))))
 
 
 def _seal_texts(
@@ -156,15 +160,12 @@ def _seal_texts(
             raw_ids = list(map(str.encode, record_ids[start:end]))
         except UnicodeEncodeError:
             return None  # a lone surrogate: the checked path raises, without the text
-        aads = list(
-            map(_join, zip(repeat(prefix), _length_prefixes(raw_ids), raw_ids, repeat(suffix)))
-        )
+        aads = _aads(prefix, suffix, raw_ids)
         # One system call per nonce, as in `seal`.
         nonces = list(map(urandom, repeat(12, len(raw_ids))))
         datas = map(_join, zip(repeat(header), nonces, map(encrypt, nonces, plaintexts, aads)))
         sealed = list(map(_new_object, repeat(Sealed, len(raw_ids))))
-        for _ in map(_set_ciphertext, sealed, datas):  # Sealed._trusted
-            pass
+        deque(map(_set_ciphertext, sealed, datas), maxlen=0)  # Sealed._trusted, run in C
         out += sealed
     return out
 
@@ -187,7 +188,7 @@ def _open_chunk(
     if raw_ids is None or None in aeads:
         raise DecryptionError
     prefix, suffix = parts
-    aads = map(_join, zip(repeat(prefix), _length_prefixes(raw_ids), raw_ids, repeat(suffix)))
+    aads = _aads(prefix, suffix, raw_ids)
     try:
         plaintexts: list[bytes] | None = list(
             map(
