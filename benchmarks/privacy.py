@@ -41,7 +41,7 @@ TEXT = ("对青霉素和花粉过敏，孕期，血压偏高，面部护理请�
 PLACE = {"record_type": "customer", "record_id": "c-000123", "field": "health"}
 
 
-def _best_interleaved(*runs: Callable[[], None], rounds: int = 5) -> list[float]:
+def _best_interleaved(*runs: Callable[[], None], rounds: int = 9) -> list[float]:
     """The best time of each run over `rounds` rounds that take the runs in turn.
 
     On a shared machine the load drifts; taken in turn, a case and its
@@ -65,9 +65,11 @@ def _seal_open_rows(n: int) -> list[Row]:
     seal = cipher.seal
     opener = cipher.open
 
+    # Called as application code calls them, the place's keywords written
+    # out: a `**PLACE` splat would time a dict copy and unpacking per call.
     def run_seal() -> None:
         for _ in range(n):
-            seal(TEXT, **PLACE)
+            seal(TEXT, record_type="customer", record_id="c-000123", field="health")
 
     def run_raw_encrypt() -> None:
         for _ in range(n):
@@ -86,7 +88,7 @@ def _seal_open_rows(n: int) -> list[Row]:
 
     def run_open() -> None:
         for _ in range(n):
-            opener(sealed, **PLACE)
+            opener(sealed, record_type="customer", record_id="c-000123", field="health")
 
     def run_raw_decrypt() -> None:
         for _ in range(n):

@@ -135,8 +135,13 @@ def encode_id(record_type: str, record_id: str, field: str) -> bytes:
     try:
         return record_id.encode()
     except (AttributeError, UnicodeEncodeError):
-        check_place(record_type, record_id, field)
-        raise  # pragma: no cover - check_place raised
+        pass
+    # Checked outside the handler, so that the error has no `__context__`:
+    # the encoding error would hold the whole id.
+    check_place(record_type, record_id, field)
+    raise ValidationError(  # pragma: no cover - check_place raised
+        "must be a non-empty string", field="record_id", rule="non_empty_string"
+    )
 
 
 def tenant_part(tenant: str | None) -> bytes:
@@ -146,31 +151,50 @@ def tenant_part(tenant: str | None) -> bytes:
     return _lp(tenant)
 
 
+# The constant parts an `AadCache` keeps, per record type and per field of one.
+_MAX_CACHED: Final = 64
+
+
 class AadCache:
     """Builds associated data, caching the constant parts per (record type, field).
 
     The associated data for a record is `prefix(record_type) + lp(record_id) +
     suffix(field)`; only the record id part is built per call. The tenant,
     if any, is part of the suffix, so binding one costs nothing per call.
+
+    `parts[record_type][field]` is `(prefix, suffix)`: two lookups of strings,
+    whose hashes Python keeps, rather than hashing a new tuple per call. At
+    most 64 record types of 64 fields each are kept; others are built per call.
     """
 
     __slots__ = ("parts", "tenant")
 
     def __init__(self, tenant: str | None = None) -> None:
-        self.parts: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+        self.parts: dict[str, dict[str, tuple[bytes, bytes]]] = {}
         self.tenant = tenant_part(tenant)
+
+    def get(self, record_type: str, field: str) -> tuple[bytes, bytes]:
+        """The constant parts for a record type and field (checked on first use)."""
+        try:
+            return self.parts[record_type][field]
+        except (KeyError, TypeError):  # not cached yet; an unhashable part
+            pass
+        return self.miss(record_type, field)
 
     def miss(self, record_type: str, field: str) -> tuple[bytes, bytes]:
         """Build (and cache) the constant parts for a record type and field."""
         check_place(record_type, "x", field)
         parts = (VERSION_BYTE + _lp(record_type), _lp(field) + self.tenant)
-        if len(self.parts) < 4096:
-            self.parts[(record_type, field)] = parts
+        fields = self.parts.get(record_type)
+        if fields is None and len(self.parts) < _MAX_CACHED:
+            fields = self.parts.setdefault(record_type, {})
+        if fields is not None and len(fields) < _MAX_CACHED:
+            fields[field] = parts
         return parts
 
     def aad(self, record_type: str, record_id: str, field: str) -> bytes:
         """The associated data of a place; validates the parts on first use."""
-        parts = self.parts.get((record_type, field)) or self.miss(record_type, field)
+        parts = self.get(record_type, field)
         if type(record_id) is not str or not record_id:
             check_place(record_type, record_id, field)
         raw = encode_id(record_type, record_id, field)

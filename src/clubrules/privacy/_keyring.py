@@ -12,7 +12,9 @@ import re
 import tempfile
 import threading
 import warnings
-from collections.abc import Iterable, Mapping, Sequence  # noqa: TC003 - resolved at runtime by get_type_hints
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Final
 
@@ -40,32 +42,89 @@ __all__ = [
 DEFAULT_USAGE_LIMIT: Final = 2**32
 DEFAULT_USAGE_WARNING: Final = 2**32 - 2**30
 
+_Encrypt = Callable[[bytes, bytes, bytes | None], bytes]
+_Take = Callable[[], None]
+
+
+# Uses a slot counts ahead at most, once its primary seals in bulk: one seal in
+# `_MAX_AHEAD` takes the lock, and the deque stays a few kilobytes.
+_FIRST_AHEAD: Final = 64
+_MAX_AHEAD: Final = 1024
+
 
 class _Slot:
-    """A usable key: its cached cipher, header and usage count."""
+    """A usable key: its cached cipher, header and usage count.
 
-    __slots__ = ("aead", "header", "key_id", "limit", "lock", "used", "warn_at", "warned")
+    The count is exact and safe under threads without relying on the GIL:
+    `used` changes only under `lock`, and counts the uses handed out
+    `ahead` as well. A seal takes one of those with a single `popleft`,
+    which `collections.deque` documents as thread-safe, instead of taking
+    the lock; the key's count is `used - len(ahead)`. Uses are counted
+    ahead only below `warn_at`, so every use from `warn_at` on is counted
+    under the lock, where it warns or is refused.
+    """
+
+    __slots__ = (
+        "aead",
+        "ahead",
+        "block",
+        "header",
+        "key_id",
+        "limit",
+        "lock",
+        "used",
+        "warn_at",
+        "warned",
+    )
 
     def __init__(self, version: KeyVersion, warn_at: int, limit: int) -> None:
         self.key_id = version.key_id
         self.aead = AESGCM(version.material)
         self.header = header(version.key_id)
         self.used = version.uses
+        self.ahead: deque[None] = deque()
+        self.block = _FIRST_AHEAD
         self.lock = threading.Lock()
         self.warn_at = warn_at
         self.limit = limit
         self.warned = False
 
     def use(self, count: int = 1) -> int:
-        """Count `count` more values sealed under this key; the count, these included."""
-        # acquire/release rather than `with`: half the cost on the sealing hot path.
+        """Count `count` more values sealed under this key; the count, these included.
+
+        Below `warn_at` the returned count may already be stale (other
+        threads keep taking uses ahead); from `warn_at` on, no use is
+        counted ahead and it is exact.
+        """
+        ahead = self.ahead
+        # acquire/release rather than `with`: half the cost on the sealing path.
         lock = self.lock
         lock.acquire()
         try:
-            used = self.used = self.used + count
+            # The uses counted ahead are taken first, so none is counted twice.
+            while count:
+                try:
+                    ahead.popleft()
+                except IndexError:
+                    break
+                count -= 1
+            self.used += count
+            used = self.used - len(ahead)
+            room = self.warn_at - 1 - self.used
+            if room > 0 and not ahead:
+                block = self.block
+                self.block = min(2 * block, _MAX_AHEAD)
+                block = min(block, room)
+                ahead.extend(repeat(None, block))
+                self.used += block
         finally:
             lock.release()
         return used
+
+    def count(self) -> int:
+        """How many values this key has sealed, exactly."""
+        with self.lock:
+            return self.used - len(self.ahead)
 
 
 class Keyring:
@@ -135,7 +194,15 @@ class Keyring:
         # Looked up by the 5 leading bytes of a value: version and key id at once.
         self._by_header: dict[bytes, AESGCM] = {s.header: s.aead for s in slots.values()}
         primary = next(v for v in self._versions.values() if v.status is KeyStatus.PRIMARY)
-        self._primary = slots[primary.key_id]
+        slot = self._primary = slots[primary.key_id]
+        # What a seal needs of the primary, read in one step: a rotation
+        # replaces the whole tuple, so a seal never mixes two keys.
+        self._sealer: tuple[bytes, _Encrypt, _Take, _Slot] = (
+            slot.header,
+            slot.aead.encrypt,
+            slot.ahead.popleft,
+            slot,
+        )
 
     @classmethod
     def generate(
@@ -191,8 +258,7 @@ class Keyring:
         slot = self._slots.get(key_id)
         if slot is None:
             return self._versions[key_id].uses if key_id in self._versions else 0
-        with slot.lock:
-            return slot.used
+        return slot.count()
 
     @property
     def keys(self) -> tuple[KeyVersion, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import repeat
 from operator import itemgetter
@@ -25,6 +26,7 @@ from clubrules.privacy._format import (
     AadCache,
     check_place,
     decode_value,
+    encode_id,
     encode_value,
     from_text,
     opens_as_its_type,
@@ -55,7 +57,8 @@ assert (HEADER_SIZE, PREFIX_SIZE, MIN_SIZE, NONCE_SIZE, TAG_TEXT) == (5, 17, 34,
 # written out on the sealing paths below to save a call per value.
 _wrap = Sealed._trusted  # noqa: SLF001 - the sealed-value carrier's constructor for its recipes
 _new_object = object.__new__
-_set_attribute = object.__setattr__
+# The slot's own setter, as `object.__setattr__` would find it, without the lookup.
+_set_ciphertext = Sealed.__dict__["ciphertext"].__set__
 
 
 def _at(error: ValidationError, field: str) -> ValidationError:
@@ -125,11 +128,14 @@ _tag_of = itemgetter(0)
 _payload_of = itemgetter(slice(1, None))
 
 
-def _length_prefixes(raw_ids: list[bytes]) -> list[bytes]:
-    sizes = list(map(len, raw_ids))
-    if max(sizes) < 256:
-        return list(map(LENGTHS.__getitem__, sizes))
-    return list(map(pack_u32, sizes))
+def _aads(prefix: bytes, suffix: bytes, raw_ids: list[bytes]) -> list[bytes]:
+    """The associated data of each record id, between a place's constant parts."""
+    try:
+        lengths = map(LENGTHS.__getitem__, map(len, raw_ids))
+        return list(map(_join, zip(repeat(prefix), lengths, raw_ids, repeat(suffix))))
+    except IndexError:  # an id of 256 bytes or more: its prefix is not precomputed
+        lengths = map(pack_u32, map(len, raw_ids))
+        return list(map(_join, zip(repeat(prefix), lengths, raw_ids, repeat(suffix))))
 
 
 def _seal_texts(
@@ -154,15 +160,12 @@ def _seal_texts(
             raw_ids = list(map(str.encode, record_ids[start:end]))
         except UnicodeEncodeError:
             return None  # a lone surrogate: the checked path raises, without the text
-        aads = list(
-            map(_join, zip(repeat(prefix), _length_prefixes(raw_ids), raw_ids, repeat(suffix)))
-        )
+        aads = _aads(prefix, suffix, raw_ids)
         # One system call per nonce, as in `seal`.
         nonces = list(map(urandom, repeat(12, len(raw_ids))))
         datas = map(_join, zip(repeat(header), nonces, map(encrypt, nonces, plaintexts, aads)))
         sealed = list(map(_new_object, repeat(Sealed, len(raw_ids))))
-        for _ in map(_set_attribute, sealed, repeat("ciphertext"), datas):  # Sealed._trusted
-            pass
+        deque(map(_set_ciphertext, sealed, datas), maxlen=0)  # Sealed._trusted, run in C
         out += sealed
     return out
 
@@ -185,7 +188,7 @@ def _open_chunk(
     if raw_ids is None or None in aeads:
         raise DecryptionError
     prefix, suffix = parts
-    aads = map(_join, zip(repeat(prefix), _length_prefixes(raw_ids), raw_ids, repeat(suffix)))
+    aads = _aads(prefix, suffix, raw_ids)
     try:
         plaintexts: list[bytes] | None = list(
             map(
@@ -332,7 +335,7 @@ class FieldCipher:
         ['penicillin', 'pollen']
     """
 
-    __slots__ = ("_aad", "_keyring", "_tenant")
+    __slots__ = ("_aad", "_keyring", "_parts", "_tenant")
 
     def __init__(self, keyring: Keyring, *, tenant: str | None = None) -> None:
         self._tenant = DEFAULT_TENANT if tenant is None else check_tenant(tenant)
@@ -340,6 +343,7 @@ class FieldCipher:
         # The tenant lives in the cached constant parts of the associated
         # data: binding one adds no work per value.
         self._aad = AadCache(self._tenant)
+        self._parts = self._aad.parts  # one attribute away on the hot paths
 
     @property
     def keyring(self) -> Keyring:
@@ -365,52 +369,51 @@ class FieldCipher:
                 the place is empty.
             KeyringError: the primary key has reached its usage limit.
         """
-        # Written out inline: on the hot path each call saved is a few percent of a seal.
-        if type(value) is str:
-            # Text, the usual archive value: one encode and no call.
+        # The usual call, text for a place sealed before, in one straight run:
+        # on this path every operation saved is a few percent of a seal.
+        if type(value) is str and type(record_id) is str:
             try:
+                prefix, suffix = self._parts[record_type][field]
+                rid = record_id.encode()
+                aad = prefix + LENGTHS[len(rid)] + rid + suffix
                 plaintext = b"t" + value.encode()
-            except UnicodeEncodeError:
-                # Not raised here: the encoding error would stay in the new
-                # error's `__context__`, and it holds the whole text.
-                plaintext = b""
-            if not plaintext:
-                plaintext = encode_value(value)
-        else:
-            plaintext = encode_value(value)
-        try:
-            parts = self._aad.parts.get((record_type, field)) or self._aad.miss(record_type, field)
-        except TypeError:  # an unhashable place part, such as a signalling NaN
-            check_place(record_type, record_id, field)
-            raise
+            except (KeyError, TypeError, IndexError, UnicodeEncodeError):
+                # A place not seen yet, an unhashable part, an id of 256 bytes
+                # or more, a lone surrogate: left to the checked path. Not
+                # raised here: an encoding error would stay in the new error's
+                # `__context__`, and it holds the whole text.
+                rid = b""
+            if rid:
+                ring = self._keyring
+                header, encrypt, take, slot = ring._sealer  # noqa: SLF001 - one cipher with its keyring
+                nonce = urandom(12)  # NONCE_SIZE: a system call of its own for every value
+                data = header + nonce + encrypt(nonce, plaintext, aad)
+                # Counted once sealed, so a seal that fails is not counted: one
+                # of the uses the key counted ahead (see `_Slot`), or under its
+                # lock, where a seal refused at the limit is given back and its
+                # value dropped.
+                try:
+                    take()
+                except IndexError:
+                    used = slot.use()
+                    if used >= slot.warn_at:
+                        ring._exceeded(slot, used)  # noqa: SLF001
+                sealed = _new_object(Sealed)
+                _set_ciphertext(sealed, data)  # Sealed._trusted, written out
+                return sealed
+        # Any other value or place: checked, with the precise error.
+        plaintext = encode_value(value)
+        aad = self._aad_to_seal(record_type, record_id, field)
+        return _wrap(self._seal_plaintext(plaintext, aad))
+
+    def _aad_to_seal(self, record_type: object, record_id: object, field: object) -> bytes:
+        """The associated data of a place; `ValidationError` naming a bad part."""
         if type(record_id) is not str or not record_id:
             check_place(record_type, record_id, field)
-        try:
-            rid = record_id.encode()
-        except UnicodeEncodeError:
-            rid = b""
-        if not rid:  # a lone surrogate: refused, with the place's own error
-            check_place(record_type, record_id, field)
+        parts = self._aad.get(cast("str", record_type), cast("str", field))
+        rid = encode_id(cast("str", record_type), cast("str", record_id), cast("str", field))
         size = len(rid)
-        aad = parts[0] + (LENGTHS[size] if size < 256 else pack_u32(size)) + rid + parts[1]
-        ring = self._keyring
-        slot = ring._primary  # noqa: SLF001 - the keyring and the cipher work as one
-        nonce = urandom(12)  # NONCE_SIZE; literal offsets here and in `open` save lookups
-        data = slot.header + nonce + slot.aead.encrypt(nonce, plaintext, aad)
-        # Counted once sealed, so a seal that fails is not counted; one refused
-        # at the limit is given back and its value dropped. `_Slot.use`
-        # written out: the lock held for one addition, no call.
-        lock = slot.lock
-        lock.acquire()
-        try:
-            used = slot.used = slot.used + 1
-        finally:
-            lock.release()
-        if used >= slot.warn_at:
-            ring._exceeded(slot, used)  # noqa: SLF001
-        sealed = _new_object(Sealed)
-        _set_attribute(sealed, "ciphertext", data)  # Sealed._trusted, written out
-        return sealed
+        return parts[0] + (LENGTHS[size] if size < 256 else pack_u32(size)) + rid + parts[1]
 
     def seal_many(
         self,
@@ -458,9 +461,7 @@ class FieldCipher:
         values, ids = _columns(values, "values", record_ids)
         if type(record_type) is not str or type(field) is not str:
             check_place(record_type, "x", field)
-        prefix, suffix = self._aad.parts.get((record_type, field)) or self._aad.miss(
-            record_type, field
-        )
+        prefix, suffix = self._aad.get(record_type, field)
         ring = self._keyring
         slot = ring._primary  # noqa: SLF001 - the keyring and the cipher work as one
         header, encrypt = slot.header, slot.aead.encrypt
@@ -506,7 +507,7 @@ class FieldCipher:
         """The constant associated-data parts of a place, or `DecryptionError` for a bad place."""
         try:
             check_place(record_type, record_id, field)
-            parts: _Parts | None = self._aad.miss(cast("str", record_type), cast("str", field))
+            parts: _Parts | None = self._aad.get(cast("str", record_type), cast("str", field))
         except ValidationError:
             parts = None
         if parts is None:
@@ -533,20 +534,17 @@ class FieldCipher:
                 format version.
         """
         data = sealed.ciphertext if type(sealed) is Sealed else _data(sealed)
+        # The usual call, a place opened or sealed before, in one straight run.
         try:
-            parts = self._aad.parts.get((record_type, field))
-        except TypeError:  # an unhashable place part: refused by the place check below
-            parts = None
-        if parts is None or type(record_id) is not str or not record_id:
-            parts = self._parts_to_open(record_type, record_id, field)
-        try:
-            rid = record_id.encode()
-        except UnicodeEncodeError:  # a place no value was ever sealed for
+            prefix, suffix = self._parts[record_type][field]
+            rid = record_id.encode() if type(record_id) is str else b""
+            aad = prefix + LENGTHS[len(rid)] + rid + suffix
+        except (KeyError, TypeError, IndexError, UnicodeEncodeError):
+            # A place not seen yet, an unhashable part, an id of 256 bytes or
+            # more, a lone surrogate: left to the checked path.
             rid = b""
         if not rid:
-            raise DecryptionError
-        size = len(rid)
-        aad = parts[0] + (LENGTHS[size] if size < 256 else pack_u32(size)) + rid + parts[1]
+            aad = self._aad_to_open(record_type, record_id, field)
         # The layout's offsets as literals (header 0-5, nonce 5-17, MIN_SIZE 34).
         aead = self._keyring._by_header.get(data[:5])  # noqa: SLF001
         if aead is None or len(data) < 34:
@@ -563,6 +561,16 @@ class FieldCipher:
                 pass
             raise DecryptionError
         return decode_value(plaintext)
+
+    def _aad_to_open(self, record_type: object, record_id: object, field: object) -> bytes:
+        """The associated data of a place, or `DecryptionError` for a place no value has."""
+        try:
+            aad: bytes | None = self._aad_to_seal(record_type, record_id, field)
+        except ValidationError:
+            aad = None
+        if aad is None:
+            raise DecryptionError
+        return aad
 
     def open_many(
         self,
@@ -604,11 +612,7 @@ class FieldCipher:
             ['花粉', ['青霉素']]
         """
         values, ids = _columns(sealed_values, "sealed_values", record_ids)
-        parts = None
-        if type(record_type) is str and type(field) is str:
-            parts = self._aad.parts.get((record_type, field))
-        if parts is None:
-            parts = self._parts_to_open(record_type, "x", field)
+        parts = self._parts_to_open(record_type, "x", field)
         by_header = self._keyring._by_header  # noqa: SLF001 - one keyring state for the batch
         out: list[Any] = []
         for start in range(0, len(values), _CHUNK):
