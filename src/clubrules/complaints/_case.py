@@ -373,10 +373,12 @@ class _Fold:
             # An instance of an event class had `at` checked (aware, canonical) when made.
             at = event.at
         try:
-            at_us = datetime.__sub__(at, EPOCH) // ONE_US  # to_epoch_us of an aware datetime
+            since = datetime.__sub__(at, EPOCH)  # to_epoch_us of an aware datetime, inlined:
         except TypeError:  # naive, or no datetime: only an event forced past its checks
             require_aware(at, "at")
             raise
+        # the timedelta's parts in integers cost half a `timedelta // ONE_US`.
+        at_us = (since.days * 86_400 + since.seconds) * 1_000_000 + since.microseconds
         if at_us < self.last_us:
             registered = self.registration.at
             # As instants: one zone's datetimes compare by wall time, fold ignored.

@@ -68,12 +68,13 @@ def quantile_scores(
     most recent. (pandas refuses to cut one value.) For a handful of
     customers, fixed thresholds (`RfmThresholds`) say more than quantiles.
 
-    Few distinct values are counted, then handed their scores in one
-    C-level pass. Many distinct values in a long list are not sorted: pivots
-    from a sorted sample split them into buckets, one count places each
-    bucket, and only the values in the narrow buckets around each bin edge
-    are sorted. The scores are exact whatever the sample; it only decides
-    how much is sorted.
+    Nothing is sorted in full. Ints are turned, in one C-level pass, into
+    one-byte bucket codes (buckets bounded by pivots from a sorted sample,
+    one bucket per value where few values lie near a bin edge); counting
+    the codes places every bucket, and only the values of a bucket that
+    holds several values and straddles a bin edge are sorted. Decimals are
+    counted when few are distinct, else bucketed the same way. The scores
+    are exact whatever the sample; it only decides how much is sorted.
 
     Args:
         values: Ints or Decimals (never floats), in a stable order (say by
@@ -97,13 +98,19 @@ def quantile_scores(
         [3]
     """
     _check_bins(bins)
-    require_reals(values, "values")
+    # One pass over the types at C speed; anything but a list of plain ints gets the full check.
+    given: object = values
+    ints = isinstance(given, list | tuple) and set(map(type, given)) <= {int}
+    if not ints:
+        require_reals(values, "values")
     n = len(values)
     if n == 0:
         return []
     if n == 1:
         return [(bins + 1) // 2]
     cuts, labels = _layout(n, bins, higher_is_better=higher_is_better)
+    if ints:
+        return _by_int_codes(cast("Sequence[int]", given), cuts, labels)
     # Judge how many distinct values there are from a sample (a full set costs a pass).
     sample = values[:: max(1, n // 4096)]
     if len(set(sample)) * 4 < len(sample):
@@ -178,35 +185,184 @@ def _by_counts(values: Sequence[T], cuts: list[int], labels: list[int]) -> list[
             runs.append((101 + len(runs), _run_groups(below, count, cuts, labels)))
         below += count
     # One byte a value: mapping, relabelling and unpacking all run at C speed.
-    marked = bytes(map(byte_of.__getitem__, values))
-    for marker, groups in runs:
-        pieces: list[bytes] = []
-        start = 0
-        for label, length in groups[:-1]:
-            end = _after_nth(marked, marker, start, length)
-            pieces.append(marked[start:end].replace(bytes((marker,)), bytes((label,))))
-            start = end
-        pieces.append(marked[start:].replace(bytes((marker,)), bytes((groups[-1][0],))))
-        marked = b"".join(pieces)
-    return list(marked)
+    return list(_relabel(bytes(map(byte_of.__getitem__, values)), runs))
 
 
-def _after_nth(data: bytes, byte: int, start: int, nth: int) -> int:
-    """The index just past the `nth` occurrence of `byte` from `start` (there must be one).
+def _relabel(marked: bytes, runs: list[tuple[int, list[list[int]]]]) -> bytes:
+    """Each marker's occurrences, in input order, take the labels of its `[label, how many]` runs.
 
-    A binary search in which each `bytes.count` scans only the half it drops,
-    so about one C-level pass over the data in all.
+    `bytes.replace` with a count rewrites the first occurrences only: one
+    C-level pass a run.
     """
-    seen, low, high = 0, start, len(data)
-    # Invariant: `seen` markers in [start, low), fewer than nth; at least nth in [start, high).
-    while high - low > 1:
-        middle = (low + high) // 2
-        found = data.count(byte, low, middle)
-        if seen + found >= nth:
-            high = middle
+    for marker, groups in runs:
+        old = bytes((marker,))
+        for label, length in groups:
+            marked = marked.replace(old, bytes((label,)), length)
+    return marked
+
+
+# A sample spanning at most this many ints (and at most n / 8) maps values by a dict.
+_TABLE_SPAN = 1 << 16
+# A code whose bucket holds at least 1/_BIG of the sample is counted alone (one pass).
+_BIG = 32
+
+
+class _CodeOf(dict[int, int]):
+    """Value to bucket code over the sample's range; a value outside it is placed by bisection.
+
+    One dict lookup a value costs about half a `bisect_right` over the pivots.
+    """
+
+    __slots__ = ("pivots",)
+
+    def __init__(self, pivots: list[int], low: int, high: int) -> None:
+        span = range(low, high + 1)
+        super().__init__(zip(span, map(bisect_right, repeat(pivots), span), strict=True))
+        self.pivots = pivots
+
+    def __missing__(self, value: int) -> int:
+        return bisect_right(self.pivots, value)
+
+
+def _int_pivots(sample: list[int], n: int, cuts: list[int]) -> list[int]:
+    """Pivots around each bin edge from a sorted sample of ints.
+
+    Each edge gets the band of sample values within a margin of its sorted
+    position. A band over few ints gets a bucket for each int; a band of few
+    distinct sample values far apart gets pivots `v` and `v + 1` for each, so
+    that each has its own bucket; any other band is one bucket `[low, high + 1)`.
+    One-value buckets need no sorting: their ranks follow the input order.
+    """
+    size = len(sample)
+    margin = max(1, int(1.5 * size**0.5))
+    bands = []
+    for cut in cuts:
+        at = cut * size // n
+        first, last = max(0, at - margin), min(size - 1, at + margin)
+        bands.append((sample[first], sample[last], first, last))
+    # Pivots a band may add, so that the codes fit a byte (at most 255 pivots).
+    budget = 255 // len(cuts)
+    pivots: set[int] = set()
+    for low, high, first, last in bands:
+        if high - low + 2 <= budget:
+            pivots.update(range(low, high + 2))
+            continue
+        pivots.update((low, high + 1))
+        seen = set(sample[first : last + 1])
+        if 2 * len(seen) <= budget:  # few values, far apart: heavy ties, bucketed apart
+            pivots.update(seen)
+            pivots.update(value + 1 for value in seen)
+    if len(pivots) > 255:  # one byte a code: back to one bucket a band (at most 2 * 99 pivots)
+        pivots = {p for low, high, _, _ in bands for p in (low, high + 1)}
+    return sorted(pivots)
+
+
+def _int_codes(
+    values: Sequence[int], pivots: list[int], low: int, high: int, via: str = ""
+) -> bytes:
+    """The bucket code `bisect_right(pivots, v)` of every value, one byte each, at C speed.
+
+    Values in 0..255 are bytes already and a table translates them; a narrow
+    range goes through a dict; anything else through `bisect_right`. `low`
+    and `high` bound the sample; `via` forces a way (for tests).
+    """
+    if via == "bytes" or (not via and low >= 0 and high < 256):
+        table = bytes(map(bisect_right, repeat(pivots), range(256)))
+        try:
+            return bytes(values).translate(table)
+        except ValueError:  # a value outside 0..255 that the sample missed
+            pass
+    span = high - low + 1
+    if span <= _TABLE_SPAN and (via == "dict" or (not via and span <= len(values) // 8)):
+        return bytes(map(_CodeOf(pivots, low, high).__getitem__, values))
+    return bytes(map(bisect_right, repeat(pivots), values))
+
+
+def _code_counts(codes: bytes, pivots: list[int], sample: list[int]) -> list[int]:
+    """How many values each code has: the sample's big buckets one pass each, the rest together."""
+    size = len(sample)
+    ncodes = len(pivots) + 1
+    if ncodes <= 16:
+        return list(map(codes.count, range(ncodes)))
+    edges = [0, *map(bisect_left, repeat(sample), pivots), size]
+    big = [j for j in range(ncodes) if (edges[j + 1] - edges[j]) * _BIG >= size]
+    counts = [0] * ncodes
+    for j in big:
+        counts[j] = codes.count(j)
+    # The small buckets' codes alone (the big ones deleted) are few enough to count one by one.
+    for j, count in Counter(codes.translate(None, bytes(big))).items():
+        counts[j] = count
+    return counts
+
+
+def _by_int_codes(
+    values: Sequence[int], cuts: list[int], labels: list[int], step: int = 0, via: str = ""
+) -> list[int]:
+    """Plain ints: bucket codes from sampled pivots; counting the codes places every bucket.
+
+    A bucket whose sorted positions lie in one bin gives its score to all its
+    values. A bucket of one value that straddles an edge gives its
+    occurrences, in input order, the successive scores of its ranks. Only a
+    bucket of several values that straddles an edge (the sample missed the
+    edge's neighbourhood, or many distinct values lie there) is sorted.
+    `step` forces the sample's stride (for tests).
+    """
+    n = len(values)
+    sample = sorted(values[:: step or max(1, n // 4096)])
+    if not step and n >= _PIVOTS_FROM and len(set(sample)) * 4 >= len(sample):
+        # Many distinct values: a larger sample narrows the buckets that are sorted.
+        sample = sorted(values[:: max(1, n // _PIVOT_SAMPLE)])
+    pivots = _int_pivots(sample, n, cuts)
+    codes = _int_codes(values, pivots, sample[0], sample[-1], via)
+    counts = _code_counts(codes, pivots, sample)
+    table = bytearray(256)  # 0 marks a bucket of several values to sort
+    runs: list[tuple[int, list[list[int]]]] = []  # markers of one-value buckets on an edge
+    narrow: list[tuple[int, int]] = []  # (first sorted position, count) of each bucket to sort
+    below = 0
+    for j, count in enumerate(counts):
+        first, last = _bin_of(below, cuts), _bin_of(below + count - 1, cuts)
+        if count == 0 or first == last:
+            table[j] = labels[first]
+        elif 0 < j < len(pivots) and pivots[j] - pivots[j - 1] == 1:
+            # Labels are 1..100 and at most 99 buckets straddle an edge: markers from 101.
+            table[j] = 101 + len(runs)
+            runs.append((101 + len(runs), _run_groups(below, count, cuts, labels)))
         else:
-            low, seen = middle, seen + found
-    return high
+            narrow.append((below, count))
+        below += count
+    marked = _relabel(codes.translate(table), runs)
+    out = list(marked)
+    if narrow:
+        _rank_narrow(values, marked, out, narrow=narrow, cuts=cuts, labels=labels)
+    return out
+
+
+def _rank_narrow(
+    values: Sequence[T],
+    marked: bytes,
+    out: list[int],
+    *,
+    narrow: list[tuple[int, int]],
+    cuts: list[int],
+    labels: list[int],
+) -> None:
+    """Score the values marked 0 in `marked`: sorted by value then position, they take their ranks.
+
+    `narrow` lists their buckets, in value order, as (first sorted position,
+    count): the sorted values fill them in that order.
+    """
+    where: list[int] = []
+    i = -1
+    find = marked.find
+    for _ in range(sum(count for _, count in narrow)):
+        i = find(0, i + 1)
+        where.append(i)
+    where.sort(key=values.__getitem__)  # stable: equal values keep their input order
+    taken = 0
+    for start, count in narrow:
+        chunk = where[taken : taken + count]
+        deque(map(out.__setitem__, chunk, _run_labels(start, count, cuts, labels)), 0)
+        taken += count
 
 
 def _by_sort(values: Sequence[T], cuts: list[int], labels: list[int]) -> list[int]:
@@ -268,19 +424,7 @@ def _by_pivots(values: Sequence[T], cuts: list[int], labels: list[int], step: in
     marked = codes.translate(table)
     out = list(marked)
     if narrow:
-        # The narrow buckets' values, by value then position: their ranks follow in order.
-        where: list[int] = []
-        i = -1
-        find = marked.find
-        for _ in range(sum(count for _, count in narrow)):
-            i = find(0, i + 1)
-            where.append(i)
-        where.sort(key=values.__getitem__)
-        taken = 0
-        for start, count in narrow:
-            chunk = where[taken : taken + count]
-            deque(map(out.__setitem__, chunk, _run_labels(start, count, cuts, labels)), 0)
-            taken += count
+        _rank_narrow(values, marked, out, narrow=narrow, cuts=cuts, labels=labels)
     return out
 
 

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from clubrules._time import to_epoch_us
-from clubrules.complaints import Case, CaseKind, CustomerContacted, apply, default_book, register
+from clubrules.complaints import (
+    Case,
+    CaseKind,
+    CustomerContacted,
+    TargetKind,
+    apply,
+    default_book,
+    register,
+)
 from clubrules.errors import ValidationError
 from clubrules.testing.contracts._instants import FOLD_ZONE, fold_instants
 
@@ -60,3 +70,31 @@ def test_a_contact_in_the_first_one_oclock_hour_is_before_a_registration_in_the_
             ),
         )
     assert caught.value.rule == "before_registration"
+
+
+_ZONES = st.sampled_from(
+    [UTC, ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York"), timezone(-timedelta(hours=3.5))]
+)
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1950, 1, 1),  # noqa: DTZ001 - hypothesis' bounds are naive
+        max_value=datetime(2100, 1, 1),  # noqa: DTZ001
+        timezones=_ZONES,
+    ),
+    st.timedeltas(timedelta(0), timedelta(days=400)),
+)
+def test_the_fold_reads_each_event_as_its_exact_epoch_microsecond(
+    registered: datetime, later: timedelta
+) -> None:
+    # The fold computes epoch microseconds itself; they must equal to_epoch_us, before
+    # 1970 too, in any zone and across clock changes.
+    contacted = (registered.astimezone(UTC) + later).astimezone(registered.tzinfo)
+    case = apply(_case(registered), CustomerContacted(at=contacted, by="s-1", channel="phone"))
+    assert case.last_us == to_epoch_us(contacted)
+    first_response = case.runs[[r.kind for r in case.runs].index(TargetKind.FIRST_RESPONSE)]
+    assert (first_response.start_us, first_response.end_us) == (
+        to_epoch_us(registered),
+        to_epoch_us(contacted),
+    )

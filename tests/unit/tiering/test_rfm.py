@@ -204,14 +204,17 @@ def test_segment_table_agrees_with_a_first_match_scan(r: int, f: int, m: int) ->
     assert scheme.name_of(r, f, m) == expected == scheme.assign_many([r], [f], [m])[0]
 
 
-# The long-input path (sampled pivots) only runs on 131,072 values or more, so the
-# tests below call it directly on short lists, with samples of every density.
+# The sampled paths take a sample of 4,096 (or, from 131,072 values, 65,536), so the
+# tests below call them directly on short lists, with samples of every density.
 
 numbers = st.integers(-(10**6), 10**6)
 
 
 def scored_by(path: str, values: list[Any], bins: int, higher: bool) -> list[int]:
     cuts, labels = _rfm._layout(len(values), bins, higher_is_better=higher)
+    if path.startswith("ints"):  # "ints-<sample stride>-<code mapping>"
+        _, step, via = path.split("-")
+        return _rfm._by_int_codes(values, cuts, labels, int(step), via)
     if path == "counts":
         return _rfm._by_counts(values, cuts, labels)
     if path == "sort":
@@ -262,7 +265,7 @@ def test_every_path_agrees_with_the_oracle_on_decimals(
     assert quantile_scores(values, bins, higher_is_better=higher) == expected  # type: ignore[type-var]
 
 
-def test_a_long_input_takes_the_pivot_path_and_agrees_with_the_oracle() -> None:
+def test_a_long_input_of_many_values_agrees_with_the_oracle() -> None:
     rng = random.Random(2026)
     n = _rfm._PIVOTS_FROM + 17
     wide = [int(rng.lognormvariate(10, 1.4)) for _ in range(n)]
@@ -301,12 +304,95 @@ def test_a_single_value_scores_the_middle_bin(bins: int, higher: bool, value: ob
     assert quantile_scores([value], bins, higher_is_better=higher) == [(bins + 1) // 2]  # type: ignore[type-var]
 
 
-@given(st.binary(min_size=1, max_size=200), st.data())
-def test_after_nth_finds_the_nth_marker(data: bytes, draw: st.DataObject) -> None:
-    marker = data[0]
-    start = draw.draw(st.integers(0, len(data) - 1))
-    positions = [i for i in range(start, len(data)) if data[i] == marker]
-    if not positions:
-        return
-    nth = draw.draw(st.integers(1, len(positions)))
-    assert _rfm._after_nth(data, marker, start, nth) == positions[nth - 1] + 1
+@given(st.lists(st.sampled_from(b"ab\x65\x66"), max_size=200), st.data())
+def test_relabel_gives_each_markers_occurrences_its_runs_in_order(
+    data: list[int], draw: st.DataObject
+) -> None:
+    runs = []
+    for marker in (0x65, 0x66):
+        # Split the marker's occurrences into runs of labels 1..5, in order.
+        left = data.count(marker)
+        groups = []
+        while left:
+            length = draw.draw(st.integers(1, left))
+            groups.append([draw.draw(st.integers(1, 5)), length])
+            left -= length
+        if groups:
+            runs.append((marker, groups))
+    expected = list(data)
+    for marker, groups in runs:
+        labels = iter([label for label, length in groups for _ in range(length)])
+        expected = [next(labels) if b == marker else b for b in expected]
+    assert list(_rfm._relabel(bytes(data), runs)) == expected
+
+
+ints_paths = st.sampled_from(
+    [
+        f"ints-{step}-{via}"
+        for step in (0, 1, 2, 7, 50, 1000)
+        for via in ("", "bytes", "dict", "bisect")
+    ]
+)
+
+
+@given(
+    st.lists(st.integers(0, 20), min_size=2, max_size=300)
+    | st.lists(st.integers(-40, 300), min_size=2, max_size=300)
+    | st.lists(numbers, min_size=2, max_size=300)
+    | st.lists(st.sampled_from([-7, 0, 0, 3, 255, 256, 10**12]), min_size=2, max_size=300)
+    # Neighbouring values in clusters far apart: buckets of one, two or three values.
+    | st.lists(
+        st.sampled_from([0, 1, 2, 3, 400, 401, 403, 405, 9000, 9001]), min_size=2, max_size=300
+    ),
+    st.sampled_from([2, 3, 5, 10, 100]),
+    st.booleans(),
+    ints_paths,
+)
+def test_the_int_codes_path_agrees_with_the_oracle(
+    values: list[int], bins: int, higher: bool, path: str
+) -> None:
+    # Every sample stride and code mapping: bytes, dict (values outside its range
+    # are bisected) and bisect; a mapping that cannot hold the values falls back.
+    assert scored_by(path, values, bins, higher) == oracle(values, bins, higher_is_better=higher)
+
+
+@pytest.mark.parametrize("via", ["", "bytes", "dict", "bisect"])
+def test_values_the_sample_missed_still_get_their_codes(via: str) -> None:
+    # A stride of 10 samples only the small values; 1000 and -5 sit between them.
+    values = [i % 7 for i in range(200)]
+    values[13], values[57] = 1000, -5
+    cuts, labels = _rfm._layout(len(values), 5, higher_is_better=True)
+    assert _rfm._by_int_codes(values, cuts, labels, 10, via) == oracle(values)
+
+
+def test_a_bucket_of_two_values_on_an_edge_is_sorted_not_taken_in_input_order() -> None:
+    # Sparse samples of clustered values leave buckets [v, v + 2) holding two values;
+    # where one straddles an edge, its values must be ranked by value first.
+    rng = random.Random(5)
+    pool = [0, 1, 2, 3, 400, 401, 403, 405, 9000, 9001]
+    for _ in range(300):
+        values = [rng.choice(pool) for _ in range(rng.randint(60, 300))]
+        for step in (7, 50):
+            assert scored_by(f"ints-{step}-", values, 100, higher=True) == oracle(values, 100)
+
+
+def test_a_long_int_input_with_heavy_ties_agrees_with_the_oracle() -> None:
+    rng = random.Random(24)
+    n = _rfm._PIVOTS_FROM + 5
+    recency = [rng.randrange(730) for _ in range(n)]
+    visits = [int(rng.expovariate(0.15)) for _ in range(n)]
+    assert quantile_scores(recency, higher_is_better=False) == oracle(
+        recency, higher_is_better=False
+    )
+    assert quantile_scores(visits) == oracle(visits)
+    assert quantile_scores(tuple(visits), 10) == oracle(visits, 10)
+
+
+def test_bytes_and_other_non_lists_are_refused_as_before() -> None:
+    # bytes iterate as ints: they must still be refused as not a list of numbers.
+    with pytest.raises(ValidationError) as caught:
+        quantile_scores(b"\x01\x02\x03")
+    assert caught.value.violations[0].rule == "not_a_list"
+    with pytest.raises(ValidationError) as caught:
+        quantile_scores(3)  # type: ignore[arg-type]
+    assert caught.value.violations[0].field == "values"
