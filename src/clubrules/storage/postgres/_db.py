@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from clubrules.errors import StorageError, ValidationError
 from clubrules.storage._tenant import DEFAULT_TENANT
+from clubrules.storage.postgres._direct import Outcome, run_direct
 from clubrules.storage.postgres._errors import psycopg_module, translate, translated
 from clubrules.storage.postgres._migrate import (
     DEFAULT_SCHEMA,
@@ -87,6 +88,31 @@ def _as_tenant(
     with conn.pipeline():
         conn.execute(SET_TENANT, (tenant,))
         return conn.execute(query, params)
+
+
+def _outcome(cursor: psycopg.Cursor[Any], most: int) -> Outcome:
+    """Up to `most` rows of an executed cursor (-1: all; none for a statement without rows)."""
+    if cursor.description is None or most == 0:
+        return [], cursor.rowcount
+    if most == 1:
+        row = cursor.fetchone()
+        return ([] if row is None else [row]), cursor.rowcount
+    return cursor.fetchall(), cursor.rowcount
+
+
+def _lone(
+    conn: psycopg.Connection[Any], tenant: str, query: str, params: Sequence[object], most: int
+) -> Outcome:
+    """One statement as `tenant` on a connection that no one else holds, in one round trip.
+
+    The direct path (`_direct.run`) where it applies, a psycopg pipeline
+    otherwise, or again through psycopg after the server refused it (for the
+    driver's exception and its diagnostics; the refused try left nothing).
+    """
+    outcome = run_direct(conn, tenant, query, params, most=most)
+    if outcome is None:
+        outcome = _outcome(_as_tenant(conn, tenant, query, params), most)
+    return outcome
 
 
 class PostgresDatabase(SQLDatabase[PsycopgConnection]):
@@ -379,13 +405,14 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
             conn = self._conn = psycopg_module().connect(self._url, autocommit=True)
         return conn
 
-    def _statement(self, query: str, params: Sequence[object]) -> psycopg.Cursor[Any]:
-        """One statement run as this handle's tenant, in one frame and one round trip.
+    def _execute(self, query: str, params: Sequence[object], most: int) -> Outcome:
+        """One statement run as this handle's tenant: up to `most` rows (-1: all), its row count.
 
         `connection()` without its two generator-based context managers, for
         the adapters' one-statement calls: psycopg errors are translated the
         same way. In a unit of work the unit's transaction already carries the
-        tenant; elsewhere `_as_tenant` sends the setting with the statement.
+        tenant; elsewhere the setting goes with the statement, in one round
+        trip (`_lone`).
         """
         if self._closed:
             raise StorageError("the PostgreSQL database is closed")
@@ -393,33 +420,32 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         try:
             joined = self._joined()
             if joined is not None and joined is not self._caller:
-                return joined.execute(query, params)
+                return _outcome(joined.execute(query, params), most)
             if joined is not None:
-                return _as_tenant(joined, tenant, query, params)
+                return _outcome(_as_tenant(joined, tenant, query, params), most)
             if self._pool is not None:
                 with self._pool.connection(timeout=self._timeout) as conn:
-                    return _as_tenant(conn, tenant, query, params)
+                    return _lone(conn, tenant, query, params, most)
             with self._lock:
-                return _as_tenant(self._the_connection(), tenant, query, params)
+                return _lone(self._the_connection(), tenant, query, params, most)
         except self._driver_error as error:
             log_pool_timeout(error, self._timeout)
             raise translate(error, migration=False) from error
 
     def _read(self, query: str, params: Sequence[object], *, one: bool) -> Any:  # noqa: ANN401
-        """One statement and its rows (`fetchone()` if `one`, else `fetchall()`)."""
-        cursor = self._statement(query, params)
-        try:
-            return cursor.fetchone() if one else cursor.fetchall()
-        except self._driver_error as error:
-            raise translate(error, migration=False) from error
+        """One statement and its rows (the first row or None if `one`, else all of them)."""
+        rows = self._execute(query, params, 1 if one else -1)[0]
+        if one:
+            return rows[0] if rows else None
+        return rows
 
     def _write(self, query: str, params: Sequence[object]) -> None:
         """One statement that returns no rows, for the access log's appends."""
-        self._statement(query, params)
+        self._execute(query, params, 0)
 
     def _changed(self, query: str, params: Sequence[object]) -> int:
         """One write statement, in one round trip: how many rows it changed."""
-        return self._statement(query, params).rowcount
+        return self._execute(query, params, 0)[1]
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[psycopg.Connection[Any]]:
