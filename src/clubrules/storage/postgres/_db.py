@@ -21,17 +21,20 @@ from clubrules.storage.postgres._migrate import (
     schema_prefix,
 )
 from clubrules.storage.postgres._transactions import (
-    IDLE,
+    OPEN_SAVEPOINT,
+    RELEASE_SAVEPOINT,
     SET_TENANT,
+    UNDO_SAVEPOINT,
     commit_failure,
     log_pool_timeout,
+    owns_block,
     refuse_aborted,
     unit_connection,
     unit_tenant,
 )
 from clubrules.storage.sql._database import SQLDatabase
 from clubrules.storage.sql._migrations import MigrationResult  # noqa: TC001 - get_type_hints
-from clubrules.storage.sql._unit import SAVEPOINT, logger
+from clubrules.storage.sql._unit import logger
 
 if TYPE_CHECKING:
     import contextvars
@@ -59,20 +62,20 @@ def _atomic(conn: Any) -> Iterator[None]:  # noqa: ANN401 - a psycopg connection
     else a savepoint in the open transaction (psycopg begins one first on a
     connection that is not in autocommit mode), which commits nothing.
     """
-    if conn.autocommit and conn.info.transaction_status == IDLE:
+    if owns_block(conn):
         with conn.transaction():
             yield
         return
-    conn.execute(f"SAVEPOINT {SAVEPOINT}")
+    conn.execute(OPEN_SAVEPOINT)
     try:
         yield
     except BaseException:
         if not conn.broken:
             with contextlib.suppress(psycopg_module().Error):
-                conn.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
-                conn.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
+                for undo in UNDO_SAVEPOINT:
+                    conn.execute(undo)
         raise
-    conn.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
+    conn.execute(RELEASE_SAVEPOINT)
 
 
 def _as_tenant(
@@ -224,22 +227,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         Raises:
             ValidationError: `schema` is not a plain identifier.
         """
-        prefix = schema_prefix(schema)
-        database = cls.__new__(cls)
-        database._prefix = prefix  # noqa: SLF001 - filling in a fresh instance
-        database._schema = schema  # noqa: SLF001
-        database._driver_error = psycopg_module().Error  # noqa: SLF001 - filling in a fresh instance
-        database._url = ""  # noqa: SLF001
-        database._timeout = float(pool.timeout)  # noqa: SLF001
-        database._lock = threading.RLock()  # noqa: SLF001
-        database._conn = None  # noqa: SLF001
-        database._pool = pool  # noqa: SLF001
-        database._owns_pool = False  # noqa: SLF001
-        database._closed = False  # noqa: SLF001
-        database._caller = None  # noqa: SLF001
-        database._unit = unit_connection()  # noqa: SLF001
-        database._unit_tenant = unit_tenant()  # noqa: SLF001
-        return database
+        return cls._lending(schema, timeout=float(pool.timeout), pool=pool, caller=None)
 
     @classmethod
     def from_connection(
@@ -277,26 +265,37 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
                 `schema` is not a plain identifier.
             StorageError: psycopg is not installed (the `postgres` extra).
         """
-        prefix = schema_prefix(schema)
-        psycopg = psycopg_module()
-        if not isinstance(conn, psycopg.Connection):
+        schema_prefix(schema)  # the schema is checked before the connection
+        if not isinstance(conn, psycopg_module().Connection):
             raise ValidationError(
                 f"must be a psycopg.Connection, not {type(conn).__name__}",
                 field="conn",
                 rule="not_a_connection",
             )
+        return cls._lending(schema, timeout=0.0, pool=None, caller=conn)
+
+    @classmethod
+    def _lending(
+        cls,
+        schema: str,
+        *,
+        timeout: float,
+        pool: ConnectionPool[Any] | None,
+        caller: psycopg.Connection[Any] | None,
+    ) -> PostgresDatabase:
+        """A database on connections it does not own: the caller's pool or connection."""
         database = cls.__new__(cls)
-        database._prefix = prefix  # noqa: SLF001 - filling in a fresh instance
+        database._prefix = schema_prefix(schema)  # noqa: SLF001 - filling in a fresh instance
         database._schema = schema  # noqa: SLF001
-        database._driver_error = psycopg.Error  # noqa: SLF001
+        database._driver_error = psycopg_module().Error  # noqa: SLF001
         database._url = ""  # noqa: SLF001
-        database._timeout = 0.0  # noqa: SLF001
+        database._timeout = timeout  # noqa: SLF001
         database._lock = threading.RLock()  # noqa: SLF001
         database._conn = None  # noqa: SLF001
-        database._pool = None  # noqa: SLF001
+        database._pool = pool  # noqa: SLF001
         database._owns_pool = False  # noqa: SLF001
         database._closed = False  # noqa: SLF001
-        database._caller = conn  # noqa: SLF001
+        database._caller = caller  # noqa: SLF001
         database._unit = unit_connection()  # noqa: SLF001
         database._unit_tenant = unit_tenant()  # noqa: SLF001
         return database
@@ -355,7 +354,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         with translated():
             if joined is not None:
                 if joined is self._caller:
-                    if joined.autocommit and joined.info.transaction_status == IDLE:
+                    if owns_block(joined):
                         with joined.transaction():
                             joined.execute(SET_TENANT, (self._tenant,))
                             yield joined
@@ -520,8 +519,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
     def _owns_transaction(self) -> bool:
         """Whether `unit_of_work()` would begin and commit a transaction of its own."""
         if self._caller is not None:
-            caller = self._caller
-            return bool(caller.autocommit) and caller.info.transaction_status == IDLE
+            return owns_block(self._caller)
         return self._unit.get() is None
 
     def close(self) -> None:
