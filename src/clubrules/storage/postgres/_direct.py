@@ -50,7 +50,8 @@ _PIPELINE_SYNC = 10
 _TEXT = 0
 # How many statements one connection keeps prepared; past it, the rest are parsed each time.
 _MOST_PREPARED = 512
-_names = itertools.count()
+_names = itertools.count()  # statement names, unique in the process
+_NAMES_LOCK = threading.Lock()
 _PLACEHOLDER = re.compile(r"%(.)", re.DOTALL)
 
 
@@ -194,14 +195,15 @@ def run_direct(
         # Interrupted or failed halfway: the connection's state is unknown.
         conn.close()
         raise
+    refused = any(r.status not in {_COMMAND_OK, _TUPLES_OK} for r in results)
+    if refused and any(r.error_field(_SQLSTATE) == _MISSING_STATEMENT for r in results):
+        names.clear()  # someone deallocated this connection's statements
     for (parse_key, parse_name), result in zip(parsed, results, strict=False):
         if result.status == _COMMAND_OK:
             names[parse_key] = parse_name
-    answer = results[-1]
-    if any(r.status not in {_COMMAND_OK, _TUPLES_OK} for r in results):
-        if any(r.error_field(_SQLSTATE) == _MISSING_STATEMENT for r in results):
-            names.clear()  # someone deallocated this connection's statements
+    if refused:
         return None
+    answer = results[-1]
     count = answer.command_tuples or 0
     if answer.status != _TUPLES_OK:
         return [], count
@@ -218,7 +220,9 @@ def _prepare(
     parsed: list[tuple[tuple[bytes, tuple[int, ...]], bytes]],
 ) -> bytes:
     """Queue a Parse of `key`'s statement under a new name; the name is kept once it succeeds."""
-    name = f"_clubrules_{next(_names)}".encode()
+    with _NAMES_LOCK:
+        number = next(_names)
+    name = f"_clubrules_{number}".encode()
     pg.send_prepare(name, key[0], param_types=key[1])
     parsed.append((key, name))
     return name
