@@ -72,7 +72,7 @@ _SELECT = (
     f" FROM {_TABLE} WHERE tenant = current_setting('clubrules.tenant')"
     " AND (%s::text IS NULL OR id >= %s) AND id LIKE '%%' ORDER BY id"
 )
-_texts = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
+_texts = st.text(st.characters(codec="utf-8", exclude_characters="\x00"))
 _rows = st.tuples(
     st.text(alphabet="abcdef", min_size=1, max_size=4),
     st.none() | st.integers(min_value=-(2**63), max_value=2**63 - 1),

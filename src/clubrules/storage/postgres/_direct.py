@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     import psycopg
-    from psycopg.adapt import Transformer
+    from psycopg.abc import Transformer
+    from psycopg.adapt import PyFormat
 
 __all__ = ["Outcome", "run_direct"]
 
@@ -98,7 +99,7 @@ class _State:
 
     __slots__ = ("auto", "names", "transformer")
 
-    def __init__(self, transformer: Transformer, auto: object) -> None:
+    def __init__(self, transformer: Transformer, auto: PyFormat) -> None:
         self.transformer = transformer
         self.auto = auto  # psycopg's PyFormat.AUTO: the format psycopg's cursors choose
         # (statement, parameter types) -> the name it is prepared under on this connection.
@@ -189,8 +190,7 @@ def run_direct(
                 _wait(pg.socket, write=True)
             results = _results(pg, expected=len(parsed) + 2)
         finally:
-            if pg.pipeline_status:
-                pg.exit_pipeline_mode()
+            _leave_pipeline(pg)
     except BaseException:
         # Interrupted or failed halfway: the connection's state is unknown.
         conn.close()
@@ -212,6 +212,12 @@ def run_direct(
     rows = tx.load_rows(0, stop, tuple) if stop else []
     tx.set_pgresult(None)
     return rows, count
+
+
+def _leave_pipeline(pg: Any) -> None:  # noqa: ANN401 - a psycopg.pq.PGconn
+    """Leave pipeline mode if the connection is still in it (it is not after a failure)."""
+    if pg.pipeline_status:
+        pg.exit_pipeline_mode()
 
 
 def _prepare(
