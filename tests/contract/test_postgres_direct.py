@@ -9,6 +9,7 @@ the adapters bind.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import threading
 from datetime import UTC, datetime, timedelta
@@ -203,3 +204,10 @@ def test_instants_come_back_equal(db: PostgresDatabase) -> None:
     at = datetime(2026, 3, 1, 10, tzinfo=UTC) + timedelta(microseconds=7)
     got = db._read("SELECT %s::timestamptz, %s::numeric", (at, Decimal("1.50")), one=True)
     assert got == (at, Decimal("1.50"))
+
+
+def test_a_parameter_larger_than_the_socket_buffer_is_sent_whole(db: PostgresDatabase) -> None:
+    blob = bytes(range(256)) * 12_000  # about 3 MB: several non-blocking writes
+    query = "SELECT length(%s::bytea), md5(%s::bytea), %s::bytea"
+    got = db._read(query, (blob, blob, blob), one=True)
+    assert got == (len(blob), hashlib.md5(blob).hexdigest(), blob)  # noqa: S324 - a checksum

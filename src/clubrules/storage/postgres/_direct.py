@@ -127,11 +127,13 @@ def _state(conn: psycopg.Connection[Any]) -> _State | None:
 
 
 def _wait(fd: int, *, write: bool) -> None:
-    """Block until the connection's socket can be read (or written)."""
-    if write:
-        select.select([fd], [fd], [])
-    else:
-        select.select([fd], [], [])
+    """Block until the connection's socket can be read (or, with `write`, read or written)."""
+    if hasattr(select, "poll"):  # any descriptor number, unlike select()
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | (select.POLLOUT if write else 0))
+        poller.poll()
+    else:  # pragma: no cover - Windows
+        select.select([fd], [fd] if write else [], [])
 
 
 def run_direct(
@@ -186,8 +188,9 @@ def run_direct(
             else:
                 pg.send_query_prepared(name, values, param_formats=formats, result_format=_TEXT)
             pg.pipeline_sync()
-            while pg.flush():
+            while pg.flush():  # libpq's non-blocking send: wait, read what came, send the rest
                 _wait(pg.socket, write=True)
+                pg.consume_input()
             results = _results(pg, expected=len(parsed) + 2)
         finally:
             _leave_pipeline(pg)
