@@ -20,6 +20,7 @@ import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from psycopg_pool import ConnectionPool
 
 from clubrules.errors import DuplicateError, StorageError
 from clubrules.storage.postgres import PostgresDatabase
@@ -51,8 +52,22 @@ def url(postgres_cluster: PostgresCluster) -> str:
     return url
 
 
-@pytest.fixture(params=["single", "pooled"])
+@pytest.fixture(params=["single", "pooled", "unprepared"])
 def db(url: str, request: pytest.FixtureRequest) -> Iterator[PostgresDatabase]:
+    if request.param == "unprepared":  # prepare_threshold=None: no named statements
+        pool = ConnectionPool(
+            url,
+            kwargs={"autocommit": True, "prepare_threshold": None},
+            min_size=1,
+            max_size=2,
+            open=True,
+        )
+        try:
+            with PostgresDatabase.from_pool(pool) as database:
+                yield database
+        finally:
+            pool.close()
+        return
     pool_size = 0 if request.param == "single" else 2
     with PostgresDatabase(url, pool_size=pool_size) as database:
         yield database
@@ -211,3 +226,22 @@ def test_a_parameter_larger_than_the_socket_buffer_is_sent_whole(db: PostgresDat
     query = "SELECT length(%s::bytea), md5(%s::bytea), %s::bytea"
     got = db._read(query, (blob, blob, blob), one=True)
     assert got == (len(blob), hashlib.md5(blob).hexdigest(), blob)  # noqa: S324 - a checksum
+
+
+def test_a_connection_told_not_to_prepare_gets_no_named_statement(url: str) -> None:
+    pool = ConnectionPool(
+        url,
+        kwargs={"autocommit": True, "prepare_threshold": None},
+        min_size=1,
+        max_size=1,
+        open=True,
+    )
+    try:
+        with PostgresDatabase.from_pool(pool) as db:
+            for i in range(3):
+                assert db._read("SELECT %s::int", (i,), one=True) == (i,)
+            with pool.connection() as conn:
+                named = conn.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()
+            assert named == (0,)
+    finally:
+        pool.close()

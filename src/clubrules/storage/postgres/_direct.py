@@ -174,15 +174,23 @@ def run_direct(
     set_name = names.get(set_key)
     key = (sql, types)
     name = names.get(key)
+    # A connection told not to prepare (`prepare_threshold=None`, as behind a
+    # transaction-mode PgBouncer) gets unnamed statements, parsed each time.
+    prepares = conn.prepare_threshold is not None and len(names) < _MOST_PREPARED
     parsed: list[tuple[tuple[bytes, tuple[int, ...]], bytes]] = []
     try:
         pg.enter_pipeline_mode()
         try:
-            if set_name is None:
+            if set_name is None and prepares:
                 set_name = _prepare(pg, set_key, parsed)
-            if name is None and len(names) < _MOST_PREPARED:
+            if name is None and prepares:
                 name = _prepare(pg, key, parsed)
-            pg.send_query_prepared(set_name, [tenant.encode()], param_formats=[_TEXT])
+            if set_name is None:
+                pg.send_query_params(
+                    _SET_SQL, [tenant.encode()], param_types=[_TEXT_OID], param_formats=[_TEXT]
+                )
+            else:
+                pg.send_query_prepared(set_name, [tenant.encode()], param_formats=[_TEXT])
             if name is None:
                 pg.send_query_params(sql, values, param_types=types, param_formats=formats)
             else:
