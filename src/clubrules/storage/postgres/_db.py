@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from clubrules.errors import StorageError, ValidationError
 from clubrules.storage._tenant import DEFAULT_TENANT
+from clubrules.storage.postgres._direct import Outcome, run_direct
 from clubrules.storage.postgres._errors import psycopg_module, translate, translated
 from clubrules.storage.postgres._migrate import (
     DEFAULT_SCHEMA,
@@ -20,17 +21,20 @@ from clubrules.storage.postgres._migrate import (
     schema_prefix,
 )
 from clubrules.storage.postgres._transactions import (
-    IDLE,
+    OPEN_SAVEPOINT,
+    RELEASE_SAVEPOINT,
     SET_TENANT,
+    UNDO_SAVEPOINT,
     commit_failure,
     log_pool_timeout,
+    owns_block,
     refuse_aborted,
     unit_connection,
     unit_tenant,
 )
 from clubrules.storage.sql._database import SQLDatabase
 from clubrules.storage.sql._migrations import MigrationResult  # noqa: TC001 - get_type_hints
-from clubrules.storage.sql._unit import SAVEPOINT, logger
+from clubrules.storage.sql._unit import logger
 
 if TYPE_CHECKING:
     import contextvars
@@ -58,20 +62,20 @@ def _atomic(conn: Any) -> Iterator[None]:  # noqa: ANN401 - a psycopg connection
     else a savepoint in the open transaction (psycopg begins one first on a
     connection that is not in autocommit mode), which commits nothing.
     """
-    if conn.autocommit and conn.info.transaction_status == IDLE:
+    if owns_block(conn):
         with conn.transaction():
             yield
         return
-    conn.execute(f"SAVEPOINT {SAVEPOINT}")
+    conn.execute(OPEN_SAVEPOINT)
     try:
         yield
     except BaseException:
         if not conn.broken:
             with contextlib.suppress(psycopg_module().Error):
-                conn.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
-                conn.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
+                for undo in UNDO_SAVEPOINT:
+                    conn.execute(undo)
         raise
-    conn.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
+    conn.execute(RELEASE_SAVEPOINT)
 
 
 def _as_tenant(
@@ -87,6 +91,31 @@ def _as_tenant(
     with conn.pipeline():
         conn.execute(SET_TENANT, (tenant,))
         return conn.execute(query, params)
+
+
+def _outcome(cursor: psycopg.Cursor[Any], most: int) -> Outcome:
+    """Up to `most` rows of an executed cursor (-1: all; none for a statement without rows)."""
+    if cursor.description is None or most == 0:
+        return [], cursor.rowcount
+    if most == 1:
+        row = cursor.fetchone()
+        return ([] if row is None else [row]), cursor.rowcount
+    return cursor.fetchall(), cursor.rowcount
+
+
+def _lone(
+    conn: psycopg.Connection[Any], tenant: str, query: str, params: Sequence[object], most: int
+) -> Outcome:
+    """One statement as `tenant` on a connection that no one else holds, in one round trip.
+
+    The direct path (`_direct.run`) where it applies, a psycopg pipeline
+    otherwise, or again through psycopg after the server refused it (for the
+    driver's exception and its diagnostics; the refused try left nothing).
+    """
+    outcome = run_direct(conn, tenant, query, params, most=most)
+    if outcome is None:
+        outcome = _outcome(_as_tenant(conn, tenant, query, params), most)
+    return outcome
 
 
 class PostgresDatabase(SQLDatabase[PsycopgConnection]):
@@ -198,22 +227,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         Raises:
             ValidationError: `schema` is not a plain identifier.
         """
-        prefix = schema_prefix(schema)
-        database = cls.__new__(cls)
-        database._prefix = prefix  # noqa: SLF001 - filling in a fresh instance
-        database._schema = schema  # noqa: SLF001
-        database._driver_error = psycopg_module().Error  # noqa: SLF001 - filling in a fresh instance
-        database._url = ""  # noqa: SLF001
-        database._timeout = float(pool.timeout)  # noqa: SLF001
-        database._lock = threading.RLock()  # noqa: SLF001
-        database._conn = None  # noqa: SLF001
-        database._pool = pool  # noqa: SLF001
-        database._owns_pool = False  # noqa: SLF001
-        database._closed = False  # noqa: SLF001
-        database._caller = None  # noqa: SLF001
-        database._unit = unit_connection()  # noqa: SLF001
-        database._unit_tenant = unit_tenant()  # noqa: SLF001
-        return database
+        return cls._lending(schema, timeout=float(pool.timeout), pool=pool, caller=None)
 
     @classmethod
     def from_connection(
@@ -251,26 +265,37 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
                 `schema` is not a plain identifier.
             StorageError: psycopg is not installed (the `postgres` extra).
         """
-        prefix = schema_prefix(schema)
-        psycopg = psycopg_module()
-        if not isinstance(conn, psycopg.Connection):
+        schema_prefix(schema)  # the schema is checked before the connection
+        if not isinstance(conn, psycopg_module().Connection):
             raise ValidationError(
                 f"must be a psycopg.Connection, not {type(conn).__name__}",
                 field="conn",
                 rule="not_a_connection",
             )
+        return cls._lending(schema, timeout=0.0, pool=None, caller=conn)
+
+    @classmethod
+    def _lending(
+        cls,
+        schema: str,
+        *,
+        timeout: float,
+        pool: ConnectionPool[Any] | None,
+        caller: psycopg.Connection[Any] | None,
+    ) -> PostgresDatabase:
+        """A database on connections it does not own: the caller's pool or connection."""
         database = cls.__new__(cls)
-        database._prefix = prefix  # noqa: SLF001 - filling in a fresh instance
+        database._prefix = schema_prefix(schema)  # noqa: SLF001 - filling in a fresh instance
         database._schema = schema  # noqa: SLF001
-        database._driver_error = psycopg.Error  # noqa: SLF001
+        database._driver_error = psycopg_module().Error  # noqa: SLF001
         database._url = ""  # noqa: SLF001
-        database._timeout = 0.0  # noqa: SLF001
+        database._timeout = timeout  # noqa: SLF001
         database._lock = threading.RLock()  # noqa: SLF001
         database._conn = None  # noqa: SLF001
-        database._pool = None  # noqa: SLF001
+        database._pool = pool  # noqa: SLF001
         database._owns_pool = False  # noqa: SLF001
         database._closed = False  # noqa: SLF001
-        database._caller = conn  # noqa: SLF001
+        database._caller = caller  # noqa: SLF001
         database._unit = unit_connection()  # noqa: SLF001
         database._unit_tenant = unit_tenant()  # noqa: SLF001
         return database
@@ -329,7 +354,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         with translated():
             if joined is not None:
                 if joined is self._caller:
-                    if joined.autocommit and joined.info.transaction_status == IDLE:
+                    if owns_block(joined):
                         with joined.transaction():
                             joined.execute(SET_TENANT, (self._tenant,))
                             yield joined
@@ -379,13 +404,14 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
             conn = self._conn = psycopg_module().connect(self._url, autocommit=True)
         return conn
 
-    def _statement(self, query: str, params: Sequence[object]) -> psycopg.Cursor[Any]:
-        """One statement run as this handle's tenant, in one frame and one round trip.
+    def _execute(self, query: str, params: Sequence[object], most: int) -> Outcome:
+        """One statement run as this handle's tenant: up to `most` rows (-1: all), its row count.
 
         `connection()` without its two generator-based context managers, for
         the adapters' one-statement calls: psycopg errors are translated the
         same way. In a unit of work the unit's transaction already carries the
-        tenant; elsewhere `_as_tenant` sends the setting with the statement.
+        tenant; elsewhere the setting goes with the statement, in one round
+        trip (`_lone`).
         """
         if self._closed:
             raise StorageError("the PostgreSQL database is closed")
@@ -393,33 +419,32 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         try:
             joined = self._joined()
             if joined is not None and joined is not self._caller:
-                return joined.execute(query, params)
+                return _outcome(joined.execute(query, params), most)
             if joined is not None:
-                return _as_tenant(joined, tenant, query, params)
+                return _outcome(_as_tenant(joined, tenant, query, params), most)
             if self._pool is not None:
                 with self._pool.connection(timeout=self._timeout) as conn:
-                    return _as_tenant(conn, tenant, query, params)
+                    return _lone(conn, tenant, query, params, most)
             with self._lock:
-                return _as_tenant(self._the_connection(), tenant, query, params)
+                return _lone(self._the_connection(), tenant, query, params, most)
         except self._driver_error as error:
             log_pool_timeout(error, self._timeout)
             raise translate(error, migration=False) from error
 
     def _read(self, query: str, params: Sequence[object], *, one: bool) -> Any:  # noqa: ANN401
-        """One statement and its rows (`fetchone()` if `one`, else `fetchall()`)."""
-        cursor = self._statement(query, params)
-        try:
-            return cursor.fetchone() if one else cursor.fetchall()
-        except self._driver_error as error:
-            raise translate(error, migration=False) from error
+        """One statement and its rows (the first row or None if `one`, else all of them)."""
+        rows = self._execute(query, params, 1 if one else -1)[0]
+        if one:
+            return rows[0] if rows else None
+        return rows
 
     def _write(self, query: str, params: Sequence[object]) -> None:
         """One statement that returns no rows, for the access log's appends."""
-        self._statement(query, params)
+        self._execute(query, params, 0)
 
     def _changed(self, query: str, params: Sequence[object]) -> int:
         """One write statement, in one round trip: how many rows it changed."""
-        return self._statement(query, params).rowcount
+        return self._execute(query, params, 0)[1]
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[psycopg.Connection[Any]]:
@@ -494,8 +519,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
     def _owns_transaction(self) -> bool:
         """Whether `unit_of_work()` would begin and commit a transaction of its own."""
         if self._caller is not None:
-            caller = self._caller
-            return bool(caller.autocommit) and caller.info.transaction_status == IDLE
+            return owns_block(self._caller)
         return self._unit.get() is None
 
     def close(self) -> None:

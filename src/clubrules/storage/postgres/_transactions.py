@@ -16,14 +16,18 @@ from clubrules.errors import CommitOutcomeUnknownError, StorageError
 from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.postgres._errors import psycopg_module, translate
 from clubrules.storage.sql._dialect import TENANT_SETTING
-from clubrules.storage.sql._unit import logger
+from clubrules.storage.sql._unit import SAVEPOINT, logger
 
 __all__ = [
     "IDLE",
     "INERROR",
+    "OPEN_SAVEPOINT",
+    "RELEASE_SAVEPOINT",
     "SET_TENANT",
+    "UNDO_SAVEPOINT",
     "commit_failure",
     "log_pool_timeout",
+    "owns_block",
     "refuse_aborted",
     "unit_connection",
     "unit_tenant",
@@ -48,6 +52,19 @@ def unit_tenant() -> contextvars.ContextVar[str]:
 
 SET_TENANT = f"SELECT set_config('{TENANT_SETTING}', %s, true)"
 """Bind the transaction to a tenant (`SET LOCAL clubrules.tenant`), the value a parameter."""
+
+
+OPEN_SAVEPOINT = f"SAVEPOINT {SAVEPOINT}"
+"""An atomic block's start inside an open transaction."""
+UNDO_SAVEPOINT = (f"ROLLBACK TO SAVEPOINT {SAVEPOINT}", f"RELEASE SAVEPOINT {SAVEPOINT}")
+"""What undoes a failed atomic block and leaves the outer transaction usable."""
+RELEASE_SAVEPOINT = UNDO_SAVEPOINT[1]
+"""An atomic block's end when it succeeded."""
+
+
+def owns_block(conn: Any) -> bool:  # noqa: ANN401 - a psycopg connection, sync or async
+    """Whether a block on `conn` is a transaction of its own (autocommit, no transaction open)."""
+    return bool(conn.autocommit) and conn.info.transaction_status == IDLE
 
 
 def commit_failure(conn: Any, error: Exception) -> Exception:  # noqa: ANN401 - a psycopg connection

@@ -30,7 +30,7 @@ from clubrules.storage.sql._codecs import (
     zone_of,
 )
 from clubrules.storage.sql._dialect import DB, MONEY_BY_TEXT, SQLAdapter, money_from_text
-from clubrules.storage.sql._rows import row_builder
+from clubrules.storage.sql._rows import row_builder, slot_setters
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -105,7 +105,9 @@ def _set_text(values: frozenset[str]) -> str:
 # Values read back from rows clubrules wrote from validated values: built
 # without re-validating, one positional argument per field (see `sql._rows`).
 _new_customer = row_builder(Customer)
-_new_record = row_builder(ConsumptionRecord)
+_RECORD_SETTERS = slot_setters(
+    ConsumptionRecord, ("id", "customer_id", "at", "service", "amount", "kind", "refund_of")
+)
 _new_service = row_builder(ServiceRecord)
 _new_sealed = row_builder(Sealed)
 
@@ -258,26 +260,32 @@ def _record_row(d: Dialect, record: ConsumptionRecord) -> tuple[Any, ...]:
 
 def _read_records(rows: Iterable[Sequence[Any]]) -> list[ConsumptionRecord]:
     """Records from rows of `_record_reads` (instants in microseconds, amounts as text)."""
-    # `decode_at` and `money_from_text` written out (about 10% of a window read):
-    # only a zone that is not UTC or an amount not seen before takes a call.
-    new = _new_record
+    # `decode_at`, `money_from_text` and the builder written out (a third of a window's
+    # decoding): only a zone that is not UTC or an amount not seen before takes a call.
+    set_id, set_customer, set_at, set_service, set_amount, set_kind, set_refund = _RECORD_SETTERS
+    new = object.__new__
+    cls = ConsumptionRecord
     kinds = _KINDS
     moneys = MONEY_BY_TEXT
     zones = ZONES
-    return [
-        new(
-            id_,
-            customer_id,
+    records: list[ConsumptionRecord] = []
+    append = records.append
+    for id_, customer_id, at, zone, service, amount, currency, kind, refund_of in rows:
+        record = new(cls)
+        set_id(record, id_)
+        set_customer(record, customer_id)
+        set_at(
+            record,
             EPOCH + ONE_US * at
             if zone is None
             else (EPOCH + ONE_US * at).astimezone(zones.get(zone) or zone_of(zone)),
-            service,
-            moneys.get((amount, currency)) or money_from_text(amount, currency),
-            kinds[kind],
-            refund_of,
         )
-        for id_, customer_id, at, zone, service, amount, currency, kind, refund_of in rows
-    ]
+        set_service(record, service)
+        set_amount(record, moneys.get((amount, currency)) or money_from_text(amount, currency))
+        set_kind(record, kinds[kind])
+        set_refund(record, refund_of)
+        append(record)
+    return records
 
 
 def _service_row(d: Dialect, record: ServiceRecord) -> tuple[Any, ...]:

@@ -9,6 +9,8 @@ constructor; only the adapters' readers use this. Each field is set with
 
 from __future__ import annotations
 
+import functools
+import types
 from collections import deque
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -17,7 +19,7 @@ import attrs
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-__all__ = ["row_builder", "trusted"]
+__all__ = ["row_builder", "slot_setters", "trusted"]
 
 _T = TypeVar("_T")
 
@@ -73,3 +75,33 @@ def row_builder(cls: type[_T]) -> Callable[..., _T]:
         return self
 
     return build
+
+
+def slot_setters(cls: type[Any], names: Sequence[str]) -> tuple[Callable[[Any, Any], None], ...]:
+    """The setters of `cls`'s fields `names` (all of them, in order), for a reader's own loop.
+
+    A reader that decodes many rows of one class sets the fields itself, one
+    call each, on `object.__new__(cls)`: for a slotted class these are the
+    slots' own descriptors (`__set__`), a third cheaper a row than
+    `row_builder`'s call, which pays for its `*values` and its `map`.
+
+    Raises:
+        TypeError: `names` are not `cls`'s fields in order, or `cls` has
+            derived (`init=False`) fields.
+    """
+    fields = _field_names(cls)
+    if tuple(names) != fields:
+        msg = f"{cls.__name__} has the fields {fields}, not {tuple(names)}"
+        raise TypeError(msg)
+    setters: list[Callable[[Any, Any], None]] = []
+    for name in fields:
+        slot = cls.__dict__.get(name)
+        if isinstance(slot, types.MemberDescriptorType):
+            setters.append(slot.__set__)
+        else:  # not slotted: as attrs' frozen constructor sets a field
+            setters.append(functools.partial(_set_field, name=name))
+    return tuple(setters)
+
+
+def _set_field(instance: object, value: object, *, name: str) -> None:
+    object.__setattr__(instance, name, value)

@@ -41,12 +41,31 @@ _CALLERS = "<the caller's connection>"
 _LEGACY = getattr(sqlite3, "LEGACY_TRANSACTION_CONTROL", -1)
 
 
-class _Lent:
-    """`SQLiteDatabase.connection()`: a pooled connection for the length of a `with` block.
+class _Block:
+    """A `with` block on a connection: `_end` releases it, then `sqlite3` errors are translated.
 
-    A class rather than a generator-based context manager: every adapter
-    call goes through it, and this is about a microsecond cheaper.
+    Classes rather than generator-based context managers: every adapter call
+    goes through one, and this is about a microsecond cheaper.
     """
+
+    __slots__ = ()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        _trace: TracebackType | None,
+    ) -> None:
+        self._end(error)
+        if isinstance(error, sqlite3.Error):
+            raise_translated(error)
+
+    def _end(self, error: BaseException | None) -> None:
+        """Release what the block holds, knowing how it ended."""
+
+
+class _Lent(_Block):
+    """`SQLiteDatabase.connection()`: a pooled connection for the length of a `with` block."""
 
     __slots__ = ("_conn", "_db")
 
@@ -58,20 +77,13 @@ class _Lent:
         self._conn = self._db._borrow()  # noqa: SLF001 - the pool's own helper
         return self._conn
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        _trace: TracebackType | None,
-    ) -> None:
+    def _end(self, _error: BaseException | None) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
             self._db._give_back(conn)  # noqa: SLF001 - the pool's own helper
-        if isinstance(error, sqlite3.Error):
-            raise_translated(error)
 
 
-class _Joined:
+class _Joined(_Block):
     """`connection()` inside a unit of work or on the caller's connection: that connection.
 
     Nothing to give back; `sqlite3` errors are translated as `_Lent` does.
@@ -85,17 +97,8 @@ class _Joined:
     def __enter__(self) -> sqlite3.Connection:
         return self._conn
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        _trace: TracebackType | None,
-    ) -> None:
-        if isinstance(error, sqlite3.Error):
-            raise_translated(error)
 
-
-class _Transaction:
+class _Transaction(_Block):
     """`SQLiteDatabase.transaction()` on a pooled connection: BEGIN, then COMMIT or ROLLBACK.
 
     A class rather than a generator-based context manager, as `_Lent`: every
@@ -122,12 +125,7 @@ class _Transaction:
         self._conn = conn
         return conn
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        _trace: TracebackType | None,
-    ) -> None:
+    def _end(self, error: BaseException | None) -> None:
         conn, self._conn = self._conn, None
         if conn is None:
             return
@@ -140,8 +138,6 @@ class _Transaction:
             self._db._give_back(conn)  # noqa: SLF001 - rolls back what is still open
             raise_translated(failure)
         self._db._give_back(conn)  # noqa: SLF001
-        if isinstance(error, sqlite3.Error):
-            raise_translated(error)
 
 
 def _autocommits(conn: sqlite3.Connection) -> bool:

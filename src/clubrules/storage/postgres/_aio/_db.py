@@ -16,15 +16,18 @@ from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.postgres._errors import psycopg_module, translate
 from clubrules.storage.postgres._migrate import DEFAULT_SCHEMA, schema_prefix
 from clubrules.storage.postgres._transactions import (
-    IDLE,
+    OPEN_SAVEPOINT,
+    RELEASE_SAVEPOINT,
     SET_TENANT,
+    UNDO_SAVEPOINT,
     commit_failure,
     log_pool_timeout,
+    owns_block,
     refuse_aborted,
     unit_connection,
 )
 from clubrules.storage.sql._migrations import check_history
-from clubrules.storage.sql._unit import SAVEPOINT, logger
+from clubrules.storage.sql._unit import logger
 
 if TYPE_CHECKING:
     import contextvars
@@ -50,20 +53,20 @@ async def _atomic(conn: Any) -> AsyncIterator[None]:  # noqa: ANN401 - a psycopg
     In autocommit mode with no transaction open, a transaction of its own;
     else a savepoint in the open transaction, which commits nothing.
     """
-    if conn.autocommit and conn.info.transaction_status == IDLE:
+    if owns_block(conn):
         async with conn.transaction():
             yield
         return
-    await conn.execute(f"SAVEPOINT {SAVEPOINT}")
+    await conn.execute(OPEN_SAVEPOINT)
     try:
         yield
     except BaseException:
         if not conn.broken:
             with contextlib.suppress(psycopg_module().Error):
-                await conn.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
-                await conn.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
+                for undo in UNDO_SAVEPOINT:
+                    await conn.execute(undo)
         raise
-    await conn.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
+    await conn.execute(RELEASE_SAVEPOINT)
 
 
 class AsyncPostgresDatabase(TenantHandles):
@@ -325,7 +328,7 @@ class AsyncPostgresDatabase(TenantHandles):
             return
         async with self._autocommit() as conn:
             try:
-                if conn.autocommit and conn.info.transaction_status == IDLE:
+                if owns_block(conn):
                     async with conn.transaction():
                         await conn.execute(SET_TENANT, (tenant,))
                         yield conn
@@ -442,8 +445,7 @@ class AsyncPostgresDatabase(TenantHandles):
     def _owns_transaction(self) -> bool:
         """Whether `unit_of_work()` would begin and commit a transaction of its own."""
         if self._caller is not None:
-            caller = self._caller
-            return bool(caller.autocommit) and caller.info.transaction_status == IDLE
+            return owns_block(self._caller)
         return self._joined() is None
 
     async def schema_version(self) -> int:

@@ -1,0 +1,247 @@
+"""The one-round-trip path of PostgreSQL one-statement calls against psycopg's own cursors.
+
+`PostgresDatabase._read`, `_write` and `_changed` send the tenant's setting and
+the statement through libpq in one write. Whatever they send, the rows, row
+counts and errors must be those of the same statement run through a psycopg
+cursor after `set_config` (the slow, obvious oracle), on every kind of value
+the adapters bind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import threading
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from psycopg_pool import ConnectionPool
+
+from clubrules.errors import DuplicateError, StorageError
+from clubrules.storage.postgres import PostgresDatabase
+from clubrules.storage.postgres._direct import _numbered, run_direct
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from clubrules.testing.postgres import PostgresCluster
+
+pytestmark = pytest.mark.postgres
+
+_names = itertools.count()
+_TABLE = "direct_probe"
+
+
+@pytest.fixture(scope="module")
+def url(postgres_cluster: PostgresCluster) -> str:
+    name = f"direct_path_{next(_names)}"
+    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    url = postgres_cluster.url_for(name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            f"CREATE TABLE {_TABLE} (tenant text NOT NULL, id text NOT NULL, n bigint,"
+            " amount numeric, at timestamptz, data bytea, tags text[], flag boolean,"
+            " PRIMARY KEY (tenant, id))"
+        )
+    return url
+
+
+@pytest.fixture(params=["single", "pooled", "unprepared"])
+def db(url: str, request: pytest.FixtureRequest) -> Iterator[PostgresDatabase]:
+    if request.param == "unprepared":  # prepare_threshold=None: no named statements
+        pool = ConnectionPool(
+            url,
+            kwargs={"autocommit": True, "prepare_threshold": None},
+            min_size=1,
+            max_size=2,
+            open=True,
+        )
+        try:
+            with PostgresDatabase.from_pool(pool) as database:
+                yield database
+        finally:
+            pool.close()
+        return
+    pool_size = 0 if request.param == "single" else 2
+    with PostgresDatabase(url, pool_size=pool_size) as database:
+        yield database
+
+
+def _oracle(url: str, tenant: str, query: str, params: Any) -> tuple[list[Any], int]:
+    """The statement through a psycopg cursor, after `set_config`, in one transaction."""
+    with psycopg.connect(url) as conn:
+        conn.execute("SELECT set_config('clubrules.tenant', %s, true)", (tenant,))
+        cursor = conn.execute(query, params)
+        rows = cursor.fetchall() if cursor.description is not None else []
+        conn.rollback()
+        return rows, cursor.rowcount
+
+
+_SELECT = (
+    f"SELECT id, n, amount, at, data, tags, flag, current_setting('clubrules.tenant')"  # noqa: S608
+    f" FROM {_TABLE} WHERE tenant = current_setting('clubrules.tenant')"
+    " AND (%s::text IS NULL OR id >= %s) AND id LIKE '%%' ORDER BY id"
+)
+_texts = st.text(st.characters(codec="utf-8", exclude_characters="\x00"))
+_rows = st.tuples(
+    st.text(alphabet="abcdef", min_size=1, max_size=4),
+    st.none() | st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.none() | st.decimals(allow_nan=False, allow_infinity=False, places=2),
+    st.none()
+    | st.datetimes(
+        min_value=datetime(1900, 1, 1),  # noqa: DTZ001 - made aware below
+        max_value=datetime(2200, 1, 1),  # noqa: DTZ001
+        timezones=st.just(UTC),
+    ),
+    st.none() | st.binary(max_size=40),
+    st.none() | st.lists(_texts, max_size=3),
+    st.none() | st.booleans(),
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(_rows, max_size=5), tenant=st.sampled_from(["default", "club-b", "club:42.x"]))
+def test_rows_counts_and_values_are_psycopgs(
+    db: PostgresDatabase, url: str, rows: list[tuple[Any, ...]], tenant: str
+) -> None:
+    handle = db.for_tenant(tenant)
+    insert = (
+        f"INSERT INTO {_TABLE} (tenant, id, n, amount, at, data, tags, flag)"  # noqa: S608
+        " VALUES (current_setting('clubrules.tenant'), %s, %s, %s, %s, %s, %s::text[], %s)"
+        " ON CONFLICT (tenant, id) DO NOTHING"
+    )
+    try:
+        for row in rows:
+            expected = _oracle(url, tenant, insert, row)[1]
+            assert handle._changed(insert, row) == expected
+        for low in (None, "c"):
+            want = _oracle(url, tenant, _SELECT, (low, low))[0]
+            assert handle._read(_SELECT, (low, low), one=False) == want
+            with handle._autocommit() as conn:  # the path itself answered, not the fallback
+                assert run_direct(conn, tenant, _SELECT, (low, low), most=-1) == (want, len(want))
+            assert handle._read(_SELECT, (low, low), one=True) == (want[0] if want else None)
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"DELETE FROM {_TABLE}")  # noqa: S608
+
+
+def test_a_refused_statement_raises_the_drivers_error_and_leaves_nothing(
+    db: PostgresDatabase,
+) -> None:
+    insert = (
+        f"INSERT INTO {_TABLE} (tenant, id, n) VALUES (current_setting('clubrules.tenant'), %s, %s)"  # noqa: S608
+    )
+    try:
+        assert db._changed(insert, ("dup", 1)) == 1
+        with pytest.raises(DuplicateError) as caught:
+            db._changed(insert, ("dup", 2))
+        assert isinstance(caught.value.__cause__, psycopg.errors.UniqueViolation)
+        rows = db._read(f"SELECT n FROM {_TABLE} WHERE id = %s", ("dup",), one=False)  # noqa: S608
+        assert rows == [(1,)]
+        # The connection serves the next call, in no transaction and bound to no tenant.
+        assert db._read("SELECT current_setting('clubrules.tenant', true)", (), one=True) == (
+            "default",
+        )
+        with db._autocommit() as conn:
+            assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+            assert conn.execute("SELECT current_setting('clubrules.tenant', true)").fetchone() in {
+                (None,),
+                ("",),
+            }
+    finally:
+        with db._autocommit() as conn:
+            conn.execute(f"DELETE FROM {_TABLE}")  # noqa: S608
+
+
+def test_statements_deallocated_behind_its_back_are_prepared_again(db: PostgresDatabase) -> None:
+    query = "SELECT %s::int + 1"
+    for _ in range(3):
+        assert db._read(query, (1,), one=True) == (2,)
+        with db._autocommit() as conn:
+            conn.execute("DEALLOCATE ALL")
+        assert db._read(query, (2,), one=True) == (3,)
+
+
+def test_named_parameters_and_syntax_errors_go_through_psycopg(db: PostgresDatabase) -> None:
+    assert db._read("SELECT %(a)s::int * 2", {"a": 21}, one=True) == (42,)  # type: ignore[arg-type]
+    with pytest.raises(StorageError):
+        db._read("SELEKT %s", (1,), one=True)
+    assert db._read("SELECT %s::text", ("after",), one=True) == ("after",)
+
+
+def test_threads_sharing_a_pool_each_see_their_own_tenant(url: str) -> None:
+    with PostgresDatabase(url, pool_size=3) as db:
+        failures: list[str] = []
+
+        def worker(tenant: str) -> None:
+            handle = db.for_tenant(tenant)
+            for i in range(100):
+                got = handle._read(
+                    "SELECT current_setting('clubrules.tenant'), %s::int", (i,), one=True
+                )
+                if got != (tenant, i):
+                    failures.append(f"{tenant}: {got}")
+
+        threads = [threading.Thread(target=worker, args=(f"t{k}",)) for k in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert failures == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("SELECT 1", (b"SELECT 1", 0)),
+        ("SELECT %s, %s", (b"SELECT $1, $2", 2)),
+        ("SELECT '%%' || %s", (b"SELECT '%' || $1", 1)),
+        ("SELECT %%s", (b"SELECT %s", 0)),
+        ("SELECT %(a)s", None),
+        ("SELECT %b", None),
+    ],
+)
+def test_placeholders_are_numbered_as_psycopg_numbers_them(
+    query: str, expected: tuple[bytes, int] | None
+) -> None:
+    assert _numbered(query) == expected
+
+
+def test_instants_come_back_equal(db: PostgresDatabase) -> None:
+    at = datetime(2026, 3, 1, 10, tzinfo=UTC) + timedelta(microseconds=7)
+    got = db._read("SELECT %s::timestamptz, %s::numeric", (at, Decimal("1.50")), one=True)
+    assert got == (at, Decimal("1.50"))
+
+
+def test_a_parameter_larger_than_the_socket_buffer_is_sent_whole(db: PostgresDatabase) -> None:
+    blob = bytes(range(256)) * 12_000  # about 3 MB: several non-blocking writes
+    query = "SELECT length(%s::bytea), md5(%s::bytea), %s::bytea"
+    got = db._read(query, (blob, blob, blob), one=True)
+    assert got == (len(blob), hashlib.md5(blob).hexdigest(), blob)  # noqa: S324 - a checksum
+
+
+def test_a_connection_told_not_to_prepare_gets_no_named_statement(url: str) -> None:
+    pool = ConnectionPool(
+        url,
+        kwargs={"autocommit": True, "prepare_threshold": None},
+        min_size=1,
+        max_size=1,
+        open=True,
+    )
+    try:
+        with PostgresDatabase.from_pool(pool) as db:
+            for i in range(3):
+                assert db._read("SELECT %s::int", (i,), one=True) == (i,)
+            with pool.connection() as conn:
+                named = conn.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()
+            assert named == (0,)
+    finally:
+        pool.close()
