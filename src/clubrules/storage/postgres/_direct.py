@@ -1,15 +1,18 @@
 """One statement run as a tenant in one write and one round trip, through libpq itself.
 
-The fast path of `PostgresDatabase`'s one-statement calls outside a unit of
-work. psycopg's `pipeline()` sends the tenant's setting, the statement and
-the Sync as three writes, with three wake-ups of the server and about
-60 us of Python around them; a plain `execute()` costs about 40 us of Python
-over the round trip. This path queues Parse (the first time on a
-connection), the two Bind/Execute pairs and the Sync in libpq's buffer and
-writes them once, through psycopg's documented libpq wrapper
-(`Connection.pgconn`, `psycopg.pq`) and its adapters
-(`psycopg.adapt.Transformer`), so parameters and values are exactly what
-psycopg's cursors send and return.
+The fast path of `PostgresDatabase`'s and `AsyncPostgresDatabase`'s
+one-statement calls outside a unit of work. psycopg's `pipeline()` sends
+the tenant's setting, the statement and the Sync as three writes, with
+three wake-ups of the server and about 60 us of Python around them; a
+plain `execute()` costs about 40 us of Python over the round trip. This
+path queues Parse (the first time on a connection), the two Bind/Execute
+pairs and the Sync in libpq's buffer and writes them once, through
+psycopg's documented libpq wrapper (`Connection.pgconn`, `psycopg.pq`) and
+its adapters (`psycopg.adapt.Transformer`), so parameters and values are
+exactly what psycopg's cursors send and return. The round itself
+(`_Round`) does no waiting: `run_direct` waits on the socket with a
+blocking poll, `run_direct_async` on the event loop
+(`loop.add_reader`/`add_writer`).
 
 The setting and the statement still form one implicit transaction (the
 pipeline before its Sync), so `set_config(..., true)` binds the statement
@@ -23,6 +26,7 @@ diagnostics.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 import select
@@ -39,7 +43,7 @@ if TYPE_CHECKING:
     from psycopg.abc import Transformer
     from psycopg.adapt import PyFormat
 
-__all__ = ["Outcome", "run_direct"]
+__all__ = ["Outcome", "run_direct", "run_direct_async"]
 
 Outcome = tuple[list[tuple[Any, ...]], int]
 """The statement's rows (as many as asked for) and the rows it changed or returned."""
@@ -110,7 +114,7 @@ _STATES: weakref.WeakKeyDictionary[Any, _State] = weakref.WeakKeyDictionary()
 _STATES_LOCK = threading.Lock()
 
 
-def _state(conn: psycopg.Connection[Any]) -> _State | None:
+def _state(conn: psycopg.Connection[Any] | psycopg.AsyncConnection[Any]) -> _State | None:
     """The connection's state, made on first use; None if the path cannot serve it."""
     with _STATES_LOCK:
         state = _STATES.get(conn)
@@ -136,6 +140,174 @@ def _wait(fd: int, *, write: bool) -> None:
         select.select([fd], [fd] if write else [], [])
 
 
+async def _wait_async(fd: int, *, write: bool) -> None:
+    """Wait, without blocking the event loop, until the socket can be read (or written)."""
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(fd, wake)
+    if write:
+        loop.add_writer(fd, wake)
+    try:
+        await ready
+    finally:
+        loop.remove_reader(fd)
+        if write:
+            loop.remove_writer(fd)
+
+
+class _Round:
+    """One round's messages, sent and read without any I/O wait of its own (sans-IO).
+
+    `plan` decides whether the path applies and dumps the parameters;
+    `send` queues the messages in libpq's buffer; the caller flushes the
+    buffer and calls `received` each time the socket is readable, waiting
+    its own way (a blocking poll, or the event loop); `outcome` reads the
+    answer. Statement numbering, prepared names and result reading live
+    here alone, for the sync and the async connections.
+    """
+
+    __slots__ = (
+        "formats",
+        "key",
+        "most",
+        "name",
+        "names",
+        "parsed",
+        "pg",
+        "prepares",
+        "results",
+        "set_name",
+        "sql",
+        "state",
+        "tenant",
+        "types",
+        "values",
+    )
+
+    def __init__(
+        self,
+        pg: Any,  # noqa: ANN401 - a psycopg.pq.PGconn
+        state: _State,
+        tenant: str,
+        sql: bytes,
+        params: Sequence[object],
+        *,
+        most: int,
+        prepares: bool,
+    ) -> None:
+        tx = state.transformer
+        self.values = tx.dump_sequence(params, [state.auto] * len(params))
+        self.types = tuple(tx.types or ())
+        self.formats = list(tx.formats or ())
+        self.pg = pg
+        self.state = state
+        self.tenant = tenant
+        self.sql = sql
+        self.most = most
+        self.names = state.names
+        self.key = (sql, self.types)
+        self.set_name = self.names.get(_SET_KEY)
+        self.name = self.names.get(self.key)
+        self.prepares = prepares and len(self.names) < _MOST_PREPARED
+        self.parsed: list[tuple[tuple[bytes, tuple[int, ...]], bytes]] = []
+        self.results: list[Any] = []
+
+    def send(self) -> None:
+        """Queue Parse (first use), the two Bind/Execute pairs and the Sync (no waiting)."""
+        pg = self.pg
+        pg.enter_pipeline_mode()
+        set_name, name = self.set_name, self.name
+        if set_name is None and self.prepares:
+            set_name = _prepare(pg, _SET_KEY, self.parsed)
+        if name is None and self.prepares:
+            name = _prepare(pg, self.key, self.parsed)
+        tenant = [self.tenant.encode()]
+        if set_name is None:
+            pg.send_query_params(_SET_SQL, tenant, param_types=[_TEXT_OID], param_formats=[_TEXT])
+        else:
+            pg.send_query_prepared(set_name, tenant, param_formats=[_TEXT])
+        if name is None:
+            pg.send_query_params(
+                self.sql, self.values, param_types=self.types, param_formats=self.formats
+            )
+        else:
+            pg.send_query_prepared(
+                name, self.values, param_formats=self.formats, result_format=_TEXT
+            )
+        pg.pipeline_sync()
+
+    def received(self) -> bool:
+        """Read what the socket holds; True once every result up to the Sync has come."""
+        pg = self.pg
+        results = self.results
+        pg.consume_input()
+        while not pg.is_busy():
+            result = pg.get_result()
+            if result is None:
+                continue  # the end of one command's results
+            if result.status == _PIPELINE_SYNC:
+                expected = len(self.parsed) + 2
+                if len(results) != expected:
+                    msg = f"expected {expected} results before the Sync, got {len(results)}"
+                    raise _operational(msg)
+                _leave_pipeline(pg)
+                return True
+            results.append(result)
+        return False
+
+    def outcome(self) -> Outcome | None:
+        """The statement's rows and count; None if the server refused the round."""
+        results = self.results
+        names = self.names
+        refused = any(r.status not in {_COMMAND_OK, _TUPLES_OK} for r in results)
+        if refused and any(r.error_field(_SQLSTATE) == _MISSING_STATEMENT for r in results):
+            names.clear()  # someone deallocated this connection's statements
+        for (parse_key, parse_name), result in zip(self.parsed, results, strict=False):
+            if result.status == _COMMAND_OK:
+                names[parse_key] = parse_name
+        if refused:
+            return None
+        answer = results[-1]
+        count = answer.command_tuples or 0
+        if answer.status != _TUPLES_OK:
+            return [], count
+        most = self.most
+        tx = self.state.transformer
+        tx.set_pgresult(answer)
+        stop = answer.ntuples if most < 0 else min(most, answer.ntuples)
+        rows = tx.load_rows(0, stop, tuple) if stop else []
+        tx.set_pgresult(None)
+        return rows, count
+
+
+def _plan(
+    conn: psycopg.Connection[Any] | psycopg.AsyncConnection[Any],
+    tenant: str,
+    query: str,
+    params: Sequence[object],
+    most: int,
+) -> _Round | None:
+    """The round for `query` on `conn`, or None when the path does not apply (no I/O)."""
+    pg = conn.pgconn
+    if pg.transaction_status != IDLE or pg.pipeline_status or isinstance(params, dict):
+        return None
+    converted = _converted(query)
+    if converted is None or converted[1] != len(params):
+        return None
+    state = _state(conn)
+    if state is None:
+        return None
+    # A connection told not to prepare (`prepare_threshold=None`, as behind a
+    # transaction-mode PgBouncer) gets unnamed statements, parsed each time.
+    prepares = conn.prepare_threshold is not None
+    return _Round(pg, state, tenant, converted[0], params, most=most, prepares=prepares)
+
+
 def run_direct(
     conn: psycopg.Connection[Any],
     tenant: str,
@@ -155,74 +327,56 @@ def run_direct(
         psycopg.OperationalError: the connection failed (it is then closed,
             so that no one reuses it halfway through a pipeline).
     """
-    pg = conn.pgconn
-    if pg.transaction_status != IDLE or pg.pipeline_status or isinstance(params, dict):
+    round_ = _plan(conn, tenant, query, params, most)
+    if round_ is None:
         return None
-    converted = _converted(query)
-    if converted is None or converted[1] != len(params):
-        return None
-    state = _state(conn)
-    if state is None:
-        return None
-    sql = converted[0]
-    tx = state.transformer
-    values = tx.dump_sequence(params, [state.auto] * len(params))
-    types = tuple(tx.types or ())
-    formats = list(tx.formats or ())
-    names = state.names
-    set_key = (_SET_SQL, (_TEXT_OID,))
-    set_name = names.get(set_key)
-    key = (sql, types)
-    name = names.get(key)
-    # A connection told not to prepare (`prepare_threshold=None`, as behind a
-    # transaction-mode PgBouncer) gets unnamed statements, parsed each time.
-    prepares = conn.prepare_threshold is not None and len(names) < _MOST_PREPARED
-    parsed: list[tuple[tuple[bytes, tuple[int, ...]], bytes]] = []
+    pg = round_.pg
     try:
-        pg.enter_pipeline_mode()
-        try:
-            if set_name is None and prepares:
-                set_name = _prepare(pg, set_key, parsed)
-            if name is None and prepares:
-                name = _prepare(pg, key, parsed)
-            if set_name is None:
-                pg.send_query_params(
-                    _SET_SQL, [tenant.encode()], param_types=[_TEXT_OID], param_formats=[_TEXT]
-                )
-            else:
-                pg.send_query_prepared(set_name, [tenant.encode()], param_formats=[_TEXT])
-            if name is None:
-                pg.send_query_params(sql, values, param_types=types, param_formats=formats)
-            else:
-                pg.send_query_prepared(name, values, param_formats=formats, result_format=_TEXT)
-            pg.pipeline_sync()
-            while pg.flush():  # libpq's non-blocking send: wait, read what came, send the rest
-                _wait(pg.socket, write=True)
-                pg.consume_input()
-            results = _results(pg, expected=len(parsed) + 2)
-        finally:
-            _leave_pipeline(pg)
+        round_.send()
+        while pg.flush():  # libpq's non-blocking send: wait, read what came, send the rest
+            _wait(pg.socket, write=True)
+            pg.consume_input()
+        while not round_.received():
+            _wait(pg.socket, write=False)
     except BaseException:
         # Interrupted or failed halfway: the connection's state is unknown.
         conn.close()
         raise
-    refused = any(r.status not in {_COMMAND_OK, _TUPLES_OK} for r in results)
-    if refused and any(r.error_field(_SQLSTATE) == _MISSING_STATEMENT for r in results):
-        names.clear()  # someone deallocated this connection's statements
-    for (parse_key, parse_name), result in zip(parsed, results, strict=False):
-        if result.status == _COMMAND_OK:
-            names[parse_key] = parse_name
-    if refused:
+    return round_.outcome()
+
+
+async def run_direct_async(
+    conn: psycopg.AsyncConnection[Any],
+    tenant: str,
+    query: str,
+    params: Sequence[object],
+    *,
+    most: int,
+) -> Outcome | None:
+    """`run_direct` on an async connection: the same round, waiting on the event loop.
+
+    Raises:
+        psycopg.OperationalError: the connection failed. It is then closed,
+            as it is when the task is cancelled mid-round, so that no pool
+            hands it out again halfway through a pipeline.
+    """
+    round_ = _plan(conn, tenant, query, params, most)
+    if round_ is None:
         return None
-    answer = results[-1]
-    count = answer.command_tuples or 0
-    if answer.status != _TUPLES_OK:
-        return [], count
-    tx.set_pgresult(answer)
-    stop = answer.ntuples if most < 0 else min(most, answer.ntuples)
-    rows = tx.load_rows(0, stop, tuple) if stop else []
-    tx.set_pgresult(None)
-    return rows, count
+    pg = round_.pg
+    try:
+        round_.send()
+        while pg.flush():
+            await _wait_async(pg.socket, write=True)
+            pg.consume_input()
+        while not round_.received():
+            await _wait_async(pg.socket, write=False)
+    except BaseException:
+        # Closed at once, with no await: `AsyncConnection.close()` would give
+        # the connection back to a pool made with `close_returns=True`.
+        pg.finish()
+        raise
+    return round_.outcome()
 
 
 def _leave_pipeline(pg: Any) -> None:  # noqa: ANN401 - a psycopg.pq.PGconn
@@ -245,25 +399,6 @@ def _prepare(
     return name
 
 
-def _results(pg: Any, *, expected: int) -> list[Any]:  # noqa: ANN401 - a psycopg.pq.PGconn
-    """The first result of each of `expected` queued commands, read up to the Sync."""
-    results: list[Any] = []
-    fd = pg.socket
-    while True:
-        pg.consume_input()
-        while not pg.is_busy():
-            result = pg.get_result()
-            if result is None:
-                continue  # the end of one command's results
-            if result.status == _PIPELINE_SYNC:
-                if len(results) != expected:
-                    msg = f"expected {expected} results before the Sync, got {len(results)}"
-                    raise _operational(msg)
-                return results
-            results.append(result)
-        _wait(fd, write=False)
-
-
 def _operational(message: str) -> Exception:
     from psycopg import OperationalError  # noqa: PLC0415 - optional dependency
 
@@ -272,5 +407,6 @@ def _operational(message: str) -> Exception:
 
 _SET_SQL = SET_TENANT.replace("%s", "$1").encode()
 _TEXT_OID = 25
+_SET_KEY = (_SET_SQL, (_TEXT_OID,))
 _MISSING_STATEMENT = b"26000"  # invalid_sql_statement_name: DEALLOCATE or DISCARD ran
 _SQLSTATE = ord("C")  # PG_DIAG_SQLSTATE
