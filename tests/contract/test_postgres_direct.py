@@ -1,7 +1,8 @@
 """The one-round-trip path of PostgreSQL one-statement calls against psycopg's own cursors.
 
-`PostgresDatabase._read`, `_write` and `_changed` send the tenant's setting and
-the statement through libpq in one write. Whatever they send, the rows, row
+`PostgresDatabase._read`, `_write` and `_changed`, and `AsyncPostgresDatabase`'s
+`_fetchall`, `_fetchone` and `_write`, send the tenant's setting and the
+statement through libpq in one write. Whatever they send, the rows, row
 counts and errors must be those of the same statement run through a psycopg
 cursor after `set_config` (the slow, obvious oracle), on every kind of value
 the adapters bind.
@@ -9,6 +10,7 @@ the adapters bind.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
 import threading
@@ -20,11 +22,12 @@ import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from clubrules.errors import DuplicateError, StorageError
-from clubrules.storage.postgres import PostgresDatabase
-from clubrules.storage.postgres._direct import _numbered, run_direct
+from clubrules.storage.postgres import AsyncPostgresDatabase, PostgresDatabase
+from clubrules.storage.postgres._direct import _numbered, run_direct, run_direct_async
+from clubrules.testing import LoopThread
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -245,3 +248,224 @@ def test_a_connection_told_not_to_prepare_gets_no_named_statement(url: str) -> N
             assert named == (0,)
     finally:
         pool.close()
+
+
+# The async database: the same round, waiting on the event loop.
+
+
+@pytest.fixture(scope="module")
+def loop_thread() -> Iterator[LoopThread]:
+    with LoopThread("direct-path") as loop:
+        yield loop
+
+
+@pytest.fixture(params=["pooled", "unprepared"])
+def adb(
+    url: str, loop_thread: LoopThread, request: pytest.FixtureRequest
+) -> Iterator[AsyncPostgresDatabase]:
+    prepare: dict[str, Any] = {"prepare_threshold": None} if request.param == "unprepared" else {}
+
+    async def opened() -> tuple[AsyncPostgresDatabase, AsyncConnectionPool[Any]]:
+        pool = AsyncConnectionPool(
+            url, kwargs={"autocommit": True, **prepare}, min_size=1, max_size=2, open=False
+        )
+        await pool.open(wait=True)
+        return AsyncPostgresDatabase.from_pool(pool), pool
+
+    database, pool = loop_thread.run(opened())
+    try:
+        yield database
+    finally:
+        loop_thread.run(pool.close())
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(_rows, max_size=5), tenant=st.sampled_from(["default", "club-b", "club:42.x"]))
+def test_async_rows_counts_and_values_are_psycopgs(
+    adb: AsyncPostgresDatabase,
+    loop_thread: LoopThread,
+    url: str,
+    rows: list[tuple[Any, ...]],
+    tenant: str,
+) -> None:
+    handle = adb.for_tenant(tenant)
+    insert = (
+        f"INSERT INTO {_TABLE} (tenant, id, n, amount, at, data, tags, flag)"  # noqa: S608
+        " VALUES (current_setting('clubrules.tenant'), %s, %s, %s, %s, %s, %s::text[], %s)"
+        " ON CONFLICT (tenant, id) DO NOTHING"
+    )
+
+    async def direct(params: tuple[object, ...]) -> Any:
+        async with handle._autocommit() as conn:  # the path itself answers, not the fallback
+            return await run_direct_async(conn, tenant, _SELECT, params, most=-1)
+
+    try:
+        for row in rows:
+            expected = _oracle(url, tenant, insert, row)[1]
+            assert loop_thread.run(handle._write(insert, row)) == expected
+        for low in (None, "c"):
+            want = _oracle(url, tenant, _SELECT, (low, low))[0]
+            assert loop_thread.run(handle._fetchall(_SELECT, (low, low))) == want
+            assert loop_thread.run(direct((low, low))) == (want, len(want))
+            got = loop_thread.run(handle._fetchone(_SELECT, (low, low)))
+            assert got == (want[0] if want else None)
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"DELETE FROM {_TABLE}")  # noqa: S608
+
+
+def test_async_refused_statement_raises_the_drivers_error_and_leaves_nothing(
+    adb: AsyncPostgresDatabase, loop_thread: LoopThread, url: str
+) -> None:
+    insert = (
+        f"INSERT INTO {_TABLE} (tenant, id, n) VALUES (current_setting('clubrules.tenant'), %s, %s)"  # noqa: S608
+    )
+
+    async def scenario() -> None:
+        assert await adb._write(insert, ("dup", 1)) == 1
+        with pytest.raises(DuplicateError) as caught:
+            await adb._write(insert, ("dup", 2))
+        assert isinstance(caught.value.__cause__, psycopg.errors.UniqueViolation)
+        rows = await adb._fetchall(f"SELECT n FROM {_TABLE} WHERE id = %s", ("dup",))  # noqa: S608
+        assert rows == [(1,)]
+        setting = "SELECT current_setting('clubrules.tenant', true)"
+        assert await adb._fetchone(setting, ()) == ("default",)
+        for _ in range(2):  # both pooled connections: idle, bound to no tenant
+            async with adb._autocommit() as conn:
+                assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+                assert await (await conn.execute(setting)).fetchone() in {(None,), ("",)}
+
+    try:
+        loop_thread.run(scenario())
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"DELETE FROM {_TABLE}")  # noqa: S608
+
+
+def test_async_statements_deallocated_behind_its_back_are_prepared_again(
+    adb: AsyncPostgresDatabase, loop_thread: LoopThread
+) -> None:
+    async def scenario() -> None:
+        query = "SELECT %s::int + 1"
+        for _ in range(3):
+            assert await adb._fetchone(query, (1,)) == (2,)
+            for _ in range(2):
+                async with adb._autocommit() as conn:
+                    await conn.execute("DEALLOCATE ALL")
+            assert await adb._fetchone(query, (2,)) == (3,)
+
+    loop_thread.run(scenario())
+
+
+def test_async_named_parameters_and_syntax_errors_go_through_psycopg(
+    adb: AsyncPostgresDatabase, loop_thread: LoopThread
+) -> None:
+    async def scenario() -> None:
+        assert await adb._fetchone("SELECT %(a)s::int * 2", {"a": 21}) == (42,)  # type: ignore[arg-type]
+        with pytest.raises(StorageError):
+            await adb._fetchone("SELEKT %s", (1,))
+        assert await adb._fetchone("SELECT %s::text", ("after",)) == ("after",)
+
+    loop_thread.run(scenario())
+
+
+def test_async_tasks_sharing_a_pool_each_see_their_own_tenant(
+    adb: AsyncPostgresDatabase, loop_thread: LoopThread
+) -> None:
+    async def worker(tenant: str) -> list[str]:
+        handle = adb.for_tenant(tenant)
+        failures = []
+        for i in range(60):
+            got = await handle._fetchone(
+                "SELECT current_setting('clubrules.tenant'), %s::int", (i,)
+            )
+            if got != (tenant, i):
+                failures.append(f"{tenant}: {got}")
+        return failures
+
+    async def race() -> list[list[str]]:
+        return await asyncio.gather(*(worker(f"t{k}") for k in range(6)))
+
+    assert loop_thread.run(race()) == [[]] * 6
+
+
+def test_async_a_parameter_larger_than_the_socket_buffer_is_sent_whole(
+    adb: AsyncPostgresDatabase, loop_thread: LoopThread
+) -> None:
+    blob = bytes(range(256)) * 12_000  # about 3 MB: several non-blocking writes
+    query = "SELECT length(%s::bytea), md5(%s::bytea), %s::bytea"
+    got = loop_thread.run(adb._fetchone(query, (blob, blob, blob)))
+    assert got == (len(blob), hashlib.md5(blob).hexdigest(), blob)  # noqa: S324 - a checksum
+
+
+def test_a_task_cancelled_mid_round_closes_its_connection(
+    url: str, loop_thread: LoopThread
+) -> None:
+    """The pool never hands out a connection left halfway through a pipeline."""
+
+    async def scenario() -> None:
+        async with AsyncConnectionPool(
+            url, kwargs={"autocommit": True}, min_size=1, max_size=1, open=False
+        ) as pool:
+            await pool.wait()
+            db = AsyncPostgresDatabase.from_pool(pool).for_tenant("club-b")
+            before = await db._fetchone("SELECT pg_backend_pid()", ())
+            slow = asyncio.ensure_future(db._fetchone("SELECT pg_sleep(5), %s::int", (1,)))
+            await asyncio.sleep(0.2)
+            assert not slow.done()
+            slow.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await slow
+            for i in range(3):  # a fresh connection, idle, and the right answers
+                got = await db._fetchone(
+                    "SELECT pg_backend_pid(), current_setting('clubrules.tenant'), %s::int", (i,)
+                )
+                assert got is not None
+                assert got[0] != before[0]
+                assert got[1:] == ("club-b", i)
+
+    loop_thread.run(scenario())
+
+
+def test_a_cancelled_write_has_landed_or_not_when_the_call_returns(
+    url: str, loop_thread: LoopThread
+) -> None:
+    """The server-side statement of a cancelled call is stopped, not left to land later."""
+    insert = (
+        f"INSERT INTO {_TABLE} (tenant, id, n) VALUES (current_setting('clubrules.tenant'), %s, 7)"  # noqa: S608
+        " ON CONFLICT (tenant, id) DO NOTHING"
+    )
+    waiting = (
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE query LIKE 'INSERT INTO direct_probe%%' AND wait_event_type = 'Lock'"
+    )
+
+    async def scenario(blocker: psycopg.Connection[Any]) -> None:
+        async with AsyncConnectionPool(
+            url, kwargs={"autocommit": True}, min_size=1, max_size=1, open=False
+        ) as pool:
+            await pool.wait()
+            db = AsyncPostgresDatabase.from_pool(pool).for_tenant("club-b")
+            write = asyncio.ensure_future(db._write(insert, ("held",)))
+            while True:  # until the insert waits on the blocker's uncommitted row
+                (count,) = blocker.execute(waiting).fetchone() or (0,)
+                if count:
+                    break
+                await asyncio.sleep(0.01)
+            write.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await write
+            assert blocker.execute(waiting).fetchone() == (0,)
+
+    with psycopg.connect(url) as blocker, psycopg.connect(url, autocommit=True) as watcher:
+        blocker.execute(
+            f"INSERT INTO {_TABLE} (tenant, id, n) VALUES ('club-b', 'held', 1)"  # noqa: S608
+        )
+        try:
+            loop_thread.run(scenario(watcher))
+        finally:
+            blocker.rollback()
+        # The blocker gone, nothing the cancelled call sent is left to run.
+        assert watcher.execute(f"SELECT n FROM {_TABLE}").fetchall() == []  # noqa: S608

@@ -27,6 +27,7 @@ diagnostics.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import re
 import select
@@ -364,19 +365,44 @@ async def run_direct_async(
     if round_ is None:
         return None
     pg = round_.pg
+    sent = False
     try:
         round_.send()
         while pg.flush():
             await _wait_async(pg.socket, write=True)
             pg.consume_input()
+        sent = True
         while not round_.received():
             await _wait_async(pg.socket, write=False)
+    except asyncio.CancelledError:
+        if sent:  # the Sync is on its way: learn the round's fate before the task ends
+            await _settle(conn, round_)
+        pg.finish()  # unsent, the Sync never comes: the server rolls the round back
+        raise
     except BaseException:
         # Closed at once, with no await: `AsyncConnection.close()` would give
         # the connection back to a pool made with `close_returns=True`.
         pg.finish()
         raise
     return round_.outcome()
+
+
+async def _settle(conn: psycopg.AsyncConnection[Any], round_: _Round) -> None:
+    """After a cancel: stop the statement in the server and read the round to its end.
+
+    So that when the cancelled call returns, its write has landed whole or
+    not at all, as psycopg's own cancelled calls; a second cancel or a
+    failure stops the wait (the caller closes the connection either way).
+    """
+    pg = round_.pg
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        cancel_safe = getattr(conn, "cancel_safe", None)  # psycopg 3.2 and later
+        if cancel_safe is not None:
+            await cancel_safe()
+        else:  # pragma: no cover - psycopg 3.1
+            conn.cancel()
+        while not round_.received():
+            await _wait_async(pg.socket, write=False)
 
 
 def _leave_pipeline(pg: Any) -> None:  # noqa: ANN401 - a psycopg.pq.PGconn

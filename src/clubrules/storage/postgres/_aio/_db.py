@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeAlias
 from clubrules.errors import StorageError, ValidationError
 from clubrules.storage._handles import TenantHandles, other_tenant
 from clubrules.storage._tenant import DEFAULT_TENANT
+from clubrules.storage.postgres._direct import Outcome, run_direct_async
 from clubrules.storage.postgres._errors import psycopg_module, translate
 from clubrules.storage.postgres._migrate import DEFAULT_SCHEMA, schema_prefix
 from clubrules.storage.postgres._transactions import (
@@ -44,6 +45,16 @@ else:
     # psycopg is optional and imported late: at run time the alias is `object`,
     # so that `typing.get_type_hints` resolves annotations that name it.
     PsycopgAsyncConnection = object
+
+
+async def _outcome(cursor: psycopg.AsyncCursor[Any], most: int) -> Outcome:
+    """Up to `most` rows of an executed cursor (-1: all; none for a statement without rows)."""
+    if cursor.description is None or most == 0:
+        return [], cursor.rowcount
+    if most == 1:
+        row = await cursor.fetchone()
+        return ([] if row is None else [row]), cursor.rowcount
+    return await cursor.fetchall(), cursor.rowcount
 
 
 @contextlib.asynccontextmanager
@@ -356,38 +367,48 @@ class AsyncPostgresDatabase(TenantHandles):
             log_pool_timeout(error, self._timeout)
             raise translate(error, migration=False) from error
 
-    async def _run(self, query: str, params: Sequence[object]) -> psycopg.AsyncCursor[Any]:
-        """One statement run as this handle's tenant, in one round trip (see `_as_tenant`)."""
+    async def _execute(self, query: str, params: Sequence[object], most: int) -> Outcome:
+        """One statement run as this handle's tenant: up to `most` rows (-1: all), its row count.
+
+        In a unit of work the unit's transaction carries the tenant; on a
+        pooled connection the setting and the statement go in one write
+        (`run_direct_async`), or through a psycopg pipeline where that path
+        does not apply or the server refused the round (for the driver's
+        exception; the refused round left nothing).
+        """
         self._check_open()
         joined = self._joined()
         if joined is not None and joined is not self._caller:
             try:
-                return await joined.execute(query, params)
+                return await _outcome(await joined.execute(query, params), most)
             except self._driver_error as error:
                 raise translate(error, migration=False) from error
         async with self._autocommit() as conn:
+            tenant = self._tenant
             try:
+                if conn is not self._caller:  # a pooled connection: this task holds it alone
+                    outcome = await run_direct_async(conn, tenant, query, params, most=most)
+                    if outcome is not None:
+                        return outcome
                 async with conn.pipeline():
-                    await conn.execute(SET_TENANT, (self._tenant,))
+                    await conn.execute(SET_TENANT, (tenant,))
                     cursor = await conn.execute(query, params)
+                return await _outcome(cursor, most)
             except self._driver_error as error:
                 raise translate(error, migration=False) from error
-            return cursor
 
     async def _fetchall(self, query: str, params: Sequence[object] = ()) -> list[Any]:
-        """One statement and `fetchall()`: the adapters' reads."""
-        cursor = await self._run(query, params)
-        return await cursor.fetchall()
+        """One statement and all its rows: the adapters' reads."""
+        return (await self._execute(query, params, -1))[0]
 
     async def _fetchone(self, query: str, params: Sequence[object]) -> Any:  # noqa: ANN401 - a row
-        """One statement and `fetchone()`: the adapters' reads."""
-        cursor = await self._run(query, params)
-        return await cursor.fetchone()
+        """One statement and its first row (None if none): the adapters' reads."""
+        rows = (await self._execute(query, params, 1))[0]
+        return rows[0] if rows else None
 
     async def _write(self, query: str, params: Sequence[object]) -> int:
         """One statement that returns no rows, on its own; the rows it changed."""
-        cursor = await self._run(query, params)
-        return cursor.rowcount
+        return (await self._execute(query, params, 0))[1]
 
     def transaction(self) -> contextlib.AbstractAsyncContextManager[psycopg.AsyncConnection[Any]]:
         """A connection inside a transaction: the adapters' own atomic blocks (`unit_of_work`)."""
