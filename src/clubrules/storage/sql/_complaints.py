@@ -9,7 +9,8 @@ event's type is stored in its own column.
 `SQLiteComplaintRepository` and `PostgresComplaintRepository` subclass
 `SQLComplaintRepository`. Each keeps its own `append` (the transaction, the
 bulk insert and the translation of what its driver refuses differ) and
-`events` (SQLite reads in one snapshot, PostgreSQL in one joined statement).
+`events` (both read the events along their primary key, and ask a joined
+statement only when none come back, to tell an unknown case from an empty tail).
 """
 
 from __future__ import annotations
@@ -257,6 +258,7 @@ class ComplaintSQL:
         "events",
         "insert",
         "insert_case",
+        "log",
         "stream",
         "version",
     )
@@ -279,10 +281,19 @@ class ComplaintSQL:
             f" {registered_column}, registered_tz) VALUES ({d.tenant}, {d.params(5)})"
         )
         self.case_ids = f"SELECT id FROM {self.cases} WHERE tenant = {d.tenant}"  # noqa: S608
-        # A stream's events after a version, in one statement that tells an
-        # unknown case (no row) from one with no event after it (one row of NULLs).
+        # A stream's events after a version, read along the events' primary key
+        # (tenant, case_id, version), which also gives their order: no join, no sort.
+        # An event row implies its case (the foreign key), so rows answer the read;
+        # no row asks `stream` (an unknown case, or no event after the version).
         # The documents as text, also from jsonb: the log is parsed in one
         # `json.loads` (see `decode_events`), not one call per row by the driver.
+        self.log = (
+            f"SELECT type, document{d.json_as_text} FROM {self.events}"  # noqa: S608 - constant
+            f" WHERE tenant = {d.tenant} AND case_id = {d.param} AND version > {d.param}"
+            " ORDER BY version"
+        )
+        # The same read in one statement (one snapshot) that tells an unknown
+        # case (no row) from one with no event after the version (one row of NULLs).
         self.stream = (
             f"SELECT e.type, e.document{d.json_as_text} FROM {self.cases} AS c"  # noqa: S608
             f" LEFT JOIN {self.events} AS e"
