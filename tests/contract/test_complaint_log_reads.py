@@ -77,13 +77,14 @@ def _check(repo: Any, other: Any, lengths: list[tuple[int, int]], afters: list[i
     q = repo._q
     for case_id in ids:
         for after in afters:
-            got = _outcome(lambda c=case_id, a=after: repo.events(c, after=a))
-            old = _outcome(
-                lambda c=case_id, a=after: events_of(
-                    c,
-                    repo._db._fetchall(q.stream, (max(a, 0), c)),
-                )
-            )
+
+            def fast(c: str = case_id, a: int = after) -> list[CaseEvent]:
+                return repo.events(c, after=a)  # type: ignore[no-any-return]
+
+            def joined(c: str = case_id, a: int = after) -> list[CaseEvent]:
+                return events_of(c, repo._db._fetchall(q.stream, (max(a, 0), c)))
+
+            got, old = _outcome(fast), _outcome(joined)
             oracle = logs[case_id][max(after, 0) :] if case_id in logs else "not found"
             assert got == old == oracle
 
