@@ -22,7 +22,7 @@ __all__ = ["PostgresComplaintRepository", "events_of"]
 
 
 def events_of(case_id: str, rows: list[Any]) -> list[CaseEvent]:
-    """The events of `ComplaintSQL.stream`'s rows; `NotFoundError` if the case is unknown."""
+    """The events of `ComplaintSQL.log`'s or `.stream`'s rows; `NotFoundError` if none."""
     if not rows:
         raise NotFoundError("case", case_id)
     if rows[0][0] is None:  # the case, with no event after the version asked for
@@ -74,7 +74,11 @@ class PostgresComplaintRepository(SQLComplaintRepository[PostgresDatabase]):
 
     def events(self, case_id: str, *, after: int = 0) -> list[CaseEvent]:
         """The stream's events after the first `after`; `NotFoundError` if unknown."""
-        rows = self._db._fetchall(self._q.stream, (max(after, 0), case_id))  # noqa: SLF001
+        after = max(after, 0)
+        # The events alone, along their primary key: no join with the cases, no sort.
+        rows = self._db._fetchall(self._q.log, (case_id, after))  # noqa: SLF001
+        if not rows:  # an unknown case, or no event after `after`: one statement tells which
+            rows = self._db._fetchall(self._q.stream, (after, case_id))  # noqa: SLF001
         return events_of(case_id, rows)
 
     def __repr__(self) -> str:

@@ -59,9 +59,13 @@ class SQLiteComplaintRepository(SQLComplaintRepository[SQLiteDatabase]):
 
     def events(self, case_id: str, *, after: int = 0) -> list[CaseEvent]:
         """The stream's events after the first `after`; `NotFoundError` if unknown."""
-        # One statement (one snapshot) that also tells an unknown case from an
-        # empty tail: a third of the statements of a BEGIN, SELECT, COMMIT read.
-        rows = self._db._fetchall(self._q.stream, (max(after, 0), case_id))  # noqa: SLF001
+        after = max(after, 0)
+        # The events alone, along their primary key: no join with the cases, no sort.
+        rows = self._db._fetchall(self._q.log, (case_id, after))  # noqa: SLF001
+        if rows:
+            return decode_events(rows)
+        # No event: one statement (one snapshot) tells an unknown case from an empty tail.
+        rows = self._db._fetchall(self._q.stream, (after, case_id))  # noqa: SLF001
         if not rows:
             raise NotFoundError("case", case_id)
         if rows[0][0] is None:  # the case, with no event after `after`

@@ -77,7 +77,11 @@ class AsyncPostgresComplaintRepository:
 
     async def events(self, case_id: str, *, after: int = 0) -> list[CaseEvent]:
         """The stream's events after the first `after`; `NotFoundError` if unknown."""
-        rows = await self._db._fetchall(self._q.stream, (max(after, 0), case_id))  # noqa: SLF001
+        after = max(after, 0)
+        # The events alone, along their primary key: no join with the cases, no sort.
+        rows = await self._db._fetchall(self._q.log, (case_id, after))  # noqa: SLF001
+        if not rows:  # an unknown case, or no event after `after`: one statement tells which
+            rows = await self._db._fetchall(self._q.stream, (after, case_id))  # noqa: SLF001
         return events_of(case_id, rows)
 
     async def version(self, case_id: str) -> int:
