@@ -43,7 +43,7 @@ def test_a_booking_read_again_equals_a_fresh_decode_and_changes_with_its_rows() 
     repo.add(second, now=NOW)
     start, end = NOW, NOW + timedelta(days=2)
     read = repo.find(start=start, end=end)
-    _decoded.cache_clear()
+    _decoded.clear()
     fresh = repo.find(start=start, end=end)
     again = repo.find(start=start, end=end)
     assert read == fresh == again
@@ -89,3 +89,49 @@ def test_rows_of_any_sequence_type_group_as_tuples() -> None:
         "beautician",
     )
     assert group_bookings([list(row)]) == group_bookings([row])
+
+
+def test_the_kept_bookings_stay_bounded_and_the_newest_are_kept() -> None:
+    from clubrules.storage.sql import _booking  # noqa: PLC0415 - the bound under test
+
+    def rows(n: int) -> list[tuple[object, ...]]:
+        # n one-row bookings, each at its own start (column 2, UTC microseconds).
+        return [
+            (
+                f"b{k}",
+                "facial",
+                k,
+                None,
+                k + 1,
+                None,
+                "confirmed",
+                1,
+                None,
+                None,
+                None,
+                0,
+                None,
+                None,
+                None,
+                None,
+                None,
+                1,
+                2,
+                "li",
+                k,
+                k + 1,
+                1,
+                1,
+                "beautician",
+            )
+            for k in range(n)
+        ]
+
+    _decoded.clear()
+    many = rows(_booking._DECODED_KEPT + 100)
+    found = group_bookings(many)
+    assert [b.id for b in found] == [f"b{k}" for k in range(len(many))]
+    assert len(_decoded) == _booking._DECODED_KEPT
+    # The newest rows are the ones kept: reading them again gives the same values.
+    tail = many[-10:]
+    assert all(group_bookings([r])[0] is _decoded[(r,)] for r in tail)

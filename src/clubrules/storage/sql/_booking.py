@@ -7,7 +7,8 @@ of either database grouped back into bookings.
 
 from __future__ import annotations
 
-import functools
+import threading
+from collections import OrderedDict
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,8 @@ from clubrules.errors import SlotConflictError
 from clubrules.storage.sql._codecs import decode_at
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
+    from datetime import datetime
 
     from clubrules.booking import Conflict, OverCapacity
     from clubrules.booking._capacity import Entry
@@ -53,11 +55,13 @@ def refused(booking: Booking, in_the_way: list[list[Entry]]) -> SlotConflictErro
 
 _STATUS = {s.value: s for s in BookingStatus}
 
-# Bookings decoded from their exact rows, for the most recently read ones. A
-# booking's rows decode to equal immutable values whoever reads them, so a row
-# read again (the day's bookings, read on every request of a busy day) reuses
-# the value instead of decoding it anew. Keyed by every column of every row.
+# Bookings decoded from their exact rows, for the most recently decoded ones. A
+# booking's rows decode to equal immutable values whoever reads them, so rows
+# read again (the day's bookings, read on every request of a busy day) reuse
+# the value; keyed by every column of every row, dropped oldest first.
 _DECODED_KEPT = 4096
+_decoded: OrderedDict[tuple[tuple[Any, ...], ...], Booking] = OrderedDict()
+_decoded_lock = threading.Lock()
 
 
 def group_bookings(rows: Iterable[Sequence[Any]]) -> list[Booking]:
@@ -69,49 +73,81 @@ def group_bookings(rows: Iterable[Sequence[Any]]) -> list[Booking]:
     a booking's rows are consecutive, in position order, and the bookings
     may come in any order. The rows are ones clubrules wrote, validated on
     the way in and kept so by the schema's checks, so they are read back
-    without running the validators again; a booking whose rows were read
-    lately, unchanged, is the value decoded then.
+    without running the validators again. A booking whose rows were decoded
+    lately, unchanged, is the value decoded then; otherwise an instant met
+    twice in one read (the day's slot times) is decoded once.
     """
-    found: list[tuple[tuple[int, str], Booking]] = []
-    append = found.append
-    head: Sequence[Any] | None = None
+    groups: list[tuple[tuple[Any, ...], ...]] = []
+    head: tuple[Any, ...] | None = None
     group: list[tuple[Any, ...]] = []
     for r in rows:
         row = r if type(r) is tuple else tuple(r)
         if head is None or row[0] != head[0]:
             if head is not None:
-                append(((head[2], head[0]), _decoded(tuple(group))))
+                groups.append(tuple(group))
             head, group = row, [row]
         else:
             group.append(row)
     if head is not None:
-        append(((head[2], head[0]), _decoded(tuple(group))))
+        groups.append(tuple(group))
+    with _decoded_lock:
+        kept = _decoded.get
+        known = [kept(g) for g in groups]
+    missing = [g for g, b in zip(groups, known, strict=True) if b is None]
+    new: dict[tuple[tuple[Any, ...], ...], Booking] = {}
+    if missing:
+        decode = _decoder()
+        new = {g: decode(g) for g in missing}
+    bookings = [new[g] if b is None else b for g, b in zip(groups, known, strict=True)]
+    if new:
+        with _decoded_lock:
+            _decoded.update(new)
+            for _ in range(len(_decoded) - _DECODED_KEPT):
+                _decoded.popitem(last=False)  # the oldest first
+    found = [((g[0][2], g[0][0]), b) for g, b in zip(groups, bookings, strict=True)]
     found.sort(key=_KEY)  # ids are unique: no two keys are equal
     return [booking for _key, booking in found]
 
 
-@functools.lru_cache(maxsize=_DECODED_KEPT)
-def _decoded(rows: tuple[tuple[Any, ...], ...]) -> Booking:
-    """One booking from its rows (in position order); see `group_bookings`."""
+def _decoder() -> Callable[[tuple[tuple[Any, ...], ...]], Booking]:
+    """A decoder of one booking's rows (in position order) for one read.
+
+    An instant met twice in the read (the day's slot times, shared by many
+    resources) is decoded once.
+    """
     occupancy_of = Occupancy._from_row  # noqa: SLF001 - the booking package's storage entry
-    occupancy = tuple(occupancy_of(r[19], r[20], r[21], r[22], r[23], r[24]) for r in rows)
-    row = rows[0]
-    at = decode_at
-    return Booking._from_row(  # noqa: SLF001
-        row[0],
-        row[1],
-        at(row[2], row[3]),
-        at(row[4], row[5]),
-        occupancy,
-        _STATUS[row[6]],
-        row[7],
-        row[8],
-        None if row[9] is None else at(row[9], row[10]),
-        bool(row[11]),
-        row[12],
-        row[13],
-        row[14],
-        None if row[15] is None else at(row[15], row[16]),
-        row[17],
-        row[18],
-    )
+    booking_of = Booking._from_row  # noqa: SLF001
+    status_of = _STATUS.__getitem__
+    seen: dict[int | tuple[int, str], datetime] = {}
+    known = seen.get
+
+    def at(us: int, zone: str | None) -> datetime:
+        key = us if zone is None else (us, zone)  # UTC, the common case: no tuple to build
+        value = known(key)
+        if value is None:
+            value = seen[key] = decode_at(us, zone)
+        return value
+
+    def decode(rows: tuple[tuple[Any, ...], ...]) -> Booking:
+        occupancy = tuple(occupancy_of(r[19], r[20], r[21], r[22], r[23], r[24]) for r in rows)
+        row = rows[0]
+        return booking_of(
+            row[0],
+            row[1],
+            at(row[2], row[3]),
+            at(row[4], row[5]),
+            occupancy,
+            status_of(row[6]),
+            row[7],
+            row[8],
+            None if row[9] is None else at(row[9], row[10]),
+            bool(row[11]),
+            row[12],
+            row[13],
+            row[14],
+            None if row[15] is None else at(row[15], row[16]),
+            row[17],
+            row[18],
+        )
+
+    return decode
