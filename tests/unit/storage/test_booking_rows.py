@@ -60,75 +60,24 @@ def test_a_booking_read_again_equals_a_fresh_decode_and_changes_with_its_rows() 
     ]
 
 
+def _row(k: int) -> tuple[object, ...]:
+    """A one-row booking `b{k}` from UTC microsecond `k` to `k + 1`, with its busy time."""
+    booking = (f"b{k}", "facial", k, None, k + 1, None, "confirmed", 1, None, None, None, 0)
+    rest = (None, None, None, None, None, 1, 2)
+    busy = ("li", k, k + 1, 1, 1, "beautician")
+    return (*booking, *rest, *busy)
+
+
 def test_rows_of_any_sequence_type_group_as_tuples() -> None:
-    row = (
-        "b1",
-        "facial",
-        1,
-        None,
-        2,
-        None,
-        "confirmed",
-        1,
-        None,
-        None,
-        None,
-        0,
-        None,
-        None,
-        None,
-        None,
-        None,
-        1,
-        2,
-        "li",
-        1,
-        2,
-        1,
-        1,
-        "beautician",
-    )
+    row = _row(1)
     assert group_bookings([list(row)]) == group_bookings([row])
 
 
 def test_the_kept_bookings_stay_bounded_and_the_newest_are_kept() -> None:
     from clubrules.storage.sql import _booking  # noqa: PLC0415 - the bound under test
 
-    def rows(n: int) -> list[tuple[object, ...]]:
-        # n one-row bookings, each at its own start (column 2, UTC microseconds).
-        return [
-            (
-                f"b{k}",
-                "facial",
-                k,
-                None,
-                k + 1,
-                None,
-                "confirmed",
-                1,
-                None,
-                None,
-                None,
-                0,
-                None,
-                None,
-                None,
-                None,
-                None,
-                1,
-                2,
-                "li",
-                k,
-                k + 1,
-                1,
-                1,
-                "beautician",
-            )
-            for k in range(n)
-        ]
-
     _decoded.clear()
-    many = rows(_booking._DECODED_KEPT + 100)
+    many = [_row(k) for k in range(_booking._DECODED_KEPT + 100)]
     found = group_bookings(many)
     assert [b.id for b in found] == [f"b{k}" for k in range(len(many))]
     assert len(_decoded) == _booking._DECODED_KEPT
