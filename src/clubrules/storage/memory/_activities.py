@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING
 
 from clubrules._checks import require_instance, require_str
 from clubrules._time import to_epoch_us
 from clubrules.activities import Activity, Invitation, Roster
-from clubrules.errors import DuplicateError, NotFoundError
+from clubrules.errors import NotFoundError
 from clubrules.storage._keys import keys_checked
-from clubrules.storage.memory._store import TenantSiblings
+from clubrules.storage.memory._store import Table, TenantSiblings
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -30,22 +29,16 @@ class InMemoryClubActivityRepository(TenantSiblings):
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._activities: dict[str, Activity] = {}
+        self._table: Table[str, Activity] = Table("activity")
+        self._lock = self._table.lock
+        self._activities = self._table.rows
         self._invitations: dict[tuple[str, str], Invitation] = {}
         self._rosters: dict[str, dict[str, SignUp]] = {}
 
     def add(self, activity: Activity) -> bool:
         """Store an activity; False if stored as is, `DuplicateError` if the id is taken."""
         require_instance(activity, Activity, "activity")
-        with self._lock:
-            stored = self._activities.get(activity.id)
-            if stored is None:
-                self._activities[activity.id] = activity
-                return True
-        if stored == activity:
-            return False
-        raise DuplicateError(f"activity {activity.id!r} already exists with other content")
+        return self._table.add_once(activity.id, activity)
 
     def _activity(self, activity_id: str) -> Activity:
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING
 
 from clubrules._checks import require_instance, require_str
@@ -11,7 +10,7 @@ from clubrules.booking import Booking, Schedule
 from clubrules.booking._capacity import clashes
 from clubrules.errors import DuplicateError, NotFoundError, SlotConflictError, StaleVersionError
 from clubrules.storage._keys import keys_checked
-from clubrules.storage.memory._store import TenantSiblings
+from clubrules.storage.memory._store import Table, TenantSiblings
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -34,12 +33,13 @@ class InMemoryBookingRepository(TenantSiblings):
     """
 
     def __init__(self) -> None:
-        self._bookings: dict[str, Booking] = {}
+        self._table: Table[str, Booking] = Table("booking")
+        self._bookings = self._table.rows
         self._index = Schedule()
         # The stored bookings carrying each key that may block: which of them
         # holds the key is decided at each call's `now`.
         self._keys: dict[str, set[str]] = {}
-        self._lock = threading.Lock()
+        self._lock = self._table.lock
 
     def _holder(self, key: str, now_us: int) -> Booking | None:
         """The booking holding `key` at `now`: the first blocking one, by start then id."""
@@ -107,11 +107,7 @@ class InMemoryBookingRepository(TenantSiblings):
     def get(self, booking_id: str) -> Booking:
         """The booking with this id; `NotFoundError` if there is none."""
         require_str(booking_id, "booking_id")
-        with self._lock:
-            try:
-                return self._bookings[booking_id]
-            except KeyError:
-                raise NotFoundError("booking", booking_id) from None
+        return self._table.get(booking_id)
 
     def save(self, booking: Booking, *, now: datetime) -> None:
         """Replace the stored booking with its next version, re-checking the slot."""

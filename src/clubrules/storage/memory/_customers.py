@@ -28,9 +28,10 @@ class InMemoryCustomerRepository(TenantSiblings):
     """Customer profiles in a dict, with an index by E.164 phone number; thread-safe."""
 
     def __init__(self) -> None:
-        self._customers: dict[str, Customer] = {}
+        self._table: Table[str, Customer] = Table("customer")
+        self._customers = self._table.rows
         self._by_phone: dict[str, set[str]] = {}
-        self._lock = threading.Lock()
+        self._lock = self._table.lock
 
     def _index(self, customer: Customer) -> None:
         if customer.phone is not None:
@@ -55,11 +56,7 @@ class InMemoryCustomerRepository(TenantSiblings):
     def get(self, customer_id: str) -> Customer:
         """The customer with this id; `NotFoundError` if there is none."""
         require_str(customer_id, "customer_id")
-        with self._lock:
-            try:
-                return self._customers[customer_id]
-            except KeyError:
-                raise NotFoundError("customer", customer_id) from None
+        return self._table.get(customer_id)
 
     def update(self, customer: Customer) -> None:
         """Replace the stored profile; `NotFoundError` if the id is unknown."""

@@ -8,24 +8,9 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
+from clubrules import staff
 from clubrules._checks import require_int, require_real
 from clubrules.errors import ValidationError
-from clubrules.staff import (
-    AssessmentInputs,
-    Criterion,
-    EvaluationScoring,
-    Kpi,
-    KpiScoring,
-    LinearScale,
-    ManualScore,
-    ManualScoring,
-    MissingCycle,
-    NoEventsRule,
-    Rubric,
-    Step,
-    SteppedScale,
-    SubItem,
-)
 
 __all__ = ["assessment_inputs", "points_up_to", "rubrics", "staff_rates"]
 
@@ -33,14 +18,14 @@ _CENT = Decimal("0.01")
 _MAX_DIGITS = 20  # the staff rules refuse points of 10**20 or more
 
 
-def staff_kpis(*, max_events: int = 1_000, no_events: bool = True) -> st.SearchStrategy[Kpi]:
+def staff_kpis(*, max_events: int = 1_000, no_events: bool = True) -> st.SearchStrategy[staff.Kpi]:
     """KPIs: `numerator` of `denominator` events, including 0 of 0 if `no_events`."""
 
     @st.composite
-    def build(draw: st.DrawFn) -> Kpi:
+    def build(draw: st.DrawFn) -> staff.Kpi:
         low = 0 if no_events else 1
         events = draw(st.integers(low, max_events))
-        return Kpi(draw(st.integers(0, events)), events)
+        return staff.Kpi(draw(st.integers(0, events)), events)
 
     return build()
 
@@ -85,39 +70,43 @@ def _partition(total_cents: int, parts: int) -> st.SearchStrategy[list[Decimal]]
 
 
 @st.composite
-def _scale(draw: st.DrawFn, maximum: Decimal) -> LinearScale | SteppedScale:
+def _scale(draw: st.DrawFn, maximum: Decimal) -> staff.LinearScale | staff.SteppedScale:
     if draw(st.booleans()):
         floor, target = sorted(draw(st.lists(staff_rates(), min_size=2, max_size=2, unique=True)))
-        return LinearScale(floor=floor, target=target)
+        return staff.LinearScale(floor=floor, target=target)
     rates = draw(st.lists(staff_rates(places=2), min_size=0, max_size=3, unique=True))
     rates = sorted({Decimal(0), *rates})
     points = sorted(draw(st.lists(points_up_to(maximum), min_size=len(rates), max_size=len(rates))))
-    return SteppedScale([Step(min_rate=r, points=p) for r, p in zip(rates, points, strict=True)])
+    return staff.SteppedScale(
+        [staff.Step(min_rate=r, points=p) for r, p in zip(rates, points, strict=True)]
+    )
 
 
 @st.composite
-def _item(draw: st.DrawFn, key: str, maximum: Decimal) -> SubItem:
+def _item(draw: st.DrawFn, key: str, maximum: Decimal) -> staff.SubItem:
     kind = draw(st.sampled_from(["manual", "kpi", "evaluations"]))
-    rule = draw(st.sampled_from(NoEventsRule))
+    rule = draw(st.sampled_from(staff.NoEventsRule))
     neutral = draw(st.none() | points_up_to(maximum))
     if kind == "manual":
-        method: ManualScoring | KpiScoring | EvaluationScoring = ManualScoring()
+        method: staff.ManualScoring | staff.KpiScoring | staff.EvaluationScoring = (
+            staff.ManualScoring()
+        )
     elif kind == "kpi":
-        method = KpiScoring(
+        method = staff.KpiScoring(
             kpi=f"kpi_{key}",
             scale=draw(_scale(maximum)),
             no_events=rule,
             neutral_points=neutral,
         )
     else:
-        method = EvaluationScoring(
+        method = staff.EvaluationScoring(
             min_count=draw(st.integers(1, 3)), no_events=rule, neutral_points=neutral
         )
-    return SubItem(key=key, name=key.replace("_", " "), max_points=maximum, method=method)
+    return staff.SubItem(key=key, name=key.replace("_", " "), max_points=maximum, method=method)
 
 
 @st.composite
-def rubrics(draw: st.DrawFn, *, max_criteria: int = 4, max_items: int = 4) -> Rubric:
+def rubrics(draw: st.DrawFn, *, max_criteria: int = 4, max_items: int = 4) -> staff.Rubric:
     """Valid rubrics: weights on the 0.01 grid summing to exactly 100, random methods.
 
     Customer evaluations use the 1-5 scale in every rubric drawn, so that one
@@ -131,33 +120,33 @@ def rubrics(draw: st.DrawFn, *, max_criteria: int = 4, max_items: int = 4) -> Ru
         maxima = draw(_partition(cents, count))
         items = [draw(_item(f"c{c}_i{i}", m)) for i, m in enumerate(maxima)]
         criteria.append(
-            Criterion(key=f"c{c}", name=f"criterion {c}", max_points=weight, sub_items=items)
+            staff.Criterion(key=f"c{c}", name=f"criterion {c}", max_points=weight, sub_items=items)
         )
-    return Rubric(
+    return staff.Rubric(
         id="drawn",
         criteria=criteria,
-        missing_cycle=draw(st.sampled_from(MissingCycle)),
+        missing_cycle=draw(st.sampled_from(staff.MissingCycle)),
         ad_hoc_in_chain=draw(st.booleans()),
     )
 
 
 def assessment_inputs(
-    rubric: Rubric, *, max_events: int = 200
-) -> st.SearchStrategy[AssessmentInputs]:
+    rubric: staff.Rubric, *, max_events: int = 200
+) -> st.SearchStrategy[staff.AssessmentInputs]:
     """Valid inputs for `rubric`: every manual score and KPI it needs, ratings 1-5."""
 
     @st.composite
-    def build(draw: st.DrawFn) -> AssessmentInputs:
+    def build(draw: st.DrawFn) -> staff.AssessmentInputs:
         manual = {}
         kpi_values = {}
         for _, item in rubric.all_items():
-            if isinstance(item.method, ManualScoring):
-                manual[item.key] = ManualScore(
+            if isinstance(item.method, staff.ManualScoring):
+                manual[item.key] = staff.ManualScore(
                     points=draw(points_up_to(item.max_points)), by="sup-1"
                 )
-            elif isinstance(item.method, KpiScoring):
+            elif isinstance(item.method, staff.KpiScoring):
                 kpi_values[item.method.kpi] = draw(staff_kpis(max_events=max_events))
         ratings = draw(st.lists(st.integers(1, 5), max_size=8))
-        return AssessmentInputs(manual=manual, kpis=kpi_values, evaluations=ratings)
+        return staff.AssessmentInputs(manual=manual, kpis=kpi_values, evaluations=ratings)
 
     return build()
