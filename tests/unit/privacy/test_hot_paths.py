@@ -9,6 +9,7 @@ that is a plain integer.
 
 from __future__ import annotations
 
+import os
 import threading
 import warnings
 from typing import Any
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 
 from clubrules.customers import Sealed
 from clubrules.errors import DecryptionError, KeyringError, KeyUsageWarning, ValidationError
-from clubrules.privacy import FieldCipher, Keyring, KeyStatus, KeyVersion, sealed_to_bytes
+from clubrules.privacy import FieldCipher, Keyring, KeyStatus, KeyVersion, _seal, sealed_to_bytes
 
 FIELD = {"record_type": "customer", "field": "health"}
 
@@ -263,3 +264,85 @@ def test_threads_seal_exactly_up_to_the_limit(batch: bool) -> None:
     assert sum(refused) > 0
     for record_id, sealed in every:
         assert cipher.open(sealed, record_id=record_id, **FIELD) == record_id
+
+
+# Record ids from a small pool, so that ids of one length meet under one
+# place and under others: ASCII and not, 255 and 256 UTF-8 bytes (the last
+# length whose place ends are kept, and the first whose are not).
+pool_ids = st.sampled_from(["c-1", "c-2", "c-10", "é-1", "客-1", "x" * 255, "y" * 255, "z" * 256])
+pool_types = st.sampled_from(["customer", "staff", "客户"])
+pool_fields = st.sampled_from(["health", "allergies", "备注"])
+
+
+@settings(max_examples=150)
+@given(
+    calls=st.lists(
+        st.tuples(pool_types, pool_ids, pool_fields, st.text(max_size=20), st.booleans()),
+        min_size=1,
+        max_size=25,
+    ),
+    tenant=tenants,
+)
+def test_the_place_ends_kept_per_id_length_give_the_documented_associated_data(
+    calls: list[tuple[str, str, str, str, bool]], tenant: str | None
+) -> None:
+    key = KeyVersion.generate(3)
+    cipher = FieldCipher(Keyring([key]), tenant=tenant)
+    for record_type, record_id, field, text, by_reference in calls:
+        place = (record_type, record_id, field)
+        kwargs = {"record_type": record_type, "record_id": record_id, "field": field}
+        if by_reference:  # opened first: `open` keeps the ends as well
+            assert cipher.open(_reference_seal(key, text, place, tenant), **kwargs) == text
+        sealed = sealed_to_bytes(cipher.seal(text, **kwargs))
+        assert _reference_open(key, sealed, place, tenant) == text
+    # Every kept end joins into the associated data built from scratch, and
+    # only ids of 1 to 255 bytes, of places whose parts are kept, have one.
+    cache = cipher._aad
+    for record_type, fields in cache.ends.items():
+        for field, by_length in fields.items():
+            assert field in cache.parts[record_type]
+            for size, ends in by_length.items():
+                assert 0 < size < 256
+                raw = bytes(size)
+                expected = _aad(record_type, "\0" * size, field, tenant)
+                assert raw.join(ends) == expected
+
+
+def test_each_seal_draws_its_own_nonce_from_the_operating_system(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drawn: list[bytes] = []
+
+    def draw(size: int) -> bytes:
+        drawn.append(os.urandom(size))
+        return drawn[-1]
+
+    monkeypatch.setattr(_seal, "_random", draw)
+    cipher = FieldCipher(Keyring.generate())
+    sealed = [cipher.seal("花粉", record_id=f"c-{i}", **FIELD) for i in range(3)]
+    sealed += [cipher.seal(["a"], record_id="c-9", **FIELD)]
+    sealed += cipher.seal_many(["x", "y"], record_ids=["c-1", "c-2"], **FIELD)
+    sealed += cipher.seal_many(["x", b"y"], record_ids=["c-1", "c-2"], **FIELD)
+    assert [len(n) for n in drawn] == [12] * len(sealed)
+    assert [sealed_to_bytes(s)[5:17] for s in sealed] == drawn
+
+
+def test_the_nonce_source_is_getrandom_where_it_works_else_urandom(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refused(size: int) -> bytes:
+        raise OSError(38, "Function not implemented")
+
+    def short(size: int) -> bytes:
+        return bytes(size - 1)
+
+    def whole(size: int) -> bytes:
+        return bytes(size)
+
+    for getrandom, expected in ((refused, os.urandom), (short, os.urandom)):
+        monkeypatch.setattr(os, "getrandom", getrandom, raising=False)
+        assert _seal._nonce_source() is expected
+    monkeypatch.setattr(os, "getrandom", whole, raising=False)
+    assert _seal._nonce_source() is whole
+    monkeypatch.delattr(os, "getrandom", raising=False)
+    assert _seal._nonce_source() is os.urandom
