@@ -153,6 +153,9 @@ def tenant_part(tenant: str | None) -> bytes:
 
 # The constant parts an `AadCache` keeps, per record type and per field of one.
 _MAX_CACHED: Final = 64
+# The record-id lengths whose ends an `AadCache` keeps per place: the ids of
+# one field seldom have more (a fixed-width code, a UUID, a growing number).
+_MAX_LENGTHS: Final = 16
 
 
 class AadCache:
@@ -168,8 +171,9 @@ class AadCache:
 
     `ends[record_type][field][n]` is `(prefix + u32(n), suffix)`, kept for
     each length n (1 to 255 bytes) of a record id that passed the checks for
-    a kept place: the associated data of a record id `raw` of that length is
-    then `raw.join(ends[record_type][field][len(raw)])`, one allocation.
+    a kept place, for the first 16 such lengths of each place: the associated
+    data of a record id `raw` of that length is then
+    `raw.join(ends[record_type][field][len(raw)])`, one allocation.
     """
 
     __slots__ = ("ends", "parts", "tenant")
@@ -211,7 +215,9 @@ class AadCache:
         ends = (prefix + LENGTHS[size], suffix)
         fields = self.parts.get(record_type)
         if fields is not None and field in fields:
-            self.ends.setdefault(record_type, {}).setdefault(field, {})[size] = ends
+            by_length = self.ends.setdefault(record_type, {}).setdefault(field, {})
+            if len(by_length) < _MAX_LENGTHS:
+                by_length[size] = ends
         return raw_id.join(ends)
 
     def aad(self, record_type: str, record_id: str, field: str) -> bytes:
