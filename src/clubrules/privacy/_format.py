@@ -38,6 +38,7 @@ import binascii
 import json
 import math
 import struct
+import threading
 from typing import Any, Final, cast
 
 from clubrules._checks import DEFAULT_TENANT
@@ -153,9 +154,9 @@ def tenant_part(tenant: str | None) -> bytes:
 
 # The constant parts an `AadCache` keeps, per record type and per field of one.
 _MAX_CACHED: Final = 64
-# The record-id lengths whose ends an `AadCache` keeps per place: the ids of
-# one field seldom have more (a fixed-width code, a UUID, a growing number).
-_MAX_LENGTHS: Final = 16
+# The place ends an `AadCache` keeps in all (see `AadCache.ends`): a few
+# hundred kilobytes at most, and room for 64 fields with ids of 64 lengths.
+_MAX_ENDS: Final = 4096
 
 
 class AadCache:
@@ -171,16 +172,20 @@ class AadCache:
 
     `ends[record_type][field][n]` is `(prefix + u32(n), suffix)`, kept for
     each length n (1 to 255 bytes) of a record id that passed the checks for
-    a kept place, for the first 16 such lengths of each place: the associated
-    data of a record id `raw` of that length is then
+    a kept place, up to 4,096 of them in all: the associated data of a
+    record id `raw` of that length is then
     `raw.join(ends[record_type][field][len(raw)])`, one allocation.
     """
 
-    __slots__ = ("ends", "parts", "tenant")
+    __slots__ = ("_lock", "ends", "kept", "parts", "tenant")
 
     def __init__(self, tenant: str | None = None) -> None:
         self.parts: dict[str, dict[str, tuple[bytes, bytes]]] = {}
         self.ends: dict[str, dict[str, dict[int, tuple[bytes, bytes]]]] = {}
+        # How many ends are kept, counted under the lock (only the checked
+        # paths add ends; the straight runs only read them).
+        self.kept = 0
+        self._lock = threading.Lock()
         self.tenant = tenant_part(tenant)
 
     def get(self, record_type: str, field: str) -> tuple[bytes, bytes]:
@@ -215,9 +220,11 @@ class AadCache:
         ends = (prefix + LENGTHS[size], suffix)
         fields = self.parts.get(record_type)
         if fields is not None and field in fields:
-            by_length = self.ends.setdefault(record_type, {}).setdefault(field, {})
-            if len(by_length) < _MAX_LENGTHS:
-                by_length[size] = ends
+            with self._lock:
+                by_length = self.ends.setdefault(record_type, {}).setdefault(field, {})
+                if size not in by_length and self.kept < _MAX_ENDS:
+                    by_length[size] = ends
+                    self.kept += 1
         return raw_id.join(ends)
 
     def aad(self, record_type: str, record_id: str, field: str) -> bytes:

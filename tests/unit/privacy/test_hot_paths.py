@@ -21,7 +21,15 @@ from hypothesis import strategies as st
 
 from clubrules.customers import Sealed
 from clubrules.errors import DecryptionError, KeyringError, KeyUsageWarning, ValidationError
-from clubrules.privacy import FieldCipher, Keyring, KeyStatus, KeyVersion, _seal, sealed_to_bytes
+from clubrules.privacy import (
+    FieldCipher,
+    Keyring,
+    KeyStatus,
+    KeyVersion,
+    _format,
+    _seal,
+    sealed_to_bytes,
+)
 
 FIELD = {"record_type": "customer", "field": "health"}
 
@@ -301,7 +309,6 @@ def test_the_place_ends_kept_per_id_length_give_the_documented_associated_data(
     for record_type, fields in cache.ends.items():
         for field, by_length in fields.items():
             assert field in cache.parts[record_type]
-            assert len(by_length) <= 16
             for size, ends in by_length.items():
                 assert 0 < size < 256
                 raw = bytes(size)
@@ -349,15 +356,29 @@ def test_the_nonce_source_is_getrandom_where_it_works_else_urandom(
     assert _seal._nonce_source() is os.urandom
 
 
-def test_a_place_keeps_the_ends_of_sixteen_id_lengths_and_seals_ids_of_any_length() -> None:
+@pytest.mark.parametrize("budget", [4096, 10])
+def test_the_place_ends_kept_stay_within_their_budget_and_ids_of_any_length_seal(
+    budget: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_format, "_MAX_ENDS", budget)
     key = KeyVersion.generate(4)
     cipher = FieldCipher(Keyring([key]))
     ids = ["c" * size for size in (*range(1, 40), 255, 256, 1000)]
+    fields = ("health", "allergies")
     for _ in range(2):  # the second round takes the straight run where it can
         for record_id in ids:
-            place = ("customer", record_id, "health")
-            sealed = sealed_to_bytes(cipher.seal("花粉", record_id=record_id, **FIELD))
-            assert _reference_open(key, sealed, place, None) == "花粉"
-            written = _reference_seal(key, "青霉素", place, None)
-            assert cipher.open(written, record_id=record_id, **FIELD) == "青霉素"
-    assert sorted(cipher._aad.ends["customer"]["health"]) == list(range(1, 17))
+            for field in fields:
+                place = ("customer", record_id, field)
+                kwargs = {"record_type": "customer", "record_id": record_id, "field": field}
+                sealed = sealed_to_bytes(cipher.seal("花粉", **kwargs))
+                assert _reference_open(key, sealed, place, None) == "花粉"
+                written = _reference_seal(key, "青霉素", place, None)
+                assert cipher.open(written, **kwargs) == "青霉素"
+    kept = cipher._aad.ends["customer"]
+    if budget == 10:
+        assert sorted(kept["health"]) == [1, 2, 3, 4, 5]
+        assert sorted(kept["allergies"]) == [1, 2, 3, 4, 5]
+    else:
+        for field in fields:
+            assert sorted(kept[field]) == [*range(1, 40), 255]
+    assert cipher._aad.kept == sum(map(len, kept.values()))
