@@ -382,3 +382,33 @@ def test_the_place_ends_kept_stay_within_their_budget_and_ids_of_any_length_seal
         for field in fields:
             assert sorted(kept[field]) == [*range(1, 40), 255]
     assert cipher._aad.kept == sum(map(len, kept.values()))
+
+
+def test_threads_keeping_place_ends_at_once_count_every_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_format, "_MAX_ENDS", 50)
+    key = KeyVersion.generate(6)
+    cipher = FieldCipher(Keyring([key]))
+    failures: list[str] = []
+
+    def work(field: str) -> None:
+        for size in range(1, 60):
+            record_id = "é" * size  # 2 bytes a character: lengths 2 to 118
+            place = ("customer", record_id, field)
+            sealed = cipher.seal("x", record_type="customer", record_id=record_id, field=field)
+            try:
+                opened = _reference_open(key, sealed_to_bytes(sealed), place, None)
+            except Exception:  # noqa: BLE001 - reported by the main thread
+                opened = None
+            if opened != "x":
+                failures.append(record_id)
+
+    threads = [threading.Thread(target=work, args=(f,)) for f in ("a", "b", "a", "b", "c")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
+    kept = cipher._aad.ends["customer"]
+    assert cipher._aad.kept == sum(map(len, kept.values())) == 50
