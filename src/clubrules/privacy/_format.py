@@ -38,6 +38,7 @@ import binascii
 import json
 import math
 import struct
+import threading
 from typing import Any, Final, cast
 
 from clubrules._checks import DEFAULT_TENANT
@@ -153,6 +154,9 @@ def tenant_part(tenant: str | None) -> bytes:
 
 # The constant parts an `AadCache` keeps, per record type and per field of one.
 _MAX_CACHED: Final = 64
+# The place ends an `AadCache` keeps in all (see `AadCache.ends`): a few
+# hundred kilobytes at most, and room for 64 fields with ids of 64 lengths.
+_MAX_ENDS: Final = 4096
 
 
 class AadCache:
@@ -165,12 +169,23 @@ class AadCache:
     `parts[record_type][field]` is `(prefix, suffix)`: two lookups of strings,
     whose hashes Python keeps, rather than hashing a new tuple per call. At
     most 64 record types of 64 fields each are kept; others are built per call.
+
+    `ends[record_type][field][n]` is `(prefix + u32(n), suffix)`, kept for
+    each length n (1 to 255 bytes) of a record id that passed the checks for
+    a kept place, up to 4,096 of them in all: the associated data of a
+    record id `raw` of that length is then
+    `raw.join(ends[record_type][field][len(raw)])`, one allocation.
     """
 
-    __slots__ = ("parts", "tenant")
+    __slots__ = ("_lock", "ends", "kept", "parts", "tenant")
 
     def __init__(self, tenant: str | None = None) -> None:
         self.parts: dict[str, dict[str, tuple[bytes, bytes]]] = {}
+        self.ends: dict[str, dict[str, dict[int, tuple[bytes, bytes]]]] = {}
+        # How many ends are kept, counted under the lock (only the checked
+        # paths add ends; the straight runs only read them).
+        self.kept = 0
+        self._lock = threading.Lock()
         self.tenant = tenant_part(tenant)
 
     def get(self, record_type: str, field: str) -> tuple[bytes, bytes]:
@@ -192,13 +207,32 @@ class AadCache:
             fields[field] = parts
         return parts
 
+    def around(self, record_type: str, field: str, raw_id: bytes) -> bytes:
+        """The associated data of a checked place whose record id is `raw_id` (UTF-8, not empty).
+
+        The place's parts come from `get`; for a kept place and an id shorter
+        than 256 bytes, the place's ends for that length are kept in `ends`.
+        """
+        prefix, suffix = self.get(record_type, field)
+        size = len(raw_id)
+        if not 0 < size < 256:
+            return prefix + _pack_u32(size) + raw_id + suffix
+        ends = (prefix + LENGTHS[size], suffix)
+        fields = self.parts.get(record_type)
+        if fields is not None and field in fields:
+            with self._lock:
+                by_length = self.ends.setdefault(record_type, {}).setdefault(field, {})
+                if size not in by_length and self.kept < _MAX_ENDS:
+                    by_length[size] = ends
+                    self.kept += 1
+        return raw_id.join(ends)
+
     def aad(self, record_type: str, record_id: str, field: str) -> bytes:
         """The associated data of a place; validates the parts on first use."""
-        parts = self.get(record_type, field)
+        self.get(record_type, field)
         if type(record_id) is not str or not record_id:
             check_place(record_type, record_id, field)
-        raw = encode_id(record_type, record_id, field)
-        return parts[0] + _pack_u32(len(raw)) + raw + parts[1]
+        return self.around(record_type, field, encode_id(record_type, record_id, field))
 
 
 def associated_data(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import repeat
 from operator import itemgetter
-from os import urandom
 from typing import Any, Final, cast
 
 import attrs
@@ -46,6 +46,27 @@ __all__ = [
 ]
 
 _NONCE_END = PREFIX_SIZE
+
+
+def _nonce_source() -> Callable[[int], bytes]:
+    """`os.getrandom` where the system has it, else `os.urandom`: the OS CSPRNG either way.
+
+    `os.getrandom` is the same getrandom(2) call as `os.urandom` on Linux,
+    without `os.urandom`'s fallback layer (about 40 ns less a seal). Linux
+    returns reads of up to 256 bytes whole, so a nonce is always 12 bytes.
+    """
+    getrandom: Callable[[int], bytes] | None = getattr(os, "getrandom", None)
+    if getrandom is not None:
+        try:
+            if len(getrandom(NONCE_SIZE)) == NONCE_SIZE:
+                return getrandom
+        except OSError:  # a kernel without the call, or a sandbox that refuses it
+            pass
+    return os.urandom
+
+
+# A fresh draw from the operating system for every nonce, in the sealing call.
+_random = _nonce_source()
 
 _Parts = tuple[bytes, bytes]
 
@@ -162,7 +183,7 @@ def _seal_texts(
             return None  # a lone surrogate: the checked path raises, without the text
         aads = _aads(prefix, suffix, raw_ids)
         # One system call per nonce, as in `seal`.
-        nonces = list(map(urandom, repeat(12, len(raw_ids))))
+        nonces = list(map(_random, repeat(12, len(raw_ids))))
         datas = map(_join, zip(repeat(header), nonces, map(encrypt, nonces, plaintexts, aads)))
         sealed = list(map(_new_object, repeat(Sealed, len(raw_ids))))
         deque(map(_set_ciphertext, sealed, datas), maxlen=0)  # Sealed._trusted, run in C
@@ -335,7 +356,7 @@ class FieldCipher:
         ['penicillin', 'pollen']
     """
 
-    __slots__ = ("_aad", "_keyring", "_parts", "_tenant")
+    __slots__ = ("_aad", "_ends", "_keyring", "_tenant")
 
     def __init__(self, keyring: Keyring, *, tenant: str | None = None) -> None:
         self._tenant = DEFAULT_TENANT if tenant is None else check_tenant(tenant)
@@ -343,7 +364,7 @@ class FieldCipher:
         # The tenant lives in the cached constant parts of the associated
         # data: binding one adds no work per value.
         self._aad = AadCache(self._tenant)
-        self._parts = self._aad.parts  # one attribute away on the hot paths
+        self._ends = self._aad.ends  # one attribute away on the hot paths
 
     @property
     def keyring(self) -> Keyring:
@@ -373,21 +394,23 @@ class FieldCipher:
         # on this path every operation saved is a few percent of a seal.
         if type(value) is str and type(record_id) is str:
             try:
-                prefix, suffix = self._parts[record_type][field]
                 rid = record_id.encode()
-                aad = prefix + LENGTHS[len(rid)] + rid + suffix
+                # The place's bytes before and after an id of this length,
+                # joined around it in one step (see `AadCache.ends`).
+                aad = rid.join(self._ends[record_type][field][len(rid)])
                 plaintext = b"t" + value.encode()
-            except (KeyError, TypeError, IndexError, UnicodeEncodeError):
-                # A place not seen yet, an unhashable part, an id of 256 bytes
-                # or more, a lone surrogate: left to the checked path. Not
-                # raised here: an encoding error would stay in the new error's
-                # `__context__`, and it holds the whole text.
+            except (KeyError, TypeError, UnicodeEncodeError):
+                # A place or id length not seen yet (an empty id, one of 256
+                # bytes or more), an unhashable part, a lone surrogate: left to
+                # the checked path. Not raised here: an encoding error would
+                # stay in the new error's `__context__`, and it holds the whole text.
                 rid = b""
             if rid:
                 ring = self._keyring
                 header, encrypt, take, slot = ring._sealer  # noqa: SLF001 - one cipher with its keyring
-                nonce = urandom(12)  # NONCE_SIZE: a system call of its own for every value
-                data = header + nonce + encrypt(nonce, plaintext, aad)
+                nonce = _random(12)  # NONCE_SIZE: a system call of its own for every value
+                # header + nonce + ciphertext, in one allocation.
+                data = nonce.join((header, encrypt(nonce, plaintext, aad)))
                 # Counted once sealed, so a seal that fails is not counted: one
                 # of the uses the key counted ahead (see `_Slot`), or under its
                 # lock, where a seal refused at the limit is given back and its
@@ -410,10 +433,9 @@ class FieldCipher:
         """The associated data of a place; `ValidationError` naming a bad part."""
         if type(record_id) is not str or not record_id:
             check_place(record_type, record_id, field)
-        parts = self._aad.get(cast("str", record_type), cast("str", field))
+        self._aad.get(cast("str", record_type), cast("str", field))
         rid = encode_id(cast("str", record_type), cast("str", record_id), cast("str", field))
-        size = len(rid)
-        return parts[0] + (LENGTHS[size] if size < 256 else pack_u32(size)) + rid + parts[1]
+        return self._aad.around(cast("str", record_type), cast("str", field), rid)
 
     def seal_many(
         self,
@@ -474,7 +496,7 @@ class FieldCipher:
             plaintexts = _typed_plaintexts(values)
             aads = _batch_aads(prefix, suffix, ids, record_type, field)
             for plaintext, aad in zip(plaintexts, aads, strict=True):
-                nonce = urandom(12)  # one system call per nonce, as in `seal`
+                nonce = _random(12)  # one system call per nonce, as in `seal`
                 append(_wrap(header + nonce + encrypt(nonce, plaintext, aad)))
         # Counted once the whole batch is sealed, as in `seal`: a batch refused
         # at the limit gives its uses back and returns nothing.
@@ -487,7 +509,7 @@ class FieldCipher:
     def _seal_plaintext(self, plaintext: bytes, aad: bytes) -> bytes:
         ring = self._keyring
         slot = ring._primary  # noqa: SLF001
-        nonce = urandom(NONCE_SIZE)
+        nonce = _random(NONCE_SIZE)
         data = slot.header + nonce + slot.aead.encrypt(nonce, plaintext, aad)
         used = slot.use()
         if used >= slot.warn_at:
@@ -536,12 +558,11 @@ class FieldCipher:
         data = sealed.ciphertext if type(sealed) is Sealed else _data(sealed)
         # The usual call, a place opened or sealed before, in one straight run.
         try:
-            prefix, suffix = self._parts[record_type][field]
             rid = record_id.encode() if type(record_id) is str else b""
-            aad = prefix + LENGTHS[len(rid)] + rid + suffix
-        except (KeyError, TypeError, IndexError, UnicodeEncodeError):
-            # A place not seen yet, an unhashable part, an id of 256 bytes or
-            # more, a lone surrogate: left to the checked path.
+            aad = rid.join(self._ends[record_type][field][len(rid)])  # as in `seal`
+        except (KeyError, TypeError, UnicodeEncodeError):
+            # A place or id length not seen yet, an unhashable part, a lone
+            # surrogate: left to the checked path.
             rid = b""
         if not rid:
             aad = self._aad_to_open(record_type, record_id, field)

@@ -9,6 +9,7 @@ that is a plain integer.
 
 from __future__ import annotations
 
+import os
 import threading
 import warnings
 from typing import Any
@@ -20,7 +21,15 @@ from hypothesis import strategies as st
 
 from clubrules.customers import Sealed
 from clubrules.errors import DecryptionError, KeyringError, KeyUsageWarning, ValidationError
-from clubrules.privacy import FieldCipher, Keyring, KeyStatus, KeyVersion, sealed_to_bytes
+from clubrules.privacy import (
+    FieldCipher,
+    Keyring,
+    KeyStatus,
+    KeyVersion,
+    _format,
+    _seal,
+    sealed_to_bytes,
+)
 
 FIELD = {"record_type": "customer", "field": "health"}
 
@@ -263,3 +272,143 @@ def test_threads_seal_exactly_up_to_the_limit(batch: bool) -> None:
     assert sum(refused) > 0
     for record_id, sealed in every:
         assert cipher.open(sealed, record_id=record_id, **FIELD) == record_id
+
+
+# Record ids from a small pool, so that ids of one length meet under one
+# place and under others: ASCII and not, 255 and 256 UTF-8 bytes (the last
+# length whose place ends are kept, and the first whose are not).
+pool_ids = st.sampled_from(["c-1", "c-2", "c-10", "é-1", "客-1", "x" * 255, "y" * 255, "z" * 256])
+pool_types = st.sampled_from(["customer", "staff", "客户"])
+pool_fields = st.sampled_from(["health", "allergies", "备注"])
+
+
+@settings(max_examples=150)
+@given(
+    calls=st.lists(
+        st.tuples(pool_types, pool_ids, pool_fields, st.text(max_size=20), st.booleans()),
+        min_size=1,
+        max_size=25,
+    ),
+    tenant=tenants,
+)
+def test_the_place_ends_kept_per_id_length_give_the_documented_associated_data(
+    calls: list[tuple[str, str, str, str, bool]], tenant: str | None
+) -> None:
+    key = KeyVersion.generate(3)
+    cipher = FieldCipher(Keyring([key]), tenant=tenant)
+    for record_type, record_id, field, text, by_reference in calls:
+        place = (record_type, record_id, field)
+        kwargs = {"record_type": record_type, "record_id": record_id, "field": field}
+        if by_reference:  # opened first: `open` keeps the ends as well
+            assert cipher.open(_reference_seal(key, text, place, tenant), **kwargs) == text
+        sealed = sealed_to_bytes(cipher.seal(text, **kwargs))
+        assert _reference_open(key, sealed, place, tenant) == text
+    # Every kept end joins into the associated data built from scratch, and
+    # only ids of 1 to 255 bytes, of places whose parts are kept, have one.
+    cache = cipher._aad
+    for record_type, fields in cache.ends.items():
+        for field, by_length in fields.items():
+            assert field in cache.parts[record_type]
+            for size, ends in by_length.items():
+                assert 0 < size < 256
+                raw = bytes(size)
+                expected = _aad(record_type, "\0" * size, field, tenant)
+                assert raw.join(ends) == expected
+
+
+def test_each_seal_draws_its_own_nonce_from_the_operating_system(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drawn: list[bytes] = []
+
+    def draw(size: int) -> bytes:
+        drawn.append(os.urandom(size))
+        return drawn[-1]
+
+    monkeypatch.setattr(_seal, "_random", draw)
+    cipher = FieldCipher(Keyring.generate())
+    sealed = [cipher.seal("花粉", record_id=f"c-{i}", **FIELD) for i in range(3)]
+    sealed += [cipher.seal(["a"], record_id="c-9", **FIELD)]
+    sealed += cipher.seal_many(["x", "y"], record_ids=["c-1", "c-2"], **FIELD)
+    sealed += cipher.seal_many(["x", b"y"], record_ids=["c-1", "c-2"], **FIELD)
+    assert [len(n) for n in drawn] == [12] * len(sealed)
+    assert [sealed_to_bytes(s)[5:17] for s in sealed] == drawn
+
+
+def test_the_nonce_source_is_getrandom_where_it_works_else_urandom(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refused(size: int) -> bytes:
+        raise OSError(38, "Function not implemented")
+
+    def short(size: int) -> bytes:
+        return bytes(size - 1)
+
+    def whole(size: int) -> bytes:
+        return bytes(size)
+
+    for getrandom, expected in ((refused, os.urandom), (short, os.urandom)):
+        monkeypatch.setattr(os, "getrandom", getrandom, raising=False)
+        assert _seal._nonce_source() is expected
+    monkeypatch.setattr(os, "getrandom", whole, raising=False)
+    assert _seal._nonce_source() is whole
+    monkeypatch.delattr(os, "getrandom", raising=False)
+    assert _seal._nonce_source() is os.urandom
+
+
+@pytest.mark.parametrize("budget", [4096, 10])
+def test_the_place_ends_kept_stay_within_their_budget_and_ids_of_any_length_seal(
+    budget: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_format, "_MAX_ENDS", budget)
+    key = KeyVersion.generate(4)
+    cipher = FieldCipher(Keyring([key]))
+    ids = ["c" * size for size in (*range(1, 40), 255, 256, 1000)]
+    fields = ("health", "allergies")
+    for _ in range(2):  # the second round takes the straight run where it can
+        for record_id in ids:
+            for field in fields:
+                place = ("customer", record_id, field)
+                kwargs = {"record_type": "customer", "record_id": record_id, "field": field}
+                sealed = sealed_to_bytes(cipher.seal("花粉", **kwargs))
+                assert _reference_open(key, sealed, place, None) == "花粉"
+                written = _reference_seal(key, "青霉素", place, None)
+                assert cipher.open(written, **kwargs) == "青霉素"
+    kept = cipher._aad.ends["customer"]
+    if budget == 10:
+        assert sorted(kept["health"]) == [1, 2, 3, 4, 5]
+        assert sorted(kept["allergies"]) == [1, 2, 3, 4, 5]
+    else:
+        for field in fields:
+            assert sorted(kept[field]) == [*range(1, 40), 255]
+    assert cipher._aad.kept == sum(map(len, kept.values()))
+
+
+def test_threads_keeping_place_ends_at_once_count_every_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_format, "_MAX_ENDS", 50)
+    key = KeyVersion.generate(6)
+    cipher = FieldCipher(Keyring([key]))
+    failures: list[str] = []
+
+    def work(field: str) -> None:
+        for size in range(1, 60):
+            record_id = "é" * size  # 2 bytes a character: lengths 2 to 118
+            place = ("customer", record_id, field)
+            sealed = cipher.seal("x", record_type="customer", record_id=record_id, field=field)
+            try:
+                opened = _reference_open(key, sealed_to_bytes(sealed), place, None)
+            except Exception:  # noqa: BLE001 - reported by the main thread
+                opened = None
+            if opened != "x":
+                failures.append(record_id)
+
+    threads = [threading.Thread(target=work, args=(f,)) for f in ("a", "b", "a", "b", "c")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
+    kept = cipher._aad.ends["customer"]
+    assert cipher._aad.kept == sum(map(len, kept.values())) == 50
