@@ -15,11 +15,12 @@ unexpected is a 500 with a generic message, logged on the server.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import TYPE_CHECKING, Any
 
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from clubrules.booking import Conflict, OverCapacity, Reason, Slot
@@ -137,21 +138,26 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
+# The bytes JSONResponse renders (compact, UTF-8, no NaN), from one encoder made once.
+_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+
+
 def _response(
     status: int,
     code: str,
     message: str,
     details: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
+) -> Response:
+    body = _encode(error_body(code, message, details)).encode()
+    return Response(body, status_code=status, headers=headers, media_type="application/json")
 
 
 _UNAVAILABLE = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 _INTERNAL = "internal error; the request may be retried later"
 
 
-def to_response(error: Exception) -> JSONResponse:
+def to_response(error: Exception) -> Response:
     """The HTTP answer for an error raised while serving a request (the one mapping).
 
     Most specific first: a subclass is matched before its base.
@@ -259,10 +265,10 @@ _HTTP_CODES = {
 def install_error_handlers(app: FastAPI) -> None:
     """Answer every error in the one shape: library errors, request validation, HTTP, the rest."""
 
-    async def on_library_error(request: Request, error: Exception) -> JSONResponse:  # noqa: ARG001
+    async def on_library_error(request: Request, error: Exception) -> Response:  # noqa: ARG001
         return to_response(error)
 
-    async def on_request_validation(request: Request, error: Exception) -> JSONResponse:  # noqa: ARG001
+    async def on_request_validation(request: Request, error: Exception) -> Response:  # noqa: ARG001
         assert isinstance(error, RequestValidationError)  # noqa: S101 - registered for it
         return _response(
             422,
@@ -271,13 +277,13 @@ def install_error_handlers(app: FastAPI) -> None:
             {"violations": _request_violations(error)},
         )
 
-    async def on_http_error(request: Request, error: Exception) -> JSONResponse:  # noqa: ARG001
+    async def on_http_error(request: Request, error: Exception) -> Response:  # noqa: ARG001
         assert isinstance(error, HTTPException)  # noqa: S101 - registered for it
         code = _HTTP_CODES.get(error.status_code, "http_error")
         headers = dict(error.headers) if error.headers else None
         return _response(error.status_code, code, error.detail or code, headers=headers)
 
-    async def on_anything_else(request: Request, error: Exception) -> JSONResponse:  # noqa: ARG001
+    async def on_anything_else(request: Request, error: Exception) -> Response:  # noqa: ARG001
         return to_response(error)
 
     app.add_exception_handler(ClubRulesError, on_library_error)
