@@ -4,8 +4,9 @@
   through a FastAPI body parameter: every body, valid or not, must get the
   answer the body parameter gives (the oracle is a route declared the usual way).
 - The booking route reuses the schedule of the last read while a read
-  returns the same booking values (`_LastSchedule`): every check and every
-  list of alternatives must be what a schedule built afresh gives.
+  returns the same booking values, and the refusals answered on it while
+  they hold (`_LastRead`): every check, every list of alternatives and every
+  refusal's body must be what a schedule built afresh gives at that `now`.
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ from clubrules.booking import (
     Schedule,
     find_alternatives,
 )
+from clubrules.testing import ManualClock
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples" / "fastapi_salon"))
 
-from salon_api.app import _LastSchedule
-from salon_api.errors import install_error_handlers
+from salon_api.app import _WINDOW, Salon, _LastRead, book
+from salon_api.errors import BookingRefusedError, install_error_handlers, refusal_body
 from salon_api.schemas import BookingIn, booking_in
-from salon_api.seed import SLOT_STEP, ZONE, booking_rules
+from salon_api.seed import SLOT_STEP, ZONE, booking_rules, complaint_book
 
 # --- the body, read from its bytes ---------------------------------------------------
 
@@ -186,7 +188,7 @@ def test_the_last_schedule_answers_as_a_schedule_built_afresh(
     slots: list[int], reads: list[list[int]], asked: list[int]
 ) -> None:
     stored = _day_bookings(slots)
-    last = _LastSchedule()
+    last = _LastRead()
     for read in [[0] * 24, *reads, [0] * 24]:
         bookings: list[Booking] = []
         for booking, how in zip(stored, read, strict=False):
@@ -201,10 +203,143 @@ def test_the_last_schedule_answers_as_a_schedule_built_afresh(
 
 def test_a_booking_cancelled_since_the_last_read_frees_its_slot() -> None:
     stored = _day_bookings([16])  # 14:00
-    last = _LastSchedule()
+    last = _LastRead()
     request = BookingRequest(
         service="facial", start=DAY + 16 * SLOT_STEP, resources={"room": "room-1"}
     )
     assert not RULES.check(request, last.of(stored), now=NOW).ok
     freed = [b.cancel(now=NOW, policy=RULES.policy) for b in stored]
     assert RULES.check(request, last.of(freed), now=NOW).ok
+
+
+# --- refusals answered again ---------------------------------------------------------
+
+
+class _Bookings:
+    """The booking port in memory, handing back the same values each read (as PostgreSQL's)."""
+
+    def __init__(self) -> None:
+        self.stored: list[Booking] = []
+
+    async def find(self, **_bounds: object) -> list[Booking]:
+        return sorted(self.stored, key=lambda b: (b.start, b.id))
+
+    async def add(self, booking: Booking, *, now: datetime) -> Booking:
+        assert now.tzinfo is not None
+        for old in self.stored:
+            if (
+                booking.idempotency_key is not None
+                and old.idempotency_key == booking.idempotency_key
+            ):
+                return old
+        self.stored.append(booking)
+        return booking
+
+
+def _expected(
+    bookings: list[Booking], body: BookingIn, key: str | None, now: datetime
+) -> bytes | None:
+    """The refusal's body from a schedule built afresh (None: the request is accepted)."""
+    request = BookingRequest(service=body.service, start=body.start, resources=body.resources)
+    schedule = Schedule(bookings)
+    own = tuple(b.id for b in bookings if key is not None and b.idempotency_key == key)
+    result = RULES.check(request, schedule, now=now, exclude=own)
+    if result.ok:
+        return None
+    alternatives = find_alternatives(
+        RULES, request, schedule, now=now, limit=3, window=_WINDOW, step=SLOT_STEP, exclude=own
+    )
+    return refusal_body(BookingRefusedError(result.reasons, alternatives))
+
+
+async def _refusal(salon: Salon, body: BookingIn, key: str | None) -> bytes | None:
+    """The refusal's body the route answers (None: the booking was stored)."""
+    try:
+        await book(salon, body, key)
+    except BookingRefusedError as refused:
+        return refused.answer
+    return None
+
+
+# One call: the clock moved forward by some minutes, a start (a few quarter-hours of two
+# days, three days ahead, so that the day fills and its refusals are asked again while
+# the clock runs towards the notice), held or confirmed, maybe an idempotency key, and
+# maybe chosen resources.
+_calls = st.lists(
+    st.tuples(
+        st.sampled_from([0, 0, 0, 0, 1, 10, 60, 300, 1440, 2880, 3000]),
+        st.sampled_from([16, 17, 18, 24, 40, 96 + 16, 96 + 40]),
+        st.sampled_from(["held", "confirmed"]),
+        st.sampled_from([None, None, "k-1", "k-2"]),
+        st.sampled_from([{}, {}, {"room": "room-1"}, {"beautician": "chen"}]),
+    ),
+    min_size=1,
+    max_size=50,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(calls=_calls)
+def test_a_refusal_answered_again_is_the_one_a_fresh_check_gives(
+    calls: list[tuple[int, int, str, str | None, dict[str, str]]],
+) -> None:
+    clock = ManualClock(NOW)
+    bookings = _Bookings()
+    storage: Any = type("Storage", (), {"bookings": bookings})()
+    salon = Salon(RULES, complaint_book(), clock, storage)
+    first = NOW.replace(hour=10) + timedelta(days=3)
+
+    async def go() -> None:
+        for minutes, slot, status, key, resources in calls:
+            clock.advance(timedelta(minutes=minutes))
+            start = first + timedelta(days=slot // 96) + (slot % 96) * SLOT_STEP
+            body = BookingIn(service="facial", start=start, status=status, resources=resources)
+            expected = _expected(list(bookings.stored), body, key, clock.now())
+            assert await _refusal(salon, body, key) == expected
+
+    asyncio.run(go())
+
+
+def test_a_refusal_is_not_answered_again_once_a_hold_in_its_way_lapses() -> None:
+    clock = ManualClock(NOW)
+    bookings = _Bookings()
+    storage: Any = type("Storage", (), {"bookings": bookings})()
+    salon = Salon(RULES, complaint_book(), clock, storage)
+    start = NOW.replace(hour=14) + timedelta(days=3)
+    pinned = {"room": "room-1", "beautician": "li"}
+
+    async def go() -> None:
+        await book(salon, BookingIn(service="facial", start=start, resources=pinned), None)
+        again = BookingIn(service="facial", start=start, resources=pinned, status="confirmed")
+        for _ in range(2):  # refused, then refused again from what was kept
+            assert await _refusal(salon, again, None) is not None
+        clock.advance(RULES.policy.hold_for)
+        booked, replayed = await book(salon, again, None)
+        assert (booked.start, replayed) == (start, False)
+
+    asyncio.run(go())
+
+
+def test_a_refusal_is_not_answered_again_once_the_notice_reaches_its_alternatives() -> None:
+    clock = ManualClock(NOW)
+    bookings = _Bookings()
+    storage: Any = type("Storage", (), {"bookings": bookings})()
+    salon = Salon(RULES, complaint_book(), clock, storage)
+    day = NOW.replace(hour=10) + timedelta(days=3)
+    asked = BookingIn(service="facial", start=day, status="confirmed")
+
+    async def go() -> None:
+        # Two facials every 70 minutes fill the day: the nearest free starts are the
+        # evening before and the morning after.
+        for n in range(18):
+            start = day + (n // 2) * timedelta(minutes=70)
+            await book(salon, BookingIn(service="facial", start=start, status="confirmed"), None)
+        first = await _refusal(salon, asked, None)
+        assert first == _expected(list(bookings.stored), asked, None, clock.now())
+        # The evening before, an hour before its last free start: that start is too soon now.
+        clock.set(day - timedelta(hours=15, minutes=10))
+        again = await _refusal(salon, asked, None)
+        assert again == _expected(list(bookings.stored), asked, None, clock.now())
+        assert again != first
+
+    asyncio.run(go())

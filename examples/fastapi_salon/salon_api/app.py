@@ -10,6 +10,7 @@ JSON, call the library, and answer JSON. Errors are answered in one place,
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import itertools
@@ -26,6 +27,7 @@ from fastapi.responses import JSONResponse, Response
 
 from clubrules.booking import (
     Booking,
+    BookingPolicy,
     BookingRequest,
     BookingRules,
     BookingStatus,
@@ -68,8 +70,14 @@ from clubrules.errors import (
 )
 from clubrules.money import Money
 from clubrules.privacy import Purpose  # noqa: TC001 - FastAPI resolves the header annotation
+from clubrules.words import current_locale
 from salon_api.config import Mode, Settings
-from salon_api.errors import BookingRefusedError, install_error_handlers, to_response
+from salon_api.errors import (
+    BookingRefusedError,
+    install_error_handlers,
+    refusal_body,
+    to_response,
+)
 from salon_api.schemas import (
     BookingIn,
     BookingOut,
@@ -93,6 +101,8 @@ logger = logging.getLogger("salon_api")
 # How far around a requested start the schedule is read: the alternatives
 # search looks a day each side, and a booking's busy time reaches past its start.
 _AROUND = timedelta(days=2)
+# How far the alternatives search looks each side of it (within `_AROUND`, with a step to spare).
+_WINDOW = timedelta(days=1)
 # A request that loses a race for its slot is checked again against the
 # winner; after this many lost rounds it is refused with the latest reasons.
 _ROUNDS = 3
@@ -123,22 +133,44 @@ _EVENTS: dict[str, type[Any]] = {
 _EVENT_INSTANTS = frozenset({"reply_by", "planned_for"})
 
 
-class _LastSchedule:
-    """The schedule built from the last read, reused while a read returns the same bookings.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
+_REFUSALS_KEPT = 4096
+
+
+def _us(delta: timedelta) -> int:
+    return delta // _ONE_US
+
+
+def _epoch_us(value: datetime) -> int:
+    """An aware instant as microseconds since the epoch (an instant, not a wall time)."""
+    return (value - _EPOCH) // _ONE_US
+
+
+class _LastRead:
+    """The schedule of the last bookings read, and the refusals answered on it since.
 
     On a busy day most requests read a day that has not changed since the
     last one, and the repository hands back the very booking values it
     decoded then (`group_bookings` keeps them): one identity check of the
-    list replaces building the index again. The schedule is only read
-    (`check`, `find_alternatives`), and the routes run on the event loop's
-    one thread.
+    list replaces building the index again, and a request refused on it
+    before is refused again with the same reasons and alternatives, already
+    rendered, while the answer cannot have changed. A refusal is a function
+    of the request, the schedule and `now`, and `now` counts only through
+    the policy's notice and horizon (for the starts the check and the
+    search look at, all within `_AROUND` of the request's) and the holds'
+    expiries: an answer is reused at a later `now` only when none of those
+    lies between the two. The routes run on the event loop's one thread.
     """
 
-    __slots__ = ("bookings", "schedule")
+    __slots__ = ("bookings", "lapses", "refusals", "schedule")
 
     def __init__(self) -> None:
         self.bookings: list[Booking] = []
         self.schedule = Schedule()
+        self.lapses: list[int] = []
+        # key -> (made at, valid before, reasons, alternatives, the rendered 409 body)
+        self.refusals: dict[tuple[object, ...], tuple[int, int, Any, Any, bytes | None]] = {}
 
     def of(self, bookings: list[Booking]) -> Schedule:
         """A schedule of `bookings`: the last one if they are the same values, in order."""
@@ -146,8 +178,45 @@ class _LastSchedule:
         if len(last) == len(bookings) and all(map(operator.is_, last, bookings)):
             return self.schedule
         schedule = Schedule(bookings)
-        self.bookings, self.schedule = bookings, schedule
+        self.bookings, self.schedule, self.refusals = bookings, schedule, {}
+        # When a booking may stop blocking: a hold's expiry (the rest block or not for good).
+        self.lapses = sorted({_epoch_us(b.expires_at) for b in bookings if b.expires_at})
         return schedule
+
+    def refusal(self, key: tuple[object, ...], now_us: int) -> BookingRefusedError | None:
+        """The refusal kept for `key` if it still holds at `now_us`, else None."""
+        kept = self.refusals.get(key)
+        if kept is None:
+            return None
+        since, until, reasons, alternatives, answer = kept
+        if not since <= now_us < until:
+            return None
+        lapses = self.lapses
+        i = bisect.bisect_right(lapses, since)
+        if i < len(lapses) and lapses[i] <= now_us:
+            return None  # a hold lapsed since: its slot may be free
+        return BookingRefusedError(reasons, alternatives, answer=answer)
+
+    def keep(
+        self,
+        key: tuple[object, ...],
+        error: BookingRefusedError,
+        *,
+        now_us: int,
+        start_us: int,
+        policy: BookingPolicy,
+    ) -> None:
+        """Keep the refusal of `key` made at `now_us` for as long as `policy` lets it hold."""
+        around = _us(_AROUND)
+        # Until the notice reaches the first start looked at; only if the horizon covers the last.
+        until = start_us - around - _us(policy.min_notice) + 1
+        if now_us >= until or (
+            policy.horizon is not None and now_us + _us(policy.horizon) < start_us + around
+        ):
+            return
+        if len(self.refusals) >= _REFUSALS_KEPT:
+            self.refusals.clear()
+        self.refusals[key] = (now_us, until, error.reasons, error.alternatives, error.answer)
 
 
 @attrs.frozen
@@ -159,14 +228,14 @@ class Salon:
         book: The complaint SLA policies.
         clock: The source of "now".
         storage: The database, in the app's mode.
-        schedules: The schedule of the last booking read, for the next one.
+        last_read: The schedule of the last booking read and its refusals, for the next ones.
     """
 
     rules: BookingRules
     book: PolicyBook
     clock: Clock
     storage: Storage
-    schedules: _LastSchedule = attrs.field(factory=_LastSchedule, eq=False, repr=False)
+    last_read: _LastRead = attrs.field(factory=_LastRead, eq=False, repr=False)
 
 
 async def _salon(request: Request) -> Salon:
@@ -272,16 +341,42 @@ async def book(salon: Salon, body: BookingIn, key: str | None) -> tuple[Booking,
         resources=body.resources,
     )
     status = BookingStatus(body.status)
+    now_us, start_us = _epoch_us(now), _epoch_us(request.start)
+    last = salon.last_read
     for attempt in itertools.count(1):
         stored = await _schedule(salon, request.start, request.start)
-        schedule = salon.schedules.of(stored)
-        own = [b.id for b in stored if key is not None and b.idempotency_key == key]
+        schedule = last.of(stored)
+        own = tuple(b.id for b in stored if key is not None and b.idempotency_key == key)
+        asked = (
+            request.service,
+            start_us,
+            request.start.tzinfo,
+            request.headcount,
+            request.customer_id,
+            request.resources,
+            own,
+            current_locale(),
+        )
+        # A request refused on this very schedule before is answered the same, already rendered.
+        refused = last.refusal(asked, now_us)
+        if refused is not None:
+            raise refused
         result = rules.check(request, schedule, now=now, exclude=own)
         if not result.ok:
             alternatives = find_alternatives(
-                rules, request, schedule, now=now, limit=3, step=SLOT_STEP, exclude=own
+                rules,
+                request,
+                schedule,
+                now=now,
+                limit=3,
+                window=_WINDOW,
+                step=SLOT_STEP,
+                exclude=own,
             )
-            raise BookingRefusedError(result.reasons, alternatives)
+            refused = BookingRefusedError(result.reasons, alternatives)
+            refused.answer = refusal_body(refused)
+            last.keep(asked, refused, now_us=now_us, start_us=start_us, policy=rules.policy)
+            raise refused
         booking = rules.book(
             result,
             booking_id=f"bk-{secrets.token_hex(8)}",

@@ -52,6 +52,7 @@ __all__ = [
     "error_body",
     "install_error_handlers",
     "reason_json",
+    "refusal_body",
     "slot_json",
     "to_response",
 ]
@@ -71,11 +72,19 @@ class BookingRefusedError(ConflictError):
     Attributes:
         reasons: Every `Reason` the request fails.
         alternatives: Free `Slot`s near the requested start (up to three).
+        answer: The 409 body already rendered for them (`refusal_body`), if any.
     """
 
-    def __init__(self, reasons: Sequence[Reason], alternatives: Sequence[Slot]) -> None:
+    def __init__(
+        self,
+        reasons: Sequence[Reason],
+        alternatives: Sequence[Slot],
+        *,
+        answer: bytes | None = None,
+    ) -> None:
         self.reasons = tuple(reasons)
         self.alternatives = tuple(alternatives)
+        self.answer = answer
         codes = ", ".join(dict.fromkeys(r.code.value for r in self.reasons))
         super().__init__(f"the requested slot cannot be booked ({codes})", conflicts=self.reasons)
 
@@ -153,6 +162,15 @@ def _response(
     return Response(body, status_code=status, headers=headers, media_type="application/json")
 
 
+def refusal_body(error: BookingRefusedError) -> bytes:
+    """The body of a 409 `booking_refused`: the message, every reason and the alternatives."""
+    details = {
+        "reasons": [reason_json(r) for r in error.reasons],
+        "alternatives": [slot_json(s) for s in error.alternatives],
+    }
+    return _encode(error_body("booking_refused", str(error), details)).encode()
+
+
 _UNAVAILABLE = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 _INTERNAL = "internal error; the request may be retried later"
 
@@ -163,15 +181,8 @@ def to_response(error: Exception) -> Response:
     Most specific first: a subclass is matched before its base.
     """
     if isinstance(error, BookingRefusedError):
-        return _response(
-            409,
-            "booking_refused",
-            str(error),
-            {
-                "reasons": [reason_json(r) for r in error.reasons],
-                "alternatives": [slot_json(s) for s in error.alternatives],
-            },
-        )
+        body = error.answer if error.answer is not None else refusal_body(error)
+        return Response(body, status_code=409, media_type="application/json")
     if isinstance(error, ValidationError):
         violations = [
             {"field": v.field, "rule": v.rule, "message": v.message} for v in error.violations
