@@ -101,7 +101,7 @@ logger = logging.getLogger("salon_api")
 # How far around a requested start the schedule is read: the alternatives
 # search looks a day each side, and a booking's busy time reaches past its start.
 _AROUND = timedelta(days=2)
-# How far the alternatives search looks each side of it (within `_AROUND`, with a step to spare).
+# How far the alternatives search looks each side of it (within `_AROUND`, with a day to spare).
 _WINDOW = timedelta(days=1)
 # A request that loses a race for its slot is checked again against the
 # winner; after this many lost rounds it is refused with the latest reasons.
@@ -158,7 +158,7 @@ class _LastRead:
     rendered, while the answer cannot have changed. A refusal is a function
     of the request, the schedule and `now`, and `now` counts only through
     the policy's notice and horizon (for the starts the check and the
-    search look at, all within `_AROUND` of the request's) and the holds'
+    search look at, all within `_WINDOW` of the request's) and the holds'
     expiries: an answer is reused at a later `now` only when none of those
     lies between the two. The routes run on the event loop's one thread.
     """
@@ -207,7 +207,7 @@ class _LastRead:
         policy: BookingPolicy,
     ) -> None:
         """Keep the refusal of `key` made at `now_us` for as long as `policy` lets it hold."""
-        around = _us(_AROUND)
+        around = _us(_WINDOW + SLOT_STEP)
         # Until the notice reaches the first start looked at; only if the horizon covers the last.
         until = start_us - around - _us(policy.min_notice) + 1
         if now_us >= until or (
