@@ -16,7 +16,7 @@ import json
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 import httpx
@@ -281,7 +281,7 @@ _calls = st.lists(
 @settings(max_examples=150, deadline=None)
 @given(calls=_calls)
 def test_a_refusal_answered_again_is_the_one_a_fresh_check_gives(
-    calls: list[tuple[int, int, str, str | None, dict[str, str]]],
+    calls: list[tuple[int, int, Literal["held", "confirmed"], str | None, dict[str, str]]],
 ) -> None:
     clock = ManualClock(NOW)
     bookings = _Bookings()
