@@ -35,7 +35,8 @@ from clubrules.testing import ManualClock
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples" / "fastapi_salon"))
 
-from salon_api.app import _WINDOW, Salon, _LastRead, book
+from salon_api.app import _WINDOW, Salon, _LastRead, book, create_app
+from salon_api.config import Settings
 from salon_api.errors import BookingRefusedError, install_error_handlers, refusal_body
 from salon_api.schemas import BookingIn, booking_in
 from salon_api.seed import SLOT_STEP, ZONE, booking_rules, complaint_book
@@ -343,3 +344,15 @@ def test_a_refusal_is_not_answered_again_once_the_notice_reaches_its_alternative
         assert again != first
 
     asyncio.run(go())
+
+
+def test_the_booking_route_keeps_its_body_answers_and_key_in_the_openapi_schema() -> None:
+    app = create_app(Settings(database_url="postgresql:///salon"))
+    route = app.openapi()["paths"]["/bookings"]["post"]
+    body = route["requestBody"]["content"]["application/json"]["schema"]
+    assert body["title"] == "BookingIn"
+    assert set(body["required"]) == {"service", "start"}
+    assert sorted(route["responses"]) == ["201", "409", "422"]
+    answer = route["responses"]["201"]["content"]["application/json"]["schema"]
+    assert answer == {"$ref": "#/components/schemas/BookingOut"}
+    assert [p["name"] for p in route["parameters"]] == ["Idempotency-Key"]
