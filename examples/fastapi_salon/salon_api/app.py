@@ -10,10 +10,12 @@ JSON, call the library, and answer JSON. Errors are answered in one place,
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import itertools
 import logging
+import operator
 import secrets
 from collections.abc import AsyncIterator  # noqa: TC003 - FastAPI resolves annotations
 from datetime import UTC, date, datetime, time, timedelta
@@ -21,10 +23,11 @@ from typing import Annotated, Any
 
 import attrs
 from fastapi import Depends, FastAPI, Header, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from clubrules.booking import (
     Booking,
+    BookingPolicy,
     BookingRequest,
     BookingRules,
     BookingStatus,
@@ -67,13 +70,22 @@ from clubrules.errors import (
 )
 from clubrules.money import Money
 from clubrules.privacy import Purpose  # noqa: TC001 - FastAPI resolves the header annotation
+from clubrules.words import current_locale
 from salon_api.config import Mode, Settings
-from salon_api.errors import BookingRefusedError, install_error_handlers
+from salon_api.errors import (
+    BookingRefusedError,
+    install_error_handlers,
+    refusal_body,
+    to_response,
+)
 from salon_api.schemas import (
     BookingIn,
+    BookingOut,
     ComplaintIn,
+    ErrorOut,
     EventIn,
     MoveIn,
+    booking_in,
     booking_json,
     case_json,
     instant,
@@ -89,6 +101,8 @@ logger = logging.getLogger("salon_api")
 # How far around a requested start the schedule is read: the alternatives
 # search looks a day each side, and a booking's busy time reaches past its start.
 _AROUND = timedelta(days=2)
+# How far the alternatives search looks each side of it (within `_AROUND`, with a day to spare).
+_WINDOW = timedelta(days=1)
 # A request that loses a race for its slot is checked again against the
 # winner; after this many lost rounds it is refused with the latest reasons.
 _ROUNDS = 3
@@ -119,6 +133,92 @@ _EVENTS: dict[str, type[Any]] = {
 _EVENT_INSTANTS = frozenset({"reply_by", "planned_for"})
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
+_REFUSALS_KEPT = 4096
+
+
+def _us(delta: timedelta) -> int:
+    return delta // _ONE_US
+
+
+def _epoch_us(value: datetime) -> int:
+    """An aware instant as microseconds since the epoch (an instant, not a wall time)."""
+    return (value - _EPOCH) // _ONE_US
+
+
+class _LastRead:
+    """The schedule of the last bookings read, and the refusals answered on it since.
+
+    On a busy day most requests read a day that has not changed since the
+    last one, and the repository hands back the very booking values it
+    decoded then (`group_bookings` keeps them): one identity check of the
+    list replaces building the index again, and a request refused on it
+    before is refused again with the same reasons and alternatives, already
+    rendered, while the answer cannot have changed. A refusal is a function
+    of the request, the schedule and `now`, and `now` counts only through
+    the policy's notice and horizon (for the starts the check and the
+    search look at, all within `_WINDOW` of the request's) and the holds'
+    expiries: an answer is reused at a later `now` only when none of those
+    lies between the two. The routes run on the event loop's one thread.
+    """
+
+    __slots__ = ("bookings", "lapses", "refusals", "schedule")
+
+    def __init__(self) -> None:
+        self.bookings: list[Booking] = []
+        self.schedule = Schedule()
+        self.lapses: list[int] = []
+        # key -> (made at, valid before, reasons, alternatives, the rendered 409 body)
+        self.refusals: dict[tuple[object, ...], tuple[int, int, Any, Any, bytes | None]] = {}
+
+    def of(self, bookings: list[Booking]) -> Schedule:
+        """A schedule of `bookings`: the last one if they are the same values, in order."""
+        last = self.bookings
+        if len(last) == len(bookings) and all(map(operator.is_, last, bookings)):
+            return self.schedule
+        schedule = Schedule(bookings)
+        self.bookings, self.schedule, self.refusals = bookings, schedule, {}
+        # When a booking may stop blocking: a hold's expiry (the rest block or not for good).
+        self.lapses = sorted({_epoch_us(b.expires_at) for b in bookings if b.expires_at})
+        return schedule
+
+    def refusal(self, key: tuple[object, ...], now_us: int) -> BookingRefusedError | None:
+        """The refusal kept for `key` if it still holds at `now_us`, else None."""
+        kept = self.refusals.get(key)
+        if kept is None:
+            return None
+        since, until, reasons, alternatives, answer = kept
+        if not since <= now_us < until:
+            return None
+        lapses = self.lapses
+        i = bisect.bisect_right(lapses, since)
+        if i < len(lapses) and lapses[i] <= now_us:
+            return None  # a hold lapsed since: its slot may be free
+        return BookingRefusedError(reasons, alternatives, answer=answer)
+
+    def keep(
+        self,
+        key: tuple[object, ...],
+        error: BookingRefusedError,
+        *,
+        now_us: int,
+        start_us: int,
+        policy: BookingPolicy,
+    ) -> None:
+        """Keep the refusal of `key` made at `now_us` for as long as `policy` lets it hold."""
+        around = _us(_WINDOW + SLOT_STEP)
+        # Until the notice reaches the first start looked at; only if the horizon covers the last.
+        until = start_us - around - _us(policy.min_notice) + 1
+        if now_us >= until or (
+            policy.horizon is not None and now_us + _us(policy.horizon) < start_us + around
+        ):
+            return
+        if len(self.refusals) >= _REFUSALS_KEPT:
+            self.refusals.clear()
+        self.refusals[key] = (now_us, until, error.reasons, error.alternatives, error.answer)
+
+
 @attrs.frozen
 class Salon:
     """What the routes share: the rules, the policy book, the clock and the storage.
@@ -128,12 +228,14 @@ class Salon:
         book: The complaint SLA policies.
         clock: The source of "now".
         storage: The database, in the app's mode.
+        last_read: The schedule of the last booking read and its refusals, for the next ones.
     """
 
     rules: BookingRules
     book: PolicyBook
     clock: Clock
     storage: Storage
+    last_read: _LastRead = attrs.field(factory=_LastRead, eq=False, repr=False)
 
 
 async def _salon(request: Request) -> Salon:
@@ -156,6 +258,15 @@ _KEY_PARAMETER: dict[str, Any] = {
             "schema": {"type": "string", "maxLength": _KEY_MAX},
         }
     ]
+}
+
+# `POST /bookings` in the OpenAPI schema: the route reads its body itself (`booking_in`).
+_BOOKING_OPENAPI: dict[str, Any] = {
+    **_KEY_PARAMETER,
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": BookingIn.model_json_schema()}},
+    },
 }
 
 
@@ -230,16 +341,42 @@ async def book(salon: Salon, body: BookingIn, key: str | None) -> tuple[Booking,
         resources=body.resources,
     )
     status = BookingStatus(body.status)
+    now_us, start_us = _epoch_us(now), _epoch_us(request.start)
+    last = salon.last_read
     for attempt in itertools.count(1):
         stored = await _schedule(salon, request.start, request.start)
-        schedule = Schedule(stored)
-        own = [b.id for b in stored if key is not None and b.idempotency_key == key]
+        schedule = last.of(stored)
+        own = tuple(b.id for b in stored if key is not None and b.idempotency_key == key)
+        asked = (
+            request.service,
+            start_us,
+            request.start.tzinfo,
+            request.headcount,
+            request.customer_id,
+            request.resources,
+            own,
+            current_locale(),
+        )
+        # A request refused on this very schedule before is answered the same, already rendered.
+        refused = last.refusal(asked, now_us)
+        if refused is not None:
+            raise refused
         result = rules.check(request, schedule, now=now, exclude=own)
         if not result.ok:
             alternatives = find_alternatives(
-                rules, request, schedule, now=now, limit=3, step=SLOT_STEP, exclude=own
+                rules,
+                request,
+                schedule,
+                now=now,
+                limit=3,
+                window=_WINDOW,
+                step=SLOT_STEP,
+                exclude=own,
             )
-            raise BookingRefusedError(result.reasons, alternatives)
+            refused = BookingRefusedError(result.reasons, alternatives)
+            refused.answer = refusal_body(refused)
+            last.keep(asked, refused, now_us=now_us, start_us=start_us, policy=rules.policy)
+            raise refused
         booking = rules.book(
             result,
             booking_id=f"bk-{secrets.token_hex(8)}",
@@ -455,13 +592,27 @@ def create_app(
     app = FastAPI(title="Salon API (clubrules)", lifespan=lifespan)
     install_error_handlers(app)
 
-    # The busiest route: the salon and the key are read off the request itself,
-    # since FastAPI's per-parameter resolution costs a tenth of a refusal's time.
-    @app.post("/bookings", status_code=201, openapi_extra=_KEY_PARAMETER)
-    async def post_booking(body: BookingIn, request: Request) -> JSONResponse:
+    # The busiest route, read off the request itself: the body is validated from its
+    # bytes by BookingIn (declared in the OpenAPI schema by hand), and a refusal, the
+    # common answer on a busy day, is answered here rather than raised through the
+    # middleware; FastAPI's parameter resolution and its exception path cost more than
+    # a quarter of a refusal's time.
+    @app.post(
+        "/bookings",
+        status_code=201,
+        response_model=BookingOut,
+        responses={409: {"model": ErrorOut}, 422: {"model": ErrorOut}},
+        openapi_extra=_BOOKING_OPENAPI,
+    )
+    async def post_booking(request: Request) -> Response:
         salon: Salon = request.app.state.salon
-        key = _checked_key(request.headers.get("idempotency-key"))
-        booking, replayed = await book(salon, body, key)
+        headers = request.headers
+        body = booking_in(await request.body(), headers.get("content-type"))
+        key = _checked_key(headers.get("idempotency-key"))
+        try:
+            booking, replayed = await book(salon, body, key)
+        except BookingRefusedError as refused:
+            return to_response(refused)
         return _answer(booking_json(booking), 201, replayed=replayed)
 
     @app.post("/bookings/{booking_id}/confirm")

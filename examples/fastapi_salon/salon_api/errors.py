@@ -15,11 +15,12 @@ unexpected is a 500 with a generic message, logged on the server.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import TYPE_CHECKING, Any
 
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from clubrules.booking import Conflict, OverCapacity, Reason, Slot
@@ -51,6 +52,7 @@ __all__ = [
     "error_body",
     "install_error_handlers",
     "reason_json",
+    "refusal_body",
     "slot_json",
     "to_response",
 ]
@@ -70,11 +72,19 @@ class BookingRefusedError(ConflictError):
     Attributes:
         reasons: Every `Reason` the request fails.
         alternatives: Free `Slot`s near the requested start (up to three).
+        answer: The 409 body already rendered for them (`refusal_body`), if any.
     """
 
-    def __init__(self, reasons: Sequence[Reason], alternatives: Sequence[Slot]) -> None:
+    def __init__(
+        self,
+        reasons: Sequence[Reason],
+        alternatives: Sequence[Slot],
+        *,
+        answer: bytes | None = None,
+    ) -> None:
         self.reasons = tuple(reasons)
         self.alternatives = tuple(alternatives)
+        self.answer = answer
         codes = ", ".join(dict.fromkeys(r.code.value for r in self.reasons))
         super().__init__(f"the requested slot cannot be booked ({codes})", conflicts=self.reasons)
 
@@ -137,35 +147,42 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
+# The bytes JSONResponse renders (compact, UTF-8, no NaN), from one encoder made once.
+_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+
+
 def _response(
     status: int,
     code: str,
     message: str,
     details: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
+) -> Response:
+    body = _encode(error_body(code, message, details)).encode()
+    return Response(body, status_code=status, headers=headers, media_type="application/json")
+
+
+def refusal_body(error: BookingRefusedError) -> bytes:
+    """The body of a 409 `booking_refused`: the message, every reason and the alternatives."""
+    details = {
+        "reasons": [reason_json(r) for r in error.reasons],
+        "alternatives": [slot_json(s) for s in error.alternatives],
+    }
+    return _encode(error_body("booking_refused", str(error), details)).encode()
 
 
 _UNAVAILABLE = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 _INTERNAL = "internal error; the request may be retried later"
 
 
-def to_response(error: Exception) -> JSONResponse:
+def to_response(error: Exception) -> Response:
     """The HTTP answer for an error raised while serving a request (the one mapping).
 
     Most specific first: a subclass is matched before its base.
     """
     if isinstance(error, BookingRefusedError):
-        return _response(
-            409,
-            "booking_refused",
-            str(error),
-            {
-                "reasons": [reason_json(r) for r in error.reasons],
-                "alternatives": [slot_json(s) for s in error.alternatives],
-            },
-        )
+        body = error.answer if error.answer is not None else refusal_body(error)
+        return Response(body, status_code=409, media_type="application/json")
     if isinstance(error, ValidationError):
         violations = [
             {"field": v.field, "rule": v.rule, "message": v.message} for v in error.violations
@@ -259,10 +276,10 @@ _HTTP_CODES = {
 def install_error_handlers(app: FastAPI) -> None:
     """Answer every error in the one shape: library errors, request validation, HTTP, the rest."""
 
-    async def on_library_error(request: Request, error: Exception) -> JSONResponse:  # noqa: ARG001
+    async def on_library_error(request: Request, error: Exception) -> Response:  # noqa: ARG001
         return to_response(error)
 
-    async def on_request_validation(request: Request, error: Exception) -> JSONResponse:  # noqa: ARG001
+    async def on_request_validation(request: Request, error: Exception) -> Response:  # noqa: ARG001
         assert isinstance(error, RequestValidationError)  # noqa: S101 - registered for it
         return _response(
             422,
@@ -271,13 +288,13 @@ def install_error_handlers(app: FastAPI) -> None:
             {"violations": _request_violations(error)},
         )
 
-    async def on_http_error(request: Request, error: Exception) -> JSONResponse:  # noqa: ARG001
+    async def on_http_error(request: Request, error: Exception) -> Response:  # noqa: ARG001
         assert isinstance(error, HTTPException)  # noqa: S101 - registered for it
         code = _HTTP_CODES.get(error.status_code, "http_error")
         headers = dict(error.headers) if error.headers else None
         return _response(error.status_code, code, error.detail or code, headers=headers)
 
-    async def on_anything_else(request: Request, error: Exception) -> JSONResponse:  # noqa: ARG001
+    async def on_anything_else(request: Request, error: Exception) -> Response:  # noqa: ARG001
         return to_response(error)
 
     app.add_exception_handler(ClubRulesError, on_library_error)

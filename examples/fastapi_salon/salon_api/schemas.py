@@ -7,12 +7,17 @@ channel) is the library's, checked when the values are built.
 
 from __future__ import annotations
 
+import email.message
 import functools
+import json
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
+import pydantic
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException
 
 from clubrules.complaints import CaseKind, Severity
 from salon_api.seed import ZONE
@@ -23,9 +28,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BookingIn",
+    "BookingOut",
     "ComplaintIn",
+    "ErrorOut",
     "EventIn",
     "MoveIn",
+    "booking_in",
     "booking_json",
     "case_json",
     "event_json",
@@ -58,6 +66,98 @@ class BookingIn(BaseModel):
     resources: dict[str, str] = Field(default_factory=dict)
     status: Literal["held", "confirmed"] = "held"
     taken_by: str | None = None
+
+
+_UNREADABLE = object()
+
+
+@functools.lru_cache(maxsize=64)
+def _is_json(content_type: str) -> bool:
+    """Whether FastAPI reads a body of this Content-Type as JSON (`application/json`, `+json`)."""
+    message = email.message.Message()
+    message["content-type"] = content_type
+    if message.get_content_maintype() != "application":
+        return False
+    subtype = message.get_content_subtype()
+    return subtype == "json" or subtype.endswith("+json")
+
+
+def booking_in(body: bytes, content_type: str | None) -> BookingIn:
+    """`POST /bookings`'s body validated from its bytes, as FastAPI validates a body parameter.
+
+    The same steps as FastAPI's (JSON read only under a JSON Content-Type,
+    then `BookingIn` validated from it), so the same answers: a body that
+    is missing, not JSON or not a valid `BookingIn` raises FastAPI's
+    `RequestValidationError` (a 422 naming the fields, never their
+    values), and one that is not UTF-8 an `HTTPException` 400.
+    """
+    errors: list[dict[str, Any]]
+    if not body:
+        errors = [{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}]
+    else:
+        value: object = body
+        if content_type is not None and _is_json(content_type):
+            try:
+                value = json.loads(body)
+            except json.JSONDecodeError as error:
+                value = error  # answered below, outside this handler
+            except ValueError:  # not UTF-8
+                value = _UNREADABLE
+        if isinstance(value, json.JSONDecodeError):
+            errors = [
+                {
+                    "type": "json_invalid",
+                    "loc": ("body", value.pos),
+                    "msg": "JSON decode error",
+                    "input": {},
+                    "ctx": {"error": value.msg},
+                }
+            ]
+        elif value is _UNREADABLE:
+            raise HTTPException(status_code=400, detail="There was an error parsing the body")
+        else:
+            try:
+                return BookingIn.model_validate(value, from_attributes=True)
+            except pydantic.ValidationError as error:
+                errors = [
+                    {**e, "loc": ("body", *e["loc"])}
+                    for e in error.errors(include_url=False, include_input=False)
+                ]
+    # Raised outside any handler: no pydantic or JSON error, which hold the input, as context.
+    raise RequestValidationError(errors)
+
+
+class BookingOut(BaseModel):
+    """A booking as the API answers it (`booking_json`): for the OpenAPI schema."""
+
+    id: str
+    service: str
+    start: str
+    end: str
+    status: str
+    version: int
+    confirmation_code: str | None
+    customer_id: str | None
+    headcount: int
+    resources: dict[str, str]
+    expires_at: str | None
+    late_cancel: bool
+    taken_by: str | None
+    created_at: str | None
+
+
+class ErrorBody(BaseModel):
+    """An error's code, message and code-specific details."""
+
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+class ErrorOut(BaseModel):
+    """Every error answer: `{"error": {"code", "message", "details"}}` (see `salon_api.errors`)."""
+
+    error: ErrorBody
 
 
 class MoveIn(BaseModel):
