@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import random
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -15,8 +14,11 @@ from clubrules._time import from_epoch_us, to_epoch_us
 from clubrules.booking import Booking, BookingStatus, Occupancy
 from clubrules.storage.sql._booking import _decoded, group_bookings
 from clubrules.storage.sql._codecs import encode_zone, in_zone
-from clubrules.testing.strategies import booking_lists
 from clubrules.storage.sqlite import SQLiteBookingRepository, SQLiteDatabase
+from clubrules.testing.strategies import booking_lists
+
+if TYPE_CHECKING:
+    import random
 
 ZONE = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 3, 28, 9, 0, tzinfo=ZONE)

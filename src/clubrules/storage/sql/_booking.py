@@ -12,6 +12,7 @@ from collections import OrderedDict
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from clubrules._time import EPOCH, ONE_US
 from clubrules.booking import Booking, BookingStatus, Occupancy
 from clubrules.booking._capacity import clashes
 from clubrules.errors import SlotConflictError
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["group_bookings", "refused", "slot_conflict"]
 
-_KEY = itemgetter(0)
+_START_ID = itemgetter(0, 1)
 
 
 def slot_conflict(booking: Booking, found: list[Conflict | OverCapacity]) -> SlotConflictError:
@@ -118,9 +119,11 @@ def group_bookings(rows: Iterable[Sequence[Any]]) -> list[Booking]:
             _decoded.update(new)
             for _ in range(len(_decoded) - _DECODED_KEPT):
                 _decoded.popitem(last=False)  # the oldest first
-    # By start (UTC microseconds), then id: ids are unique, so no two bookings are compared.
-    bookings.sort()
+    # By start (UTC microseconds), then id.
+    bookings.sort(key=_START_ID)
     return [b for _start, _id, b in bookings]
+
+
 def _decoder() -> Callable[[tuple[tuple[Any, ...], ...]], Booking]:
     """A decoder of one booking's rows (in position order) for one read.
 
@@ -146,8 +149,8 @@ def _decoder() -> Callable[[tuple[tuple[Any, ...], ...]], Booking]:
         start = (row[3] is None and known(row[2])) or at(row[2], row[3])
         end = (row[5] is None and known(row[4])) or at(row[4], row[5])
         created = row[15]
-        if created is not None:
-            created = (row[16] is None and known(created)) or at(created, row[16])
+        if created is not None:  # one a booking: made at once, not looked up
+            created = EPOCH + ONE_US * created if row[16] is None else at(created, row[16])
         expires = row[9]
         if expires is not None:
             expires = at(expires, row[10])
@@ -158,9 +161,9 @@ def _decoder() -> Callable[[tuple[tuple[Any, ...], ...]], Booking]:
                 occupancy_of(r[19], r[20], r[21], r[22], r[23], r[24]),
             )
         else:
-            occupancy = tuple([
-                occupancy_of(r[19], r[20], r[21], r[22], r[23], r[24]) for r in rows
-            ])
+            occupancy = tuple(
+                [occupancy_of(r[19], r[20], r[21], r[22], r[23], r[24]) for r in rows]
+            )
         return booking_of(
             row[0],
             row[1],
