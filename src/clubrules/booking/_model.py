@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
+import types
 from collections.abc import Iterable  # noqa: TC003 - resolved at runtime by get_type_hints
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -23,6 +25,9 @@ from clubrules._checks import (
 )
 from clubrules._time import from_epoch_us, require_aware, to_epoch_us
 from clubrules.errors import IllegalTransitionError, ViolationCollector
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -381,16 +386,14 @@ class Occupancy:
 
         For the storage adapters only, as `Booking._from_row`.
         """
-        self = object.__new__(cls)
-        # As attrs' own frozen __init__ sets its fields; written out, since a
-        # loop over the field names costs twice as much per stored row.
-        set_field = object.__setattr__.__get__(self)
-        set_field("resource", resource)
-        set_field("start_us", start_us)
-        set_field("end_us", end_us)
-        set_field("units", units)
-        set_field("capacity", capacity)
-        set_field("role", role)
+        self = _new(cls)
+        # Each slot's own setter (`_slot_setters`), called directly.
+        _set_occ_resource(self, resource)
+        _set_occ_start_us(self, start_us)
+        _set_occ_end_us(self, end_us)
+        _set_occ_units(self, units)
+        _set_occ_capacity(self, capacity)
+        _set_occ_role(self, role)
         return self
 
     @classmethod
@@ -657,26 +660,25 @@ class Booking:
         `blocking_until_us` is the stored `Booking.blocking_until_us`.
         Anything an integrator passes in goes through the constructor.
         """
-        self = object.__new__(cls)
-        # As attrs' own frozen __init__ sets its fields (see `Occupancy._from_row`).
-        set_field = object.__setattr__.__get__(self)
-        set_field("id", id)
-        set_field("service", service)
-        set_field("start", start)
-        set_field("end", end)
-        set_field("occupancy", occupancy)
-        set_field("status", status)
-        set_field("headcount", headcount)
-        set_field("customer_id", customer_id)
-        set_field("expires_at", expires_at)
-        set_field("late_cancel", late_cancel)
-        set_field("confirmation_code", confirmation_code)
-        set_field("idempotency_key", idempotency_key)
-        set_field("taken_by", taken_by)
-        set_field("created_at", created_at)
-        set_field("version", version)
-        set_field("_expires_us", blocking_until_us)
-        set_field("_rows", None)
+        self = _new(cls)
+        # Each slot's own setter, as `Occupancy._from_row`.
+        _set_id(self, id)
+        _set_service(self, service)
+        _set_start(self, start)
+        _set_end(self, end)
+        _set_occupancy(self, occupancy)
+        _set_status(self, status)
+        _set_headcount(self, headcount)
+        _set_customer_id(self, customer_id)
+        _set_expires_at(self, expires_at)
+        _set_late_cancel(self, late_cancel)
+        _set_confirmation_code(self, confirmation_code)
+        _set_idempotency_key(self, idempotency_key)
+        _set_taken_by(self, taken_by)
+        _set_created_at(self, created_at)
+        _set_version(self, version)
+        _set_expires_us(self, blocking_until_us)
+        _set_rows(self, None)
         return self
 
     @property
@@ -846,6 +848,53 @@ class Booking:
     def allowed_actions(self) -> tuple[str, ...]:
         """The lifecycle moves allowed from the current status, sorted."""
         return tuple(sorted(_ALLOWED[self.status]))
+
+
+def _slot_setters(cls: type, names: str) -> list[Callable[[Any, Any], None]]:
+    """The `__set__` of each of `cls`'s slots `names`, for the storage readers' `_from_row`.
+
+    Called directly, a slot's setter skips the attribute lookup by name that
+    `object.__setattr__` makes: a third cheaper a field on a read's hot path.
+    """
+    found = [cls.__dict__[name] for name in names.split()]
+    if not all(isinstance(slot, types.MemberDescriptorType) for slot in found):
+        msg = f"{cls.__name__} is not slotted"
+        raise TypeError(msg)
+    return [slot.__set__ for slot in found]
+
+
+(
+    _set_occ_resource,
+    _set_occ_start_us,
+    _set_occ_end_us,
+    _set_occ_units,
+    _set_occ_capacity,
+    _set_occ_role,
+) = _slot_setters(Occupancy, "resource start_us end_us units capacity role")
+(
+    _set_id,
+    _set_service,
+    _set_start,
+    _set_end,
+    _set_occupancy,
+    _set_status,
+    _set_headcount,
+    _set_customer_id,
+    _set_expires_at,
+    _set_late_cancel,
+    _set_confirmation_code,
+    _set_idempotency_key,
+    _set_taken_by,
+    _set_created_at,
+    _set_version,
+    _set_expires_us,
+    _set_rows,
+) = _slot_setters(
+    Booking,
+    "id service start end occupancy status headcount customer_id expires_at late_cancel"
+    " confirmation_code idempotency_key taken_by created_at version _expires_us _rows",
+)
+_new = object.__new__
 
 
 _ALLOWED: dict[BookingStatus, frozenset[str]] = {

@@ -12,6 +12,7 @@ from collections import OrderedDict
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from clubrules._time import EPOCH, ONE_US
 from clubrules.booking import Booking, BookingStatus, Occupancy
 from clubrules.booking._capacity import clashes
 from clubrules.errors import SlotConflictError
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["group_bookings", "refused", "slot_conflict"]
 
-_KEY = itemgetter(0)
+_START_ID = itemgetter(0, 1)
 
 
 def slot_conflict(booking: Booking, found: list[Conflict | OverCapacity]) -> SlotConflictError:
@@ -58,9 +59,13 @@ _STATUS = {s.value: s for s in BookingStatus}
 # Bookings decoded from their exact rows, for the most recently decoded ones. A
 # booking's rows decode to equal immutable values whoever reads them, so rows
 # read again (the day's bookings, read on every request of a busy day) reuse
-# the value; keyed by every column of every row, dropped oldest first.
+# the value. Kept by booking id with the rows they came from, and used only
+# if the rows read are equal to those (the same id in another tenant or
+# database, or a later version, decodes afresh); dropped oldest first. Keyed
+# by the id, whose hash the string keeps, rather than by the rows, whose
+# tuples would be hashed again on every look-up.
 _DECODED_KEPT = 4096
-_decoded: OrderedDict[tuple[tuple[Any, ...], ...], Booking] = OrderedDict()
+_decoded: OrderedDict[str, tuple[tuple[tuple[Any, ...], ...], Booking]] = OrderedDict()
 _decoded_lock = threading.Lock()
 
 
@@ -70,43 +75,53 @@ def group_bookings(rows: Iterable[Sequence[Any]]) -> list[Booking]:
     Shared with PostgreSQL. Each row holds the 19 booking columns of
     `_COLUMNS` (instants as UTC microseconds followed by their zone), then
     the busy time's resource, start_us, end_us, units, capacity and role;
-    a booking's rows are consecutive, in position order, and the bookings
-    may come in any order. The rows are ones clubrules wrote, validated on
-    the way in and kept so by the schema's checks, so they are read back
-    without running the validators again. A booking whose rows were decoded
-    lately, unchanged, is the value decoded then; otherwise an instant met
-    twice in one read (the day's slot times) is decoded once.
+    only a booking's first row need carry its booking columns (the others
+    may hold anything there, NULLs in practice). A booking's rows are
+    consecutive, in position order, and the bookings may come in any order.
+    The rows are ones clubrules wrote, validated on the way in and kept so
+    by the schema's checks, so they are read back without running the
+    validators again. A booking whose rows were decoded lately, unchanged,
+    is the value decoded then; otherwise an instant met twice in one read
+    (the day's slot times) is decoded once.
     """
     groups: list[tuple[tuple[Any, ...], ...]] = []
-    head: tuple[Any, ...] | None = None
+    add = groups.append
+    booking_id: object = None
     group: list[tuple[Any, ...]] = []
     for r in rows:
         row = r if type(r) is tuple else tuple(r)
-        if head is None or row[0] != head[0]:
-            if head is not None:
-                groups.append(tuple(group))
-            head, group = row, [row]
+        if row[0] != booking_id or not group:
+            if group:
+                add(tuple(group))
+            booking_id, group = row[0], [row]
         else:
             group.append(row)
-    if head is not None:
-        groups.append(tuple(group))
+    if group:
+        add(tuple(group))
     with _decoded_lock:
         kept = _decoded.get
-        known = [kept(g) for g in groups]
-    missing = [g for g, b in zip(groups, known, strict=True) if b is None]
-    new: dict[tuple[tuple[Any, ...], ...], Booking] = {}
-    if missing:
-        decode = _decoder()
-        new = {g: decode(g) for g in missing}
-    bookings = [new[g] if b is None else b for g, b in zip(groups, known, strict=True)]
+        known = [kept(g[0][0]) for g in groups]
+    bookings: list[tuple[int, str, Booking]] = []
+    new: list[tuple[str, tuple[tuple[tuple[Any, ...], ...], Booking]]] = []
+    decode: Callable[[tuple[tuple[Any, ...], ...]], Booking] | None = None
+    for g, entry in zip(groups, known, strict=True):
+        head = g[0]
+        if entry is not None and entry[0] == g:
+            bookings.append((head[2], head[0], entry[1]))
+            continue
+        if decode is None:
+            decode = _decoder()
+        booking = decode(g)
+        bookings.append((head[2], head[0], booking))
+        new.append((head[0], (g, booking)))
     if new:
         with _decoded_lock:
             _decoded.update(new)
             for _ in range(len(_decoded) - _DECODED_KEPT):
                 _decoded.popitem(last=False)  # the oldest first
-    found = [((g[0][2], g[0][0]), b) for g, b in zip(groups, bookings, strict=True)]
-    found.sort(key=_KEY)  # ids are unique: no two keys are equal
-    return [booking for _key, booking in found]
+    # By start (UTC microseconds), then id.
+    bookings.sort(key=_START_ID)
+    return [b for _start, _id, b in bookings]
 
 
 def _decoder() -> Callable[[tuple[tuple[Any, ...], ...]], Booking]:
@@ -122,30 +137,48 @@ def _decoder() -> Callable[[tuple[tuple[Any, ...], ...]], Booking]:
     known = seen.get
 
     def at(us: int, zone: str | None) -> datetime:
-        key = us if zone is None else (us, zone)  # UTC, the common case: no tuple to build
+        key = us if zone is None else (us, zone)
         value = known(key)
         if value is None:
             value = seen[key] = decode_at(us, zone)
         return value
 
     def decode(rows: tuple[tuple[Any, ...], ...]) -> Booking:
-        occupancy = tuple(occupancy_of(r[19], r[20], r[21], r[22], r[23], r[24]) for r in rows)
         row = rows[0]
+        # A UTC instant (the common case) looked up by its integer, with no call nor tuple.
+        start = (row[3] is None and known(row[2])) or at(row[2], row[3])
+        end = (row[5] is None and known(row[4])) or at(row[4], row[5])
+        created = row[15]
+        if created is not None:  # one a booking: made at once, not looked up
+            created = EPOCH + ONE_US * created if row[16] is None else at(created, row[16])
+        expires = row[9]
+        if expires is not None:
+            expires = at(expires, row[10])
+        if len(rows) == 2:  # the common case, written out: no comprehension to set up
+            r = rows[1]
+            occupancy: tuple[Occupancy, ...] = (
+                occupancy_of(row[19], row[20], row[21], row[22], row[23], row[24]),
+                occupancy_of(r[19], r[20], r[21], r[22], r[23], r[24]),
+            )
+        else:
+            occupancy = tuple(
+                [occupancy_of(r[19], r[20], r[21], r[22], r[23], r[24]) for r in rows]
+            )
         return booking_of(
             row[0],
             row[1],
-            at(row[2], row[3]),
-            at(row[4], row[5]),
+            start,
+            end,
             occupancy,
             status_of(row[6]),
             row[7],
             row[8],
-            None if row[9] is None else at(row[9], row[10]),
+            expires,
             bool(row[11]),
             row[12],
             row[13],
             row[14],
-            None if row[15] is None else at(row[15], row[16]),
+            created,
             row[17],
             row[18],
         )
