@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,6 +22,9 @@ from hypothesis import strategies as st
 from clubrules.complaints import Assigned, CaseEvent, CaseKind, Registered
 from clubrules.errors import NotFoundError, StaleVersionError, ValidationError
 from clubrules.storage.postgres import PostgresComplaintRepository, PostgresDatabase
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 pytestmark = pytest.mark.postgres
 T0 = datetime(2026, 3, 2, 2, tzinfo=UTC)
@@ -60,9 +63,10 @@ _attempts = st.lists(
 )
 
 
-def _outcome(append: Any) -> object:  # noqa: ANN401 - an append's answer or its error
+def _outcome(append: Callable[..., int], *args: Any, **kwargs: Any) -> object:
+    """The new version, or the error as a comparable tuple."""
     try:
-        return append()
+        return append(*args, **kwargs)
     except StaleVersionError as error:
         return ("stale", error.stream, error.expected, error.actual)
     except ValidationError as error:
@@ -98,10 +102,8 @@ def test_one_statement_appends_agree_with_the_transaction_block(
         events: list[CaseEvent] = [_assigned(10 * step + i) for i in range(count)]
         if registers:
             events[0] = _registered(case_id)
-        got = _outcome(lambda: fast.append(case_id, expected, events))
-        old = _outcome(
-            lambda: block._append(case_id, expected, events, owns_transaction=False)  # noqa: SLF001
-        )
+        got = _outcome(fast.append, case_id, expected, events)
+        old = _outcome(block._append, case_id, expected, events, owns_transaction=False)
         assert got == old
         if isinstance(got, int):
             assert got == expected + count

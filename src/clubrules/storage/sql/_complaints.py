@@ -210,7 +210,8 @@ def _instant(value: list[Any]) -> datetime:
     """
     us, zone = value
     if zone is None:
-        return EPOCH + ONE_US * us
+        instant: datetime = EPOCH + ONE_US * us
+        return instant
     zoned = _FROM_UTC.get(zone)
     if zoned is None:
         tz = ZONES.get(zone) or zone_of(zone)
