@@ -429,6 +429,28 @@ class _Fold:
                 reason="a case log starts with its registration",
             )
         policy = self.policy
+        if (
+            event.policy_id != policy.id
+            or event.policy_version != policy.version
+            or event.kind is not policy.kind
+        ):  # the collector only when something is wrong: a replay registers every case
+            self._refuse_registration(event)
+        self.registration = event
+        self.assignee = event.assignee
+        at_us = to_epoch_us(event.at)
+        self.last_us = at_us
+        self.last_at = event.at
+        self._start(_MANAGEMENT_REPORT, at_us)
+        if event.reply_by is not None:
+            budget = to_epoch_us(event.reply_by) - at_us
+            self._start(_FIRST_RESPONSE, at_us, budget_us=budget)
+        else:
+            self._start(_FIRST_RESPONSE, at_us)
+        self._start(_RESOLUTION, at_us)
+
+    def _refuse_registration(self, event: Registered) -> None:
+        """Raise every way in which `event` does not fit the fold's policy."""
+        policy = self.policy
         problems = ViolationCollector()
         if (event.policy_id, event.policy_version) != (policy.id, policy.version):
             problems.add(
@@ -444,18 +466,6 @@ class _Fold:
                 f"a {policy.kind.value} policy cannot run a {event.kind.value}",
             )
         problems.raise_if_any()
-        self.registration = event
-        self.assignee = event.assignee
-        at_us = to_epoch_us(event.at)
-        self.last_us = at_us
-        self.last_at = event.at
-        self._start(_MANAGEMENT_REPORT, at_us)
-        if event.reply_by is not None:
-            budget = to_epoch_us(event.reply_by) - at_us
-            self._start(_FIRST_RESPONSE, at_us, budget_us=budget)
-        else:
-            self._start(_FIRST_RESPONSE, at_us)
-        self._start(_RESOLUTION, at_us)
 
     # -- one method per event class (see `_MOVES`) ---------------------------------
 

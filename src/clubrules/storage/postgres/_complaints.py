@@ -39,8 +39,10 @@ class PostgresComplaintRepository(SQLComplaintRepository[PostgresDatabase]):
     One row per case in `complaint_cases`, one per event in the
     append-only `complaint_events`, keyed by `(case_id, version)`.
     An append reads the version and inserts the events at the versions after
-    it, in one transaction and without locks: when two writers race at the
-    same version, the primary key makes the second insert fail (after the
+    it, in one transaction and without locks; an append of one event outside
+    a transaction does both in one statement (one round trip), which inserts
+    nothing when the stream is at another version. When two writers race at
+    the same version, the primary key makes the second insert fail (after the
     first commits), and that unique violation becomes a `StaleVersionError`,
     exactly as a failed version check. Events are `jsonb` documents.
 
@@ -51,6 +53,7 @@ class PostgresComplaintRepository(SQLComplaintRepository[PostgresDatabase]):
     _dialect = POSTGRES
     _registered_column = "registered_at"
     _refuses_nul = True
+    _appends_in_one = True
 
     def append(self, case_id: str, expected_version: int, events: Sequence[CaseEvent]) -> int:
         """Append `events` if the stream is at `expected_version`; the new version.
@@ -63,7 +66,8 @@ class PostgresComplaintRepository(SQLComplaintRepository[PostgresDatabase]):
                 naming the field, never the value.
             RetryableStorageError: the connection was lost (nothing was written).
         """
-        return self._append(case_id, expected_version, events)
+        owns = self._db._owns_transaction()  # noqa: SLF001 - the database's own question
+        return self._append(case_id, expected_version, events, owns_transaction=owns)
 
     def _insert_events(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
         if len(rows) == 1:  # the common case: one round trip, no cursor

@@ -49,7 +49,7 @@ class SQLiteComplaintRepository(SQLComplaintRepository[SQLiteDatabase]):
                 (rule `lone_surrogate`, naming the field, never the value).
             RetryableStorageError: the database stayed locked.
         """
-        return self._append(case_id, expected_version, events)
+        return self._append(case_id, expected_version, events, owns_transaction=False)
 
     def _insert_events(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
         if len(rows) == 1:  # the common case

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from clubrules.errors import DuplicateError, StaleVersionError, StorageError, ValidationError
 from clubrules.storage._keys import keys_checked
@@ -26,9 +26,11 @@ class AsyncPostgresComplaintRepository:
     Implements [AsyncComplaintRepository][clubrules.complaints.ports.AsyncComplaintRepository]
     on the tables and codecs of
     [PostgresComplaintRepository][clubrules.storage.postgres.PostgresComplaintRepository]:
-    an append reads the version and inserts the events in one transaction;
-    two writers racing at one version meet the primary key, and the second
-    gets `StaleVersionError`.
+    an append of one event outside a transaction is one statement that
+    inserts only at the expected version (one round trip); other appends
+    read the version and insert the events in one transaction. Two writers
+    racing at one version meet the primary key, and the second gets
+    `StaleVersionError`.
 
     Args:
         database: The migrated database to use.
@@ -52,19 +54,16 @@ class AsyncPostgresComplaintRepository:
         q = self._q
         new, rows = q.event_rows(case_id, expected_version, events)
         try:
-            async with self._db.transaction() as conn:
-                cursor = await conn.execute(q.version, (case_id,))
-                found = await cursor.fetchone()
-                actual = 0 if found is None else int(found[0])
-                if actual != expected_version:
-                    raise StaleVersionError(case_id, expected_version, actual)
-                if actual == 0:
-                    await conn.execute(q.insert_case, q.case_row(case_id, new))
-                if len(rows) == 1:
-                    await conn.execute(q.insert, rows[0])
-                else:
-                    async with conn.cursor() as cur:
-                        await cur.executemany(q.insert, rows)
+            # Outside a transaction, one event is one self-checking statement: one round trip.
+            statement = (
+                q.one_statement(case_id, expected_version, new, rows)
+                if self._db._owns_transaction()  # noqa: SLF001 - the database's own question
+                else None
+            )
+            if statement is not None:
+                written = await self._db._write(*statement) == 1  # noqa: SLF001
+            else:
+                written = await self._in_transaction(case_id, expected_version, new, rows)
         except DuplicateError as error:  # a (case_id, version) or case id taken meanwhile
             actual = await self.version(case_id)
             raise StaleVersionError(case_id, expected_version, actual) from error
@@ -73,7 +72,37 @@ class AsyncPostgresComplaintRepository:
             if refused is None:
                 raise
             raise refused from (None if isinstance(error, UnicodeEncodeError) else error)
+        if not written:  # the one statement found the stream at another version
+            raise StaleVersionError(case_id, expected_version, await self.version(case_id))
         return expected_version + len(new)
+
+    async def _in_transaction(
+        self,
+        case_id: str,
+        expected_version: int,
+        new: Sequence[CaseEvent],
+        rows: list[tuple[Any, ...]],
+    ) -> bool:
+        """Check the version and insert the rows in one transaction block (True: written).
+
+        Raises:
+            StaleVersionError: the stream is not at `expected_version`.
+        """
+        q = self._q
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(q.version, (case_id,))
+            found = await cursor.fetchone()
+            actual = 0 if found is None else int(found[0])
+            if actual != expected_version:
+                raise StaleVersionError(case_id, expected_version, actual)
+            if actual == 0:
+                await conn.execute(q.insert_case, q.case_row(case_id, new))
+            if len(rows) == 1:
+                await conn.execute(q.insert, rows[0])
+            else:
+                async with conn.cursor() as cur:
+                    await cur.executemany(q.insert, rows)
+        return True
 
     async def events(self, case_id: str, *, after: int = 0) -> list[CaseEvent]:
         """The stream's events after the first `after`; `NotFoundError` if unknown."""
