@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from clubrules._time import from_epoch_us, to_epoch_us
 from clubrules.booking import Booking, BookingStatus, Occupancy
-from clubrules.storage.sql._booking import _decoded, group_bookings
+from clubrules.storage.sql._booking import _decoded, _reads, group_bookings
 from clubrules.storage.sql._codecs import encode_zone, in_zone
 from clubrules.storage.sqlite import SQLiteBookingRepository, SQLiteDatabase
 from clubrules.testing.strategies import booking_lists
@@ -186,6 +186,7 @@ def test_grouped_rows_equal_the_bookings_built_by_their_constructor(
     rows = [row for block in blocks for row in block]
     if cold:
         _decoded.clear()
+        _reads.clear()
     expected = _decoded_slowly(rows)
     _same(group_bookings(rows), expected)
     _same(group_bookings(rows), expected)  # read again: the kept values
@@ -204,3 +205,41 @@ def test_a_kept_booking_is_used_only_for_its_exact_rows(
         assert group_bookings(first) == [base]
         assert group_bookings(second) == [other]
         assert group_bookings(first) == [base]
+
+
+@given(
+    st.lists(booking_lists(), min_size=1, max_size=3),
+    st.lists(st.tuples(st.integers(0, 2), st.integers(0, 3), st.booleans()), max_size=12),
+    st.booleans(),
+)
+def test_reads_repeated_changed_and_mutated_equal_a_fresh_decode(
+    days: list[list[Booking]], reads: list[tuple[int, int, bool]], first_only: bool
+) -> None:
+    """Reads of a few days, again and again, some with one booking changed: each equals
+    the oracle's decode of its rows, whatever was read before and whatever the callers
+    did to the lists they passed in or got back."""
+    _reads.clear()
+    for day_index, change, mutate in reads:
+        day = list(days[day_index % len(days)])
+        if day and change:  # a later version of one booking: other rows, another value
+            n = change % len(day)
+            day[n] = attrs.evolve(day[n], taken_by=f"desk-{change}", version=day[n].version + 1)
+        rows = [row for b in day for row in _stored_rows(b, first_only=first_only)]
+        expected = _decoded_slowly(rows)
+        got = group_bookings(rows)
+        _same(got, expected)
+        if mutate:  # the caller's lists are its own: the next read is not changed by them
+            got.clear()
+            rows.clear()
+
+
+def test_a_read_equal_to_a_kept_one_gets_its_bookings_in_a_list_of_its_own() -> None:
+    _reads.clear()
+    rows = [_row(1), _row(2)]
+    first = group_bookings(rows)
+    again = group_bookings(list(rows))
+    assert again == first
+    assert all(a is b for a, b in zip(again, first, strict=True))  # the kept values
+    assert again is not first
+    first.append(first[0])
+    assert len(group_bookings(list(rows))) == 2

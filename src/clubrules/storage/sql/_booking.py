@@ -67,6 +67,15 @@ _STATUS = {s.value: s for s in BookingStatus}
 _DECODED_KEPT = 4096
 _decoded: OrderedDict[str, tuple[tuple[tuple[Any, ...], ...], Booking]] = OrderedDict()
 _decoded_lock = threading.Lock()
+# The last few whole reads (a list of rows, as the PostgreSQL adapters get them)
+# and the bookings grouped from them, newest first. A busy day is read again
+# and again unchanged: a read equal to a kept one is answered with its
+# bookings, with one comparison of the rows instead of grouping them again.
+# Equal rows group into equal bookings, whatever database or tenant they
+# came from. Small reads only, so that few rows are kept alive.
+_READS_KEPT = 8
+_READ_MOST_ROWS = 512
+_reads: list[tuple[list[Any], list[Booking]]] = []
 
 
 def group_bookings(rows: Iterable[Sequence[Any]]) -> list[Booking]:
@@ -82,8 +91,25 @@ def group_bookings(rows: Iterable[Sequence[Any]]) -> list[Booking]:
     by the schema's checks, so they are read back without running the
     validators again. A booking whose rows were decoded lately, unchanged,
     is the value decoded then; otherwise an instant met twice in one read
-    (the day's slot times) is decoded once.
+    (the day's slot times) is decoded once. A list of rows equal to one of
+    the last few read gets the bookings grouped from that one.
     """
+    if type(rows) is not list or not 0 < len(rows) <= _READ_MOST_ROWS:
+        return _grouped(rows)
+    with _decoded_lock:
+        recent = _reads[:]
+    for kept_rows, kept in recent:
+        if kept_rows == rows:
+            return kept[:]  # a list of its own: the caller may change it
+    found = _grouped(rows)
+    with _decoded_lock:
+        _reads.insert(0, (rows[:], found[:]))
+        del _reads[_READS_KEPT:]
+    return found
+
+
+def _grouped(rows: Iterable[Sequence[Any]]) -> list[Booking]:
+    """`group_bookings` without the kept reads."""
     groups: list[tuple[tuple[Any, ...], ...]] = []
     add = groups.append
     booking_id: object = None
