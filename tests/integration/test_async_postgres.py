@@ -407,3 +407,44 @@ def test_a_closed_database_refuses_and_repr_names_no_secret(url: str) -> None:
     with pytest.raises(ValidationError):
         AsyncPostgresDatabase(url, pool_size=0)
     asyncio.run(body())
+
+
+def test_one_statement_calls_share_a_one_connection_pool_and_give_it_back(url: str) -> None:
+    """Reads outside a unit borrow the pool's connection and return it, whatever happens:
+    many at once queue for it, one that cannot get it in time is retryable, one cancelled
+    while it waits or while its statement runs frees it, and a killed one is replaced."""
+
+    async def main() -> None:
+        async with AsyncPostgresDatabase(url, pool_size=1, timeout=0.5, pool_check=False) as db:
+            repo = AsyncPostgresCustomerRepository(db)
+            await repo.add(customer("c-1"))
+            found = await asyncio.gather(*(repo.get("c-1") for _ in range(20)))
+            assert {c.name for c in found} == {"Li Na"}
+            # The only connection is held by a unit of work: a read waits, then gives up.
+            async with db.unit_of_work():
+                other = asyncio.create_task(repo.get("c-1"))
+                with pytest.raises(RetryableStorageError):
+                    await other
+                waiting = asyncio.create_task(repo.get("c-1"))
+                await asyncio.sleep(0.1)
+                waiting.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await waiting
+            # A read cancelled while its statement runs on the server.
+            slow = asyncio.create_task(db._fetchall("SELECT pg_sleep(5)"))
+            await asyncio.sleep(0.2)
+            slow.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await slow
+            assert (await repo.get("c-1")).name == "Li Na"
+            # A read whose backend is killed is retryable; the pool replaces the connection.
+            async with await psycopg.AsyncConnection.connect(url, autocommit=True) as killer:
+                pid = (await db._fetchall("SELECT pg_backend_pid()"))[0][0]
+                await killer.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            with pytest.raises(RetryableStorageError):
+                await repo.get("c-1")
+            assert (await repo.get("c-1")).name == "Li Na"
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("TRUNCATE clubrules.customers CASCADE")
+    asyncio.run(main())
