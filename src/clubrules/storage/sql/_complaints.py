@@ -517,7 +517,7 @@ class SQLComplaintRepository(SQLAdapter[DB]):
                     self._check_version(conn, case_id, expected_version, new)
                     self._insert_events(conn, rows)
                 written = True
-        except (UnicodeEncodeError, StorageError, ValidationError) as error:
+        except (DuplicateError, UnicodeEncodeError, StorageError, ValidationError) as error:
             self._append_failed(error, case_id, expected_version, new)
         if not written:  # the one statement found the stream at another version
             raise StaleVersionError(case_id, expected_version, self.version(case_id))
@@ -543,7 +543,7 @@ class SQLComplaintRepository(SQLAdapter[DB]):
         )
         try:
             written = self._db._changed(self._q.append_one, params) == 1  # noqa: SLF001
-        except (UnicodeEncodeError, StorageError, ValidationError) as error:
+        except (DuplicateError, UnicodeEncodeError, StorageError, ValidationError) as error:
             self._append_failed(error, case_id, expected_version, (event,))
         if not written:  # the stream is at another version
             raise StaleVersionError(case_id, expected_version, self.version(case_id))
