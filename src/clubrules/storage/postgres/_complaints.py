@@ -54,6 +54,7 @@ class PostgresComplaintRepository(SQLComplaintRepository[PostgresDatabase]):
     _registered_column = "registered_at"
     _refuses_nul = True
     _appends_in_one = True
+    _opens_in_one = True
 
     def append(self, case_id: str, expected_version: int, events: Sequence[CaseEvent]) -> int:
         """Append `events` if the stream is at `expected_version`; the new version.

@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from operator import itemgetter
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import attrs
 
@@ -294,7 +294,10 @@ class ComplaintSQL:
     """The complaint statements and row codecs of one dialect, for the sync and async adapters.
 
     `registered_column` is the instant column of `complaint_cases`:
-    `registered_us` (SQLite) or `registered_at` (PostgreSQL).
+    `registered_us` (SQLite) or `registered_at` (PostgreSQL). `opens_in_one`:
+    whether the dialect can open a new stream in one statement (a data-modifying
+    `WITH`, PostgreSQL); without it `open_one` is None and a new stream takes
+    the transaction block.
     """
 
     __slots__ = (
@@ -311,7 +314,9 @@ class ComplaintSQL:
         "version",
     )
 
-    def __init__(self, d: Dialect, registered_column: str) -> None:
+    open_one: str | None
+
+    def __init__(self, d: Dialect, registered_column: str, *, opens_in_one: bool = False) -> None:
         self.dialect = d
         self.cases = d.table("complaint_cases")
         self.events = d.table("complaint_events")
@@ -338,10 +343,12 @@ class ComplaintSQL:
             f" document) SELECT {d.tenant}, {d.params(5)}, {d.param}{d.json}"
             f" WHERE ({self.version}) = {d.param}"
         )
-        # A new stream of one event in one statement (PostgreSQL only: a
-        # data-modifying WITH): the case row and its registration, refused whole
-        # by the cases' primary key when the id is taken.
-        self.open_one = f"WITH opened AS ({self.insert_case}) {self.insert}"
+        # A new stream of one event in one statement, where the dialect has a
+        # data-modifying WITH (`opens_in_one`: PostgreSQL): the case row and its
+        # registration, refused whole by the cases' primary key when the id is taken.
+        self.open_one = (
+            f"WITH opened AS ({self.insert_case}) {self.insert}" if opens_in_one else None
+        )
         self.case_ids = f"SELECT id FROM {self.cases} WHERE tenant = {d.tenant}"  # noqa: S608
         # A stream's events after a version, read along the events' primary key
         # (tenant, case_id, version), which also gives their order: no join, no sort.
@@ -410,14 +417,14 @@ class ComplaintSQL:
         """The append as one self-checking statement and its parameters, or None.
 
         One event at a version after the first: `append_one`; a new stream of
-        one event: `open_one`. Anything else (several events, a version that
-        is not a plain int) takes the transaction block.
+        one event: `open_one`, where the dialect has it. Anything else (several
+        events, a version that is not a plain int) takes the transaction block.
         """
         if len(rows) != 1 or type(expected_version) is not int:
             return None
         if expected_version > 0:
             return self.append_one, (*rows[0], case_id, expected_version)
-        if expected_version == 0:
+        if expected_version == 0 and self.open_one is not None:
             try:
                 case = self.case_row(case_id, new)
             except ValidationError:  # the block reports a stale version before a bad log
@@ -452,14 +459,17 @@ class SQLComplaintRepository(SQLAdapter[DB]):
     _refuses_nul: ClassVar[bool] = False
     """Whether the database refuses a NUL character in text (PostgreSQL does)."""
     _appends_in_one: ClassVar[bool] = False
-    """Whether an append of one event is one statement, where the database owns the
-    transaction (PostgreSQL: one round trip instead of five). SQLite keeps its
-    `BEGIN IMMEDIATE` block: its statements cost no round trip, and the block
-    measured as fast as the one statement, or faster, on a disk."""
+    """Whether an append of one event to a started stream is one statement, where the
+    database owns the transaction: PostgreSQL, one round trip instead of five;
+    SQLite, one statement that is its own write transaction instead of four."""
+    _opens_in_one: ClassVar[bool] = False
+    """Whether a new stream of one event is one statement too (PostgreSQL's `WITH`)."""
 
     def __init__(self, database: DB) -> None:
         super().__init__(database)
-        self._q = ComplaintSQL(self._dialect, self._registered_column)
+        self._q = ComplaintSQL(
+            self._dialect, self._registered_column, opens_in_one=self._opens_in_one
+        )
 
     def _check_version(
         self, conn: Connection, case_id: str, expected_version: int, new: Sequence[CaseEvent]
@@ -507,16 +517,48 @@ class SQLComplaintRepository(SQLAdapter[DB]):
                     self._check_version(conn, case_id, expected_version, new)
                     self._insert_events(conn, rows)
                 written = True
-        except DuplicateError as error:  # a (case_id, version) or case id taken meanwhile
-            raise StaleVersionError(case_id, expected_version, self.version(case_id)) from error
-        except (UnicodeEncodeError, StorageError, ValidationError) as error:
-            refused = refused_append(error, case_id, new, refuses_nul=self._refuses_nul)
-            if refused is None:
-                raise
-            raise refused from (None if isinstance(error, UnicodeEncodeError) else error)
+        except (DuplicateError, UnicodeEncodeError, StorageError, ValidationError) as error:
+            self._append_failed(error, case_id, expected_version, new)
         if not written:  # the one statement found the stream at another version
             raise StaleVersionError(case_id, expected_version, self.version(case_id))
         return expected_version + len(new)
+
+    def _append_one(self, case_id: str, expected_version: int, event: CaseEvent) -> int:
+        """`_append` of one event to a started stream (`expected_version` an int > 0).
+
+        For a database that owns the transaction: `append_one`, its
+        parameters built in place (the fast path: without `event_rows`' lists,
+        the glue is most of what an append adds to its SQL on SQLite).
+        """
+        at = event.at
+        params = (
+            case_id,
+            expected_version + 1,
+            type(event).__name__,
+            self._dialect.encode_instant(at),
+            encode_zone(at),
+            encode_event(event),
+            case_id,
+            expected_version,
+        )
+        try:
+            written = self._db._changed(self._q.append_one, params) == 1  # noqa: SLF001
+        except (DuplicateError, UnicodeEncodeError, StorageError, ValidationError) as error:
+            self._append_failed(error, case_id, expected_version, (event,))
+        if not written:  # the stream is at another version
+            raise StaleVersionError(case_id, expected_version, self.version(case_id))
+        return expected_version + 1
+
+    def _append_failed(
+        self, error: Exception, case_id: str, expected_version: int, new: Sequence[CaseEvent]
+    ) -> NoReturn:
+        """Raise what an append's refused write means; called in its `except` block."""
+        if isinstance(error, DuplicateError):  # a (case_id, version) or case id taken meanwhile
+            raise StaleVersionError(case_id, expected_version, self.version(case_id)) from error
+        refused = refused_append(error, case_id, new, refuses_nul=self._refuses_nul)
+        if refused is None:
+            raise error
+        raise refused from (None if isinstance(error, UnicodeEncodeError) else error)
 
     def version(self, case_id: str) -> int:
         """The number of events stored for the case (0 if unknown)."""

@@ -39,7 +39,7 @@ class AsyncPostgresComplaintRepository:
     def __init__(self, database: AsyncPostgresDatabase) -> None:
         self._db = database
         dialect = POSTGRES.in_schema(database._table_prefix).for_tenant(database.tenant)  # noqa: SLF001
-        self._q = ComplaintSQL(dialect, "registered_at")
+        self._q = ComplaintSQL(dialect, "registered_at", opens_in_one=True)
 
     async def append(self, case_id: str, expected_version: int, events: Sequence[CaseEvent]) -> int:
         """Append `events` if the stream is at `expected_version`; the new version.
