@@ -1343,7 +1343,8 @@ def _complaint_logs(n: int, count: int = 6) -> Callable[[], tuple[str, list[Case
 
 def _complaint_rows(n: int, url: str | None, directory: Path) -> list[Row]:
     """Appending complaint events one at a time (version check and insert per append)."""
-    logs = _complaint_logs(n, 2 * _WRITE_ROUNDS)
+    # Two pairs of rounds, each taking a fresh log per call.
+    logs = _complaint_logs(n, 4 * _WRITE_ROUNDS)
     db = SQLiteDatabase(directory / "complaints.db")
     db.migrate()
     repo = SQLiteComplaintRepository(db)
@@ -1353,41 +1354,56 @@ def _complaint_rows(n: int, url: str | None, directory: Path) -> list[Row]:
         for version, event in enumerate(log):
             repo.append(case_id, version, [event])
 
-    def plain_rows() -> tuple[str, list[tuple[Any, ...]]]:
-        case_id, log = logs()
-        return case_id, [
-            (TENANT, case_id, v, type(e).__name__, to_epoch_us(e.at), None, encode_event(e))
-            for v, e in enumerate(log, start=1)
-        ]
+    def plain_row(case_id: str, v: int, e: CaseEvent) -> tuple[Any, ...]:
+        return (TENANT, case_id, v, type(e).__name__, to_epoch_us(e.at), None, encode_event(e))
 
     with db.connection() as plain:
 
-        def plain_append() -> None:
-            case_id, rows = plain_rows()
-            for row in rows:
-                plain.execute("BEGIN IMMEDIATE")
-                (actual,) = plain.execute(
-                    "SELECT COALESCE(MAX(version), 0) FROM clubrules_complaint_events"
-                    " WHERE tenant = ? AND case_id = ?",
-                    (TENANT, case_id),
-                ).fetchone()
-                if actual != row[2] - 1:
-                    plain.execute("ROLLBACK")
-                    raise RuntimeError("stale")
-                if actual == 0:
-                    plain.execute(
-                        "INSERT INTO clubrules_complaint_cases (tenant, id, kind, customer_id,"
-                        " registered_us, registered_tz) VALUES (?, ?, 'complaint', 'c-1', ?, NULL)",
-                        (TENANT, case_id, row[4]),
-                    )
+        def plain_one(row: tuple[Any, ...]) -> None:
+            case_id = row[1]
+            plain.execute("BEGIN IMMEDIATE")
+            (actual,) = plain.execute(
+                "SELECT COALESCE(MAX(version), 0) FROM clubrules_complaint_events"
+                " WHERE tenant = ? AND case_id = ?",
+                (TENANT, case_id),
+            ).fetchone()
+            if actual != row[2] - 1:
+                plain.execute("ROLLBACK")
+                raise RuntimeError("stale")
+            if actual == 0:
                 plain.execute(
-                    "INSERT INTO clubrules_complaint_events (tenant, case_id, version, type,"
-                    " at_us, at_tz, document) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    row,
+                    "INSERT INTO clubrules_complaint_cases (tenant, id, kind, customer_id,"
+                    " registered_us, registered_tz) VALUES (?, ?, 'complaint', 'c-1', ?, NULL)",
+                    (TENANT, case_id, row[4]),
                 )
-                plain.execute("COMMIT")
+            plain.execute(
+                "INSERT INTO clubrules_complaint_events (tenant, case_id, version, type,"
+                " at_us, at_tz, document) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            plain.execute("COMMIT")
 
-        out = [_row("sqlite: append a complaint event", n, *_paired(lib_append, plain_append))]
+        def plain_append() -> None:
+            # The whole log encoded first, then its appends back to back.
+            case_id, log = logs()
+            rows = [plain_row(case_id, v, e) for v, e in enumerate(log, start=1)]
+            for row in rows:
+                plain_one(row)
+
+        def plain_append_each() -> None:
+            # Each event encoded as it is appended, as a caller appending one at a time does.
+            case_id, log = logs()
+            for v, e in enumerate(log, start=1):
+                plain_one(plain_row(case_id, v, e))
+
+        out = [
+            _row("sqlite: append a complaint event", n, *_paired(lib_append, plain_append)),
+            _row(
+                "sqlite: append a complaint event, anchor encodes per append",
+                n,
+                *_paired(lib_append, plain_append_each),
+            ),
+        ]
     db.close()
     if url is None:
         return out
