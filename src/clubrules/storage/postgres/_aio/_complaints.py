@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from clubrules._checks import chained
 from clubrules.errors import DuplicateError, StaleVersionError, StorageError, ValidationError
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.postgres._complaints import events_of
@@ -53,6 +54,7 @@ class AsyncPostgresComplaintRepository:
         """
         q = self._q
         new, rows = q.event_rows(case_id, expected_version, events)
+        refusal: Exception | None = None
         try:
             # Outside a transaction, one event is one self-checking statement: one round trip.
             statement = (
@@ -71,7 +73,11 @@ class AsyncPostgresComplaintRepository:
             refused = refused_append(error, case_id, new, refuses_nul=True)
             if refused is None:
                 raise
-            raise refused from (None if isinstance(error, UnicodeEncodeError) else error)
+            # Raised below, outside the handler: an encoding error would stay in
+            # the typed error's `__context__`, and it holds the whole text.
+            refusal = refused if isinstance(error, UnicodeEncodeError) else chained(refused, error)
+        if refusal is not None:
+            raise refusal
         if not written:  # the one statement found the stream at another version
             raise StaleVersionError(case_id, expected_version, await self.version(case_id))
         return expected_version + len(new)
