@@ -563,15 +563,16 @@ class SQLComplaintRepository(SQLAdapter[DB]):
 
         Raised inside the `except` block, the error would keep the refused
         write's as its `__context__`, and an encoding error holds the whole
-        text it failed on (see `refused_append`).
+        text it failed on (see `refused_append`); a refusal over the text is
+        raised with no cause either.
         """
         if isinstance(error, DuplicateError):  # a (case_id, version) or case id taken meanwhile
             stale = StaleVersionError(case_id, expected_version, self.version(case_id))
             return chained(stale, error)
         refused = refused_append(error, case_id, new, refuses_nul=self._refuses_nul)
-        if refused is None:
-            return error
-        return refused if isinstance(error, UnicodeEncodeError) else chained(refused, error)
+        # Neither cause nor context: PostgreSQL's refusal of a NUL quotes the
+        # parameter (the event's JSON) in its detail.
+        return error if refused is None else refused
 
     def version(self, case_id: str) -> int:
         """The number of events stored for the case (0 if unknown)."""

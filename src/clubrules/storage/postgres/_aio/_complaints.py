@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from clubrules._checks import chained
 from clubrules.errors import DuplicateError, StaleVersionError, StorageError, ValidationError
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.postgres._complaints import events_of
@@ -73,9 +72,10 @@ class AsyncPostgresComplaintRepository:
             refused = refused_append(error, case_id, new, refuses_nul=True)
             if refused is None:
                 raise
-            # Raised below, outside the handler: an encoding error would stay in
-            # the typed error's `__context__`, and it holds the whole text.
-            refusal = refused if isinstance(error, UnicodeEncodeError) else chained(refused, error)
+            # Raised below, outside the handler and without a cause: an encoding
+            # error holds the whole text, and PostgreSQL's refusal of a NUL quotes
+            # the parameter (the event's JSON) in its detail.
+            refusal = refused
         if refusal is not None:
             raise refusal
         if not written:  # the one statement found the stream at another version
