@@ -40,6 +40,7 @@ __all__ = [
     "NARROW_EXCEPT_INTERVAL",
     "PHONE_RULES",
     "TEXT_MAX_CHARS",
+    "chained",
     "check_choice",
     "check_count",
     "check_distinct",
@@ -138,6 +139,22 @@ NARROW_EXCEPT_INTERVAL: Mapping[str, type[ValidationError]] = {
     **MONEY_RULES,
 }
 """`NARROW` for values whose own `end_before_start` has always been a plain `ValidationError`."""
+
+
+X = TypeVar("X", bound=BaseException)
+
+
+def chained(error: X, cause: BaseException) -> X:
+    """`error` as `raise error from cause` leaves it, for raising outside the handler.
+
+    A typed error raised inside an `except` block keeps the caught exception
+    as its `__context__`, even with `from None`; an encoding or parsing error
+    there may hold the very input (`UnicodeError.object`, `JSONDecodeError.doc`,
+    a `ValueError` quoting it). So the error is built in the handler and
+    raised after the `try` statement; this sets the cause a `from` would.
+    """
+    error.__cause__ = cause
+    return error
 
 
 def raise_collected(

@@ -220,5 +220,6 @@ def zone(name: object, field: str = "zone") -> ZoneInfo:
         raise UnknownTimeZoneError("must be a non-empty IANA zone name", field=field)
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise UnknownTimeZoneError(f"{name!r} is not a known IANA time zone", field=field) from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # raised below, outside the handler
+        pass
+    raise UnknownTimeZoneError(f"{name!r} is not a known IANA time zone", field=field)

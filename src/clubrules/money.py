@@ -44,11 +44,14 @@ def _to_decimal(value: object) -> Decimal:
         amount = value
     elif isinstance(value, int | str):
         try:
-            amount = Decimal(value)
-        except InvalidOperation:
+            parsed: Decimal | None = Decimal(value)
+        except InvalidOperation:  # raised below, outside the handler
+            parsed = None
+        if parsed is None:
             raise InvalidMoneyError(
                 f"{value!r} is not a number", field="amount", rule="not_a_number"
-            ) from None
+            )
+        amount = parsed
     else:
         raise InvalidMoneyError(
             f"must be a Decimal, int or numeric string, not {type(value).__name__}",

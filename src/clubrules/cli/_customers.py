@@ -194,9 +194,11 @@ class _Reader:
         # that recency counts whole days: today is 0 days ago, yesterday 1.
         if _DATE.fullmatch(text):
             try:
-                day = date.fromisoformat(text)
-            except ValueError:
-                raise InputError("not a date", line=line, column=column) from None
+                day: date | None = date.fromisoformat(text)
+            except ValueError:  # its message quotes the cell: raised below, outside the handler
+                day = None
+            if day is None:
+                raise InputError("not a date", line=line, column=column)
             return datetime.combine(day, time(12), tzinfo=self.zone)
         return parse_time(text, line=line, column=column, zone=self.zone)
 
@@ -275,10 +277,11 @@ class _Reader:
         if review_text:
             try:
                 review = date.fromisoformat(review_text)
-            except ValueError:
-                raise InputError(
-                    "not a date (YYYY-MM-DD)", line=line, column="last_review"
-                ) from None
+            except ValueError:  # its message quotes the cell: raised below, outside the handler
+                review = None
+            if review is None:
+                raise InputError("not a date (YYYY-MM-DD)", line=line, column="last_review")
+        refused: InputError | None = None
         try:
             summary = ActivitySummary(
                 customer_id=customer,
@@ -292,9 +295,9 @@ class _Reader:
                 last_visit=last,
             )
         except ValidationError as error:
-            raise InputError(
-                error.violations[0].message, line=line, column=error.field or None
-            ) from None
+            refused = InputError(error.violations[0].message, line=line, column=error.field or None)
+        if refused is not None:  # raised outside the handler, as the other cell errors
+            raise refused
         record = _Row(line, tier, review)
         if "baseline_visits" in self.columns:
             record.baseline = (
@@ -329,8 +332,9 @@ def _as_of(args: argparse.Namespace, zone: tzinfo) -> date:
         return datetime.now(zone).date()
     try:
         return date.fromisoformat(args.as_of)
-    except ValueError:
-        raise InputError("--as-of: not a date (YYYY-MM-DD)") from None
+    except ValueError:  # its message quotes the argument: raised below, outside the handler
+        pass
+    raise InputError("--as-of: not a date (YYYY-MM-DD)")
 
 
 def _run_tier(args: argparse.Namespace) -> int:

@@ -329,9 +329,12 @@ def _lines(path: Path, progress: Progress) -> Iterator[str]:
         for number, raw in enumerate(handle, start=1):
             done += len(raw)
             try:
-                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+                text: str | None = raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError:
-                raise InputError(not_utf8(path), line=number) from None
+                # Raised below, outside the handler: the decoding error holds the line.
+                text = None
+            if text is None:
+                raise InputError(not_utf8(path), line=number)
             progress.update(done)
             yield text
 
@@ -350,6 +353,7 @@ def csv_rows(
     header: list[str] | None = None
     while True:
         before = reader.line_num
+        bad: InputError | None = None
         try:
             row = next(reader)
         except StopIteration:
@@ -359,7 +363,9 @@ def csv_rows(
                 ) from None
             return
         except csv.Error as error:
-            raise InputError(f"is not valid CSV ({error})", line=reader.line_num) from None
+            bad = InputError(f"is not valid CSV ({error})", line=reader.line_num)
+        if bad is not None:  # raised outside the handler, without the reader's error
+            raise bad
         if not any(cell.strip() for cell in row):
             continue
         line = before + 1
@@ -392,10 +398,14 @@ def json_rows(
         OSError: the file cannot be read.
     """
     data = path.read_bytes()
+    bad: InputError | None = None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise InputError(not_utf8(path), line=data.count(b"\n", 0, error.start) + 1) from None
+        # Raised below, outside the handler: the decoding error holds the whole file.
+        bad = InputError(not_utf8(path), line=data.count(b"\n", 0, error.start) + 1)
+    if bad is not None:
+        raise bad
     progress.resize(len(text), "objects")
     decoder = json.JSONDecoder()
     pos = _skip(text, 0)
@@ -420,7 +430,10 @@ def json_rows(
             try:
                 item, pos = decoder.raw_decode(text, pos)
             except json.JSONDecodeError as error:
-                raise InputError(f"is not valid JSON ({error.msg})", line=error.lineno) from None
+                # Raised below, outside the handler: the error's `doc` is the whole file.
+                bad = InputError(f"is not valid JSON ({error.msg})", line=error.lineno)
+            if bad is not None:
+                raise bad
             yield start, _json_cells(item, start, required, optional)
             progress.update(pos)
             pos = _skip(text, pos)
@@ -472,14 +485,16 @@ def parse_time(
         InputError: not an ISO 8601 time, or naive without a zone.
     """
     try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
+        value: datetime | None = datetime.fromisoformat(text)
+    except ValueError:  # its message quotes the cell: raised below, outside the handler
+        value = None
+    if value is None:
         raise InputError(
             "not an ISO 8601 time (such as 2026-03-14T10:00+08:00)",
             line=line,
             column=column,
             word=word,
-        ) from None
+        )
     if value.tzinfo is None or value.utcoffset() is None:
         if zone is None:
             raise InputError(

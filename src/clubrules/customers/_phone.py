@@ -188,11 +188,11 @@ def parse_phone(
     shown = _masked_input(text)
     where = f" for region {region}" if region is not None else " (no region: a + is required)"
     try:
-        parsed = phonenumbers.parse(text[:_MAX_INPUT], region)
-    except phonenumbers.NumberParseException:
-        raise InvalidPhoneNumberError(
-            f"{shown} is not a phone number{where}", field=field
-        ) from None
+        parsed: phonenumbers.PhoneNumber | None = phonenumbers.parse(text[:_MAX_INPUT], region)
+    except phonenumbers.NumberParseException:  # raised below, outside the handler
+        parsed = None
+    if parsed is None:
+        raise InvalidPhoneNumberError(f"{shown} is not a phone number{where}", field=field)
     if len(text) > _MAX_INPUT or not phonenumbers.is_valid_number(parsed):
         raise InvalidPhoneNumberError(f"{shown} is not a valid phone number{where}", field=field)
     if parsed.extension:

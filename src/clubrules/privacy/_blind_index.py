@@ -199,11 +199,13 @@ class BlindIndex:
         self._kind = require_choice(IndexKind, kind, "kind")
         self._bits = bits
         try:
-            raw_field = field.encode()
-        except UnicodeEncodeError:
+            raw_field: bytes | None = field.encode()
+        except UnicodeEncodeError:  # holds the text: raised below, outside the handler
+            raw_field = None
+        if raw_field is None:
             raise ValidationError(
                 "must be valid Unicode (no lone surrogates)", field="field", rule="invalid_text"
-            ) from None
+            )
         self._prefix = b"clubrules.blind_index.v1" + _U32.pack(len(raw_field)) + raw_field
         self._tenant = DEFAULT_TENANT if tenant is None else check_tenant(tenant)
         if self._tenant != DEFAULT_TENANT:
@@ -267,13 +269,17 @@ class BlindIndex:
             ValidationError: `normalised` is not a string of valid Unicode.
         """
         try:
-            data = normalised.encode()
+            data: bytes | None = normalised.encode()
         except (AttributeError, UnicodeEncodeError):
+            # Raised below, outside the handler: the encoding error holds the
+            # whole value (a phone number, an email) in its `object`.
+            data = None
+        if data is None:
             raise ValidationError(
                 "must be a string of valid Unicode (no lone surrogates)",
                 field=self._field,
                 rule="invalid_text",
-            ) from None
+            )
         digest = hmac.digest(self._key, self._prefix + data, "sha256")
         return int.from_bytes(digest) >> self._shift
 

@@ -20,10 +20,11 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from operator import itemgetter
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar
 
 import attrs
 
+from clubrules._checks import chained
 from clubrules._time import EPOCH, ONE_US
 from clubrules.complaints import (
     CaseEvent,
@@ -504,6 +505,7 @@ class SQLComplaintRepository(SQLAdapter[DB]):
         """
         q = self._q
         new, rows = q.event_rows(case_id, expected_version, events)
+        failure: Exception | None = None
         try:
             statement = (
                 q.one_statement(case_id, expected_version, new, rows)
@@ -518,7 +520,9 @@ class SQLComplaintRepository(SQLAdapter[DB]):
                     self._insert_events(conn, rows)
                 written = True
         except (DuplicateError, UnicodeEncodeError, StorageError, ValidationError) as error:
-            self._append_failed(error, case_id, expected_version, new)
+            failure = self._append_failed(error, case_id, expected_version, new)
+        if failure is not None:  # raised here, outside the handler (see `_append_failed`)
+            raise failure
         if not written:  # the one statement found the stream at another version
             raise StaleVersionError(case_id, expected_version, self.version(case_id))
         return expected_version + len(new)
@@ -541,24 +545,34 @@ class SQLComplaintRepository(SQLAdapter[DB]):
             case_id,
             expected_version,
         )
+        failure: Exception | None = None
         try:
             written = self._db._changed(self._q.append_one, params) == 1  # noqa: SLF001
         except (DuplicateError, UnicodeEncodeError, StorageError, ValidationError) as error:
-            self._append_failed(error, case_id, expected_version, (event,))
+            failure = self._append_failed(error, case_id, expected_version, (event,))
+        if failure is not None:  # raised here, outside the handler (see `_append_failed`)
+            raise failure
         if not written:  # the stream is at another version
             raise StaleVersionError(case_id, expected_version, self.version(case_id))
         return expected_version + 1
 
     def _append_failed(
         self, error: Exception, case_id: str, expected_version: int, new: Sequence[CaseEvent]
-    ) -> NoReturn:
-        """Raise what an append's refused write means; called in its `except` block."""
+    ) -> Exception:
+        """What an append's refused write means: the error to raise, outside the handler.
+
+        Raised inside the `except` block, the error would keep the refused
+        write's as its `__context__`, and an encoding error holds the whole
+        text it failed on (see `refused_append`); a refusal over the text is
+        raised with no cause either.
+        """
         if isinstance(error, DuplicateError):  # a (case_id, version) or case id taken meanwhile
-            raise StaleVersionError(case_id, expected_version, self.version(case_id)) from error
+            stale = StaleVersionError(case_id, expected_version, self.version(case_id))
+            return chained(stale, error)
         refused = refused_append(error, case_id, new, refuses_nul=self._refuses_nul)
-        if refused is None:
-            raise error
-        raise refused from (None if isinstance(error, UnicodeEncodeError) else error)
+        # Neither cause nor context: PostgreSQL's refusal of a NUL quotes the
+        # parameter (the event's JSON) in its detail.
+        return error if refused is None else refused
 
     def version(self, case_id: str) -> int:
         """The number of events stored for the case (0 if unknown)."""

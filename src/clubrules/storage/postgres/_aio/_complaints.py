@@ -53,6 +53,7 @@ class AsyncPostgresComplaintRepository:
         """
         q = self._q
         new, rows = q.event_rows(case_id, expected_version, events)
+        refusal: Exception | None = None
         try:
             # Outside a transaction, one event is one self-checking statement: one round trip.
             statement = (
@@ -71,7 +72,12 @@ class AsyncPostgresComplaintRepository:
             refused = refused_append(error, case_id, new, refuses_nul=True)
             if refused is None:
                 raise
-            raise refused from (None if isinstance(error, UnicodeEncodeError) else error)
+            # Raised below, outside the handler and without a cause: an encoding
+            # error holds the whole text, and PostgreSQL's refusal of a NUL quotes
+            # the parameter (the event's JSON) in its detail.
+            refusal = refused
+        if refusal is not None:
+            raise refusal
         if not written:  # the one statement found the stream at another version
             raise StaleVersionError(case_id, expected_version, await self.version(case_id))
         return expected_version + len(new)
