@@ -119,6 +119,12 @@ def _paired(lib: Callable[[], object], plain: Callable[[], object]) -> tuple[flo
     return t_lib, "plain sqlite3", t_plain
 
 
+def _pg_paired(lib: Callable[[], object], plain: Callable[[], object]) -> tuple[float, str, float]:
+    """The best times of `lib` and plain psycopg, timed in alternating rounds."""
+    t_lib, t_plain = best_of_pair(lib, plain, repeat=_WRITE_ROUNDS)
+    return t_lib, "plain psycopg", t_plain
+
+
 def _row(case: str, n: int, lib: float, anchor: str, plain: float) -> Row:
     return Row(
         SUITE, case, n, lib, anchor, plain, f"{n / lib:,.0f}/s; overhead {lib / plain - 1:+.0%}"
@@ -999,8 +1005,8 @@ def _booking_rows(n: int, url: str | None, directory: Path) -> list[Row]:
     plain_db = SQLiteDatabase(directory / "booking-plain.db")
     plain_db.migrate()
     repo = SQLiteBookingRepository(db)
-    lib_batch = _batches(bookings)
-    plain_batch = _batches(bookings)
+    lib_batch = _batches(bookings, _WRITE_ROUNDS)
+    plain_batch = _batches(bookings, _WRITE_ROUNDS)
 
     def lib_add() -> None:
         for b in lib_batch():
@@ -1037,9 +1043,7 @@ def _booking_rows(n: int, url: str | None, directory: Path) -> list[Row]:
             _row(
                 "sqlite: book a free slot",
                 n,
-                best_of(lib_add),
-                "plain sqlite3",
-                best_of(plain_add),
+                *_paired(lib_add, plain_add),
             )
         )
     db.close()
@@ -1057,8 +1061,8 @@ def _booking_rows(n: int, url: str | None, directory: Path) -> list[Row]:
     pg = PostgresDatabase(url)
     pg.migrate()
     pg_repo = PostgresBookingRepository(pg)
-    lib_batch = _batches(bookings)
-    plain_batch = _batches(bookings)
+    lib_batch = _batches(bookings, _WRITE_ROUNDS)
+    plain_batch = _batches(bookings, _WRITE_ROUNDS)
 
     def pg_lib_add() -> None:
         for b in lib_batch():
@@ -1093,9 +1097,7 @@ def _booking_rows(n: int, url: str | None, directory: Path) -> list[Row]:
             _row(
                 "postgres: book a free slot",
                 n,
-                best_of(pg_lib_add),
-                "plain psycopg",
-                best_of(pg_plain_add),
+                *_pg_paired(pg_lib_add, pg_plain_add),
             )
         )
     pg.close()
