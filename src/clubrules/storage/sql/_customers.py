@@ -289,28 +289,16 @@ def _read_records(
     epochs = ZONE_EPOCHS
     records: list[ConsumptionRecord] = []
     append = records.append
-    if customer_id is not None:
-        # A customer's window: the rows without the id the statement already matched.
-        y2k = _Y2K_US
-        int64 = _INT64
-        for id_, at, zone, service, amount, currency, kind, refund_of in rows:
-            if binary_at:
-                at = int64(at)[0] + y2k  # noqa: PLW2901 - the instant, as UTC microseconds
-            record = new(cls)
-            set_id(record, id_)
-            set_customer(record, customer_id)
-            if zone is None:
-                set_at(record, EPOCH + ONE_US * at)
-            else:
-                epoch, fromutc = epochs.get(zone) or zone_epoch_of(zone)
-                set_at(record, fromutc(epoch + ONE_US * at))
-            set_service(record, service)
-            set_amount(record, moneys.get((amount, currency)) or money_from_text(amount, currency))
-            set_kind(record, kinds[kind])
-            set_refund(record, refund_of)
-            append(record)
-        return records
-    for id_, customer, at, zone, service, amount, currency, kind, refund_of in rows:
+    y2k = _Y2K_US
+    int64 = _INT64
+    customer = customer_id
+    for row in rows:
+        if customer_id is None:
+            id_, customer, at, zone, service, amount, currency, kind, refund_of = row
+        else:  # a customer's window: the rows without the id the statement already matched
+            id_, at, zone, service, amount, currency, kind, refund_of = row
+        if binary_at:
+            at = int64(at)[0] + y2k  # the instant, as UTC microseconds
         record = new(cls)
         set_id(record, id_)
         set_customer(record, customer)
