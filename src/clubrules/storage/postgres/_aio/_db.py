@@ -387,16 +387,9 @@ class AsyncPostgresDatabase(TenantHandles):
         if self._caller is None and self._opened and pool is not None:
             return await self._execute_pooled(pool, query, params, most)
         async with self._autocommit() as conn:
-            tenant = self._tenant
             try:
-                if conn is not self._caller:  # a pooled connection: this task holds it alone
-                    outcome = await run_direct_async(conn, tenant, query, params, most=most)
-                    if outcome is not None:
-                        return outcome
-                async with conn.pipeline():
-                    await conn.execute(SET_TENANT, (tenant,))
-                    cursor = await conn.execute(query, params)
-                return await _outcome(cursor, most)
+                # A pooled connection: this task holds it alone, the one write can go.
+                return await self._on(conn, query, params, most, direct=conn is not self._caller)
             except self._driver_error as error:
                 raise translate(error, migration=False) from error
 
@@ -416,19 +409,32 @@ class AsyncPostgresDatabase(TenantHandles):
         except self._driver_error as error:
             log_pool_timeout(error, self._timeout)
             raise translate(error, migration=False) from error
-        tenant = self._tenant
         try:
-            outcome = await run_direct_async(conn, tenant, query, params, most=most)
-            if outcome is not None:
-                return outcome
-            async with conn.pipeline():
-                await conn.execute(SET_TENANT, (tenant,))
-                cursor = await conn.execute(query, params)
-            return await _outcome(cursor, most)
+            return await self._on(conn, query, params, most, direct=True)
         except self._driver_error as error:
             raise translate(error, migration=False) from error
         finally:
             await pool.putconn(conn)
+
+    async def _on(
+        self,
+        conn: psycopg.AsyncConnection[Any],
+        query: str,
+        params: Sequence[object],
+        most: int,
+        *,
+        direct: bool,
+    ) -> Outcome:
+        """One statement on `conn` with the tenant set: as one write if `direct` allows it."""
+        tenant = self._tenant
+        if direct:
+            outcome = await run_direct_async(conn, tenant, query, params, most=most)
+            if outcome is not None:
+                return outcome
+        async with conn.pipeline():
+            await conn.execute(SET_TENANT, (tenant,))
+            cursor = await conn.execute(query, params)
+        return await _outcome(cursor, most)
 
     async def _fetchall(self, query: str, params: Sequence[object] = ()) -> list[Any]:
         """One statement and all its rows: the adapters' reads."""
