@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import random
 import sqlite3
 import sys
 import threading
@@ -520,6 +521,27 @@ def test_run_in_transaction_retries_a_transient_failure_with_bounded_waits(
     assert 0 <= waits[1] <= 0.75
     assert backend.orders() == ["o-3"]  # the failed attempts left nothing behind
     assert backend.stored_purchases() == ["t-3"]
+
+
+def test_run_in_transaction_leaves_the_global_random_state_alone(tmp_path: Path) -> None:
+    # An application that seeds `random` for its own use sees the same draws with or
+    # without a retry in between: the jitter comes from a generator of the library's own.
+    # (On SQLite only: a PostgreSQL pool's worker threads draw from `random` themselves.)
+    failures = iter([RetryableStorageError("locked"), RetryableStorageError("locked")])
+
+    def work(_conn: object) -> str:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return "done"
+
+    random.seed(20261207)
+    before = random.getstate()
+    waits: list[float] = []
+    with contextlib.contextmanager(_sqlite)(tmp_path) as backend:
+        assert run_in_transaction(backend.db, work, attempts=3, sleep=waits.append) == "done"
+    assert len(waits) == 2
+    assert random.getstate() == before
 
 
 def test_run_in_transaction_gives_up_after_its_attempts(backend: Backend) -> None:

@@ -31,6 +31,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger("clubrules.storage")
+# The retries' jitter draws from a generator of its own: the application's global
+# `random` state (seeded for a simulation, say) is neither read nor moved.
+_JITTER = random.Random()  # noqa: S311 - jitter, not a secret
 """The storage area's logger: migrations, units of work, retries, pool waits."""
 
 SAVEPOINT = "clubrules_atomic"
@@ -92,7 +95,7 @@ def _retry_delay(
         )
         raise error
     ceiling = min(max_backoff, backoff * 2 ** (attempt - 1))
-    delay = random.uniform(0.0, ceiling)  # noqa: S311 - jitter, not a secret
+    delay = _JITTER.uniform(0.0, ceiling)
     logger.info(
         "transaction attempt %d of %d failed transiently (%s); retrying in %.3f s",
         attempt,
