@@ -35,11 +35,11 @@ from clubrules.complaints._events import EVENT_TYPES, check_new_stream
 from clubrules.errors import DuplicateError, StaleVersionError, StorageError, ValidationError
 from clubrules.money import Money
 from clubrules.storage.sql._codecs import (
-    ZONES,
+    ZONE_EPOCHS,
     decode_at,
     encode_instant,
     encode_zone,
-    zone_of,
+    zone_epoch_of,
 )
 from clubrules.storage.sql._dialect import DB, Connection, Dialect, SQLAdapter, money_from_text
 from clubrules.storage.sql._rows import row_builder
@@ -195,12 +195,6 @@ def decode_events(rows: Sequence[tuple[str, str]]) -> list[CaseEvent]:
     return events
 
 
-# Stored zone text -> the zone's `fromutc` and the epoch with that zone attached (its
-# wall fields in UTC). Bounded as `ZONES`: past it, a zone is looked up on each read.
-_FROM_UTC: dict[str, tuple[Callable[[datetime], datetime], datetime]] = {}
-_FROM_UTC_MAX = 1024
-
-
 def _instant(value: list[Any]) -> datetime:
     """`decode_at(us, zone)`, 2.4x cheaper: each event has at least one instant.
 
@@ -213,13 +207,7 @@ def _instant(value: list[Any]) -> datetime:
     if zone is None:
         instant: datetime = EPOCH + ONE_US * us
         return instant
-    zoned = _FROM_UTC.get(zone)
-    if zoned is None:
-        tz = ZONES.get(zone) or zone_of(zone)
-        zoned = (tz.fromutc, EPOCH.replace(tzinfo=tz))
-        if len(_FROM_UTC) < _FROM_UTC_MAX:
-            _FROM_UTC[zone] = zoned
-    from_utc, epoch = zoned
+    epoch, from_utc = ZONE_EPOCHS.get(zone) or zone_epoch_of(zone)
     return from_utc(epoch + ONE_US * us)
 
 
