@@ -10,51 +10,21 @@ is unknown to the tenant, whatever another tenant stores under its id.
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clubrules.complaints import Assigned, CaseKind, Registered
-from clubrules.errors import NotFoundError
 from clubrules.storage.postgres import PostgresComplaintRepository, PostgresDatabase
 from clubrules.storage.postgres._complaints import events_of
 from clubrules.storage.sqlite import SQLiteComplaintRepository, SQLiteDatabase
+from tests.contract._complaint_logs import log_of, read_outcome
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from clubrules.complaints import CaseEvent
 
-T0 = datetime(2026, 3, 2, 2, tzinfo=UTC)
 _serial = itertools.count()
-
-
-def _log(case_id: str, length: int) -> list[CaseEvent]:
-    first: CaseEvent = Registered(
-        case_id=case_id,
-        at=T0,
-        kind=CaseKind.COMPLAINT,
-        channel="phone",
-        customer_id="c-1",
-        contact="x",
-        content="y",
-        policy_id="complaint-default",
-        policy_version=1,
-    )
-    rest: list[CaseEvent] = [
-        Assigned(at=T0 + timedelta(minutes=i), by="lead", to=f"s-{i}") for i in range(1, length)
-    ]
-    return [first, *rest]
-
-
-def _outcome(read: Callable[[], list[CaseEvent]]) -> list[CaseEvent] | str:
-    try:
-        return read()
-    except NotFoundError:
-        return "not found"
 
 
 # Per case: its length for the tenant read (0: not stored), and for another tenant.
@@ -68,12 +38,12 @@ def _check(repo: Any, other: Any, lengths: list[tuple[int, int]], afters: list[i
     logs: dict[str, list[CaseEvent]] = {}
     for case_id, (mine, theirs) in zip(ids, lengths, strict=True):
         if mine:
-            logs[case_id] = _log(case_id, mine)
+            logs[case_id] = log_of(case_id, mine)
             repo.append(case_id, 0, logs[case_id][:1])
             if mine > 1:
                 repo.append(case_id, 1, logs[case_id][1:])
         if theirs:
-            other.append(case_id, 0, _log(case_id, theirs))
+            other.append(case_id, 0, log_of(case_id, theirs))
     q = repo._q
     for case_id in ids:
         for after in afters:
@@ -84,7 +54,7 @@ def _check(repo: Any, other: Any, lengths: list[tuple[int, int]], afters: list[i
             def joined(c: str = case_id, a: int = after) -> list[CaseEvent]:
                 return events_of(c, repo._db._fetchall(q.stream, (max(a, 0), c)))
 
-            got, old = _outcome(fast), _outcome(joined)
+            got, old = read_outcome(fast), read_outcome(joined)
             oracle = logs[case_id][max(after, 0) :] if case_id in logs else "not found"
             assert got == old == oracle
 

@@ -12,27 +12,27 @@ character on PostgreSQL.
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clubrules.complaints import Assigned, CaseEvent, CaseKind, Registered
 from clubrules.errors import ValidationError
 from clubrules.storage.memory import InMemoryComplaintRepository
 from clubrules.storage.postgres import AsyncPostgresComplaintRepository, PostgresComplaintRepository
 from clubrules.storage.sqlite import SQLiteComplaintRepository
+from tests._chains import assert_clean
+from tests.contract._complaint_logs import assigned, registered
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from clubrules.complaints import CaseEvent
     from clubrules.storage.postgres import AsyncPostgresDatabase, PostgresDatabase
     from clubrules.storage.sqlite import SQLiteDatabase
     from clubrules.testing import LoopThread
 
-T0 = datetime(2026, 3, 2, 2, tzinfo=UTC)
 PRIVATE = "138 0013 8000, allergic to penicillin"
 _serial = itertools.count()
 _hypothesis = settings(
@@ -40,47 +40,9 @@ _hypothesis = settings(
 )
 
 
-def _registered(case_id: str) -> Registered:
-    return Registered(
-        case_id=case_id,
-        at=T0,
-        kind=CaseKind.COMPLAINT,
-        channel="phone",
-        customer_id="c-1",
-        contact="x",
-        content="y",
-        policy_id="complaint-default",
-        policy_version=1,
-    )
-
-
-def _assigned() -> Assigned:
-    return Assigned(at=T0 + timedelta(minutes=1), by="lead", to="s-1")
-
-
 def _forged(event: CaseEvent, field: str, text: str) -> CaseEvent:
     object.__setattr__(event, field, text)  # past the event's own check, as a bad decode
     return event
-
-
-def assert_clean(error: BaseException, private: str) -> None:
-    """No context, and the private text nowhere in the cause/context chain."""
-    assert error.__context__ is None
-    raw = private.encode("utf-8", "surrogatepass")
-    todo: list[BaseException] = [error]
-    seen: list[BaseException] = []
-    while todo:
-        current = todo.pop()
-        if any(current is done for done in seen):
-            continue
-        seen.append(current)
-        shown = [str(current), repr(current), repr(current.args)]
-        shown += [repr(getattr(current, a)) for a in ("object", "doc") if hasattr(current, a)]
-        for text in shown:
-            assert private not in text
-            assert raw not in text.encode("utf-8", "surrogatepass")
-            assert PRIVATE not in text
-        todo += [e for e in (current.__cause__, current.__context__) if e is not None]
 
 
 # Where the bad text goes: in the registration (a new stream, with a second
@@ -113,16 +75,16 @@ def _refuses_without_context(
     stage, field = place
     case_id = f"t{next(_serial)}"
     if stage == "open":
-        events = [_forged(_registered(case_id), field, text), _assigned()]
+        events = [_forged(registered(case_id), field, text), assigned()]
         expected, name = 0, f"events[0].{field}"
     else:
-        append(case_id, 0, [_registered(case_id)])
-        events = [_forged(_assigned(), field, text)]
+        append(case_id, 0, [registered(case_id)])
+        events = [_forged(assigned(), field, text)]
         expected, name = 1, f"events[0].{field}"
     with pytest.raises(ValidationError) as caught:
         append(case_id, expected, events)
     assert (caught.value.field, caught.value.rule) == (name, "lone_surrogate")
-    assert_clean(caught.value, text)
+    assert_clean(caught.value, text, PRIVATE)
     assert version(case_id) == expected  # nothing half-written
 
 
@@ -153,14 +115,14 @@ def test_memory_never_shows_the_text_in_an_error(place: tuple[str, str], text: s
     stage, field = place
     case_id = f"m{next(_serial)}"
     if stage == "append":
-        repo.append(case_id, 0, [_registered(case_id)])
-        events: list[CaseEvent] = [_forged(_assigned(), field, text)]
+        repo.append(case_id, 0, [registered(case_id)])
+        events: list[CaseEvent] = [_forged(assigned(), field, text)]
     else:
-        events = [_forged(_registered(case_id), field, text), _assigned()]
+        events = [_forged(registered(case_id), field, text), assigned()]
     try:
         repo.append(case_id, repo.version(case_id), events)
     except ValidationError as error:
-        assert_clean(error, text)
+        assert_clean(error, text, PRIVATE)
 
 
 @pytest.mark.postgres
@@ -202,13 +164,13 @@ def test_postgres_refuses_a_nul_naming_the_field_only(
     case_id = f"n{next(_serial)}"
     text = f"{PRIVATE}\x00"
     if stage == "open":
-        events: list[CaseEvent] = [_forged(_registered(case_id), "contact", text)]
+        events: list[CaseEvent] = [_forged(registered(case_id), "contact", text)]
         expected, name = 0, "events[0].contact"
     else:
-        repo.append(case_id, 0, [_registered(case_id)])
-        events, expected, name = [_forged(_assigned(), "by", text)], 1, "events[0].by"
+        repo.append(case_id, 0, [registered(case_id)])
+        events, expected, name = [_forged(assigned(), "by", text)], 1, "events[0].by"
     with pytest.raises(ValidationError) as caught:
         repo.append(case_id, expected, events)
     assert (caught.value.field, caught.value.rule) == (name, "nul_character")
-    assert_clean(caught.value, text)
+    assert_clean(caught.value, text, PRIVATE)
     assert repo.version(case_id) == expected
