@@ -486,20 +486,20 @@ class SQLComplaintRepository(SQLAdapter[DB]):
 
         When the database would open a transaction of its own
         (`owns_transaction`) and `_appends_in_one`, an append of one event
-        is one statement (see `_one_statement`); otherwise the version
-        is read and the events inserted in one transaction block (a
-        savepoint inside the caller's transaction, which a refused write
-        leaves usable).
+        is one statement: `_append_one` to a started stream, or
+        `ComplaintSQL.one_statement` for a new one where the dialect opens
+        streams in one. Otherwise the version is read and the events
+        inserted in one transaction block (a savepoint inside the caller's
+        transaction, which a refused write leaves usable).
         """
+        in_one = owns_transaction and self._appends_in_one
+        if in_one and len(events) == 1 and type(expected_version) is int and expected_version > 0:
+            return self._append_one(case_id, expected_version, events[0])
         q = self._q
         new, rows = q.event_rows(case_id, expected_version, events)
         failure: Exception | None = None
         try:
-            statement = (
-                q.one_statement(case_id, expected_version, new, rows)
-                if owns_transaction and self._appends_in_one
-                else None
-            )
+            statement = q.one_statement(case_id, expected_version, new, rows) if in_one else None
             if statement is not None:
                 written = self._db._changed(*statement) == 1  # noqa: SLF001
             else:
@@ -519,8 +519,8 @@ class SQLComplaintRepository(SQLAdapter[DB]):
         """`_append` of one event to a started stream (`expected_version` an int > 0).
 
         For a database that owns the transaction: `append_one`, its
-        parameters built in place (the fast path: without `event_rows`' lists,
-        the glue is most of what an append adds to its SQL on SQLite).
+        parameters built in place (without `event_rows`' lists: on SQLite the
+        glue is most of what an append adds to its SQL).
         """
         at = event.at
         params = (

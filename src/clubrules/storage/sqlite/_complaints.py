@@ -38,6 +38,9 @@ class SQLiteComplaintRepository(SQLComplaintRepository[SQLiteDatabase]):
 
     _dialect = SQLITE
     _registered_column = "registered_us"
+    # One event to a started stream: one statement, its own write transaction (SQLite
+    # takes the write lock before the statement's version read).
+    _appends_in_one = True
 
     def append(self, case_id: str, expected_version: int, events: Sequence[CaseEvent]) -> int:
         """Append `events` if the stream is at `expected_version`; the new version.
@@ -49,16 +52,8 @@ class SQLiteComplaintRepository(SQLComplaintRepository[SQLiteDatabase]):
                 (rule `lone_surrogate`, naming the field, never the value).
             RetryableStorageError: the database stayed locked.
         """
-        if (
-            len(events) == 1
-            and type(expected_version) is int
-            and expected_version > 0
-            and self._db._owns_transaction()  # noqa: SLF001 - the database's own question
-        ):
-            # One event to a started stream: one statement, its own write transaction
-            # (SQLite takes the write lock before its version read); the common append.
-            return self._append_one(case_id, expected_version, events[0])
-        return self._append(case_id, expected_version, events, owns_transaction=False)
+        owns = self._db._owns_transaction()  # noqa: SLF001 - the database's own question
+        return self._append(case_id, expected_version, events, owns_transaction=owns)
 
     def _insert_events(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
         if len(rows) == 1:  # the common case
