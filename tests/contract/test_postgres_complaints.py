@@ -3,40 +3,28 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import psycopg
 import pytest
 
-from clubrules.complaints import Assigned, CaseKind, Registered
+from clubrules.complaints import Assigned, Registered
 from clubrules.errors import StaleVersionError, ValidationError
 from clubrules.storage.postgres import PostgresComplaintRepository, PostgresDatabase
 from clubrules.storage.sql._complaints import encode_event
 from clubrules.testing.contracts import ComplaintRepositoryContract
+from tests.contract._complaint_logs import T0, registered
 
 if TYPE_CHECKING:
     from clubrules.complaints import CaseEvent
 
 pytestmark = pytest.mark.postgres
-T0 = datetime(2026, 3, 2, 2, tzinfo=UTC)
 
 
 def _registered() -> list[CaseEvent]:
-    return [
-        Registered(
-            case_id="k-1",
-            at=T0,
-            kind=CaseKind.COMPLAINT,
-            channel="phone",
-            customer_id="c-1",
-            contact="x",
-            content="y",
-            policy_id="complaint-default",
-            policy_version=1,
-        )
-    ]
+    return [registered("k-1")]
 
 
 @pytest.fixture(scope="module")
