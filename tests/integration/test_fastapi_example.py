@@ -42,6 +42,7 @@ from clubrules.testing import ManualClock
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples" / "fastapi_salon"))
 
 from salon_api import Settings, create_app
+from salon_api.limits import MAX_BODY_BYTES
 from salon_api.schemas import instant
 from salon_api.seed import ZONE, role_policy, seed_customers
 
@@ -312,6 +313,20 @@ def test_bad_booking_requests_are_422_with_the_fields_named(api: str) -> None:
     ]
     assert [v["field"] for v in error_of(missing)["details"]["violations"]] == ["service"]
     assert [v["field"] for v in error_of(extra)["details"]["violations"]] == ["price"]
+
+
+def test_a_body_over_the_cap_is_413_and_writes_nothing(api: str, db: PostgresDatabase) -> None:
+    start = fresh_start()
+    padding = "x" * MAX_BODY_BYTES
+    booking, complaint = run(
+        api,
+        ("POST", "/bookings", {"json": facial(start, note=padding)}),
+        ("POST", "/complaints", {"json": {"kind": "complaint", "content": padding}}),
+    )
+    for response in (booking, complaint):
+        assert response.status_code == 413, response.text
+        assert error_of(response)["code"] == "payload_too_large"
+    assert stored_bookings(db, start) == []
 
 
 def test_instants_at_the_ends_of_the_calendar_are_422_not_500(api: str) -> None:

@@ -78,6 +78,7 @@ from salon_api.errors import (
     refusal_body,
     to_response,
 )
+from salon_api.limits import MAX_BODY_BYTES, BodyLimit, checked_limit
 from salon_api.schemas import (
     BookingIn,
     BookingOut,
@@ -564,6 +565,7 @@ def create_app(
     *,
     mode: Mode = "async",
     clock: Clock | None = None,
+    max_body_bytes: int = MAX_BODY_BYTES,
 ) -> FastAPI:
     """The salon API.
 
@@ -573,12 +575,15 @@ def create_app(
         mode: `"async"` (the library's asyncio adapters, the default) or
             `"threads"` (the sync adapters in worker threads).
         clock: The source of "now"; the system clock by default.
+        max_body_bytes: The largest request body taken (64 KiB by default); a
+            larger one is answered 413 `payload_too_large`.
 
     Raises:
-        ValidationError: an unknown mode.
+        ValidationError: an unknown mode, or `max_body_bytes` not a positive integer.
     """
     if mode not in {"async", "threads"}:
         raise ValidationError("must be 'async' or 'threads'", field="mode", rule="unknown_mode")
+    limit = checked_limit(max_body_bytes)
     the_clock: Clock = clock if clock is not None else SystemClock()
 
     @contextlib.asynccontextmanager
@@ -591,6 +596,7 @@ def create_app(
 
     app = FastAPI(title="Salon API (clubrules)", lifespan=lifespan)
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=limit)
 
     # The busiest route, read off the request itself: the body is validated from its
     # bytes by BookingIn (declared in the OpenAPI schema by hand), and a refusal, the

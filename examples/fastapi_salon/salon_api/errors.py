@@ -268,6 +268,7 @@ def _request_violations(error: RequestValidationError) -> list[dict[str, str]]:
 _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
+    413: "payload_too_large",
     400: "bad_request",
     415: "unsupported_media_type",
 }
