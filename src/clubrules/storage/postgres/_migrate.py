@@ -21,14 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from clubrules.errors import MigrationError, ValidationError
 from clubrules.storage.postgres._errors import translated
+from clubrules.storage.sql import _migrations
 from clubrules.storage.sql._dialect import with_schema
-from clubrules.storage.sql._migrations import (
-    MigrationResult,
-    available_migrations,
-    check_history,
-    forward_only,
-    target_version,
-)
+from clubrules.storage.sql._migrations import MigrationResult
 from clubrules.storage.sql._unit import logger
 
 if TYPE_CHECKING:
@@ -243,7 +238,7 @@ def postgres_schema_version(conn: psycopg.Connection[Any], *, schema: str = DEFA
     """
     prefix = schema_prefix(schema)
     with translated(migration=True):
-        return check_history("postgres", _pg_history(conn, prefix))
+        return _migrations.check_history("postgres", _pg_history(conn, prefix))
 
 
 def migrate_postgres_connection(
@@ -274,7 +269,7 @@ def migrate_postgres_connection(
     """
     prefix = schema_prefix(schema)
     grants = None if app_role is None else app_role_statements(check_role(app_role), schema=schema)
-    target = target_version("postgres", to)
+    target = _migrations.target_version("postgres", to)
     applied: list[str] = []
     with translated(migration=True), conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_PG_LOCK,))
@@ -285,13 +280,13 @@ def migrate_postgres_connection(
         table = conn.execute("SELECT to_regclass(%s)", (f"{prefix}schema_version",)).fetchone()
         if table is None or table[0] is None:
             conn.execute(_PG_TABLE.format(prefix=prefix).encode())
-        previous = check_history("postgres", _pg_history(conn, prefix))
-        forward_only(previous, target)
+        previous = _migrations.check_history("postgres", _pg_history(conn, prefix))
+        _migrations.forward_only(previous, target)
         record = (
             f"INSERT INTO {prefix}schema_version (version, name, checksum)"  # noqa: S608
             " VALUES (%s, %s, %s)"
         ).encode()
-        for migration in available_migrations("postgres")[previous:target]:
+        for migration in _migrations.available_migrations("postgres")[previous:target]:
             sql = _rendered(migration.sql, prefix)
             if sql is not None:
                 conn.execute(sql.encode("utf-8"))
