@@ -21,9 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from clubrules.errors import MigrationError, ValidationError
 from clubrules.storage.postgres._errors import translated
-from clubrules.storage.sql import _migrations
 from clubrules.storage.sql._dialect import with_schema
-from clubrules.storage.sql._migrations import MigrationResult
+from clubrules.storage.sql._migrations import (
+    MigrationResult,
+    available_migrations,
+    check_history,
+    forward_only,
+    target_version,
+)
 from clubrules.storage.sql._unit import logger
 
 if TYPE_CHECKING:
@@ -238,7 +243,7 @@ def postgres_schema_version(conn: psycopg.Connection[Any], *, schema: str = DEFA
     """
     prefix = schema_prefix(schema)
     with translated(migration=True):
-        return _migrations.check_history("postgres", _pg_history(conn, prefix))
+        return check_history("postgres", _pg_history(conn, prefix))
 
 
 def migrate_postgres_connection(
@@ -269,7 +274,7 @@ def migrate_postgres_connection(
     """
     prefix = schema_prefix(schema)
     grants = None if app_role is None else app_role_statements(check_role(app_role), schema=schema)
-    target = _migrations.target_version("postgres", to)
+    target = target_version("postgres", to)
     applied: list[str] = []
     with translated(migration=True), conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_PG_LOCK,))
@@ -280,13 +285,13 @@ def migrate_postgres_connection(
         table = conn.execute("SELECT to_regclass(%s)", (f"{prefix}schema_version",)).fetchone()
         if table is None or table[0] is None:
             conn.execute(_PG_TABLE.format(prefix=prefix).encode())
-        previous = _migrations.check_history("postgres", _pg_history(conn, prefix))
-        _migrations.forward_only(previous, target)
+        previous = check_history("postgres", _pg_history(conn, prefix))
+        forward_only(previous, target)
         record = (
             f"INSERT INTO {prefix}schema_version (version, name, checksum)"  # noqa: S608
             " VALUES (%s, %s, %s)"
         ).encode()
-        for migration in _migrations.available_migrations("postgres")[previous:target]:
+        for migration in available_migrations("postgres")[previous:target]:
             sql = _rendered(migration.sql, prefix)
             if sql is not None:
                 conn.execute(sql.encode("utf-8"))
