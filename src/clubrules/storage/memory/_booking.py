@@ -9,6 +9,7 @@ from clubrules._time import require_aware, to_epoch_us
 from clubrules.booking import Booking, Schedule
 from clubrules.booking._capacity import clashes
 from clubrules.errors import DuplicateError, NotFoundError, SlotConflictError, StaleVersionError
+from clubrules.storage._fronts import BookingFinder
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.memory._store import Table, TenantSiblings
 
@@ -22,7 +23,7 @@ __all__ = ["InMemoryBookingRepository"]
 
 
 @keys_checked("BookingRepository")
-class InMemoryBookingRepository(TenantSiblings):
+class InMemoryBookingRepository(BookingFinder, TenantSiblings):
     """Bookings in a dict, indexed by a `Schedule`; check and write under one lock.
 
     It gives the guarantees of `BookingRepository`: no double booking under
@@ -125,16 +126,8 @@ class InMemoryBookingRepository(TenantSiblings):
             self._unindex_key(stored)
             self._index_key(booking)
 
-    def find(
-        self,
-        *,
-        resource: str | None = None,
-        start: datetime | None = None,
-        end: datetime | None = None,
-    ) -> list[Booking]:
-        """Bookings occupying any resource (or `resource`) within `[start, end)`, by start, id."""
-        lo = None if start is None else to_epoch_us(require_aware(start, "start"))
-        hi = None if end is None else to_epoch_us(require_aware(end, "end"))
+    def _find(self, resource: str | None, lo: int | None, hi: int | None) -> list[Booking]:
+        """`find`: a scan of the stored bookings' busy times."""
         with self._lock:
             chosen = [
                 b

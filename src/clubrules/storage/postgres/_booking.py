@@ -38,6 +38,7 @@ from clubrules.errors import (
     SlotConflictError,
     StaleVersionError,
 )
+from clubrules.storage._fronts import BookingFinder
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.sql._booking import group_bookings, slot_conflict
 from clubrules.storage.sql._codecs import encode_zone
@@ -593,19 +594,19 @@ RETRIED = (_Lapsed, SlotConflictError, RetryableStorageError)
 def find_query(
     sql: Statements,
     resource: str | None,
-    start: datetime | None,
-    end: datetime | None,
+    lo_us: int | None,
+    hi_us: int | None,
 ) -> tuple[str, list[object]]:
-    """`find`'s one statement and its parameters (the bounds checked aware)."""
-    lo = None if start is None else require_aware(start, "start")
-    hi = None if end is None else require_aware(end, "end")
+    """`find`'s one statement and its parameters, from its bounds as checked by `find_bounds`."""
+    lo = None if lo_us is None else from_epoch_us(lo_us)
+    hi = None if hi_us is None else from_epoch_us(hi_us)
     clauses: list[str] = []
     params: list[object] = []
     if resource is not None:
         clauses.append("o.resource = %s")
         params.append(resource)
     # Instants, not wall times: in one zone, datetimes compare by wall time.
-    if lo is not None and hi is not None and to_epoch_us(lo) < to_epoch_us(hi):
+    if lo_us is not None and hi_us is not None and lo_us < hi_us:
         clauses.append("o.during && tstzrange(%s, %s, '[)')")
         params += [lo, hi]
     else:
@@ -621,7 +622,7 @@ def find_query(
 
 
 @keys_checked("BookingRepository")
-class PostgresBookingRepository:
+class PostgresBookingRepository(BookingFinder):
     """Bookings in PostgreSQL; no double booking, enforced by the database itself.
 
     Implements [BookingRepository][clubrules.booking.ports.BookingRepository]
@@ -720,15 +721,9 @@ class PostgresBookingRepository:
             raise NotFoundError("booking", booking_id)
         return found[0]
 
-    def find(
-        self,
-        *,
-        resource: str | None = None,
-        start: datetime | None = None,
-        end: datetime | None = None,
-    ) -> list[Booking]:
-        """Bookings occupying any resource (or `resource`) within `[start, end)`, by start, id."""
-        statement, params = find_query(self._sql, resource, start, end)
+    def _find(self, resource: str | None, lo_us: int | None, hi_us: int | None) -> list[Booking]:
+        """`find`: one statement over the busy times' ranges."""
+        statement, params = find_query(self._sql, resource, lo_us, hi_us)
         # One statement: one snapshot, one round trip (the tenant set in the
         # same pipeline; `connection()` would be a transaction of four).
         return group_bookings(self._db._fetchall(statement, params))  # noqa: SLF001

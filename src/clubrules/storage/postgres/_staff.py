@@ -7,16 +7,9 @@ from typing import TYPE_CHECKING
 from clubrules.errors import DuplicateError
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.postgres._db import PostgresDatabase
+from clubrules.storage.sql import _staff as sql_staff
 from clubrules.storage.sql._dialect import POSTGRES
-from clubrules.storage.sql._staff import (
-    SQLAssessmentRepository,
-    cycle_taken,
-    read_sheets,
-    sheet_by_id,
-    sheet_insert,
-    sheet_parts,
-    sheet_row,
-)
+from clubrules.storage.sql._staff import SQLAssessmentRepository
 
 if TYPE_CHECKING:
     from clubrules.staff import ScoreSheet
@@ -49,17 +42,21 @@ class PostgresAssessmentRepository(SQLAssessmentRepository[PostgresDatabase]):
             # No conflict target: a taken (tenant, id) and a taken cycle (the partial
             # index staff_sheets_one_per_cycle on tenant, staff, cycle) both do nothing.
             cursor = conn.execute(
-                f"{sheet_insert(self._dialect)} ON CONFLICT DO NOTHING",
-                sheet_row(self._dialect, sheet),
+                f"{sql_staff.sheet_insert(self._dialect)} ON CONFLICT DO NOTHING",
+                sql_staff.sheet_row(self._dialect, sheet),
             )
             if cursor.rowcount == 1:
-                criteria_sql, criteria, lines_sql, lines = sheet_parts(self._dialect, sheet)
+                criteria_sql, criteria, lines_sql, lines = sql_staff.sheet_parts(
+                    self._dialect, sheet
+                )
                 with conn.cursor() as many:
                     many.executemany(criteria_sql, criteria)
                     many.executemany(lines_sql, lines)
                 return True
-            found = read_sheets(self._dialect, conn, sheet_by_id(self._dialect), (sheet.id,))
-            refusal = None if found else cycle_taken(self._dialect, conn, sheet)
+            found = sql_staff.read_sheets(
+                self._dialect, conn, sql_staff.sheet_by_id(self._dialect), (sheet.id,)
+            )
+            refusal = None if found else sql_staff.cycle_taken(self._dialect, conn, sheet)
         if found and found[0] == sheet:
             return False
         if refusal is not None:

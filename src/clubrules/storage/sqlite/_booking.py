@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 from clubrules._time import require_aware, to_epoch_us
 from clubrules.booking._capacity import clashes
 from clubrules.errors import DuplicateError, NotFoundError, StaleVersionError
+from clubrules.storage._fronts import BookingFinder
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.sql._booking import group_bookings, refused, slot_conflict
 from clubrules.storage.sql._codecs import encode_zone
@@ -199,7 +200,7 @@ def _read(conn: sqlite3.Connection, statement: str, params: Sequence[object]) ->
 
 
 @keys_checked("BookingRepository")
-class SQLiteBookingRepository:
+class SQLiteBookingRepository(BookingFinder):
     """Bookings in SQLite; the slot check and the write share one `BEGIN IMMEDIATE`.
 
     Implements [BookingRepository][clubrules.booking.ports.BookingRepository]
@@ -366,26 +367,19 @@ class SQLiteBookingRepository:
         # Nothing was written; the clashes are built once the lock is released.
         raise refused(booking, in_the_way)
 
-    def find(
-        self,
-        *,
-        resource: str | None = None,
-        start: datetime | None = None,
-        end: datetime | None = None,
-    ) -> list[Booking]:
-        """Bookings occupying any resource (or `resource`) within `[start, end)`, by start, id."""
+    def _find(self, resource: str | None, lo_us: int | None, hi_us: int | None) -> list[Booking]:
+        """`find`: one statement over the busy times, its index range bounded from below."""
         clauses: list[str] = []
         params: list[object] = []
         if resource is not None:
             clauses.append("o.resource = ?")
             params.append(resource)
-        if end is not None:
+        if hi_us is not None:
             clauses.append("o.start_us < ?")
-            params.append(to_epoch_us(require_aware(end, "end")))
-        if start is not None:
-            start_us = to_epoch_us(require_aware(start, "start"))
+            params.append(hi_us)
+        if lo_us is not None:
             clauses.append(f"o.end_us > ? AND o.start_us > ? - {_LONGEST}")
-            params += (start_us, start_us)
+            params += (lo_us, lo_us)
         sql = self._sql
         statement = sql.in_occupancy.format(" AND ".join(clauses)) if clauses else sql.read_all
         with self._db.connection() as conn:  # one statement: one snapshot

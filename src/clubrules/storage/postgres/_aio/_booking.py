@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from clubrules._time import require_aware, to_epoch_us
 from clubrules.errors import NotFoundError
+from clubrules.storage._fronts import find_bounds
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.postgres._booking import (
     RETRIED,
@@ -150,7 +151,7 @@ class AsyncPostgresBookingRepository:
         end: datetime | None = None,
     ) -> list[Booking]:
         """Bookings occupying any resource (or `resource`) within `[start, end)`, by start, id."""
-        statement, params = find_query(self._sql, resource, start, end)
+        statement, params = find_query(self._sql, resource, *find_bounds(start, end))
         return group_bookings(await self._db._fetchall(statement, params))  # noqa: SLF001
 
     def __repr__(self) -> str:
