@@ -69,26 +69,24 @@ class _Hours(Protocol):
     def open_intervals_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]: ...
 
 
-class _Candidate(Protocol):
-    @property
-    def resource(self) -> str: ...
-    @property
-    def capacity(self) -> int: ...
-    @property
-    def offsets(self) -> tuple[tuple[int, int], ...]: ...
-    @property
-    def shift(self) -> _Hours | None: ...
+@attrs.frozen
+class _Candidate:
+    """A resource a role may take, as the checks and the search see it."""
+
+    resource: str
+    capacity: int
+    offsets: tuple[tuple[int, int], ...]
+    shift: _Hours | None
 
 
-class _Role(Protocol):
-    @property
-    def role(self) -> str: ...
-    @property
-    def per_person(self) -> bool: ...
-    @property
-    def candidates(self) -> Sequence[_Candidate]: ...
-    @property
-    def by_id(self) -> Mapping[str, _Candidate]: ...
+@attrs.frozen
+class _Role:
+    """A role of a request: its candidates in order, and the same keyed by resource id."""
+
+    role: str
+    per_person: bool
+    candidates: tuple[_Candidate, ...]
+    by_id: Mapping[str, _Candidate]
 
 
 def spans(intervals: list[tuple[int, int]]) -> Spans:

@@ -11,7 +11,16 @@ import attrs
 
 from clubrules._checks import require_instance, require_items
 from clubrules._time import from_epoch_us, require_aware, to_epoch_us
-from clubrules.booking._alternatives import _NEVER, Slot, SlotSearch, gaps, nearest_free, spans
+from clubrules.booking._alternatives import (
+    _NEVER,
+    Slot,
+    SlotSearch,
+    _Candidate,
+    _Role,
+    gaps,
+    nearest_free,
+    spans,
+)
 from clubrules.booking._capacity import peak
 from clubrules.booking._model import (
     Booking,
@@ -44,22 +53,6 @@ class OpeningHours(Protocol):
     def open_intervals_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
         """The open intervals within `[start_us, end_us)`, in epoch microseconds."""
         ...
-
-
-@attrs.frozen
-class _Candidate:
-    resource: str
-    capacity: int
-    offsets: tuple[tuple[int, int], ...]
-    shift: OpeningHours | None
-
-
-@attrs.frozen
-class _Role:
-    role: str
-    per_person: bool
-    candidates: tuple[_Candidate, ...]
-    by_id: Mapping[str, _Candidate]
 
 
 @attrs.frozen
