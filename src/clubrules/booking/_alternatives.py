@@ -69,26 +69,24 @@ class _Hours(Protocol):
     def open_intervals_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]: ...
 
 
-class _Candidate(Protocol):
-    @property
-    def resource(self) -> str: ...
-    @property
-    def capacity(self) -> int: ...
-    @property
-    def offsets(self) -> tuple[tuple[int, int], ...]: ...
-    @property
-    def shift(self) -> _Hours | None: ...
+@attrs.frozen
+class _Candidate:
+    """A resource a role may take, as the checks and the search see it."""
+
+    resource: str
+    capacity: int
+    offsets: tuple[tuple[int, int], ...]
+    shift: _Hours | None
 
 
-class _Role(Protocol):
-    @property
-    def role(self) -> str: ...
-    @property
-    def per_person(self) -> bool: ...
-    @property
-    def candidates(self) -> Sequence[_Candidate]: ...
-    @property
-    def by_id(self) -> Mapping[str, _Candidate]: ...
+@attrs.frozen
+class _Role:
+    """A role of a request: its candidates in order, and the same keyed by resource id."""
+
+    role: str
+    per_person: bool
+    candidates: tuple[_Candidate, ...]
+    by_id: Mapping[str, _Candidate]
 
 
 def spans(intervals: list[tuple[int, int]]) -> Spans:
@@ -192,48 +190,53 @@ def _overfull(entries: Sequence[tuple[int, int, int, str]], room: int) -> list[t
     return out
 
 
+@attrs.frozen(kw_only=True)
+class SlotSearch:
+    """What the search for free starts is asked: the same at every stretch it widens to.
+
+    Attributes:
+        roles: The roles to fill, each with its candidate resources in order.
+        headcount: The people the request is for.
+        pins: The resource the customer asked for, per role.
+        schedule: The bookings to search around.
+        closed: The starts in `[first, last]` the club refuses whatever the
+            resources, or None when it cannot say.
+        origin: The requested start (epoch microseconds).
+        step: The grid step (microseconds).
+        limit: How many slots at most on each side.
+        now_us: The instant holds are judged at.
+        exclude: Booking ids left out of the schedule.
+    """
+
+    roles: Sequence[_Role]
+    headcount: int
+    pins: Mapping[str, str]
+    schedule: Schedule
+    closed: Callable[[int, int], list[tuple[int, int]] | None]
+    origin: int
+    step: int
+    limit: int
+    now_us: int
+    exclude: Collection[str]
+
+
 def nearest_free(
-    roles: Sequence[_Role],
-    *,
-    headcount: int,
-    pins: Mapping[str, str],
-    schedule: Schedule,
-    closed: Callable[[int, int], list[tuple[int, int]] | None],
-    origin: int,
-    step: int,
-    reach: int,
-    duration: int,
-    limit: int,
-    now_us: int,
-    exclude: Collection[str],
-    zone: tzinfo,
+    search: SlotSearch, *, reach: int, duration: int, zone: tzinfo
 ) -> list[Slot] | None:
     """The alternatives of a full search of every grid start, found by stretches; None if unsure.
 
     Gives the slots the per-start search gives: the same starts, in the
     same order (nearest first, the earlier on a tie; the requested start
     first when resources were chosen), with the same resources (each role's
-    first free candidate, in order, none taken twice). `closed(first,
-    last)` gives the starts in `[first, last]` that the club refuses
-    whatever the resources, or None when it cannot say; None from here
-    means the caller should search start by start.
+    first free candidate, in order, none taken twice). None from here
+    means the stretches could not be told (for one, `search.closed` could
+    not say), and the caller should search start by start.
     """
+    origin, step, limit = search.origin, search.step, search.limit
     # Widen the searched stretch by steps, so that a near answer never reads the whole window.
     r = min(reach, max(96, 8 * limit))
     while True:
-        found = _search(
-            roles,
-            headcount=headcount,
-            pins=pins,
-            schedule=schedule,
-            closed=closed,
-            origin=origin,
-            step=step,
-            r=r,
-            limit=limit,
-            now_us=now_us,
-            exclude=exclude,
-        )
+        found = _search(search, r)
         if found is None:
             return None
         before, after, at_origin = found
@@ -257,23 +260,13 @@ def nearest_free(
 _Hit = tuple[int, bool, tuple[tuple[str, str], ...]]
 
 
-def _search(
-    roles: Sequence[_Role],
-    *,
-    headcount: int,
-    pins: Mapping[str, str],
-    schedule: Schedule,
-    closed: Callable[[int, int], list[tuple[int, int]] | None],
-    origin: int,
-    step: int,
-    r: int,
-    limit: int,
-    now_us: int,
-    exclude: Collection[str],
-) -> tuple[list[_Hit], list[_Hit], list[_Hit]] | None:
+def _search(search: SlotSearch, r: int) -> tuple[list[_Hit], list[_Hit], list[_Hit]] | None:
     """The hits within `r` steps on each side: (earlier, later, at the requested start)."""
+    roles, headcount, pins, schedule = search.roles, search.headcount, search.pins, search.schedule
+    origin, step, limit, now_us = search.origin, search.step, search.limit, search.now_us
+    exclude = search.exclude
     first, last = origin - r * step, origin + r * step
-    refused = closed(first, last)
+    refused = search.closed(first, last)
     if refused is None:
         return None
     club = spans(refused)

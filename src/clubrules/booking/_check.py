@@ -11,7 +11,16 @@ import attrs
 
 from clubrules._checks import require_instance, require_items
 from clubrules._time import from_epoch_us, require_aware, to_epoch_us
-from clubrules.booking._alternatives import _NEVER, Slot, gaps, nearest_free, spans
+from clubrules.booking._alternatives import (
+    _NEVER,
+    Slot,
+    SlotSearch,
+    _Candidate,
+    _Role,
+    gaps,
+    nearest_free,
+    spans,
+)
 from clubrules.booking._capacity import peak
 from clubrules.booking._model import (
     Booking,
@@ -44,22 +53,6 @@ class OpeningHours(Protocol):
     def open_intervals_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
         """The open intervals within `[start_us, end_us)`, in epoch microseconds."""
         ...
-
-
-@attrs.frozen
-class _Candidate:
-    resource: str
-    capacity: int
-    offsets: tuple[tuple[int, int], ...]
-    shift: OpeningHours | None
-
-
-@attrs.frozen
-class _Role:
-    role: str
-    per_person: bool
-    candidates: tuple[_Candidate, ...]
-    by_id: Mapping[str, _Candidate]
 
 
 @attrs.frozen
@@ -618,20 +611,20 @@ class BookingRules:
         origin = to_epoch_us(request.start)
         step_us = us(step)
         # By stretches of equal answers rather than start by start (one check per stretch).
-        found = nearest_free(
-            plan.roles,
+        search = SlotSearch(
+            roles=plan.roles,
             headcount=request.headcount,
             pins=request.pinned,
             schedule=schedule,
             closed=lambda first, last: self._refused_starts(plan, now_us, first, last),
             origin=origin,
             step=step_us,
-            reach=reach,
-            duration=plan.duration_us,
             limit=limit,
             now_us=now_us,
             exclude=skip,
-            zone=request.start.tzinfo or UTC,
+        )
+        found = nearest_free(
+            search, reach=reach, duration=plan.duration_us, zone=request.start.tzinfo or UTC
         )
         if found is not None:
             return found

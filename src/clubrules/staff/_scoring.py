@@ -249,30 +249,21 @@ class ScoreSheet:
                 if criterion.effective_max != criterion.max_points
                 else ""
             )
-            out.append(
-                message(
-                    "staff.sheet.criterion",
-                    locale=locale,
-                    name=criterion.name,
-                    points=criterion.points,
-                    max=criterion.effective_max,
-                    weight=weight,
-                )
-            )
+            out.append(_scored("staff.sheet.criterion", criterion, locale, weight=weight))
             out.extend(
-                message(
-                    "staff.sheet.line",
-                    locale=locale,
-                    name=line.name,
-                    points=line.points,
-                    max=line.effective_max,
-                    source=line.source,
-                )
+                _scored("staff.sheet.line", line, locale, source=line.source)
                 for line in self.lines
                 if line.criterion == criterion.key
             )
         out.append(message("staff.sheet.total", locale=locale, total=self.total, band=self.band))
         return "\n".join(out)
+
+
+def _scored(key: str, item: ScoreLine | CriterionScore, locale: str | None, **extra: str) -> str:
+    """The message `key` for a line or a criterion: its name, points and maximum, and `extra`."""
+    return message(
+        key, locale=locale, name=item.name, points=item.points, max=item.effective_max, **extra
+    )
 
 
 # What one sub-item earned: (numerator, denominator) of its maximum, or None if excluded.

@@ -205,6 +205,13 @@ class _Topic:
         detail = message(key, locale=None, **values)
         self.evidence.append(Evidence(source=source, subject=subject, count=count, detail=detail))
 
+    def cite_cases(
+        self, source: EvidenceSource, category: str, cases: list[Case], key: str, /, **values: str
+    ) -> None:
+        """Cite how many `cases` of `category` there are; `key` gets `count` and `category` too."""
+        count = len(cases)
+        self.cite(source, category, count, key, count=count, category=category, **values)
+
     def concern(self, staff_id: str, slot: int, amount: int) -> None:
         if staff_id in {UNASSIGNED, "-"}:
             return
@@ -309,24 +316,13 @@ def suggest_training(
             continue
         topic = topics.setdefault(category_topic.get(category, category), _Topic())
         if registered:
-            topic.cite(
-                EvidenceSource.COMPLAINTS,
-                category,
-                len(registered),
-                "training.evidence.registered",
-                count=len(registered),
-                category=category,
+            topic.cite_cases(
+                EvidenceSource.COMPLAINTS, category, registered, "training.evidence.registered"
             )
         if upheld:
             ids = ", ".join(sorted(c.id for c in upheld))
-            topic.cite(
-                EvidenceSource.SUBSTANTIATED,
-                category,
-                len(upheld),
-                "training.evidence.upheld",
-                count=len(upheld),
-                category=category,
-                ids=ids,
+            topic.cite_cases(
+                EvidenceSource.SUBSTANTIATED, category, upheld, "training.evidence.upheld", ids=ids
             )
         for case in registered:
             topic.concern(case.assignee or UNASSIGNED, _COMPLAINTS, 1)
