@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from datetime import MAXYEAR, MINYEAR, date, datetime, tzinfo
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn, TypeVar, cast
 
 import attrs
 
@@ -55,6 +55,7 @@ __all__ = [
     "check_tuple_of",
     "frozenset_of_names",
     "not_a_key",
+    "raise_clear_of",
     "raise_collected",
     "require_choice",
     "require_column",
@@ -155,6 +156,36 @@ def chained(error: X, cause: BaseException) -> X:
     """
     error.__cause__ = cause
     return error
+
+
+def raise_clear_of(
+    error: BaseException,
+    hidden: type[BaseException] | tuple[type[BaseException], ...],
+    *,
+    cause: BaseException | None = None,
+) -> NoReturn:
+    """Raise `error` with no exception of the `hidden` classes as its context.
+
+    Raised in an `except` block, or in a `with` statement's exit while the
+    block's exception propagates (a context manager translating a driver's
+    error), an error gets the exception being handled as its `__context__`,
+    even with `from None`, and a traceback or `logger.exception` prints it;
+    a database driver's error there may quote a row's values. So `error`
+    is raised, its `__context__` replaced by the first exception down that
+    chain that is not `hidden` (None, unless the caller was itself handling
+    an exception of its own), and re-raised bare, which sets no context.
+    `cause`, if given, is set as `raise error from cause` sets it.
+    """
+    error.__cause__ = cause
+    error.__suppress_context__ = cause is not None
+    try:
+        raise error  # noqa: TRY301 - raised to be caught: the context is set by now
+    except BaseException:
+        context = error.__context__
+        while isinstance(context, hidden):
+            context = context.__context__
+        error.__context__ = context
+        raise
 
 
 def raise_collected(

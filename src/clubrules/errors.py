@@ -97,6 +97,7 @@ __all__ = [
     "RetryableStorageError",
     "SlotConflictError",
     "StaleVersionError",
+    "StorageDiagnostics",
     "StorageError",
     "UnknownTimeZoneError",
     "ValidationError",
@@ -411,7 +412,12 @@ class ConflictError(ClubRulesError):
     Attributes:
         conflicts: The conflicting items, as values of the raising area (for
             example booking conflicts). Empty when the area has none to give.
+        diagnostics: For a conflict that a database refused (a unique or
+            exclusion constraint), the codes and schema names of the
+            driver's error (see `StorageError`); else None.
     """
+
+    diagnostics: StorageDiagnostics | None = None
 
     def __init__(self, message: str, *, conflicts: Sequence[object] = ()) -> None:
         self._conflicts: tuple[object, ...] | None = tuple(conflicts)
@@ -441,7 +447,10 @@ class ConflictError(ClubRulesError):
         return error
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (_rebuild_conflict, (type(self), self.args[0], self.conflicts))
+        rebuilt = (_rebuild_conflict, (type(self), self.args[0], self.conflicts))
+        if self.diagnostics is not None:
+            return (*rebuilt, {"diagnostics": self.diagnostics})
+        return rebuilt
 
 
 def _rebuild_conflict(
@@ -637,8 +646,62 @@ class LeakRefusedError(PrivacyError, TypeError):
 # --- storage -----------------------------------------------------------------
 
 
+@attrs.frozen
+class StorageDiagnostics:
+    """What a storage error keeps of the database driver's error: codes and names, no values.
+
+    The driver's own error is not chained to the clubrules error (see
+    `StorageError`): its message, detail and context can quote the values of
+    the row it refused. These fields are what is safe to keep of it.
+
+    Attributes:
+        code: PostgreSQL's SQLSTATE (`"23514"`) or SQLite's error name
+            (`"SQLITE_CONSTRAINT_CHECK"`); empty when the driver gave none
+            (a refused connection, a pool timeout).
+        error_class: The driver's exception class name (`"CheckViolation"`,
+            `"IntegrityError"`, `"PoolTimeout"`).
+        constraint: The name of the constraint that refused the row, if
+            the server named one.
+        table: The name of the table involved, if the server named one.
+        column: The name of the column involved, if the server named one.
+        datatype: The name of the data type involved, if the server named one.
+    """
+
+    code: str
+    error_class: str
+    constraint: str | None = None
+    table: str | None = None
+    column: str | None = None
+    datatype: str | None = None
+
+    def __str__(self) -> str:
+        names = (
+            ("constraint", self.constraint),
+            ("table", self.table),
+            ("column", self.column),
+            ("type", self.datatype),
+        )
+        named = ", ".join(f"{kind} {name}" for kind, name in names if name)
+        label = f"{self.code} {self.error_class}".strip()
+        return f"{label}; {named}" if named else label
+
+
 class StorageError(ClubRulesError):
-    """A storage adapter could not complete an operation."""
+    """A storage adapter could not complete an operation.
+
+    A storage error that stands for a database driver's error does not chain
+    it: neither its `__cause__` nor its `__context__` is the driver's error,
+    whose message and diagnostics can quote the values of a row (and
+    `logger.exception` or a traceback would print them). Only an error
+    raised before the server saw any value (a refused connection, a pool
+    that handed out no connection) keeps the driver's error as its cause.
+
+    Attributes:
+        diagnostics: The codes and schema names of the driver's error, or
+            None for an error that no driver error caused.
+    """
+
+    diagnostics: StorageDiagnostics | None = None
 
 
 class RetryableStorageError(StorageError):

@@ -42,6 +42,7 @@ from clubrules.errors import (
     RetryableStorageError,
     SlotConflictError,
     StaleVersionError,
+    StorageDiagnostics,
 )
 from clubrules.storage.postgres import (
     AsyncPostgresBookingRepository,
@@ -528,13 +529,9 @@ def test_unholdable_ids_are_answered_without_a_round_trip(run: Any) -> None:
 # --- the shared retry policy ----------------------------------------------------------
 
 
-class _DeadlockError(Exception):
-    sqlstate = "40P01"
-
-
 def _deadlock() -> RetryableStorageError:
     error = RetryableStorageError("deadlock")
-    error.__cause__ = _DeadlockError()
+    error.diagnostics = StorageDiagnostics(code="40P01", error_class="DeadlockDetected")
     return error
 
 

@@ -381,11 +381,16 @@ class _Lapsed(Exception):  # noqa: N818 - a signal inside the adapter, never rai
 
 def _refused_by_constraint(error: SlotConflictError) -> bool:
     """Whether the error is the exclusion constraint's (no clashes known yet)."""
-    return not error.conflicts and getattr(error.__cause__, "sqlstate", None) == "23P01"
+    return not error.conflicts and _state(error) == "23P01"
 
 
 def _transient(error: RetryableStorageError) -> bool:
-    return getattr(error.__cause__, "sqlstate", None) in _RETRY_STATES
+    return _state(error) in _RETRY_STATES
+
+
+def _state(error: SlotConflictError | RetryableStorageError) -> str | None:
+    """The SQLSTATE of the psycopg error behind a translated error (not chained: `diagnostics`)."""
+    return None if error.diagnostics is None else error.diagnostics.code
 
 
 # --- the pieces of a write, sans-IO ------------------------------------------------------

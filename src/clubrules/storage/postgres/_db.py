@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from clubrules.errors import StorageError, ValidationError
 from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.postgres._direct import Outcome, run_direct
-from clubrules.storage.postgres._errors import psycopg_module, translate, translated
+from clubrules.storage.postgres._errors import (
+    psycopg_module,
+    raise_for,
+    raise_translated,
+    translated,
+)
 from clubrules.storage.postgres._migrate import (
     DEFAULT_SCHEMA,
     migrate_postgres_connection,
@@ -429,7 +434,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
                 return _lone(self._the_connection(), tenant, query, params, most)
         except self._driver_error as error:
             log_pool_timeout(error, self._timeout)
-            raise translate(error, migration=False) from error
+            raise_translated(error)
 
     def _read(self, query: str, params: Sequence[object], *, one: bool) -> Any:  # noqa: ANN401
         """One statement and its rows (the first row or None if `one`, else all of them)."""
@@ -472,7 +477,9 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         connection the block gives you. A unit opened inside another, or on
         a `from_connection` database, is a savepoint in the open
         transaction and commits nothing. psycopg errors raised in the block
-        arrive as clubrules errors, the driver's error as their cause.
+        arrive as clubrules errors, which do not chain the driver's error
+        (its message can quote the row): `diagnostics` keeps its SQLSTATE
+        and schema names.
 
         The transaction runs at the server's default isolation level (READ
         COMMITTED unless configured otherwise); the exclusion constraint
@@ -510,7 +517,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
                     committing = True
             except self._driver_error as error:
                 if committing:
-                    raise commit_failure(conn, error) from error
+                    raise_for(commit_failure(conn, error), error)
                 raise
             finally:
                 self._unit.reset(token)

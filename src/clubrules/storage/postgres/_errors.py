@@ -5,19 +5,31 @@ psycopg files a program limit exceeded (54000, a row too large for an
 index) under `OperationalError`, as it does a lost connection, yet the
 first fails the same way however often it is retried. Messages name the
 SQLSTATE, never a value from the row.
+
+Nor does the chain hold one: psycopg's error is not chained to the
+clubrules error (as its `__cause__` or `__context__`), because its message,
+DETAIL and CONTEXT can quote the row ("Failing row contains (...)", "Key
+(...)=(...) already exists", a parameter's text). The clubrules error keeps
+the SQLSTATE, the class name and the schema names of `diag` in its
+`diagnostics`. An `OperationalError` without a SQLSTATE (a refused
+connection, a lost one, a pool timeout: the server never answered with the
+row) stays the cause, for operators.
 """
 
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
+from clubrules._checks import raise_clear_of
 from clubrules.errors import (
     ClubRulesError,
+    ConflictError,
     DuplicateError,
     MigrationError,
     RetryableStorageError,
     SlotConflictError,
+    StorageDiagnostics,
     StorageError,
     ValidationError,
 )
@@ -25,7 +37,16 @@ from clubrules.errors import (
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["is_retryable", "psycopg_module", "translate", "translated"]
+__all__ = [
+    "diagnostics_of",
+    "is_retryable",
+    "keeps_cause",
+    "psycopg_module",
+    "raise_for",
+    "raise_translated",
+    "translate",
+    "translated",
+]
 
 # Transient conditions: the same transaction may well succeed if retried.
 _RETRYABLE_STATES = frozenset(
@@ -75,11 +96,68 @@ def is_retryable(state: str, *, operational: bool = False) -> bool:
     return state in _RETRYABLE_STATES or state[:2] in _RETRYABLE_CLASSES
 
 
-def translate(error: Exception, *, migration: bool) -> ClubRulesError:
-    """The clubrules error for a psycopg error (a migration's failure is a `MigrationError`)."""
+def _diag(error: BaseException, name: str) -> str | None:
+    value = getattr(getattr(error, "diag", None), name, None)
+    return value if isinstance(value, str) and value else None
+
+
+def diagnostics_of(error: BaseException) -> StorageDiagnostics:
+    """What is safe to keep of a psycopg error: its SQLSTATE, class and schema names."""
+    return StorageDiagnostics(
+        code=_diag(error, "sqlstate") or "",
+        error_class=type(error).__name__,
+        constraint=_diag(error, "constraint_name"),
+        table=_diag(error, "table_name"),
+        column=_diag(error, "column_name"),
+        datatype=_diag(error, "datatype_name"),
+    )
+
+
+def keeps_cause(error: BaseException) -> bool:
+    """Whether `error` may be chained as a cause: an `OperationalError` without a SQLSTATE.
+
+    A refused or lost connection, a pool that timed out: the server sent no
+    diagnostics, so nothing in the error quotes a row. Any error with a
+    SQLSTATE came from the server, which may have quoted the row.
+    """
+    return _diag(error, "sqlstate") is None and isinstance(error, psycopg_module().OperationalError)
+
+
+def raise_for(translated: BaseException, error: BaseException) -> NoReturn:
+    """Raise `translated`, the clubrules error for psycopg's `error`, with no psycopg error chained.
+
+    `translated` gets `error`'s diagnostics (if a storage or conflict error
+    without them) and `error` as its cause only if `keeps_cause(error)`; no
+    psycopg error is left as its context, even when raised in an `except`
+    block or a `with` statement's exit.
+    """
     psycopg = psycopg_module()
-    state = getattr(getattr(error, "diag", None), "sqlstate", None) or ""
-    label = f"{state} {type(error).__name__}".strip()
+    if isinstance(translated, StorageError | ConflictError) and translated.diagnostics is None:
+        translated.diagnostics = diagnostics_of(error)
+    raise_clear_of(translated, psycopg.Error, cause=error if keeps_cause(error) else None)
+
+
+def raise_translated(error: BaseException, *, migration: bool = False) -> NoReturn:
+    """Raise the clubrules error for psycopg's `error` (see `translate` and `raise_for`)."""
+    raise_for(translate(error, migration=migration), error)
+
+
+def translate(error: BaseException, *, migration: bool) -> ClubRulesError:
+    """The clubrules error for a psycopg error (a migration's failure is a `MigrationError`).
+
+    Raise it with `raise_for`, which keeps psycopg's error out of its chain.
+    """
+    found = diagnostics_of(error)
+    made = _made(error, found, migration=migration)
+    if isinstance(made, StorageError | ConflictError):
+        made.diagnostics = found
+    return made
+
+
+def _made(error: BaseException, found: StorageDiagnostics, *, migration: bool) -> ClubRulesError:
+    psycopg = psycopg_module()
+    state = found.code
+    label = str(found)
     if state == "23505":
         return DuplicateError(f"an identifier is already stored ({label})")
     if state == "23P01":
@@ -112,10 +190,11 @@ def translate(error: Exception, *, migration: bool) -> ClubRulesError:
 def translated(*, migration: bool = False) -> Iterator[None]:
     """Turn psycopg errors raised inside the block into clubrules errors.
 
-    Messages name the SQLSTATE, never a value from the row.
+    Messages name the SQLSTATE, never a value from the row, and psycopg's
+    error is not chained (see `raise_for`).
     """
     psycopg = psycopg_module()
     try:
         yield
     except psycopg.Error as error:
-        raise translate(error, migration=migration) from error
+        raise_translated(error, migration=migration)

@@ -65,6 +65,9 @@ def cause_label(error: BaseException) -> str:
     Never the message, which for the caller's own statements may hold values.
     """
     label = type(error).__name__
+    found = getattr(error, "diagnostics", None)
+    if found is not None:  # a driver's error, not chained (see `StorageError`)
+        return label + f" from {found.error_class}" + (f" {found.code}" if found.code else "")
     cause = error.__cause__
     if cause is not None:
         code = getattr(getattr(cause, "diag", None), "sqlstate", None) or getattr(

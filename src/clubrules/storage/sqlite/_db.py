@@ -10,12 +10,15 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from clubrules._checks import raise_clear_of
 from clubrules.errors import (
     CommitOutcomeUnknownError,
+    ConflictError,
     DuplicateError,
     ErasureNotFinalError,
     MigrationError,
     RetryableStorageError,
+    StorageDiagnostics,
     StorageError,
     ValidationError,
 )
@@ -212,37 +215,71 @@ def _commit(conn: sqlite3.Connection) -> None:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
         if busy:
-            raise RetryableStorageError(
-                f"the SQLite database stayed locked at COMMIT ({name}); nothing was written, retry"
-            ) from error
+            _raise_for(
+                RetryableStorageError(
+                    f"the SQLite database stayed locked at COMMIT ({name}); nothing was written,"
+                    " retry"
+                ),
+                error,
+            )
         logger.error("SQLite failed during COMMIT (%s); the outcome is unknown", name)
-        raise CommitOutcomeUnknownError(
-            f"SQLite failed during COMMIT ({name}): the unit of work may or may not be"
-            " stored; check before doing it again"
-        ) from error
+        _raise_for(
+            CommitOutcomeUnknownError(
+                f"SQLite failed during COMMIT ({name}): the unit of work may or may not be"
+                " stored; check before doing it again"
+            ),
+            error,
+        )
+
+
+def _raise_for(translated: StorageError | ConflictError, error: sqlite3.Error) -> NoReturn:
+    """Raise `translated` for `sqlite3`'s `error`, neither as its cause nor as its context.
+
+    A `sqlite3` error can quote a value: a text that is not UTF-8 ("Could
+    not decode to UTF-8 column ... with text '...'"). The clubrules error
+    keeps its error name and class in `diagnostics` instead.
+    """
+    translated.diagnostics = StorageDiagnostics(
+        code=getattr(error, "sqlite_errorname", None) or "", error_class=type(error).__name__
+    )
+    raise_clear_of(translated, sqlite3.Error)
+
+
+def _said(error: sqlite3.Error) -> str:
+    """SQLite's message, without the text of a value that it quotes (one it could not decode)."""
+    text = str(error)
+    cut = text.find(" with text ")
+    return text if cut < 0 else text[:cut]
 
 
 def raise_translated(error: sqlite3.Error) -> NoReturn:
     """Raise the clubrules error that stands for a `sqlite3` error.
 
-    Messages name the SQLite error code, never a value from the row.
+    Messages name the SQLite error code, never a value from the row, and
+    the `sqlite3` error is not chained (see `_raise_for`).
     """
     code = getattr(error, "sqlite_errorcode", 0)
     name = getattr(error, "sqlite_errorname", type(error).__name__)
     if code & 0xFF in _BUSY:
-        raise RetryableStorageError(
-            f"the SQLite database is locked by another connection or process ({name}); "
-            "nothing was written, retry"
-        ) from error
+        _raise_for(
+            RetryableStorageError(
+                f"the SQLite database is locked by another connection or process ({name}); "
+                "nothing was written, retry"
+            ),
+            error,
+        )
     if code in _UNIQUE_EXTENDED:
-        raise DuplicateError(f"an identifier is already stored ({name})") from error
+        _raise_for(DuplicateError(f"an identifier is already stored ({name})"), error)
     if "no such table" in str(error):
-        raise MigrationError(
-            "the SQLite database has no clubrules schema yet: run "
-            "SQLiteDatabase.migrate() or `clubrules db migrate --url sqlite:///...`"
-        ) from error
-    # SQLite's own message names tables, columns and rules, never a bound value.
-    raise StorageError(f"SQLite failed ({name}): {error}") from error
+        _raise_for(
+            MigrationError(
+                "the SQLite database has no clubrules schema yet: run "
+                "SQLiteDatabase.migrate() or `clubrules db migrate --url sqlite:///...`"
+            ),
+            error,
+        )
+    # SQLite's own message names tables, columns and rules; `_said` drops a quoted text.
+    _raise_for(StorageError(f"SQLite failed ({name}): {_said(error)}"), error)
 
 
 class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):

@@ -18,7 +18,13 @@ import re
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
-from clubrules.errors import MigrationError, RetryableStorageError, StorageError
+from clubrules._checks import raise_clear_of
+from clubrules.errors import (
+    MigrationError,
+    RetryableStorageError,
+    StorageDiagnostics,
+    StorageError,
+)
 from clubrules.storage.sql._dialect import SQLITE_PREFIX
 from clubrules.storage.sql._migrations import (
     MigrationResult,
@@ -154,7 +160,7 @@ def sqlite_schema_version(conn: sqlite3.Connection) -> int:
     return check_history("sqlite", _sqlite_history(conn))
 
 
-def _sqlite_failure(error: sqlite3.Error, during: str) -> StorageError:
+def _failure(error: sqlite3.Error, during: str) -> StorageError:
     code = getattr(error, "sqlite_errorcode", 0) & 0xFF
     if code in {5, 6}:  # SQLITE_BUSY, SQLITE_LOCKED
         return RetryableStorageError(
@@ -162,6 +168,15 @@ def _sqlite_failure(error: sqlite3.Error, during: str) -> StorageError:
         )
     name = getattr(error, "sqlite_errorname", type(error).__name__)
     return MigrationError(f"SQLite failed ({name}) while {during}")
+
+
+def _sqlite_failure(error: sqlite3.Error, during: str) -> StorageError:
+    """The clubrules error for a failed migration, with the `sqlite3` error's name and class."""
+    failure = _failure(error, during)
+    failure.diagnostics = StorageDiagnostics(
+        code=getattr(error, "sqlite_errorname", None) or "", error_class=type(error).__name__
+    )
+    return failure
 
 
 def _check_foreign_keys(conn: sqlite3.Connection) -> None:
@@ -227,7 +242,8 @@ def migrate_sqlite_connection(
             _rollback(conn)
             raise
     except sqlite3.Error as error:
-        raise _sqlite_failure(error, during) from error
+        # Not chained: a `sqlite3` error can quote a value (a text it could not decode).
+        raise_clear_of(_sqlite_failure(error, during), sqlite3.Error)
     finally:
         conn.isolation_level = saved
         if legacy_alter:

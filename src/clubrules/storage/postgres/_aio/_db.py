@@ -14,7 +14,7 @@ from clubrules.errors import StorageError, ValidationError
 from clubrules.storage._handles import TenantHandles, other_tenant
 from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.postgres._direct import Outcome, run_direct_async
-from clubrules.storage.postgres._errors import psycopg_module, translate
+from clubrules.storage.postgres._errors import psycopg_module, raise_for, raise_translated
 from clubrules.storage.postgres._migrate import DEFAULT_SCHEMA, schema_prefix
 from clubrules.storage.postgres._transactions import (
     OPEN_SAVEPOINT,
@@ -292,7 +292,7 @@ class AsyncPostgresDatabase(TenantHandles):
         try:
             await pool.open(wait=True, timeout=self._timeout)
         except psycopg_module().Error as error:
-            raise translate(error, migration=False) from error
+            raise_translated(error)
         self._opened = True
 
     def _joined(self) -> psycopg.AsyncConnection[Any] | None:
@@ -346,7 +346,7 @@ class AsyncPostgresDatabase(TenantHandles):
                     return
                 await conn.execute(SET_TENANT, (tenant,))
             except self._driver_error as error:
-                raise translate(error, migration=False) from error
+                raise_translated(error)
             yield conn
 
     @contextlib.asynccontextmanager
@@ -365,7 +365,7 @@ class AsyncPostgresDatabase(TenantHandles):
                 yield conn
         except self._driver_error as error:
             log_pool_timeout(error, self._timeout)
-            raise translate(error, migration=False) from error
+            raise_translated(error)
 
     async def _execute(self, query: str, params: Sequence[object], most: int) -> Outcome:
         """One statement run as this handle's tenant: up to `most` rows (-1: all), its row count.
@@ -382,7 +382,7 @@ class AsyncPostgresDatabase(TenantHandles):
             try:
                 return await _outcome(await joined.execute(query, params), most)
             except self._driver_error as error:
-                raise translate(error, migration=False) from error
+                raise_translated(error)
         pool = self._pool
         if self._caller is None and self._opened and pool is not None:
             return await self._execute_pooled(pool, query, params, most)
@@ -391,7 +391,7 @@ class AsyncPostgresDatabase(TenantHandles):
                 # A pooled connection: this task holds it alone, the one write can go.
                 return await self._on(conn, query, params, most, direct=conn is not self._caller)
             except self._driver_error as error:
-                raise translate(error, migration=False) from error
+                raise_translated(error)
 
     async def _execute_pooled(
         self, pool: AsyncConnectionPool[Any], query: str, params: Sequence[object], most: int
@@ -408,11 +408,11 @@ class AsyncPostgresDatabase(TenantHandles):
             conn = await pool.getconn(timeout=self._timeout)
         except self._driver_error as error:
             log_pool_timeout(error, self._timeout)
-            raise translate(error, migration=False) from error
+            raise_translated(error)
         try:
             return await self._on(conn, query, params, most, direct=True)
         except self._driver_error as error:
-            raise translate(error, migration=False) from error
+            raise_translated(error)
         finally:
             await pool.putconn(conn)
 
@@ -480,7 +480,7 @@ class AsyncPostgresDatabase(TenantHandles):
                         await joined.execute(SET_TENANT, (self._tenant,))
                     yield joined
             except self._driver_error as error:
-                raise translate(error, migration=False) from error
+                raise_translated(error)
             return
         async with self._autocommit() as conn:
             token = self._unit.set((conn, asyncio.current_task(), self._tenant))
@@ -497,7 +497,7 @@ class AsyncPostgresDatabase(TenantHandles):
                     committing = True
             except self._driver_error as error:
                 if committing:
-                    raise commit_failure(conn, error) from error
+                    raise_for(commit_failure(conn, error), error)
                 raise
             finally:
                 self._unit.reset(token)
