@@ -34,8 +34,6 @@ from clubrules.testing.contracts._values import SHANGHAI, next_serial
 from clubrules.tiering import TagClass
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from clubrules.activities.ports import ClubActivityRepository
 
 __all__ = ["ClubActivityRepositoryContract"]
@@ -277,12 +275,19 @@ class _RosterMachine(RepositoryMachine["ClubActivityRepository"]):
         base = START if started else BEFORE
         return base + timedelta(minutes=self.clock)
 
-    def _expect(
-        self, call: Callable[[], object], action: str, customer: str, **options: object
-    ) -> None:
-        """Run `call` on the repository and `action` on the model: same outcome, same error."""
+    def _expect(self, action: str, customer: str, *, started: bool, **options: object) -> None:
+        """Do `action` on the repository and the model at the next tick: same outcome, same error.
+
+        The repository's method takes the activity's id first; the model's
+        (a `Roster`, of that one activity) does not.
+        """
+        at = self._tick(started=started)
+
+        def call() -> object:
+            return getattr(self.repository, action)(self.activity.id, customer, at=at, **options)
+
         try:
-            changes = getattr(self.model, action)(customer, **options)
+            changes = getattr(self.model, action)(customer, at=at, **options)
         except ClubRulesError as error:
             with pytest.raises(type(error)):
                 call()
@@ -292,36 +297,15 @@ class _RosterMachine(RepositoryMachine["ClubActivityRepository"]):
 
     @rule(customer=st.sampled_from("abcde"))
     def sign_up(self, customer: str) -> None:
-        at = self._tick(started=False)
-        self._expect(
-            lambda: self.repository.sign_up(self.activity.id, customer, at=at),
-            "sign_up",
-            customer,
-            at=at,
-        )
+        self._expect("sign_up", customer, started=False)
 
     @rule(customer=st.sampled_from("abcde"))
     def cancel(self, customer: str) -> None:
-        at = self._tick(started=False)
-        self._expect(
-            lambda: self.repository.cancel(self.activity.id, customer, at=at),
-            "cancel",
-            customer,
-            at=at,
-        )
+        self._expect("cancel", customer, started=False)
 
     @rule(customer=st.sampled_from("abcde"), attended=st.booleans())
     def attend(self, customer: str, attended: bool) -> None:
-        at = self._tick(started=True)
-        self._expect(
-            lambda: self.repository.record_attendance(
-                self.activity.id, customer, attended=attended, at=at
-            ),
-            "record_attendance",
-            customer,
-            attended=attended,
-            at=at,
-        )
+        self._expect("record_attendance", customer, started=True, attended=attended)
 
     @invariant()
     def roster_agrees(self) -> None:

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import pytest
 
 from clubrules.testing._loop import LoopThread
+from clubrules.testing.contracts._race import one_task_wins
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterator
+    from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 
-__all__ = ["CANCEL_POINTS", "TASKS", "AsyncRepositoryContract", "cancel_at"]
+__all__ = [
+    "CANCEL_POINTS",
+    "TASKS",
+    "AsyncRepositoryContract",
+    "cancel_at",
+    "check_at_cancel_points",
+    "one_task_stores",
+]
+
+_Value = TypeVar("_Value")
+_Repository = TypeVar("_Repository")
 
 TASKS = 16
 """How many tasks a race on the loop starts together."""
@@ -94,3 +105,36 @@ async def cancel_at(point: int, write: Callable[[], Awaitable[object]]) -> None:
     await asyncio.wait([task])
     if not task.cancelled() and task.exception() is not None:
         raise task.exception()  # type: ignore[misc]
+
+
+def check_at_cancel_points(
+    loop_thread: LoopThread,
+    repository: _Repository,
+    check: Callable[[_Repository, int], Coroutine[Any, Any, None]],
+) -> None:
+    """Run `check(repository, point)` on `loop_thread` for each of `CANCEL_POINTS` in turn.
+
+    `check` cancels its writes with `cancel_at(point, ...)` and keeps to ids
+    of its own `point`, so the runs share the one repository.
+    """
+    for point in CANCEL_POINTS:
+        loop_thread.run(check(repository, point))
+
+
+def one_task_stores(
+    loop_thread: LoopThread,
+    candidates: Sequence[_Value],
+    add: Callable[[_Value], Awaitable[object]],
+    stored: Callable[[], Awaitable[object]],
+) -> None:
+    """Race a task adding each of `candidates`, different values under one key.
+
+    Exactly one add must return None, the rest raise `DuplicateError`; then
+    `stored()` must give back the one that won.
+    """
+
+    async def check() -> None:
+        winner = await one_task_wins(candidates, add)
+        assert await stored() == winner
+
+    loop_thread.run(check())

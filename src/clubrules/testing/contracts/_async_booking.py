@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 from clubrules.booking import Booking, Occupancy, find_conflicts
 from clubrules.errors import SlotConflictError, StaleVersionError
 from clubrules.testing.contracts._async import (
-    CANCEL_POINTS,
     TASKS,
     AsyncRepositoryContract,
     cancel_at,
+    check_at_cancel_points,
 )
 from clubrules.testing.contracts._booking import (
     MIN,
@@ -104,12 +104,10 @@ class AsyncBookingRepositoryContract(AsyncRepositoryContract, BookingRepositoryC
     def test_a_write_cancelled_midway_lands_whole_or_not_at_all(
         self, loop_thread: LoopThread, async_repository: AsyncBookingRepository
     ) -> None:
-        repository = async_repository
+        async def check(repository: AsyncBookingRepository, point: int) -> None:
+            async def on_both(room: str, li: str, **window: object) -> list[list[Booking]]:
+                return [await repository.find(resource=r, **window) for r in (room, li)]  # type: ignore[arg-type]
 
-        async def on_both(room: str, li: str, **window: object) -> list[list[Booking]]:
-            return [await repository.find(resource=r, **window) for r in (room, li)]  # type: ignore[arg-type]
-
-        async def check(point: int) -> None:
             room, li = f"room-x{point}", f"li-x{point}"
             booking = _booking(f"x-{point}", 0, 60, resource=room, also=li, key=f"req-{point}")
             await cancel_at(point, lambda: repository.add(booking, now=NOW))
@@ -140,5 +138,4 @@ class AsyncBookingRepositoryContract(AsyncRepositoryContract, BookingRepositoryC
             # The slot the booking left is free again.
             await repository.add(_booking(f"y-{point}", 0, 60, resource=room, also=li), now=NOW)
 
-        for point in CANCEL_POINTS:
-            loop_thread.run(check(point))
+        check_at_cancel_points(loop_thread, async_repository, check)

@@ -8,10 +8,10 @@ from clubrules.complaints import apply
 from clubrules.complaints.ports import load_case_async, save_case_async
 from clubrules.errors import StaleVersionError
 from clubrules.testing.contracts._async import (
-    CANCEL_POINTS,
     TASKS,
     AsyncRepositoryContract,
     cancel_at,
+    check_at_cancel_points,
 )
 from clubrules.testing.contracts._complaints import (
     BOOK,
@@ -88,9 +88,7 @@ class AsyncComplaintRepositoryContract(AsyncRepositoryContract, ComplaintReposit
     def test_an_append_cancelled_midway_lands_whole_or_not_at_all(
         self, loop_thread: LoopThread, async_repository: AsyncComplaintRepository
     ) -> None:
-        repository = async_repository
-
-        async def check(point: int) -> None:
+        async def check(repository: AsyncComplaintRepository, point: int) -> None:
             case_id = f"x-{point}"
             case = apply(apply(_new_case(case_id), _contact(10)), _contact(20))
             await cancel_at(point, lambda: repository.append(case_id, 0, case.events))
@@ -108,5 +106,4 @@ class AsyncComplaintRepositoryContract(AsyncRepositoryContract, ComplaintReposit
                 assert await repository.append(case_id, 3, more) == 5
             assert await repository.events(case_id) == [*case.events, *more]
 
-        for point in CANCEL_POINTS:
-            loop_thread.run(check(point))
+        check_at_cancel_points(loop_thread, async_repository, check)

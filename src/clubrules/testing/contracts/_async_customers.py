@@ -12,9 +12,11 @@ from clubrules.testing.contracts._async import (
     TASKS,
     AsyncRepositoryContract,
     cancel_at,
+    check_at_cancel_points,
+    one_task_stores,
 )
 from clubrules.testing.contracts._customers import CustomerRepositoryContract, _customer
-from clubrules.testing.contracts._race import one_task_wins, task_race
+from clubrules.testing.contracts._race import task_race
 
 if TYPE_CHECKING:
     from clubrules.customers.ports import AsyncCustomerRepository
@@ -52,12 +54,9 @@ class AsyncCustomerRepositoryContract(AsyncRepositoryContract, CustomerRepositor
         self, loop_thread: LoopThread, async_repository: AsyncCustomerRepository
     ) -> None:
         candidates = [_customer(occupation=f"job-{i}") for i in range(TASKS)]
-
-        async def check() -> None:
-            winner = await one_task_wins(candidates, async_repository.add)
-            assert await async_repository.get("c-001") == winner
-
-        loop_thread.run(check())
+        one_task_stores(
+            loop_thread, candidates, async_repository.add, lambda: async_repository.get("c-001")
+        )
 
     def test_tasks_adding_distinct_ids_all_land(
         self, loop_thread: LoopThread, async_repository: AsyncCustomerRepository
@@ -72,9 +71,7 @@ class AsyncCustomerRepositoryContract(AsyncRepositoryContract, CustomerRepositor
     def test_a_write_cancelled_midway_lands_whole_or_not_at_all(
         self, loop_thread: LoopThread, async_repository: AsyncCustomerRepository
     ) -> None:
-        repository = async_repository
-
-        async def check(point: int) -> None:
+        async def check(repository: AsyncCustomerRepository, point: int) -> None:
             customer = _customer(f"x-{point}")
             await cancel_at(point, lambda: repository.add(customer))
             try:
@@ -91,8 +88,7 @@ class AsyncCustomerRepositoryContract(AsyncRepositoryContract, CustomerRepositor
             await repository.update(changed)
             assert await repository.get(customer.id) == changed
 
-        for point in CANCEL_POINTS:
-            loop_thread.run(check(point))
-        assert [c.id for c in loop_thread.run(repository.customers())] == sorted(
+        check_at_cancel_points(loop_thread, async_repository, check)
+        assert [c.id for c in loop_thread.run(async_repository.customers())] == sorted(
             f"x-{point}" for point in CANCEL_POINTS
         )

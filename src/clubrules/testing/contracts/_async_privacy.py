@@ -13,6 +13,8 @@ from clubrules.testing.contracts._async import (
     TASKS,
     AsyncRepositoryContract,
     cancel_at,
+    check_at_cancel_points,
+    one_task_stores,
 )
 from clubrules.testing.contracts._privacy import (
     T0,
@@ -23,7 +25,7 @@ from clubrules.testing.contracts._privacy import (
     _event,
     _wrapped,
 )
-from clubrules.testing.contracts._race import one_task_wins, task_race
+from clubrules.testing.contracts._race import task_race
 
 if TYPE_CHECKING:
     from clubrules.privacy.ports import AsyncAccessLog, AsyncConsentStore, AsyncDataKeyStore
@@ -58,9 +60,7 @@ class AsyncAccessLogContract(AsyncRepositoryContract, AccessLogContract):
     def test_a_write_cancelled_midway_lands_whole_or_not_at_all(
         self, loop_thread: LoopThread, async_repository: AsyncAccessLog
     ) -> None:
-        log = async_repository
-
-        async def check(point: int) -> None:
+        async def check(log: AsyncAccessLog, point: int) -> None:
             customer_id = f"x-{point}"
             event = _event(point, customer_id=customer_id)
             await cancel_at(point, lambda: log.append(event))
@@ -70,8 +70,8 @@ class AsyncAccessLogContract(AsyncRepositoryContract, AccessLogContract):
                 await log.append(event)
             assert await log.for_customer(customer_id) == [event]
 
-        for point in CANCEL_POINTS:
-            loop_thread.run(check(point))
+        check_at_cancel_points(loop_thread, async_repository, check)
+        log = async_repository
 
         async def purge() -> None:
             cutoff = T0 + timedelta(minutes=len(CANCEL_POINTS) // 2)
@@ -98,12 +98,9 @@ class AsyncConsentStoreContract(AsyncRepositoryContract, ConsentStoreContract):
         self, loop_thread: LoopThread, async_repository: AsyncConsentStore
     ) -> None:
         candidates = [_consent(customer_id=f"c-{i}") for i in range(TASKS)]
-
-        async def check() -> None:
-            winner = await one_task_wins(candidates, async_repository.add)
-            assert await async_repository.get("k-1") == winner
-
-        loop_thread.run(check())
+        one_task_stores(
+            loop_thread, candidates, async_repository.add, lambda: async_repository.get("k-1")
+        )
 
     def test_tasks_withdrawing_together_keep_one_time(
         self, loop_thread: LoopThread, async_repository: AsyncConsentStore
@@ -123,9 +120,7 @@ class AsyncConsentStoreContract(AsyncRepositoryContract, ConsentStoreContract):
     def test_a_write_cancelled_midway_lands_whole_or_not_at_all(
         self, loop_thread: LoopThread, async_repository: AsyncConsentStore
     ) -> None:
-        store = async_repository
-
-        async def check(point: int) -> None:
+        async def check(store: AsyncConsentStore, point: int) -> None:
             record = _consent(f"x-{point}", f"c-{point}")
             await cancel_at(point, lambda: store.add(record))
             try:
@@ -142,8 +137,7 @@ class AsyncConsentStoreContract(AsyncRepositoryContract, ConsentStoreContract):
             assert await store.withdraw(record.id, at) == record.withdraw(at)
             assert await store.for_customer(record.customer_id) == [record.withdraw(at)]
 
-        for point in CANCEL_POINTS:
-            loop_thread.run(check(point))
+        check_at_cancel_points(loop_thread, async_repository, check)
 
 
 class AsyncDataKeyStoreContract(AsyncRepositoryContract, DataKeyStoreContract):
@@ -174,12 +168,12 @@ class AsyncDataKeyStoreContract(AsyncRepositoryContract, DataKeyStoreContract):
         self, loop_thread: LoopThread, async_repository: AsyncDataKeyStore
     ) -> None:
         keys = [_wrapped(i) for i in range(TASKS)]
-
-        async def check() -> None:
-            winner = await one_task_wins(keys, lambda k: async_repository.add("c-1", k))
-            assert await async_repository.get("c-1") == winner
-
-        loop_thread.run(check())
+        one_task_stores(
+            loop_thread,
+            keys,
+            lambda k: async_repository.add("c-1", k),
+            lambda: async_repository.get("c-1"),
+        )
 
     def test_tasks_replacing_one_key_exactly_one_swaps(
         self, loop_thread: LoopThread, async_repository: AsyncDataKeyStore
@@ -200,9 +194,7 @@ class AsyncDataKeyStoreContract(AsyncRepositoryContract, DataKeyStoreContract):
     def test_a_write_cancelled_midway_lands_whole_or_not_at_all(
         self, loop_thread: LoopThread, async_repository: AsyncDataKeyStore
     ) -> None:
-        store = async_repository
-
-        async def check(point: int) -> None:
+        async def check(store: AsyncDataKeyStore, point: int) -> None:
             customer_id, key, new = f"x-{point}", _wrapped(point), _wrapped(point + 100)
             await cancel_at(point, lambda: store.add(customer_id, key))
             stored = await store.get(customer_id)
@@ -219,8 +211,7 @@ class AsyncDataKeyStoreContract(AsyncRepositoryContract, DataKeyStoreContract):
             assert await store.get(customer_id) is None
             await store.add(customer_id, key)  # the store still takes writes
 
-        for point in CANCEL_POINTS:
-            loop_thread.run(check(point))
-        assert sorted(loop_thread.run(store.customer_ids())) == sorted(
+        check_at_cancel_points(loop_thread, async_repository, check)
+        assert sorted(loop_thread.run(async_repository.customer_ids())) == sorted(
             f"x-{point}" for point in CANCEL_POINTS
         )
