@@ -32,6 +32,7 @@ import psycopg
 import pytest
 
 from clubrules.errors import (
+    CommitOutcomeUnknownError,
     DuplicateError,
     MigrationError,
     RetryableStorageError,
@@ -457,3 +458,15 @@ def test_sqlite_commit_refused(tmp_path: Path) -> None:
             conn.execute("INSERT INTO child VALUES (?, ?)", (PRIVATE, PRIVATE))
         _check(caught.value)
         assert not isinstance(caught.value.__cause__, sqlite3.Error)
+        # SQLite kept the refused transaction open and it was rolled back: the
+        # outcome is known (nothing stored), not "unknown".
+        assert not isinstance(caught.value, CommitOutcomeUnknownError)
+        assert "nothing of it is stored" in str(caught.value)
+        assert caught.value.diagnostics is not None
+        assert caught.value.diagnostics.code == "SQLITE_CONSTRAINT_FOREIGNKEY"
+        with db.unit_of_work() as conn:  # the connection is free for the next unit
+            assert conn.execute("SELECT count(*) FROM child").fetchone() == (0,)
+            conn.execute("INSERT INTO parent VALUES ('p')")
+            conn.execute("INSERT INTO child VALUES ('c', 'p')")
+        with db.connection() as conn:
+            assert conn.execute("SELECT count(*) FROM child").fetchone() == (1,)

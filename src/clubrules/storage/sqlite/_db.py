@@ -210,15 +210,26 @@ def _commit(conn: sqlite3.Connection) -> None:
         conn.execute("COMMIT")
     except sqlite3.Error as error:
         name = getattr(error, "sqlite_errorname", type(error).__name__)
-        busy = getattr(error, "sqlite_errorcode", 0) & 0xFF in _BUSY
-        if conn.in_transaction:
+        # SQLite keeps the transaction open when it refuses a COMMIT (a lock it
+        # could not take, a deferred constraint): then nothing is stored, and
+        # the outcome is known once the ROLLBACK below ends it.
+        refused = conn.in_transaction
+        if refused:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
-        if busy:
+        if getattr(error, "sqlite_errorcode", 0) & 0xFF in _BUSY:
             _raise_for(
                 RetryableStorageError(
                     f"the SQLite database stayed locked at COMMIT ({name}); nothing was written,"
                     " retry"
+                ),
+                error,
+            )
+        if refused and not conn.in_transaction:
+            _raise_for(
+                StorageError(
+                    f"SQLite refused the COMMIT ({name}): {_said(error)}; the unit of work was"
+                    " rolled back and nothing of it is stored"
                 ),
                 error,
             )
