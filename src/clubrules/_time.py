@@ -192,6 +192,49 @@ def _bad_epoch(us: object, tz: object) -> ValidationError:
     )
 
 
+def local_time(value: datetime, tz: tzinfo, field: str) -> datetime:
+    """`value` as the wall time it shows in `tz`, for its local date, month or year.
+
+    An instant in the first or last hours of years 1-9999 is valid, but its
+    wall time in a zone east or west of UTC may fall in year 0 or 10000,
+    which `astimezone` cannot build (it raises a bare `OverflowError`).
+
+    Raises:
+        ValidationError: the wall time of `value` in `tz` falls outside
+            years 1-9999 (rule `out_of_range`), naming `field`.
+    """
+    try:
+        return value.astimezone(tz)
+    except OverflowError:
+        raise ValidationError(
+            "is an instant whose local date falls outside years 1-9999",
+            field=field,
+            rule="out_of_range",
+        ) from None
+
+
+def local_month_start(year: int, month: int, tz: tzinfo, field: str) -> datetime:
+    """The first instant of local month `month` of `year` in `tz` (midnight on the 1st).
+
+    The month is counted on: `month` 13 is January of `year + 1`, so that a
+    caller can ask for the end of December. Midnight skipped by a DST change
+    (America/Santiago, America/Havana) is written as the wall time that
+    exists, the same instant.
+
+    Raises:
+        ValidationError: that midnight, or its UTC, falls outside years
+            1-9999 (rule `out_of_range`), naming `field`.
+    """
+    extra, month0 = divmod(month - 1, 12)
+    try:
+        midnight = datetime(year + extra, month0 + 1, 1, tzinfo=tz)
+        return from_epoch_us(to_epoch_us(midnight), tz)
+    except (ValueError, OverflowError):  # ValidationError is a ValueError
+        raise ValidationError(
+            "reaches a month outside years 1-9999", field=field, rule="out_of_range"
+        ) from None
+
+
 @contextmanager
 def instant_range(field: str) -> Iterator[None]:
     """Turn an `OverflowError` from date arithmetic on `field` into a ValidationError.

@@ -27,7 +27,7 @@ from clubrules._checks import (
     to_choice,
     to_decimal_or_int,
 )
-from clubrules._time import instant_range, require_aware, to_epoch_us
+from clubrules._time import instant_range, local_time, require_aware, to_epoch_us
 from clubrules.errors import InvalidIntervalError, ValidationError, ViolationCollector
 from clubrules.tiering import ActivitySummary
 from clubrules.tiering._activity import US_PER_DAY
@@ -579,7 +579,10 @@ def scan_single_visits(
     for s in sorted(summaries, key=lambda s: s.customer_id):
         if s.first_visit is None or s.last_visit is None:
             continue
-        if s.first_visit.astimezone(zone).date() != s.last_visit.astimezone(zone).date():
+        if (
+            local_time(s.first_visit, zone, "summaries").date()
+            != local_time(s.last_visit, zone, "summaries").date()
+        ):
             continue
         days = (now_us - to_epoch_us(s.last_visit)) // US_PER_DAY
         if not rule.after_days <= days < rule.give_up_days:

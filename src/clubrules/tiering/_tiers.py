@@ -25,7 +25,7 @@ from clubrules._checks import (
     to_decimal_or_int,
     unpack_items,
 )
-from clubrules._time import instant_range, require_aware
+from clubrules._time import instant_range, local_time, require_aware
 from clubrules._time import zone as _zone
 from clubrules.errors import NotFoundError, ValidationError, ViolationCollector
 from clubrules.tiering._activity import ActivitySummary
@@ -474,7 +474,7 @@ class TierProgram:
 
     def _due_review(self, status: TierStatus, today: date) -> date | None:
         review = self.reviews.latest_on_or_before(today)
-        since = status.since.astimezone(self.zone).date()
+        since = local_time(status.since, self.zone, "status").date()
         if review <= since:
             return None
         if status.last_review is not None and review <= status.last_review:
