@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_US = timedelta(microseconds=1)
 US_PER_SECOND = 1_000_000
+US_PER_DAY = 86_400 * US_PER_SECOND
 _EDGE_YEARS = frozenset({1, 9999})
 
 
@@ -190,6 +191,28 @@ def _bad_epoch(us: object, tz: object) -> ValidationError:
         field="us",
         rule="out_of_range",
     )
+
+
+def shift_days(value: datetime, days: int, field: str) -> datetime:
+    """The instant `days` days of 24 hours after `value` (before, if negative), in its zone.
+
+    Worked on the instant, not the wall time: `value - timedelta(days=30)`
+    keeps the wall clock reading, so across a DST change the same instant
+    given in New York and in UTC would start windows an hour apart. The
+    result is shown in the zone of `value`, as a wall time that exists.
+
+    Raises:
+        ValidationError: the result falls outside years 1-9999, in UTC or
+            in the zone of `value` (rule `out_of_range`), naming `field`.
+    """
+    try:
+        return from_epoch_us(to_epoch_us(value) + days * US_PER_DAY, value.tzinfo or UTC)
+    except ValidationError:
+        raise ValidationError(
+            "is too close to year 1 or 9999 for the dates worked out from it",
+            field=field,
+            rule="out_of_range",
+        ) from None
 
 
 def local_time(value: datetime, tz: tzinfo, field: str) -> datetime:

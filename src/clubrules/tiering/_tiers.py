@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar as _cal
 import enum
 from bisect import bisect_right
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -25,7 +25,7 @@ from clubrules._checks import (
     to_decimal_or_int,
     unpack_items,
 )
-from clubrules._time import instant_range, local_time, require_aware
+from clubrules._time import instant_range, local_time, require_aware, shift_days
 from clubrules._time import zone as _zone
 from clubrules.errors import NotFoundError, ValidationError, ViolationCollector
 from clubrules.tiering._activity import ActivitySummary
@@ -198,8 +198,8 @@ class QualificationWindow:
         """The `[start, end)` window that counts for qualification at `as_of` (aware)."""
         require_aware(as_of, "as_of")
         if self.fixed_months is None:
-            with instant_range("as_of"):
-                return as_of - timedelta(days=self.trailing_days or 0), as_of
+            # Days of 24 hours on the instant: the same in any zone `as_of` is given in.
+            return shift_days(as_of, -(self.trailing_days or 0), "as_of"), as_of
         with instant_range("as_of"):
             local = as_of.astimezone(zone).date()
         month = (local.month - 1) // self.fixed_months * self.fixed_months + 1
