@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,6 +13,9 @@ from clubrules._time import to_epoch_us
 from clubrules.errors import ValidationError
 from clubrules.testing.contracts._instants import FOLD_ZONE, fold_instants
 from clubrules.words import clock_time, time_range, when
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -47,11 +51,12 @@ def test_a_range_is_refused_exactly_when_end_is_an_earlier_instant(
 def test_an_instant_whose_local_date_leaves_years_1_to_9999_is_a_typed_error(
     value: datetime, zone: ZoneInfo
 ) -> None:
-    for render, field in (
+    renders: list[tuple[Callable[[], str], str]] = [
         (lambda: when(value, zone), "value"),
         (lambda: clock_time(value, zone), "value"),
         (lambda: time_range(value, value, zone), "start"),
-    ):
+    ]
+    for render, field in renders:
         with pytest.raises(ValidationError) as caught:
             render()
         assert (caught.value.field, caught.value.rule) == (field, "out_of_range")
