@@ -8,6 +8,7 @@ may fall in year 0 or 10000. Each rule then raises a `ValidationError`
 
 from __future__ import annotations
 
+import calendar
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -27,7 +28,7 @@ from clubrules.customers import ConsumptionRecord
 from clubrules.errors import ValidationError
 from clubrules.staff import decide_outcome, seed_rubric
 from clubrules.testing.contracts._staff import _sheet
-from clubrules.tiering import summarize_activity
+from clubrules.tiering import ReviewSchedule, summarize_activity
 from clubrules.training import (
     TrainingSession,
     compliance_report,
@@ -117,13 +118,13 @@ def test_local_dates_outside_years_1_to_9999_are_typed_errors(at: datetime, zone
 def test_a_compliance_cycle_outside_years_1_to_9999_is_a_typed_error(
     start: datetime, end: datetime, field: str
 ) -> None:
-    calendar = BusinessCalendar(
+    club = BusinessCalendar(
         SHANGHAI, weekly={"mon": "10:00-21:00"}, holidays={}, holiday_years=frozenset()
     )
     rules = seed_requirements(induction_days=5, sessions_per_month=2)
     assert _rule_of(
         lambda: compliance_report(
-            rules, [], sessions=[], start=start, end=end, as_of=start, calendar=calendar
+            rules, [], sessions=[], start=start, end=end, as_of=start, calendar=club
         )
     ) == (field, "out_of_range")
 
@@ -190,3 +191,32 @@ def test_a_local_month_outside_years_1_to_9999_is_a_typed_error(
     year: int, month: int, zone: ZoneInfo
 ) -> None:
     assert _rule_of(lambda: local_month_start(year, month, zone, "end")) == ("end", "out_of_range")
+
+
+def test_a_review_before_year_1_is_a_typed_error() -> None:
+    schedule = ReviewSchedule(anchor=date(2026, 6, 1), every_months=12)
+    # The last review on or before 1 March of year 1 would be 1 June of year 0.
+    assert _rule_of(lambda: schedule.latest_on_or_before(date(1, 3, 1))) == ("day", "out_of_range")
+    assert _rule_of(lambda: schedule.next_after(date(1, 3, 1))) == ("day", "out_of_range")
+    assert schedule.latest_on_or_before(date(1, 6, 1)) == date(1, 6, 1)
+
+
+@given(
+    anchor=st.dates(date(2000, 1, 1), date(2030, 12, 31)),
+    every=st.sampled_from((1, 2, 3, 4, 6, 12)),
+    day=st.dates(date(1990, 1, 1), date(2040, 12, 31)),
+)
+def test_reviews_fall_on_the_anchor_day_or_the_end_of_a_shorter_month(
+    anchor: date, every: int, day: date
+) -> None:
+    schedule = ReviewSchedule(anchor=anchor, every_months=every)
+    latest, following = schedule.latest_on_or_before(day), schedule.next_after(day)
+    assert latest <= day < following
+    for review in (latest, following):
+        # Oracle: whole steps of `every` months from the anchor, the day clamped to the month.
+        months = (review.year - anchor.year) * 12 + review.month - anchor.month
+        assert months % every == 0
+        last_day = calendar.monthrange(review.year, review.month)[1]
+        assert review.day == min(anchor.day, last_day)
+    between = (following.year - latest.year) * 12 + following.month - latest.month
+    assert between == every

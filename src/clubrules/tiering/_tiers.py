@@ -129,13 +129,19 @@ class ReviewSchedule:
         """The last review date on or before `day`.
 
         Raises:
-            ValidationError: `day` is not a date (a datetime, say).
+            ValidationError: `day` is not a date (a datetime, say), or the
+                last review before it falls before year 1 (rule `out_of_range`).
         """
         require_date(day, "day")
         months = (day.year - self.anchor.year) * 12 + (day.month - self.anchor.month)
         k = months // self.every_months
         while True:
-            review = _add_months(self.anchor, k * self.every_months, self.anchor.day)
+            try:
+                review = _add_months(self.anchor, k * self.every_months, self.anchor.day)
+            except ValueError:  # a year before 1
+                raise ValidationError(
+                    "has no review on or before it after year 1", field="day", rule="out_of_range"
+                ) from None
             if review <= day:
                 return review
             k -= 1
