@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_US = timedelta(microseconds=1)
 US_PER_SECOND = 1_000_000
+US_PER_DAY = 86_400 * US_PER_SECOND
 _EDGE_YEARS = frozenset({1, 9999})
 
 
@@ -190,6 +191,71 @@ def _bad_epoch(us: object, tz: object) -> ValidationError:
         field="us",
         rule="out_of_range",
     )
+
+
+def shift_days(value: datetime, days: int, field: str) -> datetime:
+    """The instant `days` days of 24 hours after `value` (before, if negative), in its zone.
+
+    Worked on the instant, not the wall time: `value - timedelta(days=30)`
+    keeps the wall clock reading, so across a DST change the same instant
+    given in New York and in UTC would start windows an hour apart. The
+    result is shown in the zone of `value`, as a wall time that exists.
+
+    Raises:
+        ValidationError: the result falls outside years 1-9999, in UTC or
+            in the zone of `value` (rule `out_of_range`), naming `field`.
+    """
+    try:
+        return from_epoch_us(to_epoch_us(value) + days * US_PER_DAY, value.tzinfo or UTC)
+    except ValidationError:
+        raise ValidationError(
+            "is too close to year 1 or 9999 for the dates worked out from it",
+            field=field,
+            rule="out_of_range",
+        ) from None
+
+
+def local_time(value: datetime, tz: tzinfo, field: str) -> datetime:
+    """`value` as the wall time it shows in `tz`, for its local date, month or year.
+
+    An instant in the first or last hours of years 1-9999 is valid, but its
+    wall time in a zone east or west of UTC may fall in year 0 or 10000,
+    which `astimezone` cannot build (it raises a bare `OverflowError`).
+
+    Raises:
+        ValidationError: the wall time of `value` in `tz` falls outside
+            years 1-9999 (rule `out_of_range`), naming `field`.
+    """
+    try:
+        return value.astimezone(tz)
+    except OverflowError:
+        raise ValidationError(
+            "is an instant whose local date falls outside years 1-9999",
+            field=field,
+            rule="out_of_range",
+        ) from None
+
+
+def local_month_start(year: int, month: int, tz: tzinfo, field: str) -> datetime:
+    """The first instant of local month `month` of `year` in `tz` (midnight on the 1st).
+
+    The month is counted on: `month` 13 is January of `year + 1`, so that a
+    caller can ask for the end of December. Midnight skipped by a DST change
+    (America/Santiago, America/Havana) is written as the wall time that
+    exists, the same instant.
+
+    Raises:
+        ValidationError: that midnight, or its UTC, falls outside years
+            1-9999 (rule `out_of_range`), naming `field`.
+    """
+    extra, month0 = divmod(month - 1, 12)
+    try:
+        midnight = datetime(year + extra, month0 + 1, 1, tzinfo=tz)
+        return from_epoch_us(to_epoch_us(midnight), tz)
+    except (ValueError, OverflowError):  # ValidationError is a ValueError
+        raise ValidationError(
+            "reaches a month outside years 1-9999", field=field, rule="out_of_range"
+        ) from None
 
 
 @contextmanager

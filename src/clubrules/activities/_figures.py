@@ -4,13 +4,13 @@ from __future__ import annotations
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
 from collections.abc import Iterable, Sequence  # noqa: TC003
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo  # noqa: TC003
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import attrs
 
 from clubrules._checks import require_instance, require_items
-from clubrules._time import require_aware, to_epoch_us
+from clubrules._time import require_aware, shift_days, to_epoch_us
 from clubrules.activities._invitations import Invitation
 from clubrules.activities._model import Activity, Candidate
 from clubrules.activities._roster import SEAT_STATUSES, SignUp, SignUpStatus
@@ -131,7 +131,8 @@ def activity_figures(
 
     Raises:
         NaiveDatetimeError: `as_of` is naive.
-        ValidationError: a window or `survey_days` that is not a positive int.
+        ValidationError: a window or `survey_days` that is not a positive int,
+            or one that runs past year 9999 (rule `out_of_range`).
         InvalidMoneyError: a counted record is in another currency.
     """
     require_instance(activity, Activity, "activity")
@@ -160,7 +161,7 @@ def activity_figures(
     if questionnaire is not None:
         came = {s.customer_id for s in attended}
         lo = to_epoch_us(activity.start)
-        hi = to_epoch_us(activity.end + timedelta(days=survey_days))
+        hi = to_epoch_us(shift_days(activity.end, survey_days, "survey_days"))
         chosen = [
             r
             for r in responses
@@ -176,7 +177,7 @@ def activity_figures(
     kept = list(records)
     spend: list[SpendComparison] = []
     for days in windows:
-        end = activity.end + timedelta(days=days)
+        end = shift_days(activity.end, days, "windows")
         by_customer = spend_by_customer(kept, start=activity.end, end=end, currency=currency)
 
         def total(ids: set[str], spent: dict[str, Money] = by_customer) -> Decimal:

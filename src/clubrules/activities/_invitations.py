@@ -20,7 +20,7 @@ from clubrules._checks import (
     require_port,
     require_str,
 )
-from clubrules._time import instant_range, require_aware, to_epoch_us
+from clubrules._time import instant_range, local_time, require_aware, to_epoch_us
 from clubrules.activities._model import Activity, Candidate
 from clubrules.care import BusinessDays, CareKind, CareTask
 from clubrules.errors import ValidationError, ViolationCollector
@@ -130,7 +130,7 @@ def _send_time(
     zone = calendar.zone
     with instant_range("as_of"):
         today = as_of.astimezone(zone).date()
-    event_day = activity.start.astimezone(zone).date()
+    event_day = local_time(activity.start, zone, "activity").date()
     # max(event_day - lead_days, today), without leaving the years a date holds.
     gap = (event_day - today).days
     day = today if lead_days >= gap else event_day - timedelta(days=lead_days)
@@ -207,7 +207,7 @@ def plan_invitations(
     by_customer: dict[str, list[ConsentRecord]] = {}
     for record in consents:
         by_customer.setdefault(record.customer_id, []).append(record)
-    when = activity.start.astimezone(calendar.zone).strftime("%Y-%m-%d %H:%M")
+    when = local_time(activity.start, calendar.zone, "activity").strftime("%Y-%m-%d %H:%M")
     tasks: list[CareTask] = []
     invitations: list[Invitation] = []
     skipped: list[Skipped] = []

@@ -22,7 +22,7 @@ from clubrules._checks import (
     require_zone,
     to_frozenset,
 )
-from clubrules._time import to_epoch_us
+from clubrules._time import local_time, to_epoch_us
 from clubrules.customers import Customer
 from clubrules.errors import ViolationCollector
 from clubrules.tiering import RfmScore, TagClass, TierStatus
@@ -238,4 +238,4 @@ class Activity:
     def local_day(self, zone: tzinfo) -> str:
         """The activity's start as a local date and time in `zone`, such as `2026-04-11 14:00`."""
         require_zone(zone, "zone")
-        return self.start.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        return local_time(self.start, zone, "start").strftime("%Y-%m-%d %H:%M")

@@ -10,7 +10,7 @@ from typing import Protocol, cast
 import attrs
 
 from clubrules._checks import require_instance, require_items
-from clubrules._time import from_epoch_us, require_aware, to_epoch_us
+from clubrules._time import from_epoch_us, instant_range, require_aware, to_epoch_us
 from clubrules.booking._alternatives import (
     _NEVER,
     Slot,
@@ -509,7 +509,8 @@ class BookingRules:
             SlotConflictError: the check found conflicts or capacity
                 problems (`conflicts` holds the reasons).
             ValidationError: the check failed for other reasons (hours,
-                shifts, notice, horizon); one violation per reason.
+                shifts, notice, horizon); one violation per reason; or a
+                hold would expire after year 9999 (rule `out_of_range`).
         """
         require_instance(result, CheckResult, "result")
         require_aware(now, "now")
@@ -529,7 +530,8 @@ class BookingRules:
                 problems.add("start", r.code.value, r.message)
             problems.raise_if_any()
         if status is BookingStatus.HELD and expires_at is None:
-            expires_at = now.astimezone(UTC) + self.policy.hold_for
+            with instant_range("now"):
+                expires_at = now.astimezone(UTC) + self.policy.hold_for
         return Booking(
             id=booking_id,
             service=result.request.service,

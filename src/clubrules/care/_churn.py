@@ -27,7 +27,12 @@ from clubrules._checks import (
     to_choice,
     to_decimal_or_int,
 )
-from clubrules._time import instant_range, require_aware, to_epoch_us
+from clubrules._time import (
+    local_time,
+    require_aware,
+    shift_days,
+    to_epoch_us,
+)
 from clubrules.errors import InvalidIntervalError, ValidationError, ViolationCollector
 from clubrules.tiering import ActivitySummary
 from clubrules.tiering._activity import US_PER_DAY
@@ -238,11 +243,14 @@ class ChurnRule:
         )
 
     def windows(self, as_of: datetime) -> tuple[datetime, datetime, datetime]:
-        """`(baseline_start, recent_start, as_of)`: baseline `[b, r)`, recent `[r, as_of)`."""
+        """`(baseline_start, recent_start, as_of)`: baseline `[b, r)`, recent `[r, as_of)`.
+
+        Days are 24 hours, counted on the instant: the same `as_of` gives the
+        same windows in any zone, across a DST change too.
+        """
         require_aware(as_of, "as_of")
-        with instant_range("as_of"):
-            recent_start = as_of - timedelta(days=self.recent_days)
-            return recent_start - timedelta(days=self.baseline_days), recent_start, as_of
+        recent_start = shift_days(as_of, -self.recent_days, "as_of")
+        return shift_days(recent_start, -self.baseline_days, "as_of"), recent_start, as_of
 
 
 @attrs.frozen(kw_only=True)
@@ -579,7 +587,10 @@ def scan_single_visits(
     for s in sorted(summaries, key=lambda s: s.customer_id):
         if s.first_visit is None or s.last_visit is None:
             continue
-        if s.first_visit.astimezone(zone).date() != s.last_visit.astimezone(zone).date():
+        if (
+            local_time(s.first_visit, zone, "summaries").date()
+            != local_time(s.last_visit, zone, "summaries").date()
+        ):
             continue
         days = (now_us - to_epoch_us(s.last_visit)) // US_PER_DAY
         if not rule.after_days <= days < rule.give_up_days:

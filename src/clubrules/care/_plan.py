@@ -29,7 +29,7 @@ from clubrules._checks import (
     require_str,
     require_years,
 )
-from clubrules._time import instant_range, require_aware, to_epoch_us
+from clubrules._time import instant_range, local_time, require_aware, to_epoch_us
 from clubrules.care._churn import ChurnWarning
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.words import message
@@ -442,7 +442,10 @@ def plan_care(
             rule = rules.get(record.service)
             if rule is None:
                 continue
-            occasion = record.at.astimezone(zone).date() + timedelta(days=rule.after_days)
+            visited = local_time(record.at, zone, "visits").date()
+            if date.max - visited < timedelta(days=rule.after_days):
+                continue  # the occasion is after year 9999, past any plan's last day
+            occasion = visited + timedelta(days=rule.after_days)
             if first_occasion <= occasion <= last:
                 note = rule.note or message(
                     "care.return_visit",
@@ -482,7 +485,7 @@ def follow_up_tasks(warnings: Iterable[ChurnWarning], *, calendar: BusinessDays)
             CareTask(
                 customer_id=w.customer_id,
                 kind=CareKind.CHURN_FOLLOW_UP,
-                due=at.astimezone(calendar.zone).date(),
+                due=local_time(at, calendar.zone, "warnings").date(),
                 at=at,
                 rule=w.rule,
                 note=message(

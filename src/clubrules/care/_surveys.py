@@ -20,6 +20,7 @@ from clubrules._checks import (
     require_zone,
     to_decimal_or_int,
 )
+from clubrules._time import local_time
 from clubrules.errors import ValidationError, ViolationCollector
 
 __all__ = [
@@ -277,7 +278,7 @@ class SurveyStats:
 
 
 def _quarter(at: datetime, zone: tzinfo) -> str:
-    local = at.astimezone(zone)
+    local = local_time(at, zone, "responses")
     return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
 
 

@@ -32,7 +32,7 @@ from operator import add, and_, attrgetter, is_, is_not, mul
 import attrs
 
 from clubrules._checks import require_instance, require_int, require_items, require_zone
-from clubrules._time import require_aware, require_order, to_epoch_us
+from clubrules._time import local_time, require_aware, require_order, to_epoch_us
 from clubrules.complaints._case import Case
 from clubrules.complaints._model import CaseKind, CaseState, TargetKind, TargetStatusKind
 from clubrules.complaints._sla import sla_status
@@ -252,7 +252,7 @@ class ComplaintAnalysis:
 
 
 def _month_starts(start: datetime, end: datetime, zone: tzinfo) -> tuple[list[int], list[str]]:
-    local = start.astimezone(zone)
+    local = local_time(start, zone, "start")
     year, month = local.year, local.month
     bounds: list[int] = []
     labels: list[str] = []

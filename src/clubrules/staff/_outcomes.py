@@ -10,7 +10,7 @@ from decimal import Decimal  # noqa: TC003
 import attrs
 
 from clubrules._checks import require_instance, require_port
-from clubrules._time import to_epoch_us
+from clubrules._time import instant_range, to_epoch_us
 from clubrules.errors import NotFoundError, ValidationError
 from clubrules.staff._bands import BandOutcome
 from clubrules.staff._inputs import AssessmentKind
@@ -170,7 +170,8 @@ def decide_outcome(
 
     Raises:
         ValidationError: `rubric` is not the rubric the sheet names
-            (rule `rubric_mismatch`).
+            (rule `rubric_mismatch`), or a warning's deadline would fall
+            after year 9999 (rule `out_of_range`).
     """
     require_instance(sheet, ScoreSheet, "sheet")
     require_instance(rubric, Rubric, "rubric")
@@ -188,12 +189,14 @@ def decide_outcome(
             staff_id=sheet.staff_id, sheet_id=sheet.id, total=sheet.total, band=sheet.band
         )
     if sheet.outcome is BandOutcome.WARNING:
+        with instant_range("sheet"):
+            improve_by = sheet.assessed_at + timedelta(days=rubric.improvement_days)
         warning = WarningRecord(
             id=f"{sheet.id}:warning",
             staff_id=sheet.staff_id,
             sheet_id=sheet.id,
             issued_at=sheet.assessed_at,
-            improve_by=sheet.assessed_at + timedelta(days=rubric.improvement_days),
+            improve_by=improve_by,
             total=sheet.total,
             band=sheet.band,
         )

@@ -20,7 +20,7 @@ from clubrules._checks import (
     require_names,
     require_zone,
 )
-from clubrules._time import require_aware, require_order, to_epoch_us
+from clubrules._time import local_time, require_aware, require_order, to_epoch_us
 from clubrules.customers import ConsumptionKind, ConsumptionRecord
 from clubrules.customers._spend import signed_amount
 from clubrules.errors import ValidationError, ViolationCollector
@@ -193,7 +193,7 @@ def summarize_activity(
         if cid not in last or at_us > last[cid][0]:
             last[cid] = (at_us, record.at)
         if in_window:
-            days.setdefault(cid, set()).add(record.at.astimezone(zone).date())
+            days.setdefault(cid, set()).add(local_time(record.at, zone, "records").date())
     ids = sorted({*first, *net, *customer_ids})
     return {
         cid: ActivitySummary(

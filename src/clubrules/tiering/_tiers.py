@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar as _cal
 import enum
 from bisect import bisect_right
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -25,7 +25,7 @@ from clubrules._checks import (
     to_decimal_or_int,
     unpack_items,
 )
-from clubrules._time import instant_range, require_aware
+from clubrules._time import instant_range, local_time, require_aware, shift_days
 from clubrules._time import zone as _zone
 from clubrules.errors import NotFoundError, ValidationError, ViolationCollector
 from clubrules.tiering._activity import ActivitySummary
@@ -129,13 +129,19 @@ class ReviewSchedule:
         """The last review date on or before `day`.
 
         Raises:
-            ValidationError: `day` is not a date (a datetime, say).
+            ValidationError: `day` is not a date (a datetime, say), or the
+                last review before it falls before year 1 (rule `out_of_range`).
         """
         require_date(day, "day")
         months = (day.year - self.anchor.year) * 12 + (day.month - self.anchor.month)
         k = months // self.every_months
         while True:
-            review = _add_months(self.anchor, k * self.every_months, self.anchor.day)
+            try:
+                review = _add_months(self.anchor, k * self.every_months, self.anchor.day)
+            except ValueError:  # a year before 1
+                raise ValidationError(
+                    "has no review on or before it after year 1", field="day", rule="out_of_range"
+                ) from None
             if review <= day:
                 return review
             k -= 1
@@ -198,8 +204,8 @@ class QualificationWindow:
         """The `[start, end)` window that counts for qualification at `as_of` (aware)."""
         require_aware(as_of, "as_of")
         if self.fixed_months is None:
-            with instant_range("as_of"):
-                return as_of - timedelta(days=self.trailing_days or 0), as_of
+            # Days of 24 hours on the instant: the same in any zone `as_of` is given in.
+            return shift_days(as_of, -(self.trailing_days or 0), "as_of"), as_of
         with instant_range("as_of"):
             local = as_of.astimezone(zone).date()
         month = (local.month - 1) // self.fixed_months * self.fixed_months + 1
@@ -474,7 +480,7 @@ class TierProgram:
 
     def _due_review(self, status: TierStatus, today: date) -> date | None:
         review = self.reviews.latest_on_or_before(today)
-        since = status.since.astimezone(self.zone).date()
+        since = local_time(status.since, self.zone, "status").date()
         if review <= since:
             return None
         if status.last_review is not None and review <= status.last_review:

@@ -15,7 +15,7 @@ from clubrules._checks import (
     require_zone,
     to_choice,
 )
-from clubrules._time import to_epoch_us
+from clubrules._time import local_time, to_epoch_us
 from clubrules.errors import InvalidMoneyError, ValidationError, ViolationCollector
 from clubrules.money import Money
 from clubrules.training._records import TrainingKind, TrainingSession, index_sessions
@@ -226,7 +226,7 @@ def spend_against_budget(
                 field="sessions",
                 rule="currency_mismatch",
             )
-        local = session.start.astimezone(zone)
+        local = local_time(session.start, zone, "sessions")
         year, quarter = local.year, (local.month - 1) // 3 + 1
         key: _Key = (year, quarter, session.kind)
         if key not in planned and (year, quarter, None) in planned:

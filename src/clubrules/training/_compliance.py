@@ -20,9 +20,10 @@ import attrs
 
 from clubrules._checks import require_items
 from clubrules._time import (
-    canonical_instant,
     from_epoch_us,
     instant_range,
+    local_month_start,
+    local_time,
     require_aware,
     require_order,
     to_epoch_us,
@@ -265,8 +266,8 @@ def _label(cadence: Cadence, year: int, month: int) -> str:
     return f"{year:04d}"
 
 
-def _local_midnight(year: int, month: int, zone: tzinfo) -> datetime:
-    return canonical_instant(datetime(year, month, 1, tzinfo=zone), "cycle")
+def _local_midnight(year: int, month: int, zone: tzinfo, field: str) -> datetime:
+    return local_month_start(year, month, zone, field)
 
 
 def cycles(
@@ -274,16 +275,15 @@ def cycles(
 ) -> list[tuple[str, datetime, datetime]]:
     """The local cycles of `cadence` overlapping `[start_us, end_us)`: label, start, end."""
     months = _MONTHS[cadence]
-    first = from_epoch_us(start_us, zone)
+    first = local_time(from_epoch_us(start_us), zone, "start")
     index = first.year * 12 + (first.month - 1) // months * months
     found: list[tuple[str, datetime, datetime]] = []
     while True:
         year, month0 = divmod(index, 12)
-        opens = _local_midnight(year, month0 + 1, zone)
+        opens = _local_midnight(year, month0 + 1, zone, "start")
         if to_epoch_us(opens) >= end_us:
             break
-        year2, month2 = divmod(index + months, 12)
-        closes = _local_midnight(year2, month2 + 1, zone)
+        closes = _local_midnight(year, month0 + 1 + months, zone, "end")
         if to_epoch_us(closes) > start_us:
             found.append((_label(cadence, year, month0 + 1), opens, closes))
         index += months

@@ -9,7 +9,7 @@ from functools import cache
 from pendulum.locales.locale import Locale
 
 from clubrules._checks import require_instance, require_zone
-from clubrules._time import require_aware
+from clubrules._time import local_time, require_aware, to_epoch_us
 from clubrules.errors import ValidationError
 from clubrules.words._locale import resolve
 
@@ -143,9 +143,9 @@ def time_left(remaining: timedelta, *, business: bool = False, locale: str | Non
     return f"剩余{amount}" if loc == "zh" else f"{amount} left"
 
 
-def _in_zone(value: datetime, zone: tzinfo | None) -> datetime:
-    at = require_aware(value, "value")
-    return at if zone is None else at.astimezone(require_zone(zone, "zone"))
+def _in_zone(value: datetime, zone: tzinfo | None, field: str = "value") -> datetime:
+    at = require_aware(value, field)
+    return at if zone is None else local_time(at, require_zone(zone, "zone"), field)
 
 
 def _day_text(d: date, loc: str, year: bool) -> str:
@@ -218,6 +218,7 @@ def time_range(start: datetime, end: datetime, zone: tzinfo | None = None) -> st
         ValidationError: `zone` is not a tzinfo (rule `wrong_type`), or
             `end` is before `start` (rule `out_of_order`).
     """
-    if require_aware(end, "end") < require_aware(start, "start"):
+    # As instants: two wall times of one zone compare by wall fields, fold ignored.
+    if to_epoch_us(require_aware(end, "end")) < to_epoch_us(require_aware(start, "start")):
         raise ValidationError("is before start", field="end", rule="out_of_order")
-    return f"{clock_time(start, zone)}-{clock_time(end, zone)}"
+    return f"{_in_zone(start, zone, 'start'):%H:%M}-{_in_zone(end, zone, 'end'):%H:%M}"
