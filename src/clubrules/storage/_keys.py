@@ -53,11 +53,10 @@ def unholdable(value: object, name: str = "id") -> str | None:
     """
     if value is None:
         return None
-    if not isinstance(value, str):
-        require_str(value, name)
-    elif storable(value):
+    text = require_str(value, name)
+    if storable(text):
         return None
-    return value
+    return text
 
 
 @dataclass(frozen=True, slots=True)

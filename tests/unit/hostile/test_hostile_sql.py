@@ -5,8 +5,8 @@ gives every public method of every SQLite adapter the same hostile values,
 on a migrated temporary database file, and also holds a refusal to what a
 user of a database would notice: the error comes from the library's own
 checks (not from the driver, which names no field), and a refused call
-leaves every row as it was. The PostgreSQL adapters are walked in
-`tests/integration/test_hostile_postgres.py`.
+leaves every row as it was. `_sql.Backend` runs a call on any database
+in a rolled-back transaction; the PostgreSQL adapters are not walked yet.
 """
 
 from __future__ import annotations
@@ -87,13 +87,16 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     def snapshot() -> list[list[Any]]:
         return [sorted(conn.execute(f"SELECT * FROM {t}"), key=repr) for t in tables]  # noqa: S608
 
+    def begin() -> None:
+        conn.execute("BEGIN IMMEDIATE")
+
     def end() -> None:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
 
     yield Backend(
         "sqlite",
-        begin=lambda: conn.execute("BEGIN IMMEDIATE"),
+        begin=begin,
         build=build,
         snapshot=snapshot,
         end=end,

@@ -37,9 +37,7 @@ def test_an_id_that_is_no_text_is_refused_naming_the_argument(value: object) -> 
     # Never sent to a driver, which refuses it with an error naming no argument.
     with pytest.raises(ValidationError) as caught:
         unholdable(value, "customer_id")
-    assert [(v.field, v.rule) for v in caught.value.violations] == [
-        ("customer_id", "not_a_string")
-    ]
+    assert [(v.field, v.rule) for v in caught.value.violations] == [("customer_id", "not_a_string")]
 
 
 def test_an_id_passed_by_keyword_is_checked_too() -> None:

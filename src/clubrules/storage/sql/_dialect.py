@@ -19,7 +19,7 @@ import functools
 import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from clubrules._checks import require_instance
 from clubrules._time import require_window
@@ -375,7 +375,7 @@ class SQLAdapter(Generic[DB]):
 
     def __init__(self, database: DB) -> None:
         # Checked before use: anything else would fail with an AttributeError below.
-        require_instance(database, SQLDatabase, "database")
+        require_instance(database, cast("type[Any]", SQLDatabase), "database")
         self._db = database
         self._dialect = self._dialect.in_schema(database._table_prefix).for_tenant(  # noqa: SLF001
             database.tenant
