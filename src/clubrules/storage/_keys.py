@@ -10,7 +10,9 @@ PostgreSQL would abort the caller's open transaction):
 - a read answers as for an id that is not stored: `NotFoundError`, None,
   an empty list or dict, version 0;
 - a write (or a read whose answer would have to hold the id) raises a
-  `ValidationError` naming the argument, and stores nothing.
+  `ValidationError` naming the argument, and stores nothing;
+- an id that is not a string at all (an int, bytes, a list) raises the
+  `ValidationError` of `require_str` naming the argument, read or write.
 
 `KEYS` lists, for each port, the methods and arguments this covers; the
 adapters' classes take it with the `keys_checked` decorator, so the memory,
@@ -24,7 +26,13 @@ import inspect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 
-from clubrules._checks import ID_MAX_CHARS, check_storable, raise_collected, storable
+from clubrules._checks import (
+    ID_MAX_CHARS,
+    check_storable,
+    raise_collected,
+    require_str,
+    storable,
+)
 from clubrules.errors import NotFoundError, ViolationCollector
 
 if TYPE_CHECKING:
@@ -35,14 +43,20 @@ __all__ = ["KEYS", "keys_checked", "unholdable"]
 T = TypeVar("T", bound=type)
 
 
-def unholdable(value: object) -> str | None:
+def unholdable(value: object, name: str = "id") -> str | None:
     """`value` if it is a string that no stored id can equal, else None.
 
-    Any other value is None: the method's own checks apply to it.
+    None is None (an optional id left out). Any other value that is not a
+    string raises the `ValidationError` of `require_str`, naming argument
+    `name`: it never reaches a database driver, which would refuse it with
+    an error naming no argument.
     """
-    if not isinstance(value, str) or storable(value):
+    if value is None:
         return None
-    return value
+    text = require_str(value, name)
+    if storable(text):
+        return None
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +210,7 @@ def _guarded(method: Callable[..., Any], rule: _Rule) -> Callable[..., Any]:
                 and "\x00" not in value
             ):
                 return method(self, *args, **kwargs)
-            text = unholdable(value)
+            text = unholdable(value, name)
             if text is not None:
                 return refuse_or_answer(name, text)
             return method(self, *args, **kwargs)
@@ -206,7 +220,7 @@ def _guarded(method: Callable[..., Any], rule: _Rule) -> Callable[..., Any]:
     @functools.wraps(method)
     def checked(self: object, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - as `method`
         for index, name in where:
-            text = unholdable(args[index] if index < len(args) else kwargs.get(name))
+            text = unholdable(args[index] if index < len(args) else kwargs.get(name), name)
             if text is not None:
                 return refuse_or_answer(name, text)
         return method(self, *args, **kwargs)
@@ -224,7 +238,7 @@ def _guarded_async(
     @functools.wraps(method)
     async def checked(self: object, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - as `method`
         for index, name in where:
-            text = unholdable(args[index] if index < len(args) else kwargs.get(name))
+            text = unholdable(args[index] if index < len(args) else kwargs.get(name), name)
             if text is not None:
                 return refuse_or_answer(name, text)
         return await method(self, *args, **kwargs)

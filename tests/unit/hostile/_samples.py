@@ -1316,6 +1316,7 @@ BY_CALLABLE: dict[str, dict[str, Callable[[], Any]]] = {
     },
     f"{_C}staff.ScoreSheet.line": {"item": lambda: "service_awareness"},
     f"{_C}storage.memory.InMemoryAssessmentRepository.add_warning": {"warning": warning_record},
+    f"{_C}storage.memory.InMemoryCareTaskRepository.last_issued": {"rule": lambda: "birthday"},
     f"{_C}storage.memory.InMemoryCareTaskRepository.tasks": {
         "start": lambda: TODAY,
         "end": lambda: TODAY + timedelta(days=7),

@@ -28,9 +28,16 @@ def test_unholdable_is_what_the_values_refuse(text: str) -> None:
     assert (unholdable(text) is None) == storable
 
 
-@pytest.mark.parametrize("value", [None, 7, b"a\x00", ("a\x00",)])
-def test_anything_but_text_is_left_to_the_method(value: object) -> None:
-    assert unholdable(value) is None
+def test_a_left_out_optional_id_is_left_to_the_method() -> None:
+    assert unholdable(None) is None
+
+
+@pytest.mark.parametrize("value", [7, 2**63, b"a\x00", ("a\x00",), object()])
+def test_an_id_that_is_no_text_is_refused_naming_the_argument(value: object) -> None:
+    # Never sent to a driver, which refuses it with an error naming no argument.
+    with pytest.raises(ValidationError) as caught:
+        unholdable(value, "customer_id")
+    assert [(v.field, v.rule) for v in caught.value.violations] == [("customer_id", "not_a_string")]
 
 
 def test_an_id_passed_by_keyword_is_checked_too() -> None:

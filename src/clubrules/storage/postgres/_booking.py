@@ -29,6 +29,7 @@ import enum
 import functools
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 
+from clubrules._checks import require_instance
 from clubrules._time import from_epoch_us, require_aware, to_epoch_us
 from clubrules.booking._capacity import clashes
 from clubrules.errors import (
@@ -40,6 +41,7 @@ from clubrules.errors import (
 )
 from clubrules.storage._fronts import BookingFinder
 from clubrules.storage._keys import keys_checked
+from clubrules.storage.postgres._db import PostgresDatabase
 from clubrules.storage.sql._booking import group_bookings, slot_conflict
 from clubrules.storage.sql._codecs import encode_zone
 from clubrules.storage.sql._dialect import POSTGRES, with_schema
@@ -53,7 +55,6 @@ if TYPE_CHECKING:
 
     from clubrules.booking import Booking, Conflict, OverCapacity
     from clubrules.booking._capacity import Entry
-    from clubrules.storage.postgres._db import PostgresDatabase
 
 __all__ = [
     "NO_ROWS",
@@ -670,6 +671,7 @@ class PostgresBookingRepository(BookingFinder):
     """
 
     def __init__(self, database: PostgresDatabase) -> None:
+        require_instance(database, PostgresDatabase, "database")
         self._db = database
         self._sql = statements(database._table_prefix)  # noqa: SLF001 - the database's schema
 

@@ -19,8 +19,9 @@ import functools
 import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast
 
+from clubrules._checks import require_instance
 from clubrules._time import require_window
 from clubrules.money import Money
 from clubrules.storage._tenant import DEFAULT_TENANT, sql_literal
@@ -33,6 +34,7 @@ from clubrules.storage.sql._codecs import (
     encode_set,
     in_zone,
 )
+from clubrules.storage.sql._database import SQLDatabase
 from clubrules.storage.sql._rows import row_builder
 
 if TYPE_CHECKING:
@@ -372,6 +374,8 @@ class SQLAdapter(Generic[DB]):
     _columns: str
 
     def __init__(self, database: DB) -> None:
+        # Checked before use: anything else would fail with an AttributeError below.
+        require_instance(database, cast("type[Any]", SQLDatabase), "database")
         self._db = database
         self._dialect = self._dialect.in_schema(database._table_prefix).for_tenant(  # noqa: SLF001
             database.tenant

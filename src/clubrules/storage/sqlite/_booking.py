@@ -6,6 +6,7 @@ import functools
 import sqlite3
 from typing import TYPE_CHECKING, Any, cast
 
+from clubrules._checks import require_instance
 from clubrules._time import require_aware, to_epoch_us
 from clubrules.booking._capacity import clashes
 from clubrules.errors import DuplicateError, NotFoundError, StaleVersionError
@@ -14,6 +15,7 @@ from clubrules.storage._keys import keys_checked
 from clubrules.storage.sql._booking import group_bookings, refused, slot_conflict
 from clubrules.storage.sql._codecs import encode_zone
 from clubrules.storage.sql._dialect import SQLITE
+from clubrules.storage.sqlite._db import SQLiteDatabase
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -21,7 +23,6 @@ if TYPE_CHECKING:
 
     from clubrules.booking import Booking
     from clubrules.booking._capacity import Entry
-    from clubrules.storage.sqlite._db import SQLiteDatabase
 
 __all__ = ["SQLiteBookingRepository"]
 
@@ -231,6 +232,7 @@ class SQLiteBookingRepository(BookingFinder):
     """
 
     def __init__(self, database: SQLiteDatabase) -> None:
+        require_instance(database, SQLiteDatabase, "database")
         self._db = database
         self._sql = _statements(SQLITE.for_tenant(database.tenant).tenant)
 

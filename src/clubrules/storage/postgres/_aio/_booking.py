@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from clubrules._checks import require_instance
 from clubrules._time import require_aware, to_epoch_us
 from clubrules.errors import NotFoundError
 from clubrules.storage._fronts import find_bounds
 from clubrules.storage._keys import keys_checked
+from clubrules.storage.postgres._aio._db import AsyncPostgresDatabase
 from clubrules.storage.postgres._booking import (
     RETRIED,
     Next,
@@ -35,7 +37,6 @@ if TYPE_CHECKING:
     import psycopg
 
     from clubrules.booking import Booking
-    from clubrules.storage.postgres._aio._db import AsyncPostgresDatabase
     from clubrules.storage.postgres._booking import Op
 
 __all__ = ["AsyncPostgresBookingRepository", "arun"]
@@ -87,6 +88,7 @@ class AsyncPostgresBookingRepository:
     """
 
     def __init__(self, database: AsyncPostgresDatabase) -> None:
+        require_instance(database, AsyncPostgresDatabase, "database")
         self._db = database
         self._sql = statements(database._table_prefix)  # noqa: SLF001 - the database's schema
 

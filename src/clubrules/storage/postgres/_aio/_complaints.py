@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from clubrules._checks import require_instance
 from clubrules.errors import DuplicateError, StaleVersionError, StorageError, ValidationError
 from clubrules.storage._keys import keys_checked
+from clubrules.storage.postgres._aio._db import AsyncPostgresDatabase
 from clubrules.storage.postgres._complaints import events_of
 from clubrules.storage.sql._complaints import ComplaintSQL, refused_append
 from clubrules.storage.sql._dialect import POSTGRES
@@ -14,7 +16,6 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from clubrules.complaints import CaseEvent
-    from clubrules.storage.postgres._aio._db import AsyncPostgresDatabase
 
 __all__ = ["AsyncPostgresComplaintRepository"]
 
@@ -37,6 +38,7 @@ class AsyncPostgresComplaintRepository:
     """
 
     def __init__(self, database: AsyncPostgresDatabase) -> None:
+        require_instance(database, AsyncPostgresDatabase, "database")
         self._db = database
         dialect = POSTGRES.in_schema(database._table_prefix).for_tenant(database.tenant)  # noqa: SLF001
         self._q = ComplaintSQL(dialect, "registered_at", opens_in_one=True)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from clubrules._checks import require_instance
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.storage._keys import keys_checked
+from clubrules.storage.postgres._aio._db import AsyncPostgresDatabase
 from clubrules.storage.sql._customers import CustomerSQL
 from clubrules.storage.sql._dialect import POSTGRES
 
 if TYPE_CHECKING:
     from clubrules.customers import Customer, PhoneNumber
-    from clubrules.storage.postgres._aio._db import AsyncPostgresDatabase
 
 __all__ = ["AsyncPostgresCustomerRepository"]
 
@@ -30,6 +31,7 @@ class AsyncPostgresCustomerRepository:
     """
 
     def __init__(self, database: AsyncPostgresDatabase) -> None:
+        require_instance(database, AsyncPostgresDatabase, "database")
         self._db = database
         dialect = POSTGRES.in_schema(database._table_prefix)  # noqa: SLF001
         self._q = CustomerSQL(dialect.for_tenant(database.tenant))
