@@ -210,13 +210,7 @@ def _commit(conn: sqlite3.Connection) -> None:
         conn.execute("COMMIT")
     except sqlite3.Error as error:
         name = getattr(error, "sqlite_errorname", type(error).__name__)
-        # SQLite keeps the transaction open when it refuses a COMMIT (a lock it
-        # could not take, a deferred constraint): then nothing is stored, and
-        # the outcome is known once the ROLLBACK below ends it.
-        refused = conn.in_transaction
-        if refused:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
+        refused = _rolled_back(conn)
         if getattr(error, "sqlite_errorcode", 0) & 0xFF in _BUSY:
             _raise_for(
                 RetryableStorageError(
@@ -225,7 +219,7 @@ def _commit(conn: sqlite3.Connection) -> None:
                 ),
                 error,
             )
-        if refused and not conn.in_transaction:
+        if refused:
             _raise_for(
                 StorageError(
                     f"SQLite refused the COMMIT ({name}): {_said(error)}; the unit of work was"
@@ -241,6 +235,20 @@ def _commit(conn: sqlite3.Connection) -> None:
             ),
             error,
         )
+
+
+def _rolled_back(conn: sqlite3.Connection) -> bool:
+    """Roll back the transaction SQLite kept open after refusing its COMMIT; whether it did.
+
+    SQLite keeps the transaction open when it refuses a COMMIT (a lock it
+    could not take, a deferred constraint): nothing of it is stored, and the
+    outcome is known once the ROLLBACK has ended it.
+    """
+    if not conn.in_transaction:
+        return False
+    with contextlib.suppress(sqlite3.Error):
+        conn.execute("ROLLBACK")
+    return not conn.in_transaction
 
 
 def _raise_for(translated: StorageError | ConflictError, error: sqlite3.Error) -> NoReturn:
