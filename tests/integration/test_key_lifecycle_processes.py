@@ -130,7 +130,7 @@ class Other:
 class Hooked:
     """A's data-key store: runs the steps queued for a method just before A's call of it."""
 
-    def __init__(self, inner: Any) -> None:  # noqa: ANN401 - a sync or an async store
+    def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.before: dict[str, list[Callable[[], object]]] = {}
 
@@ -139,7 +139,7 @@ class Hooked:
         if steps:
             steps.pop(0)()
 
-    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - the inner store's methods
+    def __getattr__(self, name: str) -> Any:
         method = getattr(self.inner, name)
 
         def call(*args: object) -> object:
@@ -213,7 +213,7 @@ def test_a_create_whose_rival_key_is_erased_before_it_is_read_makes_a_fresh_key(
     other = Other(kind, target, keyring_file)
     try:
         hooked = Hooked(store)
-        here = CustomerKeys(kek, hooked)  # type: ignore[arg-type]
+        here = CustomerKeys(kek, hooked)
 
         def rival_then_erasure() -> None:
             # A has read "no key"; B makes one first (A's add then fails as a
@@ -270,7 +270,8 @@ def test_a_key_made_by_an_older_keyring_after_the_rewrap_is_named_once_its_kek_i
         sealed = other("seal", "c-2", "y")  # B wraps c-2's new key under the old KEK
         assert here.cipher_for("c-2").open(sealed_from_text(sealed), **place("c-2")) == "y"
         kek.retire(old)
-        with pytest.raises(KeyringError, match=f"key-encryption key {old}, which this keyring has retired"):  # fmt: skip
+        retired = f"key-encryption key {old}, which this keyring has retired"
+        with pytest.raises(KeyringError, match=retired):
             here.cipher_for("c-2")
     finally:
         other.close()
@@ -310,7 +311,7 @@ def test_within_the_window_a_seal_never_uses_a_key_erased_in_another_process(
 class AsyncHooked(Hooked):
     """`Hooked` for an async store."""
 
-    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - the inner store's methods
+    def __getattr__(self, name: str) -> Any:
         method = getattr(self.inner, name)
 
         async def call(*args: object) -> object:
@@ -331,7 +332,7 @@ def test_async_a_create_whose_rival_key_is_erased_before_it_is_read_makes_a_fres
     async def main() -> Sealed:
         async with AsyncPostgresDatabase(target) as db:
             hooked = AsyncHooked(AsyncPostgresDataKeyStore(db))
-            here = AsyncCustomerKeys(kek, hooked)  # type: ignore[arg-type]
+            here = AsyncCustomerKeys(kek, hooked)
 
             def rival_then_erasure() -> None:
                 assert other("create", "c-1") == "ok"

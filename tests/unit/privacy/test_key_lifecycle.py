@@ -1,4 +1,4 @@
-"""Data-key lifecycle edges, sync and async: KEKs a keyring lacks or retired, lost create races, fork.
+"""Data-key lifecycle edges, sync and async: KEKs lacking or retired, lost create races, fork.
 
 `tests/integration/test_key_lifecycle_processes.py` runs the same races
 across two processes on SQLite and PostgreSQL.
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 PLACE = {"record_type": "customer", "record_id": "c-1", "field": "allergies"}
 
 
-def _call(keys: CustomerKeys | AsyncCustomerKeys, method: str, *args: Any, **kw: Any) -> Any:  # noqa: ANN401
+def _call(keys: CustomerKeys | AsyncCustomerKeys, method: str, *args: Any, **kw: Any) -> Any:
     result = getattr(keys, method)(*args, **kw)
     if isinstance(keys, AsyncCustomerKeys):
         return asyncio.run(result)
