@@ -280,7 +280,9 @@ class CustomerKeys(_KeysCore):
     the store less than that many seconds ago is used without reading the
     store. An erasure made through *another* instance or process then takes
     effect here within that window; an erasure through this instance and a
-    retired KEK still take effect at once.
+    retired KEK still take effect at once. `cipher_for(..., create=True)`,
+    which sealing uses, reads the store whatever the window, so no value is
+    sealed under a key erased elsewhere (it would never open).
 
     Where many clubs (tenants) share one database, each has its own
     `CustomerKeys`, built with its `tenant`, its own KEK and a store handle
@@ -344,8 +346,10 @@ class CustomerKeys(_KeysCore):
         """The field cipher under the customer's data key.
 
         Reads the customer's wrapped key from the store (unless
-        `revalidate_after` lets a recently checked cached key through), and
-        checks that the KEK it is wrapped under is not retired.
+        `revalidate_after` lets a recently checked cached key through, which
+        it never does with `create`), and checks that the KEK it is wrapped
+        under is in the keyring and not retired. If another writer stores a
+        key first and it is erased before it can be read, a new key is made.
 
         Args:
             customer_id: The customer.
@@ -354,7 +358,10 @@ class CustomerKeys(_KeysCore):
         Raises:
             KeyringError: the customer has no data key (never had one, or was
                 erased) and `create` is false; or the wrapped key does not open
-                under the KEK keyring (its KEK is unknown or retired).
+                under the KEK keyring (its KEK is unknown to this keyring or
+                retired: the message names the KEK's key id); or, with
+                `create`, every key it met was erased before it could be read
+                (the customer is being erased while it creates).
         """
         hit, entry, erasures, now = self._look_up(customer_id, create)
         if hit is not None:
@@ -426,7 +433,14 @@ class CustomerKeys(_KeysCore):
 
         Run after `kek.rotate()`; then the old KEK may be retired. The data
         keys and the sealed fields themselves do not change. Returns how many
-        keys were rewrapped.
+        keys were rewrapped. Each key is swapped on its own (compare-and-swap),
+        so a pass that stops early, or races an erasure, leaves every key
+        whole; run it again.
+
+        Raises:
+            KeyringError: a stored key does not open: its KEK is not in this
+                keyring (another process rotated it: load the current one) or
+                is retired, named by key id, or the key is damaged.
         """
         rewrap = _Rewrap(self._kek, self._store.customer_ids())
         for customer_id in rewrap.each():
@@ -507,7 +521,10 @@ class AsyncCustomerKeys(_KeysCore):
         Raises:
             KeyringError: the customer has no data key (never had one, or was
                 erased) and `create` is false; or the wrapped key does not open
-                under the KEK keyring (its KEK is unknown or retired).
+                under the KEK keyring (its KEK is unknown to this keyring or
+                retired: the message names the KEK's key id); or, with
+                `create`, every key it met was erased before it could be read
+                (the customer is being erased while it creates).
         """
         hit, entry, erasures, now = self._look_up(customer_id, create)
         if hit is not None:
@@ -565,6 +582,9 @@ class AsyncCustomerKeys(_KeysCore):
         """Rewrap every stored data key to the KEK keyring's primary key; returns how many.
 
         Run after `kek.rotate()`; then the old KEK may be retired.
+
+        Raises:
+            KeyringError: a stored key does not open (as for `CustomerKeys.rewrap_data_keys`).
         """
         rewrap = _Rewrap(self._kek, await self._store.customer_ids())
         for customer_id in rewrap.each():
