@@ -41,6 +41,9 @@ __all__ = ["AsyncCustomerKeys", "CustomerKeys"]
 DATA_KEY_RECORD = "clubrules.data_key"
 DATA_KEY_FIELD = "data_key"
 _KEY_ID = struct.Struct(">I")
+# How often `cipher_for(create=True)` tries again when the key that beat its
+# own to the store was erased before it could be read.
+_CREATE_ATTEMPTS = 3
 
 
 class _Cached:
@@ -116,6 +119,7 @@ class _KeysCore:
         )
 
     def _unwrap(self, customer_id: str, wrapped: Sealed) -> FieldCipher:
+        _check_kek(self._kek.keyring, customer_id, wrapped)
         try:
             raw = self._kek.open(
                 wrapped, record_type=DATA_KEY_RECORD, record_id=customer_id, field=DATA_KEY_FIELD
@@ -151,11 +155,15 @@ class _KeysCore:
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
 
-    def _look_up(self, customer_id: str) -> tuple[FieldCipher | None, _Cached | None, int, float]:
+    def _look_up(
+        self, customer_id: str, create: bool
+    ) -> tuple[FieldCipher | None, _Cached | None, int, float]:
         """The first half of `cipher_for`, before the store is read.
 
         Returns the cipher if a cached key may be used without reading the
-        store (within `revalidate_after`), else None; the cached entry still
+        store (within `revalidate_after`, and not to `create`: a seal never
+        trusts the window, or it could seal under a key erased elsewhere,
+        and the value would never open), else None; the cached entry still
         usable, if any; the erasure count; and the time now (0.0 when
         `revalidate_after` is 0).
         """
@@ -173,7 +181,7 @@ class _KeysCore:
         if not self._ttl:
             return None, entry, erasures, 0.0
         now = self._timer()
-        if entry is not None and now - entry.checked < self._ttl:
+        if entry is not None and not create and now - entry.checked < self._ttl:
             return entry.cipher, entry, erasures, now
         return None, entry, erasures, now
 
@@ -272,7 +280,9 @@ class CustomerKeys(_KeysCore):
     the store less than that many seconds ago is used without reading the
     store. An erasure made through *another* instance or process then takes
     effect here within that window; an erasure through this instance and a
-    retired KEK still take effect at once.
+    retired KEK still take effect at once. `cipher_for(..., create=True)`,
+    which sealing uses, reads the store whatever the window, so no value is
+    sealed under a key erased elsewhere (it would never open).
 
     Where many clubs (tenants) share one database, each has its own
     `CustomerKeys`, built with its `tenant`, its own KEK and a store handle
@@ -336,8 +346,10 @@ class CustomerKeys(_KeysCore):
         """The field cipher under the customer's data key.
 
         Reads the customer's wrapped key from the store (unless
-        `revalidate_after` lets a recently checked cached key through), and
-        checks that the KEK it is wrapped under is not retired.
+        `revalidate_after` lets a recently checked cached key through, which
+        it never does with `create`), and checks that the KEK it is wrapped
+        under is in the keyring and not retired. If another writer stores a
+        key first and it is erased before it can be read, a new key is made.
 
         Args:
             customer_id: The customer.
@@ -346,21 +358,29 @@ class CustomerKeys(_KeysCore):
         Raises:
             KeyringError: the customer has no data key (never had one, or was
                 erased) and `create` is false; or the wrapped key does not open
-                under the KEK keyring (its KEK is unknown or retired).
+                under the KEK keyring (its KEK is unknown to this keyring or
+                retired: the message names the KEK's key id); or, with
+                `create`, every key it met was erased before it could be read
+                (the customer is being erased while it creates).
         """
-        hit, entry, erasures, now = self._look_up(customer_id)
+        hit, entry, erasures, now = self._look_up(customer_id, create)
         if hit is not None:
             return hit
         wrapped = self._store.get(customer_id)
         if wrapped is not None:
             return self._settle(customer_id, wrapped, entry, erasures, now)
-        wrapped = self._new_wrapped(customer_id, entry, create)
-        try:
-            self._store.add(customer_id, wrapped)
-        except DuplicateError:
-            # Another writer made one first: use theirs.
-            wrapped = _theirs(customer_id, self._store.get(customer_id))
-        return self._settle(customer_id, wrapped, None, erasures, now)
+        for _ in range(_CREATE_ATTEMPTS):
+            wrapped = self._new_wrapped(customer_id, entry, create)
+            try:
+                self._store.add(customer_id, wrapped)
+            except DuplicateError:
+                # Another writer made one first: use theirs (if not erased since).
+                theirs = self._store.get(customer_id)
+                if theirs is None:
+                    continue
+                wrapped = theirs
+            return self._settle(customer_id, wrapped, None, erasures, now)
+        raise _no_key_kept(customer_id) from None
 
     def erase(self, customer_id: str) -> bool:
         """Destroy the customer's data key; returns whether there was one.
@@ -413,7 +433,14 @@ class CustomerKeys(_KeysCore):
 
         Run after `kek.rotate()`; then the old KEK may be retired. The data
         keys and the sealed fields themselves do not change. Returns how many
-        keys were rewrapped.
+        keys were rewrapped. Each key is swapped on its own (compare-and-swap),
+        so a pass that stops early, or races an erasure, leaves every key
+        whole; run it again.
+
+        Raises:
+            KeyringError: a stored key does not open: its KEK is not in this
+                keyring (another process rotated it: load the current one) or
+                is retired, named by key id, or the key is damaged.
         """
         rewrap = _Rewrap(self._kek, self._store.customer_ids())
         for customer_id in rewrap.each():
@@ -494,21 +521,29 @@ class AsyncCustomerKeys(_KeysCore):
         Raises:
             KeyringError: the customer has no data key (never had one, or was
                 erased) and `create` is false; or the wrapped key does not open
-                under the KEK keyring (its KEK is unknown or retired).
+                under the KEK keyring (its KEK is unknown to this keyring or
+                retired: the message names the KEK's key id); or, with
+                `create`, every key it met was erased before it could be read
+                (the customer is being erased while it creates).
         """
-        hit, entry, erasures, now = self._look_up(customer_id)
+        hit, entry, erasures, now = self._look_up(customer_id, create)
         if hit is not None:
             return hit
         wrapped = await self._store.get(customer_id)
         if wrapped is not None:
             return self._settle(customer_id, wrapped, entry, erasures, now)
-        wrapped = self._new_wrapped(customer_id, entry, create)
-        try:
-            await self._store.add(customer_id, wrapped)
-        except DuplicateError:
-            # Another task or process made one first: use theirs.
-            wrapped = _theirs(customer_id, await self._store.get(customer_id))
-        return self._settle(customer_id, wrapped, None, erasures, now)
+        for _ in range(_CREATE_ATTEMPTS):
+            wrapped = self._new_wrapped(customer_id, entry, create)
+            try:
+                await self._store.add(customer_id, wrapped)
+            except DuplicateError:
+                # Another task or process made one first: use theirs (if not erased since).
+                theirs = await self._store.get(customer_id)
+                if theirs is None:
+                    continue
+                wrapped = theirs
+            return self._settle(customer_id, wrapped, None, erasures, now)
+        raise _no_key_kept(customer_id) from None
 
     async def erase(self, customer_id: str) -> bool:
         """Destroy the customer's data key; returns whether there was one (as `CustomerKeys.erase`).
@@ -547,6 +582,9 @@ class AsyncCustomerKeys(_KeysCore):
         """Rewrap every stored data key to the KEK keyring's primary key; returns how many.
 
         Run after `kek.rotate()`; then the old KEK may be retired.
+
+        Raises:
+            KeyringError: a stored key does not open (as for `CustomerKeys.rewrap_data_keys`).
         """
         rewrap = _Rewrap(self._kek, await self._store.customer_ids())
         for customer_id in rewrap.each():
@@ -560,11 +598,40 @@ def _does_not_open(customer_id: str) -> KeyringError:
     return KeyringError(f"the data key of customer {customer_id!r} does not open")
 
 
-def _theirs(customer_id: str, theirs: Sealed | None) -> Sealed:
-    """The key another writer stored first (adding ours failed as a duplicate)."""
-    if theirs is None:
-        raise KeyringError(f"customer {customer_id!r} has no data key") from None
-    return theirs
+def _check_kek(keyring: Keyring, customer_id: str, wrapped: Sealed) -> None:
+    """Refuse a wrapped key whose KEK this keyring lacks or has retired, naming the KEK's id.
+
+    A process whose keyring was loaded before another process rotated it
+    meets keys wrapped under a KEK it has never seen; one whose keyring
+    retired a KEK meets keys not yet rewrapped. Both are told which key id
+    to look for (a key id is not secret), rather than an opaque failure.
+    """
+    try:
+        kek_id = sealed_key_id(wrapped)
+    except DecryptionError:
+        raise _does_not_open(customer_id) from None
+    try:
+        status = keyring.status(kek_id)
+    except KeyringError:
+        raise KeyringError(
+            f"the data key of customer {customer_id!r} does not open: it is wrapped under"
+            f" key-encryption key {kek_id}, which this keyring does not hold"
+            " (load the current keyring)"
+        ) from None
+    if status is KeyStatus.RETIRED:
+        raise KeyringError(
+            f"the data key of customer {customer_id!r} does not open: it is wrapped under"
+            f" key-encryption key {kek_id}, which this keyring has retired"
+            " (rewrap the data keys before retiring a key)"
+        )
+
+
+def _no_key_kept(customer_id: str) -> KeyringError:
+    """The error of a create that lost every race: each key it met was erased before it was read."""
+    return KeyringError(
+        f"customer {customer_id!r} has no data key: every key made for them was erased"
+        f" at once, {_CREATE_ATTEMPTS} times (is the customer being erased?)"
+    )
 
 
 def _report_erasure(customer_id: str, destroyed: bool) -> bool:
@@ -607,9 +674,13 @@ class _Rewrap:
         """The stored key and its rewrap under the primary KEK, or None if it needs none."""
         if wrapped is None or not self.kek.needs_rewrap(wrapped):
             return None
-        fresh = self.kek.rewrap(
-            wrapped, record_type=DATA_KEY_RECORD, record_id=customer_id, field=DATA_KEY_FIELD
-        )
+        _check_kek(self.kek.keyring, customer_id, wrapped)
+        try:
+            fresh = self.kek.rewrap(
+                wrapped, record_type=DATA_KEY_RECORD, record_id=customer_id, field=DATA_KEY_FIELD
+            )
+        except DecryptionError:
+            raise _does_not_open(customer_id) from None
         return wrapped, fresh
 
     def done(self) -> int:

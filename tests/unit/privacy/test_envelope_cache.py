@@ -291,3 +291,36 @@ class TwoVaultsMachine(RuleBasedStateMachine):
 
 TwoVaultsMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=25)
 test_two_vaults_agree_with_the_model = TwoVaultsMachine.TestCase
+
+
+class WindowedVaultMachine(TwoVaultsMachine):
+    """The same, with the second vault on a revalidate window that never ends (a frozen clock).
+
+    Its opens may use an erased key (the documented window), but its seals
+    must not: every value it seals opens through the first vault while the
+    customer's key lives, so none is sealed under a key erased elsewhere.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        windowed = CustomerKeys(self.kek, self.store, revalidate_after=30, timer=Timer())
+        self.vaults = (self.vaults[0], windowed)
+
+    @invariant()
+    def every_value_opens_exactly_when_its_key_is_live_and_its_kek_usable(self) -> None:
+        strict = self.vaults[0]
+        for customer, generation, sealed in self.values:
+            if customer not in self.live or self._locked(customer):
+                with pytest.raises(KeyringError):
+                    strict.cipher_for(customer)
+                continue
+            cipher = strict.cipher_for(customer)
+            if self.live[customer][0] != generation:
+                with pytest.raises(DecryptionError):
+                    cipher.open(sealed, **place(customer))
+            else:
+                assert cipher.open(sealed, **place(customer)) == [customer]
+
+
+WindowedVaultMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=25)
+test_a_windowed_vault_never_seals_under_an_erased_key = WindowedVaultMachine.TestCase
