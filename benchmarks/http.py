@@ -81,12 +81,8 @@ def _cluster() -> Iterator[PostgresCluster | None]:
 
 
 def _database(cluster: PostgresCluster) -> str:
-    import psycopg  # noqa: PLC0415 - the postgres extra
 
-    name = f"http_{next(_names)}"
-    with psycopg.connect(cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    return cluster.url_for(name)
+    return cluster.create_database("http")
 
 
 def _count(url: str, query: str) -> int:

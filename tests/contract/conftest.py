@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import itertools
 import sqlite3
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import psycopg
 import pytest
 
 from clubrules.storage.postgres import AsyncPostgresDatabase, PostgresDatabase
@@ -21,7 +19,6 @@ if TYPE_CHECKING:
 
     from clubrules.testing.postgres import PostgresCluster
 
-_names = itertools.count()
 _D = TypeVar("_D")
 
 
@@ -119,10 +116,7 @@ def postgres_tables() -> tuple[str, ...]:
 @pytest.fixture(scope="class")
 def postgres_url(postgres_cluster: PostgresCluster) -> str:
     """The URL of a fresh PostgreSQL database for each test class."""
-    name = f"contract_{next(_names)}"
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    return postgres_cluster.url_for(name)
+    return postgres_cluster.create_database("contract")
 
 
 @pytest.fixture(scope="class")

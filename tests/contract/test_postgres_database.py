@@ -49,12 +49,10 @@ _names = itertools.count()
 
 @pytest.fixture(scope="class")
 def url(postgres_cluster: PostgresCluster) -> str:
-    name = f"adapter_faults_{next(_names)}"
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    with PostgresDatabase(postgres_cluster.url_for(name)) as db:
+    url = postgres_cluster.create_database("adapter_faults")
+    with PostgresDatabase(url) as db:
         db.migrate()
-    return postgres_cluster.url_for(name)
+    return url
 
 
 @pytest.fixture
@@ -166,9 +164,8 @@ class TestErrorTranslation:
     def test_an_unmigrated_database_says_to_migrate(
         self, postgres_cluster: PostgresCluster
     ) -> None:
-        with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-            admin.execute("CREATE DATABASE never_migrated")
-        with PostgresDatabase(postgres_cluster.url_for("never_migrated")) as db:
+        never_migrated_url = postgres_cluster.create_database("never_migrated")
+        with PostgresDatabase(never_migrated_url) as db:
             with pytest.raises(MigrationError, match="migrate"):
                 PostgresCustomerRepository(db).get("c-1")
             assert db.schema_version() == 0

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import itertools
 import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -36,16 +35,12 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.postgres
 
-_names = itertools.count()
 _TABLE = "direct_probe"
 
 
 @pytest.fixture(scope="module")
 def url(postgres_cluster: PostgresCluster) -> str:
-    name = f"direct_path_{next(_names)}"
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    url = postgres_cluster.url_for(name)
+    url = postgres_cluster.create_database("direct_path")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(
             f"CREATE TABLE {_TABLE} (tenant text NOT NULL, id text NOT NULL, n bigint,"

@@ -21,7 +21,6 @@ temporary directory.
 from __future__ import annotations
 
 import doctest
-import itertools
 import os
 import re
 import subprocess
@@ -57,16 +56,10 @@ def _blocks(page: Path) -> list[tuple[str, str, int]]:
 RUNNABLE = {"python", "py", "pycon", "console"}
 RUN_IN = re.compile(r"<!-- docs-test: run in (?P<dir>[\w./-]+) -->")
 PAGES_WITH_CODE = [p for p in PAGES if any(lang in RUNNABLE for lang, _, _ in _blocks(p))]
-_DATABASES = itertools.count(1)
 
 
 def _fresh_database(cluster: PostgresCluster) -> str:
-    import psycopg  # noqa: PLC0415 - only pages with PostgreSQL sessions need it
-
-    name = f"docs_{os.getpid()}_{next(_DATABASES)}"
-    with psycopg.connect(cluster.url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return cluster.url_for(name)
+    return cluster.create_database("docs")
 
 
 def _sessions(body: str) -> list[tuple[str, str]]:

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import psycopg
 import pytest
 
 from clubrules.activities import Activity, ActivityKind
@@ -300,9 +299,8 @@ CALLS = [
 
 @pytest.fixture(scope="module")
 def pg(postgres_cluster: PostgresCluster) -> Iterator[PostgresDatabase]:
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute("CREATE DATABASE key_agreement")
-    with PostgresDatabase(postgres_cluster.url_for("key_agreement")) as db:
+    key_agreement_url = postgres_cluster.create_database("key_agreement")
+    with PostgresDatabase(key_agreement_url) as db:
         db.migrate()
         yield db
 

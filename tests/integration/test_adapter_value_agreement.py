@@ -21,7 +21,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -531,9 +530,8 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def pg(postgres_cluster: PostgresCluster) -> Iterator[PostgresDatabase]:
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute("CREATE DATABASE value_agreement")
-    with PostgresDatabase(postgres_cluster.url_for("value_agreement")) as db:
+    value_agreement_url = postgres_cluster.create_database("value_agreement")
+    with PostgresDatabase(value_agreement_url) as db:
         db.migrate()
         yield db
 

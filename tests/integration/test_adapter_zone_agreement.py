@@ -10,12 +10,10 @@ complaint event, through memory, SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
 
 import pendulum
-import psycopg
 import pytest
 import pytz
 from pendulum.tz import fixed_timezone
@@ -50,8 +48,6 @@ if TYPE_CHECKING:
     from clubrules.testing.postgres import PostgresCluster
 
 pytestmark = pytest.mark.postgres
-
-_names = itertools.count()
 
 
 def _pydantic_zone() -> tzinfo:
@@ -102,10 +98,7 @@ def _assert_same(stored: datetime, back: datetime) -> None:
 
 @pytest.fixture(scope="module")
 def postgres(postgres_cluster: PostgresCluster) -> Iterator[PostgresDatabase]:
-    name = f"zones_{next(_names)}"
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    with PostgresDatabase(postgres_cluster.url_for(name)) as db:
+    with PostgresDatabase(postgres_cluster.create_database("zones")) as db:
         db.migrate()
         yield db
 

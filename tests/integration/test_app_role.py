@@ -52,10 +52,7 @@ def _unique(stem: str) -> str:
 @pytest.fixture
 def fresh_url(postgres_cluster: PostgresCluster) -> Callable[[], str]:
     def make() -> str:
-        name = _unique("app_role")
-        with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-            admin.execute(f"CREATE DATABASE {name}")
-        return postgres_cluster.url_for(name)
+        return postgres_cluster.create_database("app_role")
 
     return make
 

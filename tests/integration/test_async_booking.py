@@ -65,17 +65,13 @@ MIN = contract.MIN
 NOW = contract.NOW
 POLICY = contract.POLICY
 booking = contract._booking
-_names = itertools.count()
 _TABLES = ("bookings", "booking_occupancy", "booking_resources")
 
 
 @pytest.fixture(scope="module")
 def url(postgres_cluster: PostgresCluster) -> str:
     """A fresh database for the module, migrated by the sync database (as at deploy time)."""
-    name = f"async_booking_{next(_names)}"
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    database_url = postgres_cluster.url_for(name)
+    database_url = postgres_cluster.create_database("async_booking")
     with PostgresDatabase(database_url) as db:
         db.migrate()
     return database_url

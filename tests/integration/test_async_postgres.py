@@ -11,7 +11,6 @@ connections that leave nothing half-written.
 from __future__ import annotations
 
 import asyncio
-import itertools
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -49,17 +48,13 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.postgres
 
-_names = itertools.count()
 AT = datetime(2026, 3, 2, 10, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def url(postgres_cluster: PostgresCluster) -> str:
     """A fresh database for the module, migrated by the sync database (as at deploy time)."""
-    name = f"async_db_{next(_names)}"
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    database_url = postgres_cluster.url_for(name)
+    database_url = postgres_cluster.create_database("async_db")
     with PostgresDatabase(database_url) as db:
         db.migrate()
     return database_url

@@ -49,9 +49,8 @@ BAD_BOUNDS: dict[str, tuple[object, object, tuple[str, str]]] = {
 
 @pytest.fixture(scope="module")
 def url(postgres_cluster: PostgresCluster) -> str:
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute("CREATE DATABASE booking_find_bounds")
-    database_url = postgres_cluster.url_for("booking_find_bounds")
+    booking_find_bounds_url = postgres_cluster.create_database("booking_find_bounds")
+    database_url = booking_find_bounds_url
     with PostgresDatabase(database_url) as db:
         db.migrate()
     return database_url

@@ -9,7 +9,6 @@ race at the issue's size (16 processes, 2,000 slots).
 
 from __future__ import annotations
 
-import itertools
 import json
 import sqlite3
 import subprocess
@@ -36,7 +35,6 @@ if TYPE_CHECKING:
 
 WORKERS = 16
 SLOTS = 120
-_names = itertools.count()
 
 # One worker: builds its bookings, waits for the start line on stdin, tries
 # every slot once, and prints what happened as JSON.
@@ -134,10 +132,7 @@ def _check(reports: list[Any], repository: BookingRepository, slots: int) -> Non
 def test_processes_racing_on_postgres_book_each_slot_once(
     postgres_cluster: PostgresCluster,
 ) -> None:
-    name = f"booking_race_{next(_names)}"
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    url = postgres_cluster.url_for(name)
+    url = postgres_cluster.create_database("booking_race")
     with PostgresDatabase(url) as db:
         db.migrate()
         reports = race("postgres", url)
@@ -181,10 +176,7 @@ def test_processes_of_two_tenants_racing_on_postgres_book_each_tenants_slots_onc
     postgres_cluster: PostgresCluster,
 ) -> None:
     """16 processes, 8 per tenant, racing for the same room names at the same times."""
-    name = f"booking_race_{next(_names)}"
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    url = postgres_cluster.url_for(name)
+    url = postgres_cluster.create_database("booking_race")
     with PostgresDatabase(url) as db:
         db.migrate()
         reports = race("postgres", url, tenants=TENANTS)
@@ -210,10 +202,7 @@ def test_processes_of_two_tenants_racing_on_sqlite_book_each_tenants_slots_once(
 @pytest.mark.postgres
 def test_the_database_itself_refuses_an_overlap(postgres_cluster: PostgresCluster) -> None:
     """Rows written around the library still meet the exclusion constraint."""
-    name = f"booking_race_{next(_names)}"
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    url = postgres_cluster.url_for(name)
+    url = postgres_cluster.create_database("booking_race")
     with PostgresDatabase(url) as db:
         db.migrate()
     with psycopg.connect(url, autocommit=True) as conn:
@@ -258,10 +247,7 @@ def _two_resources() -> Booking:
 
 @pytest.mark.postgres
 def test_a_reservation_killed_midway_writes_nothing(postgres_cluster: PostgresCluster) -> None:
-    name = f"booking_fault_{next(_names)}"
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    url = postgres_cluster.url_for(name)
+    url = postgres_cluster.create_database("booking_fault")
     now = T0 - timedelta(days=1)
     with PostgresDatabase(url) as db:
         db.migrate()

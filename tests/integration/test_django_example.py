@@ -8,7 +8,6 @@ writes the app's `Order` and the library's booking in one
 
 from __future__ import annotations
 
-import itertools
 import os
 import subprocess
 import sys
@@ -26,15 +25,11 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.postgres
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "django_salon"
-_names = itertools.count()
 
 
 @pytest.fixture
 def database_url(postgres_cluster: PostgresCluster) -> str:
-    name = f"django_salon_{next(_names)}"
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    return postgres_cluster.url_for(name)
+    return postgres_cluster.create_database("django_salon")
 
 
 def manage(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:

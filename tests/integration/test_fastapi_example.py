@@ -57,7 +57,6 @@ pytestmark = pytest.mark.postgres
 
 # The app's "now": a Monday morning before opening. Bookings go days ahead.
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=ZONE)
-_databases = itertools.count()
 # Every test books its own slots: (day, hour) pairs never used twice in a module.
 _slots = itertools.count()
 
@@ -102,10 +101,7 @@ class Server:
 
 @pytest.fixture(scope="module")
 def database_url(postgres_cluster: PostgresCluster) -> str:
-    name = f"fastapi_salon_{next(_databases)}"
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    return postgres_cluster.url_for(name)
+    return postgres_cluster.create_database("fastapi_salon")
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ migration is tested from every version before it without editing this file.
 
 from __future__ import annotations
 
-import itertools
 import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
@@ -51,7 +50,6 @@ if TYPE_CHECKING:
 
     from clubrules.testing.postgres import PostgresCluster
 
-_names = itertools.count()
 EARLIER = {d: list(range(latest_version(d))) for d in DIALECTS}
 
 
@@ -91,10 +89,7 @@ def fresh_url(postgres_cluster: PostgresCluster) -> Callable[[], str]:
     """Makes empty databases on the session cluster and gives their URLs."""
 
     def make() -> str:
-        name = f"migrations_{next(_names)}"
-        with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-            admin.execute(f"CREATE DATABASE {name}")
-        return postgres_cluster.url_for(name)
+        return postgres_cluster.create_database("migrations")
 
     return make
 

@@ -7,13 +7,11 @@ neither, and a refused booking rolls back with the order that came with it.
 
 from __future__ import annotations
 
-import itertools
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import psycopg
 import pytest
 from sqlalchemy import String, create_engine, event, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -41,7 +39,6 @@ if TYPE_CHECKING:
 
 NOW = datetime(2026, 3, 1, 9, tzinfo=UTC)
 TEN = datetime(2026, 3, 2, 10, tzinfo=UTC)
-_names = itertools.count()
 
 
 class Base(DeclarativeBase):
@@ -101,10 +98,8 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated database with the app's `salon_orders` table, through SQLAlchemy."""
     if request.param == "postgres":
         cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
-        name = f"sqlalchemy_{next(_names)}"
-        with psycopg.connect(cluster.url, autocommit=True) as admin:
-            admin.execute(f"CREATE DATABASE {name}")
-        url = cluster.url_for(name).replace("postgresql://", "postgresql+psycopg://", 1)
+        url = cluster.create_database("sqlalchemy")
+        url = url.replace("postgresql://", "postgresql+psycopg://", 1)
         engine = create_engine(url)
     else:
         engine = _sqlite_engine(
@@ -330,10 +325,8 @@ def test_clubrules_imports_without_sqlalchemy() -> None:
 def test_a_named_schema_reaches_the_migration_and_the_adapters(
     postgres_cluster: PostgresCluster,
 ) -> None:
-    name = f"sqlalchemy_{next(_names)}"
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    url = postgres_cluster.url_for(name).replace("postgresql://", "postgresql+psycopg://", 1)
+    url = postgres_cluster.create_database("sqlalchemy")
+    url = url.replace("postgresql://", "postgresql+psycopg://", 1)
     engine = create_engine(url)
     try:
         assert migrate(engine, schema="salon").version >= 9

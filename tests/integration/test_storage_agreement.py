@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import attrs
-import psycopg
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -102,9 +101,8 @@ SETTINGS = settings(
 
 @pytest.fixture(scope="module")
 def pg(postgres_cluster: PostgresCluster) -> Iterator[PostgresDatabase]:
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute("CREATE DATABASE storage_agreement")
-    with PostgresDatabase(postgres_cluster.url_for("storage_agreement")) as db:
+    storage_agreement_url = postgres_cluster.create_database("storage_agreement")
+    with PostgresDatabase(storage_agreement_url) as db:
         db.migrate()
         yield db
 
@@ -123,9 +121,8 @@ class AsyncPostgres:
 
 @pytest.fixture(scope="module")
 def apg(postgres_cluster: PostgresCluster) -> Iterator[AsyncPostgres]:
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute("CREATE DATABASE storage_agreement_async")
-    url = postgres_cluster.url_for("storage_agreement_async")
+    storage_agreement_async_url = postgres_cluster.create_database("storage_agreement_async")
+    url = storage_agreement_async_url
     with PostgresDatabase(url) as sync, LoopThread(name="agreement-loop") as loop:
         sync.migrate()
         database = loop.run(AsyncPostgresDatabase.open(url, pool_size=2))

@@ -110,10 +110,7 @@ def _check(error: BaseException, expected: type[Exception] = StorageError) -> No
 @pytest.fixture(scope="module")
 def url(postgres_cluster: PostgresCluster) -> str:
     """A fresh, migrated database for the module."""
-    name = f"error_chains_{next(_names)}"
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    database_url = postgres_cluster.url_for(name)
+    database_url = postgres_cluster.create_database("error_chains")
     with PostgresDatabase(database_url) as db:
         db.migrate()
     return database_url

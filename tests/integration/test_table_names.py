@@ -10,7 +10,6 @@ database chooses.
 from __future__ import annotations
 
 import io
-import itertools
 import json
 import re
 import sqlite3
@@ -48,7 +47,6 @@ if TYPE_CHECKING:
 
     from clubrules.testing.postgres import PostgresCluster
 
-_names = itertools.count()
 START = datetime(2026, 3, 2, 10, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 # As the loader of clubrules before version 9 made it.
@@ -340,10 +338,7 @@ def test_the_command_line_refuses_a_schema_for_sqlite(
 @pytest.fixture
 def fresh_url(postgres_cluster: PostgresCluster) -> Callable[[], str]:
     def make() -> str:
-        name = f"names_{next(_names)}"
-        with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-            admin.execute(f"CREATE DATABASE {name}")
-        return postgres_cluster.url_for(name)
+        return postgres_cluster.create_database("names")
 
     return make
 

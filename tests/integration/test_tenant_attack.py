@@ -10,7 +10,6 @@ left out of the fill) fails this test.
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +43,6 @@ A = "club-a"
 B = "club-b"
 APP = "clubrules_attack_app"
 LOGIN = "clubrules_attack_web"
-_names = itertools.count()
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 # One or more rows in every clubrules table, as tenant `clubrules.tenant` (the
@@ -155,10 +153,7 @@ def _copy_into(conn: psycopg.Connection[Any], schema: str, table: str, tenant: s
 @pytest.fixture(scope="module")
 def attacked(postgres_cluster: PostgresCluster) -> tuple[str, str]:
     """A migrated database holding both tenants' rows: (the superuser's URL, the app role's)."""
-    name = f"attack_{next(_names)}"
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    url = postgres_cluster.url_for(name)
+    url = postgres_cluster.create_database("attack")
     # The tables' owner migrates and grants the application role (`db migrate --app-role`);
     # the application logs in as a role that is a member of it.
     migrate(url, app_role=APP)
@@ -215,7 +210,7 @@ def attacked(postgres_cluster: PostgresCluster) -> tuple[str, str]:
                 reason="allowed",
             )
         )
-    return url, postgres_cluster.url_for(name).replace("postgres@", f"{LOGIN}@", 1)
+    return url, url.replace("postgres@", f"{LOGIN}@", 1)
 
 
 def _count(conn: psycopg.Connection[Any], table: str, tenant: str | None = None) -> int:

@@ -9,7 +9,6 @@ file, and a table the fixture leaves empty fails the test.
 
 from __future__ import annotations
 
-import itertools
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -34,7 +33,6 @@ if TYPE_CHECKING:
 TENANTS = 10
 """The version that adds the tenant column."""
 BEFORE = TENANTS - 1
-_names = itertools.count()
 # Tables without a tenant column: the migrations' own record, and SQLite's
 # bound on the longest busy time, which stays one row for the whole file.
 NO_TENANT = frozenset({"schema_version", "booking_longest"})
@@ -1242,10 +1240,7 @@ _PG_AFTER = (
 @pytest.fixture
 def fresh_url(postgres_cluster: PostgresCluster) -> Callable[[], str]:
     def make() -> str:
-        name = f"tenant_migration_{next(_names)}"
-        with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-            admin.execute(f"CREATE DATABASE {name}")
-        return postgres_cluster.url_for(name)
+        return postgres_cluster.create_database("tenant_migration")
 
     return make
 

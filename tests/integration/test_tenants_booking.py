@@ -139,10 +139,7 @@ def _tenant(database: Any, tenant: str | None) -> Any:
 
 @pytest.fixture(scope="module")
 def pg_url(postgres_cluster: PostgresCluster) -> str:
-    name = f"tenants_booking_{next(_names)}"
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    url = postgres_cluster.url_for(name)
+    url = postgres_cluster.create_database("tenants_booking")
     with PostgresDatabase(url) as db:
         db.migrate()
     return url

@@ -164,10 +164,7 @@ def loop() -> Iterator[LoopThread]:
 @pytest.fixture(scope="module")
 def postgres_url(postgres_cluster: PostgresCluster) -> str:
     """A fresh database for the module, migrated."""
-    name = f"tenants_customers_{next(_names)}"
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    url = postgres_cluster.url_for(name)
+    url = postgres_cluster.create_database("tenants_customers")
     with PostgresDatabase(url) as db:
         db.migrate()
     return url

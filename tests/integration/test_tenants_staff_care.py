@@ -97,7 +97,6 @@ _TABLES = (
     "activity_sign_ups",
 )
 _APP_ROLE = "tenants_staff_care_app"
-_names = itertools.count()
 
 
 # --- the backends ------------------------------------------------------------------------
@@ -153,13 +152,11 @@ _POSTGRES_CLASSES = (
 @pytest.fixture(scope="module")
 def postgres_urls(postgres_cluster: PostgresCluster) -> tuple[str, str]:
     """A migrated database of the module's: the superuser's URL and the application role's."""
-    name = f"tenants_staff_care_{next(_names)}"
+    url = postgres_cluster.create_database("tenants_staff_care")
     with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
         # A role the policies apply to (roles belong to the cluster, made once per session).
         if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (_APP_ROLE,)).fetchone():
             admin.execute(f"CREATE ROLE {_APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS")
-    url = postgres_cluster.url_for(name)
     with PostgresDatabase(url) as db:
         db.migrate()
     with psycopg.connect(url, autocommit=True) as owner:

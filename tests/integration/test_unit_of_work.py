@@ -8,7 +8,6 @@ all of it commits, or none of it does.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import random
 import sqlite3
 import sys
@@ -61,7 +60,6 @@ if TYPE_CHECKING:
 
 T0 = datetime(2026, 3, 2, 10, tzinfo=UTC)
 NOW = T0 - timedelta(days=1)
-_names = itertools.count()
 
 
 def _booking(booking_id: str, start_minutes: int = 0, resource: str = "room-1") -> Booking:
@@ -176,10 +174,7 @@ def _sqlite(tmp_path: Path) -> Iterator[Backend]:
 
 
 def _postgres(cluster: PostgresCluster) -> Iterator[Backend]:
-    name = f"unit_of_work_{next(_names)}"
-    with psycopg.connect(cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    url = cluster.url_for(name)
+    url = cluster.create_database("unit_of_work")
     with PostgresDatabase(url, pool_size=16) as db:
         db.migrate()
         with db.connection() as conn:

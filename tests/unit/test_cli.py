@@ -138,11 +138,9 @@ def test_db_without_a_subcommand_prints_help(capsys: pytest.CaptureFixture[str])
 def test_db_migrate_on_postgres(
     postgres_cluster: PostgresCluster, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import psycopg  # noqa: PLC0415 - the postgres extra
 
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute("CREATE DATABASE cli_migrate")
-    url = postgres_cluster.url_for("cli_migrate")
+    cli_migrate_url = postgres_cluster.create_database("cli_migrate")
+    url = cli_migrate_url
     assert main(["db", "migrate", "--url", url, "--json"]) == EXIT_OK
     assert json.loads(capsys.readouterr().out)["dialect"] == "postgres"
     assert main(["db", "migrate", "--url", url]) == EXIT_OK

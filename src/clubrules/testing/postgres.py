@@ -16,14 +16,18 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator  # noqa: TC003
 from pathlib import Path
 
 import attrs
+
+from clubrules.errors import ValidationError
 
 __all__ = ["PostgresCluster", "PostgresUnavailableError", "find_pg_bin", "throwaway_cluster"]
 
@@ -80,11 +84,52 @@ class PostgresCluster:
         """A libpq connection URL for `database` on this cluster."""
         return f"postgresql://{self.user}@/{database}?host={self.socket_dir}&port={self.port}"
 
+    def create_database(self, prefix: str = "test") -> str:
+        """Create an empty database with a name of its own; its connection URL.
+
+        The name is `prefix`, an underscore and a random suffix, so tests
+        (and processes) that each create one never meet. Give each test
+        module or class its own database rather than sharing `postgres`, and
+        migrate it with `PostgresDatabase(url).migrate()`.
+
+        Args:
+            prefix: The start of the name: a lowercase letter, then up to 39
+                lowercase letters, digits or underscores.
+
+        Raises:
+            ValidationError: `prefix` is not such a name.
+            PostgresUnavailableError: `createdb` failed; the message says why.
+        """
+        if type(prefix) is not str or not _PREFIX.fullmatch(prefix):
+            raise ValidationError(
+                "must be a lowercase letter, then up to 39 lowercase letters, digits or"
+                " underscores",
+                field="prefix",
+                rule="invalid_name",
+            )
+        name = f"{prefix}_{uuid.uuid4().hex[:16]}"
+        _run(
+            [
+                str(self.bin_dir / "createdb"),
+                "--host",
+                str(self.socket_dir),
+                "--port",
+                str(self.port),
+                "--username",
+                self.user,
+                name,
+            ]
+        )
+        return self.url_for(name)
+
     def pg_ctl(self, *args: str) -> None:
         """Run `pg_ctl` against this cluster (for example `"restart"` in fault tests)."""
         _run_as_owner(
             [str(self.bin_dir / "pg_ctl"), "-D", str(self.directory / "data"), "-w", *args]
         )
+
+
+_PREFIX = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 def _owner() -> tuple[str, int, int] | None:
@@ -100,10 +145,15 @@ def _owner() -> tuple[str, int, int] | None:
 
 def _run_as_owner(command: list[str]) -> None:
     owner = _owner()
-    full = ["runuser", "-u", owner[0], "--", *command] if owner else command
-    result = subprocess.run(full, capture_output=True, text=True, check=False)  # noqa: S603
+    _run(["runuser", "-u", owner[0], "--", *command] if owner else command, name=command[0])
+
+
+def _run(command: list[str], *, name: str | None = None) -> None:
+    """Run a server binary; `PostgresUnavailableError` with its output if it fails."""
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
-        msg = f"{Path(command[0]).name} failed: {result.stderr.strip() or result.stdout.strip()}"
+        program = Path(name or command[0]).name
+        msg = f"{program} failed: {result.stderr.strip() or result.stdout.strip()}"
         raise PostgresUnavailableError(msg)
 
 
