@@ -8,7 +8,6 @@ runs its own event loop on emptied tables.
 from __future__ import annotations
 
 import asyncio
-import itertools
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +44,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.postgres
 
-_names = itertools.count()
 T0 = datetime(2026, 3, 2, 10, tzinfo=UTC)
 SERVICE = Purpose.SERVICE_DELIVERY
 READER: dict[str, Any] = {"field": "allergies", "actor": "st-7", "purpose": SERVICE}
@@ -54,10 +52,7 @@ READER: dict[str, Any] = {"field": "allergies", "actor": "st-7", "purpose": SERV
 @pytest.fixture(scope="module")
 def url(postgres_cluster: PostgresCluster) -> str:
     """A fresh database for the module, migrated by the sync database (as at deploy time)."""
-    name = f"async_privacy_{next(_names)}"
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    database_url = postgres_cluster.url_for(name)
+    database_url = postgres_cluster.create_database("async_privacy")
     with PostgresDatabase(database_url) as db:
         db.migrate()
     return database_url

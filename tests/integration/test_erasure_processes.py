@@ -9,12 +9,10 @@ customer; B's next open must fail with `KeyringError`.
 
 from __future__ import annotations
 
-import itertools
 import subprocess
 import sys
 from typing import TYPE_CHECKING
 
-import psycopg
 import pytest
 
 from clubrules.errors import KeyringError
@@ -28,7 +26,6 @@ if TYPE_CHECKING:
     from clubrules.privacy.ports import DataKeyStore
     from clubrules.testing.postgres import PostgresCluster
 
-_names = itertools.count()
 PLACE = {"record_type": "customer", "record_id": "c-1", "field": "allergies"}
 
 # Process B: for each sealed value read from stdin, open it with its own
@@ -109,10 +106,7 @@ def test_an_erasure_in_one_process_reaches_another_on_sqlite(tmp_path: Path) -> 
 def test_an_erasure_in_one_process_reaches_another_on_postgres(
     postgres_cluster: PostgresCluster, tmp_path: Path
 ) -> None:
-    name = f"erasure_{next(_names)}"
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    url = postgres_cluster.url_for(name)
+    url = postgres_cluster.create_database("erasure")
     with PostgresDatabase(url) as db:
         db.migrate()
         _erasure_reaches_the_other_process("postgres", url, PostgresDataKeyStore(db), tmp_path)

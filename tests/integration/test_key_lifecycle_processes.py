@@ -10,7 +10,6 @@ the real ones, made deterministic.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import subprocess
 import sys
 from typing import TYPE_CHECKING, Any
@@ -42,8 +41,6 @@ if TYPE_CHECKING:
     from clubrules.customers import Sealed
     from clubrules.privacy.ports import DataKeyStore
     from clubrules.testing.postgres import PostgresCluster
-
-_names = itertools.count()
 
 
 def place(customer_id: str) -> dict[str, str]:
@@ -172,10 +169,7 @@ def sqlite_case(tmp_path: Path) -> Iterator[Case]:
 
 @pytest.fixture(scope="module")
 def postgres_url(postgres_cluster: PostgresCluster) -> str:
-    name = f"key_lifecycle_{next(_names)}"
-    with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    url = postgres_cluster.url_for(name)
+    url = postgres_cluster.create_database("key_lifecycle")
     with PostgresDatabase(url) as db:
         db.migrate()
     return url
