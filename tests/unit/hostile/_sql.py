@@ -211,8 +211,13 @@ class Backend:
         finally:
             self.end()
 
-    def walk(self, cls: type, method: str) -> list[Escape]:
-        """Every escape of `cls.method`, one hostile argument at a time."""
+    def walk(
+        self, cls: type, method: str, values: list[tuple[str, Any]] | None = None
+    ) -> list[Escape]:
+        """Every escape of `cls.method`, one hostile argument at a time.
+
+        `values` replaces `hostile_values()` (a sample of them, for a slower backend).
+        """
         call = sql_call(cls, method)
         # The valid call itself must work (or be refused by design, by a ClubRulesError).
         first = self.once(cls, method, call, None)
@@ -220,7 +225,8 @@ class Backend:
         escapes: list[Escape] = []
         for p in call.params:
             shaped = derived_values(call.values[p.name]) if p.name in call.values else []
-            for label, value in [*hostile_values(), *shaped]:
+            hostile = hostile_values() if values is None else values
+            for label, value in [*hostile, *shaped]:
                 name = self.once(cls, method, call, (p.name, value))
                 if name is not None:
                     escapes.append(Escape(f"{cls.__name__}.{method}", p.name, label, name))
