@@ -168,16 +168,16 @@ def async_backend(pg_url: str, loop: LoopThread) -> Iterator[Backend]:
 # Escapes the walk found that the SQLite walk also finds, from the shared SQL method bodies:
 # strict xfails, each naming its SQLite twin, so they flip when the shared bodies check.
 # A value argument of the wrong type (`add(None)`) reaches the row encoder (AttributeError,
-# TypeError). On PostgreSQL some reach the server and abort the caller's transaction:
-# `rubric(version="x")`, `events(after=True)`, `DataKeyStore.add(customer_id=None)` (the NOT
-# NULL constraint; SQLite gives a bare StorageError there too, with its cause dropped).
+# TypeError). On PostgreSQL `DataKeyStore.add(customer_id=None)` reaches the NOT NULL
+# constraint and aborts the caller's transaction (SQLite gives a bare StorageError there too,
+# with its cause dropped).
 SHARED: dict[str, tuple[str, ...]] = {
     "PostgresAccessLog": ("append",),
-    "PostgresAssessmentRepository": ("add_rubric", "add_sheet", "add_warning", "rubric"),
+    "PostgresAssessmentRepository": ("add_rubric", "add_sheet", "add_warning"),
     "PostgresBookingRepository": ("add", "save"),
     "PostgresCareTaskRepository": ("add", "tasks"),
     "PostgresClubActivityRepository": ("add", "invite"),
-    "PostgresComplaintRepository": ("append", "events"),
+    "PostgresComplaintRepository": ("append",),
     "PostgresConsentStore": ("add",),
     "PostgresConsumptionRepository": ("add", "add_service"),
     "PostgresCustomerRepository": ("add", "find_by_phone", "update"),
@@ -240,6 +240,70 @@ def test_hostile_arguments_to_async_adapters_raise_only_library_errors(
 ) -> None:
     escapes = async_backend.walk(BY_NAME[cls], method)
     assert not escapes, _report(escapes)
+
+
+# A strict xfail above stays an xfail while any escape is left, so one the SQLite twin does
+# not share would hide behind it: these cases hold PostgreSQL to its twin's escapes meanwhile.
+# `DataKeyStore.add(customer_id=None)` is the one exception: SQLite also reaches its NOT NULL
+# constraint, but drops the driver's error from the chain, so the SQLite walk cannot see it.
+_SEEN_ON_SQLITE_ONLY_AS_CAUSELESS = {("DataKeyStore", "add", "customer_id", "None")}
+
+
+@pytest.fixture(scope="module")
+def sqlite_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    """The SQLite twins, as `test_hostile_sql` walks them."""
+    from clubrules.storage.migrations import migrate  # noqa: PLC0415
+    from clubrules.storage.sqlite import SQLiteDatabase  # noqa: PLC0415
+
+    path = tmp_path_factory.mktemp("hostile-twin") / "club.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn)
+    database = SQLiteDatabase.from_connection(conn)
+
+    def end() -> None:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+    yield Backend(
+        "sqlite",
+        begin=lambda: conn.execute("BEGIN IMMEDIATE") and None,
+        build=lambda cls: _build(cls, database),
+        snapshot=lambda: None,
+        end=end,
+        run=run_sync,
+    )
+    database.close()
+    conn.close()
+
+
+SHARED_CASES = [
+    pytest.param(cls.__name__, m)
+    for cls in ALL
+    for m in methods_of(cls)
+    if m in SHARED.get(cls.__name__.removeprefix("Async"), ())
+]
+
+
+@pytest.mark.parametrize(("cls", "method"), SHARED_CASES)
+def test_shared_escapes_are_no_more_than_the_sqlite_twins(
+    sync_backend: Backend,
+    async_backend: Backend,
+    sqlite_backend: Backend,
+    cls: str,
+    method: str,
+) -> None:
+    kind = BY_NAME[cls]
+    port = port_of_name(cls)
+    twin = SQLITE_BY_NAME["SQLite" + port]
+    on_sqlite = {(e.param, e.value) for e in sqlite_backend.walk(twin, method)}
+    backend = async_backend if cls.startswith("Async") else sync_backend
+    extra = [
+        e
+        for e in backend.walk(kind, method)
+        if (e.param, e.value) not in on_sqlite
+        and (port, method, e.param, e.value) not in _SEEN_ON_SQLITE_ONLY_AS_CAUSELESS
+    ]
+    assert not extra, _report(extra)
 
 
 @pytest.mark.parametrize("cls", sorted(c.__name__ for c in SYNC))
@@ -469,6 +533,8 @@ def port_of_name(name: str) -> str:
 SHARED_PORTS = {
     (port_of_name(name), method) for name, methods in SHARED.items() for method in methods
 }
+# Fixed on PostgreSQL (checked before the statement), still open on SQLite.
+SQLITE_ONLY = {("AssessmentRepository", "rubric"), ("ComplaintRepository", "events")}
 
 
 def _sampled() -> list[tuple[str, Any]]:
@@ -552,7 +618,9 @@ def _alchemy_cases() -> list[Any]:
             if name.startswith("Async"):
                 continue
             for method in methods_of(cls):
-                shared = (port_of_name(name), method) in SHARED_PORTS
+                shared = (port_of_name(name), method) in SHARED_PORTS or (
+                    dialect == "sqlite" and (port_of_name(name), method) in SQLITE_ONLY
+                )
                 twin = "SQLite" + port_of_name(name)
                 marks = (
                     [pytest.mark.xfail(strict=True, reason=f"shared with {twin}.{method}")]
