@@ -560,7 +560,7 @@ def _alchemy_url(pg_url: str) -> str:
     return "postgresql+psycopg://" + pg_url.removeprefix("postgresql://")
 
 
-def _alchemy_backend(engine: Any, tables: list[str], classes: dict[str, type]) -> Backend:
+def _alchemy_backend(engine: Any, tables: list[str]) -> Backend:
     from sqlalchemy.orm import Session  # noqa: PLC0415 - the optional extra
 
     from clubrules.storage.sqlalchemy import database_for  # noqa: PLC0415
@@ -585,7 +585,6 @@ def _alchemy_backend(engine: Any, tables: list[str], classes: dict[str, type]) -
         session.rollback()
         session.close()
 
-    del classes
     return Backend(
         "sqlalchemy",
         begin=begin,
@@ -619,8 +618,8 @@ def alchemy_backends(
     with psycopg.connect(pg_url) as conn:
         pg_tables = _tables(conn)
     yield {
-        "sqlite": _alchemy_backend(lite, lite_tables, SQLITE_BY_NAME),
-        "postgresql": _alchemy_backend(pg, pg_tables, BY_NAME),
+        "sqlite": _alchemy_backend(lite, lite_tables),
+        "postgresql": _alchemy_backend(pg, pg_tables),
     }
     lite.dispose()
     pg.dispose()
@@ -659,7 +658,6 @@ def test_hostile_arguments_to_the_sqlalchemy_front_raise_only_library_errors(
     pg_url: str,
 ) -> None:
     from sqlalchemy import create_engine  # noqa: PLC0415 - the optional extra
-    from sqlalchemy.orm import Session  # noqa: PLC0415
 
     from clubrules.storage import sqlalchemy as alchemy  # noqa: PLC0415
 
@@ -709,7 +707,6 @@ def test_hostile_arguments_to_the_sqlalchemy_front_raise_only_library_errors(
     finally:
         pg.dispose()
         plain.dispose()
-    del Session
     assert not found, "escaped:\n" + "\n".join(found)
 
 
