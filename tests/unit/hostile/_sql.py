@@ -102,7 +102,18 @@ def methods_of(cls: type) -> list[str]:
 def sql_call(cls: type, method: str) -> Call:
     """A valid call of `cls.method`, with the arguments of its in-memory twin."""
     target = Target(f"{twin(cls)}.{method}", cls, method)
-    return valid_call(target)
+    call = valid_call(target)
+    if not target.hints() and cls.__name__.startswith("AsyncPostgres"):
+        # The async adapters' annotations name types imported for type checking only and do
+        # not resolve: the sync adapter's, which do, choose the values (an `event` of the
+        # access log is an AccessEvent, not a complaint's event).
+        from clubrules.storage import postgres  # noqa: PLC0415 - only for the async adapters
+
+        sync = getattr(postgres, f"Postgres{port_of(cls)}")
+        if hasattr(sync, method):
+            sync_values = valid_call(Target(target.name, sync, method)).values
+            call.values.update({k: v for k, v in sync_values.items() if k in call.values})
+    return call
 
 
 def arguments(call: Call, override: tuple[str, Any] | None) -> tuple[list[Any], dict[str, Any]]:
@@ -211,8 +222,13 @@ class Backend:
         finally:
             self.end()
 
-    def walk(self, cls: type, method: str) -> list[Escape]:
-        """Every escape of `cls.method`, one hostile argument at a time."""
+    def walk(
+        self, cls: type, method: str, values: list[tuple[str, Any]] | None = None
+    ) -> list[Escape]:
+        """Every escape of `cls.method`, one hostile argument at a time.
+
+        `values` replaces `hostile_values()` (a sample of them, for a slower backend).
+        """
         call = sql_call(cls, method)
         # The valid call itself must work (or be refused by design, by a ClubRulesError).
         first = self.once(cls, method, call, None)
@@ -220,7 +236,8 @@ class Backend:
         escapes: list[Escape] = []
         for p in call.params:
             shaped = derived_values(call.values[p.name]) if p.name in call.values else []
-            for label, value in [*hostile_values(), *shaped]:
+            hostile = hostile_values() if values is None else values
+            for label, value in [*hostile, *shaped]:
                 name = self.once(cls, method, call, (p.name, value))
                 if name is not None:
                     escapes.append(Escape(f"{cls.__name__}.{method}", p.name, label, name))

@@ -230,8 +230,17 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         `schema` is as for the constructor.
 
         Raises:
-            ValidationError: `schema` is not a plain identifier.
+            ValidationError: `pool` is not a `psycopg_pool.ConnectionPool`, or
+                `schema` is not a plain identifier.
         """
+        from psycopg_pool import ConnectionPool  # noqa: PLC0415 - optional dependency
+
+        if not isinstance(pool, ConnectionPool):
+            raise ValidationError(
+                f"must be a psycopg_pool.ConnectionPool, not {type(pool).__name__}",
+                field="pool",
+                rule="not_a_pool",
+            )
         return cls._lending(schema, timeout=float(pool.timeout), pool=pool, caller=None)
 
     @classmethod
