@@ -652,9 +652,7 @@ def require_seconds(value: object, field: str, *, positive: bool = False) -> flo
     if not seconds >= 0:
         raise ValidationError("must be 0 or more seconds", field=field, rule="range")
     if not seconds <= SECONDS_MAX:  # a Decimal 1E+999999 is finite, and its float infinite
-        raise ValidationError(
-            f"must be at most {SECONDS_MAX} seconds", field=field, rule="range"
-        )
+        raise ValidationError(f"must be at most {SECONDS_MAX} seconds", field=field, rule="range")
     return seconds
 
 

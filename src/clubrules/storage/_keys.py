@@ -187,8 +187,7 @@ def _positions(method: Callable[..., Any], names: tuple[str, ...]) -> tuple[tupl
         if p.kind is not inspect.Parameter.KEYWORD_ONLY
     ]
     return tuple(
-        (positional.index(name) if name in positional else len(positional), name)
-        for name in names
+        (positional.index(name) if name in positional else len(positional), name) for name in names
     )
 
 

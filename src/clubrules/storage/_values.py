@@ -16,7 +16,7 @@ or a conversion of it (the events of an iterator, collected once; an
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Final, TypeAlias
 
 from clubrules._checks import require_date, require_instance, require_int
@@ -68,14 +68,14 @@ def _after(value: object, name: str) -> object:
 
 def _events(value: object, name: str) -> object:
     """The case events of an iterable (not a string), collected once into a list."""
-    if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
+    if isinstance(value, str | bytes | dict) or not isinstance(value, Iterable):
         raise ValidationError(
             f"must be a list of case events, not {type(value).__name__}",
             field=name,
             rule="not_a_list",
         )
     try:
-        events = list(value)  # type: ignore[call-overload]
+        events = list(value)
     except TypeError:
         raise ValidationError(
             f"must be a list of case events, not {type(value).__name__}",

@@ -33,9 +33,7 @@ BY_NAME = {cls.__name__: cls for cls in CLASSES}
 
 # Escapes the walk found that are not fixed yet (strict: a fix makes the test pass and fails
 # the xfail, so the entry must then go).
-_VALUE_ARGS: dict[str, tuple[str, ...]] = {
-    "SQLiteActivityRepository": ("summaries", "summary"),
-}
+_VALUE_ARGS: dict[str, tuple[str, ...]] = {}
 KNOWN = {(cls, m) for cls, methods in _VALUE_ARGS.items() for m in methods}
 CASES = [
     pytest.param(
