@@ -632,6 +632,30 @@ def require_real(value: object, field: str, *, floats: bool = False) -> int | De
     return cast("int | Decimal | float", value)
 
 
+SECONDS_MAX = 365 * 86_400
+"""The longest timeout a database accepts, in seconds (a year): longer ones overflow the clocks."""
+
+
+def require_seconds(value: object, field: str, *, positive: bool = False) -> float:
+    """A timeout in seconds as a float: an int, Decimal or float, finite, 0 or more.
+
+    With `positive`, 0 is refused too. More than `SECONDS_MAX` is refused
+    (rule `range`): the clocks that would wait that long overflow.
+
+    Raises:
+        ValidationError: not a number (rule `not_a_number`), not finite
+            (`not_finite`), or out of range (`range`), naming `field`.
+    """
+    seconds = float(require_real(value, field, floats=True))
+    if positive and not seconds > 0:
+        raise ValidationError("must be more than 0 seconds", field=field, rule="range")
+    if not seconds >= 0:
+        raise ValidationError("must be 0 or more seconds", field=field, rule="range")
+    if not seconds <= SECONDS_MAX:  # a Decimal 1E+999999 is finite, and its float infinite
+        raise ValidationError(f"must be at most {SECONDS_MAX} seconds", field=field, rule="range")
+    return seconds
+
+
 def require_reals(values: Sequence[object], field: str) -> None:
     """Every item of `values` is an int or a finite Decimal (see `require_real`).
 

@@ -34,9 +34,12 @@ from clubrules._checks import (
     storable,
 )
 from clubrules.errors import NotFoundError, ViolationCollector
+from clubrules.storage._values import VALUES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+
+    from clubrules.storage._values import Check
 
 __all__ = ["KEYS", "keys_checked", "unholdable"]
 
@@ -173,27 +176,70 @@ def _refuse(name: str, value: str) -> NoReturn:
     raise AssertionError(name)  # pragma: no cover - check_storable found the problem
 
 
-def _guarded(method: Callable[..., Any], rule: _Rule) -> Callable[..., Any]:
-    """`method`, answering by `rule` when one of its id arguments is no holdable id."""
-    # Where each id argument may come positionally (after self); keyword-only ones never do.
+def _positions(method: Callable[..., Any], names: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
+    """Where each argument of `names` may come positionally (after self), with its name.
+
+    A keyword-only argument never comes positionally: its index is past the last.
+    """
     positional = [
         p.name
         for p in list(inspect.signature(method).parameters.values())[1:]
         if p.kind is not inspect.Parameter.KEYWORD_ONLY
     ]
-    where = tuple(
-        (positional.index(name) if name in positional else len(positional), name)
-        for name in rule.names
+    return tuple(
+        (positional.index(name) if name in positional else len(positional), name) for name in names
     )
-    answer = rule.answer
+
+
+def _guarded(
+    method: Callable[..., Any], rule: _Rule | None, checks: tuple[tuple[str, Check], ...] = ()
+) -> Callable[..., Any]:
+    """`method`, answering by `rule` when one of its id arguments is no holdable id.
+
+    The id arguments are looked at first; then each value argument of
+    `checks` is checked (and maybe converted) in turn, before `method` runs.
+    """
+    where = _positions(method, rule.names) if rule is not None else ()
+    answer = rule.answer if rule is not None else None
+    values = tuple(
+        (index, name, check)
+        for (index, name), (_, check) in zip(
+            _positions(method, tuple(n for n, _ in checks)), checks, strict=True
+        )
+    )
 
     def refuse_or_answer(name: str, text: str) -> Any:  # noqa: ANN401 - as `method`
         if answer is None:
             _refuse(name, text)
         return answer(text)
 
+    def checked_values(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+        """`args` (and `kwargs`, in place) with each value argument checked and converted."""
+        listed: list[Any] | None = None
+        for index, name, check in values:
+            if index < len(args):
+                if listed is None:
+                    listed = list(args)
+                listed[index] = check(args[index], name)
+            elif name in kwargs:
+                kwargs[name] = check(kwargs[name], name)
+        return args if listed is None else tuple(listed)
+
     if inspect.iscoroutinefunction(method):
-        return _guarded_async(method, where, refuse_or_answer)
+        return _guarded_async(method, where, refuse_or_answer, checked_values if values else None)
+
+    if values:
+
+        @functools.wraps(method)
+        def checked_all(self: object, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
+            for index, name in where:
+                text = unholdable(args[index] if index < len(args) else kwargs.get(name), name)
+                if text is not None:
+                    return refuse_or_answer(name, text)
+            args = checked_values(args, kwargs)
+            return method(self, *args, **kwargs)
+
+        return checked_all
 
     if len(where) == 1 and where[0][0] == 0:
         # One id, the first parameter (`get(customer_id)`): the common case, kept cheap.
@@ -232,6 +278,7 @@ def _guarded_async(
     method: Callable[..., Any],
     where: tuple[tuple[int, str], ...],
     refuse_or_answer: Callable[[str, str], Any],
+    checked_values: Callable[[tuple[Any, ...], dict[str, Any]], tuple[Any, ...]] | None,
 ) -> Callable[..., Any]:
     """`_guarded` for a coroutine method: the answer or the refusal comes from the coroutine."""
 
@@ -241,18 +288,31 @@ def _guarded_async(
             text = unholdable(args[index] if index < len(args) else kwargs.get(name), name)
             if text is not None:
                 return refuse_or_answer(name, text)
+        if checked_values is not None:
+            args = checked_values(args, kwargs)
         return await method(self, *args, **kwargs)
 
     return checked
 
 
 def keys_checked(port: str) -> Callable[[T], T]:
-    """A class decorator: the adapter of `port` answers by `KEYS[port]` for unholdable ids."""
+    """A class decorator: the adapter of `port` answers by `KEYS[port]` for unholdable ids.
+
+    It also checks the value arguments of `VALUES[port]` (see `_values`), so a
+    value of the wrong type is refused alike by every adapter of the port.
+    A method of `VALUES` that the class does not have is left out.
+    """
     rules = KEYS[port]
+    checks = VALUES.get(port, {})
 
     def decorate(cls: T) -> T:
-        for name, rule in rules.items():
-            setattr(cls, name, _guarded(getattr(cls, name), rule))
+        for name in sorted({*rules, *checks}):
+            method = getattr(cls, name, None)
+            if method is None:
+                if name in rules:
+                    raise AttributeError(name)  # pragma: no cover - a table that lost its method
+                continue
+            setattr(cls, name, _guarded(method, rules.get(name), checks.get(name, ())))
         return cls
 
     return decorate

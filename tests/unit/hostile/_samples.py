@@ -1274,6 +1274,7 @@ BY_CALLABLE: dict[str, dict[str, Callable[[], Any]]] = {
         "policy": lambda: attrs.evolve(book().select(CaseKind.COMPLAINT), version=2)
     },
     f"{_C}complaints.apply": {"event": BY_NAME["event"]},
+    f"{_C}storage.memory.InMemoryAccessLog.append": {"event": access_event},
     f"{_C}complaints.check_channel": {"value": lambda: "wechat"},
     f"{_C}customers.parse_phone": {"text": lambda: "13800138000"},
     f"{_C}privacy.BlindIndex": {

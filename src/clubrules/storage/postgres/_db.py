@@ -10,6 +10,7 @@ import contextlib
 import threading
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from clubrules._checks import require_int, require_seconds
 from clubrules.errors import StorageError, ValidationError
 from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.postgres._direct import Outcome, run_direct
@@ -187,13 +188,13 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         size: object = pool_size
         if isinstance(size, bool) or not (isinstance(size, int) and size >= 0):
             raise ValidationError("must be 0 or more", field="pool_size", rule="range")
-        if not timeout > 0:
-            raise ValidationError("must be more than 0 seconds", field="timeout", rule="range")
+        seconds = require_seconds(timeout, "timeout", positive=True)
+        require_int(pool_min_size, "pool_min_size")
         self._prefix = schema_prefix(schema)
         self._schema = schema
         self._driver_error: type[Exception] = psycopg_module().Error
         self._url = url
-        self._timeout = float(timeout)
+        self._timeout = seconds
         # Reentrant: a nested call from the same thread shares the one connection.
         self._lock = threading.RLock()
         self._conn: psycopg.Connection[Any] | None = None

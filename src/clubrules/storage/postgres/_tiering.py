@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from clubrules._time import from_epoch_us
+from clubrules._time import from_epoch_us, to_epoch_us
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.postgres._db import PostgresDatabase
 from clubrules.storage.sql._dialect import POSTGRES, with_schema
-from clubrules.storage.sql._tiering import SQLActivityRepository, offset_segments
+from clubrules.storage.sql._tiering import SQLActivityRepository
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -37,7 +37,8 @@ g AS (
         sum(CASE WHEN c.kind = 'purchase' THEN c.amount ELSE -c.amount END)
             FILTER (WHERE c.at >= %(lo)s AND c.kind <> 'redemption') AS net,
         min(c.id) FILTER (WHERE c.at >= %(lo)s AND c.kind <> 'redemption'
-            AND c.currency <> %(currency)s) AS foreign_id
+            AND c.currency <> %(currency)s) AS foreign_id,
+        coalesce(bool_or(c.at >= %(lo)s AND s.off IS NULL), false) AS uncovered
     FROM clubrules.consumption_records AS c
     LEFT JOIN seg AS s ON c.at >= s.lo AND c.at < s.hi
     WHERE c.tenant = {tenant} AND c.at < %(hi)s {customer}
@@ -52,8 +53,14 @@ SELECT g.customer_id, g.first_at,
     (SELECT r.at_tz FROM clubrules.consumption_records AS r
         WHERE r.tenant = {tenant} AND r.customer_id = g.customer_id AND r.at = g.last_at
         AND r.kind <> 'refund' ORDER BY r.id LIMIT 1),
-    g.visits, g.net, g.foreign_id
+    g.visits, g.net, g.foreign_id, g.uncovered
 FROM g ORDER BY g.customer_id
+"""
+
+# The first and last instant of the window's records, whose offsets the aggregate needs.
+_SPAN_SQL = """
+SELECT min(c.at), max(c.at) FROM clubrules.consumption_records AS c
+WHERE c.tenant = {tenant} AND c.at >= %(lo)s AND c.at < %(hi)s {customer}
 """
 
 
@@ -83,9 +90,25 @@ class PostgresActivityRepository(SQLActivityRepository[PostgresDatabase]):
         super().__init__(database, zone=zone, currency=currency)
         summary_sql = with_schema(_SUMMARY_SQL, database._table_prefix)  # noqa: SLF001
         self._summary_sql = summary_sql.replace("{tenant}", self._dialect.tenant)
+        span_sql = with_schema(_SPAN_SQL, database._table_prefix)  # noqa: SLF001
+        self._span_sql = span_sql.replace("{tenant}", self._dialect.tenant)
 
-    def _aggregate(self, customer_id: str | None, lo: int, hi: int) -> list[Any]:
-        segments = offset_segments(self._zone, lo, hi) or ((0, 0, 0),)  # VALUES needs a row
+    def _span(self, customer_id: str | None, lo: int, hi: int) -> tuple[int, int] | None:
+        sql = self._span_sql.format(
+            customer="" if customer_id is None else "AND c.customer_id = %(customer_id)s"
+        )
+        params = {"lo": from_epoch_us(lo), "hi": from_epoch_us(hi), "customer_id": customer_id}
+        rows = self._db._fetchall(sql, cast("Sequence[object]", params))  # noqa: SLF001
+        first, last = rows[0]
+        return None if first is None else (to_epoch_us(first), to_epoch_us(last))
+
+    def _aggregate(
+        self,
+        customer_id: str | None,
+        lo: int,
+        hi: int,
+        segments: tuple[tuple[int, int, int], ...],
+    ) -> list[Any]:
         params: dict[str, object] = {
             "lo": from_epoch_us(lo),
             "hi": from_epoch_us(hi),

@@ -251,6 +251,10 @@ def cycle_taken(d: Dialect, conn: Connection, sheet: ScoreSheet) -> DuplicateErr
 
 # --- rows ------------------------------------------------------------------------------
 
+# The range of a BIGINT (and of an SQLite INTEGER): a rubric version outside it is never stored.
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
+
 _CRITERION_COLUMNS = "sheet_id, position, key, name, max_points, effective_max, points"
 _LINE_COLUMNS = (
     "sheet_id, position, criterion, item, name, method, max_points, effective_max, points,"
@@ -540,6 +544,8 @@ class SQLAssessmentRepository(SQLAdapter[DB]):
             row = self._db._fetchone(  # noqa: SLF001 - the databases' read helper
                 f"{select} ORDER BY version DESC LIMIT 1", (rubric_id,)
             )
+        elif not _INT64_MIN <= version <= _INT64_MAX:  # no column holds it: none is stored
+            row = None
         else:
             row = self._db._fetchone(  # noqa: SLF001
                 f"{select} AND version = {p}", (rubric_id, version)

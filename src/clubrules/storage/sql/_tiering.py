@@ -29,6 +29,9 @@ __all__ = ["SQLActivityRepository", "build_summary", "check_window", "offset_seg
 
 _US = timedelta(microseconds=1)
 
+# How many times a summary reads the span of its records before it takes the whole window.
+_SPAN_READS = 3
+
 
 def _offset_us(zone: tzinfo, at_us: int) -> int:
     offset = from_epoch_us(at_us).astimezone(zone).utcoffset()
@@ -131,18 +134,47 @@ class SQLActivityRepository(SQLAdapter[DB]):
         """Always `SummarySource.AGGREGATE`: summaries come from one SQL aggregate."""
         return SummarySource.AGGREGATE
 
-    def _aggregate(self, customer_id: str | None, lo: int, hi: int) -> list[Any]:
-        """The aggregate rows `(id, first, first zone, last, last zone, visits, net, foreign)`.
+    def _aggregate(
+        self,
+        customer_id: str | None,
+        lo: int,
+        hi: int,
+        segments: tuple[tuple[int, int, int], ...],
+    ) -> list[Any]:
+        """The aggregate rows: id, first, its zone, last, its zone, visits, net, foreign, uncovered.
 
-        `lo` and `hi` bound the window in epoch microseconds.
+        `lo` and `hi` bound the window in epoch microseconds; `segments` are
+        the zone's offsets (`offset_segments`) over part of it. `uncovered`
+        is true when a record in the window lies outside every segment.
         """
         raise NotImplementedError
+
+    def _span(self, customer_id: str | None, lo: int, hi: int) -> tuple[int, int] | None:
+        """The first and last instant (epoch microseconds) of the records in `[lo, hi)`."""
+        raise NotImplementedError
+
+    def _covered(self, customer_id: str | None, lo: int, hi: int) -> list[Any]:
+        """The aggregate rows, with the zone's offsets over the span of the window's records.
+
+        Only the records' span needs offsets, and sampling them day by day
+        over the whole window would take minutes for a window that ends in
+        year 9999. A record written between the two statements, outside the
+        span, shows as `uncovered`: the span is read again.
+        """
+        for _ in range(_SPAN_READS):
+            span = self._span(customer_id, lo, hi)
+            segments = () if span is None else offset_segments(self._zone, span[0], span[1] + 1)
+            rows = self._aggregate(customer_id, lo, hi, segments or ((0, 0, 0),))
+            if not any(row[8] for row in rows):
+                return rows
+        # Records keep arriving outside the span: the offsets over the whole window.
+        return self._aggregate(customer_id, lo, hi, offset_segments(self._zone, lo, hi))
 
     def _query(
         self, customer_id: str | None, start: datetime, end: datetime
     ) -> list[ActivitySummary]:
         lo, hi = check_window(start, end)
-        rows = self._aggregate(customer_id, lo, hi)
+        rows = self._covered(customer_id, lo, hi)
         d = self._dialect
         return [
             build_summary(

@@ -10,7 +10,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from clubrules._checks import raise_clear_of
+from clubrules._checks import raise_clear_of, require_seconds
 from clubrules.errors import (
     CommitOutcomeUnknownError,
     ConflictError,
@@ -345,14 +345,13 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
         timeout: float = 5.0,
         max_connections: int = 8,
     ) -> None:
-        if not timeout >= 0:
-            raise ValidationError("must be 0 or more seconds", field="timeout", rule="range")
+        seconds = require_seconds(timeout, "timeout")
         size: object = max_connections
         if isinstance(size, bool) or not (isinstance(size, int) and size >= 1):
             raise ValidationError("must be at least 1", field="max_connections", rule="range")
         self._path = os.fspath(path)
         self._memory = self._path == _MEMORY
-        self._timeout = float(timeout)
+        self._timeout = seconds
         self._max = 1 if self._memory else max_connections
         # `_lock` guards the pool's whole state: the idle connections, how many
         # are open (lent or idle), the closed flag, and how many borrowers are

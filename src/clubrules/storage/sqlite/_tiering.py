@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.sql._dialect import SQLITE
-from clubrules.storage.sql._tiering import SQLActivityRepository, offset_segments
+from clubrules.storage.sql._tiering import SQLActivityRepository
 from clubrules.storage.sqlite._db import SQLiteDatabase
 from clubrules.tiering import US_PER_DAY
 
@@ -61,7 +61,8 @@ g AS (
             WHEN c.kind = 'purchase' THEN c.amount
             WHEN c.kind = 'refund' THEN '-' || c.amount END) AS net,
         MIN(CASE WHEN c.at_us >= :lo AND c.kind <> 'redemption' AND c.currency <> :currency
-            THEN c.id END) AS foreign_id
+            THEN c.id END) AS foreign_id,
+        MAX(c.at_us >= :lo AND s.off IS NULL) AS uncovered
     FROM clubrules_consumption_records AS c
     LEFT JOIN seg AS s ON c.at_us >= s.lo AND c.at_us < s.hi
     WHERE c.tenant = {tenant} AND c.at_us < :hi {customer}
@@ -76,8 +77,14 @@ SELECT g.customer_id, g.first_us,
     (SELECT r.at_tz FROM clubrules_consumption_records AS r WHERE r.tenant = {tenant}
         AND r.customer_id = g.customer_id AND r.at_us = g.last_us AND r.kind <> 'refund'
         ORDER BY r.id LIMIT 1),
-    g.visits, g.net, g.foreign_id
+    g.visits, g.net, g.foreign_id, g.uncovered
 FROM g ORDER BY g.customer_id
+"""
+
+# The first and last instant of the window's records, whose offsets the aggregate needs.
+_SPAN_SQL = """
+SELECT MIN(c.at_us), MAX(c.at_us) FROM clubrules_consumption_records AS c
+WHERE c.tenant = {tenant} AND c.at_us >= :lo AND c.at_us < :hi {customer}
 """
 
 
@@ -109,9 +116,24 @@ class SQLiteActivityRepository(SQLActivityRepository[SQLiteDatabase]):
     def __init__(self, database: SQLiteDatabase, *, zone: tzinfo, currency: str = "CNY") -> None:
         super().__init__(database, zone=zone, currency=currency)
         self._summary_sql = _SUMMARY_SQL.replace("{tenant}", self._dialect.tenant)
+        self._span_sql = _SPAN_SQL.replace("{tenant}", self._dialect.tenant)
 
-    def _aggregate(self, customer_id: str | None, lo: int, hi: int) -> list[Any]:
-        segments = offset_segments(self._zone, lo, hi) or ((0, 0, 0),)  # VALUES needs a row
+    def _span(self, customer_id: str | None, lo: int, hi: int) -> tuple[int, int] | None:
+        sql = self._span_sql.format(
+            customer="" if customer_id is None else "AND c.customer_id = :customer_id"
+        )
+        params = {"lo": lo, "hi": hi, "customer_id": customer_id}
+        with self._db.connection() as conn:
+            first, last = conn.execute(sql, params).fetchone()
+        return None if first is None else (first, last)
+
+    def _aggregate(
+        self,
+        customer_id: str | None,
+        lo: int,
+        hi: int,
+        segments: tuple[tuple[int, int, int], ...],
+    ) -> list[Any]:
         params: dict[str, object] = {
             "lo": lo,
             "hi": hi,

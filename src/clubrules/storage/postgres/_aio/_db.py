@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING, Any, Self, TypeAlias
 
+from clubrules._checks import require_int, require_seconds
 from clubrules.errors import StorageError, ValidationError
 from clubrules.storage._handles import TenantHandles, other_tenant
 from clubrules.storage._tenant import DEFAULT_TENANT
@@ -150,9 +151,9 @@ class AsyncPostgresDatabase(TenantHandles):
         size: object = pool_size
         if isinstance(size, bool) or not (isinstance(size, int) and size >= 1):
             raise ValidationError("must be 1 or more", field="pool_size", rule="range")
-        if not timeout > 0:
-            raise ValidationError("must be more than 0 seconds", field="timeout", rule="range")
-        self._setup(schema, timeout=float(timeout))
+        seconds = require_seconds(timeout, "timeout", positive=True)
+        require_int(pool_min_size, "pool_min_size")
+        self._setup(schema, timeout=seconds)
         try:
             from psycopg_pool import AsyncConnectionPool  # noqa: PLC0415 - optional dependency
         except ImportError as error:  # pragma: no cover - the test environment has the extra
