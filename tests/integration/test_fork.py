@@ -12,10 +12,11 @@ refused in the child, with a `StorageError` naming the fork.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import multiprocessing
 import os
+import signal
 import sqlite3
-import itertools
 import traceback
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,7 @@ def _in_forked_child(work: Callable[[], None]) -> None:
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child's side, reported through the pipe
         os.close(read)
+        signal.alarm(60)  # a child stuck on an inherited lock dies, and the test fails
         code = 0
         try:
             work()
@@ -128,9 +130,10 @@ def test_a_sqlite_child_forked_while_a_thread_held_the_pool_lock_is_not_stuck(
     sqlite_file: SQLiteDatabase,
 ) -> None:
     customers = SQLiteCustomerRepository(sqlite_file)
-    with sqlite_file._lock:  # noqa: SLF001 - as a thread of the parent would at the fork
+    with sqlite_file._lock:
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child's side, reported by its exit code
+            signal.alarm(60)  # stuck on the inherited lock: killed, and the test fails
             try:
                 customers.add(_customer("c-child"))
             finally:
@@ -317,7 +320,7 @@ def test_an_async_postgres_child_opens_a_pool_of_its_own_in_its_own_loop(
 
 
 def test_the_caller_s_async_connection_is_refused_in_a_child(postgres_url: str) -> None:
-    async def opened() -> Any:  # noqa: ANN401 - a psycopg async connection
+    async def opened() -> Any:
         return await psycopg.AsyncConnection.connect(postgres_url, autocommit=True)
 
     loop = asyncio.new_event_loop()

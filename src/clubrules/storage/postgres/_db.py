@@ -170,6 +170,14 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
     integrator's own pool can be used through
     [from_pool][clubrules.storage.postgres.PostgresDatabase.from_pool].
 
+    Fork-safe: in a process forked after the database was made (a
+    pre-forking server's worker), the parent's connection or pool is set
+    aside, never closed (that would end the parent's session), and the
+    child opens its own connection or pool at its first call. A
+    `from_connection` or `from_pool` database cannot follow a fork: in the
+    child it raises `StorageError` naming the fork. Fork outside the
+    database's `with` blocks.
+
     Tables live in the schema `schema` (`clubrules` unless told otherwise),
     which keeps them apart from an application's own tables in `public`;
     every statement names that schema, so none depends on the connection's

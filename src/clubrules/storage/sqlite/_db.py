@@ -331,6 +331,12 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
     another process may open the same file. A write that cannot take the
     lock within `timeout` raises `RetryableStorageError`.
 
+    Fork-safe: in a process forked after the database was made (a
+    pre-forking server's worker), the parent's connections are set aside,
+    never closed, and the child opens its own. A `":memory:"` or
+    `from_connection` database cannot follow a fork: in the child it raises
+    `StorageError` naming the fork. Fork outside the database's `with` blocks.
+
     `":memory:"` gives a private in-memory database with a single
     connection, for tests. Create the schema with
     [migrate][clubrules.storage.sqlite.SQLiteDatabase.migrate] before use,
@@ -681,7 +687,9 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
             try:
                 yield conn
             except BaseException as error:
-                if self._pid != pid:  # a child forked inside the block: the transaction is the parent's
+                if (
+                    self._pid != pid
+                ):  # a child forked inside the block: the transaction is the parent's
                     raise
                 self._unit.reset(token)
                 self._unit_tenant.reset(tenant_token)

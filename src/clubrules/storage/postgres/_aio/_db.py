@@ -114,6 +114,12 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
     a transaction is one sequence of statements, and tasks spawned inside
     the unit (`asyncio.gather`) must not share it.
 
+    Fork-safe: in a process forked after the database was made, the
+    parent's pool is set aside, never closed, and the child opens a new one
+    in its own event loop at its first call. A `from_connection` or
+    `from_pool` database cannot follow a fork: in the child it raises
+    `StorageError` naming the fork.
+
     Driver errors arrive as clubrules errors, as for the sync database: a
     taken id is a `DuplicateError`; a serialization failure, deadlock, lost
     connection or a pool that stayed empty for `timeout` seconds a
