@@ -7,11 +7,13 @@ imports without the `postgres` extra.
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from clubrules._checks import require_int, require_seconds
 from clubrules.errors import StorageError, ValidationError
+from clubrules.storage._fork import forked_refusal, set_aside
 from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.postgres._direct import Outcome, run_direct
 from clubrules.storage.postgres._errors import (
@@ -44,7 +46,7 @@ from clubrules.storage.sql._unit import logger
 
 if TYPE_CHECKING:
     import contextvars
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     import psycopg
     from psycopg_pool import ConnectionPool
@@ -124,6 +126,39 @@ def _lone(
     return outcome
 
 
+class _PoolAfterFork:
+    """The pool of a database in a forked child: made and opened at its first use.
+
+    Made in the child, so that its worker threads exist; first used, so that
+    a child that never touches the database (or a `subprocess` fork) opens
+    no connection.
+    """
+
+    __slots__ = ("_lock", "_make", "_pool")
+
+    def __init__(self, make: Callable[[], ConnectionPool[Any]]) -> None:
+        self._make = make
+        self._pool: ConnectionPool[Any] | None = None
+        self._lock = threading.Lock()
+
+    def _made(self) -> ConnectionPool[Any]:
+        with self._lock:
+            if self._pool is None:
+                self._pool = self._make()
+            return self._pool
+
+    def connection(self, timeout: float) -> contextlib.AbstractContextManager[Any]:
+        """A connection of the child's pool (as `ConnectionPool.connection`)."""
+        return self._made().connection(timeout=timeout)
+
+    def close(self) -> None:
+        """Close the child's pool, if it was made."""
+        with self._lock:
+            pool = self._pool
+        if pool is not None:
+            pool.close()
+
+
 class PostgresDatabase(SQLDatabase[PsycopgConnection]):
     """A PostgreSQL database used by the PostgreSQL adapters: psycopg 3, optional pooling.
 
@@ -135,6 +170,14 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
     before use, so the pool recovers by itself after a server restart. An
     integrator's own pool can be used through
     [from_pool][clubrules.storage.postgres.PostgresDatabase.from_pool].
+
+    Fork-safe: in a process forked after the database was made (a
+    pre-forking server's worker), the parent's connection or pool is set
+    aside, never closed (that would end the parent's session), and the
+    child opens its own connection or pool at its first call. A
+    `from_connection` or `from_pool` database cannot follow a fork: in the
+    child it raises `StorageError` naming the fork. Fork outside the
+    database's `with` blocks.
 
     Tables live in the schema `schema` (`clubrules` unless told otherwise),
     which keeps them apart from an application's own tables in `public`;
@@ -174,6 +217,8 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
     _schema_version_of = staticmethod(postgres_schema_version)
     _schema: str
     _prefix: str
+    _closed_why = "the PostgreSQL database is closed"
+    """Why a closed database refuses calls: closed, or made unusable by a fork."""
 
     def __init__(
         self,
@@ -198,7 +243,9 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         # Reentrant: a nested call from the same thread shares the one connection.
         self._lock = threading.RLock()
         self._conn: psycopg.Connection[Any] | None = None
-        self._pool: ConnectionPool[Any] | None = None
+        self._pool: ConnectionPool[Any] | _PoolAfterFork | None = None
+        # How the database makes its own pool again in a forked child (None: it made none).
+        self._make_pool: Callable[[], ConnectionPool[Any]] | None = None
         self._owns_pool = False
         self._closed = False
         self._caller: psycopg.Connection[Any] | None = None
@@ -208,7 +255,8 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         if pool_size:
             from psycopg_pool import ConnectionPool  # noqa: PLC0415 - optional dependency
 
-            self._pool = ConnectionPool(
+            self._make_pool = functools.partial(
+                ConnectionPool,
                 url,
                 min_size=max(0, min(pool_min_size, pool_size)),
                 max_size=pool_size,
@@ -218,6 +266,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
                 name="clubrules",
                 open=True,
             )
+            self._pool = self._make_pool()
             self._owns_pool = True
 
     @classmethod
@@ -308,6 +357,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         database._lock = threading.RLock()  # noqa: SLF001
         database._conn = None  # noqa: SLF001
         database._pool = pool  # noqa: SLF001
+        database._make_pool = None  # noqa: SLF001
         database._owns_pool = False  # noqa: SLF001
         database._closed = False  # noqa: SLF001
         database._caller = caller  # noqa: SLF001
@@ -364,7 +414,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
                 another tenant is open in this thread or task.
         """
         if self._closed:
-            raise StorageError("the PostgreSQL database is closed")
+            raise StorageError(self._closed_why)
         joined = self._joined()
         with translated():
             if joined is not None:
@@ -385,7 +435,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
     def _autocommit(self) -> Iterator[psycopg.Connection[Any]]:
         """A connection in autocommit mode, bound to no tenant: for migrations and DDL."""
         if self._closed:
-            raise StorageError("the PostgreSQL database is closed")
+            raise StorageError(self._closed_why)
         with translated():
             if self._caller is not None:
                 yield self._caller
@@ -429,7 +479,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         trip (`_lone`).
         """
         if self._closed:
-            raise StorageError("the PostgreSQL database is closed")
+            raise StorageError(self._closed_why)
         tenant = self._tenant
         try:
             joined = self._joined()
@@ -503,7 +553,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
                 transaction was aborted, so nothing was stored.
         """
         if self._closed:
-            raise StorageError("the PostgreSQL database is closed")
+            raise StorageError(self._closed_why)
         joined = self._joined()
         if joined is not None:
             with translated(), _atomic(joined):
@@ -512,6 +562,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
                 yield joined
             return
         with self._autocommit() as conn:
+            pid = self._pid
             token = self._unit.set(conn)
             tenant_token = self._unit_tenant.set(self._tenant)
             committing = False
@@ -530,8 +581,40 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
                     raise_for(commit_failure(conn, error), error)
                 raise
             finally:
-                self._unit.reset(token)
-                self._unit_tenant.reset(tenant_token)
+                if self._pid == pid:  # else a forked child, whose variables are new
+                    self._unit.reset(token)
+                    self._unit_tenant.reset(tenant_token)
+
+    def _after_fork(self, parent: int) -> None:
+        """In a forked child: set the parent's connection or pool aside, unclosed.
+
+        Runs in the child's only thread, before any other of its code (see
+        `clubrules.storage._fork`). Closing would send a Terminate message
+        on the socket the parent still uses, and end its session. The
+        database's own connection is reopened, and its own pool made again,
+        at the next use; the caller's connection or pool cannot be, so the
+        database refuses every call instead.
+        """
+        set_aside(self._conn)
+        set_aside(self._pool)
+        set_aside(self._caller)
+        self._conn = None
+        self._lock = threading.RLock()
+        self._unit = unit_connection()
+        self._unit_tenant = unit_tenant()
+        if self._closed:
+            return
+        if self._caller is not None:
+            what = "the caller's psycopg connection"
+        elif self._pool is not None and not self._owns_pool:
+            what = "the caller's psycopg_pool pool, whose threads stayed in the parent"
+        else:
+            if self._make_pool is not None:
+                self._pool = _PoolAfterFork(self._make_pool)
+            return
+        self._caller = None
+        self._closed = True
+        self._closed_why = forked_refusal(what, parent)
 
     def _owns_transaction(self) -> bool:
         """Whether `unit_of_work()` would begin and commit a transaction of its own."""

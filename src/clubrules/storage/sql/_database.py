@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence  # noqa: TC003 - resolved at runt
 from contextlib import AbstractContextManager  # noqa: TC003 - resolved at runtime by get_type_hints
 from typing import Any, Generic, Self, TypeVar, cast
 
+from clubrules.storage._fork import ForkSafe
 from clubrules.storage._handles import TenantHandles, other_tenant
 from clubrules.storage.sql._migrations import MigrationResult  # noqa: TC001 - as above
 
@@ -17,12 +18,14 @@ C = TypeVar("C")
 """The driver's connection class."""
 
 
-class SQLDatabase(TenantHandles, ABC, Generic[C]):
+class SQLDatabase(TenantHandles, ForkSafe, ABC, Generic[C]):
     """The base of `SQLiteDatabase` and `PostgresDatabase`.
 
     A subclass lends connections (`connection`, `_read`), closes, and names
     the functions that migrate one of its connections and read its schema
-    version; the methods built on those are here.
+    version; the methods built on those are here. In a forked child, a
+    subclass's `_after_fork` sets its parent's connections aside (see
+    `clubrules.storage._fork`).
     """
 
     _migrate_connection: Callable[..., MigrationResult]

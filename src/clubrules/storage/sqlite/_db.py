@@ -22,6 +22,7 @@ from clubrules.errors import (
     StorageError,
     ValidationError,
 )
+from clubrules.storage._fork import forked_refusal, set_aside
 from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.sql._database import SQLDatabase
 from clubrules.storage.sql._dialect import SQLITE_PREFIX
@@ -42,6 +43,11 @@ _MEMORY = ":memory:"
 _CALLERS = "<the caller's connection>"
 # `sqlite3.LEGACY_TRANSACTION_CONTROL` (Python 3.12+): `autocommit` left to `isolation_level`.
 _LEGACY = getattr(sqlite3, "LEGACY_TRANSACTION_CONTROL", -1)
+_FORKED_IN_BLOCK = (
+    "this process forked from its parent inside a transaction of the SQLite database; the"
+    " transaction and its connection are the parent's, so this process neither commits nor"
+    " rolls it back: fork outside any block of the database"
+)
 
 
 class _Block:
@@ -70,20 +76,26 @@ class _Block:
 class _Lent(_Block):
     """`SQLiteDatabase.connection()`: a pooled connection for the length of a `with` block."""
 
-    __slots__ = ("_conn", "_db")
+    __slots__ = ("_conn", "_db", "_pid")
 
     def __init__(self, db: SQLiteDatabase) -> None:
         self._db = db
         self._conn: sqlite3.Connection | None = None
+        self._pid = 0
 
     def __enter__(self) -> sqlite3.Connection:
         self._conn = self._db._borrow()  # noqa: SLF001 - the pool's own helper
+        self._pid = self._db._pid  # noqa: SLF001
         return self._conn
 
     def _end(self, _error: BaseException | None) -> None:
         conn, self._conn = self._conn, None
-        if conn is not None:
-            self._db._give_back(conn)  # noqa: SLF001 - the pool's own helper
+        if conn is None:
+            return
+        if self._pid != self._db._pid:  # noqa: SLF001 - a child forked inside the block
+            set_aside(conn)  # the parent's: never pooled, never closed here
+            return
+        self._db._give_back(conn)  # noqa: SLF001 - the pool's own helper
 
 
 class _Joined(_Block):
@@ -108,12 +120,13 @@ class _Transaction(_Block):
     append goes through it, and its Python work sits between the writes.
     """
 
-    __slots__ = ("_begin", "_conn", "_db")
+    __slots__ = ("_begin", "_conn", "_db", "_pid")
 
     def __init__(self, db: SQLiteDatabase, *, immediate: bool) -> None:
         self._db = db
         self._begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
         self._conn: sqlite3.Connection | None = None
+        self._pid = 0
 
     def __enter__(self) -> sqlite3.Connection:
         db = self._db
@@ -126,11 +139,17 @@ class _Transaction(_Block):
                 raise_translated(error)
             raise
         self._conn = conn
+        self._pid = db._pid  # noqa: SLF001
         return conn
 
     def _end(self, error: BaseException | None) -> None:
         conn, self._conn = self._conn, None
         if conn is None:
+            return
+        if self._pid != self._db._pid:  # noqa: SLF001 - a child forked inside the block
+            set_aside(conn)  # the parent's transaction: neither committed nor rolled back here
+            if error is None:
+                raise StorageError(_FORKED_IN_BLOCK)
             return
         try:
             if error is None:
@@ -312,6 +331,12 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
     another process may open the same file. A write that cannot take the
     lock within `timeout` raises `RetryableStorageError`.
 
+    Fork-safe: in a process forked after the database was made (a
+    pre-forking server's worker), the parent's connections are set aside,
+    never closed, and the child opens its own. A `":memory:"` or
+    `from_connection` database cannot follow a fork: in the child it raises
+    `StorageError` naming the fork. Fork outside the database's `with` blocks.
+
     `":memory:"` gives a private in-memory database with a single
     connection, for tests. Create the schema with
     [migrate][clubrules.storage.sqlite.SQLiteDatabase.migrate] before use,
@@ -337,6 +362,8 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
     _schema_version_of = staticmethod(sqlite_schema_version)
     _table_prefix = SQLITE_PREFIX
     """What precedes every clubrules table name in the file: `clubrules_`."""
+    _closed_why = "the SQLite database is closed"
+    """Why a closed database refuses calls: closed, or made unusable by a fork."""
 
     def __init__(
         self,
@@ -482,7 +509,7 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
             deadline: float | None = None
             while True:
                 if self._closed:
-                    raise StorageError("the SQLite database is closed")
+                    raise StorageError(self._closed_why)
                 if self._idle:
                     return self._idle.pop()
                 if self._opened < self._max:
@@ -646,6 +673,7 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
                 yield joined
             return
         conn = self._borrow()
+        pid = self._pid
         try:
             try:
                 conn.execute("BEGIN IMMEDIATE")
@@ -658,6 +686,10 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
             try:
                 yield conn
             except BaseException as error:
+                if (
+                    self._pid != pid
+                ):  # a child forked inside the block: the transaction is the parent's
+                    raise
                 self._unit.reset(token)
                 self._unit_tenant.reset(tenant_token)
                 self._purges.reset(purge_token)
@@ -668,6 +700,8 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
                 if isinstance(error, sqlite3.Error):
                     raise_translated(error)
                 raise
+            if self._pid != pid:
+                raise StorageError(_FORKED_IN_BLOCK)
             self._unit.reset(token)
             self._unit_tenant.reset(tenant_token)
             self._purges.reset(purge_token)
@@ -677,7 +711,10 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
                 if unfinished:
                     raise ErasureNotFinalError(", ".join(purges), unfinished)
         finally:
-            self._give_back(conn)
+            if self._pid == pid:
+                self._give_back(conn)
+            else:
+                set_aside(conn)  # the parent's: never pooled, never closed here
 
     def defer_purge(self, customer_id: str) -> bool:
         """Whether a purge for `customer_id` must wait for the open transaction to end.
@@ -704,6 +741,40 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
         """
         with self.connection() as conn:
             return checkpoint(conn) is None
+
+    def _after_fork(self, parent: int) -> None:
+        """In a forked child: set the parent's connections aside, unclosed, and start afresh.
+
+        Runs in the child's only thread, before any other of its code (see
+        `clubrules.storage._fork`). The pool starts empty, with new locks
+        (a thread of the parent may have held one at the fork) and no unit
+        of work open; the next borrow opens a connection of the child's.
+        An in-memory database, or the caller's connection, cannot be
+        reopened: the database refuses every call instead.
+        """
+        set_aside(self._idle)
+        set_aside(self._caller)
+        self._idle = []
+        self._opened = 0
+        self._waiting = 0
+        self._lock = threading.Lock()
+        self._freed = threading.Condition(self._lock)
+        self._unit = contextvars.ContextVar("clubrules_sqlite_unit", default=None)
+        self._unit_tenant = contextvars.ContextVar(
+            "clubrules_sqlite_unit_tenant", default=DEFAULT_TENANT
+        )
+        self._purges = contextvars.ContextVar("clubrules_sqlite_purges", default=None)
+        if self._closed:
+            return
+        if self._caller is not None:
+            what = "the caller's sqlite3 connection"
+        elif self._memory:
+            what = "an in-memory SQLite database, which lives in the process that made it"
+        else:
+            return
+        self._caller = None
+        self._closed = True
+        self._closed_why = forked_refusal(what, parent)
 
     def _owns_transaction(self) -> bool:
         """Whether `unit_of_work()` would begin and commit a transaction of its own."""

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from typing import TYPE_CHECKING, Any, Self, TypeAlias
 
 from clubrules._checks import require_int, require_seconds
 from clubrules.errors import StorageError, ValidationError
+from clubrules.storage._fork import ForkSafe, forked_refusal, set_aside
 from clubrules.storage._handles import TenantHandles, other_tenant
 from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.postgres._direct import Outcome, run_direct_async
@@ -33,7 +35,7 @@ from clubrules.storage.sql._unit import logger
 
 if TYPE_CHECKING:
     import contextvars
-    from collections.abc import AsyncIterator, Sequence
+    from collections.abc import AsyncIterator, Callable, Sequence
 
     import psycopg
     from psycopg_pool import AsyncConnectionPool
@@ -81,7 +83,7 @@ async def _atomic(conn: Any) -> AsyncIterator[None]:  # noqa: ANN401 - a psycopg
     await conn.execute(RELEASE_SAVEPOINT)
 
 
-class AsyncPostgresDatabase(TenantHandles):
+class AsyncPostgresDatabase(TenantHandles, ForkSafe):
     """A PostgreSQL database for the async adapters: psycopg 3's `AsyncConnectionPool`.
 
     The twin of [PostgresDatabase][clubrules.storage.postgres.PostgresDatabase]
@@ -113,6 +115,12 @@ class AsyncPostgresDatabase(TenantHandles):
     a transaction is one sequence of statements, and tasks spawned inside
     the unit (`asyncio.gather`) must not share it.
 
+    Fork-safe: in a process forked after the database was made, the
+    parent's pool is set aside, never closed, and the child opens a new one
+    in its own event loop at its first call. A `from_connection` or
+    `from_pool` database cannot follow a fork: in the child it raises
+    `StorageError` naming the fork.
+
     Driver errors arrive as clubrules errors, as for the sync database: a
     taken id is a `DuplicateError`; a serialization failure, deadlock, lost
     connection or a pool that stayed empty for `timeout` seconds a
@@ -138,6 +146,9 @@ class AsyncPostgresDatabase(TenantHandles):
             `postgres` extra).
     """
 
+    _closed_why = "the PostgreSQL database is closed"
+    """Why a closed database refuses calls: closed, or made unusable by a fork."""
+
     def __init__(
         self,
         url: str,
@@ -160,7 +171,8 @@ class AsyncPostgresDatabase(TenantHandles):
             raise StorageError(
                 "the async PostgreSQL adapters need psycopg_pool: pip install 'clubrules[postgres]'"
             ) from error
-        self._pool: AsyncConnectionPool[Any] | None = AsyncConnectionPool(
+        make = functools.partial(
+            AsyncConnectionPool,
             url,
             min_size=max(0, min(pool_min_size, pool_size)),
             max_size=pool_size,
@@ -170,6 +182,9 @@ class AsyncPostgresDatabase(TenantHandles):
             name="clubrules-async",
             open=False,
         )
+        # How the database makes its own pool again in a forked child (None: it made none).
+        self._make_pool: Callable[[], AsyncConnectionPool[Any]] | None = make
+        self._pool: AsyncConnectionPool[Any] | None = make()
         self._owns_pool: bool = True
         self._opened: bool = False
 
@@ -180,6 +195,7 @@ class AsyncPostgresDatabase(TenantHandles):
         self._driver_error: type[Exception] = psycopg_module().Error
         self._timeout: float = timeout
         self._pool = None
+        self._make_pool = None
         self._owns_pool = False
         self._opened = True
         self._closed: bool = False
@@ -314,7 +330,7 @@ class AsyncPostgresDatabase(TenantHandles):
 
     def _check_open(self) -> None:
         if self._closed:
-            raise StorageError("the PostgreSQL database is closed")
+            raise StorageError(self._closed_why)
 
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
@@ -484,6 +500,7 @@ class AsyncPostgresDatabase(TenantHandles):
                 raise_translated(error)
             return
         async with self._autocommit() as conn:
+            pid = self._pid
             token = self._unit.set((conn, asyncio.current_task(), self._tenant))
             committing = False
             try:
@@ -501,13 +518,40 @@ class AsyncPostgresDatabase(TenantHandles):
                     raise_for(commit_failure(conn, error), error)
                 raise
             finally:
-                self._unit.reset(token)
+                if self._pid == pid:  # else a forked child, whose variable is new
+                    self._unit.reset(token)
 
     def _owns_transaction(self) -> bool:
         """Whether `unit_of_work()` would begin and commit a transaction of its own."""
         if self._caller is not None:
             return owns_block(self._caller)
         return self._joined() is None
+
+    def _after_fork(self, parent: int) -> None:
+        """In a forked child: set the parent's pool or connection aside, unclosed.
+
+        Runs in the child's only thread, before any other of its code (see
+        `clubrules.storage._fork`). The database's own pool is made again,
+        unopened: it opens on the first call, in the child's event loop. The
+        caller's pool or connection cannot be, so the database refuses
+        every call instead.
+        """
+        set_aside(self._pool)
+        set_aside(self._caller)
+        self._unit = unit_connection()
+        if self._closed:
+            return
+        if self._caller is not None:
+            what = "the caller's psycopg connection"
+        elif self._make_pool is None:
+            what = "the caller's psycopg_pool pool, whose tasks stayed in the parent"
+        else:
+            self._pool = self._make_pool()
+            self._opened = False
+            return
+        self._caller = None
+        self._closed = True
+        self._closed_why = forked_refusal(what, parent)
 
     async def schema_version(self) -> int:
         """The schema version of the clubrules tables in this database's schema (0 if none).
