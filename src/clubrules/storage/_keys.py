@@ -46,15 +46,16 @@ __all__ = ["KEYS", "keys_checked", "unholdable"]
 T = TypeVar("T", bound=type)
 
 
-def unholdable(value: object, name: str = "id") -> str | None:
+def unholdable(value: object, name: str = "id", *, required: bool = False) -> str | None:
     """`value` if it is a string that no stored id can equal, else None.
 
-    None is None (an optional id left out). Any other value that is not a
-    string raises the `ValidationError` of `require_str`, naming argument
-    `name`: it never reaches a database driver, which would refuse it with
-    an error naming no argument.
+    None is None (an optional id left out), unless the id is `required` (a
+    write's). Any other value that is not a string raises the
+    `ValidationError` of `require_str`, naming argument `name`: it never
+    reaches a database driver, which would refuse it with an error naming
+    no argument (and PostgreSQL would abort the caller's transaction).
     """
-    if value is None:
+    if value is None and not required:
         return None
     text = require_str(value, name)
     if storable(text):
@@ -201,6 +202,7 @@ def _guarded(
     """
     where = _positions(method, rule.names) if rule is not None else ()
     answer = rule.answer if rule is not None else None
+    required = rule is not None and answer is None  # a write's ids: None is refused too
     values = tuple(
         (index, name, check)
         for (index, name), (_, check) in zip(
@@ -226,14 +228,17 @@ def _guarded(
         return args if listed is None else tuple(listed)
 
     if inspect.iscoroutinefunction(method):
-        return _guarded_async(method, where, refuse_or_answer, checked_values if values else None)
+        return _guarded_async(
+            method, where, refuse_or_answer, checked_values if values else None, required=required
+        )
 
     if values:
 
         @functools.wraps(method)
         def checked_all(self: object, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
             for index, name in where:
-                text = unholdable(args[index] if index < len(args) else kwargs.get(name), name)
+                value = args[index] if index < len(args) else kwargs.get(name)
+                text = unholdable(value, name, required=required)
                 if text is not None:
                     return refuse_or_answer(name, text)
             args = checked_values(args, kwargs)
@@ -256,7 +261,7 @@ def _guarded(
                 and "\x00" not in value
             ):
                 return method(self, *args, **kwargs)
-            text = unholdable(value, name)
+            text = unholdable(value, name, required=required)
             if text is not None:
                 return refuse_or_answer(name, text)
             return method(self, *args, **kwargs)
@@ -266,7 +271,8 @@ def _guarded(
     @functools.wraps(method)
     def checked(self: object, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - as `method`
         for index, name in where:
-            text = unholdable(args[index] if index < len(args) else kwargs.get(name), name)
+            value = args[index] if index < len(args) else kwargs.get(name)
+            text = unholdable(value, name, required=required)
             if text is not None:
                 return refuse_or_answer(name, text)
         return method(self, *args, **kwargs)
@@ -279,13 +285,16 @@ def _guarded_async(
     where: tuple[tuple[int, str], ...],
     refuse_or_answer: Callable[[str, str], Any],
     checked_values: Callable[[tuple[Any, ...], dict[str, Any]], tuple[Any, ...]] | None,
+    *,
+    required: bool,
 ) -> Callable[..., Any]:
     """`_guarded` for a coroutine method: the answer or the refusal comes from the coroutine."""
 
     @functools.wraps(method)
     async def checked(self: object, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - as `method`
         for index, name in where:
-            text = unholdable(args[index] if index < len(args) else kwargs.get(name), name)
+            value = args[index] if index < len(args) else kwargs.get(name)
+            text = unholdable(value, name, required=required)
             if text is not None:
                 return refuse_or_answer(name, text)
         if checked_values is not None:

@@ -169,55 +169,8 @@ def async_backend(pg_url: str, loop: LoopThread) -> Iterator[Backend]:
     loop.run(aconn.close())
 
 
-# Escapes the walk found that the SQLite walk also finds, from the shared SQL method bodies:
-# strict xfails, each naming its SQLite twin, so they flip when the shared bodies check.
-# A value argument of the wrong type (`add(None)`) reaches the row encoder (AttributeError,
-# TypeError). On PostgreSQL `DataKeyStore.add(customer_id=None)` reaches the NOT NULL
-# constraint and aborts the caller's transaction (SQLite gives a bare StorageError there too,
-# with its cause dropped).
-SHARED: dict[str, tuple[str, ...]] = {
-    "PostgresAccessLog": ("append",),
-    "PostgresAssessmentRepository": ("add_rubric", "add_sheet", "add_warning"),
-    "PostgresBookingRepository": ("add", "save"),
-    "PostgresCareTaskRepository": ("add", "tasks"),
-    "PostgresClubActivityRepository": ("add", "invite"),
-    "PostgresComplaintRepository": ("append",),
-    "PostgresConsentStore": ("add",),
-    "PostgresConsumptionRepository": ("add", "add_service"),
-    "PostgresCustomerRepository": ("add", "find_by_phone", "update"),
-    "PostgresDataKeyStore": ("add", "replace"),
-    "PostgresSurveyResponseRepository": ("add",),
-    "PostgresTrainingRepository": ("add_attendance", "add_completion", "add_session"),
-    "PostgresActivityRepository": ("summaries", "summary"),
-}
-# Escapes found on PostgreSQL only and not fixed here: the async privacy stores' constructors
-# take any `database` (AttributeError), in files another change owns.
-PG_ONLY_CONSTRUCTORS = (
-    "AsyncPostgresAccessLog",
-    "AsyncPostgresConsentStore",
-    "AsyncPostgresDataKeyStore",
-)
-
-
-def _marks(cls: type, method: str) -> list[pytest.MarkDecorator]:
-    key = cls.__name__.removeprefix("Async")
-    if method in SHARED.get(key, ()):
-        sqlite_twin = "SQLite" + key.removeprefix("Postgres")
-        return [
-            pytest.mark.xfail(
-                strict=True,
-                reason=f"shared with {sqlite_twin}.{method} (the shared SQL method body)",
-            )
-        ]
-    return []
-
-
 def _cases(classes: list[type]) -> list[Any]:
-    return [
-        pytest.param(cls.__name__, m, marks=_marks(cls, m))
-        for cls in classes
-        for m in methods_of(cls)
-    ]
+    return [pytest.param(cls.__name__, m) for cls in classes for m in methods_of(cls)]
 
 
 SYNC_CASES = _cases(SYNC)
@@ -250,73 +203,6 @@ def test_hostile_arguments_to_async_adapters_raise_only_library_errors(
     assert not escapes, _report(escapes)
 
 
-# A strict xfail above stays an xfail while any escape is left, so one the SQLite twin does
-# not share would hide behind it: these cases hold PostgreSQL to its twin's escapes meanwhile.
-# `DataKeyStore.add(customer_id=None)` is the one exception: SQLite also reaches its NOT NULL
-# constraint, but drops the driver's error from the chain, so the SQLite walk cannot see it.
-_SEEN_ON_SQLITE_ONLY_AS_CAUSELESS = {("DataKeyStore", "add", "customer_id", "None")}
-
-
-@pytest.fixture(scope="module")
-def sqlite_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
-    """The SQLite twins, as `test_hostile_sql` walks them."""
-    from clubrules.storage.migrations import migrate  # noqa: PLC0415
-    from clubrules.storage.sqlite import SQLiteDatabase  # noqa: PLC0415
-
-    path = tmp_path_factory.mktemp("hostile-twin") / "club.db"
-    conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn)
-    database = SQLiteDatabase.from_connection(conn)
-
-    def begin() -> None:
-        conn.execute("BEGIN IMMEDIATE")
-
-    def end() -> None:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-
-    yield Backend(
-        "sqlite",
-        begin=begin,
-        build=lambda cls: _build(cls, database),
-        snapshot=lambda: None,
-        end=end,
-        run=run_sync,
-    )
-    database.close()
-    conn.close()
-
-
-SHARED_CASES = [
-    pytest.param(cls.__name__, m)
-    for cls in ALL
-    for m in methods_of(cls)
-    if m in SHARED.get(cls.__name__.removeprefix("Async"), ())
-]
-
-
-@pytest.mark.parametrize(("cls", "method"), SHARED_CASES)
-def test_shared_escapes_are_no_more_than_the_sqlite_twins(
-    sync_backend: Backend,
-    async_backend: Backend,
-    sqlite_backend: Backend,
-    cls: str,
-    method: str,
-) -> None:
-    kind = BY_NAME[cls]
-    port = port_of_name(cls)
-    twin = SQLITE_BY_NAME["SQLite" + port]
-    on_sqlite = {(e.param, e.value) for e in sqlite_backend.walk(twin, method)}
-    backend = async_backend if cls.startswith("Async") else sync_backend
-    extra = [
-        e
-        for e in backend.walk(kind, method)
-        if (e.param, e.value) not in on_sqlite
-        and (port, method, e.param, e.value) not in _SEEN_ON_SQLITE_ONLY_AS_CAUSELESS
-    ]
-    assert not extra, _report(extra)
-
-
 @pytest.mark.parametrize("cls", sorted(c.__name__ for c in SYNC))
 def test_hostile_constructor_arguments_raise_only_library_errors(pg_url: str, cls: str) -> None:
     kind = BY_NAME[cls]
@@ -328,22 +214,7 @@ def test_hostile_constructor_arguments_raise_only_library_errors(pg_url: str, cl
     assert not escapes, _report(escapes)
 
 
-@pytest.mark.parametrize(
-    "cls",
-    [
-        pytest.param(
-            c.__name__,
-            marks=[
-                pytest.mark.xfail(
-                    strict=True, reason="the async privacy store takes any database unchecked"
-                )
-            ]
-            if c.__name__ in PG_ONLY_CONSTRUCTORS
-            else [],
-        )
-        for c in sorted(ASYNC, key=lambda c: c.__name__)
-    ],
-)
+@pytest.mark.parametrize("cls", sorted(c.__name__ for c in ASYNC))
 def test_hostile_async_constructor_arguments_raise_only_library_errors(
     pg_url: str, loop: LoopThread, cls: str
 ) -> None:
@@ -480,15 +351,6 @@ def _fresh_database_url(pg_url: str, *, migrated: bool) -> str:
     return url
 
 
-# The numeric arguments of the databases' constructors are compared before they are checked
-# (`not timeout > 0`, `min(pool_min_size, pool_size)`), as `SQLiteDatabase(timeout=...)` is.
-_NUMBERS = (
-    "PostgresDatabase(timeout)",
-    "PostgresDatabase(pool_min_size)",
-    "AsyncPostgresDatabase(",
-)
-
-
 @pytest.fixture(scope="module")
 def database_escapes(pg_url: str, loop: LoopThread) -> list[str]:
     return _database_escapes(pg_url, loop)
@@ -497,19 +359,7 @@ def database_escapes(pg_url: str, loop: LoopThread) -> list[str]:
 def test_hostile_arguments_to_the_databases_raise_only_library_errors(
     database_escapes: list[str],
 ) -> None:
-    escapes = [e for e in database_escapes if not e.startswith(_NUMBERS)]
-    assert not escapes, "escaped:\n" + "\n".join(escapes)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="shared with SQLiteDatabase(timeout=...): the constructors' numbers are not checked",
-)
-def test_hostile_numbers_to_the_database_constructors_raise_only_library_errors(
-    database_escapes: list[str],
-) -> None:
-    escapes = [e for e in database_escapes if e.startswith(_NUMBERS)]
-    assert not escapes, "escaped:\n" + "\n".join(escapes)
+    assert not database_escapes, "escaped:\n" + "\n".join(database_escapes)
 
 
 # --- clubrules.storage.sqlalchemy -----------------------------------------------------------
@@ -536,20 +386,6 @@ SAMPLE = {
     "date",
     "timedelta.max",
 }
-
-
-def port_of_name(name: str) -> str:
-    for prefix in ("AsyncPostgres", "Postgres", "SQLite"):
-        if name.startswith(prefix):
-            return name[len(prefix) :]
-    raise AssertionError(name)
-
-
-SHARED_PORTS = {
-    (port_of_name(name), method) for name, methods in SHARED.items() for method in methods
-}
-# Fixed on PostgreSQL (checked before the statement), still open on SQLite.
-SQLITE_ONLY = {("AssessmentRepository", "rubric"), ("ComplaintRepository", "events")}
 
 
 def _sampled() -> list[tuple[str, Any]]:
@@ -626,22 +462,12 @@ def alchemy_backends(
 
 
 def _alchemy_cases() -> list[Any]:
-    cases = []
+    cases: list[Any] = []
     for dialect, classes in (("sqlite", SQLITE_BY_NAME), ("postgresql", BY_NAME)):
         for name, cls in sorted(classes.items()):
             if name.startswith("Async"):
                 continue
-            for method in methods_of(cls):
-                shared = (port_of_name(name), method) in SHARED_PORTS or (
-                    dialect == "sqlite" and (port_of_name(name), method) in SQLITE_ONLY
-                )
-                twin = "SQLite" + port_of_name(name)
-                marks = (
-                    [pytest.mark.xfail(strict=True, reason=f"shared with {twin}.{method}")]
-                    if shared
-                    else []
-                )
-                cases.append(pytest.param(dialect, name, method, marks=marks))
+            cases.extend(pytest.param(dialect, name, method) for method in methods_of(cls))
     return cases
 
 

@@ -6,7 +6,7 @@ on a migrated temporary database file, and also holds a refusal to what a
 user of a database would notice: the error comes from the library's own
 checks (not from the driver, which names no field), and a refused call
 leaves every row as it was. `_sql.Backend` runs a call on any database
-in a rolled-back transaction; the PostgreSQL adapters are not walked yet.
+in a rolled-back transaction; `test_hostile_postgres` walks the PostgreSQL adapters.
 """
 
 from __future__ import annotations

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from clubrules._checks import require_instance
 from clubrules._time import require_aware
 from clubrules.customers import Sealed
 from clubrules.errors import NotFoundError
 from clubrules.storage._keys import keys_checked
+from clubrules.storage.postgres._aio._db import AsyncPostgresDatabase
 from clubrules.storage.sql._dialect import POSTGRES
 from clubrules.storage.sql._privacy import (
     AccessLogSQL,
@@ -21,7 +23,6 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from clubrules.privacy import AccessEvent, ConsentRecord
-    from clubrules.storage.postgres._aio._db import AsyncPostgresDatabase
     from clubrules.storage.sql._dialect import Dialect
 
 __all__ = ["AsyncPostgresAccessLog", "AsyncPostgresConsentStore", "AsyncPostgresDataKeyStore"]
@@ -49,6 +50,7 @@ class AsyncPostgresDataKeyStore:
     """
 
     def __init__(self, database: AsyncPostgresDatabase) -> None:
+        require_instance(database, AsyncPostgresDatabase, "database")
         self._db = database
         self._q = DataKeySQL(_dialect(database))
 
@@ -107,6 +109,7 @@ class AsyncPostgresConsentStore:
     """
 
     def __init__(self, database: AsyncPostgresDatabase) -> None:
+        require_instance(database, AsyncPostgresDatabase, "database")
         self._db = database
         self._q = ConsentSQL(_dialect(database))
 
@@ -164,6 +167,7 @@ class AsyncPostgresAccessLog:
     """
 
     def __init__(self, database: AsyncPostgresDatabase) -> None:
+        require_instance(database, AsyncPostgresDatabase, "database")
         self._db = database
         self._q = AccessLogSQL(_dialect(database))
 
