@@ -34,6 +34,8 @@ __all__ = [
     "DEFAULT_TENANT",
     "ID_MAX_CHARS",
     "INTERVAL_RULES",
+    "INT_MAX",
+    "INT_MIN",
     "MONEY_RULES",
     "NAIVE_RULES",
     "NARROW",
@@ -45,6 +47,7 @@ __all__ = [
     "check_count",
     "check_distinct",
     "check_instant_field",
+    "check_int_range",
     "check_names",
     "check_number",
     "check_optional_text",
@@ -99,6 +102,12 @@ TEXT_MAX_CHARS: Final = 100_000
 No index holds free text, so the bound is only there to keep rows small;
 every adapter stores text of this length alike.
 """
+
+INT_MAX: Final = 2**63 - 1
+"""The largest int that a stored value holds: the top of a BIGINT (and of an SQLite INTEGER)."""
+
+INT_MIN: Final = -(2**63)
+"""The smallest int that a stored value holds: the bottom of a BIGINT (and of an SQLite INTEGER)."""
 
 # NUL cannot be stored by PostgreSQL (in text or jsonb); a surrogate code
 # point (a lone surrogate, as left by a bad decode) has no UTF-8 form, so no
@@ -305,6 +314,23 @@ def check_items(
             problems.add(f"{field}[{i}]", rule, message)
 
 
+def check_int_range(problems: ViolationCollector, field: str, value: object) -> bool:
+    """An int that every storage column can hold; True if it is one (or is no int).
+
+    Refuses an int above `INT_MAX` (rule `too_large`) or below `INT_MIN`
+    (`too_small`): no storage column holds it. The message names the bound,
+    never the value. Anything that is not an int (or is a bool) passes: the
+    field's own check reports its type.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or INT_MIN <= value <= INT_MAX:
+        return True
+    if value > INT_MAX:
+        problems.add(field, "too_large", f"must be at most {INT_MAX} (2**63 - 1)")
+    else:
+        problems.add(field, "too_small", f"must be at least {INT_MIN} (-2**63)")
+    return False
+
+
 def check_count(
     problems: ViolationCollector,
     field: str,
@@ -313,10 +339,16 @@ def check_count(
     minimum: int = 0,
     wording: Literal["int", "integer"] = "int",
 ) -> None:
-    """An `int` (not a bool) of at least `minimum`; `wording="integer"` is the booking wording."""
+    """An `int` (not a bool) of at least `minimum`; `wording="integer"` is the booking wording.
+
+    At most `INT_MAX` too (rule `too_large`, see `check_int_range`): no
+    storage column holds a larger count.
+    """
     if isinstance(value, bool) or not isinstance(value, int):
         rule = "not_an_int" if wording == "int" else "not_an_integer"
         problems.add(field, rule, f"must be an {wording}, not {type(value).__name__}")
+    elif value > INT_MAX:
+        check_int_range(problems, field, value)
     elif value < minimum:
         got = "not" if wording == "int" else "got"
         problems.add(field, "too_small", f"must be at least {minimum}, {got} {value}")
@@ -601,7 +633,12 @@ def require_str(value: object, field: str) -> str:
 
 
 def require_int(value: object, field: str, *, minimum: int | None = None) -> int:
-    """An `int` (not a bool), at least `minimum` if given; else a ValidationError."""
+    """An `int` (not a bool), at least `minimum` if given; else a ValidationError.
+
+    With `minimum`, also at most `INT_MAX` (see `check_count`). Without it
+    any int passes: a lookup argument beyond every column (a version, a
+    stream position) is clamped or not found by its caller.
+    """
     problems = ViolationCollector()
     if minimum is None:
         if isinstance(value, bool) or not isinstance(value, int):

@@ -14,6 +14,7 @@ from clubrules._checks import (
     check_count,
     check_enum,
     check_instant_field,
+    check_int_range,
     check_items,
     check_names,
     check_storable,
@@ -367,9 +368,12 @@ class Occupancy:
                 value = getattr(self, name)
                 if isinstance(value, bool) or not isinstance(value, int):
                     problems.add(name, "not_an_integer", "must be epoch microseconds (an int)")
-        elif self.end_us <= self.start_us:
-            rule = "end_before_start" if self.end_us < self.start_us else "empty_interval"
-            problems.add("end", rule, "must be after the start")
+        else:
+            ends = ("start_us", "end_us")
+            stored = [check_int_range(problems, n, getattr(self, n)) for n in ends]
+            if all(stored) and self.end_us <= self.start_us:
+                rule = "end_before_start" if self.end_us < self.start_us else "empty_interval"
+                problems.add("end", rule, "must be after the start")
         check_count(problems, "capacity", self.capacity, minimum=1, wording="integer")
         check_count(problems, "units", self.units, minimum=1, wording="integer")
         if not problems and self.units > self.capacity:

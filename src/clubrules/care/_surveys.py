@@ -11,6 +11,7 @@ import attrs
 
 from clubrules._checks import (
     check_instant_field,
+    check_int_range,
     check_number,
     check_storable,
     check_text,
@@ -234,6 +235,8 @@ class SurveyResponse:
                 rating: object = given
                 if isinstance(rating, bool) or not isinstance(rating, int) or rating < 1:
                     problems.add(f"answers[{qid}]", "not_a_rating", "must be an int of at least 1")
+                else:
+                    check_int_range(problems, f"answers[{qid}]", rating)
         nps: object = self.nps
         if nps is not None and (
             isinstance(nps, bool) or not isinstance(nps, int) or not 0 <= nps <= 10

@@ -14,7 +14,14 @@ from typing import ClassVar, TypeAlias
 
 import attrs
 
-from clubrules._checks import ID_MAX_CHARS, NAIVE_RULES, check_enum, check_storable, raise_collected
+from clubrules._checks import (
+    ID_MAX_CHARS,
+    NAIVE_RULES,
+    check_enum,
+    check_int_range,
+    check_storable,
+    raise_collected,
+)
 from clubrules._time import canonical_instant
 from clubrules.complaints._model import MANAGEMENT, CaseKind, Severity, check_channel
 from clubrules.errors import ValidationError, ViolationCollector
@@ -196,6 +203,8 @@ class Registered(_Event):
         version: object = self.policy_version
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
             problems.add("policy_version", "not_positive", "must be an integer >= 1")
+        else:
+            check_int_range(problems, "policy_version", version)
         at: object = self.at
         if (
             isinstance(self.reply_by, datetime)

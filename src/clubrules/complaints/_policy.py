@@ -10,7 +10,14 @@ from typing import Any, TypeVar
 import attrs
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
-from clubrules._checks import check_enum, require_choice, require_instance, require_int, revision
+from clubrules._checks import (
+    check_enum,
+    check_int_range,
+    require_choice,
+    require_instance,
+    require_int,
+    revision,
+)
 from clubrules.calendar import BusinessCalendar  # noqa: TC001
 from clubrules.complaints._model import (
     MANAGEMENT,
@@ -214,6 +221,8 @@ class SlaPolicy:
         version: object = self.version
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
             problems.add("version", "not_positive", "must be an integer >= 1")
+        else:
+            check_int_range(problems, "version", version)
         check_enum(problems, "kind", self.kind, CaseKind)
         targets: object = self.targets
         if not isinstance(targets, tuple):

@@ -11,7 +11,7 @@ from typing import cast
 
 import attrs
 
-from clubrules._checks import check_storable, check_text
+from clubrules._checks import check_int_range, check_storable, check_text
 from clubrules._time import (
     canonical_instant,
     from_epoch_us,
@@ -253,6 +253,8 @@ class AssessmentPeriod:
         check_text(problems, "label", self.label)
         if (self.cycle is None) != (self.cycle_months is None):
             problems.add("cycle", "incomplete_cycle", "cycle and cycle_months go together")
+        check_int_range(problems, "cycle", self.cycle)
+        check_int_range(problems, "cycle_months", self.cycle_months)
         problems.raise_if_any()
 
     @classmethod

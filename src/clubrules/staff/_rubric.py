@@ -12,6 +12,7 @@ from clubrules._checks import (
     TEXT_MAX_CHARS,
     check_choice,
     check_distinct,
+    check_int_range,
     check_storable,
     check_text,
     check_tuple_of,
@@ -367,6 +368,10 @@ class EvaluationScoring(_ScoredFromEvents):
         if not ints:
             problems.add("scale_min", "not_an_int", "scale_min, scale_max, min_count are ints")
         else:
+            names = ("scale_min", "scale_max", "min_count")
+            stored = [check_int_range(problems, n, v) for n, v in zip(names, values, strict=True)]
+            if not all(stored):
+                return
             if self.scale_min >= self.scale_max:
                 problems.add("scale_max", "empty_scale", "must be above scale_min")
             if self.min_count < 1:
@@ -540,6 +545,8 @@ class Rubric:
             value: object = getattr(self, field)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 problems.add(field, "not_positive", "must be an int of at least 1")
+            else:
+                check_int_range(problems, field, value)
         cycle_months: object = self.cycle_months
         if isinstance(cycle_months, int) and cycle_months >= 1 and 12 % cycle_months:
             problems.add("cycle_months", "not_a_divisor_of_12", "must divide a year (1-4, 6, 12)")
