@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 import pytest
@@ -61,7 +61,7 @@ def _samples() -> dict[type, Any]:
         if not attrs.has(type(value)) or type(value) in found:
             return
         found[type(value)] = value
-        for field in attrs.fields(type(value)):
+        for field in attrs.fields(cast("type[attrs.AttrsInstance]", type(value))):
             walk(getattr(value, field.name))
 
     for kind in _stored_kinds():
@@ -72,12 +72,12 @@ def _samples() -> dict[type, Any]:
 
 def _int_fields() -> list[tuple[type, str, str]]:
     """(class, attribute, field name in errors) of every int field of the samples' classes."""
-    fields: list[tuple[type, str, str]] = []
-    for kind in _samples():
-        for field in attrs.fields(kind):
-            if field.init and _INT.fullmatch(str(field.type)):
-                fields.append((kind, field.alias or field.name, field.name.lstrip("_")))
-    return fields
+    return [
+        (kind, field.alias or field.name, field.name.lstrip("_"))
+        for kind in _samples()
+        for field in attrs.fields(kind)
+        if field.init and _INT.fullmatch(str(field.type))
+    ]
 
 
 INT_FIELDS = _int_fields()
