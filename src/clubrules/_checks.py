@@ -338,16 +338,19 @@ def check_count(
     *,
     minimum: int = 0,
     wording: Literal["int", "integer"] = "int",
+    bounded: bool = True,
 ) -> None:
     """An `int` (not a bool) of at least `minimum`; `wording="integer"` is the booking wording.
 
     At most `INT_MAX` too (rule `too_large`, see `check_int_range`): no
-    storage column holds a larger count.
+    storage column holds a larger count. `bounded=False` lifts that bound for
+    an argument that is never stored and whose meaning has no top (a lead
+    time longer than any calendar).
     """
     if isinstance(value, bool) or not isinstance(value, int):
         rule = "not_an_int" if wording == "int" else "not_an_integer"
         problems.add(field, rule, f"must be an {wording}, not {type(value).__name__}")
-    elif value > INT_MAX:
+    elif bounded and value > INT_MAX:
         check_int_range(problems, field, value)
     elif value < minimum:
         got = "not" if wording == "int" else "got"

@@ -200,7 +200,7 @@ def plan_invitations(
     if isinstance(invited, str | bytes) or not isinstance(invited, Container):
         raise ValidationError("must be a set of customer ids", field="invited", rule="not_a_set")
     problems = ViolationCollector()
-    check_count(problems, "lead_days", lead_days, minimum=0)
+    check_count(problems, "lead_days", lead_days, minimum=0, bounded=False)  # never stored
     check_text(problems, "channel", channel)
     raise_collected(problems)
     due, send_at = _send_time(activity, calendar, as_of, lead_days)
