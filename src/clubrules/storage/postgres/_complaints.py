@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from clubrules._checks import require_int
 from clubrules.errors import NotFoundError
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.postgres._db import PostgresDatabase
@@ -80,9 +79,7 @@ class PostgresComplaintRepository(SQLComplaintRepository[PostgresDatabase]):
 
     def events(self, case_id: str, *, after: int = 0) -> list[CaseEvent]:
         """The stream's events after the first `after`; `NotFoundError` if unknown."""
-        # Checked before the statement: a value PostgreSQL refuses would abort the caller's
-        # open transaction.
-        after = max(require_int(after, "after"), 0)
+        after = max(after, 0)
         # The events alone, along their primary key: no join with the cases, no sort.
         rows = self._db._fetchall(self._q.log, (case_id, after))  # noqa: SLF001
         if not rows:  # an unknown case, or no event after `after`: one statement tells which

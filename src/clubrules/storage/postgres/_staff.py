@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from clubrules._checks import require_int
 from clubrules.errors import DuplicateError
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.postgres._db import PostgresDatabase
@@ -13,7 +12,7 @@ from clubrules.storage.sql._dialect import POSTGRES
 from clubrules.storage.sql._staff import SQLAssessmentRepository
 
 if TYPE_CHECKING:
-    from clubrules.staff import Rubric, ScoreSheet
+    from clubrules.staff import ScoreSheet
 
 __all__ = ["PostgresAssessmentRepository"]
 
@@ -36,14 +35,6 @@ class PostgresAssessmentRepository(SQLAssessmentRepository[PostgresDatabase]):
     """
 
     _dialect = POSTGRES
-
-    def rubric(self, rubric_id: str, version: int | None = None) -> Rubric:
-        """The rubric version (the highest if None); `NotFoundError` if there is none."""
-        # Checked before the statement: a version PostgreSQL cannot compare with an integer
-        # would abort the caller's open transaction.
-        if version is not None:
-            require_int(version, "version")
-        return super().rubric(rubric_id, version)
 
     def add_sheet(self, sheet: ScoreSheet) -> bool:
         """Store a sheet; False if stored as is; `DuplicateError` on a taken id or cycle."""

@@ -18,6 +18,7 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from clubrules._checks import INT_MAX, INT_MIN
 from clubrules.errors import DuplicateError, NotFoundError, StorageError
 from clubrules.staff import (
     AssessmentKind,
@@ -250,10 +251,6 @@ def cycle_taken(d: Dialect, conn: Connection, sheet: ScoreSheet) -> DuplicateErr
 
 
 # --- rows ------------------------------------------------------------------------------
-
-# The range of a BIGINT (and of an SQLite INTEGER): a rubric version outside it is never stored.
-_INT64_MIN = -(2**63)
-_INT64_MAX = 2**63 - 1
 
 _CRITERION_COLUMNS = "sheet_id, position, key, name, max_points, effective_max, points"
 _LINE_COLUMNS = (
@@ -544,7 +541,7 @@ class SQLAssessmentRepository(SQLAdapter[DB]):
             row = self._db._fetchone(  # noqa: SLF001 - the databases' read helper
                 f"{select} ORDER BY version DESC LIMIT 1", (rubric_id,)
             )
-        elif not _INT64_MIN <= version <= _INT64_MAX:  # no column holds it: none is stored
+        elif not INT_MIN <= version <= INT_MAX:  # no column holds it: none is stored
             row = None
         else:
             row = self._db._fetchone(  # noqa: SLF001

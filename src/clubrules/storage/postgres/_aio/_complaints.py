@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from clubrules._checks import require_instance, require_int
+from clubrules._checks import require_instance
 from clubrules.errors import DuplicateError, StaleVersionError, StorageError, ValidationError
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.postgres._aio._db import AsyncPostgresDatabase
@@ -114,7 +114,7 @@ class AsyncPostgresComplaintRepository:
 
     async def events(self, case_id: str, *, after: int = 0) -> list[CaseEvent]:
         """The stream's events after the first `after`; `NotFoundError` if unknown."""
-        after = max(require_int(after, "after"), 0)  # checked before the statement
+        after = max(after, 0)
         # The events alone, along their primary key: no join with the cases, no sort.
         rows = await self._db._fetchall(self._q.log, (case_id, after))  # noqa: SLF001
         if not rows:  # an unknown case, or no event after `after`: one statement tells which
