@@ -19,6 +19,7 @@ from clubrules.errors import KeyringError
 from clubrules.privacy import CustomerKeys, FileKeyProvider, Keyring, sealed_to_text
 from clubrules.storage.postgres import PostgresDatabase, PostgresDataKeyStore
 from clubrules.storage.sqlite import SQLiteDatabase, SQLiteDataKeyStore
+from tests.integration._store_process import STORE_FROM_ARGV
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -30,20 +31,9 @@ PLACE = {"record_type": "customer", "record_id": "c-1", "field": "allergies"}
 
 # Process B: for each sealed value read from stdin, open it with its own
 # CustomerKeys and print "opened <value>" or the error's type name.
-READER = """
-import sys
-from clubrules.errors import ClubRulesError
-from clubrules.privacy import CustomerKeys, FileKeyProvider, Keyring, sealed_from_text
-
-kind, target, keyring_file = sys.argv[1], sys.argv[2], sys.argv[3]
-if kind == "postgres":
-    from clubrules.storage.postgres import PostgresDatabase, PostgresDataKeyStore
-    db = PostgresDatabase(target)
-    store = PostgresDataKeyStore(db)
-else:
-    from clubrules.storage.sqlite import SQLiteDatabase, SQLiteDataKeyStore
-    db = SQLiteDatabase(target)
-    store = SQLiteDataKeyStore(db)
+READER = (
+    STORE_FROM_ARGV
+    + """
 keys = CustomerKeys(Keyring.from_provider(FileKeyProvider(keyring_file)), store)
 place = {"record_type": "customer", "record_id": "c-1", "field": "allergies"}
 for line in sys.stdin:
@@ -56,6 +46,7 @@ for line in sys.stdin:
         print("opened", ",".join(opened), flush=True)
 db.close()
 """
+)
 
 
 def _erasure_reaches_the_other_process(

@@ -33,6 +33,7 @@ from clubrules.storage.postgres import (
     PostgresDataKeyStore,
 )
 from clubrules.storage.sqlite import SQLiteDatabase, SQLiteDataKeyStore
+from tests.integration._store_process import STORE_FROM_ARGV
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -48,22 +49,9 @@ def place(customer_id: str) -> dict[str, str]:
 
 
 # Process B: one command a line on stdin, one answer a line on stdout.
-OTHER = """
-import sys
-from clubrules.errors import ClubRulesError
-from clubrules.privacy import CustomerKeys, FileKeyProvider, Keyring, sealed_from_text
-from clubrules.privacy import sealed_to_text
-
-kind, target, keyring_file = sys.argv[1], sys.argv[2], sys.argv[3]
-if kind == "postgres":
-    from clubrules.storage.postgres import PostgresDatabase, PostgresDataKeyStore
-    db = PostgresDatabase(target)
-    store = PostgresDataKeyStore(db)
-else:
-    from clubrules.storage.sqlite import SQLiteDatabase, SQLiteDataKeyStore
-    db = SQLiteDatabase(target)
-    store = SQLiteDataKeyStore(db)
-
+OTHER = (
+    STORE_FROM_ARGV
+    + """
 def load():
     return CustomerKeys(Keyring.from_provider(FileKeyProvider(keyring_file)), store)
 
@@ -97,6 +85,7 @@ for line in sys.stdin:
     print(answer, flush=True)
 db.close()
 """
+)
 
 
 class Other:
