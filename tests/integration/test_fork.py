@@ -338,3 +338,56 @@ def test_the_caller_s_async_connection_is_refused_in_a_child(postgres_url: str) 
         loop.run_until_complete(conn.close())
     finally:
         loop.close()
+
+
+class _Undo(Exception):  # noqa: N818 - not an error: the parent's way out of its unit
+    """The parent leaves its unit of work with this, to roll it back."""
+
+
+def _exit_reporting(write: int, error: BaseException | None) -> None:  # pragma: no cover
+    """The child's end: how its block ended, through the pipe; then out, skipping pytest's own."""
+    report = "no error" if error is None else f"{type(error).__name__}: {error}"
+    try:
+        os.write(write, report.encode())
+    finally:
+        os._exit(0)
+
+
+@pytest.mark.parametrize("pool_size", [0, 1], ids=["unpooled", "pooled"])
+def test_a_child_forked_inside_a_postgres_unit_of_work_leaves_the_parent_s_transaction_alone(
+    postgres_url: str, pool_size: int
+) -> None:
+    # The child's copy of the block runs to its end; its COMMIT must not reach
+    # the parent's session (it would commit what the parent then rolls back).
+    with PostgresDatabase(postgres_url, pool_size=pool_size) as db:
+        customers = PostgresCustomerRepository(db)
+        parents = _backend_pid(db)
+        read, write = os.pipe()
+        pid = -1
+        try:
+            with db.unit_of_work():
+                customers.add(_customer("c-undone"))
+                pid = os.fork()
+                if pid == 0:  # pragma: no cover - the child's side
+                    signal.alarm(60)
+                else:
+                    os.waitpid(pid, 0)
+                    raise _Undo  # noqa: TRY301 - the parent leaves its unit this way
+        except _Undo:
+            pass
+        except BaseException as error:
+            if pid == 0:  # pragma: no cover - the child's block ended with this error
+                _exit_reporting(write, error)
+            raise
+        if pid == 0:  # pragma: no cover - the child's block ended without one
+            _exit_reporting(write, None)
+        os.close(write)
+        with os.fdopen(read, "rb") as pipe:
+            report = pipe.read().decode()
+        assert report.startswith("StorageError: this process forked from its parent inside a")
+        assert "PostgreSQL" in report
+        with pytest.raises(NotFoundError):  # rolled back, as the parent asked
+            customers.get("c-undone")
+        assert _backend_pid(db) == parents
+        customers.add(_customer("c-after"))
+        assert [c.id for c in customers.customers()] == ["c-after"]

@@ -30,16 +30,33 @@ then call `PyOS_AfterFork_Child` (uWSGI, mod_wsgi).
 The databases record the pid that opened their connections (`_pid`); the
 hook updates it, so a block that was open across a fork notices, by
 comparing its own copy with the database's, that it continues in a child.
+
+Set aside is not enough for a PostgreSQL connection the database opened
+itself: when the child exits normally, the interpreter frees what it holds,
+and libpq's `PQfinish` sends a Terminate message on the socket it shares
+with the parent, ending the parent's session; a block open across the fork
+would send its COMMIT or ROLLBACK there too. So the child first points each
+such socket's descriptor at a dead socket of its own (`cut_off`): whatever
+the child's copy sends goes nowhere, and the parent's session is untouched.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import socket
+import threading
 import weakref
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
-__all__ = ["ForkSafe", "forked_refusal", "set_aside"]
+__all__ = [
+    "ForkSafe",
+    "OwnedConnections",
+    "cut_off",
+    "forked_in_block",
+    "forked_refusal",
+    "set_aside",
+]
 
 logger = logging.getLogger("clubrules.storage")
 
@@ -78,6 +95,84 @@ def set_aside(thing: object) -> None:
     """Keep `thing`, opened by the parent, referenced for the child's lifetime: never closed."""
     if thing is not None:
         _INHERITED.append(thing)
+
+
+class _Socketed(Protocol):
+    """A psycopg connection, sync or async, as far as `cut_off` needs it."""
+
+    @property
+    def closed(self) -> bool: ...
+
+    def fileno(self) -> int: ...
+
+
+def cut_off(conn: _Socketed | None) -> None:
+    """In a forked child: point `conn`'s socket descriptor at a dead socket of the child's own.
+
+    The descriptor number stays taken (so no file the child opens reuses it
+    while libpq still holds it); a write on it fails with a broken pipe and a
+    read sees the end of the stream, here only: the parent's socket, and its
+    server session, are untouched.
+    """
+    if conn is None:
+        return
+    try:
+        if conn.closed:
+            return
+        descriptor = conn.fileno()
+    except Exception:  # noqa: BLE001 - a connection that has no socket has nothing to cut off
+        return
+    dead, peer = socket.socketpair()
+    peer.close()
+    try:
+        os.dup2(dead.fileno(), descriptor, inheritable=False)
+    finally:
+        dead.close()
+
+
+class OwnedConnections:
+    """The connections a database's own pool opened: the ones to `cut_off` in a forked child.
+
+    The pool reports each new connection through its `configure` callback
+    (`remember`, or `remember_async` for an async pool), from its own
+    threads; the set holds them weakly, so a connection the pool closed
+    drops out by itself.
+    """
+
+    __slots__ = ("_connections", "_lock")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._connections: weakref.WeakSet[Any] = weakref.WeakSet()
+
+    def remember(self, conn: Any) -> None:  # noqa: ANN401 - a sync or async connection
+        """The pool's `configure` callback: note a connection it opened."""
+        with self._lock:
+            self._connections.add(conn)
+
+    async def remember_async(self, conn: Any) -> None:  # noqa: ANN401 - an async connection
+        """`remember`, as the `configure` callback of an async pool."""
+        self.remember(conn)
+
+    def cut_off_all(self) -> None:
+        """In a forked child: cut off every connection noted, then start an empty set.
+
+        Takes no lock: the hook runs in the child's only thread, and a
+        parent's thread may have held the lock at the fork.
+        """
+        for conn in list(self._connections):
+            cut_off(conn)
+        self._lock = threading.Lock()
+        self._connections = weakref.WeakSet()
+
+
+def forked_in_block(database: str) -> str:
+    """Why a block a child inherited open, on a `database` database, ends in `StorageError`."""
+    return (
+        f"this process forked from its parent inside a transaction of the {database} database;"
+        " the transaction and its connection are the parent's, so this process neither commits"
+        " nor rolls it back: fork outside any block of the database"
+    )
 
 
 def forked_refusal(what: str, parent: int) -> str:

@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from clubrules._checks import require_int, require_seconds
 from clubrules.errors import StorageError, ValidationError
-from clubrules.storage._fork import forked_refusal, set_aside
+from clubrules.storage._fork import (
+    OwnedConnections,
+    cut_off,
+    forked_in_block,
+    forked_refusal,
+    set_aside,
+)
 from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.postgres._direct import Outcome, run_direct
 from clubrules.storage.postgres._errors import (
@@ -247,6 +253,8 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         # How the database makes its own pool again in a forked child (None: it made none).
         self._make_pool: Callable[[], ConnectionPool[Any]] | None = None
         self._owns_pool = False
+        # The connections its own pool opened, cut off in a forked child (see `_after_fork`).
+        self._owned = OwnedConnections()
         self._closed = False
         self._caller: psycopg.Connection[Any] | None = None
         # The connection of the unit of work open in this thread or task, if any.
@@ -264,6 +272,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
                 timeout=self._timeout,
                 check=ConnectionPool.check_connection if pool_check else None,
                 name="clubrules",
+                configure=self._owned.remember,
                 open=True,
             )
             self._pool = self._make_pool()
@@ -359,6 +368,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         database._pool = pool  # noqa: SLF001
         database._make_pool = None  # noqa: SLF001
         database._owns_pool = False  # noqa: SLF001
+        database._owned = OwnedConnections()  # noqa: SLF001
         database._closed = False  # noqa: SLF001
         database._caller = caller  # noqa: SLF001
         database._unit = unit_connection()  # noqa: SLF001
@@ -577,6 +587,8 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
                     refuse_aborted(conn)
                     committing = True
             except self._driver_error as error:
+                if self._pid != pid:  # a child forked inside the block: the parent's transaction
+                    raise StorageError(forked_in_block("PostgreSQL")) from None
                 if committing:
                     raise_for(commit_failure(conn, error), error)
                 raise
@@ -593,8 +605,13 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         on the socket the parent still uses, and end its session. The
         database's own connection is reopened, and its own pool made again,
         at the next use; the caller's connection or pool cannot be, so the
-        database refuses every call instead.
+        database refuses every call instead. The sockets of the connections
+        the database opened itself are cut off first (`cut_off`): when this
+        process ends, freeing them sends nothing to the parent's sessions.
         """
+        cut_off(self._conn)
+        if self._owns_pool:
+            self._owned.cut_off_all()
         set_aside(self._conn)
         set_aside(self._pool)
         set_aside(self._caller)

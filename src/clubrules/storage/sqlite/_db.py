@@ -22,7 +22,7 @@ from clubrules.errors import (
     StorageError,
     ValidationError,
 )
-from clubrules.storage._fork import forked_refusal, set_aside
+from clubrules.storage._fork import forked_in_block, forked_refusal, set_aside
 from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.sql._database import SQLDatabase
 from clubrules.storage.sql._dialect import SQLITE_PREFIX
@@ -43,11 +43,7 @@ _MEMORY = ":memory:"
 _CALLERS = "<the caller's connection>"
 # `sqlite3.LEGACY_TRANSACTION_CONTROL` (Python 3.12+): `autocommit` left to `isolation_level`.
 _LEGACY = getattr(sqlite3, "LEGACY_TRANSACTION_CONTROL", -1)
-_FORKED_IN_BLOCK = (
-    "this process forked from its parent inside a transaction of the SQLite database; the"
-    " transaction and its connection are the parent's, so this process neither commits nor"
-    " rolls it back: fork outside any block of the database"
-)
+_FORKED_IN_BLOCK = forked_in_block("SQLite")
 
 
 class _Block:

@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any, Self, TypeAlias
 
 from clubrules._checks import require_int, require_seconds
 from clubrules.errors import StorageError, ValidationError
-from clubrules.storage._fork import ForkSafe, forked_refusal, set_aside
+from clubrules.storage._fork import (
+    ForkSafe,
+    OwnedConnections,
+    forked_in_block,
+    forked_refusal,
+    set_aside,
+)
 from clubrules.storage._handles import TenantHandles, other_tenant
 from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.postgres._direct import Outcome, run_direct_async
@@ -180,6 +186,7 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
             timeout=self._timeout,
             check=AsyncConnectionPool.check_connection if pool_check else None,
             name="clubrules-async",
+            configure=self._owned.remember_async,
             open=False,
         )
         # How the database makes its own pool again in a forked child (None: it made none).
@@ -197,6 +204,8 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         self._pool = None
         self._make_pool = None
         self._owns_pool = False
+        # The connections its own pool opened, cut off in a forked child (see `_after_fork`).
+        self._owned = OwnedConnections()
         self._opened = True
         self._closed: bool = False
         self._caller: psycopg.AsyncConnection[Any] | None = None
@@ -514,6 +523,8 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
                     refuse_aborted(conn)
                     committing = True
             except self._driver_error as error:
+                if self._pid != pid:  # a child forked inside the block: the parent's transaction
+                    raise StorageError(forked_in_block("PostgreSQL")) from None
                 if committing:
                     raise_for(commit_failure(conn, error), error)
                 raise
@@ -534,8 +545,12 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         `clubrules.storage._fork`). The database's own pool is made again,
         unopened: it opens on the first call, in the child's event loop. The
         caller's pool or connection cannot be, so the database refuses
-        every call instead.
+        every call instead. The sockets of the connections its own pool
+        opened are cut off first (`cut_off`): when this process ends,
+        freeing them sends nothing to the parent's sessions.
         """
+        if self._owns_pool:
+            self._owned.cut_off_all()
         set_aside(self._pool)
         set_aside(self._caller)
         self._unit = unit_connection()
