@@ -166,7 +166,7 @@ def test_a_sheet_names_a_rubric_version_of_at_least_1() -> None:
     )
     for bad, rule in ((0, "too_small"), (True, "not_an_int"), ("1", "not_an_int")):
         with pytest.raises(ValidationError) as caught:
-            attrs.evolve(sheet, rubric_version=bad)
+            attrs.evolve(sheet, rubric_version=bad)  # type: ignore[arg-type]
         assert ("rubric_version", rule) in {(v.field, v.rule) for v in caught.value.violations}
 
 
