@@ -41,6 +41,7 @@ __all__ = [
     "NARROW",
     "NARROW_EXCEPT_INTERVAL",
     "PHONE_RULES",
+    "SIZE_MAX",
     "TEXT_MAX_CHARS",
     "chained",
     "check_choice",
@@ -71,6 +72,7 @@ __all__ = [
     "require_port",
     "require_real",
     "require_reals",
+    "require_size",
     "require_str",
     "require_years",
     "require_zone",
@@ -694,6 +696,33 @@ def require_seconds(value: object, field: str, *, positive: bool = False) -> flo
     if not seconds <= SECONDS_MAX:  # a Decimal 1E+999999 is finite, and its float infinite
         raise ValidationError(f"must be at most {SECONDS_MAX} seconds", field=field, rule="range")
     return seconds
+
+
+SIZE_MAX: Final = 10_000
+"""The largest size a database takes for its pool (`pool_size`, `max_connections`).
+
+A server holds a few hundred connections at most; a larger number is a
+mistake that would surface only once the pool grows, so it is refused at once.
+"""
+
+
+def require_size(value: object, field: str, *, minimum: int, maximum: int = SIZE_MAX) -> int:
+    """A size or count from `minimum` to `maximum` (by default `SIZE_MAX`); else a ValidationError.
+
+    Raises:
+        ValidationError: not an int, or a bool (rule `not_an_int`); outside
+            `minimum`-`maximum` (rule `range`, as for a timeout), naming `field`
+            and the bounds, never the value.
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(
+            f"must be an int, not {type(value).__name__}", field=field, rule="not_an_int"
+        )
+    if not minimum <= value <= maximum:
+        raise ValidationError(
+            f"must be an int from {minimum} to {maximum}", field=field, rule="range"
+        )
+    return value
 
 
 def require_reals(values: Sequence[object], field: str) -> None:

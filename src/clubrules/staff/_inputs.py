@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import MAXYEAR, MINYEAR, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import cast
@@ -236,7 +236,10 @@ class AssessmentPeriod:
     Raises:
         NaiveDatetimeError: a bound is naive.
         InvalidIntervalError: `end` is not after `start`.
-        ValidationError: a blank label, or a cycle without `cycle_months`.
+        ValidationError: a blank label, a cycle without `cycle_months`, a
+            `cycle` that is not an int (rule `not_an_int`), or a
+            `cycle_months` that is not an int (`not_an_int`) or does not
+            divide a year (`not_a_divisor_of_12`).
     """
 
     start: datetime
@@ -251,10 +254,19 @@ class AssessmentPeriod:
         require_order(self.start, self.end, start_field="start", end_field="end")
         problems = ViolationCollector()
         check_text(problems, "label", self.label)
-        if (self.cycle is None) != (self.cycle_months is None):
+        cycle: object = self.cycle
+        months: object = self.cycle_months
+        if (cycle is None) != (months is None):
             problems.add("cycle", "incomplete_cycle", "cycle and cycle_months go together")
-        check_int_range(problems, "cycle", self.cycle)
-        check_int_range(problems, "cycle_months", self.cycle_months)
+        if cycle is not None and not _is_int(cycle):
+            problems.add("cycle", "not_an_int", f"must be an int, not {type(cycle).__name__}")
+        check_int_range(problems, "cycle", cycle)
+        if months is not None and not _is_int(months):
+            problems.add(
+                "cycle_months", "not_an_int", f"must be an int, not {type(months).__name__}"
+            )
+        elif isinstance(months, int) and (months < 1 or 12 % months):
+            problems.add("cycle_months", "not_a_divisor_of_12", "must divide a year (1-4, 6, 12)")
         problems.raise_if_any()
 
     @classmethod
@@ -363,6 +375,8 @@ class AssessmentPeriod:
         first = self.cycle * self.cycle_months
         year, month = divmod(first, 12)
         end_year, end_month = _shift_month(year, month + 1, self.cycle_months)
+        if year < MINYEAR or end_year > MAXYEAR:
+            return False  # a cycle reaching outside years 1-9999 is no period's
         # As instants: a canonical bound equals a local midnight skipped by DST.
         return to_epoch_us(self.start) == to_epoch_us(
             datetime(year, month + 1, 1, tzinfo=tz)

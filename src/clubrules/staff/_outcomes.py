@@ -4,13 +4,12 @@ from __future__ import annotations
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
 from collections.abc import Iterable  # noqa: TC003
-from datetime import timedelta
 from decimal import Decimal  # noqa: TC003
 
 import attrs
 
 from clubrules._checks import require_instance, require_port
-from clubrules._time import instant_range, to_epoch_us
+from clubrules._time import shift_days, to_epoch_us
 from clubrules.errors import NotFoundError, ValidationError
 from clubrules.staff._bands import BandOutcome
 from clubrules.staff._inputs import AssessmentKind
@@ -148,7 +147,8 @@ def decide_outcome(
       [RewardRecommendation][clubrules.staff.RewardRecommendation].
     - A band with outcome `WARNING` (a fail) brings a
       [WarningRecord][clubrules.staff.WarningRecord] whose deadline is
-      `rubric.improvement_days` after the sheet was assessed.
+      `rubric.improvement_days` days of 24 hours after the instant the
+      sheet was assessed, shown in the zone of `assessed_at`.
     - A failing sheet whose predecessor in the chain also failed brings a
       [DismissalReview][clubrules.staff.DismissalReview]. The chain holds
       the staff member's periodic sheets (and ad hoc ones if
@@ -189,8 +189,9 @@ def decide_outcome(
             staff_id=sheet.staff_id, sheet_id=sheet.id, total=sheet.total, band=sheet.band
         )
     if sheet.outcome is BandOutcome.WARNING:
-        with instant_range("sheet"):
-            improve_by = sheet.assessed_at + timedelta(days=rubric.improvement_days)
+        # Days of 24 hours on the instant: the same assessment given in any
+        # zone gets the same deadline, whatever DST change lies between.
+        improve_by = shift_days(sheet.assessed_at, rubric.improvement_days, "sheet")
         warning = WarningRecord(
             id=f"{sheet.id}:warning",
             staff_id=sheet.staff_id,

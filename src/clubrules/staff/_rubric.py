@@ -521,7 +521,10 @@ class Rubric:
             consecutive failures. By default they do not: "consecutive"
             means consecutive periodic cycles, and a failed ad hoc assessment
             brings its own warning.
-        improvement_days: The days a warning gives to improve.
+        improvement_days: The days a warning gives to improve, each of 24
+            hours from the instant of the assessment: the deadline is the
+            same instant whatever zone the assessment was given in, and
+            across a DST change its wall clock reading moves by an hour.
         cycle_months: The months in one periodic cycle (1: monthly).
 
     Raises:

@@ -11,7 +11,7 @@ import attrs
 from clubrules._checks import (
     TEXT_MAX_CHARS,
     check_choice,
-    check_int_range,
+    check_count,
     check_items,
     check_number,
     check_storable,
@@ -173,8 +173,8 @@ class ScoreSheet:
         problems.raise_if_any()
         check_text(problems, "id", self.id)
         check_text(problems, "staff_id", self.staff_id)
-        check_storable(problems, "rubric_id", self.rubric_id)
-        check_int_range(problems, "rubric_version", self.rubric_version)
+        check_text(problems, "rubric_id", self.rubric_id)  # as the rubric's own id
+        check_count(problems, "rubric_version", self.rubric_version, minimum=1)
         check_storable(problems, "band", self.band)
         _check_stored_text(problems, self.lines, self.criteria)
         object.__setattr__(self, "assessed_at", canonical_instant(self.assessed_at, "assessed_at"))

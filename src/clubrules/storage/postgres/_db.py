@@ -11,7 +11,7 @@ import functools
 import threading
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from clubrules._checks import require_int, require_seconds
+from clubrules._checks import SIZE_MAX, require_seconds, require_size
 from clubrules.errors import StorageError, ValidationError
 from clubrules.storage._fork import (
     OwnedConnections,
@@ -200,9 +200,9 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
             `postgresql://clubrules@db.internal/club`. A password belongs in
             `~/.pgpass` or `PGPASSWORD` rather than in the URL.
         pool_size: 0 for one shared connection, else the most pooled
-            connections.
-        pool_min_size: Connections the pool keeps open when idle (at most
-            `pool_size`).
+            connections (at most 10,000).
+        pool_min_size: Connections the pool keeps open when idle (0 to
+            `pool_size`; ignored without a pool).
         timeout: Seconds to wait for a pooled connection before giving up
             with `RetryableStorageError`.
         pool_check: Check each pooled connection before handing it out (one
@@ -213,7 +213,8 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
             identifier (letters, digits and underscores).
 
     Raises:
-        ValidationError: a size or the timeout is out of range, or
+        ValidationError: a size is not an int (rule `not_an_int`) or is out
+            of range (`range`), the timeout is out of range, or
             `schema` is not a plain identifier (rule `identifier`) or one
             PostgreSQL reserves (`reserved`).
         StorageError: psycopg is not installed (the `postgres` extra).
@@ -236,11 +237,10 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         pool_check: bool = True,
         schema: str = DEFAULT_SCHEMA,
     ) -> None:
-        size: object = pool_size
-        if isinstance(size, bool) or not (isinstance(size, int) and size >= 0):
-            raise ValidationError("must be 0 or more", field="pool_size", rule="range")
+        require_size(pool_size, "pool_size", minimum=0)
+        # At most the pool's size: a larger floor was once cut down to it unseen.
+        require_size(pool_min_size, "pool_min_size", minimum=0, maximum=pool_size or SIZE_MAX)
         seconds = require_seconds(timeout, "timeout", positive=True)
-        require_int(pool_min_size, "pool_min_size")
         self._prefix = schema_prefix(schema)
         self._schema = schema
         self._driver_error: type[Exception] = psycopg_module().Error
@@ -266,7 +266,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
             self._make_pool = functools.partial(
                 ConnectionPool,
                 url,
-                min_size=max(0, min(pool_min_size, pool_size)),
+                min_size=pool_min_size,
                 max_size=pool_size,
                 kwargs={"autocommit": True},
                 timeout=self._timeout,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from clubrules._time import from_epoch_us, to_epoch_us
@@ -63,6 +63,15 @@ SELECT min(c.at), max(c.at) FROM clubrules.consumption_records AS c
 WHERE c.tenant = {tenant} AND c.at >= %(lo)s AND c.at < %(hi)s {customer}
 """
 
+# The UTC days of the window's records, for offsets around them when they span many years.
+_DAYS_SQL = """
+SELECT DISTINCT (c.at AT TIME ZONE 'UTC')::date AS day FROM clubrules.consumption_records AS c
+WHERE c.tenant = {tenant} AND c.at >= %(lo)s AND c.at < %(hi)s {customer}
+ORDER BY day
+"""
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
 
 @keys_checked("ActivityRepository")
 class PostgresActivityRepository(SQLActivityRepository[PostgresDatabase]):
@@ -92,6 +101,8 @@ class PostgresActivityRepository(SQLActivityRepository[PostgresDatabase]):
         self._summary_sql = summary_sql.replace("{tenant}", self._dialect.tenant)
         span_sql = with_schema(_SPAN_SQL, database._table_prefix)  # noqa: SLF001
         self._span_sql = span_sql.replace("{tenant}", self._dialect.tenant)
+        days_sql = with_schema(_DAYS_SQL, database._table_prefix)  # noqa: SLF001
+        self._days_sql = days_sql.replace("{tenant}", self._dialect.tenant)
 
     def _span(self, customer_id: str | None, lo: int, hi: int) -> tuple[int, int] | None:
         sql = self._span_sql.format(
@@ -101,6 +112,14 @@ class PostgresActivityRepository(SQLActivityRepository[PostgresDatabase]):
         rows = self._db._fetchall(sql, cast("Sequence[object]", params))  # noqa: SLF001
         first, last = rows[0]
         return None if first is None else (to_epoch_us(first), to_epoch_us(last))
+
+    def _days(self, customer_id: str | None, lo: int, hi: int) -> list[int]:
+        sql = self._days_sql.format(
+            customer="" if customer_id is None else "AND c.customer_id = %(customer_id)s"
+        )
+        params = {"lo": from_epoch_us(lo), "hi": from_epoch_us(hi), "customer_id": customer_id}
+        rows = self._db._fetchall(sql, cast("Sequence[object]", params))  # noqa: SLF001
+        return [day.toordinal() - _EPOCH_ORDINAL for (day,) in rows]
 
     def _aggregate(
         self,

@@ -32,6 +32,14 @@ _US = timedelta(microseconds=1)
 # How many times a summary reads the span of its records before it takes the whole window.
 _SPAN_READS = 3
 
+# Records spanning more days than this have their offsets sampled around the
+# days that hold records (`offset_runs`), not day by day across the span: a
+# record in year 2 and one in year 9998 would take seconds.
+_SPAN_DAYS = 4_000
+
+# Record days at most this far apart are sampled as one run (see `offset_runs`).
+_RUN_GAP_DAYS = 31
+
 
 def _offset_us(zone: tzinfo, at_us: int) -> int:
     offset = from_epoch_us(at_us).astimezone(zone).utcoffset()
@@ -67,6 +75,31 @@ def offset_segments(zone: tzinfo, lo: int, hi: int) -> tuple[tuple[int, int, int
         runs.append((run_lo, other, run_off))
         run_lo, run_off, probe = other, _offset_us(zone, other), other
     runs.append((run_lo, hi, run_off))
+    return tuple(runs)
+
+
+def offset_runs(
+    zone: tzinfo, days: Sequence[int], lo: int, hi: int
+) -> tuple[tuple[int, int, int], ...]:
+    """The zone's offsets over the UTC days `days` (sorted, numbered from the epoch) in `[lo, hi)`.
+
+    Days at most `_RUN_GAP_DAYS` apart share one run, sampled as
+    `offset_segments` does; a longer gap between records is left out, so the
+    days sampled are at most `_RUN_GAP_DAYS + 1` per record day, however
+    many years lie between the records. A record in a gap (written after
+    `days` was read) is in no segment, and shows as `uncovered`.
+    """
+    runs: list[tuple[int, int, int]] = []
+    i = 0
+    while i < len(days):
+        first = last = days[i]
+        i += 1
+        while i < len(days) and days[i] - last <= _RUN_GAP_DAYS:
+            last = days[i]
+            i += 1
+        runs.extend(
+            offset_segments(zone, max(lo, first * US_PER_DAY), min(hi, (last + 1) * US_PER_DAY))
+        )
     return tuple(runs)
 
 
@@ -153,17 +186,37 @@ class SQLActivityRepository(SQLAdapter[DB]):
         """The first and last instant (epoch microseconds) of the records in `[lo, hi)`."""
         raise NotImplementedError
 
-    def _covered(self, customer_id: str | None, lo: int, hi: int) -> list[Any]:
-        """The aggregate rows, with the zone's offsets over the span of the window's records.
+    def _days(self, customer_id: str | None, lo: int, hi: int) -> list[int]:
+        """The UTC days (day numbers since the epoch) of the records in `[lo, hi)`, sorted."""
+        raise NotImplementedError
 
-        Only the records' span needs offsets, and sampling them day by day
-        over the whole window would take minutes for a window that ends in
-        year 9999. A record written between the two statements, outside the
-        span, shows as `uncovered`: the span is read again.
+    def _segments(
+        self, customer_id: str | None, lo: int, hi: int
+    ) -> tuple[tuple[int, int, int], ...]:
+        """The zone's offsets where the window's records are: over their span, or their days.
+
+        A span of up to `_SPAN_DAYS` days is sampled day by day; a longer
+        one (records in year 2 and in year 9998) around the days that hold
+        records, so the work follows the records, not the years between them.
+        """
+        span = self._span(customer_id, lo, hi)
+        if span is None:
+            return ()
+        if span[1] - span[0] <= _SPAN_DAYS * US_PER_DAY:
+            return offset_segments(self._zone, span[0], span[1] + 1)
+        return offset_runs(self._zone, self._days(customer_id, lo, hi), lo, hi)
+
+    def _covered(self, customer_id: str | None, lo: int, hi: int) -> list[Any]:
+        """The aggregate rows, with the zone's offsets where the window's records are.
+
+        Only the records' instants need offsets, and sampling them day by
+        day over the whole window would take minutes for a window that ends
+        in year 9999 (see `_segments`). A record written between the
+        statements, outside the segments, shows as `uncovered`: the
+        segments are worked out again.
         """
         for _ in range(_SPAN_READS):
-            span = self._span(customer_id, lo, hi)
-            segments = () if span is None else offset_segments(self._zone, span[0], span[1] + 1)
+            segments = self._segments(customer_id, lo, hi)
             rows = self._aggregate(customer_id, lo, hi, segments or ((0, 0, 0),))
             if not any(row[8] for row in rows):
                 return rows

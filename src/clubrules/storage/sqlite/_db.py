@@ -10,7 +10,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from clubrules._checks import raise_clear_of, require_seconds
+from clubrules._checks import raise_clear_of, require_seconds, require_size
 from clubrules.errors import (
     CommitOutcomeUnknownError,
     ConflictError,
@@ -343,10 +343,12 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
         path: The database file (created if missing), or `":memory:"`.
         timeout: Seconds to wait for a lock held by another connection
             before giving up with `RetryableStorageError`.
-        max_connections: The most connections open at once (1 for memory).
+        max_connections: The most connections open at once, 1 to 10,000
+            (a `":memory:"` database keeps one whatever this says).
 
     Raises:
-        ValidationError: `timeout` or `max_connections` is out of range.
+        ValidationError: `timeout` or `max_connections` is out of range
+            (rule `range`), or `max_connections` is not an int (`not_an_int`).
 
     Examples:
         >>> with SQLiteDatabase(":memory:") as db:
@@ -369,9 +371,7 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
         max_connections: int = 8,
     ) -> None:
         seconds = require_seconds(timeout, "timeout")
-        size: object = max_connections
-        if isinstance(size, bool) or not (isinstance(size, int) and size >= 1):
-            raise ValidationError("must be at least 1", field="max_connections", rule="range")
+        require_size(max_connections, "max_connections", minimum=1)
         self._path = os.fspath(path)
         self._memory = self._path == _MEMORY
         self._timeout = seconds

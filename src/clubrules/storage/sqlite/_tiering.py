@@ -87,6 +87,13 @@ SELECT MIN(c.at_us), MAX(c.at_us) FROM clubrules_consumption_records AS c
 WHERE c.tenant = {tenant} AND c.at_us >= :lo AND c.at_us < :hi {customer}
 """
 
+# The UTC days of the window's records, for offsets around them when they span many years.
+_DAYS_SQL = """
+SELECT DISTINCT (c.at_us + :shift) / :day FROM clubrules_consumption_records AS c
+WHERE c.tenant = {tenant} AND c.at_us >= :lo AND c.at_us < :hi {customer}
+ORDER BY 1
+"""
+
 
 @keys_checked("ActivityRepository")
 class SQLiteActivityRepository(SQLActivityRepository[SQLiteDatabase]):
@@ -117,6 +124,7 @@ class SQLiteActivityRepository(SQLActivityRepository[SQLiteDatabase]):
         super().__init__(database, zone=zone, currency=currency)
         self._summary_sql = _SUMMARY_SQL.replace("{tenant}", self._dialect.tenant)
         self._span_sql = _SPAN_SQL.replace("{tenant}", self._dialect.tenant)
+        self._days_sql = _DAYS_SQL.replace("{tenant}", self._dialect.tenant)
 
     def _span(self, customer_id: str | None, lo: int, hi: int) -> tuple[int, int] | None:
         sql = self._span_sql.format(
@@ -126,6 +134,21 @@ class SQLiteActivityRepository(SQLActivityRepository[SQLiteDatabase]):
         with self._db.connection() as conn:
             first, last = conn.execute(sql, params).fetchone()
         return None if first is None else (first, last)
+
+    def _days(self, customer_id: str | None, lo: int, hi: int) -> list[int]:
+        sql = self._days_sql.format(
+            customer="" if customer_id is None else "AND c.customer_id = :customer_id"
+        )
+        params = {
+            "lo": lo,
+            "hi": hi,
+            "shift": _DAY_SHIFT_US,
+            "day": US_PER_DAY,
+            "customer_id": customer_id,
+        }
+        shift_days = _DAY_SHIFT_US // US_PER_DAY
+        with self._db.connection() as conn:
+            return [day - shift_days for (day,) in conn.execute(sql, params)]
 
     def _aggregate(
         self,

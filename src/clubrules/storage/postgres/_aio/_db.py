@@ -11,7 +11,7 @@ import contextlib
 import functools
 from typing import TYPE_CHECKING, Any, Self, TypeAlias
 
-from clubrules._checks import require_int, require_seconds
+from clubrules._checks import SIZE_MAX, require_seconds, require_size
 from clubrules.errors import StorageError, ValidationError
 from clubrules.storage._fork import (
     ForkSafe,
@@ -136,8 +136,8 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
 
     Args:
         url: A libpq connection URL or string.
-        pool_size: The most pooled connections (at least 1).
-        pool_min_size: Connections the pool keeps open when idle (at most
+        pool_size: The most pooled connections (1 to 10,000).
+        pool_min_size: Connections the pool keeps open when idle (0 to
             `pool_size`).
         timeout: Seconds to wait for a pooled connection before giving up
             with `RetryableStorageError`.
@@ -146,7 +146,8 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         schema: The schema of the clubrules tables, as for `PostgresDatabase`.
 
     Raises:
-        ValidationError: a size or the timeout is out of range, or
+        ValidationError: a size is not an int (rule `not_an_int`) or is out
+            of range (`range`), the timeout is out of range, or
             `schema` is not a plain identifier.
         StorageError: psycopg or psycopg_pool is not installed (the
             `postgres` extra).
@@ -165,11 +166,10 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         pool_check: bool = True,
         schema: str = DEFAULT_SCHEMA,
     ) -> None:
-        size: object = pool_size
-        if isinstance(size, bool) or not (isinstance(size, int) and size >= 1):
-            raise ValidationError("must be 1 or more", field="pool_size", rule="range")
+        require_size(pool_size, "pool_size", minimum=1)
+        # At most the pool's size: a larger floor was once cut down to it unseen.
+        require_size(pool_min_size, "pool_min_size", minimum=0, maximum=pool_size or SIZE_MAX)
         seconds = require_seconds(timeout, "timeout", positive=True)
-        require_int(pool_min_size, "pool_min_size")
         self._setup(schema, timeout=seconds)
         try:
             from psycopg_pool import AsyncConnectionPool  # noqa: PLC0415 - optional dependency
@@ -180,7 +180,7 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         make = functools.partial(
             AsyncConnectionPool,
             url,
-            min_size=max(0, min(pool_min_size, pool_size)),
+            min_size=pool_min_size,
             max_size=pool_size,
             kwargs={"autocommit": True},
             timeout=self._timeout,
