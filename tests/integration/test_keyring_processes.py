@@ -256,6 +256,11 @@ def test_keys_rotate_while_another_process_saves_loses_nothing(
     assert other("refresh") == "ok"
     assert other("save") == "ok"
     assert _stored(keyring_file)[1][0] is KeyStatus.RETIRED
+    before = keyring_file.read_bytes()
+    primary = _cli("keys", "retire", "--file", str(keyring_file), "--key-id", "4")
+    assert primary.returncode == 2
+    assert primary.stderr == "clubrules: error: key 4 is the primary; rotate before retiring it\n"
+    assert keyring_file.read_bytes() == before
 
 
 def test_a_collision_error_in_this_process_names_the_key_only(keyring_file: Path) -> None:

@@ -428,21 +428,22 @@ class Keyring:
                 change(stored)
                 if write:
                     provider.save_keys(list(merged))
-            self._adopt(merged, local, baseline if not write else None, stored_uses)
+            self._adopt(merged, local, stored_uses, wrote=write)
 
     def _adopt(
         self,
         merged: Sequence[KeyVersion],
         local: Sequence[KeyVersion],
-        baseline: Mapping[int, int] | None,
         stored_uses: Mapping[int, int],
+        *,
+        wrote: bool,
     ) -> None:
         """Hold `merged` from now on (under the lock).
 
         `local` is the keys as they were when the merge began; uses made
-        since then stay counted on top. `baseline` is None after a write
-        (the provider now holds the merged counts), else the baselines of
-        before (a refresh: the provider's counts become the new baselines).
+        since then stay counted on top. The new baselines are the merged
+        counts if they were written, else (a refresh) the provider's counts,
+        `stored_uses`: this process's unsaved uses stay unsaved.
         """
         counted = {v.key_id: v.uses for v in local}
         old_primary = self._primary.key_id
@@ -453,7 +454,7 @@ class Keyring:
                 # The slot keeps counting on: the uses made since `local` stay on top.
                 slot.add_uses(version.uses - counted[key_id])
             self._versions[key_id] = version
-            if baseline is None:
+            if wrote:
                 self._baseline[key_id] = version.uses
             elif key_id in stored_uses:
                 self._baseline[key_id] = stored_uses[key_id]
