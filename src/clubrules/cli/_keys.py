@@ -1,7 +1,10 @@
-"""`clubrules keys`: create a keyring file, rotate its primary key, rewrap sealed values.
+"""`clubrules keys`: create a keyring file, rotate or retire its keys, rewrap sealed values.
 
 Key material never reaches standard output, and neither does plaintext: the
-rewrap command reads sealed values and writes sealed values. Every error is
+rewrap command reads sealed values and writes sealed values. `rotate` and
+`retire` read, change and write the keyring file as one locked step
+(`FileKeyProvider.update_keys`), so an application saving the same file at
+the same moment loses nothing, and neither does the command. Every error is
 one line on standard error (one JSON object on standard output with
 `--json`) and an exit code; no traceback (see `clubrules.cli.main`).
 """
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
 
     from clubrules.cli._io import AddParser
     from clubrules.customers import Sealed
+    from clubrules.privacy import KeyVersion
 
 __all__ = ["add_keys_commands"]
 
@@ -43,7 +47,7 @@ _PLACE = ("record_type", "record_id", "field")
 
 
 def add_keys_commands(add_parser: AddParser) -> None:
-    """Add `keys new`, `keys rotate` and `keys rewrap`."""
+    """Add `keys new`, `keys rotate`, `keys retire` and `keys rewrap`."""
     add = command_group(
         add_parser,
         "keys",
@@ -73,6 +77,19 @@ def add_keys_commands(add_parser: AddParser) -> None:
         _run_rotate,
     )
     add_json_option(rotate, "the result")
+    retire = _command(
+        add,
+        "retire",
+        "refuse a decrypt-only key from now on",
+        "Retire a key: values still sealed under it no longer open, in every process "
+        "that loads or refreshes the keyring. Rewrap them first. The primary key "
+        "cannot be retired; rotate first.",
+        _run_retire,
+    )
+    retire.add_argument(
+        "--key-id", required=True, type=int, help="the id of the key to retire", dest="key_id"
+    )
+    add_json_option(retire, "the result")
     rewrap = _command(
         add,
         "rewrap",
@@ -132,15 +149,44 @@ def _run_rotate(args: argparse.Namespace) -> int:
     path: Path = args.file
     if not path.exists():
         return fail(args, EXIT_USAGE, f"{path} does not exist; create it with 'keys new'")
-    provider = FileKeyProvider(path)
-    ring = Keyring.from_provider(provider)
-    old = ring.primary_id
-    new = ring.rotate()
-    ring.save(provider)
+    done: dict[str, int] = {}
+
+    def rotate(current: list[KeyVersion]) -> tuple[KeyVersion, ...]:
+        # The keys as the file holds them now, under the lock: a rotation
+        # saved by another process a moment ago is rotated on, not overwritten.
+        ring = Keyring(current)
+        done["old"] = ring.primary_id
+        done["new"] = ring.rotate().key_id
+        return ring.keys
+
+    FileKeyProvider(path).update_keys(rotate)
+    old, new = done["old"], done["new"]
     _report(
         args,
-        f"rotated {path}: key {new.key_id} is primary; key {old} now only decrypts",
-        {"file": str(path), "primary_key_id": new.key_id, "previous_key_id": old},
+        f"rotated {path}: key {new} is primary; key {old} now only decrypts",
+        {"file": str(path), "primary_key_id": new, "previous_key_id": old},
+    )
+    return EXIT_OK
+
+
+def _run_retire(args: argparse.Namespace) -> int:
+    from clubrules.privacy import FileKeyProvider, Keyring  # noqa: PLC0415 - keeps --help fast
+
+    path: Path = args.file
+    key_id: int = args.key_id
+    if not path.exists():
+        return fail(args, EXIT_USAGE, f"{path} does not exist; create it with 'keys new'")
+
+    def retire(current: list[KeyVersion]) -> tuple[KeyVersion, ...]:
+        ring = Keyring(current)
+        ring.retire(key_id)
+        return ring.keys
+
+    FileKeyProvider(path).update_keys(retire)
+    _report(
+        args,
+        f"retired key {key_id} in {path}: values still under it no longer open",
+        {"file": str(path), "retired_key_id": key_id},
     )
     return EXIT_OK
 

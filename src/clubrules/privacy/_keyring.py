@@ -9,11 +9,14 @@ import json
 import logging
 import os
 import re
+import sys
 import tempfile
 import threading
+import time
 import warnings
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from itertools import repeat
 from pathlib import Path
 from typing import Any, Final
@@ -126,6 +129,26 @@ class _Slot:
         with self.lock:
             return self.used - len(self.ahead)
 
+    def add_uses(self, extra: int) -> None:
+        """Count `extra` uses made elsewhere (other processes' seals, learnt from a provider).
+
+        The uses counted ahead are given back first, so the next seal takes
+        the lock and sees the new count: it warns or is refused if the count
+        has reached `warn_at` or `limit`.
+        """
+        if extra <= 0:
+            return
+        with self.lock:
+            # One popleft per use given back: a seal that takes one at the same
+            # moment keeps it, and it stays counted.
+            while True:
+                try:
+                    self.ahead.popleft()
+                except IndexError:
+                    break
+                self.used -= 1
+            self.used += extra
+
 
 class Keyring:
     """A set of key versions: one primary, any number of decrypt-only and retired keys.
@@ -180,6 +203,10 @@ class Keyring:
         primaries = [v.key_id for v in self._versions.values() if v.status is KeyStatus.PRIMARY]
         if len(primaries) != 1:
             raise KeyringError(f"a keyring needs exactly one primary key, found {len(primaries)}")
+        # Per key: the count the provider held when this keyring last read or
+        # wrote it (for keys given to the constructor: their `uses`). A save
+        # adds this process's uses since then to the provider's count.
+        self._baseline: dict[int, int] = {k: v.uses for k, v in self._versions.items()}
         self._slots: dict[int, _Slot] = {}
         self._build()
 
@@ -187,6 +214,10 @@ class Keyring:
         slots = {}
         for key_id, version in self._versions.items():
             if version.status is KeyStatus.RETIRED:
+                old = self._slots.get(key_id)
+                if old is not None:
+                    # A retired key keeps the count it reached here.
+                    self._versions[key_id] = attrs.evolve(version, uses=old.count())
                 continue
             slot = self._slots.get(key_id) or _Slot(version, self._warn_at, self._limit)
             slots[key_id] = slot
@@ -264,10 +295,13 @@ class Keyring:
     def keys(self) -> tuple[KeyVersion, ...]:
         """Every key version, with its current usage count, in key id order."""
         with self._lock:
-            return tuple(
-                attrs.evolve(v, uses=self.usage(v.key_id))
-                for _, v in sorted(self._versions.items())
-            )
+            return self._current()
+
+    def _current(self) -> tuple[KeyVersion, ...]:
+        """`keys`, for a caller that holds the lock."""
+        return tuple(
+            attrs.evolve(v, uses=self.usage(v.key_id)) for _, v in sorted(self._versions.items())
+        )
 
     def rotate(self, material: bytes | None = None) -> KeyVersion:
         """Make a new primary key; the old primary becomes decrypt-only.
@@ -297,6 +331,7 @@ class Keyring:
             old = self._primary.key_id
             self._versions[old] = attrs.evolve(self._versions[old], status=KeyStatus.DECRYPT_ONLY)
             self._versions[new_id] = new
+            self._baseline[new_id] = 0
             self._build()
         _logger.info("key %d is the new primary; key %d is now decrypt-only", new_id, old)
         return new
@@ -316,9 +351,119 @@ class Keyring:
         _logger.info("key %d retired", key_id)
 
     def save(self, provider: KeyProvider) -> None:
-        """Write every key version, with its usage count, through `provider`."""
+        """Merge this keyring with what `provider` holds, write the result, and keep it here.
+
+        Other processes may share the provider and save too: nothing one of
+        them saved is lost. A key that only one side holds is kept; a key
+        both hold must have the same material, and keeps its later status
+        (primary, then decrypt-only, then retired); the highest key id that
+        is still primary is the one primary, the others become
+        decrypt-only. A key's count is the provider's plus the values
+        sealed here since this keyring last read or wrote it, so every
+        process's seals add up (a count may come out high, never low).
+
+        Afterwards this keyring holds the merged set: keys rotated elsewhere
+        open values here, and the merged primary seals from now on.
+
+        With a provider that has `update_keys` (as `FileKeyProvider` does),
+        the read, merge and write are one atomic step across processes.
+        Otherwise `save` calls `load_keys`, merges and calls `save_keys`: two
+        processes saving at the same moment may lose one's update. A
+        provider whose `load_keys` fails is written this keyring's keys alone.
+
+        Raises:
+            KeyringError: a key id has other material in the provider than
+                here (another process rotated first: build the keyring again
+                from the provider, then rotate), the merged keys have no
+                primary, or the provider cannot be read or written. Nothing
+                is written, and this keyring is left as it was.
+            ValidationError: `provider` is not a key provider.
+        """
         require_port(provider, "KeyProvider", ("load_keys", "save_keys"), "provider")
-        provider.save_keys(self.keys)
+        self._sync(provider, write=True)
+
+    def refresh(self, provider: KeyProvider) -> None:
+        """Take in what `provider` holds now, without writing anything.
+
+        The merge is the one `save` makes: keys rotated or retired in
+        another process take effect here (the merged primary seals from
+        now on; a key retired elsewhere is refused here), and the counts
+        of this process's seals not yet saved are kept for the next `save`.
+
+        Raises:
+            KeyringError: a key id has other material in the provider than
+                here, the merged keys have no primary, or the provider cannot
+                be read. This keyring is then left as it was.
+            ValidationError: `provider` is not a key provider.
+        """
+        require_port(provider, "KeyProvider", ("load_keys",), "provider")
+        self._sync(provider, write=False)
+
+    def _sync(self, provider: KeyProvider, *, write: bool) -> None:
+        with self._lock:
+            local = self._current()
+            baseline = dict(self._baseline)
+            merged: list[KeyVersion] = []
+            stored_uses: dict[int, int] = {}
+
+            def change(stored: list[KeyVersion]) -> list[KeyVersion]:
+                merged[:] = _merge(stored, local, baseline)
+                stored_uses.clear()
+                stored_uses.update((v.key_id, v.uses) for v in stored)
+                return list(merged)
+
+            update = getattr(provider, "update_keys", None) if write else None
+            if callable(update):
+                update(change)
+            else:
+                try:
+                    stored = list(provider.load_keys())
+                except KeyringError:
+                    if not write:
+                        raise
+                    # As before merging existed: a provider that cannot be read
+                    # yet (one that holds no keys) gets this keyring's keys.
+                    _logger.warning("cannot read the key provider; writing this keyring's keys")
+                    stored = []
+                change(stored)
+                if write:
+                    provider.save_keys(list(merged))
+            self._adopt(merged, local, stored_uses, wrote=write)
+
+    def _adopt(
+        self,
+        merged: Sequence[KeyVersion],
+        local: Sequence[KeyVersion],
+        stored_uses: Mapping[int, int],
+        *,
+        wrote: bool,
+    ) -> None:
+        """Hold `merged` from now on (under the lock).
+
+        `local` is the keys as they were when the merge began; uses made
+        since then stay counted on top. The new baselines are the merged
+        counts if they were written, else (a refresh) the provider's counts,
+        `stored_uses`: this process's unsaved uses stay unsaved.
+        """
+        counted = {v.key_id: v.uses for v in local}
+        old_primary = self._primary.key_id
+        for version in merged:
+            key_id = version.key_id
+            slot = self._slots.get(key_id)
+            if slot is not None:
+                # The slot keeps counting on: the uses made since `local` stay on top.
+                slot.add_uses(version.uses - counted[key_id])
+            self._versions[key_id] = version
+            if wrote:
+                self._baseline[key_id] = version.uses
+            elif key_id in stored_uses:
+                self._baseline[key_id] = stored_uses[key_id]
+        self._build()
+        if self._primary.key_id != old_primary:
+            _logger.info(
+                "key %d, rotated in by another process, is now the primary here",
+                self._primary.key_id,
+            )
 
     def _exceeded(self, slot: _Slot, count: int, taken: int = 1) -> None:
         """Called when a key's usage (`count`, the `taken` new uses included) reaches `warn_at`."""
@@ -348,6 +493,64 @@ class Keyring:
             f"decrypt_only={by_status[KeyStatus.DECRYPT_ONLY]}, "
             f"retired={by_status[KeyStatus.RETIRED]})"
         )
+
+
+_LATER: Final = {KeyStatus.PRIMARY: 0, KeyStatus.DECRYPT_ONLY: 1, KeyStatus.RETIRED: 2}
+
+
+def _merge(
+    stored: Sequence[KeyVersion], local: Sequence[KeyVersion], baseline: Mapping[int, int]
+) -> list[KeyVersion]:
+    """The keys a provider holds (`stored`) merged with a keyring's (`local`), by key id.
+
+    A key id on both sides must have the same material. Its status is the
+    later of the two; its count, the stored one plus the uses made locally
+    since `baseline` (never below the local count). Of the keys that come
+    out primary, the highest id stays primary and the others only decrypt.
+
+    Raises:
+        KeyringError: the stored keys are malformed, a key id has two
+            materials, two key ids have one material, or no key is primary.
+    """
+    theirs: dict[int, KeyVersion] = {}
+    for version in stored:
+        if not isinstance(version, KeyVersion):
+            raise KeyringError(
+                f"the key provider returned a {type(version).__name__}, not a KeyVersion"
+            )
+        if version.key_id in theirs:
+            raise KeyringError(f"the key provider holds key id {version.key_id} twice")
+        theirs[version.key_id] = version
+    out = dict(theirs)
+    for mine in local:
+        key_id = mine.key_id
+        other = theirs.get(key_id)
+        if other is None:
+            out[key_id] = mine
+            continue
+        if not hmac.compare_digest(other.material, mine.material):
+            raise KeyringError(
+                f"key id {key_id} has other material in the key provider than in this "
+                "keyring: another process rotated first. Build the keyring again from "
+                "the provider (or refresh it before rotating); nothing was written"
+            )
+        status = max(other.status, mine.status, key=_LATER.__getitem__)
+        uses = max(other.uses + mine.uses - baseline.get(key_id, 0), mine.uses)
+        out[key_id] = KeyVersion(key_id, mine.material, status, uses)
+    primaries = sorted(k for k, v in out.items() if v.status is KeyStatus.PRIMARY)
+    if not primaries:
+        raise KeyringError("the merged keyring has no primary key; nothing was written")
+    for key_id in primaries[:-1]:
+        out[key_id] = attrs.evolve(out[key_id], status=KeyStatus.DECRYPT_ONLY)
+    merged = [out[k] for k in sorted(out)]
+    for i, version in enumerate(merged):
+        for other in merged[i + 1 :]:
+            if hmac.compare_digest(version.material, other.material):
+                raise KeyringError(
+                    f"key {other.key_id} has the same material as key {version.key_id}; "
+                    "every key version needs its own"
+                )
+    return merged
 
 
 def _b64(raw: bytes) -> str:
@@ -437,7 +640,13 @@ class FileKeyProvider:
     """Keys kept in a local JSON file, readable by its owner only.
 
     `save_keys` writes a new file next to the old one and renames it into
-    place, so a crash never leaves half a keyring.
+    place, so a crash never leaves half a keyring. `update_keys` reads,
+    changes and writes the file as one step across processes: it holds an
+    exclusive lock on a file next to the keyring (its name plus `.lock`,
+    removed again when the lock is released) while it works. The lock is
+    `flock` on POSIX systems and `msvcrt.locking` on Windows (where the lock
+    file stays); on a network file system that does not honour these locks,
+    keep the keyring file to one host.
 
     Args:
         path: The keyring file.
@@ -472,7 +681,64 @@ class FileKeyProvider:
                 as it was.
         """
         keys = require_items(keys, KeyVersion, "keys")
-        text = _dump_keys(keys)
+        self._write(_dump_keys(keys))
+
+    def update_keys(
+        self, change: Callable[[list[KeyVersion]], Sequence[KeyVersion]]
+    ) -> list[KeyVersion]:
+        """Replace the file's key versions with `change(current)`, as one step.
+
+        No other `update_keys` on the same file, in any process, runs
+        between the read and the write. A missing file holds no keys
+        (`change` gets an empty list). The file is written as by
+        `save_keys`, and only if `change` returns.
+
+        Args:
+            change: Given the key versions the file holds, returns those
+                to write.
+
+        Returns:
+            The key versions written.
+
+        Raises:
+            KeyringError: the file cannot be read, locked or written, or
+                `change` raised it; the file is then left as it was.
+            ValidationError: `change` is not callable, or returned something
+                other than a list of `KeyVersion`.
+        """
+        if not callable(change):
+            raise ValidationError(
+                f"must be callable, not {type(change).__name__}", field="change", rule="wrong_type"
+            )
+        with self._locked():
+            try:
+                text: str | None = self._path.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                text = None
+            except OSError as error:
+                raise KeyringError(
+                    f"cannot read keyring file {str(self._path)!r}: {error.strerror}"
+                ) from None
+            current = [] if text is None else _load_keys(text, f"keyring file {str(self._path)!r}")
+            keys = list(require_items(change(current), KeyVersion, "keys"))
+            self._write(_dump_keys(keys))
+        return keys
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the exclusive lock of the keyring file."""
+        lock_path = self._path.with_name(self._path.name + ".lock")
+        try:
+            fd = _lock_file(lock_path)
+        except OSError as error:
+            # Names the keyring file, not its lock file.
+            raise self._unwritable(error) from None
+        try:
+            yield
+        finally:
+            _unlock_file(fd, lock_path)
+
+    def _write(self, text: str) -> None:
         try:
             fd, tmp = tempfile.mkstemp(prefix=".keyring-", dir=self._path.parent)
         except OSError as error:
@@ -499,6 +765,64 @@ class FileKeyProvider:
 
     def __repr__(self) -> str:
         return f"FileKeyProvider({str(self._path)!r})"
+
+
+# How long `msvcrt.locking` waits in all for a lock held by another process.
+_WINDOWS_LOCK_SECONDS: Final = 60
+
+
+def _lock_file(lock_path: Path) -> int:
+    """Open and lock `lock_path` exclusively, waiting for it; the descriptor."""
+    if sys.platform == "win32":
+        import msvcrt  # noqa: PLC0415 - Windows only
+
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + _WINDOWS_LOCK_SECONDS
+        while True:
+            try:
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            except OSError:
+                if time.monotonic() > deadline:
+                    os.close(fd)
+                    raise
+                time.sleep(0.05)
+            else:
+                return fd
+    import fcntl  # noqa: PLC0415 - POSIX only
+
+    while True:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            # The holder before us removes the file as it unlocks: our lock
+            # counts only if the file we locked is still the one at the path.
+            held = os.fstat(fd)
+            try:
+                now = lock_path.stat()
+            except FileNotFoundError:
+                now = None
+        except BaseException:
+            os.close(fd)
+            raise
+        if now is not None and (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino):
+            return fd
+        os.close(fd)
+
+
+def _unlock_file(fd: int, lock_path: Path) -> None:
+    """Release the lock of `_lock_file` (removing the lock file first, on POSIX)."""
+    if sys.platform == "win32":
+        import msvcrt  # noqa: PLC0415 - Windows only
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        finally:
+            os.close(fd)
+        return
+    try:
+        lock_path.unlink(missing_ok=True)
+    finally:
+        os.close(fd)  # closing releases the flock
 
 
 class EnvKeyProvider:

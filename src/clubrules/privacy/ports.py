@@ -35,6 +35,17 @@ class KeyProvider(Protocol):
     Both methods are required. `save_keys` replaces the whole set atomically:
     a reader sees the old set or the new one, never a mix. A read-only
     provider raises `KeyringError` from `save_keys`.
+
+    One more method is optional, and not part of this protocol:
+    `update_keys(change) -> list[KeyVersion]` calls `change` with the stored
+    key versions (an empty list if there are none yet), writes what it
+    returns as `save_keys` would, and returns that; no other `update_keys`
+    on the same store, in any process, runs between its read and its write
+    (a lock, or a compare-and-swap that calls `change` again on a conflict).
+    If `change` raises, nothing is written. `Keyring.save` uses it to merge
+    with the stored keys as one step; without it, `save` calls `load_keys`
+    then `save_keys`, and two processes saving at the same moment may lose
+    one's update. `FileKeyProvider` has it.
     """
 
     def load_keys(self) -> Sequence[KeyVersion]:

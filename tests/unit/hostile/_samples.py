@@ -1194,6 +1194,8 @@ BY_CALLABLE: dict[str, dict[str, Callable[[], Any]]] = {
     f"{_C}testing.LoopThread.blocking": {"obj": InMemoryCustomerRepository},
     f"{_C}testing.LoopThread.run": {"coro": _coroutine},
     f"{_C}Money.total": {"values": lambda: [Money("1"), Money("2")]},
+    # A change that keeps the stored keys as they are.
+    f"{_C}privacy.FileKeyProvider.update_keys": {"change": lambda: list},
     f"{_C}Violation": {"message": lambda: "must be positive"},
     f"{_C}booking.BookingRules": {
         "resources": lambda: [
