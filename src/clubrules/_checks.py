@@ -58,6 +58,7 @@ __all__ = [
     "check_text",
     "check_tuple_of",
     "frozenset_of_names",
+    "is_finite",
     "not_a_key",
     "raise_clear_of",
     "raise_collected",
@@ -674,6 +675,19 @@ def require_real(value: object, field: str, *, floats: bool = False) -> int | De
     return cast("int | Decimal | float", value)
 
 
+def is_finite(value: float | Decimal) -> bool:
+    """Whether a number (bools and ints included) is finite, without making a float of an int.
+
+    `math.isfinite` converts its argument to a float, which raises
+    `OverflowError` for an int past about 10**308; every int is finite.
+    """
+    if isinstance(value, int):
+        return True
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    return math.isfinite(value)
+
+
 SECONDS_MAX = 365 * 86_400
 """The longest timeout a database accepts, in seconds (a year): longer ones overflow the clocks."""
 
@@ -688,14 +702,16 @@ def require_seconds(value: object, field: str, *, positive: bool = False) -> flo
         ValidationError: not a number (rule `not_a_number`), not finite
             (`not_finite`), or out of range (`range`), naming `field`.
     """
-    seconds = float(require_real(value, field, floats=True))
+    # Compared before the float is taken: an int past 10**308 (or a Decimal
+    # 1E+999999) is finite, but has no finite float.
+    seconds = require_real(value, field, floats=True)
     if positive and not seconds > 0:
         raise ValidationError("must be more than 0 seconds", field=field, rule="range")
     if not seconds >= 0:
         raise ValidationError("must be 0 or more seconds", field=field, rule="range")
-    if not seconds <= SECONDS_MAX:  # a Decimal 1E+999999 is finite, and its float infinite
+    if not seconds <= SECONDS_MAX:
         raise ValidationError(f"must be at most {SECONDS_MAX} seconds", field=field, rule="range")
-    return seconds
+    return float(seconds)
 
 
 SIZE_MAX: Final = 10_000

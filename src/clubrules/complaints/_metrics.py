@@ -31,7 +31,13 @@ from operator import add, and_, attrgetter, is_, is_not, mul
 
 import attrs
 
-from clubrules._checks import require_instance, require_int, require_items, require_zone
+from clubrules._checks import (
+    is_finite,
+    require_instance,
+    require_int,
+    require_items,
+    require_zone,
+)
 from clubrules._time import local_time, require_aware, require_order, to_epoch_us
 from clubrules.complaints._case import Case
 from clubrules.complaints._model import CaseKind, CaseState, TargetKind, TargetStatusKind
@@ -165,13 +171,13 @@ def _check_numbers(values: object) -> None:
             rule="not_a_list",
         )
     kinds = set(map(type, values))
-    if kinds <= {int, float} and (float not in kinds or all(map(math.isfinite, values))):
+    if kinds <= {int, float} and (float not in kinds or all(map(is_finite, values))):
         return
     for i, value in enumerate(values):
         if (
             isinstance(value, bool)
             or not isinstance(value, int | float | Decimal)
-            or not math.isfinite(value)
+            or not is_finite(value)
         ):
             raise ValidationError(
                 "must be a finite number", field=f"sorted_values[{i}]", rule="not_a_number"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -13,6 +12,7 @@ import attrs
 from clubrules._checks import (
     check_enum,
     check_int_range,
+    is_finite,
     require_choice,
     require_instance,
     require_int,
@@ -64,6 +64,10 @@ def _roles(value: object) -> tuple[str, ...]:
     return _names(value, tuple)
 
 
+_ESCALATION_AT_MAX: Final = 1_000
+"""The largest `Escalation.at`: a thousand times a target's time."""
+
+
 @attrs.frozen
 class Escalation:
     """Who is told when a target runs late, and when.
@@ -76,7 +80,8 @@ class Escalation:
             when half its time again has passed.
 
     Raises:
-        ValidationError: no roles, a blank role, or `at` below 1.
+        ValidationError: no roles, a blank role, or `at` below 1 or above
+            1,000 (rule `too_large`).
     """
 
     notify: tuple[str, ...] = attrs.field(converter=_roles)
@@ -92,10 +97,13 @@ class Escalation:
                 if not isinstance(role, str) or not role.strip() or len(role) > _ROLE_MAX:
                     problems.add(f"notify[{i}]", "bad_role", "must be a non-blank role name")
         at: object = self.at
-        if isinstance(at, bool) or not isinstance(at, int | float) or not math.isfinite(at):
+        if isinstance(at, bool) or not isinstance(at, int | float) or not is_finite(at):
             problems.add("at", "not_a_number", "must be a finite number")
         elif at < 1:
             problems.add("at", "too_small", "must be at least 1.0 (escalations follow a breach)")
+        elif at > _ESCALATION_AT_MAX:
+            # The threshold is `at` times a target's time: far past any clock.
+            problems.add("at", "too_large", f"must be at most {_ESCALATION_AT_MAX:,}")
         problems.raise_if_any()
 
 

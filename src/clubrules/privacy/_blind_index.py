@@ -108,9 +108,7 @@ def plan_blind_index(
     require_int(value_space, "value_space")
     require_int(expected_rows, "expected_rows")
     require_int(min_values_per_index, "min_values_per_index", minimum=1)
-    false_positive_rate = float(
-        require_real(false_positive_rate, "false_positive_rate", floats=True)
-    )
+    rate = require_real(false_positive_rate, "false_positive_rate", floats=True)
     if value_space < MIN_VALUE_SPACE:
         raise ValidationError(
             f"has only {value_space} values; a blind index over so few values reveals them "
@@ -118,17 +116,24 @@ def plan_blind_index(
             field="value_space",
             rule="low_cardinality",
         )
-    if expected_rows < 1 or not 0 < false_positive_rate < 1:
+    if expected_rows < 1 or not 0 < rate < 1:  # compared before any float is made of them
         raise ValidationError(
             "need expected_rows >= 1 and 0 < false_positive_rate < 1",
             field="expected_rows",
             rule="out_of_range",
         )
-    bits = max(8, math.ceil(math.log2(expected_rows / false_positive_rate)))
-    max_bits = math.floor(math.log2(value_space / min_values_per_index))
+    false_positive_rate = float(rate)
+    # Ints past 10**308 have no float, and a tiny rate makes the ratio
+    # infinite: both need more than 64 bits, so they are unplannable.
+    huge = expected_rows > 2**64 or false_positive_rate == 0  # a Decimal below any float: 0.0
+    ratio = math.inf if huge else expected_rows / false_positive_rate
+    bits = max(8, math.ceil(math.log2(ratio))) if math.isfinite(ratio) else 65  # past any plan
+    # floor(log2(space / min)), exactly and for any size: the bit length of the quotient.
+    max_bits = (value_space // min_values_per_index).bit_length() - 1
     if bits > max_bits or bits > 64:
+        needs = str(bits) if bits <= 64 else "more than 64"
         raise ValidationError(
-            f"needs {bits} bits for the false-positive rate but at most {max_bits} keep "
+            f"needs {needs} bits for the false-positive rate but at most {max_bits} keep "
             f"{min_values_per_index} values per index value; accept more false positives",
             field="false_positive_rate",
             rule="unplannable",
@@ -136,8 +141,16 @@ def plan_blind_index(
     return BlindIndexPlan(
         bits=bits,
         expected_false_positives=expected_rows / 2**bits,
-        values_per_index=value_space / 2**bits,
+        values_per_index=_quotient(value_space, 2**bits),
     )
+
+
+def _quotient(numerator: int, denominator: int) -> float:
+    """`numerator / denominator` as a float; infinity where no float is that large."""
+    try:
+        return numerator / denominator
+    except OverflowError:
+        return math.inf
 
 
 class BlindIndex:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import secrets
 import struct
 import threading
@@ -12,7 +11,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator  # noqa: TC003 - resolved at runtime by get_type_hints
 from typing import Any
 
-from clubrules._checks import DEFAULT_TENANT, check_tenant, require_str
+from clubrules._checks import (
+    DEFAULT_TENANT,
+    SECONDS_MAX,
+    check_tenant,
+    is_finite,
+    require_str,
+)
 from clubrules.customers import Sealed  # noqa: TC001 - resolved at runtime by get_type_hints
 from clubrules.errors import (
     DecryptionError,
@@ -87,11 +92,12 @@ class _KeysCore:
                 "must be a whole number, 0 or more", field="cache_size", rule="range"
             )
         ttl: object = revalidate_after
+        # At most a year: the timer's reading plus the window stays a finite float.
         if isinstance(ttl, bool) or not (
-            isinstance(ttl, int | float) and math.isfinite(ttl) and ttl >= 0
+            isinstance(ttl, int | float) and is_finite(ttl) and 0 <= ttl <= SECONDS_MAX
         ):
             raise ValidationError(
-                "must be a finite number of seconds, 0 or more",
+                f"must be a finite number of seconds, from 0 to {SECONDS_MAX}",
                 field="revalidate_after",
                 rule="range",
             )
@@ -298,7 +304,8 @@ class CustomerKeys(_KeysCore):
         store: Where the wrapped data keys live.
         cache_size: How many unwrapped data keys to keep in memory.
         revalidate_after: Seconds a cached data key may be used without
-            reading the store again; 0 (the default) reads it on every call.
+            reading the store again (at most a year); 0 (the default) reads
+            it on every call.
         timer: The monotonic clock, in seconds, that `revalidate_after` is
             measured on.
         tenant: The tenant (club) whose data keys these are, where many
@@ -467,7 +474,8 @@ class AsyncCustomerKeys(_KeysCore):
         store: Where the wrapped data keys live.
         cache_size: How many unwrapped data keys to keep in memory.
         revalidate_after: Seconds a cached data key may be used without
-            reading the store again; 0 (the default) reads it on every call.
+            reading the store again (at most a year); 0 (the default) reads
+            it on every call.
         timer: The monotonic clock, in seconds, that `revalidate_after` is
             measured on.
         tenant: The tenant (club) whose data keys these are, where many

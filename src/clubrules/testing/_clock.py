@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import math
 import threading
 from datetime import UTC, datetime, timedelta
 
+from clubrules._checks import is_finite
 from clubrules._time import instant_range, require_aware
 from clubrules.errors import ValidationError
 
@@ -63,7 +63,7 @@ class ManualClock:
         for name, amount in amounts:
             if isinstance(amount, bool) or not isinstance(amount, int | float):
                 raise ValidationError("must be an int or a float", field=name, rule="wrong_type")
-            if not math.isfinite(amount):
+            if not is_finite(amount):
                 raise ValidationError("must be finite", field=name, rule="not_finite")
         with instant_range("delta"):
             step = (delta or timedelta()) + timedelta(
