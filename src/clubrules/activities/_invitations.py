@@ -143,6 +143,8 @@ def _send_time(
             at = calendar.next_opening(max(midnight, as_of, key=to_epoch_us))
             if at.astimezone(zone).date() == day and to_epoch_us(at) < start_us:
                 return day, at
+        if day >= event_day:  # the event's day is the last; date.max has no next day
+            break
         day += timedelta(days=1)
     raise ValidationError(
         "no business time is left to invite before the activity starts",

@@ -199,10 +199,12 @@ class SurveySchedule:
         if (
             not isinstance(months, Iterable)
             or not months
-            or any(not isinstance(m, int) or not 1 <= m <= 12 for m in months)
+            or any(
+                not isinstance(m, int) or isinstance(m, bool) or not 1 <= m <= 12 for m in months
+            )
         ):
             problems.add("months", "range", "must be months 1 to 12")
-        if not isinstance(day, int) or not 1 <= day <= 31:
+        if not isinstance(day, int) or isinstance(day, bool) or not 1 <= day <= 31:
             problems.add("day", "range", "must be a day of month 1 to 31")
         raise_collected(problems)
 
@@ -265,7 +267,9 @@ class _Scheduler:
         found: date | None = None
         steps = (-1, 1) if early else (1,)
         for step in steps:
-            for n in range(_SEARCH_DAYS + 1):
+            # Near date.min or date.max the search stops at the calendar's end.
+            room = (occasion - date.min) if step < 0 else (date.max - occasion)
+            for n in range(min(_SEARCH_DAYS, room.days) + 1):
                 day = occasion + timedelta(days=step * n)
                 if self._opening(day) is not None:
                     found = day
@@ -301,6 +305,8 @@ def _birthday_keys(
             or (policy is LeapDayPolicy.MAR_1 and (day.month, day.day) == (3, 1))
         ):
             keys.setdefault((2, 29), []).append(day)
+        if day == last:  # `last` may be date.max, which has no next day
+            break
         day += timedelta(days=1)
     return keys
 

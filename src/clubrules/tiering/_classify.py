@@ -18,6 +18,7 @@ from clubrules._checks import (
     check_text,
     raise_collected,
     require_instance,
+    require_int,
     require_items,
     require_names,
     require_real,
@@ -252,8 +253,30 @@ class ScoreRule:
         needs: frozenset[str],
         days_since_visit: int | None,
     ) -> bool:
-        """Whether every condition of the rule holds."""
+        """Whether every condition of the rule holds.
+
+        Raises:
+            ValidationError: `summary` is not an `ActivitySummary`, `tags` or
+                `needs` is not a set, or `days_since_visit` is neither None
+                nor an int from 0 to 2**63 - 1.
+        """
         require_instance(summary, ActivitySummary, "summary")
+        for field, given in (("tags", tags), ("needs", needs)):
+            if not isinstance(given, frozenset | set):
+                raise ValidationError(
+                    "must be a set of strings (not a single string)", field=field, rule="not_a_set"
+                )
+        if days_since_visit is not None:
+            require_int(days_since_visit, "days_since_visit", minimum=0)
+        return self._holds(summary, tags, needs, days_since_visit)
+
+    def _holds(
+        self,
+        summary: ActivitySummary,
+        tags: frozenset[str],
+        needs: frozenset[str],
+        days_since_visit: int | None,
+    ) -> bool:
         if self.needs_any and not (self.needs_any & needs):
             return False
         if self.tags_any and not (self.tags_any & tags):
@@ -340,10 +363,10 @@ class ScoringModel:
         require_aware(as_of, "as_of")
         days = days_since_last_visit(summary, as_of)
         tag_set, need_set = require_names(tags, "tags"), require_names(needs, "needs")
+        # The arguments are checked above: the unchecked test of each rule.
+        holds = [r._holds for r in self.rules]  # noqa: SLF001 - the module's own class
         matched = [
-            r
-            for r in self.rules
-            if r.matches(summary, tags=tag_set, needs=need_set, days_since_visit=days)
+            r for r, h in zip(self.rules, holds, strict=True) if h(summary, tag_set, need_set, days)
         ]
         total = sum(r.points for r in matched)
         return Score(total, tuple(r.name for r in matched), self.classes.name_of(total))

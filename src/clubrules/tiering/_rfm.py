@@ -43,9 +43,14 @@ __all__ = [
 T = TypeVar("T", int, Decimal)
 
 
+_MAX_BINS = 100
+
+
 def _check_bins(bins: object) -> int:
-    if isinstance(bins, bool) or not isinstance(bins, int) or not 2 <= bins <= 100:
-        raise ValidationError("must be an int from 2 to 100", field="bins", rule="bins_range")
+    if isinstance(bins, bool) or not isinstance(bins, int) or not 2 <= bins <= _MAX_BINS:
+        raise ValidationError(
+            f"must be an int from 2 to {_MAX_BINS}", field="bins", rule="bins_range"
+        )
     return bins
 
 
@@ -497,10 +502,16 @@ class RfmThresholds:
     def scores(
         self, *, recency_days: int | None, frequency: int, monetary: int | Decimal
     ) -> tuple[int, int, int]:
-        """The `(r, f, m)` scores of one customer."""
+        """The `(r, f, m)` scores of one customer.
+
+        Raises:
+            ValidationError: `recency_days` or `frequency` is not an int
+                from 0 to 2**63 - 1, or `monetary` is not an int or finite
+                Decimal.
+        """
         if recency_days is not None:
-            require_int(recency_days, "recency_days")
-        require_int(frequency, "frequency")
+            require_int(recency_days, "recency_days", minimum=0)
+        require_int(frequency, "frequency", minimum=0)
         require_real(monetary, "monetary")
         r = 1 if recency_days is None else self.bins - bisect_right(self.recency_days, recency_days)
         f = 1 + bisect_right(self.frequency, frequency)
@@ -565,6 +576,13 @@ class Segment:
         r: The `(low, high)` range of recency scores, inclusive.
         f: The range of frequency scores.
         m: The range of monetary scores.
+
+    Raises:
+        ValidationError: a blank name, or a range that is not a `(low,
+            high)` pair of ints (bools refused) with `1 <= low <= high <= 100`
+            (100 being the most bins a scheme has); a
+            [SegmentScheme][clubrules.tiering.SegmentScheme] checks the
+            ranges against its own `bins`.
     """
 
     name: str
@@ -572,9 +590,25 @@ class Segment:
     f: tuple[int, int] = (1, 5)
     m: tuple[int, int] = (1, 5)
 
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        check_text(problems, "name", self.name)
+        for axis in ("r", "f", "m"):
+            _check_range(problems, axis, getattr(self, axis), _MAX_BINS)
+        raise_collected(problems)
+
     def matches(self, r: int, f: int, m: int) -> bool:
-        """Whether the scores fall in every range."""
+        """Whether the scores fall in every range.
+
+        Raises:
+            ValidationError: a score that is not an int (a bool, say).
+        """
         require_int(r, "r")
+        require_int(f, "f")
+        require_int(m, "m")
+        return self._holds(r, f, m)
+
+    def _holds(self, r: int, f: int, m: int) -> bool:
         return (
             self.r[0] <= r <= self.r[1]
             and self.f[0] <= f <= self.f[1]
@@ -646,10 +680,11 @@ class SegmentScheme:
             names.add(segment.name)
         raise_collected(problems)
         table = []
+        holds = [(s.name, s._holds) for s in self.segments]  # noqa: SLF001 - the module's own class
         for r in range(1, bins + 1):
             for f in range(1, bins + 1):
                 for m in range(1, bins + 1):
-                    hit = next((s.name for s in self.segments if s.matches(r, f, m)), None)
+                    hit = next((name for name, h in holds if h(r, f, m)), None)
                     table.append(self.catch_all if hit is None else hit)
         object.__setattr__(self, "_table", tuple(table))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar as _cal
 import enum
 from bisect import bisect_right
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -25,7 +25,13 @@ from clubrules._checks import (
     to_decimal_or_int,
     unpack_items,
 )
-from clubrules._time import instant_range, local_time, require_aware, shift_days
+from clubrules._time import (
+    instant_range,
+    local_month_start,
+    local_time,
+    require_aware,
+    shift_days,
+)
 from clubrules._time import zone as _zone
 from clubrules.errors import NotFoundError, ValidationError, ViolationCollector
 from clubrules.tiering._activity import ActivitySummary
@@ -209,8 +215,9 @@ class QualificationWindow:
         with instant_range("as_of"):
             local = as_of.astimezone(zone).date()
         month = (local.month - 1) // self.fixed_months * self.fixed_months + 1
-        start = datetime.combine(date(local.year, month, 1), time(0), tzinfo=zone)
-        return start, as_of
+        # The first instant of the month, as a wall time that exists (a
+        # midnight skipped by DST is 01:00), and never before year 1 in UTC.
+        return local_month_start(local.year, month, zone, "as_of"), as_of
 
 
 def _benefits(benefits: Iterable[str]) -> tuple[str, ...]:

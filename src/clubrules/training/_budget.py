@@ -34,6 +34,14 @@ def _quarter_label(year: int, quarter: int, kind: TrainingKind | None) -> str:
     return f"{year:04d}-Q{quarter}" + ("" if kind is None else f" {kind.value}")
 
 
+def _check_quarter(problems: ViolationCollector, year: object, quarter: object) -> None:
+    """A year of at least 1 (an int, not a bool) and a quarter 1 to 4."""
+    check_count(problems, "year", year, minimum=1)
+    check_count(problems, "quarter", quarter, minimum=1)
+    if isinstance(quarter, int) and not isinstance(quarter, bool) and quarter > 4:
+        problems.add("quarter", "too_large", f"must be 1 to 4, not {quarter}")
+
+
 @attrs.frozen(kw_only=True)
 class QuarterBudget:
     """The money set aside for training in one quarter, for one kind or for all.
@@ -62,11 +70,7 @@ class QuarterBudget:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_count(problems, "year", self.year, minimum=1)
-        check_count(problems, "quarter", self.quarter, minimum=1)
-        quarter: object = self.quarter
-        if isinstance(quarter, int) and quarter > 4:
-            problems.add("quarter", "too_large", f"must be 1 to 4, not {quarter}")
+        _check_quarter(problems, self.year, self.quarter)
         amount: object = self.amount
         if not isinstance(amount, Money):
             problems.add("amount", "not_money", "must be a Money value")
@@ -96,6 +100,12 @@ class BudgetLine:
         spent: The costs of the sessions counted (a session without a cost
             counts as nothing).
         sessions: The ids of the sessions counted, by start then id.
+
+    Raises:
+        ValidationError: a year below 1, a quarter outside 1-4 (bools and
+            ints beyond 2**63 - 1 refused), or a kind that is not a
+            training kind.
+        InvalidMoneyError: `budget` or `spent` is not `Money`.
     """
 
     year: int
@@ -104,6 +114,17 @@ class BudgetLine:
     budget: Money | None
     spent: Money
     sessions: tuple[str, ...]
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        _check_quarter(problems, self.year, self.quarter)
+        kind: object = self.kind
+        if kind is not None and not isinstance(kind, TrainingKind):
+            problems.add("kind", "unknown_choice", "must be a TrainingKind or None")
+        for field, amount in (("budget", self.budget), ("spent", self.spent)):
+            if not isinstance(amount, Money) and not (field == "budget" and amount is None):
+                problems.add(field, "not_money", "must be a Money value")
+        raise_collected(problems)
 
     @property
     def label(self) -> str:

@@ -299,6 +299,9 @@ class _Lateness:
         self.days: dict[date, bool] = {}
 
     def measure(self, due: datetime, until: datetime) -> tuple[int, timedelta]:
+        # First, as it refuses a span beyond the calendar's horizon (100 years)
+        # with a typed error: the walk below is then at most that many days.
+        time = self.calendar.business_time_between(due, until)
         first = due.astimezone(self.zone).date()
         last = until.astimezone(self.zone).date()
         count = 0
@@ -309,7 +312,7 @@ class _Lateness:
                 known = self.days[day] = self.calendar.is_business_day(day)
             count += known
             day += timedelta(days=1)
-        return count, self.calendar.business_time_between(due, until)
+        return count, time
 
 
 def _obligation(  # noqa: PLR0917 - one per part of the obligation
