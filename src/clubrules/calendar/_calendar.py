@@ -667,8 +667,8 @@ class BusinessCalendar:
             i = bisect_right(starts, at_us) - 1
             if i < 0:
                 return -zero
-            end = snap.ends[i]
-            return snap.cum0[i] + (end if end < at_us else at_us) - starts[i] - zero
+            end = snap.ends[i]  # a comparison, not `min`: cheaper than a call
+            return snap.cum0[i] + (end if end < at_us else at_us) - starts[i] - zero  # noqa: FURB136
         _check_us(at_us, "at_us")
         origin = self._origin(at_us, fix=False)
         snap = self._timeline.snapshot

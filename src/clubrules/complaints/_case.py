@@ -292,7 +292,9 @@ class _Fold:
         seq = seqs.get(kind, 0)
         seqs[kind] = seq + 1
         reading = clock.read(at_us)
-        run = TargetRun(kind, self.cycle, seq, target, basis, budget_us, at_us, reading, clock, pausable)
+        run = TargetRun(
+            kind, self.cycle, seq, target, basis, budget_us, at_us, reading, clock, pausable
+        )
         if pausable and self.state is _AWAITING_CUSTOMER:
             # `run.pause(at_us)` inlined: a new run is neither paused nor ended.
             run.pause_start_us = at_us
@@ -424,6 +426,7 @@ class _Fold:
         transitions = TRANSITIONS
         subtract = datetime.__sub__
         epoch = EPOCH
+        progress = self.plan.get(_PROGRESS_UPDATE)
         for event in events:
             move = simple.get(type(event))
             if move is None or self.registration is None:
@@ -442,29 +445,79 @@ class _Fold:
                 self.step(event)  # raises the typed error
                 continue
             state = self.state = moves[previous]
+            # The reading of the last clock read at `at_us`: the runs mostly share one clock.
+            read_by: Clock | None = None
+            now_c = 0
+            live = self.live
             if contact:
-                # `_contacted` inlined; it ends every progress-update run, and a state move
-                # starts none, so the check of `step` for a running one always fails here.
-                live = self.live
+                # `_contacted`, with `run.end` inlined (a live run has not ended).
                 ended = False
                 for run in live:
                     kind = run.kind
                     if kind is _FIRST_RESPONSE or kind is _PROGRESS_UPDATE:
                         if run.pause_start_us is not None:
                             run.resume(at_us)
+                        clock = run.clock
+                        if clock is not read_by:
+                            read_by, now_c = clock, clock.read(at_us)
                         run.end_us = at_us
                         run.achieved = True
-                        run.counted_end = run.clock.read(at_us) - run.start_c - run.paused_c
+                        run.counted_end = now_c - run.start_c - run.paused_c
                         ended = True
                 if ended:
-                    self.live = [r for r in live if r.end_us is None]
-                if state in _OPEN_UNRESOLVED:
-                    self._start(_PROGRESS_UPDATE, at_us)
+                    live = self.live = [r for r in live if r.end_us is None]
+                # That ended every progress-update run, and a state move starts none, so the
+                # check of `step` for a running one always fails here: `_start` inlined.
+                if state in _OPEN_UNRESOLVED and progress is not None:
+                    target, clock, pausable, budget = progress
+                    seqs = self.seqs
+                    seq = seqs.get(_PROGRESS_UPDATE, 0)
+                    seqs[_PROGRESS_UPDATE] = seq + 1
+                    if clock is not read_by:
+                        read_by, now_c = clock, clock.read(at_us)
+                    run = TargetRun(
+                        _PROGRESS_UPDATE,
+                        self.cycle,
+                        seq,
+                        target,
+                        target.basis,
+                        budget,
+                        at_us,
+                        now_c,
+                        clock,
+                        pausable,
+                    )
+                    if pausable and state is _AWAITING_CUSTOMER:
+                        run.pause_start_us = at_us
+                        run.pause_start_c = now_c
+                    self.runs.append(run)
+                    live.append(run)
             if previous is not state:
                 if previous is _AWAITING_CUSTOMER:
-                    self._resume_all(at_us)
+                    # `_resume_all`, with `run.resume` inlined: each reply resumes.
+                    awaiting = self.awaiting
+                    awaiting[-1] = (awaiting[-1][0], at_us)
+                    for run in live:
+                        pause_start_us = run.pause_start_us
+                        if pause_start_us is not None:
+                            clock = run.clock
+                            if clock is not read_by:
+                                read_by, now_c = clock, clock.read(at_us)
+                            start_c = run.pause_start_c
+                            run.pauses.append((start_c, now_c))
+                            run.paused_c += now_c - start_c
+                            run.paused_us += at_us - pause_start_us
+                            run.pause_start_us = None
                 elif state is _AWAITING_CUSTOMER:
-                    self._pause_all(at_us)
+                    # `_pause_all`, with `run.pause` inlined: each wait pauses.
+                    self.awaiting.append((at_us, None))
+                    for run in live:
+                        if run.pausable and run.pause_start_us is None:
+                            clock = run.clock
+                            if clock is not read_by:
+                                read_by, now_c = clock, clock.read(at_us)
+                            run.pause_start_us = at_us
+                            run.pause_start_c = now_c
             self.last_us = at_us
             self.last_at = at
 
@@ -718,9 +771,7 @@ assert {cls for cls, (_, contact, _) in _MOVES.items() if contact} == set(_CONTA
 
 def _moves_to(target: CaseState | None, **only: CaseState) -> dict[CaseState, CaseState]:
     """Per state, the next one: `target` from every state, or `only` the named ones."""
-    return {
-        state: target or only.get(state.name.lower(), state) for state in CaseState
-    }
+    return {state: target or only.get(state.name.lower(), state) for state in CaseState}
 
 
 # The event classes whose handler only moves the state, with the table of that move

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Callable  # noqa: TC003 - attrs resolves the annotations
 from typing import TYPE_CHECKING
 
-
 from clubrules._time import from_epoch_us, to_epoch_us
-from clubrules.complaints._model import TargetKind, TimeBasis
-from clubrules.complaints._policy import SlaTarget  # noqa: TC001 - as above
+from clubrules.complaints._model import TimeBasis
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from clubrules.calendar import BusinessCalendar
+    from clubrules.complaints._model import TargetKind
+    from clubrules.complaints._policy import SlaTarget
 
 __all__ = ["Clock", "TargetRun"]
 
@@ -64,7 +65,8 @@ class Clock:
                 reading = -zero
             else:
                 end = ends[i]
-                reading = cum0[i] + (end if end < at_us else at_us) - starts[i] - zero
+                # A comparison, not `min`: cheaper than a call.
+                reading = cum0[i] + (end if end < at_us else at_us) - starts[i] - zero  # noqa: FURB136
         else:
             reading = self._business(at_us)
             assert self.calendar is not None  # noqa: S101 - a business clock has a calendar
@@ -145,7 +147,7 @@ class TargetRun:
         "target",
     )
 
-    def __init__(  # noqa: PLR0913 - the run's identity and start, positional for speed
+    def __init__(  # noqa: PLR0917 - the run's identity and start, positional for speed
         self,
         kind: TargetKind,
         cycle: int,
@@ -156,7 +158,7 @@ class TargetRun:
         start_us: int,
         start_c: int,
         clock: Clock,
-        pausable: bool = False,  # noqa: FBT001, FBT002 - positional for speed
+        pausable: bool = False,
     ) -> None:
         self.kind = kind
         self.cycle = cycle
