@@ -418,8 +418,8 @@ class _Fold:
         The shorter path exists because a replay folds about ten events a case,
         most of them contacts, replies and waits: it reads the next state from a
         table instead of calling a handler, and keeps the fold's constants in
-        locals. Anything it does not expect (an unregistered fold, a subclass,
-        a naive or out-of-order instant, a refused move) goes to `step`, before
+        locals. Anything it does not expect (the registration, a subclass, a
+        naive or out-of-order instant, a refused move) goes to `step`, before
         any change, which raises or moves exactly as it always does.
         """
         simple = _SIMPLE
@@ -427,9 +427,14 @@ class _Fold:
         subtract = datetime.__sub__
         epoch = EPOCH
         progress = self.plan.get(_PROGRESS_UPDATE)
-        for event in events:
+        remaining = iter(events)
+        if self.registration is None:
+            for first in remaining:  # registers, or raises: the loop below is registered
+                self.step(first)
+                break
+        for event in remaining:
             move = simple.get(type(event))
-            if move is None or self.registration is None:
+            if move is None:
                 self.step(event)
                 continue
             action, contact, moves = move
