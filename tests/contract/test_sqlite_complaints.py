@@ -173,6 +173,22 @@ def test_a_document_of_another_shape_goes_through_the_constructor() -> None:
         decode_event("CustomerContacted", json.dumps(document))
 
 
+def test_a_log_document_of_the_right_size_but_another_field_goes_through_the_constructor() -> None:
+    # The unrolled decoder of a short event type checks names, not only the field count.
+    event = CustomerContacted(at=datetime(2026, 3, 2, 2, tzinfo=UTC), by="lead", channel="phone")
+    good = ("CustomerContacted", encode_event(event))
+    document = json.loads(good[1])
+    document["channel"] = "phone"
+    del document["note"]
+    document["newer"] = "x"  # four fields, as the type has, one of them unknown
+    with pytest.raises(TypeError):
+        decode_event("CustomerContacted", json.dumps(document))
+    with pytest.raises(TypeError):
+        decode_events([good, ("CustomerContacted", json.dumps(document))])
+    del document["newer"]  # three fields: the constructor fills in the note
+    assert decode_events([good, ("CustomerContacted", json.dumps(document))]) == [event, event]
+
+
 def _registration(*, contact: str = "+8613800138000", content: str = "towel") -> Registered:
     return Registered(
         case_id="k-1",

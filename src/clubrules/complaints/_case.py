@@ -174,8 +174,7 @@ class Case:
         if not isinstance(events, tuple):
             require_items(events, object, "events")
         fold = _Fold(self.policy)
-        for event in self.events:
-            fold.step(event)
+        fold.fold(self.events)
         fold.finish()
         setter = object.__setattr__
         first = fold.registration
@@ -292,20 +291,14 @@ class _Fold:
         seqs = self.seqs
         seq = seqs.get(kind, 0)
         seqs[kind] = seq + 1
+        reading = clock.read(at_us)
         run = TargetRun(
-            kind,
-            self.cycle,
-            seq,
-            target,
-            basis,
-            budget_us,
-            at_us,
-            clock.read(at_us),
-            clock,
-            pausable=pausable,
+            kind, self.cycle, seq, target, basis, budget_us, at_us, reading, clock, pausable
         )
         if pausable and self.state is _AWAITING_CUSTOMER:
-            run.pause(at_us)
+            # `run.pause(at_us)` inlined: a new run is neither paused nor ended.
+            run.pause_start_us = at_us
+            run.pause_start_c = reading
         self.runs.append(run)
         self.live.append(run)
 
@@ -328,7 +321,13 @@ class _Fold:
         for run in live:
             kind = run.kind
             if kind is _FIRST_RESPONSE or kind is _PROGRESS_UPDATE:
-                run.end(at_us, achieved=True)
+                # `run.end(at_us, achieved=True)` inlined (a live run has not ended): most
+                # events are contacts.
+                if run.pause_start_us is not None:
+                    run.resume(at_us)
+                run.end_us = at_us
+                run.achieved = True
+                run.counted_end = run.clock.read(at_us) - run.start_c - run.paused_c
                 ended = True
         if ended:
             self.live = [r for r in live if r.end_us is None]
@@ -407,18 +406,148 @@ class _Fold:
             else:
                 self._start(_PROGRESS_UPDATE, at_us)
         if previous is _AWAITING_CUSTOMER and self.state is not _AWAITING_CUSTOMER:
-            start, _ = self.awaiting[-1]
-            self.awaiting[-1] = (start, at_us)
-            for run in self.live:
-                if run.pause_start_us is not None:  # a call only for the paused runs
-                    run.resume(at_us)
+            self._resume_all(at_us)
         if self.state is _AWAITING_CUSTOMER and previous is not _AWAITING_CUSTOMER:
-            self.awaiting.append((at_us, None))
-            for run in self.live:
-                if run.pausable and run.pause_start_us is None:  # a call only where it pauses
-                    run.pause(at_us)
+            self._pause_all(at_us)
         self.last_us = at_us
         self.last_at = at
+
+    def fold(self, events: Iterable[CaseEvent]) -> None:
+        """`step` each event in turn; the events of `_SIMPLE` classes by a shorter path.
+
+        The shorter path exists because a replay folds about ten events a case,
+        most of them contacts, replies and waits: it reads the next state from a
+        table instead of calling a handler, and keeps the fold's constants in
+        locals. Anything it does not expect (the registration, a subclass, a
+        naive or out-of-order instant, a refused move) goes to `step`, before
+        any change, which raises or moves exactly as it always does.
+        """
+        simple = _SIMPLE
+        transitions = TRANSITIONS
+        subtract = datetime.__sub__
+        epoch = EPOCH
+        progress = self.plan.get(_PROGRESS_UPDATE)
+        remaining = iter(events)
+        if self.registration is None:
+            for first in remaining:  # registers, or raises: the loop below is registered
+                self.step(first)
+                break
+        for event in remaining:
+            move = simple.get(type(event))
+            if move is None:
+                self.step(event)
+                continue
+            action, contact, moves = move
+            at = event.at
+            try:
+                since = subtract(at, epoch)
+            except TypeError:  # naive, or no datetime: `step` raises the typed error
+                self.step(event)
+                continue
+            at_us = (since.days * 86_400 + since.seconds) * 1_000_000 + since.microseconds
+            previous = self.state
+            if at_us < self.last_us or action not in transitions[previous]:
+                self.step(event)  # raises the typed error
+                continue
+            state = self.state = moves[previous]
+            # The reading of the last clock read at `at_us`: the runs mostly share one clock.
+            read_by: Clock | None = None
+            now_c = 0
+            live = self.live
+            if contact:
+                # `_contacted`, with `run.end` inlined (a live run has not ended).
+                ended = False
+                for run in live:
+                    kind = run.kind
+                    if kind is _FIRST_RESPONSE or kind is _PROGRESS_UPDATE:
+                        if run.pause_start_us is not None:
+                            run.resume(at_us)
+                        clock = run.clock
+                        if clock is not read_by:
+                            read_by, now_c = clock, clock.read(at_us)
+                        run.end_us = at_us
+                        run.achieved = True
+                        run.counted_end = now_c - run.start_c - run.paused_c
+                        ended = True
+                if ended:
+                    live = self.live = [r for r in live if r.end_us is None]
+                # That ended every progress-update run, and a state move starts none, so the
+                # check of `step` for a running one always fails here: `_start` inlined.
+                if state in _OPEN_UNRESOLVED and progress is not None:
+                    target, clock, pausable, budget = progress
+                    seqs = self.seqs
+                    seq = seqs.get(_PROGRESS_UPDATE, 0)
+                    seqs[_PROGRESS_UPDATE] = seq + 1
+                    if clock is not read_by:
+                        read_by, now_c = clock, clock.read(at_us)
+                    run = TargetRun(
+                        _PROGRESS_UPDATE,
+                        self.cycle,
+                        seq,
+                        target,
+                        target.basis,
+                        budget,
+                        at_us,
+                        now_c,
+                        clock,
+                        pausable,
+                    )
+                    if pausable and state is _AWAITING_CUSTOMER:
+                        run.pause_start_us = at_us
+                        run.pause_start_c = now_c
+                    self.runs.append(run)
+                    live.append(run)
+            if previous is not state:
+                if previous is _AWAITING_CUSTOMER:
+                    # `_resume_all`, with `run.resume` inlined: each reply resumes.
+                    awaiting = self.awaiting
+                    awaiting[-1] = (awaiting[-1][0], at_us)
+                    for run in live:
+                        pause_start_us = run.pause_start_us
+                        if pause_start_us is not None:
+                            clock = run.clock
+                            if clock is not read_by:
+                                read_by, now_c = clock, clock.read(at_us)
+                            start_c = run.pause_start_c
+                            run.pauses.append((start_c, now_c))
+                            run.paused_c += now_c - start_c
+                            run.paused_us += at_us - pause_start_us
+                            run.pause_start_us = None
+                elif state is _AWAITING_CUSTOMER:
+                    # `_pause_all`, with `run.pause` inlined: each wait pauses.
+                    self.awaiting.append((at_us, None))
+                    for run in live:
+                        if run.pausable and run.pause_start_us is None:
+                            clock = run.clock
+                            if clock is not read_by:
+                                read_by, now_c = clock, clock.read(at_us)
+                            run.pause_start_us = at_us
+                            run.pause_start_c = now_c
+            self.last_us = at_us
+            self.last_at = at
+
+    def _resume_all(self, at_us: int) -> None:
+        """The case stops awaiting the customer: close the wait, resume the paused runs."""
+        start, _ = self.awaiting[-1]
+        self.awaiting[-1] = (start, at_us)
+        for run in self.live:
+            pause_start_us = run.pause_start_us
+            if pause_start_us is not None:  # `run.resume(at_us)` inlined: each reply resumes
+                end_c = run.clock.read(at_us)
+                start_c = run.pause_start_c
+                run.pauses.append((start_c, end_c))
+                run.paused_c += end_c - start_c
+                run.paused_us += at_us - pause_start_us
+                run.pause_start_us = None
+
+    def _pause_all(self, at_us: int) -> None:
+        """The case starts awaiting the customer: open a wait, pause the pausable runs."""
+        self.awaiting.append((at_us, None))
+        for run in self.live:
+            if run.pausable and run.pause_start_us is None:
+                # `run.pause(at_us)` inlined (a live run has not ended): each wait pauses.
+                run.pause_start_us = at_us
+                run.pause_start_c = run.clock.read(at_us)
 
     def _register(self, event: CaseEvent) -> None:
         if not isinstance(event, Registered):
@@ -645,6 +774,31 @@ _MOVES: dict[type, tuple[str, bool, _Handler]] = {
 assert {cls for cls, (_, contact, _) in _MOVES.items() if contact} == set(_CONTACTS)  # noqa: S101
 
 
+def _moves_to(target: CaseState | None, **only: CaseState) -> dict[CaseState, CaseState]:
+    """Per state, the next one: `target` from every state, or `only` the named ones."""
+    return {state: target or only.get(state.name.lower(), state) for state in CaseState}
+
+
+# The event classes whose handler only moves the state, with the table of that move
+# (`_Fold.fold` reads it instead of calling the handler; see the handlers above).
+_SIMPLE: dict[type, tuple[str, bool, dict[CaseState, CaseState]]] = {
+    ev.CustomerContacted: (
+        ev.CustomerContacted.action,
+        True,
+        _moves_to(None, registered=_ACKNOWLEDGED),
+    ),
+    ev.CustomerReplied: (
+        ev.CustomerReplied.action,
+        False,
+        _moves_to(None, awaiting_customer=_INVESTIGATING),
+    ),
+    ev.InvestigationStarted: (ev.InvestigationStarted.action, False, _moves_to(_INVESTIGATING)),
+    ev.AwaitingCustomer: (ev.AwaitingCustomer.action, True, _moves_to(_AWAITING_CUSTOMER)),
+    ev.FollowUpScheduled: (ev.FollowUpScheduled.action, False, _moves_to(_FOLLOW_UP_PENDING)),
+}
+assert all(_MOVES[cls][:2] == move[:2] for cls, move in _SIMPLE.items())  # noqa: S101
+
+
 def _move_of(event: object) -> tuple[str, bool, _Handler]:
     """The move of an instance of a subclass of an event class; none for anything else."""
     for cls, move in _MOVES.items():
@@ -741,6 +895,9 @@ def apply(case: Case, event: CaseEvent) -> Case:
     return Case(case.policy, (*case.events, event))
 
 
+_SEQUENCES = (list, tuple)
+
+
 def replay(events: Iterable[CaseEvent], book: PolicyBook) -> Case:
     """Rebuild a case from its stored log, under the policy version it was registered with.
 
@@ -749,7 +906,12 @@ def replay(events: Iterable[CaseEvent], book: PolicyBook) -> Case:
         ValidationError, IllegalTransitionError: the log is not a valid history.
     """
     require_instance(book, PolicyBook, "book")
-    log = cast("tuple[CaseEvent, ...]", require_items(events, object, "events"))
+    # A list or tuple is iterable and holds objects: `require_items(events, object, ...)`
+    # would only copy it (decoded logs are lists).
+    log = cast(
+        "tuple[CaseEvent, ...]",
+        tuple(events) if type(events) in _SEQUENCES else require_items(events, object, "events"),
+    )
     first = log[0] if log else None
     if not isinstance(first, Registered):
         raise ValidationError(
