@@ -284,14 +284,28 @@ def _checked_key(key: str | None) -> str | None:
     return key
 
 
-def in_salon_zone(value: datetime) -> datetime:
+def in_salon_zone(value: datetime, field: str = "start") -> datetime:
     """An aware instant shown in the salon's zone; a naive one is left for the library to refuse.
 
     Times are answered in the salon's zone whatever offset a client sent,
     and stored with it, so that every booking reads back in the salon's
     IANA zone (DST rules and all) rather than in a client's fixed offset.
+
+    Raises:
+        ValidationError: the instant's wall time in the salon's zone falls
+            outside years 1-9999 (rule `out_of_range`, naming `field`), as
+            `9999-12-31T23:59:59-23:59` does: no datetime can hold it.
     """
-    return value if value.tzinfo is None else value.astimezone(ZONE)
+    if value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone(ZONE)
+    except OverflowError:
+        raise ValidationError(
+            "must be an instant whose date in the salon's zone is within years 1-9999",
+            field=field,
+            rule="out_of_range",
+        ) from None
 
 
 def _answer(body: dict[str, Any], status: int, *, replayed: bool) -> JSONResponse:
@@ -467,7 +481,7 @@ async def open_case(salon: Salon, body: ComplaintIn, key: str | None) -> tuple[C
         category=body.category,
         by=body.by,
         assignee=body.assignee,
-        reply_by=None if body.reply_by is None else in_salon_zone(body.reply_by),
+        reply_by=None if body.reply_by is None else in_salon_zone(body.reply_by, "reply_by"),
     )
     try:
         await save_case_async(repo, case, expected_version=0)
@@ -594,7 +608,8 @@ def create_app(
             logger.info("salon API started (%s mode)", mode)
             yield
 
-    app = FastAPI(title="Salon API (clubrules)", lifespan=lifespan)
+    # No redirect from `/bookings/` to `/bookings`: an unknown path is a 404 in the one error shape.
+    app = FastAPI(title="Salon API (clubrules)", lifespan=lifespan, redirect_slashes=False)
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=limit)
 

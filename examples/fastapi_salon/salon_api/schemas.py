@@ -89,7 +89,8 @@ def booking_in(body: bytes, content_type: str | None) -> BookingIn:
     then `BookingIn` validated from it), so the same answers: a body that
     is missing, not JSON or not a valid `BookingIn` raises FastAPI's
     `RequestValidationError` (a 422 naming the fields, never their
-    values), and one that is not UTF-8 an `HTTPException` 400.
+    values), and one that is not UTF-8 or is nested too deep for the JSON
+    reader an `HTTPException` 400.
     """
     errors: list[dict[str, Any]]
     if not body:
@@ -101,7 +102,7 @@ def booking_in(body: bytes, content_type: str | None) -> BookingIn:
                 value = json.loads(body)
             except json.JSONDecodeError as error:
                 value = error  # answered below, outside this handler
-            except ValueError:  # not UTF-8
+            except (ValueError, RecursionError):  # not UTF-8, or nested too deep to read
                 value = _UNREADABLE
         if isinstance(value, json.JSONDecodeError):
             errors = [

@@ -11,6 +11,7 @@ import attrs
 
 from clubrules._checks import (
     DEFAULT_TENANT,
+    check_text,
     require_choice,
     require_items,
     require_names,
@@ -20,7 +21,13 @@ from clubrules._checks import (
 from clubrules._time import require_aware
 from clubrules.clock import Clock  # noqa: TC001 - resolved at runtime by get_type_hints
 from clubrules.customers import Sealed  # noqa: TC001 - resolved at runtime by get_type_hints
-from clubrules.errors import AccessDeniedError, ConsentRequiredError, DecryptionError, KeyringError
+from clubrules.errors import (
+    AccessDeniedError,
+    ConsentRequiredError,
+    DecryptionError,
+    KeyringError,
+    ViolationCollector,
+)
 from clubrules.privacy._consent import (
     SENSITIVE_FIELDS,
     ConsentRecord,
@@ -142,6 +149,11 @@ class _Attempt:
         purpose: Purpose,
     ) -> None:
         require_str(field, "field")
+        # Who reads, in which role: named, or the access log could not say who it was.
+        problems = ViolationCollector()
+        check_text(problems, "actor", actor)
+        check_text(problems, "role", role)
+        problems.raise_if_any()
         self.purpose = purpose = require_choice(Purpose, purpose, "purpose")
         self.now = require_aware(clock.now(), "clock.now()")
         self.customer_id = customer_id
@@ -343,6 +355,8 @@ class PrivacyVault(_VaultCore):
                 purpose (reason `no_consent`).
             DecryptionError: the value does not open (tampered, moved,
                 erased customer...).
+            ValidationError: `actor` or `role` is not a non-blank string
+                without surrounding spaces; nothing is read or logged.
         """
         attempt = _Attempt(self._policy, self._clock, customer_id, field, actor, role, purpose)
         if attempt.reason is None:
@@ -446,6 +460,8 @@ class AsyncPrivacyVault(_VaultCore):
                 purpose (reason `no_consent`).
             DecryptionError: the value does not open (tampered, moved,
                 erased customer...).
+            ValidationError: `actor` or `role` is not a non-blank string
+                without surrounding spaces; nothing is read or logged.
         """
         attempt = _Attempt(self._policy, self._clock, customer_id, field, actor, role, purpose)
         if attempt.reason is None:

@@ -4,7 +4,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from clubrules.errors import AccessDeniedError, ConsentRequiredError, DecryptionError
+from clubrules.errors import (
+    AccessDeniedError,
+    ConsentRequiredError,
+    DecryptionError,
+    ValidationError,
+)
 from clubrules.privacy import (
     AccessEvent,
     ConsentRecord,
@@ -87,6 +92,29 @@ def test_the_front_desk_is_refused_and_the_refusal_is_logged(world: World) -> No
     [event] = world.log.for_customer("c-1")
     assert not event.allowed
     assert event.reason == "role_policy"
+
+
+@pytest.mark.parametrize(
+    ("actor", "role", "field"),
+    [
+        ("", "beautician", "actor"),
+        ("   ", "beautician", "actor"),
+        (" st-7", "beautician", "actor"),
+        ("st\x007", "beautician", "actor"),
+        (None, "beautician", "actor"),
+        ("st-7", "", "role"),
+        ("st-7", "\t", "role"),
+        ("st-7", 7, "role"),
+    ],
+)
+def test_a_read_by_nobody_in_particular_is_refused_before_anything_is_read_or_logged(
+    world: World, actor: object, role: object, field: str
+) -> None:
+    # The access log must say who read and in which role: a blank name says nothing.
+    with pytest.raises(ValidationError) as caught:
+        world.read(role, actor=actor)  # type: ignore[arg-type]
+    assert [v.field for v in caught.value.violations] == [field]
+    assert world.log.for_customer("c-1") == []
 
 
 def test_a_beautician_may_not_read_for_marketing(world: World) -> None:

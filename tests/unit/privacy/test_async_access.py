@@ -315,6 +315,10 @@ def test_bad_input_gets_typed_errors_before_any_store_call() -> None:
             await world.read(purpose="gossip")
         with pytest.raises(ValidationError):
             await world.read(field=None)
+        with pytest.raises(ValidationError):
+            await world.read(actor="")
+        with pytest.raises(ValidationError):
+            await world.read(role="  ")
 
     run(main())
     assert world.events() == []
