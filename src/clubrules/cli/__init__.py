@@ -104,11 +104,11 @@ def _command_of(args: argparse.Namespace) -> str:
 
 @contextlib.contextmanager
 def _escaping_streams() -> Iterator[None]:
-    """Write what a stream's encoding cannot hold as escapes, for the command's run.
+    r"""Write what a stream's encoding cannot hold as escapes, for the command's run.
 
     A file name that is not valid UTF-8 reaches Python with lone surrogates,
-    and a JSON export may hold them (`"\\ud800"`): echoed, they would stop
-    a report half-printed. They are written `\\udcff`, which in JSON output
+    and a JSON export may hold them (`"\ud800"`): echoed, they would stop
+    a report half-printed. They are written `\udcff`, which in JSON output
     is the same escape.
     """
     changed = []

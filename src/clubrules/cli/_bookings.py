@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta, tzinfo
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clubrules.cli._io import (
@@ -39,6 +38,7 @@ from clubrules.words import message
 
 if TYPE_CHECKING:
     import argparse
+    from pathlib import Path
 
     from clubrules.booking import Booking, BookingStatus, ConflictReport, Occupancy
     from clubrules.cli._io import AddParser
@@ -80,7 +80,9 @@ def add_bookings_commands(add_parser: AddParser) -> None:
             "found, 2 bad usage or a bad file."
         ),
     )
-    check.add_argument("file", type=path_argument, metavar="FILE", help="the CSV or JSON file to read")
+    check.add_argument(
+        "file", type=path_argument, metavar="FILE", help="the CSV or JSON file to read"
+    )
     check.add_argument(
         "--format",
         choices=("csv", "json"),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime, time, timedelta, tzinfo
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clubrules.cli._io import (
@@ -39,6 +38,7 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
     from decimal import Decimal
+    from pathlib import Path
 
     from clubrules.care import ChurnWarning
     from clubrules.cli._io import AddParser

@@ -51,9 +51,9 @@ __all__ = [
     "one_line",
     "open_check",
     "output_check",
+    "parse_time",
     "path_argument",
     "regular_file_check",
-    "parse_time",
     "report_error",
     "resolve_zone",
     "usage",
@@ -437,7 +437,9 @@ def json_rows(
                 bad = InputError(f"is not valid JSON ({error.msg})", line=error.lineno)
             except (ValueError, RecursionError) as error:
                 # A number of more than 4300 digits, or arrays nested too deep to parse.
-                what = "nested too deep" if isinstance(error, RecursionError) else "a number too long"
+                what = (
+                    "nested too deep" if isinstance(error, RecursionError) else "a number too long"
+                )
                 bad = InputError(f"is not valid JSON ({what})", line=start)
             if bad is not None:
                 raise bad
