@@ -20,9 +20,11 @@ share, the exit codes among it.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import sys
-from collections.abc import Sequence  # noqa: TC003 - get_type_hints(main) resolves it
+from collections.abc import Iterator, Sequence  # noqa: TC003 - get_type_hints(main) resolves it
 from typing import NoReturn
 
 from clubrules._version import __version__
@@ -100,6 +102,28 @@ def _command_of(args: argparse.Namespace) -> str:
     return " ".join(words)
 
 
+@contextlib.contextmanager
+def _escaping_streams() -> Iterator[None]:
+    r"""Write what a stream's encoding cannot hold as escapes, for the command's run.
+
+    A file name that is not valid UTF-8 reaches Python with lone surrogates,
+    and a JSON export may hold them (`"\ud800"`): echoed, they would stop
+    a report half-printed. They are written `\udcff`, which in JSON output
+    is the same escape.
+    """
+    changed = []
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors="backslashreplace")
+            changed.append(stream)
+    try:
+        yield
+    finally:
+        for stream in changed:
+            with contextlib.suppress(ValueError):  # closed meanwhile
+                stream.reconfigure(errors="strict")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with `argv` (the process arguments by default); return the exit code.
 
@@ -125,9 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         return usage(parser)
     try:
-        with use_locale(getattr(args, "lang", "en")):
+        with use_locale(getattr(args, "lang", "en")), _escaping_streams():
             result: int = handler(args)
-        sys.stdout.flush()
+            sys.stdout.flush()
     except BrokenPipeError:
         # The reader went away (`clubrules demo | head`): stop quietly, as
         # Unix tools killed by SIGPIPE do, and keep Python's exit-time flush

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta, tzinfo
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clubrules.cli._io import (
@@ -28,6 +27,7 @@ from clubrules.cli._io import (
     json_rows,
     open_check,
     parse_time,
+    path_argument,
     resolve_zone,
     whole,
     write,
@@ -38,6 +38,7 @@ from clubrules.words import message
 
 if TYPE_CHECKING:
     import argparse
+    from pathlib import Path
 
     from clubrules.booking import Booking, BookingStatus, ConflictReport, Occupancy
     from clubrules.cli._io import AddParser
@@ -79,7 +80,9 @@ def add_bookings_commands(add_parser: AddParser) -> None:
             "found, 2 bad usage or a bad file."
         ),
     )
-    check.add_argument("file", type=Path, metavar="FILE", help="the CSV or JSON file to read")
+    check.add_argument(
+        "file", type=path_argument, metavar="FILE", help="the CSV or JSON file to read"
+    )
     check.add_argument(
         "--format",
         choices=("csv", "json"),
@@ -108,6 +111,10 @@ def add_bookings_commands(add_parser: AddParser) -> None:
     add_json_option(check, "the report")
     add_lang_option(check)
     check.set_defaults(handler=_run_check)
+
+
+_COLUMN_OF = {"units": "headcount", "resource_id": "resource"}
+"""The column of a file that a field of `Occupancy` or `Booking` comes from."""
 
 
 class _Draft:
@@ -145,7 +152,7 @@ class _Reader:
         self.lines: dict[tuple[str, str], int] = {}
         self.resources: set[str] = set()
 
-    def _error(self, message: str, line: int, column: str) -> InputError:
+    def _error(self, message: str, line: int, column: str | None) -> InputError:
         return InputError(message, line=line, column=column, word=self.word)
 
     def _whole(self, row: dict[str, str], line: int, column: str, *, minimum: int) -> int:
@@ -166,6 +173,31 @@ class _Reader:
         return value
 
     def add(self, line: int, row: dict[str, str]) -> None:
+        """Add one row, or raise an InputError naming its line and column.
+
+        A value the booking rules refuse (an id too long, a buffer that
+        reaches past year 9999) is reported at the row's line, by the
+        column it came from, never with the value.
+        """
+        refused: InputError | None = None
+        try:
+            self._add(line, row)
+        except InputError:
+            raise
+        except (ValidationError, OverflowError) as error:  # raised below, outside the handler
+            refused = self._refused(error, line)
+        if refused is not None:
+            raise refused
+
+    def _refused(self, error: ValidationError | OverflowError, line: int) -> InputError:
+        if isinstance(error, OverflowError):
+            return InputError(
+                "is too close to year 1 or 9999 with its buffers", line=line, word=self.word
+            )
+        column = _COLUMN_OF.get(error.field, error.field) or None
+        return self._error(error.violations[0].message, line, column)
+
+    def _add(self, line: int, row: dict[str, str]) -> None:
         from clubrules.booking import BookingStatus, Occupancy  # noqa: PLC0415
 
         for column in REQUIRED:
@@ -174,8 +206,8 @@ class _Reader:
         booking_id, resource = row["id"], row["resource"]
         start = self._time(row["start"], line, "start")
         end = self._time(row["end"], line, "end")
-        if end <= start:
-            message = "is before start" if end < start else "is the same as start"
+        if _utc(end) <= _utc(start):
+            message = "is before start" if _utc(end) < _utc(start) else "is the same as start"
             raise self._error(message, line, "end")
         before, after = (
             timedelta(minutes=self._whole(row, line, column, minimum=0))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime, time, timedelta, tzinfo
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clubrules.cli._io import (
@@ -27,6 +26,7 @@ from clubrules.cli._io import (
     fail,
     open_check,
     parse_time,
+    path_argument,
     whole,
     write,
     write_table,
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
     from decimal import Decimal
+    from pathlib import Path
 
     from clubrules.care import ChurnWarning
     from clubrules.cli._io import AddParser
@@ -98,7 +99,7 @@ def add_customers_commands(add_parser: AddParser) -> None:
             "or a bad file."
         ),
     )
-    tier.add_argument("file", type=Path, metavar="FILE", help="the CSV file to read")
+    tier.add_argument("file", type=path_argument, metavar="FILE", help="the CSV file to read")
     tier.add_argument(
         "--as-of",
         metavar="DATE",
@@ -327,14 +328,23 @@ def _epoch_us(value: datetime) -> int:
     return to_epoch_us(value)
 
 
+_FIRST_AS_OF = date(2, 1, 1)
+_LAST_AS_OF = date(9998, 12, 31)
+"""The range of --as-of: its window, a year back, and its next review stay within years 1-9999."""
+
+
 def _as_of(args: argparse.Namespace, zone: tzinfo) -> date:
     if args.as_of is None:
         return datetime.now(zone).date()
     try:
-        return date.fromisoformat(args.as_of)
+        day: date | None = date.fromisoformat(args.as_of)
     except ValueError:  # its message quotes the argument: raised below, outside the handler
-        pass
-    raise InputError("--as-of: not a date (YYYY-MM-DD)")
+        day = None
+    if day is None:
+        raise InputError("--as-of: not a date (YYYY-MM-DD)")
+    if not _FIRST_AS_OF <= day <= _LAST_AS_OF:
+        raise InputError(f"--as-of: must be a date from {_FIRST_AS_OF} to {_LAST_AS_OF}")
+    return day
 
 
 def _run_tier(args: argparse.Namespace) -> int:

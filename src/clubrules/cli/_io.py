@@ -18,7 +18,7 @@ import unicodedata
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from clubrules.errors import InputError
+from clubrules.errors import InputError, ValidationError
 from clubrules.words import message
 
 if TYPE_CHECKING:
@@ -50,7 +50,10 @@ __all__ = [
     "not_utf8",
     "one_line",
     "open_check",
+    "output_check",
     "parse_time",
+    "path_argument",
+    "regular_file_check",
     "report_error",
     "resolve_zone",
     "usage",
@@ -432,6 +435,12 @@ def json_rows(
             except json.JSONDecodeError as error:
                 # Raised below, outside the handler: the error's `doc` is the whole file.
                 bad = InputError(f"is not valid JSON ({error.msg})", line=error.lineno)
+            except (ValueError, RecursionError) as error:
+                # A number of more than 4300 digits, or arrays nested too deep to parse.
+                what = (
+                    "nested too deep" if isinstance(error, RecursionError) else "a number too long"
+                )
+                bad = InputError(f"is not valid JSON ({what})", line=start)
             if bad is not None:
                 raise bad
             yield start, _json_cells(item, start, required, optional)
@@ -504,6 +513,22 @@ def parse_time(
                 word=word,
             )
         value = value.replace(tzinfo=zone)
+    from clubrules._time import canonical_instant  # noqa: PLC0415 - keeps --help fast
+
+    refused: ValidationError | None = None
+    try:
+        # A wall time skipped by a DST change becomes the instant it names,
+        # written as it exists, so that wall times compare as instants.
+        value = canonical_instant(value, column or "time")
+    except ValidationError as error:  # raised below, outside the handler
+        refused = error
+    if refused is not None:
+        raise InputError(
+            "is too close to year 1 or 9999 (its UTC or local time leaves years 1-9999)",
+            line=line,
+            column=column,
+            word=word,
+        )
     return value
 
 
@@ -550,6 +575,42 @@ def input_format(args: argparse.Namespace, path: Path) -> str:
     if suffix in {".csv", ".json"}:
         return suffix[1:]
     raise InputError("cannot tell the format from the extension; pass --format csv or json")
+
+
+def path_argument(text: str) -> Path:
+    """An argparse `type` for a file argument: refuses a path no system call takes.
+
+    Raises:
+        argparse.ArgumentTypeError: the path holds a NUL character.
+    """
+    import argparse  # noqa: PLC0415 - a type-checking import above
+    from pathlib import Path  # noqa: PLC0415
+
+    if "\x00" in text:
+        raise argparse.ArgumentTypeError("the path contains a NUL character")
+    return Path(text)
+
+
+def regular_file_check(path: Path, what: str) -> str | None:
+    """Why `path` cannot be `what` (a keyring file, say), a regular file; or None."""
+    problem = open_check(path)
+    if problem is not None:
+        return problem
+    if not path.is_file():
+        return f"{path} is not a regular file, so it cannot be {what}"
+    return None
+
+
+def output_check(path: Path) -> str | None:
+    """Why `path` cannot be replaced by a new file written whole; or None.
+
+    A directory, a FIFO or a device (such as /dev/null) is never replaced.
+    """
+    if path.is_dir():
+        return f"{path} is a directory; give the path of a file to write"
+    if path.exists() and not path.is_file():
+        return f"{path} is not a regular file; give the path of a file to write"
+    return None
 
 
 def open_check(path: Path) -> str | None:

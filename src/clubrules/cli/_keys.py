@@ -29,6 +29,10 @@ from clubrules.cli._io import (
     command_group,
     fail,
     not_utf8,
+    open_check,
+    output_check,
+    path_argument,
+    regular_file_check,
     write,
 )
 from clubrules.errors import DecryptionError
@@ -102,8 +106,8 @@ def add_keys_commands(add_parser: AddParser) -> None:
         "line is reported, with what is wrong with it, and the output is left untouched.",
         _run_rewrap,
     )
-    rewrap.add_argument("--input", required=True, type=Path, help="JSON Lines to read")
-    rewrap.add_argument("--output", required=True, type=Path, help="JSON Lines to write")
+    rewrap.add_argument("--input", required=True, type=path_argument, help="JSON Lines to read")
+    rewrap.add_argument("--output", required=True, type=path_argument, help="JSON Lines to write")
     add_progress_option(rewrap, "when it is a terminal")
     add_json_option(rewrap, "the summary")
 
@@ -118,7 +122,7 @@ def _command(
     file_help: str = "the keyring file",
 ) -> argparse.ArgumentParser:
     command = add(name, help=summary, description=description)
-    command.add_argument("--file", required=True, type=Path, help=file_help)
+    command.add_argument("--file", required=True, type=path_argument, help=file_help)
     command.set_defaults(handler=handler)
     return command
 
@@ -149,6 +153,9 @@ def _run_rotate(args: argparse.Namespace) -> int:
     path: Path = args.file
     if not path.exists():
         return fail(args, EXIT_USAGE, f"{path} does not exist; create it with 'keys new'")
+    problem = regular_file_check(path, "a keyring file")
+    if problem is not None:
+        return fail(args, EXIT_USAGE, problem)
     done: dict[str, int] = {}
 
     def rotate(current: list[KeyVersion]) -> tuple[KeyVersion, ...]:
@@ -176,6 +183,9 @@ def _run_retire(args: argparse.Namespace) -> int:
     key_id: int = args.key_id
     if not path.exists():
         return fail(args, EXIT_USAGE, f"{path} does not exist; create it with 'keys new'")
+    problem = regular_file_check(path, "a keyring file")
+    if problem is not None:
+        return fail(args, EXIT_USAGE, problem)
 
     def retire(current: list[KeyVersion]) -> tuple[KeyVersion, ...]:
         ring = Keyring(current)
@@ -202,6 +212,13 @@ def _run_rewrap(args: argparse.Namespace) -> int:
     for path in (args.file, args.input):
         if not path.exists():
             return fail(args, EXIT_USAGE, f"{path} does not exist")
+    problem = (
+        regular_file_check(args.file, "a keyring file")
+        or open_check(args.input)
+        or output_check(args.output)
+    )
+    if problem is not None:
+        return fail(args, EXIT_USAGE, problem)
     cipher = FieldCipher(Keyring.from_provider(FileKeyProvider(args.file)))
     try:
         lines = args.input.read_text(encoding="utf-8").splitlines()

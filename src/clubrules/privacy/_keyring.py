@@ -602,7 +602,7 @@ def _load_keys(text: str, source: str) -> list[KeyVersion]:
     """
     try:
         document: Any = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to parse
         document = None
     if (
         type(document) is not dict
@@ -665,11 +665,15 @@ class FileKeyProvider:
     def load_keys(self) -> list[KeyVersion]:
         """Read the key versions from the file."""
         try:
-            text = self._path.read_text(encoding="utf-8")
+            text: str | None = self._path.read_text(encoding="utf-8")
         except OSError as error:
             raise KeyringError(
                 f"cannot read keyring file {str(self._path)!r}: {error.strerror}"
             ) from None
+        except UnicodeDecodeError:
+            text = None  # raised below, outside the handler: the error holds the file's bytes
+        if text is None:
+            raise self._not_utf8()
         return _load_keys(text, f"keyring file {str(self._path)!r}")
 
     def save_keys(self, keys: Sequence[KeyVersion]) -> None:
@@ -711,6 +715,7 @@ class FileKeyProvider:
                 f"must be callable, not {type(change).__name__}", field="change", rule="wrong_type"
             )
         with self._locked():
+            undecodable = False
             try:
                 text: str | None = self._path.read_text(encoding="utf-8")
             except FileNotFoundError:
@@ -719,6 +724,10 @@ class FileKeyProvider:
                 raise KeyringError(
                     f"cannot read keyring file {str(self._path)!r}: {error.strerror}"
                 ) from None
+            except UnicodeDecodeError:
+                text, undecodable = None, True  # raised below, outside the handler
+            if undecodable:
+                raise self._not_utf8()
             current = [] if text is None else _load_keys(text, f"keyring file {str(self._path)!r}")
             keys = list(require_items(change(current), KeyVersion, "keys"))
             self._write(_dump_keys(keys))
@@ -756,6 +765,11 @@ class FileKeyProvider:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    def _not_utf8(self) -> KeyringError:
+        # Raised outside the decoding error's handler: that error holds the
+        # file's bytes, key material among them.
+        return KeyringError(f"keyring file {str(self._path)!r} is not UTF-8 text")
 
     def _unwritable(self, error: OSError) -> KeyringError:
         # Names the keyring file, not the temporary file the error was about.

@@ -334,3 +334,26 @@ def test_a_key_entry_may_leave_out_uses_and_pad_its_material() -> None:
     assert key.uses == 0
     assert key.material == bytes(32)
     assert json.loads(EnvKeyProvider.render([key]))["keys"][0]["material"] == "A" * 43
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"[" * 100_000, "is not a clubrules keyring"),
+        (b'{"format": "clubrules-keyring", "version": 1, "keys": []}\xe9', "is not UTF-8 text"),
+    ],
+    ids=["nested too deep", "not UTF-8"],
+)
+def test_a_keyring_file_python_cannot_read_is_a_keyring_error(
+    tmp_path: Path, content: bytes, words: str
+) -> None:
+    path = tmp_path / "keys.json"
+    path.write_bytes(content)
+    provider = FileKeyProvider(path)
+    with pytest.raises(KeyringError, match=words) as caught:
+        provider.load_keys()
+    assert caught.value.__context__ is None  # the file's bytes stay out of the error
+    with pytest.raises(KeyringError, match=words) as caught:
+        provider.update_keys(list)
+    assert caught.value.__context__ is None
+    assert path.read_bytes() == content

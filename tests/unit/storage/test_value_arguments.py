@@ -30,6 +30,7 @@ from tests.unit.hostile import _samples as s
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from pathlib import Path
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -261,3 +262,12 @@ def test_a_record_outside_the_span_read_first_is_still_counted(
     monkeypatch.setattr(type(sql), "_span", span)
     assert sql.summaries(start=start, end=end) == reference.summaries(start=start, end=end)
     assert len(reads) == 2  # the stale span was read again
+
+
+def test_a_sqlite_url_with_a_nul_character_is_a_validation_error(tmp_path: Path) -> None:
+    from clubrules.storage.migrations import migrate  # noqa: PLC0415
+
+    with pytest.raises(ValidationError, match="NUL") as caught:
+        migrate(f"sqlite:///{tmp_path}/x\x00.db")
+    assert caught.value.field == "url"
+    assert list(tmp_path.iterdir()) == []

@@ -55,6 +55,8 @@ def _database_problem(database: str | None) -> str | None:
         return None
     if not database.strip():
         return "is empty; give the path of a new file"
+    if "\x00" in database:
+        return "contains a NUL character; give the path of a new file"
     if Path(database).exists():
         return f"{database}: names a file that already exists; give a new path"
     return None

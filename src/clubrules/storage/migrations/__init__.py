@@ -230,6 +230,10 @@ def _open_url(url: str, schema: str | None = None) -> SQLiteDatabase | PostgresD
                 field="url",
                 rule="sqlite_path",
             )
+        if "\x00" in rest:
+            raise ValidationError(
+                "a SQLite path must not contain a NUL character", field="url", rule="sqlite_path"
+            )
         if schema is not None:
             _refuse_sqlite_schema()
         return SQLiteDatabase(rest[1:])
