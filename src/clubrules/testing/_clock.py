@@ -6,7 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 from clubrules._checks import is_finite
-from clubrules._time import instant_range, require_aware
+from clubrules._time import ONE_US, from_epoch_us, instant_range, require_aware, to_epoch_us
 from clubrules.errors import ValidationError
 
 __all__ = ["ManualClock"]
@@ -52,6 +52,9 @@ class ManualClock:
     ) -> datetime:
         """Move forward by `delta` plus the keyword amounts; return the new instant.
 
+        The step is elapsed time, across a DST change too; the new instant is
+        shown in the zone of the current one.
+
         Raises:
             ValidationError: the total step is negative, an amount is not a
                 timedelta or a finite number, or the clock would pass year
@@ -71,8 +74,20 @@ class ManualClock:
             )
         if step < timedelta():
             raise ValidationError("must not be negative", field="delta", rule="non_negative")
-        with self._lock, instant_range("delta"):
-            self._now = self._now + step
+        # On the instant: `datetime + timedelta` moves the wall clock and
+        # drops `fold`, so a step from the first 01:30 of a repeated hour
+        # lasted an hour too long, and `advance()` from the second 01:30
+        # went back an hour.
+        with self._lock:
+            now = self._now
+            try:
+                self._now = from_epoch_us(to_epoch_us(now) + step // ONE_US, now.tzinfo or UTC)
+            except ValidationError:
+                raise ValidationError(
+                    "is too close to year 1 or 9999 for the dates worked out from it",
+                    field="delta",
+                    rule="out_of_range",
+                ) from None
             return self._now
 
     def __repr__(self) -> str:
