@@ -45,6 +45,7 @@ from ._walk import LIMIT_SECONDS, Call, Hang, NoSampleError, Target, targets, va
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from pathlib import Path
 
 TARGETS = targets()
 BY_NAME = {t.name: t for t in TARGETS}
@@ -304,3 +305,42 @@ def test_shown_quotes_only_short_tokens(value: object, expected: str) -> None:
 
 def test_shown_describes_an_int_too_long_to_print() -> None:
     assert shown(10**5000) == "an int of thousands of digits"
+
+
+# --- the command line ---
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["keys", "retire", "--keyring", "k.json", "--key-id", PHONE],
+        ["keys", "retire", "--keyring", "k.json", "--key-id", "青霉素过敏"],
+        ["keys", "retire", "--keyring", "k.json", "--key-id", "1" + "0" * 400],
+        ["customers", PHONE],
+        ["customers", "tier", "FILE", "--tz", PHONE],
+        ["customers", "tier", "FILE", "--currency", ID_CARD],
+        ["bookings", PHONE, ID_CARD],
+    ],
+)
+def test_the_command_line_does_not_echo_a_refused_value(
+    argv: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from clubrules.cli import main  # noqa: PLC0415
+
+    export = tmp_path / "customers.csv"
+    export.write_text("customer_id,visits\n", encoding="utf-8")
+    argv = [str(export) if a == "FILE" else a for a in argv]
+    assert main([*argv, "--json"] if argv[0] == "bookings" else argv) != 0
+    out, err = capsys.readouterr()
+    assert out + err
+    for needle in (PHONE, ID_CARD, "青霉素", "0" * 50):
+        assert needle not in out + err
+
+
+def test_a_mistyped_option_value_that_is_a_short_token_is_still_quoted(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from clubrules.cli import main  # noqa: PLC0415
+
+    main(["keys", "retire", "--keyring", "k.json", "--key-id", "one"])
+    assert "'one'" in capsys.readouterr().err
