@@ -594,12 +594,13 @@ def greeting_holidays(
             field="country",
             rule="not_text",
         )
+    known = True
     try:
         english = _holidays.country_holidays(country, years=wanted, language="en_US")
         local = _holidays.country_holidays(country, years=wanted, language=language)
     except NotImplementedError:  # raised below, outside the handler: its text quotes the input
-        english = local = None
-    if english is None or local is None:
+        known = False
+    if not known:
         given: object = country
         raise ValidationError(
             f"{shown(given)} is not a country the holidays package knows"
