@@ -344,3 +344,13 @@ def test_a_mistyped_option_value_that_is_a_short_token_is_still_quoted(
 
     main(["keys", "retire", "--keyring", "k.json", "--key-id", "one"])
     assert "'one'" in capsys.readouterr().err
+
+
+def test_a_migration_dialect_is_not_echoed() -> None:
+    from clubrules.storage.sql._migrations import available_migrations  # noqa: PLC0415
+
+    with pytest.raises(ValidationError) as caught:
+        available_migrations(PHONE)
+    assert PHONE not in str(caught.value)
+    with pytest.raises(ValidationError, match="'mysql' is not one of"):
+        available_migrations("mysql")
