@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn, TypeVar, cast
 
 import attrs
 
+from clubrules._shown import SHOWN_MAX_CHARS, shown
 from clubrules._time import canonical_instant
 from clubrules.errors import (
     InvalidIntervalError,
@@ -41,6 +42,7 @@ __all__ = [
     "NARROW",
     "NARROW_EXCEPT_INTERVAL",
     "PHONE_RULES",
+    "SHOWN_MAX_CHARS",
     "SIZE_MAX",
     "TEXT_MAX_CHARS",
     "chained",
@@ -78,6 +80,7 @@ __all__ = [
     "require_years",
     "require_zone",
     "revision",
+    "shown",
     "storable",
     "to_choice",
     "to_decimal_or_int",
@@ -264,7 +267,7 @@ def check_text(
     elif not check_storable(problems, field, value, limit=limit):
         return
     elif not sensitive and value != value.strip():
-        problems.add(field, "whitespace", f"{value!r} has leading or trailing spaces")
+        problems.add(field, "whitespace", f"{shown(value)} has leading or trailing spaces")
 
 
 def check_optional_text(problems: ViolationCollector, field: str, value: object) -> None:
@@ -357,7 +360,7 @@ def check_count(
         check_int_range(problems, field, value)
     elif value < minimum:
         got = "not" if wording == "int" else "got"
-        problems.add(field, "too_small", f"must be at least {minimum}, {got} {value}")
+        problems.add(field, "too_small", f"must be at least {minimum}, {got} {shown(value)}")
 
 
 def check_number(
@@ -373,7 +376,7 @@ def check_number(
     elif isinstance(value, Decimal) and not value.is_finite():
         problems.add(field, "not_finite", "must be finite")
     elif minimum is not None and value < minimum:
-        problems.add(field, "negative", f"must be at least {minimum}, not {value}")
+        problems.add(field, "negative", f"must be at least {minimum}, not {shown(value)}")
 
 
 def to_decimal_or_int(value: object) -> object:
@@ -390,8 +393,7 @@ def check_choice(problems: ViolationCollector, field: str, value: object, kind: 
     """A member of the enum `kind` (its converter already turned known values into members)."""
     if not isinstance(value, kind):
         allowed = ", ".join(m.name for m in kind)
-        shown = repr(value) if isinstance(value, str | int) else type(value).__name__
-        problems.add(field, "unknown_choice", f"{shown} is not one of {allowed}")
+        problems.add(field, "unknown_choice", f"{shown(value)} is not one of {allowed}")
 
 
 def check_enum(problems: ViolationCollector, field: str, value: object, kind: type) -> None:
@@ -441,10 +443,10 @@ def check_tags(problems: ViolationCollector, field: str, value: object) -> None:
         return
     storable = [t for t in value if check_storable(problems, field, t)]
     bad = sorted(
-        repr(t) for t in storable if not isinstance(t, str) or not t.strip() or t != t.strip()
+        shown(t) for t in storable if not isinstance(t, str) or not t.strip() or t != t.strip()
     )
-    for shown in bad:
-        problems.add(field, "bad_tag", f"{shown} is not a tag (a non-blank, trimmed string)")
+    for text in bad:
+        problems.add(field, "bad_tag", f"{text} is not a tag (a non-blank, trimmed string)")
 
 
 def to_tuple(value: object) -> tuple[object, ...]:

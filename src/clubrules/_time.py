@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from clubrules._shown import shown
 from clubrules.errors import (
     InvalidIntervalError,
     NaiveDatetimeError,
@@ -288,4 +289,4 @@ def zone(name: object, field: str = "zone") -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # raised below, outside the handler
         pass
-    raise UnknownTimeZoneError(f"{name!r} is not a known IANA time zone", field=field)
+    raise UnknownTimeZoneError(f"{shown(name)} is not a known IANA time zone", field=field)

@@ -61,6 +61,8 @@ from typing import TYPE_CHECKING, ClassVar, Self
 
 import attrs
 
+from clubrules._shown import shown
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
 
@@ -487,7 +489,7 @@ class StaleVersionError(ConflictError):
         self.expected = expected
         self.actual = actual
         super().__init__(
-            f"{stream!r} is at version {actual}, not at the expected version {expected}"
+            f"{stream!r} is at version {actual}, not at the expected version {shown(expected)}"
         )
 
     def __reduce__(self) -> tuple[object, ...]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Self
 
 import attrs
 
+from clubrules._checks import shown
 from clubrules.errors import InvalidMoneyError
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def _to_decimal(value: object) -> Decimal:
             parsed = None
         if parsed is None:
             raise InvalidMoneyError(
-                f"{value!r} is not a number", field="amount", rule="not_a_number"
+                f"{shown(value)} is not a number", field="amount", rule="not_a_number"
             )
         amount = parsed
     else:
@@ -80,7 +81,7 @@ def _to_decimal(value: object) -> Decimal:
 def _check_currency(_instance: object, _attribute: object, value: object) -> None:
     if not isinstance(value, str) or not _CURRENCY.fullmatch(value):
         raise InvalidMoneyError(
-            f"{value!r} is not a three-letter ISO 4217 code", field="currency", rule="currency"
+            f"{shown(value)} is not a three-letter ISO 4217 code", field="currency", rule="currency"
         )
 
 

@@ -9,7 +9,7 @@ from typing import Protocol, cast
 
 import attrs
 
-from clubrules._checks import require_instance, require_items
+from clubrules._checks import require_instance, require_items, shown
 from clubrules._time import from_epoch_us, instant_range, require_aware, to_epoch_us
 from clubrules.booking._alternatives import (
     _NEVER,
@@ -128,7 +128,9 @@ class BookingRules:
             for member in p.members:
                 if member not in self.resources:
                     problems.add(
-                        f"pools.{p.id}", "unknown_resource", f"member {member!r} is not a resource"
+                        f"pools.{p.id}",
+                        "unknown_resource",
+                        f"member {shown(member)} is not a resource",
                     )
         self.services: dict[str, Service] = {}
         for s in services:
@@ -140,16 +142,18 @@ class BookingRules:
                     problems.add(
                         f"services.{s.id}.{req.role}",
                         "unknown_resource",
-                        f"{req.resource!r} is not a resource",
+                        f"{shown(req.resource)} is not a resource",
                     )
                 if req.pool is not None and req.pool not in self.pools:
                     problems.add(
-                        f"services.{s.id}.{req.role}", "unknown_pool", f"{req.pool!r} is not a pool"
+                        f"services.{s.id}.{req.role}",
+                        "unknown_pool",
+                        f"{shown(req.pool)} is not a pool",
                     )
         self.shifts: dict[str, OpeningHours] = dict(shifts or {})
         for rid in self.shifts:
             if rid not in self.resources:
-                problems.add("shifts", "unknown_resource", f"{rid!r} is not a resource")
+                problems.add("shifts", "unknown_resource", f"{shown(rid)} is not a resource")
         problems.raise_if_any()
         self.calendar = calendar
         self.policy = policy if policy is not None else BookingPolicy()
@@ -191,13 +195,13 @@ class BookingRules:
         problems = ViolationCollector()
         plan = self._plans.get(request.service)
         if plan is None:
-            problems.add("service", "unknown_service", f"{request.service!r} is not a service")
+            problems.add("service", "unknown_service", f"{shown(request.service)} is not a service")
             raise ValidationError(violations=problems.violations)
         if request.headcount > plan.service.max_headcount:
             problems.add(
                 "headcount",
                 "above_max_headcount",
-                f"{request.headcount} is more than {plan.service.id!r} takes "
+                f"{shown(request.headcount)} is more than {plan.service.id!r} takes "
                 f"({plan.service.max_headcount})",
             )
         roles = {r.role: r for r in plan.roles}
@@ -205,15 +209,19 @@ class BookingRules:
             role = roles.get(role_name)
             if role is None:
                 problems.add(
-                    "resources", "unknown_role", f"{plan.service.id!r} has no role {role_name!r}"
+                    "resources",
+                    "unknown_role",
+                    f"{plan.service.id!r} has no role {shown(role_name)}",
                 )
             elif rid not in self.resources:
                 problems.add(
-                    f"resources.{role_name}", "unknown_resource", f"{rid!r} is not a resource"
+                    f"resources.{role_name}", "unknown_resource", f"{shown(rid)} is not a resource"
                 )
             elif rid not in role.by_id:
                 problems.add(
-                    f"resources.{role_name}", "not_in_pool", f"{rid!r} cannot fill {role_name!r}"
+                    f"resources.{role_name}",
+                    "not_in_pool",
+                    f"{shown(rid)} cannot fill {role_name!r}",
                 )
         for role in plan.roles:
             if not role.per_person:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable  # noqa: TC003 - resolved at runtime by get_type_hints
 
+from clubrules._checks import shown
 from clubrules.errors import ValidationError
 
 __all__ = [
@@ -93,7 +94,7 @@ def normalize_confirmation_code(text: str, *, length: int = _LENGTH) -> str:
     cleaned = "".join(_ALIASES.get(c, c) for c in text.upper() if c not in " -\t")
     if len(cleaned) != length:
         raise ValidationError(
-            f"must have {length} characters, not {len(cleaned)}",
+            f"must have {shown(length)} characters, not {len(cleaned)}",
             field="code",
             rule="wrong_length",
         )

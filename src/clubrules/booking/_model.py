@@ -22,6 +22,7 @@ from clubrules._checks import (
     raise_collected,
     require_instance,
     require_items,
+    shown,
     tuple_of_names,
 )
 from clubrules._time import from_epoch_us, require_aware, to_epoch_us
@@ -378,7 +379,9 @@ class Occupancy:
         check_count(problems, "units", self.units, minimum=1, wording="integer")
         if not problems and self.units > self.capacity:
             problems.add(
-                "units", "over_capacity", f"{self.units} exceeds the capacity {self.capacity}"
+                "units",
+                "over_capacity",
+                f"{shown(self.units)} exceeds the capacity {shown(self.capacity)}",
             )
         raise_collected(problems)
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from clubrules._checks import require_int
+from clubrules._checks import require_int, shown
 from clubrules._time import (
     ONE_US,
     from_epoch_us,
@@ -362,7 +362,7 @@ class BusinessCalendar:
             problems.add(
                 "on_missing_holiday_data",
                 "unknown_choice",
-                f"must be one of 'raise', 'warn', 'ignore', got {on_missing_holiday_data!r}",
+                f"must be one of 'raise', 'warn', 'ignore', got {shown(on_missing_holiday_data)}",
             )
         if holiday_years is None:
             self._holiday_years = frozenset(d.year for d in (*self._holidays, *self._extra))
@@ -447,7 +447,7 @@ class BusinessCalendar:
                 "extra_day_hours",
                 "unknown_choice",
                 "must be 'workday', 'weekday', or a mapping from date to the weekday "
-                f"whose hours apply, got {choice!r}",
+                f"whose hours apply, got {shown(choice)}",
             )
             return "workday"
         days: dict[date, int] = {}

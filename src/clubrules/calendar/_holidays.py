@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo  # noqa: TC003
 
 import attrs
 
-from clubrules._checks import require_str, require_years
+from clubrules._checks import require_str, require_years, shown
 from clubrules.calendar._calendar import BusinessCalendar, ExtraDayHours, OnMissingHolidayData
 from clubrules.calendar._hours import HoursSpec  # noqa: TC001
 from clubrules.errors import ValidationError
@@ -92,13 +92,15 @@ def holiday_data(
         table = holidays_package.country_holidays(
             country, subdiv=subdiv, years=wanted, language=language
         )
-    except NotImplementedError:
+    except NotImplementedError:  # raised below, outside the handler: its text quotes the input
+        table = None
+    if table is None:
         raise ValidationError(
-            f"the holidays package has no data for country {country!r}"
-            + (f" subdivision {subdiv!r}" if subdiv else ""),
+            f"the holidays package has no data for country {shown(country)}"
+            + (f" subdivision {shown(subdiv)}" if subdiv else ""),
             field="country",
             rule="unknown_country",
-        ) from None
+        )
     year_set = frozenset(wanted)
     # The years beside the asked ones too, for breaks that cross a new year.
     around = sorted({*wanted, wanted[0] - 1, wanted[-1] + 1} - set(wanted))
@@ -190,7 +192,7 @@ def holiday_calendar(
         require_str(subdiv, "subdiv")
     if observe not in get_args(HolidayObservance):
         raise ValidationError(
-            f"must be 'statutory' or 'break', got {observe!r}",
+            f"must be 'statutory' or 'break', got {shown(observe)}",
             field="observe",
             rule="unknown_choice",
         )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Union
 
 import attrs
 
+from clubrules._checks import shown
 from clubrules.errors import InvalidHoursError, ViolationCollector
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ class TimeRange:
         match = _RANGE.match(given) if isinstance(given, str) else None
         if match is None:
             raise InvalidHoursError(
-                f"{text!r} is not an opening-hours range like '10:00-14:00'",
+                f"{shown(text)} is not an opening-hours range like '10:00-14:00'",
                 field=field,
                 rule="invalid_hours",
             )
@@ -199,7 +200,7 @@ def parse_weekday(
     problems.add(
         field,
         "unknown_weekday",
-        f"{key!r} is not a weekday; use 0-6 (Monday is 0) or 'mon'..'sun'",
+        f"{shown(key)} is not a weekday; use 0-6 (Monday is 0) or 'mon'..'sun'",
     )
     return None
 
@@ -218,5 +219,5 @@ def check_date_key(key: object, *, field: str, problems: ViolationCollector) -> 
 
     if isinstance(key, date) and not isinstance(key, datetime):
         return key
-    problems.add(field, "not_a_date", f"keys must be datetime.date values, got {key!r}")
+    problems.add(field, "not_a_date", f"keys must be datetime.date values, got {shown(key)}")
     return None

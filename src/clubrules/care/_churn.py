@@ -24,6 +24,7 @@ from clubrules._checks import (
     require_mapping,
     require_real,
     require_zone,
+    shown,
     to_choice,
     to_decimal_or_int,
 )
@@ -210,8 +211,8 @@ class ChurnRule:
             problems.add(
                 "recent_days",
                 "recent_longer_than_baseline",
-                f"the recent window ({self.recent_days} days) is longer than the baseline "
-                f"({self.baseline_days} days)",
+                f"the recent window ({shown(self.recent_days)} days) is longer than the baseline "
+                f"({shown(self.baseline_days)} days)",
             )
         if len(problems) == 1 and problems.violations[0].rule == "recent_longer_than_baseline":
             problems.raise_if_any(InvalidIntervalError)

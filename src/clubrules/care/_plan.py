@@ -28,6 +28,7 @@ from clubrules._checks import (
     require_port,
     require_str,
     require_years,
+    shown,
 )
 from clubrules._time import instant_range, local_time, require_aware, to_epoch_us
 from clubrules.care._churn import ChurnWarning
@@ -593,17 +594,20 @@ def greeting_holidays(
             field="country",
             rule="not_text",
         )
+    known = True
     try:
         english = _holidays.country_holidays(country, years=wanted, language="en_US")
         local = _holidays.country_holidays(country, years=wanted, language=language)
-    except NotImplementedError:
+    except NotImplementedError:  # raised below, outside the handler: its text quotes the input
+        known = False
+    if not known:
         given: object = country
-        shown = repr(given) if isinstance(given, str) else type(given).__name__
         raise ValidationError(
-            f"{shown} is not a country the holidays package knows (an ISO code such as 'CN')",
+            f"{shown(given)} is not a country the holidays package knows"
+            " (an ISO code such as 'CN')",
             field="country",
             rule="unknown_country",
-        ) from None
+        )
     out: dict[date, str] = {}
     for festival in festivals:
         seen: set[int] = set()

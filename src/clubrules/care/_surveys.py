@@ -19,6 +19,7 @@ from clubrules._checks import (
     require_instance,
     require_items,
     require_zone,
+    shown,
     to_decimal_or_int,
 )
 from clubrules._time import local_time
@@ -147,7 +148,9 @@ class Questionnaire:
             if q.id == question_id:
                 return q
         raise ValidationError(
-            f"{question_id!r} is not a question of {self.id!r}", field="answers", rule="unknown"
+            f"{shown(question_id)} is not a question of {self.id!r}",
+            field="answers",
+            rule="unknown",
         )
 
     def check(self, response: SurveyResponse) -> None:

@@ -20,13 +20,16 @@ share, the exit codes among it.
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import io
 import os
+import re
 import sys
 from collections.abc import Iterator, Sequence  # noqa: TC003 - get_type_hints(main) resolves it
 from typing import NoReturn
 
+from clubrules._checks import shown
 from clubrules._version import __version__
 from clubrules.cli._bookings import add_bookings_commands
 from clubrules.cli._customers import add_customers_commands
@@ -56,7 +59,25 @@ class _Parser(argparse.ArgumentParser):
     """
 
     def error(self, message: str) -> NoReturn:
-        raise _ArgumentError(f"{message} (see '{self.prog} --help')")
+        raise _ArgumentError(f"{_unquoted(message)} (see '{self.prog} --help')")
+
+
+# argparse quotes the refused value ("invalid int value: '13812345678'",
+# "invalid choice: 'x'"); the error line shows it only as `shown` does.
+_QUOTED_VALUE = re.compile(
+    r"(invalid (?:[\w.]+ value|choice): )('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")"
+)
+
+
+def _unquoted(message: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        try:
+            value = ast.literal_eval(match.group(2))
+        except (ValueError, SyntaxError):
+            return f"{match.group(1)}a value"
+        return f"{match.group(1)}{shown(value)}"
+
+    return _QUOTED_VALUE.sub(replace, message)
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -140,7 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         # argparse would point at the top level's help; the command's own
         # help is the one that lists the options it takes.
-        message = f"unrecognized arguments: {' '.join(unknown)}"
+        given = (u if shown(u) == repr(u) else shown(u) for u in unknown)
+        message = f"unrecognized arguments: {' '.join(given)}"
         report_error(
             "--json" in arguments, f"{message} (see '{_command_of(args)} --help')", "ArgumentError"
         )

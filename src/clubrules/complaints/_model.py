@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import re
 
-from clubrules._checks import require_names
+from clubrules._checks import require_names, shown
 from clubrules.errors import ValidationError
 
 __all__ = [
@@ -167,9 +167,8 @@ def check_channel(value: object, allowed: frozenset[str] | None = None) -> str:
             (rule `unknown_channel`).
     """
     if not isinstance(value, str) or not _SLUG.fullmatch(value):
-        shown = repr(value) if isinstance(value, str) else type(value).__name__
         raise ValidationError(
-            f"{shown} is not a channel (a lower-case slug such as 'wechat')",
+            f"{shown(value)} is not a channel (a lower-case slug such as 'wechat')",
             field="channel",
             rule="bad_channel",
         )
@@ -177,7 +176,7 @@ def check_channel(value: object, allowed: frozenset[str] | None = None) -> str:
         allowed = require_names(allowed, "allowed")
     if allowed is not None and value not in allowed:
         raise ValidationError(
-            f"{value!r} is not one of the allowed channels: {', '.join(sorted(allowed))}",
+            f"{shown(value)} is not one of the allowed channels: {', '.join(sorted(allowed))}",
             field="channel",
             rule="unknown_channel",
         )

@@ -17,6 +17,7 @@ from clubrules._checks import (
     require_instance,
     require_int,
     revision,
+    shown,
 )
 from clubrules.calendar import BusinessCalendar  # noqa: TC001
 from clubrules.complaints._model import (
@@ -377,7 +378,7 @@ class PolicyBook:
         for policy in self.policies:
             if policy.id == policy_id and policy.version == version:
                 return policy
-        raise NotFoundError("policy", f"{policy_id}@{version}")
+        raise NotFoundError("policy", f"{policy_id}@{shown(version)}")
 
     def latest(self, policy_id: str) -> SlaPolicy:
         """The newest version of `policy_id`.

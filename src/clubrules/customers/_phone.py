@@ -7,7 +7,7 @@ import re
 import attrs
 import phonenumbers
 
-from clubrules._checks import require_str
+from clubrules._checks import require_str, shown
 from clubrules.errors import InvalidPhoneNumberError, ValidationError
 
 __all__ = ["DEFAULT_REGION", "PhoneNumber", "mask_digits", "parse_phone"]
@@ -175,7 +175,7 @@ def parse_phone(
         return text
     if region is not None and region not in phonenumbers.SUPPORTED_REGIONS:
         raise ValidationError(
-            f"{region!r} is not a region code that phonenumbers supports (e.g. 'CN')",
+            f"{shown(region)} is not a region code that phonenumbers supports (e.g. 'CN')",
             field="region",
             rule="unknown_region",
         )
@@ -185,19 +185,19 @@ def parse_phone(
         )
     if not text.strip():
         raise InvalidPhoneNumberError("must not be empty", field=field, rule="empty")
-    shown = _masked_input(text)
+    masked = _masked_input(text)
     where = f" for region {region}" if region is not None else " (no region: a + is required)"
     try:
         parsed: phonenumbers.PhoneNumber | None = phonenumbers.parse(text[:_MAX_INPUT], region)
     except phonenumbers.NumberParseException:  # raised below, outside the handler
         parsed = None
     if parsed is None:
-        raise InvalidPhoneNumberError(f"{shown} is not a phone number{where}", field=field)
+        raise InvalidPhoneNumberError(f"{masked} is not a phone number{where}", field=field)
     if len(text) > _MAX_INPUT or not phonenumbers.is_valid_number(parsed):
-        raise InvalidPhoneNumberError(f"{shown} is not a valid phone number{where}", field=field)
+        raise InvalidPhoneNumberError(f"{masked} is not a valid phone number{where}", field=field)
     if parsed.extension:
         raise InvalidPhoneNumberError(
-            f"{shown} has an extension, which E.164 cannot hold; give the direct number",
+            f"{masked} has an extension, which E.164 cannot hold; give the direct number",
             field=field,
             rule="extension",
         )

@@ -17,6 +17,7 @@ from clubrules._checks import (
     require_names,
     require_port,
     require_str,
+    shown,
 )
 from clubrules._time import require_aware
 from clubrules.clock import Clock  # noqa: TC001 - resolved at runtime by get_type_hints
@@ -206,12 +207,12 @@ class _Attempt:
             return self.value
         reason = self.reason
         _logger.warning(
-            "read refused (%s): actor %r, role %r, customer %r, field %r, purpose %s",
+            "read refused (%s): actor %r, role %r, customer %r, field %s, purpose %s",
             reason,
             self.actor,
             self.role,
             self.customer_id,
-            self.field,
+            shown(self.field),
             self.purpose.value,
         )
         if reason == "role_policy":

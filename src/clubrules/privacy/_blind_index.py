@@ -17,6 +17,7 @@ from clubrules._checks import (
     require_choice,
     require_int,
     require_real,
+    shown,
 )
 from clubrules.errors import InvalidPhoneNumberError, KeyringError, ValidationError
 from clubrules.privacy._sensitive import is_sensitive_field
@@ -111,7 +112,7 @@ def plan_blind_index(
     rate = require_real(false_positive_rate, "false_positive_rate", floats=True)
     if value_space < MIN_VALUE_SPACE:
         raise ValidationError(
-            f"has only {value_space} values; a blind index over so few values reveals them "
+            f"has only {shown(value_space)} values; a blind index over so few values reveals them "
             f"(need at least {MIN_VALUE_SPACE})",
             field="value_space",
             rule="low_cardinality",
@@ -134,7 +135,7 @@ def plan_blind_index(
         needs = str(bits) if bits <= 64 else "more than 64"
         raise ValidationError(
             f"needs {needs} bits for the false-positive rate but at most {max_bits} keep "
-            f"{min_values_per_index} values per index value; accept more false positives",
+            f"{shown(min_values_per_index)} values per index value; accept more false positives",
             field="false_positive_rate",
             rule="unplannable",
         )

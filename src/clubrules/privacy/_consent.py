@@ -16,6 +16,7 @@ from clubrules._checks import (
     require_items,
     require_names,
     require_str,
+    shown,
 )
 from clubrules._time import canonical_instant, require_aware, to_epoch_us
 from clubrules.errors import ValidationError, ViolationCollector
@@ -135,7 +136,7 @@ class ConsentRecord:
                 "scope",
                 "bundled_sensitive_consent",
                 "separate consent for sensitive fields must not cover other fields: "
-                f"{sorted(others)}",
+                f"{', '.join(sorted(shown(f) for f in others))}",
             )
         if self.purpose is Purpose.THIRD_PARTY_DISCLOSURE and not self.recipient:
             problems.add("recipient", "missing_recipient", "disclosure must name the third party")

@@ -6,7 +6,7 @@ from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_h
 
 import attrs
 
-from clubrules._checks import check_names, require_instance, require_str, tuple_of_names
+from clubrules._checks import check_names, require_instance, require_str, shown, tuple_of_names
 from clubrules._time import canonical_instant
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.words import LOCALES, message, when
@@ -107,7 +107,9 @@ def render_leak_notice(incident: LeakIncident, *, language: str = "zh") -> str:
     require_str(language, "language")
     if language not in LOCALES:
         raise ValidationError(
-            f"unknown language {language!r}; use 'zh' or 'en'", field="language", rule="unknown"
+            f"unknown language {shown(language)}; use 'zh' or 'en'",
+            field="language",
+            rule="unknown",
         )
     t = {label: message(f"privacy.notice.{label}", locale=language) for label in _LABELS}
     colon = t["colon"]

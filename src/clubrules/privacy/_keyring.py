@@ -24,7 +24,7 @@ from typing import Any, Final
 import attrs
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from clubrules._checks import require_int, require_items, require_port
+from clubrules._checks import require_int, require_items, require_port, shown
 from clubrules.errors import KeyringError, KeyUsageWarning, ValidationError
 from clubrules.privacy._format import MAX_KEY_ID, header
 from clubrules.privacy._keys import KEY_SIZE, KeyStatus, KeyVersion
@@ -266,10 +266,10 @@ class Keyring:
             KeyringError: the keyring has no key with this id.
         """
         require_int(key_id, "key_id")
-        try:
-            return self._versions[key_id].status
-        except KeyError:
-            raise KeyringError(f"unknown key id {key_id}") from None
+        version = self._versions.get(key_id)
+        if version is None:
+            raise KeyringError(f"unknown key id {shown(key_id)}")
+        return version.status
 
     def _refuse_known_material(self, material: bytes, key_id: int) -> None:
         """Refuse material that another key version of this keyring already has."""

@@ -8,7 +8,7 @@ from typing import Final
 
 import attrs
 
-from clubrules._checks import require_choice
+from clubrules._checks import require_choice, shown
 from clubrules.errors import KeyringError
 from clubrules.privacy._format import MAX_KEY_ID
 
@@ -30,7 +30,7 @@ class KeyStatus(enum.StrEnum):
 
 def _check_key_id(_instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
     if type(value) is not int or not 1 <= value <= MAX_KEY_ID:
-        raise KeyringError(f"key id must be an int from 1 to {MAX_KEY_ID}, got {value!r}")
+        raise KeyringError(f"key id must be an int from 1 to {MAX_KEY_ID}, got {shown(value)}")
 
 
 def _check_material(_instance: object, _attribute: attrs.Attribute[bytes], value: bytes) -> None:
@@ -42,7 +42,7 @@ def _check_material(_instance: object, _attribute: attrs.Attribute[bytes], value
 
 def _check_uses(_instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
     if type(value) is not int or value < 0:
-        raise KeyringError(f"key uses must be a non-negative int, got {value!r}")
+        raise KeyringError(f"key uses must be a non-negative int, got {shown(value)}")
 
 
 def _status(value: object) -> KeyStatus:

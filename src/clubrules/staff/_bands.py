@@ -15,6 +15,7 @@ from clubrules._checks import (
     check_text,
     check_tuple_of,
     require_real,
+    shown,
     to_choice,
 )
 from clubrules.errors import InvalidRubricError, ValidationError, ViolationCollector
@@ -140,7 +141,9 @@ class BandScheme:
         """
         require_real(total, "total")
         if not ZERO <= total <= HUNDRED:
-            raise ValidationError(f"{total} is outside 0-100", field="total", rule="out_of_range")
+            raise ValidationError(
+                f"{shown(total)} is outside 0-100", field="total", rule="out_of_range"
+            )
         return self.bands[bisect.bisect_right(self._lowers, total) - 1]
 
     def __getitem__(self, name: str) -> Band:

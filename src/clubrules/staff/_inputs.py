@@ -11,7 +11,7 @@ from typing import cast
 
 import attrs
 
-from clubrules._checks import check_int_range, check_storable, check_text
+from clubrules._checks import check_int_range, check_storable, check_text, shown
 from clubrules._time import (
     canonical_instant,
     from_epoch_us,
@@ -75,12 +75,12 @@ class Kpi:
             if not _is_int(value):
                 problems.add(field, "not_an_int", f"must be an int, not {type(value).__name__}")
             elif value < 0:  # type: ignore[operator]
-                problems.add(field, "kpi_out_of_range", f"{value} is a negative count")
+                problems.add(field, "kpi_out_of_range", f"{shown(value)} is a negative count")
         if not problems and self.numerator > self.denominator:
             problems.add(
                 "numerator",
                 "kpi_out_of_range",
-                f"{self.numerator} of {self.denominator} is a rate above 1",
+                f"{shown(self.numerator)} of {shown(self.denominator)} is a rate above 1",
             )
         problems.raise_if_any()
 

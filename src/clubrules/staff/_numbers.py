@@ -11,6 +11,8 @@ import decimal
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from clubrules._checks import shown
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -77,13 +79,13 @@ def check_decimal(
         return False
     ok = True
     if positive and value <= 0:
-        problems.add(field, "not_positive", f"{value} must be greater than 0")
+        problems.add(field, "not_positive", f"{shown(value)} must be greater than 0")
         ok = False
     if low is not None and value < low:
-        problems.add(field, low_rule, f"{value} is below the minimum {low}")
+        problems.add(field, low_rule, f"{shown(value)} is below the minimum {low}")
         ok = False
     if high is not None and value > high:
-        problems.add(field, high_rule, f"{value} is above the maximum {high}")
+        problems.add(field, high_rule, f"{shown(value)} is above the maximum {high}")
         ok = False
     if grid is not None and value % grid != 0:
         problems.add(field, "too_precise", f"{value} is not a multiple of {grid}")

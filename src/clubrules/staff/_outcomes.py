@@ -8,7 +8,7 @@ from decimal import Decimal  # noqa: TC003
 
 import attrs
 
-from clubrules._checks import require_instance, require_port
+from clubrules._checks import require_instance, require_port, shown
 from clubrules._time import shift_days, to_epoch_us
 from clubrules.errors import NotFoundError, ValidationError
 from clubrules.staff._bands import BandOutcome
@@ -288,7 +288,7 @@ def record_assessment(repository: AssessmentRepository, sheet: ScoreSheet) -> Ou
     try:
         rubric = repository.rubric(sheet.rubric_id, sheet.rubric_version)
     except NotFoundError:
-        raise NotFoundError("rubric", f"{sheet.rubric_id} v{sheet.rubric_version}") from None
+        raise NotFoundError("rubric", f"{sheet.rubric_id} v{shown(sheet.rubric_version)}") from None
     history = repository.sheets(sheet.staff_id)
     outcome = decide_outcome(
         sheet, rubric, history=history, warnings=repository.warnings(sheet.staff_id)

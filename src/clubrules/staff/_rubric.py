@@ -19,6 +19,7 @@ from clubrules._checks import (
     require_int,
     require_reals,
     revision,
+    shown,
     to_choice,
     to_tuple,
 )
@@ -444,7 +445,7 @@ class SubItem:
                     problems.add(
                         f"method.scale.steps[{i}].points",
                         "above_maximum",
-                        f"{step.points} is above the maximum {self.max_points}",
+                        f"{shown(step.points)} is above the maximum {shown(self.max_points)}",
                     )
 
     @property
@@ -495,7 +496,8 @@ class Criterion:
                 problems.add(
                     "sub_items",
                     "weights_sum",
-                    f"sub-item maxima sum to {total}, not to the criterion's {self.max_points}",
+                    f"sub-item maxima sum to {shown(total)}, "
+                    f"not to the criterion's {shown(self.max_points)}",
                 )
         problems.raise_if_any(InvalidRubricError)
 

@@ -17,6 +17,7 @@ from clubrules._checks import (
     check_storable,
     check_text,
     require_instance,
+    shown,
     to_tuple,
 )
 from clubrules._time import canonical_instant, require_aware, to_epoch_us
@@ -220,7 +221,7 @@ class ScoreSheet:
             if line.item == item:
                 return line
         key: object = item
-        raise NotFoundError("score line", key if isinstance(key, str) else repr(key))
+        raise NotFoundError("score line", key if isinstance(key, str) else shown(key))
 
     def explain(self, locale: str | None = None) -> str:
         """The sheet as text: one line per sub-item, criterion subtotals, the total and band.
@@ -300,7 +301,7 @@ def _share_of(
             problems.add(
                 f"manual.{item.key}",
                 "above_maximum",
-                f"{score.points} is above the maximum {item.max_points}",
+                f"{shown(score.points)} is above the maximum {item.max_points}",
             )
             return None, "", None
         note = f": {score.note}" if score.note else ""

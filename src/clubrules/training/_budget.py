@@ -13,6 +13,7 @@ from clubrules._checks import (
     raise_collected,
     require_items,
     require_zone,
+    shown,
     to_choice,
 )
 from clubrules._time import local_time, to_epoch_us
@@ -39,7 +40,7 @@ def _check_quarter(problems: ViolationCollector, year: object, quarter: object) 
     check_count(problems, "year", year, minimum=1)
     check_count(problems, "quarter", quarter, minimum=1)
     if isinstance(quarter, int) and not isinstance(quarter, bool) and quarter > 4:
-        problems.add("quarter", "too_large", f"must be 1 to 4, not {quarter}")
+        problems.add("quarter", "too_large", f"must be 1 to 4, not {shown(quarter)}")
 
 
 @attrs.frozen(kw_only=True)
@@ -229,7 +230,7 @@ def spend_against_budget(
             raise ValidationError("must be QuarterBudget values", field="budgets", rule="type")
         if budget.amount.currency != currency:
             raise InvalidMoneyError(
-                f"{budget.label} is in {budget.amount.currency}, not {currency}",
+                f"{budget.label} is in {budget.amount.currency}, not {shown(currency)}",
                 field="budgets",
                 rule="currency_mismatch",
             )
@@ -243,7 +244,7 @@ def spend_against_budget(
     for session in index_sessions(sessions).values():
         if session.cost is not None and session.cost.currency != currency:
             raise InvalidMoneyError(
-                f"session {session.id!r} cost is in {session.cost.currency}, not {currency}",
+                f"session {session.id!r} cost is in {session.cost.currency}, not {shown(currency)}",
                 field="sessions",
                 rule="currency_mismatch",
             )

@@ -6,7 +6,7 @@ import threading
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from clubrules._checks import require_instance, require_int
+from clubrules._checks import require_instance, require_int, shown
 from clubrules._time import require_window, to_epoch_us
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.staff import AssessmentKind, Rubric, ScoreSheet, WarningRecord
@@ -53,8 +53,8 @@ class InMemoryAssessmentRepository(TenantSiblings):
                     return rubrics[(rubric_id, max(versions))]
             elif (rubric_id, version) in rubrics:
                 return rubrics[(rubric_id, version)]
-        shown = rubric_id if version is None else f"{rubric_id} v{version}"
-        raise NotFoundError("rubric", shown)
+        key = rubric_id if version is None else f"{rubric_id} v{shown(version)}"
+        raise NotFoundError("rubric", key)
 
     def add_sheet(self, sheet: ScoreSheet) -> bool:
         """Store a sheet; False if stored as is; `DuplicateError` on a taken id or cycle."""

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from clubrules._checks import shown
 from clubrules.errors import MigrationError, ValidationError
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ def available_migrations(dialect: Dialect) -> tuple[Migration, ...]:
     """
     if dialect not in DIALECTS:
         raise ValidationError(
-            f"{dialect!r} is not one of {', '.join(DIALECTS)}", field="dialect", rule="dialect"
+            f"{shown(dialect)} is not one of {', '.join(DIALECTS)}", field="dialect", rule="dialect"
         )
     folder = resources.files("clubrules.storage").joinpath("migrations", dialect)
     found: list[Migration] = []

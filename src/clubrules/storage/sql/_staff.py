@@ -18,7 +18,7 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from clubrules._checks import INT_MAX, INT_MIN
+from clubrules._checks import INT_MAX, INT_MIN, shown
 from clubrules.errors import DuplicateError, NotFoundError, StorageError
 from clubrules.staff import (
     AssessmentKind,
@@ -548,8 +548,8 @@ class SQLAssessmentRepository(SQLAdapter[DB]):
                 f"{select} AND version = {p}", (rubric_id, version)
             )
         if row is None:
-            shown = rubric_id if version is None else f"{rubric_id} v{version}"
-            raise NotFoundError("rubric", shown)
+            key = rubric_id if version is None else f"{rubric_id} v{shown(version)}"
+            raise NotFoundError("rubric", key)
         return rubric_from_document(json.loads(row[0]))
 
     def sheets(
