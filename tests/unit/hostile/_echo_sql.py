@@ -65,7 +65,7 @@ def diagnostics_problems(error: BaseException | None, marker: Marker) -> list[st
             "datatype": diagnostics.datatype,
         }
         for name, value in fields.items():
-            if value is not None and (not isinstance(value, str) or not _NAME.fullmatch(value)):
+            if value is not None and not _NAME.fullmatch(value):
                 found.append(f"diagnostics.{name} of {type(link).__name__} is not a name")
         for text in (str(diagnostics), repr(diagnostics)):
             if any(_shows(text, n) for n in marker.needles):

@@ -189,58 +189,58 @@ def test_no_refused_argument_to_the_databases_is_echoed(
         try:
             sync_db = PostgresDatabase.from_connection(conn)
             async_db = AsyncPostgresDatabase.from_connection(aconn)
-            for marker in MARKERS:
-                v = marker.value
-                calls: list[tuple[str, str, Callable[[], Any]]] = [
-                    ("PostgresDatabase", "url", lambda v=v: PostgresDatabase(v).close()),
+
+            def _calls(v: Any) -> list[tuple[str, str, Callable[[], Any]]]:
+                return [
+                    ("PostgresDatabase", "url", lambda: PostgresDatabase(v).close()),
                     (
                         "PostgresDatabase",
                         "schema",
-                        lambda v=v: PostgresDatabase(pg_url, schema=v).close(),
+                        lambda: PostgresDatabase(pg_url, schema=v).close(),
                     ),
                     (
                         "PostgresDatabase.from_connection",
                         "schema",
-                        lambda v=v: PostgresDatabase.from_connection(conn, schema=v),
+                        lambda: PostgresDatabase.from_connection(conn, schema=v),
                     ),
                     (
                         "AsyncPostgresDatabase.from_connection",
                         "schema",
-                        lambda v=v: AsyncPostgresDatabase.from_connection(aconn, schema=v),
+                        lambda: AsyncPostgresDatabase.from_connection(aconn, schema=v),
                     ),
-                    ("PostgresDatabase.for_tenant", "tenant", lambda v=v: sync_db.for_tenant(v)),
+                    ("PostgresDatabase.for_tenant", "tenant", lambda: sync_db.for_tenant(v)),
                     (
                         "AsyncPostgresDatabase.for_tenant",
                         "tenant",
-                        lambda v=v: async_db.for_tenant(v),
+                        lambda: async_db.for_tenant(v),
                     ),
-                    ("PostgresDatabase.migrate", "to", lambda v=v: migrate_to(v)),
+                    ("PostgresDatabase.migrate", "to", lambda: migrate_to(v)),
                     (
                         "PostgresActivityRepository",
                         "zone",
-                        lambda v=v: PostgresActivityRepository(sync_db, zone=v),
+                        lambda: PostgresActivityRepository(sync_db, zone=v),
                     ),
                     (
                         "PostgresActivityRepository",
                         "currency",
-                        lambda v=v: PostgresActivityRepository(
-                            sync_db, zone=s.SHANGHAI, currency=v
-                        ),
+                        lambda: PostgresActivityRepository(sync_db, zone=s.SHANGHAI, currency=v),
                     ),
                     (
                         "database_for",
                         "schema",
-                        lambda v=v: in_session(alchemy.database_for, schema=v),
+                        lambda: in_session(alchemy.database_for, schema=v),
                     ),
                     (
                         "postgres_database_for",
                         "schema",
-                        lambda v=v: in_session(alchemy.postgres_database_for, schema=v),
+                        lambda: in_session(alchemy.postgres_database_for, schema=v),
                     ),
-                    ("migrate[sqlite]", "to", lambda v=v: _lite_migrate(to=v)),
-                    ("migrate[sqlite]", "schema", lambda v=v: _lite_migrate(schema=v)),
+                    ("migrate[sqlite]", "to", lambda: _lite_migrate(to=v)),
+                    ("migrate[sqlite]", "schema", lambda: _lite_migrate(schema=v)),
                 ]
-                for name, param, call in calls:
+
+            for marker in MARKERS:
+                for name, param, call in _calls(marker.value):
                     seen = _run(call)
                     conn.rollback()
                     found += [
