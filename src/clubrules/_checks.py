@@ -49,6 +49,7 @@ __all__ = [
     "check_choice",
     "check_count",
     "check_distinct",
+    "check_flag",
     "check_instant_field",
     "check_int_range",
     "check_names",
@@ -318,6 +319,16 @@ def check_items(
     for i, value in enumerate(values):
         if not isinstance(value, kind):
             problems.add(f"{field}[{i}]", rule, message)
+
+
+def check_flag(problems: ViolationCollector, field: str, value: object) -> None:
+    """`value` is True or False (rule `not_a_bool`), as the complaint events check theirs.
+
+    Strict: 0, 1 and text are refused, so a value typed into the wrong field
+    fails where it is made, not in an adapter's encoder (or is stored as text).
+    """
+    if not isinstance(value, bool):
+        problems.add(field, "not_a_bool", "must be True or False")
 
 
 def check_int_range(problems: ViolationCollector, field: str, value: object) -> bool:

@@ -13,6 +13,7 @@ import attrs
 from clubrules._checks import (
     check_count,
     check_enum,
+    check_flag,
     check_instant_field,
     check_int_range,
     check_items,
@@ -194,6 +195,7 @@ class Requirement:
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
         _check_id(problems, "role", self.role)
+        check_flag(problems, "per_person", self.per_person)
         if (self.resource is None) == (self.pool is None):
             problems.add("resource", "resource_or_pool", "give exactly one of resource and pool")
         raise_collected(problems)
@@ -221,6 +223,7 @@ class Segment:
         _check_delta(problems, "duration", self.duration)
         if not problems and self.duration <= timedelta(0):
             problems.add("duration", "empty", "must be longer than zero")
+        check_flag(problems, "processing", self.processing)
         raise_collected(problems)
 
 
@@ -595,6 +598,7 @@ class Booking:
             problems.add("end", rule, "must be after start")
         check_enum(problems, "status", self.status, BookingStatus)
         check_count(problems, "headcount", self.headcount, minimum=1, wording="integer")
+        check_flag(problems, "late_cancel", self.late_cancel)
         check_count(problems, "version", self.version, minimum=1, wording="integer")
         for field in ("customer_id", "confirmation_code", "idempotency_key", "taken_by"):
             check_storable(problems, field, getattr(self, field))

@@ -10,6 +10,7 @@ import attrs
 
 from clubrules._checks import (
     TEXT_MAX_CHARS,
+    check_flag,
     check_storable,
     require_choice,
     require_instance,
@@ -116,6 +117,7 @@ class ConsentRecord:
         for item in self.scope:
             check_storable(problems, "scope", item)
         check_storable(problems, "evidence", self.evidence, limit=TEXT_MAX_CHARS)
+        check_flag(problems, "separate", self.separate)
         if not self.scope:
             problems.add("scope", "empty_scope", "must name at least one field")
         # However a name is written ("Allergies", "customer.allergies"), it is

@@ -6,7 +6,7 @@ from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_h
 
 import attrs
 
-from clubrules._checks import check_storable, require_choice
+from clubrules._checks import check_flag, check_storable, require_choice
 from clubrules._time import canonical_instant
 from clubrules.errors import ViolationCollector
 from clubrules.privacy._consent import Purpose
@@ -55,4 +55,5 @@ class AccessEvent:
         problems = ViolationCollector()
         for name in ("actor", "role", "customer_id", "field", "reason"):
             check_storable(problems, name, getattr(self, name))
+        check_flag(problems, "allowed", self.allowed)
         problems.raise_if_any()

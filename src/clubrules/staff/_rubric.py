@@ -12,6 +12,7 @@ from clubrules._checks import (
     TEXT_MAX_CHARS,
     check_choice,
     check_distinct,
+    check_flag,
     check_int_range,
     check_storable,
     check_text,
@@ -546,6 +547,7 @@ class Rubric:
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
         check_text(problems, "id", self.id)
+        check_flag(problems, "ad_hoc_in_chain", self.ad_hoc_in_chain)
         for field in ("version", "improvement_days", "cycle_months"):
             value: object = getattr(self, field)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
