@@ -322,7 +322,7 @@ def check_items(
 
 
 def check_flag(problems: ViolationCollector, field: str, value: object) -> None:
-    """`value` is True or False (rule `not_a_bool`), as the complaint events check theirs.
+    """`value` is True or False (rule `not_a_bool`).
 
     Strict: 0, 1 and text are refused, so a value typed into the wrong field
     fails where it is made, not in an adapter's encoder (or is stored as text).
@@ -680,12 +680,10 @@ def require_real(value: object, field: str, *, floats: bool = False) -> int | De
         raise ValidationError(
             f"must be {wanted}, not {type(value).__name__}", field=field, rule="not_a_number"
         )
-    if isinstance(value, Decimal):
-        if not value.is_finite():  # math.isfinite raises on a signalling NaN
-            raise ValidationError("must be finite", field=field, rule="not_finite")
-    elif isinstance(value, float) and not math.isfinite(value):
+    number = cast("int | Decimal | float", value)
+    if not is_finite(number):  # Decimal's own test: math.isfinite raises on a signalling NaN
         raise ValidationError("must be finite", field=field, rule="not_finite")
-    return cast("int | Decimal | float", value)
+    return number
 
 
 def is_finite(value: float | Decimal) -> bool:

@@ -147,13 +147,18 @@ def _run_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _keyring_file_problem(path: Path) -> str | None:
+    """Why `path` is no keyring file to change (missing, or not a regular file), or None."""
+    if not path.exists():
+        return f"{path} does not exist; create it with 'keys new'"
+    return regular_file_check(path, "a keyring file")
+
+
 def _run_rotate(args: argparse.Namespace) -> int:
     from clubrules.privacy import FileKeyProvider, Keyring  # noqa: PLC0415 - keeps --help fast
 
     path: Path = args.file
-    if not path.exists():
-        return fail(args, EXIT_USAGE, f"{path} does not exist; create it with 'keys new'")
-    problem = regular_file_check(path, "a keyring file")
+    problem = _keyring_file_problem(path)
     if problem is not None:
         return fail(args, EXIT_USAGE, problem)
     done: dict[str, int] = {}
@@ -181,9 +186,7 @@ def _run_retire(args: argparse.Namespace) -> int:
 
     path: Path = args.file
     key_id: int = args.key_id
-    if not path.exists():
-        return fail(args, EXIT_USAGE, f"{path} does not exist; create it with 'keys new'")
-    problem = regular_file_check(path, "a keyring file")
+    problem = _keyring_file_problem(path)
     if problem is not None:
         return fail(args, EXIT_USAGE, problem)
 

@@ -18,6 +18,7 @@ from clubrules._checks import (
     ID_MAX_CHARS,
     NAIVE_RULES,
     check_enum,
+    check_flag,
     check_int_range,
     check_storable,
     raise_collected,
@@ -89,8 +90,7 @@ def _check_fields(event: attrs.AttrsInstance, problems: ViolationCollector) -> N
             else:
                 check_storable(problems, name, value, limit=_limit(name))
         elif name in _BOOLS:
-            if not isinstance(value, bool):
-                problems.add(name, "not_a_bool", "must be True or False")
+            check_flag(problems, name, value)
         elif name == "channel":
             try:
                 check_channel(value)

@@ -153,7 +153,7 @@ def test_diagnostics_down_the_chain_are_checked() -> None:
 
 @pytest.mark.parametrize("flag", ["青霉素过敏 hypertension", "+86 138 1234 5678"])
 def test_a_flag_holding_a_text_is_refused_without_quoting_it(flag: Any) -> None:
-    # A record does not check its flags' types; SQLite's int() of the text quoted it.
+    # SQLite's int() of the text quoted it; the value now refuses it where it is made.
     import attrs  # noqa: PLC0415
 
     from clubrules.storage.sqlite import (  # noqa: PLC0415

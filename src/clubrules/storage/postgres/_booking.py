@@ -43,7 +43,7 @@ from clubrules.storage._fronts import BookingFinder
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.postgres._db import PostgresDatabase
 from clubrules.storage.sql._booking import group_bookings, slot_conflict
-from clubrules.storage.sql._codecs import encode_flag, encode_zone
+from clubrules.storage.sql._codecs import encode_zone
 from clubrules.storage.sql._dialect import POSTGRES, with_schema
 from clubrules.storage.sql._unit import cause_label, logger
 
@@ -176,7 +176,7 @@ def _row(booking: Booking) -> tuple[Any, ...]:
         booking.customer_id,
         booking.expires_at,
         None if booking.expires_at is None else encode_zone(booking.expires_at),
-        encode_flag(booking.late_cancel, "late_cancel"),
+        booking.late_cancel,
         booking.confirmation_code,
         booking.idempotency_key,
         booking.taken_by,

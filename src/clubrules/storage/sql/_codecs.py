@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from clubrules._time import EPOCH, ONE_US, to_epoch_us
 from clubrules.customers import PhoneNumber
-from clubrules.errors import ValidationError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -26,29 +25,11 @@ __all__ = [
     "decode_phone",
     "decode_set",
     "encode_date",
-    "encode_flag",
     "encode_instant",
     "encode_set",
     "encode_zone",
     "in_zone",
 ]
-
-
-def encode_flag(value: bool, field: str) -> bool:
-    """A record's bool field, checked before a database sees it.
-
-    A record does not check the type of its flags, so a text could reach the
-    row: SQLite's `int()` of it would raise a `ValueError` quoting the text,
-    and PostgreSQL would refuse it quoting it too.
-
-    Raises:
-        ValidationError: `value` is not a bool (an int is kept, as before).
-    """
-    if not isinstance(value, int):  # a bool is an int
-        raise ValidationError(
-            f"must be a bool, not {type(value).__name__}", field=field, rule="type"
-        )
-    return value
 
 
 def encode_instant(value: datetime) -> int:

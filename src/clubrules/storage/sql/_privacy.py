@@ -13,7 +13,7 @@ from clubrules._time import require_aware
 from clubrules.customers import Sealed
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.privacy import AccessEvent, ConsentRecord, Purpose
-from clubrules.storage.sql._codecs import encode_flag, encode_zone
+from clubrules.storage.sql._codecs import encode_zone
 from clubrules.storage.sql._dialect import DB, SQLAdapter
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ def _consent_row(d: Dialect, record: ConsentRecord) -> tuple[Any, ...]:
         record.purpose.value,
         d.encode_set(record.scope),
         *_instant(d, record.given_at),
-        d.encode_bool(encode_flag(record.separate, "separate")),
+        d.encode_bool(record.separate),
         *_instant(d, record.expires_at),
         *_instant(d, record.withdrawn_at),
         record.recipient,
@@ -283,7 +283,7 @@ class AccessLogSQL:
             event.purpose.value,
             event.customer_id,
             event.field,
-            self.encode_bool(encode_flag(event.allowed, "allowed")),
+            self.encode_bool(event.allowed),
             event.reason,
         )
 

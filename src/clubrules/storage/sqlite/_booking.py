@@ -13,7 +13,7 @@ from clubrules.errors import DuplicateError, NotFoundError, StaleVersionError
 from clubrules.storage._fronts import BookingFinder
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.sql._booking import group_bookings, refused, slot_conflict
-from clubrules.storage.sql._codecs import encode_flag, encode_zone
+from clubrules.storage.sql._codecs import encode_zone
 from clubrules.storage.sql._dialect import SQLITE
 from clubrules.storage.sqlite._db import SQLiteDatabase
 
@@ -70,7 +70,7 @@ def _row(booking: Booking) -> tuple[Any, ...]:
         booking.customer_id,
         _optional_us(booking.expires_at),
         _optional_zone(booking.expires_at),
-        int(encode_flag(booking.late_cancel, "late_cancel")),
+        int(booking.late_cancel),
         booking.confirmation_code,
         booking.idempotency_key,
         booking.taken_by,
