@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import pytest
 
+from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.testing._loop import LoopThread
 from clubrules.testing.contracts._race import one_task_wins
 
@@ -20,6 +21,7 @@ __all__ = [
     "cancel_at",
     "check_at_cancel_points",
     "one_task_stores",
+    "settle_cancelled_add",
 ]
 
 _Value = TypeVar("_Value")
@@ -105,6 +107,32 @@ async def cancel_at(point: int, write: Callable[[], Awaitable[object]]) -> None:
     await asyncio.wait([task])
     if not task.cancelled() and task.exception() is not None:
         raise task.exception()  # type: ignore[misc]
+
+
+async def settle_cancelled_add(
+    value: _Value,
+    get: Callable[[], Awaitable[_Value]],
+    add: Callable[[], Awaitable[object]],
+    *,
+    absent: Callable[[], Awaitable[object]] | None = None,
+) -> None:
+    """After an add of `value` was cancelled: it landed whole or not at all; settle it.
+
+    Landed, `get()` gives `value` back and another `add()` raises
+    `DuplicateError`. Not landed, `get()` raises `NotFoundError`, `absent()`
+    (another read, if given) finds nothing (`[]`), and the retried `add()`
+    stores it.
+    """
+    try:
+        stored = await get()
+    except NotFoundError:
+        if absent is not None:
+            assert await absent() == []
+        await add()
+        return
+    assert stored == value
+    with pytest.raises(DuplicateError):
+        await add()
 
 
 def check_at_cancel_points(

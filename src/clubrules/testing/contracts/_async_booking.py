@@ -32,11 +32,10 @@ __all__ = ["AsyncBookingRepositoryContract"]
 class AsyncBookingRepositoryContract(AsyncRepositoryContract, BookingRepositoryContract):
     """Every `AsyncBookingRepository` must pass these tests.
 
-    The `async_repository` fixture returns a fresh, empty async booking
-    repository, made on the `loop_thread` (see
-    [AsyncRepositoryContract][clubrules.testing.contracts.AsyncRepositoryContract]).
-    Every test of `BookingRepositoryContract` runs on it; the tests below
-    race tasks for one slot, one key and one version, and cancel writes.
+    The tests of `BookingRepositoryContract`, run on `async_repository` as
+    [AsyncRepositoryContract][clubrules.testing.contracts.AsyncRepositoryContract]
+    says, and tasks racing for one slot, one key and one version, and
+    writes cancelled midway.
     """
 
     def test_tasks_racing_for_one_slot_exactly_one_wins(

@@ -31,12 +31,10 @@ __all__ = ["AsyncComplaintRepositoryContract"]
 class AsyncComplaintRepositoryContract(AsyncRepositoryContract, ComplaintRepositoryContract):
     """Every `AsyncComplaintRepository` must pass these tests.
 
-    The `async_repository` fixture returns a fresh, empty async complaint
-    repository, made on the `loop_thread` (see
-    [AsyncRepositoryContract][clubrules.testing.contracts.AsyncRepositoryContract]).
-    Every test of `ComplaintRepositoryContract` runs on it; the tests below
-    use `save_case_async` and `load_case_async`, race tasks and cancel
-    appends.
+    The tests of `ComplaintRepositoryContract`, run on `async_repository` as
+    [AsyncRepositoryContract][clubrules.testing.contracts.AsyncRepositoryContract]
+    says, and `save_case_async` with `load_case_async`, tasks racing, and
+    appends cancelled midway.
     """
 
     def test_a_case_saved_and_loaded_async_comes_back_equal(
