@@ -461,14 +461,10 @@ class AsyncPrivacyVault(_VaultCore):
         return attempt.outcome()
 
     async def erase(self, customer_id: str) -> bool:
-        """Crypto-shred the customer: destroy their data key. Returns whether there was one.
-
-        Once it returns, no vault sharing the data-key store opens the
-        customer's values (see `AsyncCustomerKeys.erase`).
+        """Crypto-shred the customer, as `PrivacyVault.erase`; returns whether there was a key.
 
         Raises:
-            ErasureNotFinalError: the key no longer opens, but the store could
-                not yet purge its bytes from its files; erase again later.
+            ErasureNotFinalError: as for `PrivacyVault.erase` (see `AsyncCustomerKeys.erase`).
         """
         require_str(customer_id, "customer_id")
         return await self._keys.erase(customer_id)
