@@ -143,11 +143,7 @@ async def save_case_async(
 ) -> int:
     """`save_case` on an async repository: append the events after `expected_version`.
 
-    Returns:
-        The new version (equal to `case.version` on success).
-
-    Raises:
-        StaleVersionError: someone else appended since the case was loaded.
+    Returns the new version, and raises `StaleVersionError`, as `save_case` does.
     """
     new = case.events[expected_version:]
     if not new:

@@ -398,17 +398,8 @@ class AsyncPrivacyVault(_VaultCore):
     what the other sealed, given the same KEK and stores. It serves the
     tenant of its `keys`, as `PrivacyVault` does.
 
-    Args:
-        keys: The per-customer data keys.
-        policy: The role policy.
-        consents: The customers' consent records.
-        log: Where access events go.
-        clock: The source of "now" for the checks and the events.
-        record_type: The record type that sealed fields are bound to.
-
-    Raises:
-        ValidationError: `consents` or `log` has a `tenant` other than the
-            keys' tenant (field `tenant`).
+    It takes the arguments of `PrivacyVault`, in their async kinds, and
+    refuses the same ones (`ValidationError`).
     """
 
     _keys: AsyncCustomerKeys
@@ -452,17 +443,8 @@ class AsyncPrivacyVault(_VaultCore):
     ) -> Sensitive[Any]:
         """Check, log and decrypt one field for one reader (as `PrivacyVault.open`).
 
-        Returns:
-            The value, wrapped in `Sensitive`.
-
-        Raises:
-            AccessDeniedError: the role policy refuses (reason `role_policy`).
-            ConsentRequiredError: no active consent covers the field and
-                purpose (reason `no_consent`).
-            DecryptionError: the value does not open (tampered, moved,
-                erased customer...).
-            ValidationError: `actor` or `role` is not a non-blank string
-                without surrounding spaces; nothing is read or logged.
+        Returns the value wrapped in `Sensitive`, and raises the errors
+        `PrivacyVault.open` raises, for the same reasons.
         """
         attempt = _Attempt(self._policy, self._clock, customer_id, field, actor, role, purpose)
         if attempt.reason is None:
@@ -479,14 +461,10 @@ class AsyncPrivacyVault(_VaultCore):
         return attempt.outcome()
 
     async def erase(self, customer_id: str) -> bool:
-        """Crypto-shred the customer: destroy their data key. Returns whether there was one.
-
-        Once it returns, no vault sharing the data-key store opens the
-        customer's values (see `AsyncCustomerKeys.erase`).
+        """Crypto-shred the customer, as `PrivacyVault.erase`; returns whether there was a key.
 
         Raises:
-            ErasureNotFinalError: the key no longer opens, but the store could
-                not yet purge its bytes from its files; erase again later.
+            ErasureNotFinalError: as for `PrivacyVault.erase` (see `AsyncCustomerKeys.erase`).
         """
         require_str(customer_id, "customer_id")
         return await self._keys.erase(customer_id)

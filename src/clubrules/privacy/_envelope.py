@@ -469,23 +469,8 @@ class AsyncCustomerKeys(_KeysCore):
     `rewrap_data_keys` has run. The wrapped keys are the sync class's: the
     two can share one store.
 
-    Args:
-        kek: The keyring of key-encryption keys.
-        store: Where the wrapped data keys live.
-        cache_size: How many unwrapped data keys to keep in memory.
-        revalidate_after: Seconds a cached data key may be used without
-            reading the store again (at most a year); 0 (the default) reads
-            it on every call.
-        timer: The monotonic clock, in seconds, that `revalidate_after` is
-            measured on.
-        tenant: The tenant (club) whose data keys these are, where many
-            share one database; `kek` is that tenant's own KEK, and `store`
-            a handle on that tenant's data keys.
-
-    Raises:
-        ValidationError: `cache_size` or `revalidate_after` is out of range;
-            `tenant` is not a tenant id; or `store` has a `tenant` other
-            than `tenant` (field `tenant`).
+    It takes the arguments of `CustomerKeys`, with an `AsyncDataKeyStore`
+    as `store`, and refuses the same ones (`ValidationError`).
     """
 
     _store: AsyncDataKeyStore
@@ -527,12 +512,8 @@ class AsyncCustomerKeys(_KeysCore):
             create: Make a data key if the customer has none.
 
         Raises:
-            KeyringError: the customer has no data key (never had one, or was
-                erased) and `create` is false; or the wrapped key does not open
-                under the KEK keyring (its KEK is unknown to this keyring or
-                retired: the message names the KEK's key id); or, with
-                `create`, every key it met was erased before it could be read
-                (the customer is being erased while it creates).
+            KeyringError: the customer has no data key, or it does not open
+                (as for `CustomerKeys.cipher_for`).
         """
         hit, entry, erasures, now = self._look_up(customer_id, create)
         if hit is not None:
