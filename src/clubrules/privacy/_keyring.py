@@ -159,6 +159,11 @@ class Keyring:
     at `warn_at` and refuses to seal at `limit` (2^32 by default, the safe
     limit for random 96-bit nonces).
 
+    A keyring does not pickle or copy (`LeakRefusedError`): a pickle would put
+    key material wherever the app keeps pickles, and two processes counting
+    from one copied count could together pass `limit`. Load the keys from
+    their `KeyProvider` in each process.
+
     Args:
         keys: The key versions; exactly one must be primary.
         warn_at: The usage count at which a key starts to warn.
