@@ -161,6 +161,15 @@ NARROW_EXCEPT_INTERVAL: Mapping[str, type[ValidationError]] = {
 X = TypeVar("X", bound=BaseException)
 
 
+def refuse_pickle(value: object, why: str, error: type[TypeError] = TypeError) -> NoReturn:
+    """Refuse to pickle or copy a live object (a store, a database, a keyring), saying why.
+
+    The error is a `TypeError`, as pickle's own refusals (of a lock, a
+    socket) are, so `multiprocessing` and task queues report it alike.
+    """
+    raise error(f"cannot pickle or copy {type(value).__name__}: {why}")
+
+
 def chained(error: X, cause: BaseException) -> X:
     """`error` as `raise error from cause` leaves it, for raising outside the handler.
 

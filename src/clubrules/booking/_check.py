@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_right
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -182,6 +183,23 @@ class BookingRules:
                 _Role(req.role, req.per_person, tuple(cands), {c.resource: c for c in cands})
             )
         return _Plan(service, us(service.duration), tuple(roles))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle and copy as the arguments that build the rules; the plans are rebuilt.
+
+        So the rules travel to a worker process or a cache naming only public
+        classes.
+        """
+        build = functools.partial(
+            BookingRules,
+            resources=tuple(self.resources.values()),
+            services=tuple(self.services.values()),
+            pools=tuple(self.pools.values()),
+            calendar=self.calendar,
+            shifts=self.shifts,
+            policy=self.policy,
+        )
+        return (build, ())
 
     def __repr__(self) -> str:
         return (

@@ -200,6 +200,10 @@ class Schedule:
     def __repr__(self) -> str:
         return f"Schedule({len(self._bookings)} bookings on {len(self._lanes)} resources)"
 
+    def __reduce__(self) -> tuple[type[Schedule], tuple[tuple[Booking, ...]]]:
+        """Pickle and copy as the bookings it holds; the index is rebuilt when loaded."""
+        return (Schedule, (tuple(self._bookings.values()),))
+
     def overlapping(
         self,
         resource: str,

@@ -7,7 +7,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Final, Literal, TypeAlias, Union, get_args
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, Union, get_args
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -381,13 +381,63 @@ class BusinessCalendar:
             rules = {v.rule for v in problems.violations}
             problems.raise_if_any(InvalidHoursError if rules <= _HOURS_RULES else ValidationError)
         self._on_missing: OnMissingHolidayData = on_missing_holiday_data
-        self._warned: set[int] = set()
         self._check_dated_spills()
+        self._start()
+
+    def _start(self) -> None:
+        """Empty tables and warnings, as a new calendar (or a pickled one loaded) has."""
+        self._warned: set[int] = set()
         self._timeline = Timeline(
             self._tz, self._hours_checked, self._hours_if_known, self._max_spill_seconds()
         )
         # The snapshot the integer clock last used, and its reading at the clock's zero.
         self._clock: tuple[Snapshot | None, int] = (None, 0)
+
+    # -- pickle and copy ----------------------------------------------------
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        """The hours and dates the calendar was given; its tables are rebuilt when needed.
+
+        So a calendar pickles (for a worker process or a cache) and copies
+        without its lock or the tables built so far.
+        """
+        return (
+            self._tz,
+            self._weekly,
+            self._holidays,
+            self._extra,
+            self._overrides,
+            self._holiday_years,
+            self._on_missing,
+        )
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        """Restore what `__getstate__` gave, with empty tables."""
+        (
+            self._tz,
+            self._weekly,
+            self._holidays,
+            self._extra,
+            self._overrides,
+            self._holiday_years,
+            self._on_missing,
+        ) = state
+        self._start()
+
+    def __eq__(self, other: object) -> bool:
+        """Calendars are equal when they were given the same zone, hours and dates.
+
+        So a calendar equals its pickled or copied self, and values that hold
+        a calendar (an SLA target, a case) equal theirs.
+        """
+        if other is self:
+            return True
+        if type(other) is not BusinessCalendar:
+            return NotImplemented
+        return self.__getstate__() == other.__getstate__()
+
+    def __hash__(self) -> int:
+        return hash((self._tz, self._weekly))
 
     # -- construction -------------------------------------------------------
 

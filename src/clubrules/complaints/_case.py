@@ -222,6 +222,14 @@ class Case:
     def __hash__(self) -> int:
         return hash((self.policy.id, self.policy.version, self.events))
 
+    def __reduce__(self) -> tuple[type[Case], tuple[SlaPolicy, tuple[CaseEvent, ...]]]:
+        """Pickle and copy as the policy and events, folded again when loaded.
+
+        The fold's working state (its SLA target runs) is derived, and stays
+        out of the pickle, which names only public classes.
+        """
+        return (Case, (self.policy, self.events))
+
     def __repr__(self) -> str:
         return (
             f"Case(id={self.id!r}, kind={self.kind.value}, state={self.state.value}, "

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence  # noqa: TC003 - resolved at runtime by get_type_hints
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import attrs
 
 from clubrules._checks import (
     DEFAULT_TENANT,
     check_text,
+    refuse_pickle,
     require_choice,
     require_items,
     require_names,
@@ -27,6 +28,7 @@ from clubrules.errors import (
     ConsentRequiredError,
     DecryptionError,
     KeyringError,
+    LeakRefusedError,
     ViolationCollector,
 )
 from clubrules.privacy._consent import (
@@ -235,6 +237,13 @@ class _VaultCore:
     _keys: Any
     _consents: Any
     _log: Any
+
+    def __reduce_ex__(self, protocol: object) -> NoReturn:
+        refuse_pickle(
+            self,
+            "it holds customer keys and live stores; build one in each process",
+            LeakRefusedError,
+        )
 
     def __init__(
         self,

@@ -9,13 +9,14 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator  # noqa: TC003 - resolved at runtime by get_type_hints
-from typing import Any
+from typing import Any, NoReturn
 
 from clubrules._checks import (
     DEFAULT_TENANT,
     SECONDS_MAX,
     check_tenant,
     is_finite,
+    refuse_pickle,
     require_str,
 )
 from clubrules.customers import Sealed  # noqa: TC001 - resolved at runtime by get_type_hints
@@ -23,6 +24,7 @@ from clubrules.errors import (
     DecryptionError,
     DuplicateError,
     KeyringError,
+    LeakRefusedError,
     StorageError,
     ValidationError,
 )
@@ -73,6 +75,13 @@ class _KeysCore:
     """
 
     _store: Any  # a DataKeyStore or an AsyncDataKeyStore: each shell narrows it
+
+    def __reduce_ex__(self, protocol: object) -> NoReturn:
+        refuse_pickle(
+            self,
+            "it holds the keyring that wraps customer keys; build one in each process",
+            LeakRefusedError,
+        )
 
     def __init__(
         self,

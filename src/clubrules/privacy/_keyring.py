@@ -19,13 +19,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import repeat
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 import attrs
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from clubrules._checks import require_int, require_items, require_port, shown
-from clubrules.errors import KeyringError, KeyUsageWarning, ValidationError
+from clubrules._checks import refuse_pickle, require_int, require_items, require_port, shown
+from clubrules.errors import KeyringError, KeyUsageWarning, LeakRefusedError, ValidationError
 from clubrules.privacy._format import MAX_KEY_ID, header
 from clubrules.privacy._keys import KEY_SIZE, KeyStatus, KeyVersion
 from clubrules.privacy.ports import KeyProvider  # noqa: TC001 - resolved at runtime by get_type_hints
@@ -159,6 +159,11 @@ class Keyring:
     at `warn_at` and refuses to seal at `limit` (2^32 by default, the safe
     limit for random 96-bit nonces).
 
+    A keyring does not pickle or copy (`LeakRefusedError`): a pickle would put
+    key material wherever the app keeps pickles, and two processes counting
+    from one copied count could together pass `limit`. Load the keys from
+    their `KeyProvider` in each process.
+
     Args:
         keys: The key versions; exactly one must be primary.
         warn_at: The usage count at which a key starts to warn.
@@ -177,6 +182,14 @@ class Keyring:
         >>> ring.status(old), ring.status(new)
         (<KeyStatus.DECRYPT_ONLY: 'decrypt_only'>, <KeyStatus.PRIMARY: 'primary'>)
     """
+
+    def __reduce_ex__(self, protocol: object) -> NoReturn:
+        refuse_pickle(
+            self,
+            "it holds key material and counts each key's uses, which must not fork; "
+            "load the keys from their KeyProvider in each process",
+            LeakRefusedError,
+        )
 
     def __init__(
         self,

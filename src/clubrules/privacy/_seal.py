@@ -7,15 +7,15 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import repeat
 from operator import itemgetter
-from typing import Any, Final, cast
+from typing import Any, Final, NoReturn, cast
 
 import attrs
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from clubrules._checks import DEFAULT_TENANT, check_tenant
+from clubrules._checks import DEFAULT_TENANT, check_tenant, refuse_pickle
 from clubrules.customers import Sealed
-from clubrules.errors import DecryptionError, ValidationError
+from clubrules.errors import DecryptionError, LeakRefusedError, ValidationError
 from clubrules.privacy._format import (
     HEADER_SIZE,
     LENGTHS,
@@ -357,6 +357,14 @@ class FieldCipher:
     """
 
     __slots__ = ("_aad", "_ends", "_keyring", "_tenant")
+
+    def __reduce_ex__(self, protocol: object) -> NoReturn:
+        refuse_pickle(
+            self,
+            "it holds a keyring, whose key material and use counts must not fork; "
+            "build one in each process",
+            LeakRefusedError,
+        )
 
     def __init__(self, keyring: Keyring, *, tenant: str | None = None) -> None:
         self._tenant = DEFAULT_TENANT if tenant is None else check_tenant(tenant)

@@ -10,8 +10,9 @@ error type, naming the same field first. Not part of the public API.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
+from clubrules._checks import refuse_pickle
 from clubrules._time import require_aware, to_epoch_us
 
 if TYPE_CHECKING:
@@ -41,6 +42,11 @@ class BookingFinder(ABC):
     """`BookingRepository.find` for a sync adapter, which supplies `_find`."""
 
     __slots__ = ()
+
+    def __reduce_ex__(self, protocol: object) -> NoReturn:
+        refuse_pickle(
+            self, "it is a live store or database handle; share it, or open one in each process"
+        )
 
     def find(
         self,

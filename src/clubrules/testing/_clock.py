@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import NoReturn
 
-from clubrules._checks import is_finite
+from clubrules._checks import is_finite, refuse_pickle
 from clubrules._time import ONE_US, from_epoch_us, instant_range, require_aware, to_epoch_us
 from clubrules.errors import ValidationError
 
@@ -25,6 +26,13 @@ class ManualClock:
         >>> clock.advance(hours=2).hour
         11
     """
+
+    def __reduce_ex__(self, protocol: object) -> NoReturn:
+        refuse_pickle(
+            self,
+            "it is a test's shared clock, and a copy would not follow its moves; "
+            "make one in each process",
+        )
 
     def __init__(self, start: datetime) -> None:
         self._now = require_aware(start, "start")

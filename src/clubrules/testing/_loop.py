@@ -7,9 +7,9 @@ import concurrent.futures
 import functools
 import inspect
 import threading
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, Self, TypeVar
 
-from clubrules._checks import require_names
+from clubrules._checks import refuse_pickle, require_names
 from clubrules.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -74,6 +74,9 @@ class LoopThread:
     Args:
         name: The thread's name, shown in thread dumps and logs.
     """
+
+    def __reduce_ex__(self, protocol: object) -> NoReturn:
+        refuse_pickle(self, "it is a running event-loop thread; start one in each process")
 
     def __init__(self, name: str = "clubrules-loop") -> None:
         self._loop = asyncio.new_event_loop()

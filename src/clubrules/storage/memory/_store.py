@@ -12,8 +12,9 @@ data can show through another's handle.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, Protocol, Self, TypeVar, cast
 
+from clubrules._checks import refuse_pickle
 from clubrules._time import to_epoch_us
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.storage._tenant import DEFAULT_TENANT, check_tenant
@@ -120,6 +121,11 @@ class TenantSiblings:
 
     _tenant: str
     _family: _Family
+
+    def __reduce_ex__(self, protocol: object) -> NoReturn:
+        refuse_pickle(
+            self, "it is a live store or database handle; share it, or open one in each process"
+        )
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Self:  # noqa: ANN401 - any adapter's settings
         """A new instance of the tenant `"default"`, the first of its family."""

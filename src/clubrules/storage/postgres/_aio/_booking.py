@@ -9,9 +9,9 @@ shared the same way, so the two adapters cannot drift apart.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
-from clubrules._checks import require_instance
+from clubrules._checks import refuse_pickle, require_instance
 from clubrules._time import require_aware, to_epoch_us
 from clubrules.errors import NotFoundError
 from clubrules.storage._fronts import find_bounds
@@ -86,6 +86,11 @@ class AsyncPostgresBookingRepository:
     Args:
         database: The migrated database to use.
     """
+
+    def __reduce_ex__(self, protocol: object) -> NoReturn:
+        refuse_pickle(
+            self, "it is a live store or database handle; share it, or open one in each process"
+        )
 
     def __init__(self, database: AsyncPostgresDatabase) -> None:
         require_instance(database, AsyncPostgresDatabase, "database")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from clubrules._checks import require_instance
+from clubrules._checks import refuse_pickle, require_instance
 from clubrules.errors import DuplicateError, StaleVersionError, StorageError, ValidationError
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.postgres._aio._db import AsyncPostgresDatabase
@@ -36,6 +36,11 @@ class AsyncPostgresComplaintRepository:
     Args:
         database: The migrated database to use.
     """
+
+    def __reduce_ex__(self, protocol: object) -> NoReturn:
+        refuse_pickle(
+            self, "it is a live store or database handle; share it, or open one in each process"
+        )
 
     def __init__(self, database: AsyncPostgresDatabase) -> None:
         require_instance(database, AsyncPostgresDatabase, "database")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
-from clubrules._checks import require_instance
+from clubrules._checks import refuse_pickle, require_instance
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.postgres._aio._db import AsyncPostgresDatabase
@@ -29,6 +29,11 @@ class AsyncPostgresCustomerRepository:
     Args:
         database: The migrated database to use.
     """
+
+    def __reduce_ex__(self, protocol: object) -> NoReturn:
+        refuse_pickle(
+            self, "it is a live store or database handle; share it, or open one in each process"
+        )
 
     def __init__(self, database: AsyncPostgresDatabase) -> None:
         require_instance(database, AsyncPostgresDatabase, "database")

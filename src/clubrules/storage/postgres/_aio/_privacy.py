@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
-from clubrules._checks import require_instance
+from clubrules._checks import refuse_pickle, require_instance
 from clubrules._time import require_aware
 from clubrules.customers import Sealed
 from clubrules.errors import NotFoundError
@@ -48,6 +48,11 @@ class AsyncPostgresDataKeyStore:
     Args:
         database: The migrated database to use.
     """
+
+    def __reduce_ex__(self, protocol: object) -> NoReturn:
+        refuse_pickle(
+            self, "it is a live store or database handle; share it, or open one in each process"
+        )
 
     def __init__(self, database: AsyncPostgresDatabase) -> None:
         require_instance(database, AsyncPostgresDatabase, "database")
@@ -108,6 +113,11 @@ class AsyncPostgresConsentStore:
         database: The migrated database to use.
     """
 
+    def __reduce_ex__(self, protocol: object) -> NoReturn:
+        refuse_pickle(
+            self, "it is a live store or database handle; share it, or open one in each process"
+        )
+
     def __init__(self, database: AsyncPostgresDatabase) -> None:
         require_instance(database, AsyncPostgresDatabase, "database")
         self._db = database
@@ -165,6 +175,11 @@ class AsyncPostgresAccessLog:
     Args:
         database: The migrated database to use.
     """
+
+    def __reduce_ex__(self, protocol: object) -> NoReturn:
+        refuse_pickle(
+            self, "it is a live store or database handle; share it, or open one in each process"
+        )
 
     def __init__(self, database: AsyncPostgresDatabase) -> None:
         require_instance(database, AsyncPostgresDatabase, "database")
