@@ -449,7 +449,12 @@ class ConflictError(ClubRulesError):
         return error
 
     def __reduce__(self) -> tuple[object, ...]:
-        rebuilt = (_rebuild_conflict, (type(self), self.args[0], self.conflicts))
+        return self._with_diagnostics(
+            (_rebuild_conflict, (type(self), self.args[0], self.conflicts))
+        )
+
+    def _with_diagnostics(self, rebuilt: tuple[object, object]) -> tuple[object, ...]:
+        """`rebuilt` for `__reduce__`, with the diagnostics a database attached, if any."""
         if self.diagnostics is not None:
             return (*rebuilt, {"diagnostics": self.diagnostics})
         return rebuilt
@@ -493,7 +498,7 @@ class StaleVersionError(ConflictError):
         )
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (type(self), (self.stream, self.expected, self.actual))
+        return self._with_diagnostics((type(self), (self.stream, self.expected, self.actual)))
 
 
 class ActivityFullError(ConflictError):
@@ -515,7 +520,9 @@ class ActivityFullError(ConflictError):
         )
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (type(self), (self.activity_id, self.capacity, self.waitlist_limit))
+        return self._with_diagnostics(
+            (type(self), (self.activity_id, self.capacity, self.waitlist_limit))
+        )
 
 
 # --- state machines ----------------------------------------------------------

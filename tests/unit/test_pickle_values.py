@@ -28,7 +28,7 @@ import pickle
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
@@ -288,7 +288,10 @@ def test_loaded_booking_rules_and_schedule_check_like_the_originals() -> None:
 # --- errors -----------------------------------------------------------------------
 
 
-def _with_diagnostics(error: errors.StorageError) -> errors.StorageError:
+_E = TypeVar("_E", errors.StorageError, errors.ConflictError)
+
+
+def _with_diagnostics(error: _E) -> _E:
     error.diagnostics = EXTRA[StorageDiagnostics]()
     return error
 
@@ -298,7 +301,7 @@ E = errors
 # included: they are what breaks an exception's default pickling).
 ERRORS: dict[type, Callable[[], BaseException]] = {
     E.AccessDeniedError: lambda: E.AccessDeniedError("u-1", "beautician", "marketing", "no grant"),
-    E.ActivityFullError: lambda: E.ActivityFullError("act-1", 8, 2),
+    E.ActivityFullError: lambda: _with_diagnostics(E.ActivityFullError("act-1", 8, 2)),
     E.CalendarError: lambda: E.CalendarError("no hours"),
     E.ClubRulesError: lambda: E.ClubRulesError("something failed"),
     E.ClubRulesWarning: lambda: E.ClubRulesWarning("take care"),
@@ -336,7 +339,7 @@ ERRORS: dict[type, Callable[[], BaseException]] = {
     E.PrivacyError: lambda: E.PrivacyError("refused"),
     E.RetryableStorageError: lambda: _with_diagnostics(E.RetryableStorageError("locked")),
     E.SlotConflictError: lambda: E.SlotConflictError("clashes", conflicts=["bk-1"]),
-    E.StaleVersionError: lambda: E.StaleVersionError("k-1", 3, 4),
+    E.StaleVersionError: lambda: _with_diagnostics(E.StaleVersionError("k-1", 3, 4)),
     E.StorageError: lambda: _with_diagnostics(E.StorageError("refused")),
     E.UnknownTimeZoneError: lambda: E.UnknownTimeZoneError("unknown zone", field="zone"),
     E.ValidationError: lambda: E.ValidationError(violations=_collector().violations),
