@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import attrs
 
-from clubrules._checks import require_instance, require_items
+from clubrules._checks import require_flag, require_instance, require_items
 from clubrules._time import require_aware, shift_days, to_epoch_us
 from clubrules.activities._invitations import Invitation
 from clubrules.activities._model import Activity, Candidate
@@ -52,6 +52,9 @@ class SpendComparison:
     comparison: int
     comparison_mean: Money | None
     difference: Money | None
+
+    def __attrs_post_init__(self) -> None:
+        require_flag(self.complete, "complete")
 
 
 @attrs.frozen(kw_only=True)
