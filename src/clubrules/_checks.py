@@ -68,6 +68,7 @@ __all__ = [
     "require_choice",
     "require_column",
     "require_date",
+    "require_flag",
     "require_instance",
     "require_int",
     "require_items",
@@ -338,6 +339,18 @@ def check_flag(problems: ViolationCollector, field: str, value: object) -> None:
     """
     if not isinstance(value, bool):
         problems.add(field, "not_a_bool", "must be True or False")
+
+
+def require_flag(value: object, field: str) -> bool:
+    """`value` itself if it is True or False; else a ValidationError (rule `not_a_bool`).
+
+    For a yes/no argument of a function, and for a value class without a
+    `ViolationCollector` of its own: "no" is truthy, so an unchecked flag
+    would silently mean yes.
+    """
+    if not isinstance(value, bool):
+        raise ValidationError("must be True or False", field=field, rule="not_a_bool")
+    return value
 
 
 def check_int_range(problems: ViolationCollector, field: str, value: object) -> bool:

@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import attrs
 
-from clubrules._checks import require_instance, require_items
+from clubrules._checks import require_flag, require_instance, require_items
 from clubrules._time import require_aware, shift_days, to_epoch_us
 from clubrules.activities._invitations import Invitation
 from clubrules.activities._model import Activity, Candidate
@@ -52,6 +52,9 @@ class SpendComparison:
     comparison: int
     comparison_mean: Money | None
     difference: Money | None
+
+    def __attrs_post_init__(self) -> None:
+        require_flag(self.complete, "complete")
 
 
 @attrs.frozen(kw_only=True)
@@ -132,7 +135,8 @@ def activity_figures(
     Raises:
         NaiveDatetimeError: `as_of` is naive.
         ValidationError: a window or `survey_days` that is not a positive int,
-            or one that runs past year 9999 (rule `out_of_range`).
+            or one that runs past year 9999 (rule `out_of_range`; `survey_days`
+            is checked even without a questionnaire).
         InvalidMoneyError: a counted record is in another currency.
     """
     require_instance(activity, Activity, "activity")
@@ -146,6 +150,9 @@ def activity_figures(
     for name, value in checked:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValidationError("must be a positive int of days", field=name, rule="range")
+    # Checked whether or not a questionnaire is given: a survey period past year 9999 is
+    # as wrong without one, and would fail only once one is added.
+    survey_end = shift_days(activity.end, survey_days, "survey_days")
     invited_ids = {i.customer_id for i in invitations if i.activity_id == activity.id}
     roster = [s for s in sign_ups if s.activity_id == activity.id]
     seated = [s for s in roster if s.status in SEAT_STATUSES]
@@ -161,7 +168,7 @@ def activity_figures(
     if questionnaire is not None:
         came = {s.customer_id for s in attended}
         lo = to_epoch_us(activity.start)
-        hi = to_epoch_us(shift_days(activity.end, survey_days, "survey_days"))
+        hi = to_epoch_us(survey_end)
         chosen = [
             r
             for r in responses

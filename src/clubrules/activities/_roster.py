@@ -15,6 +15,7 @@ from clubrules._checks import (
     check_enum,
     check_instant_field,
     check_text,
+    require_flag,
     require_instance,
     require_items,
 )
@@ -237,11 +238,13 @@ class Roster:
 
         Raises:
             NotFoundError: the customer never signed up.
-            ValidationError: `at` is before the start (rule `not_started`).
+            ValidationError: `at` is before the start (rule `not_started`);
+                `attended` is not True or False (`not_a_bool`).
             IllegalTransitionError: the customer holds no seat (waitlisted
                 or cancelled).
         """
         held = self._held(customer_id)
+        require_flag(attended, "attended")
         if to_epoch_us(require_aware(at, "at")) < to_epoch_us(self.activity.start):
             raise ValidationError(
                 "attendance is recorded from the activity's start on",

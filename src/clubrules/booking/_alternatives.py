@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
+from clubrules._checks import require_flag
 from clubrules._time import from_epoch_us
 from clubrules.errors import ValidationError
 
@@ -49,6 +50,9 @@ class Slot:
     assignment: tuple[tuple[str, str], ...]
     same_resources: bool
     offset: timedelta
+
+    def __attrs_post_init__(self) -> None:
+        require_flag(self.same_resources, "same_resources")
 
     @property
     def resources(self) -> dict[str, str]:

@@ -10,7 +10,7 @@ from typing import Protocol, cast
 
 import attrs
 
-from clubrules._checks import require_instance, require_items, shown
+from clubrules._checks import require_flag, require_instance, require_items, shown
 from clubrules._time import from_epoch_us, instant_range, require_aware, to_epoch_us
 from clubrules.booking._alternatives import (
     _NEVER,
@@ -602,6 +602,7 @@ class BookingRules:
         """
         require_instance(booking, Booking, "booking")
         require_instance(schedule, Schedule, "schedule")
+        require_flag(keep_resources, "keep_resources")
         pins = {o.role: o.resource for o in booking.occupancy if o.role} if keep_resources else {}
         request = BookingRequest(
             service=booking.service,

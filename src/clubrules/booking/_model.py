@@ -21,6 +21,7 @@ from clubrules._checks import (
     check_storable,
     frozenset_of_names,
     raise_collected,
+    require_flag,
     require_instance,
     require_items,
     shown,
@@ -196,6 +197,8 @@ class Requirement:
         problems = ViolationCollector()
         _check_id(problems, "role", self.role)
         check_flag(problems, "per_person", self.per_person)
+        if self.during_processing is not None:
+            check_flag(problems, "during_processing", self.during_processing)
         if (self.resource is None) == (self.pool is None):
             problems.add("resource", "resource_or_pool", "give exactly one of resource and pool")
         raise_collected(problems)
@@ -313,7 +316,12 @@ class Service:
         Args:
             held_during_processing: Whether the resource stays busy in
                 processing segments.
+
+        Raises:
+            ValidationError: `held_during_processing` is not True or False
+                (rule `not_a_bool`).
         """
+        require_flag(held_during_processing, "held_during_processing")
         pieces: list[tuple[int, int]] = []
         at = 0
         before = us(self.buffer_before)

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import attrs
 
-from clubrules._checks import require_items
+from clubrules._checks import require_flag, require_items
 from clubrules._time import require_aware, require_order, to_epoch_us
 from clubrules.booking._model import Booking, BookingStatus
 
@@ -44,6 +44,9 @@ class SuccessRate:
     expired: int = 0
     open: int = 0
     exclude_timely_cancellations: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        require_flag(self.exclude_timely_cancellations, "exclude_timely_cancellations")
 
     @property
     def failed(self) -> int:
@@ -97,6 +100,8 @@ def success_rate(
     Raises:
         NaiveDatetimeError: a naive bound.
         InvalidIntervalError: `end` before `start`.
+        ValidationError: `exclude_timely_cancellations` is not True or False
+            (rule `not_a_bool`).
 
     Examples:
         >>> from datetime import UTC, datetime
@@ -107,6 +112,7 @@ def success_rate(
     require_aware(start, "start")
     require_aware(end, "end")
     require_order(start, end, start_field="start", end_field="end", allow_empty=True)
+    require_flag(exclude_timely_cancellations, "exclude_timely_cancellations")
     bookings = require_items(bookings, Booking, "bookings")
     counts = dict.fromkeys(
         ("completed", "no_show", "late_cancelled", "cancelled", "expired", "open"), 0

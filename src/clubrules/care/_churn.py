@@ -15,6 +15,7 @@ import attrs
 from clubrules._checks import (
     NARROW_EXCEPT_INTERVAL,
     check_count,
+    check_flag,
     check_text,
     raise_collected,
     require_choice,
@@ -180,6 +181,7 @@ class ChurnRule:
         check_count(problems, "recent_days", self.recent_days, minimum=1)
         check_count(problems, "min_baseline_visits", self.min_baseline_visits, minimum=1)
         check_count(problems, "cooldown_days", self.cooldown_days)
+        check_flag(problems, "use_spend", self.use_spend)
         threshold: object = self.threshold
         if not isinstance(threshold, Decimal) or not threshold.is_finite() or not 0 < threshold < 1:
             problems.add("threshold", "range", "must be a Decimal above 0 and below 1")

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import attrs
 
 from clubrules._checks import (
+    check_flag,
     check_instant_field,
     check_int_range,
     check_number,
@@ -118,6 +119,7 @@ class Questionnaire:
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
         check_text(problems, "id", self.id)
+        check_flag(problems, "asks_nps", self.asks_nps)
         if not self.questions:
             problems.add("questions", "empty", "needs at least one question")
         ids = [q.id for q in self.questions]

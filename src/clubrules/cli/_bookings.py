@@ -103,8 +103,9 @@ def add_bookings_commands(add_parser: AddParser) -> None:
         metavar="TIME",
         default=None,
         help=(
-            "judge held and pending bookings at this ISO 8601 time: those expired by "
-            "then are skipped (default: every hold counts)"
+            "judge held and pending bookings at this ISO 8601 time, such as "
+            "2026-03-14T10:00+08:00: those expired by then are skipped (default: every "
+            "hold counts)"
         ),
     )
     add_progress_option(check)

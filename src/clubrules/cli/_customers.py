@@ -24,7 +24,9 @@ from clubrules.cli._io import (
     counted,
     csv_rows,
     fail,
+    is_date,
     open_check,
+    parse_date,
     parse_time,
     path_argument,
     whole,
@@ -62,7 +64,6 @@ OPTIONAL = (
     "recent_spend",
 )
 _AMOUNT = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,6})?")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SINCE = date(2000, 1, 1)  # tier statuses start long before any review that matters
 
 
@@ -193,13 +194,8 @@ class _Reader:
     def _visit(self, text: str, line: int, column: str) -> datetime:
         # A date alone stands for midday of that day in the club's zone, so
         # that recency counts whole days: today is 0 days ago, yesterday 1.
-        if _DATE.fullmatch(text):
-            try:
-                day: date | None = date.fromisoformat(text)
-            except ValueError:  # its message quotes the cell: raised below, outside the handler
-                day = None
-            if day is None:
-                raise InputError("not a date", line=line, column=column)
+        if is_date(text):
+            day = parse_date(text, line=line, column=column)
             return datetime.combine(day, time(12), tzinfo=self.zone)
         return parse_time(text, line=line, column=column, zone=self.zone)
 
@@ -276,12 +272,7 @@ class _Reader:
         review_text = row.get("last_review", "")
         review = None
         if review_text:
-            try:
-                review = date.fromisoformat(review_text)
-            except ValueError:  # its message quotes the cell: raised below, outside the handler
-                review = None
-            if review is None:
-                raise InputError("not a date (YYYY-MM-DD)", line=line, column="last_review")
+            review = parse_date(review_text, line=line, column="last_review")
         refused: InputError | None = None
         try:
             summary = ActivitySummary(
@@ -337,11 +328,9 @@ def _as_of(args: argparse.Namespace, zone: tzinfo) -> date:
     if args.as_of is None:
         return datetime.now(zone).date()
     try:
-        day: date | None = date.fromisoformat(args.as_of)
-    except ValueError:  # its message quotes the argument: raised below, outside the handler
-        day = None
-    if day is None:
-        raise InputError("--as-of: not a date (YYYY-MM-DD)")
+        day = parse_date(args.as_of)
+    except InputError as error:
+        raise InputError(f"--as-of: {error.message}") from None
     if not _FIRST_AS_OF <= day <= _LAST_AS_OF:
         raise InputError(f"--as-of: must be a date from {_FIRST_AS_OF} to {_LAST_AS_OF}")
     return day

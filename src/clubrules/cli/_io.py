@@ -15,7 +15,7 @@ import re
 import shlex
 import sys
 import unicodedata
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from clubrules.errors import InputError, ValidationError
@@ -46,11 +46,13 @@ __all__ = [
     "display_width",
     "fail",
     "input_format",
+    "is_date",
     "json_rows",
     "not_utf8",
     "one_line",
     "open_check",
     "output_check",
+    "parse_date",
     "parse_time",
     "path_argument",
     "regular_file_check",
@@ -480,6 +482,43 @@ def _json_cells(
     return cells
 
 
+# The one form of a date and of a time that every option and column takes, as the
+# docs and the help show them: 2026-03-31, and 2026-03-14T10:00+08:00 (seconds and
+# their fraction optional, a space for the T, Z for +00:00, the offset optional
+# where --tz gives the zone). Python's fromisoformat takes much more: 20260331,
+# 2026-W14-2, 2026-03-14x10:00, 2026-03-14T10 (an hour alone), +0800; a typo
+# read as another day or time is worse than a refusal.
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+    r"(?:Z|[+-][0-9]{2}:[0-9]{2})?"
+)
+
+
+def is_date(text: str) -> bool:
+    """Whether `text` is written as a date, YYYY-MM-DD (valid or not: see `parse_date`)."""
+    return _DATE.fullmatch(text) is not None
+
+
+def parse_date(
+    text: str, *, line: int | None = None, column: str | None = None, word: str = "column"
+) -> date:
+    """A calendar date written YYYY-MM-DD, the only form taken (not 20260331 nor 2026-W14-2).
+
+    Raises:
+        InputError: not a date in that form, or no such day (2026-02-30).
+    """
+    value: date | None = None
+    if is_date(text):
+        try:
+            value = date.fromisoformat(text)
+        except ValueError:  # its message quotes the cell: raised below, outside the handler
+            value = None
+    if value is None:
+        raise InputError("not a date (YYYY-MM-DD)", line=line, column=column, word=word)
+    return value
+
+
 def parse_time(
     text: str,
     *,
@@ -490,13 +529,19 @@ def parse_time(
 ) -> datetime:
     """An ISO 8601 time with an offset, or a naive one read in `zone`.
 
+    Written as 2026-03-14T10:00+08:00: seconds (with a fraction of up to
+    six digits) optional, a space allowed for the `T`, `Z` for UTC; no
+    other form of ISO 8601 (see `_TIME`).
+
     Raises:
-        InputError: not an ISO 8601 time, or naive without a zone.
+        InputError: not an ISO 8601 time in that form, or naive without a zone.
     """
-    try:
-        value: datetime | None = datetime.fromisoformat(text)
-    except ValueError:  # its message quotes the cell: raised below, outside the handler
-        value = None
+    value: datetime | None = None
+    if _TIME.fullmatch(text):
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:  # its message quotes the cell: raised below, outside the handler
+            value = None
     if value is None:
         raise InputError(
             "not an ISO 8601 time (such as 2026-03-14T10:00+08:00)",

@@ -11,6 +11,7 @@ import attrs
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
 from clubrules._checks import (
     check_enum,
+    check_flag,
     check_int_range,
     is_finite,
     require_choice,
@@ -166,6 +167,8 @@ class SlaTarget:
         escalation: object = self.escalation
         if escalation is not None and not isinstance(escalation, Escalation):
             problems.add("escalation", "not_an_escalation", "must be an Escalation or None")
+        if self.pauses is not None:
+            check_flag(problems, "pauses", self.pauses)
         problems.raise_if_any()
 
     @property

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from clubrules._checks import require_flag
 from clubrules._time import ONE_US, from_epoch_us
 from clubrules.complaints._model import TargetKind, TargetStatusKind, TimeBasis
 from clubrules.words import message, time_left, when
@@ -78,6 +79,9 @@ class TargetStatus:
     remaining_us: int
     paused_us: int
     zone: tzinfo
+
+    def __attrs_post_init__(self) -> None:
+        require_flag(self.breached, "breached")
 
     @property
     def started_at(self) -> datetime:

@@ -17,6 +17,7 @@ from clubrules._checks import (
     check_tenant,
     is_finite,
     refuse_pickle,
+    require_flag,
     require_str,
 )
 from clubrules.customers import Sealed  # noqa: TC001 - resolved at runtime by get_type_hints
@@ -183,6 +184,7 @@ class _KeysCore:
         `revalidate_after` is 0).
         """
         require_str(customer_id, "customer_id")
+        require_flag(create, "create")
         with self._lock:
             entry = self._cache.get(customer_id)
             if entry is not None:

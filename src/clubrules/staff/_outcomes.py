@@ -8,7 +8,7 @@ from decimal import Decimal  # noqa: TC003
 
 import attrs
 
-from clubrules._checks import require_instance, require_port, shown
+from clubrules._checks import require_flag, require_instance, require_port, shown
 from clubrules._time import shift_days, to_epoch_us
 from clubrules.errors import NotFoundError, ValidationError
 from clubrules.staff._bands import BandOutcome
@@ -74,6 +74,10 @@ class DismissalReview:
     missing_cycles: int
     deadline_passed: bool | None
 
+    def __attrs_post_init__(self) -> None:
+        if self.deadline_passed is not None:
+            require_flag(self.deadline_passed, "deadline_passed")
+
     def summary(self, locale: str | None = None) -> str:
         """One line for a manager: who, which two sheets, and the warning.
 
@@ -123,6 +127,9 @@ class Outcome:
     warning: WarningRecord | None = None
     dismissal_review: DismissalReview | None = None
     in_chain: bool = True
+
+    def __attrs_post_init__(self) -> None:
+        require_flag(self.in_chain, "in_chain")
 
 
 def _chain_key(sheet: ScoreSheet) -> tuple[int, int, str]:

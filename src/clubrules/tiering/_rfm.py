@@ -19,6 +19,7 @@ from clubrules._checks import (
     check_number,
     check_text,
     raise_collected,
+    require_flag,
     require_instance,
     require_int,
     require_items,
@@ -91,8 +92,9 @@ def quantile_scores(
         One score per value, in the order of `values`.
 
     Raises:
-        ValidationError: `bins` is not an int from 2 to 100, or a value is not an
-            int or a finite Decimal.
+        ValidationError: `bins` is not an int from 2 to 100, a value is not an
+            int or a finite Decimal, or `higher_is_better` is not True or False
+            (rule `not_a_bool`).
 
     Examples:
         >>> quantile_scores([0, 0, 0, 0, 0])
@@ -103,6 +105,7 @@ def quantile_scores(
         [3]
     """
     _check_bins(bins)
+    require_flag(higher_is_better, "higher_is_better")
     # One pass over the types at C speed; anything but a list of plain ints gets the full check.
     given: object = values
     ints = isinstance(given, list | tuple) and set(map(type, given)) <= {int}

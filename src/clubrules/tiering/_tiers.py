@@ -14,11 +14,13 @@ import attrs
 from clubrules._checks import (
     check_count,
     check_enum,
+    check_flag,
     check_instant_field,
     check_number,
     check_text,
     raise_collected,
     require_date,
+    require_flag,
     require_instance,
     require_items,
     require_real,
@@ -396,6 +398,7 @@ class TierProgram:
         if not isinstance(zone, tzinfo):
             problems.add("zone", "not_a_zone", "must be an IANA zone name or a tzinfo")
         check_enum(problems, "metric", self.metric, TierMetric)
+        check_flag(problems, "one_step_down", self.one_step_down)
         names = [t.name for t in self.tiers]
         qualify = [t.qualify for t in self.tiers]
         check_thresholds(problems, "tiers", names, qualify)
@@ -599,10 +602,12 @@ class TierProgram:
                 `values[i]`, with `decide`'s rules); a current tier index
                 outside the program, or a floor index that is neither -1
                 nor a tier (rule `range`); columns of unequal length (rule
-                `length_mismatch`). Up to 20 problems per column are reported.
+                `length_mismatch`); a `review` that is not True or False
+                (rule `not_a_bool`). Up to 20 problems per column are reported.
         """
         qualify = self._qualify
         top = len(qualify)
+        require_flag(review, "review")
         _check_columns(current, values, floors, top)
         if floors is None and not review:
             tiers: list[int] = []

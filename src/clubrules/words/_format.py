@@ -8,7 +8,7 @@ from functools import cache
 
 from pendulum.locales.locale import Locale
 
-from clubrules._checks import require_instance, require_zone
+from clubrules._checks import require_flag, require_instance, require_zone
 from clubrules._time import local_time, require_aware, to_epoch_us
 from clubrules.errors import ValidationError
 from clubrules.words._locale import resolve
@@ -99,6 +99,7 @@ def business_time(value: timedelta, *, locale: str | None = None) -> str:
 
 
 def _amount(value: timedelta, business: bool, loc: str) -> str:
+    require_flag(business, "business")
     return business_time(value, locale=loc) if business else duration(value, locale=loc)
 
 
@@ -112,8 +113,9 @@ def overdue(value: timedelta, *, business: bool = False, locale: str | None = No
         '超时15个营业小时'
 
     Raises:
-        ValidationError: `value` is not a timedelta (rule `wrong_type`) or
-            the locale is unknown (rule `unknown_locale`).
+        ValidationError: `value` is not a timedelta (rule `wrong_type`),
+            `business` is not True or False (`not_a_bool`), or the locale is
+            unknown (`unknown_locale`).
     """
     loc = resolve(locale)
     amount = _amount(value, business, loc)
@@ -133,8 +135,9 @@ def time_left(remaining: timedelta, *, business: bool = False, locale: str | Non
         '1 hour overdue'
 
     Raises:
-        ValidationError: `remaining` is not a timedelta (rule `wrong_type`)
-            or the locale is unknown (rule `unknown_locale`).
+        ValidationError: `remaining` is not a timedelta (rule `wrong_type`),
+            `business` is not True or False (`not_a_bool`), or the locale is
+            unknown (`unknown_locale`).
     """
     loc = resolve(locale)
     if _require_timedelta(remaining, "remaining") < timedelta(0):
@@ -149,6 +152,7 @@ def _in_zone(value: datetime, zone: tzinfo | None, field: str = "value") -> date
 
 
 def _day_text(d: date, loc: str, year: bool) -> str:
+    require_flag(year, "year")
     lang = _locale(loc)
     weekday = lang.get("translations.days.abbreviated")[d.weekday()]
     if loc == "zh":
@@ -165,8 +169,9 @@ def day(value: date, *, year: bool = False, locale: str | None = None) -> str:
     "Fri 1 Jan 2027"; "2027年1月1日（周五）".
 
     Raises:
-        ValidationError: `value` is not a date (rule `wrong_type`) or the
-            locale is unknown (rule `unknown_locale`).
+        ValidationError: `value` is not a date (rule `wrong_type`), `year`
+            is not True or False (`not_a_bool`), or the locale is unknown
+            (`unknown_locale`).
     """
     loc = resolve(locale)
     d = require_instance(value, date, "value")
@@ -191,8 +196,9 @@ def when(
 
     Raises:
         NaiveDatetimeError: `value` has no time zone.
-        ValidationError: `zone` is not a tzinfo (rule `wrong_type`) or the
-            locale is unknown (rule `unknown_locale`).
+        ValidationError: `zone` is not a tzinfo (rule `wrong_type`), `year`
+            is not True or False (`not_a_bool`), or the locale is unknown
+            (`unknown_locale`).
     """
     loc = resolve(locale)
     at = _in_zone(value, zone)

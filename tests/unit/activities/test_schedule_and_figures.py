@@ -205,3 +205,28 @@ def test_figures_count_the_roster_and_compare_spend_with_the_uninvited() -> None
     assert (d30.comparison, d30.comparison_mean) == (2, Money("25.00"))
     assert d30.difference == Money("125.00")
     assert d90.invited_mean == Money("200.00")
+
+
+@pytest.mark.parametrize(
+    "questionnaire",
+    [None, Questionnaire("event", [Question("s", "service")], weights={"service": 1})],
+)
+@pytest.mark.parametrize(
+    ("days", "rule"), [(10**100, "out_of_range"), (0, "range"), ("14", "range")]
+)
+def test_survey_days_are_checked_with_or_without_a_questionnaire(
+    questionnaire: Questionnaire | None, days: object, rule: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        activity_figures(
+            ACT,
+            invitations=[],
+            sign_ups=[],
+            candidates=[],
+            records=[],
+            as_of=ACT.end,
+            zone=TZ,
+            questionnaire=questionnaire,
+            survey_days=days,  # type: ignore[arg-type]
+        )
+    assert (caught.value.field, caught.value.rule) == ("survey_days", rule)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from hypothesis import strategies as st
 
 from clubrules import staff
-from clubrules._checks import require_int, require_real
+from clubrules._checks import require_flag, require_int, require_real
 from clubrules.errors import ValidationError
 
 __all__ = ["assessment_inputs", "points_up_to", "rubrics", "staff_rates"]
@@ -19,7 +19,14 @@ _MAX_DIGITS = 20  # the staff rules refuse points of 10**20 or more
 
 
 def staff_kpis(*, max_events: int = 1_000, no_events: bool = True) -> st.SearchStrategy[staff.Kpi]:
-    """KPIs: `numerator` of `denominator` events, including 0 of 0 if `no_events`."""
+    """KPIs: `numerator` of `denominator` events, including 0 of 0 if `no_events`.
+
+    Raises:
+        ValidationError: `max_events` is not an int of at least 1, or
+            `no_events` is not True or False (rule `not_a_bool`).
+    """
+    require_int(max_events, "max_events", minimum=1)
+    require_flag(no_events, "no_events")
 
     @st.composite
     def build(draw: st.DrawFn) -> staff.Kpi:
