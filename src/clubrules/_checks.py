@@ -162,6 +162,10 @@ NARROW_EXCEPT_INTERVAL: Mapping[str, type[ValidationError]] = {
 X = TypeVar("X", bound=BaseException)
 
 
+LIVE_HANDLE = "it is a live store or database handle; share it, or open one in each process"
+"""Why a store, a database or a repository refuses pickle and copy (`refuse_pickle`)."""
+
+
 def refuse_pickle(value: object, why: str, error: type[TypeError] = TypeError) -> NoReturn:
     """Refuse to pickle or copy a live object (a store, a database, a keyring), saying why.
 

@@ -76,6 +76,10 @@ class ForkSafe:
 
     _pid: int
     """The process that opens this database's connections."""
+    _closed: bool
+    _closed_why: str
+    _caller: object
+    """The caller's connection (`from_connection`), or None."""
 
     def __new__(cls, *_args: Any, **_kwargs: Any) -> Self:  # noqa: ANN401 - any constructor
         """Record the process and register the database for the after-fork hook."""
@@ -89,6 +93,16 @@ class ForkSafe:
 
         Runs before any other code of the child, in its only thread.
         """
+
+    def _refuse_after_fork(self, what: str, parent: int) -> None:
+        """In the child, close the database for good: it runs on `what`, which cannot follow.
+
+        Every later call raises `StorageError` naming the fork (`forked_refusal`);
+        the caller's connection, if any, is forgotten (it was set aside).
+        """
+        self._caller = None
+        self._closed = True
+        self._closed_why = forked_refusal(what, parent)
 
 
 def set_aside(thing: object) -> None:

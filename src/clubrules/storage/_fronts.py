@@ -12,7 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, NoReturn
 
-from clubrules._checks import refuse_pickle
+from clubrules._checks import LIVE_HANDLE, refuse_pickle
 from clubrules._time import require_aware, to_epoch_us
 
 if TYPE_CHECKING:
@@ -44,9 +44,7 @@ class BookingFinder(ABC):
     __slots__ = ()
 
     def __reduce_ex__(self, protocol: object) -> NoReturn:
-        refuse_pickle(
-            self, "it is a live store or database handle; share it, or open one in each process"
-        )
+        refuse_pickle(self, LIVE_HANDLE)
 
     def find(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any, NoReturn, Self
 
-from clubrules._checks import refuse_pickle
+from clubrules._checks import LIVE_HANDLE, refuse_pickle
 from clubrules.errors import StorageError
 from clubrules.storage._tenant import DEFAULT_TENANT, check_tenant
 
@@ -30,9 +30,7 @@ class TenantHandles:
     _tenant: str
 
     def __reduce_ex__(self, protocol: object) -> NoReturn:
-        refuse_pickle(
-            self, "it is a live store or database handle; share it, or open one in each process"
-        )
+        refuse_pickle(self, LIVE_HANDLE)
 
     def __new__(cls, *_args: Any, **_kwargs: Any) -> Self:  # noqa: ANN401 - any constructor
         """Every database starts as the default tenant's (constructors and `cls.__new__(cls)`)."""

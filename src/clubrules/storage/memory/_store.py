@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, Protocol, Self, TypeVar, cast
 
-from clubrules._checks import refuse_pickle
+from clubrules._checks import LIVE_HANDLE, refuse_pickle
 from clubrules._time import to_epoch_us
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.storage._tenant import DEFAULT_TENANT, check_tenant
@@ -123,9 +123,7 @@ class TenantSiblings:
     _family: _Family
 
     def __reduce_ex__(self, protocol: object) -> NoReturn:
-        refuse_pickle(
-            self, "it is a live store or database handle; share it, or open one in each process"
-        )
+        refuse_pickle(self, LIVE_HANDLE)
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Self:  # noqa: ANN401 - any adapter's settings
         """A new instance of the tenant `"default"`, the first of its family."""

@@ -17,7 +17,6 @@ from clubrules.storage._fork import (
     OwnedConnections,
     cut_off,
     forked_in_block,
-    forked_refusal,
     set_aside,
 )
 from clubrules.storage._tenant import DEFAULT_TENANT
@@ -629,9 +628,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
             if self._make_pool is not None:
                 self._pool = _PoolAfterFork(self._make_pool)
             return
-        self._caller = None
-        self._closed = True
-        self._closed_why = forked_refusal(what, parent)
+        self._refuse_after_fork(what, parent)
 
     def _owns_transaction(self) -> bool:
         """Whether `unit_of_work()` would begin and commit a transaction of its own."""

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, Protocol, TypeVar, cast
 
-from clubrules._checks import refuse_pickle, require_instance
+from clubrules._checks import LIVE_HANDLE, refuse_pickle, require_instance
 from clubrules._time import require_window
 from clubrules.money import Money
 from clubrules.storage._tenant import DEFAULT_TENANT, sql_literal
@@ -374,9 +374,7 @@ class SQLAdapter(Generic[DB]):
     _columns: str
 
     def __reduce_ex__(self, protocol: object) -> NoReturn:
-        refuse_pickle(
-            self, "it is a live store or database handle; share it, or open one in each process"
-        )
+        refuse_pickle(self, LIVE_HANDLE)
 
     def __init__(self, database: DB) -> None:
         # Checked before use: anything else would fail with an AttributeError below.

@@ -22,7 +22,7 @@ from clubrules.errors import (
     StorageError,
     ValidationError,
 )
-from clubrules.storage._fork import forked_in_block, forked_refusal, set_aside
+from clubrules.storage._fork import forked_in_block, set_aside
 from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.sql._database import SQLDatabase
 from clubrules.storage.sql._dialect import SQLITE_PREFIX
@@ -768,9 +768,7 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
             what = "an in-memory SQLite database, which lives in the process that made it"
         else:
             return
-        self._caller = None
-        self._closed = True
-        self._closed_why = forked_refusal(what, parent)
+        self._refuse_after_fork(what, parent)
 
     def _owns_transaction(self) -> bool:
         """Whether `unit_of_work()` would begin and commit a transaction of its own."""

@@ -9,14 +9,14 @@ shared the same way, so the two adapters cannot drift apart.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from clubrules._checks import refuse_pickle, require_instance
 from clubrules._time import require_aware, to_epoch_us
 from clubrules.errors import NotFoundError
 from clubrules.storage._fronts import find_bounds
 from clubrules.storage._keys import keys_checked
-from clubrules.storage.postgres._aio._db import AsyncPostgresDatabase
+from clubrules.storage.postgres._aio._adapter import AsyncPostgresAdapter
+from clubrules.storage.postgres._aio._db import AsyncPostgresDatabase  # noqa: TC001 - get_type_hints
 from clubrules.storage.postgres._booking import (
     RETRIED,
     Next,
@@ -62,7 +62,7 @@ async def arun(conn: psycopg.AsyncConnection[Any], op: Op[_T]) -> _T:
 
 
 @keys_checked("BookingRepository")
-class AsyncPostgresBookingRepository:
+class AsyncPostgresBookingRepository(AsyncPostgresAdapter):
     """Bookings in PostgreSQL, for an event loop; no double booking, enforced by the database.
 
     Implements [AsyncBookingRepository][clubrules.booking.ports.AsyncBookingRepository]
@@ -87,14 +87,8 @@ class AsyncPostgresBookingRepository:
         database: The migrated database to use.
     """
 
-    def __reduce_ex__(self, protocol: object) -> NoReturn:
-        refuse_pickle(
-            self, "it is a live store or database handle; share it, or open one in each process"
-        )
-
     def __init__(self, database: AsyncPostgresDatabase) -> None:
-        require_instance(database, AsyncPostgresDatabase, "database")
-        self._db = database
+        super().__init__(database)
         self._sql = statements(database._table_prefix)  # noqa: SLF001 - the database's schema
 
     async def _attempts(
@@ -160,6 +154,3 @@ class AsyncPostgresBookingRepository:
         """Bookings occupying any resource (or `resource`) within `[start, end)`, by start, id."""
         statement, params = find_query(self._sql, resource, *find_bounds(start, end))
         return group_bookings(await self._db._fetchall(statement, params))  # noqa: SLF001
-
-    def __repr__(self) -> str:
-        return f"AsyncPostgresBookingRepository({self._db!r})"

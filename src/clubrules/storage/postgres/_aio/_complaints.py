@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
-from clubrules._checks import refuse_pickle, require_instance
 from clubrules.errors import DuplicateError, StaleVersionError, StorageError, ValidationError
 from clubrules.storage._keys import keys_checked
-from clubrules.storage.postgres._aio._db import AsyncPostgresDatabase
+from clubrules.storage.postgres._aio._adapter import AsyncPostgresAdapter
+from clubrules.storage.postgres._aio._db import AsyncPostgresDatabase  # noqa: TC001 - get_type_hints
 from clubrules.storage.postgres._complaints import events_of
 from clubrules.storage.sql._complaints import ComplaintSQL, refused_append
-from clubrules.storage.sql._dialect import POSTGRES
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -21,7 +20,7 @@ __all__ = ["AsyncPostgresComplaintRepository"]
 
 
 @keys_checked("ComplaintRepository")
-class AsyncPostgresComplaintRepository:
+class AsyncPostgresComplaintRepository(AsyncPostgresAdapter):
     """Case event logs in PostgreSQL, for an event loop.
 
     Implements [AsyncComplaintRepository][clubrules.complaints.ports.AsyncComplaintRepository]
@@ -37,16 +36,9 @@ class AsyncPostgresComplaintRepository:
         database: The migrated database to use.
     """
 
-    def __reduce_ex__(self, protocol: object) -> NoReturn:
-        refuse_pickle(
-            self, "it is a live store or database handle; share it, or open one in each process"
-        )
-
     def __init__(self, database: AsyncPostgresDatabase) -> None:
-        require_instance(database, AsyncPostgresDatabase, "database")
-        self._db = database
-        dialect = POSTGRES.in_schema(database._table_prefix).for_tenant(database.tenant)  # noqa: SLF001
-        self._q = ComplaintSQL(dialect, "registered_at", opens_in_one=True)
+        super().__init__(database)
+        self._q = ComplaintSQL(self._dialect, "registered_at", opens_in_one=True)
 
     async def append(self, case_id: str, expected_version: int, events: Sequence[CaseEvent]) -> int:
         """Append `events` if the stream is at `expected_version`; the new version.

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
-from clubrules._checks import refuse_pickle, require_instance
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.storage._keys import keys_checked
-from clubrules.storage.postgres._aio._db import AsyncPostgresDatabase
+from clubrules.storage.postgres._aio._adapter import AsyncPostgresAdapter
 from clubrules.storage.sql._customers import CustomerSQL
-from clubrules.storage.sql._dialect import POSTGRES
 
 if TYPE_CHECKING:
     from clubrules.customers import Customer, PhoneNumber
@@ -18,7 +16,7 @@ __all__ = ["AsyncPostgresCustomerRepository"]
 
 
 @keys_checked("CustomerRepository")
-class AsyncPostgresCustomerRepository:
+class AsyncPostgresCustomerRepository(AsyncPostgresAdapter):
     """Customer profiles in PostgreSQL, for an event loop.
 
     Implements [AsyncCustomerRepository][clubrules.customers.ports.AsyncCustomerRepository]
@@ -30,16 +28,8 @@ class AsyncPostgresCustomerRepository:
         database: The migrated database to use.
     """
 
-    def __reduce_ex__(self, protocol: object) -> NoReturn:
-        refuse_pickle(
-            self, "it is a live store or database handle; share it, or open one in each process"
-        )
-
-    def __init__(self, database: AsyncPostgresDatabase) -> None:
-        require_instance(database, AsyncPostgresDatabase, "database")
-        self._db = database
-        dialect = POSTGRES.in_schema(database._table_prefix)  # noqa: SLF001
-        self._q = CustomerSQL(dialect.for_tenant(database.tenant))
+    _statements = CustomerSQL
+    _q: CustomerSQL
 
     async def add(self, customer: Customer) -> None:
         """Store a new customer; `DuplicateError` if the id is taken."""
@@ -67,6 +57,3 @@ class AsyncPostgresCustomerRepository:
         """Every customer, ordered by id (one snapshot read)."""
         rows = await self._db._fetchall(self._q.select_all, ())  # noqa: SLF001
         return list(map(self._q.read, rows))
-
-    def __repr__(self) -> str:
-        return f"AsyncPostgresCustomerRepository({self._db!r})"

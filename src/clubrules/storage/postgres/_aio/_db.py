@@ -17,7 +17,6 @@ from clubrules.storage._fork import (
     ForkSafe,
     OwnedConnections,
     forked_in_block,
-    forked_refusal,
     set_aside,
 )
 from clubrules.storage._handles import TenantHandles, other_tenant
@@ -564,9 +563,7 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
             self._pool = self._make_pool()
             self._opened = False
             return
-        self._caller = None
-        self._closed = True
-        self._closed_why = forked_refusal(what, parent)
+        self._refuse_after_fork(what, parent)
 
     async def schema_version(self) -> int:
         """The schema version of the clubrules tables in this database's schema (0 if none).

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
-from clubrules._checks import refuse_pickle, require_instance
 from clubrules._time import require_aware
 from clubrules.customers import Sealed
 from clubrules.errors import NotFoundError
 from clubrules.storage._keys import keys_checked
-from clubrules.storage.postgres._aio._db import AsyncPostgresDatabase
-from clubrules.storage.sql._dialect import POSTGRES
+from clubrules.storage.postgres._aio._adapter import AsyncPostgresAdapter
 from clubrules.storage.sql._privacy import (
     AccessLogSQL,
     ConsentSQL,
@@ -23,19 +21,12 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from clubrules.privacy import AccessEvent, ConsentRecord
-    from clubrules.storage.sql._dialect import Dialect
 
 __all__ = ["AsyncPostgresAccessLog", "AsyncPostgresConsentStore", "AsyncPostgresDataKeyStore"]
 
 
-def _dialect(database: AsyncPostgresDatabase) -> Dialect:
-    """The dialect of the statements of an adapter on `database`: its schema and its tenant."""
-    prefix = database._table_prefix  # noqa: SLF001
-    return POSTGRES.in_schema(prefix).for_tenant(database.tenant)
-
-
 @keys_checked("DataKeyStore")
-class AsyncPostgresDataKeyStore:
+class AsyncPostgresDataKeyStore(AsyncPostgresAdapter):
     """Wrapped data keys in PostgreSQL, for an event loop.
 
     Implements [AsyncDataKeyStore][clubrules.privacy.ports.AsyncDataKeyStore]
@@ -49,15 +40,8 @@ class AsyncPostgresDataKeyStore:
         database: The migrated database to use.
     """
 
-    def __reduce_ex__(self, protocol: object) -> NoReturn:
-        refuse_pickle(
-            self, "it is a live store or database handle; share it, or open one in each process"
-        )
-
-    def __init__(self, database: AsyncPostgresDatabase) -> None:
-        require_instance(database, AsyncPostgresDatabase, "database")
-        self._db = database
-        self._q = DataKeySQL(_dialect(database))
+    _statements = DataKeySQL
+    _q: DataKeySQL
 
     async def get(self, customer_id: str) -> Sealed | None:
         """The customer's wrapped data key, or None."""
@@ -96,12 +80,9 @@ class AsyncPostgresDataKeyStore:
         """The tenant whose data keys this store holds: its database handle's."""
         return self._db.tenant
 
-    def __repr__(self) -> str:
-        return f"AsyncPostgresDataKeyStore({self._db!r})"
-
 
 @keys_checked("ConsentStore")
-class AsyncPostgresConsentStore:
+class AsyncPostgresConsentStore(AsyncPostgresAdapter):
     """Consent records in PostgreSQL, for an event loop; kept forever, withdrawn in place.
 
     Implements [AsyncConsentStore][clubrules.privacy.ports.AsyncConsentStore]
@@ -113,15 +94,8 @@ class AsyncPostgresConsentStore:
         database: The migrated database to use.
     """
 
-    def __reduce_ex__(self, protocol: object) -> NoReturn:
-        refuse_pickle(
-            self, "it is a live store or database handle; share it, or open one in each process"
-        )
-
-    def __init__(self, database: AsyncPostgresDatabase) -> None:
-        require_instance(database, AsyncPostgresDatabase, "database")
-        self._db = database
-        self._q = ConsentSQL(_dialect(database))
+    _statements = ConsentSQL
+    _q: ConsentSQL
 
     async def add(self, record: ConsentRecord) -> None:
         """Store a new record; `DuplicateError` if its id is taken."""
@@ -160,12 +134,9 @@ class AsyncPostgresConsentStore:
         """The tenant whose consent records this store holds: its database handle's."""
         return self._db.tenant
 
-    def __repr__(self) -> str:
-        return f"AsyncPostgresConsentStore({self._db!r})"
-
 
 @keys_checked("AccessLog")
-class AsyncPostgresAccessLog:
+class AsyncPostgresAccessLog(AsyncPostgresAdapter):
     """The access log in PostgreSQL, for an event loop: one row per event, in append order.
 
     Implements [AsyncAccessLog][clubrules.privacy.ports.AsyncAccessLog] on
@@ -176,15 +147,8 @@ class AsyncPostgresAccessLog:
         database: The migrated database to use.
     """
 
-    def __reduce_ex__(self, protocol: object) -> NoReturn:
-        refuse_pickle(
-            self, "it is a live store or database handle; share it, or open one in each process"
-        )
-
-    def __init__(self, database: AsyncPostgresDatabase) -> None:
-        require_instance(database, AsyncPostgresDatabase, "database")
-        self._db = database
-        self._q = AccessLogSQL(_dialect(database))
+    _statements = AccessLogSQL
+    _q: AccessLogSQL
 
     async def append(self, event: AccessEvent) -> None:
         """Record one access event (one statement)."""
@@ -228,6 +192,3 @@ class AsyncPostgresAccessLog:
     def tenant(self) -> str:
         """The tenant whose access events this log holds: its database handle's."""
         return self._db.tenant
-
-    def __repr__(self) -> str:
-        return f"AsyncPostgresAccessLog({self._db!r})"
