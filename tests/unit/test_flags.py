@@ -10,6 +10,7 @@ So the whole public surface is walked for flags, not only the lists below.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import importlib
 import inspect
@@ -22,13 +23,16 @@ import attrs
 import pytest
 
 from clubrules.errors import ValidationError
+from clubrules.storage.postgres import AsyncPostgresDatabase, PostgresDatabase
 from clubrules.storage.sqlite import SQLiteClubActivityRepository, SQLiteDatabase
+from clubrules.testing.postgres import throwaway_cluster
 
 from .hostile._samples import ACTIVITY_START, FACTORIES, NOW, TODAY, activity
 from .hostile._walk import Target, targets, valid_call
 from .test_public_api import PUBLIC_MODULES
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 BY_NAME_TARGETS = {t.name: t for t in targets()}
@@ -83,13 +87,14 @@ WRONG: list[Any] = ["no", "yes", 0, 1, None, 1.0]
 # (qualified name, parameter) the walk leaves out, each with its reason.
 EXEMPT: dict[tuple[str, str], str] = {
     # Connection options of the database adapters, and the test helper that starts a
-    # PostgreSQL cluster: they need a server or a database file (outside the
-    # in-memory walk), and no business result hangs on them.
-    ("clubrules.storage.postgres.AsyncPostgresDatabase", "pool_check"): "needs a server",
-    ("clubrules.storage.postgres.AsyncPostgresDatabase.open", "pool_check"): "needs a server",
-    ("clubrules.storage.postgres.PostgresDatabase", "pool_check"): "needs a server",
-    ("clubrules.storage.sqlite.SQLiteDatabase.transaction", "immediate"): "needs a database",
-    ("clubrules.testing.postgres.throwaway_cluster", "fsync"): "starts a server",
+    # PostgreSQL cluster: outside the in-memory walk, since a valid call needs a server
+    # or a database file; each is checked before it connects, in
+    # test_connection_options_refuse_what_is_not_a_bool below.
+    ("clubrules.storage.postgres.AsyncPostgresDatabase", "pool_check"): "tested below",
+    ("clubrules.storage.postgres.AsyncPostgresDatabase.open", "pool_check"): "tested below",
+    ("clubrules.storage.postgres.PostgresDatabase", "pool_check"): "tested below",
+    ("clubrules.storage.sqlite.SQLiteDatabase.transaction", "immediate"): "tested below",
+    ("clubrules.testing.postgres.throwaway_cluster", "fsync"): "tested below",
     # The PostgreSQL and SQLite activity adapters share one SQL implementation, which
     # hands `attended` to `Roster.record_attendance` (walked in memory): SQLite's is
     # tested below on a database file; PostgreSQL's needs a server.
@@ -235,11 +240,12 @@ def _flag_parameters() -> list[tuple[Target, str]]:
     return sorted(out, key=lambda t: (t[0].name, t[1]))
 
 
-FLAG_PARAMETERS = _flag_parameters()
+ALL_FLAG_PARAMETERS = _flag_parameters()
+FLAG_PARAMETERS = [(t, p) for t, p in ALL_FLAG_PARAMETERS if (t.name, p) not in EXEMPT]
 
 
 def test_the_walk_finds_the_known_flag_parameters() -> None:
-    found = {(target.name, param) for target, param in FLAG_PARAMETERS}
+    found = {(target.name, param) for target, param in ALL_FLAG_PARAMETERS}
     assert ("clubrules.booking.success_rate", "exclude_timely_cancellations") in found
     assert ("clubrules.tiering.TierProgram.decide_many", "review") in found
     assert set(EXEMPT) <= found, "an exemption names a parameter that is gone"
@@ -251,8 +257,6 @@ def test_the_walk_finds_the_known_flag_parameters() -> None:
     ids=[f"{target.name}({param})" for target, param in FLAG_PARAMETERS],
 )
 def test_every_flag_parameter_refuses_what_is_not_a_bool(target: Target, param: str) -> None:
-    if (target.name, param) in EXEMPT:
-        pytest.skip(EXEMPT[(target.name, param)])
     call = valid_call(target)
     call.values.update(ARGUMENTS.get(target.name, {}))
     for value in WRONG:
@@ -277,3 +281,28 @@ def test_sqlite_attendance_refuses_what_is_not_a_bool(tmp_path: Path) -> None:
         assert [e.status.value for e in repository.roster("act-1")] == ["confirmed"]
         marked = repository.record_attendance("act-1", "c-1", attended=False, at=after_start)
         assert marked.status.value == "no_show"
+
+
+def test_connection_options_refuse_what_is_not_a_bool(tmp_path: Path) -> None:
+    """Checked before anything connects or starts: no server is needed to see the refusal."""
+    nowhere = "postgresql:///clubrules?host=/nonexistent"
+    with SQLiteDatabase(tmp_path / "club.db") as db:
+        db.migrate()
+        calls: list[tuple[str, Callable[[Any], object]]] = [
+            ("pool_check", lambda v: PostgresDatabase(nowhere, pool_check=v)),
+            ("pool_check", lambda v: AsyncPostgresDatabase(nowhere, pool_check=v)),
+            (
+                "pool_check",
+                lambda v: asyncio.run(AsyncPostgresDatabase.open(nowhere, pool_check=v)),
+            ),
+            ("immediate", lambda v: db.transaction(immediate=v)),
+            ("fsync", lambda v: throwaway_cluster(fsync=v).__enter__()),
+        ]
+        for field, call in calls:
+            for value in WRONG:
+                with pytest.raises(ValidationError) as caught:
+                    call(value)
+                assert _refused_as_not_a_bool(caught.value, field), (field, value)
+        for immediate in (True, False):
+            with db.transaction(immediate=immediate):
+                pass

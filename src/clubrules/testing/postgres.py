@@ -27,6 +27,7 @@ from pathlib import Path
 
 import attrs
 
+from clubrules._checks import require_flag
 from clubrules.errors import ValidationError
 
 __all__ = ["PostgresCluster", "PostgresUnavailableError", "find_pg_bin", "throwaway_cluster"]
@@ -166,9 +167,11 @@ def throwaway_cluster(port: int = 54329, *, fsync: bool = False) -> Iterator[Pos
         fsync: Keep `fsync` on; off by default, since the data is thrown away.
 
     Raises:
+        ValidationError: `fsync` is not True or False (rule `not_a_bool`).
         PostgresUnavailableError: the binaries are missing or the server failed
             to start; the message says why.
     """
+    require_flag(fsync, "fsync")
     bin_dir = find_pg_bin()
     if bin_dir is None:
         msg = "PostgreSQL server binaries (initdb, pg_ctl) not found; set PG_BIN"

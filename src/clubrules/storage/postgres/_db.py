@@ -11,7 +11,7 @@ import functools
 import threading
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from clubrules._checks import SIZE_MAX, require_seconds, require_size
+from clubrules._checks import SIZE_MAX, require_flag, require_seconds, require_size
 from clubrules.errors import StorageError, ValidationError
 from clubrules.storage._fork import (
     OwnedConnections,
@@ -213,9 +213,10 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
 
     Raises:
         ValidationError: a size is not an int (rule `not_an_int`) or is out
-            of range (`range`), the timeout is out of range, or
-            `schema` is not a plain identifier (rule `identifier`) or one
-            PostgreSQL reserves (`reserved`).
+            of range (`range`), the timeout is out of range, `pool_check`
+            is not True or False (`not_a_bool`), or `schema` is not a plain
+            identifier (rule `identifier`) or one PostgreSQL reserves
+            (`reserved`).
         StorageError: psycopg is not installed (the `postgres` extra).
     """
 
@@ -240,6 +241,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         # At most the pool's size: a larger floor was once cut down to it unseen.
         require_size(pool_min_size, "pool_min_size", minimum=0, maximum=pool_size or SIZE_MAX)
         seconds = require_seconds(timeout, "timeout", positive=True)
+        require_flag(pool_check, "pool_check")
         self._prefix = schema_prefix(schema)
         self._schema = schema
         self._driver_error: type[Exception] = psycopg_module().Error

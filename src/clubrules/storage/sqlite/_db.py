@@ -10,7 +10,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from clubrules._checks import raise_clear_of, require_seconds, require_size
+from clubrules._checks import raise_clear_of, require_flag, require_seconds, require_size
 from clubrules.errors import (
     CommitOutcomeUnknownError,
     ConflictError,
@@ -619,7 +619,11 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
             immediate: Take the write lock at the start (`BEGIN IMMEDIATE`),
                 so that a check and the write that depends on it are atomic.
                 False starts a deferred, read-only snapshot.
+
+        Raises:
+            ValidationError: `immediate` is not True or False (rule `not_a_bool`).
         """
+        require_flag(immediate, "immediate")
         joined = self._joined()
         if joined is not None:
             return self._joined_transaction(joined, immediate=immediate)

@@ -11,7 +11,7 @@ import contextlib
 import functools
 from typing import TYPE_CHECKING, Any, Self, TypeAlias
 
-from clubrules._checks import SIZE_MAX, require_seconds, require_size
+from clubrules._checks import SIZE_MAX, require_flag, require_seconds, require_size
 from clubrules.errors import StorageError, ValidationError
 from clubrules.storage._fork import (
     ForkSafe,
@@ -146,8 +146,9 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
 
     Raises:
         ValidationError: a size is not an int (rule `not_an_int`) or is out
-            of range (`range`), the timeout is out of range, or
-            `schema` is not a plain identifier.
+            of range (`range`), the timeout is out of range, `pool_check`
+            is not True or False (`not_a_bool`), or `schema` is not a plain
+            identifier.
         StorageError: psycopg or psycopg_pool is not installed (the
             `postgres` extra).
     """
@@ -169,6 +170,7 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         # At most the pool's size: a larger floor was once cut down to it unseen.
         require_size(pool_min_size, "pool_min_size", minimum=0, maximum=pool_size or SIZE_MAX)
         seconds = require_seconds(timeout, "timeout", positive=True)
+        require_flag(pool_check, "pool_check")
         self._setup(schema, timeout=seconds)
         try:
             from psycopg_pool import AsyncConnectionPool  # noqa: PLC0415 - optional dependency
