@@ -395,33 +395,29 @@ class BusinessCalendar:
 
     # -- pickle and copy ----------------------------------------------------
 
+    # What a calendar is given, in order: its pickle, and what equality compares.
+    _GIVEN = (
+        "_tz",
+        "_weekly",
+        "_holidays",
+        "_extra",
+        "_overrides",
+        "_holiday_years",
+        "_on_missing",
+    )
+
     def __getstate__(self) -> tuple[Any, ...]:
         """The hours and dates the calendar was given; its tables are rebuilt when needed.
 
         So a calendar pickles (for a worker process or a cache) and copies
         without its lock or the tables built so far.
         """
-        return (
-            self._tz,
-            self._weekly,
-            self._holidays,
-            self._extra,
-            self._overrides,
-            self._holiday_years,
-            self._on_missing,
-        )
+        return tuple(getattr(self, name) for name in self._GIVEN)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         """Restore what `__getstate__` gave, with empty tables."""
-        (
-            self._tz,
-            self._weekly,
-            self._holidays,
-            self._extra,
-            self._overrides,
-            self._holiday_years,
-            self._on_missing,
-        ) = state
+        for name, value in zip(self._GIVEN, state, strict=True):
+            setattr(self, name, value)
         self._start()
 
     def __eq__(self, other: object) -> bool:

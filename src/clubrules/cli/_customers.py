@@ -327,10 +327,13 @@ _LAST_AS_OF = date(9998, 12, 31)
 def _as_of(args: argparse.Namespace, zone: tzinfo) -> date:
     if args.as_of is None:
         return datetime.now(zone).date()
+    refused: str | None = None
     try:
         day = parse_date(args.as_of)
-    except InputError as error:
-        raise InputError(f"--as-of: {error.message}") from None
+    except InputError as error:  # raised below, outside the handler: no context to carry
+        refused = error.message
+    if refused is not None:
+        raise InputError(f"--as-of: {refused}")
     if not _FIRST_AS_OF <= day <= _LAST_AS_OF:
         raise InputError(f"--as-of: must be a date from {_FIRST_AS_OF} to {_LAST_AS_OF}")
     return day
