@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import importlib
 import inspect
 import typing
 from datetime import timedelta
@@ -29,7 +28,7 @@ from clubrules.testing.postgres import throwaway_cluster
 
 from .hostile._samples import ACTIVITY_START, FACTORIES, NOW, TODAY, activity
 from .hostile._walk import Target, targets, valid_call
-from .test_public_api import PUBLIC_MODULES
+from .test_public_api import EXPORTED as ALL_EXPORTED
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -140,21 +139,9 @@ def _is_flag(annotation: object, *, optional: bool = False) -> bool:
     return set(typing.get_args(annotation)) == {bool, type(None)}
 
 
-def _exported() -> dict[str, Any]:
-    """Every exported class and function of every public module, once, under its first name."""
-    found: dict[str, Any] = {}
-    seen: set[int] = set()
-    for module_name in PUBLIC_MODULES:
-        module = importlib.import_module(module_name)
-        for attr in module.__all__:
-            value = getattr(module, attr)
-            if id(value) not in seen and (inspect.isclass(value) or inspect.isfunction(value)):
-                seen.add(id(value))
-                found[f"{module_name}.{attr}"] = value
-    return found
-
-
-EXPORTED = _exported()
+# Every exported class and function, once, under its first public name.
+_FIRST_NAME = {id(value): f"{module}.{attr}" for module, attr, value in reversed(ALL_EXPORTED)}
+EXPORTED: dict[str, Any] = {_FIRST_NAME[id(value)]: value for _, _, value in ALL_EXPORTED}
 
 
 def _flag_fields() -> list[tuple[str, type, str, str, bool]]:

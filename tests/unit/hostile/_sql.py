@@ -15,6 +15,7 @@ row changed.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import sqlite3
@@ -27,7 +28,8 @@ from clubrules.storage import memory
 from . import _samples as s
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
 
 from ._walk import Call, Escape, Hang, Target, derived_values, guarded, hostile_values, valid_call
 
@@ -249,6 +251,56 @@ def run_sync(result: Any) -> Any:
     if inspect.isgenerator(result) or type(result).__name__.endswith("iterator"):
         return list(result)
     return result
+
+
+@contextlib.contextmanager
+def sqlite_backend(path: Path, *, snapshots: bool = True) -> Iterator[Backend]:
+    """A migrated SQLite file under `path`, on one connection the walk's calls roll back.
+
+    `snapshots=False` leaves the tables' snapshot out, for walks that only
+    look at what an error shows.
+    """
+    from clubrules.storage.migrations import migrate  # noqa: PLC0415
+    from clubrules.storage.sqlite import SQLiteActivityRepository, SQLiteDatabase  # noqa: PLC0415
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn)
+    database = SQLiteDatabase.from_connection(conn)
+
+    def build(cls: type) -> Any:
+        if cls is SQLiteActivityRepository:
+            return cls(database, zone=s.SHANGHAI)
+        return cls(database)
+
+    tables = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'clubrules%'"
+        )
+    ]
+
+    def snapshot() -> list[list[Any]]:
+        return [sorted(conn.execute(f"SELECT * FROM {t}"), key=repr) for t in tables]  # noqa: S608
+
+    def begin() -> None:
+        conn.execute("BEGIN IMMEDIATE")
+
+    def end() -> None:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+    try:
+        yield Backend(
+            "sqlite",
+            begin=begin,
+            build=build,
+            snapshot=snapshot if snapshots else lambda: None,
+            end=end,
+            run=run_sync,
+        )
+    finally:
+        database.close()
+        conn.close()
 
 
 def constructor_escapes(cls: type, valid: dict[str, Any]) -> list[Escape]:

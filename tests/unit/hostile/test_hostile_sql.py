@@ -11,17 +11,15 @@ in a rolled-back transaction; `test_hostile_postgres` walks the PostgreSQL adapt
 
 from __future__ import annotations
 
-import sqlite3
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from clubrules.storage import sqlite as sqlite_storage
-from clubrules.storage.migrations import migrate
 from clubrules.storage.sqlite import SQLiteActivityRepository, SQLiteDatabase
 
 from . import _samples as s
-from ._sql import Backend, adapter_classes, constructor_escapes, methods_of, run_sync
+from ._sql import Backend, adapter_classes, constructor_escapes, methods_of, sqlite_backend
 from ._walk import hostile_values
 
 if TYPE_CHECKING:
@@ -50,43 +48,8 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
-    path = tmp_path_factory.mktemp("hostile-sqlite") / "club.db"
-    conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn)
-    database = SQLiteDatabase.from_connection(conn)
-
-    def build(cls: type) -> Any:
-        if cls is SQLiteActivityRepository:
-            return cls(database, zone=s.SHANGHAI)
-        return cls(database)
-
-    tables = [
-        row[0]
-        for row in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'clubrules%'"
-        )
-    ]
-
-    def snapshot() -> list[list[Any]]:
-        return [sorted(conn.execute(f"SELECT * FROM {t}"), key=repr) for t in tables]  # noqa: S608
-
-    def begin() -> None:
-        conn.execute("BEGIN IMMEDIATE")
-
-    def end() -> None:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-
-    yield Backend(
-        "sqlite",
-        begin=begin,
-        build=build,
-        snapshot=snapshot,
-        end=end,
-        run=run_sync,
-    )
-    database.close()
-    conn.close()
+    with sqlite_backend(tmp_path_factory.mktemp("hostile-sqlite") / "club.db") as backend:
+        yield backend
 
 
 def test_the_walk_covers_every_sqlite_adapter() -> None:

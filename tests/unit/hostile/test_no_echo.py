@@ -40,6 +40,7 @@ from clubrules.errors import (
     NotFoundError,
     ValidationError,
 )
+from tests._chains import chain, held_values
 
 from ._walk import LIMIT_SECONDS, Call, Hang, NoSampleError, Target, targets, valid_call
 
@@ -177,23 +178,14 @@ def _run(run: Callable[[], Any]) -> Outcome:
 
 def _texts_of(error: BaseException) -> Iterator[str]:
     """Everything an error shows of itself, down its cause/context chain."""
-    seen: list[BaseException] = []
-    todo: list[BaseException] = [error]
-    while todo:
-        current = todo.pop()
-        if any(current is done for done in seen):
-            continue
-        seen.append(current)
+    for current in chain(error):
         yield str(current)
         yield repr(current)
         yield repr(current.args)
         yield from (str(note) for note in getattr(current, "__notes__", ()))
         if isinstance(current, ValidationError):
             yield repr(current.violations)
-        for attr in ("object", "doc"):  # UnicodeError.object, JSONDecodeError.doc
-            if hasattr(current, attr):
-                yield repr(getattr(current, attr))
-        todo += [e for e in (current.__cause__, current.__context__) if e is not None]
+        yield from held_values(current)
 
 
 _SEPARATORS = re.compile(r"[\s,._'\"-]")

@@ -13,19 +13,17 @@ are walked too. `test_no_echo_postgres` walks the PostgreSQL adapters.
 from __future__ import annotations
 
 import functools
-import sqlite3
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from clubrules.errors import ConflictError, StorageDiagnostics, StorageError, ValidationError
 from clubrules.storage import sqlite as sqlite_storage
-from clubrules.storage.migrations import migrate
 from clubrules.storage.sqlite import SQLiteActivityRepository, SQLiteDatabase
 
 from . import _samples as s
 from ._echo_sql import diagnostics_problems, echoes, walk
-from ._sql import Backend, adapter_classes, methods_of, run_sync
+from ._sql import Backend, adapter_classes, methods_of, sqlite_backend
 from .test_no_echo import MARKERS, PHONE, _run
 
 if TYPE_CHECKING:
@@ -39,26 +37,10 @@ CASES = [pytest.param(cls.__name__, m) for cls in CLASSES for m in methods_of(cl
 
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
-    path = tmp_path_factory.mktemp("echo-sqlite") / "club.db"
-    conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn)
-    database = SQLiteDatabase.from_connection(conn)
-
-    def build(cls: type) -> Any:
-        if cls is SQLiteActivityRepository:
-            return cls(database, zone=s.SHANGHAI)
-        return cls(database)
-
-    def begin() -> None:
-        conn.execute("BEGIN IMMEDIATE")
-
-    def end() -> None:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-
-    yield Backend("sqlite", begin=begin, build=build, snapshot=lambda: None, end=end, run=run_sync)
-    database.close()
-    conn.close()
+    with sqlite_backend(
+        tmp_path_factory.mktemp("echo-sqlite") / "club.db", snapshots=False
+    ) as backend:
+        yield backend
 
 
 def test_the_walk_covers_every_sqlite_adapter() -> None:
