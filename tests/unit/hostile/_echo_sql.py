@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from clubrules.errors import ConflictError, StorageError
+from tests._chains import chain
 
 from ._sql import arguments, sql_call
-from .test_no_echo import MARKERS, Marker, Outcome, _echoes, _run, _shaped, _shows
+from .test_no_echo import MARKERS, Marker, Outcome, _echoes, _run, _shows, marker_cases
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -35,24 +36,12 @@ if TYPE_CHECKING:
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.$]*|[0-9A-Z]{5}|")
 
 
-def _chain(error: BaseException) -> Iterator[BaseException]:
-    seen: list[BaseException] = []
-    todo = [error]
-    while todo:
-        current = todo.pop()
-        if any(current is done for done in seen):
-            continue
-        seen.append(current)
-        yield current
-        todo += [e for e in (current.__cause__, current.__context__) if e is not None]
-
-
 def diagnostics_problems(error: BaseException | None, marker: Marker) -> list[str]:
     """Where a `diagnostics` down the chain of `error` shows the marker or holds a non-name."""
     if error is None:
         return []
     found: list[str] = []
-    for link in _chain(error):
+    for link in chain(error):
         if not isinstance(link, StorageError | ConflictError) or link.diagnostics is None:
             continue
         diagnostics = link.diagnostics
@@ -136,12 +125,7 @@ def walk(
     call = sql_call(cls, method)
     found: list[str] = []
     for p in call.params:
-        cases: list[tuple[str, Any, Marker]] = []
-        for marker in markers:
-            cases.append((marker.label, marker.value, marker))
-            if p.name in call.values:
-                cases += [(label, v, marker) for label, v in _shaped(call.values[p.name], marker)]
-        for label, value, marker in cases:
+        for label, value, marker in marker_cases(call, p.name, markers):
             seen = outcome(backend, cls, method, call, (p.name, value))
             found += [
                 f"{cls.__name__}.{method}({p.name}={label}): {e}"

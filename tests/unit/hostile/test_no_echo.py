@@ -218,15 +218,22 @@ def _echoes(outcome: Outcome, marker: Marker, target: str, param: str) -> list[s
     return found
 
 
+def marker_cases(
+    call: Call, param: str, markers: tuple[Marker, ...] = MARKERS
+) -> list[tuple[str, Any, Marker]]:
+    """(label, value, marker) for a parameter: each marker, as it is and shaped as its value."""
+    cases: list[tuple[str, Any, Marker]] = []
+    for marker in markers:
+        cases.append((marker.label, marker.value, marker))
+        if param in call.values:
+            cases += [(label, v, marker) for label, v in _shaped(call.values[param], marker)]
+    return cases
+
+
 def _walk(call: Call) -> list[str]:
     found: list[str] = []
     for p in call.params:
-        cases: list[tuple[str, Any, Marker]] = []
-        for marker in MARKERS:
-            cases.append((marker.label, marker.value, marker))
-            if p.name in call.values:
-                cases += [(label, v, marker) for label, v in _shaped(call.values[p.name], marker)]
-        for label, value, marker in cases:
+        for label, value, marker in marker_cases(call, p.name):
             outcome = _run(functools.partial(call.run, (p.name, value)))
             found += [
                 f"{p.name}={label}: {e}" for e in _echoes(outcome, marker, call.target.name, p.name)
