@@ -299,7 +299,14 @@ def _drop(
 def _cooldown(
     cooldown_days: int, as_of: datetime, last_warned: Mapping[str, datetime] | None
 ) -> tuple[Mapping[str, datetime], int, int]:
-    """What `_cooled` needs: the last warnings, `as_of` and the cooldown (in microseconds)."""
+    """What `_cooled` needs: the last warnings, `as_of` and the cooldown (in microseconds).
+
+    Raises:
+        ValidationError: `last_warned` is not a mapping of ids to datetimes
+            (`not_a_mapping`, `wrong_type`).
+    """
+    if last_warned is not None:
+        require_mapping(last_warned, "last_warned", keys=str, values=datetime)
     return last_warned or {}, to_epoch_us(as_of), cooldown_days * US_PER_DAY
 
 
@@ -346,7 +353,8 @@ def scan_churn(
     Raises:
         NaiveDatetimeError: `as_of` is naive.
         ValidationError: a summary's window is not the rule's window at
-            `as_of` (`window_mismatch`).
+            `as_of` (`window_mismatch`); `last_warned` is not a mapping of
+            ids to datetimes (`not_a_mapping`, `wrong_type`).
     """
     require_instance(rule, ChurnRule, "rule")
     require_mapping(baseline, "baseline", values=ActivitySummary)
@@ -440,7 +448,9 @@ def scan_churn_columns(
         NaiveDatetimeError: `as_of` is naive.
         ValidationError: columns of different lengths, a column that is not
             a list (`not_a_list`), or an entry of another type than its
-            column's (`wrong_type`, at `column[i]`; a bool is no int).
+            column's (`wrong_type`, at `column[i]`; a bool is no int);
+            `last_warned` is not a mapping of ids to datetimes
+            (`not_a_mapping`, `wrong_type`).
     """
     require_instance(rule, ChurnRule, "rule")
     b_start, _, _ = rule.windows(as_of)
@@ -580,6 +590,8 @@ def scan_single_visits(
 
     Raises:
         NaiveDatetimeError: `as_of` is naive.
+        ValidationError: `last_warned` is not a mapping of ids to datetimes
+            (`not_a_mapping`, `wrong_type`).
     """
     require_instance(rule, SingleVisitRule, "rule")
     summaries = require_items(summaries, ActivitySummary, "summaries")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from datetime import MAXYEAR, MINYEAR, datetime
+from datetime import MAXYEAR, MINYEAR, datetime, tzinfo
 from decimal import Decimal
 from fractions import Fraction
 from typing import cast
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -207,6 +208,17 @@ class AssessmentInputs:
         problems.raise_if_any()
 
 
+def _in_zone(value: datetime, tz: tzinfo, field: str) -> datetime:
+    try:
+        return from_epoch_us(to_epoch_us(value), tz)
+    except ValidationError:
+        raise ValidationError(
+            "is an instant whose wall time in time_zone falls outside years 1-9999",
+            field=field,
+            rule="out_of_range",
+        ) from None
+
+
 def _shift_month(year: int, month: int, months: int) -> tuple[int, int]:
     index = year * 12 + month - 1 + months
     return index // 12, index % 12 + 1
@@ -232,14 +244,37 @@ class AssessmentPeriod:
             `cycle_months`) the period is, or for an ad hoc period the cycle
             it ends in; None if unknown.
         cycle_months: The months in one cycle, with `cycle`, else None.
+        time_zone: The club's IANA zone, in which a cycle runs from local
+            midnight on the 1st. Given, the bounds are shown in it (the same
+            instants): pass it when rebuilding a period from bounds read
+            back in UTC or at a fixed offset, as an ORM or an ISO string
+            returns them. Left out, it is the IANA zone of `start` if it
+            has one (as a period of `monthly` has), else None, and a cycle
+            runs in the zone of `start`.
 
     Raises:
         NaiveDatetimeError: a bound is naive.
         InvalidIntervalError: `end` is not after `start`.
+        UnknownTimeZoneError: `time_zone` is not a known IANA zone.
         ValidationError: a blank label, a cycle without `cycle_months`, a
             `cycle` that is not an int (rule `not_an_int`), or a
             `cycle_months` that is not an int (`not_an_int`) or does not
-            divide a year (`not_a_divisor_of_12`).
+            divide a year (`not_a_divisor_of_12`); a bound whose wall time
+            in `time_zone` falls outside years 1-9999 (`out_of_range`).
+
+    Examples:
+        >>> from datetime import UTC
+        >>> march = AssessmentPeriod.monthly(2026, 3, "Europe/London")
+        >>> stored = AssessmentPeriod(
+        ...     start=march.start.astimezone(UTC),
+        ...     end=march.end.astimezone(UTC),
+        ...     label=march.label,
+        ...     cycle=march.cycle,
+        ...     cycle_months=march.cycle_months,
+        ...     time_zone="Europe/London",
+        ... )
+        >>> stored == march, stored.is_whole_cycle
+        (True, True)
     """
 
     start: datetime
@@ -247,10 +282,22 @@ class AssessmentPeriod:
     label: str
     cycle: int | None = None
     cycle_months: int | None = None
+    time_zone: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "start", canonical_instant(self.start, "start"))
-        object.__setattr__(self, "end", canonical_instant(self.end, "end"))
+        start = canonical_instant(self.start, "start")
+        end = canonical_instant(self.end, "end")
+        name: object = self.time_zone
+        if name is None:
+            tz = start.tzinfo
+            name = tz.key if isinstance(tz, ZoneInfo) and tz.key else None
+        else:
+            tz = zone(name, "time_zone")
+            start = _in_zone(start, tz, "start")
+            end = _in_zone(end, tz, "end")
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
+        object.__setattr__(self, "time_zone", name)
         require_order(self.start, self.end, start_field="start", end_field="end")
         problems = ViolationCollector()
         check_text(problems, "label", self.label)
@@ -334,7 +381,8 @@ class AssessmentPeriod:
             start: The first instant (timezone-aware).
             end: The first instant after the period (timezone-aware).
             label: A name for reports, such as `"spot check 2026-03-15"`.
-            time_zone: The club's IANA zone, in which cycles run.
+            time_zone: The club's IANA zone, in which cycles run; the
+                period carries it, its bounds shown in it.
             cycle_months: The months in one periodic cycle.
 
         Raises:
@@ -364,14 +412,19 @@ class AssessmentPeriod:
             label=label,
             cycle=(last.year * 12 + last.month - 1) // cycle_months,
             cycle_months=cycle_months,
+            time_zone=time_zone,
         )
 
     @property
     def is_whole_cycle(self) -> bool:
-        """Whether the period is exactly one cycle, as `AssessmentPeriod.monthly` makes it."""
+        """Whether the period is exactly one cycle, as `AssessmentPeriod.monthly` makes it.
+
+        The cycle runs from local midnight on the 1st in `time_zone`, or in
+        the zone of `start` when the period has no `time_zone`.
+        """
         if self.cycle is None or self.cycle_months is None:
             return False
-        tz = self.start.tzinfo
+        tz = self.start.tzinfo if self.time_zone is None else ZoneInfo(self.time_zone)
         first = self.cycle * self.cycle_months
         year, month = divmod(first, 12)
         end_year, end_month = _shift_month(year, month + 1, self.cycle_months)

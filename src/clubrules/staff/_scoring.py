@@ -391,7 +391,8 @@ def assess(
         staff_id: Who is assessed.
         period: The period assessed; a periodic assessment needs a period
             from [AssessmentPeriod.monthly][clubrules.staff.AssessmentPeriod.monthly]
-            with the rubric's `cycle_months`.
+            with the rubric's `cycle_months` (or one rebuilt from its bounds,
+            cycle and `time_zone`).
         as_of: When the sheet is scored (timezone-aware), at or after the
             period's end.
         kind: Periodic (the default) or ad hoc.
@@ -427,7 +428,8 @@ def assess(
             "period",
             "not_a_cycle",
             f"a periodic assessment needs a {rubric.cycle_months}-month cycle "
-            "from AssessmentPeriod.monthly",
+            "from AssessmentPeriod.monthly (rebuilt from stored bounds, give it "
+            "its time_zone)",
         )
     plan, manual = _plan(rubric)
     for key in sorted(set(inputs.manual) - manual):
