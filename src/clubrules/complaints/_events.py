@@ -23,7 +23,7 @@ from clubrules._checks import (
     check_storable,
     raise_collected,
 )
-from clubrules._time import canonical_instant
+from clubrules._time import canonical_instant, to_epoch_us
 from clubrules.complaints._model import MANAGEMENT, CaseKind, Severity, check_channel
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.money import Money
@@ -211,7 +211,8 @@ class Registered(_Event):
             and isinstance(at, datetime)
             and self.reply_by.utcoffset() is not None
             and at.utcoffset() is not None
-            and self.reply_by <= at
+            # As instants: one zone's datetimes compare by wall time, fold ignored.
+            and to_epoch_us(self.reply_by) <= to_epoch_us(at)
         ):
             problems.add("reply_by", "not_after_registration", "must be after `at`")
 

@@ -24,8 +24,8 @@ from clubrules._checks import (
     require_instance,
     require_items,
     require_real,
+    require_zone,
     to_decimal_or_int,
-    unpack_items,
 )
 from clubrules._time import (
     instant_range,
@@ -37,7 +37,7 @@ from clubrules._time import (
 from clubrules._time import zone as _zone
 from clubrules.errors import NotFoundError, ValidationError, ViolationCollector
 from clubrules.tiering._activity import ActivitySummary
-from clubrules.tiering._classify import check_thresholds
+from clubrules.tiering._classify import check_thresholds, unpack_rows
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -98,8 +98,11 @@ def _to_zone(value: object) -> tzinfo:
     return value  # type: ignore[return-value]  # checked below
 
 
-def _add_months(day: date, months: int, anchor_day: int) -> date:
+def _add_months(day: date, months: int, anchor_day: int) -> date | None:
+    """`anchor_day` of the month `months` after `day`'s (clamped), or None outside 1-9999."""
     index = day.year * 12 + (day.month - 1) + months
+    if not 12 <= index < 12 * 10_000:  # no int overflow either: ints are checked first
+        return None
     year, month = divmod(index, 12)
     month += 1
     return date(year, month, min(anchor_day, _cal.monthrange(year, month)[1]))
@@ -133,26 +136,39 @@ class ReviewSchedule:
         check_count(problems, "every_months", self.every_months, minimum=1)
         raise_collected(problems)
 
+    def _around(self, day: date) -> tuple[date | None, date | None]:
+        """The reviews in the last review month on or before `day`'s month, and the next one."""
+        require_date(day, "day")
+        months = (day.year - self.anchor.year) * 12 + (day.month - self.anchor.month)
+        k = months // self.every_months
+        # Review k falls in a month no later than day's; review k + 1 in a later month.
+        return (
+            _add_months(self.anchor, k * self.every_months, self.anchor.day),
+            _add_months(self.anchor, (k + 1) * self.every_months, self.anchor.day),
+        )
+
+    def _latest(self, day: date) -> date | None:
+        """The last review on or before `day`, or None if it would fall before year 1."""
+        review, _ = self._around(day)
+        if review is not None and review > day:  # the same month, a later day
+            months = (review.year - self.anchor.year) * 12 + (review.month - self.anchor.month)
+            review = _add_months(self.anchor, months - self.every_months, self.anchor.day)
+        return review
+
     def latest_on_or_before(self, day: date) -> date:
         """The last review date on or before `day`.
 
         Raises:
-            ValidationError: `day` is not a date (a datetime, say), or the
-                last review before it falls before year 1 (rule `out_of_range`).
+            ValidationError: `day` is not a date (a datetime, say), or no
+                review falls on or before it in year 1 or later (rule
+                `out_of_range`).
         """
-        require_date(day, "day")
-        months = (day.year - self.anchor.year) * 12 + (day.month - self.anchor.month)
-        k = months // self.every_months
-        while True:
-            try:
-                review = _add_months(self.anchor, k * self.every_months, self.anchor.day)
-            except ValueError:  # a year before 1
-                raise ValidationError(
-                    "has no review on or before it after year 1", field="day", rule="out_of_range"
-                ) from None
-            if review <= day:
-                return review
-            k -= 1
+        review = self._latest(day)
+        if review is None:
+            raise ValidationError(
+                "has no review on or before it after year 1", field="day", rule="out_of_range"
+            )
+        return review
 
     def next_after(self, day: date) -> date:
         """The first review date after `day`.
@@ -161,14 +177,14 @@ class ReviewSchedule:
             ValidationError: `day` is not a date, or the next review falls
                 after year 9999 (rule `out_of_range`).
         """
-        latest = self.latest_on_or_before(day)
-        months = (latest.year - self.anchor.year) * 12 + (latest.month - self.anchor.month)
-        try:
-            return _add_months(self.anchor, months + self.every_months, self.anchor.day)
-        except ValueError:  # a year after 9999
+        review, later = self._around(day)
+        if review is not None and review > day:  # the same month, a later day
+            return review
+        if later is None:
             raise ValidationError(
                 "has no review after it before year 10000", field="day", rule="out_of_range"
-            ) from None
+            )
+        return later
 
 
 @attrs.frozen
@@ -209,8 +225,15 @@ class QualificationWindow:
         raise_collected(problems)
 
     def window(self, as_of: datetime, zone: tzinfo) -> tuple[datetime, datetime]:
-        """The `[start, end)` window that counts for qualification at `as_of` (aware)."""
+        """The `[start, end)` window that counts for qualification at `as_of` (aware).
+
+        Raises:
+            NaiveDatetimeError: `as_of` is naive.
+            ValidationError: `zone` is not a tzinfo (rule `wrong_type`), or
+                the window would start before year 1 (rule `out_of_range`).
+        """
         require_aware(as_of, "as_of")
+        require_zone(zone, "zone")
         if self.fixed_months is None:
             # Days of 24 hours on the instant: the same in any zone `as_of` is given in.
             return shift_days(as_of, -(self.trailing_days or 0), "as_of"), as_of
@@ -335,7 +358,7 @@ class TierBatch:
 
 
 def _tiers(value: object) -> tuple[Tier, ...]:
-    return unpack_items(value, Tier, "tiers")
+    return unpack_rows(value, Tier, "tiers")
 
 
 @attrs.frozen(kw_only=True)
@@ -489,7 +512,9 @@ class TierProgram:
         return kept, reason
 
     def _due_review(self, status: TierStatus, today: date) -> date | None:
-        review = self.reviews.latest_on_or_before(today)
+        review = self.reviews._latest(today)  # noqa: SLF001 - the module's own class
+        if review is None:  # no review on or before today: none falls in year 1 or later
+            return None
         since = local_time(status.since, self.zone, "status").date()
         if review <= since:
             return None

@@ -6,6 +6,7 @@ import enum
 
 # Run-time import (noqa: TC003) so that typing.get_type_hints() resolves public annotations.
 from datetime import datetime  # noqa: TC003
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
@@ -19,9 +20,9 @@ from clubrules._checks import (
     require_choice,
     require_str,
     to_choice,
-    to_frozenset,
 )
 from clubrules._time import to_epoch_us
+from clubrules.customers._model import to_tag_set
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.training._records import TrainingKind, TrainingMethod
 
@@ -32,6 +33,11 @@ __all__ = [
     "TrainingRequirement",
     "seed_requirements",
 ]
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+E = TypeVar("E", bound=enum.Enum)
 
 SERVICE_ROLES = frozenset({"service_supervisor", "service_specialist"})
 """The customer-service roles of the leisure club's rules (客服主管, 客服專員)."""
@@ -91,11 +97,19 @@ class StaffMember:
         raise_collected(problems)
 
 
+def _members(kind: type[E], values: Iterable[object]) -> frozenset[E]:
+    """Each value as a member of `kind`; an unhashable value passes the whole on, for the checks."""
+    try:
+        return frozenset(to_choice(kind, v) for v in values)
+    except TypeError:  # an unhashable item, such as a list in the list
+        return values  # type: ignore[return-value]  # reported by the checks
+
+
 def _to_kinds(value: object) -> frozenset[TrainingKind]:
     if isinstance(value, TrainingKind | str):
         value = (value,)
     if isinstance(value, frozenset | set | list | tuple):
-        return frozenset(to_choice(TrainingKind, v) for v in value)
+        return _members(TrainingKind, value)
     return value  # type: ignore[return-value]  # reported by the checks
 
 
@@ -103,7 +117,7 @@ def _to_methods(value: object) -> frozenset[TrainingMethod]:
     if isinstance(value, TrainingMethod | str):
         value = (value,)
     if isinstance(value, frozenset | set | list | tuple):
-        return frozenset(to_choice(TrainingMethod, v) for v in value)
+        return _members(TrainingMethod, value)
     return value  # type: ignore[return-value]  # reported by the checks
 
 
@@ -114,7 +128,7 @@ def _to_cadence(value: object) -> Cadence:
 def _to_roles(value: object) -> frozenset[str]:
     if isinstance(value, str):
         return frozenset({value})
-    return to_frozenset(value)
+    return to_tag_set(value)
 
 
 _ALL_METHODS = frozenset(TrainingMethod)
@@ -202,7 +216,12 @@ class TrainingRequirement:
         raise_collected(problems)
 
     def applies_to(self, role: str) -> bool:
-        """Whether the rule applies to staff in `role`."""
+        """Whether the rule applies to staff in `role`.
+
+        Raises:
+            ValidationError: `role` is not a string (`not_a_string`).
+        """
+        require_str(role, "role")
         return not self.roles or role in self.roles
 
     def counts(self, kind: TrainingKind, method: TrainingMethod, topic: str) -> bool:
