@@ -285,7 +285,8 @@ class BookingRules:
                     code=ReasonCode.SHORT_NOTICE,
                     message=message("booking.short_notice", notice=self.policy.min_notice),
                     words=(("notice", self.policy.min_notice),),
-                    start=from_epoch_us(now_us + self._notice_us),
+                    # None when the earliest allowed start is past year 9999.
+                    start=_instant_or_none(now_us + self._notice_us),
                 )
             )
         if self._horizon_us is not None and start_us > now_us + self._horizon_us:
@@ -805,6 +806,14 @@ _MAX_CANDIDATES = 20_000
 # The instants a datetime can show in any zone: a day inside years 1 and 9999.
 _FIRST_US = to_epoch_us(datetime(1, 1, 2, tzinfo=UTC))
 _LAST_US = to_epoch_us(datetime(9999, 12, 30, tzinfo=UTC))
+
+
+def _instant_or_none(at_us: int) -> datetime | None:
+    """The UTC instant `at_us`, or None if no datetime can hold it."""
+    try:
+        return from_epoch_us(at_us)
+    except ValidationError:
+        return None
 
 
 def _search_reach(limit: object, window: object, step: object) -> int:

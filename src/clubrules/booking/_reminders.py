@@ -8,18 +8,28 @@ import attrs
 
 from clubrules._checks import raise_collected, require_instance
 from clubrules._time import from_epoch_us, instant_range, require_aware, to_epoch_us
-from clubrules.booking._model import Booking, BookingStatus, _check_delta
-from clubrules.errors import ViolationCollector
+from clubrules.booking._model import Booking, BookingStatus, _check_delta, us
+from clubrules.errors import ValidationError, ViolationCollector
 
 __all__ = ["ReminderPolicy", "reminder_time"]
 
 _REMINDED = frozenset({BookingStatus.PENDING, BookingStatus.CONFIRMED})
 # A reminder moved back goes out in the last minute before quiet hours begin.
-_LAST_MINUTE = timedelta(minutes=1)
+_LAST_MINUTE_US = 60_000_000
 _ONE_US = timedelta(microseconds=1)
+_FIRST_US = to_epoch_us(datetime(1, 1, 1, tzinfo=UTC))
 # At most this many quiet periods are joined on each side (a clock change
 # can swallow the free hours between two of them; two changes never meet).
 _JOINS = 3
+
+
+def _check_wall_time(problems: ViolationCollector, field: str, value: object) -> None:
+    if not isinstance(value, time):
+        problems.add(field, "not_a_time", f"must be a datetime.time, not {type(value).__name__}")
+    elif value.tzinfo is not None:
+        problems.add(
+            field, "aware_time", "must be a local wall time without tzinfo; the zone applies"
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -46,7 +56,11 @@ class ReminderPolicy:
         min_lead: The least time a deferred reminder must leave before the start.
 
     Raises:
-        ValidationError: a negative or non-timedelta duration.
+        ValidationError: a negative or non-timedelta duration (rules
+            `not_a_timedelta`, `negative`); a zone that is not a tzinfo
+            (rule `not_a_zone`); a quiet-hours bound that is not a
+            `datetime.time` (rule `not_a_time`) or carries a tzinfo (rule
+            `aware_time`: quiet hours are wall times in `zone`).
     """
 
     zone: tzinfo
@@ -64,6 +78,8 @@ class ReminderPolicy:
             problems.add(
                 "zone", "not_a_zone", "must be a tzinfo, such as ZoneInfo('Asia/Shanghai')"
             )
+        for field in ("quiet_start", "quiet_end"):
+            _check_wall_time(problems, field, getattr(self, field))
         raise_collected(problems)
 
     def _at(self, day: date, clock: time, *, fold: int = 0) -> datetime:
@@ -156,6 +172,15 @@ class ReminderPolicy:
         return None
 
 
+def _out_of_range() -> ValidationError:
+    return ValidationError(
+        "puts the reminder, or its quiet hours, outside years 1-9999, counted back "
+        "from the booking's start",
+        field="before",
+        rule="out_of_range",
+    )
+
+
 def reminder_time(
     booking: Booking, policy: ReminderPolicy, *, now: datetime | None = None
 ) -> datetime | None:
@@ -171,26 +196,43 @@ def reminder_time(
         now: If given, a reminder time before `now` gives None (too late).
 
     Returns:
-        The reminder instant in UTC, or None.
+        The reminder instant in UTC, or None. A reminder that would fall
+        before year 1 is before any `now`, so with `now` it is None.
 
     Raises:
         NaiveDatetimeError: a naive `now`.
+        ValidationError: the reminder, or the quiet hours around it, would
+            fall outside years 1-9999 (`before` reaches back past year 1, or
+            the booking starts within a day of year 1 or 9999; field
+            `before`, rule `out_of_range`); with `now`, a reminder before
+            year 1 is None instead.
     """
     require_instance(booking, Booking, "booking")
     require_instance(policy, ReminderPolicy, "policy")
+    now_us = None if now is None else to_epoch_us(require_aware(now, "now"))
     if booking.status not in _REMINDED:
         return None
-    start = booking.start.astimezone(UTC)  # arithmetic in UTC: elapsed time, not wall time
-    at = start - policy.before
-    quiet = policy.quiet_period(at)
-    if quiet is not None:
-        begin, end = quiet
-        # All in UTC, compared as instants: never by the wall time of a shared zone.
-        at = (
-            end
-            if to_epoch_us(end) <= to_epoch_us(start - policy.min_lead)
-            else begin - _LAST_MINUTE
-        )
-    if now is not None and to_epoch_us(at) < to_epoch_us(require_aware(now, "now")):
+    # Arithmetic on instants (epoch microseconds): elapsed time, not wall time,
+    # and a `before` or `min_lead` that reaches back past year 1 cannot overflow.
+    start_us = to_epoch_us(booking.start)
+    at_us = start_us - us(policy.before)
+    if at_us >= _FIRST_US:
+        try:
+            quiet = policy.quiet_period(from_epoch_us(at_us))
+        except ValidationError:  # the quiet period's local day leaves years 1-9999
+            raise _out_of_range() from None
+        if quiet is not None:
+            begin, end = quiet
+            end_us = to_epoch_us(end)
+            at_us = (
+                end_us
+                if end_us <= start_us - us(policy.min_lead)
+                else to_epoch_us(begin) - _LAST_MINUTE_US
+            )
+    if at_us < _FIRST_US:
+        if now_us is not None:
+            return None  # before year 1 is before any `now`
+        raise _out_of_range()
+    if now_us is not None and at_us < now_us:
         return None
-    return at
+    return from_epoch_us(at_us)

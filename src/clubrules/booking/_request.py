@@ -52,7 +52,9 @@ class Reason:
         resource: The resource concerned, if any.
         booking: The conflicting booking's id, for a conflict.
         bookings: The bookings present at the peak, for capacity.
-        start: The start of the window concerned (UTC), if any.
+        start: The start of the window concerned (UTC), if any; for short
+            notice, the earliest start allowed (None when that falls past
+            year 9999).
         end: The end of the window concerned (UTC, exclusive), if any.
         peak: The peak units in use (the request's included), for capacity.
         capacity: The resource's capacity, for capacity.

@@ -42,7 +42,9 @@ class Recurrence:
             (else the first start's zone).
 
     Raises:
-        ValidationError: a count or interval out of range.
+        ValidationError: a count or interval out of range; a `zone` that is
+            not a tzinfo (rule `not_a_zone`; pass `ZoneInfo("Asia/Shanghai")`,
+            not the name).
     """
 
     frequency: Frequency = Frequency.WEEKLY
@@ -58,6 +60,11 @@ class Recurrence:
         if isinstance(count, int) and count > 520:
             problems.add("count", "too_large", "must be at most 520")
         check_count(problems, "interval", self.interval, minimum=1, wording="integer")
+        zone: object = self.zone
+        if zone is not None and not isinstance(zone, tzinfo):
+            problems.add(
+                "zone", "not_a_zone", "must be a tzinfo, such as ZoneInfo('Asia/Shanghai'), or None"
+            )
         raise_collected(problems)
 
     def starts(self, first: datetime) -> list[datetime]:

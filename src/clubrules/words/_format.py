@@ -9,12 +9,13 @@ from functools import cache
 from pendulum.locales.locale import Locale
 
 from clubrules._checks import require_flag, require_instance, require_zone
-from clubrules._time import local_time, require_aware, to_epoch_us
+from clubrules._time import canonical_instant, local_time, require_aware, to_epoch_us
 from clubrules.errors import ValidationError
 from clubrules.words._locale import resolve
 
 _UNITS = ("day", "hour", "minute", "second")
 _SEP = {"en": " ", "zh": ""}
+_ONE_SECOND = timedelta(seconds=1)
 
 
 @cache
@@ -56,7 +57,9 @@ def duration(value: timedelta, *, locale: str | None = None) -> str:
             the locale is unknown (rule `unknown_locale`).
     """
     loc = resolve(locale)
-    seconds = int(abs(_require_timedelta(value, "value")).total_seconds())
+    # Whole seconds counted exactly: `total_seconds()` is a float, which rounds
+    # 0.999999 s up to the next second once the duration passes about 280 years.
+    seconds = abs(_require_timedelta(value, "value")) // _ONE_SECOND
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
@@ -147,7 +150,11 @@ def time_left(remaining: timedelta, *, business: bool = False, locale: str | Non
 
 
 def _in_zone(value: datetime, zone: tzinfo | None, field: str = "value") -> datetime:
-    at = require_aware(value, field)
+    # The wall time of the instant, as it exists: a wall time skipped by a
+    # spring-forward change (02:30 on a night that jumps from 02:00 to 03:00)
+    # names the instant 03:30, and reads so, as that instant given in UTC does.
+    # (`astimezone` to a datetime's own zone would return it unchanged.)
+    at = canonical_instant(value, field)
     return at if zone is None else local_time(at, require_zone(zone, "zone"), field)
 
 
@@ -184,7 +191,10 @@ def when(
     """An instant as a club reads it in `zone`: "Tue 24 Feb 19:30"; "2月24日（周二）19:30".
 
     `zone` is the club's `tzinfo`; without it the instant is shown in its own
-    offset. With `year` the year is shown too ("Fri 1 Jan 2027 00:00").
+    offset. With `year` the year is shown too ("Fri 1 Jan 2027 00:00"). A
+    wall time that the clocks skip (02:30 on a night that jumps from 02:00
+    to 03:00) names the instant 03:30, and reads "03:30", as that instant
+    given in UTC does.
 
         >>> from datetime import UTC, datetime
         >>> from zoneinfo import ZoneInfo
