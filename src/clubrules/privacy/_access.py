@@ -14,6 +14,7 @@ from clubrules._checks import (
     check_text,
     refuse_pickle,
     require_choice,
+    require_instance,
     require_items,
     require_names,
     require_port,
@@ -255,6 +256,13 @@ class _VaultCore:
         clock: Clock,
         record_type: str,
     ) -> None:
+        # Refused here, typed, rather than as an AttributeError at the first read.
+        require_port(keys, "CustomerKeys", ("cipher_for", "erase"), "keys")
+        require_instance(policy, RolePolicy, "policy")
+        require_port(consents, "consent store", ("for_customer",), "consents")
+        require_port(log, "access log", ("append",), "log")
+        require_port(clock, "Clock", ("now",), "clock")
+        require_str(record_type, "record_type")
         tenant = getattr(keys, "tenant", DEFAULT_TENANT)
         self._tenant = tenant if isinstance(tenant, str) else DEFAULT_TENANT
         check_same_tenant(consents, self._tenant, "consents")
@@ -312,7 +320,10 @@ class PrivacyVault(_VaultCore):
 
     Raises:
         ValidationError: `consents` or `log` has a `tenant` other than the
-            keys' tenant (field `tenant`).
+            keys' tenant (field `tenant`); an argument is not what it should
+            be (`policy` not a `RolePolicy`, `keys`, `consents`, `log` or
+            `clock` without the methods the vault calls: rule `wrong_type`;
+            `record_type` not a string: rule `not_a_string`).
     """
 
     _keys: CustomerKeys

@@ -254,13 +254,22 @@ class BlindIndex:
         """
         if not isinstance(value, str):
             if self._kind is IndexKind.PHONE and hasattr(value, "e164"):
-                return str(value.e164)
-            raise ValidationError(
-                f"cannot index a {type(value).__name__}", field=self._field, rule="not_text"
-            )
+                e164: object = value.e164
+                if type(e164) is not str:
+                    raise ValidationError(
+                        f"cannot index a {type(value).__name__} whose e164 is not text",
+                        field=self._field,
+                        rule="not_text",
+                    )
+                value = e164
+            else:
+                raise ValidationError(
+                    f"cannot index a {type(value).__name__}", field=self._field, rule="not_text"
+                )
         if self._kind is IndexKind.PHONE:
-            if value.startswith("+") and value[1:].isdigit():
-                return value
+            # Every spelling goes through the parser, E.164 text too: "+" and
+            # digits alone may be full-width or other Unicode digits (another
+            # index value for the same number) or no valid number at all.
             try:
                 parsed = phonenumbers.parse(value, "CN")
             except phonenumbers.NumberParseException:

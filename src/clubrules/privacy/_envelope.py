@@ -18,6 +18,8 @@ from clubrules._checks import (
     is_finite,
     refuse_pickle,
     require_flag,
+    require_instance,
+    require_port,
     require_str,
 )
 from clubrules.customers import Sealed  # noqa: TC001 - resolved at runtime by get_type_hints
@@ -52,6 +54,8 @@ _KEY_ID = struct.Struct(">I")
 # How often `cipher_for(create=True)` tries again when the key that beat its
 # own to the store was erased before it could be read.
 _CREATE_ATTEMPTS = 3
+# The methods of `DataKeyStore` (and `AsyncDataKeyStore`) that `CustomerKeys` calls.
+_STORE_METHODS = ("get", "add", "replace", "delete", "customer_ids")
 
 
 class _Cached:
@@ -95,6 +99,12 @@ class _KeysCore:
         tenant: str,
     ) -> None:
         self._tenant = check_tenant(tenant)
+        require_instance(kek, Keyring, "kek")
+        require_port(store, "data key store", _STORE_METHODS, "store")
+        if not callable(timer):
+            raise ValidationError(
+                f"must be callable, not {type(timer).__name__}", field="timer", rule="wrong_type"
+            )
         check_same_tenant(store, self._tenant, "store")
         size: object = cache_size
         if isinstance(size, bool) or not (isinstance(size, int) and size >= 0):
@@ -325,8 +335,10 @@ class CustomerKeys(_KeysCore):
 
     Raises:
         ValidationError: `cache_size` or `revalidate_after` is out of range;
-            `tenant` is not a tenant id; or `store` has a `tenant` other
-            than `tenant` (field `tenant`).
+            `tenant` is not a tenant id; `kek` is not a `Keyring`, `store`
+            lacks a method of `DataKeyStore`, or `timer` is not callable
+            (rule `wrong_type`); or `store` has a `tenant` other than
+            `tenant` (field `tenant`).
     """
 
     _store: DataKeyStore

@@ -588,7 +588,38 @@ def _unb64(text: object) -> bytes | None:
     return raw if _b64(raw) == body else None
 
 
+def _check_writable(keys: Sequence[KeyVersion]) -> None:
+    """Refuse key versions that make no keyring: every reader would refuse the document.
+
+    The rules of the keyring file (see the ciphertext-format page): at
+    least one key, unique ids, unique material, exactly one primary. The
+    messages name key ids only, never material.
+
+    Raises:
+        KeyringError: a rule is broken; nothing is written.
+    """
+    if not keys:
+        raise KeyringError("a keyring needs at least one key; nothing was written")
+    seen: dict[int, KeyVersion] = {}
+    for version in keys:
+        if version.key_id in seen:
+            raise KeyringError(f"key id {version.key_id} appears twice; nothing was written")
+        for other in seen.values():
+            if hmac.compare_digest(other.material, version.material):
+                raise KeyringError(
+                    f"key {version.key_id} has the same material as key {other.key_id}; "
+                    "nothing was written"
+                )
+        seen[version.key_id] = version
+    primaries = sum(v.status is KeyStatus.PRIMARY for v in keys)
+    if primaries != 1:
+        raise KeyringError(
+            f"a keyring needs exactly one primary key, found {primaries}; nothing was written"
+        )
+
+
 def _dump_keys(keys: Sequence[KeyVersion]) -> str:
+    _check_writable(keys)
     return json.dumps(
         {
             "format": "clubrules-keyring",
@@ -665,7 +696,9 @@ class FileKeyProvider:
         path: The keyring file.
 
     Raises:
-        ValidationError: `path` is not a string or a path (rule `wrong_type`).
+        ValidationError: `path` is not a string or a path (rule `wrong_type`),
+            or holds a NUL character or a character the file system cannot
+            encode (rule `invalid_path`).
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -674,6 +707,18 @@ class FileKeyProvider:
                 f"must be a path, not {type(path).__name__}", field="path", rule="wrong_type"
             )
         self._path = Path(path)
+        try:
+            raw: bytes | None = os.fsencode(self._path)
+        except UnicodeEncodeError:  # raised below, outside the handler
+            raw = None
+        if raw is None or b"\0" in raw:
+            # The system refuses such a name at every open; refused here once,
+            # typed, rather than as a ValueError from each read and write.
+            raise ValidationError(
+                "must be a path the file system can name (no NUL character, no lone surrogate)",
+                field="path",
+                rule="invalid_path",
+            )
 
     def load_keys(self) -> list[KeyVersion]:
         """Read the key versions from the file."""
@@ -693,9 +738,11 @@ class FileKeyProvider:
         """Replace the file's key versions atomically (mode 0600).
 
         Raises:
-            KeyringError: the file cannot be written (its directory is
-                missing or not writable, the disk is full); the file is left
-                as it was.
+            KeyringError: the keys make no keyring (none, a repeated key id
+                or material, not exactly one primary), or the file cannot be
+                written (its directory is missing or not writable, the disk
+                is full); the file is left as it was.
+            ValidationError: `keys` is not a list of `KeyVersion`.
         """
         keys = require_items(keys, KeyVersion, "keys")
         self._write(_dump_keys(keys))
@@ -718,8 +765,10 @@ class FileKeyProvider:
             The key versions written.
 
         Raises:
-            KeyringError: the file cannot be read, locked or written, or
-                `change` raised it; the file is then left as it was.
+            KeyringError: the file cannot be read, locked or written,
+                `change` returned keys that make no keyring (as for
+                `save_keys`), or `change` raised it; the file is then left
+                as it was.
             ValidationError: `change` is not callable, or returned something
                 other than a list of `KeyVersion`.
         """
@@ -861,19 +910,43 @@ class EnvKeyProvider:
     Args:
         variable: The variable's name.
         environ: The environment; `os.environ` by default.
+
+    Raises:
+        ValidationError: `variable` is not a string, or `environ`
+            is not a mapping (rule `wrong_type`).
     """
 
     def __init__(self, variable: str, environ: Mapping[str, str] | None = None) -> None:
+        if type(variable) is not str:
+            raise ValidationError(
+                f"must be a string, not {type(variable).__name__}",
+                field="variable",
+                rule="wrong_type",
+            )
+        if environ is not None and not isinstance(environ, Mapping):
+            raise ValidationError(
+                f"must be a mapping of names to values, not {type(environ).__name__}",
+                field="environ",
+                rule="wrong_type",
+            )
         self._variable = variable
         self._environ = environ
 
     def load_keys(self) -> list[KeyVersion]:
-        """Read the key versions from the variable."""
+        """Read the key versions from the variable.
+
+        Raises:
+            KeyringError: the variable is not set, its value is not text, or
+                the text is not a keyring (the message never quotes it).
+        """
         environ = os.environ if self._environ is None else self._environ
-        text = environ.get(self._variable)
+        source = f"environment variable {self._variable!r}"
+        text: object = environ.get(self._variable)
         if text is None:
-            raise KeyringError(f"environment variable {self._variable!r} is not set")
-        return _load_keys(text, f"environment variable {self._variable!r}")
+            raise KeyringError(f"{source} is not set")
+        if type(text) is not str:
+            raise KeyringError(f"{source} holds a {type(text).__name__}, not the keyring's text")
+        return _load_keys(text, source)
 
     def save_keys(self, keys: Sequence[KeyVersion]) -> None:  # noqa: ARG002 - the port's signature
         """Refuse: an environment variable cannot be written back."""
@@ -884,7 +957,13 @@ class EnvKeyProvider:
 
     @staticmethod
     def render(keys: Sequence[KeyVersion]) -> str:
-        """The value to put into the variable for these key versions."""
+        """The value to put into the variable for these key versions.
+
+        Raises:
+            KeyringError: the keys make no keyring (none, a repeated key id
+                or material, not exactly one primary).
+            ValidationError: `keys` is not a list of `KeyVersion`.
+        """
         keys = require_items(keys, KeyVersion, "keys")
         return _dump_keys(keys)
 

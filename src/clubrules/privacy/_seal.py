@@ -13,7 +13,7 @@ import attrs
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from clubrules._checks import DEFAULT_TENANT, check_tenant, refuse_pickle
+from clubrules._checks import DEFAULT_TENANT, check_tenant, refuse_pickle, require_instance
 from clubrules.customers import Sealed
 from clubrules.errors import DecryptionError, LeakRefusedError, ValidationError
 from clubrules.privacy._format import (
@@ -34,7 +34,7 @@ from clubrules.privacy._format import (
     parse_header,
     to_text,
 )
-from clubrules.privacy._keyring import Keyring  # noqa: TC001 - resolved at runtime by get_type_hints
+from clubrules.privacy._keyring import Keyring
 
 __all__ = [
     "FieldCipher",
@@ -345,7 +345,8 @@ class FieldCipher:
             `"default"` binds none.
 
     Raises:
-        ValidationError: `tenant` is not a tenant id (field `tenant`).
+        ValidationError: `tenant` is not a tenant id (field `tenant`), or
+            `keyring` is not a `Keyring` (field `keyring`).
 
     Examples:
         >>> from clubrules.privacy import Keyring
@@ -368,7 +369,7 @@ class FieldCipher:
 
     def __init__(self, keyring: Keyring, *, tenant: str | None = None) -> None:
         self._tenant = DEFAULT_TENANT if tenant is None else check_tenant(tenant)
-        self._keyring = keyring
+        self._keyring = require_instance(keyring, Keyring, "keyring")
         # The tenant lives in the cached constant parts of the associated
         # data: binding one adds no work per value.
         self._aad = AadCache(self._tenant)
