@@ -11,7 +11,7 @@
 - `SQLiteDatabase(path)` refuses a path that is not one (None, an int, a NUL
   character, a lone surrogate) with a `ValidationError` naming `path`,
   instead of a `TypeError`, `ValueError` or `UnicodeEncodeError` at the
-  first call.
+  first call; `migrate("sqlite:///...")` refuses such a path on its `url`.
 - `PostgresDatabase(url)` and `AsyncPostgresDatabase(url)` refuse a URL that
   libpq could never use (not a str, a NUL, a lone surrogate, a syntax libpq
   cannot parse) when made, without quoting it: such a URL once raised
@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 
 from clubrules.errors import ClubRulesError, InvalidMoneyError, StorageError, ValidationError
 from clubrules.money import Money
+from clubrules.storage.migrations import migrate
 from clubrules.storage.postgres import AsyncPostgresDatabase, PostgresDatabase
 from clubrules.storage.sqlite import SQLiteDatabase
 
@@ -182,6 +183,15 @@ def test_a_database_path_that_is_not_one_is_refused_when_made(
     assert (violation.field, violation.rule) == ("path", rule)
     assert "club" not in str(caught.value)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("path", ["club\x00.db", "club\ud800.db"], ids=["NUL", "surrogate"])
+def test_a_sqlite_url_whose_path_is_not_one_is_refused_on_the_url(path: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        migrate(f"sqlite:///{path}")
+    (violation,) = caught.value.violations
+    assert (violation.field, violation.rule) == ("url", "sqlite_path")
+    assert "club" not in str(caught.value)
 
 
 def test_a_path_of_undecodable_bytes_still_opens(tmp_path: Path) -> None:
