@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import math
+import os
 import re
 from collections.abc import Mapping
 from datetime import MAXYEAR, MINYEAR, date, datetime, tzinfo
@@ -675,6 +676,37 @@ def require_str(value: object, field: str) -> str:
             f"must be a string, not {type(value).__name__}", field=field, rule="not_a_string"
         )
     return value
+
+
+def require_path(value: object, field: str) -> str:
+    """A file path the operating system can be asked to open, as text (`os.fsdecode`).
+
+    A `str`, `bytes` or `os.PathLike`, with no NUL character and, as text,
+    no code point that the file system encoding cannot write (a lone
+    surrogate other than those `os.fsdecode` makes of undecodable bytes).
+    Refused with a ValidationError naming `field`: rule `wrong_type` for
+    another type, `not_a_path` for the rest; never echoes the path.
+    """
+    if not isinstance(value, str | bytes | os.PathLike):
+        raise ValidationError(
+            f"must be a path, not {type(value).__name__}", field=field, rule="wrong_type"
+        )
+    path = os.fspath(value)
+    raw: bytes | None = path if isinstance(path, bytes) else None
+    if isinstance(path, str):
+        try:
+            raw = os.fsencode(path)
+        except UnicodeEncodeError:  # its text quotes the path: raised below
+            raw = None
+    if raw is None:
+        raise ValidationError(
+            "holds a character the file system cannot name (a lone surrogate)",
+            field=field,
+            rule="not_a_path",
+        )
+    if b"\x00" in raw:
+        raise ValidationError("holds a NUL character", field=field, rule="not_a_path")
+    return os.fsdecode(raw)
 
 
 def require_int(value: object, field: str, *, minimum: int | None = None) -> int:

@@ -11,7 +11,7 @@ after it, so that every storage adapter holds it digit for digit (and
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Self
 
 import attrs
@@ -32,6 +32,16 @@ _MAX_PLACES = 10
 """The most digits an amount has after its decimal point."""
 _LIMIT = Decimal(10) ** _MAX_INTEGER_DIGITS
 _ONE = Decimal(1)
+_EXACT = Context(
+    prec=40, rounding=ROUND_HALF_EVEN, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[InvalidOperation]
+)
+"""The context of Money's own arithmetic, whatever the caller's `decimal` context says.
+
+Two amounts below 10**18 with at most 10 places add up to at most 29
+digits: 40 holds every sum exactly, so a thread's lower precision (or
+narrower exponent range) never rounds an amount or raises
+`decimal.InvalidOperation`.
+"""
 
 
 def _to_decimal(value: object) -> Decimal:
@@ -72,7 +82,7 @@ def _to_decimal(value: object) -> Decimal:
         )
     if isinstance(exponent, int) and exponent > 0:
         # Plain notation (1E+2 is held as 100), as a database's numeric gives it back.
-        amount = amount.quantize(_ONE)
+        amount = amount.quantize(_ONE, context=_EXACT)
     if amount.is_zero() and amount.is_signed():
         amount = amount.copy_negate()  # -0 is 0, as a database gives it back
     return amount
@@ -98,11 +108,19 @@ class Money:
     an amount digit for digit. An amount in exponent notation is held in
     plain notation (`Money("1E+2").amount == Decimal("100")`), and `-0` as `0`.
 
+    Money adds, subtracts and compares with Money of its own currency only,
+    exactly whatever the thread's `decimal` context says (a lower precision
+    never rounds a sum). Add up a list with [total][clubrules.money.Money.total]
+    (`sum()` starts from the int 0, which is refused).
+
     Raises:
         InvalidMoneyError: the amount is a float, not a number or not finite,
             outside that range (rule `out_of_range`) or finer than 10 places
             (rule `too_precise`), or the currency is not a three-letter
-            upper-case code.
+            upper-case code. Arithmetic and comparisons raise it for an
+            operand that is not Money (rule `not_money`, field `other`), one
+            in another currency (rule `currency_mismatch`), or a result
+            outside the range.
 
     Example::
 
@@ -142,44 +160,54 @@ class Money:
             result = result + value
         return result
 
-    def _same(self, other: Money) -> None:
+    def _same(self, other: object) -> Money:
+        """`other`, once it is known to be Money of this currency.
+
+        Raises:
+            InvalidMoneyError: `other` is not a `Money` (rule `not_money`),
+                or is in another currency (rule `currency_mismatch`).
+        """
+        if not isinstance(other, Money):
+            raise InvalidMoneyError(
+                f"must be Money to combine or compare with Money, not {type(other).__name__}",
+                field="other",
+                rule="not_money",
+            )
         if other.currency != self.currency:
             raise InvalidMoneyError(
                 f"cannot combine {self.currency} with {other.currency}",
                 field="currency",
                 rule="currency_mismatch",
             )
+        return other
 
     def __add__(self, other: Money) -> Money:
-        if not isinstance(other, Money):
-            return NotImplemented
-        self._same(other)
-        return Money(self.amount + other.amount, self.currency)
+        return Money(_EXACT.add(self.amount, self._same(other).amount), self.currency)
+
+    def __radd__(self, other: object) -> Money:
+        # `0 + money` (as `sum()` starts): refused with the typed error; `Money.total` adds up.
+        return self._same(other) + self
 
     def __sub__(self, other: Money) -> Money:
-        if not isinstance(other, Money):
-            return NotImplemented
-        self._same(other)
-        return Money(self.amount - other.amount, self.currency)
+        return Money(_EXACT.subtract(self.amount, self._same(other).amount), self.currency)
+
+    def __rsub__(self, other: object) -> Money:
+        return self._same(other) - self
 
     def __neg__(self) -> Money:
-        return Money(-self.amount, self.currency)
+        return Money(self.amount.copy_negate(), self.currency)
 
     def __lt__(self, other: Money) -> bool:
-        self._same(other)
-        return self.amount < other.amount
+        return self.amount < self._same(other).amount
 
     def __le__(self, other: Money) -> bool:
-        self._same(other)
-        return self.amount <= other.amount
+        return self.amount <= self._same(other).amount
 
     def __gt__(self, other: Money) -> bool:
-        self._same(other)
-        return self.amount > other.amount
+        return self.amount > self._same(other).amount
 
     def __ge__(self, other: Money) -> bool:
-        self._same(other)
-        return self.amount >= other.amount
+        return self.amount >= self._same(other).amount
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"

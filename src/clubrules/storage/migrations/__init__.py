@@ -28,6 +28,7 @@ from __future__ import annotations
 import sqlite3
 from typing import NoReturn
 
+from clubrules._checks import require_path
 from clubrules._public import publish
 from clubrules.errors import ValidationError
 from clubrules.storage.postgres import PostgresDatabase
@@ -104,7 +105,9 @@ def migrate(
         The versions before and after, and the migrations applied.
 
     Raises:
-        ValidationError: an unknown URL scheme, an unknown version `to`, a
+        ValidationError: an unknown URL scheme, a SQLite path holding a NUL
+            or a lone surrogate (rule `sqlite_path`), a PostgreSQL URL libpq
+            cannot parse (rule `conninfo`), an unknown version `to`, a
             `schema` or `app_role` that is not a plain identifier, either
             given for SQLite, or a `schema` other than a `PostgresDatabase`'s
             own.
@@ -230,13 +233,16 @@ def _open_url(url: str, schema: str | None = None) -> SQLiteDatabase | PostgresD
                 field="url",
                 rule="sqlite_path",
             )
-        if "\x00" in rest:
-            raise ValidationError(
-                "a SQLite path must not contain a NUL character", field="url", rule="sqlite_path"
-            )
+        problem: str | None = None
+        try:
+            path = require_path(rest[1:], "url")
+        except ValidationError as error:  # the path's own problem, on the URL's field
+            problem = error.violations[0].message
+        if problem is not None:
+            raise ValidationError(f"a SQLite path that {problem}", field="url", rule="sqlite_path")
         if schema is not None:
             _refuse_sqlite_schema()
-        return SQLiteDatabase(rest[1:])
+        return SQLiteDatabase(path)
     if sep and scheme in {"postgres", "postgresql", "postgresql+psycopg"}:
         return PostgresDatabase(
             "postgresql://" + rest, schema=DEFAULT_SCHEMA if schema is None else schema

@@ -22,6 +22,7 @@ from clubrules.storage._fork import (
 from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.postgres._direct import Outcome, run_direct
 from clubrules.storage.postgres._errors import (
+    checked_url,
     psycopg_module,
     raise_for,
     raise_translated,
@@ -216,7 +217,10 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
             of range (`range`), the timeout is out of range, `pool_check`
             is not True or False (`not_a_bool`), or `schema` is not a plain
             identifier (rule `identifier`) or one PostgreSQL reserves
-            (`reserved`).
+            (`reserved`), or `url` is not a str (rule `not_a_string`) or
+            not a connection URL or string that libpq can parse, or holds
+            a NUL or a lone surrogate (rule `conninfo`; the message never
+            quotes the URL).
         StorageError: psycopg is not installed (the `postgres` extra).
     """
 
@@ -242,6 +246,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         require_size(pool_min_size, "pool_min_size", minimum=0, maximum=pool_size or SIZE_MAX)
         seconds = require_seconds(timeout, "timeout", positive=True)
         require_flag(pool_check, "pool_check")
+        url = checked_url(url)
         self._prefix = schema_prefix(schema)
         self._schema = schema
         self._driver_error: type[Exception] = psycopg_module().Error

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 __all__ = [
+    "checked_url",
     "diagnostics_of",
     "is_retryable",
     "keeps_cause",
@@ -77,6 +78,52 @@ def psycopg_module() -> Any:  # noqa: ANN401 - the module, imported late
             "the PostgreSQL adapters need psycopg 3: pip install 'clubrules[postgres]'"
         ) from error
     return psycopg
+
+
+def checked_url(url: object) -> str:
+    """`url`, once it is a libpq connection URL or string that libpq can parse.
+
+    Checked when a database is made, so that a URL that can never connect
+    is refused at once, as a `ValidationError`, rather than at the first
+    call (or, behind a pool, as a `RetryableStorageError` after `timeout`
+    seconds of retries that cannot help). The values of its settings (a
+    host, an `sslmode`) are libpq's to judge when it connects. The message
+    never quotes the URL: it may carry a password.
+
+    Raises:
+        ValidationError: `url` is not a str (rule `not_a_string`), holds a
+            NUL character or a lone surrogate, or libpq cannot parse it
+            (rule `conninfo`).
+    """
+    if not isinstance(url, str):
+        raise ValidationError(
+            f"must be a str, not {type(url).__name__}", field="url", rule="not_a_string"
+        )
+    problem: str | None = None
+    if "\x00" in url:
+        problem = "holds a NUL character, which libpq would cut the URL at"
+    elif not url.isascii() and not _encodes(url):
+        problem = "holds a lone surrogate, which has no UTF-8 form"
+    else:
+        try:
+            psycopg_module().conninfo.conninfo_to_dict(url)
+        except psycopg_module().ProgrammingError:  # its text quotes the URL: raised below
+            problem = (
+                "is not a libpq connection URL or string (such as"
+                " postgresql://clubrules@db.internal/club)"
+            )
+    if problem is not None:
+        raise ValidationError(problem, field="url", rule="conninfo")
+    return url
+
+
+def _encodes(text: str) -> bool:
+    """Whether `text` has a UTF-8 form (holds no lone surrogate)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def is_retryable(state: str, *, operational: bool = False) -> bool:

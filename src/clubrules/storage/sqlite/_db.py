@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import os
 import sqlite3
 import threading
 import time
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from clubrules._checks import raise_clear_of, require_flag, require_seconds, require_size
+from clubrules._checks import (
+    raise_clear_of,
+    require_flag,
+    require_path,
+    require_seconds,
+    require_size,
+)
 from clubrules.errors import (
     CommitOutcomeUnknownError,
     ConflictError,
@@ -30,6 +35,7 @@ from clubrules.storage.sql._unit import SAVEPOINT, logger
 from clubrules.storage.sqlite._migrate import migrate_sqlite_connection, sqlite_schema_version
 
 if TYPE_CHECKING:
+    import os
     from collections.abc import Iterator, Sequence
     from contextlib import AbstractContextManager
     from types import TracebackType
@@ -348,7 +354,9 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
 
     Raises:
         ValidationError: `timeout` or `max_connections` is out of range
-            (rule `range`), or `max_connections` is not an int (`not_an_int`).
+            (rule `range`), `max_connections` is not an int (`not_an_int`),
+            or `path` is not a path (`wrong_type`) or holds a NUL or a
+            character the file system cannot name (`not_a_path`).
 
     Examples:
         >>> with SQLiteDatabase(":memory:") as db:
@@ -372,7 +380,7 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
     ) -> None:
         seconds = require_seconds(timeout, "timeout")
         require_size(max_connections, "max_connections", minimum=1)
-        self._path = os.fspath(path)
+        self._path = require_path(path, "path")
         self._memory = self._path == _MEMORY
         self._timeout = seconds
         self._max = 1 if self._memory else max_connections

@@ -22,7 +22,12 @@ from clubrules.storage._fork import (
 from clubrules.storage._handles import TenantHandles, other_tenant
 from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.postgres._direct import Outcome, run_direct_async
-from clubrules.storage.postgres._errors import psycopg_module, raise_for, raise_translated
+from clubrules.storage.postgres._errors import (
+    checked_url,
+    psycopg_module,
+    raise_for,
+    raise_translated,
+)
 from clubrules.storage.postgres._migrate import DEFAULT_SCHEMA, schema_prefix
 from clubrules.storage.postgres._transactions import (
     OPEN_SAVEPOINT,
@@ -147,8 +152,11 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
     Raises:
         ValidationError: a size is not an int (rule `not_an_int`) or is out
             of range (`range`), the timeout is out of range, `pool_check`
-            is not True or False (`not_a_bool`), or `schema` is not a plain
-            identifier.
+            is not True or False (`not_a_bool`), `schema` is not a plain
+            identifier, or `url` is not a str (rule `not_a_string`) or not
+            a connection URL or string that libpq can parse, or holds a NUL
+            or a lone surrogate (rule `conninfo`; the message never quotes
+            the URL).
         StorageError: psycopg or psycopg_pool is not installed (the
             `postgres` extra).
     """
@@ -171,6 +179,7 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         require_size(pool_min_size, "pool_min_size", minimum=0, maximum=pool_size or SIZE_MAX)
         seconds = require_seconds(timeout, "timeout", positive=True)
         require_flag(pool_check, "pool_check")
+        url = checked_url(url)
         self._setup(schema, timeout=seconds)
         try:
             from psycopg_pool import AsyncConnectionPool  # noqa: PLC0415 - optional dependency
