@@ -457,13 +457,17 @@ def to_choice(kind: type[E], value: object) -> E:
 def to_frozenset(value: object) -> frozenset[str]:
     """Leniently convert an iterable of strings (not a bare string) to a frozenset, else pass on.
 
-    Anything else is passed on unchanged for `check_tags` to report.
+    Anything else, an iterable holding an unhashable item (`[["vip"]]`)
+    included, is passed on unchanged for `check_tags` to report.
     """
     if isinstance(value, frozenset):
         return value
     if isinstance(value, str | bytes) or not _is_iterable(value):
         return cast("frozenset[str]", value)
-    return frozenset(cast("Iterable[str]", value))
+    try:
+        return frozenset(cast("Iterable[str]", value))
+    except TypeError:  # an unhashable item: "not a set of strings", from the checks
+        return cast("frozenset[str]", value)
 
 
 def _is_iterable(value: object) -> bool:
@@ -612,7 +616,9 @@ def unpack_items(values: object, kind: type[T], field: str) -> tuple[T, ...]:
     """For a converter: `kind` values, or tuples of `kind`'s arguments, as a tuple of `kind`.
 
     Anything else raises a ValidationError naming `field` (rules
-    `not_a_list` and `wrong_type`, as `require_items`).
+    `not_a_list` and `wrong_type`, as `require_items`); a tuple of too few
+    or too many arguments for `kind` names `field[i]` (rule `wrong_arity`)
+    rather than leaving a bare `TypeError` to the constructor.
     """
     items = require_items(values, object, field)
     out = []
@@ -620,6 +626,14 @@ def unpack_items(values: object, kind: type[T], field: str) -> tuple[T, ...]:
         if isinstance(item, kind):
             out.append(item)
         elif isinstance(item, tuple | list):
+            fields = [f for f in attrs.fields(kind) if f.init]  # type: ignore[arg-type]  # an attrs class
+            needed = sum(1 for f in fields if f.default is attrs.NOTHING)
+            if not needed <= len(item) <= len(fields):
+                raise ValidationError(
+                    f"has {len(item)} values; {kind.__name__} takes {needed} to {len(fields)}",
+                    field=f"{field}[{i}]",
+                    rule="wrong_arity",
+                )
             out.append(kind(*item))
         else:
             require_instance(item, kind, f"{field}[{i}]")

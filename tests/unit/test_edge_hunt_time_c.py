@@ -16,18 +16,22 @@ from __future__ import annotations
 
 import calendar
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from clubrules.activities import Audience, Candidate
 from clubrules.complaints import CaseKind, default_book, register
 from clubrules.customers import Customer
 from clubrules.errors import ValidationError
 from clubrules.tiering import (
     QualificationWindow,
     ReviewSchedule,
+    ScoreRule,
     TagClass,
     TierMetric,
     TierProgram,
@@ -35,6 +39,9 @@ from clubrules.tiering import (
     TierStatus,
 )
 from clubrules.training import TrainingRequirement
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 NY = ZoneInfo("America/New_York")
 
@@ -158,23 +165,30 @@ _UNHASHABLE = st.lists(st.just(["vip"]) | st.just({"a": 1}), min_size=1, max_siz
 
 @given(items=_UNHASHABLE)
 def test_sets_with_unhashable_items_are_validation_errors(items: list[object]) -> None:
+    # Every set-of-strings field of a value, given a list holding a list or a dict.
     at = datetime(2026, 1, 1, tzinfo=UTC)
-    builds = [
-        lambda: Customer(id="c", name="n", registered_at=at, tags=items),
-        lambda: Customer(id="c", name="n", registered_at=at, needs=items),
-        lambda: TagClass(name="x", any_of=items),
-        lambda: TagClass(name="x", all_of=items),
+    loose: Any = items
+    builds: list[Callable[[], object]] = [
+        partial(Customer, id="c", name="n", registered_at=at, tags=loose),
+        partial(Customer, id="c", name="n", registered_at=at, needs=loose),
+        partial(TagClass, name="x", any_of=loose),
+        partial(TagClass, name="x", all_of=loose),
+        partial(ScoreRule, name="x", points=1, needs_any=loose),
+        partial(ScoreRule, name="x", points=1, tags_any=loose),
+        partial(Audience, tiers=loose),
+        partial(Audience, segments=loose),
+        partial(Candidate, customer_id="c", tags=loose),
     ]
-    for field in ("kinds", "methods", "roles", "topics"):
-        fields: dict[str, object] = {"kinds": "safety", field: items}
-        builds.append(
-            lambda fields=fields: TrainingRequirement(
-                id="r",
-                name="n",
-                cadence="quarterly",
-                **fields,  # type: ignore[arg-type]
-            )
+    builds += [
+        partial(
+            TrainingRequirement,
+            id="r",
+            name="n",
+            cadence="quarterly",
+            **{"kinds": "safety", field: loose},
         )
+        for field in ("kinds", "methods", "roles", "topics")
+    ]
     for build in builds:
         with pytest.raises(ValidationError):
             build()

@@ -72,19 +72,6 @@ class ConsumptionKind(enum.Enum):
     REDEMPTION = "redemption"
 
 
-def to_tag_set(value: object) -> frozenset[str]:
-    """`to_frozenset`, passing on a value with an unhashable item for `check_tags` to report.
-
-    Private to the package, and shared with tiering and training: a list
-    holding a list (`[["vip"]]`) is refused as "not a set of strings"
-    rather than by a bare `TypeError` from `frozenset`.
-    """
-    try:
-        return to_frozenset(value)
-    except TypeError:
-        return value  # type: ignore[return-value]  # reported by the checks
-
-
 def _to_gender(value: object) -> Gender:
     return to_choice(Gender, value)
 
@@ -186,8 +173,8 @@ class Customer:
     occupation: str | None = None
     email: str | None = attrs.field(default=None, converter=_normalise_email)
     wechat: str | None = None
-    tags: frozenset[str] = attrs.field(default=frozenset(), converter=to_tag_set)
-    needs: frozenset[str] = attrs.field(default=frozenset(), converter=to_tag_set)
+    tags: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
+    needs: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
     health: Sealed | None = None
     allergies: Sealed | None = None
     beauty_needs: Sealed | None = None

@@ -8,7 +8,6 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence  # noqa: TC003
 from datetime import datetime  # noqa: TC003
 from decimal import Decimal
-from typing import TypeVar
 
 import attrs
 
@@ -24,14 +23,12 @@ from clubrules._checks import (
     require_names,
     require_real,
     to_decimal_or_int,
+    to_frozenset,
     unpack_items,
 )
 from clubrules._time import require_aware
-from clubrules.customers._model import to_tag_set
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.tiering._activity import ActivitySummary, days_since_last_visit
-
-T = TypeVar("T")
 
 __all__ = [
     "Band",
@@ -65,27 +62,7 @@ def _to_bands(value: object) -> tuple[Band, ...]:
         items = list(value)  # type: ignore[call-overload]
     except TypeError:
         return value  # type: ignore[return-value]  # reported by the checks
-    return unpack_rows(items, Band, "bands")
-
-
-def unpack_rows(values: object, kind: type[T], field: str) -> tuple[T, ...]:
-    """`unpack_items`, with a row of the wrong length refused as a ValidationError.
-
-    A tuple such as `("gold",)` or `("gold", 1, 2, 3, 4)` builds no `kind`:
-    it is named here (rule `wrong_arity`) rather than left to a bare
-    `TypeError` from the constructor.
-    """
-    items = require_items(values, object, field)
-    fields = [f for f in attrs.fields(kind) if f.init]  # type: ignore[misc]
-    needed = sum(1 for f in fields if f.default is attrs.NOTHING)
-    for i, item in enumerate(items):
-        if isinstance(item, tuple | list) and not needed <= len(item) <= len(fields):
-            raise ValidationError(
-                f"has {len(item)} values; {kind.__name__} takes {needed} to {len(fields)}",
-                field=f"{field}[{i}]",
-                rule="wrong_arity",
-            )
-    return unpack_items(items, kind, field)
+    return unpack_items(items, Band, "bands")
 
 
 def check_thresholds(
@@ -200,8 +177,8 @@ class TagClass:
     """
 
     name: str
-    any_of: frozenset[str] = attrs.field(default=frozenset(), converter=to_tag_set)
-    all_of: frozenset[str] = attrs.field(default=frozenset(), converter=to_tag_set)
+    any_of: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
+    all_of: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
@@ -244,8 +221,8 @@ class ScoreRule:
 
     name: str
     points: int
-    needs_any: frozenset[str] = attrs.field(default=frozenset(), converter=to_tag_set)
-    tags_any: frozenset[str] = attrs.field(default=frozenset(), converter=to_tag_set)
+    needs_any: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
+    tags_any: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
     min_visits: int | None = None
     min_spend: Decimal | None = attrs.field(default=None, converter=to_decimal_or_int)
     max_days_since_visit: int | None = None

@@ -26,6 +26,7 @@ from clubrules._checks import (
     require_real,
     require_zone,
     to_decimal_or_int,
+    unpack_items,
 )
 from clubrules._time import (
     instant_range,
@@ -37,7 +38,7 @@ from clubrules._time import (
 from clubrules._time import zone as _zone
 from clubrules.errors import NotFoundError, ValidationError, ViolationCollector
 from clubrules.tiering._activity import ActivitySummary
-from clubrules.tiering._classify import check_thresholds, unpack_rows
+from clubrules.tiering._classify import check_thresholds
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -358,7 +359,7 @@ class TierBatch:
 
 
 def _tiers(value: object) -> tuple[Tier, ...]:
-    return unpack_rows(value, Tier, "tiers")
+    return unpack_items(value, Tier, "tiers")
 
 
 @attrs.frozen(kw_only=True)

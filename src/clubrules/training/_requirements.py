@@ -20,9 +20,9 @@ from clubrules._checks import (
     require_choice,
     require_str,
     to_choice,
+    to_frozenset,
 )
 from clubrules._time import to_epoch_us
-from clubrules.customers._model import to_tag_set
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.training._records import TrainingKind, TrainingMethod
 
@@ -128,7 +128,7 @@ def _to_cadence(value: object) -> Cadence:
 def _to_roles(value: object) -> frozenset[str]:
     if isinstance(value, str):
         return frozenset({value})
-    return to_tag_set(value)
+    return to_frozenset(value)
 
 
 _ALL_METHODS = frozenset(TrainingMethod)
