@@ -56,7 +56,9 @@ def require_aware(value: object, field: str) -> datetime:
             or not a datetime at all (a `date`, say; rule `not_a_datetime`).
         ValidationError: the UTC of `value` falls outside years 1-9999
             (rule `out_of_range`), as `datetime(9999, 12, 31, 21,
-            tzinfo=timezone(timedelta(hours=-5)))` does.
+            tzinfo=timezone(timedelta(hours=-5)))` does; its tzinfo gives an
+            offset that `datetime` refuses, not a timedelta or a day or more
+            (rule `bad_offset`).
     """
     if not isinstance(value, datetime):
         raise NaiveDatetimeError(
@@ -64,7 +66,15 @@ def require_aware(value: object, field: str) -> datetime:
             field=field,
             rule="not_a_datetime",
         )
-    if value.tzinfo is None or value.utcoffset() is None:
+    try:
+        offset = value.utcoffset()
+    except (TypeError, ValueError):  # datetime's own refusal of what the tzinfo returned
+        raise ValidationError(
+            "has a tzinfo whose utcoffset() is not a timedelta of less than a day",
+            field=field,
+            rule="bad_offset",
+        ) from None
+    if offset is None:
         raise NaiveDatetimeError(
             "is a naive datetime; pass a timezone-aware datetime "
             "(for example datetime(..., tzinfo=ZoneInfo('Asia/Shanghai')))",
@@ -155,10 +165,12 @@ def to_epoch_us(value: datetime) -> int:
 
     Raises:
         NaiveDatetimeError: `value` is naive, or not a datetime.
+        ValidationError: its tzinfo gives an offset that `datetime` refuses
+            (rule `bad_offset`).
     """
     try:
         return datetime.__sub__(value, EPOCH) // ONE_US
-    except TypeError:
+    except (TypeError, ValueError):  # naive, no datetime, or an offset datetime refuses
         require_aware(value, "value")
         raise  # pragma: no cover - require_aware raised
 

@@ -24,6 +24,8 @@ from __future__ import annotations
 import asyncio
 import decimal
 import operator
+from datetime import datetime, timedelta
+from datetime import tzinfo as datetime_tzinfo
 from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, Any
 
@@ -272,3 +274,40 @@ def test_any_postgres_url_is_taken_or_refused_when_made(url: str) -> None:
     if refused is not None:
         assert isinstance(refused, ValidationError)
         assert refused.violations[0].field == "url"
+
+
+# -- a tzinfo of the caller's own whose offset datetime refuses ----------------------
+
+
+class _Offset(datetime_tzinfo):
+    def __init__(self, offset: object) -> None:
+        self.offset = offset
+
+    def utcoffset(self, dt: datetime | None) -> Any:
+        return self.offset
+
+    def dst(self, dt: datetime | None) -> timedelta:
+        return timedelta(0)
+
+    def tzname(self, dt: datetime | None) -> str:
+        return "odd"
+
+
+@pytest.mark.parametrize(
+    "offset", [timedelta(hours=24), timedelta(hours=-30), "+08:00", 8], ids=repr
+)
+def test_an_offset_datetime_refuses_is_a_validation_error(offset: object) -> None:
+    from clubrules.calendar import to_epoch_us  # noqa: PLC0415
+    from clubrules.customers import Customer  # noqa: PLC0415
+
+    at = datetime(2026, 3, 2, 10, tzinfo=_Offset(offset))
+    for call in (
+        lambda: to_epoch_us(at),
+        lambda: Customer(id="c", name="n", registered_at=at),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            call()
+        assert caught.value.violations[0].rule == "bad_offset"
+        error = caught.value
+        assert error.__cause__ is None
+        assert error.__context__ is None or error.__suppress_context__

@@ -304,6 +304,33 @@ def valid_call(target: Target) -> Call:
 
 # --- hostile values ---------------------------------------------------------------
 
+
+class _OffsetOfDays(tzinfo):
+    """A tzinfo whose offset is 30 hours: `datetime` refuses to use it."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        return timedelta(hours=30)
+
+    def dst(self, dt: datetime | None) -> timedelta:
+        return timedelta(0)
+
+    def tzname(self, dt: datetime | None) -> str:
+        return "+30"
+
+
+class _OffsetOfText(tzinfo):
+    """A tzinfo whose offset is not a timedelta."""
+
+    def utcoffset(self, dt: datetime | None) -> Any:
+        return "+08:00"
+
+    def dst(self, dt: datetime | None) -> timedelta:
+        return timedelta(0)
+
+    def tzname(self, dt: datetime | None) -> str:
+        return "+08:00"
+
+
 FAR_EAST = timezone(timedelta(hours=23, minutes=59))
 FAR_WEST = timezone(-timedelta(hours=23, minutes=59))
 NEW_YORK = ZoneInfo("America/New_York")
@@ -389,6 +416,10 @@ def derived_values(valid: Any) -> list[tuple[str, Any]]:
     if isinstance(valid, datetime):
         out.append(("its date", valid.date()))
         out.append(("it, naive", valid.replace(tzinfo=None)))
+        # A tzinfo of the caller's own that `datetime` refuses to use (hashing
+        # such a value raises too, so it is tried only where a datetime belongs).
+        out.append(("it, at an offset of 30 hours", valid.replace(tzinfo=_OffsetOfDays())))
+        out.append(("it, at an offset given as text", valid.replace(tzinfo=_OffsetOfText())))
     elif isinstance(valid, date):
         out.append(
             ("it as a datetime", datetime.combine(valid, time(10), tzinfo=_samples.SHANGHAI))
