@@ -102,6 +102,17 @@ def test_db_migrate_prints_json(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert len(result["applied"]) == latest_version("sqlite")
 
 
+@pytest.mark.parametrize("version", ["\uff11", "\u0663", "1_0", "+1", " 1", "1.0", "-1", ""])
+def test_db_migrate_to_takes_ascii_digits_only(
+    version: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # int() would read full-width and Arabic-Indic digits and underscores; no file is made.
+    url = f"sqlite:///{tmp_path}/club.db"
+    assert main(["db", "migrate", "--url", url, "--to", version]) == EXIT_USAGE
+    assert "must be a whole number" in capsys.readouterr().err
+    assert not (tmp_path / "club.db").exists()
+
+
 def test_db_migrate_refuses_an_unknown_url_without_echoing_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -17,6 +17,7 @@ from clubrules.cli._io import (
     add_json_option,
     command_group,
     fail,
+    whole_option,
     write,
 )
 from clubrules.errors import StorageError
@@ -55,7 +56,11 @@ def add_db_commands(add_parser: AddParser) -> None:
         ),
     )
     migrate.add_argument(
-        "--to", type=int, default=None, metavar="VERSION", help="stop at this schema version"
+        "--to",
+        type=whole_option,
+        default=None,
+        metavar="VERSION",
+        help="stop at this schema version",
     )
     migrate.add_argument(
         "--schema",

@@ -9,6 +9,7 @@ and the column, never a cell's value: an export may hold phone numbers.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import re
@@ -22,7 +23,6 @@ from clubrules.errors import InputError, ValidationError
 from clubrules.words import message
 
 if TYPE_CHECKING:
-    import argparse
     from collections.abc import Iterator, Sequence
     from pathlib import Path
 
@@ -591,6 +591,20 @@ def whole(
         raise InputError(
             f"not a whole number of at least {minimum}", line=line, column=column, word=word
         )
+    return int(text)
+
+
+def whole_option(text: str) -> int:
+    """An option's whole number, for argparse's `type=`: ASCII digits only.
+
+    `int()` would also read `1_000`, full-width digits and other scripts'
+    digits, which no CSV cell or JSON number accepts either.
+
+    Raises:
+        argparse.ArgumentTypeError: not a whole number of ASCII digits.
+    """
+    if not _WHOLE.fullmatch(text):
+        raise argparse.ArgumentTypeError("must be a whole number (digits 0-9)")
     return int(text)
 
 
