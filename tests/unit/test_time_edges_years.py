@@ -197,7 +197,8 @@ def test_a_review_before_year_1_is_a_typed_error() -> None:
     schedule = ReviewSchedule(anchor=date(2026, 6, 1), every_months=12)
     # The last review on or before 1 March of year 1 would be 1 June of year 0.
     assert _rule_of(lambda: schedule.latest_on_or_before(date(1, 3, 1))) == ("day", "out_of_range")
-    assert _rule_of(lambda: schedule.next_after(date(1, 3, 1))) == ("day", "out_of_range")
+    # The next one after it is 1 June of year 1, the schedule's first.
+    assert schedule.next_after(date(1, 3, 1)) == date(1, 6, 1)
     assert schedule.latest_on_or_before(date(1, 6, 1)) == date(1, 6, 1)
 
 
