@@ -8,7 +8,8 @@
   public path (check, reschedule, series, alternatives skip such starts).
 - Values refuse when made what they cannot represent: an `Occupancy`
   beyond years 1-9999, a `Recurrence` whose last occurrence is more than
-  9998 years after its first.
+  9998 years after its first, a `Service` longer than that (whose
+  `duration` could not even be summed: an `OverflowError` before).
 - `Schedule.overlapping` / `is_free` refuse arguments that are not epoch
   microseconds or ids with a typed error, not a `TypeError`.
 - Activities: `schedule_activity` names its own arguments (`capacity`,
@@ -47,6 +48,7 @@ from clubrules.booking import (
     Recurrence,
     Requirement,
     Schedule,
+    Segment,
     Service,
     check_series,
     find_alternatives,
@@ -323,6 +325,45 @@ def test_a_recurrence_no_start_can_hold_is_refused_when_made(
     recurrence = Recurrence(frequency=frequency, count=count, interval=interval)
     starts = recurrence.starts(datetime(1, 1, 1, tzinfo=UTC))
     assert len(starts) == count
+
+
+_SPAN = timedelta(microseconds=LAST_US - FIRST_US)
+_LENGTHS = st.timedeltas(min_value=timedelta(0), max_value=timedelta.max) | st.timedeltas(
+    min_value=_SPAN - timedelta(days=2), max_value=_SPAN + timedelta(days=2)
+)
+
+
+@given(
+    segments=st.lists(_LENGTHS.filter(bool), min_size=1, max_size=3),
+    before=_LENGTHS,
+    after=_LENGTHS,
+)
+def test_a_service_longer_than_any_datetime_span_is_refused_when_made(
+    segments: list[timedelta], before: timedelta, after: timedelta
+) -> None:
+    us = timedelta(microseconds=1)
+    total = sum(s // us for s in segments) + before // us + after // us
+    requirements = [Requirement(role="room", resource="room-1")]
+    if total <= _SPAN // us:
+        service = Service(
+            id="s",
+            segments=[Segment(s) for s in segments],
+            requirements=requirements,
+            buffer_before=before,
+            buffer_after=after,
+        )
+        assert service.duration // us == sum(s // us for s in segments)
+        return
+    with pytest.raises(ValidationError) as caught:
+        Service(
+            id="s",
+            segments=[Segment(s) for s in segments],
+            requirements=requirements,
+            buffer_before=before,
+            buffer_after=after,
+        )
+    assert {v.rule for v in caught.value.violations} == {"too_long"}
+    assert _fields(caught.value) <= {"segments", "buffer_before", "buffer_after"}
 
 
 # -- the schedule's lookups -------------------------------------------------------

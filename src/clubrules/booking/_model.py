@@ -245,6 +245,24 @@ class Segment:
         raise_collected(problems)
 
 
+def _check_length(problems: ViolationCollector, service: Service) -> None:
+    """The busy time of `service`, buffers included, fits between two datetimes.
+
+    Longer, no start could be booked, and its `duration` could not be summed.
+    """
+    segments = sum(us(s.duration) for s in service.segments)
+    before, after = us(service.buffer_before), us(service.buffer_after)
+    if segments + before + after <= LAST_US - FIRST_US:
+        return
+    message = "lasts, buffers included, longer than any two datetimes are apart (9998 years)"
+    if segments > LAST_US - FIRST_US:
+        problems.add("segments", "too_long", message)
+        return
+    for field, length in (("buffer_before", before), ("buffer_after", after)):
+        if length:
+            problems.add(field, "too_long", message)
+
+
 def _to_segments(value: object) -> tuple[Segment, ...]:
     if isinstance(value, timedelta):
         return (Segment(value),)
@@ -279,7 +297,9 @@ class Service:
 
     Raises:
         ValidationError: negative buffers, no segments, no requirements,
-            two requirements with one role, or a headcount below 1.
+            two requirements with one role, or a headcount below 1; segments
+            and buffers longer together than any two datetimes are apart
+            (rule `too_long`), which no start could be booked for.
 
     Examples:
         >>> from datetime import timedelta
@@ -310,6 +330,8 @@ class Service:
         _check_delta(problems, "buffer_before", self.buffer_before)
         _check_delta(problems, "buffer_after", self.buffer_after)
         check_count(problems, "max_headcount", self.max_headcount, minimum=1, wording="integer")
+        if not problems:
+            _check_length(problems, self)
         if not self.requirements:
             problems.add("requirements", "empty", "needs at least one resource")
         requirements: tuple[object, ...] = self.requirements
