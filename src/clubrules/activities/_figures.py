@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import attrs
 
-from clubrules._checks import require_flag, require_instance, require_items
+from clubrules._checks import require_flag, require_instance, require_items, require_zone
 from clubrules._time import require_aware, shift_days, to_epoch_us
 from clubrules.activities._invitations import Invitation
 from clubrules.activities._model import Activity, Candidate
@@ -134,7 +134,10 @@ def activity_figures(
 
     Raises:
         NaiveDatetimeError: `as_of` is naive.
-        ValidationError: a window or `survey_days` that is not a positive int,
+        ValidationError: `responses` that are not `SurveyResponse`s, a
+            `zone` that is not a tzinfo or a `questionnaire` that is not a
+            `Questionnaire` (each checked even without a questionnaire, or
+            without responses); a window or `survey_days` that is not a positive int,
             or one that runs past year 9999 (rule `out_of_range`; `survey_days`
             is checked even without a questionnaire).
         InvalidMoneyError: a counted record is in another currency.
@@ -144,6 +147,11 @@ def activity_figures(
     sign_ups = require_items(sign_ups, SignUp, "sign_ups")
     candidates = require_items(candidates, Candidate, "candidates")
     records = require_items(records, ConsumptionRecord, "records")
+    # Checked whether or not a questionnaire is given, as `survey_days` below.
+    responses = require_items(responses, SurveyResponse, "responses")
+    require_zone(zone, "zone")
+    if questionnaire is not None:
+        require_instance(questionnaire, Questionnaire, "questionnaire")
     as_of_us = to_epoch_us(require_aware(as_of, "as_of"))
     checked: list[tuple[str, object]] = [("survey_days", survey_days)]
     checked += [("windows", w) for w in require_items(windows, object, "windows")]

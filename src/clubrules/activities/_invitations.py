@@ -123,6 +123,31 @@ class InvitationPlan:
     skipped: tuple[Skipped, ...]
 
 
+def _opening_on(calendar: BusinessDays, day: date, as_of: datetime) -> datetime | None:
+    """The first opening on the business `day`, not before `as_of`; None if there is none.
+
+    Raises:
+        ValidationError: the calendar cannot answer about `day` (beyond its
+            years: a `BusinessCalendar` answers for local years 2-9997),
+            naming `activity`, whose date the days searched come from, with
+            the calendar's rule.
+    """
+    zone = calendar.zone
+    try:
+        if not calendar.is_business_day(day):
+            return None
+        midnight = datetime.combine(day, time(0), tzinfo=zone)
+        at = calendar.next_opening(max(midnight, as_of, key=to_epoch_us))
+    except ValidationError as error:
+        raise ValidationError(
+            "is on a day the calendar cannot answer about, to plan invitations "
+            f"({error.violations[0].message})",
+            field="activity",
+            rule=error.violations[0].rule,
+        ) from None
+    return at if at.astimezone(zone).date() == day else None
+
+
 def _send_time(
     activity: Activity, calendar: BusinessDays, as_of: datetime, lead_days: int
 ) -> tuple[date, datetime]:
@@ -138,11 +163,9 @@ def _send_time(
     for _ in range(_SEARCH_DAYS):
         if day > event_day:
             break
-        if calendar.is_business_day(day):
-            midnight = datetime.combine(day, time(0), tzinfo=zone)
-            at = calendar.next_opening(max(midnight, as_of, key=to_epoch_us))
-            if at.astimezone(zone).date() == day and to_epoch_us(at) < start_us:
-                return day, at
+        found = _opening_on(calendar, day, as_of)
+        if found is not None and to_epoch_us(found) < start_us:
+            return day, found
         if day >= event_day:  # the event's day is the last; date.max has no next day
             break
         day += timedelta(days=1)
@@ -190,8 +213,11 @@ def plan_invitations(
 
     Raises:
         NaiveDatetimeError: `as_of` is naive.
-        ValidationError: a negative `lead_days`, a blank `channel`, or no
-            business time left before the start (rule `too_late`).
+        ValidationError: a negative `lead_days`, a blank `channel`, no
+            business time left before the start (rule `too_late`), or an
+            activity on days the calendar cannot answer about (a
+            `BusinessCalendar` answers for local years 2-9997; field
+            `activity`, the calendar's rule such as `beyond_horizon`).
     """
     require_instance(activity, Activity, "activity")
     candidates = require_items(candidates, Candidate, "candidates")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
-from collections.abc import Mapping  # noqa: TC003
+from collections.abc import Iterator, Mapping  # noqa: TC003
+from contextlib import contextmanager
 from datetime import datetime  # noqa: TC003
 
 import attrs
@@ -11,6 +12,7 @@ import attrs
 from clubrules._checks import require_instance
 from clubrules.activities._model import Activity, ActivityKind, Audience
 from clubrules.booking import Booking, BookingRequest, BookingRules, BookingStatus, Schedule
+from clubrules.errors import ValidationError
 
 __all__ = ["ScheduledActivity", "schedule_activity"]
 
@@ -82,28 +84,50 @@ def schedule_activity(
             holds the reasons).
         ValidationError: the time fails for other reasons (closed, off
             shift, short notice), an unknown service, or more people than
-            the service or its rooms take.
+            the service or its rooms take (field `capacity`); a bad
+            `activity_id` or `booking_id`. Each violation names the
+            argument given.
     """
     require_instance(rules, BookingRules, "rules")
-    request = BookingRequest(
-        service=service, start=start, headcount=capacity, resources=resources or {}
-    )
-    result = rules.check(request, schedule, now=now)
-    booking = rules.book(
-        result,
-        booking_id=booking_id or f"activity-{activity_id}",
-        now=now,
-        status=BookingStatus.CONFIRMED,
-    )
-    activity = Activity(
-        id=activity_id,
-        name=name,
-        kind=kind,
-        start=booking.start,
-        end=booking.end,
-        capacity=capacity,
-        audience=audience if audience is not None else Audience(),
-        waitlist_limit=waitlist_limit,
-        booking_id=booking.id,
-    )
+    # The booking engine names its own fields (a request's headcount, a
+    # booking's id): errors are told in this function's arguments.
+    with _as_arguments(headcount="capacity"):
+        request = BookingRequest(
+            service=service, start=start, headcount=capacity, resources=resources or {}
+        )
+        result = rules.check(request, schedule, now=now)
+    with _as_arguments(id="activity_id" if booking_id is None else "booking_id"):
+        booking = rules.book(
+            result,
+            booking_id=booking_id or f"activity-{activity_id}",
+            now=now,
+            status=BookingStatus.CONFIRMED,
+        )
+    with _as_arguments(id="activity_id"):
+        activity = Activity(
+            id=activity_id,
+            name=name,
+            kind=kind,
+            start=booking.start,
+            end=booking.end,
+            capacity=capacity,
+            audience=audience if audience is not None else Audience(),
+            waitlist_limit=waitlist_limit,
+            booking_id=booking.id,
+        )
     return ScheduledActivity(activity, booking)
+
+
+@contextmanager
+def _as_arguments(**names: str) -> Iterator[None]:
+    """Re-raise a `ValidationError` whose violations name `names`' keys under their values."""
+    try:
+        yield
+    except ValidationError as error:
+        if not any(v.field in names for v in error.violations):
+            raise
+        raise ValidationError(
+            violations=[
+                attrs.evolve(v, field=names.get(v.field, v.field)) for v in error.violations
+            ]
+        ) from None

@@ -24,6 +24,8 @@ from clubrules.booking._alternatives import (
 )
 from clubrules.booking._capacity import peak
 from clubrules.booking._model import (
+    FIRST_US,
+    LAST_US,
     Booking,
     BookingPolicy,
     BookingStatus,
@@ -61,6 +63,9 @@ class _Plan:
     service: Service
     duration_us: int
     roles: tuple[_Role, ...]
+    # The busy time around a start, buffers included: [start + before, start + after).
+    before_us: int = 0
+    after_us: int = 0
 
 
 class BookingRules:
@@ -182,7 +187,14 @@ class BookingRules:
             roles.append(
                 _Role(req.role, req.per_person, tuple(cands), {c.resource: c for c in cands})
             )
-        return _Plan(service, us(service.duration), tuple(roles))
+        duration = us(service.duration)
+        return _Plan(
+            service,
+            duration,
+            tuple(roles),
+            before_us=-us(service.buffer_before),
+            after_us=duration + us(service.buffer_after),
+        )
 
     def __reduce__(self) -> tuple[object, ...]:
         """Pickle and copy as the arguments that build the rules; the plans are rebuilt.
@@ -479,7 +491,13 @@ class BookingRules:
 
         Raises:
             ValidationError: an unknown service, role or resource, a
-                headcount above the service's maximum or above capacity.
+                headcount above the service's maximum or above capacity; a
+                `start` whose service time, buffers included, would run
+                before year 1 or after year 9999 (rule `out_of_range`); a
+                `start` beyond the years the opening hours or a staff
+                member's shifts answer about (a `BusinessCalendar`: local
+                years 2-9997; the calendar's rule, such as
+                `beyond_horizon`). Both name the field `start`.
             NaiveDatetimeError: a naive `now`.
         """
         _require_request_args(request, schedule)
@@ -495,6 +513,7 @@ class BookingRules:
         plan = self._validate(request)
         now_us = to_epoch_us(require_aware(now, "now"))
         start_us = to_epoch_us(request.start)
+        end = _service_end(plan, start_us, request.start.tzinfo or UTC)
         reasons, assignment, occupancy = self._evaluate(
             plan,
             start_us,
@@ -508,7 +527,7 @@ class BookingRules:
         return CheckResult(
             request=request,
             start=request.start,
-            end=from_epoch_us(start_us + plan.duration_us, request.start.tzinfo or UTC),
+            end=end,
             reasons=tuple(reasons),
             assignment=tuple(assignment),
             occupancy=tuple(occupancy),
@@ -598,7 +617,9 @@ class BookingRules:
 
         Raises:
             SlotConflictError: the new time conflicts (the reasons in `conflicts`).
-            ValidationError: the new time fails for other reasons.
+            ValidationError: the new time fails for other reasons, or is
+                refused as in [check][clubrules.booking.BookingRules.check]
+                (field `start`).
             IllegalTransitionError: the booking can no longer move.
         """
         require_instance(booking, Booking, "booking")
@@ -678,8 +699,8 @@ class BookingRules:
         """
         duration = plan.duration_us
         refused = [
-            (-_NEVER, max(now_us + self._notice_us, _FIRST_US)),
-            (_LAST_US - duration + 1, _NEVER),
+            (-_NEVER, max(now_us + self._notice_us, _FIRST_US - plan.before_us)),
+            (_LAST_US - plan.after_us + 1, _NEVER),
         ]
         if self._horizon_us is not None:
             refused.append((now_us + self._horizon_us + 1, _NEVER))
@@ -724,7 +745,7 @@ class BookingRules:
         # The requested time itself comes first, with other resources (when some were chosen).
         for offset in _offsets(reach, step_us, first=bool(pins)):
             start_us = origin + offset
-            if not _FIRST_US <= start_us <= _LAST_US - plan.duration_us:
+            if not _FIRST_US <= start_us + plan.before_us <= start_us + plan.after_us <= _LAST_US:
                 continue  # not a datetime: beyond year 1 or year 9999
             if closed is not None and closed(start_us, start_us + plan.duration_us):
                 continue
@@ -733,17 +754,20 @@ class BookingRules:
                     continue
                 if not same and not pins:
                     break
-                reasons, assignment, _ = self._evaluate(
-                    plan,
-                    start_us,
-                    request.headcount,
-                    chosen,
-                    schedules,
-                    now_us=now_us,
-                    exclude=skip,
-                    full=False,
-                    hours=hours,
-                )
+                try:
+                    reasons, assignment, _ = self._evaluate(
+                        plan,
+                        start_us,
+                        request.headcount,
+                        chosen,
+                        schedules,
+                        now_us=now_us,
+                        exclude=skip,
+                        full=False,
+                        hours=hours,
+                    )
+                except ValidationError:
+                    break  # beyond the years the hours or shifts answer about: skipped
                 if not reasons:
                     found.append(
                         Slot(
@@ -806,6 +830,27 @@ _MAX_CANDIDATES = 20_000
 # The instants a datetime can show in any zone: a day inside years 1 and 9999.
 _FIRST_US = to_epoch_us(datetime(1, 1, 2, tzinfo=UTC))
 _LAST_US = to_epoch_us(datetime(9999, 12, 30, tzinfo=UTC))
+
+
+def _service_end(plan: _Plan, start_us: int, zone: tzinfo) -> datetime:
+    """The end of the customer's time from `start_us`, shown in `zone`.
+
+    Raises:
+        ValidationError: the service's busy time, buffers included, or its
+            end shown in `zone`, falls outside years 1-9999 (rule
+            `out_of_range`, naming the request's `start`).
+    """
+    if FIRST_US <= start_us + plan.before_us <= start_us + plan.after_us <= LAST_US:
+        try:
+            return from_epoch_us(start_us + plan.duration_us, zone)
+        except ValidationError:
+            pass
+    raise ValidationError(
+        "is too close to year 1 or 9999: the service, buffers included, would run "
+        "where no datetime can show it",
+        field="start",
+        rule="out_of_range",
+    )
 
 
 def _instant_or_none(at_us: int) -> datetime | None:
@@ -936,9 +981,24 @@ class _SpanHours:
 
 
 def _first_gap(hours: OpeningHours, start_us: int, end_us: int) -> tuple[int, int] | None:
-    """The first part of `[start_us, end_us)` outside `hours`, or None if fully open."""
+    """The first part of `[start_us, end_us)` outside `hours`, or None if fully open.
+
+    Raises:
+        ValidationError: `hours` cannot answer about the span (beyond its
+            years), naming the request's `start` rather than the calendar's
+            own argument, with the calendar's rule.
+    """
+    try:
+        opened = hours.open_intervals_us(start_us, end_us)
+    except ValidationError as error:
+        raise ValidationError(
+            "is a time the club's opening hours or a staff member's shifts cannot answer "
+            f"about ({error.violations[0].message})",
+            field="start",
+            rule=error.violations[0].rule,
+        ) from None
     at = start_us
-    for lo, hi in hours.open_intervals_us(start_us, end_us):
+    for lo, hi in opened:
         if lo > at:
             return (at, lo)
         at = max(at, hi)
@@ -974,7 +1034,9 @@ def find_alternatives(
     one minute, and `window // step` at most 20,000 candidate starts on
     each side (a week at one-minute steps, or 208 days at 15 minutes). Arguments beyond these
     are refused before any search. Candidates that no datetime can show
-    (before year 1 or after year 9999) are skipped.
+    (within a day of year 1 or year 9999, buffers included), or that the
+    opening hours or shifts cannot answer about (a `BusinessCalendar`
+    answers for local years 2-9997), are skipped.
 
     Args:
         rules: The club's rules.

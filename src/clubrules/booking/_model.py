@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import types
 from collections.abc import Iterable  # noqa: TC003 - resolved at runtime by get_type_hints
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -65,6 +65,21 @@ def _check_delta(problems: ViolationCollector, field: str, value: object) -> Non
         problems.add(field, "negative", f"must not be negative, got {value}")
     elif value % timedelta(microseconds=1):
         problems.add(field, "sub_microsecond", "must be a whole number of microseconds")
+
+
+# The instants a datetime can hold, as epoch microseconds: years 1-9999 in UTC.
+FIRST_US = to_epoch_us(datetime.min.replace(tzinfo=UTC))
+LAST_US = to_epoch_us(datetime.max.replace(tzinfo=UTC))
+
+
+def _check_instant_us(problems: ViolationCollector, field: str, value: int) -> bool:
+    """An instant in epoch microseconds that a datetime can hold (rule `out_of_range`)."""
+    if FIRST_US <= value <= LAST_US:
+        return True
+    problems.add(
+        field, "out_of_range", "is an instant outside years 1-9999, which no datetime can hold"
+    )
+    return False
 
 
 def us(delta: timedelta) -> int:
@@ -230,6 +245,24 @@ class Segment:
         raise_collected(problems)
 
 
+def _check_length(problems: ViolationCollector, service: Service) -> None:
+    """The busy time of `service`, buffers included, fits between two datetimes.
+
+    Longer, no start could be booked, and its `duration` could not be summed.
+    """
+    segments = sum(us(s.duration) for s in service.segments)
+    before, after = us(service.buffer_before), us(service.buffer_after)
+    if segments + before + after <= LAST_US - FIRST_US:
+        return
+    message = "lasts, buffers included, longer than any two datetimes are apart (9998 years)"
+    if segments > LAST_US - FIRST_US:
+        problems.add("segments", "too_long", message)
+        return
+    for field, length in (("buffer_before", before), ("buffer_after", after)):
+        if length:
+            problems.add(field, "too_long", message)
+
+
 def _to_segments(value: object) -> tuple[Segment, ...]:
     if isinstance(value, timedelta):
         return (Segment(value),)
@@ -264,7 +297,9 @@ class Service:
 
     Raises:
         ValidationError: negative buffers, no segments, no requirements,
-            two requirements with one role, or a headcount below 1.
+            two requirements with one role, or a headcount below 1; segments
+            and buffers longer together than any two datetimes are apart
+            (rule `too_long`), which no start could be booked for.
 
     Examples:
         >>> from datetime import timedelta
@@ -295,6 +330,8 @@ class Service:
         _check_delta(problems, "buffer_before", self.buffer_before)
         _check_delta(problems, "buffer_after", self.buffer_after)
         check_count(problems, "max_headcount", self.max_headcount, minimum=1, wording="integer")
+        if not problems:
+            _check_length(problems, self)
         if not self.requirements:
             problems.add("requirements", "empty", "needs at least one resource")
         requirements: tuple[object, ...] = self.requirements
@@ -361,7 +398,9 @@ class Occupancy:
 
     Raises:
         InvalidIntervalError: the end is not after the start.
-        ValidationError: units below 1 or above the capacity.
+        ValidationError: units below 1 or above the capacity; a start or
+            end outside years 1-9999, which no datetime can show (rule
+            `out_of_range`, naming `start_us` or `end_us`).
     """
 
     resource: str
@@ -382,7 +421,11 @@ class Occupancy:
                     problems.add(name, "not_an_integer", "must be epoch microseconds (an int)")
         else:
             ends = ("start_us", "end_us")
-            stored = [check_int_range(problems, n, getattr(self, n)) for n in ends]
+            stored = [
+                check_int_range(problems, n, getattr(self, n))
+                and _check_instant_us(problems, n, getattr(self, n))
+                for n in ends
+            ]
             if all(stored) and self.end_us <= self.start_us:
                 rule = "end_before_start" if self.end_us < self.start_us else "empty_interval"
                 problems.add("end", rule, "must be after the start")

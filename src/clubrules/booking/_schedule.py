@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Collection, Iterable, Iterator  # noqa: TC003 - resolved at runtime by get_type_hints
+from collections.abc import Collection, Iterable, Iterator
 from operator import sub
 
 from clubrules._checks import not_a_key, require_instance, require_items
 from clubrules.booking._model import _FAR, Booking
-from clubrules.errors import ValidationError
+from clubrules.errors import ValidationError, ViolationCollector
 
 __all__ = ["Schedule"]
 
@@ -20,6 +20,34 @@ def _skipped(exclude: str | Collection[str] | None) -> Collection[str]:
     if isinstance(exclude, str):
         return (exclude,)
     return exclude
+
+
+def _require_lookup(start_us: object, end_us: object, now_us: object, exclude: object) -> None:
+    """Raise for arguments of a lookup that are not epoch microseconds or booking ids.
+
+    Called when an instant is not a plain int, or when a lookup failed with
+    a `TypeError`, so that the hot path checks no more than three types.
+
+    Raises:
+        ValidationError: an instant that is not an int (rule `not_an_integer`), or
+            an `exclude` that is neither None, an id nor a collection of ids
+            (rule `not_ids`), naming the argument.
+    """
+    problems = ViolationCollector()
+    for field, value in (("start_us", start_us), ("end_us", end_us), ("now_us", now_us)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            problems.add(
+                field,
+                "not_an_integer",
+                f"must be epoch microseconds (an int), not {type(value).__name__}",
+            )
+    if not (
+        exclude is None
+        or isinstance(exclude, str)
+        or (isinstance(exclude, Collection) and all(isinstance(x, str) for x in exclude))
+    ):
+        problems.add("exclude", "not_ids", "must be a booking id or a collection of booking ids")
+    problems.raise_if_any()
 
 
 def _duplicate(booking_id: str) -> ValidationError:
@@ -218,17 +246,28 @@ class Schedule:
 
         Returns:
             `(start_us, end_us, units, booking_id)` tuples, latest start first.
+
+        Raises:
+            ValidationError: an instant that is not an int (rule
+                `not_an_integer`), or an `exclude` that is not ids (rule
+                `not_ids`), naming the argument.
         """
         try:
             lane = self._lanes.get(resource)
         except TypeError:
             raise not_a_key(resource, "resource") from None
+        if not (type(start_us) is int and type(end_us) is int and type(now_us) is int):
+            _require_lookup(start_us, end_us, now_us, exclude)  # an int subclass passes
         if lane is None:
             return []
-        return [
-            (lane.starts[j], lane.ends[j], lane.units[j], lane.ids[j])
-            for j in _blocking(lane, start_us, end_us, now_us, exclude)
-        ]
+        try:
+            return [
+                (lane.starts[j], lane.ends[j], lane.units[j], lane.ids[j])
+                for j in _blocking(lane, start_us, end_us, now_us, exclude)
+            ]
+        except TypeError:
+            _require_lookup(start_us, end_us, now_us, exclude)
+            raise  # pragma: no cover - one of the arguments was refused above
 
     def is_free(
         self,
@@ -241,11 +280,20 @@ class Schedule:
         """Whether nothing blocking at `now_us` overlaps `[start_us, end_us)` on `resource`.
 
         Bookings whose id is `exclude` (an id, or a collection of ids) are left out.
+
+        Raises:
+            ValidationError: as [overlapping][clubrules.booking.Schedule.overlapping].
         """
         try:
             lane = self._lanes.get(resource)
         except TypeError:
             raise not_a_key(resource, "resource") from None
-        return (
-            lane is None or next(_blocking(lane, start_us, end_us, now_us, exclude), None) is None
-        )
+        if not (type(start_us) is int and type(end_us) is int and type(now_us) is int):
+            _require_lookup(start_us, end_us, now_us, exclude)  # an int subclass passes
+        if lane is None:
+            return True
+        try:
+            return next(_blocking(lane, start_us, end_us, now_us, exclude), None) is None
+        except TypeError:
+            _require_lookup(start_us, end_us, now_us, exclude)
+            raise  # pragma: no cover - one of the arguments was refused above

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 import attrs
 
@@ -20,6 +20,11 @@ class Frequency(enum.Enum):
 
     DAILY = "daily"
     WEEKLY = "weekly"
+
+
+_DAYS = {Frequency.DAILY: 1, Frequency.WEEKLY: 7}
+# The most days between two datetimes: 0001-01-01 to 9999-12-31.
+_MAX_DAYS = (date.max - date.min).days
 
 
 @attrs.frozen(kw_only=True)
@@ -42,7 +47,9 @@ class Recurrence:
             (else the first start's zone).
 
     Raises:
-        ValidationError: a count or interval out of range; a `zone` that is
+        ValidationError: a count or interval out of range (an interval that
+            puts the last occurrence more than 9998 years after the first,
+            past any datetime, is rule `too_large`); a `zone` that is
             not a tzinfo (rule `not_a_zone`; pass `ZoneInfo("Asia/Shanghai")`,
             not the name).
     """
@@ -60,6 +67,18 @@ class Recurrence:
         if isinstance(count, int) and count > 520:
             problems.add("count", "too_large", "must be at most 520")
         check_count(problems, "interval", self.interval, minimum=1, wording="integer")
+        interval: object = self.interval
+        if (
+            not problems
+            and isinstance(interval, int)
+            and interval * _DAYS[self.frequency] * (self.count - 1) > _MAX_DAYS
+        ):
+            # No start has a last occurrence within years 1-9999: refused when made.
+            problems.add(
+                "interval",
+                "too_large",
+                "puts the last occurrence more than 9998 years after the first",
+            )
         zone: object = self.zone
         if zone is not None and not isinstance(zone, tzinfo):
             problems.add(
@@ -89,7 +108,7 @@ class Recurrence:
         local = first.astimezone(UTC).astimezone(zone)
         fold = local.fold
         local = local.replace(tzinfo=None, fold=0)
-        days = self.interval * (7 if self.frequency is Frequency.WEEKLY else 1)
+        days = self.interval * _DAYS[self.frequency]
         return [_place(local + timedelta(days=i * days), zone, fold) for i in range(self.count)]
 
 
