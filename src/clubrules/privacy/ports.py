@@ -5,6 +5,19 @@ Each port is a `typing.Protocol`; the in-memory adapters are in
 suites that an implementation must pass. `AsyncDataKeyStore`,
 `AsyncConsentStore` and `AsyncAccessLog` are the stores' twins for an event
 loop, used by `AsyncPrivacyVault`.
+
+Ids, in every store and method alike (the contract suites check it):
+
+- an id argument that is not a `str` (None, an int, bytes) raises
+  `ValidationError` naming the argument, read or write, and reaches no
+  storage; `get(None)` is refused, not answered with None. Only the
+  `field` of `AccessLog.for_customer` may be None (every field);
+- a `str` subclass is the same id as its text;
+- a string that no stored id can equal (a NUL character, a lone surrogate,
+  more than 200 characters) is an unknown id to a read (None,
+  `NotFoundError` or an empty list, as for any id not stored), and a write
+  (`add`, `replace`, `delete`, `withdraw`) refuses it with
+  `ValidationError` and stores nothing.
 """
 
 from __future__ import annotations
