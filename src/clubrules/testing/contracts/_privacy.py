@@ -40,9 +40,6 @@ T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
 NOT_IDS: tuple[object, ...] = (None, 7, b"c-1", 1.5)
 """Id arguments that are not strings: every adapter refuses them with `ValidationError`."""
 
-UNHOLDABLE_IDS: tuple[str, ...] = ("x" * 201, "a\x00b", "\ud800")
-"""Strings that no stored id can equal: unknown to a read, refused by a write."""
-
 
 class _Id(str):
     """A `str` subclass: the same id as its text."""
@@ -50,9 +47,10 @@ class _Id(str):
     __slots__ = ()
 
 
-def _refused(call: Callable[[], object]) -> None:
+def _refused(method: Callable[..., object], *args: object, **kwargs: object) -> None:
+    """`method(*args, **kwargs)` raises `ValidationError`."""
     with pytest.raises(ValidationError):
-        call()
+        method(*args, **kwargs)
 
 
 def _event(
@@ -124,23 +122,21 @@ class AccessLogContract(RepositoryContract):
         assert repository.purge_before(T0 + timedelta(minutes=2)) == 1
         assert [e.at.minute for e in repository.for_customer("c-1")] == [2, 3]
 
-    @pytest.mark.parametrize("bad", NOT_IDS, ids=repr)
-    def test_an_id_that_is_not_a_string_is_refused(
-        self, repository: AccessLog, bad: object
-    ) -> None:
+    def test_an_id_that_is_not_a_string_is_refused(self, repository: AccessLog) -> None:
         repository.append(_event(1))
-        _refused(lambda: repository.for_customer(bad))  # type: ignore[arg-type]
-        _refused(lambda: repository.by_actor(bad))  # type: ignore[arg-type]
-        if bad is not None:  # no field: every field
-            _refused(lambda: repository.for_customer("c-1", field=bad))  # type: ignore[arg-type]
+        for bad in NOT_IDS:
+            _refused(repository.for_customer, bad)
+            _refused(repository.by_actor, bad)
+            if bad is not None:  # no field: every field
+                _refused(repository.for_customer, "c-1", field=bad)
         assert len(repository.for_customer("c-1")) == 1
 
-    def test_ids_as_strings_no_event_can_hold_find_nothing(self, repository: AccessLog) -> None:
+    def test_ids_are_compared_as_text(self, repository: AccessLog) -> None:
+        """An empty id finds nothing; a `str` subclass is the id its text spells."""
         repository.append(_event(1))
-        for text in ("", *UNHOLDABLE_IDS):
-            assert repository.for_customer(text) == []
-            assert repository.for_customer("c-1", field=text) == []
-            assert repository.by_actor(text) == []
+        assert repository.for_customer("") == []
+        assert repository.for_customer("c-1", field="") == []
+        assert repository.by_actor("") == []
         assert len(repository.for_customer(_Id("c-1"), field=_Id("allergies"))) == 1
         assert len(repository.by_actor(_Id("st-7"))) == 1
 
@@ -213,26 +209,20 @@ class ConsentStoreContract(RepositoryContract):
         repository.add(_consent("k-3", "c-2"))
         assert [r.id for r in repository.for_customer("c-1")] == ["k-1", "k-2"]
 
-    @pytest.mark.parametrize("bad", NOT_IDS, ids=repr)
-    def test_an_id_that_is_not_a_string_is_refused(
-        self, repository: ConsentStore, bad: object
-    ) -> None:
+    def test_an_id_that_is_not_a_string_is_refused(self, repository: ConsentStore) -> None:
         repository.add(_consent())
-        _refused(lambda: repository.get(bad))  # type: ignore[arg-type]
-        _refused(lambda: repository.withdraw(bad, T0))  # type: ignore[arg-type]
-        _refused(lambda: repository.for_customer(bad))  # type: ignore[arg-type]
+        for bad in NOT_IDS:
+            _refused(repository.get, bad)
+            _refused(repository.withdraw, bad, T0)
+            _refused(repository.for_customer, bad)
         assert repository.get("k-1").withdrawn_at is None
 
-    def test_ids_as_strings_no_record_can_hold(self, repository: ConsentStore) -> None:
-        """Unknown to a read; a withdrawal refuses them and changes nothing."""
+    def test_ids_are_compared_as_text(self, repository: ConsentStore) -> None:
+        """An empty id is not found; a `str` subclass is the id its text spells."""
         repository.add(_consent())
-        for text in UNHOLDABLE_IDS:
-            with pytest.raises(NotFoundError):
-                repository.get(text)
-            _refused(lambda text=text: repository.withdraw(text, T0))  # type: ignore[misc]
-            assert repository.for_customer(text) == []
         with pytest.raises(NotFoundError):
             repository.get("")
+        assert repository.for_customer("") == []
         assert repository.get(_Id("k-1")) == _consent()
         assert [r.id for r in repository.for_customer(_Id("c-1"))] == ["k-1"]
         assert repository.withdraw(_Id("k-1"), T0).withdrawn_at == T0
@@ -309,31 +299,23 @@ class DataKeyStoreContract(RepositoryContract):
         assert repository.replace("c-1", old, new) is True
         assert repository.get("c-1") == new
 
-    @pytest.mark.parametrize("bad", NOT_IDS, ids=repr)
-    def test_an_id_that_is_not_a_string_is_refused(
-        self, repository: DataKeyStore, bad: object
-    ) -> None:
+    def test_an_id_that_is_not_a_string_is_refused(self, repository: DataKeyStore) -> None:
         """`get(None)` too: a missing id is a bug to report, not a customer without a key."""
         key = _wrapped(1)
         repository.add("c-1", key)
-        _refused(lambda: repository.get(bad))  # type: ignore[arg-type]
-        _refused(lambda: repository.add(bad, _wrapped(2)))  # type: ignore[arg-type]
-        _refused(lambda: repository.replace(bad, key, _wrapped(2)))  # type: ignore[arg-type]
-        _refused(lambda: repository.delete(bad))  # type: ignore[arg-type]
+        for bad in NOT_IDS:
+            _refused(repository.get, bad)
+            _refused(repository.add, bad, _wrapped(2))
+            _refused(repository.replace, bad, key, _wrapped(2))
+            _refused(repository.delete, bad)
         assert repository.get("c-1") == key
         assert list(repository.customer_ids()) == ["c-1"]
 
-    def test_ids_as_strings_no_key_can_hold(self, repository: DataKeyStore) -> None:
-        """Unknown to `get`; `add`, `replace` and `delete` refuse them and store nothing."""
+    def test_ids_are_compared_as_text(self, repository: DataKeyStore) -> None:
+        """An empty id has no key; a `str` subclass is the id its text spells."""
         key = _wrapped(1)
         repository.add("c-1", key)
-        for text in UNHOLDABLE_IDS:
-            assert repository.get(text) is None
-            _refused(lambda text=text: repository.add(text, key))  # type: ignore[misc]
-            _refused(lambda text=text: repository.replace(text, key, key))  # type: ignore[misc]
-            _refused(lambda text=text: repository.delete(text))  # type: ignore[misc]
         assert repository.get("") is None
-        assert list(repository.customer_ids()) == ["c-1"]
         assert repository.get(_Id("c-1")) == key
         assert repository.replace(_Id("c-1"), key, _wrapped(2)) is True
         assert repository.delete(_Id("c-1")) is True
