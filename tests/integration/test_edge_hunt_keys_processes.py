@@ -3,18 +3,23 @@
 Consent withdrawn in one process refuses the next read in another; access
 events appended by several processes at once are all kept; one index key
 gives one index value in every process; and a process that dies while it
-writes the keyring file leaves the old file whole.
+writes the keyring file leaves the old file whole, and its temporary file
+(key material) is removed by the next writer of that keyring, and by no
+writer of another keyring in the same folder.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import stat
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
 
+from clubrules.cli import EXIT_OK, main
+from clubrules.errors import KeyringError
 from clubrules.privacy import (
     AccessEvent,
     ConsentRecord,
@@ -27,6 +32,7 @@ from clubrules.privacy import (
 from clubrules.storage.sqlite import SQLiteAccessLog, SQLiteConsentStore, SQLiteDatabase
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 SPAWN = multiprocessing.get_context("spawn")
@@ -170,3 +176,89 @@ def test_a_process_that_dies_while_writing_the_keyring_leaves_the_old_file_whole
     assert [(k.key_id, k.status) for k in loaded] == [(1, KeyStatus.PRIMARY)]
     assert loaded[0].material == ring.keys[0].material
     assert oct(path.stat().st_mode & 0o777) == oct(0o600)
+
+
+# --- a writer killed mid-write leaves key material that the next writer removes -------
+
+
+def _leftovers(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.name.startswith(".keyring-"))
+
+
+def _kill_while_writing(path: Path) -> Path:
+    """Kill a child process as it writes `path`; the temporary file it left behind."""
+    before = set(_leftovers(path.parent))
+    child = SPAWN.Process(target=_die_while_writing, args=(str(path),))
+    child.start()
+    child.join(120)
+    assert child.exitcode == 3
+    [left] = set(_leftovers(path.parent)) - before
+    # What the fix is about: key material, readable by its owner, left next to the keyring.
+    assert stat.S_IMODE(left.stat().st_mode) == 0o600
+    assert '"material"' in left.read_text(encoding="utf-8")
+    return left
+
+
+def _save_keys(path: Path) -> None:
+    FileKeyProvider(path).save_keys([KeyVersion.generate(1)])
+
+
+def _update_keys(path: Path) -> None:
+    FileKeyProvider(path).update_keys(lambda keys: keys)
+
+
+def _keyring_save(path: Path) -> None:
+    Keyring.from_provider(FileKeyProvider(path)).save(FileKeyProvider(path))
+
+
+def _cli_rotate(path: Path) -> None:
+    assert main(["keys", "rotate", "--file", str(path)]) == EXIT_OK
+
+
+def _cli_retire(path: Path) -> None:
+    assert main(["keys", "rotate", "--file", str(path)]) == EXIT_OK
+    assert main(["keys", "retire", "--file", str(path), "--key-id", "1"]) == EXIT_OK
+
+
+WRITERS: dict[str, Callable[[Path], None]] = {
+    "save_keys": _save_keys,
+    "update_keys": _update_keys,
+    "Keyring.save": _keyring_save,
+    "keys rotate": _cli_rotate,
+    "keys retire": _cli_retire,
+}
+
+
+@pytest.mark.parametrize("writer", WRITERS.values(), ids=WRITERS.keys())
+def test_the_next_writer_removes_what_a_killed_writer_left_and_only_of_its_keyring(
+    tmp_path: Path, writer: Callable[[Path], None]
+) -> None:
+    mine, other = tmp_path / "keys.json", tmp_path / "keys.json.old"
+    for path in (mine, other):
+        Keyring.generate().save(FileKeyProvider(path))
+    mine_left = _kill_while_writing(mine)
+    other_left = _kill_while_writing(other)
+    writer(mine)
+    assert not mine_left.exists()
+    assert _leftovers(tmp_path) == [other_left]  # another keyring's: not this writer's to remove
+    FileKeyProvider(mine).load_keys()  # the new file is whole
+    FileKeyProvider(other).update_keys(lambda keys: keys)
+    assert _leftovers(tmp_path) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keys.json", "keys.json.old"]
+
+
+def test_a_writer_that_is_refused_still_removes_what_a_killed_writer_left(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "keys.json"
+    Keyring.generate().save(FileKeyProvider(path))
+    before = path.read_bytes()
+    left = _kill_while_writing(path)
+
+    def refuse(_keys: list[KeyVersion]) -> list[KeyVersion]:
+        raise KeyringError("changed my mind")
+
+    with pytest.raises(KeyringError):
+        FileKeyProvider(path).update_keys(refuse)
+    assert not left.exists()
+    assert path.read_bytes() == before

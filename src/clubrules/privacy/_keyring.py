@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 import json
 import logging
@@ -386,8 +387,9 @@ class Keyring:
 
         Raises:
             KeyringError: a key id has other material in the provider than
-                here (another process rotated first: build the keyring again
-                from the provider, then rotate), the merged keys have no
+                here (another process rotated first: call
+                `refresh(provider, drop_conflicting=True)`, then `save`, to
+                keep this process's counts), the merged keys have no
                 primary, or the provider cannot be read or written. Nothing
                 is written, and this keyring is left as it was.
             ValidationError: `provider` is not a key provider.
@@ -395,7 +397,7 @@ class Keyring:
         require_port(provider, "KeyProvider", ("load_keys", "save_keys"), "provider")
         self._sync(provider, write=True)
 
-    def refresh(self, provider: KeyProvider) -> None:
+    def refresh(self, provider: KeyProvider, *, drop_conflicting: bool = False) -> None:
         """Take in what `provider` holds now, without writing anything.
 
         The merge is the one `save` makes: keys rotated or retired in
@@ -403,24 +405,54 @@ class Keyring:
         now on; a key retired elsewhere is refused here), and the counts
         of this process's seals not yet saved are kept for the next `save`.
 
+        A key id that the provider holds with other material than this
+        keyring is a conflict: another process rotated first, and this
+        keyring made its own key under the same id. By default the refresh
+        is then refused. With `drop_conflicting=True` this keyring drops
+        its own key of that id and takes the provider's in its place:
+        values sealed here under the dropped key no longer open (the
+        provider does not hold it, so no process can open them). Every other
+        key merges as usual, so the uses this process made of the keys both
+        sides agree on stay counted, and the next `save` adds them to the
+        provider's counts; the dropped key is never written. This is how a
+        process whose `save` was refused recovers without losing counts
+        (building a new keyring with `from_provider` would lose them).
+
+        Args:
+            provider: Where the keys are kept.
+            drop_conflicting: Replace this keyring's keys that conflict
+                with the provider's by the provider's, instead of refusing.
+
         Raises:
             KeyringError: a key id has other material in the provider than
-                here, the merged keys have no primary, or the provider cannot
-                be read. This keyring is then left as it was.
-            ValidationError: `provider` is not a key provider.
+                here (without `drop_conflicting`), the merged keys have no
+                primary, or the provider cannot be read. This keyring is
+                then left as it was.
+            ValidationError: `provider` is not a key provider, or
+                `drop_conflicting` is not a bool.
         """
         require_port(provider, "KeyProvider", ("load_keys",), "provider")
-        self._sync(provider, write=False)
+        if type(drop_conflicting) is not bool:
+            raise ValidationError(
+                f"must be a bool, not {type(drop_conflicting).__name__}",
+                field="drop_conflicting",
+                rule="wrong_type",
+            )
+        self._sync(provider, write=False, drop_conflicting=drop_conflicting)
 
-    def _sync(self, provider: KeyProvider, *, write: bool) -> None:
+    def _sync(self, provider: KeyProvider, *, write: bool, drop_conflicting: bool = False) -> None:
         with self._lock:
             local = self._current()
             baseline = dict(self._baseline)
             merged: list[KeyVersion] = []
             stored_uses: dict[int, int] = {}
+            dropped: set[int] = set()
 
             def change(stored: list[KeyVersion]) -> list[KeyVersion]:
-                merged[:] = _merge(stored, local, baseline)
+                dropped.clear()
+                merged[:] = _merge(
+                    stored, local, baseline, drop=dropped if drop_conflicting else None
+                )
                 stored_uses.clear()
                 stored_uses.update((v.key_id, v.uses) for v in stored)
                 return list(merged)
@@ -441,7 +473,7 @@ class Keyring:
                 change(stored)
                 if write:
                     provider.save_keys(list(merged))
-            self._adopt(merged, local, stored_uses, wrote=write)
+            self._adopt(merged, local, stored_uses, wrote=write, dropped=dropped)
 
     def _adopt(
         self,
@@ -450,16 +482,27 @@ class Keyring:
         stored_uses: Mapping[int, int],
         *,
         wrote: bool,
+        dropped: Iterable[int] = (),
     ) -> None:
         """Hold `merged` from now on (under the lock).
 
         `local` is the keys as they were when the merge began; uses made
         since then stay counted on top. The new baselines are the merged
         counts if they were written, else (a refresh) the provider's counts,
-        `stored_uses`: this process's unsaved uses stay unsaved.
+        `stored_uses`: this process's unsaved uses stay unsaved. The keys
+        of `dropped` had other material here: their slots (cipher, count)
+        go, and the provider's keys of those ids get new ones.
         """
         counted = {v.key_id: v.uses for v in local}
         old_primary = self._primary.key_id
+        for key_id in dropped:
+            self._slots.pop(key_id, None)
+            _logger.warning(
+                "key %d here had other material than in the key provider; dropped, "
+                "the provider's key %d takes its place",
+                key_id,
+                key_id,
+            )
         for version in merged:
             key_id = version.key_id
             slot = self._slots.get(key_id)
@@ -512,18 +555,25 @@ _LATER: Final = {KeyStatus.PRIMARY: 0, KeyStatus.DECRYPT_ONLY: 1, KeyStatus.RETI
 
 
 def _merge(
-    stored: Sequence[KeyVersion], local: Sequence[KeyVersion], baseline: Mapping[int, int]
+    stored: Sequence[KeyVersion],
+    local: Sequence[KeyVersion],
+    baseline: Mapping[int, int],
+    *,
+    drop: set[int] | None = None,
 ) -> list[KeyVersion]:
     """The keys a provider holds (`stored`) merged with a keyring's (`local`), by key id.
 
-    A key id on both sides must have the same material. Its status is the
+    A key id on both sides must have the same material; with `drop` given,
+    a key id with other material locally takes the stored key as it is,
+    and its id is added to `drop`. Its status is the
     later of the two; its count, the stored one plus the uses made locally
     since `baseline` (never below the local count). Of the keys that come
     out primary, the highest id stays primary and the others only decrypt.
 
     Raises:
         KeyringError: the stored keys are malformed, a key id has two
-            materials, two key ids have one material, or no key is primary.
+            materials (without `drop`), two key ids have one material, or
+            no key is primary.
     """
     theirs: dict[int, KeyVersion] = {}
     for version in stored:
@@ -542,10 +592,14 @@ def _merge(
             out[key_id] = mine
             continue
         if not hmac.compare_digest(other.material, mine.material):
+            if drop is not None:
+                drop.add(key_id)  # the stored key stays in `out` as it is
+                continue
             raise KeyringError(
                 f"key id {key_id} has other material in the key provider than in this "
-                "keyring: another process rotated first. Build the keyring again from "
-                "the provider (or refresh it before rotating); nothing was written"
+                "keyring: another process rotated first. Call refresh(provider, "
+                "drop_conflicting=True) to take the provider's key instead and keep this "
+                "keyring's counts, then save; nothing was written"
             )
         status = max(other.status, mine.status, key=_LATER.__getitem__)
         uses = max(other.uses + mine.uses - baseline.get(key_id, 0), mine.uses)
@@ -685,12 +739,20 @@ class FileKeyProvider:
 
     `save_keys` writes a new file next to the old one and renames it into
     place, so a crash never leaves half a keyring. `update_keys` reads,
-    changes and writes the file as one step across processes: it holds an
+    changes and writes the file as one step across processes. Both hold an
     exclusive lock on a file next to the keyring (its name plus `.lock`,
-    removed again when the lock is released) while it works. The lock is
+    removed again when the lock is released) while they work. The lock is
     `flock` on POSIX systems and `msvcrt.locking` on Windows (where the lock
     file stays); on a network file system that does not honour these locks,
     keep the keyring file to one host.
+
+    The new file is written as `.keyring-<16 hex digits>-<random>` in the
+    keyring's folder (mode 0600); the hex digits name the keyring file
+    (they are the start of the SHA-256 of its name). A writer that dies
+    before renaming it leaves that file behind, with key material in it.
+    Every writer holds the lock, so the next writer of the same keyring
+    removes such leftovers once it holds the lock, before it writes;
+    the temporary files of other keyrings in the folder are left alone.
 
     Args:
         path: The keyring file.
@@ -735,27 +797,30 @@ class FileKeyProvider:
         return _load_keys(text, f"keyring file {str(self._path)!r}")
 
     def save_keys(self, keys: Sequence[KeyVersion]) -> None:
-        """Replace the file's key versions atomically (mode 0600).
+        """Replace the file's key versions atomically (mode 0600), holding the file's lock.
 
         Raises:
             KeyringError: the keys make no keyring (none, a repeated key id
                 or material, not exactly one primary), or the file cannot be
-                written (its directory is missing or not writable, the disk
-                is full); the file is left as it was.
+                locked or written (its directory is missing or not writable,
+                the disk is full); the file is left as it was.
             ValidationError: `keys` is not a list of `KeyVersion`.
         """
         keys = require_items(keys, KeyVersion, "keys")
-        self._write(_dump_keys(keys))
+        text = _dump_keys(keys)
+        with self._locked():
+            self._write(text)
 
     def update_keys(
         self, change: Callable[[list[KeyVersion]], Sequence[KeyVersion]]
     ) -> list[KeyVersion]:
         """Replace the file's key versions with `change(current)`, as one step.
 
-        No other `update_keys` on the same file, in any process, runs
-        between the read and the write. A missing file holds no keys
-        (`change` gets an empty list). The file is written as by
-        `save_keys`, and only if `change` returns.
+        No other `update_keys` or `save_keys` on the same file, in any
+        process, runs between the read and the write. A missing file holds
+        no keys (`change` gets an empty list). The file is written as by
+        `save_keys`, and only if `change` returns. `change` must not write
+        the same file itself: it would wait for the lock held for it.
 
         Args:
             change: Given the key versions the file holds, returns those
@@ -797,7 +862,7 @@ class FileKeyProvider:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        """Hold the exclusive lock of the keyring file."""
+        """Hold the exclusive lock of the keyring file; remove writes left by dead writers."""
         lock_path = self._path.with_name(self._path.name + ".lock")
         try:
             fd = _lock_file(lock_path)
@@ -805,13 +870,49 @@ class FileKeyProvider:
             # Names the keyring file, not its lock file.
             raise self._unwritable(error) from None
         try:
+            self._remove_leftovers()
             yield
         finally:
             _unlock_file(fd, lock_path)
 
-    def _write(self, text: str) -> None:
+    @property
+    def _temp_prefix(self) -> str:
+        """The name start of this keyring's temporary files: its own, no other keyring's."""
+        digest = hashlib.sha256(os.fsencode(self._path.name)).hexdigest()[:16]
+        return f".keyring-{digest}-"
+
+    def _remove_leftovers(self) -> None:
+        """Remove this keyring's temporary files (under the lock: their writers died).
+
+        Every writer of this keyring holds its lock while its temporary file
+        exists, so under the lock any such file is one a writer left when it
+        died. Files of other keyrings (another digest) are not touched.
+        """
+        prefix = self._temp_prefix
         try:
-            fd, tmp = tempfile.mkstemp(prefix=".keyring-", dir=self._path.parent)
+            entries = list(os.scandir(self._path.parent))
+        except OSError:
+            return  # the write that follows reports the folder
+        for entry in entries:
+            if not entry.name.startswith(prefix):
+                continue
+            try:
+                if entry.is_file(follow_symlinks=False):
+                    Path(entry.path).unlink()
+            except OSError as error:
+                _logger.warning(
+                    "cannot remove a temporary file left by a keyring writer that died, "
+                    "next to %r: %s",
+                    str(self._path),
+                    error.strerror,
+                )
+            else:
+                _logger.info("removed a temporary keyring file left by a writer that died")
+
+    def _write(self, text: str) -> None:
+        """Write `text` to a temporary file and rename it into place (under the lock)."""
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=self._temp_prefix, dir=self._path.parent)
         except OSError as error:
             raise self._unwritable(error) from None
         try:

@@ -5,6 +5,20 @@ Each port is a `typing.Protocol`; the in-memory adapters are in
 suites that an implementation must pass. `AsyncDataKeyStore`,
 `AsyncConsentStore` and `AsyncAccessLog` are the stores' twins for an event
 loop, used by `AsyncPrivacyVault`.
+
+Ids, in every store and method alike:
+
+- an id argument that is not a `str` (None, an int, bytes) raises
+  `ValidationError` naming the argument, read or write, and reaches no
+  storage: `get(None)` is refused, not answered with None. Only the
+  `field` of `AccessLog.for_customer` may be None (every field). The
+  contract suites check this, and that a `str` subclass is the same id as
+  its text;
+- a string that no stored id can equal (a NUL character, a lone surrogate,
+  more than 200 characters) is an unknown id to a read of the library's
+  adapters (None, `NotFoundError` or an empty list, as for any id not
+  stored), and their writes (`add`, `replace`, `delete`, `withdraw`)
+  refuse it with `ValidationError` and store nothing.
 """
 
 from __future__ import annotations

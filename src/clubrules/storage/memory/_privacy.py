@@ -109,6 +109,7 @@ class InMemoryConsentStore(TenantSiblings):
 
     def for_customer(self, customer_id: str) -> list[ConsentRecord]:
         """The customer's records, oldest first."""
+        require_str(customer_id, "customer_id")
         found = self._table.select(lambda r: r.customer_id == customer_id)
         return by_instant(found, attrgetter("given_at"))
 
@@ -144,6 +145,7 @@ class InMemoryAccessLog(TenantSiblings):
         until: datetime | None = None,
     ) -> list[AccessEvent]:
         """The customer's events, optionally of one field, in `[since, until)`."""
+        require_str(customer_id, "customer_id")
         bounds = require_window(since, until, names=("since", "until"))
         with self._lock:
             return [
@@ -158,6 +160,7 @@ class InMemoryAccessLog(TenantSiblings):
         self, actor: str, *, since: datetime | None = None, until: datetime | None = None
     ) -> list[AccessEvent]:
         """The actor's events in `[since, until)`."""
+        require_str(actor, "actor")
         bounds = require_window(since, until, names=("since", "until"))
         with self._lock:
             return [e for e in self._events if e.actor == actor and self._within(e, bounds)]

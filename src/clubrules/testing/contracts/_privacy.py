@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 from clubrules._time import from_epoch_us, to_epoch_us
-from clubrules.errors import DecryptionError, DuplicateError, KeyringError, NotFoundError
+from clubrules.errors import (
+    DecryptionError,
+    DuplicateError,
+    KeyringError,
+    NotFoundError,
+    ValidationError,
+)
 from clubrules.privacy import (
     AccessEvent,
     ConsentRecord,
@@ -22,12 +28,29 @@ from clubrules.testing.contracts._instants import assert_kept, dst_property
 from clubrules.testing.contracts._values import next_serial
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from clubrules.customers import Sealed
     from clubrules.privacy.ports import AccessLog, ConsentStore, DataKeyStore
 
 __all__ = ["AccessLogContract", "ConsentStoreContract", "DataKeyStoreContract"]
 
 T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
+
+NOT_IDS: tuple[object, ...] = (None, 7, b"c-1", 1.5)
+"""Id arguments that are not strings: every adapter refuses them with `ValidationError`."""
+
+
+class _Id(str):
+    """A `str` subclass: the same id as its text."""
+
+    __slots__ = ()
+
+
+def _refused(method: Callable[..., object], *args: object, **kwargs: object) -> None:
+    """`method(*args, **kwargs)` raises `ValidationError`."""
+    with pytest.raises(ValidationError):
+        method(*args, **kwargs)
 
 
 def _event(
@@ -99,6 +122,24 @@ class AccessLogContract(RepositoryContract):
         assert repository.purge_before(T0 + timedelta(minutes=2)) == 1
         assert [e.at.minute for e in repository.for_customer("c-1")] == [2, 3]
 
+    def test_an_id_that_is_not_a_string_is_refused(self, repository: AccessLog) -> None:
+        repository.append(_event(1))
+        for bad in NOT_IDS:
+            _refused(repository.for_customer, bad)
+            _refused(repository.by_actor, bad)
+            if bad is not None:  # no field: every field
+                _refused(repository.for_customer, "c-1", field=bad)
+        assert len(repository.for_customer("c-1")) == 1
+
+    def test_ids_are_compared_as_text(self, repository: AccessLog) -> None:
+        """An empty id finds nothing; a `str` subclass is the id its text spells."""
+        repository.append(_event(1))
+        assert repository.for_customer("") == []
+        assert repository.for_customer("c-1", field="") == []
+        assert repository.by_actor("") == []
+        assert len(repository.for_customer(_Id("c-1"), field=_Id("allergies"))) == 1
+        assert len(repository.by_actor(_Id("st-7"))) == 1
+
     @dst_property("at")
     def test_an_event_at_a_dst_change_comes_back_equal(
         self, repository: AccessLog, at: datetime
@@ -167,6 +208,24 @@ class ConsentStoreContract(RepositoryContract):
         repository.add(_consent("k-1", hours=1))
         repository.add(_consent("k-3", "c-2"))
         assert [r.id for r in repository.for_customer("c-1")] == ["k-1", "k-2"]
+
+    def test_an_id_that_is_not_a_string_is_refused(self, repository: ConsentStore) -> None:
+        repository.add(_consent())
+        for bad in NOT_IDS:
+            _refused(repository.get, bad)
+            _refused(repository.withdraw, bad, T0)
+            _refused(repository.for_customer, bad)
+        assert repository.get("k-1").withdrawn_at is None
+
+    def test_ids_are_compared_as_text(self, repository: ConsentStore) -> None:
+        """An empty id is not found; a `str` subclass is the id its text spells."""
+        repository.add(_consent())
+        with pytest.raises(NotFoundError):
+            repository.get("")
+        assert repository.for_customer("") == []
+        assert repository.get(_Id("k-1")) == _consent()
+        assert [r.id for r in repository.for_customer(_Id("c-1"))] == ["k-1"]
+        assert repository.withdraw(_Id("k-1"), T0).withdrawn_at == T0
 
     @dst_property("one", "other")
     def test_consent_times_at_a_dst_change_come_back_equal(
@@ -239,6 +298,27 @@ class DataKeyStoreContract(RepositoryContract):
         assert repository.get("c-1") == old
         assert repository.replace("c-1", old, new) is True
         assert repository.get("c-1") == new
+
+    def test_an_id_that_is_not_a_string_is_refused(self, repository: DataKeyStore) -> None:
+        """`get(None)` too: a missing id is a bug to report, not a customer without a key."""
+        key = _wrapped(1)
+        repository.add("c-1", key)
+        for bad in NOT_IDS:
+            _refused(repository.get, bad)
+            _refused(repository.add, bad, _wrapped(2))
+            _refused(repository.replace, bad, key, _wrapped(2))
+            _refused(repository.delete, bad)
+        assert repository.get("c-1") == key
+        assert list(repository.customer_ids()) == ["c-1"]
+
+    def test_ids_are_compared_as_text(self, repository: DataKeyStore) -> None:
+        """An empty id has no key; a `str` subclass is the id its text spells."""
+        key = _wrapped(1)
+        repository.add("c-1", key)
+        assert repository.get("") is None
+        assert repository.get(_Id("c-1")) == key
+        assert repository.replace(_Id("c-1"), key, _wrapped(2)) is True
+        assert repository.delete(_Id("c-1")) is True
 
     def test_an_erasure_reaches_every_vault_on_the_store(self, repository: DataKeyStore) -> None:
         kek = Keyring.generate()
