@@ -117,7 +117,11 @@ def test_code_blocks_run(
             if "DATABASE_URL" in env:
                 monkeypatch.setenv("DATABASE_URL", env["DATABASE_URL"])
             code = compile(body, where, "exec")
-            exec(code, namespace)  # noqa: S102 - running the docs' own examples is the point
+            try:
+                exec(code, namespace)  # noqa: S102 - running the docs' own examples is the point
+            except pytest.skip.Exception as skipped:
+                # A skip would pass the page with its later blocks never run.
+                pytest.fail(f"{where}: the block skipped ({skipped.msg}); every block must run")
         elif lang == "pycon":
             parser = doctest.DocTestParser()
             test = parser.get_doctest(body, namespace, where, where, line_no)
