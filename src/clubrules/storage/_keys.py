@@ -12,7 +12,9 @@ PostgreSQL would abort the caller's open transaction):
 - a write (or a read whose answer would have to hold the id) raises a
   `ValidationError` naming the argument, and stores nothing;
 - an id that is not a string at all (an int, bytes, a list) raises the
-  `ValidationError` of `require_str` naming the argument, read or write.
+  `ValidationError` of `require_str` naming the argument, read or write;
+  so does None, unless the argument is an optional filter (a parameter
+  whose default is None, such as `find(resource=None)`).
 
 `KEYS` lists, for each port, the methods and arguments this covers; the
 adapters' classes take it with the `keys_checked` decorator, so the memory,
@@ -50,7 +52,7 @@ def unholdable(value: object, name: str = "id", *, required: bool = False) -> st
     """`value` if it is a string that no stored id can equal, else None.
 
     None is None (an optional id left out), unless the id is `required` (a
-    write's). Any other value that is not a string raises the
+    write's, or a read's that has no default). Any other value that is not a string raises the
     `ValidationError` of `require_str`, naming argument `name`: it never
     reaches a database driver, which would refuse it with an error naming
     no argument (and PostgreSQL would abort the caller's transaction).
@@ -177,6 +179,12 @@ def _refuse(name: str, value: str) -> NoReturn:
     raise AssertionError(name)  # pragma: no cover - check_storable found the problem
 
 
+def _optional(method: Callable[..., Any], names: tuple[str, ...]) -> frozenset[str]:
+    """The arguments of `names` that may be left out: their default is None (a filter)."""
+    parameters = inspect.signature(method).parameters
+    return frozenset(n for n in names if n in parameters and parameters[n].default is None)
+
+
 def _positions(method: Callable[..., Any], names: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
     """Where each argument of `names` may come positionally (after self), with its name.
 
@@ -202,7 +210,10 @@ def _guarded(
     """
     where = _positions(method, rule.names) if rule is not None else ()
     answer = rule.answer if rule is not None else None
-    required = rule is not None and answer is None  # a write's ids: None is refused too
+    # None is refused for an id the method needs (a write's, or a read's without a
+    # default), and is a filter left out for one whose default is None.
+    optional = _optional(method, rule.names) if rule is not None and answer is not None else ()
+    required = {name: name not in optional for _, name in where}
     values = tuple(
         (index, name, check)
         for (index, name), (_, check) in zip(
@@ -238,7 +249,7 @@ def _guarded(
         def checked_all(self: object, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
             for index, name in where:
                 value = args[index] if index < len(args) else kwargs.get(name)
-                text = unholdable(value, name, required=required)
+                text = unholdable(value, name, required=required[name])
                 if text is not None:
                     return refuse_or_answer(name, text)
             args = checked_values(args, kwargs)
@@ -249,6 +260,7 @@ def _guarded(
     if len(where) == 1 and where[0][0] == 0:
         # One id, the first parameter (`get(customer_id)`): the common case, kept cheap.
         name = where[0][1]
+        first_required = required[name]
         limit = ID_MAX_CHARS
 
         @functools.wraps(method)
@@ -261,7 +273,7 @@ def _guarded(
                 and "\x00" not in value
             ):
                 return method(self, *args, **kwargs)
-            text = unholdable(value, name, required=required)
+            text = unholdable(value, name, required=first_required)
             if text is not None:
                 return refuse_or_answer(name, text)
             return method(self, *args, **kwargs)
@@ -272,7 +284,7 @@ def _guarded(
     def checked(self: object, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - as `method`
         for index, name in where:
             value = args[index] if index < len(args) else kwargs.get(name)
-            text = unholdable(value, name, required=required)
+            text = unholdable(value, name, required=required[name])
             if text is not None:
                 return refuse_or_answer(name, text)
         return method(self, *args, **kwargs)
@@ -286,7 +298,7 @@ def _guarded_async(
     refuse_or_answer: Callable[[str, str], Any],
     checked_values: Callable[[tuple[Any, ...], dict[str, Any]], tuple[Any, ...]] | None,
     *,
-    required: bool,
+    required: Mapping[str, bool],
 ) -> Callable[..., Any]:
     """`_guarded` for a coroutine method: the answer or the refusal comes from the coroutine."""
 
@@ -294,7 +306,7 @@ def _guarded_async(
     async def checked(self: object, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - as `method`
         for index, name in where:
             value = args[index] if index < len(args) else kwargs.get(name)
-            text = unholdable(value, name, required=required)
+            text = unholdable(value, name, required=required[name])
             if text is not None:
                 return refuse_or_answer(name, text)
         if checked_values is not None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import given
@@ -10,8 +12,11 @@ from hypothesis import strategies as st
 
 from clubrules._checks import ID_MAX_CHARS, check_storable
 from clubrules.errors import NotFoundError, ValidationError, ViolationCollector
-from clubrules.storage._keys import unholdable
+from clubrules.storage._keys import KEYS, unholdable
 from clubrules.storage.memory import InMemoryClubActivityRepository, InMemoryDataKeyStore
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 TEXT = st.text(
     alphabet=st.one_of(st.characters(), st.sampled_from(["\x00", "\ud800", "\udfff", "é"])),
@@ -55,3 +60,53 @@ def test_an_id_passed_by_keyword_is_checked_too() -> None:
     with pytest.raises(ValidationError) as caught:
         activities.sign_up("act-1", customer_id="c\x00", at=at)
     assert caught.value.violations[0].field == "customer_id"
+
+
+def _adapters() -> list[tuple[str, object]]:
+    """Each memory and SQLite adapter of a port that `KEYS` covers, with its port's name."""
+    import tempfile  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    from clubrules.storage import memory, sqlite  # noqa: PLC0415
+
+    db = sqlite.SQLiteDatabase(Path(tempfile.mkdtemp()) / "keys.db")
+    db.migrate()
+    out: list[tuple[str, object]] = []
+    for module, prefix, args in ((memory, "InMemory", ()), (sqlite, "SQLite", (db,))):
+        for name in module.__all__:
+            port = name.removeprefix(prefix)
+            if name.startswith(prefix) and port in KEYS:
+                cls = getattr(module, name)
+                extra = {"zone": UTC} if "zone" in inspect.signature(cls).parameters else {}
+                out.append((port, cls(*args, **extra)))
+    return out
+
+
+def test_none_is_refused_where_an_id_is_needed_and_a_filter_left_out_elsewhere() -> None:
+    # One answer from every adapter: None for an id without a default is no id.
+    adapters = _adapters()
+    assert sorted(port for port, _ in adapters) == sorted([*KEYS, *KEYS])  # memory and SQLite
+    for port, adapter in adapters:
+        for method_name, rule in KEYS[port].items():
+            method = getattr(adapter, method_name)
+            parameters = inspect.signature(method).parameters
+            for name in rule.names:
+                if parameters[name].default is None:
+                    continue  # a filter: None leaves it out
+                with pytest.raises(ValidationError) as caught:
+                    method(**{name: None, **_other_arguments(parameters, name)})
+                where = f"{type(adapter).__name__}.{method_name}({name}=None)"
+                assert [(v.field, v.rule) for v in caught.value.violations] == [
+                    (name, "not_a_string")
+                ], where
+
+
+def _other_arguments(parameters: Mapping[str, inspect.Parameter], name: str) -> dict[str, object]:
+    """Fillers for the other required parameters: the id check runs before any of them."""
+    return {
+        p.name: "x"
+        for p in parameters.values()
+        if p.name != name
+        and p.default is inspect.Parameter.empty
+        and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    }
