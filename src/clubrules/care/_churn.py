@@ -7,13 +7,12 @@ import enum
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
 from collections.abc import Iterable, Mapping, Sequence  # noqa: TC003
 from datetime import datetime, timedelta, tzinfo
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from fractions import Fraction
 
 import attrs
 
 from clubrules._checks import (
-    DECIMALS,
     NARROW_EXCEPT_INTERVAL,
     check_count,
     check_flag,
@@ -305,8 +304,11 @@ def _drop(
 
 def _percent(drop: Decimal) -> str:
     """`drop` as a whole percentage (`"55%"`), rounded half to even in any thread's context."""
-    with localcontext(DECIMALS):
-        return f"{drop:.0%}"
+    numerator, denominator = drop.as_integer_ratio()
+    percent, rest = divmod(numerator * 100, denominator)
+    if 2 * rest > denominator or (2 * rest == denominator and percent % 2):
+        percent += 1  # half to even
+    return f"{percent}%"
 
 
 def _cooldown(
