@@ -13,7 +13,16 @@ import os
 import re
 from collections.abc import Mapping
 from datetime import MAXYEAR, MINYEAR, date, datetime, tzinfo
-from decimal import Decimal
+from decimal import (
+    MAX_EMAX,
+    MIN_EMIN,
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+)
 from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn, TypeVar, cast
 
 import attrs
@@ -33,7 +42,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
 __all__ = [
+    "DECIMALS",
     "DEFAULT_TENANT",
+    "EXACT_DECIMALS",
     "ID_MAX_CHARS",
     "INTERVAL_RULES",
     "INT_MAX",
@@ -117,6 +128,36 @@ INT_MAX: Final = 2**63 - 1
 
 INT_MIN: Final = -(2**63)
 """The smallest int that a stored value holds: the bottom of a BIGINT (and of an SQLite INTEGER)."""
+
+DECIMALS: Final = Context(
+    prec=28,
+    rounding=ROUND_HALF_EVEN,
+    Emin=-999_999,
+    Emax=999_999,
+    capitals=1,
+    clamp=0,
+    flags=[],
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
+"""The `decimal` module's default settings, for the library's own Decimal arithmetic.
+
+Rates, percentages, means and drops are computed with this context's
+methods (`DECIMALS.divide(...)`, or a `localcontext(DECIMALS)` block), never
+with the thread's context: results do not depend on the thread's decimal
+context, and the library never changes it. A result is the one Python's
+defaults give (28 significant digits, rounded half to even).
+"""
+
+EXACT_DECIMALS: Final = Context(
+    prec=40, rounding=ROUND_HALF_EVEN, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[InvalidOperation]
+)
+"""The context of exact sums and differences of money amounts (and of Money's own arithmetic).
+
+Two amounts below 10**18 with at most 10 places add up to at most 29
+digits: 40 holds every sum of a realistic number of amounts exactly, so a
+thread's lower precision (or narrower exponent range) never rounds a total
+or raises `decimal.InvalidOperation`.
+"""
 
 # NUL cannot be stored by PostgreSQL (in text or jsonb); a surrogate code
 # point (a lone surrogate, as left by a bad decode) has no UTF-8 form, so no

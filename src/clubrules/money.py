@@ -11,12 +11,12 @@ after it, so that every storage adapter holds it digit for digit (and
 from __future__ import annotations
 
 import re
-from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Self
 
 import attrs
 
-from clubrules._checks import shown
+from clubrules._checks import EXACT_DECIMALS, shown
 from clubrules.errors import InvalidMoneyError
 
 if TYPE_CHECKING:
@@ -30,18 +30,10 @@ _MAX_INTEGER_DIGITS = 18
 """The most digits an amount has before its decimal point: it is below 10**18."""
 _MAX_PLACES = 10
 """The most digits an amount has after its decimal point."""
-_LIMIT = Decimal(10) ** _MAX_INTEGER_DIGITS
+_LIMIT = Decimal(10**_MAX_INTEGER_DIGITS)
 _ONE = Decimal(1)
-_EXACT = Context(
-    prec=40, rounding=ROUND_HALF_EVEN, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[InvalidOperation]
-)
-"""The context of Money's own arithmetic, whatever the caller's `decimal` context says.
-
-Two amounts below 10**18 with at most 10 places add up to at most 29
-digits: 40 holds every sum exactly, so a thread's lower precision (or
-narrower exponent range) never rounds an amount or raises
-`decimal.InvalidOperation`.
-"""
+_EXACT = EXACT_DECIMALS
+"""The context of Money's own arithmetic, whatever the caller's `decimal` context says."""
 
 
 def _to_decimal(value: object) -> Decimal:

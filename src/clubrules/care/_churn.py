@@ -7,7 +7,7 @@ import enum
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
 from collections.abc import Iterable, Mapping, Sequence  # noqa: TC003
 from datetime import datetime, timedelta, tzinfo
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 import attrs
@@ -50,8 +50,6 @@ __all__ = [
     "scan_churn_columns",
     "scan_single_visits",
 ]
-
-_PLACES = Decimal("0.0001")
 
 
 class Severity(enum.Enum):
@@ -289,11 +287,28 @@ class ChurnWarning:
 def _drop(
     baseline: int | Decimal, baseline_days: int, recent: int | Decimal, recent_days: int
 ) -> Decimal:
-    """`1 - (recent / recent_days) / (baseline / baseline_days)`, to four places."""
-    per = baseline * recent_days
-    return (Decimal(per - recent * baseline_days) / Decimal(per)).quantize(
-        _PLACES, rounding=ROUND_HALF_EVEN
-    )
+    """`1 - (recent / recent_days) / (baseline / baseline_days)`, to four places.
+
+    Worked out exactly in fractions and rounded half to even once, so the
+    drop never depends on the thread's decimal context (nor on its precision:
+    a spend that grew a billionfold has a drop of many digits).
+    """
+    b_num, b_den = (baseline, 1) if isinstance(baseline, int) else baseline.as_integer_ratio()
+    r_num, r_den = (recent, 1) if isinstance(recent, int) else recent.as_integer_ratio()
+    per = b_num * r_den * recent_days  # the drop is (per - r_num * b_den * baseline_days) / per
+    ten_thousandths, rest = divmod((per - r_num * b_den * baseline_days) * 10_000, per)
+    if 2 * rest > per or (2 * rest == per and ten_thousandths % 2):
+        ten_thousandths += 1  # half to even
+    return Decimal(f"{ten_thousandths}E-4")  # exact: a string is read digit for digit
+
+
+def _percent(drop: Decimal) -> str:
+    """`drop` as a whole percentage (`"55%"`), rounded half to even in any thread's context."""
+    numerator, denominator = drop.as_integer_ratio()
+    percent, rest = divmod(numerator * 100, denominator)
+    if 2 * rest > denominator or (2 * rest == denominator and percent % 2):
+        percent += 1  # half to even
+    return f"{percent}%"
 
 
 def _cooldown(
@@ -337,6 +352,9 @@ def scan_churn(
     last_warned: Mapping[str, datetime] | None = None,
 ) -> list[ChurnWarning]:
     """Scan customers for an activity drop above the rule's threshold.
+
+    Drops are exact fractions rounded half to even to four places: results
+    do not depend on the thread's decimal context.
 
     Args:
         rule: The churn rule.
@@ -527,8 +545,8 @@ def _warning(
         recent_visits=rv,
         message=message(
             "churn.activity_drop",
-            visits=f"{vd:.0%}",
-            spend="" if sd is None else message("churn.spend_drop", spend=f"{sd:.0%}"),
+            visits=_percent(vd),
+            spend="" if sd is None else message("churn.spend_drop", spend=_percent(sd)),
             days=rule.baseline_days,
         ),
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo  # noqa: TC003
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
 import attrs
 
 from clubrules._checks import (
+    DECIMALS,
     check_flag,
     check_instant_field,
     check_int_range,
@@ -39,6 +40,8 @@ GROUPINGS = ("period", "staff", "dimension")
 """The keys `aggregate_surveys` can group by, in key order."""
 
 _CENT = Decimal("0.01")
+_WEIGHT_LIMIT = 10**18
+"""Weights are below this: a weighted mean of larger ones would leave Decimal's exponent range."""
 
 
 @attrs.frozen
@@ -101,7 +104,8 @@ class Questionnaire:
 
     Raises:
         ValidationError: no questions, repeated question ids, a dimension
-            without a weight, or a weight that is negative, float or all zero.
+            without a weight, or a weight that is negative, float or all zero,
+            or 10**18 or more (rule `too_large`).
 
     Examples:
         >>> q = Questionnaire("q-2026", [Question("q1", "service"), Question("q2", "product"),
@@ -127,7 +131,10 @@ class Questionnaire:
             problems.add("questions", "duplicate_name", "question ids must be unique")
         weights = dict(self.weights)
         for name, weight in self.weights:
+            found = len(problems)
             check_number(problems, f"weights[{name}]", weight)
+            if len(problems) == found and weight >= _WEIGHT_LIMIT:
+                problems.add(f"weights[{name}]", "too_large", "must be below 10**18")
         missing = sorted({q.dimension for q in self.questions} - set(weights))
         if missing:
             problems.add("weights", "missing_weight", f"no weight for {missing}")
@@ -292,7 +299,12 @@ def _quarter(at: datetime, zone: tzinfo) -> str:
 
 def _share_percent(part: int, whole: int) -> Decimal:
     """`part` of `whole` in percent, rounded half to even to 0.01."""
-    return (Decimal(100 * part) / Decimal(whole)).quantize(_CENT, rounding=ROUND_HALF_EVEN)
+    return _to_cent(DECIMALS.divide(Decimal(100 * part), Decimal(whole)))
+
+
+def _to_cent(value: Decimal) -> Decimal:
+    """`value` rounded half to even to 0.01, whatever the thread's decimal context."""
+    return DECIMALS.quantize(value, _CENT)
 
 
 def aggregate_surveys(
@@ -303,6 +315,10 @@ def aggregate_surveys(
     by: Sequence[str] = ("period",),
 ) -> dict[tuple[str, ...], SurveyStats]:
     """Aggregate responses per quarter, per staff member and/or per dimension.
+
+    Means and percentages are rounded half to even to 0.01 with Python's
+    default decimal settings: results do not depend on the thread's decimal
+    context.
 
     Args:
         questionnaire: The questionnaire answered; every response is checked against it.
@@ -372,20 +388,23 @@ def aggregate_surveys(
         bucket = groups.get(key, {})
         count = sum(a[2] for a in bucket.values())
         top = sum(a[3] for a in bucket.values())
+        # Every step in DECIMALS (Python's default settings): the thread's context never counts.
+        ctx = DECIMALS
         weighted = Decimal(0)
         total_weight = Decimal(0)
         for dim, acc in bucket.items():
             if acc[1]:
                 w = Decimal(weights[dim])
-                weighted += w * Decimal(acc[0]) / Decimal(acc[1])
-                total_weight += w
+                share = ctx.divide(ctx.multiply(w, Decimal(acc[0])), Decimal(acc[1]))
+                weighted = ctx.add(weighted, share)
+                total_weight = ctx.add(total_weight, w)
         score = (
-            (Decimal(100) * weighted / total_weight).quantize(_CENT, rounding=ROUND_HALF_EVEN)
+            _to_cent(ctx.divide(ctx.multiply(Decimal(100), weighted), total_weight))
             if total_weight
             else None
         )
         means = tuple(
-            (dim, (Decimal(acc[4]) / Decimal(acc[2])).quantize(_CENT, rounding=ROUND_HALF_EVEN))
+            (dim, _to_cent(ctx.divide(Decimal(acc[4]), Decimal(acc[2]))))
             for dim, acc in sorted(bucket.items())
         )
         scores = nps.get(key, [])

@@ -25,9 +25,11 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import MAXYEAR, UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
+from fractions import Fraction
 from functools import partial
 from itertools import compress, count, repeat
 from operator import add, and_, attrgetter, is_, is_not, mul
+from typing import cast
 
 import attrs
 
@@ -141,7 +143,8 @@ def percentile(sorted_values: Sequence[float], fraction: float) -> float | None:
     Raises:
         ValidationError: `fraction` is not a number from 0 to 1 (rule
             `out_of_range`), or `sorted_values` is not a sequence of finite
-            numbers.
+            numbers, or the quantile is beyond a float's range (rule
+            `out_of_range`, field `sorted_values`).
 
     Examples:
         >>> percentile([1, 2, 3, 4], 0.5)
@@ -159,7 +162,22 @@ def percentile(sorted_values: Sequence[float], fraction: float) -> float | None:
         raise ValidationError("must be a number from 0 to 1", field="fraction", rule="out_of_range")
     _check_numbers(sorted_values)
     n = len(sorted_values)
-    return _interpolated(n, float(fraction), sorted_values.__getitem__) if n else None
+    if not n:
+        return None
+    h = (n - 1) * float(fraction)
+    low = math.floor(h)
+    a = cast("float | Decimal", sorted_values[low])
+    b = cast("float | Decimal", sorted_values[min(low + 1, n - 1)])
+    try:
+        if isinstance(a, Decimal) or isinstance(b, Decimal):
+            # Exactly in fractions: a float and a Decimal do not mix, and no
+            # decimal context (the thread's precision) has a say.
+            return float(Fraction(a) + Fraction(h - low) * (Fraction(b) - Fraction(a)))
+        return float(a + (h - low) * (b - a))
+    except OverflowError:
+        raise ValidationError(
+            "the quantile is too large for a float", field="sorted_values", rule="out_of_range"
+        ) from None
 
 
 def _check_numbers(values: object) -> None:

@@ -13,7 +13,9 @@ from clubrules.errors import InvalidMoneyError
 from clubrules.money import Money
 
 __all__ = ["spend_by_customer", "total_spend"]
-from clubrules._checks import require_items
+from clubrules._checks import EXACT_DECIMALS, require_items
+
+_ZERO = Decimal(0)
 
 
 def signed_amount(record: ConsumptionRecord, currency: str) -> Decimal:
@@ -30,8 +32,8 @@ def signed_amount(record: ConsumptionRecord, currency: str) -> Decimal:
             rule="currency_mismatch",
             items=[record.id],
         )
-    sign = 1 if record.kind is ConsumptionKind.PURCHASE else -1
-    return sign * record.amount.amount
+    amount = record.amount.amount
+    return amount if record.kind is ConsumptionKind.PURCHASE else amount.copy_negate()
 
 
 def spend_by_customer(
@@ -42,6 +44,8 @@ def spend_by_customer(
     currency: str = "CNY",
 ) -> dict[str, Money]:
     """Each customer's net spend over the records dated in `[start, end)`.
+
+    Sums are exact: results do not depend on the thread's decimal context.
 
     Net spend is the customer's purchases minus their refunds, floored at
     zero. Redemptions are left out: the money was counted when the package
@@ -78,10 +82,10 @@ def spend_by_customer(
             at_us = to_epoch_us(record.at)
             if (lo is not None and at_us < lo) or (hi is not None and at_us >= hi):
                 continue
-        net[record.customer_id] = net.get(record.customer_id, Decimal(0)) + signed_amount(
-            record, currency
+        net[record.customer_id] = EXACT_DECIMALS.add(
+            net.get(record.customer_id, _ZERO), signed_amount(record, currency)
         )
-    return {cid: Money(max(amount, Decimal(0)), currency) for cid, amount in net.items()}
+    return {cid: Money(max(amount, _ZERO), currency) for cid, amount in net.items()}
 
 
 def total_spend(

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from clubrules._checks import check_int_range, check_storable, check_text, shown
+from clubrules._checks import DECIMALS, check_int_range, check_storable, check_text, shown
 from clubrules._time import (
     canonical_instant,
     from_epoch_us,
@@ -124,7 +124,7 @@ class Kpi:
         """The rate as a Decimal (to 28 significant digits), or None without events."""
         if not self.denominator:
             return None
-        return Decimal(self.numerator) / Decimal(self.denominator)
+        return DECIMALS.divide(Decimal(self.numerator), Decimal(self.denominator))
 
 
 _NOTE_MAX = 4000  # a few words; a score line's source quotes it

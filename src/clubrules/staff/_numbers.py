@@ -2,7 +2,8 @@
 
 Points live on a grid of 0.01. Every division is done exactly, with an
 integer quotient and remainder, so a score never depends on how many digits
-a Decimal context keeps.
+a Decimal context keeps: every operation names its context (`_EXACT`), so
+a result never depends on the thread's decimal context either.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 from clubrules._checks import shown
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
     from clubrules.errors import ViolationCollector
 
@@ -25,7 +26,13 @@ ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 
 # Wide enough that products of realistic counts (up to 10**20 events) stay exact.
-_EXACT = decimal.Context(prec=80, rounding=decimal.ROUND_FLOOR, traps=[decimal.InvalidOperation])
+_EXACT = decimal.Context(
+    prec=80,
+    rounding=decimal.ROUND_HALF_EVEN,  # exact results; and x - x is 0, never -0
+    Emax=decimal.MAX_EMAX,
+    Emin=decimal.MIN_EMIN,
+    traps=[decimal.InvalidOperation],
+)
 
 
 _MAX_DIGITS = 20
@@ -87,7 +94,7 @@ def check_decimal(
     if high is not None and value > high:
         problems.add(field, high_rule, f"{shown(value)} is above the maximum {high}")
         ok = False
-    if grid is not None and value % grid != 0:
+    if grid is not None and _EXACT.remainder(value, grid) != 0:
         problems.add(field, "too_precise", f"{value} is not a multiple of {grid}")
         ok = False
     return ok
@@ -96,6 +103,24 @@ def check_decimal(
 def exact_mul(left: Decimal, right: Decimal | int) -> Decimal:
     """`left * right` without rounding (for any realistic operands)."""
     return _EXACT.multiply(left, right)
+
+
+def exact_sum(values: Iterable[Decimal | int]) -> Decimal:
+    """The sum of `values`, without rounding (for any realistic operands)."""
+    total = ZERO
+    for value in values:
+        total = _EXACT.add(total, value)
+    return total
+
+
+def exact_sub(left: Decimal | int, right: Decimal | int) -> Decimal:
+    """`left - right` without rounding (for any realistic operands)."""
+    return _EXACT.subtract(left, right)
+
+
+def on_grid(value: Decimal) -> Decimal:
+    """`value` (on the 0.01 grid already) written with exactly two places."""
+    return _EXACT.quantize(value, QUANTUM)
 
 
 def round_ratio(numerator: Decimal, denominator: Decimal, times: Decimal | None = None) -> Decimal:
@@ -110,8 +135,8 @@ def round_ratio(numerator: Decimal, denominator: Decimal, times: Decimal | None 
     scaled = _EXACT.multiply(numerator, HUNDRED)
     hundredths, remainder = _EXACT.divmod(scaled, denominator)
     if _EXACT.multiply(remainder, 2) >= denominator:
-        hundredths += 1
-    return hundredths.scaleb(-2)
+        hundredths = _EXACT.add(hundredths, 1)
+    return _EXACT.scaleb(hundredths, -2)
 
 
 def apportion(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
@@ -122,8 +147,8 @@ def apportion(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     the earlier weight), so the shares sum to `total` exactly and each is on
     the grid.
     """
-    cents = int(total.scaleb(2))
-    units = [int(w.scaleb(2)) for w in weights]
+    cents = int(_EXACT.scaleb(total, 2))
+    units = [int(_EXACT.scaleb(w, 2)) for w in weights]
     whole = sum(units)
     shares: list[int] = []
     remainders: list[tuple[int, int]] = []
@@ -133,4 +158,4 @@ def apportion(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
         remainders.append((-rest, index))
     for _, index in sorted(remainders)[: cents - sum(shares)]:
         shares[index] += 1
-    return [Decimal(share).scaleb(-2) for share in shares]
+    return [_EXACT.scaleb(Decimal(share), -2) for share in shares]

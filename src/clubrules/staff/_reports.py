@@ -12,7 +12,7 @@ from clubrules._checks import require_instance, require_items
 from clubrules._time import to_epoch_us
 from clubrules.staff._bands import DEFAULT_BANDS, BandScheme
 from clubrules.staff._inputs import AssessmentKind
-from clubrules.staff._numbers import ZERO, round_ratio
+from clubrules.staff._numbers import exact_sub, exact_sum, round_ratio
 from clubrules.staff._scoring import ScoreSheet
 
 __all__ = ["CriterionDrag", "PeriodSummary", "TeamReport", "Trend", "team_report"]
@@ -104,7 +104,7 @@ def _median(totals: Sequence[Decimal]) -> Decimal:
     middle = len(ordered) // 2
     if len(ordered) % 2:
         return ordered[middle]
-    return round_ratio(ordered[middle - 1] + ordered[middle], _TWO)
+    return round_ratio(exact_sum(ordered[middle - 1 : middle + 1]), _TWO)
 
 
 def team_report(
@@ -150,7 +150,7 @@ def team_report(
             PeriodSummary(
                 label=label,
                 count=len(group),
-                mean=round_ratio(sum(totals, ZERO), Decimal(len(totals))),
+                mean=round_ratio(exact_sum(totals), Decimal(len(totals))),
                 median=_median(totals),
                 lowest=min(totals),
                 highest=max(totals),
@@ -161,7 +161,7 @@ def team_report(
         Trend(
             staff_id=staff_id,
             totals=tuple((s.period.label, s.total) for s in group),
-            change=group[-1].total - group[0].total if len(group) > 1 else None,
+            change=exact_sub(group[-1].total, group[0].total) if len(group) > 1 else None,
         )
         for staff_id, group in sorted(by_person.items())
     )
@@ -183,23 +183,25 @@ def _drags(sheets: Sequence[ScoreSheet], *, per_item: bool) -> tuple[CriterionDr
                     continue
                 key: tuple[str, str | None] = (line.criterion, line.item)
                 names[key] = line.name
-                lost.setdefault(key, []).append(line.effective_max - line.points)
+                lost.setdefault(key, []).append(exact_sub(line.effective_max, line.points))
         else:
             for criterion in sheet.criteria:
                 if not criterion.effective_max:
                     continue
                 key = (criterion.key, None)
                 names[key] = criterion.name
-                lost.setdefault(key, []).append(criterion.effective_max - criterion.points)
+                lost.setdefault(key, []).append(
+                    exact_sub(criterion.effective_max, criterion.points)
+                )
     drags = [
         CriterionDrag(
             criterion=key[0],
             item=key[1],
             name=names[key],
-            mean_lost=round_ratio(sum(values, ZERO), Decimal(len(values))),
+            mean_lost=round_ratio(exact_sum(values), Decimal(len(values))),
             sheets=len(values),
         )
         for key, values in lost.items()
     ]
-    drags.sort(key=lambda d: (-d.mean_lost, d.criterion, d.item or ""))
+    drags.sort(key=lambda d: (d.mean_lost.copy_negate(), d.criterion, d.item or ""))
     return tuple(drags)

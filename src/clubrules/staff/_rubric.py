@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Self
 import attrs
 
 from clubrules._checks import (
+    DECIMALS,
     TEXT_MAX_CHARS,
     check_choice,
     check_distinct,
@@ -31,6 +32,8 @@ from clubrules.staff._numbers import (
     ZERO,
     check_decimal,
     exact_mul,
+    exact_sub,
+    exact_sum,
     round_ratio,
     to_decimal,
 )
@@ -166,7 +169,7 @@ class LinearScale:
             return ZERO, ONE
         if got >= high:
             return ONE, ONE
-        return got - low, high - low
+        return exact_sub(got, low), exact_sub(high, low)
 
     def describe(self) -> str:
         """A short text for score sheets."""
@@ -244,7 +247,7 @@ class SteppedScale:
 
 def _as_percent(rate: Decimal) -> str:
     """A rate in [0, 1] as an exact percentage, such as `"87.5%"`."""
-    return f"{(rate * 100).normalize():f}%"
+    return f"{DECIMALS.normalize(DECIMALS.multiply(rate, 100)):f}%"
 
 
 @attrs.frozen
@@ -389,7 +392,7 @@ class EvaluationScoring(_ScoredFromEvents):
         require_reals(ratings, "ratings")
         count = len(ratings)
         return (
-            Decimal(sum(ratings) - count * self.scale_min),
+            exact_sub(exact_sum(ratings), count * self.scale_min),
             Decimal(count * (self.scale_max - self.scale_min)),
         )
 
@@ -492,7 +495,7 @@ class Criterion:
             check_distinct(
                 problems, "sub_items", keys, "duplicate_key", "two sub-items share a key"
             )
-            total = sum((i.max_points for i in self.sub_items), ZERO)
+            total = exact_sum(i.max_points for i in self.sub_items)
             if ok and total != self.max_points:
                 problems.add(
                     "sub_items",
@@ -561,7 +564,7 @@ class Rubric:
         if criteria_ok and not self.criteria:
             problems.add("criteria", "empty", "needs at least one criterion")
         elif criteria_ok:
-            total = sum((c.max_points for c in self.criteria), ZERO)
+            total = exact_sum(c.max_points for c in self.criteria)
             if total != HUNDRED:
                 problems.add(
                     "criteria", "weights_sum", f"criterion weights sum to {total}, not to 100"
@@ -650,7 +653,7 @@ def seed_rubric(
 
     def criterion(key: str, *sub_items: SubItem) -> Criterion:
         """A criterion worth the sum of its sub-items."""
-        total = sum((i.max_points for i in sub_items), ZERO)
+        total = exact_sum(i.max_points for i in sub_items)
         return Criterion(key=key, name=n(key), max_points=total, sub_items=sub_items)
 
     attitude = criterion(

@@ -29,7 +29,15 @@ from clubrules.errors import (
 )
 from clubrules.staff._bands import BandOutcome
 from clubrules.staff._inputs import AssessmentInputs, AssessmentKind, AssessmentPeriod
-from clubrules.staff._numbers import HUNDRED, QUANTUM, ZERO, apportion, round_ratio
+from clubrules.staff._numbers import (
+    HUNDRED,
+    ZERO,
+    apportion,
+    exact_mul,
+    exact_sum,
+    on_grid,
+    round_ratio,
+)
 from clubrules.staff._rubric import (
     Criterion,
     EvaluationScoring,
@@ -186,7 +194,7 @@ class ScoreSheet:
             problems.add("period", "not_a_period", "must be an AssessmentPeriod")
         sums: dict[str, Decimal] = {}
         for line in self.lines:
-            sums[line.criterion] = sums.get(line.criterion, ZERO) + line.points
+            sums[line.criterion] = exact_sum((sums.get(line.criterion, ZERO), line.points))
             if not ZERO <= line.points <= line.effective_max:
                 problems.add(f"lines.{line.item}", "inconsistent_sheet", "points outside 0-max")
         for criterion in self.criteria:
@@ -200,7 +208,7 @@ class ScoreSheet:
         found = len(problems)
         check_number(problems, "total", total, minimum=None)  # an exact, finite number
         if len(problems) == found:
-            if sum((c.points for c in self.criteria), ZERO) != total:
+            if exact_sum(c.points for c in self.criteria) != total:
                 problems.add("total", "inconsistent_sheet", "is not the sum of the criteria")
             if not ZERO <= total <= HUNDRED:
                 problems.add("total", "inconsistent_sheet", "is outside 0-100")
@@ -275,7 +283,7 @@ _Share = tuple[Decimal, Decimal] | None
 
 def _ratio_as_percent(numerator: int, denominator: int) -> str:
     """`numerator / denominator` as a percentage rounded half up to 0.01, such as `"66.67%"`."""
-    return f"{round_ratio(Decimal(numerator) * 100, Decimal(denominator))}%"
+    return f"{round_ratio(exact_mul(Decimal(numerator), 100), Decimal(denominator))}%"
 
 
 def _no_events_share(item: SubItem, rule: NoEventsRule) -> tuple[_Share, str]:
@@ -351,7 +359,7 @@ def _evaluation_share(
         share, text = _no_events_share(item, method.no_events)
         text = message("staff.evaluations_none", count=len(ratings), text=text)
         return share, text, method.no_events
-    mean = round_ratio(Decimal(sum(ratings)), Decimal(len(ratings)))
+    mean = round_ratio(exact_sum(ratings), Decimal(len(ratings)))
     text = message(
         "staff.evaluations",
         count=len(ratings),
@@ -382,7 +390,8 @@ def assess(
     (largest remainder on 0.01, so the maxima still sum to the criterion's
     weight), or, if the whole criterion is excluded, to the other criteria.
     Points are exact Decimals, rounded half up to 0.01 per line; the total is
-    the sum of the lines and never exceeds 100.
+    the sum of the lines and never exceeds 100. Results do not depend on the
+    thread's decimal context (a lower precision never rounds a score).
 
     Args:
         rubric: The rubric to score with.
@@ -441,7 +450,7 @@ def assess(
     ]
     problems.raise_if_any()
     lines, criteria = _lines(plan, found)
-    total = sum((c.points for c in criteria), ZERO).quantize(QUANTUM)
+    total = on_grid(exact_sum(c.points for c in criteria))
     band = rubric.bands.band_for(total)
     return ScoreSheet(
         id=sheet_id,
@@ -473,12 +482,12 @@ def _plan(rubric: Rubric) -> tuple[_Plan, frozenset[str]]:
     plan = tuple(
         (
             criterion,
-            criterion.max_points.quantize(QUANTUM),
+            on_grid(criterion.max_points),
             tuple(
                 (
                     item,
                     item.method.method,
-                    item.max_points.quantize(QUANTUM),
+                    on_grid(item.max_points),
                     item.method.scale.describe() if isinstance(item.method, KpiScoring) else "",
                 )
                 for item in criterion.sub_items
@@ -544,8 +553,8 @@ def _lines(
             else:
                 points = round_ratio(share[0], share[1], times=effective)
             if points.as_tuple().exponent != -2:
-                points = points.quantize(QUANTUM)
-            subtotal += points
+                points = on_grid(points)
+            subtotal = exact_sum((subtotal, points))
             lines.append(
                 ScoreLine(
                     criterion=criterion.key,
@@ -564,7 +573,7 @@ def _lines(
                 key=criterion.key,
                 name=criterion.name,
                 max_points=nominal,
-                effective_max=weight.quantize(QUANTUM),
+                effective_max=on_grid(weight),
                 points=subtotal,
             )
         )

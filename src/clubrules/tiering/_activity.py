@@ -10,6 +10,7 @@ from decimal import Decimal
 import attrs
 
 from clubrules._checks import (
+    EXACT_DECIMALS,
     NARROW_EXCEPT_INTERVAL,
     check_count,
     check_instant_field,
@@ -27,6 +28,8 @@ from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.money import Money
 
 __all__ = ["US_PER_DAY", "ActivitySummary", "days_since_last_visit", "summarize_activity"]
+
+_ZERO = Decimal(0)
 
 US_PER_DAY = 86_400_000_000
 """Microseconds in a day: recency is counted in whole elapsed days."""
@@ -185,7 +188,7 @@ def summarize_activity(
         cid = record.customer_id
         in_window = at_us >= lo
         if record.kind is not ConsumptionKind.REDEMPTION and in_window:
-            net[cid] = net.get(cid, Decimal(0)) + signed_amount(record, currency)
+            net[cid] = EXACT_DECIMALS.add(net.get(cid, _ZERO), signed_amount(record, currency))
         if record.kind is ConsumptionKind.REFUND:
             continue
         if cid not in first or at_us < first[cid][0]:
@@ -201,7 +204,7 @@ def summarize_activity(
             start=start,
             end=end,
             visits=len(days.get(cid, ())),
-            spend=Money(max(net.get(cid, Decimal(0)), Decimal(0)), currency),
+            spend=Money(max(net.get(cid, _ZERO), _ZERO), currency),
             first_visit=first[cid][1] if cid in first else None,
             last_visit=last[cid][1] if cid in last else None,
         )

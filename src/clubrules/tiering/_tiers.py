@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 from clubrules._checks import (
+    DECIMALS,
+    EXACT_DECIMALS,
     check_count,
     check_enum,
     check_flag,
@@ -560,8 +562,8 @@ class TierProgram:
             else TierChange.KEEP
         )
         above = self.tiers[new + 1] if new + 1 < len(self.tiers) else None
-        to_keep = max(tier.keep_at - value, 0)
-        to_reach = None if above is None else max(above.qualify - value, 0)
+        to_keep = max(_minus(tier.keep_at, value), 0)
+        to_reach = None if above is None else max(_minus(above.qualify, value), 0)
         new_status = TierStatus(
             customer_id=status.customer_id,
             tier=tier.name,
@@ -585,14 +587,15 @@ class TierProgram:
             status=new_status,
         )
 
-    def _message(self, reason: TierReason, previous: str, tier: Tier, value: Number) -> str:
+    def _message(self, reason: TierReason, previous: str, tier: Tier, number: Number) -> str:
         metric = self.metric.value
+        value = _text(number)
         if reason is TierReason.QUALIFIED:
-            return f"{metric} {value} reached {tier.name!r} (qualify at {tier.qualify})"
+            return f"{metric} {value} reached {tier.name!r} (qualify at {_text(tier.qualify)})"
         if reason is TierReason.NO_REVIEW_DUE:
             return f"no review due: {previous!r} is kept until the next review"
         if reason is TierReason.RETAINED:
-            return f"{metric} {value} meets {tier.name!r}'s retain threshold {tier.keep_at}"
+            return f"{metric} {value} meets {tier.name!r}'s retain threshold {_text(tier.keep_at)}"
         if reason is TierReason.DOWNGRADED:
             return f"{metric} {value} is below {previous!r}'s retain threshold: now {tier.name!r}"
         if reason is TierReason.ONE_STEP_CAP:
@@ -654,6 +657,18 @@ class TierProgram:
         step = self._step
         pairs = [step(c, v, f, review) for c, v, f in zip(current, values, floors, strict=True)]
         return TierBatch(self, [p[0] for p in pairs], [p[1] for p in pairs])
+
+
+def _minus(left: Number, right: Number) -> Number:
+    """`left - right`: exact for ints, and for Decimals whatever the thread's decimal context."""
+    if isinstance(left, int) and isinstance(right, int):
+        return left - right
+    return EXACT_DECIMALS.subtract(left, right)
+
+
+def _text(value: Number) -> str:
+    """A value as a message shows it: a Decimal as Python's defaults write it (`E`, never `e`)."""
+    return str(value) if isinstance(value, int) else DECIMALS.to_sci_string(value)
 
 
 _REPORTED = 20  # problems reported per column; a million bad rows make one message

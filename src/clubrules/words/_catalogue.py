@@ -5,8 +5,10 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping  # noqa: TC003 - resolved at runtime by get_type_hints
 from datetime import timedelta
+from decimal import Decimal
 from types import MappingProxyType
 
+from clubrules._checks import DECIMALS
 from clubrules.errors import NotFoundError, ValidationError
 from clubrules.words import _en, _zh
 from clubrules.words._format import duration
@@ -32,6 +34,19 @@ _CATALOGUES: dict[str, Mapping[str, str]] = {
     "en": MappingProxyType(_en.MESSAGES),
     "zh": MappingProxyType(_zh.MESSAGES),
 }
+
+
+def _text(value: object, locale: str) -> object:
+    """A template value as shown: a duration in words, a Decimal as Python's defaults write it.
+
+    A Decimal is written with `DECIMALS` (an exponent as `E`, never `e`):
+    the text does not depend on the thread's decimal context.
+    """
+    if isinstance(value, timedelta):
+        return duration(value, locale=locale)
+    if isinstance(value, Decimal):
+        return DECIMALS.to_sci_string(value)
+    return value
 
 
 def catalogue(locale: str | None = None) -> Mapping[str, str]:
@@ -74,10 +89,7 @@ def message(key: str, /, *, locale: str | None = None, **params: object) -> str:
     template = _CATALOGUES[loc].get(key)
     if template is None:
         raise NotFoundError("message", key)
-    values = {
-        name: duration(value, locale=loc) if isinstance(value, timedelta) else value
-        for name, value in params.items()
-    }
+    values = {name: _text(value, loc) for name, value in params.items()}
     try:
         return template.format_map(values)
     except KeyError as exc:
