@@ -23,7 +23,9 @@ from clubrules.storage._handles import TenantHandles, other_tenant
 from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.postgres._direct import Outcome, run_direct_async
 from clubrules.storage.postgres._errors import (
+    Refusals,
     checked_url,
+    first_contact_settings,
     psycopg_module,
     raise_for,
     raise_translated,
@@ -181,6 +183,7 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         require_flag(pool_check, "pool_check")
         url = checked_url(url)
         self._setup(schema, timeout=seconds)
+        self._url: str = url
         try:
             from psycopg_pool import AsyncConnectionPool  # noqa: PLC0415 - optional dependency
         except ImportError as error:  # pragma: no cover - the test environment has the extra
@@ -216,6 +219,8 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         self._owns_pool = False
         # The connections its own pool opened, cut off in a forked child (see `_after_fork`).
         self._owned = OwnedConnections()
+        self._url = ""  # the database's own URL, for its first contact ("": lent)
+        self._refusals = Refusals()
         self._opened = True
         self._closed: bool = False
         self._caller: psycopg.AsyncConnection[Any] | None = None
@@ -326,10 +331,38 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         pool = self._pool
         assert pool is not None  # noqa: S101 - a database that made its pool has one
         try:
+            await self._first_contact()
             await pool.open(wait=True, timeout=self._timeout)
         except psycopg_module().Error as error:
             raise_translated(error)
         self._opened = True
+
+    async def _first_contact(self) -> None:
+        """Before the pool opens: one connection made directly, and closed.
+
+        Opening the pool waits `timeout` seconds for its first connections,
+        which it retries in the background: for nothing when they are
+        refused for their settings. Made directly, the first connection
+        says at once: a refusal for the settings raises (the pool stays
+        unopened, and the next call tries again); a transient failure
+        leaves the wait to the pool, as before.
+
+        Raises:
+            StorageConfigurationError: the connection was refused for its
+                settings (logged once, at ERROR).
+        """
+        psycopg = psycopg_module()
+        try:
+            conn = await psycopg.AsyncConnection.connect(
+                self._url, **first_contact_settings(self._url, self._timeout)
+            )
+        except psycopg.OperationalError as error:
+            refusal = self._refusals.refused(error)
+            if refusal is not None:
+                raise_for(refusal, error)
+            return
+        await conn.close()
+        self._refusals.connected()
 
     def _joined(self) -> psycopg.AsyncConnection[Any] | None:
         """The connection calls join: the caller's, or this task's open unit of work's.
