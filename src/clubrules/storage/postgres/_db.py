@@ -195,7 +195,11 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
     [migrate][clubrules.storage.postgres.PostgresDatabase.migrate]. Driver
     errors arrive as clubrules errors: a taken id is a `DuplicateError`, a
     serialization failure, deadlock or lost connection a
-    `RetryableStorageError`.
+    `RetryableStorageError`, a connection refused for its settings (a wrong
+    password, an unknown role or database, `sslmode=bogus`) a
+    `StorageConfigurationError`, raised at the first call and logged once
+    at ERROR; with a pool, without waiting its `timeout` (see the storage
+    reference: which connection failures retry).
 
     Args:
         url: A libpq connection URL or string, such as
@@ -433,6 +437,9 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         Raises:
             RetryableStorageError: no connection could be had (server down,
                 pool exhausted for `timeout`), or it broke during the block.
+            StorageConfigurationError: the connection was refused for its
+                settings (a wrong password, an unknown role or database,
+                refused `options`, an invalid libpq setting): no retry helps.
             StorageError: the database is closed, or a unit of work of
                 another tenant is open in this thread or task.
         """
@@ -626,6 +633,8 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         Raises:
             RetryableStorageError: a deadlock, serialization failure or lock
                 timeout (everything was rolled back), or no connection.
+            StorageConfigurationError: the connection was refused for its
+                settings.
             CommitOutcomeUnknownError: the connection failed during COMMIT.
             StorageError: a statement failed inside the block and the
                 transaction was aborted, so nothing was stored.

@@ -136,7 +136,10 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
     Driver errors arrive as clubrules errors, as for the sync database: a
     taken id is a `DuplicateError`; a serialization failure, deadlock, lost
     connection or a pool that stayed empty for `timeout` seconds a
-    `RetryableStorageError`. A task cancelled while it waits on the
+    `RetryableStorageError`; a connection refused for its settings (a wrong
+    password, an unknown role or database, `sslmode=bogus`) a
+    `StorageConfigurationError`, raised when the pool opens, without
+    waiting `timeout`, and logged once at ERROR. A task cancelled while it waits on the
     database rolls back what it had begun: a write lands whole or not at
     all.
 
@@ -246,6 +249,9 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
             ValidationError: an argument is out of range.
             RetryableStorageError: the pool could not open its first
                 connections within `timeout` seconds.
+            StorageConfigurationError: the connection was refused for its
+                settings (a wrong password, an unknown role or database,
+                refused `options`, an invalid libpq setting): no retry helps.
         """
         database = cls(
             url,
@@ -397,6 +403,9 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         Raises:
             RetryableStorageError: no connection could be had (server down,
                 pool exhausted for `timeout`), or it broke during the block.
+            StorageConfigurationError: the connection was refused for its
+                settings (a wrong password, an unknown role or database,
+                refused `options`, an invalid libpq setting): no retry helps.
             StorageError: the database is closed, or a unit of work of
                 another tenant is open in this task.
         """
@@ -536,6 +545,8 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         Raises:
             RetryableStorageError: a deadlock, serialization failure or lock
                 timeout (everything was rolled back), or no connection.
+            StorageConfigurationError: the connection was refused for its
+                settings.
             CommitOutcomeUnknownError: the connection failed during COMMIT.
             StorageError: a statement failed inside the block and the
                 transaction was aborted, so nothing was stored.
