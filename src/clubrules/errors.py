@@ -36,6 +36,7 @@ ClubRulesError
 │   └── LeakRefusedError (TypeError)      privacy: pickling a Sensitive value, and the like
 └── StorageError                          an adapter could not complete an operation
     ├── RetryableStorageError             transient: lock timeout, lost connection
+    ├── StorageConfigurationError         a connection refused for its settings: do not retry
     ├── CommitOutcomeUnknownError         lost during COMMIT: may be stored, do not rerun
     ├── MigrationError                    the schema cannot be migrated
     └── ErasureNotFinalError              privacy: a data key is deleted, its bytes not yet purged
@@ -99,6 +100,7 @@ __all__ = [
     "RetryableStorageError",
     "SlotConflictError",
     "StaleVersionError",
+    "StorageConfigurationError",
     "StorageDiagnostics",
     "StorageError",
     "UnknownTimeZoneError",
@@ -666,7 +668,10 @@ class StorageDiagnostics:
     Attributes:
         code: PostgreSQL's SQLSTATE (`"23514"`) or SQLite's error name
             (`"SQLITE_CONSTRAINT_CHECK"`); empty when the driver gave none
-            (a refused connection, a pool timeout).
+            (a refused connection, a pool timeout). For a connection that
+            the server refused while it was being opened, the SQLSTATE that
+            the server's message stands for (`"28P01"`): libpq passes on the
+            message but not the code.
         error_class: The driver's exception class name (`"CheckViolation"`,
             `"IntegrityError"`, `"PoolTimeout"`).
         constraint: The name of the constraint that refused the row, if
@@ -718,6 +723,32 @@ class RetryableStorageError(StorageError):
 
     Nothing was written; the same call may succeed if retried.
     """
+
+
+class StorageConfigurationError(StorageError):
+    """A connection was refused for its settings: retrying cannot help until they are fixed.
+
+    A wrong or missing password, a role that does not exist or may not log
+    in, a database that does not exist, server settings in `options` that
+    the server refuses, a libpq setting with an invalid value
+    (`sslmode=bogus`, `port=99999`). Not a `RetryableStorageError`: the same
+    call fails the same way until someone fixes the connection URL, the
+    role or the server's configuration. The message names the cause in
+    words and, where the server sent one, its SQLSTATE; never the
+    password or the URL. `diagnostics.code` holds that SQLSTATE (empty for
+    a libpq setting), and the driver's error stays the `__cause__`, for
+    operators.
+
+    Attributes:
+        reason: A stable code for the cause, for example
+            `"invalid_password"`, `"unknown_role"`, `"unknown_database"`,
+            `"invalid_setting_value"` or `"invalid_libpq_setting"`; empty
+            if none was given.
+    """
+
+    def __init__(self, message: str, *, reason: str = "") -> None:
+        self.reason = reason
+        super().__init__(message)
 
 
 class CommitOutcomeUnknownError(StorageError):

@@ -338,6 +338,9 @@ ERRORS: dict[type, Callable[[], BaseException]] = {
     E.PeriodNotEndedError: lambda: E.PeriodNotEndedError("not ended", field="period"),
     E.PrivacyError: lambda: E.PrivacyError("refused"),
     E.RetryableStorageError: lambda: _with_diagnostics(E.RetryableStorageError("locked")),
+    E.StorageConfigurationError: lambda: _with_diagnostics(
+        E.StorageConfigurationError("the role does not exist", reason="unknown_role")
+    ),
     E.SlotConflictError: lambda: E.SlotConflictError("clashes", conflicts=["bk-1"]),
     E.StaleVersionError: lambda: _with_diagnostics(E.StaleVersionError("k-1", 3, 4)),
     E.StorageError: lambda: _with_diagnostics(E.StorageError("refused")),

@@ -22,7 +22,9 @@ from clubrules.storage._fork import (
 from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.postgres._direct import Outcome, run_direct
 from clubrules.storage.postgres._errors import (
+    Refusals,
     checked_url,
+    first_contact_settings,
     psycopg_module,
     raise_for,
     raise_translated,
@@ -193,7 +195,11 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
     [migrate][clubrules.storage.postgres.PostgresDatabase.migrate]. Driver
     errors arrive as clubrules errors: a taken id is a `DuplicateError`, a
     serialization failure, deadlock or lost connection a
-    `RetryableStorageError`.
+    `RetryableStorageError`, a connection refused for its settings (a wrong
+    password, an unknown role or database, `sslmode=bogus`) a
+    `StorageConfigurationError`, raised at the first call and logged once
+    at ERROR; with a pool, without waiting its `timeout` (see the storage
+    reference: which connection failures retry).
 
     Args:
         url: A libpq connection URL or string, such as
@@ -261,6 +267,9 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         self._owns_pool = False
         # The connections its own pool opened, cut off in a forked child (see `_after_fork`).
         self._owned = OwnedConnections()
+        # Whether a connection was ever opened (else a pooled call first makes contact itself).
+        self._reached = False
+        self._refusals = Refusals()
         self._closed = False
         self._caller: psycopg.Connection[Any] | None = None
         # The connection of the unit of work open in this thread or task, if any.
@@ -278,7 +287,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
                 timeout=self._timeout,
                 check=ConnectionPool.check_connection if pool_check else None,
                 name="clubrules",
-                configure=self._owned.remember,
+                configure=self._configured,
                 open=True,
             )
             self._pool = self._make_pool()
@@ -375,6 +384,8 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         database._make_pool = None  # noqa: SLF001
         database._owns_pool = False  # noqa: SLF001
         database._owned = OwnedConnections()  # noqa: SLF001
+        database._reached = True  # noqa: SLF001 - the caller's connections: no first contact
+        database._refusals = Refusals()  # noqa: SLF001
         database._closed = False  # noqa: SLF001
         database._caller = caller  # noqa: SLF001
         database._unit = unit_connection()  # noqa: SLF001
@@ -426,6 +437,9 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         Raises:
             RetryableStorageError: no connection could be had (server down,
                 pool exhausted for `timeout`), or it broke during the block.
+            StorageConfigurationError: the connection was refused for its
+                settings (a wrong password, an unknown role or database,
+                refused `options`, an invalid libpq setting): no retry helps.
             StorageError: the database is closed, or a unit of work of
                 another tenant is open in this thread or task.
         """
@@ -468,6 +482,8 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         """A connection from the pool; exhaustion is logged (psycopg errors pass untranslated)."""
         pool = self._pool
         assert pool is not None  # noqa: S101 - only called on a pooled database
+        if not self._reached:
+            self._first_contact()
         with contextlib.ExitStack() as stack:
             try:
                 conn = stack.enter_context(pool.connection(timeout=self._timeout))
@@ -477,13 +493,64 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
             yield conn
 
     def _the_connection(self) -> psycopg.Connection[Any]:
-        """The one connection of an unpooled database, reopened if it broke (under `_lock`)."""
+        """The one connection of an unpooled database, reopened if it broke (under `_lock`).
+
+        Raises:
+            StorageConfigurationError: the connection was refused for its
+                settings (logged once, at ERROR).
+        """
         conn = self._conn
         if conn is None or conn.closed or conn.broken:
             if conn is not None:
                 conn.close()
-            conn = self._conn = psycopg_module().connect(self._url, autocommit=True)
+            psycopg = psycopg_module()
+            try:
+                conn = self._conn = psycopg.connect(self._url, autocommit=True)
+            except psycopg.OperationalError as error:
+                refusal = self._refusals.refused(error)
+                if refusal is not None:
+                    raise_for(refusal, error)
+                raise
+            self._refusals.connected()
         return conn
+
+    def _configured(self, conn: psycopg.Connection[Any]) -> None:
+        """The own pool's `configure` callback: a connection was opened."""
+        self._owned.remember(conn)
+        self._reached = True
+        self._refusals.connected()
+
+    def _first_contact(self) -> None:
+        """Before the own pool's first connection: open one directly, and close it.
+
+        A pool retries a refused connection in the background, and its
+        caller waits the whole `timeout` for nothing when the refusal is
+        for the connection's settings. Made directly, the first connection
+        says at once: a refusal for the settings raises (and the next call
+        tries again), a transient failure leaves the wait to the pool, as
+        before; after a success the pool is trusted from then on.
+
+        Raises:
+            StorageConfigurationError: the connection was refused for its
+                settings (logged once, at ERROR).
+        """
+        psycopg = psycopg_module()
+        with self._lock:
+            if self._reached:
+                return
+            self._reached = True
+            try:
+                conn = psycopg.connect(
+                    self._url, **first_contact_settings(self._url, self._timeout)
+                )
+            except psycopg.OperationalError as error:
+                refusal = self._refusals.refused(error)
+                if refusal is None:
+                    return
+                self._reached = False
+                raise_for(refusal, error)
+            conn.close()
+            self._refusals.connected()
 
     def _execute(self, query: str, params: Sequence[object], most: int) -> Outcome:
         """One statement run as this handle's tenant: up to `most` rows (-1: all), its row count.
@@ -504,6 +571,8 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
             if joined is not None:
                 return _outcome(_as_tenant(joined, tenant, query, params), most)
             if self._pool is not None:
+                if not self._reached:
+                    self._first_contact()
                 with self._pool.connection(timeout=self._timeout) as conn:
                     return _lone(conn, tenant, query, params, most)
             with self._lock:
@@ -564,6 +633,8 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         Raises:
             RetryableStorageError: a deadlock, serialization failure or lock
                 timeout (everything was rolled back), or no connection.
+            StorageConfigurationError: the connection was refused for its
+                settings.
             CommitOutcomeUnknownError: the connection failed during COMMIT.
             StorageError: a statement failed inside the block and the
                 transaction was aborted, so nothing was stored.

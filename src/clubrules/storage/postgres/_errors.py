@@ -19,6 +19,8 @@ row) stays the cause, for operators.
 from __future__ import annotations
 
 import contextlib
+import math
+import re
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from clubrules._checks import raise_clear_of
@@ -29,17 +31,22 @@ from clubrules.errors import (
     MigrationError,
     RetryableStorageError,
     SlotConflictError,
+    StorageConfigurationError,
     StorageDiagnostics,
     StorageError,
     ValidationError,
 )
+from clubrules.storage.sql._unit import logger
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 __all__ = [
+    "Refusals",
     "checked_url",
+    "connect_refusal",
     "diagnostics_of",
+    "first_contact_settings",
     "is_retryable",
     "keeps_cause",
     "psycopg_module",
@@ -245,3 +252,231 @@ def translated(*, migration: bool = False) -> Iterator[None]:
         yield
     except psycopg.Error as error:
         raise_translated(error, migration=migration)
+
+
+# --- a connection refused for its settings -----------------------------------
+#
+# libpq passes on the server's message when it refuses a connection at
+# startup, but not its SQLSTATE (psycopg's error has no `diag.sqlstate`), and
+# checks its own settings (`sslmode`, `port`, ...) only when it connects. So
+# the cause is read from libpq's (English) message: each line below is a
+# pattern, the SQLSTATE the server sends with it (empty for libpq's own
+# refusals), the condition's name, a stable reason code and the cause in
+# words. A message that matches none (a refused or timed-out connection, a
+# server starting up or out of connection slots, a message in another
+# language) stays a transient failure, as before.
+_REFUSALS: tuple[tuple[re.Pattern[str], str, str, str, str], ...] = tuple(
+    (re.compile(pattern), state, condition, reason, words)
+    for pattern, state, condition, reason, words in (
+        (
+            r"password authentication failed for user",
+            "28P01",
+            "invalid_password",
+            "invalid_password",
+            "the password is wrong, or the role has none",
+        ),
+        (
+            r"authentication failed for user",
+            "28000",
+            "invalid_authorization_specification",
+            "authentication_failed",
+            "the authentication method of pg_hba.conf refused the role",
+        ),
+        (
+            r'role ".*" does not exist',
+            "28000",
+            "invalid_authorization_specification",
+            "unknown_role",
+            "the role does not exist",
+        ),
+        (
+            r'role ".*" is not permitted to log in',
+            "28000",
+            "invalid_authorization_specification",
+            "login_not_permitted",
+            "the role may not log in (NOLOGIN)",
+        ),
+        (
+            r"no pg_hba\.conf entry for|pg_hba\.conf rejects connection",
+            "28000",
+            "invalid_authorization_specification",
+            "no_hba_entry",
+            "no pg_hba.conf entry lets this role in to this database",
+        ),
+        (
+            r'database ".*" does not exist',
+            "3D000",
+            "invalid_catalog_name",
+            "unknown_database",
+            "the database does not exist",
+        ),
+        (
+            r'database ".*" is not currently accepting connections',
+            "55000",
+            "object_not_in_prerequisite_state",
+            "database_closed",
+            "the database does not allow connections (ALLOW_CONNECTIONS false)",
+        ),
+        (
+            r"permission denied for database",
+            "42501",
+            "insufficient_privilege",
+            "connect_not_permitted",
+            "the role lacks the CONNECT privilege on the database",
+        ),
+        (
+            r"unrecognized configuration parameter",
+            "42704",
+            "undefined_object",
+            "unknown_setting",
+            "the options name a server setting that does not exist",
+        ),
+        (
+            r"invalid value for parameter|is outside the valid range for parameter",
+            "22023",
+            "invalid_parameter_value",
+            "invalid_setting_value",
+            "the options give a server setting an invalid value",
+        ),
+        (
+            r'parameter ".*" cannot be (?:changed|set)',
+            "55P02",
+            "cant_change_runtime_param",
+            "setting_not_settable",
+            "the options set a server setting that cannot be set when connecting",
+        ),
+        (
+            r"permission denied to set parameter",
+            "42501",
+            "insufficient_privilege",
+            "setting_not_permitted",
+            "the options set a server setting that the role may not set",
+        ),
+        (
+            (
+                r"invalid command-line argument for server process"
+                r"|FATAL:\s+\S+(?: \S+)? requires a value"
+            ),
+            "42601",
+            "syntax_error",
+            "invalid_options",
+            "the options are not server arguments of the form -c name=value",
+        ),
+        (
+            r"no password supplied",
+            "",
+            "",
+            "no_password",
+            "the server asks for a password and none was given (URL, PGPASSWORD or ~/.pgpass)",
+        ),
+        (
+            r'authentication method requirement ".*" failed',
+            "",
+            "",
+            "auth_requirement",
+            "the server's authentication does not meet the require_auth setting",
+        ),
+        (
+            r"server does not support SSL, but SSL was required",
+            "",
+            "",
+            "ssl_unsupported",
+            "the server does not support SSL, which the sslmode setting requires",
+        ),
+        (
+            (
+                r'\binvalid (?:"?\w+"? value:|port number|integer value .* for connection option'
+                r"|require_auth method)|could not match \d+ |could not parse network address"
+                r"|invalid when SSL support is not compiled in"
+            ),
+            "",
+            "",
+            "invalid_libpq_setting",
+            "a libpq connection setting (sslmode, port, hostaddr, ...) has an invalid value",
+        ),
+    )
+)
+# One attempt of a connection: libpq's "connection to server ... failed: <why>";
+# psycopg lists each host's attempt on a line of its own.
+_ATTEMPT = re.compile(r"connection to server (?:at|on socket) [^\n]*? failed: ([^\n]*)")
+
+
+def connect_refusal(error: BaseException) -> StorageConfigurationError | None:
+    """The `StorageConfigurationError` for a failed connection attempt, or None if transient.
+
+    `error` is what `psycopg.connect` raised. The failure is permanent only
+    if every host's attempt failed for a setting that no retry changes (a
+    wrong password, an unknown database or role, refused `options`, an
+    invalid libpq setting); a refused connection, a timeout, a server
+    starting up or out of connection slots (53300) leave a retry its
+    chance. The message names the cause in words and the SQLSTATE, never
+    the role, the database, the password or the URL.
+    """
+    psycopg = psycopg_module()
+    if not isinstance(error, psycopg.OperationalError) or _diag(error, "sqlstate") is not None:
+        return None
+    text = str(error)
+    reasons = _ATTEMPT.findall(text) or [text.partition("\n")[0]]
+    found = []
+    for why in reasons:
+        entry = _refusal_of(why)
+        if entry is None:
+            return None
+        found.append(entry)
+    _, state, condition, reason, words = found[0]
+    label = f"{state} {condition}" if state else "refused by libpq"
+    made = StorageConfigurationError(
+        f"PostgreSQL refused the connection: {words} ({label}); retrying cannot help"
+        " until the connection settings are fixed",
+        reason=reason,
+    )
+    made.diagnostics = StorageDiagnostics(code=state, error_class=type(error).__name__)
+    return made
+
+
+def first_contact_settings(url: str, timeout: float) -> dict[str, Any]:
+    """What `connect` takes besides `url` for a first contact that ends within about `timeout`.
+
+    The URL's own `connect_timeout` wins; without one, the first contact
+    gives up after `timeout` seconds (libpq's least is 2), as the pool's
+    wait would.
+    """
+    if "connect_timeout" in psycopg_module().conninfo.conninfo_to_dict(url):
+        return {"autocommit": True}
+    return {"autocommit": True, "connect_timeout": max(2, math.ceil(timeout))}
+
+
+def _refusal_of(reason: str) -> tuple[re.Pattern[str], str, str, str, str] | None:
+    for entry in _REFUSALS:
+        if entry[0].search(reason):
+            return entry
+    return None
+
+
+class Refusals:
+    """A database's last refused connection: each refusal is logged once, at ERROR.
+
+    A retry loop that keeps calling a database whose settings are refused
+    logs the cause once, not once a call; after a connection succeeds, the
+    next refusal is logged again. No lock (it would have to be made again
+    in a forked child): two threads refused at once may both log.
+    """
+
+    __slots__ = ("_last",)
+
+    def __init__(self) -> None:
+        self._last = ""
+
+    def refused(self, error: BaseException) -> StorageConfigurationError | None:
+        """The `StorageConfigurationError` for `error` (see `connect_refusal`), logged once."""
+        made = connect_refusal(error)
+        if made is None:
+            return None
+        if self._last != str(made):
+            self._last = str(made)
+            logger.error("%s", made)
+        return made
+
+    def connected(self) -> None:
+        """A connection was opened: the next refusal is news again."""
+        self._last = ""

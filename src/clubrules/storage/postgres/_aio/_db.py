@@ -23,7 +23,9 @@ from clubrules.storage._handles import TenantHandles, other_tenant
 from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.postgres._direct import Outcome, run_direct_async
 from clubrules.storage.postgres._errors import (
+    Refusals,
     checked_url,
+    first_contact_settings,
     psycopg_module,
     raise_for,
     raise_translated,
@@ -134,7 +136,10 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
     Driver errors arrive as clubrules errors, as for the sync database: a
     taken id is a `DuplicateError`; a serialization failure, deadlock, lost
     connection or a pool that stayed empty for `timeout` seconds a
-    `RetryableStorageError`. A task cancelled while it waits on the
+    `RetryableStorageError`; a connection refused for its settings (a wrong
+    password, an unknown role or database, `sslmode=bogus`) a
+    `StorageConfigurationError`, raised when the pool opens, without
+    waiting `timeout`, and logged once at ERROR. A task cancelled while it waits on the
     database rolls back what it had begun: a write lands whole or not at
     all.
 
@@ -181,6 +186,7 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         require_flag(pool_check, "pool_check")
         url = checked_url(url)
         self._setup(schema, timeout=seconds)
+        self._url: str = url
         try:
             from psycopg_pool import AsyncConnectionPool  # noqa: PLC0415 - optional dependency
         except ImportError as error:  # pragma: no cover - the test environment has the extra
@@ -216,6 +222,8 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         self._owns_pool = False
         # The connections its own pool opened, cut off in a forked child (see `_after_fork`).
         self._owned = OwnedConnections()
+        self._url = ""  # the database's own URL, for its first contact ("": lent)
+        self._refusals = Refusals()
         self._opened = True
         self._closed: bool = False
         self._caller: psycopg.AsyncConnection[Any] | None = None
@@ -241,6 +249,9 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
             ValidationError: an argument is out of range.
             RetryableStorageError: the pool could not open its first
                 connections within `timeout` seconds.
+            StorageConfigurationError: the connection was refused for its
+                settings (a wrong password, an unknown role or database,
+                refused `options`, an invalid libpq setting): no retry helps.
         """
         database = cls(
             url,
@@ -326,10 +337,38 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         pool = self._pool
         assert pool is not None  # noqa: S101 - a database that made its pool has one
         try:
+            await self._first_contact()
             await pool.open(wait=True, timeout=self._timeout)
         except psycopg_module().Error as error:
             raise_translated(error)
         self._opened = True
+
+    async def _first_contact(self) -> None:
+        """Before the pool opens: one connection made directly, and closed.
+
+        Opening the pool waits `timeout` seconds for its first connections,
+        which it retries in the background: for nothing when they are
+        refused for their settings. Made directly, the first connection
+        says at once: a refusal for the settings raises (the pool stays
+        unopened, and the next call tries again); a transient failure
+        leaves the wait to the pool, as before.
+
+        Raises:
+            StorageConfigurationError: the connection was refused for its
+                settings (logged once, at ERROR).
+        """
+        psycopg = psycopg_module()
+        try:
+            conn = await psycopg.AsyncConnection.connect(
+                self._url, **first_contact_settings(self._url, self._timeout)
+            )
+        except psycopg.OperationalError as error:
+            refusal = self._refusals.refused(error)
+            if refusal is not None:
+                raise_for(refusal, error)
+            return
+        await conn.close()
+        self._refusals.connected()
 
     def _joined(self) -> psycopg.AsyncConnection[Any] | None:
         """The connection calls join: the caller's, or this task's open unit of work's.
@@ -364,6 +403,9 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         Raises:
             RetryableStorageError: no connection could be had (server down,
                 pool exhausted for `timeout`), or it broke during the block.
+            StorageConfigurationError: the connection was refused for its
+                settings (a wrong password, an unknown role or database,
+                refused `options`, an invalid libpq setting): no retry helps.
             StorageError: the database is closed, or a unit of work of
                 another tenant is open in this task.
         """
@@ -503,6 +545,8 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         Raises:
             RetryableStorageError: a deadlock, serialization failure or lock
                 timeout (everything was rolled back), or no connection.
+            StorageConfigurationError: the connection was refused for its
+                settings.
             CommitOutcomeUnknownError: the connection failed during COMMIT.
             StorageError: a statement failed inside the block and the
                 transaction was aborted, so nothing was stored.
