@@ -75,6 +75,7 @@ from clubrules.words import message
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
 T = TypeVar("T")
 
@@ -485,3 +486,63 @@ def test_a_decimal_in_a_message_is_written_as_pythons_defaults_write_it() -> Non
 
     assert under(NASTIEST, run) == oracle(run)
     assert "1E+1" in oracle(run)
+
+
+# --- booking rates, activity figures, SQLite spend sums, CLI amounts ----------------
+# Each reruns a scenario of the area's own tests, whose exact expectations are the
+# oracle, under the harshest context: nothing may round, trap or change it.
+
+
+def _harshest() -> Context:
+    return _hostile(1, 2, decimal.ROUND_DOWN, strict=True, capitals=0)
+
+
+def test_booking_success_rates_ignore_the_thread_context() -> None:
+    from tests.unit.booking.test_codes_reminders_rate import (  # noqa: PLC0415
+        test_success_rate_counts_outcomes as scenario,
+    )
+
+    under(_harshest(), scenario)
+
+
+def test_activity_figures_ignore_the_thread_context() -> None:
+    from tests.unit.activities.test_schedule_and_figures import (  # noqa: PLC0415
+        test_figures_count_the_roster_and_compare_spend_with_the_uninvited as scenario,
+    )
+
+    under(_harshest(), scenario)
+
+
+def test_sqlite_spend_sums_ignore_the_thread_context(tmp_path: Path) -> None:
+    from clubrules.storage.sqlite import (  # noqa: PLC0415
+        SQLiteActivityRepository,
+        SQLiteConsumptionRepository,
+        SQLiteDatabase,
+    )
+
+    db = SQLiteDatabase(tmp_path / "club.db")
+    db.migrate()
+    ledger = SQLiteConsumptionRepository(db)
+    at = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    for i, amount in enumerate(["1280.5", "0.0000000001", "999999999999.99", "12.345"]):
+        ledger.add(
+            ConsumptionRecord(
+                id=f"r-{i}", customer_id="c-1", at=at, service="facial", amount=Money(amount)
+            )
+        )
+    activity = SQLiteActivityRepository(db, zone=UTC)
+    window = {"start": at - timedelta(days=1), "end": at + timedelta(days=1)}
+    expected = oracle(lambda: activity.summary("c-1", **window))
+    assert expected.spend == Money("1000000001292.8350000001")
+    assert under(_harshest(), lambda: activity.summary("c-1", **window)) == expected
+    db.close()
+
+
+def test_cli_amounts_ignore_the_thread_context(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.unit.test_cli_customers import (  # noqa: PLC0415
+        test_one_customer_and_amounts_echoed_with_two_places as scenario,
+    )
+
+    under(_harshest(), lambda: scenario(tmp_path, capsys))

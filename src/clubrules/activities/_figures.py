@@ -9,7 +9,14 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import attrs
 
-from clubrules._checks import require_flag, require_instance, require_items, require_zone
+from clubrules._checks import (
+    DECIMALS,
+    EXACT_DECIMALS,
+    require_flag,
+    require_instance,
+    require_items,
+    require_zone,
+)
 from clubrules._time import require_aware, shift_days, to_epoch_us
 from clubrules.activities._invitations import Invitation
 from clubrules.activities._model import Activity, Candidate
@@ -91,7 +98,12 @@ class ActivityFigures:
 
 
 def _mean(total: Decimal, count: int, currency: str) -> Money:
-    value = (total / count).quantize(_CENT, rounding=ROUND_HALF_EVEN) if count else Decimal(0)
+    # In the library's own contexts: the thread's decimal context never rounds a mean.
+    value = (
+        DECIMALS.divide(total, count).quantize(_CENT, ROUND_HALF_EVEN, DECIMALS)
+        if count
+        else Decimal(0)
+    )
     return Money(value, currency)
 
 
@@ -166,8 +178,8 @@ def activity_figures(
     seated = [s for s in roster if s.status in SEAT_STATUSES]
     attended = [s for s in roster if s.status is SignUpStatus.ATTENDED]
     rate = (
-        (Decimal(100 * len(attended)) / Decimal(len(seated))).quantize(
-            _CENT, rounding=ROUND_HALF_EVEN
+        DECIMALS.divide(Decimal(100 * len(attended)), Decimal(len(seated))).quantize(
+            _CENT, ROUND_HALF_EVEN, DECIMALS
         )
         if seated
         else None
@@ -196,7 +208,12 @@ def activity_figures(
         by_customer = spend_by_customer(kept, start=activity.end, end=end, currency=currency)
 
         def total(ids: set[str], spent: dict[str, Money] = by_customer) -> Decimal:
-            return sum((spent[c].amount for c in ids if c in spent), Decimal(0))
+            add = EXACT_DECIMALS.add
+            sum_ = Decimal(0)
+            for c in ids:
+                if c in spent:
+                    sum_ = add(sum_, spent[c].amount)
+            return sum_
 
         invited_mean = _mean(total(invited_ids), len(invited_ids), currency)
         comparison_mean = (
@@ -212,7 +229,9 @@ def activity_figures(
                 comparison_mean=comparison_mean,
                 difference=None
                 if comparison_mean is None
-                else Money(invited_mean.amount - comparison_mean.amount, currency),
+                else Money(
+                    EXACT_DECIMALS.subtract(invited_mean.amount, comparison_mean.amount), currency
+                ),
             )
         )
     return ActivityFigures(

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import attrs
 
-from clubrules._checks import require_flag, require_items
+from clubrules._checks import DECIMALS, require_flag, require_items
 from clubrules._time import require_aware, require_order, to_epoch_us
 from clubrules.booking._model import Booking, BookingStatus
 
@@ -68,7 +68,10 @@ class SuccessRate:
         """
         if not self.settled:
             return None
-        return (Decimal(self.completed) / Decimal(self.settled)).quantize(_FOUR, ROUND_HALF_EVEN)
+        # In the library's own context: the thread's decimal context never rounds a rate.
+        return DECIMALS.divide(Decimal(self.completed), Decimal(self.settled)).quantize(
+            _FOUR, ROUND_HALF_EVEN, DECIMALS
+        )
 
 
 def success_rate(

@@ -12,6 +12,7 @@ import re
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
+from clubrules._checks import DECIMALS, EXACT_DECIMALS
 from clubrules.cli._io import (
     EXIT_OK,
     EXIT_USAGE,
@@ -215,7 +216,7 @@ class _Reader:
         return Money(text, self.currency)
 
     def _minor(self, text: str, line: int, column: str) -> int:
-        amount: Decimal = self._amount(text, line, column).amount * 100
+        amount: Decimal = EXACT_DECIMALS.multiply(self._amount(text, line, column).amount, 100)
         if amount != amount.to_integral_value():
             raise InputError("has more than two decimal places", line=line, column=column)
         return int(amount)
@@ -556,10 +557,11 @@ def _amount_text(amount: Decimal) -> str:
     """
     from decimal import Decimal  # noqa: PLC0415
 
-    exponent = amount.normalize().as_tuple().exponent
+    # In the library's own context, whatever the caller's (`main` may run in its process).
+    exponent = amount.normalize(DECIMALS).as_tuple().exponent
     if isinstance(exponent, int) and exponent >= -2:
-        return str(amount.quantize(Decimal("0.01")))
-    return str(amount.normalize())
+        return format(amount.quantize(Decimal("0.01"), context=DECIMALS), "f")
+    return format(amount.normalize(DECIMALS), "f")
 
 
 def _warning_json(warning: ChurnWarning) -> dict[str, object]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from clubrules._checks import EXACT_DECIMALS
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.sql._dialect import SQLITE
 from clubrules.storage.sql._tiering import SQLActivityRepository
@@ -23,6 +24,9 @@ __all__ = ["SQLiteActivityRepository"]
 _DAY_SHIFT_US = 800_000 * US_PER_DAY
 
 
+_ZERO = Decimal(0)
+
+
 class _DecimalSum:
     """A SQLite aggregate: the exact sum of decimal text (SQLite's own SUM is binary float)."""
 
@@ -30,11 +34,13 @@ class _DecimalSum:
         self.total: Decimal | None = None
 
     def step(self, value: str | None) -> None:
+        # Exact whatever the calling thread's decimal context (SQLite calls back in it).
         if value is not None:
-            self.total = Decimal(value) + (self.total or 0)
+            self.total = EXACT_DECIMALS.add(Decimal(value), self.total or _ZERO)
 
     def finalize(self) -> str | None:
-        return None if self.total is None else str(self.total)
+        # Plain notation, without the context's choice of exponent letter.
+        return None if self.total is None else format(self.total, "f")
 
 
 def register_decimal_sum(conn: sqlite3.Connection) -> None:
