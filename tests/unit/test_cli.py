@@ -113,6 +113,19 @@ def test_db_migrate_to_takes_ascii_digits_only(
     assert not (tmp_path / "club.db").exists()
 
 
+@pytest.mark.parametrize("key_id", ["\uff11", "1_0", "+1", "1.0"])
+def test_keys_retire_key_id_takes_ascii_digits_only(
+    key_id: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys = tmp_path / "keys.json"
+    assert main(["keys", "new", "--file", str(keys)]) == EXIT_OK
+    before = keys.read_bytes()
+    capsys.readouterr()
+    assert main(["keys", "retire", "--file", str(keys), "--key-id", key_id]) == EXIT_USAGE
+    assert "must be a whole number" in capsys.readouterr().err
+    assert keys.read_bytes() == before
+
+
 def test_db_migrate_refuses_an_unknown_url_without_echoing_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -33,6 +33,7 @@ from clubrules.cli._io import (
     output_check,
     path_argument,
     regular_file_check,
+    whole_option,
     write,
 )
 from clubrules.errors import DecryptionError
@@ -91,7 +92,11 @@ def add_keys_commands(add_parser: AddParser) -> None:
         _run_retire,
     )
     retire.add_argument(
-        "--key-id", required=True, type=int, help="the id of the key to retire", dest="key_id"
+        "--key-id",
+        required=True,
+        type=whole_option,
+        help="the id of the key to retire",
+        dest="key_id",
     )
     add_json_option(retire, "the result")
     rewrap = _command(
