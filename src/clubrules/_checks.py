@@ -711,7 +711,9 @@ def check_tenant(value: object) -> str:
     The one check of every layer: the privacy area and the storage adapters.
     """
     if isinstance(value, str) and _TENANT.fullmatch(value):
-        return str(value)
+        # The checked characters as a plain str: `str(value)` would call a
+        # subclass's `__str__`, whose answer no one checked.
+        return str.__str__(value)
     if not isinstance(value, str):
         raise ValidationError(
             f"must be a str, not {type(value).__name__}", field="tenant", rule="tenant_id"
