@@ -34,22 +34,11 @@ from clubrules.booking import (
 )
 from clubrules.errors import ValidationError
 from clubrules.words import clock_time, duration, time_left, time_range, when
+from tests._zones import EDGE_ZONES
 
 from .booking.conftest import salon_rules
 
-ZONES = [
-    ZoneInfo(name)
-    for name in (
-        "America/New_York",
-        "Europe/London",
-        "Australia/Lord_Howe",
-        "America/Santiago",
-        "America/Havana",
-        "Asia/Kathmandu",
-        "Pacific/Apia",
-        "UTC",
-    )
-]
+ZONES = EDGE_ZONES
 NEW_YORK = ZoneInfo("America/New_York")
 FIRST_US = to_epoch_us(datetime(1, 1, 1, tzinfo=UTC))
 

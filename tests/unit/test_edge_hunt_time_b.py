@@ -30,29 +30,19 @@ from clubrules.staff import (
     AssessmentPeriod,
     Kpi,
     ManualScore,
+    ManualScoring,
     assess,
     seed_rubric,
 )
 from clubrules.tiering import ActivitySummary
+from tests._zones import EDGE_ZONE_NAMES
 
-ZONES = (
-    "America/New_York",
-    "Europe/London",
-    "Australia/Lord_Howe",
-    "America/Santiago",
-    "America/Havana",
-    "Asia/Kathmandu",
-    "Pacific/Apia",
-    "Asia/Shanghai",
-    "UTC",
-)
-MANUAL = (
-    "responsibility",
-    "teamwork",
-    "service_knowledge",
-    "answer_accuracy",
-    "booking_handling",
-    "complaint_handling",
+ZONES = EDGE_ZONE_NAMES
+MANUAL = tuple(
+    item.key
+    for criterion in seed_rubric().criteria
+    for item in criterion.sub_items
+    if isinstance(item.method, ManualScoring)
 )
 
 

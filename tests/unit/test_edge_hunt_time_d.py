@@ -54,6 +54,7 @@ from clubrules.booking import (
     find_alternatives,
 )
 from clubrules.errors import ClubRulesError, ValidationError
+from tests._zones import EDGE_ZONES
 
 from .activities.test_schedule_and_figures import CAL as ACTIVITY_CAL
 from .activities.test_schedule_and_figures import NOW as ACTIVITY_NOW
@@ -64,20 +65,7 @@ from .booking.conftest import salon_rules
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-ZONES = [
-    ZoneInfo(name)
-    for name in (
-        "America/New_York",
-        "Europe/London",
-        "Australia/Lord_Howe",
-        "America/Santiago",
-        "America/Havana",
-        "Asia/Kathmandu",
-        "Pacific/Apia",
-        "Asia/Shanghai",
-        "UTC",
-    )
-]
+ZONES = EDGE_ZONES
 FIRST_US = to_epoch_us(datetime.min.replace(tzinfo=UTC))
 LAST_US = to_epoch_us(datetime.max.replace(tzinfo=UTC))
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

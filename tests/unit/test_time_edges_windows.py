@@ -21,20 +21,11 @@ from clubrules.activities import Activity, activity_figures
 from clubrules.care import ChurnRule, scan_churn
 from clubrules.customers import ConsumptionRecord
 from clubrules.tiering import QualificationWindow, summarize_activity
+from tests._zones import EDGE_ZONES
 
 US_PER_DAY = 86_400_000_000
 NY = ZoneInfo("America/New_York")
-ZONES = tuple(
-    ZoneInfo(name)
-    for name in (
-        "America/New_York",
-        "Europe/London",
-        "Australia/Lord_Howe",
-        "America/Santiago",
-        "America/Havana",
-        "Asia/Shanghai",
-    )
-)
+ZONES = tuple(z for z in EDGE_ZONES if z.key != "UTC")
 # 2025-2027: every zone above changes its clocks (Shanghai excepted) in these years.
 _LOW_US = to_epoch_us(datetime(2025, 1, 1, tzinfo=UTC))
 _HIGH_US = to_epoch_us(datetime(2027, 12, 31, tzinfo=UTC))
