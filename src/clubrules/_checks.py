@@ -11,7 +11,8 @@ import enum
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import MAXYEAR, MINYEAR, date, datetime, tzinfo
 from decimal import (
     MAX_EMAX,
@@ -724,6 +725,21 @@ def check_tenant(value: object) -> str:
         field="tenant",
         rule="tenant_id",
     )
+
+
+@contextmanager
+def answering_for(field: str, what: str) -> Iterator[None]:
+    """Re-raise a lower layer's `ValidationError` as the caller's: naming `field`, rule kept.
+
+    A calendar asked beyond its years names its own argument (`start_us`,
+    `at`); the caller's error names the argument the user gave instead, and
+    reads "{what} ({the lower layer's message})".
+    """
+    try:
+        yield
+    except ValidationError as error:
+        first = error.violations[0]
+        raise ValidationError(f"{what} ({first.message})", field=field, rule=first.rule) from None
 
 
 def require_str(value: object, field: str) -> str:

@@ -10,6 +10,7 @@ from typing import Final
 import attrs
 
 from clubrules._checks import (
+    answering_for,
     check_count,
     check_instant_field,
     check_text,
@@ -133,18 +134,13 @@ def _opening_on(calendar: BusinessDays, day: date, as_of: datetime) -> datetime 
             the calendar's rule.
     """
     zone = calendar.zone
-    try:
+    with answering_for(
+        "activity", "is on a day the calendar cannot answer about, to plan invitations"
+    ):
         if not calendar.is_business_day(day):
             return None
         midnight = datetime.combine(day, time(0), tzinfo=zone)
         at = calendar.next_opening(max(midnight, as_of, key=to_epoch_us))
-    except ValidationError as error:
-        raise ValidationError(
-            "is on a day the calendar cannot answer about, to plan invitations "
-            f"({error.violations[0].message})",
-            field="activity",
-            rule=error.violations[0].rule,
-        ) from None
     return at if at.astimezone(zone).date() == day else None
 
 

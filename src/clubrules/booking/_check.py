@@ -10,7 +10,7 @@ from typing import Protocol, cast
 
 import attrs
 
-from clubrules._checks import require_flag, require_instance, require_items, shown
+from clubrules._checks import answering_for, require_flag, require_instance, require_items, shown
 from clubrules._time import from_epoch_us, instant_range, require_aware, to_epoch_us
 from clubrules.booking._alternatives import (
     _NEVER,
@@ -988,15 +988,10 @@ def _first_gap(hours: OpeningHours, start_us: int, end_us: int) -> tuple[int, in
             years), naming the request's `start` rather than the calendar's
             own argument, with the calendar's rule.
     """
-    try:
+    with answering_for(
+        "start", "is a time the club's opening hours or a staff member's shifts cannot answer about"
+    ):
         opened = hours.open_intervals_us(start_us, end_us)
-    except ValidationError as error:
-        raise ValidationError(
-            "is a time the club's opening hours or a staff member's shifts cannot answer "
-            f"about ({error.violations[0].message})",
-            field="start",
-            rule=error.violations[0].rule,
-        ) from None
     at = start_us
     for lo, hi in opened:
         if lo > at:
