@@ -25,7 +25,14 @@ from typing import Any, Final, NoReturn
 import attrs
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from clubrules._checks import refuse_pickle, require_int, require_items, require_port, shown
+from clubrules._checks import (
+    refuse_pickle,
+    require_flag,
+    require_int,
+    require_items,
+    require_port,
+    shown,
+)
 from clubrules.errors import KeyringError, KeyUsageWarning, LeakRefusedError, ValidationError
 from clubrules.privacy._format import MAX_KEY_ID, header
 from clubrules.privacy._keys import KEY_SIZE, KeyStatus, KeyVersion
@@ -429,15 +436,10 @@ class Keyring:
                 primary, or the provider cannot be read. This keyring is
                 then left as it was.
             ValidationError: `provider` is not a key provider, or
-                `drop_conflicting` is not a bool.
+                `drop_conflicting` is not True or False (rule `not_a_bool`).
         """
         require_port(provider, "KeyProvider", ("load_keys",), "provider")
-        if type(drop_conflicting) is not bool:
-            raise ValidationError(
-                f"must be a bool, not {type(drop_conflicting).__name__}",
-                field="drop_conflicting",
-                rule="wrong_type",
-            )
+        require_flag(drop_conflicting, "drop_conflicting")
         self._sync(provider, write=False, drop_conflicting=drop_conflicting)
 
     def _sync(self, provider: KeyProvider, *, write: bool, drop_conflicting: bool = False) -> None:
