@@ -168,6 +168,17 @@ class OwnedConnections:
         """`remember`, as the `configure` callback of an async pool."""
         self.remember(conn)
 
+    def finish_all(self) -> None:
+        """Close every connection noted at once, through libpq, with no wait on any event loop.
+
+        For an async pool whose event loop has stopped: its own `close()`
+        can no longer run, but its connections' sockets are still open.
+        """
+        with self._lock:
+            connections = list(self._connections)
+        for conn in connections:
+            conn.pgconn.finish()
+
     def cut_off_all(self) -> None:
         """In a forked child: cut off every connection noted, then start an empty set.
 

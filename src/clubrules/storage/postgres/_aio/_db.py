@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import threading
 from typing import TYPE_CHECKING, Any, Self, TypeAlias
 
 from clubrules._checks import SIZE_MAX, require_flag, require_seconds, require_size
@@ -95,6 +96,21 @@ async def _atomic(conn: Any) -> AsyncIterator[None]:  # noqa: ANN401 - a psycopg
     await conn.execute(RELEASE_SAVEPOINT)
 
 
+# Held while a database binds itself to the loop of its first call.
+_BINDING = threading.Lock()
+
+
+def _other_loop(bound: asyncio.AbstractEventLoop) -> str:
+    """Why a database refuses a call from an event loop that is not its own."""
+    state = "closed" if bound.is_closed() else "running" if bound.is_running() else "stopped"
+    return (
+        "this AsyncPostgresDatabase belongs to another event loop (the one its pool opened"
+        f" or its first call ran in, now {state}); its connections and tasks cannot serve"
+        " this loop: make one database per event loop (in tests, one per test loop), or"
+        " run the call on the database's loop"
+    )
+
+
 class AsyncPostgresDatabase(TenantHandles, ForkSafe):
     """A PostgreSQL database for the async adapters: psycopg 3's `AsyncConnectionPool`.
 
@@ -106,7 +122,10 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
     async adapters on one database see and respect each other's rows.
 
     Make one per process and event loop, in your application's startup,
-    and close it at shutdown:
+    and close it at shutdown. A database belongs to the loop its pool
+    opened in (or its first call ran in): called from another loop (a
+    second `asyncio.run`, a test's new loop, another thread's loop), it
+    raises `StorageError` at once:
 
     ```text
     db = await AsyncPostgresDatabase.open("postgresql://clubrules@db.internal/club")
@@ -227,6 +246,9 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         self._opened = True
         self._closed: bool = False
         self._caller: psycopg.AsyncConnection[Any] | None = None
+        # The event loop the database belongs to: the one its pool opened in,
+        # or its first call ran in (None: neither yet).
+        self._loop: asyncio.AbstractEventLoop | None = None
         # The open unit of work's connection, the task it belongs to, and its tenant.
         self._unit: contextvars.ContextVar[
             tuple[psycopg.AsyncConnection[Any], asyncio.Task[Any] | None, str] | None
@@ -332,6 +354,7 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
 
     async def _open(self) -> None:
         """Open the pool this database made, once (waiting for its first connections)."""
+        self._check_loop()
         if self._opened:
             return
         pool = self._pool
@@ -387,8 +410,46 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         return None
 
     def _check_open(self) -> None:
+        """Refuse a call on a closed database, or from another event loop than its own.
+
+        Raises:
+            StorageError: the database is closed, or belongs to another event loop.
+        """
         if self._closed:
             raise StorageError(self._closed_why)
+        self._check_loop()
+
+    def _check_loop(self) -> None:
+        """Bind the database to the running loop at its first call; refuse any other loop after.
+
+        A pool's connections, locks and maintenance tasks belong to the loop
+        it opened in: from another loop (a second `asyncio.run`, a test's
+        new loop, another thread's loop) its calls would wait out `timeout`
+        for connections that its stopped tasks never make, then ask for a
+        retry that cannot help; from another thread they would race on its
+        state. Refused at once instead, typed.
+
+        Raises:
+            StorageError: the running loop is not the database's.
+        """
+        running = asyncio.get_running_loop()
+        bound = self._loop
+        if bound is None:
+            with _BINDING:  # two threads' first calls at once: one loop wins, the other is refused
+                if self._loop is None:
+                    self._loop = running
+                bound = self._loop
+        if bound is not running:
+            raise StorageError(_other_loop(bound))
+
+    def _closed_error(self, error: Exception) -> None:
+        """Raise the closed database's refusal for a driver error met after `close()` began.
+
+        A call that waited on the pool when the database closed gets the
+        pool's `PoolClosed`: a closed database, not a failure that a retry fixes.
+        """
+        if self._closed:
+            raise StorageError(self._closed_why) from error
 
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
@@ -406,8 +467,8 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
             StorageConfigurationError: the connection was refused for its
                 settings (a wrong password, an unknown role or database,
                 refused `options`, an invalid libpq setting): no retry helps.
-            StorageError: the database is closed, or a unit of work of
-                another tenant is open in this task.
+            StorageError: the database is closed, belongs to another event
+                loop, or a unit of work of another tenant is open in this task.
         """
         self._check_open()
         joined = self._joined()
@@ -442,6 +503,7 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
             async with pool.connection(timeout=self._timeout) as conn:
                 yield conn
         except self._driver_error as error:
+            self._closed_error(error)
             log_pool_timeout(error, self._timeout)
             raise_translated(error)
 
@@ -485,6 +547,7 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         try:
             conn = await pool.getconn(timeout=self._timeout)
         except self._driver_error as error:
+            self._closed_error(error)
             log_pool_timeout(error, self._timeout)
             raise_translated(error)
         try:
@@ -549,7 +612,8 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
                 settings.
             CommitOutcomeUnknownError: the connection failed during COMMIT.
             StorageError: a statement failed inside the block and the
-                transaction was aborted, so nothing was stored.
+                transaction was aborted, so nothing was stored; or the
+                database is closed or belongs to another event loop.
         """
         self._check_open()
         joined = self._joined()
@@ -608,6 +672,7 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         set_aside(self._pool)
         set_aside(self._caller)
         self._unit = unit_connection()
+        self._loop = None  # the child's calls run in its own event loop
         if self._closed:
             return
         if self._caller is not None:
@@ -629,6 +694,7 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         Raises:
             MigrationError: the database is newer than this clubrules, or
                 its history does not match the shipped migrations.
+            StorageError: the database is closed or belongs to another event loop.
         """
         prefix = self._prefix
         found = await self._fetchone("SELECT to_regclass(%s)", (f"{prefix}schema_version",))
@@ -644,12 +710,29 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         """Close the pool if this database made it; a closed database refuses every call.
 
         A `from_pool` or `from_connection` database leaves the pool or
-        connection open.
+        connection open. Calls in flight end with `StorageError` (the
+        database is closed) at their next statement or wait for a
+        connection; a unit of work they had begun rolls back. Awaited in
+        another event loop than the database's, the pool is closed in its
+        own loop if that loop still runs (in another thread); if it has
+        stopped, its connections are closed at once.
         """
         self._closed = True
         self._caller = None
-        if self._pool is not None and self._owns_pool and self._opened:
-            await self._pool.close()
+        pool = self._pool
+        if pool is None or not self._owns_pool or not self._opened:
+            return
+        bound = self._loop
+        if bound is None or bound is asyncio.get_running_loop():
+            await pool.close()
+            return
+        if bound.is_running():  # another thread's loop: the pool's tasks run there
+            closing = asyncio.run_coroutine_threadsafe(pool.close(), bound)
+            with contextlib.suppress(TimeoutError):  # that loop stopped before it closed the pool
+                await asyncio.wait_for(asyncio.wrap_future(closing), self._timeout)
+                return
+        # Its loop stopped: nothing of the pool runs any more, but its sockets are open.
+        self._owned.finish_all()
 
     async def __aenter__(self) -> Self:
         await self._open()
