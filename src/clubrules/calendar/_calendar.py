@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -13,6 +12,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from clubrules._checks import require_int, shown
+from clubrules._logs import warn_caller
 from clubrules._time import (
     ONE_US,
     from_epoch_us,
@@ -590,11 +590,10 @@ class BusinessCalendar:
         if self._on_missing == "warn" and year not in self._warned:
             self._warned.add(year)
             span = f"{min(self._holiday_years)}-{max(self._holiday_years)}"
-            warnings.warn(
+            warn_caller(
                 f"no holiday data for {year} (the calendar has {span}); "
                 "treating it as a year without holidays",
                 MissingHolidayDataWarning,
-                stacklevel=4,
             )
 
     def _hours_if_known(self, day: date) -> tuple[TimeRange, ...] | None:

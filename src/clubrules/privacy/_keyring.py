@@ -14,7 +14,6 @@ import sys
 import tempfile
 import threading
 import time
-import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -33,6 +32,7 @@ from clubrules._checks import (
     require_port,
     shown,
 )
+from clubrules._logs import warn_caller
 from clubrules.errors import KeyringError, KeyUsageWarning, LeakRefusedError, ValidationError
 from clubrules.privacy._format import MAX_KEY_ID, header
 from clubrules.privacy._keys import KEY_SIZE, KeyStatus, KeyVersion
@@ -535,11 +535,10 @@ class Keyring:
             )
         if not slot.warned:
             slot.warned = True
-            warnings.warn(
+            warn_caller(
                 f"key {slot.key_id} has sealed {count} values, near its safe limit of "
                 f"{slot.limit}; rotate the keyring",
                 KeyUsageWarning,
-                stacklevel=4,
             )
 
     def __repr__(self) -> str:

@@ -40,11 +40,13 @@ from clubrules.storage.postgres._transactions import (
     OPEN_SAVEPOINT,
     RELEASE_SAVEPOINT,
     SET_TENANT,
+    SWAP_TENANT,
     UNDO_SAVEPOINT,
     commit_failure,
     log_pool_timeout,
     owns_block,
     refuse_aborted,
+    restore_needed,
     unit_connection,
     unit_tenant,
 )
@@ -109,6 +111,30 @@ def _as_tenant(
         return conn.execute(query, params)
 
 
+@contextlib.contextmanager
+def _callers_tenant(conn: psycopg.Connection[Any], tenant: str) -> Iterator[None]:
+    """The caller's open transaction runs as `tenant` for the block, then as before.
+
+    The setting the caller's transaction held (its own tenant, or none) is
+    set back when the block ends, unless the transaction ended or was
+    aborted (see `restore_needed`): the caller's next statements never run
+    as the library's tenant.
+    """
+    row = conn.execute(SWAP_TENANT, (tenant,)).fetchone()
+    prior = row[0] if row else None
+    try:
+        yield
+    except BaseException:
+        back = restore_needed(conn, prior, tenant)
+        if back is not None and not conn.broken:
+            with contextlib.suppress(psycopg_module().Error):  # the block's error comes first
+                conn.execute(SET_TENANT, (back,))
+        raise
+    back = restore_needed(conn, prior, tenant)
+    if back is not None:
+        conn.execute(SET_TENANT, (back,))
+
+
 def _outcome(cursor: psycopg.Cursor[Any], most: int) -> Outcome:
     """Up to `most` rows of an executed cursor (-1: all; none for a statement without rows)."""
     if cursor.description is None or most == 0:
@@ -117,6 +143,26 @@ def _outcome(cursor: psycopg.Cursor[Any], most: int) -> Outcome:
         row = cursor.fetchone()
         return ([] if row is None else [row]), cursor.rowcount
     return cursor.fetchall(), cursor.rowcount
+
+
+def _on_callers(
+    conn: psycopg.Connection[Any], tenant: str, query: str, params: Sequence[object], most: int
+) -> Outcome:
+    """One statement as `tenant` on the caller's connection, in one round trip.
+
+    As `_as_tenant`, with the setting the caller's transaction held set back
+    afterwards (a second round trip, only when it held another tenant or
+    none and the transaction stays open: see `restore_needed`).
+    """
+    with conn.pipeline():
+        swap = conn.execute(SWAP_TENANT, (tenant,))
+        cursor = conn.execute(query, params)
+    outcome = _outcome(cursor, most)
+    row = swap.fetchone()
+    back = restore_needed(conn, row[0] if row else None, tenant)
+    if back is not None:
+        conn.execute(SET_TENANT, (back,))
+    return outcome
 
 
 def _lone(
@@ -343,6 +389,11 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         clubrules storage error other than the refusals raised by the
         library's own checks, roll back.
 
+        Each call runs as the handle's tenant (`clubrules.tenant`, set in
+        your transaction) and, once it returns or raises, sets that setting
+        back to what your transaction held: your own SQL on the clubrules
+        tables goes on running as the club you set, or as none.
+
         Use the connection from one thread at a time. Closing the returned
         database leaves `conn` open. The adapters name the tables of
         `schema` (as for the constructor) in every statement, whatever
@@ -454,7 +505,9 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
                             joined.execute(SET_TENANT, (self._tenant,))
                             yield joined
                         return
-                    joined.execute(SET_TENANT, (self._tenant,))
+                    with _callers_tenant(joined, self._tenant):
+                        yield joined
+                    return
                 yield joined
                 return
             with self._autocommit() as conn, conn.transaction():
@@ -569,7 +622,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
             if joined is not None and joined is not self._caller:
                 return _outcome(joined.execute(query, params), most)
             if joined is not None:
-                return _outcome(_as_tenant(joined, tenant, query, params), most)
+                return _on_callers(joined, tenant, query, params, most)
             if self._pool is not None:
                 if not self._reached:
                     self._first_contact()
@@ -643,7 +696,14 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
             raise StorageError(self._closed_why)
         joined = self._joined()
         if joined is not None:
+            # On the caller's open transaction, a savepoint whose end sets the
+            # caller's tenant setting back; else a transaction of its own.
+            keep = joined is self._caller and not owns_block(joined)
             with translated(), _atomic(joined):
+                if keep:
+                    with _callers_tenant(joined, self._tenant):
+                        yield joined
+                    return
                 if joined is self._caller:
                     joined.execute(SET_TENANT, (self._tenant,))
                 yield joined

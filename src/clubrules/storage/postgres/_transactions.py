@@ -21,20 +21,24 @@ from clubrules.storage.sql._unit import SAVEPOINT, logger
 __all__ = [
     "IDLE",
     "INERROR",
+    "INTRANS",
     "OPEN_SAVEPOINT",
     "RELEASE_SAVEPOINT",
     "SET_TENANT",
+    "SWAP_TENANT",
     "UNDO_SAVEPOINT",
     "commit_failure",
     "log_pool_timeout",
     "owns_block",
     "refuse_aborted",
+    "restore_needed",
     "unit_connection",
     "unit_tenant",
 ]
 
 # psycopg.pq.TransactionStatus: no transaction open / one open / one failed.
 IDLE = 0
+INTRANS = 2
 INERROR = 3
 # SQLSTATE classes of a COMMIT the server refused, rolling back: the outcome is known.
 _REFUSED_CLASSES = {"23", "40"}
@@ -52,6 +56,35 @@ def unit_tenant() -> contextvars.ContextVar[str]:
 
 SET_TENANT = f"SELECT set_config('{TENANT_SETTING}', %s, true)"
 """Bind the transaction to a tenant (`SET LOCAL clubrules.tenant`), the value a parameter."""
+
+SWAP_TENANT = (
+    "WITH prior AS MATERIALIZED"  # noqa: S608 - constants; the tenant is a parameter
+    f" (SELECT current_setting('{TENANT_SETTING}', true) AS tenant)"
+    f" SELECT prior.tenant, set_config('{TENANT_SETTING}', %s, true) FROM prior"
+)
+"""`SET_TENANT` on the caller's connection: also returns the setting it replaces.
+
+The application's transaction may carry a tenant of its own (its own SQL
+on the clubrules tables sets one, as the docs tell it to); a call through a
+`from_connection` database sets the setting back afterwards (`restore_needed`),
+so the application's next statements run as before.
+"""
+
+
+def restore_needed(conn: Any, prior: object, tenant: str) -> str | None:  # noqa: ANN401
+    """The value to set `clubrules.tenant` back to after a call on the caller's connection.
+
+    None when nothing is to be done: the setting already held `tenant`, or
+    no transaction is open any more (the call's own transaction, on an
+    autocommit connection, ended and took its `SET LOCAL` with it), or the
+    transaction is aborted (the caller must roll back, which ends the
+    setting too). A setting that was never defined is set back to `''`,
+    which PostgreSQL itself leaves after a `SET LOCAL` and which the
+    tables' policies read as no tenant.
+    """
+    if prior == tenant or conn.info.transaction_status != INTRANS:
+        return None
+    return prior if isinstance(prior, str) else ""
 
 
 OPEN_SAVEPOINT = f"SAVEPOINT {SAVEPOINT}"

@@ -36,11 +36,13 @@ from clubrules.storage.postgres._transactions import (
     OPEN_SAVEPOINT,
     RELEASE_SAVEPOINT,
     SET_TENANT,
+    SWAP_TENANT,
     UNDO_SAVEPOINT,
     commit_failure,
     log_pool_timeout,
     owns_block,
     refuse_aborted,
+    restore_needed,
     unit_connection,
 )
 from clubrules.storage.sql._migrations import check_history
@@ -109,6 +111,27 @@ def _other_loop(bound: asyncio.AbstractEventLoop) -> str:
         " this loop: make one database per event loop (in tests, one per test loop), or"
         " run the call on the database's loop"
     )
+
+
+@contextlib.asynccontextmanager
+async def _callers_tenant(conn: psycopg.AsyncConnection[Any], tenant: str) -> AsyncIterator[None]:
+    """The caller's open transaction runs as `tenant` for the block, then as before.
+
+    The async twin of the sync database's `_callers_tenant`.
+    """
+    row = await (await conn.execute(SWAP_TENANT, (tenant,))).fetchone()
+    prior = row[0] if row else None
+    try:
+        yield
+    except BaseException:
+        back = restore_needed(conn, prior, tenant)
+        if back is not None and not conn.broken:
+            with contextlib.suppress(psycopg_module().Error):  # the block's error comes first
+                await conn.execute(SET_TENANT, (back,))
+        raise
+    back = restore_needed(conn, prior, tenant)
+    if back is not None:
+        await conn.execute(SET_TENANT, (back,))
 
 
 class AsyncPostgresDatabase(TenantHandles, ForkSafe):
@@ -322,8 +345,10 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         statement, inside whatever transaction is open on it, and never commit,
         roll back or close it; a write of several statements runs in a
         savepoint. On a connection in autocommit mode with no transaction open,
-        each adapter call is a transaction of its own. Use it from one task at a
-        time. Closing the returned database leaves `conn` open.
+        each adapter call is a transaction of its own. Each call sets
+        `clubrules.tenant` back to what your transaction held once it is
+        done. Use it from one task at a time. Closing the returned database
+        leaves `conn` open.
 
         Raises:
             ValidationError: `conn` is not a `psycopg.AsyncConnection`, or
@@ -483,10 +508,10 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
                         await conn.execute(SET_TENANT, (tenant,))
                         yield conn
                     return
-                await conn.execute(SET_TENANT, (tenant,))
+                async with _callers_tenant(conn, tenant):
+                    yield conn
             except self._driver_error as error:
                 raise_translated(error)
-            yield conn
 
     @contextlib.asynccontextmanager
     async def _autocommit(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
@@ -572,10 +597,21 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
             outcome = await run_direct_async(conn, tenant, query, params, most=most)
             if outcome is not None:
                 return outcome
+        if conn is not self._caller:
+            async with conn.pipeline():
+                await conn.execute(SET_TENANT, (tenant,))
+                cursor = await conn.execute(query, params)
+            return await _outcome(cursor, most)
+        # The caller's connection: the setting its transaction held is set back after.
         async with conn.pipeline():
-            await conn.execute(SET_TENANT, (tenant,))
+            swap = await conn.execute(SWAP_TENANT, (tenant,))
             cursor = await conn.execute(query, params)
-        return await _outcome(cursor, most)
+        outcome = await _outcome(cursor, most)
+        row = await swap.fetchone()
+        back = restore_needed(conn, row[0] if row else None, tenant)
+        if back is not None:
+            await conn.execute(SET_TENANT, (back,))
+        return outcome
 
     async def _fetchall(self, query: str, params: Sequence[object] = ()) -> list[Any]:
         """One statement and all its rows: the adapters' reads."""
@@ -618,11 +654,18 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         self._check_open()
         joined = self._joined()
         if joined is not None:
+            # On the caller's open transaction, a savepoint whose end sets the
+            # caller's tenant setting back; else a transaction of its own.
+            keep = joined is self._caller and not owns_block(joined)
             try:
                 async with _atomic(joined):
-                    if joined is self._caller:
-                        await joined.execute(SET_TENANT, (self._tenant,))
-                    yield joined
+                    if keep:
+                        async with _callers_tenant(joined, self._tenant):
+                            yield joined
+                    else:
+                        if joined is self._caller:
+                            await joined.execute(SET_TENANT, (self._tenant,))
+                        yield joined
             except self._driver_error as error:
                 raise_translated(error)
             return
