@@ -541,9 +541,20 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
             try:
                 conn = stack.enter_context(pool.connection(timeout=self._timeout))
             except psycopg_module().OperationalError as error:
+                self._closed_error(error)
                 log_pool_timeout(error, self._timeout)
                 raise
             yield conn
+
+    def _closed_error(self, error: Exception) -> None:
+        """Raise the closed database's refusal for a driver error met after `close()` began.
+
+        A call that waited on the pool when another thread closed the database
+        gets the pool's `PoolClosed`: a closed database, not a failure that a
+        retry fixes.
+        """
+        if self._closed:
+            raise StorageError(self._closed_why) from error
 
     def _the_connection(self) -> psycopg.Connection[Any]:
         """The one connection of an unpooled database, reopened if it broke (under `_lock`).
@@ -631,6 +642,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
             with self._lock:
                 return _lone(self._the_connection(), tenant, query, params, most)
         except self._driver_error as error:
+            self._closed_error(error)
             log_pool_timeout(error, self._timeout)
             raise_translated(error)
 
