@@ -109,7 +109,7 @@ def test_db_migrate_to_takes_ascii_digits_only(
     # int() would read full-width and Arabic-Indic digits and underscores; no file is made.
     url = f"sqlite:///{tmp_path}/club.db"
     assert main(["db", "migrate", "--url", url, "--to", version]) == EXIT_USAGE
-    assert "must be a whole number" in capsys.readouterr().err
+    assert "is not a whole number (digits 0-9)" in capsys.readouterr().err
     assert not (tmp_path / "club.db").exists()
 
 
@@ -122,7 +122,7 @@ def test_keys_retire_key_id_takes_ascii_digits_only(
     before = keys.read_bytes()
     capsys.readouterr()
     assert main(["keys", "retire", "--file", str(keys), "--key-id", key_id]) == EXIT_USAGE
-    assert "must be a whole number" in capsys.readouterr().err
+    assert "is not a whole number (digits 0-9)" in capsys.readouterr().err
     assert keys.read_bytes() == before
 
 

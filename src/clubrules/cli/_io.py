@@ -19,6 +19,7 @@ import unicodedata
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Protocol, TextIO
 
+from clubrules._shown import shown
 from clubrules.errors import InputError, ValidationError
 from clubrules.words import message
 
@@ -604,7 +605,8 @@ def whole_option(text: str) -> int:
         argparse.ArgumentTypeError: not a whole number of ASCII digits.
     """
     if not _WHOLE.fullmatch(text):
-        raise argparse.ArgumentTypeError("must be a whole number (digits 0-9)")
+        # Shown as every refused option value is: a short token quoted, anything else not.
+        raise argparse.ArgumentTypeError(f"{shown(text)} is not a whole number (digits 0-9)")
     return int(text)
 
 
