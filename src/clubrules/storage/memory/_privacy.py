@@ -6,7 +6,7 @@ import threading
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from clubrules._checks import require_instance, require_str
+from clubrules._checks import require_instance
 from clubrules._time import require_aware, require_window, to_epoch_us
 from clubrules.errors import NotFoundError
 from clubrules.privacy import ConsentRecord
@@ -34,20 +34,17 @@ class InMemoryDataKeyStore(TenantSiblings):
 
     def get(self, customer_id: str) -> Sealed | None:
         """The customer's wrapped data key, or None."""
-        require_str(customer_id, "customer_id")
         with self._lock:
             return self._keys.get(customer_id)
 
     def add(self, customer_id: str, wrapped: Sealed) -> None:
         """Store a new wrapped key; `DuplicateError` if the customer has one."""
-        require_str(customer_id, "customer_id")
         self._table.add_new(
             customer_id, wrapped, f"customer {customer_id!r} already has a data key"
         )
 
     def replace(self, customer_id: str, expected: Sealed, wrapped: Sealed) -> bool:
         """Compare-and-swap the customer's wrapped key."""
-        require_str(customer_id, "customer_id")
         with self._lock:
             if self._keys.get(customer_id) != expected:
                 return False
@@ -56,7 +53,6 @@ class InMemoryDataKeyStore(TenantSiblings):
 
     def delete(self, customer_id: str) -> bool:
         """Destroy the customer's wrapped key."""
-        require_str(customer_id, "customer_id")
         with self._lock:
             return self._keys.pop(customer_id, None) is not None
 
@@ -92,12 +88,10 @@ class InMemoryConsentStore(TenantSiblings):
 
     def get(self, consent_id: str) -> ConsentRecord:
         """The record with this id."""
-        require_str(consent_id, "consent_id")
         return self._table.get(consent_id)
 
     def withdraw(self, consent_id: str, at: datetime) -> ConsentRecord:
         """Mark the record withdrawn at `at` (idempotent) and return it."""
-        require_str(consent_id, "consent_id")
         require_aware(at, "at")
         with self._lock:
             record = self._records.get(consent_id)
@@ -109,7 +103,6 @@ class InMemoryConsentStore(TenantSiblings):
 
     def for_customer(self, customer_id: str) -> list[ConsentRecord]:
         """The customer's records, oldest first."""
-        require_str(customer_id, "customer_id")
         found = self._table.select(lambda r: r.customer_id == customer_id)
         return by_instant(found, attrgetter("given_at"))
 
@@ -145,7 +138,6 @@ class InMemoryAccessLog(TenantSiblings):
         until: datetime | None = None,
     ) -> list[AccessEvent]:
         """The customer's events, optionally of one field, in `[since, until)`."""
-        require_str(customer_id, "customer_id")
         bounds = require_window(since, until, names=("since", "until"))
         with self._lock:
             return [
@@ -160,7 +152,6 @@ class InMemoryAccessLog(TenantSiblings):
         self, actor: str, *, since: datetime | None = None, until: datetime | None = None
     ) -> list[AccessEvent]:
         """The actor's events in `[since, until)`."""
-        require_str(actor, "actor")
         bounds = require_window(since, until, names=("since", "until"))
         with self._lock:
             return [e for e in self._events if e.actor == actor and self._within(e, bounds)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from clubrules._checks import require_str
 from clubrules._time import require_aware
 from clubrules.customers import Sealed
 from clubrules.errors import NotFoundError
@@ -46,7 +45,6 @@ class AsyncPostgresDataKeyStore(AsyncPostgresAdapter):
 
     async def get(self, customer_id: str) -> Sealed | None:
         """The customer's wrapped data key, or None."""
-        require_str(customer_id, "customer_id")  # None too: never sent to the database
         row = await self._db._fetchone(self._q.get, (customer_id,))  # noqa: SLF001
         return None if row is None else Sealed(row[0])
 
@@ -106,7 +104,6 @@ class AsyncPostgresConsentStore(AsyncPostgresAdapter):
 
     async def get(self, consent_id: str) -> ConsentRecord:
         """The record with this id; `NotFoundError` if there is none."""
-        require_str(consent_id, "consent_id")
         row = await self._db._fetchone(self._q.select_one, (consent_id,))  # noqa: SLF001
         if row is None:
             raise NotFoundError("consent", consent_id)
@@ -129,7 +126,6 @@ class AsyncPostgresConsentStore(AsyncPostgresAdapter):
 
     async def for_customer(self, customer_id: str) -> list[ConsentRecord]:
         """The customer's records, oldest first (by given time, then id)."""
-        require_str(customer_id, "customer_id")
         rows = await self._db._fetchall(self._q.for_customer, (customer_id,))  # noqa: SLF001
         return [self._q.read(r) for r in rows]
 
@@ -178,7 +174,6 @@ class AsyncPostgresAccessLog(AsyncPostgresAdapter):
         until: datetime | None = None,
     ) -> list[AccessEvent]:
         """The customer's events, optionally of one field, in `[since, until)`."""
-        require_str(customer_id, "customer_id")
         clauses, params = self._q.for_customer(customer_id, field)
         return await self._select(clauses, params, since, until)
 
@@ -186,7 +181,6 @@ class AsyncPostgresAccessLog(AsyncPostgresAdapter):
         self, actor: str, *, since: datetime | None = None, until: datetime | None = None
     ) -> list[AccessEvent]:
         """The actor's events in `[since, until)`."""
-        require_str(actor, "actor")
         return await self._select(*self._q.by_actor(actor), since, until)
 
     async def purge_before(self, cutoff: datetime) -> int:
