@@ -243,12 +243,20 @@ def _guarded(
             method, where, refuse_or_answer, checked_values if values else None, required=required
         )
 
+    limit = ID_MAX_CHARS
     if values:
 
         @functools.wraps(method)
         def checked_all(self: object, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
             for index, name in where:
                 value = args[index] if index < len(args) else kwargs.get(name)
+                if (  # a plain ASCII id: the fast path, as in `checked_first`
+                    value.__class__ is str
+                    and value.isascii()
+                    and len(value) <= limit
+                    and "\x00" not in value
+                ):
+                    continue
                 text = unholdable(value, name, required=required[name])
                 if text is not None:
                     return refuse_or_answer(name, text)
@@ -261,7 +269,6 @@ def _guarded(
         # One id, the first parameter (`get(customer_id)`): the common case, kept cheap.
         name = where[0][1]
         first_required = required[name]
-        limit = ID_MAX_CHARS
 
         @functools.wraps(method)
         def checked_first(self: object, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401

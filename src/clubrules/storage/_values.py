@@ -17,7 +17,7 @@ or a conversion of it (the events of an iterator, collected once; an
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Final, TypeAlias
+from typing import TYPE_CHECKING, Final, TypeAlias, cast
 
 from clubrules._checks import require_date, require_instance, require_int
 from clubrules.activities import Activity, Invitation
@@ -54,6 +54,8 @@ def _date(value: object, name: str) -> object:
 
 
 def _int(value: object, name: str) -> object:
+    if value.__class__ is int:  # the usual argument, checked without a collector
+        return value
     return require_int(value, name)
 
 
@@ -66,8 +68,18 @@ def _after(value: object, name: str) -> object:
     return min(max(require_int(value, name), 0), VERSION_MAX)
 
 
+_EVENT_CLASSES = frozenset(EVENT_TYPES)
+
+
 def _events(value: object, name: str) -> object:
     """The case events of an iterable (not a string), collected once into a list."""
+    if value.__class__ is list:  # the usual argument: its classes compared before `isinstance`
+        events = list(cast("list[object]", value))
+        for event in events:
+            if event.__class__ not in _EVENT_CLASSES:
+                break  # a subclass, or no event: the checks below
+        else:
+            return events
     if isinstance(value, str | bytes | dict) or not isinstance(value, Iterable):
         raise ValidationError(
             f"must be a list of case events, not {type(value).__name__}",
