@@ -1018,3 +1018,27 @@ def revision(
         problems.add("version", "version_not_after", f"must be above the current {version}")
     problems.raise_if_any(error)
     return {**changes, "version": new}
+
+
+# Shared by the value classes whose checks begin with a run of text fields.
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    FieldCheck = Callable[[ViolationCollector, str, object], object]
+
+
+def texts_checked(
+    owner: object, *fields: str, check: FieldCheck = check_text
+) -> ViolationCollector:
+    """A new collector holding what `check` finds wrong with each of `owner`'s `fields`.
+
+    The fields are checked in the order given, each with its own name, by
+    `check_text` unless `check` names another check of the same signature
+    (such as `check_storable`). The caller adds its other checks to the
+    collector and raises it as usual.
+    """
+    problems = ViolationCollector()
+    for field in fields:
+        check(problems, field, getattr(owner, field))
+    return problems

@@ -20,6 +20,7 @@ from clubrules._checks import (
     require_items,
     require_port,
     require_str,
+    texts_checked,
 )
 from clubrules._time import instant_range, local_time, require_aware, to_epoch_us
 from clubrules.activities._model import Activity, Candidate
@@ -85,9 +86,7 @@ class Invitation:
     consent_id: str
 
     def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
-        for field in ("activity_id", "customer_id", "channel", "consent_id"):
-            check_text(problems, field, getattr(self, field))
+        problems = texts_checked(self, "activity_id", "customer_id", "channel", "consent_id")
         check_instant_field(problems, self, "at")
         raise_collected(problems)
 

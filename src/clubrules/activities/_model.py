@@ -20,6 +20,7 @@ from clubrules._checks import (
     require_instance,
     require_items,
     require_zone,
+    texts_checked,
     to_frozenset,
 )
 from clubrules._time import local_time, to_epoch_us
@@ -212,9 +213,7 @@ class Activity:
     booking_id: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
-        check_text(problems, "id", self.id)
-        check_text(problems, "name", self.name)
+        problems = texts_checked(self, "id", "name")
         _check_kind(problems, self.kind)
         ok = check_instant_field(problems, self, "start")
         ok = check_instant_field(problems, self, "end") and ok

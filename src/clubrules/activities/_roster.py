@@ -14,10 +14,10 @@ from clubrules._checks import (
     check_count,
     check_enum,
     check_instant_field,
-    check_text,
     require_flag,
     require_instance,
     require_items,
+    texts_checked,
 )
 from clubrules._checks import raise_collected as _raise
 from clubrules._time import require_aware, to_epoch_us
@@ -82,9 +82,7 @@ class SignUp:
     updated_at: datetime
 
     def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
-        check_text(problems, "activity_id", self.activity_id)
-        check_text(problems, "customer_id", self.customer_id)
+        problems = texts_checked(self, "activity_id", "customer_id")
         check_enum(problems, "status", self.status, SignUpStatus)
         check_count(problems, "position", self.position, minimum=1)
         check_instant_field(problems, self, "signed_up_at")

@@ -22,6 +22,7 @@ from clubrules._checks import (
     require_items,
     require_zone,
     shown,
+    texts_checked,
     to_decimal_or_int,
 )
 from clubrules._time import local_time
@@ -59,9 +60,7 @@ class Question:
     scale: int = 5
 
     def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
-        check_text(problems, "id", self.id)
-        check_text(problems, "dimension", self.dimension)
+        problems = texts_checked(self, "id", "dimension")
         scale: object = self.scale
         if not isinstance(scale, int) or not 2 <= scale <= 10:
             problems.add("scale", "range", "must be an int from 2 to 10")
@@ -228,9 +227,7 @@ class SurveyResponse:
     staff_id: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
-        for field in ("id", "questionnaire_id", "customer_id"):
-            check_text(problems, field, getattr(self, field), sensitive=False)
+        problems = texts_checked(self, "id", "questionnaire_id", "customer_id")
         check_instant_field(problems, self, "at")
         answers: object = self.answers
         if not isinstance(answers, tuple) or not all(

@@ -18,6 +18,7 @@ from clubrules._checks import (
     check_tags,
     check_text,
     raise_collected,
+    texts_checked,
     to_choice,
     to_frozenset,
 )
@@ -295,9 +296,7 @@ class ConsumptionRecord:
     refund_of: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
-        check_text(problems, "id", self.id, sensitive=False)
-        check_text(problems, "customer_id", self.customer_id, sensitive=False)
+        problems = texts_checked(self, "id", "customer_id")
         check_instant_field(problems, self, "at")
         check_text(problems, "service", self.service, sensitive=False)
         check_choice(problems, "kind", self.kind, ConsumptionKind)
@@ -346,9 +345,7 @@ class ServiceRecord:
     effect: str = attrs.field(default="", repr=lambda text: f"<{len(text)} chars>")
 
     def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
-        for field in ("id", "customer_id", "service", "staff_id"):
-            check_text(problems, field, getattr(self, field), sensitive=False)
+        problems = texts_checked(self, "id", "customer_id", "service", "staff_id")
         check_instant_field(problems, self, "at")
         for field in ("notes", "effect"):
             if not isinstance(getattr(self, field), str):

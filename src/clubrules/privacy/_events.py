@@ -6,9 +6,8 @@ from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_h
 
 import attrs
 
-from clubrules._checks import check_flag, check_storable, require_choice
+from clubrules._checks import check_flag, check_storable, require_choice, texts_checked
 from clubrules._time import canonical_instant
-from clubrules.errors import ViolationCollector
 from clubrules.privacy._consent import Purpose
 
 __all__ = ["AccessEvent"]
@@ -52,8 +51,8 @@ class AccessEvent:
     reason: str
 
     def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
-        for name in ("actor", "role", "customer_id", "field", "reason"):
-            check_storable(problems, name, getattr(self, name))
+        problems = texts_checked(
+            self, "actor", "role", "customer_id", "field", "reason", check=check_storable
+        )
         check_flag(problems, "allowed", self.allowed)
         problems.raise_if_any()

@@ -22,6 +22,7 @@ from clubrules._checks import (
     require_reals,
     revision,
     shown,
+    texts_checked,
     to_choice,
     to_tuple,
 )
@@ -425,9 +426,7 @@ class SubItem:
     method: ScoringMethod = attrs.field(factory=ManualScoring)
 
     def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
-        check_text(problems, "key", self.key)
-        check_text(problems, "name", self.name)
+        problems = texts_checked(self, "key", "name")
         ok = check_decimal(problems, "max_points", self.max_points, positive=True)
         method: object = self.method
         if not isinstance(method, ManualScoring | KpiScoring | EvaluationScoring):
@@ -483,9 +482,7 @@ class Criterion:
     sub_items: tuple[SubItem, ...] = attrs.field(converter=to_tuple)
 
     def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
-        check_text(problems, "key", self.key)
-        check_text(problems, "name", self.name)
+        problems = texts_checked(self, "key", "name")
         ok = check_decimal(problems, "max_points", self.max_points, positive=True)
         items_ok = check_tuple_of(problems, "sub_items", self.sub_items, SubItem)
         if items_ok and not self.sub_items:

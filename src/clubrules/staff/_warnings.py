@@ -8,9 +8,9 @@ from decimal import Decimal  # noqa: TC003
 
 import attrs
 
-from clubrules._checks import check_text
+from clubrules._checks import texts_checked
 from clubrules._time import canonical_instant, to_epoch_us
-from clubrules.errors import ValidationError, ViolationCollector
+from clubrules.errors import ValidationError
 
 __all__ = ["WarningRecord"]
 
@@ -43,9 +43,7 @@ class WarningRecord:
     band: str
 
     def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
-        for field in ("id", "staff_id", "sheet_id", "band"):
-            check_text(problems, field, getattr(self, field))
+        problems = texts_checked(self, "id", "staff_id", "sheet_id", "band")
         problems.raise_if_any()
         object.__setattr__(self, "issued_at", canonical_instant(self.issued_at, "issued_at"))
         object.__setattr__(self, "improve_by", canonical_instant(self.improve_by, "improve_by"))

@@ -19,7 +19,6 @@ from clubrules._checks import (
     check_flag,
     check_instant_field,
     check_number,
-    check_text,
     raise_collected,
     require_date,
     require_flag,
@@ -27,6 +26,7 @@ from clubrules._checks import (
     require_items,
     require_real,
     require_zone,
+    texts_checked,
     to_decimal_or_int,
     unpack_items,
 )
@@ -297,9 +297,7 @@ class TierStatus:
     manual_floor: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
-        check_text(problems, "customer_id", self.customer_id, sensitive=False)
-        check_text(problems, "tier", self.tier, sensitive=False)
+        problems = texts_checked(self, "customer_id", "tier")
         check_instant_field(problems, self, "since")
         raise_collected(problems)
 

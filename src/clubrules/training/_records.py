@@ -15,6 +15,7 @@ from clubrules._checks import (
     check_instant_field,
     check_text,
     raise_collected,
+    texts_checked,
     to_choice,
 )
 from clubrules._time import to_epoch_us
@@ -186,9 +187,7 @@ class Attendance:
     status: AttendanceStatus = attrs.field(default=AttendanceStatus.ATTENDED, converter=_to_status)
 
     def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
-        check_text(problems, "session_id", self.session_id)
-        check_text(problems, "staff_id", self.staff_id)
+        problems = texts_checked(self, "session_id", "staff_id")
         check_choice(problems, "status", self.status, AttendanceStatus)
         raise_collected(problems)
 
@@ -231,9 +230,7 @@ class Completion:
     session_id: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
-        check_text(problems, "id", self.id)
-        check_text(problems, "staff_id", self.staff_id)
+        problems = texts_checked(self, "id", "staff_id")
         check_choice(problems, "kind", self.kind, TrainingKind)
         check_text(problems, "topic", self.topic)
         check_choice(problems, "method", self.method, TrainingMethod)

@@ -15,10 +15,10 @@ from clubrules._checks import (
     check_count,
     check_instant_field,
     check_tags,
-    check_text,
     raise_collected,
     require_choice,
     require_str,
+    texts_checked,
     to_choice,
     to_frozenset,
 )
@@ -86,9 +86,7 @@ class StaffMember:
     left_at: datetime | None = None
 
     def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
-        check_text(problems, "id", self.id)
-        check_text(problems, "role", self.role)
+        problems = texts_checked(self, "id", "role")
         hired_ok = check_instant_field(problems, self, "hired_at")
         if self.left_at is not None:
             left_ok = check_instant_field(problems, self, "left_at")
@@ -186,9 +184,7 @@ class TrainingRequirement:
     topics: frozenset[str] = attrs.field(factory=frozenset, converter=_to_roles)
 
     def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
-        check_text(problems, "id", self.id)
-        check_text(problems, "name", self.name)
+        problems = texts_checked(self, "id", "name")
         _check_members(problems, "kinds", self.kinds, TrainingKind)
         kinds: object = self.kinds
         if isinstance(kinds, frozenset) and not kinds:
