@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from clubrules.cli._io import AddParser
     from clubrules.customers import Sealed
-    from clubrules.privacy import KeyVersion
+    from clubrules.privacy import Keyring, KeyVersion
 
 __all__ = ["add_keys_commands"]
 
@@ -159,24 +159,35 @@ def _keyring_file_problem(path: Path) -> str | None:
     return regular_file_check(path, "a keyring file")
 
 
-def _run_rotate(args: argparse.Namespace) -> int:
+def _update_keyring(path: Path, change: Callable[[Keyring], object]) -> None:
+    """Apply `change` to the keyring in `path` and save it, as one locked step.
+
+    `change` gets the keys as the file holds them now, under the lock: a
+    rotation saved by another process a moment ago is changed on, not
+    overwritten.
+    """
     from clubrules.privacy import FileKeyProvider, Keyring  # noqa: PLC0415 - keeps --help fast
 
+    def update(current: list[KeyVersion]) -> tuple[KeyVersion, ...]:
+        ring = Keyring(current)
+        change(ring)
+        return ring.keys
+
+    FileKeyProvider(path).update_keys(update)
+
+
+def _run_rotate(args: argparse.Namespace) -> int:
     path: Path = args.file
     problem = _keyring_file_problem(path)
     if problem is not None:
         return fail(args, EXIT_USAGE, problem)
     done: dict[str, int] = {}
 
-    def rotate(current: list[KeyVersion]) -> tuple[KeyVersion, ...]:
-        # The keys as the file holds them now, under the lock: a rotation
-        # saved by another process a moment ago is rotated on, not overwritten.
-        ring = Keyring(current)
+    def rotate(ring: Keyring) -> None:
         done["old"] = ring.primary_id
         done["new"] = ring.rotate().key_id
-        return ring.keys
 
-    FileKeyProvider(path).update_keys(rotate)
+    _update_keyring(path, rotate)
     old, new = done["old"], done["new"]
     _report(
         args,
@@ -187,20 +198,12 @@ def _run_rotate(args: argparse.Namespace) -> int:
 
 
 def _run_retire(args: argparse.Namespace) -> int:
-    from clubrules.privacy import FileKeyProvider, Keyring  # noqa: PLC0415 - keeps --help fast
-
     path: Path = args.file
     key_id: int = args.key_id
     problem = _keyring_file_problem(path)
     if problem is not None:
         return fail(args, EXIT_USAGE, problem)
-
-    def retire(current: list[KeyVersion]) -> tuple[KeyVersion, ...]:
-        ring = Keyring(current)
-        ring.retire(key_id)
-        return ring.keys
-
-    FileKeyProvider(path).update_keys(retire)
+    _update_keyring(path, lambda ring: ring.retire(key_id))
     _report(
         args,
         f"retired key {key_id} in {path}: values still under it no longer open",

@@ -20,6 +20,7 @@ __all__ = [
     "AsyncRepositoryContract",
     "cancel_at",
     "check_at_cancel_points",
+    "check_lists",
     "one_task_stores",
     "settle_cancelled_add",
 ]
@@ -147,6 +148,28 @@ def check_at_cancel_points(
     """
     for point in CANCEL_POINTS:
         loop_thread.run(check(repository, point))
+
+
+def check_lists(
+    loop_thread: LoopThread,
+    listed: Callable[[], Awaitable[object]],
+    adds: Sequence[Callable[[], Awaitable[object]]],
+    expected: list[object],
+) -> None:
+    """`listed()`, a method in `iterators`, gives a list: `[]` at first, `expected` after `adds`.
+
+    The adds run one after the other, in order.
+    """
+
+    async def check() -> None:
+        assert await listed() == []
+        for add in adds:
+            await add()
+        found = await listed()
+        assert isinstance(found, list)
+        assert found == expected
+
+    loop_thread.run(check())
 
 
 def one_task_stores(

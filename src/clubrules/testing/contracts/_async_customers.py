@@ -10,6 +10,7 @@ from clubrules.testing.contracts._async import (
     AsyncRepositoryContract,
     cancel_at,
     check_at_cancel_points,
+    check_lists,
     one_task_stores,
     settle_cancelled_add,
 )
@@ -37,15 +38,15 @@ class AsyncCustomerRepositoryContract(AsyncRepositoryContract, CustomerRepositor
     def test_customers_is_a_list_by_id(
         self, loop_thread: LoopThread, async_repository: AsyncCustomerRepository
     ) -> None:
-        async def check() -> None:
-            assert await async_repository.customers() == []
-            for customer_id in ("c-2", "c-1"):
-                await async_repository.add(_customer(customer_id))
-            listed = await async_repository.customers()
-            assert isinstance(listed, list)
-            assert [c.id for c in listed] == ["c-1", "c-2"]
-
-        loop_thread.run(check())
+        check_lists(
+            loop_thread,
+            async_repository.customers,
+            [
+                lambda: async_repository.add(_customer("c-2")),
+                lambda: async_repository.add(_customer("c-1")),
+            ],
+            [_customer("c-1"), _customer("c-2")],
+        )
 
     def test_tasks_adding_one_id_exactly_one_wins(
         self, loop_thread: LoopThread, async_repository: AsyncCustomerRepository

@@ -11,6 +11,7 @@ from clubrules.testing.contracts._async import (
     AsyncRepositoryContract,
     cancel_at,
     check_at_cancel_points,
+    check_lists,
     one_task_stores,
     settle_cancelled_add,
 )
@@ -146,14 +147,12 @@ class AsyncDataKeyStoreContract(AsyncRepositoryContract, DataKeyStoreContract):
     def test_customer_ids_is_a_list(
         self, loop_thread: LoopThread, async_repository: AsyncDataKeyStore
     ) -> None:
-        async def check() -> None:
-            assert await async_repository.customer_ids() == []
-            await async_repository.add("c-1", _wrapped(1))
-            listed = await async_repository.customer_ids()
-            assert isinstance(listed, list)
-            assert listed == ["c-1"]
-
-        loop_thread.run(check())
+        check_lists(
+            loop_thread,
+            async_repository.customer_ids,
+            [lambda: async_repository.add("c-1", _wrapped(1))],
+            ["c-1"],
+        )
 
     def test_tasks_adding_one_customers_key_exactly_one_wins(
         self, loop_thread: LoopThread, async_repository: AsyncDataKeyStore

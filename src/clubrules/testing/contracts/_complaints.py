@@ -10,7 +10,6 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
-from clubrules._time import to_epoch_us
 from clubrules.complaints import (
     Assigned,
     CaseKind,
@@ -25,7 +24,7 @@ from clubrules.complaints.ports import load_case, save_case
 from clubrules.errors import NotFoundError, StaleVersionError, ValidationError
 from clubrules.money import Money
 from clubrules.testing.contracts._base import RepositoryContract, RepositoryMachine, run_machine
-from clubrules.testing.contracts._instants import assert_same_instant, dst_property
+from clubrules.testing.contracts._instants import assert_same_instant, dst_property, in_order
 from clubrules.testing.contracts._race import THREADS, one_wins, race
 from clubrules.testing.contracts._values import next_serial
 
@@ -175,7 +174,7 @@ class ComplaintRepositoryContract(RepositoryContract):
     def test_events_at_a_dst_change_come_back_equal(
         self, repository: ComplaintRepository, one: datetime, other: datetime
     ) -> None:
-        first, then = sorted((one, other), key=to_epoch_us)
+        first, then = in_order(one, other)
         case_id = f"dst-k{next_serial()}"
         case = apply(
             _new_case(case_id, at=first), CustomerContacted(at=then, by="s-1", channel="phone")

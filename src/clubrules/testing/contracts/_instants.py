@@ -9,7 +9,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import attrs
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from clubrules._time import from_epoch_us, to_epoch_us
@@ -24,6 +24,7 @@ __all__ = [
     "dst_property",
     "dst_wall_times",
     "fold_instants",
+    "in_order",
 ]
 
 _T = TypeVar("_T")
@@ -109,6 +110,20 @@ def assert_added_once(add: Callable[[_T], bool], value: _T, **wall_times: dateti
     assert add(value) is False
     # An attrs instance; the attrs plugin cannot tell through the type variable.
     assert add(attrs.evolve(value, **wall_times)) is False  # type: ignore[misc]
+
+
+def in_order(
+    one: datetime, other: datetime, *, distinct: bool = False
+) -> tuple[datetime, datetime]:
+    """`one` and `other`, the earlier instant first (wall times of one zone can mislead).
+
+    With `distinct`, an example where both are the same instant is dropped
+    (hypothesis `assume`): for a test that needs a non-empty span.
+    """
+    first, then = sorted((one, other), key=to_epoch_us)
+    if distinct:
+        assume(to_epoch_us(first) < to_epoch_us(then))
+    return first, then
 
 
 def dst_property(*names: str) -> Callable[[_Test], _Test]:

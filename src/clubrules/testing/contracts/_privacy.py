@@ -24,7 +24,7 @@ from clubrules.privacy import (
     Purpose,
 )
 from clubrules.testing.contracts._base import RepositoryContract
-from clubrules.testing.contracts._instants import assert_kept, dst_property
+from clubrules.testing.contracts._instants import assert_kept, dst_property, in_order
 from clubrules.testing.contracts._values import next_serial
 
 if TYPE_CHECKING:
@@ -231,7 +231,7 @@ class ConsentStoreContract(RepositoryContract):
     def test_consent_times_at_a_dst_change_come_back_equal(
         self, repository: ConsentStore, one: datetime, other: datetime
     ) -> None:
-        given_at, withdrawn_at = sorted((one, other), key=to_epoch_us)
+        given_at, withdrawn_at = in_order(one, other)
         serial = next_serial()
         record = ConsentRecord(
             id=f"dst-k{serial}",

@@ -12,12 +12,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule
 
-from clubrules._time import canonical_instant, to_epoch_us
+from clubrules._time import canonical_instant
 from clubrules.customers import ConsumptionKind, ConsumptionRecord
 from clubrules.errors import InvalidIntervalError, NaiveDatetimeError
 from clubrules.money import Money
 from clubrules.testing.contracts._base import run_machine
-from clubrules.testing.contracts._instants import DST_SETTINGS, assert_same_instant, dst_wall_times
+from clubrules.testing.contracts._instants import (
+    DST_SETTINGS,
+    assert_same_instant,
+    dst_wall_times,
+    in_order,
+)
 from clubrules.testing.contracts._values import SHANGHAI, Ledger
 from clubrules.tiering import ActivitySummary, summarize_activity
 from clubrules.tiering.ports import SummarySource
@@ -165,7 +170,7 @@ class ActivityRepositoryContract:
             other=dst_wall_times(),
         )
         def check(ats: list[datetime], one: datetime, other: datetime) -> None:
-            start, end = sorted((one, other), key=to_epoch_us)
+            start, end = in_order(one, other)
             records = [
                 attrs.evolve(_record(f"t-{n}", f"c-{n % 2}"), at=at) for n, at in enumerate(ats)
             ]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
@@ -26,7 +26,12 @@ from clubrules.testing.contracts._base import (
     RepositoryMachine,
     run_machine,
 )
-from clubrules.testing.contracts._instants import assert_added_once, assert_kept, dst_property
+from clubrules.testing.contracts._instants import (
+    assert_added_once,
+    assert_kept,
+    dst_property,
+    in_order,
+)
 from clubrules.testing.contracts._race import THREADS, one_add_wins, stored_once
 from clubrules.testing.contracts._values import SHANGHAI, next_serial
 from clubrules.testing.strategies._training import training_completions, training_sessions
@@ -224,8 +229,7 @@ class TrainingRepositoryContract(RepositoryContract):
     def test_times_at_a_dst_change_come_back_equal(
         self, repository: TrainingRepository, one: datetime, other: datetime
     ) -> None:
-        start, end = sorted((one, other), key=to_epoch_us)
-        assume(to_epoch_us(start) < to_epoch_us(end))
+        start, end = in_order(one, other, distinct=True)
         serial = next_serial()
         session = attrs.evolve(_session(f"dst-t{serial}"), start=start, end=end)
         completion = attrs.evolve(
