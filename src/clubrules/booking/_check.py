@@ -293,10 +293,10 @@ class BookingRules:
             if not full:
                 return _FAIL_MARK, [], []
             reasons.append(
-                Reason(
-                    code=ReasonCode.SHORT_NOTICE,
-                    message=message("booking.short_notice", notice=self.policy.min_notice),
-                    words=(("notice", self.policy.min_notice),),
+                _limit_reason(
+                    ReasonCode.SHORT_NOTICE,
+                    "notice",
+                    self.policy.min_notice,
                     # None when the earliest allowed start is past year 9999.
                     start=_instant_or_none(now_us + self._notice_us),
                 )
@@ -305,10 +305,10 @@ class BookingRules:
             if not full:
                 return _FAIL_MARK, [], []
             reasons.append(
-                Reason(
-                    code=ReasonCode.TOO_FAR_AHEAD,
-                    message=message("booking.too_far_ahead", horizon=self.policy.horizon),
-                    words=(("horizon", self.policy.horizon),),
+                _limit_reason(
+                    ReasonCode.TOO_FAR_AHEAD,
+                    "horizon",
+                    self.policy.horizon,
                     end=from_epoch_us(now_us + self._horizon_us),
                 )
             )
@@ -850,6 +850,24 @@ def _service_end(plan: _Plan, start_us: int, zone: tzinfo) -> datetime:
         "where no datetime can show it",
         field="start",
         rule="out_of_range",
+    )
+
+
+def _limit_reason(
+    code: ReasonCode,
+    word: str,
+    limit: timedelta | None,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> Reason:
+    """The reason a policy limit (notice, horizon) gives: the limit is worded, not an attribute."""
+    return Reason(
+        code=code,
+        message=message(f"booking.{code.value}", locale=None, **{word: limit}),
+        words=((word, limit),),
+        start=start,
+        end=end,
     )
 
 

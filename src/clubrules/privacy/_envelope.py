@@ -268,6 +268,16 @@ class _KeysCore:
         """The tenant whose data keys these are (`"default"` for a single club)."""
         return self._tenant
 
+    @property
+    def kek(self) -> Keyring:
+        """The keyring of key-encryption keys."""
+        return self._kek.keyring
+
+    @property
+    def revalidate_after(self) -> float:
+        """Seconds a cached data key is used without reading the store (0: never)."""
+        return self._ttl
+
     def __repr__(self) -> str:
         if self._tenant == DEFAULT_TENANT:
             return f"{type(self).__name__}(kek={self._kek.keyring!r})"
@@ -361,16 +371,6 @@ class CustomerKeys(_KeysCore):
             timer=timer,
             tenant=tenant,
         )
-
-    @property
-    def kek(self) -> Keyring:
-        """The keyring of key-encryption keys."""
-        return self._kek.keyring
-
-    @property
-    def revalidate_after(self) -> float:
-        """Seconds a cached data key is used without reading the store (0: never)."""
-        return self._ttl
 
     def cipher_for(self, customer_id: str, *, create: bool = False) -> FieldCipher:
         """The field cipher under the customer's data key.
@@ -516,16 +516,6 @@ class AsyncCustomerKeys(_KeysCore):
             timer=timer,
             tenant=tenant,
         )
-
-    @property
-    def kek(self) -> Keyring:
-        """The keyring of key-encryption keys."""
-        return self._kek.keyring
-
-    @property
-    def revalidate_after(self) -> float:
-        """Seconds a cached data key is used without reading the store (0: never)."""
-        return self._ttl
 
     async def cipher_for(self, customer_id: str, *, create: bool = False) -> FieldCipher:
         """The field cipher under the customer's data key (as `CustomerKeys.cipher_for`).
