@@ -17,6 +17,7 @@ from clubrules._checks import (
     require_flag,
     require_instance,
     require_items,
+    require_str,
     texts_checked,
 )
 from clubrules._checks import raise_collected as _raise
@@ -143,7 +144,12 @@ class Roster:
         problems.raise_if_any()
 
     def entry(self, customer_id: str) -> SignUp | None:
-        """The customer's sign-up, or None."""
+        """The customer's sign-up, or None.
+
+        Raises:
+            ValidationError: `customer_id` is not a string (rule `not_a_string`).
+        """
+        require_str(customer_id, "customer_id")
         for e in self.entries:
             if e.customer_id == customer_id:
                 return e
@@ -215,7 +221,8 @@ class Roster:
 
         Raises:
             NotFoundError: the customer never signed up.
-            ValidationError: `at` is at or after the start (rule `started`).
+            ValidationError: `at` is at or after the start (rule `started`);
+                `customer_id` is not a string (`not_a_string`).
             IllegalTransitionError: the customer was already marked attended
                 or no-show.
         """
@@ -237,7 +244,8 @@ class Roster:
         Raises:
             NotFoundError: the customer never signed up.
             ValidationError: `at` is before the start (rule `not_started`);
-                `attended` is not True or False (`not_a_bool`).
+                `attended` is not True or False (`not_a_bool`); `customer_id`
+                is not a string (`not_a_string`).
             IllegalTransitionError: the customer holds no seat (waitlisted
                 or cancelled).
         """

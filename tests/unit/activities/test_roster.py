@@ -197,6 +197,33 @@ def test_attendance_before_the_start_is_refused_with_a_named_field() -> None:
     assert caught.value.violations[0].rule == "not_started"
 
 
+@given(
+    st.one_of(
+        st.none(),
+        st.integers(),
+        st.binary(max_size=4),
+        st.lists(st.text(max_size=2), max_size=2),
+    )
+)
+def test_an_id_that_is_not_a_string_is_refused_by_every_lookup_naming_the_argument(
+    bad: object,
+) -> None:
+    roster = Roster(activity())
+    roster = roster.apply(roster.sign_up("a", at=EARLY))
+    calls = [
+        lambda: roster.entry(bad),  # type: ignore[arg-type]
+        lambda: roster.sign_up(bad, at=EARLY),  # type: ignore[arg-type]
+        lambda: roster.cancel(bad, at=EARLY),  # type: ignore[arg-type]
+        lambda: roster.record_attendance(bad, attended=True, at=START),  # type: ignore[arg-type]
+    ]
+    for call in calls:
+        with pytest.raises(ValidationError) as caught:
+            call()
+        assert caught.value.violations[0].field == "customer_id"
+        assert caught.value.violations[0].rule == "not_a_string"
+        assert repr(bad) not in str(caught.value) or bad is None
+
+
 def test_a_waitlisted_customer_cannot_attend() -> None:
     roster = Roster(activity(capacity=1))
     for c in "ab":
