@@ -6,6 +6,7 @@ of customers in seats and a queue of waiting customers, by hand.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -210,7 +211,7 @@ def test_an_id_that_is_not_a_string_is_refused_by_every_lookup_naming_the_argume
 ) -> None:
     roster = Roster(activity())
     roster = roster.apply(roster.sign_up("a", at=EARLY))
-    calls = [
+    calls: list[Callable[[], object]] = [
         lambda: roster.entry(bad),  # type: ignore[arg-type]
         lambda: roster.sign_up(bad, at=EARLY),  # type: ignore[arg-type]
         lambda: roster.cancel(bad, at=EARLY),  # type: ignore[arg-type]
