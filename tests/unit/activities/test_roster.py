@@ -6,8 +6,8 @@ of customers in seats and a queue of waiting customers, by hand.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,6 +23,9 @@ from clubrules.errors import (
     NotFoundError,
     ValidationError,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 4, 11, 14, tzinfo=TZ)
