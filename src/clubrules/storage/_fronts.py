@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from clubrules._checks import LIVE_HANDLE, refuse_pickle
 from clubrules._time import require_aware, to_epoch_us
+from clubrules.errors import DuplicateError
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from clubrules.customers import ConsumptionRecord, ServiceRecord
     from clubrules.privacy import AccessEvent
     from clubrules.staff import ScoreSheet
-    from clubrules.training import Completion
+    from clubrules.training import Attendance, Completion
 
 __all__ = [
     "AccessLogReads",
@@ -36,6 +37,7 @@ __all__ = [
     "ConsumptionReads",
     "SheetReads",
     "SurveyResponseReads",
+    "attendance_answer",
     "find_bounds",
 ]
 
@@ -52,6 +54,19 @@ def find_bounds(start: datetime | None, end: datetime | None) -> tuple[int | Non
     return (
         None if start is None else to_epoch_us(require_aware(start, "start")),
         None if end is None else to_epoch_us(require_aware(end, "end")),
+    )
+
+
+def attendance_answer(stored_status: str, attendance: Attendance) -> bool:
+    """`TrainingRepository.add_attendance`'s answer when the pair is already recorded.
+
+    False if the stored status (its value) is `attendance`'s; else `DuplicateError`.
+    """
+    if stored_status == attendance.status.value:
+        return False
+    raise DuplicateError(
+        f"attendance of {attendance.staff_id!r} at {attendance.session_id!r} "
+        "already exists with another status"
     )
 
 

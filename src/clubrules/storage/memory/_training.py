@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from clubrules._checks import require_instance
 from clubrules._time import require_window
-from clubrules.errors import DuplicateError, NotFoundError
-from clubrules.storage._fronts import CompletionReads
+from clubrules.errors import NotFoundError
+from clubrules.storage._fronts import CompletionReads, attendance_answer
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.memory._store import Table, TenantSiblings, by_instant
 from clubrules.training import Attendance, Completion, TrainingSession
@@ -56,12 +56,7 @@ class InMemoryTrainingRepository(TenantSiblings, CompletionReads):
             if stored is None:
                 self._attendance[attendance.key] = attendance
                 return True
-        if stored == attendance:
-            return False
-        raise DuplicateError(
-            f"attendance of {attendance.staff_id!r} at {attendance.session_id!r} "
-            "already exists with another status"
-        )
+        return attendance_answer(stored.status.value, attendance)
 
     def attendance(
         self, *, session_id: str | None = None, staff_id: str | None = None

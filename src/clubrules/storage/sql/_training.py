@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from clubrules.errors import DuplicateError, NotFoundError
-from clubrules.storage._fronts import CompletionReads
+from clubrules.errors import NotFoundError
+from clubrules.storage._fronts import CompletionReads, attendance_answer
 from clubrules.storage.sql._adds import settle_add
 from clubrules.storage.sql._codecs import encode_zone
 from clubrules.storage.sql._dialect import DB, SQLAdapter, money_from_text
@@ -166,12 +166,7 @@ class SQLTrainingRepository(SQLAdapter[DB], CompletionReads):
             ).fetchone()
         if stored is None:
             raise NotFoundError("training session", attendance.session_id)
-        if stored[0] == attendance.status.value:
-            return False
-        raise DuplicateError(
-            f"attendance of {attendance.staff_id!r} at {attendance.session_id!r} "
-            "already exists with another status"
-        )
+        return attendance_answer(stored[0], attendance)
 
     def attendance(
         self, *, session_id: str | None = None, staff_id: str | None = None
