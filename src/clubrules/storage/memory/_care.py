@@ -10,6 +10,7 @@ from clubrules._checks import require_date, require_instance, require_str
 from clubrules._time import require_window, to_epoch_us
 from clubrules.care import CareTask, SurveyResponse
 from clubrules.errors import ValidationError
+from clubrules.storage._fronts import SurveyResponseReads
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.memory._store import Table, TenantSiblings, by_instant
 
@@ -74,7 +75,7 @@ class InMemoryCareTaskRepository(TenantSiblings):
 
 
 @keys_checked("SurveyResponseRepository")
-class InMemorySurveyResponseRepository(TenantSiblings):
+class InMemorySurveyResponseRepository(TenantSiblings, SurveyResponseReads):
     """Survey responses in a dict; idempotent adds; thread-safe."""
 
     def __init__(self) -> None:
@@ -90,14 +91,9 @@ class InMemorySurveyResponseRepository(TenantSiblings):
         require_str(response_id, "response_id")
         return self._responses.get(response_id)
 
-    def responses(
-        self,
-        *,
-        questionnaire_id: str | None = None,
-        start: datetime | None = None,
-        end: datetime | None = None,
+    def _window_responses(
+        self, questionnaire_id: str | None, start: datetime | None, end: datetime | None
     ) -> list[SurveyResponse]:
-        """Responses in `[start, end)`, of one questionnaire or all, by `at` then id."""
         bounds = require_window(start, end)
         chosen = self._responses.select(
             lambda r: questionnaire_id is None or r.questionnaire_id == questionnaire_id

@@ -10,6 +10,7 @@ from clubrules._checks import require_instance, require_str
 from clubrules._time import require_window
 from clubrules.customers import ConsumptionRecord, Customer, PhoneNumber, ServiceRecord
 from clubrules.errors import DuplicateError, NotFoundError
+from clubrules.storage._fronts import ConsumptionReads
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.memory._store import Table, TenantSiblings, by_instant
 
@@ -90,7 +91,7 @@ class InMemoryCustomerRepository(TenantSiblings):
 
 
 @keys_checked("ConsumptionRepository")
-class InMemoryConsumptionRepository(TenantSiblings):
+class InMemoryConsumptionRepository(TenantSiblings, ConsumptionReads):
     """Consumption and service records in dicts; idempotent adds; thread-safe."""
 
     def __init__(self) -> None:
@@ -108,26 +109,16 @@ class InMemoryConsumptionRepository(TenantSiblings):
         require_instance(record, ServiceRecord, "record")
         return self._services.add_once(record.id, record)
 
-    def records(
-        self,
-        customer_id: str | None = None,
-        *,
-        start: datetime | None = None,
-        end: datetime | None = None,
+    def _window_records(
+        self, customer_id: str | None, start: datetime | None, end: datetime | None
     ) -> list[ConsumptionRecord]:
-        """Consumption records in `[start, end)`, of one customer or of all, by time then id."""
         bounds = require_window(start, end)
         chosen = self._records.select(lambda r: customer_id is None or r.customer_id == customer_id)
         return by_instant(chosen, _AT, bounds)
 
-    def service_records(
-        self,
-        customer_id: str,
-        *,
-        start: datetime | None = None,
-        end: datetime | None = None,
+    def _window_service_records(
+        self, customer_id: str, start: datetime | None, end: datetime | None
     ) -> list[ServiceRecord]:
-        """The customer's service records in `[start, end)`, by time then id."""
         bounds = require_window(start, end)
         chosen = self._services.select(lambda r: r.customer_id == customer_id)
         return by_instant(chosen, _AT, bounds)

@@ -10,6 +10,7 @@ from clubrules._checks import require_instance
 from clubrules._time import require_aware, require_window, to_epoch_us
 from clubrules.errors import NotFoundError
 from clubrules.privacy import ConsentRecord
+from clubrules.storage._fronts import AccessLogReads
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.memory._store import Table, TenantSiblings, by_instant
 
@@ -111,7 +112,7 @@ class InMemoryConsentStore(TenantSiblings):
 
 
 @keys_checked("AccessLog")
-class InMemoryAccessLog(TenantSiblings):
+class InMemoryAccessLog(TenantSiblings, AccessLogReads):
     """Access events in a list, in append order."""
 
     def __init__(self) -> None:
@@ -129,15 +130,9 @@ class InMemoryAccessLog(TenantSiblings):
         us = to_epoch_us(event.at)  # instants, never wall times of one zone
         return (lo is None or us >= lo) and (hi is None or us < hi)
 
-    def for_customer(
-        self,
-        customer_id: str,
-        *,
-        field: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+    def _customer_events(
+        self, customer_id: str, field: str | None, since: datetime | None, until: datetime | None
     ) -> list[AccessEvent]:
-        """The customer's events, optionally of one field, in `[since, until)`."""
         bounds = require_window(since, until, names=("since", "until"))
         with self._lock:
             return [

@@ -10,6 +10,7 @@ from clubrules._checks import require_instance, require_int, shown
 from clubrules._time import require_window, to_epoch_us
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.staff import AssessmentKind, Rubric, ScoreSheet, WarningRecord
+from clubrules.storage._fronts import SheetReads
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.memory._store import Table, TenantSiblings, by_instant
 
@@ -26,7 +27,7 @@ def _sheet_key(sheet: ScoreSheet) -> tuple[int, int, str]:
 
 
 @keys_checked("AssessmentRepository")
-class InMemoryAssessmentRepository(TenantSiblings):
+class InMemoryAssessmentRepository(TenantSiblings, SheetReads):
     """Rubrics, score sheets and warnings in dicts; idempotent adds; thread-safe."""
 
     def __init__(self) -> None:
@@ -79,14 +80,9 @@ class InMemoryAssessmentRepository(TenantSiblings):
             return False
         raise DuplicateError(f"score sheet {sheet.id!r} already exists with other content")
 
-    def sheets(
-        self,
-        staff_id: str | None = None,
-        *,
-        start: datetime | None = None,
-        end: datetime | None = None,
+    def _window_sheets(
+        self, staff_id: str | None, start: datetime | None, end: datetime | None
     ) -> list[ScoreSheet]:
-        """Sheets whose period ends in `[start, end)`, by period end, start, then id."""
         lo, hi = require_window(start, end)
         with self._lock:
             chosen = [

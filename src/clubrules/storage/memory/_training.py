@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from clubrules._checks import require_instance
 from clubrules._time import require_window
-from clubrules.errors import DuplicateError, NotFoundError
+from clubrules.errors import NotFoundError
+from clubrules.storage._fronts import CompletionReads, attendance_answer
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.memory._store import Table, TenantSiblings, by_instant
 from clubrules.training import Attendance, Completion, TrainingSession
@@ -24,7 +25,7 @@ _COMPLETED = attrgetter("completed_at")
 
 
 @keys_checked("TrainingRepository")
-class InMemoryTrainingRepository(TenantSiblings):
+class InMemoryTrainingRepository(TenantSiblings, CompletionReads):
     """Training sessions, attendance and completions in dicts; idempotent adds; thread-safe."""
 
     def __init__(self) -> None:
@@ -55,12 +56,7 @@ class InMemoryTrainingRepository(TenantSiblings):
             if stored is None:
                 self._attendance[attendance.key] = attendance
                 return True
-        if stored == attendance:
-            return False
-        raise DuplicateError(
-            f"attendance of {attendance.staff_id!r} at {attendance.session_id!r} "
-            "already exists with another status"
-        )
+        return attendance_answer(stored.status.value, attendance)
 
     def attendance(
         self, *, session_id: str | None = None, staff_id: str | None = None
@@ -80,14 +76,9 @@ class InMemoryTrainingRepository(TenantSiblings):
         require_instance(completion, Completion, "completion")
         return self._completions.add_once(completion.id, completion)
 
-    def completions(
-        self,
-        staff_id: str | None = None,
-        *,
-        start: datetime | None = None,
-        end: datetime | None = None,
+    def _window_completions(
+        self, staff_id: str | None, start: datetime | None, end: datetime | None
     ) -> list[Completion]:
-        """Completions of one staff member (or all) in `[start, end)`, by time then id."""
         bounds = require_window(start, end)
         chosen = self._completions.select(lambda c: staff_id is None or c.staff_id == staff_id)
         return by_instant(chosen, _COMPLETED, bounds)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from clubrules.care import CareKind, CareTask, SurveyResponse
 from clubrules.errors import NotFoundError, ValidationError
+from clubrules.storage._fronts import SurveyResponseReads
 from clubrules.storage.sql._adds import settle_add
 from clubrules.storage.sql._codecs import encode_zone
 from clubrules.storage.sql._dialect import DB, SQLAdapter
@@ -138,7 +139,7 @@ def _response(d: Dialect, row: Sequence[Any]) -> SurveyResponse:
     )
 
 
-class SQLSurveyResponseRepository(SQLAdapter[DB]):
+class SQLSurveyResponseRepository(SQLAdapter[DB], SurveyResponseReads):
     """The body of the SQL survey-response repositories; subclasses set `_dialect`."""
 
     _table_name = "survey_responses"
@@ -181,19 +182,9 @@ class SQLSurveyResponseRepository(SQLAdapter[DB]):
             raise NotFoundError("survey response", response_id)
         return _response(d, row)
 
-    def responses(
-        self,
-        *,
-        questionnaire_id: str | None = None,
-        start: datetime | None = None,
-        end: datetime | None = None,
+    def _window_responses(
+        self, questionnaire_id: str | None, start: datetime | None, end: datetime | None
     ) -> list[SurveyResponse]:
-        """Responses in `[start, end)` (of one questionnaire, or all), by `at` then id.
-
-        Raises:
-            NaiveDatetimeError: a bound is naive.
-            InvalidIntervalError: `end` is before `start`.
-        """
         d = self._dialect
         rows = self._in_window(
             self._table, self._columns, "questionnaire_id", questionnaire_id, start=start, end=end

@@ -20,6 +20,7 @@ from clubrules.customers import (
     ServiceRecord,
 )
 from clubrules.errors import DuplicateError, NotFoundError
+from clubrules.storage._fronts import ConsumptionReads
 from clubrules.storage.sql._adds import settle_add
 from clubrules.storage.sql._codecs import (
     ZONE_EPOCHS,
@@ -337,7 +338,7 @@ def _read_services(rows: Iterable[Sequence[Any]]) -> list[ServiceRecord]:
     ]
 
 
-class SQLConsumptionRepository(SQLAdapter[DB]):
+class SQLConsumptionRepository(SQLAdapter[DB], ConsumptionReads):
     """The body of the SQL consumption repositories; subclasses set `_dialect`."""
 
     def __init__(self, database: DB) -> None:
@@ -393,14 +394,9 @@ class SQLConsumptionRepository(SQLAdapter[DB]):
             outcome, record, lambda stored: _read_services((stored,))[0], "service record"
         )
 
-    def records(
-        self,
-        customer_id: str | None = None,
-        *,
-        start: datetime | None = None,
-        end: datetime | None = None,
+    def _window_records(
+        self, customer_id: str | None, start: datetime | None, end: datetime | None
     ) -> list[ConsumptionRecord]:
-        """Consumption records in `[start, end)`, of one customer or of all, by time then id."""
         if customer_id.__class__ is str:
             # Fewer values to send and load a row; every record shares the caller's id
             # (the `"C"`/binary collation matches the stored id only when equal).
@@ -418,14 +414,9 @@ class SQLConsumptionRepository(SQLAdapter[DB]):
         )
         return _read_records(rows)
 
-    def service_records(
-        self,
-        customer_id: str,
-        *,
-        start: datetime | None = None,
-        end: datetime | None = None,
+    def _window_service_records(
+        self, customer_id: str, start: datetime | None, end: datetime | None
     ) -> list[ServiceRecord]:
-        """The customer's service records in `[start, end)`, by time then id."""
         rows = self._in_window(
             self._services, self._service_reads, "customer_id", customer_id, start=start, end=end
         )

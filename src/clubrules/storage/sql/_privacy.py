@@ -13,6 +13,7 @@ from clubrules._time import require_aware
 from clubrules.customers import Sealed
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.privacy import AccessEvent, ConsentRecord, Purpose
+from clubrules.storage._fronts import AccessLogReads
 from clubrules.storage.sql._codecs import encode_zone
 from clubrules.storage.sql._dialect import DB, SQLAdapter
 
@@ -342,7 +343,7 @@ class AccessLogSQL:
         return query, (d.encode_instant(cutoff),)
 
 
-class SQLAccessLog(SQLAdapter[DB]):
+class SQLAccessLog(SQLAdapter[DB], AccessLogReads):
     """The body of the SQL access logs; subclasses set `_dialect`."""
 
     def __init__(self, database: DB) -> None:
@@ -372,15 +373,9 @@ class SQLAccessLog(SQLAdapter[DB]):
         rows = self._db._fetchall(query, params)  # noqa: SLF001
         return [self._q.read(r) for r in rows]
 
-    def for_customer(
-        self,
-        customer_id: str,
-        *,
-        field: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+    def _customer_events(
+        self, customer_id: str, field: str | None, since: datetime | None, until: datetime | None
     ) -> list[AccessEvent]:
-        """The customer's events, optionally of one field, in `[since, until)`."""
         clauses, params = self._q.for_customer(customer_id, field)
         return self._select(clauses, params, since, until)
 

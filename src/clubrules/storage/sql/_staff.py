@@ -42,6 +42,7 @@ from clubrules.staff import (
     SubItem,
     WarningRecord,
 )
+from clubrules.storage._fronts import SheetReads
 from clubrules.storage.sql._adds import settle_add
 from clubrules.storage.sql._codecs import encode_zone
 from clubrules.storage.sql._dialect import DB, SQLAdapter, decode_decimal
@@ -483,7 +484,7 @@ def read_sheets(
     return [_sheet(d, r, criteria.get(r[0], []), lines.get(r[0], [])) for r in rows]
 
 
-class SQLAssessmentRepository(SQLAdapter[DB]):
+class SQLAssessmentRepository(SQLAdapter[DB], SheetReads):
     """The body of the SQL assessment repositories; subclasses set `_dialect` and `add_sheet`."""
 
     def __init__(self, database: DB) -> None:
@@ -552,14 +553,9 @@ class SQLAssessmentRepository(SQLAdapter[DB]):
             raise NotFoundError("rubric", key)
         return rubric_from_document(json.loads(row[0]))
 
-    def sheets(
-        self,
-        staff_id: str | None = None,
-        *,
-        start: datetime | None = None,
-        end: datetime | None = None,
+    def _window_sheets(
+        self, staff_id: str | None, start: datetime | None, end: datetime | None
     ) -> list[ScoreSheet]:
-        """Sheets whose period ends in `[start, end)`, by period end, start, then id."""
         d = self._dialect
         where, params = d.where_in_window(
             "staff_id", staff_id, start=start, end=end, column="period_end"

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from clubrules.errors import DuplicateError, NotFoundError
+from clubrules.errors import NotFoundError
+from clubrules.storage._fronts import CompletionReads, attendance_answer
 from clubrules.storage.sql._adds import settle_add
 from clubrules.storage.sql._codecs import encode_zone
 from clubrules.storage.sql._dialect import DB, SQLAdapter, money_from_text
@@ -90,7 +91,7 @@ def _completion(d: Dialect, row: Sequence[Any]) -> Completion:
     )
 
 
-class SQLTrainingRepository(SQLAdapter[DB]):
+class SQLTrainingRepository(SQLAdapter[DB], CompletionReads):
     """The body of the SQL training repositories; subclasses set `_dialect`."""
 
     def __init__(self, database: DB) -> None:
@@ -165,12 +166,7 @@ class SQLTrainingRepository(SQLAdapter[DB]):
             ).fetchone()
         if stored is None:
             raise NotFoundError("training session", attendance.session_id)
-        if stored[0] == attendance.status.value:
-            return False
-        raise DuplicateError(
-            f"attendance of {attendance.staff_id!r} at {attendance.session_id!r} "
-            "already exists with another status"
-        )
+        return attendance_answer(stored[0], attendance)
 
     def attendance(
         self, *, session_id: str | None = None, staff_id: str | None = None
@@ -206,17 +202,9 @@ class SQLTrainingRepository(SQLAdapter[DB]):
             outcome, completion, lambda stored: _completion(d, stored), "training completion"
         )
 
-    def completions(
-        self,
-        staff_id: str | None = None,
-        *,
-        start: datetime | None = None,
-        end: datetime | None = None,
+    def _window_completions(
+        self, staff_id: str | None, start: datetime | None, end: datetime | None
     ) -> list[Completion]:
-        """One staff member's completions (or all) in `[start, end)`, by time then id.
-
-        Raises as `TrainingRepository.completions`.
-        """
         d = self._dialect
         rows = self._in_window(
             self._completions,
