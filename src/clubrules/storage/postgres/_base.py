@@ -9,15 +9,19 @@ reprs are written once, here.
 
 from __future__ import annotations
 
-from clubrules._checks import SIZE_MAX, require_flag, require_seconds, require_size
-from clubrules.errors import StorageError
-from clubrules.storage._fork import OwnedConnections
-from clubrules.storage._tenant import DEFAULT_TENANT
-from clubrules.storage.postgres._errors import Refusals, checked_url, psycopg_module
-from clubrules.storage.postgres._migrate import DEFAULT_SCHEMA, schema_prefix
-from clubrules.storage.postgres._transactions import log_pool_timeout
+from typing import Any, TypeVar
 
-__all__ = ["PostgresBase", "checked_pool_settings"]
+from clubrules._checks import SIZE_MAX, require_flag, require_seconds, require_size
+from clubrules.errors import StorageError, ValidationError
+from clubrules.storage._fork import OwnedConnections, forked_in_block
+from clubrules.storage._tenant import DEFAULT_TENANT
+from clubrules.storage.postgres._errors import Refusals, checked_url, psycopg_module, raise_for
+from clubrules.storage.postgres._migrate import DEFAULT_SCHEMA, schema_prefix
+from clubrules.storage.postgres._transactions import commit_failure, log_pool_timeout
+
+__all__ = ["PostgresBase", "checked_pool_settings", "require_driver"]
+
+_T = TypeVar("_T")
 
 
 def checked_pool_settings(
@@ -44,12 +48,29 @@ def checked_pool_settings(
     return checked_url(url), seconds
 
 
+def require_driver(value: object, kind: type[_T], field: str, rule: str) -> _T:
+    """`value` itself if it is a psycopg or psycopg_pool `kind` (`from_pool`, `from_connection`).
+
+    Raises:
+        ValidationError: `value` is not a `kind` ("must be a psycopg.Connection").
+    """
+    if not isinstance(value, kind):
+        package = kind.__module__.partition(".")[0]
+        raise ValidationError(
+            f"must be a {package}.{kind.__name__}, not {type(value).__name__}",
+            field=field,
+            rule=rule,
+        )
+    return value
+
+
 class PostgresBase:
     """The state and small methods both PostgreSQL databases share (a mixin, no driver calls)."""
 
     _closed_why = "the PostgreSQL database is closed"
     """Why a closed database refuses calls: closed, or made unusable by a fork."""
     _tenant: str
+    _pid: int
 
     def _start(self, schema: str, *, timeout: float, url: str) -> None:
         """The state every way of making a database starts from (the schema checked first).
@@ -92,6 +113,19 @@ class PostgresBase:
         """A driver error met waiting for a pooled connection: closed, or logged if a timeout."""
         self._closed_error(error)
         log_pool_timeout(error, self._timeout)
+
+    def _unit_failed(self, conn: Any, error: Exception, *, pid: int, committing: bool) -> None:  # noqa: ANN401 - a psycopg connection
+        """Raise what a driver error that ended a unit of work means, if not the error itself.
+
+        In a child forked inside the block (`pid` is not this process), the
+        transaction was the parent's: refused, naming the fork. A failed
+        COMMIT is refused or of unknown outcome (`commit_failure`). For any
+        other error it returns, and the unit re-raises the error.
+        """
+        if self._pid != pid:
+            raise StorageError(forked_in_block("PostgreSQL")) from None
+        if committing:
+            raise_for(commit_failure(conn, error), error)
 
     def _described(self, name: str, mode: str) -> str:
         """The repr `name(mode, open or closed[, schema=...][, tenant=...])`."""

@@ -11,13 +11,16 @@ import functools
 import threading
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from clubrules.errors import StorageError, ValidationError
+from clubrules.errors import StorageError
 from clubrules.storage._fork import (
     cut_off,
-    forked_in_block,
     set_aside,
 )
-from clubrules.storage.postgres._base import PostgresBase, checked_pool_settings
+from clubrules.storage.postgres._base import (
+    PostgresBase,
+    checked_pool_settings,
+    require_driver,
+)
 from clubrules.storage.postgres._direct import Outcome, run_direct
 from clubrules.storage.postgres._errors import (
     first_contact_settings,
@@ -38,7 +41,6 @@ from clubrules.storage.postgres._transactions import (
     SET_TENANT,
     SWAP_TENANT,
     UNDO_SAVEPOINT,
-    commit_failure,
     owns_block,
     refuse_aborted,
     restore_needed,
@@ -351,12 +353,7 @@ class PostgresDatabase(PostgresBase, SQLDatabase[PsycopgConnection]):
         """
         from psycopg_pool import ConnectionPool  # noqa: PLC0415 - optional dependency
 
-        if not isinstance(pool, ConnectionPool):
-            raise ValidationError(
-                f"must be a psycopg_pool.ConnectionPool, not {type(pool).__name__}",
-                field="pool",
-                rule="not_a_pool",
-            )
+        require_driver(pool, ConnectionPool, "pool", "not_a_pool")
         return cls._lending(schema, timeout=float(pool.timeout), pool=pool, caller=None)
 
     @classmethod
@@ -401,12 +398,7 @@ class PostgresDatabase(PostgresBase, SQLDatabase[PsycopgConnection]):
             StorageError: psycopg is not installed (the `postgres` extra).
         """
         schema_prefix(schema)  # the schema is checked before the connection
-        if not isinstance(conn, psycopg_module().Connection):
-            raise ValidationError(
-                f"must be a psycopg.Connection, not {type(conn).__name__}",
-                field="conn",
-                rule="not_a_connection",
-            )
+        require_driver(conn, psycopg_module().Connection, "conn", "not_a_connection")
         return cls._lending(schema, timeout=0.0, pool=None, caller=conn)
 
     @classmethod
@@ -695,10 +687,7 @@ class PostgresDatabase(PostgresBase, SQLDatabase[PsycopgConnection]):
                     refuse_aborted(conn)
                     committing = True
             except self._driver_error as error:
-                if self._pid != pid:  # a child forked inside the block: the parent's transaction
-                    raise StorageError(forked_in_block("PostgreSQL")) from None
-                if committing:
-                    raise_for(commit_failure(conn, error), error)
+                self._unit_failed(conn, error, pid=pid, committing=committing)
                 raise
             finally:
                 if self._pid == pid:  # else a forked child, whose variables are new

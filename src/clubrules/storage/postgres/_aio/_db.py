@@ -12,10 +12,14 @@ import functools
 import threading
 from typing import TYPE_CHECKING, Any, Self, TypeAlias
 
-from clubrules.errors import StorageError, ValidationError
-from clubrules.storage._fork import ForkSafe, forked_in_block, set_aside
+from clubrules.errors import StorageError
+from clubrules.storage._fork import ForkSafe, set_aside
 from clubrules.storage._handles import TenantHandles, other_tenant
-from clubrules.storage.postgres._base import PostgresBase, checked_pool_settings
+from clubrules.storage.postgres._base import (
+    PostgresBase,
+    checked_pool_settings,
+    require_driver,
+)
 from clubrules.storage.postgres._direct import Outcome, run_direct_async
 from clubrules.storage.postgres._errors import (
     first_contact_settings,
@@ -30,7 +34,6 @@ from clubrules.storage.postgres._transactions import (
     SET_TENANT,
     SWAP_TENANT,
     UNDO_SAVEPOINT,
-    commit_failure,
     owns_block,
     refuse_aborted,
     restore_needed,
@@ -304,12 +307,7 @@ class AsyncPostgresDatabase(PostgresBase, TenantHandles, ForkSafe):
         """
         from psycopg_pool import AsyncConnectionPool  # noqa: PLC0415 - optional dependency
 
-        if not isinstance(pool, AsyncConnectionPool):
-            raise ValidationError(
-                f"must be a psycopg_pool.AsyncConnectionPool, not {type(pool).__name__}",
-                field="pool",
-                rule="not_a_pool",
-            )
+        require_driver(pool, AsyncConnectionPool, "pool", "not_a_pool")
         database = cls.__new__(cls)
         database._setup(schema, timeout=float(pool.timeout))  # noqa: SLF001 - a fresh instance
         database._pool = pool  # noqa: SLF001
@@ -335,13 +333,7 @@ class AsyncPostgresDatabase(PostgresBase, TenantHandles, ForkSafe):
                 `schema` is not a plain identifier.
             StorageError: psycopg is not installed (the `postgres` extra).
         """
-        psycopg = psycopg_module()
-        if not isinstance(conn, psycopg.AsyncConnection):
-            raise ValidationError(
-                f"must be a psycopg.AsyncConnection, not {type(conn).__name__}",
-                field="conn",
-                rule="not_a_connection",
-            )
+        require_driver(conn, psycopg_module().AsyncConnection, "conn", "not_a_connection")
         database = cls.__new__(cls)
         database._setup(schema, timeout=0.0)  # noqa: SLF001 - a fresh instance
         database._caller = conn  # noqa: SLF001
@@ -643,10 +635,7 @@ class AsyncPostgresDatabase(PostgresBase, TenantHandles, ForkSafe):
                     refuse_aborted(conn)
                     committing = True
             except self._driver_error as error:
-                if self._pid != pid:  # a child forked inside the block: the parent's transaction
-                    raise StorageError(forked_in_block("PostgreSQL")) from None
-                if committing:
-                    raise_for(commit_failure(conn, error), error)
+                self._unit_failed(conn, error, pid=pid, committing=committing)
                 raise
             finally:
                 if self._pid == pid:  # else a forked child, whose variable is new
