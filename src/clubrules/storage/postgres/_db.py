@@ -523,9 +523,7 @@ class PostgresDatabase(PostgresBase, SQLDatabase[PsycopgConnection]):
             try:
                 conn = self._conn = psycopg.connect(self._url, autocommit=True)
             except psycopg.OperationalError as error:
-                refusal = self._refusals.refused(error)
-                if refusal is not None:
-                    raise_for(refusal, error)
+                self._refusals.check(error)
                 raise
             self._refusals.connected()
         return conn

@@ -24,7 +24,6 @@ from clubrules.storage.postgres._direct import Outcome, run_direct_async
 from clubrules.storage.postgres._errors import (
     first_contact_settings,
     psycopg_module,
-    raise_for,
     raise_translated,
 )
 from clubrules.storage.postgres._migrate import DEFAULT_SCHEMA
@@ -373,9 +372,7 @@ class AsyncPostgresDatabase(PostgresBase, TenantHandles, ForkSafe):
                 self._url, **first_contact_settings(self._url, self._timeout)
             )
         except psycopg.OperationalError as error:
-            refusal = self._refusals.refused(error)
-            if refusal is not None:
-                raise_for(refusal, error)
+            self._refusals.check(error)
             return
         await conn.close()
         self._refusals.connected()
