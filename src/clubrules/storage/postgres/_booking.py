@@ -19,8 +19,8 @@ between its sync and async halves: each piece of a write (`_lock`,
 is a generator that yields the statements it needs as `Query` tuples, is
 sent back their rows, and returns its result. `run` drives one on a
 `Connection`, `arun` on an `AsyncConnection`; the retry policy
-(`next_step`) is a plain function that both retry loops call. A generator
-step costs a fraction of a microsecond, a round trip tens of them.
+(`next_step`, kept by `Retries`) is plain code that both retry loops call.
+A generator step costs a fraction of a microsecond, a round trip tens of them.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ __all__ = [
     "Next",
     "Plan",
     "PostgresBookingRepository",
+    "Retries",
     "Statements",
     "add_booking",
     "clashes_at",
@@ -594,6 +595,46 @@ RETRIED = (_Lapsed, SlotConflictError, RetryableStorageError)
 """The failures `next_step` judges; any other ends the write at once."""
 
 
+class Retries:
+    """The attempts of one write, as both adapters' loops run them (`next_step` decides).
+
+    A loop calls its write with `careful`, and on a `RETRIED` failure asks
+    `failed` what comes next; when that says to read the clashes again, it
+    reads them (`clashes_at`) and hands them to `check`. Only the calls on a
+    connection, sync or awaited, are the loop's own.
+    """
+
+    __slots__ = ("_attempt", "_booking", "careful")
+
+    def __init__(self, booking: Booking, plan: Plan) -> None:
+        self._booking = booking
+        self._attempt = 0
+        self.careful = plan.careful
+        """Whether the next attempt takes the careful path."""
+
+    def failed(self, error: Exception) -> bool:
+        """After a failed attempt: whether to read the clashes before the next one.
+
+        Raises:
+            Exception: `error` itself, when the write gives up.
+        """
+        self._attempt += 1
+        step = next_step(error, self._attempt, self._booking.id)
+        if step is Next.GIVE_UP:
+            raise error
+        self.careful = self.careful or step is not Next.AGAIN
+        return step is Next.RECHECK
+
+    def check(self, error: Exception, found: list[Conflict | OverCapacity]) -> None:
+        """After `failed` asked for it: the clashes read again, raised if any (else try again).
+
+        Raises:
+            SlotConflictError: a clash is in the way, `error` its cause.
+        """
+        if found:
+            raise slot_conflict(self._booking, found) from error
+
+
 # --- reads -------------------------------------------------------------------------------
 
 
@@ -679,22 +720,15 @@ class PostgresBookingRepository(BookingFinder):
         self, write: Callable[[bool], _T], booking: Booking, now_us: int, plan: Plan
     ) -> _T:
         """Run `write(careful)` until it passes the constraint or fails for a real reason."""
-        careful = plan.careful
-        attempt = 0
+        retries = Retries(booking, plan)
         while True:
-            attempt += 1
             try:
-                return write(careful)
+                return write(retries.careful)
             except RETRIED as error:
-                step = next_step(error, attempt, booking.id)
-                if step is Next.GIVE_UP:
-                    raise
-                if step is Next.RECHECK:
+                if retries.failed(error):
                     with self._db.connection() as conn:
                         found = run(conn, clashes_at(self._sql, booking, now_us))
-                    if found:
-                        raise slot_conflict(booking, found) from error
-                careful = careful or step is not Next.AGAIN
+                    retries.check(error, found)
 
     def add(self, booking: Booking, *, now: datetime) -> Booking:
         """Store `booking` if its slot is free; the stored booking (the original on a retry)."""

@@ -11,19 +11,18 @@ import functools
 import threading
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from clubrules._checks import SIZE_MAX, require_flag, require_seconds, require_size
-from clubrules.errors import StorageError, ValidationError
+from clubrules.errors import StorageError
 from clubrules.storage._fork import (
-    OwnedConnections,
     cut_off,
-    forked_in_block,
     set_aside,
 )
-from clubrules.storage._tenant import DEFAULT_TENANT
+from clubrules.storage.postgres._base import (
+    PostgresBase,
+    checked_pool_settings,
+    require_driver,
+)
 from clubrules.storage.postgres._direct import Outcome, run_direct
 from clubrules.storage.postgres._errors import (
-    Refusals,
-    checked_url,
     first_contact_settings,
     psycopg_module,
     raise_for,
@@ -42,8 +41,6 @@ from clubrules.storage.postgres._transactions import (
     SET_TENANT,
     SWAP_TENANT,
     UNDO_SAVEPOINT,
-    commit_failure,
-    log_pool_timeout,
     owns_block,
     refuse_aborted,
     restore_needed,
@@ -213,7 +210,7 @@ class _PoolAfterFork:
             pool.close()
 
 
-class PostgresDatabase(SQLDatabase[PsycopgConnection]):
+class PostgresDatabase(PostgresBase, SQLDatabase[PsycopgConnection]):
     """A PostgreSQL database used by the PostgreSQL adapters: psycopg 3, optional pooling.
 
     Every adapter in `clubrules.storage.postgres` takes one of these. With
@@ -278,10 +275,28 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
 
     _migrate_connection = staticmethod(migrate_postgres_connection)
     _schema_version_of = staticmethod(postgres_schema_version)
-    _schema: str
-    _prefix: str
-    _closed_why = "the PostgreSQL database is closed"
-    """Why a closed database refuses calls: closed, or made unusable by a fork."""
+
+    def _setup(
+        self,
+        schema: str,
+        *,
+        timeout: float,
+        url: str,
+        pool: ConnectionPool[Any] | None,
+        caller: psycopg.Connection[Any] | None,
+    ) -> None:
+        """The state every way of making a database starts from (its own pool made after)."""
+        self._start(schema, timeout=timeout, url=url)
+        # Reentrant: a nested call from the same thread shares the one connection.
+        self._lock = threading.RLock()
+        self._conn: psycopg.Connection[Any] | None = None
+        self._pool: ConnectionPool[Any] | _PoolAfterFork | None = pool
+        # How the database makes its own pool again in a forked child (None: it made none).
+        self._make_pool: Callable[[], ConnectionPool[Any]] | None = None
+        self._caller: psycopg.Connection[Any] | None = caller
+        # The connection of the unit of work open in this thread or task, if any.
+        self._unit: contextvars.ContextVar[psycopg.Connection[Any] | None] = unit_connection()
+        self._unit_tenant = unit_tenant()
 
     def __init__(
         self,
@@ -293,34 +308,17 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         pool_check: bool = True,
         schema: str = DEFAULT_SCHEMA,
     ) -> None:
-        require_size(pool_size, "pool_size", minimum=0)
-        # At most the pool's size: a larger floor was once cut down to it unseen.
-        require_size(pool_min_size, "pool_min_size", minimum=0, maximum=pool_size or SIZE_MAX)
-        seconds = require_seconds(timeout, "timeout", positive=True)
-        require_flag(pool_check, "pool_check")
-        url = checked_url(url)
-        self._prefix = schema_prefix(schema)
-        self._schema = schema
-        self._driver_error: type[Exception] = psycopg_module().Error
-        self._url = url
-        self._timeout = seconds
-        # Reentrant: a nested call from the same thread shares the one connection.
-        self._lock = threading.RLock()
-        self._conn: psycopg.Connection[Any] | None = None
-        self._pool: ConnectionPool[Any] | _PoolAfterFork | None = None
-        # How the database makes its own pool again in a forked child (None: it made none).
-        self._make_pool: Callable[[], ConnectionPool[Any]] | None = None
-        self._owns_pool = False
-        # The connections its own pool opened, cut off in a forked child (see `_after_fork`).
-        self._owned = OwnedConnections()
+        url, seconds = checked_pool_settings(
+            url,
+            pool_size=pool_size,
+            pool_min_size=pool_min_size,
+            timeout=timeout,
+            pool_check=pool_check,
+            least_pool=0,
+        )
+        self._setup(schema, timeout=seconds, url=url, pool=None, caller=None)
         # Whether a connection was ever opened (else a pooled call first makes contact itself).
         self._reached = False
-        self._refusals = Refusals()
-        self._closed = False
-        self._caller: psycopg.Connection[Any] | None = None
-        # The connection of the unit of work open in this thread or task, if any.
-        self._unit: contextvars.ContextVar[psycopg.Connection[Any] | None] = unit_connection()
-        self._unit_tenant = unit_tenant()
         if pool_size:
             from psycopg_pool import ConnectionPool  # noqa: PLC0415 - optional dependency
 
@@ -355,12 +353,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         """
         from psycopg_pool import ConnectionPool  # noqa: PLC0415 - optional dependency
 
-        if not isinstance(pool, ConnectionPool):
-            raise ValidationError(
-                f"must be a psycopg_pool.ConnectionPool, not {type(pool).__name__}",
-                field="pool",
-                rule="not_a_pool",
-            )
+        require_driver(pool, ConnectionPool, "pool", "not_a_pool")
         return cls._lending(schema, timeout=float(pool.timeout), pool=pool, caller=None)
 
     @classmethod
@@ -405,12 +398,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
             StorageError: psycopg is not installed (the `postgres` extra).
         """
         schema_prefix(schema)  # the schema is checked before the connection
-        if not isinstance(conn, psycopg_module().Connection):
-            raise ValidationError(
-                f"must be a psycopg.Connection, not {type(conn).__name__}",
-                field="conn",
-                rule="not_a_connection",
-            )
+        require_driver(conn, psycopg_module().Connection, "conn", "not_a_connection")
         return cls._lending(schema, timeout=0.0, pool=None, caller=conn)
 
     @classmethod
@@ -424,34 +412,9 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
     ) -> PostgresDatabase:
         """A database on connections it does not own: the caller's pool or connection."""
         database = cls.__new__(cls)
-        database._prefix = schema_prefix(schema)  # noqa: SLF001 - filling in a fresh instance
-        database._schema = schema  # noqa: SLF001
-        database._driver_error = psycopg_module().Error  # noqa: SLF001
-        database._url = ""  # noqa: SLF001
-        database._timeout = timeout  # noqa: SLF001
-        database._lock = threading.RLock()  # noqa: SLF001
-        database._conn = None  # noqa: SLF001
-        database._pool = pool  # noqa: SLF001
-        database._make_pool = None  # noqa: SLF001
-        database._owns_pool = False  # noqa: SLF001
-        database._owned = OwnedConnections()  # noqa: SLF001
+        database._setup(schema, timeout=timeout, url="", pool=pool, caller=caller)  # noqa: SLF001 - a fresh instance
         database._reached = True  # noqa: SLF001 - the caller's connections: no first contact
-        database._refusals = Refusals()  # noqa: SLF001
-        database._closed = False  # noqa: SLF001
-        database._caller = caller  # noqa: SLF001
-        database._unit = unit_connection()  # noqa: SLF001
-        database._unit_tenant = unit_tenant()  # noqa: SLF001
         return database
-
-    @property
-    def schema(self) -> str:
-        """The schema that holds the clubrules tables."""
-        return self._schema
-
-    @property
-    def _table_prefix(self) -> str:
-        """What the adapters put before a table name: the quoted schema and a dot."""
-        return self._prefix
 
     def migrate(self, *, to: int | None = None) -> MigrationResult:
         """Create or bring up to date the clubrules tables in this database's schema.
@@ -541,20 +504,9 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
             try:
                 conn = stack.enter_context(pool.connection(timeout=self._timeout))
             except psycopg_module().OperationalError as error:
-                self._closed_error(error)
-                log_pool_timeout(error, self._timeout)
+                self._pool_failed(error)
                 raise
             yield conn
-
-    def _closed_error(self, error: Exception) -> None:
-        """Raise the closed database's refusal for a driver error met after `close()` began.
-
-        A call that waited on the pool when another thread closed the database
-        gets the pool's `PoolClosed`: a closed database, not a failure that a
-        retry fixes.
-        """
-        if self._closed:
-            raise StorageError(self._closed_why) from error
 
     def _the_connection(self) -> psycopg.Connection[Any]:
         """The one connection of an unpooled database, reopened if it broke (under `_lock`).
@@ -571,9 +523,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
             try:
                 conn = self._conn = psycopg.connect(self._url, autocommit=True)
             except psycopg.OperationalError as error:
-                refusal = self._refusals.refused(error)
-                if refusal is not None:
-                    raise_for(refusal, error)
+                self._refusals.check(error)
                 raise
             self._refusals.connected()
         return conn
@@ -642,8 +592,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
             with self._lock:
                 return _lone(self._the_connection(), tenant, query, params, most)
         except self._driver_error as error:
-            self._closed_error(error)
-            log_pool_timeout(error, self._timeout)
+            self._pool_failed(error)
             raise_translated(error)
 
     def _read(self, query: str, params: Sequence[object], *, one: bool) -> Any:  # noqa: ANN401
@@ -736,10 +685,7 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
                     refuse_aborted(conn)
                     committing = True
             except self._driver_error as error:
-                if self._pid != pid:  # a child forked inside the block: the parent's transaction
-                    raise StorageError(forked_in_block("PostgreSQL")) from None
-                if committing:
-                    raise_for(commit_failure(conn, error), error)
+                self._unit_failed(conn, error, pid=pid, committing=committing)
                 raise
             finally:
                 if self._pid == pid:  # else a forked child, whose variables are new
@@ -804,7 +750,4 @@ class PostgresDatabase(SQLDatabase[PsycopgConnection]):
         mode = "pooled" if self._pool is not None else "single connection"
         if not self._url and self._pool is None:  # from_connection
             mode = "the caller's connection"
-        state = "closed" if self._closed else "open"
-        schema = "" if self._schema == DEFAULT_SCHEMA else f", schema={self._schema!r}"
-        tenant = "" if self._tenant == DEFAULT_TENANT else f", tenant={self._tenant!r}"
-        return f"PostgresDatabase({mode}, {state}{schema}{tenant})"
+        return self._described("PostgresDatabase", mode)

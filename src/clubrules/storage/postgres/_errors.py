@@ -477,6 +477,15 @@ class Refusals:
             logger.error("%s", made)
         return made
 
+    def check(self, error: BaseException) -> None:
+        """Raise the `StorageConfigurationError` for `error` if it is a refusal (see `refused`).
+
+        Returns for any other failure, which the caller raises or leaves to the pool.
+        """
+        refusal = self.refused(error)
+        if refusal is not None:
+            raise_for(refusal, error)
+
     def connected(self) -> None:
         """A connection was opened: the next refusal is news again."""
         self._last = ""

@@ -51,18 +51,7 @@ class SQLiteDataKeyStore(SQLDataKeyStore[SQLiteDatabase]):
                 the checkpoint that purges its bytes from the files could not
                 finish; delete again later.
         """
-        with self._db.connection() as conn:
-            cursor = conn.execute(self._q.delete, (customer_id,))
-            deleted = cursor.rowcount == 1
-            if self._db.defer_purge(customer_id):
-                # Inside a transaction: the unit of work purges after its COMMIT;
-                # on the caller's connection, the caller checkpoints after theirs.
-                return deleted
-            # Also on a second call for the same customer: that retries a purge left unfinished.
-            unfinished = checkpoint(conn)
-        if unfinished:
-            raise ErasureNotFinalError(customer_id, unfinished)
-        return deleted
+        return self._purged(self._q.delete, (customer_id,), customer_id) == 1
 
     def erase_all(self) -> int:
         """Destroy every wrapped key of this store's tenant and purge them; how many there were.
@@ -78,14 +67,27 @@ class SQLiteDataKeyStore(SQLDataKeyStore[SQLiteDatabase]):
                 not finish; erase again later. Its `customer_id` is `"*"`,
                 every customer of the tenant.
         """
+        return self._purged(self._q.erase_all, (), _EVERY_CUSTOMER)
+
+    def _purged(self, statement: str, params: tuple[object, ...], customer_id: str) -> int:
+        """Run a `DELETE` of wrapped keys, then purge their bytes from the files: rows deleted.
+
+        `customer_id` names whose keys they are (`"*"`: the tenant's every
+        customer), for the deferred purge and for `ErasureNotFinalError`.
+
+        Raises:
+            ErasureNotFinalError: the checkpoint that purges the files could not finish.
+        """
         with self._db.connection() as conn:
-            count = int(conn.execute(self._q.erase_all, ()).rowcount)
-            if self._db.defer_purge(_EVERY_CUSTOMER):
+            count = int(conn.execute(statement, params).rowcount)
+            if self._db.defer_purge(customer_id):
+                # Inside a transaction: the unit of work purges after its COMMIT;
+                # on the caller's connection, the caller checkpoints after theirs.
                 return count
-            # Also when no key was left: that retries a purge left unfinished.
+            # Also when no row was deleted (a second call): that retries a purge left unfinished.
             unfinished = checkpoint(conn)
         if unfinished:
-            raise ErasureNotFinalError(_EVERY_CUSTOMER, unfinished)
+            raise ErasureNotFinalError(customer_id, unfinished)
         return count
 
 

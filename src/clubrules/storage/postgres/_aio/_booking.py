@@ -19,16 +19,15 @@ from clubrules.storage.postgres._aio._adapter import AsyncPostgresAdapter
 from clubrules.storage.postgres._aio._db import AsyncPostgresDatabase  # noqa: TC001 - get_type_hints
 from clubrules.storage.postgres._booking import (
     RETRIED,
-    Next,
     Plan,
+    Retries,
     add_booking,
     clashes_at,
     find_query,
-    next_step,
     save_booking,
     statements,
 )
-from clubrules.storage.sql._booking import group_bookings, slot_conflict
+from clubrules.storage.sql._booking import group_bookings
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -95,22 +94,15 @@ class AsyncPostgresBookingRepository(AsyncPostgresAdapter):
         self, write: Callable[[bool], Awaitable[_T]], booking: Booking, now_us: int, plan: Plan
     ) -> _T:
         """Run `write(careful)` until it passes the constraint or fails for a real reason."""
-        careful = plan.careful
-        attempt = 0
+        retries = Retries(booking, plan)
         while True:
-            attempt += 1
             try:
-                return await write(careful)
+                return await write(retries.careful)
             except RETRIED as error:
-                step = next_step(error, attempt, booking.id)
-                if step is Next.GIVE_UP:
-                    raise
-                if step is Next.RECHECK:
+                if retries.failed(error):
                     async with self._db.connection() as conn:
                         found = await arun(conn, clashes_at(self._sql, booking, now_us))
-                    if found:
-                        raise slot_conflict(booking, found) from error
-                careful = careful or step is not Next.AGAIN
+                    retries.check(error, found)
 
     async def add(self, booking: Booking, *, now: datetime) -> Booking:
         """Store `booking` if its slot is free; the stored booking (the original on a retry)."""

@@ -12,34 +12,27 @@ import functools
 import threading
 from typing import TYPE_CHECKING, Any, Self, TypeAlias
 
-from clubrules._checks import SIZE_MAX, require_flag, require_seconds, require_size
-from clubrules.errors import StorageError, ValidationError
-from clubrules.storage._fork import (
-    ForkSafe,
-    OwnedConnections,
-    forked_in_block,
-    set_aside,
-)
+from clubrules.errors import StorageError
+from clubrules.storage._fork import ForkSafe, set_aside
 from clubrules.storage._handles import TenantHandles, other_tenant
-from clubrules.storage._tenant import DEFAULT_TENANT
+from clubrules.storage.postgres._base import (
+    PostgresBase,
+    checked_pool_settings,
+    require_driver,
+)
 from clubrules.storage.postgres._direct import Outcome, run_direct_async
 from clubrules.storage.postgres._errors import (
-    Refusals,
-    checked_url,
     first_contact_settings,
     psycopg_module,
-    raise_for,
     raise_translated,
 )
-from clubrules.storage.postgres._migrate import DEFAULT_SCHEMA, schema_prefix
+from clubrules.storage.postgres._migrate import DEFAULT_SCHEMA
 from clubrules.storage.postgres._transactions import (
     OPEN_SAVEPOINT,
     RELEASE_SAVEPOINT,
     SET_TENANT,
     SWAP_TENANT,
     UNDO_SAVEPOINT,
-    commit_failure,
-    log_pool_timeout,
     owns_block,
     refuse_aborted,
     restore_needed,
@@ -134,7 +127,7 @@ async def _callers_tenant(conn: psycopg.AsyncConnection[Any], tenant: str) -> As
         await conn.execute(SET_TENANT, (back,))
 
 
-class AsyncPostgresDatabase(TenantHandles, ForkSafe):
+class AsyncPostgresDatabase(PostgresBase, TenantHandles, ForkSafe):
     """A PostgreSQL database for the async adapters: psycopg 3's `AsyncConnectionPool`.
 
     The twin of [PostgresDatabase][clubrules.storage.postgres.PostgresDatabase]
@@ -208,9 +201,6 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
             `postgres` extra).
     """
 
-    _closed_why = "the PostgreSQL database is closed"
-    """Why a closed database refuses calls: closed, or made unusable by a fork."""
-
     def __init__(
         self,
         url: str,
@@ -221,14 +211,15 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         pool_check: bool = True,
         schema: str = DEFAULT_SCHEMA,
     ) -> None:
-        require_size(pool_size, "pool_size", minimum=1)
-        # At most the pool's size: a larger floor was once cut down to it unseen.
-        require_size(pool_min_size, "pool_min_size", minimum=0, maximum=pool_size or SIZE_MAX)
-        seconds = require_seconds(timeout, "timeout", positive=True)
-        require_flag(pool_check, "pool_check")
-        url = checked_url(url)
-        self._setup(schema, timeout=seconds)
-        self._url: str = url
+        url, seconds = checked_pool_settings(
+            url,
+            pool_size=pool_size,
+            pool_min_size=pool_min_size,
+            timeout=timeout,
+            pool_check=pool_check,
+            least_pool=1,
+        )
+        self._setup(schema, timeout=seconds, url=url)
         try:
             from psycopg_pool import AsyncConnectionPool  # noqa: PLC0415 - optional dependency
         except ImportError as error:  # pragma: no cover - the test environment has the extra
@@ -250,24 +241,15 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         # How the database makes its own pool again in a forked child (None: it made none).
         self._make_pool: Callable[[], AsyncConnectionPool[Any]] | None = make
         self._pool: AsyncConnectionPool[Any] | None = make()
-        self._owns_pool: bool = True
+        self._owns_pool = True
         self._opened: bool = False
 
-    def _setup(self, schema: str, *, timeout: float) -> None:
+    def _setup(self, schema: str, *, timeout: float, url: str = "") -> None:
         """The state every way of making a database shares (checked schema, no pool yet)."""
-        self._prefix: str = schema_prefix(schema)
-        self._schema: str = schema
-        self._driver_error: type[Exception] = psycopg_module().Error
-        self._timeout: float = timeout
+        self._start(schema, timeout=timeout, url=url)
         self._pool = None
         self._make_pool = None
-        self._owns_pool = False
-        # The connections its own pool opened, cut off in a forked child (see `_after_fork`).
-        self._owned = OwnedConnections()
-        self._url = ""  # the database's own URL, for its first contact ("": lent)
-        self._refusals = Refusals()
         self._opened = True
-        self._closed: bool = False
         self._caller: psycopg.AsyncConnection[Any] | None = None
         # The event loop the database belongs to: the one its pool opened in,
         # or its first call ran in (None: neither yet).
@@ -324,12 +306,7 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         """
         from psycopg_pool import AsyncConnectionPool  # noqa: PLC0415 - optional dependency
 
-        if not isinstance(pool, AsyncConnectionPool):
-            raise ValidationError(
-                f"must be a psycopg_pool.AsyncConnectionPool, not {type(pool).__name__}",
-                field="pool",
-                rule="not_a_pool",
-            )
+        require_driver(pool, AsyncConnectionPool, "pool", "not_a_pool")
         database = cls.__new__(cls)
         database._setup(schema, timeout=float(pool.timeout))  # noqa: SLF001 - a fresh instance
         database._pool = pool  # noqa: SLF001
@@ -355,27 +332,11 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
                 `schema` is not a plain identifier.
             StorageError: psycopg is not installed (the `postgres` extra).
         """
-        psycopg = psycopg_module()
-        if not isinstance(conn, psycopg.AsyncConnection):
-            raise ValidationError(
-                f"must be a psycopg.AsyncConnection, not {type(conn).__name__}",
-                field="conn",
-                rule="not_a_connection",
-            )
+        require_driver(conn, psycopg_module().AsyncConnection, "conn", "not_a_connection")
         database = cls.__new__(cls)
         database._setup(schema, timeout=0.0)  # noqa: SLF001 - a fresh instance
         database._caller = conn  # noqa: SLF001
         return database
-
-    @property
-    def schema(self) -> str:
-        """The schema that holds the clubrules tables."""
-        return self._schema
-
-    @property
-    def _table_prefix(self) -> str:
-        """What the adapters put before a table name: the quoted schema and a dot."""
-        return self._prefix
 
     async def _open(self) -> None:
         """Open the pool this database made, once (waiting for its first connections)."""
@@ -411,9 +372,7 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
                 self._url, **first_contact_settings(self._url, self._timeout)
             )
         except psycopg.OperationalError as error:
-            refusal = self._refusals.refused(error)
-            if refusal is not None:
-                raise_for(refusal, error)
+            self._refusals.check(error)
             return
         await conn.close()
         self._refusals.connected()
@@ -467,15 +426,6 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         if bound is not running:
             raise StorageError(_other_loop(bound))
 
-    def _closed_error(self, error: Exception) -> None:
-        """Raise the closed database's refusal for a driver error met after `close()` began.
-
-        A call that waited on the pool when the database closed gets the
-        pool's `PoolClosed`: a closed database, not a failure that a retry fixes.
-        """
-        if self._closed:
-            raise StorageError(self._closed_why) from error
-
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
         """Borrow an async connection whose statements run as this handle's tenant.
@@ -528,8 +478,7 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
             async with pool.connection(timeout=self._timeout) as conn:
                 yield conn
         except self._driver_error as error:
-            self._closed_error(error)
-            log_pool_timeout(error, self._timeout)
+            self._pool_failed(error)
             raise_translated(error)
 
     async def _execute(self, query: str, params: Sequence[object], most: int) -> Outcome:
@@ -572,8 +521,7 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
         try:
             conn = await pool.getconn(timeout=self._timeout)
         except self._driver_error as error:
-            self._closed_error(error)
-            log_pool_timeout(error, self._timeout)
+            self._pool_failed(error)
             raise_translated(error)
         try:
             return await self._on(conn, query, params, most, direct=True)
@@ -684,10 +632,7 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
                     refuse_aborted(conn)
                     committing = True
             except self._driver_error as error:
-                if self._pid != pid:  # a child forked inside the block: the parent's transaction
-                    raise StorageError(forked_in_block("PostgreSQL")) from None
-                if committing:
-                    raise_for(commit_failure(conn, error), error)
+                self._unit_failed(conn, error, pid=pid, committing=committing)
                 raise
             finally:
                 if self._pid == pid:  # else a forked child, whose variable is new
@@ -786,7 +731,4 @@ class AsyncPostgresDatabase(TenantHandles, ForkSafe):
 
     def __repr__(self) -> str:
         mode = "the caller's connection" if self._pool is None else "pooled"
-        state = "closed" if self._closed else "open"
-        schema = "" if self._schema == DEFAULT_SCHEMA else f", schema={self._schema!r}"
-        tenant = "" if self._tenant == DEFAULT_TENANT else f", tenant={self._tenant!r}"
-        return f"AsyncPostgresDatabase({mode}, {state}{schema}{tenant})"
+        return self._described("AsyncPostgresDatabase", mode)
