@@ -206,7 +206,7 @@ def _bad_epoch(us: object, tz: object) -> ValidationError:
     )
 
 
-def _worked_out_of_range(field: str) -> ValidationError:
+def worked_out_of_range(field: str) -> ValidationError:
     """The error of a date worked out from `field` that leaves years 1-9999."""
     return ValidationError(
         "is too close to year 1 or 9999 for the dates worked out from it",
@@ -230,7 +230,7 @@ def shift_days(value: datetime, days: int, field: str) -> datetime:
     try:
         return from_epoch_us(to_epoch_us(value) + days * US_PER_DAY, value.tzinfo or UTC)
     except ValidationError:
-        raise _worked_out_of_range(field) from None
+        raise worked_out_of_range(field) from None
 
 
 def local_time(value: datetime, tz: tzinfo, field: str) -> datetime:
@@ -287,7 +287,7 @@ def instant_range(field: str) -> Iterator[None]:
     try:
         yield
     except OverflowError:
-        raise _worked_out_of_range(field) from None
+        raise worked_out_of_range(field) from None
 
 
 def zone(name: object, field: str = "zone") -> ZoneInfo:

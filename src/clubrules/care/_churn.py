@@ -557,9 +557,11 @@ class SingleVisitRule:
     """Follow up customers who came once and did not come back.
 
     A one-visit customer has no baseline to drop from, so the activity
-    rule never judges them; this rule does. It fires when the only visit
-    day is at least `after_days` and less than `give_up_days` before
-    `as_of`, outside the cooldown.
+    rule never judges them; this rule does. It fires when the customer's
+    first and last visits fall on one local day (in the scan's `zone`) and
+    at least `after_days` but fewer than `give_up_days` whole days (24-hour
+    periods, as `days_since_last_visit` counts them) have passed from the
+    last visit to `as_of`, outside the cooldown.
 
     Attributes:
         name: The rule's name (the cooldown is per customer and rule).

@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 from typing import NoReturn
 
 from clubrules._checks import is_finite, refuse_pickle
-from clubrules._time import ONE_US, from_epoch_us, instant_range, require_aware, to_epoch_us
+from clubrules._time import (
+    ONE_US,
+    from_epoch_us,
+    instant_range,
+    require_aware,
+    to_epoch_us,
+    worked_out_of_range,
+)
 from clubrules.errors import ValidationError
 
 __all__ = ["ManualClock"]
@@ -91,11 +98,7 @@ class ManualClock:
             try:
                 self._now = from_epoch_us(to_epoch_us(now) + step // ONE_US, now.tzinfo or UTC)
             except ValidationError:
-                raise ValidationError(
-                    "is too close to year 1 or 9999 for the dates worked out from it",
-                    field="delta",
-                    rule="out_of_range",
-                ) from None
+                raise worked_out_of_range("delta") from None
             return self._now
 
     def __repr__(self) -> str:
