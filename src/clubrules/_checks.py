@@ -40,7 +40,9 @@ from clubrules.errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
+
+    FieldCheck = Callable[[ViolationCollector, str, object], object]
 
 __all__ = [
     "DECIMALS",
@@ -97,6 +99,7 @@ __all__ = [
     "revision",
     "shown",
     "storable",
+    "texts_checked",
     "to_choice",
     "to_decimal_or_int",
     "to_frozenset",
@@ -332,6 +335,22 @@ def check_optional_text(problems: ViolationCollector, field: str, value: object)
     """None, or a non-blank string (never echoed)."""
     if value is not None:
         check_text(problems, field, value, sensitive=True)
+
+
+def texts_checked(
+    owner: object, *fields: str, check: FieldCheck = check_text
+) -> ViolationCollector:
+    """A new collector holding what `check` finds wrong with each of `owner`'s `fields`.
+
+    The fields are checked in the order given, each with its own name, by
+    `check_text` unless `check` names another check of the same signature
+    (such as `check_storable`). The caller adds its other checks to the
+    collector and raises it as usual.
+    """
+    problems = ViolationCollector()
+    for field in fields:
+        check(problems, field, getattr(owner, field))
+    return problems
 
 
 def check_instant_field(problems: ViolationCollector, owner: object, field: str) -> bool:
@@ -1018,27 +1037,3 @@ def revision(
         problems.add("version", "version_not_after", f"must be above the current {version}")
     problems.raise_if_any(error)
     return {**changes, "version": new}
-
-
-# Shared by the value classes whose checks begin with a run of text fields.
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    FieldCheck = Callable[[ViolationCollector, str, object], object]
-
-
-def texts_checked(
-    owner: object, *fields: str, check: FieldCheck = check_text
-) -> ViolationCollector:
-    """A new collector holding what `check` finds wrong with each of `owner`'s `fields`.
-
-    The fields are checked in the order given, each with its own name, by
-    `check_text` unless `check` names another check of the same signature
-    (such as `check_storable`). The caller adds its other checks to the
-    collector and raises it as usual.
-    """
-    problems = ViolationCollector()
-    for field in fields:
-        check(problems, field, getattr(owner, field))
-    return problems
