@@ -33,6 +33,7 @@ from clubrules._checks import (
 from clubrules._time import instant_range, local_time, require_aware, to_epoch_us
 from clubrules.care._churn import ChurnWarning
 from clubrules.errors import ValidationError, ViolationCollector
+from clubrules.tiering._activity import local_date
 from clubrules.words import message
 
 __all__ = [
@@ -249,7 +250,7 @@ class _Scheduler:
         if self.calendar.is_business_day(day):
             start = datetime.combine(day, time(0), tzinfo=self.zone)
             opening = self.calendar.next_opening(start)
-            if opening.astimezone(self.zone).date() == day:
+            if local_date(opening, self.zone, "calendar") == day:
                 at = opening
         self._open[day] = at
         return at
@@ -291,7 +292,7 @@ class _Scheduler:
         if to_epoch_us(opening) >= to_epoch_us(self.as_of):
             return opening
         at = self.calendar.next_opening(self.as_of)
-        return at if at.astimezone(self.zone).date() == day else self.as_of
+        return at if local_date(at, self.zone, "calendar") == day else self.as_of
 
 
 def _birthday_keys(
@@ -373,7 +374,7 @@ def plan_care(
         The tasks, ordered by due date, kind, then customer id.
 
     Raises:
-        NaiveDatetimeError: `as_of` is naive.
+        NaiveDatetimeError: `as_of`, or a visit's `at`, is naive.
         ValidationError: `horizon_days` is not a positive int, two return
             rules name one service, or `birthdays` or `holidays` is not a
             mapping of ids to dates or of dates to names (`not_a_mapping`,
@@ -399,8 +400,7 @@ def plan_care(
         for day in holidays:
             require_date(day, "holidays")
     zone = calendar.zone
-    with instant_range("as_of"):
-        today = as_of.astimezone(zone).date()
+    today = local_date(as_of, zone, "as_of")
     with instant_range("horizon_days"):
         end = today + timedelta(days=horizon_days)
     last = end - timedelta(days=1)
@@ -449,7 +449,7 @@ def plan_care(
             rule = rules.get(record.service)
             if rule is None:
                 continue
-            visited = local_time(record.at, zone, "visits").date()
+            visited = local_date(require_aware(record.at, "visits"), zone, "visits")
             if date.max - visited < timedelta(days=rule.after_days):
                 continue  # the occasion is after year 9999, past any plan's last day
             occasion = visited + timedelta(days=rule.after_days)

@@ -31,7 +31,6 @@ from clubrules._checks import (
     unpack_items,
 )
 from clubrules._time import (
-    instant_range,
     local_month_start,
     local_time,
     require_aware,
@@ -39,7 +38,7 @@ from clubrules._time import (
 )
 from clubrules._time import zone as _zone
 from clubrules.errors import NotFoundError, ValidationError, ViolationCollector
-from clubrules.tiering._activity import ActivitySummary
+from clubrules.tiering._activity import ActivitySummary, local_date
 from clubrules.tiering._classify import check_thresholds
 
 if TYPE_CHECKING:
@@ -240,8 +239,7 @@ class QualificationWindow:
         if self.fixed_months is None:
             # Days of 24 hours on the instant: the same in any zone `as_of` is given in.
             return shift_days(as_of, -(self.trailing_days or 0), "as_of"), as_of
-        with instant_range("as_of"):
-            local = as_of.astimezone(zone).date()
+        local = local_date(as_of, zone, "as_of")
         month = (local.month - 1) // self.fixed_months * self.fixed_months + 1
         # The first instant of the month, as a wall time that exists (a
         # midnight skipped by DST is 01:00), and never before year 1 in UTC.
@@ -547,8 +545,7 @@ class TierProgram:
         problems.raise_if_any()
         current = self.index(status.tier)
         floor = -1 if status.manual_floor is None else self.index(status.manual_floor)
-        with instant_range("as_of"):
-            today = as_of.astimezone(self.zone).date()
+        today = local_date(as_of, self.zone, "as_of")
         review = self._due_review(status, today)
         new, reason = self._step(current, value, floor, review is not None)
         tier = self.tiers[new]

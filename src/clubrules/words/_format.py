@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, tzinfo
-from decimal import Decimal  # noqa: TC003 - resolved at runtime by get_type_hints
 from functools import cache
 
 from pendulum.locales.locale import Locale
@@ -71,17 +70,29 @@ def duration(value: timedelta, *, locale: str | None = None) -> str:
     return _SEP[loc].join(parts) if parts else _unit(loc, "second", 0)
 
 
-def _hours_text(hours: float | Decimal) -> str:
-    text = f"{round(float(hours), 2):.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
+_US_PER_HOUR = 3_600_000_000
+
+
+def _hours_text(value: timedelta) -> str:
+    """The size of `value` in hours, to two decimals (half to even), trailing zeros dropped.
+
+    Worked out in integer microseconds: a float would turn an exact tie such
+    as 10.5 minutes (0.175 hours) into 0.17499... and round it down.
+    """
+    hundredths, rest = divmod(abs(value) // timedelta(microseconds=1) * 100, _US_PER_HOUR)
+    if 2 * rest > _US_PER_HOUR or (2 * rest == _US_PER_HOUR and hundredths % 2):
+        hundredths += 1  # half to even
+    whole, cents = divmod(hundredths, 100)
+    return f"{whole}.{cents:02d}".rstrip("0").rstrip(".")
 
 
 def business_time(value: timedelta, *, locale: str | None = None) -> str:
     """Time counted in business hours: "24 business hours", "1 business hour"; "24个营业小时".
 
     Pendulum words wall-clock time only, so this is written here: the hours
-    are shown as a number (to two decimals, trailing zeros dropped), since
-    a business day is not 24 hours.
+    are shown as a number, rounded half to even to two decimals (worked out
+    exactly, so 10.5 minutes reads "0.18"), trailing zeros dropped, since a
+    business day is not 24 hours. A negative duration reads as its size.
 
         >>> from datetime import timedelta
         >>> business_time(timedelta(hours=24))
@@ -94,8 +105,7 @@ def business_time(value: timedelta, *, locale: str | None = None) -> str:
             the locale is unknown (rule `unknown_locale`).
     """
     loc = resolve(locale)
-    hours = abs(_require_timedelta(value, "value")) / timedelta(hours=1)
-    text = _hours_text(hours)
+    text = _hours_text(_require_timedelta(value, "value"))
     if loc == "zh":
         return f"{text}个营业小时"
     return f"{text} business hour" + ("" if text == "1" else "s")
