@@ -9,6 +9,9 @@
   instant 31 December 12:00 there) planned no task for the 31st and missed
   a tier review due that day. The care plan, tier decisions and the fixed
   qualification window now read every `as_of` as the instant it names.
+- `day` of a datetime shows the day of the instant it names, as `when`
+  does: Apia's skipped 30 December 2011 12:00 read "Fri 30 Dec" in `day`
+  and "Sat 31 Dec 12:00" in `when`.
 - The care plan against an oracle that enumerates every occasion of every
   year and walks each local day's opening in 15-minute steps; a tier
   decision's review dates against every review of the schedule; churn
@@ -48,7 +51,7 @@ from clubrules.tiering import (
     TierStatus,
     summarize_activity,
 )
-from clubrules.words import business_time, overdue, time_left
+from clubrules.words import business_time, day, overdue, time_left, when
 from tests._zones import EDGE_ZONES
 
 APIA = ZoneInfo("Pacific/Apia")
@@ -138,6 +141,25 @@ def test_business_time_agrees_with_a_decimal_oracle(value: timedelta) -> None:
     assert overdue(value, business=True, locale="zh") == f"超时{text}个营业小时"
     if value >= timedelta(0):
         assert time_left(value, business=True, locale="zh") == f"剩余{text}个营业小时"
+
+
+@settings(max_examples=200)
+@given(instants(), st.booleans(), st.sampled_from(["en", "zh"]))
+def test_day_of_a_datetime_is_the_day_when_reads(
+    given_at: tuple[ZoneInfo, datetime], year: bool, locale: str
+) -> None:
+    _, value = given_at
+    shown = day(value, year=year, locale=locale)
+    assert when(value, year=year, locale=locale).startswith(shown)
+    own = value.astimezone(UTC).astimezone(value.tzinfo)
+    assert shown == day(own.date(), year=year, locale=locale)
+
+
+def test_day_of_a_skipped_wall_time_is_the_day_of_its_instant() -> None:
+    assert day(datetime(2011, 12, 30, 12, tzinfo=APIA)) == "Sat 31 Dec"
+    assert day(datetime(2011, 12, 30, 12, tzinfo=APIA), locale="zh") == "12月31日（周六）"  # noqa: RUF001 - full-width, as zh writes it
+    # A wall date is shown as given even when its UTC leaves years 1-9999.
+    assert day(datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5)))) == "Mon 1 Jan"
 
 
 # The care plan.

@@ -358,6 +358,8 @@ class ScoringModel:
 
         Raises:
             NaiveDatetimeError: `as_of` is naive.
+            ValidationError: `as_of` is before the summary's last visit (rule
+                `before_last_visit`).
         """
         require_instance(summary, ActivitySummary, "summary")
         require_aware(as_of, "as_of")
@@ -416,6 +418,8 @@ def classify(
 
     Raises:
         NaiveDatetimeError: `as_of` is naive.
+        ValidationError: with `scoring`, `as_of` is before the summary's last
+            visit (rule `before_last_visit`).
     """
     require_instance(summary, ActivitySummary, "summary")
     require_instance(spend_bands, BandScheme, "spend_bands")

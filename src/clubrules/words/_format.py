@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date, datetime, timedelta, tzinfo
 from functools import cache
 
@@ -182,8 +183,10 @@ def day(value: date, *, year: bool = False, locale: str | None = None) -> str:
     """A day with its weekday: "Tue 24 Feb"; "2月24日（周二）".
 
     Give a `date`, or a datetime already in the club's zone (use
-    [when][clubrules.words.when] to convert an instant). With `year`:
-    "Fri 1 Jan 2027"; "2027年1月1日（周五）".
+    [when][clubrules.words.when] to convert an instant). An aware wall time
+    that the clocks skip names the day of its instant, as `when` reads it
+    (Pacific/Apia's skipped 30 December 2011 12:00 is Sat 31 Dec). With
+    `year`: "Fri 1 Jan 2027"; "2027年1月1日（周五）".
 
     Raises:
         ValidationError: `value` is not a date (rule `wrong_type`), `year`
@@ -192,7 +195,13 @@ def day(value: date, *, year: bool = False, locale: str | None = None) -> str:
     """
     loc = resolve(locale)
     d = require_instance(value, date, "value")
-    return _day_text(d.date() if isinstance(d, datetime) else d, loc, year)
+    if isinstance(d, datetime):
+        if d.utcoffset() is not None:
+            # A wall date whose UTC falls outside years 1-9999 is still shown as given.
+            with suppress(ValidationError):
+                d = canonical_instant(d, "value")
+        d = d.date()
+    return _day_text(d, loc, year)
 
 
 def when(
