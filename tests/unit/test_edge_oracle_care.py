@@ -43,6 +43,7 @@ from clubrules.care import (
     scan_churn_columns,
 )
 from clubrules.customers import ConsumptionRecord, ServiceRecord, spend_by_customer
+from clubrules.errors import NaiveDatetimeError
 from clubrules.tiering import (
     QualificationWindow,
     ReviewSchedule,
@@ -336,6 +337,27 @@ def test_a_plan_made_at_a_skipped_wall_time_plans_the_day_of_its_instant() -> No
             as_of=as_of, horizon_days=1, calendar=cal, birthdays={"c-1": date(1990, 12, 31)}
         )
         assert [(t.customer_id, t.due) for t in tasks] == [("c-1", date(2011, 12, 31))]
+
+
+@attrs.frozen
+class PlainVisit:
+    """An integrator's own service event (the `ServiceEvent` protocol), not a checked record."""
+
+    customer_id: str
+    at: datetime
+    service: str
+
+
+def test_a_naive_visit_is_refused_not_read_in_the_machines_zone() -> None:
+    cal = DailyHours(ZoneInfo("Asia/Shanghai"), frozenset(), time(9))
+    with pytest.raises(NaiveDatetimeError, match="visits"):
+        plan_care(
+            as_of=datetime(2026, 1, 5, tzinfo=UTC),
+            horizon_days=3,
+            calendar=cal,
+            visits=[PlainVisit("c-1", datetime(2026, 1, 3, 12), "facial")],  # noqa: DTZ001
+            return_rules=[ReturnVisitRule("facial", 3)],
+        )
 
 
 # Tier reviews and qualification windows.
