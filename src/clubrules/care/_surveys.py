@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo  # noqa: TC003
 from decimal import Decimal
+from fractions import Fraction
 
 import attrs
 
@@ -40,7 +41,6 @@ __all__ = [
 GROUPINGS = ("period", "staff", "dimension")
 """The keys `aggregate_surveys` can group by, in key order."""
 
-_CENT = Decimal("0.01")
 _WEIGHT_LIMIT = 10**18
 """Weights are below this: a weighted mean of larger ones would leave Decimal's exponent range."""
 
@@ -273,9 +273,11 @@ class SurveyStats:
         responses: How many responses.
         csat: The share of ratings in the top two boxes (4 or 5 of 5), as a
             percentage with two places; None without ratings.
-        score: The weighted score, 0 to 100: each dimension's mean rating
-            scaled to 0-100, weighted by the questionnaire's weights (one
-            dimension only when grouped by dimension); None without ratings.
+        score: The weighted score, 0 to 100: for each dimension, the mean of
+            its ratings, each scaled to 0-100 on its own question's scale
+            (1 is 0, the top of the scale 100); those means weighted by the
+            questionnaire's weights (one dimension only when grouped by
+            dimension); None without ratings.
         dimension_means: The mean rating of each dimension (two places).
         nps: Promoters (9-10) minus detractors (0-6), as a percentage of
             NPS answers; None without any.
@@ -296,12 +298,33 @@ def _quarter(at: datetime, zone: tzinfo) -> str:
 
 def _share_percent(part: int, whole: int) -> Decimal:
     """`part` of `whole` in percent, rounded half to even to 0.01."""
-    return _to_cent(DECIMALS.divide(Decimal(100 * part), Decimal(whole)))
+    return _cents(Fraction(100 * part, whole))
 
 
-def _to_cent(value: Decimal) -> Decimal:
-    """`value` rounded half to even to 0.01, whatever the thread's decimal context."""
-    return DECIMALS.quantize(value, _CENT)
+def _cents(value: Fraction) -> Decimal:
+    """`value` rounded half to even to 0.01, from its exact value (no decimal context counts)."""
+    return DECIMALS.scaleb(Decimal(round(value * 100)), -2)
+
+
+class _Tally:
+    """One group's ratings of one dimension, kept as whole numbers."""
+
+    __slots__ = ("above_one", "count", "ratings", "top")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.top = 0
+        self.ratings = 0
+        self.above_one: dict[int, int] = {}  # scale -> sum of (rating - 1)
+
+    def scaled_mean(self) -> Fraction:
+        """The mean of the ratings, each scaled to 0-1 on its own question's scale."""
+        return (
+            sum(
+                (Fraction(total, scale - 1) for scale, total in self.above_one.items()), Fraction(0)
+            )
+            / self.count
+        )
 
 
 def aggregate_surveys(
@@ -313,9 +336,8 @@ def aggregate_surveys(
 ) -> dict[tuple[str, ...], SurveyStats]:
     """Aggregate responses per quarter, per staff member and/or per dimension.
 
-    Means and percentages are rounded half to even to 0.01 with Python's
-    default decimal settings: results do not depend on the thread's decimal
-    context.
+    Means, scores and percentages are worked out exactly, then rounded half
+    to even to 0.01: results do not depend on the thread's decimal context.
 
     Args:
         questionnaire: The questionnaire answered; every response is checked against it.
@@ -352,8 +374,9 @@ def aggregate_surveys(
     order = [g for g in GROUPINGS if g in by]
     weights = dict(questionnaire.weights)
     scale = {q.id: q for q in questionnaire.questions}
-    # Per group: ratings per dimension as (sum of (rating-1), sum of (scale-1), count, top2).
-    groups: dict[tuple[str, ...], dict[str, list[int]]] = {}
+    # Per group and dimension: [count, top-two count, sum of ratings, and per
+    # scale the sum of (rating - 1)], so the score is worked out exactly at the end.
+    groups: dict[tuple[str, ...], dict[str, _Tally]] = {}
     seen: dict[tuple[str, ...], set[str]] = {}
     nps: dict[tuple[str, ...], list[int]] = {}
     for response in responses:
@@ -372,37 +395,31 @@ def aggregate_surveys(
                 question = scale[qid]
                 if only is not None and question.dimension != only:
                     continue
-                acc = bucket.setdefault(question.dimension, [0, 0, 0, 0, 0])
-                acc[0] += rating - 1
-                acc[1] += question.scale - 1
-                acc[2] += 1
-                acc[3] += rating >= question.scale - 1
-                acc[4] += rating
+                tally = bucket.get(question.dimension)
+                if tally is None:
+                    tally = bucket[question.dimension] = _Tally()
+                tally.count += 1
+                tally.top += rating >= question.scale - 1
+                tally.ratings += rating
+                above = tally.above_one
+                above[question.scale] = above.get(question.scale, 0) + rating - 1
             if response.nps is not None:
                 nps.setdefault(key, []).append(response.nps)
     out: dict[tuple[str, ...], SurveyStats] = {}
     for key in sorted(seen):
         bucket = groups.get(key, {})
-        count = sum(a[2] for a in bucket.values())
-        top = sum(a[3] for a in bucket.values())
-        # Every step in DECIMALS (Python's default settings): the thread's context never counts.
-        ctx = DECIMALS
-        weighted = Decimal(0)
-        total_weight = Decimal(0)
-        for dim, acc in bucket.items():
-            if acc[1]:
-                w = Decimal(weights[dim])
-                share = ctx.divide(ctx.multiply(w, Decimal(acc[0])), Decimal(acc[1]))
-                weighted = ctx.add(weighted, share)
-                total_weight = ctx.add(total_weight, w)
-        score = (
-            _to_cent(ctx.divide(ctx.multiply(Decimal(100), weighted), total_weight))
-            if total_weight
-            else None
-        )
+        count = sum(t.count for t in bucket.values())
+        top = sum(t.top for t in bucket.values())
+        weighted = Fraction(0)
+        total_weight = Fraction(0)
+        for dim, tally in bucket.items():
+            weight = Fraction(weights[dim])
+            weighted += weight * tally.scaled_mean()
+            total_weight += weight
+        score = _cents(100 * weighted / total_weight) if total_weight else None
         means = tuple(
-            (dim, _to_cent(ctx.divide(Decimal(acc[4]), Decimal(acc[2]))))
-            for dim, acc in sorted(bucket.items())
+            (dim, _cents(Fraction(tally.ratings, tally.count)))
+            for dim, tally in sorted(bucket.items())
         )
         scores = nps.get(key, [])
         promoters = sum(s >= 9 for s in scores)

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clubrules.care import Question, Questionnaire, SurveyResponse, aggregate_surveys
 from clubrules.errors import ValidationError
@@ -143,3 +146,94 @@ def test_answers_are_kept_as_pairs_sorted_by_question_id() -> None:
     with pytest.raises(ValidationError) as caught:
         response([1, 2])
     assert caught.value.rule == "not_a_mapping"
+
+
+def test_a_dimension_of_mixed_scales_averages_each_rating_on_its_own_scale() -> None:
+    # A 5-point question at its top (100) and a 10-point one at its bottom (0):
+    # the dimension's mean is 50, whatever the scales' sizes.
+    q = Questionnaire(
+        "q-mixed",
+        [Question("five", "service"), Question("ten", "service", scale=10)],
+        weights={"service": 1},
+    )
+    r = SurveyResponse(
+        id="r1",
+        questionnaire_id="q-mixed",
+        customer_id="c-1",
+        at=datetime(2026, 2, 1, tzinfo=UTC),
+        answers={"five": 5, "ten": 1},
+    )
+    assert aggregate_surveys(q, [r], zone=UTC)[("2026-Q1",)].score == Decimal("50.00")
+
+
+def _cents_of(value: Fraction) -> Decimal:
+    """The oracle's rounding: Decimal's own half-even quantize of the exact value."""
+    exact = Decimal(value.numerator) / Decimal(value.denominator)  # 28 digits are plenty here
+    return exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+
+
+_SCALES = st.integers(2, 10)
+
+
+@st.composite
+def _surveys(draw: st.DrawFn) -> tuple[Questionnaire, list[SurveyResponse]]:
+    dims = ["service", "product", "environment"][: draw(st.integers(1, 3))]
+    questions = [
+        Question(f"q{i}", draw(st.sampled_from(dims)), scale=draw(_SCALES))
+        for i in range(draw(st.integers(1, 5)))
+    ]
+    weights = {d: draw(st.integers(0, 9)) for d in dims}
+    weights[dims[0]] = draw(st.integers(1, 9))  # at least one weight is positive
+    q = Questionnaire("q-x", questions, weights=weights)
+    responses = []
+    for n in range(draw(st.integers(1, 12))):
+        answered = draw(st.lists(st.sampled_from(questions), min_size=1, unique_by=lambda x: x.id))
+        responses.append(
+            SurveyResponse(
+                id=f"r{n}",
+                questionnaire_id="q-x",
+                customer_id=f"c-{n}",
+                at=datetime(2026, 1 + draw(st.integers(0, 11)), 15, tzinfo=UTC),
+                answers={x.id: draw(st.integers(1, x.scale)) for x in answered},
+                nps=draw(st.none() | st.integers(0, 10)),
+            )
+        )
+    return q, responses
+
+
+@settings(max_examples=200)
+@given(_surveys())
+def test_scores_and_shares_are_the_exact_means_rounded_once(
+    survey: tuple[Questionnaire, list[SurveyResponse]],
+) -> None:
+    q, responses = survey
+    stats = aggregate_surveys(q, responses, zone=UTC, by=())[()]
+    scales = {x.id: x for x in q.questions}
+    weights = dict(q.weights)
+    ratings: dict[str, list[tuple[int, int]]] = {}
+    for r in responses:
+        for qid, rating in r.answers:
+            ratings.setdefault(scales[qid].dimension, []).append((rating, scales[qid].scale))
+    # The obvious reading: each rating on 0-100 of its own scale, a mean per
+    # dimension, the means weighted by the questionnaire's weights.
+    means = {
+        d: sum(Fraction(100 * (r - 1), s - 1) for r, s in v) / len(v) for d, v in ratings.items()
+    }
+    total = sum(Fraction(weights[d]) for d in means)
+    expected = (
+        _cents_of(sum(Fraction(weights[d]) * m for d, m in means.items()) / total)
+        if total
+        else None
+    )
+    assert stats.score == expected
+    every = [x for v in ratings.values() for x in v]
+    assert stats.csat == _cents_of(Fraction(100 * sum(r >= s - 1 for r, s in every), len(every)))
+    assert dict(stats.dimension_means) == {
+        d: _cents_of(Fraction(sum(r for r, _ in v), len(v))) for d, v in ratings.items()
+    }
+    nps = [r.nps for r in responses if r.nps is not None]
+    assert stats.nps == (
+        _cents_of(Fraction(100 * (sum(s >= 9 for s in nps) - sum(s <= 6 for s in nps)), len(nps)))
+        if nps
+        else None
+    )
