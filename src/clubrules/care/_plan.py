@@ -518,7 +518,8 @@ def assign_tasks(
         tasks: The tasks to assign (already assigned ones are kept as they are).
         owners: Each customer's own beautician or trainer, by customer id.
         staff: The pool for everyone else, balanced by the number of tasks
-            (ties go to the earlier name in `staff`).
+            each holds, those already assigned in `tasks` included (ties go
+            to the earlier name in `staff`).
 
     Returns:
         The tasks, in the same order, with `assignee` set where possible.
@@ -535,6 +536,9 @@ def assign_tasks(
         raise ValidationError("lists a name twice", field="staff", rule="duplicate_name")
     own = owners or {}
     load = dict.fromkeys(staff, 0)
+    for task in tasks:
+        if task.assignee in load:
+            load[task.assignee] += 1  # kept as it is, but part of that member's load
     out = []
     for task in tasks:
         if task.assignee is not None:

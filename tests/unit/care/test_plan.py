@@ -4,6 +4,7 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,6 +13,7 @@ from clubrules.calendar import BusinessCalendar
 from clubrules.care import (
     CareAction,
     CareKind,
+    CareTask,
     ChurnWarning,
     LeapDayPolicy,
     ReturnVisitRule,
@@ -180,6 +182,60 @@ def test_tasks_are_assigned_to_owners_then_balanced() -> None:
     assert [t.assignee for t in assigned] == ["st-owner", "st-a", "st-b", "st-a"]
     with pytest.raises(ValidationError):
         assign_tasks(tasks, staff=["st-a", "st-a"])
+
+
+def test_tasks_already_assigned_count_in_the_balance() -> None:
+    tasks = plan_care(
+        as_of=AS_OF,
+        horizon_days=7,
+        calendar=CAL,
+        holidays={date(2026, 10, 1): "国庆节"},
+        greet=["c-1", "c-2", "c-3"],
+    )
+    tasks = [attrs.evolve(tasks[0], assignee="st-a"), *tasks[1:]]
+    # st-a already holds one task: the next goes to st-b, then the tie to st-a.
+    assigned = assign_tasks(tasks, staff=["st-a", "st-b"])
+    assert [t.assignee for t in assigned] == ["st-a", "st-b", "st-a"]
+
+
+@settings(max_examples=200)
+@given(
+    given_to=st.lists(st.sampled_from([None, None, "st-a", "st-b", "st-c", "st-x"]), max_size=12),
+    owned=st.sets(st.integers(0, 11)),
+    pool=st.lists(st.sampled_from(["st-a", "st-b", "st-c"]), unique=True),
+)
+def test_the_pool_is_balanced_by_every_task_each_member_holds(
+    given_to: list[str | None], owned: set[int], pool: list[str]
+) -> None:
+    at = datetime(2026, 9, 28, 10, tzinfo=TZ)
+    tasks = [
+        CareTask(
+            customer_id=f"c-{i}",
+            kind=CareKind.BIRTHDAY,
+            due=at.date(),
+            at=at,
+            rule="birthday",
+            assignee=who,
+        )
+        for i, who in enumerate(given_to)
+    ]
+    owners = {f"c-{i}": "st-owner" if i % 2 else "st-b" for i in owned}
+    assigned = assign_tasks(tasks, owners=owners, staff=pool)
+    # The slow reading: count what each member holds, then hand out the rest
+    # one by one to the least loaded, the earlier name on a tie.
+    load = {name: sum(t.assignee == name for t in tasks) for name in pool}
+    expected: list[str | None] = []
+    for task in tasks:
+        who = task.assignee or owners.get(task.customer_id)
+        if who is None and pool:
+            who = min(pool, key=lambda name: (load[name], pool.index(name)))
+        if task.assignee is None and who in load:
+            load[who] += 1
+        expected.append(who)
+    assert [t.assignee for t in assigned] == expected
+    assert [attrs.evolve(t, assignee=None) for t in assigned] == [
+        attrs.evolve(t, assignee=None) for t in tasks
+    ]
 
 
 def test_churn_warnings_become_follow_up_tasks() -> None:
