@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -47,10 +49,16 @@ from clubrules.staff import (
     AssessmentKind,
     AssessmentPeriod,
     Criterion,
+    EvaluationScoring,
+    Kpi,
+    KpiScoring,
+    LinearScale,
     ManualScore,
     MissingCycle,
     Rubric,
     ScoreSheet,
+    Step,
+    SteppedScale,
     SubItem,
     assess,
     decide_outcome,
@@ -780,3 +788,131 @@ def test_training_obligations_agree_with_a_recount_in_the_club_zone(world: _Worl
             assert obligation.business_days_late == days
             late_us = _open_us(intervals, to_epoch_us(obligation.due), to_epoch_us(until))
             assert obligation.business_time_late == late_us * US
+
+
+# --- staff: the score arithmetic, in fractions ---------------------------------------------
+
+
+def _half_up(value: Fraction) -> Decimal:
+    """`value` (not negative) rounded half up to 0.01."""
+    hundredths = math.floor(value * 100 + Fraction(1, 2))
+    return Decimal(hundredths).scaleb(-2)
+
+
+@st.composite
+def _scored(draw: st.DrawFn) -> tuple[Rubric, AssessmentInputs, list[Decimal]]:
+    """A rubric of a linear KPI, a stepped KPI, evaluations and a manual item, and the points."""
+    thousandths = st.integers(0, 1000).map(lambda n: Fraction(n, 1000))
+    if draw(st.booleans()):
+        floor = draw(thousandths.filter(lambda f: f < 1))
+        target = draw(thousandths.filter(lambda t: t > floor))
+    else:  # a floor in odd 0.005s and a whole-cent width: shares end in 0.005 (ties)
+        floor = Fraction(draw(st.integers(0, 98)) * 10 + 5, 1000)
+        target = floor + Fraction(draw(st.integers(1, (1000 - floor * 1000) // 10)), 100)
+    events = draw(st.integers(1, 40))
+    hits = draw(st.integers(0, events))
+    width = (target - floor) * events
+    # Often the maximum that equals the scale's own denominator (a shortcut of the scoring).
+    if draw(st.booleans()) and (width * 100).denominator == 1 and 0 < width <= 30:
+        linear_max = width
+    else:
+        linear_max = Fraction(draw(st.integers(1, 3000)), 100)
+    step_points = sorted(draw(st.lists(st.integers(0, 1000), min_size=1, max_size=3)))
+    step_rates = sorted(draw(st.sets(st.integers(1, 999), max_size=len(step_points) - 1)))
+    steps = list(zip([0, *step_rates], step_points, strict=False))
+    stepped_max = Fraction(max(step_points[-1], 1), 100)
+    ratings = draw(st.lists(st.integers(1, 5), min_size=1, max_size=7))
+    rated_max = Fraction(draw(st.integers(1, 3000)), 100)
+    manual_max = 100 - linear_max - stepped_max - rated_max
+    manual = Fraction(draw(st.integers(0, int(manual_max * 100))), 100)
+
+    def dec(value: Fraction) -> Decimal:
+        return Decimal(value.numerator) / Decimal(value.denominator)
+
+    rubric = Rubric(
+        id="arith",
+        criteria=[
+            Criterion(
+                key="kpi",
+                name="KPIs",
+                max_points=dec(linear_max + stepped_max),
+                sub_items=[
+                    SubItem(
+                        key="linear",
+                        name="Linear",
+                        max_points=dec(linear_max),
+                        method=KpiScoring(
+                            kpi="a", scale=LinearScale(floor=dec(floor), target=dec(target))
+                        ),
+                    ),
+                    SubItem(
+                        key="stepped",
+                        name="Stepped",
+                        max_points=dec(stepped_max),
+                        method=KpiScoring(
+                            kpi="a",
+                            scale=SteppedScale(
+                                [
+                                    Step(
+                                        min_rate=Decimal(r).scaleb(-3), points=Decimal(p).scaleb(-2)
+                                    )
+                                    for r, p in steps
+                                ]
+                            ),
+                        ),
+                    ),
+                ],
+            ),
+            Criterion(
+                key="rest",
+                name="Rest",
+                max_points=dec(rated_max + manual_max),
+                sub_items=[
+                    SubItem(
+                        key="rated",
+                        name="Rated",
+                        max_points=dec(rated_max),
+                        method=EvaluationScoring(),
+                    ),
+                    SubItem(key="manual", name="Manual", max_points=dec(manual_max)),
+                ],
+            ),
+        ],
+    )
+    rate = Fraction(hits, events)
+    linear = min(max((rate - floor) / (target - floor), Fraction(0)), Fraction(1))
+    stepped = [Fraction(p, 100) for r, p in steps if Fraction(r, 1000) <= rate][-1]
+    rated = Fraction(sum(ratings) - len(ratings), 4 * len(ratings))
+    expected = [
+        _half_up(linear * linear_max),
+        _half_up(stepped),
+        _half_up(rated * rated_max),
+        _half_up(manual),
+    ]
+    inputs = AssessmentInputs(
+        kpis={"a": Kpi(hits, events)},
+        manual={"manual": ManualScore(points=dec(manual), by="sup")},
+        evaluations=ratings,
+    )
+    return rubric, inputs, expected
+
+
+@SLOW
+@given(_scored())
+def test_every_line_is_its_exact_share_rounded_half_up(
+    scored: tuple[Rubric, AssessmentInputs, list[Decimal]],
+) -> None:
+    rubric, inputs, expected = scored
+    period = AssessmentPeriod.monthly(2026, 12, "Pacific/Apia")
+    sheet = assess(
+        rubric,
+        inputs,
+        sheet_id="a-1",
+        staff_id="s-1",
+        period=period,
+        as_of=period.end + timedelta(hours=1),
+    )
+    got = [line.points for line in sheet.lines]
+    assert got == expected
+    assert all(p.as_tuple().exponent == -2 for p in got)
+    assert sheet.total == sum(expected)
