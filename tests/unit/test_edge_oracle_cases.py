@@ -40,6 +40,7 @@ from clubrules.complaints import (
     analyse,
     apply,
     check_alerts,
+    percentile,
     register,
     sla_status,
 )
@@ -916,3 +917,52 @@ def test_every_line_is_its_exact_share_rounded_half_up(
     assert got == expected
     assert all(p.as_tuple().exponent == -2 for p in got)
     assert sheet.total == sum(expected)
+
+
+# --- exact fractions of Decimals: refused with a typed error rather than built for hours ---
+
+
+@SLOW
+@given(
+    st.integers(1, 9),
+    st.integers(-(10**9), 10**9) | st.integers(-10_010, 10_010),
+    st.sampled_from([0.0, 0.25, 0.5, 0.9, 1.0]),
+)
+def test_a_percentile_of_decimals_is_exact_or_refused(
+    digit: int, exponent: int, fraction: float
+) -> None:
+    tiny = Decimal((0, (digit,), exponent))
+    values = sorted([tiny, Decimal(1)])
+    low = math.floor(fraction)  # the two values it reads: low and the next one
+    if abs(tiny.adjusted()) > 10_000 and values.index(tiny) in {low, min(low + 1, 1)}:
+        with pytest.raises(ValidationError) as refused:
+            percentile(values, fraction)
+        assert refused.value.violations[0].rule == "out_of_range"
+        return
+    if abs(tiny.adjusted()) > 10_000:
+        assert percentile(values, fraction) == 1.0  # the far value is not read
+        return
+    # Two values: the quantile lies between them, `fraction` of the way.
+    exact = Fraction(values[0]) + Fraction(fraction) * (Fraction(values[1]) - Fraction(values[0]))
+    try:
+        expected = float(exact)
+    except OverflowError:
+        with pytest.raises(ValidationError):
+            percentile(values, fraction)
+        return
+    assert percentile(values, fraction) == expected
+
+
+@SLOW
+@given(st.integers(1, 9), st.integers(-(10**9), 0) | st.integers(-110, 0))
+def test_a_kpi_from_a_rate_is_its_exact_fraction_or_refused(digit: int, exponent: int) -> None:
+    rate = Decimal((0, (digit,), exponent))
+    if rate > 1:
+        return
+    if rate.adjusted() < -100:
+        with pytest.raises(ValidationError) as refused:
+            Kpi.from_rate(rate)
+        assert refused.value.violations[0].rule == "too_precise"
+        return
+    kpi = Kpi.from_rate(rate)
+    assert Fraction(kpi.numerator, kpi.denominator) == Fraction(rate)
