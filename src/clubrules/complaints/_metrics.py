@@ -144,7 +144,9 @@ def percentile(sorted_values: Sequence[float], fraction: float) -> float | None:
         ValidationError: `fraction` is not a number from 0 to 1 (rule
             `out_of_range`), or `sorted_values` is not a sequence of finite
             numbers, or the quantile is beyond a float's range (rule
-            `out_of_range`, field `sorted_values`).
+            `out_of_range`, field `sorted_values`), or a Decimal it reads is
+            nonzero and beyond 10**10000 or below 10**-10000 in size (rule
+            `out_of_range`, field `sorted_values[i]`).
 
     Examples:
         >>> percentile([1, 2, 3, 4], 0.5)
@@ -168,6 +170,14 @@ def percentile(sorted_values: Sequence[float], fraction: float) -> float | None:
     low = math.floor(h)
     a = cast("float | Decimal", sorted_values[low])
     b = cast("float | Decimal", sorted_values[min(low + 1, n - 1)])
+    for index, value in ((low, a), (min(low + 1, n - 1), b)):
+        # A Decimal's exact fraction holds 10**|exponent|: 1E-999999999 would take hours.
+        if isinstance(value, Decimal) and value and abs(value.adjusted()) > _DECIMAL_SPAN:
+            raise ValidationError(
+                f"must be from 10**-{_DECIMAL_SPAN} to 10**{_DECIMAL_SPAN} in size (or 0)",
+                field=f"sorted_values[{index}]",
+                rule="out_of_range",
+            )
     try:
         if isinstance(a, Decimal) or isinstance(b, Decimal):
             # Exactly in fractions: a float and a Decimal do not mix, and no
@@ -178,6 +188,11 @@ def percentile(sorted_values: Sequence[float], fraction: float) -> float | None:
         raise ValidationError(
             "the quantile is too large for a float", field="sorted_values", rule="out_of_range"
         ) from None
+
+
+# The largest decimal exponent (either way) of a Decimal that `percentile` reads: far
+# beyond a float's range, and small enough that its exact fraction is quick to build.
+_DECIMAL_SPAN = 10_000
 
 
 def _check_numbers(values: object) -> None:

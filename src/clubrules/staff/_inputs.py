@@ -91,7 +91,8 @@ class Kpi:
 
         Raises:
             ValidationError: the rate is a float, not a number, or outside 0-1
-                (rule `kpi_out_of_range`).
+                (rule `kpi_out_of_range`), or above 0 and below 10**-100
+                (rule `too_precise`).
         """
         value = to_decimal(rate)
         problems = ViolationCollector()
@@ -106,7 +107,15 @@ class Kpi:
             high_rule="kpi_out_of_range",
         ):
             problems.raise_if_any()
-        exact = Fraction(cast("Decimal", value))
+        rate = cast("Decimal", value)
+        # Its exact fraction holds 10**places: 1E-999999999 would take hours to build.
+        if rate and rate.adjusted() < -_RATE_PLACES:
+            raise ValidationError(
+                f"must not be below 10**-{_RATE_PLACES} (unless 0)",
+                field="rate",
+                rule="too_precise",
+            )
+        exact = Fraction(rate)
         return cls(exact.numerator, exact.denominator)
 
     @classmethod
@@ -126,6 +135,9 @@ class Kpi:
             return None
         return DECIMALS.divide(Decimal(self.numerator), Decimal(self.denominator))
 
+
+# The smallest nonzero rate `Kpi.from_rate` takes is 10**-_RATE_PLACES.
+_RATE_PLACES = 100
 
 _NOTE_MAX = 4000  # a few words; a score line's source quotes it
 

@@ -132,9 +132,16 @@ class Outcome:
         require_flag(self.in_chain, "in_chain")
 
 
-def _chain_key(sheet: ScoreSheet) -> tuple[int, int, str]:
+def _chain_key(sheet: ScoreSheet) -> tuple[int, bool, int, str]:
     # Instants, never wall times: two periods in one zone compare by wall time.
-    return (to_epoch_us(sheet.period.end), to_epoch_us(sheet.period.start), sheet.id)
+    # An ad hoc sheet that ends with a cycle sits before that cycle's periodic
+    # sheet, as every ad hoc sheet of the cycle does (see `_missing_cycles`).
+    return (
+        to_epoch_us(sheet.period.end),
+        sheet.kind is AssessmentKind.PERIODIC,
+        to_epoch_us(sheet.period.start),
+        sheet.id,
+    )
 
 
 def _in_chain(sheet: ScoreSheet, rubric: Rubric) -> bool:
@@ -159,8 +166,10 @@ def decide_outcome(
     - A failing sheet whose predecessor in the chain also failed brings a
       [DismissalReview][clubrules.staff.DismissalReview]. The chain holds
       the staff member's periodic sheets (and ad hoc ones if
-      `rubric.ad_hoc_in_chain`), ordered by the end of their periods; the
-      predecessor is the latest one that ended before `sheet`. Any pass in
+      `rubric.ad_hoc_in_chain`), ordered by the end of their periods (an
+      ad hoc sheet before a periodic one that ends at the same instant:
+      it sits inside the cycle it ends in, before that cycle's periodic
+      sheet); the predecessor is the latest one before `sheet` in that order. Any pass in
       the chain between two failures ends the chain. Between two periodic
       sheets, cycles without an assessment follow `rubric.missing_cycle`:
       skipped, or breaking the chain.

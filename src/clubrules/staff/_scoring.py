@@ -549,7 +549,11 @@ def _lines(
             if share is None:
                 points = ZERO
             elif share[1] == effective:
-                points = share[0]  # a manual score or a step: already on the grid
+                # A manual score or a step is on the grid already; a linear share may not be
+                # (rate 1/5 from floor 0.175 over 0.4, of 2 points: 0.125), and rounds half up.
+                points = share[0]
+                if points != on_grid(points):
+                    points = round_ratio(points, _ONE)
             else:
                 points = round_ratio(share[0], share[1], times=effective)
             if points.as_tuple().exponent != -2:
