@@ -343,8 +343,11 @@ class AssessmentPeriod:
             months: The months in one cycle (1: monthly).
 
         Raises:
-            ValidationError: a month outside 1-12, or not the first month of
-                a cycle.
+            ValidationError: a month outside 1-12 (rule `month`), or not the
+                first month of a cycle (rule `not_a_cycle_start`); `months`
+                does not divide a year (rule `not_a_divisor_of_12`); or the
+                cycle does not lie within years 1-9999 (rule `out_of_range`,
+                field `year`).
             UnknownTimeZoneError: `time_zone` is not a known zone.
 
         Examples:
