@@ -14,14 +14,19 @@
 - Series: each occurrence is the first start's local wall time plus whole
   days, placed in the zone with the first start's pass (a time in a gap
   moves on by the gap), found by scanning instants.
+- The calendar's horizon: every instant of local years 2-9997 is answered
+  as the minute-by-minute model says (the first two days of year 2 and the
+  last two of 9997, in UTC, used to be refused), and instants of local
+  years 1 and 9998 are refused.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import attrs
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -46,6 +51,9 @@ from clubrules.booking import (
     reminder_time,
 )
 from clubrules.calendar import BusinessCalendar
+from clubrules.errors import ValidationError
+
+from .calendar.oracle import Oracle, minute_to_dt
 
 MINUTE = timedelta(minutes=1)
 LONDON = ZoneInfo("Europe/London")
@@ -365,3 +373,36 @@ def test_series_keep_the_local_wall_time_of_the_first_start(  # noqa: PLR0917 - 
     for i, start in enumerate(got):
         assert start.tzinfo is zone
         assert to_epoch_us(start) == to_epoch_us(_placed(wall + i * step, zone, first.fold))
+
+
+# --- the calendar's horizon: every instant of local years 2-9997 is answered ------------
+
+_EDGE_ZONES = ["UTC", "Pacific/Kiritimati", "Etc/GMT+12", "America/New_York", "Asia/Kathmandu"]
+_EDGE_HOURS = ["10:00-22:00", "20:00-04:00", "00:30-02:30, 03:00-04:00"]
+# (the oracle's first and last local dates, the days it is complete for lying between)
+_EDGES = [(date(1, 12, 28), date(2, 1, 6)), (date(9997, 12, 24), date(9998, 1, 2))]
+
+
+@pytest.mark.parametrize("name", _EDGE_ZONES)
+@pytest.mark.parametrize("hours", _EDGE_HOURS)
+def test_the_calendar_answers_every_instant_of_its_first_and_last_local_year(
+    name: str, hours: str
+) -> None:
+    # It used to refuse the first two days of year 2 and the last two of 9997 (in UTC),
+    # although they lie in the local years 2-9997 it answers about.
+    zone = ZoneInfo(name)
+    calendar = BusinessCalendar(zone, weekly=dict.fromkeys(range(7), hours))
+    for first, last in _EDGES:
+        oracle = Oracle(calendar, first, last)
+        for minute in range(oracle.lo, oracle.hi, 20):
+            at = minute_to_dt(minute, zone)
+            if at.year in {1, 9998}:
+                with pytest.raises(ValidationError) as caught:
+                    calendar.is_open(at)
+                assert (caught.value.field, caught.value.rule) == ("at", "beyond_horizon")
+            else:
+                assert calendar.is_open(at) == oracle.is_open(minute), at
+        inside = [m for m in range(oracle.lo, oracle.hi) if 2 <= minute_to_dt(m, zone).year <= 9997]
+        a, b = inside[0], inside[-1]
+        got = calendar.business_time_between(minute_to_dt(a, zone), minute_to_dt(b, zone))
+        assert got == timedelta(minutes=oracle.between(a, b))
