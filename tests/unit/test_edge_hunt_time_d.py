@@ -430,7 +430,7 @@ def test_schedule_activity_names_the_arguments_given(
     ("start", "as_of"),
     [
         (datetime(9998, 6, 1, 12), datetime(9998, 5, 1)),
-        (datetime(2, 1, 10, 12), datetime(1, 12, 20)),
+        (datetime(2, 1, 1, 12), datetime(1, 12, 20)),
         (datetime(1, 1, 10, 12), datetime(1, 1, 2)),
     ],
 )

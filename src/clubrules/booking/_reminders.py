@@ -7,7 +7,13 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 import attrs
 
 from clubrules._checks import raise_collected, require_instance
-from clubrules._time import from_epoch_us, instant_range, require_aware, to_epoch_us
+from clubrules._time import (
+    from_epoch_us,
+    instant_range,
+    require_aware,
+    to_epoch_us,
+    worked_out_of_range,
+)
 from clubrules.booking._model import Booking, BookingStatus, _check_delta, us
 from clubrules.errors import ValidationError, ViolationCollector
 
@@ -17,6 +23,7 @@ _REMINDED = frozenset({BookingStatus.PENDING, BookingStatus.CONFIRMED})
 # A reminder moved back goes out in the last minute before quiet hours begin.
 _LAST_MINUTE_US = 60_000_000
 _ONE_US = timedelta(microseconds=1)
+_NAIVE_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - wall-clock arithmetic
 _FIRST_US = to_epoch_us(datetime(1, 1, 1, tzinfo=UTC))
 # At most this many quiet periods are joined on each side (a clock change
 # can swallow the free hours between two of them; two changes never meet).
@@ -42,11 +49,15 @@ class ReminderPolicy:
     the quiet period if that is still at least `min_lead` before the start,
     else back to the last minute before the quiet period begins.
 
-    Quiet hours follow the local clock. Where it jumps forward over
-    `quiet_start` (or `quiet_end`), that boundary is the jump itself; where
-    a reminder falls in the second pass of a repeated hour, its quiet
-    period ends at the second pass of `quiet_end`. Every comparison is
-    between instants, never between wall times.
+    Quiet hours follow the local clock, instant by instant. Where it jumps
+    forward over `quiet_start` (or `quiet_end`), that boundary is the jump
+    itself; where a reminder falls in the second pass of a repeated hour,
+    its quiet period ends at the second pass of `quiet_end`. Where the
+    clock goes back out of quiet hours (quiet from 01:30 on a night that
+    repeats 01:00-02:00), the quiet period ends at the change; where it
+    goes back into them (quiet until 01:30), the second pass of
+    01:00-01:30 is a quiet period of its own. Every comparison is between
+    instants, never between wall times.
 
     Attributes:
         zone: The club's zone, for quiet hours.
@@ -82,59 +93,47 @@ class ReminderPolicy:
             _check_wall_time(problems, field, getattr(self, field))
         raise_collected(problems)
 
-    def _at(self, day: date, clock: time, *, fold: int = 0) -> datetime:
-        """The first instant (UTC) at which the local clock reads `clock` or later on `day`.
+    def _offset_us(self, at_us: int) -> int:
+        """The zone's UTC offset at the instant `at_us`, in microseconds."""
+        return us(from_epoch_us(at_us, self.zone).utcoffset() or timedelta(0))
 
-        A wall time that happens twice takes the pass `fold`. One that does
-        not exist (in a spring-forward gap) is reached when the clocks jump
-        past it: the boundary is the jump itself.
+    def _clock_change(self, lo_us: int, hi_us: int) -> int:
+        """The clock change in `(lo_us, hi_us]`: the first instant at `hi_us`'s offset.
+
+        The offset at `lo_us` differs: the change lies between, found by bisection.
         """
-        wall = datetime.combine(day, clock)
-        placed = wall.replace(tzinfo=self.zone, fold=fold).astimezone(UTC)
-        if placed.astimezone(self.zone).replace(tzinfo=None) == wall:
-            return placed
-        # In a gap: fold 1 reads it before the jump, fold 0 after; bisect between.
-        lo = to_epoch_us(wall.replace(tzinfo=self.zone, fold=1))
-        hi = to_epoch_us(wall.replace(tzinfo=self.zone, fold=0))
-        lo, hi = min(lo, hi), max(lo, hi)
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if from_epoch_us(mid, self.zone).replace(tzinfo=None) < wall:
-                lo = mid
+        offset_us = self._offset_us(hi_us)
+        while hi_us - lo_us > 1:
+            mid = (lo_us + hi_us) // 2
+            if self._offset_us(mid) == offset_us:
+                hi_us = mid
             else:
-                hi = mid
-        return from_epoch_us(hi)
-
-    def _end(self, day: date, clock: time, at: datetime) -> datetime:
-        """The end of a quiet period holding `at`: after `at`, as instants.
-
-        On a night whose clocks go back, `at` may be in the second pass of
-        the repeated hour, after the first pass of the end's wall time.
-        """
-        end = self._at(day, clock)
-        if to_epoch_us(end) <= to_epoch_us(at):
-            end = self._at(day, clock, fold=1)
-        return end
+                lo_us = mid
+        return hi_us
 
     def quiet_period(self, at: datetime) -> tuple[datetime, datetime] | None:
         """The quiet period `[start, end)` containing `at` (UTC), or None if `at` is not quiet.
 
         Quiet hours are local wall times: `at` is quiet when its local
-        clock reads from `quiet_start` to before `quiet_end`. The period's
-        bounds are the instants the clock reaches them, so it holds `at`,
-        also in the repeated hour of an autumn night or around a
-        spring-forward gap. Quiet hours that meet because the free hours
+        clock reads from `quiet_start` to before `quiet_end`. The period is
+        the run of quiet instants that holds `at`: its bounds are the
+        instants the clock reaches them, or a clock change that jumps
+        into or out of quiet hours, also in the repeated hour of an autumn
+        night or around a spring-forward gap. Quiet hours that meet because the free hours
         between them were skipped (02:00-02:30 on a night that jumps from
         02:00 to 03:00) make one period.
 
         Raises:
             NaiveDatetimeError: `at` is naive.
-            ValidationError: the period reaches past year 1 or 9999 (rule
-                `out_of_range`).
+            ValidationError: the period reaches past year 1 or 9999 (field
+                `at`, rule `out_of_range`).
         """
         require_aware(at, "at")
         with instant_range("at"):
-            return self._quiet_period(at)
+            try:
+                return self._quiet_period(at)
+            except ValidationError:  # a bound worked out from `at` leaves years 1-9999
+                raise worked_out_of_range("at") from None
 
     def _quiet_period(self, at: datetime) -> tuple[datetime, datetime] | None:
         found = self._period(at)
@@ -154,7 +153,14 @@ class ReminderPolicy:
         return begin, end
 
     def _period(self, at: datetime) -> tuple[datetime, datetime] | None:
-        """The quiet period of `at`'s local day, holding `at`; None if `at` is not quiet."""
+        """The quiet period of `at`'s local day, holding `at`; None if `at` is not quiet.
+
+        Read at `at`'s own UTC offset: the clock reads `quiet_start` and
+        `quiet_end` at the instants those wall times name with that
+        offset, unless the clocks change in between; a change cuts the
+        period there (the clock jumps in or out of quiet hours), and
+        `_quiet_period` joins what lies beyond it if that is quiet too.
+        """
         qs, qe = self.quiet_start, self.quiet_end
         if qs == qe:
             return None
@@ -162,14 +168,29 @@ class ReminderPolicy:
         tod, day = local.time().replace(tzinfo=None), local.date()
         one = timedelta(days=1)
         if qs < qe:
-            if qs <= tod < qe:
-                return self._at(day, qs), self._end(day, qe, at)
+            if not qs <= tod < qe:
+                return None
+            first, last = day, day
+        elif tod >= qs:
+            first, last = day, day + one
+        elif tod < qe:
+            first, last = day - one, day
+        else:
             return None
-        if tod >= qs:
-            return self._at(day, qs), self._end(day + one, qe, at)
-        if tod < qe:
-            return self._at(day - one, qs), self._end(day, qe, at)
-        return None
+        at_us = to_epoch_us(at)
+        offset_us = us(local.utcoffset() or timedelta(0))
+        begin_us = _wall_us(first, qs) - offset_us
+        end_us = _wall_us(last, qe) - offset_us
+        if self._offset_us(begin_us) != offset_us:  # the clocks changed since quiet_start
+            begin_us = self._clock_change(begin_us, at_us)
+        if self._offset_us(end_us - 1) != offset_us:  # they change before quiet_end
+            end_us = self._clock_change(at_us, end_us - 1)
+        return from_epoch_us(begin_us), from_epoch_us(end_us)
+
+
+def _wall_us(day: date, clock: time) -> int:
+    """The naive local wall time `clock` on `day`, as microseconds from the naive epoch."""
+    return (datetime.combine(day, clock) - _NAIVE_EPOCH) // _ONE_US
 
 
 def _out_of_range() -> ValidationError:

@@ -14,6 +14,7 @@ import attrs
 from clubrules._checks import require_int, shown
 from clubrules._logs import warn_caller
 from clubrules._time import (
+    EPOCH,
     ONE_US,
     from_epoch_us,
     require_aware,
@@ -167,6 +168,8 @@ def _check_int(value: object, field: str) -> int:
     return value
 
 
+# Instants in local years MIN_YEAR-MAX_YEAR in every zone (no offset reaches a day);
+# those nearer the ends are checked in the calendar's zone.
 _MIN_US: Final = to_epoch_us(datetime(MIN_YEAR, 1, 3, tzinfo=UTC))
 _MAX_US: Final = to_epoch_us(datetime(MAX_YEAR, 12, 30, tzinfo=UTC))
 _SPAN_DAYS: Final = 365 * SPAN_YEARS
@@ -189,16 +192,27 @@ def _beyond_horizon(field: str, why: str) -> ValidationError:
     )
 
 
-def _check_us(value: object, field: str) -> int:
+def _in_horizon(us: int, tz: ZoneInfo) -> bool:
+    """Whether the instant `us` falls in local years 2-9997 in `tz`."""
+    if _MIN_US <= us <= _MAX_US:  # in those years in every zone
+        return True
+    try:
+        year = (EPOCH + ONE_US * us).astimezone(tz).year
+    except OverflowError:  # before year 1 or after 9999 in UTC or in the zone
+        return False
+    return MIN_YEAR <= year <= MAX_YEAR
+
+
+def _check_us(value: object, field: str, tz: ZoneInfo) -> int:
     us = _check_int(value, field)
-    if not _MIN_US <= us <= _MAX_US:
+    if not _in_horizon(us, tz):
         raise _beyond_horizon(field, "is outside the years a calendar answers about")
     return us
 
 
-def _instant(value: object, field: str) -> int:
+def _instant(value: object, field: str, tz: ZoneInfo) -> int:
     us = to_epoch_us(require_aware(value, field))
-    if not _MIN_US <= us <= _MAX_US:
+    if not _in_horizon(us, tz):
         raise _beyond_horizon(field, "is outside the years a calendar answers about")
     return us
 
@@ -714,7 +728,7 @@ class BusinessCalendar:
                 return -zero
             end = snap.ends[i]  # a comparison, not `min`: cheaper than a call
             return snap.cum0[i] + (end if end < at_us else at_us) - starts[i] - zero  # noqa: FURB136
-        _check_us(at_us, "at_us")
+        _check_us(at_us, "at_us", self._tz)
         origin = self._origin(at_us, fix=False)
         snap = self._timeline.snapshot
         if snap is None or not (
@@ -844,8 +858,8 @@ class BusinessCalendar:
         require_int(end_us, "end_us")
         if end_us <= start_us:
             return []
-        _check_us(start_us, "start_us")
-        _check_us(end_us, "end_us")
+        _check_us(start_us, "start_us", self._tz)
+        _check_us(end_us, "end_us", self._tz)
         self._check_span(start_us, end_us, "end_us")
         snap = self._timeline.cover(start_us, end_us - 1)
         starts, ends = snap.starts, snap.ends
@@ -918,7 +932,7 @@ class BusinessCalendar:
             NaiveDatetimeError: `at` is naive.
             ValidationError: `at` is outside local years 2-9997.
         """
-        at_us = _instant(at, "at")
+        at_us = _instant(at, "at", self._tz)
         snap = self._snap(at_us)
         i = bisect_right(snap.starts, at_us) - 1
         return i >= 0 and at_us < snap.ends[i]
@@ -946,7 +960,7 @@ class BusinessCalendar:
             NoBusinessTimeError: no opening hours within the search horizon
                 (10 years without any, or 100 years from `at`).
         """
-        return self._out(self._next_opening_us(_instant(at, "at")))
+        return self._out(self._next_opening_us(_instant(at, "at", self._tz)))
 
     def next_closing(self, at: datetime) -> datetime:
         """The end of the opening that contains `at`, or of the next one if closed.
@@ -956,7 +970,7 @@ class BusinessCalendar:
             NoBusinessTimeError: no opening hours within the search horizon, or
                 no closing within 10 years (a calendar open 24/7).
         """
-        return self._out(self._next_closing_us(_instant(at, "at")))
+        return self._out(self._next_closing_us(_instant(at, "at", self._tz)))
 
     def add_business_time(self, at: datetime, delta: timedelta) -> datetime:
         """The instant at which `delta` of open time has passed since `at`.
@@ -973,7 +987,7 @@ class BusinessCalendar:
             NoBusinessTimeError: no opening hours within the search horizon
                 (the answer must lie within 100 years of `at`).
         """
-        at_us = _instant(at, "at")
+        at_us = _instant(at, "at", self._tz)
         delta_us = _within(_check_delta(delta, "delta"), _SPAN_US, "delta", f"{SPAN_YEARS} years")
         return self._out(self._add_us(at_us, delta_us))
 
@@ -997,7 +1011,7 @@ class BusinessCalendar:
             NoBusinessTimeError: no opening hours within the search horizon
                 (the answer must lie within 100 years of `at`).
         """
-        at_us = _instant(at, "at")
+        at_us = _instant(at, "at", self._tz)
         days = _within(
             _check_int(days, "days"), _SPAN_DAYS, "days", f"{_SPAN_DAYS} ({SPAN_YEARS} years)"
         )
@@ -1011,8 +1025,8 @@ class BusinessCalendar:
             ValidationError: the span is outside the calendar's horizon (local
                 years 2-9997, at most 100 years long).
         """
-        start_us = _instant(start, "start")
-        end_us = _instant(end, "end")
+        start_us = _instant(start, "start", self._tz)
+        end_us = _instant(end, "end", self._tz)
         lo, hi = min(start_us, end_us), max(start_us, end_us)
         self._check_span(lo, hi, "end")
         # The clock at `hi` counts only intervals that start before it.
@@ -1029,8 +1043,8 @@ class BusinessCalendar:
         return self._timeline.built_years
 
     def _span(self, start: datetime, end: datetime) -> tuple[int, int]:
-        start_us = _instant(start, "start")
-        end_us = _instant(end, "end")
+        start_us = _instant(start, "start", self._tz)
+        end_us = _instant(end, "end", self._tz)
         if end_us < start_us:
             # Compared as instants: wall times sharing a zone compare by their
             # fields, which is wrong across a fall-back hour.

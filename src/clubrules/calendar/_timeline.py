@@ -246,9 +246,11 @@ class Timeline:
             day += one_day
         return block
 
-    def _lower_edge(self, year: int) -> tuple[Block, int]:
+    def _lower_edge(self, year: int, *, checked: bool = False) -> tuple[Block, int]:
         # The intervals of 31 December before `year` that run into it, and the
         # first instant of `year` answered exactly without loading that year.
+        # `checked`: read that day's hours as a question about it would (a
+        # missing year of holiday data raises or warns), not only if known.
         jan1 = wall_to_us(datetime(year, 1, 1), self._tz)  # noqa: DTZ001 - a wall time
         if self._max_spill_s <= 0:
             return [], jan1
@@ -256,19 +258,19 @@ class Timeline:
         if year - 1 in self._blocks:
             day_block = [iv for iv in self._blocks[year - 1] if iv[2] == eve.toordinal()]
         else:
-            hours = self._known_hours(eve)
+            hours = self._hours_on(eve) if checked else self._known_hours(eve)
             if hours is None:
                 spill = datetime(year, 1, 1) + timedelta(seconds=self._max_spill_s)  # noqa: DTZ001
                 return [], wall_to_us(spill, self._tz)
             day_block = self.day_intervals(eve, hours)
         return [iv for iv in day_block if iv[1] > jan1], jan1
 
-    def _publish(self, year_lo: int, year_hi: int) -> Snapshot:
+    def _publish(self, year_lo: int, year_hi: int, *, checked_edge: bool = False) -> Snapshot:
         year_lo, year_hi = max(year_lo, MIN_YEAR), min(year_hi, MAX_YEAR)
         for year in range(year_lo, year_hi + 1):
             if year not in self._blocks:
                 self._blocks[year] = self._year_block(year)
-        intervals, lo_safe = self._lower_edge(year_lo)
+        intervals, lo_safe = self._lower_edge(year_lo, checked=checked_edge)
         for year in range(year_lo, year_hi + 1):
             intervals.extend(self._blocks[year])
         hi_safe = wall_to_us(datetime(year_hi + 1, 1, 1), self._tz)  # noqa: DTZ001 - a wall time
@@ -308,7 +310,10 @@ class Timeline:
                 year_lo, year_hi = min(year_lo, snap.year_lo), max(year_hi, snap.year_hi)
             snap = self._publish(year_lo, year_hi)
             if lo < snap.lo_safe:  # in the overnight spill of the year before
-                snap = self._publish(year_lo - 1, year_hi)
+                if year_lo > MIN_YEAR:
+                    snap = self._publish(year_lo - 1, year_hi)
+                else:  # that year is beyond the horizon: only its last day is read
+                    snap = self._publish(year_lo, year_hi, checked_edge=True)
             if not (snap.lo_safe <= lo and hi < snap.hi_safe):
                 raise _beyond("here", year_lo)
             return snap
