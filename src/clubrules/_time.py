@@ -240,11 +240,18 @@ def local_time(value: datetime, tz: tzinfo, field: str) -> datetime:
     wall time in a zone east or west of UTC may fall in year 0 or 10000,
     which `astimezone` cannot build (it raises a bare `OverflowError`).
 
+    `astimezone` to a value's own tzinfo returns it unchanged, even a wall
+    time that the clocks skip, whose instant shows another wall time and
+    maybe another date (Pacific/Apia's skipped 30 December 2011 12:00 is the
+    instant of 31 December 12:00 there); such a value goes through UTC.
+
     Raises:
         ValidationError: the wall time of `value` in `tz` falls outside
             years 1-9999 (rule `out_of_range`), naming `field`.
     """
     try:
+        if value.tzinfo is tz:
+            value = value.astimezone(UTC)
         return value.astimezone(tz)
     except OverflowError:
         raise ValidationError(

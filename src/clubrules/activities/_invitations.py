@@ -22,7 +22,7 @@ from clubrules._checks import (
     require_str,
     texts_checked,
 )
-from clubrules._time import instant_range, local_time, require_aware, to_epoch_us
+from clubrules._time import local_time, require_aware, to_epoch_us
 from clubrules.activities._model import Activity, Candidate
 from clubrules.care import BusinessDays, CareKind, CareTask
 from clubrules.errors import ValidationError, ViolationCollector
@@ -140,7 +140,7 @@ def _opening_on(calendar: BusinessDays, day: date, as_of: datetime) -> datetime 
             return None
         midnight = datetime.combine(day, time(0), tzinfo=zone)
         at = calendar.next_opening(max(midnight, as_of, key=to_epoch_us))
-    return at if at.astimezone(zone).date() == day else None
+    return at if local_time(at, zone, "calendar").date() == day else None
 
 
 def _send_time(
@@ -148,8 +148,7 @@ def _send_time(
 ) -> tuple[date, datetime]:
     """The business day and opening when invitations go out: `lead_days` before, not before now."""
     zone = calendar.zone
-    with instant_range("as_of"):
-        today = as_of.astimezone(zone).date()
+    today = local_time(as_of, zone, "as_of").date()
     event_day = local_time(activity.start, zone, "activity").date()
     # max(event_day - lead_days, today), without leaving the years a date holds.
     gap = (event_day - today).days

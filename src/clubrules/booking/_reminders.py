@@ -10,6 +10,7 @@ from clubrules._checks import raise_collected, require_instance
 from clubrules._time import (
     from_epoch_us,
     instant_range,
+    local_time,
     require_aware,
     to_epoch_us,
     worked_out_of_range,
@@ -164,7 +165,7 @@ class ReminderPolicy:
         qs, qe = self.quiet_start, self.quiet_end
         if qs == qe:
             return None
-        local = require_aware(at, "at").astimezone(self.zone)
+        local = local_time(require_aware(at, "at"), self.zone, "at")
         tod, day = local.time().replace(tzinfo=None), local.date()
         one = timedelta(days=1)
         if qs < qe:

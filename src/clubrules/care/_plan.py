@@ -33,7 +33,6 @@ from clubrules._checks import (
 from clubrules._time import instant_range, local_time, require_aware, to_epoch_us
 from clubrules.care._churn import ChurnWarning
 from clubrules.errors import ValidationError, ViolationCollector
-from clubrules.tiering._activity import local_date
 from clubrules.words import message
 
 __all__ = [
@@ -250,7 +249,7 @@ class _Scheduler:
         if self.calendar.is_business_day(day):
             start = datetime.combine(day, time(0), tzinfo=self.zone)
             opening = self.calendar.next_opening(start)
-            if local_date(opening, self.zone, "calendar") == day:
+            if local_time(opening, self.zone, "calendar").date() == day:
                 at = opening
         self._open[day] = at
         return at
@@ -292,7 +291,7 @@ class _Scheduler:
         if to_epoch_us(opening) >= to_epoch_us(self.as_of):
             return opening
         at = self.calendar.next_opening(self.as_of)
-        return at if local_date(at, self.zone, "calendar") == day else self.as_of
+        return at if local_time(at, self.zone, "calendar").date() == day else self.as_of
 
 
 def _birthday_keys(
@@ -400,7 +399,7 @@ def plan_care(
         for day in holidays:
             require_date(day, "holidays")
     zone = calendar.zone
-    today = local_date(as_of, zone, "as_of")
+    today = local_time(as_of, zone, "as_of").date()
     with instant_range("horizon_days"):
         end = today + timedelta(days=horizon_days)
     last = end - timedelta(days=1)
@@ -449,7 +448,7 @@ def plan_care(
             rule = rules.get(record.service)
             if rule is None:
                 continue
-            visited = local_date(require_aware(record.at, "visits"), zone, "visits")
+            visited = local_time(require_aware(record.at, "visits"), zone, "visits").date()
             if date.max - visited < timedelta(days=rule.after_days):
                 continue  # the occasion is after year 9999, past any plan's last day
             occasion = visited + timedelta(days=rule.after_days)

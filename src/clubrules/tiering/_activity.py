@@ -21,13 +21,7 @@ from clubrules._checks import (
     require_names,
     require_zone,
 )
-from clubrules._time import (
-    canonical_instant,
-    local_time,
-    require_aware,
-    require_order,
-    to_epoch_us,
-)
+from clubrules._time import local_time, require_aware, require_order, to_epoch_us
 from clubrules.customers import ConsumptionKind, ConsumptionRecord
 from clubrules.customers._spend import signed_amount
 from clubrules.errors import ValidationError, ViolationCollector
@@ -39,25 +33,6 @@ _ZERO = Decimal(0)
 
 US_PER_DAY = 86_400_000_000
 """Microseconds in a day: recency is counted in whole elapsed days."""
-
-
-def local_date(value: datetime, zone: tzinfo, field: str) -> date:
-    """The local date in `zone` of the instant `value` names (private to the package).
-
-    `astimezone` to a datetime's own tzinfo returns it unchanged, so a wall
-    time that a DST change skipped, given in the club's zone itself, would
-    keep its date although its instant falls on another one: Pacific/Apia's
-    30 December 2011 12:00 is the instant 31 December 12:00 there. Such a
-    value is first written as the wall time that exists.
-
-    Raises:
-        NaiveDatetimeError: `value` is naive.
-        ValidationError: the local date falls outside years 1-9999 (rule
-            `out_of_range`), naming `field`.
-    """
-    if value.tzinfo is zone:
-        value = canonical_instant(value, field)
-    return local_time(value, zone, field).date()
 
 
 @attrs.frozen(kw_only=True)

@@ -38,7 +38,7 @@ from clubrules._time import (
 )
 from clubrules._time import zone as _zone
 from clubrules.errors import NotFoundError, ValidationError, ViolationCollector
-from clubrules.tiering._activity import ActivitySummary, local_date
+from clubrules.tiering._activity import ActivitySummary
 from clubrules.tiering._classify import check_thresholds
 
 if TYPE_CHECKING:
@@ -239,7 +239,7 @@ class QualificationWindow:
         if self.fixed_months is None:
             # Days of 24 hours on the instant: the same in any zone `as_of` is given in.
             return shift_days(as_of, -(self.trailing_days or 0), "as_of"), as_of
-        local = local_date(as_of, zone, "as_of")
+        local = local_time(as_of, zone, "as_of").date()
         month = (local.month - 1) // self.fixed_months * self.fixed_months + 1
         # The first instant of the month, as a wall time that exists (a
         # midnight skipped by DST is 01:00), and never before year 1 in UTC.
@@ -545,7 +545,7 @@ class TierProgram:
         problems.raise_if_any()
         current = self.index(status.tier)
         floor = -1 if status.manual_floor is None else self.index(status.manual_floor)
-        today = local_date(as_of, self.zone, "as_of")
+        today = local_time(as_of, self.zone, "as_of").date()
         review = self._due_review(status, today)
         new, reason = self._step(current, value, floor, review is not None)
         tier = self.tiers[new]

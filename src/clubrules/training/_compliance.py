@@ -302,8 +302,8 @@ class _Lateness:
         # First, as it refuses a span beyond the calendar's horizon (100 years)
         # with a typed error: the walk below is then at most that many days.
         time = self.calendar.business_time_between(due, until)
-        first = due.astimezone(self.zone).date()
-        last = until.astimezone(self.zone).date()
+        first = local_time(due, self.zone, "as_of").date()
+        last = local_time(until, self.zone, "as_of").date()
         count = 0
         day = first
         while day < last:

@@ -167,7 +167,11 @@ def worlds(draw: st.DrawFn) -> tuple[list[Candidate], list[ConsentRecord]]:
         Candidate(customer_id=cid, tier=draw(st.sampled_from(["gold", "silver", None])))
         for cid in ids
     ]
-    records = [r for cid in ids for r in draw(st.lists(consent_records(cid), max_size=3))]
+    records = [
+        r
+        for cid in ids
+        for r in draw(st.lists(consent_records(cid), max_size=3, unique_by=lambda r: r.id))
+    ]
     return candidates, records
 
 

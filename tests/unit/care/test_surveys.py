@@ -217,11 +217,12 @@ def test_scores_and_shares_are_the_exact_means_rounded_once(
     # The obvious reading: each rating on 0-100 of its own scale, a mean per
     # dimension, the means weighted by the questionnaire's weights.
     means = {
-        d: sum(Fraction(100 * (r - 1), s - 1) for r, s in v) / len(v) for d, v in ratings.items()
+        d: sum((Fraction(100 * (r - 1), s - 1) for r, s in v), Fraction(0)) / len(v)
+        for d, v in ratings.items()
     }
-    total = sum(Fraction(weights[d]) for d in means)
+    total = sum((Fraction(weights[d]) for d in means), Fraction(0))
     expected = (
-        _cents_of(sum(Fraction(weights[d]) * m for d, m in means.items()) / total)
+        _cents_of(sum((Fraction(weights[d]) * m for d, m in means.items()), Fraction(0)) / total)
         if total
         else None
     )

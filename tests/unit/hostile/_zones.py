@@ -122,6 +122,45 @@ def squeeze(anchor_us: int, to_us: int, factor: int, tz: tzinfo) -> Remap:
     return lambda value: from_epoch_us(to_us + (to_epoch_us(value) - anchor_us) // factor, tz)
 
 
+def spring_gaps(name: str, year: int = 2026) -> tuple[tuple[int, int], ...]:
+    """The changes of zone `name` in `year` that skip wall times: (instant, gap), in us."""
+    tz = ZONES[name]
+    found = []
+    for change in transitions(name, year, year):
+        before = from_epoch_us(change - 1, tz).utcoffset()
+        after = from_epoch_us(change, tz).utcoffset()
+        assert before is not None
+        assert after is not None
+        if after > before:
+            found.append((change, (after - before) // timedelta(microseconds=1)))
+    return tuple(found)
+
+
+def as_skipped(inner: Remap, tz: tzinfo, gap_us: int) -> Remap:
+    """`inner`, then each instant that has one written as a wall time the clocks skip in `tz`.
+
+    An instant less than `gap_us` after a change that skips that much is
+    also named by the skipped wall time that much earlier (fold 0, read at
+    the offset before the change); one less than `gap_us` before it, by the
+    skipped wall time that much later (fold 1, read at the offset after).
+    Python builds such values without complaint, and `astimezone` to their
+    own tzinfo hands them back unchanged: 02:30 on New York's spring night.
+    """
+    gap = timedelta(microseconds=gap_us)
+
+    def f(value: datetime) -> datetime:
+        moved = inner(value)
+        us = to_epoch_us(moved)
+        local = from_epoch_us(us, tz).replace(tzinfo=None)
+        for wall, fold in ((local - gap, 0), (local + gap, 1)):
+            spelled = wall.replace(tzinfo=tz, fold=fold)
+            if to_epoch_us(spelled) == us:
+                return spelled
+        return moved
+
+    return f
+
+
 # --- rewriting the datetimes inside a value ------------------------------------------
 
 

@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clubrules._time import from_epoch_us
+from clubrules._time import from_epoch_us, to_epoch_us
 
 from ._walk import Call, NoSampleError, targets, valid_call
 from ._zones import (
@@ -33,11 +33,13 @@ from ._zones import (
     EDGES,
     ZONES,
     Remap,
+    as_skipped,
     call_holds_instant,
     call_instants,
     club_in,
     outcome,
     rewrite,
+    spring_gaps,
     squeeze,
     transitions,
 )
@@ -148,6 +150,37 @@ def test_instants_moved_onto_dst_edges_give_the_same_answer_in_every_zone(name: 
         if _run(name, edge_us - anchor, ZONES[zone]) != _run(name, edge_us - anchor, ZONES["UTC"])
     ]
     assert not differ, f"{name}: another answer at {differ}"
+
+
+_GAPS = [(zone, change, gap) for zone in DST_ZONES for change, gap in spring_gaps(zone)]
+
+
+def test_the_gaps_skip_wall_times() -> None:
+    assert len(_GAPS) == len(DST_ZONES)
+    for zone, change, gap in _GAPS:
+        spelled = as_skipped(rewrite(0, ZONES[zone]), ZONES[zone], gap)(from_epoch_us(change + 1))
+        assert to_epoch_us(spelled) == change + 1
+        assert spelled.replace(tzinfo=None) != from_epoch_us(change + 1, ZONES[zone]).replace(
+            tzinfo=None
+        ), zone
+
+
+@pytest.mark.parametrize("name", CHECKED)
+def test_instants_written_as_skipped_wall_times_give_the_same_answer(name: str) -> None:
+    # Every instant moved near a spring-forward change (thirty days apart
+    # become thirty minutes apart) and, where it has one, written as the wall
+    # time the clocks skip that names it, in the change's zone; the club runs
+    # there too. A rule that takes `astimezone(zone)` of such a value for its
+    # local date or hour reads the skipped wall time, not the instant's.
+    anchor = call_instants(CALLS[name])[0]
+    differ = []
+    for zone, change, gap in _GAPS:
+        for at in (change + gap // 2, change - gap // 2):
+            plain = squeeze(anchor, at, 1440, ZONES[zone])
+            expected = _run_remapped(name, plain, zone)
+            if _run_remapped(name, as_skipped(plain, ZONES[zone], gap), zone) != expected:
+                differ.append(f"{zone} at {from_epoch_us(at).isoformat()}")
+    assert not differ, f"{name}: another answer with skipped wall times, {differ}"
 
 
 # --- random instants around the DST changes of 2026-2027 -------------------------------
