@@ -8,6 +8,10 @@ must be what was written, at its instant and its wall time. The oracle for
 an activity summary counts a customer's visits as the distinct local dates
 of `at.astimezone(zone)`, one record at a time.
 
+(The last test is of the key lifecycle across processes: a `clubrules keys
+new` that loses the race for a keyring file refuses as documented and leaves
+the winner's keyring whole.)
+
 The instants sit around DST changes (fall-back and spring-forward hours,
 Lord Howe's 30-minute shift, Santiago's and Havana's changes at midnight),
 Apia's skipped 30 December 2011, year ends, and the first and last days a
@@ -18,7 +22,11 @@ oracle.
 
 from __future__ import annotations
 
+import fcntl
 import itertools
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -33,7 +41,7 @@ from clubrules._time import to_epoch_us
 from clubrules.customers import ConsumptionKind, ConsumptionRecord
 from clubrules.errors import ValidationError
 from clubrules.money import Money
-from clubrules.privacy import AccessEvent, Purpose
+from clubrules.privacy import AccessEvent, FileKeyProvider, Keyring, Purpose
 from clubrules.storage.memory import (
     InMemoryAccessLog,
     InMemoryActivityRepository,
@@ -57,6 +65,7 @@ from clubrules.testing import LoopThread
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
+    from pathlib import Path
 
     from clubrules.testing.postgres import PostgresCluster
 
@@ -415,3 +424,59 @@ def test_activity_summaries_count_local_days_as_the_oracle_on_every_adapter(
             for s in activity.summaries(start=start, end=end)
         }
         assert got == want, type(activity).__name__
+
+
+# --- the key lifecycle: `keys new` racing another writer ----------------------------
+
+
+def _waits_for_lock(inode: int, pid: int) -> bool:
+    """Whether process `pid` is blocked on a `flock` of the file with this inode (Linux)."""
+    with open("/proc/locks", encoding="ascii") as locks:  # noqa: PTH123 - a proc file
+        for line in locks:
+            fields = line.split()
+            if "->" in fields:
+                fields = fields[fields.index("->") + 1 :]
+                if fields[3] == str(pid) and fields[4].rsplit(":", 1)[-1] == str(inode):
+                    return True
+    return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/locks")
+def test_a_keys_new_that_loses_the_race_refuses_and_keeps_the_winners_keyring(
+    tmp_path: Path,
+) -> None:
+    """The file is written between the command's check and its lock: refused (exit 2), kept whole.
+
+    This test holds the keyring's lock while `clubrules keys new` checks that
+    the file does not exist and then waits for the lock; another keyring is
+    written meanwhile. The command once merged with it and answered that
+    "another process rotated first", naming Python calls to make.
+    """
+    path = tmp_path / "keys.json"
+    lock_path = tmp_path / "keys.json.lock"
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    command = subprocess.Popen(  # noqa: S603 - our own interpreter
+        [sys.executable, "-m", "clubrules", "keys", "new", "--file", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        inode = os.fstat(fd).st_ino
+        while not _waits_for_lock(inode, command.pid):
+            assert command.poll() is None, command.communicate()
+        # The winner's keyring, written as a writer holding the lock writes it.
+        elsewhere = tmp_path / "winner" / "keys.json"
+        elsewhere.parent.mkdir()
+        Keyring.generate().save(FileKeyProvider(elsewhere))
+        elsewhere.replace(path)
+        before = path.read_bytes()
+    finally:
+        lock_path.unlink()
+        os.close(fd)
+    out, err = command.communicate(timeout=120)
+    assert (command.returncode, out) == (2, "")
+    assert err == f"clubrules: error: {path} already exists; use 'keys rotate' to add a key\n"
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".keyring-")] == []

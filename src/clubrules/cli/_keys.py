@@ -136,14 +136,30 @@ def _report(args: argparse.Namespace, text: str, data: dict[str, object]) -> Non
     write(json.dumps(data) if args.json else text)
 
 
+class _KeyringExistsError(Exception):
+    """Raised under the keyring file's lock when `keys new` finds the file holding keys."""
+
+
 def _run_new(args: argparse.Namespace) -> int:
     from clubrules.privacy import FileKeyProvider, Keyring  # noqa: PLC0415 - keeps --help fast
 
     path: Path = args.file
+    exists = f"{path} already exists; use 'keys rotate' to add a key"
     if path.exists():
-        return fail(args, EXIT_USAGE, f"{path} already exists; use 'keys rotate' to add a key")
+        return fail(args, EXIT_USAGE, exists)
     ring = Keyring.generate()
-    ring.save(FileKeyProvider(path))
+
+    def create(current: list[KeyVersion]) -> list[KeyVersion]:
+        # Under the file's lock: a keyring written after the check above (by
+        # another `keys new`, or an application's save) is left as it is.
+        if current:
+            raise _KeyringExistsError
+        return list(ring.keys)
+
+    try:
+        FileKeyProvider(path).update_keys(create)
+    except _KeyringExistsError:
+        return fail(args, EXIT_USAGE, exists)
     _report(
         args,
         f"created keyring {path} with primary key {ring.primary_id}",
