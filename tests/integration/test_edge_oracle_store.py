@@ -8,7 +8,11 @@ must be what was written, at its instant and its wall time. The oracle for
 an activity summary counts a customer's visits as the distinct local dates
 of `at.astimezone(zone)`, one record at a time.
 
-(The last test is of the key lifecycle across processes: a `clubrules keys
+A stored value's text field that is not a string (None where the field
+is not optional, an int, bytes, a list) is refused by the value's
+constructor, naming the field: the adapters once disagreed on it (memory
+kept it, SQLite and PostgreSQL refused it with their own errors or stored
+it as other text). (The last test is of the key lifecycle across processes: a `clubrules keys
 new` that loses the race for a keyring file refuses as documented and leaves
 the winner's keyring whole.)
 
@@ -32,12 +36,15 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+import attrs
 import pendulum
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from clubrules._time import to_epoch_us
+from clubrules.booking import Occupancy
+from clubrules.care import ReturnVisitRule
 from clubrules.customers import ConsumptionKind, ConsumptionRecord
 from clubrules.errors import ValidationError
 from clubrules.money import Money
@@ -62,9 +69,15 @@ from clubrules.storage.sqlite import (
     SQLiteDatabase,
 )
 from clubrules.testing import LoopThread
+from tests.integration.test_adapter_value_agreement import (
+    _access,
+    _booking,
+    _care_task,
+    _consent,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from pathlib import Path
 
     from clubrules.testing.postgres import PostgresCluster
@@ -424,6 +437,59 @@ def test_activity_summaries_count_local_days_as_the_oracle_on_every_adapter(
             for s in activity.summaries(start=start, end=end)
         }
         assert got == want, type(activity).__name__
+
+
+# --- text fields that are not strings ------------------------------------------------
+
+T0 = datetime(2026, 3, 2, 10, tzinfo=UTC)
+
+
+def _occupancy(field: str, value: object) -> Occupancy:
+    assert field == "role"
+    return Occupancy.between("room-1", T0, T0 + timedelta(hours=1), role=value)  # type: ignore[arg-type]
+
+
+def _return_visit(field: str, value: object) -> ReturnVisitRule:
+    values: dict[str, Any] = {"service": "facial", "after_days": 3, field: value}
+    return ReturnVisitRule(**values)
+
+
+# (how to build the value with one field set, the field, whether None is allowed)
+_TEXT_FIELDS: list[tuple[Callable[[str, Any], object], str, bool]] = [
+    *((_access, f, False) for f in ("actor", "role", "customer_id", "field", "reason")),
+    *((_consent, f, False) for f in ("id", "customer_id", "evidence")),
+    (_consent, "recipient", True),
+    (_care_task, "note", False),
+    (_return_visit, "note", False),
+    *((_booking, f, True) for f in ("customer_id", "confirmation_code", "idempotency_key")),
+    (_booking, "taken_by", True),
+    (_occupancy, "role", False),
+]
+
+
+def _with(build: Callable[[str, Any], object], field: str, value: object) -> object:
+    if build in {_access, _consent, _care_task, _booking}:
+        changes: dict[str, Any] = {field: value}
+        made: Any = build(field, "x")
+        return attrs.evolve(made, **changes)
+    return build(field, value)
+
+
+@pytest.mark.parametrize(
+    ("build", "field", "optional"),
+    _TEXT_FIELDS,
+    ids=[f"{b.__name__.lstrip('_')}.{f}" for b, f, _ in _TEXT_FIELDS],
+)
+@pytest.mark.parametrize("value", [None, 123, b"x", ["x"], 1.5], ids=repr)
+def test_a_text_field_that_is_not_a_string_is_refused_before_any_adapter_sees_it(
+    build: Callable[[str, Any], object], field: str, optional: bool, value: object
+) -> None:
+    if value is None and optional:
+        return  # an optional field may be left out
+    with pytest.raises(ValidationError) as caught:
+        _with(build, field, value)
+    # (A consent's empty id is also `non_empty`.)
+    assert (field, "not_a_string") in [(v.field, v.rule) for v in caught.value.violations]
 
 
 # --- the key lifecycle: `keys new` racing another writer ----------------------------
