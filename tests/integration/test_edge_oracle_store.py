@@ -507,42 +507,78 @@ def _waits_for_lock(inode: int, pid: int) -> bool:
     return False
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/locks")
-def test_a_keys_new_that_loses_the_race_refuses_and_keeps_the_winners_keyring(
-    tmp_path: Path,
-) -> None:
-    """The file is written between the command's check and its lock: refused (exit 2), kept whole.
+def _race(folder: Path, command: list[str], meanwhile: Callable[[], None]) -> tuple[int, str, str]:
+    """Run `clubrules keys ...` on `folder/keys.json`, calling `meanwhile` while it waits.
 
-    This test holds the keyring's lock while `clubrules keys new` checks that
-    the file does not exist and then waits for the lock; another keyring is
-    written meanwhile. The command once merged with it and answered that
-    "another process rotated first", naming Python calls to make.
+    This process holds the keyring's lock (as a writer would) until the
+    command, past its checks of the file, waits for the lock; then it calls
+    `meanwhile` and lets go. The command's exit code, output and errors.
     """
-    path = tmp_path / "keys.json"
-    lock_path = tmp_path / "keys.json.lock"
+    lock_path = folder / "keys.json.lock"
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(fd, fcntl.LOCK_EX)
-    command = subprocess.Popen(  # noqa: S603 - our own interpreter
-        [sys.executable, "-m", "clubrules", "keys", "new", "--file", str(path)],
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter
+        [sys.executable, "-m", "clubrules", "keys", *command, "--file", str(folder / "keys.json")],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
         inode = os.fstat(fd).st_ino
-        while not _waits_for_lock(inode, command.pid):
-            assert command.poll() is None, command.communicate()
+        while not _waits_for_lock(inode, process.pid):
+            assert process.poll() is None, process.communicate()
+        meanwhile()
+    finally:
+        lock_path.unlink()  # as a writer lets go of the lock
+        os.close(fd)
+    out, err = process.communicate(timeout=120)
+    return process.returncode, out, err
+
+
+_LINUX_ONLY = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/locks")
+
+
+@_LINUX_ONLY
+def test_a_keys_new_that_loses_the_race_refuses_and_keeps_the_winners_keyring(
+    tmp_path: Path,
+) -> None:
+    """The file is written between the command's check and its lock: refused (exit 2), kept whole.
+
+    The command once merged with the winner's keyring and answered that
+    "another process rotated first", naming Python calls to make.
+    """
+    path = tmp_path / "keys.json"
+    written: list[bytes] = []
+
+    def write_a_keyring() -> None:
         # The winner's keyring, written as a writer holding the lock writes it.
         elsewhere = tmp_path / "winner" / "keys.json"
         elsewhere.parent.mkdir()
         Keyring.generate().save(FileKeyProvider(elsewhere))
         elsewhere.replace(path)
-        before = path.read_bytes()
-    finally:
-        lock_path.unlink()
-        os.close(fd)
-    out, err = command.communicate(timeout=120)
-    assert (command.returncode, out) == (2, "")
+        written.append(path.read_bytes())
+
+    code, out, err = _race(tmp_path, ["new"], write_a_keyring)
+    assert (code, out) == (2, "")
     assert err == f"clubrules: error: {path} already exists; use 'keys rotate' to add a key\n"
-    assert path.read_bytes() == before
+    assert [path.read_bytes()] == written
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".keyring-")] == []
+
+
+@_LINUX_ONLY
+@pytest.mark.parametrize("command", [["rotate"], ["retire", "--key-id", "1"]], ids=str)
+def test_a_keys_change_whose_file_is_removed_meanwhile_refuses_and_writes_nothing(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """The file is removed between the command's check and its lock: refused (exit 2), none made.
+
+    The command once answered that "a keyring needs exactly one primary key".
+    """
+    path = tmp_path / "keys.json"
+    ring = Keyring.generate()
+    ring.rotate()
+    ring.save(FileKeyProvider(path))
+    code, out, err = _race(tmp_path, command, path.unlink)
+    assert (code, out) == (2, "")
+    assert err == f"clubrules: error: {path} does not exist; create it with 'keys new'\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
