@@ -71,6 +71,7 @@ __all__ = [
     "check_number",
     "check_optional_text",
     "check_storable",
+    "check_storable_text",
     "check_tags",
     "check_tenant",
     "check_text",
@@ -307,6 +308,29 @@ def check_storable(
         problems.add(field, "too_long", f"must be at most {limit} characters, not {len(value)}")
         ok = False
     return ok
+
+
+def check_storable_text(
+    problems: ViolationCollector,
+    field: str,
+    value: object,
+    *,
+    limit: int = ID_MAX_CHARS,
+    optional: bool = False,
+) -> bool:
+    """A string (None too, if `optional`) that every storage adapter can hold; True if it is.
+
+    Anything else is refused with rule `not_a_string`: an adapter would store
+    it as something else (an int as text), or refuse it with its own error
+    (a NOT NULL column, a list it cannot bind). Blank text passes. The
+    string is then checked as by `check_storable`.
+    """
+    if value is None and optional:
+        return True
+    if not isinstance(value, str):
+        problems.add(field, "not_a_string", f"must be a string, not {type(value).__name__}")
+        return False
+    return check_storable(problems, field, value, limit=limit)
 
 
 def check_text(

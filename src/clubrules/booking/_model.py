@@ -19,6 +19,7 @@ from clubrules._checks import (
     check_items,
     check_names,
     check_storable,
+    check_storable_text,
     frozenset_of_names,
     raise_collected,
     require_flag,
@@ -413,7 +414,7 @@ class Occupancy:
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
         _check_id(problems, "resource", self.resource)
-        check_storable(problems, "role", self.role)
+        check_storable_text(problems, "role", self.role)
         if type(self.start_us) is not int or type(self.end_us) is not int:
             for name in ("start_us", "end_us"):
                 value = getattr(self, name)
@@ -652,7 +653,7 @@ class Booking:
         check_flag(problems, "late_cancel", self.late_cancel)
         check_count(problems, "version", self.version, minimum=1, wording="integer")
         for field in ("customer_id", "confirmation_code", "idempotency_key", "taken_by"):
-            check_storable(problems, field, getattr(self, field))
+            check_storable_text(problems, field, getattr(self, field), optional=True)
         if not self.occupancy:
             problems.add("occupancy", "empty", "must occupy at least one resource")
         check_items(problems, "occupancy", self.occupancy, Occupancy, rule="not_an_occupancy")

@@ -18,7 +18,7 @@ from clubrules._checks import (
     check_count,
     check_enum,
     check_instant_field,
-    check_storable,
+    check_storable_text,
     check_text,
     raise_collected,
     require_date,
@@ -145,7 +145,7 @@ class CareTask:
             problems.add("due", "not_a_date", "must be a date")
         check_instant_field(problems, self, "at")
         check_text(problems, "rule", self.rule, sensitive=False)
-        check_storable(problems, "note", self.note, limit=TEXT_MAX_CHARS)
+        check_storable_text(problems, "note", self.note, limit=TEXT_MAX_CHARS)
         if self.assignee is not None:
             check_text(problems, "assignee", self.assignee, sensitive=False)
         raise_collected(problems)
@@ -173,7 +173,7 @@ class ReturnVisitRule:
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
         check_text(problems, "service", self.service)
-        check_storable(problems, "note", self.note, limit=TEXT_MAX_CHARS)
+        check_storable_text(problems, "note", self.note, limit=TEXT_MAX_CHARS)
         check_count(problems, "after_days", self.after_days, minimum=1)
         raise_collected(problems)
 

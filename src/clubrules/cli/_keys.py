@@ -136,14 +136,30 @@ def _report(args: argparse.Namespace, text: str, data: dict[str, object]) -> Non
     write(json.dumps(data) if args.json else text)
 
 
+class _KeyringExistsError(Exception):
+    """Raised under the keyring file's lock when `keys new` finds the file holding keys."""
+
+
 def _run_new(args: argparse.Namespace) -> int:
     from clubrules.privacy import FileKeyProvider, Keyring  # noqa: PLC0415 - keeps --help fast
 
     path: Path = args.file
+    exists = f"{path} already exists; use 'keys rotate' to add a key"
     if path.exists():
-        return fail(args, EXIT_USAGE, f"{path} already exists; use 'keys rotate' to add a key")
+        return fail(args, EXIT_USAGE, exists)
     ring = Keyring.generate()
-    ring.save(FileKeyProvider(path))
+
+    def create(current: list[KeyVersion]) -> list[KeyVersion]:
+        # Under the file's lock: a keyring written after the check above (by
+        # another `keys new`, or an application's save) is left as it is.
+        if current:
+            raise _KeyringExistsError
+        return list(ring.keys)
+
+    try:
+        FileKeyProvider(path).update_keys(create)
+    except _KeyringExistsError:
+        return fail(args, EXIT_USAGE, exists)
     _report(
         args,
         f"created keyring {path} with primary key {ring.primary_id}",
@@ -159,21 +175,32 @@ def _keyring_file_problem(path: Path) -> str | None:
     return regular_file_check(path, "a keyring file")
 
 
-def _update_keyring(path: Path, change: Callable[[Keyring], object]) -> None:
+class _KeyringGoneError(Exception):
+    """Raised under the keyring file's lock when the file was removed after it was checked."""
+
+
+def _update_keyring(path: Path, change: Callable[[Keyring], object]) -> str | None:
     """Apply `change` to the keyring in `path` and save it, as one locked step.
 
     `change` gets the keys as the file holds them now, under the lock: a
     rotation saved by another process a moment ago is changed on, not
-    overwritten.
+    overwritten. Returns why nothing was changed, if the file was removed
+    meanwhile (nothing is written then), else None.
     """
     from clubrules.privacy import FileKeyProvider, Keyring  # noqa: PLC0415 - keeps --help fast
 
     def update(current: list[KeyVersion]) -> tuple[KeyVersion, ...]:
+        if not current:
+            raise _KeyringGoneError
         ring = Keyring(current)
         change(ring)
         return ring.keys
 
-    FileKeyProvider(path).update_keys(update)
+    try:
+        FileKeyProvider(path).update_keys(update)
+    except _KeyringGoneError:
+        return _keyring_file_problem(path) or f"{path} holds no keys"
+    return None
 
 
 def _run_rotate(args: argparse.Namespace) -> int:
@@ -187,7 +214,9 @@ def _run_rotate(args: argparse.Namespace) -> int:
         done["old"] = ring.primary_id
         done["new"] = ring.rotate().key_id
 
-    _update_keyring(path, rotate)
+    gone = _update_keyring(path, rotate)
+    if gone is not None:
+        return fail(args, EXIT_USAGE, gone)
     old, new = done["old"], done["new"]
     _report(
         args,
@@ -203,7 +232,9 @@ def _run_retire(args: argparse.Namespace) -> int:
     problem = _keyring_file_problem(path)
     if problem is not None:
         return fail(args, EXIT_USAGE, problem)
-    _update_keyring(path, lambda ring: ring.retire(key_id))
+    gone = _update_keyring(path, lambda ring: ring.retire(key_id))
+    if gone is not None:
+        return fail(args, EXIT_USAGE, gone)
     _report(
         args,
         f"retired key {key_id} in {path}: values still under it no longer open",

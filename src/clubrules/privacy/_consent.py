@@ -12,6 +12,7 @@ from clubrules._checks import (
     TEXT_MAX_CHARS,
     check_flag,
     check_storable,
+    check_storable_text,
     require_choice,
     require_instance,
     require_items,
@@ -91,10 +92,12 @@ class ConsentRecord:
 
     Raises:
         ValidationError: every problem at once (`bundled_sensitive_consent`,
-            `missing_recipient`, `empty_scope`, `end_before_start`; and
-            `nul_character`, `lone_surrogate` or `too_long` for text that no
-            storage can hold: ids, scope fields and the recipient have at most
-            200 characters, the evidence at most 100,000).
+            `missing_recipient`, `empty_scope`, `end_before_start`;
+            `not_a_string` for ids, a recipient or evidence that is not a
+            string; and `nul_character`, `lone_surrogate` or `too_long` for
+            text that no storage can hold: ids, scope fields and the
+            recipient have at most 200 characters, the evidence at most
+            100,000).
     """
 
     id: str
@@ -112,11 +115,12 @@ class ConsentRecord:
         problems = ViolationCollector()
         if not self.id or not self.customer_id:
             problems.add("id", "non_empty", "id and customer_id must not be empty")
-        for name in ("id", "customer_id", "recipient"):
-            check_storable(problems, name, getattr(self, name))
+        for name in ("id", "customer_id"):
+            check_storable_text(problems, name, getattr(self, name))
+        check_storable_text(problems, "recipient", self.recipient, optional=True)
         for item in self.scope:
             check_storable(problems, "scope", item)
-        check_storable(problems, "evidence", self.evidence, limit=TEXT_MAX_CHARS)
+        check_storable_text(problems, "evidence", self.evidence, limit=TEXT_MAX_CHARS)
         check_flag(problems, "separate", self.separate)
         if not self.scope:
             problems.add("scope", "empty_scope", "must name at least one field")

@@ -6,7 +6,7 @@ from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_h
 
 import attrs
 
-from clubrules._checks import check_flag, check_storable, require_choice, texts_checked
+from clubrules._checks import check_flag, check_storable_text, require_choice, texts_checked
 from clubrules._time import canonical_instant
 from clubrules.privacy._consent import Purpose
 
@@ -37,8 +37,10 @@ class AccessEvent:
             `"decryption_failed"`.
 
     Raises:
-        ValidationError: text that no storage can hold (a NUL character, a
-            lone surrogate, more than 200 characters), naming the field.
+        ValidationError: a text field that is not a string (rule
+            `not_a_string`), or text that no storage can hold (a NUL
+            character, a lone surrogate, more than 200 characters), naming
+            the field.
     """
 
     at: datetime = attrs.field(converter=_at)
@@ -52,7 +54,7 @@ class AccessEvent:
 
     def __attrs_post_init__(self) -> None:
         problems = texts_checked(
-            self, "actor", "role", "customer_id", "field", "reason", check=check_storable
+            self, "actor", "role", "customer_id", "field", "reason", check=check_storable_text
         )
         check_flag(problems, "allowed", self.allowed)
         problems.raise_if_any()
