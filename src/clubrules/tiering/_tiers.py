@@ -19,6 +19,7 @@ from clubrules._checks import (
     check_flag,
     check_instant_field,
     check_number,
+    check_text,
     raise_collected,
     require_date,
     require_flag,
@@ -286,6 +287,12 @@ class TierStatus:
         since: When the current tier began (aware).
         last_review: The last review date applied to this customer, if any.
         manual_floor: A manually granted tier: the customer never drops below it.
+
+    Raises:
+        ValidationError: an id or tier name is not non-blank text,
+            `last_review` is not a date (rule `not_a_date`), or `since` is
+            not an instant within years 1-9999.
+        NaiveDatetimeError: `since` is naive.
     """
 
     customer_id: str
@@ -297,6 +304,12 @@ class TierStatus:
     def __attrs_post_init__(self) -> None:
         problems = texts_checked(self, "customer_id", "tier")
         check_instant_field(problems, self, "since")
+        review: object = self.last_review
+        if review is not None and (not isinstance(review, date) or isinstance(review, datetime)):
+            wrong = type(review).__name__
+            problems.add("last_review", "not_a_date", f"must be a date, not {wrong}")
+        if self.manual_floor is not None:
+            check_text(problems, "manual_floor", self.manual_floor, sensitive=False)
         raise_collected(problems)
 
 

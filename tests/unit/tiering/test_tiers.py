@@ -279,3 +279,30 @@ NoFlapping.TestCase.settings = settings(
     max_examples=60, stateful_step_count=30, suppress_health_check=[HealthCheck.too_slow]
 )
 TestNoFlapping = NoFlapping.TestCase
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "rule"),
+    [
+        ("last_review", "2026-01-01", "not_a_date"),
+        ("last_review", datetime(2026, 1, 1, tzinfo=UTC), "not_a_date"),
+        ("last_review", 20260101, "not_a_date"),
+        ("manual_floor", 5, "not_a_string"),
+        ("manual_floor", ["gold"], "not_a_string"),
+        ("manual_floor", "  ", "empty"),
+    ],
+)
+def test_a_status_refuses_a_review_that_is_not_a_date_and_a_floor_that_is_not_a_name(
+    field: str, value: object, rule: str
+) -> None:
+    # Accepted, they made `decide` fail later with a plain TypeError (a review
+    # compared with a date) or a NotFoundError that showed the value.
+    with pytest.raises(ValidationError) as caught:
+        TierStatus(
+            customer_id="c-1",
+            tier="gold",
+            since=datetime(2026, 1, 1, tzinfo=UTC),
+            **{field: value},  # type: ignore[arg-type]
+        )
+    assert caught.value.field == field
+    assert caught.value.rule == rule
