@@ -401,7 +401,9 @@ class TierProgram:
             (`lowest_not_zero`); qualify thresholds equal (`overlapping_thresholds`)
             or out of order (`unordered_thresholds`); a retain above its
             qualify (`retain_above_qualify`); retain thresholds that decrease
-            up the tiers (`unordered_retain`); a float; a repeated name.
+            up the tiers (`unordered_retain`); a float; a repeated name;
+            `window` that is not a `QualificationWindow` or `reviews` not a
+            `ReviewSchedule` (`wrong_type`).
 
     Examples:
         >>> from datetime import UTC, date, datetime
@@ -434,6 +436,11 @@ class TierProgram:
             problems.add("zone", "not_a_zone", "must be an IANA zone name or a tzinfo")
         check_enum(problems, "metric", self.metric, TierMetric)
         check_flag(problems, "one_step_down", self.one_step_down)
+        for field, kind in (("window", QualificationWindow), ("reviews", ReviewSchedule)):
+            value: object = getattr(self, field)
+            if not isinstance(value, kind):
+                wrong = type(value).__name__
+                problems.add(field, "wrong_type", f"must be a {kind.__name__}, not {wrong}")
         names = [t.name for t in self.tiers]
         qualify = [t.qualify for t in self.tiers]
         check_thresholds(problems, "tiers", names, qualify)

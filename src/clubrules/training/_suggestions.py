@@ -117,9 +117,33 @@ class TrainingSuggestion:
 
 
 def _pairs(value: object) -> object:
+    """A mapping or a list of pairs, as a tuple of items (checked and sorted after)."""
     if isinstance(value, Mapping):
-        return tuple(sorted(value.items()))
+        return tuple(value.items())
+    if isinstance(value, list | tuple):
+        return tuple(tuple(p) if isinstance(p, list) else p for p in value)
     return value
+
+
+def _checked_pairs(problems: ViolationCollector, field: str, pairs: object) -> object:
+    """`pairs` sorted by name if each is a (name, topic) pair of text, names distinct."""
+    if not isinstance(pairs, tuple):
+        problems.add(field, "not_a_mapping", "must map names to topics")
+        return pairs
+    before = len(problems)
+    names = set()
+    for i, pair in enumerate(pairs):
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            problems.add(f"{field}[{i}]", "not_a_pair", "must be a (name, topic) pair")
+            continue
+        name, topic = pair
+        check_text(problems, f"{field}[{i}]", name, sensitive=False)
+        if isinstance(name, str):
+            if name in names:
+                problems.add(f"{field}[{i}]", "duplicate_name", "names a category twice")
+            names.add(name)
+            check_text(problems, f"{field}[{name}]", topic)
+    return tuple(sorted(pairs)) if len(problems) == before else pairs
 
 
 def _to_kind(value: object) -> TrainingKind:
@@ -158,7 +182,10 @@ class FeedbackRules:
 
     Raises:
         ValidationError: a count below its minimum, a blank topic, a
-            survey floor that is not a finite Decimal.
+            survey floor that is not a finite Decimal; topics that are not a
+            mapping or pairs (`not_a_mapping`), an item that is not a
+            (name, topic) pair (`not_a_pair`), or a name given twice
+            (`duplicate_name`).
     """
 
     category_topics: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
@@ -174,12 +201,7 @@ class FeedbackRules:
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
         for field in ("category_topics", "dimension_topics"):
-            pairs: object = getattr(self, field)
-            if not isinstance(pairs, tuple):
-                problems.add(field, "not_a_mapping", "must map names to topics")
-                continue
-            for name, topic in pairs:
-                check_text(problems, f"{field}[{name}]", topic)
+            object.__setattr__(self, field, _checked_pairs(problems, field, getattr(self, field)))
         for field in ("min_complaints", "min_breaches", "min_responses", "max_attendees"):
             check_count(problems, field, getattr(self, field), minimum=1)
         check_text(problems, "sla_topic", self.sla_topic)

@@ -306,3 +306,29 @@ def test_a_status_refuses_a_review_that_is_not_a_date_and_a_floor_that_is_not_a_
         )
     assert caught.value.field == field
     assert caught.value.rule == rule
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        *[(field, v) for field in ("window", "reviews") for v in (None, 7, "365")],
+        ("window", ReviewSchedule(anchor=date(2026, 1, 1))),
+        ("reviews", QualificationWindow(trailing_days=1)),
+        ("reviews", date(2026, 1, 1)),
+    ],
+)
+def test_a_program_refuses_a_window_or_review_schedule_of_another_type(
+    field: str, value: object
+) -> None:
+    good: dict[str, object] = {
+        "window": QualificationWindow(trailing_days=365),
+        "reviews": ReviewSchedule(anchor=date(2026, 1, 1)),
+    }
+    with pytest.raises(ValidationError) as caught:
+        TierProgram(
+            tiers=[Tier("member", 0)],
+            metric=TierMetric.SPEND,
+            zone=UTC,
+            **{**good, field: value},  # type: ignore[arg-type]
+        )
+    assert (caught.value.field, caught.value.rule) == (field, "wrong_type")

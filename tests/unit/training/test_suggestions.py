@@ -183,3 +183,30 @@ def test_bad_inputs_are_refused() -> None:
     with pytest.raises(ValidationError):
         suggest_training(RULES, cases=[], start=END, end=START, as_of=AS_OF)
     assert Decimal("3.5") == FeedbackRules().survey_floor
+
+
+@pytest.mark.parametrize(
+    ("topics", "field", "rule"),
+    [
+        (("hygiene",), "category_topics[0]", "not_a_pair"),
+        ([("hygiene", "cleaning", "extra")], "category_topics[0]", "not_a_pair"),
+        ([("hygiene", "a"), ("hygiene", "b")], "category_topics[1]", "duplicate_name"),
+        ([(7, "cleaning")], "category_topics[0]", "not_a_string"),
+        ("hygiene", "category_topics", "not_a_mapping"),
+        (None, "category_topics", "not_a_mapping"),
+    ],
+)
+def test_topics_that_are_not_name_topic_pairs_are_refused_by_name(
+    topics: object, field: str, rule: str
+) -> None:
+    # A tuple of one name used to escape as a plain ValueError from unpacking.
+    with pytest.raises(ValidationError) as caught:
+        FeedbackRules(category_topics=topics)
+    assert (caught.value.field, caught.value.rule) == (field, rule)
+
+
+def test_topics_given_as_a_list_of_pairs_equal_the_same_mapping() -> None:
+    listed = FeedbackRules(category_topics=[["service", "manners"], ("hygiene", "cleaning")])
+    mapped = FeedbackRules(category_topics={"hygiene": "cleaning", "service": "manners"})
+    assert listed == mapped
+    assert listed.category_topics == (("hygiene", "cleaning"), ("service", "manners"))
