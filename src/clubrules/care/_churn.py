@@ -15,6 +15,7 @@ import attrs
 from clubrules._checks import (
     NARROW_EXCEPT_INTERVAL,
     check_count,
+    check_enum,
     check_flag,
     check_text,
     raise_collected,
@@ -569,6 +570,11 @@ class SingleVisitRule:
         give_up_days: Days after which a one-time visitor is no longer chased.
         cooldown_days: Days between two warnings to the same customer.
         action: The suggested care.
+
+    Raises:
+        ValidationError: a blank name, a day count out of range,
+            `give_up_days` not after `after_days` (`end_before_start`), or an
+            `action` that is not a `CareAction` (`unknown_choice`).
     """
 
     name: str = "single-visit"
@@ -583,6 +589,7 @@ class SingleVisitRule:
         check_count(problems, "after_days", self.after_days, minimum=1)
         check_count(problems, "give_up_days", self.give_up_days, minimum=1)
         check_count(problems, "cooldown_days", self.cooldown_days)
+        check_enum(problems, "action", self.action, CareAction)
         if not problems and self.give_up_days <= self.after_days:
             problems.add("give_up_days", "end_before_start", "must be more than after_days")
         raise_collected(problems, NARROW_EXCEPT_INTERVAL)

@@ -15,7 +15,7 @@ from clubrules._checks import (
     check_distinct,
     check_flag,
     check_int_range,
-    check_storable,
+    check_storable_text,
     check_text,
     check_tuple_of,
     require_int,
@@ -268,7 +268,7 @@ class ManualScoring:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        check_storable(problems, "guidance", self.guidance, limit=TEXT_MAX_CHARS)
+        check_storable_text(problems, "guidance", self.guidance, limit=TEXT_MAX_CHARS)
         problems.raise_if_any(InvalidRubricError)
 
     @property

@@ -14,7 +14,7 @@ from clubrules._checks import (
     check_count,
     check_items,
     check_number,
-    check_storable,
+    check_storable_text,
     check_text,
     require_instance,
     shown,
@@ -117,12 +117,12 @@ def _check_stored_text(
     """The lines' and criteria's text is storable: labels as ids, a line's source as free text."""
     for i, line in enumerate(lines):
         for name in ("criterion", "item", "name", "method"):
-            check_storable(problems, f"lines[{i}].{name}", getattr(line, name, None))
+            check_storable_text(problems, f"lines[{i}].{name}", getattr(line, name, None))
         source = getattr(line, "source", None)
-        check_storable(problems, f"lines[{i}].source", source, limit=TEXT_MAX_CHARS)
+        check_storable_text(problems, f"lines[{i}].source", source, limit=TEXT_MAX_CHARS)
     for i, criterion in enumerate(criteria):
         for name in ("key", "name"):
-            check_storable(problems, f"criteria[{i}].{name}", getattr(criterion, name, None))
+            check_storable_text(problems, f"criteria[{i}].{name}", getattr(criterion, name, None))
 
 
 @attrs.frozen(kw_only=True)
@@ -184,7 +184,7 @@ class ScoreSheet:
         check_text(problems, "staff_id", self.staff_id)
         check_text(problems, "rubric_id", self.rubric_id)  # as the rubric's own id
         check_count(problems, "rubric_version", self.rubric_version, minimum=1)
-        check_storable(problems, "band", self.band)
+        check_storable_text(problems, "band", self.band)
         _check_stored_text(problems, self.lines, self.criteria)
         object.__setattr__(self, "assessed_at", canonical_instant(self.assessed_at, "assessed_at"))
         check_choice(problems, "kind", self.kind, AssessmentKind)

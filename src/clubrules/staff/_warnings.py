@@ -4,11 +4,11 @@ from __future__ import annotations
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
 from datetime import datetime  # noqa: TC003
-from decimal import Decimal  # noqa: TC003
+from decimal import Decimal
 
 import attrs
 
-from clubrules._checks import texts_checked
+from clubrules._checks import check_number, texts_checked
 from clubrules._time import canonical_instant, to_epoch_us
 from clubrules.errors import ValidationError
 
@@ -30,8 +30,9 @@ class WarningRecord:
         band: The failing band's name.
 
     Raises:
-        ValidationError: a blank id, a naive instant, or a deadline not
-            after `issued_at`.
+        ValidationError: a blank id, a naive instant, a deadline not
+            after `issued_at`, or a total that is not an int or a finite
+            Decimal (`not_exact`, `not_finite`).
     """
 
     id: str
@@ -44,7 +45,11 @@ class WarningRecord:
 
     def __attrs_post_init__(self) -> None:
         problems = texts_checked(self, "id", "staff_id", "sheet_id", "band")
+        check_number(problems, "total", self.total, minimum=None)
         problems.raise_if_any()
+        total: object = self.total
+        if type(total) is int:
+            object.__setattr__(self, "total", Decimal(total))  # as storage reads it back
         object.__setattr__(self, "issued_at", canonical_instant(self.issued_at, "issued_at"))
         object.__setattr__(self, "improve_by", canonical_instant(self.improve_by, "improve_by"))
         if to_epoch_us(self.improve_by) <= to_epoch_us(self.issued_at):

@@ -224,7 +224,7 @@ class ScoreRule:
     needs_any: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
     tags_any: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
     min_visits: int | None = None
-    min_spend: Decimal | None = attrs.field(default=None, converter=to_decimal_or_int)
+    min_spend: int | Decimal | None = attrs.field(default=None, converter=to_decimal_or_int)
     max_days_since_visit: int | None = None
 
     def __attrs_post_init__(self) -> None:
@@ -319,7 +319,8 @@ class ScoringModel:
         classes: Bands over the total score, the lowest from 0.
 
     Raises:
-        ValidationError: two rules share a name.
+        ValidationError: two rules share a name, or `classes` is not a
+            `BandScheme` (`wrong_type`).
 
     Examples:
         >>> from datetime import UTC, datetime
@@ -339,6 +340,7 @@ class ScoringModel:
     classes: BandScheme
 
     def __attrs_post_init__(self) -> None:
+        require_instance(self.classes, BandScheme, "classes")
         names = [r.name for r in self.rules]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
