@@ -100,7 +100,9 @@ def _activity(start: datetime) -> Activity:
         name="Open day",
         kind="member",
         start=start,
-        end=start + timedelta(hours=2),
+        # Two hours of elapsed time, whatever zone `start` is written in (a wall
+        # time two hours on would be one or three across a clock change).
+        end=from_epoch_us(to_epoch_us(start) + 2 * 3_600_000_000, start.tzinfo or UTC),
         capacity=10,
     )
 
