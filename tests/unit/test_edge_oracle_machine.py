@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from clubrules._time import to_epoch_us
+from clubrules.calendar import BusinessCalendar
 from clubrules.complaints import (
     Assigned,
     AwaitingCustomer,
@@ -47,6 +48,7 @@ from clubrules.complaints import (
     Merged,
     PolicyBook,
     ProposalDeclined,
+    Registered,
     Reopened,
     ReportedToManagement,
     ResolutionProposed,
@@ -55,6 +57,7 @@ from clubrules.complaints import (
     SlaTarget,
     TargetKind,
     TargetStatusKind,
+    TimeBasis,
     Withdrawn,
     apply,
     register,
@@ -64,18 +67,22 @@ from clubrules.complaints import (
 from clubrules.customers import (
     ConsumptionKind,
     ConsumptionRecord,
+    Customer,
     PhoneNumber,
+    ServiceRecord,
     parse_phone,
     spend_by_customer,
     total_spend,
 )
 from clubrules.errors import (
+    DuplicateError,
     IllegalTransitionError,
     InvalidMoneyError,
     InvalidPhoneNumberError,
     ValidationError,
 )
 from clubrules.money import Money
+from clubrules.storage.memory import InMemoryConsumptionRepository
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
@@ -167,6 +174,7 @@ def _has_remedy(remedy: str | None, compensation: Money | None) -> bool:
 class Model:
     registered: int
     assignee: str | None
+    first_within: int = WITHIN[TargetKind.FIRST_RESPONSE] // _US
     state: str = "registered"
     last: int = 0
     cycle: int = 0
@@ -323,7 +331,9 @@ class Model:
 
     def status(self, run: Run, now: int) -> tuple[object, ...]:
         until = now if run.end is None else run.end
-        within = WITHIN[run.kind] // _US
+        within = (
+            self.first_within if run.kind is TargetKind.FIRST_RESPONSE else WITHIN[run.kind] // _US
+        )
         paused = self.paused(run, until)
         counted = until - run.start - paused
         breached = counted > within
@@ -492,6 +502,11 @@ def snapshot(case: Case, now: int) -> tuple[object, ...]:
 
 
 class CaseOracle(RuleBasedStateMachine):
+    """A complaint under calendar-time targets: every figure of every run is compared."""
+
+    book = BOOK
+    structure_only = False
+    kind = CaseKind.COMPLAINT
     case: Case
     model: Model
 
@@ -499,21 +514,35 @@ class CaseOracle(RuleBasedStateMachine):
         start=st.sampled_from(STARTS),
         zone=st.sampled_from(ZONES),
         assignee=st.sampled_from([None, "s-1"]),
+        promise=st.integers(1, 3 * 86_400_000_000),
+        promise_zone=st.sampled_from(ZONES),
     )
-    def open_case(self, start: datetime, zone: tzinfo, assignee: str | None) -> None:
+    def open_case(
+        self,
+        start: datetime,
+        zone: tzinfo,
+        assignee: str | None,
+        promise: int,
+        promise_zone: tzinfo,
+    ) -> None:
         at = start.astimezone(zone)
+        at_us = to_epoch_us(at)
+        promised = self.kind is CaseKind.PROMISED_REPLY
         self.case = register(
-            BOOK,
+            self.book,
             case_id="k-1",
             at=at,
-            kind=CaseKind.COMPLAINT,
+            kind=self.kind,
             channel="phone",
             customer_id="c-1",
             contact="138****8000",
             content="the facial burnt",
             assignee=assignee,
+            reply_by=shown_in(at_us + promise, promise_zone) if promised else None,
         )
-        self.model = Model(to_epoch_us(at), assignee)
+        self.model = Model(at_us, assignee)
+        if promised:
+            self.model.first_within = promise
         self.zone = zone
 
     def _at(self, gap: int, boundary: str, nudge: int) -> int:
@@ -603,6 +632,40 @@ class CaseOracle(RuleBasedStateMachine):
         assert set(case.allowed) == MODEL_TABLE[model.state]
         for now in (model.last, model.last + 3_600_000_000, model.last + 9 * 86_400_000_000):
             statuses = sla_status(case, shown_in(now, self.zone))
+            if self.structure_only:
+                # Business time: the runs' identities, starts, ends and pauses, as instants.
+                got_runs = sorted(
+                    (
+                        (
+                            s.kind,
+                            s.cycle,
+                            s.seq,
+                            s.started_us,
+                            s.achieved_us,
+                            s.ended_us,
+                            s.paused_us,
+                        )
+                        for s in statuses
+                    ),
+                    key=repr,
+                )
+                want_runs = sorted(
+                    (
+                        (
+                            r.kind,
+                            r.cycle,
+                            r.seq,
+                            r.start,
+                            r.end if r.achieved else None,
+                            r.end,
+                            model.paused(r, now if r.end is None else r.end),
+                        )
+                        for r in model.runs
+                    ),
+                    key=repr,
+                )
+                assert got_runs == want_runs
+                continue
             got = [
                 (
                     s.kind,
@@ -625,19 +688,67 @@ class CaseOracle(RuleBasedStateMachine):
 
     @invariant()
     def a_replay_of_the_stored_log_is_the_live_case(self) -> None:
-        again = replay(list(self.case.events), BOOK)
+        again = replay(list(self.case.events), self.book)
         assert again == self.case
         now = self.model.last + 7_200_000_000
         assert snapshot(again, now) == snapshot(self.case, now)
 
 
-TestCaseOracle = CaseOracle.TestCase
-TestCaseOracle.settings = settings(
+# London opening hours with a Sunday closure: the runs' business clocks cross the
+# repeated and skipped hours of the STARTS above.
+LONDON = BusinessCalendar(
+    "Europe/London",
+    weekly=dict.fromkeys(range(6), "09:00-18:00"),
+    holidays={date(2026, 12, 25): "Christmas", date(2027, 1, 1): "New Year"},
+    holiday_years=frozenset(),
+)
+BUSINESS_POLICY = SlaPolicy(
+    "oracle-business",
+    1,
+    CaseKind.COMPLAINT,
+    [
+        SlaTarget(kind, within, TimeBasis.BUSINESS, LONDON)
+        if kind in PAUSABLE | {TargetKind.FIRST_RESPONSE}
+        else SlaTarget(kind, within, calendar=LONDON if kind is TargetKind.FOLLOW_UP else None)
+        for kind, within in WITHIN.items()
+    ],
+    reopen_window=WINDOW,
+)
+PROMISE_POLICY = SlaPolicy(
+    "oracle-promise",
+    1,
+    CaseKind.PROMISED_REPLY,
+    [SlaTarget(kind, within) for kind, within in WITHIN.items()],
+    reopen_window=WINDOW,
+)
+
+
+class BusinessCaseOracle(CaseOracle):
+    """The same moves under business-time targets: runs, ends and pauses are compared."""
+
+    book = PolicyBook([BUSINESS_POLICY])
+    structure_only = True
+
+
+class PromisedReplyOracle(CaseOracle):
+    """A promised reply: the first response is due at the promised instant, in any zone."""
+
+    book = PolicyBook([PROMISE_POLICY])
+    kind = CaseKind.PROMISED_REPLY
+
+
+_MACHINE_SETTINGS = settings(
     max_examples=150,
     stateful_step_count=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
+TestCaseOracle = CaseOracle.TestCase
+TestCaseOracle.settings = _MACHINE_SETTINGS
+TestBusinessCaseOracle = BusinessCaseOracle.TestCase
+TestBusinessCaseOracle.settings = settings(_MACHINE_SETTINGS, max_examples=100)
+TestPromisedReplyOracle = PromisedReplyOracle.TestCase
+TestPromisedReplyOracle.settings = settings(_MACHINE_SETTINGS, max_examples=100)
 
 
 # -- customers: phone numbers against phonenumbers itself ------------------------------
@@ -843,3 +954,74 @@ def test_net_spend_is_the_hand_written_sum(
         (max(Fraction(v), Fraction(0)) for v in net.values()), Fraction(0)
     )
     assert not str(total.amount).startswith("-")
+
+
+# -- values holding instants compare instants, not wall times --------------------------
+
+REPEATED = [
+    datetime(2026, 10, 25, 0, 30, tzinfo=UTC),  # London 01:30 BST; an hour later 01:30 GMT
+    datetime(2026, 11, 1, 5, 30, tzinfo=UTC),  # New York 01:30 EDT; an hour later 01:30 EST
+    datetime(2026, 4, 4, 14, 45, tzinfo=UTC),  # Lord Howe 01:45 (+11); 30 minutes later (+10:30)
+]
+
+
+def _values_at(at: datetime) -> list[object]:
+    """One value of each kind that holds `at` (and a second instant an hour later)."""
+    later = shown_in(to_epoch_us(at) + 3_600_000_000, at.tzinfo or UTC)
+    return [
+        CustomerContacted(at=at, by="s-1", channel="phone"),
+        CustomerReplied(at=at, channel="phone"),
+        FollowUpScheduled(at=at, by="s-1", planned_for=later),
+        Registered(
+            case_id="k-1",
+            at=at,
+            kind=CaseKind.PROMISED_REPLY,
+            channel="phone",
+            customer_id="c-1",
+            contact="x",
+            content="y",
+            policy_id="p",
+            policy_version=1,
+            reply_by=later,
+        ),
+        Customer(id="c-1", name="王芳", registered_at=at),
+        ConsumptionRecord(id="t-1", customer_id="c-1", at=at, service="facial", amount=Money(1)),
+        ServiceRecord(id="v-1", customer_id="c-1", at=at, service="facial", staff_id="s-1"),
+    ]
+
+
+@settings(max_examples=150)
+@given(
+    base=st.sampled_from(REPEATED),
+    minutes=st.sampled_from([0, 0, 30, 60, 61]),
+    zone=st.sampled_from(ZONES),
+    other_zone=st.sampled_from(ZONES),
+)
+def test_values_are_equal_exactly_when_their_instants_are(
+    base: datetime, minutes: int, zone: tzinfo, other_zone: tzinfo
+) -> None:
+    # The second value is given in another (or the same) zone, possibly in the other
+    # pass of a repeated hour: a one-zone datetime comparison reads only the wall time.
+    one = base.astimezone(zone)
+    other = (base + timedelta(minutes=minutes)).astimezone(other_zone)
+    same = minutes == 0
+    for a, b in zip(_values_at(one), _values_at(other), strict=True):
+        assert (a == b) is same, (a, b)
+        if same:
+            assert hash(a) == hash(b)
+            assert len({a, b}) == 1
+
+
+def test_a_record_resent_in_another_zone_is_stored_once_and_another_hour_is_refused() -> None:
+    london = ZoneInfo("Europe/London")
+    first = datetime(2026, 10, 25, 1, 30, tzinfo=london)  # 00:30 UTC
+    second = first.replace(fold=1)  # 01:30 UTC: another instant, the same wall time
+
+    def record(at: datetime) -> ConsumptionRecord:
+        return ConsumptionRecord(id="t-1", customer_id="c-1", at=at, service="x", amount=Money(1))
+
+    repository = InMemoryConsumptionRepository()
+    assert repository.add(record(second)) is True
+    assert repository.add(record(second.astimezone(UTC))) is False  # the same record, resent
+    with pytest.raises(DuplicateError):
+        repository.add(record(first))  # an hour earlier: other content under the same id
