@@ -125,7 +125,9 @@ class Case:
 
     Build one with `register` (a new case) or `replay` (a stored log), and
     move it with `apply`, which returns a new case. Two cases are equal when
-    they have the same policy and the same events.
+    they have the same policy and the same events; events compare their
+    instants, so 01:30 before and after an autumn clock change differ, and
+    one instant written in two zones is the same.
 
     Attributes:
         policy: The policy version recorded at registration.

@@ -62,6 +62,19 @@ _SHORT = frozenset(
 )
 
 
+def _instant_key(value: object) -> object:
+    """An instant field's equality and hash key: its epoch microsecond.
+
+    Python compares two datetimes of one zone by wall time, `fold` ignored,
+    so 01:30 before and after an autumn clock change would be equal, and
+    one instant written in two zones unequal when either is in a repeated
+    hour: events compare their instants instead.
+    """
+    if isinstance(value, datetime) and value.utcoffset() is not None:
+        return to_epoch_us(value)
+    return value
+
+
 def _limit(name: str) -> int:
     return ID_MAX_CHARS if name in _SHORT else _TEXT_MAX
 
@@ -110,7 +123,8 @@ class _Event:
     All problems are reported together: `NaiveDatetimeError` if every one is
     about a naive or missing datetime, `ValidationError` otherwise. The base
     has no fields; the bases below hold the fields that several events share,
-    first in each event's order. Equality, repr and pickling are per class.
+    first in each event's order. Equality, repr and pickling are per class;
+    instants compare as instants (epoch microseconds), never as wall times.
     """
 
     def __attrs_post_init__(self) -> None:
@@ -127,7 +141,7 @@ class _Event:
 class _StaffEvent(_Event):
     """An event a staff member recorded: when, and who."""
 
-    at: datetime
+    at: datetime = attrs.field(eq=_instant_key)
     by: str
 
 
@@ -142,7 +156,7 @@ class _StaffContact(_StaffEvent):
 class _CustomerAnswer(_Event):
     """The customer's answer: when, through which channel, and what they said."""
 
-    at: datetime
+    at: datetime = attrs.field(eq=_instant_key)
     channel: str
     note: str = attrs.field(default="", repr=False)
 
@@ -183,7 +197,7 @@ class Registered(_Event):
     action: ClassVar[str] = "register"
 
     case_id: str
-    at: datetime
+    at: datetime = attrs.field(eq=_instant_key)
     kind: CaseKind
     channel: str
     customer_id: str
@@ -195,7 +209,7 @@ class Registered(_Event):
     category: str = "general"
     by: str = "front-desk"
     assignee: str | None = None
-    reply_by: datetime | None = None
+    reply_by: datetime | None = attrs.field(default=None, eq=_instant_key)
 
     def _check_own(self, problems: ViolationCollector) -> None:
         check_enum(problems, "kind", self.kind, CaseKind)
@@ -359,7 +373,7 @@ class FollowUpScheduled(_StaffEvent):
 
     action: ClassVar[str] = "schedule_follow_up"
 
-    planned_for: datetime
+    planned_for: datetime = attrs.field(eq=_instant_key)
 
 
 @attrs.frozen(kw_only=True)

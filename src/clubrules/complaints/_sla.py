@@ -28,6 +28,7 @@ import attrs
 
 from clubrules._time import from_epoch_us, require_aware, to_epoch_us
 from clubrules.complaints._case import Case
+from clubrules.complaints._events import _instant_key
 from clubrules.complaints._model import SUPERVISOR, TargetKind, TimeBasis
 from clubrules.complaints._runs import TargetRun  # noqa: TC001
 from clubrules.complaints._status import TargetStatus, paused_due_us, status_of
@@ -87,7 +88,8 @@ class Alert:
             across cycles (see `TargetStatus.seq`).
         level: Warning, breached or escalation.
         fire_at: When the alert became due (in opening hours where the
-            target has a calendar).
+            target has a calendar). Alerts compare `fire_at` and `due_at`
+            as instants, never as wall times.
         due_at: The target's due time, as `sla_status` gives it at the
             same `now`: for a paused target, the due time if it resumed at
             `now` (see `TargetStatus.due_us`).
@@ -104,8 +106,8 @@ class Alert:
     cycle: int
     seq: int
     level: AlertLevel
-    fire_at: datetime
-    due_at: datetime
+    fire_at: datetime = attrs.field(eq=_instant_key)
+    due_at: datetime = attrs.field(eq=_instant_key)
     notify: tuple[str, ...]
 
     def describe(self, locale: str | None = None) -> str:

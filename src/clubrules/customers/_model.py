@@ -22,6 +22,7 @@ from clubrules._checks import (
     to_choice,
     to_frozenset,
 )
+from clubrules._time import to_epoch_us
 from clubrules.customers._phone import PhoneNumber
 from clubrules.customers._sealed import Sealed
 from clubrules.errors import ViolationCollector
@@ -71,6 +72,19 @@ class ConsumptionKind(enum.Enum):
     PURCHASE = "purchase"
     REFUND = "refund"
     REDEMPTION = "redemption"
+
+
+def _instant_key(value: object) -> object:
+    """An instant field's equality and hash key: its epoch microsecond.
+
+    Python compares two datetimes of one zone by wall time, `fold` ignored,
+    so 01:30 before and after an autumn clock change would be equal, and
+    one instant written in two zones unequal when either is in a repeated
+    hour: records compare their instants instead.
+    """
+    if isinstance(value, datetime) and value.utcoffset() is not None:
+        return to_epoch_us(value)
+    return value
 
 
 def _to_gender(value: object) -> Gender:
@@ -125,7 +139,8 @@ class Customer:
     `allergies` and `beauty_needs` hold only [Sealed][clubrules.customers.Sealed]
     values made by `clubrules.privacy`: plaintext there is refused, so it
     cannot be stored by mistake. `repr` and `str` mask the name and phone and
-    omit the email, WeChat id and sealed fields' content.
+    omit the email, WeChat id and sealed fields' content. Two customers are
+    equal when their fields are, `registered_at` compared as an instant.
 
     Attributes:
         id: The integrator's identifier.
@@ -167,7 +182,7 @@ class Customer:
 
     id: str
     name: str
-    registered_at: datetime
+    registered_at: datetime = attrs.field(eq=_instant_key)
     phone: PhoneNumber | None = None
     gender: Gender = attrs.field(default=Gender.UNDISCLOSED, converter=_to_gender)
     birthday: date | None = None
@@ -260,6 +275,9 @@ def _check_amount(problems: ViolationCollector, record: ConsumptionRecord) -> No
 class ConsumptionRecord:
     """One payment, refund or redemption by a customer.
 
+    Two records are equal when their fields are, `at` compared as an instant
+    (never as a wall time), so a record resent in another zone is the same.
+
     Attributes:
         id: The integrator's identifier; a repository stores each id once.
         customer_id: The customer's id.
@@ -289,7 +307,7 @@ class ConsumptionRecord:
 
     id: str
     customer_id: str
-    at: datetime
+    at: datetime = attrs.field(eq=_instant_key)
     service: str
     amount: Money
     kind: ConsumptionKind = attrs.field(default=ConsumptionKind.PURCHASE, converter=_to_kind)
@@ -320,6 +338,7 @@ class ServiceRecord:
     Notes and effect are free text for the service team, shown in `repr`
     only by their length. Health or allergy details belong in the sealed
     archive fields of the [Customer][clubrules.customers.Customer], not here.
+    Two records are equal when their fields are, `at` compared as an instant.
 
     Attributes:
         id: The integrator's identifier.
@@ -338,7 +357,7 @@ class ServiceRecord:
 
     id: str
     customer_id: str
-    at: datetime
+    at: datetime = attrs.field(eq=_instant_key)
     service: str
     staff_id: str
     notes: str = attrs.field(default="", repr=lambda text: f"<{len(text)} chars>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import attrs
 import phonenumbers
@@ -137,14 +138,24 @@ class PhoneNumber:
         return self.masked
 
 
+def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    """`phonenumbers.parse`, or None when it cannot read `text` as a number."""
+    try:
+        return phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+
+
 def parse_phone(
     text: str | PhoneNumber, *, region: str | None = DEFAULT_REGION, field: str = "phone"
 ) -> PhoneNumber:
     """Parse a phone number, as a person wrote it, into E.164.
 
-    Spaces, hyphens, brackets and a leading `00` or `+` are all understood.
-    A number without a country code is read in `region` (China unless
-    configured). Extensions are refused, since E.164 has no place for them.
+    Spaces, hyphens, brackets, full-width digits and a leading `00` or `+`
+    are all understood; `00` is read as the international prefix in any
+    region whose own reading of the number is not a valid one (the United
+    States dial 011, Japan 010). A number without a country code is read in
+    `region` (China unless configured). Extensions are refused, since E.164 has no place for them.
 
     Args:
         text: What was typed, for example `"138 0013 8000"` or
@@ -187,10 +198,15 @@ def parse_phone(
         raise InvalidPhoneNumberError("must not be empty", field=field, rule="empty")
     masked = _masked_input(text)
     where = f" for region {region}" if region is not None else " (no region: a + is required)"
-    try:
-        parsed: phonenumbers.PhoneNumber | None = phonenumbers.parse(text[:_MAX_INPUT], region)
-    except phonenumbers.NumberParseException:  # raised below, outside the handler
-        parsed = None
+    parsed = _parse(text[:_MAX_INPUT], region)
+    if region is not None and (parsed is None or not phonenumbers.is_valid_number(parsed)):
+        # A leading 00 is the international prefix wherever the region dials another one
+        # (011 in the US, 010 in Japan): read it as a + when the region cannot.
+        head = text.lstrip()
+        if len(head) > 2 and all(unicodedata.decimal(c, -1) == 0 for c in head[:2]):
+            international = _parse("+" + head[2:_MAX_INPUT], None)
+            if international is not None and phonenumbers.is_valid_number(international):
+                parsed = international
     if parsed is None:
         raise InvalidPhoneNumberError(f"{masked} is not a phone number{where}", field=field)
     if len(text) > _MAX_INPUT or not phonenumbers.is_valid_number(parsed):

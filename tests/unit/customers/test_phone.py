@@ -217,3 +217,22 @@ def test_strategy_numbers_are_valid() -> None:
         if phonenumbers.is_valid_number(phonenumbers.parse(p, "CN"))
     ]
     assert len(valid) == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "e164"),
+    [
+        ("0044 7911 123456", "US", "+447911123456"),  # the US dial abroad with 011
+        ("0086 138 0013 8000", "JP", "+8613800138000"),  # Japan with 010
+        ("\uff10\uff1044 7911 123456", "JP", "+447911123456"),  # full-width 00
+        ("0012015550000", "HK", "+2015550000"),  # Hong Kong's own 001 prefix comes first
+    ],
+)
+def test_a_leading_00_names_the_country_in_any_region(text: str, region: str, e164: str) -> None:
+    assert parse_phone(text, region=region).e164 == e164
+
+
+def test_a_leading_00_without_a_region_still_needs_a_plus() -> None:
+    with pytest.raises(InvalidPhoneNumberError) as caught:
+        parse_phone("0044 7911 123456", region=None)
+    assert "+ is required" in str(caught.value)
