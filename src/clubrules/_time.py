@@ -84,6 +84,21 @@ def require_aware(value: object, field: str) -> datetime:
     return value
 
 
+def instant_key(value: object) -> object:
+    """What a value class compares an instant field by: its epoch microsecond.
+
+    For `attrs.field(eq=instant_key)`. Python compares two datetimes of one
+    zone by their wall fields and ignores `fold`, so 01:30 before and after
+    an autumn clock change would be equal, an hour apart, and a time of the
+    repeated hour is never equal to the same instant written in another
+    zone. None (an optional field) and anything not an aware datetime is
+    its own key.
+    """
+    if isinstance(value, datetime) and value.utcoffset() is not None:
+        return to_epoch_us(value)
+    return value
+
+
 def canonical_instant(value: object, field: str) -> datetime:
     """`value` as a plain aware datetime whose wall time really exists in its zone.
 

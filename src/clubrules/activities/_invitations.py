@@ -22,7 +22,7 @@ from clubrules._checks import (
     require_str,
     texts_checked,
 )
-from clubrules._time import local_time, require_aware, to_epoch_us
+from clubrules._time import instant_key, local_time, require_aware, to_epoch_us
 from clubrules.activities._model import Activity, Candidate
 from clubrules.care import BusinessDays, CareKind, CareTask
 from clubrules.errors import ValidationError, ViolationCollector
@@ -81,7 +81,7 @@ class Invitation:
 
     activity_id: str
     customer_id: str
-    at: datetime
+    at: datetime = attrs.field(eq=instant_key)
     channel: str
     consent_id: str
 

@@ -21,7 +21,7 @@ from clubrules._checks import (
     texts_checked,
 )
 from clubrules._checks import raise_collected as _raise
-from clubrules._time import require_aware, to_epoch_us
+from clubrules._time import instant_key, require_aware, to_epoch_us
 from clubrules.activities._model import Activity
 from clubrules.errors import (
     ActivityFullError,
@@ -79,8 +79,8 @@ class SignUp:
     customer_id: str
     status: SignUpStatus
     position: int
-    signed_up_at: datetime
-    updated_at: datetime
+    signed_up_at: datetime = attrs.field(eq=instant_key)
+    updated_at: datetime = attrs.field(eq=instant_key)
 
     def __attrs_post_init__(self) -> None:
         problems = texts_checked(self, "activity_id", "customer_id")

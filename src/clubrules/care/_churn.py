@@ -31,6 +31,7 @@ from clubrules._checks import (
     to_decimal_or_int,
 )
 from clubrules._time import (
+    instant_key,
     local_time,
     require_aware,
     shift_days,
@@ -275,7 +276,7 @@ class ChurnWarning:
 
     customer_id: str
     rule: str
-    at: datetime
+    at: datetime = attrs.field(eq=instant_key)
     severity: Severity
     action: CareAction
     visit_drop: Decimal | None

@@ -30,7 +30,7 @@ from clubrules._checks import (
     require_years,
     shown,
 )
-from clubrules._time import instant_range, local_time, require_aware, to_epoch_us
+from clubrules._time import instant_key, instant_range, local_time, require_aware, to_epoch_us
 from clubrules.care._churn import ChurnWarning
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.words import message
@@ -131,7 +131,7 @@ class CareTask:
     customer_id: str
     kind: CareKind
     due: date
-    at: datetime
+    at: datetime = attrs.field(eq=instant_key)
     rule: str
     note: str = ""
     assignee: str | None = None

@@ -23,7 +23,7 @@ from clubrules._checks import (
     check_storable,
     raise_collected,
 )
-from clubrules._time import canonical_instant, to_epoch_us
+from clubrules._time import canonical_instant, instant_key, to_epoch_us
 from clubrules.complaints._model import MANAGEMENT, CaseKind, Severity, check_channel
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.money import Money
@@ -60,19 +60,6 @@ _TEXT_MAX = 4000
 _SHORT = frozenset(
     {"by", "case_id", "customer_id", "policy_id", "to", "into", "category", "assignee"}
 )
-
-
-def _instant_key(value: object) -> object:
-    """An instant field's equality and hash key: its epoch microsecond.
-
-    Python compares two datetimes of one zone by wall time, `fold` ignored,
-    so 01:30 before and after an autumn clock change would be equal, and
-    one instant written in two zones unequal when either is in a repeated
-    hour: events compare their instants instead.
-    """
-    if isinstance(value, datetime) and value.utcoffset() is not None:
-        return to_epoch_us(value)
-    return value
 
 
 def _limit(name: str) -> int:
@@ -141,7 +128,7 @@ class _Event:
 class _StaffEvent(_Event):
     """An event a staff member recorded: when, and who."""
 
-    at: datetime = attrs.field(eq=_instant_key)
+    at: datetime = attrs.field(eq=instant_key)
     by: str
 
 
@@ -156,7 +143,7 @@ class _StaffContact(_StaffEvent):
 class _CustomerAnswer(_Event):
     """The customer's answer: when, through which channel, and what they said."""
 
-    at: datetime = attrs.field(eq=_instant_key)
+    at: datetime = attrs.field(eq=instant_key)
     channel: str
     note: str = attrs.field(default="", repr=False)
 
@@ -197,7 +184,7 @@ class Registered(_Event):
     action: ClassVar[str] = "register"
 
     case_id: str
-    at: datetime = attrs.field(eq=_instant_key)
+    at: datetime = attrs.field(eq=instant_key)
     kind: CaseKind
     channel: str
     customer_id: str
@@ -209,7 +196,7 @@ class Registered(_Event):
     category: str = "general"
     by: str = "front-desk"
     assignee: str | None = None
-    reply_by: datetime | None = attrs.field(default=None, eq=_instant_key)
+    reply_by: datetime | None = attrs.field(default=None, eq=instant_key)
 
     def _check_own(self, problems: ViolationCollector) -> None:
         check_enum(problems, "kind", self.kind, CaseKind)
@@ -373,7 +360,7 @@ class FollowUpScheduled(_StaffEvent):
 
     action: ClassVar[str] = "schedule_follow_up"
 
-    planned_for: datetime = attrs.field(eq=_instant_key)
+    planned_for: datetime = attrs.field(eq=instant_key)
 
 
 @attrs.frozen(kw_only=True)

@@ -26,9 +26,8 @@ from datetime import datetime  # noqa: TC003
 
 import attrs
 
-from clubrules._time import from_epoch_us, require_aware, to_epoch_us
+from clubrules._time import from_epoch_us, instant_key, require_aware, to_epoch_us
 from clubrules.complaints._case import Case
-from clubrules.complaints._events import _instant_key
 from clubrules.complaints._model import SUPERVISOR, TargetKind, TimeBasis
 from clubrules.complaints._runs import TargetRun  # noqa: TC001
 from clubrules.complaints._status import TargetStatus, paused_due_us, status_of
@@ -106,8 +105,8 @@ class Alert:
     cycle: int
     seq: int
     level: AlertLevel
-    fire_at: datetime = attrs.field(eq=_instant_key)
-    due_at: datetime = attrs.field(eq=_instant_key)
+    fire_at: datetime = attrs.field(eq=instant_key)
+    due_at: datetime = attrs.field(eq=instant_key)
     notify: tuple[str, ...]
 
     def describe(self, locale: str | None = None) -> str:

@@ -22,7 +22,7 @@ from clubrules._checks import (
     to_choice,
     to_frozenset,
 )
-from clubrules._time import to_epoch_us
+from clubrules._time import instant_key
 from clubrules.customers._phone import PhoneNumber
 from clubrules.customers._sealed import Sealed
 from clubrules.errors import ViolationCollector
@@ -72,19 +72,6 @@ class ConsumptionKind(enum.Enum):
     PURCHASE = "purchase"
     REFUND = "refund"
     REDEMPTION = "redemption"
-
-
-def _instant_key(value: object) -> object:
-    """An instant field's equality and hash key: its epoch microsecond.
-
-    Python compares two datetimes of one zone by wall time, `fold` ignored,
-    so 01:30 before and after an autumn clock change would be equal, and
-    one instant written in two zones unequal when either is in a repeated
-    hour: records compare their instants instead.
-    """
-    if isinstance(value, datetime) and value.utcoffset() is not None:
-        return to_epoch_us(value)
-    return value
 
 
 def _to_gender(value: object) -> Gender:
@@ -182,7 +169,7 @@ class Customer:
 
     id: str
     name: str
-    registered_at: datetime = attrs.field(eq=_instant_key)
+    registered_at: datetime = attrs.field(eq=instant_key)
     phone: PhoneNumber | None = None
     gender: Gender = attrs.field(default=Gender.UNDISCLOSED, converter=_to_gender)
     birthday: date | None = None
@@ -307,7 +294,7 @@ class ConsumptionRecord:
 
     id: str
     customer_id: str
-    at: datetime = attrs.field(eq=_instant_key)
+    at: datetime = attrs.field(eq=instant_key)
     service: str
     amount: Money
     kind: ConsumptionKind = attrs.field(default=ConsumptionKind.PURCHASE, converter=_to_kind)
@@ -357,7 +344,7 @@ class ServiceRecord:
 
     id: str
     customer_id: str
-    at: datetime = attrs.field(eq=_instant_key)
+    at: datetime = attrs.field(eq=instant_key)
     service: str
     staff_id: str
     notes: str = attrs.field(default="", repr=lambda text: f"<{len(text)} chars>")

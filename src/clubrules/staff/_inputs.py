@@ -16,6 +16,7 @@ from clubrules._checks import DECIMALS, check_int_range, check_storable, check_t
 from clubrules._time import (
     canonical_instant,
     from_epoch_us,
+    instant_key,
     require_aware,
     require_order,
     to_epoch_us,
@@ -289,8 +290,8 @@ class AssessmentPeriod:
         (True, True)
     """
 
-    start: datetime
-    end: datetime
+    start: datetime = attrs.field(eq=instant_key)
+    end: datetime = attrs.field(eq=instant_key)
     label: str
     cycle: int | None = None
     cycle_months: int | None = None

@@ -20,7 +20,7 @@ from clubrules._checks import (
     shown,
     to_tuple,
 )
-from clubrules._time import canonical_instant, require_aware, to_epoch_us
+from clubrules._time import canonical_instant, instant_key, require_aware, to_epoch_us
 from clubrules.errors import (
     NotFoundError,
     PeriodNotEndedError,
@@ -158,7 +158,7 @@ class ScoreSheet:
     staff_id: str
     kind: AssessmentKind
     period: AssessmentPeriod
-    assessed_at: datetime
+    assessed_at: datetime = attrs.field(eq=instant_key)
     rubric_id: str
     rubric_version: int
     lines: tuple[ScoreLine, ...] = attrs.field(converter=to_tuple)

@@ -9,7 +9,7 @@ from decimal import Decimal
 import attrs
 
 from clubrules._checks import check_number, texts_checked
-from clubrules._time import canonical_instant, to_epoch_us
+from clubrules._time import canonical_instant, instant_key, to_epoch_us
 from clubrules.errors import ValidationError
 
 __all__ = ["WarningRecord"]
@@ -38,8 +38,8 @@ class WarningRecord:
     id: str
     staff_id: str
     sheet_id: str
-    issued_at: datetime
-    improve_by: datetime
+    issued_at: datetime = attrs.field(eq=instant_key)
+    improve_by: datetime = attrs.field(eq=instant_key)
     total: Decimal
     band: str
 

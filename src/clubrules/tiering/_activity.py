@@ -21,7 +21,7 @@ from clubrules._checks import (
     require_names,
     require_zone,
 )
-from clubrules._time import local_time, require_aware, require_order, to_epoch_us
+from clubrules._time import instant_key, local_time, require_aware, require_order, to_epoch_us
 from clubrules.customers import ConsumptionKind, ConsumptionRecord
 from clubrules.customers._spend import signed_amount
 from clubrules.errors import ValidationError, ViolationCollector
@@ -61,12 +61,12 @@ class ActivitySummary:
     """
 
     customer_id: str
-    start: datetime
-    end: datetime
+    start: datetime = attrs.field(eq=instant_key)
+    end: datetime = attrs.field(eq=instant_key)
     visits: int = 0
     spend: Money = attrs.field(factory=Money.zero)
-    first_visit: datetime | None = None
-    last_visit: datetime | None = None
+    first_visit: datetime | None = attrs.field(default=None, eq=instant_key)
+    last_visit: datetime | None = attrs.field(default=None, eq=instant_key)
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()

@@ -32,6 +32,7 @@ from clubrules._checks import (
     unpack_items,
 )
 from clubrules._time import (
+    instant_key,
     local_month_start,
     local_time,
     require_aware,
@@ -297,7 +298,7 @@ class TierStatus:
 
     customer_id: str
     tier: str
-    since: datetime
+    since: datetime = attrs.field(eq=instant_key)
     last_review: date | None = None
     manual_floor: str | None = None
 

@@ -21,6 +21,7 @@ import attrs
 from clubrules._checks import require_items
 from clubrules._time import (
     from_epoch_us,
+    instant_key,
     instant_range,
     local_month_start,
     local_time,
@@ -99,12 +100,12 @@ class Obligation:
     staff_id: str
     requirement_id: str
     label: str
-    opens: datetime
-    due: datetime
+    opens: datetime = attrs.field(eq=instant_key)
+    due: datetime = attrs.field(eq=instant_key)
     required: int
     completed: tuple[str, ...]
     status: ObligationStatus
-    done_at: datetime | None
+    done_at: datetime | None = attrs.field(eq=instant_key)
     business_days_late: int | None
     business_time_late: timedelta | None
 
@@ -208,9 +209,9 @@ class ComplianceReport:
             per staff member, by staff id.
     """
 
-    start: datetime
-    end: datetime
-    as_of: datetime
+    start: datetime = attrs.field(eq=instant_key)
+    end: datetime = attrs.field(eq=instant_key)
+    as_of: datetime = attrs.field(eq=instant_key)
     staff: tuple[StaffCompliance, ...]
 
     def member(self, staff_id: str) -> StaffCompliance:

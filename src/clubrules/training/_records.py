@@ -18,7 +18,7 @@ from clubrules._checks import (
     texts_checked,
     to_choice,
 )
-from clubrules._time import to_epoch_us
+from clubrules._time import instant_key, to_epoch_us
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.money import Money
 
@@ -136,8 +136,8 @@ class TrainingSession:
     kind: TrainingKind = attrs.field(converter=_to_kind)
     topic: str
     method: TrainingMethod = attrs.field(converter=_to_method)
-    start: datetime
-    end: datetime
+    start: datetime = attrs.field(eq=instant_key)
+    end: datetime = attrs.field(eq=instant_key)
     trainer: str | None = None
     cost: Money | None = None
 
@@ -226,7 +226,7 @@ class Completion:
     kind: TrainingKind = attrs.field(converter=_to_kind)
     topic: str
     method: TrainingMethod = attrs.field(converter=_to_method)
-    completed_at: datetime
+    completed_at: datetime = attrs.field(eq=instant_key)
     session_id: str | None = None
 
     def __attrs_post_init__(self) -> None:

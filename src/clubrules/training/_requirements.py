@@ -22,7 +22,7 @@ from clubrules._checks import (
     to_choice,
     to_frozenset,
 )
-from clubrules._time import to_epoch_us
+from clubrules._time import instant_key, to_epoch_us
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.training._records import TrainingKind, TrainingMethod
 
@@ -82,8 +82,8 @@ class StaffMember:
 
     id: str
     role: str
-    hired_at: datetime
-    left_at: datetime | None = None
+    hired_at: datetime = attrs.field(eq=instant_key)
+    left_at: datetime | None = attrs.field(default=None, eq=instant_key)
 
     def __attrs_post_init__(self) -> None:
         problems = texts_checked(self, "id", "role")
