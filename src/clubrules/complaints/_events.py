@@ -72,8 +72,8 @@ def _check_fields(event: attrs.AttrsInstance, problems: ViolationCollector) -> N
         name = field.name
         value = getattr(event, name)
         if name in _INSTANTS:
-            if value is None and name != "at":
-                continue
+            if value is None and field.default is None:
+                continue  # an optional instant not given
             try:
                 # Canonical, so a skipped wall time equals itself read back.
                 object.__setattr__(event, name, canonical_instant(value, name))
@@ -85,7 +85,10 @@ def _check_fields(event: attrs.AttrsInstance, problems: ViolationCollector) -> N
             else:
                 check_storable(problems, name, value, limit=_limit(name))
         elif name in _OPTIONAL_TEXT:
-            if value is not None and not isinstance(value, str):
+            if value is None and isinstance(field.default, str):
+                # Text typed `str` left out as None: its default, as an adapter reads it back.
+                object.__setattr__(event, name, field.default)
+            elif value is not None and not isinstance(value, str):
                 problems.add(name, "not_text", f"must be a string of at most {_limit(name)} chars")
             else:
                 check_storable(problems, name, value, limit=_limit(name))

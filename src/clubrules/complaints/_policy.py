@@ -10,9 +10,11 @@ import attrs
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
 from clubrules._checks import (
+    TEXT_MAX_CHARS,
     check_enum,
     check_flag,
     check_int_range,
+    check_storable_text,
     is_finite,
     require_choice,
     require_instance,
@@ -20,7 +22,7 @@ from clubrules._checks import (
     revision,
     shown,
 )
-from clubrules.calendar import BusinessCalendar  # noqa: TC001
+from clubrules.calendar import BusinessCalendar
 from clubrules.complaints._model import (
     MANAGEMENT,
     SUPERVISOR,
@@ -164,6 +166,9 @@ class SlaTarget:
         warn: object = self.warn_at
         if isinstance(warn, bool) or not isinstance(warn, int | float) or not 0 < warn <= 1:
             problems.add("warn_at", "out_of_range", "must be a fraction with 0 < warn_at <= 1")
+        calendar: object = self.calendar
+        if calendar is not None and not isinstance(calendar, BusinessCalendar):
+            problems.add("calendar", "wrong_type", "must be a BusinessCalendar or None")
         escalation: object = self.escalation
         if escalation is not None and not isinstance(escalation, Escalation):
             problems.add("escalation", "not_an_escalation", "must be an Escalation or None")
@@ -236,6 +241,7 @@ class SlaPolicy:
         else:
             check_int_range(problems, "version", version)
         check_enum(problems, "kind", self.kind, CaseKind)
+        check_storable_text(problems, "name", self.name, limit=TEXT_MAX_CHARS)
         targets: object = self.targets
         if not isinstance(targets, tuple):
             problems.add("targets", "not_a_sequence", "must be a sequence of SlaTarget")

@@ -23,6 +23,7 @@ from clubrules.complaints import (
     CustomerContacted,
     Escalation,
     FollowedUp,
+    FollowUpScheduled,
     PolicyBook,
     ResolutionProposed,
     Resolved,
@@ -275,3 +276,25 @@ def test_an_escalation_role_list_is_what_an_unassigned_warning_names() -> None:
     book = PolicyBook([SlaPolicy("p", 1, CaseKind.COMPLAINT, [target])])
     [warning] = check_alerts([new(book=book)], at(0, 50))
     assert warning.notify == ("duty_manager", MANAGEMENT)
+
+
+def test_text_left_out_as_none_is_its_default_and_a_required_instant_is_required() -> None:
+    at = datetime(2026, 3, 1, 10, tzinfo=UTC)
+    # A note typed `str` given as None reads as "", as an adapter gives it back.
+    assert CustomerContacted(at=at, by="s-1", channel="phone", note=None).note == ""  # type: ignore[arg-type]
+    given_none = CustomerContacted(at=at, by="s-1", channel="phone", note=None)  # type: ignore[arg-type]
+    assert given_none == CustomerContacted(at=at, by="s-1", channel="phone")
+    # A follow-up with no date was accepted, and stored as one.
+    with pytest.raises(ValidationError) as caught:
+        FollowUpScheduled(at=at, by="s-1", planned_for=None)  # type: ignore[arg-type]
+    assert caught.value.field == "planned_for"
+
+
+def test_a_policy_refuses_a_name_or_calendar_of_another_type() -> None:
+    target = SlaTarget(TargetKind.RESOLUTION, timedelta(hours=48))
+    with pytest.raises(ValidationError) as caught:
+        SlaPolicy(id="p", version=1, kind=CaseKind.COMPLAINT, targets=[target], name=7)  # type: ignore[arg-type]
+    assert (caught.value.field, caught.value.rule) == ("name", "not_a_string")
+    with pytest.raises(ValidationError) as caught:
+        SlaTarget(TargetKind.RESOLUTION, timedelta(hours=48), calendar="Asia/Shanghai")  # type: ignore[arg-type]
+    assert (caught.value.field, caught.value.rule) == ("calendar", "wrong_type")
