@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_hints
+from datetime import datetime, timedelta
 
 import attrs
 
@@ -83,10 +83,31 @@ _LABELS = (
 )
 
 
+def _offset_text(at: datetime) -> str:
+    """The UTC offset of `at` as `UTC`, `UTC+08:00` or, to the second, `UTC+08:05:43`.
+
+    `strftime("%z")` runs seconds and microseconds into the minutes
+    (`+080543`), which a colon after the hours made into `UTC+08:0543`.
+    """
+    offset = at.utcoffset() or timedelta(0)
+    if not offset:
+        return "UTC"
+    sign = "-" if offset < timedelta(0) else "+"
+    us = abs(offset) // timedelta(microseconds=1)
+    seconds, micro = divmod(us, 1_000_000)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"UTC{sign}{hours:02d}:{minutes:02d}"
+    if secs or micro:
+        text += f":{secs:02d}"
+    if micro:
+        text += f".{micro:06d}"
+    return text
+
+
 def _detected_text(at: datetime, language: str) -> str:
     """When the leak was found, in words, with its UTC offset ("... 10:00 (UTC+08:00)")."""
-    offset = at.strftime("%z")
-    shown = f"UTC{offset[:3]}:{offset[3:]}" if offset not in {"", "+0000"} else "UTC"
+    shown = _offset_text(at)
     if language == "zh":
         return f"{when(at, year=True, locale=language)}（{shown}）"  # noqa: RUF001 - Chinese
     return f"{when(at, year=True, locale=language)} ({shown})"
