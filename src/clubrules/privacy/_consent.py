@@ -178,8 +178,19 @@ class ConsentRecord:
         return attrs.evolve(self, withdrawn_at=at)
 
     def covers(self, field: str, purpose: Purpose, at: datetime) -> bool:
-        """Whether this record lets `field` be used for `purpose` at `at`."""
+        """Whether this record lets `field` be used for `purpose` at `at`.
+
+        `purpose` may be given by value (`"marketing"`), as `active_consent`
+        takes it.
+
+        Raises:
+            ValidationError: `field` is not a string, or `purpose` names no
+                `Purpose` (rule `unknown_choice`).
+            NaiveDatetimeError: `at` is naive or not a datetime.
+        """
         require_str(field, "field")
+        if type(purpose) is not Purpose:  # "marketing" was no Purpose.MARKETING: never covered
+            purpose = require_choice(Purpose, purpose, "purpose")
         return self.purpose is purpose and field in self.scope and self.is_active(at)
 
 

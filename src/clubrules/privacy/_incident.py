@@ -25,7 +25,7 @@ class LeakIncident:
     Art. 57 requires the notice to state the kinds of information affected,
     the cause and the possible harm, the remedial measures taken, the steps
     individuals can take to reduce harm, and a contact. All of these must be
-    filled in: every missing one is reported at once.
+    filled in: every missing one (blank, or None) is reported at once.
 
     Attributes:
         id: The incident's identifier.
@@ -37,6 +37,14 @@ class LeakIncident:
         individual_steps: What the people affected can do.
         contact: Whom to contact, and how.
         affected_count: How many people are affected, if known.
+
+    Raises:
+        ValidationError: every problem at once: a missing entry (rule
+            `required`), an `id`, `cause`, `possible_harm` or `contact` that
+            is not a string (`not_a_string`), a list entry that is not one
+            (`not_names`), an `affected_count` that is not an int (`not_an_int`)
+            or is negative (`non_negative`); a naive `detected_at` raises
+            `NaiveDatetimeError`.
     """
 
     id: str
@@ -52,7 +60,12 @@ class LeakIncident:
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
         for name in ("id", "cause", "possible_harm", "contact"):
-            if not str(getattr(self, name)).strip():
+            value = getattr(self, name)
+            if value is None:  # str(None) is "None", which read as filled in
+                problems.add(name, "required", "is required by PIPL Art. 57")
+            elif not isinstance(value, str):
+                problems.add(name, "not_a_string", f"must be a string, not {type(value).__name__}")
+            elif not value.strip():
                 problems.add(name, "required", "is required by PIPL Art. 57")
         for name in ("data_types", "remedies", "individual_steps"):
             items = getattr(self, name)

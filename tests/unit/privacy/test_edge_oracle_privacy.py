@@ -11,6 +11,16 @@
   fixed offset to the second) read "UTC+08:0543"; the detection line is
   read back here and must give the wall time and the offset of the instant,
   worked out from its epoch microseconds.
+- Masked phones: a `+86` typed with a full-width plus (U+FF0B, as a Chinese
+  keyboard gives it) was not dropped, so "+86 12345" so typed showed
+  `*****45` where it is hidden whole; the mask now matches the documented
+  table for every spelling.
+- `ConsentRecord.covers` compared the purpose by identity, so a purpose
+  given by its value ("marketing", as `active_consent` takes it) was never
+  covered; an unknown one now raises `ValidationError` (`unknown_choice`).
+- `LeakIncident` took a cause, harm, contact or id given as None for filled
+  in (`str(None)` is "None", and the notice read "Cause: None"), and any
+  other non-text value; they are refused (`required`, `not_a_string`).
 - Consent lookups, access reports over [since, until) and phone blind
   indexes (every spelling, full-width digits, country prefixes) agree with a
   plain filter, a plain count and a hand normalisation: nothing to fix.
@@ -22,6 +32,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
+import attrs
 import pendulum
 import pytest
 from hypothesis import assume, given, settings
@@ -40,6 +51,7 @@ from clubrules.privacy import (
     access_report,
     active_consent,
     deletion_schedule,
+    mask_phone,
     render_leak_notice,
 )
 from clubrules.storage.memory import InMemoryAccessLog
@@ -160,6 +172,11 @@ def test_active_consent_is_the_first_record_a_plain_filter_keeps(
         assert active_consent(records, field=field, purpose=purpose, at=at) is expected
         for record in kept:
             assert record.is_active(at) is _holds(record, at_us)
+        for record in records:
+            covered = record in kept and _holds(record, at_us)
+            assert record.covers(field, purpose, at) is covered
+            # A purpose given by its value means the same (it was never covered).
+            assert record.covers(field, purpose.value, at) is covered  # type: ignore[arg-type]
 
 
 # --- deletion schedule --------------------------------------------------------------------
@@ -360,6 +377,26 @@ def test_offsets_read_as_hours_minutes_and_seconds_when_they_have_them(
     assert render_leak_notice(_incident(detected_at), language="en").splitlines()[2].endswith(shown)
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "rule"),
+    [
+        ("cause", None, "required"),
+        ("contact", None, "required"),
+        ("id", None, "required"),
+        ("possible_harm", 5, "not_a_string"),
+        ("contact", b"dpo@example.com", "not_a_string"),
+    ],
+)
+def test_an_art_57_entry_given_as_none_or_not_text_is_refused(
+    name: str, value: object, rule: str
+) -> None:
+    """`str(None)` is "None": a missing cause read as filled in, and the notice said "None"."""
+    fields = attrs.asdict(_incident(datetime(2026, 3, 1, 10, tzinfo=UTC)), recurse=False)
+    with pytest.raises(ValidationError) as caught:
+        LeakIncident(**{**fields, name: value})
+    assert [(v.field, v.rule) for v in caught.value.violations] == [(name, rule)]
+
+
 # --- access reports -----------------------------------------------------------------------
 
 
@@ -509,3 +546,52 @@ def test_an_id_number_index_value_drops_spaces_and_hyphens_and_ignores_case(
     assert index.of(spelled(one)) == index.of(one.upper()) == index.of_normalised(one.upper())
     if one.upper() != other.upper():
         assert index.of(spelled(other)) != index.of(one)
+
+
+# --- masking ------------------------------------------------------------------------------
+
+_TO_ASCII = str.maketrans("０１２３４５６７８９", "0123456789")  # noqa: RUF001
+
+
+def _documented_mask(digits: str) -> str:
+    """The table of `mask_phone`'s docstring, for a number without its country code."""
+    n = len(digits)
+    if n < 6:  # 3 to 5 digits: every digit hidden
+        lead, tail = 0, 0
+    elif n < 8:  # 6 or 7: the last 2
+        lead, tail = 0, 2
+    elif n < 11:  # 8 to 10: fewer leading digits (none at 8), the last 4
+        lead, tail = n - 8, 4
+    else:  # 11 or more: the first 3 and the last 4
+        lead, tail = 3, 4
+    return digits[:lead] + "*" * (n - lead - tail) + digits[n - tail :]
+
+
+@settings(max_examples=200)
+@given(
+    data=st.data(),
+    digits=st.text("0123456789", min_size=3, max_size=12),
+    prefix=st.sampled_from(("", "+86", "+86 ", "＋86", "＋８６ ", " +86-")),  # noqa: RUF001
+)
+def test_a_masked_phone_shows_what_the_table_says_however_it_is_typed(
+    data: st.DataObject, digits: str, prefix: str
+) -> None:
+    sep = data.draw(st.sampled_from(("", " ", "-", "\u3000")))
+    body = sep.join(digits[i : i + 4] for i in range(0, len(digits), 4))
+    if data.draw(st.booleans()):
+        body = body.translate(_FULL_WIDTH)
+    masked = mask_phone(prefix + body)
+    assert masked.translate(_TO_ASCII) == _documented_mask(digits)
+
+
+def test_covers_refuses_an_unknown_purpose() -> None:
+    record = ConsentRecord(
+        id="k",
+        customer_id="c",
+        purpose=Purpose.MARKETING,
+        scope={"phone"},
+        given_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    with pytest.raises(ValidationError) as caught:
+        record.covers("phone", "nonsense", datetime(2026, 2, 1, tzinfo=UTC))  # type: ignore[arg-type]
+    assert (caught.value.field, caught.value.rule) == ("purpose", "unknown_choice")
