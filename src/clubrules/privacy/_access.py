@@ -514,7 +514,8 @@ class AccessReport:
         what = self.field or "sensitive fields"
         lines = [f"Access to {what} of customer {self.customer_id}: {len(self.events)} event(s)"]
         for e in self.events:
-            at = e.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            # isoformat, not strftime: "%Y" drops the leading zeros of years before 1000.
+            at = e.at.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat(" ") + " UTC"
             outcome = "read" if e.allowed else f"REFUSED ({e.reason})"
             lines.append(f"{at}  {e.actor} ({e.role})  {e.field}  for {e.purpose.value}: {outcome}")
         return "\n".join(lines)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable  # noqa: TC003 - resolved at runtime by get_type_hints
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Final
 
 import attrs
 
@@ -20,7 +21,7 @@ from clubrules._checks import (
     require_str,
     shown,
 )
-from clubrules._time import canonical_instant, require_aware, to_epoch_us
+from clubrules._time import canonical_instant, from_epoch_us, require_aware, to_epoch_us
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.privacy._sensitive import SENSITIVE_FIELDS, is_sensitive_field
 
@@ -177,8 +178,19 @@ class ConsentRecord:
         return attrs.evolve(self, withdrawn_at=at)
 
     def covers(self, field: str, purpose: Purpose, at: datetime) -> bool:
-        """Whether this record lets `field` be used for `purpose` at `at`."""
+        """Whether this record lets `field` be used for `purpose` at `at`.
+
+        `purpose` may be given by value (`"marketing"`), as `active_consent`
+        takes it.
+
+        Raises:
+            ValidationError: `field` is not a string, or `purpose` names no
+                `Purpose` (rule `unknown_choice`).
+            NaiveDatetimeError: `at` is naive or not a datetime.
+        """
         require_str(field, "field")
+        if type(purpose) is not Purpose:  # "marketing" was no Purpose.MARKETING: never covered
+            purpose = require_choice(Purpose, purpose, "purpose")
         return self.purpose is purpose and field in self.scope and self.is_active(at)
 
 
@@ -196,6 +208,9 @@ def active_consent(
     return None
 
 
+_ONE_US: Final = timedelta(microseconds=1)
+
+
 def _non_negative(_instance: object, attribute: attrs.Attribute[timedelta], v: timedelta) -> None:
     require_instance(v, timedelta, attribute.name)
     if v < timedelta(0):
@@ -210,7 +225,8 @@ class RetentionRule:
         field: The field, for example `"allergies"`.
         purpose: The purpose the rule applies to.
         keep_for: How long after the consent ends (withdrawn or expired) the
-            field must be deleted; zero means at once.
+            field must be deleted, as elapsed time from that instant; zero
+            means at once.
     """
 
     field: str
@@ -226,13 +242,31 @@ class DeletionDue:
         customer_id: Whose data.
         field: Which field.
         due_at: The deadline.
-        reason: Which consents ended, for example `"consent withdrawn: k-2 (service_delivery)"`.
+        reason: Which consents ended, and how, for example
+            `"consent ended: k-2 (service_delivery) withdrawn"`.
     """
 
     customer_id: str
     field: str
     due_at: datetime
     reason: str
+
+
+def _after(end: datetime, keep: timedelta) -> datetime:
+    """`keep` of elapsed time after the instant `end`, shown in the zone of `end`.
+
+    Worked on the instant, not the wall time: `end + keep` keeps the wall
+    clock reading, so one end written in New York and in UTC gave deadlines
+    an hour apart across a DST change (and it lost the end's fold).
+    """
+    try:
+        return from_epoch_us(to_epoch_us(end) + keep // _ONE_US, end.tzinfo or UTC)
+    except ValidationError:
+        raise ValidationError(
+            f"gives a deletion deadline past year 9999 for a consent that ended {end.isoformat()}",
+            field="keep_for",
+            rule="out_of_range",
+        ) from None
 
 
 def deletion_schedule(
@@ -246,8 +280,17 @@ def deletion_schedule(
     field with no consent record at all is not scheduled here (it is not
     held on the strength of consent).
 
+    `keep_for` is elapsed time, added to the instant a consent ended (30
+    days are 720 hours, across a DST change too), and the deadline is shown
+    in the zone that end was written in: the same end written in any zone
+    gives the same deadline.
+
     Returns:
         The due deletions, sorted by deadline, then customer, then field.
+
+    Raises:
+        ValidationError: a deadline would fall past year 9999 (field
+            `keep_for`, rule `out_of_range`).
     """
     records = require_items(records, ConsentRecord, "records")
     rules = require_items(rules, RetentionRule, "rules")
@@ -271,12 +314,7 @@ def deletion_schedule(
         for c in consents:
             end = c.ended_at
             assert end is not None  # noqa: S101 - not active and given, so ended
-            # Days are added to the wall time, as ever; the end's fold is kept
-            # (datetime + timedelta resets it, which moved an end in the
-            # repeated hour of a DST change an hour earlier), then the sum
-            # is written as it exists.
-            keep = rule_map[(field, c.purpose)]
-            candidate = canonical_instant((end + keep).replace(fold=end.fold), "due_at")
+            candidate = _after(end, rule_map[(field, c.purpose)])
             if deadline is None or to_epoch_us(candidate) > to_epoch_us(deadline):
                 deadline = candidate
             how = "withdrawn" if c.withdrawn_at is end else "expired"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_hints
+from datetime import datetime, timedelta
 
 import attrs
 
@@ -25,7 +25,7 @@ class LeakIncident:
     Art. 57 requires the notice to state the kinds of information affected,
     the cause and the possible harm, the remedial measures taken, the steps
     individuals can take to reduce harm, and a contact. All of these must be
-    filled in: every missing one is reported at once.
+    filled in: every missing one (blank, or None) is reported at once.
 
     Attributes:
         id: The incident's identifier.
@@ -37,6 +37,14 @@ class LeakIncident:
         individual_steps: What the people affected can do.
         contact: Whom to contact, and how.
         affected_count: How many people are affected, if known.
+
+    Raises:
+        ValidationError: every problem at once: a missing entry (rule
+            `required`), an `id`, `cause`, `possible_harm` or `contact` that
+            is not a string (`not_a_string`), a list entry that is not one
+            (`not_names`), an `affected_count` that is not an int (`not_an_int`)
+            or is negative (`non_negative`); a naive `detected_at` raises
+            `NaiveDatetimeError`.
     """
 
     id: str
@@ -52,7 +60,12 @@ class LeakIncident:
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
         for name in ("id", "cause", "possible_harm", "contact"):
-            if not str(getattr(self, name)).strip():
+            value = getattr(self, name)
+            if value is None:  # str(None) is "None", which read as filled in
+                problems.add(name, "required", "is required by PIPL Art. 57")
+            elif not isinstance(value, str):
+                problems.add(name, "not_a_string", f"must be a string, not {type(value).__name__}")
+            elif not value.strip():
                 problems.add(name, "required", "is required by PIPL Art. 57")
         for name in ("data_types", "remedies", "individual_steps"):
             items = getattr(self, name)
@@ -83,10 +96,31 @@ _LABELS = (
 )
 
 
+def _offset_text(at: datetime) -> str:
+    """The UTC offset of `at` as `UTC`, `UTC+08:00` or, to the second, `UTC+08:05:43`.
+
+    `strftime("%z")` runs seconds and microseconds into the minutes
+    (`+080543`), which a colon after the hours made into `UTC+08:0543`.
+    """
+    offset = at.utcoffset() or timedelta(0)
+    if not offset:
+        return "UTC"
+    sign = "-" if offset < timedelta(0) else "+"
+    us = abs(offset) // timedelta(microseconds=1)
+    seconds, micro = divmod(us, 1_000_000)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"UTC{sign}{hours:02d}:{minutes:02d}"
+    if secs or micro:
+        text += f":{secs:02d}"
+    if micro:
+        text += f".{micro:06d}"
+    return text
+
+
 def _detected_text(at: datetime, language: str) -> str:
     """When the leak was found, in words, with its UTC offset ("... 10:00 (UTC+08:00)")."""
-    offset = at.strftime("%z")
-    shown = f"UTC{offset[:3]}:{offset[3:]}" if offset not in {"", "+0000"} else "UTC"
+    shown = _offset_text(at)
     if language == "zh":
         return f"{when(at, year=True, locale=language)}（{shown}）"  # noqa: RUF001 - Chinese
     return f"{when(at, year=True, locale=language)} ({shown})"

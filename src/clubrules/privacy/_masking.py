@@ -35,11 +35,23 @@ def _is_cjk(char: str) -> bool:
     return "CJK" in unicodedata.name(char, "")
 
 
+def _decimal(text: str) -> str:
+    """`text` with every decimal digit as its ASCII digit (full-width digits too)."""
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+
+
+def _has_cn_code(text: str) -> bool:
+    """Whether `text` starts with the `+86` country code, its plus or digits full-width or not."""
+    lead = text.lstrip()
+    return lead[:1] in {"+", "\uff0b"} and _decimal(lead[1:3]) == "86"
+
+
 def mask_phone(phone: str | _HasE164) -> str:
     """Mask a phone number for display, keeping the first 3 and last 4 digits.
 
     Takes a parsed phone number (anything with an `e164` attribute) or a
-    string. A `+86` country code is dropped. At least four digits are always
+    string. A `+86` country code is dropped (its plus and digits full-width
+    too, as a Chinese keyboard may type them). At least four digits are always
     hidden, and short numbers show less:
 
     - 11 digits or more: the first 3 and the last 4 are shown;
@@ -69,7 +81,7 @@ def mask_phone(phone: str | _HasE164) -> str:
             rule="wrong_type",
         )
     digits = "".join(c for c in text if c.isdigit())
-    if text.lstrip().startswith("+86") or (len(digits) == 13 and digits.startswith("86")):
+    if _has_cn_code(text) or (len(digits) == 13 and _decimal(digits[:2]) == "86"):
         digits = digits[2:]
     if len(digits) < 3:
         raise ValidationError("is not a phone number", field="phone", rule="invalid_phone_number")
