@@ -86,11 +86,20 @@ class Grant:
         role: The role, for example `"beautician"`.
         fields: The fields it may read.
         purposes: The purposes it may read them for.
+
+    Raises:
+        ValidationError: `role` is not a non-blank name, a field is not a
+            name, or a purpose is not a `Purpose`.
     """
 
     role: str
     fields: frozenset[str] = attrs.field(converter=_frozen_strs)
     purposes: frozenset[Purpose] = attrs.field(converter=_frozen_purposes)
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        check_text(problems, "role", self.role, sensitive=False)
+        problems.raise_if_any()
 
 
 @attrs.frozen

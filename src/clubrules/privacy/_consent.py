@@ -14,6 +14,7 @@ from clubrules._checks import (
     check_flag,
     check_storable,
     check_storable_text,
+    check_text,
     require_choice,
     require_instance,
     require_items,
@@ -21,7 +22,13 @@ from clubrules._checks import (
     require_str,
     shown,
 )
-from clubrules._time import canonical_instant, from_epoch_us, require_aware, to_epoch_us
+from clubrules._time import (
+    canonical_instant,
+    from_epoch_us,
+    instant_key,
+    require_aware,
+    to_epoch_us,
+)
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.privacy._sensitive import SENSITIVE_FIELDS, is_sensitive_field
 
@@ -105,10 +112,12 @@ class ConsentRecord:
     customer_id: str
     purpose: Purpose = attrs.field(converter=_purpose)
     scope: frozenset[str] = attrs.field(converter=_frozen_strs)
-    given_at: datetime = attrs.field(converter=_given_at)
+    given_at: datetime = attrs.field(converter=_given_at, eq=instant_key)
     separate: bool = False
-    expires_at: datetime | None = attrs.field(default=None, converter=_expires_at)
-    withdrawn_at: datetime | None = attrs.field(default=None, converter=_withdrawn_at)
+    expires_at: datetime | None = attrs.field(default=None, converter=_expires_at, eq=instant_key)
+    withdrawn_at: datetime | None = attrs.field(
+        default=None, converter=_withdrawn_at, eq=instant_key
+    )
     recipient: str | None = None
     evidence: str = ""
 
@@ -227,11 +236,20 @@ class RetentionRule:
         keep_for: How long after the consent ends (withdrawn or expired) the
             field must be deleted, as elapsed time from that instant; zero
             means at once.
+
+    Raises:
+        ValidationError: `field` is not a non-blank name, `purpose` not a
+            `Purpose`, or `keep_for` not a non-negative timedelta.
     """
 
     field: str
     purpose: Purpose = attrs.field(converter=_purpose)
     keep_for: timedelta = attrs.field(validator=_non_negative)
+
+    def __attrs_post_init__(self) -> None:
+        problems = ViolationCollector()
+        check_text(problems, "field", self.field, sensitive=False)
+        problems.raise_if_any()
 
 
 @attrs.frozen
@@ -248,7 +266,7 @@ class DeletionDue:
 
     customer_id: str
     field: str
-    due_at: datetime
+    due_at: datetime = attrs.field(eq=instant_key)
     reason: str
 
 

@@ -7,7 +7,7 @@ from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_h
 import attrs
 
 from clubrules._checks import check_flag, check_storable_text, require_choice, texts_checked
-from clubrules._time import canonical_instant
+from clubrules._time import canonical_instant, instant_key
 from clubrules.privacy._consent import Purpose
 
 __all__ = ["AccessEvent"]
@@ -43,7 +43,7 @@ class AccessEvent:
             the field.
     """
 
-    at: datetime = attrs.field(converter=_at)
+    at: datetime = attrs.field(converter=_at, eq=instant_key)
     actor: str
     role: str
     purpose: Purpose = attrs.field(converter=_purpose)
