@@ -620,11 +620,17 @@ class BookingRules:
             ValidationError: the new time fails for other reasons, or is
                 refused as in [check][clubrules.booking.BookingRules.check]
                 (field `start`).
-            IllegalTransitionError: the booking can no longer move.
+            IllegalTransitionError: the booking can no longer move: it is
+                not held, pending or confirmed, or its hold has expired
+                (checked before the new time, so a booking that cannot move
+                is refused as such even where the slot is taken).
         """
         require_instance(booking, Booking, "booking")
         require_instance(schedule, Schedule, "schedule")
         require_flag(keep_resources, "keep_resources")
+        # Before the new slot is checked: a booking that can no longer move
+        # is refused as such, whether or not the slot is free.
+        booking._check_movable(now)  # noqa: SLF001 - the package's own model
         pins = {o.role: o.resource for o in booking.occupancy if o.role} if keep_resources else {}
         request = BookingRequest(
             service=booking.service,
