@@ -15,6 +15,16 @@ taken minute by minute, must agree with:
   refused with `DuplicateError`, and a cancelled or lapsed booking frees
   its key;
 - no resource ever holds more than its capacity.
+
+The lifecycle's own model is the stateful test in `booking/test_model.py`.
+Found and fixed: a held or pending booking whose hold had lapsed could be
+rescheduled (it blocked nothing, so storage saved its new time unchecked
+while the desk was told it had moved); `BookingRules.reschedule` answered a
+completed or cancelled booking's move into a taken slot with
+`SlotConflictError` instead of `IllegalTransitionError`; and
+`BookingRules.book` made bookings born completed, checked in or cancelled
+(counted in the success rate without a visit), and refused `status="held"`
+for want of an expiry it gives a `BookingStatus.HELD`.
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ from clubrules.booking import (
     BookingRequest,
     BookingRules,
     BookingStatus,
+    CheckResult,
     Pool,
     Requirement,
     Resource,
@@ -585,3 +596,70 @@ class ScheduleMachine(RuleBasedStateMachine):
 
 TestSchedule = ScheduleMachine.TestCase
 TestSchedule.settings = settings(max_examples=120, stateful_step_count=40, deadline=None)
+
+
+NOW = datetime(2026, 10, 31, 22, tzinfo=UTC)
+
+
+def _result(start: datetime, schedule: Schedule | None = None) -> CheckResult:
+    request = BookingRequest(service="facial", start=start)
+    return RULES.check(request, schedule or Schedule(), now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("status", "made"),
+    [
+        (BookingStatus.HELD, BookingStatus.HELD),
+        ("held", BookingStatus.HELD),
+        ("pending", BookingStatus.PENDING),
+        (BookingStatus.CONFIRMED, BookingStatus.CONFIRMED),
+    ],
+)
+def test_book_makes_a_booking_where_its_lifecycle_begins(
+    status: object, made: BookingStatus
+) -> None:
+    booking = RULES.book(_result(NOW + 2 * MIN * 60), booking_id="b", now=NOW, status=status)  # type: ignore[arg-type]
+    assert booking.status is made
+    if made is BookingStatus.HELD:  # the policy's hold, whether the status came as a value
+        assert booking.expires_at == NOW + POLICY.hold_for
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        BookingStatus.COMPLETED,
+        BookingStatus.CHECKED_IN,
+        BookingStatus.CANCELLED,
+        "no_show",
+        "x",
+        [],
+        None,
+    ],
+)
+def test_book_refuses_a_status_only_a_move_reaches(status: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        RULES.book(_result(NOW + 2 * MIN * 60), booking_id="b", now=NOW, status=status)  # type: ignore[arg-type]
+    assert (caught.value.field, caught.value.rule) == ("status", "not_a_first_status")
+
+
+def test_a_booking_that_cannot_move_is_refused_as_such_even_where_the_slot_is_taken() -> None:
+    start = datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=ZoneInfo("America/New_York"))
+    schedule = Schedule()
+    for n in (1, 2):  # both beauticians and both rooms
+        schedule.add(RULES.book(_result(start, schedule), booking_id=f"taken-{n}", now=NOW))
+    assert not _result(start, schedule).ok
+    hold = RULES.book(
+        _result(start + 3 * MIN * 60), booking_id="hold", now=NOW, status=BookingStatus.HELD
+    )
+    lapsed = NOW + POLICY.hold_for
+    for to in (start, start + 4 * MIN * 60):  # a taken slot, a free one
+        with pytest.raises(IllegalTransitionError, match="expired"):
+            RULES.reschedule(hold, to, schedule, now=lapsed)
+    with pytest.raises(IllegalTransitionError, match="expired"):
+        hold.reschedule(hold.start, hold.end, hold.occupancy, now=lapsed)
+    one_before = lapsed - timedelta(microseconds=1)
+    assert RULES.reschedule(hold, start + 4 * MIN * 60, schedule, now=one_before).version == 2
+    done = RULES.book(_result(start + 6 * MIN * 60), booking_id="done", now=NOW)
+    done = done.check_in(now=NOW).complete(now=NOW)
+    with pytest.raises(IllegalTransitionError):  # the slot is taken, but the booking is done
+        RULES.reschedule(done, start, schedule, now=NOW)
