@@ -34,6 +34,7 @@ from clubrules.booking._model import (
     Resource,
     ResourceKind,
     Service,
+    _to_status,
     us,
 )
 from clubrules.booking._request import BookingRequest, CheckResult, Reason, ReasonCode
@@ -556,10 +557,20 @@ class BookingRules:
                 problems (`conflicts` holds the reasons).
             ValidationError: the check failed for other reasons (hours,
                 shifts, notice, horizon); one violation per reason; or a
-                hold would expire after year 9999 (rule `out_of_range`).
+                hold would expire after year 9999 (rule `out_of_range`); or
+                `status` is not held, pending or confirmed, where a booking
+                begins (rule `not_a_first_status`; a status's value, such as
+                `"held"`, is read as the status).
         """
         require_instance(result, CheckResult, "result")
         require_aware(now, "now")
+        status = _to_status(status)
+        if status not in _FIRST_STATUSES:  # a tuple: an unhashable value is refused too
+            raise ValidationError(
+                "must be held, pending or confirmed, where a booking begins its lifecycle",
+                field="status",
+                rule="not_a_first_status",
+            )
         if not result.ok:
             slot = [
                 r
@@ -620,11 +631,17 @@ class BookingRules:
             ValidationError: the new time fails for other reasons, or is
                 refused as in [check][clubrules.booking.BookingRules.check]
                 (field `start`).
-            IllegalTransitionError: the booking can no longer move.
+            IllegalTransitionError: the booking can no longer move: it is
+                not held, pending or confirmed, or its hold has expired
+                (checked before the new time, so a booking that cannot move
+                is refused as such even where the slot is taken).
         """
         require_instance(booking, Booking, "booking")
         require_instance(schedule, Schedule, "schedule")
         require_flag(keep_resources, "keep_resources")
+        # Before the new slot is checked: a booking that can no longer move
+        # is refused as such, whether or not the slot is free.
+        booking._check_movable(now)  # noqa: SLF001 - the package's own model
         pins = {o.role: o.resource for o in booking.occupancy if o.role} if keep_resources else {}
         request = BookingRequest(
             service=booking.service,
@@ -830,6 +847,10 @@ _MAX_CANDIDATES = 20_000
 # The instants a datetime can show in any zone: a day inside years 1 and 9999.
 _FIRST_US = to_epoch_us(datetime(1, 1, 2, tzinfo=UTC))
 _LAST_US = to_epoch_us(datetime(9999, 12, 30, tzinfo=UTC))
+
+
+_FIRST_STATUSES = (BookingStatus.HELD, BookingStatus.PENDING, BookingStatus.CONFIRMED)
+"""The statuses `BookingRules.book` makes a booking in: the rest are reached by moves."""
 
 
 def _service_end(plan: _Plan, start_us: int, zone: tzinfo) -> datetime:

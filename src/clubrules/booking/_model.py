@@ -495,8 +495,10 @@ class BookingStatus(enum.Enum):
 
     Moves (methods of [Booking][clubrules.booking.Booking]):
 
-    - held: `submit` (to pending), `confirm`, `expire`, `cancel`, `reschedule`;
-    - pending: `confirm`, `expire`, `cancel`, `reschedule`;
+    - held: `submit` (to pending), `confirm`, `expire`, `cancel`, `reschedule`
+      (submit, confirm and reschedule only before `expires_at`);
+    - pending: `confirm`, `expire`, `cancel`, `reschedule` (confirm and
+      reschedule only before `expires_at`);
     - confirmed: `check_in`, `cancel` (late past the cutoff), `mark_no_show`,
       `reschedule`;
     - checked in: `complete`;
@@ -898,14 +900,25 @@ class Booking:
         """The same booking at new times; storage re-checks the new slot when it is written.
 
         Prefer [BookingRules.reschedule][clubrules.booking.BookingRules.reschedule],
-        which checks the new time first and fills in the occupancy.
+        which checks the new time first and fills in the occupancy. A held or
+        pending booking moves only before it expires, as it is confirmed: a
+        lapsed hold blocks nothing, so storage would not check its new slot.
 
         Raises:
-            IllegalTransitionError: not held, pending or confirmed.
+            IllegalTransitionError: not held, pending or confirmed, or the
+                hold has expired.
         """
+        self._check_movable(now)
         return self._move(
             "reschedule", now, self.status, start=start, end=end, occupancy=_to_occupancy(occupancy)
         )
+
+    def _check_movable(self, now: datetime) -> None:
+        """Raise `IllegalTransitionError` unless the booking may be rescheduled at `now`."""
+        require_aware(now, "now")
+        if "reschedule" not in _ALLOWED[self.status]:
+            raise IllegalTransitionError(self.status.value, "reschedule", _ALLOWED[self.status])
+        self._check_not_expired("reschedule", now)
 
     @property
     def allowed_actions(self) -> tuple[str, ...]:

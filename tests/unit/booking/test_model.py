@@ -1,11 +1,16 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import partial
+from zoneinfo import ZoneInfo
 
+import pendulum
 import pytest
+from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from clubrules._time import to_epoch_us
 from clubrules.booking import (
     Booking,
     BookingPolicy,
@@ -192,64 +197,215 @@ def test_blocks_at_judges_expiry_in_utc() -> None:
     assert not _booking().cancel(now=T0, policy=POLICY).blocks_at(None)
 
 
-# The lifecycle against a table model, driven by hypothesis.
+# The lifecycle against a plain model, driven by hypothesis: every move, its
+# guards (expiry, the late-cancel cutoff, the no-show grace) and its effects
+# (status, version, late_cancel, expiry, times and occupancy, blocking), with
+# the clock landing on each boundary and a microsecond either side of it,
+# near clock changes, and every instant given in a different tzinfo (fold=1
+# in repeated hours, fixed offsets, pendulum).
 _MODEL = {
     "held": {
         "submit": "pending",
         "confirm": "confirmed",
         "expire": "expired",
         "cancel": "cancelled",
+        "reschedule": "held",
     },
-    "pending": {"confirm": "confirmed", "expire": "expired", "cancel": "cancelled"},
-    "confirmed": {"check_in": "checked_in", "cancel": "cancelled", "mark_no_show": "no_show"},
+    "pending": {
+        "confirm": "confirmed",
+        "expire": "expired",
+        "cancel": "cancelled",
+        "reschedule": "pending",
+    },
+    "confirmed": {
+        "check_in": "checked_in",
+        "cancel": "cancelled",
+        "mark_no_show": "no_show",
+        "reschedule": "confirmed",
+    },
     "checked_in": {"complete": "completed"},
 }
+_BLOCKING = {"confirmed", "checked_in", "completed"}
+_US = timedelta(microseconds=1)
+# Clock changes of 2026 (UTC): New York, London, Lord Howe (30 min), Santiago
+# and Havana (at local midnight), Apia none; shown in zones that differ.
+_CHANGES = (
+    datetime(2026, 3, 8, 7, tzinfo=UTC),
+    datetime(2026, 11, 1, 6, tzinfo=UTC),
+    datetime(2026, 10, 25, 1, tzinfo=UTC),
+    datetime(2026, 4, 4, 15, tzinfo=UTC),
+    datetime(2026, 4, 5, 3, tzinfo=UTC),
+    datetime(2026, 9, 6, 4, tzinfo=UTC),
+    datetime(2026, 3, 8, 5, tzinfo=UTC),
+    datetime(2026, 11, 1, 5, tzinfo=UTC),
+)
+_TZS: tuple[tzinfo, ...] = (
+    UTC,
+    timezone(timedelta(hours=-3, minutes=-30)),
+    ZoneInfo("America/New_York"),
+    ZoneInfo("Europe/London"),
+    ZoneInfo("Australia/Lord_Howe"),
+    ZoneInfo("America/Santiago"),
+    ZoneInfo("America/Havana"),
+    ZoneInfo("Asia/Kathmandu"),
+    pendulum.timezone("America/New_York"),
+)
+
+
+def _shown(at: datetime, zone: tzinfo) -> datetime:
+    """`at` as a wall time of `zone` (fold=1 in a repeated hour): the same instant."""
+    return at.astimezone(zone)
 
 
 class LifecycleMachine(RuleBasedStateMachine):
-    def __init__(self) -> None:
-        super().__init__()
-        self.booking = _booking(BookingStatus.HELD, expires_at=T0 - HOUR)
+    @initialize(
+        change=st.sampled_from(_CHANGES),
+        start=st.integers(-180, 180),
+        length=st.integers(1, 240),
+        cutoff=st.integers(0, 240),
+        grace=st.integers(0, 120),
+        hold=st.integers(1, 120),
+        zone=st.sampled_from(_TZS),
+    )
+    def begin(  # noqa: PLR0917 - one per drawn value
+        self,
+        change: datetime,
+        start: int,
+        length: int,
+        cutoff: int,
+        grace: int,
+        hold: int,
+        zone: tzinfo,
+    ) -> None:
+        self.change = change
+        self.start = change + timedelta(minutes=start)
+        self.end = self.start + timedelta(minutes=length)
+        self.policy = BookingPolicy(
+            late_cancel_cutoff=timedelta(minutes=cutoff), no_show_after=timedelta(minutes=grace)
+        )
+        self.now = self.start - timedelta(minutes=cutoff + hold + 30)
+        self.expires: datetime | None = self.now + timedelta(minutes=hold)
+        self.booking = _booking(
+            BookingStatus.HELD,
+            start=_shown(self.start, zone),
+            end=_shown(self.end, zone),
+            occupancy=[Occupancy.between("li", self.start, self.end)],
+            expires_at=_shown(self.expires, zone),
+        )
         self.state = "held"
-        self.now = T0 - 3 * HOUR
+        self.version = 1
+        self.late = False
+        self.resource = "li"
 
-    @rule(minutes=st.integers(0, 90))
+    @rule(minutes=st.integers(-30, 120))
     def wait(self, minutes: int) -> None:
         self.now += timedelta(minutes=minutes)
+
+    @rule(which=st.sampled_from(["expiry", "cutoff", "grace"]), step=st.sampled_from([-1, 0, 1]))
+    def go_to_a_boundary(self, which: str, step: int) -> None:
+        bound = {
+            "expiry": self.expires or self.start,
+            "cutoff": self.start - self.policy.late_cancel_cutoff,
+            "grace": self.start + self.policy.no_show_after,
+        }[which]
+        self.now = bound + step * _US
+
+    def _allowed(self, action: str) -> bool:
+        if action not in _MODEL.get(self.state, {}):
+            return False
+        before_expiry = self.expires is None or self.now < self.expires
+        if action in {"submit", "confirm", "reschedule"}:
+            return before_expiry
+        if action == "expire":
+            return not before_expiry
+        if action == "mark_no_show":
+            return self.now >= self.start + self.policy.no_show_after
+        return True
 
     @rule(
         action=st.sampled_from(
             ["submit", "confirm", "expire", "cancel", "check_in", "complete", "mark_no_show"]
-        )
+        ),
+        zone=st.sampled_from(_TZS),
     )
-    def act(self, action: str) -> None:
-        kwargs: dict[str, object] = {"now": self.now}
+    def act(self, action: str, zone: tzinfo) -> None:
+        kwargs: dict[str, object] = {"now": _shown(self.now, zone)}
         if action in {"cancel", "mark_no_show"}:
-            kwargs["policy"] = POLICY
-        allowed = _MODEL.get(self.state, {})
-        expires = self.booking.expires_at
-        timing_ok = True
-        if action in {"submit", "confirm"} and self.state in {"held", "pending"}:
-            timing_ok = expires is None or self.now < expires
-        if action == "expire" and self.state in {"held", "pending"}:
-            timing_ok = expires is not None and self.now >= expires
-        if action == "mark_no_show" and self.state == "confirmed":
-            timing_ok = self.now >= T0 + POLICY.no_show_after
-        if action in allowed and timing_ok:
-            self.booking = getattr(self.booking, action)(**kwargs)
-            self.state = allowed[action]
-        else:
-            with pytest.raises(IllegalTransitionError):
+            kwargs["policy"] = self.policy
+        before = self.booking
+        if not self._allowed(action):
+            with pytest.raises(IllegalTransitionError) as caught:
                 getattr(self.booking, action)(**kwargs)
+            assert caught.value.allowed == tuple(sorted(_MODEL.get(self.state, {})))
+            assert self.booking == before
+            return
+        if action == "cancel":
+            self.late = self.state == "confirmed" and (
+                self.now > self.start - self.policy.late_cancel_cutoff
+            )
+        if action == "confirm":
+            self.expires = None
+        self.booking = getattr(self.booking, action)(**kwargs)
+        self.state = _MODEL[self.state][action]
+        self.version += 1
 
-    @precondition(lambda self: self.state in {"held", "pending"})
-    @rule()
-    def blocks_until_expiry(self) -> None:
-        assert self.booking.blocks_at(self.now) == (self.now < self.booking.expires_at)  # type: ignore[operator]
+    @rule(
+        start=st.integers(-240, 240),
+        length=st.integers(1, 180),
+        resource=st.sampled_from(["li", "wang"]),
+        zone=st.sampled_from(_TZS),
+    )
+    def reschedule(self, start: int, length: int, resource: str, zone: tzinfo) -> None:
+        new_start = self.change + timedelta(minutes=start)
+        new_end = new_start + timedelta(minutes=length)
+        occupancy = [Occupancy.between(resource, new_start, new_end)]
+        call = partial(
+            self.booking.reschedule,
+            _shown(new_start, zone),
+            _shown(new_end, zone),
+            occupancy,
+            now=_shown(self.now, zone),
+        )
+        if not self._allowed("reschedule"):
+            before = self.booking
+            with pytest.raises(IllegalTransitionError):
+                call()
+            assert self.booking == before
+            return
+        self.booking = call()
+        self.start, self.end, self.resource = new_start, new_end, resource
+        self.version += 1
 
     @invariant()
-    def status_matches_model(self) -> None:
-        assert self.booking.status.value == self.state
+    def booking_matches_model(self) -> None:
+        b = self.booking
+        assert b.status.value == self.state
+        assert b.version == self.version
+        assert b.late_cancel is self.late
+        # As instants: Python finds a fold=1 wall time unequal to any other zone's.
+        assert (to_epoch_us(b.start), to_epoch_us(b.end)) == (
+            to_epoch_us(self.start),
+            to_epoch_us(self.end),
+        )
+        assert [(o.resource, o.start_us, o.end_us) for o in b.occupancy] == [
+            (self.resource, to_epoch_us(self.start), to_epoch_us(self.end))
+        ]
+        if self.state in {"held", "pending"}:
+            assert b.expires_at is not None
+            assert self.expires is not None
+            assert to_epoch_us(b.expires_at) == to_epoch_us(self.expires)
+        if self.state == "confirmed":
+            assert b.expires_at is None
+        blocks = self.state in _BLOCKING or (
+            self.state in {"held", "pending"}
+            and self.expires is not None
+            and self.now < self.expires
+        )
+        for zone in (UTC, _TZS[2], _TZS[4]):
+            assert b.blocks_at(_shown(self.now, zone)) is blocks
+        assert b.blocks_at(None) is (self.state in _BLOCKING | {"held", "pending"})
+        assert b.allowed_actions == tuple(sorted(_MODEL.get(self.state, {})))
 
 
 TestLifecycle = LifecycleMachine.TestCase
+TestLifecycle.settings = settings(max_examples=150, stateful_step_count=30)
