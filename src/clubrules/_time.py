@@ -85,17 +85,21 @@ def require_aware(value: object, field: str) -> datetime:
 
 
 def instant_key(value: object) -> object:
-    """What a value class compares an instant field by: its epoch microsecond.
+    """What a value class compares an instant field by: the instant, written in UTC.
 
     For `attrs.field(eq=instant_key)`. Python compares two datetimes of one
     zone by their wall fields and ignores `fold`, so 01:30 before and after
     an autumn clock change would be equal, an hour apart, and a time of the
     repeated hour is never equal to the same instant written in another
-    zone. None (an optional field) and anything not an aware datetime is
-    its own key.
+    zone. Two UTC datetimes compare and hash by their instant, and
+    `astimezone(UTC)` is the cheapest exact way there. None (an optional
+    field) and anything not an aware datetime is its own key.
     """
-    if isinstance(value, datetime) and value.utcoffset() is not None:
-        return to_epoch_us(value)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        try:
+            return value.astimezone(UTC)
+        except (OverflowError, ValueError):  # an instant past the years a datetime holds
+            return value
     return value
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 import attrs
 
 from clubrules._checks import require_flag
-from clubrules._time import from_epoch_us
+from clubrules._time import from_epoch_us, instant_key
 from clubrules.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -45,8 +45,8 @@ class Slot:
         offset: How far it is from the requested start (negative: earlier).
     """
 
-    start: datetime
-    end: datetime
+    start: datetime = attrs.field(eq=instant_key)
+    end: datetime = attrs.field(eq=instant_key)
     assignment: tuple[tuple[str, str], ...]
     same_resources: bool
     offset: timedelta

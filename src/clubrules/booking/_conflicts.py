@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 
 from clubrules._checks import require_items
-from clubrules._time import from_epoch_us, require_aware, to_epoch_us
+from clubrules._time import from_epoch_us, instant_key, require_aware, to_epoch_us
 from clubrules.booking._model import Booking
 
 __all__ = ["Conflict", "ConflictReport", "OverCapacity", "find_conflicts"]
@@ -36,8 +36,8 @@ class Conflict:
     resource: str
     first: str
     second: str
-    start: datetime
-    end: datetime
+    start: datetime = attrs.field(eq=instant_key)
+    end: datetime = attrs.field(eq=instant_key)
 
     def __str__(self) -> str:
         return (
@@ -61,10 +61,10 @@ class OverCapacity:
     """
 
     resource: str
-    start: datetime
-    end: datetime
+    start: datetime = attrs.field(eq=instant_key)
+    end: datetime = attrs.field(eq=instant_key)
     peak: int
-    peak_at: datetime
+    peak_at: datetime = attrs.field(eq=instant_key)
     capacity: int
     bookings: tuple[str, ...]
 

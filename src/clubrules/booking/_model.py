@@ -28,7 +28,7 @@ from clubrules._checks import (
     shown,
     tuple_of_names,
 )
-from clubrules._time import from_epoch_us, require_aware, to_epoch_us
+from clubrules._time import from_epoch_us, instant_key, require_aware, to_epoch_us
 from clubrules.errors import IllegalTransitionError, ViolationCollector
 
 if TYPE_CHECKING:
@@ -109,8 +109,8 @@ class Resource:
         name: A display name (defaults to the id).
 
     Raises:
-        ValidationError: a blank id, a capacity below 1, or a kind that is
-            not a `ResourceKind`.
+        ValidationError: a blank id, a capacity below 1, a kind that is
+            not a `ResourceKind`, or a name that is not a string.
 
     Examples:
         >>> Resource(id="room-1", kind=ResourceKind.ROOM, capacity=4).capacity
@@ -129,6 +129,7 @@ class Resource:
         check_enum(problems, "kind", self.kind, ResourceKind)
         check_count(problems, "capacity", self.capacity, minimum=1, wording="integer")
         check_names(problems, "skills", self.skills)
+        check_storable_text(problems, "name", self.name)
         raise_collected(problems)
 
     @property
@@ -151,7 +152,8 @@ class Pool:
         skills: Select resources having all of these skills (when `members` is empty).
 
     Raises:
-        ValidationError: a blank id, or neither members nor a kind.
+        ValidationError: a blank id, neither members nor a kind, or a kind
+            that is not a `ResourceKind`.
     """
 
     id: str
@@ -166,6 +168,8 @@ class Pool:
             problems, "skills", self.skills
         ):
             raise_collected(problems)
+        if self.kind is not None:
+            check_enum(problems, "kind", self.kind, ResourceKind)
         if not self.members and self.kind is None:
             problems.add("members", "empty_pool", "give members, or a kind (and skills) to select")
         if len(set(self.members)) != len(self.members):
@@ -200,7 +204,8 @@ class Requirement:
             and equipment are kept.
 
     Raises:
-        ValidationError: neither or both of `resource` and `pool`.
+        ValidationError: neither or both of `resource` and `pool`, or one
+            that is not an id.
     """
 
     role: str
@@ -215,6 +220,9 @@ class Requirement:
         check_flag(problems, "per_person", self.per_person)
         if self.during_processing is not None:
             check_flag(problems, "during_processing", self.during_processing)
+        for field in ("resource", "pool"):
+            if getattr(self, field) is not None:
+                _check_id(problems, field, getattr(self, field))
         if (self.resource is None) == (self.pool is None):
             problems.add("resource", "resource_or_pool", "give exactly one of resource and pool")
         raise_collected(problems)
@@ -298,7 +306,8 @@ class Service:
 
     Raises:
         ValidationError: negative buffers, no segments, no requirements,
-            two requirements with one role, or a headcount below 1; segments
+            two requirements with one role, a headcount below 1, or a name
+            that is not a string; segments
             and buffers longer together than any two datetimes are apart
             (rule `too_long`), which no start could be booked for.
 
@@ -331,6 +340,7 @@ class Service:
         _check_delta(problems, "buffer_before", self.buffer_before)
         _check_delta(problems, "buffer_after", self.buffer_after)
         check_count(problems, "max_headcount", self.max_headcount, minimum=1, wording="integer")
+        check_storable_text(problems, "name", self.name)
         if not problems:
             _check_length(problems, self)
         if not self.requirements:
@@ -615,18 +625,18 @@ class Booking:
 
     id: str
     service: str
-    start: datetime
-    end: datetime
+    start: datetime = attrs.field(eq=instant_key)
+    end: datetime = attrs.field(eq=instant_key)
     occupancy: tuple[Occupancy, ...] = attrs.field(converter=_to_occupancy)
     status: BookingStatus = attrs.field(default=BookingStatus.CONFIRMED, converter=_to_status)
     headcount: int = 1
     customer_id: str | None = None
-    expires_at: datetime | None = None
+    expires_at: datetime | None = attrs.field(default=None, eq=instant_key)
     late_cancel: bool = False
     confirmation_code: str | None = None
     idempotency_key: str | None = None
     taken_by: str | None = None
-    created_at: datetime | None = None
+    created_at: datetime | None = attrs.field(default=None, eq=instant_key)
     version: int = 1
     _expires_us: int = attrs.field(init=False, repr=False, eq=False)
     # None until first scanned when read from storage: most bookings read are never scanned.

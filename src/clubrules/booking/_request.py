@@ -10,6 +10,7 @@ from typing import cast
 import attrs
 
 from clubrules._checks import check_count, check_instant_field, raise_collected
+from clubrules._time import instant_key
 from clubrules.booking._model import Occupancy, _check_id
 from clubrules.errors import ViolationCollector
 from clubrules.words import catalogue, message, placeholders
@@ -66,8 +67,8 @@ class Reason:
     resource: str | None = None
     booking: str | None = None
     bookings: tuple[str, ...] = ()
-    start: datetime | None = None
-    end: datetime | None = None
+    start: datetime | None = attrs.field(default=None, eq=instant_key)
+    end: datetime | None = attrs.field(default=None, eq=instant_key)
     peak: int | None = None
     capacity: int | None = None
     _words: tuple[tuple[str, object], ...] = attrs.field(
@@ -155,11 +156,11 @@ class BookingRequest:
             below 1, a blank service id, or `resources` that are not roles
             mapped to resource ids (rule `not_role_pairs`: a list of names
             such as `["chen"]` says nothing of the role) or that name a role
-            twice (`duplicate_role`).
+            twice (`duplicate_role`); a customer id that is not an id.
     """
 
     service: str
-    start: datetime
+    start: datetime = attrs.field(eq=instant_key)
     headcount: int = 1
     customer_id: str | None = None
     resources: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_to_pins)
@@ -169,6 +170,8 @@ class BookingRequest:
         _check_id(problems, "service", self.service)
         check_instant_field(problems, self, "start")
         check_count(problems, "headcount", self.headcount, minimum=1, wording="integer")
+        if self.customer_id is not None:
+            _check_id(problems, "customer_id", self.customer_id)
         _check_pins(problems, self.resources)
         raise_collected(problems)
 
@@ -193,8 +196,8 @@ class CheckResult:
     """
 
     request: BookingRequest
-    start: datetime
-    end: datetime
+    start: datetime = attrs.field(eq=instant_key)
+    end: datetime = attrs.field(eq=instant_key)
     reasons: tuple[Reason, ...]
     assignment: tuple[tuple[str, str], ...]
     occupancy: tuple[Occupancy, ...]
