@@ -20,6 +20,7 @@ from clubrules._checks import (
     require_port,
     require_str,
     shown,
+    texts_checked,
 )
 from clubrules._time import require_aware
 from clubrules.clock import Clock  # noqa: TC001 - resolved at runtime by get_type_hints
@@ -97,9 +98,7 @@ class Grant:
     purposes: frozenset[Purpose] = attrs.field(converter=_frozen_purposes)
 
     def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
-        check_text(problems, "role", self.role, sensitive=False)
-        problems.raise_if_any()
+        texts_checked(self, "role").raise_if_any()
 
 
 @attrs.frozen

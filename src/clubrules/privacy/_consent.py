@@ -14,13 +14,13 @@ from clubrules._checks import (
     check_flag,
     check_storable,
     check_storable_text,
-    check_text,
     require_choice,
     require_instance,
     require_items,
     require_names,
     require_str,
     shown,
+    texts_checked,
 )
 from clubrules._time import (
     canonical_instant,
@@ -247,9 +247,7 @@ class RetentionRule:
     keep_for: timedelta = attrs.field(validator=_non_negative)
 
     def __attrs_post_init__(self) -> None:
-        problems = ViolationCollector()
-        check_text(problems, "field", self.field, sensitive=False)
-        problems.raise_if_any()
+        texts_checked(self, "field").raise_if_any()
 
 
 @attrs.frozen
