@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from clubrules._shown import shown
@@ -21,6 +21,8 @@ from clubrules.errors import (
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    import attrs
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_US = timedelta(microseconds=1)
@@ -85,15 +87,15 @@ def require_aware(value: object, field: str) -> datetime:
 
 
 def instant_key(value: object) -> object:
-    """What a value class compares an instant field by: the instant, written in UTC.
+    """What a value compares and hashes an instant field by: the instant, written in UTC.
 
-    For `attrs.field(eq=instant_key)`. Python compares two datetimes of one
-    zone by their wall fields and ignores `fold`, so 01:30 before and after
-    an autumn clock change would be equal, an hour apart, and a time of the
-    repeated hour is never equal to the same instant written in another
-    zone. Two UTC datetimes compare and hash by their instant, and
-    `astimezone(UTC)` is the cheapest exact way there. None (an optional
-    field) and anything not an aware datetime is its own key.
+    Python compares two datetimes of one zone by their wall fields and
+    ignores `fold`, so 01:30 before and after an autumn clock change would
+    be equal, an hour apart, and a time of the repeated hour is never equal
+    to the same instant written in another zone. Two UTC datetimes compare
+    and hash by their instant, and `astimezone(UTC)` is the cheapest exact
+    way there. None (an optional field) and anything not an aware datetime
+    is its own key.
     """
     if isinstance(value, datetime) and value.tzinfo is not None:
         try:
@@ -101,6 +103,23 @@ def instant_key(value: object) -> object:
         except (OverflowError, ValueError):  # an instant past the years a datetime holds
             return value
     return value
+
+
+_INSTANT_TYPES: Final = frozenset({"datetime", "datetime | None", datetime})
+
+
+def instants_compared(cls: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute[Any]]:
+    """An attrs `field_transformer`: each field typed `datetime` compares by `instant_key`.
+
+    `@attrs.frozen(field_transformer=instants_compared)` declares once, on
+    the class, that its values are equal when their instants are, whatever
+    zone writes them; its fields stay plain annotations. Fields left out of
+    equality (`eq=False`) stay out.
+    """
+    del cls  # the transformer's signature; only the fields matter
+    return [
+        f.evolve(eq_key=instant_key) if f.eq and f.type in _INSTANT_TYPES else f for f in fields
+    ]
 
 
 def canonical_instant(value: object, field: str) -> datetime:

@@ -22,7 +22,7 @@ from clubrules._checks import (
     require_str,
     texts_checked,
 )
-from clubrules._time import instant_key, local_time, require_aware, to_epoch_us
+from clubrules._time import instants_compared, local_time, require_aware, to_epoch_us
 from clubrules.activities._model import Activity, Candidate
 from clubrules.care import BusinessDays, CareKind, CareTask
 from clubrules.errors import ValidationError, ViolationCollector
@@ -67,7 +67,7 @@ def marketing_consent(
     return None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class Invitation:
     """An invitation sent (or due) to one customer, with the consent that allowed it.
 
@@ -81,7 +81,7 @@ class Invitation:
 
     activity_id: str
     customer_id: str
-    at: datetime = attrs.field(eq=instant_key)
+    at: datetime
     channel: str
     consent_id: str
 

@@ -23,7 +23,7 @@ from clubrules._checks import (
     texts_checked,
     to_frozenset,
 )
-from clubrules._time import instant_key, local_time, to_epoch_us
+from clubrules._time import instants_compared, local_time, to_epoch_us
 from clubrules.customers import Customer
 from clubrules.errors import ViolationCollector
 from clubrules.tiering import RfmScore, TagClass, TierStatus
@@ -174,7 +174,7 @@ def audience_candidates(
     ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class Activity:
     """A club activity: a member, holiday or trial event, or one of the club's own kinds.
 
@@ -205,8 +205,8 @@ class Activity:
     id: str
     name: str
     kind: ActivityKind | str = attrs.field(converter=_to_kind)
-    start: datetime = attrs.field(eq=instant_key)
-    end: datetime = attrs.field(eq=instant_key)
+    start: datetime
+    end: datetime
     capacity: int
     audience: Audience = Audience()
     waitlist_limit: int | None = None

@@ -21,7 +21,7 @@ from clubrules._checks import (
     texts_checked,
 )
 from clubrules._checks import raise_collected as _raise
-from clubrules._time import instant_key, require_aware, to_epoch_us
+from clubrules._time import instants_compared, require_aware, to_epoch_us
 from clubrules.activities._model import Activity
 from clubrules.errors import (
     ActivityFullError,
@@ -61,7 +61,7 @@ _ACTIONS: dict[SignUpStatus, frozenset[str]] = {
 }
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class SignUp:
     """One customer's place on an activity's roster: the participation record.
 
@@ -79,8 +79,8 @@ class SignUp:
     customer_id: str
     status: SignUpStatus
     position: int
-    signed_up_at: datetime = attrs.field(eq=instant_key)
-    updated_at: datetime = attrs.field(eq=instant_key)
+    signed_up_at: datetime
+    updated_at: datetime
 
     def __attrs_post_init__(self) -> None:
         problems = texts_checked(self, "activity_id", "customer_id")

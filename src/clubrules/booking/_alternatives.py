@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 import attrs
 
 from clubrules._checks import require_flag
-from clubrules._time import from_epoch_us, instant_key
+from clubrules._time import from_epoch_us, instants_compared
 from clubrules.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["Slot"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class Slot:
     """A free slot offered instead of the requested one.
 
@@ -45,8 +45,8 @@ class Slot:
         offset: How far it is from the requested start (negative: earlier).
     """
 
-    start: datetime = attrs.field(eq=instant_key)
-    end: datetime = attrs.field(eq=instant_key)
+    start: datetime
+    end: datetime
     assignment: tuple[tuple[str, str], ...]
     same_resources: bool
     offset: timedelta

@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 
 from clubrules._checks import require_items
-from clubrules._time import from_epoch_us, instant_key, require_aware, to_epoch_us
+from clubrules._time import from_epoch_us, instants_compared, require_aware, to_epoch_us
 from clubrules.booking._model import Booking
 
 __all__ = ["Conflict", "ConflictReport", "OverCapacity", "find_conflicts"]
@@ -21,7 +21,7 @@ _END = itemgetter(1)
 _SORT_KEY = itemgetter(4)
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=instants_compared)
 class Conflict:
     """Two bookings that make one resource busy at the same time.
 
@@ -36,8 +36,8 @@ class Conflict:
     resource: str
     first: str
     second: str
-    start: datetime = attrs.field(eq=instant_key)
-    end: datetime = attrs.field(eq=instant_key)
+    start: datetime
+    end: datetime
 
     def __str__(self) -> str:
         return (
@@ -46,7 +46,7 @@ class Conflict:
         )
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=instants_compared)
 class OverCapacity:
     """A window in which a resource holds more than its capacity.
 
@@ -61,10 +61,10 @@ class OverCapacity:
     """
 
     resource: str
-    start: datetime = attrs.field(eq=instant_key)
-    end: datetime = attrs.field(eq=instant_key)
+    start: datetime
+    end: datetime
     peak: int
-    peak_at: datetime = attrs.field(eq=instant_key)
+    peak_at: datetime
     capacity: int
     bookings: tuple[str, ...]
 

@@ -28,7 +28,7 @@ from clubrules._checks import (
     shown,
     tuple_of_names,
 )
-from clubrules._time import from_epoch_us, instant_key, require_aware, to_epoch_us
+from clubrules._time import from_epoch_us, instants_compared, require_aware, to_epoch_us
 from clubrules.errors import IllegalTransitionError, ViolationCollector
 
 if TYPE_CHECKING:
@@ -591,7 +591,7 @@ class BookingPolicy:
         raise_collected(problems)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class Booking:
     """A booking: the customer's time, what it occupies, and where it is in its lifecycle.
 
@@ -625,18 +625,18 @@ class Booking:
 
     id: str
     service: str
-    start: datetime = attrs.field(eq=instant_key)
-    end: datetime = attrs.field(eq=instant_key)
+    start: datetime
+    end: datetime
     occupancy: tuple[Occupancy, ...] = attrs.field(converter=_to_occupancy)
     status: BookingStatus = attrs.field(default=BookingStatus.CONFIRMED, converter=_to_status)
     headcount: int = 1
     customer_id: str | None = None
-    expires_at: datetime | None = attrs.field(default=None, eq=instant_key)
+    expires_at: datetime | None = None
     late_cancel: bool = False
     confirmation_code: str | None = None
     idempotency_key: str | None = None
     taken_by: str | None = None
-    created_at: datetime | None = attrs.field(default=None, eq=instant_key)
+    created_at: datetime | None = None
     version: int = 1
     _expires_us: int = attrs.field(init=False, repr=False, eq=False)
     # None until first scanned when read from storage: most bookings read are never scanned.

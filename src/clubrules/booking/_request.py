@@ -10,7 +10,7 @@ from typing import cast
 import attrs
 
 from clubrules._checks import check_count, check_instant_field, raise_collected
-from clubrules._time import instant_key
+from clubrules._time import instants_compared
 from clubrules.booking._model import Occupancy, _check_id
 from clubrules.errors import ViolationCollector
 from clubrules.words import catalogue, message, placeholders
@@ -37,7 +37,7 @@ class ReasonCode(enum.Enum):
     """Every member of a pool is already taken by another role of the same request."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class Reason:
     """One reason a request fails.
 
@@ -67,8 +67,8 @@ class Reason:
     resource: str | None = None
     booking: str | None = None
     bookings: tuple[str, ...] = ()
-    start: datetime | None = attrs.field(default=None, eq=instant_key)
-    end: datetime | None = attrs.field(default=None, eq=instant_key)
+    start: datetime | None = None
+    end: datetime | None = None
     peak: int | None = None
     capacity: int | None = None
     _words: tuple[tuple[str, object], ...] = attrs.field(
@@ -138,7 +138,7 @@ def _check_pins(problems: ViolationCollector, value: object) -> None:
         problems.add("resources", "duplicate_role", "names one role twice")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class BookingRequest:
     """What the customer asks for: a service, a start and a headcount.
 
@@ -160,7 +160,7 @@ class BookingRequest:
     """
 
     service: str
-    start: datetime = attrs.field(eq=instant_key)
+    start: datetime
     headcount: int = 1
     customer_id: str | None = None
     resources: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_to_pins)
@@ -181,7 +181,7 @@ class BookingRequest:
         return dict(self.resources)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class CheckResult:
     """The outcome of checking a request.
 
@@ -196,8 +196,8 @@ class CheckResult:
     """
 
     request: BookingRequest
-    start: datetime = attrs.field(eq=instant_key)
-    end: datetime = attrs.field(eq=instant_key)
+    start: datetime
+    end: datetime
     reasons: tuple[Reason, ...]
     assignment: tuple[tuple[str, str], ...]
     occupancy: tuple[Occupancy, ...]

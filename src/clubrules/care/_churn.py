@@ -31,7 +31,7 @@ from clubrules._checks import (
     to_decimal_or_int,
 )
 from clubrules._time import (
-    instant_key,
+    instants_compared,
     local_time,
     require_aware,
     shift_days,
@@ -256,7 +256,7 @@ class ChurnRule:
         return shift_days(recent_start, -self.baseline_days, "as_of"), recent_start, as_of
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class ChurnWarning:
     """One early warning, with the care it suggests.
 
@@ -276,7 +276,7 @@ class ChurnWarning:
 
     customer_id: str
     rule: str
-    at: datetime = attrs.field(eq=instant_key)
+    at: datetime
     severity: Severity
     action: CareAction
     visit_drop: Decimal | None

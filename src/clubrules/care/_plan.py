@@ -30,7 +30,7 @@ from clubrules._checks import (
     require_years,
     shown,
 )
-from clubrules._time import instant_key, instant_range, local_time, require_aware, to_epoch_us
+from clubrules._time import instant_range, instants_compared, local_time, require_aware, to_epoch_us
 from clubrules.care._churn import ChurnWarning
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.words import message
@@ -110,7 +110,7 @@ class LeapDayPolicy(enum.Enum):
     """On 1 March: the day after 28 February, as some legal systems count."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class CareTask:
     """One thing for staff to do for a customer, due on a business day.
 
@@ -131,7 +131,7 @@ class CareTask:
     customer_id: str
     kind: CareKind
     due: date
-    at: datetime = attrs.field(eq=instant_key)
+    at: datetime
     rule: str
     note: str = ""
     assignee: str | None = None

@@ -26,7 +26,7 @@ from clubrules._checks import (
     texts_checked,
     to_decimal_or_int,
 )
-from clubrules._time import instant_key, local_time
+from clubrules._time import instants_compared, local_time
 from clubrules.errors import ValidationError, ViolationCollector
 
 __all__ = [
@@ -199,7 +199,7 @@ def _answers(value: object) -> object:
     return value
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class SurveyResponse:
     """One customer's answers to a questionnaire.
 
@@ -221,7 +221,7 @@ class SurveyResponse:
     id: str
     questionnaire_id: str
     customer_id: str
-    at: datetime = attrs.field(eq=instant_key)
+    at: datetime
     answers: tuple[tuple[str, int], ...] = attrs.field(converter=_answers)
     nps: int | None = None
     staff_id: str | None = None

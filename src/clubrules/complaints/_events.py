@@ -23,7 +23,7 @@ from clubrules._checks import (
     check_storable,
     raise_collected,
 )
-from clubrules._time import canonical_instant, instant_key, to_epoch_us
+from clubrules._time import canonical_instant, instants_compared, to_epoch_us
 from clubrules.complaints._model import MANAGEMENT, CaseKind, Severity, check_channel
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.money import Money
@@ -127,11 +127,11 @@ class _Event:
         """Add the problems particular to this kind of event (none by default)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class _StaffEvent(_Event):
     """An event a staff member recorded: when, and who."""
 
-    at: datetime = attrs.field(eq=instant_key)
+    at: datetime
     by: str
 
 
@@ -142,11 +142,11 @@ class _StaffContact(_StaffEvent):
     channel: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class _CustomerAnswer(_Event):
     """The customer's answer: when, through which channel, and what they said."""
 
-    at: datetime = attrs.field(eq=instant_key)
+    at: datetime
     channel: str
     note: str = attrs.field(default="", repr=False)
 
@@ -158,7 +158,7 @@ class _StaffDecision(_StaffEvent):
     reason: str = ""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class Registered(_Event):
     """A case was registered: always the first event of a log.
 
@@ -187,7 +187,7 @@ class Registered(_Event):
     action: ClassVar[str] = "register"
 
     case_id: str
-    at: datetime = attrs.field(eq=instant_key)
+    at: datetime
     kind: CaseKind
     channel: str
     customer_id: str
@@ -199,7 +199,7 @@ class Registered(_Event):
     category: str = "general"
     by: str = "front-desk"
     assignee: str | None = None
-    reply_by: datetime | None = attrs.field(default=None, eq=instant_key)
+    reply_by: datetime | None = None
 
     def _check_own(self, problems: ViolationCollector) -> None:
         check_enum(problems, "kind", self.kind, CaseKind)
@@ -351,7 +351,7 @@ class Resolved(_StaffContact):
     apology: bool = False
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class FollowUpScheduled(_StaffEvent):
     """A follow-up visit was planned after resolution.
 
@@ -363,7 +363,7 @@ class FollowUpScheduled(_StaffEvent):
 
     action: ClassVar[str] = "schedule_follow_up"
 
-    planned_for: datetime = attrs.field(eq=instant_key)
+    planned_for: datetime
 
 
 @attrs.frozen(kw_only=True)

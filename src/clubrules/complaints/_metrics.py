@@ -40,7 +40,7 @@ from clubrules._checks import (
     require_items,
     require_zone,
 )
-from clubrules._time import instant_key, local_time, require_aware, require_order, to_epoch_us
+from clubrules._time import instants_compared, local_time, require_aware, require_order, to_epoch_us
 from clubrules.complaints._case import Case
 from clubrules.complaints._model import CaseKind, CaseState, TargetKind, TargetStatusKind
 from clubrules.complaints._sla import sla_status
@@ -261,7 +261,7 @@ class Figures:
     resolution_p90: timedelta | None
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=instants_compared)
 class ComplaintAnalysis:
     """The periodic complaint analysis (定期分析投诉情况).
 
@@ -280,8 +280,8 @@ class ComplaintAnalysis:
             most complaints first, then by id.
     """
 
-    start: datetime = attrs.field(eq=instant_key)
-    end: datetime = attrs.field(eq=instant_key)
+    start: datetime
+    end: datetime
     overall: Figures
     by_staff: dict[str, Figures]
     by_channel: dict[str, Figures]

@@ -26,7 +26,7 @@ from datetime import datetime  # noqa: TC003
 
 import attrs
 
-from clubrules._time import from_epoch_us, instant_key, require_aware, to_epoch_us
+from clubrules._time import from_epoch_us, instants_compared, require_aware, to_epoch_us
 from clubrules.complaints._case import Case
 from clubrules.complaints._model import SUPERVISOR, TargetKind, TimeBasis
 from clubrules.complaints._runs import TargetRun  # noqa: TC001
@@ -75,7 +75,7 @@ class AlertLevel(enum.Enum):
     ESCALATION = "escalation"
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, field_transformer=instants_compared)
 class Alert:
     """A reminder or escalation that is due for one target of one case.
 
@@ -105,8 +105,8 @@ class Alert:
     cycle: int
     seq: int
     level: AlertLevel
-    fire_at: datetime = attrs.field(eq=instant_key)
-    due_at: datetime = attrs.field(eq=instant_key)
+    fire_at: datetime
+    due_at: datetime
     notify: tuple[str, ...]
 
     def describe(self, locale: str | None = None) -> str:

@@ -22,7 +22,7 @@ from clubrules._checks import (
     to_choice,
     to_frozenset,
 )
-from clubrules._time import instant_key
+from clubrules._time import instants_compared
 from clubrules.customers._phone import PhoneNumber
 from clubrules.customers._sealed import Sealed
 from clubrules.errors import ViolationCollector
@@ -117,7 +117,7 @@ def _check_sealed(problems: ViolationCollector, field: str, value: object) -> No
     )
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, field_transformer=instants_compared)
 class Customer:
     """A customer's profile and archive.
 
@@ -169,7 +169,7 @@ class Customer:
 
     id: str
     name: str
-    registered_at: datetime = attrs.field(eq=instant_key)
+    registered_at: datetime
     phone: PhoneNumber | None = None
     gender: Gender = attrs.field(default=Gender.UNDISCLOSED, converter=_to_gender)
     birthday: date | None = None
@@ -258,7 +258,7 @@ def _check_amount(problems: ViolationCollector, record: ConsumptionRecord) -> No
         problems.add("amount", "negative_amount", f"{amount} is negative; {hint}")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class ConsumptionRecord:
     """One payment, refund or redemption by a customer.
 
@@ -294,7 +294,7 @@ class ConsumptionRecord:
 
     id: str
     customer_id: str
-    at: datetime = attrs.field(eq=instant_key)
+    at: datetime
     service: str
     amount: Money
     kind: ConsumptionKind = attrs.field(default=ConsumptionKind.PURCHASE, converter=_to_kind)
@@ -318,7 +318,7 @@ class ConsumptionRecord:
         return self.kind is ConsumptionKind.PURCHASE
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class ServiceRecord:
     """What was done at one visit: the service, who did it, notes and the effect.
 
@@ -344,7 +344,7 @@ class ServiceRecord:
 
     id: str
     customer_id: str
-    at: datetime = attrs.field(eq=instant_key)
+    at: datetime
     service: str
     staff_id: str
     notes: str = attrs.field(default="", repr=lambda text: f"<{len(text)} chars>")

@@ -25,7 +25,7 @@ from clubrules._checks import (
 from clubrules._time import (
     canonical_instant,
     from_epoch_us,
-    instant_key,
+    instants_compared,
     require_aware,
     to_epoch_us,
 )
@@ -74,7 +74,7 @@ def _withdrawn_at(value: object) -> datetime | None:
     return None if value is None else canonical_instant(value, "withdrawn_at")
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=instants_compared)
 class ConsentRecord:
     """A customer's consent to one purpose, over a scope of fields.
 
@@ -112,12 +112,10 @@ class ConsentRecord:
     customer_id: str
     purpose: Purpose = attrs.field(converter=_purpose)
     scope: frozenset[str] = attrs.field(converter=_frozen_strs)
-    given_at: datetime = attrs.field(converter=_given_at, eq=instant_key)
+    given_at: datetime = attrs.field(converter=_given_at)
     separate: bool = False
-    expires_at: datetime | None = attrs.field(default=None, converter=_expires_at, eq=instant_key)
-    withdrawn_at: datetime | None = attrs.field(
-        default=None, converter=_withdrawn_at, eq=instant_key
-    )
+    expires_at: datetime | None = attrs.field(default=None, converter=_expires_at)
+    withdrawn_at: datetime | None = attrs.field(default=None, converter=_withdrawn_at)
     recipient: str | None = None
     evidence: str = ""
 
@@ -250,7 +248,7 @@ class RetentionRule:
         texts_checked(self, "field").raise_if_any()
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=instants_compared)
 class DeletionDue:
     """A field of a customer that must be deleted by a deadline.
 
@@ -264,7 +262,7 @@ class DeletionDue:
 
     customer_id: str
     field: str
-    due_at: datetime = attrs.field(eq=instant_key)
+    due_at: datetime
     reason: str
 
 

@@ -7,7 +7,7 @@ from datetime import datetime  # noqa: TC003 - resolved at runtime by get_type_h
 import attrs
 
 from clubrules._checks import check_flag, check_storable_text, require_choice, texts_checked
-from clubrules._time import canonical_instant, instant_key
+from clubrules._time import canonical_instant, instants_compared
 from clubrules.privacy._consent import Purpose
 
 __all__ = ["AccessEvent"]
@@ -21,7 +21,7 @@ def _purpose(value: object) -> Purpose:
     return require_choice(Purpose, value, "purpose")
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=instants_compared)
 class AccessEvent:
     """One attempt to read a sensitive field, allowed or refused.
 
@@ -43,7 +43,7 @@ class AccessEvent:
             the field.
     """
 
-    at: datetime = attrs.field(converter=_at, eq=instant_key)
+    at: datetime = attrs.field(converter=_at)
     actor: str
     role: str
     purpose: Purpose = attrs.field(converter=_purpose)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from clubrules._checks import check_names, require_instance, require_str, shown, tuple_of_names
-from clubrules._time import canonical_instant, instant_key
+from clubrules._time import canonical_instant, instants_compared
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.words import LOCALES, message, when
 
@@ -18,7 +18,7 @@ def _detected_at(value: object) -> datetime:
     return canonical_instant(value, "detected_at")
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=instants_compared)
 class LeakIncident:
     """A personal-information leak and the club's response (PIPL Art. 57).
 
@@ -48,7 +48,7 @@ class LeakIncident:
     """
 
     id: str
-    detected_at: datetime = attrs.field(converter=_detected_at, eq=instant_key)
+    detected_at: datetime = attrs.field(converter=_detected_at)
     data_types: tuple[str, ...] = attrs.field(converter=tuple_of_names)
     cause: str
     possible_harm: str

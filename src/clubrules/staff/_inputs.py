@@ -16,7 +16,7 @@ from clubrules._checks import DECIMALS, check_int_range, check_storable, check_t
 from clubrules._time import (
     canonical_instant,
     from_epoch_us,
-    instant_key,
+    instants_compared,
     require_aware,
     require_order,
     to_epoch_us,
@@ -237,7 +237,7 @@ def _shift_month(year: int, month: int, months: int) -> tuple[int, int]:
     return index // 12, index % 12 + 1
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class AssessmentPeriod:
     """The half-open span `[start, end)` an assessment covers.
 
@@ -290,8 +290,8 @@ class AssessmentPeriod:
         (True, True)
     """
 
-    start: datetime = attrs.field(eq=instant_key)
-    end: datetime = attrs.field(eq=instant_key)
+    start: datetime
+    end: datetime
     label: str
     cycle: int | None = None
     cycle_months: int | None = None

@@ -20,7 +20,7 @@ from clubrules._checks import (
     shown,
     to_tuple,
 )
-from clubrules._time import canonical_instant, instant_key, require_aware, to_epoch_us
+from clubrules._time import canonical_instant, instants_compared, require_aware, to_epoch_us
 from clubrules.errors import (
     NotFoundError,
     PeriodNotEndedError,
@@ -125,7 +125,7 @@ def _check_stored_text(
             check_storable_text(problems, f"criteria[{i}].{name}", getattr(criterion, name, None))
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class ScoreSheet:
     """A complete, explainable assessment of one staff member for one period.
 
@@ -158,7 +158,7 @@ class ScoreSheet:
     staff_id: str
     kind: AssessmentKind
     period: AssessmentPeriod
-    assessed_at: datetime = attrs.field(eq=instant_key)
+    assessed_at: datetime
     rubric_id: str
     rubric_version: int
     lines: tuple[ScoreLine, ...] = attrs.field(converter=to_tuple)

@@ -9,13 +9,13 @@ from decimal import Decimal
 import attrs
 
 from clubrules._checks import check_number, texts_checked
-from clubrules._time import canonical_instant, instant_key, to_epoch_us
+from clubrules._time import canonical_instant, instants_compared, to_epoch_us
 from clubrules.errors import ValidationError
 
 __all__ = ["WarningRecord"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class WarningRecord:
     """A recorded warning talk after a failing score, with its deadline to improve.
 
@@ -38,8 +38,8 @@ class WarningRecord:
     id: str
     staff_id: str
     sheet_id: str
-    issued_at: datetime = attrs.field(eq=instant_key)
-    improve_by: datetime = attrs.field(eq=instant_key)
+    issued_at: datetime
+    improve_by: datetime
     total: Decimal
     band: str
 

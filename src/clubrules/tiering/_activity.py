@@ -21,7 +21,7 @@ from clubrules._checks import (
     require_names,
     require_zone,
 )
-from clubrules._time import instant_key, local_time, require_aware, require_order, to_epoch_us
+from clubrules._time import instants_compared, local_time, require_aware, require_order, to_epoch_us
 from clubrules.customers import ConsumptionKind, ConsumptionRecord
 from clubrules.customers._spend import signed_amount
 from clubrules.errors import ValidationError, ViolationCollector
@@ -35,7 +35,7 @@ US_PER_DAY = 86_400_000_000
 """Microseconds in a day: recency is counted in whole elapsed days."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class ActivitySummary:
     """One customer's activity up to `end`, and in the window `[start, end)`.
 
@@ -61,12 +61,12 @@ class ActivitySummary:
     """
 
     customer_id: str
-    start: datetime = attrs.field(eq=instant_key)
-    end: datetime = attrs.field(eq=instant_key)
+    start: datetime
+    end: datetime
     visits: int = 0
     spend: Money = attrs.field(factory=Money.zero)
-    first_visit: datetime | None = attrs.field(default=None, eq=instant_key)
-    last_visit: datetime | None = attrs.field(default=None, eq=instant_key)
+    first_visit: datetime | None = None
+    last_visit: datetime | None = None
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()

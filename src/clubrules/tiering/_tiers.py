@@ -32,7 +32,7 @@ from clubrules._checks import (
     unpack_items,
 )
 from clubrules._time import (
-    instant_key,
+    instants_compared,
     local_month_start,
     local_time,
     require_aware,
@@ -278,7 +278,7 @@ class Tier:
         return self.qualify if self.retain is None else self.retain
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class TierStatus:
     """A customer's standing in a tier program, the input and output of a decision.
 
@@ -298,7 +298,7 @@ class TierStatus:
 
     customer_id: str
     tier: str
-    since: datetime = attrs.field(eq=instant_key)
+    since: datetime
     last_review: date | None = None
     manual_floor: str | None = None
 

@@ -21,8 +21,8 @@ import attrs
 from clubrules._checks import require_items
 from clubrules._time import (
     from_epoch_us,
-    instant_key,
     instant_range,
+    instants_compared,
     local_month_start,
     local_time,
     require_aware,
@@ -72,7 +72,7 @@ class ObligationStatus(enum.Enum):
     OVERDUE = "overdue"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class Obligation:
     """One staff member's obligation under one requirement: one cycle, or the induction.
 
@@ -100,12 +100,12 @@ class Obligation:
     staff_id: str
     requirement_id: str
     label: str
-    opens: datetime = attrs.field(eq=instant_key)
-    due: datetime = attrs.field(eq=instant_key)
+    opens: datetime
+    due: datetime
     required: int
     completed: tuple[str, ...]
     status: ObligationStatus
-    done_at: datetime | None = attrs.field(eq=instant_key)
+    done_at: datetime | None
     business_days_late: int | None
     business_time_late: timedelta | None
 
@@ -196,7 +196,7 @@ class StaffCompliance:
         return Kpi(met, len(decided))
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class ComplianceReport:
     """Who owed which training in a period, and who is overdue by how much, at `as_of`.
 
@@ -209,9 +209,9 @@ class ComplianceReport:
             per staff member, by staff id.
     """
 
-    start: datetime = attrs.field(eq=instant_key)
-    end: datetime = attrs.field(eq=instant_key)
-    as_of: datetime = attrs.field(eq=instant_key)
+    start: datetime
+    end: datetime
+    as_of: datetime
     staff: tuple[StaffCompliance, ...]
 
     def member(self, staff_id: str) -> StaffCompliance:

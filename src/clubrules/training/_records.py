@@ -18,7 +18,7 @@ from clubrules._checks import (
     texts_checked,
     to_choice,
 )
-from clubrules._time import instant_key, to_epoch_us
+from clubrules._time import instants_compared, to_epoch_us
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.money import Money
 
@@ -96,7 +96,7 @@ def _check_cost(problems: ViolationCollector, value: object) -> None:
         problems.add("cost", "negative_amount", "must not be negative")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class TrainingSession:
     """One training session: what, how, when, and what it cost.
 
@@ -136,8 +136,8 @@ class TrainingSession:
     kind: TrainingKind = attrs.field(converter=_to_kind)
     topic: str
     method: TrainingMethod = attrs.field(converter=_to_method)
-    start: datetime = attrs.field(eq=instant_key)
-    end: datetime = attrs.field(eq=instant_key)
+    start: datetime
+    end: datetime
     trainer: str | None = None
     cost: Money | None = None
 
@@ -197,7 +197,7 @@ class Attendance:
         return (self.session_id, self.staff_id)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class Completion:
     """A training one staff member completed: an online course, an outside course, a test passed.
 
@@ -226,7 +226,7 @@ class Completion:
     kind: TrainingKind = attrs.field(converter=_to_kind)
     topic: str
     method: TrainingMethod = attrs.field(converter=_to_method)
-    completed_at: datetime = attrs.field(eq=instant_key)
+    completed_at: datetime
     session_id: str | None = None
 
     def __attrs_post_init__(self) -> None:

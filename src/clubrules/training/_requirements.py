@@ -22,7 +22,7 @@ from clubrules._checks import (
     to_choice,
     to_frozenset,
 )
-from clubrules._time import instant_key, to_epoch_us
+from clubrules._time import instants_compared, to_epoch_us
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.training._records import TrainingKind, TrainingMethod
 
@@ -62,7 +62,7 @@ class Cadence(enum.Enum):
     AS_NEEDED = "as_needed"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=instants_compared)
 class StaffMember:
     """A staff member as training sees them: a role, and when they joined and left.
 
@@ -82,8 +82,8 @@ class StaffMember:
 
     id: str
     role: str
-    hired_at: datetime = attrs.field(eq=instant_key)
-    left_at: datetime | None = attrs.field(default=None, eq=instant_key)
+    hired_at: datetime
+    left_at: datetime | None = None
 
     def __attrs_post_init__(self) -> None:
         problems = texts_checked(self, "id", "role")
