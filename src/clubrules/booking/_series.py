@@ -36,7 +36,10 @@ class Recurrence:
     spring-forward day moves forward by the gap, as wall clocks do. A local
     time that happens twice on an autumn day takes the same pass as the
     first start (its `fold`): the first occurrence is always the given
-    start itself, as an instant, even at the second 02:30 of the night.
+    start itself, as an instant, even at the second 02:30 of the night. A
+    first start given as a wall time that does not exist (02:30 on a
+    spring-forward night) is the instant it names (03:30), and every later
+    occurrence keeps that wall time, 03:30.
 
     Attributes:
         frequency: A [Frequency][clubrules.booking.Frequency].
