@@ -56,6 +56,7 @@ from clubrules.complaints import (
     SlaPolicy,
     SlaTarget,
     TargetKind,
+    TargetStatus,
     TargetStatusKind,
     TimeBasis,
     Withdrawn,
@@ -468,6 +469,24 @@ def make_event(action: str, at: datetime, info: dict[str, object]) -> CaseEvent:
     return ReportedToManagement(at=at, by="s-1")
 
 
+def _status_row(s: TargetStatus) -> tuple[object, ...]:
+    """A target status as the model's row: every figure the two must agree on."""
+    return (
+        s.kind,
+        s.cycle,
+        s.seq,
+        s.status,
+        s.breached,
+        s.started_us,
+        s.due_us,
+        s.achieved_us,
+        s.ended_us,
+        s.elapsed_us,
+        s.remaining_us,
+        s.paused_us,
+    )
+
+
 def snapshot(case: Case, now: int) -> tuple[object, ...]:
     """Everything a user reads off a case, instants as epoch microseconds."""
     statuses = sla_status(case, shown_in(now, UTC))
@@ -481,23 +500,7 @@ def snapshot(case: Case, now: int) -> tuple[object, ...]:
         None if case.closed_at is None else to_epoch_us(case.closed_at),
         case.awaiting,
         sorted(case.allowed),
-        [
-            (
-                s.kind,
-                s.cycle,
-                s.seq,
-                s.status,
-                s.breached,
-                s.started_us,
-                s.due_us,
-                s.achieved_us,
-                s.ended_us,
-                s.elapsed_us,
-                s.remaining_us,
-                s.paused_us,
-            )
-            for s in statuses
-        ],
+        [_status_row(s) for s in statuses],
     )
 
 
@@ -666,23 +669,7 @@ class CaseOracle(RuleBasedStateMachine):
                 )
                 assert got_runs == want_runs
                 continue
-            got = [
-                (
-                    s.kind,
-                    s.cycle,
-                    s.seq,
-                    s.status,
-                    s.breached,
-                    s.started_us,
-                    s.due_us,
-                    s.achieved_us,
-                    s.ended_us,
-                    s.elapsed_us,
-                    s.remaining_us,
-                    s.paused_us,
-                )
-                for s in statuses
-            ]
+            got = [_status_row(s) for s in statuses]
             want = [model.status(run, now) for run in model.runs]
             assert sorted(got, key=repr) == sorted(want, key=repr)
 
