@@ -81,7 +81,10 @@ class Escalation:
             non-blank strings; a single string is accepted).
         at: The fraction of the target's time after which the escalation
             fires: `1.0` (the default) fires as the target breaches, `1.5`
-            when half its time again has passed.
+            when half its time again has passed. It is read as the decimal
+            it is written as, and `at * within` is exact, with no float
+            rounding: the escalation fires at the first microsecond of
+            counted time past it.
 
     Raises:
         ValidationError: no roles, a blank role, or `at` below 1 or above
@@ -128,7 +131,10 @@ class SlaTarget:
             warnings and escalations into opening hours; leave it out for
             targets that must alert at any hour (safety incidents).
         warn_at: The fraction of `within` elapsed at which a warning fires
-            (0 < warn_at <= 1; 0.8 by default).
+            (0 < warn_at <= 1; 0.8 by default). It is read as the decimal
+            it is written as (0.07 is seven hundredths) and the threshold
+            `warn_at * within` is exact, with no float rounding: the warning
+            fires at the first microsecond of counted time at or past it.
         escalation: Who is told when the target runs late, or None.
         pauses: Whether the target stops while the case awaits the customer.
             None (the default) means yes for progress updates and resolution,

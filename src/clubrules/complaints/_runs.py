@@ -6,8 +6,9 @@ that the status of 100,000 open cases is integer arithmetic.
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_right
+from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from clubrules._time import from_epoch_us, to_epoch_us
@@ -251,13 +252,15 @@ class TargetRun:
             return marks
         clock = self.clock
         budget = self.budget
-        warn = math.ceil(self.target.warn_at * budget)
+        numerator, denominator = _share(self.target.warn_at, budget)
+        warn = -(-numerator // denominator)  # rounded up: counted >= warn_at * within
         warn_us = _in_hours(self, clock.last_at_or_below(self._reading_at(warn, before_pause=True)))
         escalation = self.target.escalation
         escalate_us = None
         if escalation is not None:
             # The first instant at which the counted time exceeds the threshold.
-            threshold = math.floor(escalation.at * budget)
+            numerator, denominator = _share(escalation.at, budget)
+            threshold = numerator // denominator  # rounded down: counted > at * within
             reading = self._reading_at(threshold, before_pause=False)
             escalate_us = _in_hours(self, clock.last_at_or_below(reading) + 1)
         # Stored whole, in one store: a reader in another thread finds both or computes equal ones.
@@ -267,6 +270,23 @@ class TargetRun:
     @property
     def running(self) -> bool:
         return self.end_us is None
+
+
+def _share(fraction: float, budget: int) -> tuple[int, int]:
+    """`fraction * budget` exactly, as a numerator and a positive denominator.
+
+    A float fraction is read as the decimal it is written as (its `repr`,
+    the shortest that gives the float): 0.07 of an hour is 252 seconds to
+    the microsecond, where the float product is 252.00000000000003 seconds
+    and rounding it up would give one microsecond more.
+    """
+    numerator, denominator = _written(fraction)
+    return numerator * budget, denominator
+
+
+@lru_cache(maxsize=256)  # a few fractions serve every case: read each once
+def _written(fraction: float) -> tuple[int, int]:
+    return Decimal(repr(fraction)).as_integer_ratio()
 
 
 def _in_hours(run: TargetRun, at_us: int) -> int:

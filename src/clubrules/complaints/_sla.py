@@ -11,9 +11,11 @@ awaited the customer. With `counted(t)` that time at instant `t` and
   exactly at a closing, the due time is the next opening, since no business
   time passes while the club is closed;
 - it warns once `counted(t) >= warn_at * within`, and escalates once
-  `counted(t) > escalation.at * within`. Alerts of business-time targets fall
-  in opening hours by construction; those of calendar-time targets with a
-  calendar are moved to the next opening.
+  `counted(t) > escalation.at * within`, both products exact (the fraction
+  read as the decimal its `repr` writes, never multiplied as a float).
+  Alerts of business-time targets fall in opening hours by construction;
+  those of calendar-time targets with a calendar are moved to the next
+  opening.
 """
 
 from __future__ import annotations

@@ -59,7 +59,12 @@ class DismissalReview:
         warning: The warning recorded for `earlier`, or None if none was
             recorded (a gap in the record the reviewer should see).
         missing_cycles: Periodic cycles without an assessment between the
-            two sheets (skipped under `MissingCycle.SKIPPED`).
+            two sheets (skipped under `MissingCycle.SKIPPED`). Sheets of a
+            revised rubric with another `cycle_months` are compared by the
+            months their cycles cover, and the gap is counted in `later`'s
+            cycles, one only partly in the gap counting as one: a failed
+            January (monthly) and a failed third quarter miss February,
+            March and the second quarter, two quarterly cycles.
         deadline_passed: Whether the warning's deadline had passed when
             `later` was assessed: True only when `later` was assessed after
             `improve_by` (a sheet assessed exactly at `improve_by` came in
@@ -172,7 +177,9 @@ def decide_outcome(
       sheet); the predecessor is the latest one before `sheet` in that order. Any pass in
       the chain between two failures ends the chain. Between two periodic
       sheets, cycles without an assessment follow `rubric.missing_cycle`:
-      skipped, or breaking the chain.
+      skipped, or breaking the chain. Sheets are compared by the months
+      their cycles cover, so a gap is seen across a revision of the
+      rubric's `cycle_months` too (see `DismissalReview.missing_cycles`).
 
     Args:
         sheet: The new score sheet.
@@ -271,12 +278,27 @@ def _missing_cycles(earlier: ScoreSheet, later: ScoreSheet) -> int:
     the chain predecessor of the later one, every cycle that ended between
     them lacks a periodic sheet (it would be in the chain, between them).
     Unknown cycles (an ad hoc period without one) count no missing cycles.
+
+    The two sheets may number their cycles in different lengths (a rubric
+    revised from monthly to quarterly), so the comparison is of the months
+    they cover, never of cycle numbers: cycle `c` of `m` months covers the
+    months `c * m` to `(c + 1) * m` (counted from year 0, in the club's
+    zone). The months from the end of what the earlier sheet accounts for
+    to the start of the later sheet's cycle are the gap; it is counted in
+    the later sheet's cycles, a cycle only partly in the gap counting as one.
     """
-    if earlier.period.cycle is None or later.period.cycle is None:
+    before, after = earlier.period, later.period
+    if before.cycle is None or before.cycle_months is None:
         return 0
-    first = earlier.period.cycle + (1 if earlier.kind is AssessmentKind.PERIODIC else 0)
-    last = later.period.cycle - 1
-    return max(last - first + 1, 0)
+    if after.cycle is None or after.cycle_months is None:
+        return 0
+    passed = 1 if earlier.kind is AssessmentKind.PERIODIC else 0
+    gap_start = (before.cycle + passed) * before.cycle_months
+    gap_end = after.cycle * after.cycle_months
+    if gap_end <= gap_start:
+        return 0
+    # gap_end starts a later cycle: every later cycle the gap touches, exactly.
+    return -(-(gap_end - gap_start) // after.cycle_months)
 
 
 def record_assessment(repository: AssessmentRepository, sheet: ScoreSheet) -> Outcome:

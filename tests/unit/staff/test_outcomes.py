@@ -289,3 +289,107 @@ def test_two_failures_separated_by_a_pass_never_trigger_a_review(
         # A review is due exactly when this cycle and the one before both failed.
         expected = i > 0 and scores[i] < 60 and scores[i - 1] < 60
         assert (review is not None) is expected
+
+
+def cycle_sheet(
+    rubric: Rubric, first_month: int, *, ad_hoc_day: int | None = None, sheet_id: str = ""
+) -> ScoreSheet:
+    """A failing sheet of `rubric`'s cycle starting at `first_month` (months from January 2026).
+
+    Ad hoc, it covers eight hours of day `ad_hoc_day` of the cycle's first month.
+    """
+    year, month = 2026 + first_month // 12, first_month % 12 + 1
+    if ad_hoc_day is None:
+        period = AssessmentPeriod.monthly(year, month, months=rubric.cycle_months)
+        kind = AssessmentKind.PERIODIC
+    else:
+        start = datetime(year, month, ad_hoc_day, 9, tzinfo=SHANGHAI)
+        period = AssessmentPeriod.ad_hoc(
+            start, start + timedelta(hours=8), label="spot", cycle_months=rubric.cycle_months
+        )
+        kind = AssessmentKind.AD_HOC
+    return assess(
+        rubric,
+        AssessmentInputs(manual={"overall": ManualScore(points=Decimal(40), by="sup-1")}),
+        sheet_id=sheet_id or f"s-1-{first_month}-{ad_hoc_day}-{rubric.version}",
+        staff_id="s-1",
+        period=period,
+        as_of=period.end + timedelta(days=1),
+        kind=kind,
+    )
+
+
+@pytest.mark.parametrize(
+    ("quarter", "missing"),
+    [(0, 0), (1, 1), (2, 2), (3, 3)],
+)
+def test_missing_cycles_across_a_rubric_revised_from_monthly_to_quarterly(
+    quarter: int, missing: int
+) -> None:
+    monthly = one_item_rubric(missing_cycle=MissingCycle.SKIPPED)
+    quarterly = one_item_rubric(
+        version=2, cycle_months=3, missing_cycle=MissingCycle.SKIPPED, ad_hoc_in_chain=True
+    )
+    # A failed March (the first quarter's last month), then a failed quarter.
+    march = cycle_sheet(monthly, 2)
+    later = cycle_sheet(quarterly, 3 * quarter + 3)
+    review = decide_outcome(later, quarterly, history=[march]).dismissal_review
+    assert review is not None
+    assert review.missing_cycles == missing
+    # A failed January then a failed second quarter: February and March went
+    # unassessed, one quarterly cycle (the first, partly), and the chain breaks there.
+    january = cycle_sheet(monthly, 0)
+    second = cycle_sheet(quarterly, 3)
+    review = decide_outcome(second, quarterly, history=[january]).dismissal_review
+    assert review is not None
+    assert review.missing_cycles == 1
+    breaks = attrs.evolve(quarterly, missing_cycle=MissingCycle.BREAKS_CHAIN)
+    assert decide_outcome(second, breaks, history=[january]).dismissal_review is None
+
+
+CYCLE_LENGTHS = st.sampled_from([1, 2, 3, 4, 6, 12])
+
+
+@given(
+    earlier_months=CYCLE_LENGTHS,
+    later_months=CYCLE_LENGTHS,
+    earlier_cycle=st.integers(0, 8),
+    later_cycle=st.integers(0, 30),
+    earlier_day=st.none() | st.integers(1, 28),
+    later_day=st.none() | st.integers(1, 28),
+)
+def test_missing_cycles_are_the_later_cycles_touching_the_unassessed_months(
+    *,
+    earlier_months: int,
+    later_months: int,
+    earlier_cycle: int,
+    later_cycle: int,
+    earlier_day: int | None,
+    later_day: int | None,
+) -> None:
+    """Whatever the two cycle lengths, the gap is the months no sheet accounts for."""
+    earlier_rubric = one_item_rubric(cycle_months=earlier_months, ad_hoc_in_chain=True)
+    rubric = one_item_rubric(
+        version=2,
+        cycle_months=later_months,
+        ad_hoc_in_chain=True,
+        missing_cycle=MissingCycle.SKIPPED,
+    )
+    earlier_first = earlier_cycle * earlier_months
+    later_first = later_cycle * later_months
+    earlier = cycle_sheet(earlier_rubric, earlier_first, ad_hoc_day=earlier_day, sheet_id="a")
+    later = cycle_sheet(rubric, later_first, ad_hoc_day=later_day, sheet_id="b")
+    review = decide_outcome(later, rubric, history=[earlier]).dismissal_review
+    if earlier.period.end >= later.period.end:
+        assert review is None or review.later == later
+        return
+    assert review is not None
+    # The months no sheet accounts for: after the earlier sheet's cycle (a
+    # periodic sheet is its cycle; an ad hoc one leaves its cycle open) and
+    # before the later sheet's cycle.
+    accounted = earlier_first + (earlier_months if earlier_day is None else 0)
+    gap = set(range(accounted, later_first))
+    touched = {month // later_months for month in gap}
+    assert review.missing_cycles == len(touched)
+    breaks = attrs.evolve(rubric, missing_cycle=MissingCycle.BREAKS_CHAIN)
+    assert (decide_outcome(later, breaks, history=[earlier]).dismissal_review is None) is bool(gap)
