@@ -14,7 +14,6 @@ from clubrules.cli._io import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
-    Progress,
     add_json_option,
     add_lang_option,
     add_progress_option,
@@ -23,6 +22,7 @@ from clubrules.cli._io import (
     counted,
     csv_rows,
     fail,
+    feed_rows,
     input_format,
     json_rows,
     open_check,
@@ -314,9 +314,7 @@ def _run_check(args: argparse.Namespace) -> int:
     reader = _Reader(zone, "key" if kind == "json" else "column")
     rows = json_rows if kind == "json" else csv_rows
     try:
-        with Progress.for_file("reading", path, forced=args.progress) as progress:
-            for line, row in rows(path, progress, REQUIRED, OPTIONAL):
-                reader.add(line, row)
+        feed_rows(args, path, reader.add, REQUIRED, OPTIONAL, rows=rows)
         bookings = reader.bookings()
     except (InputError, OSError) as error:
         return bad_file(args, path, error)

@@ -16,15 +16,14 @@ from clubrules._checks import DECIMALS, EXACT_DECIMALS
 from clubrules.cli._io import (
     EXIT_OK,
     EXIT_USAGE,
-    Progress,
     add_json_option,
     add_lang_option,
     add_progress_option,
     bad_file,
     command_group,
     counted,
-    csv_rows,
     fail,
+    feed_rows,
     is_date,
     open_check,
     parse_date,
@@ -361,9 +360,7 @@ def _run_tier(args: argparse.Namespace) -> int:
     program = default_program(zone)
     reader = _Reader(zone, run, args.currency, program)
     try:
-        with Progress.for_file("reading", path, forced=args.progress) as progress:
-            for line, row in csv_rows(path, progress, REQUIRED, OPTIONAL):
-                reader.add(line, row)
+        feed_rows(args, path, reader.add, REQUIRED, OPTIONAL)
     except (InputError, OSError) as error:
         return bad_file(args, path, error)
     _report(args, path, day, reader, program)

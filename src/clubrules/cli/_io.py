@@ -24,7 +24,7 @@ from clubrules.errors import InputError, ValidationError
 from clubrules.words import message
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from pathlib import Path
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "csv_rows",
     "display_width",
     "fail",
+    "feed_rows",
     "input_format",
     "is_date",
     "json_rows",
@@ -387,6 +388,31 @@ def csv_rows(
 def _skip(text: str, pos: int) -> int:
     match = _WHITESPACE.match(text, pos)
     return pos if match is None else match.end()
+
+
+def feed_rows(
+    args: argparse.Namespace,
+    path: Path,
+    add: Callable[[int, dict[str, str]], None],
+    required: Sequence[str],
+    optional: Sequence[str],
+    *,
+    rows: Callable[
+        [Path, Progress, Sequence[str], Sequence[str]], Iterator[tuple[int, dict[str, str]]]
+    ] = csv_rows,
+) -> None:
+    """Give each row of `path` to `add(line, row)`, with a progress bar as `--progress` asks.
+
+    `rows` reads the file: `csv_rows` (the default) or `json_rows`, with
+    `required` and `optional` their columns or keys.
+
+    Raises:
+        InputError: the file or a row is malformed, as `rows` says.
+        OSError: the file cannot be read.
+    """
+    with Progress.for_file("reading", path, forced=args.progress) as progress:
+        for line, row in rows(path, progress, required, optional):
+            add(line, row)
 
 
 def json_rows(

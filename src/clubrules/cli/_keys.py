@@ -203,44 +203,51 @@ def _update_keyring(path: Path, change: Callable[[Keyring], object]) -> str | No
     return None
 
 
-def _run_rotate(args: argparse.Namespace) -> int:
+def _change_keyring(
+    args: argparse.Namespace, change: Callable[[Keyring], tuple[str, dict[str, object]]]
+) -> int:
+    """Apply `change` to the keyring file `args.file`; report what it says it did.
+
+    `change` changes the keyring it is given and returns the report: a line
+    of text and the `--json` object.
+    """
     path: Path = args.file
-    problem = _keyring_file_problem(path)
+    said: list[tuple[str, dict[str, object]]] = []
+    problem = _keyring_file_problem(path) or _update_keyring(
+        path, lambda ring: said.append(change(ring))
+    )
     if problem is not None:
         return fail(args, EXIT_USAGE, problem)
-    done: dict[str, int] = {}
-
-    def rotate(ring: Keyring) -> None:
-        done["old"] = ring.primary_id
-        done["new"] = ring.rotate().key_id
-
-    gone = _update_keyring(path, rotate)
-    if gone is not None:
-        return fail(args, EXIT_USAGE, gone)
-    old, new = done["old"], done["new"]
-    _report(
-        args,
-        f"rotated {path}: key {new} is primary; key {old} now only decrypts",
-        {"file": str(path), "primary_key_id": new, "previous_key_id": old},
-    )
+    _report(args, *said[-1])  # the change saved: the last made, if the update ran it again
     return EXIT_OK
+
+
+def _run_rotate(args: argparse.Namespace) -> int:
+    path: Path = args.file
+
+    def rotate(ring: Keyring) -> tuple[str, dict[str, object]]:
+        old = ring.primary_id
+        new = ring.rotate().key_id
+        return (
+            f"rotated {path}: key {new} is primary; key {old} now only decrypts",
+            {"file": str(path), "primary_key_id": new, "previous_key_id": old},
+        )
+
+    return _change_keyring(args, rotate)
 
 
 def _run_retire(args: argparse.Namespace) -> int:
     path: Path = args.file
     key_id: int = args.key_id
-    problem = _keyring_file_problem(path)
-    if problem is not None:
-        return fail(args, EXIT_USAGE, problem)
-    gone = _update_keyring(path, lambda ring: ring.retire(key_id))
-    if gone is not None:
-        return fail(args, EXIT_USAGE, gone)
-    _report(
-        args,
-        f"retired key {key_id} in {path}: values still under it no longer open",
-        {"file": str(path), "retired_key_id": key_id},
-    )
-    return EXIT_OK
+
+    def retire(ring: Keyring) -> tuple[str, dict[str, object]]:
+        ring.retire(key_id)
+        return (
+            f"retired key {key_id} in {path}: values still under it no longer open",
+            {"file": str(path), "retired_key_id": key_id},
+        )
+
+    return _change_keyring(args, retire)
 
 
 def _run_rewrap(args: argparse.Namespace) -> int:

@@ -240,6 +240,14 @@ class TrainingRequirement:
             raise
 
 
+# The seed's rules for every role, one session a cycle: id, name, kind, cadence.
+_FOR_EVERY_ROLE = (
+    ("safety", "Safety training", TrainingKind.SAFETY, Cadence.QUARTERLY),
+    ("privacy", "Privacy-awareness training", TrainingKind.PRIVACY, Cadence.YEARLY),
+    ("special", "Special training", TrainingKind.SPECIAL, Cadence.AS_NEEDED),
+)
+
+
 def seed_requirements(
     *,
     induction_days: int,
@@ -297,22 +305,8 @@ def seed_requirements(
             sessions=sessions_per_month,
             roles=service_roles,
         ),
-        TrainingRequirement(
-            id="safety",
-            name="Safety training",
-            kinds=TrainingKind.SAFETY,
-            cadence=Cadence.QUARTERLY,
-        ),
-        TrainingRequirement(
-            id="privacy",
-            name="Privacy-awareness training",
-            kinds=TrainingKind.PRIVACY,
-            cadence=Cadence.YEARLY,
-        ),
-        TrainingRequirement(
-            id="special",
-            name="Special training",
-            kinds=TrainingKind.SPECIAL,
-            cadence=Cadence.AS_NEEDED,
+        *(
+            TrainingRequirement(id=rule_id, name=name, kinds=kind, cadence=cadence)
+            for rule_id, name, kind, cadence in _FOR_EVERY_ROLE
         ),
     )
