@@ -6,7 +6,7 @@ import enum
 
 # Run-time import (noqa: TC003) so that typing.get_type_hints() resolves public annotations.
 from datetime import datetime  # noqa: TC003
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import attrs
 
@@ -33,9 +33,6 @@ __all__ = [
     "TrainingRequirement",
     "seed_requirements",
 ]
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -95,28 +92,28 @@ class StaffMember:
         raise_collected(problems)
 
 
-def _members(kind: type[E], values: Iterable[object]) -> frozenset[E]:
-    """Each value as a member of `kind`; an unhashable value passes the whole on, for the checks."""
+def _members(kind: type[E], value: object) -> frozenset[E]:
+    """A member, a name or value, or a collection of them, as a frozenset of `kind`'s members.
+
+    Anything else, or a collection holding an unhashable value, is passed on
+    whole for the checks to report.
+    """
+    if isinstance(value, kind | str):
+        value = (value,)
+    if not isinstance(value, frozenset | set | list | tuple):
+        return value  # type: ignore[return-value]  # reported by the checks
     try:
-        return frozenset(to_choice(kind, v) for v in values)
+        return frozenset(to_choice(kind, v) for v in value)
     except TypeError:  # an unhashable item, such as a list in the list
-        return values  # type: ignore[return-value]  # reported by the checks
+        return value  # type: ignore[return-value]  # reported by the checks
 
 
 def _to_kinds(value: object) -> frozenset[TrainingKind]:
-    if isinstance(value, TrainingKind | str):
-        value = (value,)
-    if isinstance(value, frozenset | set | list | tuple):
-        return _members(TrainingKind, value)
-    return value  # type: ignore[return-value]  # reported by the checks
+    return _members(TrainingKind, value)
 
 
 def _to_methods(value: object) -> frozenset[TrainingMethod]:
-    if isinstance(value, TrainingMethod | str):
-        value = (value,)
-    if isinstance(value, frozenset | set | list | tuple):
-        return _members(TrainingMethod, value)
-    return value  # type: ignore[return-value]  # reported by the checks
+    return _members(TrainingMethod, value)
 
 
 def _to_cadence(value: object) -> Cadence:
