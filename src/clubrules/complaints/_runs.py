@@ -280,13 +280,15 @@ def _share(fraction: float, budget: int) -> tuple[int, int]:
     the microsecond, where the float product is 252.00000000000003 seconds
     and rounding it up would give one microsecond more.
     """
-    numerator, denominator = _written(fraction)
+    # The plain type's repr: a subclass's own repr (or hash, for the cache) has no say.
+    text = int.__repr__(fraction) if isinstance(fraction, int) else float.__repr__(fraction)
+    numerator, denominator = _ratio(text)
     return numerator * budget, denominator
 
 
 @lru_cache(maxsize=256)  # a few fractions serve every case: read each once
-def _written(fraction: float) -> tuple[int, int]:
-    return Decimal(repr(fraction)).as_integer_ratio()
+def _ratio(text: str) -> tuple[int, int]:
+    return Decimal(text).as_integer_ratio()
 
 
 def _in_hours(run: TargetRun, at_us: int) -> int:

@@ -78,3 +78,20 @@ def test_thresholds_are_the_written_fraction_of_the_allowance_to_the_microsecond
     escalate_us = Fraction(at_hundredths, 100) * within_us // 1 + 1  # first past
     assert warned[AlertLevel.WARNING] == T0 + warn_us * US
     assert escalated[AlertLevel.ESCALATION] == T0 + escalate_us * US
+
+
+class _OddFloat(float):
+    """A float whose repr and hash say something else: the threshold reads its value."""
+
+    def __repr__(self) -> str:
+        return "not a number"
+
+    def __hash__(self) -> int:
+        return 0
+
+
+def test_a_float_subclass_is_read_by_its_value() -> None:
+    for now in (T0 + timedelta(hours=1), T0 + timedelta(hours=2)):  # warned, then escalated
+        odd = _alerts(timedelta(hours=1), _OddFloat(0.07), _OddFloat(1.15), now)
+        assert odd == _alerts(timedelta(hours=1), 0.07, 1.15, now)
+    assert odd[AlertLevel.ESCALATION] == T0 + timedelta(hours=1, minutes=9, microseconds=1)
