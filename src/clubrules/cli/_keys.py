@@ -218,7 +218,7 @@ def _change_keyring(
     )
     if problem is not None:
         return fail(args, EXIT_USAGE, problem)
-    _report(args, *said[-1])  # the change saved: the last made, if the update ran it again
+    _report(args, *said[-1])  # the report of the change that was saved
     return EXIT_OK
 
 
