@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 import pytest
 
-from clubrules.errors import AccessDeniedError, ConsentRequiredError, DecryptionError
+from clubrules.errors import (
+    AccessDeniedError,
+    ConsentRequiredError,
+    DecryptionError,
+    KeyringError,
+)
 from clubrules.privacy import (
     AsyncCustomerKeys,
     AsyncPrivacyVault,
@@ -175,3 +180,48 @@ def test_sync_and_async_vaults_share_the_tables(run: Any, url: str) -> None:
         opened = sync.open(sealed, customer_id="c-1", role="beautician", **READER)
         assert opened.reveal() == ["from async"]
         assert [e.reason for e in PostgresAccessLog(db).for_customer("c-1")] == ["allowed"]
+
+
+class _RollbackError(Exception):
+    """Raised inside a unit of work to roll it back."""
+
+
+def test_a_key_read_back_in_a_unit_that_rolls_back_is_not_trusted_by_the_window(
+    run: Any, url: str
+) -> None:
+    kek = Keyring.generate()
+    place = {"record_type": "customer", "record_id": "c-1", "field": "allergies"}
+
+    async def body(here: AsyncPostgresDatabase, _there: AsyncPostgresDatabase) -> None:
+        store = AsyncPostgresDataKeyStore(here)
+        keys = AsyncCustomerKeys(kek, store, revalidate_after=3600, timer=lambda: 1000.0)
+
+        async def unit() -> None:
+            async with here.unit_of_work():
+                assert store.in_transaction()
+                sealed = (await keys.cipher_for("c-1", create=True)).seal("x", **place)
+                assert (await keys.cipher_for("c-1")).open(sealed, **place) == "x"
+                raise _RollbackError
+
+        with pytest.raises(_RollbackError):
+            await unit()
+        assert not store.in_transaction()
+        with pytest.raises(KeyringError, match="has no data key"):
+            await keys.cipher_for("c-1")
+
+    run(body)
+    with PostgresDatabase(url) as db:
+        store = PostgresDataKeyStore(db)
+        keys = CustomerKeys(kek, store, revalidate_after=3600, timer=lambda: 1000.0)
+
+        def sync_unit() -> None:
+            with db.unit_of_work():
+                assert store.in_transaction()
+                keys.cipher_for("c-1", create=True)
+                keys.cipher_for("c-1")
+                raise _RollbackError
+
+        with pytest.raises(_RollbackError):
+            sync_unit()
+        with pytest.raises(KeyringError, match="has no data key"):
+            keys.cipher_for("c-1")

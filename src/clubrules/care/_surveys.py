@@ -42,6 +42,12 @@ GROUPINGS = ("period", "staff", "dimension")
 """The keys `aggregate_surveys` can group by, in key order."""
 
 _WEIGHT_LIMIT = 10**18
+
+# By scale, the least rating that counts as satisfied for CSAT: the top two
+# boxes (4 and 5 of 5, 9 and 10 of 10), but only boxes above the middle of
+# the scale, so the top box alone on a scale of 2 or 3 (of 1-2, every rating
+# was in the top two; of 1-3, the neutral 2 was).
+_SATISFIED_FROM = tuple(max(scale - 1, (scale + 1) // 2 + 1) for scale in range(11))
 """Weights are below this: a weighted mean of larger ones would leave Decimal's exponent range."""
 
 
@@ -271,8 +277,11 @@ class SurveyStats:
         key: The group's key, by the requested groupings (such as
             `("2026-Q1", "st-7")`).
         responses: How many responses.
-        csat: The share of ratings in the top two boxes (4 or 5 of 5), as a
-            percentage with two places; None without ratings.
+        csat: The share of ratings in the top two boxes (4 or 5 of 5, 9 or
+            10 of 10), as a percentage with two places; None without
+            ratings. A box counts only if it lies above the middle of its
+            question's scale: on a scale of 2 or 3, only the top box (2 of
+            2, 3 of 3) counts as satisfied.
         score: The weighted score, 0 to 100: for each dimension, the mean of
             its ratings, each scaled to 0-100 on its own question's scale
             (1 is 0, the top of the scale 100); those means weighted by the
@@ -399,7 +408,7 @@ def aggregate_surveys(
                 if tally is None:
                     tally = bucket[question.dimension] = _Tally()
                 tally.count += 1
-                tally.top += rating >= question.scale - 1
+                tally.top += rating >= _SATISFIED_FROM[question.scale]
                 tally.ratings += rating
                 above = tally.above_one
                 above[question.scale] = above.get(question.scale, 0) + rating - 1

@@ -11,6 +11,7 @@ import attrs
 
 from clubrules._checks import (
     DEFAULT_TENANT,
+    check_names,
     check_text,
     refuse_pickle,
     require_choice,
@@ -90,7 +91,9 @@ class Grant:
 
     Raises:
         ValidationError: `role` is not a non-blank name, a field is not a
-            name, or a purpose is not a `Purpose`.
+            name, or a purpose is not a `Purpose`; text that no storage can
+            hold (a NUL character, a lone surrogate, more than 200
+            characters) in `role` or a field, named by field, never echoed.
     """
 
     role: str
@@ -98,7 +101,9 @@ class Grant:
     purposes: frozenset[Purpose] = attrs.field(converter=_frozen_purposes)
 
     def __attrs_post_init__(self) -> None:
-        texts_checked(self, "role").raise_if_any()
+        problems = texts_checked(self, "role")
+        check_names(problems, "fields", self.fields)
+        problems.raise_if_any()
 
 
 @attrs.frozen

@@ -59,15 +59,22 @@ _STORE_METHODS = ("get", "add", "replace", "delete", "customer_ids")
 
 
 class _Cached:
-    """A data key unwrapped from `wrapped`, and when the store last showed that same `wrapped`."""
+    """A data key unwrapped from `wrapped`, and when the store last showed that same `wrapped`.
 
-    __slots__ = ("checked", "cipher", "kek_id", "wrapped")
+    `settled` says whether the store showed it outside any transaction that
+    may still roll back: only then does `revalidate_after` let it through
+    without reading the store. A key this instance created is not settled
+    until a later read finds it kept.
+    """
 
-    def __init__(self, wrapped: Sealed, cipher: FieldCipher, checked: float) -> None:
+    __slots__ = ("checked", "cipher", "kek_id", "settled", "wrapped")
+
+    def __init__(self, wrapped: Sealed, cipher: FieldCipher, checked: float, settled: bool) -> None:
         self.wrapped = wrapped
         self.cipher = cipher
         self.kek_id = sealed_key_id(wrapped)
         self.checked = checked
+        self.settled = settled
 
 
 class _KeysCore:
@@ -125,6 +132,10 @@ class _KeysCore:
         # cipher binds it into every value: nothing moves between tenants.
         self._kek = FieldCipher(kek, tenant=self._tenant)
         self._store = store
+        # The store's optional `in_transaction()`: whether what it shows now
+        # may still be rolled back (see `DataKeyStore`).
+        pending: object = getattr(store, "in_transaction", None)
+        self._pending: Callable[[], object] | None = pending if callable(pending) else None
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
         self._cache_size = cache_size
         self._ttl = float(revalidate_after)
@@ -208,20 +219,39 @@ class _KeysCore:
         if not self._ttl:
             return None, entry, erasures, 0.0
         now = self._timer()
-        if entry is not None and not create and now - entry.checked < self._ttl:
+        if entry is not None and entry.settled and not create and now - entry.checked < self._ttl:
             return entry.cipher, entry, erasures, now
         return None, entry, erasures, now
 
     def _settle(
-        self, customer_id: str, wrapped: Sealed, entry: _Cached | None, erasures: int, now: float
+        self,
+        customer_id: str,
+        wrapped: Sealed,
+        entry: _Cached | None,
+        erasures: int,
+        now: float,
+        *,
+        created: bool = False,
     ) -> FieldCipher:
-        """The second half of `cipher_for`: the cipher under the wrapped key the store holds."""
+        """The second half of `cipher_for`: the cipher under the wrapped key the store holds.
+
+        `created`: this call stored `wrapped` itself. Such a key, and any key
+        the store shows inside a transaction that may still roll back, is
+        cached unsettled: the window never answers with it before a read
+        outside such a transaction has found it kept.
+        """
+        settled = not created and not self._in_transaction()
         if entry is not None and entry.wrapped == wrapped:
             entry.checked = now
+            entry.settled = settled
             return entry.cipher
         cipher = self._unwrap(customer_id, wrapped)
-        self._remember(customer_id, _Cached(wrapped, cipher, now), erasures)
+        self._remember(customer_id, _Cached(wrapped, cipher, now, settled), erasures)
         return cipher
+
+    def _in_transaction(self) -> bool:
+        """Whether the store's answers may still be rolled back (only asked with a window)."""
+        return bool(self._ttl and self._pending is not None and self._pending())
 
     def _new_wrapped(self, customer_id: str, entry: _Cached | None, create: bool) -> Sealed:
         """The store holds no key for the customer: a new wrapped key, if `create`."""
@@ -319,7 +349,12 @@ class CustomerKeys(_KeysCore):
     effect here within that window; an erasure through this instance and a
     retired KEK still take effect at once. `cipher_for(..., create=True)`,
     which sealing uses, reads the store whatever the window, so no value is
-    sealed under a key erased elsewhere (it would never open).
+    sealed under a key erased elsewhere (it would never open). Nor does the
+    window answer with a key this instance created, or read inside a unit
+    of work or the caller's open transaction (on a store with
+    `in_transaction`, as every shipped one but the in-memory store), until a
+    read outside any transaction has found it kept: a key whose write was
+    rolled back never outlives it in the cache.
 
     Where many clubs (tenants) share one database, each has its own
     `CustomerKeys`, built with its `tenant`, its own KEK and a store handle
@@ -408,8 +443,8 @@ class CustomerKeys(_KeysCore):
                 theirs = self._store.get(customer_id)
                 if theirs is None:
                     continue
-                wrapped = theirs
-            return self._settle(customer_id, wrapped, None, erasures, now)
+                return self._settle(customer_id, theirs, None, erasures, now)
+            return self._settle(customer_id, wrapped, None, erasures, now, created=True)
         raise _no_key_kept(customer_id) from None
 
     def erase(self, customer_id: str) -> bool:
@@ -543,8 +578,8 @@ class AsyncCustomerKeys(_KeysCore):
                 theirs = await self._store.get(customer_id)
                 if theirs is None:
                     continue
-                wrapped = theirs
-            return self._settle(customer_id, wrapped, None, erasures, now)
+                return self._settle(customer_id, theirs, None, erasures, now)
+            return self._settle(customer_id, wrapped, None, erasures, now, created=True)
         raise _no_key_kept(customer_id) from None
 
     async def erase(self, customer_id: str) -> bool:

@@ -6,12 +6,29 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from clubrules._checks import check_names, require_instance, require_str, shown, tuple_of_names
+from clubrules._checks import (
+    ID_MAX_CHARS,
+    TEXT_MAX_CHARS,
+    check_names,
+    check_storable,
+    require_instance,
+    require_str,
+    shown,
+    tuple_of_names,
+)
 from clubrules._time import canonical_instant, instants_compared
 from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.words import LOCALES, message, when
 
 __all__ = ["LeakIncident", "render_leak_notice"]
+
+# The incident's text fields, each with the most characters it may hold.
+_TEXTS = (
+    ("id", ID_MAX_CHARS),
+    ("cause", TEXT_MAX_CHARS),
+    ("possible_harm", TEXT_MAX_CHARS),
+    ("contact", TEXT_MAX_CHARS),
+)
 
 
 def _detected_at(value: object) -> datetime:
@@ -42,9 +59,13 @@ class LeakIncident:
         ValidationError: every problem at once: a missing entry (rule
             `required`), an `id`, `cause`, `possible_harm` or `contact` that
             is not a string (`not_a_string`), a list entry that is not one
-            (`not_names`), an `affected_count` that is not an int (`not_an_int`)
-            or is negative (`non_negative`); a naive `detected_at` raises
-            `NaiveDatetimeError`.
+            (`not_names`), text that no storage can hold (`nul_character`,
+            `lone_surrogate`, or `too_long`: more than 200 characters in
+            `id` or a list entry, more than 100,000 in `cause`,
+            `possible_harm` or `contact`), an `affected_count` that is not
+            an int (`not_an_int`) or is negative (`non_negative`); a naive
+            `detected_at` raises `NaiveDatetimeError`. No message holds
+            the text it refuses.
     """
 
     id: str
@@ -59,7 +80,7 @@ class LeakIncident:
 
     def __attrs_post_init__(self) -> None:
         problems = ViolationCollector()
-        for name in ("id", "cause", "possible_harm", "contact"):
+        for name, limit in _TEXTS:
             value = getattr(self, name)
             if value is None:  # str(None) is "None", which read as filled in
                 problems.add(name, "required", "is required by PIPL Art. 57")
@@ -67,6 +88,8 @@ class LeakIncident:
                 problems.add(name, "not_a_string", f"must be a string, not {type(value).__name__}")
             elif not value.strip():
                 problems.add(name, "required", "is required by PIPL Art. 57")
+            else:
+                check_storable(problems, name, value, limit=limit)
         for name in ("data_types", "remedies", "individual_steps"):
             items = getattr(self, name)
             if not check_names(problems, name, items):

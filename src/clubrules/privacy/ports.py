@@ -91,6 +91,14 @@ class DataKeyStore(Protocol):
     `CustomerKeys.erase_tenant` calls it, and raises `StorageError` for a
     store without it; every other use of the store works without it. The
     in-memory, SQLite and PostgreSQL stores have it.
+
+    Another optional method, `in_transaction() -> bool` (plain, never a
+    coroutine, and no I/O), says whether what the store reads and writes now
+    may still be rolled back: a unit of work, or the caller's transaction, is
+    open. `CustomerKeys` with `revalidate_after` never lets its window answer
+    with a key created, or read, while it is true. A key it created itself
+    is read again before the window trusts it in any case. The SQLite and
+    PostgreSQL stores have it.
     """
 
     def get(self, customer_id: str) -> Sealed | None:
@@ -187,7 +195,8 @@ class AsyncDataKeyStore(Protocol):
     and-swap replace, fresh reads, a delete that removes the key for
     good). `customer_ids` returns a list. The optional `erase_all` of
     `DataKeyStore`, if the store has it, is a coroutine here
-    (`AsyncCustomerKeys.erase_tenant` awaits it).
+    (`AsyncCustomerKeys.erase_tenant` awaits it); the optional
+    `in_transaction` stays a plain method.
     """
 
     async def get(self, customer_id: str) -> Sealed | None:

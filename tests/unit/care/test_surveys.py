@@ -228,7 +228,9 @@ def test_scores_and_shares_are_the_exact_means_rounded_once(
     )
     assert stats.score == expected
     every = [x for v in ratings.values() for x in v]
-    assert stats.csat == _cents_of(Fraction(100 * sum(r >= s - 1 for r, s in every), len(every)))
+    # Satisfied: in the top two boxes, and above the middle of the scale.
+    satisfied = sum(r >= s - 1 and 2 * r > 1 + s for r, s in every)
+    assert stats.csat == _cents_of(Fraction(100 * satisfied, len(every)))
     assert dict(stats.dimension_means) == {
         d: _cents_of(Fraction(sum(r for r, _ in v), len(v))) for d, v in ratings.items()
     }
@@ -238,3 +240,40 @@ def test_scores_and_shares_are_the_exact_means_rounded_once(
         if nps
         else None
     )
+
+
+def _csat_of(scale: int, *ratings: int) -> Decimal | None:
+    q = Questionnaire("q-x", [Question("q", "service", scale=scale)], weights={"service": 1})
+    answers = [
+        SurveyResponse(
+            id=f"r{n}",
+            questionnaire_id="q-x",
+            customer_id=f"c-{n}",
+            at=datetime(2026, 1, 15, tzinfo=UTC),
+            answers={"q": rating},
+        )
+        for n, rating in enumerate(ratings)
+    ]
+    return aggregate_surveys(q, answers, zone=UTC, by=())[()].csat
+
+
+@pytest.mark.parametrize(
+    ("scale", "satisfied", "not_satisfied"),
+    [(2, [2], [1]), (3, [3], [1, 2]), (4, [3, 4], [1, 2]), (5, [4, 5], [1, 2, 3])],
+)
+def test_csat_on_a_small_scale_counts_only_boxes_above_the_middle(
+    scale: int, satisfied: list[int], not_satisfied: list[int]
+) -> None:
+    for rating in satisfied:
+        assert _csat_of(scale, rating) == 100
+    for rating in not_satisfied:
+        assert _csat_of(scale, rating) == 0
+    assert _csat_of(scale, *range(1, scale + 1)) == _cents_of(Fraction(100 * len(satisfied), scale))
+
+
+@given(scale=_SCALES)
+def test_csat_never_counts_the_lowest_or_a_middle_rating_and_always_the_top(scale: int) -> None:
+    assert _csat_of(scale, 1) == 0
+    assert _csat_of(scale, scale) == 100
+    if scale % 2:  # an odd scale has a middle box: neutral, not satisfied
+        assert _csat_of(scale, (scale + 1) // 2) == 0

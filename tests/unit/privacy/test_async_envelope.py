@@ -132,6 +132,7 @@ def test_with_revalidate_after_an_erasure_elsewhere_takes_effect_within_the_wind
         here = AsyncCustomerKeys(kek, store, revalidate_after=30, timer=timer)
         there = AsyncCustomerKeys(kek, store)
         sealed = await _sealed(here)
+        assert await _opens(here, sealed)  # read back: a key it created is trusted from here
         assert await there.erase("c-1")
         timer.now += 29  # within the window: the cached key still answers
         assert await _opens(here, sealed)

@@ -7,6 +7,7 @@ promise on SQLite and PostgreSQL, and across processes.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from typing import TYPE_CHECKING
 
@@ -16,10 +17,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from clubrules.errors import DecryptionError, KeyringError, ValidationError
-from clubrules.privacy import CustomerKeys, Keyring, KeyStatus
+from clubrules.privacy import AsyncCustomerKeys, CustomerKeys, Keyring, KeyStatus
 from clubrules.storage.memory import InMemoryDataKeyStore
+from clubrules.storage.sqlite import SQLiteDatabase, SQLiteDataKeyStore
+from tests.unit.privacy._async_stores import AsyncDataKeys
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from clubrules.customers import Sealed
 
 PLACE = {"record_type": "customer", "field": "allergies"}
@@ -324,3 +329,94 @@ class WindowedVaultMachine(TwoVaultsMachine):
 
 WindowedVaultMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=25)
 test_a_windowed_vault_never_seals_under_an_erased_key = WindowedVaultMachine.TestCase
+
+
+# --- a key whose write was rolled back ----------------------------------------------
+
+
+class _RollbackError(Exception):
+    """Raised inside a unit of work to roll it back."""
+
+
+def _sealed_in_a_unit_that_rolls_back(
+    db: SQLiteDatabase, keys: CustomerKeys, *, read_back: bool
+) -> Sealed:
+    """A value sealed (and, if `read_back`, opened) inside a unit of work that then rolls back."""
+    made: list[Sealed] = []
+
+    def unit() -> None:
+        with db.unit_of_work():
+            made.append(_sealed(keys))
+            if read_back:
+                assert _opens(keys, made[0])  # the unit's own connection shows the key
+            raise _RollbackError
+
+    with pytest.raises(_RollbackError):
+        unit()
+    return made[0]
+
+
+def test_the_window_does_not_answer_with_a_created_key_before_reading_it_back(
+    kek: Keyring, store: InMemoryDataKeyStore
+) -> None:
+    keys = CustomerKeys(kek, store, revalidate_after=3600, timer=Timer())
+    _sealed(keys)
+    store.delete("c-1")  # the write did not last (rolled back, or deleted behind our back)
+    with pytest.raises(KeyringError, match="has no data key"):
+        keys.cipher_for("c-1")
+
+
+def test_a_created_key_read_back_once_is_trusted_by_the_window(
+    kek: Keyring, store: InMemoryDataKeyStore
+) -> None:
+    keys = CustomerKeys(kek, store, revalidate_after=3600, timer=Timer())
+    sealed = _sealed(keys)
+    assert _opens(keys, sealed)  # read back: the store kept it
+    store.delete("c-1")
+    assert _opens(keys, sealed)  # the documented window
+
+
+@pytest.mark.parametrize("read_back_inside", [False, True], ids=["created", "created_and_read"])
+def test_a_key_made_in_a_unit_of_work_that_rolls_back_is_not_cached(
+    tmp_path: Path, kek: Keyring, read_back_inside: bool
+) -> None:
+    with SQLiteDatabase(tmp_path / "club.db") as db:
+        db.migrate()
+        keys = CustomerKeys(kek, SQLiteDataKeyStore(db), revalidate_after=3600, timer=Timer())
+        sealed = _sealed_in_a_unit_that_rolls_back(db, keys, read_back=read_back_inside)
+        with pytest.raises(KeyringError, match="has no data key"):
+            keys.cipher_for("c-1")
+        fresh = _sealed(keys)  # a new key is made, and kept
+        assert _opens(keys, fresh)
+        with pytest.raises(DecryptionError):
+            keys.cipher_for("c-1").open(sealed, **place("c-1"))
+
+
+def test_a_key_made_in_a_unit_of_work_that_commits_is_trusted_once_read_back(
+    tmp_path: Path, kek: Keyring
+) -> None:
+    with SQLiteDatabase(tmp_path / "club.db") as db:
+        db.migrate()
+        store = SQLiteDataKeyStore(db)
+        keys = CustomerKeys(kek, store, revalidate_after=3600, timer=Timer())
+        with db.unit_of_work():
+            sealed = _sealed(keys)
+        assert _opens(keys, sealed)  # read back outside the unit
+        store.delete("c-1")
+        assert _opens(keys, sealed)  # the documented window
+
+
+def test_async_keys_do_not_answer_with_a_created_key_before_reading_it_back(
+    kek: Keyring, store: InMemoryDataKeyStore
+) -> None:
+    async def main() -> None:
+        keys = AsyncCustomerKeys(kek, AsyncDataKeys(store), revalidate_after=3600, timer=Timer())
+        sealed = (await keys.cipher_for("c-1", create=True)).seal(["x"], **place("c-1"))
+        store.delete("c-1")
+        with pytest.raises(KeyringError, match="has no data key"):
+            await keys.cipher_for("c-1")
+        await keys.cipher_for("c-1", create=True)
+        with pytest.raises(DecryptionError):
+            (await keys.cipher_for("c-1")).open(sealed, **place("c-1"))
+
+    asyncio.run(main())

@@ -4,9 +4,11 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clubrules.errors import ValidationError
-from clubrules.privacy import LeakIncident, render_leak_notice
+from clubrules.privacy import Grant, LeakIncident, Purpose, render_leak_notice
 
 AT = datetime(2026, 5, 4, 10, 30, tzinfo=UTC)
 
@@ -79,3 +81,61 @@ def test_the_detection_time_keeps_its_offset() -> None:
     assert "2026年5月4日（周一）18:30（UTC+08:00）" in render_leak_notice(shanghai)  # noqa: RUF001
     english = render_leak_notice(shanghai, language="en")
     assert "Detected: Mon 4 May 2026 18:30 (UTC+08:00)" in english
+
+
+# --- text no storage can hold -----------------------------------------------------
+
+INCIDENT_TEXTS = ("id", "cause", "possible_harm", "contact")
+INCIDENT_LISTS = ("data_types", "remedies", "individual_steps")
+UNHOLDABLE = st.sampled_from([("\x00", "nul_character"), ("\ud800", "lone_surrogate")])
+
+
+def _spoiled(text: str, bad: str, at: int) -> str:
+    at = at % (len(text) + 1)
+    return text[:at] + bad + text[at:]
+
+
+@given(
+    field=st.sampled_from(INCIDENT_TEXTS + INCIDENT_LISTS),
+    text=st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=8),
+    spoil=UNHOLDABLE,
+    at=st.integers(0, 8),
+)
+def test_an_incident_refuses_unholdable_text_in_any_field_naming_it_only(
+    field: str, text: str, spoil: tuple[str, str], at: int
+) -> None:
+    bad, rule = spoil
+    value = _spoiled("x" + text, bad, at)
+    given_value: object = (value,) if field in INCIDENT_LISTS else value
+    with pytest.raises(ValidationError) as caught:
+        incident(**{field: given_value})
+    assert [(v.field, v.rule) for v in caught.value.violations] == [(field, rule)]
+    assert value not in str(caught.value)
+
+
+def test_an_incident_names_every_unholdable_text_field_in_order() -> None:
+    with pytest.raises(ValidationError) as caught:
+        incident(**dict.fromkeys(INCIDENT_TEXTS, "secret\x00text"))
+    assert [v.field for v in caught.value.violations] == list(INCIDENT_TEXTS)
+    assert "secret" not in str(caught.value)
+
+
+def test_an_incident_takes_long_free_text_but_not_a_long_id() -> None:
+    assert incident(cause="因" * 5000).cause == "因" * 5000
+    with pytest.raises(ValidationError) as caught:
+        incident(id="i" * 201)
+    assert [(v.field, v.rule) for v in caught.value.violations] == [("id", "too_long")]
+
+
+@given(text=st.text(max_size=5), spoil=UNHOLDABLE)
+def test_a_grant_refuses_an_unholdable_field_name_without_echoing_it(
+    text: str, spoil: tuple[str, str]
+) -> None:
+    bad, rule = spoil
+    name = f"allergies{bad}{text}"
+    with pytest.raises(ValidationError) as caught:
+        Grant("beautician", {name, "health"}, {Purpose.SERVICE_DELIVERY})
+    found = [(v.field, v.rule) for v in caught.value.violations]
+    assert ("fields", rule) in found
+    assert {f for f, _ in found} == {"fields"}
+    assert name not in str(caught.value)

@@ -112,6 +112,10 @@ class Database(Protocol):
         """`connection()`, one statement and `fetchall()`: a read without a `with` block."""
         ...
 
+    def _owns_transaction(self) -> bool:
+        """Whether no unit of work or caller's transaction is open: a write commits on its own."""
+        ...
+
     def _changed(self, query: str, params: Sequence[object], /) -> int:
         """One write statement run as the database's tenant: how many rows it changed."""
         ...

@@ -110,6 +110,10 @@ class SQLDataKeyStore(SQLAdapter[DB]):
         rows = self._db._fetchall(self._q.ids, ())  # noqa: SLF001
         return iter([r[0] for r in rows])
 
+    def in_transaction(self) -> bool:
+        """Whether a unit of work or the caller's transaction is open (its writes may roll back)."""
+        return not self._db._owns_transaction()  # noqa: SLF001
+
 
 def _instant(d: Dialect, value: datetime | None) -> tuple[object, str | None]:
     return (None, None) if value is None else (d.encode_instant(value), encode_zone(value))

@@ -75,6 +75,10 @@ class AsyncPostgresDataKeyStore(AsyncPostgresAdapter):
         rows = await self._db._fetchall(self._q.ids, ())  # noqa: SLF001
         return [r[0] for r in rows]
 
+    def in_transaction(self) -> bool:
+        """Whether a unit of work or the caller's transaction is open (its writes may roll back)."""
+        return not self._db._owns_transaction()  # noqa: SLF001
+
     @property
     def tenant(self) -> str:
         """The tenant whose data keys this store holds: its database handle's."""
