@@ -34,6 +34,7 @@ from clubrules.testing.contracts._base import (
     SUITE_SETTINGS,
     RepositoryContract,
     RepositoryMachine,
+    by_instant,
     run_machine,
 )
 from clubrules.testing.contracts._instants import (
@@ -371,8 +372,5 @@ class _AssessmentMachine(RepositoryMachine["AssessmentRepository"]):
                 key=lambda s: (to_epoch_us(s.period.end), to_epoch_us(s.period.start), s.id),
             )
             assert self.repository.sheets(staff_id) == sheets
-            warnings = sorted(
-                (w for w in self.warnings.values() if w.staff_id == staff_id),
-                key=lambda w: (to_epoch_us(w.issued_at), w.id),
-            )
-            assert self.repository.warnings(staff_id) == warnings
+            warnings = (w for w in self.warnings.values() if w.staff_id == staff_id)
+            assert self.repository.warnings(staff_id) == by_instant(warnings, "issued_at")

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
 from clubrules import training
-from clubrules._time import to_epoch_us
 from clubrules.errors import (
     InvalidIntervalError,
     NaiveDatetimeError,
@@ -24,6 +23,7 @@ from clubrules.testing.contracts._base import (
     SUITE_SETTINGS,
     RepositoryContract,
     RepositoryMachine,
+    by_instant,
     run_machine,
 )
 from clubrules.testing.contracts._instants import (
@@ -287,7 +287,7 @@ class _TrainingMachine(RepositoryMachine["TrainingRepository"]):
     @invariant()
     def records_agree(self) -> None:
         mine = [s for s in self.repository.sessions() if s.id.startswith(self.prefix)]
-        assert mine == sorted(self.sessions.values(), key=lambda s: (to_epoch_us(s.start), s.id))
+        assert mine == by_instant(self.sessions.values(), "start")
         for staff in range(2):
             staff_id = f"{self.prefix}s{staff}"
             attended = sorted(
@@ -295,8 +295,5 @@ class _TrainingMachine(RepositoryMachine["TrainingRepository"]):
                 key=lambda a: a.key,
             )
             assert self.repository.attendance(staff_id=staff_id) == attended
-            done = sorted(
-                (c for c in self.completions.values() if c.staff_id == staff_id),
-                key=lambda c: (to_epoch_us(c.completed_at), c.id),
-            )
-            assert self.repository.completions(staff_id) == done
+            done = (c for c in self.completions.values() if c.staff_id == staff_id)
+            assert self.repository.completions(staff_id) == by_instant(done, "completed_at")
