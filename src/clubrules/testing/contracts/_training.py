@@ -28,6 +28,7 @@ from clubrules.testing.contracts._base import (
 )
 from clubrules.testing.contracts._instants import (
     assert_added_once,
+    assert_half_open,
     assert_kept,
     dst_property,
     in_order,
@@ -115,12 +116,7 @@ class TrainingRepositoryContract(RepositoryContract):
         for day in (11, 12, 13):
             repository.add_session(_session(f"t-{day}", day=day))
         twelfth = datetime(2026, 3, 12, 14, tzinfo=SHANGHAI)
-        got = repository.sessions(start=twelfth, end=twelfth + timedelta(days=1))
-        assert [s.id for s in got] == ["t-12"]
-        # The same instant in UTC selects the same sessions.
-        utc = twelfth.astimezone(UTC)
-        assert [s.id for s in repository.sessions(start=utc)] == ["t-12", "t-13"]
-        assert [s.id for s in repository.sessions(end=utc)] == ["t-11"]
+        assert_half_open(repository.sessions, twelfth, timedelta(days=1), ("t-11", "t-12", "t-13"))
 
     def test_bad_windows_are_refused(self, repository: TrainingRepository) -> None:
         with pytest.raises(NaiveDatetimeError):
