@@ -11,18 +11,21 @@ from clubrules.errors import DuplicateError, NotFoundError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["add_keyed", "add_once", "assert_idempotent_add", "assert_not_found"]
+__all__ = ["Identified", "add_keyed", "add_once", "assert_idempotent_add", "assert_not_found"]
 
 _Key = TypeVar("_Key")
 _Value = TypeVar("_Value")
 
 
-class _Identified(Protocol):
+class Identified(Protocol):
+    """A value with a text `id`, by which the ports order and key what they store."""
+
     @property
-    def id(self) -> str: ...
+    def id(self) -> str:
+        """The value's id."""
 
 
-_Item = TypeVar("_Item", bound=_Identified)
+_Item = TypeVar("_Item", bound=Identified)
 
 
 def add_keyed(

@@ -18,6 +18,7 @@ __all__ = [
     "CANCEL_POINTS",
     "TASKS",
     "AsyncRepositoryContract",
+    "cancel_and_settle",
     "cancel_at",
     "check_at_cancel_points",
     "check_lists",
@@ -134,6 +135,30 @@ async def settle_cancelled_add(
     assert stored == value
     with pytest.raises(DuplicateError):
         await add()
+
+
+async def cancel_and_settle(
+    point: int,
+    write: Callable[[], Awaitable[object]],
+    read: Callable[[], Awaitable[object]],
+    before: object,
+    after: object,
+    *,
+    idempotent: bool = False,
+) -> None:
+    """Cancel `write()` at `point`: it lands whole or not at all, then a retry settles it.
+
+    After the cancel, `read()` gives `before` (the write did not land) or
+    `after` (it landed whole), nothing between. The write is then run
+    again: always if it is `idempotent` (run twice, it changes nothing
+    more), else only if it did not land. Then `read()` gives `after`.
+    """
+    await cancel_at(point, write)
+    landed = await read()
+    assert landed in (before, after), landed
+    if idempotent or landed == before:
+        await write()
+    assert await read() == after
 
 
 def check_at_cancel_points(

@@ -8,6 +8,7 @@ from clubrules.testing.contracts._async import (
     CANCEL_POINTS,
     TASKS,
     AsyncRepositoryContract,
+    cancel_and_settle,
     cancel_at,
     check_at_cancel_points,
     check_lists,
@@ -76,10 +77,14 @@ class AsyncCustomerRepositoryContract(AsyncRepositoryContract, CustomerRepositor
                 customer, lambda: repository.get(customer.id), lambda: repository.add(customer)
             )
             changed = _customer(customer.id, occupation="nurse", allergies=None)
-            await cancel_at(point, lambda: repository.update(changed))
-            assert await repository.get(customer.id) in (customer, changed)
-            await repository.update(changed)
-            assert await repository.get(customer.id) == changed
+            await cancel_and_settle(
+                point,
+                lambda: repository.update(changed),
+                lambda: repository.get(customer.id),
+                customer,
+                changed,
+                idempotent=True,
+            )
 
         check_at_cancel_points(loop_thread, async_repository, check)
         assert [c.id for c in loop_thread.run(async_repository.customers())] == sorted(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from clubrules.testing.contracts._async import (
     CANCEL_POINTS,
     TASKS,
     AsyncRepositoryContract,
+    cancel_and_settle,
     cancel_at,
     check_at_cancel_points,
     check_lists,
@@ -60,25 +62,26 @@ class AsyncAccessLogContract(AsyncRepositoryContract, AccessLogContract):
         async def check(log: AsyncAccessLog, point: int) -> None:
             customer_id = f"x-{point}"
             event = _event(point, customer_id=customer_id)
-            await cancel_at(point, lambda: log.append(event))
-            stored = await log.for_customer(customer_id)
-            assert stored in ([], [event])
-            if not stored:
-                await log.append(event)
-            assert await log.for_customer(customer_id) == [event]
+            await cancel_and_settle(
+                point, lambda: log.append(event), lambda: log.for_customer(customer_id), [], [event]
+            )
 
         check_at_cancel_points(loop_thread, async_repository, check)
         log = async_repository
 
-        async def purge() -> None:
-            cutoff = T0 + timedelta(minutes=len(CANCEL_POINTS) // 2)
-            await cancel_at(3, lambda: log.purge_before(cutoff))
-            left = {e.customer_id for e in await log.by_actor("st-7")}
-            assert len(left) in (len(CANCEL_POINTS), len(CANCEL_POINTS) // 2)
-            await log.purge_before(cutoff)
-            assert len(await log.by_actor("st-7")) == len(CANCEL_POINTS) // 2
+        async def left() -> int:
+            return len(await log.by_actor("st-7"))
 
-        loop_thread.run(purge())
+        cutoff = T0 + timedelta(minutes=len(CANCEL_POINTS) // 2)
+        purge = cancel_and_settle(
+            3,
+            lambda: log.purge_before(cutoff),
+            left,
+            len(CANCEL_POINTS),
+            len(CANCEL_POINTS) // 2,
+            idempotent=True,
+        )
+        loop_thread.run(purge)
 
 
 class AsyncConsentStoreContract(AsyncRepositoryContract, ConsentStoreContract):
@@ -125,9 +128,14 @@ class AsyncConsentStoreContract(AsyncRepositoryContract, ConsentStoreContract):
                 absent=lambda: store.for_customer(record.customer_id),
             )
             at = T0 + timedelta(days=1)
-            await cancel_at(point, lambda: store.withdraw(record.id, at))
-            assert await store.get(record.id) in (record, record.withdraw(at))
-            assert await store.withdraw(record.id, at) == record.withdraw(at)
+            await cancel_and_settle(
+                point,
+                lambda: store.withdraw(record.id, at),
+                lambda: store.get(record.id),
+                record,
+                record.withdraw(at),
+                idempotent=True,
+            )
             assert await store.for_customer(record.customer_id) == [record.withdraw(at)]
 
         check_at_cancel_points(loop_thread, async_repository, check)
@@ -186,19 +194,12 @@ class AsyncDataKeyStoreContract(AsyncRepositoryContract, DataKeyStoreContract):
     ) -> None:
         async def check(store: AsyncDataKeyStore, point: int) -> None:
             customer_id, key, new = f"x-{point}", _wrapped(point), _wrapped(point + 100)
-            await cancel_at(point, lambda: store.add(customer_id, key))
-            stored = await store.get(customer_id)
-            assert stored in (None, key)
-            if stored is None:
-                await store.add(customer_id, key)
-            await cancel_at(point, lambda: store.replace(customer_id, key, new))
-            assert await store.get(customer_id) in (key, new)
-            await store.replace(customer_id, key, new)
-            assert await store.get(customer_id) == new
-            await cancel_at(point, lambda: store.delete(customer_id))
-            assert await store.get(customer_id) in (None, new)
-            await store.delete(customer_id)
-            assert await store.get(customer_id) is None
+            stored = partial(store.get, customer_id)
+            await cancel_and_settle(point, partial(store.add, customer_id, key), stored, None, key)
+            replace = partial(store.replace, customer_id, key, new)
+            await cancel_and_settle(point, replace, stored, key, new, idempotent=True)
+            delete = partial(store.delete, customer_id)
+            await cancel_and_settle(point, delete, stored, new, None, idempotent=True)
             await store.add(customer_id, key)  # the store still takes writes
 
         check_at_cancel_points(loop_thread, async_repository, check)

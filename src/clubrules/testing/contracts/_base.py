@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
+from clubrules._time import to_epoch_us
+from clubrules.testing.contracts._asserts import Identified
 from clubrules.testing.contracts._values import next_serial
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
+    from datetime import datetime
 
-__all__ = ["SUITE_SETTINGS", "RepositoryContract", "RepositoryMachine", "run_machine"]
+__all__ = [
+    "SUITE_SETTINGS",
+    "RepositoryContract",
+    "RepositoryMachine",
+    "by_instant",
+    "run_machine",
+]
 
 _Repository = TypeVar("_Repository")
+_Item = TypeVar("_Item", bound=Identified)
 
 
 SUITE_SETTINGS = settings(
@@ -79,3 +90,25 @@ def run_machine(
         options = settings(options, deadline=None)
     # Any factory works; the stub only names the class form.
     run_state_machine_as_test(machine, settings=options)  # type: ignore[arg-type]
+
+
+def by_instant(
+    values: Iterable[_Item], at: str, *, start: datetime | None = None, end: datetime | None = None
+) -> list[_Item]:
+    """A machine's model of a window read: `values` whose instant `at` is in `[start, end)`.
+
+    `at` names the attribute that holds the instant; None leaves a side of
+    the window open. Ordered by that instant, then id, as the ports order
+    their reads (wall times of one zone can mislead).
+    """
+    read = attrgetter(at)
+    lo = None if start is None else to_epoch_us(start)
+    hi = None if end is None else to_epoch_us(end)
+
+    def instant(value: _Item) -> int:
+        return to_epoch_us(read(value))
+
+    return sorted(
+        (v for v in values if (lo is None or lo <= instant(v)) and (hi is None or instant(v) < hi)),
+        key=lambda v: (instant(v), v.id),
+    )

@@ -30,7 +30,12 @@ from clubrules.errors import (
     SlotConflictError,
     StaleVersionError,
 )
-from clubrules.testing.contracts._base import RepositoryContract, RepositoryMachine, run_machine
+from clubrules.testing.contracts._base import (
+    RepositoryContract,
+    RepositoryMachine,
+    by_instant,
+    run_machine,
+)
 from clubrules.testing.contracts._instants import assert_same_instant, dst_property
 from clubrules.testing.contracts._race import one_wins, race
 from clubrules.testing.contracts._values import SHANGHAI
@@ -478,11 +483,8 @@ class _BookingMachine(RepositoryMachine["BookingRepository"]):
     def stored_bookings_agree(self) -> None:
         for n in (0, 1):
             got = self.repository.find(resource=self._res(n))
-            expected = sorted(
-                (b for b in self.model.values() if b.occupancy[0].resource == self._res(n)),
-                key=lambda b: (to_epoch_us(b.start), b.id),
-            )
-            assert got == expected
+            on_it = (b for b in self.model.values() if b.occupancy[0].resource == self._res(n))
+            assert got == by_instant(on_it, "start")
 
     @invariant()
     def nothing_is_double_booked(self) -> None:

@@ -10,11 +10,15 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
-from clubrules._time import to_epoch_us
 from clubrules.care import CareKind, CareTask, SurveyResponse
 from clubrules.errors import NaiveDatetimeError
 from clubrules.testing.contracts._asserts import add_once, assert_idempotent_add, assert_not_found
-from clubrules.testing.contracts._base import RepositoryContract, RepositoryMachine, run_machine
+from clubrules.testing.contracts._base import (
+    RepositoryContract,
+    RepositoryMachine,
+    by_instant,
+    run_machine,
+)
 from clubrules.testing.contracts._instants import assert_added_once, assert_kept, dst_property
 from clubrules.testing.contracts._race import THREADS, stored_once
 from clubrules.testing.contracts._values import SHANGHAI, next_serial
@@ -253,12 +257,4 @@ class _SurveyMachine(RepositoryMachine["SurveyResponseRepository"]):
         start = T0 + timedelta(minutes=lo)
         end = start + timedelta(minutes=span)
         got = self.repository.responses(questionnaire_id=f"{self.prefix}q", start=start, end=end)
-        expected = sorted(
-            (
-                r
-                for r in self.model.values()
-                if to_epoch_us(start) <= to_epoch_us(r.at) < to_epoch_us(end)
-            ),
-            key=lambda r: (to_epoch_us(r.at), r.id),
-        )
-        assert got == expected
+        assert got == by_instant(self.model.values(), "at", start=start, end=end)

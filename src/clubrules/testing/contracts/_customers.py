@@ -28,6 +28,7 @@ from clubrules.testing.contracts._base import (
     SUITE_SETTINGS,
     RepositoryContract,
     RepositoryMachine,
+    by_instant,
     run_machine,
 )
 from clubrules.testing.contracts._instants import assert_added_once, assert_kept, dst_property
@@ -294,16 +295,8 @@ class _LedgerMachine(RepositoryMachine["ConsumptionRepository"]):
         customer_id = f"{self.prefix}c{customer}"
         start = T0 + timedelta(minutes=lo)
         end = None if span is None else start + timedelta(minutes=span)
-        expected = sorted(
-            (
-                r
-                for r in self.model.values()
-                if r.customer_id == customer_id
-                and to_epoch_us(r.at) >= to_epoch_us(start)
-                and (end is None or to_epoch_us(r.at) < to_epoch_us(end))
-            ),
-            key=lambda r: (to_epoch_us(r.at), r.id),
-        )
+        mine = (r for r in self.model.values() if r.customer_id == customer_id)
+        expected = by_instant(mine, "at", start=start, end=end)
         assert self.repository.records(customer_id, start=start, end=end) == expected
 
     @invariant()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
 from operator import attrgetter
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -15,10 +15,14 @@ from hypothesis import strategies as st
 from clubrules._time import from_epoch_us, to_epoch_us
 from clubrules.testing.contracts._base import SUITE_SETTINGS
 
+if TYPE_CHECKING:
+    from clubrules.testing.contracts._asserts import Identified
+
 __all__ = [
     "DST_SETTINGS",
     "FOLD_ZONE",
     "assert_added_once",
+    "assert_half_open",
     "assert_kept",
     "assert_same_instant",
     "dst_property",
@@ -110,6 +114,26 @@ def assert_added_once(add: Callable[[_T], bool], value: _T, **wall_times: dateti
     assert add(value) is False
     # An attrs instance; the attrs plugin cannot tell through the type variable.
     assert add(attrs.evolve(value, **wall_times)) is False  # type: ignore[misc]
+
+
+def assert_half_open(
+    read: Callable[..., Sequence[Identified]],
+    boundary: datetime,
+    span: timedelta,
+    ids: tuple[str, str, str],
+) -> None:
+    """`read(start=..., end=...)` windows are half-open, and their bounds compare as instants.
+
+    Three values are stored, `ids` in order, the second's instant at
+    `boundary`: `[boundary, boundary + span)` holds the second alone; the
+    same instant in UTC as the start holds the second and third, as the end
+    the first.
+    """
+    first, middle, last = ids
+    assert [v.id for v in read(start=boundary, end=boundary + span)] == [middle]
+    utc = boundary.astimezone(UTC)
+    assert [v.id for v in read(start=utc)] == [middle, last]
+    assert [v.id for v in read(end=utc)] == [first]
 
 
 def in_order(

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
 from clubrules import training
-from clubrules._time import to_epoch_us
 from clubrules.errors import (
     InvalidIntervalError,
     NaiveDatetimeError,
@@ -24,10 +23,12 @@ from clubrules.testing.contracts._base import (
     SUITE_SETTINGS,
     RepositoryContract,
     RepositoryMachine,
+    by_instant,
     run_machine,
 )
 from clubrules.testing.contracts._instants import (
     assert_added_once,
+    assert_half_open,
     assert_kept,
     dst_property,
     in_order,
@@ -115,12 +116,7 @@ class TrainingRepositoryContract(RepositoryContract):
         for day in (11, 12, 13):
             repository.add_session(_session(f"t-{day}", day=day))
         twelfth = datetime(2026, 3, 12, 14, tzinfo=SHANGHAI)
-        got = repository.sessions(start=twelfth, end=twelfth + timedelta(days=1))
-        assert [s.id for s in got] == ["t-12"]
-        # The same instant in UTC selects the same sessions.
-        utc = twelfth.astimezone(UTC)
-        assert [s.id for s in repository.sessions(start=utc)] == ["t-12", "t-13"]
-        assert [s.id for s in repository.sessions(end=utc)] == ["t-11"]
+        assert_half_open(repository.sessions, twelfth, timedelta(days=1), ("t-11", "t-12", "t-13"))
 
     def test_bad_windows_are_refused(self, repository: TrainingRepository) -> None:
         with pytest.raises(NaiveDatetimeError):
@@ -287,7 +283,7 @@ class _TrainingMachine(RepositoryMachine["TrainingRepository"]):
     @invariant()
     def records_agree(self) -> None:
         mine = [s for s in self.repository.sessions() if s.id.startswith(self.prefix)]
-        assert mine == sorted(self.sessions.values(), key=lambda s: (to_epoch_us(s.start), s.id))
+        assert mine == by_instant(self.sessions.values(), "start")
         for staff in range(2):
             staff_id = f"{self.prefix}s{staff}"
             attended = sorted(
@@ -295,8 +291,5 @@ class _TrainingMachine(RepositoryMachine["TrainingRepository"]):
                 key=lambda a: a.key,
             )
             assert self.repository.attendance(staff_id=staff_id) == attended
-            done = sorted(
-                (c for c in self.completions.values() if c.staff_id == staff_id),
-                key=lambda c: (to_epoch_us(c.completed_at), c.id),
-            )
-            assert self.repository.completions(staff_id) == done
+            done = (c for c in self.completions.values() if c.staff_id == staff_id)
+            assert self.repository.completions(staff_id) == by_instant(done, "completed_at")
