@@ -73,5 +73,10 @@ class SurveyResponseRepository(Protocol):
         start: datetime | None = None,
         end: datetime | None = None,
     ) -> list[SurveyResponse]:
-        """Responses in `[start, end)` (of one questionnaire, or all), by `at` then id."""
+        """Responses in `[start, end)` (of one questionnaire, or all), by `at` then id.
+
+        Raises:
+            NaiveDatetimeError: a bound is naive.
+            InvalidIntervalError: `end` is before `start`.
+        """
         ...

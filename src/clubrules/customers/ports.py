@@ -111,7 +111,12 @@ class ConsumptionRepository(Protocol):
         start: datetime | None = None,
         end: datetime | None = None,
     ) -> list[ConsumptionRecord]:
-        """The consumption records in `[start, end)`: one customer's, or everyone's if None."""
+        """The consumption records in `[start, end)`: one customer's, or everyone's if None.
+
+        Raises:
+            NaiveDatetimeError: a bound is naive.
+            InvalidIntervalError: `end` is before `start`.
+        """
         ...
 
     def service_records(
@@ -121,7 +126,12 @@ class ConsumptionRepository(Protocol):
         start: datetime | None = None,
         end: datetime | None = None,
     ) -> list[ServiceRecord]:
-        """The customer's service records in `[start, end)`."""
+        """The customer's service records in `[start, end)`.
+
+        Raises:
+            NaiveDatetimeError: a bound is naive.
+            InvalidIntervalError: `end` is before `start`.
+        """
         ...
 
     def get(self, record_id: str) -> ConsumptionRecord:

@@ -174,13 +174,23 @@ class AccessLog(Protocol):
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> list[AccessEvent]:
-        """The customer's events, optionally of one field, in `[since, until)`."""
+        """The customer's events, optionally of one field, in `[since, until)`.
+
+        Raises:
+            NaiveDatetimeError: a bound is naive.
+            InvalidIntervalError: `until` is before `since`.
+        """
         ...
 
     def by_actor(
         self, actor: str, *, since: datetime | None = None, until: datetime | None = None
     ) -> list[AccessEvent]:
-        """The events of one actor, in `[since, until)`."""
+        """The events of one actor, in `[since, until)`.
+
+        Raises:
+            NaiveDatetimeError: a bound is naive.
+            InvalidIntervalError: `until` is before `since`.
+        """
         ...
 
     def purge_before(self, cutoff: datetime) -> int:

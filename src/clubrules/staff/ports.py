@@ -71,7 +71,11 @@ class AssessmentRepository(Protocol):
         """One staff member's sheets (everyone's if None) whose period ends in `[start, end)`.
 
         Ordered by the period's end (compared as instants), then its start,
-        then the sheet id. Naive bounds raise `NaiveDatetimeError`.
+        then the sheet id.
+
+        Raises:
+            NaiveDatetimeError: a bound is naive.
+            InvalidIntervalError: `end` is before `start`.
         """
         ...
 

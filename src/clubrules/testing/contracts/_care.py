@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
 from clubrules.care import CareKind, CareTask, SurveyResponse
-from clubrules.errors import NaiveDatetimeError
+from clubrules.errors import InvalidIntervalError, NaiveDatetimeError
 from clubrules.testing.contracts._asserts import add_once, assert_idempotent_add, assert_not_found
 from clubrules.testing.contracts._base import (
     RepositoryContract,
@@ -216,6 +216,8 @@ class SurveyResponseRepositoryContract(RepositoryContract):
         naive = datetime(2026, 3, 1)  # noqa: DTZ001 - the point of the test
         with pytest.raises(NaiveDatetimeError):
             repository.responses(start=naive)
+        with pytest.raises(InvalidIntervalError):
+            repository.responses(start=T0, end=T0 - timedelta(minutes=1))
 
     def test_random_operations_agree_with_a_dict(
         self, repository: SurveyResponseRepository

@@ -21,7 +21,12 @@ from clubrules.customers import (
     ServiceRecord,
     parse_phone,
 )
-from clubrules.errors import DuplicateError, NaiveDatetimeError, NotFoundError
+from clubrules.errors import (
+    DuplicateError,
+    InvalidIntervalError,
+    NaiveDatetimeError,
+    NotFoundError,
+)
 from clubrules.money import Money
 from clubrules.testing.contracts._asserts import add_once, assert_not_found
 from clubrules.testing.contracts._base import (
@@ -388,6 +393,16 @@ class ConsumptionRepositoryContract(RepositoryContract):
             repository.records("c-1", start=naive)
         with pytest.raises(NaiveDatetimeError):
             repository.service_records("c-1", end=naive)
+
+    def test_windows_that_end_before_they_start_are_refused(
+        self, repository: ConsumptionRepository
+    ) -> None:
+        later = datetime(2026, 3, 2, tzinfo=UTC)
+        with pytest.raises(InvalidIntervalError):
+            repository.records("c-1", start=later, end=later - timedelta(days=1))
+        with pytest.raises(InvalidIntervalError):
+            repository.service_records("c-1", start=later, end=later - timedelta(days=1))
+        assert repository.records("c-1", start=later, end=later) == []
 
     def test_service_records_round_trip_in_order(self, repository: ConsumptionRepository) -> None:
         assert repository.add_service(_visit("s-2", minutes=30)) is True

@@ -11,6 +11,7 @@ from clubrules._time import from_epoch_us, to_epoch_us
 from clubrules.errors import (
     DecryptionError,
     DuplicateError,
+    InvalidIntervalError,
     KeyringError,
     NotFoundError,
     ValidationError,
@@ -115,6 +116,14 @@ class AccessLogContract(RepositoryContract):
         repository.append(_event(3, actor="st-7", customer_id="c-2"))
         assert [e.customer_id for e in repository.by_actor("st-7")] == ["c-1", "c-2"]
         assert len(repository.by_actor("st-7", since=T0 + timedelta(minutes=2))) == 1
+
+    def test_periods_that_end_before_they_start_are_refused(self, repository: AccessLog) -> None:
+        earlier = T0 - timedelta(minutes=1)
+        with pytest.raises(InvalidIntervalError):
+            repository.for_customer("c-1", since=T0, until=earlier)
+        with pytest.raises(InvalidIntervalError):
+            repository.by_actor("st-7", since=T0, until=earlier)
+        assert repository.for_customer("c-1", since=T0, until=T0) == []
 
     def test_purge_before_removes_only_older_events(self, repository: AccessLog) -> None:
         for m in (1, 2, 3):

@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
 from clubrules._time import to_epoch_us
-from clubrules.errors import DuplicateError, NaiveDatetimeError, NotFoundError, ValidationError
+from clubrules.errors import (
+    DuplicateError,
+    InvalidIntervalError,
+    NaiveDatetimeError,
+    NotFoundError,
+    ValidationError,
+)
 from clubrules.staff import (
     COMPLAINT_TIMELINESS_RATE,
     AssessmentInputs,
@@ -216,6 +222,9 @@ class AssessmentRepositoryContract(RepositoryContract):
     def test_naive_window_bounds_are_refused(self, repository: AssessmentRepository) -> None:
         with pytest.raises(NaiveDatetimeError):
             repository.sheets(start=datetime(2026, 3, 1))  # noqa: DTZ001 - the point of the test
+        later = datetime(2026, 3, 2, tzinfo=SHANGHAI)
+        with pytest.raises(InvalidIntervalError):
+            repository.sheets(start=later, end=later - timedelta(days=1))
 
     # --- warnings ------------------------------------------------------------
 
