@@ -57,14 +57,22 @@ def marketing_consent(
     Only records of `customer_id` count; a record counts when it is for
     [INVITATION_PURPOSE][clubrules.activities.INVITATION_PURPOSE], covers
     `channel` and is active at `at` (given, not expired, not withdrawn).
+    When several count, the one given last is returned (of records given at
+    the same instant, the smallest id), whatever the order of `records`.
     """
     records = require_items(records, ConsentRecord, "records")
     require_str(channel, "channel")
     require_aware(at, "at")
-    for record in records:
-        if record.customer_id == customer_id and record.covers(channel, INVITATION_PURPOSE, at):
-            return record
-    return None
+    return _latest(
+        r
+        for r in records
+        if r.customer_id == customer_id and r.covers(channel, INVITATION_PURPOSE, at)
+    )
+
+
+def _latest(records: Iterable[ConsentRecord]) -> ConsentRecord | None:
+    """The record given last, the smallest id among those given at that instant; None for none."""
+    return min(records, key=lambda r: (-to_epoch_us(r.given_at), r.id), default=None)
 
 
 @attrs.frozen(kw_only=True, field_transformer=instants_compared)
@@ -188,7 +196,9 @@ def plan_invitations(
     [INVITATION_PURPOSE][clubrules.activities.INVITATION_PURPOSE] that
     covers `channel` and is active both now (`as_of`) and when the
     invitation goes out; everyone else is listed in `skipped`, never
-    invited. Invitations go out at the opening of the business day
+    invited. The invitation cites the consent given last of those (of
+    consents given at the same instant, the smallest id), whatever the
+    order of `consents`. Invitations go out at the opening of the business day
     `lead_days` before the activity (or the first one after it, never
     before `as_of`, always before the start).
 
@@ -242,13 +252,10 @@ def plan_invitations(
         if cid in invited:
             skipped.append(Skipped(cid, "already_invited"))
             continue
-        consent = next(
-            (
-                r
-                for r in by_customer.get(cid, ())
-                if r.covers(channel, INVITATION_PURPOSE, as_of) and r.is_active(send_at)
-            ),
-            None,
+        consent = _latest(
+            r
+            for r in by_customer.get(cid, ())
+            if r.covers(channel, INVITATION_PURPOSE, as_of) and r.is_active(send_at)
         )
         if consent is None:
             skipped.append(Skipped(cid, "no_marketing_consent"))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import enum
 
 # Run-time imports (noqa: TC00x) so that typing.get_type_hints() resolves public annotations.
-from collections.abc import Iterable  # noqa: TC003
+from collections.abc import Callable, Iterable  # noqa: TC003
 from datetime import datetime, tzinfo  # noqa: TC003
+from operator import attrgetter
+from typing import TypeVar
 
 import attrs
 
@@ -25,7 +27,7 @@ from clubrules._checks import (
 )
 from clubrules._time import instants_compared, local_time, to_epoch_us
 from clubrules.customers import Customer
-from clubrules.errors import ViolationCollector
+from clubrules.errors import ValidationError, ViolationCollector
 from clubrules.tiering import RfmScore, TagClass, TierStatus
 
 __all__ = [
@@ -141,6 +143,25 @@ class Audience:
         return [c for c in candidates if self.admits(c)]
 
 
+_R = TypeVar("_R")
+_CUSTOMER_ID = attrgetter("customer_id")
+_ID = attrgetter("id")
+
+
+def _one_each(records: Iterable[_R], field: str, whose: Callable[[_R], str]) -> dict[str, _R]:
+    """Each customer's record, by customer id; two different records of one customer refused."""
+    found: dict[str, _R] = {}
+    for record in records:
+        held = found.setdefault(whose(record), record)
+        if held is not record and held != record:
+            raise ValidationError(
+                "holds two different records of one customer",
+                field=field,
+                rule="duplicate_customer",
+            )
+    return found
+
+
 def audience_candidates(
     *,
     statuses: Iterable[TierStatus] = (),
@@ -153,15 +174,24 @@ def audience_candidates(
     from `statuses`, its segment from `scores` and its tags (preference and
     needs tags together) from `customers`; what is missing stays empty.
 
+    A record given twice counts once; two different records of one customer
+    in one of them are refused, since which one to read would depend on
+    their order.
+
     Returns:
         The candidates, ordered by customer id.
+
+    Raises:
+        ValidationError: two different records of one customer in
+            `statuses`, `scores` or `customers` (rule `duplicate_customer`,
+            naming that argument).
     """
     statuses = require_items(statuses, TierStatus, "statuses")
     scores = require_items(scores, RfmScore, "scores")
     customers = require_items(customers, Customer, "customers")
-    tiers = {s.customer_id: s.tier for s in statuses}
-    segments = {s.customer_id: s.segment for s in scores}
-    tags = {c.id: c.tags | c.needs for c in customers}
+    tiers = {cid: s.tier for cid, s in _one_each(statuses, "statuses", _CUSTOMER_ID).items()}
+    segments = {cid: s.segment for cid, s in _one_each(scores, "scores", _CUSTOMER_ID).items()}
+    tags = {cid: c.tags | c.needs for cid, c in _one_each(customers, "customers", _ID).items()}
     ids = sorted(set(tiers) | set(segments) | set(tags))
     return [
         Candidate(

@@ -118,7 +118,8 @@ class Roster:
       else raises `ActivityFullError`. Signing up again while signed up
       changes nothing; after a cancellation it joins at the end.
     - Cancelling before the start frees the seat, and the first waitlisted
-      customer (lowest `position`) takes it.
+      customer (lowest `position`; of equal positions, the earliest
+      `signed_up_at`, then the smallest customer id) takes it.
     - From the start on, a seat holder is marked attended or no-show (and
       may be corrected); a waitlisted or cancelled customer cannot be.
 
@@ -162,10 +163,15 @@ class Roster:
 
     @property
     def waitlist(self) -> list[SignUp]:
-        """The waitlisted sign-ups, first served first."""
+        """The waitlisted sign-ups, first served first.
+
+        By `position`; entries of equal position (a roster put together by
+        hand) by `signed_up_at`, then customer id, whatever their order in
+        `entries`.
+        """
         return sorted(
             (e for e in self.entries if e.status is SignUpStatus.WAITLISTED),
-            key=lambda e: e.position,
+            key=lambda e: (e.position, to_epoch_us(e.signed_up_at), e.customer_id),
         )
 
     def _refuse(self, entry: SignUp, action: str, reason: str) -> IllegalTransitionError:

@@ -297,7 +297,8 @@ class BusinessCalendar:
         weekly: Opening hours by weekday: keys `0`-`6` (Monday is `0`) or
             `"mon"`-`"sun"`; values like `"10:00-14:00, 15:00-22:00"`, a
             [TimeRange][clubrules.calendar.TimeRange], or a sequence of them.
-            `"18:00-02:00"` runs past midnight. A missing weekday is closed.
+            `"18:00-02:00"` runs past midnight. A missing weekday is closed;
+            a weekday named twice (`"mon"` and `0`) is refused.
         holidays: Dates closed all day: a mapping from date to name, or an
             iterable of dates.
         extra_working_days: Dates open although their weekday or a holiday
@@ -325,7 +326,9 @@ class BusinessCalendar:
         UnknownTimeZoneError: `zone` is not an IANA zone.
         InvalidHoursError: hours that cannot be read, or that overlap, including
             an overnight range that runs into the next day's first range.
-        ValidationError: other bad arguments; every problem is reported at once.
+        ValidationError: other bad arguments, such as a weekday named twice
+            in `weekly` (rule `duplicate_weekday`); every problem is
+            reported at once.
     """
 
     __slots__ = (
@@ -459,9 +462,19 @@ class BusinessCalendar:
         if not isinstance(weekly, Mapping):
             problems.add("weekly", "not_a_mapping", "must map weekdays to opening hours")
             return tuple(days)
+        named: set[int] = set()
         for key, spec in weekly.items():
             weekday = parse_weekday(key, problems=problems)
-            if weekday is not None:
+            if weekday in named:
+                # `"mon"` and `0` (or `"Mon"`): which hours win would follow the mapping's order.
+                problems.add(
+                    "weekly",
+                    "duplicate_weekday",
+                    f"names {WEEKDAY_NAMES[weekday]} twice",
+                    items=(WEEKDAY_NAMES[weekday],),
+                )
+            elif weekday is not None:
+                named.add(weekday)
                 days[weekday] = parse_hours(
                     spec, field=f"weekly[{WEEKDAY_NAMES[weekday]}]", problems=problems
                 )

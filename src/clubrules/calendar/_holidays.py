@@ -43,6 +43,9 @@ class HolidayData:
             are not worked, and listed holidays) around each listed holiday.
             China's Spring Festival break of 15-23 February 2026 includes
             Saturday 21 and Sunday 22, which `holidays` does not list.
+            A break that crosses a new year is found from the years on
+            both sides, so each year's data is the same whichever other
+            years are asked with it.
     """
 
     holidays: Mapping[date, str]
@@ -88,6 +91,7 @@ def holiday_data(
     wanted = require_years(years, "years")
     if not wanted:
         raise ValidationError("must name at least one year", field="years", rule="empty")
+    year_set = frozenset(wanted)
     try:
         table = holidays_package.country_holidays(
             country, subdiv=subdiv, years=wanted, language=language
@@ -101,10 +105,12 @@ def holiday_data(
             field="country",
             rule="unknown_country",
         )
-    year_set = frozenset(wanted)
-    # The years beside the asked ones too, for breaks that cross a new year.
-    around = sorted({*wanted, wanted[0] - 1, wanted[-1] + 1} - set(wanted))
-    wide = holidays_package.country_holidays(country, subdiv=subdiv, years=around)
+    # The years beside each asked one too, for breaks that cross a new year: beside
+    # every one, so that the data of 2026 is the same asked alone or with 2024.
+    around = sorted({y + step for y in wanted for step in (-1, 1)} - year_set)
+    wide = holidays_package.country_holidays(
+        country, subdiv=subdiv, years=around, language=language
+    )
     listed = {day: str(name) for day, name in (*table.items(), *wide.items())}
     workdays = frozenset(getattr(table, "weekend_workdays", ()) or ()) | frozenset(
         getattr(wide, "weekend_workdays", ()) or ()

@@ -142,6 +142,12 @@ def check_alerts(cases: Iterable[Case], now: datetime) -> list[Alert]:
     fire while the club is closed. A paused target's clock is stopped, so it
     alerts only for thresholds crossed before the pause.
 
+    Returns:
+        The alerts in the order of `cases` (the same cases in another order
+        give the same alerts in that order); a case's by target run, as
+        `sla_status` lists them, a run's warning or breach before its
+        escalation.
+
     Raises:
         NaiveDatetimeError: `now` is naive.
         ValidationError: `now` is before a case's last event.

@@ -205,7 +205,10 @@ class Completion:
     session (the certificate of an external session). One that names a
     session is the same training as attending that session: compliance
     counts the two once, with the session's kind, topic and method when the
-    session is known.
+    session is known. Records of one training count once, at the earliest;
+    two that disagree at that instant (completions of an unknown session
+    with other topics) count with the first by kind, method and topic,
+    whatever their order.
 
     Attributes:
         id: The integrator's id of the record.
@@ -277,14 +280,17 @@ def collect_credits(
     An attended session and every completion record is a credit, keyed by the
     session it belongs to (or by the completion's own id), so a session
     attended and also certified, or recorded twice, is one credit: the
-    earliest.
+    earliest. Records of one training at the same instant that disagree
+    (two completions of an unknown session, with other topics) give the
+    credit first by kind, method, topic and then offset, never the one
+    given first: the report does not depend on the records' order.
     """
     found: dict[str, dict[tuple[str, str], Credit]] = {}
 
     def put(staff_id: str, key: tuple[str, str], credit: Credit) -> None:
         mine = found.setdefault(staff_id, {})
         held = mine.get(key)
-        if held is None or credit.at_us < held.at_us:
+        if held is None or _rank(credit) < _rank(held):
             mine[key] = credit
 
     for record in attendance:
@@ -315,6 +321,17 @@ def collect_credits(
         else:
             put(done.staff_id, ("completion", done.id), _completion_credit(done, done.id))
     return found
+
+
+def _rank(credit: Credit) -> tuple[int, str, str, str, str]:
+    """The earliest credit first; at one instant, an order that does not depend on the input's."""
+    return (
+        credit.at_us,
+        credit.kind.value,
+        credit.method.value,
+        credit.topic,
+        credit.at.isoformat(),
+    )
 
 
 def _session_credit(session: TrainingSession) -> Credit:
