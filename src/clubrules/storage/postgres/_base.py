@@ -9,7 +9,8 @@ reprs are written once, here.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+import contextlib
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from clubrules._checks import SIZE_MAX, require_flag, require_seconds, require_size
 from clubrules.errors import StorageError, ValidationError
@@ -17,7 +18,11 @@ from clubrules.storage._fork import OwnedConnections, forked_in_block
 from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.postgres._errors import Refusals, checked_url, psycopg_module, raise_for
 from clubrules.storage.postgres._migrate import DEFAULT_SCHEMA, schema_prefix
-from clubrules.storage.postgres._transactions import commit_failure, log_pool_timeout
+from clubrules.storage.postgres._transactions import UnitEnd, commit_failure, log_pool_timeout
+
+if TYPE_CHECKING:
+    import contextvars
+    from collections.abc import Iterator
 
 __all__ = ["PostgresBase", "checked_pool_settings", "require_driver"]
 
@@ -126,6 +131,34 @@ class PostgresBase:
             raise StorageError(forked_in_block("PostgreSQL")) from None
         if committing:
             raise_for(commit_failure(conn, error), error)
+
+    @contextlib.contextmanager
+    def _own_unit(
+        self,
+        conn: Any,  # noqa: ANN401 - a psycopg connection, sync or async
+        *bound: tuple[contextvars.ContextVar[Any], object],
+    ) -> Iterator[UnitEnd]:
+        """The bookkeeping around a unit of work's own transaction on `conn` (no driver calls).
+
+        Sets the `bound` context variables (the unit's connection, its
+        tenant) for the block, and resets them after it, except in a child
+        forked inside the block, whose variables are new. A driver error
+        that ends the block raises what `_unit_failed` says it means. The
+        database opens the transaction inside it, sync or awaited, and runs
+        the caller's block in the yielded `UnitEnd`'s `block()`.
+        """
+        pid = self._pid
+        tokens = [(var, var.set(value)) for var, value in bound]
+        end = UnitEnd(conn)
+        try:
+            yield end
+        except self._driver_error as error:
+            self._unit_failed(conn, error, pid=pid, committing=end.committing)
+            raise
+        finally:
+            if self._pid == pid:  # else a forked child, whose variables are new
+                for var, token in reversed(tokens):
+                    var.reset(token)
 
     def _described(self, name: str, mode: str) -> str:
         """The repr `name(mode, open or closed[, schema=...][, tenant=...])`."""

@@ -42,14 +42,12 @@ from clubrules.storage.postgres._transactions import (
     SWAP_TENANT,
     UNDO_SAVEPOINT,
     owns_block,
-    refuse_aborted,
     restore_needed,
     unit_connection,
     unit_tenant,
 )
 from clubrules.storage.sql._database import SQLDatabase
 from clubrules.storage.sql._migrations import MigrationResult  # noqa: TC001 - get_type_hints
-from clubrules.storage.sql._unit import logger
 
 if TYPE_CHECKING:
     import contextvars
@@ -669,28 +667,14 @@ class PostgresDatabase(PostgresBase, SQLDatabase[PsycopgConnection]):
                     joined.execute(SET_TENANT, (self._tenant,))
                 yield joined
             return
-        with self._autocommit() as conn:
-            pid = self._pid
-            token = self._unit.set(conn)
-            tenant_token = self._unit_tenant.set(self._tenant)
-            committing = False
-            try:
-                with conn.transaction():
-                    conn.execute(SET_TENANT, (self._tenant,))
-                    try:
-                        yield conn
-                    except BaseException as error:
-                        logger.debug("unit of work rolled back (%s)", type(error).__name__)
-                        raise
-                    refuse_aborted(conn)
-                    committing = True
-            except self._driver_error as error:
-                self._unit_failed(conn, error, pid=pid, committing=committing)
-                raise
-            finally:
-                if self._pid == pid:  # else a forked child, whose variables are new
-                    self._unit.reset(token)
-                    self._unit_tenant.reset(tenant_token)
+        with (
+            self._autocommit() as conn,
+            self._own_unit(conn, (self._unit, conn), (self._unit_tenant, self._tenant)) as end,
+            conn.transaction(),
+        ):
+            conn.execute(SET_TENANT, (self._tenant,))
+            with end.block():
+                yield conn
 
     def _after_fork(self, parent: int) -> None:
         """In a forked child: set the parent's connection or pool aside, unclosed.

@@ -34,12 +34,10 @@ from clubrules.storage.postgres._transactions import (
     SWAP_TENANT,
     UNDO_SAVEPOINT,
     owns_block,
-    refuse_aborted,
     restore_needed,
     unit_connection,
 )
 from clubrules.storage.sql._migrations import check_history
-from clubrules.storage.sql._unit import logger
 
 if TYPE_CHECKING:
     import contextvars
@@ -618,25 +616,12 @@ class AsyncPostgresDatabase(PostgresBase, TenantHandles, ForkSafe):
                 raise_translated(error)
             return
         async with self._autocommit() as conn:
-            pid = self._pid
-            token = self._unit.set((conn, asyncio.current_task(), self._tenant))
-            committing = False
-            try:
+            unit = (conn, asyncio.current_task(), self._tenant)
+            with self._own_unit(conn, (self._unit, unit)) as end:
                 async with conn.transaction():
                     await conn.execute(SET_TENANT, (self._tenant,))
-                    try:
+                    with end.block():
                         yield conn
-                    except BaseException as error:
-                        logger.debug("unit of work rolled back (%s)", type(error).__name__)
-                        raise
-                    refuse_aborted(conn)
-                    committing = True
-            except self._driver_error as error:
-                self._unit_failed(conn, error, pid=pid, committing=committing)
-                raise
-            finally:
-                if self._pid == pid:  # else a forked child, whose variable is new
-                    self._unit.reset(token)
 
     def _owns_transaction(self) -> bool:
         """Whether `unit_of_work()` would begin and commit a transaction of its own."""
