@@ -10,6 +10,8 @@ reprs are written once, here.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from clubrules._checks import SIZE_MAX, require_flag, require_seconds, require_size
@@ -22,11 +24,49 @@ from clubrules.storage.postgres._transactions import UnitEnd, commit_failure, lo
 
 if TYPE_CHECKING:
     import contextvars
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
-__all__ = ["PostgresBase", "checked_pool_settings", "require_driver"]
+__all__ = ["PoolSettings", "PostgresBase", "checked_pool_settings", "require_driver"]
 
 _T = TypeVar("_T")
+_P = TypeVar("_P")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PoolSettings:
+    """A constructor's checked URL and pool settings, and the pool they make."""
+
+    url: str
+    size: int
+    min_size: int
+    timeout: float
+    check: bool
+
+    def factory(
+        self,
+        pool_class: Callable[..., _P],
+        check_connection: object,
+        *,
+        name: str,
+        configure: Callable[[Any], object],
+        open: bool,  # noqa: A002 - psycopg_pool's own name
+    ) -> Callable[[], _P]:
+        """How to make the database's own pool (again in a forked child): autocommit connections.
+
+        `check_connection` is the pool class's check, used if `check` is set.
+        """
+        return functools.partial(
+            pool_class,
+            self.url,
+            min_size=self.min_size,
+            max_size=self.size,
+            kwargs={"autocommit": True},
+            timeout=self.timeout,
+            check=check_connection if self.check else None,
+            name=name,
+            configure=configure,
+            open=open,
+        )
 
 
 def checked_pool_settings(
@@ -37,8 +77,8 @@ def checked_pool_settings(
     timeout: float,
     pool_check: bool,
     least_pool: int,
-) -> tuple[str, float]:
-    """A constructor's URL and timeout, checked with its pool settings (in this order).
+) -> PoolSettings:
+    """A constructor's URL and pool settings, checked (in this order).
 
     `least_pool` is the smallest `pool_size` allowed (0: no pool at all).
 
@@ -50,7 +90,7 @@ def checked_pool_settings(
     require_size(pool_min_size, "pool_min_size", minimum=0, maximum=pool_size or SIZE_MAX)
     seconds = require_seconds(timeout, "timeout", positive=True)
     require_flag(pool_check, "pool_check")
-    return checked_url(url), seconds
+    return PoolSettings(checked_url(url), pool_size, pool_min_size, seconds, pool_check)
 
 
 def require_driver(value: object, kind: type[_T], field: str, rule: str) -> _T:

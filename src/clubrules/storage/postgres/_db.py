@@ -7,7 +7,6 @@ imports without the `postgres` extra.
 from __future__ import annotations
 
 import contextlib
-import functools
 import threading
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -306,7 +305,7 @@ class PostgresDatabase(PostgresBase, SQLDatabase[PsycopgConnection]):
         pool_check: bool = True,
         schema: str = DEFAULT_SCHEMA,
     ) -> None:
-        url, seconds = checked_pool_settings(
+        settings = checked_pool_settings(
             url,
             pool_size=pool_size,
             pool_min_size=pool_min_size,
@@ -314,20 +313,15 @@ class PostgresDatabase(PostgresBase, SQLDatabase[PsycopgConnection]):
             pool_check=pool_check,
             least_pool=0,
         )
-        self._setup(schema, timeout=seconds, url=url, pool=None, caller=None)
+        self._setup(schema, timeout=settings.timeout, url=settings.url, pool=None, caller=None)
         # Whether a connection was ever opened (else a pooled call first makes contact itself).
         self._reached = False
         if pool_size:
             from psycopg_pool import ConnectionPool  # noqa: PLC0415 - optional dependency
 
-            self._make_pool = functools.partial(
+            self._make_pool = settings.factory(
                 ConnectionPool,
-                url,
-                min_size=pool_min_size,
-                max_size=pool_size,
-                kwargs={"autocommit": True},
-                timeout=self._timeout,
-                check=ConnectionPool.check_connection if pool_check else None,
+                ConnectionPool.check_connection,
                 name="clubrules",
                 configure=self._configured,
                 open=True,

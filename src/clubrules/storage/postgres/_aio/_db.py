@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import threading
 from typing import TYPE_CHECKING, Any, Self, TypeAlias
 
@@ -209,7 +208,7 @@ class AsyncPostgresDatabase(PostgresBase, TenantHandles, ForkSafe):
         pool_check: bool = True,
         schema: str = DEFAULT_SCHEMA,
     ) -> None:
-        url, seconds = checked_pool_settings(
+        settings = checked_pool_settings(
             url,
             pool_size=pool_size,
             pool_min_size=pool_min_size,
@@ -217,21 +216,16 @@ class AsyncPostgresDatabase(PostgresBase, TenantHandles, ForkSafe):
             pool_check=pool_check,
             least_pool=1,
         )
-        self._setup(schema, timeout=seconds, url=url)
+        self._setup(schema, timeout=settings.timeout, url=settings.url)
         try:
             from psycopg_pool import AsyncConnectionPool  # noqa: PLC0415 - optional dependency
         except ImportError as error:  # pragma: no cover - the test environment has the extra
             raise StorageError(
                 "the async PostgreSQL adapters need psycopg_pool: pip install 'clubrules[postgres]'"
             ) from error
-        make = functools.partial(
+        make = settings.factory(
             AsyncConnectionPool,
-            url,
-            min_size=pool_min_size,
-            max_size=pool_size,
-            kwargs={"autocommit": True},
-            timeout=self._timeout,
-            check=AsyncConnectionPool.check_connection if pool_check else None,
+            AsyncConnectionPool.check_connection,
             name="clubrules-async",
             configure=self._owned.remember_async,
             open=False,
