@@ -429,11 +429,8 @@ class AsyncPostgresDatabase(PostgresBase, TenantHandles, ForkSafe):
         uses the caller's connection. psycopg errors become clubrules errors.
 
         Raises:
-            RetryableStorageError: no connection could be had (server down,
-                pool exhausted for `timeout`), or it broke during the block.
-            StorageConfigurationError: the connection was refused for its
-                settings (a wrong password, an unknown role or database,
-                refused `options`, an invalid libpq setting): no retry helps.
+            RetryableStorageError: As `PostgresDatabase.connection`.
+            StorageConfigurationError: As `PostgresDatabase.connection`.
             StorageError: the database is closed, belongs to another event
                 loop, or a unit of work of another tenant is open in this task.
         """
@@ -582,11 +579,9 @@ class AsyncPostgresDatabase(PostgresBase, TenantHandles, ForkSafe):
         database, is a savepoint and commits nothing.
 
         Raises:
-            RetryableStorageError: a deadlock, serialization failure or lock
-                timeout (everything was rolled back), or no connection.
-            StorageConfigurationError: the connection was refused for its
-                settings.
-            CommitOutcomeUnknownError: the connection failed during COMMIT.
+            RetryableStorageError: As `PostgresDatabase.unit_of_work`.
+            StorageConfigurationError: As `PostgresDatabase.unit_of_work`.
+            CommitOutcomeUnknownError: As `PostgresDatabase.unit_of_work`.
             StorageError: a statement failed inside the block and the
                 transaction was aborted, so nothing was stored; or the
                 database is closed or belongs to another event loop.
