@@ -2,9 +2,10 @@
 
 `PostgresDatabase` and `AsyncPostgresDatabase` differ in their driver calls
 (blocking or awaited) and in where a unit of work lives (a thread or a
-task); the checks of their constructors' arguments, the state every way of
-making one starts from, the closed database's refusal and the text of their
-reprs are written once, here.
+task); the checks of their constructors' arguments and the pool they make,
+the state every way of making one starts from, the bookkeeping around a unit
+of work's own transaction, the closed database's refusal and the text of
+their reprs are written once, here.
 """
 
 from __future__ import annotations
