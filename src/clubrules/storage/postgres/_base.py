@@ -2,14 +2,18 @@
 
 `PostgresDatabase` and `AsyncPostgresDatabase` differ in their driver calls
 (blocking or awaited) and in where a unit of work lives (a thread or a
-task); the checks of their constructors' arguments, the state every way of
-making one starts from, the closed database's refusal and the text of their
-reprs are written once, here.
+task); the checks of their constructors' arguments and the pool they make,
+the state every way of making one starts from, the bookkeeping around a unit
+of work's own transaction, the closed database's refusal and the text of
+their reprs are written once, here.
 """
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+import contextlib
+import dataclasses
+import functools
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from clubrules._checks import SIZE_MAX, require_flag, require_seconds, require_size
 from clubrules.errors import StorageError, ValidationError
@@ -17,11 +21,53 @@ from clubrules.storage._fork import OwnedConnections, forked_in_block
 from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.postgres._errors import Refusals, checked_url, psycopg_module, raise_for
 from clubrules.storage.postgres._migrate import DEFAULT_SCHEMA, schema_prefix
-from clubrules.storage.postgres._transactions import commit_failure, log_pool_timeout
+from clubrules.storage.postgres._transactions import UnitEnd, commit_failure, log_pool_timeout
 
-__all__ = ["PostgresBase", "checked_pool_settings", "require_driver"]
+if TYPE_CHECKING:
+    import contextvars
+    from collections.abc import Callable, Iterator
+
+__all__ = ["PoolSettings", "PostgresBase", "checked_pool_settings", "require_driver"]
 
 _T = TypeVar("_T")
+_P = TypeVar("_P")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PoolSettings:
+    """A constructor's checked URL and pool settings, and the pool they make."""
+
+    url: str
+    size: int
+    min_size: int
+    timeout: float
+    check: bool
+
+    def factory(
+        self,
+        pool_class: Callable[..., _P],
+        check_connection: object,
+        *,
+        name: str,
+        configure: Callable[[Any], object],
+        open: bool,  # noqa: A002 - psycopg_pool's own name
+    ) -> Callable[[], _P]:
+        """How to make the database's own pool (again in a forked child): autocommit connections.
+
+        `check_connection` is the pool class's check, used if `check` is set.
+        """
+        return functools.partial(
+            pool_class,
+            self.url,
+            min_size=self.min_size,
+            max_size=self.size,
+            kwargs={"autocommit": True},
+            timeout=self.timeout,
+            check=check_connection if self.check else None,
+            name=name,
+            configure=configure,
+            open=open,
+        )
 
 
 def checked_pool_settings(
@@ -32,8 +78,8 @@ def checked_pool_settings(
     timeout: float,
     pool_check: bool,
     least_pool: int,
-) -> tuple[str, float]:
-    """A constructor's URL and timeout, checked with its pool settings (in this order).
+) -> PoolSettings:
+    """A constructor's URL and pool settings, checked (in this order).
 
     `least_pool` is the smallest `pool_size` allowed (0: no pool at all).
 
@@ -45,7 +91,7 @@ def checked_pool_settings(
     require_size(pool_min_size, "pool_min_size", minimum=0, maximum=pool_size or SIZE_MAX)
     seconds = require_seconds(timeout, "timeout", positive=True)
     require_flag(pool_check, "pool_check")
-    return checked_url(url), seconds
+    return PoolSettings(checked_url(url), pool_size, pool_min_size, seconds, pool_check)
 
 
 def require_driver(value: object, kind: type[_T], field: str, rule: str) -> _T:
@@ -126,6 +172,34 @@ class PostgresBase:
             raise StorageError(forked_in_block("PostgreSQL")) from None
         if committing:
             raise_for(commit_failure(conn, error), error)
+
+    @contextlib.contextmanager
+    def _own_unit(
+        self,
+        conn: Any,  # noqa: ANN401 - a psycopg connection, sync or async
+        *bound: tuple[contextvars.ContextVar[Any], object],
+    ) -> Iterator[UnitEnd]:
+        """The bookkeeping around a unit of work's own transaction on `conn` (no driver calls).
+
+        Sets the `bound` context variables (the unit's connection, its
+        tenant) for the block, and resets them after it, except in a child
+        forked inside the block, whose variables are new. A driver error
+        that ends the block raises what `_unit_failed` says it means. The
+        database opens the transaction inside it, sync or awaited, and runs
+        the caller's block in the yielded `UnitEnd`'s `block()`.
+        """
+        pid = self._pid
+        tokens = [(var, var.set(value)) for var, value in bound]
+        end = UnitEnd(conn)
+        try:
+            yield end
+        except self._driver_error as error:
+            self._unit_failed(conn, error, pid=pid, committing=end.committing)
+            raise
+        finally:
+            if self._pid == pid:  # else a forked child, whose variables are new
+                for var, token in reversed(tokens):
+                    var.reset(token)
 
     def _described(self, name: str, mode: str) -> str:
         """The repr `name(mode, open or closed[, schema=...][, tenant=...])`."""

@@ -162,6 +162,8 @@ if TYPE_CHECKING:
     """One statement of a write: its SQL, its parameters, whether its rows are wanted."""
     Op: TypeAlias = Generator[Query, list[Any], _T]
     """A sans-IO piece of a write: yields `Query`s, is sent their rows, returns `_T`."""
+    Write: TypeAlias = Callable[["Statements", "Booking", int, bool, "Plan"], Op[_T]]
+    """A whole write (`add_booking`, `save_booking`): its `Op`, given the write's state."""
 
 
 def _row(booking: Booking) -> tuple[Any, ...]:
@@ -730,29 +732,25 @@ class PostgresBookingRepository(BookingFinder):
                         found = run(conn, clashes_at(self._sql, booking, now_us))
                     retries.check(error, found)
 
-    def add(self, booking: Booking, *, now: datetime) -> Booking:
-        """Store `booking` if its slot is free; the stored booking (the original on a retry)."""
+    def _written(self, booking: Booking, now: datetime, op: Write[_T]) -> _T:
+        """`op` for `booking`, each attempt a transaction of its own, retried by `_attempts`."""
         now_us = to_epoch_us(require_aware(now, "now"))
         plan = Plan(booking, now_us)
         sql = self._sql
 
-        def write(careful: bool) -> Booking:
+        def write(careful: bool) -> _T:
             with self._db.transaction() as conn:
-                return run(conn, add_booking(sql, booking, now_us, careful, plan))
+                return run(conn, op(sql, booking, now_us, careful, plan))
 
         return self._attempts(write, booking, now_us, plan)
 
+    def add(self, booking: Booking, *, now: datetime) -> Booking:
+        """Store `booking` if its slot is free; the stored booking (the original on a retry)."""
+        return self._written(booking, now, add_booking)
+
     def save(self, booking: Booking, *, now: datetime) -> None:
         """Replace the stored booking with its next version, re-checking the slot."""
-        now_us = to_epoch_us(require_aware(now, "now"))
-        plan = Plan(booking, now_us)
-        sql = self._sql
-
-        def write(careful: bool) -> None:
-            with self._db.transaction() as conn:
-                run(conn, save_booking(sql, booking, now_us, careful, plan))
-
-        self._attempts(write, booking, now_us, plan)
+        self._written(booking, now, save_booking)
 
     def get(self, booking_id: str) -> Booking:
         """The booking with this id; `NotFoundError` if there is none."""

@@ -7,7 +7,6 @@ imports without the `postgres` extra.
 from __future__ import annotations
 
 import contextlib
-import functools
 import threading
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -42,14 +41,12 @@ from clubrules.storage.postgres._transactions import (
     SWAP_TENANT,
     UNDO_SAVEPOINT,
     owns_block,
-    refuse_aborted,
     restore_needed,
     unit_connection,
     unit_tenant,
 )
 from clubrules.storage.sql._database import SQLDatabase
 from clubrules.storage.sql._migrations import MigrationResult  # noqa: TC001 - get_type_hints
-from clubrules.storage.sql._unit import logger
 
 if TYPE_CHECKING:
     import contextvars
@@ -308,7 +305,7 @@ class PostgresDatabase(PostgresBase, SQLDatabase[PsycopgConnection]):
         pool_check: bool = True,
         schema: str = DEFAULT_SCHEMA,
     ) -> None:
-        url, seconds = checked_pool_settings(
+        settings = checked_pool_settings(
             url,
             pool_size=pool_size,
             pool_min_size=pool_min_size,
@@ -316,20 +313,15 @@ class PostgresDatabase(PostgresBase, SQLDatabase[PsycopgConnection]):
             pool_check=pool_check,
             least_pool=0,
         )
-        self._setup(schema, timeout=seconds, url=url, pool=None, caller=None)
+        self._setup(schema, timeout=settings.timeout, url=settings.url, pool=None, caller=None)
         # Whether a connection was ever opened (else a pooled call first makes contact itself).
         self._reached = False
         if pool_size:
             from psycopg_pool import ConnectionPool  # noqa: PLC0415 - optional dependency
 
-            self._make_pool = functools.partial(
+            self._make_pool = settings.factory(
                 ConnectionPool,
-                url,
-                min_size=pool_min_size,
-                max_size=pool_size,
-                kwargs={"autocommit": True},
-                timeout=self._timeout,
-                check=ConnectionPool.check_connection if pool_check else None,
+                ConnectionPool.check_connection,
                 name="clubrules",
                 configure=self._configured,
                 open=True,
@@ -669,28 +661,14 @@ class PostgresDatabase(PostgresBase, SQLDatabase[PsycopgConnection]):
                     joined.execute(SET_TENANT, (self._tenant,))
                 yield joined
             return
-        with self._autocommit() as conn:
-            pid = self._pid
-            token = self._unit.set(conn)
-            tenant_token = self._unit_tenant.set(self._tenant)
-            committing = False
-            try:
-                with conn.transaction():
-                    conn.execute(SET_TENANT, (self._tenant,))
-                    try:
-                        yield conn
-                    except BaseException as error:
-                        logger.debug("unit of work rolled back (%s)", type(error).__name__)
-                        raise
-                    refuse_aborted(conn)
-                    committing = True
-            except self._driver_error as error:
-                self._unit_failed(conn, error, pid=pid, committing=committing)
-                raise
-            finally:
-                if self._pid == pid:  # else a forked child, whose variables are new
-                    self._unit.reset(token)
-                    self._unit_tenant.reset(tenant_token)
+        with (
+            self._autocommit() as conn,
+            self._own_unit(conn, (self._unit, conn), (self._unit_tenant, self._tenant)) as end,
+            conn.transaction(),
+        ):
+            conn.execute(SET_TENANT, (self._tenant,))
+            with end.block():
+                yield conn
 
     def _after_fork(self, parent: int) -> None:
         """In a forked child: set the parent's connection or pool aside, unclosed.

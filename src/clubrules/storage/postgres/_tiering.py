@@ -73,6 +73,11 @@ ORDER BY day
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
+def _customer_filter(customer_id: str | None) -> str:
+    """The statements' `{customer}`: nothing for every customer, else the one customer's id."""
+    return "" if customer_id is None else "AND c.customer_id = %(customer_id)s"
+
+
 @keys_checked("ActivityRepository")
 class PostgresActivityRepository(SQLActivityRepository[PostgresDatabase]):
     """Activity summaries from one SQL aggregate over the table `consumption_records`.
@@ -97,28 +102,24 @@ class PostgresActivityRepository(SQLActivityRepository[PostgresDatabase]):
 
     def __init__(self, database: PostgresDatabase, *, zone: tzinfo, currency: str = "CNY") -> None:
         super().__init__(database, zone=zone, currency=currency)
-        summary_sql = with_schema(_SUMMARY_SQL, database._table_prefix)  # noqa: SLF001
-        self._summary_sql = summary_sql.replace("{tenant}", self._dialect.tenant)
-        span_sql = with_schema(_SPAN_SQL, database._table_prefix)  # noqa: SLF001
-        self._span_sql = span_sql.replace("{tenant}", self._dialect.tenant)
-        days_sql = with_schema(_DAYS_SQL, database._table_prefix)  # noqa: SLF001
-        self._days_sql = days_sql.replace("{tenant}", self._dialect.tenant)
+        prefix, tenant = database._table_prefix, self._dialect.tenant  # noqa: SLF001
+        self._summary_sql, self._span_sql, self._days_sql = (
+            with_schema(sql, prefix).replace("{tenant}", tenant)
+            for sql in (_SUMMARY_SQL, _SPAN_SQL, _DAYS_SQL)
+        )
+
+    def _window(self, sql: str, customer_id: str | None, lo: int, hi: int) -> list[Any]:
+        """The rows of `sql` (`_SPAN_SQL`, `_DAYS_SQL`) over `[lo, hi)`: one customer's, or all."""
+        params = {"lo": from_epoch_us(lo), "hi": from_epoch_us(hi), "customer_id": customer_id}
+        query = sql.format(customer=_customer_filter(customer_id))
+        return self._db._fetchall(query, cast("Sequence[object]", params))  # noqa: SLF001
 
     def _span(self, customer_id: str | None, lo: int, hi: int) -> tuple[int, int] | None:
-        sql = self._span_sql.format(
-            customer="" if customer_id is None else "AND c.customer_id = %(customer_id)s"
-        )
-        params = {"lo": from_epoch_us(lo), "hi": from_epoch_us(hi), "customer_id": customer_id}
-        rows = self._db._fetchall(sql, cast("Sequence[object]", params))  # noqa: SLF001
-        first, last = rows[0]
+        first, last = self._window(self._span_sql, customer_id, lo, hi)[0]
         return None if first is None else (to_epoch_us(first), to_epoch_us(last))
 
     def _days(self, customer_id: str | None, lo: int, hi: int) -> list[int]:
-        sql = self._days_sql.format(
-            customer="" if customer_id is None else "AND c.customer_id = %(customer_id)s"
-        )
-        params = {"lo": from_epoch_us(lo), "hi": from_epoch_us(hi), "customer_id": customer_id}
-        rows = self._db._fetchall(sql, cast("Sequence[object]", params))  # noqa: SLF001
+        rows = self._window(self._days_sql, customer_id, lo, hi)
         return [day.toordinal() - _EPOCH_ORDINAL for (day,) in rows]
 
     def _aggregate(
@@ -142,7 +143,7 @@ class PostgresActivityRepository(SQLActivityRepository[PostgresDatabase]):
             params[f"off{i}"] = timedelta(microseconds=off)
         sql = self._summary_sql.format(
             segments=", ".join(values),
-            customer="" if customer_id is None else "AND c.customer_id = %(customer_id)s",
+            customer=_customer_filter(customer_id),
         )
         # The statement and the tenant's setting in one round trip (named parameters).
         return self._db._fetchall(sql, cast("Sequence[object]", params))  # noqa: SLF001

@@ -9,14 +9,18 @@ the same `broken`, `autocommit` and `info` attributes).
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clubrules.errors import CommitOutcomeUnknownError, StorageError
 from clubrules.storage._tenant import DEFAULT_TENANT
 from clubrules.storage.postgres._errors import psycopg_module, translate
 from clubrules.storage.sql._dialect import TENANT_SETTING
 from clubrules.storage.sql._unit import SAVEPOINT, logger
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = [
     "IDLE",
@@ -27,6 +31,7 @@ __all__ = [
     "SET_TENANT",
     "SWAP_TENANT",
     "UNDO_SAVEPOINT",
+    "UnitEnd",
     "commit_failure",
     "log_pool_timeout",
     "owns_block",
@@ -122,6 +127,34 @@ def refuse_aborted(conn: Any) -> None:  # noqa: ANN401 - a psycopg connection
             "a statement failed inside the unit of work and PostgreSQL aborted its transaction;"
             " nothing of the unit's is stored"
         )
+
+
+class UnitEnd:
+    """How a unit of work's own transaction ended its block: whether it went on to COMMIT.
+
+    The I/O-free part of the block's end, shared by the sync and async
+    databases: `block()` wraps the caller's block inside the transaction
+    (sync or async), logs a rollback, refuses to commit an aborted
+    transaction, and marks the COMMIT that follows, whose failure means
+    something else (`commit_failure`).
+    """
+
+    __slots__ = ("_conn", "committing")
+
+    def __init__(self, conn: Any) -> None:  # noqa: ANN401 - a psycopg connection, sync or async
+        self._conn = conn
+        self.committing = False
+
+    @contextlib.contextmanager
+    def block(self) -> Iterator[None]:
+        """The caller's block: its error logged and raised; else COMMIT comes next."""
+        try:
+            yield
+        except BaseException as error:
+            logger.debug("unit of work rolled back (%s)", type(error).__name__)
+            raise
+        refuse_aborted(self._conn)
+        self.committing = True
 
 
 def log_pool_timeout(error: Exception, timeout: float) -> None:

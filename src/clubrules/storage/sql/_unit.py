@@ -207,19 +207,20 @@ async def run_in_transaction_async(
 
     Args:
         database: An `AsyncPostgresDatabase`.
-        work: The unit's body, a coroutine function; its result is returned.
-        attempts: How many times to run `work` at most (at least 1).
-        backoff: The first retry's longest wait, in seconds.
-        max_backoff: The longest wait before any retry, in seconds.
-        sleep: How to wait (`asyncio.sleep`); a test passes its own.
+        work: The unit's body, a coroutine function; what its coroutine
+            returns is returned.
+        attempts: As for `run_in_transaction`.
+        backoff: As for `run_in_transaction`.
+        max_backoff: As for `run_in_transaction`.
+        sleep: How to wait, awaited (`asyncio.sleep`); a test passes its own.
 
     Returns:
-        What `work` returned, from the attempt that committed.
+        What the attempt that committed returned.
 
     Raises:
-        RetryableStorageError: the last attempt failed transiently too.
-        CommitOutcomeUnknownError: the connection failed during COMMIT.
-        ValidationError: `attempts`, `backoff` or `max_backoff` is out of range.
+        RetryableStorageError: As for `run_in_transaction`.
+        CommitOutcomeUnknownError: As for `run_in_transaction`.
+        ValidationError: As for `run_in_transaction`.
     """
     _check_retry_args(attempts, backoff, max_backoff)
     if not database._owns_transaction():  # noqa: SLF001 - the databases' own question

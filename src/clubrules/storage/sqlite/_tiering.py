@@ -101,6 +101,11 @@ ORDER BY 1
 """
 
 
+def _customer_filter(customer_id: str | None) -> str:
+    """The statements' `{customer}`: nothing for every customer, else the one customer's id."""
+    return "" if customer_id is None else "AND c.customer_id = :customer_id"
+
+
 @keys_checked("ActivityRepository")
 class SQLiteActivityRepository(SQLActivityRepository[SQLiteDatabase]):
     """Activity summaries straight from a SQL aggregate over the consumption records.
@@ -133,18 +138,14 @@ class SQLiteActivityRepository(SQLActivityRepository[SQLiteDatabase]):
         self._days_sql = _DAYS_SQL.replace("{tenant}", self._dialect.tenant)
 
     def _span(self, customer_id: str | None, lo: int, hi: int) -> tuple[int, int] | None:
-        sql = self._span_sql.format(
-            customer="" if customer_id is None else "AND c.customer_id = :customer_id"
-        )
+        sql = self._span_sql.format(customer=_customer_filter(customer_id))
         params = {"lo": lo, "hi": hi, "customer_id": customer_id}
         with self._db.connection() as conn:
             first, last = conn.execute(sql, params).fetchone()
         return None if first is None else (first, last)
 
     def _days(self, customer_id: str | None, lo: int, hi: int) -> list[int]:
-        sql = self._days_sql.format(
-            customer="" if customer_id is None else "AND c.customer_id = :customer_id"
-        )
+        sql = self._days_sql.format(customer=_customer_filter(customer_id))
         params = {
             "lo": lo,
             "hi": hi,
@@ -177,7 +178,7 @@ class SQLiteActivityRepository(SQLActivityRepository[SQLiteDatabase]):
             params.update({f"lo{i}": seg_lo, f"hi{i}": seg_hi, f"off{i}": off})
         sql = self._summary_sql.format(
             segments=", ".join(values),
-            customer="" if customer_id is None else "AND c.customer_id = :customer_id",
+            customer=_customer_filter(customer_id),
         )
         with self._db.connection() as conn:
             register_decimal_sum(conn)

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     import psycopg
 
     from clubrules.booking import Booking
-    from clubrules.storage.postgres._booking import Op
+    from clubrules.storage.postgres._booking import Op, Write
 
 __all__ = ["AsyncPostgresBookingRepository", "arun"]
 
@@ -104,29 +104,25 @@ class AsyncPostgresBookingRepository(AsyncPostgresAdapter):
                         found = await arun(conn, clashes_at(self._sql, booking, now_us))
                     retries.check(error, found)
 
-    async def add(self, booking: Booking, *, now: datetime) -> Booking:
-        """Store `booking` if its slot is free; the stored booking (the original on a retry)."""
+    async def _written(self, booking: Booking, now: datetime, op: Write[_T]) -> _T:
+        """`op` for `booking`, each attempt a transaction of its own, retried by `_attempts`."""
         now_us = to_epoch_us(require_aware(now, "now"))
         plan = Plan(booking, now_us)
         sql = self._sql
 
-        async def write(careful: bool) -> Booking:
+        async def write(careful: bool) -> _T:
             async with self._db.transaction() as conn:
-                return await arun(conn, add_booking(sql, booking, now_us, careful, plan))
+                return await arun(conn, op(sql, booking, now_us, careful, plan))
 
         return await self._attempts(write, booking, now_us, plan)
 
+    async def add(self, booking: Booking, *, now: datetime) -> Booking:
+        """Store `booking` if its slot is free; the stored booking (the original on a retry)."""
+        return await self._written(booking, now, add_booking)
+
     async def save(self, booking: Booking, *, now: datetime) -> None:
         """Replace the stored booking with its next version, re-checking the slot."""
-        now_us = to_epoch_us(require_aware(now, "now"))
-        plan = Plan(booking, now_us)
-        sql = self._sql
-
-        async def write(careful: bool) -> None:
-            async with self._db.transaction() as conn:
-                await arun(conn, save_booking(sql, booking, now_us, careful, plan))
-
-        await self._attempts(write, booking, now_us, plan)
+        await self._written(booking, now, save_booking)
 
     async def get(self, booking_id: str) -> Booking:
         """The booking with this id; `NotFoundError` if there is none."""

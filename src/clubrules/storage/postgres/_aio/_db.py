@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import threading
 from typing import TYPE_CHECKING, Any, Self, TypeAlias
 
@@ -34,12 +33,10 @@ from clubrules.storage.postgres._transactions import (
     SWAP_TENANT,
     UNDO_SAVEPOINT,
     owns_block,
-    refuse_aborted,
     restore_needed,
     unit_connection,
 )
 from clubrules.storage.sql._migrations import check_history
-from clubrules.storage.sql._unit import logger
 
 if TYPE_CHECKING:
     import contextvars
@@ -211,7 +208,7 @@ class AsyncPostgresDatabase(PostgresBase, TenantHandles, ForkSafe):
         pool_check: bool = True,
         schema: str = DEFAULT_SCHEMA,
     ) -> None:
-        url, seconds = checked_pool_settings(
+        settings = checked_pool_settings(
             url,
             pool_size=pool_size,
             pool_min_size=pool_min_size,
@@ -219,21 +216,16 @@ class AsyncPostgresDatabase(PostgresBase, TenantHandles, ForkSafe):
             pool_check=pool_check,
             least_pool=1,
         )
-        self._setup(schema, timeout=seconds, url=url)
+        self._setup(schema, timeout=settings.timeout, url=settings.url)
         try:
             from psycopg_pool import AsyncConnectionPool  # noqa: PLC0415 - optional dependency
         except ImportError as error:  # pragma: no cover - the test environment has the extra
             raise StorageError(
                 "the async PostgreSQL adapters need psycopg_pool: pip install 'clubrules[postgres]'"
             ) from error
-        make = functools.partial(
+        make = settings.factory(
             AsyncConnectionPool,
-            url,
-            min_size=pool_min_size,
-            max_size=pool_size,
-            kwargs={"autocommit": True},
-            timeout=self._timeout,
-            check=AsyncConnectionPool.check_connection if pool_check else None,
+            AsyncConnectionPool.check_connection,
             name="clubrules-async",
             configure=self._owned.remember_async,
             open=False,
@@ -437,11 +429,8 @@ class AsyncPostgresDatabase(PostgresBase, TenantHandles, ForkSafe):
         uses the caller's connection. psycopg errors become clubrules errors.
 
         Raises:
-            RetryableStorageError: no connection could be had (server down,
-                pool exhausted for `timeout`), or it broke during the block.
-            StorageConfigurationError: the connection was refused for its
-                settings (a wrong password, an unknown role or database,
-                refused `options`, an invalid libpq setting): no retry helps.
+            RetryableStorageError: As `PostgresDatabase.connection`.
+            StorageConfigurationError: As `PostgresDatabase.connection`.
             StorageError: the database is closed, belongs to another event
                 loop, or a unit of work of another tenant is open in this task.
         """
@@ -590,11 +579,9 @@ class AsyncPostgresDatabase(PostgresBase, TenantHandles, ForkSafe):
         database, is a savepoint and commits nothing.
 
         Raises:
-            RetryableStorageError: a deadlock, serialization failure or lock
-                timeout (everything was rolled back), or no connection.
-            StorageConfigurationError: the connection was refused for its
-                settings.
-            CommitOutcomeUnknownError: the connection failed during COMMIT.
+            RetryableStorageError: As `PostgresDatabase.unit_of_work`.
+            StorageConfigurationError: As `PostgresDatabase.unit_of_work`.
+            CommitOutcomeUnknownError: As `PostgresDatabase.unit_of_work`.
             StorageError: a statement failed inside the block and the
                 transaction was aborted, so nothing was stored; or the
                 database is closed or belongs to another event loop.
@@ -618,25 +605,12 @@ class AsyncPostgresDatabase(PostgresBase, TenantHandles, ForkSafe):
                 raise_translated(error)
             return
         async with self._autocommit() as conn:
-            pid = self._pid
-            token = self._unit.set((conn, asyncio.current_task(), self._tenant))
-            committing = False
-            try:
+            unit = (conn, asyncio.current_task(), self._tenant)
+            with self._own_unit(conn, (self._unit, unit)) as end:
                 async with conn.transaction():
                     await conn.execute(SET_TENANT, (self._tenant,))
-                    try:
+                    with end.block():
                         yield conn
-                    except BaseException as error:
-                        logger.debug("unit of work rolled back (%s)", type(error).__name__)
-                        raise
-                    refuse_aborted(conn)
-                    committing = True
-            except self._driver_error as error:
-                self._unit_failed(conn, error, pid=pid, committing=committing)
-                raise
-            finally:
-                if self._pid == pid:  # else a forked child, whose variable is new
-                    self._unit.reset(token)
 
     def _owns_transaction(self) -> bool:
         """Whether `unit_of_work()` would begin and commit a transaction of its own."""
