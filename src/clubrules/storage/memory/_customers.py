@@ -7,12 +7,11 @@ from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from clubrules._checks import require_instance, require_str
-from clubrules._time import require_window
 from clubrules.customers import ConsumptionRecord, Customer, PhoneNumber, ServiceRecord
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.storage._fronts import ConsumptionReads
 from clubrules.storage._keys import keys_checked
-from clubrules.storage.memory._store import Table, TenantSiblings, by_instant
+from clubrules.storage.memory._store import Table, TenantSiblings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -112,16 +111,12 @@ class InMemoryConsumptionRepository(TenantSiblings, ConsumptionReads):
     def _window_records(
         self, customer_id: str | None, start: datetime | None, end: datetime | None
     ) -> list[ConsumptionRecord]:
-        bounds = require_window(start, end)
-        chosen = self._records.select(lambda r: customer_id is None or r.customer_id == customer_id)
-        return by_instant(chosen, _AT, bounds)
+        return self._records.in_window(_AT, "customer_id", customer_id, start, end)
 
     def _window_service_records(
         self, customer_id: str, start: datetime | None, end: datetime | None
     ) -> list[ServiceRecord]:
-        bounds = require_window(start, end)
-        chosen = self._services.select(lambda r: r.customer_id == customer_id)
-        return by_instant(chosen, _AT, bounds)
+        return self._services.in_window(_AT, "customer_id", customer_id, start, end)
 
     def get(self, record_id: str) -> ConsumptionRecord:
         """The consumption record with this id; `NotFoundError` if there is none."""

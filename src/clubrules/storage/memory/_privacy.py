@@ -12,7 +12,7 @@ from clubrules.errors import NotFoundError
 from clubrules.privacy import ConsentRecord
 from clubrules.storage._fronts import AccessLogReads
 from clubrules.storage._keys import keys_checked
-from clubrules.storage.memory._store import Table, TenantSiblings, by_instant
+from clubrules.storage.memory._store import Table, TenantSiblings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -104,8 +104,7 @@ class InMemoryConsentStore(TenantSiblings):
 
     def for_customer(self, customer_id: str) -> list[ConsentRecord]:
         """The customer's records, oldest first."""
-        found = self._table.select(lambda r: r.customer_id == customer_id)
-        return by_instant(found, attrgetter("given_at"))
+        return self._table.in_window(attrgetter("given_at"), "customer_id", customer_id)
 
     def __repr__(self) -> str:
         return f"InMemoryConsentStore({len(self._records)} records)"

@@ -12,7 +12,7 @@ from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.staff import AssessmentKind, Rubric, ScoreSheet, WarningRecord
 from clubrules.storage._fronts import SheetReads
 from clubrules.storage._keys import keys_checked
-from clubrules.storage.memory._store import Table, TenantSiblings, by_instant
+from clubrules.storage.memory._store import Table, TenantSiblings
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -103,8 +103,7 @@ class InMemoryAssessmentRepository(TenantSiblings, SheetReads):
 
     def warnings(self, staff_id: str | None = None) -> list[WarningRecord]:
         """Warnings of one staff member (or all), by `issued_at` then id."""
-        chosen = self._warnings.select(lambda w: staff_id is None or w.staff_id == staff_id)
-        return by_instant(chosen, attrgetter("issued_at"))
+        return self._warnings.in_window(attrgetter("issued_at"), "staff_id", staff_id)
 
     def __repr__(self) -> str:
         return (

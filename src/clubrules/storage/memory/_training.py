@@ -79,9 +79,7 @@ class InMemoryTrainingRepository(TenantSiblings, CompletionReads):
     def _window_completions(
         self, staff_id: str | None, start: datetime | None, end: datetime | None
     ) -> list[Completion]:
-        bounds = require_window(start, end)
-        chosen = self._completions.select(lambda c: staff_id is None or c.staff_id == staff_id)
-        return by_instant(chosen, _COMPLETED, bounds)
+        return self._completions.in_window(_COMPLETED, "staff_id", staff_id, start, end)
 
     def __repr__(self) -> str:
         return (

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from clubrules.storage.sql._adds import K, settle_add
+from clubrules.storage.sql._adds import settle_add
 from clubrules.storage.sql._codecs import encode_zone
 from clubrules.storage.sql._dialect import decode_decimal, money_from_text
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from enum import Enum
 
     from clubrules.money import Money
+    from clubrules.storage._values import Keyed
     from clubrules.storage.sql._dialect import Database, Dialect
 
 __all__ = [
@@ -251,7 +252,7 @@ class BoundLayout(Generic[T]):
             fields[name] = get(d, row, i)
         return self.build(**fields)
 
-    def add(self: BoundLayout[K], db: Database, value: K, kind: str) -> bool:
+    def add(self: BoundLayout[Keyed], db: Database, value: Keyed, kind: str) -> bool:
         """Insert `value` unless its id is taken; as `settle_add` answers.
 
         Raises:
