@@ -6,8 +6,10 @@ import threading
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from clubrules._checks import require_instance, require_str
-from clubrules.customers import ConsumptionRecord, Customer, PhoneNumber, ServiceRecord
+from clubrules._checks import require_str
+
+# A run-time import (noqa: TC001): typing.get_type_hints() resolves the methods.
+from clubrules.customers import ConsumptionRecord, Customer, PhoneNumber, ServiceRecord  # noqa: TC001
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.storage._fronts import ConsumptionReads
 from clubrules.storage._keys import keys_checked
@@ -46,7 +48,6 @@ class InMemoryCustomerRepository(TenantSiblings):
 
     def add(self, customer: Customer) -> None:
         """Store a new customer; `DuplicateError` if the id is taken."""
-        require_instance(customer, Customer, "customer")
         with self._lock:
             if customer.id in self._customers:
                 raise DuplicateError(f"customer {customer.id!r} already exists")
@@ -60,7 +61,6 @@ class InMemoryCustomerRepository(TenantSiblings):
 
     def update(self, customer: Customer) -> None:
         """Replace the stored profile; `NotFoundError` if the id is unknown."""
-        require_instance(customer, Customer, "customer")
         with self._lock:
             old = self._customers.get(customer.id)
             if old is None:
@@ -71,7 +71,6 @@ class InMemoryCustomerRepository(TenantSiblings):
 
     def find_by_phone(self, phone: PhoneNumber) -> list[Customer]:
         """The customers with this phone number, ordered by id."""
-        require_instance(phone, PhoneNumber, "phone")
         with self._lock:
             ids = sorted(self._by_phone.get(phone.e164, ()))
             return [self._customers[i] for i in ids]
@@ -100,12 +99,10 @@ class InMemoryConsumptionRepository(TenantSiblings, ConsumptionReads):
 
     def add(self, record: ConsumptionRecord) -> bool:
         """Store a record; False if already stored as is, `DuplicateError` if the id is taken."""
-        require_instance(record, ConsumptionRecord, "record")
         return self._records.add_once(record.id, record)
 
     def add_service(self, record: ServiceRecord) -> bool:
         """Store a service record; False if already stored as is, `DuplicateError` if taken."""
-        require_instance(record, ServiceRecord, "record")
         return self._services.add_once(record.id, record)
 
     def _window_records(

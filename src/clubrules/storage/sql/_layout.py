@@ -64,7 +64,9 @@ class Field:
     put: Callable[[Dialect, Any], Sequence[object]] | None = None
     """The column values of the attribute (None: the attribute itself, one column)."""
     get: Callable[[Dialect, Sequence[Any], int], object] | None = None
-    """The field from the row and its first column's index (None: that column as it is)."""
+    """The field from the row and its first column's index (None: by `convert`)."""
+    convert: Callable[[Any], object] | None = None
+    """The field from its one column's value (None, and no `get`: the value as it is)."""
     width: int = 1
     """How many columns the field takes."""
 
@@ -78,16 +80,16 @@ def plain(
     attr: str | None = None,
     put: Callable[[Dialect, Any], Sequence[object]] | None = None,
     get: Callable[[Dialect, Sequence[Any], int], object] | None = None,
+    convert: Callable[[Any], object] | None = None,
 ) -> Field:
     """A field in one column (`name`'s own, unless `column`), written from `attr`.
 
-    `reads` and `values` may name the column as `{column}`; `put` and `get`
-    as in `Field` (by default the value goes in and comes back as it is).
+    `reads` and `values` may name the column as `{column}`; `put`, `get` and
+    `convert` as in `Field` (by default the value goes in and comes back as it is).
     """
     column = column or name
-    return Field(
-        name, column, reads.format(column=column, us="{us}"), values, attr or name, put, get
-    )
+    reads = reads.format(column=column, us="{us}")
+    return Field(name, column, reads, values, attr or name, put, get, convert)
 
 
 def _value(d: Dialect, member: Enum) -> tuple[object]:
@@ -102,10 +104,7 @@ def enum(
 
     A value whose constructor converts the field itself needs no `cls`.
     """
-    if cls is None:
-        return plain(name, column=column, put=_value)
-    convert = cls
-    return plain(name, column=column, put=_value, get=lambda _d, row, i: convert(row[i]))
+    return plain(name, column=column, put=_value, convert=cls)
 
 
 def _put_instant(d: Dialect, at: Any) -> tuple[object, str | None]:  # noqa: ANN401 - a datetime
@@ -128,7 +127,7 @@ def decimal(name: str) -> Field:
     return plain(
         name,
         put=lambda d, value: (d.encode_decimal(value),),
-        get=lambda _d, row, i: decode_decimal(row[i]),
+        convert=decode_decimal,
     )
 
 
@@ -158,7 +157,7 @@ def json(
         reads="{column}{{json_as_text}}" if as_text else "{column}",
         values="{p}{json}",
         put=lambda _d, value: (encode(value),),
-        get=lambda _d, row, i: decode(row[i]),
+        convert=decode,
     )
 
 
@@ -207,7 +206,19 @@ class RowLayout(Generic[T]):
 class BoundLayout(Generic[T]):
     """A `RowLayout` in one dialect: column lists, `row` (to write) and `read` (a row back)."""
 
-    __slots__ = ("_d", "_get", "_plain", "_put", "build", "columns", "reads", "table", "values")
+    __slots__ = (
+        "_converted",
+        "_d",
+        "_get",
+        "_instants",
+        "_plain",
+        "_put",
+        "build",
+        "columns",
+        "reads",
+        "table",
+        "values",
+    )
 
     def __init__(self, layout: RowLayout[T], d: Dialect) -> None:
         fields = layout._fields
@@ -229,9 +240,15 @@ class BoundLayout(Generic[T]):
         self.values = ", ".join(f.values.format(**fill) for f in fields)
         """The placeholders of an insert's `VALUES`."""
         self._put = tuple((attrgetter(f.attr), f.put) for f in fields)
-        starts = [sum(f.width for f in fields[:n]) for n in range(len(fields))]
-        self._plain = tuple((f.name, i) for f, i in zip(fields, starts, strict=True) if not f.get)
-        self._get = tuple((f.name, f.get, i) for f, i in zip(fields, starts, strict=True) if f.get)
+        # Read in four groups, the common ones without a call of their own: columns as
+        # they are, one-column conversions, instants, and the rest.
+        at = [(f, sum(f.width for f in fields[:n])) for n, f in enumerate(fields)]
+        self._plain = tuple((f.name, i) for f, i in at if f.get is None and f.convert is None)
+        self._converted = tuple((f.name, f.convert, i) for f, i in at if f.convert is not None)
+        self._instants = tuple((f.name, i) for f, i in at if f.get is _get_instant)
+        self._get = tuple(
+            (f.name, f.get, i) for f, i in at if f.get is not None and f.get is not _get_instant
+        )
 
     def row(self, value: T) -> tuple[object, ...]:
         """The parameters an insert of `value` binds, in column order."""
@@ -248,6 +265,11 @@ class BoundLayout(Generic[T]):
         """The value of a row selected with `reads`."""
         d = self._d
         fields = {name: row[i] for name, i in self._plain}
+        for name, convert, i in self._converted:
+            fields[name] = convert(row[i])
+        decode_at = d.decode_at
+        for name, i in self._instants:
+            fields[name] = decode_at(row[i], row[i + 1])
         for name, get, i in self._get:
             fields[name] = get(d, row, i)
         return self.build(**fields)
