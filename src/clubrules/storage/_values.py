@@ -17,7 +17,7 @@ or a conversion of it (the events of an iterator, collected once; an
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Final, TypeAlias, cast
+from typing import TYPE_CHECKING, Final, Protocol, TypeAlias, TypeVar, cast
 
 from clubrules._checks import require_date, require_instance, require_int
 from clubrules.activities import Activity, Invitation
@@ -33,13 +33,22 @@ from clubrules.training import Attendance, Completion, TrainingSession
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["VALUES", "VERSION_MAX", "Check"]
+__all__ = ["VALUES", "VERSION_MAX", "Check", "Keyed"]
 
 Check: TypeAlias = Callable[[object, str], object]
 """A value argument's check: given the value and the argument's name, the value to pass on."""
 
 VERSION_MAX: Final = 2**62
 """Above any version a stream or a rubric can reach; an `after` beyond it is clamped to it."""
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+Keyed = TypeVar("Keyed", bound=_Identified)
+"""A value that adapters store under its `id` (a customer, a record, an activity)."""
 
 
 def _instance(kind: type) -> Check:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from clubrules._checks import require_instance, require_str
+from clubrules._checks import require_str
 from clubrules._time import to_epoch_us
 from clubrules.activities import Activity, Invitation, Roster
 from clubrules.errors import NotFoundError
@@ -37,7 +37,6 @@ class InMemoryClubActivityRepository(TenantSiblings):
 
     def add(self, activity: Activity) -> bool:
         """Store an activity; False if stored as is, `DuplicateError` if the id is taken."""
-        require_instance(activity, Activity, "activity")
         return self._table.add_once(activity.id, activity)
 
     def _activity(self, activity_id: str) -> Activity:
@@ -54,7 +53,6 @@ class InMemoryClubActivityRepository(TenantSiblings):
 
     def invite(self, invitation: Invitation) -> bool:
         """Record an invitation; False if the customer was already invited."""
-        require_instance(invitation, Invitation, "invitation")
         key = (invitation.activity_id, invitation.customer_id)
         with self._lock:
             self._activity(invitation.activity_id)

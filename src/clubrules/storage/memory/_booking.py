@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from clubrules._checks import require_instance, require_str
+from clubrules._checks import require_str
 from clubrules._time import require_aware, to_epoch_us
 from clubrules.booking import Booking, Schedule
 from clubrules.booking._capacity import clashes
@@ -86,7 +86,6 @@ class InMemoryBookingRepository(BookingFinder, TenantSiblings):
 
     def add(self, booking: Booking, *, now: datetime) -> Booking:
         """Store `booking` if its slot is free; the stored booking (the original on a retry)."""
-        require_instance(booking, Booking, "booking")
         now_us = to_epoch_us(require_aware(now, "now"))
         with self._lock:
             key = booking.idempotency_key
@@ -112,7 +111,6 @@ class InMemoryBookingRepository(BookingFinder, TenantSiblings):
 
     def save(self, booking: Booking, *, now: datetime) -> None:
         """Replace the stored booking with its next version, re-checking the slot."""
-        require_instance(booking, Booking, "booking")
         now_us = to_epoch_us(require_aware(now, "now"))
         with self._lock:
             stored = self._bookings.get(booking.id)

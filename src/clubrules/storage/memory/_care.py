@@ -6,13 +6,15 @@ import threading
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from clubrules._checks import require_date, require_instance, require_str
-from clubrules._time import require_window, to_epoch_us
-from clubrules.care import CareTask, SurveyResponse
+from clubrules._checks import require_date, require_str
+from clubrules._time import to_epoch_us
+
+# A run-time import (noqa: TC001): typing.get_type_hints() resolves the methods.
+from clubrules.care import CareTask, SurveyResponse  # noqa: TC001
 from clubrules.errors import ValidationError
 from clubrules.storage._fronts import SurveyResponseReads
 from clubrules.storage._keys import keys_checked
-from clubrules.storage.memory._store import Table, TenantSiblings, by_instant
+from clubrules.storage.memory._store import Table, TenantSiblings
 
 if TYPE_CHECKING:
     from datetime import date, datetime
@@ -33,7 +35,6 @@ class InMemoryCareTaskRepository(TenantSiblings):
 
     def add(self, task: CareTask) -> bool:
         """Store a task; False if a task with the same key is already stored."""
-        require_instance(task, CareTask, "task")
         with self._lock:
             if task.key in self._tasks:
                 return False
@@ -83,7 +84,6 @@ class InMemorySurveyResponseRepository(TenantSiblings, SurveyResponseReads):
 
     def add(self, response: SurveyResponse) -> bool:
         """Store a response; False if stored as is, `DuplicateError` if the id is taken."""
-        require_instance(response, SurveyResponse, "response")
         return self._responses.add_once(response.id, response)
 
     def get(self, response_id: str) -> SurveyResponse:
@@ -94,11 +94,7 @@ class InMemorySurveyResponseRepository(TenantSiblings, SurveyResponseReads):
     def _window_responses(
         self, questionnaire_id: str | None, start: datetime | None, end: datetime | None
     ) -> list[SurveyResponse]:
-        bounds = require_window(start, end)
-        chosen = self._responses.select(
-            lambda r: questionnaire_id is None or r.questionnaire_id == questionnaire_id
-        )
-        return by_instant(chosen, _AT, bounds)
+        return self._responses.in_window(_AT, "questionnaire_id", questionnaire_id, start, end)
 
     def __repr__(self) -> str:
         return f"InMemorySurveyResponseRepository({len(self._responses)} responses)"

@@ -6,13 +6,14 @@ import threading
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from clubrules._checks import require_instance, require_str
-from clubrules._time import require_window
-from clubrules.customers import ConsumptionRecord, Customer, PhoneNumber, ServiceRecord
+from clubrules._checks import require_str
+
+# A run-time import (noqa: TC001): typing.get_type_hints() resolves the methods.
+from clubrules.customers import ConsumptionRecord, Customer, PhoneNumber, ServiceRecord  # noqa: TC001
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.storage._fronts import ConsumptionReads
 from clubrules.storage._keys import keys_checked
-from clubrules.storage.memory._store import Table, TenantSiblings, by_instant
+from clubrules.storage.memory._store import Table, TenantSiblings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -47,7 +48,6 @@ class InMemoryCustomerRepository(TenantSiblings):
 
     def add(self, customer: Customer) -> None:
         """Store a new customer; `DuplicateError` if the id is taken."""
-        require_instance(customer, Customer, "customer")
         with self._lock:
             if customer.id in self._customers:
                 raise DuplicateError(f"customer {customer.id!r} already exists")
@@ -61,7 +61,6 @@ class InMemoryCustomerRepository(TenantSiblings):
 
     def update(self, customer: Customer) -> None:
         """Replace the stored profile; `NotFoundError` if the id is unknown."""
-        require_instance(customer, Customer, "customer")
         with self._lock:
             old = self._customers.get(customer.id)
             if old is None:
@@ -72,7 +71,6 @@ class InMemoryCustomerRepository(TenantSiblings):
 
     def find_by_phone(self, phone: PhoneNumber) -> list[Customer]:
         """The customers with this phone number, ordered by id."""
-        require_instance(phone, PhoneNumber, "phone")
         with self._lock:
             ids = sorted(self._by_phone.get(phone.e164, ()))
             return [self._customers[i] for i in ids]
@@ -101,27 +99,21 @@ class InMemoryConsumptionRepository(TenantSiblings, ConsumptionReads):
 
     def add(self, record: ConsumptionRecord) -> bool:
         """Store a record; False if already stored as is, `DuplicateError` if the id is taken."""
-        require_instance(record, ConsumptionRecord, "record")
         return self._records.add_once(record.id, record)
 
     def add_service(self, record: ServiceRecord) -> bool:
         """Store a service record; False if already stored as is, `DuplicateError` if taken."""
-        require_instance(record, ServiceRecord, "record")
         return self._services.add_once(record.id, record)
 
     def _window_records(
         self, customer_id: str | None, start: datetime | None, end: datetime | None
     ) -> list[ConsumptionRecord]:
-        bounds = require_window(start, end)
-        chosen = self._records.select(lambda r: customer_id is None or r.customer_id == customer_id)
-        return by_instant(chosen, _AT, bounds)
+        return self._records.in_window(_AT, "customer_id", customer_id, start, end)
 
     def _window_service_records(
         self, customer_id: str, start: datetime | None, end: datetime | None
     ) -> list[ServiceRecord]:
-        bounds = require_window(start, end)
-        chosen = self._services.select(lambda r: r.customer_id == customer_id)
-        return by_instant(chosen, _AT, bounds)
+        return self._services.in_window(_AT, "customer_id", customer_id, start, end)
 
     def get(self, record_id: str) -> ConsumptionRecord:
         """The consumption record with this id; `NotFoundError` if there is none."""

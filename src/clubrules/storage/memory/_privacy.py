@@ -6,13 +6,14 @@ import threading
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from clubrules._checks import require_instance
 from clubrules._time import require_aware, require_window, to_epoch_us
 from clubrules.errors import NotFoundError
-from clubrules.privacy import ConsentRecord
+
+# A run-time import (noqa: TC001): typing.get_type_hints() resolves the methods.
+from clubrules.privacy import ConsentRecord  # noqa: TC001
 from clubrules.storage._fronts import AccessLogReads
 from clubrules.storage._keys import keys_checked
-from clubrules.storage.memory._store import Table, TenantSiblings, by_instant
+from clubrules.storage.memory._store import Table, TenantSiblings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -84,7 +85,6 @@ class InMemoryConsentStore(TenantSiblings):
 
     def add(self, record: ConsentRecord) -> None:
         """Store a new record; `DuplicateError` if its id is taken."""
-        require_instance(record, ConsentRecord, "record")
         self._table.add_new(record.id, record)
 
     def get(self, consent_id: str) -> ConsentRecord:
@@ -104,8 +104,7 @@ class InMemoryConsentStore(TenantSiblings):
 
     def for_customer(self, customer_id: str) -> list[ConsentRecord]:
         """The customer's records, oldest first."""
-        found = self._table.select(lambda r: r.customer_id == customer_id)
-        return by_instant(found, attrgetter("given_at"))
+        return self._table.in_window(attrgetter("given_at"), "customer_id", customer_id)
 
     def __repr__(self) -> str:
         return f"InMemoryConsentStore({len(self._records)} records)"

@@ -6,13 +6,13 @@ import threading
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from clubrules._checks import require_instance, require_int, shown
+from clubrules._checks import require_int, shown
 from clubrules._time import require_window, to_epoch_us
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.staff import AssessmentKind, Rubric, ScoreSheet, WarningRecord
 from clubrules.storage._fronts import SheetReads
 from clubrules.storage._keys import keys_checked
-from clubrules.storage.memory._store import Table, TenantSiblings, by_instant
+from clubrules.storage.memory._store import Table, TenantSiblings
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -39,7 +39,6 @@ class InMemoryAssessmentRepository(TenantSiblings, SheetReads):
 
     def add_rubric(self, rubric: Rubric) -> bool:
         """Store a rubric version; False if stored as is, `DuplicateError` if taken."""
-        require_instance(rubric, Rubric, "rubric")
         return self._rubrics.add_once((rubric.id, rubric.version), rubric)
 
     def rubric(self, rubric_id: str, version: int | None = None) -> Rubric:
@@ -59,7 +58,6 @@ class InMemoryAssessmentRepository(TenantSiblings, SheetReads):
 
     def add_sheet(self, sheet: ScoreSheet) -> bool:
         """Store a sheet; False if stored as is; `DuplicateError` on a taken id or cycle."""
-        require_instance(sheet, ScoreSheet, "sheet")
         cycle = None
         if sheet.kind is AssessmentKind.PERIODIC and sheet.period.cycle is not None:
             cycle = (sheet.staff_id, sheet.period.cycle_months or 1, sheet.period.cycle)
@@ -98,13 +96,11 @@ class InMemoryAssessmentRepository(TenantSiblings, SheetReads):
 
     def add_warning(self, warning: WarningRecord) -> bool:
         """Store a warning; False if stored as is, `DuplicateError` if the id is taken."""
-        require_instance(warning, WarningRecord, "warning")
         return self._warnings.add_once(warning.id, warning)
 
     def warnings(self, staff_id: str | None = None) -> list[WarningRecord]:
         """Warnings of one staff member (or all), by `issued_at` then id."""
-        chosen = self._warnings.select(lambda w: staff_id is None or w.staff_id == staff_id)
-        return by_instant(chosen, attrgetter("issued_at"))
+        return self._warnings.in_window(attrgetter("issued_at"), "staff_id", staff_id)
 
     def __repr__(self) -> str:
         return (

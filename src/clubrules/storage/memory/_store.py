@@ -12,10 +12,11 @@ data can show through another's handle.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, Protocol, Self, TypeVar, cast
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, Self, TypeVar, cast
 
 from clubrules._checks import LIVE_HANDLE, refuse_pickle
-from clubrules._time import to_epoch_us
+from clubrules._time import require_window, to_epoch_us
 from clubrules.errors import DuplicateError, NotFoundError
 from clubrules.storage._tenant import DEFAULT_TENANT, check_tenant
 
@@ -23,18 +24,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from datetime import datetime
 
+    from clubrules.storage._values import Keyed
+
 __all__ = ["Table", "TenantSiblings", "by_instant"]
 
 K = TypeVar("K")
 V = TypeVar("V")
-
-
-class _Keyed(Protocol):
-    @property
-    def id(self) -> str: ...
-
-
-Keyed = TypeVar("Keyed", bound=_Keyed)
 
 
 class Table(Generic[K, V]):
@@ -75,6 +70,26 @@ class Table(Generic[K, V]):
         """The stored values that `keep` accepts (a snapshot)."""
         with self.lock:
             return [v for v in self.rows.values() if keep(v)]
+
+    def in_window(
+        self: Table[K, Keyed],
+        at: Callable[[Keyed], datetime],
+        field: str,
+        wanted: str | None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[Keyed]:
+        """The values whose `field` is `wanted` (any if None), by instant `at` then id.
+
+        Only those whose instant lies in `[start, end)` (unbounded where None).
+
+        Raises:
+            NaiveDatetimeError: a bound is naive.
+            InvalidIntervalError: `end` is before `start`.
+        """
+        bounds = require_window(start, end)
+        key = attrgetter(field)
+        return by_instant(self.select(lambda v: wanted is None or key(v) == wanted), at, bounds)
 
     def __len__(self) -> int:
         return len(self.rows)

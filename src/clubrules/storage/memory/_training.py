@@ -6,13 +6,14 @@ import threading
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from clubrules._checks import require_instance
 from clubrules._time import require_window
 from clubrules.errors import NotFoundError
 from clubrules.storage._fronts import CompletionReads, attendance_answer
 from clubrules.storage._keys import keys_checked
 from clubrules.storage.memory._store import Table, TenantSiblings, by_instant
-from clubrules.training import Attendance, Completion, TrainingSession
+
+# A run-time import (noqa: TC001): typing.get_type_hints() resolves the methods.
+from clubrules.training import Attendance, Completion, TrainingSession  # noqa: TC001
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -36,7 +37,6 @@ class InMemoryTrainingRepository(TenantSiblings, CompletionReads):
 
     def add_session(self, session: TrainingSession) -> bool:
         """Store a session; False if stored as is, `DuplicateError` if the id is taken."""
-        require_instance(session, TrainingSession, "session")
         return self._sessions.add_once(session.id, session)
 
     def sessions(
@@ -48,7 +48,6 @@ class InMemoryTrainingRepository(TenantSiblings, CompletionReads):
 
     def add_attendance(self, attendance: Attendance) -> bool:
         """Store attendance; `NotFoundError` for an unknown session, `DuplicateError` on a clash."""
-        require_instance(attendance, Attendance, "attendance")
         with self._lock:
             if attendance.session_id not in self._sessions.rows:
                 raise NotFoundError("training session", attendance.session_id)
@@ -73,15 +72,12 @@ class InMemoryTrainingRepository(TenantSiblings, CompletionReads):
 
     def add_completion(self, completion: Completion) -> bool:
         """Store a completion; False if stored as is, `DuplicateError` if the id is taken."""
-        require_instance(completion, Completion, "completion")
         return self._completions.add_once(completion.id, completion)
 
     def _window_completions(
         self, staff_id: str | None, start: datetime | None, end: datetime | None
     ) -> list[Completion]:
-        bounds = require_window(start, end)
-        chosen = self._completions.select(lambda c: staff_id is None or c.staff_id == staff_id)
-        return by_instant(chosen, _COMPLETED, bounds)
+        return self._completions.in_window(_COMPLETED, "staff_id", staff_id, start, end)
 
     def __repr__(self) -> str:
         return (

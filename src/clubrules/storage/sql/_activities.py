@@ -16,28 +16,19 @@ from typing import TYPE_CHECKING, Any
 
 from clubrules.activities import Activity, Audience, Invitation, Roster, SignUp, SignUpStatus
 from clubrules.errors import NotFoundError
-from clubrules.storage.sql._adds import settle_add
-from clubrules.storage.sql._codecs import encode_zone
+from clubrules.storage.sql import _layout as field
 from clubrules.storage.sql._dialect import DB, SQLAdapter
+from clubrules.storage.sql._layout import RowLayout
 from clubrules.tiering import TagClass
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
 
-    from clubrules.storage.sql._dialect import Connection, Dialect
+    from clubrules.storage.sql._dialect import Connection
 
 __all__ = ["SQLClubActivityRepository", "decode_audience", "encode_audience"]
 
-_ACTIVITY = (
-    "id, name, kind, starts_at{us}, starts_at_tz, ends_at{us}, ends_at_tz, capacity,"
-    " audience{json_as_text}, waitlist_limit, booking_id"
-)
-_INVITATION = "activity_id, customer_id, at{us}, at_tz, channel, consent_id"
-_SIGN_UP = (
-    "activity_id, customer_id, status, position, signed_up_at{us}, signed_up_at_tz,"
-    " updated_at{us}, updated_at_tz"
-)
 _STATUS = {s.value: s for s in SignUpStatus}
 
 
@@ -69,39 +60,38 @@ def decode_audience(value: str) -> Audience:
     )
 
 
-def _activity(d: Dialect, row: Sequence[Any]) -> Activity:
-    return Activity(
-        id=row[0],
-        name=row[1],
-        kind=row[2],
-        start=d.decode_at(row[3], row[4]),
-        end=d.decode_at(row[5], row[6]),
-        capacity=row[7],
-        audience=decode_audience(row[8]),
-        waitlist_limit=row[9],
-        booking_id=row[10],
-    )
-
-
-def _invitation(d: Dialect, row: Sequence[Any]) -> Invitation:
-    return Invitation(
-        activity_id=row[0],
-        customer_id=row[1],
-        at=d.decode_at(row[2], row[3]),
-        channel=row[4],
-        consent_id=row[5],
-    )
-
-
-def _sign_up(d: Dialect, row: Sequence[Any]) -> SignUp:
-    return SignUp(
-        activity_id=row[0],
-        customer_id=row[1],
-        status=_STATUS[row[2]],
-        position=row[3],
-        signed_up_at=d.decode_at(row[4], row[5]),
-        updated_at=d.decode_at(row[6], row[7]),
-    )
+_ACTIVITY = RowLayout(
+    "activities",
+    Activity,
+    "id",
+    "name",
+    field.plain("kind", attr="kind_name"),
+    field.instant("start", "starts_at"),
+    field.instant("end", "ends_at"),
+    "capacity",
+    field.json("audience", encode_audience, decode_audience, as_text=True),
+    "waitlist_limit",
+    "booking_id",
+)
+_INVITATION = RowLayout(
+    "activity_invitations",
+    Invitation,
+    "activity_id",
+    "customer_id",
+    field.instant("at"),
+    "channel",
+    "consent_id",
+)
+_SIGN_UP = RowLayout(
+    "activity_sign_ups",
+    SignUp,
+    "activity_id",
+    "customer_id",
+    field.enum("status", _STATUS.__getitem__),
+    "position",
+    field.instant("signed_up_at"),
+    field.instant("updated_at"),
+)
 
 
 class SQLClubActivityRepository(SQLAdapter[DB]):
@@ -110,18 +100,15 @@ class SQLClubActivityRepository(SQLAdapter[DB]):
     def __init__(self, database: DB) -> None:
         super().__init__(database)
         d = self._dialect
-        self._activities = d.table("activities")
-        self._invitation_table = d.table("activity_invitations")
-        self._sign_ups = d.table("activity_sign_ups")
-        self._activity_columns = _ACTIVITY.format(us=d.us, json_as_text=d.json_as_text)
-        self._invitation_columns = _INVITATION.format(us=d.us)
-        self._sign_up_columns = _SIGN_UP.format(us=d.us)
+        self._activity = _ACTIVITY.bind(d)
+        self._invitation = _INVITATION.bind(d)
+        self._sign_up = _SIGN_UP.bind(d)
         self._select_activity = (
-            f"SELECT {self._activity_columns} FROM {self._activities}"  # noqa: S608 - constant
+            f"SELECT {self._activity.reads} FROM {self._activity.table}"  # noqa: S608 - constant
             f" WHERE tenant = {d.tenant} AND id = {d.param}"
         )
         self._select_roster = (
-            f"SELECT {self._sign_up_columns} FROM {self._sign_ups}"  # noqa: S608 - constant
+            f"SELECT {self._sign_up.reads} FROM {self._sign_up.table}"  # noqa: S608 - constant
             f" WHERE tenant = {d.tenant} AND activity_id = {d.param} ORDER BY position"
         )
 
@@ -131,35 +118,12 @@ class SQLClubActivityRepository(SQLAdapter[DB]):
         Raises:
             DuplicateError: another activity is stored under this id.
         """
-        d = self._dialect
-        row = (
-            activity.id,
-            activity.name,
-            activity.kind_name,
-            d.encode_instant(activity.start),
-            encode_zone(activity.start),
-            d.encode_instant(activity.end),
-            encode_zone(activity.end),
-            activity.capacity,
-            encode_audience(activity.audience),
-            activity.waitlist_limit,
-            activity.booking_id,
-        )
-        written = self._activity_columns.replace(d.json_as_text, "")
-        outcome = d.insert_or_read_back(
-            self._db,
-            self._activities,
-            written,
-            row,
-            values=f"{d.params(8)}, {d.param}{d.json}, {d.params(2)}",
-            read_columns=self._activity_columns,
-        )
-        return settle_add(outcome, activity, lambda stored: _activity(d, stored), "activity")
+        return self._activity.add(self._db, activity, "activity")
 
     def _found(self, row: Sequence[Any] | None, activity_id: str) -> Activity:
         if row is None:
             raise NotFoundError("activity", activity_id)
-        return _activity(self._dialect, row)
+        return self._activity.read(row)
 
     def _read_activity(self, conn: Connection, activity_id: str, *, lock: bool) -> Activity:
         row = conn.execute(
@@ -183,65 +147,51 @@ class SQLClubActivityRepository(SQLAdapter[DB]):
             NotFoundError: the activity is not stored.
         """
         d = self._dialect
-        row = (
-            invitation.activity_id,
-            invitation.customer_id,
-            d.encode_instant(invitation.at),
-            encode_zone(invitation.at),
-            invitation.channel,
-            invitation.consent_id,
-        )
+        invitations = self._invitation
         with self._db.connection() as conn:
             # Activities are never deleted: once found, it stays.
             self._read_activity(conn, invitation.activity_id, lock=False)
             cursor = conn.execute(
-                f"INSERT INTO {self._invitation_table} (tenant, {self._invitation_columns})"  # noqa: S608
-                f" VALUES ({d.tenant}, {d.params(6)})"
+                f"INSERT INTO {invitations.table} (tenant, {invitations.columns})"  # noqa: S608
+                f" VALUES ({d.tenant}, {invitations.values})"
                 " ON CONFLICT (tenant, activity_id, customer_id) DO NOTHING",
-                row,
+                invitations.row(invitation),
             )
             return cursor.rowcount == 1
 
     def invitations(self, activity_id: str) -> list[Invitation]:
         """The activity's invitations, by customer id."""
         d = self._dialect
+        invitations = self._invitation
         rows = self._db._fetchall(  # noqa: SLF001 - the databases' read helper
-            f"SELECT {self._invitation_columns} FROM {self._invitation_table}"  # noqa: S608
+            f"SELECT {invitations.reads} FROM {invitations.table}"  # noqa: S608
             f" WHERE tenant = {d.tenant} AND activity_id = {d.param} ORDER BY customer_id",
             (activity_id,),
         )
-        return [_invitation(d, r) for r in rows]
+        return [invitations.read(r) for r in rows]
 
     def _change(
         self, activity_id: str, action: str, customer_id: str, **options: object
     ) -> tuple[list[SignUp], SignUp | None]:
         """Apply one `Roster` rule in one transaction; the changes and the customer's sign-up."""
         d = self._dialect
+        sign_ups = self._sign_up
         with self._db.transaction() as conn:
             activity = self._read_activity(conn, activity_id, lock=True)
             rows = conn.execute(self._select_roster, (activity_id,)).fetchall()
-            roster = Roster(activity, tuple(_sign_up(d, r) for r in rows))
+            roster = Roster(activity, tuple(sign_ups.read(r) for r in rows))
             changes: list[SignUp] = getattr(roster, action)(customer_id, **options)
             for change in changes:
                 conn.execute(
-                    f"INSERT INTO {self._sign_ups} (tenant, {self._sign_up_columns})"  # noqa: S608
-                    f" VALUES ({d.tenant}, {d.params(8)})"
+                    f"INSERT INTO {sign_ups.table} (tenant, {sign_ups.columns})"  # noqa: S608
+                    f" VALUES ({d.tenant}, {sign_ups.values})"
                     " ON CONFLICT (tenant, activity_id, customer_id) DO UPDATE"
                     " SET status = excluded.status, position = excluded.position,"
                     f" signed_up_at{d.us} = excluded.signed_up_at{d.us},"
                     " signed_up_at_tz = excluded.signed_up_at_tz,"
                     f" updated_at{d.us} = excluded.updated_at{d.us},"
                     " updated_at_tz = excluded.updated_at_tz",
-                    (
-                        change.activity_id,
-                        change.customer_id,
-                        change.status.value,
-                        change.position,
-                        d.encode_instant(change.signed_up_at),
-                        encode_zone(change.signed_up_at),
-                        d.encode_instant(change.updated_at),
-                        encode_zone(change.updated_at),
-                    ),
+                    sign_ups.row(change),
                 )
             own = next((c for c in changes if c.customer_id == customer_id), None)
             return changes, own if own is not None else roster.entry(customer_id)
@@ -284,17 +234,17 @@ class SQLClubActivityRepository(SQLAdapter[DB]):
 
     def roster(self, activity_id: str) -> list[SignUp]:
         """The activity's sign-ups, by position (empty for an unknown activity)."""
-        d = self._dialect
         rows = self._db._fetchall(self._select_roster, (activity_id,))  # noqa: SLF001
-        return [_sign_up(d, r) for r in rows]
+        return [self._sign_up.read(r) for r in rows]
 
     def participation(self, customer_id: str) -> list[SignUp]:
         """The customer's sign-ups for every activity, by sign-up time then activity id."""
         d = self._dialect
+        sign_ups = self._sign_up
         rows = self._db._fetchall(  # noqa: SLF001 - the databases' read helper
-            f"SELECT {self._sign_up_columns} FROM {self._sign_ups}"  # noqa: S608 - constant
+            f"SELECT {sign_ups.reads} FROM {sign_ups.table}"  # noqa: S608 - constant
             f" WHERE tenant = {d.tenant} AND customer_id = {d.param}"
             f" ORDER BY signed_up_at{d.us}, activity_id",
             (customer_id,),
         )
-        return [_sign_up(d, r) for r in rows]
+        return [sign_ups.read(r) for r in rows]

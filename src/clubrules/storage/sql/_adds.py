@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from clubrules.errors import DuplicateError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from clubrules.storage._values import Keyed
+
 __all__ = ["settle_add"]
 
 
-class _Keyed(Protocol):
-    @property
-    def id(self) -> str: ...
-
-
-K = TypeVar("K", bound=_Keyed)
-
-
 def settle_add(
-    outcome: tuple[bool, Any], value: K, read: Callable[[Sequence[Any]], K], kind: str
+    outcome: tuple[bool, Any], value: Keyed, read: Callable[[Sequence[Any]], Keyed], kind: str
 ) -> bool:
     """What an add of `value` answers, given `Dialect.insert_or_read_back`'s `outcome`.
 

@@ -7,7 +7,7 @@ adds its WAL checkpoint after a delete.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from clubrules._time import require_aware
 from clubrules.customers import Sealed
@@ -33,6 +33,23 @@ __all__ = [
     "consent_taken",
     "key_taken",
 ]
+
+
+class _PrivacyStore(SQLAdapter[DB]):
+    """What the SQL privacy stores share: their statements (`_statements`, as `_q`), `tenant`."""
+
+    _statements: ClassVar[type[Any]]
+    """The class of the store's statements, made from its dialect."""
+    _q: Any
+
+    def __init__(self, database: DB) -> None:
+        super().__init__(database)
+        self._q = self._statements(self._dialect)
+
+    @property
+    def tenant(self) -> str:
+        """The tenant whose records this store holds: its database handle's."""
+        return self._db.tenant
 
 
 class DataKeySQL:
@@ -64,19 +81,12 @@ def key_taken(customer_id: str) -> DuplicateError:
     return DuplicateError(f"customer {customer_id!r} already has a data key")
 
 
-class SQLDataKeyStore(SQLAdapter[DB]):
+class SQLDataKeyStore(_PrivacyStore[DB]):
     """The body of the SQL data-key stores; subclasses set `_dialect`."""
 
     _table_name = "data_keys"
-
-    def __init__(self, database: DB) -> None:
-        super().__init__(database)
-        self._q = DataKeySQL(self._dialect)
-
-    @property
-    def tenant(self) -> str:
-        """The tenant whose data keys this store holds: its database handle's."""
-        return self._db.tenant
+    _statements = DataKeySQL
+    _q: DataKeySQL
 
     def get(self, customer_id: str) -> Sealed | None:
         """The customer's wrapped data key, or None."""
@@ -202,17 +212,11 @@ def consent_taken(record: ConsentRecord) -> DuplicateError:
     return DuplicateError(f"consent {record.id!r} already exists")
 
 
-class SQLConsentStore(SQLAdapter[DB]):
+class SQLConsentStore(_PrivacyStore[DB]):
     """The body of the SQL consent stores; subclasses set `_dialect`."""
 
-    def __init__(self, database: DB) -> None:
-        super().__init__(database)
-        self._q = ConsentSQL(self._dialect)
-
-    @property
-    def tenant(self) -> str:
-        """The tenant whose consent records this store holds: its database handle's."""
-        return self._db.tenant
+    _statements = ConsentSQL
+    _q: ConsentSQL
 
     def add(self, record: ConsentRecord) -> None:
         """Store a new record; `DuplicateError` if its id is taken."""
@@ -347,19 +351,16 @@ class AccessLogSQL:
         return query, (d.encode_instant(cutoff),)
 
 
-class SQLAccessLog(SQLAdapter[DB], AccessLogReads):
+class SQLAccessLog(_PrivacyStore[DB], AccessLogReads):
     """The body of the SQL access logs; subclasses set `_dialect`."""
+
+    _statements = AccessLogSQL
+    _q: AccessLogSQL
 
     def __init__(self, database: DB) -> None:
         super().__init__(database)
-        self._q = AccessLogSQL(self._dialect)
         self._append_sql = self._q.append
         self._row = self._q.row
-
-    @property
-    def tenant(self) -> str:
-        """The tenant whose access events this log holds: its database handle's."""
-        return self._db.tenant
 
     def append(self, event: AccessEvent) -> None:
         """Record one access event."""

@@ -43,9 +43,10 @@ from clubrules.staff import (
     WarningRecord,
 )
 from clubrules.storage._fronts import SheetReads
-from clubrules.storage.sql._adds import settle_add
+from clubrules.storage.sql import _layout as field
 from clubrules.storage.sql._codecs import encode_zone
 from clubrules.storage.sql._dialect import DB, SQLAdapter, decode_decimal
+from clubrules.storage.sql._layout import RowLayout
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -393,37 +394,17 @@ def _line(row: Sequence[Any]) -> ScoreLine:
     )
 
 
-def _warning_columns(d: Dialect) -> str:
-    return (
-        f"id, staff_id, sheet_id, issued_at{d.us}, issued_at_tz, improve_by{d.us},"
-        " improve_by_tz, total, band"
-    )
-
-
-def _warning_row(d: Dialect, warning: WarningRecord) -> tuple[Any, ...]:
-    return (
-        warning.id,
-        warning.staff_id,
-        warning.sheet_id,
-        d.encode_instant(warning.issued_at),
-        encode_zone(warning.issued_at),
-        d.encode_instant(warning.improve_by),
-        encode_zone(warning.improve_by),
-        d.encode_decimal(warning.total),
-        warning.band,
-    )
-
-
-def _warning(d: Dialect, row: Sequence[Any]) -> WarningRecord:
-    return WarningRecord(
-        id=row[0],
-        staff_id=row[1],
-        sheet_id=row[2],
-        issued_at=d.decode_at(row[3], row[4]),
-        improve_by=d.decode_at(row[5], row[6]),
-        total=decode_decimal(row[7]),
-        band=row[8],
-    )
+_WARNING = RowLayout(
+    "staff_warnings",
+    WarningRecord,
+    "id",
+    "staff_id",
+    "sheet_id",
+    field.instant("issued_at"),
+    field.instant("improve_by"),
+    field.decimal("total"),
+    "band",
+)
 
 
 def _by_sheet(
@@ -491,8 +472,7 @@ class SQLAssessmentRepository(SQLAdapter[DB], SheetReads):
         super().__init__(database)
         d = self._dialect
         self._rubrics = d.table("staff_rubrics")
-        self._warnings = d.table("staff_warnings")
-        self._warning_columns = _warning_columns(d)
+        self._warning = _WARNING.bind(d)
         self._document = f"document{d.json_as_text}"
 
     def _snapshot(self) -> AbstractContextManager[Connection]:
@@ -565,16 +545,12 @@ class SQLAssessmentRepository(SQLAdapter[DB], SheetReads):
 
     def add_warning(self, warning: WarningRecord) -> bool:
         """Store a warning; False if stored as is, `DuplicateError` if the id is taken."""
-        d = self._dialect
-        outcome = d.insert_or_read_back(
-            self._db, self._warnings, self._warning_columns, _warning_row(d, warning)
-        )
-        return settle_add(outcome, warning, lambda stored: _warning(d, stored), "warning")
+        return self._warning.add(self._db, warning, "warning")
 
     def warnings(self, staff_id: str | None = None) -> list[WarningRecord]:
         """Warnings of one staff member (or all), by `issued_at` then id."""
-        d = self._dialect
+        warnings = self._warning
         rows = self._in_window(
-            self._warnings, self._warning_columns, "staff_id", staff_id, column="issued_at"
+            warnings.table, warnings.reads, "staff_id", staff_id, column="issued_at"
         )
-        return [_warning(d, r) for r in rows]
+        return [warnings.read(r) for r in rows]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from clubrules._time import from_epoch_us, require_aware, require_order, to_epoch_us
 from clubrules.errors import InvalidMoneyError
@@ -25,7 +25,16 @@ if TYPE_CHECKING:
     from datetime import datetime, tzinfo
 
 
-__all__ = ["SQLActivityRepository", "build_summary", "check_window", "offset_segments"]
+__all__ = [
+    "SQLActivityRepository",
+    "Segments",
+    "build_summary",
+    "check_window",
+    "offset_segments",
+]
+
+Segments: TypeAlias = tuple[tuple[int, int, int], ...]
+"""A zone's UTC offsets over runs of time: `(from, to, offset)`, all in microseconds."""
 
 _US = timedelta(microseconds=1)
 
@@ -47,7 +56,7 @@ def _offset_us(zone: tzinfo, at_us: int) -> int:
 
 
 @functools.lru_cache(maxsize=256)
-def offset_segments(zone: tzinfo, lo: int, hi: int) -> tuple[tuple[int, int, int], ...]:
+def offset_segments(zone: tzinfo, lo: int, hi: int) -> Segments:
     """The zone's UTC offset over `[lo, hi)` (epoch microseconds), as `(from, to, offset)` runs.
 
     A record's local day is then `floor((at_us + offset) / US_PER_DAY)`,
@@ -78,9 +87,7 @@ def offset_segments(zone: tzinfo, lo: int, hi: int) -> tuple[tuple[int, int, int
     return tuple(runs)
 
 
-def offset_runs(
-    zone: tzinfo, days: Sequence[int], lo: int, hi: int
-) -> tuple[tuple[int, int, int], ...]:
+def offset_runs(zone: tzinfo, days: Sequence[int], lo: int, hi: int) -> Segments:
     """The zone's offsets over the UTC days `days` (sorted, numbered from the epoch) in `[lo, hi)`.
 
     Days at most `_RUN_GAP_DAYS` apart share one run, sampled as
@@ -168,11 +175,7 @@ class SQLActivityRepository(SQLAdapter[DB]):
         return SummarySource.AGGREGATE
 
     def _aggregate(
-        self,
-        customer_id: str | None,
-        lo: int,
-        hi: int,
-        segments: tuple[tuple[int, int, int], ...],
+        self, customer_id: str | None, lo: int, hi: int, segments: Segments
     ) -> list[Any]:
         """The aggregate rows: id, first, its zone, last, its zone, visits, net, foreign, uncovered.
 
@@ -190,9 +193,7 @@ class SQLActivityRepository(SQLAdapter[DB]):
         """The UTC days (day numbers since the epoch) of the records in `[lo, hi)`, sorted."""
         raise NotImplementedError
 
-    def _segments(
-        self, customer_id: str | None, lo: int, hi: int
-    ) -> tuple[tuple[int, int, int], ...]:
+    def _segments(self, customer_id: str | None, lo: int, hi: int) -> Segments:
         """The zone's offsets where the window's records are: over their span, or their days.
 
         A span of up to `_SPAN_DAYS` days is sampled day by day; a longer

@@ -9,86 +9,43 @@ unique within a tenant, and attendance needs a session of the same tenant.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from clubrules.errors import NotFoundError
 from clubrules.storage._fronts import CompletionReads, attendance_answer
-from clubrules.storage.sql._adds import settle_add
-from clubrules.storage.sql._codecs import encode_zone
-from clubrules.storage.sql._dialect import DB, SQLAdapter, money_from_text
+from clubrules.storage.sql import _layout as field
+from clubrules.storage.sql._dialect import DB, SQLAdapter
+from clubrules.storage.sql._layout import RowLayout
 from clubrules.training import Attendance, Completion, TrainingSession
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
     from datetime import datetime
-
-    from clubrules.storage.sql._dialect import Dialect
 
 __all__ = ["SQLTrainingRepository"]
 
-_SESSION_COLUMNS = (
-    "id, kind, topic, method, starts_at{us}, starts_at_tz, ends_at{us}, ends_at_tz, trainer,"
-    " cost, currency"
+_SESSION = RowLayout(
+    "training_sessions",
+    TrainingSession,
+    "id",
+    field.enum("kind"),
+    "topic",
+    field.enum("method"),
+    field.instant("start", "starts_at"),
+    field.instant("end", "ends_at"),
+    "trainer",
+    field.money("cost"),  # read back as its exact text, whatever the database stores
 )
-_COMPLETION_COLUMNS = (
-    "id, staff_id, kind, topic, method, completed_at{us}, completed_at_tz, session_id"
+_COMPLETION = RowLayout(
+    "training_completions",
+    Completion,
+    "id",
+    "staff_id",
+    field.enum("kind"),
+    "topic",
+    field.enum("method"),
+    field.instant("completed_at"),
+    "session_id",
 )
-
-
-def _session_row(d: Dialect, session: TrainingSession) -> tuple[Any, ...]:
-    cost = session.cost
-    return (
-        session.id,
-        session.kind.value,
-        session.topic,
-        session.method.value,
-        d.encode_instant(session.start),
-        encode_zone(session.start),
-        d.encode_instant(session.end),
-        encode_zone(session.end),
-        session.trainer,
-        None if cost is None else d.encode_decimal(cost.amount),
-        None if cost is None else cost.currency,
-    )
-
-
-def _session(d: Dialect, row: Sequence[Any]) -> TrainingSession:
-    cost = None if row[9] is None else money_from_text(str(row[9]), row[10])
-    return TrainingSession(
-        id=row[0],
-        kind=row[1],
-        topic=row[2],
-        method=row[3],
-        start=d.decode_at(row[4], row[5]),
-        end=d.decode_at(row[6], row[7]),
-        trainer=row[8],
-        cost=cost,
-    )
-
-
-def _completion_row(d: Dialect, completion: Completion) -> tuple[Any, ...]:
-    return (
-        completion.id,
-        completion.staff_id,
-        completion.kind.value,
-        completion.topic,
-        completion.method.value,
-        d.encode_instant(completion.completed_at),
-        encode_zone(completion.completed_at),
-        completion.session_id,
-    )
-
-
-def _completion(d: Dialect, row: Sequence[Any]) -> Completion:
-    return Completion(
-        id=row[0],
-        staff_id=row[1],
-        kind=row[2],
-        topic=row[3],
-        method=row[4],
-        completed_at=d.decode_at(row[5], row[6]),
-        session_id=row[7],
-    )
 
 
 class SQLTrainingRepository(SQLAdapter[DB], CompletionReads):
@@ -97,13 +54,9 @@ class SQLTrainingRepository(SQLAdapter[DB], CompletionReads):
     def __init__(self, database: DB) -> None:
         super().__init__(database)
         d = self._dialect
-        self._sessions = d.table("training_sessions")
         self._attendance = d.table("training_attendance")
-        self._completions = d.table("training_completions")
-        self._session_columns = _SESSION_COLUMNS.format(us=d.us)
-        # Costs read back as their exact text, whatever the database stores.
-        self._session_reads = self._session_columns.replace(" cost,", f" cost{d.exact_text},")
-        self._completion_columns = _COMPLETION_COLUMNS.format(us=d.us)
+        self._session = _SESSION.bind(d)
+        self._completion = _COMPLETION.bind(d)
 
     def add_session(self, session: TrainingSession) -> bool:
         """Store a session; True if stored, False if already stored as is.
@@ -111,12 +64,7 @@ class SQLTrainingRepository(SQLAdapter[DB], CompletionReads):
         Raises:
             DuplicateError: another session is stored under this id.
         """
-        d = self._dialect
-        row = _session_row(d, session)
-        outcome = d.insert_or_read_back(
-            self._db, self._sessions, self._session_columns, row, read_columns=self._session_reads
-        )
-        return settle_add(outcome, session, lambda stored: _session(d, stored), "training session")
+        return self._session.add(self._db, session, "training session")
 
     def sessions(
         self, *, start: datetime | None = None, end: datetime | None = None
@@ -125,12 +73,11 @@ class SQLTrainingRepository(SQLAdapter[DB], CompletionReads):
 
         Raises as `TrainingRepository.sessions`.
         """
-        d = self._dialect
-        reads = self._session_reads
+        sessions = self._session
         rows = self._in_window(
-            self._sessions, reads, "id", None, start=start, end=end, column="starts_at"
+            sessions.table, sessions.reads, "id", None, start=start, end=end, column="starts_at"
         )
-        return [_session(d, r) for r in rows]
+        return [sessions.read(r) for r in rows]
 
     def add_attendance(self, attendance: Attendance) -> bool:
         """Store who attended a session; True if stored, False if already stored as is.
@@ -148,7 +95,7 @@ class SQLTrainingRepository(SQLAdapter[DB], CompletionReads):
             cursor = conn.execute(
                 f"INSERT INTO {self._attendance} (tenant, session_id, staff_id, status)"  # noqa: S608
                 f" SELECT {d.tenant}, {p}, {p}, {p} WHERE EXISTS"
-                f" (SELECT 1 FROM {self._sessions} WHERE tenant = {d.tenant} AND id = {p})"
+                f" (SELECT 1 FROM {self._session.table} WHERE tenant = {d.tenant} AND id = {p})"
                 " ON CONFLICT (tenant, session_id, staff_id) DO NOTHING",
                 (
                     attendance.session_id,
@@ -194,25 +141,19 @@ class SQLTrainingRepository(SQLAdapter[DB], CompletionReads):
         Raises:
             DuplicateError: another completion is stored under this id.
         """
-        d = self._dialect
-        outcome = d.insert_or_read_back(
-            self._db, self._completions, self._completion_columns, _completion_row(d, completion)
-        )
-        return settle_add(
-            outcome, completion, lambda stored: _completion(d, stored), "training completion"
-        )
+        return self._completion.add(self._db, completion, "training completion")
 
     def _window_completions(
         self, staff_id: str | None, start: datetime | None, end: datetime | None
     ) -> list[Completion]:
-        d = self._dialect
+        completions = self._completion
         rows = self._in_window(
-            self._completions,
-            self._completion_columns,
+            completions.table,
+            completions.reads,
             "staff_id",
             staff_id,
             start=start,
             end=end,
             column="completed_at",
         )
-        return [_completion(d, r) for r in rows]
+        return [completions.read(r) for r in rows]
