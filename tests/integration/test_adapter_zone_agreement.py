@@ -23,18 +23,22 @@ from clubrules._time import to_epoch_us
 from clubrules.booking import Booking, Occupancy
 from clubrules.complaints import CaseKind, Registered
 from clubrules.customers import Customer
+from clubrules.privacy import AccessEvent, Purpose
 from clubrules.storage.memory import (
+    InMemoryAccessLog,
     InMemoryBookingRepository,
     InMemoryComplaintRepository,
     InMemoryCustomerRepository,
 )
 from clubrules.storage.postgres import (
+    PostgresAccessLog,
     PostgresBookingRepository,
     PostgresComplaintRepository,
     PostgresCustomerRepository,
     PostgresDatabase,
 )
 from clubrules.storage.sqlite import (
+    SQLiteAccessLog,
     SQLiteBookingRepository,
     SQLiteComplaintRepository,
     SQLiteCustomerRepository,
@@ -168,3 +172,90 @@ def test_every_adapter_gives_back_instant_and_wall_time(
             )
             complaints.append(key, 0, [registered])
             _assert_same(at, complaints.events(key)[0].at)
+
+
+# Far from the year 2000, a datetime subclass that overrides subtraction
+# (pendulum's `DateTime`) once reached PostgreSQL a microsecond off: psycopg
+# adapts a datetime by subtracting an epoch from it.
+FAR = (
+    datetime(9000, 6, 15, 12, 0, 0, 1, tzinfo=UTC),
+    datetime(9999, 12, 30, 0, 0, 0, 999_999, tzinfo=UTC),
+    datetime(1000, 6, 15, 12, 0, 0, 123_457, tzinfo=UTC),
+    datetime(1, 1, 3, 0, 0, 0, 1, tzinfo=UTC),
+)
+
+
+@pytest.mark.parametrize("instant", FAR, ids=[f"year-{i.year}" for i in FAR])
+def test_a_pendulum_datetime_far_from_2000_is_stored_and_found_at_its_instant(
+    instant: datetime, sqlite: SQLiteDatabase, postgres: PostgresDatabase
+) -> None:
+    at = pendulum.instance(instant).in_timezone("Asia/Shanghai")
+    end = pendulum.instance(instant + timedelta(hours=1)).in_timezone("Asia/Shanghai")
+    one_us = timedelta(microseconds=1)
+    key = f"far-{instant.year}"
+    for customers, bookings, complaints in _stores(sqlite, postgres):
+        customers.add(Customer(id=key, name="Li Na", registered_at=at))
+        _assert_same(at, customers.get(key).registered_at)
+
+        booking = Booking(
+            id=key,
+            service="facial",
+            start=at,
+            end=end,
+            occupancy=[Occupancy.between(f"room-{key}", at, end)],
+            created_at=at,
+        )
+        bookings.add(booking, now=at)
+        back = bookings.get(key)
+        _assert_same(at, back.start)
+        _assert_same(end, back.end)
+        # Windows whose bounds are a microsecond either side of the booking.
+        assert [b.id for b in bookings.find(start=at, end=at + one_us)] == [key]
+        assert [b.id for b in bookings.find(start=end, end=end + one_us)] == []
+        assert [b.id for b in bookings.find(start=end - one_us, end=end)] == [key]
+
+        registered = Registered(
+            case_id=key,
+            at=at,
+            kind=CaseKind.COMPLAINT,
+            channel="phone",
+            customer_id=key,
+            contact="wechat-id",
+            content="the facial started late",
+            policy_id="standard",
+            policy_version=1,
+        )
+        complaints.append(key, 0, [registered])
+        _assert_same(at, complaints.events(key)[0].at)
+
+
+@pytest.mark.parametrize("instant", FAR, ids=[f"year-{i.year}" for i in FAR])
+def test_access_log_bounds_far_from_2000_keep_their_microsecond(
+    instant: datetime, sqlite: SQLiteDatabase, postgres: PostgresDatabase
+) -> None:
+    one_us = timedelta(microseconds=1)
+    # The bounds as pendulum gives them, in a zone of its own.
+    after = pendulum.instance(instant + one_us).in_timezone("America/New_York")
+    at_instant = pendulum.instance(instant).in_timezone("America/New_York")
+    with sqlite.connection() as conn:
+        conn.execute("DELETE FROM clubrules_access_events")
+    with postgres.connection() as conn:
+        conn.execute("TRUNCATE clubrules.access_events")
+    for log in (InMemoryAccessLog(), SQLiteAccessLog(sqlite), PostgresAccessLog(postgres)):
+        log.append(
+            AccessEvent(
+                at=instant,
+                actor="st-1",
+                role="beautician",
+                purpose=Purpose.SERVICE_DELIVERY,
+                customer_id="c-far",
+                field="allergies",
+                allowed=True,
+                reason="allowed",
+            )
+        )
+        assert len(log.for_customer("c-far", until=after)) == 1, type(log).__name__
+        assert log.for_customer("c-far", until=at_instant) == [], type(log).__name__
+        assert len(log.by_actor("st-1", since=at_instant, until=after)) == 1
+        assert log.purge_before(at_instant) == 0, type(log).__name__
+        assert log.purge_before(after) == 1, type(log).__name__

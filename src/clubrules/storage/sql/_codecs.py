@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from clubrules._time import EPOCH, ONE_US, to_epoch_us
+from clubrules._time import EPOCH, ONE_US, from_epoch_us, to_epoch_us
 from clubrules.customers import PhoneNumber
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ __all__ = [
     "decode_set",
     "encode_date",
     "encode_instant",
+    "encode_timestamptz",
     "encode_set",
     "encode_zone",
     "in_zone",
@@ -35,6 +36,19 @@ __all__ = [
 def encode_instant(value: datetime) -> int:
     """An aware datetime as UTC microseconds since the Unix epoch."""
     return to_epoch_us(value)
+
+
+def encode_timestamptz(value: datetime) -> datetime:
+    """An aware datetime as a plain `datetime` that a driver adapts exactly.
+
+    psycopg adapts a datetime by subtracting an epoch from it; a subclass
+    such as pendulum's `DateTime` overrides subtraction and, far from the
+    year 2000, returns a span that has lost its microseconds. Such a value
+    goes as the same instant, a plain datetime in UTC.
+    """
+    if type(value) is datetime:
+        return value
+    return from_epoch_us(to_epoch_us(value))
 
 
 @functools.lru_cache(maxsize=65536)

@@ -32,6 +32,7 @@ from clubrules.storage.sql._codecs import (
     encode_date,
     encode_instant,
     encode_set,
+    encode_timestamptz,
     in_zone,
 )
 from clubrules.storage.sql._database import SQLDatabase
@@ -486,7 +487,7 @@ POSTGRES = Dialect(
     json="::jsonb",
     json_as_text="::text",
     for_update=" FOR UPDATE",
-    encode_instant=_identity,
+    encode_instant=encode_timestamptz,
     decode_at=in_zone,
     encode_date=_identity,
     decode_date=_identity,
