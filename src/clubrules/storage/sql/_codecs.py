@@ -26,8 +26,8 @@ __all__ = [
     "decode_set",
     "encode_date",
     "encode_instant",
-    "encode_timestamptz",
     "encode_set",
+    "encode_timestamptz",
     "encode_zone",
     "in_zone",
 ]
