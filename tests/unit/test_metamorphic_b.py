@@ -147,6 +147,17 @@ def test_spend_and_activity_do_not_depend_on_the_order_of_the_records(
     whole = summarize_activity(items, start=start, end=end, zone=SHANGHAI)
     again = summarize_activity(shuffled, start=start, end=end, zone=SHANGHAI)
     assert _instants(again) == _instants(whole)
+    # The zone each visit is shown in, too: ties at one instant go by record id.
+    assert [(s.first_visit, s.last_visit) for s in again.values()] == [
+        (s.first_visit, s.last_visit) for s in whole.values()
+    ]
+    assert [
+        (getattr(s.first_visit, "tzinfo", None), getattr(s.last_visit, "tzinfo", None))
+        for s in again.values()
+    ] == [
+        (getattr(s.first_visit, "tzinfo", None), getattr(s.last_visit, "tzinfo", None))
+        for s in whole.values()
+    ]
 
 
 @SETTINGS
