@@ -291,6 +291,7 @@ def test_the_care_plan_agrees_with_an_oracle_over_every_occasion(  # noqa: PLR09
         ReturnVisitRule("massage", data.draw(st.integers(1, 3))),
     ]
     visits = []
+    returns: list[tuple[date, int, str, str]] = []
     for i, minutes in enumerate(data.draw(st.lists(st.integers(0, 40 * 24 * 60), max_size=6))):
         service = data.draw(st.sampled_from(["facial", "massage", "nails"]))
         at = (as_of - timedelta(minutes=minutes)).astimezone(zone)
@@ -302,7 +303,10 @@ def test_the_care_plan_agrees_with_an_oracle_over_every_occasion(  # noqa: PLR09
         after = {r.service: r.after_days for r in rules}.get(service)
         if after is not None:
             day = local_day(at, zone) + timedelta(days=after)
-            occasions.append((f"v{i % 3}", "return_visit", day, service, False))
+            returns.append((day, to_epoch_us(at), service, f"v{i % 3}"))
+    # On one task key the earlier occasion wins, then the earlier visit, then the service name.
+    for day, _, service, cid in sorted(returns):
+        occasions.append((cid, "return_visit", day, service, False))
     months = tuple(data.draw(st.lists(st.integers(1, 12), min_size=1, max_size=4)))
     surveys = SurveySchedule("q", months=months, day=data.draw(st.sampled_from([1, 29, 31])))
     for year in years:

@@ -141,7 +141,7 @@ class ChurnRule:
         InvalidIntervalError: the recent window is longer than the baseline
             (`recent_longer_than_baseline`).
         ValidationError: a threshold outside (0, 1), unordered bands, a
-            negative count.
+            negative count, actions naming one severity twice (`duplicate_key`).
 
     Examples:
         >>> from decimal import Decimal
@@ -201,6 +201,12 @@ class ChurnRule:
         actions: object = self.actions
         if not isinstance(actions, tuple) or not all(_is_action(a) for a in actions):
             problems.add("actions", "not_an_action", "each action is a (Severity, CareAction) pair")
+        elif len({s for s, _ in self.actions}) != len(self.actions):
+            # Pairs naming one severity twice: the first would win, by the order given.
+            repeated = sorted(
+                {s.value for s, _ in self.actions if [t for t, _ in self.actions].count(s) > 1}
+            )
+            problems.add("actions", "duplicate_key", f"names severity {repeated} twice")
         missing = (
             set()
             if problems

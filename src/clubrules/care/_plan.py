@@ -350,7 +350,10 @@ def plan_care(
 
     Each task is due at the opening of its day (or at `as_of`, if the plan
     is made later that day). Tasks are unique per (customer, kind, due
-    date): the first wins, and keys in `issued` are skipped.
+    date), and keys in `issued` are skipped. When two occasions give one
+    key, the earlier occasion wins: the earlier holiday, or for return
+    visits the earlier occasion, then the earlier visit, then the service
+    name; so the plan does not depend on the order of any input.
 
     Args:
         as_of: When the plan is made (aware).
@@ -400,9 +403,9 @@ def plan_care(
             require_date(day, "holidays")
     zone = calendar.zone
     today = local_time(as_of, zone, "as_of").date()
+    # The horizon's last day may be 31 December 9999 (the day after it is not a date).
     with instant_range("horizon_days"):
-        end = today + timedelta(days=horizon_days)
-    last = end - timedelta(days=1)
+        last = today + timedelta(days=horizon_days - 1)
     sched = _Scheduler(calendar, as_of)
     tasks: dict[tuple[str, str, date], CareTask] = {}
     # An occasion moves at most _SEARCH_DAYS either way: these occasions can
@@ -444,6 +447,11 @@ def plan_care(
                     add(cid, CareKind.HOLIDAY, occasion, name, note, early=True)
     rules = {r.service: r for r in return_rules}
     if rules:
+        # (occasion, visit instant, service, customer) of each return visit
+        # that may be due: added in that order, so that when two fall on one
+        # task key the earlier occasion (then the earlier visit, then the
+        # service name) wins, whatever the order of `visits`.
+        returns: list[tuple[date, int, str, str]] = []
         for record in visits:
             rule = rules.get(record.service)
             if rule is None:
@@ -453,13 +461,13 @@ def plan_care(
                 continue  # the occasion is after year 9999, past any plan's last day
             occasion = visited + timedelta(days=rule.after_days)
             if first_occasion <= occasion <= last:
-                note = rule.note or message(
-                    "care.return_visit",
-                    after=timedelta(days=rule.after_days),
-                    service=rule.service,
-                )
-                cid = record.customer_id
-                add(cid, CareKind.RETURN_VISIT, occasion, rule.service, note, early=False)
+                returns.append((occasion, to_epoch_us(record.at), rule.service, record.customer_id))
+        for occasion, _, service, cid in sorted(returns):
+            rule = rules[service]
+            note = rule.note or message(
+                "care.return_visit", after=timedelta(days=rule.after_days), service=service
+            )
+            add(cid, CareKind.RETURN_VISIT, occasion, service, note, early=False)
     if surveys is not None:
         chosen = list(survey_customers)
         for occasion in surveys.dates(first_occasion, last):
@@ -517,27 +525,34 @@ def assign_tasks(
         tasks: The tasks to assign (already assigned ones are kept as they are).
         owners: Each customer's own beautician or trainer, by customer id.
         staff: The pool for everyone else, balanced by the number of tasks
-            each holds, those already assigned in `tasks` included (ties go
-            to the earlier name in `staff`).
+            each holds, counting first those already assigned in `tasks`
+            and those going to their customer's own staff member (ties go
+            to the earlier name in `staff`). So how many tasks each member
+            gets does not depend on the order of `tasks`; which of them,
+            does.
 
     Returns:
         The tasks, in the same order, with `assignee` set where possible.
 
     Raises:
         ValidationError: `staff` lists a name twice or is not a list of
-            names, or `owners` is not a mapping.
+            names, or `owners` is not a mapping of customer ids to names
+            (`not_a_mapping`, `wrong_type`).
     """
     tasks = require_items(tasks, CareTask, "tasks")
     staff = require_items(staff, str, "staff")
     if owners is not None:
-        require_mapping(owners, "owners")
+        require_mapping(owners, "owners", keys=str, values=str)
     if len(set(staff)) != len(staff):
         raise ValidationError("lists a name twice", field="staff", rule="duplicate_name")
     own = owners or {}
     load = dict.fromkeys(staff, 0)
     for task in tasks:
-        if task.assignee in load:
-            load[task.assignee] += 1  # kept as it is, but part of that member's load
+        # Kept as it is, or given to the customer's own staff member: part of
+        # that member's load before anyone is balanced.
+        holder = task.assignee if task.assignee is not None else own.get(task.customer_id)
+        if holder in load:
+            load[holder] += 1
     out = []
     for task in tasks:
         if task.assignee is not None:
@@ -546,7 +561,6 @@ def assign_tasks(
         who = own.get(task.customer_id)
         if who is None and load:
             who = min(load, key=lambda name: load[name])
-        if who is not None and who in load:
             load[who] += 1
         out.append(task if who is None else attrs.evolve(task, assignee=who))
     return out

@@ -109,8 +109,9 @@ class Questionnaire:
 
     Raises:
         ValidationError: no questions, repeated question ids, a dimension
-            without a weight, or a weight that is negative, float or all zero,
-            or 10**18 or more (rule `too_large`).
+            without a weight or weighed twice in pairs (`duplicate_name`), or
+            a weight that is negative, float or all zero, or 10**18 or more
+            (rule `too_large`).
 
     Examples:
         >>> q = Questionnaire("q-2026", [Question("q1", "service"), Question("q2", "product"),
@@ -135,6 +136,11 @@ class Questionnaire:
         if len(set(ids)) != len(ids):
             problems.add("questions", "duplicate_name", "question ids must be unique")
         weights = dict(self.weights)
+        if len(weights) != len(self.weights):  # pairs: the later one would win silently
+            repeated = sorted(
+                {n for n, _ in self.weights if [m for m, _ in self.weights].count(n) > 1}
+            )
+            problems.add("weights", "duplicate_name", f"weighs dimensions {repeated} twice")
         for name, weight in self.weights:
             found = len(problems)
             check_number(problems, f"weights[{name}]", weight)

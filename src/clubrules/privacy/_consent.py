@@ -256,7 +256,8 @@ class DeletionDue:
         customer_id: Whose data.
         field: Which field.
         due_at: The deadline.
-        reason: Which consents ended, and how, for example
+        reason: Which consents ended, and how, in the order they ended
+            (then by id), for example
             `"consent ended: k-2 (service_delivery) withdrawn"`.
     """
 
@@ -283,6 +284,13 @@ def _after(end: datetime, keep: timedelta) -> datetime:
         ) from None
 
 
+def _end_order(record: ConsentRecord) -> tuple[int, str, str, int]:
+    """A consent's place in a deletion's reason: when it ended, then its id and purpose."""
+    end = record.ended_at
+    assert end is not None  # noqa: S101 - only ended consents are ordered
+    return (to_epoch_us(end), record.id, record.purpose.value, to_epoch_us(record.given_at))
+
+
 def deletion_schedule(
     records: Iterable[ConsentRecord], rules: Iterable[RetentionRule], *, as_of: datetime
 ) -> list[DeletionDue]:
@@ -298,6 +306,11 @@ def deletion_schedule(
     days are 720 hours, across a DST change too), and the deadline is shown
     in the zone that end was written in: the same end written in any zone
     gives the same deadline.
+
+    The reason lists the ended consents in the order they ended (then by
+    id), and when two of them give the latest deadline at one instant, the
+    deadline is shown in the zone of the one listed first: the schedule does
+    not depend on the order of `records` or `rules`.
 
     Returns:
         The due deletions, sorted by deadline, then customer, then field.
@@ -325,7 +338,10 @@ def deletion_schedule(
             continue
         deadline = None
         reasons = []
-        for c in consents:
+        # In the order the consents ended (then by id and purpose), whatever
+        # order they came in: the reason, and the zone of a deadline reached
+        # by two consents at one instant, never depend on the input's order.
+        for c in sorted(consents, key=_end_order):
             end = c.ended_at
             assert end is not None  # noqa: S101 - not active and given, so ended
             candidate = _after(end, rule_map[(field, c.purpose)])

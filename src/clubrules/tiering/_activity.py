@@ -134,7 +134,9 @@ def summarize_activity(
 
     Records at or after `end` are ignored (the summary is as of `end`).
     First and last visit look at every earlier record; visits and spend
-    only at those in `[start, end)`.
+    only at those in `[start, end)`. Each is the visit's `at` as its record
+    wrote it; of two records at one instant, the lower id gives the first
+    visit and the higher the last, whatever the order of `records`.
 
     Args:
         records: Consumption records of any customers, in any order, each once.
@@ -177,8 +179,11 @@ def summarize_activity(
     require_order(start, end, start_field="start", end_field="end", allow_empty=True)
     Money.zero(currency)
     lo, hi = to_epoch_us(start), to_epoch_us(end)
-    first: dict[str, tuple[int, datetime]] = {}
-    last: dict[str, tuple[int, datetime]] = {}
+    # (instant, record id, as written): on one instant the lower id is the
+    # first visit and the higher the last, so the zone each is shown in does
+    # not depend on the order of the records.
+    first: dict[str, tuple[int, str, datetime]] = {}
+    last: dict[str, tuple[int, str, datetime]] = {}
     days: dict[str, set[date]] = {}
     net: dict[str, Decimal] = {}
     for record in records:
@@ -191,10 +196,11 @@ def summarize_activity(
             net[cid] = EXACT_DECIMALS.add(net.get(cid, _ZERO), signed_amount(record, currency))
         if record.kind is ConsumptionKind.REFUND:
             continue
-        if cid not in first or at_us < first[cid][0]:
-            first[cid] = (at_us, record.at)
-        if cid not in last or at_us > last[cid][0]:
-            last[cid] = (at_us, record.at)
+        seen = (at_us, record.id, record.at)
+        if cid not in first or seen[:2] < first[cid][:2]:
+            first[cid] = seen
+        if cid not in last or seen[:2] > last[cid][:2]:
+            last[cid] = seen
         if in_window:
             days.setdefault(cid, set()).add(local_time(record.at, zone, "records").date())
     ids = sorted({*first, *net, *customer_ids})
@@ -205,8 +211,8 @@ def summarize_activity(
             end=end,
             visits=len(days.get(cid, ())),
             spend=Money(max(net.get(cid, _ZERO), _ZERO), currency),
-            first_visit=first[cid][1] if cid in first else None,
-            last_visit=last[cid][1] if cid in last else None,
+            first_visit=first[cid][2] if cid in first else None,
+            last_visit=last[cid][2] if cid in last else None,
         )
         for cid in ids
     }

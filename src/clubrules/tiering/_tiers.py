@@ -557,7 +557,10 @@ class TierProgram:
         Raises:
             NaiveDatetimeError: `as_of` is naive.
             NotFoundError: the status names a tier the program lacks.
-            ValidationError: `value` is negative or a float.
+            ValidationError: `value` is negative or a float; or no review
+                falls after `as_of`'s local date before year 10000, so the
+                decision has no `next_review` (field `as_of`, rule
+                `out_of_range`).
         """
         require_aware(as_of, "as_of")
         require_instance(status, TierStatus, "status")
@@ -567,6 +570,7 @@ class TierProgram:
         current = self.index(status.tier)
         floor = -1 if status.manual_floor is None else self.index(status.manual_floor)
         today = local_time(as_of, self.zone, "as_of").date()
+        next_review = self._next_review(today)
         review = self._due_review(status, today)
         new, reason = self._step(current, value, floor, review is not None)
         tier = self.tiers[new]
@@ -596,12 +600,23 @@ class TierProgram:
             message=self._message(reason, status.tier, tier, value),
             value=value,
             review=review,
-            next_review=self.reviews.next_after(today),
+            next_review=next_review,
             to_keep=to_keep,
             next_tier=None if above is None else above.name,
             to_reach_next=to_reach,
             status=new_status,
         )
+
+    def _next_review(self, today: date) -> date:
+        """The first review after `today`, named by `as_of` when it would fall after year 9999."""
+        try:
+            return self.reviews.next_after(today)
+        except ValidationError:
+            raise ValidationError(
+                "has no review after it before year 10000: the decision has no next review",
+                field="as_of",
+                rule="out_of_range",
+            ) from None
 
     def _message(self, reason: TierReason, previous: str, tier: Tier, number: Number) -> str:
         metric = self.metric.value

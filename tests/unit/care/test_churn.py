@@ -245,3 +245,18 @@ def test_the_column_scan_agrees_with_the_summary_scan(
         last_warned=warned,
     )
     assert fast == slow
+
+
+@pytest.mark.parametrize("first", [CareAction.CALL, CareAction.OFFER])
+def test_actions_that_name_a_severity_twice_are_refused(first: CareAction) -> None:
+    # Kept, the first pair would win, so the suggested care would follow the pairs' order.
+    second = CareAction.OFFER if first is CareAction.CALL else CareAction.CALL
+    actions = (
+        (Severity.LOW, first),
+        (Severity.LOW, second),
+        (Severity.MEDIUM, CareAction.TRIAL_CLASS),
+        (Severity.HIGH, CareAction.OFFER),
+    )
+    with pytest.raises(ValidationError) as caught:
+        ChurnRule(actions=actions)
+    assert (caught.value.field, caught.value.rule) == ("actions", "duplicate_key")

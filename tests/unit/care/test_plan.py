@@ -221,18 +221,35 @@ def test_the_pool_is_balanced_by_every_task_each_member_holds(
     ]
     owners = {f"c-{i}": "st-owner" if i % 2 else "st-b" for i in owned}
     assigned = assign_tasks(tasks, owners=owners, staff=pool)
-    # The slow reading: count what each member holds, then hand out the rest
-    # one by one to the least loaded, the earlier name on a tie.
-    load = {name: sum(t.assignee == name for t in tasks) for name in pool}
+    # The slow reading: count what each member holds or gets as a customer's
+    # own, then hand out the rest one by one to the least loaded, the earlier
+    # name on a tie.
+    load = {
+        name: sum((t.assignee or owners.get(t.customer_id)) == name for t in tasks) for name in pool
+    }
     expected: list[str | None] = []
     for task in tasks:
         who = task.assignee or owners.get(task.customer_id)
         if who is None and pool:
             who = min(pool, key=lambda name: (load[name], pool.index(name)))
-        if task.assignee is None and who in load:
             load[who] += 1
         expected.append(who)
     assert [t.assignee for t in assigned] == expected
+
+
+def test_an_owned_task_counts_in_the_balance_wherever_it_comes() -> None:
+    at = datetime(2026, 9, 29, 10, tzinfo=TZ)
+    free, owned = (
+        CareTask(customer_id=c, kind=CareKind.BIRTHDAY, due=at.date(), at=at, rule="birthday")
+        for c in ("c-free", "c-owned")
+    )
+    # st-a gets c-owned's task as its own: the free one goes to st-b, first or last.
+    for tasks in ([free, owned], [owned, free]):
+        assigned = assign_tasks(tasks, owners={"c-owned": "st-a"}, staff=["st-a", "st-b"])
+        assert {t.customer_id: t.assignee for t in assigned} == {
+            "c-free": "st-b",
+            "c-owned": "st-a",
+        }
     assert [attrs.evolve(t, assignee=None) for t in assigned] == [
         attrs.evolve(t, assignee=None) for t in tasks
     ]

@@ -277,3 +277,19 @@ def test_csat_never_counts_the_lowest_or_a_middle_rating_and_always_the_top(scal
     assert _csat_of(scale, scale) == 100
     if scale % 2:  # an odd scale has a middle box: neutral, not satisfied
         assert _csat_of(scale, (scale + 1) // 2) == 0
+
+
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        [("service", 1), ("service", 5), ("product", 1)],
+        [("service", 5), ("product", 1), ("service", 1)],
+    ],
+)
+def test_weight_pairs_that_weigh_a_dimension_twice_are_refused(
+    pairs: list[tuple[str, int]],
+) -> None:
+    # Kept, the later pair would win, so the score would follow the pairs' order.
+    with pytest.raises(ValidationError) as caught:
+        Questionnaire("q", [Question("a", "service"), Question("b", "product")], weights=pairs)
+    assert (caught.value.field, caught.value.rule) == ("weights", "duplicate_name")

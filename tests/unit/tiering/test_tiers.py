@@ -332,3 +332,22 @@ def test_a_program_refuses_a_window_or_review_schedule_of_another_type(
             **{**good, field: value},  # type: ignore[arg-type]
         )
     assert (caught.value.field, caught.value.rule) == (field, "wrong_type")
+
+
+def test_a_decision_with_no_review_left_before_year_10000_names_as_of() -> None:
+    program = TierProgram(
+        tiers=[("member", 0), ("silver", 1000, 800)],
+        metric=TierMetric.SPEND,
+        window=QualificationWindow(trailing_days=365),
+        reviews=ReviewSchedule(anchor=date(2026, 1, 1)),
+        zone="Asia/Shanghai",
+    )
+    status = TierStatus(customer_id="c", tier="member", since=datetime(9998, 1, 1, tzinfo=UTC))
+    # The last review is 1 January 9999: from that day on (in Shanghai), none is left.
+    for as_of in (datetime(9999, 6, 1, tzinfo=UTC), datetime(9998, 12, 31, 16, tzinfo=UTC)):
+        with pytest.raises(ValidationError) as caught:
+            program.decide(status, 1200, as_of=as_of)
+        assert (caught.value.field, caught.value.rule) == ("as_of", "out_of_range")
+    # On 31 December 9998 in Shanghai, the next review is 1 January 9999.
+    decision = program.decide(status, 1200, as_of=datetime(9998, 12, 31, 15, tzinfo=UTC))
+    assert decision.next_review == date(9999, 1, 1)
