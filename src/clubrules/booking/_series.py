@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import itertools
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 import attrs
@@ -121,15 +122,18 @@ class Recurrence:
         local = first.astimezone(UTC).astimezone(zone)
         fold = local.fold
         local = local.replace(tzinfo=None, fold=0)
-        step = timedelta(days=self.interval * _DAYS[self.frequency])
+        days = self.interval * _DAYS[self.frequency]
         starts: list[datetime] = []
         # The first start's date exists (it was read from an instant); a later
-        # date the zone skipped whole is passed over and not counted.
-        while len(starts) < self.count:
-            placed = _place(local, zone, fold)
-            if placed.replace(tzinfo=None, fold=0) == local or not _date_skipped(local, zone):
+        # date the zone skipped whole is passed over and not counted. Steps
+        # are worked out only towards an occurrence still wanted.
+        for i in itertools.count():
+            wall = local + timedelta(days=i * days)
+            placed = _place(wall, zone, fold)
+            if placed.replace(tzinfo=None, fold=0) == wall or not _date_skipped(wall, zone):
                 starts.append(placed)
-            local += step
+                if len(starts) == self.count:
+                    break
         return starts
 
 

@@ -13,6 +13,7 @@ b) Pacific/Apia skipped 2011-12-30 and Pacific/Kiritimati 1994-12-31 (they
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -293,3 +294,40 @@ def test_a_wall_time_skipped_within_a_day_still_moves_forward() -> None:
         datetime(2026, 3, 27, 23, 30, tzinfo=nuuk)
     )
     assert _walls(starts) == ["2026-03-27T23:30", "2026-03-29T00:30", "2026-03-29T23:30"]
+
+
+def test_a_series_ending_near_year_9999_is_not_stepped_past() -> None:
+    # Passing over skipped dates must not step past the last occurrence.
+    starts = Recurrence(frequency=Frequency.WEEKLY, interval=100, count=2).starts(
+        datetime(9997, 1, 1, tzinfo=UTC)
+    )
+    assert starts[-1] == datetime(9998, 12, 2, tzinfo=UTC)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    zone=st.timezones(),
+    first=st.datetimes(
+        min_value=datetime(1840, 1, 1),  # noqa: DTZ001 - hypothesis bounds are naive
+        max_value=datetime(2040, 1, 1),  # noqa: DTZ001 - made aware below
+    ),
+    recurrence=st.builds(
+        Recurrence,
+        frequency=st.sampled_from(list(Frequency)),
+        interval=st.integers(1, 2),
+        count=st.integers(1, 40),
+    ),
+)
+def test_no_zone_gives_a_series_two_occurrences_at_one_instant(
+    zone: tzinfo, first: datetime, recurrence: Recurrence
+) -> None:
+    starts = recurrence.starts(first.replace(tzinfo=zone))
+    instants = [to_epoch_us(s) for s in starts]
+    assert len(instants) == recurrence.count
+    assert instants == sorted(set(instants))
+    step = timedelta(
+        days=recurrence.interval * (7 if recurrence.frequency is Frequency.WEEKLY else 1)
+    )
+    # A step apart on the wall clock, give or take the zone's changes (under a day).
+    walls = [s.replace(tzinfo=None) for s in starts]
+    assert all(b - a > step - timedelta(days=1) for a, b in itertools.pairwise(walls))
