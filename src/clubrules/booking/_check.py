@@ -549,8 +549,10 @@ class BookingRules:
         """The booking for a passing check, as held, pending or confirmed.
 
         A held booking expires `policy.hold_for` after `now` unless
-        `expires_at` is given. Write it with a `BookingRepository`, which
-        checks the slot again atomically.
+        `expires_at` is given; a given `expires_at` of a held or pending
+        booking must be after `now` (the booking's `created_at`), or the
+        booking would be born lapsed, blocking nothing. Write it with a
+        `BookingRepository`, which checks the slot again atomically.
 
         Raises:
             SlotConflictError: the check found conflicts or capacity
@@ -560,7 +562,9 @@ class BookingRules:
                 hold would expire after year 9999 (rule `out_of_range`); or
                 `status` is not held, pending or confirmed, where a booking
                 begins (rule `not_a_first_status`; a status's value, such as
-                `"held"`, is read as the status).
+                `"held"`, is read as the status); or a held or pending
+                booking's `expires_at` is at or before `now` (rule
+                `already_lapsed`, naming `expires_at`).
         """
         require_instance(result, CheckResult, "result")
         require_aware(now, "now")
@@ -1116,7 +1120,10 @@ def check_series(
     A clash with an earlier occurrence names it in the reason's `booking`
     as `"series-occurrence-N"`, N being its index (from 0) in the results.
     Occurrences keep their local time in the recurrence's zone, or else in
-    the club calendar's zone.
+    the club calendar's zone; a date that zone skipped whole (Pacific/Apia's
+    30 December 2011) has none, and is not counted (see
+    [Recurrence][clubrules.booking.Recurrence]), so a series never clashes
+    with itself by landing two occurrences on one instant.
 
     Raises:
         ValidationError: as [BookingRules.check][clubrules.booking.BookingRules.check].

@@ -6,7 +6,7 @@ import enum
 import types
 from collections.abc import Iterable  # noqa: TC003 - resolved at runtime by get_type_hints
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
@@ -542,6 +542,25 @@ ACTIVE_STATUSES = frozenset(
 _EXPIRING = frozenset({BookingStatus.HELD, BookingStatus.PENDING})
 
 
+def _check_not_lapsed(problems: ViolationCollector, booking: Booking) -> None:
+    """A held or pending booking expires after it was made (rule `already_lapsed`).
+
+    One that expires at or before its `created_at` would be born lapsed: it
+    blocks nothing, and every move but `expire` and `cancel` refuses it.
+    Both instants are checked aware datetimes.
+    """
+    status = booking.status
+    if (status is BookingStatus.HELD or status is BookingStatus.PENDING) and to_epoch_us(
+        cast("datetime", booking.expires_at)
+    ) <= to_epoch_us(cast("datetime", booking.created_at)):
+        problems.add(
+            "expires_at",
+            "already_lapsed",
+            "must be after created_at (the booking's `now` when it is made): a held or "
+            "pending booking expiring by then has already lapsed and blocks nothing",
+        )
+
+
 def _to_status(value: object) -> BookingStatus:
     if isinstance(value, str):
         try:
@@ -564,14 +583,15 @@ class BookingPolicy:
             (exactly at the boundary is allowed).
         horizon: The latest a booking may start is `now + horizon`; None
             for no limit.
-        hold_for: How long a temporary hold blocks its slot.
+        hold_for: How long a temporary hold blocks its slot (longer than zero).
         late_cancel_cutoff: A cancellation less than this before the start
             is late (the booking is flagged `late_cancel`).
         no_show_after: A confirmed booking may be marked a no-show once its
             start is this far in the past.
 
     Raises:
-        ValidationError: a negative or non-timedelta value.
+        ValidationError: a negative or non-timedelta value; a `hold_for` of
+            zero (rule `empty`), whose holds would lapse as they are made.
     """
 
     min_notice: timedelta = timedelta(0)
@@ -586,6 +606,10 @@ class BookingPolicy:
         if self.horizon is not None:
             _check_delta(problems, "horizon", self.horizon)
         _check_delta(problems, "hold_for", self.hold_for)
+        if self.hold_for == timedelta(0):
+            problems.add(
+                "hold_for", "empty", "must be longer than zero (a hold for no time lapses)"
+            )
         _check_delta(problems, "late_cancel_cutoff", self.late_cancel_cutoff)
         _check_delta(problems, "no_show_after", self.no_show_after)
         raise_collected(problems)
@@ -620,7 +644,10 @@ class Booking:
 
     Raises:
         ValidationError: bad fields, all reported together; a held booking
-            without `expires_at`; naive datetimes (`NaiveDatetimeError`).
+            without `expires_at`; a held or pending booking whose
+            `expires_at` is at or before its `created_at` (rule
+            `already_lapsed`: it would be born lapsed, blocking nothing);
+            naive datetimes (`NaiveDatetimeError`).
     """
 
     id: str
@@ -669,12 +696,15 @@ class Booking:
         if not self.occupancy:
             problems.add("occupancy", "empty", "must occupy at least one resource")
         check_items(problems, "occupancy", self.occupancy, Occupancy, rule="not_an_occupancy")
-        if self.expires_at is not None:
-            check_instant_field(problems, self, "expires_at")
-        elif self.status is BookingStatus.HELD:
+        expires = self.expires_at is not None and check_instant_field(problems, self, "expires_at")
+        if self.expires_at is None and self.status is BookingStatus.HELD:
             problems.add("expires_at", "required", "a held booking needs an expiry")
-        if self.created_at is not None:
-            check_instant_field(problems, self, "created_at")
+        if (
+            self.created_at is not None
+            and check_instant_field(problems, self, "created_at")
+            and expires
+        ):
+            _check_not_lapsed(problems, self)
         raise_collected(problems)
         self._derive()
 

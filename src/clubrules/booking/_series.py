@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import itertools
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 import attrs
@@ -40,6 +41,15 @@ class Recurrence:
     first start given as a wall time that does not exist (02:30 on a
     spring-forward night) is the instant it names (03:30), and every later
     occurrence keeps that wall time, 03:30.
+
+    A date the zone skipped whole has no occurrence, and is not counted:
+    Pacific/Apia went from 29 to 31 December 2011 (Pacific/Kiritimati
+    skipped 31 December 1994), so a daily series over those days goes from
+    the 29th to the 31st and still has `count` occurrences, and a weekly
+    one on Fridays from 23 December to 6 January. RFC 5545 skips dates that
+    do not exist the same way; moving such an occurrence on by the skipped
+    day would put it on the next one's instant. Every occurrence is at a
+    later instant than the one before.
 
     Attributes:
         frequency: A [Frequency][clubrules.booking.Frequency].
@@ -92,7 +102,8 @@ class Recurrence:
     def starts(self, first: datetime) -> list[datetime]:
         """The starts of every occurrence, as aware datetimes in the zone.
 
-        The first is `first` itself (the same instant, shown in the zone).
+        The first is `first` itself (the same instant, shown in the zone);
+        dates the zone skipped whole are passed over (see the class).
 
         Raises:
             NaiveDatetimeError: `first` is naive.
@@ -112,7 +123,18 @@ class Recurrence:
         fold = local.fold
         local = local.replace(tzinfo=None, fold=0)
         days = self.interval * _DAYS[self.frequency]
-        return [_place(local + timedelta(days=i * days), zone, fold) for i in range(self.count)]
+        starts: list[datetime] = []
+        # The first start's date exists (it was read from an instant); a later
+        # date the zone skipped whole is passed over and not counted. Steps
+        # are worked out only towards an occurrence still wanted.
+        for i in itertools.count():
+            wall = local + timedelta(days=i * days)
+            placed = _place(wall, zone, fold)
+            if placed.replace(tzinfo=None, fold=0) == wall or not _date_skipped(wall, zone):
+                starts.append(placed)
+                if len(starts) == self.count:
+                    break
+        return starts
 
 
 def _place(wall: datetime, zone: tzinfo, fold: int) -> datetime:
@@ -126,6 +148,26 @@ def _place(wall: datetime, zone: tzinfo, fold: int) -> datetime:
         # In a gap, fold 1 reads the offset after the change and would move back.
         placed = wall.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
     return placed
+
+
+def _in_gap(wall: datetime, zone: tzinfo) -> bool:
+    """Whether the naive local `wall` is a wall time `zone` skipped (neither pass shows it)."""
+    return all(
+        wall.replace(tzinfo=zone, fold=fold).astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+        != wall
+        for fold in (0, 1)
+    )
+
+
+def _date_skipped(wall: datetime, zone: tzinfo) -> bool:
+    """Whether `zone` skipped the whole date of the naive `wall`: no instant shows that date.
+
+    As Pacific/Apia skipped 2011-12-30 and Pacific/Kiritimati 1994-12-31,
+    moving across the date line: the day's first and last wall times both
+    fall in the gap.
+    """
+    midnight = wall.replace(hour=0, minute=0, second=0, microsecond=0, fold=0)
+    return _in_gap(midnight, zone) and _in_gap(midnight + timedelta(days=1, microseconds=-1), zone)
 
 
 @attrs.frozen

@@ -86,7 +86,7 @@ def _booking(
         expires_at=None if expires is None else T0 + expires * MIN,
         confirmation_code="7K3MQ9TZ",
         taken_by="desk-1",
-        created_at=T0 - 2 * timedelta(hours=1),
+        created_at=T0 - 4 * timedelta(hours=1),  # before every hold's expiry
     )
 
 
