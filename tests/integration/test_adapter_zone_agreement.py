@@ -142,36 +142,45 @@ def test_every_adapter_gives_back_instant_and_wall_time(
     for n, instant in enumerate(INSTANTS):
         at = _in(zone, instant)
         key = f"{label.replace(' ', '-')}-{n}"
-        for customers, bookings, complaints in _stores(sqlite, postgres):
-            customers.add(Customer(id=key, name="Li Na", registered_at=at))
-            _assert_same(at, customers.get(key).registered_at)
+        end = _in(zone, instant + timedelta(hours=1))
+        for stores in _stores(sqlite, postgres):
+            _store_and_read_back(stores, key, at, end)
 
-            end = _in(zone, instant + timedelta(hours=1))
-            booking = Booking(
-                id=key,
-                service="facial",
-                start=at,
-                end=end,
-                occupancy=[Occupancy.between(f"room-{key}", at, end)],
-            )
-            bookings.add(booking, now=at)
-            back = bookings.get(key)
-            _assert_same(at, back.start)
-            _assert_same(end, back.end)
 
-            registered = Registered(
-                case_id=key,
-                at=at,
-                kind=CaseKind.COMPLAINT,
-                channel="phone",
-                customer_id=key,
-                contact="wechat-id",
-                content="the facial started late",
-                policy_id="standard",
-                policy_version=1,
-            )
-            complaints.append(key, 0, [registered])
-            _assert_same(at, complaints.events(key)[0].at)
+def _store_and_read_back(
+    stores: tuple[Any, Any, Any], key: str, at: datetime, end: datetime
+) -> None:
+    """A customer registered at `at`, a booking from `at` to `end` and a complaint at `at`,
+    each read back at its instant and wall time."""
+    customers, bookings, complaints = stores
+    customers.add(Customer(id=key, name="Li Na", registered_at=at))
+    _assert_same(at, customers.get(key).registered_at)
+
+    booking = Booking(
+        id=key,
+        service="facial",
+        start=at,
+        end=end,
+        occupancy=[Occupancy.between(f"room-{key}", at, end)],
+    )
+    bookings.add(booking, now=at)
+    back = bookings.get(key)
+    _assert_same(at, back.start)
+    _assert_same(end, back.end)
+
+    registered = Registered(
+        case_id=key,
+        at=at,
+        kind=CaseKind.COMPLAINT,
+        channel="phone",
+        customer_id=key,
+        contact="wechat-id",
+        content="the facial started late",
+        policy_id="standard",
+        policy_version=1,
+    )
+    complaints.append(key, 0, [registered])
+    _assert_same(at, complaints.events(key)[0].at)
 
 
 # Far from the year 2000, a datetime subclass that overrides subtraction
@@ -193,40 +202,13 @@ def test_a_pendulum_datetime_far_from_2000_is_stored_and_found_at_its_instant(
     end = pendulum.instance(instant + timedelta(hours=1)).in_timezone("Asia/Shanghai")
     one_us = timedelta(microseconds=1)
     key = f"far-{instant.year}"
-    for customers, bookings, complaints in _stores(sqlite, postgres):
-        customers.add(Customer(id=key, name="Li Na", registered_at=at))
-        _assert_same(at, customers.get(key).registered_at)
-
-        booking = Booking(
-            id=key,
-            service="facial",
-            start=at,
-            end=end,
-            occupancy=[Occupancy.between(f"room-{key}", at, end)],
-            created_at=at,
-        )
-        bookings.add(booking, now=at)
-        back = bookings.get(key)
-        _assert_same(at, back.start)
-        _assert_same(end, back.end)
+    for stores in _stores(sqlite, postgres):
+        _store_and_read_back(stores, key, at, end)
+        bookings = stores[1]
         # Windows whose bounds are a microsecond either side of the booking.
         assert [b.id for b in bookings.find(start=at, end=at + one_us)] == [key]
         assert [b.id for b in bookings.find(start=end, end=end + one_us)] == []
         assert [b.id for b in bookings.find(start=end - one_us, end=end)] == [key]
-
-        registered = Registered(
-            case_id=key,
-            at=at,
-            kind=CaseKind.COMPLAINT,
-            channel="phone",
-            customer_id=key,
-            contact="wechat-id",
-            content="the facial started late",
-            policy_id="standard",
-            policy_version=1,
-        )
-        complaints.append(key, 0, [registered])
-        _assert_same(at, complaints.events(key)[0].at)
 
 
 @pytest.mark.parametrize("instant", FAR, ids=[f"year-{i.year}" for i in FAR])

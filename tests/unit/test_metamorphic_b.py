@@ -21,6 +21,7 @@ tests/unit/hostile/test_zone_invariance.py and is not repeated here.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
@@ -392,23 +393,18 @@ def test_return_visits_on_one_task_key_keep_the_earlier_occasion_in_any_order() 
     # 27th (+2: Tuesday) give one key; the massage's occasion is as early, its visit later.
     facial, massage = visit("a", "facial", 26), visit("b", "massage", 27)
     peel = visit("c", "peel", 23)  # +4: Sunday the 27th, closed: due Monday the 28th
+    plan = partial(
+        plan_care,
+        as_of=PLAN_AS_OF,
+        horizon_days=7,
+        calendar=CALENDAR,
+        return_rules=RETURN_RULES,
+    )
     for visits in ([facial, massage], [massage, facial]):
-        (task,) = plan_care(
-            as_of=PLAN_AS_OF,
-            horizon_days=7,
-            calendar=CALENDAR,
-            visits=visits,
-            return_rules=RETURN_RULES,
-        )
+        (task,) = plan(visits=visits)
         assert (task.due, task.rule) == (date(2026, 12, 29), "facial")
     for visits in ([peel, visit("d", "massage", 26)], [visit("d", "massage", 26), peel]):
-        (task,) = plan_care(
-            as_of=PLAN_AS_OF,
-            horizon_days=7,
-            calendar=CALENDAR,
-            visits=visits,
-            return_rules=RETURN_RULES,
-        )
+        (task,) = plan(visits=visits)
         # The peel's occasion (the 27th, moved on to the 28th) is before the massage's (the 28th).
         assert (task.due, task.rule) == (date(2026, 12, 28), "peel")
 
